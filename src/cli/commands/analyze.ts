@@ -1,0 +1,140 @@
+import { parseArgs } from 'node:util';
+import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
+import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
+import type { AnalyzeOptions } from '../../engine/config.js';
+import { InputError } from '../../errors.js';
+import { createReporter } from '../progress-reporter.js';
+import { parseShape } from './layers.js';
+
+const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist> --out results.duckdb [options]
+
+  --layers a,b              layer tensor names (default: the model's default set, see 'nap layers')
+  --aggregation mean        mean | mean_std | max | min_max | none
+  --limit N --seed 0        analyze a seeded sample of N inputs (--stratified keeps label proportions)
+  --split test              train | test (fashion-mnist)
+  --batch-size 32 --threads N
+  --layout auto             auto | NCHW | NHWC (model input channel layout)
+  --image-size W,H          for models that accept any image size
+  --resize stretch          stretch | fit | crop
+  --scale 0.00392 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
+  --class-names a,b,...     names of the model's output classes (default: <model>.json labels)
+  --min-cluster-size 5 --min-samples 5 --selection leaf|eom --epsilon 0 --metric euclidean|cosine|manhattan
+  --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
+  --json                    print the result as JSON on stdout
+  --quiet                   no progress output`;
+
+function numberList(text: string, option: string): number[] {
+  const values = text.split(',').map((v) => Number(v.trim()));
+  if (values.some((v) => !Number.isFinite(v))) throw new InputError(`${option} '${text}' is not a list of numbers`, { hint: `write it like ${option} 0.5,0.5,0.5` });
+  return values;
+}
+
+function numberOption(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new InputError(`${option} '${text}' is not a number`, { hint: HELP.split('\n').find((l) => l.includes(option))?.trim() ?? '' });
+  return value;
+}
+
+function oneOf<T extends string>(text: string | undefined, allowed: readonly T[], option: string): T | undefined {
+  if (text === undefined) return undefined;
+  if (!allowed.includes(text as T)) throw new InputError(`${option} '${text}' is not one of ${allowed.join(', ')}`);
+  return text as T;
+}
+
+export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; json: boolean; quiet: boolean } | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, layers: { type: 'string' },
+      aggregation: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, stratified: { type: 'boolean' },
+      split: { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' }, layout: { type: 'string' },
+      'image-size': { type: 'string' }, resize: { type: 'string' }, scale: { type: 'string' }, mean: { type: 'string' },
+      std: { type: 'string' }, 'class-names': { type: 'string' }, 'min-cluster-size': { type: 'string' },
+      'min-samples': { type: 'string' }, selection: { type: 'string' }, epsilon: { type: 'string' }, metric: { type: 'string' },
+      'fail-on-bad-image': { type: 'boolean' }, name: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
+  for (const required of ['model', 'data', 'out'] as const) {
+    if (!values[required]) throw new InputError(`--${required} is required`, { hint: HELP });
+  }
+  const imageSize = values['image-size'] ? parseShape(values['image-size'], '--image-size') : undefined;
+  const minClusterSize = numberOption(values['min-cluster-size'], '--min-cluster-size');
+  const minSamples = numberOption(values['min-samples'], '--min-samples');
+  const epsilon = numberOption(values.epsilon, '--epsilon');
+  const selection = oneOf(values.selection, ['leaf', 'eom'] as const, '--selection');
+  const metric = oneOf(values.metric, ['euclidean', 'cosine', 'manhattan'] as const, '--metric');
+  const options: AnalyzeOptions = {
+    model: values.model!,
+    data: values.data!,
+    out: values.out!,
+    clustering: {
+      ...(minClusterSize !== undefined ? { minClusterSize } : {}),
+      ...(minSamples !== undefined ? { minSamples } : {}),
+      ...(epsilon !== undefined ? { clusterSelectionEpsilon: epsilon } : {}),
+      ...(selection ? { clusterSelectionMethod: selection } : {}),
+      ...(metric ? { metric } : {}),
+    },
+    onBadImage: values['fail-on-bad-image'] ? 'fail' : 'skip',
+  };
+  if (values.layers) options.layers = values.layers.split(',').map((l) => l.trim()).filter(Boolean);
+  const aggregation = oneOf<Aggregation>(values.aggregation, AGGREGATIONS, '--aggregation');
+  if (aggregation) options.aggregation = aggregation;
+  const limit = numberOption(values.limit, '--limit');
+  if (limit !== undefined) options.limit = limit;
+  const seed = numberOption(values.seed, '--seed');
+  if (seed !== undefined) options.seed = seed;
+  if (values.stratified) options.stratified = true;
+  const split = oneOf(values.split, ['train', 'test'] as const, '--split');
+  if (split) options.split = split;
+  const batchSize = numberOption(values['batch-size'], '--batch-size');
+  if (batchSize !== undefined) options.batchSize = batchSize;
+  const threads = numberOption(values.threads, '--threads');
+  if (threads !== undefined) options.threads = threads;
+  const layout = oneOf(values.layout, ['auto', 'NCHW', 'NHWC'] as const, '--layout');
+  if (layout) options.layout = layout;
+  if (imageSize) {
+    if (imageSize.length !== 2) throw new InputError(`--image-size '${values['image-size']}' needs width and height`, { hint: 'write it like --image-size 224,224' });
+    options.imageSize = { width: imageSize[0]!, height: imageSize[1]! };
+  }
+  const resize = oneOf(values.resize, ['stretch', 'fit', 'crop'] as const, '--resize');
+  if (resize) options.resize = resize;
+  const scale = numberOption(values.scale, '--scale');
+  if (scale !== undefined) options.scale = scale;
+  if (values.mean) options.mean = numberList(values.mean, '--mean');
+  if (values.std) options.std = numberList(values.std, '--std');
+  if (values['class-names']) options.classNames = values['class-names'].split(',').map((c) => c.trim());
+  if (values.name) options.name = values.name;
+  return { options, json: Boolean(values.json), quiet: Boolean(values.quiet) };
+}
+
+export function formatSummary(result: AnalyzeResult): string {
+  const lines = result.layers.map((l) => {
+    const noise = l.inputs > 0 ? ((100 * l.noise) / l.inputs).toFixed(1) : '0.0';
+    return `  ${l.layer}: ${l.patterns} patterns, ${noise}% noise (${l.inputs} inputs)`;
+  });
+  const skipped = result.skipped.length > 0 ? `\n${result.skipped.length} unreadable images were skipped, e.g. ${result.skipped[0]!.path}: ${result.skipped[0]!.reason}` : '';
+  return `run ${result.runId}${result.reusedActivations ? ' (stored activations reused)' : ''}\n${lines.join('\n')}${skipped}`;
+}
+
+export async function runAnalyzeCommand(argv: string[], signal?: AbortSignal): Promise<number> {
+  const parsed = parseAnalyzeArgs(argv);
+  if (parsed === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  const reporter = createReporter(process.stderr, { quiet: parsed.quiet || parsed.json });
+  try {
+    const result = await analyze(parsed.options, { onProgress: reporter.progress, ...(signal ? { signal } : {}) });
+    reporter.done();
+    console.log(parsed.json ? JSON.stringify(result, null, 2) : formatSummary(result));
+    return 0;
+  } catch (error) {
+    reporter.done();
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { CancelledError, InputError, NapError, NotFoundError } from '../errors.js';
+
+type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: { summary: 'analyze the built-in MNIST model and digits, then show the results', load: async () => (await import('./commands/demo.js')).runDemoCommand },
+  analyze: { summary: 'run a model over a dataset and store its activation patterns', load: async () => (await import('./commands/analyze.js')).runAnalyzeCommand },
+  layers: { summary: 'list the layers of an ONNX model', load: async () => (await import('./commands/layers.js')).runLayersCommand },
+  cluster: { summary: 'cluster a raw float32 matrix with HDBSCAN*', load: async () => (await import('./commands/cluster.js')).runClusterCommand },
+  summary: { summary: 'print the patterns of every layer of a results database', load: async () => (await import('./commands/summary.js')).runSummaryCommand },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
+  return `Usage: nap <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'nap <command> --help' for a command's options.`;
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof CancelledError) return 130;
+  if (error instanceof InputError || error instanceof NotFoundError) return 2;
+  return 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    console.error(`nap: unknown command '${name}'.\n\n${usage()}`);
+    return 2;
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\nStopping after the current step (Ctrl-C again to quit at once)...\n');
+    controller.abort();
+  });
+  const command = await entry.load();
+  try {
+    return await command(rest, controller.signal);
+  } catch (error) {
+    if (error instanceof NapError) {
+      console.error(`nap ${name}: ${error.message}`);
+    } else {
+      console.error(`nap ${name}: unexpected error`, error);
+    }
+    return exitCodeFor(error);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

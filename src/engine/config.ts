@@ -1,0 +1,93 @@
+import { AGGREGATIONS, type Aggregation } from '../compute/aggregate.js';
+import type { HdbscanOptions } from '../compute/hdbscan/index.js';
+import { InputError } from '../errors.js';
+import type { ResizeMode } from '../io/datasets/types.js';
+import type { LayoutOption } from '../io/onnx/layout.js';
+
+/** Everything `analyze` accepts; every optional field is documented with its default. */
+export interface AnalyzeOptions {
+  /** Path of the ONNX model. */
+  model: string;
+  /** Dataset: 'mnist', 'fashion-mnist', an image folder, a .csv/.json manifest or an IDX images file. */
+  data: string;
+  /** Results database (DuckDB file); created when missing, runs are added to it. */
+  out: string;
+  /** Layer tensor names; default: the model's default set (see `nap layers`). */
+  layers?: string[];
+  /** Spatial aggregation; default 'mean'. */
+  aggregation?: Aggregation;
+  /** Use at most this many inputs (seeded sample); default all. */
+  limit?: number;
+  /** Seed of the sample; default 0. */
+  seed?: number;
+  /** Keep label proportions in the sample; default false. */
+  stratified?: boolean;
+  /** Fashion-MNIST split; default 'test'. */
+  split?: 'train' | 'test';
+  /** Inputs per forward pass; default 32. */
+  batchSize?: number;
+  /** ONNX Runtime threads; default 0 = all cores. */
+  threads?: number;
+  /** Channel layout of the model input; default 'auto' (detected from its shape). */
+  layout?: LayoutOption;
+  /** Image size for models that accept any size; default none (required for such models). */
+  imageSize?: { width: number; height: number };
+  /** How images are resized to the input size; default 'stretch'. */
+  resize?: ResizeMode;
+  /** Multiplies 8-bit pixel values; default 1/255. */
+  scale?: number;
+  /** Per-channel mean subtracted after scaling; default none. */
+  mean?: number[];
+  /** Per-channel std dividing after the mean; default none. */
+  std?: number[];
+  /** Names of the model's output classes in class-index order; default: `<model>.json`'s labels, else the dataset's labels when they are 0..K-1. */
+  classNames?: string[];
+  /** HDBSCAN* parameters; defaults minClusterSize 5, minSamples 5, leaf selection, euclidean. */
+  clustering?: Omit<HdbscanOptions, 'mst'>;
+  /** Unreadable images: 'skip' (default, reported) or 'fail'. */
+  onBadImage?: 'skip' | 'fail';
+  /** Max-activating inputs kept per unit and per layer; default 16. */
+  topK?: number;
+  /** Largest side of stored average images; default 96. */
+  averageImageSide?: number;
+  /** Run name; default `<model file> on <data>`. */
+  name?: string;
+}
+
+export type ResolvedOptions = Required<Omit<AnalyzeOptions, 'layers' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name'>> &
+  Pick<AnalyzeOptions, 'layers' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name'>;
+
+function positiveInteger(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InputError(`${name} ${value} is not a positive whole number`, { hint: `give ${name} as e.g. ${fallback}` });
+  }
+  return value;
+}
+
+export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
+  const aggregation = options.aggregation ?? 'mean';
+  if (!AGGREGATIONS.includes(aggregation)) {
+    throw new InputError(`aggregation '${aggregation}' is not known`, { hint: `use one of ${AGGREGATIONS.join(', ')}` });
+  }
+  if (options.limit !== undefined) positiveInteger(options.limit, 'limit', 1000);
+  if (options.scale !== undefined && !Number.isFinite(options.scale)) {
+    throw new InputError(`scale ${options.scale} is not a finite number`, { hint: 'use e.g. 0.00392156862745098 (1/255)' });
+  }
+  return {
+    ...options,
+    aggregation,
+    seed: options.seed ?? 0,
+    stratified: options.stratified ?? false,
+    split: options.split ?? 'test',
+    batchSize: positiveInteger(options.batchSize, 'batch size', 32),
+    threads: options.threads === undefined ? 0 : positiveInteger(options.threads, 'threads', 2),
+    layout: options.layout ?? 'auto',
+    resize: options.resize ?? 'stretch',
+    scale: options.scale ?? 1 / 255,
+    clustering: options.clustering ?? {},
+    onBadImage: options.onBadImage ?? 'skip',
+    topK: positiveInteger(options.topK, 'top-k', 16),
+    averageImageSide: positiveInteger(options.averageImageSide, 'average image side', 96),
+  };
+}

@@ -1,0 +1,34 @@
+import sharp from 'sharp';
+import type { DecodeTarget, RawImage, ResizeMode } from './types.js';
+
+const FIT: Record<ResizeMode, 'fill' | 'contain' | 'cover'> = { stretch: 'fill', fit: 'contain', crop: 'cover' };
+const BLACK = { r: 0, g: 0, b: 0, alpha: 1 };
+
+/**
+ * Decodes an image file to 8-bit RGB at the target size. Alpha is dropped (not composited), as PIL's
+ * convert('RGB') does; EXIF orientation is not applied, matching what most training loaders feed a
+ * model. 'error' (not the stricter 'warning') lets images with harmless decoder warnings through.
+ */
+export async function decodeImageFile(file: string, target: DecodeTarget): Promise<RawImage> {
+  const { data, info } = await sharp(file, { failOn: 'error' })
+    .resize(target.width, target.height, { fit: FIT[target.resize], position: 'centre', background: BLACK })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels instead of 3`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
+}
+
+/** Resizes in-memory 8-bit grayscale pixels (returns them as they are when the size already matches). */
+export async function resizeGray(image: RawImage, target: DecodeTarget): Promise<RawImage> {
+  if (image.channels !== 1) throw new RangeError(`resizeGray needs 1 channel, got ${image.channels}`);
+  if (image.width === target.width && image.height === target.height) return image;
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } })
+    .resize(target.width, target.height, { fit: FIT[target.resize], position: 'centre', background: BLACK })
+    .toColourspace('b-w')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`resize produced ${info.channels} channels instead of 1`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 1 };
+}

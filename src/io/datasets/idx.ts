@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { InputError } from '../../errors.js';
+import { FingerprintBuilder } from './fingerprint.js';
+import { createGrayArrayDataset } from './gray-array-dataset.js';
+import { statUserPath } from './paths.js';
+import type { Dataset, DatasetItem, DatasetOptions } from './types.js';
+
+export const FASHION_MNIST_LABELS: readonly string[] = [
+  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+];
+
+export interface IdxOptions extends DatasetOptions {
+  /** The labels file; default: found beside the images file ("images" -> "labels", "idx3" -> "idx1", with or without .gz). */
+  labelsPath?: string;
+  /**
+   * Names for label values 0, 1, ...; default: the Fashion-MNIST class names when the images file's
+   * folder name or file name contains "fashion", otherwise the numbers themselves.
+   */
+  labelNames?: readonly string[];
+  /** Dataset name; default: the images file name without .gz. */
+  name?: string;
+  /** Split of every item; default: "test" for t10k-* files, "train" for train-* files, else none. */
+  split?: string;
+}
+
+/** An IDX array of unsigned bytes (the only element type MNIST-style data sets use). */
+export interface IdxArray {
+  dims: number[];
+  data: Uint8Array;
+}
+
+const UNSIGNED_BYTE = 0x08;
+const IDX_HINT = 'pass an IDX file as published for MNIST / Fashion-MNIST (gzipped or not)';
+
+/** Parses IDX bytes (already decompressed); `file` names the source in errors. */
+export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
+    throw new InputError(`${file} is not an IDX file (it does not start with two zero bytes)`, { hint: IDX_HINT });
+  }
+  if (bytes[2] !== UNSIGNED_BYTE) {
+    throw new InputError(`${file} holds IDX element type 0x${bytes[2]!.toString(16)}, not unsigned bytes (0x08)`, {
+      hint: 'convert it to 8-bit unsigned values',
+    });
+  }
+  const rank = bytes[3]!;
+  const headerLength = 4 + 4 * rank;
+  if (rank === 0 || bytes.length < headerLength) {
+    throw new InputError(`${file} has a broken IDX header (rank ${rank}, ${bytes.length} bytes)`, { hint: IDX_HINT });
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims = Array.from({ length: rank }, (_, d) => view.getUint32(4 + 4 * d, false));
+  const expected = dims.reduce((product, dim) => product * dim, 1);
+  if (bytes.length - headerLength !== expected) {
+    throw new InputError(`${file} holds ${bytes.length - headerLength} data bytes, its header [${dims.join(', ')}] says ${expected}`, {
+      hint: 'the file is truncated or corrupt: download it again',
+    });
+  }
+  return { dims, data: bytes.subarray(headerLength) };
+}
+
+/** Reads and parses an IDX file, gunzipping it when it starts with the gzip magic bytes. */
+export async function readIdxFile(file: string): Promise<{ array: IdxArray; fileBytes: Uint8Array }> {
+  await statUserPath(file, 'IDX file', 'check the path');
+  const fileBytes = new Uint8Array(await readFile(file));
+  let bytes = fileBytes;
+  if (fileBytes[0] === 0x1f && fileBytes[1] === 0x8b) {
+    try {
+      bytes = new Uint8Array(await promisify(gunzip)(fileBytes));
+    } catch (error) {
+      throw new InputError(`${file} is a broken gzip file: ${(error as Error).message}`, { hint: 'download it again', cause: error });
+    }
+  }
+  return { array: parseIdx(bytes, file), fileBytes };
+}
+
+/** Where the labels file of an IDX images file usually is, compressed like the images file first. */
+export function labelsFileCandidates(imagesFile: string): string[] {
+  const folder = path.dirname(imagesFile);
+  const gzipped = /\.gz$/i.test(imagesFile);
+  const base = path.basename(imagesFile).replace(/\.gz$/i, '');
+  const labels = base.replace(/images/gi, (match) => (match === 'IMAGES' ? 'LABELS' : 'labels')).replace(/idx3/gi, 'idx1');
+  if (labels === base) return [];
+  const names = gzipped ? [`${labels}.gz`, labels] : [labels, `${labels}.gz`];
+  return names.map((name) => path.join(folder, name));
+}
+
+/** An MNIST-format images file (idx3) and its labels file (idx1). Item path: `<images file>#<index>`. */
+export async function openIdxDataset(imagesPath: string, options: IdxOptions = {}): Promise<Dataset> {
+  const imagesFile = path.resolve(imagesPath);
+  const labelsFile = options.labelsPath !== undefined ? path.resolve(options.labelsPath) : findLabelsFile(imagesFile);
+  const [images, labels] = await Promise.all([readIdxFile(imagesFile), readIdxFile(labelsFile)]);
+  if (images.array.dims.length !== 3) {
+    throw new InputError(`${imagesFile} has shape [${images.array.dims.join(', ')}], not [count, rows, columns]`, {
+      hint: 'pass the images file (idx3), not the labels file',
+    });
+  }
+  const [count, height, width] = images.array.dims as [number, number, number];
+  if (labels.array.dims.length !== 1 || labels.array.dims[0] !== count) {
+    throw new InputError(`labels file ${labelsFile} has shape [${labels.array.dims.join(', ')}], expected [${count}] for ${imagesFile}`, {
+      hint: 'pass the labels file that belongs to these images with labelsPath',
+    });
+  }
+  const base = path.basename(imagesFile).replace(/\.gz$/i, '');
+  const looksFashion = /fashion/i.test(path.basename(path.dirname(imagesFile))) || /fashion/i.test(base);
+  const names = options.labelNames ?? (looksFashion ? FASHION_MNIST_LABELS : undefined);
+  const split = options.split ?? (base.startsWith('t10k') ? 'test' : base.startsWith('train') ? 'train' : undefined);
+  const items: DatasetItem[] = Array.from(labels.array.data, (value, index) => {
+    const label = names === undefined ? String(value) : names[value];
+    if (label === undefined) {
+      throw new InputError(`label ${value} of item ${index} in ${labelsFile} has no name among ${names!.length} label names`, {
+        hint: 'give one name per label value in labelNames',
+      });
+    }
+    return { index, path: `${imagesFile}#${index}`, label, ...(split !== undefined ? { split } : {}) };
+  });
+  const fingerprint = new FingerprintBuilder('idx')
+    .bytes(images.fileBytes)
+    .bytes(labels.fileBytes)
+    .text(split ?? '', ...(names ?? []))
+    .digest();
+  return createGrayArrayDataset(
+    { name: options.name ?? base, items, fingerprint, images: { pixels: images.array.data, count, width, height } },
+    options,
+  );
+}
+
+function findLabelsFile(imagesFile: string): string {
+  const candidates = labelsFileCandidates(imagesFile);
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found === undefined) {
+    const tried = candidates.length > 0 ? `tried ${candidates.join(', ')}` : 'its name does not contain "images"';
+    throw new InputError(`no labels file found beside ${imagesFile} (${tried})`, { hint: 'pass the labels file with labelsPath' });
+  }
+  return found;
+}

@@ -1,0 +1,80 @@
+import type { TaskControl } from '../../progress.js';
+
+/** One input of a dataset; `index` is its position in `Dataset.items`. */
+export interface DatasetItem {
+  index: number;
+  /** A file path, or `<file>#<index>` / `mnist#<index>` for items packed inside one file. */
+  path: string;
+  label: string;
+  split?: string;
+}
+
+/** How decoded 8-bit pixels become the model's float input. */
+export interface Preprocessing {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  layout: 'NCHW' | 'NHWC';
+  /** stretch (default): ignore aspect ratio; fit: letterbox on black; crop: scale to cover, then center-crop. */
+  resize?: ResizeMode;
+  /** Multiplies the 8-bit value; default 1/255. */
+  scale?: number;
+  /** Per channel, subtracted after scaling; default none. */
+  mean?: number[];
+  /** Per channel, divides after subtracting the mean; default none. */
+  std?: number[];
+}
+
+export type ResizeMode = 'stretch' | 'fit' | 'crop';
+
+export interface FailedItem {
+  index: number;
+  path: string;
+  reason: string;
+}
+
+/** A float32 batch [n, ...] in the requested layout; rows of `failed` items are all zero. */
+export interface LoadedBatch {
+  data: Float32Array;
+  dims: number[];
+  failed: FailedItem[];
+}
+
+export interface Dataset {
+  readonly name: string;
+  readonly items: DatasetItem[];
+  /** Sorted distinct labels (natural order: "2" before "10"). */
+  readonly labels: string[];
+  /** Stable hash of the item list and the source content identity (file sizes and mtimes, or bytes). */
+  readonly fingerprint: string;
+  /** Decodes items (in parallel) into a preprocessed float32 batch, one row per entry of `indices`. */
+  load(indices: ArrayLike<number>, prep: Preprocessing, control?: TaskControl): Promise<LoadedBatch>;
+  /** The item's image as 8-bit HWC pixels stretched to `size` (for thumbnails and average images). */
+  pixels(index: number, size: { width: number; height: number }, channels: 1 | 3): Promise<Uint8Array>;
+}
+
+/** What every dataset source accepts. */
+export interface DatasetOptions {
+  /**
+   * What `load` does with an image it cannot read or decode: 'skip' (default) reports it in
+   * `LoadedBatch.failed` and leaves its row zero; 'fail' throws an InputError naming the file.
+   */
+  onBadImage?: 'skip' | 'fail';
+  /** Most image decodes in flight at once; default 2 x the available cores. */
+  concurrency?: number;
+}
+
+/** 8-bit pixels, row-major HWC. */
+export interface RawImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
+/** The size and resize mode a source should decode an image to. */
+export interface DecodeTarget {
+  width: number;
+  height: number;
+  resize: ResizeMode;
+}

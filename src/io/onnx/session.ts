@@ -1,0 +1,46 @@
+/** Loading models: reading the file and creating onnxruntime sessions, with the project's error messages. */
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { InputError } from '../../errors.js';
+
+export async function readModelFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
+    throw new InputError(`model file ${path} ${reason}`, {
+      hint: 'pass the path of an .onnx model file',
+      cause,
+    });
+  }
+}
+
+/** The thread count to use: `threads` when given (validated), else all cores. */
+export function resolveThreads(threads: number | undefined): number {
+  const resolved = threads ?? availableParallelism();
+  if (!Number.isInteger(resolved) || resolved < 1) {
+    throw new InputError(`threads = ${resolved} is not a positive integer`, { hint: 'pass 1 or more threads' });
+  }
+  return resolved;
+}
+
+export async function createSession(bytes: Uint8Array, source: string, threads: number): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: threads,
+      graphOptimizationLevel: 'all',
+    });
+  } catch (cause) {
+    throw new InputError(`onnxruntime cannot load ${source}: ${firstLine(cause)}`, {
+      hint: 'check that the model opens in onnxruntime 1.x (opset, custom ops, external data next to the file)',
+      cause,
+    });
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0];
+}
