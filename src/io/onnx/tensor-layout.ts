@@ -3,7 +3,8 @@
  * normalization) always produce channels-first tensors whatever the model's input layout, while tensors
  * before the first such op, or after a Transpose back to channels-last, follow the input's layout (models
  * converted from TensorFlow). This walks the graph once and propagates the layout through the ops that
- * keep it (elementwise, activations, concatenation...).
+ * keep it (elementwise, activations, concatenation...). Dense ops (MatMul, Gemm) put features last, so a
+ * transformer's [N, tokens, features] output is read as channels-last.
  */
 import type { GraphProto, NodeProto } from 'onnx-buf';
 import type { ChannelLayout } from './layout.js';
@@ -12,6 +13,9 @@ const CHANNELS_FIRST_OPS = new Set([
   'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool',
   'BatchNormalization', 'InstanceNormalization', 'LRN', 'QLinearConv', 'ConvInteger', 'DepthToSpace', 'SpaceToDepth', 'Upsample', 'Resize',
 ]);
+
+/** Dense and token ops put features on the last axis: a [N, L, C] sequence is channels-last. */
+const CHANNELS_LAST_OPS = new Set(['MatMul', 'Gemm', 'LayerNormalization', 'Attention']);
 
 function permutation(node: NodeProto): number[] | undefined {
   const perm = node.attribute.find((a) => a.name === 'perm');
@@ -36,7 +40,9 @@ export function tensorLayouts(graph: GraphProto, inputName: string, inputLayout:
       layout = 'NCHW';
     } else if (node.opType === 'Transpose') {
       layout = transposed(layouts.get(node.input[0] ?? ''), permutation(node));
-    } else if (node.opType === 'Flatten' || node.opType === 'Reshape' || node.opType === 'Gemm' || node.opType === 'MatMul') {
+    } else if (CHANNELS_LAST_OPS.has(node.opType)) {
+      layout = 'NHWC';
+    } else if (node.opType === 'Flatten' || node.opType === 'Reshape') {
       layout = undefined;
     } else {
       layout = node.input.map((name) => layouts.get(name)).find((l) => l !== undefined);

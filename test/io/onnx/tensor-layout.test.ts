@@ -23,3 +23,18 @@ test('layouts follow the input until a spatial op or a Transpose changes them', 
   assert.equal(layouts.get('back'), 'NHWC');
   assert.equal(layouts.get('flat'), undefined);
 });
+
+test('a MatMul token sequence is channels-last even under an NCHW input', () => {
+  const bytes = new OnnxGraphBuilder('tokens')
+    .input('x', ['batch', 3, 4, 4])
+    .initializer('shape', [3], BigInt64Array.from([-1n, 16n, 3n]))
+    .initializer('w', [3, 8], new Float32Array(24).fill(1))
+    .node('Reshape', ['x', 'shape'], ['tokens'])
+    .node('MatMul', ['tokens', 'w'], ['embedded'])
+    .node('Relu', ['embedded'], ['act'])
+    .output('act', ['batch', 16, 8])
+    .toBytes();
+  const layouts = tensorLayouts(decodeModel(bytes, 'test').graph, 'x', 'NCHW');
+  assert.equal(layouts.get('tokens'), undefined);
+  assert.equal(layouts.get('act'), 'NHWC');
+});

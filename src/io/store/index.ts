@@ -1,0 +1,281 @@
+/**
+ * NapStore: every result of a NAP analysis in one embedded DuckDB file (schema in schema.ts).
+ *
+ * Bulk data goes in and out as columns of typed arrays. Every write method is one transaction, so a
+ * failure (or a crash) never leaves half of a step behind. Writes run one at a time on a writer
+ * connection; reads run on their own connection and see only committed data.
+ */
+import { resolve } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Matrix } from '../../compute/matrix.js';
+import { InputError, NapError } from '../../errors.js';
+import * as activations from './activations.js';
+import * as clusterings from './clusterings.js';
+import * as images from './images.js';
+import * as inputs from './inputs.js';
+import * as layers from './layers.js';
+import { openInstance, prepareSchema } from './open.js';
+import * as runs from './runs.js';
+import * as statistics from './statistics.js';
+import { inTransaction, SerialQueue } from './transaction.js';
+import type {
+  AverageImages,
+  ClusteringRecord,
+  ClusteringToSave,
+  CondensedTreeColumns,
+  InputColumns,
+  InputMemberships,
+  LayerInfo,
+  MaxActivationColumns,
+  MemberPage,
+  MemberPageOptions,
+  MembershipColumns,
+  NewRun,
+  PatternColumns,
+  PatternLabelCounts,
+  RunRecord,
+  RunStatus,
+  StatsScope,
+  StoredActivations,
+  StoredInputs,
+  StoredMaxActivations,
+  StoredUnitStats,
+  UnitStatsToSave,
+} from './types.js';
+
+export * from './types.js';
+export { SCHEMA_VERSION } from './schema.js';
+
+export interface OpenStoreOptions {
+  /** Open without ever modifying the file; the file must exist. Default false (create when missing). */
+  readOnly?: boolean;
+}
+
+/**
+ * Files open in this process. Two DuckDB instances on one file in one process do not lock each other
+ * out, and one writing under the other corrupts what the other sees; one NapStore per file is shared instead.
+ */
+const openPaths = new Set<string>();
+
+/** A connection and the queue that keeps its statements one at a time. */
+interface Channel {
+  connection: DuckDBConnection;
+  queue: SerialQueue;
+}
+
+export class NapStore {
+  private closed = false;
+
+  private constructor(
+    /** Absolute path of the store file. */
+    readonly path: string,
+    readonly readOnly: boolean,
+    private readonly instance: DuckDBInstance,
+    private readonly reader: Channel,
+    private readonly writer: Channel | null,
+  ) {}
+
+  /** Opens the store at `path`, creating it (and its schema) when missing unless `readOnly`. */
+  static async open(path: string, options: OpenStoreOptions = {}): Promise<NapStore> {
+    const readOnly = options.readOnly ?? false;
+    const absolute = resolve(path);
+    if (openPaths.has(absolute)) {
+      throw new InputError(`store ${absolute} is already open in this process`, {
+        hint: 'share the open NapStore, or close it before opening the file again',
+      });
+    }
+    openPaths.add(absolute);
+    let instance: DuckDBInstance;
+    try {
+      instance = await openInstance(absolute, readOnly);
+    } catch (error) {
+      openPaths.delete(absolute);
+      throw error;
+    }
+    const connections: DuckDBConnection[] = [];
+    try {
+      const reader = await instance.connect();
+      connections.push(reader);
+      const writer = readOnly ? null : await instance.connect();
+      if (writer) connections.push(writer);
+      await prepareSchema(writer ?? reader, absolute, readOnly);
+      return new NapStore(
+        absolute,
+        readOnly,
+        instance,
+        { connection: reader, queue: new SerialQueue() },
+        writer ? { connection: writer, queue: new SerialQueue() } : null,
+      );
+    } catch (error) {
+      for (const connection of connections) connection.closeSync();
+      instance.closeSync();
+      openPaths.delete(absolute);
+      throw error;
+    }
+  }
+
+  /** Waits for pending work, then closes the file. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.reader.queue.drain();
+    await this.writer?.queue.drain();
+    this.reader.connection.closeSync();
+    this.writer?.connection.closeSync();
+    this.instance.closeSync();
+    openPaths.delete(this.path);
+  }
+
+  private requireOpen(): void {
+    if (this.closed) throw new NapError(`store ${this.path} is closed`, { hint: 'open the store again' });
+  }
+
+  private async read<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.requireOpen();
+    const { connection, queue } = this.reader;
+    return queue.run(() => work(connection));
+  }
+
+  private async write<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.requireOpen();
+    if (this.writer === null) {
+      throw new InputError(`store ${this.path} is open read-only`, { hint: 'open it without readOnly to write' });
+    }
+    const { connection, queue } = this.writer;
+    return queue.run(() => inTransaction(connection, () => work(connection)));
+  }
+
+  // Runs
+
+  /** Records a new run with status 'running'; returns its id. */
+  createRun(run: NewRun): Promise<number> {
+    return this.write((c) => runs.insertRun(c, run));
+  }
+
+  setRunStatus(runId: number, status: RunStatus): Promise<void> {
+    return this.write((c) => runs.updateRunStatus(c, runId, status));
+  }
+
+  getRun(runId: number): Promise<RunRecord> {
+    return this.read((c) => runs.requireRun(c, runId));
+  }
+
+  /** All runs, oldest first. */
+  listRuns(): Promise<RunRecord[]> {
+    return this.read((c) => runs.listRuns(c));
+  }
+
+  /** The newest complete run whose activations can be reused for this model, dataset and extraction config, or null. */
+  findCompleteRun(modelSha256: string, datasetFingerprint: string, extractionConfigHash: string): Promise<RunRecord | null> {
+    return this.read((c) => runs.findCompleteRun(c, modelSha256, datasetFingerprint, extractionConfigHash));
+  }
+
+  /** Deletes a run and everything stored for it. */
+  deleteRun(runId: number): Promise<void> {
+    return this.write((c) => runs.deleteRun(c, runId));
+  }
+
+  // Inputs, layers, activations
+
+  /** Appends one batch of inputs (call once per batch or once for all). */
+  appendInputs(runId: number, columns: InputColumns): Promise<void> {
+    return this.write((c) => inputs.appendInputs(c, runId, columns));
+  }
+
+  /** All inputs by ascending index, or the inputs at `inputIndex` in that order. */
+  readInputs(runId: number, inputIndex?: Int32Array): Promise<StoredInputs> {
+    return this.read((c) => inputs.readInputs(c, runId, inputIndex));
+  }
+
+  appendLayer(runId: number, layer: LayerInfo): Promise<void> {
+    return this.write((c) => layers.appendLayer(c, runId, layer));
+  }
+
+  /** The run's layers in model order. */
+  listLayers(runId: number): Promise<LayerInfo[]> {
+    return this.read((c) => layers.listLayers(c, runId));
+  }
+
+  /** Appends activation rows of a stored layer; row i belongs to input `inputIndex[i]`. */
+  appendActivations(runId: number, layer: string, matrix: Matrix, inputIndex: Int32Array): Promise<void> {
+    return this.write((c) => activations.appendActivations(c, runId, layer, matrix, inputIndex));
+  }
+
+  /** The layer's activations with rows by ascending input index. */
+  readActivations(runId: number, layer: string): Promise<StoredActivations> {
+    return this.read((c) => activations.readActivations(c, runId, layer));
+  }
+
+  // Clusterings
+
+  /** Stores a clustering with its patterns, memberships and condensed tree, all or nothing; returns its id. */
+  saveClustering(runId: number, layer: string, clustering: ClusteringToSave): Promise<number> {
+    return this.write((c) => clusterings.saveClustering(c, runId, layer, clustering));
+  }
+
+  getClustering(clusteringId: number): Promise<ClusteringRecord> {
+    return this.read((c) => clusterings.requireClustering(c, clusteringId));
+  }
+
+  /** Clusterings of a run (of one layer when given), oldest first. */
+  listClusterings(runId: number, layer?: string): Promise<ClusteringRecord[]> {
+    return this.read((c) => clusterings.listClusterings(c, runId, layer));
+  }
+
+  readPatterns(clusteringId: number): Promise<PatternColumns> {
+    return this.read((c) => clusterings.readPatterns(c, clusteringId));
+  }
+
+  readMemberships(clusteringId: number): Promise<MembershipColumns> {
+    return this.read((c) => clusterings.readMemberships(c, clusteringId));
+  }
+
+  /** One page of the members of a pattern (-1: noise) with their inputs; default 100 most stable first. */
+  readPatternMembers(clusteringId: number, patternId: number, page?: MemberPageOptions): Promise<MemberPage> {
+    return this.read((c) => clusterings.readPatternMembers(c, clusteringId, patternId, page));
+  }
+
+  /** Member counts per pattern and input label (or predicted label). */
+  readPatternLabelCounts(clusteringId: number, by?: 'label' | 'prediction'): Promise<PatternLabelCounts> {
+    return this.read((c) => clusterings.readPatternLabelCounts(c, clusteringId, by));
+  }
+
+  /** The patterns the given inputs belong to, in every clustering of the run. */
+  readMembershipsOfInputs(runId: number, inputIndex: Int32Array): Promise<InputMemberships> {
+    return this.read((c) => clusterings.readMembershipsOfInputs(c, runId, inputIndex));
+  }
+
+  readCondensedTree(clusteringId: number): Promise<CondensedTreeColumns> {
+    return this.read((c) => clusterings.readCondensedTree(c, clusteringId));
+  }
+
+  // Statistics, max activations, average images
+
+  /** Replaces the unit statistics of a layer ({runId, layer}) or of a clustering's patterns ({clusteringId}). */
+  saveUnitStats(scope: StatsScope, stats: UnitStatsToSave): Promise<void> {
+    return this.write((c) => statistics.saveUnitStats(c, scope, stats));
+  }
+
+  /** Unit statistics of the scope, of one pattern when `patternId` is given (clustering scope only). */
+  readUnitStats(scope: StatsScope, patternId?: number): Promise<StoredUnitStats> {
+    return this.read((c) => statistics.readUnitStats(c, scope, patternId));
+  }
+
+  /** Replaces the layer's max-activating inputs. */
+  saveMaxActivations(runId: number, layer: string, columns: MaxActivationColumns): Promise<void> {
+    return this.write((c) => statistics.saveMaxActivations(c, runId, layer, columns));
+  }
+
+  readMaxActivations(runId: number, layer: string, unit?: number): Promise<StoredMaxActivations> {
+    return this.read((c) => statistics.readMaxActivations(c, runId, layer, unit));
+  }
+
+  /** Replaces the average images of a clustering's patterns. */
+  saveAverageImages(clusteringId: number, averageImages: AverageImages): Promise<void> {
+    return this.write((c) => images.saveAverageImages(c, clusteringId, averageImages));
+  }
+
+  readAverageImages(clusteringId: number, patternId?: number): Promise<AverageImages> {
+    return this.read((c) => images.readAverageImages(c, clusteringId, patternId));
+  }
+}

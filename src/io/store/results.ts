@@ -1,0 +1,131 @@
+/**
+ * Reads query results column by column into typed arrays, straight from DuckDB's vectors. Queries
+ * always go through prepared statements with bound parameters.
+ */
+import {
+  DuckDBBlobValue,
+  DuckDBListValue,
+  DuckDBListVector,
+  DuckDBTimestampValue,
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBType,
+  type DuckDBValue,
+  type DuckDBVector,
+} from '@duckdb/node-api';
+
+export type Params = DuckDBValue[];
+
+export class ResultColumns {
+  private constructor(
+    private readonly chunks: readonly DuckDBDataChunk[],
+    private readonly names: readonly string[],
+    readonly rowCount: number,
+  ) {}
+
+  static async query(connection: DuckDBConnection, sql: string, params: Params = [], types?: DuckDBType[]): Promise<ResultColumns> {
+    const result = await connection.run(sql, params, types);
+    const chunks = await result.fetchAllChunks();
+    const rowCount = chunks.reduce((sum, chunk) => sum + chunk.rowCount, 0);
+    return new ResultColumns(chunks, result.columnNames(), rowCount);
+  }
+
+  private vectors(name: string): DuckDBVector[] {
+    const index = this.names.indexOf(name);
+    if (index < 0) throw new Error(`result has no column ${name} (has ${this.names.join(', ')})`);
+    return this.chunks.map((chunk) => chunk.getColumnVector(index));
+  }
+
+  private forEach(name: string, visit: (value: DuckDBValue, row: number) => void): void {
+    let row = 0;
+    for (const vector of this.vectors(name)) {
+      for (let item = 0; item < vector.itemCount; item++) visit(vector.getItem(item), row++);
+    }
+  }
+
+  int32(name: string): Int32Array {
+    const out = new Int32Array(this.rowCount);
+    this.forEach(name, (value, row) => {
+      out[row] = Number(value);
+    });
+    return out;
+  }
+
+  float64(name: string): Float64Array {
+    const out = new Float64Array(this.rowCount);
+    this.forEach(name, (value, row) => {
+      out[row] = Number(value);
+    });
+    return out;
+  }
+
+  text(name: string): (string | null)[] {
+    const out = new Array<string | null>(this.rowCount);
+    this.forEach(name, (value, row) => {
+      out[row] = value === null ? null : String(value);
+    });
+    return out;
+  }
+
+  /** A BLOB column whose every value has `size` bytes, concatenated. */
+  blobs(name: string, size: number): Uint8Array {
+    const out = new Uint8Array(this.rowCount * size);
+    this.forEach(name, (value, row) => {
+      const bytes = (value as DuckDBBlobValue).bytes;
+      if (bytes.length !== size) throw new Error(`${name} of row ${row} has ${bytes.length} bytes, expected ${size}`);
+      out.set(bytes, row * size);
+    });
+    return out;
+  }
+
+  /** A FLOAT[] column whose every list has `dim` items, as one row-major array. */
+  floatLists(name: string, dim: number): Float32Array {
+    const out = new Float32Array(this.rowCount * dim);
+    let row = 0;
+    for (const vector of this.vectors(name)) {
+      const lists = vector as DuckDBListVector;
+      const items = lists.childVector;
+      for (let item = 0; item < lists.itemCount; item++, row++) {
+        const length = lists.getEntryLength(item);
+        if (length !== dim) throw new Error(`${name} of row ${row} has ${length} values, expected ${dim}`);
+        const offset = lists.getEntryOffset(item);
+        const base = row * dim;
+        for (let k = 0; k < dim; k++) out[base + k] = items.getItem(offset + k) as number;
+      }
+    }
+    return out;
+  }
+
+  /** Rows as objects of raw DuckDB values, for small metadata results. */
+  rows(): Record<string, DuckDBValue>[] {
+    return this.chunks.flatMap((chunk) => chunk.getRowObjects(this.names));
+  }
+}
+
+export function asNumber(value: DuckDBValue): number {
+  return Number(value);
+}
+
+export function asNullableNumber(value: DuckDBValue): number | null {
+  return value === null ? null : Number(value);
+}
+
+export function asText(value: DuckDBValue): string {
+  return String(value);
+}
+
+export function asDate(value: DuckDBValue): Date {
+  return new Date(Number((value as DuckDBTimestampValue).micros / 1000n));
+}
+
+export function asJson(value: DuckDBValue): unknown {
+  return value === null ? null : JSON.parse(String(value));
+}
+
+export function asNumberList(value: DuckDBValue): number[] {
+  return (value as DuckDBListValue).items.map(Number);
+}
+
+export function timestampOf(date: Date): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(date.getTime()) * 1000n);
+}

@@ -1,0 +1,160 @@
+/**
+ * The store's DuckDB schema. One file holds any number of runs (one analysis of one model on one
+ * dataset) and everything computed from them. Clustering ids come from a store-wide sequence, so a
+ * clustering id alone identifies a clustering; its run_id and layer are repeated in the tables below it
+ * so that run- and layer-wide queries need no join.
+ *
+ * Bump SCHEMA_VERSION on any change; a store with a newer version is refused, not guessed at.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_DDL: readonly string[] = [
+  `CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+
+  `CREATE SEQUENCE run_id_seq START 1`,
+  `CREATE SEQUENCE clustering_id_seq START 1`,
+
+  `CREATE TABLE runs (
+    run_id INTEGER PRIMARY KEY DEFAULT nextval('run_id_seq'),
+    name VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,               -- UTC
+    status VARCHAR NOT NULL CHECK (status IN ('running', 'complete', 'failed')),
+    model_path VARCHAR NOT NULL,
+    model_sha256 VARCHAR NOT NULL,
+    model_layout VARCHAR NOT NULL,
+    dataset_spec VARCHAR NOT NULL,
+    dataset_fingerprint VARCHAR NOT NULL,
+    extraction_config_hash VARCHAR NOT NULL,
+    config JSON NOT NULL,                        -- the full configuration
+    prediction_labels JSON                       -- string[] of class names, or NULL
+  )`,
+
+  `CREATE TABLE inputs (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    path VARCHAR,
+    label VARCHAR,
+    prediction INTEGER NOT NULL,                 -- -1 when the model does not classify
+    prediction_label VARCHAR,
+    probability DOUBLE NOT NULL,                 -- NaN when the model does not classify
+    PRIMARY KEY (run_id, input_index)
+  )`,
+
+  `CREATE TABLE layers (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    layer_order INTEGER NOT NULL,
+    op_type VARCHAR NOT NULL,
+    raw_dims INTEGER[] NOT NULL,                 -- per input, before aggregation
+    aggregation VARCHAR NOT NULL,
+    dim INTEGER NOT NULL,                        -- length of each activations row
+    PRIMARY KEY (run_id, layer)
+  )`,
+
+  // Aggregated and unit-normalized: the vectors that were clustered.
+  `CREATE TABLE activations (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    input_index INTEGER NOT NULL,
+    "values" FLOAT[] NOT NULL,
+    PRIMARY KEY (run_id, layer, input_index)
+  )`,
+
+  `CREATE TABLE clusterings (
+    clustering_id INTEGER PRIMARY KEY DEFAULT nextval('clustering_id_seq'),
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    unit INTEGER,                                -- NULL: layer patterns; c: patterns of unit c
+    params JSON NOT NULL,
+    pattern_count INTEGER NOT NULL,
+    noise_count INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL                -- UTC
+  )`,
+
+  `CREATE TABLE patterns (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    clustering_id INTEGER NOT NULL,
+    pattern_id INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    persistence DOUBLE NOT NULL,
+    PRIMARY KEY (clustering_id, pattern_id)
+  )`,
+
+  `CREATE TABLE memberships (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    clustering_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    pattern_id INTEGER NOT NULL,                 -- -1: noise
+    probability DOUBLE NOT NULL,
+    outlier_score DOUBLE NOT NULL,
+    PRIMARY KEY (clustering_id, input_index)
+  )`,
+
+  // Layer-wide rows have NULL clustering_id and pattern_id.
+  `CREATE TABLE unit_stats (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    clustering_id INTEGER,
+    pattern_id INTEGER,
+    unit INTEGER NOT NULL,
+    min DOUBLE NOT NULL,
+    max DOUBLE NOT NULL,
+    mean DOUBLE NOT NULL,
+    q1 DOUBLE NOT NULL,
+    q3 DOUBLE NOT NULL,
+    iqr DOUBLE NOT NULL,
+    lower DOUBLE NOT NULL,
+    upper DOUBLE NOT NULL,
+    CHECK ((clustering_id IS NULL) = (pattern_id IS NULL))
+  )`,
+
+  `CREATE TABLE max_activations (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    unit INTEGER NOT NULL,                       -- -1: the whole layer
+    rank INTEGER NOT NULL,                       -- 0: strongest
+    input_index INTEGER NOT NULL,
+    value DOUBLE NOT NULL,
+    PRIMARY KEY (run_id, layer, unit, rank)
+  )`,
+
+  // pixels: height x width x channels uint8, row-major, channels interleaved.
+  `CREATE TABLE average_images (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    clustering_id INTEGER NOT NULL,
+    pattern_id INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    channels INTEGER NOT NULL,
+    pixels BLOB NOT NULL,
+    PRIMARY KEY (clustering_id, pattern_id)
+  )`,
+
+  `CREATE TABLE condensed_tree (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    clustering_id INTEGER NOT NULL,
+    parent INTEGER NOT NULL,
+    child INTEGER NOT NULL,
+    "lambda" DOUBLE NOT NULL,
+    child_size INTEGER NOT NULL
+  )`,
+];
+
+/** Every table that holds rows of a run, for deleting one. */
+export const RUN_TABLES: readonly string[] = [
+  'condensed_tree',
+  'average_images',
+  'max_activations',
+  'unit_stats',
+  'memberships',
+  'patterns',
+  'clusterings',
+  'activations',
+  'layers',
+  'inputs',
+  'runs',
+];
