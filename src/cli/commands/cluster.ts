@@ -1,0 +1,163 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { CancelledError, InputError, NapError } from '../../errors.js';
+import type { Progress } from '../../progress.js';
+import { makeMatrix, type Matrix } from '../../compute/matrix.js';
+import { hdbscan, type HdbscanOptions } from '../../compute/hdbscan/index.js';
+
+const HELP = `Usage: nap cluster <file.f32> --shape N,D --out result.json [options]
+
+Clusters the rows of a raw little-endian float32 matrix (N rows x D columns, row-major) with
+HDBSCAN* (same results as Python hdbscan 0.8.43, algorithm 'generic').
+
+Options:
+  --shape N,D               rows and columns of the matrix (required)
+  --out FILE                where to write the result JSON (required)
+  --min-cluster-size K      smallest cluster (default 5)
+  --min-samples K           neighbours for the core distance (default: min cluster size)
+  --selection leaf|eom      cluster selection method (default leaf)
+  --epsilon E               cluster selection epsilon (default 0)
+  --metric NAME             euclidean, cosine or manhattan (default euclidean)
+  --allow-single-cluster    allow the whole data set as one cluster
+
+result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params.`;
+
+interface ClusterArgs {
+  file: string;
+  count: number;
+  dim: number;
+  out: string;
+  options: HdbscanOptions;
+}
+
+/** Runs `nap cluster`; returns the exit code (0 ok, 2 bad input, 130 cancelled). */
+export async function runClusterCommand(argv: string[], signal?: AbortSignal): Promise<number> {
+  try {
+    const args = parseClusterArgs(argv);
+    if (!args) {
+      console.log(HELP);
+      return 0;
+    }
+    const matrix = await readMatrix(args.file, args.count, args.dim);
+    const onProgress = process.stderr.isTTY ? reportProgress : undefined;
+    const result = await hdbscan(matrix, args.options, { signal, onProgress });
+    if (onProgress) process.stderr.write('\n');
+    const json = {
+      labels: Array.from(result.labels),
+      probabilities: Array.from(result.probabilities),
+      outlierScores: Array.from(result.outlierScores),
+      persistence: Array.from(result.persistence),
+      clusterCount: result.clusterCount,
+      params: result.params,
+    };
+    await writeOutput(args.out, JSON.stringify(json));
+    const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
+    console.error(`nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows -> ${args.out}`);
+    return 0;
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      console.error(`nap cluster: ${error.message}`);
+      return 130;
+    }
+    if (error instanceof NapError) {
+      console.error(`nap cluster: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        shape: { type: 'string' },
+        out: { type: 'string' },
+        'min-cluster-size': { type: 'string' },
+        'min-samples': { type: 'string' },
+        selection: { type: 'string' },
+        epsilon: { type: 'string' },
+        metric: { type: 'string' },
+        'allow-single-cluster': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new InputError((error as Error).message, { hint: "run 'nap cluster --help' for the options" });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return undefined;
+  if (positionals.length !== 1) {
+    throw new InputError(`nap cluster takes exactly one matrix file, got ${positionals.length}`, { hint: HELP });
+  }
+  if (!values.shape) throw new InputError('--shape is missing', { hint: 'give the matrix shape as --shape N,D' });
+  if (!values.out) throw new InputError('--out is missing', { hint: 'name the result file with --out result.json' });
+  const [count, dim] = parseShape(values.shape);
+  const options: HdbscanOptions = {
+    minClusterSize: parseNumber(values['min-cluster-size'], '--min-cluster-size'),
+    minSamples: parseNumber(values['min-samples'], '--min-samples'),
+    clusterSelectionEpsilon: parseNumber(values.epsilon, '--epsilon'),
+    clusterSelectionMethod: values.selection as HdbscanOptions['clusterSelectionMethod'],
+    metric: values.metric as HdbscanOptions['metric'],
+    allowSingleCluster: values['allow-single-cluster'] ?? false,
+  };
+  return { file: positionals[0], count, dim, out: values.out, options };
+}
+
+function parseShape(text: string): [number, number] {
+  const dims = text.split(',').map((part) => Number(part.trim()));
+  if (dims.length !== 2 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new InputError(`--shape '${text}' is not two positive whole numbers`, { hint: 'write it like --shape 1000,64' });
+  }
+  return [dims[0], dims[1]];
+}
+
+function parseNumber(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) {
+    throw new InputError(`${option} '${text}' is not a number`, { hint: `write it like ${option} 5` });
+  }
+  return value;
+}
+
+async function readMatrix(file: string, count: number, dim: number): Promise<Matrix> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new InputError(`cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      hint: 'check the path of the .f32 matrix file',
+      cause: error,
+    });
+  }
+  const expected = count * dim * 4;
+  if (bytes.length !== expected) {
+    throw new InputError(`'${file}' has ${bytes.length} bytes, but --shape ${count},${dim} needs ${count} x ${dim} x 4 = ${expected}`, {
+      hint: 'check --shape against the file (raw float32, no header)',
+    });
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const data = new Float32Array(count * dim);
+  for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
+  return makeMatrix(count, dim, data);
+}
+
+async function writeOutput(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (error) {
+    throw new InputError(`cannot write '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      hint: 'check that the folder of --out exists and is writable',
+      cause: error,
+    });
+  }
+}
+
+function reportProgress({ stage, done, total }: Progress): void {
+  const percent = total > 0 ? Math.floor((100 * done) / total) : 0;
+  process.stderr.write(`\r${stage}: ${percent}%   `);
+}

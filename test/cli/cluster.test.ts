@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runClusterCommand } from '../../src/cli/commands/cluster.js';
+import { hdbscan } from '../../src/compute/hdbscan/index.js';
+import { randomBlobs } from '../compute/hdbscan/random-data.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'nap-cluster-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const matrix = randomBlobs({ seed: 12, centres: 3, perBlob: 25, dim: 4, noise: 5 });
+const matrixFile = path.join(dir, 'blobs.f32');
+writeFileSync(matrixFile, Buffer.from(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength));
+const shape = `${matrix.count},${matrix.dim}`;
+
+/** Runs the command with console output captured. */
+async function run(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const stderr: string[] = [];
+  const stdout: string[] = [];
+  const { error, log } = console;
+  console.error = (...parts: unknown[]) => void stderr.push(parts.join(' '));
+  console.log = (...parts: unknown[]) => void stdout.push(parts.join(' '));
+  try {
+    const code = await runClusterCommand(argv);
+    return { code, stderr: stderr.join('\n'), stdout: stdout.join('\n') };
+  } finally {
+    console.error = error;
+    console.log = log;
+  }
+}
+
+describe('nap cluster', () => {
+  it('writes labels, probabilities, outlier scores, persistence and params', async () => {
+    const out = path.join(dir, 'result.json');
+    const { code, stderr } = await run([matrixFile, '--shape', shape, '--selection', 'eom', '--min-cluster-size', '6', '--out', out]);
+    assert.equal(code, 0, stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    const expected = await hdbscan(matrix, { clusterSelectionMethod: 'eom', minClusterSize: 6 });
+    assert.deepEqual(json.labels, Array.from(expected.labels));
+    assert.deepEqual(json.probabilities, Array.from(expected.probabilities));
+    assert.deepEqual(json.outlierScores, Array.from(expected.outlierScores));
+    assert.deepEqual(json.persistence, Array.from(expected.persistence));
+    assert.deepEqual(json.params, {
+      minClusterSize: 6,
+      minSamples: 6,
+      clusterSelectionEpsilon: 0,
+      clusterSelectionMethod: 'eom',
+      allowSingleCluster: false,
+      metric: 'euclidean',
+    });
+    assert.match(stderr, new RegExp(`${expected.clusterCount} clusters`));
+  });
+
+  it('passes every option through', async () => {
+    const out = path.join(dir, 'options.json');
+    const argv = [matrixFile, '--shape', shape, '--out', out, '--min-cluster-size', '4', '--min-samples', '2', '--selection', 'leaf',
+      '--epsilon', '0.25', '--metric', 'manhattan', '--allow-single-cluster'];
+    const { code, stderr } = await run(argv);
+    assert.equal(code, 0, stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(json.params, {
+      minClusterSize: 4,
+      minSamples: 2,
+      clusterSelectionEpsilon: 0.25,
+      clusterSelectionMethod: 'leaf',
+      allowSingleCluster: true,
+      metric: 'manhattan',
+    });
+  });
+
+  const failures: [string, () => string[], RegExp][] = [
+    ['a shape that does not match the file size', () => [matrixFile, '--shape', `${matrix.count},5`, '--out', path.join(dir, 'x.json')], /bytes, but --shape 80,5 needs/],
+    ['a missing file', () => [path.join(dir, 'nope.f32'), '--shape', shape, '--out', path.join(dir, 'x.json')], /cannot read .*nope\.f32.*ENOENT/],
+    ['a malformed shape', () => [matrixFile, '--shape', '80x4', '--out', path.join(dir, 'x.json')], /--shape '80x4'/],
+    ['no --shape', () => [matrixFile, '--out', path.join(dir, 'x.json')], /--shape is missing/],
+    ['no --out', () => [matrixFile, '--shape', shape], /--out is missing/],
+    ['an unknown selection', () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--selection', 'best'], /clusterSelectionMethod is 'best'/],
+    ['a non-numeric option', () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--epsilon', 'abc'], /--epsilon 'abc' is not a number/],
+    ['an unknown flag', () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--colour'], /--colour/],
+    ['an unwritable output', () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'missing-dir', 'x.json')], /cannot write/],
+  ];
+  for (const [name, argv, message] of failures) {
+    it(`exits 2 with a message on ${name}`, async () => {
+      const { code, stderr } = await run(argv());
+      assert.equal(code, 2);
+      assert.match(stderr, message);
+    });
+  }
+
+  it('exits 2 naming the row and column of a NaN', async () => {
+    const data = matrix.data.slice();
+    data[10 * matrix.dim + 3] = NaN;
+    const file = path.join(dir, 'nan.f32');
+    writeFileSync(file, Buffer.from(data.buffer));
+    const { code, stderr } = await run([file, '--shape', shape, '--out', path.join(dir, 'nan.json')]);
+    assert.equal(code, 2);
+    assert.match(stderr, /row 10, column 3 is NaN/);
+  });
+
+  it('prints help and exits 0', async () => {
+    const { code, stdout } = await run(['--help']);
+    assert.equal(code, 0);
+    assert.match(stdout, /Usage: nap cluster/);
+  });
+});
