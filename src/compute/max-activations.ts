@@ -2,37 +2,60 @@ import type { LayerGeometry } from './aggregate.js';
 import { TopK } from './top-k.js';
 
 /**
- * Streams the inputs that activate a layer most: per unit (its maximum over positions) and for the whole
- * layer (slot `units`: the maximum over every unit and position). Works on raw, unnormalized activations.
+ * Each item's maximum over positions for every unit, written as row `targetRow + item` of a row-major
+ * matrix with `units` columns: what ranking the inputs that activate a unit (or the layer) most needs.
  */
-export class MaxActivations {
-  readonly geometry: LayerGeometry;
-  readonly top: TopK;
-
-  constructor(geometry: LayerGeometry, k: number) {
-    this.geometry = geometry;
-    this.top = new TopK(geometry.units + 1, k);
-  }
-
-  /** Items of `source` are inputs firstId, firstId+1, ... */
-  add(source: Float32Array, count: number, firstId: number): void {
-    const { units, positions, order } = this.geometry;
-    const itemSize = units * positions;
-    const unitStride = order === 'channels-first' ? positions : 1;
-    const positionStride = order === 'channels-first' ? 1 : units;
-    for (let item = 0; item < count; item++) {
-      const base = item * itemSize;
-      let layerMax = -Infinity;
-      for (let unit = 0; unit < units; unit++) {
-        let unitMax = -Infinity;
-        for (let p = 0, at = base + unit * unitStride; p < positions; p++, at += positionStride) {
-          const value = source[at]!;
-          if (value > unitMax) unitMax = value;
-        }
-        this.top.offer(unit, unitMax, firstId + item);
-        if (unitMax > layerMax) layerMax = unitMax;
+export function unitMaximaInto(source: Float32Array, count: number, geometry: LayerGeometry, target: Float32Array, targetRow: number): void {
+  const { units, positions, order } = geometry;
+  const itemSize = units * positions;
+  const unitStride = order === 'channels-first' ? positions : 1;
+  const positionStride = order === 'channels-first' ? 1 : units;
+  for (let item = 0; item < count; item++) {
+    const base = item * itemSize;
+    const out = (targetRow + item) * units;
+    for (let unit = 0; unit < units; unit++) {
+      let unitMax = -Infinity;
+      for (let p = 0, at = base + unit * unitStride; p < positions; p++, at += positionStride) {
+        const value = source[at]!;
+        if (value > unitMax) unitMax = value;
       }
-      this.top.offer(units, layerMax, firstId + item);
+      target[out + unit] = unitMax;
     }
   }
+}
+
+export interface RankedInputs {
+  /** -1 ranks the whole layer (the maximum over every unit and position). */
+  unit: Int32Array;
+  rank: Int32Array;
+  inputIndex: Int32Array;
+  value: Float64Array;
+}
+
+/** The k inputs with the highest maximum per unit and for the whole layer, from per-unit maxima rows. */
+export function rankMaxActivations(unitMax: Float32Array, units: number, inputIndex: Int32Array, k: number): RankedInputs {
+  const top = new TopK(units + 1, k);
+  for (let row = 0; row < inputIndex.length; row++) {
+    let layerMax = -Infinity;
+    for (let unit = 0; unit < units; unit++) {
+      const value = unitMax[row * units + unit]!;
+      top.offer(unit, value, inputIndex[row]!);
+      if (value > layerMax) layerMax = value;
+    }
+    top.offer(units, layerMax, inputIndex[row]!);
+  }
+  const unit: number[] = [];
+  const rank: number[] = [];
+  const ids: number[] = [];
+  const value: number[] = [];
+  for (let slot = 0; slot <= units; slot++) {
+    const entries = top.entries(slot);
+    entries.ids.forEach((id, r) => {
+      unit.push(slot === units ? -1 : slot);
+      rank.push(r);
+      ids.push(id);
+      value.push(entries.values[r]!);
+    });
+  }
+  return { unit: Int32Array.from(unit), rank: Int32Array.from(rank), inputIndex: Int32Array.from(ids), value: Float64Array.from(value) };
 }

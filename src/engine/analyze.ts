@@ -1,26 +1,29 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ChannelOrder } from '../compute/aggregate.js';
 import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
+import { rankMaxActivations } from '../compute/max-activations.js';
 import type { UnitStatistics } from '../compute/statistics.js';
-import { InputError } from '../errors.js';
+import { CancelledError, InputError } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
 import { sampleIndices } from '../io/datasets/sample.js';
 import type { Dataset, Preprocessing } from '../io/datasets/types.js';
-import { listLayersOfBytes, type LayerInfo } from '../io/onnx/inspect.js';
+import { listLayersOfBytes } from '../io/onnx/inspect.js';
 import { decodeModel, singleFloatInput } from '../io/onnx/graph.js';
 import { detectLayout, imageInputSize } from '../io/onnx/layout.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { NapStore, type RunRecord, type UnitStatsColumns } from '../io/store/index.js';
-import type { TaskControl } from '../progress.js';
+import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { averageImageFormat, averageImages } from './average-images.js';
 import { findPatterns } from './cluster-layer.js';
 import { resolveOptions, type AnalyzeOptions, type ResolvedOptions } from './config.js';
-import { extractActivations, type Extraction } from './extract.js';
+import { describeLayer, extractActivations, pendingBatches, type ExtractionPlan } from './extract.js';
+import { normalizeLayer } from './normalize-layer.js';
 
 export interface LayerSummary {
   layer: string;
@@ -88,95 +91,139 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     JSON.stringify({ items: sha256(new Uint8Array(items.buffer)), layers: runner.layerNames.map((name) => [name, orderOf(name)]), aggregation: config.aggregation, preprocessing }),
   );
 
+  let runnerOpen = true;
+  // The model is released before clustering to free its memory; the finally block covers early exits.
+  const closeRunner = async () => {
+    if (runnerOpen) await runner.close();
+    runnerOpen = false;
+  };
+  const layerPlans = runner.layerNames.map((name) => {
+    const info = probe.find((layer) => layer.name === name)!;
+    return describeLayer(name, info.opType, info.dims, orderOf(name), config.aggregation);
+  });
   const store = await NapStore.open(config.out);
   try {
-    const existing = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
+    const complete = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
     let runId: number;
-    let layers: { name: string; matrix: Matrix; inputIndex: Int32Array }[];
     let skipped: AnalyzeResult['skipped'] = [];
-    let keptItems: Int32Array;
-    if (existing) {
-      await runner.close();
-      runId = existing.runId;
-      layers = await Promise.all(runner.layerNames.map(async (name) => ({ name, ...(await store.readActivations(runId, name)) })));
-      const inputs = await store.readInputs(runId);
-      keptItems = itemsOfPaths(dataset, inputs.path);
+    if (complete) {
+      runId = complete.runId;
     } else {
+      const unfinished = await store.findUnfinishedRun(modelSha256, dataset.fingerprint, extractionConfigHash);
       const classNames = config.classNames ?? (await classNamesFor(config.model, dataset));
-      runId = await store.createRun({
-        name: config.name ?? `${config.model} on ${config.data}`,
-        modelPath: config.model,
-        modelSha256,
-        modelLayout: layout,
-        datasetSpec: config.data,
-        datasetFingerprint: dataset.fingerprint,
-        extractionConfigHash,
-        config: { ...config, layers: runner.layerNames, preprocessing },
-        predictionLabels: classNames,
-      });
-      let extraction: Extraction;
-      try {
-        extraction = await extractActivations(
-          {
-            runner,
-            dataset,
-            items,
-            preprocessing,
-            layers: runner.layerNames.map((name) => ({ name, order: orderOf(name) })),
-            aggregation: config.aggregation,
-            batchSize: config.batchSize,
-            topK: config.topK,
-            skipBadImages: config.onBadImage === 'skip',
-          },
-          control,
-        );
-      } catch (error) {
-        await store.setRunStatus(runId, 'failed');
-        throw error;
-      } finally {
-        await runner.close();
+      runId = unfinished
+        ? unfinished.runId
+        : await store.createRun({
+            name: config.name ?? `${path.basename(config.model)} on ${config.data}`,
+            modelPath: path.resolve(config.model),
+            modelSha256,
+            modelLayout: layout,
+            datasetSpec: config.data,
+            datasetFingerprint: dataset.fingerprint,
+            extractionConfigHash,
+            config: { ...config, layers: runner.layerNames, preprocessing },
+            predictionLabels: classNames,
+          });
+      if (unfinished) {
+        await store.setRunStatus(runId, 'running');
+        control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
       }
-      skipped = extraction.skipped.map(({ path, reason }) => ({ path, reason }));
-      keptItems = extraction.items;
-      await storeExtraction(store, runId, dataset, extraction, probe, classNames, config, control);
-      layers = extraction.layers.map((layer) => ({ name: layer.name, matrix: layer.matrix, inputIndex: rowIndex(layer.matrix.count) }));
+      try {
+        skipped = await extractIntoStore(store, runId, { runner, dataset, items, preprocessing, layers: layerPlans, aggregation: config.aggregation, batchSize: config.batchSize, skipBadImages: config.onBadImage === 'skip' }, classNames, config, control);
+      } catch (error) {
+        if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed');
+        throw error;
+      }
     }
+    await closeRunner();
 
     const summaries: LayerSummary[] = [];
-    const fresh: { layerIndex: number; clusteringId: number; labels: Int32Array; patternCount: number }[] = [];
-    for (const [index, layer] of layers.entries()) {
-      const summary = await clusterLayer(store, runId, layer.name, layer.matrix, layer.inputIndex, config.clustering, control);
+    const fresh: { clusteringId: number; labels: Int32Array; inputIndex: Int32Array; patternCount: number }[] = [];
+    for (const layer of layerPlans) {
+      const { matrix, inputIndex } = await store.readActivations(runId, layer.name);
+      const summary = await clusterLayer(store, runId, layer.name, matrix, inputIndex, config.clustering, control);
       summaries.push(summary.summary);
-      if (summary.labels) fresh.push({ layerIndex: index, clusteringId: summary.summary.clusteringId, labels: summary.labels, patternCount: summary.summary.patterns });
+      if (summary.labels) fresh.push({ clusteringId: summary.summary.clusteringId, labels: summary.labels, inputIndex, patternCount: summary.summary.patterns });
     }
     if (fresh.length > 0) {
       const format = averageImageFormat(preprocessing, config.averageImageSide);
-      const means = await averageImages(dataset, keptItems, fresh, format, control);
+      const rows = fresh[0]!.inputIndex;
+      const means = await averageImages(dataset, Int32Array.from(rows, (row) => items[row]!), fresh, format, control);
       for (const [i, entry] of fresh.entries()) {
         const patternId = Int32Array.from({ length: entry.patternCount }, (_, p) => p);
-        const pixels = new Uint8Array(entry.patternCount * format.width * format.height * format.channels);
+        const pixels = new Uint8Array(entry.patternCount * means[i]!.pixelCount);
         patternId.forEach((p) => pixels.set(means[i]!.mean(p), p * means[i]!.pixelCount));
         await store.saveAverageImages(entry.clusteringId, { patternId, width: format.width, height: format.height, channels: format.channels, pixels });
       }
     }
     await store.setRunStatus(runId, 'complete');
-    return { runId, reusedActivations: Boolean(existing), layers: summaries, skipped };
+    return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
   } finally {
+    await closeRunner();
     await store.close();
   }
 }
 
-function rowIndex(count: number): Int32Array {
-  return Int32Array.from({ length: count }, (_, i) => i);
+/**
+ * Extracts every batch not yet committed for this run (all of them for a new run), committing each batch
+ * to the store as it completes, then normalizes each layer that is not yet final. Returns the images that
+ * could not be read in this session.
+ */
+async function extractIntoStore(
+  store: NapStore,
+  runId: number,
+  plan: ExtractionPlan,
+  classNames: string[] | null,
+  config: ResolvedOptions,
+  control: TaskControl,
+): Promise<AnalyzeResult['skipped']> {
+  const finalized = new Set((await store.listLayers(runId)).map((layer) => layer.layer));
+  const toFinalize = plan.layers.filter((layer) => !finalized.has(layer.name));
+  if (toFinalize.length === 0) return [];
+  const skipped: AnalyzeResult['skipped'] = [];
+  if (finalized.size === 0) {
+    const batches = pendingBatches(plan.items.length, await store.stagedBatches(runId), plan.batchSize);
+    await extractActivations(
+      plan,
+      batches,
+      async (batch) => {
+        skipped.push(...batch.skipped.map(({ path: file, reason }) => ({ path: file, reason })));
+        await store.appendStagedBatch(runId, {
+          start: batch.start,
+          count: batch.count,
+          inputs: {
+            index: batch.rows,
+            path: Array.from(batch.rows, (row) => plan.dataset.items[plan.items[row]!]!.path),
+            label: Array.from(batch.rows, (row) => plan.dataset.items[plan.items[row]!]!.label),
+            prediction: batch.prediction,
+            predictionLabel: Array.from(batch.prediction, (p) => classNames?.[p] ?? String(p)),
+            probability: batch.probability,
+          },
+          layers: batch.layers.map((values, l) => ({ layer: plan.layers[l]!.name, values: values.values, dim: plan.layers[l]!.dim, unitMax: values.unitMax, units: plan.layers[l]!.geometry.units })),
+        });
+      },
+      control,
+    );
+  }
+  for (const [done, layer] of toFinalize.entries()) {
+    throwIfCancelled(control.signal, 'normalization');
+    control.onProgress?.({ stage: 'normalizing layers', done, total: toFinalize.length });
+    const staged = await store.readStagedLayer(runId, layer.name, layer.dim, layer.geometry.units);
+    if (staged.inputIndex.length === 0) {
+      throw new InputError(`none of the ${plan.items.length} inputs could be read`, { hint: 'check the dataset path and image files' });
+    }
+    const { matrix } = normalizeLayer(staged.values, staged.inputIndex.length, layer.dim, layer.geometry, plan.aggregation);
+    const ranked = rankMaxActivations(staged.unitMax, layer.geometry.units, staged.inputIndex, config.topK);
+    const order = plan.layers.indexOf(layer);
+    await store.finalizeLayer(runId, { layer: layer.name, order, opType: layer.opType, rawDims: layer.itemDims, aggregation: plan.aggregation, dim: layer.dim }, matrix, staged.inputIndex, ranked);
+  }
+  control.onProgress?.({ stage: 'normalizing layers', done: toFinalize.length, total: toFinalize.length });
+  await store.clearStagedBatches(runId);
+  return skipped;
 }
 
-function itemsOfPaths(dataset: Dataset, paths: readonly (string | null)[]): Int32Array {
-  const byPath = new Map(dataset.items.map((item) => [item.path, item.index]));
-  return Int32Array.from(paths, (path) => {
-    const index = path === null ? undefined : byPath.get(path);
-    if (index === undefined) throw new InputError(`stored input ${path} is no longer in the dataset`, { hint: 'run the analysis into a new results file' });
-    return index;
-  });
+function rowIndex(count: number): Int32Array {
+  return Int32Array.from({ length: count }, (_, i) => i);
 }
 
 /** Class names of the model's outputs: the model's sidecar `<model>.json` labels, else 0..K-1 dataset labels. */
@@ -193,58 +240,6 @@ async function classNamesFor(modelPath: string, dataset: Dataset): Promise<strin
 
 function statisticsColumns(stats: UnitStatistics): UnitStatsColumns {
   return { unit: rowIndex(stats.min.length), ...stats };
-}
-
-async function storeExtraction(
-  store: NapStore,
-  runId: number,
-  dataset: Dataset,
-  extraction: Extraction,
-  probe: LayerInfo[],
-  classNames: string[] | null,
-  config: ResolvedOptions,
-  control: TaskControl,
-): Promise<void> {
-  const count = extraction.items.length;
-  const inputIndex = rowIndex(count);
-  await store.appendInputs(runId, {
-    index: inputIndex,
-    path: Array.from(extraction.items, (item) => dataset.items[item]!.path),
-    label: Array.from(extraction.items, (item) => dataset.items[item]!.label),
-    prediction: extraction.prediction,
-    predictionLabel: Array.from(extraction.prediction, (p) => classNames?.[p] ?? String(p)),
-    probability: extraction.probability,
-  });
-  const opTypes = new Map(probe.map((layer) => [layer.name, layer.opType]));
-  const order = new Map(probe.map((layer, i) => [layer.name, i]));
-  for (const [done, layer] of extraction.layers.entries()) {
-    control.onProgress?.({ stage: 'writing activations', done, total: extraction.layers.length });
-    await store.appendLayer(runId, {
-      layer: layer.name,
-      order: order.get(layer.name) ?? done,
-      opType: opTypes.get(layer.name) ?? 'unknown',
-      rawDims: layer.itemDims,
-      aggregation: config.aggregation,
-      dim: layer.matrix.dim,
-    });
-    await store.appendActivations(runId, layer.name, layer.matrix, inputIndex);
-    const slots = layer.maxActivations.top.slots;
-    const unit: number[] = [];
-    const rank: number[] = [];
-    const input: number[] = [];
-    const value: number[] = [];
-    for (let slot = 0; slot < slots; slot++) {
-      const entries = layer.maxActivations.top.entries(slot);
-      entries.ids.forEach((id, r) => {
-        unit.push(slot === slots - 1 ? -1 : slot);
-        rank.push(r);
-        input.push(id);
-        value.push(entries.values[r]!);
-      });
-    }
-    await store.saveMaxActivations(runId, layer.name, { unit: Int32Array.from(unit), rank: Int32Array.from(rank), inputIndex: Int32Array.from(input), value: Float64Array.from(value) });
-  }
-  control.onProgress?.({ stage: 'writing activations', done: extraction.layers.length, total: extraction.layers.length });
 }
 
 function sameParams(a: unknown, b: unknown): boolean {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TopK } from '../../src/compute/top-k.js';
-import { MaxActivations } from '../../src/compute/max-activations.js';
+import { rankMaxActivations, unitMaximaInto } from '../../src/compute/max-activations.js';
 import { MeanImages } from '../../src/compute/mean-images.js';
 import { predict } from '../../src/compute/predictions.js';
 
@@ -13,19 +13,26 @@ test('TopK keeps the k largest values per slot, best first, whatever the arrival
   assert.deepEqual(Array.from(top.entries(0).ids), expectedIds);
 });
 
-test('MaxActivations ranks inputs per unit and for the whole layer', () => {
+test('max activations rank inputs per unit and for the whole layer', () => {
   // 3 inputs, 2 units, 2 positions, channels-first.
   const source = Float32Array.from([
     1, 5, 0, 0, // input 10: unit0 max 5, unit1 max 0
     2, 2, 9, 1, // input 11: unit0 max 2, unit1 max 9
     3, 0, 4, 4, // input 12: unit0 max 3, unit1 max 4
   ]);
-  const max = new MaxActivations({ units: 2, positions: 2, order: 'channels-first' }, 2);
-  max.add(source, 3, 10);
-  assert.deepEqual(Array.from(max.top.entries(0).ids), [10, 12]);
-  assert.deepEqual(Array.from(max.top.entries(1).ids), [11, 12]);
-  assert.deepEqual(Array.from(max.top.entries(2).ids), [11, 10]);
-  assert.deepEqual(Array.from(max.top.entries(2).values), [9, 5]);
+  const unitMax = new Float32Array(3 * 2);
+  unitMaximaInto(source, 3, { units: 2, positions: 2, order: 'channels-first' }, unitMax, 0);
+  assert.deepEqual(Array.from(unitMax), [5, 0, 2, 9, 3, 4]);
+  const channelsLast = new Float32Array(6);
+  unitMaximaInto(Float32Array.from([1, 0, 5, 0, 2, 9, 2, 1, 3, 4, 0, 4]), 3, { units: 2, positions: 2, order: 'channels-last' }, channelsLast, 0);
+  assert.deepEqual(channelsLast, unitMax);
+  const ranked = rankMaxActivations(unitMax, 2, Int32Array.from([10, 11, 12]), 2);
+  const of = (unit: number) => Array.from(ranked.inputIndex.filter((_, i) => ranked.unit[i] === unit));
+  assert.deepEqual(of(0), [10, 12]);
+  assert.deepEqual(of(1), [11, 12]);
+  assert.deepEqual(of(-1), [11, 10]);
+  assert.deepEqual(Array.from(ranked.value.filter((_, i) => ranked.unit[i] === -1)), [9, 5]);
+  assert.deepEqual(Array.from(ranked.rank.filter((_, i) => ranked.unit[i] === -1)), [0, 1]);
 });
 
 test('MeanImages averages members and ignores noise', () => {

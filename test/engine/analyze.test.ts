@@ -7,7 +7,7 @@ import { analyze } from '../../src/engine/analyze.js';
 import { openDataset } from '../../src/io/datasets/open.js';
 import { sampleIndices } from '../../src/io/datasets/sample.js';
 import { NapStore } from '../../src/io/store/index.js';
-import { InputError } from '../../src/errors.js';
+import { CancelledError, InputError } from '../../src/errors.js';
 import { TINY, tinyConvNet, tinyConvNetReference, nchwToNhwc } from '../helpers/tiny-models.js';
 
 let dir: string;
@@ -130,4 +130,42 @@ test('bad input gives errors that name the value', async () => {
   await mkdir(empty);
   await assert.rejects(analyze({ model: nchwModel, data: empty, out: path.join(dir, 'bad.duckdb') }), (error: unknown) => error instanceof InputError && error.message.includes(empty));
   await assert.rejects(analyze({ model: nchwModel, data: 'mnist', out: path.join(dir, 'bad.duckdb'), aggregation: 'median' as never }), /median/);
+});
+
+test('a cancelled analysis resumes from its committed batches and ends identical to an uninterrupted one', async () => {
+  const layers = [TINY.relu, TINY.logits];
+  const whole = await analyze({ model: nchwModel, data: 'mnist', out: path.join(dir, 'whole.duckdb'), limit: LIMIT, layers, batchSize: 32 });
+  const out = path.join(dir, 'resumed.duckdb');
+  const controller = new AbortController();
+  await assert.rejects(
+    analyze({ model: nchwModel, data: 'mnist', out, limit: LIMIT, layers, batchSize: 32 }, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.stage === 'extracting activations' && p.done >= 96) controller.abort();
+      },
+    }),
+    CancelledError,
+  );
+  const seen: string[] = [];
+  const resumed = await analyze({ model: nchwModel, data: 'mnist', out, limit: LIMIT, layers, batchSize: 50 }, { onProgress: (p) => seen.push(`${p.stage} ${p.done}/${p.total}`) });
+  assert.ok(seen.some((line) => line.startsWith('resuming run')), 'says it resumes');
+  assert.ok(seen.includes(`extracting activations ${LIMIT - 96}/${LIMIT - 96}`), `extracts only the missing inputs: ${seen.filter((l) => l.startsWith('extract')).join(', ')}`);
+  const read = async (file: string, runId: number) => {
+    const store = await NapStore.open(file, { readOnly: true });
+    try {
+      const inputs = await store.readInputs(runId);
+      const activations = await Promise.all(layers.map((layer) => store.readActivations(runId, layer)));
+      const memberships = await Promise.all(layers.map(async (layer) => (await store.readMemberships((await store.listClusterings(runId, layer))[0]!.clusteringId)).patternId));
+      return { index: Array.from(inputs.index), prediction: Array.from(inputs.prediction), activations: activations.map((a) => Array.from(a.matrix.data)), memberships: memberships.map((m) => Array.from(m)), status: (await store.getRun(runId)).status };
+    } finally {
+      await store.close();
+    }
+  };
+  const a = await read(path.join(dir, 'whole.duckdb'), whole.runId);
+  const b = await read(out, resumed.runId);
+  assert.equal(b.status, 'complete');
+  assert.deepEqual(b.index, a.index, 'no duplicate or missing inputs');
+  assert.deepEqual(b.prediction, a.prediction);
+  assert.deepEqual(b.activations, a.activations);
+  assert.deepEqual(b.memberships, a.memberships);
 });

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import type { AnalyzeOptions } from '../../engine/config.js';
-import { InputError } from '../../errors.js';
+import { CancelledError, InputError } from '../../errors.js';
 import { createReporter } from '../progress-reporter.js';
 import { parseShape } from './layers.js';
 
@@ -135,6 +135,10 @@ export async function runAnalyzeCommand(argv: string[], signal?: AbortSignal): P
     return 0;
   } catch (error) {
     reporter.done();
+    if (error instanceof CancelledError) {
+      console.error(`Stopped. Finished work is stored in ${parsed.options.out}: run the same command again to resume.`);
+      return 130;
+    }
     throw error;
   }
 }

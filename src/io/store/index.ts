@@ -16,6 +16,7 @@ import * as inputs from './inputs.js';
 import * as layers from './layers.js';
 import { openInstance, prepareSchema } from './open.js';
 import * as runs from './runs.js';
+import * as staging from './staging.js';
 import * as statistics from './statistics.js';
 import { inTransaction, SerialQueue } from './transaction.js';
 import type {
@@ -168,6 +169,44 @@ export class NapStore {
   /** The newest complete run whose activations can be reused for this model, dataset and extraction config, or null. */
   findCompleteRun(modelSha256: string, datasetFingerprint: string, extractionConfigHash: string): Promise<RunRecord | null> {
     return this.read((c) => runs.findCompleteRun(c, modelSha256, datasetFingerprint, extractionConfigHash));
+  }
+
+  /** The newest run with these settings that started but never completed (killed, cancelled or failed), or null. */
+  findUnfinishedRun(modelSha256: string, datasetFingerprint: string, extractionConfigHash: string): Promise<RunRecord | null> {
+    return this.read((c) => runs.findUnfinishedRun(c, modelSha256, datasetFingerprint, extractionConfigHash));
+  }
+
+  // Extraction in progress (see staging.ts)
+
+  /** Commits one batch of inputs with its raw aggregated activations, all or nothing. */
+  appendStagedBatch(runId: number, batch: staging.StagedBatch): Promise<void> {
+    return this.write((c) => staging.appendStagedBatch(c, runId, batch));
+  }
+
+  stagedBatches(runId: number): Promise<{ start: number; count: number }[]> {
+    return this.read((c) => staging.stagedBatches(c, runId));
+  }
+
+  readStagedLayer(runId: number, layer: string, dim: number, units: number): Promise<staging.StagedLayer> {
+    return this.read((c) => staging.readStagedLayer(c, runId, layer, dim, units));
+  }
+
+  /**
+   * Replaces a layer's staged rows by its final normalized activations and max activations, in one
+   * transaction: a layer is either still staged or completely stored.
+   */
+  finalizeLayer(runId: number, info: LayerInfo, matrix: Matrix, inputIndex: Int32Array, max: MaxActivationColumns): Promise<void> {
+    return this.write(async (c) => {
+      await layers.appendLayer(c, runId, info);
+      await activations.appendActivations(c, runId, info.layer, matrix, inputIndex);
+      await statistics.saveMaxActivations(c, runId, info.layer, max);
+      await staging.clearStagedLayer(c, runId, info.layer);
+    });
+  }
+
+  /** Forgets the committed-batch bookkeeping once every layer is finalized. */
+  clearStagedBatches(runId: number): Promise<void> {
+    return this.write((c) => staging.clearStagedBatches(c, runId));
   }
 
   /** Deletes a run and everything stored for it. */

@@ -97,6 +97,22 @@ export async function findCompleteRun(
   return run ?? null;
 }
 
+/** The newest run of this model, dataset and extraction config that started but never completed, or null. */
+export async function findUnfinishedRun(
+  connection: DuckDBConnection,
+  modelSha256: string,
+  datasetFingerprint: string,
+  extractionConfigHash: string,
+): Promise<RunRecord | null> {
+  const [run] = await selectRuns(
+    connection,
+    `WHERE status IN ('running', 'failed') AND model_sha256 = $1 AND dataset_fingerprint = $2 AND extraction_config_hash = $3
+     ORDER BY run_id DESC LIMIT 1`,
+    [modelSha256, datasetFingerprint, extractionConfigHash],
+  );
+  return run ?? null;
+}
+
 export async function deleteRun(connection: DuckDBConnection, runId: number): Promise<void> {
   await requireRun(connection, runId);
   for (const table of RUN_TABLES) await connection.run(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);

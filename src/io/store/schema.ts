@@ -142,10 +142,28 @@ export const SCHEMA_DDL: readonly string[] = [
     "lambda" DOUBLE NOT NULL,
     child_size INTEGER NOT NULL
   )`,
+
+  // Extraction in progress: raw aggregated activations and per-unit maxima of each committed batch, so an
+  // interrupted analysis resumes after its last committed batch. Emptied when the layer is finalized.
+  `CREATE TABLE staged_batches (
+    run_id INTEGER NOT NULL,
+    batch_start INTEGER NOT NULL,
+    batch_count INTEGER NOT NULL,
+    PRIMARY KEY (run_id, batch_start)
+  )`,
+  `CREATE TABLE staged_activations (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    input_index INTEGER NOT NULL,
+    "values" FLOAT[] NOT NULL,
+    unit_max FLOAT[] NOT NULL
+  )`,
 ];
 
 /** Every table that holds rows of a run, for deleting one. */
 export const RUN_TABLES: readonly string[] = [
+  'staged_activations',
+  'staged_batches',
   'condensed_tree',
   'average_images',
   'max_activations',
