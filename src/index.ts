@@ -1,0 +1,18 @@
+/**
+ * nap as a library: the same operations as the CLI, typed, with progress callbacks and cancellation
+ * (every long-running call takes a TaskControl { onProgress, signal }).
+ */
+export { analyze, type AnalyzeResult, type LayerSummary } from './engine/analyze.js';
+export type { AnalyzeOptions } from './engine/config.js';
+export { summarizeRun, formatRunSummary, type LayerPatternSummary, type PatternSummary } from './engine/summary.js';
+export { hdbscan, referenceMst, type HdbscanOptions, type HdbscanResult, type Metric } from './compute/hdbscan/index.js';
+export { adjustedRandIndex } from './compute/partition-metrics.js';
+export { aggregateInto, aggregatedDim, layerGeometry, AGGREGATIONS, type Aggregation, type LayerGeometry } from './compute/aggregate.js';
+export { columnStatistics, type UnitStatistics } from './compute/statistics.js';
+export { makeMatrix, type Matrix } from './compute/matrix.js';
+export { listLayers, type LayerInfo } from './io/onnx/inspect.js';
+export { openOnnxModel, type ModelRunner, type LayerTensor } from './io/onnx/runner.js';
+export { openDataset, sampleIndices, type Dataset, type DatasetItem, type Preprocessing } from './io/datasets/index.js';
+export { NapStore } from './io/store/index.js';
+export { NapError, InputError, NotFoundError, CancelledError } from './errors.js';
+export type { Progress, ProgressCallback, TaskControl } from './progress.js';
