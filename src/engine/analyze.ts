@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ChannelOrder } from '../compute/aggregate.js';
-import type { HdbscanOptions } from '../compute/hdbscan/index.js';
+import { layerGeometry, type ChannelOrder } from '../compute/aggregate.js';
+import { hdbscan, type HdbscanOptions } from '../compute/hdbscan/index.js';
 import { resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
 import { rankMaxActivations } from '../compute/max-activations.js';
 import type { UnitStatistics } from '../compute/statistics.js';
-import { CancelledError, InputError } from '../errors.js';
+import { CancelledError, InputError, NotFoundError } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
 import { sampleIndices } from '../io/datasets/sample.js';
 import type { Dataset, Preprocessing } from '../io/datasets/types.js';
@@ -19,7 +19,7 @@ import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { NapStore, type RunRecord, type UnitStatsColumns } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import { averageImageFormat, averageImages } from './average-images.js';
+import { averageImageFormat, averageImages, type ImageFormat } from './average-images.js';
 import { findPatterns } from './cluster-layer.js';
 import { resolveOptions, type AnalyzeOptions, type ResolvedOptions } from './config.js';
 import { describeLayer, extractActivations, pendingBatches, type ExtractionPlan } from './extract.js';
@@ -87,8 +87,10 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     ...(config.mean ? { mean: config.mean } : {}),
     ...(config.std ? { std: config.std } : {}),
   };
+  const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, runner.layerNames, probe, orderOf);
+  const unitMapNames = unitMaps.map((map) => map.name);
   const extractionConfigHash = sha256(
-    JSON.stringify({ items: sha256(new Uint8Array(items.buffer)), layers: runner.layerNames.map((name) => [name, orderOf(name)]), aggregation: config.aggregation, preprocessing }),
+    JSON.stringify({ items: sha256(new Uint8Array(items.buffer)), layers: runner.layerNames.map((name) => [name, orderOf(name)]), aggregation: config.aggregation, preprocessing, unitMaps: unitMapNames }),
   );
 
   let runnerOpen = true;
@@ -129,7 +131,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
         control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
       }
       try {
-        skipped = await extractIntoStore(store, runId, { runner, dataset, items, preprocessing, layers: layerPlans, aggregation: config.aggregation, batchSize: config.batchSize, skipBadImages: config.onBadImage === 'skip' }, classNames, config, control);
+        skipped = await extractIntoStore(store, runId, { runner, dataset, items, preprocessing, layers: layerPlans, aggregation: config.aggregation, unitMaps, batchSize: config.batchSize, skipBadImages: config.onBadImage === 'skip' }, classNames, config, control);
       } catch (error) {
         if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed');
         throw error;
@@ -138,24 +140,16 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     await closeRunner();
 
     const summaries: LayerSummary[] = [];
-    const fresh: { clusteringId: number; labels: Int32Array; inputIndex: Int32Array; patternCount: number }[] = [];
     for (const layer of layerPlans) {
       const { matrix, inputIndex } = await store.readActivations(runId, layer.name);
-      const summary = await clusterLayer(store, runId, layer.name, matrix, inputIndex, config.clustering, control);
-      summaries.push(summary.summary);
-      if (summary.labels) fresh.push({ clusteringId: summary.summary.clusteringId, labels: summary.labels, inputIndex, patternCount: summary.summary.patterns });
+      summaries.push(await clusterLayer(store, runId, layer.name, matrix, inputIndex, config.clustering, control));
     }
-    if (fresh.length > 0) {
-      const format = averageImageFormat(preprocessing, config.averageImageSide);
-      const rows = fresh[0]!.inputIndex;
-      const means = await averageImages(dataset, Int32Array.from(rows, (row) => items[row]!), fresh, format, control);
-      for (const [i, entry] of fresh.entries()) {
-        const patternId = Int32Array.from({ length: entry.patternCount }, (_, p) => p);
-        const pixels = new Uint8Array(entry.patternCount * means[i]!.pixelCount);
-        patternId.forEach((p) => pixels.set(means[i]!.mean(p), p * means[i]!.pixelCount));
-        await store.saveAverageImages(entry.clusteringId, { patternId, width: format.width, height: format.height, channels: format.channels, pixels });
-      }
+    for (const map of unitMaps) {
+      const staged = await store.readStagedLayer(runId, map.name, map.positions, 1);
+      const { matrix } = normalizeLayer(staged.values, staged.inputIndex.length, map.positions, { units: 1, positions: map.positions, order: 'channels-first' }, 'none');
+      await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
     }
+    await saveMissingAverageImages(store, runId, dataset, items, averageImageFormat(preprocessing, config.averageImageSide), control);
     await store.setRunStatus(runId, 'complete');
     return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
   } finally {
@@ -199,7 +193,13 @@ async function extractIntoStore(
             predictionLabel: Array.from(batch.prediction, (p) => classNames?.[p] ?? String(p)),
             probability: batch.probability,
           },
-          layers: batch.layers.map((values, l) => ({ layer: plan.layers[l]!.name, values: values.values, dim: plan.layers[l]!.dim, unitMax: values.unitMax, units: plan.layers[l]!.geometry.units })),
+          layers: [
+            ...batch.layers.map((values, l) => ({ layer: plan.layers[l]!.name, values: values.values, dim: plan.layers[l]!.dim, unitMax: values.unitMax, units: plan.layers[l]!.geometry.units })),
+            ...batch.unitMaps.map((values, m) => {
+              const map = plan.unitMaps[m]!;
+              return { layer: unitMapName(plan.layers[map.layer]!.name, map.unit), values: values.values, dim: plan.layers[map.layer]!.geometry.positions, unitMax: values.unitMax, units: 1 };
+            }),
+          ],
         });
       },
       control,
@@ -255,12 +255,12 @@ async function clusterLayer(
   inputIndex: Int32Array,
   options: Omit<HdbscanOptions, 'mst'>,
   control: TaskControl,
-): Promise<{ summary: LayerSummary; labels?: Int32Array }> {
+): Promise<LayerSummary> {
   const params = resolveParams(options);
   const earlier = await store.listClusterings(runId, layer);
   const existing = earlier.find((c) => c.unit === null && sameParams(c.params, params));
   if (existing) {
-    return { summary: { layer, clusteringId: existing.clusteringId, inputs: matrix.count, patterns: existing.patternCount, noise: existing.noiseCount } };
+    return { layer, clusteringId: existing.clusteringId, inputs: matrix.count, patterns: existing.patternCount, noise: existing.noiseCount };
   }
   const found = await findPatterns(matrix, options, {
     ...(control.signal ? { signal: control.signal } : {}),
@@ -293,7 +293,95 @@ async function clusterLayer(
   });
   await store.saveUnitStats({ clusteringId }, { unit, patternId, ...columns });
   const noise = clustering.labels.reduce((n, label) => n + (label < 0 ? 1 : 0), 0);
-  return { summary: { layer, clusteringId, inputs: matrix.count, patterns: patternCount, noise }, labels: clustering.labels };
+  return { layer, clusteringId, inputs: matrix.count, patterns: patternCount, noise };
 }
 
 export type { AnalyzeOptions, RunRecord };
+
+/** Name under which a unit's raw spatial maps are kept in the store. */
+export function unitMapName(layer: string, unit: number): string {
+  return `${layer}#unit${unit}`;
+}
+
+interface UnitMap {
+  layer: number;
+  unit: number;
+  layerName: string;
+  name: string;
+  positions: number;
+}
+
+function resolveUnitMaps(requested: Record<string, number[]>, layerNames: string[], probe: { name: string; dims: number[] }[], orderOf: (name: string) => ChannelOrder): UnitMap[] {
+  const maps: UnitMap[] = [];
+  for (const [layerName, units] of Object.entries(requested)) {
+    const layer = layerNames.indexOf(layerName);
+    if (layer < 0) {
+      throw new InputError(`unit patterns asked for layer '${layerName}', which is not among the analyzed layers`, { hint: `analyzed layers: ${layerNames.join(', ')}` });
+    }
+    const geometry = layerGeometry(probe.find((p) => p.name === layerName)!.dims, orderOf(layerName));
+    if (geometry.positions < 2) {
+      throw new InputError(`layer '${layerName}' has no spatial positions, so its units have no maps to cluster`, { hint: 'ask unit patterns of a convolutional layer' });
+    }
+    for (const unit of units) {
+      if (!Number.isInteger(unit) || unit < 0 || unit >= geometry.units) {
+        throw new InputError(`unit ${unit} does not exist in layer '${layerName}'`, { hint: `its units are 0..${geometry.units - 1}` });
+      }
+      maps.push({ layer, unit, layerName, name: unitMapName(layerName, unit), positions: geometry.positions });
+    }
+  }
+  return maps;
+}
+
+/** Clusters one unit's normalized spatial maps (its unit patterns) unless such a clustering is stored. */
+async function clusterUnit(store: NapStore, runId: number, map: UnitMap, matrix: Matrix, inputIndex: Int32Array, options: Omit<HdbscanOptions, 'mst'>, control: TaskControl): Promise<void> {
+  const params = resolveParams(options);
+  const earlier = await store.listClusterings(runId, map.layerName);
+  if (earlier.some((c) => c.unit === map.unit && sameParams(c.params, params))) return;
+  const clustering = await hdbscan(matrix, options, {
+    ...(control.signal ? { signal: control.signal } : {}),
+    onProgress: (p) => control.onProgress?.({ ...p, stage: `${map.name}: ${p.stage}` }),
+  });
+  await store.saveClustering(runId, map.layerName, {
+    unit: map.unit,
+    params: clustering.params,
+    inputIndex,
+    labels: clustering.labels,
+    probabilities: clustering.probabilities,
+    outlierScores: clustering.outlierScores,
+    persistence: clustering.persistence,
+    condensedTree: clustering.condensedTree,
+  });
+}
+
+/**
+ * Average images of every clustering of the run that has none yet, in one pass over the images. Checking
+ * the store (rather than what this call clustered) also completes a run interrupted before this step.
+ */
+async function saveMissingAverageImages(store: NapStore, runId: number, dataset: Dataset, items: Int32Array, format: ImageFormat, control: TaskControl): Promise<void> {
+  const missing: { clusteringId: number; patternCount: number; inputIndex: Int32Array; labels: Int32Array }[] = [];
+  for (const clustering of await store.listClusterings(runId)) {
+    if (clustering.patternCount === 0) continue;
+    const stored = await store.readAverageImages(clustering.clusteringId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (stored?.patternId.length === clustering.patternCount) continue;
+    const memberships = await store.readMemberships(clustering.clusteringId);
+    missing.push({ clusteringId: clustering.clusteringId, patternCount: clustering.patternCount, inputIndex: memberships.inputIndex, labels: memberships.patternId });
+  }
+  if (missing.length === 0) return;
+  const rows = (await store.readInputs(runId)).index;
+  const labelsByLayer = missing.map((entry) => {
+    const labels = new Int32Array(rows.length).fill(-1);
+    const position = new Map(Array.from(rows, (row, i) => [row, i]));
+    entry.inputIndex.forEach((row, i) => labels[position.get(row)!] = entry.labels[i]!);
+    return { labels, patternCount: entry.patternCount };
+  });
+  const means = await averageImages(dataset, Int32Array.from(rows, (row) => items[row]!), labelsByLayer, format, control);
+  for (const [i, entry] of missing.entries()) {
+    const patternId = Int32Array.from({ length: entry.patternCount }, (_, p) => p);
+    const pixels = new Uint8Array(entry.patternCount * means[i]!.pixelCount);
+    patternId.forEach((p) => pixels.set(means[i]!.mean(p), p * means[i]!.pixelCount));
+    await store.saveAverageImages(entry.clusteringId, { patternId, width: format.width, height: format.height, channels: format.channels, pixels });
+  }
+}

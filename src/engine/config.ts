@@ -44,6 +44,8 @@ export interface AnalyzeOptions {
   classNames?: string[];
   /** HDBSCAN* parameters; defaults minClusterSize 5, minSamples 5, leaf selection, euclidean. */
   clustering?: Omit<HdbscanOptions, 'mst'>;
+  /** Unit patterns: for each layer, the units whose raw spatial maps are clustered too; default none. */
+  unitPatterns?: Record<string, number[]>;
   /** Unreadable images: 'skip' (default, reported) or 'fail'. */
   onBadImage?: 'skip' | 'fail';
   /** Max-activating inputs kept per unit and per layer; default 16. */
@@ -54,8 +56,8 @@ export interface AnalyzeOptions {
   name?: string;
 }
 
-export type ResolvedOptions = Required<Omit<AnalyzeOptions, 'layers' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name'>> &
-  Pick<AnalyzeOptions, 'layers' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name'>;
+export type ResolvedOptions = Required<Omit<AnalyzeOptions, 'layers' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'>> &
+  Pick<AnalyzeOptions, 'layers' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'>;
 
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;

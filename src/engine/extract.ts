@@ -27,6 +27,8 @@ export interface ExtractedBatch {
   probability: Float32Array;
   /** Per layer: raw aggregated activations and per-unit maxima of `rows`. */
   layers: { values: Float32Array; unitMax: Float32Array }[];
+  /** Per entry of the plan's unitMaps: the unit's raw map (positions values per row) and its maximum. */
+  unitMaps: { values: Float32Array; unitMax: Float32Array }[];
   skipped: FailedItem[];
 }
 
@@ -38,6 +40,8 @@ export interface ExtractionPlan {
   preprocessing: Preprocessing;
   layers: ExtractedLayer[];
   aggregation: Aggregation;
+  /** Units whose raw spatial maps are kept for unit patterns: index into `layers` and unit number. */
+  unitMaps: { layer: number; unit: number }[];
   batchSize: number;
   /** Unreadable images: dropped and reported (true) or an error naming the first one (false). */
   skipBadImages: boolean;
@@ -122,6 +126,7 @@ export async function extractActivations(
       prediction: kept.map((i) => predicted.classIndex[i]!),
       probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
       layers: [],
+      unitMaps: [],
       skipped: batch.failed,
     };
     layers.forEach((tensor, l) => {
@@ -133,10 +138,30 @@ export async function extractActivations(
       unitMaximaInto(tensor.data, count, layer.geometry, unitMax, 0);
       result.layers.push(kept.length === count ? { values, unitMax } : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) });
     });
+    for (const map of plan.unitMaps) {
+      const { geometry } = plan.layers[map.layer]!;
+      const values = unitMapRows(layers[map.layer]!.data, geometry, map.unit, kept);
+      const unitMax = new Float32Array(kept.length);
+      for (let r = 0; r < kept.length; r++) unitMax[r] = Math.max(...values.subarray(r * geometry.positions, (r + 1) * geometry.positions));
+      result.unitMaps.push({ values, unitMax });
+    }
     await commit(result);
     done += count;
     control.onProgress?.({ stage: 'extracting activations', done, total });
   }
+}
+
+/** Unit `unit`'s values at every position for the given items, one row of `positions` values per item. */
+function unitMapRows(source: Float32Array, geometry: LayerGeometry, unit: number, items: Int32Array): Float32Array {
+  const { units, positions, order } = geometry;
+  const out = new Float32Array(items.length * positions);
+  items.forEach((item, r) => {
+    const base = item * units * positions;
+    for (let p = 0; p < positions; p++) {
+      out[r * positions + p] = source[order === 'channels-first' ? base + unit * positions + p : base + p * units + unit]!;
+    }
+  });
+  return out;
 }
 
 function keepRows(values: Float32Array, dim: number, rows: Int32Array): Float32Array {

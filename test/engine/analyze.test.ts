@@ -169,3 +169,25 @@ test('a cancelled analysis resumes from its committed batches and ends identical
   assert.deepEqual(b.activations, a.activations);
   assert.deepEqual(b.memberships, a.memberships);
 });
+
+test('unit patterns cluster the requested units\' spatial maps', async () => {
+  const out = path.join(dir, 'units.duckdb');
+  const result = await analyze({ model: nchwModel, data: 'mnist', out, limit: 120, layers: [TINY.relu], unitPatterns: { [TINY.relu]: [0, 1] } });
+  const store = await NapStore.open(out, { readOnly: true });
+  try {
+    const clusterings = await store.listClusterings(result.runId, TINY.relu);
+    assert.deepEqual(clusterings.map((c) => c.unit).sort(), [0, 1, null]);
+    for (const clustering of clusterings) {
+      const memberships = await store.readMemberships(clustering.clusteringId);
+      assert.equal(memberships.inputIndex.length, 120);
+      const images = await store.readAverageImages(clustering.clusteringId);
+      assert.equal(images.patternId.length, clustering.patternCount);
+    }
+  } finally {
+    await store.close();
+  }
+  await assert.rejects(
+    analyze({ model: nchwModel, data: 'mnist', out, limit: 120, layers: [TINY.relu], unitPatterns: { [TINY.relu]: [2] } }),
+    (error: unknown) => error instanceof InputError && /unit 2/.test(error.message) && /0\.\.1/.test(error.message),
+  );
+});

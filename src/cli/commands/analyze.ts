@@ -19,6 +19,7 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --scale 0.00392 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
   --class-names a,b,...     names of the model's output classes (default: <model>.json labels)
   --min-cluster-size 5 --min-samples 5 --selection leaf|eom --epsilon 0 --metric euclidean|cosine|manhattan
+  --unit-patterns conv1:0,3-5   also cluster these units' spatial maps (repeatable)
   --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
   --json                    print the result as JSON on stdout
   --quiet                   no progress output`;
@@ -53,7 +54,7 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
       'image-size': { type: 'string' }, resize: { type: 'string' }, scale: { type: 'string' }, mean: { type: 'string' },
       std: { type: 'string' }, 'class-names': { type: 'string' }, 'min-cluster-size': { type: 'string' },
       'min-samples': { type: 'string' }, selection: { type: 'string' }, epsilon: { type: 'string' }, metric: { type: 'string' },
-      'fail-on-bad-image': { type: 'boolean' }, name: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+      'fail-on-bad-image': { type: 'boolean' }, 'unit-patterns': { type: 'string', multiple: true }, name: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -109,7 +110,27 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   if (values.std) options.std = numberList(values.std, '--std');
   if (values['class-names']) options.classNames = values['class-names'].split(',').map((c) => c.trim());
   if (values.name) options.name = values.name;
+  if (values['unit-patterns']) options.unitPatterns = parseUnitPatterns(values['unit-patterns']);
   return { options, json: Boolean(values.json), quiet: Boolean(values.quiet) };
+}
+
+/** `layer:0,3-5` entries into layer -> units; a layer may be named more than once. */
+export function parseUnitPatterns(entries: string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const entry of entries) {
+    const at = entry.lastIndexOf(':');
+    const layer = entry.slice(0, at);
+    const units = entry.slice(at + 1).split(',').flatMap((part) => {
+      const [from, to] = part.split('-').map((v) => Number(v.trim()));
+      const last = to ?? from;
+      if (at <= 0 || from === undefined || !Number.isInteger(from) || !Number.isInteger(last) || last < from) {
+        throw new InputError(`--unit-patterns '${entry}' is not layer:units`, { hint: 'write it like --unit-patterns conv1:0,3-5' });
+      }
+      return Array.from({ length: last - from + 1 }, (_, i) => from + i);
+    });
+    out[layer] = [...(out[layer] ?? []), ...units];
+  }
+  return out;
 }
 
 export function formatSummary(result: AnalyzeResult): string {

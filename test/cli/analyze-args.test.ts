@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseAnalyzeArgs, parseUnitPatterns } from '../../src/cli/commands/analyze.js';
+import { InputError } from '../../src/errors.js';
+
+test('analyze arguments become library options', () => {
+  const parsed = parseAnalyzeArgs(['--model', 'm.onnx', '--data', 'mnist', '--out', 'r.duckdb', '--layers', 'a, b', '--limit', '500', '--min-cluster-size', '10', '--selection', 'eom', '--mean', '0.5,0.5,0.5', '--image-size', '224,200']);
+  assert.notEqual(parsed, 'help');
+  if (parsed === 'help') return;
+  assert.deepEqual(parsed.options.layers, ['a', 'b']);
+  assert.equal(parsed.options.limit, 500);
+  assert.deepEqual(parsed.options.clustering, { minClusterSize: 10, clusterSelectionMethod: 'eom' });
+  assert.deepEqual(parsed.options.mean, [0.5, 0.5, 0.5]);
+  assert.deepEqual(parsed.options.imageSize, { width: 224, height: 200 });
+});
+
+test('bad analyze arguments name the option and value', () => {
+  assert.throws(() => parseAnalyzeArgs(['--data', 'mnist', '--out', 'r.duckdb']), (e: unknown) => e instanceof InputError && /--model is required/.test(e.message));
+  assert.throws(() => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--limit', 'ten']), /--limit 'ten'/);
+  assert.throws(() => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--aggregation', 'median']), /--aggregation 'median'/);
+  assert.throws(() => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--selection', 'best']), /--selection 'best'/);
+});
+
+test('unit pattern lists expand ranges and merge repeated layers', () => {
+  assert.deepEqual(parseUnitPatterns(['conv1:0,3-5', 'pool:2', 'conv1:9']), { conv1: [0, 3, 4, 5, 9], pool: [2] });
+  assert.throws(() => parseUnitPatterns(['conv1']), /conv1/);
+  assert.throws(() => parseUnitPatterns(['conv1:5-2']), /5-2/);
+});
