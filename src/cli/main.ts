@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   analyze: { summary: 'run a model over a dataset and store its activation patterns', load: async () => (await import('./commands/analyze.js')).runAnalyzeCommand },
   layers: { summary: 'list the layers of an ONNX model', load: async () => (await import('./commands/layers.js')).runLayersCommand },
   cluster: { summary: 'cluster a raw float32 matrix with HDBSCAN*', load: async () => (await import('./commands/cluster.js')).runClusterCommand },
+  serve: { summary: 'serve the Magnifying Glass web app for a results database', load: async () => (await import('./commands/serve.js')).runServeCommand },
   summary: { summary: 'print the patterns of every layer of a results database', load: async () => (await import('./commands/summary.js')).runSummaryCommand },
 };
 

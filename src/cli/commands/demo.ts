@@ -8,6 +8,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '../../io/datasets/open.js';
 import { NapStore } from '../../io/store/index.js';
 import { createReporter } from '../progress-reporter.js';
 import { formatSummary } from './analyze.js';
+import { runServeCommand } from './serve.js';
 
 const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
 
@@ -68,5 +69,6 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
   } finally {
     await store.close();
   }
-  return 0;
+  if (values['no-serve']) return 0;
+  return runServeCommand([values.out!, '--port', values.port!], signal ?? new AbortController().signal);
 }

@@ -1,0 +1,339 @@
+/**
+ * The JSON API of `nap serve` (the Magnifying Glass server): every route, its parameters, its errors and
+ * the TypeScript type of its response. The browser app imports this file, so it must stay free of Node
+ * imports; it holds only types, a few constants and the URL builders in `apiPaths`.
+ *
+ * Conventions
+ * - All routes are GET (HEAD works too; anything else is 405). Responses are JSON unless the path ends in .png.
+ * - Bulk data is columnar: one array per column, all of one length (row i is the i-th entry of each).
+ * - Numbers that are not finite (NaN, Infinity) are sent as null: `probability` of a model that does not
+ *   classify, and `lambda` = Infinity in a condensed tree. Columns that can hold them are typed `(number | null)[]`.
+ * - Layer names go in the path percent-encoded with encodeURIComponent (ONNX names often contain '/');
+ *   use `apiPaths` rather than building URLs by hand.
+ * - Ids and numbers are parsed strictly: decimal integers only ("01", "1.0", "1e3", " 1" are refused).
+ * - Errors: status 400 (malformed parameter), 404 (well-formed, but no such run/layer/clustering/pattern/
+ *   input/unit, or an image that cannot be made), 403 (Host header names another host: DNS-rebinding guard),
+ *   405 (method), 500 (server bug only). Body: ApiError. Any other path (not /api) is the app: its files,
+ *   else index.html for paths without an extension (SPA routes), 404 for missing files with one, 503 with a
+ *   page saying to run `npm run build` when the app is not built.
+ * - Images: thumbnails are gray PNGs for gray models and RGB PNGs otherwise; average images likewise.
+ * - Caching: every /api response carries ETag = the store version (GET /api/info `storeVersion`; it changes
+ *   when the store file changes) and `Cache-Control: no-cache`, so revalidation answers 304. Append
+ *   `?v=<storeVersion>` (or `&v=`) to any /api URL to get `Cache-Control: max-age=31536000, immutable`
+ *   instead: do so for thumbnails and average images so that thousands of tiles are not revalidated.
+ *   A `v` that differs from the current version is ignored (normal no-cache response).
+ * - JSON is gzip-compressed when the request accepts it.
+ *
+ * Routes (R = run id, C = clustering id, P = pattern id (-1 = noise where noted), L = layer name, I = input index)
+ *   GET /api/info                                      -> InfoResponse
+ *   GET /api/runs                                      -> RunsResponse: every run with its layers and clusterings
+ *   GET /api/runs/R                                    -> RunDetail (adds the run's config)
+ *   GET /api/runs/R/inputs?offset=0&limit=1000         -> InputsResponse, by ascending input index; limit 1..100000
+ *   GET /api/runs/R/inputs?index=4,9,2                 -> InputsResponse in the given order (1..10000 indices);
+ *                                                         404 when an index is not an input of the run
+ *   GET /api/runs/R/inputs/I/thumbnail.png?size=64     -> PNG, size x size (size 16..512, default 64), made from
+ *                                                         the run's dataset; 404 when the dataset is not available
+ *   GET /api/runs/R/input-patterns?index=4,9           -> InputPatternsResponse: the pattern of each input in every
+ *                                                         layer clustering of the run (the input's path through
+ *                                                         the network); 1..1000 indices
+ *   GET /api/runs/R/layers/L/stats                     -> UnitStatsResponse, layer-wide, by unit
+ *   GET /api/runs/R/layers/L/max-activations[?unit=U]  -> MaxActivationsResponse; unit -1 = whole layer,
+ *                                                         0..dim-1 = one unit; omitted = all, by unit then rank
+ *   GET /api/clusterings/C                             -> ClusteringSummary
+ *   GET /api/clusterings/C/patterns?examples=5         -> PatternsResponse: every pattern's summary (examples
+ *                                                         0..100 = length of the representative id lists)
+ *   GET /api/clusterings/C/memberships                 -> MembershipsResponse: every input, by input index
+ *   GET /api/clusterings/C/label-counts?by=label       -> LabelCountsResponse; by = label | prediction
+ *   GET /api/clusterings/C/tree                        -> CondensedTreeResponse
+ *   GET /api/clusterings/C/patterns/P/members?...      -> MembersResponse; P may be -1 (noise). Parameters:
+ *         offset=0, limit=100 (0..10000), order = most-stable (default) | least-stable | outlier | input,
+ *         label=<input label>, prediction=<prediction label>, misclassified=true|false (filters combine with AND;
+ *         `total` counts the members that pass the filters)
+ *   GET /api/clusterings/C/patterns/P/stats            -> UnitStatsResponse of one pattern, by unit
+ *   GET /api/clusterings/C/patterns/P/average.png[?size=N] -> PNG of the pattern's average image (noise has none:
+ *                                                         404); default its stored size, else N x N (16..512)
+ *
+ * Definitions
+ * - misclassified: the input has a label and the model classifies (prediction >= 0), and label !== predictionLabel.
+ * - labelPurity: count of the most frequent label among the members / size (null for an empty pattern or no labels).
+ * - outlier: a member whose GLOSH outlier score is above `outlierThreshold`, the 90th percentile (linear
+ *   interpolation, as numpy's default) of the outlier scores of ALL inputs of the clustering, noise included.
+ *   outlierShare = outliers / size.
+ * - mostStable / leastStable: member input indices with the highest / lowest membership probability
+ *   (ties: lower input index first); topOutliers: members with the highest outlier score.
+ */
+
+/** Body of every error response. */
+export interface ApiError {
+  /** What was wrong, naming the offending value. */
+  error: string;
+  /** What to do about it, when known. */
+  hint?: string;
+  status: number;
+}
+
+/** GET /api/info */
+export interface InfoResponse {
+  /** File name (not the full path) of the store being served. */
+  store: string;
+  /** Changes whenever the store file changes; use it as `?v=` for immutable caching. */
+  storeVersion: string;
+  schemaVersion: number;
+  runCount: number;
+  /** Thumbnail sizes accepted by the thumbnail and average-image routes. */
+  imageSize: { min: number; max: number; default: number };
+}
+
+export type RunStatus = 'running' | 'complete' | 'failed';
+
+/** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map. */
+export interface ClusteringSummary {
+  clusteringId: number;
+  runId: number;
+  layer: string;
+  unit: number | null;
+  /** The HDBSCAN* parameters as stored (minClusterSize, minSamples, selection, metric, ...). */
+  params: unknown;
+  patternCount: number;
+  noiseCount: number;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+}
+
+export interface LayerSummary {
+  layer: string;
+  /** Position in the model; layers are listed in this order. */
+  order: number;
+  opType: string;
+  /** Output dimensions per input before aggregation, e.g. [32, 13, 13] or [128]. */
+  rawDims: number[];
+  aggregation: string;
+  /** Units (length of each aggregated activation vector). */
+  dim: number;
+  /** Oldest first; the last layer clustering (unit null) is the one to show by default. */
+  clusterings: ClusteringSummary[];
+}
+
+export interface RunSummary {
+  runId: number;
+  name: string;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+  status: RunStatus;
+  modelPath: string;
+  datasetSpec: string;
+  inputCount: number;
+  /** Distinct input labels, sorted naturally ("2" before "10"). */
+  labels: string[];
+  /** Class names of the model's outputs in class order, or null when unknown. */
+  predictionLabels: string[] | null;
+  /** In model order. */
+  layers: LayerSummary[];
+}
+
+/** GET /api/runs */
+export interface RunsResponse {
+  runs: RunSummary[];
+}
+
+/** GET /api/runs/R */
+export interface RunDetail extends RunSummary {
+  modelSha256: string;
+  modelLayout: string;
+  /** The analysis configuration as stored (preprocessing, split, clustering options, ...). */
+  config: unknown;
+}
+
+/** Columns of dataset inputs. */
+export interface InputColumns {
+  inputIndex: number[];
+  /** Dataset path of the input (a file, or e.g. 'mnist#123'), null when unknown. */
+  path: (string | null)[];
+  label: (string | null)[];
+  /** Predicted class index, -1 when the model does not classify. */
+  prediction: number[];
+  predictionLabel: (string | null)[];
+  /** Probability of the predicted class; null when the model does not classify. */
+  probability: (number | null)[];
+  misclassified: boolean[];
+}
+
+/** GET /api/runs/R/inputs */
+export interface InputsResponse extends InputColumns {
+  runId: number;
+  /** Inputs of the run in all pages. */
+  total: number;
+  /** The page's offset, or null when the inputs were requested by index. */
+  offset: number | null;
+}
+
+/** GET /api/runs/R/input-patterns?index=... */
+export interface InputPatternsResponse {
+  runId: number;
+  /** The requested inputs, in request order. */
+  inputIndex: number[];
+  /** The run's layer clusterings (unit null) in model layer order: the steps of the path. */
+  clusterings: { clusteringId: number; layer: string; layerOrder: number }[];
+  /**
+   * Columnar, one row per (clustering, input): by clustering in the order above, then by request order.
+   * patternId -1 = noise.
+   */
+  rows: { clusteringId: number[]; inputIndex: number[]; patternId: number[]; probability: number[] };
+}
+
+/** Box-plot statistics per unit on the normalized aggregated activations. */
+export interface UnitStatsResponse {
+  unit: number[];
+  min: number[];
+  max: number[];
+  mean: number[];
+  q1: number[];
+  q3: number[];
+  iqr: number[];
+  /** max(q1 - 1.5 IQR, min) */
+  lower: number[];
+  /** min(q3 + 1.5 IQR, max) */
+  upper: number[];
+}
+
+/** GET /api/runs/R/layers/L/max-activations */
+export interface MaxActivationsResponse {
+  runId: number;
+  layer: string;
+  /** -1 = the whole layer's strongest inputs; u = unit u's. */
+  unit: number[];
+  /** 0 = strongest. */
+  rank: number[];
+  inputIndex: number[];
+  value: number[];
+}
+
+/** Counts of labels (or predicted labels), largest first, ties by label. */
+export interface LabelMix {
+  label: (string | null)[];
+  count: number[];
+}
+
+export interface PatternSummary {
+  /** -1 for the noise summary. */
+  patternId: number;
+  size: number;
+  /** 0 for noise. */
+  persistence: number;
+  labels: LabelMix;
+  predictions: LabelMix;
+  /** Most frequent label, null when none. */
+  dominantLabel: string | null;
+  labelPurity: number | null;
+  misclassifiedCount: number;
+  outlierCount: number;
+  outlierShare: number;
+  meanProbability: number;
+  /** Input indices; see the definitions at the top of this file. */
+  mostStable: number[];
+  leastStable: number[];
+  topOutliers: number[];
+}
+
+/** GET /api/clusterings/C/patterns */
+export interface PatternsResponse {
+  clustering: ClusteringSummary;
+  /** The 90th percentile of the clustering's outlier scores. */
+  outlierThreshold: number;
+  outlierQuantile: number;
+  /** By pattern id (0..patternCount-1). */
+  patterns: PatternSummary[];
+  /** The noise inputs summarised the same way (patternId -1). */
+  noise: PatternSummary;
+}
+
+/** GET /api/clusterings/C/memberships */
+export interface MembershipsResponse {
+  clusteringId: number;
+  inputIndex: number[];
+  /** -1 = noise. */
+  patternId: number[];
+  probability: number[];
+  outlierScore: number[];
+}
+
+/** GET /api/clusterings/C/label-counts */
+export interface LabelCountsResponse {
+  clusteringId: number;
+  by: 'label' | 'prediction';
+  /** By pattern id (noise -1 first), then count descending. */
+  patternId: number[];
+  label: (string | null)[];
+  count: number[];
+}
+
+/** GET /api/clusterings/C/tree: one row per condensed-tree edge, by parent then child. */
+export interface CondensedTreeResponse {
+  clusteringId: number;
+  /** Input count N: children below N are points (row positions in input-index order), the rest clusters. */
+  pointCount: number;
+  parent: number[];
+  child: number[];
+  /** null = Infinity. */
+  lambda: (number | null)[];
+  childSize: number[];
+}
+
+export type MemberOrder = 'most-stable' | 'least-stable' | 'outlier' | 'input';
+export const MEMBER_ORDERS: readonly MemberOrder[] = ['most-stable', 'least-stable', 'outlier', 'input'];
+
+/** GET /api/clusterings/C/patterns/P/members */
+export interface MembersResponse extends InputColumns {
+  clusteringId: number;
+  patternId: number;
+  order: MemberOrder;
+  offset: number;
+  limit: number;
+  /** Members that pass the filters, over all pages. */
+  total: number;
+  membershipProbability: number[];
+  outlierScore: number[];
+}
+
+export const IMAGE_SIZE = { min: 16, max: 512, default: 64 } as const;
+
+export interface MembersQuery {
+  offset?: number;
+  limit?: number;
+  order?: MemberOrder;
+  label?: string;
+  prediction?: string;
+  misclassified?: boolean;
+}
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const parts = Object.entries(params)
+    .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+  return parts.length > 0 ? `?${parts.join('&')}` : '';
+}
+
+/** URL paths of every route; `v` is the store version for immutable caching (optional). */
+export const apiPaths = {
+  info: () => '/api/info',
+  runs: () => '/api/runs',
+  run: (runId: number) => `/api/runs/${runId}`,
+  inputs: (runId: number, page: { offset?: number; limit?: number } = {}) => `/api/runs/${runId}/inputs${query(page)}`,
+  inputsByIndex: (runId: number, index: readonly number[]) => `/api/runs/${runId}/inputs${query({ index: index.join(',') })}`,
+  thumbnail: (runId: number, inputIndex: number, size?: number, v?: string) =>
+    `/api/runs/${runId}/inputs/${inputIndex}/thumbnail.png${query({ size, v })}`,
+  inputPatterns: (runId: number, index: readonly number[]) => `/api/runs/${runId}/input-patterns${query({ index: index.join(',') })}`,
+  layerStats: (runId: number, layer: string) => `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/stats`,
+  maxActivations: (runId: number, layer: string, unit?: number) =>
+    `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/max-activations${query({ unit })}`,
+  clustering: (clusteringId: number) => `/api/clusterings/${clusteringId}`,
+  patterns: (clusteringId: number, examples?: number) => `/api/clusterings/${clusteringId}/patterns${query({ examples })}`,
+  memberships: (clusteringId: number) => `/api/clusterings/${clusteringId}/memberships`,
+  labelCounts: (clusteringId: number, by: 'label' | 'prediction' = 'label') => `/api/clusterings/${clusteringId}/label-counts${query({ by })}`,
+  tree: (clusteringId: number) => `/api/clusterings/${clusteringId}/tree`,
+  members: (clusteringId: number, patternId: number, q: MembersQuery = {}) =>
+    `/api/clusterings/${clusteringId}/patterns/${patternId}/members${query({ ...q })}`,
+  patternStats: (clusteringId: number, patternId: number) => `/api/clusterings/${clusteringId}/patterns/${patternId}/stats`,
+  averageImage: (clusteringId: number, patternId: number, size?: number, v?: string) =>
+    `/api/clusterings/${clusteringId}/patterns/${patternId}/average.png${query({ size, v })}`,
+} as const;

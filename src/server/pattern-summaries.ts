@@ -1,0 +1,109 @@
+/**
+ * Per-pattern summaries of a clustering for the pattern cards: label and prediction mix, purity,
+ * misclassified and outlier counts, and representative members. Definitions are in api-types.ts.
+ */
+import type { MembershipColumns } from '../io/store/index.js';
+import type { LabelMix, PatternSummary } from './api-types.js';
+import type { InputTable } from './input-table.js';
+
+/** Members whose outlier score is above this quantile of the clustering's scores count as outliers. */
+export const OUTLIER_QUANTILE = 0.9;
+
+export interface PatternSummaries {
+  outlierThreshold: number;
+  patterns: PatternSummary[];
+  noise: PatternSummary;
+}
+
+/** The q-quantile with linear interpolation between order statistics (numpy's default); NaN when empty. */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+}
+
+/** Membership rows grouped by pattern: rows of pattern p are order[start[p+1] .. start[p+2]), noise first at p = -1. */
+function groupRows(patternId: Int32Array, patternCount: number): { order: Int32Array; start: Int32Array } {
+  const start = new Int32Array(patternCount + 2);
+  for (const id of patternId) start[id + 2]!++;
+  for (let g = 1; g < start.length; g++) start[g]! += start[g - 1]!;
+  const next = start.slice();
+  const order = new Int32Array(patternId.length);
+  patternId.forEach((id, row) => {
+    order[next[id + 1]!++] = row;
+  });
+  return { order, start };
+}
+
+function labelMix(labels: readonly (string | null)[], rows: readonly number[]): LabelMix {
+  const counts = new Map<string | null, number>();
+  for (const row of rows) counts.set(labels[row] ?? null, (counts.get(labels[row] ?? null) ?? 0) + 1);
+  const entries = [...counts].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0]), 'en', { numeric: true }));
+  return { label: entries.map((entry) => entry[0]), count: entries.map((entry) => entry[1]) };
+}
+
+function topBy(rows: number[], memberships: MembershipColumns, count: number, key: (row: number) => number): number[] {
+  const { inputIndex } = memberships;
+  return [...rows]
+    .sort((a, b) => key(b) - key(a) || inputIndex[a]! - inputIndex[b]!)
+    .slice(0, count)
+    .map((row) => inputIndex[row]!);
+}
+
+function summarize(
+  patternId: number,
+  persistence: number,
+  memberRows: number[],
+  memberships: MembershipColumns,
+  inputs: InputTable,
+  outlierThreshold: number,
+  examples: number,
+): PatternSummary {
+  const inputRows = memberRows.map((row) => inputs.rowOf(memberships.inputIndex[row]!));
+  const known = inputRows.filter((row) => row >= 0);
+  const labels = labelMix(inputs.label, known);
+  const labelled = labels.label.findIndex((label) => label !== null);
+  const size = memberRows.length;
+  let outliers = 0;
+  let probabilitySum = 0;
+  for (const row of memberRows) {
+    if (memberships.outlierScore[row]! > outlierThreshold) outliers++;
+    probabilitySum += memberships.probability[row]!;
+  }
+  return {
+    patternId,
+    size,
+    persistence,
+    labels,
+    predictions: labelMix(inputs.predictionLabel, known),
+    dominantLabel: labelled >= 0 ? labels.label[labelled]! : null,
+    labelPurity: labelled >= 0 && size > 0 ? labels.count[labelled]! / size : null,
+    misclassifiedCount: known.reduce((sum, row) => sum + inputs.misclassified[row]!, 0),
+    outlierCount: outliers,
+    outlierShare: size > 0 ? outliers / size : 0,
+    meanProbability: size > 0 ? probabilitySum / size : 0,
+    mostStable: topBy(memberRows, memberships, examples, (row) => memberships.probability[row]!),
+    leastStable: topBy(memberRows, memberships, examples, (row) => -memberships.probability[row]!),
+    topOutliers: topBy(memberRows, memberships, examples, (row) => memberships.outlierScore[row]!),
+  };
+}
+
+export function summarizePatterns(
+  memberships: MembershipColumns,
+  persistence: ArrayLike<number>,
+  inputs: InputTable,
+  examples: number,
+): PatternSummaries {
+  const patternCount = persistence.length;
+  const outlierThreshold = quantile(memberships.outlierScore, OUTLIER_QUANTILE);
+  const { order, start } = groupRows(memberships.patternId, patternCount);
+  const rowsOf = (group: number) => Array.from(order.subarray(start[group]!, start[group + 1]!));
+  const patterns = Array.from({ length: patternCount }, (_, p) =>
+    summarize(p, persistence[p]!, rowsOf(p + 1), memberships, inputs, outlierThreshold, examples),
+  );
+  const noise = summarize(-1, 0, rowsOf(0), memberships, inputs, outlierThreshold, examples);
+  return { outlierThreshold, patterns, noise };
+}

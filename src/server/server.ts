@@ -1,0 +1,228 @@
+/**
+ * `startServer`: the Magnifying Glass's local HTTP server. It opens one results store read-only, answers
+ * the JSON API under /api (api-types.ts) and serves the built app from build/app.
+ */
+import { createHash } from 'node:crypto';
+import { realpath, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors.js';
+import { NapStore } from '../io/store/index.js';
+import type { ApiError } from './api-types.js';
+import { apiRoutes, type ApiContext } from './api-routes.js';
+import { ImageService } from './images.js';
+import { parseQuery, VERSION_PARAM } from './params.js';
+import { IMMUTABLE, REVALIDATE, sendBody, sendError, sendJson, statusOf } from './responses.js';
+import { matchRoute, type Route } from './router.js';
+import { serveStatic } from './static-files.js';
+import { StoreViews } from './store-views.js';
+
+export interface ServerOptions {
+  /** Path of the results store (DuckDB file); opened read-only and never modified. */
+  store: string;
+  /** TCP port; default 8765; 0 picks a free one. */
+  port?: number;
+  /** Interface to listen on; default '127.0.0.1' (this machine only). */
+  host?: string;
+  /** Folder of the built app (index.html and assets); default build/app of this package. */
+  appDir?: string;
+  /**
+   * Folder of the thumbnail disk cache; default <os.tmpdir()>/nap-lens-thumbnails; false: no disk cache.
+   * Files are keyed by the run's dataset fingerprint, the input's dataset path, the size and channels.
+   */
+  thumbnailCacheDir?: string | false;
+  /** Memory budget of encoded PNGs (thumbnails and average images) in bytes; default 64 MiB. */
+  imageCacheBytes?: number;
+  /** Called with each unexpected error (answered 500); default: none. */
+  onError?: (error: unknown) => void;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8765 */
+  url: string;
+  host: string;
+  port: number;
+  /** Stops listening, drops open connections and closes the store. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8765;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_APP_DIR = fileURLToPath(new URL('../../app', import.meta.url));
+export const DEFAULT_THUMBNAIL_CACHE_DIR = path.join(os.tmpdir(), 'nap-lens-thumbnails');
+const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const WILDCARD_HOSTS = ['0.0.0.0', '::', '[::]'];
+
+interface Resolved {
+  store: string;
+  port: number;
+  host: string;
+  appDir: string;
+  thumbnailCacheDir: string | null;
+  imageCacheBytes: number;
+  onError: (error: unknown) => void;
+}
+
+function resolveOptions(options: ServerOptions): Resolved {
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InputError(`port ${port} is not a TCP port`, { hint: `pass a port from 1 to 65535 (0 picks a free one), e.g. ${DEFAULT_PORT}` });
+  }
+  const imageCacheBytes = options.imageCacheBytes ?? DEFAULT_IMAGE_CACHE_BYTES;
+  if (!Number.isInteger(imageCacheBytes) || imageCacheBytes < 0) {
+    throw new InputError(`image cache size ${imageCacheBytes} is not a byte count`, { hint: 'pass a whole number of bytes >= 0' });
+  }
+  const host = options.host ?? DEFAULT_HOST;
+  if (host.trim() === '') throw new InputError('host is empty', { hint: `pass an interface address such as ${DEFAULT_HOST}` });
+  const cacheDir = options.thumbnailCacheDir ?? DEFAULT_THUMBNAIL_CACHE_DIR;
+  return {
+    store: options.store,
+    port,
+    host,
+    appDir: path.resolve(options.appDir ?? DEFAULT_APP_DIR),
+    thumbnailCacheDir: cacheDir === false ? null : path.resolve(cacheDir),
+    imageCacheBytes,
+    onError: options.onError ?? (() => undefined),
+  };
+}
+
+/** Identifies the store file's content: changes whenever the file is rewritten. */
+async function storeVersionOf(file: string): Promise<string> {
+  const info = await stat(file);
+  const identity = `${await realpath(file)}\n${info.size}\n${info.mtimeMs}`;
+  return createHash('sha256').update(identity).digest('hex').slice(0, 16);
+}
+
+/** The hostname of a Host header, lowercased, without the port. */
+function hostnameOf(header: string): string {
+  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.split(':')[0]!;
+  return name.toLowerCase();
+}
+
+/**
+ * Refuses requests addressed to another host name, so that a web page cannot reach this server by
+ * pointing its own domain at 127.0.0.1 (DNS rebinding). A server on a wildcard address accepts any name.
+ */
+function hostAllowed(request: IncomingMessage, listenHost: string): boolean {
+  if (WILDCARD_HOSTS.includes(listenHost)) return true;
+  const header = request.headers.host;
+  if (header === undefined) return true;
+  const name = hostnameOf(header);
+  const own = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
+  return LOOPBACK_NAMES.includes(name) || name === own.toLowerCase();
+}
+
+function sendProblem(request: IncomingMessage, response: ServerResponse, body: ApiError, headers: Record<string, string> = {}): Promise<void> {
+  return sendJson(request, response, body.status, body, { 'Cache-Control': 'no-store', ...headers });
+}
+
+async function answerApi(request: IncomingMessage, response: ServerResponse, routes: readonly Route[], rawPath: string, rawQuery: string, storeVersion: string): Promise<void> {
+  const match = matchRoute(routes, rawPath);
+  if (match === null) {
+    await sendProblem(request, response, { error: `no API route ${rawPath.slice(0, 200)}`, hint: 'the routes are listed in src/server/api-types.ts; start from GET /api/runs', status: 404 });
+    return;
+  }
+  const query = parseQuery(rawQuery, match.route.query);
+  const etag = `"${storeVersion}"`;
+  const cacheControl = query.get(VERSION_PARAM) === storeVersion ? IMMUTABLE : REVALIDATE;
+  if (request.headers['if-none-match'] === etag) {
+    response.writeHead(304, { ETag: etag, 'Cache-Control': cacheControl });
+    response.end();
+    return;
+  }
+  const result = await match.route.handle({ params: match.params, query });
+  const headers = { ETag: etag, 'Cache-Control': cacheControl };
+  if (result.kind === 'png') await sendBody(request, response, 200, 'image/png', result.body, { headers });
+  else await sendJson(request, response, 200, result.body, headers);
+}
+
+function requestHandler(config: Resolved, routes: readonly Route[], storeVersion: string) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    try {
+      if (!hostAllowed(request, config.host)) {
+        await sendProblem(request, response, {
+          error: `host ${JSON.stringify(request.headers.host)} is not this server`,
+          hint: `open the app at http://${DEFAULT_HOST}:<port>/ or http://localhost:<port>/`,
+          status: 403,
+        });
+        return;
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        await sendProblem(request, response, { error: `method ${request.method} is not allowed`, hint: 'the server is read-only: use GET', status: 405 }, { Allow: 'GET, HEAD' });
+        return;
+      }
+      const target = request.url ?? '/';
+      const queryStart = target.indexOf('?');
+      const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
+      const rawQuery = queryStart < 0 ? '' : target.slice(queryStart + 1);
+      if (rawPath === '/api' || rawPath.startsWith('/api/')) await answerApi(request, response, routes, rawPath, rawQuery, storeVersion);
+      else await serveStatic({ request, response, rawPath }, config.appDir);
+    } catch (error) {
+      if (statusOf(error) === 500) config.onError(error);
+      if (response.headersSent) response.destroy();
+      else await sendError(request, response, error).catch(() => response.destroy());
+    }
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(new InputError(`port ${port} on ${host} is already in use`, { hint: 'pass another --port, or --port 0 to pick a free one' }));
+      } else if (error.code === 'EACCES') {
+        reject(new InputError(`no permission to listen on port ${port}`, { hint: 'use a port above 1023' }));
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+        reject(new InputError(`host ${host} is not an address of this machine`, { hint: `use ${DEFAULT_HOST}, or 0.0.0.0 for every interface` }));
+      } else reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** Opens the store read-only and starts serving it; resolves once the server listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const config = resolveOptions(options);
+  const store = await NapStore.open(config.store, { readOnly: true });
+  try {
+    const storeVersion = await storeVersionOf(store.path);
+    const views = new StoreViews(store);
+    const images = new ImageService(views, { memoryBytes: config.imageCacheBytes, diskDir: config.thumbnailCacheDir });
+    const context: ApiContext = { views, images, storeVersion };
+    const server = createServer(requestHandler(config, apiRoutes(context), storeVersion));
+    const address = await listen(server, config.port, config.host);
+    let closing: Promise<void> | null = null;
+    return {
+      url: urlOf(address),
+      host: address.address,
+      port: address.port,
+      close: () => {
+        closing ??= new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }).then(() => store.close());
+        return closing;
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
