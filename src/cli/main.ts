@@ -9,6 +9,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   layers: { summary: 'list the layers of an ONNX model', load: async () => (await import('./commands/layers.js')).runLayersCommand },
   cluster: { summary: 'cluster a raw float32 matrix with HDBSCAN*', load: async () => (await import('./commands/cluster.js')).runClusterCommand },
   serve: { summary: 'serve the Magnifying Glass web app for a results database', load: async () => (await import('./commands/serve.js')).runServeCommand },
+  flow: { summary: 'show how the inputs of each pattern flow into the patterns of other layers', load: async () => (await import('./commands/flow.js')).runFlowCommand },
+  compare: { summary: 'compare the patterns of two runs (ARI, NMI, pattern matching)', load: async () => (await import('./commands/compare.js')).runCompareCommand },
   summary: { summary: 'print the patterns of every layer of a results database', load: async () => (await import('./commands/summary.js')).runSummaryCommand },
 };
 

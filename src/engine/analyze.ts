@@ -24,6 +24,8 @@ import { findPatterns } from './cluster-layer.js';
 import { resolveOptions, type AnalyzeOptions, type ResolvedOptions } from './config.js';
 import { describeLayer, extractActivations, pendingBatches, type ExtractionPlan } from './extract.js';
 import { normalizeLayer } from './normalize-layer.js';
+import { BatchBuffer } from './batch-buffer.js';
+import { storeRunFlows } from './flow.js';
 
 export interface LayerSummary {
   layer: string;
@@ -150,6 +152,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
     }
     await saveMissingAverageImages(store, runId, dataset, items, averageImageFormat(preprocessing, config.averageImageSide), control);
+    await storeRunFlows(store, runId, { pairs: 'all' }, control);
     await store.setRunStatus(runId, 'complete');
     return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
   } finally {
@@ -177,10 +180,7 @@ async function extractIntoStore(
   const skipped: AnalyzeResult['skipped'] = [];
   if (finalized.size === 0) {
     const batches = pendingBatches(plan.items.length, await store.stagedBatches(runId), plan.batchSize);
-    await extractActivations(
-      plan,
-      batches,
-      async (batch) => {
+    const buffer = new BatchBuffer(async (batch) => {
         skipped.push(...batch.skipped.map(({ path: file, reason }) => ({ path: file, reason })));
         await store.appendStagedBatch(runId, {
           start: batch.start,
@@ -201,9 +201,9 @@ async function extractIntoStore(
             }),
           ],
         });
-      },
-      control,
-    );
+    }, { rows: config.commitRows, seconds: 5 });
+    await extractActivations(plan, batches, (batch) => buffer.add(batch), control);
+    await buffer.flush();
   }
   for (const [done, layer] of toFinalize.entries()) {
     throwIfCancelled(control.signal, 'normalization');

@@ -26,6 +26,8 @@ export interface AnalyzeOptions {
   split?: 'train' | 'test';
   /** Inputs per forward pass; default 32. */
   batchSize?: number;
+  /** Inputs gathered per store commit (or 5 s of work); an interruption loses at most that much; default 2048. */
+  commitRows?: number;
   /** ONNX Runtime threads; default 0 = all cores. */
   threads?: number;
   /** Channel layout of the model input; default 'auto' (detected from its shape). */
@@ -83,6 +85,7 @@ export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
     stratified: options.stratified ?? false,
     split: options.split ?? 'test',
     batchSize: positiveInteger(options.batchSize, 'batch size', 32),
+    commitRows: positiveInteger(options.commitRows, 'commit rows', 2048),
     threads: options.threads === undefined ? 0 : positiveInteger(options.threads, 'threads', 2),
     layout: options.layout ?? 'auto',
     resize: options.resize ?? 'stretch',

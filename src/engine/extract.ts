@@ -103,51 +103,61 @@ export async function extractActivations(
   };
   let done = 0;
   let pending = batches.length > 0 ? load(0) : undefined;
-  for (let b = 0; b < batches.length; b++) {
-    throwIfCancelled(control.signal, 'extraction');
-    const { start, count } = batches[b]!;
-    const batch = await pending!;
-    pending = b + 1 < batches.length ? load(b + 1) : undefined;
-    const failed = new Set<number>();
-    for (const failure of batch.failed) {
-      if (!plan.skipBadImages) {
-        throw new InputError(`cannot read image ${failure.path}: ${failure.reason}`, { hint: 'fix or remove the file, or leave out --fail-on-bad-image to skip unreadable images' });
+  try {
+    await runBatches();
+  } finally {
+    // A prefetched batch is abandoned when a batch fails or is cancelled: its rejection is expected.
+    pending?.catch(() => undefined);
+  }
+
+  async function runBatches(): Promise<void> {
+    for (let b = 0; b < batches.length; b++) {
+      throwIfCancelled(control.signal, 'extraction');
+      const { start, count } = batches[b]!;
+      const batch = await pending!;
+      pending = b + 1 < batches.length ? load(b + 1) : undefined;
+      const failed = new Set<number>();
+      for (const failure of batch.failed) {
+        if (!plan.skipBadImages) {
+          throw new InputError(`cannot read image ${failure.path}: ${failure.reason}`, { hint: 'fix or remove the file, or leave out --fail-on-bad-image to skip unreadable images' });
+        }
+        const offset = plan.items.subarray(start, start + count).indexOf(failure.index);
+        if (offset >= 0) failed.add(offset);
       }
-      const offset = plan.items.subarray(start, start + count).indexOf(failure.index);
-      if (offset >= 0) failed.add(offset);
+      const { layers, output } = await plan.runner.run(batch.data, batch.dims);
+      const kept = Int32Array.from({ length: count }, (_, i) => i).filter((i) => !failed.has(i));
+      const predicted = predict(output.data, count, output.data.length / count);
+      const result: ExtractedBatch = {
+        start,
+        count,
+        rows: kept.map((i) => start + i),
+        prediction: kept.map((i) => predicted.classIndex[i]!),
+        probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
+        layers: [],
+        unitMaps: [],
+        skipped: batch.failed,
+      };
+      layers.forEach((tensor, l) => {
+        const layer = plan.layers[l]!;
+        checkFinite(tensor, count, start, plan);
+        const values = new Float32Array(count * layer.dim);
+        aggregateInto(tensor.data, count, layer.geometry, plan.aggregation, values, 0);
+        const unitMax = new Float32Array(count * layer.geometry.units);
+        unitMaximaInto(tensor.data, count, layer.geometry, unitMax, 0);
+        result.layers.push(kept.length === count ? { values, unitMax } : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) });
+      });
+      for (const map of plan.unitMaps) {
+        const { geometry } = plan.layers[map.layer]!;
+        const values = unitMapRows(layers[map.layer]!.data, geometry, map.unit, kept);
+        const unitMax = new Float32Array(kept.length);
+        for (let r = 0; r < kept.length; r++) unitMax[r] = Math.max(...values.subarray(r * geometry.positions, (r + 1) * geometry.positions));
+        result.unitMaps.push({ values, unitMax });
+      }
+      await commit(result);
+      done += count;
+      control.onProgress?.({ stage: 'extracting activations', done, total });
     }
-    const { layers, output } = await plan.runner.run(batch.data, batch.dims);
-    const kept = Int32Array.from({ length: count }, (_, i) => i).filter((i) => !failed.has(i));
-    const predicted = predict(output.data, count, output.data.length / count);
-    const result: ExtractedBatch = {
-      start,
-      count,
-      rows: kept.map((i) => start + i),
-      prediction: kept.map((i) => predicted.classIndex[i]!),
-      probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
-      layers: [],
-      unitMaps: [],
-      skipped: batch.failed,
-    };
-    layers.forEach((tensor, l) => {
-      const layer = plan.layers[l]!;
-      checkFinite(tensor, count, start, plan);
-      const values = new Float32Array(count * layer.dim);
-      aggregateInto(tensor.data, count, layer.geometry, plan.aggregation, values, 0);
-      const unitMax = new Float32Array(count * layer.geometry.units);
-      unitMaximaInto(tensor.data, count, layer.geometry, unitMax, 0);
-      result.layers.push(kept.length === count ? { values, unitMax } : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) });
-    });
-    for (const map of plan.unitMaps) {
-      const { geometry } = plan.layers[map.layer]!;
-      const values = unitMapRows(layers[map.layer]!.data, geometry, map.unit, kept);
-      const unitMax = new Float32Array(kept.length);
-      for (let r = 0; r < kept.length; r++) unitMax[r] = Math.max(...values.subarray(r * geometry.positions, (r + 1) * geometry.positions));
-      result.unitMaps.push({ values, unitMax });
-    }
-    await commit(result);
-    done += count;
-    control.onProgress?.({ stage: 'extracting activations', done, total });
+    pending = undefined;
   }
 }
 

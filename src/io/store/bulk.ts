@@ -57,7 +57,20 @@ export function blobColumn(data: Uint8Array, size: number): BulkColumn {
   return { type: BLOB, valueAt: (row) => blobValue(data.subarray(row * size, (row + 1) * size)) };
 }
 
+/** Column names per connection and table: the schema of an open store does not change under it. */
+const columnNamesCache = new WeakMap<DuckDBConnection, Map<string, string[]>>();
+
 async function tableColumnNames(connection: DuckDBConnection, table: string): Promise<string[]> {
+  let tables = columnNamesCache.get(connection);
+  if (!tables) columnNamesCache.set(connection, (tables = new Map()));
+  const cached = tables.get(table);
+  if (cached) return cached;
+  const names = await queryColumnNames(connection, table);
+  tables.set(table, names);
+  return names;
+}
+
+async function queryColumnNames(connection: DuckDBConnection, table: string): Promise<string[]> {
   const reader = await connection.runAndReadAll(
     `SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = $1 ORDER BY column_index`,
     [table],

@@ -11,6 +11,7 @@ import type { Matrix } from '../../compute/matrix.js';
 import { InputError, NapError } from '../../errors.js';
 import * as activations from './activations.js';
 import * as clusterings from './clusterings.js';
+import * as flows from './flow.js';
 import * as images from './images.js';
 import * as inputs from './inputs.js';
 import * as layers from './layers.js';
@@ -316,5 +317,22 @@ export class NapStore {
 
   readAverageImages(clusteringId: number, patternId?: number): Promise<AverageImages> {
     return this.read((c) => images.readAverageImages(c, clusteringId, patternId));
+  }
+
+  // Concept flow between the clusterings of a run (see flow.ts)
+
+  /** Stores (or replaces) the non-zero cells of the contingency table of two clusterings of one run. */
+  saveFlow(flow: flows.FlowToSave): Promise<flows.FlowRecord> {
+    return this.write((c) => flows.saveFlow(c, flow));
+  }
+
+  /** The stored flows of a run, oriented as stored. */
+  listFlows(runId: number): Promise<flows.FlowRecord[]> {
+    return this.read((c) => flows.listFlows(c, runId));
+  }
+
+  /** The flow from clustering A to clustering B, whichever way it was stored; null when not stored. */
+  readFlow(clusteringA: number, clusteringB: number): Promise<flows.StoredFlow | null> {
+    return this.read((c) => flows.readFlow(c, clusteringA, clusteringB));
   }
 }

@@ -158,6 +158,29 @@ export const SCHEMA_DDL: readonly string[] = [
     "values" FLOAT[] NOT NULL,
     unit_max FLOAT[] NOT NULL
   )`,
+
+  // Concept flow: contingency tables of two clusterings of one run over their shared inputs, stored once per
+  // pair (either orientation) as non-zero cells. pattern -1 is noise.
+  `CREATE TABLE flow_pairs (
+    run_id INTEGER NOT NULL,
+    clustering_a INTEGER NOT NULL,
+    clustering_b INTEGER NOT NULL,
+    layer_a VARCHAR NOT NULL,
+    layer_b VARCHAR NOT NULL,
+    inputs INTEGER NOT NULL,                     -- inputs in both clusterings: the sum of the cells
+    created_at TIMESTAMP NOT NULL,               -- UTC
+    PRIMARY KEY (clustering_a, clustering_b)
+  )`,
+  `CREATE TABLE flow_cells (
+    run_id INTEGER NOT NULL,
+    clustering_a INTEGER NOT NULL,
+    clustering_b INTEGER NOT NULL,
+    pattern_a INTEGER NOT NULL,
+    pattern_b INTEGER NOT NULL,
+    count INTEGER NOT NULL,                      -- > 0
+    jaccard DOUBLE NOT NULL,                     -- count / |pattern_a ∪ pattern_b|
+    PRIMARY KEY (clustering_a, clustering_b, pattern_a, pattern_b)
+  )`,
 ];
 
 /** Every table that holds rows of a run, for deleting one. */
@@ -175,4 +198,6 @@ export const RUN_TABLES: readonly string[] = [
   'layers',
   'inputs',
   'runs',
+  'flow_cells',
+  'flow_pairs',
 ];

@@ -1,0 +1,70 @@
+import type { ExtractedBatch } from './extract.js';
+
+function concatFloat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function concatInt(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Joins consecutive batches (each `start` following the previous one's end) into one. */
+export function mergeBatches(batches: ExtractedBatch[]): ExtractedBatch {
+  const first = batches[0]!;
+  const pick = (key: 'layers' | 'unitMaps', index: number, field: 'values' | 'unitMax') => concatFloat(batches.map((b) => b[key][index]![field]));
+  return {
+    start: first.start,
+    count: batches.reduce((n, b) => n + b.count, 0),
+    rows: concatInt(batches.map((b) => b.rows)),
+    prediction: concatInt(batches.map((b) => b.prediction)),
+    probability: concatFloat(batches.map((b) => b.probability)),
+    layers: first.layers.map((_, l) => ({ values: pick('layers', l, 'values'), unitMax: pick('layers', l, 'unitMax') })),
+    unitMaps: first.unitMaps.map((_, m) => ({ values: pick('unitMaps', m, 'values'), unitMax: pick('unitMaps', m, 'unitMax') })),
+    skipped: batches.flatMap((b) => b.skipped),
+  };
+}
+
+/**
+ * Collects model batches into larger commits: each store transaction has a fixed cost, so committing every
+ * 32-input batch would dominate small models. A commit happens once `rows` inputs or `seconds` have
+ * gathered, whichever comes first, so an interruption loses at most that much work.
+ */
+export class BatchBuffer {
+  private pending: ExtractedBatch[] = [];
+  private rows = 0;
+  private since = Date.now();
+
+  constructor(
+    private readonly commit: (batch: ExtractedBatch) => Promise<void>,
+    private readonly limits: { rows: number; seconds: number } = { rows: 2048, seconds: 5 },
+  ) {}
+
+  async add(batch: ExtractedBatch): Promise<void> {
+    const last = this.pending[this.pending.length - 1];
+    if (last && last.start + last.count !== batch.start) await this.flush();
+    if (this.pending.length === 0) this.since = Date.now();
+    this.pending.push(batch);
+    this.rows += batch.count;
+    if (this.rows >= this.limits.rows || Date.now() - this.since >= this.limits.seconds * 1000) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const merged = mergeBatches(this.pending);
+    this.pending = [];
+    this.rows = 0;
+    await this.commit(merged);
+  }
+}
