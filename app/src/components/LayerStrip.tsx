@@ -1,0 +1,53 @@
+/** The model's layers as a strip of boxes (name, operation, units, pattern count); choosing one keeps the view. */
+import type { LayerSummary } from '../../../src/server/api-types.js';
+import type { ViewContext } from '../context.js';
+import { defaultClustering } from '../data/catalog.js';
+import { formatCount } from '../format.js';
+import { hrefOf, type ViewName } from '../route.js';
+
+const LAYER_VIEWS: ViewName[] = ['layer', 'maxact', 'stats'];
+
+function shapeOf(layer: LayerSummary): string {
+  return layer.rawDims.join('×');
+}
+
+export function LayerStrip({ context }: { context: ViewContext }) {
+  const { route, run, layer: current } = context;
+  if (!run) return null;
+  const view = LAYER_VIEWS.includes(route.view) ? route.view : 'layer';
+  return (
+    <nav class="layer-strip" aria-label="Layers">
+      <ol>
+        {run.layers.map((layer, index) => {
+          const clustering = defaultClustering(layer);
+          const selected = layer === current && LAYER_VIEWS.concat('pattern').includes(route.view);
+          return (
+            <li key={layer.layer}>
+              {index > 0 && <span class="layer-arrow" aria-hidden="true">→</span>}
+              <a
+                class={`layer-box${selected ? ' current' : ''}`}
+                aria-current={selected ? 'true' : undefined}
+                href={hrefOf(route, { view, layer: layer.layer, clustering: null, pattern: null, unit: null })}
+                title={`${layer.layer}\n${layer.opType} · output ${shapeOf(layer)} · ${layer.aggregation} → ${layer.dim} units`}
+              >
+                <span class="layer-name">{layer.layer}</span>
+                <span class="layer-meta">
+                  {layer.opType} · {formatCount(layer.dim)} units
+                </span>
+                <span class="layer-count">
+                  {clustering ? (
+                    <>
+                      <strong>{formatCount(clustering.patternCount)}</strong> patterns
+                    </>
+                  ) : (
+                    'not clustered'
+                  )}
+                </span>
+              </a>
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * A pattern as a card: id, size (and size after filters), persistence, label and prediction mix, average
+ * image, most and least stable members and top outliers, with pin and select-all buttons.
+ */
+import type { PatternSummary } from '../../../src/server/api-types.js';
+import { MixBar } from '../charts/LabelBars.js';
+import { toggleSelection } from '../context.js';
+import type { InputTable, MembershipTable } from '../data/tables.js';
+import { formatCount, formatNumber, formatShare, patternName } from '../format.js';
+import { hrefOf, navigate, samePin, type Route } from '../route.js';
+import { AverageImage } from './AverageImage.js';
+import { describeInput, ImageTile } from './ImageTile.js';
+
+export const CARD_WIDTH = 330;
+export const CARD_HEIGHT = 292;
+export const CARD_EXAMPLES = 6;
+const TILE = 38;
+
+export interface PatternCardProps {
+  route: Route;
+  runId: number;
+  clusteringId: number;
+  pattern: PatternSummary;
+  /** Members that pass the filters; undefined when no filter is active (or while loading). */
+  filteredSize: number | undefined;
+  inputs: InputTable | undefined;
+  memberships: MembershipTable | undefined;
+  colorIndex: (label: string | null) => number;
+  onSelectAll: (patternId: number) => void;
+}
+
+function TileRow({ title, ids, props }: { title: string; ids: number[]; props: PatternCardProps }) {
+  const { route, runId, inputs, memberships } = props;
+  return (
+    <div class="tile-row">
+      <span class="tile-row-title">{title}</span>
+      <div class="tile-row-tiles">
+        {ids.slice(0, CARD_EXAMPLES).map((id) => (
+          <ImageTile key={id} runId={runId} input={describeInput(id, inputs, memberships)} size={TILE} selected={route.selection.includes(id)} onToggle={(i) => toggleSelection(route, i)} />
+        ))}
+        {ids.length === 0 && <span class="muted">none</span>}
+      </div>
+    </div>
+  );
+}
+
+export function PatternCard(props: PatternCardProps) {
+  const { route, clusteringId, pattern, filteredSize, colorIndex, onSelectAll } = props;
+  const pin = { clusteringId, patternId: pattern.patternId };
+  const pinned = route.pins.some((p) => samePin(p, pin));
+  const isNoise = pattern.patternId === -1;
+  const name = patternName(pattern.patternId);
+  return (
+    <article class={`card${isNoise ? ' noise' : ''}${filteredSize === 0 ? ' dimmed' : ''}`} aria-label={name}>
+      <header class="card-header">
+        <a class="card-title" href={hrefOf(route, { view: 'pattern', pattern: pattern.patternId, clustering: route.clustering })}>
+          {name}
+        </a>
+        <span class="card-size" title="members (members passing the filters)">
+          {formatCount(pattern.size)}
+          {filteredSize !== undefined && <span class="filtered"> · {formatCount(filteredSize)} shown</span>}
+        </span>
+        <span class="card-actions">
+          <button
+            type="button"
+            class={`icon-button${pinned ? ' on' : ''}`}
+            aria-pressed={pinned}
+            aria-label={`${pinned ? 'Unpin' : 'Pin'} ${name}`}
+            title={pinned ? 'Unpin' : 'Pin to compare'}
+            onClick={() => navigate({ pins: pinned ? route.pins.filter((p) => !samePin(p, pin)) : [...route.pins, pin] }, { replace: true })}
+          >
+            {pinned ? '★' : '☆'}
+          </button>
+          <button type="button" class="icon-button" aria-label={`Select all members of ${name}`} title="Select all members" onClick={() => onSelectAll(pattern.patternId)}>
+            ☑
+          </button>
+        </span>
+      </header>
+      <div class="card-summary">
+        <AverageImage clusteringId={clusteringId} patternId={pattern.patternId} size={72} />
+        <dl class="facts">
+          {!isNoise && (
+            <>
+              <dt>persistence</dt>
+              <dd>{formatNumber(pattern.persistence)}</dd>
+            </>
+          )}
+          <dt>purity</dt>
+          <dd>
+            {formatShare(pattern.labelPurity)}
+            {pattern.dominantLabel !== null && <span class="muted"> “{pattern.dominantLabel}”</span>}
+          </dd>
+          <dt>outliers</dt>
+          <dd>{formatShare(pattern.outlierShare)}</dd>
+          <dt>misclassified</dt>
+          <dd>{formatCount(pattern.misclassifiedCount)}</dd>
+        </dl>
+      </div>
+      <div class="mixes">
+        <MixBar mix={pattern.labels} colorIndex={colorIndex} label="Labels" />
+        <MixBar mix={pattern.predictions} colorIndex={colorIndex} label="Predictions" />
+      </div>
+      <TileRow title="stable" ids={pattern.mostStable} props={props} />
+      <TileRow title="unstable" ids={pattern.leastStable} props={props} />
+      <TileRow title="outliers" ids={pattern.topOutliers} props={props} />
+    </article>
+  );
+}

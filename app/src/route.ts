@@ -1,0 +1,196 @@
+/**
+ * Everything that defines a view lives in the URL's query string, so a link reproduces it and the
+ * browser's back/forward buttons move between views. Defaults are left out of the URL.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { MemberOrder } from '../../src/server/api-types.js';
+import { MEMBER_ORDERS } from '../../src/server/api-types.js';
+
+export type ViewName = 'runs' | 'layer' | 'pattern' | 'compare' | 'images' | 'maxact' | 'stats';
+export const VIEW_NAMES: readonly ViewName[] = ['runs', 'layer', 'pattern', 'compare', 'images', 'maxact', 'stats'];
+
+export type PatternSort = 'persistence' | 'size' | 'purity' | 'outliers';
+export const PATTERN_SORTS: readonly PatternSort[] = ['persistence', 'size', 'purity', 'outliers'];
+
+export type UnitSort = 'unit' | 'difference';
+
+/** A pinned pattern; clustering ids are unique across the runs of a store, so they name run and layer too. */
+export interface Pin {
+  clusteringId: number;
+  patternId: number;
+}
+
+export interface Route {
+  view: ViewName;
+  run: number | null;
+  layer: string | null;
+  /** An explicit clustering (a unit clustering or an older one); null: the layer's newest layer clustering. */
+  clustering: number | null;
+  /** Pattern id; -1 is the noise group. */
+  pattern: number | null;
+  sort: PatternSort;
+  /** Show the noise group among the cards. */
+  noise: boolean;
+  label: string | null;
+  prediction: string | null;
+  misclassified: boolean;
+  pins: Pin[];
+  /** Selected input indices of the current run. */
+  selection: number[];
+  order: MemberOrder;
+  /** Hide units whose statistics stay near zero in the statistics charts. */
+  hideNearZero: boolean;
+  unitSort: UnitSort;
+  /** Unit of interest (max activations, statistics). */
+  unit: number | null;
+  /** Label x pattern chart: by input label or by prediction. */
+  chartBy: 'label' | 'prediction';
+}
+
+export const DEFAULT_ROUTE: Route = {
+  view: 'runs',
+  run: null,
+  layer: null,
+  clustering: null,
+  pattern: null,
+  sort: 'persistence',
+  noise: false,
+  label: null,
+  prediction: null,
+  misclassified: false,
+  pins: [],
+  selection: [],
+  order: 'most-stable',
+  hideNearZero: true,
+  unitSort: 'unit',
+  unit: null,
+  chartBy: 'label',
+};
+
+function integer(text: string | null, min: number): number | null {
+  if (text === null || !/^-?\d+$/.test(text)) return null;
+  const value = Number(text);
+  return Number.isSafeInteger(value) && value >= min ? value : null;
+}
+
+function oneOf<T extends string>(text: string | null, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(text as T) ? (text as T) : fallback;
+}
+
+function parsePins(text: string | null): Pin[] {
+  if (!text) return [];
+  const pins: Pin[] = [];
+  for (const part of text.split(',')) {
+    const match = /^(\d+)\.(-?\d+)$/.exec(part);
+    if (!match) continue;
+    const pin = { clusteringId: Number(match[1]), patternId: Number(match[2]) };
+    if (!pins.some((p) => samePin(p, pin))) pins.push(pin);
+  }
+  return pins;
+}
+
+function parseSelection(text: string | null): number[] {
+  if (!text) return [];
+  const seen = new Set<number>();
+  for (const part of text.split(',')) {
+    const value = integer(part, 0);
+    if (value !== null) seen.add(value);
+  }
+  return [...seen];
+}
+
+export function samePin(a: Pin, b: Pin): boolean {
+  return a.clusteringId === b.clusteringId && a.patternId === b.patternId;
+}
+
+export function parseRoute(search: string): Route {
+  const q = new URLSearchParams(search);
+  return {
+    view: oneOf(q.get('view'), VIEW_NAMES, q.has('run') ? 'layer' : 'runs'),
+    run: integer(q.get('run'), 0),
+    layer: q.get('layer'),
+    clustering: integer(q.get('c'), 0),
+    pattern: integer(q.get('p'), -1),
+    sort: oneOf(q.get('sort'), PATTERN_SORTS, DEFAULT_ROUTE.sort),
+    noise: q.get('noise') === '1',
+    label: q.get('label'),
+    prediction: q.get('pred'),
+    misclassified: q.get('mis') === '1',
+    pins: parsePins(q.get('pins')),
+    selection: parseSelection(q.get('sel')),
+    order: oneOf(q.get('order'), MEMBER_ORDERS, DEFAULT_ROUTE.order),
+    hideNearZero: q.get('zero') !== 'show',
+    unitSort: oneOf<UnitSort>(q.get('units'), ['unit', 'difference'], 'unit'),
+    unit: integer(q.get('unit'), -1),
+    chartBy: oneOf<'label' | 'prediction'>(q.get('by'), ['label', 'prediction'], 'label'),
+  };
+}
+
+export function formatRoute(route: Route): string {
+  const q = new URLSearchParams();
+  const set = (key: string, value: string | number | null, fallback: string | number | null = null) => {
+    if (value !== null && value !== fallback) q.set(key, String(value));
+  };
+  set('view', route.view, route.run === null ? 'runs' : 'layer');
+  set('run', route.run);
+  set('layer', route.layer);
+  set('c', route.clustering);
+  set('p', route.pattern);
+  set('sort', route.sort, DEFAULT_ROUTE.sort);
+  if (route.noise) q.set('noise', '1');
+  set('label', route.label);
+  set('pred', route.prediction);
+  if (route.misclassified) q.set('mis', '1');
+  if (route.pins.length > 0) q.set('pins', route.pins.map((p) => `${p.clusteringId}.${p.patternId}`).join(','));
+  if (route.selection.length > 0) q.set('sel', route.selection.join(','));
+  set('order', route.order, DEFAULT_ROUTE.order);
+  if (!route.hideNearZero) q.set('zero', 'show');
+  set('units', route.unitSort, DEFAULT_ROUTE.unitSort);
+  set('unit', route.unit);
+  set('by', route.chartBy, DEFAULT_ROUTE.chartBy);
+  const text = q.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** The URL (path and query) of the route patched with `changes`, for links. */
+export function hrefOf(route: Route, changes: Partial<Route>): string {
+  return `${location.pathname}${formatRoute({ ...route, ...changes })}`;
+}
+
+const ROUTE_EVENT = 'nap:route';
+
+/** Moves to the route patched with `changes`; `replace` keeps the browser history entry (for small tweaks). */
+export function navigate(changes: Partial<Route>, options: { replace?: boolean } = {}): void {
+  const next = `${location.pathname}${formatRoute({ ...parseRoute(location.search), ...changes })}`;
+  if (next === `${location.pathname}${location.search}`) return;
+  if (options.replace) history.replaceState(null, '', next);
+  else history.pushState(null, '', next);
+  window.dispatchEvent(new Event(ROUTE_EVENT));
+  if (!options.replace) window.scrollTo(0, 0);
+}
+
+/** Follows a same-page link without reloading (plain clicks only; modified clicks open tabs as usual). */
+export function followLink(event: MouseEvent): void {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const anchor = (event.target as Element | null)?.closest?.('a');
+  if (!anchor || anchor.target || anchor.origin !== location.origin || anchor.pathname !== location.pathname) return;
+  event.preventDefault();
+  if (anchor.search === location.search) return;
+  history.pushState(null, '', anchor.pathname + anchor.search);
+  window.dispatchEvent(new Event(ROUTE_EVENT));
+  window.scrollTo(0, 0);
+}
+
+export function useRoute(): Route {
+  const [search, setSearch] = useState(location.search);
+  useEffect(() => {
+    const update = () => setSearch(location.search);
+    window.addEventListener('popstate', update);
+    window.addEventListener(ROUTE_EVENT, update);
+    return () => {
+      window.removeEventListener('popstate', update);
+      window.removeEventListener(ROUTE_EVENT, update);
+    };
+  }, []);
+  return useMemo(() => parseRoute(search), [search]);
+}

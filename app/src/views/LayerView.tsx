@@ -1,0 +1,169 @@
+/**
+ * The patterns of a layer: filters, sorting, the label x pattern chart and a virtualized grid of cards.
+ */
+import { useCallback, useMemo } from 'preact/hooks';
+import { apiPaths, type LabelCountsResponse, type PatternsResponse, type PatternSummary } from '../../../src/server/api-types.js';
+import { useApi } from '../api.js';
+import { LabelPatternChart } from '../charts/LabelPatternChart.js';
+import { FilterBar } from '../components/FilterBar.js';
+import { CARD_EXAMPLES, CARD_HEIGHT, CARD_WIDTH, PatternCard } from '../components/PatternCard.js';
+import { ErrorMessage, Loading } from '../components/Status.js';
+import { VirtualGrid } from '../components/VirtualGrid.js';
+import { addToSelection, type ViewContext } from '../context.js';
+import { filteredSizes, filtersOf, isFiltering } from '../data/filters.js';
+import { labelColorIndex, predictionLabelsOf } from '../data/labels.js';
+import { SORT_NAMES, sortPatterns } from '../data/patterns.js';
+import { loadMembershipTable, useInputTable, useMembershipTable } from '../data/tables.js';
+import { formatCount, plural } from '../format.js';
+import { hrefOf, navigate, PATTERN_SORTS, type PatternSort, type Route } from '../route.js';
+
+export function LayerToolbar({ route, patterns }: { route: Route; patterns: PatternsResponse }) {
+  return (
+    <div class="toolbar">
+      <label class="field">
+        <span>Sort by</span>
+        <select value={route.sort} onChange={(e) => navigate({ sort: (e.currentTarget as HTMLSelectElement).value as PatternSort })}>
+          {PATTERN_SORTS.map((sort) => (
+            <option key={sort} value={sort}>
+              {SORT_NAMES[sort]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label class="field check">
+        <input type="checkbox" checked={route.noise} onChange={(e) => navigate({ noise: (e.currentTarget as HTMLInputElement).checked })} />
+        <span>Show noise ({formatCount(patterns.noise.size)})</span>
+      </label>
+    </div>
+  );
+}
+
+export function LayerView({ context }: { context: ViewContext }) {
+  const { route, run, layer, clustering } = context;
+  const filters = filtersOf(route);
+  const filtering = isFiltering(filters);
+  const patterns = useApi<PatternsResponse>(clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null);
+  // The whole-run tables (tooltips, filtered sizes) and the chart wait for the cards, so the server answers the cards first.
+  const cardsReady = patterns.data !== undefined;
+  const inputs = useInputTable(cardsReady ? (run?.runId ?? null) : null);
+  const memberships = useMembershipTable(cardsReady ? (clustering?.clusteringId ?? null) : null);
+  const counts = useApi<LabelCountsResponse>(cardsReady && clustering ? apiPaths.labelCounts(clustering.clusteringId, route.chartBy) : null);
+  const colorIndex = useMemo(() => labelColorIndex(run), [run]);
+
+  const sizes = useMemo(
+    () => (filtering && inputs.data && memberships.data && clustering ? filteredSizes(memberships.data, inputs.data, filters, clustering.patternCount) : undefined),
+    [filtering, inputs.data, memberships.data, clustering, filters.label, filters.prediction, filters.misclassified],
+  );
+
+  const ordered = useMemo(() => {
+    if (!patterns.data) return [];
+    const list: PatternSummary[] = sortPatterns(patterns.data.patterns, route.sort);
+    if (route.noise) list.unshift(patterns.data.noise);
+    return sizes ? list.filter((p) => sizes[p.patternId + 1]! > 0) : list;
+  }, [patterns.data, route.sort, route.noise, sizes]);
+
+  const selectAll = useCallback(
+    (patternId: number) => {
+      if (!clustering) return;
+      void loadMembershipTable(clustering.clusteringId).then((table) => {
+        const members = table.inputIndex.filter((_, row) => table.patternId[row] === patternId);
+        addToSelection(route, members);
+      });
+    },
+    [clustering, route],
+  );
+
+  if (!run || !layer) return <p class="empty">Choose a run and a layer.</p>;
+  if (!clustering) return <p class="empty">Layer “{layer.layer}” has not been clustered yet.</p>;
+  if (patterns.error) return <ErrorMessage error={patterns.error} />;
+  if (!patterns.data) return <Loading what={`patterns of ${layer.layer}`} />;
+  const data = patterns.data;
+  const hidden = sizes ? data.patterns.length + (route.noise ? 1 : 0) - ordered.length : 0;
+  const chartLabels = route.chartBy === 'label' ? run.labels : predictionLabelsOf(run);
+  const activeChartLabel = route.chartBy === 'label' ? route.label : route.prediction;
+  const unit = clustering.unit;
+
+  return (
+    <section class="view layer-view" aria-labelledby="layer-title">
+      <div class="view-heading">
+        <h1 id="layer-title">
+          {unit === null ? 'Patterns' : `Unit ${unit} patterns`} of <span class="mono">{layer.layer}</span>
+        </h1>
+        <p class="summary-line">
+          <strong>{plural(data.clustering.patternCount, 'pattern')}</strong> · {formatCount(data.clustering.noiseCount)} noise · {formatCount(run.inputCount)} inputs · outlier score above{' '}
+          {data.outlierThreshold.toFixed(3)} (the {Math.round(data.outlierQuantile * 100)}th percentile) counts as outlier
+          {unit !== null && (
+            <>
+              {' · '}
+              <a href={hrefOf(route, { clustering: null, pattern: null })}>layer patterns</a>
+            </>
+          )}
+        </p>
+      </div>
+      <div class="controls">
+        <FilterBar run={run} filters={filters} />
+        <LayerToolbar route={route} patterns={data} />
+      </div>
+      {chartLabels.length > 0 && counts.data && (
+        <details class="panel" open>
+          <summary>
+            {route.chartBy === 'label' ? 'Label' : 'Prediction'} × pattern distribution{' '}
+            <span class="segmented" role="group" aria-label="Rows of the chart">
+              {(['label', 'prediction'] as const).map((by) => (
+                <button
+                  type="button"
+                  key={by}
+                  class={route.chartBy === by ? 'on' : ''}
+                  aria-pressed={route.chartBy === by}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate({ chartBy: by }, { replace: true });
+                  }}
+                >
+                  {by === 'label' ? 'labels' : 'predictions'}
+                </button>
+              ))}
+            </span>
+          </summary>
+          <LabelPatternChart
+            patterns={ordered.map((p) => p.patternId)}
+            labels={chartLabels}
+            counts={counts.data}
+            colorIndex={colorIndex}
+            activeLabel={activeChartLabel}
+            onLabel={(label) => navigate(route.chartBy === 'label' ? { label } : { prediction: label })}
+            onCell={(patternId, label) => navigate({ view: 'pattern', pattern: patternId, ...(route.chartBy === 'label' ? { label } : { prediction: label }) })}
+            title={`Share of each pattern's members per ${route.chartBy === 'label' ? 'input label' : 'predicted class'}, columns in card order`}
+          />
+        </details>
+      )}
+      {filtering && !sizes && <Loading what="filtered sizes" />}
+      {hidden > 0 && <p class="note">{plural(hidden, 'pattern')} without members passing the filters hidden.</p>}
+      <VirtualGrid
+        count={ordered.length}
+        itemWidth={CARD_WIDTH}
+        itemHeight={CARD_HEIGHT}
+        gap={12}
+        label={`Patterns of ${layer.layer}`}
+        className="card-grid"
+        renderItem={(index) => {
+          const pattern = ordered[index]!;
+          return (
+            <PatternCard
+              route={route}
+              runId={run.runId}
+              clusteringId={clustering.clusteringId}
+              pattern={pattern}
+              filteredSize={sizes ? sizes[pattern.patternId + 1] : undefined}
+              inputs={inputs.data}
+              memberships={memberships.data}
+              colorIndex={colorIndex}
+              onSelectAll={selectAll}
+            />
+          );
+        }}
+      />
+      {ordered.length === 0 && <p class="empty">No patterns to show.</p>}
+    </section>
+  );
+}

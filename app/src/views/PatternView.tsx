@@ -1,0 +1,238 @@
+/**
+ * One pattern: its summary, membership probability histogram, label and prediction bars (click to filter),
+ * per-unit statistics against the layer, unit patterns of its members, and all its members.
+ */
+import { useMemo } from 'preact/hooks';
+import { apiPaths, MEMBER_ORDERS, type MemberOrder, type PatternsResponse, type PatternSummary, type UnitStatsResponse } from '../../../src/server/api-types.js';
+import { useApi } from '../api.js';
+import { Histogram } from '../charts/Histogram.js';
+import { LabelBars } from '../charts/LabelBars.js';
+import { ACCENT } from '../charts/colors.js';
+import { UnitStatsChart } from '../charts/UnitStatsChart.js';
+import { AverageImage } from '../components/AverageImage.js';
+import { FilterBar } from '../components/FilterBar.js';
+import { ImageTile } from '../components/ImageTile.js';
+import { CARD_EXAMPLES } from '../components/PatternCard.js';
+import { ErrorMessage, Loading } from '../components/Status.js';
+import { UnitChartControls } from '../components/UnitChartControls.js';
+import { VirtualGrid } from '../components/VirtualGrid.js';
+import { addToSelection, toggleSelection, type ViewContext } from '../context.js';
+import { unitClusterings } from '../data/catalog.js';
+import { filtersOf, isFiltering, membersOf } from '../data/filters.js';
+import { labelColorIndex } from '../data/labels.js';
+import { useMemberPages } from '../data/member-pages.js';
+import { sortPatterns } from '../data/patterns.js';
+import { loadMembershipTable, useInputTable, useMembershipTable } from '../data/tables.js';
+import { formatCount, formatNumber, formatShare, patternName } from '../format.js';
+import { hrefOf, navigate, samePin } from '../route.js';
+import { UnitPatterns } from './UnitPatterns.js';
+
+const ORDER_NAMES: Record<MemberOrder, string> = {
+  'most-stable': 'Most stable first',
+  'least-stable': 'Least stable first',
+  outlier: 'Outliers first',
+  input: 'Input order',
+};
+
+const MEMBER_TILE = 60;
+
+function Members({ context, clusteringId, patternId }: { context: ViewContext; clusteringId: number; patternId: number }) {
+  const { route, run } = context;
+  const filters = filtersOf(route);
+  const pages = useMemberPages(clusteringId, patternId, route.order, filters);
+  const selected = useMemo(() => new Set(route.selection), [route.selection]);
+  return (
+    <section class="panel" aria-labelledby="members-title">
+      <div class="panel-heading">
+        <h2 id="members-title">
+          Members {pages.total !== undefined && <span class="count">{formatCount(pages.total)}{isFiltering(filters) ? ' passing the filters' : ''}</span>}
+        </h2>
+        <label class="field">
+          <span>Order</span>
+          <select value={route.order} onChange={(e) => navigate({ order: (e.currentTarget as HTMLSelectElement).value as MemberOrder }, { replace: true })}>
+            {MEMBER_ORDERS.map((order) => (
+              <option key={order} value={order}>
+                {ORDER_NAMES[order]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="muted">Click images to select them; the Images view shows their patterns in every layer.</span>
+      </div>
+      {pages.error && <ErrorMessage error={pages.error} />}
+      {pages.total === undefined && !pages.error && <Loading what="members" />}
+      {pages.total !== undefined && (
+        <VirtualGrid
+          count={pages.total}
+          itemWidth={MEMBER_TILE}
+          itemHeight={MEMBER_TILE}
+          gap={4}
+          overscanRows={4}
+          label="Members"
+          className="member-grid"
+          onRangeChange={pages.request}
+          renderItem={(position) => {
+            const input = pages.at(position);
+            return input ? (
+              <ImageTile runId={run!.runId} input={input} size={MEMBER_TILE - 2} selected={selected.has(input.inputIndex)} onToggle={(i) => toggleSelection(route, i)} />
+            ) : (
+              <div class="tile placeholder" style={{ width: `${MEMBER_TILE}px`, height: `${MEMBER_TILE}px` }} />
+            );
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function neighbours(patterns: PatternsResponse, sort: ViewContext['route']['sort'], patternId: number): { previous?: number; next?: number } {
+  const ordered = sortPatterns(patterns.patterns, sort).map((p) => p.patternId);
+  const at = ordered.indexOf(patternId);
+  if (at < 0) return {};
+  return { previous: ordered[at - 1], next: ordered[at + 1] };
+}
+
+export function PatternView({ context }: { context: ViewContext }) {
+  const { route, run, layer, clustering } = context;
+  const patternId = route.pattern ?? 0;
+  const filters = filtersOf(route);
+  const patterns = useApi<PatternsResponse>(clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null);
+  const stats = useApi<UnitStatsResponse>(clustering && patternId >= 0 ? apiPaths.patternStats(clustering.clusteringId, patternId) : null);
+  const layerStats = useApi<UnitStatsResponse>(run && layer ? apiPaths.layerStats(run.runId, layer.layer) : null);
+  const memberships = useMembershipTable(clustering?.clusteringId ?? null);
+  const inputs = useInputTable(isFiltering(filters) ? (run?.runId ?? null) : null);
+  const colorIndex = useMemo(() => labelColorIndex(run), [run]);
+
+  const probabilities = useMemo(() => {
+    if (!memberships.data) return undefined;
+    if (isFiltering(filters) && !inputs.data) return undefined;
+    const rows = membersOf(memberships.data, patternId, inputs.data, filters);
+    return Float64Array.from(rows, (row) => memberships.data!.probability[row]!);
+  }, [memberships.data, inputs.data, patternId, filters.label, filters.prediction, filters.misclassified]);
+
+  if (!run || !layer || !clustering) return <p class="empty">Choose a run and a layer.</p>;
+  if (patterns.error) return <ErrorMessage error={patterns.error} />;
+  if (!patterns.data) return <Loading what="pattern" />;
+  const summary: PatternSummary | undefined = patternId === -1 ? patterns.data.noise : patterns.data.patterns[patternId];
+  if (!summary) {
+    return (
+      <p class="empty">
+        {layer.layer} has no pattern {patternId}; its patterns are 0 to {patterns.data.patterns.length - 1}. <a href={hrefOf(route, { view: 'layer', pattern: null })}>Back to the patterns.</a>
+      </p>
+    );
+  }
+  const name = patternName(patternId);
+  const pin = { clusteringId: clustering.clusteringId, patternId };
+  const pinned = route.pins.some((p) => samePin(p, pin));
+  const { previous, next } = neighbours(patterns.data, route.sort, patternId);
+  const units = unitClusterings(layer);
+
+  return (
+    <section class="view pattern-view" aria-labelledby="pattern-title">
+      <div class="view-heading">
+        <a class="back" href={hrefOf(route, { view: 'layer', pattern: null })}>
+          ← all patterns of {layer.layer}
+        </a>
+        <h1 id="pattern-title">
+          {name} <span class="muted">of</span> <span class="mono">{layer.layer}</span>
+          {clustering.unit !== null && <span class="muted"> unit {clustering.unit}</span>}
+        </h1>
+        <div class="heading-actions">
+          {previous !== undefined && (
+            <a class="button" href={hrefOf(route, { pattern: previous })} aria-label={`Previous pattern ${previous}`}>
+              ← #{previous}
+            </a>
+          )}
+          {next !== undefined && (
+            <a class="button" href={hrefOf(route, { pattern: next })} aria-label={`Next pattern ${next}`}>
+              #{next} →
+            </a>
+          )}
+          <button type="button" class={`button${pinned ? ' on' : ''}`} aria-pressed={pinned} onClick={() => navigate({ pins: pinned ? route.pins.filter((p) => !samePin(p, pin)) : [...route.pins, pin] }, { replace: true })}>
+            {pinned ? '★ Pinned' : '☆ Pin'}
+          </button>
+          <button
+            type="button"
+            class="button"
+            onClick={() =>
+              void loadMembershipTable(clustering.clusteringId).then((table) =>
+                addToSelection(
+                  route,
+                  table.inputIndex.filter((_, row) => table.patternId[row] === patternId),
+                ),
+              )
+            }
+          >
+            Select all members
+          </button>
+        </div>
+      </div>
+      <FilterBar run={run} filters={filters} />
+      <div class="pattern-summary panel">
+        <AverageImage clusteringId={clustering.clusteringId} patternId={patternId} size={128} />
+        <dl class="facts">
+          <dt>members</dt>
+          <dd>{formatCount(summary.size)}</dd>
+          {isFiltering(filters) && (
+            <>
+              <dt>passing filters</dt>
+              <dd>{probabilities ? formatCount(probabilities.length) : '…'}</dd>
+            </>
+          )}
+          {patternId >= 0 && (
+            <>
+              <dt>persistence</dt>
+              <dd>{formatNumber(summary.persistence)}</dd>
+            </>
+          )}
+          <dt>label purity</dt>
+          <dd>
+            {formatShare(summary.labelPurity)} {summary.dominantLabel !== null && <span class="muted">“{summary.dominantLabel}”</span>}
+          </dd>
+          <dt>misclassified</dt>
+          <dd>{formatCount(summary.misclassifiedCount)}</dd>
+          <dt>outliers</dt>
+          <dd>
+            {formatCount(summary.outlierCount)} ({formatShare(summary.outlierShare)})
+          </dd>
+          <dt>mean membership</dt>
+          <dd>{formatNumber(summary.meanProbability)}</dd>
+        </dl>
+        <div class="chart-block">
+          <div class="chart-title">Membership probability{isFiltering(filters) ? ' (filtered)' : ''}</div>
+          {probabilities ? <Histogram values={probabilities} label="Membership probability histogram" /> : <Loading what="probabilities" />}
+        </div>
+        <LabelBars mix={summary.labels} colorIndex={colorIndex} active={route.label} onSelect={(label) => navigate({ label })} title="Labels" />
+        {summary.predictions.label.some((l) => l !== null) && (
+          <LabelBars mix={summary.predictions} colorIndex={colorIndex} active={route.prediction} onSelect={(prediction) => navigate({ prediction })} title="Predictions" />
+        )}
+      </div>
+      {patternId >= 0 && (
+        <section class="panel" aria-labelledby="unit-stats-title">
+          <div class="panel-heading">
+            <h2 id="unit-stats-title">Unit statistics</h2>
+            <UnitChartControls route={route} canSortByDifference={Boolean(layerStats.data)} />
+            <span class="legend">
+              <span class="swatch" style={{ background: ACCENT }} /> pattern: dot mean, bar q1–q3, line whiskers <span class="swatch band" /> layer q1–q3
+            </span>
+          </div>
+          {stats.error && (stats.error.status === 404 ? <p class="muted">No unit statistics are stored for the patterns of this clustering.</p> : <ErrorMessage error={stats.error} />)}
+          {stats.data ? (
+            <UnitStatsChart
+              series={[{ name, color: ACCENT, stats: stats.data }]}
+              reference={layerStats.data}
+              hideNearZero={route.hideNearZero}
+              sort={route.unitSort}
+              label={`Unit statistics of ${name}`}
+              onUnitSelect={(unit) => navigate({ view: 'maxact', unit })}
+            />
+          ) : (
+            !stats.error && <Loading what="statistics" />
+          )}
+        </section>
+      )}
+      {units.length > 0 && memberships.data && <UnitPatterns context={context} units={units} memberships={memberships.data} patternId={patternId} />}
+      <Members context={context} clusteringId={clustering.clusteringId} patternId={patternId} />
+    </section>
+  );
+}
