@@ -7,7 +7,7 @@ import { clampMinSamples } from './core-distances.js';
 import { outlierScores } from './glosh.js';
 import { clusterPersistence, labelPoints, membershipProbabilities } from './labelling.js';
 import { resolveParams, validateMatrix, type HdbscanOptions, type ResolvedHdbscanParams } from './options.js';
-import { referenceMst } from './reference-mst.js';
+import { fastMst } from './fast-mst.js';
 import { selectClusters } from './selection.js';
 import { singleLinkage, sortEdgesByWeight } from './single-linkage.js';
 import { computeStability } from './stability.js';
@@ -16,6 +16,7 @@ import type { CondensedTree, SingleLinkageTree } from './types.js';
 export type { HdbscanOptions } from './options.js';
 export type { CondensedTree, Metric, MstBuilder, MstResult, PrimTree, SingleLinkageTree } from './types.js';
 export { referenceMst } from './reference-mst.js';
+export { fastMst } from './fast-mst.js';
 
 export interface HdbscanResult {
   /** Cluster of each row, 0 .. clusterCount-1 in order of condensed-tree id; -1 = noise. */
@@ -43,7 +44,7 @@ const CONDENSING_STEPS = 4;
 export async function hdbscan(matrix: Matrix, options: HdbscanOptions = {}, control?: TaskControl): Promise<HdbscanResult> {
   const params = resolveParams(options);
   validateMatrix(matrix, params.minClusterSize);
-  const build = options.mst ?? referenceMst;
+  const build = options.mst ?? fastMst;
   const minSamples = clampMinSamples(matrix.count, params.minSamples);
   const { tree } = await build(matrix, { minSamples, metric: params.metric }, control);
 

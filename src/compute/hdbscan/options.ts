@@ -17,7 +17,7 @@ export interface HdbscanOptions {
   allowSingleCluster?: boolean;
   /** Default 'euclidean'. */
   metric?: Metric;
-  /** Spanning-tree builder. Default: the reference O(N^2) Prim. */
+  /** Spanning-tree builder. Default: fastMst (exact, blocked, same tree as referenceMst). */
   mst?: MstBuilder;
 }
 

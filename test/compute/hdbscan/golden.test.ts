@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hdbscan, referenceMst, type HdbscanResult, type MstBuilder, type MstResult } from '../../../src/compute/hdbscan/index.js';
+import { fastMst, hdbscan, referenceMst, type HdbscanResult, type MstBuilder, type MstResult } from '../../../src/compute/hdbscan/index.js';
 import { adjustedRandIndex } from '../../../src/compute/partition-metrics.js';
 import { goldenNames, goldenVariants, loadGoldenMatrix, loadGoldenVariant, referenceDir, type GoldenVariant } from './reference-data.js';
 import { assertSameLabelsUpToRenaming, maxAbsDifference } from './assertions.js';
@@ -58,9 +58,11 @@ describe('hdbscan parity with Python hdbscan 0.8.43 goldens', { skip: referenceD
     assert.ok(names.length >= 3, `found ${names.length} golden data sets in ${referenceDir}`);
   });
 
-  for (const name of names) {
-    describe(name, () => {
-      const mst = memoized(referenceMst);
+  const builders = [['reference', referenceMst], ['fast', fastMst]] as const;
+  const cases = builders.flatMap(([builderName, builder]) => names.map((name) => ({ builderName, builder, name })));
+  for (const { builderName, builder, name } of cases) {
+    describe(`${name} (${builderName} spanning tree)`, () => {
+      const mst = memoized(builder);
       const run = (golden: GoldenVariant): Promise<HdbscanResult> =>
         hdbscan(loadGoldenMatrix(name), {
           minClusterSize: golden.params.min_cluster_size,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hdbscan, type HdbscanOptions, type HdbscanResult } from '../../../src/compute/hdbscan/index.js';
+import { hdbscan, referenceMst, type HdbscanOptions, type HdbscanResult } from '../../../src/compute/hdbscan/index.js';
 import { makeMatrix } from '../../../src/compute/matrix.js';
 import { adjustedRandIndex } from '../../../src/compute/partition-metrics.js';
 import { assertSameLabelsUpToRenaming, maxAbsDifference } from './assertions.js';
@@ -155,18 +155,22 @@ describe('hdbscan on degenerate data', () => {
 describe('hdbscan progress, cancellation and pluggable spanning tree', () => {
   const matrix = randomBlobs({ seed: 2, centres: 3, perBlob: 30, dim: 4 });
 
-  it('reports each stage with done rising to total', async () => {
-    const reports = new Map<string, { done: number; total: number }[]>();
-    await hdbscan(matrix, {}, { onProgress: (p) => reports.set(p.stage, [...(reports.get(p.stage) ?? []), p]) });
-    assert.deepEqual([...reports.keys()], ['core distances', 'spanning tree', 'condensing']);
-    for (const [stage, list] of reports) {
-      for (let i = 1; i < list.length; i++) assert.ok(list[i].done >= list[i - 1].done, `${stage} went backwards`);
-      const last = list[list.length - 1];
-      assert.equal(last.done, last.total, `${stage} finishes`);
-    }
-    assert.equal(reports.get('core distances')!.at(-1)!.total, matrix.count);
-    assert.equal(reports.get('spanning tree')!.at(-1)!.total, matrix.count - 1);
-  });
+  for (const [name, mst] of [['reference', referenceMst], ['fast (default)', undefined]] as const) {
+    it(`reports each stage with done rising to total (${name} spanning tree)`, async () => {
+      const reports = new Map<string, { done: number; total: number }[]>();
+      await hdbscan(matrix, mst ? { mst } : {}, { onProgress: (p) => reports.set(p.stage, [...(reports.get(p.stage) ?? []), p]) });
+      assert.deepEqual([...reports.keys()], ['core distances', 'spanning tree', 'condensing']);
+      for (const [stage, list] of reports) {
+        for (let i = 1; i < list.length; i++) assert.ok(list[i].done >= list[i - 1].done, `${stage} went backwards`);
+        const last = list[list.length - 1];
+        assert.equal(last.done, last.total, `${stage} finishes`);
+      }
+      if (mst) {
+        assert.equal(reports.get('core distances')!.at(-1)!.total, matrix.count);
+        assert.equal(reports.get('spanning tree')!.at(-1)!.total, matrix.count - 1);
+      }
+    });
+  }
 
   it('throws CancelledError when the signal is already aborted', async () => {
     await assert.rejects(hdbscan(matrix, {}, { signal: AbortSignal.abort() }), { name: 'CancelledError' });

@@ -9,7 +9,17 @@ import type { Metric } from '../types.js';
  * the float64 reference distance (src/compute/hdbscan/distance.ts), so that every decision the
  * spanning tree takes is either certified by a bound or made on an exactly recomputed distance.
  */
-export interface Screen {
+export interface ScreenBounds {
+  /**
+   * An `s` at or above which the reference distance of a pair is surely >= `distance`, for a pair
+   * one of whose rows has scale `rowScale` (the other's is bounded by the screen's `maxScale`).
+   */
+  screenAtLeast(distance: number, rowScale: number): number;
+  /** A lower bound on the reference distance of any pair of `rowScale` whose `s` is >= `s`. */
+  distanceAtLeast(s: number, rowScale: number): number;
+}
+
+export interface Screen extends ScreenBounds {
   readonly metric: Metric;
   readonly count: number;
   readonly dim: number;
@@ -23,13 +33,27 @@ export interface Screen {
   readonly maxScale: number;
   /** Which tile kernel fills `t`: a float32 dot product, or an exact L1 sum stored as -d/2. */
   readonly tile: 'dot' | 'manhattan';
-  /**
-   * An `s` at or above which the reference distance of a pair is surely >= `distance`, for a pair
-   * whose larger scale is `scale` (pass `maxScale` when the other row is not known in advance).
-   */
-  screenAtLeast(distance: number, rowScale: number): number;
-  /** A lower bound on the reference distance of any pair of `rowScale` whose `s` is >= `s`. */
-  distanceAtLeast(s: number, rowScale: number): number;
+}
+
+/** The screen's bounds, rebuilt from its three parameters (how worker threads get them). */
+export function screenBounds(metric: Metric, dim: number, maxScale: number): ScreenBounds {
+  switch (metric) {
+    case 'euclidean':
+      return euclideanBounds(dim, maxScale);
+    case 'cosine':
+      return cosineBounds(dim, maxScale);
+    case 'manhattan':
+      return manhattanBounds();
+  }
+}
+
+/** Fresh arrays of `length` values, shared with worker threads when `shared` is set. */
+export function float32s(length: number, shared: boolean): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(4 * length)) : new Float32Array(length);
+}
+
+export function float64s(length: number, shared: boolean): Float64Array {
+  return shared ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length);
 }
 
 const UNIT32 = 2 ** -24;
@@ -38,14 +62,14 @@ const UNIT64 = 2 ** -53;
 const MARGIN = 1 + 1e-9;
 
 /** Prepares the screening rows and error bounds of `metric` for `matrix`. */
-export function prepareScreen(matrix: Matrix, metric: Metric): Screen {
+export function prepareScreen(matrix: Matrix, metric: Metric, shared = false): Screen {
   switch (metric) {
     case 'euclidean':
-      return euclideanScreen(matrix);
+      return euclideanScreen(matrix, shared);
     case 'cosine':
-      return cosineScreen(matrix);
+      return cosineScreen(matrix, shared);
     case 'manhattan':
-      return manhattanScreen(matrix);
+      return manhattanScreen(matrix, shared);
   }
 }
 
@@ -61,14 +85,14 @@ function gamma(terms: number, unit: number): number {
  * |s - d_c^2| <= 2 g32 |x||y| + g64 (|x|^2 + |y|^2); centring moved each row by at most
  * u32 |x| (1 + 2^-20), and the reference's own float64 sum is within a relative g64 of the truth.
  */
-function euclideanScreen(matrix: Matrix): Screen {
+function euclideanScreen(matrix: Matrix, shared: boolean): Screen {
   const { count, dim, data } = matrix;
   const mean = new Float64Array(dim);
   for (let r = 0; r < count; r++) for (let k = 0, i = r * dim; k < dim; k++, i++) mean[k] += data[i];
   for (let k = 0; k < dim; k++) mean[k] /= count || 1;
-  const vectors = new Float32Array(count * dim);
-  const norms = new Float64Array(count);
-  const scales = new Float64Array(count);
+  const vectors = float32s(count * dim, shared);
+  const norms = float64s(count, shared);
+  const scales = float64s(count, shared);
   let maxScale = 0;
   for (let r = 0; r < count; r++) {
     let sum = 0;
@@ -81,6 +105,10 @@ function euclideanScreen(matrix: Matrix): Screen {
     scales[r] = Math.sqrt(sum);
     if (scales[r] > maxScale) maxScale = scales[r];
   }
+  return { metric: 'euclidean', count, dim, vectors, norms, scales, maxScale, tile: 'dot', ...euclideanBounds(dim, maxScale) };
+}
+
+function euclideanBounds(dim: number, maxScale: number): ScreenBounds {
   const dot32 = 2 * gamma(dim + 2, UNIT32) * MARGIN;
   const sum64 = gamma(dim + 4, UNIT64) * 2 * MARGIN;
   const shift = UNIT32 * (1 + 2 ** -20) * MARGIN;
@@ -88,14 +116,6 @@ function euclideanScreen(matrix: Matrix): Screen {
   const tiny = 1e-300;
   const productError = (a: number, b: number): number => dot32 * a * b + sum64 * (a * a + b * b) + tiny;
   return {
-    metric: 'euclidean',
-    count,
-    dim,
-    vectors,
-    norms,
-    scales,
-    maxScale,
-    tile: 'dot',
     screenAtLeast(distance, rowScale) {
       if (!(distance > 0)) return -Infinity;
       if (distance === Infinity) return Infinity;
@@ -116,11 +136,10 @@ function euclideanScreen(matrix: Matrix): Screen {
  * Cosine as sklearn (and distance.ts): 1 - unit(x).unit(y), clipped to [0, 2]; an all-zero row
  * stays zero. Screened on the float32 unit rows with norms 0, so s = -2 t and d ~ 1 + s / 2.
  */
-function cosineScreen(matrix: Matrix): Screen {
+function cosineScreen(matrix: Matrix, shared: boolean): Screen {
   const { count, dim, data } = matrix;
-  const vectors = new Float32Array(count * dim);
-  const norms = new Float64Array(count);
-  const scales = new Float64Array(count);
+  const vectors = float32s(count * dim, shared);
+  const scales = float64s(count, shared);
   let maxScale = 0;
   for (let r = 0; r < count; r++) {
     const start = r * dim;
@@ -136,20 +155,17 @@ function cosineScreen(matrix: Matrix): Screen {
     scales[r] = Math.sqrt(sum);
     if (scales[r] > maxScale) maxScale = scales[r];
   }
+  const norms = float64s(count, shared);
+  return { metric: 'cosine', count, dim, vectors, norms, scales, maxScale, tile: 'dot', ...cosineBounds(dim, maxScale) };
+}
+
+function cosineBounds(dim: number, maxScale: number): ScreenBounds {
   const dot32 = gamma(dim + 2, UNIT32) * MARGIN;
   const rounding = UNIT32 * (1 + 2 ** -20) * MARGIN;
   const sum64 = gamma(dim + 4, UNIT64) * 4 * MARGIN + 1e-300;
   const dotError = (a: number): number =>
     dot32 * a * maxScale + rounding * (a + maxScale + rounding) + sum64 * Math.max(1, a * maxScale);
   return {
-    metric: 'cosine',
-    count,
-    dim,
-    vectors,
-    norms,
-    scales,
-    maxScale,
-    tile: 'dot',
     screenAtLeast(distance, rowScale) {
       if (!(distance > 0)) return -Infinity;
       if (distance > 2) return Infinity;
@@ -170,18 +186,26 @@ function cosineScreen(matrix: Matrix): Screen {
  * Manhattan: the L1 tile kernel sums |x - y| in float64 in the reference's order, so the only
  * error is the final rounding to float32 (relative u32); it stores -d/2 so that s = d.
  */
-function manhattanScreen(matrix: Matrix): Screen {
+function manhattanScreen(matrix: Matrix, shared: boolean): Screen {
   const { count, dim, data } = matrix;
-  const relative = 1 + 2 * UNIT32 * MARGIN;
+  const vectors = float32s(count * dim, shared);
+  vectors.set(data);
   return {
     metric: 'manhattan',
     count,
     dim,
-    vectors: data,
-    norms: new Float64Array(count),
-    scales: new Float64Array(count),
+    vectors,
+    norms: float64s(count, shared),
+    scales: float64s(count, shared),
     maxScale: 0,
     tile: 'manhattan',
+    ...manhattanBounds(),
+  };
+}
+
+function manhattanBounds(): ScreenBounds {
+  const relative = 1 + 2 * UNIT32 * MARGIN;
+  return {
     screenAtLeast(distance) {
       if (!(distance > 0)) return -Infinity;
       return distance * relative * MARGIN;

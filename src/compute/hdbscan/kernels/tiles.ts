@@ -1,15 +1,18 @@
 import type { DotKernel } from './ort-dot.js';
 import { manhattanTile } from './ort-dot.js';
 import type { Screen } from './screen.js';
+import { createWasmScanner, scanRowJs, type ScanRow } from './wasm-scan.js';
 
 /** Fills `out` (m x n, row-major) with the screen's tile values for the given row and column vectors. */
 export type TileFiller = (rows: Float32Array, m: number, cols: Float32Array, n: number, out: Float32Array) => Promise<void>;
 
-export function tileFiller(screen: Screen, kernel: DotKernel | undefined): TileFiller {
+/** The tile kernel of `screen`; `remote` marks a filler that worker threads replace (never called here). */
+export function tileFiller(screen: Screen, kernel: DotKernel | undefined, remote = false): TileFiller {
   const { dim } = screen;
   if (screen.tile === 'manhattan') {
     return async (rows, m, cols, n, out) => manhattanTile(rows, m, cols, n, dim, out);
   }
+  if (remote) return () => Promise.reject(new Error('tiles of this pass run on worker threads'));
   if (!kernel) throw new Error('a dot-product screen needs a dot kernel');
   return (rows, m, cols, n, out) => kernel.dot(rows, m, cols, n, dim, out);
 }
@@ -19,14 +22,48 @@ export function tileFiller(screen: Screen, kernel: DotKernel | undefined): TileF
  * results (edge^2 * 4 bytes) and its operands stay in the last-level cache.
  */
 export function tileEdge(dim: number, count: number): number {
-  const edge = dim <= 96 ? 2048 : dim <= 768 ? 1024 : 512;
+  const edge = dim <= 96 ? 2048 : 1024;
   return Math.max(1, Math.min(edge, count));
 }
 
-/** Copies the listed rows of a row-major matrix into `out`, one after another. */
-export function gatherRows(source: Float32Array, dim: number, rows: Int32Array, start: number, end: number, out: Float32Array): void {
-  for (let r = start, o = 0; r < end; r++, o += dim) {
-    const from = rows[r] * dim;
-    out.set(source.subarray(from, from + dim), o);
+/**
+ * The buffers one pass scans, laid out in one WebAssembly memory so the SIMD scanner can read them
+ * (plain arrays where WebAssembly SIMD is unavailable): `norms` and `bars` (per column: the norm
+ * term of s and the value s must undercut), a tile of `edge^2` float32 values, and the hit list.
+ */
+export class ScanWorkspace {
+  readonly norms: Float64Array;
+  readonly bars: Float64Array;
+  readonly tile: Float32Array;
+  readonly hits: Int32Array;
+  private readonly wasmScan: ScanRow | undefined;
+  private readonly tileByte: number;
+  private readonly normsByte: number;
+  private readonly barsByte: number;
+  private readonly hitsByte: number;
+
+  constructor(columns: number, edge: number, useWasm = true) {
+    this.normsByte = 0;
+    this.barsByte = 8 * columns;
+    this.hitsByte = 16 * columns;
+    this.tileByte = this.hitsByte + 4 * edge + 16;
+    const scanner = useWasm ? createWasmScanner(this.tileByte + 4 * edge * edge) : undefined;
+    const buffer = scanner?.memory.buffer ?? new ArrayBuffer(this.tileByte + 4 * edge * edge);
+    this.norms = new Float64Array(buffer, this.normsByte, columns);
+    this.bars = new Float64Array(buffer, this.barsByte, columns);
+    this.hits = new Int32Array(buffer, this.hitsByte, edge);
+    this.tile = new Float32Array(buffer, this.tileByte, edge * edge);
+    this.wasmScan = scanner?.scanRow;
+  }
+
+  /**
+   * Writes to `hits` the j in [start, n) with s = (rowNorm + norms[col + j]) - 2 tile[at + j]
+   * below `rowBar` or below `bars[col + j]`; returns how many.
+   */
+  scanRow(at: number, n: number, start: number, rowNorm: number, rowBar: number, col: number): number {
+    if (this.wasmScan) {
+      return this.wasmScan(this.tileByte + 4 * at, n, start, rowNorm, rowBar, this.normsByte + 8 * col, this.barsByte + 8 * col, this.hitsByte);
+    }
+    return scanRowJs(this.tile, at, n, start, rowNorm, rowBar, this.norms, this.bars, col, this.hits);
   }
 }

@@ -1,0 +1,99 @@
+import { InputError } from '../../errors.js';
+import type { TaskControl } from '../../progress.js';
+import type { Matrix } from '../matrix.js';
+import { clampMinSamples } from './core-distances.js';
+import { METRICS, rowDistance } from './distance.js';
+import { certifiedPrim } from './kernels/certified-prim.js';
+import { nearestNeighbours } from './kernels/neighbours.js';
+import { createOrtDotKernel, type DotKernel } from './kernels/ort-dot.js';
+import { prepareScreen } from './kernels/screen.js';
+import { tileFiller } from './kernels/tiles.js';
+import { MstWorkerPool } from './kernels/worker-pool.js';
+import type { Metric, MstBuilder, MstResult } from './types.js';
+
+/** Tuning knobs of {@link fastMstWith}; the defaults are what {@link fastMst} uses. */
+export interface FastMstTuning {
+  /**
+   * Neighbours kept per row (at least minSamples). More make the lists certify more Prim steps on
+   * their own, at the price of a little more work in the first pass. Default max(16, 2 minSamples).
+   */
+  listWidth?: number;
+  /** ONNX Runtime intra-op threads for the tile products on the calling thread. Default 2. */
+  threads?: number;
+  /**
+   * Worker threads that share both passes (each with one ONNX Runtime thread and its own copy of
+   * the rows); 0 keeps the work on the calling thread, with `threads` threads for the products.
+   * Default 0: on the 2-core target machine, shared with other work, the workers' start-up and
+   * extra copies cost more than they gained (see scripts/bench-hdbscan.ts).
+   */
+  workers?: number;
+  /** Receives what the run did (for benchmarks). */
+  stats?: (stats: FastMstStats) => void;
+}
+
+export interface FastMstStats {
+  /** Rows whose float32 bound could not certify the core distance and were rescanned. */
+  rescannedRows: number;
+  /** Blocked passes Prim's algorithm needed, and the pairs they multiplied on this thread. */
+  flushes: number;
+  flushedPairs: number;
+}
+
+/**
+ * The exact mutual-reachability spanning tree, edge for edge (same order, same ties, same float64
+ * weights) as `referenceMst`, in O(N D + N k) memory:
+ * 1. one blocked pass of float32 tile products finds each row's nearest neighbours, certified by a
+ *    rigorous bound on the float32 error and recomputed in float64, hence exact core distances;
+ * 2. Prim's algorithm runs on exact keys from those lists, and flushes blocks of pairs through the
+ *    same tile products only when a bound says an unseen pair could change the next step.
+ * Euclidean and cosine use ONNX Runtime's SGEMM; manhattan uses exact float64 L1 tiles.
+ */
+export const fastMst: MstBuilder = (matrix, options, control) => fastMstWith(matrix, options, {}, control);
+
+export async function fastMstWith(
+  matrix: Matrix,
+  options: { minSamples: number; metric: Metric },
+  tuning: FastMstTuning = {},
+  control?: TaskControl,
+): Promise<MstResult> {
+  validate(matrix, options);
+  const { count } = matrix;
+  const minSamples = clampMinSamples(count, options.minSamples);
+  if (count < 2) {
+    return { tree: { from: new Int32Array(0), to: new Int32Array(0), weight: new Float64Array(0) }, coreDistances: new Float64Array(count) };
+  }
+  const width = Math.max(minSamples, tuning.listWidth ?? Math.max(16, 2 * minSamples));
+  const workers = tuning.workers ?? 0;
+  const screen = prepareScreen(matrix, options.metric, workers > 0);
+  const distance = rowDistance(matrix, options.metric);
+  const pool = workers > 0 ? MstWorkerPool.start(screen, matrix.data, workers) : undefined;
+  // With workers, this thread scans tiles only while they load ONNX Runtime, on one thread.
+  const kernel: DotKernel | undefined = screen.tile === 'dot' ? await createOrtDotKernel(pool ? 1 : (tuning.threads ?? 2)) : undefined;
+  try {
+    const fill = tileFiller(screen, kernel);
+    const lists = await nearestNeighbours(screen, fill, { width, minSamples, distance, parallel: pool?.neighbours }, control);
+    const { from, to, weight, flushes, flushedPairs } = await certifiedPrim(screen, fill, lists, distance, control, pool?.primWorkers());
+    tuning.stats?.({ rescannedRows: lists.exactRows, flushes, flushedPairs });
+    return { tree: { from, to, weight }, coreDistances: lists.coreDistances };
+  } finally {
+    await Promise.all([pool?.close(), kernel?.release()]);
+  }
+}
+
+function validate(matrix: Matrix, options: { minSamples: number; metric: Metric }): void {
+  const { count, dim, data } = matrix;
+  if (!Number.isInteger(options.minSamples) || options.minSamples < 1) {
+    throw new InputError(`minSamples is ${String(options.minSamples)}`, { hint: 'use an integer >= 1' });
+  }
+  if (!METRICS.includes(options.metric)) {
+    throw new InputError(`metric is '${String(options.metric)}'`, { hint: `use one of: ${METRICS.join(', ')}` });
+  }
+  if (dim < 1 && count > 0) throw new InputError(`matrix has ${dim} columns`, { hint: 'give each row at least one value' });
+  for (let i = 0; i < count * dim; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new InputError(`row ${Math.floor(i / dim)}, column ${i % dim} is ${data[i]}`, {
+        hint: 'replace NaN and infinite values before clustering',
+      });
+    }
+  }
+}
