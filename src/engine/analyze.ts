@@ -60,7 +60,8 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   if (dataset.items.length === 0) {
     throw new InputError(`dataset ${config.data} has no inputs`, { hint: 'point --data at a folder, manifest or IDX file that holds images' });
   }
-  const items = Int32Array.from(config.limit ? sampleIndices(dataset.items, { limit: config.limit, seed: config.seed, stratified: config.stratified }) : dataset.items.map((item) => item.index));
+  const pool = config.indices ? selectItems(dataset, config.indices) : dataset.items;
+  const items = Int32Array.from(config.limit ? sampleIndices(pool, { limit: config.limit, seed: config.seed, stratified: config.stratified }) : pool.map((item) => item.index));
 
   const { graph } = decodeModel(modelBytes, config.model);
   const modelInput = singleFloatInput(graph, config.model);
@@ -224,6 +225,16 @@ async function extractIntoStore(
 
 function rowIndex(count: number): Int32Array {
   return Int32Array.from({ length: count }, (_, i) => i);
+}
+
+function selectItems(dataset: Dataset, indices: number[]): Dataset['items'] {
+  return indices.map((index) => {
+    const item = dataset.items[index];
+    if (!Number.isInteger(index) || !item) {
+      throw new InputError(`dataset item ${index} does not exist`, { hint: `${dataset.name} has items 0..${dataset.items.length - 1}` });
+    }
+    return item;
+  });
 }
 
 /** Class names of the model's outputs: the model's sidecar `<model>.json` labels, else 0..K-1 dataset labels. */

@@ -16,6 +16,8 @@ export interface AnalyzeOptions {
   layers?: string[];
   /** Spatial aggregation; default 'mean'. */
   aggregation?: Aggregation;
+  /** Exactly these dataset items (indices into the dataset's item list), before any --limit sample; default all. */
+  indices?: number[];
   /** Use at most this many inputs (seeded sample); default all. */
   limit?: number;
   /** Seed of the sample; default 0. */
@@ -58,8 +60,8 @@ export interface AnalyzeOptions {
   name?: string;
 }
 
-export type ResolvedOptions = Required<Omit<AnalyzeOptions, 'layers' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'>> &
-  Pick<AnalyzeOptions, 'layers' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'>;
+export type ResolvedOptions = Required<Omit<AnalyzeOptions, 'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'>> &
+  Pick<AnalyzeOptions, 'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'>;
 
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
