@@ -42,11 +42,11 @@ export function createReporter(stream: NodeJS.WriteStream = process.stderr, opti
     progress(p) {
       if (options.quiet) return;
       const now = Date.now();
-      if (p.stage !== stage) {
+      const newStage = p.stage !== stage;
+      if (newStage) {
         if (interactive) clear();
         stage = p.stage;
         stageStart = now;
-        lastPlain = 0;
       }
       if (interactive) {
         if (now - lastDraw < 100 && p.done < p.total) return;
@@ -56,7 +56,7 @@ export function createReporter(stream: NodeJS.WriteStream = process.stderr, opti
         const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
         stream.write(`\r\x1b[2K[${bar}] ${describe(p)}`);
         drawn = true;
-      } else if (now - lastPlain >= 2000 || p.done === p.total) {
+      } else if (newStage || now - lastPlain >= 2000 || p.done === p.total) {
         lastPlain = now;
         stream.write(`${describe(p)}\n`);
       }

@@ -13,6 +13,7 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --limit N --seed 0        analyze a seeded sample of N inputs (--stratified keeps label proportions)
   --split test              train | test (fashion-mnist)
   --batch-size 32 --threads N
+  --commit-every 2048       inputs per store commit (an interruption loses at most this many)
   --layout auto             auto | NCHW | NHWC (model input channel layout)
   --image-size W,H          for models that accept any image size
   --resize stretch          stretch | fit | crop
@@ -50,7 +51,7 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
     options: {
       model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, layers: { type: 'string' },
       aggregation: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, stratified: { type: 'boolean' },
-      split: { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' }, layout: { type: 'string' },
+      split: { type: 'string' }, 'batch-size': { type: 'string' }, 'commit-every': { type: 'string' }, threads: { type: 'string' }, layout: { type: 'string' },
       'image-size': { type: 'string' }, resize: { type: 'string' }, scale: { type: 'string' }, mean: { type: 'string' },
       std: { type: 'string' }, 'class-names': { type: 'string' }, 'min-cluster-size': { type: 'string' },
       'min-samples': { type: 'string' }, selection: { type: 'string' }, epsilon: { type: 'string' }, metric: { type: 'string' },
@@ -94,6 +95,8 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   if (split) options.split = split;
   const batchSize = numberOption(values['batch-size'], '--batch-size');
   if (batchSize !== undefined) options.batchSize = batchSize;
+  const commitRows = numberOption(values['commit-every'], '--commit-every');
+  if (commitRows !== undefined) options.commitRows = commitRows;
   const threads = numberOption(values.threads, '--threads');
   if (threads !== undefined) options.threads = threads;
   const layout = oneOf(values.layout, ['auto', 'NCHW', 'NHWC'] as const, '--layout');
