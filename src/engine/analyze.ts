@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { layerGeometry, type ChannelOrder } from '../compute/aggregate.js';
+import { layerGeometry, type Aggregation, type ChannelOrder } from '../compute/aggregate.js';
 import { hdbscan, type HdbscanOptions } from '../compute/hdbscan/index.js';
 import { resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
@@ -12,7 +12,7 @@ import { openDataset } from '../io/datasets/open.js';
 import { sampleIndices } from '../io/datasets/sample.js';
 import type { Dataset, Preprocessing } from '../io/datasets/types.js';
 import { listLayersOfBytes } from '../io/onnx/inspect.js';
-import { decodeModel, singleFloatInput } from '../io/onnx/graph.js';
+import { decodeModel, resolveLayers, singleFloatInput } from '../io/onnx/graph.js';
 import { detectLayout, imageInputSize } from '../io/onnx/layout.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
@@ -78,8 +78,11 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   const probeDims = layout === 'NCHW' ? [1, size.channels, size.height, size.width] : [1, size.height, size.width, size.channels];
   const threads = config.threads || undefined;
   const probe = await listLayersOfBytes(modelBytes, config.model, { threads, probeDims });
-  const layerNames = config.layers ?? probe.filter((layer) => layer.isDefault).map((layer) => layer.name);
-  const runner = await openOnnxBytes(modelBytes, config.model, { layers: layerNames, threads });
+  const layerNames = [...new Set(config.layers ?? probe.filter((layer) => layer.isDefault).map((layer) => layer.name))];
+  resolveLayers(graph, layerNames);
+  const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerNames, probe, orderOf);
+  const pooled = pooledLayers(layerNames, probe, orderOf, config.aggregation, unitMaps);
+  const runner = await openOnnxBytes(modelBytes, config.model, { layers: layerNames, pooled, threads });
   const preprocessing: Preprocessing = {
     width: size.width,
     height: size.height,
@@ -90,7 +93,6 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     ...(config.mean ? { mean: config.mean } : {}),
     ...(config.std ? { std: config.std } : {}),
   };
-  const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, runner.layerNames, probe, orderOf);
   const unitMapNames = unitMaps.map((map) => map.name);
   const extractionConfigHash = sha256(
     JSON.stringify({ items: sha256(new Uint8Array(items.buffer)), layers: runner.layerNames.map((name) => [name, orderOf(name)]), aggregation: config.aggregation, preprocessing, unitMaps: unitMapNames }),
@@ -341,6 +343,20 @@ function resolveUnitMaps(requested: Record<string, number[]>, layerNames: string
     }
   }
   return maps;
+}
+
+/**
+ * The layers onnxruntime aggregates inside the model (GlobalAveragePool / GlobalMaxPool, see
+ * OnnxRunnerOptions.pooled): with 'mean' or 'max' aggregation, the channels-first ones with spatial
+ * positions whose raw maps no unit pattern needs. Their big tensors then never leave the runtime.
+ */
+function pooledLayers(layerNames: string[], probe: { name: string; dims: number[] }[], orderOf: (name: string) => ChannelOrder, aggregation: Aggregation, unitMaps: UnitMap[]): string[] {
+  if (aggregation !== 'mean' && aggregation !== 'max') return [];
+  const needRaw = new Set(unitMaps.map((map) => map.layerName));
+  return layerNames.filter((name) => {
+    const dims = probe.find((layer) => layer.name === name)?.dims ?? [];
+    return dims.length >= 3 && orderOf(name) === 'channels-first' && !needRaw.has(name);
+  });
 }
 
 /** Clusters one unit's normalized spatial maps (its unit patterns) unless such a clustering is stored. */

@@ -3,7 +3,7 @@ import { unitMaximaInto } from '../compute/max-activations.js';
 import { predict } from '../compute/predictions.js';
 import { InputError } from '../errors.js';
 import type { Dataset, FailedItem, Preprocessing } from '../io/datasets/types.js';
-import type { LayerTensor, ModelRunner } from '../io/onnx/runner.js';
+import type { LayerTensor, ModelRunner, PooledTensor } from '../io/onnx/runner.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 
 export interface ExtractedLayer {
@@ -124,7 +124,9 @@ export async function extractActivations(
         const offset = plan.items.subarray(start, start + count).indexOf(failure.index);
         if (offset >= 0) failed.add(offset);
       }
-      const { layers, output } = await plan.runner.run(batch.data, batch.dims);
+      const { layers, pooled, output } = await plan.runner.run(batch.data, batch.dims);
+      const raw = new Map(layers.map((tensor) => [tensor.name, tensor]));
+      const reduced = new Map(pooled.map((tensor) => [tensor.name, tensor]));
       const kept = Int32Array.from({ length: count }, (_, i) => i).filter((i) => !failed.has(i));
       const predicted = predict(output.data, count, output.data.length / count);
       const result: ExtractedBatch = {
@@ -137,18 +139,13 @@ export async function extractActivations(
         unitMaps: [],
         skipped: batch.failed,
       };
-      layers.forEach((tensor, l) => {
-        const layer = plan.layers[l]!;
-        checkFinite(tensor, count, start, plan);
-        const values = new Float32Array(count * layer.dim);
-        aggregateInto(tensor.data, count, layer.geometry, plan.aggregation, values, 0);
-        const unitMax = new Float32Array(count * layer.geometry.units);
-        unitMaximaInto(tensor.data, count, layer.geometry, unitMax, 0);
+      for (const layer of plan.layers) {
+        const { values, unitMax } = aggregateLayer(layer, raw, reduced, count, start, plan);
         result.layers.push(kept.length === count ? { values, unitMax } : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) });
-      });
+      }
       for (const map of plan.unitMaps) {
         const { geometry } = plan.layers[map.layer]!;
-        const values = unitMapRows(layers[map.layer]!.data, geometry, map.unit, kept);
+        const values = unitMapRows(raw.get(plan.layers[map.layer]!.name)!.data, geometry, map.unit, kept);
         const unitMax = new Float32Array(kept.length);
         for (let r = 0; r < kept.length; r++) unitMax[r] = Math.max(...values.subarray(r * geometry.positions, (r + 1) * geometry.positions));
         result.unitMaps.push({ values, unitMax });
@@ -159,6 +156,38 @@ export async function extractActivations(
     }
     pending = undefined;
   }
+}
+
+/**
+ * One layer's aggregated values and unit maxima for all `count` items of a batch: from the runtime's pooled
+ * mean and max when the runner pools the layer (aggregation 'mean' or 'max' only), else from its raw tensor.
+ * A non-finite value anywhere in a layer's tensor makes its pooled mean non-finite too, so checking the
+ * pooled values still catches it.
+ */
+function aggregateLayer(
+  layer: ExtractedLayer,
+  raw: Map<string, LayerTensor>,
+  reduced: Map<string, PooledTensor>,
+  count: number,
+  start: number,
+  plan: ExtractionPlan,
+): { values: Float32Array; unitMax: Float32Array } {
+  const pooled = reduced.get(layer.name);
+  if (pooled) {
+    if (plan.aggregation !== 'mean' && plan.aggregation !== 'max') {
+      throw new RangeError(`layer '${layer.name}' is pooled, which serves 'mean' and 'max' aggregation only, not '${plan.aggregation}'`);
+    }
+    checkFinite({ name: layer.name, dims: pooled.dims, data: pooled.mean }, count, start, plan);
+    checkFinite({ name: layer.name, dims: pooled.dims, data: pooled.max }, count, start, plan);
+    return { values: plan.aggregation === 'mean' ? pooled.mean : pooled.max, unitMax: pooled.max };
+  }
+  const tensor = raw.get(layer.name)!;
+  checkFinite(tensor, count, start, plan);
+  const values = new Float32Array(count * layer.dim);
+  aggregateInto(tensor.data, count, layer.geometry, plan.aggregation, values, 0);
+  const unitMax = new Float32Array(count * layer.geometry.units);
+  unitMaximaInto(tensor.data, count, layer.geometry, unitMax, 0);
+  return { values, unitMax };
 }
 
 /** Unit `unit`'s values at every position for the given items, one row of `positions` values per item. */

@@ -5,6 +5,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   ModelProtoSchema,
+  NodeProtoSchema,
   TensorProto_DataType,
   TypeProtoSchema,
   TypeProto_TensorSchema,
@@ -290,20 +291,41 @@ export function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
+/** The graph outputs that carry a pooled layer's per-unit mean and max (see withExtraOutputs). */
+export function pooledOutputNames(layer: string): { mean: string; max: string } {
+  return { mean: `${layer}::nap_mean`, max: `${layer}::nap_max` };
+}
+
 /**
  * New model bytes where each named layer is also a graph output (names already outputs are kept once).
- * The input bytes are not modified; nothing is written to disk.
+ * Each `pooled` layer (a channels-first tensor [N, C, ...positions] of rank 3 or more) is reduced inside the
+ * model instead: a GlobalAveragePool and a GlobalMaxPool read it and their [N, C, 1, ...] results are the
+ * outputs named by pooledOutputNames, so its full tensor never leaves the runtime (it stays in onnxruntime's
+ * blocked layout and memory plan). The input bytes are not modified; nothing is written to disk.
  */
-export function withExtraOutputs(modelBytes: Uint8Array, names: string[], source = 'model'): Uint8Array {
+export function withExtraOutputs(modelBytes: Uint8Array, names: string[], source = 'model', pooled: string[] = []): Uint8Array {
   const { model, graph } = decodeModel(modelBytes, source);
-  resolveLayers(graph, names);
+  resolveLayers(graph, [...names, ...pooled]);
   const existing = new Set(graph.output.map((o) => o.name));
   for (const name of names) {
     if (existing.has(name)) continue;
     existing.add(name);
     graph.output.push(floatOutputWithoutShape(name));
   }
+  const tensors = new Set(graph.node.flatMap((node) => node.output));
+  for (const name of new Set(pooled)) {
+    const { mean, max } = pooledOutputNames(name);
+    if (tensors.has(mean) || tensors.has(max)) {
+      throw new InputError(`${source} already has a tensor named '${mean}' or '${max}'`, { hint: `leave layer '${name}' out with --layers` });
+    }
+    graph.node.push(poolNode('GlobalAveragePool', name, mean), poolNode('GlobalMaxPool', name, max));
+    graph.output.push(floatOutputWithoutShape(mean), floatOutputWithoutShape(max));
+  }
   return toBinary(ModelProtoSchema, model);
+}
+
+function poolNode(opType: 'GlobalAveragePool' | 'GlobalMaxPool', input: string, output: string): NodeProto {
+  return create(NodeProtoSchema, { opType, input: [input], output: [output], name: output });
 }
 
 /** The shape is left out on purpose: onnxruntime infers it, and a wrong guess would fail validation. */

@@ -8,7 +8,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { InputError } from '../../errors.js';
-import { decodeModel, graphOutputs, resolveLayers, singleFloatInput, withExtraOutputs } from './graph.js';
+import { decodeModel, graphOutputs, pooledOutputNames, resolveLayers, singleFloatInput, withExtraOutputs } from './graph.js';
 import { formatDims } from './layout.js';
 import { createSession, readModelFile, resolveThreads } from './session.js';
 
@@ -18,6 +18,15 @@ export interface LayerTensor {
   data: Float32Array;
 }
 
+/** A layer reduced inside the model: per item and unit, the mean and the max over all positions. */
+export interface PooledTensor {
+  name: string;
+  /** [N, C, 1, ...]: one value per item and unit. */
+  dims: number[];
+  mean: Float32Array;
+  max: Float32Array;
+}
+
 export interface ModelRunner {
   readonly inputName: string;
   /** As declared by the model; strings are symbolic dims (e.g. 'batch'). */
@@ -25,8 +34,14 @@ export interface ModelRunner {
   /** The model's first output, used for predictions. */
   readonly outputName: string;
   readonly layerNames: string[];
-  /** Runs one batch (row-major, dims `batchDims`); every returned tensor has the batch as its first axis. */
-  run(batch: Float32Array, batchDims: number[]): Promise<{ layers: LayerTensor[]; output: LayerTensor }>;
+  /** The layers of layerNames that are pooled inside the model (OnnxRunnerOptions.pooled). */
+  readonly pooledNames: string[];
+  /**
+   * Runs one batch (row-major, dims `batchDims`); every returned tensor has the batch as its first axis.
+   * `layers` holds the raw tensors of the layers that are not pooled and `pooled` the pooled ones, each
+   * in layerNames order.
+   */
+  run(batch: Float32Array, batchDims: number[]): Promise<{ layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor }>;
   close(): Promise<void>;
 }
 
@@ -35,6 +50,12 @@ export interface OnnxRunnerOptions {
   layers: string[];
   /** onnxruntime intra-op threads. Default: all cores (os.availableParallelism()). */
   threads?: number;
+  /**
+   * Layers of `layers` to pool inside the model: their per-unit mean and max over positions come back
+   * instead of their raw tensors, which is far cheaper for big feature maps. Each must be a channels-first
+   * tensor [N, C, ...positions] of rank 3 or more. Default none.
+   */
+  pooled?: string[];
 }
 
 export async function openOnnxModel(path: string, options: OnnxRunnerOptions): Promise<ModelRunner> {
@@ -55,8 +76,15 @@ export async function openOnnxBytes(
 
   const layerNames = [...new Set(options.layers)];
   resolveLayers(graph, layerNames);
-  const session = await createSession(withExtraOutputs(bytes, layerNames, source), source, threads);
-  return new OnnxModelRunner(session, input.name, input.dims, output.name, layerNames);
+  const pooled = new Set(options.pooled ?? []);
+  const outside = [...pooled].find((name) => !layerNames.includes(name));
+  if (outside !== undefined) {
+    throw new InputError(`pooled layer '${outside}' is not one of the layers read out`, { hint: 'list every pooled layer in layers as well' });
+  }
+  const pooledNames = layerNames.filter((name) => pooled.has(name));
+  const rawNames = layerNames.filter((name) => !pooled.has(name));
+  const session = await createSession(withExtraOutputs(bytes, rawNames, source, pooledNames), source, threads);
+  return new OnnxModelRunner(session, input.name, input.dims, output.name, layerNames, pooledNames);
 }
 
 class OnnxModelRunner implements ModelRunner {
@@ -69,17 +97,20 @@ class OnnxModelRunner implements ModelRunner {
     readonly inputDims: (number | string)[],
     readonly outputName: string,
     readonly layerNames: string[],
+    readonly pooledNames: string[],
   ) {
     const declared = inputDims[0];
     this.fixedBatch = typeof declared === 'number' && declared > 0 ? declared : undefined;
   }
 
-  async run(batch: Float32Array, batchDims: number[]): Promise<{ layers: LayerTensor[]; output: LayerTensor }> {
+  async run(batch: Float32Array, batchDims: number[]): Promise<{ layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor }> {
     this.checkBatch(batch, batchDims);
     const count = batchDims[0];
     const chunk = this.fixedBatch ?? count;
     const itemSize = batch.length / count;
-    const fetches = [this.outputName, ...this.layerNames.filter((n) => n !== this.outputName)];
+    const rawNames = this.layerNames.filter((n) => !this.pooledNames.includes(n));
+    const pooledOutputs = this.pooledNames.map(pooledOutputNames);
+    const fetches = [...new Set([this.outputName, ...rawNames, ...pooledOutputs.flatMap(({ mean, max }) => [mean, max])])];
     const parts: Record<string, ort.Tensor>[] = [];
     for (let start = 0; start < count; start += chunk) {
       const items = Math.min(chunk, count - start);
@@ -93,7 +124,11 @@ class OnnxModelRunner implements ModelRunner {
       parts.push((await this.session.run({ [this.inputName]: feed }, fetches)) as Record<string, ort.Tensor>);
     }
     const gather = (name: string): LayerTensor => concatBatch(name, parts, chunk, count);
-    return { layers: this.layerNames.map(gather), output: gather(this.outputName) };
+    const pooled = this.pooledNames.map((name, i): PooledTensor => {
+      const mean = gather(pooledOutputs[i]!.mean);
+      return { name, dims: mean.dims, mean: mean.data, max: gather(pooledOutputs[i]!.max).data };
+    });
+    return { layers: rawNames.map(gather), pooled, output: gather(this.outputName) };
   }
 
   async close(): Promise<void> {

@@ -52,6 +52,21 @@ export function floatListColumn(data: Float32Array, dim: number): BulkColumn {
   return { type, valueAt: (row) => listValue(Array.from(data.subarray(row * dim, (row + 1) * dim))) };
 }
 
+/** Row r is `rows[r]` as a BLOB (rows may differ in size). */
+export function blobRowsColumn(rows: readonly Uint8Array[]): BulkColumn {
+  return { type: BLOB, valueAt: (row) => blobValue(rows[row]!) };
+}
+
+/** The same bytes on every row. */
+export function constantBlob(value: Uint8Array): BulkColumn {
+  return { type: BLOB, valueAt: () => blobValue(value) };
+}
+
+/** A typed array's memory as bytes (no copy); little-endian on every platform Node runs on. */
+export function bytesOf(values: Float32Array | Int32Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
 /** Row r is bytes `data[r*size .. (r+1)*size)` as a BLOB. */
 export function blobColumn(data: Uint8Array, size: number): BulkColumn {
   return { type: BLOB, valueAt: (row) => blobValue(data.subarray(row * size, (row + 1) * size)) };

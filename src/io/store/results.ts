@@ -78,6 +78,19 @@ export class ResultColumns {
     return out;
   }
 
+  /** A BLOB column's values of any sizes, concatenated in row order (into a fresh, aligned buffer). */
+  concatenatedBlobs(name: string): Uint8Array {
+    const parts: Uint8Array[] = [];
+    this.forEach(name, (value) => parts.push((value as DuckDBBlobValue).bytes));
+    const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+
   /** A FLOAT[] column whose every list has `dim` items, as one row-major array. */
   floatLists(name: string, dim: number): Float32Array {
     const out = new Float32Array(this.rowCount * dim);

@@ -6,7 +6,7 @@
  *
  * Bump SCHEMA_VERSION on any change; a store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_DDL: readonly string[] = [
   `CREATE TABLE schema_version (version INTEGER NOT NULL)`,
@@ -151,12 +151,16 @@ export const SCHEMA_DDL: readonly string[] = [
     batch_count INTEGER NOT NULL,
     PRIMARY KEY (run_id, batch_start)
   )`,
+  // One row per layer and committed batch; typed arrays as little-endian bytes, so a commit copies memory
+  // instead of converting every value (see staging.ts).
   `CREATE TABLE staged_activations (
     run_id INTEGER NOT NULL,
     layer VARCHAR NOT NULL,
-    input_index INTEGER NOT NULL,
-    "values" FLOAT[] NOT NULL,
-    unit_max FLOAT[] NOT NULL
+    batch_start INTEGER NOT NULL,
+    input_index BLOB NOT NULL,                   -- int32 per input of the batch, ascending
+    "values" BLOB NOT NULL,                      -- float32 [inputs x dim], row-major
+    unit_max BLOB NOT NULL,                      -- float32 [inputs x units], row-major
+    PRIMARY KEY (run_id, layer, batch_start)
   )`,
 
   // Concept flow: contingency tables of two clusterings of one run over their shared inputs, stored once per

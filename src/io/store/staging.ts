@@ -5,7 +5,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendInputs } from './inputs.js';
-import { appendRows, constantInt, constantText, floatListColumn, intColumn } from './bulk.js';
+import { appendRows, blobRowsColumn, bytesOf, constantBlob, constantInt, textColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
 import type { InputColumns } from './types.js';
 
@@ -36,19 +36,23 @@ export async function appendStagedBatch(connection: DuckDBConnection, runId: num
   await appendInputs(connection, runId, batch.inputs);
   const rows = batch.inputs.index.length;
   for (const layer of batch.layers) {
-    await appendRows(
-      connection,
-      'staged_activations',
-      {
-        run_id: constantInt(runId),
-        layer: constantText(layer.layer),
-        input_index: intColumn(batch.inputs.index),
-        values: floatListColumn(layer.values, layer.dim),
-        unit_max: floatListColumn(layer.unitMax, layer.units),
-      },
-      rows,
-    );
+    if (layer.values.length !== rows * layer.dim || layer.unitMax.length !== rows * layer.units) {
+      throw new RangeError(`staged layer '${layer.layer}' holds ${layer.values.length} values and ${layer.unitMax.length} maxima, expected ${rows} x ${layer.dim} and ${rows} x ${layer.units}`);
+    }
   }
+  await appendRows(
+    connection,
+    'staged_activations',
+    {
+      run_id: constantInt(runId),
+      layer: textColumn(batch.layers.map((layer) => layer.layer)),
+      batch_start: constantInt(batch.start),
+      input_index: constantBlob(bytesOf(batch.inputs.index)),
+      values: blobRowsColumn(batch.layers.map((layer) => bytesOf(layer.values))),
+      unit_max: blobRowsColumn(batch.layers.map((layer) => bytesOf(layer.unitMax))),
+    },
+    batch.layers.length,
+  );
   await connection.run('INSERT INTO staged_batches VALUES ($1, $2, $3)', [runId, batch.start, batch.count]);
 }
 
@@ -63,10 +67,19 @@ export async function stagedBatches(connection: DuckDBConnection, runId: number)
 export async function readStagedLayer(connection: DuckDBConnection, runId: number, layer: string, dim: number, units: number): Promise<StagedLayer> {
   const result = await ResultColumns.query(
     connection,
-    'SELECT input_index, "values", unit_max FROM staged_activations WHERE run_id = $1 AND layer = $2 ORDER BY input_index',
+    'SELECT input_index, "values", unit_max FROM staged_activations WHERE run_id = $1 AND layer = $2 ORDER BY batch_start',
     [runId, layer],
   );
-  return { inputIndex: result.int32('input_index'), values: result.floatLists('values', dim), unitMax: result.floatLists('unit_max', units) };
+  // Fresh buffers from concatenatedBlobs, so the typed views are aligned; batches do not overlap and
+  // each lists its inputs in ascending order, so the rows come out by input index.
+  const index = result.concatenatedBlobs('input_index');
+  const values = result.concatenatedBlobs('values');
+  const unitMax = result.concatenatedBlobs('unit_max');
+  const inputIndex = new Int32Array(index.buffer, 0, index.length / 4);
+  if (values.length !== inputIndex.length * dim * 4 || unitMax.length !== inputIndex.length * units * 4) {
+    throw new Error(`staged layer '${layer}' of run ${runId} holds ${values.length / 4} values and ${unitMax.length / 4} maxima for ${inputIndex.length} inputs, expected ${dim} and ${units} per input`);
+  }
+  return { inputIndex, values: new Float32Array(values.buffer, 0, values.length / 4), unitMax: new Float32Array(unitMax.buffer, 0, unitMax.length / 4) };
 }
 
 export async function clearStagedLayer(connection: DuckDBConnection, runId: number, layer: string): Promise<void> {

@@ -178,3 +178,43 @@ test('opening fails clearly for a missing file, a corrupt file, an unknown layer
   await fails(openOnnxModel(paths.twoInputs, { layers: [] }), /has 2 inputs \(a, b\)/);
   await fails(openOnnxModel(paths.nchw, { layers: [], threads: 0 }), /threads = 0/);
 });
+
+test('pooled layers come back as the per-unit mean and max of their raw tensors, from the same run, also in fixed-batch chunks', async () => {
+  const count = 5;
+  const input = seededValues(count * 16, 11);
+  for (const path of [paths.nchw, paths.fixed2]) {
+    const plain = await openOnnxModel(path, { layers: [TINY.conv, TINY.relu, TINY.pool], threads: 1 });
+    const pooled = await openOnnxModel(path, { layers: [TINY.conv, TINY.relu, TINY.pool], pooled: [TINY.relu, TINY.pool], threads: 1 });
+    assert.deepEqual(pooled.layerNames, [TINY.conv, TINY.relu, TINY.pool]);
+    assert.deepEqual(pooled.pooledNames, [TINY.relu, TINY.pool]);
+    const expected = await plain.run(input, [count, 1, 4, 4]);
+    const { result: got, runs } = await countRuns(() => pooled.run(input, [count, 1, 4, 4]));
+    await plain.close();
+    await pooled.close();
+    assert.equal(runs, path === paths.fixed2 ? 3 : 1);
+    assert.deepEqual(got.layers.map((l) => l.name), [TINY.conv]);
+    assertClose(got.layers[0]!.data, byName(expected.layers, TINY.conv).data, 'conv');
+    assertClose(got.output.data, expected.output.data, 'output');
+    for (const [i, name] of [TINY.relu, TINY.pool].entries()) {
+      const raw = byName(expected.layers, name);
+      const [, units] = raw.dims as [number, number];
+      const positions = raw.data.length / (count * units);
+      const mean: number[] = [];
+      const max: number[] = [];
+      for (let row = 0; row < count * units; row++) {
+        const values = Array.from(raw.data.subarray(row * positions, (row + 1) * positions));
+        mean.push(values.reduce((a, b) => a + b, 0) / positions);
+        max.push(Math.max(...values));
+      }
+      const result = got.pooled[i]!;
+      assert.equal(result.name, name);
+      assert.deepEqual(result.dims.slice(0, 2), [count, units]);
+      assertClose(result.mean, mean, `${name} mean`);
+      assertClose(result.max, max, `${name} max`);
+    }
+  }
+});
+
+test('a pooled layer that is not read out is an InputError', async () => {
+  await assert.rejects(openOnnxModel(paths.nchw, { layers: [TINY.relu], pooled: [TINY.pool], threads: 1 }), (error: unknown) => error instanceof InputError && /pooled layer/.test(error.message));
+});
