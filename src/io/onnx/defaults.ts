@@ -12,7 +12,13 @@
  *  3. a default whose only consumer is an affine op with constant operands (bias Add, Div by 6,
  *     BatchNormalization) moves to that op's output, so a dense layer reads out after its bias;
  *  4. de-duplication: a default whose only consumer is an activation that is itself a default is
- *     dropped (Gemm -> Relu keeps Relu; residual Add -> Relu keeps Relu).
+ *     dropped (Gemm -> Relu keeps Relu; residual Add -> Relu keeps Relu);
+ *  5. block level: in a graph built of blocks (two or more merges: residual Add/Sum or Concat of computed
+ *     tensors), the ops from the start of the first block (where the first merge's skip input is produced)
+ *     to the last merge are block internals, so there only
+ *     the merges and what directly follows a merge stay defaults (ResNet block outputs, Inception mixed
+ *     layers, MobileNetV2 residual sums), as NAP studies them; the stem before the first merge and the head
+ *     after the last one keep all their defaults. Any layer can still be asked for by name.
  */
 import type { GraphProto, NodeProto } from 'onnx-buf';
 import { analyzeGraph } from './graph.js';
@@ -100,7 +106,26 @@ export function defaultLayerNames(graph: GraphProto): string[] {
     const next = soleConsumer(tensor);
     if (next && ACTIVATIONS.has(next.opType) && defaults.has(next.output[0])) defaults.delete(tensor);
   }
+  dropBlockInternals();
   return candidates.map((c) => c.name).filter((name) => defaults.has(name));
+
+  function dropBlockInternals(): void {
+    const position = new Map(graph.node.map((node, i) => [node, i]));
+    const isMerge = (node: NodeProto | undefined): boolean =>
+      node !== undefined && (node.opType === 'Add' || node.opType === 'Sum' || node.opType === 'Concat') && dynamicInputs(node).length >= 2;
+    const merges = graph.node.filter(isMerge).map((node) => position.get(node)!);
+    if (merges.length < 2) return;
+    // The first block starts where the first merge's earliest input (its skip connection) is produced.
+    const first = Math.min(...dynamicInputs(graph.node[merges[0]!]!).map((input) => position.get(producer.get(input)!) ?? -1));
+    const last = merges[merges.length - 1]!;
+    for (const tensor of [...defaults]) {
+      const node = producer.get(tensor)!;
+      const at = position.get(node)!;
+      if (at <= first || at >= last || isMerge(node)) continue;
+      const afterMerge = dynamicInputs(node).some((input) => isMerge(producer.get(input)));
+      if (!afterMerge) defaults.delete(tensor);
+    }
+  }
 
   function isConstantAffine(node: NodeProto, tensor: string): boolean {
     const computed = dynamicInputs(node);

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { OnnxGraphBuilder } from '../../../src/io/onnx/builder.js';
 import { defaultLayerNames } from '../../../src/io/onnx/defaults.js';
 import { decodeModel } from '../../../src/io/onnx/graph.js';
 import { listLayers, listLayersOfBytes } from '../../../src/io/onnx/inspect.js';
@@ -69,7 +70,10 @@ test('a real third-party model: layers listed, block ends chosen, read out in on
   assert.ok(defaults.every((l) => l.opType !== 'Clip' && l.opType !== 'Conv' && l.opType !== 'BatchNormalization'));
   assert.ok(names.includes('p2o.MaxPool.1') && names.includes('p2o.GlobalAveragePool.19'));
   assert.equal(names.at(-1), 'p2o.Add.87', 'the logits (MatMul + bias before Softmax) end the list');
-  assert.ok(defaults.length >= 20 && defaults.length <= layers.length / 3, `${defaults.length} defaults`);
+  assert.ok(defaults.length >= 12 && defaults.length <= layers.length / 8, `${defaults.length} defaults`);
+  // Block level: the residual sums are defaults, the HardSwish activations inside the blocks are not.
+  assert.ok(names.filter((n) => n.startsWith('p2o.Add.')).length >= 6, 'residual sums');
+  assert.deepEqual(names.filter((n) => /^hardswish_\d+/.test(n)), ['hardswish_0.tmp_0', 'hardswish_17.tmp_0'], 'stem and head activations only');
 
   const runner = await openOnnxModel(OCR_CLS, { layers: ['hardswish_0.tmp_0', 'p2o.MaxPool.1', 'p2o.Add.87'], threads: 2 });
   assert.deepEqual(runner.inputDims.slice(1, 2), [3]);
@@ -85,4 +89,13 @@ test('a real third-party model: layers listed, block ends chosen, read out in on
     const p0 = 1 / (1 + Math.exp(b - a));
     assert.ok(Math.abs(output.data[2 * n] - p0) < 1e-5 && Math.abs(output.data[2 * n + 1] - (1 - p0)) < 1e-5);
   }
+});
+
+test('defaults: only merges and what follows them stay defaults between the first and last block merge', () => {
+  const builder = new OnnxGraphBuilder('blocks').input('x', ['batch', 2, 4, 4]);
+  builder.node('Relu', ['x'], ['stem']);
+  builder.node('Sigmoid', ['stem'], ['inside1']).node('Add', ['stem', 'inside1'], ['merge1']).node('Relu', ['merge1'], ['block1']);
+  builder.node('Tanh', ['block1'], ['inside2']).node('Add', ['block1', 'inside2'], ['merge2']).node('Relu', ['merge2'], ['block2']);
+  builder.node('GlobalAveragePool', ['block2'], ['head']).output('head', ['batch', 2, 1, 1]);
+  assert.deepEqual(defaultLayerNames(decodeModel(builder.toBytes(), 'm').graph), ['stem', 'block1', 'block2', 'head']);
 });
