@@ -16,3 +16,4 @@ export { openDataset, sampleIndices, type Dataset, type DatasetItem, type Prepro
 export { NapStore } from './io/store/index.js';
 export { NapError, InputError, NotFoundError, CancelledError } from './errors.js';
 export type { Progress, ProgressCallback, TaskControl } from './progress.js';
+export { convertTfjsModelFile } from './io/tfjs/index.js';

@@ -7,24 +7,10 @@ import { LayerStrip } from './components/LayerStrip.js';
 import { TooltipHost } from './components/Tooltip.js';
 import type { ViewContext } from './context.js';
 import { Catalog, defaultClustering } from './data/catalog.js';
+import { isStatic } from './data/source.js';
 import { formatCount } from './format.js';
-import { followLink, hrefOf, navigate, useRoute, type Route, type ViewName } from './route.js';
-import { CompareView } from './views/CompareView.js';
-import { ImagesView } from './views/ImagesView.js';
-import { LayerStatsView } from './views/LayerStatsView.js';
-import { LayerView } from './views/LayerView.js';
-import { MaxActivationsView } from './views/MaxActivationsView.js';
-import { PatternView } from './views/PatternView.js';
-import { RunsView } from './views/RunsView.js';
-
-const TABS: { view: ViewName; name: string; needsRun: boolean }[] = [
-  { view: 'runs', name: 'Runs', needsRun: false },
-  { view: 'layer', name: 'Patterns', needsRun: true },
-  { view: 'maxact', name: 'Max activations', needsRun: true },
-  { view: 'stats', name: 'Layer statistics', needsRun: true },
-  { view: 'compare', name: 'Compare', needsRun: false },
-  { view: 'images', name: 'Images', needsRun: true },
-];
+import { followLink, hrefOf, navigate, useRoute, type Route } from './route.js';
+import { viewDefinition, VIEWS } from './views/registry.js';
 
 function contextOf(route: Route, catalog: Catalog): ViewContext {
   const run = catalog.run(route.run) ?? (route.run === null && route.view !== 'runs' ? catalog.runs[0] : undefined);
@@ -49,7 +35,7 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
             value={run ? String(run.runId) : ''}
             onChange={(event) => {
               const runId = Number((event.currentTarget as HTMLSelectElement).value);
-              navigate({ run: runId, layer: null, clustering: null, pattern: null, selection: [], unit: null, label: null, prediction: null, view: route.view === 'runs' ? 'layer' : route.view === 'pattern' ? 'layer' : route.view });
+              navigate({ run: runId, layer: null, to: null, clustering: null, pattern: null, selection: [], unit: null, label: null, prediction: null, view: route.view === 'runs' || route.view === 'pattern' ? 'layer' : route.view });
             }}
           >
             {!run && <option value="">Choose a run…</option>}
@@ -62,48 +48,30 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
         </label>
       )}
       <nav class="tabs" aria-label="Views">
-        {TABS.map((tab) => {
+        {VIEWS.filter((definition) => definition.tab !== undefined && !(definition.needsServer && isStatic())).map((tab) => {
           const disabled = tab.needsRun && !run;
-          const current = route.view === tab.view || (tab.view === 'layer' && route.view === 'pattern');
-          const badge = tab.view === 'compare' ? route.pins.length : tab.view === 'images' ? route.selection.length : 0;
+          const current = route.view === tab.view || viewDefinition(route.view).tabOf === tab.view;
+          const badge = tab.badge?.(route) ?? 0;
           return disabled ? (
             <span key={tab.view} class="tab disabled" aria-disabled="true">
-              {tab.name}
+              {tab.tab}
             </span>
           ) : (
             <a key={tab.view} class={`tab${current ? ' current' : ''}`} aria-current={current ? 'page' : undefined} href={hrefOf(route, { view: tab.view, run: run?.runId ?? route.run })}>
-              {tab.name}
+              {tab.tab}
               {badge > 0 && <span class="tab-badge">{formatCount(badge)}</span>}
             </a>
           );
         })}
       </nav>
       {info && (
-        <span class="store-name" title={`store ${info.store}, schema ${info.schemaVersion}`}>
+        <span class="store-name" title={`store ${info.store}, schema ${info.schemaVersion}${isStatic() ? '; a static export of one run' : ''}`}>
           {info.store}
+          {isStatic() && ' · static'}
         </span>
       )}
     </header>
   );
-}
-
-function CurrentView({ context }: { context: ViewContext }) {
-  switch (context.route.view) {
-    case 'runs':
-      return <RunsView context={context} />;
-    case 'layer':
-      return <LayerView context={context} />;
-    case 'pattern':
-      return <PatternView context={context} />;
-    case 'compare':
-      return <CompareView context={context} />;
-    case 'images':
-      return <ImagesView context={context} />;
-    case 'maxact':
-      return <MaxActivationsView context={context} />;
-    case 'stats':
-      return <LayerStatsView context={context} />;
-  }
 }
 
 export function App() {
@@ -117,7 +85,8 @@ export function App() {
   // Views wait for the store version too: image URLs carry it for immutable caching.
   const catalog = useMemo(() => (runs.data && info ? Catalog.of(runs.data) : undefined), [runs.data, info]);
   const context = catalog ? contextOf(route, catalog) : undefined;
-  const needsLayer = ['layer', 'pattern', 'maxact', 'stats'].includes(route.view);
+  const definition = viewDefinition(route.view);
+  const needsLayer = definition.layer !== undefined;
 
   useEffect(() => {
     const parts = [context?.run?.name, needsLayer ? context?.layer?.layer : undefined, route.view === 'pattern' && route.pattern !== null ? `pattern ${route.pattern}` : undefined];
@@ -132,12 +101,13 @@ export function App() {
   else if (route.run !== null && !context.run) body = <p class="empty">Run {route.run} is not in this store. <a href={hrefOf(route, { view: 'runs', run: null })}>Choose one of its {context.catalog.runs.length} runs.</a></p>;
   else if (needsLayer && route.layer !== null && !context.layer) body = <p class="empty">Layer “{route.layer}” is not in run {context.run?.runId}. Choose a layer above.</p>;
   else if (needsLayer && route.clustering !== null && !context.clustering) body = <p class="empty">Clustering {route.clustering} does not belong to layer “{context.layer?.layer}”. <a href={hrefOf(route, { clustering: null, pattern: null })}>Show the layer’s patterns.</a></p>;
-  else body = <CurrentView context={context} />;
+  else if (definition.needsServer && isStatic()) body = <p class="empty">This view computes on request and needs nap serve; a static export does not have it.</p>;
+  else body = definition.render(context);
 
   return (
     <div class="app" onClick={followLink}>
       <Header info={info} context={context} />
-      {context?.run && route.view !== 'runs' && <LayerStrip context={context} />}
+      {context?.run && !definition.hideLayerStrip && <LayerStrip context={context} />}
       <main class="app-main">{body}</main>
       <TooltipHost />
     </div>

@@ -1,19 +1,14 @@
 /**
  * The client side of the JSON API (routes and types in src/server/api-types.ts): a bounded cache of
  * responses by URL, so moving between views never asks twice for the same thing, and hooks that read it.
+ * The data source (data/source.ts) answers the URLs: nap serve, or the files of a static export.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { apiPaths, type ApiError, type InfoResponse } from '../../src/server/api-types.js';
+import { apiPaths, type InfoResponse } from '../../src/server/api-types.js';
+import { dataSource } from './data/source.js';
+import { ApiRequestError } from './request-error.js';
 
-export class ApiRequestError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiRequestError };
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: ApiRequestError };
 
@@ -27,27 +22,13 @@ function remember(key: string, entry: Settled): void {
   if (settled.size > CACHE_ENTRIES) settled.delete(settled.keys().next().value!);
 }
 
-async function request(path: string): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(path, { headers: { Accept: 'application/json' } });
-  } catch (error) {
-    throw new ApiRequestError(`the server did not answer ${path}: ${(error as Error).message}`, 0, 'check that nap serve is still running, then reload');
-  }
-  if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as ApiError | null;
-    throw new ApiRequestError(body?.error ?? `${path} answered ${response.status}`, response.status, body?.hint);
-  }
-  return response.json();
-}
-
 /** The JSON at `path`, from the cache when it was fetched before. Failures are not cached. */
 export function fetchJson<T>(path: string): Promise<T> {
   const done = settled.get(path);
   if (done) return done.ok ? Promise.resolve(done.value as T) : Promise.reject(done.error);
   let promise = pending.get(path);
   if (!promise) {
-    promise = request(path).then(
+    promise = dataSource().json(path).then(
       (value) => {
         pending.delete(path);
         remember(path, { ok: true, value });
@@ -119,9 +100,14 @@ export function imageRequestSize(cssSize: number): number {
 }
 
 export function thumbnailUrl(runId: number, inputIndex: number, cssSize: number): string {
-  return apiPaths.thumbnail(runId, inputIndex, imageRequestSize(cssSize), storeVersion);
+  return dataSource().thumbnailUrl(runId, inputIndex, imageRequestSize(cssSize), storeVersion);
 }
 
 export function averageImageUrl(clusteringId: number, patternId: number, cssSize: number): string {
-  return apiPaths.averageImage(clusteringId, patternId, imageRequestSize(cssSize), storeVersion);
+  return dataSource().averageImageUrl(clusteringId, patternId, imageRequestSize(cssSize), storeVersion);
+}
+
+/** The heatmap overlay of a pattern (its mean) or of one member. */
+export function heatmapUrl(clusteringId: number, patternId: number, inputIndex?: number): string {
+  return dataSource().heatmapUrl(clusteringId, patternId, inputIndex, storeVersion);
 }

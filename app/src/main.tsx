@@ -1,5 +1,11 @@
 import { render } from 'preact';
 import { App } from './App.js';
+import { ErrorMessage } from './components/Status.js';
+import { initDataSource } from './data/source.js';
 import './styles.css';
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+initDataSource().then(
+  () => render(<App />, root),
+  (error: unknown) => render(<ErrorMessage error={error instanceof Error ? error : new Error(String(error))} />, root),
+);

@@ -3,11 +3,12 @@
  * browser's back/forward buttons move between views. Defaults are left out of the URL.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { MemberOrder } from '../../src/server/api-types.js';
-import { MEMBER_ORDERS } from '../../src/server/api-types.js';
+import type { MemberOrder, TriageReasonFilter } from '../../src/server/api-types.js';
+import { MEMBER_ORDERS, TRIAGE_REASONS } from '../../src/server/api-types.js';
 
-export type ViewName = 'runs' | 'layer' | 'pattern' | 'compare' | 'images' | 'maxact' | 'stats';
-export const VIEW_NAMES: readonly ViewName[] = ['runs', 'layer', 'pattern', 'compare', 'images', 'maxact', 'stats'];
+/** Every view; views/registry.tsx says how each is shown and reached. */
+export type ViewName = 'runs' | 'layer' | 'pattern' | 'compare' | 'images' | 'maxact' | 'stats' | 'flow' | 'jaccard' | 'lineage' | 'compare-runs' | 'triage';
+export const VIEW_NAMES: readonly ViewName[] = ['runs', 'layer', 'pattern', 'compare', 'images', 'maxact', 'stats', 'flow', 'jaccard', 'lineage', 'compare-runs', 'triage'];
 
 export type PatternSort = 'persistence' | 'size' | 'purity' | 'outliers';
 export const PATTERN_SORTS: readonly PatternSort[] = ['persistence', 'size', 'purity', 'outliers'];
@@ -45,6 +46,14 @@ export interface Route {
   unit: number | null;
   /** Label x pattern chart: by input label or by prediction. */
   chartBy: 'label' | 'prediction';
+  /** Second layer (the columns) of the Jaccard matrix; `layer` gives the rows. */
+  to: string | null;
+  /** Run B of a run comparison; `run` is run A. */
+  runB: number | null;
+  /** Triage: which disagreement makes a candidate. */
+  reason: TriageReasonFilter;
+  /** Pattern page: heatmaps laid over the average image and the members. */
+  heatmap: boolean;
 }
 
 export const DEFAULT_ROUTE: Route = {
@@ -65,6 +74,10 @@ export const DEFAULT_ROUTE: Route = {
   unitSort: 'unit',
   unit: null,
   chartBy: 'label',
+  to: null,
+  runB: null,
+  reason: 'any',
+  heatmap: false,
 };
 
 function integer(text: string | null, min: number): number | null {
@@ -123,6 +136,10 @@ export function parseRoute(search: string): Route {
     unitSort: oneOf<UnitSort>(q.get('units'), ['unit', 'difference'], 'unit'),
     unit: integer(q.get('unit'), -1),
     chartBy: oneOf<'label' | 'prediction'>(q.get('by'), ['label', 'prediction'], 'label'),
+    to: q.get('to'),
+    runB: integer(q.get('runB'), 0),
+    reason: oneOf(q.get('reason'), TRIAGE_REASONS, DEFAULT_ROUTE.reason),
+    heatmap: q.get('heat') === '1',
   };
 }
 
@@ -148,6 +165,10 @@ export function formatRoute(route: Route): string {
   set('units', route.unitSort, DEFAULT_ROUTE.unitSort);
   set('unit', route.unit);
   set('by', route.chartBy, DEFAULT_ROUTE.chartBy);
+  set('to', route.to);
+  set('runB', route.runB);
+  set('reason', route.reason, DEFAULT_ROUTE.reason);
+  if (route.heatmap) q.set('heat', '1');
   const text = q.toString();
   return text === '' ? '' : `?${text}`;
 }
@@ -169,14 +190,17 @@ export function navigate(changes: Partial<Route>, options: { replace?: boolean }
   if (!options.replace) window.scrollTo(0, 0);
 }
 
-/** Follows a same-page link without reloading (plain clicks only; modified clicks open tabs as usual). */
+/** Follows a same-page link (HTML or SVG) without reloading (plain clicks only; modified clicks open tabs as usual). */
 export function followLink(event: MouseEvent): void {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const anchor = (event.target as Element | null)?.closest?.('a');
-  if (!anchor || anchor.target || anchor.origin !== location.origin || anchor.pathname !== location.pathname) return;
+  const href = anchor?.getAttribute('href');
+  if (!anchor || href === null || href === undefined || anchor.getAttribute('target') || anchor.hasAttribute('download')) return;
+  const url = new URL(href, location.href);
+  if (url.origin !== location.origin || url.pathname !== location.pathname) return;
   event.preventDefault();
-  if (anchor.search === location.search) return;
-  history.pushState(null, '', anchor.pathname + anchor.search);
+  if (url.search === location.search) return;
+  history.pushState(null, '', url.pathname + url.search);
   window.dispatchEvent(new Event(ROUTE_EVENT));
   window.scrollTo(0, 0);
 }

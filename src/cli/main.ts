@@ -11,6 +11,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   serve: { summary: 'serve the Magnifying Glass web app for a results database', load: async () => (await import('./commands/serve.js')).runServeCommand },
   flow: { summary: 'show how the inputs of each pattern flow into the patterns of other layers', load: async () => (await import('./commands/flow.js')).runFlowCommand },
   compare: { summary: 'compare the patterns of two runs (ARI, NMI, pattern matching)', load: async () => (await import('./commands/compare.js')).runCompareCommand },
+  heatmaps: { summary: 'store where each pattern of a convolutional layer lives in the image (heatmaps for the app)', load: async () => (await import('./commands/heatmaps.js')).runHeatmapsCommand },
+  triage: { summary: 'list inputs whose label disagrees with their pattern or the prediction, most outlying first', load: async () => (await import('./commands/triage.js')).runTriageCommand },
+  export: { summary: 'export a run as a static web site: nap export --static DIR results.duckdb', load: async () => (await import('./commands/export.js')).runExportCommand },
   summary: { summary: 'print the patterns of every layer of a results database', load: async () => (await import('./commands/summary.js')).runSummaryCommand },
 };
 
@@ -49,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command(rest, controller.signal);
   } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
+      console.error(`nap ${name}: ${(error as Error).message}\n  run 'nap ${name} --help' for its options`);
+      return 2;
+    }
     if (error instanceof NapError) {
       console.error(`nap ${name}: ${error.message}`);
     } else {

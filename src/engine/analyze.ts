@@ -62,6 +62,9 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   }
   const pool = config.indices ? selectItems(dataset, config.indices) : dataset.items;
   const items = Int32Array.from(config.limit ? sampleIndices(pool, { limit: config.limit, seed: config.seed, stratified: config.stratified }) : pool.map((item) => item.index));
+  // Checked before the model runs: bad clustering options or too few inputs would otherwise surface only
+  // after the whole extraction.
+  requireEnoughInputs(items.length, config.clustering, `${config.data} gives`);
 
   const { graph } = decodeModel(modelBytes, config.model);
   const modelInput = singleFloatInput(graph, config.model);
@@ -75,7 +78,9 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       hint: 'nap feeds gray (1) or RGB (3) images; if the layout is wrong, set it with --layout NCHW or NHWC',
     });
   }
-  const probeDims = layout === 'NCHW' ? [1, size.channels, size.height, size.width] : [1, size.height, size.width, size.channels];
+  // A model with a fixed batch size runs only on batches of that size, the probe included.
+  const probeBatch = typeof inputDims[0] === 'number' && inputDims[0] > 0 ? inputDims[0] : 1;
+  const probeDims = layout === 'NCHW' ? [probeBatch, size.channels, size.height, size.width] : [probeBatch, size.height, size.width, size.channels];
   const threads = config.threads || undefined;
   const probe = await listLayersOfBytes(modelBytes, config.model, { threads, probeDims });
   const layerNames = [...new Set(config.layers ?? probe.filter((layer) => layer.isDefault).map((layer) => layer.name))];
@@ -147,6 +152,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     const summaries: LayerSummary[] = [];
     for (const layer of layerPlans) {
       const { matrix, inputIndex } = await store.readActivations(runId, layer.name);
+      requireEnoughInputs(matrix.count, config.clustering, `layer '${layer.name}' has`);
       summaries.push(await clusterLayer(store, runId, layer.name, matrix, inputIndex, config.clustering, control));
     }
     for (const map of unitMaps) {
@@ -193,7 +199,7 @@ async function extractIntoStore(
             path: Array.from(batch.rows, (row) => plan.dataset.items[plan.items[row]!]!.path),
             label: Array.from(batch.rows, (row) => plan.dataset.items[plan.items[row]!]!.label),
             prediction: batch.prediction,
-            predictionLabel: Array.from(batch.prediction, (p) => classNames?.[p] ?? String(p)),
+            predictionLabel: Array.from(batch.prediction, (p) => (p < 0 ? null : (classNames?.[p] ?? String(p)))),
             probability: batch.probability,
           },
           layers: [
@@ -213,9 +219,12 @@ async function extractIntoStore(
     control.onProgress?.({ stage: 'normalizing layers', done, total: toFinalize.length });
     const staged = await store.readStagedLayer(runId, layer.name, layer.dim, layer.geometry.units);
     if (staged.inputIndex.length === 0) {
-      throw new InputError(`none of the ${plan.items.length} inputs could be read`, { hint: 'check the dataset path and image files' });
+      const example = skipped[0] ? ` (e.g. ${skipped[0].path}: ${skipped[0].reason})` : '';
+      throw new InputError(`none of the ${plan.items.length} inputs of ${config.data} could be read${example}`, { hint: 'check the dataset path and image files' });
     }
-    const { matrix } = normalizeLayer(staged.values, staged.inputIndex.length, layer.dim, layer.geometry, plan.aggregation);
+    const { matrix, divisors } = normalizeLayer(staged.values, staged.inputIndex.length, layer.dim, layer.geometry, plan.aggregation);
+    // Saved before the layer is final, so that a resumed run that skips final layers still has them (heatmaps need them).
+    await store.saveLayerDivisors(runId, layer.name, divisors);
     const ranked = rankMaxActivations(staged.unitMax, layer.geometry.units, staged.inputIndex, config.topK);
     const order = plan.layers.indexOf(layer);
     await store.finalizeLayer(runId, { layer: layer.name, order, opType: layer.opType, rawDims: layer.itemDims, aggregation: plan.aggregation, dim: layer.dim }, matrix, staged.inputIndex, ranked);
@@ -223,6 +232,15 @@ async function extractIntoStore(
   control.onProgress?.({ stage: 'normalizing layers', done: toFinalize.length, total: toFinalize.length });
   await store.clearStagedBatches(runId);
   return skipped;
+}
+
+/** A pattern has at least minClusterSize inputs, so fewer inputs than that cannot be clustered at all. */
+function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
+  const { minClusterSize } = resolveParams(clustering);
+  if (count >= minClusterSize) return;
+  throw new InputError(`${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (min cluster size) ${minClusterSize}`, {
+    hint: count >= 2 ? `analyze at least ${minClusterSize} inputs, or lower --min-cluster-size to ${count} or less` : 'a pattern needs at least 2 inputs: analyze more inputs',
+  });
 }
 
 function rowIndex(count: number): Int32Array {

@@ -53,11 +53,21 @@ export function describeLayer(name: string, opType: string, dims: number[], orde
   return { name, opType, itemDims: dims.slice(1), geometry, dim: aggregatedDim(aggregation, geometry) };
 }
 
-function checkFinite(tensor: LayerTensor, count: number, firstRow: number, plan: ExtractionPlan): void {
+/**
+ * Rejects a non-finite value in a layer's tensor, naming the input. Rows of unreadable images (`failed`
+ * batch offsets) are skipped: they were fed as zeros, and a model may well give NaN or Inf for an all-zero
+ * input (a division by the input's norm, a log), which says nothing about the images that were read.
+ */
+function checkFinite(tensor: LayerTensor, count: number, firstRow: number, plan: ExtractionPlan, failed: ReadonlySet<number>): void {
   const itemSize = tensor.data.length / count;
   for (let i = 0; i < tensor.data.length; i++) {
     if (!Number.isFinite(tensor.data[i]!)) {
-      const item = plan.items[firstRow + Math.floor(i / itemSize)]!;
+      const offset = Math.floor(i / itemSize);
+      if (failed.has(offset)) {
+        i = (offset + 1) * itemSize - 1;
+        continue;
+      }
+      const item = plan.items[firstRow + offset]!;
       throw new InputError(`layer '${tensor.name}' produced ${tensor.data[i]} for input ${plan.dataset.items[item]?.path ?? item}`, {
         hint: 'the model gives non-finite activations for this input: check its preprocessing (--scale, --mean, --std) or leave the layer out with --layers',
       });
@@ -116,14 +126,16 @@ export async function extractActivations(
       const { start, count } = batches[b]!;
       const batch = await pending!;
       pending = b + 1 < batches.length ? load(b + 1) : undefined;
-      const failed = new Set<number>();
-      for (const failure of batch.failed) {
-        if (!plan.skipBadImages) {
-          throw new InputError(`cannot read image ${failure.path}: ${failure.reason}`, { hint: 'fix or remove the file, or leave out --fail-on-bad-image to skip unreadable images' });
-        }
-        const offset = plan.items.subarray(start, start + count).indexOf(failure.index);
-        if (offset >= 0) failed.add(offset);
+      const first = batch.failed[0];
+      if (first && !plan.skipBadImages) {
+        throw new InputError(`cannot read image ${first.path}: ${first.reason}`, { hint: 'fix or remove the file, or leave out --fail-on-bad-image to skip unreadable images' });
       }
+      // By item, not by first position: an item listed twice (explicit indices) fails at both positions.
+      const failedItems = new Set(batch.failed.map((failure) => failure.index));
+      const failed = new Set<number>();
+      plan.items.subarray(start, start + count).forEach((item, offset) => {
+        if (failedItems.has(item)) failed.add(offset);
+      });
       const { layers, pooled, output } = await plan.runner.run(batch.data, batch.dims);
       const raw = new Map(layers.map((tensor) => [tensor.name, tensor]));
       const reduced = new Map(pooled.map((tensor) => [tensor.name, tensor]));
@@ -133,14 +145,15 @@ export async function extractActivations(
         start,
         count,
         rows: kept.map((i) => start + i),
-        prediction: kept.map((i) => predicted.classIndex[i]!),
+        // An output row with NaN or +Inf names no class: stored as "no prediction" (-1, probability NaN).
+        prediction: kept.map((i) => (Number.isFinite(predicted.probability[i]!) ? predicted.classIndex[i]! : -1)),
         probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
         layers: [],
         unitMaps: [],
         skipped: batch.failed,
       };
       for (const layer of plan.layers) {
-        const { values, unitMax } = aggregateLayer(layer, raw, reduced, count, start, plan);
+        const { values, unitMax } = aggregateLayer(layer, raw, reduced, count, start, plan, failed);
         result.layers.push(kept.length === count ? { values, unitMax } : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) });
       }
       for (const map of plan.unitMaps) {
@@ -171,18 +184,19 @@ function aggregateLayer(
   count: number,
   start: number,
   plan: ExtractionPlan,
+  failed: ReadonlySet<number>,
 ): { values: Float32Array; unitMax: Float32Array } {
   const pooled = reduced.get(layer.name);
   if (pooled) {
     if (plan.aggregation !== 'mean' && plan.aggregation !== 'max') {
       throw new RangeError(`layer '${layer.name}' is pooled, which serves 'mean' and 'max' aggregation only, not '${plan.aggregation}'`);
     }
-    checkFinite({ name: layer.name, dims: pooled.dims, data: pooled.mean }, count, start, plan);
-    checkFinite({ name: layer.name, dims: pooled.dims, data: pooled.max }, count, start, plan);
+    checkFinite({ name: layer.name, dims: pooled.dims, data: pooled.mean }, count, start, plan, failed);
+    checkFinite({ name: layer.name, dims: pooled.dims, data: pooled.max }, count, start, plan, failed);
     return { values: plan.aggregation === 'mean' ? pooled.mean : pooled.max, unitMax: pooled.max };
   }
   const tensor = raw.get(layer.name)!;
-  checkFinite(tensor, count, start, plan);
+  checkFinite(tensor, count, start, plan, failed);
   const values = new Float32Array(count * layer.dim);
   aggregateInto(tensor.data, count, layer.geometry, plan.aggregation, values, 0);
   const unitMax = new Float32Array(count * layer.geometry.units);

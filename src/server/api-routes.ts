@@ -235,7 +235,7 @@ export function apiRoutes(context: ApiContext): Route[] {
       handle: async (request) => {
         const runId = runIdOf(request);
         const layer = await views.layer(runId, request.params.layer!);
-        return json(unitStats(await views.store.readUnitStats({ runId, layer: layer.layer })));
+        return json(unitStats(await views.unitStats({ runId, layer: layer.layer })));
       },
     },
     {
@@ -374,7 +374,7 @@ export function apiRoutes(context: ApiContext): Route[] {
         const clusteringId = clusteringIdOf(request);
         const patternId = patternIdOf(request);
         await views.requirePattern(clusteringId, patternId, true);
-        return json(unitStats(await views.store.readUnitStats({ clusteringId }, patternId)));
+        return json(unitStats(await views.unitStats({ clusteringId }, patternId)));
       },
     },
     {

@@ -53,6 +53,34 @@
  *   GET /api/clusterings/C/patterns/P/average.png[?size=N] -> PNG of the pattern's average image (noise has none:
  *                                                         404); default its stored size, else N x N (16..512)
  *
+ * Where a pattern lives in the image (convolutional layers; made by `nap heatmaps`, read from the store)
+ *   GET /api/clusterings/C/patterns/P/heatmaps         -> HeatmapsResponse: which heatmaps are stored for pattern P
+ *                                                         (an empty list when `nap heatmaps` was not run for it)
+ *   GET /api/clusterings/C/patterns/P/heatmap.png      -> PNG, RGBA, at the model's input size (height x width of
+ *                                                         the input the model takes): the pattern's mean heatmap,
+ *                                                         bilinearly upsampled, colour-mapped, with alpha rising with
+ *                                                         the value, so that it can be laid over the input image or
+ *                                                         the pattern's average image (scale it with CSS)
+ *   GET /api/clusterings/C/patterns/P/heatmap.png?input=I -> the same for member I's own heatmap
+ *         404 when the heatmap is not stored (the message says to run `nap heatmaps <db> --layer L`), when I is not
+ *         a member of P, or for noise (P = -1). Heatmap values are in [0, 1] (see HeatmapsResponse); the colour map
+ *         is fixed over [0, 1] (not stretched per image), so overlays of one pattern compare directly.
+ *
+ * Flow, comparison and triage (R, A, B = run ids; a layer's patterns are those of its newest layer clustering)
+ *   GET /api/runs/R/flow                               -> FlowGraphResponse: the alluvial graph of every layer with
+ *                                                         patterns (nodes: patterns and noise; links: consecutive layers)
+ *   GET /api/runs/R/layer-flow?from=L&to=L             -> LayerFlowResponse: contingency table and Jaccard matrix of
+ *                                                         two layers; one of from/to alone pairs it with the next (or
+ *                                                         previous) layer, neither: the first two layers
+ *   GET /api/runs/R/layers/L/patterns/P/lineage?minShare=0.05&limit=5 -> LineageResponse: where the members of
+ *                                                         pattern P (-1 = noise) are in every other layer
+ *   GET /api/runs/R/triage?layer=L&pattern=P&reason=any&limit=N -> TriageResponse: members whose label disagrees
+ *                                                         with their pattern's majority label or with the prediction,
+ *                                                         by outlier score; layer omitted = every layer; pattern needs
+ *                                                         layer; reason = any | majority | prediction; limit 1..1000000
+ *   GET /api/runs/A/compare/B?minJaccard=0             -> RunComparisonResponse: per layer pair (same name) ARI, NMI
+ *                                                         and the one-to-one matching of patterns, inputs matched by path
+ *
  * Definitions
  * - misclassified: the input has a label and the model classifies (prediction >= 0), and label !== predictionLabel.
  * - labelPurity: count of the most frequent label among the members / size (null for an empty pattern or no labels).
@@ -295,6 +323,175 @@ export interface MembersResponse extends InputColumns {
   outlierScore: number[];
 }
 
+/** A layer of a run with the clustering that stands for its patterns (its newest layer clustering). */
+export interface FlowLayer {
+  layer: string;
+  /** Position in the model. */
+  order: number;
+  clusteringId: number;
+  patternCount: number;
+}
+
+/** GET /api/runs/R/flow */
+export interface FlowGraphResponse {
+  runId: number;
+  /** Layers with patterns, in model order. */
+  layers: FlowLayer[];
+  /** One node per pattern and per layer's noise (patternId -1) holding inputs, by layer then pattern, noise last. */
+  nodes: { layerIndex: number[]; patternId: number[]; size: number[] };
+  /** Inputs shared by two nodes of consecutive layers; source and target index `nodes`. */
+  links: { source: number[]; target: number[]; count: number[] };
+}
+
+/** GET /api/runs/R/layer-flow */
+export interface LayerFlowResponse {
+  runId: number;
+  /** Layer of the rows. */
+  from: FlowLayer;
+  /** Layer of the columns. */
+  to: FlowLayer;
+  /** True when read from the store (analyze stores every pair), false when computed now. */
+  stored: boolean;
+  /** Row-major (from.patternCount + 1) x (to.patternCount + 1) counts; row/column p is pattern p, noise last. */
+  counts: number[];
+  rowSums: number[];
+  colSums: number[];
+  /** Inputs both clusterings hold. */
+  total: number;
+  /** Jaccard index |A_i ∩ B_j| / |A_i ∪ B_j| of every cell, same shape; 0 where both are empty. */
+  jaccard: number[];
+}
+
+/** Where a pattern's members are in one other layer. */
+export interface LineageStepSummary {
+  layer: string;
+  clusteringId: number;
+  /** Members of the pattern that this layer's clustering holds too. */
+  members: number;
+  /** Patterns (-1 = noise) holding the largest shares of the members, largest first. */
+  shares: { patternId: number; count: number; share: number }[];
+  /** Share of the members in patterns not listed. */
+  otherShare: number;
+}
+
+/** GET /api/runs/R/layers/L/patterns/P/lineage */
+export interface LineageResponse {
+  runId: number;
+  layer: string;
+  clusteringId: number;
+  /** -1 = the layer's noise. */
+  patternId: number;
+  size: number;
+  /** Every other layer with patterns, in model order. */
+  steps: LineageStepSummary[];
+}
+
+export type TriageReasonFilter = 'any' | 'majority' | 'prediction';
+export const TRIAGE_REASONS: readonly TriageReasonFilter[] = ['any', 'majority', 'prediction'];
+
+/**
+ * GET /api/runs/R/triage: one row per (layer, member) whose label disagrees with the pattern's majority label
+ * (most frequent label among its labelled members, ties in natural order) or with the prediction
+ * (misclassified); inputs without a label and noise never take part. Rows by outlier score descending (NaN
+ * last), then layer order, then input index.
+ */
+export interface TriageResponse {
+  runId: number;
+  reason: TriageReasonFilter;
+  /** The layers examined, in model order. */
+  layers: FlowLayer[];
+  /** Rows before `limit`. */
+  total: number;
+  layer: string[];
+  clusteringId: number[];
+  patternId: number[];
+  inputIndex: number[];
+  path: (string | null)[];
+  label: string[];
+  /** Predicted class index, -1 when the model does not classify. */
+  prediction: number[];
+  predictionLabel: (string | null)[];
+  /** Probability of the predicted class; null when the model does not classify. */
+  probability: (number | null)[];
+  majorityLabel: string[];
+  /** Members with the majority label / members with a label. */
+  majorityShare: number[];
+  disagreesWithMajority: boolean[];
+  disagreesWithPrediction: boolean[];
+  /** null = NaN. */
+  outlierScore: (number | null)[];
+  membershipProbability: number[];
+}
+
+export interface TriageQuery {
+  layer?: string;
+  pattern?: number;
+  reason?: TriageReasonFilter;
+  limit?: number;
+}
+
+/** ARI and NMI over the compared inputs; null when no inputs are compared. */
+export interface AgreementSummary {
+  inputs: number;
+  adjustedRandIndex: number | null;
+  normalizedMutualInformation: number | null;
+}
+
+export interface LayerComparisonSummary {
+  layerA: string;
+  layerB: string;
+  clusteringA: number;
+  clusteringB: number;
+  patternsA: number;
+  patternsB: number;
+  /** Shared inputs that both clusterings hold. */
+  inputs: number;
+  /** Noise counted as one more label. */
+  withNoise: AgreementSummary;
+  /** Only inputs in a pattern in both runs. */
+  withoutNoise: AgreementSummary;
+  /** Matched pattern pairs (one-to-one, maximal total Jaccard; noise never takes part), by pattern of A. */
+  pairs: { patternA: number[]; patternB: number[]; jaccard: number[]; shared: number[] };
+  unmatchedA: number[];
+  unmatchedB: number[];
+}
+
+/** GET /api/runs/A/compare/B */
+export interface RunComparisonResponse {
+  runA: number;
+  runB: number;
+  /** Inputs whose path is in both runs (exactly once in each). */
+  sharedInputs: number;
+  unmatchedA: number;
+  unmatchedB: number;
+  /** Pairs of layers with the same name, in A's model order. */
+  layers: LayerComparisonSummary[];
+}
+
+/**
+ * GET /api/clusterings/C/patterns/P/heatmaps. A heatmap says, for each spatial position of a convolutional layer,
+ * how close the position's unit vector v (the units at that position, divided by the layer's per-unit
+ * normalization divisors, as the aggregated activations were) is to the pattern's centroid c (the mean of its
+ * members' normalized aggregated vectors), measured from the layer's mean vector b (what all inputs share):
+ * value = max(0, cos(v - b, c - b)), in [0, 1]. The mean heatmap is the position-wise mean of the members'
+ * heatmaps. See src/compute/heatmap.ts.
+ */
+export interface HeatmapsResponse {
+  clusteringId: number;
+  patternId: number;
+  layer: string;
+  /** Whether the pattern's mean heatmap is stored (false: run `nap heatmaps`). */
+  hasMean: boolean;
+  /** Layer grid (positions) of the stored heatmaps; 0 when none is stored. */
+  height: number;
+  width: number;
+  /** Size of the PNGs: the model's input height and width. */
+  imageHeight: number;
+  imageWidth: number;
+  /** Members with a stored heatmap, ascending: each can be asked for with ?input=I. */
+  inputIndex: number[];
+}
+
 export const IMAGE_SIZE = { min: 16, max: 512, default: 64 } as const;
 
 export interface MembersQuery {
@@ -336,4 +533,14 @@ export const apiPaths = {
   patternStats: (clusteringId: number, patternId: number) => `/api/clusterings/${clusteringId}/patterns/${patternId}/stats`,
   averageImage: (clusteringId: number, patternId: number, size?: number, v?: string) =>
     `/api/clusterings/${clusteringId}/patterns/${patternId}/average.png${query({ size, v })}`,
+  heatmaps: (clusteringId: number, patternId: number) => `/api/clusterings/${clusteringId}/patterns/${patternId}/heatmaps`,
+  /** The pattern's mean heatmap, or member `input`'s when given. */
+  heatmapImage: (clusteringId: number, patternId: number, input?: number, v?: string) =>
+    `/api/clusterings/${clusteringId}/patterns/${patternId}/heatmap.png${query({ input, v })}`,
+  flowGraph: (runId: number) => `/api/runs/${runId}/flow`,
+  layerFlow: (runId: number, from?: string, to?: string) => `/api/runs/${runId}/layer-flow${query({ from, to })}`,
+  lineage: (runId: number, layer: string, patternId: number, options: { minShare?: number; limit?: number } = {}) =>
+    `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/patterns/${patternId}/lineage${query({ ...options })}`,
+  triage: (runId: number, q: TriageQuery = {}) => `/api/runs/${runId}/triage${query({ ...q })}`,
+  compareRuns: (runA: number, runB: number, minJaccard?: number) => `/api/runs/${runA}/compare/${runB}${query({ minJaccard })}`,
 } as const;

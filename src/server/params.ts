@@ -42,6 +42,17 @@ export function parseIntegerIn(what: string, text: string, min: number, max: num
   return value;
 }
 
+const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+/** A plain decimal number (no exponent, sign only for negatives) within min..max: shares, thresholds. */
+export function parseNumberIn(what: string, text: string, min: number, max: number): number {
+  const value = DECIMAL.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new InputError(`${what} ${quote(text)} is not a number from ${min} to ${max}`, { hint: `pass ${what} as a decimal number, e.g. ${what}=${(min + max) / 2}` });
+  }
+  return value;
+}
+
 /** Comma-separated non-negative integers, 1..maxCount of them. */
 export function parseIndexList(what: string, text: string, maxCount: number): Int32Array {
   const parts = text.split(',');

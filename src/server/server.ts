@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,9 @@ import { InputError } from '../errors.js';
 import { NapStore } from '../io/store/index.js';
 import type { ApiError } from './api-types.js';
 import { apiRoutes, type ApiContext } from './api-routes.js';
+import { heatmapRoutes } from './heatmap-routes.js';
 import { ImageService } from './images.js';
+import { insightRoutes } from './insight-routes.js';
 import { parseQuery, VERSION_PARAM } from './params.js';
 import { IMMUTABLE, REVALIDATE, sendBody, sendError, sendJson, statusOf } from './responses.js';
 import { matchRoute, type Route } from './router.js';
@@ -54,6 +56,11 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_APP_DIR = fileURLToPath(new URL('../../app', import.meta.url));
 export const DEFAULT_THUMBNAIL_CACHE_DIR = path.join(os.tmpdir(), 'nap-lens-thumbnails');
 const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest request line plus headers. Node's default (16 KiB) would refuse index lists well below the
+ * documented 10,000 indices; 10,000 indices of up to 10 digits need about 110 KB.
+ */
+const MAX_REQUEST_HEAD_BYTES = 128 * 1024;
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const WILDCARD_HOSTS = ['0.0.0.0', '::', '[::]'];
@@ -170,6 +177,21 @@ function requestHandler(config: Resolved, routes: readonly Route[], storeVersion
   };
 }
 
+/**
+ * Requests that Node's HTTP parser refuses before any handler runs (a request line or headers over the
+ * limit, malformed syntax) get an ApiError body too, instead of Node's bare status line.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body: ApiError =
+    status === 431
+      ? { error: `the request line and headers exceed ${MAX_REQUEST_HEAD_BYTES / 1024} KiB`, hint: 'ask for fewer inputs per request (shorter index lists)', status }
+      : { error: `the request is not valid HTTP (${error.code ?? 'parse error'})`, hint: 'send a plain HTTP/1.1 GET request', status };
+  const json = JSON.stringify(body);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${json}`);
+}
+
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -206,7 +228,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const views = new StoreViews(store);
     const images = new ImageService(views, { memoryBytes: config.imageCacheBytes, diskDir: config.thumbnailCacheDir });
     const context: ApiContext = { views, images, storeVersion };
-    const server = createServer(requestHandler(config, apiRoutes(context), storeVersion));
+    const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, requestHandler(config, [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context)], storeVersion));
+    server.on('clientError', answerClientError);
     const address = await listen(server, config.port, config.host);
     let closing: Promise<void> | null = null;
     return {

@@ -176,8 +176,8 @@ test('patterns pinned from two layers and two runs are compared side by side', a
   const runBTitle = (await page.locator('article.card .card-title').first().textContent())!;
   await page.getByRole('button', { name: `Pin ${runBTitle}`, exact: true }).click();
 
-  await page.locator('.tab', { hasText: 'Compare' }).locator('.tab-badge', { hasText: '3' }).waitFor();
-  await page.locator('.tab', { hasText: 'Compare' }).click();
+  await page.locator('.tab', { hasText: /^Compare\d*$/ }).locator('.tab-badge', { hasText: '3' }).waitFor();
+  await page.locator('.tab', { hasText: /^Compare\d*$/ }).click();
   await page.locator('h1', { hasText: 'Compare pinned patterns' }).waitFor();
   const pinned = page.locator('article.pinned');
   assert.equal(await pinned.count(), 3);
@@ -246,7 +246,7 @@ test('a deep link reproduces a view, and back and forward move between views', a
   const page = await openPage(`?view=pattern&run=${fixture.runA.runId}&layer=${TINY.pool}&p=${top!.patternId}&label=${label}&pins=${pool.clusteringId}.${top!.patternId}&zero=show`);
   await page.locator('h1', { hasText: `Pattern ${top!.patternId} of ${TINY.pool}` }).waitFor();
   await page.locator('.pill', { hasText: `label = ${label}` }).waitFor();
-  assert.equal(await page.locator('.tab', { hasText: 'Compare' }).locator('.tab-badge').textContent(), '1');
+  assert.equal(await page.locator('.tab', { hasText: /^Compare\d*$/ }).locator('.tab-badge').textContent(), '1');
   assert.equal(await page.getByRole('button', { name: '★ Pinned' }).count(), 1);
   assert.equal(await page.locator('.unit-chart').locator('..').locator('input[type=checkbox]').isChecked(), false);
   assert.equal(await page.locator('.filter-bar select').first().inputValue(), label);

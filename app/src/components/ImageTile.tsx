@@ -66,9 +66,11 @@ export interface ImageTileProps {
   onToggle?: (inputIndex: number) => void;
   /** A line under the image, e.g. an activation value. */
   caption?: string;
+  /** An image laid over the thumbnail (a heatmap), scaled to it. */
+  overlayUrl?: string;
 }
 
-export function ImageTile({ runId, input, size, selected = false, onToggle, caption }: ImageTileProps) {
+export function ImageTile({ runId, input, size, selected = false, onToggle, caption, overlayUrl }: ImageTileProps) {
   const name = `Input ${input.inputIndex}${input.label != null ? `, label ${input.label}` : ''}${input.predictionLabel != null ? `, predicted ${input.predictionLabel}` : ''}${input.misclassified ? ', misclassified' : ''}`;
   return (
     <button
@@ -81,6 +83,7 @@ export function ImageTile({ runId, input, size, selected = false, onToggle, capt
       {...tooltipHandlers(() => <TooltipBody input={input} />)}
     >
       <img src={thumbnailUrl(runId, input.inputIndex, size)} width={size} height={size} loading="lazy" decoding="async" alt="" draggable={false} />
+      {overlayUrl !== undefined && <img class="overlay" src={overlayUrl} width={size} height={size} loading="lazy" decoding="async" alt="" draggable={false} />}
       {input.misclassified && (
         <span class="badge-wrong" aria-hidden="true">
           {input.predictionLabel ?? '✗'}

@@ -3,9 +3,8 @@ import type { LayerSummary } from '../../../src/server/api-types.js';
 import type { ViewContext } from '../context.js';
 import { defaultClustering } from '../data/catalog.js';
 import { formatCount } from '../format.js';
-import { hrefOf, type ViewName } from '../route.js';
-
-const LAYER_VIEWS: ViewName[] = ['layer', 'maxact', 'stats'];
+import { hrefOf } from '../route.js';
+import { viewDefinition } from '../views/registry.js';
 
 function shapeOf(layer: LayerSummary): string {
   return layer.rawDims.join('×');
@@ -14,20 +13,21 @@ function shapeOf(layer: LayerSummary): string {
 export function LayerStrip({ context }: { context: ViewContext }) {
   const { route, run, layer: current } = context;
   if (!run) return null;
-  const view = LAYER_VIEWS.includes(route.view) ? route.view : 'layer';
+  const scope = viewDefinition(route.view).layer;
+  const view = scope === 'keep' ? route.view : 'layer';
   return (
     <nav class="layer-strip" aria-label="Layers">
       <ol>
         {run.layers.map((layer, index) => {
           const clustering = defaultClustering(layer);
-          const selected = layer === current && LAYER_VIEWS.concat('pattern').includes(route.view);
+          const selected = layer === current && scope !== undefined;
           return (
             <li key={layer.layer}>
               {index > 0 && <span class="layer-arrow" aria-hidden="true">→</span>}
               <a
                 class={`layer-box${selected ? ' current' : ''}`}
                 aria-current={selected ? 'true' : undefined}
-                href={hrefOf(route, { view, layer: layer.layer, clustering: null, pattern: null, unit: null })}
+                href={hrefOf(route, { view, layer: layer.layer, clustering: null, pattern: null, unit: null, to: layer.layer === route.to ? null : route.to })}
                 title={`${layer.layer}\n${layer.opType} · output ${shapeOf(layer)} · ${layer.aggregation} → ${layer.dim} units`}
               >
                 <span class="layer-name">{layer.layer}</span>

@@ -3,8 +3,8 @@
  * per-unit statistics against the layer, unit patterns of its members, and all its members.
  */
 import { useMemo } from 'preact/hooks';
-import { apiPaths, MEMBER_ORDERS, type MemberOrder, type PatternsResponse, type PatternSummary, type UnitStatsResponse } from '../../../src/server/api-types.js';
-import { useApi } from '../api.js';
+import { apiPaths, MEMBER_ORDERS, type HeatmapsResponse, type MemberOrder, type PatternsResponse, type PatternSummary, type UnitStatsResponse } from '../../../src/server/api-types.js';
+import { heatmapUrl, useApi } from '../api.js';
 import { Histogram } from '../charts/Histogram.js';
 import { LabelBars } from '../charts/LabelBars.js';
 import { ACCENT } from '../charts/colors.js';
@@ -17,7 +17,7 @@ import { ErrorMessage, Loading } from '../components/Status.js';
 import { UnitChartControls } from '../components/UnitChartControls.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
 import { addToSelection, toggleSelection, type ViewContext } from '../context.js';
-import { unitClusterings } from '../data/catalog.js';
+import { defaultClustering, unitClusterings } from '../data/catalog.js';
 import { filtersOf, isFiltering, membersOf } from '../data/filters.js';
 import { labelColorIndex } from '../data/labels.js';
 import { useMemberPages } from '../data/member-pages.js';
@@ -36,7 +36,8 @@ const ORDER_NAMES: Record<MemberOrder, string> = {
 
 const MEMBER_TILE = 60;
 
-function Members({ context, clusteringId, patternId }: { context: ViewContext; clusteringId: number; patternId: number }) {
+/** `heatmapMembers`: members whose heatmap is laid over their image (null: no overlays). */
+function Members({ context, clusteringId, patternId, heatmapMembers }: { context: ViewContext; clusteringId: number; patternId: number; heatmapMembers: Set<number> | null }) {
   const { route, run } = context;
   const filters = filtersOf(route);
   const pages = useMemberPages(clusteringId, patternId, route.order, filters);
@@ -74,7 +75,14 @@ function Members({ context, clusteringId, patternId }: { context: ViewContext; c
           renderItem={(position) => {
             const input = pages.at(position);
             return input ? (
-              <ImageTile runId={run!.runId} input={input} size={MEMBER_TILE - 2} selected={selected.has(input.inputIndex)} onToggle={(i) => toggleSelection(route, i)} />
+              <ImageTile
+                runId={run!.runId}
+                input={input}
+                size={MEMBER_TILE - 2}
+                selected={selected.has(input.inputIndex)}
+                onToggle={(i) => toggleSelection(route, i)}
+                overlayUrl={heatmapMembers?.has(input.inputIndex) ? heatmapUrl(clusteringId, patternId, input.inputIndex) : undefined}
+              />
             ) : (
               <div class="tile placeholder" style={{ width: `${MEMBER_TILE}px`, height: `${MEMBER_TILE}px` }} />
             );
@@ -98,6 +106,10 @@ export function PatternView({ context }: { context: ViewContext }) {
   const filters = filtersOf(route);
   const patterns = useApi<PatternsResponse>(clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null);
   const stats = useApi<UnitStatsResponse>(clustering && patternId >= 0 ? apiPaths.patternStats(clustering.clusteringId, patternId) : null);
+  // Heatmaps exist only where `nap heatmaps` stored them; a 404 (no such route data) just hides the toggle.
+  const heatmaps = useApi<HeatmapsResponse>(clustering && patternId >= 0 ? apiPaths.heatmaps(clustering.clusteringId, patternId) : null);
+  const heatmapOn = route.heatmap && heatmaps.data?.hasMean === true;
+  const heatmapMembers = useMemo(() => new Set(heatmaps.data?.inputIndex ?? []), [heatmaps.data]);
   const layerStats = useApi<UnitStatsResponse>(run && layer ? apiPaths.layerStats(run.runId, layer.layer) : null);
   const memberships = useMembershipTable(clustering?.clusteringId ?? null);
   const inputs = useInputTable(isFiltering(filters) ? (run?.runId ?? null) : null);
@@ -126,6 +138,8 @@ export function PatternView({ context }: { context: ViewContext }) {
   const pinned = route.pins.some((p) => samePin(p, pin));
   const { previous, next } = neighbours(patterns.data, route.sort, patternId);
   const units = unitClusterings(layer);
+  // Flow and triage follow the layer's own patterns (its newest layer clustering).
+  const isLayerDefault = defaultClustering(layer) === clustering;
 
   return (
     <section class="view pattern-view" aria-labelledby="pattern-title">
@@ -148,6 +162,29 @@ export function PatternView({ context }: { context: ViewContext }) {
               #{next} →
             </a>
           )}
+          {isLayerDefault && (
+            <>
+              <a class="button" href={hrefOf(route, { view: 'lineage' })} title="Where its members are in every other layer">
+                Lineage
+              </a>
+              {patternId >= 0 && (
+                <a class="button" href={hrefOf(route, { view: 'triage' })} title="Members whose label disagrees with the majority or the prediction">
+                  Triage
+                </a>
+              )}
+            </>
+          )}
+          {heatmaps.data?.hasMean && (
+            <button
+              type="button"
+              class={`button${route.heatmap ? ' on' : ''}`}
+              aria-pressed={route.heatmap}
+              title="Lay the heatmaps (where the pattern lives in the image) over the average image and the members"
+              onClick={() => navigate({ heatmap: !route.heatmap }, { replace: true })}
+            >
+              Heatmap
+            </button>
+          )}
           <button type="button" class={`button${pinned ? ' on' : ''}`} aria-pressed={pinned} onClick={() => navigate({ pins: pinned ? route.pins.filter((p) => !samePin(p, pin)) : [...route.pins, pin] }, { replace: true })}>
             {pinned ? '★ Pinned' : '☆ Pin'}
           </button>
@@ -169,7 +206,10 @@ export function PatternView({ context }: { context: ViewContext }) {
       </div>
       <FilterBar run={run} filters={filters} />
       <div class="pattern-summary panel">
-        <AverageImage clusteringId={clustering.clusteringId} patternId={patternId} size={128} />
+        <div class="average-frame">
+          <AverageImage clusteringId={clustering.clusteringId} patternId={patternId} size={128} />
+          {heatmapOn && <img class="overlay" src={heatmapUrl(clustering.clusteringId, patternId)} width={128} height={128} alt={`Mean heatmap of ${name}`} />}
+        </div>
         <dl class="facts">
           <dt>members</dt>
           <dd>{formatCount(summary.size)}</dd>
@@ -232,7 +272,7 @@ export function PatternView({ context }: { context: ViewContext }) {
         </section>
       )}
       {units.length > 0 && memberships.data && <UnitPatterns context={context} units={units} memberships={memberships.data} patternId={patternId} />}
-      <Members context={context} clusteringId={clustering.clusteringId} patternId={patternId} />
+      <Members context={context} clusteringId={clustering.clusteringId} patternId={patternId} heatmapMembers={heatmapOn ? heatmapMembers : null} />
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import type { DecodeTarget, RawImage, ResizeMode } from './types.js';
 
 const FIT: Record<ResizeMode, 'fill' | 'contain' | 'cover'> = { stretch: 'fill', fit: 'contain', crop: 'cover' };
@@ -16,6 +16,23 @@ export async function decodeImageFile(file: string, target: DecodeTarget): Promi
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
+  // sharp resizes an image with alpha premultiplied, in 8 bits, and drops the alpha only afterwards: the
+  // colour of (nearly) transparent pixels is lost or rounded far off. Such images are decoded again with the
+  // alpha dropped before the resize; the others (the vast majority) pay nothing.
+  if (info.premultiplied) return decodeWithoutAlpha(file, target);
+  return rgbImage(data, info);
+}
+
+async function decodeWithoutAlpha(file: string, target: DecodeTarget): Promise<RawImage> {
+  const full = await sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(full.data, { raw: { width: full.info.width, height: full.info.height, channels: 3 } })
+    .resize(target.width, target.height, { fit: FIT[target.resize], position: 'centre', background: BLACK })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return rgbImage(data, info);
+}
+
+function rgbImage(data: Buffer, info: OutputInfo): RawImage {
   if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels instead of 3`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
 }

@@ -185,7 +185,8 @@ function concatBatch(name: string, parts: Record<string, ort.Tensor>[], chunk: n
       hint: 'pick a layer whose output keeps one row per input item',
     });
   }
-  if (parts.length === 1) return { name, dims, data: first.data as Float32Array };
+  // A lone chunk is returned as is only when it holds no padding rows.
+  if (parts.length === 1 && count === chunk) return { name, dims, data: first.data as Float32Array };
   const rowSize = dims.slice(1).reduce((a, b) => a * b, 1);
   const data = new Float32Array(count * rowSize);
   parts.forEach((part, i) => {

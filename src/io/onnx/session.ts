@@ -3,8 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { InputError } from '../../errors.js';
+import { convertTfjsModelFile, isTfjsModelPath } from '../tfjs/load.js';
 
+/** The model's ONNX bytes: an .onnx file as is, a TF.js model.json converted in memory. */
 export async function readModelFile(path: string): Promise<Uint8Array> {
+  if (isTfjsModelPath(path)) return convertTfjsModelFile(path);
   try {
     return await readFile(path);
   } catch (cause) {

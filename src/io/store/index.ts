@@ -12,6 +12,7 @@ import { InputError, NapError } from '../../errors.js';
 import * as activations from './activations.js';
 import * as clusterings from './clusterings.js';
 import * as flows from './flow.js';
+import * as heatmaps from './heatmaps.js';
 import * as images from './images.js';
 import * as inputs from './inputs.js';
 import * as layers from './layers.js';
@@ -47,6 +48,7 @@ import type {
 
 export * from './types.js';
 export { SCHEMA_VERSION } from './schema.js';
+export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
 
 export interface OpenStoreOptions {
   /** Open without ever modifying the file; the file must exist. Default false (create when missing). */
@@ -334,5 +336,32 @@ export class NapStore {
   /** The flow from clustering A to clustering B, whichever way it was stored; null when not stored. */
   readFlow(clusteringA: number, clusteringB: number): Promise<flows.StoredFlow | null> {
     return this.read((c) => flows.readFlow(c, clusteringA, clusteringB));
+  }
+
+  // Normalization divisors and pattern heatmaps (see heatmaps.ts)
+
+  /** Replaces a layer's unit normalization divisors (one per activations column). */
+  saveLayerDivisors(runId: number, layer: string, divisors: Float64Array | Float32Array): Promise<void> {
+    return this.write((c) => heatmaps.saveLayerDivisors(c, runId, layer, divisors));
+  }
+
+  /** The layer's normalization divisors; NotFoundError when none are stored. */
+  readLayerDivisors(runId: number, layer: string): Promise<Float32Array> {
+    return this.read((c) => heatmaps.readLayerDivisors(c, runId, layer));
+  }
+
+  /** Stores heatmaps, replacing every stored heatmap of the patterns they belong to, all or nothing. */
+  savePatternHeatmaps(clusteringId: number, patternHeatmaps: heatmaps.PatternHeatmaps): Promise<void> {
+    return this.write((c) => heatmaps.savePatternHeatmaps(c, clusteringId, patternHeatmaps));
+  }
+
+  /** Which heatmaps of a pattern are stored. */
+  readHeatmapIndex(clusteringId: number, patternId: number): Promise<heatmaps.HeatmapIndex> {
+    return this.read((c) => heatmaps.readHeatmapIndex(c, clusteringId, patternId));
+  }
+
+  /** A pattern's stored heatmaps, all or those of `inputIndex` (MEAN_HEATMAP: the mean) in that order. */
+  readPatternHeatmaps(clusteringId: number, patternId: number, inputIndex?: Int32Array): Promise<heatmaps.PatternHeatmaps> {
+    return this.read((c) => heatmaps.readPatternHeatmaps(c, clusteringId, patternId, inputIndex));
   }
 }

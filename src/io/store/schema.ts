@@ -6,7 +6,7 @@
  *
  * Bump SCHEMA_VERSION on any change; a store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA_DDL: readonly string[] = [
   `CREATE TABLE schema_version (version INTEGER NOT NULL)`,
@@ -185,6 +185,27 @@ export const SCHEMA_DDL: readonly string[] = [
     jaccard DOUBLE NOT NULL,                     -- count / |pattern_a ∪ pattern_b|
     PRIMARY KEY (clustering_a, clustering_b, pattern_a, pattern_b)
   )`,
+
+  // Unit normalization divisors of a layer (per column of its activations rows: max |raw aggregated value|
+  // over the inputs), so that raw activations recomputed later (heatmaps) can be normalized the same way.
+  `CREATE TABLE layer_divisors (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    divisors FLOAT[] NOT NULL,                   -- one per activations column (dim)
+    PRIMARY KEY (run_id, layer)
+  )`,
+  // Where a pattern lives in the image: per spatial position of a convolutional layer, the similarity of the
+  // position's normalized unit vector to the pattern's centroid (see src/compute/heatmap.ts).
+  `CREATE TABLE pattern_heatmaps (
+    run_id INTEGER NOT NULL,
+    clustering_id INTEGER NOT NULL,
+    pattern_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,                -- the member; -1: the mean over the pattern's members
+    height INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    "values" FLOAT[] NOT NULL,                   -- height x width, row-major
+    PRIMARY KEY (clustering_id, pattern_id, input_index)
+  )`,
 ];
 
 /** Every table that holds rows of a run, for deleting one. */
@@ -204,4 +225,6 @@ export const RUN_TABLES: readonly string[] = [
   'runs',
   'flow_cells',
   'flow_pairs',
+  'layer_divisors',
+  'pattern_heatmaps',
 ];

@@ -1,0 +1,170 @@
+/**
+ * Peak memory of a large analysis: analyze() over 50,000 Fashion-MNIST training images with every default
+ * layer (models/fashion-mnist-cnn.onnx when present, else models/mnist-cnn.onnx), into a temporary store.
+ * The bar is a peak resident set below 4 GB.
+ *
+ * The peak comes from the kernel (VmHWM in /proc/self/status: the true high-water mark of the whole
+ * process, worker threads included, whatever the sampling misses); a sampler (process.memoryUsage every
+ * --sample-ms) attributes RSS and heap to the pipeline stage running at the time. Stages are the analyze
+ * progress stages; the per-layer clustering steps are grouped by layer. Usage:
+ *   node build/scripts/bench-memory.js [--model m.onnx] [--data fashion-mnist] [--split train] [--limit 50000]
+ *     [--layers a,b] [--threads N] [--sample-ms 50] [--keep out.duckdb]
+ */
+import { readFile, rm, mkdtemp, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyze } from '../src/engine/analyze.js';
+import type { Progress } from '../src/progress.js';
+import { fixed, formatTable } from './bench/timing.js';
+
+const GB = 1024 ** 3;
+const MB = 1024 ** 2;
+const BAR_BYTES = 4 * GB;
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    data: { type: 'string', default: 'fashion-mnist' },
+    split: { type: 'string', default: 'train' },
+    limit: { type: 'string', default: '50000' },
+    layers: { type: 'string' },
+    threads: { type: 'string' },
+    'sample-ms': { type: 'string', default: '50' },
+    keep: { type: 'string' },
+  },
+});
+
+const model = args.model ?? (existsSync('models/fashion-mnist-cnn.onnx') ? 'models/fashion-mnist-cnn.onnx' : 'models/mnist-cnn.onnx');
+const limit = Number(args.limit);
+const sampleMs = Number(args['sample-ms']);
+const threads = args.threads === undefined ? undefined : Number(args.threads);
+if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit ${args.limit} is not a positive whole number`);
+if (!(sampleMs > 0)) throw new Error(`--sample-ms ${args['sample-ms']} is not a positive number of milliseconds`);
+if (args.split !== 'train' && args.split !== 'test') throw new Error(`--split ${args.split} is not train or test`);
+
+/** The process's resident high-water mark in bytes, from the kernel; NaN where /proc is not available. */
+async function peakRssBytes(): Promise<number> {
+  try {
+    const status = await readFile('/proc/self/status', 'utf8');
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface StageRecord {
+  stage: string;
+  startMs: number;
+  endMs: number;
+  peakRss: number;
+  peakHeap: number;
+  peakExternal: number;
+  /** The kernel's high-water mark when the stage ended: the first stage where it jumps is where the peak is. */
+  hwmAtEnd: number;
+}
+
+/** Groups '<layer>: <step>' (clustering steps of one layer) under 'cluster <layer>'. */
+function stageKey(progress: Progress): string {
+  const colon = progress.stage.indexOf(': ');
+  return colon > 0 ? `cluster ${progress.stage.slice(0, colon)}` : progress.stage;
+}
+
+class MemoryRecorder {
+  readonly stages: StageRecord[] = [];
+  private readonly started = performance.now();
+  private current: StageRecord;
+  private readonly timer: NodeJS.Timeout;
+  private finished = false;
+
+  constructor(intervalMs: number) {
+    this.current = this.open('setup (open dataset, probe model, store)');
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  readonly onProgress = (progress: Progress): void => {
+    const key = stageKey(progress);
+    if (key === this.current.stage) return;
+    void this.switchTo(key);
+  };
+
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    clearInterval(this.timer);
+    await this.close();
+  }
+
+  private open(stage: string): StageRecord {
+    const record: StageRecord = { stage, startMs: performance.now() - this.started, endMs: Number.NaN, peakRss: 0, peakHeap: 0, peakExternal: 0, hwmAtEnd: Number.NaN };
+    this.stages.push(record);
+    this.sampleInto(record);
+    return record;
+  }
+
+  private async switchTo(stage: string): Promise<void> {
+    const previous = this.current;
+    this.current = this.open(stage);
+    previous.endMs = this.current.startMs;
+    previous.hwmAtEnd = await peakRssBytes();
+  }
+
+  private async close(): Promise<void> {
+    this.sampleInto(this.current);
+    this.current.endMs = performance.now() - this.started;
+    this.current.hwmAtEnd = await peakRssBytes();
+  }
+
+  private sample(): void {
+    this.sampleInto(this.current);
+  }
+
+  private sampleInto(record: StageRecord): void {
+    const usage = process.memoryUsage();
+    record.peakRss = Math.max(record.peakRss, usage.rss);
+    record.peakHeap = Math.max(record.peakHeap, usage.heapUsed);
+    record.peakExternal = Math.max(record.peakExternal, usage.external + usage.arrayBuffers);
+  }
+}
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'nap-bench-memory-'));
+const out = args.keep ?? path.join(dir, 'results.duckdb');
+const recorder = new MemoryRecorder(sampleMs);
+const startRss = process.memoryUsage().rss;
+console.log(`model ${model}, data ${args.data} (${args.split}), limit ${limit}, layers ${args.layers ?? 'default'}, ${os.availableParallelism()} cores, sampling every ${sampleMs} ms`);
+try {
+  const wall = performance.now();
+  const result = await analyze(
+    {
+      model,
+      data: args.data,
+      split: args.split,
+      limit,
+      out,
+      ...(args.layers ? { layers: args.layers.split(',') } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+    },
+    { onProgress: recorder.onProgress },
+  );
+  const seconds = (performance.now() - wall) / 1000;
+  await recorder.finish();
+  const peak = await peakRssBytes();
+  const storeBytes = (await stat(out)).size;
+
+  console.log(`\n${result.layers.length} layers, ${result.layers[0]?.inputs ?? 0} inputs, ${result.skipped.length} skipped, ${fixed(seconds)} s end to end, store ${fixed(storeBytes / MB)} MB\n`);
+  console.log(
+    formatTable([
+      ['stage', 'seconds', 'peak RSS MB', 'peak heap MB', 'peak external MB', 'VmHWM at end MB'],
+      ...recorder.stages.map((s) => [s.stage, fixed((s.endMs - s.startMs) / 1000), fixed(s.peakRss / MB, 0), fixed(s.peakHeap / MB, 0), fixed(s.peakExternal / MB, 0), fixed(s.hwmAtEnd / MB, 0)]),
+    ]),
+  );
+  console.log(`\nlayers: ${result.layers.map((l) => `${l.layer} ${l.patterns} patterns`).join(', ')}`);
+  console.log(`RSS at start ${fixed(startRss / MB, 0)} MB; peak RSS (VmHWM) ${fixed(peak / MB, 0)} MB = ${fixed(peak / GB, 2)} GB`);
+  console.log(`bar: peak < ${BAR_BYTES / GB} GB: ${peak < BAR_BYTES ? 'PASS' : Number.isNaN(peak) ? 'UNKNOWN (no /proc)' : 'FAIL'}`);
+  if (!(peak < BAR_BYTES)) process.exitCode = 1;
+} finally {
+  await recorder.finish();
+  if (args.keep === undefined) await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,139 @@
+import { parseArgs } from 'node:util';
+import { computePatternHeatmaps, type HeatmapOptions, type HeatmapsResult } from '../../engine/heatmaps.js';
+import { InputError } from '../../errors.js';
+import { NapStore } from '../../io/store/index.js';
+import { createReporter } from '../progress-reporter.js';
+
+const HELP = `Usage: nap heatmaps <results.duckdb> --layer LAYER [--run ID] [--pattern P[,P...]] [options]
+
+Where each pattern of a convolutional layer lives in the image: re-runs the run's model over the members of
+the layer's patterns and stores, for every member, a heatmap of how close each spatial position is to its
+pattern's centroid (max(0, cos(v - b, c - b)) with v the position's normalized units, c the centroid, b the
+layer's mean), and each pattern's mean heatmap. \`nap serve\` shows them as overlays. Heatmaps stored before
+for the same patterns are replaced.
+
+Options:
+  --layer LAYER        the layer (required; must have spatial positions)
+  --run ID             run (default: the newest)
+  --pattern P[,P...]   patterns (default: every pattern of the layer)
+  --clustering ID      layer clustering (default: the layer's newest)
+  --model PATH         the analysed model file, when it moved (checked by SHA-256)
+  --data SPEC          the analysed dataset, when it moved
+  --batch-size N       inputs per forward pass (default 32)
+  --threads N          onnxruntime threads (default: all cores)
+  --json               print the result as JSON (mean heatmaps included)
+  --quiet              no progress output`;
+
+/** Characters from low to high for printing a mean heatmap in the terminal. */
+const SHADES = ' .:-=+*#%@';
+/** Mean heatmaps wider than this are printed downsampled. */
+const MAX_PRINT_WIDTH = 48;
+
+export async function runHeatmapsCommand(argv: string[], signal?: AbortSignal): Promise<number> {
+  const args = parseHeatmapArgs(argv);
+  if (args === undefined) {
+    console.log(HELP);
+    return 0;
+  }
+  const reporter = createReporter(process.stderr, { quiet: args.quiet || args.json });
+  const store = await NapStore.open(args.file);
+  try {
+    const result = await computePatternHeatmaps(store, args.options, { onProgress: reporter.progress, ...(signal ? { signal } : {}) });
+    reporter.done();
+    console.log(args.json ? JSON.stringify(resultJson(result), null, 2) : formatResult(result));
+    return 0;
+  } finally {
+    reporter.done();
+    await store.close();
+  }
+}
+
+interface HeatmapArgs {
+  file: string;
+  options: HeatmapOptions;
+  json: boolean;
+  quiet: boolean;
+}
+
+function parseHeatmapArgs(argv: string[]): HeatmapArgs | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        layer: { type: 'string' },
+        run: { type: 'string' },
+        pattern: { type: 'string' },
+        clustering: { type: 'string' },
+        model: { type: 'string' },
+        data: { type: 'string' },
+        'batch-size': { type: 'string' },
+        threads: { type: 'string' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new InputError((error as Error).message, { hint: "run 'nap heatmaps --help' for the options" });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return undefined;
+  if (positionals.length !== 1) throw new InputError(`nap heatmaps takes exactly one results file, got ${positionals.length}`, { hint: HELP });
+  if (values.layer === undefined) throw new InputError('nap heatmaps needs --layer', { hint: 'name a convolutional layer of the run, e.g. --layer conv2 (nap summary lists them)' });
+  const options: HeatmapOptions = { layer: values.layer };
+  const run = wholeNumber(values.run, '--run', '1');
+  if (run !== undefined) options.runId = run;
+  const clustering = wholeNumber(values.clustering, '--clustering', '3');
+  if (clustering !== undefined) options.clusteringId = clustering;
+  if (values.pattern !== undefined) options.patterns = values.pattern.split(',').map((part) => wholeNumber(part, '--pattern', '0,2')!);
+  if (values.model !== undefined) options.model = values.model;
+  if (values.data !== undefined) options.data = values.data;
+  const batchSize = wholeNumber(values['batch-size'], '--batch-size', '32');
+  if (batchSize !== undefined) options.batchSize = batchSize;
+  const threads = wholeNumber(values.threads, '--threads', '2');
+  if (threads !== undefined) options.threads = threads;
+  return { file: positionals[0]!, options, json: values.json ?? false, quiet: values.quiet ?? false };
+}
+
+function wholeNumber(text: string | undefined, option: string, example: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^(0|[1-9][0-9]*)$/.test(text.trim())) {
+    throw new InputError(`${option} '${text}' is not a whole number >= 0`, { hint: `write it like ${option} ${example}` });
+  }
+  return Number(text.trim());
+}
+
+/** The heatmap as rows of shade characters, downsampled (nearest) to at most MAX_PRINT_WIDTH columns. */
+function shadeRows(values: Float32Array, height: number, width: number): string[] {
+  const step = Math.max(1, Math.ceil(width / MAX_PRINT_WIDTH));
+  const rows: string[] = [];
+  for (let y = 0; y < height; y += step) {
+    let line = '';
+    for (let x = 0; x < width; x += step) line += SHADES[Math.min(SHADES.length - 1, Math.floor(values[y * width + x]! * SHADES.length))];
+    rows.push(`    |${line}|`);
+  }
+  return rows;
+}
+
+function formatResult(result: HeatmapsResult): string {
+  const lines = [
+    `run ${result.runId}, layer ${result.layer} (clustering ${result.clusteringId}): heatmaps of ${result.height} x ${result.width} positions, shown over ${result.imageHeight} x ${result.imageWidth} images`,
+    `mean heatmaps (0 '${SHADES[0]}' .. 1 '${SHADES[SHADES.length - 1]}'):`,
+  ];
+  for (const pattern of result.patterns) {
+    const peak = pattern.mean.reduce((best, value, p) => (value > pattern.mean[best]! ? p : best), 0);
+    lines.push('', `  pattern ${pattern.patternId}: ${pattern.members} members, peak ${pattern.mean[peak]!.toFixed(2)} at row ${Math.floor(peak / result.width)}, column ${peak % result.width}`);
+    if (pattern.members > 0) lines.push(...shadeRows(pattern.mean, result.height, result.width));
+  }
+  if (result.skipped.length > 0) {
+    const first = result.skipped[0]!;
+    lines.push('', `${result.skipped.length} members left out (e.g. input ${first.inputIndex}${first.path ? ` ${first.path}` : ''}: ${first.reason})`);
+  }
+  return lines.join('\n');
+}
+
+function resultJson(result: HeatmapsResult): unknown {
+  return { ...result, patterns: result.patterns.map((pattern) => ({ ...pattern, mean: Array.from(pattern.mean) })) };
+}

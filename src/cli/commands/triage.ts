@@ -1,0 +1,117 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { TRIAGE_REASON_FILTERS, triageRun, type TriageReasonFilter } from '../../engine/triage.js';
+import { triageCsv, triageJson, triageRecords } from '../../engine/static/triage-records.js';
+import { InputError } from '../../errors.js';
+import { NapStore } from '../../io/store/index.js';
+import { triageResponse } from '../../server/insight-routes.js';
+import { pickRun } from './flow.js';
+
+const HELP = `Usage: nap triage <results.duckdb> [--run ID] [--layer L] [--pattern P] [--reason R] [--format csv|json] [--out FILE]
+
+Inputs worth a second look: members of a pattern whose label differs from the pattern's majority label
+(likely label errors or ambiguous inputs) or from the model's prediction, most outlying (GLOSH outlier
+score) first. One row per layer and input, with file, label, prediction, pattern and scores.
+
+Options:
+  --run ID         run to examine (default: the newest)
+  --layer L        only this layer (default: every layer with patterns)
+  --pattern P      only pattern P of --layer
+  --reason R       any (default: either disagreement), majority or prediction
+  --limit N        only the N highest-ranked rows
+  --format F       csv (default) or json
+  --out FILE       write to FILE instead of standard output`;
+
+interface TriageArgs {
+  file: string;
+  run: string | undefined;
+  layer: string | undefined;
+  pattern: number | undefined;
+  reason: TriageReasonFilter;
+  limit: number | undefined;
+  format: 'csv' | 'json';
+  out: string | undefined;
+}
+
+function wholeNumber(text: string, option: string, min: number): number {
+  const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!(Number.isSafeInteger(value) && value >= min)) {
+    throw new InputError(`${option} '${text}' is not a whole number >= ${min}`, { hint: `pass e.g. ${option} ${Math.max(min, 1)}` });
+  }
+  return value;
+}
+
+function parseTriageArgs(argv: string[]): TriageArgs | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        run: { type: 'string' },
+        layer: { type: 'string' },
+        pattern: { type: 'string' },
+        reason: { type: 'string' },
+        limit: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new InputError((error as Error).message, { hint: "run 'nap triage --help' for the options" });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return undefined;
+  if (positionals.length !== 1) throw new InputError(`nap triage takes exactly one results file, got ${positionals.length}`, { hint: HELP });
+  const reason = values.reason ?? 'any';
+  if (!TRIAGE_REASON_FILTERS.includes(reason as TriageReasonFilter)) {
+    throw new InputError(`--reason '${reason}' is not one of ${TRIAGE_REASON_FILTERS.join(', ')}`, { hint: 'pass --reason majority, for example' });
+  }
+  const format = values.format ?? 'csv';
+  if (format !== 'csv' && format !== 'json') throw new InputError(`--format '${format}' is not csv or json`, { hint: 'pass --format csv or --format json' });
+  if (values.pattern !== undefined && values.layer === undefined) {
+    throw new InputError(`--pattern ${values.pattern} needs --layer: pattern ids are per layer`, { hint: 'add --layer <layer name>' });
+  }
+  return {
+    file: positionals[0]!,
+    run: values.run,
+    layer: values.layer,
+    pattern: values.pattern === undefined ? undefined : wholeNumber(values.pattern, '--pattern', 0),
+    reason: reason as TriageReasonFilter,
+    limit: values.limit === undefined ? undefined : wholeNumber(values.limit, '--limit', 1),
+    format,
+    out: values.out,
+  };
+}
+
+/** `nap triage`: the triage candidates of a run as CSV or JSON (stdout or --out); a summary goes to stderr. */
+export async function runTriageCommand(argv: string[]): Promise<number> {
+  const args = parseTriageArgs(argv);
+  if (args === undefined) {
+    console.log(HELP);
+    return 0;
+  }
+  const store = await NapStore.open(args.file, { readOnly: true });
+  let text: string;
+  let summary: string;
+  try {
+    const run = await pickRun(store, args.run, args.file);
+    const result = await triageRun(store, run.runId, { layer: args.layer, pattern: args.pattern, reason: args.reason });
+    const response = triageResponse(result, args.reason, args.limit ?? Number.MAX_SAFE_INTEGER);
+    const records = triageRecords(response);
+    text = args.format === 'csv' ? triageCsv(records) : triageJson(run.runId, args.reason, records);
+    const shown = records.length < response.total ? `${records.length} of ${response.total}` : `${response.total}`;
+    summary = `nap triage: ${shown} candidates in ${result.layers.map((l) => l.layer).join(', ') || 'no layer'} of run ${run.runId} (${run.name})`;
+  } finally {
+    await store.close();
+  }
+  if (args.out !== undefined) {
+    await writeFile(args.out, text);
+    console.error(`${summary}; wrote ${args.out}`);
+  } else {
+    process.stdout.write(text);
+    console.error(summary);
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+import type { SeededRandom } from './random.js';
+import { tridiagonalEigen } from './symmetric-eigen.js';
+
+export interface LanczosOptions {
+  /** Eigenpairs wanted (the largest eigenvalues). */
+  want: number;
+  /** Unit vector known to be an eigenvector, kept out of the search (e.g. the trivial one). */
+  deflate?: Float64Array;
+  /** Most Lanczos steps (basis vectors kept). */
+  maxSteps: number;
+  /** Stop once every wanted Ritz pair has residual below tolerance * max(1, |value|). */
+  tolerance: number;
+}
+
+/**
+ * Largest eigenpairs of the symmetric operator `apply` (y = A x) on R^n, by Lanczos with full
+ * reorthogonalisation. The basis is kept in float32 to halve its memory; the accuracy that costs
+ * is far below what a layout initialisation needs. Returns null when the space is too small.
+ * `pause` is awaited before every step (progress, cancellation).
+ */
+export async function lanczosTopEigenvectors(
+  apply: (x: Float64Array, y: Float64Array) => void,
+  n: number,
+  options: LanczosOptions,
+  random: SeededRandom,
+  pause: () => Promise<void> = async () => {},
+): Promise<{ values: Float64Array; vectors: Float64Array } | null> {
+  const { want, deflate, tolerance } = options;
+  const maxSteps = Math.min(options.maxSteps, n - (deflate ? 1 : 0));
+  if (maxSteps < want) return null;
+  const basis: Float32Array[] = [];
+  const alphas: number[] = [];
+  const betas: number[] = [];
+  const w = new Float64Array(n);
+  const q = new Float64Array(n);
+  for (let i = 0; i < n; i++) q[i] = random.nextGaussian();
+  const orthogonalize = (v: Float64Array): void => {
+    for (let pass = 0; pass < 2; pass++) {
+      if (deflate) subtractProjection(v, deflate);
+      for (const b of basis) subtractProjection(v, b);
+    }
+  };
+  orthogonalize(q);
+  if (!normalize(q)) return null;
+  let ritz: ReturnType<typeof tridiagonalEigen> | undefined;
+  for (let step = 0; step < maxSteps; step++) {
+    await pause();
+    basis.push(Float32Array.from(q));
+    apply(q, w);
+    let alpha = 0;
+    for (let i = 0; i < n; i++) alpha += w[i] * q[i];
+    alphas.push(alpha);
+    orthogonalize(w);
+    let beta = 0;
+    for (let i = 0; i < n; i++) beta += w[i] * w[i];
+    beta = Math.sqrt(beta);
+    const size = step + 1;
+    const exhausted = beta < 1e-10 || size === maxSteps;
+    if (size >= want && (exhausted || size % 5 === 0)) {
+      ritz = tridiagonalEigen(Float64Array.from(alphas), Float64Array.from(betas));
+      let converged = true;
+      for (let r = 0; r < want; r++) {
+        const lastComponent = ritz.vectors[r * size + size - 1];
+        if (Math.abs(beta * lastComponent) > tolerance * Math.max(1, Math.abs(ritz.values[r]))) converged = false;
+      }
+      if (converged || exhausted) break;
+    }
+    if (beta < 1e-10) break;
+    betas.push(beta);
+    for (let i = 0; i < n; i++) q[i] = w[i] / beta;
+  }
+  if (!ritz) return null;
+  const size = basis.length;
+  const vectors = new Float64Array(want * n);
+  for (let r = 0; r < want; r++) {
+    const target = vectors.subarray(r * n, (r + 1) * n);
+    for (let s = 0; s < size; s++) {
+      const coefficient = ritz.vectors[r * size + s];
+      const b = basis[s];
+      for (let i = 0; i < n; i++) target[i] += coefficient * b[i];
+    }
+  }
+  return { values: ritz.values.slice(0, want), vectors };
+}
+
+function subtractProjection(v: Float64Array, onto: Float64Array | Float32Array): void {
+  let dot = 0;
+  for (let i = 0; i < v.length; i++) dot += v[i] * onto[i];
+  for (let i = 0; i < v.length; i++) v[i] -= dot * onto[i];
+}
+
+function normalize(v: Float64Array): boolean {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += v[i] * v[i];
+  norm = Math.sqrt(norm);
+  if (!(norm > 1e-300)) return false;
+  for (let i = 0; i < v.length; i++) v[i] /= norm;
+  return true;
+}

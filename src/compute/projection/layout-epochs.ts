@@ -1,0 +1,149 @@
+/*
+ * The work of one layout epoch, shared by the in-thread runner and the worker threads. Arrays live
+ * in SharedArrayBuffers when threads are used.
+ *
+ * The vertices are split into a fixed number of contiguous blocks (not tied to the thread count).
+ * Inside its block a vertex's samples run exactly as in umap-learn: it sees the current positions
+ * and an edge moves both its ends at once. Across blocks an epoch is synchronous: a vertex sees
+ * other blocks' vertices where they were when the epoch began (`snapshot`), and the pull of an edge
+ * (j, k) on a k in another block is stored (in the slot of the reverse edge (k, j), so k reads its
+ * row in order) and added to k after the epoch. Blocks can thus run on different threads, each
+ * writing only its own vertices, and as neither the blocks nor the random draws (keyed by seed,
+ * epoch and edge) depend on the threads, the layout is bit-identical for a seed whatever the
+ * thread count.
+ */
+import { attractionCoefficient, lookup, repulsionCoefficient, TABLE_HIGH, TABLE_LOW } from './gradient-tables.js';
+
+export interface LayoutArrays {
+  count: number;
+  rowStart: Int32Array;
+  columns: Int32Array;
+  /** Index of edge (k, j) for edge (j, k): the graph is symmetric. */
+  reverse: Int32Array;
+  epochsPerSample: Float64Array;
+  nextSample: Float64Array;
+  nextNegativeSample: Float64Array;
+  /** count x 2 positions, updated during the epoch by the samples of the vertex's block. */
+  live: Float64Array;
+  /** count x 2 positions at the start of the epoch. */
+  snapshot: Float64Array;
+  /** At the slot of edge (k, j): the move that edge (j, k) owes k (in another block) this epoch, x then y. */
+  owed: Float64Array;
+  /** attractionCoefficient tabulated (see gradient-tables.ts). */
+  attraction: Float32Array;
+  /** repulsionCoefficient tabulated. */
+  repulsion: Float32Array;
+}
+
+export interface EpochConstants {
+  a: number;
+  b: number;
+  epochs: number;
+  negativeSampleRate: number;
+  repulsionStrength: number;
+  learningRate: number;
+  seed: number;
+}
+
+const GRADIENT_CLIP = 4;
+
+/** Phase 1 of an epoch for the block of vertices [from, to): positive samples of their due edges, then negative ones. */
+export function moveVertices(arrays: LayoutArrays, constants: EpochConstants, epoch: number, from: number, to: number): void {
+  const { count, rowStart, columns, reverse, epochsPerSample, nextSample, nextNegativeSample, live, snapshot, owed, attraction, repulsion } = arrays;
+  const { a, b, epochs, negativeSampleRate, repulsionStrength, learningRate, seed } = constants;
+  const alpha = learningRate * (1 - epoch / epochs);
+  const drawScale = count / 4294967296;
+  const epochKey = Math.imul(epoch + 1, 0x85ebca77) ^ seed;
+  for (let j = from; j < to; j++) {
+    let x = live[2 * j];
+    let y = live[2 * j + 1];
+    for (let edge = rowStart[j], end = rowStart[j + 1]; edge < end; edge++) {
+      if (nextSample[edge] > epoch) continue;
+      const k = columns[edge];
+      const inBlock = k >= from && k < to;
+      const positions = inBlock ? live : snapshot;
+      let dx = x - positions[2 * k];
+      let dy = y - positions[2 * k + 1];
+      let distanceSquared = dx * dx + dy * dy;
+      if (distanceSquared > 0) {
+        const coefficient =
+          distanceSquared >= TABLE_LOW && distanceSquared < TABLE_HIGH
+            ? lookup(attraction, distanceSquared)
+            : attractionCoefficient(distanceSquared, a, b);
+        const gx = clip(coefficient * dx) * alpha;
+        const gy = clip(coefficient * dy) * alpha;
+        x += gx;
+        y += gy;
+        if (inBlock) {
+          live[2 * k] -= gx;
+          live[2 * k + 1] -= gy;
+        } else {
+          const slot = 2 * reverse[edge];
+          owed[slot] = -gx;
+          owed[slot + 1] = -gy;
+        }
+      }
+      const perSample = epochsPerSample[edge];
+      nextSample[edge] += perSample;
+
+      const perNegative = perSample / negativeSampleRate;
+      const negatives = Math.trunc((epoch - nextNegativeSample[edge]) / perNegative);
+      let state = mix(epochKey ^ Math.imul(edge, 0x9e3779b1)) | 1;
+      for (let p = 0; p < negatives; p++) {
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        // Scaling the 32-bit draw avoids a floating-point modulo (uint32 values above 2^31 are doubles).
+        const other = Math.floor((state >>> 0) * drawScale);
+        if (other === j) continue;
+        const positions = other >= from && other < to ? live : snapshot;
+        dx = x - positions[2 * other];
+        dy = y - positions[2 * other + 1];
+        distanceSquared = dx * dx + dy * dy;
+        if (distanceSquared <= 0) continue;
+        const coefficient =
+          distanceSquared >= TABLE_LOW && distanceSquared < TABLE_HIGH
+            ? lookup(repulsion, distanceSquared)
+            : repulsionCoefficient(distanceSquared, a, b, repulsionStrength);
+        x += clip(coefficient * dx) * alpha;
+        y += clip(coefficient * dy) * alpha;
+      }
+      nextNegativeSample[edge] += negatives * perNegative;
+    }
+    live[2 * j] = x;
+    live[2 * j + 1] = y;
+  }
+}
+
+/** Phase 2 for vertices [from, to): add what other blocks' edges owe them, in edge order; refresh the snapshot. */
+export function settleVertices(arrays: LayoutArrays, from: number, to: number): void {
+  const { rowStart, live, snapshot, owed } = arrays;
+  for (let k = from; k < to; k++) {
+    let x = live[2 * k];
+    let y = live[2 * k + 1];
+    for (let slot = 2 * rowStart[k], end = 2 * rowStart[k + 1]; slot < end; slot += 2) {
+      x += owed[slot];
+      y += owed[slot + 1];
+      owed[slot] = 0;
+      owed[slot + 1] = 0;
+    }
+    live[2 * k] = x;
+    live[2 * k + 1] = y;
+    snapshot[2 * k] = x;
+    snapshot[2 * k + 1] = y;
+  }
+}
+
+/** murmur3's 32-bit finaliser: spreads (seed, epoch, edge) keys into independent-looking states. */
+function mix(key: number): number {
+  let h = key;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function clip(value: number): number {
+  return value > GRADIENT_CLIP ? GRADIENT_CLIP : value < -GRADIENT_CLIP ? -GRADIENT_CLIP : value;
+}

@@ -1,0 +1,61 @@
+import type { StageCheckpoint } from './checkpoint.js';
+import { layoutArrays, samplesPerEpoch, splitVertices } from './layout-arrays.js';
+import { moveVertices, settleVertices, type EpochConstants } from './layout-epochs.js';
+import { layoutOnWorkers } from './layout-threads.js';
+import type { SparseGraph } from './sparse-graph.js';
+
+export interface LayoutSettings {
+  a: number;
+  b: number;
+  epochs: number;
+  /** Negative samples per positive sample (umap-learn: 5). */
+  negativeSampleRate: number;
+  /** Weight of the repulsive term (umap-learn's gamma / repulsion_strength: 1). */
+  repulsionStrength: number;
+  /** Starting learning rate, decayed linearly to 0 (umap-learn: 1). */
+  learningRate: number;
+  seed: number;
+  /** Vertex blocks of the layout (see layout-epochs.ts); fixed, so results do not depend on threads. */
+  blocks: number;
+  threads: number;
+}
+
+/** Below this many samples (about 50 ms of work) starting workers costs more than it saves. */
+const MIN_SAMPLES_FOR_THREADS = 2e6;
+
+/**
+ * umap-learn's optimize_layout_euclidean in 2-D: in each epoch every edge due for sampling (edge e
+ * is sampled once per wmax / w_e epochs) pulls its two ends together along the gradient of
+ * log(1 / (1 + a d^2b)), then pushes its head away from randomly drawn vertices, negativeSampleRate
+ * times as often. Gradients are clipped to [-4, 4]; the learning rate falls linearly to 0.
+ * With one block this is umap-learn's sequential optimisation; more blocks interact synchronously
+ * per epoch (see layout-epochs.ts), which lets them run on worker threads and keeps the result
+ * bit-identical for a seed whatever the thread count. Updates `layout` (count x 2) in place;
+ * progress counts epochs.
+ */
+export async function optimizeLayout(layout: Float64Array, graph: SparseGraph, settings: LayoutSettings, checkpoint: StageCheckpoint): Promise<void> {
+  const constants: EpochConstants = {
+    a: settings.a,
+    b: settings.b,
+    epochs: settings.epochs,
+    negativeSampleRate: settings.negativeSampleRate,
+    repulsionStrength: settings.repulsionStrength,
+    learningRate: settings.learningRate,
+    seed: settings.seed | 0,
+  };
+  const totalSamples = samplesPerEpoch(graph, settings.negativeSampleRate) * settings.epochs;
+  const blocks = splitVertices(graph, Math.max(1, Math.min(settings.blocks, Math.floor(graph.count / 2))), settings.negativeSampleRate);
+  const threads = Math.min(settings.threads, blocks.length - 1);
+  const useThreads = threads > 1 && totalSamples >= MIN_SAMPLES_FOR_THREADS;
+  const arrays = layoutArrays(layout, graph, constants, useThreads);
+  if (useThreads) {
+    await layoutOnWorkers(arrays, constants, blocks, threads, checkpoint);
+  } else {
+    for (let epoch = 0; epoch < settings.epochs; epoch++) {
+      for (let block = 0; block + 1 < blocks.length; block++) moveVertices(arrays, constants, epoch, blocks[block], blocks[block + 1]);
+      settleVertices(arrays, 0, graph.count);
+      await checkpoint.tick(epoch + 1);
+    }
+  }
+  layout.set(arrays.live);
+}

@@ -1,0 +1,117 @@
+import { InputError } from '../../errors.js';
+import type { TaskControl } from '../../progress.js';
+import type { Matrix } from '../matrix.js';
+import { StageCheckpoint } from './checkpoint.js';
+import { fitCurve } from './curve-fit.js';
+import { fuzzySimplicialSet } from './fuzzy-simplicial-set.js';
+import { initialLayout } from './initial-layout.js';
+import { checkMatrix } from './input-checks.js';
+import { KNN_STAGE, nearestNeighbors, unitRows, type KnnMetric } from './knn/index.js';
+import { optimizeLayout } from './optimize-layout.js';
+import { pca, pcaTransform } from './pca.js';
+import { SeededRandom } from './random.js';
+import { pruneWeakEdges } from './sparse-graph.js';
+import { resolveUmapOptions, type UmapOptions } from './umap-options.js';
+
+/** Rows the optional PCA step is fitted on (a seeded sample when there are more); all rows are then projected. */
+const PCA_FIT_ROWS = 20_000;
+
+/**
+ * Vertex blocks of the layout with parallelLayout (see layout-epochs.ts): blocks run on separate
+ * threads and see each other's positions once per epoch. Fixed, so results do not depend on threads.
+ */
+const PARALLEL_LAYOUT_BLOCKS = 4;
+
+export const UMAP_STAGES = {
+  pca: 'umap: pca',
+  neighbours: KNN_STAGE,
+  graph: 'umap: fuzzy graph and initial layout',
+  layout: 'umap: layout',
+} as const;
+
+/**
+ * UMAP (McInnes et al. 2018, following umap-learn 0.5) of the rows of `matrix` into 2-D: the
+ * k-nearest-neighbour graph (exact on worker threads, or NN-descent for large inputs), its fuzzy
+ * simplicial set, a spectral initial layout and the epochs-per-sample SGD with negative sampling
+ * (sequential as in umap-learn, or on threads with parallelLayout). Returns count x 2 coordinates,
+ * row-major. Progress stages are UMAP_STAGES; aborting `control.signal` throws CancelledError.
+ * Deterministic: the same matrix, options and seed give bit-identical output, whatever the
+ * thread count.
+ */
+export async function umap(matrix: Matrix, options: UmapOptions = {}, control?: TaskControl): Promise<Float32Array> {
+  const settings = resolveUmapOptions(matrix, options);
+  checkMatrix(matrix, settings.nNeighbors + 1, `UMAP with nNeighbors = ${settings.nNeighbors}`);
+  if (settings.pcaDims > matrix.dim) {
+    throw new InputError(`pcaDims is ${settings.pcaDims} but the rows have only ${matrix.dim} values`, {
+      hint: `use pcaDims <= ${matrix.dim}, or 0 to search the rows as they are`,
+    });
+  }
+  const random = new SeededRandom(settings.seed);
+
+  const { data, metric } = await searchSpace(matrix, settings.pcaDims, settings.metric, settings.seed, control);
+  const neighbours = await nearestNeighbors(
+    data,
+    { k: settings.nNeighbors, metric, method: settings.knn, seed: random.nextUint32(), threads: settings.threads },
+    control,
+  );
+
+  const graphCheckpoint = new StageCheckpoint(control, UMAP_STAGES.graph, 2);
+  const graph = pruneWeakEdges(fuzzySimplicialSet(neighbours), 1 / settings.nEpochs);
+  await graphCheckpoint.tick(1);
+  const layout = await initialLayout(settings.init, graph, data, random, () => graphCheckpoint.tick(1));
+  graphCheckpoint.finish();
+
+  const { a, b } = fitCurve(settings.minDist, settings.spread);
+  const layoutCheckpoint = new StageCheckpoint(control, UMAP_STAGES.layout, settings.nEpochs);
+  await optimizeLayout(
+    layout,
+    graph,
+    {
+      a,
+      b,
+      epochs: settings.nEpochs,
+      negativeSampleRate: 5,
+      repulsionStrength: 1,
+      learningRate: 1,
+      seed: random.nextUint32(),
+      blocks: settings.parallelLayout ? PARALLEL_LAYOUT_BLOCKS : 1,
+      threads: settings.threads,
+    },
+    layoutCheckpoint,
+  );
+  layoutCheckpoint.finish();
+  return Float32Array.from(layout);
+}
+
+/** The rows the neighbour search sees: as given, or their leading principal components. */
+async function searchSpace(
+  matrix: Matrix,
+  pcaDims: number,
+  metric: KnnMetric,
+  seed: number,
+  control: TaskControl | undefined,
+): Promise<{ data: Matrix; metric: KnnMetric }> {
+  if (pcaDims === 0 || pcaDims === matrix.dim) return { data: matrix, metric };
+  const checkpoint = new StageCheckpoint(control, UMAP_STAGES.pca, 2);
+  const source = metric === 'cosine' ? { count: matrix.count, dim: matrix.dim, data: unitRows(matrix) } : matrix;
+  const sample = source.count > PCA_FIT_ROWS ? sampleRows(source, PCA_FIT_ROWS, new SeededRandom(seed)) : source;
+  const components = Math.min(pcaDims, sample.count);
+  const fitted = pca(sample, components, { seed });
+  await checkpoint.tick(1);
+  const projection = sample === source ? fitted.projection : pcaTransform(source, fitted);
+  checkpoint.finish();
+  return { data: { count: matrix.count, dim: components, data: projection }, metric: 'euclidean' };
+}
+
+/** `size` distinct rows drawn at random (kept in their original order). */
+function sampleRows(matrix: Matrix, size: number, random: SeededRandom): Matrix {
+  const order = Int32Array.from({ length: matrix.count }, (_, i) => i);
+  for (let i = 0; i < size; i++) {
+    const j = i + random.nextInt(matrix.count - i);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const chosen = order.subarray(0, size).sort();
+  const data = new Float32Array(size * matrix.dim);
+  chosen.forEach((row, i) => data.set(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim), i * matrix.dim));
+  return { count: size, dim: matrix.dim, data };
+}

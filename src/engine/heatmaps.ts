@@ -1,0 +1,311 @@
+/**
+ * Pattern heatmaps ("where a pattern lives in the image"): the store keeps only aggregated activations, so
+ * this re-runs the run's model over the members of a layer's patterns (one pass for all requested
+ * patterns), compares each spatial position of the layer with its pattern's centroid (src/compute/heatmap.ts)
+ * and stores every member's heatmap and each pattern's mean heatmap.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { aggregatedDim, AGGREGATIONS, type Aggregation } from '../compute/aggregate.js';
+import { columnMeans, gridPositions, heatmapColumns, heatmapOf, heatmapTarget, meanHeatmap, patternCentroids, spatialGrid, type HeatmapTarget, type SpatialGrid } from '../compute/heatmap.js';
+import { InputError, NotFoundError } from '../errors.js';
+import { openDataset } from '../io/datasets/open.js';
+import type { Dataset, Preprocessing } from '../io/datasets/types.js';
+import { decodeModel, singleFloatInput } from '../io/onnx/graph.js';
+import type { ChannelLayout } from '../io/onnx/layout.js';
+import { openOnnxBytes } from '../io/onnx/runner.js';
+import { readModelFile } from '../io/onnx/session.js';
+import { tensorLayouts } from '../io/onnx/tensor-layout.js';
+import { MEAN_HEATMAP, type ClusteringRecord, type LayerInfo, type NapStore, type RunRecord } from '../io/store/index.js';
+import { throwIfCancelled, type TaskControl } from '../progress.js';
+
+export interface HeatmapOptions {
+  /** Run; default the newest run of the store. */
+  runId?: number;
+  /** Layer (tensor name) whose patterns get heatmaps; must be convolutional (spatial positions > 1). */
+  layer: string;
+  /** Layer clustering; default the layer's newest layer clustering. */
+  clusteringId?: number;
+  /** Pattern ids; default every pattern of the clustering. */
+  patterns?: number[];
+  /** Model file; default the run's stored model path. Must be the very model analysed (same SHA-256). */
+  model?: string;
+  /** Dataset spec; default the run's (a relative path is also tried from the store's folder). */
+  data?: string;
+  /** Inputs per forward pass; default 32. */
+  batchSize?: number;
+  /** onnxruntime threads; default 0 = all cores. */
+  threads?: number;
+}
+
+export interface PatternHeatmapSummary {
+  patternId: number;
+  /** Members with a heatmap (members whose image could not be read have none). */
+  members: number;
+  /** The mean heatmap, height x width row-major. */
+  mean: Float32Array;
+}
+
+export interface HeatmapsResult {
+  runId: number;
+  clusteringId: number;
+  layer: string;
+  /** Layer grid of every heatmap. */
+  height: number;
+  width: number;
+  /** The model's input size, which the images are rendered at. */
+  imageHeight: number;
+  imageWidth: number;
+  patterns: PatternHeatmapSummary[];
+  /** Members left out: their image could not be read, or is no longer in the dataset. */
+  skipped: { inputIndex: number; path: string | null; reason: string }[];
+}
+
+/** What analyze stores in a run's config that heatmaps need. */
+interface StoredRunConfig {
+  split?: 'train' | 'test';
+  preprocessing?: Preprocessing;
+}
+
+const DEFAULT_BATCH_SIZE = 32;
+
+function resolveBatchSize(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(value) || value < 1) throw new InputError(`batch size ${value} is not a positive whole number`, { hint: `give e.g. ${DEFAULT_BATCH_SIZE}` });
+  return value;
+}
+
+function resolveThreads(value: number | undefined): number | undefined {
+  if (value === undefined || value === 0) return undefined;
+  if (!Number.isInteger(value) || value < 0) throw new InputError(`threads ${value} is not a whole number >= 0`, { hint: 'give 0 for all cores, or e.g. 2' });
+  return value;
+}
+
+/**
+ * Computes and stores the heatmaps of every member of the requested patterns and each pattern's mean
+ * heatmap, replacing heatmaps stored before for those patterns. The store must be open writable.
+ */
+export async function computePatternHeatmaps(store: NapStore, options: HeatmapOptions, control: TaskControl = {}): Promise<HeatmapsResult> {
+  const batchSize = resolveBatchSize(options.batchSize);
+  const threads = resolveThreads(options.threads);
+  const run = await pickRun(store, options.runId);
+  const layerInfo = await pickLayer(store, run.runId, options.layer);
+  const clustering = await pickClustering(store, run.runId, layerInfo.layer, options.clusteringId);
+  const patternIds = pickPatterns(clustering, options.patterns);
+  const config = (run.config ?? {}) as StoredRunConfig;
+  const preprocessing = config.preprocessing;
+  if (preprocessing === undefined) {
+    throw new InputError(`run ${run.runId} has no stored preprocessing`, { hint: 'analyze the model again with this nap; heatmaps re-run the model as the analysis did' });
+  }
+
+  const modelPath = options.model ?? run.modelPath;
+  const modelBytes = await readModelFile(modelPath);
+  if (createHash('sha256').update(modelBytes).digest('hex') !== run.modelSha256) {
+    throw new InputError(`model ${modelPath} is not the model run ${run.runId} analysed (its SHA-256 differs)`, {
+      hint: 'restore the analysed model file, or pass its current path with --model',
+    });
+  }
+  const grid = layerGrid(modelBytes, modelPath, run, layerInfo);
+  const aggregation = layerInfo.aggregation as Aggregation;
+  if (!AGGREGATIONS.includes(aggregation) || aggregatedDim(aggregation, { units: grid.units, positions: gridPositions(grid), order: grid.order }) !== layerInfo.dim) {
+    throw new InputError(`layer ${JSON.stringify(layerInfo.layer)} stores ${layerInfo.dim} columns, which ${layerInfo.aggregation} aggregation of [${layerInfo.rawDims.join(', ')}] does not give`, {
+      hint: 'the stored layer does not match the model; analyze it again',
+    });
+  }
+
+  const targets = await patternTargets(store, run.runId, layerInfo, clustering, patternIds, grid, aggregation);
+  const memberships = await store.readMemberships(clustering.clusteringId);
+  const wanted = new Set(patternIds);
+  const memberRows = Int32Array.from(memberships.inputIndex.keys()).filter((row) => wanted.has(memberships.patternId[row]!));
+  const members = memberRows.map((row) => memberships.inputIndex[row]!).sort();
+  const patternOf = new Map(Array.from(memberRows, (row) => [memberships.inputIndex[row]!, memberships.patternId[row]!]));
+  const paths = (await store.readInputs(run.runId, members)).path;
+
+  const { dataset, itemOfPath } = await openRunDataset(options.data ?? run.datasetSpec, config.split, store.path);
+  const skipped: HeatmapsResult['skipped'] = [];
+  const readable: number[] = [];
+  const readablePaths: string[] = [];
+  const items: number[] = [];
+  members.forEach((inputIndex, i) => {
+    const item = paths[i] === null ? undefined : itemOfPath.get(paths[i]!);
+    if (item === undefined) skipped.push({ inputIndex, path: paths[i] ?? null, reason: `not in the dataset at ${options.data ?? run.datasetSpec}` });
+    else {
+      readable.push(inputIndex);
+      readablePaths.push(paths[i]!);
+      items.push(item);
+    }
+  });
+
+  const size = grid.height * grid.width;
+  const heatmaps = new Float32Array(readable.length * size);
+  const computed = new Uint8Array(readable.length);
+  const runner = await openOnnxBytes(modelBytes, modelPath, { layers: [layerInfo.layer], ...(threads ? { threads } : {}) });
+  try {
+    for (let start = 0; start < readable.length; start += batchSize) {
+      throwIfCancelled(control.signal, 'heatmaps');
+      control.onProgress?.({ stage: `${layerInfo.layer}: heatmaps`, done: start, total: readable.length });
+      const count = Math.min(batchSize, readable.length - start);
+      const batch = await dataset.load(items.slice(start, start + count), preprocessing, control.signal ? { signal: control.signal } : {});
+      const failed = new Map(batch.failed.map((failure) => [failure.index, failure.reason]));
+      const { layers } = await runner.run(batch.data, batch.dims);
+      const tensor = layers[0]!;
+      const itemSize = tensor.data.length / count;
+      for (let i = 0; i < count; i++) {
+        const inputIndex = readable[start + i]!;
+        const reason = failed.get(items[start + i]!);
+        if (reason !== undefined) {
+          skipped.push({ inputIndex, path: readablePaths[start + i]!, reason });
+          continue;
+        }
+        heatmapOf(tensor.data.subarray(i * itemSize, (i + 1) * itemSize), targets.get(patternOf.get(inputIndex)!)!, heatmaps, (start + i) * size);
+        computed[start + i] = 1;
+      }
+    }
+  } finally {
+    await runner.close();
+  }
+  control.onProgress?.({ stage: `${layerInfo.layer}: heatmaps`, done: readable.length, total: readable.length });
+
+  const summaries = patternIds.map((patternId): PatternHeatmapSummary & { rows: number[] } => {
+    const rows = readable.flatMap((inputIndex, row) => (computed[row] && patternOf.get(inputIndex) === patternId ? [row] : []));
+    const values = new Float32Array(rows.length * size);
+    rows.forEach((row, i) => values.set(heatmaps.subarray(row * size, (row + 1) * size), i * size));
+    return { patternId, members: rows.length, mean: meanHeatmap(values, rows.length, size), rows };
+  });
+  await saveHeatmaps(store, clustering.clusteringId, grid, summaries, readable, heatmaps);
+  skipped.sort((a, b) => a.inputIndex - b.inputIndex);
+  return {
+    runId: run.runId,
+    clusteringId: clustering.clusteringId,
+    layer: layerInfo.layer,
+    height: grid.height,
+    width: grid.width,
+    imageHeight: preprocessing.height,
+    imageWidth: preprocessing.width,
+    patterns: summaries.map(({ patternId, members: count, mean }) => ({ patternId, members: count, mean })),
+    skipped,
+  };
+}
+
+/** One transaction: each pattern's mean (when it has members with heatmaps) and its members' heatmaps. */
+async function saveHeatmaps(store: NapStore, clusteringId: number, grid: SpatialGrid, summaries: (PatternHeatmapSummary & { rows: number[] })[], readable: number[], heatmaps: Float32Array): Promise<void> {
+  const size = grid.height * grid.width;
+  const kept = summaries.filter((summary) => summary.members > 0);
+  const total = kept.reduce((n, summary) => n + 1 + summary.members, 0);
+  const patternId = new Int32Array(total);
+  const inputIndex = new Int32Array(total);
+  const values = new Float32Array(total * size);
+  let at = 0;
+  for (const summary of kept) {
+    patternId[at] = summary.patternId;
+    inputIndex[at] = MEAN_HEATMAP;
+    values.set(summary.mean, at++ * size);
+    for (const row of summary.rows) {
+      patternId[at] = summary.patternId;
+      inputIndex[at] = readable[row]!;
+      values.set(heatmaps.subarray(row * size, (row + 1) * size), at++ * size);
+    }
+  }
+  if (total > 0) await store.savePatternHeatmaps(clusteringId, { patternId, inputIndex, height: grid.height, width: grid.width, values });
+}
+
+async function pickRun(store: NapStore, runId: number | undefined): Promise<RunRecord> {
+  if (runId !== undefined) return store.getRun(runId);
+  const runs = await store.listRuns();
+  const newest = runs[runs.length - 1];
+  if (newest === undefined) throw new NotFoundError(`store ${store.path} holds no runs`, { hint: 'analyze a model into it first (nap analyze)' });
+  return newest;
+}
+
+async function pickLayer(store: NapStore, runId: number, layer: string): Promise<LayerInfo> {
+  const layers = await store.listLayers(runId);
+  const found = layers.find((info) => info.layer === layer);
+  if (found === undefined) {
+    throw new NotFoundError(`layer ${JSON.stringify(layer)} is not in run ${runId}`, { hint: `layers of run ${runId}: ${layers.map((info) => info.layer).join(', ') || 'none'}` });
+  }
+  return found;
+}
+
+async function pickClustering(store: NapStore, runId: number, layer: string, clusteringId: number | undefined): Promise<ClusteringRecord> {
+  const clusterings = (await store.listClusterings(runId, layer)).filter((c) => c.unit === null);
+  if (clusteringId === undefined) {
+    const newest = clusterings[clusterings.length - 1];
+    if (newest === undefined) throw new NotFoundError(`layer ${JSON.stringify(layer)} of run ${runId} has no patterns yet`, { hint: 'cluster it first (nap analyze)' });
+    return newest;
+  }
+  const found = clusterings.find((c) => c.clusteringId === clusteringId);
+  if (found === undefined) {
+    throw new NotFoundError(`clustering ${clusteringId} is not a layer clustering of ${JSON.stringify(layer)} in run ${runId}`, {
+      hint: `its layer clusterings: ${clusterings.map((c) => c.clusteringId).join(', ') || 'none'}`,
+    });
+  }
+  return found;
+}
+
+function pickPatterns(clustering: ClusteringRecord, requested: number[] | undefined): number[] {
+  const { patternCount, clusteringId } = clustering;
+  if (patternCount === 0) {
+    throw new InputError(`clustering ${clusteringId} of layer ${JSON.stringify(clustering.layer)} found no patterns (every input is noise)`, { hint: 'noise has no centroid to compare with; cluster with other parameters' });
+  }
+  if (requested === undefined) return Array.from({ length: patternCount }, (_, p) => p);
+  if (requested.length === 0) throw new InputError('no patterns were asked for', { hint: 'leave patterns out for all of them, or name some' });
+  for (const patternId of requested) {
+    if (!Number.isInteger(patternId) || patternId < 0 || patternId >= patternCount) {
+      throw new InputError(`pattern ${patternId} does not exist in clustering ${clusteringId}`, {
+        hint: `its patterns are 0..${patternCount - 1}${patternId === -1 ? '; noise (-1) has no centroid, so no heatmap' : ''}`,
+      });
+    }
+  }
+  return [...new Set(requested)].sort((a, b) => a - b);
+}
+
+/** The layer's spatial grid, with its channel order from the model graph as analyze determined it. */
+function layerGrid(modelBytes: Uint8Array, modelPath: string, run: RunRecord, layer: LayerInfo): SpatialGrid {
+  const { graph } = decodeModel(modelBytes, modelPath);
+  const input = singleFloatInput(graph, modelPath);
+  const inputLayout = run.modelLayout as ChannelLayout;
+  const layout = tensorLayouts(graph, input.name, inputLayout).get(layer.layer) ?? inputLayout;
+  const grid = spatialGrid(layer.rawDims, layout === 'NCHW' ? 'channels-first' : 'channels-last');
+  if (grid === null) {
+    throw new InputError(`layer ${JSON.stringify(layer.layer)} has no spatial map (dims [${layer.rawDims.join(', ')}] per input), so its patterns have no heatmap`, {
+      hint: 'heatmaps are for convolutional layers (a grid of positions); pick such a layer',
+    });
+  }
+  return grid;
+}
+
+/** The comparison target of each requested pattern: its centroid and the layer's mean over the stored normalized activations. */
+async function patternTargets(store: NapStore, runId: number, layer: LayerInfo, clustering: ClusteringRecord, patternIds: number[], grid: SpatialGrid, aggregation: Aggregation): Promise<Map<number, HeatmapTarget>> {
+  const [divisors, activations, memberships] = await Promise.all([
+    store.readLayerDivisors(runId, layer.layer),
+    store.readActivations(runId, layer.layer),
+    store.readMemberships(clustering.clusteringId),
+  ]);
+  if (divisors.length !== layer.dim) {
+    throw new InputError(`layer ${JSON.stringify(layer.layer)} stores ${divisors.length} divisors for ${layer.dim} columns`, { hint: 'analyze the model again into a new store' });
+  }
+  const patternOfInput = new Map(Array.from(memberships.inputIndex, (index, row) => [index, memberships.patternId[row]!]));
+  const patternOfRow = Int32Array.from(activations.inputIndex, (index) => patternOfInput.get(index) ?? -1);
+  const { centroids } = patternCentroids(activations.matrix, patternOfRow, clustering.patternCount);
+  const columns = heatmapColumns(grid, aggregation);
+  const dim = layer.dim;
+  const baseline = columnMeans(activations.matrix);
+  return new Map(patternIds.map((p) => [p, heatmapTarget(grid, columns, divisors, centroids.subarray(p * dim, (p + 1) * dim), baseline)]));
+}
+
+/** The run's dataset with each stored input path's item: the spec as given, then relative to the store's folder. */
+async function openRunDataset(spec: string, split: 'train' | 'test' | undefined, storePath: string): Promise<{ dataset: Dataset; itemOfPath: Map<string, number> }> {
+  const builtIn = ['mnist', 'fashion-mnist'].includes(spec.trim().toLowerCase());
+  const besideStore = path.resolve(path.dirname(storePath), spec);
+  const candidates = builtIn || path.isAbsolute(spec) || besideStore === path.resolve(spec) ? [spec] : [spec, besideStore];
+  let firstError: unknown;
+  for (const candidate of candidates) {
+    try {
+      const dataset = await openDataset(candidate, split === undefined ? {} : { split });
+      return { dataset, itemOfPath: new Map(dataset.items.map((item) => [item.path, item.index])) };
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  throw firstError;
+}

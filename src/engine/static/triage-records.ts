@@ -1,0 +1,78 @@
+/**
+ * Triage rows as records, CSV and JSON: the one format that `nap triage` writes and the app downloads.
+ * Imports nothing at run time and touches no Node API, so the browser app uses it as is.
+ */
+import type { TriageResponse } from '../../server/api-types.js';
+
+export interface TriageRecord {
+  layer: string;
+  pattern: number;
+  input: number;
+  /** Dataset path, null when unknown. */
+  file: string | null;
+  label: string;
+  /** Predicted label, null when the model does not classify. */
+  prediction: string | null;
+  predictionProbability: number | null;
+  majorityLabel: string;
+  majorityShare: number;
+  disagreesWithMajority: boolean;
+  disagreesWithPrediction: boolean;
+  outlierScore: number | null;
+  membershipProbability: number;
+}
+
+/** CSV columns, in order. */
+export const TRIAGE_COLUMNS: readonly (keyof TriageRecord)[] = [
+  'layer',
+  'pattern',
+  'input',
+  'file',
+  'label',
+  'prediction',
+  'predictionProbability',
+  'majorityLabel',
+  'majorityShare',
+  'disagreesWithMajority',
+  'disagreesWithPrediction',
+  'outlierScore',
+  'membershipProbability',
+];
+
+/** The records of the given rows of a triage response (default all), in that order. */
+export function triageRecords(response: TriageResponse, rows?: readonly number[]): TriageRecord[] {
+  const picked = rows ?? response.inputIndex.map((_, k) => k);
+  return picked.map((k) => ({
+    layer: response.layer[k]!,
+    pattern: response.patternId[k]!,
+    input: response.inputIndex[k]!,
+    file: response.path[k] ?? null,
+    label: response.label[k]!,
+    prediction: response.prediction[k]! >= 0 ? (response.predictionLabel[k] ?? String(response.prediction[k])) : null,
+    predictionProbability: response.probability[k] ?? null,
+    majorityLabel: response.majorityLabel[k]!,
+    majorityShare: response.majorityShare[k]!,
+    disagreesWithMajority: response.disagreesWithMajority[k]!,
+    disagreesWithPrediction: response.disagreesWithPrediction[k]!,
+    outlierScore: response.outlierScore[k] ?? null,
+    membershipProbability: response.membershipProbability[k]!,
+  }));
+}
+
+/** A CSV field (RFC 4180): quoted when it holds a comma, quote or line break; null is empty. */
+function csvField(value: string | number | boolean | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Header line and one line per record, '\n'-terminated. */
+export function triageCsv(records: readonly TriageRecord[]): string {
+  const lines = [TRIAGE_COLUMNS.join(','), ...records.map((record) => TRIAGE_COLUMNS.map((column) => csvField(record[column])).join(','))];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The JSON document: which run and reason, and the records. */
+export function triageJson(runId: number, reason: TriageResponse['reason'], records: readonly TriageRecord[]): string {
+  return `${JSON.stringify({ runId, reason, count: records.length, rows: records }, null, 2)}\n`;
+}

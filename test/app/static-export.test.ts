@@ -1,0 +1,215 @@
+/**
+ * `nap export --static`: the exported folder, served by a plain static file server (files only, no API),
+ * opens in headless Chromium in static mode: deep links to patterns, counts and names, images, filters
+ * answered from the exported tables, flow and triage views; and the exporter's refusals.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { runExportCommand } from '../../src/cli/commands/export.js';
+import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
+import { exportStaticSite } from '../../src/engine/export-static.js';
+import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
+import { STATIC_FORMAT, staticInputsPath, staticJsonPath, type StaticManifest } from '../../src/engine/static/layout.js';
+import { triageRun } from '../../src/engine/triage.js';
+import { CancelledError, InputError } from '../../src/errors.js';
+import { NapStore, type MembershipColumns, type StoredInputs } from '../../src/io/store/index.js';
+import { apiPaths, type MembersResponse } from '../../src/server/api-types.js';
+import { startServer } from '../../src/server/index.js';
+import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
+import { buildApp, launchChromium } from './fixture.js';
+import { serveFolder, type StaticServer } from './static-server.js';
+
+const INPUTS = 200;
+let dir: string;
+let appDir: string;
+let storePath: string;
+let site: string;
+let run: AnalyzeResult;
+let inputs: StoredInputs;
+const memberships = new Map<string, MembershipColumns>();
+let poolTriageTotal: number;
+let host: StaticServer;
+let browser: Browser;
+const pageErrors: string[] = [];
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'nap-static-export-'));
+  appDir = path.join(dir, 'app');
+  const model = path.join(dir, 'tiny.onnx');
+  await writeFile(model, tinyConvNet());
+  storePath = path.join(dir, 'nap.duckdb');
+  [run] = await Promise.all([analyze({ model, data: 'mnist', out: storePath, limit: INPUTS, layers: [TINY.relu, TINY.pool, TINY.logits], name: 'tiny static' }), buildApp(appDir)]);
+  const store = await NapStore.open(storePath);
+  try {
+    await computePatternHeatmaps(store, { runId: run.runId, layer: TINY.relu });
+    inputs = await store.readInputs(run.runId);
+    for (const layer of run.layers) memberships.set(layer.layer, await store.readMemberships(layer.clusteringId));
+    poolTriageTotal = (await triageRun(store, run.runId, { layer: TINY.pool })).rows.layer.length;
+  } finally {
+    await store.close();
+  }
+  site = path.join(dir, 'site');
+  const log = console.log;
+  console.log = () => undefined;
+  try {
+    assert.equal(await runExportCommand(['--static', site, storePath, '--app-dir', appDir]), 0);
+  } finally {
+    console.log = log;
+  }
+  host = await serveFolder(site);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await host?.close();
+  await rm(dir, { recursive: true, force: true });
+  assert.deepEqual(pageErrors, [], 'no script errors in the pages');
+});
+
+async function openPage(query: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${host.url}/index.html${query}`);
+  return page;
+}
+
+/** Every file under a folder, relative, with '/' separators. */
+async function filesUnder(folder: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) out.push(...(await filesUnder(path.join(folder, entry.name), relative)));
+    else out.push(relative);
+  }
+  return out;
+}
+
+function membersOf(layer: string, patternId: number): number[] {
+  const m = memberships.get(layer)!;
+  return Array.from(m.inputIndex).filter((_, row) => m.patternId[row] === patternId);
+}
+
+test('the export is the app, a manifest, data files with plain names, and every image', async () => {
+  const manifest = JSON.parse(await readFile(path.join(site, 'data', 'manifest.json'), 'utf8')) as StaticManifest;
+  assert.equal(manifest.format, STATIC_FORMAT);
+  assert.equal(manifest.runId, run.runId);
+  assert.equal(manifest.inputCount, INPUTS);
+  assert.equal(manifest.thumbnailSize, 64);
+  const html = await readFile(path.join(site, 'index.html'), 'utf8');
+  assert.match(html, /<meta name="nap-static-data" content="data\/">/);
+  const files = await filesUnder(site);
+  for (const file of files) assert.match(file, /^[A-Za-z0-9_./-]+$/, `${file} has a plain name`);
+  assert.equal(files.filter((f) => f.startsWith('data/images/thumbnails/')).length, INPUTS);
+  const patternCount = run.layers.reduce((sum, layer) => sum + layer.patterns, 0);
+  assert.equal(files.filter((f) => f.startsWith('data/images/average/')).length, patternCount);
+  const reluPatterns = run.layers.find((l) => l.layer === TINY.relu)!.patterns;
+  assert.equal(files.filter((f) => f.startsWith('data/images/heatmap/')).length, reluPatterns, 'a mean heatmap for each relu pattern');
+  assert.ok(files.some((f) => f.startsWith('assets/') && f.endsWith('.js')));
+  const table = JSON.parse(await readFile(path.join(site, 'data', staticInputsPath(run.runId)), 'utf8')) as { inputIndex: number[]; path: string[] };
+  assert.deepEqual(table.inputIndex, Array.from(inputs.index));
+  assert.deepEqual(table.path, [...inputs.path]);
+});
+
+test('a deep link to a pattern opens from the static host: counts, names and images, without any API', async () => {
+  const layer = run.layers.find((l) => l.layer === TINY.pool)!;
+  const members = membersOf(TINY.pool, 1);
+  const page = await openPage(`?view=pattern&run=${run.runId}&layer=${TINY.pool}&p=1`);
+  await page.locator('h1', { hasText: `Pattern 1 of ${TINY.pool}` }).waitFor();
+  await page.locator('#members-title .count', { hasText: new RegExp(`^${members.length}$`) }).waitFor();
+  const facts = await page.locator('.pattern-summary .facts').textContent();
+  assert.match(facts ?? '', new RegExp(`members${members.length}`));
+  // Label bars: each label of the members with its count.
+  const counts = new Map<string, number>();
+  for (const index of members) {
+    const label = inputs.label[inputs.index.indexOf(index)]!;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  const bars = page.locator('.label-bars').first().locator('.label-bar');
+  assert.equal(await bars.count(), counts.size);
+  for (const [label, count] of counts) assert.match((await bars.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).textContent()) ?? '', new RegExp(`${count}$`));
+  // Images: the average image and the member thumbnails load from the exported PNGs.
+  await page.waitForFunction("(() => { const img = document.querySelector('.pattern-summary img.average'); return img && img.complete && img.naturalWidth > 0; })()");
+  await page.waitForFunction(`[...document.querySelectorAll('.member-grid .tile img')].length === ${members.length} && [...document.querySelectorAll('.member-grid .tile img')].every((img) => img.complete && img.naturalWidth === 64)`);
+  assert.equal(await page.locator('.tab', { hasText: 'Compare runs' }).count(), 0, 'comparing runs needs nap serve');
+  assert.ok(layer.patterns > 1);
+  assert.deepEqual(host.requests.filter((p) => p.startsWith('/api')), [], 'nothing asks for the API');
+  await page.close();
+});
+
+test('filtered and reordered members come from the exported tables exactly as the server pages them', async () => {
+  const layer = run.layers.find((l) => l.layer === TINY.relu)!;
+  const patternId = 0;
+  const label = inputs.label[inputs.index.indexOf(membersOf(TINY.relu, patternId)[0]!)]!;
+  const page = await openPage(`?view=pattern&run=${run.runId}&layer=${TINY.relu}&p=${patternId}&label=${label}&order=outlier`);
+  const tiles = page.locator('.member-grid .tile');
+  await tiles.first().waitFor();
+  const shown = (await tiles.evaluateAll((all) => all.map((t) => t.getAttribute('aria-label')))).map((name) => Number(/^Input (\d+)/.exec(name ?? '')![1]));
+  await page.close();
+  const server = await startServer({ store: storePath, port: 0, appDir, thumbnailCacheDir: false });
+  try {
+    const response = await fetch(server.url + apiPaths.members(layer.clusteringId, patternId, { label, order: 'outlier', limit: 1000 }));
+    const expected = (await response.json()) as MembersResponse;
+    assert.deepEqual(shown, expected.inputIndex);
+  } finally {
+    await server.close();
+  }
+});
+
+test('flow, lineage, triage and heatmaps work in the static site too', async () => {
+  const page = await openPage(`?view=flow&run=${run.runId}`);
+  await page.locator('svg.sankey .sankey-node').first().waitFor();
+  const patterns = run.layers.reduce((sum, layer) => sum + layer.patterns, 0);
+  assert.equal(await page.locator('svg.sankey .sankey-node').count(), patterns, 'noise hidden by default');
+  await page.locator(`svg.sankey .sankey-node[data-layer="${TINY.logits}"] rect`).first().click();
+  await page.locator('.lineage-step.own').waitFor();
+  assert.equal(await page.locator('.lineage-step').count(), 3);
+
+  await page.goto(`${host.url}/index.html?view=triage&run=${run.runId}&layer=${TINY.pool}`);
+  await page.locator('#candidates-title .count', { hasText: new RegExp(`^${poolTriageTotal}$`) }).waitFor();
+
+  await page.goto(`${host.url}/index.html?view=pattern&run=${run.runId}&layer=${TINY.relu}&p=0&heat=1`);
+  await page.waitForFunction("(() => { const img = document.querySelector('.average-frame img.overlay'); return img && img.complete && img.naturalWidth > 0; })()");
+  assert.equal(await page.locator('.member-grid .tile img.overlay').count(), 0, 'member heatmaps are not exported');
+  assert.deepEqual(host.requests.filter((p) => p.startsWith('/api')), []);
+  await page.close();
+});
+
+test('the exporter refuses a folder holding other files, replaces an earlier export, and can leave thumbnails out', async () => {
+  const busy = path.join(dir, 'busy');
+  await mkdir(busy);
+  await writeFile(path.join(busy, 'notes.txt'), 'mine');
+  await assert.rejects(exportStaticSite({ store: storePath, out: busy, appDir }), (e: Error) => e instanceof InputError && e.message.includes('not empty'));
+  assert.equal(await readFile(path.join(busy, 'notes.txt'), 'utf8'), 'mine', 'nothing was removed');
+  await assert.rejects(exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir: path.join(dir, 'nowhere') }), (e: Error) => e instanceof InputError && /npm run build/.test(e.message));
+  await assert.rejects(exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir, thumbnails: 8 }), (e: Error) => e instanceof InputError && /thumbnail size 8/.test(e.message));
+
+  const again = path.join(dir, 'again');
+  await exportStaticSite({ store: storePath, out: again, appDir });
+  const result = await exportStaticSite({ store: storePath, out: again, appDir, thumbnails: false });
+  assert.equal(result.thumbnails, 0);
+  assert.equal(await stat(path.join(again, 'data', 'images', 'thumbnails')).catch(() => null), null, 'the earlier export was replaced');
+  const manifest = JSON.parse(await readFile(path.join(again, 'data', 'manifest.json'), 'utf8')) as StaticManifest;
+  assert.equal(manifest.thumbnailSize, null);
+
+  // Cancelled half way: no half-written site is left behind to pass for a whole one.
+  const controller = new AbortController();
+  const onProgress = (progress: { stage: string }) => progress.stage === 'writing thumbnails' && controller.abort();
+  await assert.rejects(exportStaticSite({ store: storePath, out: again, appDir }, { signal: controller.signal, onProgress }), (e: Error) => e instanceof CancelledError);
+  assert.deepEqual(await readdir(again), []);
+});
+
+test('API paths map to plain file names: segments decoded then escaped, query sorted, the cache version ignored', () => {
+  assert.equal(staticJsonPath('/api/runs'), 'api/runs.json');
+  assert.equal(staticJsonPath(apiPaths.layerStats(3, 'block/conv:0')), 'api/runs/3/layers/block_2Fconv_3A0/stats.json');
+  assert.equal(staticJsonPath('/api/clusterings/2/label-counts?by=label&v=abc'), 'api/clusterings/2/label-counts_3Fby_3Dlabel.json');
+  assert.equal(staticJsonPath(apiPaths.layerFlow(1, 'a', 'b')), staticJsonPath('/api/runs/1/layer-flow?to=b&from=a'));
+  assert.notEqual(staticJsonPath(apiPaths.layerFlow(1, 'a', 'b')), staticJsonPath(apiPaths.layerFlow(1, 'b', 'a')));
+  assert.equal(staticJsonPath('/api/runs/1/layers/%C3%A9_x/stats'), 'api/runs/1/layers/_C3_A9_5Fx/stats.json');
+  assert.equal(staticJsonPath('/api/runs/1/layers/../stats'), 'api/runs/1/layers/_2E_2E/stats.json', 'dot segments cannot climb');
+});

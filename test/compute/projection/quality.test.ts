@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { labelAgreement, planeNeighbors, trustworthiness } from '../../../src/compute/projection/index.js';
+import { SeededRandom } from '../../../src/compute/projection/random.js';
+import { bruteForceNeighbors, uniformMatrix } from './fixtures.js';
+
+test('plane neighbours through the grid equal brute force, also with clumped and duplicate points', () => {
+  const matrix = uniformMatrix(3, 500, 2);
+  for (let i = 0; i < 100; i++) matrix.data[i] *= 0.01; // a dense clump in a corner
+  matrix.data.copyWithin(20, 40, 42); // a duplicate
+  const neighbours = planeNeighbors(matrix.data, 7);
+  const expected = bruteForceNeighbors(matrix, 7);
+  for (let i = 0; i < matrix.count; i++) assert.deepEqual(Array.from(neighbours.subarray(i * 7, i * 7 + 7)), expected[i], `point ${i}`);
+});
+
+test('label agreement: 1 for separated labels, the expected share for interleaved ones', () => {
+  // Two rows of points far apart, labelled by row: every neighbour shares the label.
+  const points = Float32Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? Math.floor(i / 2) % 10 : Math.floor(i / 20) * 100));
+  const labels = Int32Array.from({ length: 20 }, (_, i) => (i < 10 ? 0 : 1));
+  assert.equal(labelAgreement(points, labels, 3), 1);
+  // Alternating labels on a line: each inner point's 2 nearest are the other label.
+  const line = Float32Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? i / 2 : 0));
+  const alternating = Int32Array.from({ length: 10 }, (_, i) => i % 2);
+  assert.ok(labelAgreement(line, alternating, 2) < 0.2);
+});
+
+test('trustworthiness is 1 for a layout that keeps every neighbourhood, and matches the sklearn formula on a scrambled one', () => {
+  const matrix = uniformMatrix(4, 120, 2);
+  assert.equal(trustworthiness(matrix, matrix.data, { k: 5 }), 1);
+  // Scramble: point i drawn where point perm[i] was. Reference: direct evaluation of the definition.
+  const random = new SeededRandom(1);
+  const perm = Array.from({ length: 120 }, (_, i) => i).sort(() => random.next() - 0.5);
+  const layout = new Float32Array(240);
+  perm.forEach((p, i) => layout.set(matrix.data.subarray(2 * p, 2 * p + 2), 2 * i));
+  const k = 5;
+  const n = 120;
+  const original = bruteForceNeighbors(matrix, n - 1);
+  const inLayout = bruteForceNeighbors({ count: n, dim: 2, data: layout }, k);
+  let penalty = 0;
+  for (let i = 0; i < n; i++) {
+    for (const j of inLayout[i]) {
+      const rank = original[i].indexOf(j) + 1;
+      if (rank > k) penalty += rank - k;
+    }
+  }
+  const expected = 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;
+  assert.ok(Math.abs(trustworthiness(matrix, layout, { k }) - expected) < 1e-12);
+  assert.ok(expected < 0.7);
+  // A sample of rows estimates the same figure.
+  assert.ok(Math.abs(trustworthiness(matrix, layout, { k, sample: 60 }) - expected) < 0.08);
+});
