@@ -153,6 +153,8 @@ test('a pattern page shows all members, its charts, and filters by a clicked lab
   await page.locator('.label-bars', { hasText: 'Labels' }).locator('.label-bar').first().click();
   await page.waitForURL(new RegExp(`label=${label}`));
   await page.locator('#members-title .count', { hasText: `${count} passing the filters` }).waitFor();
+  // The filtered page of members loads after the count: wait for its last tile before counting.
+  await members.nth(count - 1).waitFor();
   assert.equal(await members.count(), count);
   for (const name of await members.evaluateAll((tiles) => tiles.map((t) => t.getAttribute('aria-label')))) assert.match(name!, new RegExp(`label ${label},`));
   await page.close();
