@@ -81,6 +81,11 @@
  *   GET /api/runs/A/compare/B?minJaccard=0             -> RunComparisonResponse: per layer pair (same name) ARI, NMI
  *                                                         and the one-to-one matching of patterns, inputs matched by path
  *
+ * Projection (a 2-D map of a layer's inputs; stored by `nap analyze`, or added to a run by `nap project`)
+ *   GET /api/runs/R/layers/L/projection                -> ProjectionResponse: every input of the run with its x, y;
+ *                                                         404 when the layer has none (the hint says how to make one).
+ *                                                         Colours come from /memberships and /inputs.
+ *
  * Definitions
  * - misclassified: the input has a label and the model classifies (prediction >= 0), and label !== predictionLabel.
  * - labelPurity: count of the most frequent label among the members / size (null for an empty pattern or no labels).
@@ -157,6 +162,19 @@ export interface RunSummary {
   predictionLabels: string[] | null;
   /** In model order. */
   layers: LayerSummary[];
+}
+
+/** GET /api/runs/R/layers/L/projection: columnar, one row per input of the run, by ascending input index. */
+export interface ProjectionResponse {
+  runId: number;
+  layer: string;
+  /** 'umap' (UMAP of the layer's normalized aggregated activations) or 'pca' (first two principal components). */
+  method: 'umap' | 'pca';
+  /** The parameters it was made with as stored (seed, neighbours, minDist, epochs, pcaDims, ...). */
+  params: unknown;
+  inputIndex: number[];
+  x: number[];
+  y: number[];
 }
 
 /** GET /api/runs */
@@ -543,4 +561,5 @@ export const apiPaths = {
     `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/patterns/${patternId}/lineage${query({ ...options })}`,
   triage: (runId: number, q: TriageQuery = {}) => `/api/runs/${runId}/triage${query({ ...q })}`,
   compareRuns: (runA: number, runB: number, minJaccard?: number) => `/api/runs/${runA}/compare/${runB}${query({ minJaccard })}`,
+  projection: (runId: number, layer: string) => `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/projection`,
 } as const;
