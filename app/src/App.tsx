@@ -35,7 +35,7 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
             value={run ? String(run.runId) : ''}
             onChange={(event) => {
               const runId = Number((event.currentTarget as HTMLSelectElement).value);
-              navigate({ run: runId, layer: null, to: null, clustering: null, pattern: null, selection: [], unit: null, label: null, prediction: null, view: route.view === 'runs' || route.view === 'pattern' ? 'layer' : route.view });
+              navigate({ run: runId, layer: null, to: null, clustering: null, pattern: null, selection: [], region: [], unit: null, label: null, prediction: null, view: route.view === 'runs' || route.view === 'pattern' ? 'layer' : route.view });
             }}
           >
             {!run && <option value="">Choose a run…</option>}

@@ -7,13 +7,18 @@ import type { MemberOrder, TriageReasonFilter } from '../../src/server/api-types
 import { MEMBER_ORDERS, TRIAGE_REASONS } from '../../src/server/api-types.js';
 
 /** Every view; views/registry.tsx says how each is shown and reached. */
-export type ViewName = 'runs' | 'layer' | 'pattern' | 'compare' | 'images' | 'maxact' | 'stats' | 'flow' | 'jaccard' | 'lineage' | 'compare-runs' | 'triage';
-export const VIEW_NAMES: readonly ViewName[] = ['runs', 'layer', 'pattern', 'compare', 'images', 'maxact', 'stats', 'flow', 'jaccard', 'lineage', 'compare-runs', 'triage'];
+export type ViewName = 'runs' | 'layer' | 'pattern' | 'compare' | 'images' | 'maxact' | 'stats' | 'flow' | 'jaccard' | 'lineage' | 'compare-runs' | 'triage' | 'map';
+export const VIEW_NAMES: readonly ViewName[] = ['runs', 'layer', 'pattern', 'compare', 'images', 'maxact', 'stats', 'flow', 'jaccard', 'lineage', 'compare-runs', 'triage', 'map'];
 
 export type PatternSort = 'persistence' | 'size' | 'purity' | 'outliers';
 export const PATTERN_SORTS: readonly PatternSort[] = ['persistence', 'size', 'purity', 'outliers'];
 
 export type UnitSort = 'unit' | 'difference';
+
+/** What colours the points of the map: pattern, input label, predicted class, the model's probability of
+ * its prediction, membership probability in the pattern, or outlier score. */
+export type MapColor = 'pattern' | 'label' | 'prediction' | 'confidence' | 'membership' | 'outlier';
+export const MAP_COLORS: readonly MapColor[] = ['pattern', 'label', 'prediction', 'confidence', 'membership', 'outlier'];
 
 /** A pinned pattern; clustering ids are unique across the runs of a store, so they name run and layer too. */
 export interface Pin {
@@ -54,6 +59,10 @@ export interface Route {
   reason: TriageReasonFilter;
   /** Pattern page: heatmaps laid over the average image and the members. */
   heatmap: boolean;
+  /** Map: what colours the points. */
+  mapColor: MapColor;
+  /** Map: the lasso or box selection, a polygon x0, y0, x1, y1, ... in the projection's coordinates (empty: none). */
+  region: number[];
 }
 
 export const DEFAULT_ROUTE: Route = {
@@ -78,6 +87,8 @@ export const DEFAULT_ROUTE: Route = {
   runB: null,
   reason: 'any',
   heatmap: false,
+  mapColor: 'pattern',
+  region: [],
 };
 
 function integer(text: string | null, min: number): number | null {
@@ -112,6 +123,22 @@ function parseSelection(text: string | null): number[] {
   return [...seen];
 }
 
+/** Significant digits of region coordinates in the URL: far finer than a pixel at any zoom the map allows. */
+const REGION_DIGITS = 7;
+
+/** A polygon of at least three finite vertices, else none. */
+function parseRegion(text: string | null): number[] {
+  if (!text) return [];
+  const values = text.split(',').map(Number);
+  if (values.length < 6 || values.length % 2 !== 0 || !values.every(Number.isFinite)) return [];
+  return values;
+}
+
+/** The region as the URL holds it: the coordinates the map selects with, after a round trip through the URL. */
+export function roundRegion(polygon: readonly number[]): number[] {
+  return polygon.map((v) => Number(v.toPrecision(REGION_DIGITS)));
+}
+
 export function samePin(a: Pin, b: Pin): boolean {
   return a.clusteringId === b.clusteringId && a.patternId === b.patternId;
 }
@@ -140,6 +167,8 @@ export function parseRoute(search: string): Route {
     runB: integer(q.get('runB'), 0),
     reason: oneOf(q.get('reason'), TRIAGE_REASONS, DEFAULT_ROUTE.reason),
     heatmap: q.get('heat') === '1',
+    mapColor: oneOf(q.get('color'), MAP_COLORS, DEFAULT_ROUTE.mapColor),
+    region: parseRegion(q.get('region')),
   };
 }
 
@@ -169,6 +198,8 @@ export function formatRoute(route: Route): string {
   set('runB', route.runB);
   set('reason', route.reason, DEFAULT_ROUTE.reason);
   if (route.heatmap) q.set('heat', '1');
+  set('color', route.mapColor, DEFAULT_ROUTE.mapColor);
+  if (route.region.length >= 6) q.set('region', roundRegion(route.region).join(','));
   const text = q.toString();
   return text === '' ? '' : `?${text}`;
 }

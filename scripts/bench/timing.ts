@@ -8,6 +8,13 @@ export function randomBatches(count: number, size: number, seed = 0): Float32Arr
   return Array.from({ length: count }, () => Float32Array.from({ length: size }, random));
 }
 
+/** The middle value (the upper one of the two middle values for an even count); NaN for none. */
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** Seconds taken by `work`, from performance.now(). */
 export async function seconds(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { CancelledError, InputError, NapError, NotFoundError } from '../errors.js';
+import { NapError } from '../errors.js';
+import { exitCodeFor } from './exit-codes.js';
 
 type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
 
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   flow: { summary: 'show how the inputs of each pattern flow into the patterns of other layers', load: async () => (await import('./commands/flow.js')).runFlowCommand },
   compare: { summary: 'compare the patterns of two runs (ARI, NMI, pattern matching)', load: async () => (await import('./commands/compare.js')).runCompareCommand },
   heatmaps: { summary: 'store where each pattern of a convolutional layer lives in the image (heatmaps for the app)', load: async () => (await import('./commands/heatmaps.js')).runHeatmapsCommand },
+  project: { summary: 'add or recompute the 2-D map (UMAP or PCA) of each layer of a run', load: async () => (await import('./commands/project.js')).runProjectCommand },
   triage: { summary: 'list inputs whose label disagrees with their pattern or the prediction, most outlying first', load: async () => (await import('./commands/triage.js')).runTriageCommand },
   export: { summary: 'export a run as a static web site: nap export --static DIR results.duckdb', load: async () => (await import('./commands/export.js')).runExportCommand },
   summary: { summary: 'print the patterns of every layer of a results database', load: async () => (await import('./commands/summary.js')).runSummaryCommand },
@@ -21,12 +23,6 @@ function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
   return `Usage: nap <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'nap <command> --help' for a command's options.`;
-}
-
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof CancelledError) return 130;
-  if (error instanceof InputError || error instanceof NotFoundError) return 2;
-  return 1;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -52,10 +48,6 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command(rest, controller.signal);
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
-      console.error(`nap ${name}: ${(error as Error).message}\n  run 'nap ${name} --help' for its options`);
-      return 2;
-    }
     if (error instanceof NapError) {
       console.error(`nap ${name}: ${error.message}`);
     } else {

@@ -26,6 +26,7 @@ import { describeLayer, extractActivations, pendingBatches, type ExtractionPlan 
 import { normalizeLayer } from './normalize-layer.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { storeRunFlows } from './flow.js';
+import { storeRunProjections } from './project-layer.js';
 
 export interface LayerSummary {
   layer: string;
@@ -162,6 +163,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     }
     await saveMissingAverageImages(store, runId, dataset, items, averageImageFormat(preprocessing, config.averageImageSide), control);
     await storeRunFlows(store, runId, { pairs: 'all' }, control);
+    await storeRunProjections(store, runId, { method: config.projection }, control);
     await store.setRunStatus(runId, 'complete');
     return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
   } finally {

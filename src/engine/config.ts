@@ -3,6 +3,7 @@ import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { InputError } from '../errors.js';
 import type { ResizeMode } from '../io/datasets/types.js';
 import type { LayoutOption } from '../io/onnx/layout.js';
+import { PROJECTION_CHOICES, type ProjectionChoice } from './projection-options.js';
 
 /** Everything `analyze` accepts; every optional field is documented with its default. */
 export interface AnalyzeOptions {
@@ -58,6 +59,12 @@ export interface AnalyzeOptions {
   averageImageSide?: number;
   /** Run name; default `<model file> on <data>`. */
   name?: string;
+  /**
+   * 2-D map of every layer, stored for the app: 'umap' (default), 'pca' or 'none'; parameters are the
+   * defaults of ProjectionOptions (src/engine/projection-options.ts; `nap project` sets others). A layer
+   * that already has a projection keeps it.
+   */
+  projection?: ProjectionChoice;
 }
 
 export type ResolvedOptions = Required<Omit<AnalyzeOptions, 'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'>> &
@@ -77,6 +84,9 @@ export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
     throw new InputError(`aggregation '${aggregation}' is not known`, { hint: `use one of ${AGGREGATIONS.join(', ')}` });
   }
   if (options.limit !== undefined) positiveInteger(options.limit, 'limit', 1000);
+  if (options.projection !== undefined && !PROJECTION_CHOICES.includes(options.projection)) {
+    throw new InputError(`projection '${options.projection}' is not known`, { hint: `use one of ${PROJECTION_CHOICES.join(', ')}` });
+  }
   if (options.scale !== undefined && !Number.isFinite(options.scale)) {
     throw new InputError(`scale ${options.scale} is not a finite number`, { hint: 'use e.g. 0.00392156862745098 (1/255)' });
   }
@@ -96,5 +106,6 @@ export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
     onBadImage: options.onBadImage ?? 'skip',
     topK: positiveInteger(options.topK, 'top-k', 16),
     averageImageSide: positiveInteger(options.averageImageSide, 'average image side', 96),
+    projection: options.projection ?? 'umap',
   };
 }

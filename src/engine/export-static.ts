@@ -20,6 +20,7 @@ import { heatmapRoutes } from '../server/heatmap-routes.js';
 import { ImageService } from '../server/images.js';
 import { insightRoutes } from '../server/insight-routes.js';
 import { parseQuery } from '../server/params.js';
+import { projectionRoutes } from '../server/projection-routes.js';
 import { matchRoute, type Route, type RouteResult } from '../server/router.js';
 import { DEFAULT_APP_DIR } from '../server/server.js';
 import { StoreViews } from '../server/store-views.js';
@@ -259,7 +260,7 @@ async function writeSite(store: NapStore, views: StoreViews, run: RunRecord, con
   const storeVersion = await storeVersionOf(store.path);
   const images = new ImageService(views, { memoryBytes: 16 * 1024 * 1024, diskDir: null });
   const context: ApiContext = { views, images, storeVersion };
-  const site = new SiteWriter(path.join(config.out, STATIC_DATA_DIR), [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context)]);
+  const site = new SiteWriter(path.join(config.out, STATIC_DATA_DIR), [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)]);
   const stage = (name: string, done: number, total: number) => {
     throwIfCancelled(control.signal, name);
     control.onProgress?.({ stage: name, done, total });
@@ -281,6 +282,7 @@ async function writeSite(store: NapStore, views: StoreViews, run: RunRecord, con
   for (const layer of layers) {
     await site.exportOptionalJson(apiPaths.layerStats(runId, layer.layer));
     await site.exportOptionalJson(apiPaths.maxActivations(runId, layer.layer));
+    await site.exportOptionalJson(apiPaths.projection(runId, layer.layer));
   }
   const clusterings = await views.clusterings(runId);
   let averageImages = 0;

@@ -2,7 +2,7 @@ import { aggregateInto, aggregatedDim, layerGeometry, type Aggregation, type Cha
 import { unitMaximaInto } from '../compute/max-activations.js';
 import { predict } from '../compute/predictions.js';
 import { InputError } from '../errors.js';
-import type { Dataset, FailedItem, Preprocessing } from '../io/datasets/types.js';
+import type { Dataset, FailedItem, LoadedBatch, Preprocessing } from '../io/datasets/types.js';
 import type { LayerTensor, ModelRunner, PooledTensor } from '../io/onnx/runner.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 
@@ -96,9 +96,11 @@ export function pendingBatches(total: number, done: { start: number; count: numb
 
 /**
  * Runs the model over the given batches of the plan, one forward pass per batch for all layers, and hands
- * each batch's aggregated activations to `commit` (which stores them) before the next one: raw tensors never
- * outlive their batch, and everything committed survives an interruption. The next batch decodes while the
- * model runs on the current one.
+ * each batch's aggregated activations to `commit` (which stores them) in order: raw tensors never outlive
+ * their batch, and everything committed survives an interruption. Three stages overlap: while the model
+ * runs on batch b+1, the next batch decodes and batch b is aggregated and committed (the runner computes
+ * off the main thread, see src/io/onnx/worker-session.ts). A batch that cannot be read (skipBadImages
+ * false) fails only after every batch before it is committed.
  */
 export async function extractActivations(
   plan: ExtractionPlan,
@@ -111,64 +113,81 @@ export async function extractActivations(
     const { start, count } = batches[index]!;
     return plan.dataset.load(plan.items.subarray(start, start + count), plan.preprocessing, control.signal ? { signal: control.signal } : {});
   };
-  let done = 0;
-  let pending = batches.length > 0 ? load(0) : undefined;
+  let decoding = batches.length > 0 ? load(0) : undefined;
+  /** Batch `index` once decoded, with the model started on it; the batch after it starts decoding. */
+  const launch = async (index: number): Promise<{ batch: LoadedBatch; output: Promise<RunOutput> }> => {
+    const batch = await decoding!;
+    decoding = index + 1 < batches.length ? load(index + 1) : undefined;
+    const first = batch.failed[0];
+    if (first && !plan.skipBadImages) {
+      throw new InputError(`cannot read image ${first.path}: ${first.reason}`, { hint: 'fix or remove the file, or leave out --fail-on-bad-image to skip unreadable images' });
+    }
+    return { batch, output: handled(plan.runner.run(batch.data, batch.dims)) };
+  };
+  let next = batches.length > 0 ? handled(launch(0)) : undefined;
+  let running: Promise<RunOutput> | undefined;
   try {
-    await runBatches();
-  } finally {
-    // A prefetched batch is abandoned when a batch fails or is cancelled: its rejection is expected.
-    pending?.catch(() => undefined);
-  }
-
-  async function runBatches(): Promise<void> {
+    let done = 0;
     for (let b = 0; b < batches.length; b++) {
       throwIfCancelled(control.signal, 'extraction');
-      const { start, count } = batches[b]!;
-      const batch = await pending!;
-      pending = b + 1 < batches.length ? load(b + 1) : undefined;
-      const first = batch.failed[0];
-      if (first && !plan.skipBadImages) {
-        throw new InputError(`cannot read image ${first.path}: ${first.reason}`, { hint: 'fix or remove the file, or leave out --fail-on-bad-image to skip unreadable images' });
-      }
-      // By item, not by first position: an item listed twice (explicit indices) fails at both positions.
-      const failedItems = new Set(batch.failed.map((failure) => failure.index));
-      const failed = new Set<number>();
-      plan.items.subarray(start, start + count).forEach((item, offset) => {
-        if (failedItems.has(item)) failed.add(offset);
-      });
-      const { layers, pooled, output } = await plan.runner.run(batch.data, batch.dims);
-      const raw = new Map(layers.map((tensor) => [tensor.name, tensor]));
-      const reduced = new Map(pooled.map((tensor) => [tensor.name, tensor]));
-      const kept = Int32Array.from({ length: count }, (_, i) => i).filter((i) => !failed.has(i));
-      const predicted = predict(output.data, count, output.data.length / count);
-      const result: ExtractedBatch = {
-        start,
-        count,
-        rows: kept.map((i) => start + i),
-        // An output row with NaN or +Inf names no class: stored as "no prediction" (-1, probability NaN).
-        prediction: kept.map((i) => (Number.isFinite(predicted.probability[i]!) ? predicted.classIndex[i]! : -1)),
-        probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
-        layers: [],
-        unitMaps: [],
-        skipped: batch.failed,
-      };
-      for (const layer of plan.layers) {
-        const { values, unitMax } = aggregateLayer(layer, raw, reduced, count, start, plan, failed);
-        result.layers.push(kept.length === count ? { values, unitMax } : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) });
-      }
-      for (const map of plan.unitMaps) {
-        const { geometry } = plan.layers[map.layer]!;
-        const values = unitMapRows(raw.get(plan.layers[map.layer]!.name)!.data, geometry, map.unit, kept);
-        const unitMax = new Float32Array(kept.length);
-        for (let r = 0; r < kept.length; r++) unitMax[r] = Math.max(...values.subarray(r * geometry.positions, (r + 1) * geometry.positions));
-        result.unitMaps.push({ values, unitMax });
-      }
-      await commit(result);
-      done += count;
+      const { batch, output } = await next!;
+      running = output;
+      const outputs = await output;
+      running = undefined;
+      next = b + 1 < batches.length ? handled(launch(b + 1)) : undefined;
+      await commit(assembleBatch(plan, batches[b]!, batch, outputs));
+      done += batches[b]!.count;
       control.onProgress?.({ stage: 'extracting activations', done, total });
     }
-    pending = undefined;
+  } finally {
+    // Work started ahead is abandoned when a batch fails or is cancelled: its rejection is expected.
+    for (const pending of [decoding, next, running]) pending?.catch(() => undefined);
   }
+}
+
+type RunOutput = Awaited<ReturnType<ModelRunner['run']>>;
+
+/** The same promise, marked as handled: it is awaited later, after other awaits, and may reject before. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** One batch's predictions, aggregated layers and unit maps, for the inputs that could be read. */
+function assembleBatch(plan: ExtractionPlan, { start, count }: { start: number; count: number }, batch: LoadedBatch, { layers, pooled, output }: RunOutput): ExtractedBatch {
+  // By item, not by first position: an item listed twice (explicit indices) fails at both positions.
+  const failedItems = new Set(batch.failed.map((failure) => failure.index));
+  const failed = new Set<number>();
+  plan.items.subarray(start, start + count).forEach((item, offset) => {
+    if (failedItems.has(item)) failed.add(offset);
+  });
+  const raw = new Map(layers.map((tensor) => [tensor.name, tensor]));
+  const reduced = new Map(pooled.map((tensor) => [tensor.name, tensor]));
+  const kept = Int32Array.from({ length: count }, (_, i) => i).filter((i) => !failed.has(i));
+  const predicted = predict(output.data, count, output.data.length / count);
+  const result: ExtractedBatch = {
+    start,
+    count,
+    rows: kept.map((i) => start + i),
+    // An output row with NaN or +Inf names no class: stored as "no prediction" (-1, probability NaN).
+    prediction: kept.map((i) => (Number.isFinite(predicted.probability[i]!) ? predicted.classIndex[i]! : -1)),
+    probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
+    layers: [],
+    unitMaps: [],
+    skipped: batch.failed,
+  };
+  for (const layer of plan.layers) {
+    const { values, unitMax } = aggregateLayer(layer, raw, reduced, count, start, plan, failed);
+    result.layers.push(kept.length === count ? { values, unitMax } : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) });
+  }
+  for (const map of plan.unitMaps) {
+    const { geometry } = plan.layers[map.layer]!;
+    const values = unitMapRows(raw.get(plan.layers[map.layer]!.name)!.data, geometry, map.unit, kept);
+    const unitMax = new Float32Array(kept.length);
+    for (let r = 0; r < kept.length; r++) unitMax[r] = Math.max(...values.subarray(r * geometry.positions, (r + 1) * geometry.positions));
+    result.unitMaps.push({ values, unitMax });
+  }
+  return result;
 }
 
 /**

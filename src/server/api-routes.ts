@@ -1,7 +1,7 @@
 /** The JSON and image routes under /api; their contract is documented in api-types.ts. */
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
-import { SCHEMA_VERSION, type ClusteringRecord, type LayerInfo, type RunRecord, type StoredUnitStats } from '../io/store/index.js';
+import { SCHEMA_VERSION, type ClusteringRecord, type LayerInfo, type ProjectionRecord, type RunRecord, type StoredUnitStats } from '../io/store/index.js';
 import {
   IMAGE_SIZE,
   MEMBER_ORDERS,
@@ -50,13 +50,18 @@ function clusteringSummary(record: ClusteringRecord): ClusteringSummary {
   return { ...record, createdAt: record.createdAt.toISOString() };
 }
 
-function layerSummary(layer: LayerInfo, clusterings: ClusteringRecord[]): LayerSummary {
-  return { ...layer, rawDims: [...layer.rawDims], clusterings: clusterings.filter((c) => c.layer === layer.layer).map(clusteringSummary) };
+function layerSummary(layer: LayerInfo, clusterings: ClusteringRecord[], projections: ProjectionRecord[]): LayerSummary {
+  return {
+    ...layer,
+    rawDims: [...layer.rawDims],
+    clusterings: clusterings.filter((c) => c.layer === layer.layer).map(clusteringSummary),
+    projection: projections.find((p) => p.layer === layer.layer)?.method ?? null,
+  };
 }
 
 async function runSummary(context: ApiContext, run: RunRecord): Promise<RunSummary> {
   const { views } = context;
-  const [layers, clusterings, facts] = await Promise.all([views.layers(run.runId), views.clusterings(run.runId), views.runFacts(run.runId)]);
+  const [layers, clusterings, facts, projections] = await Promise.all([views.layers(run.runId), views.clusterings(run.runId), views.runFacts(run.runId), views.projections(run.runId)]);
   return {
     runId: run.runId,
     name: run.name,
@@ -67,7 +72,7 @@ async function runSummary(context: ApiContext, run: RunRecord): Promise<RunSumma
     inputCount: facts.inputCount,
     labels: facts.labels,
     predictionLabels: run.predictionLabels,
-    layers: layers.map((layer) => layerSummary(layer, clusterings)),
+    layers: layers.map((layer) => layerSummary(layer, clusterings, projections)),
   };
 }
 

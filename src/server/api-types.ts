@@ -145,6 +145,8 @@ export interface LayerSummary {
   dim: number;
   /** Oldest first; the last layer clustering (unit null) is the one to show by default. */
   clusterings: ClusteringSummary[];
+  /** The method of the layer's stored 2-D projection (GET .../projection), null when it has none. */
+  projection: 'umap' | 'pca' | null;
 }
 
 export interface RunSummary {

@@ -17,6 +17,7 @@ import { heatmapRoutes } from './heatmap-routes.js';
 import { ImageService } from './images.js';
 import { insightRoutes } from './insight-routes.js';
 import { parseQuery, VERSION_PARAM } from './params.js';
+import { projectionRoutes } from './projection-routes.js';
 import { IMMUTABLE, REVALIDATE, sendBody, sendError, sendJson, statusOf } from './responses.js';
 import { matchRoute, type Route } from './router.js';
 import { serveStatic } from './static-files.js';
@@ -228,7 +229,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const views = new StoreViews(store);
     const images = new ImageService(views, { memoryBytes: config.imageCacheBytes, diskDir: config.thumbnailCacheDir });
     const context: ApiContext = { views, images, storeVersion };
-    const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, requestHandler(config, [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context)], storeVersion));
+    const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, requestHandler(config, [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)], storeVersion));
     server.on('clientError', answerClientError);
     const address = await listen(server, config.port, config.host);
     let closing: Promise<void> | null = null;

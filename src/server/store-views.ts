@@ -3,7 +3,18 @@
  * DuckDB's lock keeps writers out), so anything read once can be kept; LRU limits bound the memory.
  */
 import { NotFoundError } from '../errors.js';
-import type { ClusteringRecord, LayerInfo, MembershipColumns, NapStore, PatternColumns, RunRecord, StatsScope, StoredUnitStats } from '../io/store/index.js';
+import type {
+  ClusteringRecord,
+  LayerInfo,
+  MembershipColumns,
+  NapStore,
+  PatternColumns,
+  ProjectionRecord,
+  RunRecord,
+  StatsScope,
+  StoredProjection,
+  StoredUnitStats,
+} from '../io/store/index.js';
 import { buildInputTable, type InputTable } from './input-table.js';
 import { PromiseCache } from './lru.js';
 
@@ -25,6 +36,9 @@ export class StoreViews {
   // A query per request would serialize on the store's connection: under load the statistics routes
   // answered ~40x slower than the cached routes.
   private readonly statistics = new PromiseCache<string, StoredUnitStats>(128);
+  private readonly projectionLists = new PromiseCache<number, ProjectionRecord[]>(64);
+  // A projection holds 12 bytes per input: a few of them cover the layers a user flips between.
+  private readonly projectionPoints = new PromiseCache<string, StoredProjection | null>(8);
 
   constructor(readonly store: NapStore) {}
 
@@ -95,6 +109,18 @@ export class StoreViews {
   /** Unit statistics of a layer over all inputs, or of one pattern of a clustering. */
   unitStats(scope: StatsScope, patternId?: number): Promise<StoredUnitStats> {
     return this.statistics.get(JSON.stringify([scope, patternId ?? null]), () => this.store.readUnitStats(scope, patternId));
+  }
+
+  /** The run's stored projections (without points), in model layer order. */
+  async projections(runId: number): Promise<ProjectionRecord[]> {
+    await this.run(runId);
+    return this.projectionLists.get(runId, () => this.store.listProjections(runId));
+  }
+
+  /** The layer's projection with its points, null when it has none; NotFoundError for an unknown run or layer. */
+  async projection(runId: number, layer: string): Promise<StoredProjection | null> {
+    await this.layer(runId, layer);
+    return this.projectionPoints.get(JSON.stringify([runId, layer]), () => this.store.readProjection(runId, layer));
   }
 
   /** Refuses a pattern id the clustering does not have; -1 (noise) only where `allowNoise`. */

@@ -111,6 +111,7 @@ test('the export is the app, a manifest, data files with plain names, and every 
   const reluPatterns = run.layers.find((l) => l.layer === TINY.relu)!.patterns;
   assert.equal(files.filter((f) => f.startsWith('data/images/heatmap/')).length, reluPatterns, 'a mean heatmap for each relu pattern');
   assert.ok(files.some((f) => f.startsWith('assets/') && f.endsWith('.js')));
+  for (const layer of run.layers) assert.ok(files.includes(`data/${staticJsonPath(apiPaths.projection(run.runId, layer.layer))}`), `the projection of ${layer.layer}`);
   const table = JSON.parse(await readFile(path.join(site, 'data', staticInputsPath(run.runId)), 'utf8')) as { inputIndex: number[]; path: string[] };
   assert.deepEqual(table.inputIndex, Array.from(inputs.index));
   assert.deepEqual(table.path, [...inputs.path]);

@@ -27,7 +27,7 @@ export function LayerStrip({ context }: { context: ViewContext }) {
               <a
                 class={`layer-box${selected ? ' current' : ''}`}
                 aria-current={selected ? 'true' : undefined}
-                href={hrefOf(route, { view, layer: layer.layer, clustering: null, pattern: null, unit: null, to: layer.layer === route.to ? null : route.to })}
+                href={hrefOf(route, { view, layer: layer.layer, clustering: null, pattern: null, region: [], unit: null, to: layer.layer === route.to ? null : route.to })}
                 title={`${layer.layer}\n${layer.opType} · output ${shapeOf(layer)} · ${layer.aggregation} → ${layer.dim} units`}
               >
                 <span class="layer-name">{layer.layer}</span>

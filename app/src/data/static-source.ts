@@ -11,6 +11,7 @@ import type {
   MembersResponse,
   MembershipsResponse,
   PatternsResponse,
+  ProjectionResponse,
   RunsResponse,
   TriageReasonFilter,
   TriageResponse,
@@ -105,6 +106,7 @@ class StaticSource implements DataSource {
     if (first === 'runs' && count === 3 && what === 'triage') return this.triage(Number(id), request.query);
     if (first === 'clusterings' && count === 3 && what === 'patterns') return this.patterns(Number(id), request.query);
     if (first === 'clusterings' && count === 5 && what === 'patterns' && last === 'members') return this.members(Number(id), Number(sub), request.query);
+    if (first === 'runs' && count === 5 && what === 'layers' && last === 'projection') return this.projection(apiPath, Number(id), sub!);
     return this.file(staticJsonPath(apiPath), apiPath);
   }
 
@@ -143,6 +145,14 @@ class StaticSource implements DataSource {
       rows = Array.from({ length: Math.max(0, Math.min(limit, table.total - offset)) }, (_, i) => offset + i);
     }
     return { runId, total: table.total, offset: indexText === null ? integerParam(query, 'offset', 0) : null, ...inputColumns(table, rows) };
+  }
+
+  /** A layer's exported projection; a layer without one says so, as the server does. */
+  private projection(apiPath: string, runId: number, layer: string): Promise<ProjectionResponse> {
+    return this.file<ProjectionResponse>(staticJsonPath(apiPath), apiPath).catch((error: unknown) => {
+      if (!(error instanceof ApiRequestError) || error.status !== 404) throw error;
+      throw new ApiRequestError(`layer ${JSON.stringify(layer)} of run ${runId} has no stored projection`, 404, `run nap project <store> --run ${runId} --layer ${JSON.stringify(layer)}, then export the site again`);
+    });
   }
 
   private memberships(clusteringId: number): Promise<MembershipsResponse> {

@@ -92,6 +92,8 @@ export function LayerView({ context }: { context: ViewContext }) {
         <p class="summary-line">
           <strong>{plural(data.clustering.patternCount, 'pattern')}</strong> · {formatCount(data.clustering.noiseCount)} noise · {formatCount(run.inputCount)} inputs · outlier score above{' '}
           {data.outlierThreshold.toFixed(3)} (the {Math.round(data.outlierQuantile * 100)}th percentile) counts as outlier
+          {' · '}
+          <a href={hrefOf(route, { view: 'map', pattern: null })}>see them on the map</a>
           {unit !== null && (
             <>
               {' · '}

@@ -12,6 +12,7 @@ import { LineageView } from './flow/LineageView.js';
 import { ImagesView } from './ImagesView.js';
 import { LayerStatsView } from './LayerStatsView.js';
 import { LayerView } from './LayerView.js';
+import { MapView } from './map/MapView.js';
 import { MaxActivationsView } from './MaxActivationsView.js';
 import { PatternView } from './PatternView.js';
 import { RunComparisonView } from './RunComparisonView.js';
@@ -45,6 +46,7 @@ export const VIEWS: readonly ViewDefinition[] = [
   { view: 'runs', tab: 'Runs', needsRun: false, hideLayerStrip: true, render: (context) => <RunsView context={context} /> },
   { view: 'layer', tab: 'Patterns', needsRun: true, layer: 'keep', render: (context) => <LayerView context={context} /> },
   { view: 'pattern', tabOf: 'layer', needsRun: true, layer: 'leave', render: (context) => <PatternView context={context} /> },
+  { view: 'map', tab: 'Map', needsRun: true, layer: 'keep', render: (context) => <MapView context={context} /> },
   { view: 'maxact', tab: 'Max activations', needsRun: true, layer: 'keep', render: (context) => <MaxActivationsView context={context} /> },
   { view: 'stats', tab: 'Layer statistics', needsRun: true, layer: 'keep', render: (context) => <LayerStatsView context={context} /> },
   { view: 'flow', tab: 'Flow', needsRun: true, render: (context) => <FlowView context={context} /> },

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import type { AnalyzeOptions } from '../../engine/config.js';
+import { PROJECTION_CHOICES } from '../../engine/projection-options.js';
 import { CancelledError, InputError } from '../../errors.js';
+import { choiceOption, numberListOption, numberOption, parseCommandArgs, wholeNumberListOption, wholeNumberOption } from '../args.js';
 import { createReporter } from '../progress-reporter.js';
-import { parseShape } from './layers.js';
 
 const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist> --out results.duckdb [options]
 
@@ -21,31 +21,13 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --class-names a,b,...     names of the model's output classes (default: <model>.json labels)
   --min-cluster-size 5 --min-samples 5 --selection leaf|eom --epsilon 0 --metric euclidean|cosine|manhattan
   --unit-patterns conv1:0,3-5   also cluster these units' spatial maps (repeatable)
+  --projection umap         2-D map of every layer for the app: umap | pca | none (other parameters: nap project)
   --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
   --json                    print the result as JSON on stdout
   --quiet                   no progress output`;
 
-function numberList(text: string, option: string): number[] {
-  const values = text.split(',').map((v) => Number(v.trim()));
-  if (values.some((v) => !Number.isFinite(v))) throw new InputError(`${option} '${text}' is not a list of numbers`, { hint: `write it like ${option} 0.5,0.5,0.5` });
-  return values;
-}
-
-function numberOption(text: string | undefined, option: string): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new InputError(`${option} '${text}' is not a number`, { hint: HELP.split('\n').find((l) => l.includes(option))?.trim() ?? '' });
-  return value;
-}
-
-function oneOf<T extends string>(text: string | undefined, allowed: readonly T[], option: string): T | undefined {
-  if (text === undefined) return undefined;
-  if (!allowed.includes(text as T)) throw new InputError(`${option} '${text}' is not one of ${allowed.join(', ')}`);
-  return text as T;
-}
-
 export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; json: boolean; quiet: boolean } | 'help' {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('analyze', {
     args: argv,
     allowPositionals: true,
     options: {
@@ -55,7 +37,7 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
       'image-size': { type: 'string' }, resize: { type: 'string' }, scale: { type: 'string' }, mean: { type: 'string' },
       std: { type: 'string' }, 'class-names': { type: 'string' }, 'min-cluster-size': { type: 'string' },
       'min-samples': { type: 'string' }, selection: { type: 'string' }, epsilon: { type: 'string' }, metric: { type: 'string' },
-      'fail-on-bad-image': { type: 'boolean' }, 'unit-patterns': { type: 'string', multiple: true }, name: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+      'fail-on-bad-image': { type: 'boolean' }, 'unit-patterns': { type: 'string', multiple: true }, projection: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,12 +46,12 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   for (const required of ['model', 'data', 'out'] as const) {
     if (!values[required]) throw new InputError(`--${required} is required`, { hint: HELP });
   }
-  const imageSize = values['image-size'] ? parseShape(values['image-size'], '--image-size') : undefined;
-  const minClusterSize = numberOption(values['min-cluster-size'], '--min-cluster-size');
-  const minSamples = numberOption(values['min-samples'], '--min-samples');
-  const epsilon = numberOption(values.epsilon, '--epsilon');
-  const selection = oneOf(values.selection, ['leaf', 'eom'] as const, '--selection');
-  const metric = oneOf(values.metric, ['euclidean', 'cosine', 'manhattan'] as const, '--metric');
+  const imageSize = wholeNumberListOption(values['image-size'], '--image-size', { example: '224,224', min: 1, length: 2 });
+  const minClusterSize = wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '5', min: 1 });
+  const minSamples = wholeNumberOption(values['min-samples'], '--min-samples', { example: '5', min: 1 });
+  const epsilon = numberOption(values.epsilon, '--epsilon', { example: '0' });
+  const selection = choiceOption(values.selection, '--selection', ['leaf', 'eom'] as const);
+  const metric = choiceOption(values.metric, '--metric', ['euclidean', 'cosine', 'manhattan'] as const);
   const options: AnalyzeOptions = {
     model: values.model!,
     data: values.data!,
@@ -84,36 +66,37 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
     onBadImage: values['fail-on-bad-image'] ? 'fail' : 'skip',
   };
   if (values.layers) options.layers = values.layers.split(',').map((l) => l.trim()).filter(Boolean);
-  const aggregation = oneOf<Aggregation>(values.aggregation, AGGREGATIONS, '--aggregation');
+  const aggregation = choiceOption<Aggregation>(values.aggregation, '--aggregation', AGGREGATIONS);
   if (aggregation) options.aggregation = aggregation;
-  const limit = numberOption(values.limit, '--limit');
+  const limit = wholeNumberOption(values.limit, '--limit', { example: '1000', min: 1 });
   if (limit !== undefined) options.limit = limit;
-  const seed = numberOption(values.seed, '--seed');
+  const seed = numberOption(values.seed, '--seed', { example: '0' });
   if (seed !== undefined) options.seed = seed;
   if (values.stratified) options.stratified = true;
-  const split = oneOf(values.split, ['train', 'test'] as const, '--split');
+  const split = choiceOption(values.split, '--split', ['train', 'test'] as const);
   if (split) options.split = split;
-  const batchSize = numberOption(values['batch-size'], '--batch-size');
+  const batchSize = wholeNumberOption(values['batch-size'], '--batch-size', { example: '32', min: 1 });
   if (batchSize !== undefined) options.batchSize = batchSize;
-  const commitRows = numberOption(values['commit-every'], '--commit-every');
+  const commitRows = wholeNumberOption(values['commit-every'], '--commit-every', { example: '2048', min: 1 });
   if (commitRows !== undefined) options.commitRows = commitRows;
-  const threads = numberOption(values.threads, '--threads');
+  const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1 });
   if (threads !== undefined) options.threads = threads;
-  const layout = oneOf(values.layout, ['auto', 'NCHW', 'NHWC'] as const, '--layout');
+  const layout = choiceOption(values.layout, '--layout', ['auto', 'NCHW', 'NHWC'] as const);
   if (layout) options.layout = layout;
-  if (imageSize) {
-    if (imageSize.length !== 2) throw new InputError(`--image-size '${values['image-size']}' needs width and height`, { hint: 'write it like --image-size 224,224' });
-    options.imageSize = { width: imageSize[0]!, height: imageSize[1]! };
-  }
-  const resize = oneOf(values.resize, ['stretch', 'fit', 'crop'] as const, '--resize');
+  if (imageSize) options.imageSize = { width: imageSize[0]!, height: imageSize[1]! };
+  const resize = choiceOption(values.resize, '--resize', ['stretch', 'fit', 'crop'] as const);
   if (resize) options.resize = resize;
-  const scale = numberOption(values.scale, '--scale');
+  const scale = numberOption(values.scale, '--scale', { example: '0.00392' });
   if (scale !== undefined) options.scale = scale;
-  if (values.mean) options.mean = numberList(values.mean, '--mean');
-  if (values.std) options.std = numberList(values.std, '--std');
+  const mean = numberListOption(values.mean, '--mean', '0.485,0.456,0.406');
+  if (mean) options.mean = mean;
+  const std = numberListOption(values.std, '--std', '0.229,0.224,0.225');
+  if (std) options.std = std;
   if (values['class-names']) options.classNames = values['class-names'].split(',').map((c) => c.trim());
   if (values.name) options.name = values.name;
   if (values['unit-patterns']) options.unitPatterns = parseUnitPatterns(values['unit-patterns']);
+  const projection = choiceOption(values.projection, '--projection', PROJECTION_CHOICES);
+  if (projection) options.projection = projection;
   return { options, json: Boolean(values.json), quiet: Boolean(values.quiet) };
 }
 

@@ -1,9 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { CancelledError, InputError, NapError } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
+import { METRICS } from '../../compute/hdbscan/distance.js';
 import { hdbscan, type HdbscanOptions } from '../../compute/hdbscan/index.js';
+import { choiceOption, numberOption, onlyPositional, parseCommandArgs, wholeNumberListOption, wholeNumberOption } from '../args.js';
 
 const HELP = `Usage: nap cluster <file.f32> --shape N,D --out result.json [options]
 
@@ -21,6 +22,8 @@ Options:
   --allow-single-cluster    allow the whole data set as one cluster
 
 result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params.`;
+
+const SELECTION_METHODS: readonly NonNullable<HdbscanOptions['clusterSelectionMethod']>[] = ['leaf', 'eom'];
 
 interface ClusterArgs {
   file: string;
@@ -68,60 +71,35 @@ export async function runClusterCommand(argv: string[], signal?: AbortSignal): P
 }
 
 function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        shape: { type: 'string' },
-        out: { type: 'string' },
-        'min-cluster-size': { type: 'string' },
-        'min-samples': { type: 'string' },
-        selection: { type: 'string' },
-        epsilon: { type: 'string' },
-        metric: { type: 'string' },
-        'allow-single-cluster': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new InputError((error as Error).message, { hint: "run 'nap cluster --help' for the options" });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('cluster', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      shape: { type: 'string' },
+      out: { type: 'string' },
+      'min-cluster-size': { type: 'string' },
+      'min-samples': { type: 'string' },
+      selection: { type: 'string' },
+      epsilon: { type: 'string' },
+      metric: { type: 'string' },
+      'allow-single-cluster': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return undefined;
-  if (positionals.length !== 1) {
-    throw new InputError(`nap cluster takes exactly one matrix file, got ${positionals.length}`, { hint: HELP });
-  }
+  const file = onlyPositional(positionals, 'cluster', 'matrix file', HELP);
   if (!values.shape) throw new InputError('--shape is missing', { hint: 'give the matrix shape as --shape N,D' });
   if (!values.out) throw new InputError('--out is missing', { hint: 'name the result file with --out result.json' });
-  const [count, dim] = parseShape(values.shape);
+  const [count, dim] = wholeNumberListOption(values.shape, '--shape', { example: '1000,64', min: 1, length: 2 })!;
   const options: HdbscanOptions = {
-    minClusterSize: parseNumber(values['min-cluster-size'], '--min-cluster-size'),
-    minSamples: parseNumber(values['min-samples'], '--min-samples'),
-    clusterSelectionEpsilon: parseNumber(values.epsilon, '--epsilon'),
-    clusterSelectionMethod: values.selection as HdbscanOptions['clusterSelectionMethod'],
-    metric: values.metric as HdbscanOptions['metric'],
+    minClusterSize: wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '5', min: 1 }),
+    minSamples: wholeNumberOption(values['min-samples'], '--min-samples', { example: '5', min: 1 }),
+    clusterSelectionEpsilon: numberOption(values.epsilon, '--epsilon', { example: '0.5' }),
+    clusterSelectionMethod: choiceOption(values.selection, '--selection', SELECTION_METHODS),
+    metric: choiceOption(values.metric, '--metric', METRICS),
     allowSingleCluster: values['allow-single-cluster'] ?? false,
   };
-  return { file: positionals[0], count, dim, out: values.out, options };
-}
-
-function parseShape(text: string): [number, number] {
-  const dims = text.split(',').map((part) => Number(part.trim()));
-  if (dims.length !== 2 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new InputError(`--shape '${text}' is not two positive whole numbers`, { hint: 'write it like --shape 1000,64' });
-  }
-  return [dims[0], dims[1]];
-}
-
-function parseNumber(text: string | undefined, option: string): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) {
-    throw new InputError(`${option} '${text}' is not a number`, { hint: `write it like ${option} 5` });
-  }
-  return value;
+  return { file, count: count!, dim: dim!, out: values.out, options };
 }
 
 async function readMatrix(file: string, count: number, dim: number): Promise<Matrix> {

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { compareRuns, type LayerComparison, type RunComparison } from '../../engine/compare.js';
 import { layerClusterings } from '../../engine/flow.js';
 import { InputError } from '../../errors.js';
 import { NapStore, type RunRecord } from '../../io/store/index.js';
+import { numberOption, parseCommandArgs, runIdOption } from '../args.js';
 import { pickRun } from './flow.js';
 
 const HELP = `Usage: nap compare <a.duckdb> [--run A] <b.duckdb | same> [--run B] [--layers A:B,...] [--json]
@@ -25,8 +25,8 @@ Options:
 interface CompareArgs {
   fileA: string;
   fileB: string;
-  runA: string | undefined;
-  runB: string | undefined;
+  runA: number | undefined;
+  runB: number | undefined;
   layers: string[] | undefined;
   minJaccard: number | undefined;
   json: boolean;
@@ -65,24 +65,18 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
 }
 
 function parseCompareArgs(argv: string[]): CompareArgs | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      tokens: true,
-      options: {
-        run: { type: 'string', multiple: true },
-        layers: { type: 'string' },
-        'min-jaccard': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new InputError((error as Error).message, { hint: "run 'nap compare --help' for the options" });
-  }
-  const { values, tokens } = parsed;
+  const { values, tokens } = parseCommandArgs('compare', {
+    args: argv,
+    allowPositionals: true,
+    tokens: true,
+    options: {
+      run: { type: 'string', multiple: true },
+      layers: { type: 'string' },
+      'min-jaccard': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return undefined;
   // Each --run belongs to the file named before it, so the order of the tokens matters.
   const files: string[] = [];
@@ -97,22 +91,22 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
   if (runs.some((r) => r.afterFiles === 0)) {
     throw new InputError('--run comes before the first results file', { hint: 'write each --run after the file it belongs to: nap compare a.duckdb --run 1 b.duckdb --run 2' });
   }
-  let runA: string | undefined;
-  let runB: string | undefined;
+  let runA: number | undefined;
+  let runB: number | undefined;
   if (files.length === 1) {
     if (runs.length !== 2) {
       throw new InputError(`with one results file, nap compare needs two --run options, got ${runs.length}`, {
         hint: "name the second file (or 'same'), or pass --run A --run B",
       });
     }
-    [runA, runB] = [runs[0]!.value, runs[1]!.value];
+    [runA, runB] = [runIdOption(runs[0]!.value), runIdOption(runs[1]!.value)];
   } else {
     const ofA = runs.filter((r) => r.afterFiles === 1);
     const ofB = runs.filter((r) => r.afterFiles === 2);
     if (ofA.length > 1 || ofB.length > 1) {
       throw new InputError('more than one --run for one results file', { hint: 'pass at most one --run after each file' });
     }
-    [runA, runB] = [ofA[0]?.value, ofB[0]?.value];
+    [runA, runB] = [runIdOption(ofA[0]?.value), runIdOption(ofB[0]?.value)];
   }
   const fileA = files[0]!;
   const second = files[1] ?? 'same';
@@ -122,18 +116,9 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
     runA,
     runB,
     layers: values.layers?.split(',').map((pair) => pair.trim()).filter((pair) => pair !== ''),
-    minJaccard: parseJaccard(values['min-jaccard']),
+    minJaccard: numberOption(values['min-jaccard'], '--min-jaccard', { example: '0.1', min: 0, max: 1 }),
     json: values.json ?? false,
   };
-}
-
-function parseJaccard(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !(value >= 0 && value <= 1)) {
-    throw new InputError(`--min-jaccard '${text}' is not a number in [0, 1]`, { hint: 'write it like --min-jaccard 0.1' });
-  }
-  return value;
 }
 
 /**

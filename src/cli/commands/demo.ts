@@ -1,6 +1,5 @@
 import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { analyze } from '../../engine/analyze.js';
 import { formatRunSummary, summarizeRun } from '../../engine/summary.js';
 import { InputError } from '../../errors.js';
@@ -8,7 +7,8 @@ import { DEFAULT_FASHION_MNIST_DIR } from '../../io/datasets/open.js';
 import { NapStore } from '../../io/store/index.js';
 import { createReporter } from '../progress-reporter.js';
 import { formatSummary } from './analyze.js';
-import { runServeCommand } from './serve.js';
+import { choiceOption, parseCommandArgs } from '../args.js';
+import { portOption, runServeCommand } from './serve.js';
 
 const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
 
@@ -22,12 +22,14 @@ export const BUILT_IN_MODELS = {
   'fashion-mnist': { model: 'fashion-mnist-cnn.onnx', data: 'fashion-mnist' },
 } as const;
 
+const DEMO_DATASETS = Object.keys(BUILT_IN_MODELS) as (keyof typeof BUILT_IN_MODELS)[];
+
 export function builtInModelPath(file: string): string {
   return fileURLToPath(new URL(`../../../../models/${file}`, import.meta.url));
 }
 
 export async function runDemoCommand(argv: string[], signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('demo', {
     args: argv,
     allowPositionals: true,
     options: {
@@ -43,9 +45,9 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
     return 0;
   }
   if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
-  const name = values.dataset as keyof typeof BUILT_IN_MODELS;
+  const name = choiceOption(values.dataset, '--dataset', DEMO_DATASETS)!;
   const builtIn = BUILT_IN_MODELS[name];
-  if (!builtIn) throw new InputError(`--dataset '${values.dataset}' is not a built-in demo`, { hint: `use one of ${Object.keys(BUILT_IN_MODELS).join(', ')}` });
+  const port = portOption(values.port)!;
   if (name === 'fashion-mnist') {
     try {
       await access(DEFAULT_FASHION_MNIST_DIR);
@@ -70,5 +72,5 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
     await store.close();
   }
   if (values['no-serve']) return 0;
-  return runServeCommand([values.out!, '--port', values.port!], signal ?? new AbortController().signal);
+  return runServeCommand([values.out!, '--port', String(port)], signal ?? new AbortController().signal);
 }

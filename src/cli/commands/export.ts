@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_THUMBNAIL_SIZE, exportStaticSite } from '../../engine/export-static.js';
 import { InputError } from '../../errors.js';
+import { onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
 import { createReporter } from '../progress-reporter.js';
 
 const HELP = `Usage: nap export --static <dir> <results.duckdb> [--run ID] [--thumbnail-size N | --no-thumbnails]
@@ -23,49 +23,39 @@ function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-function wholeNumber(text: string, option: string): number {
-  const value = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value)) throw new InputError(`${option} '${text}' is not a whole number`, { hint: `pass e.g. ${option} ${DEFAULT_THUMBNAIL_SIZE}` });
-  return value;
-}
-
 /** `nap export --static DIR STORE`: see HELP. */
 export async function runExportCommand(argv: string[], signal?: AbortSignal): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        static: { type: 'string' },
-        run: { type: 'string' },
-        'thumbnail-size': { type: 'string' },
-        'no-thumbnails': { type: 'boolean' },
-        'app-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new InputError((error as Error).message, { hint: "run 'nap export --help' for the options" });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('export', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      static: { type: 'string' },
+      run: { type: 'string' },
+      'thumbnail-size': { type: 'string' },
+      'no-thumbnails': { type: 'boolean' },
+      'app-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
   if (values.static === undefined) throw new InputError('nap export needs --static <dir>: the only export is a static site', { hint: HELP });
-  if (positionals.length !== 1) throw new InputError(`nap export takes exactly one results file, got ${positionals.length}`, { hint: HELP });
+  const store = onlyPositional(positionals, 'export', 'results file', HELP);
   if (values['no-thumbnails'] && values['thumbnail-size'] !== undefined) {
     throw new InputError('--thumbnail-size and --no-thumbnails contradict each other', { hint: 'pass one of them' });
   }
+  const runId = runIdOption(values.run);
+  const thumbnailSize = wholeNumberOption(values['thumbnail-size'], '--thumbnail-size', { example: String(DEFAULT_THUMBNAIL_SIZE), min: 1 });
   const reporter = createReporter();
   const result = await exportStaticSite(
     {
-      store: positionals[0]!,
+      store,
       out: values.static,
-      runId: values.run === undefined ? undefined : wholeNumber(values.run, '--run'),
+      runId,
       appDir: values['app-dir'],
-      thumbnails: values['no-thumbnails'] ? false : values['thumbnail-size'] === undefined ? undefined : wholeNumber(values['thumbnail-size'], '--thumbnail-size'),
+      thumbnails: values['no-thumbnails'] ? false : thumbnailSize,
     },
     { onProgress: reporter.progress, signal },
   );

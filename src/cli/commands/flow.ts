@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { labelOfRow } from '../../compute/contingency.js';
 import { patternLineage, type LineageOptions, type LineageStep } from '../../compute/flow.js';
 import { InputError, NotFoundError } from '../../errors.js';
@@ -12,6 +11,7 @@ import {
   type LayerFlow,
   type PatternLineage,
 } from '../../engine/flow.js';
+import { numberOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
 
 const HELP = `Usage: nap flow <results.duckdb> [--run ID] [--from LAYER] [--to LAYER] [--pattern LAYER:ID] [--json]
 
@@ -73,7 +73,7 @@ export async function runFlowCommand(argv: string[]): Promise<number> {
 
 interface FlowArgs {
   file: string;
-  run: string | undefined;
+  run: number | undefined;
   from: string | undefined;
   to: string | undefined;
   pattern: { layer: string; patternId: number } | undefined;
@@ -84,40 +84,34 @@ interface FlowArgs {
 }
 
 function parseFlowArgs(argv: string[]): FlowArgs | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        run: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        pattern: { type: 'string' },
-        'min-share': { type: 'string' },
-        limit: { type: 'string' },
-        'no-store': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new InputError((error as Error).message, { hint: "run 'nap flow --help' for the options" });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('flow', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      run: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      pattern: { type: 'string' },
+      'min-share': { type: 'string' },
+      limit: { type: 'string' },
+      'no-store': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return undefined;
-  if (positionals.length !== 1) throw new InputError(`nap flow takes exactly one results file, got ${positionals.length}`, { hint: HELP });
+  const file = onlyPositional(positionals, 'flow', 'results file', HELP);
   if (values.pattern !== undefined && (values.from !== undefined || values.to !== undefined)) {
     throw new InputError('--pattern cannot be combined with --from or --to', { hint: 'a lineage already spans every layer; drop --from/--to' });
   }
   return {
-    file: positionals[0]!,
-    run: values.run,
+    file,
+    run: runIdOption(values.run),
     from: values.from,
     to: values.to,
     pattern: values.pattern === undefined ? undefined : parsePattern(values.pattern),
-    minShare: parseNumber(values['min-share'], '--min-share', '0.05'),
-    limit: parseNumber(values.limit, '--limit', '5'),
+    minShare: numberOption(values['min-share'], '--min-share', { example: '0.05', min: 0, max: 1 }),
+    limit: wholeNumberOption(values.limit, '--limit', { example: '5', min: 1 }),
     noStore: values['no-store'] ?? false,
     json: values.json ?? false,
   };
@@ -134,22 +128,12 @@ function parsePattern(text: string): { layer: string; patternId: number } {
   return { layer: text.slice(0, colon), patternId };
 }
 
-function parseNumber(text: string | undefined, option: string, example: string): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) {
-    throw new InputError(`${option} '${text}' is not a number`, { hint: `write it like ${option} ${example}` });
-  }
-  return value;
-}
-
-/** The run named by `--run` (default: the newest run) of an open store. */
-export async function pickRun(store: NapStore, runText: string | undefined, file: string): Promise<RunRecord> {
+/** The run `runId` (see runIdOption; default: the newest run) of an open store. */
+export async function pickRun(store: NapStore, runId: number | undefined, file: string): Promise<RunRecord> {
   const runs = await store.listRuns();
-  const runId = runText === undefined ? runs[runs.length - 1]?.runId : Number(runText);
-  const run = runs.find((r) => r.runId === runId);
+  const run = runId === undefined ? runs[runs.length - 1] : runs.find((r) => r.runId === runId);
   if (!run) {
-    const which = runText === undefined ? 'no run' : `run ${runText}`;
+    const which = runId === undefined ? 'no run' : `run ${runId}`;
     throw new NotFoundError(`${which} in ${file}`, { hint: runs.length > 0 ? `runs there: ${runs.map((r) => r.runId).join(', ')}` : 'analyze a model into it first' });
   }
   return run;

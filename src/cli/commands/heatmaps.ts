@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { computePatternHeatmaps, type HeatmapOptions, type HeatmapsResult } from '../../engine/heatmaps.js';
 import { InputError } from '../../errors.js';
 import { NapStore } from '../../io/store/index.js';
+import { onlyPositional, parseCommandArgs, runIdOption, wholeNumberListOption, wholeNumberOption } from '../args.js';
 import { createReporter } from '../progress-reporter.js';
 
 const HELP = `Usage: nap heatmaps <results.duckdb> --layer LAYER [--run ID] [--pattern P[,P...]] [options]
@@ -56,53 +56,40 @@ interface HeatmapArgs {
 }
 
 function parseHeatmapArgs(argv: string[]): HeatmapArgs | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        layer: { type: 'string' },
-        run: { type: 'string' },
-        pattern: { type: 'string' },
-        clustering: { type: 'string' },
-        model: { type: 'string' },
-        data: { type: 'string' },
-        'batch-size': { type: 'string' },
-        threads: { type: 'string' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new InputError((error as Error).message, { hint: "run 'nap heatmaps --help' for the options" });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('heatmaps', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      layer: { type: 'string' },
+      run: { type: 'string' },
+      pattern: { type: 'string' },
+      clustering: { type: 'string' },
+      model: { type: 'string' },
+      data: { type: 'string' },
+      'batch-size': { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return undefined;
-  if (positionals.length !== 1) throw new InputError(`nap heatmaps takes exactly one results file, got ${positionals.length}`, { hint: HELP });
+  const file = onlyPositional(positionals, 'heatmaps', 'results file', HELP);
   if (values.layer === undefined) throw new InputError('nap heatmaps needs --layer', { hint: 'name a convolutional layer of the run, e.g. --layer conv2 (nap summary lists them)' });
   const options: HeatmapOptions = { layer: values.layer };
-  const run = wholeNumber(values.run, '--run', '1');
+  const run = runIdOption(values.run);
   if (run !== undefined) options.runId = run;
-  const clustering = wholeNumber(values.clustering, '--clustering', '3');
+  const clustering = wholeNumberOption(values.clustering, '--clustering', { example: '3', min: 1 });
   if (clustering !== undefined) options.clusteringId = clustering;
-  if (values.pattern !== undefined) options.patterns = values.pattern.split(',').map((part) => wholeNumber(part, '--pattern', '0,2')!);
+  const patterns = wholeNumberListOption(values.pattern, '--pattern', { example: '0,2' });
+  if (patterns !== undefined) options.patterns = patterns;
   if (values.model !== undefined) options.model = values.model;
   if (values.data !== undefined) options.data = values.data;
-  const batchSize = wholeNumber(values['batch-size'], '--batch-size', '32');
+  const batchSize = wholeNumberOption(values['batch-size'], '--batch-size', { example: '32', min: 1 });
   if (batchSize !== undefined) options.batchSize = batchSize;
-  const threads = wholeNumber(values.threads, '--threads', '2');
+  const threads = wholeNumberOption(values.threads, '--threads', { example: '2' });
   if (threads !== undefined) options.threads = threads;
-  return { file: positionals[0]!, options, json: values.json ?? false, quiet: values.quiet ?? false };
-}
-
-function wholeNumber(text: string | undefined, option: string, example: string): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^(0|[1-9][0-9]*)$/.test(text.trim())) {
-    throw new InputError(`${option} '${text}' is not a whole number >= 0`, { hint: `write it like ${option} ${example}` });
-  }
-  return Number(text.trim());
+  return { file, options, json: values.json ?? false, quiet: values.quiet ?? false };
 }
 
 /** The heatmap as rows of shade characters, downsampled (nearest) to at most MAX_PRINT_WIDTH columns. */

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { InputError } from '../../errors.js';
 import { DEFAULT_APP_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../server/server.js';
+import { onlyPositional, parseCommandArgs, wholeNumberOption } from '../args.js';
 
 const HELP = `Usage: nap serve <results.duckdb> [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--open]
 
@@ -17,11 +16,9 @@ read-only and never modified. Stop it with Ctrl-C.
   --app-dir DIR     folder of the built app (default: build/app of nap-lens)
   --no-disk-cache   keep thumbnails in memory only (default: also cached under the system temp folder)`;
 
-function parsePort(text: string): number {
-  if (!/^[0-9]{1,5}$/.test(text) || Number(text) > 65535) {
-    throw new InputError(`--port '${text}' is not a TCP port`, { hint: `pass a whole number from 1 to 65535 (0 picks a free one), e.g. --port ${DEFAULT_PORT}` });
-  }
-  return Number(text);
+/** The TCP port of `--port` (0 picks a free one). */
+export function portOption(text: string | undefined): number | undefined {
+  return wholeNumberOption(text, '--port', { example: String(DEFAULT_PORT), min: 0, max: 65535 });
 }
 
 /** Opens the URL in the desktop's browser; failing to do so is not an error of the server. */
@@ -44,7 +41,7 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 
 /** `nap serve`: serves until `signal` aborts (Ctrl-C), then closes the server and the store. */
 export async function runServeCommand(argv: string[], signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('serve', {
     args: argv,
     allowPositionals: true,
     options: {
@@ -60,12 +57,12 @@ export async function runServeCommand(argv: string[], signal: AbortSignal): Prom
     console.log(HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new InputError('nap serve takes exactly one results file', { hint: HELP });
-  const storePath = positionals[0]!;
+  const storePath = onlyPositional(positionals, 'serve', 'results file', HELP);
+  const port = portOption(values.port) ?? DEFAULT_PORT;
   const appDir = path.resolve(values['app-dir'] ?? DEFAULT_APP_DIR);
   const server = await startServer({
     store: storePath,
-    port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
+    port,
     host: values.host ?? DEFAULT_HOST,
     appDir,
     ...(values['no-disk-cache'] ? { thumbnailCacheDir: false as const } : {}),

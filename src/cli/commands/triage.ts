@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { TRIAGE_REASON_FILTERS, triageRun, type TriageReasonFilter } from '../../engine/triage.js';
 import { triageCsv, triageJson, triageRecords } from '../../engine/static/triage-records.js';
 import { InputError } from '../../errors.js';
 import { NapStore } from '../../io/store/index.js';
 import { triageResponse } from '../../server/insight-routes.js';
+import { choiceOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
 import { pickRun } from './flow.js';
 
 const HELP = `Usage: nap triage <results.duckdb> [--run ID] [--layer L] [--pattern P] [--reason R] [--format csv|json] [--out FILE]
@@ -22,65 +22,47 @@ Options:
   --format F       csv (default) or json
   --out FILE       write to FILE instead of standard output`;
 
+const TRIAGE_FORMATS = ['csv', 'json'] as const;
+
 interface TriageArgs {
   file: string;
-  run: string | undefined;
+  run: number | undefined;
   layer: string | undefined;
   pattern: number | undefined;
   reason: TriageReasonFilter;
   limit: number | undefined;
-  format: 'csv' | 'json';
+  format: (typeof TRIAGE_FORMATS)[number];
   out: string | undefined;
 }
 
-function wholeNumber(text: string, option: string, min: number): number {
-  const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
-  if (!(Number.isSafeInteger(value) && value >= min)) {
-    throw new InputError(`${option} '${text}' is not a whole number >= ${min}`, { hint: `pass e.g. ${option} ${Math.max(min, 1)}` });
-  }
-  return value;
-}
-
 function parseTriageArgs(argv: string[]): TriageArgs | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        run: { type: 'string' },
-        layer: { type: 'string' },
-        pattern: { type: 'string' },
-        reason: { type: 'string' },
-        limit: { type: 'string' },
-        format: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new InputError((error as Error).message, { hint: "run 'nap triage --help' for the options" });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('triage', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      run: { type: 'string' },
+      layer: { type: 'string' },
+      pattern: { type: 'string' },
+      reason: { type: 'string' },
+      limit: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return undefined;
-  if (positionals.length !== 1) throw new InputError(`nap triage takes exactly one results file, got ${positionals.length}`, { hint: HELP });
-  const reason = values.reason ?? 'any';
-  if (!TRIAGE_REASON_FILTERS.includes(reason as TriageReasonFilter)) {
-    throw new InputError(`--reason '${reason}' is not one of ${TRIAGE_REASON_FILTERS.join(', ')}`, { hint: 'pass --reason majority, for example' });
-  }
-  const format = values.format ?? 'csv';
-  if (format !== 'csv' && format !== 'json') throw new InputError(`--format '${format}' is not csv or json`, { hint: 'pass --format csv or --format json' });
+  const file = onlyPositional(positionals, 'triage', 'results file', HELP);
   if (values.pattern !== undefined && values.layer === undefined) {
     throw new InputError(`--pattern ${values.pattern} needs --layer: pattern ids are per layer`, { hint: 'add --layer <layer name>' });
   }
   return {
-    file: positionals[0]!,
-    run: values.run,
+    file,
+    run: runIdOption(values.run),
     layer: values.layer,
-    pattern: values.pattern === undefined ? undefined : wholeNumber(values.pattern, '--pattern', 0),
-    reason: reason as TriageReasonFilter,
-    limit: values.limit === undefined ? undefined : wholeNumber(values.limit, '--limit', 1),
-    format,
+    pattern: wholeNumberOption(values.pattern, '--pattern', { example: '0' }),
+    reason: choiceOption(values.reason, '--reason', TRIAGE_REASON_FILTERS) ?? 'any',
+    limit: wholeNumberOption(values.limit, '--limit', { example: '100', min: 1 }),
+    format: choiceOption(values.format, '--format', TRIAGE_FORMATS) ?? 'csv',
     out: values.out,
   };
 }

@@ -31,7 +31,7 @@ export interface UmapOptions {
    * or 'auto' (exact while count^2 * dim / 2 <= 4e9, about 10,000 x 80). Default 'auto'.
    */
   knn?: KnnMethod;
-  /** Worker threads (exact search; layout with parallelLayout); integer >= 1. Default: os.availableParallelism(). */
+  /** Threads of the exact neighbour search (its ONNX Runtime GEMM and scan workers) and of the layout with parallelLayout; integer >= 1. Default: os.availableParallelism(). */
   threads?: number;
   /**
    * Run the layout optimisation on up to 4 worker threads. The vertices are split into 4 fixed

@@ -31,7 +31,7 @@ export const UMAP_STAGES = {
 
 /**
  * UMAP (McInnes et al. 2018, following umap-learn 0.5) of the rows of `matrix` into 2-D: the
- * k-nearest-neighbour graph (exact on worker threads, or NN-descent for large inputs), its fuzzy
+ * k-nearest-neighbour graph (exact by the shared blocked kernel of HDBSCAN*, or NN-descent for large inputs), its fuzzy
  * simplicial set, a spectral initial layout and the epochs-per-sample SGD with negative sampling
  * (sequential as in umap-learn, or on threads with parallelLayout). Returns count x 2 coordinates,
  * row-major. Progress stages are UMAP_STAGES; aborting `control.signal` throws CancelledError.

@@ -4,7 +4,8 @@
  *
  *   index.html                      the app, with <meta name="nap-static-data" content="data/"> added
  *   data/manifest.json              StaticManifest: what the export holds
- *   data/api/...json                the JSON of API routes, one file per route and query (staticJsonPath)
+ *   data/api/...json                the JSON of API routes, one file per route and query (staticJsonPath);
+ *                                   a layer's projection is there when the store holds one
  *   data/tables/inputs-R.json       every input of run R (InputsResponse), for pages, lookups and filters
  *   data/images/thumbnails/R/I.png  thumbnail of input I
  *   data/images/average/C/P.png     average image of pattern P of clustering C

@@ -5,7 +5,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   ModelProtoSchema,
-  NodeProtoSchema,
   TensorProto_DataType,
   TypeProtoSchema,
   TypeProto_TensorSchema,
@@ -17,6 +16,7 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { InputError } from '../../errors.js';
+import { poolingNodes } from './pooling.js';
 
 /** One tensor produced by a node that can be read out as a layer. */
 export interface CandidateLayer {
@@ -291,49 +291,50 @@ export function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The graph outputs that carry a pooled layer's per-unit mean and max (see withExtraOutputs). */
-export function pooledOutputNames(layer: string): { mean: string; max: string } {
-  return { mean: `${layer}::nap_mean`, max: `${layer}::nap_max` };
-}
-
 /**
  * New model bytes where each named layer is also a graph output (names already outputs are kept once).
  * Each `pooled` layer (a channels-first tensor [N, C, ...positions] of rank 3 or more) is reduced inside the
- * model instead: a GlobalAveragePool and a GlobalMaxPool read it and their [N, C, 1, ...] results are the
- * outputs named by pooledOutputNames, so its full tensor never leaves the runtime (it stays in onnxruntime's
- * blocked layout and memory plan). The input bytes are not modified; nothing is written to disk.
+ * model instead: its per-unit mean and max over positions are the [N, C] outputs named by pooledOutputNames,
+ * so its full tensor never leaves the runtime (see pooling.ts, which also makes each layer's pools run right
+ * after the layer). The input bytes are not modified; nothing is written to disk.
  */
 export function withExtraOutputs(modelBytes: Uint8Array, names: string[], source = 'model', pooled: string[] = []): Uint8Array {
   const { model, graph } = decodeModel(modelBytes, source);
-  resolveLayers(graph, [...names, ...pooled]);
+  resolveLayers(graph, names);
   const existing = new Set(graph.output.map((o) => o.name));
   for (const name of names) {
     if (existing.has(name)) continue;
     existing.add(name);
     graph.output.push(floatOutputWithoutShape(name));
   }
-  const tensors = new Set(graph.node.flatMap((node) => node.output));
-  for (const name of new Set(pooled)) {
-    const { mean, max } = pooledOutputNames(name);
-    if (tensors.has(mean) || tensors.has(max)) {
-      throw new InputError(`${source} already has a tensor named '${mean}' or '${max}'`, { hint: `leave layer '${name}' out with --layers` });
-    }
-    graph.node.push(poolNode('GlobalAveragePool', name, mean), poolNode('GlobalMaxPool', name, max));
-    graph.output.push(floatOutputWithoutShape(mean), floatOutputWithoutShape(max));
+  // Pools in graph order: their execution order follows it (pooling.ts).
+  const pooledLayers = resolveLayers(graph, [...new Set(pooled)]).sort((a, b) => a.nodeIndex - b.nodeIndex);
+  // Shape reads tensors only (not the sequences or maps some classic ML exports output).
+  const tensorOutputs = graph.output.filter((o) => (o.type?.value.case ?? 'tensorType') === 'tensorType').map((o) => o.name);
+  const { nodes, outputs, shapeOutputs } = poolingNodes(pooledLayers.map((layer) => layer.name), tensorOutputs);
+  const tensors = new Set([...graph.node.flatMap((node) => node.output), ...graph.input.map((v) => v.name), ...graph.initializer.map((t) => t.name)]);
+  const clash = nodes.flatMap((node) => node.output).find((name) => tensors.has(name));
+  if (clash !== undefined) {
+    const layer = pooledLayers.find((l) => clash.startsWith(`${l.name}::`))?.name;
+    throw new InputError(`${source} already has a tensor named '${clash}', a name nap gives its in-model pooling`, {
+      hint: layer === undefined ? 'rename that tensor in the model' : `leave layer '${layer}' out with --layers, or rename that tensor in the model`,
+    });
   }
+  graph.node.push(...nodes);
+  graph.output.push(...outputs.map(floatOutputWithoutShape), ...shapeOutputs.map((name) => outputWithoutShape(name, INT64)));
   return toBinary(ModelProtoSchema, model);
 }
 
-function poolNode(opType: 'GlobalAveragePool' | 'GlobalMaxPool', input: string, output: string): NodeProto {
-  return create(NodeProtoSchema, { opType, input: [input], output: [output], name: output });
+function floatOutputWithoutShape(name: string): ValueInfoProto {
+  return outputWithoutShape(name, FLOAT);
 }
 
 /** The shape is left out on purpose: onnxruntime infers it, and a wrong guess would fail validation. */
-function floatOutputWithoutShape(name: string): ValueInfoProto {
+function outputWithoutShape(name: string, elemType: number): ValueInfoProto {
   return create(ValueInfoProtoSchema, {
     name,
     type: create(TypeProtoSchema, {
-      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: FLOAT }) },
+      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) },
     }),
   });
 }

@@ -29,18 +29,25 @@ export function resolveThreads(threads: number | undefined): number {
   return resolved;
 }
 
+/** The session options of every session nap runs a model in. */
+export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return { intraOpNumThreads: threads, graphOptimizationLevel: 'all' };
+}
+
 export async function createSession(bytes: Uint8Array, source: string, threads: number): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: threads,
-      graphOptimizationLevel: 'all',
-    });
+    return await ort.InferenceSession.create(bytes, sessionOptions(threads));
   } catch (cause) {
-    throw new InputError(`onnxruntime cannot load ${source}: ${firstLine(cause)}`, {
-      hint: 'check that the model opens in onnxruntime 1.x (opset, custom ops, external data next to the file)',
-      cause,
-    });
+    throw loadError(source, cause);
   }
+}
+
+/** The InputError for a model onnxruntime refuses, with its first line of explanation. */
+export function loadError(source: string, cause: unknown): InputError {
+  return new InputError(`onnxruntime cannot load ${source}: ${firstLine(cause)}`, {
+    hint: 'check that the model opens in onnxruntime 1.x (opset, custom ops, external data next to the file)',
+    cause,
+  });
 }
 
 function firstLine(error: unknown): string {

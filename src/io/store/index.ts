@@ -17,6 +17,7 @@ import * as images from './images.js';
 import * as inputs from './inputs.js';
 import * as layers from './layers.js';
 import { openInstance, prepareSchema } from './open.js';
+import * as projections from './projections.js';
 import * as runs from './runs.js';
 import * as staging from './staging.js';
 import * as statistics from './statistics.js';
@@ -49,6 +50,7 @@ import type {
 export * from './types.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
+export { PROJECTION_METHODS, type ProjectionMethod, type ProjectionRecord, type ProjectionToSave, type StoredProjection } from './projections.js';
 
 export interface OpenStoreOptions {
   /** Open without ever modifying the file; the file must exist. Default false (create when missing). */
@@ -363,5 +365,22 @@ export class NapStore {
   /** A pattern's stored heatmaps, all or those of `inputIndex` (MEAN_HEATMAP: the mean) in that order. */
   readPatternHeatmaps(clusteringId: number, patternId: number, inputIndex?: Int32Array): Promise<heatmaps.PatternHeatmaps> {
     return this.read((c) => heatmaps.readPatternHeatmaps(c, clusteringId, patternId, inputIndex));
+  }
+
+  // 2-D projections of a layer's inputs (see projections.ts)
+
+  /** Stores a layer's projection, replacing the one stored before. */
+  saveProjection(runId: number, layer: string, projection: projections.ProjectionToSave): Promise<void> {
+    return this.write((c) => projections.saveProjection(c, runId, layer, projection));
+  }
+
+  /** The run's stored projections without their points, in model layer order. */
+  listProjections(runId: number): Promise<projections.ProjectionRecord[]> {
+    return this.read((c) => projections.listProjections(c, runId));
+  }
+
+  /** The layer's projection, or null when none is stored; NotFoundError for an unknown run or layer. */
+  readProjection(runId: number, layer: string): Promise<projections.StoredProjection | null> {
+    return this.read((c) => projections.readProjection(c, runId, layer));
   }
 }

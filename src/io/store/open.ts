@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
 import { inTransaction } from './transaction.js';
-import { SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
+import { ADDED_TABLES, ADDED_TABLES_DDL, SCHEMA_DDL, SCHEMA_VERSION } from './schema.js';
 
 /** Every DuckDB file starts with an 8-byte checksum followed by this magic. */
 const DUCKDB_MAGIC = 'DUCK';
@@ -88,7 +88,7 @@ export async function prepareSchema(connection: DuckDBConnection, path: string, 
       });
     }
     await inTransaction(connection, async () => {
-      for (const statement of SCHEMA_DDL) await connection.run(statement);
+      for (const statement of [...SCHEMA_DDL, ...ADDED_TABLES_DDL]) await connection.run(statement);
       await connection.run('INSERT INTO schema_version VALUES ($1)', [SCHEMA_VERSION]);
     });
     return;
@@ -107,6 +107,11 @@ export async function prepareSchema(connection: DuckDBConnection, path: string, 
   if (version < SCHEMA_VERSION) {
     throw new InputError(`store ${path} has old schema version ${version}; this nap needs version ${SCHEMA_VERSION}`, {
       hint: 'run the analysis again into a new store',
+    });
+  }
+  if (!readOnly && ADDED_TABLES.some((table) => !tables.includes(table))) {
+    await inTransaction(connection, async () => {
+      for (const statement of ADDED_TABLES_DDL) await connection.run(statement);
     });
   }
 }

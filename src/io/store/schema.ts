@@ -4,7 +4,10 @@
  * clustering id alone identifies a clustering; its run_id and layer are repeated in the tables below it
  * so that run- and layer-wide queries need no join.
  *
- * Bump SCHEMA_VERSION on any change; a store with a newer version is refused, not guessed at.
+ * Bump SCHEMA_VERSION on any change that older code or older stores cannot live with; a store with a
+ * newer version is refused, not guessed at. New tables that older stores may simply lack go in
+ * ADDED_TABLES_DDL instead: they are created when such a store is opened writable, and readers treat a
+ * missing one as empty (see projections.ts).
  */
 export const SCHEMA_VERSION = 3;
 
@@ -208,6 +211,29 @@ export const SCHEMA_DDL: readonly string[] = [
   )`,
 ];
 
+/**
+ * Tables added after version 3 without a version bump: created with the schema of a new store and, when
+ * missing, on a writable open of an older one. Each statement creates one table named in ADDED_TABLES.
+ */
+export const ADDED_TABLES_DDL: readonly string[] = [
+  // A 2-D map of a layer's inputs (UMAP or PCA of its normalized aggregated activations), one row per
+  // layer; columns as little-endian bytes like staged_activations, one value per input.
+  `CREATE TABLE IF NOT EXISTS projections (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    method VARCHAR NOT NULL CHECK (method IN ('umap', 'pca')),
+    params JSON NOT NULL,
+    point_count INTEGER NOT NULL,
+    input_index BLOB NOT NULL,                   -- int32 per input, ascending
+    x BLOB NOT NULL,                             -- float32 per input
+    y BLOB NOT NULL,                             -- float32 per input
+    created_at TIMESTAMP NOT NULL,               -- UTC
+    PRIMARY KEY (run_id, layer)
+  )`,
+];
+
+export const ADDED_TABLES: readonly string[] = ['projections'];
+
 /** Every table that holds rows of a run, for deleting one. */
 export const RUN_TABLES: readonly string[] = [
   'staged_activations',
@@ -227,4 +253,5 @@ export const RUN_TABLES: readonly string[] = [
   'flow_pairs',
   'layer_divisors',
   'pattern_heatmaps',
+  'projections',
 ];

@@ -96,3 +96,10 @@ test('a search cancelled before or while it runs throws CancelledError', async (
     );
   }
 });
+
+test('a k larger than the row count is rejected, naming k', async () => {
+  const matrix = uniformMatrix(6, 10, 3);
+  for (const method of ['exact', 'nn-descent'] as const) {
+    await assert.rejects(nearestNeighbors(matrix, { k: 11, metric: 'euclidean', method, seed: 1, threads: 1 }), { name: 'InputError', message: /k is 11/ });
+  }
+});

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import * as ort from 'onnxruntime-node';
 import { OnnxGraphBuilder } from '../../../src/io/onnx/builder.js';
-import { openOnnxModel, type LayerTensor } from '../../../src/io/onnx/runner.js';
+import { itemsPerRun, openOnnxModel, RUN_INPUT_BYTES, type LayerTensor } from '../../../src/io/onnx/runner.js';
+import { WorkerSession } from '../../../src/io/onnx/worker-session.js';
 import { InputError } from '../../../src/errors.js';
 import { nchwToNhwc, seededValues, tinyConvNet, tinyConvNetReference, TINY } from '../../helpers/tiny-models.js';
 
@@ -45,12 +45,12 @@ function byName(layers: LayerTensor[], name: string): LayerTensor {
   return found;
 }
 
-/** Counts session.run calls made while `body` runs. */
+/** Counts session runs (in the runner's worker thread) asked for while `body` runs. */
 async function countRuns<T>(body: () => Promise<T>): Promise<{ result: T; runs: number }> {
-  const prototype = (ort.InferenceSession as unknown as { prototype: { run: (...args: unknown[]) => unknown } }).prototype;
+  const prototype = WorkerSession.prototype;
   const original = prototype.run;
   let runs = 0;
-  prototype.run = function (this: unknown, ...args: unknown[]) {
+  prototype.run = function (this: WorkerSession, ...args: Parameters<WorkerSession['run']>) {
     runs++;
     return original.apply(this, args);
   };
@@ -125,6 +125,28 @@ test('a symbolic batch dimension takes any batch size, item results independent 
   assert.deepEqual(whole.layers[0].dims, [7, 2, 2, 2]);
   assert.deepEqual(single.layers[0].dims, [1, 2, 2, 2]);
   assertClose(single.layers[0].data, whole.layers[0].data.subarray(6 * 8), 'last item', 1e-6);
+});
+
+test('itemsPerRun splits a batch into runs of that many items, the last one short, with the same results', async () => {
+  const input = seededValues(5 * 16, 13);
+  const expected = tinyConvNetReference(input, 5);
+  const runner = await openOnnxModel(paths.nchw, { layers: [TINY.relu], pooled: [TINY.relu], itemsPerRun: 2, threads: 1 });
+  const { result, runs } = await countRuns(() => runner.run(input, [5, 1, 4, 4]));
+  await runner.close();
+  assert.equal(runs, 3);
+  assert.deepEqual(result.pooled[0]!.dims, [5, 2]);
+  assertClose(result.output.data, expected.probs, 'probs');
+  const max = Array.from({ length: 10 }, (_, row) => Math.max(...expected.relu.subarray(row * 16, (row + 1) * 16)));
+  assertClose(result.pooled[0]!.max, max, 'relu max');
+  await assert.rejects(openOnnxModel(paths.nchw, { layers: [], itemsPerRun: 0 }), (e: unknown) => e instanceof InputError && /itemsPerRun = 0/.test(e.message));
+});
+
+test('by default a run holds about RUN_INPUT_BYTES of input: 4 RGB images of 224x224, a whole batch of small ones', () => {
+  assert.equal(itemsPerRun(3 * 224 * 224), 4);
+  assert.equal(itemsPerRun(3 * 512 * 512), 1);
+  assert.ok(itemsPerRun(28 * 28) >= 512);
+  assert.equal(itemsPerRun(28 * 28, 7), 7);
+  assert.ok(4 * 3 * 224 * 224 * itemsPerRun(3 * 224 * 224) <= RUN_INPUT_BYTES);
 });
 
 test('a model with a fixed batch size runs the batch in chunks of that size, padding the last', async () => {

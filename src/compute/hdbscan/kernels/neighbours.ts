@@ -1,4 +1,5 @@
 import type { TaskControl } from '../../../progress.js';
+import { siftDown } from '../../knn/max-heap.js';
 import { Checkpoint } from '../checkpoint.js';
 import type { RowDistance } from '../distance.js';
 import type { Screen } from './screen.js';
@@ -59,19 +60,7 @@ export class CandidateHeaps {
       if (size + 1 === width) this.bar[row] = values[base];
       return;
     }
-    let parent = 0;
-    for (;;) {
-      const left = 2 * parent + 1;
-      if (left >= width) break;
-      const right = left + 1;
-      const larger = right < width && values[base + right] > values[base + left] ? right : left;
-      if (values[base + larger] <= value) break;
-      values[base + parent] = values[base + larger];
-      ids[base + parent] = ids[base + larger];
-      parent = larger;
-    }
-    values[base + parent] = value;
-    ids[base + parent] = id;
+    siftDown(ids, values, base, width, 0, value, id);
     this.bar[row] = values[base];
   }
 
@@ -194,18 +183,20 @@ type Rescan = (rows: Int32Array, reach: Float64Array) => Promise<void>;
 /**
  * One blocked pass over all pairs (upper triangle of tiles) keeps each row's `width` smallest
  * screened values; the screen's error bound then certifies the exact neighbours among them.
+ * Each row's first `minSamples` entries are its exact nearest rows (by distance, then index).
+ * Progress is reported in tiles under `stage` (default 'core distances').
  */
 export async function nearestNeighbours(
   screen: Screen,
   fill: TileFiller,
-  options: { width: number; minSamples: number; distance: RowDistance; parallel?: ParallelNeighbours },
+  options: { width: number; minSamples: number; distance: RowDistance; parallel?: ParallelNeighbours; stage?: string },
   control?: TaskControl,
 ): Promise<NeighbourLists> {
   const { count, dim } = screen;
   const width = Math.min(options.width, count - 1);
   const blocks = Math.ceil(count / tileEdge(dim, count));
   const tiles = (blocks * (blocks + 1)) / 2;
-  const checkpoint = new Checkpoint(control, 'core distances', tiles);
+  const checkpoint = new Checkpoint(control, options.stage ?? 'core distances', tiles);
   const { parallel, distance } = options;
   let heaps: CandidateHeaps;
   let sorted: { ids: Int32Array; distances: Float64Array };

@@ -101,8 +101,17 @@ export function unitRows({ count, dim, data }: Matrix): Float32Array {
   return unit;
 }
 
-/** Builds the graph from per-row sorted (id, key) lists of `count - ...` other rows, `width` each. */
-export function graphFromSortedRows(ids: Int32Array, keys: Float64Array, count: number, width: number, metric: KnnMetric): NeighborGraph {
+/**
+ * Builds the graph from per-row sorted lists of `width` other rows: `values` holds their distances,
+ * or whatever `toDistance` turns into them (search keys).
+ */
+export function graphFromSortedRows(
+  ids: Int32Array,
+  values: Float64Array,
+  count: number,
+  width: number,
+  toDistance: (value: number) => number = (distance) => distance,
+): NeighborGraph {
   const k = width + 1;
   const indices = new Int32Array(count * k);
   const distances = new Float32Array(count * k);
@@ -110,7 +119,7 @@ export function graphFromSortedRows(ids: Int32Array, keys: Float64Array, count: 
     indices[r * k] = r;
     for (let i = 0; i < width; i++) {
       indices[r * k + 1 + i] = ids[r * width + i];
-      distances[r * k + 1 + i] = keyToDistance(keys[r * width + i], metric);
+      distances[r * k + 1 + i] = toDistance(values[r * width + i]);
     }
   }
   return { count, k, indices, distances };

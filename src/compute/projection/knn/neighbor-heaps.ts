@@ -1,7 +1,7 @@
 /**
  * One bounded max-heap of (key, id) per row, in flat typed arrays, keeping each row's `width`
  * smallest keys. Ties in key are broken by the smaller id, so the kept set never depends on the
- * order candidates arrive in (which makes multi-threaded exact search deterministic).
+ * order candidates arrive in.
  * Empty slots hold key +Infinity and id -1.
  */
 export class NeighborHeaps {

@@ -1,6 +1,7 @@
+import { siftDown } from '../../knn/max-heap.js';
 import type { StageCheckpoint } from '../checkpoint.js';
 import type { SeededRandom } from '../random.js';
-import { graphFromSortedRows, pairKey, type NeighborGraph, type SearchRows } from './neighbor-graph.js';
+import { graphFromSortedRows, keyToDistance, pairKey, type NeighborGraph, type SearchRows } from './neighbor-graph.js';
 import { NeighborHeaps } from './neighbor-heaps.js';
 import { buildRpTree, forestSize } from './rp-forest.js';
 
@@ -40,7 +41,7 @@ export async function descentNeighbors(rows: SearchRows, k: number, random: Seed
   const ids = new Int32Array(count * width);
   const keys = new Float64Array(count * width);
   for (let r = 0; r < count; r++) heaps.sortedRow(r, ids, keys, r * width);
-  return graphFromSortedRows(ids, keys, count, width, rows.metric);
+  return graphFromSortedRows(ids, keys, count, width, (key) => keyToDistance(key, rows.metric));
 }
 
 /** Offers every pair of rows sharing a leaf in any tree of the forest. */
@@ -181,20 +182,4 @@ function heapify(ids: Int32Array, priorities: Float64Array, base: number, limit:
   for (let position = (limit >> 1) - 1; position >= 0; position--) {
     siftDown(ids, priorities, base, limit, position, priorities[base + position], ids[base + position]);
   }
-}
-
-/** Places (priority, id) at `position` of the max-heap and sifts it down to where it belongs. */
-function siftDown(ids: Int32Array, priorities: Float64Array, base: number, limit: number, position: number, priority: number, id: number): void {
-  for (;;) {
-    const left = 2 * position + 1;
-    if (left >= limit) break;
-    const right = left + 1;
-    const larger = right < limit && priorities[base + right] > priorities[base + left] ? right : left;
-    if (priorities[base + larger] <= priority) break;
-    priorities[base + position] = priorities[base + larger];
-    ids[base + position] = ids[base + larger];
-    position = larger;
-  }
-  priorities[base + position] = priority;
-  ids[base + position] = id;
 }

@@ -1,0 +1,44 @@
+/** What hovering a point of the map shows: the input's thumbnail, label, prediction and pattern. */
+import { Fragment } from 'preact';
+import { thumbnailUrl } from '../../api.js';
+import type { InputTable } from '../../data/tables.js';
+import { formatNumber, formatShare, patternName } from '../../format.js';
+import { NOT_CLUSTERED } from './map-data.js';
+
+const THUMBNAIL = 72;
+
+export interface MapTooltipProps {
+  runId: number;
+  inputIndex: number;
+  inputs: InputTable | undefined;
+  patternId: number;
+  membership: number;
+  outlierScore: number;
+}
+
+export function MapTooltip({ runId, inputIndex, inputs, patternId, membership, outlierScore }: MapTooltipProps) {
+  const row = inputs ? inputs.rows.rowOf(inputIndex) : -1;
+  const rows: [string, string][] = [['Input', `#${inputIndex}`]];
+  if (inputs && row >= 0) {
+    rows.push(['Label', inputs.label[row] ?? '–']);
+    const probability = inputs.probability[row];
+    rows.push(['Prediction', `${inputs.predictionLabel[row] ?? '–'}${probability != null ? ` (${formatShare(probability)})` : ''}`]);
+  }
+  rows.push(['Pattern', patternId === NOT_CLUSTERED ? 'not clustered' : patternName(patternId)]);
+  if (Number.isFinite(membership)) rows.push(['Membership', formatNumber(membership)]);
+  if (Number.isFinite(outlierScore)) rows.push(['Outlier score', formatNumber(outlierScore)]);
+  const wrong = inputs && row >= 0 ? inputs.misclassified[row] === true : false;
+  return (
+    <div class="map-tip">
+      <img src={thumbnailUrl(runId, inputIndex, THUMBNAIL)} width={THUMBNAIL} height={THUMBNAIL} alt="" />
+      <dl class="tip-table">
+        {rows.map(([key, value]) => (
+          <Fragment key={key}>
+            <dt>{key}</dt>
+            <dd class={key === 'Prediction' && wrong ? 'wrong' : undefined}>{value}</dd>
+          </Fragment>
+        ))}
+      </dl>
+    </div>
+  );
+}

@@ -1,0 +1,277 @@
+/**
+ * Frames per second of the app's map (the WebGL scatter plot) in headless Chromium while it pans and zooms.
+ * The real app is built from source and opened on a made-up origin whose /api answers come from
+ * page.route: a run of N synthetic inputs in clusters with their projection, memberships and inputs. In
+ * the page, a requestAnimationFrame loop sends the canvas one pointer move (a drag, pan) or one wheel
+ * event (zoom in and out around a moving cursor) per frame for a few seconds and records the frame
+ * timestamps. Printed per size and gesture: mean FPS (frames / seconds) and p5 FPS (1000 / the 95th
+ * percentile frame time: 95% of frames were at least this fast). Figures only; nothing is asserted.
+ *
+ * Usage: node build/scripts/bench-scatter.js [--sizes 10000,100000] [--seconds 4] [--screenshot DIR]
+ * Chromium runs as the tests run it (--disable-gpu: WebGL on SwiftShader, i.e. on the CPU), so the
+ * figures depend on the CPU and on whatever else runs on the machine.
+ */
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Browser, Page, Route } from 'playwright-core';
+import type { InfoResponse, InputsResponse, MembershipsResponse, PatternsResponse, PatternSummary, ProjectionResponse, RunsResponse } from '../src/server/api-types.js';
+import { buildApp, launchChromium } from '../test/app/fixture.js';
+
+const ORIGIN = 'http://nap-bench.test';
+const LAYER = 'dense';
+const CLUSTERING_ID = 1;
+const RUN_ID = 1;
+const PATTERNS = 40;
+const LABELS = Array.from({ length: 10 }, (_, i) => String(i));
+
+/** A small deterministic generator (mulberry32), so the same size gives the same points. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Synthetic {
+  projection: ProjectionResponse;
+  memberships: MembershipsResponse;
+  inputs: InputsResponse;
+  patterns: PatternsResponse;
+  runs: RunsResponse;
+}
+
+/** N points in PATTERNS gaussian islands (15% noise spread over the plane), as the API would send them. */
+function synthesize(count: number): Synthetic {
+  const next = random(count);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const centers = Array.from({ length: PATTERNS }, () => [next() * 20 - 10, next() * 20 - 10] as const);
+  const inputIndex = Array.from({ length: count }, (_, i) => i);
+  const x: number[] = [];
+  const y: number[] = [];
+  const patternId: number[] = [];
+  const label: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const noise = next() < 0.15;
+    const p = noise ? -1 : Math.floor(next() * PATTERNS);
+    const [cx, cy] = noise ? [next() * 24 - 12, next() * 24 - 12] : centers[p]!;
+    x.push(cx + (noise ? 0 : gauss() * 0.6));
+    y.push(cy + (noise ? 0 : gauss() * 0.6));
+    patternId.push(p);
+    label.push(LABELS[noise ? Math.floor(next() * 10) : p % 10]!);
+  }
+  const prediction = label.map((l) => (next() < 0.9 ? Number(l) : Math.floor(next() * 10)));
+  const probability = prediction.map(() => 0.5 + next() / 2);
+  const summary = (id: number): PatternSummary => {
+    const size = patternId.filter((p) => p === id).length;
+    return {
+      patternId: id,
+      size,
+      persistence: id < 0 ? 0 : 1 - id / PATTERNS,
+      labels: { label: [], count: [] },
+      predictions: { label: [], count: [] },
+      dominantLabel: id < 0 ? null : LABELS[id % 10]!,
+      labelPurity: id < 0 ? null : 1,
+      misclassifiedCount: 0,
+      outlierCount: 0,
+      outlierShare: 0,
+      meanProbability: 0.8,
+      mostStable: [],
+      leastStable: [],
+      topOutliers: [],
+    };
+  };
+  const clustering = { clusteringId: CLUSTERING_ID, runId: RUN_ID, layer: LAYER, unit: null, params: {}, patternCount: PATTERNS, noiseCount: patternId.filter((p) => p < 0).length, createdAt: '2025-01-01T00:00:00Z' };
+  return {
+    projection: { runId: RUN_ID, layer: LAYER, method: 'umap', params: {}, inputIndex, x, y },
+    memberships: { clusteringId: CLUSTERING_ID, inputIndex, patternId, probability: patternId.map((p) => (p < 0 ? 0 : next())), outlierScore: patternId.map(() => next()) },
+    inputs: {
+      runId: RUN_ID,
+      total: count,
+      offset: 0,
+      inputIndex,
+      path: inputIndex.map(() => null),
+      label,
+      prediction,
+      predictionLabel: prediction.map(String),
+      probability,
+      misclassified: prediction.map((p, i) => String(p) !== label[i]),
+    },
+    patterns: { clustering, outlierThreshold: 0.9, outlierQuantile: 0.9, patterns: Array.from({ length: PATTERNS }, (_, p) => summary(p)), noise: summary(-1) },
+    runs: {
+      runs: [
+        {
+          runId: RUN_ID,
+          name: 'synthetic',
+          createdAt: '2025-01-01T00:00:00Z',
+          status: 'complete',
+          modelPath: 'synthetic.onnx',
+          datasetSpec: 'synthetic',
+          inputCount: count,
+          labels: LABELS,
+          predictionLabels: LABELS,
+          layers: [{ layer: LAYER, order: 0, opType: 'Gemm', rawDims: [64], aggregation: 'none', dim: 64, clusterings: [clustering], projection: 'umap' }],
+        },
+      ],
+    },
+  };
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+/** Answers the app's files from `appDir` and its API calls from the synthetic run. */
+async function serve(page: Page, appDir: string, data: Synthetic): Promise<void> {
+  const info: InfoResponse = { store: 'synthetic.duckdb', storeVersion: 'bench', schemaVersion: 1, runCount: 1, imageSize: { min: 16, max: 512, default: 64 } };
+  const json: Record<string, unknown> = {
+    '/api/info': info,
+    '/api/runs': data.runs,
+    [`/api/runs/${RUN_ID}/layers/${LAYER}/projection`]: data.projection,
+    [`/api/clusterings/${CLUSTERING_ID}/memberships`]: data.memberships,
+    [`/api/runs/${RUN_ID}/inputs`]: data.inputs,
+    [`/api/clusterings/${CLUSTERING_ID}/patterns`]: data.patterns,
+  };
+  await page.route(`${ORIGIN}/**`, async (route: Route) => {
+    const url = new URL(route.request().url());
+    if (url.pathname.startsWith('/api/')) {
+      const body = json[url.pathname];
+      if (body === undefined) await route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: `${url.pathname} is not mocked`, status: 404 }) });
+      else await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+      return;
+    }
+    const file = path.join(appDir, url.pathname === '/' ? 'index.html' : url.pathname);
+    const body = await readFile(file).catch(() => null);
+    if (body === null) await route.fulfill({ status: 404, body: 'not found' });
+    else await route.fulfill({ status: 200, contentType: TYPES[path.extname(file)] ?? 'application/octet-stream', body });
+  });
+}
+
+interface FrameStats {
+  frames: number;
+  meanFps: number;
+  p5Fps: number;
+}
+
+/**
+ * In-page code (plain JavaScript: this script is compiled without the DOM types): runs the gesture on the
+ * map's canvas for `seconds`, one synthetic event per animation frame, and resolves to the frame timestamps.
+ */
+const GESTURE_LOOP = `({ gesture, seconds }) => new Promise((resolve) => {
+  const canvas = document.querySelector('.scatter-canvas');
+  const rect = canvas.getBoundingClientRect();
+  const cx = rect.left + rect.width / 2;
+  const cy = rect.top + rect.height / 2;
+  const pointer = (type, x, y) => canvas.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, pointerId: 7, button: 0, buttons: type === 'pointerup' ? 0 : 1, bubbles: true, cancelable: true }));
+  const times = [];
+  let start = -1;
+  if (gesture === 'pan') pointer('pointerdown', cx, cy);
+  const frame = (time) => {
+    if (start < 0) start = time;
+    times.push(time);
+    const t = (time - start) / 1000;
+    if (gesture === 'pan') {
+      // A smooth circle of radius 150 px, one turn in two seconds.
+      pointer('pointermove', cx + 150 * Math.sin(Math.PI * t), cy + 150 * (1 - Math.cos(Math.PI * t)));
+    } else {
+      // Zoom in for a second (about 11 times), out for a second, around a slowly moving cursor.
+      const direction = Math.floor(t) % 2 === 0 ? -1 : 1;
+      canvas.dispatchEvent(new WheelEvent('wheel', { clientX: cx + 100 * Math.sin(t), clientY: cy + 60 * Math.cos(t), deltaY: 20 * direction, deltaMode: 0, bubbles: true, cancelable: true }));
+    }
+    if (time - start < seconds * 1000) requestAnimationFrame(frame);
+    else {
+      if (gesture === 'pan') pointer('pointerup', cx, cy);
+      resolve(times);
+    }
+  };
+  requestAnimationFrame(frame);
+})`;
+
+async function gestureFrames(page: Page, gesture: 'pan' | 'zoom', seconds: number): Promise<number[]> {
+  return (await page.evaluate(`(${GESTURE_LOOP})(${JSON.stringify({ gesture, seconds })})`)) as number[];
+}
+
+/** The WebGL renderer Chromium offers (in-page JavaScript, see GESTURE_LOOP). */
+const RENDERER_NAME = `(() => {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
+  return gl ? String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : 'no WebGL 2';
+})()`;
+
+function statsOf(times: number[]): FrameStats {
+  // The first two frames start the gesture (the first draw follows one frame later).
+  const usable = times.slice(2);
+  const intervals = usable.slice(1).map((t, i) => t - usable[i]!).sort((a, b) => a - b);
+  const duration = usable.at(-1)! - usable[0]!;
+  const p95 = intervals[Math.min(intervals.length - 1, Math.floor(intervals.length * 0.95))]!;
+  return { frames: intervals.length, meanFps: (intervals.length / duration) * 1000, p5Fps: 1000 / p95 };
+}
+
+interface SizeResult {
+  /** How the scatter plot chose to draw (scatter-gl.ts): 'direct' or 'cached'. */
+  mode: string;
+  pan: FrameStats;
+  zoom: FrameStats;
+}
+
+async function benchSize(browser: Browser, appDir: string, count: number, seconds: number, screenshotDir: string | undefined): Promise<SizeResult> {
+  const data = synthesize(count);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  try {
+    await serve(page, appDir, data);
+    await page.goto(`${ORIGIN}/?view=map&run=${RUN_ID}&layer=${LAYER}`);
+    await page.locator('.scatter-canvas[data-view]').waitFor({ timeout: 60_000 });
+    // Wait for the memberships (the legend lists the patterns), so that no recolouring happens during the gesture.
+    await page.locator('.map-legend-entry', { hasText: 'Pattern 0' }).waitFor({ timeout: 60_000 });
+    const pan = statsOf(await gestureFrames(page, 'pan', seconds));
+    const zoom = statsOf(await gestureFrames(page, 'zoom', seconds));
+    if (screenshotDir) {
+      await page.waitForTimeout(1000); // the picture settles (the cached mode draws the final view)
+      await page.screenshot({ path: path.join(screenshotDir, `scatter-${count}.png`) });
+    }
+    if (errors.length > 0) throw new Error(`the page failed: ${errors.join('; ')}`);
+    const mode = (await page.locator('.scatter-canvas').getAttribute('data-render-mode')) ?? 'unknown';
+    return { mode, pan, zoom };
+  } finally {
+    await page.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, seconds: { type: 'string', default: '4' }, screenshot: { type: 'string' } } });
+  const sizes = values.sizes.split(',').map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000)) throw new Error(`--sizes ${values.sizes}: give whole numbers from 1 to 100000 (the inputs route serves at most 100,000 rows a page), e.g. --sizes 10000,100000`);
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0)) throw new Error(`--seconds ${values.seconds}: give a positive number, e.g. --seconds 4`);
+  if (values.screenshot) await mkdir(values.screenshot, { recursive: true });
+  const dir = await mkdtemp(path.join(tmpdir(), 'nap-bench-scatter-'));
+  const appDir = path.join(dir, 'app');
+  let browser: Browser | undefined;
+  try {
+    await buildApp(appDir);
+    browser = await launchChromium();
+    const probe = await browser.newPage();
+    const renderer = (await probe.evaluate(RENDERER_NAME)) as string;
+    await probe.close();
+    console.log(`Chromium ${browser.version()}, WebGL renderer: ${renderer}`);
+    console.log(`${seconds} s per gesture, viewport 1400 x 900, device pixel ratio 1`);
+    console.log('points    gesture  frames  mean FPS  p5 FPS  drawing');
+    for (const count of sizes) {
+      const result = await benchSize(browser, appDir, count, seconds, values.screenshot);
+      for (const gesture of ['pan', 'zoom'] as const) {
+        const s = result[gesture];
+        console.log(`${String(count).padStart(7)}   ${gesture.padEnd(7)}  ${String(s.frames).padStart(6)}  ${s.meanFps.toFixed(1).padStart(8)}  ${s.p5Fps.toFixed(1).padStart(6)}  ${result.mode}`);
+      }
+    }
+  } finally {
+    await browser?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

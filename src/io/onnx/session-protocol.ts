@@ -1,0 +1,27 @@
+/** Messages between WorkerSession (worker-session.ts) and the thread that owns the session (session-worker.ts). */
+
+/** What the worker is started with. */
+export interface SessionWorkerSetup {
+  role: 'onnx-session';
+  /** The model bytes (a copy: the worker owns them). */
+  model: Uint8Array;
+  threads: number;
+}
+
+/** A tensor as it crosses threads: its buffer is transferred, not copied. */
+export interface WireTensor {
+  type: string;
+  dims: number[];
+  data: Float32Array | Int32Array | BigInt64Array | Uint8Array | Float64Array;
+}
+
+export type SessionRequest =
+  | { type: 'run'; id: number; feeds: Record<string, { data: Float32Array; dims: number[] }>; fetches: string[] }
+  | { type: 'close'; id: number };
+
+export type SessionReply =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'ran'; id: number; outputs: Record<string, WireTensor> }
+  | { type: 'closed'; id: number }
+  | { type: 'error'; id: number; message: string };

@@ -1,0 +1,52 @@
+/**
+ * The worker thread that owns a WorkerSession's onnxruntime session (see worker-session.ts). Requests are
+ * served one at a time, in the order they come; output buffers are transferred back, not copied.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { sessionOptions } from './session.js';
+import type { SessionReply, SessionRequest, SessionWorkerSetup, WireTensor } from './session-protocol.js';
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void> {
+  const reply = (message: SessionReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(setup.model, sessionOptions(setup.threads));
+  } catch (error) {
+    reply({ type: 'failed', message: messageOf(error) });
+    return;
+  }
+  let queue = Promise.resolve();
+  port.on('message', (request: SessionRequest) => {
+    queue = queue.then(async () => {
+      if (request.type === 'close') {
+        await session.release();
+        reply({ type: 'closed', id: request.id });
+        port.close();
+        return;
+      }
+      try {
+        const feeds = Object.fromEntries(Object.entries(request.feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]));
+        const results = await session.run(feeds, request.fetches);
+        const outputs: Record<string, WireTensor> = {};
+        const transfer = new Set<ArrayBuffer>();
+        for (const [name, tensor] of Object.entries(results)) {
+          const data = tensor.data as WireTensor['data'];
+          outputs[name] = { type: tensor.type, dims: tensor.dims.map(Number), data };
+          transfer.add(data.buffer as ArrayBuffer);
+        }
+        reply({ type: 'ran', id: request.id, outputs }, [...transfer]);
+      } catch (error) {
+        reply({ type: 'error', id: request.id, message: messageOf(error) });
+      }
+    });
+  });
+  reply({ type: 'ready' });
+}
+
+const setup = workerData as SessionWorkerSetup | undefined;
+if (parentPort && setup?.role === 'onnx-session') await serve(parentPort, setup);

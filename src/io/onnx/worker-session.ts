@@ -1,0 +1,96 @@
+/**
+ * An onnxruntime session in a worker thread. onnxruntime-node computes session.run on the calling thread,
+ * so on the main thread a forward pass blocks the event loop from start to end: the next batch's images,
+ * which libvips decodes on its own threads but JavaScript callbacks hand on and convert to floats, and the
+ * previous batch's storage would wait for the model instead of running beside it.
+ *
+ * Inputs are copied into the message (the caller keeps its arrays); outputs come back by transfer. Runs
+ * are served in the order they are asked. The worker holds the process open only while a call is pending.
+ */
+import { Worker } from 'node:worker_threads';
+import { loadError } from './session.js';
+import type { SessionReply, SessionRequest, SessionWorkerSetup, WireTensor } from './session-protocol.js';
+
+export type { WireTensor } from './session-protocol.js';
+
+interface Waiter {
+  resolve: (reply: SessionReply) => void;
+  reject: (error: Error) => void;
+}
+
+export class WorkerSession {
+  private nextId = 0;
+  private readonly waiting = new Map<number, Waiter>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: SessionReply) => this.settle(reply));
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', (code) => this.failAll(new Error(`the onnxruntime worker thread stopped (exit code ${code})`)));
+    worker.unref();
+  }
+
+  /** Starts the worker and loads `model` in it; a model onnxruntime refuses is an InputError naming `source`. */
+  static async open(model: Uint8Array, source: string, threads: number): Promise<WorkerSession> {
+    const setup: SessionWorkerSetup = { role: 'onnx-session', model, threads };
+    const worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: setup });
+    const first = await new Promise<SessionReply>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`the onnxruntime worker thread stopped while loading ${source} (exit code ${code})`));
+      worker.once('message', (reply: SessionReply) => {
+        worker.off('error', reject).off('exit', onExit);
+        resolve(reply);
+      });
+      worker.once('error', reject).once('exit', onExit);
+    });
+    if (first.type !== 'ready') {
+      await worker.terminate();
+      throw loadError(source, new Error(first.type === 'failed' ? first.message : `unexpected reply '${first.type}'`));
+    }
+    return new WorkerSession(worker);
+  }
+
+  /** session.run with float32 feeds: the named fetches, each with its type, dims and data. */
+  async run(feeds: Record<string, { data: Float32Array; dims: number[] }>, fetches: string[]): Promise<Record<string, WireTensor>> {
+    if (this.closing) throw new Error('the model session is closed');
+    const copies = Object.fromEntries(Object.entries(feeds).map(([name, { data, dims }]) => [name, { data: data.slice(), dims: [...dims] }]));
+    const reply = await this.ask((id) => ({ type: 'run', id, feeds: copies, fetches }), Object.values(copies).map((feed) => feed.data.buffer as ArrayBuffer));
+    if (reply.type === 'error') throw new Error(reply.message);
+    if (reply.type !== 'ran') throw new Error(`the onnxruntime worker thread answered '${reply.type}' to a run`);
+    return reply.outputs;
+  }
+
+  /** Releases the session and stops the worker; later calls do nothing. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.ask((id) => ({ type: 'close', id }));
+      } finally {
+        await this.worker.terminate();
+      }
+    })();
+    return this.closing;
+  }
+
+  private ask(request: (id: number) => SessionRequest, transfer: ArrayBuffer[] = []): Promise<SessionReply> {
+    const id = this.nextId++;
+    return new Promise<SessionReply>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage(request(id), transfer);
+    });
+  }
+
+  private settle(reply: SessionReply): void {
+    if (!('id' in reply)) return;
+    const waiter = this.waiting.get(reply.id);
+    if (!waiter) return;
+    this.waiting.delete(reply.id);
+    if (this.waiting.size === 0) this.worker.unref();
+    waiter.resolve(reply);
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+}

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describeLayer, extractActivations, type ExtractedBatch, type ExtractionPlan } from '../../src/engine/extract.js';
+import { InputError } from '../../src/errors.js';
+import type { Dataset, LoadedBatch } from '../../src/io/datasets/types.js';
+import type { ModelRunner } from '../../src/io/onnx/runner.js';
+
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/**
+ * Item i is the one value i; the model's layer 'dense' is [x, 2x] and its output scores favour class
+ * i % 3. Every load, run and commit is logged with the first item of its batch.
+ */
+function fixture(options: { items: number; bad?: number[]; skipBadImages?: boolean }) {
+  const log: string[] = [];
+  const items = Array.from({ length: options.items }, (_, index) => ({ index, path: `img${index}.png`, label: String(index % 2) }));
+  const bad = new Set(options.bad ?? []);
+  const dataset: Dataset = {
+    name: 'fake',
+    items,
+    labels: ['0', '1'],
+    fingerprint: 'fake',
+    load: async (indices): Promise<LoadedBatch> => {
+      const list = Array.from(indices);
+      log.push(`load ${list[0]}`);
+      await turns(1);
+      return {
+        data: Float32Array.from(list, (i) => (bad.has(i) ? 0 : i)),
+        dims: [list.length, 1],
+        failed: list.filter((i) => bad.has(i)).map((i) => ({ index: i, path: items[i]!.path, reason: 'corrupt' })),
+      };
+    },
+    pixels: () => Promise.reject(new Error('not used')),
+  };
+  const runner: ModelRunner = {
+    inputName: 'x',
+    inputDims: ['batch', 1],
+    outputName: 'scores',
+    layerNames: ['dense'],
+    pooledNames: [],
+    run: async (batch, dims) => {
+      log.push(`run ${batch[0]}`);
+      await turns(2);
+      const n = dims[0]!;
+      const scores = new Float32Array(n * 3);
+      batch.forEach((x, r) => (scores[r * 3 + (x % 3)] = 1));
+      return {
+        layers: [{ name: 'dense', dims: [n, 2], data: Float32Array.from({ length: n * 2 }, (_, k) => batch[k >> 1]! * (1 + (k & 1))) }],
+        pooled: [],
+        output: { name: 'scores', dims: [n, 3], data: scores },
+      };
+    },
+    close: async () => undefined,
+  };
+  const plan: ExtractionPlan = {
+    runner,
+    dataset,
+    items: Int32Array.from(items, (item) => item.index),
+    preprocessing: { width: 1, height: 1, channels: 1, layout: 'NCHW' },
+    layers: [describeLayer('dense', 'Gemm', [1, 2], 'channels-first', 'mean')],
+    aggregation: 'mean',
+    unitMaps: [],
+    batchSize: 4,
+    skipBadImages: options.skipBadImages ?? true,
+  };
+  const committed: ExtractedBatch[] = [];
+  const commit = async (batch: ExtractedBatch) => {
+    log.push(`commit ${batch.start}`);
+    await turns(5); // a store commit takes a while
+    log.push(`committed ${batch.start}`);
+    committed.push(batch);
+  };
+  const batches = Array.from({ length: Math.ceil(options.items / 4) }, (_, b) => ({ start: b * 4, count: Math.min(4, options.items - b * 4) }));
+  return { plan, batches, commit, committed, log };
+}
+
+test('every batch is committed in order with its rows, predictions and layer values', async () => {
+  const { plan, batches, commit, committed } = fixture({ items: 10, bad: [5] });
+  const progress: number[] = [];
+  await extractActivations(plan, batches, commit, { onProgress: (p) => progress.push(p.done) });
+  assert.deepEqual(committed.map((b) => [b.start, b.count]), [[0, 4], [4, 4], [8, 2]]);
+  assert.deepEqual(progress, [4, 8, 10]);
+  const rows = committed.flatMap((b) => Array.from(b.rows));
+  assert.deepEqual(rows, [0, 1, 2, 3, 4, 6, 7, 8, 9]);
+  assert.deepEqual(committed.flatMap((b) => Array.from(b.prediction)), rows.map((i) => i % 3));
+  assert.deepEqual(committed.flatMap((b) => Array.from(b.layers[0]!.values)), rows.flatMap((i) => [i, 2 * i]));
+  assert.deepEqual(committed[1]!.skipped.map((s) => s.path), ['img5.png']);
+});
+
+test('the model runs on the next batch while the previous one is committed, decoding one batch ahead', async () => {
+  const { plan, batches, commit, log } = fixture({ items: 16 });
+  await extractActivations(plan, batches, commit);
+  const at = (event: string) => {
+    const index = log.indexOf(event);
+    assert.ok(index >= 0, `${event} missing from ${log.join(', ')}`);
+    return index;
+  };
+  for (let b = 0; b + 1 < batches.length; b++) {
+    assert.ok(at(`run ${4 * (b + 1)}`) < at(`committed ${4 * b}`), `batch ${b + 1} waited for commit ${b}: ${log.join(', ')}`);
+  }
+  // Decoding runs one batch ahead of the model, no more: batch b + 1 starts decoding as the model starts on b.
+  let loads = 0;
+  let runs = 0;
+  for (const event of log) {
+    if (event.startsWith('load')) loads++;
+    if (event.startsWith('run')) runs++;
+    assert.ok(loads - runs <= 2, `${loads} batches decoded for ${runs} runs: ${log.join(', ')}`);
+  }
+});
+
+test('an unreadable image fails its batch only after every earlier batch is committed', async () => {
+  const { plan, batches, commit, committed } = fixture({ items: 12, bad: [9], skipBadImages: false });
+  await assert.rejects(extractActivations(plan, batches, commit), (error: unknown) => error instanceof InputError && /img9\.png/.test(error.message));
+  assert.deepEqual(committed.map((b) => b.start), [0, 4]);
+});
+
+test('a failing commit stops the extraction with its error and commits nothing after it', async () => {
+  const { plan, batches, committed } = fixture({ items: 12 });
+  let calls = 0;
+  const failing = async (batch: ExtractedBatch) => {
+    if (++calls === 2) throw new Error('disk full');
+    committed.push(batch);
+  };
+  await assert.rejects(extractActivations(plan, batches, failing), /disk full/);
+  await turns(10); // work started ahead settles without unhandled rejections
+  assert.deepEqual(committed.map((b) => b.start), [0]);
+});
