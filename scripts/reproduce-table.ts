@@ -34,17 +34,17 @@ try {
   const heldOut = await mnistHeldOut();
   const mnist = builtInModelPath('mnist-cnn.onnx');
   const columns: Column[] = [
-    { title: 'MNIST, 1,000 held-out', result: await analyze({ model: mnist, data: 'mnist', indices: heldOut, limit: 1000, stratified: true, out: path.join(dir, 'a.duckdb') }) },
-    { title: 'MNIST, 2,000 held-out', result: await analyze({ model: mnist, data: 'mnist', indices: heldOut, out: path.join(dir, 'b.duckdb') }) },
-    { title: 'MNIST, all 10,000', result: await analyze({ model: mnist, data: 'mnist', out: path.join(dir, 'c.duckdb') }) },
+    { title: 'MNIST, 1,000 held-out', result: await analyze({ model: mnist, data: 'mnist', indices: heldOut, limit: 1000, stratified: true, out: path.join(dir, 'a.duckdb'), projection: 'none' }) },
+    { title: 'MNIST, 2,000 held-out', result: await analyze({ model: mnist, data: 'mnist', indices: heldOut, out: path.join(dir, 'b.duckdb'), projection: 'none' }) },
+    { title: 'MNIST, all 10,000', result: await analyze({ model: mnist, data: 'mnist', out: path.join(dir, 'c.duckdb'), projection: 'none' }) },
   ];
   let fashion: Column[] = [];
   try {
     await access(DEFAULT_FASHION_MNIST_DIR);
     const model = builtInModelPath('fashion-mnist-cnn.onnx');
     fashion = [
-      { title: 'Fashion, 1,000 test', result: await analyze({ model, data: 'fashion-mnist', limit: 1000, stratified: true, out: path.join(dir, 'd.duckdb') }) },
-      { title: 'Fashion, 10,000 test', result: await analyze({ model, data: 'fashion-mnist', out: path.join(dir, 'e.duckdb') }) },
+      { title: 'Fashion, 1,000 test', result: await analyze({ model, data: 'fashion-mnist', limit: 1000, stratified: true, out: path.join(dir, 'd.duckdb'), projection: 'none' }) },
+      { title: 'Fashion, 10,000 test', result: await analyze({ model, data: 'fashion-mnist', out: path.join(dir, 'e.duckdb'), projection: 'none' }) },
     ];
   } catch {
     console.error(`(Fashion-MNIST columns skipped: ${DEFAULT_FASHION_MNIST_DIR} is missing; apt-get install dataset-fashion-mnist)`);
