@@ -4,7 +4,8 @@
  *   node build/scripts/bench-umap.js            10,000 x 64: ours, umap-js, PCA-only
  *   node build/scripts/bench-umap.js --large    also ours on 100,000 x 64 (umap-js skipped: minutes)
  *   options: --skip-umap-js, --threads N, --repeat N (10,000-row runs: best wall time of N, for a busy machine)
- * Rows: ours with defaults (sequential layout, as umap-learn), ours with parallelLayout, PCA only.
+ * Rows: ours with defaults (sequential layout, as umap-learn), ours with parallelLayout, ours with the
+ * settings `nap analyze` stores its maps with, PCA only.
  *
  * Data: Fashion-MNIST test images (pixels / 255) reduced to their 64 leading principal components,
  * labelled by class. The large set adds the 60,000 training images and 30,000 of them mirrored
@@ -133,6 +134,10 @@ async function main(): Promise<void> {
   const parallel = await bestOf(() => umap(matrix, { threads, parallelLayout: true }, { onProgress: parallelStages.onProgress }));
   console.log(`ours, parallelLayout: ${parallelStages.summary()}`);
   results.push({ name: 'ours (UMAP, parallelLayout)', count: matrix.count, seconds: parallel.seconds, cpuSeconds: parallel.cpuSeconds, ...quality(parallel.value) });
+
+  // What `nap analyze` stores by default above 5,000 inputs (src/engine/projection-options.ts).
+  const engineDefaults = await bestOf(() => umap(matrix, { threads, nEpochs: 200, knn: 'exact' }));
+  results.push({ name: "ours (nap analyze's maps: 200 epochs, exact kNN)", count: matrix.count, seconds: engineDefaults.seconds, cpuSeconds: engineDefaults.cpuSeconds, ...quality(engineDefaults.value) });
 
   const pcaOnly = await bestOf(() => pca(matrix, 2).projection);
   results.push({ name: 'ours (PCA only)', count: matrix.count, seconds: pcaOnly.seconds, cpuSeconds: pcaOnly.cpuSeconds, ...quality(pcaOnly.value) });

@@ -36,8 +36,9 @@ export interface ProjectionOptions {
   pcaDims?: number;
   /**
    * UMAP's neighbour search: 'exact', 'nn-descent' (approximate) or 'auto' (the projection module's
-   * rule). Default 'nn-descent' above 5,000 inputs, else 'exact': on the demo's 10,000 digits
-   * NN-descent finds the neighbours 4-6x faster, and the maps' label agreement stays within 0.01.
+   * rule). Default 'exact' up to 20,000 inputs, 'nn-descent' above. On Fashion-MNIST's 10,000 test
+   * images (64 principal components, scripts/bench-umap.ts) the exact search takes 0.3 s, and the map
+   * with 200 epochs has a label agreement of 0.6911 (NN-descent: 0.6893; umap-js: 0.6901).
    */
   knn?: KnnMethod;
   /** Worker threads (they do not change the result); integer >= 1. Default: all cores. */
@@ -62,7 +63,7 @@ export interface PcaParams {
 export type ProjectionPlan = { method: 'umap'; params: UmapParams; threads: number | undefined } | { method: 'pca'; params: PcaParams };
 
 /** Inputs above which the neighbour search is approximate by default (see ProjectionOptions.knn). */
-const NN_DESCENT_ABOVE = 5_000;
+const NN_DESCENT_ABOVE = 20_000;
 /** Layers at least this wide are reduced by PCA before UMAP by default. */
 const PCA_BEFORE_UMAP_ABOVE = 100;
 const DEFAULT_PCA_DIMS = 50;

@@ -176,8 +176,8 @@ describe('layer projections', () => {
 
   it('plans: defaults by layer shape, small layers, and bad values named', () => {
     const umapParams = (plan: ProjectionPlan | null) => (plan?.method === 'umap' ? plan.params : null);
-    assert.deepEqual(umapParams(planProjection({}, { count: 10_000, dim: 64 })), { seed: 42, nNeighbors: 15, minDist: 0.1, nEpochs: 200, pcaDims: 0, knn: 'nn-descent' });
-    assert.equal(umapParams(planProjection({}, { count: 5_000, dim: 64 }))?.knn, 'exact');
+    assert.deepEqual(umapParams(planProjection({}, { count: 10_000, dim: 64 })), { seed: 42, nNeighbors: 15, minDist: 0.1, nEpochs: 200, pcaDims: 0, knn: 'exact' });
+    assert.equal(umapParams(planProjection({}, { count: 20_001, dim: 64 }))?.knn, 'nn-descent');
     assert.equal(umapParams(planProjection({}, { count: 500, dim: 512 }))?.pcaDims, 50, 'wide layers are reduced first');
     assert.equal(umapParams(planProjection({ pcaDims: 80 }, { count: 500, dim: 64 }))?.pcaDims, 0, 'no reduction to as many dims or more');
     assert.equal(umapParams(planProjection({}, { count: 8, dim: 4 }))?.nNeighbors, 7, 'small layers: fewer neighbours');
