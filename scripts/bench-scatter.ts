@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import type { Browser, Page, Route } from 'playwright-core';
 import type { InfoResponse, InputsResponse, MembershipsResponse, PatternsResponse, PatternSummary, ProjectionResponse, RunsResponse } from '../src/server/api-types.js';
 import { buildApp, launchChromium } from '../test/app/fixture.js';
+import { mulberry32 } from '../src/io/datasets/sample.js';
 
 const ORIGIN = 'http://nap-bench.test';
 const LAYER = 'dense';
@@ -26,17 +27,6 @@ const RUN_ID = 1;
 const PATTERNS = 40;
 const LABELS = Array.from({ length: 10 }, (_, i) => String(i));
 
-/** A small deterministic generator (mulberry32), so the same size gives the same points. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Synthetic {
   projection: ProjectionResponse;
@@ -48,7 +38,7 @@ interface Synthetic {
 
 /** N points in PATTERNS gaussian islands (15% noise spread over the plane), as the API would send them. */
 function synthesize(count: number): Synthetic {
-  const next = random(count);
+  const next = mulberry32(count);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   const centers = Array.from({ length: PATTERNS }, () => [next() * 20 - 10, next() * 20 - 10] as const);
   const inputIndex = Array.from({ length: count }, (_, i) => i);
