@@ -114,7 +114,13 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     const info = probe.find((layer) => layer.name === name)!;
     return describeLayer(name, info.opType, info.dims, orderOf(name), config.aggregation);
   });
-  const store = await NapStore.open(config.out);
+  let store: NapStore;
+  try {
+    store = await NapStore.open(config.out);
+  } catch (error) {
+    await closeRunner();
+    throw error;
+  }
   try {
     const complete = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
     let runId: number;
@@ -163,7 +169,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     }
     await saveMissingAverageImages(store, runId, dataset, items, averageImageFormat(preprocessing, config.averageImageSide), control);
     await storeRunFlows(store, runId, { pairs: 'all' }, control);
-    await storeRunProjections(store, runId, { method: config.projection }, control);
+    await storeRunProjections(store, runId, { method: config.projection, ...(threads ? { threads } : {}) }, control);
     await store.setRunStatus(runId, 'complete');
     return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
   } finally {

@@ -28,7 +28,7 @@ export function projectionRoutes(context: ApiContext): Route[] {
         const stored = await views.projection(runId, layer);
         if (stored === null) {
           throw new NotFoundError(`layer ${JSON.stringify(layer)} of run ${runId} has no stored projection`, {
-            hint: `run \`nap project <store> --run ${runId} --layer ${JSON.stringify(layer)}\` to make one (nap analyze makes them unless --projection none)`,
+            hint: `stop nap serve, run \`nap project <store> --run ${runId} --layer ${JSON.stringify(layer)}\`, then start nap serve again (nap analyze makes maps unless --projection none)`,
           });
         }
         const body: ProjectionResponse = {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -99,6 +99,19 @@ describe('nap project', () => {
     await refused([out, '--colour', 'red'], InputError, /colour/);
     await refused([out, '--run', '99'], NotFoundError, /run 99/);
     await refused([out, '--layer', 'nope'], NotFoundError, /layer "nope"/);
+    await refused([out, '--knn', 'fast'], InputError, /--knn 'fast' is not one of auto, exact, nn-descent/);
+  });
+
+  it('refuses a results file that does not exist instead of creating an empty store there', async () => {
+    const typo = path.join(dir, 'typo.duckdb');
+    await assert.rejects(runProjectCommand([typo]), (e: unknown) => e instanceof InputError && /typo\.duckdb does not exist/.test(e.message) && /nap analyze/.test(e.hint ?? ''));
+    await assert.rejects(access(typo), 'no file is left behind');
+  });
+
+  it('passes --knn to the stored parameters', async () => {
+    const result = await projectJson(['--layer', TINY.logits, '--knn', 'nn-descent', '--force']);
+    const params = result.projections[0]!.params as { seed: number; knn?: string };
+    assert.equal(params.knn, 'nn-descent');
   });
 
   it('nap analyze takes --projection umap|pca|none', () => {

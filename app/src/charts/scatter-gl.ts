@@ -208,6 +208,9 @@ export class ScatterRenderer {
       gpu.targets?.forEach((target) => target.dispose(gl));
     }
     this.gpu = null;
+    // Chromium keeps a bounded number of live WebGL contexts; release this one now rather than at garbage
+    // collection, so that opening the map again and again does not evict other contexts.
+    if (!gl.isContextLost()) gl.getExtension('WEBGL_lose_context')?.loseContext();
   }
 
   private initialize(): void {

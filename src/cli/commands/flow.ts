@@ -42,7 +42,7 @@ export async function runFlowCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const store = await NapStore.open(args.file, { readOnly: args.noStore });
+  const store = await NapStore.open(args.file, { readOnly: args.noStore, mustExist: true });
   try {
     const run = await pickRun(store, args.run, args.file);
     if (!args.noStore) await storeRunFlows(store, run.runId);

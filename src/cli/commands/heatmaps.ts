@@ -36,7 +36,7 @@ export async function runHeatmapsCommand(argv: string[], signal?: AbortSignal): 
     return 0;
   }
   const reporter = createReporter(process.stderr, { quiet: args.quiet || args.json });
-  const store = await NapStore.open(args.file);
+  const store = await NapStore.open(args.file, { mustExist: true });
   try {
     const result = await computePatternHeatmaps(store, args.options, { onProgress: reporter.progress, ...(signal ? { signal } : {}) });
     reporter.done();
@@ -87,7 +87,7 @@ function parseHeatmapArgs(argv: string[]): HeatmapArgs | undefined {
   if (values.data !== undefined) options.data = values.data;
   const batchSize = wholeNumberOption(values['batch-size'], '--batch-size', { example: '32', min: 1 });
   if (batchSize !== undefined) options.batchSize = batchSize;
-  const threads = wholeNumberOption(values.threads, '--threads', { example: '2' });
+  const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1 });
   if (threads !== undefined) options.threads = threads;
   return { file, options, json: values.json ?? false, quiet: values.quiet ?? false };
 }

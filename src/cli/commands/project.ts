@@ -1,4 +1,5 @@
 import { storeRunProjections, type LayerProjection, type RunProjectionsOptions } from '../../engine/project-layer.js';
+import { KNN_METHODS } from '../../compute/projection/knn/index.js';
 import { NapStore, PROJECTION_METHODS } from '../../io/store/index.js';
 import { choiceOption, numberOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
 import { createReporter } from '../progress-reporter.js';
@@ -21,6 +22,8 @@ Options:
   --min-dist D         UMAP's smallest distance between points, 0..1 (default 0.1): smaller packs clusters tighter
   --epochs N           UMAP optimisation epochs (default 200)
   --pca-dims N         reduce to N principal components before UMAP; 0 = off (default 50 for layers wider than 100)
+  --knn K              UMAP's neighbour search: exact | nn-descent (approximate) | auto
+                       (default exact up to 20,000 inputs, nn-descent above)
   --threads N          worker threads (default: all cores)
   --force              recompute even the maps stored with the same parameters
   --json               print the result as JSON
@@ -41,7 +44,7 @@ export async function runProjectCommand(argv: string[], signal?: AbortSignal): P
     return 0;
   }
   const reporter = createReporter(process.stderr, { quiet: args.quiet || args.json });
-  const store = await NapStore.open(args.file);
+  const store = await NapStore.open(args.file, { mustExist: true });
   try {
     const run = await pickRun(store, args.run, args.file);
     const started = Date.now();
@@ -69,6 +72,7 @@ function parseProjectArgs(argv: string[]): ProjectArgs | undefined {
       'min-dist': { type: 'string' },
       epochs: { type: 'string' },
       'pca-dims': { type: 'string' },
+      knn: { type: 'string' },
       threads: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -93,6 +97,8 @@ function parseProjectArgs(argv: string[]): ProjectArgs | undefined {
   if (epochs !== undefined) options.nEpochs = epochs;
   const pcaDims = wholeNumberOption(values['pca-dims'], '--pca-dims', { example: '50', min: 0 });
   if (pcaDims !== undefined) options.pcaDims = pcaDims;
+  const knn = choiceOption(values.knn, '--knn', KNN_METHODS);
+  if (knn !== undefined) options.knn = knn;
   const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1, max: 1024 });
   if (threads !== undefined) options.threads = threads;
   return { file, run: runIdOption(values.run), options, json: values.json ?? false, quiet: values.quiet ?? false };

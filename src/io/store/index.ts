@@ -55,6 +55,8 @@ export { PROJECTION_METHODS, type ProjectionMethod, type ProjectionRecord, type 
 export interface OpenStoreOptions {
   /** Open without ever modifying the file; the file must exist. Default false (create when missing). */
   readOnly?: boolean;
+  /** Refuse a path that does not exist instead of creating a store there (for commands that add to a run). Default false. */
+  mustExist?: boolean;
 }
 
 /**
@@ -93,7 +95,7 @@ export class NapStore {
     openPaths.add(absolute);
     let instance: DuckDBInstance;
     try {
-      instance = await openInstance(absolute, readOnly);
+      instance = await openInstance(absolute, readOnly, options.mustExist ?? false);
     } catch (error) {
       openPaths.delete(absolute);
       throw error;

@@ -22,9 +22,12 @@ function hasDuckDbHeader(path: string): boolean {
 }
 
 /** Refuses, before DuckDB sees it, a path that cannot be a store to open in this mode. */
-function checkPath(path: string, readOnly: boolean): void {
+function checkPath(path: string, readOnly: boolean, mustExist: boolean): void {
   const stats = statSync(path, { throwIfNoEntry: false });
   if (stats === undefined) {
+    if (mustExist && !readOnly) {
+      throw new InputError(`store ${path} does not exist`, { hint: 'pass the results file that nap analyze wrote' });
+    }
     if (readOnly) {
       throw new InputError(`store ${path} does not exist`, {
         hint: 'check the path, or run an analysis first to create the store',
@@ -48,20 +51,24 @@ function checkPath(path: string, readOnly: boolean): void {
   }
 }
 
-function openFailure(path: string, error: unknown): InputError {
+function openFailure(path: string, readOnly: boolean, error: unknown): InputError {
   const message = error instanceof Error ? error.message : String(error);
   let hint = 'check that the file is a nap store and readable';
-  if (/lock/i.test(message)) hint = 'another process has the store open for writing; wait for it to finish or stop it';
+  if (/lock/i.test(message)) {
+    hint = readOnly
+      ? 'another nap process is writing to the store (nap analyze, project, heatmaps or flow); wait for it to finish'
+      : 'another nap process has the store open (nap serve holds it while it runs); stop it first, then start it again afterwards';
+  }
   else if (/version|serializ/i.test(message)) hint = 'the file was written by a newer DuckDB; upgrade nap-lens';
   return new InputError(`cannot open store ${path}: ${message}`, { hint, cause: error });
 }
 
-export async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInstance> {
-  checkPath(path, readOnly);
+export async function openInstance(path: string, readOnly: boolean, mustExist = false): Promise<DuckDBInstance> {
+  checkPath(path, readOnly, mustExist);
   try {
     return await DuckDBInstance.create(path, { access_mode: readOnly ? 'READ_ONLY' : 'READ_WRITE' });
   } catch (error) {
-    throw openFailure(path, error);
+    throw openFailure(path, readOnly, error);
   }
 }
 

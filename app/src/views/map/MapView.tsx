@@ -50,7 +50,7 @@ function NoProjection({ layer, runId, hint }: { layer: string; runId: number; hi
     <div class="empty" role="status">
       <p>
         Layer <span class="mono">{layer}</span> of run {runId} has no map yet.{' '}
-        {isStatic() ? 'Make one in the store, then export the run again:' : 'Make the maps of the run’s layers, then reload this page:'}
+        {isStatic() ? 'Make one in the store, then export the run again:' : 'Stop nap serve, make the maps of the run’s layers, then start nap serve again:'}
       </p>
       <pre class="command">nap project &lt;db&gt;</pre>
       {hint && <p class="muted">{hint}</p>}
