@@ -14,7 +14,7 @@ import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { NapStore, type ClusteringRecord, type RunRecord } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import { apiPaths, IMAGE_SIZE, type HeatmapsResponse, type InfoResponse, type InputsResponse, type RunsResponse } from '../server/api-types.js';
+import { apiPaths, IMAGE_SIZE, type HeatmapsResponse, type InfoResponse, type InputsResponse, type RunDetail, type RunSummary, type RunsResponse } from '../server/api-types.js';
 import { apiRoutes, INPUT_PAGE, type ApiContext } from '../server/api-routes.js';
 import { heatmapRoutes } from '../server/heatmap-routes.js';
 import { ImageService } from '../server/images.js';
@@ -254,6 +254,26 @@ async function exportClustering(site: SiteWriter, clustering: ClusteringRecord):
   return { averageImages, heatmaps };
 }
 
+/** A file name without the exporter's folders ('/home/me/models/m.onnx' -> 'm.onnx'); names without a folder ('mnist') stay. */
+function fileName(spec: string): string {
+  return path.basename(spec) || spec;
+}
+
+/** A shared site names the model and dataset by file name only: the exporter's folders are nobody else's business. */
+function withoutLocalFolders<T extends RunSummary>(run: T): T {
+  return { ...run, modelPath: fileName(run.modelPath), datasetSpec: fileName(run.datasetSpec) };
+}
+
+/** The stored analysis configuration with its file options (model, data, out) reduced to file names. */
+function configWithoutLocalFolders(config: unknown): unknown {
+  if (typeof config !== 'object' || config === null) return config;
+  const copy: Record<string, unknown> = { ...(config as Record<string, unknown>) };
+  for (const key of ['model', 'data', 'out', 'modelPath']) {
+    if (typeof copy[key] === 'string') copy[key] = fileName(copy[key]);
+  }
+  return copy;
+}
+
 /** Writes the data files, images, manifest and app (from `indexHtml` and the app's assets) of `run` into the prepared `config.out`. */
 async function writeSite(store: NapStore, views: StoreViews, run: RunRecord, config: Resolved, indexHtml: string, control: TaskControl): Promise<StaticExportResult> {
   const runId = run.runId;
@@ -268,8 +288,8 @@ async function writeSite(store: NapStore, views: StoreViews, run: RunRecord, con
 
   stage('exporting run data', 0, 1);
   await site.exportJson<InfoResponse>(apiPaths.info(), (info) => ({ ...info, runCount: 1 }));
-  await site.exportJson<RunsResponse>(apiPaths.runs(), (runs) => ({ runs: runs.runs.filter((r) => r.runId === runId) }));
-  await site.exportJson(apiPaths.run(runId));
+  await site.exportJson<RunsResponse>(apiPaths.runs(), (runs) => ({ runs: runs.runs.filter((r) => r.runId === runId).map(withoutLocalFolders) }));
+  await site.exportJson<RunDetail>(apiPaths.run(runId), (detail) => ({ ...withoutLocalFolders(detail), config: configWithoutLocalFolders(detail.config) }));
   const pages: InputsResponse[] = [];
   for (let offset = 0; offset === 0 || offset < pages[0]!.total; offset += INPUT_PAGE.max) {
     pages.push(await site.json<InputsResponse>(apiPaths.inputs(runId, { offset, limit: INPUT_PAGE.max })));

@@ -17,7 +17,7 @@ import { STATIC_FORMAT, staticInputsPath, staticJsonPath, type StaticManifest } 
 import { triageRun } from '../../src/engine/triage.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { NapStore, type MembershipColumns, type StoredInputs } from '../../src/io/store/index.js';
-import { apiPaths, type MembersResponse } from '../../src/server/api-types.js';
+import { apiPaths, type MembersResponse, type RunDetail, type RunsResponse } from '../../src/server/api-types.js';
 import { startServer } from '../../src/server/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 import { buildApp, launchChromium } from './fixture.js';
@@ -115,6 +115,17 @@ test('the export is the app, a manifest, data files with plain names, and every 
   const table = JSON.parse(await readFile(path.join(site, 'data', staticInputsPath(run.runId)), 'utf8')) as { inputIndex: number[]; path: string[] };
   assert.deepEqual(table.inputIndex, Array.from(inputs.index));
   assert.deepEqual(table.path, [...inputs.path]);
+});
+
+test("the export names the model and the store by file name, never by the exporter's folders", async () => {
+  const runs = JSON.parse(await readFile(path.join(site, 'data', staticJsonPath(apiPaths.runs())), 'utf8')) as RunsResponse;
+  const detail = JSON.parse(await readFile(path.join(site, 'data', staticJsonPath(apiPaths.run(run.runId))), 'utf8')) as RunDetail;
+  assert.equal(runs.runs[0]!.modelPath, 'tiny.onnx');
+  assert.equal(detail.modelPath, 'tiny.onnx');
+  assert.equal((detail.config as { model: string }).model, 'tiny.onnx');
+  assert.equal((detail.config as { out: string }).out, path.basename(storePath));
+  const everything = (await Promise.all((await filesUnder(path.join(site, 'data'))).filter((f) => f.endsWith('.json')).map((f) => readFile(path.join(site, 'data', f), 'utf8')))).join('\n');
+  assert.ok(!everything.includes(dir), `no data file holds the folder ${dir}`);
 });
 
 test('a deep link to a pattern opens from the static host: counts, names and images, without any API', async () => {
