@@ -1,7 +1,7 @@
 import { aggregateInto, aggregatedDim, layerGeometry, type Aggregation, type ChannelOrder, type LayerGeometry } from '../compute/aggregate.js';
 import { unitMaximaInto } from '../compute/max-activations.js';
 import { predict } from '../compute/predictions.js';
-import { InputError } from '../errors.js';
+import { CancelledError, InputError } from '../errors.js';
 import type { Dataset, FailedItem, LoadedBatch, Preprocessing } from '../io/datasets/types.js';
 import type { LayerTensor, ModelRunner, PooledTensor } from '../io/onnx/runner.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
@@ -109,14 +109,19 @@ export async function extractActivations(
   control: TaskControl = {},
 ): Promise<void> {
   const total = batches.reduce((n, b) => n + b.count, 0);
+  // Set once the loop below has ended (done, failed or cancelled): work started ahead must start no more.
+  let stopped = false;
   const load = (index: number) => {
     const { start, count } = batches[index]!;
-    return plan.dataset.load(plan.items.subarray(start, start + count), plan.preprocessing, control.signal ? { signal: control.signal } : {});
+    return handled(plan.dataset.load(plan.items.subarray(start, start + count), plan.preprocessing, control.signal ? { signal: control.signal } : {}));
   };
   let decoding = batches.length > 0 ? load(0) : undefined;
   /** Batch `index` once decoded, with the model started on it; the batch after it starts decoding. */
   const launch = async (index: number): Promise<{ batch: LoadedBatch; output: Promise<RunOutput> }> => {
     const batch = await decoding!;
+    // The decode may finish after the extraction has given up: starting the next load or the model then
+    // would be work nobody awaits (and a load refused by an aborted signal, a rejection nobody handles).
+    if (stopped) throw new CancelledError('extraction');
     decoding = index + 1 < batches.length ? load(index + 1) : undefined;
     const first = batch.failed[0];
     if (first && !plan.skipBadImages) {
@@ -125,23 +130,21 @@ export async function extractActivations(
     return { batch, output: handled(plan.runner.run(batch.data, batch.dims)) };
   };
   let next = batches.length > 0 ? handled(launch(0)) : undefined;
-  let running: Promise<RunOutput> | undefined;
   try {
     let done = 0;
     for (let b = 0; b < batches.length; b++) {
       throwIfCancelled(control.signal, 'extraction');
       const { batch, output } = await next!;
-      running = output;
       const outputs = await output;
-      running = undefined;
       next = b + 1 < batches.length ? handled(launch(b + 1)) : undefined;
       await commit(assembleBatch(plan, batches[b]!, batch, outputs));
       done += batches[b]!.count;
       control.onProgress?.({ stage: 'extracting activations', done, total });
     }
   } finally {
-    // Work started ahead is abandoned when a batch fails or is cancelled: its rejection is expected.
-    for (const pending of [decoding, next, running]) pending?.catch(() => undefined);
+    // Work started ahead is abandoned when a batch fails or is cancelled: every such promise was made with
+    // handled(), as its rejection is expected, and the flag keeps a decode that ends later from going on.
+    stopped = true;
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeLayer, extractActivations, type ExtractedBatch, type ExtractionPlan } from '../../src/engine/extract.js';
-import { InputError } from '../../src/errors.js';
+import { CancelledError, InputError } from '../../src/errors.js';
 import type { Dataset, LoadedBatch } from '../../src/io/datasets/types.js';
 import type { ModelRunner } from '../../src/io/onnx/runner.js';
 
@@ -11,9 +11,11 @@ const turns = async (n: number) => {
 
 /**
  * Item i is the one value i; the model's layer 'dense' is [x, 2x] and its output scores favour class
- * i % 3. Every load, run and commit is logged with the first item of its batch.
+ * i % 3. Every load, run and commit is logged with the first item of its batch. A load asked with an
+ * aborted signal rejects at once, as the real datasets do; the load of the batch starting at `hold.first`
+ * resolves only once `hold.until` does.
  */
-function fixture(options: { items: number; bad?: number[]; skipBadImages?: boolean }) {
+function fixture(options: { items: number; bad?: number[]; skipBadImages?: boolean; hold?: { first: number; until: Promise<void> } }) {
   const log: string[] = [];
   const items = Array.from({ length: options.items }, (_, index) => ({ index, path: `img${index}.png`, label: String(index % 2) }));
   const bad = new Set(options.bad ?? []);
@@ -22,10 +24,12 @@ function fixture(options: { items: number; bad?: number[]; skipBadImages?: boole
     items,
     labels: ['0', '1'],
     fingerprint: 'fake',
-    load: async (indices): Promise<LoadedBatch> => {
+    load: async (indices, _prep, control): Promise<LoadedBatch> => {
       const list = Array.from(indices);
       log.push(`load ${list[0]}`);
+      if (control?.signal?.aborted) throw new CancelledError('load');
       await turns(1);
+      if (list[0] === options.hold?.first) await options.hold.until;
       return {
         data: Float32Array.from(list, (i) => (bad.has(i) ? 0 : i)),
         dims: [list.length, 1],
@@ -117,13 +121,56 @@ test('an unreadable image fails its batch only after every earlier batch is comm
 });
 
 test('a failing commit stops the extraction with its error and commits nothing after it', async () => {
-  const { plan, batches, committed } = fixture({ items: 12 });
+  let release!: () => void;
+  const decoded = new Promise<void>((resolve) => (release = resolve));
+  // Batch 2 is still decoding when the commit of batch 1 fails.
+  const { plan, batches, committed, log } = fixture({ items: 20, hold: { first: 8, until: decoded } });
   let calls = 0;
   const failing = async (batch: ExtractedBatch) => {
     if (++calls === 2) throw new Error('disk full');
     committed.push(batch);
   };
-  await assert.rejects(extractActivations(plan, batches, failing), /disk full/);
+  let logged = Infinity;
+  await assert.rejects(
+    extractActivations(plan, batches, failing).finally(() => (logged = log.length)),
+    /disk full/,
+  );
+  release();
   await turns(10); // work started ahead settles without unhandled rejections
   assert.deepEqual(committed.map((b) => b.start), [0]);
+  assert.deepEqual(startedAfter(log, logged), [], 'no decode or model run starts once the extraction has failed');
+});
+
+/** The loads and runs logged from position `from` on. */
+function startedAfter(log: string[], from: number): string[] {
+  return log.slice(from).filter((event) => event.startsWith('load') || event.startsWith('run'));
+}
+
+test('cancelling while the next batch still decodes rejects with CancelledError and starts nothing more', async () => {
+  let release!: () => void;
+  const decoded = new Promise<void>((resolve) => (release = resolve));
+  const { plan, batches, log } = fixture({ items: 16, hold: { first: 4, until: decoded } });
+  const controller = new AbortController();
+  const commit = async (batch: ExtractedBatch) => {
+    log.push(`commit ${batch.start}`);
+    controller.abort(); // the user cancels while batch 0 is stored and batch 1 is still decoding
+    await turns(2);
+  };
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    let logged = Infinity;
+    await assert.rejects(
+      extractActivations(plan, batches, commit, { signal: controller.signal }).finally(() => (logged = log.length)),
+      CancelledError,
+    );
+    assert.ok(log.includes('load 4') && !log.includes('run 4'), `batch 1 was still decoding at the cancel: ${log.join(', ')}`);
+    release(); // the decode of batch 1 ends after the extraction gave up
+    await turns(10);
+    assert.deepEqual(startedAfter(log, logged), [], `work started after the cancel: ${log.join(', ')}`);
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 });

@@ -15,6 +15,7 @@ export interface WireTensor {
   data: Float32Array | Int32Array | BigInt64Array | Uint8Array | Float64Array;
 }
 
+/** Each request is answered once, with its id: 'run' by 'ran' or 'error', 'close' by 'closed' or 'error'. */
 export type SessionRequest =
   | { type: 'run'; id: number; feeds: Record<string, { data: Float32Array; dims: number[] }>; fetches: string[] }
   | { type: 'close'; id: number };

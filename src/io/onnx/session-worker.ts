@@ -24,8 +24,13 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
   port.on('message', (request: SessionRequest) => {
     queue = queue.then(async () => {
       if (request.type === 'close') {
-        await session.release();
-        reply({ type: 'closed', id: request.id });
+        // Answer whatever release does: the caller waits for this reply before it stops the thread.
+        try {
+          await session.release();
+          reply({ type: 'closed', id: request.id });
+        } catch (error) {
+          reply({ type: 'error', id: request.id, message: `releasing the session failed: ${messageOf(error)}` });
+        }
         port.close();
         return;
       }

@@ -8,6 +8,7 @@
  * are served in the order they are asked. The worker holds the process open only while a call is pending.
  */
 import { Worker } from 'node:worker_threads';
+import { NapError } from '../../errors.js';
 import { loadError } from './session.js';
 import type { SessionReply, SessionRequest, SessionWorkerSetup, WireTensor } from './session-protocol.js';
 
@@ -22,11 +23,16 @@ export class WorkerSession {
   private nextId = 0;
   private readonly waiting = new Map<number, Waiter>();
   private closing: Promise<void> | undefined;
+  /**
+   * Why the worker thread is gone, once it is: a message to an exited worker is dropped without a word, so
+   * every later call must fail here rather than wait for an answer that never comes.
+   */
+  private dead: NapError | undefined;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: SessionReply) => this.settle(reply));
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', (code) => this.failAll(new Error(`the onnxruntime worker thread stopped (exit code ${code})`)));
+    worker.on('error', (error) => this.die(new NapError(`the onnxruntime worker thread failed: ${error.message}`, { hint: RESTART_HINT, cause: error })));
+    worker.on('exit', (code) => this.die(new NapError(`the onnxruntime worker thread stopped (exit code ${code})`, { hint: RESTART_HINT })));
     worker.unref();
   }
 
@@ -59,11 +65,16 @@ export class WorkerSession {
     return reply.outputs;
   }
 
-  /** Releases the session and stops the worker; later calls do nothing. */
+  /**
+   * Releases the session and stops the worker; later calls do nothing. Resolves even when the worker has
+   * died (before or during the close): a thread that is gone holds nothing left to release.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
-        await this.ask((id) => ({ type: 'close', id }));
+        if (!this.dead) await this.ask((id) => ({ type: 'close', id }));
+      } catch {
+        // Only a dying worker rejects a close (see die): it has stopped, which is all a close asks.
       } finally {
         await this.worker.terminate();
       }
@@ -72,6 +83,7 @@ export class WorkerSession {
   }
 
   private ask(request: (id: number) => SessionRequest, transfer: ArrayBuffer[] = []): Promise<SessionReply> {
+    if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<SessionReply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -89,8 +101,13 @@ export class WorkerSession {
     waiter.resolve(reply);
   }
 
-  private failAll(error: Error): void {
-    for (const waiter of this.waiting.values()) waiter.reject(error);
+  /** The worker is gone: pending calls fail with `error`, and so does every later one. */
+  private die(error: NapError): void {
+    // An 'error' event is followed by 'exit': the first says what happened.
+    this.dead ??= error;
+    for (const waiter of this.waiting.values()) waiter.reject(this.dead);
     this.waiting.clear();
   }
 }
+
+const RESTART_HINT = 'the model session went with the thread: run the command again, and if the thread stops again, check the free memory (a large model or batch can exhaust it)';

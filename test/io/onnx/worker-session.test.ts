@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import type { Worker } from 'node:worker_threads';
 import { OnnxGraphBuilder } from '../../../src/io/onnx/builder.js';
 import { WorkerSession } from '../../../src/io/onnx/worker-session.js';
-import { InputError } from '../../../src/errors.js';
+import { InputError, NapError } from '../../../src/errors.js';
 import { seededValues } from '../../helpers/tiny-models.js';
 
 /** y = x W applied `depth` times (W 256 x 256): enough work per run to notice a blocked event loop. */
@@ -73,4 +74,32 @@ test('an open session does not keep the process alive', async () => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+/**
+ * The session's worker thread, reached past `private` to stop it as a crash in the thread would. Only ever
+ * while idle: terminating the thread inside a session.run aborts the whole process (onnxruntime-node 1.30).
+ */
+function workerOf(session: WorkerSession): Worker {
+  return (session as unknown as { worker: Worker }).worker;
+}
+
+// The timeouts turn a hang (a call waiting for a thread that is gone) into a failure.
+test('when the worker thread has died, runs reject at once with what happened, and close still resolves', { timeout: 30_000 }, async () => {
+  const session = await WorkerSession.open(matmulChain(1), 'chain', 1);
+  const feeds = { x: { data: new Float32Array(256), dims: [1, 256] } };
+  await session.run(feeds, ['y1']);
+  await workerOf(session).terminate();
+  const stopped = (e: unknown) => e instanceof NapError && /onnxruntime worker thread stopped/.test(e.message) && /run the command again/.test(e.message);
+  await assert.rejects(session.run(feeds, ['y1']), stopped);
+  await assert.rejects(session.run(feeds, ['y1']), stopped);
+  await session.close();
+  await session.close();
+  await assert.rejects(session.run(feeds, ['y1']), /closed/);
+});
+
+test('a session whose worker thread died before any call still closes', { timeout: 30_000 }, async () => {
+  const session = await WorkerSession.open(matmulChain(1), 'chain', 1);
+  await workerOf(session).terminate();
+  await session.close();
 });
