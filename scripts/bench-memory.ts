@@ -66,10 +66,12 @@ interface StageRecord {
   hwmAtEnd: number;
 }
 
-/** Groups '<layer>: <step>' (clustering steps of one layer) under 'cluster <layer>'. */
+/** Groups '<layer>: <step>' under 'cluster <layer>', and '<layer>: umap: <step>' or '<layer>: pca ...' under 'map <layer>'. */
 function stageKey(progress: Progress): string {
   const colon = progress.stage.indexOf(': ');
-  return colon > 0 ? `cluster ${progress.stage.slice(0, colon)}` : progress.stage;
+  if (colon <= 0) return progress.stage;
+  const step = progress.stage.slice(colon + 2);
+  return `${/^(umap|pca)\b/.test(step) ? 'map' : 'cluster'} ${progress.stage.slice(0, colon)}`;
 }
 
 class MemoryRecorder {
