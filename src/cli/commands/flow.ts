@@ -1,7 +1,8 @@
 import { labelOfRow } from '../../compute/contingency.js';
 import { patternLineage, type LineageOptions, type LineageStep } from '../../compute/flow.js';
 import { InputError, NotFoundError } from '../../errors.js';
-import { NapStore, type RunRecord } from '../../io/store/index.js';
+import type { NapStore, RunRecord } from '../../io/store/index.js';
+import { withStore } from '../store-command.js';
 import {
   layerClusterings,
   readLayerFlow,
@@ -42,8 +43,7 @@ export async function runFlowCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const store = await NapStore.open(args.file, { readOnly: args.noStore, mustExist: true });
-  try {
+  return withStore(args.file, { readOnly: args.noStore, mustExist: true }, async (store) => {
     const run = await pickRun(store, args.run, args.file);
     if (!args.noStore) await storeRunFlows(store, run.runId);
     const lineageOptions: LineageOptions = { minShare: args.minShare, limit: args.limit };
@@ -66,9 +66,7 @@ export async function runFlowCommand(argv: string[]): Promise<number> {
       console.log(`${runHeader(run)}\n\n${body}`);
     }
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 interface FlowArgs {

@@ -1,8 +1,7 @@
 import { computePatternHeatmaps, type HeatmapOptions, type HeatmapsResult } from '../../engine/heatmaps.js';
 import { InputError } from '../../errors.js';
-import { NapStore } from '../../io/store/index.js';
 import { onlyPositional, parseCommandArgs, runIdOption, wholeNumberListOption, wholeNumberOption } from '../args.js';
-import { createReporter } from '../progress-reporter.js';
+import { withProgress, withStore } from '../store-command.js';
 
 const HELP = `Usage: nap heatmaps <results.duckdb> --layer LAYER [--run ID] [--pattern P[,P...]] [options]
 
@@ -35,17 +34,11 @@ export async function runHeatmapsCommand(argv: string[], signal?: AbortSignal): 
     console.log(HELP);
     return 0;
   }
-  const reporter = createReporter(process.stderr, { quiet: args.quiet || args.json });
-  const store = await NapStore.open(args.file, { mustExist: true });
-  try {
-    const result = await computePatternHeatmaps(store, args.options, { onProgress: reporter.progress, ...(signal ? { signal } : {}) });
-    reporter.done();
+  return withStore(args.file, { mustExist: true }, async (store) => {
+    const result = await withProgress(args.quiet || args.json, signal, (control) => computePatternHeatmaps(store, args.options, control));
     console.log(args.json ? JSON.stringify(resultJson(result), null, 2) : formatResult(result));
     return 0;
-  } finally {
-    reporter.done();
-    await store.close();
-  }
+  });
 }
 
 interface HeatmapArgs {

@@ -1,8 +1,8 @@
 import { storeRunProjections, type LayerProjection, type RunProjectionsOptions } from '../../engine/project-layer.js';
 import { KNN_METHODS } from '../../compute/projection/knn/index.js';
-import { NapStore, PROJECTION_METHODS } from '../../io/store/index.js';
+import { PROJECTION_METHODS } from '../../io/store/index.js';
 import { choiceOption, numberOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
-import { createReporter } from '../progress-reporter.js';
+import { withProgress, withStore } from '../store-command.js';
 import { pickRun } from './flow.js';
 
 const HELP = `Usage: nap project <results.duckdb> [--run ID] [--layer LAYER ...] [--method umap|pca] [options]
@@ -43,20 +43,14 @@ export async function runProjectCommand(argv: string[], signal?: AbortSignal): P
     console.log(HELP);
     return 0;
   }
-  const reporter = createReporter(process.stderr, { quiet: args.quiet || args.json });
-  const store = await NapStore.open(args.file, { mustExist: true });
-  try {
+  return withStore(args.file, { mustExist: true }, async (store) => {
     const run = await pickRun(store, args.run, args.file);
     const started = Date.now();
-    const projections = await storeRunProjections(store, run.runId, args.options, { onProgress: reporter.progress, ...(signal ? { signal } : {}) });
-    reporter.done();
+    const projections = await withProgress(args.quiet || args.json, signal, (control) => storeRunProjections(store, run.runId, args.options, control));
     const seconds = (Date.now() - started) / 1000;
     console.log(args.json ? JSON.stringify({ runId: run.runId, seconds, projections }, null, 2) : formatResult(run.runId, projections, seconds));
     return 0;
-  } finally {
-    reporter.done();
-    await store.close();
-  }
+  });
 }
 
 function parseProjectArgs(argv: string[]): ProjectArgs | undefined {

@@ -1,5 +1,5 @@
 import { summarizeRun, formatRunSummary } from '../../engine/summary.js';
-import { NapStore } from '../../io/store/index.js';
+import { withStore } from '../store-command.js';
 import { onlyPositional, parseCommandArgs, runIdOption } from '../args.js';
 import { pickRun } from './flow.js';
 
@@ -19,13 +19,10 @@ export async function runSummaryCommand(argv: string[]): Promise<number> {
   }
   const file = onlyPositional(positionals, 'summary', 'results file', HELP);
   const runId = runIdOption(values.run);
-  const store = await NapStore.open(file, { readOnly: true });
-  try {
+  return withStore(file, { readOnly: true }, async (store) => {
     const run = await pickRun(store, runId, file);
     const layers = await summarizeRun(store, run.runId);
     console.log(values.json ? JSON.stringify({ run, layers }, null, 2) : `run ${run.runId}: ${run.name} (${run.status})\n\n${formatRunSummary(layers)}`);
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { TRIAGE_REASON_FILTERS, triageRun, type TriageReasonFilter } from '../../engine/triage.js';
 import { triageCsv, triageJson, triageRecords } from '../../engine/static/triage-records.js';
 import { InputError } from '../../errors.js';
-import { NapStore } from '../../io/store/index.js';
+import { withStore } from '../store-command.js';
 import { triageResponse } from '../../server/insight-routes.js';
 import { choiceOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
 import { pickRun } from './flow.js';
@@ -74,20 +74,17 @@ export async function runTriageCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const store = await NapStore.open(args.file, { readOnly: true });
-  let text: string;
-  let summary: string;
-  try {
+  const { text, summary } = await withStore(args.file, { readOnly: true }, async (store) => {
     const run = await pickRun(store, args.run, args.file);
     const result = await triageRun(store, run.runId, { layer: args.layer, pattern: args.pattern, reason: args.reason });
     const response = triageResponse(result, args.reason, args.limit ?? Number.MAX_SAFE_INTEGER);
     const records = triageRecords(response);
-    text = args.format === 'csv' ? triageCsv(records) : triageJson(run.runId, args.reason, records);
     const shown = records.length < response.total ? `${records.length} of ${response.total}` : `${response.total}`;
-    summary = `nap triage: ${shown} candidates in ${result.layers.map((l) => l.layer).join(', ') || 'no layer'} of run ${run.runId} (${run.name})`;
-  } finally {
-    await store.close();
-  }
+    return {
+      text: args.format === 'csv' ? triageCsv(records) : triageJson(run.runId, args.reason, records),
+      summary: `nap triage: ${shown} candidates in ${result.layers.map((l) => l.layer).join(', ') || 'no layer'} of run ${run.runId} (${run.name})`,
+    };
+  });
   if (args.out !== undefined) {
     await writeFile(args.out, text);
     console.error(`${summary}; wrote ${args.out}`);
