@@ -19,6 +19,7 @@ import { openDataset } from '../src/io/datasets/open.js';
 import { NapStore } from '../src/io/store/index.js';
 import { startServer } from '../src/server/index.js';
 import { buildApp, launchChromium } from '../test/app/fixture.js';
+import { mulberry32 as random } from '../src/io/datasets/sample.js';
 
 const LAYERS = [
   { name: 'conv1', units: 16 },
@@ -28,18 +29,6 @@ const LAYERS = [
 const NOISE_SHARE = 0.15;
 const TOP_K = 16;
 const SIDE = 28;
-
-/** A small deterministic generator (mulberry32), so the same arguments give the same store. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function statsColumns(stats: UnitStatistics[], dim: number) {
   const rows = stats.length * dim;

@@ -19,6 +19,7 @@ import { referenceMst } from '../src/compute/hdbscan/reference-mst.js';
 import type { MstBuilder } from '../src/compute/hdbscan/types.js';
 import { makeMatrix, type Matrix } from '../src/compute/matrix.js';
 import { adjustedRandIndex } from '../src/compute/partition-metrics.js';
+import { mulberry32 as uniform } from '../src/io/datasets/sample.js';
 
 /** Fit seconds of the fastest peer implementation on this 2-core machine (the target). */
 const PEER_SECONDS: Record<string, number> = {
@@ -46,18 +47,6 @@ interface RowResult {
   referenceEstimateSeconds: number;
   ari?: number;
   clusters: number;
-}
-
-/** mulberry32: small, fast and seeded. */
-function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Gaussian blobs (Irwin-Hall normals) with centres in [-0.7, 0.7]^D and spreads 0.05-0.15, plus noise. */

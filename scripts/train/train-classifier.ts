@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CnnSpec } from './cnn-spec.js';
 import type { LabeledImages } from './labeled-images.js';
-import { seededRandom, shuffledIndices } from './seeded-random.js';
+import { shuffledIndices } from './shuffled-indices.js';
+import { mulberry32 } from '../../src/io/datasets/sample.js';
 import { shiftBatch } from './shift-augmentation.js';
 import { accuracyOf, forwardLogits, initialWeights, predictProbabilities, type CnnWeights } from './tfjs-cnn.js';
 
@@ -51,9 +52,9 @@ export function trainClassifier(spec: CnnSpec, data: LabeledImages, options: Tra
   const weights = initialWeights(spec, options.seed);
   const variables = [...weights.values()].flatMap((w) => [w.kernel, w.bias]);
   const optimizer = tf.train.adam(learningRate);
-  const random = seededRandom(options.seed);
+  const random = mulberry32(options.seed);
   // A stream of its own, so that turning augmentation on or off leaves the batch order unchanged.
-  const shiftRandom = seededRandom(options.seed ^ 0x5a5a5a5a);
+  const shiftRandom = mulberry32(options.seed ^ 0x5a5a5a5a);
   const size = spec.side * spec.side;
   const batchPixels = new Float32Array(batchSize * size);
   const batchLabels = new Int32Array(batchSize);

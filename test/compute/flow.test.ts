@@ -3,18 +3,7 @@ import { describe, it } from 'node:test';
 import { contingencyFromCells, contingencyTable, nonZeroCells, transposeContingency, type Contingency } from '../../src/compute/contingency.js';
 import { flowGraph, jaccardMatrix, patternLineage } from '../../src/compute/flow.js';
 import { InputError } from '../../src/errors.js';
-
-/** Mulberry32, seeded. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as random } from '../../src/io/datasets/sample.js';
 
 /** `count` labels in -1..patterns-1, about `noise` of them -1. */
 function randomLabels(next: () => number, count: number, patterns: number, noise = 0.2): Int32Array {

@@ -6,18 +6,7 @@ import { matchPatterns, minimumCostAssignment } from '../../src/compute/matching
 import { entropy, mutualInformation, normalizedMutualInformation } from '../../src/compute/mutual-information.js';
 import { comparePartitions } from '../../src/compute/partition-agreement.js';
 import { InputError } from '../../src/errors.js';
-
-/** Mulberry32, seeded. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as random } from '../../src/io/datasets/sample.js';
 
 /** The smallest total cost over every assignment of min(rows, cols) pairs, by enumeration. */
 function bruteForceMinimum(cost: Float64Array, rows: number, cols: number): number {

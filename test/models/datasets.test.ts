@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { fashionMnistAvailable, loadFashionMnistTest, parseIdx } from '../../scripts/train/fashion-mnist.js';
 import { firstImages, selectImages } from '../../scripts/train/labeled-images.js';
 import { loadMnistDigits, MNIST_HELD_OUT_PER_CLASS } from '../../scripts/train/mnist-digits.js';
-import { seededRandom, shuffledIndices } from '../../scripts/train/seeded-random.js';
+import { shuffledIndices } from '../../scripts/train/shuffled-indices.js';
+import { mulberry32 } from '../../src/io/datasets/sample.js';
 import { shiftBatch, shiftImage } from '../../scripts/train/shift-augmentation.js';
 
 function idxBytes(dims: number[], data: number[]): Uint8Array {
@@ -59,10 +60,10 @@ test('selectImages copies the chosen images and labels; bad indices are named', 
 });
 
 test('shuffledIndices is a seeded permutation', () => {
-  const a = shuffledIndices(50, seededRandom(5));
+  const a = shuffledIndices(50, mulberry32(5));
   assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
-  assert.deepEqual([...shuffledIndices(50, seededRandom(5))], [...a]);
-  assert.notDeepEqual([...shuffledIndices(50, seededRandom(6))], [...a]);
+  assert.deepEqual([...shuffledIndices(50, mulberry32(5))], [...a]);
+  assert.notDeepEqual([...shuffledIndices(50, mulberry32(6))], [...a]);
 });
 
 test('Fashion-MNIST test split: 10,000 28x28 images, labels 0..9 each 1,000 times', { skip: fashionMnistAvailable() ? false : 'Fashion-MNIST IDX files are not installed' }, () => {
@@ -90,7 +91,7 @@ test('shiftImage translates with zero fill; shiftBatch keeps offsets within maxS
   const dot = new Float32Array(2 * 25);
   dot[12] = 1; // centre of image 0
   dot[25 + 12] = 1; // centre of image 1
-  const random = seededRandom(9);
+  const random = mulberry32(9);
   for (let trial = 0; trial < 20; trial++) {
     const batch = Float32Array.from(dot);
     shiftBatch(batch, 2, 5, 1, random);

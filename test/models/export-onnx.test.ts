@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { FASHION_MNIST_CNN, MNIST_CNN, type CnnSpec } from '../../scripts/train/cnn-spec.js';
 import { exportCnnToOnnx, hwcRowsToChwRows, hwioToOihw } from '../../scripts/train/export-onnx.js';
 import { onnxProbabilities } from '../../scripts/train/onnx-inference.js';
-import { seededRandom } from '../../scripts/train/seeded-random.js';
+import { mulberry32 } from '../../src/io/datasets/sample.js';
 import { initialWeights, predictProbabilities, type CnnWeights } from '../../scripts/train/tfjs-cnn.js';
 
 await tf.setBackend('cpu');
@@ -33,7 +33,7 @@ test('hwcRowsToChwRows keeps each row intact and is a permutation', () => {
 /** Untrained weights with non-zero biases, so that a bias or layout slip changes the output. */
 function randomizedWeights(spec: CnnSpec, seed: number): CnnWeights {
   const weights = initialWeights(spec, seed);
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   for (const { bias } of weights.values()) {
     bias.assign(tf.tensor1d(Array.from({ length: bias.size }, () => random() * 0.2 - 0.1)));
   }
@@ -44,7 +44,7 @@ for (const spec of [MNIST_CNN, FASHION_MNIST_CNN]) {
   test(`${spec.name}: exported ONNX matches tfjs within 1e-5 on random images`, async () => {
     const weights = randomizedWeights(spec, 7);
     const count = 6;
-    const random = seededRandom(3);
+    const random = mulberry32(3);
     const pixels = Float32Array.from({ length: count * spec.side * spec.side }, () => random());
     const session = await ort.InferenceSession.create(exportCnnToOnnx(spec, weights));
     const onnx = await onnxProbabilities(session, pixels, count, spec.side);

@@ -7,7 +7,8 @@ import type { Metric } from '../../../src/compute/hdbscan/types.js';
 import { makeMatrix, type Matrix } from '../../../src/compute/matrix.js';
 import { nearestNeighbors } from '../../../src/compute/projection/knn/index.js';
 import type { Progress } from '../../../src/progress.js';
-import { randomBlobs, seededRandom } from './random-data.js';
+import { randomBlobs } from './random-data.js';
+import { mulberry32 } from '../../../src/io/datasets/sample.js';
 
 /** Each row's `width` nearest other rows by (float64 reference distance, index), and those distances. */
 function bruteForce(matrix: Matrix, width: number, metric: Metric): { ids: number[][]; distances: number[][] } {
@@ -32,7 +33,7 @@ function rowOf<T extends Int32Array | Float64Array>(values: T, row: number, widt
 
 /** Small integer coordinates: many rows at exactly equal distances, so ties and rescans happen. */
 function lattice(count: number, dim: number, seed: number): Matrix {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return makeMatrix(count, dim, Float32Array.from({ length: count * dim }, () => Math.floor(random() * 5)));
 }
 

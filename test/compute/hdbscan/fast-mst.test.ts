@@ -14,7 +14,8 @@ import { rowDistance } from '../../../src/compute/hdbscan/distance.js';
 import { referenceMst } from '../../../src/compute/hdbscan/reference-mst.js';
 import type { Metric, MstResult } from '../../../src/compute/hdbscan/types.js';
 import { makeMatrix, type Matrix } from '../../../src/compute/matrix.js';
-import { randomBlobs, seededRandom } from './random-data.js';
+import { randomBlobs } from './random-data.js';
+import { mulberry32 } from '../../../src/io/datasets/sample.js';
 import { goldenNames, loadGoldenMatrix } from './reference-data.js';
 
 function assertSameTree(actual: MstResult, expected: MstResult, label: string): void {
@@ -37,7 +38,7 @@ async function assertMatchesReference(matrix: Matrix, minSamples: number, metric
 
 /** Integer points in [0, values)^dim: most distances occur many times over. */
 function lattice(count: number, dim: number, seed: number, values = 6): Matrix {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return makeMatrix(count, dim, Float32Array.from({ length: count * dim }, () => Math.floor(random() * values)));
 }
 

@@ -1,16 +1,5 @@
 import { makeMatrix, type Matrix } from '../../../src/compute/matrix.js';
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../src/io/datasets/sample.js';
 
 /**
  * Continuous Gaussian blobs plus uniform noise: `perBlob` points around each of `centres` random
@@ -18,7 +7,7 @@ export function seededRandom(seed: number): () => number {
  */
 export function randomBlobs(options: { seed: number; centres: number; perBlob: number; dim: number; spread?: number; noise?: number }): Matrix {
   const { seed, centres, perBlob, dim, spread = 0.6, noise = 0 } = options;
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const count = centres * perBlob + noise;
   const data = new Float32Array(count * dim);
@@ -43,7 +32,7 @@ export function permuteRows(matrix: Matrix, permutation: Int32Array): Matrix {
 }
 
 export function randomPermutation(count: number, seed: number): Int32Array {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const order = Int32Array.from({ length: count }, (_, i) => i);
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

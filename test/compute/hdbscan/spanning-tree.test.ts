@@ -6,7 +6,8 @@ import { referenceMst } from '../../../src/compute/hdbscan/reference-mst.js';
 import { singleLinkage, sortEdgesByWeight } from '../../../src/compute/hdbscan/single-linkage.js';
 import type { Metric } from '../../../src/compute/hdbscan/types.js';
 import { makeMatrix, type Matrix } from '../../../src/compute/matrix.js';
-import { randomBlobs, seededRandom } from './random-data.js';
+import { randomBlobs } from './random-data.js';
+import { mulberry32 } from '../../../src/io/datasets/sample.js';
 
 /** Dense mutual reachability as hdbscan builds it: partition each column, then max(core_a, core_b, d). */
 function denseMutualReachability(matrix: Matrix, minSamples: number, metric: Metric): { mrd: Float64Array[]; core: Float64Array } {
@@ -59,7 +60,7 @@ function kruskalWeight(mrd: Float64Array[]): number {
 
 /** Points on a small integer lattice: many exactly equal distances, so ties must break as hdbscan's. */
 function latticeWithTies(count: number, seed: number): Matrix {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return makeMatrix(count, 2, Float32Array.from({ length: count * 2 }, () => Math.floor(random() * 6)));
 }
 

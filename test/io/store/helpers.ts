@@ -4,6 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NapStore, type InputColumns, type LayerInfo, type NewRun } from '../../../src/io/store/index.js';
+import { mulberry32 as random } from '../../../src/io/datasets/sample.js';
+
+/** Mulberry32 (the datasets' sampler), seeded: small and good enough for test data. */
+export { random };
 
 /** A fresh temp directory, removed by the returned cleanup. */
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -23,18 +27,6 @@ export async function tempStore(): Promise<{ store: NapStore; path: string; done
       await store.close();
       cleanup();
     },
-  };
-}
-
-/** Mulberry32: small, seeded, good enough for test data. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
