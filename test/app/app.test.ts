@@ -5,46 +5,32 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { apiPaths, type InputPatternsResponse, type LabelCountsResponse, type PatternsResponse } from '../../src/server/api-types.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
 import { TINY } from '../helpers/tiny-models.js';
-import { buildApp, buildTinyStore, distinctColors, launchChromium, type TinyStore } from './fixture.js';
+import { distinctColors, serveTinyApp, type ServedApp, type TinyStore } from './fixture.js';
 
-let dir: string;
+let app: ServedApp;
 let fixture: TinyStore;
-let server: RunningServer;
-let browser: Browser;
-const pageErrors: string[] = [];
 
 before(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'nap-app-test-'));
-  const appDir = path.join(dir, 'app');
-  [fixture] = await Promise.all([buildTinyStore(dir), buildApp(appDir)]);
-  server = await startServer({ store: fixture.store, port: 0, appDir, thumbnailCacheDir: false });
-  browser = await launchChromium();
+  app = await serveTinyApp('nap-app-test-');
+  fixture = app.fixture;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await rm(dir, { recursive: true, force: true });
+  await app?.close();
 });
 
-async function api<T>(route: string): Promise<T> {
-  const response = await fetch(`${server.url}${route}`);
-  assert.equal(response.status, 200, `${route} answered ${response.status}`);
-  return (await response.json()) as T;
-}
+const api = <T>(route: string): Promise<T> => app.api<T>(route);
 
 async function openPage(query = ''): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await app.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(`${server.url}/${query}`);
+  await page.goto(`${app.server.url}/${query}`);
   return page;
 }
 
@@ -329,5 +315,5 @@ test('screenshots of the main views are not blank', async () => {
     assert.ok(colors > 200, `${name} screenshot (${file}) has only ${colors} colors`);
     await page.close();
   }
-  assert.deepEqual(pageErrors, [], 'no script errors in any page');
+  assert.deepEqual(app.pageErrors, [], 'no script errors in any page');
 });

@@ -4,16 +4,19 @@
  * port, and headless Chromium.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { hdbscan } from '../../src/compute/hdbscan/index.js';
 import { makeMatrix } from '../../src/compute/matrix.js';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { NapStore } from '../../src/io/store/index.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 
 /** The repository root, from build/test/app/ (compiled) or test/app/ (source). */
@@ -77,4 +80,68 @@ export async function distinctColors(png: Buffer): Promise<number> {
   const colors = new Set<number>();
   for (let i = 0; i < data.length; i += info.channels) colors.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
   return colors.size;
+}
+
+/** What every browser test file of the app starts from: the tiny store, served by the real server to headless Chromium. */
+export interface ServedApp {
+  /** Temporary folder holding the store, the model and the built app; removed by close(). */
+  dir: string;
+  fixture: TinyStore;
+  server: RunningServer;
+  browser: Browser;
+  /** Uncaught script errors of every page made by newPage. */
+  pageErrors: string[];
+  /** The JSON body of an API route, asserting that it answered 200. */
+  api<T>(route: string): Promise<T>;
+  /** A new page whose uncaught script errors go to pageErrors. */
+  newPage(options?: Parameters<Browser['newPage']>[0]): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the tiny store and the app into a new temporary folder named from `prefix`, lets `prepare` add to
+ * the store before the server opens it (read-only), then starts the server and Chromium.
+ */
+export async function serveTinyApp(prefix: string, prepare?: (fixture: TinyStore, dir: string) => Promise<void>): Promise<ServedApp> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  try {
+    const appDir = path.join(dir, 'app');
+    const [fixture] = await Promise.all([buildTinyStore(dir), buildApp(appDir)]);
+    await prepare?.(fixture, dir);
+    const server = await startServer({ store: fixture.store, port: 0, appDir, thumbnailCacheDir: false });
+    const browser = await launchChromium().catch(async (error: unknown) => {
+      await server.close();
+      throw error;
+    });
+    return servedApp(dir, fixture, server, browser);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function servedApp(dir: string, fixture: TinyStore, server: RunningServer, browser: Browser): ServedApp {
+  const pageErrors: string[] = [];
+  return {
+    dir,
+    fixture,
+    server,
+    browser,
+    pageErrors,
+    async api<T>(route: string): Promise<T> {
+      const response = await fetch(`${server.url}${route}`);
+      assert.equal(response.status, 200, `${route} answered ${response.status}`);
+      return (await response.json()) as T;
+    },
+    async newPage(options) {
+      const page = await browser.newPage(options);
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      return page;
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -5,10 +5,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
 import { TRIAGE_COLUMNS } from '../../src/engine/static/triage-records.js';
@@ -22,51 +21,38 @@ import {
   type RunComparisonResponse,
   type TriageResponse,
 } from '../../src/server/api-types.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
 import { TINY } from '../helpers/tiny-models.js';
-import { buildApp, buildTinyStore, distinctColors, launchChromium, type TinyStore } from './fixture.js';
+import { distinctColors, serveTinyApp, type ServedApp, type TinyStore } from './fixture.js';
 
-let dir: string;
+let app: ServedApp;
 let fixture: TinyStore;
 /** Run C: run A's 300 digits with max instead of mean aggregation, layers pool and logits. */
 let runC: AnalyzeResult;
-let server: RunningServer;
-let browser: Browser;
-const pageErrors: string[] = [];
 
 before(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'nap-insight-views-'));
-  const appDir = path.join(dir, 'app');
-  [fixture] = await Promise.all([buildTinyStore(dir), buildApp(appDir)]);
-  runC = await analyze({ model: path.join(dir, 'tiny.onnx'), data: 'mnist', out: fixture.store, limit: 300, layers: [TINY.pool, TINY.logits], aggregation: 'max', name: 'tiny C' });
-  const store = await NapStore.open(fixture.store);
-  try {
-    await computePatternHeatmaps(store, { runId: fixture.runA.runId, layer: TINY.relu });
-  } finally {
-    await store.close();
-  }
-  server = await startServer({ store: fixture.store, port: 0, appDir, thumbnailCacheDir: false });
-  browser = await launchChromium();
+  app = await serveTinyApp('nap-insight-views-', async (tiny, dir) => {
+    runC = await analyze({ model: path.join(dir, 'tiny.onnx'), data: 'mnist', out: tiny.store, limit: 300, layers: [TINY.pool, TINY.logits], aggregation: 'max', name: 'tiny C' });
+    const store = await NapStore.open(tiny.store);
+    try {
+      await computePatternHeatmaps(store, { runId: tiny.runA.runId, layer: TINY.relu });
+    } finally {
+      await store.close();
+    }
+  });
+  fixture = app.fixture;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await rm(dir, { recursive: true, force: true });
-  assert.deepEqual(pageErrors, [], 'no script errors in the pages');
+  await app?.close();
+  assert.deepEqual(app.pageErrors, [], 'no script errors in the pages');
 });
 
-async function api<T>(route: string): Promise<T> {
-  const response = await fetch(`${server.url}${route}`);
-  assert.equal(response.status, 200, `${route} answered ${response.status}`);
-  return (await response.json()) as T;
-}
+const api = <T>(route: string): Promise<T> => app.api<T>(route);
 
 async function openPage(query: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await app.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(`${server.url}/${query}`);
+  await page.goto(`${app.server.url}/${query}`);
   return page;
 }
 

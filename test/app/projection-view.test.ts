@@ -8,20 +8,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { apiPaths, type InputsResponse, type MembershipsResponse, type ProjectionResponse, type RunsResponse } from '../../src/server/api-types.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
 import { TINY } from '../helpers/tiny-models.js';
-import { buildApp, buildTinyStore, launchChromium, type TinyStore } from './fixture.js';
+import { serveTinyApp, type ServedApp, type TinyStore } from './fixture.js';
 
-let dir: string;
+let app: ServedApp;
 let fixture: TinyStore;
-let server: RunningServer;
-let browser: Browser;
 let runId: number;
 let projection: ProjectionResponse;
 let memberships: MembershipsResponse;
@@ -29,21 +23,13 @@ let inputs: InputsResponse;
 /** Float32 positions, as the app holds them. */
 let xs: number[];
 let ys: number[];
-const pageErrors: string[] = [];
 const LAYER = TINY.pool;
 
-async function api<T>(route: string): Promise<T> {
-  const response = await fetch(`${server.url}${route}`);
-  assert.equal(response.status, 200, `${route} answered ${response.status}`);
-  return (await response.json()) as T;
-}
+const api = <T>(route: string): Promise<T> => app.api<T>(route);
 
 before(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'nap-map-test-'));
-  const appDir = path.join(dir, 'app');
-  [fixture] = await Promise.all([buildTinyStore(dir), buildApp(appDir)]);
-  server = await startServer({ store: fixture.store, port: 0, appDir, thumbnailCacheDir: false });
-  browser = await launchChromium();
+  app = await serveTinyApp('nap-map-test-');
+  fixture = app.fixture;
   runId = fixture.runA.runId;
   const layer = fixture.runA.layers.find((l) => l.layer === LAYER)!;
   projection = await api<ProjectionResponse>(apiPaths.projection(runId, LAYER));
@@ -54,18 +40,15 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await rm(dir, { recursive: true, force: true });
-  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  await app?.close();
+  assert.deepEqual(app.pageErrors, [], 'no uncaught errors in the page');
 });
 
 // A tall page, so that the whole gallery of a selection is rendered below the map.
 async function openMap(query = ''): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 2200 } });
+  const page = await app.newPage({ viewport: { width: 1300, height: 2200 } });
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(`${server.url}/?view=map&run=${runId}&layer=${LAYER}${query}`);
+  await page.goto(`${app.server.url}/?view=map&run=${runId}&layer=${LAYER}${query}`);
   await page.locator('.scatter-canvas[data-view]').waitFor();
   // The legend names patterns once the memberships are in: the colours are final then.
   await page.locator('.map-legend-entry', { hasText: 'Pattern 0' }).waitFor();
@@ -408,22 +391,20 @@ test('the map survives a lost WebGL context, says so when WebGL is missing, and 
   }
   await page.close();
 
-  const noWebGl = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-  noWebGl.on('pageerror', (error) => pageErrors.push(error.message));
+  const noWebGl = await app.newPage({ viewport: { width: 1300, height: 900 } });
   await noWebGl.addInitScript(`{
     const getContext = HTMLCanvasElement.prototype.getContext;
     HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
       return /webgl/.test(kind) ? null : getContext.call(this, kind, ...rest);
     };
   }`);
-  await noWebGl.goto(`${server.url}/?view=map&run=${runId}&layer=${LAYER}`);
+  await noWebGl.goto(`${app.server.url}/?view=map&run=${runId}&layer=${LAYER}`);
   await noWebGl.getByRole('alert').filter({ hasText: 'offers no WebGL' }).waitFor();
   await noWebGl.locator('.map-pattern').first().waitFor(); // the rest of the view still works
   await noWebGl.close();
 
-  const dense = await browser.newPage({ viewport: { width: 1300, height: 900 }, deviceScaleFactor: 2 });
-  dense.on('pageerror', (error) => pageErrors.push(error.message));
-  await dense.goto(`${server.url}/?view=map&run=${runId}&layer=${LAYER}`);
+  const dense = await app.newPage({ viewport: { width: 1300, height: 900 }, deviceScaleFactor: 2 });
+  await dense.goto(`${app.server.url}/?view=map&run=${runId}&layer=${LAYER}`);
   const canvas = dense.locator('.scatter-canvas[data-view]');
   await canvas.waitFor();
   const size = await canvas.evaluate((c) => [c.getAttribute('width'), c.getAttribute('height'), c.clientWidth, c.clientHeight].map(Number));
@@ -432,8 +413,7 @@ test('the map survives a lost WebGL context, says so when WebGL is missing, and 
 });
 
 test('a layer without a projection says how to make one', async () => {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const page = await app.newPage({ viewport: { width: 1300, height: 900 } });
   // The store has projections of every layer: make the server's answers say otherwise.
   await page.route('**/api/runs', async (route) => {
     const runs = (await (await route.fetch()).json()) as RunsResponse;
@@ -443,7 +423,7 @@ test('a layer without a projection says how to make one', async () => {
   await page.route('**/projection', (route) =>
     route.fulfill({ status: 404, json: { error: 'no stored projection', hint: `run nap project <store> --run ${runId} --layer ${TINY.relu}`, status: 404 } }),
   );
-  await page.goto(`${server.url}/?view=map&run=${runId}&layer=${TINY.logits}`);
+  await page.goto(`${app.server.url}/?view=map&run=${runId}&layer=${TINY.logits}`);
   await page.locator('.empty pre.command', { hasText: 'nap project <db>' }).waitFor();
   await page.locator('.layer-strip a.layer-box', { hasText: TINY.relu }).click();
   await page.locator('.empty', { hasText: `--layer ${TINY.relu}` }).waitFor();
