@@ -39,8 +39,11 @@ export interface EpochConstants {
   a: number;
   b: number;
   epochs: number;
+  /** Negative samples per positive sample (umap-learn: 5). */
   negativeSampleRate: number;
+  /** Weight of the repulsive term (umap-learn's gamma / repulsion_strength: 1). */
   repulsionStrength: number;
+  /** Starting learning rate, decayed linearly to 0 (umap-learn: 1). */
   learningRate: number;
   seed: number;
 }

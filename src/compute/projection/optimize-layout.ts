@@ -4,17 +4,7 @@ import { moveVertices, settleVertices, type EpochConstants } from './layout-epoc
 import { layoutOnWorkers } from './layout-threads.js';
 import type { SparseGraph } from './sparse-graph.js';
 
-export interface LayoutSettings {
-  a: number;
-  b: number;
-  epochs: number;
-  /** Negative samples per positive sample (umap-learn: 5). */
-  negativeSampleRate: number;
-  /** Weight of the repulsive term (umap-learn's gamma / repulsion_strength: 1). */
-  repulsionStrength: number;
-  /** Starting learning rate, decayed linearly to 0 (umap-learn: 1). */
-  learningRate: number;
-  seed: number;
+export interface LayoutSettings extends EpochConstants {
   /** Vertex blocks of the layout (see layout-epochs.ts); fixed, so results do not depend on threads. */
   blocks: number;
   threads: number;
@@ -34,18 +24,12 @@ const MIN_SAMPLES_FOR_THREADS = 2e6;
  * progress counts epochs.
  */
 export async function optimizeLayout(layout: Float64Array, graph: SparseGraph, settings: LayoutSettings, checkpoint: StageCheckpoint): Promise<void> {
-  const constants: EpochConstants = {
-    a: settings.a,
-    b: settings.b,
-    epochs: settings.epochs,
-    negativeSampleRate: settings.negativeSampleRate,
-    repulsionStrength: settings.repulsionStrength,
-    learningRate: settings.learningRate,
-    seed: settings.seed | 0,
-  };
+  // The workers get only what an epoch needs, with the seed as the 32-bit integer the epochs draw from.
+  const { blocks: blockCount, threads: threadLimit, ...epochSettings } = settings;
+  const constants: EpochConstants = { ...epochSettings, seed: settings.seed | 0 };
   const totalSamples = samplesPerEpoch(graph, settings.negativeSampleRate) * settings.epochs;
-  const blocks = splitVertices(graph, Math.max(1, Math.min(settings.blocks, Math.floor(graph.count / 2))), settings.negativeSampleRate);
-  const threads = Math.min(settings.threads, blocks.length - 1);
+  const blocks = splitVertices(graph, Math.max(1, Math.min(blockCount, Math.floor(graph.count / 2))), settings.negativeSampleRate);
+  const threads = Math.min(threadLimit, blocks.length - 1);
   const useThreads = threads > 1 && totalSamples >= MIN_SAMPLES_FOR_THREADS;
   const arrays = layoutArrays(layout, graph, constants, useThreads);
   if (useThreads) {
