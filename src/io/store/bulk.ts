@@ -129,6 +129,9 @@ export async function appendRows(
     appender.flushSync();
   } catch (error) {
     failure = error;
+    // Rows left in a failed appender are flushed again when it is garbage-collected, into whatever
+    // transaction the connection is in by then, aborting it: drop them now.
+    appender.clear();
   }
   try {
     appender.closeSync();
