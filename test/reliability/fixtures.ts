@@ -169,6 +169,16 @@ export interface StoredRun {
   layers: Map<string, StoredLayer>;
 }
 
+/** The status of every run in the store file, in run order. */
+export async function runStatuses(storePath: string): Promise<string[]> {
+  const store = await NapStore.open(storePath, { readOnly: true });
+  try {
+    return (await store.listRuns()).map((run) => run.status);
+  } finally {
+    await store.close();
+  }
+}
+
 /** Everything the tests compare of one run, read back from the store file. */
 export async function readRun(storePath: string, runId: number): Promise<StoredRun> {
   const store = await NapStore.open(storePath, { readOnly: true });
