@@ -38,7 +38,9 @@ const result = await build({
   logLevel: 'warning',
 });
 
-const outputs = Object.keys(result.metafile.outputs).map((file) => path.relative(outDir, path.resolve(root, file)).split(path.sep).join('/'));
+const outputs = Object.keys(result.metafile.outputs).map((file) =>
+  path.relative(outDir, path.resolve(root, file)).split(path.sep).join('/'),
+);
 const script = outputs.find((file) => file.endsWith('.js'));
 const style = outputs.find((file) => file.endsWith('.css'));
 if (!script) throw new Error('esbuild produced no JavaScript bundle');
@@ -59,4 +61,6 @@ ${style ? `<link rel="stylesheet" href="./${style}">\n` : ''}<script type="modul
 </html>
 `;
 await writeFile(path.join(outDir, 'index.html'), html);
-process.stdout.write(`built ${path.relative(root, outDir) || '.'}/: index.html, ${outputs.filter((f) => !f.endsWith('.map')).join(', ')}\n`);
+process.stdout.write(
+  `built ${path.relative(root, outDir) || '.'}/: index.html, ${outputs.filter((f) => !f.endsWith('.map')).join(', ')}\n`,
+);

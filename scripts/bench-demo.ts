@@ -18,7 +18,10 @@ const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'nap-bench-demo-'));
 const out = path.join(dir, 'demo.duckdb');
 
-const load = () => loadavg().map((value) => value.toFixed(2)).join(', ');
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
 
 function run(label: string, args = ['demo', '--dataset', dataset, '--no-serve', '--out', out]): number {
   const started = process.hrtime.bigint();
@@ -28,7 +31,10 @@ function run(label: string, args = ['demo', '--dataset', dataset, '--no-serve', 
     console.error(result.stderr);
     throw new Error(`nap demo exited with ${result.status}`);
   }
-  const firstLines = result.stdout.split('\n').filter((line) => /patterns|^run /.test(line)).slice(0, 8);
+  const firstLines = result.stdout
+    .split('\n')
+    .filter((line) => /patterns|^run /.test(line))
+    .slice(0, 8);
   console.log(`${label}: ${seconds.toFixed(1)} s\n${firstLines.map((l) => `    ${l}`).join('\n')}`);
   return seconds;
 }
@@ -40,11 +46,24 @@ try {
   if (baseline) {
     const model = fileURLToPath(new URL(`../../models/${dataset}-cnn.onnx`, import.meta.url));
     const none = path.join(dir, 'none.duckdb');
-    const without = run('first run without projections (nap analyze --projection none)', ['analyze', '--model', model, '--data', dataset, '--out', none, '--projection', 'none', '--quiet']);
+    const without = run('first run without projections (nap analyze --projection none)', [
+      'analyze',
+      '--model',
+      model,
+      '--data',
+      dataset,
+      '--out',
+      none,
+      '--projection',
+      'none',
+      '--quiet',
+    ]);
     console.log(`projections: ${(first - without).toFixed(1)} s of the first run`);
   }
   console.log(`load average after: ${load()}`);
-  console.log(`\nbar: <= 60 s for the first run; measured ${first.toFixed(1)} s (${(first / 60).toFixed(2)} of the bar); second run ${second.toFixed(1)} s`);
+  console.log(
+    `\nbar: <= 60 s for the first run; measured ${first.toFixed(1)} s (${(first / 60).toFixed(2)} of the bar); second run ${second.toFixed(1)} s`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

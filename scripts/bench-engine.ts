@@ -76,15 +76,28 @@ const bareBatches = Number(args['bare-batches']);
 const repeat = Number(args.repeat);
 const profileImages = Number(args['profile-images']);
 const pipelineImages = Number(args['pipeline-images']);
-for (const [name, value] of [['images', imageCount], ['batch', batchSize], ['bare-batches', bareBatches], ['repeat', repeat], ...threadCounts.map((t) => ['threads', t] as const)] as const) {
+for (const [name, value] of [
+  ['images', imageCount],
+  ['batch', batchSize],
+  ['bare-batches', bareBatches],
+  ['repeat', repeat],
+  ...threadCounts.map((t) => ['threads', t] as const),
+] as const) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} ${value} is not a positive whole number`);
 }
-for (const [name, value] of [['profile-images', profileImages], ['pipeline-images', pipelineImages]] as const) {
+for (const [name, value] of [
+  ['profile-images', profileImages],
+  ['pipeline-images', pipelineImages],
+] as const) {
   if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} ${value} is not a whole number`);
 }
 
 const preprocessing: Preprocessing = { width: SIDE, height: SIDE, channels: 3, layout: 'NCHW' };
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 interface Rate {
   /** Images per second. */
@@ -94,14 +107,29 @@ interface Rate {
 }
 
 /** Images/s of session.run over pre-made batches, `perRun` items per run: two warm-up batches, then `batches` timed. */
-async function bareRate(modelBytes: Uint8Array, threads: number, fetches: string[], inputs: Float32Array[], batches: number, perRun: number): Promise<Rate> {
-  const session = await ort.InferenceSession.create(modelBytes, { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+async function bareRate(
+  modelBytes: Uint8Array,
+  threads: number,
+  fetches: string[],
+  inputs: Float32Array[],
+  batches: number,
+  perRun: number,
+): Promise<Rate> {
+  const session = await ort.InferenceSession.create(modelBytes, {
+    intraOpNumThreads: threads,
+    graphOptimizationLevel: 'all',
+  });
   const itemSize = 3 * SIDE * SIDE;
   const runBatch = async (data: Float32Array) => {
     let first: ort.InferenceSession.ReturnType | undefined;
     for (let start = 0; start < batchSize; start += perRun) {
       const items = Math.min(perRun, batchSize - start);
-      const feed = new ort.Tensor('float32', data.subarray(start * itemSize, (start + items) * itemSize), [items, 3, SIDE, SIDE]);
+      const feed = new ort.Tensor('float32', data.subarray(start * itemSize, (start + items) * itemSize), [
+        items,
+        3,
+        SIDE,
+        SIDE,
+      ]);
       const result = await session.run({ [MOBILENET_V2_INPUT]: feed }, fetches);
       first ??= result;
     }
@@ -111,8 +139,11 @@ async function bareRate(modelBytes: Uint8Array, threads: number, fetches: string
     const warm = await runBatch(inputs[0]!);
     await runBatch(inputs[1 % inputs.length]!);
     const probabilities = warm[MOBILENET_V2_OUTPUT]!.data as Float32Array;
-    const rowSum = probabilities.subarray(0, probabilities.length / Math.min(perRun, batchSize)).reduce((a, b) => a + b, 0);
-    if (Math.abs(rowSum - 1) > 1e-3) throw new Error(`the model's output row sums to ${rowSum}, not 1: the benchmark model is broken`);
+    const rowSum = probabilities
+      .subarray(0, probabilities.length / Math.min(perRun, batchSize))
+      .reduce((a, b) => a + b, 0);
+    if (Math.abs(rowSum - 1) > 1e-3)
+      throw new Error(`the model's output row sums to ${rowSum}, not 1: the benchmark model is broken`);
     const cpu = process.cpuUsage();
     const elapsed = await seconds(async () => {
       for (let b = 0; b < batches; b++) await runBatch(inputs[b % inputs.length]!);
@@ -137,7 +168,8 @@ async function decodeRate(folder: string): Promise<Rate> {
     for (let start = 0; start < count; start += batchSize) {
       const indices = Int32Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
       const batch = await dataset.load(indices, preprocessing);
-      if (batch.failed.length > 0) throw new Error(`could not decode ${batch.failed[0]!.path}: ${batch.failed[0]!.reason}`);
+      if (batch.failed.length > 0)
+        throw new Error(`could not decode ${batch.failed[0]!.path}: ${batch.failed[0]!.reason}`);
     }
   });
   return { rate: count / elapsed, cpu: cpuMilliseconds(cpu) / count };
@@ -150,14 +182,25 @@ interface PipelineRun {
   clock: ProgressClock;
 }
 
-async function pipeline(modelPath: string, folder: string, out: string, threads: number, layerCount: number): Promise<PipelineRun> {
+async function pipeline(
+  modelPath: string,
+  folder: string,
+  out: string,
+  threads: number,
+  layerCount: number,
+): Promise<PipelineRun> {
   const clock = new ProgressClock();
   const limit = pipelineImages > 0 ? { limit: pipelineImages } : {};
   const start = performance.now();
-  const result = await analyze({ model: modelPath, data: folder, out, threads, batchSize, aggregation: 'mean', ...limit }, { onProgress: clock.onProgress });
+  const result = await analyze(
+    { model: modelPath, data: folder, out, threads, batchSize, aggregation: 'mean', ...limit },
+    { onProgress: clock.onProgress },
+  );
   const endToEnd = (performance.now() - start) / 1000;
   if (result.skipped.length > 0 || result.layers.length !== layerCount) {
-    throw new Error(`analyze skipped ${result.skipped.length} images and stored ${result.layers.length} of ${layerCount} layers`);
+    throw new Error(
+      `analyze skipped ${result.skipped.length} images and stored ${result.layers.length} of ${layerCount} layers`,
+    );
   }
   await rm(out, { force: true });
   return { rate: clock.rate(EXTRACTING), rateStored: clock.rateUntil(EXTRACTING, NORMALIZING), endToEnd, clock };
@@ -169,31 +212,71 @@ async function main(): Promise<void> {
     const setup = performance.now();
     const model = await writeMobileNetV2(path.join(work, 'mobilenet-v2.onnx'));
     const images = await makeSyntheticImageFolder({ folder: path.join(work, 'images'), count: imageCount });
-    const layers = (await listLayersOfBytes(model.bytes, model.path, { threads: 1, probeDims: [1, 3, SIDE, SIDE] })).filter((l) => l.isDefault);
+    const layers = (
+      await listLayersOfBytes(model.bytes, model.path, { threads: 1, probeDims: [1, 3, SIDE, SIDE] })
+    ).filter((l) => l.isDefault);
     // The model the pipeline's runner derives: analyze() pools the channels-first layers with positions.
     const pooledNames = layers.filter((l) => l.dims.length >= 3).map((l) => l.name);
     const rawNames = layers.filter((l) => l.dims.length < 3).map((l) => l.name);
     const pipelineModel = withExtraOutputs(model.bytes, rawNames, model.path, pooledNames);
-    const pipelineFetches = [...new Set([MOBILENET_V2_OUTPUT, ...rawNames, ...pooledNames.flatMap((name) => Object.values(pooledOutputNames(name)))])];
+    const pipelineFetches = [
+      ...new Set([
+        MOBILENET_V2_OUTPUT,
+        ...rawNames,
+        ...pooledNames.flatMap((name) => Object.values(pooledOutputNames(name))),
+      ]),
+    ];
     const inputs = randomBatches(2, batchSize * 3 * SIDE * SIDE);
-    console.log(`MobileNetV2 1.0 (random He weights), ${SIDE}x${SIDE} NCHW, batch ${batchSize}; ${images.count} JPEGs 256x256 in ${images.classes.length} classes`);
-    console.log(`${layers.length} default layers (${pooledNames.length} pooled in the model); ${os.availableParallelism()} cores; load average ${load()} (1, 5, 15 min); sharp concurrency ${sharp.concurrency()}`);
+    console.log(
+      `MobileNetV2 1.0 (random He weights), ${SIDE}x${SIDE} NCHW, batch ${batchSize}; ${images.count} JPEGs 256x256 in ${images.classes.length} classes`,
+    );
+    console.log(
+      `${layers.length} default layers (${pooledNames.length} pooled in the model); ${os.availableParallelism()} cores; load average ${load()} (1, 5, 15 min); sharp concurrency ${sharp.concurrency()}`,
+    );
     console.log(`setup ${((performance.now() - setup) / 1000).toFixed(1)} s\n`);
 
     const decode = await decodeRate(images.folder);
     const perRun = itemsPerRun(3 * SIDE * SIDE);
-    const measured = new Map(threadCounts.map((t) => [t, { bare: [] as Rate[], bareRuns: [] as Rate[], model: [] as Rate[], runs: [] as PipelineRun[] }]));
+    const measured = new Map(
+      threadCounts.map((t) => [
+        t,
+        { bare: [] as Rate[], bareRuns: [] as Rate[], model: [] as Rate[], runs: [] as PipelineRun[] },
+      ]),
+    );
     for (let r = 0; r < repeat; r++) {
       for (const threads of threadCounts) {
         const m = measured.get(threads)!;
         m.bare.push(await bareRate(model.bytes, threads, [MOBILENET_V2_OUTPUT], inputs, bareBatches, batchSize));
         m.bareRuns.push(await bareRate(model.bytes, threads, [MOBILENET_V2_OUTPUT], inputs, bareBatches, perRun));
         m.model.push(await bareRate(pipelineModel, threads, pipelineFetches, inputs, bareBatches, perRun));
-        m.runs.push(await pipeline(model.path, images.folder, path.join(work, `run-${threads}-${r}.duckdb`), threads, layers.length));
+        m.runs.push(
+          await pipeline(
+            model.path,
+            images.folder,
+            path.join(work, `run-${threads}-${r}.duckdb`),
+            threads,
+            layers.length,
+          ),
+        );
       }
     }
 
-    const rows: string[][] = [['threads', '(a) bare', `(a') bare in ${perRun}s`, '(b) model', "(b)/(a')", '(c) decode', '(d) pipeline', '(d)/(a)', "(d)/(a')", '(d+)', '(d+)/(a)', 'end-to-end s']];
+    const rows: string[][] = [
+      [
+        'threads',
+        '(a) bare',
+        `(a') bare in ${perRun}s`,
+        '(b) model',
+        "(b)/(a')",
+        '(c) decode',
+        '(d) pipeline',
+        '(d)/(a)',
+        "(d)/(a')",
+        '(d+)',
+        '(d+)/(a)',
+        'end-to-end s',
+      ],
+    ];
     const verdicts: string[] = [];
     const spread: string[] = [];
     const rates = (values: Rate[]) => values.map((v) => v.rate);
@@ -203,7 +286,20 @@ async function main(): Promise<void> {
       const modelRate = median(rates(m.model));
       const rate = median(m.runs.map((run) => run.rate));
       const stored = median(m.runs.map((run) => run.rateStored));
-      rows.push([String(threads), fixed(bare), fixed(bareRuns), fixed(modelRate), fixed(modelRate / bareRuns, 2), fixed(decode.rate), fixed(rate), fixed(rate / bare, 2), fixed(rate / bareRuns, 2), fixed(stored), fixed(stored / bare, 2), fixed(median(m.runs.map((run) => run.endToEnd)))]);
+      rows.push([
+        String(threads),
+        fixed(bare),
+        fixed(bareRuns),
+        fixed(modelRate),
+        fixed(modelRate / bareRuns, 2),
+        fixed(decode.rate),
+        fixed(rate),
+        fixed(rate / bare, 2),
+        fixed(rate / bareRuns, 2),
+        fixed(stored),
+        fixed(stored / bare, 2),
+        fixed(median(m.runs.map((run) => run.endToEnd))),
+      ]);
       const verdict = (ratio: number) => (ratio >= BAR ? 'meets' : 'misses');
       verdicts.push(
         `threads ${threads}: pipeline ${fixed(rate)} images/s / bare session.run ${fixed(bare)} images/s = ${fixed(rate / bare, 2)}: ${verdict(rate / bare)} the ${BAR} bar ` +
@@ -215,35 +311,95 @@ async function main(): Promise<void> {
       if (threads >= cores) {
         // Every core is onnxruntime's: decoding's CPU time comes out of the model's.
         const ceiling = (cores * 1000) / (cpuModel + decode.cpu);
-        verdicts.push(`${cpuLine}on ${cores} cores both fit ${fixed(ceiling)} images/s at most, ${fixed(ceiling / bare, 2)} of (a), ${fixed(ceiling / bareRuns, 2)} of (a')`);
+        verdicts.push(
+          `${cpuLine}on ${cores} cores both fit ${fixed(ceiling)} images/s at most, ${fixed(ceiling / bare, 2)} of (a), ${fixed(ceiling / bareRuns, 2)} of (a')`,
+        );
       } else {
         const decodeCeiling = ((cores - threads) * 1000) / decode.cpu;
-        verdicts.push(`${cpuLine}decoding alone on the ${cores - threads} core${cores - threads > 1 ? 's' : ''} left keeps up with ${fixed(decodeCeiling)} images/s`);
+        verdicts.push(
+          `${cpuLine}decoding alone on the ${cores - threads} core${cores - threads > 1 ? 's' : ''} left keeps up with ${fixed(decodeCeiling)} images/s`,
+        );
       }
       const each = (values: number[]) => values.map((v) => fixed(v)).join(' ');
-      spread.push(`threads ${threads}: (a) ${each(rates(m.bare))}; (a') ${each(rates(m.bareRuns))}; (b) ${each(rates(m.model))}; (d) ${each(m.runs.map((run) => run.rate))}`);
-      spread.push(`  pipeline stages, last repeat: ${m.runs[m.runs.length - 1]!.clock.breakdown().map(({ stage, seconds: s }) => `${stage} ${s.toFixed(1)} s`).join(', ')}`);
+      spread.push(
+        `threads ${threads}: (a) ${each(rates(m.bare))}; (a') ${each(rates(m.bareRuns))}; (b) ${each(rates(m.model))}; (d) ${each(m.runs.map((run) => run.rate))}`,
+      );
+      spread.push(
+        `  pipeline stages, last repeat: ${m.runs[m.runs.length - 1]!.clock.breakdown()
+          .map(({ stage, seconds: s }) => `${stage} ${s.toFixed(1)} s`)
+          .join(', ')}`,
+      );
     }
     console.log(`images/s, medians of ${repeat} repeats:`);
     console.log(formatTable(rows));
-    console.log(`(c) is measured once (${fixed(decode.cpu, 2)} ms of CPU per image): decoding runs on libvips/libuv threads, not onnxruntime's.\n`);
-    console.log(`The issue's ratio, model + pipeline / bare session.run (both images/s, same model, batch ${batchSize} and threads):`);
+    console.log(
+      `(c) is measured once (${fixed(decode.cpu, 2)} ms of CPU per image): decoding runs on libvips/libuv threads, not onnxruntime's.\n`,
+    );
+    console.log(
+      `The issue's ratio, model + pipeline / bare session.run (both images/s, same model, batch ${batchSize} and threads):`,
+    );
     console.log(`  ${verdicts.join('\n  ')}`);
     console.log(`Each repeat, images/s:\n  ${spread.join('\n  ')}`);
     console.log(`load average after: ${load()}`);
 
     if (profileImages > 0) {
       const threads = threadCounts[0]!;
-      const p = await profileExtraction({ modelBytes: model.bytes, modelPath: model.path, folder: images.folder, layers, threads, batchSize, preprocessing, images: profileImages });
-      const profileRows = [['threads', 'images', 'img/s', 'wall s', 'model s', 'model idle s', 'decode s', 'commit s', 'last flush s', 'CPU s', 'layer KB/img']];
-      profileRows.push([String(threads), String(p.images), fixed(p.images / p.seconds), fixed(p.seconds, 2), fixed(p.steps.model, 2), fixed(p.steps.idle, 2), fixed(p.steps.decode, 2), fixed(p.steps.commit, 2), fixed(p.steps.flush, 2), fixed(p.steps.cpu, 2), fixed(p.layerMegabytesPerImage * 1000)]);
-      console.log(`\nExtraction profile, batches after the first: the engine's extractActivations with its runner, dataset and commit timed.`);
-      console.log(`Model, decode and commit overlap: each is its own busy time within the wall time; the model alone runs at ${fixed(median(rates(measured.get(threads)!.model)))} img/s.`);
+      const p = await profileExtraction({
+        modelBytes: model.bytes,
+        modelPath: model.path,
+        folder: images.folder,
+        layers,
+        threads,
+        batchSize,
+        preprocessing,
+        images: profileImages,
+      });
+      const profileRows = [
+        [
+          'threads',
+          'images',
+          'img/s',
+          'wall s',
+          'model s',
+          'model idle s',
+          'decode s',
+          'commit s',
+          'last flush s',
+          'CPU s',
+          'layer KB/img',
+        ],
+      ];
+      profileRows.push([
+        String(threads),
+        String(p.images),
+        fixed(p.images / p.seconds),
+        fixed(p.seconds, 2),
+        fixed(p.steps.model, 2),
+        fixed(p.steps.idle, 2),
+        fixed(p.steps.decode, 2),
+        fixed(p.steps.commit, 2),
+        fixed(p.steps.flush, 2),
+        fixed(p.steps.cpu, 2),
+        fixed(p.layerMegabytesPerImage * 1000),
+      ]);
+      console.log(
+        `\nExtraction profile, batches after the first: the engine's extractActivations with its runner, dataset and commit timed.`,
+      );
+      console.log(
+        `Model, decode and commit overlap: each is its own busy time within the wall time; the model alone runs at ${fixed(median(rates(measured.get(threads)!.model)))} img/s.`,
+      );
       console.log(formatTable(profileRows));
       const commitRows = 8 * batchSize;
-      const commit = await profileCommit(layers.map((l) => ({ name: l.name, units: l.dims[1]! })), { rows: commitRows, perInputs: batchSize });
-      console.log(`\nStoring, ms per ${batchSize} inputs (commits of ${commitRows} rows x ${layers.length} layers, median of 3):`);
-      console.log(`  store.appendStagedBatch ${fixed(commit.commit)} ms; building FLOAT[] list values of the same rows, alone, ${fixed(commit.lists)} ms;`);
+      const commit = await profileCommit(
+        layers.map((l) => ({ name: l.name, units: l.dims[1]! })),
+        { rows: commitRows, perInputs: batchSize },
+      );
+      console.log(
+        `\nStoring, ms per ${batchSize} inputs (commits of ${commitRows} rows x ${layers.length} layers, median of 3):`,
+      );
+      console.log(
+        `  store.appendStagedBatch ${fixed(commit.commit)} ms; building FLOAT[] list values of the same rows, alone, ${fixed(commit.lists)} ms;`,
+      );
       console.log(`  proposed (one row per layer and commit, float32 matrices as BLOBs) ${fixed(commit.proposed)} ms`);
     }
   } finally {

@@ -94,7 +94,8 @@ async function runRow(shape: string, referenceLimit: number, withReference: bool
   const matrix = benchBlobs(count, dim, 7 + count + dim);
   const fastSeconds: { value: number; cpu?: number } = { value: 0 };
   let flushedPairs = 0;
-  const fastBuilder: MstBuilder = (m, options, control) => fastMstWith(m, options, { stats: (stats) => (flushedPairs = stats.flushedPairs) }, control);
+  const fastBuilder: MstBuilder = (m, options, control) =>
+    fastMstWith(m, options, { stats: (stats) => (flushedPairs = stats.flushedPairs) }, control);
   const fitStart = performance.now();
   const fast = await hdbscan(matrix, { ...PARAMS, mst: timed(fastBuilder, fastSeconds) });
   const fitSeconds = (performance.now() - fitStart) / 1000;
@@ -131,7 +132,10 @@ function formatRow(r: RowResult): string {
     r.referenceSeconds !== undefined
       ? `${r.referenceSeconds.toFixed(2)}`
       : `skipped (~${r.referenceEstimateSeconds.toFixed(0)} est.)`;
-  const speedup = r.referenceSeconds !== undefined ? `${(r.referenceSeconds / r.fastMstSeconds).toFixed(1)}x` : `~${(r.referenceEstimateSeconds / r.fastMstSeconds).toFixed(0)}x est.`;
+  const speedup =
+    r.referenceSeconds !== undefined
+      ? `${(r.referenceSeconds / r.fastMstSeconds).toFixed(1)}x`
+      : `~${(r.referenceEstimateSeconds / r.fastMstSeconds).toFixed(0)}x est.`;
   return [
     r.shape.padEnd(12),
     r.fastMstSeconds.toFixed(2).padStart(9),
@@ -166,12 +170,33 @@ async function main(): Promise<void> {
   for (const shape of rows) {
     if (!/^\d+x\d+$/.test(shape)) throw new Error(`--rows entry '${shape}' is not NxD (e.g. 10000x64)`);
   }
-  console.log(`fit = hdbscan() with mst: fastMst (minClusterSize = minSamples = 5, leaf); seconds; RSS = peak of the row's process`);
-  console.log('cpu = CPU seconds of all threads during fastMst; flush = pairs multiplied by Prim flushes / (N^2/2)');
-  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores (timings are noisy when others share the machine)`);
-  console.log('reference = referenceMst alone, same data, same process; skipped where its N^2-extrapolated time exceeds the limit');
   console.log(
-    ['N x D'.padEnd(12), 'fastMst'.padStart(9), 'cpu'.padStart(8), 'flush'.padStart(7), 'fit'.padStart(8), 'RSS MB'.padStart(8), 'referenceMst'.padStart(22), 'ref/fast'.padStart(12), 'peer'.padStart(6), 'fit/peer'.padStart(9), 'ARI'.padStart(7), 'clusters'.padStart(9)].join(' '),
+    `fit = hdbscan() with mst: fastMst (minClusterSize = minSamples = 5, leaf); seconds; RSS = peak of the row's process`,
+  );
+  console.log('cpu = CPU seconds of all threads during fastMst; flush = pairs multiplied by Prim flushes / (N^2/2)');
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${availableParallelism()} cores (timings are noisy when others share the machine)`,
+  );
+  console.log(
+    'reference = referenceMst alone, same data, same process; skipped where its N^2-extrapolated time exceeds the limit',
+  );
+  console.log(
+    [
+      'N x D'.padEnd(12),
+      'fastMst'.padStart(9),
+      'cpu'.padStart(8),
+      'flush'.padStart(7),
+      'fit'.padStart(8),
+      'RSS MB'.padStart(8),
+      'referenceMst'.padStart(22),
+      'ref/fast'.padStart(12),
+      'peer'.padStart(6),
+      'fit/peer'.padStart(9),
+      'ARI'.padStart(7),
+      'clusters'.padStart(9),
+    ].join(' '),
   );
   const script = fileURLToPath(import.meta.url);
   for (const shape of rows) {

@@ -36,7 +36,9 @@ const { values: args } = parseArgs({
   },
 });
 
-const model = args.model ?? (existsSync('models/fashion-mnist-cnn.onnx') ? 'models/fashion-mnist-cnn.onnx' : 'models/mnist-cnn.onnx');
+const model =
+  args.model ??
+  (existsSync('models/fashion-mnist-cnn.onnx') ? 'models/fashion-mnist-cnn.onnx' : 'models/mnist-cnn.onnx');
 const limit = Number(args.limit);
 const sampleMs = Number(args['sample-ms']);
 const threads = args.threads === undefined ? undefined : Number(args.threads);
@@ -100,7 +102,15 @@ class MemoryRecorder {
   }
 
   private open(stage: string): StageRecord {
-    const record: StageRecord = { stage, startMs: performance.now() - this.started, endMs: Number.NaN, peakRss: 0, peakHeap: 0, peakExternal: 0, hwmAtEnd: Number.NaN };
+    const record: StageRecord = {
+      stage,
+      startMs: performance.now() - this.started,
+      endMs: Number.NaN,
+      peakRss: 0,
+      peakHeap: 0,
+      peakExternal: 0,
+      hwmAtEnd: Number.NaN,
+    };
     this.stages.push(record);
     this.sampleInto(record);
     return record;
@@ -135,7 +145,9 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'nap-bench-memory-'));
 const out = args.keep ?? path.join(dir, 'results.duckdb');
 const recorder = new MemoryRecorder(sampleMs);
 const startRss = process.memoryUsage().rss;
-console.log(`model ${model}, data ${args.data} (${args.split}), limit ${limit}, layers ${args.layers ?? 'default'}, ${os.availableParallelism()} cores, sampling every ${sampleMs} ms`);
+console.log(
+  `model ${model}, data ${args.data} (${args.split}), limit ${limit}, layers ${args.layers ?? 'default'}, ${os.availableParallelism()} cores, sampling every ${sampleMs} ms`,
+);
 try {
   const wall = performance.now();
   const result = await analyze(
@@ -155,16 +167,29 @@ try {
   const peak = await peakRssBytes();
   const storeBytes = (await stat(out)).size;
 
-  console.log(`\n${result.layers.length} layers, ${result.layers[0]?.inputs ?? 0} inputs, ${result.skipped.length} skipped, ${fixed(seconds)} s end to end, store ${fixed(storeBytes / MB)} MB\n`);
+  console.log(
+    `\n${result.layers.length} layers, ${result.layers[0]?.inputs ?? 0} inputs, ${result.skipped.length} skipped, ${fixed(seconds)} s end to end, store ${fixed(storeBytes / MB)} MB\n`,
+  );
   console.log(
     formatTable([
       ['stage', 'seconds', 'peak RSS MB', 'peak heap MB', 'peak external MB', 'VmHWM at end MB'],
-      ...recorder.stages.map((s) => [s.stage, fixed((s.endMs - s.startMs) / 1000), fixed(s.peakRss / MB, 0), fixed(s.peakHeap / MB, 0), fixed(s.peakExternal / MB, 0), fixed(s.hwmAtEnd / MB, 0)]),
+      ...recorder.stages.map((s) => [
+        s.stage,
+        fixed((s.endMs - s.startMs) / 1000),
+        fixed(s.peakRss / MB, 0),
+        fixed(s.peakHeap / MB, 0),
+        fixed(s.peakExternal / MB, 0),
+        fixed(s.hwmAtEnd / MB, 0),
+      ]),
     ]),
   );
   console.log(`\nlayers: ${result.layers.map((l) => `${l.layer} ${l.patterns} patterns`).join(', ')}`);
-  console.log(`RSS at start ${fixed(startRss / MB, 0)} MB; peak RSS (VmHWM) ${fixed(peak / MB, 0)} MB = ${fixed(peak / GB, 2)} GB`);
-  console.log(`bar: peak < ${BAR_BYTES / GB} GB: ${peak < BAR_BYTES ? 'PASS' : Number.isNaN(peak) ? 'UNKNOWN (no /proc)' : 'FAIL'}`);
+  console.log(
+    `RSS at start ${fixed(startRss / MB, 0)} MB; peak RSS (VmHWM) ${fixed(peak / MB, 0)} MB = ${fixed(peak / GB, 2)} GB`,
+  );
+  console.log(
+    `bar: peak < ${BAR_BYTES / GB} GB: ${peak < BAR_BYTES ? 'PASS' : Number.isNaN(peak) ? 'UNKNOWN (no /proc)' : 'FAIL'}`,
+  );
   if (!(peak < BAR_BYTES)) process.exitCode = 1;
 } finally {
   await recorder.finish();

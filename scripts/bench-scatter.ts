@@ -16,7 +16,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Page, Route } from 'playwright-core';
-import type { InfoResponse, InputsResponse, MembershipsResponse, PatternsResponse, PatternSummary, ProjectionResponse, RunsResponse } from '../src/server/api-types.js';
+import type {
+  InfoResponse,
+  InputsResponse,
+  MembershipsResponse,
+  PatternsResponse,
+  PatternSummary,
+  ProjectionResponse,
+  RunsResponse,
+} from '../src/server/api-types.js';
 import { buildApp, launchChromium } from '../test/app/fixture.js';
 import { mulberry32 } from '../src/io/datasets/sample.js';
 
@@ -26,7 +34,6 @@ const CLUSTERING_ID = 1;
 const RUN_ID = 1;
 const PATTERNS = 40;
 const LABELS = Array.from({ length: 10 }, (_, i) => String(i));
-
 
 interface Synthetic {
   projection: ProjectionResponse;
@@ -76,10 +83,25 @@ function synthesize(count: number): Synthetic {
       topOutliers: [],
     };
   };
-  const clustering = { clusteringId: CLUSTERING_ID, runId: RUN_ID, layer: LAYER, unit: null, params: {}, patternCount: PATTERNS, noiseCount: patternId.filter((p) => p < 0).length, createdAt: '2025-01-01T00:00:00Z' };
+  const clustering = {
+    clusteringId: CLUSTERING_ID,
+    runId: RUN_ID,
+    layer: LAYER,
+    unit: null,
+    params: {},
+    patternCount: PATTERNS,
+    noiseCount: patternId.filter((p) => p < 0).length,
+    createdAt: '2025-01-01T00:00:00Z',
+  };
   return {
     projection: { runId: RUN_ID, layer: LAYER, method: 'umap', params: {}, inputIndex, x, y },
-    memberships: { clusteringId: CLUSTERING_ID, inputIndex, patternId, probability: patternId.map((p) => (p < 0 ? 0 : next())), outlierScore: patternId.map(() => next()) },
+    memberships: {
+      clusteringId: CLUSTERING_ID,
+      inputIndex,
+      patternId,
+      probability: patternId.map((p) => (p < 0 ? 0 : next())),
+      outlierScore: patternId.map(() => next()),
+    },
     inputs: {
       runId: RUN_ID,
       total: count,
@@ -92,7 +114,13 @@ function synthesize(count: number): Synthetic {
       probability,
       misclassified: prediction.map((p, i) => String(p) !== label[i]),
     },
-    patterns: { clustering, outlierThreshold: 0.9, outlierQuantile: 0.9, patterns: Array.from({ length: PATTERNS }, (_, p) => summary(p)), noise: summary(-1) },
+    patterns: {
+      clustering,
+      outlierThreshold: 0.9,
+      outlierQuantile: 0.9,
+      patterns: Array.from({ length: PATTERNS }, (_, p) => summary(p)),
+      noise: summary(-1),
+    },
     runs: {
       runs: [
         {
@@ -105,18 +133,40 @@ function synthesize(count: number): Synthetic {
           inputCount: count,
           labels: LABELS,
           predictionLabels: LABELS,
-          layers: [{ layer: LAYER, order: 0, opType: 'Gemm', rawDims: [64], aggregation: 'none', dim: 64, clusterings: [clustering], projection: 'umap' }],
+          layers: [
+            {
+              layer: LAYER,
+              order: 0,
+              opType: 'Gemm',
+              rawDims: [64],
+              aggregation: 'none',
+              dim: 64,
+              clusterings: [clustering],
+              projection: 'umap',
+            },
+          ],
         },
       ],
     },
   };
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+};
 
 /** Answers the app's files from `appDir` and its API calls from the synthetic run. */
 async function serve(page: Page, appDir: string, data: Synthetic): Promise<void> {
-  const info: InfoResponse = { store: 'synthetic.duckdb', storeVersion: 'bench', schemaVersion: 1, runCount: 1, imageSize: { min: 16, max: 512, default: 64 } };
+  const info: InfoResponse = {
+    store: 'synthetic.duckdb',
+    storeVersion: 'bench',
+    schemaVersion: 1,
+    runCount: 1,
+    imageSize: { min: 16, max: 512, default: 64 },
+  };
   const json: Record<string, unknown> = {
     '/api/info': info,
     '/api/runs': data.runs,
@@ -129,14 +179,20 @@ async function serve(page: Page, appDir: string, data: Synthetic): Promise<void>
     const url = new URL(route.request().url());
     if (url.pathname.startsWith('/api/')) {
       const body = json[url.pathname];
-      if (body === undefined) await route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: `${url.pathname} is not mocked`, status: 404 }) });
+      if (body === undefined)
+        await route.fulfill({
+          status: 404,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: `${url.pathname} is not mocked`, status: 404 }),
+        });
       else await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
       return;
     }
     const file = path.join(appDir, url.pathname === '/' ? 'index.html' : url.pathname);
     const body = await readFile(file).catch(() => null);
     if (body === null) await route.fulfill({ status: 404, body: 'not found' });
-    else await route.fulfill({ status: 200, contentType: TYPES[path.extname(file)] ?? 'application/octet-stream', body });
+    else
+      await route.fulfill({ status: 200, contentType: TYPES[path.extname(file)] ?? 'application/octet-stream', body });
   });
 }
 
@@ -194,7 +250,10 @@ const RENDERER_NAME = `(() => {
 function statsOf(times: number[]): FrameStats {
   // The first two frames start the gesture (the first draw follows one frame later).
   const usable = times.slice(2);
-  const intervals = usable.slice(1).map((t, i) => t - usable[i]!).sort((a, b) => a - b);
+  const intervals = usable
+    .slice(1)
+    .map((t, i) => t - usable[i]!)
+    .sort((a, b) => a - b);
   const duration = usable.at(-1)! - usable[0]!;
   const p95 = intervals[Math.min(intervals.length - 1, Math.floor(intervals.length * 0.95))]!;
   return { frames: intervals.length, meanFps: (intervals.length / duration) * 1000, p5Fps: 1000 / p95 };
@@ -207,7 +266,13 @@ interface SizeResult {
   zoom: FrameStats;
 }
 
-async function benchSize(browser: Browser, appDir: string, count: number, seconds: number, screenshotDir: string | undefined): Promise<SizeResult> {
+async function benchSize(
+  browser: Browser,
+  appDir: string,
+  count: number,
+  seconds: number,
+  screenshotDir: string | undefined,
+): Promise<SizeResult> {
   const data = synthesize(count);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
@@ -233,9 +298,18 @@ async function benchSize(browser: Browser, appDir: string, count: number, second
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, seconds: { type: 'string', default: '4' }, screenshot: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: '10000,100000' },
+      seconds: { type: 'string', default: '4' },
+      screenshot: { type: 'string' },
+    },
+  });
   const sizes = values.sizes.split(',').map(Number);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000)) throw new Error(`--sizes ${values.sizes}: give whole numbers from 1 to 100000 (the inputs route serves at most 100,000 rows a page), e.g. --sizes 10000,100000`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000))
+    throw new Error(
+      `--sizes ${values.sizes}: give whole numbers from 1 to 100000 (the inputs route serves at most 100,000 rows a page), e.g. --sizes 10000,100000`,
+    );
   const seconds = Number(values.seconds);
   if (!(seconds > 0)) throw new Error(`--seconds ${values.seconds}: give a positive number, e.g. --seconds 4`);
   if (values.screenshot) await mkdir(values.screenshot, { recursive: true });
@@ -255,7 +329,9 @@ async function main(): Promise<void> {
       const result = await benchSize(browser, appDir, count, seconds, values.screenshot);
       for (const gesture of ['pan', 'zoom'] as const) {
         const s = result[gesture];
-        console.log(`${String(count).padStart(7)}   ${gesture.padEnd(7)}  ${String(s.frames).padStart(6)}  ${s.meanFps.toFixed(1).padStart(8)}  ${s.p5Fps.toFixed(1).padStart(6)}  ${result.mode}`);
+        console.log(
+          `${String(count).padStart(7)}   ${gesture.padEnd(7)}  ${String(s.frames).padStart(6)}  ${s.meanFps.toFixed(1).padStart(8)}  ${s.p5Fps.toFixed(1).padStart(6)}  ${result.mode}`,
+        );
       }
     }
   } finally {

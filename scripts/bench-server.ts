@@ -74,8 +74,13 @@ const inputs = Number(args.inputs);
 const connections = Number(args.connections);
 const duration = Number(args.duration);
 const warmup = Number(args.warmup);
-if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup ${args.warmup} is not a whole number of seconds`);
-for (const [name, value] of [['inputs', inputs], ['connections', connections], ['duration', duration]] as const) {
+if (!Number.isInteger(warmup) || warmup < 0)
+  throw new Error(`--warmup ${args.warmup} is not a whole number of seconds`);
+for (const [name, value] of [
+  ['inputs', inputs],
+  ['connections', connections],
+  ['duration', duration],
+] as const) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} ${value} is not a positive whole number`);
 }
 
@@ -97,16 +102,27 @@ async function requestMix(url: string): Promise<{ targets: Target[]; weights: Ma
   if (!run) throw new Error('the store holds no complete run');
   const clusterings = run.layers.flatMap((layer) => layer.clusterings.filter((c) => c.unit === null));
   const targets: Target[] = [];
-  const weights = new Map<string, number>([['patterns', 1], ['members', 2], ['pattern stats', 1], ['average image', 2], ['thumbnail', 12]]);
+  const weights = new Map<string, number>([
+    ['patterns', 1],
+    ['members', 2],
+    ['pattern stats', 1],
+    ['average image', 2],
+    ['thumbnail', 12],
+  ]);
   for (const c of clusterings) {
     targets.push({ kind: 'patterns', path: apiPaths.patterns(c.clusteringId) });
     for (let p = -1; p < c.patternCount; p++) {
-      targets.push({ kind: 'members', path: apiPaths.members(c.clusteringId, p, { limit: 60, order: p % 2 ? 'most-stable' : 'outlier' }) });
+      targets.push({
+        kind: 'members',
+        path: apiPaths.members(c.clusteringId, p, { limit: 60, order: p % 2 ? 'most-stable' : 'outlier' }),
+      });
       targets.push({ kind: 'pattern stats', path: apiPaths.patternStats(c.clusteringId, p) });
-      if (p >= 0) targets.push({ kind: 'average image', path: apiPaths.averageImage(c.clusteringId, p, 96, storeVersion) });
+      if (p >= 0)
+        targets.push({ kind: 'average image', path: apiPaths.averageImage(c.clusteringId, p, 96, storeVersion) });
     }
   }
-  for (let i = 0; i < run.inputCount; i++) targets.push({ kind: 'thumbnail', path: apiPaths.thumbnail(run.runId, i, 64, storeVersion) });
+  for (let i = 0; i < run.inputCount; i++)
+    targets.push({ kind: 'thumbnail', path: apiPaths.thumbnail(run.runId, i, 64, storeVersion) });
   return { targets, weights };
 }
 
@@ -126,9 +142,15 @@ function picker(targets: Target[], weights: Map<string, number>, seed: number): 
 }
 
 /** Starts `nap serve` on a free port; resolves with its URL once it listens. */
-function startServe(store: string): Promise<{ url: string; pid: number; stderr: () => string; stop: () => Promise<void> }> {
+function startServe(
+  store: string,
+): Promise<{ url: string; pid: number; stderr: () => string; stop: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', store, '--port', '0', '--host', '127.0.0.1', '--no-disk-cache'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'serve', store, '--port', '0', '--host', '127.0.0.1', '--no-disk-cache'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     const exited = new Promise<void>((done) => child.on('exit', () => done()));
@@ -160,14 +182,18 @@ try {
     store = path.join(dir, 'results.duckdb');
     const started = performance.now();
     const result = await analyze({ model: MODEL, data: 'mnist', limit: inputs, out: store });
-    console.log(`store: ${inputs} MNIST inputs, ${result.layers.map((l) => `${l.layer} ${l.patterns}`).join(', ')} patterns (${fixed((performance.now() - started) / 1000)} s)`);
+    console.log(
+      `store: ${inputs} MNIST inputs, ${result.layers.map((l) => `${l.layer} ${l.patterns}`).join(', ')} patterns (${fixed((performance.now() - started) / 1000)} s)`,
+    );
   }
   const server = await startServe(store);
   try {
     const { targets, weights } = await requestMix(server.url);
     const pick = picker(targets, weights, Number(args.seed));
     const perKind = new Map<string, Map<number, number>>();
-    console.log(`${connections} connections for ${duration} s against ${server.url}: ${targets.length} distinct URLs, mix ${[...weights].map(([k, w]) => `${w} ${k}`).join(' : ')}`);
+    console.log(
+      `${connections} connections for ${duration} s against ${server.url}: ${targets.length} distinct URLs, mix ${[...weights].map(([k, w]) => `${w} ${k}`).join(' : ')}`,
+    );
     const load = (seconds: number) =>
       autocannon({
         url: server.url,
@@ -192,7 +218,9 @@ try {
       });
     if (warmup > 0) {
       const warm = await load(warmup);
-      console.log(`warm-up: ${warm.requests.total} requests in ${fixed(warm.duration)} s, errors ${warm.errors}, non-2xx ${warm.non2xx} (not in the figures below)`);
+      console.log(
+        `warm-up: ${warm.requests.total} requests in ${fixed(warm.duration)} s, errors ${warm.errors}, non-2xx ${warm.non2xx} (not in the figures below)`,
+      );
       if (warm.errors > 0 || warm.non2xx > 0) process.exitCode = 1;
       perKind.clear();
     }
@@ -202,14 +230,24 @@ try {
       '\n' +
         formatTable([
           ['route kind', 'responses', 'status codes'],
-          ...[...perKind].map(([kind, counts]) => [kind, String([...counts.values()].reduce((a, b) => a + b, 0)), [...counts].map(([s, n]) => `${s}: ${n}`).join(', ')]),
+          ...[...perKind].map(([kind, counts]) => [
+            kind,
+            String([...counts.values()].reduce((a, b) => a + b, 0)),
+            [...counts].map(([s, n]) => `${s}: ${n}`).join(', '),
+          ]),
         ]),
     );
     const internalErrors = (server.stderr().match(/internal error/g) ?? []).length;
-    console.log(`\nrequests: ${result.requests.total} in ${fixed(result.duration)} s = ${fixed(result.requests.average, 0)} requests/s (p50 of per-second counts ${result.requests.p50})`);
-    console.log(`latency ms: average ${fixed(result.latency.average)}, p50 ${result.latency.p50}, p90 ${result.latency.p90}, p99 ${result.latency.p99}, max ${result.latency.max}`);
+    console.log(
+      `\nrequests: ${result.requests.total} in ${fixed(result.duration)} s = ${fixed(result.requests.average, 0)} requests/s (p50 of per-second counts ${result.requests.p50})`,
+    );
+    console.log(
+      `latency ms: average ${fixed(result.latency.average)}, p50 ${result.latency.p50}, p90 ${result.latency.p90}, p99 ${result.latency.p99}, max ${result.latency.max}`,
+    );
     console.log(`throughput: ${fixed(result.throughput.average / 1024 / 1024)} MB/s`);
-    console.log(`errors ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, server internal errors ${internalErrors}, server peak RSS ${fixed(serverPeak, 0)} MB`);
+    console.log(
+      `errors ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, server internal errors ${internalErrors}, server peak RSS ${fixed(serverPeak, 0)} MB`,
+    );
     const pass = result.errors === 0 && result.non2xx === 0 && internalErrors === 0;
     console.log(`bar: zero errors: ${pass ? 'PASS' : 'FAIL'}`);
     if (!pass) {

@@ -22,7 +22,14 @@ import * as ort from 'onnxruntime-node';
 import { analyze } from '../src/engine/analyze.js';
 import { convertTfjsModelFile } from '../src/io/tfjs/load.js';
 import { NSFW_MODELS, writeNsfwModel, type NsfwModelName } from '../test/io/tfjs/nsfwjs-models.js';
-import { loadGraphModel, loadLayersModel, maxAbsDiff, predictGraph, predictLayer, tf } from '../test/io/tfjs/tfjs-reference.js';
+import {
+  loadGraphModel,
+  loadLayersModel,
+  maxAbsDiff,
+  predictGraph,
+  predictLayer,
+  tf,
+} from '../test/io/tfjs/tfjs-reference.js';
 import { fixed, formatTable, ProgressClock, randomBatches, seconds } from './bench/timing.js';
 
 const { values: args } = parseArgs({
@@ -45,7 +52,11 @@ const analyzeImages = Number(args['analyze-images']);
 type Predict = (batch: Float32Array, dims: number[]) => Promise<Float32Array>;
 
 /** Images per second over `batchCount` timed batches after one warm-up; also returns the outputs. */
-async function throughput(predict: Predict, batches: Float32Array[], dims: number[]): Promise<{ rate: number; outputs: Float32Array[] }> {
+async function throughput(
+  predict: Predict,
+  batches: Float32Array[],
+  dims: number[],
+): Promise<{ rate: number; outputs: Float32Array[] }> {
   await predict(batches[0]!, dims);
   const outputs: Float32Array[] = [];
   const time = await seconds(async () => {
@@ -60,15 +71,25 @@ async function tfjsPredictor(file: string, name: NsfwModelName): Promise<{ predi
     return { predict: (batch, dims) => predictGraph(model, batch, dims), dispose: () => model.dispose() };
   }
   const model = await loadLayersModel(file);
-  return { predict: async (batch, dims) => (await predictLayer(model, batch, dims)).data, dispose: () => model.dispose() };
+  return {
+    predict: async (batch, dims) => (await predictLayer(model, batch, dims)).data,
+    dispose: () => model.dispose(),
+  };
 }
 
-async function ortPredictor(bytes: Uint8Array, threads: number): Promise<{ predict: Predict; release: () => Promise<void> }> {
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+async function ortPredictor(
+  bytes: Uint8Array,
+  threads: number,
+): Promise<{ predict: Predict; release: () => Promise<void> }> {
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    graphOptimizationLevel: 'all',
+  });
   const [input] = session.inputNames;
   const [output] = session.outputNames;
   return {
-    predict: async (batch, dims) => (await session.run({ [input!]: new ort.Tensor('float32', batch, dims) }))[output!]!.data as Float32Array,
+    predict: async (batch, dims) =>
+      (await session.run({ [input!]: new ort.Tensor('float32', batch, dims) }))[output!]!.data as Float32Array,
     release: () => session.release(),
   };
 }
@@ -79,8 +100,19 @@ function largestDiff(a: Float32Array[], b: Float32Array[]): number {
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'nap-bench-tfjs-'));
 try {
-  console.log(`batch ${batchSize}, ${batchCount} timed batches, ${os.availableParallelism()} cores; images/s (higher is better)\n`);
-  const header = ['model', 'input', 'convert s', 'tfjs wasm', 'tfjs cpu', ...threadCounts.map((t) => `ort ${t} thr`), 'ort/wasm (1 thr)', 'max diff'];
+  console.log(
+    `batch ${batchSize}, ${batchCount} timed batches, ${os.availableParallelism()} cores; images/s (higher is better)\n`,
+  );
+  const header = [
+    'model',
+    'input',
+    'convert s',
+    'tfjs wasm',
+    'tfjs cpu',
+    ...threadCounts.map((t) => `ort ${t} thr`),
+    'ort/wasm (1 thr)',
+    'max diff',
+  ];
   const rows: string[][] = [header];
   const files = new Map<NsfwModelName, string>();
   for (const name of models) {
@@ -92,7 +124,11 @@ try {
       bytes = await convertTfjsModelFile(file);
     });
     const dims = [batchSize, side, side, 3];
-    const batches = randomBatches(batchCount, dims.reduce((a, b) => a * b, 1), 1);
+    const batches = randomBatches(
+      batchCount,
+      dims.reduce((a, b) => a * b, 1),
+      1,
+    );
 
     await tf.setBackend('wasm');
     const wasm = await tfjsPredictor(file, name);
@@ -136,10 +172,26 @@ try {
   if (analyzeImages > 0 && inception) {
     const clock = new ProgressClock();
     const layers = Array.from({ length: 11 }, (_, i) => `mixed${i}`);
-    const total = await seconds(() => analyze({ model: inception, data: 'mnist', out: path.join(dir, 'inception.duckdb'), limit: analyzeImages, layers, threads: Math.max(...threadCounts) }, { onProgress: clock.onProgress }));
-    console.log(`analyze: InceptionV3 model.json, ${analyzeImages} MNIST digits at 299x299, layers mixed0..mixed10, ${Math.max(...threadCounts)} threads`);
+    const total = await seconds(() =>
+      analyze(
+        {
+          model: inception,
+          data: 'mnist',
+          out: path.join(dir, 'inception.duckdb'),
+          limit: analyzeImages,
+          layers,
+          threads: Math.max(...threadCounts),
+        },
+        { onProgress: clock.onProgress },
+      ),
+    );
+    console.log(
+      `analyze: InceptionV3 model.json, ${analyzeImages} MNIST digits at 299x299, layers mixed0..mixed10, ${Math.max(...threadCounts)} threads`,
+    );
     console.log(`  ${fixed(total)} s end to end; extraction ${fixed(clock.rate('extracting activations'))} images/s`);
-    console.log(formatTable([['stage', 'seconds'], ...clock.breakdown().map(({ stage, seconds: s }) => [stage, fixed(s, 2)])]));
+    console.log(
+      formatTable([['stage', 'seconds'], ...clock.breakdown().map(({ stage, seconds: s }) => [stage, fixed(s, 2)])]),
+    );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -17,7 +17,14 @@ import { availableParallelism, cpus } from 'node:os';
 import { UMAP } from 'umap-js';
 import { readIdxFile } from '../src/io/datasets/idx.js';
 import type { Matrix } from '../src/compute/matrix.js';
-import { labelAgreement, pca, pcaTransform, trustworthiness, umap, type PcaResult } from '../src/compute/projection/index.js';
+import {
+  labelAgreement,
+  pca,
+  pcaTransform,
+  trustworthiness,
+  umap,
+  type PcaResult,
+} from '../src/compute/projection/index.js';
 import { SeededRandom } from '../src/compute/projection/random.js';
 import type { Progress } from '../src/progress.js';
 
@@ -57,7 +64,8 @@ function projectOn(pixels: Float32Array, count: number, basis: PcaResult): Matri
 function mirrored(pixels: Float32Array, count: number): Float32Array {
   const out = new Float32Array(count * 784);
   for (let r = 0; r < count; r++) {
-    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) out[r * 784 + y * 28 + x] = pixels[r * 784 + y * 28 + 27 - x];
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) out[r * 784 + y * 28 + x] = pixels[r * 784 + y * 28 + 27 - x];
   }
   return out;
 }
@@ -90,34 +98,53 @@ function stageTimer(): { onProgress: (p: Progress) => void; summary: () => strin
     },
     summary: () => {
       const end = performance.now();
-      return starts.map(([stage, at], i) => `${stage.replace('umap: ', '')} ${(((starts[i + 1]?.[1] ?? end) - at) / 1000).toFixed(2)} s`).join(', ');
+      return starts
+        .map(
+          ([stage, at], i) =>
+            `${stage.replace('umap: ', '')} ${(((starts[i + 1]?.[1] ?? end) - at) / 1000).toFixed(2)} s`,
+        )
+        .join(', ');
     },
   };
 }
 
 function runUmapJs(matrix: Matrix): number[][] {
-  const rows = Array.from({ length: matrix.count }, (_, r) => Array.from(matrix.data.subarray(r * matrix.dim, (r + 1) * matrix.dim)));
+  const rows = Array.from({ length: matrix.count }, (_, r) =>
+    Array.from(matrix.data.subarray(r * matrix.dim, (r + 1) * matrix.dim)),
+  );
   const random = new SeededRandom(42);
   return new UMAP({ nNeighbors: K, minDist: 0.1, nComponents: 2, random: () => random.next() }).fit(rows);
 }
 
 function printTable(rows: Row[]): void {
   const header = ['method', 'rows', 'time s', 'cpu s', `label agreement@${K}`, `trustworthiness@${K}`];
-  const lines = rows.map((r) => [r.name, String(r.count), r.seconds.toFixed(2), r.cpuSeconds.toFixed(2), r.agreement.toFixed(4), r.trust.toFixed(4)]);
+  const lines = rows.map((r) => [
+    r.name,
+    String(r.count),
+    r.seconds.toFixed(2),
+    r.cpuSeconds.toFixed(2),
+    r.agreement.toFixed(4),
+    r.trust.toFixed(4),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const format = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(format(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; node ${process.version}`);
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; node ${process.version}`,
+  );
   const test = await loadImages('t10k');
   const basisTime = await timeIt(() => pca({ count: test.count, dim: 784, data: test.pixels }, DIMS));
   const matrix = projectOn(test.pixels, test.count, basisTime.value);
   const labels = test.labels;
-  console.log(`data: Fashion-MNIST test, ${matrix.count} x ${matrix.dim} (PCA 784 -> 64 in ${basisTime.seconds.toFixed(2)} s)\n`);
+  console.log(
+    `data: Fashion-MNIST test, ${matrix.count} x ${matrix.dim} (PCA 784 -> 64 in ${basisTime.seconds.toFixed(2)} s)\n`,
+  );
 
   const results: Row[] = [];
   const quality = (layout: Float32Array): { agreement: number; trust: number } => ({
@@ -128,24 +155,56 @@ async function main(): Promise<void> {
   const stages = stageTimer();
   const ours = await bestOf(() => umap(matrix, { threads }, { onProgress: stages.onProgress }));
   console.log(`ours: ${stages.summary()}`);
-  results.push({ name: 'ours (UMAP, 500 epochs)', count: matrix.count, seconds: ours.seconds, cpuSeconds: ours.cpuSeconds, ...quality(ours.value) });
+  results.push({
+    name: 'ours (UMAP, 500 epochs)',
+    count: matrix.count,
+    seconds: ours.seconds,
+    cpuSeconds: ours.cpuSeconds,
+    ...quality(ours.value),
+  });
 
   const parallelStages = stageTimer();
-  const parallel = await bestOf(() => umap(matrix, { threads, parallelLayout: true }, { onProgress: parallelStages.onProgress }));
+  const parallel = await bestOf(() =>
+    umap(matrix, { threads, parallelLayout: true }, { onProgress: parallelStages.onProgress }),
+  );
   console.log(`ours, parallelLayout: ${parallelStages.summary()}`);
-  results.push({ name: 'ours (UMAP, parallelLayout)', count: matrix.count, seconds: parallel.seconds, cpuSeconds: parallel.cpuSeconds, ...quality(parallel.value) });
+  results.push({
+    name: 'ours (UMAP, parallelLayout)',
+    count: matrix.count,
+    seconds: parallel.seconds,
+    cpuSeconds: parallel.cpuSeconds,
+    ...quality(parallel.value),
+  });
 
   // What `nap analyze` stores by default above 5,000 inputs (src/engine/projection-options.ts).
   const engineDefaults = await bestOf(() => umap(matrix, { threads, nEpochs: 200, knn: 'exact' }));
-  results.push({ name: "ours (nap analyze's maps: 200 epochs, exact kNN)", count: matrix.count, seconds: engineDefaults.seconds, cpuSeconds: engineDefaults.cpuSeconds, ...quality(engineDefaults.value) });
+  results.push({
+    name: "ours (nap analyze's maps: 200 epochs, exact kNN)",
+    count: matrix.count,
+    seconds: engineDefaults.seconds,
+    cpuSeconds: engineDefaults.cpuSeconds,
+    ...quality(engineDefaults.value),
+  });
 
   const pcaOnly = await bestOf(() => pca(matrix, 2).projection);
-  results.push({ name: 'ours (PCA only)', count: matrix.count, seconds: pcaOnly.seconds, cpuSeconds: pcaOnly.cpuSeconds, ...quality(pcaOnly.value) });
+  results.push({
+    name: 'ours (PCA only)',
+    count: matrix.count,
+    seconds: pcaOnly.seconds,
+    cpuSeconds: pcaOnly.cpuSeconds,
+    ...quality(pcaOnly.value),
+  });
 
   if (!skipUmapJs) {
     const theirs = await bestOf(() => runUmapJs(matrix));
     const layout = Float32Array.from(theirs.value.flat());
-    results.push({ name: 'umap-js 1.4 (200 epochs)', count: matrix.count, seconds: theirs.seconds, cpuSeconds: theirs.cpuSeconds, ...quality(layout) });
+    results.push({
+      name: 'umap-js 1.4 (200 epochs)',
+      count: matrix.count,
+      seconds: theirs.seconds,
+      cpuSeconds: theirs.cpuSeconds,
+      ...quality(layout),
+    });
   }
 
   if (large) {

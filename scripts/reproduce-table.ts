@@ -34,20 +34,58 @@ try {
   const heldOut = await mnistHeldOut();
   const mnist = builtInModelPath('mnist-cnn.onnx');
   const columns: Column[] = [
-    { title: 'MNIST, 1,000 held-out', result: await analyze({ model: mnist, data: 'mnist', indices: heldOut, limit: 1000, stratified: true, out: path.join(dir, 'a.duckdb'), projection: 'none' }) },
-    { title: 'MNIST, 2,000 held-out', result: await analyze({ model: mnist, data: 'mnist', indices: heldOut, out: path.join(dir, 'b.duckdb'), projection: 'none' }) },
-    { title: 'MNIST, all 10,000', result: await analyze({ model: mnist, data: 'mnist', out: path.join(dir, 'c.duckdb'), projection: 'none' }) },
+    {
+      title: 'MNIST, 1,000 held-out',
+      result: await analyze({
+        model: mnist,
+        data: 'mnist',
+        indices: heldOut,
+        limit: 1000,
+        stratified: true,
+        out: path.join(dir, 'a.duckdb'),
+        projection: 'none',
+      }),
+    },
+    {
+      title: 'MNIST, 2,000 held-out',
+      result: await analyze({
+        model: mnist,
+        data: 'mnist',
+        indices: heldOut,
+        out: path.join(dir, 'b.duckdb'),
+        projection: 'none',
+      }),
+    },
+    {
+      title: 'MNIST, all 10,000',
+      result: await analyze({ model: mnist, data: 'mnist', out: path.join(dir, 'c.duckdb'), projection: 'none' }),
+    },
   ];
   let fashion: Column[] = [];
   try {
     await access(DEFAULT_FASHION_MNIST_DIR);
     const model = builtInModelPath('fashion-mnist-cnn.onnx');
     fashion = [
-      { title: 'Fashion, 1,000 test', result: await analyze({ model, data: 'fashion-mnist', limit: 1000, stratified: true, out: path.join(dir, 'd.duckdb'), projection: 'none' }) },
-      { title: 'Fashion, 10,000 test', result: await analyze({ model, data: 'fashion-mnist', out: path.join(dir, 'e.duckdb'), projection: 'none' }) },
+      {
+        title: 'Fashion, 1,000 test',
+        result: await analyze({
+          model,
+          data: 'fashion-mnist',
+          limit: 1000,
+          stratified: true,
+          out: path.join(dir, 'd.duckdb'),
+          projection: 'none',
+        }),
+      },
+      {
+        title: 'Fashion, 10,000 test',
+        result: await analyze({ model, data: 'fashion-mnist', out: path.join(dir, 'e.duckdb'), projection: 'none' }),
+      },
     ];
   } catch {
-    console.error(`(Fashion-MNIST columns skipped: ${DEFAULT_FASHION_MNIST_DIR} is missing; apt-get install dataset-fashion-mnist)`);
+    console.error(
+      `(Fashion-MNIST columns skipped: ${DEFAULT_FASHION_MNIST_DIR} is missing; apt-get install dataset-fashion-mnist)`,
+    );
   }
   const cell = (column: Column, layer: string) => {
     const l = column.result.layers.find((entry) => entry.layer === layer);
@@ -59,7 +97,10 @@ try {
     const paper = group === columns ? ' | NAP paper, MNIST CNN, 1,000 test' : '';
     console.log(`| layer | ${group.map((c) => c.title).join(' | ')}${paper} |`);
     console.log(`|---|${group.map(() => '---|').join('')}${paper ? '---|' : ''}`);
-    for (const layer of layers) console.log(`| ${layer} | ${group.map((c) => cell(c, layer)).join(' | ')}${paper ? ' | 10 to 17 patterns |' : ' |'}`);
+    for (const layer of layers)
+      console.log(
+        `| ${layer} | ${group.map((c) => cell(c, layer)).join(' | ')}${paper ? ' | 10 to 17 patterns |' : ' |'}`,
+      );
     console.log('');
   }
 } finally {

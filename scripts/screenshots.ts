@@ -23,7 +23,15 @@ import { analyze } from '../src/engine/analyze.js';
 import { exportStaticSite } from '../src/engine/export-static.js';
 import { computePatternHeatmaps } from '../src/engine/heatmaps.js';
 import { NapStore } from '../src/io/store/index.js';
-import { apiPaths, startServer, type PatternsResponse, type PatternSummary, type RunComparisonResponse, type RunSummary, type RunsResponse } from '../src/server/index.js';
+import {
+  apiPaths,
+  startServer,
+  type PatternsResponse,
+  type PatternSummary,
+  type RunComparisonResponse,
+  type RunSummary,
+  type RunsResponse,
+} from '../src/server/index.js';
 import { buildApp, CHROMIUM_PATH, launchChromium, REPO_ROOT } from '../test/app/fixture.js';
 import { serveFolder } from '../test/app/static-server.js';
 
@@ -65,8 +73,14 @@ function parseOptions(argv: string[]): Options {
     },
   });
   const inputs = Number(values.inputs);
-  if (!Number.isInteger(inputs) || inputs < 200) throw new Error(`--inputs ${values.inputs} is not a whole number >= 200; give e.g. 2000`);
-  return { out: path.resolve(values.out!), inputs, only: values.only ? new Set(values.only.split(',')) : null, keep: values.keep! };
+  if (!Number.isInteger(inputs) || inputs < 200)
+    throw new Error(`--inputs ${values.inputs} is not a whole number >= 200; give e.g. 2000`);
+  return {
+    out: path.resolve(values.out!),
+    inputs,
+    only: values.only ? new Set(values.only.split(',')) : null,
+    keep: values.keep!,
+  };
 }
 
 /** A pattern of run A worth showing. */
@@ -106,10 +120,22 @@ interface Shot {
 /** The results store with both runs and run A's heatmaps; returns its path and run A's id. */
 async function buildStore(dir: string, inputs: number): Promise<{ store: string; runA: number }> {
   const store = path.join(dir, 'results.duckdb');
-  const runA = await analyze({ model: MODEL, data: 'mnist', out: store, limit: inputs, name: `mnist-cnn on ${inputs.toLocaleString('en-US')} digits` });
+  const runA = await analyze({
+    model: MODEL,
+    data: 'mnist',
+    out: store,
+    limit: inputs,
+    name: `mnist-cnn on ${inputs.toLocaleString('en-US')} digits`,
+  });
   // The same seed draws a superset: run B holds all of run A's digits and half as many again.
   const more = Math.round(inputs * 1.5);
-  await analyze({ model: MODEL, data: 'mnist', out: store, limit: more, name: `mnist-cnn on ${more.toLocaleString('en-US')} digits` });
+  await analyze({
+    model: MODEL,
+    data: 'mnist',
+    out: store,
+    limit: more,
+    name: `mnist-cnn on ${more.toLocaleString('en-US')} digits`,
+  });
   const napStore = await NapStore.open(store);
   try {
     await computePatternHeatmaps(napStore, { runId: runA.runId, layer: PATTERN_LAYER });
@@ -138,9 +164,11 @@ async function sceneOf(base: string): Promise<Scene> {
   const { runs } = await getJson<RunsResponse>(base, apiPaths.runs());
   const [runA, runB] = [...runs].sort((a, b) => a.runId - b.runId);
   if (!runA || !runB) throw new Error(`the store holds ${runs.length} runs, 2 expected`);
-  const patternsOf = async (run: RunSummary, layer: string) => (await getJson<PatternsResponse>(base, apiPaths.patterns(layerClustering(run, layer)))).patterns.sort(bySizeDown);
+  const patternsOf = async (run: RunSummary, layer: string) =>
+    (await getJson<PatternsResponse>(base, apiPaths.patterns(layerClustering(run, layer)))).patterns.sort(bySizeDown);
   const chosen = (layer: string, patterns: PatternSummary[]): Chosen => {
-    if (patterns.length === 0) throw new Error(`layer ${layer} of run ${runA.runId} has no patterns; analyze more inputs`);
+    if (patterns.length === 0)
+      throw new Error(`layer ${layer} of run ${runA.runId} has no patterns; analyze more inputs`);
     return { layer, patternId: patterns[0]!.patternId };
   };
   const candidates = await patternsOf(runA, PATTERN_LAYER);
@@ -152,7 +180,8 @@ async function sceneOf(base: string): Promise<Scene> {
   const comparison = await getJson<RunComparisonResponse>(base, apiPaths.compareRuns(runA.runId, runB.runId));
   const pairs = comparison.layers.find((l) => l.layerA === PATTERN_LAYER)?.pairs;
   const match = pairs?.patternB[pairs.patternA.indexOf(pattern.patternId)];
-  if (match === undefined) throw new Error(`pattern ${pattern.patternId} of ${PATTERN_LAYER} has no match in run ${runB.runId}`);
+  if (match === undefined)
+    throw new Error(`pattern ${pattern.patternId} of ${PATTERN_LAYER} has no match in run ${runB.runId}`);
   const pins = [
     `${layerClustering(runA, PATTERN_LAYER)}.${pattern.patternId}`,
     `${layerClustering(runB, PATTERN_LAYER)}.${match}`,
@@ -176,7 +205,11 @@ async function settle(page: Page): Promise<void> {
     undefined,
     { timeout: WAIT_MS },
   );
-  const error = await page.locator('.error, [role=alert]').first().textContent({ timeout: 100 }).catch(() => null);
+  const error = await page
+    .locator('.error, [role=alert]')
+    .first()
+    .textContent({ timeout: 100 })
+    .catch(() => null);
   if (error !== null) throw new Error(`the page shows an error: ${error}`);
   await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
 }
@@ -220,7 +253,9 @@ const SHOTS: Shot[] = [
     name: 'pattern',
     height: 1300,
     take: async (page, scene, base) => {
-      await page.goto(`${base}/?view=pattern&run=${scene.runA.runId}&layer=${scene.pattern.layer}&p=${scene.pattern.patternId}`);
+      await page.goto(
+        `${base}/?view=pattern&run=${scene.runA.runId}&layer=${scene.pattern.layer}&p=${scene.pattern.patternId}`,
+      );
       await page.locator('.member-grid .tile[aria-label]').first().waitFor();
       await page.locator('.unit-chart canvas').first().waitFor();
       await settle(page);
@@ -231,7 +266,9 @@ const SHOTS: Shot[] = [
     name: 'heatmaps',
     height: 1300,
     take: async (page, scene, base) => {
-      await page.goto(`${base}/?view=pattern&run=${scene.runA.runId}&layer=${scene.pattern.layer}&p=${scene.pattern.patternId}&heat=1`);
+      await page.goto(
+        `${base}/?view=pattern&run=${scene.runA.runId}&layer=${scene.pattern.layer}&p=${scene.pattern.patternId}&heat=1`,
+      );
       await page.locator('.member-grid .tile img.overlay').first().waitFor();
       await page.locator('.average-frame img.overlay').waitFor();
       await settle(page);
@@ -282,7 +319,9 @@ const SHOTS: Shot[] = [
     name: 'jaccard',
     height: 1400,
     take: async (page, scene, base) => {
-      await page.goto(`${base}/?view=jaccard&run=${scene.runA.runId}&layer=${JACCARD_LAYERS[0]}&to=${JACCARD_LAYERS[1]}`);
+      await page.goto(
+        `${base}/?view=jaccard&run=${scene.runA.runId}&layer=${JACCARD_LAYERS[0]}&to=${JACCARD_LAYERS[1]}`,
+      );
       await page.locator('svg.jaccard .jaccard-cell').first().waitFor();
       await settle(page);
       return [await downTo(page, 'svg.jaccard')];
@@ -291,7 +330,9 @@ const SHOTS: Shot[] = [
   {
     name: 'lineage',
     take: async (page, scene, base) => {
-      await page.goto(`${base}/?view=lineage&run=${scene.runA.runId}&layer=${scene.pattern.layer}&p=${scene.pattern.patternId}`);
+      await page.goto(
+        `${base}/?view=lineage&run=${scene.runA.runId}&layer=${scene.pattern.layer}&p=${scene.pattern.patternId}`,
+      );
       await page.locator('.lineage-step.own').waitFor();
       await settle(page);
       return [await downTo(page, '.app-main', 0)];
@@ -348,10 +389,14 @@ const SHOTS: Shot[] = [
 
 /** Writes the shot as a palette PNG (UI colours fit 256 easily); fewer colours only if it is still too big. */
 async function savePng(png: Buffer, file: string): Promise<number> {
-  const encode = (colors: number) => sharp(png).png({ palette: true, colors, effort: 10, compressionLevel: 9 }).toBuffer();
+  const encode = (colors: number) =>
+    sharp(png).png({ palette: true, colors, effort: 10, compressionLevel: 9 }).toBuffer();
   let encoded = await encode(256);
   for (const colors of [128, 64]) if (encoded.length > MAX_BYTES) encoded = await encode(colors);
-  if (encoded.length > MAX_BYTES) console.warn(`${path.basename(file)} is ${(encoded.length / 1024).toFixed(0)} KiB even with 64 colours; crop it further`);
+  if (encoded.length > MAX_BYTES)
+    console.warn(
+      `${path.basename(file)} is ${(encoded.length / 1024).toFixed(0)} KiB even with 64 colours; crop it further`,
+    );
   await writeFile(file, encoded);
   return encoded.length;
 }
@@ -362,7 +407,13 @@ async function stackBands(png: Buffer, bands: Band[], viewportHeight: number): P
     .map((band) => ({ top: Math.max(0, band.top), bottom: Math.min(viewportHeight, band.bottom) }))
     .filter((band) => band.bottom > band.top);
   if (strips.length === 0) throw new Error('the shot keeps no part of the page');
-  const parts = await Promise.all(strips.map((band) => sharp(png).extract({ left: 0, top: band.top, width: VIEWPORT.width, height: band.bottom - band.top }).toBuffer()));
+  const parts = await Promise.all(
+    strips.map((band) =>
+      sharp(png)
+        .extract({ left: 0, top: band.top, width: VIEWPORT.width, height: band.bottom - band.top })
+        .toBuffer(),
+    ),
+  );
   const height = strips.reduce((sum, band) => sum + band.bottom - band.top, 0);
   let y = 0;
   const layers = parts.map((input, k) => {
@@ -370,12 +421,25 @@ async function stackBands(png: Buffer, bands: Band[], viewportHeight: number): P
     y += strips[k]!.bottom - strips[k]!.top;
     return layer;
   });
-  return sharp({ create: { width: VIEWPORT.width, height, channels: 3, background: '#ffffff' } }).composite(layers).png().toBuffer();
+  return sharp({ create: { width: VIEWPORT.width, height, channels: 3, background: '#ffffff' } })
+    .composite(layers)
+    .png()
+    .toBuffer();
 }
 
-async function shoot(browser: Browser, shot: Shot, scene: Scene, base: string, out: string, pageErrors: string[]): Promise<void> {
+async function shoot(
+  browser: Browser,
+  shot: Shot,
+  scene: Scene,
+  base: string,
+  out: string,
+  pageErrors: string[],
+): Promise<void> {
   const viewportHeight = shot.height ?? VIEWPORT.height;
-  const page = await browser.newPage({ viewport: { width: VIEWPORT.width, height: viewportHeight }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({
+    viewport: { width: VIEWPORT.width, height: viewportHeight },
+    deviceScaleFactor: 1,
+  });
   page.setDefaultTimeout(WAIT_MS);
   page.on('pageerror', (error) => pageErrors.push(`${shot.name}: ${error.message}`));
   try {
@@ -392,7 +456,8 @@ async function shoot(browser: Browser, shot: Shot, scene: Scene, base: string, o
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const shots = SHOTS.filter((shot) => options.only === null || options.only.has(shot.name));
-  if (options.only && shots.length !== options.only.size) throw new Error(`--only names unknown shots; known: ${SHOTS.map((s) => s.name).join(', ')}`);
+  if (options.only && shots.length !== options.only.size)
+    throw new Error(`--only names unknown shots; known: ${SHOTS.map((s) => s.name).join(', ')}`);
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}; install Debian's chromium package`);
   await mkdir(options.out, { recursive: true });
   const dir = await mkdtemp(path.join(tmpdir(), 'nap-screenshots-'));
@@ -413,7 +478,8 @@ async function main(): Promise<void> {
     cleanups.push(() => browser.close());
     const scene = await sceneOf(server.url);
 
-    for (const shot of shots.filter((s) => !s.static)) await shoot(browser, shot, scene, server.url, options.out, pageErrors);
+    for (const shot of shots.filter((s) => !s.static))
+      await shoot(browser, shot, scene, server.url, options.out, pageErrors);
     if (staticShots.length > 0) {
       const host = await serveFolder(site);
       cleanups.push(() => host.close());

@@ -5,9 +5,22 @@
 export { analyze, type AnalyzeResult, type LayerSummary } from './engine/analyze.js';
 export type { AnalyzeOptions } from './engine/config.js';
 export { summarizeRun, formatRunSummary, type LayerPatternSummary, type PatternSummary } from './engine/summary.js';
-export { hdbscan, referenceMst, type HdbscanOptions, type HdbscanResult, type Metric } from './compute/hdbscan/index.js';
+export {
+  hdbscan,
+  referenceMst,
+  type HdbscanOptions,
+  type HdbscanResult,
+  type Metric,
+} from './compute/hdbscan/index.js';
 export { adjustedRandIndex } from './compute/partition-metrics.js';
-export { aggregateInto, aggregatedDim, layerGeometry, AGGREGATIONS, type Aggregation, type LayerGeometry } from './compute/aggregate.js';
+export {
+  aggregateInto,
+  aggregatedDim,
+  layerGeometry,
+  AGGREGATIONS,
+  type Aggregation,
+  type LayerGeometry,
+} from './compute/aggregate.js';
 export { columnStatistics, type UnitStatistics } from './compute/statistics.js';
 export { makeMatrix, type Matrix } from './compute/matrix.js';
 export { listLayers, type LayerInfo } from './io/onnx/inspect.js';
@@ -17,11 +30,29 @@ export { NapStore } from './io/store/index.js';
 export { NapError, InputError, NotFoundError, CancelledError } from './errors.js';
 export type { Progress, ProgressCallback, TaskControl } from './progress.js';
 export { convertTfjsModelFile } from './io/tfjs/index.js';
-export { storeRunFlows, readLayerFlow, readRunFlowGraph, readPatternLineage, type LayerFlow, type PatternLineage } from './engine/flow.js';
-export { compareRuns, type CompareOptions, type RunComparison, type LayerComparison, type RunRef } from './engine/compare.js';
+export {
+  storeRunFlows,
+  readLayerFlow,
+  readRunFlowGraph,
+  readPatternLineage,
+  type LayerFlow,
+  type PatternLineage,
+} from './engine/flow.js';
+export {
+  compareRuns,
+  type CompareOptions,
+  type RunComparison,
+  type LayerComparison,
+  type RunRef,
+} from './engine/compare.js';
 export { triageRun, type TriageOptions, type TriageResult } from './engine/triage.js';
 export { computePatternHeatmaps, type HeatmapOptions, type HeatmapsResult } from './engine/heatmaps.js';
 export { exportStaticSite, type StaticExportOptions, type StaticExportResult } from './engine/export-static.js';
-export { projectLayer, storeRunProjections, type LayerProjection, type RunProjectionsOptions } from './engine/project-layer.js';
+export {
+  projectLayer,
+  storeRunProjections,
+  type LayerProjection,
+  type RunProjectionsOptions,
+} from './engine/project-layer.js';
 export type { ProjectionOptions } from './engine/projection-options.js';
 export { umap, pca, type UmapOptions, type PcaOptions } from './compute/projection/index.js';

@@ -14,9 +14,16 @@ import { viewDefinition, VIEWS } from './views/registry.js';
 
 function contextOf(route: Route, catalog: Catalog): ViewContext {
   const run = catalog.run(route.run) ?? (route.run === null && route.view !== 'runs' ? catalog.runs[0] : undefined);
-  const layer = catalog.layer(run, route.layer) ?? (route.layer === null ? (run?.layers.find((l) => defaultClustering(l)) ?? run?.layers[0]) : undefined);
+  const layer =
+    catalog.layer(run, route.layer) ??
+    (route.layer === null ? (run?.layers.find((l) => defaultClustering(l)) ?? run?.layers[0]) : undefined);
   const chosen = route.clustering === null ? undefined : catalog.place(route.clustering);
-  const clustering = chosen && layer && chosen.layer === layer && chosen.run === run ? chosen.clustering : layer && route.clustering === null ? defaultClustering(layer) : undefined;
+  const clustering =
+    chosen && layer && chosen.layer === layer && chosen.run === run
+      ? chosen.clustering
+      : layer && route.clustering === null
+        ? defaultClustering(layer)
+        : undefined;
   return { route, catalog, run, layer, clustering };
 }
 
@@ -26,7 +33,10 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
   return (
     <header class="app-header">
       <a class="brand" href={hrefOf(route, { view: 'runs' })}>
-        <span class="brand-mark" aria-hidden="true">◎</span> Magnifying Glass
+        <span class="brand-mark" aria-hidden="true">
+          ◎
+        </span>{' '}
+        Magnifying Glass
       </a>
       {context && context.catalog.runs.length > 0 && (
         <label class="run-choice">
@@ -35,7 +45,19 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
             value={run ? String(run.runId) : ''}
             onChange={(event) => {
               const runId = Number((event.currentTarget as HTMLSelectElement).value);
-              navigate({ run: runId, layer: null, to: null, clustering: null, pattern: null, selection: [], region: [], unit: null, label: null, prediction: null, view: route.view === 'runs' || route.view === 'pattern' ? 'layer' : route.view });
+              navigate({
+                run: runId,
+                layer: null,
+                to: null,
+                clustering: null,
+                pattern: null,
+                selection: [],
+                region: [],
+                unit: null,
+                label: null,
+                prediction: null,
+                view: route.view === 'runs' || route.view === 'pattern' ? 'layer' : route.view,
+              });
             }}
           >
             {!run && <option value="">Choose a run…</option>}
@@ -48,24 +70,34 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
         </label>
       )}
       <nav class="tabs" aria-label="Views">
-        {VIEWS.filter((definition) => definition.tab !== undefined && !(definition.needsServer && isStatic())).map((tab) => {
-          const disabled = tab.needsRun && !run;
-          const current = route.view === tab.view || viewDefinition(route.view).tabOf === tab.view;
-          const badge = tab.badge?.(route) ?? 0;
-          return disabled ? (
-            <span key={tab.view} class="tab disabled" aria-disabled="true">
-              {tab.tab}
-            </span>
-          ) : (
-            <a key={tab.view} class={`tab${current ? ' current' : ''}`} aria-current={current ? 'page' : undefined} href={hrefOf(route, { view: tab.view, run: run?.runId ?? route.run })}>
-              {tab.tab}
-              {badge > 0 && <span class="tab-badge">{formatCount(badge)}</span>}
-            </a>
-          );
-        })}
+        {VIEWS.filter((definition) => definition.tab !== undefined && !(definition.needsServer && isStatic())).map(
+          (tab) => {
+            const disabled = tab.needsRun && !run;
+            const current = route.view === tab.view || viewDefinition(route.view).tabOf === tab.view;
+            const badge = tab.badge?.(route) ?? 0;
+            return disabled ? (
+              <span key={tab.view} class="tab disabled" aria-disabled="true">
+                {tab.tab}
+              </span>
+            ) : (
+              <a
+                key={tab.view}
+                class={`tab${current ? ' current' : ''}`}
+                aria-current={current ? 'page' : undefined}
+                href={hrefOf(route, { view: tab.view, run: run?.runId ?? route.run })}
+              >
+                {tab.tab}
+                {badge > 0 && <span class="tab-badge">{formatCount(badge)}</span>}
+              </a>
+            );
+          },
+        )}
       </nav>
       {info && (
-        <span class="store-name" title={`store ${info.store}, schema ${info.schemaVersion}${isStatic() ? '; a static export of one run' : ''}`}>
+        <span
+          class="store-name"
+          title={`store ${info.store}, schema ${info.schemaVersion}${isStatic() ? '; a static export of one run' : ''}`}
+        >
           {info.store}
           {isStatic() && ' · static'}
         </span>
@@ -89,7 +121,11 @@ export function App() {
   const needsLayer = definition.layer !== undefined;
 
   useEffect(() => {
-    const parts = [context?.run?.name, needsLayer ? context?.layer?.layer : undefined, route.view === 'pattern' && route.pattern !== null ? `pattern ${route.pattern}` : undefined];
+    const parts = [
+      context?.run?.name,
+      needsLayer ? context?.layer?.layer : undefined,
+      route.view === 'pattern' && route.pattern !== null ? `pattern ${route.pattern}` : undefined,
+    ];
     document.title = [...parts.filter(Boolean), 'Magnifying Glass'].join(' · ');
   });
 
@@ -97,11 +133,35 @@ export function App() {
   const error = infoError ?? runs.error;
   if (error) body = <ErrorMessage error={error} />;
   else if (!context) body = <Loading what="runs" />;
-  else if (context.catalog.runs.length === 0) body = <p class="empty">This store holds no runs yet. Analyze a model first: nap analyze --model model.onnx --data mnist --out results.duckdb</p>;
-  else if (route.run !== null && !context.run) body = <p class="empty">Run {route.run} is not in this store. <a href={hrefOf(route, { view: 'runs', run: null })}>Choose one of its {context.catalog.runs.length} runs.</a></p>;
-  else if (needsLayer && route.layer !== null && !context.layer) body = <p class="empty">Layer “{route.layer}” is not in run {context.run?.runId}. Choose a layer above.</p>;
-  else if (needsLayer && route.clustering !== null && !context.clustering) body = <p class="empty">Clustering {route.clustering} does not belong to layer “{context.layer?.layer}”. <a href={hrefOf(route, { clustering: null, pattern: null })}>Show the layer’s patterns.</a></p>;
-  else if (definition.needsServer && isStatic()) body = <p class="empty">This view computes on request and needs nap serve; a static export does not have it.</p>;
+  else if (context.catalog.runs.length === 0)
+    body = (
+      <p class="empty">
+        This store holds no runs yet. Analyze a model first: nap analyze --model model.onnx --data mnist --out
+        results.duckdb
+      </p>
+    );
+  else if (route.run !== null && !context.run)
+    body = (
+      <p class="empty">
+        Run {route.run} is not in this store.{' '}
+        <a href={hrefOf(route, { view: 'runs', run: null })}>Choose one of its {context.catalog.runs.length} runs.</a>
+      </p>
+    );
+  else if (needsLayer && route.layer !== null && !context.layer)
+    body = (
+      <p class="empty">
+        Layer “{route.layer}” is not in run {context.run?.runId}. Choose a layer above.
+      </p>
+    );
+  else if (needsLayer && route.clustering !== null && !context.clustering)
+    body = (
+      <p class="empty">
+        Clustering {route.clustering} does not belong to layer “{context.layer?.layer}”.{' '}
+        <a href={hrefOf(route, { clustering: null, pattern: null })}>Show the layer’s patterns.</a>
+      </p>
+    );
+  else if (definition.needsServer && isStatic())
+    body = <p class="empty">This view computes on request and needs nap serve; a static export does not have it.</p>;
   else body = definition.render(context);
 
   return (

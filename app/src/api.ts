@@ -28,17 +28,19 @@ export function fetchJson<T>(path: string): Promise<T> {
   if (done) return done.ok ? Promise.resolve(done.value as T) : Promise.reject(done.error);
   let promise = pending.get(path);
   if (!promise) {
-    promise = dataSource().json(path).then(
-      (value) => {
-        pending.delete(path);
-        remember(path, { ok: true, value });
-        return value;
-      },
-      (error: unknown) => {
-        pending.delete(path);
-        throw error instanceof ApiRequestError ? error : new ApiRequestError(String(error), 0);
-      },
-    );
+    promise = dataSource()
+      .json(path)
+      .then(
+        (value) => {
+          pending.delete(path);
+          remember(path, { ok: true, value });
+          return value;
+        },
+        (error: unknown) => {
+          pending.delete(path);
+          throw error instanceof ApiRequestError ? error : new ApiRequestError(String(error), 0);
+        },
+      );
     pending.set(path, promise);
   }
   return promise as Promise<T>;
@@ -51,7 +53,11 @@ export interface Loaded<T> {
 
 /** Loads `load()` whenever `key` changes (null: nothing to load); answers at once from `peek` when it can. */
 export function useAsync<T>(key: string | null, load: () => Promise<T>, peek?: () => T | undefined): Loaded<T> {
-  const initial = (): Loaded<T> & { key: string | null } => ({ key, data: key === null ? undefined : peek?.(), error: undefined });
+  const initial = (): Loaded<T> & { key: string | null } => ({
+    key,
+    data: key === null ? undefined : peek?.(),
+    error: undefined,
+  });
   const [state, setState] = useState(initial);
   const current = state.key === key ? state : initial();
   useEffect(() => {
@@ -60,7 +66,13 @@ export function useAsync<T>(key: string | null, load: () => Promise<T>, peek?: (
     if (current.data === undefined) {
       load().then(
         (data) => live && setState({ key, data, error: undefined }),
-        (error: unknown) => live && setState({ key, data: undefined, error: error instanceof ApiRequestError ? error : new ApiRequestError(String(error), 0) }),
+        (error: unknown) =>
+          live &&
+          setState({
+            key,
+            data: undefined,
+            error: error instanceof ApiRequestError ? error : new ApiRequestError(String(error), 0),
+          }),
       );
     } else if (state.key !== key) {
       setState(current);

@@ -17,7 +17,9 @@ export const MAX_SELECTION = 2000;
 
 export function toggleSelection(route: Route, inputIndex: number): void {
   const selected = route.selection.includes(inputIndex);
-  const selection = selected ? route.selection.filter((i) => i !== inputIndex) : [...route.selection, inputIndex].slice(-MAX_SELECTION);
+  const selection = selected
+    ? route.selection.filter((i) => i !== inputIndex)
+    : [...route.selection, inputIndex].slice(-MAX_SELECTION);
   navigate({ selection }, { replace: true });
 }
 

@@ -7,8 +7,35 @@ import type { MemberOrder, TriageReasonFilter } from '../../src/server/api-types
 import { MEMBER_ORDERS, TRIAGE_REASONS } from '../../src/server/api-types.js';
 
 /** Every view; views/registry.tsx says how each is shown and reached. */
-export type ViewName = 'runs' | 'layer' | 'pattern' | 'compare' | 'images' | 'maxact' | 'stats' | 'flow' | 'jaccard' | 'lineage' | 'compare-runs' | 'triage' | 'map';
-export const VIEW_NAMES: readonly ViewName[] = ['runs', 'layer', 'pattern', 'compare', 'images', 'maxact', 'stats', 'flow', 'jaccard', 'lineage', 'compare-runs', 'triage', 'map'];
+export type ViewName =
+  | 'runs'
+  | 'layer'
+  | 'pattern'
+  | 'compare'
+  | 'images'
+  | 'maxact'
+  | 'stats'
+  | 'flow'
+  | 'jaccard'
+  | 'lineage'
+  | 'compare-runs'
+  | 'triage'
+  | 'map';
+export const VIEW_NAMES: readonly ViewName[] = [
+  'runs',
+  'layer',
+  'pattern',
+  'compare',
+  'images',
+  'maxact',
+  'stats',
+  'flow',
+  'jaccard',
+  'lineage',
+  'compare-runs',
+  'triage',
+  'map',
+];
 
 export type PatternSort = 'persistence' | 'size' | 'purity' | 'outliers';
 export const PATTERN_SORTS: readonly PatternSort[] = ['persistence', 'size', 'purity', 'outliers'];
@@ -18,7 +45,14 @@ export type UnitSort = 'unit' | 'difference';
 /** What colours the points of the map: pattern, input label, predicted class, the model's probability of
  * its prediction, membership probability in the pattern, or outlier score. */
 export type MapColor = 'pattern' | 'label' | 'prediction' | 'confidence' | 'membership' | 'outlier';
-export const MAP_COLORS: readonly MapColor[] = ['pattern', 'label', 'prediction', 'confidence', 'membership', 'outlier'];
+export const MAP_COLORS: readonly MapColor[] = [
+  'pattern',
+  'label',
+  'prediction',
+  'confidence',
+  'membership',
+  'outlier',
+];
 
 /** A pinned pattern; clustering ids are unique across the runs of a store, so they name run and layer too. */
 export interface Pin {
@@ -223,10 +257,18 @@ export function navigate(changes: Partial<Route>, options: { replace?: boolean }
 
 /** Follows a same-page link (HTML or SVG) without reloading (plain clicks only; modified clicks open tabs as usual). */
 export function followLink(event: MouseEvent): void {
-  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
+    return;
   const anchor = (event.target as Element | null)?.closest?.('a');
   const href = anchor?.getAttribute('href');
-  if (!anchor || href === null || href === undefined || anchor.getAttribute('target') || anchor.hasAttribute('download')) return;
+  if (
+    !anchor ||
+    href === null ||
+    href === undefined ||
+    anchor.getAttribute('target') ||
+    anchor.hasAttribute('download')
+  )
+    return;
   const url = new URL(href, location.href);
   if (url.origin !== location.origin || url.pathname !== location.pathname) return;
   event.preventDefault();

@@ -10,7 +10,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BLOB, blobValue, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, listValue, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+  BLOB,
+  blobValue,
+  DOUBLE,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  INTEGER,
+  listValue,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { NapStore } from '../../src/io/store/index.js';
 import type { StagedBatch } from '../../src/io/store/staging.js';
 import { randomBatches } from './timing.js';
@@ -54,7 +66,10 @@ function stagedBatch(start: number, count: number, layers: { name: string; units
  * Commits `commits` commits of `rows` rows each for `layers` (mean aggregation: dim = units) to a fresh
  * store, each way; times are given per `perInputs` inputs (the model's batch size).
  */
-export async function profileCommit(layers: { name: string; units: number }[], options: { rows: number; perInputs: number; commits?: number }): Promise<CommitProfile> {
+export async function profileCommit(
+  layers: { name: string; units: number }[],
+  options: { rows: number; perInputs: number; commits?: number },
+): Promise<CommitProfile> {
   const { rows, perInputs } = options;
   const folder = await mkdtemp(path.join(os.tmpdir(), 'nap-bench-commit-'));
   const file = path.join(folder, 'commit.duckdb');
@@ -65,8 +80,15 @@ export async function profileCommit(layers: { name: string; units: number }[], o
     const store = await NapStore.open(file);
     try {
       const runId = await store.createRun({
-        name: 'commit profile', modelPath: 'model.onnx', modelSha256: 'm', modelLayout: 'NCHW', datasetSpec: 'images',
-        datasetFingerprint: 'f', extractionConfigHash: 'h', config: {}, predictionLabels: null,
+        name: 'commit profile',
+        modelPath: 'model.onnx',
+        modelSha256: 'm',
+        modelLayout: 'NCHW',
+        datasetSpec: 'images',
+        datasetFingerprint: 'f',
+        extractionConfigHash: 'h',
+        config: {},
+        predictionLabels: null,
       });
       for (const batch of made) {
         const start = performance.now();
@@ -87,7 +109,12 @@ export async function profileCommit(layers: { name: string; units: number }[], o
       return performance.now() - start;
     });
     const proposed = await proposedCommits(file, made);
-    return { perInputs, commit: median(commit) * scale, lists: median(lists) * scale, proposed: median(proposed) * scale };
+    return {
+      perInputs,
+      commit: median(commit) * scale,
+      lists: median(lists) * scale,
+      proposed: median(proposed) * scale,
+    };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
@@ -98,7 +125,12 @@ function bytesOf(values: Float32Array): Uint8Array {
 }
 
 /** One data chunk of `columns` (in table order) through an appender, which is flushed and closed. */
-async function appendChunk(connection: DuckDBConnection, table: string, types: DuckDBType[], columns: DuckDBValue[][]): Promise<void> {
+async function appendChunk(
+  connection: DuckDBConnection,
+  table: string,
+  types: DuckDBType[],
+  columns: DuckDBValue[][],
+): Promise<void> {
   const chunk = DuckDBDataChunk.create(types, columns[0]!.length);
   columns.forEach((values, c) => chunk.setColumnValues(c, values));
   const appender = await connection.createAppender(table);
@@ -115,9 +147,13 @@ export async function createProposedTables(connection: DuckDBConnection, withInp
   if (withInputs) {
     await connection.run(`CREATE TABLE inputs (run_id INTEGER NOT NULL, input_index INTEGER NOT NULL, path VARCHAR, label VARCHAR,
       prediction INTEGER NOT NULL, prediction_label VARCHAR, probability DOUBLE NOT NULL, PRIMARY KEY (run_id, input_index))`);
-    await connection.run('CREATE TABLE staged_batches (run_id INTEGER NOT NULL, batch_start INTEGER NOT NULL, batch_count INTEGER NOT NULL, PRIMARY KEY (run_id, batch_start))');
+    await connection.run(
+      'CREATE TABLE staged_batches (run_id INTEGER NOT NULL, batch_start INTEGER NOT NULL, batch_count INTEGER NOT NULL, PRIMARY KEY (run_id, batch_start))',
+    );
   }
-  await connection.run('CREATE TABLE staged_blobs (run_id INTEGER NOT NULL, layer VARCHAR NOT NULL, batch_start INTEGER NOT NULL, input_index BLOB NOT NULL, "values" BLOB NOT NULL, unit_max BLOB NOT NULL)');
+  await connection.run(
+    'CREATE TABLE staged_blobs (run_id INTEGER NOT NULL, layer VARCHAR NOT NULL, batch_start INTEGER NOT NULL, input_index BLOB NOT NULL, "values" BLOB NOT NULL, unit_max BLOB NOT NULL)',
+  );
 }
 
 /** One batch committed the proposed way, in one transaction; column order is known (the engine would look it up once). */
@@ -125,24 +161,34 @@ export async function commitProposed(connection: DuckDBConnection, runId: number
   await connection.run('BEGIN TRANSACTION');
   const rows = batch.inputs.index.length;
   const { inputs } = batch;
-  await appendChunk(connection, 'inputs', [INTEGER, INTEGER, VARCHAR, VARCHAR, INTEGER, VARCHAR, DOUBLE], [
-    new Array<DuckDBValue>(rows).fill(runId),
-    Array.from(inputs.index),
-    Array.from(inputs.path, (v) => v ?? null),
-    Array.from(inputs.label, (v) => v ?? null),
-    Array.from(inputs.prediction),
-    Array.from(inputs.predictionLabel, (v) => v ?? null),
-    Array.from(inputs.probability),
-  ]);
+  await appendChunk(
+    connection,
+    'inputs',
+    [INTEGER, INTEGER, VARCHAR, VARCHAR, INTEGER, VARCHAR, DOUBLE],
+    [
+      new Array<DuckDBValue>(rows).fill(runId),
+      Array.from(inputs.index),
+      Array.from(inputs.path, (v) => v ?? null),
+      Array.from(inputs.label, (v) => v ?? null),
+      Array.from(inputs.prediction),
+      Array.from(inputs.predictionLabel, (v) => v ?? null),
+      Array.from(inputs.probability),
+    ],
+  );
   const index = blobValue(new Uint8Array(inputs.index.buffer, inputs.index.byteOffset, inputs.index.byteLength));
-  await appendChunk(connection, 'staged_blobs', [INTEGER, VARCHAR, INTEGER, BLOB, BLOB, BLOB], [
-    batch.layers.map(() => runId),
-    batch.layers.map((layer) => layer.layer),
-    batch.layers.map(() => batch.start),
-    batch.layers.map(() => index),
-    batch.layers.map((layer) => blobValue(bytesOf(layer.values))),
-    batch.layers.map((layer) => blobValue(bytesOf(layer.unitMax))),
-  ]);
+  await appendChunk(
+    connection,
+    'staged_blobs',
+    [INTEGER, VARCHAR, INTEGER, BLOB, BLOB, BLOB],
+    [
+      batch.layers.map(() => runId),
+      batch.layers.map((layer) => layer.layer),
+      batch.layers.map(() => batch.start),
+      batch.layers.map(() => index),
+      batch.layers.map((layer) => blobValue(bytesOf(layer.values))),
+      batch.layers.map((layer) => blobValue(bytesOf(layer.unitMax))),
+    ],
+  );
   await connection.run('INSERT INTO staged_batches VALUES ($1, $2, $3)', [runId, batch.start, batch.count]);
   await connection.run('COMMIT');
 }

@@ -61,12 +61,20 @@ export interface ExtractionProfile {
 }
 
 export async function profileExtraction(options: ProfileOptions): Promise<ExtractionProfile> {
-  const dataset = await openDataset(options.folder, options.decodeConcurrency ? { concurrency: options.decodeConcurrency } : {});
+  const dataset = await openDataset(
+    options.folder,
+    options.decodeConcurrency ? { concurrency: options.decodeConcurrency } : {},
+  );
   const count = Math.min(options.images ?? dataset.items.length, dataset.items.length);
   const items = Int32Array.from({ length: count }, (_, i) => i);
   // The layers analyze() has the runtime pool for 'mean' aggregation of an NCHW model (no unit patterns).
   const pooled = options.layers.filter((l) => l.dims.length >= 3).map((l) => l.name);
-  const runner = await openOnnxBytes(options.modelBytes, options.modelPath, { layers: options.layers.map((l) => l.name), threads: options.threads, pooled, ...(options.itemsPerRun ? { itemsPerRun: options.itemsPerRun } : {}) });
+  const runner = await openOnnxBytes(options.modelBytes, options.modelPath, {
+    layers: options.layers.map((l) => l.name),
+    threads: options.threads,
+    pooled,
+    ...(options.itemsPerRun ? { itemsPerRun: options.itemsPerRun } : {}),
+  });
   const layers = options.layers.map((l) => describeLayer(l.name, l.opType, l.dims, 'channels-first', 'mean'));
   const folder = await mkdtemp(path.join(os.tmpdir(), 'nap-bench-profile-'));
   const store = await NapStore.open(path.join(folder, 'profile.duckdb'));
@@ -95,10 +103,16 @@ export async function profileExtraction(options: ProfileOptions): Promise<Extrac
     const result = await untimedRun(batch, dims);
     span.end = performance.now();
     if (runs.length === 1) cpuFrom = process.cpuUsage();
-    layerValues = (result.layers.reduce((n, t) => n + t.data.length, 0) + result.pooled.reduce((n, p) => n + p.mean.length + p.max.length, 0)) / dims[0]!;
+    layerValues =
+      (result.layers.reduce((n, t) => n + t.data.length, 0) +
+        result.pooled.reduce((n, p) => n + p.mean.length + p.max.length, 0)) /
+      dims[0]!;
     return result;
   };
-  const timedDataset: Dataset = { ...dataset, load: (indices, prep, control) => timed(loads, () => dataset.load(indices, prep, control)) };
+  const timedDataset: Dataset = {
+    ...dataset,
+    load: (indices, prep, control) => timed(loads, () => dataset.load(indices, prep, control)),
+  };
   try {
     const runId = await store.createRun({
       name: 'profile',
@@ -112,24 +126,44 @@ export async function profileExtraction(options: ProfileOptions): Promise<Extrac
       predictionLabels: null,
     });
     const batches = [];
-    for (let start = 0; start < count; start += options.batchSize) batches.push({ start, count: Math.min(options.batchSize, count - start) });
+    for (let start = 0; start < count; start += options.batchSize)
+      batches.push({ start, count: Math.min(options.batchSize, count - start) });
     // The same columns analyze() commits without unit patterns (src/engine/analyze.ts, extractIntoStore).
-    const buffer = new BatchBuffer(async (batch: ExtractedBatch) => {
-      await store.appendStagedBatch(runId, {
-        start: batch.start,
-        count: batch.count,
-        inputs: {
-          index: batch.rows,
-          path: Array.from(batch.rows, (row) => dataset.items[items[row]!]!.path),
-          label: Array.from(batch.rows, (row) => dataset.items[items[row]!]!.label),
-          prediction: batch.prediction,
-          predictionLabel: Array.from(batch.prediction, (p) => String(p)),
-          probability: batch.probability,
-        },
-        layers: batch.layers.map((values, l) => ({ layer: layers[l]!.name, values: values.values, dim: layers[l]!.dim, unitMax: values.unitMax, units: layers[l]!.geometry.units })),
-      });
-    }, { rows: 2048, seconds: 5 });
-    const plan = { runner, dataset: timedDataset, items, preprocessing: options.preprocessing, layers, aggregation: 'mean' as const, unitMaps: [], batchSize: options.batchSize, skipBadImages: true };
+    const buffer = new BatchBuffer(
+      async (batch: ExtractedBatch) => {
+        await store.appendStagedBatch(runId, {
+          start: batch.start,
+          count: batch.count,
+          inputs: {
+            index: batch.rows,
+            path: Array.from(batch.rows, (row) => dataset.items[items[row]!]!.path),
+            label: Array.from(batch.rows, (row) => dataset.items[items[row]!]!.label),
+            prediction: batch.prediction,
+            predictionLabel: Array.from(batch.prediction, (p) => String(p)),
+            probability: batch.probability,
+          },
+          layers: batch.layers.map((values, l) => ({
+            layer: layers[l]!.name,
+            values: values.values,
+            dim: layers[l]!.dim,
+            unitMax: values.unitMax,
+            units: layers[l]!.geometry.units,
+          })),
+        });
+      },
+      { rows: 2048, seconds: 5 },
+    );
+    const plan = {
+      runner,
+      dataset: timedDataset,
+      items,
+      preprocessing: options.preprocessing,
+      layers,
+      aggregation: 'mean' as const,
+      unitMaps: [],
+      batchSize: options.batchSize,
+      skipBadImages: true,
+    };
     await extractActivations(plan, batches, (batch) => timed(commits, () => buffer.add(batch)));
     const flushStart = performance.now();
     await buffer.flush();
@@ -144,7 +178,8 @@ export async function profileExtraction(options: ProfileOptions): Promise<Extrac
   }
   // After the first run: its decode and warm-up are not steady state.
   const from = runs[0]?.end ?? Number.NaN;
-  const busy = (spans: Span[]) => spans.reduce((s, span) => s + Math.max(0, span.end - Math.max(span.start, from)), 0) / 1000;
+  const busy = (spans: Span[]) =>
+    spans.reduce((s, span) => s + Math.max(0, span.end - Math.max(span.start, from)), 0) / 1000;
   const seconds = (flushEnd - from) / 1000;
   const model = busy(runs.slice(1));
   return {

@@ -59,18 +59,33 @@ export function buildMobileNetV2(options: MobileNetV2Options = {}): Uint8Array {
     g.initializer(`${name}.bias`, [dims[0]!], new Float32Array(dims[0]!));
   };
   /** Conv (+ bias) with `kernel` x `kernel` windows; group = channels for depthwise. Returns the output tensor. */
-  const conv = (name: string, input: string, inChannels: number, outChannels: number, kernel: number, stride: number, depthwise: boolean, relu6: boolean): string => {
+  const conv = (
+    name: string,
+    input: string,
+    inChannels: number,
+    outChannels: number,
+    kernel: number,
+    stride: number,
+    depthwise: boolean,
+    relu6: boolean,
+  ): string => {
     const groups = depthwise ? inChannels : 1;
     const perGroupIn = inChannels / groups;
     weights(name, [outChannels, perGroupIn, kernel, kernel], perGroupIn * kernel * kernel);
     const pad = (kernel - 1) / 2;
     const convOut = relu6 ? `${name}.conv` : name;
-    g.node('Conv', [input, `${name}.weight`, `${name}.bias`], [convOut], {
-      kernel_shape: [kernel, kernel],
-      strides: [stride, stride],
-      pads: [pad, pad, pad, pad],
-      group: groups,
-    }, `${name}/Conv`);
+    g.node(
+      'Conv',
+      [input, `${name}.weight`, `${name}.bias`],
+      [convOut],
+      {
+        kernel_shape: [kernel, kernel],
+        strides: [stride, stride],
+        pads: [pad, pad, pad, pad],
+        group: groups,
+      },
+      `${name}/Conv`,
+    );
     if (relu6) g.node('Clip', [convOut, 'relu6_min', 'relu6_max'], [name], {}, `${name}/Clip`);
     return name;
   };
@@ -99,7 +114,11 @@ export function buildMobileNetV2(options: MobileNetV2Options = {}): Uint8Array {
   g.node('GlobalAveragePool', [x], ['pool'], {}, 'pool/GlobalAveragePool');
   g.node('Flatten', ['pool'], ['features'], { axis: 1 }, 'features/Flatten');
   const std = Math.sqrt(1 / HEAD_CHANNELS);
-  g.initializer('classifier.weight', [classes, HEAD_CHANNELS], Float32Array.from({ length: classes * HEAD_CHANNELS }, () => normal() * std));
+  g.initializer(
+    'classifier.weight',
+    [classes, HEAD_CHANNELS],
+    Float32Array.from({ length: classes * HEAD_CHANNELS }, () => normal() * std),
+  );
   g.initializer('classifier.bias', [classes], new Float32Array(classes));
   g.node('Gemm', ['features', 'classifier.weight', 'classifier.bias'], ['logits'], { transB: 1 }, 'classifier/Gemm');
   g.node('Softmax', ['logits'], [MOBILENET_V2_OUTPUT], { axis: 1 }, 'softmax/Softmax');
@@ -108,7 +127,10 @@ export function buildMobileNetV2(options: MobileNetV2Options = {}): Uint8Array {
 }
 
 /** Builds the model and writes it to `file` (default: a fresh name in os.tmpdir()); returns the path. */
-export async function writeMobileNetV2(file?: string, options: MobileNetV2Options = {}): Promise<{ path: string; bytes: Uint8Array }> {
+export async function writeMobileNetV2(
+  file?: string,
+  options: MobileNetV2Options = {},
+): Promise<{ path: string; bytes: Uint8Array }> {
   const target = file ?? path.join(os.tmpdir(), `nap-bench-mobilenet-v2-${process.pid}.onnx`);
   const bytes = buildMobileNetV2(options);
   await writeFile(target, bytes);

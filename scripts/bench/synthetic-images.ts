@@ -56,25 +56,44 @@ function painterFor(pattern: (typeof PATTERNS)[number], side: number, random: ()
     case 'noise':
       return (_x, _y, out) => mix(a, b, random(), out);
     case 'discs': {
-      const discs = Array.from({ length: 3 + Math.floor(random() * 6) }, () => ({ x: random() * side, y: random() * side, r: 10 + random() * side * 0.3, colour: randomColour(random) }));
+      const discs = Array.from({ length: 3 + Math.floor(random() * 6) }, () => ({
+        x: random() * side,
+        y: random() * side,
+        r: 10 + random() * side * 0.3,
+        colour: randomColour(random),
+      }));
       return (x, y, out) => {
         mix(a, a, 0, out);
-        for (const disc of discs) if (Math.hypot(x - disc.x, y - disc.y) < disc.r) mix(disc.colour, disc.colour, 0, out);
+        for (const disc of discs)
+          if (Math.hypot(x - disc.x, y - disc.y) < disc.r) mix(disc.colour, disc.colour, 0, out);
       };
     }
     case 'boxes': {
-      const boxes = Array.from({ length: 3 + Math.floor(random() * 6) }, () => ({ x: random() * side, y: random() * side, w: 10 + random() * side * 0.5, h: 10 + random() * side * 0.5, colour: randomColour(random) }));
+      const boxes = Array.from({ length: 3 + Math.floor(random() * 6) }, () => ({
+        x: random() * side,
+        y: random() * side,
+        w: 10 + random() * side * 0.5,
+        h: 10 + random() * side * 0.5,
+        colour: randomColour(random),
+      }));
       return (x, y, out) => {
         mix(b, b, 0, out);
-        for (const box of boxes) if (x >= box.x && x < box.x + box.w && y >= box.y && y < box.y + box.h) mix(box.colour, box.colour, 0, out);
+        for (const box of boxes)
+          if (x >= box.x && x < box.x + box.w && y >= box.y && y < box.y + box.h) mix(box.colour, box.colour, 0, out);
       };
     }
     case 'stripes':
-      return (x, y, out) => mix(a, b, Math.floor((x * dx + y * dy) * side / period) & 1, out);
+      return (x, y, out) => mix(a, b, Math.floor(((x * dx + y * dy) * side) / period) & 1, out);
     case 'checker':
       return (x, y, out) => mix(a, b, (Math.floor(x / period) + Math.floor(y / period)) & 1, out);
     case 'waves':
-      return (x, y, out) => mix(a, b, 0.5 + 0.5 * Math.sin((x * dx + y * dy) * side / period * Math.PI) * Math.cos((y - cy) / period), out);
+      return (x, y, out) =>
+        mix(
+          a,
+          b,
+          0.5 + 0.5 * Math.sin((((x * dx + y * dy) * side) / period) * Math.PI) * Math.cos((y - cy) / period),
+          out,
+        );
   }
 }
 
@@ -87,14 +106,17 @@ function paint(painter: Painter, side: number, random: () => number): Uint8Array
       painter(x, y, value);
       const at = (y * side + x) * 3;
       // A little grain on every pattern, so flat areas are not trivially compressible.
-      for (let c = 0; c < 3; c++) pixels[at + c] = Math.max(0, Math.min(255, Math.round(value[c]! + (random() - 0.5) * grain)));
+      for (let c = 0; c < 3; c++)
+        pixels[at + c] = Math.max(0, Math.min(255, Math.round(value[c]! + (random() - 0.5) * grain)));
     }
   }
   return pixels;
 }
 
 /** Makes the folder and returns its path and the class names. */
-export async function makeSyntheticImageFolder(options: SyntheticFolderOptions = {}): Promise<{ folder: string; classes: string[]; count: number }> {
+export async function makeSyntheticImageFolder(
+  options: SyntheticFolderOptions = {},
+): Promise<{ folder: string; classes: string[]; count: number }> {
   const count = options.count ?? 640;
   const classCount = Math.min(options.classes ?? 8, PATTERNS.length);
   const side = options.side ?? 256;
@@ -111,7 +133,9 @@ export async function makeSyntheticImageFolder(options: SyntheticFolderOptions =
       const random = mulberry32(seed * 1_000_003 + i);
       const pixels = paint(painterFor(PATTERNS[c]!, side, random), side, random);
       const file = path.join(folder, classes[c]!, `${String(Math.floor(i / classCount)).padStart(4, '0')}.jpg`);
-      await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality }).toFile(file);
+      await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
+        .jpeg({ quality })
+        .toFile(file);
     },
     { stage: 'make synthetic images' },
   );

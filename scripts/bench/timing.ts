@@ -41,7 +41,11 @@ export class ProgressClock {
       span.last = { at, done: progress.done };
       span.total = progress.total;
     } else {
-      this.stages.set(progress.stage, { first: { at, done: progress.done }, last: { at, done: progress.done }, total: progress.total });
+      this.stages.set(progress.stage, {
+        first: { at, done: progress.done },
+        last: { at, done: progress.done },
+        total: progress.total,
+      });
     }
   };
 
@@ -86,7 +90,8 @@ export class ProgressClock {
 /** A plain text table: the first row is the header; columns are padded to their widest cell. */
 export function formatTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  const line = (row: string[]) =>
+    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 

@@ -52,8 +52,12 @@ function log(line: string): void {
 /** The settings that determine the trained weights; a cached snapshot must match them all. */
 function trainingFacts(build: ModelBuild): Record<string, unknown> {
   return {
-    seed: build.seed, epochs: build.epochs, batchSize: build.batchSize, learningRate: build.learningRate,
-    learningRateDecay: build.learningRateDecay, trainSamples: build.train.count,
+    seed: build.seed,
+    epochs: build.epochs,
+    batchSize: build.batchSize,
+    learningRate: build.learningRate,
+    learningRateDecay: build.learningRateDecay,
+    trainSamples: build.train.count,
     ...(build.maxShift > 0 ? { maxShift: build.maxShift } : {}),
   };
 }
@@ -61,18 +65,23 @@ function trainingFacts(build: ModelBuild): Record<string, unknown> {
 function trainOrReuse(build: ModelBuild, reuse: boolean): { weights: CnnWeights; training: Record<string, unknown> } {
   const cachePath = `${CACHE_DIR}${build.spec.name}.weights.json`;
   if (reuse) {
-    if (!existsSync(cachePath)) throw new Error(`--reuse-weights: ${cachePath} does not exist; run once without the flag to train`);
+    if (!existsSync(cachePath))
+      throw new Error(`--reuse-weights: ${cachePath} does not exist; run once without the flag to train`);
     log(`reusing weights from ${cachePath}`);
     const loaded = loadWeightsSnapshot(cachePath, build.spec.name);
     const expected = trainingFacts(build);
     for (const [key, value] of Object.entries(expected)) {
       if (loaded.training[key] !== value) {
-        throw new Error(`${cachePath} was trained with ${key}=${String(loaded.training[key])}, the script now says ${String(value)}; retrain without --reuse-weights`);
+        throw new Error(
+          `${cachePath} was trained with ${key}=${String(loaded.training[key])}, the script now says ${String(value)}; retrain without --reuse-weights`,
+        );
       }
     }
     return loaded;
   }
-  log(`training ${build.spec.name} on ${build.train.count} images, ${build.epochs} epochs of batches of ${build.batchSize}, seed ${build.seed}`);
+  log(
+    `training ${build.spec.name} on ${build.train.count} images, ${build.epochs} epochs of batches of ${build.batchSize}, seed ${build.seed}`,
+  );
   const result = trainClassifier(build.spec, build.train, {
     seed: build.seed,
     epochs: build.epochs,
@@ -84,7 +93,11 @@ function trainOrReuse(build: ModelBuild, reuse: boolean): { weights: CnnWeights;
     log,
     logEvery: 100,
   });
-  const training = { ...trainingFacts(build), trainSeconds: Math.round(result.seconds), trainedAt: new Date().toISOString() };
+  const training = {
+    ...trainingFacts(build),
+    trainSeconds: Math.round(result.seconds),
+    trainedAt: new Date().toISOString(),
+  };
   saveWeightsSnapshot(cachePath, build.spec.name, result.weights, training);
   log(`trained in ${result.seconds.toFixed(0)} s; weights cached in ${cachePath}`);
   return { weights: result.weights, training };
@@ -107,7 +120,8 @@ export async function buildModel(build: ModelBuild, argv: string[] = process.arg
   const onnxPath = `${MODELS_DIR}${spec.name}.onnx`;
   writeFileSync(onnxPath, bytes);
   log(`wrote ${onnxPath} (${(bytes.length / 1024).toFixed(1)} KiB)`);
-  if (bytes.length >= MAX_MODEL_BYTES) throw new Error(`${onnxPath} is ${bytes.length} bytes; built-in models must stay under 1 MiB`);
+  if (bytes.length >= MAX_MODEL_BYTES)
+    throw new Error(`${onnxPath} is ${bytes.length} bytes; built-in models must stay under 1 MiB`);
 
   const session = await ort.InferenceSession.create(bytes);
   const onnx = await onnxProbabilities(session, evaluation.pixels, evaluation.count, spec.side);
@@ -116,8 +130,12 @@ export async function buildModel(build: ModelBuild, argv: string[] = process.arg
   const reference = predictProbabilities(spec, weights, agreement.pixels, agreement.count);
   const difference = maxAbsDifference(reference, onnx.subarray(0, reference.length));
   await session.release();
-  log(`onnxruntime vs tfjs on the first ${agreement.count} evaluation images: max |difference| ${difference.toExponential(2)} (tolerance ${AGREEMENT_TOLERANCE})`);
-  log(`onnxruntime accuracy on ${evaluation.count} evaluation images: ${(accuracy * 100).toFixed(2)}% (required ${(build.requiredAccuracy * 100).toFixed(0)}%)`);
+  log(
+    `onnxruntime vs tfjs on the first ${agreement.count} evaluation images: max |difference| ${difference.toExponential(2)} (tolerance ${AGREEMENT_TOLERANCE})`,
+  );
+  log(
+    `onnxruntime accuracy on ${evaluation.count} evaluation images: ${(accuracy * 100).toFixed(2)}% (required ${(build.requiredAccuracy * 100).toFixed(0)}%)`,
+  );
 
   const metadata = {
     name: spec.name,
@@ -136,7 +154,8 @@ export async function buildModel(build: ModelBuild, argv: string[] = process.arg
     epochs: build.epochs,
     batchSize: build.batchSize,
     optimizer: `Adam, learning rate ${build.learningRate} times ${build.learningRateDecay} per epoch, softmax cross-entropy`,
-    augmentation: build.maxShift > 0 ? `random shifts of up to ${build.maxShift} pixels along each axis, zero fill` : 'none',
+    augmentation:
+      build.maxShift > 0 ? `random shifts of up to ${build.maxShift} pixels along each axis, zero fill` : 'none',
     trainSeconds: typeof training['trainSeconds'] === 'number' ? Math.round(training['trainSeconds']) : null,
     trainedWith: `@tensorflow/tfjs ${tf.version.tfjs}, cpu backend with the kernels of scripts/train/fast-cpu-kernels.ts, Node ${process.version}, via ${build.script}`,
     date: String(training['trainedAt'] ?? new Date().toISOString()).slice(0, 10),

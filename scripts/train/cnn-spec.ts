@@ -68,7 +68,8 @@ export function layerShapes(spec: CnnSpec): Array<[number, number, number]> {
 export function describeArchitecture(spec: CnnSpec): string {
   const parts = [`${spec.side}x${spec.side}x1`];
   for (const layer of spec.layers) {
-    if (layer.kind === 'conv') parts.push(`Conv ${layer.filters} ${layer.kernelSize}x${layer.kernelSize} valid ReLU (${layer.name})`);
+    if (layer.kind === 'conv')
+      parts.push(`Conv ${layer.filters} ${layer.kernelSize}x${layer.kernelSize} valid ReLU (${layer.name})`);
     else if (layer.kind === 'maxPool') parts.push(`MaxPool ${layer.size} (${layer.name})`);
     else if (layer.kind === 'flatten') parts.push(`Flatten (${layer.name})`);
     else if (layer.kind === 'dropout') parts.push(`Dropout ${layer.rate} (training only)`);

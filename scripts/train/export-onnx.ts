@@ -21,7 +21,8 @@ export function hwioToOihw(kernel: Float32Array, kh: number, kw: number, inC: nu
   for (let r = 0; r < kh; r++) {
     for (let c = 0; c < kw; c++) {
       for (let i = 0; i < inC; i++) {
-        for (let o = 0; o < outC; o++) out[((o * inC + i) * kh + r) * kw + c] = kernel[((r * kw + c) * inC + i) * outC + o]!;
+        for (let o = 0; o < outC; o++)
+          out[((o * inC + i) * kh + r) * kw + c] = kernel[((r * kw + c) * inC + i) * outC + o]!;
       }
     }
   }
@@ -60,15 +61,29 @@ export function exportCnnToOnnx(spec: CnnSpec, weights: CnnWeights): Uint8Array 
       const { kernel, bias } = weightsOf(weights, layer.name);
       const k = layer.kernelSize;
       graph
-        .initializer(`${layer.name}.weight`, [layer.filters, c, k, k], hwioToOihw(values(kernel), k, k, c, layer.filters))
+        .initializer(
+          `${layer.name}.weight`,
+          [layer.filters, c, k, k],
+          hwioToOihw(values(kernel), k, k, c, layer.filters),
+        )
         .initializer(`${layer.name}.bias`, [layer.filters], values(bias))
-        .node('Conv', [current, `${layer.name}.weight`, `${layer.name}.bias`], [`${layer.name}_linear`],
-          { kernel_shape: [k, k], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 }, `${layer.name}_conv`)
+        .node(
+          'Conv',
+          [current, `${layer.name}.weight`, `${layer.name}.bias`],
+          [`${layer.name}_linear`],
+          { kernel_shape: [k, k], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 },
+          `${layer.name}_conv`,
+        )
         .node('Relu', [`${layer.name}_linear`], [layer.name], {}, `${layer.name}_relu`);
       current = layer.name;
     } else if (layer.kind === 'maxPool') {
-      graph.node('MaxPool', [current], [layer.name],
-        { kernel_shape: [layer.size, layer.size], strides: [layer.size, layer.size], pads: [0, 0, 0, 0] }, layer.name);
+      graph.node(
+        'MaxPool',
+        [current],
+        [layer.name],
+        { kernel_shape: [layer.size, layer.size], strides: [layer.size, layer.size], pads: [0, 0, 0, 0] },
+        layer.name,
+      );
       current = layer.name;
     } else if (layer.kind === 'flatten') {
       graph.node('Flatten', [current], [layer.name], { axis: 1 }, layer.name);
@@ -78,7 +93,13 @@ export function exportCnnToOnnx(spec: CnnSpec, weights: CnnWeights): Uint8Array 
       const { kernel, bias } = weightsOf(weights, layer.name);
       let kernelValues = values(kernel);
       if (flattenedFrom && current === 'flatten') {
-        kernelValues = hwcRowsToChwRows(kernelValues, flattenedFrom[0], flattenedFrom[1], flattenedFrom[2], layer.units);
+        kernelValues = hwcRowsToChwRows(
+          kernelValues,
+          flattenedFrom[0],
+          flattenedFrom[1],
+          flattenedFrom[2],
+          layer.units,
+        );
       }
       const output = layer.relu ? `${layer.name}_linear` : layer.name;
       graph

@@ -11,7 +11,16 @@ import type { LabeledImages } from './labeled-images.js';
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 export const FASHION_MNIST_LABELS = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ] as const;
 
 interface IdxArray {
@@ -34,7 +43,9 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   const offset = 4 + 4 * rank;
   const size = dims.reduce((a, b) => a * b, 1);
   if (raw.length - offset !== size) {
-    throw new Error(`${source} declares ${dims.join('x')} = ${size} values but holds ${raw.length - offset}; the file is truncated`);
+    throw new Error(
+      `${source} declares ${dims.join('x')} = ${size} values but holds ${raw.length - offset}; the file is truncated`,
+    );
   }
   return { dims, data: raw.subarray(offset) };
 }
@@ -48,7 +59,9 @@ function loadSplit(dir: string, prefix: 'train' | 't10k'): LabeledImages {
   const labels = readIdx(join(dir, `${prefix}-labels-idx1-ubyte.gz`));
   const [count, height, width] = images.dims as [number, number, number];
   if (images.dims.length !== 3 || labels.dims.length !== 1 || labels.dims[0] !== count) {
-    throw new Error(`${dir}/${prefix}: images ${images.dims.join('x')} and labels ${labels.dims.join('x')} do not match`);
+    throw new Error(
+      `${dir}/${prefix}: images ${images.dims.join('x')} and labels ${labels.dims.join('x')} do not match`,
+    );
   }
   const pixels = new Float32Array(images.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i]! / 255;

@@ -65,7 +65,8 @@ function conv2dBackpropFilterNhwcValid(
   }
   const dyRows = transposeToRows(dy, pixels, outC);
   const dW = new Float32Array(patchSize * outC);
-  for (let k = 0; k < patchSize; k++) dotRows(patchRows.subarray(k * pixels, (k + 1) * pixels), dyRows, pixels, outC, dW, k * outC);
+  for (let k = 0; k < patchSize; k++)
+    dotRows(patchRows.subarray(k * pixels, (k + 1) * pixels), dyRows, pixels, outC, dW, k * outC);
   return dW;
 }
 
@@ -77,7 +78,14 @@ function transposeToRows(m: Float32Array, rows: number, cols: number): Float32Ar
 }
 
 /** out[at + j] = dot(vector, rows[j]) for each of the `count` rows of length `length`, four rows per pass. */
-function dotRows(vector: Float32Array, rows: Float32Array, length: number, count: number, out: Float32Array, at: number): void {
+function dotRows(
+  vector: Float32Array,
+  rows: Float32Array,
+  length: number,
+  count: number,
+  out: Float32Array,
+  at: number,
+): void {
   let j = 0;
   for (; j + 4 <= count; j += 4) {
     const r0 = j * length;
@@ -238,11 +246,20 @@ function isChannelsLast(dataFormat: unknown): boolean {
 }
 
 /** True when a conv kernel call is one our loops handle: NHWC, 'valid', dilation 1, float32. */
-function plainValidConv(attrs: Record<string, unknown>, ...tensors: Array<tf.TensorInfo | undefined>): [number, number] | undefined {
+function plainValidConv(
+  attrs: Record<string, unknown>,
+  ...tensors: Array<tf.TensorInfo | undefined>
+): [number, number] | undefined {
   const strides = asPair(attrs['strides']);
   const dilations = asPair(attrs['dilations'] ?? 1);
-  const ok = strides && dilations && dilations[0] === 1 && dilations[1] === 1 && attrs['pad'] === 'valid' &&
-    isChannelsLast(attrs['dataFormat']) && tensors.every((t) => t !== undefined && t.dtype === 'float32');
+  const ok =
+    strides &&
+    dilations &&
+    dilations[0] === 1 &&
+    dilations[1] === 1 &&
+    attrs['pad'] === 'valid' &&
+    isChannelsLast(attrs['dataFormat']) &&
+    tensors.every((t) => t !== undefined && t.dtype === 'float32');
   return ok ? strides : undefined;
 }
 
@@ -253,9 +270,21 @@ function fastConv2d(stock: KernelFunc): KernelFunc {
     if (!strides || !x || !filter) return stock(args);
     const [batch, inH, inW] = x.shape as [number, number, number, number];
     const [filterH, filterW, , outC] = filter.shape as [number, number, number, number];
-    const outShape = [batch, Math.floor((inH - filterH) / strides[0]) + 1, Math.floor((inW - filterW) / strides[1]) + 1, outC];
+    const outShape = [
+      batch,
+      Math.floor((inH - filterH) / strides[0]) + 1,
+      Math.floor((inW - filterW) / strides[1]) + 1,
+      outC,
+    ];
     const backend = args.backend as CpuBackendData;
-    const y = conv2dNhwcValid(valuesOf(backend, x), x.shape, valuesOf(backend, filter), filter.shape, outShape, strides);
+    const y = conv2dNhwcValid(
+      valuesOf(backend, x),
+      x.shape,
+      valuesOf(backend, filter),
+      filter.shape,
+      outShape,
+      strides,
+    );
     return backend.makeTensorInfo(outShape, 'float32', y);
   };
 }
@@ -268,7 +297,14 @@ function fastConv2dBackpropInput(stock: KernelFunc): KernelFunc {
     const strides = plainValidConv(attrs, dy, filter);
     if (!strides || !dy || !filter || !inputShape) return stock(args);
     const backend = args.backend as CpuBackendData;
-    const dx = conv2dBackpropInputNhwcValid(valuesOf(backend, dy), dy.shape, valuesOf(backend, filter), filter.shape, inputShape, strides);
+    const dx = conv2dBackpropInputNhwcValid(
+      valuesOf(backend, dy),
+      dy.shape,
+      valuesOf(backend, filter),
+      filter.shape,
+      inputShape,
+      strides,
+    );
     return backend.makeTensorInfo([...inputShape], 'float32', dx);
   };
 }
@@ -282,7 +318,12 @@ function fastConv2dBackpropFilter(stock: KernelFunc): KernelFunc {
     if (!strides || !x || !dy || !filterShape) return stock(args);
     const backend = args.backend as CpuBackendData;
     const dW = conv2dBackpropFilterNhwcValid(
-      valuesOf(backend, x), x.shape, valuesOf(backend, dy), dy.shape, filterShape, strides,
+      valuesOf(backend, x),
+      x.shape,
+      valuesOf(backend, dy),
+      dy.shape,
+      filterShape,
+      strides,
     );
     return backend.makeTensorInfo([...filterShape], 'float32', dW);
   };
@@ -298,7 +339,14 @@ function fastMaxPoolGrad(stock: KernelFunc): KernelFunc {
       return stock(args);
     }
     const backend = args.backend as CpuBackendData;
-    const dx = maxPoolGradNhwcValid(valuesOf(backend, input), input.shape, valuesOf(backend, dy), dy.shape, filter, strides);
+    const dx = maxPoolGradNhwcValid(
+      valuesOf(backend, input),
+      input.shape,
+      valuesOf(backend, dy),
+      dy.shape,
+      filter,
+      strides,
+    );
     return backend.makeTensorInfo([...input.shape], 'float32', dx);
   };
 }
@@ -310,8 +358,11 @@ function fastSum(stock: KernelFunc): KernelFunc {
     const attrs = args.attrs ?? {};
     if (!x || x.dtype !== 'float32' || x.shape.length < 2) return stock(args);
     const rank = x.shape.length;
-    const axes = (Array.isArray(attrs['axis']) ? attrs['axis'] : [attrs['axis']]).map((a) => (typeof a === 'number' && a < 0 ? a + rank : a));
-    const leading = axes.length === rank - 1 && [...axes].sort((a, b) => Number(a) - Number(b)).every((a, i) => a === i);
+    const axes = (Array.isArray(attrs['axis']) ? attrs['axis'] : [attrs['axis']]).map((a) =>
+      typeof a === 'number' && a < 0 ? a + rank : a,
+    );
+    const leading =
+      axes.length === rank - 1 && [...axes].sort((a, b) => Number(a) - Number(b)).every((a, i) => a === i);
     if (!leading) return stock(args);
     const cols = x.shape[rank - 1]!;
     const backend = args.backend as CpuBackendData;
@@ -362,7 +413,9 @@ export function installFastCpuKernels(): Record<string, KernelFunc> {
   tf.registerGradient({
     kernelName: 'Relu',
     inputsToSave: ['x'],
-    gradFunc: (dy, saved) => ({ x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0]! }) as tf.Tensor }),
+    gradFunc: (dy, saved) => ({
+      x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0]! }) as tf.Tensor,
+    }),
   });
   stockKernels = stock;
   return stock;

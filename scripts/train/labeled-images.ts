@@ -27,5 +27,8 @@ export function selectImages(images: LabeledImages, indices: ArrayLike<number>):
 /** The first `count` images (all of them when count exceeds the set). */
 export function firstImages(images: LabeledImages, count: number): LabeledImages {
   const n = Math.min(count, images.count);
-  return selectImages(images, Array.from({ length: n }, (_, i) => i));
+  return selectImages(
+    images,
+    Array.from({ length: n }, (_, i) => i),
+  );
 }

@@ -49,7 +49,8 @@ export function loadMnistDigits(): { train: LabeledImages; heldOut: LabeledImage
   const train = emptyImages(trainCount);
   let at = 0;
   for (const digitClass of classes) {
-    for (let which = 0; which < digitClass.length - MNIST_HELD_OUT_PER_CLASS; which++) copyDigit(train, at++, digitClass, which);
+    for (let which = 0; which < digitClass.length - MNIST_HELD_OUT_PER_CLASS; which++)
+      copyDigit(train, at++, digitClass, which);
   }
   const heldOut = emptyImages(10 * MNIST_HELD_OUT_PER_CLASS);
   at = 0;

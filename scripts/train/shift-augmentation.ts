@@ -15,7 +15,13 @@ export function shiftImage(source: Float32Array, target: Float32Array, side: num
 }
 
 /** Shifts each of the `count` images in `pixels` in place by a uniform random offset in [-maxShift, maxShift]. */
-export function shiftBatch(pixels: Float32Array, count: number, side: number, maxShift: number, random: () => number): void {
+export function shiftBatch(
+  pixels: Float32Array,
+  count: number,
+  side: number,
+  maxShift: number,
+  random: () => number,
+): void {
   const size = side * side;
   const scratch = new Float32Array(size);
   for (let i = 0; i < count; i++) {

@@ -48,7 +48,12 @@ export interface ForwardOptions {
 }
 
 /** Logits [batch, classes] for images [batch, side, side, 1]. */
-export function forwardLogits(spec: CnnSpec, weights: CnnWeights, images: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+export function forwardLogits(
+  spec: CnnSpec,
+  weights: CnnWeights,
+  images: tf.Tensor4D,
+  options: ForwardOptions = {},
+): tf.Tensor2D {
   const training = options.training ?? false;
   const dropoutSeed = options.dropoutSeed ?? 0;
   return tf.tidy(() => {
@@ -74,7 +79,13 @@ export function forwardLogits(spec: CnnSpec, weights: CnnWeights, images: tf.Ten
 }
 
 /** Softmax probabilities for `count` images stored flat in `pixels`, computed in batches. */
-export function predictProbabilities(spec: CnnSpec, weights: CnnWeights, pixels: Float32Array, count: number, batchSize = 256): Float32Array {
+export function predictProbabilities(
+  spec: CnnSpec,
+  weights: CnnWeights,
+  pixels: Float32Array,
+  count: number,
+  batchSize = 256,
+): Float32Array {
   const size = spec.side * spec.side;
   const out = new Float32Array(count * spec.classes);
   for (let start = 0; start < count; start += batchSize) {
@@ -94,7 +105,8 @@ export function accuracyOf(probabilities: Float32Array, labels: Uint8Array, clas
   let correct = 0;
   for (let i = 0; i < labels.length; i++) {
     let best = 0;
-    for (let k = 1; k < classes; k++) if (probabilities[i * classes + k]! > probabilities[i * classes + best]!) best = k;
+    for (let k = 1; k < classes; k++)
+      if (probabilities[i * classes + k]! > probabilities[i * classes + best]!) best = k;
     if (best === labels[i]) correct++;
   }
   return labels.length === 0 ? 0 : correct / labels.length;

@@ -46,7 +46,9 @@ export function trainClassifier(spec: CnnSpec, data: LabeledImages, options: Tra
   const logEvery = options.logEvery ?? 25;
   const log = options.log ?? (() => {});
   if (data.height !== spec.side || data.width !== spec.side) {
-    throw new Error(`training images are ${data.height}x${data.width} but ${spec.name} expects ${spec.side}x${spec.side}`);
+    throw new Error(
+      `training images are ${data.height}x${data.width} but ${spec.name} expects ${spec.side}x${spec.side}`,
+    );
   }
 
   const weights = initialWeights(spec, options.seed);
@@ -90,14 +92,20 @@ export function trainClassifier(spec: CnnSpec, data: LabeledImages, options: Tra
       batches++;
       if (batches % logEvery === 0) {
         const elapsed = (performance.now() - started) / 1000;
-        log(`epoch ${epoch}/${epochs} batch ${batches}/${Math.ceil(data.count / batchSize)} loss ${(lossSum / batches).toFixed(4)} (${elapsed.toFixed(0)} s)`);
+        log(
+          `epoch ${epoch}/${epochs} batch ${batches}/${Math.ceil(data.count / batchSize)} loss ${(lossSum / batches).toFixed(4)} (${elapsed.toFixed(0)} s)`,
+        );
       }
     }
     const elapsed = (performance.now() - started) / 1000;
     let line = `epoch ${epoch}/${epochs} done (learning rate ${epochRate.toPrecision(3)}): mean loss ${(lossSum / batches).toFixed(4)}, ${elapsed.toFixed(0)} s`;
     if (options.monitor) {
       const monitor = options.monitor;
-      const accuracy = accuracyOf(predictProbabilities(spec, weights, monitor.pixels, monitor.count), monitor.labels, spec.classes);
+      const accuracy = accuracyOf(
+        predictProbabilities(spec, weights, monitor.pixels, monitor.count),
+        monitor.labels,
+        spec.classes,
+      );
       line += `, monitor accuracy ${(accuracy * 100).toFixed(2)}% on ${monitor.count}`;
     }
     log(line);

@@ -11,7 +11,9 @@ import { firstImages } from './labeled-images.js';
 const FASHION_TRAIN_IMAGES = 60_000;
 
 if (!fashionMnistAvailable()) {
-  throw new Error(`Fashion-MNIST IDX files not found in ${FASHION_MNIST_DIR}; install them there (train-/t10k- images and labels .gz)`);
+  throw new Error(
+    `Fashion-MNIST IDX files not found in ${FASHION_MNIST_DIR}; install them there (train-/t10k- images and labels .gz)`,
+  );
 }
 const { train, test } = loadFashionMnist();
 
@@ -29,6 +31,7 @@ await buildModel({
   evalSet: 'Fashion-MNIST t10k-images-idx3-ubyte: all 10000 test images, in file order',
   requiredAccuracy: 0.88,
   labels: FASHION_MNIST_LABELS,
-  inputPreprocessing: 'grayscale 28x28, light garment on black (Fashion-MNIST polarity), value = pixel / 255 in [0, 1], NCHW [batch, 1, 28, 28]',
+  inputPreprocessing:
+    'grayscale 28x28, light garment on black (Fashion-MNIST polarity), value = pixel / 255 in [0, 1], NCHW [batch, 1, 28, 28]',
   script: 'scripts/train/train-fashion-mnist.ts',
 });

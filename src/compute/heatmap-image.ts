@@ -9,8 +9,15 @@
  * aligned as image resizers do (align_corners = false): output pixel x samples the grid at
  * (x + 0.5) * width / outWidth - 0.5, clamped to the grid's edge cells.
  */
-export function upsampleBilinear(values: ArrayLike<number>, height: number, width: number, outHeight: number, outWidth: number): Float32Array {
-  if (values.length !== height * width) throw new RangeError(`${values.length} values are not a ${height} x ${width} grid`);
+export function upsampleBilinear(
+  values: ArrayLike<number>,
+  height: number,
+  width: number,
+  outHeight: number,
+  outWidth: number,
+): Float32Array {
+  if (values.length !== height * width)
+    throw new RangeError(`${values.length} values are not a ${height} x ${width} grid`);
   const out = new Float32Array(outHeight * outWidth);
   const source = (at: number, size: number, outSize: number): { low: number; high: number; t: number } => {
     const position = Math.min(size - 1, Math.max(0, ((at + 0.5) * size) / outSize - 0.5));
@@ -59,6 +66,12 @@ export function colourMap(values: ArrayLike<number>): Uint8Array {
 }
 
 /** A heatmap grid as an RGBA overlay of outHeight x outWidth pixels. */
-export function renderHeatmap(values: ArrayLike<number>, height: number, width: number, outHeight: number, outWidth: number): Uint8Array {
+export function renderHeatmap(
+  values: ArrayLike<number>,
+  height: number,
+  width: number,
+  outHeight: number,
+  outWidth: number,
+): Uint8Array {
   return colourMap(upsampleBilinear(values, height, width, outHeight, outWidth));
 }

@@ -85,9 +85,17 @@ export interface HeatmapTarget {
  * the layer's aggregated dim (the normalization divisors, the pattern's mean normalized vector and the
  * layer's mean normalized vector); `columns` comes from `heatmapColumns`.
  */
-export function heatmapTarget(grid: SpatialGrid, columns: Int32Array, divisors: ArrayLike<number>, centroid: ArrayLike<number>, baseline: ArrayLike<number>): HeatmapTarget {
+export function heatmapTarget(
+  grid: SpatialGrid,
+  columns: Int32Array,
+  divisors: ArrayLike<number>,
+  centroid: ArrayLike<number>,
+  baseline: ArrayLike<number>,
+): HeatmapTarget {
   if (divisors.length !== centroid.length || baseline.length !== centroid.length) {
-    throw new RangeError(`${divisors.length} divisors, a centroid of ${centroid.length} and a baseline of ${baseline.length} columns`);
+    throw new RangeError(
+      `${divisors.length} divisors, a centroid of ${centroid.length} and a baseline of ${baseline.length} columns`,
+    );
   }
   const positions = gridPositions(grid);
   const scale = new Float64Array(columns.length);
@@ -95,7 +103,8 @@ export function heatmapTarget(grid: SpatialGrid, columns: Int32Array, divisors: 
   const direction = new Float64Array(columns.length);
   const directionNorm = new Float64Array(positions);
   columns.forEach((column, slot) => {
-    if (column >= centroid.length) throw new RangeError(`column ${column} is outside the centroid's ${centroid.length} columns`);
+    if (column >= centroid.length)
+      throw new RangeError(`column ${column} is outside the centroid's ${centroid.length} columns`);
     const divisor = divisors[column]!;
     scale[slot] = divisor > ZERO_DIVISOR ? 1 / divisor : 0;
     base[slot] = baseline[column]!;
@@ -113,7 +122,8 @@ export function heatmapTarget(grid: SpatialGrid, columns: Int32Array, divisors: 
 export function heatmapOf(item: Float32Array, target: HeatmapTarget, out: Float32Array, outOffset = 0): void {
   const { grid, scale, baseline, direction, directionNorm } = target;
   const positions = gridPositions(grid);
-  if (item.length !== scale.length) throw new RangeError(`layer tensor of ${item.length} values, expected ${scale.length}`);
+  if (item.length !== scale.length)
+    throw new RangeError(`layer tensor of ${item.length} values, expected ${scale.length}`);
   const dot = new Float64Array(positions);
   const norm = new Float64Array(positions);
   const channelsFirst = grid.order === 'channels-first';
@@ -133,7 +143,11 @@ export function heatmapOf(item: Float32Array, target: HeatmapTarget, out: Float3
  * Per pattern, the mean of its members' rows of `matrix` (row r belongs to pattern `patternOfRow[r]`, -1 =
  * noise, left out): patternCount x dim, with each pattern's member count.
  */
-export function patternCentroids(matrix: { count: number; dim: number; data: Float32Array }, patternOfRow: Int32Array, patternCount: number): { centroids: Float64Array; counts: Int32Array } {
+export function patternCentroids(
+  matrix: { count: number; dim: number; data: Float32Array },
+  patternOfRow: Int32Array,
+  patternCount: number,
+): { centroids: Float64Array; counts: Int32Array } {
   const { count, dim, data } = matrix;
   if (patternOfRow.length !== count) throw new RangeError(`${patternOfRow.length} pattern labels for ${count} rows`);
   const centroids = new Float64Array(patternCount * dim);
@@ -153,7 +167,8 @@ export function patternCentroids(matrix: { count: number; dim: number; data: Flo
 
 /** The position-wise mean of `count` heatmaps of `size` values each, back to back. */
 export function meanHeatmap(values: Float32Array, count: number, size: number): Float32Array {
-  if (values.length !== count * size) throw new RangeError(`${values.length} values are not ${count} heatmaps of ${size}`);
+  if (values.length !== count * size)
+    throw new RangeError(`${values.length} values are not ${count} heatmaps of ${size}`);
   const sum = new Float64Array(size);
   for (let i = 0; i < count; i++) for (let p = 0; p < size; p++) sum[p] += values[i * size + p]!;
   return Float32Array.from(sum, (total) => (count > 0 ? total / count : 0));

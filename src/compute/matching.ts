@@ -11,7 +11,9 @@ import type { Contingency } from './contingency.js';
  */
 export function minimumCostAssignment(cost: Float64Array, rows: number, cols: number): Int32Array {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0 || cost.length !== rows * cols) {
-    throw new InputError(`cost matrix of ${cost.length} values is not ${rows} x ${cols}`, { hint: 'pass a row-major rows x cols matrix' });
+    throw new InputError(`cost matrix of ${cost.length} values is not ${rows} x ${cols}`, {
+      hint: 'pass a row-major rows x cols matrix',
+    });
   }
   const bad = cost.findIndex((value) => !Number.isFinite(value));
   if (bad >= 0) {

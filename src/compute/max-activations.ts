@@ -5,7 +5,13 @@ import { TopK } from './top-k.js';
  * Each item's maximum over positions for every unit, written as row `targetRow + item` of a row-major
  * matrix with `units` columns: what ranking the inputs that activate a unit (or the layer) most needs.
  */
-export function unitMaximaInto(source: Float32Array, count: number, geometry: LayerGeometry, target: Float32Array, targetRow: number): void {
+export function unitMaximaInto(
+  source: Float32Array,
+  count: number,
+  geometry: LayerGeometry,
+  target: Float32Array,
+  targetRow: number,
+): void {
   const { units, positions, order } = geometry;
   const itemSize = units * positions;
   const unitStride = order === 'channels-first' ? positions : 1;
@@ -33,7 +39,12 @@ export interface RankedInputs {
 }
 
 /** The k inputs with the highest maximum per unit and for the whole layer, from per-unit maxima rows. */
-export function rankMaxActivations(unitMax: Float32Array, units: number, inputIndex: Int32Array, k: number): RankedInputs {
+export function rankMaxActivations(
+  unitMax: Float32Array,
+  units: number,
+  inputIndex: Int32Array,
+  k: number,
+): RankedInputs {
   const top = new TopK(units + 1, k);
   for (let row = 0; row < inputIndex.length; row++) {
     let layerMax = -Infinity;
@@ -57,5 +68,10 @@ export function rankMaxActivations(unitMax: Float32Array, units: number, inputIn
       value.push(entries.values[r]!);
     });
   }
-  return { unit: Int32Array.from(unit), rank: Int32Array.from(rank), inputIndex: Int32Array.from(ids), value: Float64Array.from(value) };
+  return {
+    unit: Int32Array.from(unit),
+    rank: Int32Array.from(rank),
+    inputIndex: Int32Array.from(ids),
+    value: Float64Array.from(value),
+  };
 }

@@ -15,7 +15,9 @@ interface JointCounts {
 
 function jointCounts(a: ArrayLike<number>, b: ArrayLike<number>): JointCounts {
   if (a.length !== b.length) {
-    throw new InputError(`labelings have ${a.length} and ${b.length} items`, { hint: 'pass two labelings of the same items' });
+    throw new InputError(`labelings have ${a.length} and ${b.length} items`, {
+      hint: 'pass two labelings of the same items',
+    });
   }
   const groupOfA = new Map<number, number>();
   const groupOfB = new Map<number, number>();

@@ -24,13 +24,19 @@ export interface PartitionComparison {
 
 function agreement(a: Int32Array, b: Int32Array): PartitionAgreement {
   if (a.length === 0) return { inputs: 0, adjustedRandIndex: NaN, normalizedMutualInformation: NaN };
-  return { inputs: a.length, adjustedRandIndex: adjustedRandIndex(a, b), normalizedMutualInformation: normalizedMutualInformation(a, b) };
+  return {
+    inputs: a.length,
+    adjustedRandIndex: adjustedRandIndex(a, b),
+    normalizedMutualInformation: normalizedMutualInformation(a, b),
+  };
 }
 
 /** ARI and NMI of two aligned labelings (pattern ids, -1 for noise), with and without noise. */
 export function comparePartitions(a: Int32Array, b: Int32Array): PartitionComparison {
   if (a.length !== b.length) {
-    throw new InputError(`labelings have ${a.length} and ${b.length} inputs`, { hint: 'align both labelings on the same inputs first' });
+    throw new InputError(`labelings have ${a.length} and ${b.length} inputs`, {
+      hint: 'align both labelings on the same inputs first',
+    });
   }
   const keep: number[] = [];
   for (let k = 0; k < a.length; k++) if (a[k]! >= 0 && b[k]! >= 0) keep.push(k);

@@ -62,7 +62,15 @@ export class TopK {
   private siftUp(base: number, index: number): void {
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (!this.isBetter(this.values[base + parent]!, this.ids[base + parent]!, this.values[base + index]!, this.ids[base + index]!)) break;
+      if (
+        !this.isBetter(
+          this.values[base + parent]!,
+          this.ids[base + parent]!,
+          this.values[base + index]!,
+          this.ids[base + index]!,
+        )
+      )
+        break;
       this.swap(base + parent, base + index);
       index = parent;
     }
@@ -74,8 +82,26 @@ export class TopK {
       const left = 2 * index + 1;
       const right = left + 1;
       let worst = index;
-      if (left < size && this.isBetter(this.values[base + worst]!, this.ids[base + worst]!, this.values[base + left]!, this.ids[base + left]!)) worst = left;
-      if (right < size && this.isBetter(this.values[base + worst]!, this.ids[base + worst]!, this.values[base + right]!, this.ids[base + right]!)) worst = right;
+      if (
+        left < size &&
+        this.isBetter(
+          this.values[base + worst]!,
+          this.ids[base + worst]!,
+          this.values[base + left]!,
+          this.ids[base + left]!,
+        )
+      )
+        worst = left;
+      if (
+        right < size &&
+        this.isBetter(
+          this.values[base + worst]!,
+          this.ids[base + worst]!,
+          this.values[base + right]!,
+          this.ids[base + right]!,
+        )
+      )
+        worst = right;
       if (worst === index) return;
       this.swap(base + worst, base + index);
       index = worst;

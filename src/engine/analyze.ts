@@ -59,10 +59,16 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   const modelSha256 = sha256(modelBytes);
   const dataset = await openDataset(config.data, { split: config.split, onBadImage: config.onBadImage });
   if (dataset.items.length === 0) {
-    throw new InputError(`dataset ${config.data} has no inputs`, { hint: 'point --data at a folder, manifest or IDX file that holds images' });
+    throw new InputError(`dataset ${config.data} has no inputs`, {
+      hint: 'point --data at a folder, manifest or IDX file that holds images',
+    });
   }
   const pool = config.indices ? selectItems(dataset, config.indices) : dataset.items;
-  const items = Int32Array.from(config.limit ? sampleIndices(pool, { limit: config.limit, seed: config.seed, stratified: config.stratified }) : pool.map((item) => item.index));
+  const items = Int32Array.from(
+    config.limit
+      ? sampleIndices(pool, { limit: config.limit, seed: config.seed, stratified: config.stratified })
+      : pool.map((item) => item.index),
+  );
   // Checked before the model runs: bad clustering options or too few inputs would otherwise surface only
   // after the whole extraction.
   requireEnoughInputs(items.length, config.clustering, `${config.data} gives`);
@@ -72,7 +78,8 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   const inputDims = modelInput.dims;
   const layout = detectLayout(inputDims, config.layout);
   const layouts = tensorLayouts(graph, modelInput.name, layout);
-  const orderOf = (name: string) => ((layouts.get(name) ?? layout) === 'NCHW' ? 'channels-first' : 'channels-last') as ChannelOrder;
+  const orderOf = (name: string) =>
+    ((layouts.get(name) ?? layout) === 'NCHW' ? 'channels-first' : 'channels-last') as ChannelOrder;
   const size = imageInputSize(inputDims, layout, config.imageSize);
   if (size.channels !== 1 && size.channels !== 3) {
     throw new InputError(`the model input [${inputDims.join(', ')}] has ${size.channels} channels as ${layout}`, {
@@ -81,7 +88,10 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   }
   // A model with a fixed batch size runs only on batches of that size, the probe included.
   const probeBatch = typeof inputDims[0] === 'number' && inputDims[0] > 0 ? inputDims[0] : 1;
-  const probeDims = layout === 'NCHW' ? [probeBatch, size.channels, size.height, size.width] : [probeBatch, size.height, size.width, size.channels];
+  const probeDims =
+    layout === 'NCHW'
+      ? [probeBatch, size.channels, size.height, size.width]
+      : [probeBatch, size.height, size.width, size.channels];
   const threads = config.threads || undefined;
   const probe = await listLayersOfBytes(modelBytes, config.model, { threads, probeDims });
   const layerNames = [...new Set(config.layers ?? probe.filter((layer) => layer.isDefault).map((layer) => layer.name))];
@@ -101,7 +111,13 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   };
   const unitMapNames = unitMaps.map((map) => map.name);
   const extractionConfigHash = sha256(
-    JSON.stringify({ items: sha256(new Uint8Array(items.buffer)), layers: runner.layerNames.map((name) => [name, orderOf(name)]), aggregation: config.aggregation, preprocessing, unitMaps: unitMapNames }),
+    JSON.stringify({
+      items: sha256(new Uint8Array(items.buffer)),
+      layers: runner.layerNames.map((name) => [name, orderOf(name)]),
+      aggregation: config.aggregation,
+      preprocessing,
+      unitMaps: unitMapNames,
+    }),
   );
 
   let runnerOpen = true;
@@ -148,7 +164,24 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
         control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
       }
       try {
-        skipped = await extractIntoStore(store, runId, { runner, dataset, items, preprocessing, layers: layerPlans, aggregation: config.aggregation, unitMaps, batchSize: config.batchSize, skipBadImages: config.onBadImage === 'skip' }, classNames, config, control);
+        skipped = await extractIntoStore(
+          store,
+          runId,
+          {
+            runner,
+            dataset,
+            items,
+            preprocessing,
+            layers: layerPlans,
+            aggregation: config.aggregation,
+            unitMaps,
+            batchSize: config.batchSize,
+            skipBadImages: config.onBadImage === 'skip',
+          },
+          classNames,
+          config,
+          control,
+        );
       } catch (error) {
         if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed');
         throw error;
@@ -164,10 +197,23 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     }
     for (const map of unitMaps) {
       const staged = await store.readStagedLayer(runId, map.name, map.positions, 1);
-      const { matrix } = normalizeLayer(staged.values, staged.inputIndex.length, map.positions, { units: 1, positions: map.positions, order: 'channels-first' }, 'none');
+      const { matrix } = normalizeLayer(
+        staged.values,
+        staged.inputIndex.length,
+        map.positions,
+        { units: 1, positions: map.positions, order: 'channels-first' },
+        'none',
+      );
       await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
     }
-    await saveMissingAverageImages(store, runId, dataset, items, averageImageFormat(preprocessing, config.averageImageSide), control);
+    await saveMissingAverageImages(
+      store,
+      runId,
+      dataset,
+      items,
+      averageImageFormat(preprocessing, config.averageImageSide),
+      control,
+    );
     await storeRunFlows(store, runId, { pairs: 'all' }, control);
     await storeRunProjections(store, runId, { method: config.projection, ...(threads ? { threads } : {}) }, control);
     await store.setRunStatus(runId, 'complete');
@@ -197,7 +243,8 @@ async function extractIntoStore(
   const skipped: AnalyzeResult['skipped'] = [];
   if (finalized.size === 0) {
     const batches = pendingBatches(plan.items.length, await store.stagedBatches(runId), plan.batchSize);
-    const buffer = new BatchBuffer(async (batch) => {
+    const buffer = new BatchBuffer(
+      async (batch) => {
         skipped.push(...batch.skipped.map(({ path: file, reason }) => ({ path: file, reason })));
         await store.appendStagedBatch(runId, {
           start: batch.start,
@@ -211,14 +258,28 @@ async function extractIntoStore(
             probability: batch.probability,
           },
           layers: [
-            ...batch.layers.map((values, l) => ({ layer: plan.layers[l]!.name, values: values.values, dim: plan.layers[l]!.dim, unitMax: values.unitMax, units: plan.layers[l]!.geometry.units })),
+            ...batch.layers.map((values, l) => ({
+              layer: plan.layers[l]!.name,
+              values: values.values,
+              dim: plan.layers[l]!.dim,
+              unitMax: values.unitMax,
+              units: plan.layers[l]!.geometry.units,
+            })),
             ...batch.unitMaps.map((values, m) => {
               const map = plan.unitMaps[m]!;
-              return { layer: unitMapName(plan.layers[map.layer]!.name, map.unit), values: values.values, dim: plan.layers[map.layer]!.geometry.positions, unitMax: values.unitMax, units: 1 };
+              return {
+                layer: unitMapName(plan.layers[map.layer]!.name, map.unit),
+                values: values.values,
+                dim: plan.layers[map.layer]!.geometry.positions,
+                unitMax: values.unitMax,
+                units: 1,
+              };
             }),
           ],
         });
-    }, { rows: config.commitRows, seconds: 5 });
+      },
+      { rows: config.commitRows, seconds: 5 },
+    );
     await extractActivations(plan, batches, (batch) => buffer.add(batch), control);
     await buffer.flush();
   }
@@ -228,14 +289,35 @@ async function extractIntoStore(
     const staged = await store.readStagedLayer(runId, layer.name, layer.dim, layer.geometry.units);
     if (staged.inputIndex.length === 0) {
       const example = skipped[0] ? ` (e.g. ${skipped[0].path}: ${skipped[0].reason})` : '';
-      throw new InputError(`none of the ${plan.items.length} inputs of ${config.data} could be read${example}`, { hint: 'check the dataset path and image files' });
+      throw new InputError(`none of the ${plan.items.length} inputs of ${config.data} could be read${example}`, {
+        hint: 'check the dataset path and image files',
+      });
     }
-    const { matrix, divisors } = normalizeLayer(staged.values, staged.inputIndex.length, layer.dim, layer.geometry, plan.aggregation);
+    const { matrix, divisors } = normalizeLayer(
+      staged.values,
+      staged.inputIndex.length,
+      layer.dim,
+      layer.geometry,
+      plan.aggregation,
+    );
     // Saved before the layer is final, so that a resumed run that skips final layers still has them (heatmaps need them).
     await store.saveLayerDivisors(runId, layer.name, divisors);
     const ranked = rankMaxActivations(staged.unitMax, layer.geometry.units, staged.inputIndex, config.topK);
     const order = plan.layers.indexOf(layer);
-    await store.finalizeLayer(runId, { layer: layer.name, order, opType: layer.opType, rawDims: layer.itemDims, aggregation: plan.aggregation, dim: layer.dim }, matrix, staged.inputIndex, ranked);
+    await store.finalizeLayer(
+      runId,
+      {
+        layer: layer.name,
+        order,
+        opType: layer.opType,
+        rawDims: layer.itemDims,
+        aggregation: plan.aggregation,
+        dim: layer.dim,
+      },
+      matrix,
+      staged.inputIndex,
+      ranked,
+    );
   }
   control.onProgress?.({ stage: 'normalizing layers', done: toFinalize.length, total: toFinalize.length });
   await store.clearStagedBatches(runId);
@@ -246,9 +328,15 @@ async function extractIntoStore(
 function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
   const { minClusterSize } = resolveParams(clustering);
   if (count >= minClusterSize) return;
-  throw new InputError(`${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (min cluster size) ${minClusterSize}`, {
-    hint: count >= 2 ? `analyze at least ${minClusterSize} inputs, or lower --min-cluster-size to ${count} or less` : 'a pattern needs at least 2 inputs: analyze more inputs',
-  });
+  throw new InputError(
+    `${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (min cluster size) ${minClusterSize}`,
+    {
+      hint:
+        count >= 2
+          ? `analyze at least ${minClusterSize} inputs, or lower --min-cluster-size to ${count} or less`
+          : 'a pattern needs at least 2 inputs: analyze more inputs',
+    },
+  );
 }
 
 function rowIndex(count: number): Int32Array {
@@ -259,7 +347,9 @@ function selectItems(dataset: Dataset, indices: number[]): Dataset['items'] {
   return indices.map((index) => {
     const item = dataset.items[index];
     if (!Number.isInteger(index) || !item) {
-      throw new InputError(`dataset item ${index} does not exist`, { hint: `${dataset.name} has items 0..${dataset.items.length - 1}` });
+      throw new InputError(`dataset item ${index} does not exist`, {
+        hint: `${dataset.name} has items 0..${dataset.items.length - 1}`,
+      });
     }
     return item;
   });
@@ -269,7 +359,8 @@ function selectItems(dataset: Dataset, indices: number[]): Dataset['items'] {
 async function classNamesFor(modelPath: string, dataset: Dataset): Promise<string[] | null> {
   try {
     const sidecar = JSON.parse(await readFile(modelPath.replace(/\.onnx$/i, '.json'), 'utf8')) as { labels?: unknown };
-    if (Array.isArray(sidecar.labels) && sidecar.labels.every((l) => typeof l === 'string')) return sidecar.labels as string[];
+    if (Array.isArray(sidecar.labels) && sidecar.labels.every((l) => typeof l === 'string'))
+      return sidecar.labels as string[];
   } catch {
     // No sidecar: fall back to the dataset's labels.
   }
@@ -299,7 +390,13 @@ async function clusterLayer(
   const earlier = await store.listClusterings(runId, layer);
   const existing = earlier.find((c) => c.unit === null && sameParams(c.params, params));
   if (existing) {
-    return { layer, clusteringId: existing.clusteringId, inputs: matrix.count, patterns: existing.patternCount, noise: existing.noiseCount };
+    return {
+      layer,
+      clusteringId: existing.clusteringId,
+      inputs: matrix.count,
+      patterns: existing.patternCount,
+      noise: existing.noiseCount,
+    };
   }
   const found = await findPatterns(matrix, options, {
     ...(control.signal ? { signal: control.signal } : {}),
@@ -322,7 +419,16 @@ async function clusterLayer(
   const patternStats = found.patternStatistics;
   const unit = new Int32Array(patternCount * dim);
   const patternId = new Int32Array(patternCount * dim);
-  const columns = { min: new Float64Array(patternCount * dim), max: new Float64Array(patternCount * dim), mean: new Float64Array(patternCount * dim), q1: new Float64Array(patternCount * dim), q3: new Float64Array(patternCount * dim), iqr: new Float64Array(patternCount * dim), lower: new Float64Array(patternCount * dim), upper: new Float64Array(patternCount * dim) };
+  const columns = {
+    min: new Float64Array(patternCount * dim),
+    max: new Float64Array(patternCount * dim),
+    mean: new Float64Array(patternCount * dim),
+    q1: new Float64Array(patternCount * dim),
+    q3: new Float64Array(patternCount * dim),
+    iqr: new Float64Array(patternCount * dim),
+    lower: new Float64Array(patternCount * dim),
+    upper: new Float64Array(patternCount * dim),
+  };
   patternStats.forEach((stats, p) => {
     for (let u = 0; u < dim; u++) {
       unit[p * dim + u] = u;
@@ -350,20 +456,31 @@ interface UnitMap {
   positions: number;
 }
 
-function resolveUnitMaps(requested: Record<string, number[]>, layerNames: string[], probe: { name: string; dims: number[] }[], orderOf: (name: string) => ChannelOrder): UnitMap[] {
+function resolveUnitMaps(
+  requested: Record<string, number[]>,
+  layerNames: string[],
+  probe: { name: string; dims: number[] }[],
+  orderOf: (name: string) => ChannelOrder,
+): UnitMap[] {
   const maps: UnitMap[] = [];
   for (const [layerName, units] of Object.entries(requested)) {
     const layer = layerNames.indexOf(layerName);
     if (layer < 0) {
-      throw new InputError(`unit patterns asked for layer '${layerName}', which is not among the analyzed layers`, { hint: `analyzed layers: ${layerNames.join(', ')}` });
+      throw new InputError(`unit patterns asked for layer '${layerName}', which is not among the analyzed layers`, {
+        hint: `analyzed layers: ${layerNames.join(', ')}`,
+      });
     }
     const geometry = layerGeometry(probe.find((p) => p.name === layerName)!.dims, orderOf(layerName));
     if (geometry.positions < 2) {
-      throw new InputError(`layer '${layerName}' has no spatial positions, so its units have no maps to cluster`, { hint: 'ask unit patterns of a convolutional layer' });
+      throw new InputError(`layer '${layerName}' has no spatial positions, so its units have no maps to cluster`, {
+        hint: 'ask unit patterns of a convolutional layer',
+      });
     }
     for (const unit of units) {
       if (!Number.isInteger(unit) || unit < 0 || unit >= geometry.units) {
-        throw new InputError(`unit ${unit} does not exist in layer '${layerName}'`, { hint: `its units are 0..${geometry.units - 1}` });
+        throw new InputError(`unit ${unit} does not exist in layer '${layerName}'`, {
+          hint: `its units are 0..${geometry.units - 1}`,
+        });
       }
       maps.push({ layer, unit, layerName, name: unitMapName(layerName, unit), positions: geometry.positions });
     }
@@ -376,7 +493,13 @@ function resolveUnitMaps(requested: Record<string, number[]>, layerNames: string
  * OnnxRunnerOptions.pooled): with 'mean' or 'max' aggregation, the channels-first ones with spatial
  * positions whose raw maps no unit pattern needs. Their big tensors then never leave the runtime.
  */
-function pooledLayers(layerNames: string[], probe: { name: string; dims: number[] }[], orderOf: (name: string) => ChannelOrder, aggregation: Aggregation, unitMaps: UnitMap[]): string[] {
+function pooledLayers(
+  layerNames: string[],
+  probe: { name: string; dims: number[] }[],
+  orderOf: (name: string) => ChannelOrder,
+  aggregation: Aggregation,
+  unitMaps: UnitMap[],
+): string[] {
   if (aggregation !== 'mean' && aggregation !== 'max') return [];
   const needRaw = new Set(unitMaps.map((map) => map.layerName));
   return layerNames.filter((name) => {
@@ -386,7 +509,15 @@ function pooledLayers(layerNames: string[], probe: { name: string; dims: number[
 }
 
 /** Clusters one unit's normalized spatial maps (its unit patterns) unless such a clustering is stored. */
-async function clusterUnit(store: NapStore, runId: number, map: UnitMap, matrix: Matrix, inputIndex: Int32Array, options: Omit<HdbscanOptions, 'mst'>, control: TaskControl): Promise<void> {
+async function clusterUnit(
+  store: NapStore,
+  runId: number,
+  map: UnitMap,
+  matrix: Matrix,
+  inputIndex: Int32Array,
+  options: Omit<HdbscanOptions, 'mst'>,
+  control: TaskControl,
+): Promise<void> {
   const params = resolveParams(options);
   const earlier = await store.listClusterings(runId, map.layerName);
   if (earlier.some((c) => c.unit === map.unit && sameParams(c.params, params))) return;
@@ -410,7 +541,14 @@ async function clusterUnit(store: NapStore, runId: number, map: UnitMap, matrix:
  * Average images of every clustering of the run that has none yet, in one pass over the images. Checking
  * the store (rather than what this call clustered) also completes a run interrupted before this step.
  */
-async function saveMissingAverageImages(store: NapStore, runId: number, dataset: Dataset, items: Int32Array, format: ImageFormat, control: TaskControl): Promise<void> {
+async function saveMissingAverageImages(
+  store: NapStore,
+  runId: number,
+  dataset: Dataset,
+  items: Int32Array,
+  format: ImageFormat,
+  control: TaskControl,
+): Promise<void> {
   const missing: { clusteringId: number; patternCount: number; inputIndex: Int32Array; labels: Int32Array }[] = [];
   for (const clustering of await store.listClusterings(runId)) {
     if (clustering.patternCount === 0) continue;
@@ -420,21 +558,38 @@ async function saveMissingAverageImages(store: NapStore, runId: number, dataset:
     });
     if (stored?.patternId.length === clustering.patternCount) continue;
     const memberships = await store.readMemberships(clustering.clusteringId);
-    missing.push({ clusteringId: clustering.clusteringId, patternCount: clustering.patternCount, inputIndex: memberships.inputIndex, labels: memberships.patternId });
+    missing.push({
+      clusteringId: clustering.clusteringId,
+      patternCount: clustering.patternCount,
+      inputIndex: memberships.inputIndex,
+      labels: memberships.patternId,
+    });
   }
   if (missing.length === 0) return;
   const rows = (await store.readInputs(runId)).index;
   const labelsByLayer = missing.map((entry) => {
     const labels = new Int32Array(rows.length).fill(-1);
     const position = new Map(Array.from(rows, (row, i) => [row, i]));
-    entry.inputIndex.forEach((row, i) => labels[position.get(row)!] = entry.labels[i]!);
+    entry.inputIndex.forEach((row, i) => (labels[position.get(row)!] = entry.labels[i]!));
     return { labels, patternCount: entry.patternCount };
   });
-  const means = await averageImages(dataset, Int32Array.from(rows, (row) => items[row]!), labelsByLayer, format, control);
+  const means = await averageImages(
+    dataset,
+    Int32Array.from(rows, (row) => items[row]!),
+    labelsByLayer,
+    format,
+    control,
+  );
   for (const [i, entry] of missing.entries()) {
     const patternId = Int32Array.from({ length: entry.patternCount }, (_, p) => p);
     const pixels = new Uint8Array(entry.patternCount * means[i]!.pixelCount);
     patternId.forEach((p) => pixels.set(means[i]!.mean(p), p * means[i]!.pixelCount));
-    await store.saveAverageImages(entry.clusteringId, { patternId, width: format.width, height: format.height, channels: format.channels, pixels });
+    await store.saveAverageImages(entry.clusteringId, {
+      patternId,
+      width: format.width,
+      height: format.height,
+      channels: format.channels,
+      pixels,
+    });
   }
 }

@@ -37,7 +37,10 @@ export async function averageImages(
 }
 
 /** Average images are kept at the model's input size, capped so large inputs stay small in the store. */
-export function averageImageFormat(input: { width: number; height: number; channels: number }, maxSide = 96): ImageFormat {
+export function averageImageFormat(
+  input: { width: number; height: number; channels: number },
+  maxSide = 96,
+): ImageFormat {
   const scale = Math.min(1, maxSide / Math.max(input.width, input.height));
   return {
     width: Math.max(1, Math.round(input.width * scale)),

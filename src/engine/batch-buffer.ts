@@ -23,15 +23,22 @@ function concatInt(parts: Int32Array[]): Int32Array {
 /** Joins consecutive batches (each `start` following the previous one's end) into one. */
 export function mergeBatches(batches: ExtractedBatch[]): ExtractedBatch {
   const first = batches[0]!;
-  const pick = (key: 'layers' | 'unitMaps', index: number, field: 'values' | 'unitMax') => concatFloat(batches.map((b) => b[key][index]![field]));
+  const pick = (key: 'layers' | 'unitMaps', index: number, field: 'values' | 'unitMax') =>
+    concatFloat(batches.map((b) => b[key][index]![field]));
   return {
     start: first.start,
     count: batches.reduce((n, b) => n + b.count, 0),
     rows: concatInt(batches.map((b) => b.rows)),
     prediction: concatInt(batches.map((b) => b.prediction)),
     probability: concatFloat(batches.map((b) => b.probability)),
-    layers: first.layers.map((_, l) => ({ values: pick('layers', l, 'values'), unitMax: pick('layers', l, 'unitMax') })),
-    unitMaps: first.unitMaps.map((_, m) => ({ values: pick('unitMaps', m, 'values'), unitMax: pick('unitMaps', m, 'unitMax') })),
+    layers: first.layers.map((_, l) => ({
+      values: pick('layers', l, 'values'),
+      unitMax: pick('layers', l, 'unitMax'),
+    })),
+    unitMaps: first.unitMaps.map((_, m) => ({
+      values: pick('unitMaps', m, 'values'),
+      unitMax: pick('unitMaps', m, 'unitMax'),
+    })),
     skipped: batches.flatMap((b) => b.skipped),
   };
 }

@@ -12,7 +12,11 @@ export interface LayerPatterns {
 }
 
 /** Clusters one layer's normalized activations into patterns and computes their per-unit statistics. */
-export async function findPatterns(matrix: Matrix, options: HdbscanOptions, control: TaskControl = {}): Promise<LayerPatterns> {
+export async function findPatterns(
+  matrix: Matrix,
+  options: HdbscanOptions,
+  control: TaskControl = {},
+): Promise<LayerPatterns> {
   const clustering = await hdbscan(matrix, options, control);
   const members = rowsByGroup(clustering.labels, clustering.clusterCount);
   return {

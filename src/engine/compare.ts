@@ -82,7 +82,11 @@ function labelLookup(memberships: MembershipColumns): Map<number, number> {
   return new Map(Array.from(memberships.inputIndex, (input, row) => [input, memberships.patternId[row]!]));
 }
 
-function resolveLayerPairs(a: readonly LayerClustering[], b: readonly LayerClustering[], requested: CompareOptions['layers']): [LayerClustering, LayerClustering][] {
+function resolveLayerPairs(
+  a: readonly LayerClustering[],
+  b: readonly LayerClustering[],
+  requested: CompareOptions['layers'],
+): [LayerClustering, LayerClustering][] {
   const find = (layers: readonly LayerClustering[], name: string, side: string) => {
     const found = layers.find((l) => l.layer === name);
     if (!found) {
@@ -93,7 +97,8 @@ function resolveLayerPairs(a: readonly LayerClustering[], b: readonly LayerClust
     return found;
   };
   if (requested !== undefined) {
-    if (requested.length === 0) throw new InputError('no layer pairs to compare', { hint: 'pass at least one [layer of A, layer of B] pair' });
+    if (requested.length === 0)
+      throw new InputError('no layer pairs to compare', { hint: 'pass at least one [layer of A, layer of B] pair' });
     return requested.map(([layerA, layerB]) => [find(a, layerA, 'A'), find(b, layerB, 'B')]);
   }
   const pairs = a.flatMap((layerA): [LayerClustering, LayerClustering][] => {
@@ -111,7 +116,12 @@ function resolveLayerPairs(a: readonly LayerClustering[], b: readonly LayerClust
 const COMPARE_STAGE = 'comparing layers';
 
 /** Compares the patterns of run A with those of run B on their shared inputs, layer pair by layer pair. */
-export async function compareRuns(a: RunRef, b: RunRef, options: CompareOptions = {}, control: TaskControl = {}): Promise<RunComparison> {
+export async function compareRuns(
+  a: RunRef,
+  b: RunRef,
+  options: CompareOptions = {},
+  control: TaskControl = {},
+): Promise<RunComparison> {
   const inputsA = await a.store.readInputs(a.runId);
   const inputsB = await b.store.readInputs(b.runId);
   const { indexA, indexB } = matchInputsByPath(inputsA, inputsB);
@@ -120,7 +130,11 @@ export async function compareRuns(a: RunRef, b: RunRef, options: CompareOptions 
       hint: 'compare runs over the same dataset (inputs are matched by their path)',
     });
   }
-  const pairs = resolveLayerPairs(await layerClusterings(a.store, a.runId), await layerClusterings(b.store, b.runId), options.layers);
+  const pairs = resolveLayerPairs(
+    await layerClusterings(a.store, a.runId),
+    await layerClusterings(b.store, b.runId),
+    options.layers,
+  );
   const layers: LayerComparison[] = [];
   for (const [done, [layerA, layerB]] of pairs.entries()) {
     throwIfCancelled(control.signal, COMPARE_STAGE);

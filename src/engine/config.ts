@@ -67,13 +67,23 @@ export interface AnalyzeOptions {
   projection?: ProjectionChoice;
 }
 
-export type ResolvedOptions = Required<Omit<AnalyzeOptions, 'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'>> &
-  Pick<AnalyzeOptions, 'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'>;
+export type ResolvedOptions = Required<
+  Omit<
+    AnalyzeOptions,
+    'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'
+  >
+> &
+  Pick<
+    AnalyzeOptions,
+    'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'
+  >;
 
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
-    throw new InputError(`${name} ${value} is not a positive whole number`, { hint: `give ${name} as e.g. ${fallback}` });
+    throw new InputError(`${name} ${value} is not a positive whole number`, {
+      hint: `give ${name} as e.g. ${fallback}`,
+    });
   }
   return value;
 }
@@ -81,14 +91,20 @@ function positiveInteger(value: number | undefined, name: string, fallback: numb
 export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
   const aggregation = options.aggregation ?? 'mean';
   if (!AGGREGATIONS.includes(aggregation)) {
-    throw new InputError(`aggregation '${aggregation}' is not known`, { hint: `use one of ${AGGREGATIONS.join(', ')}` });
+    throw new InputError(`aggregation '${aggregation}' is not known`, {
+      hint: `use one of ${AGGREGATIONS.join(', ')}`,
+    });
   }
   if (options.limit !== undefined) positiveInteger(options.limit, 'limit', 1000);
   if (options.projection !== undefined && !PROJECTION_CHOICES.includes(options.projection)) {
-    throw new InputError(`projection '${options.projection}' is not known`, { hint: `use one of ${PROJECTION_CHOICES.join(', ')}` });
+    throw new InputError(`projection '${options.projection}' is not known`, {
+      hint: `use one of ${PROJECTION_CHOICES.join(', ')}`,
+    });
   }
   if (options.scale !== undefined && !Number.isFinite(options.scale)) {
-    throw new InputError(`scale ${options.scale} is not a finite number`, { hint: 'use e.g. 0.00392156862745098 (1/255)' });
+    throw new InputError(`scale ${options.scale} is not a finite number`, {
+      hint: 'use e.g. 0.00392156862745098 (1/255)',
+    });
   }
   return {
     ...options,

@@ -14,7 +14,16 @@ import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { NapStore, type ClusteringRecord, type RunRecord } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import { apiPaths, IMAGE_SIZE, type HeatmapsResponse, type InfoResponse, type InputsResponse, type RunDetail, type RunSummary, type RunsResponse } from '../server/api-types.js';
+import {
+  apiPaths,
+  IMAGE_SIZE,
+  type HeatmapsResponse,
+  type InfoResponse,
+  type InputsResponse,
+  type RunDetail,
+  type RunSummary,
+  type RunsResponse,
+} from '../server/api-types.js';
 import { apiRoutes, INPUT_PAGE, type ApiContext } from '../server/api-routes.js';
 import { heatmapRoutes } from '../server/heatmap-routes.js';
 import { ImageService } from '../server/images.js';
@@ -77,17 +86,31 @@ interface Resolved {
 
 function resolveOptions(options: StaticExportOptions): Resolved {
   const thumbnails = options.thumbnails ?? DEFAULT_THUMBNAIL_SIZE;
-  if (thumbnails !== false && !(Number.isInteger(thumbnails) && thumbnails >= IMAGE_SIZE.min && thumbnails <= IMAGE_SIZE.max)) {
-    throw new InputError(`thumbnail size ${thumbnails} is outside ${IMAGE_SIZE.min}..${IMAGE_SIZE.max}`, { hint: `pass a side in pixels such as ${DEFAULT_THUMBNAIL_SIZE}` });
+  if (
+    thumbnails !== false &&
+    !(Number.isInteger(thumbnails) && thumbnails >= IMAGE_SIZE.min && thumbnails <= IMAGE_SIZE.max)
+  ) {
+    throw new InputError(`thumbnail size ${thumbnails} is outside ${IMAGE_SIZE.min}..${IMAGE_SIZE.max}`, {
+      hint: `pass a side in pixels such as ${DEFAULT_THUMBNAIL_SIZE}`,
+    });
   }
-  if (options.out.trim() === '') throw new InputError('the output folder is empty', { hint: 'name a folder to write the site into, e.g. site/' });
-  return { store: options.store, out: path.resolve(options.out), appDir: path.resolve(options.appDir ?? DEFAULT_APP_DIR), thumbnails };
+  if (options.out.trim() === '')
+    throw new InputError('the output folder is empty', { hint: 'name a folder to write the site into, e.g. site/' });
+  return {
+    store: options.store,
+    out: path.resolve(options.out),
+    appDir: path.resolve(options.appDir ?? DEFAULT_APP_DIR),
+    thumbnails,
+  };
 }
 
 async function requireBuiltApp(appDir: string): Promise<string> {
   const index = path.join(appDir, 'index.html');
   const html = await readFile(index, 'utf8').catch(() => null);
-  if (html === null) throw new InputError(`the web app is not built: ${index} is missing`, { hint: 'run npm run build in the nap-lens folder first' });
+  if (html === null)
+    throw new InputError(`the web app is not built: ${index} is missing`, {
+      hint: 'run npm run build in the nap-lens folder first',
+    });
   return html;
 }
 
@@ -98,12 +121,15 @@ async function prepareOut(out: string): Promise<void> {
     await mkdir(out, { recursive: true });
     return;
   }
-  if (!info.isDirectory()) throw new InputError(`${out} exists and is not a folder`, { hint: 'name a new or empty folder for the site' });
+  if (!info.isDirectory())
+    throw new InputError(`${out} exists and is not a folder`, { hint: 'name a new or empty folder for the site' });
   const entries = await readdir(out);
   if (entries.length === 0) return;
   const earlier = await stat(path.join(out, STATIC_DATA_DIR, STATIC_MANIFEST_FILE)).catch(() => null);
   if (earlier === null) {
-    throw new InputError(`${out} is not empty and holds no earlier export`, { hint: 'name a new or empty folder; an earlier export there would be replaced' });
+    throw new InputError(`${out} is not empty and holds no earlier export`, {
+      hint: 'name a new or empty folder; an earlier export there would be replaced',
+    });
   }
   await emptyFolder(out);
 }
@@ -123,12 +149,17 @@ function staticIndexHtml(html: string): string {
 
 async function pickRun(views: StoreViews, runId: number | undefined, storePath: string): Promise<RunRecord> {
   const runs = await views.runs();
-  if (runs.length === 0) throw new NotFoundError(`${storePath} holds no runs`, { hint: 'analyze a model into it first' });
+  if (runs.length === 0)
+    throw new NotFoundError(`${storePath} holds no runs`, { hint: 'analyze a model into it first' });
   return runId === undefined ? runs[runs.length - 1]! : views.run(runId);
 }
 
 /** Runs `work` over `items`, at most `limit` at a time; the first failure stops the rest and is thrown. */
-async function inPool<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+async function inPool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   const worker = async () => {
@@ -232,10 +263,16 @@ async function folderSize(folder: string): Promise<{ files: number; bytes: numbe
 
 async function storeVersionOf(file: string): Promise<string> {
   const info = await stat(file);
-  return createHash('sha256').update(`${await realpath(file)}\n${info.size}\n${info.mtimeMs}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${await realpath(file)}\n${info.size}\n${info.mtimeMs}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
-async function exportClustering(site: SiteWriter, clustering: ClusteringRecord): Promise<{ averageImages: number; heatmaps: number }> {
+async function exportClustering(
+  site: SiteWriter,
+  clustering: ClusteringRecord,
+): Promise<{ averageImages: number; heatmaps: number }> {
   const id = clustering.clusteringId;
   await site.exportJson(apiPaths.clustering(id));
   await site.exportJson(apiPaths.patterns(id, STATIC_PATTERN_EXAMPLES));
@@ -248,8 +285,15 @@ async function exportClustering(site: SiteWriter, clustering: ClusteringRecord):
     await site.exportOptionalJson(apiPaths.patternStats(id, patternId));
     if (await site.exportPng(apiPaths.averageImage(id, patternId), staticAveragePath(id, patternId))) averageImages++;
     // Member heatmaps stay out of the export (one image per member and layer); the mean heatmap goes in.
-    const stored = await site.exportOptionalJson<HeatmapsResponse>(apiPaths.heatmaps(id, patternId), (body) => ({ ...body, inputIndex: [] }));
-    if (stored?.hasMean && (await site.exportPng(apiPaths.heatmapImage(id, patternId), staticHeatmapPath(id, patternId)))) heatmaps++;
+    const stored = await site.exportOptionalJson<HeatmapsResponse>(apiPaths.heatmaps(id, patternId), (body) => ({
+      ...body,
+      inputIndex: [],
+    }));
+    if (
+      stored?.hasMean &&
+      (await site.exportPng(apiPaths.heatmapImage(id, patternId), staticHeatmapPath(id, patternId)))
+    )
+      heatmaps++;
   }
   return { averageImages, heatmaps };
 }
@@ -275,12 +319,24 @@ function configWithoutLocalFolders(config: unknown): unknown {
 }
 
 /** Writes the data files, images, manifest and app (from `indexHtml` and the app's assets) of `run` into the prepared `config.out`. */
-async function writeSite(store: NapStore, views: StoreViews, run: RunRecord, config: Resolved, indexHtml: string, control: TaskControl): Promise<StaticExportResult> {
+async function writeSite(
+  store: NapStore,
+  views: StoreViews,
+  run: RunRecord,
+  config: Resolved,
+  indexHtml: string,
+  control: TaskControl,
+): Promise<StaticExportResult> {
   const runId = run.runId;
   const storeVersion = await storeVersionOf(store.path);
   const images = new ImageService(views, { memoryBytes: 16 * 1024 * 1024, diskDir: null });
   const context: ApiContext = { views, images, storeVersion };
-  const site = new SiteWriter(path.join(config.out, STATIC_DATA_DIR), [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)]);
+  const site = new SiteWriter(path.join(config.out, STATIC_DATA_DIR), [
+    ...apiRoutes(context),
+    ...insightRoutes(context),
+    ...heatmapRoutes(context),
+    ...projectionRoutes(context),
+  ]);
   const stage = (name: string, done: number, total: number) => {
     throwIfCancelled(control.signal, name);
     control.onProgress?.({ stage: name, done, total });
@@ -288,14 +344,28 @@ async function writeSite(store: NapStore, views: StoreViews, run: RunRecord, con
 
   stage('exporting run data', 0, 1);
   await site.exportJson<InfoResponse>(apiPaths.info(), (info) => ({ ...info, runCount: 1 }));
-  await site.exportJson<RunsResponse>(apiPaths.runs(), (runs) => ({ runs: runs.runs.filter((r) => r.runId === runId).map(withoutLocalFolders) }));
-  await site.exportJson<RunDetail>(apiPaths.run(runId), (detail) => ({ ...withoutLocalFolders(detail), config: configWithoutLocalFolders(detail.config) }));
+  await site.exportJson<RunsResponse>(apiPaths.runs(), (runs) => ({
+    runs: runs.runs.filter((r) => r.runId === runId).map(withoutLocalFolders),
+  }));
+  await site.exportJson<RunDetail>(apiPaths.run(runId), (detail) => ({
+    ...withoutLocalFolders(detail),
+    config: configWithoutLocalFolders(detail.config),
+  }));
   const pages: InputsResponse[] = [];
   for (let offset = 0; offset === 0 || offset < pages[0]!.total; offset += INPUT_PAGE.max) {
     pages.push(await site.json<InputsResponse>(apiPaths.inputs(runId, { offset, limit: INPUT_PAGE.max })));
   }
   const column = <K extends keyof InputsResponse>(key: K) => pages.flatMap((page) => page[key] as unknown[]);
-  const inputs = { ...pages[0]!, inputIndex: column('inputIndex'), path: column('path'), label: column('label'), prediction: column('prediction'), predictionLabel: column('predictionLabel'), probability: column('probability'), misclassified: column('misclassified') };
+  const inputs = {
+    ...pages[0]!,
+    inputIndex: column('inputIndex'),
+    path: column('path'),
+    label: column('label'),
+    prediction: column('prediction'),
+    predictionLabel: column('predictionLabel'),
+    probability: column('probability'),
+    misclassified: column('misclassified'),
+  };
   await site.write(staticInputsPath(runId), JSON.stringify(inputs));
 
   const layers = await views.layers(runId);
@@ -319,8 +389,10 @@ async function writeSite(store: NapStore, views: StoreViews, run: RunRecord, con
   if (flowLayers.length >= 2) {
     await site.exportJson(apiPaths.flowGraph(runId));
     for (const from of flowLayers) {
-      for (const to of flowLayers) if (from !== to) await site.exportJson(apiPaths.layerFlow(runId, from.layer, to.layer));
-      for (let patternId = -1; patternId < from.patternCount; patternId++) await site.exportJson(apiPaths.lineage(runId, from.layer, patternId));
+      for (const to of flowLayers)
+        if (from !== to) await site.exportJson(apiPaths.layerFlow(runId, from.layer, to.layer));
+      for (let patternId = -1; patternId < from.patternCount; patternId++)
+        await site.exportJson(apiPaths.lineage(runId, from.layer, patternId));
     }
   }
   if (flowLayers.length > 0) {
@@ -380,7 +452,10 @@ async function writeSite(store: NapStore, views: StoreViews, run: RunRecord, con
 }
 
 /** Exports one run of a store as a static site; see the top of this file. */
-export async function exportStaticSite(options: StaticExportOptions, control: TaskControl = {}): Promise<StaticExportResult> {
+export async function exportStaticSite(
+  options: StaticExportOptions,
+  control: TaskControl = {},
+): Promise<StaticExportResult> {
   const config = resolveOptions(options);
   const indexHtml = await requireBuiltApp(config.appDir);
   const store = await NapStore.open(config.store, { readOnly: true });

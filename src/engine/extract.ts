@@ -1,4 +1,11 @@
-import { aggregateInto, aggregatedDim, layerGeometry, type Aggregation, type ChannelOrder, type LayerGeometry } from '../compute/aggregate.js';
+import {
+  aggregateInto,
+  aggregatedDim,
+  layerGeometry,
+  type Aggregation,
+  type ChannelOrder,
+  type LayerGeometry,
+} from '../compute/aggregate.js';
 import { unitMaximaInto } from '../compute/max-activations.js';
 import { predict } from '../compute/predictions.js';
 import { CancelledError, InputError } from '../errors.js';
@@ -48,7 +55,13 @@ export interface ExtractionPlan {
 }
 
 /** A layer's aggregation geometry from its output dims (batch first) and channel order. */
-export function describeLayer(name: string, opType: string, dims: number[], order: ChannelOrder, aggregation: Aggregation): ExtractedLayer {
+export function describeLayer(
+  name: string,
+  opType: string,
+  dims: number[],
+  order: ChannelOrder,
+  aggregation: Aggregation,
+): ExtractedLayer {
   const geometry = layerGeometry(dims, order);
   return { name, opType, itemDims: dims.slice(1), geometry, dim: aggregatedDim(aggregation, geometry) };
 }
@@ -58,7 +71,13 @@ export function describeLayer(name: string, opType: string, dims: number[], orde
  * batch offsets) are skipped: they were fed as zeros, and a model may well give NaN or Inf for an all-zero
  * input (a division by the input's norm, a log), which says nothing about the images that were read.
  */
-function checkFinite(tensor: LayerTensor, count: number, firstRow: number, plan: ExtractionPlan, failed: ReadonlySet<number>): void {
+function checkFinite(
+  tensor: LayerTensor,
+  count: number,
+  firstRow: number,
+  plan: ExtractionPlan,
+  failed: ReadonlySet<number>,
+): void {
   const itemSize = tensor.data.length / count;
   for (let i = 0; i < tensor.data.length; i++) {
     if (!Number.isFinite(tensor.data[i]!)) {
@@ -68,15 +87,22 @@ function checkFinite(tensor: LayerTensor, count: number, firstRow: number, plan:
         continue;
       }
       const item = plan.items[firstRow + offset]!;
-      throw new InputError(`layer '${tensor.name}' produced ${tensor.data[i]} for input ${plan.dataset.items[item]?.path ?? item}`, {
-        hint: 'the model gives non-finite activations for this input: check its preprocessing (--scale, --mean, --std) or leave the layer out with --layers',
-      });
+      throw new InputError(
+        `layer '${tensor.name}' produced ${tensor.data[i]} for input ${plan.dataset.items[item]?.path ?? item}`,
+        {
+          hint: 'the model gives non-finite activations for this input: check its preprocessing (--scale, --mean, --std) or leave the layer out with --layers',
+        },
+      );
     }
   }
 }
 
 /** Contiguous ranges of rows in [0, total) that are not covered by `done` ranges, split into batches. */
-export function pendingBatches(total: number, done: { start: number; count: number }[], batchSize: number): { start: number; count: number }[] {
+export function pendingBatches(
+  total: number,
+  done: { start: number; count: number }[],
+  batchSize: number,
+): { start: number; count: number }[] {
   const covered = new Uint8Array(total);
   for (const range of done) covered.fill(1, range.start, Math.min(total, range.start + range.count));
   const batches: { start: number; count: number }[] = [];
@@ -113,7 +139,13 @@ export async function extractActivations(
   let stopped = false;
   const load = (index: number) => {
     const { start, count } = batches[index]!;
-    return handled(plan.dataset.load(plan.items.subarray(start, start + count), plan.preprocessing, control.signal ? { signal: control.signal } : {}));
+    return handled(
+      plan.dataset.load(
+        plan.items.subarray(start, start + count),
+        plan.preprocessing,
+        control.signal ? { signal: control.signal } : {},
+      ),
+    );
   };
   let decoding = batches.length > 0 ? load(0) : undefined;
   /** Batch `index` once decoded, with the model started on it; the batch after it starts decoding. */
@@ -125,7 +157,9 @@ export async function extractActivations(
     decoding = index + 1 < batches.length ? load(index + 1) : undefined;
     const first = batch.failed[0];
     if (first && !plan.skipBadImages) {
-      throw new InputError(`cannot read image ${first.path}: ${first.reason}`, { hint: 'fix or remove the file, or leave out --fail-on-bad-image to skip unreadable images' });
+      throw new InputError(`cannot read image ${first.path}: ${first.reason}`, {
+        hint: 'fix or remove the file, or leave out --fail-on-bad-image to skip unreadable images',
+      });
     }
     return { batch, output: handled(plan.runner.run(batch.data, batch.dims)) };
   };
@@ -157,7 +191,12 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 }
 
 /** One batch's predictions, aggregated layers and unit maps, for the inputs that could be read. */
-function assembleBatch(plan: ExtractionPlan, { start, count }: { start: number; count: number }, batch: LoadedBatch, { layers, pooled, output }: RunOutput): ExtractedBatch {
+function assembleBatch(
+  plan: ExtractionPlan,
+  { start, count }: { start: number; count: number },
+  batch: LoadedBatch,
+  { layers, pooled, output }: RunOutput,
+): ExtractedBatch {
   // By item, not by first position: an item listed twice (explicit indices) fails at both positions.
   const failedItems = new Set(batch.failed.map((failure) => failure.index));
   const failed = new Set<number>();
@@ -181,13 +220,18 @@ function assembleBatch(plan: ExtractionPlan, { start, count }: { start: number; 
   };
   for (const layer of plan.layers) {
     const { values, unitMax } = aggregateLayer(layer, raw, reduced, count, start, plan, failed);
-    result.layers.push(kept.length === count ? { values, unitMax } : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) });
+    result.layers.push(
+      kept.length === count
+        ? { values, unitMax }
+        : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) },
+    );
   }
   for (const map of plan.unitMaps) {
     const { geometry } = plan.layers[map.layer]!;
     const values = unitMapRows(raw.get(plan.layers[map.layer]!.name)!.data, geometry, map.unit, kept);
     const unitMax = new Float32Array(kept.length);
-    for (let r = 0; r < kept.length; r++) unitMax[r] = Math.max(...values.subarray(r * geometry.positions, (r + 1) * geometry.positions));
+    for (let r = 0; r < kept.length; r++)
+      unitMax[r] = Math.max(...values.subarray(r * geometry.positions, (r + 1) * geometry.positions));
     result.unitMaps.push({ values, unitMax });
   }
   return result;
@@ -211,7 +255,9 @@ function aggregateLayer(
   const pooled = reduced.get(layer.name);
   if (pooled) {
     if (plan.aggregation !== 'mean' && plan.aggregation !== 'max') {
-      throw new RangeError(`layer '${layer.name}' is pooled, which serves 'mean' and 'max' aggregation only, not '${plan.aggregation}'`);
+      throw new RangeError(
+        `layer '${layer.name}' is pooled, which serves 'mean' and 'max' aggregation only, not '${plan.aggregation}'`,
+      );
     }
     checkFinite({ name: layer.name, dims: pooled.dims, data: pooled.mean }, count, start, plan, failed);
     checkFinite({ name: layer.name, dims: pooled.dims, data: pooled.max }, count, start, plan, failed);
@@ -233,7 +279,8 @@ function unitMapRows(source: Float32Array, geometry: LayerGeometry, unit: number
   items.forEach((item, r) => {
     const base = item * units * positions;
     for (let p = 0; p < positions; p++) {
-      out[r * positions + p] = source[order === 'channels-first' ? base + unit * positions + p : base + p * units + unit]!;
+      out[r * positions + p] =
+        source[order === 'channels-first' ? base + unit * positions + p : base + p * units + unit]!;
     }
   });
   return out;

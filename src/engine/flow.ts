@@ -4,8 +4,21 @@
  * the lineage of one pattern through every other layer. A layer's patterns are those of its newest
  * layer-wide clustering (unit patterns take no part).
  */
-import { contingencyFromCells, contingencyTable, nonZeroCells, rowOfLabel, type Contingency } from '../compute/contingency.js';
-import { flowGraph, jaccardMatrix, patternLineage, type FlowGraph, type LineageOptions, type LineageStep } from '../compute/flow.js';
+import {
+  contingencyFromCells,
+  contingencyTable,
+  nonZeroCells,
+  rowOfLabel,
+  type Contingency,
+} from '../compute/contingency.js';
+import {
+  flowGraph,
+  jaccardMatrix,
+  patternLineage,
+  type FlowGraph,
+  type LineageOptions,
+  type LineageStep,
+} from '../compute/flow.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { FlowRecord } from '../io/store/flow.js';
 import type { MembershipColumns, NapStore } from '../io/store/index.js';
@@ -27,13 +40,22 @@ export async function layerClusterings(store: NapStore, runId: number): Promise<
   const out: LayerClustering[] = [];
   for (const info of layers) {
     const newest = clusterings.filter((c) => c.layer === info.layer).pop();
-    if (newest) out.push({ layer: info.layer, order: info.order, clusteringId: newest.clusteringId, patternCount: newest.patternCount });
+    if (newest)
+      out.push({
+        layer: info.layer,
+        order: info.order,
+        clusteringId: newest.clusteringId,
+        patternCount: newest.patternCount,
+      });
   }
   return out;
 }
 
 /** Labels of the inputs that both clusterings hold, aligned by input index. */
-export function alignMemberships(a: MembershipColumns, b: MembershipColumns): { inputIndex: Int32Array; labelsA: Int32Array; labelsB: Int32Array } {
+export function alignMemberships(
+  a: MembershipColumns,
+  b: MembershipColumns,
+): { inputIndex: Int32Array; labelsA: Int32Array; labelsB: Int32Array } {
   // Both are sorted by input index (readMemberships' order): one merge pass.
   const shared: number[] = [];
   const labelsA: number[] = [];
@@ -68,10 +90,17 @@ const FLOW_STAGE = 'concept flow between layers';
  * are already stored for the current clusterings are kept unless `recompute`. Returns every stored flow
  * between the current clusterings.
  */
-export async function storeRunFlows(store: NapStore, runId: number, options: StoreFlowsOptions = {}, control: TaskControl = {}): Promise<FlowRecord[]> {
+export async function storeRunFlows(
+  store: NapStore,
+  runId: number,
+  options: StoreFlowsOptions = {},
+  control: TaskControl = {},
+): Promise<FlowRecord[]> {
   const pairsOption = options.pairs ?? 'all';
   if (pairsOption !== 'all' && pairsOption !== 'consecutive') {
-    throw new InputError(`flow pairs ${JSON.stringify(pairsOption)} is unknown`, { hint: "use 'all' or 'consecutive'" });
+    throw new InputError(`flow pairs ${JSON.stringify(pairsOption)} is unknown`, {
+      hint: "use 'all' or 'consecutive'",
+    });
   }
   const layers = await layerClusterings(store, runId);
   const pairs: [LayerClustering, LayerClustering][] = [];
@@ -107,7 +136,10 @@ export async function storeRunFlows(store: NapStore, runId: number, options: Sto
       count: cells.count,
       jaccard: Float64Array.from(
         cells.count,
-        (_, k) => jaccard[rowOfLabel(cells.labelA[k]!, table.patternsA) * cols + rowOfLabel(cells.labelB[k]!, table.patternsB)]!,
+        (_, k) =>
+          jaccard[
+            rowOfLabel(cells.labelA[k]!, table.patternsA) * cols + rowOfLabel(cells.labelB[k]!, table.patternsB)
+          ]!,
       ),
     });
   }
@@ -140,40 +172,61 @@ function findLayer(layers: readonly LayerClustering[], name: string, runId: numb
   const index = layers.findIndex((l) => l.layer === name);
   if (index < 0) {
     throw new NotFoundError(`layer ${JSON.stringify(name)} has no patterns in run ${runId}`, {
-      hint: layers.length > 0 ? `layers with patterns: ${layers.map((l) => l.layer).join(', ')}` : 'analyze the run first',
+      hint:
+        layers.length > 0 ? `layers with patterns: ${layers.map((l) => l.layer).join(', ')}` : 'analyze the run first',
     });
   }
   return index;
 }
 
-function resolvePair(layers: readonly LayerClustering[], runId: number, options: LayerFlowOptions): [LayerClustering, LayerClustering] {
+function resolvePair(
+  layers: readonly LayerClustering[],
+  runId: number,
+  options: LayerFlowOptions,
+): [LayerClustering, LayerClustering] {
   if (layers.length < 2) {
-    throw new InputError(`run ${runId} has ${layers.length} layer(s) with patterns; a flow needs two`, { hint: 'analyze at least two layers' });
+    throw new InputError(`run ${runId} has ${layers.length} layer(s) with patterns; a flow needs two`, {
+      hint: 'analyze at least two layers',
+    });
   }
   let from = options.from === undefined ? undefined : findLayer(layers, options.from, runId);
   let to = options.to === undefined ? undefined : findLayer(layers, options.to, runId);
   if (from === undefined) from = to === undefined ? 0 : to > 0 ? to - 1 : 1;
   if (to === undefined) to = from + 1 < layers.length ? from + 1 : from - 1;
   if (from === to) {
-    throw new InputError(`flow from layer ${JSON.stringify(layers[from]!.layer)} to itself`, { hint: 'pass two different layers' });
+    throw new InputError(`flow from layer ${JSON.stringify(layers[from]!.layer)} to itself`, {
+      hint: 'pass two different layers',
+    });
   }
   return [layers[from]!, layers[to]!];
 }
 
-async function flowBetween(store: NapStore, runId: number, from: LayerClustering, to: LayerClustering): Promise<LayerFlow> {
+async function flowBetween(
+  store: NapStore,
+  runId: number,
+  from: LayerClustering,
+  to: LayerClustering,
+): Promise<LayerFlow> {
   const stored = await store.readFlow(from.clusteringId, to.clusteringId);
   let table: Contingency;
   if (stored) {
     table = contingencyFromCells(from.patternCount, to.patternCount, stored.patternA, stored.patternB, stored.count);
   } else {
-    const aligned = alignMemberships(await store.readMemberships(from.clusteringId), await store.readMemberships(to.clusteringId));
+    const aligned = alignMemberships(
+      await store.readMemberships(from.clusteringId),
+      await store.readMemberships(to.clusteringId),
+    );
     table = contingencyTable(aligned.labelsA, aligned.labelsB, from.patternCount, to.patternCount);
   }
   return { runId, from, to, table, jaccard: jaccardMatrix(table), stored: stored !== null };
 }
 
 /** The flow from one layer of a run to another (consecutive by default); read from the store when stored. */
-export async function readLayerFlow(store: NapStore, runId: number, options: LayerFlowOptions = {}): Promise<LayerFlow> {
+export async function readLayerFlow(
+  store: NapStore,
+  runId: number,
+  options: LayerFlowOptions = {},
+): Promise<LayerFlow> {
   const [from, to] = resolvePair(await layerClusterings(store, runId), runId, options);
   return flowBetween(store, runId, from, to);
 }
@@ -182,7 +235,8 @@ export async function readLayerFlow(store: NapStore, runId: number, options: Lay
 export async function readRunFlowGraph(store: NapStore, runId: number): Promise<FlowGraph> {
   const layers = await layerClusterings(store, runId);
   const tables: Contingency[] = [];
-  for (let l = 0; l + 1 < layers.length; l++) tables.push((await flowBetween(store, runId, layers[l]!, layers[l + 1]!)).table);
+  for (let l = 0; l + 1 < layers.length; l++)
+    tables.push((await flowBetween(store, runId, layers[l]!, layers[l + 1]!)).table);
   return flowGraph(
     layers.map((l) => l.layer),
     tables,
@@ -211,7 +265,10 @@ export async function readPatternLineage(
   const own = layers[findLayer(layers, layer, runId)]!;
   if (!(patternId === -1 || (Number.isInteger(patternId) && patternId >= 0 && patternId < own.patternCount))) {
     throw new NotFoundError(`pattern ${patternId} does not exist in layer ${JSON.stringify(layer)} of run ${runId}`, {
-      hint: own.patternCount > 0 ? `its patterns are 0..${own.patternCount - 1}, or -1 for noise` : 'the layer has only noise (-1)',
+      hint:
+        own.patternCount > 0
+          ? `its patterns are 0..${own.patternCount - 1}, or -1 for noise`
+          : 'the layer has only noise (-1)',
     });
   }
   const tables: { layer: string; table: Contingency }[] = [];

@@ -7,7 +7,18 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { aggregatedDim, AGGREGATIONS, type Aggregation } from '../compute/aggregate.js';
-import { columnMeans, gridPositions, heatmapColumns, heatmapOf, heatmapTarget, meanHeatmap, patternCentroids, spatialGrid, type HeatmapTarget, type SpatialGrid } from '../compute/heatmap.js';
+import {
+  columnMeans,
+  gridPositions,
+  heatmapColumns,
+  heatmapOf,
+  heatmapTarget,
+  meanHeatmap,
+  patternCentroids,
+  spatialGrid,
+  type HeatmapTarget,
+  type SpatialGrid,
+} from '../compute/heatmap.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
 import type { Dataset, Preprocessing } from '../io/datasets/types.js';
@@ -16,7 +27,13 @@ import type { ChannelLayout } from '../io/onnx/layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
-import { MEAN_HEATMAP, type ClusteringRecord, type LayerInfo, type NapStore, type RunRecord } from '../io/store/index.js';
+import {
+  MEAN_HEATMAP,
+  type ClusteringRecord,
+  type LayerInfo,
+  type NapStore,
+  type RunRecord,
+} from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 
 export interface HeatmapOptions {
@@ -71,13 +88,17 @@ const DEFAULT_BATCH_SIZE = 32;
 
 function resolveBatchSize(value: number | undefined): number {
   if (value === undefined) return DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(value) || value < 1) throw new InputError(`batch size ${value} is not a positive whole number`, { hint: `give e.g. ${DEFAULT_BATCH_SIZE}` });
+  if (!Number.isInteger(value) || value < 1)
+    throw new InputError(`batch size ${value} is not a positive whole number`, {
+      hint: `give e.g. ${DEFAULT_BATCH_SIZE}`,
+    });
   return value;
 }
 
 function resolveThreads(value: number | undefined): number | undefined {
   if (value === undefined || value === 0) return undefined;
-  if (!Number.isInteger(value) || value < 0) throw new InputError(`threads ${value} is not a whole number >= 0`, { hint: 'give 0 for all cores, or e.g. 2' });
+  if (!Number.isInteger(value) || value < 0)
+    throw new InputError(`threads ${value} is not a whole number >= 0`, { hint: 'give 0 for all cores, or e.g. 2' });
   return value;
 }
 
@@ -85,7 +106,11 @@ function resolveThreads(value: number | undefined): number | undefined {
  * Computes and stores the heatmaps of every member of the requested patterns and each pattern's mean
  * heatmap, replacing heatmaps stored before for those patterns. The store must be open writable.
  */
-export async function computePatternHeatmaps(store: NapStore, options: HeatmapOptions, control: TaskControl = {}): Promise<HeatmapsResult> {
+export async function computePatternHeatmaps(
+  store: NapStore,
+  options: HeatmapOptions,
+  control: TaskControl = {},
+): Promise<HeatmapsResult> {
   const batchSize = resolveBatchSize(options.batchSize);
   const threads = resolveThreads(options.threads);
   const run = await pickRun(store, options.runId);
@@ -95,7 +120,9 @@ export async function computePatternHeatmaps(store: NapStore, options: HeatmapOp
   const config = (run.config ?? {}) as StoredRunConfig;
   const preprocessing = config.preprocessing;
   if (preprocessing === undefined) {
-    throw new InputError(`run ${run.runId} has no stored preprocessing`, { hint: 'analyze the model again with this nap; heatmaps re-run the model as the analysis did' });
+    throw new InputError(`run ${run.runId} has no stored preprocessing`, {
+      hint: 'analyze the model again with this nap; heatmaps re-run the model as the analysis did',
+    });
   }
 
   const modelPath = options.model ?? run.modelPath;
@@ -107,18 +134,29 @@ export async function computePatternHeatmaps(store: NapStore, options: HeatmapOp
   }
   const grid = layerGrid(modelBytes, modelPath, run, layerInfo);
   const aggregation = layerInfo.aggregation as Aggregation;
-  if (!AGGREGATIONS.includes(aggregation) || aggregatedDim(aggregation, { units: grid.units, positions: gridPositions(grid), order: grid.order }) !== layerInfo.dim) {
-    throw new InputError(`layer ${JSON.stringify(layerInfo.layer)} stores ${layerInfo.dim} columns, which ${layerInfo.aggregation} aggregation of [${layerInfo.rawDims.join(', ')}] does not give`, {
-      hint: 'the stored layer does not match the model; analyze it again',
-    });
+  if (
+    !AGGREGATIONS.includes(aggregation) ||
+    aggregatedDim(aggregation, { units: grid.units, positions: gridPositions(grid), order: grid.order }) !==
+      layerInfo.dim
+  ) {
+    throw new InputError(
+      `layer ${JSON.stringify(layerInfo.layer)} stores ${layerInfo.dim} columns, which ${layerInfo.aggregation} aggregation of [${layerInfo.rawDims.join(', ')}] does not give`,
+      {
+        hint: 'the stored layer does not match the model; analyze it again',
+      },
+    );
   }
 
   const targets = await patternTargets(store, run.runId, layerInfo, clustering, patternIds, grid, aggregation);
   const memberships = await store.readMemberships(clustering.clusteringId);
   const wanted = new Set(patternIds);
-  const memberRows = Int32Array.from(memberships.inputIndex.keys()).filter((row) => wanted.has(memberships.patternId[row]!));
+  const memberRows = Int32Array.from(memberships.inputIndex.keys()).filter((row) =>
+    wanted.has(memberships.patternId[row]!),
+  );
   const members = memberRows.map((row) => memberships.inputIndex[row]!).sort();
-  const patternOf = new Map(Array.from(memberRows, (row) => [memberships.inputIndex[row]!, memberships.patternId[row]!]));
+  const patternOf = new Map(
+    Array.from(memberRows, (row) => [memberships.inputIndex[row]!, memberships.patternId[row]!]),
+  );
   const paths = (await store.readInputs(run.runId, members)).path;
 
   const { dataset, itemOfPath } = await openRunDataset(options.data ?? run.datasetSpec, config.split, store.path);
@@ -128,7 +166,12 @@ export async function computePatternHeatmaps(store: NapStore, options: HeatmapOp
   const items: number[] = [];
   members.forEach((inputIndex, i) => {
     const item = paths[i] === null ? undefined : itemOfPath.get(paths[i]!);
-    if (item === undefined) skipped.push({ inputIndex, path: paths[i] ?? null, reason: `not in the dataset at ${options.data ?? run.datasetSpec}` });
+    if (item === undefined)
+      skipped.push({
+        inputIndex,
+        path: paths[i] ?? null,
+        reason: `not in the dataset at ${options.data ?? run.datasetSpec}`,
+      });
     else {
       readable.push(inputIndex);
       readablePaths.push(paths[i]!);
@@ -139,13 +182,20 @@ export async function computePatternHeatmaps(store: NapStore, options: HeatmapOp
   const size = grid.height * grid.width;
   const heatmaps = new Float32Array(readable.length * size);
   const computed = new Uint8Array(readable.length);
-  const runner = await openOnnxBytes(modelBytes, modelPath, { layers: [layerInfo.layer], ...(threads ? { threads } : {}) });
+  const runner = await openOnnxBytes(modelBytes, modelPath, {
+    layers: [layerInfo.layer],
+    ...(threads ? { threads } : {}),
+  });
   try {
     for (let start = 0; start < readable.length; start += batchSize) {
       throwIfCancelled(control.signal, 'heatmaps');
       control.onProgress?.({ stage: `${layerInfo.layer}: heatmaps`, done: start, total: readable.length });
       const count = Math.min(batchSize, readable.length - start);
-      const batch = await dataset.load(items.slice(start, start + count), preprocessing, control.signal ? { signal: control.signal } : {});
+      const batch = await dataset.load(
+        items.slice(start, start + count),
+        preprocessing,
+        control.signal ? { signal: control.signal } : {},
+      );
       const failed = new Map(batch.failed.map((failure) => [failure.index, failure.reason]));
       const { layers } = await runner.run(batch.data, batch.dims);
       const tensor = layers[0]!;
@@ -157,7 +207,12 @@ export async function computePatternHeatmaps(store: NapStore, options: HeatmapOp
           skipped.push({ inputIndex, path: readablePaths[start + i]!, reason });
           continue;
         }
-        heatmapOf(tensor.data.subarray(i * itemSize, (i + 1) * itemSize), targets.get(patternOf.get(inputIndex)!)!, heatmaps, (start + i) * size);
+        heatmapOf(
+          tensor.data.subarray(i * itemSize, (i + 1) * itemSize),
+          targets.get(patternOf.get(inputIndex)!)!,
+          heatmaps,
+          (start + i) * size,
+        );
         computed[start + i] = 1;
       }
     }
@@ -167,7 +222,9 @@ export async function computePatternHeatmaps(store: NapStore, options: HeatmapOp
   control.onProgress?.({ stage: `${layerInfo.layer}: heatmaps`, done: readable.length, total: readable.length });
 
   const summaries = patternIds.map((patternId): PatternHeatmapSummary & { rows: number[] } => {
-    const rows = readable.flatMap((inputIndex, row) => (computed[row] && patternOf.get(inputIndex) === patternId ? [row] : []));
+    const rows = readable.flatMap((inputIndex, row) =>
+      computed[row] && patternOf.get(inputIndex) === patternId ? [row] : [],
+    );
     const values = new Float32Array(rows.length * size);
     rows.forEach((row, i) => values.set(heatmaps.subarray(row * size, (row + 1) * size), i * size));
     return { patternId, members: rows.length, mean: meanHeatmap(values, rows.length, size), rows };
@@ -188,7 +245,14 @@ export async function computePatternHeatmaps(store: NapStore, options: HeatmapOp
 }
 
 /** One transaction: each pattern's mean (when it has members with heatmaps) and its members' heatmaps. */
-async function saveHeatmaps(store: NapStore, clusteringId: number, grid: SpatialGrid, summaries: (PatternHeatmapSummary & { rows: number[] })[], readable: number[], heatmaps: Float32Array): Promise<void> {
+async function saveHeatmaps(
+  store: NapStore,
+  clusteringId: number,
+  grid: SpatialGrid,
+  summaries: (PatternHeatmapSummary & { rows: number[] })[],
+  readable: number[],
+  heatmaps: Float32Array,
+): Promise<void> {
   const size = grid.height * grid.width;
   const kept = summaries.filter((summary) => summary.members > 0);
   const total = kept.reduce((n, summary) => n + 1 + summary.members, 0);
@@ -206,14 +270,24 @@ async function saveHeatmaps(store: NapStore, clusteringId: number, grid: Spatial
       values.set(heatmaps.subarray(row * size, (row + 1) * size), at++ * size);
     }
   }
-  if (total > 0) await store.savePatternHeatmaps(clusteringId, { patternId, inputIndex, height: grid.height, width: grid.width, values });
+  if (total > 0)
+    await store.savePatternHeatmaps(clusteringId, {
+      patternId,
+      inputIndex,
+      height: grid.height,
+      width: grid.width,
+      values,
+    });
 }
 
 async function pickRun(store: NapStore, runId: number | undefined): Promise<RunRecord> {
   if (runId !== undefined) return store.getRun(runId);
   const runs = await store.listRuns();
   const newest = runs[runs.length - 1];
-  if (newest === undefined) throw new NotFoundError(`store ${store.path} holds no runs`, { hint: 'analyze a model into it first (nap analyze)' });
+  if (newest === undefined)
+    throw new NotFoundError(`store ${store.path} holds no runs`, {
+      hint: 'analyze a model into it first (nap analyze)',
+    });
   return newest;
 }
 
@@ -221,23 +295,36 @@ async function pickLayer(store: NapStore, runId: number, layer: string): Promise
   const layers = await store.listLayers(runId);
   const found = layers.find((info) => info.layer === layer);
   if (found === undefined) {
-    throw new NotFoundError(`layer ${JSON.stringify(layer)} is not in run ${runId}`, { hint: `layers of run ${runId}: ${layers.map((info) => info.layer).join(', ') || 'none'}` });
+    throw new NotFoundError(`layer ${JSON.stringify(layer)} is not in run ${runId}`, {
+      hint: `layers of run ${runId}: ${layers.map((info) => info.layer).join(', ') || 'none'}`,
+    });
   }
   return found;
 }
 
-async function pickClustering(store: NapStore, runId: number, layer: string, clusteringId: number | undefined): Promise<ClusteringRecord> {
+async function pickClustering(
+  store: NapStore,
+  runId: number,
+  layer: string,
+  clusteringId: number | undefined,
+): Promise<ClusteringRecord> {
   const clusterings = (await store.listClusterings(runId, layer)).filter((c) => c.unit === null);
   if (clusteringId === undefined) {
     const newest = clusterings[clusterings.length - 1];
-    if (newest === undefined) throw new NotFoundError(`layer ${JSON.stringify(layer)} of run ${runId} has no patterns yet`, { hint: 'cluster it first (nap analyze)' });
+    if (newest === undefined)
+      throw new NotFoundError(`layer ${JSON.stringify(layer)} of run ${runId} has no patterns yet`, {
+        hint: 'cluster it first (nap analyze)',
+      });
     return newest;
   }
   const found = clusterings.find((c) => c.clusteringId === clusteringId);
   if (found === undefined) {
-    throw new NotFoundError(`clustering ${clusteringId} is not a layer clustering of ${JSON.stringify(layer)} in run ${runId}`, {
-      hint: `its layer clusterings: ${clusterings.map((c) => c.clusteringId).join(', ') || 'none'}`,
-    });
+    throw new NotFoundError(
+      `clustering ${clusteringId} is not a layer clustering of ${JSON.stringify(layer)} in run ${runId}`,
+      {
+        hint: `its layer clusterings: ${clusterings.map((c) => c.clusteringId).join(', ') || 'none'}`,
+      },
+    );
   }
   return found;
 }
@@ -245,10 +332,14 @@ async function pickClustering(store: NapStore, runId: number, layer: string, clu
 function pickPatterns(clustering: ClusteringRecord, requested: number[] | undefined): number[] {
   const { patternCount, clusteringId } = clustering;
   if (patternCount === 0) {
-    throw new InputError(`clustering ${clusteringId} of layer ${JSON.stringify(clustering.layer)} found no patterns (every input is noise)`, { hint: 'noise has no centroid to compare with; cluster with other parameters' });
+    throw new InputError(
+      `clustering ${clusteringId} of layer ${JSON.stringify(clustering.layer)} found no patterns (every input is noise)`,
+      { hint: 'noise has no centroid to compare with; cluster with other parameters' },
+    );
   }
   if (requested === undefined) return Array.from({ length: patternCount }, (_, p) => p);
-  if (requested.length === 0) throw new InputError('no patterns were asked for', { hint: 'leave patterns out for all of them, or name some' });
+  if (requested.length === 0)
+    throw new InputError('no patterns were asked for', { hint: 'leave patterns out for all of them, or name some' });
   for (const patternId of requested) {
     if (!Number.isInteger(patternId) || patternId < 0 || patternId >= patternCount) {
       throw new InputError(`pattern ${patternId} does not exist in clustering ${clusteringId}`, {
@@ -267,37 +358,63 @@ function layerGrid(modelBytes: Uint8Array, modelPath: string, run: RunRecord, la
   const layout = tensorLayouts(graph, input.name, inputLayout).get(layer.layer) ?? inputLayout;
   const grid = spatialGrid(layer.rawDims, layout === 'NCHW' ? 'channels-first' : 'channels-last');
   if (grid === null) {
-    throw new InputError(`layer ${JSON.stringify(layer.layer)} has no spatial map (dims [${layer.rawDims.join(', ')}] per input), so its patterns have no heatmap`, {
-      hint: 'heatmaps are for convolutional layers (a grid of positions); pick such a layer',
-    });
+    throw new InputError(
+      `layer ${JSON.stringify(layer.layer)} has no spatial map (dims [${layer.rawDims.join(', ')}] per input), so its patterns have no heatmap`,
+      {
+        hint: 'heatmaps are for convolutional layers (a grid of positions); pick such a layer',
+      },
+    );
   }
   return grid;
 }
 
 /** The comparison target of each requested pattern: its centroid and the layer's mean over the stored normalized activations. */
-async function patternTargets(store: NapStore, runId: number, layer: LayerInfo, clustering: ClusteringRecord, patternIds: number[], grid: SpatialGrid, aggregation: Aggregation): Promise<Map<number, HeatmapTarget>> {
+async function patternTargets(
+  store: NapStore,
+  runId: number,
+  layer: LayerInfo,
+  clustering: ClusteringRecord,
+  patternIds: number[],
+  grid: SpatialGrid,
+  aggregation: Aggregation,
+): Promise<Map<number, HeatmapTarget>> {
   const [divisors, activations, memberships] = await Promise.all([
     store.readLayerDivisors(runId, layer.layer),
     store.readActivations(runId, layer.layer),
     store.readMemberships(clustering.clusteringId),
   ]);
   if (divisors.length !== layer.dim) {
-    throw new InputError(`layer ${JSON.stringify(layer.layer)} stores ${divisors.length} divisors for ${layer.dim} columns`, { hint: 'analyze the model again into a new store' });
+    throw new InputError(
+      `layer ${JSON.stringify(layer.layer)} stores ${divisors.length} divisors for ${layer.dim} columns`,
+      { hint: 'analyze the model again into a new store' },
+    );
   }
-  const patternOfInput = new Map(Array.from(memberships.inputIndex, (index, row) => [index, memberships.patternId[row]!]));
+  const patternOfInput = new Map(
+    Array.from(memberships.inputIndex, (index, row) => [index, memberships.patternId[row]!]),
+  );
   const patternOfRow = Int32Array.from(activations.inputIndex, (index) => patternOfInput.get(index) ?? -1);
   const { centroids } = patternCentroids(activations.matrix, patternOfRow, clustering.patternCount);
   const columns = heatmapColumns(grid, aggregation);
   const dim = layer.dim;
   const baseline = columnMeans(activations.matrix);
-  return new Map(patternIds.map((p) => [p, heatmapTarget(grid, columns, divisors, centroids.subarray(p * dim, (p + 1) * dim), baseline)]));
+  return new Map(
+    patternIds.map((p) => [
+      p,
+      heatmapTarget(grid, columns, divisors, centroids.subarray(p * dim, (p + 1) * dim), baseline),
+    ]),
+  );
 }
 
 /** The run's dataset with each stored input path's item: the spec as given, then relative to the store's folder. */
-async function openRunDataset(spec: string, split: 'train' | 'test' | undefined, storePath: string): Promise<{ dataset: Dataset; itemOfPath: Map<string, number> }> {
+async function openRunDataset(
+  spec: string,
+  split: 'train' | 'test' | undefined,
+  storePath: string,
+): Promise<{ dataset: Dataset; itemOfPath: Map<string, number> }> {
   const builtIn = ['mnist', 'fashion-mnist'].includes(spec.trim().toLowerCase());
   const besideStore = path.resolve(path.dirname(storePath), spec);
-  const candidates = builtIn || path.isAbsolute(spec) || besideStore === path.resolve(spec) ? [spec] : [spec, besideStore];
+  const candidates =
+    builtIn || path.isAbsolute(spec) || besideStore === path.resolve(spec) ? [spec] : [spec, besideStore];
   let firstError: unknown;
   for (const candidate of candidates) {
     try {

@@ -7,11 +7,20 @@ import { divideColumns, poolDivisors, updateMaxAbs } from '../compute/normalize.
  * over all inputs; with aggregation 'none' on a spatial layer, every unit by its max over inputs AND
  * positions, so a unit's map keeps its shape.
  */
-export function normalizeLayer(values: Float32Array, count: number, dim: number, geometry: LayerGeometry, aggregation: Aggregation): { matrix: Matrix; divisors: Float64Array } {
+export function normalizeLayer(
+  values: Float32Array,
+  count: number,
+  dim: number,
+  geometry: LayerGeometry,
+  aggregation: Aggregation,
+): { matrix: Matrix; divisors: Float64Array } {
   const matrix = makeMatrix(count, dim, values);
   const maxAbs = new Float64Array(dim);
   updateMaxAbs(matrix, maxAbs);
-  const divisors = aggregation === 'none' && geometry.positions > 1 ? poolDivisors(maxAbs, unitOfColumn(geometry), geometry.units) : maxAbs;
+  const divisors =
+    aggregation === 'none' && geometry.positions > 1
+      ? poolDivisors(maxAbs, unitOfColumn(geometry), geometry.units)
+      : maxAbs;
   divideColumns(matrix, divisors);
   return { matrix, divisors };
 }
@@ -19,5 +28,7 @@ export function normalizeLayer(values: Float32Array, count: number, dim: number,
 /** With aggregation 'none', column c of an item belongs to the unit it came from. */
 function unitOfColumn(geometry: LayerGeometry): Int32Array {
   const { units, positions, order } = geometry;
-  return Int32Array.from({ length: units * positions }, (_, c) => (order === 'channels-first' ? Math.floor(c / positions) : c % units));
+  return Int32Array.from({ length: units * positions }, (_, c) =>
+    order === 'channels-first' ? Math.floor(c / positions) : c % units,
+  );
 }

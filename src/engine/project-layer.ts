@@ -7,7 +7,12 @@ import { pca, umap } from '../compute/projection/index.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { NapStore, ProjectionMethod, ProjectionRecord } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import { checkProjectionOptions, planProjection, type ProjectionOptions, type ProjectionPlan } from './projection-options.js';
+import {
+  checkProjectionOptions,
+  planProjection,
+  type ProjectionOptions,
+  type ProjectionPlan,
+} from './projection-options.js';
 
 export interface LayerProjection {
   layer: string;
@@ -32,7 +37,11 @@ export interface RunProjectionsOptions extends ProjectionOptions {
 const EXISTING_CHOICES = ['keep', 'update', 'replace'] as const;
 
 /** Coordinates of the rows of `matrix` in the plane: x[i], y[i] for row i. */
-export async function projectMatrix(matrix: Matrix, plan: ProjectionPlan, control: TaskControl = {}): Promise<{ x: Float32Array; y: Float32Array }> {
+export async function projectMatrix(
+  matrix: Matrix,
+  plan: ProjectionPlan,
+  control: TaskControl = {},
+): Promise<{ x: Float32Array; y: Float32Array }> {
   const { count, dim } = matrix;
   const x = new Float32Array(count);
   const y = new Float32Array(count);
@@ -61,7 +70,13 @@ export async function projectMatrix(matrix: Matrix, plan: ProjectionPlan, contro
 }
 
 /** Projects one stored layer and stores the result, replacing any stored before; null for method 'none' or a layer without inputs. */
-export async function projectLayer(store: NapStore, runId: number, layer: string, options: ProjectionOptions = {}, control: TaskControl = {}): Promise<LayerProjection | null> {
+export async function projectLayer(
+  store: NapStore,
+  runId: number,
+  layer: string,
+  options: ProjectionOptions = {},
+  control: TaskControl = {},
+): Promise<LayerProjection | null> {
   const { matrix, inputIndex } = await store.readActivations(runId, layer);
   const plan = planProjection(options, matrix);
   if (plan === null || matrix.count === 0) return null;
@@ -77,7 +92,11 @@ export async function projectLayer(store: NapStore, runId: number, layer: string
 function sameParams(a: unknown, b: unknown): boolean {
   const canonical = (value: unknown): unknown =>
     value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([p], [q]) => (p < q ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+      ? Object.fromEntries(
+          Object.entries(value)
+            .sort(([p], [q]) => (p < q ? -1 : 1))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
       : value;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
@@ -91,11 +110,18 @@ function isCurrent(record: ProjectionRecord, options: ProjectionOptions, dim: nu
  * Projects the run's layers (see RunProjectionsOptions) in model order and stores each projection as
  * it is done. Returns what every asked layer has now; nothing with method 'none'.
  */
-export async function storeRunProjections(store: NapStore, runId: number, options: RunProjectionsOptions = {}, control: TaskControl = {}): Promise<LayerProjection[]> {
+export async function storeRunProjections(
+  store: NapStore,
+  runId: number,
+  options: RunProjectionsOptions = {},
+  control: TaskControl = {},
+): Promise<LayerProjection[]> {
   checkProjectionOptions(options);
   const existing = options.existing ?? 'keep';
   if (!EXISTING_CHOICES.includes(existing)) {
-    throw new InputError(`existing ${JSON.stringify(existing)} is not one of ${EXISTING_CHOICES.join(', ')}`, { hint: "use 'keep', 'update' or 'replace'" });
+    throw new InputError(`existing ${JSON.stringify(existing)} is not one of ${EXISTING_CHOICES.join(', ')}`, {
+      hint: "use 'keep', 'update' or 'replace'",
+    });
   }
   if (options.method === 'none') return [];
   const stored = await store.listLayers(runId);
@@ -103,7 +129,10 @@ export async function storeRunProjections(store: NapStore, runId: number, option
   for (const name of asked) {
     if (!stored.some((info) => info.layer === name)) {
       throw new NotFoundError(`layer ${JSON.stringify(name)} is not stored in run ${runId}`, {
-        hint: stored.length > 0 ? `stored layers: ${stored.map((info) => info.layer).join(', ')}` : 'the run has no layers yet; analyze it first',
+        hint:
+          stored.length > 0
+            ? `stored layers: ${stored.map((info) => info.layer).join(', ')}`
+            : 'the run has no layers yet; analyze it first',
       });
     }
   }
@@ -113,9 +142,16 @@ export async function storeRunProjections(store: NapStore, runId: number, option
   for (const info of layers) {
     throwIfCancelled(control.signal, 'projections');
     const record = records.get(info.layer);
-    const keep = record !== undefined && (existing === 'keep' || (existing === 'update' && isCurrent(record, options, info.dim)));
+    const keep =
+      record !== undefined && (existing === 'keep' || (existing === 'update' && isCurrent(record, options, info.dim)));
     if (keep) {
-      out.push({ layer: info.layer, method: record.method, params: record.params, pointCount: record.pointCount, computed: false });
+      out.push({
+        layer: info.layer,
+        method: record.method,
+        params: record.params,
+        pointCount: record.pointCount,
+        computed: false,
+      });
       continue;
     }
     const made = await projectLayer(store, runId, info.layer, options, control);

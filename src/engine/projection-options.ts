@@ -60,7 +60,8 @@ export interface PcaParams {
   seed: number;
 }
 
-export type ProjectionPlan = { method: 'umap'; params: UmapParams; threads: number | undefined } | { method: 'pca'; params: PcaParams };
+export type ProjectionPlan =
+  { method: 'umap'; params: UmapParams; threads: number | undefined } | { method: 'pca'; params: PcaParams };
 
 /** Inputs above which the neighbour search is approximate by default (see ProjectionOptions.knn). */
 const NN_DESCENT_ABOVE = 20_000;
@@ -73,14 +74,18 @@ const UMAP_MIN_INPUTS = 3;
 function requireInteger(name: string, value: number | undefined, min: number, max: number, example: number): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InputError(`projection ${name} ${String(value)} is not a whole number from ${min} to ${max}`, { hint: `give ${name} as e.g. ${example}` });
+    throw new InputError(`projection ${name} ${String(value)} is not a whole number from ${min} to ${max}`, {
+      hint: `give ${name} as e.g. ${example}`,
+    });
   }
 }
 
 /** Refuses bad option values, naming them; run it before long work starts. */
 export function checkProjectionOptions(options: ProjectionOptions): void {
   if (options.method !== undefined && !PROJECTION_CHOICES.includes(options.method)) {
-    throw new InputError(`projection method ${JSON.stringify(options.method)} is unknown`, { hint: `use one of ${PROJECTION_CHOICES.join(', ')}` });
+    throw new InputError(`projection method ${JSON.stringify(options.method)} is unknown`, {
+      hint: `use one of ${PROJECTION_CHOICES.join(', ')}`,
+    });
   }
   requireInteger('seed', options.seed, -(2 ** 31), 2 ** 32 - 1, 42);
   requireInteger('nNeighbors', options.nNeighbors, 2, 1000, 15);
@@ -89,15 +94,22 @@ export function checkProjectionOptions(options: ProjectionOptions): void {
   requireInteger('threads', options.threads, 1, 1024, 2);
   const minDist = options.minDist;
   if (minDist !== undefined && !(typeof minDist === 'number' && minDist >= 0 && minDist <= 1)) {
-    throw new InputError(`projection minDist ${String(minDist)} is not a number from 0 to 1`, { hint: 'give minDist as e.g. 0.1' });
+    throw new InputError(`projection minDist ${String(minDist)} is not a number from 0 to 1`, {
+      hint: 'give minDist as e.g. 0.1',
+    });
   }
   if (options.knn !== undefined && !KNN_CHOICES.includes(options.knn)) {
-    throw new InputError(`projection knn ${JSON.stringify(options.knn)} is unknown`, { hint: `use one of ${KNN_CHOICES.join(', ')}` });
+    throw new InputError(`projection knn ${JSON.stringify(options.knn)} is unknown`, {
+      hint: `use one of ${KNN_CHOICES.join(', ')}`,
+    });
   }
 }
 
 /** The method and parameters for a layer of `count` inputs of `dim` units; null for method 'none'. */
-export function planProjection(options: ProjectionOptions, shape: { count: number; dim: number }): ProjectionPlan | null {
+export function planProjection(
+  options: ProjectionOptions,
+  shape: { count: number; dim: number },
+): ProjectionPlan | null {
   checkProjectionOptions(options);
   const method = options.method ?? 'umap';
   if (method === 'none') return null;

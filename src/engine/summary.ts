@@ -39,7 +39,13 @@ export async function summarizeRun(store: NapStore, runId: number, topLabels = 3
       topLabels: (labelsOf.get(patternId) ?? []).slice(0, topLabels),
     }));
     const members = summaries.reduce((n, p) => n + p.size, 0);
-    out.push({ layer: layer.layer, clusteringId: clustering.clusteringId, inputs: members + clustering.noiseCount, patterns: summaries, noise: clustering.noiseCount });
+    out.push({
+      layer: layer.layer,
+      clusteringId: clustering.clusteringId,
+      inputs: members + clustering.noiseCount,
+      patterns: summaries,
+      noise: clustering.noiseCount,
+    });
   }
   return out;
 }

@@ -98,7 +98,11 @@ export interface PatternMajority {
 }
 
 /** The majority label of every pattern 0..patternCount-1 (rules at the top of this file). */
-export function majorityLabels(memberships: MembershipColumns, inputs: StoredInputs, patternCount: number): PatternMajority[] {
+export function majorityLabels(
+  memberships: MembershipColumns,
+  inputs: StoredInputs,
+  patternCount: number,
+): PatternMajority[] {
   const rowOf = inputRowLookup(inputs);
   const counts = Array.from({ length: patternCount }, () => new Map<string, number>());
   memberships.patternId.forEach((patternId, row) => {
@@ -150,7 +154,12 @@ function clusteringCandidates(
     if (label === null || majorityLabel === null) return;
     const againstMajority = label !== majorityLabel;
     const againstPrediction = inputs.prediction[inputRow]! >= 0 && label !== (inputs.predictionLabel[inputRow] ?? null);
-    const keep = reason === 'any' ? againstMajority || againstPrediction : reason === 'majority' ? againstMajority : againstPrediction;
+    const keep =
+      reason === 'any'
+        ? againstMajority || againstPrediction
+        : reason === 'majority'
+          ? againstMajority
+          : againstPrediction;
     if (!keep) return;
     found.push({
       ...scope,
@@ -233,32 +242,40 @@ export function triageClustering(
 function resolveReason(reason: TriageReasonFilter | undefined): TriageReasonFilter {
   const resolved = reason ?? 'any';
   if (!TRIAGE_REASON_FILTERS.includes(resolved)) {
-    throw new InputError(`triage reason ${JSON.stringify(resolved)} is unknown`, { hint: `use one of ${TRIAGE_REASON_FILTERS.join(', ')}` });
+    throw new InputError(`triage reason ${JSON.stringify(resolved)} is unknown`, {
+      hint: `use one of ${TRIAGE_REASON_FILTERS.join(', ')}`,
+    });
   }
   return resolved;
 }
 
 function resolveLayers(layers: LayerClustering[], runId: number, options: TriageOptions): LayerClustering[] {
   if (options.pattern !== undefined && options.layer === undefined) {
-    throw new InputError(`pattern ${options.pattern} needs a layer: pattern ids are per layer`, { hint: 'name the layer too' });
+    throw new InputError(`pattern ${options.pattern} needs a layer: pattern ids are per layer`, {
+      hint: 'name the layer too',
+    });
   }
   if (options.layer === undefined) return layers;
   const found = layers.find((l) => l.layer === options.layer);
   if (!found) {
     throw new NotFoundError(`layer ${JSON.stringify(options.layer)} has no patterns in run ${runId}`, {
-      hint: layers.length > 0 ? `layers with patterns: ${layers.map((l) => l.layer).join(', ')}` : 'analyze the run first',
+      hint:
+        layers.length > 0 ? `layers with patterns: ${layers.map((l) => l.layer).join(', ')}` : 'analyze the run first',
     });
   }
   const pattern = options.pattern;
   if (pattern !== undefined && !(Number.isInteger(pattern) && pattern >= 0 && pattern < found.patternCount)) {
-    throw new NotFoundError(`pattern ${pattern} does not exist in layer ${JSON.stringify(found.layer)} of run ${runId}`, {
-      hint:
-        pattern === -1
-          ? 'noise has no majority label; pick a pattern'
-          : found.patternCount > 0
-            ? `its patterns are 0..${found.patternCount - 1}`
-            : 'the layer has only noise',
-    });
+    throw new NotFoundError(
+      `pattern ${pattern} does not exist in layer ${JSON.stringify(found.layer)} of run ${runId}`,
+      {
+        hint:
+          pattern === -1
+            ? 'noise has no majority label; pick a pattern'
+            : found.patternCount > 0
+              ? `its patterns are 0..${found.patternCount - 1}`
+              : 'the layer has only noise',
+      },
+    );
   }
   return [found];
 }
@@ -266,7 +283,12 @@ function resolveLayers(layers: LayerClustering[], runId: number, options: Triage
 const TRIAGE_STAGE = 'triage';
 
 /** The triage candidates of a run (every layer, or one layer or pattern), ranked. */
-export async function triageRun(store: NapStore, runId: number, options: TriageOptions = {}, control: TaskControl = {}): Promise<TriageResult> {
+export async function triageRun(
+  store: NapStore,
+  runId: number,
+  options: TriageOptions = {},
+  control: TaskControl = {},
+): Promise<TriageResult> {
   const reason = resolveReason(options.reason);
   const layers = resolveLayers(await layerClusterings(store, runId), runId, options);
   const inputs = await store.readInputs(runId);
@@ -275,8 +297,14 @@ export async function triageRun(store: NapStore, runId: number, options: TriageO
     throwIfCancelled(control.signal, TRIAGE_STAGE);
     control.onProgress?.({ stage: TRIAGE_STAGE, done, total: layers.length });
     const memberships = await store.readMemberships(layer.clusteringId);
-    const scope = { layer: layer.layer, layerOrder: layer.order, clusteringId: layer.clusteringId, patternCount: layer.patternCount };
-    for (const candidate of clusteringCandidates(scope, memberships, inputs, options.pattern, reason)) candidates.push(candidate);
+    const scope = {
+      layer: layer.layer,
+      layerOrder: layer.order,
+      clusteringId: layer.clusteringId,
+      patternCount: layer.patternCount,
+    };
+    for (const candidate of clusteringCandidates(scope, memberships, inputs, options.pattern, reason))
+      candidates.push(candidate);
   }
   control.onProgress?.({ stage: TRIAGE_STAGE, done: layers.length, total: layers.length });
   return { runId, layers, rows: toRows(candidates.sort(byRank), inputs) };

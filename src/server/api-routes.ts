@@ -1,7 +1,14 @@
 /** The JSON and image routes under /api; their contract is documented in api-types.ts. */
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
-import { SCHEMA_VERSION, type ClusteringRecord, type LayerInfo, type ProjectionRecord, type RunRecord, type StoredUnitStats } from '../io/store/index.js';
+import {
+  SCHEMA_VERSION,
+  type ClusteringRecord,
+  type LayerInfo,
+  type ProjectionRecord,
+  type RunRecord,
+  type StoredUnitStats,
+} from '../io/store/index.js';
 import {
   IMAGE_SIZE,
   MEMBER_ORDERS,
@@ -50,7 +57,11 @@ function clusteringSummary(record: ClusteringRecord): ClusteringSummary {
   return { ...record, createdAt: record.createdAt.toISOString() };
 }
 
-function layerSummary(layer: LayerInfo, clusterings: ClusteringRecord[], projections: ProjectionRecord[]): LayerSummary {
+function layerSummary(
+  layer: LayerInfo,
+  clusterings: ClusteringRecord[],
+  projections: ProjectionRecord[],
+): LayerSummary {
   return {
     ...layer,
     rawDims: [...layer.rawDims],
@@ -61,7 +72,12 @@ function layerSummary(layer: LayerInfo, clusterings: ClusteringRecord[], project
 
 async function runSummary(context: ApiContext, run: RunRecord): Promise<RunSummary> {
   const { views } = context;
-  const [layers, clusterings, facts, projections] = await Promise.all([views.layers(run.runId), views.clusterings(run.runId), views.runFacts(run.runId), views.projections(run.runId)]);
+  const [layers, clusterings, facts, projections] = await Promise.all([
+    views.layers(run.runId),
+    views.clusterings(run.runId),
+    views.runFacts(run.runId),
+    views.projections(run.runId),
+  ]);
   return {
     runId: run.runId,
     name: run.name,
@@ -79,7 +95,15 @@ async function runSummary(context: ApiContext, run: RunRecord): Promise<RunSumma
 /** Input columns of the table rows `rows` (-1: an input the table lacks). */
 function inputColumns(inputs: InputTable, rows: ArrayLike<number>): InputColumns {
   const count = rows.length;
-  const columns: InputColumns = { inputIndex: [], path: [], label: [], prediction: [], predictionLabel: [], probability: [], misclassified: [] };
+  const columns: InputColumns = {
+    inputIndex: [],
+    path: [],
+    label: [],
+    prediction: [],
+    predictionLabel: [],
+    probability: [],
+    misclassified: [],
+  };
   for (let i = 0; i < count; i++) {
     const row = rows[i]!;
     if (row < 0) {
@@ -106,7 +130,17 @@ function inputColumns(inputs: InputTable, rows: ArrayLike<number>): InputColumns
 
 function unitStats(stats: StoredUnitStats): UnitStatsResponse {
   const { unit, min, max, mean, q1, q3, iqr, lower, upper } = stats;
-  return { unit: list(unit), min: list(min), max: list(max), mean: list(mean), q1: list(q1), q3: list(q3), iqr: list(iqr), lower: list(lower), upper: list(upper) };
+  return {
+    unit: list(unit),
+    min: list(min),
+    max: list(max),
+    mean: list(mean),
+    q1: list(q1),
+    q3: list(q3),
+    iqr: list(iqr),
+    lower: list(lower),
+    upper: list(upper),
+  };
 }
 
 /** Rows of the given input indices; the first index the run lacks is a 404. */
@@ -114,7 +148,9 @@ function rowsOfIndices(inputs: InputTable, runId: number, indices: Int32Array): 
   return indices.map((index) => {
     const row = inputs.rowOf(index);
     if (row < 0) {
-      throw new NotFoundError(`input ${index} is not in run ${runId}`, { hint: `run ${runId} has ${inputs.index.length} inputs` });
+      throw new NotFoundError(`input ${index} is not in run ${runId}`, {
+        hint: `run ${runId} has ${inputs.index.length} inputs`,
+      });
     }
     return row;
   });
@@ -162,7 +198,12 @@ export function apiRoutes(context: ApiContext): Route[] {
       query: [],
       handle: async (request) => {
         const run = await views.run(runIdOf(request));
-        const body: RunDetail = { ...(await runSummary(context, run)), modelSha256: run.modelSha256, modelLayout: run.modelLayout, config: run.config };
+        const body: RunDetail = {
+          ...(await runSummary(context, run)),
+          modelSha256: run.modelSha256,
+          modelLayout: run.modelLayout,
+          config: run.config,
+        };
         return json(body);
       },
     },
@@ -174,7 +215,9 @@ export function apiRoutes(context: ApiContext): Route[] {
         const { query } = request;
         const indexText = query.get('index');
         if (indexText !== undefined && (query.has('offset') || query.has('limit'))) {
-          throw new InputError('index cannot be combined with offset or limit', { hint: 'ask for a page (offset, limit) or a list of inputs (index), not both' });
+          throw new InputError('index cannot be combined with offset or limit', {
+            hint: 'ask for a page (offset, limit) or a list of inputs (index), not both',
+          });
         }
         const indices = indexText === undefined ? undefined : parseIndexList('index', indexText, MAX_INDEX_LIST);
         const offset = parseIntegerIn('offset', query.get('offset') ?? '0', 0, 0x7fffffff);
@@ -185,7 +228,12 @@ export function apiRoutes(context: ApiContext): Route[] {
           indices !== undefined
             ? rowsOfIndices(inputs, runId, indices)
             : Int32Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) => offset + i);
-        const body: InputsResponse = { runId, total, offset: indices === undefined ? offset : null, ...inputColumns(inputs, rows) };
+        const body: InputsResponse = {
+          runId,
+          total,
+          offset: indices === undefined ? offset : null,
+          ...inputColumns(inputs, rows),
+        };
         return json(body);
       },
     },
@@ -206,7 +254,9 @@ export function apiRoutes(context: ApiContext): Route[] {
         const runId = runIdOf(request);
         const indexText = request.query.get('index');
         if (indexText === undefined) {
-          throw new InputError('input-patterns needs the parameter index (the inputs to follow)', { hint: 'pass index=<comma-separated input indices>, e.g. index=0,5' });
+          throw new InputError('input-patterns needs the parameter index (the inputs to follow)', {
+            hint: 'pass index=<comma-separated input indices>, e.g. index=0,5',
+          });
         }
         const indices = parseIndexList('index', indexText, MAX_PATH_INPUTS);
         rowsOfIndices(await views.inputs(runId), runId, indices);
@@ -219,7 +269,12 @@ export function apiRoutes(context: ApiContext): Route[] {
         const found = await views.store.readMembershipsOfInputs(runId, indices);
         const byKey = new Map<string, number>();
         found.clusteringId.forEach((clusteringId, row) => byKey.set(`${clusteringId}:${found.inputIndex[row]}`, row));
-        const rows: InputPatternsResponse['rows'] = { clusteringId: [], inputIndex: [], patternId: [], probability: [] };
+        const rows: InputPatternsResponse['rows'] = {
+          clusteringId: [],
+          inputIndex: [],
+          patternId: [],
+          probability: [],
+        };
         for (const step of steps) {
           for (const index of indices) {
             const row = byKey.get(`${step.clusteringId}:${index}`);
@@ -278,7 +333,12 @@ export function apiRoutes(context: ApiContext): Route[] {
       query: ['examples'],
       handle: async (request) => {
         const clusteringId = clusteringIdOf(request);
-        const examples = parseIntegerIn('examples', request.query.get('examples') ?? String(EXAMPLES.default), 0, EXAMPLES.max);
+        const examples = parseIntegerIn(
+          'examples',
+          request.query.get('examples') ?? String(EXAMPLES.default),
+          0,
+          EXAMPLES.max,
+        );
         const clustering = await views.clustering(clusteringId);
         const summary = await summaries.get(`${clusteringId}:${examples}`, async () => {
           const [memberships, patterns, inputs] = await Promise.all([
@@ -288,7 +348,11 @@ export function apiRoutes(context: ApiContext): Route[] {
           ]);
           return summarizePatterns(memberships, patterns.persistence, inputs, examples);
         });
-        const body: PatternsResponse = { clustering: clusteringSummary(clustering), outlierQuantile: OUTLIER_QUANTILE, ...summary };
+        const body: PatternsResponse = {
+          clustering: clusteringSummary(clustering),
+          outlierQuantile: OUTLIER_QUANTILE,
+          ...summary,
+        };
         return json(body);
       },
     },
@@ -316,7 +380,13 @@ export function apiRoutes(context: ApiContext): Route[] {
         const by = parseChoice('by', request.query.get('by') ?? 'label', ['label', 'prediction'] as const);
         await views.clustering(clusteringId);
         const counts = await views.store.readPatternLabelCounts(clusteringId, by);
-        const body: LabelCountsResponse = { clusteringId, by, patternId: list(counts.patternId), label: [...counts.label], count: list(counts.count) };
+        const body: LabelCountsResponse = {
+          clusteringId,
+          by,
+          patternId: list(counts.patternId),
+          label: [...counts.label],
+          count: list(counts.count),
+        };
         return json(body);
       },
     },
@@ -351,9 +421,13 @@ export function apiRoutes(context: ApiContext): Route[] {
         const filter: MemberFilter = {};
         if (query.has('label')) filter.label = query.get('label')!;
         if (query.has('prediction')) filter.prediction = query.get('prediction')!;
-        if (query.has('misclassified')) filter.misclassified = parseBoolean('misclassified', query.get('misclassified')!);
+        if (query.has('misclassified'))
+          filter.misclassified = parseBoolean('misclassified', query.get('misclassified')!);
         const clustering = await views.requirePattern(clusteringId, patternId, true);
-        const [memberships, inputs] = await Promise.all([views.memberships(clusteringId), views.inputs(clustering.runId)]);
+        const [memberships, inputs] = await Promise.all([
+          views.memberships(clusteringId),
+          views.inputs(clustering.runId),
+        ]);
         const selection = selectMembers(memberships, inputs, patternId, filter, order, { offset, limit });
         const inputRows = Array.from(selection.rows, (row) => inputs.rowOf(memberships.inputIndex[row]!));
         const columns = inputColumns(inputs, inputRows);

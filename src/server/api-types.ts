@@ -536,24 +536,30 @@ export const apiPaths = {
   runs: () => '/api/runs',
   run: (runId: number) => `/api/runs/${runId}`,
   inputs: (runId: number, page: { offset?: number; limit?: number } = {}) => `/api/runs/${runId}/inputs${query(page)}`,
-  inputsByIndex: (runId: number, index: readonly number[]) => `/api/runs/${runId}/inputs${query({ index: index.join(',') })}`,
+  inputsByIndex: (runId: number, index: readonly number[]) =>
+    `/api/runs/${runId}/inputs${query({ index: index.join(',') })}`,
   thumbnail: (runId: number, inputIndex: number, size?: number, v?: string) =>
     `/api/runs/${runId}/inputs/${inputIndex}/thumbnail.png${query({ size, v })}`,
-  inputPatterns: (runId: number, index: readonly number[]) => `/api/runs/${runId}/input-patterns${query({ index: index.join(',') })}`,
+  inputPatterns: (runId: number, index: readonly number[]) =>
+    `/api/runs/${runId}/input-patterns${query({ index: index.join(',') })}`,
   layerStats: (runId: number, layer: string) => `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/stats`,
   maxActivations: (runId: number, layer: string, unit?: number) =>
     `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/max-activations${query({ unit })}`,
   clustering: (clusteringId: number) => `/api/clusterings/${clusteringId}`,
-  patterns: (clusteringId: number, examples?: number) => `/api/clusterings/${clusteringId}/patterns${query({ examples })}`,
+  patterns: (clusteringId: number, examples?: number) =>
+    `/api/clusterings/${clusteringId}/patterns${query({ examples })}`,
   memberships: (clusteringId: number) => `/api/clusterings/${clusteringId}/memberships`,
-  labelCounts: (clusteringId: number, by: 'label' | 'prediction' = 'label') => `/api/clusterings/${clusteringId}/label-counts${query({ by })}`,
+  labelCounts: (clusteringId: number, by: 'label' | 'prediction' = 'label') =>
+    `/api/clusterings/${clusteringId}/label-counts${query({ by })}`,
   tree: (clusteringId: number) => `/api/clusterings/${clusteringId}/tree`,
   members: (clusteringId: number, patternId: number, q: MembersQuery = {}) =>
     `/api/clusterings/${clusteringId}/patterns/${patternId}/members${query({ ...q })}`,
-  patternStats: (clusteringId: number, patternId: number) => `/api/clusterings/${clusteringId}/patterns/${patternId}/stats`,
+  patternStats: (clusteringId: number, patternId: number) =>
+    `/api/clusterings/${clusteringId}/patterns/${patternId}/stats`,
   averageImage: (clusteringId: number, patternId: number, size?: number, v?: string) =>
     `/api/clusterings/${clusteringId}/patterns/${patternId}/average.png${query({ size, v })}`,
-  heatmaps: (clusteringId: number, patternId: number) => `/api/clusterings/${clusteringId}/patterns/${patternId}/heatmaps`,
+  heatmaps: (clusteringId: number, patternId: number) =>
+    `/api/clusterings/${clusteringId}/patterns/${patternId}/heatmaps`,
   /** The pattern's mean heatmap, or member `input`'s when given. */
   heatmapImage: (clusteringId: number, patternId: number, input?: number, v?: string) =>
     `/api/clusterings/${clusteringId}/patterns/${patternId}/heatmap.png${query({ input, v })}`,
@@ -562,6 +568,7 @@ export const apiPaths = {
   lineage: (runId: number, layer: string, patternId: number, options: { minShare?: number; limit?: number } = {}) =>
     `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/patterns/${patternId}/lineage${query({ ...options })}`,
   triage: (runId: number, q: TriageQuery = {}) => `/api/runs/${runId}/triage${query({ ...q })}`,
-  compareRuns: (runA: number, runB: number, minJaccard?: number) => `/api/runs/${runA}/compare/${runB}${query({ minJaccard })}`,
+  compareRuns: (runA: number, runB: number, minJaccard?: number) =>
+    `/api/runs/${runA}/compare/${runB}${query({ minJaccard })}`,
   projection: (runId: number, layer: string) => `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/projection`,
 } as const;

@@ -20,7 +20,9 @@ function inputSizeOf(run: RunRecord): { height: number; width: number } {
   const preprocessing = (run.config as { preprocessing?: { height?: unknown; width?: unknown } } | null)?.preprocessing;
   const { height, width } = preprocessing ?? {};
   if (typeof height !== 'number' || typeof width !== 'number' || !(height > 0 && width > 0)) {
-    throw new NotFoundError(`run ${run.runId} has no stored input size to render heatmaps at`, { hint: 'analyze the model again with this nap' });
+    throw new NotFoundError(`run ${run.runId} has no stored input size to render heatmaps at`, {
+      hint: 'analyze the model again with this nap',
+    });
   }
   return { height, width };
 }
@@ -34,12 +36,16 @@ export function heatmapRoutes(context: ApiContext): Route[] {
   const pngs = new LruCache<string, Buffer>(PNG_CACHE_BYTES, (png) => png.length);
 
   /** The clustering, refusing noise and pattern ids it does not have. */
-  async function patternOf(request: RouteContext): Promise<{ clustering: ClusteringRecord; clusteringId: number; patternId: number }> {
+  async function patternOf(
+    request: RouteContext,
+  ): Promise<{ clustering: ClusteringRecord; clusteringId: number; patternId: number }> {
     const clusteringId = parseId('clustering id', request.params.clusteringId!);
     const patternId = parseInteger('pattern id', request.params.patternId!);
     if (patternId === -1) {
       await views.clustering(clusteringId);
-      throw new NotFoundError(`noise (pattern -1) of clustering ${clusteringId} has no heatmap`, { hint: 'noise has no centroid to compare with; heatmaps exist for patterns 0 and up' });
+      throw new NotFoundError(`noise (pattern -1) of clustering ${clusteringId} has no heatmap`, {
+        hint: 'noise has no centroid to compare with; heatmaps exist for patterns 0 and up',
+      });
     }
     const clustering = await views.requirePattern(clusteringId, patternId, false);
     return { clustering, clusteringId, patternId };
@@ -49,9 +55,12 @@ export function heatmapRoutes(context: ApiContext): Route[] {
     const memberships = await views.memberships(clustering.clusteringId);
     const row = memberships.inputIndex.indexOf(inputIndex);
     if (row < 0 || memberships.patternId[row] !== patternId) {
-      throw new NotFoundError(`input ${inputIndex} is not a member of pattern ${patternId} of clustering ${clustering.clusteringId}`, {
-        hint: 'heatmaps exist for the members of a pattern (GET .../heatmaps lists them)',
-      });
+      throw new NotFoundError(
+        `input ${inputIndex} is not a member of pattern ${patternId} of clustering ${clustering.clusteringId}`,
+        {
+          hint: 'heatmaps exist for the members of a pattern (GET .../heatmaps lists them)',
+        },
+      );
     }
   }
 
@@ -61,7 +70,10 @@ export function heatmapRoutes(context: ApiContext): Route[] {
       query: [],
       handle: async (request) => {
         const { clustering, clusteringId, patternId } = await patternOf(request);
-        const [index, run] = await Promise.all([views.store.readHeatmapIndex(clusteringId, patternId), views.run(clustering.runId)]);
+        const [index, run] = await Promise.all([
+          views.store.readHeatmapIndex(clusteringId, patternId),
+          views.run(clustering.runId),
+        ]);
         const size = inputSizeOf(run);
         const body: HeatmapsResponse = {
           clusteringId,
@@ -89,13 +101,18 @@ export function heatmapRoutes(context: ApiContext): Route[] {
         const cached = pngs.get(key);
         if (cached !== undefined) return { kind: 'png', body: cached };
         const size = inputSizeOf(await views.run(clustering.runId));
-        const stored = await views.store.readPatternHeatmaps(clusteringId, patternId, Int32Array.of(inputIndex)).catch((error: unknown) => {
-          if (!(error instanceof NotFoundError)) throw error;
-          const what = inputIndex === MEAN_HEATMAP ? 'a mean heatmap' : `a heatmap of member ${inputIndex}`;
-          throw new NotFoundError(`pattern ${patternId} of clustering ${clusteringId} (layer ${JSON.stringify(clustering.layer)}) has no stored ${what.slice(2)}`, {
-            hint: heatmapHint(clustering, patternId),
+        const stored = await views.store
+          .readPatternHeatmaps(clusteringId, patternId, Int32Array.of(inputIndex))
+          .catch((error: unknown) => {
+            if (!(error instanceof NotFoundError)) throw error;
+            const what = inputIndex === MEAN_HEATMAP ? 'a mean heatmap' : `a heatmap of member ${inputIndex}`;
+            throw new NotFoundError(
+              `pattern ${patternId} of clustering ${clusteringId} (layer ${JSON.stringify(clustering.layer)}) has no stored ${what.slice(2)}`,
+              {
+                hint: heatmapHint(clustering, patternId),
+              },
+            );
           });
-        });
         const rgba = renderHeatmap(stored.values, stored.height, stored.width, size.height, size.width);
         const png = await encodePng(rgba, size.width, size.height, 4);
         pngs.set(key, png);

@@ -36,7 +36,13 @@ interface StoredRunConfig {
 
 const BUILT_IN_DATASETS = new Set(['mnist', 'fashion-mnist']);
 
-export async function encodePng(pixels: Uint8Array, width: number, height: number, channels: number, size?: number): Promise<Buffer> {
+export async function encodePng(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  size?: number,
+): Promise<Buffer> {
   let image = sharp(pixels, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } });
   if (size !== undefined && (size !== width || size !== height)) image = image.resize(size, size, { fit: 'fill' });
   // sharp writes RGB unless told to keep one channel; gray PNGs are a third smaller.
@@ -62,11 +68,15 @@ export class ImageService {
     const inputs = await this.views.inputs(runId);
     const row = inputs.rowOf(inputIndex);
     if (row < 0) {
-      throw new NotFoundError(`input ${inputIndex} is not in run ${runId}`, { hint: `run ${runId} has ${inputs.index.length} inputs` });
+      throw new NotFoundError(`input ${inputIndex} is not in run ${runId}`, {
+        hint: `run ${runId} has ${inputs.index.length} inputs`,
+      });
     }
     const inputPath = inputs.path[row];
     if (inputPath === null || inputPath === undefined) {
-      throw new NotFoundError(`input ${inputIndex} of run ${runId} has no stored dataset path`, { hint: 'its image cannot be shown' });
+      throw new NotFoundError(`input ${inputIndex} of run ${runId} has no stored dataset path`, {
+        hint: 'its image cannot be shown',
+      });
     }
     const channels = channelsOf(run);
     const key = `thumb:${run.datasetFingerprint}:${inputPath}:${size}:${channels}`;
@@ -77,16 +87,21 @@ export class ImageService {
       const { dataset, itemOfPath } = await this.datasets.get(runId, () => openRunDataset(run, this.views.store.path));
       const item = itemOfPath.get(inputPath);
       if (item === undefined) {
-        throw new NotFoundError(`input ${inputIndex} (${inputPath}) is no longer in the dataset at ${run.datasetSpec}`, {
-          hint: 'the dataset changed since the analysis; restore it or analyze again',
-        });
+        throw new NotFoundError(
+          `input ${inputIndex} (${inputPath}) is no longer in the dataset at ${run.datasetSpec}`,
+          {
+            hint: 'the dataset changed since the analysis; restore it or analyze again',
+          },
+        );
       }
       let pixels: Uint8Array;
       try {
         pixels = await dataset.pixels(item, { width: size, height: size }, channels);
       } catch (error) {
         const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-        throw new NotFoundError(`the image of input ${inputIndex} (${inputPath}) cannot be read: ${reason}`, { hint: 'fix or restore the file' });
+        throw new NotFoundError(`the image of input ${inputIndex} (${inputPath}) cannot be read: ${reason}`, {
+          hint: 'fix or restore the file',
+        });
       }
       const png = await encodePng(pixels, size, size, channels);
       if (diskFile !== null) await writeAtomically(diskFile, png);

@@ -22,7 +22,13 @@ export function buildInputTable(inputs: StoredInputs): InputTable {
   const count = inputs.index.length;
   const misclassified = new Uint8Array(count);
   for (let row = 0; row < count; row++) {
-    misclassified[row] = isMisclassified(inputs.label[row] ?? null, inputs.prediction[row]!, inputs.predictionLabel[row] ?? null) ? 1 : 0;
+    misclassified[row] = isMisclassified(
+      inputs.label[row] ?? null,
+      inputs.prediction[row]!,
+      inputs.predictionLabel[row] ?? null,
+    )
+      ? 1
+      : 0;
   }
   const labels = [...new Set(inputs.label.filter((label): label is string => label !== null))].sort(naturalCompare);
   const maxIndex = inputs.index.reduce((max, index) => Math.max(max, index), -1);

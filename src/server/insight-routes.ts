@@ -4,7 +4,13 @@
  * engine; their contract is documented in api-types.ts.
  */
 import { compareRuns, type LayerComparison } from '../engine/compare.js';
-import { layerClusterings, readLayerFlow, readPatternLineage, readRunFlowGraph, type LayerClustering } from '../engine/flow.js';
+import {
+  layerClusterings,
+  readLayerFlow,
+  readPatternLineage,
+  readRunFlowGraph,
+  type LayerClustering,
+} from '../engine/flow.js';
 import { triageRun, type TriageResult } from '../engine/triage.js';
 import { InputError } from '../errors.js';
 import type { PartitionAgreement } from '../compute/partition-agreement.js';
@@ -117,8 +123,16 @@ export function insightRoutes(context: ApiContext): Route[] {
           return {
             runId,
             layers: layers.map(flowLayer),
-            nodes: { layerIndex: graph.nodes.map((n) => n.layerIndex), patternId: graph.nodes.map((n) => n.patternId), size: graph.nodes.map((n) => n.size) },
-            links: { source: graph.links.map((l) => l.source), target: graph.links.map((l) => l.target), count: graph.links.map((l) => l.count) },
+            nodes: {
+              layerIndex: graph.nodes.map((n) => n.layerIndex),
+              patternId: graph.nodes.map((n) => n.patternId),
+              size: graph.nodes.map((n) => n.size),
+            },
+            links: {
+              source: graph.links.map((l) => l.source),
+              target: graph.links.map((l) => l.target),
+              count: graph.links.map((l) => l.count),
+            },
           };
         });
         return json(body);
@@ -130,7 +144,10 @@ export function insightRoutes(context: ApiContext): Route[] {
       handle: async (request) => {
         const runId = runIdOf(request);
         await views.run(runId);
-        const flow = await readLayerFlow(store, runId, { from: request.query.get('from'), to: request.query.get('to') });
+        const flow = await readLayerFlow(store, runId, {
+          from: request.query.get('from'),
+          to: request.query.get('to'),
+        });
         const { table } = flow;
         const body: LayerFlowResponse = {
           runId,
@@ -154,7 +171,12 @@ export function insightRoutes(context: ApiContext): Route[] {
         const patternId = parseInteger('pattern id', request.params.patternId!);
         const minShareText = request.query.get('minShare');
         const minShare = minShareText === undefined ? undefined : parseNumberIn('minShare', minShareText, 0, 1);
-        const limit = parseIntegerIn('limit', request.query.get('limit') ?? String(LINEAGE_LIMIT.default), 1, LINEAGE_LIMIT.max);
+        const limit = parseIntegerIn(
+          'limit',
+          request.query.get('limit') ?? String(LINEAGE_LIMIT.default),
+          1,
+          LINEAGE_LIMIT.max,
+        );
         const layer = await views.layer(runId, request.params.layer!);
         const lineage = await readPatternLineage(store, runId, layer.layer, patternId, { minShare, limit });
         const clusteringOf = new Map((await layerClusterings(store, runId)).map((l) => [l.layer, l.clusteringId]));
@@ -185,14 +207,19 @@ export function insightRoutes(context: ApiContext): Route[] {
         const patternText = query.get('pattern');
         const pattern = patternText === undefined ? undefined : parseInteger('pattern', patternText);
         if (pattern !== undefined && layer === undefined) {
-          throw new InputError(`pattern ${pattern} needs a layer: pattern ids are per layer`, { hint: 'pass layer=<layer name> too' });
+          throw new InputError(`pattern ${pattern} needs a layer: pattern ids are per layer`, {
+            hint: 'pass layer=<layer name> too',
+          });
         }
         const reason = parseChoice('reason', query.get('reason') ?? 'any', TRIAGE_REASONS);
         const limitText = query.get('limit');
-        const limit = limitText === undefined ? TRIAGE_LIMIT_MAX : parseIntegerIn('limit', limitText, 1, TRIAGE_LIMIT_MAX);
+        const limit =
+          limitText === undefined ? TRIAGE_LIMIT_MAX : parseIntegerIn('limit', limitText, 1, TRIAGE_LIMIT_MAX);
         if (layer !== undefined) await views.layer(runId, layer);
         else await views.run(runId);
-        const result = await triages.get(JSON.stringify([runId, layer ?? null, pattern ?? null, reason]), () => triageRun(store, runId, { layer, pattern, reason }));
+        const result = await triages.get(JSON.stringify([runId, layer ?? null, pattern ?? null, reason]), () =>
+          triageRun(store, runId, { layer, pattern, reason }),
+        );
         return json(triageResponse(result, reason, limit));
       },
     },

@@ -45,8 +45,13 @@ export function selectMembers(
     if (id !== patternId) return;
     const inputRow = inputs.rowOf(memberships.inputIndex[row]!);
     if (filter.label !== undefined && (inputRow < 0 || inputs.label[inputRow] !== filter.label)) return;
-    if (filter.prediction !== undefined && (inputRow < 0 || inputs.predictionLabel[inputRow] !== filter.prediction)) return;
-    if (filter.misclassified !== undefined && (inputRow < 0 || (inputs.misclassified[inputRow] === 1) !== filter.misclassified)) return;
+    if (filter.prediction !== undefined && (inputRow < 0 || inputs.predictionLabel[inputRow] !== filter.prediction))
+      return;
+    if (
+      filter.misclassified !== undefined &&
+      (inputRow < 0 || (inputs.misclassified[inputRow] === 1) !== filter.misclassified)
+    )
+      return;
     passing.push(row);
   });
   passing.sort(comparator(order, memberships));

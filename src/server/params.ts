@@ -19,7 +19,9 @@ function quote(text: string): string {
 export function parseId(what: string, text: string): number {
   const value = NON_NEGATIVE.test(text) ? Number(text) : NaN;
   if (!(value <= INT32_MAX)) {
-    throw new InputError(`${what} ${quote(text)} is not a valid id`, { hint: `pass ${what} as a whole number from 0 to ${INT32_MAX}, e.g. 1` });
+    throw new InputError(`${what} ${quote(text)} is not a valid id`, {
+      hint: `pass ${what} as a whole number from 0 to ${INT32_MAX}, e.g. 1`,
+    });
   }
   return value;
 }
@@ -28,7 +30,9 @@ export function parseId(what: string, text: string): number {
 export function parseInteger(what: string, text: string): number {
   const value = SIGNED.test(text) ? Number(text) : NaN;
   if (!(Math.abs(value) <= INT32_MAX)) {
-    throw new InputError(`${what} ${quote(text)} is not a whole number`, { hint: `pass ${what} as a decimal integer, e.g. 0` });
+    throw new InputError(`${what} ${quote(text)} is not a whole number`, {
+      hint: `pass ${what} as a decimal integer, e.g. 0`,
+    });
   }
   return value;
 }
@@ -48,7 +52,9 @@ const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 export function parseNumberIn(what: string, text: string, min: number, max: number): number {
   const value = DECIMAL.test(text) ? Number(text) : NaN;
   if (!(value >= min && value <= max)) {
-    throw new InputError(`${what} ${quote(text)} is not a number from ${min} to ${max}`, { hint: `pass ${what} as a decimal number, e.g. ${what}=${(min + max) / 2}` });
+    throw new InputError(`${what} ${quote(text)} is not a number from ${min} to ${max}`, {
+      hint: `pass ${what} as a decimal number, e.g. ${what}=${(min + max) / 2}`,
+    });
   }
   return value;
 }
@@ -73,7 +79,9 @@ export function parseIndexList(what: string, text: string, maxCount: number): In
 
 export function parseChoice<T extends string>(what: string, text: string, choices: readonly T[]): T {
   if (!choices.includes(text as T)) {
-    throw new InputError(`${what} ${quote(text)} is not one of ${choices.join(', ')}`, { hint: `pass ${what}=${choices[0]}` });
+    throw new InputError(`${what} ${quote(text)} is not one of ${choices.join(', ')}`, {
+      hint: `pass ${what}=${choices[0]}`,
+    });
   }
   return text as T;
 }
@@ -92,10 +100,12 @@ export function parseQuery(rawQuery: string, allowed: readonly string[]): Map<st
   const params = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(rawQuery)) {
     if (name !== VERSION_PARAM && !allowed.includes(name)) {
-      const accepted = allowed.length > 0 ? `this route accepts ${allowed.join(', ')}` : 'this route takes no query parameters';
+      const accepted =
+        allowed.length > 0 ? `this route accepts ${allowed.join(', ')}` : 'this route takes no query parameters';
       throw new InputError(`query parameter ${quote(name)} is not known`, { hint: accepted });
     }
-    if (params.has(name)) throw new InputError(`query parameter ${quote(name)} is given twice`, { hint: `give ${name} once` });
+    if (params.has(name))
+      throw new InputError(`query parameter ${quote(name)} is given twice`, { hint: `give ${name} once` });
     params.set(name, value);
   }
   return params;

@@ -41,7 +41,9 @@ function groupRows(patternId: Int32Array, patternCount: number): { order: Int32A
 function labelMix(labels: readonly (string | null)[], rows: readonly number[]): LabelMix {
   const counts = new Map<string | null, number>();
   for (const row of rows) counts.set(labels[row] ?? null, (counts.get(labels[row] ?? null) ?? 0) + 1);
-  const entries = [...counts].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0]), 'en', { numeric: true }));
+  const entries = [...counts].sort(
+    (a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0]), 'en', { numeric: true }),
+  );
   return { label: entries.map((entry) => entry[0]), count: entries.map((entry) => entry[1]) };
 }
 

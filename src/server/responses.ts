@@ -35,7 +35,11 @@ export async function sendBody(
   options: SendOptions = {},
 ): Promise<void> {
   let payload = body;
-  const headers: Record<string, string> = { 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff', ...options.headers };
+  const headers: Record<string, string> = {
+    'Content-Type': contentType,
+    'X-Content-Type-Options': 'nosniff',
+    ...options.headers,
+  };
   if (options.compress) {
     headers.Vary = 'Accept-Encoding';
     if (body.length >= GZIP_MIN_BYTES && acceptsGzip(request)) {
@@ -48,8 +52,17 @@ export async function sendBody(
   response.end(request.method === 'HEAD' ? undefined : payload);
 }
 
-export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): Promise<void> {
-  return sendBody(request, response, status, 'application/json; charset=utf-8', Buffer.from(JSON.stringify(body)), { headers, compress: true });
+export function sendJson(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  return sendBody(request, response, status, 'application/json; charset=utf-8', Buffer.from(JSON.stringify(body)), {
+    headers,
+    compress: true,
+  });
 }
 
 /** The HTTP status of an error: bad input 400, missing 404, anything else 500. */
@@ -62,9 +75,14 @@ export function statusOf(error: unknown): number {
 /** The ApiError body of an error; unexpected errors do not leak their details. */
 export function errorBody(error: unknown, status: number): ApiError {
   if (status === 500 || !(error instanceof NapError)) {
-    return { error: 'internal server error', hint: 'this is a bug in nap serve; the server log has the details', status };
+    return {
+      error: 'internal server error',
+      hint: 'this is a bug in nap serve; the server log has the details',
+      status,
+    };
   }
-  const message = error.hint !== undefined ? error.message.slice(0, error.message.length - error.hint.length - 3) : error.message;
+  const message =
+    error.hint !== undefined ? error.message.slice(0, error.message.length - error.hint.length - 3) : error.message;
   return { error: message, ...(error.hint !== undefined ? { hint: error.hint } : {}), status };
 }
 

@@ -79,14 +79,19 @@ interface Resolved {
 function resolveOptions(options: ServerOptions): Resolved {
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InputError(`port ${port} is not a TCP port`, { hint: `pass a port from 1 to 65535 (0 picks a free one), e.g. ${DEFAULT_PORT}` });
+    throw new InputError(`port ${port} is not a TCP port`, {
+      hint: `pass a port from 1 to 65535 (0 picks a free one), e.g. ${DEFAULT_PORT}`,
+    });
   }
   const imageCacheBytes = options.imageCacheBytes ?? DEFAULT_IMAGE_CACHE_BYTES;
   if (!Number.isInteger(imageCacheBytes) || imageCacheBytes < 0) {
-    throw new InputError(`image cache size ${imageCacheBytes} is not a byte count`, { hint: 'pass a whole number of bytes >= 0' });
+    throw new InputError(`image cache size ${imageCacheBytes} is not a byte count`, {
+      hint: 'pass a whole number of bytes >= 0',
+    });
   }
   const host = options.host ?? DEFAULT_HOST;
-  if (host.trim() === '') throw new InputError('host is empty', { hint: `pass an interface address such as ${DEFAULT_HOST}` });
+  if (host.trim() === '')
+    throw new InputError('host is empty', { hint: `pass an interface address such as ${DEFAULT_HOST}` });
   const cacheDir = options.thumbnailCacheDir ?? DEFAULT_THUMBNAIL_CACHE_DIR;
   return {
     store: options.store,
@@ -125,14 +130,30 @@ function hostAllowed(request: IncomingMessage, listenHost: string): boolean {
   return LOOPBACK_NAMES.includes(name) || name === own.toLowerCase();
 }
 
-function sendProblem(request: IncomingMessage, response: ServerResponse, body: ApiError, headers: Record<string, string> = {}): Promise<void> {
+function sendProblem(
+  request: IncomingMessage,
+  response: ServerResponse,
+  body: ApiError,
+  headers: Record<string, string> = {},
+): Promise<void> {
   return sendJson(request, response, body.status, body, { 'Cache-Control': 'no-store', ...headers });
 }
 
-async function answerApi(request: IncomingMessage, response: ServerResponse, routes: readonly Route[], rawPath: string, rawQuery: string, storeVersion: string): Promise<void> {
+async function answerApi(
+  request: IncomingMessage,
+  response: ServerResponse,
+  routes: readonly Route[],
+  rawPath: string,
+  rawQuery: string,
+  storeVersion: string,
+): Promise<void> {
   const match = matchRoute(routes, rawPath);
   if (match === null) {
-    await sendProblem(request, response, { error: `no API route ${rawPath.slice(0, 200)}`, hint: 'the routes are listed in src/server/api-types.ts; start from GET /api/runs', status: 404 });
+    await sendProblem(request, response, {
+      error: `no API route ${rawPath.slice(0, 200)}`,
+      hint: 'the routes are listed in src/server/api-types.ts; start from GET /api/runs',
+      status: 404,
+    });
     return;
   }
   const query = parseQuery(rawQuery, match.route.query);
@@ -161,14 +182,20 @@ function requestHandler(config: Resolved, routes: readonly Route[], storeVersion
         return;
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        await sendProblem(request, response, { error: `method ${request.method} is not allowed`, hint: 'the server is read-only: use GET', status: 405 }, { Allow: 'GET, HEAD' });
+        await sendProblem(
+          request,
+          response,
+          { error: `method ${request.method} is not allowed`, hint: 'the server is read-only: use GET', status: 405 },
+          { Allow: 'GET, HEAD' },
+        );
         return;
       }
       const target = request.url ?? '/';
       const queryStart = target.indexOf('?');
       const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
       const rawQuery = queryStart < 0 ? '' : target.slice(queryStart + 1);
-      if (rawPath === '/api' || rawPath.startsWith('/api/')) await answerApi(request, response, routes, rawPath, rawQuery, storeVersion);
+      if (rawPath === '/api' || rawPath.startsWith('/api/'))
+        await answerApi(request, response, routes, rawPath, rawQuery, storeVersion);
       else await serveStatic({ request, response, rawPath }, config.appDir);
     } catch (error) {
       if (statusOf(error) === 500) config.onError(error);
@@ -187,10 +214,20 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const body: ApiError =
     status === 431
-      ? { error: `the request line and headers exceed ${MAX_REQUEST_HEAD_BYTES / 1024} KiB`, hint: 'ask for fewer inputs per request (shorter index lists)', status }
-      : { error: `the request is not valid HTTP (${error.code ?? 'parse error'})`, hint: 'send a plain HTTP/1.1 GET request', status };
+      ? {
+          error: `the request line and headers exceed ${MAX_REQUEST_HEAD_BYTES / 1024} KiB`,
+          hint: 'ask for fewer inputs per request (shorter index lists)',
+          status,
+        }
+      : {
+          error: `the request is not valid HTTP (${error.code ?? 'parse error'})`,
+          hint: 'send a plain HTTP/1.1 GET request',
+          status,
+        };
   const json = JSON.stringify(body);
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${json}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${json}`,
+  );
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -198,11 +235,19 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       if (error.code === 'EADDRINUSE') {
-        reject(new InputError(`port ${port} on ${host} is already in use`, { hint: 'pass another --port, or --port 0 to pick a free one' }));
+        reject(
+          new InputError(`port ${port} on ${host} is already in use`, {
+            hint: 'pass another --port, or --port 0 to pick a free one',
+          }),
+        );
       } else if (error.code === 'EACCES') {
         reject(new InputError(`no permission to listen on port ${port}`, { hint: 'use a port above 1023' }));
       } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
-        reject(new InputError(`host ${host} is not an address of this machine`, { hint: `use ${DEFAULT_HOST}, or 0.0.0.0 for every interface` }));
+        reject(
+          new InputError(`host ${host} is not an address of this machine`, {
+            hint: `use ${DEFAULT_HOST}, or 0.0.0.0 for every interface`,
+          }),
+        );
       } else reject(error);
     };
     const onListening = () => {
@@ -229,7 +274,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const views = new StoreViews(store);
     const images = new ImageService(views, { memoryBytes: config.imageCacheBytes, diskDir: config.thumbnailCacheDir });
     const context: ApiContext = { views, images, storeVersion };
-    const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, requestHandler(config, [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)], storeVersion));
+    const server = createServer(
+      { maxHeaderSize: MAX_REQUEST_HEAD_BYTES },
+      requestHandler(
+        config,
+        [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)],
+        storeVersion,
+      ),
+    );
     server.on('clientError', answerClientError);
     const address = await listen(server, config.port, config.host);
     let closing: Promise<void> | null = null;

@@ -45,7 +45,9 @@ export function isHashedAsset(file: string): boolean {
 }
 
 function refuse(rawPath: string, why: string): never {
-  throw new InputError(`path ${JSON.stringify(rawPath.slice(0, 200))} is refused: ${why}`, { hint: 'request files of the app by their plain path, e.g. /assets/index.js' });
+  throw new InputError(`path ${JSON.stringify(rawPath.slice(0, 200))} is refused: ${why}`, {
+    hint: 'request files of the app by their plain path, e.g. /assets/index.js',
+  });
 }
 
 /**
@@ -63,7 +65,8 @@ export function safeUrlPath(rawPath: string): string {
   } catch {
     refuse(rawPath, 'its percent-encoding is malformed');
   }
-  if (decoded.split('/').some((segment) => segment === '..' || segment === '.')) refuse(rawPath, 'it contains a dot segment');
+  if (decoded.split('/').some((segment) => segment === '..' || segment === '.'))
+    refuse(rawPath, 'it contains a dot segment');
   return decoded;
 }
 
@@ -103,13 +106,17 @@ export async function serveStatic({ request, response, rawPath }: StaticRequest,
   const folder = await realpath(appDir).catch(() => null);
   const index = folder === null ? null : await existingFileInside(folder, path.join(folder, 'index.html'));
   if (folder === null || index === null) {
-    await sendBody(request, response, 503, 'text/html; charset=utf-8', Buffer.from(MISSING_APP_PAGE(appDir)), { headers: { 'Cache-Control': 'no-store' } });
+    await sendBody(request, response, 503, 'text/html; charset=utf-8', Buffer.from(MISSING_APP_PAGE(appDir)), {
+      headers: { 'Cache-Control': 'no-store' },
+    });
     return;
   }
   const candidate = path.join(folder, urlPath);
   const file = urlPath.endsWith('/') ? null : await existingFileInside(folder, candidate);
   if (file === null && path.extname(urlPath) !== '') {
-    await sendBody(request, response, 404, 'text/plain; charset=utf-8', Buffer.from(`not found: ${urlPath}\n`), { headers: { 'Cache-Control': 'no-store' } });
+    await sendBody(request, response, 404, 'text/plain; charset=utf-8', Buffer.from(`not found: ${urlPath}\n`), {
+      headers: { 'Cache-Control': 'no-store' },
+    });
     return;
   }
   // Paths without an extension are routes of the app: index.html renders them.
@@ -124,5 +131,8 @@ export async function serveStatic({ request, response, rawPath }: StaticRequest,
     return;
   }
   const extension = path.extname(served).toLowerCase();
-  await sendBody(request, response, 200, contentTypeOf(served), await readFile(served), { headers, compress: COMPRESSIBLE.has(extension) });
+  await sendBody(request, response, 200, contentTypeOf(served), await readFile(served), {
+    headers,
+    compress: COMPRESSIBLE.has(extension),
+  });
 }

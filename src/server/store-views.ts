@@ -52,7 +52,10 @@ export class StoreViews {
     const run = runs.find((candidate) => candidate.runId === runId);
     if (run === undefined) {
       throw new NotFoundError(`run ${runId} does not exist in this store`, {
-        hint: runs.length > 0 ? `stored runs: ${runs.map((r) => r.runId).join(', ')}` : 'the store holds no runs; run nap analyze first',
+        hint:
+          runs.length > 0
+            ? `stored runs: ${runs.map((r) => r.runId).join(', ')}`
+            : 'the store holds no runs; run nap analyze first',
       });
     }
     return run;
@@ -108,7 +111,9 @@ export class StoreViews {
 
   /** Unit statistics of a layer over all inputs, or of one pattern of a clustering. */
   unitStats(scope: StatsScope, patternId?: number): Promise<StoredUnitStats> {
-    return this.statistics.get(JSON.stringify([scope, patternId ?? null]), () => this.store.readUnitStats(scope, patternId));
+    return this.statistics.get(JSON.stringify([scope, patternId ?? null]), () =>
+      this.store.readUnitStats(scope, patternId),
+    );
   }
 
   /** The run's stored projections (without points), in model layer order. */

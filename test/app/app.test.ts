@@ -9,7 +9,12 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { apiPaths, type InputPatternsResponse, type LabelCountsResponse, type PatternsResponse } from '../../src/server/api-types.js';
+import {
+  apiPaths,
+  type InputPatternsResponse,
+  type LabelCountsResponse,
+  type PatternsResponse,
+} from '../../src/server/api-types.js';
 import { TINY } from '../helpers/tiny-models.js';
 import { distinctColors, serveTinyApp, type ServedApp, type TinyStore } from './fixture.js';
 
@@ -59,9 +64,16 @@ test('choosing a run and a layer shows its patterns as cards, sortable', async (
   await page.getByRole('link', { name: 'tiny A', exact: true }).click();
   const boxes = page.locator('.layer-strip a.layer-box');
   await boxes.first().waitFor();
-  assert.deepEqual(await page.locator('.layer-strip .layer-name').allTextContents(), [TINY.relu, TINY.pool, TINY.logits]);
+  assert.deepEqual(await page.locator('.layer-strip .layer-name').allTextContents(), [
+    TINY.relu,
+    TINY.pool,
+    TINY.logits,
+  ]);
   const counts = await page.locator('.layer-strip .layer-count').allTextContents();
-  assert.deepEqual(counts, fixture.runA.layers.map((l) => `${l.patterns} patterns`));
+  assert.deepEqual(
+    counts,
+    fixture.runA.layers.map((l) => `${l.patterns} patterns`),
+  );
 
   await boxes.filter({ hasText: TINY.pool }).click();
   await page.locator('h1', { hasText: `Patterns of ${TINY.pool}` }).waitFor();
@@ -72,12 +84,20 @@ test('choosing a run and a layer shows its patterns as cards, sortable', async (
   await page.locator('article.card').first().waitFor();
   const titles = await cardTitles(page);
   assert.equal(titles.length, pool.patterns, 'every card of this small layer is rendered');
-  assert.deepEqual(titles, expected.map((p) => `Pattern ${p.patternId}`));
+  assert.deepEqual(
+    titles,
+    expected.map((p) => `Pattern ${p.patternId}`),
+  );
 
   await page.locator('.toolbar select').selectOption('size');
   await page.waitForURL(/sort=size/);
-  const bySize = (await api<PatternsResponse>(apiPaths.patterns(pool.clusteringId))).patterns.sort((a, b) => b.size - a.size || a.patternId - b.patternId);
-  assert.deepEqual(await cardTitles(page), bySize.map((p) => `Pattern ${p.patternId}`));
+  const bySize = (await api<PatternsResponse>(apiPaths.patterns(pool.clusteringId))).patterns.sort(
+    (a, b) => b.size - a.size || a.patternId - b.patternId,
+  );
+  assert.deepEqual(
+    await cardTitles(page),
+    bySize.map((p) => `Pattern ${p.patternId}`),
+  );
 
   await page.locator('.toolbar input[type=checkbox]').check();
   await page.locator('article.card .card-title', { hasText: 'Noise' }).waitFor();
@@ -90,7 +110,12 @@ test('a label filter shows each pattern its members with that label and hides th
   const page = await openPage(`?run=${fixture.runA.runId}&layer=${TINY.pool}`);
   await page.locator('article.card').first().waitFor();
   const labelCounts = await api<LabelCountsResponse>(apiPaths.labelCounts(pool.clusteringId, 'label'));
-  const withLabel = (label: string) => new Map(labelCounts.patternId.flatMap((p, i) => (labelCounts.label[i] === label && p >= 0 ? [[p, labelCounts.count[i]!] as const] : [])));
+  const withLabel = (label: string) =>
+    new Map(
+      labelCounts.patternId.flatMap((p, i) =>
+        labelCounts.label[i] === label && p >= 0 ? [[p, labelCounts.count[i]!] as const] : [],
+      ),
+    );
   // The label with members in the most patterns makes the strongest check.
   const labels = [...new Set(labelCounts.label.filter((l): l is string => l !== null))];
   const label = labels.sort((a, b) => withLabel(b).size - withLabel(a).size)[0]!;
@@ -140,9 +165,11 @@ test('a pattern page shows all members, its charts, and filters by a clicked lab
   await page.waitForURL(new RegExp(`label=${label}`));
   await page.locator('#members-title .count', { hasText: `${count} passing the filters` }).waitFor();
   // The filtered page of members loads after the count: give the grid up to 10 s to show exactly the filtered tiles.
-  for (let waited = 0; (await members.count()) !== count && waited < 10_000; waited += 100) await page.waitForTimeout(100);
+  for (let waited = 0; (await members.count()) !== count && waited < 10_000; waited += 100)
+    await page.waitForTimeout(100);
   assert.equal(await members.count(), count);
-  for (const name of await members.evaluateAll((tiles) => tiles.map((t) => t.getAttribute('aria-label')))) assert.match(name!, new RegExp(`label ${label},`));
+  for (const name of await members.evaluateAll((tiles) => tiles.map((t) => t.getAttribute('aria-label'))))
+    assert.match(name!, new RegExp(`label ${label},`));
   await page.close();
 });
 
@@ -164,25 +191,38 @@ test('patterns pinned from two layers and two runs are compared side by side', a
   const runBTitle = (await page.locator('article.card .card-title').first().textContent())!;
   await page.getByRole('button', { name: `Pin ${runBTitle}`, exact: true }).click();
 
-  await page.locator('.tab', { hasText: /^Compare\d*$/ }).locator('.tab-badge', { hasText: '3' }).waitFor();
+  await page
+    .locator('.tab', { hasText: /^Compare\d*$/ })
+    .locator('.tab-badge', { hasText: '3' })
+    .waitFor();
   await page.locator('.tab', { hasText: /^Compare\d*$/ }).click();
   await page.locator('h1', { hasText: 'Compare pinned patterns' }).waitFor();
   const pinned = page.locator('article.pinned');
   assert.equal(await pinned.count(), 3);
-  assert.deepEqual(await pinned.locator('.card-title').allTextContents(), [`Pattern ${top!.patternId}`, reluTitle, runBTitle]);
+  assert.deepEqual(await pinned.locator('.card-title').allTextContents(), [
+    `Pattern ${top!.patternId}`,
+    reluTitle,
+    runBTitle,
+  ]);
   const places = await pinned.locator('.pinned-place').allTextContents();
   assert.deepEqual(places, [`${TINY.pool}tiny A`, `${TINY.relu}tiny A`, `${TINY.pool}tiny B`]);
   const charts = page.locator('.compare-view section.panel h2');
   await page.locator('.compare-view .unit-chart canvas').nth(1).waitFor();
   // One chart per layer of the model: the pool layer's pins of both runs share one.
-  assert.deepEqual(await charts.allTextContents(), [`Unit statistics · ${TINY.pool} (tiny A, tiny B)`, `Unit statistics · ${TINY.relu} (tiny A)`]);
+  assert.deepEqual(await charts.allTextContents(), [
+    `Unit statistics · ${TINY.pool} (tiny A, tiny B)`,
+    `Unit statistics · ${TINY.relu} (tiny A)`,
+  ]);
   assert.deepEqual(await page.locator('.compare-view .legend').first().locator('.legend-item').allTextContents(), [
     `Pattern ${top!.patternId} · tiny A`,
     `${runBTitle} · tiny B`,
     ' layer q1–q3 of tiny A',
   ]);
 
-  await pinned.nth(1).getByRole('button', { name: new RegExp(`^Unpin ${reluTitle}`) }).click();
+  await pinned
+    .nth(1)
+    .getByRole('button', { name: new RegExp(`^Unpin ${reluTitle}`) })
+    .click();
   await page.waitForFunction("document.querySelectorAll('article.pinned').length === 2");
   await page.close();
 });
@@ -198,7 +238,10 @@ test('selected images show the pattern that holds them in every layer', async ()
   await page.locator('.tab', { hasText: 'Images' }).locator('.tab-badge', { hasText: '2' }).waitFor();
   const selection = new URL(page.url()).searchParams.get('sel')!.split(',').map(Number);
   assert.equal(selection.length, 2);
-  assert.deepEqual(await tiles.evaluateAll((all) => all.slice(0, 2).map((t) => t.getAttribute('aria-pressed'))), ['true', 'true']);
+  assert.deepEqual(await tiles.evaluateAll((all) => all.slice(0, 2).map((t) => t.getAttribute('aria-pressed'))), [
+    'true',
+    'true',
+  ]);
 
   await page.locator('.tab', { hasText: 'Images' }).click();
   await page.locator('.paths tbody tr').first().waitFor();
@@ -214,7 +257,9 @@ test('selected images show the pattern that holds them in every layer', async ()
   for (const [r, inputIndex] of selection.entries()) {
     const cells = await rows.nth(r).locator('td').allTextContents();
     const expected = paths.clusterings.map((c) => {
-      const i = paths.rows.clusteringId.findIndex((id, k) => id === c.clusteringId && paths.rows.inputIndex[k] === inputIndex);
+      const i = paths.rows.clusteringId.findIndex(
+        (id, k) => id === c.clusteringId && paths.rows.inputIndex[k] === inputIndex,
+      );
       const patternId = paths.rows.patternId[i]!;
       return patternId === -1 ? 'noise' : `#${patternId}`;
     });
@@ -231,10 +276,18 @@ test('a deep link reproduces a view, and back and forward move between views', a
   const pool = layerOf('runA', TINY.pool);
   const [top] = await byPersistence(pool.clusteringId);
   const label = top!.labels.label[0]!;
-  const page = await openPage(`?view=pattern&run=${fixture.runA.runId}&layer=${TINY.pool}&p=${top!.patternId}&label=${label}&pins=${pool.clusteringId}.${top!.patternId}&zero=show`);
+  const page = await openPage(
+    `?view=pattern&run=${fixture.runA.runId}&layer=${TINY.pool}&p=${top!.patternId}&label=${label}&pins=${pool.clusteringId}.${top!.patternId}&zero=show`,
+  );
   await page.locator('h1', { hasText: `Pattern ${top!.patternId} of ${TINY.pool}` }).waitFor();
   await page.locator('.pill', { hasText: `label = ${label}` }).waitFor();
-  assert.equal(await page.locator('.tab', { hasText: /^Compare\d*$/ }).locator('.tab-badge').textContent(), '1');
+  assert.equal(
+    await page
+      .locator('.tab', { hasText: /^Compare\d*$/ })
+      .locator('.tab-badge')
+      .textContent(),
+    '1',
+  );
   assert.equal(await page.getByRole('button', { name: '★ Pinned' }).count(), 1);
   assert.equal(await page.locator('.unit-chart').locator('..').locator('input[type=checkbox]').isChecked(), false);
   assert.equal(await page.locator('.filter-bar select').first().inputValue(), label);
@@ -260,7 +313,12 @@ test('arrow keys move focus between tiles, and max activations and layer statist
   const first = page.locator('.member-grid [data-cell="0"] .tile');
   await first.waitFor();
   await first.focus();
-  const focusReaches = (cell: number) => page.waitForFunction(`document.activeElement?.closest('[data-cell]')?.getAttribute('data-cell') === '${cell}'`, undefined, { timeout: 3000 });
+  const focusReaches = (cell: number) =>
+    page.waitForFunction(
+      `document.activeElement?.closest('[data-cell]')?.getAttribute('data-cell') === '${cell}'`,
+      undefined,
+      { timeout: 3000 },
+    );
   await page.keyboard.press('ArrowRight');
   await focusReaches(1);
   await page.keyboard.press('End');

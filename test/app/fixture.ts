@@ -20,10 +20,19 @@ import { startServer, type RunningServer } from '../../src/server/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 
 /** The repository root, from build/test/app/ (compiled) or test/app/ (source). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes(`${path.sep}build${path.sep}`) ? '../../..' : '../..');
+export const REPO_ROOT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  fileURLToPath(import.meta.url).includes(`${path.sep}build${path.sep}`) ? '../../..' : '../..',
+);
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface TinyStore {
   store: string;
@@ -40,14 +49,35 @@ export async function buildTinyStore(dir: string): Promise<TinyStore> {
   const model = path.join(dir, 'tiny.onnx');
   await writeFile(model, tinyConvNet());
   const store = path.join(dir, 'nap.duckdb');
-  const runA = await analyze({ model, data: 'mnist', out: store, limit: 300, layers: [TINY.relu, TINY.pool, TINY.logits], name: 'tiny A', topK: 8 });
-  const runB = await analyze({ model, data: 'mnist', out: store, limit: 150, seed: 7, layers: [TINY.pool, TINY.logits], name: 'tiny B', topK: 8 });
+  const runA = await analyze({
+    model,
+    data: 'mnist',
+    out: store,
+    limit: 300,
+    layers: [TINY.relu, TINY.pool, TINY.logits],
+    name: 'tiny A',
+    topK: 8,
+  });
+  const runB = await analyze({
+    model,
+    data: 'mnist',
+    out: store,
+    limit: 150,
+    seed: 7,
+    layers: [TINY.pool, TINY.logits],
+    name: 'tiny B',
+    topK: 8,
+  });
   const napStore = await NapStore.open(store);
   try {
     // Unit patterns: the nap pipeline clusters a unit's spatial map; one unit's activation column stands in here.
     const { matrix, inputIndex } = await napStore.readActivations(runA.runId, TINY.relu);
     const unit = 1;
-    const column = makeMatrix(matrix.count, 1, Float32Array.from({ length: matrix.count }, (_, i) => matrix.data[i * matrix.dim + unit]!));
+    const column = makeMatrix(
+      matrix.count,
+      1,
+      Float32Array.from({ length: matrix.count }, (_, i) => matrix.data[i * matrix.dim + unit]!),
+    );
     const result = await hdbscan(column, { minClusterSize: 10, minSamples: 5 });
     const unitClusteringId = await napStore.saveClustering(runA.runId, TINY.relu, {
       unit,
@@ -67,7 +97,9 @@ export async function buildTinyStore(dir: string): Promise<TinyStore> {
 
 /** Bundles the app from source into `outDir` (so the tests see the current source, not an old build). */
 export async function buildApp(outDir: string): Promise<void> {
-  await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'app', 'build.mjs'), '--out', outDir], { cwd: REPO_ROOT });
+  await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'app', 'build.mjs'), '--out', outDir], {
+    cwd: REPO_ROOT,
+  });
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -78,7 +110,8 @@ export function launchChromium(): Promise<Browser> {
 export async function distinctColors(png: Buffer): Promise<number> {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const colors = new Set<number>();
-  for (let i = 0; i < data.length; i += info.channels) colors.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+  for (let i = 0; i < data.length; i += info.channels)
+    colors.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
   return colors.size;
 }
 
@@ -102,7 +135,10 @@ export interface ServedApp {
  * Builds the tiny store and the app into a new temporary folder named from `prefix`, lets `prepare` add to
  * the store before the server opens it (read-only), then starts the server and Chromium.
  */
-export async function serveTinyApp(prefix: string, prepare?: (fixture: TinyStore, dir: string) => Promise<void>): Promise<ServedApp> {
+export async function serveTinyApp(
+  prefix: string,
+  prepare?: (fixture: TinyStore, dir: string) => Promise<void>,
+): Promise<ServedApp> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   try {
     const appDir = path.join(dir, 'app');

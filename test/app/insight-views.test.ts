@@ -31,7 +31,15 @@ let runC: AnalyzeResult;
 
 before(async () => {
   app = await serveTinyApp('nap-insight-views-', async (tiny, dir) => {
-    runC = await analyze({ model: path.join(dir, 'tiny.onnx'), data: 'mnist', out: tiny.store, limit: 300, layers: [TINY.pool, TINY.logits], aggregation: 'max', name: 'tiny C' });
+    runC = await analyze({
+      model: path.join(dir, 'tiny.onnx'),
+      data: 'mnist',
+      out: tiny.store,
+      limit: 300,
+      layers: [TINY.pool, TINY.logits],
+      aggregation: 'max',
+      name: 'tiny C',
+    });
     const store = await NapStore.open(tiny.store);
     try {
       await computePatternHeatmaps(store, { runId: tiny.runA.runId, layer: TINY.relu });
@@ -63,22 +71,39 @@ test('the alluvial diagram draws every pattern of every layer and the shared inp
   const page = await openPage(`?view=flow&run=${runA()}&noise=1`);
   const nodes = page.locator('svg.sankey .sankey-node');
   await nodes.first().waitFor();
-  assert.deepEqual(await page.locator('svg.sankey .sankey-layer').allTextContents(), [TINY.relu, TINY.pool, TINY.logits]);
+  assert.deepEqual(await page.locator('svg.sankey .sankey-layer').allTextContents(), [
+    TINY.relu,
+    TINY.pool,
+    TINY.logits,
+  ]);
   assert.equal(await nodes.count(), graph.nodes.patternId.length);
   assert.equal(await page.locator('svg.sankey .sankey-link').count(), graph.links.count.length);
 
   // Bar heights are proportional to the pattern sizes (one scale for the whole diagram).
   const bars = await nodes.evaluateAll((gs) =>
-    gs.map((g) => ({ layer: g.getAttribute('data-layer'), pattern: Number(g.getAttribute('data-pattern')), height: Number(g.querySelector('rect')!.getAttribute('height')) })),
+    gs.map((g) => ({
+      layer: g.getAttribute('data-layer'),
+      pattern: Number(g.getAttribute('data-pattern')),
+      height: Number(g.querySelector('rect')!.getAttribute('height')),
+    })),
   );
-  const sizeOf = (layer: string | null, pattern: number) => graph.nodes.size[graph.nodes.patternId.findIndex((p, k) => p === pattern && graph.layers[graph.nodes.layerIndex[k]!]!.layer === layer)]!;
+  const sizeOf = (layer: string | null, pattern: number) =>
+    graph.nodes.size[
+      graph.nodes.patternId.findIndex(
+        (p, k) => p === pattern && graph.layers[graph.nodes.layerIndex[k]!]!.layer === layer,
+      )
+    ]!;
   const scales = bars.map((bar) => bar.height / sizeOf(bar.layer, bar.pattern));
-  for (const scale of scales) assert.ok(Math.abs(scale / scales[0]! - 1) < 1e-6, `one scale for all bars (${scale} vs ${scales[0]})`);
+  for (const scale of scales)
+    assert.ok(Math.abs(scale / scales[0]! - 1) < 1e-6, `one scale for all bars (${scale} vs ${scales[0]})`);
 
   await page.getByLabel('Show noise').uncheck();
   await page.locator('svg.sankey .sankey-node[data-pattern="-1"]').first().waitFor({ state: 'detached' });
   assert.equal(await nodes.count(), graph.nodes.patternId.filter((p) => p >= 0).length);
-  assert.ok((await distinctColors(await page.locator('svg.sankey').screenshot())) > 10, 'the diagram is drawn in colour');
+  assert.ok(
+    (await distinctColors(await page.locator('svg.sankey').screenshot())) > 10,
+    'the diagram is drawn in colour',
+  );
 
   const target = page.locator(`svg.sankey .sankey-node[data-layer="${TINY.pool}"]`).first();
   const pattern = Number(await target.getAttribute('data-pattern'));
@@ -96,7 +121,8 @@ function sharingCells(flow: LayerFlowResponse, withNoise: boolean): number {
   const rows = flow.from.patternCount + (withNoise ? 1 : 0);
   const cols = flow.to.patternCount + (withNoise ? 1 : 0);
   let cells = 0;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) cells += flow.counts[i * (flow.to.patternCount + 1) + j]! > 0 ? 1 : 0;
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) cells += flow.counts[i * (flow.to.patternCount + 1) + j]! > 0 ? 1 : 0;
   return cells;
 }
 
@@ -106,9 +132,24 @@ test('the Jaccard matrix of two chosen layers shows each pair of patterns and th
   const cells = page.locator('svg.jaccard .jaccard-cell');
   await cells.first().waitFor();
   const stride = flow.to.patternCount + 1;
-  assert.equal(await cells.count(), sharingCells(flow, false), 'a cell per pair of patterns sharing members, noise hidden');
-  const shown = await cells.evaluateAll((gs) => gs.map((g) => ({ row: Number(g.getAttribute('data-row')), col: Number(g.getAttribute('data-col')), value: Number(g.getAttribute('data-jaccard')), best: g.classList.contains('best') })));
-  for (const cell of shown) assert.ok(Math.abs(cell.value - flow.jaccard[cell.row * stride + cell.col]!) < 1e-6, `cell ${cell.row},${cell.col}`);
+  assert.equal(
+    await cells.count(),
+    sharingCells(flow, false),
+    'a cell per pair of patterns sharing members, noise hidden',
+  );
+  const shown = await cells.evaluateAll((gs) =>
+    gs.map((g) => ({
+      row: Number(g.getAttribute('data-row')),
+      col: Number(g.getAttribute('data-col')),
+      value: Number(g.getAttribute('data-jaccard')),
+      best: g.classList.contains('best'),
+    })),
+  );
+  for (const cell of shown)
+    assert.ok(
+      Math.abs(cell.value - flow.jaccard[cell.row * stride + cell.col]!) < 1e-6,
+      `cell ${cell.row},${cell.col}`,
+    );
   for (let row = 0; row < flow.from.patternCount; row++) {
     const values = flow.jaccard.slice(row * stride, row * stride + flow.to.patternCount);
     const max = Math.max(...values);
@@ -119,10 +160,14 @@ test('the Jaccard matrix of two chosen layers shows each pair of patterns and th
 
   const pool = await api<LayerFlowResponse>(apiPaths.layerFlow(runA(), TINY.relu, TINY.pool));
   await page.locator('label.field', { hasText: 'Columns' }).locator('select').selectOption(TINY.pool);
-  await page.waitForFunction(`document.querySelectorAll('svg.jaccard .jaccard-cell').length === ${sharingCells(pool, false)}`);
+  await page.waitForFunction(
+    `document.querySelectorAll('svg.jaccard .jaccard-cell').length === ${sharingCells(pool, false)}`,
+  );
   assert.equal(new URL(page.url()).searchParams.get('to'), TINY.pool);
   await page.getByLabel('Show noise').check();
-  await page.waitForFunction(`document.querySelectorAll('svg.jaccard .jaccard-cell').length === ${sharingCells(pool, true)}`);
+  await page.waitForFunction(
+    `document.querySelectorAll('svg.jaccard .jaccard-cell').length === ${sharingCells(pool, true)}`,
+  );
   await page.close();
 });
 
@@ -135,15 +180,27 @@ test('a pattern page links to its lineage: the patterns of every other layer hol
   assert.equal(lineage.clusteringId, pool.clusteringId);
   const steps = page.locator('.lineage-step');
   await steps.first().waitFor();
-  assert.deepEqual(await steps.evaluateAll((items) => items.map((li) => li.getAttribute('data-layer'))), [TINY.relu, TINY.pool, TINY.logits]);
+  assert.deepEqual(await steps.evaluateAll((items) => items.map((li) => li.getAttribute('data-layer'))), [
+    TINY.relu,
+    TINY.pool,
+    TINY.logits,
+  ]);
   assert.equal(await page.locator('.lineage-step.own').getAttribute('data-layer'), TINY.pool);
   for (const step of lineage.steps) {
     const chips = page.locator(`.lineage-step[data-layer="${step.layer}"] .lineage-chip`);
-    const expected = step.shares.map((s) => `${s.patternId === -1 ? 'noise' : `#${s.patternId}`}${(s.share * 100).toFixed(s.share >= 0.995 ? 0 : 1)}%`);
-    assert.deepEqual((await chips.allTextContents()).map((t) => t.replace(/\s+/g, '')), expected, step.layer);
+    const expected = step.shares.map(
+      (s) => `${s.patternId === -1 ? 'noise' : `#${s.patternId}`}${(s.share * 100).toFixed(s.share >= 0.995 ? 0 : 1)}%`,
+    );
+    assert.deepEqual(
+      (await chips.allTextContents()).map((t) => t.replace(/\s+/g, '')),
+      expected,
+      step.layer,
+    );
   }
   const first = lineage.steps[0]!.shares.find((s) => s.patternId >= 0)!;
-  await page.locator(`.lineage-step[data-layer="${TINY.relu}"] .lineage-chip`, { hasText: `#${first.patternId}` }).click();
+  await page
+    .locator(`.lineage-step[data-layer="${TINY.relu}"] .lineage-chip`, { hasText: `#${first.patternId}` })
+    .click();
   await page.locator('h1', { hasText: `Pattern ${first.patternId} of ${TINY.relu}` }).waitFor();
   await page.close();
 });
@@ -153,7 +210,10 @@ test('two runs compared: ARI and NMI per shared layer and the matched patterns s
   const page = await openPage(`?view=compare-runs&run=${runA()}&runB=${runC.runId}`);
   const panels = page.locator('.versus-layer');
   await panels.first().waitFor();
-  assert.deepEqual(await panels.evaluateAll((sections) => sections.map((s) => s.getAttribute('data-layer'))), [TINY.pool, TINY.logits]);
+  assert.deepEqual(await panels.evaluateAll((sections) => sections.map((s) => s.getAttribute('data-layer'))), [
+    TINY.pool,
+    TINY.logits,
+  ]);
   assert.match((await page.locator('.versus-summary').textContent()) ?? '', /300 shared inputs/);
   for (const [i, layer] of comparison.layers.entries()) {
     const panel = panels.nth(i);
@@ -168,7 +228,9 @@ test('two runs compared: ARI and NMI per shared layer and the matched patterns s
   assert.equal(await panels.nth(1).locator('td.ari').first().textContent(), '1');
   const images = panels.nth(0).locator('.versus-pairs img.average');
   await images.first().waitFor();
-  await page.waitForFunction("[...document.querySelectorAll('.versus-layer img.average')].slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)");
+  await page.waitForFunction(
+    "[...document.querySelectorAll('.versus-layer img.average')].slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)",
+  );
   await page.close();
 });
 
@@ -187,37 +249,79 @@ test('triage lists the ranked candidates; selected rows download as CSV and JSON
   await rows.first().waitFor();
   assert.equal(await page.locator('#candidates-title .count').textContent(), String(triage.total));
   assert.equal(await rows.count(), Math.min(200, triage.total));
-  assert.deepEqual((await rows.evaluateAll((trs) => trs.slice(0, 5).map((tr) => tr.getAttribute('data-input')))).map(Number), triage.inputIndex.slice(0, 5));
+  assert.deepEqual(
+    (await rows.evaluateAll((trs) => trs.slice(0, 5).map((tr) => tr.getAttribute('data-input')))).map(Number),
+    triage.inputIndex.slice(0, 5),
+  );
 
   await rows.nth(0).getByRole('checkbox').check();
   await rows.nth(2).getByRole('checkbox').check();
   await page.locator('.triage-selected', { hasText: '2 rows selected' }).waitFor();
   const picked = [0, 2];
-  assert.deepEqual(new URL(page.url()).searchParams.get('sel')?.split(',').map(Number).sort(), picked.map((k) => triage.inputIndex[k]!).sort());
+  assert.deepEqual(
+    new URL(page.url()).searchParams.get('sel')?.split(',').map(Number).sort(),
+    picked.map((k) => triage.inputIndex[k]!).sort(),
+  );
 
-  const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const [csvDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
   assert.match(csvDownload.suggestedFilename(), /^triage-run\d+-pool_out\.csv$/);
   const csv = parseCsv(await readFile((await csvDownload.path())!, 'utf8'));
   assert.deepEqual(csv[0], [...TRIAGE_COLUMNS]);
   assert.equal(csv.length, 3);
   const column = (name: string) => csv.slice(1).map((line) => line[csv[0]!.indexOf(name)]);
-  assert.deepEqual(column('input'), picked.map((k) => String(triage.inputIndex[k])));
-  assert.deepEqual(column('label'), picked.map((k) => triage.label[k]));
-  assert.deepEqual(column('pattern'), picked.map((k) => String(triage.patternId[k])));
-  assert.deepEqual(column('file'), picked.map((k) => triage.path[k]));
-  assert.deepEqual(column('outlierScore').map(Number), picked.map((k) => triage.outlierScore[k]));
+  assert.deepEqual(
+    column('input'),
+    picked.map((k) => String(triage.inputIndex[k])),
+  );
+  assert.deepEqual(
+    column('label'),
+    picked.map((k) => triage.label[k]),
+  );
+  assert.deepEqual(
+    column('pattern'),
+    picked.map((k) => String(triage.patternId[k])),
+  );
+  assert.deepEqual(
+    column('file'),
+    picked.map((k) => triage.path[k]),
+  );
+  assert.deepEqual(
+    column('outlierScore').map(Number),
+    picked.map((k) => triage.outlierScore[k]),
+  );
 
-  const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
-  const exported = JSON.parse(await readFile((await jsonDownload.path())!, 'utf8')) as { runId: number; rows: { input: number; prediction: string | null; majorityLabel: string }[] };
+  const [jsonDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export JSON' }).click(),
+  ]);
+  const exported = JSON.parse(await readFile((await jsonDownload.path())!, 'utf8')) as {
+    runId: number;
+    rows: { input: number; prediction: string | null; majorityLabel: string }[];
+  };
   assert.equal(exported.runId, runA());
-  assert.deepEqual(exported.rows.map((r) => r.input), picked.map((k) => triage.inputIndex[k]));
-  assert.deepEqual(exported.rows.map((r) => r.majorityLabel), picked.map((k) => triage.majorityLabel[k]));
-  assert.deepEqual(exported.rows.map((r) => r.prediction), picked.map((k) => triage.predictionLabel[k]));
+  assert.deepEqual(
+    exported.rows.map((r) => r.input),
+    picked.map((k) => triage.inputIndex[k]),
+  );
+  assert.deepEqual(
+    exported.rows.map((r) => r.majorityLabel),
+    picked.map((k) => triage.majorityLabel[k]),
+  );
+  assert.deepEqual(
+    exported.rows.map((r) => r.prediction),
+    picked.map((k) => triage.predictionLabel[k]),
+  );
 
   const majority = await api<TriageResponse>(apiPaths.triage(runA(), { layer: TINY.pool, reason: 'majority' }));
   await page.getByRole('button', { name: 'majority label' }).click();
   await page.locator('#candidates-title .count', { hasText: new RegExp(`^${majority.total}$`) }).waitFor();
-  assert.deepEqual((await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-input')))).map(Number), majority.inputIndex.slice(0, 200));
+  assert.deepEqual(
+    (await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-input')))).map(Number),
+    majority.inputIndex.slice(0, 200),
+  );
   await page.close();
 });
 
@@ -230,9 +334,15 @@ test('the pattern page lays the stored heatmaps over the average image and the m
   await toggle.click();
   assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
   assert.equal(new URL(page.url()).searchParams.get('heat'), '1');
-  await page.waitForFunction("(() => { const img = document.querySelector('.average-frame img.overlay'); return img !== null && img.complete && img.naturalWidth > 0; })()");
+  await page.waitForFunction(
+    "(() => { const img = document.querySelector('.average-frame img.overlay'); return img !== null && img.complete && img.naturalWidth > 0; })()",
+  );
   await page.locator('.member-grid .tile img.overlay').first().waitFor();
-  assert.equal(await page.locator('.member-grid .tile img.overlay').count(), heatmaps.inputIndex.length, 'every member with a stored heatmap');
+  assert.equal(
+    await page.locator('.member-grid .tile img.overlay').count(),
+    heatmaps.inputIndex.length,
+    'every member with a stored heatmap',
+  );
   await toggle.click();
   await page.locator('.average-frame img.overlay').waitFor({ state: 'detached' });
   await page.close();

@@ -10,7 +10,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { apiPaths, type InputsResponse, type MembershipsResponse, type ProjectionResponse, type RunsResponse } from '../../src/server/api-types.js';
+import {
+  apiPaths,
+  type InputsResponse,
+  type MembershipsResponse,
+  type ProjectionResponse,
+  type RunsResponse,
+} from '../../src/server/api-types.js';
 import { TINY } from '../helpers/tiny-models.js';
 import { serveTinyApp, type ServedApp, type TinyStore } from './fixture.js';
 
@@ -75,13 +81,23 @@ interface Geometry {
 async function geometry(page: Page): Promise<Geometry> {
   const canvas = page.locator('.scatter-canvas');
   const box = (await canvas.boundingBox())!;
-  const [centerX, centerY, scale] = (await canvas.getAttribute('data-view'))!.split(' ').map(Number) as [number, number, number];
+  const [centerX, centerY, scale] = (await canvas.getAttribute('data-view'))!.split(' ').map(Number) as [
+    number,
+    number,
+    number,
+  ];
   return { left: box.x, top: box.y, width: box.width, height: box.height, centerX, centerY, scale };
 }
 
 /** Canvas-local CSS pixel of data point (x, y), and back. */
-const toScreen = (g: Geometry, x: number, y: number): [number, number] => [(x - g.centerX) * g.scale + g.width / 2, g.height / 2 - (y - g.centerY) * g.scale];
-const toData = (g: Geometry, sx: number, sy: number): [number, number] => [(sx - g.width / 2) / g.scale + g.centerX, (g.height / 2 - sy) / g.scale + g.centerY];
+const toScreen = (g: Geometry, x: number, y: number): [number, number] => [
+  (x - g.centerX) * g.scale + g.width / 2,
+  g.height / 2 - (y - g.centerY) * g.scale,
+];
+const toData = (g: Geometry, sx: number, sy: number): [number, number] => [
+  (sx - g.width / 2) / g.scale + g.centerX,
+  (g.height / 2 - sy) / g.scale + g.centerY,
+];
 
 interface Pixels {
   data: Buffer;
@@ -115,8 +131,17 @@ function colorCounts(p: Pixels): Map<string, number> {
 
 /** Legend rows: label -> swatch colour (the rgb() of its inline style). */
 async function legend(page: Page): Promise<Map<string, string>> {
-  const rows = await page.locator('.map-legend-entry').evaluateAll((items) => items.map((item) => [item.textContent ?? '', item.querySelector('.swatch')?.getAttribute('style') ?? ''] as [string, string]));
-  return new Map(rows.map(([text, style]) => [text.trim().replace(/\s+\S+$/, ''), /rgb\(\d+, \d+, \d+\)/.exec(style)?.[0] ?? style]));
+  const rows = await page
+    .locator('.map-legend-entry')
+    .evaluateAll((items) =>
+      items.map(
+        (item) =>
+          [item.textContent ?? '', item.querySelector('.swatch')?.getAttribute('style') ?? ''] as [string, string],
+      ),
+    );
+  return new Map(
+    rows.map(([text, style]) => [text.trim().replace(/\s+\S+$/, ''), /rgb\(\d+, \d+, \d+\)/.exec(style)?.[0] ?? style]),
+  );
 }
 
 const exactly = (n: number) => new RegExp(`^${n}$`);
@@ -168,7 +193,9 @@ function distanceToOutline(polygon: number[][], x: number, y: number): number {
 /** Screen position (canvas-local) of the pattern member with the most points within `radius` CSS pixels. */
 function densestPoint(g: Geometry, radius: number): [number, number] {
   const screen = xs.map((x, i) => toScreen(g, x, ys[i]!));
-  const neighbours = screen.map(([sx, sy], i) => (patternOf(i) < 0 ? -1 : screen.filter(([ox, oy]) => Math.hypot(ox - sx, oy - sy) < radius).length));
+  const neighbours = screen.map(([sx, sy], i) =>
+    patternOf(i) < 0 ? -1 : screen.filter(([ox, oy]) => Math.hypot(ox - sx, oy - sy) < radius).length,
+  );
   return screen[neighbours.indexOf(Math.max(...neighbours))]!;
 }
 
@@ -189,13 +216,25 @@ function regionOf(page: Page): number[][] {
 }
 
 async function galleryInputs(page: Page): Promise<number[]> {
-  const labels = await page.locator('.map-gallery .tile').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('aria-label') ?? ''));
+  const labels = await page
+    .locator('.map-gallery .tile')
+    .evaluateAll((tiles) => tiles.map((t) => t.getAttribute('aria-label') ?? ''));
   return labels.map((label) => Number(/^Input (\d+)/.exec(label)![1])).sort((a, b) => a - b);
 }
 
 /** Pattern list rows: pattern id -> count shown. */
 async function listedCounts(page: Page): Promise<Map<number, number>> {
-  const rows = await page.locator('.map-pattern').evaluateAll((items) => items.map((li) => [Number(li.getAttribute('data-pattern')), li.querySelector('.map-pattern-count')!.firstChild!.textContent!] as [number, string]));
+  const rows = await page
+    .locator('.map-pattern')
+    .evaluateAll((items) =>
+      items.map(
+        (li) =>
+          [
+            Number(li.getAttribute('data-pattern')),
+            li.querySelector('.map-pattern-count')!.firstChild!.textContent!,
+          ] as [number, string],
+      ),
+    );
   return new Map(rows.map(([p, text]) => [p, Number(text.replace(/,/g, ''))]));
 }
 
@@ -213,19 +252,27 @@ async function checkSelection(page: Page, g: Geometry, drawn: number[][]): Promi
   await page.waitForURL(/region=/);
   const region = regionOf(page);
   const expected = xs.flatMap((x, i) => (inside(region, x, ys[i]!) ? [i] : []));
-  assert.ok(expected.length > 0 && expected.length < xs.length, `the polygon holds some points but not all (${expected.length} of ${xs.length})`);
+  assert.ok(
+    expected.length > 0 && expected.length < xs.length,
+    `the polygon holds some points but not all (${expected.length} of ${xs.length})`,
+  );
   // The drawn outline mapped to data coordinates here agrees with the app's polygon for every point not near it.
   const drawnData = drawn.map(([sx, sy]) => toData(g, sx!, sy!));
   const near = 1.5 / g.scale;
   xs.forEach((x, i) => {
-    if (distanceToOutline(drawnData, x, ys[i]!) > near) assert.equal(inside(drawnData, x, ys[i]!), expected.includes(i), `point ${i} inside the drawn outline`);
+    if (distanceToOutline(drawnData, x, ys[i]!) > near)
+      assert.equal(inside(drawnData, x, ys[i]!), expected.includes(i), `point ${i} inside the drawn outline`);
   });
   const expectedInputs = expected.map((i) => projection.inputIndex[i]!).sort((a, b) => a - b);
   await page.locator('.map-selection strong', { hasText: exactly(expected.length) }).waitFor();
   await page.locator('.map-gallery .count', { hasText: exactly(expected.length) }).waitFor();
   await page.locator('.map-gallery .tile').first().waitFor();
   assert.deepEqual(await galleryInputs(page), expectedInputs, 'the gallery shows the selected inputs');
-  assert.deepEqual(await listedCounts(page), countPatterns(expected), 'the pattern list counts the selected points per pattern');
+  assert.deepEqual(
+    await listedCounts(page),
+    countPatterns(expected),
+    'the pattern list counts the selected points per pattern',
+  );
   return expected;
 }
 
@@ -247,7 +294,11 @@ test('the map draws every point where the projection puts it, in its pattern col
   assert.ok(isolated.length >= 10, `enough isolated points to check (${isolated.length})`);
   for (const i of isolated) {
     const [sx, sy] = toScreen(g, xs[i]!, ys[i]!);
-    assert.equal(pixelAt(pixels, sx, sy), byPattern.get(patternLabel(patternOf(i))), `point ${i} at (${sx.toFixed(1)}, ${sy.toFixed(1)}) in its pattern's colour`);
+    assert.equal(
+      pixelAt(pixels, sx, sy),
+      byPattern.get(patternLabel(patternOf(i))),
+      `point ${i} at (${sx.toFixed(1)}, ${sy.toFixed(1)}) in its pattern's colour`,
+    );
     assert.equal(pixelAt(pixels, sx + 5, sy), 'rgb(255, 255, 255)', `nothing drawn 5 px right of point ${i}`);
   }
 
@@ -278,7 +329,10 @@ test('keyboard and buttons pan and zoom the map by its view, and 0 resets it', a
   await page.keyboard.press('ArrowLeft');
   await settle(page);
   const panned = await geometry(page);
-  assert.ok(Math.abs(panned.centerX - (zoomed.centerX - 60 / zoomed.scale)) < 1e-9, 'the left arrow moves the view 60 px left');
+  assert.ok(
+    Math.abs(panned.centerX - (zoomed.centerX - 60 / zoomed.scale)) < 1e-9,
+    'the left arrow moves the view 60 px left',
+  );
   await page.keyboard.press('0');
   await settle(page);
   assert.deepEqual(await geometry(page), start);
@@ -295,7 +349,10 @@ test('a lasso drawn with the mouse selects exactly the inputs inside it; the lis
   // A free-hand pentagon around the densest spot of the map.
   const r = Math.min(g.width, g.height) * 0.15;
   const [cx, cy] = densestPoint(g, r);
-  const lasso = Array.from({ length: 5 }, (_, k) => [cx + r * Math.cos((2 * Math.PI * k) / 5 + 0.3), cy + r * Math.sin((2 * Math.PI * k) / 5 + 0.3) * 0.8]);
+  const lasso = Array.from({ length: 5 }, (_, k) => [
+    cx + r * Math.cos((2 * Math.PI * k) / 5 + 0.3),
+    cy + r * Math.sin((2 * Math.PI * k) / 5 + 0.3) * 0.8,
+  ]);
   await drag(page, g, lasso);
   const selected = await checkSelection(page, g, lasso);
 
@@ -303,8 +360,14 @@ test('a lasso drawn with the mouse selects exactly the inputs inside it; the lis
   const [top] = [...countPatterns(selected)].filter(([p]) => p >= 0).sort((a, b) => b[1] - a[1])[0]!;
   await page.locator(`.map-pattern[data-pattern="${top}"] .map-pattern-toggle`).click();
   await page.waitForURL(new RegExp(`[?&]p=${top}(&|$)`));
-  assert.equal(await page.locator(`.map-pattern[data-pattern="${top}"] .map-pattern-toggle`).getAttribute('aria-pressed'), 'true');
-  const inTop = selected.filter((i) => patternOf(i) === top).map((i) => projection.inputIndex[i]!).sort((a, b) => a - b);
+  assert.equal(
+    await page.locator(`.map-pattern[data-pattern="${top}"] .map-pattern-toggle`).getAttribute('aria-pressed'),
+    'true',
+  );
+  const inTop = selected
+    .filter((i) => patternOf(i) === top)
+    .map((i) => projection.inputIndex[i]!)
+    .sort((a, b) => a - b);
   await page.locator('.map-gallery .count', { hasText: exactly(inTop.length) }).waitFor();
   assert.deepEqual(await galleryInputs(page), inTop, 'the gallery narrows to the highlighted pattern');
   await settle(page);
@@ -314,7 +377,8 @@ test('a lasso drawn with the mouse selects exactly the inputs inside it; the lis
   const region = regionOf(page).map(([x, y]) => toScreen(g, x!, y!));
   const counts = colorCounts(pixels);
   for (const [label, color] of byPattern) {
-    if (label === patternLabel(top)) assert.ok((counts.get(color) ?? 0) > 0, `the highlighted ${label} keeps its colour ${color}`);
+    if (label === patternLabel(top))
+      assert.ok((counts.get(color) ?? 0) > 0, `the highlighted ${label} keeps its colour ${color}`);
     else assert.equal(counts.get(color) ?? 0, 0, `no pixel of ${label} keeps its colour ${color}`);
   }
   let faded = 0;
@@ -323,8 +387,15 @@ test('a lasso drawn with the mouse selects exactly the inputs inside it; the lis
     if (patternOf(i) === top || distanceToOutline(region, sx, sy) < 6) continue; // the dashed outline may cover it
     const full = byPattern.get(patternLabel(patternOf(i)))!;
     const shown = pixelAt(pixels, sx, sy);
-    const sum = (rgb: string) => rgb.match(/\d+/g)!.map(Number).reduce((a, b) => a + b, 0);
-    assert.ok(shown !== full && sum(shown) > sum(full) && shown !== 'rgb(255, 255, 255)', `point ${i} of another pattern is drawn faded (${shown} vs ${full})`);
+    const sum = (rgb: string) =>
+      rgb
+        .match(/\d+/g)!
+        .map(Number)
+        .reduce((a, b) => a + b, 0);
+    assert.ok(
+      shown !== full && sum(shown) > sum(full) && shown !== 'rgb(255, 255, 255)',
+      `point ${i} of another pattern is drawn faded (${shown} vs ${full})`,
+    );
     faded++;
   }
   assert.ok(faded > 0, 'some faded points were checked');
@@ -367,7 +438,10 @@ test('hovering a point shows its input; clicking it opens its pattern', async ()
   const text = (await tip.textContent()) ?? '';
   assert.match(text, new RegExp(`#${projection.inputIndex[i]}(?!\\d)`));
   assert.match(text, new RegExp(`Pattern ${patternOf(i)}(?!\\d)`));
-  assert.match((await tip.locator('img').getAttribute('src')) ?? '', new RegExp(`/inputs/${projection.inputIndex[i]}/thumbnail\\.png`));
+  assert.match(
+    (await tip.locator('img').getAttribute('src')) ?? '',
+    new RegExp(`/inputs/${projection.inputIndex[i]}/thumbnail\\.png`),
+  );
   await page.mouse.click(g.left + sx + 1, g.top + sy);
   await page.waitForURL(new RegExp(`view=pattern.*[?&]p=${patternOf(i)}(&|$)`));
   await page.locator('h1', { hasText: `Pattern ${patternOf(i)}` }).waitFor();
@@ -379,7 +453,9 @@ test('the map survives a lost WebGL context, says so when WebGL is missing, and 
   const g = await geometry(page);
   const byPattern = await legend(page);
   const isolated = await isolatedPoints(page, g, 9);
-  await page.evaluate("window.loseContext = document.querySelector('.scatter-canvas').getContext('webgl2').getExtension('WEBGL_lose_context'); window.loseContext.loseContext()");
+  await page.evaluate(
+    "window.loseContext = document.querySelector('.scatter-canvas').getContext('webgl2').getExtension('WEBGL_lose_context'); window.loseContext.loseContext()",
+  );
   await page.locator('.scatter-message', { hasText: 'graphics context was lost' }).waitFor();
   await page.evaluate('window.loseContext.restoreContext()');
   await page.locator('.scatter-message').waitFor({ state: 'detached' });
@@ -387,7 +463,11 @@ test('the map survives a lost WebGL context, says so when WebGL is missing, and 
   const pixels = await canvasPixels(page);
   for (const i of isolated) {
     const [sx, sy] = toScreen(g, xs[i]!, ys[i]!);
-    assert.equal(pixelAt(pixels, sx, sy), byPattern.get(patternLabel(patternOf(i))), `point ${i} drawn again after the restore`);
+    assert.equal(
+      pixelAt(pixels, sx, sy),
+      byPattern.get(patternLabel(patternOf(i))),
+      `point ${i} drawn again after the restore`,
+    );
   }
   await page.close();
 
@@ -407,8 +487,14 @@ test('the map survives a lost WebGL context, says so when WebGL is missing, and 
   await dense.goto(`${app.server.url}/?view=map&run=${runId}&layer=${LAYER}`);
   const canvas = dense.locator('.scatter-canvas[data-view]');
   await canvas.waitFor();
-  const size = await canvas.evaluate((c) => [c.getAttribute('width'), c.getAttribute('height'), c.clientWidth, c.clientHeight].map(Number));
-  assert.deepEqual(size.slice(0, 2), [size[2]! * 2, size[3]! * 2], 'the backing store has two device pixels per CSS pixel');
+  const size = await canvas.evaluate((c) =>
+    [c.getAttribute('width'), c.getAttribute('height'), c.clientWidth, c.clientHeight].map(Number),
+  );
+  assert.deepEqual(
+    size.slice(0, 2),
+    [size[2]! * 2, size[3]! * 2],
+    'the backing store has two device pixels per CSS pixel',
+  );
   await dense.close();
 });
 
@@ -417,11 +503,19 @@ test('a layer without a projection says how to make one', async () => {
   // The store has projections of every layer: make the server's answers say otherwise.
   await page.route('**/api/runs', async (route) => {
     const runs = (await (await route.fetch()).json()) as RunsResponse;
-    for (const layer of runs.runs.find((r) => r.runId === runId)!.layers) if (layer.layer === TINY.logits) layer.projection = null;
+    for (const layer of runs.runs.find((r) => r.runId === runId)!.layers)
+      if (layer.layer === TINY.logits) layer.projection = null;
     await route.fulfill({ json: runs });
   });
   await page.route('**/projection', (route) =>
-    route.fulfill({ status: 404, json: { error: 'no stored projection', hint: `run nap project <store> --run ${runId} --layer ${TINY.relu}`, status: 404 } }),
+    route.fulfill({
+      status: 404,
+      json: {
+        error: 'no stored projection',
+        hint: `run nap project <store> --run ${runId} --layer ${TINY.relu}`,
+        status: 404,
+      },
+    }),
   );
   await page.goto(`${app.server.url}/?view=map&run=${runId}&layer=${TINY.logits}`);
   await page.locator('.empty pre.command', { hasText: 'nap project <db>' }).waitFor();

@@ -13,7 +13,12 @@ import { runExportCommand } from '../../src/cli/commands/export.js';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { exportStaticSite } from '../../src/engine/export-static.js';
 import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
-import { STATIC_FORMAT, staticInputsPath, staticJsonPath, type StaticManifest } from '../../src/engine/static/layout.js';
+import {
+  STATIC_FORMAT,
+  staticInputsPath,
+  staticJsonPath,
+  type StaticManifest,
+} from '../../src/engine/static/layout.js';
 import { triageRun } from '../../src/engine/triage.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { NapStore, type MembershipColumns, type StoredInputs } from '../../src/io/store/index.js';
@@ -42,7 +47,17 @@ before(async () => {
   const model = path.join(dir, 'tiny.onnx');
   await writeFile(model, tinyConvNet());
   storePath = path.join(dir, 'nap.duckdb');
-  [run] = await Promise.all([analyze({ model, data: 'mnist', out: storePath, limit: INPUTS, layers: [TINY.relu, TINY.pool, TINY.logits], name: 'tiny static' }), buildApp(appDir)]);
+  [run] = await Promise.all([
+    analyze({
+      model,
+      data: 'mnist',
+      out: storePath,
+      limit: INPUTS,
+      layers: [TINY.relu, TINY.pool, TINY.logits],
+      name: 'tiny static',
+    }),
+    buildApp(appDir),
+  ]);
   const store = await NapStore.open(storePath);
   try {
     await computePatternHeatmaps(store, { runId: run.runId, layer: TINY.relu });
@@ -109,22 +124,43 @@ test('the export is the app, a manifest, data files with plain names, and every 
   const patternCount = run.layers.reduce((sum, layer) => sum + layer.patterns, 0);
   assert.equal(files.filter((f) => f.startsWith('data/images/average/')).length, patternCount);
   const reluPatterns = run.layers.find((l) => l.layer === TINY.relu)!.patterns;
-  assert.equal(files.filter((f) => f.startsWith('data/images/heatmap/')).length, reluPatterns, 'a mean heatmap for each relu pattern');
+  assert.equal(
+    files.filter((f) => f.startsWith('data/images/heatmap/')).length,
+    reluPatterns,
+    'a mean heatmap for each relu pattern',
+  );
   assert.ok(files.some((f) => f.startsWith('assets/') && f.endsWith('.js')));
-  for (const layer of run.layers) assert.ok(files.includes(`data/${staticJsonPath(apiPaths.projection(run.runId, layer.layer))}`), `the projection of ${layer.layer}`);
-  const table = JSON.parse(await readFile(path.join(site, 'data', staticInputsPath(run.runId)), 'utf8')) as { inputIndex: number[]; path: string[] };
+  for (const layer of run.layers)
+    assert.ok(
+      files.includes(`data/${staticJsonPath(apiPaths.projection(run.runId, layer.layer))}`),
+      `the projection of ${layer.layer}`,
+    );
+  const table = JSON.parse(await readFile(path.join(site, 'data', staticInputsPath(run.runId)), 'utf8')) as {
+    inputIndex: number[];
+    path: string[];
+  };
   assert.deepEqual(table.inputIndex, Array.from(inputs.index));
   assert.deepEqual(table.path, [...inputs.path]);
 });
 
 test("the export names the model and the store by file name, never by the exporter's folders", async () => {
-  const runs = JSON.parse(await readFile(path.join(site, 'data', staticJsonPath(apiPaths.runs())), 'utf8')) as RunsResponse;
-  const detail = JSON.parse(await readFile(path.join(site, 'data', staticJsonPath(apiPaths.run(run.runId))), 'utf8')) as RunDetail;
+  const runs = JSON.parse(
+    await readFile(path.join(site, 'data', staticJsonPath(apiPaths.runs())), 'utf8'),
+  ) as RunsResponse;
+  const detail = JSON.parse(
+    await readFile(path.join(site, 'data', staticJsonPath(apiPaths.run(run.runId))), 'utf8'),
+  ) as RunDetail;
   assert.equal(runs.runs[0]!.modelPath, 'tiny.onnx');
   assert.equal(detail.modelPath, 'tiny.onnx');
   assert.equal((detail.config as { model: string }).model, 'tiny.onnx');
   assert.equal((detail.config as { out: string }).out, path.basename(storePath));
-  const everything = (await Promise.all((await filesUnder(path.join(site, 'data'))).filter((f) => f.endsWith('.json')).map((f) => readFile(path.join(site, 'data', f), 'utf8')))).join('\n');
+  const everything = (
+    await Promise.all(
+      (await filesUnder(path.join(site, 'data')))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => readFile(path.join(site, 'data', f), 'utf8')),
+    )
+  ).join('\n');
   assert.ok(!everything.includes(dir), `no data file holds the folder ${dir}`);
 });
 
@@ -144,13 +180,26 @@ test('a deep link to a pattern opens from the static host: counts, names and ima
   }
   const bars = page.locator('.label-bars').first().locator('.label-bar');
   assert.equal(await bars.count(), counts.size);
-  for (const [label, count] of counts) assert.match((await bars.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).textContent()) ?? '', new RegExp(`${count}$`));
+  for (const [label, count] of counts)
+    assert.match(
+      (await bars.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).textContent()) ??
+        '',
+      new RegExp(`${count}$`),
+    );
   // Images: the average image and the member thumbnails load from the exported PNGs.
-  await page.waitForFunction("(() => { const img = document.querySelector('.pattern-summary img.average'); return img && img.complete && img.naturalWidth > 0; })()");
-  await page.waitForFunction(`[...document.querySelectorAll('.member-grid .tile img')].length === ${members.length} && [...document.querySelectorAll('.member-grid .tile img')].every((img) => img.complete && img.naturalWidth === 64)`);
+  await page.waitForFunction(
+    "(() => { const img = document.querySelector('.pattern-summary img.average'); return img && img.complete && img.naturalWidth > 0; })()",
+  );
+  await page.waitForFunction(
+    `[...document.querySelectorAll('.member-grid .tile img')].length === ${members.length} && [...document.querySelectorAll('.member-grid .tile img')].every((img) => img.complete && img.naturalWidth === 64)`,
+  );
   assert.equal(await page.locator('.tab', { hasText: 'Compare runs' }).count(), 0, 'comparing runs needs nap serve');
   assert.ok(layer.patterns > 1);
-  assert.deepEqual(host.requests.filter((p) => p.startsWith('/api')), [], 'nothing asks for the API');
+  assert.deepEqual(
+    host.requests.filter((p) => p.startsWith('/api')),
+    [],
+    'nothing asks for the API',
+  );
   await page.close();
 });
 
@@ -158,14 +207,20 @@ test('filtered and reordered members come from the exported tables exactly as th
   const layer = run.layers.find((l) => l.layer === TINY.relu)!;
   const patternId = 0;
   const label = inputs.label[inputs.index.indexOf(membersOf(TINY.relu, patternId)[0]!)]!;
-  const page = await openPage(`?view=pattern&run=${run.runId}&layer=${TINY.relu}&p=${patternId}&label=${label}&order=outlier`);
+  const page = await openPage(
+    `?view=pattern&run=${run.runId}&layer=${TINY.relu}&p=${patternId}&label=${label}&order=outlier`,
+  );
   const tiles = page.locator('.member-grid .tile');
   await tiles.first().waitFor();
-  const shown = (await tiles.evaluateAll((all) => all.map((t) => t.getAttribute('aria-label')))).map((name) => Number(/^Input (\d+)/.exec(name ?? '')![1]));
+  const shown = (await tiles.evaluateAll((all) => all.map((t) => t.getAttribute('aria-label')))).map((name) =>
+    Number(/^Input (\d+)/.exec(name ?? '')![1]),
+  );
   await page.close();
   const server = await startServer({ store: storePath, port: 0, appDir, thumbnailCacheDir: false });
   try {
-    const response = await fetch(server.url + apiPaths.members(layer.clusteringId, patternId, { label, order: 'outlier', limit: 1000 }));
+    const response = await fetch(
+      server.url + apiPaths.members(layer.clusteringId, patternId, { label, order: 'outlier', limit: 1000 }),
+    );
     const expected = (await response.json()) as MembersResponse;
     assert.deepEqual(shown, expected.inputIndex);
   } finally {
@@ -186,9 +241,14 @@ test('flow, lineage, triage and heatmaps work in the static site too', async () 
   await page.locator('#candidates-title .count', { hasText: new RegExp(`^${poolTriageTotal}$`) }).waitFor();
 
   await page.goto(`${host.url}/index.html?view=pattern&run=${run.runId}&layer=${TINY.relu}&p=0&heat=1`);
-  await page.waitForFunction("(() => { const img = document.querySelector('.average-frame img.overlay'); return img && img.complete && img.naturalWidth > 0; })()");
+  await page.waitForFunction(
+    "(() => { const img = document.querySelector('.average-frame img.overlay'); return img && img.complete && img.naturalWidth > 0; })()",
+  );
   assert.equal(await page.locator('.member-grid .tile img.overlay').count(), 0, 'member heatmaps are not exported');
-  assert.deepEqual(host.requests.filter((p) => p.startsWith('/api')), []);
+  assert.deepEqual(
+    host.requests.filter((p) => p.startsWith('/api')),
+    [],
+  );
   await page.close();
 });
 
@@ -196,32 +256,55 @@ test('the exporter refuses a folder holding other files, replaces an earlier exp
   const busy = path.join(dir, 'busy');
   await mkdir(busy);
   await writeFile(path.join(busy, 'notes.txt'), 'mine');
-  await assert.rejects(exportStaticSite({ store: storePath, out: busy, appDir }), (e: Error) => e instanceof InputError && e.message.includes('not empty'));
+  await assert.rejects(
+    exportStaticSite({ store: storePath, out: busy, appDir }),
+    (e: Error) => e instanceof InputError && e.message.includes('not empty'),
+  );
   assert.equal(await readFile(path.join(busy, 'notes.txt'), 'utf8'), 'mine', 'nothing was removed');
-  await assert.rejects(exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir: path.join(dir, 'nowhere') }), (e: Error) => e instanceof InputError && /npm run build/.test(e.message));
-  await assert.rejects(exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir, thumbnails: 8 }), (e: Error) => e instanceof InputError && /thumbnail size 8/.test(e.message));
+  await assert.rejects(
+    exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir: path.join(dir, 'nowhere') }),
+    (e: Error) => e instanceof InputError && /npm run build/.test(e.message),
+  );
+  await assert.rejects(
+    exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir, thumbnails: 8 }),
+    (e: Error) => e instanceof InputError && /thumbnail size 8/.test(e.message),
+  );
 
   const again = path.join(dir, 'again');
   await exportStaticSite({ store: storePath, out: again, appDir });
   const result = await exportStaticSite({ store: storePath, out: again, appDir, thumbnails: false });
   assert.equal(result.thumbnails, 0);
-  assert.equal(await stat(path.join(again, 'data', 'images', 'thumbnails')).catch(() => null), null, 'the earlier export was replaced');
+  assert.equal(
+    await stat(path.join(again, 'data', 'images', 'thumbnails')).catch(() => null),
+    null,
+    'the earlier export was replaced',
+  );
   const manifest = JSON.parse(await readFile(path.join(again, 'data', 'manifest.json'), 'utf8')) as StaticManifest;
   assert.equal(manifest.thumbnailSize, null);
 
   // Cancelled half way: no half-written site is left behind to pass for a whole one.
   const controller = new AbortController();
   const onProgress = (progress: { stage: string }) => progress.stage === 'writing thumbnails' && controller.abort();
-  await assert.rejects(exportStaticSite({ store: storePath, out: again, appDir }, { signal: controller.signal, onProgress }), (e: Error) => e instanceof CancelledError);
+  await assert.rejects(
+    exportStaticSite({ store: storePath, out: again, appDir }, { signal: controller.signal, onProgress }),
+    (e: Error) => e instanceof CancelledError,
+  );
   assert.deepEqual(await readdir(again), []);
 });
 
 test('API paths map to plain file names: segments decoded then escaped, query sorted, the cache version ignored', () => {
   assert.equal(staticJsonPath('/api/runs'), 'api/runs.json');
   assert.equal(staticJsonPath(apiPaths.layerStats(3, 'block/conv:0')), 'api/runs/3/layers/block_2Fconv_3A0/stats.json');
-  assert.equal(staticJsonPath('/api/clusterings/2/label-counts?by=label&v=abc'), 'api/clusterings/2/label-counts_3Fby_3Dlabel.json');
+  assert.equal(
+    staticJsonPath('/api/clusterings/2/label-counts?by=label&v=abc'),
+    'api/clusterings/2/label-counts_3Fby_3Dlabel.json',
+  );
   assert.equal(staticJsonPath(apiPaths.layerFlow(1, 'a', 'b')), staticJsonPath('/api/runs/1/layer-flow?to=b&from=a'));
   assert.notEqual(staticJsonPath(apiPaths.layerFlow(1, 'a', 'b')), staticJsonPath(apiPaths.layerFlow(1, 'b', 'a')));
   assert.equal(staticJsonPath('/api/runs/1/layers/%C3%A9_x/stats'), 'api/runs/1/layers/_C3_A9_5Fx/stats.json');
-  assert.equal(staticJsonPath('/api/runs/1/layers/../stats'), 'api/runs/1/layers/_2E_2E/stats.json', 'dot segments cannot climb');
+  assert.equal(
+    staticJsonPath('/api/runs/1/layers/../stats'),
+    'api/runs/1/layers/_2E_2E/stats.json',
+    'dot segments cannot climb',
+  );
 });

@@ -4,7 +4,26 @@ import { parseAnalyzeArgs, parseUnitPatterns } from '../../src/cli/commands/anal
 import { InputError } from '../../src/errors.js';
 
 test('analyze arguments become library options', () => {
-  const parsed = parseAnalyzeArgs(['--model', 'm.onnx', '--data', 'mnist', '--out', 'r.duckdb', '--layers', 'a, b', '--limit', '500', '--min-cluster-size', '10', '--selection', 'eom', '--mean', '0.5,0.5,0.5', '--image-size', '224,200']);
+  const parsed = parseAnalyzeArgs([
+    '--model',
+    'm.onnx',
+    '--data',
+    'mnist',
+    '--out',
+    'r.duckdb',
+    '--layers',
+    'a, b',
+    '--limit',
+    '500',
+    '--min-cluster-size',
+    '10',
+    '--selection',
+    'eom',
+    '--mean',
+    '0.5,0.5,0.5',
+    '--image-size',
+    '224,200',
+  ]);
   assert.notEqual(parsed, 'help');
   if (parsed === 'help') return;
   assert.deepEqual(parsed.options.layers, ['a', 'b']);
@@ -15,10 +34,22 @@ test('analyze arguments become library options', () => {
 });
 
 test('bad analyze arguments name the option and value', () => {
-  assert.throws(() => parseAnalyzeArgs(['--data', 'mnist', '--out', 'r.duckdb']), (e: unknown) => e instanceof InputError && /--model is required/.test(e.message));
-  assert.throws(() => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--limit', 'ten']), /--limit 'ten'/);
-  assert.throws(() => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--aggregation', 'median']), /--aggregation 'median'/);
-  assert.throws(() => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--selection', 'best']), /--selection 'best'/);
+  assert.throws(
+    () => parseAnalyzeArgs(['--data', 'mnist', '--out', 'r.duckdb']),
+    (e: unknown) => e instanceof InputError && /--model is required/.test(e.message),
+  );
+  assert.throws(
+    () => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--limit', 'ten']),
+    /--limit 'ten'/,
+  );
+  assert.throws(
+    () => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--aggregation', 'median']),
+    /--aggregation 'median'/,
+  );
+  assert.throws(
+    () => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--selection', 'best']),
+    /--selection 'best'/,
+  );
 });
 
 test('unit pattern lists expand ranges and merge repeated layers', () => {

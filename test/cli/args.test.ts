@@ -35,17 +35,61 @@ type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
  * Each is refused while parsing, before any file is opened (none of these files exist).
  */
 const COMMANDS: Record<string, { run: Command; bad: string[]; names: RegExp }> = {
-  analyze: { run: runAnalyzeCommand, bad: ['--model', 'm.onnx', '--data', 'mnist', '--out', 'o.duckdb', '--limit', 'ten'], names: /--limit 'ten' is not a whole number >= 1/ },
-  cluster: { run: runClusterCommand, bad: ['m.f32', '--shape', '10,2', '--out', 'o.json', '--min-samples', 'many'], names: /--min-samples 'many' is not a whole number/ },
-  compare: { run: runCompareCommand, bad: ['a.duckdb', 'b.duckdb', '--min-jaccard', '2'], names: /--min-jaccard '2' is not a number in \[0, 1\]/ },
-  demo: { run: runDemoCommand, bad: ['--dataset', 'cifar'], names: /--dataset 'cifar' is not one of mnist, fashion-mnist/ },
-  export: { run: runExportCommand, bad: ['--static', 'site', 'r.duckdb', '--thumbnail-size', 'big'], names: /--thumbnail-size 'big' is not a whole number/ },
-  flow: { run: runFlowCommand, bad: ['r.duckdb', '--min-share', '1.5'], names: /--min-share '1.5' is not a number in \[0, 1\]/ },
-  heatmaps: { run: runHeatmapsCommand, bad: ['r.duckdb', '--layer', 'conv', '--pattern', '0,x'], names: /--pattern '0,x' is not a list of whole numbers >= 0/ },
-  layers: { run: runLayersCommand, bad: ['m.onnx', '--input-shape', '1,0,28,28'], names: /--input-shape '1,0,28,28' is not a list of whole numbers >= 1/ },
-  serve: { run: runServeCommand, bad: ['r.duckdb', '--port', '70000'], names: /--port '70000' is not a whole number from 0 to 65535/ },
-  summary: { run: runSummaryCommand, bad: ['r.duckdb', '--run', 'latest'], names: /--run 'latest' is not a whole number >= 1/ },
-  triage: { run: runTriageCommand, bad: ['r.duckdb', '--format', 'xml'], names: /--format 'xml' is not one of csv, json/ },
+  analyze: {
+    run: runAnalyzeCommand,
+    bad: ['--model', 'm.onnx', '--data', 'mnist', '--out', 'o.duckdb', '--limit', 'ten'],
+    names: /--limit 'ten' is not a whole number >= 1/,
+  },
+  cluster: {
+    run: runClusterCommand,
+    bad: ['m.f32', '--shape', '10,2', '--out', 'o.json', '--min-samples', 'many'],
+    names: /--min-samples 'many' is not a whole number/,
+  },
+  compare: {
+    run: runCompareCommand,
+    bad: ['a.duckdb', 'b.duckdb', '--min-jaccard', '2'],
+    names: /--min-jaccard '2' is not a number in \[0, 1\]/,
+  },
+  demo: {
+    run: runDemoCommand,
+    bad: ['--dataset', 'cifar'],
+    names: /--dataset 'cifar' is not one of mnist, fashion-mnist/,
+  },
+  export: {
+    run: runExportCommand,
+    bad: ['--static', 'site', 'r.duckdb', '--thumbnail-size', 'big'],
+    names: /--thumbnail-size 'big' is not a whole number/,
+  },
+  flow: {
+    run: runFlowCommand,
+    bad: ['r.duckdb', '--min-share', '1.5'],
+    names: /--min-share '1.5' is not a number in \[0, 1\]/,
+  },
+  heatmaps: {
+    run: runHeatmapsCommand,
+    bad: ['r.duckdb', '--layer', 'conv', '--pattern', '0,x'],
+    names: /--pattern '0,x' is not a list of whole numbers >= 0/,
+  },
+  layers: {
+    run: runLayersCommand,
+    bad: ['m.onnx', '--input-shape', '1,0,28,28'],
+    names: /--input-shape '1,0,28,28' is not a list of whole numbers >= 1/,
+  },
+  serve: {
+    run: runServeCommand,
+    bad: ['r.duckdb', '--port', '70000'],
+    names: /--port '70000' is not a whole number from 0 to 65535/,
+  },
+  summary: {
+    run: runSummaryCommand,
+    bad: ['r.duckdb', '--run', 'latest'],
+    names: /--run 'latest' is not a whole number >= 1/,
+  },
+  triage: {
+    run: runTriageCommand,
+    bad: ['r.duckdb', '--format', 'xml'],
+    names: /--format 'xml' is not one of csv, json/,
+  },
 };
 
 /** Runs a command in this process as main.ts would: the exit code and what it would print. */
@@ -91,7 +135,10 @@ describe('every command refuses a bad command line with exit code 2 and a messag
   }
 
   it('nap (the process) prints the message and exits 2', async () => {
-    const [unknown, badValue] = await Promise.all([runCli(['layers', 'm.onnx', '--colour']), runCli(['summary', 'r.duckdb', '--run', 'latest'])]);
+    const [unknown, badValue] = await Promise.all([
+      runCli(['layers', 'm.onnx', '--colour']),
+      runCli(['summary', 'r.duckdb', '--run', 'latest']),
+    ]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /^nap layers: unknown option '--colour'\n {2}run 'nap layers --help' for its options/);
     assert.equal(badValue.code, 2);
@@ -100,7 +147,8 @@ describe('every command refuses a bad command line with exit code 2 and a messag
 });
 
 describe('parseCommandArgs', () => {
-  const config = (args: string[]) => ({ args, allowPositionals: true, options: { limit: { type: 'string' }, json: { type: 'boolean' } } }) as const;
+  const config = (args: string[]) =>
+    ({ args, allowPositionals: true, options: { limit: { type: 'string' }, json: { type: 'boolean' } } }) as const;
 
   it("returns parseArgs' values and positionals", () => {
     const { values, positionals } = parseCommandArgs('flow', config(['r.duckdb', '--limit', '3', '--json']));
@@ -111,16 +159,26 @@ describe('parseCommandArgs', () => {
 
   it('names the option that is unknown, lacks its value, or takes none', () => {
     const refused = (args: string[], message: RegExp) =>
-      assert.throws(() => parseCommandArgs('flow', config(args)), (e: unknown) => e instanceof InputError && message.test(e.message) && e.hint === "run 'nap flow --help' for its options");
+      assert.throws(
+        () => parseCommandArgs('flow', config(args)),
+        (e: unknown) =>
+          e instanceof InputError && message.test(e.message) && e.hint === "run 'nap flow --help' for its options",
+      );
     refused(['--colour'], /^unknown option '--colour'/);
     refused(['-x'], /^unknown option '-x'/);
     refused(['--limit'], /^--limit needs a value/);
     refused(['--json=yes'], /^--json takes no value/);
-    assert.throws(() => parseCommandArgs('flow', { args: ['--help=1'], options: { help: { type: 'boolean', short: 'h' } } }), /^InputError: --help takes no value/);
+    assert.throws(
+      () => parseCommandArgs('flow', { args: ['--help=1'], options: { help: { type: 'boolean', short: 'h' } } }),
+      /^InputError: --help takes no value/,
+    );
   });
 
   it('lets errors that are not about the command line through', () => {
-    assert.throws(() => parseCommandArgs('flow', { args: [], options: { limit: { type: 'number' as 'string' } } }), (e: unknown) => !(e instanceof InputError));
+    assert.throws(
+      () => parseCommandArgs('flow', { args: [], options: { limit: { type: 'number' as 'string' } } }),
+      (e: unknown) => !(e instanceof InputError),
+    );
   });
 });
 
@@ -139,7 +197,10 @@ describe('option value parsers', () => {
     assert.equal(numberOption('-3e2', '--offset', { example: '0' }), -300);
     assert.throws(() => numberOption('', '--share', { example: '0.1' }), /--share '' is not a number/);
     assert.throws(() => numberOption('Infinity', '--share', { example: '0.1' }), /--share 'Infinity' is not a number/);
-    assert.throws(() => numberOption('-0.5', '--share', { example: '0.1', min: 0 }), /--share '-0.5' is not a number >= 0/);
+    assert.throws(
+      () => numberOption('-0.5', '--share', { example: '0.1', min: 0 }),
+      /--share '-0.5' is not a number >= 0/,
+    );
     assert.throws(() => numberOption('2', '--share', { example: '0.1', max: 1 }), /--share '2' is not a number <= 1/);
   });
 
@@ -147,32 +208,65 @@ describe('option value parsers', () => {
     assert.equal(wholeNumberOption(' 42 ', '--limit', { example: '5' }), 42);
     assert.equal(wholeNumberOption('-7', '--seed', { example: '0', min: -10 }), -7);
     for (const text of ['2.5', '1e3', '', 'ten', '0x10', '9007199254740993']) {
-      assert.throws(() => wholeNumberOption(text, '--limit', { example: '5' }), (e: unknown) => e instanceof InputError && e.message.startsWith(`--limit '${text}' is not a whole number >= 0`) && e.hint === 'write it like --limit 5');
+      assert.throws(
+        () => wholeNumberOption(text, '--limit', { example: '5' }),
+        (e: unknown) =>
+          e instanceof InputError &&
+          e.message.startsWith(`--limit '${text}' is not a whole number >= 0`) &&
+          e.hint === 'write it like --limit 5',
+      );
     }
-    assert.throws(() => wholeNumberOption('0', '--limit', { example: '5', min: 1 }), /--limit '0' is not a whole number >= 1/);
-    assert.throws(() => wholeNumberOption('11', '--level', { example: '5', min: 1, max: 10 }), /--level '11' is not a whole number from 1 to 10/);
+    assert.throws(
+      () => wholeNumberOption('0', '--limit', { example: '5', min: 1 }),
+      /--limit '0' is not a whole number >= 1/,
+    );
+    assert.throws(
+      () => wholeNumberOption('11', '--level', { example: '5', min: 1, max: 10 }),
+      /--level '11' is not a whole number from 1 to 10/,
+    );
   });
 
   it('list parsers split at commas and check every entry (and the count, for a shape)', () => {
     assert.deepEqual(numberListOption('0.5, -1,2e-1', '--mean', '0.5,0.5'), [0.5, -1, 0.2]);
     assert.throws(() => numberListOption('0.5,,1', '--mean', '0.5,0.5'), /--mean '0.5,,1' is not a list of numbers/);
-    assert.deepEqual(wholeNumberListOption('1, 3,224,224', '--input-shape', { example: '1,3,224,224', min: 1 }), [1, 3, 224, 224]);
+    assert.deepEqual(
+      wholeNumberListOption('1, 3,224,224', '--input-shape', { example: '1,3,224,224', min: 1 }),
+      [1, 3, 224, 224],
+    );
     assert.deepEqual(wholeNumberListOption('0,2', '--pattern', { example: '0,2' }), [0, 2]);
-    assert.throws(() => wholeNumberListOption('1,0', '--input-shape', { example: '1,3', min: 1 }), /--input-shape '1,0' is not a list of whole numbers >= 1/);
-    assert.throws(() => wholeNumberListOption('224', '--image-size', { example: '224,224', min: 1, length: 2 }), /--image-size '224' is not 2 whole numbers >= 1/);
-    assert.throws(() => wholeNumberListOption('80x4', '--shape', { example: '80,4', min: 1, length: 2 }), /--shape '80x4'/);
+    assert.throws(
+      () => wholeNumberListOption('1,0', '--input-shape', { example: '1,3', min: 1 }),
+      /--input-shape '1,0' is not a list of whole numbers >= 1/,
+    );
+    assert.throws(
+      () => wholeNumberListOption('224', '--image-size', { example: '224,224', min: 1, length: 2 }),
+      /--image-size '224' is not 2 whole numbers >= 1/,
+    );
+    assert.throws(
+      () => wholeNumberListOption('80x4', '--shape', { example: '80,4', min: 1, length: 2 }),
+      /--shape '80x4'/,
+    );
   });
 
   it('choiceOption takes exactly one of the choices; runIdOption a run id >= 1', () => {
     assert.equal(choiceOption('eom', '--selection', ['leaf', 'eom']), 'eom');
-    assert.throws(() => choiceOption('EOM', '--selection', ['leaf', 'eom']), (e: unknown) => e instanceof InputError && /--selection 'EOM' is not one of leaf, eom/.test(e.message) && e.hint === 'write it like --selection leaf');
+    assert.throws(
+      () => choiceOption('EOM', '--selection', ['leaf', 'eom']),
+      (e: unknown) =>
+        e instanceof InputError &&
+        /--selection 'EOM' is not one of leaf, eom/.test(e.message) &&
+        e.hint === 'write it like --selection leaf',
+    );
     assert.equal(runIdOption('3'), 3);
     assert.throws(() => runIdOption('0'), /--run '0' is not a whole number >= 1/);
   });
 
   it('onlyPositional wants exactly one file', () => {
     assert.equal(onlyPositional(['r.duckdb'], 'flow', 'results file', 'usage'), 'r.duckdb');
-    assert.throws(() => onlyPositional(['a', 'b'], 'flow', 'results file', 'usage'), /nap flow takes exactly one results file, got 2/);
+    assert.throws(
+      () => onlyPositional(['a', 'b'], 'flow', 'results file', 'usage'),
+      /nap flow takes exactly one results file, got 2/,
+    );
     assert.throws(() => onlyPositional([], 'flow', 'results file', 'usage'), /got 0/);
   });
 });

@@ -34,7 +34,17 @@ async function run(argv: string[]): Promise<{ code: number; stderr: string; stdo
 describe('nap cluster', () => {
   it('writes labels, probabilities, outlier scores, persistence and params', async () => {
     const out = path.join(dir, 'result.json');
-    const { code, stderr } = await run([matrixFile, '--shape', shape, '--selection', 'eom', '--min-cluster-size', '6', '--out', out]);
+    const { code, stderr } = await run([
+      matrixFile,
+      '--shape',
+      shape,
+      '--selection',
+      'eom',
+      '--min-cluster-size',
+      '6',
+      '--out',
+      out,
+    ]);
     assert.equal(code, 0, stderr);
     const json = JSON.parse(readFileSync(out, 'utf8'));
     const expected = await hdbscan(matrix, { clusterSelectionMethod: 'eom', minClusterSize: 6 });
@@ -55,8 +65,24 @@ describe('nap cluster', () => {
 
   it('passes every option through', async () => {
     const out = path.join(dir, 'options.json');
-    const argv = [matrixFile, '--shape', shape, '--out', out, '--min-cluster-size', '4', '--min-samples', '2', '--selection', 'leaf',
-      '--epsilon', '0.25', '--metric', 'manhattan', '--allow-single-cluster'];
+    const argv = [
+      matrixFile,
+      '--shape',
+      shape,
+      '--out',
+      out,
+      '--min-cluster-size',
+      '4',
+      '--min-samples',
+      '2',
+      '--selection',
+      'leaf',
+      '--epsilon',
+      '0.25',
+      '--metric',
+      'manhattan',
+      '--allow-single-cluster',
+    ];
     const { code, stderr } = await run(argv);
     assert.equal(code, 0, stderr);
     const json = JSON.parse(readFileSync(out, 'utf8'));
@@ -71,15 +97,39 @@ describe('nap cluster', () => {
   });
 
   const failures: [string, () => string[], RegExp][] = [
-    ['a shape that does not match the file size', () => [matrixFile, '--shape', `${matrix.count},5`, '--out', path.join(dir, 'x.json')], /bytes, but --shape 80,5 needs/],
-    ['a missing file', () => [path.join(dir, 'nope.f32'), '--shape', shape, '--out', path.join(dir, 'x.json')], /cannot read .*nope\.f32.*ENOENT/],
+    [
+      'a shape that does not match the file size',
+      () => [matrixFile, '--shape', `${matrix.count},5`, '--out', path.join(dir, 'x.json')],
+      /bytes, but --shape 80,5 needs/,
+    ],
+    [
+      'a missing file',
+      () => [path.join(dir, 'nope.f32'), '--shape', shape, '--out', path.join(dir, 'x.json')],
+      /cannot read .*nope\.f32.*ENOENT/,
+    ],
     ['a malformed shape', () => [matrixFile, '--shape', '80x4', '--out', path.join(dir, 'x.json')], /--shape '80x4'/],
     ['no --shape', () => [matrixFile, '--out', path.join(dir, 'x.json')], /--shape is missing/],
     ['no --out', () => [matrixFile, '--shape', shape], /--out is missing/],
-    ['an unknown selection', () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--selection', 'best'], /--selection 'best' is not one of leaf, eom/],
-    ['a non-numeric option', () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--epsilon', 'abc'], /--epsilon 'abc' is not a number/],
-    ['an unknown flag', () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--colour'], /--colour/],
-    ['an unwritable output', () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'missing-dir', 'x.json')], /cannot write/],
+    [
+      'an unknown selection',
+      () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--selection', 'best'],
+      /--selection 'best' is not one of leaf, eom/,
+    ],
+    [
+      'a non-numeric option',
+      () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--epsilon', 'abc'],
+      /--epsilon 'abc' is not a number/,
+    ],
+    [
+      'an unknown flag',
+      () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--colour'],
+      /--colour/,
+    ],
+    [
+      'an unwritable output',
+      () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'missing-dir', 'x.json')],
+      /cannot write/,
+    ],
   ];
   for (const [name, argv, message] of failures) {
     it(`exits 2 with a message on ${name}`, async () => {

@@ -25,7 +25,14 @@ before(async () => {
   out = path.join(dir, 'results.duckdb');
   ({ runId } = await analyze({ model, data: 'mnist', out, limit: LIMIT, layers: LAYERS }));
   // A second run over the same inputs: max instead of mean aggregation.
-  ({ runId: secondRunId } = await analyze({ model, data: 'mnist', out, limit: LIMIT, aggregation: 'max', layers: LAYERS }));
+  ({ runId: secondRunId } = await analyze({
+    model,
+    data: 'mnist',
+    out,
+    limit: LIMIT,
+    aggregation: 'max',
+    layers: LAYERS,
+  }));
 });
 
 after(async () => {
@@ -33,7 +40,10 @@ after(async () => {
 });
 
 /** Runs a command with console.log captured. */
-async function capture(command: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; stdout: string }> {
+async function capture(
+  command: (argv: string[]) => Promise<number>,
+  argv: string[],
+): Promise<{ code: number; stdout: string }> {
   const lines: string[] = [];
   const { log } = console;
   console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
@@ -50,7 +60,10 @@ describe('nap flow', () => {
     const { code, stdout } = await capture(runFlowCommand, [out, '--run', String(runId)]);
     assert.equal(code, 0);
     assert.match(stdout, new RegExp(`^run ${runId}: `));
-    assert.match(stdout, new RegExp(`${TINY.relu} \\(\\d+ patterns\\) -> ${TINY.pool} \\(\\d+ patterns\\), ${LIMIT} inputs`));
+    assert.match(
+      stdout,
+      new RegExp(`${TINY.relu} \\(\\d+ patterns\\) -> ${TINY.pool} \\(\\d+ patterns\\), ${LIMIT} inputs`),
+    );
     assert.match(stdout, new RegExp(`${TINY.pool} \\(\\d+ patterns\\) -> ${TINY.logits}`));
     assert.match(stdout, /noise \(\d+\)\s+->/);
     const store = await NapStore.open(out, { readOnly: true });
@@ -63,39 +76,91 @@ describe('nap flow', () => {
   });
 
   it('prints the table of two layers whose rows and columns add up', async () => {
-    const { stdout } = await capture(runFlowCommand, [out, '--run', String(runId), '--from', TINY.relu, '--to', TINY.logits]);
+    const { stdout } = await capture(runFlowCommand, [
+      out,
+      '--run',
+      String(runId),
+      '--from',
+      TINY.relu,
+      '--to',
+      TINY.logits,
+    ]);
     const grid = stdout.split('\n').filter((line) => /^ {2}(#\d+|noise|total)( +\d+)+$/.test(line));
     const rows = grid.map((line) => line.trim().split(/\s+/).slice(1).map(Number));
     const totals = rows.pop()!;
     assert.equal(totals[totals.length - 1], LIMIT, 'grand total');
-    for (const row of rows) assert.equal(row.slice(0, -1).reduce((s, n) => s + n, 0), row[row.length - 1], 'row sum');
-    totals.slice(0, -1).forEach((total, col) => assert.equal(rows.reduce((s, row) => s + row[col]!, 0), total, 'column sum'));
+    for (const row of rows)
+      assert.equal(
+        row.slice(0, -1).reduce((s, n) => s + n, 0),
+        row[row.length - 1],
+        'row sum',
+      );
+    totals.slice(0, -1).forEach((total, col) =>
+      assert.equal(
+        rows.reduce((s, row) => s + row[col]!, 0),
+        total,
+        'column sum',
+      ),
+    );
     assert.match(stdout, /most similar pattern of logits/);
   });
 
   it('prints JSON of a layer pair, of the alluvial graph and of a lineage', async () => {
-    const pair = JSON.parse((await capture(runFlowCommand, [out, '--run', String(runId), '--from', TINY.pool, '--json'])).stdout);
+    const pair = JSON.parse(
+      (await capture(runFlowCommand, [out, '--run', String(runId), '--from', TINY.pool, '--json'])).stdout,
+    );
     assert.equal(pair.to.layer, TINY.logits, '--from alone pairs with the next layer');
-    assert.equal(pair.counts.flat().reduce((s: number, n: number) => s + n, 0), LIMIT);
-    assert.deepEqual(pair.rowSums, pair.counts.map((row: number[]) => row.reduce((s, n) => s + n, 0)));
+    assert.equal(
+      pair.counts.flat().reduce((s: number, n: number) => s + n, 0),
+      LIMIT,
+    );
+    assert.deepEqual(
+      pair.rowSums,
+      pair.counts.map((row: number[]) => row.reduce((s, n) => s + n, 0)),
+    );
     assert.equal(pair.rowPatterns[pair.rowPatterns.length - 1], -1, 'noise row last');
 
     const graph = JSON.parse((await capture(runFlowCommand, [out, '--run', String(runId), '--json'])).stdout).graph;
     assert.deepEqual(graph.layers, LAYERS);
-    assert.equal(graph.links.reduce((s: number, link: { count: number }) => s + link.count, 0), LIMIT * (LAYERS.length - 1));
+    assert.equal(
+      graph.links.reduce((s: number, link: { count: number }) => s + link.count, 0),
+      LIMIT * (LAYERS.length - 1),
+    );
 
-    const { lineage } = JSON.parse((await capture(runFlowCommand, [out, '--run', String(runId), '--pattern', `${TINY.pool}:noise`, '--json', '--min-share', '0'])).stdout);
+    const { lineage } = JSON.parse(
+      (
+        await capture(runFlowCommand, [
+          out,
+          '--run',
+          String(runId),
+          '--pattern',
+          `${TINY.pool}:noise`,
+          '--json',
+          '--min-share',
+          '0',
+        ])
+      ).stdout,
+    );
     assert.equal(lineage.patternId, -1);
-    assert.deepEqual(lineage.steps.map((s: { layer: string }) => s.layer), [TINY.relu, TINY.logits]);
+    assert.deepEqual(
+      lineage.steps.map((s: { layer: string }) => s.layer),
+      [TINY.relu, TINY.logits],
+    );
   });
 
   it('prints a lineage as text and refuses bad options with a clear error', async () => {
     const { stdout } = await capture(runFlowCommand, [out, '--run', String(runId), '--pattern', `${TINY.pool}:0`]);
     assert.match(stdout, new RegExp(`lineage of ${TINY.pool} #0 \\(\\d+ members\\)`));
     assert.match(stdout, new RegExp(`^  ${TINY.relu} `, 'm'));
-    await assert.rejects(capture(runFlowCommand, [out, '--pattern', 'pool_out']), (e: unknown) => e instanceof InputError && /--pattern 'pool_out'/.test(e.message));
+    await assert.rejects(
+      capture(runFlowCommand, [out, '--pattern', 'pool_out']),
+      (e: unknown) => e instanceof InputError && /--pattern 'pool_out'/.test(e.message),
+    );
     await assert.rejects(capture(runFlowCommand, [out, '--pattern', 'pool_out:0', '--from', TINY.relu]), InputError);
-    await assert.rejects(capture(runFlowCommand, [out, '--run', '99']), (e: unknown) => e instanceof NotFoundError && /run 99/.test(e.message));
+    await assert.rejects(
+      capture(runFlowCommand, [out, '--run', '99']),
+      (e: unknown) => e instanceof NotFoundError && /run 99/.test(e.message),
+    );
     await assert.rejects(capture(runFlowCommand, [out, '--limit', 'many']), /--limit 'many'/);
     await assert.rejects(capture(runFlowCommand, [out, '--colour']), InputError);
   });
@@ -103,25 +168,58 @@ describe('nap flow', () => {
 
 describe('nap compare', () => {
   it('compares two runs of one file, with --run after the file or as a pair', async () => {
-    const both = await capture(runCompareCommand, [out, '--run', String(runId), 'same', '--run', String(secondRunId), '--json']);
-    const pair = await capture(runCompareCommand, [out, '--run', String(runId), '--run', String(secondRunId), '--json']);
+    const both = await capture(runCompareCommand, [
+      out,
+      '--run',
+      String(runId),
+      'same',
+      '--run',
+      String(secondRunId),
+      '--json',
+    ]);
+    const pair = await capture(runCompareCommand, [
+      out,
+      '--run',
+      String(runId),
+      '--run',
+      String(secondRunId),
+      '--json',
+    ]);
     assert.equal(both.code, 0);
     const result = JSON.parse(both.stdout);
     assert.deepEqual(JSON.parse(pair.stdout), result);
     assert.deepEqual([result.runA, result.runB], [runId, secondRunId]);
-    assert.deepEqual(result.layers.map((l: { layerA: string }) => l.layerA), LAYERS);
+    assert.deepEqual(
+      result.layers.map((l: { layerA: string }) => l.layerA),
+      LAYERS,
+    );
     assert.equal(result.sharedInputs, LIMIT);
   });
 
   it('prints ARI, NMI and the matching of a run with itself', async () => {
-    const { stdout } = await capture(runCompareCommand, [out, '--run', String(runId), 'same', '--run', String(runId), '--layers', `${TINY.pool}:${TINY.logits},${TINY.relu}`]);
+    const { stdout } = await capture(runCompareCommand, [
+      out,
+      '--run',
+      String(runId),
+      'same',
+      '--run',
+      String(runId),
+      '--layers',
+      `${TINY.pool}:${TINY.logits},${TINY.relu}`,
+    ]);
     assert.match(stdout, new RegExp(`${LIMIT} shared inputs`));
     assert.match(stdout, new RegExp(`${TINY.pool} ~ ${TINY.logits}: ${LIMIT} inputs`));
     assert.match(stdout, new RegExp(`^${TINY.relu}: ${LIMIT} inputs`, 'm'));
     const scores = [...stdout.matchAll(/ARI (\S+) {2}NMI (\S+)/g)];
     assert.equal(scores.length, 4);
     // relu_out with itself agrees perfectly; the last two lines are relu_out's.
-    assert.deepEqual(scores.slice(2).map((m) => [m[1], m[2]]), [['1.000', '1.000'], ['1.000', '1.000']]);
+    assert.deepEqual(
+      scores.slice(2).map((m) => [m[1], m[2]]),
+      [
+        ['1.000', '1.000'],
+        ['1.000', '1.000'],
+      ],
+    );
     assert.match(stdout, /unmatched in A: none/);
   });
 
@@ -132,16 +230,26 @@ describe('nap compare', () => {
     const { stdout } = await capture(runCompareCommand, [out, '--run', String(runId), second, '--json']);
     const result = JSON.parse(stdout);
     assert.equal(result.sharedInputs, LIMIT, 'the same sample, matched by path');
-    assert.deepEqual(result.layers.map((l: { layerA: string }) => l.layerA), [TINY.pool], 'only layers both runs have');
+    assert.deepEqual(
+      result.layers.map((l: { layerA: string }) => l.layerA),
+      [TINY.pool],
+      'only layers both runs have',
+    );
     assert.equal(result.layers[0].agreement.withNoise.adjustedRandIndex, 1);
   });
 
   it('refuses unclear arguments', async () => {
-    await assert.rejects(capture(runCompareCommand, [out]), (e: unknown) => e instanceof InputError && /two --run options, got 0/.test(e.message));
+    await assert.rejects(
+      capture(runCompareCommand, [out]),
+      (e: unknown) => e instanceof InputError && /two --run options, got 0/.test(e.message),
+    );
     await assert.rejects(capture(runCompareCommand, ['--run', '1', out, 'same']), /before the first results file/);
     await assert.rejects(capture(runCompareCommand, [out, '--run', '1', '--run', '2', 'same']), /more than one --run/);
     await assert.rejects(capture(runCompareCommand, [out, 'same', '--min-jaccard', '2']), /--min-jaccard '2'/);
-    await assert.rejects(capture(runCompareCommand, [out, 'same', '--layers', 'nope']), (e: unknown) => e instanceof InputError && /"nope"/.test(e.message));
+    await assert.rejects(
+      capture(runCompareCommand, [out, 'same', '--layers', 'nope']),
+      (e: unknown) => e instanceof InputError && /"nope"/.test(e.message),
+    );
   });
 
   it('splits layer pairs at the colon that names two known layers', () => {

@@ -65,21 +65,49 @@ describe('nap project', () => {
   it('adds maps to a run made without them, keeps them when asked again, and recomputes them with --force', async () => {
     const pca = await projectJson(['--method', 'pca', '--layer', TINY.pool]);
     assert.equal(pca.runId, runId);
-    assert.deepEqual(pca.projections.map((p) => [p.layer, p.method, p.pointCount, p.computed]), [[TINY.pool, 'pca', LIMIT, true]]);
+    assert.deepEqual(
+      pca.projections.map((p) => [p.layer, p.method, p.pointCount, p.computed]),
+      [[TINY.pool, 'pca', LIMIT, true]],
+    );
 
     const all = await projectJson(['--seed', '5', '--quiet']);
-    assert.deepEqual(all.projections.map((p) => [p.layer, p.method, p.params.seed, p.computed]), [[TINY.pool, 'umap', 5, true], [TINY.logits, 'umap', 5, true]], 'another method replaces the PCA map');
+    assert.deepEqual(
+      all.projections.map((p) => [p.layer, p.method, p.params.seed, p.computed]),
+      [
+        [TINY.pool, 'umap', 5, true],
+        [TINY.logits, 'umap', 5, true],
+      ],
+      'another method replaces the PCA map',
+    );
 
     const first = await createdAt(TINY.logits);
     const { code, stdout } = await capture([out, '--seed', '5', '--quiet']);
     assert.equal(code, 0);
     assert.match(stdout, new RegExp(`^run ${runId}: 0 of 2 layer maps computed`));
-    assert.match(stdout, new RegExp(`${TINY.logits}\\s+umap, 15 neighbours, min dist 0.1, 200 epochs, seed 5; ${LIMIT} inputs, kept`));
+    assert.match(
+      stdout,
+      new RegExp(`${TINY.logits}\\s+umap, 15 neighbours, min dist 0.1, 200 epochs, seed 5; ${LIMIT} inputs, kept`),
+    );
     assert.equal(await createdAt(TINY.logits), first, 'kept, not recomputed');
 
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const forced = await projectJson(['--seed', '5', '--force', '--layer', TINY.logits, '--neighbors', '10', '--min-dist', '0.25', '--epochs', '50']);
-    assert.deepEqual(forced.projections.map((p) => [p.layer, p.computed, p.params]), [[TINY.logits, true, { seed: 5, nNeighbors: 10, minDist: 0.25, nEpochs: 50, pcaDims: 0, knn: 'exact' }]]);
+    const forced = await projectJson([
+      '--seed',
+      '5',
+      '--force',
+      '--layer',
+      TINY.logits,
+      '--neighbors',
+      '10',
+      '--min-dist',
+      '0.25',
+      '--epochs',
+      '50',
+    ]);
+    assert.deepEqual(
+      forced.projections.map((p) => [p.layer, p.computed, p.params]),
+      [[TINY.logits, true, { seed: 5, nNeighbors: 10, minDist: 0.25, nEpochs: 50, pcaDims: 0, knn: 'exact' }]],
+    );
     assert.ok((await createdAt(TINY.logits)) > first, 'recomputed');
   });
 
@@ -88,7 +116,10 @@ describe('nap project', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: nap project <results.duckdb>/);
     const refused = async (argv: string[], type: typeof InputError | typeof NotFoundError, pattern: RegExp) =>
-      assert.rejects(runProjectCommand(argv), (e: unknown) => e instanceof type && pattern.test(e.message) && (e.hint ?? '') !== '');
+      assert.rejects(
+        runProjectCommand(argv),
+        (e: unknown) => e instanceof type && pattern.test(e.message) && (e.hint ?? '') !== '',
+      );
     await refused([], InputError, /exactly one results file, got 0/);
     await refused([out, '--method', 'tsne'], InputError, /--method 'tsne' is not one of umap, pca/);
     await refused([out, '--method', 'none'], InputError, /--method 'none'/);
@@ -104,7 +135,11 @@ describe('nap project', () => {
 
   it('refuses a results file that does not exist instead of creating an empty store there', async () => {
     const typo = path.join(dir, 'typo.duckdb');
-    await assert.rejects(runProjectCommand([typo]), (e: unknown) => e instanceof InputError && /typo\.duckdb does not exist/.test(e.message) && /nap analyze/.test(e.hint ?? ''));
+    await assert.rejects(
+      runProjectCommand([typo]),
+      (e: unknown) =>
+        e instanceof InputError && /typo\.duckdb does not exist/.test(e.message) && /nap analyze/.test(e.hint ?? ''),
+    );
     await assert.rejects(access(typo), 'no file is left behind');
   });
 
@@ -122,6 +157,9 @@ describe('nap project', () => {
     const plain = parseAnalyzeArgs(base);
     assert.ok(plain !== 'help');
     assert.equal(plain.options.projection, undefined, 'the engine fills the default');
-    assert.throws(() => parseAnalyzeArgs([...base, '--projection', 'tsne']), (e: unknown) => e instanceof InputError && /--projection 'tsne'/.test(e.message));
+    assert.throws(
+      () => parseAnalyzeArgs([...base, '--projection', 'tsne']),
+      (e: unknown) => e instanceof InputError && /--projection 'tsne'/.test(e.message),
+    );
   });
 });

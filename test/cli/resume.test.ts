@@ -22,10 +22,29 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const args = (out: string) => ['analyze', '--model', model, '--data', 'mnist', '--limit', '900', '--batch-size', '32', '--commit-every', '64', '--layers', `${TINY.relu},${TINY.pool},${TINY.logits}`, '--out', out];
+const args = (out: string) => [
+  'analyze',
+  '--model',
+  model,
+  '--data',
+  'mnist',
+  '--limit',
+  '900',
+  '--batch-size',
+  '32',
+  '--commit-every',
+  '64',
+  '--layers',
+  `${TINY.relu},${TINY.pool},${TINY.logits}`,
+  '--out',
+  out,
+];
 
 /** Runs the CLI; with `killOn`, SIGKILLs it as soon as a progress line matches. Resolves with how it ended. */
-function runCli(out: string, killOn?: RegExp): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runCli(
+  out: string,
+  killOn?: RegExp,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args(out)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -53,9 +72,20 @@ async function snapshot(out: string) {
       assert.equal(clusterings.length, 1, `${layer.layer}: one clustering`);
       const memberships = await store.readMemberships(clusterings[0]!.clusteringId);
       const images = await store.readAverageImages(clusterings[0]!.clusteringId);
-      perLayer.push({ layer: layer.layer, activations: Array.from(activations.matrix.data), rows: Array.from(activations.inputIndex), patterns: Array.from(memberships.patternId), images: images.patternId.length });
+      perLayer.push({
+        layer: layer.layer,
+        activations: Array.from(activations.matrix.data),
+        rows: Array.from(activations.inputIndex),
+        patterns: Array.from(memberships.patternId),
+        images: images.patternId.length,
+      });
     }
-    return { runs: (await store.listRuns()).map((r) => r.status), inputs: Array.from(inputs.index), predictions: Array.from(inputs.prediction), perLayer };
+    return {
+      runs: (await store.listRuns()).map((r) => r.status),
+      inputs: Array.from(inputs.index),
+      predictions: Array.from(inputs.prediction),
+      perLayer,
+    };
   } finally {
     await store.close();
   }
@@ -68,7 +98,11 @@ test('SIGKILL during extraction, clustering or the last steps: the same command 
   const expected = await snapshot(reference);
   assert.equal(expected.inputs.length, 900);
 
-  const killPoints = [/extracting activations (9[6-9]|[1-9]\d\d)\//, new RegExp(`${TINY.pool}: core distances`), /average images|concept flow/];
+  const killPoints = [
+    /extracting activations (9[6-9]|[1-9]\d\d)\//,
+    new RegExp(`${TINY.pool}: core distances`),
+    /average images|concept flow/,
+  ];
   for (const [i, killOn] of killPoints.entries()) {
     const out = path.join(dir, `killed-${i}.duckdb`);
     const killed = await runCli(out, killOn);

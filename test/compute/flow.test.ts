@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contingencyFromCells, contingencyTable, nonZeroCells, transposeContingency, type Contingency } from '../../src/compute/contingency.js';
+import {
+  contingencyFromCells,
+  contingencyTable,
+  nonZeroCells,
+  transposeContingency,
+  type Contingency,
+} from '../../src/compute/contingency.js';
 import { flowGraph, jaccardMatrix, patternLineage } from '../../src/compute/flow.js';
 import { InputError } from '../../src/errors.js';
 import { mulberry32 as random } from '../../src/io/datasets/sample.js';
 
 /** `count` labels in -1..patterns-1, about `noise` of them -1. */
 function randomLabels(next: () => number, count: number, patterns: number, noise = 0.2): Int32Array {
-  return Int32Array.from({ length: count }, () => (patterns === 0 || next() < noise ? -1 : Math.floor(next() * patterns)));
+  return Int32Array.from({ length: count }, () =>
+    patterns === 0 || next() < noise ? -1 : Math.floor(next() * patterns),
+  );
 }
 
 function sizesOf(labels: Int32Array, patterns: number): Int32Array {
@@ -45,19 +53,35 @@ describe('contingency table', () => {
       assert.deepEqual(table.rowSums, sizesOf(a, pa));
       assert.deepEqual(table.colSums, sizesOf(b, pb));
       assert.equal(table.total, count);
-      assert.equal(table.counts.reduce((s, n) => s + n, 0), count);
+      assert.equal(
+        table.counts.reduce((s, n) => s + n, 0),
+        count,
+      );
       const transposed = transposeContingency(table);
       assert.deepEqual(transposed, contingencyTable(b, a, pb, pa), 'transposing equals swapping the labelings');
       const cells = nonZeroCells(table);
       assert.ok(cells.count.every((n) => n > 0));
-      assert.deepEqual(contingencyFromCells(pa, pb, cells.labelA, cells.labelB, cells.count), table, 'non-zero cells rebuild the table');
+      assert.deepEqual(
+        contingencyFromCells(pa, pb, cells.labelA, cells.labelB, cells.count),
+        table,
+        'non-zero cells rebuild the table',
+      );
     }
   });
 
   it('refuses labels outside the pattern range and misaligned labelings, naming the value', () => {
-    assert.throws(() => contingencyTable(Int32Array.from([0, 3]), Int32Array.from([0, 0]), 3, 1), (e: unknown) => e instanceof InputError && /label of A 3 of input 1/.test(e.message));
-    assert.throws(() => contingencyTable(Int32Array.from([0]), Int32Array.from([-2]), 1, 1), (e: unknown) => e instanceof InputError && /-2/.test(e.message));
-    assert.throws(() => contingencyTable(Int32Array.from([0]), Int32Array.from([0, 0]), 1, 1), (e: unknown) => e instanceof InputError && /1 and 2/.test(e.message));
+    assert.throws(
+      () => contingencyTable(Int32Array.from([0, 3]), Int32Array.from([0, 0]), 3, 1),
+      (e: unknown) => e instanceof InputError && /label of A 3 of input 1/.test(e.message),
+    );
+    assert.throws(
+      () => contingencyTable(Int32Array.from([0]), Int32Array.from([-2]), 1, 1),
+      (e: unknown) => e instanceof InputError && /-2/.test(e.message),
+    );
+    assert.throws(
+      () => contingencyTable(Int32Array.from([0]), Int32Array.from([0, 0]), 1, 1),
+      (e: unknown) => e instanceof InputError && /1 and 2/.test(e.message),
+    );
   });
 });
 
@@ -90,10 +114,13 @@ describe('Jaccard matrix', () => {
         const [i, j] = [Math.floor(cell / cols), cell % cols];
         assert.ok(value >= 0 && value <= 1, `J ${value} in [0, 1]`);
         assert.equal(value, ba[j * (pa + 1) + i], 'J(A_i, B_j) = J(B_j, A_i)');
-        const same = table.counts[cell] === table.rowSums[i] && table.counts[cell] === table.colSums[j] && table.counts[cell]! > 0;
+        const same =
+          table.counts[cell] === table.rowSums[i] && table.counts[cell] === table.colSums[j] && table.counts[cell]! > 0;
         assert.equal(value === 1, same, 'J is 1 exactly when the two sets are equal and non-empty');
       });
-      if (trial % 4 === 0) for (let i = 0; i <= pa; i++) assert.ok(table.rowSums[i] === 0 || ab[i * cols + i] === 1, 'a labeling matches itself');
+      if (trial % 4 === 0)
+        for (let i = 0; i <= pa; i++)
+          assert.ok(table.rowSums[i] === 0 || ab[i * cols + i] === 1, 'a labeling matches itself');
     }
   });
 });
@@ -103,7 +130,10 @@ describe('alluvial graph', () => {
   const layers = ['conv1', 'conv2', 'dense'];
   const counts = [4, 3, 5];
   const labels = counts.map((patterns) => randomLabels(next, 120, patterns));
-  const tables: Contingency[] = [contingencyTable(labels[0]!, labels[1]!, 4, 3), contingencyTable(labels[1]!, labels[2]!, 3, 5)];
+  const tables: Contingency[] = [
+    contingencyTable(labels[0]!, labels[1]!, 4, 3),
+    contingencyTable(labels[1]!, labels[2]!, 3, 5),
+  ];
 
   it('has one node per non-empty pattern or noise, sized by the members, and links that count every input once per layer pair', () => {
     const graph = flowGraph(layers, tables);
@@ -113,12 +143,18 @@ describe('alluvial graph', () => {
       const sizes = sizesOf(labels[l]!, counts[l]!);
       for (const node of nodes) assert.equal(node.size, sizes[node.patternId < 0 ? counts[l]! : node.patternId]);
       assert.equal(nodes.length, sizes.filter((s) => s > 0).length);
-      assert.equal(nodes.reduce((s, n) => s + n.size, 0), 120);
+      assert.equal(
+        nodes.reduce((s, n) => s + n.size, 0),
+        120,
+      );
     });
     for (let l = 0; l < 2; l++) {
       const links = graph.links.filter((link) => graph.nodes[link.source]!.layerIndex === l);
       assert.ok(links.every((link) => graph.nodes[link.target]!.layerIndex === l + 1 && link.count > 0));
-      assert.equal(links.reduce((s, link) => s + link.count, 0), 120);
+      assert.equal(
+        links.reduce((s, link) => s + link.count, 0),
+        120,
+      );
       graph.nodes.forEach((node, index) => {
         if (node.layerIndex !== l) return;
         const out = links.filter((link) => link.source === index).reduce((s, link) => s + link.count, 0);
@@ -130,7 +166,10 @@ describe('alluvial graph', () => {
   it('leaves out an empty noise node and refuses tables that do not chain', () => {
     const table = contingencyTable(Int32Array.from([0, 1]), Int32Array.from([0, 0]), 2, 1);
     const graph = flowGraph(['a', 'b'], [table]);
-    assert.deepEqual(graph.nodes.map((n) => `${n.layerIndex}:${n.patternId}`), ['0:0', '0:1', '1:0']);
+    assert.deepEqual(
+      graph.nodes.map((n) => `${n.layerIndex}:${n.patternId}`),
+      ['0:0', '0:1', '1:0'],
+    );
     assert.throws(() => flowGraph(layers, [tables[0]!]), /3 layers need 2 flow tables/);
     assert.throws(() => flowGraph(layers, [tables[1]!, tables[0]!]), InputError);
     assert.deepEqual(flowGraph([], []), { layers: [], nodes: [], links: [] });
@@ -157,10 +196,16 @@ describe('pattern lineage', () => {
 
   it('applies minShare and limit and reports the rest as otherShare', () => {
     const [bigOnly] = patternLineage(0, [{ layer: 'X', table }], { minShare: 0.2 });
-    assert.deepEqual(bigOnly!.shares.map((s) => s.patternId), [2, -1]);
+    assert.deepEqual(
+      bigOnly!.shares.map((s) => s.patternId),
+      [2, -1],
+    );
     assertClose(bigOnly!.otherShare, 0.1, 'other share');
     const [top] = patternLineage(0, [{ layer: 'X', table }], { limit: 1 });
-    assert.deepEqual(top!.shares.map((s) => s.patternId), [2]);
+    assert.deepEqual(
+      top!.shares.map((s) => s.patternId),
+      [2],
+    );
     assertClose(top!.otherShare, 0.4, 'other share');
     const [noise] = patternLineage(-1, [{ layer: 'X', table }]);
     assert.equal(noise!.members, 0);
@@ -168,7 +213,10 @@ describe('pattern lineage', () => {
   });
 
   it('refuses unknown patterns and bad options, naming the value', () => {
-    assert.throws(() => patternLineage(2, [{ layer: 'X', table }]), (e: unknown) => e instanceof InputError && /pattern 2/.test(e.message));
+    assert.throws(
+      () => patternLineage(2, [{ layer: 'X', table }]),
+      (e: unknown) => e instanceof InputError && /pattern 2/.test(e.message),
+    );
     assert.throws(() => patternLineage(0, [{ layer: 'X', table }], { minShare: 2 }), /minShare 2/);
     assert.throws(() => patternLineage(0, [{ layer: 'X', table }], { limit: 0 }), /limit 0/);
   });

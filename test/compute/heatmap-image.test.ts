@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { colourMap, HEATMAP_COLOURS, MAX_ALPHA, renderHeatmap, upsampleBilinear } from '../../src/compute/heatmap-image.js';
+import {
+  colourMap,
+  HEATMAP_COLOURS,
+  MAX_ALPHA,
+  renderHeatmap,
+  upsampleBilinear,
+} from '../../src/compute/heatmap-image.js';
 
 const near = (actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-6): void => {
   assert.equal(actual.length, expected.length, 'length');
@@ -19,7 +25,10 @@ describe('upsampleBilinear', () => {
     // Grid [[0, 1], [2, 3]] to 4 x 4: value = x' + 2 y' with x', y' in {0, 0.25, 0.75, 1}.
     const out = upsampleBilinear([0, 1, 2, 3], 2, 2, 4, 4);
     const axis = [0, 0.25, 0.75, 1];
-    near(out, axis.flatMap((y) => axis.map((x) => x + 2 * y)));
+    near(
+      out,
+      axis.flatMap((y) => axis.map((x) => x + 2 * y)),
+    );
   });
 
   test('keeps a grid of the same size and a constant grid unchanged', () => {
@@ -44,7 +53,10 @@ describe('colourMap', () => {
   test('interpolates between stops and clamps values outside [0, 1] and NaN', () => {
     const [r, g, b] = colourMap([0.125]);
     const [from, to] = [HEATMAP_COLOURS[0]!, HEATMAP_COLOURS[1]!];
-    assert.deepEqual([r, g, b], [0, 1, 2].map((k) => Math.round((from[k]! + to[k]!) / 2)));
+    assert.deepEqual(
+      [r, g, b],
+      [0, 1, 2].map((k) => Math.round((from[k]! + to[k]!) / 2)),
+    );
     assert.deepEqual(Array.from(colourMap([-3, 7, NaN])), [...colourMap([0, 1, 0])]);
   });
 

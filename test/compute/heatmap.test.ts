@@ -20,8 +20,18 @@ const near = (actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance 
 
 describe('spatialGrid', () => {
   test('reads [C, H, W] channels-first and [H, W, C] channels-last', () => {
-    assert.deepEqual(spatialGrid([2, 3, 5], 'channels-first'), { units: 2, height: 3, width: 5, order: 'channels-first' });
-    assert.deepEqual(spatialGrid([3, 5, 2], 'channels-last'), { units: 2, height: 3, width: 5, order: 'channels-last' });
+    assert.deepEqual(spatialGrid([2, 3, 5], 'channels-first'), {
+      units: 2,
+      height: 3,
+      width: 5,
+      order: 'channels-first',
+    });
+    assert.deepEqual(spatialGrid([3, 5, 2], 'channels-last'), {
+      units: 2,
+      height: 3,
+      width: 5,
+      order: 'channels-last',
+    });
   });
 
   test('a sequence is one row of positions', () => {
@@ -97,11 +107,20 @@ describe('heatmapOf', () => {
     const columns = heatmapColumns(big, 'mean');
     let state = 7;
     const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-    const target = heatmapTarget(big, columns, [1, 2, 3], [random(), random(), random()], [random(), random(), random()]);
+    const target = heatmapTarget(
+      big,
+      columns,
+      [1, 2, 3],
+      [random(), random(), random()],
+      [random(), random(), random()],
+    );
     const out = new Float32Array(20);
     heatmapOf(Float32Array.from({ length: 60 }, random), target, out);
     assert.ok(out.every((v) => v >= 0 && v <= 1 + 1e-6));
-    assert.ok(out.some((v) => v > 0), 'some position is on the centroid side');
+    assert.ok(
+      out.some((v) => v > 0),
+      'some position is on the centroid side',
+    );
   });
 
   test('refuses a tensor of the wrong size', () => {

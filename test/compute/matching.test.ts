@@ -52,7 +52,9 @@ describe('Hungarian algorithm', () => {
       const cols = 1 + Math.floor(next() * 6);
       // Small integers give many ties; reals and negative values the general case.
       const integers = trial % 2 === 0;
-      const cost = Float64Array.from({ length: rows * cols }, () => (integers ? Math.floor(next() * 4) : next() * 20 - 10));
+      const cost = Float64Array.from({ length: rows * cols }, () =>
+        integers ? Math.floor(next() * 4) : next() * 20 - 10,
+      );
       const assigned = minimumCostAssignment(cost, rows, cols);
       assert.equal(assigned.length, rows);
       const columns = Array.from(assigned).filter((col) => col >= 0);
@@ -68,7 +70,10 @@ describe('Hungarian algorithm', () => {
   it('handles empty matrices and refuses non-finite costs or a wrong shape', () => {
     assert.deepEqual(Array.from(minimumCostAssignment(new Float64Array(0), 0, 3)), []);
     assert.deepEqual(Array.from(minimumCostAssignment(new Float64Array(0), 2, 0)), [-1, -1]);
-    assert.throws(() => minimumCostAssignment(Float64Array.from([1, NaN]), 1, 2), (e: unknown) => e instanceof InputError && /NaN at row 0, column 1/.test(e.message));
+    assert.throws(
+      () => minimumCostAssignment(Float64Array.from([1, NaN]), 1, 2),
+      (e: unknown) => e instanceof InputError && /NaN at row 0, column 1/.test(e.message),
+    );
     assert.throws(() => minimumCostAssignment(Float64Array.from([1, 2, 3]), 2, 2), /3 values is not 2 x 2/);
   });
 });
@@ -82,7 +87,10 @@ describe('pattern matching', () => {
     const b = a.map((label) => (label < 0 ? -1 : permutation[label]!));
     const table = contingencyTable(a, b, patterns, patterns);
     const matching = matchPatterns(table, jaccardMatrix(table));
-    assert.deepEqual(matching.pairs.map((p) => [p.patternA, p.patternB]), permutation.map((to, from) => [from, to]));
+    assert.deepEqual(
+      matching.pairs.map((p) => [p.patternA, p.patternB]),
+      permutation.map((to, from) => [from, to]),
+    );
     assert.ok(matching.pairs.every((p) => p.jaccard === 1 && p.shared === table.rowSums[p.patternA]));
     assert.deepEqual(matching.unmatchedA, []);
     assert.deepEqual(matching.unmatchedB, []);
@@ -161,6 +169,9 @@ describe('partition agreement', () => {
     assert.ok(result.withNoise.normalizedMutualInformation < 1);
     const allNoise = comparePartitions(Int32Array.from([-1, 0]), Int32Array.from([0, -1]));
     assert.equal(allNoise.withoutNoise.inputs, 0);
-    assert.ok(Number.isNaN(allNoise.withoutNoise.adjustedRandIndex) && Number.isNaN(allNoise.withoutNoise.normalizedMutualInformation));
+    assert.ok(
+      Number.isNaN(allNoise.withoutNoise.adjustedRandIndex) &&
+        Number.isNaN(allNoise.withoutNoise.normalizedMutualInformation),
+    );
   });
 });

@@ -37,5 +37,11 @@ test('statistics of a subset of rows use only those rows', () => {
 
 test('rowsByGroup skips noise and keeps row order', () => {
   const groups = rowsByGroup(Int32Array.from([1, -1, 0, 1, 0]), 2);
-  assert.deepEqual(groups.map((g) => Array.from(g)), [[2, 4], [0, 3]]);
+  assert.deepEqual(
+    groups.map((g) => Array.from(g)),
+    [
+      [2, 4],
+      [0, 3],
+    ],
+  );
 });

@@ -6,25 +6,44 @@ import { MeanImages } from '../../src/compute/mean-images.js';
 import { predict } from '../../src/compute/predictions.js';
 
 test('TopK keeps the k largest values per slot, best first, whatever the arrival order', () => {
-  const values = Array.from({ length: 200 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+  const values = Array.from({ length: 200 }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1);
   const top = new TopK(1, 5);
   values.forEach((v, i) => top.offer(0, v, i));
-  const expectedIds = values.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([, i]) => i);
+  const expectedIds = values
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 5)
+    .map(([, i]) => i);
   assert.deepEqual(Array.from(top.entries(0).ids), expectedIds);
 });
 
 test('max activations rank inputs per unit and for the whole layer', () => {
   // 3 inputs, 2 units, 2 positions, channels-first.
   const source = Float32Array.from([
-    1, 5, 0, 0, // input 10: unit0 max 5, unit1 max 0
-    2, 2, 9, 1, // input 11: unit0 max 2, unit1 max 9
-    3, 0, 4, 4, // input 12: unit0 max 3, unit1 max 4
+    1,
+    5,
+    0,
+    0, // input 10: unit0 max 5, unit1 max 0
+    2,
+    2,
+    9,
+    1, // input 11: unit0 max 2, unit1 max 9
+    3,
+    0,
+    4,
+    4, // input 12: unit0 max 3, unit1 max 4
   ]);
   const unitMax = new Float32Array(3 * 2);
   unitMaximaInto(source, 3, { units: 2, positions: 2, order: 'channels-first' }, unitMax, 0);
   assert.deepEqual(Array.from(unitMax), [5, 0, 2, 9, 3, 4]);
   const channelsLast = new Float32Array(6);
-  unitMaximaInto(Float32Array.from([1, 0, 5, 0, 2, 9, 2, 1, 3, 4, 0, 4]), 3, { units: 2, positions: 2, order: 'channels-last' }, channelsLast, 0);
+  unitMaximaInto(
+    Float32Array.from([1, 0, 5, 0, 2, 9, 2, 1, 3, 4, 0, 4]),
+    3,
+    { units: 2, positions: 2, order: 'channels-last' },
+    channelsLast,
+    0,
+  );
   assert.deepEqual(channelsLast, unitMax);
   const ranked = rankMaxActivations(unitMax, 2, Int32Array.from([10, 11, 12]), 2);
   const of = (unit: number) => Array.from(ranked.inputIndex.filter((_, i) => ranked.unit[i] === unit));

@@ -52,9 +52,18 @@ async function expectedReluMeans(): Promise<{ rows: Float32Array; units: number 
 
 test('analyze stores inputs, normalized activations, patterns, statistics, max activations and average images', async () => {
   const out = path.join(dir, 'nchw.duckdb');
-  const result = await analyze({ model: nchwModel, data: 'mnist', out, limit: LIMIT, layers: [TINY.relu, TINY.pool, TINY.logits] });
+  const result = await analyze({
+    model: nchwModel,
+    data: 'mnist',
+    out,
+    limit: LIMIT,
+    layers: [TINY.relu, TINY.pool, TINY.logits],
+  });
   assert.equal(result.reusedActivations, false);
-  assert.deepEqual(result.layers.map((l) => l.layer), [TINY.relu, TINY.pool, TINY.logits]);
+  assert.deepEqual(
+    result.layers.map((l) => l.layer),
+    [TINY.relu, TINY.pool, TINY.logits],
+  );
 
   const store = await NapStore.open(out, { readOnly: true });
   try {
@@ -67,7 +76,9 @@ test('analyze stores inputs, normalized activations, patterns, statistics, max a
     const expected = await expectedReluMeans();
     const stored = await store.readActivations(result.runId, TINY.relu);
     assert.equal(stored.matrix.dim, expected.units);
-    stored.matrix.data.forEach((value, i) => assert.ok(Math.abs(value - expected.rows[i]!) < 1e-5, `relu mean ${i}: ${value} vs ${expected.rows[i]}`));
+    stored.matrix.data.forEach((value, i) =>
+      assert.ok(Math.abs(value - expected.rows[i]!) < 1e-5, `relu mean ${i}: ${value} vs ${expected.rows[i]}`),
+    );
 
     for (const summary of result.layers) {
       const memberships = await store.readMemberships(summary.clusteringId);
@@ -95,19 +106,47 @@ test('analyze stores inputs, normalized activations, patterns, statistics, max a
     await store.close();
   }
 
-  const again = await analyze({ model: nchwModel, data: 'mnist', out, limit: LIMIT, layers: [TINY.relu, TINY.pool, TINY.logits] });
+  const again = await analyze({
+    model: nchwModel,
+    data: 'mnist',
+    out,
+    limit: LIMIT,
+    layers: [TINY.relu, TINY.pool, TINY.logits],
+  });
   assert.equal(again.runId, result.runId);
   assert.equal(again.reusedActivations, true);
-  assert.deepEqual(again.layers.map((l) => l.clusteringId), result.layers.map((l) => l.clusteringId));
+  assert.deepEqual(
+    again.layers.map((l) => l.clusteringId),
+    result.layers.map((l) => l.clusteringId),
+  );
 
-  const reclustered = await analyze({ model: nchwModel, data: 'mnist', out, limit: LIMIT, layers: [TINY.relu, TINY.pool, TINY.logits], clustering: { minClusterSize: 10 } });
+  const reclustered = await analyze({
+    model: nchwModel,
+    data: 'mnist',
+    out,
+    limit: LIMIT,
+    layers: [TINY.relu, TINY.pool, TINY.logits],
+    clustering: { minClusterSize: 10 },
+  });
   assert.equal(reclustered.reusedActivations, true);
   assert.ok(reclustered.layers.every((l, i) => l.clusteringId !== result.layers[i]!.clusteringId));
 });
 
 test('an NHWC model gives the same activations as its NCHW twin', async () => {
-  const a = await analyze({ model: nchwModel, data: 'mnist', out: path.join(dir, 'a.duckdb'), limit: 60, layers: [TINY.pool] });
-  const b = await analyze({ model: nhwcModel, data: 'mnist', out: path.join(dir, 'b.duckdb'), limit: 60, layers: [TINY.pool] });
+  const a = await analyze({
+    model: nchwModel,
+    data: 'mnist',
+    out: path.join(dir, 'a.duckdb'),
+    limit: 60,
+    layers: [TINY.pool],
+  });
+  const b = await analyze({
+    model: nhwcModel,
+    data: 'mnist',
+    out: path.join(dir, 'b.duckdb'),
+    limit: 60,
+    layers: [TINY.pool],
+  });
   const read = async (file: string, runId: number) => {
     const store = await NapStore.open(file, { readOnly: true });
     try {
@@ -125,39 +164,78 @@ test('bad input gives errors that name the value', async () => {
     analyze({ model: nchwModel, data: 'mnist', out: path.join(dir, 'bad.duckdb'), limit: 20, layers: ['relu_ou'] }),
     (error: unknown) => error instanceof InputError && /relu_out/.test(error.message),
   );
-  await assert.rejects(analyze({ model: path.join(dir, 'missing.onnx'), data: 'mnist', out: path.join(dir, 'bad.duckdb') }), (error: unknown) => error instanceof InputError && /missing\.onnx/.test(error.message));
+  await assert.rejects(
+    analyze({ model: path.join(dir, 'missing.onnx'), data: 'mnist', out: path.join(dir, 'bad.duckdb') }),
+    (error: unknown) => error instanceof InputError && /missing\.onnx/.test(error.message),
+  );
   const empty = path.join(dir, 'empty');
   await mkdir(empty);
-  await assert.rejects(analyze({ model: nchwModel, data: empty, out: path.join(dir, 'bad.duckdb') }), (error: unknown) => error instanceof InputError && error.message.includes(empty));
-  await assert.rejects(analyze({ model: nchwModel, data: 'mnist', out: path.join(dir, 'bad.duckdb'), aggregation: 'median' as never }), /median/);
+  await assert.rejects(
+    analyze({ model: nchwModel, data: empty, out: path.join(dir, 'bad.duckdb') }),
+    (error: unknown) => error instanceof InputError && error.message.includes(empty),
+  );
+  await assert.rejects(
+    analyze({ model: nchwModel, data: 'mnist', out: path.join(dir, 'bad.duckdb'), aggregation: 'median' as never }),
+    /median/,
+  );
 });
 
 test('a cancelled analysis resumes from its committed batches and ends identical to an uninterrupted one', async () => {
   const layers = [TINY.relu, TINY.logits];
-  const whole = await analyze({ model: nchwModel, data: 'mnist', out: path.join(dir, 'whole.duckdb'), limit: LIMIT, layers, batchSize: 32 });
+  const whole = await analyze({
+    model: nchwModel,
+    data: 'mnist',
+    out: path.join(dir, 'whole.duckdb'),
+    limit: LIMIT,
+    layers,
+    batchSize: 32,
+  });
   const out = path.join(dir, 'resumed.duckdb');
   const controller = new AbortController();
   await assert.rejects(
-    analyze({ model: nchwModel, data: 'mnist', out, limit: LIMIT, layers, batchSize: 32, commitRows: 64 }, {
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.stage === 'extracting activations' && p.done >= 96) controller.abort();
+    analyze(
+      { model: nchwModel, data: 'mnist', out, limit: LIMIT, layers, batchSize: 32, commitRows: 64 },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.stage === 'extracting activations' && p.done >= 96) controller.abort();
+        },
       },
-    }),
+    ),
     CancelledError,
   );
   const seen: string[] = [];
-  const resumed = await analyze({ model: nchwModel, data: 'mnist', out, limit: LIMIT, layers, batchSize: 50 }, { onProgress: (p) => seen.push(`${p.stage} ${p.done}/${p.total}`) });
-  assert.ok(seen.some((line) => line.startsWith('resuming run')), 'says it resumes');
+  const resumed = await analyze(
+    { model: nchwModel, data: 'mnist', out, limit: LIMIT, layers, batchSize: 50 },
+    { onProgress: (p) => seen.push(`${p.stage} ${p.done}/${p.total}`) },
+  );
+  assert.ok(
+    seen.some((line) => line.startsWith('resuming run')),
+    'says it resumes',
+  );
   // Cancelled after the third 32-input batch: the first 64 inputs were committed, the buffered third batch was not.
-  assert.ok(seen.includes(`extracting activations ${LIMIT - 64}/${LIMIT - 64}`), `extracts only the missing inputs: ${seen.filter((l) => l.startsWith('extract')).join(', ')}`);
+  assert.ok(
+    seen.includes(`extracting activations ${LIMIT - 64}/${LIMIT - 64}`),
+    `extracts only the missing inputs: ${seen.filter((l) => l.startsWith('extract')).join(', ')}`,
+  );
   const read = async (file: string, runId: number) => {
     const store = await NapStore.open(file, { readOnly: true });
     try {
       const inputs = await store.readInputs(runId);
       const activations = await Promise.all(layers.map((layer) => store.readActivations(runId, layer)));
-      const memberships = await Promise.all(layers.map(async (layer) => (await store.readMemberships((await store.listClusterings(runId, layer))[0]!.clusteringId)).patternId));
-      return { index: Array.from(inputs.index), prediction: Array.from(inputs.prediction), activations: activations.map((a) => Array.from(a.matrix.data)), memberships: memberships.map((m) => Array.from(m)), status: (await store.getRun(runId)).status };
+      const memberships = await Promise.all(
+        layers.map(
+          async (layer) =>
+            (await store.readMemberships((await store.listClusterings(runId, layer))[0]!.clusteringId)).patternId,
+        ),
+      );
+      return {
+        index: Array.from(inputs.index),
+        prediction: Array.from(inputs.prediction),
+        activations: activations.map((a) => Array.from(a.matrix.data)),
+        memberships: memberships.map((m) => Array.from(m)),
+        status: (await store.getRun(runId)).status,
+      };
     } finally {
       await store.close();
     }
@@ -171,9 +249,16 @@ test('a cancelled analysis resumes from its committed batches and ends identical
   assert.deepEqual(b.memberships, a.memberships);
 });
 
-test('unit patterns cluster the requested units\' spatial maps', async () => {
+test("unit patterns cluster the requested units' spatial maps", async () => {
   const out = path.join(dir, 'units.duckdb');
-  const result = await analyze({ model: nchwModel, data: 'mnist', out, limit: 120, layers: [TINY.relu], unitPatterns: { [TINY.relu]: [0, 1] } });
+  const result = await analyze({
+    model: nchwModel,
+    data: 'mnist',
+    out,
+    limit: 120,
+    layers: [TINY.relu],
+    unitPatterns: { [TINY.relu]: [0, 1] },
+  });
   const store = await NapStore.open(out, { readOnly: true });
   try {
     const clusterings = await store.listClusterings(result.runId, TINY.relu);
@@ -188,7 +273,14 @@ test('unit patterns cluster the requested units\' spatial maps', async () => {
     await store.close();
   }
   await assert.rejects(
-    analyze({ model: nchwModel, data: 'mnist', out, limit: 120, layers: [TINY.relu], unitPatterns: { [TINY.relu]: [2] } }),
+    analyze({
+      model: nchwModel,
+      data: 'mnist',
+      out,
+      limit: 120,
+      layers: [TINY.relu],
+      unitPatterns: { [TINY.relu]: [2] },
+    }),
     (error: unknown) => error instanceof InputError && /unit 2/.test(error.message) && /0\.\.1/.test(error.message),
   );
 });

@@ -27,7 +27,15 @@ before(async () => {
   const out = path.join(dir, 'results.duckdb');
   ({ runId } = await analyze({ model, data: 'mnist', out, limit: LIMIT, layers: LAYERS }));
   // Another run of the same file over the same inputs: max aggregation and coarser patterns.
-  ({ runId: coarseRunId } = await analyze({ model, data: 'mnist', out, limit: LIMIT, aggregation: 'max', layers: LAYERS, clustering: { minClusterSize: 8 } }));
+  ({ runId: coarseRunId } = await analyze({
+    model,
+    data: 'mnist',
+    out,
+    limit: LIMIT,
+    aggregation: 'max',
+    layers: LAYERS,
+    clustering: { minClusterSize: 8 },
+  }));
   original = await NapStore.open(out, { readOnly: true });
 });
 
@@ -51,7 +59,11 @@ function shuffled(count: number, seed: number): Int32Array {
  * paths match) and, for each layer, pattern ids renamed by `permutation(layer, patternCount)`.
  * `keep` limits the copy to the first inputs of the shuffled order.
  */
-async function permutedCopy(file: string, permutation: (patterns: number) => Int32Array, keep = LIMIT): Promise<NapStore> {
+async function permutedCopy(
+  file: string,
+  permutation: (patterns: number) => Int32Array,
+  keep = LIMIT,
+): Promise<NapStore> {
   const copy = await NapStore.open(path.join(dir, file));
   const run = await original.getRun(runId);
   const copyId = await copy.createRun(run);
@@ -82,7 +94,12 @@ async function permutedCopy(file: string, permutation: (patterns: number) => Int
       probabilities: new Float64Array(order.length),
       outlierScores: new Float64Array(order.length),
       persistence: new Float64Array(layer.patternCount),
-      condensedTree: { parent: new Int32Array(0), child: new Int32Array(0), lambda: new Float64Array(0), childSize: new Int32Array(0) },
+      condensedTree: {
+        parent: new Int32Array(0),
+        child: new Int32Array(0),
+        lambda: new Float64Array(0),
+        childSize: new Int32Array(0),
+      },
     });
   }
   return copy;
@@ -92,14 +109,20 @@ describe('comparing runs', () => {
   it('scores a run against itself with ARI and NMI 1 and matches every pattern to itself', async () => {
     const result = await compareRuns({ store: original, runId }, { store: original, runId });
     assert.equal(result.sharedInputs, LIMIT);
-    assert.deepEqual(result.layers.map((l) => l.layerA), LAYERS);
+    assert.deepEqual(
+      result.layers.map((l) => l.layerA),
+      LAYERS,
+    );
     for (const layer of result.layers) {
       for (const agreement of [layer.agreement.withNoise, layer.agreement.withoutNoise]) {
         assert.equal(agreement.adjustedRandIndex, 1, layer.layerA);
         assert.ok(Math.abs(agreement.normalizedMutualInformation - 1) < 1e-12, layer.layerA);
       }
       assert.equal(layer.agreement.withNoise.inputs, LIMIT);
-      assert.deepEqual(layer.matching.pairs.map((p) => [p.patternA, p.patternB, p.jaccard]), Array.from({ length: layer.patternsA }, (_, i) => [i, i, 1]));
+      assert.deepEqual(
+        layer.matching.pairs.map((p) => [p.patternA, p.patternB, p.jaccard]),
+        Array.from({ length: layer.patternsA }, (_, i) => [i, i, 1]),
+      );
       assert.deepEqual([layer.matching.unmatchedA, layer.matching.unmatchedB], [[], []]);
     }
   });
@@ -119,10 +142,16 @@ describe('comparing runs', () => {
       assert.deepEqual([result.unmatchedA, result.unmatchedB], [0, 0]);
       for (const layer of result.layers) {
         const renamed = permutations.get(layer.patternsA)!;
-        assert.ok(Array.from(renamed).some((to, from) => to !== from) || layer.patternsA < 2, 'the copy really is permuted');
+        assert.ok(
+          Array.from(renamed).some((to, from) => to !== from) || layer.patternsA < 2,
+          'the copy really is permuted',
+        );
         assert.equal(layer.agreement.withNoise.adjustedRandIndex, 1);
         assert.ok(Math.abs(layer.agreement.withNoise.normalizedMutualInformation - 1) < 1e-12);
-        assert.deepEqual(layer.matching.pairs.map((p) => [p.patternA, p.patternB]), Array.from(renamed, (to, from) => [from, to]));
+        assert.deepEqual(
+          layer.matching.pairs.map((p) => [p.patternA, p.patternB]),
+          Array.from(renamed, (to, from) => [from, to]),
+        );
         assert.ok(layer.matching.pairs.every((p) => p.jaccard === 1));
       }
     } finally {
@@ -135,7 +164,11 @@ describe('comparing runs', () => {
     const copy = await permutedCopy('half.duckdb', identity, LIMIT / 2);
     try {
       const [copyRun] = await copy.listRuns();
-      const result = await compareRuns({ store: original, runId }, { store: copy, runId: copyRun!.runId }, { layers: [[TINY.pool, TINY.pool]] });
+      const result = await compareRuns(
+        { store: original, runId },
+        { store: copy, runId: copyRun!.runId },
+        { layers: [[TINY.pool, TINY.pool]] },
+      );
       assert.deepEqual([result.sharedInputs, result.unmatchedA, result.unmatchedB], [LIMIT / 2, LIMIT / 2, 0]);
       const [layer] = result.layers;
       assert.equal(layer!.inputs, LIMIT / 2);
@@ -152,7 +185,10 @@ describe('comparing runs', () => {
     const inputsA = await original.readInputs(runId);
     const inputsB = await original.readInputs(coarseRunId);
     assert.equal(result.sharedInputs, LIMIT, 'the same sample');
-    assert.ok(result.layers.some((l) => l.agreement.withNoise.adjustedRandIndex < 1), 'the two runs really differ');
+    assert.ok(
+      result.layers.some((l) => l.agreement.withNoise.adjustedRandIndex < 1),
+      'the two runs really differ',
+    );
     const { indexA, indexB } = matchInputsByPath(inputsA, inputsB);
     for (const layer of result.layers) {
       const { withNoise, withoutNoise } = layer.agreement;
@@ -196,10 +232,30 @@ describe('comparing runs', () => {
     try {
       const run = await original.getRun(runId);
       const id = await other.createRun(run);
-      await other.appendInputs(id, { index: Int32Array.from([0]), path: ['elsewhere.png'], label: ['0'], prediction: Int32Array.from([-1]), predictionLabel: [null], probability: Float64Array.from([NaN]) });
-      await assert.rejects(compareRuns({ store: original, runId }, { store: other, runId: id }), (e: unknown) => e instanceof InputError && /share no input paths/.test(e.message));
-      await other.appendInputs(id, { index: Int32Array.from([1]), path: [(await original.readInputs(runId)).path[0]!], label: ['0'], prediction: Int32Array.from([-1]), predictionLabel: [null], probability: Float64Array.from([NaN]) });
-      await assert.rejects(compareRuns({ store: original, runId }, { store: other, runId: id }), (e: unknown) => e instanceof InputError && /no layer with patterns under the same name/.test(e.message));
+      await other.appendInputs(id, {
+        index: Int32Array.from([0]),
+        path: ['elsewhere.png'],
+        label: ['0'],
+        prediction: Int32Array.from([-1]),
+        predictionLabel: [null],
+        probability: Float64Array.from([NaN]),
+      });
+      await assert.rejects(
+        compareRuns({ store: original, runId }, { store: other, runId: id }),
+        (e: unknown) => e instanceof InputError && /share no input paths/.test(e.message),
+      );
+      await other.appendInputs(id, {
+        index: Int32Array.from([1]),
+        path: [(await original.readInputs(runId)).path[0]!],
+        label: ['0'],
+        prediction: Int32Array.from([-1]),
+        predictionLabel: [null],
+        probability: Float64Array.from([NaN]),
+      });
+      await assert.rejects(
+        compareRuns({ store: original, runId }, { store: other, runId: id }),
+        (e: unknown) => e instanceof InputError && /no layer with patterns under the same name/.test(e.message),
+      );
     } finally {
       await other.close();
     }

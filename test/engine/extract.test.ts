@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeLayer, extractActivations, type ExtractedBatch, type ExtractionPlan } from '../../src/engine/extract.js';
+import {
+  describeLayer,
+  extractActivations,
+  type ExtractedBatch,
+  type ExtractionPlan,
+} from '../../src/engine/extract.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import type { Dataset, LoadedBatch } from '../../src/io/datasets/types.js';
 import type { ModelRunner } from '../../src/io/onnx/runner.js';
@@ -15,9 +20,18 @@ const turns = async (n: number) => {
  * aborted signal rejects at once, as the real datasets do; the load of the batch starting at `hold.first`
  * resolves only once `hold.until` does.
  */
-function fixture(options: { items: number; bad?: number[]; skipBadImages?: boolean; hold?: { first: number; until: Promise<void> } }) {
+function fixture(options: {
+  items: number;
+  bad?: number[];
+  skipBadImages?: boolean;
+  hold?: { first: number; until: Promise<void> };
+}) {
   const log: string[] = [];
-  const items = Array.from({ length: options.items }, (_, index) => ({ index, path: `img${index}.png`, label: String(index % 2) }));
+  const items = Array.from({ length: options.items }, (_, index) => ({
+    index,
+    path: `img${index}.png`,
+    label: String(index % 2),
+  }));
   const bad = new Set(options.bad ?? []);
   const dataset: Dataset = {
     name: 'fake',
@@ -51,7 +65,13 @@ function fixture(options: { items: number; bad?: number[]; skipBadImages?: boole
       const scores = new Float32Array(n * 3);
       batch.forEach((x, r) => (scores[r * 3 + (x % 3)] = 1));
       return {
-        layers: [{ name: 'dense', dims: [n, 2], data: Float32Array.from({ length: n * 2 }, (_, k) => batch[k >> 1]! * (1 + (k & 1))) }],
+        layers: [
+          {
+            name: 'dense',
+            dims: [n, 2],
+            data: Float32Array.from({ length: n * 2 }, (_, k) => batch[k >> 1]! * (1 + (k & 1))),
+          },
+        ],
         pooled: [],
         output: { name: 'scores', dims: [n, 3], data: scores },
       };
@@ -76,7 +96,10 @@ function fixture(options: { items: number; bad?: number[]; skipBadImages?: boole
     log.push(`committed ${batch.start}`);
     committed.push(batch);
   };
-  const batches = Array.from({ length: Math.ceil(options.items / 4) }, (_, b) => ({ start: b * 4, count: Math.min(4, options.items - b * 4) }));
+  const batches = Array.from({ length: Math.ceil(options.items / 4) }, (_, b) => ({
+    start: b * 4,
+    count: Math.min(4, options.items - b * 4),
+  }));
   return { plan, batches, commit, committed, log };
 }
 
@@ -84,13 +107,29 @@ test('every batch is committed in order with its rows, predictions and layer val
   const { plan, batches, commit, committed } = fixture({ items: 10, bad: [5] });
   const progress: number[] = [];
   await extractActivations(plan, batches, commit, { onProgress: (p) => progress.push(p.done) });
-  assert.deepEqual(committed.map((b) => [b.start, b.count]), [[0, 4], [4, 4], [8, 2]]);
+  assert.deepEqual(
+    committed.map((b) => [b.start, b.count]),
+    [
+      [0, 4],
+      [4, 4],
+      [8, 2],
+    ],
+  );
   assert.deepEqual(progress, [4, 8, 10]);
   const rows = committed.flatMap((b) => Array.from(b.rows));
   assert.deepEqual(rows, [0, 1, 2, 3, 4, 6, 7, 8, 9]);
-  assert.deepEqual(committed.flatMap((b) => Array.from(b.prediction)), rows.map((i) => i % 3));
-  assert.deepEqual(committed.flatMap((b) => Array.from(b.layers[0]!.values)), rows.flatMap((i) => [i, 2 * i]));
-  assert.deepEqual(committed[1]!.skipped.map((s) => s.path), ['img5.png']);
+  assert.deepEqual(
+    committed.flatMap((b) => Array.from(b.prediction)),
+    rows.map((i) => i % 3),
+  );
+  assert.deepEqual(
+    committed.flatMap((b) => Array.from(b.layers[0]!.values)),
+    rows.flatMap((i) => [i, 2 * i]),
+  );
+  assert.deepEqual(
+    committed[1]!.skipped.map((s) => s.path),
+    ['img5.png'],
+  );
 });
 
 test('the model runs on the next batch while the previous one is committed, decoding one batch ahead', async () => {
@@ -102,7 +141,10 @@ test('the model runs on the next batch while the previous one is committed, deco
     return index;
   };
   for (let b = 0; b + 1 < batches.length; b++) {
-    assert.ok(at(`run ${4 * (b + 1)}`) < at(`committed ${4 * b}`), `batch ${b + 1} waited for commit ${b}: ${log.join(', ')}`);
+    assert.ok(
+      at(`run ${4 * (b + 1)}`) < at(`committed ${4 * b}`),
+      `batch ${b + 1} waited for commit ${b}: ${log.join(', ')}`,
+    );
   }
   // Decoding runs one batch ahead of the model, no more: batch b + 1 starts decoding as the model starts on b.
   let loads = 0;
@@ -116,8 +158,14 @@ test('the model runs on the next batch while the previous one is committed, deco
 
 test('an unreadable image fails its batch only after every earlier batch is committed', async () => {
   const { plan, batches, commit, committed } = fixture({ items: 12, bad: [9], skipBadImages: false });
-  await assert.rejects(extractActivations(plan, batches, commit), (error: unknown) => error instanceof InputError && /img9\.png/.test(error.message));
-  assert.deepEqual(committed.map((b) => b.start), [0, 4]);
+  await assert.rejects(
+    extractActivations(plan, batches, commit),
+    (error: unknown) => error instanceof InputError && /img9\.png/.test(error.message),
+  );
+  assert.deepEqual(
+    committed.map((b) => b.start),
+    [0, 4],
+  );
 });
 
 test('a failing commit stops the extraction with its error and commits nothing after it', async () => {
@@ -137,7 +185,10 @@ test('a failing commit stops the extraction with its error and commits nothing a
   );
   release();
   await turns(10); // work started ahead settles without unhandled rejections
-  assert.deepEqual(committed.map((b) => b.start), [0]);
+  assert.deepEqual(
+    committed.map((b) => b.start),
+    [0],
+  );
   assert.deepEqual(startedAfter(log, logged), [], 'no decode or model run starts once the extraction has failed');
 });
 
@@ -165,7 +216,10 @@ test('cancelling while the next batch still decodes rejects with CancelledError 
       extractActivations(plan, batches, commit, { signal: controller.signal }).finally(() => (logged = log.length)),
       CancelledError,
     );
-    assert.ok(log.includes('load 4') && !log.includes('run 4'), `batch 1 was still decoding at the cancel: ${log.join(', ')}`);
+    assert.ok(
+      log.includes('load 4') && !log.includes('run 4'),
+      `batch 1 was still decoding at the cancel: ${log.join(', ')}`,
+    );
     release(); // the decode of batch 1 ends after the extraction gave up
     await turns(10);
     assert.deepEqual(startedAfter(log, logged), [], `work started after the cancel: ${log.join(', ')}`);

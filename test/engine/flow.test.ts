@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyze } from '../../src/engine/analyze.js';
-import { alignMemberships, layerClusterings, readLayerFlow, readPatternLineage, readRunFlowGraph, storeRunFlows } from '../../src/engine/flow.js';
+import {
+  alignMemberships,
+  layerClusterings,
+  readLayerFlow,
+  readPatternLineage,
+  readRunFlowGraph,
+  storeRunFlows,
+} from '../../src/engine/flow.js';
 import { CancelledError, InputError, NotFoundError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
@@ -55,20 +62,35 @@ describe('concept flow of a real run', () => {
     await withStore(async (store) => {
       assert.equal((await store.listFlows(runId)).length, 3, 'analyze stores the flows of every layer pair');
       const progress: string[] = [];
-      const flows = await storeRunFlows(store, runId, { recompute: true }, { onProgress: (p) => progress.push(`${p.done}/${p.total}`) });
-      assert.deepEqual(flows.map((f) => [f.layerA, f.layerB]), [
-        [TINY.relu, TINY.pool],
-        [TINY.relu, TINY.logits],
-        [TINY.pool, TINY.logits],
-      ]);
+      const flows = await storeRunFlows(
+        store,
+        runId,
+        { recompute: true },
+        { onProgress: (p) => progress.push(`${p.done}/${p.total}`) },
+      );
+      assert.deepEqual(
+        flows.map((f) => [f.layerA, f.layerB]),
+        [
+          [TINY.relu, TINY.pool],
+          [TINY.relu, TINY.logits],
+          [TINY.pool, TINY.logits],
+        ],
+      );
       assert.deepEqual(progress, ['0/3', '1/3', '2/3', '3/3']);
       assert.ok(flows.every((f) => f.inputs === LIMIT && f.runId === runId));
 
       const labels = await labelsByLayer(store);
       for (const flow of flows) {
         const stored = (await store.readFlow(flow.clusteringA, flow.clusteringB))!;
-        assert.equal(stored.count.reduce((s, n) => s + n, 0), LIMIT, 'total = N');
-        assert.ok(stored.count.every((n) => n > 0), 'only non-zero cells');
+        assert.equal(
+          stored.count.reduce((s, n) => s + n, 0),
+          LIMIT,
+          'total = N',
+        );
+        assert.ok(
+          stored.count.every((n) => n > 0),
+          'only non-zero cells',
+        );
         const a = labels.get(flow.layerA)!.labels;
         const b = labels.get(flow.layerB)!.labels;
         stored.count.forEach((count, k) => {
@@ -85,7 +107,11 @@ describe('concept flow of a real run', () => {
       }
 
       const again = await storeRunFlows(store, runId);
-      assert.deepEqual(again.map((f) => f.createdAt.getTime()), flows.map((f) => f.createdAt.getTime()), 'stored pairs are not recomputed');
+      assert.deepEqual(
+        again.map((f) => f.createdAt.getTime()),
+        flows.map((f) => f.createdAt.getTime()),
+        'stored pairs are not recomputed',
+      );
       const redone = await storeRunFlows(store, runId, { recompute: true });
       assert.equal(redone.length, 3);
       assert.equal((await store.listFlows(runId)).length, 3, 'recomputing replaces, never duplicates');
@@ -97,7 +123,10 @@ describe('concept flow of a real run', () => {
       const forward = await readLayerFlow(store, runId, { from: TINY.relu, to: TINY.pool });
       assert.equal(forward.stored, true);
       const patterns = await store.readPatterns(forward.from.clusteringId);
-      assert.deepEqual(Array.from(forward.table.rowSums.subarray(0, forward.from.patternCount)), Array.from(patterns.size));
+      assert.deepEqual(
+        Array.from(forward.table.rowSums.subarray(0, forward.from.patternCount)),
+        Array.from(patterns.size),
+      );
       const noise = (await store.getClustering(forward.from.clusteringId)).noiseCount;
       assert.equal(forward.table.rowSums[forward.from.patternCount], noise);
       assert.equal(forward.table.total, LIMIT);
@@ -112,7 +141,11 @@ describe('concept flow of a real run', () => {
         }
       }
       const consecutive = await readLayerFlow(store, runId, {});
-      assert.deepEqual([consecutive.from.layer, consecutive.to.layer], [TINY.relu, TINY.pool], 'default: first layer to the next');
+      assert.deepEqual(
+        [consecutive.from.layer, consecutive.to.layer],
+        [TINY.relu, TINY.pool],
+        'default: first layer to the next',
+      );
       const before = await readLayerFlow(store, runId, { to: TINY.logits });
       assert.equal(before.from.layer, TINY.pool, 'to alone: from the layer before');
     });
@@ -140,7 +173,12 @@ describe('concept flow of a real run', () => {
             probabilities: m.probability,
             outlierScores: m.outlierScore,
             persistence: patterns.persistence,
-            condensedTree: { parent: new Int32Array(0), child: new Int32Array(0), lambda: new Float64Array(0), childSize: new Int32Array(0) },
+            condensedTree: {
+              parent: new Int32Array(0),
+              child: new Int32Array(0),
+              lambda: new Float64Array(0),
+              childSize: new Int32Array(0),
+            },
           });
         }
         return id;
@@ -166,13 +204,20 @@ describe('concept flow of a real run', () => {
       const labels = await labelsByLayer(store);
       graph.layers.forEach((layer, l) => {
         const nodes = graph.nodes.filter((n) => n.layerIndex === l);
-        assert.equal(nodes.reduce((s, n) => s + n.size, 0), LIMIT, `${layer}: node sizes add up to N`);
+        assert.equal(
+          nodes.reduce((s, n) => s + n.size, 0),
+          LIMIT,
+          `${layer}: node sizes add up to N`,
+        );
         const layerLabels = labels.get(layer)!.labels;
         for (const node of nodes) assert.equal(node.size, layerLabels.filter((p) => p === node.patternId).length);
       });
       for (let l = 0; l + 1 < LAYERS.length; l++) {
         const links = graph.links.filter((link) => graph.nodes[link.source]!.layerIndex === l);
-        assert.equal(links.reduce((s, link) => s + link.count, 0), LIMIT);
+        assert.equal(
+          links.reduce((s, link) => s + link.count, 0),
+          LIMIT,
+        );
       }
     }, true);
   });
@@ -185,10 +230,17 @@ describe('concept flow of a real run', () => {
       const lineage = await readPatternLineage(store, runId, TINY.pool, 0, { minShare: 0, limit: 100 });
       const members = pool.labels.reduce((n, p) => n + (p === 0 ? 1 : 0), 0);
       assert.equal(lineage.size, members);
-      assert.deepEqual(lineage.steps.map((s) => s.layer), [TINY.relu, TINY.logits]);
+      assert.deepEqual(
+        lineage.steps.map((s) => s.layer),
+        [TINY.relu, TINY.logits],
+      );
       for (const step of lineage.steps) {
         assert.equal(step.members, members);
-        assert.equal(step.shares.reduce((s, e) => s + e.count, 0), members, 'with no cut-off every member is listed once');
+        assert.equal(
+          step.shares.reduce((s, e) => s + e.count, 0),
+          members,
+          'with no cut-off every member is listed once',
+        );
         assert.ok(Math.abs(step.otherShare) < 1e-12);
         const other = labels.get(step.layer)!.labels;
         for (const share of step.shares) {
@@ -196,26 +248,46 @@ describe('concept flow of a real run', () => {
           assert.equal(share.count, count);
           assert.ok(Math.abs(share.share - count / members) < 1e-12);
         }
-        for (let k = 1; k < step.shares.length; k++) assert.ok(step.shares[k - 1]!.count >= step.shares[k]!.count, 'largest first');
+        for (let k = 1; k < step.shares.length; k++)
+          assert.ok(step.shares[k - 1]!.count >= step.shares[k]!.count, 'largest first');
       }
     }, true);
   });
 
   it('refuses unknown layers and patterns, and stops when cancelled', async () => {
     await withStore(async (store) => {
-      await assert.rejects(readLayerFlow(store, runId, { from: 'relu_ou' }), (e: unknown) => e instanceof NotFoundError && /relu_ou/.test(e.message) && /relu_out/.test(e.message));
+      await assert.rejects(
+        readLayerFlow(store, runId, { from: 'relu_ou' }),
+        (e: unknown) => e instanceof NotFoundError && /relu_ou/.test(e.message) && /relu_out/.test(e.message),
+      );
       await assert.rejects(readLayerFlow(store, runId, { from: TINY.pool, to: TINY.pool }), InputError);
-      await assert.rejects(readPatternLineage(store, runId, TINY.pool, 999), (e: unknown) => e instanceof NotFoundError && /pattern 999/.test(e.message));
+      await assert.rejects(
+        readPatternLineage(store, runId, TINY.pool, 999),
+        (e: unknown) => e instanceof NotFoundError && /pattern 999/.test(e.message),
+      );
       await assert.rejects(storeRunFlows(store, runId, { pairs: 'some' as never }), /'some'|"some"/);
       const controller = new AbortController();
       controller.abort();
-      await assert.rejects(storeRunFlows(store, runId, { recompute: true }, { signal: controller.signal }), CancelledError);
+      await assert.rejects(
+        storeRunFlows(store, runId, { recompute: true }, { signal: controller.signal }),
+        CancelledError,
+      );
     });
   });
 
   it('aligns memberships on the inputs both clusterings hold', () => {
-    const a = { inputIndex: Int32Array.from([0, 2, 3, 5]), patternId: Int32Array.from([1, 0, -1, 2]), probability: new Float64Array(4), outlierScore: new Float64Array(4) };
-    const b = { inputIndex: Int32Array.from([1, 2, 5, 6]), patternId: Int32Array.from([4, 3, -1, 0]), probability: new Float64Array(4), outlierScore: new Float64Array(4) };
+    const a = {
+      inputIndex: Int32Array.from([0, 2, 3, 5]),
+      patternId: Int32Array.from([1, 0, -1, 2]),
+      probability: new Float64Array(4),
+      outlierScore: new Float64Array(4),
+    };
+    const b = {
+      inputIndex: Int32Array.from([1, 2, 5, 6]),
+      patternId: Int32Array.from([4, 3, -1, 0]),
+      probability: new Float64Array(4),
+      outlierScore: new Float64Array(4),
+    };
     const aligned = alignMemberships(a, b);
     assert.deepEqual(Array.from(aligned.inputIndex), [2, 5]);
     assert.deepEqual(Array.from(aligned.labelsA), [0, 2]);

@@ -36,7 +36,14 @@ before(async () => {
   model = path.join(dir, 'tiny.onnx');
   await writeFile(model, tinyConvNet());
   storePath = path.join(dir, 'results.duckdb');
-  const result = await analyze({ model, data: 'mnist', out: storePath, limit: LIMIT, layers: [TINY.relu, TINY.logits], threads: 1 });
+  const result = await analyze({
+    model,
+    data: 'mnist',
+    out: storePath,
+    limit: LIMIT,
+    layers: [TINY.relu, TINY.logits],
+    threads: 1,
+  });
   runId = result.runId;
   const reluSummary = result.layers.find((layer) => layer.layer === TINY.relu)!;
   reluClustering = reluSummary.clusteringId;
@@ -120,14 +127,21 @@ describe('computePatternHeatmaps on the tiny conv net', () => {
         const members = Array.from(memberships.inputIndex).filter((_, r) => memberships.patternId[r] === pattern);
         const centroid = [0, 1].map((u) => members.reduce((sum, n) => sum + rows[n]![u]!, 0) / members.length);
         const stored = await readOnly.readPatternHeatmaps(reluClustering, pattern);
-        assert.deepEqual(Array.from(stored.inputIndex), [MEAN_HEATMAP, ...members], `pattern ${pattern}: the mean and one heatmap per member`);
+        assert.deepEqual(
+          Array.from(stored.inputIndex),
+          [MEAN_HEATMAP, ...members],
+          `pattern ${pattern}: the mean and one heatmap per member`,
+        );
         assert.equal(result.patterns[pattern]!.members, members.length);
         members.forEach((n, i) => {
           for (let p = 0; p < POSITIONS; p++) {
             const v = [0, 1].map((u) => relu[(n * UNITS + u) * POSITIONS + p]! / divisors[u]!);
             const expected = similarity(v, centroid, baseline);
             const actual = stored.values[(i + 1) * POSITIONS + p]!;
-            assert.ok(Math.abs(actual - expected) <= TOLERANCE, `pattern ${pattern}, input ${n}, position ${p}: ${actual} vs ${expected}`);
+            assert.ok(
+              Math.abs(actual - expected) <= TOLERANCE,
+              `pattern ${pattern}, input ${n}, position ${p}: ${actual} vs ${expected}`,
+            );
             checked++;
           }
         });
@@ -143,9 +157,15 @@ describe('computePatternHeatmaps on the tiny conv net', () => {
       const all = Array.from({ length: patternCount }, (_, p) => p);
       for (const p of all) {
         const stored = await readOnly.readPatternHeatmaps(reluClustering, p);
-        assert.ok(stored.values.every((v) => v >= 0 && v <= 1 + 1e-6), 'values lie in [0, 1]');
+        assert.ok(
+          stored.values.every((v) => v >= 0 && v <= 1 + 1e-6),
+          'values lie in [0, 1]',
+        );
       }
-      assert.ok(result.patterns.some((p) => Math.max(...p.mean) > 0.5), 'some pattern has a clear place in the image');
+      assert.ok(
+        result.patterns.some((p) => Math.max(...p.mean) > 0.5),
+        'some pattern has a clear place in the image',
+      );
     } finally {
       await readOnly.close();
     }
@@ -157,16 +177,29 @@ describe('computePatternHeatmaps on the tiny conv net', () => {
       const before1 = await store.readPatternHeatmaps(reluClustering, 1);
       const before0 = await store.readPatternHeatmaps(reluClustering, 0);
       const result = await computePatternHeatmaps(store, { runId, layer: TINY.relu, patterns: [0], threads: 1 });
-      assert.deepEqual(result.patterns.map((p) => p.patternId), [0]);
+      assert.deepEqual(
+        result.patterns.map((p) => p.patternId),
+        [0],
+      );
       const after0 = await store.readPatternHeatmaps(reluClustering, 0);
       assert.deepEqual(Array.from(after0.inputIndex), Array.from(before0.inputIndex), 'no duplicate rows');
       assert.deepEqual(Array.from(after0.values), Array.from(before0.values));
-      assert.deepEqual(Array.from((await store.readPatternHeatmaps(reluClustering, 1)).values), Array.from(before1.values));
+      assert.deepEqual(
+        Array.from((await store.readPatternHeatmaps(reluClustering, 1)).values),
+        Array.from(before1.values),
+      );
       const index = await store.readHeatmapIndex(reluClustering, 0);
       assert.equal(index.hasMean, true);
       assert.deepEqual(Array.from(index.inputIndex), Array.from(after0.inputIndex).slice(1));
-      const picked = await store.readPatternHeatmaps(reluClustering, 0, Int32Array.of(after0.inputIndex[2]!, MEAN_HEATMAP));
-      assert.deepEqual(Array.from(picked.values), [...after0.values.subarray(2 * POSITIONS, 3 * POSITIONS), ...after0.values.subarray(0, POSITIONS)]);
+      const picked = await store.readPatternHeatmaps(
+        reluClustering,
+        0,
+        Int32Array.of(after0.inputIndex[2]!, MEAN_HEATMAP),
+      );
+      assert.deepEqual(Array.from(picked.values), [
+        ...after0.values.subarray(2 * POSITIONS, 3 * POSITIONS),
+        ...after0.values.subarray(0, POSITIONS),
+      ]);
     } finally {
       await store.close();
     }
@@ -175,15 +208,35 @@ describe('computePatternHeatmaps on the tiny conv net', () => {
   test('refuses layers without a grid, noise, unknown patterns and layers, and another model', async () => {
     const store = await NapStore.open(storePath);
     try {
-      await assert.rejects(computePatternHeatmaps(store, { layer: TINY.logits }), (error: unknown) => error instanceof InputError && /no spatial map/.test(error.message) && /convolutional/.test(error.message));
-      await assert.rejects(computePatternHeatmaps(store, { layer: TINY.relu, patterns: [-1] }), (error: unknown) => error instanceof InputError && /noise \(-1\) has no centroid/.test(error.message));
-      await assert.rejects(computePatternHeatmaps(store, { layer: TINY.relu, patterns: [patternCount] }), (error: unknown) => error instanceof InputError && new RegExp(`pattern ${patternCount} does not exist`).test(error.message));
-      await assert.rejects(computePatternHeatmaps(store, { layer: 'nope' }), (error: unknown) => error instanceof NotFoundError && /layer "nope" is not in run/.test(error.message) && error.message.includes(TINY.relu));
+      await assert.rejects(
+        computePatternHeatmaps(store, { layer: TINY.logits }),
+        (error: unknown) =>
+          error instanceof InputError && /no spatial map/.test(error.message) && /convolutional/.test(error.message),
+      );
+      await assert.rejects(
+        computePatternHeatmaps(store, { layer: TINY.relu, patterns: [-1] }),
+        (error: unknown) => error instanceof InputError && /noise \(-1\) has no centroid/.test(error.message),
+      );
+      await assert.rejects(
+        computePatternHeatmaps(store, { layer: TINY.relu, patterns: [patternCount] }),
+        (error: unknown) =>
+          error instanceof InputError && new RegExp(`pattern ${patternCount} does not exist`).test(error.message),
+      );
+      await assert.rejects(
+        computePatternHeatmaps(store, { layer: 'nope' }),
+        (error: unknown) =>
+          error instanceof NotFoundError &&
+          /layer "nope" is not in run/.test(error.message) &&
+          error.message.includes(TINY.relu),
+      );
       await assert.rejects(computePatternHeatmaps(store, { layer: TINY.relu, runId: 99 }), NotFoundError);
       await assert.rejects(computePatternHeatmaps(store, { layer: TINY.relu, batchSize: 0 }), /batch size 0/);
       const other = path.join(dir, 'other.onnx');
       await writeFile(other, tinyConvNet({ channels: 3 }));
-      await assert.rejects(computePatternHeatmaps(store, { layer: TINY.relu, model: other }), (error: unknown) => error instanceof InputError && /not the model run \d+ analysed/.test(error.message));
+      await assert.rejects(
+        computePatternHeatmaps(store, { layer: TINY.relu, model: other }),
+        (error: unknown) => error instanceof InputError && /not the model run \d+ analysed/.test(error.message),
+      );
     } finally {
       await store.close();
     }

@@ -45,7 +45,7 @@ async function withStore<T>(work: (store: NapStore) => Promise<T>, file = out): 
 
 function interleaved({ x, y }: { x: Float32Array; y: Float32Array }): Float32Array {
   const points = new Float32Array(2 * x.length);
-  x.forEach((value, i) => [points[2 * i], points[2 * i + 1]] = [value, y[i]!]);
+  x.forEach((value, i) => ([points[2 * i], points[2 * i + 1]] = [value, y[i]!]));
   return points;
 }
 
@@ -90,8 +90,18 @@ describe('layer projections', () => {
   it('analyze stores a UMAP map of every layer: one finite point per input, by input index, reproducible from its params', async () => {
     await withStore(async (store) => {
       const list = await store.listProjections(runId);
-      assert.deepEqual(list.map((p) => [p.layer, p.method, p.pointCount]), LAYERS.map((layer) => [layer, 'umap', LIMIT]));
-      assert.deepEqual(list[0]!.params, { seed: 42, nNeighbors: 15, minDist: 0.1, nEpochs: 200, pcaDims: 0, knn: 'exact' });
+      assert.deepEqual(
+        list.map((p) => [p.layer, p.method, p.pointCount]),
+        LAYERS.map((layer) => [layer, 'umap', LIMIT]),
+      );
+      assert.deepEqual(list[0]!.params, {
+        seed: 42,
+        nNeighbors: 15,
+        minDist: 0.1,
+        nEpochs: 200,
+        pcaDims: 0,
+        knn: 'exact',
+      });
       for (const layer of LAYERS) {
         const stored = (await store.readProjection(runId, layer))!;
         const { matrix, inputIndex } = await store.readActivations(runId, layer);
@@ -108,9 +118,16 @@ describe('layer projections', () => {
   it('a second analyze reuses the stored maps instead of computing them again', async () => {
     const before = await withStore((store) => store.readProjection(runId, TINY.pool));
     const stages = new Set<string>();
-    const again = await analyze({ model, data: 'mnist', out, limit: LIMIT, layers: LAYERS }, { onProgress: (p) => stages.add(p.stage) });
+    const again = await analyze(
+      { model, data: 'mnist', out, limit: LIMIT, layers: LAYERS },
+      { onProgress: (p) => stages.add(p.stage) },
+    );
     assert.equal(again.runId, runId);
-    assert.deepEqual([...stages].filter((stage) => /umap|pca/.test(stage)), [], 'no projection stage ran');
+    assert.deepEqual(
+      [...stages].filter((stage) => /umap|pca/.test(stage)),
+      [],
+      'no projection stage ran',
+    );
     const after = await withStore((store) => store.readProjection(runId, TINY.pool));
     assert.equal(after!.createdAt.getTime(), before!.createdAt.getTime());
     assert.deepEqual(after!.x, before!.x);
@@ -121,14 +138,27 @@ describe('layer projections', () => {
       const stored = async () => new Map((await store.listProjections(runId)).map((p) => [p.layer, p]));
       const first = await stored();
       const kept = await storeRunProjections(store, runId, { existing: 'update' });
-      assert.deepEqual(kept.map((p) => p.computed), [false, false, false]);
+      assert.deepEqual(
+        kept.map((p) => p.computed),
+        [false, false, false],
+      );
 
       const reseeded = await storeRunProjections(store, runId, { existing: 'update', seed: 7, layers: [TINY.logits] });
-      assert.deepEqual(reseeded.map((p) => [p.layer, p.computed, (p.params as { seed: number }).seed]), [[TINY.logits, true, 7]]);
+      assert.deepEqual(
+        reseeded.map((p) => [p.layer, p.computed, (p.params as { seed: number }).seed]),
+        [[TINY.logits, true, 7]],
+      );
       const afterSeed = await stored();
-      assert.equal(afterSeed.get(TINY.relu)!.createdAt.getTime(), first.get(TINY.relu)!.createdAt.getTime(), 'layers not asked for are left alone');
+      assert.equal(
+        afterSeed.get(TINY.relu)!.createdAt.getTime(),
+        first.get(TINY.relu)!.createdAt.getTime(),
+        'layers not asked for are left alone',
+      );
       const seven = (await store.readProjection(runId, TINY.logits))!;
-      const seed42 = await projectMatrix((await store.readActivations(runId, TINY.logits)).matrix, planProjection({}, { count: LIMIT, dim: 3 })!);
+      const seed42 = await projectMatrix(
+        (await store.readActivations(runId, TINY.logits)).matrix,
+        planProjection({}, { count: LIMIT, dim: 3 })!,
+      );
       assert.notDeepEqual(seven.x, seed42.x, 'another seed gives another map');
 
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -154,13 +184,19 @@ describe('layer projections', () => {
 
     await withStore(async (store) => {
       const made = await storeRunProjections(store, runId, { method: 'pca', existing: 'update', layers: [TINY.pool] });
-      assert.deepEqual(made.map((p) => [p.method, p.computed]), [['pca', true]]);
+      assert.deepEqual(
+        made.map((p) => [p.method, p.computed]),
+        [['pca', true]],
+      );
       const stored = (await store.readProjection(runId, TINY.pool))!;
       const { matrix: pool } = await store.readActivations(runId, TINY.pool);
       assert.equal(stored.method, 'pca');
       assert.deepEqual(stored.params, { seed: 42 });
       const reference = topCovarianceEigenvalue(pool);
-      assert.ok(Math.abs(variance(stored.x) - reference) <= 1e-3 * reference, 'the stored map is the PCA of the stored activations');
+      assert.ok(
+        Math.abs(variance(stored.x) - reference) <= 1e-3 * reference,
+        'the stored map is the PCA of the stored activations',
+      );
       await storeRunProjections(store, runId, { existing: 'update', layers: [TINY.pool] });
     });
   });
@@ -176,15 +212,33 @@ describe('layer projections', () => {
 
   it('plans: defaults by layer shape, small layers, and bad values named', () => {
     const umapParams = (plan: ProjectionPlan | null) => (plan?.method === 'umap' ? plan.params : null);
-    assert.deepEqual(umapParams(planProjection({}, { count: 10_000, dim: 64 })), { seed: 42, nNeighbors: 15, minDist: 0.1, nEpochs: 200, pcaDims: 0, knn: 'exact' });
+    assert.deepEqual(umapParams(planProjection({}, { count: 10_000, dim: 64 })), {
+      seed: 42,
+      nNeighbors: 15,
+      minDist: 0.1,
+      nEpochs: 200,
+      pcaDims: 0,
+      knn: 'exact',
+    });
     assert.equal(umapParams(planProjection({}, { count: 20_001, dim: 64 }))?.knn, 'nn-descent');
-    assert.equal(umapParams(planProjection({}, { count: 500, dim: 512 }))?.pcaDims, 50, 'wide layers are reduced first');
-    assert.equal(umapParams(planProjection({ pcaDims: 80 }, { count: 500, dim: 64 }))?.pcaDims, 0, 'no reduction to as many dims or more');
+    assert.equal(
+      umapParams(planProjection({}, { count: 500, dim: 512 }))?.pcaDims,
+      50,
+      'wide layers are reduced first',
+    );
+    assert.equal(
+      umapParams(planProjection({ pcaDims: 80 }, { count: 500, dim: 64 }))?.pcaDims,
+      0,
+      'no reduction to as many dims or more',
+    );
     assert.equal(umapParams(planProjection({}, { count: 8, dim: 4 }))?.nNeighbors, 7, 'small layers: fewer neighbours');
     assert.equal(planProjection({}, { count: 2, dim: 4 })?.method, 'pca', 'too few inputs for UMAP');
     assert.equal(planProjection({ method: 'none' }, { count: 100, dim: 4 }), null);
     const refused = (options: object, pattern: RegExp) =>
-      assert.throws(() => planProjection(options, { count: 100, dim: 4 }), (e: unknown) => e instanceof InputError && pattern.test(e.message) && (e.hint ?? '') !== '');
+      assert.throws(
+        () => planProjection(options, { count: 100, dim: 4 }),
+        (e: unknown) => e instanceof InputError && pattern.test(e.message) && (e.hint ?? '') !== '',
+      );
     refused({ method: 'tsne' }, /method "tsne"/);
     refused({ nNeighbors: 1 }, /nNeighbors 1/);
     refused({ minDist: 2 }, /minDist 2/);
@@ -194,9 +248,15 @@ describe('layer projections', () => {
   });
 
   it('a tiny layer still gets a map: one input at the origin, two on a line', async () => {
-    const one = await projectMatrix({ count: 1, dim: 3, data: Float32Array.of(1, 2, 3) }, planProjection({}, { count: 1, dim: 3 })!);
+    const one = await projectMatrix(
+      { count: 1, dim: 3, data: Float32Array.of(1, 2, 3) },
+      planProjection({}, { count: 1, dim: 3 })!,
+    );
     assert.deepEqual([one.x[0], one.y[0]], [0, 0]);
-    const line = await projectMatrix({ count: 4, dim: 1, data: Float32Array.of(0, 1, 2, 3) }, planProjection({ method: 'pca' }, { count: 4, dim: 1 })!);
+    const line = await projectMatrix(
+      { count: 4, dim: 1, data: Float32Array.of(0, 1, 2, 3) },
+      planProjection({ method: 'pca' }, { count: 4, dim: 1 })!,
+    );
     assert.deepEqual(Array.from(line.y), [0, 0, 0, 0]);
     assert.ok(Math.abs(variance(line.x) - variance(Float32Array.of(0, 1, 2, 3))) < 1e-5);
   });
@@ -210,8 +270,19 @@ describe('layer projections', () => {
         seen.push(p);
         if (p.stage.endsWith('umap: layout') && p.done === 0) controller.abort();
       };
-      await assert.rejects(storeRunProjections(store, runId, { existing: 'replace', layers: [TINY.relu] }, { signal: controller.signal, onProgress }), CancelledError);
-      assert.ok(seen.some((p) => p.stage === `${TINY.relu}: umap: layout`), 'stages name the layer');
+      await assert.rejects(
+        storeRunProjections(
+          store,
+          runId,
+          { existing: 'replace', layers: [TINY.relu] },
+          { signal: controller.signal, onProgress },
+        ),
+        CancelledError,
+      );
+      assert.ok(
+        seen.some((p) => p.stage === `${TINY.relu}: umap: layout`),
+        'stages name the layer',
+      );
       const after = (await store.readProjection(runId, TINY.relu))!;
       assert.equal(after.createdAt.getTime(), before.createdAt.getTime());
       assert.deepEqual(after.x, before.x);
@@ -220,17 +291,40 @@ describe('layer projections', () => {
 
   it('refuses an unknown layer, naming the stored ones', async () => {
     await withStore(async (store) => {
-      await assert.rejects(storeRunProjections(store, runId, { layers: ['nope'] }), (e: unknown) => e instanceof NotFoundError && /"nope"/.test(e.message) && (e.hint ?? '').includes(TINY.relu));
+      await assert.rejects(
+        storeRunProjections(store, runId, { layers: ['nope'] }),
+        (e: unknown) => e instanceof NotFoundError && /"nope"/.test(e.message) && (e.hint ?? '').includes(TINY.relu),
+      );
     });
   });
 
   it("analyze --projection: 'pca' stores PCA maps, 'none' stores none", async () => {
     const pcaStore = path.join(dir, 'pca.duckdb');
     const noneStore = path.join(dir, 'none.duckdb');
-    const pcaRun = await analyze({ model, data: 'mnist', out: pcaStore, limit: 40, layers: [TINY.pool], projection: 'pca' });
-    const noneRun = await analyze({ model, data: 'mnist', out: noneStore, limit: 40, layers: [TINY.pool], projection: 'none' });
-    assert.deepEqual((await withStore((store) => store.listProjections(pcaRun.runId), pcaStore)).map((p) => p.method), ['pca']);
+    const pcaRun = await analyze({
+      model,
+      data: 'mnist',
+      out: pcaStore,
+      limit: 40,
+      layers: [TINY.pool],
+      projection: 'pca',
+    });
+    const noneRun = await analyze({
+      model,
+      data: 'mnist',
+      out: noneStore,
+      limit: 40,
+      layers: [TINY.pool],
+      projection: 'none',
+    });
+    assert.deepEqual(
+      (await withStore((store) => store.listProjections(pcaRun.runId), pcaStore)).map((p) => p.method),
+      ['pca'],
+    );
     assert.deepEqual(await withStore((store) => store.listProjections(noneRun.runId), noneStore), []);
-    await assert.rejects(analyze({ model, data: 'mnist', out: noneStore, projection: 'tsne' as 'umap' }), (e: unknown) => e instanceof InputError && /projection 'tsne'/.test(e.message));
+    await assert.rejects(
+      analyze({ model, data: 'mnist', out: noneStore, projection: 'tsne' as 'umap' }),
+      (e: unknown) => e instanceof InputError && /projection 'tsne'/.test(e.message),
+    );
   });
 });

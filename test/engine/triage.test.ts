@@ -23,14 +23,20 @@ before(async () => {
   const model = path.join(dir, 'tiny.onnx');
   await writeFile(model, tinyConvNet());
   storePath = path.join(dir, 'nap.duckdb');
-  runId = (await analyze({ model, data: 'mnist', out: storePath, limit: 240, layers: [TINY.relu, TINY.pool, TINY.logits] })).runId;
+  runId = (
+    await analyze({ model, data: 'mnist', out: storePath, limit: 240, layers: [TINY.relu, TINY.pool, TINY.logits] })
+  ).runId;
 });
 
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function inputsOf(rows: { label: (string | null)[]; prediction: number[]; predictionLabel: (string | null)[] }): StoredInputs {
+function inputsOf(rows: {
+  label: (string | null)[];
+  prediction: number[];
+  predictionLabel: (string | null)[];
+}): StoredInputs {
   const n = rows.label.length;
   return {
     index: Int32Array.from({ length: n }, (_, i) => i),
@@ -89,7 +95,10 @@ test('candidates disagree with the majority or the prediction; unlabelled and no
   assert.deepEqual([...triageClustering(scope, memberships, inputs, { reason: 'majority' }).inputIndex], [3]);
   assert.deepEqual([...triageClustering(scope, memberships, inputs, { reason: 'prediction' }).inputIndex], [1, 7, 3]);
   assert.deepEqual([...triageClustering(scope, memberships, inputs, { pattern: 1 }).inputIndex], [7]);
-  assert.throws(() => triageClustering(scope, memberships, inputs, { reason: 'both' as 'any' }), (e: Error) => e instanceof InputError && /both/.test(e.message));
+  assert.throws(
+    () => triageClustering(scope, memberships, inputs, { reason: 'both' as 'any' }),
+    (e: Error) => e instanceof InputError && /both/.test(e.message),
+  );
 });
 
 test('a real run: every candidate follows the rules, none is missed, and the ranking holds', async () => {
@@ -97,7 +106,10 @@ test('a real run: every candidate follows the rules, none is missed, and the ran
   try {
     const result = await triageRun(store, runId);
     const layers = await layerClusterings(store, runId);
-    assert.deepEqual(result.layers.map((l) => l.layer), [TINY.relu, TINY.pool, TINY.logits]);
+    assert.deepEqual(
+      result.layers.map((l) => l.layer),
+      [TINY.relu, TINY.pool, TINY.logits],
+    );
     const inputs = await store.readInputs(runId);
     const table = buildInputTable(inputs);
     const { rows } = result;
@@ -106,13 +118,16 @@ test('a real run: every candidate follows the rules, none is missed, and the ran
       const memberships = await store.readMemberships(layer.clusteringId);
       const patterns = await store.readPatterns(layer.clusteringId);
       // The pattern cards' dominant label is an independent implementation of the majority rule.
-      const dominant = summarizePatterns(memberships, patterns.persistence, table, 0).patterns.map((p) => p.dominantLabel);
+      const dominant = summarizePatterns(memberships, patterns.persistence, table, 0).patterns.map(
+        (p) => p.dominantLabel,
+      );
       memberships.patternId.forEach((patternId, row) => {
         if (patternId < 0) return;
         const inputRow = table.rowOf(memberships.inputIndex[row]!);
         const label = inputs.label[inputRow];
         if (label === null || label === undefined) return;
-        if (label !== dominant[patternId] || table.misclassified[inputRow] === 1) expectedKeys.add(`${layer.layer}:${memberships.inputIndex[row]}`);
+        if (label !== dominant[patternId] || table.misclassified[inputRow] === 1)
+          expectedKeys.add(`${layer.layer}:${memberships.inputIndex[row]}`);
       });
       for (let k = 0; k < rows.layer.length; k++) {
         if (rows.layer[k] !== layer.layer) continue;
@@ -134,14 +149,20 @@ test('a real run: every candidate follows the rules, none is missed, and the ran
     assert.equal(new Set(keys).size, keys.length, 'each input once per layer');
     assert.deepEqual(new Set(keys), expectedKeys);
     assert.ok(keys.length > 0, 'an untrained tiny net disagrees somewhere');
-    for (let k = 1; k < rows.outlierScore.length; k++) assert.ok(rows.outlierScore[k - 1]! >= rows.outlierScore[k]!, `row ${k} is ranked by outlier score`);
+    for (let k = 1; k < rows.outlierScore.length; k++)
+      assert.ok(rows.outlierScore[k - 1]! >= rows.outlierScore[k]!, `row ${k} is ranked by outlier score`);
 
     // One layer, one pattern, one reason: exactly the matching subset of the full list, in the same order.
     const layer = layers.find((l) => l.layer === TINY.pool)!;
     const pattern = rows.patternId[rows.layer.indexOf(TINY.pool)]!;
     const subset = await triageRun(store, runId, { layer: TINY.pool, pattern, reason: 'majority' });
-    const expected = keys.filter((_, k) => rows.layer[k] === TINY.pool && rows.patternId[k] === pattern && rows.disagreesWithMajority[k] === 1);
-    assert.deepEqual(subset.layers.map((l) => l.clusteringId), [layer.clusteringId]);
+    const expected = keys.filter(
+      (_, k) => rows.layer[k] === TINY.pool && rows.patternId[k] === pattern && rows.disagreesWithMajority[k] === 1,
+    );
+    assert.deepEqual(
+      subset.layers.map((l) => l.clusteringId),
+      [layer.clusteringId],
+    );
     assert.deepEqual(
       Array.from(subset.rows.inputIndex, (index) => `${TINY.pool}:${index}`),
       expected,
@@ -154,11 +175,26 @@ test('a real run: every candidate follows the rules, none is missed, and the ran
 test('bad layer, pattern and reason are refused with what to do', async () => {
   const store = await NapStore.open(storePath, { readOnly: true });
   try {
-    await assert.rejects(triageRun(store, runId, { layer: 'nope' }), (e: Error) => e instanceof NotFoundError && /"nope"/.test(e.message) && e.message.includes(TINY.pool));
-    await assert.rejects(triageRun(store, runId, { pattern: 0 }), (e: Error) => e instanceof InputError && /needs a layer/.test(e.message));
-    await assert.rejects(triageRun(store, runId, { layer: TINY.pool, pattern: -1 }), (e: Error) => e instanceof NotFoundError && /noise has no majority/.test(e.message));
-    await assert.rejects(triageRun(store, runId, { layer: TINY.pool, pattern: 9999 }), (e: Error) => e instanceof NotFoundError && /9999/.test(e.message));
-    await assert.rejects(triageRun(store, runId, { reason: 'all' as 'any' }), (e: Error) => e instanceof InputError && /"all"/.test(e.message));
+    await assert.rejects(
+      triageRun(store, runId, { layer: 'nope' }),
+      (e: Error) => e instanceof NotFoundError && /"nope"/.test(e.message) && e.message.includes(TINY.pool),
+    );
+    await assert.rejects(
+      triageRun(store, runId, { pattern: 0 }),
+      (e: Error) => e instanceof InputError && /needs a layer/.test(e.message),
+    );
+    await assert.rejects(
+      triageRun(store, runId, { layer: TINY.pool, pattern: -1 }),
+      (e: Error) => e instanceof NotFoundError && /noise has no majority/.test(e.message),
+    );
+    await assert.rejects(
+      triageRun(store, runId, { layer: TINY.pool, pattern: 9999 }),
+      (e: Error) => e instanceof NotFoundError && /9999/.test(e.message),
+    );
+    await assert.rejects(
+      triageRun(store, runId, { reason: 'all' as 'any' }),
+      (e: Error) => e instanceof InputError && /"all"/.test(e.message),
+    );
   } finally {
     await store.close();
   }
@@ -176,26 +212,66 @@ test('nap triage writes the ranked rows as CSV or JSON, narrowed like the engine
   console.error = () => undefined;
   try {
     const csvFile = path.join(dir, 'triage.csv');
-    assert.equal(await runTriageCommand([storePath, '--layer', TINY.logits, '--reason', 'prediction', '--out', csvFile]), 0);
+    assert.equal(
+      await runTriageCommand([storePath, '--layer', TINY.logits, '--reason', 'prediction', '--out', csvFile]),
+      0,
+    );
     const lines = (await readFile(csvFile, 'utf8')).trimEnd().split('\n');
     assert.deepEqual(lines[0]!.split(','), [...TRIAGE_COLUMNS]);
     assert.ok(expected.rows.layer.length > 2, 'the untrained net mispredicts some digits');
     assert.equal(lines.length - 1, expected.rows.layer.length);
     const inputAt = TRIAGE_COLUMNS.indexOf('input');
-    assert.deepEqual(lines.slice(1).map((line) => Number(line.split(',')[inputAt])), Array.from(expected.rows.inputIndex));
+    assert.deepEqual(
+      lines.slice(1).map((line) => Number(line.split(',')[inputAt])),
+      Array.from(expected.rows.inputIndex),
+    );
 
     const jsonFile = path.join(dir, 'triage.json');
-    assert.equal(await runTriageCommand([storePath, '--layer', TINY.logits, '--reason', 'prediction', '--limit', '2', '--format', 'json', '--out', jsonFile]), 0);
-    const exported = JSON.parse(await readFile(jsonFile, 'utf8')) as { runId: number; reason: string; rows: { input: number; label: string; disagreesWithPrediction: boolean; file: string }[] };
+    assert.equal(
+      await runTriageCommand([
+        storePath,
+        '--layer',
+        TINY.logits,
+        '--reason',
+        'prediction',
+        '--limit',
+        '2',
+        '--format',
+        'json',
+        '--out',
+        jsonFile,
+      ]),
+      0,
+    );
+    const exported = JSON.parse(await readFile(jsonFile, 'utf8')) as {
+      runId: number;
+      reason: string;
+      rows: { input: number; label: string; disagreesWithPrediction: boolean; file: string }[];
+    };
     assert.equal(exported.runId, runId);
     assert.equal(exported.reason, 'prediction');
-    assert.deepEqual(exported.rows.map((r) => r.input), Array.from(expected.rows.inputIndex.slice(0, 2)));
-    assert.deepEqual(exported.rows.map((r) => r.file), expected.rows.path.slice(0, 2));
+    assert.deepEqual(
+      exported.rows.map((r) => r.input),
+      Array.from(expected.rows.inputIndex.slice(0, 2)),
+    );
+    assert.deepEqual(
+      exported.rows.map((r) => r.file),
+      expected.rows.path.slice(0, 2),
+    );
     assert.ok(exported.rows.every((r) => r.disagreesWithPrediction));
 
-    await assert.rejects(runTriageCommand([storePath, '--pattern', '1']), (e: Error) => e instanceof InputError && /needs --layer/.test(e.message));
-    await assert.rejects(runTriageCommand([storePath, '--format', 'xml']), (e: Error) => e instanceof InputError && /'xml'/.test(e.message));
-    await assert.rejects(runTriageCommand([storePath, '--layer', TINY.pool, '--pattern', 'two']), (e: Error) => e instanceof InputError && /'two'/.test(e.message));
+    await assert.rejects(
+      runTriageCommand([storePath, '--pattern', '1']),
+      (e: Error) => e instanceof InputError && /needs --layer/.test(e.message),
+    );
+    await assert.rejects(
+      runTriageCommand([storePath, '--format', 'xml']),
+      (e: Error) => e instanceof InputError && /'xml'/.test(e.message),
+    );
+    await assert.rejects(
+      runTriageCommand([storePath, '--layer', TINY.pool, '--pattern', 'two']),
+      (e: Error) => e instanceof InputError && /'two'/.test(e.message),
+    );
   } finally {
     console.error = quiet;
   }
@@ -219,5 +295,8 @@ test('CSV fields with commas, quotes and line breaks are quoted; empty values st
       membershipProbability: 1,
     },
   ];
-  assert.equal(triageCsv(records).split('\n').slice(1).join('\n'), '"block/conv,1",2,7,"dir/a ""b"".png","cat\ndog",,," x",0.5,true,false,,1\n');
+  assert.equal(
+    triageCsv(records).split('\n').slice(1).join('\n'),
+    '"block/conv,1",2,7,"dir/a ""b"".png","cat\ndog",,," x",0.5,true,false,,1\n',
+  );
 });

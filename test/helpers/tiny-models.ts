@@ -43,7 +43,12 @@ export const TINY = {
  * over all channels with bias -1. The dense layer sums channel 0's pooled values into logit 0,
  * channel 1's into logit 1, and logit 2 is the constant 1.
  */
-export function tinyConvNetWeights(channels: number): { conv: Float32Array; convBias: Float32Array; dense: Float32Array; denseBias: Float32Array } {
+export function tinyConvNetWeights(channels: number): {
+  conv: Float32Array;
+  convBias: Float32Array;
+  dense: Float32Array;
+  denseBias: Float32Array;
+} {
   const conv = new Float32Array(FILTERS * channels * 9);
   conv[4] = 1; // filter 0, channel 0, centre
   conv.fill(1, channels * 9, 2 * channels * 9); // filter 1: all ones
@@ -141,7 +146,8 @@ export function nchwToNhwc(data: Float32Array, count: number, channels: number, 
   const out = new Float32Array(data.length);
   for (let n = 0; n < count; n++) {
     for (let c = 0; c < channels; c++) {
-      for (let p = 0; p < size * size; p++) out[(n * size * size + p) * channels + c] = data[(n * channels + c) * size * size + p];
+      for (let p = 0; p < size * size; p++)
+        out[(n * size * size + p) * channels + c] = data[(n * channels + c) * size * size + p];
     }
   }
   return out;
@@ -194,7 +200,11 @@ export function residualSwishModel(): Uint8Array {
     .input('x', ['batch', 4])
     .output('swish', ['batch', 4])
     .initializer('wa', [4, 4], identity)
-    .initializer('wb', [4, 4], identity.map((v) => 2 * v))
+    .initializer(
+      'wb',
+      [4, 4],
+      identity.map((v) => 2 * v),
+    )
     .node('Gemm', ['x', 'wa'], ['a_out'])
     .node('Relu', ['a_out'], ['r1'])
     .node('Gemm', ['r1', 'wb'], ['b_out'])

@@ -29,11 +29,15 @@ before(async () => {
   dirty = path.join(dir, 'dirty');
   for (let i = 0; i < 16; i++) {
     const value = 20 + i * 13;
-    await writeUniformImage(path.join(clean, i % 2 ? 'a' : 'b', `${i}.png`), [value, value, value], 'gray', { width: 6 + i, height: 5 });
+    await writeUniformImage(path.join(clean, i % 2 ? 'a' : 'b', `${i}.png`), [value, value, value], 'gray', {
+      width: 6 + i,
+      height: 5,
+    });
   }
   await mkdir(path.join(dirty, 'a'), { recursive: true });
   await mkdir(path.join(dirty, 'b'), { recursive: true });
-  for (let i = 0; i < 16; i++) await copyFile(path.join(clean, i % 2 ? 'a' : 'b', `${i}.png`), path.join(dirty, i % 2 ? 'a' : 'b', `${i}.png`));
+  for (let i = 0; i < 16; i++)
+    await copyFile(path.join(clean, i % 2 ? 'a' : 'b', `${i}.png`), path.join(dirty, i % 2 ? 'a' : 'b', `${i}.png`));
   const truncated = async (source: string, target: string, mode: 'jpeg' | 'webp' | 'rgb') => {
     await writeUniformImage(source, [90, 120, 200], mode, { width: 32, height: 32 });
     const bytes = await readFile(source);
@@ -53,7 +57,7 @@ after(async () => {
 
 const relative = (root: string, file: string) => path.relative(root, file).split(path.sep).join('/');
 
-test('unreadable files are skipped and reported; the readable ones give exactly the clean folder\'s result', async () => {
+test("unreadable files are skipped and reported; the readable ones give exactly the clean folder's result", async () => {
   const cleanOut = path.join(dir, 'clean.duckdb');
   const dirtyOut = path.join(dir, 'dirty.duckdb');
   const reference = await analyze({ model, data: clean, out: cleanOut, layers: LAYERS });
@@ -65,24 +69,47 @@ test('unreadable files are skipped and reported; the readable ones give exactly 
   const expected = await readRun(cleanOut, reference.runId);
   const actual = await readRun(dirtyOut, result.runId);
   assert.equal(actual.status, 'complete');
-  assert.deepEqual(actual.paths.map((p) => relative(dirty, p)), expected.paths.map((p) => relative(clean, p)), 'the same inputs, in the same order');
+  assert.deepEqual(
+    actual.paths.map((p) => relative(dirty, p)),
+    expected.paths.map((p) => relative(clean, p)),
+    'the same inputs, in the same order',
+  );
   for (const layer of LAYERS) {
     const want = expected.layers.get(layer)!;
     const got = actual.layers.get(layer)!;
     for (const [file, row] of want.rowOf) {
-      assert.deepEqual(got.rowOf.get(path.join(dirty, relative(clean, file))), row, `${layer} of ${relative(clean, file)}`);
+      assert.deepEqual(
+        got.rowOf.get(path.join(dirty, relative(clean, file))),
+        row,
+        `${layer} of ${relative(clean, file)}`,
+      );
     }
     assert.deepEqual(got.patternId, want.patternId, `${layer}: same patterns`);
   }
 });
 
 test('--fail-on-bad-image stops at the first unreadable file and names it', async () => {
-  await assert.rejects(analyze({ model, data: dirty, out: path.join(dir, 'fail.duckdb'), layers: LAYERS, onBadImage: 'fail' }), (error: unknown) => {
-    assert.ok(error instanceof InputError);
-    assert.match(error.message, /cannot (read|decode) image .*(text|truncated|zero)\.(png|jpg|webp)/);
-    return true;
-  });
-  const cli = await runCli(['analyze', '--model', model, '--data', dirty, '--out', path.join(dir, 'fail-cli.duckdb'), '--layers', LAYERS.join(','), '--fail-on-bad-image', '--quiet']);
+  await assert.rejects(
+    analyze({ model, data: dirty, out: path.join(dir, 'fail.duckdb'), layers: LAYERS, onBadImage: 'fail' }),
+    (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.match(error.message, /cannot (read|decode) image .*(text|truncated|zero)\.(png|jpg|webp)/);
+      return true;
+    },
+  );
+  const cli = await runCli([
+    'analyze',
+    '--model',
+    model,
+    '--data',
+    dirty,
+    '--out',
+    path.join(dir, 'fail-cli.duckdb'),
+    '--layers',
+    LAYERS.join(','),
+    '--fail-on-bad-image',
+    '--quiet',
+  ]);
   assert.equal(cli.code, 2, cli.stderr);
   assert.match(cli.stderr, /^nap analyze: cannot (read|decode) image \S*(text|truncated|zero)\.(png|jpg|webp)/m);
   assert.doesNotMatch(cli.stderr, /\n\s+at /, 'no stack trace');
@@ -101,7 +128,10 @@ test('a model that gives Inf for an all-zero input does not trip over the rows o
   for (const [file, row] of layer.rowOf) {
     const value = 20 + Number(path.basename(file, '.png')) * 13;
     // 1/x normalized by its largest value (that of the darkest image, 20): 20 / value.
-    assert.ok(row.every((v) => Math.abs(v - 20 / value) < 1e-5), `${relative(dirty, file)}: ${row[0]} vs ${20 / value}`);
+    assert.ok(
+      row.every((v) => Math.abs(v - 20 / value) < 1e-5),
+      `${relative(dirty, file)}: ${row[0]} vs ${20 / value}`,
+    );
   }
 });
 
@@ -130,7 +160,16 @@ test('a folder without images is refused before anything runs, through the CLI t
     assert.match(error.hint ?? '', /\.png/);
     return true;
   });
-  const cli = await runCli(['analyze', '--model', model, '--data', empty, '--out', path.join(dir, 'empty-cli.duckdb'), '--quiet']);
+  const cli = await runCli([
+    'analyze',
+    '--model',
+    model,
+    '--data',
+    empty,
+    '--out',
+    path.join(dir, 'empty-cli.duckdb'),
+    '--quiet',
+  ]);
   assert.equal(cli.code, 2);
   assert.match(cli.stderr, /^nap analyze: image folder \S+empty holds no images\n\s+put images/m);
 });
@@ -138,10 +177,21 @@ test('a folder without images is refused before anything runs, through the CLI t
 test('an unreadable image listed twice (explicit indices) is skipped at both places, never kept as a black input', async () => {
   const dataset = await openDataset(dirty);
   const bad = dataset.items.find((item) => item.path.endsWith('text.png'))!.index;
-  const good = dataset.items.filter((item) => !BAD_FILES.includes(relative(dirty, item.path))).map((item) => item.index);
+  const good = dataset.items
+    .filter((item) => !BAD_FILES.includes(relative(dirty, item.path)))
+    .map((item) => item.index);
   const out = path.join(dir, 'twice.duckdb');
-  const result = await analyze({ model, data: dirty, out, layers: LAYERS, indices: [bad, ...good.slice(0, 3), bad, ...good.slice(3)] });
-  assert.deepEqual(result.skipped.map((s) => relative(dirty, s.path)), ['a/text.png', 'a/text.png']);
+  const result = await analyze({
+    model,
+    data: dirty,
+    out,
+    layers: LAYERS,
+    indices: [bad, ...good.slice(0, 3), bad, ...good.slice(3)],
+  });
+  assert.deepEqual(
+    result.skipped.map((s) => relative(dirty, s.path)),
+    ['a/text.png', 'a/text.png'],
+  );
   const stored = await readRun(out, result.runId);
   assert.equal(stored.paths.length, good.length);
   assert.ok(!stored.paths.some((p) => p.endsWith('text.png')));

@@ -20,13 +20,19 @@ export async function makeTempDir(prefix: string): Promise<{ dir: string; cleanu
 }
 
 /** Ways of writing the same picture; each must decode to the same 8-bit RGB (or gray) pixels. */
-export type ImageMode = 'rgb' | 'gray' | 'gray-alpha' | 'rgba' | 'palette' | 'gray16' | 'rgb16' | 'cmyk-jpeg' | 'jpeg' | 'webp';
+export type ImageMode =
+  'rgb' | 'gray' | 'gray-alpha' | 'rgba' | 'palette' | 'gray16' | 'rgb16' | 'cmyk-jpeg' | 'jpeg' | 'webp';
 
 /**
  * A width x height image of one colour (r, g, b in 0..255; gray modes use r). One colour keeps every
  * resize exact, so images of any size and mode can be compared value for value.
  */
-export async function writeUniformImage(file: string, color: readonly [number, number, number], mode: ImageMode = 'rgb', size = { width: 8, height: 8 }): Promise<void> {
+export async function writeUniformImage(
+  file: string,
+  color: readonly [number, number, number],
+  mode: ImageMode = 'rgb',
+  size = { width: 8, height: 8 },
+): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const { width, height } = size;
   const pixels = width * height;
@@ -38,39 +44,69 @@ export async function writeUniformImage(file: string, color: readonly [number, n
   };
   switch (mode) {
     case 'rgb':
-      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } }).png().toFile(file);
+      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } })
+        .png()
+        .toFile(file);
       return;
     case 'gray':
-      await sharp(fill(1, [r]), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toFile(file);
+      await sharp(fill(1, [r]), { raw: { width, height, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toFile(file);
       return;
     case 'gray-alpha':
       // Alpha varies per pixel: the decoder drops it rather than blending, so the colour stays exact.
-      await sharp(fill(2, [r, 0]).map((v, i) => (i % 2 === 1 ? (i * 37) % 256 : v)), { raw: { width, height, channels: 2 } }).png().toFile(file);
+      await sharp(
+        fill(2, [r, 0]).map((v, i) => (i % 2 === 1 ? (i * 37) % 256 : v)),
+        { raw: { width, height, channels: 2 } },
+      )
+        .png()
+        .toFile(file);
       return;
     case 'rgba':
-      await sharp(fill(4, [r, g, b, 0]).map((v, i) => (i % 4 === 3 ? (i * 53) % 256 : v)), { raw: { width, height, channels: 4 } }).png().toFile(file);
+      await sharp(
+        fill(4, [r, g, b, 0]).map((v, i) => (i % 4 === 3 ? (i * 53) % 256 : v)),
+        { raw: { width, height, channels: 4 } },
+      )
+        .png()
+        .toFile(file);
       return;
     case 'palette':
-      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } }).png({ palette: true, dither: 0 }).toFile(file);
+      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } })
+        .png({ palette: true, dither: 0 })
+        .toFile(file);
       return;
     case 'gray16':
       // v * 257 is v in 16 bits exactly (0xvv -> 0xvvvv), so reducing to 8 bits must give v back.
-      await sharp(new Uint16Array(pixels).fill(r * 257), { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toFile(file);
+      await sharp(new Uint16Array(pixels).fill(r * 257), { raw: { width, height, channels: 1 } })
+        .toColourspace('grey16')
+        .png()
+        .toFile(file);
       return;
     case 'rgb16': {
       const data = new Uint16Array(pixels * 3);
       for (let p = 0; p < pixels; p++) data.set([r * 257, g * 257, b * 257], p * 3);
-      await sharp(data, { raw: { width, height, channels: 3 } }).toColourspace('rgb16').png().toFile(file);
+      await sharp(data, { raw: { width, height, channels: 3 } })
+        .toColourspace('rgb16')
+        .png()
+        .toFile(file);
       return;
     }
     case 'cmyk-jpeg':
-      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } }).toColourspace('cmyk').jpeg({ quality: 100 }).toFile(file);
+      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } })
+        .toColourspace('cmyk')
+        .jpeg({ quality: 100 })
+        .toFile(file);
       return;
     case 'jpeg':
-      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toFile(file);
+      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
+        .toFile(file);
       return;
     case 'webp':
-      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } }).webp({ lossless: true }).toFile(file);
+      await sharp(fill(3, [r, g, b]), { raw: { width, height, channels: 3 } })
+        .webp({ lossless: true })
+        .toFile(file);
       return;
   }
 }
@@ -83,7 +119,11 @@ export function nanLayerModel(op: 'log' | 'div'): Uint8Array {
     .initializer('half', [], new Float32Array([0.5]));
   if (op === 'log') builder.node('Sub', ['x', 'half'], ['shifted']).node('Log', ['shifted'], ['bad']);
   else builder.node('Sub', ['x', 'x'], ['zero']).node('Div', ['half', 'zero'], ['bad']);
-  return builder.node('Relu', ['x'], ['ok']).node('Flatten', ['ok'], ['flat'], { axis: 1 }).node('Add', ['flat', 'flat'], ['out']).toBytes();
+  return builder
+    .node('Relu', ['x'], ['ok'])
+    .node('Flatten', ['ok'], ['flat'], { axis: 1 })
+    .node('Add', ['flat', 'flat'], ['out'])
+    .toBytes();
 }
 
 /**
@@ -189,7 +229,12 @@ export async function readRun(storePath: string, runId: number): Promise<StoredR
     const layers = new Map<string, StoredLayer>();
     for (const info of await store.listLayers(runId)) {
       const { matrix, inputIndex } = await store.readActivations(runId, info.layer);
-      const rowOf = new Map(Array.from(inputIndex, (index, row) => [pathOf.get(index)!, matrix.data.slice(row * matrix.dim, (row + 1) * matrix.dim)]));
+      const rowOf = new Map(
+        Array.from(inputIndex, (index, row) => [
+          pathOf.get(index)!,
+          matrix.data.slice(row * matrix.dim, (row + 1) * matrix.dim),
+        ]),
+      );
       const [clustering] = await store.listClusterings(runId, info.layer);
       const memberships = await store.readMemberships(clustering!.clusteringId);
       layers.set(info.layer, {
@@ -215,8 +260,14 @@ export async function readRun(storePath: string, runId: number): Promise<StoredR
   }
 }
 
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  what: string,
+): void {
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
     if (!(Math.abs(actual[i]! - expected[i]!) <= tolerance)) {
       throw new Error(`${what}: value ${i} is ${actual[i]}, expected ${expected[i]} (tolerance ${tolerance})`);

@@ -23,7 +23,18 @@ const CASES: { mode: ImageMode; size: { width: number; height: number }; toleran
   { mode: 'jpeg', size: { width: 64, height: 48 }, tolerance: 1 },
   { mode: 'webp', size: { width: 2, height: 9 }, tolerance: 0 },
 ];
-const EXTENSION: Record<ImageMode, string> = { rgb: 'png', gray: 'png', 'gray-alpha': 'png', rgba: 'png', palette: 'png', gray16: 'png', rgb16: 'png', 'cmyk-jpeg': 'jpg', jpeg: 'jpg', webp: 'webp' };
+const EXTENSION: Record<ImageMode, string> = {
+  rgb: 'png',
+  gray: 'png',
+  'gray-alpha': 'png',
+  rgba: 'png',
+  palette: 'png',
+  gray16: 'png',
+  rgb16: 'png',
+  'cmyk-jpeg': 'jpg',
+  jpeg: 'jpg',
+  webp: 'webp',
+};
 const GRAY_MODES: ImageMode[] = ['gray', 'gray-alpha', 'gray16'];
 
 let dir: string;
@@ -46,7 +57,10 @@ before(async () => {
     await writeUniformImage(oddFile(i), colorOf(i), mode, size);
     await writeUniformImage(twinFile(i), expectedColor(i), 'rgb');
   }
-  await writeUniformImage(path.join(folder, 'cmyk', 'white.jpg'), [255, 255, 255], 'cmyk-jpeg', { width: 9, height: 7 });
+  await writeUniformImage(path.join(folder, 'cmyk', 'white.jpg'), [255, 255, 255], 'cmyk-jpeg', {
+    width: 9,
+    height: 7,
+  });
   await writeUniformImage(path.join(folder, 'cmyk', 'gray.jpg'), [128, 128, 128], 'cmyk-jpeg', { width: 7, height: 9 });
 });
 
@@ -65,7 +79,10 @@ test('every mode and size decodes to the 8-bit RGB pixels of its plain twin', as
   // CMYK goes through a colour profile, so the colours shift a little; an inverted or channel-dropping
   // decoder would turn white dark and gray coloured.
   const white = await dataset.pixels(itemOf.get(path.join(folder, 'cmyk', 'white.jpg'))!, { width: 4, height: 4 }, 3);
-  assert.ok(white.every((v) => v >= 250), `white CMYK stays white: ${white.slice(0, 3).join(',')}`);
+  assert.ok(
+    white.every((v) => v >= 250),
+    `white CMYK stays white: ${white.slice(0, 3).join(',')}`,
+  );
   const gray = await dataset.pixels(itemOf.get(path.join(folder, 'cmyk', 'gray.jpg'))!, { width: 4, height: 4 }, 3);
   assertClose(gray, new Array(48).fill(128), 24, 'mid-gray CMYK stays mid-gray');
   assert.ok(Math.max(...gray) - Math.min(...gray) <= 6, `mid-gray CMYK stays neutral: ${gray.slice(0, 3).join(',')}`);
@@ -76,7 +93,13 @@ test('analyze reads every mode and size, giving each the activations of its twin
     const model = path.join(dir, `tiny-${channels}.onnx`);
     await writeFile(model, tinyConvNet({ channels }));
     const out = path.join(dir, `modes-${channels}.duckdb`);
-    const result = await analyze({ model, data: folder, out, layers: [TINY.relu, TINY.pool, TINY.logits], clustering: { minClusterSize: 2 } });
+    const result = await analyze({
+      model,
+      data: folder,
+      out,
+      layers: [TINY.relu, TINY.pool, TINY.logits],
+      clustering: { minClusterSize: 2 },
+    });
     assert.deepEqual(result.skipped, [], `channels ${channels}: nothing skipped`);
     const stored = await readRun(out, result.runId);
     assert.equal(stored.paths.length, CASES.length * 2 + 2);
@@ -84,7 +107,12 @@ test('analyze reads every mode and size, giving each the activations of its twin
       for (const row of rowOf.values()) assert.ok(row.every(Number.isFinite), `${layer}: finite`);
       for (const [i, { mode, tolerance }] of CASES.entries()) {
         // One 8-bit level is at most 1/20 of the smallest normalized value here.
-        assertClose(rowOf.get(oddFile(i))!, rowOf.get(twinFile(i))!, tolerance === 0 ? 1e-6 : 0.05, `channels ${channels}, ${layer}: ${mode} = its twin`);
+        assertClose(
+          rowOf.get(oddFile(i))!,
+          rowOf.get(twinFile(i))!,
+          tolerance === 0 ? 1e-6 : 0.05,
+          `channels ${channels}, ${layer}: ${mode} = its twin`,
+        );
       }
     }
     // Filter 0 copies channel 0 (red for RGB, luma for gray), so unit 0's means are in the ratio of those values.
@@ -92,7 +120,10 @@ test('analyze reads every mode and size, giving each the activations of its twin
     const channel0 = CASES.map((_, i) => (channels === 3 ? expectedColor(i)[0] : luma(expectedColor(i))));
     for (const [i, { mode }] of CASES.entries()) {
       const ratio = relu.get(twinFile(i))![0]! / relu.get(twinFile(0))![0]!;
-      assert.ok(Math.abs(ratio - channel0[i]! / channel0[0]!) < 1e-5, `channels ${channels}: unit 0 of ${mode}'s twin is ${ratio}, expected ${channel0[i]! / channel0[0]!}`);
+      assert.ok(
+        Math.abs(ratio - channel0[i]! / channel0[0]!) < 1e-5,
+        `channels ${channels}: unit 0 of ${mode}'s twin is ${ratio}, expected ${channel0[i]! / channel0[0]!}`,
+      );
     }
   }
 });

@@ -9,7 +9,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { analyze } from '../../src/engine/analyze.js';
-import { apiPaths, type LabelCountsResponse, type MembersResponse, type PatternsResponse } from '../../src/server/api-types.js';
+import {
+  apiPaths,
+  type LabelCountsResponse,
+  type MembersResponse,
+  type PatternsResponse,
+} from '../../src/server/api-types.js';
 import { startServer } from '../../src/server/server.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 import { makeTempDir, readRun, writeUniformImage } from './fixtures.js';
@@ -48,7 +53,10 @@ function assertOwnActivations(rowOf: Map<string, Float32Array>, entries: { file:
   for (const { file, value } of entries) {
     const row = rowOf.get(file);
     assert.ok(row, `${file} is stored`);
-    assert.ok(Math.abs(row[0]! - value / brightest) < 1e-6, `${file}: unit 0 is ${row[0]}, expected ${value / brightest}`);
+    assert.ok(
+      Math.abs(row[0]! - value / brightest) < 1e-6,
+      `${file}: unit 0 is ${row[0]}, expected ${value / brightest}`,
+    );
   }
 }
 
@@ -62,7 +70,12 @@ test('folder labels with unicode, commas, quotes and line breaks, and repeated f
   for (const { file, label } of images) assert.equal(labelOf.get(file), label, `label of ${file}`);
   assertOwnActivations(stored.layers.get(TINY.relu)!.rowOf, images);
 
-  const server = await startServer({ store: out, port: 0, thumbnailCacheDir: path.join(dir, 'thumbnails'), appDir: path.join(dir, 'no-app') });
+  const server = await startServer({
+    store: out,
+    port: 0,
+    thumbnailCacheDir: path.join(dir, 'thumbnails'),
+    appDir: path.join(dir, 'no-app'),
+  });
   try {
     const get = async <T>(url: string): Promise<T> => {
       const response = await fetch(server.url + url);
@@ -80,7 +93,10 @@ test('folder labels with unicode, commas, quotes and line breaks, and repeated f
       let total = 0;
       for (let patternId = -1; patternId < patterns.length; patternId++) {
         const members = await get<MembersResponse>(apiPaths.members(clusteringId, patternId, { label, limit: 100 }));
-        assert.ok(members.label.every((l) => l === label), `filter ${JSON.stringify(label)} returns only its members`);
+        assert.ok(
+          members.label.every((l) => l === label),
+          `filter ${JSON.stringify(label)} returns only its members`,
+        );
         total += members.total;
       }
       assert.equal(total, PER_LABEL, `members labelled ${JSON.stringify(label)}`);
@@ -90,8 +106,14 @@ test('folder labels with unicode, commas, quotes and line breaks, and repeated f
       const inputIndex = stored.paths.indexOf(file);
       const response = await fetch(server.url + apiPaths.thumbnail(result.runId, inputIndex, 16));
       assert.equal(response.status, 200);
-      const pixels = await sharp(Buffer.from(await response.arrayBuffer())).extractChannel(0).raw().toBuffer();
-      assert.ok(pixels.every((v) => v === value), `thumbnail of ${file} is ${pixels[0]}, expected ${value}`);
+      const pixels = await sharp(Buffer.from(await response.arrayBuffer()))
+        .extractChannel(0)
+        .raw()
+        .toBuffer();
+      assert.ok(
+        pixels.every((v) => v === value),
+        `thumbnail of ${file} is ${pixels[0]}, expected ${value}`,
+      );
     }
   } finally {
     await server.close();
@@ -100,13 +122,22 @@ test('folder labels with unicode, commas, quotes and line breaks, and repeated f
 
 test('a CSV manifest with quoted commas, quotes, unicode, CRLF, a BOM and repeated file names is read exactly', async () => {
   const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
-  const rows = images.map(({ file, label }, i) => [quote(path.relative(dir, file)), quote(label), i % 2 ? 'train' : ''].join(','));
+  const rows = images.map(({ file, label }, i) =>
+    [quote(path.relative(dir, file)), quote(label), i % 2 ? 'train' : ''].join(','),
+  );
   const manifest = path.join(dir, 'manifest.csv');
   await writeFile(manifest, `\ufeffpath,label,split\r\n${rows.join('\r\n')}\r\n\r\n`);
   const out = path.join(dir, 'manifest.duckdb');
   const result = await analyze({ model, data: manifest, out, layers: [TINY.relu] });
   const stored = await readRun(out, result.runId);
-  assert.deepEqual(stored.paths, images.map((image) => image.file), 'manifest order, every file once');
-  assert.deepEqual(stored.labels, images.map((image) => image.label));
+  assert.deepEqual(
+    stored.paths,
+    images.map((image) => image.file),
+    'manifest order, every file once',
+  );
+  assert.deepEqual(
+    stored.labels,
+    images.map((image) => image.label),
+  );
   assertOwnActivations(stored.layers.get(TINY.relu)!.rowOf, images);
 });

@@ -11,7 +11,17 @@ import { analyze } from '../../src/engine/analyze.js';
 import { InputError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
-import { deadReluModel, makeTempDir, nanLayerModel, nanOutputModel, readRun, runCli, runStatuses, writeUniformImage, type StoredRun } from './fixtures.js';
+import {
+  deadReluModel,
+  makeTempDir,
+  nanLayerModel,
+  nanOutputModel,
+  readRun,
+  runCli,
+  runStatuses,
+  writeUniformImage,
+  type StoredRun,
+} from './fixtures.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -36,13 +46,24 @@ function comparable(run: StoredRun) {
     paths: run.paths,
     prediction: Array.from(run.prediction),
     probability: Array.from(run.probability),
-    layers: [...run.layers].map(([name, layer]) => ({ name, rows: [...layer.rowOf.values()].map((row) => Array.from(row)), patterns: Array.from(layer.patternId) })),
+    layers: [...run.layers].map(([name, layer]) => ({
+      name,
+      rows: [...layer.rowOf.values()].map((row) => Array.from(row)),
+      patterns: Array.from(layer.patternId),
+    })),
   };
 }
 
 test('models with a fixed batch size (1 and 7) give exactly the dynamic-batch result, partial batches included', async () => {
   const dynamic = await writeModel('dynamic.onnx', tinyConvNet());
-  const reference = await analyze({ model: dynamic, data: 'mnist', out: path.join(dir, 'dynamic.duckdb'), limit: 60, layers: LAYERS, batchSize: 8 });
+  const reference = await analyze({
+    model: dynamic,
+    data: 'mnist',
+    out: path.join(dir, 'dynamic.duckdb'),
+    limit: 60,
+    layers: LAYERS,
+    batchSize: 8,
+  });
   const expected = comparable(await readRun(path.join(dir, 'dynamic.duckdb'), reference.runId));
   for (const fixedBatch of [1, 7]) {
     const model = await writeModel(`fixed-${fixedBatch}.onnx`, tinyConvNet({ fixedBatch }));
@@ -52,12 +73,20 @@ test('models with a fixed batch size (1 and 7) give exactly the dynamic-batch re
     assert.deepEqual(comparable(await readRun(out, result.runId)), expected, `fixed batch ${fixedBatch}`);
   }
   // The default layers come from a probe run of the model, which must use the fixed batch size too.
-  const fixed = await analyze({ model: path.join(dir, 'fixed-7.onnx'), data: 'mnist', out: path.join(dir, 'fixed-default.duckdb'), limit: 20 });
+  const fixed = await analyze({
+    model: path.join(dir, 'fixed-7.onnx'),
+    data: 'mnist',
+    out: path.join(dir, 'fixed-default.duckdb'),
+    limit: 20,
+  });
   assert.ok(fixed.layers.length > 0);
 });
 
 test('NaN or Inf in an analysed layer is refused naming the layer, the input and what to do', async () => {
-  for (const [op, value] of [['log', 'NaN'], ['div', 'Infinity']] as const) {
+  for (const [op, value] of [
+    ['log', 'NaN'],
+    ['div', 'Infinity'],
+  ] as const) {
     const model = await writeModel(`nan-${op}.onnx`, nanLayerModel(op));
     const out = path.join(dir, `nan-${op}.duckdb`);
     await assert.rejects(analyze({ model, data: 'mnist', out, limit: 20, layers: ['bad', 'ok'] }), (error: unknown) => {
@@ -71,7 +100,20 @@ test('NaN or Inf in an analysed layer is refused naming the layer, the input and
     const result = await analyze({ model, data: 'mnist', out, limit: 20, layers: ['ok'] });
     assert.equal(result.layers[0]!.inputs, 20);
   }
-  const cli = await runCli(['analyze', '--model', path.join(dir, 'nan-log.onnx'), '--data', 'mnist', '--limit', '20', '--layers', 'bad', '--out', path.join(dir, 'nan-cli.duckdb'), '--quiet']);
+  const cli = await runCli([
+    'analyze',
+    '--model',
+    path.join(dir, 'nan-log.onnx'),
+    '--data',
+    'mnist',
+    '--limit',
+    '20',
+    '--layers',
+    'bad',
+    '--out',
+    path.join(dir, 'nan-cli.duckdb'),
+    '--quiet',
+  ]);
   assert.equal(cli.code, 2);
   assert.match(cli.stderr, /^nap analyze: layer 'bad' produced NaN for input mnist#\d+\n\s+.*--layers/m);
 });
@@ -79,7 +121,8 @@ test('NaN or Inf in an analysed layer is refused naming the layer, the input and
 test('NaN in the model output only: those inputs get no prediction (-1, probability NaN); the rest are predicted', async () => {
   const values = [40, 70, 100, 120, 140, 160, 190, 220];
   const images = path.join(dir, 'levels');
-  for (const value of values) await writeUniformImage(path.join(images, 'c', `${value}.png`), [value, value, value], 'gray');
+  for (const value of values)
+    await writeUniformImage(path.join(images, 'c', `${value}.png`), [value, value, value], 'gray');
   const model = await writeModel('nan-output.onnx', nanOutputModel(0.5));
   const out = path.join(dir, 'nan-output.duckdb');
   const result = await analyze({ model, data: images, out, layers: ['ok'] });
@@ -94,7 +137,10 @@ test('NaN in the model output only: those inputs get no prediction (-1, probabil
     } else {
       // Outputs [log(shifted), 0]: class 1, with softmax probability 1 / (1 + shifted).
       assert.equal(stored.prediction[row], 1, `${value}: class 1`);
-      assert.ok(Math.abs(stored.probability[row]! - 1 / (1 + shifted)) < 1e-5, `${value}: probability ${stored.probability[row]}`);
+      assert.ok(
+        Math.abs(stored.probability[row]! - 1 / (1 + shifted)) < 1e-5,
+        `${value}: probability ${stored.probability[row]}`,
+      );
       assert.equal(stored.predictionLabel[row], '1');
     }
   }
@@ -107,16 +153,26 @@ test('a constant layer (all-zero ReLU) stores zeros and no patterns, with finite
   const result = await analyze({ model, data: 'mnist', out, limit: 60, layers: ['dead', 'alive'] });
   const stored = await readRun(out, result.runId);
   const dead = stored.layers.get('dead')!;
-  for (const row of dead.rowOf.values()) assert.ok(row.every((v) => v === 0), 'normalized by a zero maximum: 0, not NaN');
+  for (const row of dead.rowOf.values())
+    assert.ok(
+      row.every((v) => v === 0),
+      'normalized by a zero maximum: 0, not NaN',
+    );
   assert.equal(dead.patternCount, 0);
-  assert.ok(dead.patternId.every((p) => p === -1), 'every input is noise');
+  assert.ok(
+    dead.patternId.every((p) => p === -1),
+    'every input is noise',
+  );
   assert.ok(dead.probability.every((p) => p === 0) && dead.outlierScore.every((s) => s === 0));
   assert.ok(stored.layers.get('alive')!.patternCount > 0, 'the other layer still has patterns');
   const store = await NapStore.open(out, { readOnly: true });
   try {
     const stats = await store.readUnitStats({ runId: result.runId, layer: 'dead' });
     for (const column of [stats.min, stats.max, stats.mean, stats.q1, stats.q3, stats.iqr, stats.lower, stats.upper]) {
-      assert.ok(column.every((v) => v === 0), 'unit statistics of a constant layer are 0');
+      assert.ok(
+        column.every((v) => v === 0),
+        'unit statistics of a constant layer are 0',
+      );
     }
   } finally {
     await store.close();

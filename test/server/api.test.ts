@@ -58,7 +58,8 @@ before(async () => {
   try {
     const ids = fixture.clusteringIds;
     const first = ids[0]!;
-    const members = async (order: 'most-stable' | 'least-stable' | 'input') => store.readPatternMembers(first, 0, { order, limit: INPUT_COUNT });
+    const members = async (order: 'most-stable' | 'least-stable' | 'input') =>
+      store.readPatternMembers(first, 0, { order, limit: INPUT_COUNT });
     reference = {
       run: await store.getRun(fixture.runId),
       inputs: await store.readInputs(fixture.runId),
@@ -70,12 +71,21 @@ before(async () => {
       layerStats: await Promise.all(LAYERS.map((layer) => store.readUnitStats({ runId: fixture.runId, layer }))),
       patternStats: await store.readUnitStats({ clusteringId: first }, 1),
       maxActivations: await Promise.all(LAYERS.map((layer) => store.readMaxActivations(fixture.runId, layer))),
-      membersByOrder: { 'most-stable': await members('most-stable'), 'least-stable': await members('least-stable'), input: await members('input') },
+      membersByOrder: {
+        'most-stable': await members('most-stable'),
+        'least-stable': await members('least-stable'),
+        input: await members('input'),
+      },
     };
   } finally {
     await store.close();
   }
-  server = await startServer({ store: fixture.storePath, port: 0, appDir: fixture.appDir, thumbnailCacheDir: fixture.thumbnailDir });
+  server = await startServer({
+    store: fixture.storePath,
+    port: 0,
+    appDir: fixture.appDir,
+    thumbnailCacheDir: fixture.thumbnailDir,
+  });
   url = server.url;
 });
 
@@ -101,10 +111,19 @@ test('runs list the run with its layers in model order and their clusterings', a
   assert.equal(run.datasetSpec, 'mnist');
   assert.equal(run.inputCount, INPUT_COUNT);
   assert.equal(run.createdAt, reference.run.createdAt.toISOString());
-  assert.deepEqual(run.labels, [...new Set(reference.inputs.label)].sort((a, b) => Number(a) - Number(b)));
+  assert.deepEqual(
+    run.labels,
+    [...new Set(reference.inputs.label)].sort((a, b) => Number(a) - Number(b)),
+  );
   assert.deepEqual(run.predictionLabels, reference.run.predictionLabels);
-  assert.deepEqual(run.layers.map((layer) => layer.layer), LAYERS);
-  assert.deepEqual(run.layers.map((layer) => layer.dim), [2, 2, 3]);
+  assert.deepEqual(
+    run.layers.map((layer) => layer.layer),
+    LAYERS,
+  );
+  assert.deepEqual(
+    run.layers.map((layer) => layer.dim),
+    [2, 2, 3],
+  );
   run.layers.forEach((layer, i) => {
     assert.equal(layer.clusterings.length, 1);
     const clustering = layer.clusterings[0]!;
@@ -125,8 +144,12 @@ test('run detail adds the stored config', async () => {
 
 test('input pages concatenate to every stored input in index order', async () => {
   const pages: InputsResponse[] = [];
-  for (let offset = 0; offset < INPUT_COUNT; offset += 128) pages.push(await getJson<InputsResponse>(url, apiPaths.inputs(fixture.runId, { offset, limit: 128 })));
-  assert.deepEqual(pages.map((page) => page.inputIndex.length), [128, 128, 44]);
+  for (let offset = 0; offset < INPUT_COUNT; offset += 128)
+    pages.push(await getJson<InputsResponse>(url, apiPaths.inputs(fixture.runId, { offset, limit: 128 })));
+  assert.deepEqual(
+    pages.map((page) => page.inputIndex.length),
+    [128, 128, 44],
+  );
   assert.ok(pages.every((page) => page.total === INPUT_COUNT));
   const all = pages.flatMap((page) => page.inputIndex.map((_, i) => ({ page, i })));
   const ref = reference.inputs;
@@ -147,7 +170,10 @@ test('inputs by index keep the requested order', async () => {
   const body = await getJson<InputsResponse>(url, apiPaths.inputsByIndex(fixture.runId, [7, 0, 299, 7]));
   assert.deepEqual(body.inputIndex, [7, 0, 299, 7]);
   assert.equal(body.offset, null);
-  assert.deepEqual(body.path, [7, 0, 299, 7].map((i) => reference.inputs.path[i]));
+  assert.deepEqual(
+    body.path,
+    [7, 0, 299, 7].map((i) => reference.inputs.path[i]),
+  );
 });
 
 test('memberships are every input of the clustering, by input index', async () => {
@@ -185,25 +211,53 @@ test('pattern summaries match the memberships and inputs they summarize', async 
       assert.equal(summary.size, refPatterns.size[summary.patternId]);
       assert.ok(close(summary.persistence, refPatterns.persistence[summary.patternId]!));
     }
-    assert.equal(summary.labels.count.reduce((a, b) => a + b, 0), summary.size);
-    assert.equal(summary.predictions.count.reduce((a, b) => a + b, 0), summary.size);
+    assert.equal(
+      summary.labels.count.reduce((a, b) => a + b, 0),
+      summary.size,
+    );
+    assert.equal(
+      summary.predictions.count.reduce((a, b) => a + b, 0),
+      summary.size,
+    );
     const labelCounts = new Map<string, number>();
-    for (const row of rows) labelCounts.set(reference.inputs.label[ref.inputIndex[row]!]!, (labelCounts.get(reference.inputs.label[ref.inputIndex[row]!]!) ?? 0) + 1);
+    for (const row of rows)
+      labelCounts.set(
+        reference.inputs.label[ref.inputIndex[row]!]!,
+        (labelCounts.get(reference.inputs.label[ref.inputIndex[row]!]!) ?? 0) + 1,
+      );
     summary.labels.label.forEach((label, i) => assert.equal(summary.labels.count[i], labelCounts.get(label!)));
-    assert.ok(summary.labels.count.every((count, i) => i === 0 || count <= summary.labels.count[i - 1]!), 'label mix is largest first');
+    assert.ok(
+      summary.labels.count.every((count, i) => i === 0 || count <= summary.labels.count[i - 1]!),
+      'label mix is largest first',
+    );
     assert.equal(summary.dominantLabel, summary.labels.label[0]);
     assert.ok(close(summary.labelPurity, Math.max(...labelCounts.values()) / summary.size, 1e-12));
     const outliers = rows.filter((row) => ref.outlierScore[row]! > body.outlierThreshold).length;
     assert.equal(summary.outlierCount, outliers);
     assert.ok(close(summary.outlierShare, outliers / summary.size, 1e-12));
-    const wrong = rows.filter((row) => reference.inputs.label[ref.inputIndex[row]!] !== reference.inputs.predictionLabel[ref.inputIndex[row]!]).length;
+    const wrong = rows.filter(
+      (row) => reference.inputs.label[ref.inputIndex[row]!] !== reference.inputs.predictionLabel[ref.inputIndex[row]!],
+    ).length;
     assert.equal(summary.misclassifiedCount, wrong);
     assert.equal(summary.mostStable.length, Math.min(4, summary.size));
-    const byProbability = [...rows].sort((a, b) => ref.probability[b]! - ref.probability[a]! || ref.inputIndex[a]! - ref.inputIndex[b]!);
-    assert.deepEqual(summary.mostStable, byProbability.slice(0, 4).map((row) => ref.inputIndex[row]));
-    assert.deepEqual(summary.leastStable, byProbability.reverse().sort((a, b) => ref.probability[a]! - ref.probability[b]! || ref.inputIndex[a]! - ref.inputIndex[b]!).slice(0, 4).map((row) => ref.inputIndex[row]));
+    const byProbability = [...rows].sort(
+      (a, b) => ref.probability[b]! - ref.probability[a]! || ref.inputIndex[a]! - ref.inputIndex[b]!,
+    );
+    assert.deepEqual(
+      summary.mostStable,
+      byProbability.slice(0, 4).map((row) => ref.inputIndex[row]),
+    );
+    assert.deepEqual(
+      summary.leastStable,
+      byProbability
+        .reverse()
+        .sort((a, b) => ref.probability[a]! - ref.probability[b]! || ref.inputIndex[a]! - ref.inputIndex[b]!)
+        .slice(0, 4)
+        .map((row) => ref.inputIndex[row]),
+    );
     const topScore = Math.max(...rows.map((row) => ref.outlierScore[row]!));
-    if (summary.size > 0) assert.ok(close(ref.outlierScore[summary.topOutliers[0]!]!, topScore), 'first outlier has the top score');
+    if (summary.size > 0)
+      assert.ok(close(ref.outlierScore[summary.topOutliers[0]!]!, topScore), 'first outlier has the top score');
   }
   const mostStable = reference.membersByOrder['most-stable'];
   assert.deepEqual(body.patterns[0]!.mostStable, Array.from(mostStable.index.slice(0, 4)), 'same order as the store');
@@ -219,12 +273,22 @@ test('members follow the store order, page without gaps and filter exactly', asy
     body.membershipProbability.forEach((p, i) => assert.ok(close(p, ref.membershipProbability[i]!)));
     assert.deepEqual(body.path, ref.path);
   }
-  const full = await getJson<MembersResponse>(url, apiPaths.members(clusteringId, -1, { order: 'outlier', limit: 10000 }));
+  const full = await getJson<MembersResponse>(
+    url,
+    apiPaths.members(clusteringId, -1, { order: 'outlier', limit: 10000 }),
+  );
   assert.equal(full.total, reference.memberships[0]!.patternId.filter((p) => p === -1).length);
-  assert.ok(full.outlierScore.every((score, i) => i === 0 || score <= full.outlierScore[i - 1]!), 'outlier order is descending');
+  assert.ok(
+    full.outlierScore.every((score, i) => i === 0 || score <= full.outlierScore[i - 1]!),
+    'outlier order is descending',
+  );
   const pages: number[] = [];
   for (let offset = 0; offset < full.total; offset += 7) {
-    pages.push(...(await getJson<MembersResponse>(url, apiPaths.members(clusteringId, -1, { order: 'outlier', offset, limit: 7 }))).inputIndex);
+    pages.push(
+      ...(
+        await getJson<MembersResponse>(url, apiPaths.members(clusteringId, -1, { order: 'outlier', offset, limit: 7 }))
+      ).inputIndex,
+    );
   }
   assert.deepEqual(pages, full.inputIndex);
 
@@ -233,12 +297,21 @@ test('members follow the store order, page without gaps and filter exactly', asy
   assert.ok(labelled.total > 0);
   assert.equal(labelled.total, full.label.filter((l) => l === label).length);
   assert.ok(labelled.label.every((l) => l === label));
-  const wrong = await getJson<MembersResponse>(url, apiPaths.members(clusteringId, -1, { misclassified: true, limit: 10000 }));
-  const right = await getJson<MembersResponse>(url, apiPaths.members(clusteringId, -1, { misclassified: false, limit: 10000 }));
+  const wrong = await getJson<MembersResponse>(
+    url,
+    apiPaths.members(clusteringId, -1, { misclassified: true, limit: 10000 }),
+  );
+  const right = await getJson<MembersResponse>(
+    url,
+    apiPaths.members(clusteringId, -1, { misclassified: false, limit: 10000 }),
+  );
   assert.equal(wrong.total + right.total, full.total);
   assert.ok(wrong.misclassified.every(Boolean) && right.misclassified.every((m) => !m));
   const prediction = full.predictionLabel[0]!;
-  const both = await getJson<MembersResponse>(url, apiPaths.members(clusteringId, -1, { label, prediction, limit: 10000 }));
+  const both = await getJson<MembersResponse>(
+    url,
+    apiPaths.members(clusteringId, -1, { label, prediction, limit: 10000 }),
+  );
   assert.equal(both.total, full.label.filter((l, i) => l === label && full.predictionLabel[i] === prediction).length);
 });
 
@@ -251,7 +324,10 @@ test('label counts match the store, for labels and predictions', async () => {
       assert.deepEqual(body.patternId, Array.from(ref.patternId));
       assert.deepEqual(body.label, ref.label);
       assert.deepEqual(body.count, Array.from(ref.count));
-      assert.equal(body.count.reduce((a, b) => a + b, 0), INPUT_COUNT);
+      assert.equal(
+        body.count.reduce((a, b) => a + b, 0),
+        INPUT_COUNT,
+      );
     }
   }
 });
@@ -268,7 +344,10 @@ test('condensed tree matches the store; infinite lambdas are null', async () => 
     if (Number.isFinite(expected)) assert.ok(close(lambda, expected));
     else assert.equal(lambda, null);
   });
-  assert.ok(body.parent.every((p) => p >= INPUT_COUNT), 'parents are clusters');
+  assert.ok(
+    body.parent.every((p) => p >= INPUT_COUNT),
+    'parents are clusters',
+  );
 });
 
 function assertStats(body: UnitStatsResponse, ref: StoredUnitStats): void {
@@ -276,7 +355,9 @@ function assertStats(body: UnitStatsResponse, ref: StoredUnitStats): void {
   for (const key of ['min', 'max', 'mean', 'q1', 'q3', 'iqr', 'lower', 'upper'] as const) {
     body[key].forEach((value, i) => assert.ok(close(value, ref[key][i]!), `${key}[${i}]`));
   }
-  body.unit.forEach((_, i) => assert.ok(body.min[i]! <= body.q1[i]! && body.q1[i]! <= body.q3[i]! && body.q3[i]! <= body.max[i]!));
+  body.unit.forEach((_, i) =>
+    assert.ok(body.min[i]! <= body.q1[i]! && body.q1[i]! <= body.q3[i]! && body.q3[i]! <= body.max[i]!),
+  );
 }
 
 test('layer-wide and pattern unit statistics match the store', async () => {
@@ -306,9 +387,18 @@ test('max activations: all units, one unit and the whole layer', async () => {
       const one = await getJson<MaxActivationsResponse>(url, apiPaths.maxActivations(fixture.runId, layer, unit));
       const rows = [...ref.unit.keys()].filter((row) => ref.unit[row] === unit);
       assert.ok(rows.length > 0);
-      assert.deepEqual(one.inputIndex, rows.map((row) => ref.inputIndex[row]));
-      assert.deepEqual(one.rank, rows.map((_, r) => r));
-      assert.ok(one.value.every((v, r) => r === 0 || v <= one.value[r - 1]!), 'strongest first');
+      assert.deepEqual(
+        one.inputIndex,
+        rows.map((row) => ref.inputIndex[row]),
+      );
+      assert.deepEqual(
+        one.rank,
+        rows.map((_, r) => r),
+      );
+      assert.ok(
+        one.value.every((v, r) => r === 0 || v <= one.value[r - 1]!),
+        'strongest first',
+      );
     }
   }
 });
@@ -317,8 +407,14 @@ test('input patterns follow each input through every layer', async () => {
   const inputs = [5, 0, 17];
   const body = await getJson<InputPatternsResponse>(url, apiPaths.inputPatterns(fixture.runId, inputs));
   assert.deepEqual(body.inputIndex, inputs);
-  assert.deepEqual(body.clusterings.map((c) => c.layer), LAYERS);
-  assert.deepEqual(body.clusterings.map((c) => c.clusteringId), fixture.clusteringIds);
+  assert.deepEqual(
+    body.clusterings.map((c) => c.layer),
+    LAYERS,
+  );
+  assert.deepEqual(
+    body.clusterings.map((c) => c.clusteringId),
+    fixture.clusteringIds,
+  );
   assert.equal(body.rows.patternId.length, 9);
   body.rows.patternId.forEach((patternId, row) => {
     const step = Math.floor(row / 3);

@@ -55,15 +55,24 @@ export interface RawResponse {
 }
 
 /** A request with the path sent exactly as given (fetch would normalize dot segments away). */
-export function rawRequest(baseUrl: string, rawPath: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+export function rawRequest(
+  baseUrl: string,
+  rawPath: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path: rawPath, method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: hostname, port, path: rawPath, method: options.method ?? 'GET', headers: options.headers ?? {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -75,4 +84,5 @@ export async function getJson<T>(baseUrl: string, urlPath: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-export const close = (a: number | null, b: number, tolerance = 1e-9): boolean => a !== null && Math.abs(a - b) <= tolerance;
+export const close = (a: number | null, b: number, tolerance = 1e-9): boolean =>
+  a !== null && Math.abs(a - b) <= tolerance;

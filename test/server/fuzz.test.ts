@@ -43,7 +43,13 @@ function registeredRoutes(): Route[] {
 before(async () => {
   fixture = await buildFixture('nap-server-fuzz-');
   storeBefore = await storeState();
-  server = await startServer({ store: fixture.storePath, port: 0, appDir: fixture.appDir, thumbnailCacheDir: fixture.thumbnailDir, onError: (error) => internalErrors.push(error) });
+  server = await startServer({
+    store: fixture.storePath,
+    port: 0,
+    appDir: fixture.appDir,
+    thumbnailCacheDir: fixture.thumbnailDir,
+    onError: (error) => internalErrors.push(error),
+  });
 });
 
 after(async () => {
@@ -53,17 +59,87 @@ after(async () => {
 
 /** Values no parameter accepts: each aims at one way parsing goes wrong. */
 const HOSTILE: readonly string[] = [
-  '', ' ', '0 ', ' 1', '+1', '01', '-0', '1.0', '1.5', '-1', '-2', '1e3', '0x10', 'NaN', 'Infinity', '-Infinity',
-  '2147483647', '2147483648', '-2147483649', '4294967296', '9007199254740993', '99999999999999999999999999', '1'.repeat(400),
-  'true', 'null', 'undefined', '[]', '{}', '__proto__', 'constructor', 'toString',
-  '..', '.', '../..', '../../secret.txt', '..\\..\\secret.txt', '/etc/passwd', '....//....//secret.txt', 'C:\\Windows\\win.ini',
-  '\u0000', 'a\u0000b', '%00', '%', '%zz', '%E0%A4%A', '%2F', '%252F', '%2e%2e%2f', '%C0%AE%C0%AE%2F', '\uFEFF1',
-  'relu_out/../pool_out', 'relu_out\u0000', 'RELU_OUT', 'label,with,commas', 'ünïcödé', '日本語', '🐱‍👤', '\uD800', 'x'.repeat(10_000),
-  '<script>alert(1)</script>', "'; DROP TABLE runs; --", '${7*7}', '0,1,,2', ',', '0,'.repeat(20_000),
+  '',
+  ' ',
+  '0 ',
+  ' 1',
+  '+1',
+  '01',
+  '-0',
+  '1.0',
+  '1.5',
+  '-1',
+  '-2',
+  '1e3',
+  '0x10',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '2147483647',
+  '2147483648',
+  '-2147483649',
+  '4294967296',
+  '9007199254740993',
+  '99999999999999999999999999',
+  '1'.repeat(400),
+  'true',
+  'null',
+  'undefined',
+  '[]',
+  '{}',
+  '__proto__',
+  'constructor',
+  'toString',
+  '..',
+  '.',
+  '../..',
+  '../../secret.txt',
+  '..\\..\\secret.txt',
+  '/etc/passwd',
+  '....//....//secret.txt',
+  'C:\\Windows\\win.ini',
+  '\u0000',
+  'a\u0000b',
+  '%00',
+  '%',
+  '%zz',
+  '%E0%A4%A',
+  '%2F',
+  '%252F',
+  '%2e%2e%2f',
+  '%C0%AE%C0%AE%2F',
+  '\uFEFF1',
+  'relu_out/../pool_out',
+  'relu_out\u0000',
+  'RELU_OUT',
+  'label,with,commas',
+  'ünïcödé',
+  '日本語',
+  '🐱‍👤',
+  '\uD800',
+  'x'.repeat(10_000),
+  '<script>alert(1)</script>',
+  "'; DROP TABLE runs; --",
+  '${7*7}',
+  '0,1,,2',
+  ',',
+  '0,'.repeat(20_000),
 ];
 
 /** Characters for random strings: digits, letters, separators, escapes and a little of everything else. */
-const ALPHABET = [...'0123456789', ...'abcXYZ', ...'-+.,;:/\\%?#&=~_ ', '\u0000', '\t', '\n', 'é', 'ß', '日', '\u202E', '😀'];
+const ALPHABET = [
+  ...'0123456789',
+  ...'abcXYZ',
+  ...'-+.,;:/\\%?#&=~_ ',
+  '\u0000',
+  '\t',
+  '\n',
+  'é',
+  'ß',
+  '日',
+  '\u202E',
+  '😀',
+];
 
 /** Plausible values of each parameter name, so that the routes are reached past their first check. */
 function validValues(): Record<string, string[]> {
@@ -118,7 +194,12 @@ function makeGenerator(random: () => number) {
   const number = () => {
     const magnitude = 10 ** Math.floor(random() * 25);
     const value = (random() - 0.3) * magnitude;
-    return pick([String(Math.trunc(value)), String(value), value.toExponential(), String(Math.trunc(value)) + pick(['', '.', 'e1', '%20'])]);
+    return pick([
+      String(Math.trunc(value)),
+      String(value),
+      value.toExponential(),
+      String(Math.trunc(value)) + pick(['', '.', 'e1', '%20']),
+    ]);
   };
   const hostile = () => {
     const roll = random();
@@ -130,7 +211,12 @@ function makeGenerator(random: () => number) {
 }
 
 /** One fuzzed request URL for a route: each path parameter valid or hostile, and a random query. */
-function fuzzUrl(route: Route, generator: ReturnType<typeof makeGenerator>, random: () => number, valid: Record<string, string[]>): string {
+function fuzzUrl(
+  route: Route,
+  generator: ReturnType<typeof makeGenerator>,
+  random: () => number,
+  valid: Record<string, string[]>,
+): string {
   const segments = route.path.split('/').map((part) => {
     if (!part.startsWith(':')) return part;
     const choices = valid[part.slice(1)];
@@ -167,7 +253,10 @@ function checkAnswer(target: string, response: RawResponse): void {
 }
 
 /** Sends the targets, a few at a time. */
-async function sendAll(targets: string[], options: { method?: string; headers?: Record<string, string> } = {}): Promise<Map<number, number>> {
+async function sendAll(
+  targets: string[],
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   let next = 0;
   const worker = async () => {
@@ -192,30 +281,68 @@ test('every parameter of every API route, fuzzed: 2xx or a 4xx JSON error, never
     const targets = Array.from({ length: REQUESTS_PER_ROUTE }, () => fuzzUrl(route, generator, random, valid));
     // Each parameter once with every hostile value, the path's others valid.
     const parts = route.path.split('/');
-    const validPath = (replace = -1, value = '') => parts.map((p, j) => (j === replace ? percentEncode(value) : p.startsWith(':') ? (valid[p.slice(1)]?.[0] ?? '0') : p)).join('/');
+    const validPath = (replace = -1, value = '') =>
+      parts
+        .map((p, j) => (j === replace ? percentEncode(value) : p.startsWith(':') ? (valid[p.slice(1)]?.[0] ?? '0') : p))
+        .join('/');
     for (const value of HOSTILE) {
       for (const [i, part] of parts.entries()) if (part.startsWith(':')) targets.push(validPath(i, value));
       for (const name of [...route.query, 'v']) targets.push(`${validPath()}?${name}=${percentEncode(value)}`);
     }
     const statuses = await sendAll(targets);
-    assert.ok(internalErrors.length === 0, `${route.path}: the server reported internal errors: ${internalErrors.map(String).join('; ')}`);
-    assert.ok([...statuses.keys()].some((status) => status >= 400), `${route.path}: the fuzzing reached its checks`);
+    assert.ok(
+      internalErrors.length === 0,
+      `${route.path}: the server reported internal errors: ${internalErrors.map(String).join('; ')}`,
+    );
+    assert.ok(
+      [...statuses.keys()].some((status) => status >= 400),
+      `${route.path}: the fuzzing reached its checks`,
+    );
   }
 });
 
 test('hostile app paths, methods and Host headers: refused or served from the app folder only', async () => {
   const paths = [
-    '/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt', '/assets/../../secret.txt', '/assets/..%2f..%2fsecret.txt',
-    '/%252e%252e/secret.txt', '/..\\secret.txt', '/%5c..%5csecret.txt', '//etc/passwd', '/%00', '/index.html%00.png', '/assets/%00/../x',
-    '/%C0%AE%C0%AE/secret.txt', '/.%2e/secret.txt', '/api/../secret.txt', '/api/%2e%2e/secret.txt', '/api', '/api/', '/api//runs', '/api/runs/',
-    '/api/runs/%2F', '/api/runs/1/layers/%2F%2E%2E%2Fsecret.txt/stats', '/api/runs/1/layers/..%2F..%2Fsecret.txt/stats', '/x'.repeat(2000),
-    '/%', '/%zz', '/api/%zz', `/api/runs/${'9'.repeat(5000)}`, '/api/runs?x=%00', '/api/info?v=%00&v=1',
+    '/../secret.txt',
+    '/..%2fsecret.txt',
+    '/%2e%2e/secret.txt',
+    '/%2e%2e%2fsecret.txt',
+    '/assets/../../secret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    '/%252e%252e/secret.txt',
+    '/..\\secret.txt',
+    '/%5c..%5csecret.txt',
+    '//etc/passwd',
+    '/%00',
+    '/index.html%00.png',
+    '/assets/%00/../x',
+    '/%C0%AE%C0%AE/secret.txt',
+    '/.%2e/secret.txt',
+    '/api/../secret.txt',
+    '/api/%2e%2e/secret.txt',
+    '/api',
+    '/api/',
+    '/api//runs',
+    '/api/runs/',
+    '/api/runs/%2F',
+    '/api/runs/1/layers/%2F%2E%2E%2Fsecret.txt/stats',
+    '/api/runs/1/layers/..%2F..%2Fsecret.txt/stats',
+    '/x'.repeat(2000),
+    '/%',
+    '/%zz',
+    '/api/%zz',
+    `/api/runs/${'9'.repeat(5000)}`,
+    '/api/runs?x=%00',
+    '/api/info?v=%00&v=1',
     // Over the server's limit on the request head: refused by the HTTP parser, still with a JSON error.
     `/api/runs/${fixture.runId}/inputs?index=${'1,'.repeat(100_000)}1`,
   ];
   const random = mulberry32(SEED + 1);
   const generator = makeGenerator(random);
-  for (let i = 0; i < 150; i++) paths.push(`/${Array.from({ length: 1 + Math.floor(random() * 4) }, () => percentEncode(generator.hostile())).join('/')}`);
+  for (let i = 0; i < 150; i++)
+    paths.push(
+      `/${Array.from({ length: 1 + Math.floor(random() * 4) }, () => percentEncode(generator.hostile())).join('/')}`,
+    );
   await sendAll(paths);
   for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND']) {
     const statuses = await sendAll(['/api/info', `/api/runs/${fixture.runId}`, '/'], { method });
@@ -223,7 +350,10 @@ test('hostile app paths, methods and Host headers: refused or served from the ap
   }
   for (const host of ['evil.example', 'evil.example:80', '127.0.0.1.evil.example', 'localhost.evil', '[::2]', '']) {
     const statuses = await sendAll(['/api/info'], { headers: { host } });
-    assert.ok([...statuses.keys()].every((status) => status === 403 || (host === '' && status === 200)), `Host ${JSON.stringify(host)}`);
+    assert.ok(
+      [...statuses.keys()].every((status) => status === 403 || (host === '' && status === 200)),
+      `Host ${JSON.stringify(host)}`,
+    );
   }
   assert.deepEqual(internalErrors, []);
 });

@@ -44,7 +44,9 @@ async function png(path: string): Promise<{ width: number; height: number; chann
   const response = await fetch(url + path);
   assert.equal(response.status, 200, `GET ${path}: ${response.status}`);
   assert.equal(response.headers.get('content-type'), 'image/png');
-  const { data, info } = await sharp(Buffer.from(await response.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(Buffer.from(await response.arrayBuffer()))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, channels: info.channels, pixels: data };
 }
 
@@ -103,7 +105,16 @@ test('noise, unknown patterns and non-members are 404s; malformed inputs 400s', 
   assert.match((await problem(apiPaths.heatmapImage(relu, -1), 404)).error, /noise \(pattern -1\) .* has no heatmap/);
   assert.match((await problem(apiPaths.heatmaps(relu, -1), 404)).error, /noise/);
   assert.match((await problem(apiPaths.heatmapImage(relu, 999), 404)).error, /pattern 999 does not exist/);
-  assert.match((await problem(apiPaths.heatmapImage(relu, 0, nonMember), 404)).error, new RegExp(`input ${nonMember} is not a member of pattern 0`));
-  assert.match((await problem(`${apiPaths.heatmapImage(relu, 0)}?input=abc`, 400)).error, /input "abc" is not a valid id/);
-  assert.match((await problem(`${apiPaths.heatmapImage(relu, 0)}?size=8`, 400)).error, /query parameter "size" is not known/);
+  assert.match(
+    (await problem(apiPaths.heatmapImage(relu, 0, nonMember), 404)).error,
+    new RegExp(`input ${nonMember} is not a member of pattern 0`),
+  );
+  assert.match(
+    (await problem(`${apiPaths.heatmapImage(relu, 0)}?input=abc`, 400)).error,
+    /input "abc" is not a valid id/,
+  );
+  assert.match(
+    (await problem(`${apiPaths.heatmapImage(relu, 0)}?size=8`, 400)).error,
+    /query parameter "size" is not known/,
+  );
 });

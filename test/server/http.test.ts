@@ -12,7 +12,17 @@ import { openDataset } from '../../src/io/datasets/open.js';
 import { NapStore, type AverageImages } from '../../src/io/store/index.js';
 import { apiPaths, type ApiError, type InfoResponse, type InputsResponse } from '../../src/server/api-types.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { ASSET_BODY, buildFixture, getJson, HASHED_ASSET, INDEX_HTML, INPUT_COUNT, rawRequest, SECRET, type Fixture } from './fixture.js';
+import {
+  ASSET_BODY,
+  buildFixture,
+  getJson,
+  HASHED_ASSET,
+  INDEX_HTML,
+  INPUT_COUNT,
+  rawRequest,
+  SECRET,
+  type Fixture,
+} from './fixture.js';
 
 let fixture: Fixture;
 let server: RunningServer;
@@ -23,7 +33,11 @@ let storeBefore: { sha256: string; mtimeMs: number; files: string[] };
 async function storeState(): Promise<typeof storeBefore> {
   const bytes = await readFile(fixture.storePath);
   const files = (await readdir(fixture.dir)).filter((name) => name.startsWith('results.duckdb')).sort();
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), mtimeMs: (await stat(fixture.storePath)).mtimeMs, files };
+  return {
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    mtimeMs: (await stat(fixture.storePath)).mtimeMs,
+    files,
+  };
 }
 
 before(async () => {
@@ -36,7 +50,12 @@ before(async () => {
   }
   await symlink(path.join(fixture.dir, 'secret.txt'), path.join(fixture.appDir, 'link.txt'));
   storeBefore = await storeState();
-  server = await startServer({ store: fixture.storePath, port: 0, appDir: fixture.appDir, thumbnailCacheDir: fixture.thumbnailDir });
+  server = await startServer({
+    store: fixture.storePath,
+    port: 0,
+    appDir: fixture.appDir,
+    thumbnailCacheDir: fixture.thumbnailDir,
+  });
   url = server.url;
 });
 
@@ -87,7 +106,9 @@ test('average images are the stored pixels, resized on request', async () => {
     const row = averages.patternId.indexOf(patternId);
     assert.deepEqual(new Uint8Array(image.data), averages.pixels.subarray(row * pixelCount, (row + 1) * pixelCount));
   }
-  const resized = await decodePng(Buffer.from(await (await fetch(url + apiPaths.averageImage(fixture.clusteringIds[0]!, 0, 40))).arrayBuffer()));
+  const resized = await decodePng(
+    Buffer.from(await (await fetch(url + apiPaths.averageImage(fixture.clusteringIds[0]!, 0, 40))).arrayBuffer()),
+  );
   assert.deepEqual([resized.width, resized.height], [40, 40]);
 });
 
@@ -153,16 +174,33 @@ test('a missing built app gives a page that says to build it; a missing dataset 
   const store = await NapStore.open(storePath);
   try {
     const runId = await store.createRun({
-      name: 'lost', modelPath: 'm.onnx', modelSha256: 'x', modelLayout: 'NCHW', datasetSpec: spec, datasetFingerprint: 'f',
-      extractionConfigHash: 'h', config: { preprocessing: { channels: 3 } }, predictionLabels: null,
+      name: 'lost',
+      modelPath: 'm.onnx',
+      modelSha256: 'x',
+      modelLayout: 'NCHW',
+      datasetSpec: spec,
+      datasetFingerprint: 'f',
+      extractionConfigHash: 'h',
+      config: { preprocessing: { channels: 3 } },
+      predictionLabels: null,
     });
     await store.appendInputs(runId, {
-      index: Int32Array.of(0), path: [path.join(spec, 'a', '1.png')], label: ['a'], prediction: Int32Array.of(-1), predictionLabel: [null], probability: Float64Array.of(NaN),
+      index: Int32Array.of(0),
+      path: [path.join(spec, 'a', '1.png')],
+      label: ['a'],
+      prediction: Int32Array.of(-1),
+      predictionLabel: [null],
+      probability: Float64Array.of(NaN),
     });
   } finally {
     await store.close();
   }
-  const lost = await startServer({ store: storePath, port: 0, appDir: path.join(fixture.dir, 'no-app'), thumbnailCacheDir: false });
+  const lost = await startServer({
+    store: storePath,
+    port: 0,
+    appDir: path.join(fixture.dir, 'no-app'),
+    thumbnailCacheDir: false,
+  });
   try {
     const thumbnail = await rawRequest(lost.url, '/api/runs/1/inputs/0/thumbnail.png');
     assert.equal(thumbnail.status, 404);
@@ -230,7 +268,10 @@ test('path traversal never reaches a file outside the app folder', async () => {
   for (const attempt of attempts) {
     const response = await rawRequest(url, attempt);
     assert.ok(!response.body.toString().includes(SECRET), `${attempt} leaked the secret`);
-    assert.ok([400, 404].includes(response.status) || response.body.toString() === INDEX_HTML, `${attempt}: ${response.status}`);
+    assert.ok(
+      [400, 404].includes(response.status) || response.body.toString() === INDEX_HTML,
+      `${attempt}: ${response.status}`,
+    );
   }
   const dotted = await rawRequest(url, '/%2e%2e/secret.txt');
   assert.equal(dotted.status, 400);
@@ -264,7 +305,9 @@ test('API caching: ETag is the store version, 304 on revalidation, immutable wit
 });
 
 test('JSON is gzip-compressed when accepted', async () => {
-  const zipped = await rawRequest(url, apiPaths.memberships(fixture.clusteringIds[0]!), { headers: { 'Accept-Encoding': 'gzip, br' } });
+  const zipped = await rawRequest(url, apiPaths.memberships(fixture.clusteringIds[0]!), {
+    headers: { 'Accept-Encoding': 'gzip, br' },
+  });
   assert.equal(zipped.headers['content-encoding'], 'gzip');
   const body = JSON.parse(gunzipSync(zipped.body).toString()) as { inputIndex: number[] };
   assert.equal(body.inputIndex.length, INPUT_COUNT);
@@ -283,7 +326,8 @@ test('nap serve prints its 127.0.0.1 address, serves until aborted and refuses a
   let exit: Promise<number>;
   try {
     exit = runServeCommand([copy, '--port', '0', '--app-dir', fixture.appDir, '--no-disk-cache'], controller.signal);
-    for (let i = 0; i < 200 && !printed.some((line) => line.includes('http://')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 200 && !printed.some((line) => line.includes('http://')); i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
   } finally {
     console.log = log;
   }
@@ -301,13 +345,23 @@ test('nap serve prints its 127.0.0.1 address, serves until aborted and refuses a
 test('thumbnails come back from the disk cache after a restart, and the store file is never modified', async () => {
   await server.close();
   const [file] = (await readdir(fixture.thumbnailDir)).filter((name) => name.endsWith('.png'));
-  const marker = await sharp({ create: { width: 5, height: 5, channels: 3, background: '#f00' } }).png().toBuffer();
+  const marker = await sharp({ create: { width: 5, height: 5, channels: 3, background: '#f00' } })
+    .png()
+    .toBuffer();
   const cachedFiles = await readdir(fixture.thumbnailDir);
   for (const name of cachedFiles) await writeFile(path.join(fixture.thumbnailDir, name), marker);
   assert.ok(file);
-  const restarted = await startServer({ store: fixture.storePath, port: 0, appDir: fixture.appDir, thumbnailCacheDir: fixture.thumbnailDir, imageCacheBytes: 0 });
+  const restarted = await startServer({
+    store: fixture.storePath,
+    port: 0,
+    appDir: fixture.appDir,
+    thumbnailCacheDir: fixture.thumbnailDir,
+    imageCacheBytes: 0,
+  });
   try {
-    const png = Buffer.from(await (await fetch(restarted.url + apiPaths.thumbnail(fixture.runId, 3, 32))).arrayBuffer());
+    const png = Buffer.from(
+      await (await fetch(restarted.url + apiPaths.thumbnail(fixture.runId, 3, 32))).arrayBuffer(),
+    );
     assert.deepEqual(png, marker, 'served from the disk cache, not decoded again');
   } finally {
     await restarted.close();

@@ -41,8 +41,23 @@ before(async () => {
   const model = path.join(dir, 'tiny.onnx');
   await writeFile(model, tinyConvNet());
   const storePath = path.join(dir, 'nap.duckdb');
-  const a = await analyze({ model, data: 'mnist', out: storePath, limit: 200, layers: [TINY.relu, TINY.pool, TINY.logits], name: 'A' });
-  const b = await analyze({ model, data: 'mnist', out: storePath, limit: 120, seed: 7, layers: [TINY.pool, TINY.logits], name: 'B' });
+  const a = await analyze({
+    model,
+    data: 'mnist',
+    out: storePath,
+    limit: 200,
+    layers: [TINY.relu, TINY.pool, TINY.logits],
+    name: 'A',
+  });
+  const b = await analyze({
+    model,
+    data: 'mnist',
+    out: storePath,
+    limit: 120,
+    seed: 7,
+    layers: [TINY.pool, TINY.logits],
+    name: 'B',
+  });
   runA = a.runId;
   runB = b.runId;
   for (const layer of a.layers) clusterings.set(layer.layer, layer.clusteringId);
@@ -90,16 +105,43 @@ function countPairs(from: string, to: string, patternsFrom: number, patternsTo: 
 
 test('the flow graph is the engine graph as columns, over the layers in model order', async () => {
   const body = await get<FlowGraphResponse>(apiPaths.flowGraph(runA));
-  assert.deepEqual(body.layers.map((l) => l.layer), [TINY.relu, TINY.pool, TINY.logits]);
-  assert.deepEqual(body.layers.map((l) => l.clusteringId), [TINY.relu, TINY.pool, TINY.logits].map((l) => clusterings.get(l)));
-  assert.deepEqual(body.nodes.patternId, graph.nodes.map((n) => n.patternId));
-  assert.deepEqual(body.nodes.size, graph.nodes.map((n) => n.size));
-  assert.deepEqual(body.links.count, graph.links.map((l) => l.count));
+  assert.deepEqual(
+    body.layers.map((l) => l.layer),
+    [TINY.relu, TINY.pool, TINY.logits],
+  );
+  assert.deepEqual(
+    body.layers.map((l) => l.clusteringId),
+    [TINY.relu, TINY.pool, TINY.logits].map((l) => clusterings.get(l)),
+  );
+  assert.deepEqual(
+    body.nodes.patternId,
+    graph.nodes.map((n) => n.patternId),
+  );
+  assert.deepEqual(
+    body.nodes.size,
+    graph.nodes.map((n) => n.size),
+  );
+  assert.deepEqual(
+    body.links.count,
+    graph.links.map((l) => l.count),
+  );
   // Every layer's nodes hold all 200 inputs, and so do the links between two layers.
-  for (let l = 0; l < 3; l++) assert.equal(body.nodes.size.filter((_, k) => body.nodes.layerIndex[k] === l).reduce((s, v) => s + v, 0), 200);
-  for (let l = 0; l < 2; l++) assert.equal(body.links.count.filter((_, k) => body.nodes.layerIndex[body.links.source[k]!] === l).reduce((s, v) => s + v, 0), 200);
+  for (let l = 0; l < 3; l++)
+    assert.equal(
+      body.nodes.size.filter((_, k) => body.nodes.layerIndex[k] === l).reduce((s, v) => s + v, 0),
+      200,
+    );
+  for (let l = 0; l < 2; l++)
+    assert.equal(
+      body.links.count.filter((_, k) => body.nodes.layerIndex[body.links.source[k]!] === l).reduce((s, v) => s + v, 0),
+      200,
+    );
   for (let k = 0; k < body.links.source.length; k++) {
-    assert.equal(body.nodes.layerIndex[body.links.target[k]!], body.nodes.layerIndex[body.links.source[k]!]! + 1, 'links join consecutive layers');
+    assert.equal(
+      body.nodes.layerIndex[body.links.target[k]!],
+      body.nodes.layerIndex[body.links.source[k]!]! + 1,
+      'links join consecutive layers',
+    );
   }
 });
 
@@ -121,7 +163,8 @@ test('a layer flow holds the counts of the memberships and their Jaccard indices
   }
   // Reversed, the table is the transpose; without layers, the first two layers.
   const reversed = await get<LayerFlowResponse>(apiPaths.layerFlow(runA, TINY.logits, TINY.relu));
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) assert.equal(reversed.counts[j * rows + i], body.counts[i * cols + j]);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) assert.equal(reversed.counts[j * rows + i], body.counts[i * cols + j]);
   const first = await get<LayerFlowResponse>(apiPaths.layerFlow(runA));
   assert.deepEqual([first.from.layer, first.to.layer], [TINY.relu, TINY.pool]);
 });
@@ -133,7 +176,10 @@ test('a lineage lists, per other layer, the patterns holding the largest shares 
   const body = await get<LineageResponse>(apiPaths.lineage(runA, TINY.pool, patternId, { minShare: 0, limit: 1000 }));
   const members = new Set(Array.from(own.inputIndex).filter((_, row) => own.patternId[row] === patternId));
   assert.equal(body.size, members.size);
-  assert.deepEqual(body.steps.map((s) => s.layer), [TINY.relu, TINY.logits]);
+  assert.deepEqual(
+    body.steps.map((s) => s.layer),
+    [TINY.relu, TINY.logits],
+  );
   for (const step of body.steps) {
     const other = memberships.get(step.clusteringId)!;
     assert.equal(step.clusteringId, clusterings.get(step.layer));
@@ -142,7 +188,11 @@ test('a lineage lists, per other layer, the patterns holding the largest shares 
       if (members.has(input)) counts.set(other.patternId[row]!, (counts.get(other.patternId[row]!) ?? 0) + 1);
     });
     assert.equal(step.members, members.size);
-    assert.deepEqual(new Map(step.shares.map((s) => [s.patternId, s.count])), counts, `${step.layer}: every destination with minShare 0`);
+    assert.deepEqual(
+      new Map(step.shares.map((s) => [s.patternId, s.count])),
+      counts,
+      `${step.layer}: every destination with minShare 0`,
+    );
     for (const share of step.shares) assert.ok(Math.abs(share.share - share.count / members.size) < 1e-12);
     assert.ok(step.otherShare < 1e-12);
   }
@@ -159,31 +209,61 @@ test('triage is the engine ranking as columns; limit keeps the top rows; one lay
   assert.deepEqual(body.inputIndex, Array.from(triage.rows.inputIndex));
   assert.deepEqual(body.layer, triage.rows.layer);
   assert.deepEqual(body.majorityLabel, triage.rows.majorityLabel);
-  assert.deepEqual(body.disagreesWithPrediction, Array.from(triage.rows.disagreesWithPrediction, (f) => f === 1));
+  assert.deepEqual(
+    body.disagreesWithPrediction,
+    Array.from(triage.rows.disagreesWithPrediction, (f) => f === 1),
+  );
   assert.deepEqual(body.outlierScore, Array.from(triage.rows.outlierScore));
   const top = await get<TriageResponse>(apiPaths.triage(runA, { limit: 3 }));
   assert.equal(top.total, body.total);
   assert.deepEqual(top.inputIndex, body.inputIndex.slice(0, 3));
   const k = body.layer.indexOf(TINY.logits);
-  const narrowed = await get<TriageResponse>(apiPaths.triage(runA, { layer: TINY.logits, pattern: body.patternId[k]!, reason: 'majority' }));
+  const narrowed = await get<TriageResponse>(
+    apiPaths.triage(runA, { layer: TINY.logits, pattern: body.patternId[k]!, reason: 'majority' }),
+  );
   assert.deepEqual(
     narrowed.inputIndex,
-    body.inputIndex.filter((_, r) => body.layer[r] === TINY.logits && body.patternId[r] === body.patternId[k] && body.disagreesWithMajority[r]),
+    body.inputIndex.filter(
+      (_, r) =>
+        body.layer[r] === TINY.logits && body.patternId[r] === body.patternId[k] && body.disagreesWithMajority[r],
+    ),
   );
-  assert.deepEqual(narrowed.layers.map((l) => l.layer), [TINY.logits]);
+  assert.deepEqual(
+    narrowed.layers.map((l) => l.layer),
+    [TINY.logits],
+  );
 });
 
 test('comparing two runs gives the engine comparison per shared layer; the same run agrees with itself', async () => {
   const body = await get<RunComparisonResponse>(apiPaths.compareRuns(runA, runB));
   assert.equal(body.sharedInputs, comparison.sharedInputs);
   assert.ok(body.sharedInputs > 0);
-  assert.deepEqual(body.layers.map((l) => l.layerA), [TINY.pool, TINY.logits]);
+  assert.deepEqual(
+    body.layers.map((l) => l.layerA),
+    [TINY.pool, TINY.logits],
+  );
   body.layers.forEach((layer, i) => {
     const expected = comparison.layers[i]!;
-    assert.equal(layer.withNoise.adjustedRandIndex, Number.isNaN(expected.agreement.withNoise.adjustedRandIndex) ? null : expected.agreement.withNoise.adjustedRandIndex);
-    assert.equal(layer.withNoise.normalizedMutualInformation, Number.isNaN(expected.agreement.withNoise.normalizedMutualInformation) ? null : expected.agreement.withNoise.normalizedMutualInformation);
-    assert.deepEqual(layer.pairs.patternA, expected.matching.pairs.map((p) => p.patternA));
-    assert.deepEqual(layer.pairs.patternB, expected.matching.pairs.map((p) => p.patternB));
+    assert.equal(
+      layer.withNoise.adjustedRandIndex,
+      Number.isNaN(expected.agreement.withNoise.adjustedRandIndex)
+        ? null
+        : expected.agreement.withNoise.adjustedRandIndex,
+    );
+    assert.equal(
+      layer.withNoise.normalizedMutualInformation,
+      Number.isNaN(expected.agreement.withNoise.normalizedMutualInformation)
+        ? null
+        : expected.agreement.withNoise.normalizedMutualInformation,
+    );
+    assert.deepEqual(
+      layer.pairs.patternA,
+      expected.matching.pairs.map((p) => p.patternA),
+    );
+    assert.deepEqual(
+      layer.pairs.patternB,
+      expected.matching.pairs.map((p) => p.patternB),
+    );
     assert.deepEqual(layer.unmatchedB, expected.matching.unmatchedB);
   });
   const self = await get<RunComparisonResponse>(apiPaths.compareRuns(runA, runA));

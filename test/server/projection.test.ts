@@ -60,7 +60,14 @@ test('a layer projection is the stored one: every input by index, coordinates re
 test('the run summary says which layers have a projection', async () => {
   const { runs } = await getJson<RunsResponse>(url, apiPaths.runs());
   const layers = runs.find((run) => run.runId === fixture.runId)!.layers;
-  assert.deepEqual(layers.map((layer) => [layer.layer, layer.projection]), [[TINY.relu, 'umap'], [TINY.pool, 'umap'], [TINY.logits, null]]);
+  assert.deepEqual(
+    layers.map((layer) => [layer.layer, layer.projection]),
+    [
+      [TINY.relu, 'umap'],
+      [TINY.pool, 'umap'],
+      [TINY.logits, null],
+    ],
+  );
 });
 
 test('404 with a hint for a layer without a projection and for an unknown layer or run; 400 for malformed requests', async () => {

@@ -7,7 +7,14 @@ import { buildInputTable } from '../../src/server/input-table.js';
 import { LruCache, PromiseCache } from '../../src/server/lru.js';
 import type { MemberOrder } from '../../src/server/api-types.js';
 import { selectMembers, type MemberFilter } from '../../src/server/member-selection.js';
-import { parseBoolean, parseId, parseIndexList, parseInteger, parseIntegerIn, parseQuery } from '../../src/server/params.js';
+import {
+  parseBoolean,
+  parseId,
+  parseIndexList,
+  parseInteger,
+  parseIntegerIn,
+  parseQuery,
+} from '../../src/server/params.js';
 import { quantile, summarizePatterns } from '../../src/server/pattern-summaries.js';
 import { matchRoute, type Route } from '../../src/server/router.js';
 import { isHashedAsset, safeUrlPath } from '../../src/server/static-files.js';
@@ -16,10 +23,15 @@ test('ids and integers are parsed strictly', () => {
   assert.equal(parseId('run id', '0'), 0);
   assert.equal(parseId('run id', '2147483647'), 2147483647);
   for (const bad of ['', '01', '-1', '1.0', '1e3', ' 1', '1 ', '0x1', '+1', '2147483648', '１']) {
-    assert.throws(() => parseId('run id', bad), (error: Error) => error instanceof InputError && error.message.includes(JSON.stringify(bad)), bad);
+    assert.throws(
+      () => parseId('run id', bad),
+      (error: Error) => error instanceof InputError && error.message.includes(JSON.stringify(bad)),
+      bad,
+    );
   }
   assert.equal(parseInteger('unit', '-1'), -1);
-  for (const bad of ['-0', '--1', '-', '1.', 'NaN', 'Infinity', '-2147483648']) assert.throws(() => parseInteger('unit', bad), InputError, bad);
+  for (const bad of ['-0', '--1', '-', '1.', 'NaN', 'Infinity', '-2147483648'])
+    assert.throws(() => parseInteger('unit', bad), InputError, bad);
   assert.equal(parseIntegerIn('size', '16', 16, 512), 16);
   assert.throws(() => parseIntegerIn('size', '513', 16, 512), /size 513 is outside 16\.\.512/);
   assert.equal(parseBoolean('misclassified', 'false'), false);
@@ -28,16 +40,27 @@ test('ids and integers are parsed strictly', () => {
 
 test('index lists: comma-separated ids, bounded in count', () => {
   assert.deepEqual(parseIndexList('index', '4,0,4', 10), Int32Array.of(4, 0, 4));
-  for (const bad of ['', '1,,2', '1, 2', '1,-2', '1,2,']) assert.throws(() => parseIndexList('index', bad, 10), InputError, bad);
+  for (const bad of ['', '1,,2', '1, 2', '1,-2', '1,2,'])
+    assert.throws(() => parseIndexList('index', bad, 10), InputError, bad);
   assert.throws(() => parseIndexList('index', '1,2,3', 2), /lists 3 values/);
 });
 
 test('query strings: unknown and repeated names are refused, v is always allowed', () => {
   const query = parseQuery('size=32&v=abc&label=a%20b', ['size', 'label']);
-  assert.deepEqual([...query], [['size', '32'], ['v', 'abc'], ['label', 'a b']]);
+  assert.deepEqual(
+    [...query],
+    [
+      ['size', '32'],
+      ['v', 'abc'],
+      ['label', 'a b'],
+    ],
+  );
   assert.throws(() => parseQuery('sise=32', ['size']), /"sise" is not known/);
   assert.throws(() => parseQuery('size=1&size=2', ['size']), /given twice/);
-  assert.throws(() => parseQuery('x=1', []), (error: InputError) => error.hint === 'this route takes no query parameters');
+  assert.throws(
+    () => parseQuery('x=1', []),
+    (error: InputError) => error.hint === 'this route takes no query parameters',
+  );
 });
 
 test('the LRU keeps the most recently used entries within its weight budget', () => {
@@ -84,7 +107,12 @@ test('URL paths that could leave the app folder are refused before touching file
     ['http://host/x', /origin path/],
     ['*', /origin path/],
   ];
-  for (const [raw, why] of refused) assert.throws(() => safeUrlPath(raw), (error: Error) => error instanceof InputError && why.test(error.message), raw);
+  for (const [raw, why] of refused)
+    assert.throws(
+      () => safeUrlPath(raw),
+      (error: Error) => error instanceof InputError && why.test(error.message),
+      raw,
+    );
 });
 
 test('hashed asset names are recognised', () => {
@@ -96,7 +124,11 @@ test('hashed asset names are recognised', () => {
 });
 
 test('routes match on raw segments, so a parameter may hold an encoded slash', async () => {
-  const route: Route = { path: '/api/runs/:runId/layers/:layer/stats', query: [], handle: async () => ({ kind: 'json', body: null }) };
+  const route: Route = {
+    path: '/api/runs/:runId/layers/:layer/stats',
+    query: [],
+    handle: async () => ({ kind: 'json', body: null }),
+  };
   const match = matchRoute([route], '/api/runs/1/layers/%2Fconv1%2FRelu_output_0/stats');
   assert.deepEqual(match?.params, { runId: '1', layer: '/conv1/Relu_output_0' });
   assert.equal(matchRoute([route], '/api/runs/1/layers//stats'), null, 'empty parameter');

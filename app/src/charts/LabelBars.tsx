@@ -41,7 +41,10 @@ export function LabelBars({ mix, colorIndex, active, onSelect, limit = 10, title
           >
             <span class="label-name">{text}</span>
             <span class="label-track">
-              <span class="label-fill" style={{ width: `${(count / max) * 100}%`, background: categoryColor(colorIndex(label)) }} />
+              <span
+                class="label-fill"
+                style={{ width: `${(count / max) * 100}%`, background: categoryColor(colorIndex(label)) }}
+              />
             </span>
             <span class="label-count">{formatCount(count)}</span>
           </button>
@@ -57,11 +60,24 @@ export function LabelBars({ mix, colorIndex, active, onSelect, limit = 10, title
 }
 
 /** A thin stacked bar of a label mix (on pattern cards). */
-export function MixBar({ mix, colorIndex, label }: { mix: LabelMix; colorIndex: (label: string | null) => number; label: string }) {
+export function MixBar({
+  mix,
+  colorIndex,
+  label,
+}: {
+  mix: LabelMix;
+  colorIndex: (label: string | null) => number;
+  label: string;
+}) {
   const total = mix.count.reduce((sum, c) => sum + c, 0);
   const parts = mix.label.map((l, i) => `${l ?? '(none)'} ${formatShare(mix.count[i]! / Math.max(1, total))}`);
   return (
-    <div class="mix-bar" role="img" aria-label={`${label}: ${parts.slice(0, 5).join(', ')}`} title={`${label}: ${parts.slice(0, 8).join(', ')}${parts.length > 8 ? ', …' : ''}`}>
+    <div
+      class="mix-bar"
+      role="img"
+      aria-label={`${label}: ${parts.slice(0, 5).join(', ')}`}
+      title={`${label}: ${parts.slice(0, 8).join(', ')}${parts.length > 8 ? ', …' : ''}`}
+    >
       {mix.label.map((l, i) => (
         <span key={l ?? '(none)'} style={{ flexGrow: mix.count[i], background: categoryColor(colorIndex(l)) }} />
       ))}

@@ -37,7 +37,11 @@ interface Grid {
 function tabulate(patterns: number[], labels: string[], counts: LabelCountsResponse): Grid {
   const column = new Map(patterns.map((p, i) => [p, i]));
   const row = new Map(labels.map((l, i) => [l, i]));
-  const grid: Grid = { cells: new Float64Array(patterns.length * labels.length), counts: new Int32Array(patterns.length * labels.length), totals: new Int32Array(patterns.length) };
+  const grid: Grid = {
+    cells: new Float64Array(patterns.length * labels.length),
+    counts: new Int32Array(patterns.length * labels.length),
+    totals: new Int32Array(patterns.length),
+  };
   counts.patternId.forEach((patternId, i) => {
     const c = column.get(patternId);
     if (c === undefined) return;
@@ -54,7 +58,16 @@ function tabulate(patterns: number[], labels: string[], counts: LabelCountsRespo
   return grid;
 }
 
-export function LabelPatternChart({ patterns, labels, counts, colorIndex, activeLabel, onLabel, onCell, title }: LabelPatternChartProps) {
+export function LabelPatternChart({
+  patterns,
+  labels,
+  counts,
+  colorIndex,
+  activeLabel,
+  onLabel,
+  onCell,
+  title,
+}: LabelPatternChartProps) {
   const [wrapper, available] = useWidth<HTMLDivElement>();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [cursor, setCursor] = useState<{ row: number; column: number } | null>(null);
@@ -89,7 +102,12 @@ export function LabelPatternChart({ patterns, labels, counts, colorIndex, active
     if (cursor) {
       g.strokeStyle = '#111';
       g.lineWidth = 1.5;
-      g.strokeRect(cursor.column * columnWidth + 0.75, TOP + cursor.row * rowHeight + 0.75, columnWidth - 1.5, rowHeight - 1.5);
+      g.strokeRect(
+        cursor.column * columnWidth + 0.75,
+        TOP + cursor.row * rowHeight + 0.75,
+        columnWidth - 1.5,
+        rowHeight - 1.5,
+      );
     }
     g.strokeStyle = GRID;
     g.lineWidth = 1;
@@ -100,7 +118,8 @@ export function LabelPatternChart({ patterns, labels, counts, colorIndex, active
     const every = Math.max(1, Math.ceil(26 / columnWidth));
     patterns.forEach((p, c) => {
       const x = (c + 0.5) * columnWidth;
-      if (c % every === 0 && x >= 14 && x <= patterns.length * columnWidth - 10) g.fillText(shortPatternName(p), x, height - BOTTOM / 2);
+      if (c % every === 0 && x >= 14 && x <= patterns.length * columnWidth - 10)
+        g.fillText(shortPatternName(p), x, height - BOTTOM / 2);
     });
   });
 
@@ -126,16 +145,27 @@ export function LabelPatternChart({ patterns, labels, counts, colorIndex, active
   const show = (cell: { row: number; column: number }) => {
     setCursor(cell);
     const rect = canvas.current!.getBoundingClientRect();
-    showTooltip(new DOMRect(rect.left + cell.column * columnWidth, rect.top + TOP + cell.row * rowHeight, columnWidth, rowHeight), describe(cell.row, cell.column));
+    showTooltip(
+      new DOMRect(rect.left + cell.column * columnWidth, rect.top + TOP + cell.row * rowHeight, columnWidth, rowHeight),
+      describe(cell.row, cell.column),
+    );
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
-    const moves: Record<string, [number, number]> = { ArrowRight: [0, 1], ArrowLeft: [0, -1], ArrowDown: [1, 0], ArrowUp: [-1, 0] };
+    const moves: Record<string, [number, number]> = {
+      ArrowRight: [0, 1],
+      ArrowLeft: [0, -1],
+      ArrowDown: [1, 0],
+      ArrowUp: [-1, 0],
+    };
     const move = moves[event.key];
     if (move) {
       event.preventDefault();
       const from = cursor ?? { row: 0, column: 0 };
-      const next = { row: Math.max(0, Math.min(labels.length - 1, from.row + (cursor ? move[0] : 0))), column: Math.max(0, Math.min(patterns.length - 1, from.column + (cursor ? move[1] : 0))) };
+      const next = {
+        row: Math.max(0, Math.min(labels.length - 1, from.row + (cursor ? move[0] : 0))),
+        column: Math.max(0, Math.min(patterns.length - 1, from.column + (cursor ? move[1] : 0))),
+      };
       show(next);
     } else if (event.key === 'Enter' && cursor) {
       onCell(patterns[cursor.column]!, labels[cursor.row]!);

@@ -79,21 +79,40 @@ export function ScatterPlot(props: ScatterPlotProps) {
       <canvas ref={overlay} class="scatter-overlay" aria-hidden="true" />
       {status.status !== 'unavailable' && (
         <div class="scatter-zoom" role="group" aria-label="Zoom">
-          <button type="button" class="icon-button" aria-label="Zoom in" title="Zoom in (+)" onClick={() => controller.current?.zoomBy(ZOOM_STEP)}>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label="Zoom in"
+            title="Zoom in (+)"
+            onClick={() => controller.current?.zoomBy(ZOOM_STEP)}
+          >
             +
           </button>
-          <button type="button" class="icon-button" aria-label="Zoom out" title="Zoom out (−)" onClick={() => controller.current?.zoomBy(1 / ZOOM_STEP)}>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label="Zoom out"
+            title="Zoom out (−)"
+            onClick={() => controller.current?.zoomBy(1 / ZOOM_STEP)}
+          >
             −
           </button>
-          <button type="button" class="icon-button" aria-label="Reset view" title="Show everything (0)" onClick={() => controller.current?.resetView()}>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label="Reset view"
+            title="Show everything (0)"
+            onClick={() => controller.current?.resetView()}
+          >
             ⤢
           </button>
         </div>
       )}
       {status.status === 'unavailable' && (
         <div class="scatter-message" role="alert">
-          This browser offers no WebGL, which the map needs to draw its points. Turn on hardware acceleration (or WebGL) in the browser settings, or open the page in another
-          browser.{status.detail && <div class="muted small">{status.detail}</div>}
+          This browser offers no WebGL, which the map needs to draw its points. Turn on hardware acceleration (or WebGL)
+          in the browser settings, or open the page in another browser.
+          {status.detail && <div class="muted small">{status.detail}</div>}
         </div>
       )}
       {status.status === 'lost' && (

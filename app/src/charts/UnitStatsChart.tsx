@@ -33,15 +33,31 @@ const MARGIN = { left: 36, right: 8, top: 8, bottom: 22 };
 const MIN_COLUMN = 5;
 const MAX_COLUMN = 40;
 
-export function UnitStatsChart({ series, reference, hideNearZero, sort, height = 220, label, onUnitSelect }: UnitStatsChartProps) {
+export function UnitStatsChart({
+  series,
+  reference,
+  hideNearZero,
+  sort,
+  height = 220,
+  label,
+  onUnitSelect,
+}: UnitStatsChartProps) {
   const [wrapper, available] = useWidth<HTMLDivElement>();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [focus, setFocus] = useState<number | null>(null);
   const statsList = series.map((s) => s.stats);
-  const rows = unitOrder(statsList.length > 0 ? statsList : reference ? [reference] : [], reference, hideNearZero, sort);
+  const rows = unitOrder(
+    statsList.length > 0 ? statsList : reference ? [reference] : [],
+    reference,
+    hideNearZero,
+    sort,
+  );
   const perUnit = Math.max(MIN_COLUMN, series.length * 4);
   const widest = Math.max(MAX_COLUMN, series.length * 16);
-  const plotWidth = Math.min(Math.max(available - MARGIN.left - MARGIN.right, rows.length * perUnit), rows.length * widest);
+  const plotWidth = Math.min(
+    Math.max(available - MARGIN.left - MARGIN.right, rows.length * perUnit),
+    rows.length * widest,
+  );
   const column = rows.length > 0 ? plotWidth / rows.length : 0;
   const width = plotWidth + MARGIN.left + MARGIN.right;
   const plotHeight = height - MARGIN.top - MARGIN.bottom;
@@ -63,7 +79,10 @@ export function UnitStatsChart({ series, reference, hideNearZero, sort, height =
     g.font = CHART_FONT;
     g.textBaseline = 'middle';
     // Grid lines and y axis labels.
-    const ticks = [low, 0, high].concat(high >= 0.5 && low <= 0.5 ? [0.5] : [], low <= -0.5 && high >= -0.5 ? [-0.5] : []);
+    const ticks = [low, 0, high].concat(
+      high >= 0.5 && low <= 0.5 ? [0.5] : [],
+      low <= -0.5 && high >= -0.5 ? [-0.5] : [],
+    );
     g.strokeStyle = GRID;
     g.fillStyle = MUTED;
     g.textAlign = 'right';
@@ -116,7 +135,12 @@ export function UnitStatsChart({ series, reference, hideNearZero, sort, height =
     g.textAlign = 'center';
     const every = Math.max(1, Math.ceil(28 / Math.max(column, 1e-9)));
     rows.forEach((row, position) => {
-      if (position % every === 0) g.fillText(String(statsList[0]?.unit[row] ?? reference?.unit[row] ?? row), MARGIN.left + (position + 0.5) * column, height - MARGIN.bottom / 2);
+      if (position % every === 0)
+        g.fillText(
+          String(statsList[0]?.unit[row] ?? reference?.unit[row] ?? row),
+          MARGIN.left + (position + 0.5) * column,
+          height - MARGIN.bottom / 2,
+        );
     });
   });
 
@@ -199,7 +223,8 @@ export function UnitStatsChart({ series, reference, hideNearZero, sort, height =
       showAt(next);
       const scroller = wrapper.current!;
       const x = MARGIN.left + next * column;
-      if (x < scroller.scrollLeft || x > scroller.scrollLeft + scroller.clientWidth - column) scroller.scrollLeft = x - scroller.clientWidth / 2;
+      if (x < scroller.scrollLeft || x > scroller.scrollLeft + scroller.clientWidth - column)
+        scroller.scrollLeft = x - scroller.clientWidth / 2;
     } else if (event.key === 'Enter' && focus !== null && onUnitSelect) {
       onUnitSelect(unitAt(focus));
     }
@@ -239,7 +264,9 @@ export function UnitStatsChart({ series, reference, hideNearZero, sort, height =
         />
       </div>
       <div class="sr-only" aria-live="polite">
-        {focus !== null && rows[focus] !== undefined ? `Unit ${unitAt(focus)}: ${series.map((s) => `${s.name} mean ${formatNumber(s.stats.mean[rows[focus]!]!)}`).join(', ')}` : ''}
+        {focus !== null && rows[focus] !== undefined
+          ? `Unit ${unitAt(focus)}: ${series.map((s) => `${s.name} mean ${formatNumber(s.stats.mean[rows[focus]!]!)}`).join(', ')}`
+          : ''}
       </div>
       {shown < total && <div class="chart-note">{total - shown} near-zero units hidden</div>}
     </div>

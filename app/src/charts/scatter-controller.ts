@@ -11,7 +11,20 @@
 import { ScatterRenderer } from './scatter-gl.js';
 import { PointGrid } from './scatter-grid.js';
 import { simplifyPath } from './scatter-path.js';
-import { boundsOf, fitViewport, panBy, resized, toDataX, toDataY, toScreenX, toScreenY, zoomAt, ZOOM_IN_LIMIT, ZOOM_OUT_LIMIT, type Viewport } from './scatter-viewport.js';
+import {
+  boundsOf,
+  fitViewport,
+  panBy,
+  resized,
+  toDataX,
+  toDataY,
+  toScreenX,
+  toScreenY,
+  zoomAt,
+  ZOOM_IN_LIMIT,
+  ZOOM_OUT_LIMIT,
+  type Viewport,
+} from './scatter-viewport.js';
 
 export type ScatterTool = 'pan' | 'lasso' | 'box';
 
@@ -230,7 +243,8 @@ export class ScatterController {
     const view = this.view;
     if (this.region.length >= 6) {
       context.beginPath();
-      for (let v = 0; v < this.region.length; v += 2) context.lineTo(toScreenX(view, this.region[v]!), toScreenY(view, this.region[v + 1]!));
+      for (let v = 0; v < this.region.length; v += 2)
+        context.lineTo(toScreenX(view, this.region[v]!), toScreenY(view, this.region[v + 1]!));
       context.closePath();
       // No fill: the points inside keep their exact colours (the points outside are dimmed instead).
       context.setLineDash([5, 4]);
@@ -241,7 +255,8 @@ export class ScatterController {
     }
     const gesture = this.gesture;
     if (gesture && gesture.moved && gesture.tool !== 'pan') {
-      const path = gesture.tool === 'box' ? boxPath(gesture.startX, gesture.startY, gesture.lastX, gesture.lastY) : gesture.path;
+      const path =
+        gesture.tool === 'box' ? boxPath(gesture.startX, gesture.startY, gesture.lastX, gesture.lastY) : gesture.path;
       context.beginPath();
       for (let v = 0; v < path.length; v += 2) context.lineTo(path[v]!, path[v + 1]!);
       context.closePath();
@@ -253,7 +268,13 @@ export class ScatterController {
     }
     if (this.hovered >= 0) {
       context.beginPath();
-      context.arc(toScreenX(view, this.x[this.hovered]!), toScreenY(view, this.y[this.hovered]!), this.pointSize() / 2 + 3, 0, 2 * Math.PI);
+      context.arc(
+        toScreenX(view, this.x[this.hovered]!),
+        toScreenY(view, this.y[this.hovered]!),
+        this.pointSize() / 2 + 3,
+        0,
+        2 * Math.PI,
+      );
       context.strokeStyle = '#1f2328';
       context.lineWidth = 1.5;
       context.stroke();
@@ -278,7 +299,12 @@ export class ScatterController {
     if (index >= 0) {
       const rect = this.canvas.getBoundingClientRect();
       const radius = this.pointSize() / 2 + 2;
-      anchor = new DOMRect(rect.left + toScreenX(this.view, this.x[index]!) - radius, rect.top + toScreenY(this.view, this.y[index]!) - radius, 2 * radius, 2 * radius);
+      anchor = new DOMRect(
+        rect.left + toScreenX(this.view, this.x[index]!) - radius,
+        rect.top + toScreenY(this.view, this.y[index]!) - radius,
+        2 * radius,
+        2 * radius,
+      );
     }
     this.callbacks.onHover(index, anchor);
     this.requestDraw();
@@ -287,7 +313,16 @@ export class ScatterController {
   private readonly onPointerDown = (event: PointerEvent) => {
     if (event.button !== 0) return;
     const [sx, sy] = this.localPoint(event);
-    this.gesture = { tool: this.tool, pointerId: event.pointerId, startX: sx, startY: sy, lastX: sx, lastY: sy, moved: false, path: [sx, sy] };
+    this.gesture = {
+      tool: this.tool,
+      pointerId: event.pointerId,
+      startX: sx,
+      startY: sy,
+      lastX: sx,
+      lastY: sy,
+      moved: false,
+      path: [sx, sy],
+    };
     try {
       this.canvas.setPointerCapture(event.pointerId);
     } catch {
@@ -338,7 +373,8 @@ export class ScatterController {
     this.requestDraw();
     if (screen.length < 6) return;
     const polygon: number[] = [];
-    for (let v = 0; v < screen.length; v += 2) polygon.push(toDataX(this.view, screen[v]!), toDataY(this.view, screen[v + 1]!));
+    for (let v = 0; v < screen.length; v += 2)
+      polygon.push(toDataX(this.view, screen[v]!), toDataY(this.view, screen[v + 1]!));
     this.callbacks.onRegion(polygon);
   };
 
@@ -353,7 +389,12 @@ export class ScatterController {
 
   private readonly onWheel = (event: WheelEvent) => {
     event.preventDefault();
-    const pixels = event.deltaMode === WheelEvent.DOM_DELTA_LINE ? event.deltaY * 16 : event.deltaMode === WheelEvent.DOM_DELTA_PAGE ? event.deltaY * this.height : event.deltaY;
+    const pixels =
+      event.deltaMode === WheelEvent.DOM_DELTA_LINE
+        ? event.deltaY * 16
+        : event.deltaMode === WheelEvent.DOM_DELTA_PAGE
+          ? event.deltaY * this.height
+          : event.deltaY;
     const [sx, sy] = this.localPoint(event);
     this.setHovered(-1);
     this.applyZoom(Math.exp(-pixels * WHEEL_ZOOM_PER_PIXEL), sx, sy);
@@ -361,7 +402,12 @@ export class ScatterController {
 
   private readonly onKeyDown = (event: KeyboardEvent) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
-    const pans: Record<string, [number, number]> = { ArrowLeft: [KEY_PAN, 0], ArrowRight: [-KEY_PAN, 0], ArrowUp: [0, KEY_PAN], ArrowDown: [0, -KEY_PAN] };
+    const pans: Record<string, [number, number]> = {
+      ArrowLeft: [KEY_PAN, 0],
+      ArrowRight: [-KEY_PAN, 0],
+      ArrowUp: [0, KEY_PAN],
+      ArrowDown: [0, -KEY_PAN],
+    };
     const pan = pans[event.key];
     if (pan) this.panBy(pan[0], pan[1]);
     else if (event.key === '+' || event.key === '=') this.zoomBy(KEY_ZOOM);

@@ -55,7 +55,8 @@ function compile(gl: GL, type: number, source: string): WebGLShader {
   const shader = gl.createShader(type)!;
   gl.shaderSource(shader, source);
   gl.compileShader(shader);
-  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS) && !gl.isContextLost()) throw new Error(`a scatter shader does not compile: ${gl.getShaderInfoLog(shader) ?? 'no log'}`);
+  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS) && !gl.isContextLost())
+    throw new Error(`a scatter shader does not compile: ${gl.getShaderInfoLog(shader) ?? 'no log'}`);
   return shader;
 }
 
@@ -65,7 +66,8 @@ function link(gl: GL, vertex: string, fragment: string, attributes: Record<strin
   gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, fragment));
   for (const [name, location] of Object.entries(attributes)) gl.bindAttribLocation(program, location, name);
   gl.linkProgram(program);
-  if (!gl.getProgramParameter(program, gl.LINK_STATUS) && !gl.isContextLost()) throw new Error(`scatter shaders do not link: ${gl.getProgramInfoLog(program) ?? 'no log'}`);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS) && !gl.isContextLost())
+    throw new Error(`scatter shaders do not link: ${gl.getProgramInfoLog(program) ?? 'no log'}`);
   return program;
 }
 
@@ -84,10 +86,19 @@ export interface CopyProgram {
 
 export function pointProgram(gl: GL): PointProgram {
   const program = link(gl, POINT_VERTEX, POINT_FRAGMENT, { a_position: POSITION, a_color: COLOR });
-  return { program, center: gl.getUniformLocation(program, 'u_center')!, scale: gl.getUniformLocation(program, 'u_scale')!, pointSize: gl.getUniformLocation(program, 'u_pointSize')! };
+  return {
+    program,
+    center: gl.getUniformLocation(program, 'u_center')!,
+    scale: gl.getUniformLocation(program, 'u_scale')!,
+    pointSize: gl.getUniformLocation(program, 'u_pointSize')!,
+  };
 }
 
 export function copyProgram(gl: GL): CopyProgram {
   const program = link(gl, COPY_VERTEX, COPY_FRAGMENT, { a_corner: CORNER });
-  return { program, rect: gl.getUniformLocation(program, 'u_rect')!, texture: gl.getUniformLocation(program, 'u_texture')! };
+  return {
+    program,
+    rect: gl.getUniformLocation(program, 'u_rect')!,
+    texture: gl.getUniformLocation(program, 'u_texture')!,
+  };
 }

@@ -19,7 +19,10 @@ export class RasterTarget {
 
   /** The size of raster for a canvas of canvasWidth x canvasHeight device pixels (margins of whole pixels), or null when it does not fit. */
   static sizeFor(gl: GL, canvasWidth: number, canvasHeight: number): { width: number; height: number } | null {
-    const limit = Math.min(gl.getParameter(gl.MAX_TEXTURE_SIZE) as number, gl.getParameter(gl.MAX_RENDERBUFFER_SIZE) as number);
+    const limit = Math.min(
+      gl.getParameter(gl.MAX_TEXTURE_SIZE) as number,
+      gl.getParameter(gl.MAX_RENDERBUFFER_SIZE) as number,
+    );
     const grow = (size: number) => {
       if (size > limit) return null;
       const margin = Math.min(Math.round(size * MARGIN), Math.floor((limit - size) / 2));
@@ -47,7 +50,10 @@ export class RasterTarget {
     gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.DEPTH_ATTACHMENT, gl.RENDERBUFFER, depth);
     const status = gl.checkFramebufferStatus(gl.FRAMEBUFFER);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-    if (status !== gl.FRAMEBUFFER_COMPLETE && !gl.isContextLost()) throw new Error(`an offscreen raster of ${width} x ${height} pixels is not usable (framebuffer status 0x${status.toString(16)})`);
+    if (status !== gl.FRAMEBUFFER_COMPLETE && !gl.isContextLost())
+      throw new Error(
+        `an offscreen raster of ${width} x ${height} pixels is not usable (framebuffer status 0x${status.toString(16)})`,
+      );
     return new RasterTarget(texture, framebuffer, depth, width, height);
   }
 

@@ -15,7 +15,16 @@
  * Works with WebGL 2 or WebGL 1. When the context is lost, the CPU copies of the buffers are kept and
  * uploaded again once the browser restores it.
  */
-import { CORNER, COLOR, copyProgram, pointProgram, POSITION, type CopyProgram, type GL, type PointProgram } from './scatter-gl-programs.js';
+import {
+  CORNER,
+  COLOR,
+  copyProgram,
+  pointProgram,
+  POSITION,
+  type CopyProgram,
+  type GL,
+  type PointProgram,
+} from './scatter-gl-programs.js';
 import { RasterTarget } from './scatter-gl-raster.js';
 import type { Viewport } from './scatter-viewport.js';
 
@@ -114,9 +123,20 @@ export class ScatterRenderer {
   }
 
   /** A renderer on the canvas, or null when the browser offers no WebGL. `mode` skips the timing (tests, benchmarks). */
-  static create(canvas: HTMLCanvasElement, events: ScatterRendererEvents = {}, mode?: RenderMode): ScatterRenderer | null {
-    const options: WebGLContextAttributes = { antialias: false, alpha: true, depth: true, premultipliedAlpha: true, powerPreference: 'high-performance' };
-    const gl = (canvas.getContext('webgl2', options) as GL | null) ?? (canvas.getContext('webgl', options) as GL | null);
+  static create(
+    canvas: HTMLCanvasElement,
+    events: ScatterRendererEvents = {},
+    mode?: RenderMode,
+  ): ScatterRenderer | null {
+    const options: WebGLContextAttributes = {
+      antialias: false,
+      alpha: true,
+      depth: true,
+      premultipliedAlpha: true,
+      powerPreference: 'high-performance',
+    };
+    const gl =
+      (canvas.getContext('webgl2', options) as GL | null) ?? (canvas.getContext('webgl', options) as GL | null);
     return gl ? new ScatterRenderer(canvas, gl, events, mode) : null;
   }
 
@@ -130,7 +150,8 @@ export class ScatterRenderer {
 
   /** Points in data coordinates; uploaded once. The colours must be set again for the new count. */
   setPoints(x: Float32Array, y: Float32Array): void {
-    if (x.length !== y.length) throw new Error(`x has ${x.length} values but y has ${y.length}; give one of each per point`);
+    if (x.length !== y.length)
+      throw new Error(`x has ${x.length} values but y has ${y.length}; give one of each per point`);
     const interleaved = new Float32Array(x.length * 2);
     for (let i = 0; i < x.length; i++) {
       interleaved[2 * i] = x[i]!;
@@ -146,7 +167,8 @@ export class ScatterRenderer {
 
   /** RGBA per point (alpha = draw priority, see above), 4 bytes per point. */
   setColors(rgba: Uint8Array): void {
-    if (rgba.length !== this.count * 4) throw new Error(`colours hold ${rgba.length / 4} points but the plot has ${this.count}; give 4 bytes per point`);
+    if (rgba.length !== this.count * 4)
+      throw new Error(`colours hold ${rgba.length / 4} points but the plot has ${this.count}; give 4 bytes per point`);
     this.colors = rgba;
     this.colorsVersion++;
     const gpu = this.gpu;
@@ -176,7 +198,8 @@ export class ScatterRenderer {
     const now = performance.now();
     if (!this.lastView || !sameView(this.lastView, view)) this.lastChange = now;
     this.lastView = view;
-    const current = (raster: Raster | null) => raster !== null && raster.colorsVersion === this.colorsVersion && raster.pixelRatio === pixelRatio;
+    const current = (raster: Raster | null) =>
+      raster !== null && raster.colorsVersion === this.colorsVersion && raster.pixelRatio === pixelRatio;
     if (!current(this.front)) {
       // New colours or a new canvas: no old picture is worth showing, so draw it all now.
       this.back = null;
@@ -184,7 +207,13 @@ export class ScatterRenderer {
       this.continueRaster(this.front, this.count);
     } else if (!sameView(this.front!.view, view) || this.front!.pointSize !== pointSize) {
       const settled = now - this.lastChange >= SETTLE_MS;
-      if (!current(this.back) && (settled || !standsIn(this.front!.view, view))) this.back = this.beginRaster(this.front!.target === targets[0] ? targets[1] : targets[0], view, pixelRatio, pointSize);
+      if (!current(this.back) && (settled || !standsIn(this.front!.view, view)))
+        this.back = this.beginRaster(
+          this.front!.target === targets[0] ? targets[1] : targets[0],
+          view,
+          pixelRatio,
+          pointSize,
+        );
       if (this.back) this.continueRaster(this.back, this.chunk);
       if (this.back && this.back.drawn >= this.count) {
         this.front = this.back;
@@ -288,7 +317,10 @@ export class ScatterRenderer {
     this.front = null;
     this.back = null;
     try {
-      gpu.targets = [RasterTarget.create(gl, size.width, size.height), RasterTarget.create(gl, size.width, size.height)];
+      gpu.targets = [
+        RasterTarget.create(gl, size.width, size.height),
+        RasterTarget.create(gl, size.width, size.height),
+      ];
     } catch {
       return null;
     }
@@ -297,7 +329,11 @@ export class ScatterRenderer {
 
   private beginRaster(target: RasterTarget, view: Viewport, pixelRatio: number, pointSize: number): Raster {
     // The raster's CSS size keeps the canvas's CSS-to-device ratio, so its margins are whole device pixels.
-    const rasterView = { ...view, width: (view.width * target.width) / this.canvas.width, height: (view.height * target.height) / this.canvas.height };
+    const rasterView = {
+      ...view,
+      width: (view.width * target.width) / this.canvas.width,
+      height: (view.height * target.height) / this.canvas.height,
+    };
     const gl = this.gl;
     gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
     gl.viewport(0, 0, target.width, target.height);
@@ -316,7 +352,15 @@ export class ScatterRenderer {
   }
 
   /** Draws points first .. first + count - 1 into the canvas (target null, cleared first) or a raster. */
-  private drawPoints(target: RasterTarget | null, view: Viewport, pixelRatio: number, pointSize: number, first: number, count: number, clear = true): void {
+  private drawPoints(
+    target: RasterTarget | null,
+    view: Viewport,
+    pixelRatio: number,
+    pointSize: number,
+    first: number,
+    count: number,
+    clear = true,
+  ): void {
     const gpu = this.gpu!;
     const gl = this.gl;
     gl.bindFramebuffer(gl.FRAMEBUFFER, target ? target.framebuffer : null);
@@ -360,7 +404,13 @@ export class ScatterRenderer {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter);
     gl.uniform1i(gpu.copy.texture, 0);
-    gl.uniform4f(gpu.copy.rect, clipX(r.centerX - halfW), clipY(r.centerY - halfH), clipX(r.centerX + halfW), clipY(r.centerY + halfH));
+    gl.uniform4f(
+      gpu.copy.rect,
+      clipX(r.centerX - halfW),
+      clipY(r.centerY - halfH),
+      clipX(r.centerX + halfW),
+      clipY(r.centerY + halfH),
+    );
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
 }

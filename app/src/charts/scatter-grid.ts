@@ -20,7 +20,8 @@ export class PointGrid {
 
   /** Indexes the finite points of (x, y) with about `pointsPerCell` points per cell on average. */
   static build(x: Float32Array, y: Float32Array, pointsPerCell = 4): PointGrid {
-    if (x.length !== y.length) throw new Error(`x has ${x.length} values but y has ${y.length}; give one of each per point`);
+    if (x.length !== y.length)
+      throw new Error(`x has ${x.length} values but y has ${y.length}; give one of each per point`);
     let minX = Infinity;
     let maxX = -Infinity;
     let minY = Infinity;

@@ -26,7 +26,14 @@ function keepWithin(path: readonly number[], tolerance: number): number[] {
     let farthest = -1;
     let distance = tolerance;
     for (let i = first + 1; i < last; i++) {
-      const d = segmentDistance(path[2 * i]!, path[2 * i + 1]!, path[2 * first]!, path[2 * first + 1]!, path[2 * last]!, path[2 * last + 1]!);
+      const d = segmentDistance(
+        path[2 * i]!,
+        path[2 * i + 1]!,
+        path[2 * first]!,
+        path[2 * first + 1]!,
+        path[2 * last]!,
+        path[2 * last + 1]!,
+      );
       if (d > distance) {
         distance = d;
         farthest = i;

@@ -85,12 +85,23 @@ export function panBy(view: Viewport, dx: number, dy: number): Viewport {
  * The view zoomed by `factor` (> 1 zooms in) around the screen point (sx, sy), which keeps showing the same
  * data point; the scale stays within [minScale, maxScale].
  */
-export function zoomAt(view: Viewport, factor: number, sx: number, sy: number, minScale: number, maxScale: number): Viewport {
+export function zoomAt(
+  view: Viewport,
+  factor: number,
+  sx: number,
+  sy: number,
+  minScale: number,
+  maxScale: number,
+): Viewport {
   const scale = Math.min(maxScale, Math.max(minScale, view.scale * factor));
   const anchorX = toDataX(view, sx);
   const anchorY = toDataY(view, sy);
   const zoomed = { ...view, scale };
-  return { ...zoomed, centerX: anchorX - (sx - view.width / 2) / scale, centerY: anchorY - (view.height / 2 - sy) / scale };
+  return {
+    ...zoomed,
+    centerX: anchorX - (sx - view.width / 2) / scale,
+    centerY: anchorY - (view.height / 2 - sy) / scale,
+  };
 }
 
 /** The same view on a canvas of a new size (the centre and scale stay). */

@@ -6,7 +6,15 @@ import type { UnitSort } from '../route.js';
 export const NEAR_ZERO = 0.02;
 
 export function isNearZero(stats: UnitStatsResponse, row: number): boolean {
-  return Math.max(Math.abs(stats.lower[row]!), Math.abs(stats.upper[row]!), Math.abs(stats.mean[row]!), Math.abs(stats.min[row]!), Math.abs(stats.max[row]!)) < NEAR_ZERO;
+  return (
+    Math.max(
+      Math.abs(stats.lower[row]!),
+      Math.abs(stats.upper[row]!),
+      Math.abs(stats.mean[row]!),
+      Math.abs(stats.min[row]!),
+      Math.abs(stats.max[row]!),
+    ) < NEAR_ZERO
+  );
 }
 
 /** How far a pattern's unit is from the layer: the distance of the means, in layer IQRs (at least 0.05 wide). */
@@ -18,7 +26,12 @@ export function difference(stats: UnitStatsResponse, reference: UnitStatsRespons
  * Row positions to draw: near-zero units (in every series) left out when asked, and sorted by the largest
  * difference of any series from the reference when asked (needs a reference), else by unit.
  */
-export function unitOrder(series: readonly UnitStatsResponse[], reference: UnitStatsResponse | undefined, hideNearZero: boolean, sort: UnitSort): number[] {
+export function unitOrder(
+  series: readonly UnitStatsResponse[],
+  reference: UnitStatsResponse | undefined,
+  hideNearZero: boolean,
+  sort: UnitSort,
+): number[] {
   const units = series[0]?.unit.length ?? reference?.unit.length ?? 0;
   const rows: number[] = [];
   for (let row = 0; row < units; row++) {

@@ -22,7 +22,10 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: Filters 
     <div class="filter-bar" role="group" aria-label="Filters">
       <label class="field">
         <span>Label</span>
-        <select value={filters.label ?? ''} onChange={(e) => navigate({ label: (e.currentTarget as HTMLSelectElement).value || null })}>
+        <select
+          value={filters.label ?? ''}
+          onChange={(e) => navigate({ label: (e.currentTarget as HTMLSelectElement).value || null })}
+        >
           <option value="">any</option>
           {run.labels.map((label) => (
             <option key={label} value={label}>
@@ -34,7 +37,10 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: Filters 
       {canClassify && (
         <label class="field">
           <span>Prediction</span>
-          <select value={filters.prediction ?? ''} onChange={(e) => navigate({ prediction: (e.currentTarget as HTMLSelectElement).value || null })}>
+          <select
+            value={filters.prediction ?? ''}
+            onChange={(e) => navigate({ prediction: (e.currentTarget as HTMLSelectElement).value || null })}
+          >
             <option value="">any</option>
             {predictions.map((label) => (
               <option key={label} value={label}>
@@ -45,15 +51,27 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: Filters 
         </label>
       )}
       <label class="field check">
-        <input type="checkbox" checked={filters.misclassified} onChange={(e) => navigate({ misclassified: (e.currentTarget as HTMLInputElement).checked })} />
+        <input
+          type="checkbox"
+          checked={filters.misclassified}
+          onChange={(e) => navigate({ misclassified: (e.currentTarget as HTMLInputElement).checked })}
+        />
         <span>Misclassified only</span>
       </label>
       {isFiltering(filters) && (
         <div class="pills" aria-label="Active filters">
-          {filters.label !== null && <Pill text={`label = ${filters.label}`} onRemove={() => navigate({ label: null })} />}
-          {filters.prediction !== null && <Pill text={`prediction = ${filters.prediction}`} onRemove={() => navigate({ prediction: null })} />}
+          {filters.label !== null && (
+            <Pill text={`label = ${filters.label}`} onRemove={() => navigate({ label: null })} />
+          )}
+          {filters.prediction !== null && (
+            <Pill text={`prediction = ${filters.prediction}`} onRemove={() => navigate({ prediction: null })} />
+          )}
           {filters.misclassified && <Pill text="misclassified" onRemove={() => navigate({ misclassified: false })} />}
-          <button type="button" class="link-button" onClick={() => navigate({ label: null, prediction: null, misclassified: false })}>
+          <button
+            type="button"
+            class="link-button"
+            onClick={() => navigate({ label: null, prediction: null, misclassified: false })}
+          >
             clear all
           </button>
         </div>

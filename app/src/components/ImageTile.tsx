@@ -43,7 +43,11 @@ function TooltipBody({ input }: { input: TileInput }) {
   const rows: [string, string][] = [['Input', `#${input.inputIndex}`]];
   if (input.path !== undefined) rows.push(['File', input.path ?? '–']);
   if (input.label !== undefined) rows.push(['Label', input.label ?? '–']);
-  if (input.predictionLabel !== undefined) rows.push(['Prediction', `${input.predictionLabel ?? '–'}${input.probability != null ? ` (${formatShare(input.probability)})` : ''}`]);
+  if (input.predictionLabel !== undefined)
+    rows.push([
+      'Prediction',
+      `${input.predictionLabel ?? '–'}${input.probability != null ? ` (${formatShare(input.probability)})` : ''}`,
+    ]);
   if (input.membershipProbability != null) rows.push(['Membership', formatNumber(input.membershipProbability)]);
   if (input.outlierScore != null) rows.push(['Outlier score', formatNumber(input.outlierScore)]);
   return (
@@ -82,8 +86,27 @@ export function ImageTile({ runId, input, size, selected = false, onToggle, capt
       onClick={onToggle ? () => onToggle(input.inputIndex) : undefined}
       {...tooltipHandlers(() => <TooltipBody input={input} />)}
     >
-      <img src={thumbnailUrl(runId, input.inputIndex, size)} width={size} height={size} loading="lazy" decoding="async" alt="" draggable={false} />
-      {overlayUrl !== undefined && <img class="overlay" src={overlayUrl} width={size} height={size} loading="lazy" decoding="async" alt="" draggable={false} />}
+      <img
+        src={thumbnailUrl(runId, input.inputIndex, size)}
+        width={size}
+        height={size}
+        loading="lazy"
+        decoding="async"
+        alt=""
+        draggable={false}
+      />
+      {overlayUrl !== undefined && (
+        <img
+          class="overlay"
+          src={overlayUrl}
+          width={size}
+          height={size}
+          loading="lazy"
+          decoding="async"
+          alt=""
+          draggable={false}
+        />
+      )}
       {input.misclassified && (
         <span class="badge-wrong" aria-hidden="true">
           {input.predictionLabel ?? '✗'}

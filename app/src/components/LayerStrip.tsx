@@ -23,11 +23,23 @@ export function LayerStrip({ context }: { context: ViewContext }) {
           const selected = layer === current && scope !== undefined;
           return (
             <li key={layer.layer}>
-              {index > 0 && <span class="layer-arrow" aria-hidden="true">→</span>}
+              {index > 0 && (
+                <span class="layer-arrow" aria-hidden="true">
+                  →
+                </span>
+              )}
               <a
                 class={`layer-box${selected ? ' current' : ''}`}
                 aria-current={selected ? 'true' : undefined}
-                href={hrefOf(route, { view, layer: layer.layer, clustering: null, pattern: null, region: [], unit: null, to: layer.layer === route.to ? null : route.to })}
+                href={hrefOf(route, {
+                  view,
+                  layer: layer.layer,
+                  clustering: null,
+                  pattern: null,
+                  region: [],
+                  unit: null,
+                  to: layer.layer === route.to ? null : route.to,
+                })}
                 title={`${layer.layer}\n${layer.opType} · output ${shapeOf(layer)} · ${layer.aggregation} → ${layer.dim} units`}
               >
                 <span class="layer-name">{layer.layer}</span>

@@ -36,7 +36,14 @@ function TileRow({ title, ids, props }: { title: string; ids: number[]; props: P
       <span class="tile-row-title">{title}</span>
       <div class="tile-row-tiles">
         {ids.slice(0, CARD_EXAMPLES).map((id) => (
-          <ImageTile key={id} runId={runId} input={describeInput(id, inputs, memberships)} size={TILE} selected={route.selection.includes(id)} onToggle={(i) => toggleSelection(route, i)} />
+          <ImageTile
+            key={id}
+            runId={runId}
+            input={describeInput(id, inputs, memberships)}
+            size={TILE}
+            selected={route.selection.includes(id)}
+            onToggle={(i) => toggleSelection(route, i)}
+          />
         ))}
         {ids.length === 0 && <span class="muted">none</span>}
       </div>
@@ -53,7 +60,10 @@ export function PatternCard(props: PatternCardProps) {
   return (
     <article class={`card${isNoise ? ' noise' : ''}${filteredSize === 0 ? ' dimmed' : ''}`} aria-label={name}>
       <header class="card-header">
-        <a class="card-title" href={hrefOf(route, { view: 'pattern', pattern: pattern.patternId, clustering: route.clustering })}>
+        <a
+          class="card-title"
+          href={hrefOf(route, { view: 'pattern', pattern: pattern.patternId, clustering: route.clustering })}
+        >
           {name}
         </a>
         <span class="card-size" title="members (members passing the filters)">
@@ -67,11 +77,22 @@ export function PatternCard(props: PatternCardProps) {
             aria-pressed={pinned}
             aria-label={`${pinned ? 'Unpin' : 'Pin'} ${name}`}
             title={pinned ? 'Unpin' : 'Pin to compare'}
-            onClick={() => navigate({ pins: pinned ? route.pins.filter((p) => !samePin(p, pin)) : [...route.pins, pin] }, { replace: true })}
+            onClick={() =>
+              navigate(
+                { pins: pinned ? route.pins.filter((p) => !samePin(p, pin)) : [...route.pins, pin] },
+                { replace: true },
+              )
+            }
           >
             {pinned ? '★' : '☆'}
           </button>
-          <button type="button" class="icon-button" aria-label={`Select all members of ${name}`} title="Select all members" onClick={() => onSelectAll(pattern.patternId)}>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label={`Select all members of ${name}`}
+            title="Select all members"
+            onClick={() => onSelectAll(pattern.patternId)}
+          >
             ☑
           </button>
         </span>

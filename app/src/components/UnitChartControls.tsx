@@ -6,13 +6,22 @@ export function UnitChartControls({ route, canSortByDifference }: { route: Route
   return (
     <span class="inline-controls">
       <label class="field check" title={`Hide units whose statistics all stay within ±${NEAR_ZERO}`}>
-        <input type="checkbox" checked={route.hideNearZero} onChange={(e) => navigate({ hideNearZero: (e.currentTarget as HTMLInputElement).checked }, { replace: true })} />
+        <input
+          type="checkbox"
+          checked={route.hideNearZero}
+          onChange={(e) => navigate({ hideNearZero: (e.currentTarget as HTMLInputElement).checked }, { replace: true })}
+        />
         <span>Hide near-zero units</span>
       </label>
       {canSortByDifference && (
         <label class="field">
           <span>Units</span>
-          <select value={route.unitSort} onChange={(e) => navigate({ unitSort: (e.currentTarget as HTMLSelectElement).value as UnitSort }, { replace: true })}>
+          <select
+            value={route.unitSort}
+            onChange={(e) =>
+              navigate({ unitSort: (e.currentTarget as HTMLSelectElement).value as UnitSort }, { replace: true })
+            }
+          >
             <option value="unit">by number</option>
             <option value="difference">by difference from layer</option>
           </select>

@@ -34,7 +34,17 @@ function measure(element: HTMLElement): Viewport {
   return { width: element.clientWidth, top: -rect.top, bottom: window.innerHeight - rect.top };
 }
 
-export function VirtualGrid({ count, itemWidth, itemHeight, gap = 8, overscanRows = 2, renderItem, onRangeChange, label, className }: VirtualGridProps) {
+export function VirtualGrid({
+  count,
+  itemWidth,
+  itemHeight,
+  gap = 8,
+  overscanRows = 2,
+  renderItem,
+  onRangeChange,
+  label,
+  className,
+}: VirtualGridProps) {
   const container = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState<Viewport>({ width: 0, top: 0, bottom: 800 });
   const focusTarget = useRef<number | null>(null);
@@ -43,17 +53,20 @@ export function VirtualGrid({ count, itemWidth, itemHeight, gap = 8, overscanRow
     const element = container.current;
     if (!element) return;
     const next = measure(element);
-    setViewport((prev) => (prev.width === next.width && prev.top === next.top && prev.bottom === next.bottom ? prev : next));
+    setViewport((prev) =>
+      prev.width === next.width && prev.top === next.top && prev.bottom === next.bottom ? prev : next,
+    );
   }, []);
 
   useLayoutEffect(() => {
     update();
     let frame = 0;
     const schedule = () => {
-      if (frame === 0) frame = requestAnimationFrame(() => {
-        frame = 0;
-        update();
-      });
+      if (frame === 0)
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          update();
+        });
     };
     window.addEventListener('scroll', schedule, { passive: true });
     window.addEventListener('resize', schedule);
@@ -91,7 +104,9 @@ export function VirtualGrid({ count, itemWidth, itemHeight, gap = 8, overscanRow
   /** Focuses the cell when it is rendered; true when it was. */
   const focusCell = useCallback((target: number) => {
     const cell = container.current?.querySelector<HTMLElement>(`[data-cell="${target}"]`);
-    const focusable = cell?.matches('a, button, [tabindex]') ? cell : cell?.querySelector<HTMLElement>('a, button, [tabindex]');
+    const focusable = cell?.matches('a, button, [tabindex]')
+      ? cell
+      : cell?.querySelector<HTMLElement>('a, button, [tabindex]');
     if (!focusable) return false;
     focusable.focus({ preventScroll: true });
     focusable.scrollIntoView({ block: 'nearest' });
@@ -124,7 +139,10 @@ export function VirtualGrid({ count, itemWidth, itemHeight, gap = 8, overscanRow
     const rowTop = Math.floor(target / columns) * rowHeight;
     const gridTop = element.getBoundingClientRect().top + window.scrollY;
     const margin = 80;
-    if (rowTop + gridTop < window.scrollY + margin || rowTop + itemHeight + gridTop > window.scrollY + window.innerHeight) {
+    if (
+      rowTop + gridTop < window.scrollY + margin ||
+      rowTop + itemHeight + gridTop > window.scrollY + window.innerHeight
+    ) {
       window.scrollTo({ top: Math.max(0, gridTop + rowTop - margin) });
     }
     update();
@@ -143,7 +161,11 @@ export function VirtualGrid({ count, itemWidth, itemHeight, gap = 8, overscanRow
         role="listitem"
         aria-posinset={index + 1}
         aria-setsize={count}
-        style={{ transform: `translate(${column * (cellWidth + gap)}px, ${row * rowHeight}px)`, width: `${cellWidth}px`, height: `${itemHeight}px` }}
+        style={{
+          transform: `translate(${column * (cellWidth + gap)}px, ${row * rowHeight}px)`,
+          width: `${cellWidth}px`,
+          height: `${itemHeight}px`,
+        }}
       >
         {renderItem(index)}
       </div>,
@@ -153,7 +175,14 @@ export function VirtualGrid({ count, itemWidth, itemHeight, gap = 8, overscanRow
   if (extra !== null) place(extra);
 
   return (
-    <div ref={container} class={`vgrid ${className ?? ''}`} role="list" aria-label={label} style={{ height: `${totalHeight}px` }} onKeyDown={onKeyDown}>
+    <div
+      ref={container}
+      class={`vgrid ${className ?? ''}`}
+      role="list"
+      aria-label={label}
+      style={{ height: `${totalHeight}px` }}
+      onKeyDown={onKeyDown}
+    >
       {cells}
     </div>
   );

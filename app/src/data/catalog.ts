@@ -13,7 +13,8 @@ export class Catalog {
   constructor(readonly runs: RunSummary[]) {
     for (const run of runs) {
       for (const layer of run.layers) {
-        for (const clustering of layer.clusterings) this.places.set(clustering.clusteringId, { run, layer, clustering });
+        for (const clustering of layer.clusterings)
+          this.places.set(clustering.clusteringId, { run, layer, clustering });
       }
     }
   }

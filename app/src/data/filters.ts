@@ -35,7 +35,12 @@ export function passes(inputs: InputTable, row: number, filters: Filters): boole
 }
 
 /** Members per pattern that pass the filters; index p + 1 holds pattern p, index 0 the noise. */
-export function filteredSizes(memberships: MembershipTable, inputs: InputTable, filters: Filters, patternCount: number): Int32Array {
+export function filteredSizes(
+  memberships: MembershipTable,
+  inputs: InputTable,
+  filters: Filters,
+  patternCount: number,
+): Int32Array {
   const sizes = new Int32Array(patternCount + 1);
   memberships.inputIndex.forEach((inputIndex, row) => {
     if (passes(inputs, inputs.rows.rowOf(inputIndex), filters)) sizes[memberships.patternId[row]! + 1]!++;
@@ -44,11 +49,17 @@ export function filteredSizes(memberships: MembershipTable, inputs: InputTable, 
 }
 
 /** Input indices of a pattern's members that pass the filters, with their membership rows. */
-export function membersOf(memberships: MembershipTable, patternId: number, inputs: InputTable | undefined, filters: Filters): number[] {
+export function membersOf(
+  memberships: MembershipTable,
+  patternId: number,
+  inputs: InputTable | undefined,
+  filters: Filters,
+): number[] {
   const rows: number[] = [];
   memberships.patternId.forEach((id, row) => {
     if (id !== patternId) return;
-    if (inputs && isFiltering(filters) && !passes(inputs, inputs.rows.rowOf(memberships.inputIndex[row]!), filters)) return;
+    if (inputs && isFiltering(filters) && !passes(inputs, inputs.rows.rowOf(memberships.inputIndex[row]!), filters))
+      return;
     rows.push(row);
   });
   return rows;

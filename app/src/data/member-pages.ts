@@ -32,7 +32,12 @@ function tilesOf(page: MembersResponse): TileInput[] {
   }));
 }
 
-export function useMemberPages(clusteringId: number, patternId: number, order: MemberOrder, filters: Filters): MemberPages {
+export function useMemberPages(
+  clusteringId: number,
+  patternId: number,
+  order: MemberOrder,
+  filters: Filters,
+): MemberPages {
   const key = `${clusteringId}/${patternId}/${order}/${filters.label}/${filters.prediction}/${filters.misclassified}`;
   const pages = useRef(new Map<number, TileInput[]>());
   const asked = useRef(new Set<number>());

@@ -24,7 +24,11 @@ async function requestApi(path: string): Promise<unknown> {
   try {
     response = await fetch(path, { headers: { Accept: 'application/json' } });
   } catch (error) {
-    throw new ApiRequestError(`the server did not answer ${path}: ${(error as Error).message}`, 0, 'check that nap serve is still running, then reload');
+    throw new ApiRequestError(
+      `the server did not answer ${path}: ${(error as Error).message}`,
+      0,
+      'check that nap serve is still running, then reload',
+    );
   }
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as ApiError | null;

@@ -31,7 +31,8 @@ import {
 import { ApiRequestError } from '../request-error.js';
 import type { DataSource } from './source.js';
 
-const NOT_EXPORTED_HINT = 'this static export holds the views of one run that need no server; open the full results with nap serve';
+const NOT_EXPORTED_HINT =
+  'this static export holds the views of one run that need no server; open the full results with nap serve';
 
 interface Request {
   /** Decoded path segments after /api. */
@@ -41,7 +42,10 @@ interface Request {
 
 function parseApiPath(apiPath: string): Request {
   const url = new URL(apiPath, 'http://static.invalid');
-  const segments = url.pathname.split('/').slice(2).map((segment) => decodeURIComponent(segment));
+  const segments = url.pathname
+    .split('/')
+    .slice(2)
+    .map((segment) => decodeURIComponent(segment));
   return { segments, query: url.searchParams };
 }
 
@@ -49,7 +53,12 @@ function integerParam(query: URLSearchParams, name: string, fallback: number): n
   const text = query.get(name);
   if (text === null) return fallback;
   const value = Number(text);
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value)) throw new ApiRequestError(`${name} ${JSON.stringify(text)} is not a whole number`, 400, `pass ${name} as a decimal integer`);
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value))
+    throw new ApiRequestError(
+      `${name} ${JSON.stringify(text)} is not a whole number`,
+      400,
+      `pass ${name} as a decimal integer`,
+    );
   return value;
 }
 
@@ -58,11 +67,15 @@ function rowLookup(inputIndex: readonly number[]): Map<number, number> {
   return new Map(inputIndex.map((index, row) => [index, row]));
 }
 
-type InputColumnsOf = Pick<InputsResponse, 'inputIndex' | 'path' | 'label' | 'prediction' | 'predictionLabel' | 'probability' | 'misclassified'>;
+type InputColumnsOf = Pick<
+  InputsResponse,
+  'inputIndex' | 'path' | 'label' | 'prediction' | 'predictionLabel' | 'probability' | 'misclassified'
+>;
 
 /** Input columns of table rows; row -1 (an input the table lacks) gives empty values, keeping columns aligned. */
 function inputColumns(inputs: InputsResponse, rows: readonly number[]): InputColumnsOf {
-  const pick = <K extends keyof InputColumnsOf>(key: K, missing: unknown) => rows.map((row) => (row < 0 ? missing : (inputs[key] as unknown[])[row])) as InputColumnsOf[K];
+  const pick = <K extends keyof InputColumnsOf>(key: K, missing: unknown) =>
+    rows.map((row) => (row < 0 ? missing : (inputs[key] as unknown[])[row])) as InputColumnsOf[K];
   return {
     inputIndex: pick('inputIndex', -1),
     path: pick('path', null),
@@ -102,11 +115,14 @@ class StaticSource implements DataSource {
     const [first, id, what, sub, last] = request.segments;
     const count = request.segments.length;
     if (first === 'runs' && count === 3 && what === 'inputs') return this.inputs(Number(id), request.query);
-    if (first === 'runs' && count === 3 && what === 'input-patterns') return this.inputPatterns(Number(id), request.query);
+    if (first === 'runs' && count === 3 && what === 'input-patterns')
+      return this.inputPatterns(Number(id), request.query);
     if (first === 'runs' && count === 3 && what === 'triage') return this.triage(Number(id), request.query);
     if (first === 'clusterings' && count === 3 && what === 'patterns') return this.patterns(Number(id), request.query);
-    if (first === 'clusterings' && count === 5 && what === 'patterns' && last === 'members') return this.members(Number(id), Number(sub), request.query);
-    if (first === 'runs' && count === 5 && what === 'layers' && last === 'projection') return this.projection(apiPath, Number(id), sub!);
+    if (first === 'clusterings' && count === 5 && what === 'patterns' && last === 'members')
+      return this.members(Number(id), Number(sub), request.query);
+    if (first === 'runs' && count === 5 && what === 'layers' && last === 'projection')
+      return this.projection(apiPath, Number(id), sub!);
     return this.file(staticJsonPath(apiPath), apiPath);
   }
 
@@ -114,8 +130,14 @@ class StaticSource implements DataSource {
     let promise = this.files.get(relative);
     if (!promise) {
       promise = fetch(new URL(relative, this.base).href).then(async (response) => {
-        if (response.status === 404) throw new ApiRequestError(`${what} is not part of this static export`, 404, NOT_EXPORTED_HINT);
-        if (!response.ok) throw new ApiRequestError(`${relative} answered ${response.status}`, response.status, 'reload the page; if it persists, export the site again');
+        if (response.status === 404)
+          throw new ApiRequestError(`${what} is not part of this static export`, 404, NOT_EXPORTED_HINT);
+        if (!response.ok)
+          throw new ApiRequestError(
+            `${relative} answered ${response.status}`,
+            response.status,
+            'reload the page; if it persists, export the site again',
+          );
         return response.json();
       });
       promise.catch(() => this.files.delete(relative));
@@ -136,7 +158,12 @@ class StaticSource implements DataSource {
       const lookup = rowLookup(table.inputIndex);
       rows = indexText.split(',').map((text) => {
         const row = lookup.get(Number(text));
-        if (row === undefined) throw new ApiRequestError(`input ${text} is not in run ${runId}`, 404, `run ${runId} has ${table.total} inputs`);
+        if (row === undefined)
+          throw new ApiRequestError(
+            `input ${text} is not in run ${runId}`,
+            404,
+            `run ${runId} has ${table.total} inputs`,
+          );
         return row;
       });
     } else {
@@ -144,25 +171,45 @@ class StaticSource implements DataSource {
       const limit = integerParam(query, 'limit', 1000);
       rows = Array.from({ length: Math.max(0, Math.min(limit, table.total - offset)) }, (_, i) => offset + i);
     }
-    return { runId, total: table.total, offset: indexText === null ? integerParam(query, 'offset', 0) : null, ...inputColumns(table, rows) };
+    return {
+      runId,
+      total: table.total,
+      offset: indexText === null ? integerParam(query, 'offset', 0) : null,
+      ...inputColumns(table, rows),
+    };
   }
 
   /** A layer's exported projection; a layer without one says so, as the server does. */
   private projection(apiPath: string, runId: number, layer: string): Promise<ProjectionResponse> {
     return this.file<ProjectionResponse>(staticJsonPath(apiPath), apiPath).catch((error: unknown) => {
       if (!(error instanceof ApiRequestError) || error.status !== 404) throw error;
-      throw new ApiRequestError(`layer ${JSON.stringify(layer)} of run ${runId} has no stored projection`, 404, `run nap project <store> --run ${runId} --layer ${JSON.stringify(layer)}, then export the site again`);
+      throw new ApiRequestError(
+        `layer ${JSON.stringify(layer)} of run ${runId} has no stored projection`,
+        404,
+        `run nap project <store> --run ${runId} --layer ${JSON.stringify(layer)}, then export the site again`,
+      );
     });
   }
 
   private memberships(clusteringId: number): Promise<MembershipsResponse> {
-    return this.file<MembershipsResponse>(staticJsonPath(apiPaths.memberships(clusteringId)), `clustering ${clusteringId}`);
+    return this.file<MembershipsResponse>(
+      staticJsonPath(apiPaths.memberships(clusteringId)),
+      `clustering ${clusteringId}`,
+    );
   }
 
   private async patterns(clusteringId: number, query: URLSearchParams): Promise<PatternsResponse> {
     const examples = integerParam(query, 'examples', 5);
-    const full = await this.file<PatternsResponse>(staticJsonPath(apiPaths.patterns(clusteringId, STATIC_PATTERN_EXAMPLES)), `clustering ${clusteringId}`);
-    const cut = <T extends PatternsResponse['noise']>(p: T): T => ({ ...p, mostStable: p.mostStable.slice(0, examples), leastStable: p.leastStable.slice(0, examples), topOutliers: p.topOutliers.slice(0, examples) });
+    const full = await this.file<PatternsResponse>(
+      staticJsonPath(apiPaths.patterns(clusteringId, STATIC_PATTERN_EXAMPLES)),
+      `clustering ${clusteringId}`,
+    );
+    const cut = <T extends PatternsResponse['noise']>(p: T): T => ({
+      ...p,
+      mostStable: p.mostStable.slice(0, examples),
+      leastStable: p.leastStable.slice(0, examples),
+      topOutliers: p.topOutliers.slice(0, examples),
+    });
     return { ...full, patterns: full.patterns.map(cut), noise: cut(full.noise) };
   }
 
@@ -173,7 +220,12 @@ class StaticSource implements DataSource {
     const inputs = await this.inputTable(runId);
     const lookup = rowLookup(inputs.inputIndex);
     const order = (query.get('order') ?? 'most-stable') as MemberOrder;
-    if (!MEMBER_ORDERS.includes(order)) throw new ApiRequestError(`order ${JSON.stringify(order)} is not one of ${MEMBER_ORDERS.join(', ')}`, 400, 'pass order=most-stable');
+    if (!MEMBER_ORDERS.includes(order))
+      throw new ApiRequestError(
+        `order ${JSON.stringify(order)} is not one of ${MEMBER_ORDERS.join(', ')}`,
+        400,
+        'pass order=most-stable',
+      );
     const label = query.get('label');
     const prediction = query.get('prediction');
     const misclassified = query.get('misclassified');
@@ -185,7 +237,11 @@ class StaticSource implements DataSource {
       const inputRow = lookup.get(memberships.inputIndex[row]!);
       if (label !== null && (inputRow === undefined || inputs.label[inputRow] !== label)) return;
       if (prediction !== null && (inputRow === undefined || inputs.predictionLabel[inputRow] !== prediction)) return;
-      if (misclassified !== null && (inputRow === undefined || inputs.misclassified[inputRow] !== (misclassified === 'true'))) return;
+      if (
+        misclassified !== null &&
+        (inputRow === undefined || inputs.misclassified[inputRow] !== (misclassified === 'true'))
+      )
+        return;
       passing.push(row);
     });
     const { inputIndex, probability, outlierScore } = memberships;
@@ -218,12 +274,19 @@ class StaticSource implements DataSource {
 
   /** Each input's pattern in every layer clustering of the run, by clustering (layer order), then request order. */
   private async inputPatterns(runId: number, query: URLSearchParams): Promise<InputPatternsResponse> {
-    const indices = (query.get('index') ?? '').split(',').filter((text) => text !== '').map(Number);
+    const indices = (query.get('index') ?? '')
+      .split(',')
+      .filter((text) => text !== '')
+      .map(Number);
     const runs = await this.file<RunsResponse>(staticJsonPath(apiPaths.runs()), 'the runs');
     const run = runs.runs.find((r) => r.runId === runId);
     if (!run) throw new ApiRequestError(`run ${runId} is not part of this static export`, 404, NOT_EXPORTED_HINT);
     const clusterings = run.layers
-      .flatMap((layer) => layer.clusterings.filter((c) => c.unit === null).map((c) => ({ clusteringId: c.clusteringId, layer: layer.layer, layerOrder: layer.order })))
+      .flatMap((layer) =>
+        layer.clusterings
+          .filter((c) => c.unit === null)
+          .map((c) => ({ clusteringId: c.clusteringId, layer: layer.layer, layerOrder: layer.order })),
+      )
       .sort((a, b) => a.layerOrder - b.layerOrder || a.clusteringId - b.clusteringId);
     const rows: InputPatternsResponse['rows'] = { clusteringId: [], inputIndex: [], patternId: [], probability: [] };
     for (const step of clusterings) {
@@ -246,9 +309,17 @@ class StaticSource implements DataSource {
     const layer = query.get('layer') ?? undefined;
     const pattern = query.has('pattern') ? integerParam(query, 'pattern', -1) : undefined;
     const reason = (query.get('reason') ?? 'any') as TriageReasonFilter;
-    if (!TRIAGE_REASONS.includes(reason)) throw new ApiRequestError(`reason ${JSON.stringify(reason)} is not one of ${TRIAGE_REASONS.join(', ')}`, 400, 'pass reason=any');
+    if (!TRIAGE_REASONS.includes(reason))
+      throw new ApiRequestError(
+        `reason ${JSON.stringify(reason)} is not one of ${TRIAGE_REASONS.join(', ')}`,
+        400,
+        'pass reason=any',
+      );
     const limit = integerParam(query, 'limit', Number.MAX_SAFE_INTEGER);
-    const all = await this.file<TriageResponse>(staticJsonPath(apiPaths.triage(runId, { layer })), `the triage of ${layer ?? `run ${runId}`}`);
+    const all = await this.file<TriageResponse>(
+      staticJsonPath(apiPaths.triage(runId, { layer })),
+      `the triage of ${layer ?? `run ${runId}`}`,
+    );
     const keep: number[] = [];
     all.inputIndex.forEach((_, k) => {
       if (pattern !== undefined && all.patternId[k] !== pattern) return;
@@ -288,7 +359,11 @@ export async function openStaticSource(base: URL): Promise<DataSource> {
   const response = await fetch(url).catch(() => null);
   const manifest = response?.ok ? ((await response.json().catch(() => null)) as StaticManifest | null) : null;
   if (!manifest || manifest.format !== STATIC_FORMAT) {
-    throw new ApiRequestError(`this page is a static export, but ${url} is missing or not a nap-lens manifest`, response?.status ?? 0, 'copy the whole exported folder to the host, data/ included');
+    throw new ApiRequestError(
+      `this page is a static export, but ${url} is missing or not a nap-lens manifest`,
+      response?.status ?? 0,
+      'copy the whole exported folder to the host, data/ included',
+    );
   }
   return new StaticSource(base, manifest);
 }

@@ -63,7 +63,8 @@ async function fetchInputTable(runId: number): Promise<InputTable> {
   for (let offset = INPUT_PAGE; offset < first.total; offset += INPUT_PAGE) {
     pages.push(await fetchJson<InputsResponse>(apiPaths.inputs(runId, { offset, limit: INPUT_PAGE })));
   }
-  const column = <K extends keyof InputsResponse>(key: K) => pages.flatMap((page) => page[key] as unknown[]) as InputsResponse[K];
+  const column = <K extends keyof InputsResponse>(key: K) =>
+    pages.flatMap((page) => page[key] as unknown[]) as InputsResponse[K];
   const inputIndex = column('inputIndex');
   return {
     runId,
@@ -89,7 +90,12 @@ async function fetchMembershipTable(clusteringId: number): Promise<MembershipTab
   };
 }
 
-function cached<T>(key: number, promises: Map<number, Promise<T>>, done: Map<number, T>, load: () => Promise<T>): Promise<T> {
+function cached<T>(
+  key: number,
+  promises: Map<number, Promise<T>>,
+  done: Map<number, T>,
+  load: () => Promise<T>,
+): Promise<T> {
   let promise = promises.get(key);
   if (!promise) {
     promise = load().then(
@@ -116,7 +122,11 @@ export function loadMembershipTable(clusteringId: number): Promise<MembershipTab
 }
 
 export function useInputTable(runId: number | null): Loaded<InputTable> {
-  return useAsync(runId === null ? null : `inputs:${runId}`, () => loadInputTable(runId!), () => (runId === null ? undefined : inputTablesDone.get(runId)));
+  return useAsync(
+    runId === null ? null : `inputs:${runId}`,
+    () => loadInputTable(runId!),
+    () => (runId === null ? undefined : inputTablesDone.get(runId)),
+  );
 }
 
 export function useMembershipTable(clusteringId: number | null): Loaded<MembershipTable> {

@@ -43,7 +43,11 @@ function PinnedPattern({ context, pin }: { context: ViewContext; pin: PlacedPin 
   const patterns = useApi<PatternsResponse>(apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES));
   const inputs = useInputTable(run.runId);
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
-  const summary = patterns.data ? (pin.patternId === -1 ? patterns.data.noise : patterns.data.patterns[pin.patternId]) : undefined;
+  const summary = patterns.data
+    ? pin.patternId === -1
+      ? patterns.data.noise
+      : patterns.data.patterns[pin.patternId]
+    : undefined;
   const name = patternName(pin.patternId);
   const sameRun = run.runId === route.run;
   return (
@@ -52,7 +56,13 @@ function PinnedPattern({ context, pin }: { context: ViewContext; pin: PlacedPin 
         <a class="card-title" href={pinLink(context, pin)}>
           {name}
         </a>
-        <button type="button" class="icon-button on" aria-label={`Unpin ${name} of ${layer.layer}`} title="Unpin" onClick={() => navigate({ pins: route.pins.filter((p) => !samePin(p, pin)) }, { replace: true })}>
+        <button
+          type="button"
+          class="icon-button on"
+          aria-label={`Unpin ${name} of ${layer.layer}`}
+          title="Unpin"
+          onClick={() => navigate({ pins: route.pins.filter((p) => !samePin(p, pin)) }, { replace: true })}
+        >
           ★
         </button>
       </header>
@@ -82,7 +92,14 @@ function PinnedPattern({ context, pin }: { context: ViewContext; pin: PlacedPin 
           <LabelBars mix={summary.labels} colorIndex={colorIndex} active={null} limit={5} title="Labels" />
           <div class="tile-row-tiles wrap">
             {summary.mostStable.map((id) => (
-              <ImageTile key={id} runId={run.runId} input={describeInput(id, inputs.data)} size={44} selected={sameRun && route.selection.includes(id)} onToggle={sameRun ? (i) => toggleSelection(route, i) : undefined} />
+              <ImageTile
+                key={id}
+                runId={run.runId}
+                input={describeInput(id, inputs.data)}
+                size={44}
+                selected={sameRun && route.selection.includes(id)}
+                onToggle={sameRun ? (i) => toggleSelection(route, i) : undefined}
+              />
             ))}
           </div>
         </>
@@ -97,7 +114,8 @@ function CombinedChart({ context, pins }: { context: ViewContext; pins: PlacedPi
   const withStats = pins.filter((pin) => pin.patternId >= 0);
   const key = withStats.map((pin) => `${pin.clusteringId}.${pin.patternId}`).join(',');
   const runs = [...new Set(pins.map((pin) => pin.place.run))];
-  const nameOf = (pin: PlacedPin) => `${patternName(pin.patternId)}${pin.place.clustering.unit !== null ? ` (unit ${pin.place.clustering.unit})` : ''}${runs.length > 1 ? ` · ${pin.place.run.name}` : ''}`;
+  const nameOf = (pin: PlacedPin) =>
+    `${patternName(pin.patternId)}${pin.place.clustering.unit !== null ? ` (unit ${pin.place.clustering.unit})` : ''}${runs.length > 1 ? ` · ${pin.place.run.name}` : ''}`;
   const series = useAsync<StatsSeries[]>(key === '' ? null : key, () =>
     Promise.all(
       withStats.map(async (pin) => ({
@@ -112,7 +130,8 @@ function CombinedChart({ context, pins }: { context: ViewContext; pins: PlacedPi
     <section class="panel" aria-label={`Statistics of the pins of ${layer.layer}`}>
       <div class="panel-heading">
         <h2>
-          Unit statistics · <span class="mono">{layer.layer}</span> <span class="muted">({runs.map((r) => r.name).join(', ')})</span>
+          Unit statistics · <span class="mono">{layer.layer}</span>{' '}
+          <span class="muted">({runs.map((r) => r.name).join(', ')})</span>
         </h2>
         <UnitChartControls route={route} canSortByDifference={Boolean(reference.data)} />
         <span class="legend">
@@ -130,7 +149,13 @@ function CombinedChart({ context, pins }: { context: ViewContext; pins: PlacedPi
       {series.error && <ErrorMessage error={series.error} />}
       {key === '' && <p class="muted">The noise group has no statistics.</p>}
       {series.data ? (
-        <UnitStatsChart series={series.data} reference={reference.data} hideNearZero={route.hideNearZero} sort={route.unitSort} label={`Combined unit statistics of ${withStats.length} pinned patterns`} />
+        <UnitStatsChart
+          series={series.data}
+          reference={reference.data}
+          hideNearZero={route.hideNearZero}
+          sort={route.unitSort}
+          label={`Combined unit statistics of ${withStats.length} pinned patterns`}
+        />
       ) : (
         key !== '' && !series.error && <Loading what="statistics" />
       )}
@@ -163,8 +188,18 @@ export function CompareView({ context }: { context: ViewContext }) {
           </button>
         )}
       </div>
-      {route.pins.length === 0 && <p class="empty">No patterns pinned yet. Pin patterns with ☆ on their cards or pages, in any layer or run, to compare them here.</p>}
-      {missing.length > 0 && <p class="error">Pins {missing.map((p) => `${p.clusteringId}.${p.patternId}`).join(', ')} name clusterings that are not in this store.</p>}
+      {route.pins.length === 0 && (
+        <p class="empty">
+          No patterns pinned yet. Pin patterns with ☆ on their cards or pages, in any layer or run, to compare them
+          here.
+        </p>
+      )}
+      {missing.length > 0 && (
+        <p class="error">
+          Pins {missing.map((p) => `${p.clusteringId}.${p.patternId}`).join(', ')} name clusterings that are not in this
+          store.
+        </p>
+      )}
       {placed.length > 0 && (
         <div class="pinned-row" role="list">
           {placed.map((pin) => (

@@ -22,7 +22,10 @@ const TILE = 56;
 
 async function loadPaths(runId: number, selection: number[]): Promise<InputPatternsResponse> {
   const parts: InputPatternsResponse[] = [];
-  for (let start = 0; start < selection.length; start += CHUNK) parts.push(await fetchJson<InputPatternsResponse>(apiPaths.inputPatterns(runId, selection.slice(start, start + CHUNK))));
+  for (let start = 0; start < selection.length; start += CHUNK)
+    parts.push(
+      await fetchJson<InputPatternsResponse>(apiPaths.inputPatterns(runId, selection.slice(start, start + CHUNK))),
+    );
   const first = parts[0]!;
   if (parts.length === 1) return first;
   // Chunks list rows by clustering, then input: merge clustering by clustering to keep that order.
@@ -51,22 +54,64 @@ interface LayerPatterns {
 }
 
 function byLayer(paths: InputPatternsResponse): LayerPatterns[] {
-  const layers = new Map<number, LayerPatterns>(paths.clusterings.map((c) => [c.clusteringId, { clusteringId: c.clusteringId, layer: c.layer, patterns: [], byInput: new Map() }]));
-  paths.rows.clusteringId.forEach((clusteringId, i) => layers.get(clusteringId)?.byInput.set(paths.rows.inputIndex[i]!, paths.rows.patternId[i]!));
+  const layers = new Map<number, LayerPatterns>(
+    paths.clusterings.map((c) => [
+      c.clusteringId,
+      { clusteringId: c.clusteringId, layer: c.layer, patterns: [], byInput: new Map() },
+    ]),
+  );
+  paths.rows.clusteringId.forEach((clusteringId, i) =>
+    layers.get(clusteringId)?.byInput.set(paths.rows.inputIndex[i]!, paths.rows.patternId[i]!),
+  );
   for (const layer of layers.values()) {
     const counts = new Map<number, number>();
     for (const patternId of layer.byInput.values()) counts.set(patternId, (counts.get(patternId) ?? 0) + 1);
-    layer.patterns = [...counts].map(([patternId, count]) => ({ patternId, count })).sort((a, b) => (a.patternId === -1 ? 1 : 0) - (b.patternId === -1 ? 1 : 0) || b.count - a.count || a.patternId - b.patternId);
+    layer.patterns = [...counts]
+      .map(([patternId, count]) => ({ patternId, count }))
+      .sort(
+        (a, b) =>
+          (a.patternId === -1 ? 1 : 0) - (b.patternId === -1 ? 1 : 0) || b.count - a.count || a.patternId - b.patternId,
+      );
   }
   return [...layers.values()];
 }
 
-function PatternChip({ context, layer, patternId, count, total }: { context: ViewContext; layer: LayerPatterns; patternId: number; count?: number; total?: number }) {
+function PatternChip({
+  context,
+  layer,
+  patternId,
+  count,
+  total,
+}: {
+  context: ViewContext;
+  layer: LayerPatterns;
+  patternId: number;
+  count?: number;
+  total?: number;
+}) {
   const place = context.catalog.place(layer.clusteringId);
-  const href = hrefOf(context.route, { view: 'pattern', layer: layer.layer, clustering: place ? clusteringParam(place) : null, pattern: patternId });
+  const href = hrefOf(context.route, {
+    view: 'pattern',
+    layer: layer.layer,
+    clustering: place ? clusteringParam(place) : null,
+    pattern: patternId,
+  });
   return (
-    <a class={`chip pattern-chip${patternId === -1 ? ' noise' : ''}`} href={href} title={`${layer.layer}: ${patternId === -1 ? 'noise' : `pattern ${patternId}`}`}>
-      {patternId >= 0 && <img src={averageImageUrl(layer.clusteringId, patternId, 24)} width={24} height={24} alt="" loading="lazy" onError={(e) => ((e.currentTarget as HTMLImageElement).style.display = 'none')} />}
+    <a
+      class={`chip pattern-chip${patternId === -1 ? ' noise' : ''}`}
+      href={href}
+      title={`${layer.layer}: ${patternId === -1 ? 'noise' : `pattern ${patternId}`}`}
+    >
+      {patternId >= 0 && (
+        <img
+          src={averageImageUrl(layer.clusteringId, patternId, 24)}
+          width={24}
+          height={24}
+          alt=""
+          loading="lazy"
+          onError={(e) => ((e.currentTarget as HTMLImageElement).style.display = 'none')}
+        />
+      )}
       <span>{shortPatternName(patternId)}</span>
       {count !== undefined && total !== undefined && (
         <span class="muted">
@@ -90,16 +135,23 @@ export function ImagesView({ context }: { context: ViewContext }) {
   return (
     <section class="view images-view" aria-labelledby="images-title">
       <div class="view-heading">
-        <h1 id="images-title">Selected images {selection.length > 0 && <span class="count">{formatCount(selection.length)}</span>}</h1>
+        <h1 id="images-title">
+          Selected images {selection.length > 0 && <span class="count">{formatCount(selection.length)}</span>}
+        </h1>
         {selection.length > 0 && (
           <button type="button" class="button" onClick={() => navigate({ selection: [] }, { replace: true })}>
             Clear selection
           </button>
         )}
       </div>
-      {selection.length >= MAX_SELECTION && <p class="note">A selection holds at most {formatCount(MAX_SELECTION)} images; the rest were not added.</p>}
+      {selection.length >= MAX_SELECTION && (
+        <p class="note">A selection holds at most {formatCount(MAX_SELECTION)} images; the rest were not added.</p>
+      )}
       {selection.length === 0 ? (
-        <p class="empty">No images selected. Click images on pattern cards, pattern pages or max activations to select them; this page then shows every pattern of every layer that contains them.</p>
+        <p class="empty">
+          No images selected. Click images on pattern cards, pattern pages or max activations to select them; this page
+          then shows every pattern of every layer that contains them.
+        </p>
       ) : (
         <>
           <div class="panel">
@@ -109,7 +161,15 @@ export function ImagesView({ context }: { context: ViewContext }) {
               itemHeight={TILE}
               gap={4}
               label="Selected images (click to deselect)"
-              renderItem={(i) => <ImageTile runId={run.runId} input={describeInput(selection[i]!, inputs.data)} size={TILE - 2} selected={selectedSet.has(selection[i]!)} onToggle={(index) => toggleSelection(route, index)} />}
+              renderItem={(i) => (
+                <ImageTile
+                  runId={run.runId}
+                  input={describeInput(selection[i]!, inputs.data)}
+                  size={TILE - 2}
+                  selected={selectedSet.has(selection[i]!)}
+                  onToggle={(index) => toggleSelection(route, index)}
+                />
+              )}
             />
           </div>
           {paths.error && <ErrorMessage error={paths.error} />}
@@ -124,10 +184,19 @@ export function ImagesView({ context }: { context: ViewContext }) {
                   {layers.map((layer) => (
                     <li key={layer.clusteringId}>
                       <span class="mono layer-label">{layer.layer}</span>
-                      <span class="muted">{plural(layer.patterns.filter((p) => p.patternId >= 0).length, 'pattern')}</span>
+                      <span class="muted">
+                        {plural(layer.patterns.filter((p) => p.patternId >= 0).length, 'pattern')}
+                      </span>
                       <div class="chips">
                         {layer.patterns.map(({ patternId, count }) => (
-                          <PatternChip key={patternId} context={context} layer={layer} patternId={patternId} count={count} total={selection.length} />
+                          <PatternChip
+                            key={patternId}
+                            context={context}
+                            layer={layer}
+                            patternId={patternId}
+                            count={count}
+                            total={selection.length}
+                          />
                         ))}
                       </div>
                     </li>
@@ -137,7 +206,11 @@ export function ImagesView({ context }: { context: ViewContext }) {
               <section class="panel" aria-labelledby="paths-title">
                 <div class="panel-heading">
                   <h2 id="paths-title">Path of each image through the network</h2>
-                  {selection.length > PATH_ROWS && <span class="muted">first {PATH_ROWS} of {formatCount(selection.length)} images</span>}
+                  {selection.length > PATH_ROWS && (
+                    <span class="muted">
+                      first {PATH_ROWS} of {formatCount(selection.length)} images
+                    </span>
+                  )}
                 </div>
                 <div class="table-scroll">
                   <table class="table paths">
@@ -159,7 +232,15 @@ export function ImagesView({ context }: { context: ViewContext }) {
                           </th>
                           {layers.map((layer) => {
                             const patternId = layer.byInput.get(inputIndex);
-                            return <td key={layer.clusteringId}>{patternId === undefined ? <span class="muted">–</span> : <PatternChip context={context} layer={layer} patternId={patternId} />}</td>;
+                            return (
+                              <td key={layer.clusteringId}>
+                                {patternId === undefined ? (
+                                  <span class="muted">–</span>
+                                ) : (
+                                  <PatternChip context={context} layer={layer} patternId={patternId} />
+                                )}
+                              </td>
+                            );
                           })}
                         </tr>
                       ))}

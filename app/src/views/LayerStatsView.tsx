@@ -67,7 +67,15 @@ export function LayerStatsView({ context }: { context: ViewContext }) {
               {layerClusterings.map((c) => (
                 <tr key={c.clusteringId}>
                   <td>
-                    <a href={hrefOf(route, { view: 'layer', clustering: c === fallback ? null : c.clusteringId, pattern: null })}>{c.clusteringId}</a>
+                    <a
+                      href={hrefOf(route, {
+                        view: 'layer',
+                        clustering: c === fallback ? null : c.clusteringId,
+                        pattern: null,
+                      })}
+                    >
+                      {c.clusteringId}
+                    </a>
                     {c === fallback && <span class="muted"> (shown)</span>}
                   </td>
                   <td class="mono small">{paramsText(c.params)}</td>

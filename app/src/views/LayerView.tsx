@@ -2,7 +2,12 @@
  * The patterns of a layer: filters, sorting, the label x pattern chart and a virtualized grid of cards.
  */
 import { useCallback, useMemo } from 'preact/hooks';
-import { apiPaths, type LabelCountsResponse, type PatternsResponse, type PatternSummary } from '../../../src/server/api-types.js';
+import {
+  apiPaths,
+  type LabelCountsResponse,
+  type PatternsResponse,
+  type PatternSummary,
+} from '../../../src/server/api-types.js';
 import { useApi } from '../api.js';
 import { LabelPatternChart } from '../charts/LabelPatternChart.js';
 import { FilterBar } from '../components/FilterBar.js';
@@ -22,7 +27,10 @@ export function LayerToolbar({ route, patterns }: { route: Route; patterns: Patt
     <div class="toolbar">
       <label class="field">
         <span>Sort by</span>
-        <select value={route.sort} onChange={(e) => navigate({ sort: (e.currentTarget as HTMLSelectElement).value as PatternSort })}>
+        <select
+          value={route.sort}
+          onChange={(e) => navigate({ sort: (e.currentTarget as HTMLSelectElement).value as PatternSort })}
+        >
           {PATTERN_SORTS.map((sort) => (
             <option key={sort} value={sort}>
               {SORT_NAMES[sort]}
@@ -31,7 +39,11 @@ export function LayerToolbar({ route, patterns }: { route: Route; patterns: Patt
         </select>
       </label>
       <label class="field check">
-        <input type="checkbox" checked={route.noise} onChange={(e) => navigate({ noise: (e.currentTarget as HTMLInputElement).checked })} />
+        <input
+          type="checkbox"
+          checked={route.noise}
+          onChange={(e) => navigate({ noise: (e.currentTarget as HTMLInputElement).checked })}
+        />
         <span>Show noise ({formatCount(patterns.noise.size)})</span>
       </label>
     </div>
@@ -42,16 +54,23 @@ export function LayerView({ context }: { context: ViewContext }) {
   const { route, run, layer, clustering } = context;
   const filters = filtersOf(route);
   const filtering = isFiltering(filters);
-  const patterns = useApi<PatternsResponse>(clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null);
+  const patterns = useApi<PatternsResponse>(
+    clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  );
   // The whole-run tables (tooltips, filtered sizes) and the chart wait for the cards, so the server answers the cards first.
   const cardsReady = patterns.data !== undefined;
   const inputs = useInputTable(cardsReady ? (run?.runId ?? null) : null);
   const memberships = useMembershipTable(cardsReady ? (clustering?.clusteringId ?? null) : null);
-  const counts = useApi<LabelCountsResponse>(cardsReady && clustering ? apiPaths.labelCounts(clustering.clusteringId, route.chartBy) : null);
+  const counts = useApi<LabelCountsResponse>(
+    cardsReady && clustering ? apiPaths.labelCounts(clustering.clusteringId, route.chartBy) : null,
+  );
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
 
   const sizes = useMemo(
-    () => (filtering && inputs.data && memberships.data && clustering ? filteredSizes(memberships.data, inputs.data, filters, clustering.patternCount) : undefined),
+    () =>
+      filtering && inputs.data && memberships.data && clustering
+        ? filteredSizes(memberships.data, inputs.data, filters, clustering.patternCount)
+        : undefined,
     [filtering, inputs.data, memberships.data, clustering, filters.label, filters.prediction, filters.misclassified],
   );
 
@@ -90,8 +109,9 @@ export function LayerView({ context }: { context: ViewContext }) {
           {unit === null ? 'Patterns' : `Unit ${unit} patterns`} of <span class="mono">{layer.layer}</span>
         </h1>
         <p class="summary-line">
-          <strong>{plural(data.clustering.patternCount, 'pattern')}</strong> · {formatCount(data.clustering.noiseCount)} noise · {formatCount(run.inputCount)} inputs · outlier score above{' '}
-          {data.outlierThreshold.toFixed(3)} (the {Math.round(data.outlierQuantile * 100)}th percentile) counts as outlier
+          <strong>{plural(data.clustering.patternCount, 'pattern')}</strong> · {formatCount(data.clustering.noiseCount)}{' '}
+          noise · {formatCount(run.inputCount)} inputs · outlier score above {data.outlierThreshold.toFixed(3)} (the{' '}
+          {Math.round(data.outlierQuantile * 100)}th percentile) counts as outlier
           {' · '}
           <a href={hrefOf(route, { view: 'map', pattern: null })}>see them on the map</a>
           {unit !== null && (
@@ -134,7 +154,13 @@ export function LayerView({ context }: { context: ViewContext }) {
             colorIndex={colorIndex}
             activeLabel={activeChartLabel}
             onLabel={(label) => navigate(route.chartBy === 'label' ? { label } : { prediction: label })}
-            onCell={(patternId, label) => navigate({ view: 'pattern', pattern: patternId, ...(route.chartBy === 'label' ? { label } : { prediction: label }) })}
+            onCell={(patternId, label) =>
+              navigate({
+                view: 'pattern',
+                pattern: patternId,
+                ...(route.chartBy === 'label' ? { label } : { prediction: label }),
+              })
+            }
             title={`Share of each pattern's members per ${route.chartBy === 'label' ? 'input label' : 'predicted class'}, columns in card order`}
           />
         </details>

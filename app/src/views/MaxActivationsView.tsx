@@ -28,7 +28,21 @@ function groupByUnit(response: MaxActivationsResponse): Map<number, number[]> {
   return groups;
 }
 
-function Tiles({ route, runId, response, rows, inputs, size }: { route: Route; runId: number; response: MaxActivationsResponse; rows: number[]; inputs: InputTable | undefined; size: number }) {
+function Tiles({
+  route,
+  runId,
+  response,
+  rows,
+  inputs,
+  size,
+}: {
+  route: Route;
+  runId: number;
+  response: MaxActivationsResponse;
+  rows: number[];
+  inputs: InputTable | undefined;
+  size: number;
+}) {
   const selected = new Set(route.selection);
   return (
     <div class="tile-row-tiles">
@@ -52,7 +66,9 @@ function Tiles({ route, runId, response, rows, inputs, size }: { route: Route; r
 
 export function MaxActivationsView({ context }: { context: ViewContext }) {
   const { route, run, layer } = context;
-  const response = useApi<MaxActivationsResponse>(run && layer ? apiPaths.maxActivations(run.runId, layer.layer) : null);
+  const response = useApi<MaxActivationsResponse>(
+    run && layer ? apiPaths.maxActivations(run.runId, layer.layer) : null,
+  );
   const stats = useApi<UnitStatsResponse>(run && layer ? apiPaths.layerStats(run.runId, layer.layer) : null);
   const inputs = useInputTable(run?.runId ?? null);
   const groups = useMemo(() => (response.data ? groupByUnit(response.data) : undefined), [response.data]);
@@ -66,7 +82,9 @@ export function MaxActivationsView({ context }: { context: ViewContext }) {
   const statRow = (unit: number) => (stats.data ? stats.data.unit.indexOf(unit) : -1);
   const unitFacts = (unit: number) => {
     const row = statRow(unit);
-    return row >= 0 && stats.data ? `mean ${formatNumber(stats.data.mean[row]!, 2)} · q3 ${formatNumber(stats.data.q3[row]!, 2)} · max ${formatNumber(stats.data.max[row]!, 2)}` : '';
+    return row >= 0 && stats.data
+      ? `mean ${formatNumber(stats.data.mean[row]!, 2)} · q3 ${formatNumber(stats.data.q3[row]!, 2)} · max ${formatNumber(stats.data.max[row]!, 2)}`
+      : '';
   };
 
   return (
@@ -85,11 +103,16 @@ export function MaxActivationsView({ context }: { context: ViewContext }) {
             placeholder="all"
             onChange={(e) => {
               const text = (e.currentTarget as HTMLInputElement).value;
-              navigate({ unit: text === '' ? null : Math.max(0, Math.min(layer.dim - 1, Math.trunc(Number(text)))) }, { replace: true });
+              navigate(
+                { unit: text === '' ? null : Math.max(0, Math.min(layer.dim - 1, Math.trunc(Number(text)))) },
+                { replace: true },
+              );
             }}
           />
         </label>
-        <span class="muted">Values are the layer’s maximum activation (whole layer) or the unit’s aggregated activation.</span>
+        <span class="muted">
+          Values are the layer’s maximum activation (whole layer) or the unit’s aggregated activation.
+        </span>
       </div>
       {focused !== null && (
         <section class="panel focus-unit" aria-label={`Unit ${focused}`}>
@@ -100,7 +123,18 @@ export function MaxActivationsView({ context }: { context: ViewContext }) {
               show all units
             </button>
           </div>
-          {groups.get(focused) ? <Tiles route={route} runId={run.runId} response={data} rows={groups.get(focused)!} inputs={inputs.data} size={80} /> : <p class="muted">No max activations stored for unit {focused}.</p>}
+          {groups.get(focused) ? (
+            <Tiles
+              route={route}
+              runId={run.runId}
+              response={data}
+              rows={groups.get(focused)!}
+              inputs={inputs.data}
+              size={80}
+            />
+          ) : (
+            <p class="muted">No max activations stored for unit {focused}.</p>
+          )}
         </section>
       )}
       {groups.get(-1) && (
@@ -109,7 +143,14 @@ export function MaxActivationsView({ context }: { context: ViewContext }) {
             <h2 id="layer-max-title">Whole layer</h2>
             <span class="muted">inputs with the highest maximum over all units</span>
           </div>
-          <Tiles route={route} runId={run.runId} response={data} rows={groups.get(-1)!} inputs={inputs.data} size={64} />
+          <Tiles
+            route={route}
+            runId={run.runId}
+            response={data}
+            rows={groups.get(-1)!}
+            inputs={inputs.data}
+            size={64}
+          />
         </section>
       )}
       <section class="panel" aria-labelledby="units-max-title">
@@ -127,10 +168,22 @@ export function MaxActivationsView({ context }: { context: ViewContext }) {
             const unit = units[i]!;
             return (
               <div class={`unit-row${unit === focused ? ' current' : ''}`}>
-                <button type="button" class="unit-name link-button" onClick={() => navigate({ unit }, { replace: true })} title={unitFacts(unit)}>
+                <button
+                  type="button"
+                  class="unit-name link-button"
+                  onClick={() => navigate({ unit }, { replace: true })}
+                  title={unitFacts(unit)}
+                >
                   unit {unit}
                 </button>
-                <Tiles route={route} runId={run.runId} response={data} rows={groups.get(unit)!} inputs={inputs.data} size={TILE} />
+                <Tiles
+                  route={route}
+                  runId={run.runId}
+                  response={data}
+                  rows={groups.get(unit)!}
+                  inputs={inputs.data}
+                  size={TILE}
+                />
               </div>
             );
           }}

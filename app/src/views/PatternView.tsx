@@ -3,7 +3,15 @@
  * per-unit statistics against the layer, unit patterns of its members, and all its members.
  */
 import { useMemo } from 'preact/hooks';
-import { apiPaths, MEMBER_ORDERS, type HeatmapsResponse, type MemberOrder, type PatternsResponse, type PatternSummary, type UnitStatsResponse } from '../../../src/server/api-types.js';
+import {
+  apiPaths,
+  MEMBER_ORDERS,
+  type HeatmapsResponse,
+  type MemberOrder,
+  type PatternsResponse,
+  type PatternSummary,
+  type UnitStatsResponse,
+} from '../../../src/server/api-types.js';
 import { heatmapUrl, useApi } from '../api.js';
 import { Histogram } from '../charts/Histogram.js';
 import { LabelBars } from '../charts/LabelBars.js';
@@ -37,7 +45,17 @@ const ORDER_NAMES: Record<MemberOrder, string> = {
 const MEMBER_TILE = 60;
 
 /** `heatmapMembers`: members whose heatmap is laid over their image (null: no overlays). */
-function Members({ context, clusteringId, patternId, heatmapMembers }: { context: ViewContext; clusteringId: number; patternId: number; heatmapMembers: Set<number> | null }) {
+function Members({
+  context,
+  clusteringId,
+  patternId,
+  heatmapMembers,
+}: {
+  context: ViewContext;
+  clusteringId: number;
+  patternId: number;
+  heatmapMembers: Set<number> | null;
+}) {
   const { route, run } = context;
   const filters = filtersOf(route);
   const pages = useMemberPages(clusteringId, patternId, route.order, filters);
@@ -46,11 +64,22 @@ function Members({ context, clusteringId, patternId, heatmapMembers }: { context
     <section class="panel" aria-labelledby="members-title">
       <div class="panel-heading">
         <h2 id="members-title">
-          Members {pages.total !== undefined && <span class="count">{formatCount(pages.total)}{isFiltering(filters) ? ' passing the filters' : ''}</span>}
+          Members{' '}
+          {pages.total !== undefined && (
+            <span class="count">
+              {formatCount(pages.total)}
+              {isFiltering(filters) ? ' passing the filters' : ''}
+            </span>
+          )}
         </h2>
         <label class="field">
           <span>Order</span>
-          <select value={route.order} onChange={(e) => navigate({ order: (e.currentTarget as HTMLSelectElement).value as MemberOrder }, { replace: true })}>
+          <select
+            value={route.order}
+            onChange={(e) =>
+              navigate({ order: (e.currentTarget as HTMLSelectElement).value as MemberOrder }, { replace: true })
+            }
+          >
             {MEMBER_ORDERS.map((order) => (
               <option key={order} value={order}>
                 {ORDER_NAMES[order]}
@@ -81,7 +110,11 @@ function Members({ context, clusteringId, patternId, heatmapMembers }: { context
                 size={MEMBER_TILE - 2}
                 selected={selected.has(input.inputIndex)}
                 onToggle={(i) => toggleSelection(route, i)}
-                overlayUrl={heatmapMembers?.has(input.inputIndex) ? heatmapUrl(clusteringId, patternId, input.inputIndex) : undefined}
+                overlayUrl={
+                  heatmapMembers?.has(input.inputIndex)
+                    ? heatmapUrl(clusteringId, patternId, input.inputIndex)
+                    : undefined
+                }
               />
             ) : (
               <div class="tile placeholder" style={{ width: `${MEMBER_TILE}px`, height: `${MEMBER_TILE}px` }} />
@@ -93,7 +126,11 @@ function Members({ context, clusteringId, patternId, heatmapMembers }: { context
   );
 }
 
-function neighbours(patterns: PatternsResponse, sort: ViewContext['route']['sort'], patternId: number): { previous?: number; next?: number } {
+function neighbours(
+  patterns: PatternsResponse,
+  sort: ViewContext['route']['sort'],
+  patternId: number,
+): { previous?: number; next?: number } {
   const ordered = sortPatterns(patterns.patterns, sort).map((p) => p.patternId);
   const at = ordered.indexOf(patternId);
   if (at < 0) return {};
@@ -104,10 +141,16 @@ export function PatternView({ context }: { context: ViewContext }) {
   const { route, run, layer, clustering } = context;
   const patternId = route.pattern ?? 0;
   const filters = filtersOf(route);
-  const patterns = useApi<PatternsResponse>(clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null);
-  const stats = useApi<UnitStatsResponse>(clustering && patternId >= 0 ? apiPaths.patternStats(clustering.clusteringId, patternId) : null);
+  const patterns = useApi<PatternsResponse>(
+    clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  );
+  const stats = useApi<UnitStatsResponse>(
+    clustering && patternId >= 0 ? apiPaths.patternStats(clustering.clusteringId, patternId) : null,
+  );
   // Heatmaps exist only where `nap heatmaps` stored them; a 404 (no such route data) just hides the toggle.
-  const heatmaps = useApi<HeatmapsResponse>(clustering && patternId >= 0 ? apiPaths.heatmaps(clustering.clusteringId, patternId) : null);
+  const heatmaps = useApi<HeatmapsResponse>(
+    clustering && patternId >= 0 ? apiPaths.heatmaps(clustering.clusteringId, patternId) : null,
+  );
   const heatmapOn = route.heatmap && heatmaps.data?.hasMean === true;
   const heatmapMembers = useMemo(() => new Set(heatmaps.data?.inputIndex ?? []), [heatmaps.data]);
   const layerStats = useApi<UnitStatsResponse>(run && layer ? apiPaths.layerStats(run.runId, layer.layer) : null);
@@ -125,11 +168,13 @@ export function PatternView({ context }: { context: ViewContext }) {
   if (!run || !layer || !clustering) return <p class="empty">Choose a run and a layer.</p>;
   if (patterns.error) return <ErrorMessage error={patterns.error} />;
   if (!patterns.data) return <Loading what="pattern" />;
-  const summary: PatternSummary | undefined = patternId === -1 ? patterns.data.noise : patterns.data.patterns[patternId];
+  const summary: PatternSummary | undefined =
+    patternId === -1 ? patterns.data.noise : patterns.data.patterns[patternId];
   if (!summary) {
     return (
       <p class="empty">
-        {layer.layer} has no pattern {patternId}; its patterns are 0 to {patterns.data.patterns.length - 1}. <a href={hrefOf(route, { view: 'layer', pattern: null })}>Back to the patterns.</a>
+        {layer.layer} has no pattern {patternId}; its patterns are 0 to {patterns.data.patterns.length - 1}.{' '}
+        <a href={hrefOf(route, { view: 'layer', pattern: null })}>Back to the patterns.</a>
       </p>
     );
   }
@@ -164,11 +209,19 @@ export function PatternView({ context }: { context: ViewContext }) {
           )}
           {isLayerDefault && (
             <>
-              <a class="button" href={hrefOf(route, { view: 'lineage' })} title="Where its members are in every other layer">
+              <a
+                class="button"
+                href={hrefOf(route, { view: 'lineage' })}
+                title="Where its members are in every other layer"
+              >
                 Lineage
               </a>
               {patternId >= 0 && (
-                <a class="button" href={hrefOf(route, { view: 'triage' })} title="Members whose label disagrees with the majority or the prediction">
+                <a
+                  class="button"
+                  href={hrefOf(route, { view: 'triage' })}
+                  title="Members whose label disagrees with the majority or the prediction"
+                >
                   Triage
                 </a>
               )}
@@ -185,7 +238,17 @@ export function PatternView({ context }: { context: ViewContext }) {
               Heatmap
             </button>
           )}
-          <button type="button" class={`button${pinned ? ' on' : ''}`} aria-pressed={pinned} onClick={() => navigate({ pins: pinned ? route.pins.filter((p) => !samePin(p, pin)) : [...route.pins, pin] }, { replace: true })}>
+          <button
+            type="button"
+            class={`button${pinned ? ' on' : ''}`}
+            aria-pressed={pinned}
+            onClick={() =>
+              navigate(
+                { pins: pinned ? route.pins.filter((p) => !samePin(p, pin)) : [...route.pins, pin] },
+                { replace: true },
+              )
+            }
+          >
             {pinned ? '★ Pinned' : '☆ Pin'}
           </button>
           <button
@@ -208,7 +271,15 @@ export function PatternView({ context }: { context: ViewContext }) {
       <div class="pattern-summary panel">
         <div class="average-frame">
           <AverageImage clusteringId={clustering.clusteringId} patternId={patternId} size={128} />
-          {heatmapOn && <img class="overlay" src={heatmapUrl(clustering.clusteringId, patternId)} width={128} height={128} alt={`Mean heatmap of ${name}`} />}
+          {heatmapOn && (
+            <img
+              class="overlay"
+              src={heatmapUrl(clustering.clusteringId, patternId)}
+              width={128}
+              height={128}
+              alt={`Mean heatmap of ${name}`}
+            />
+          )}
         </div>
         <dl class="facts">
           <dt>members</dt>
@@ -227,7 +298,8 @@ export function PatternView({ context }: { context: ViewContext }) {
           )}
           <dt>label purity</dt>
           <dd>
-            {formatShare(summary.labelPurity)} {summary.dominantLabel !== null && <span class="muted">“{summary.dominantLabel}”</span>}
+            {formatShare(summary.labelPurity)}{' '}
+            {summary.dominantLabel !== null && <span class="muted">“{summary.dominantLabel}”</span>}
           </dd>
           <dt>misclassified</dt>
           <dd>{formatCount(summary.misclassifiedCount)}</dd>
@@ -240,11 +312,27 @@ export function PatternView({ context }: { context: ViewContext }) {
         </dl>
         <div class="chart-block">
           <div class="chart-title">Membership probability{isFiltering(filters) ? ' (filtered)' : ''}</div>
-          {probabilities ? <Histogram values={probabilities} label="Membership probability histogram" /> : <Loading what="probabilities" />}
+          {probabilities ? (
+            <Histogram values={probabilities} label="Membership probability histogram" />
+          ) : (
+            <Loading what="probabilities" />
+          )}
         </div>
-        <LabelBars mix={summary.labels} colorIndex={colorIndex} active={route.label} onSelect={(label) => navigate({ label })} title="Labels" />
+        <LabelBars
+          mix={summary.labels}
+          colorIndex={colorIndex}
+          active={route.label}
+          onSelect={(label) => navigate({ label })}
+          title="Labels"
+        />
         {summary.predictions.label.some((l) => l !== null) && (
-          <LabelBars mix={summary.predictions} colorIndex={colorIndex} active={route.prediction} onSelect={(prediction) => navigate({ prediction })} title="Predictions" />
+          <LabelBars
+            mix={summary.predictions}
+            colorIndex={colorIndex}
+            active={route.prediction}
+            onSelect={(prediction) => navigate({ prediction })}
+            title="Predictions"
+          />
         )}
       </div>
       {patternId >= 0 && (
@@ -253,10 +341,16 @@ export function PatternView({ context }: { context: ViewContext }) {
             <h2 id="unit-stats-title">Unit statistics</h2>
             <UnitChartControls route={route} canSortByDifference={Boolean(layerStats.data)} />
             <span class="legend">
-              <span class="swatch" style={{ background: ACCENT }} /> pattern: dot mean, bar q1–q3, line whiskers <span class="swatch band" /> layer q1–q3
+              <span class="swatch" style={{ background: ACCENT }} /> pattern: dot mean, bar q1–q3, line whiskers{' '}
+              <span class="swatch band" /> layer q1–q3
             </span>
           </div>
-          {stats.error && (stats.error.status === 404 ? <p class="muted">No unit statistics are stored for the patterns of this clustering.</p> : <ErrorMessage error={stats.error} />)}
+          {stats.error &&
+            (stats.error.status === 404 ? (
+              <p class="muted">No unit statistics are stored for the patterns of this clustering.</p>
+            ) : (
+              <ErrorMessage error={stats.error} />
+            ))}
           {stats.data ? (
             <UnitStatsChart
               series={[{ name, color: ACCENT, stats: stats.data }]}
@@ -271,8 +365,15 @@ export function PatternView({ context }: { context: ViewContext }) {
           )}
         </section>
       )}
-      {units.length > 0 && memberships.data && <UnitPatterns context={context} units={units} memberships={memberships.data} patternId={patternId} />}
-      <Members context={context} clusteringId={clustering.clusteringId} patternId={patternId} heatmapMembers={heatmapOn ? heatmapMembers : null} />
+      {units.length > 0 && memberships.data && (
+        <UnitPatterns context={context} units={units} memberships={memberships.data} patternId={patternId} />
+      )}
+      <Members
+        context={context}
+        clusteringId={clustering.clusteringId}
+        patternId={patternId}
+        heatmapMembers={heatmapOn ? heatmapMembers : null}
+      />
     </section>
   );
 }

@@ -2,7 +2,12 @@
  * Two runs of the store side by side: per layer they share (by name), how well their partitions of the
  * shared inputs agree (ARI, NMI) and the one-to-one matching of their patterns, with both average images.
  */
-import { apiPaths, type LayerComparisonSummary, type RunComparisonResponse, type RunSummary } from '../../../src/server/api-types.js';
+import {
+  apiPaths,
+  type LayerComparisonSummary,
+  type RunComparisonResponse,
+  type RunSummary,
+} from '../../../src/server/api-types.js';
 import { useApi } from '../api.js';
 import { AverageImage } from '../components/AverageImage.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
@@ -10,11 +15,24 @@ import type { ViewContext } from '../context.js';
 import { formatCount, formatNumber, plural, shortPatternName } from '../format.js';
 import { hrefOf, navigate } from '../route.js';
 
-function RunPicker({ label, runs, value, onChange }: { label: string; runs: RunSummary[]; value: number | null; onChange: (runId: number) => void }) {
+function RunPicker({
+  label,
+  runs,
+  value,
+  onChange,
+}: {
+  label: string;
+  runs: RunSummary[];
+  value: number | null;
+  onChange: (runId: number) => void;
+}) {
   return (
     <label class="field">
       <span>{label}</span>
-      <select value={value === null ? '' : String(value)} onChange={(e) => onChange(Number((e.currentTarget as HTMLSelectElement).value))}>
+      <select
+        value={value === null ? '' : String(value)}
+        onChange={(e) => onChange(Number((e.currentTarget as HTMLSelectElement).value))}
+      >
         {value === null && <option value="">Choose a run…</option>}
         {runs.map((run) => (
           <option key={run.runId} value={String(run.runId)}>
@@ -26,8 +44,28 @@ function RunPicker({ label, runs, value, onChange }: { label: string; runs: RunS
   );
 }
 
-function PatternLink({ context, runId, layer, clusteringId, patternId }: { context: ViewContext; runId: number; layer: string; clusteringId: number; patternId: number }) {
-  const href = hrefOf(context.route, { view: 'pattern', run: runId, layer, clustering: null, pattern: patternId, runB: null, selection: [] });
+function PatternLink({
+  context,
+  runId,
+  layer,
+  clusteringId,
+  patternId,
+}: {
+  context: ViewContext;
+  runId: number;
+  layer: string;
+  clusteringId: number;
+  patternId: number;
+}) {
+  const href = hrefOf(context.route, {
+    view: 'pattern',
+    run: runId,
+    layer,
+    clustering: null,
+    pattern: patternId,
+    runB: null,
+    selection: [],
+  });
   return (
     <a class="versus-pattern" href={href}>
       <AverageImage clusteringId={clusteringId} patternId={patternId} size={32} />
@@ -36,7 +74,17 @@ function PatternLink({ context, runId, layer, clusteringId, patternId }: { conte
   );
 }
 
-function LayerPanel({ context, layer, runA, runB }: { context: ViewContext; layer: LayerComparisonSummary; runA: number; runB: number }) {
+function LayerPanel({
+  context,
+  layer,
+  runA,
+  runB,
+}: {
+  context: ViewContext;
+  layer: LayerComparisonSummary;
+  runA: number;
+  runB: number;
+}) {
   const name = layer.layerA === layer.layerB ? layer.layerA : `${layer.layerA} ~ ${layer.layerB}`;
   const { pairs } = layer;
   return (
@@ -44,7 +92,8 @@ function LayerPanel({ context, layer, runA, runB }: { context: ViewContext; laye
       <div class="panel-heading">
         <h2 class="mono">{name}</h2>
         <span class="muted">
-          {formatCount(layer.inputs)} shared inputs · {plural(layer.patternsA, 'pattern')} in A, {plural(layer.patternsB, 'pattern')} in B
+          {formatCount(layer.inputs)} shared inputs · {plural(layer.patternsA, 'pattern')} in A,{' '}
+          {plural(layer.patternsB, 'pattern')} in B
         </span>
       </div>
       <table class="table compact versus-agreement">
@@ -89,10 +138,22 @@ function LayerPanel({ context, layer, runA, runB }: { context: ViewContext; laye
             {pairs.patternA.map((patternA, k) => (
               <tr key={patternA}>
                 <td>
-                  <PatternLink context={context} runId={runA} layer={layer.layerA} clusteringId={layer.clusteringA} patternId={patternA} />
+                  <PatternLink
+                    context={context}
+                    runId={runA}
+                    layer={layer.layerA}
+                    clusteringId={layer.clusteringA}
+                    patternId={patternA}
+                  />
                 </td>
                 <td>
-                  <PatternLink context={context} runId={runB} layer={layer.layerB} clusteringId={layer.clusteringB} patternId={pairs.patternB[k]!} />
+                  <PatternLink
+                    context={context}
+                    runId={runB}
+                    layer={layer.layerB}
+                    clusteringId={layer.clusteringB}
+                    patternId={pairs.patternB[k]!}
+                  />
                 </td>
                 <td>{formatNumber(pairs.jaccard[k]!)}</td>
                 <td>{formatCount(pairs.shared[k]!)}</td>
@@ -102,8 +163,8 @@ function LayerPanel({ context, layer, runA, runB }: { context: ViewContext; laye
         </table>
       )}
       <p class="small">
-        Unmatched in A: {layer.unmatchedA.length > 0 ? layer.unmatchedA.map(shortPatternName).join(' ') : 'none'} · unmatched in B:{' '}
-        {layer.unmatchedB.length > 0 ? layer.unmatchedB.map(shortPatternName).join(' ') : 'none'}
+        Unmatched in A: {layer.unmatchedA.length > 0 ? layer.unmatchedA.map(shortPatternName).join(' ') : 'none'} ·
+        unmatched in B: {layer.unmatchedB.length > 0 ? layer.unmatchedB.map(shortPatternName).join(' ') : 'none'}
       </p>
     </section>
   );
@@ -113,19 +174,38 @@ export function RunComparisonView({ context }: { context: ViewContext }) {
   const { route, catalog, run } = context;
   const runA = run?.runId ?? null;
   const runB = route.runB !== null && catalog.run(route.runB) ? route.runB : null;
-  const comparison = useApi<RunComparisonResponse>(runA !== null && runB !== null ? apiPaths.compareRuns(runA, runB) : null);
+  const comparison = useApi<RunComparisonResponse>(
+    runA !== null && runB !== null ? apiPaths.compareRuns(runA, runB) : null,
+  );
   return (
     <section class="view versus-view" aria-labelledby="versus-title">
       <div class="view-heading">
         <h1 id="versus-title">Compare runs</h1>
       </div>
-      <p class="summary-line">Inputs are matched by their dataset path; layers by name. ARI and NMI are 1 when both runs group the shared inputs alike.</p>
+      <p class="summary-line">
+        Inputs are matched by their dataset path; layers by name. ARI and NMI are 1 when both runs group the shared
+        inputs alike.
+      </p>
       <div class="controls">
-        <RunPicker label="Run A" runs={catalog.runs} value={runA} onChange={(runId) => navigate({ run: runId, layer: null, clustering: null, pattern: null, selection: [] }, { replace: true })} />
-        <RunPicker label="Run B" runs={catalog.runs} value={runB} onChange={(runId) => navigate({ runB: runId }, { replace: true })} />
+        <RunPicker
+          label="Run A"
+          runs={catalog.runs}
+          value={runA}
+          onChange={(runId) =>
+            navigate({ run: runId, layer: null, clustering: null, pattern: null, selection: [] }, { replace: true })
+          }
+        />
+        <RunPicker
+          label="Run B"
+          runs={catalog.runs}
+          value={runB}
+          onChange={(runId) => navigate({ runB: runId }, { replace: true })}
+        />
       </div>
       {runA === null || runB === null ? (
-        <p class="empty">Choose two runs of this store (for example, two checkpoints or aggregations over the same images).</p>
+        <p class="empty">
+          Choose two runs of this store (for example, two checkpoints or aggregations over the same images).
+        </p>
       ) : (
         <>
           {comparison.error && <ErrorMessage error={comparison.error} />}
@@ -133,10 +213,17 @@ export function RunComparisonView({ context }: { context: ViewContext }) {
           {comparison.data && (
             <>
               <p class="summary-line versus-summary">
-                <strong>{formatCount(comparison.data.sharedInputs)}</strong> shared inputs; left out: {formatCount(comparison.data.unmatchedA)} of A, {formatCount(comparison.data.unmatchedB)} of B
+                <strong>{formatCount(comparison.data.sharedInputs)}</strong> shared inputs; left out:{' '}
+                {formatCount(comparison.data.unmatchedA)} of A, {formatCount(comparison.data.unmatchedB)} of B
               </p>
               {comparison.data.layers.map((layer) => (
-                <LayerPanel key={`${layer.layerA}|${layer.layerB}`} context={context} layer={layer} runA={runA} runB={runB} />
+                <LayerPanel
+                  key={`${layer.layerA}|${layer.layerB}`}
+                  context={context}
+                  layer={layer}
+                  runA={runA}
+                  runB={runB}
+                />
               ))}
             </>
           )}

@@ -29,9 +29,7 @@ function Settings({ runId }: { runId: number }) {
         {entries.map(([key, value]) => (
           <Fragment key={key}>
             <dt>{key}</dt>
-            <dd class="mono small">
-              {typeof value === 'object' ? JSON.stringify(value) : String(value)}
-            </dd>
+            <dd class="mono small">{typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>
           </Fragment>
         ))}
       </dl>
@@ -65,7 +63,18 @@ export function RunsView({ context }: { context: ViewContext }) {
             {catalog.runs.map((run) => (
               <tr key={run.runId} class={run === chosen ? 'current' : undefined}>
                 <td>
-                  <a href={hrefOf(route, { view: 'layer', run: run.runId, layer: null, clustering: null, pattern: null, selection: run.runId === route.run ? route.selection : [] })}>{run.name}</a>{' '}
+                  <a
+                    href={hrefOf(route, {
+                      view: 'layer',
+                      run: run.runId,
+                      layer: null,
+                      clustering: null,
+                      pattern: null,
+                      selection: run.runId === route.run ? route.selection : [],
+                    })}
+                  >
+                    {run.name}
+                  </a>{' '}
                   <a class="muted small" href={hrefOf(route, { view: 'runs', run: run.runId })}>
                     settings
                   </a>
@@ -77,7 +86,18 @@ export function RunsView({ context }: { context: ViewContext }) {
                   {run.layers.map((layer, i) => (
                     <span key={layer.layer}>
                       {i > 0 && ', '}
-                      <a href={hrefOf(route, { view: 'layer', run: run.runId, layer: layer.layer, clustering: null, pattern: null })}>{layer.layer}</a> ({defaultClustering(layer)?.patternCount ?? '–'})
+                      <a
+                        href={hrefOf(route, {
+                          view: 'layer',
+                          run: run.runId,
+                          layer: layer.layer,
+                          clustering: null,
+                          pattern: null,
+                        })}
+                      >
+                        {layer.layer}
+                      </a>{' '}
+                      ({defaultClustering(layer)?.patternCount ?? '–'})
                     </span>
                   ))}
                 </td>

@@ -20,7 +20,9 @@ function spread(members: readonly number[], unitTable: MembershipTable): { patte
     const id = unitTable.patternId[row]!;
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
-  return [...counts].map(([patternId, count]) => ({ patternId, count })).sort((a, b) => b.count - a.count || a.patternId - b.patternId);
+  return [...counts]
+    .map(([patternId, count]) => ({ patternId, count }))
+    .sort((a, b) => b.count - a.count || a.patternId - b.patternId);
 }
 
 function UnitRow({ context, unit, members }: { context: ViewContext; unit: ClusteringSummary; members: number[] }) {
@@ -29,13 +31,19 @@ function UnitRow({ context, unit, members }: { context: ViewContext; unit: Clust
   return (
     <tr>
       <th scope="row">
-        <a href={hrefOf(context.route, { view: 'layer', clustering: unit.clusteringId, pattern: null })}>unit {unit.unit}</a>
+        <a href={hrefOf(context.route, { view: 'layer', clustering: unit.clusteringId, pattern: null })}>
+          unit {unit.unit}
+        </a>
       </th>
       <td>{formatCount(unit.patternCount)}</td>
       <td class="shares">
         {!shares && <span class="muted">loading…</span>}
         {shares?.slice(0, SHOWN_SHARES).map(({ patternId, count }) => (
-          <a key={patternId} class={`chip${patternId === -1 ? ' noise' : ''}`} href={hrefOf(context.route, { view: 'pattern', clustering: unit.clusteringId, pattern: patternId })}>
+          <a
+            key={patternId}
+            class={`chip${patternId === -1 ? ' noise' : ''}`}
+            href={hrefOf(context.route, { view: 'pattern', clustering: unit.clusteringId, pattern: patternId })}
+          >
             {shortPatternName(patternId)} <span class="muted">{formatShare(count / Math.max(1, members.length))}</span>
           </a>
         ))}
@@ -45,15 +53,30 @@ function UnitRow({ context, unit, members }: { context: ViewContext; unit: Clust
   );
 }
 
-export function UnitPatterns({ context, units, memberships, patternId }: { context: ViewContext; units: ClusteringSummary[]; memberships: MembershipTable; patternId: number }) {
+export function UnitPatterns({
+  context,
+  units,
+  memberships,
+  patternId,
+}: {
+  context: ViewContext;
+  units: ClusteringSummary[];
+  memberships: MembershipTable;
+  patternId: number;
+}) {
   const [all, setAll] = useState(false);
-  const members = useMemo(() => memberships.inputIndex.filter((_, row) => memberships.patternId[row] === patternId), [memberships, patternId]);
+  const members = useMemo(
+    () => memberships.inputIndex.filter((_, row) => memberships.patternId[row] === patternId),
+    [memberships, patternId],
+  );
   const shown = all ? units : units.slice(0, SHOWN_UNITS);
   return (
     <section class="panel" aria-labelledby="unit-patterns-title">
       <div class="panel-heading">
         <h2 id="unit-patterns-title">Unit patterns</h2>
-        <span class="muted">Where this pattern’s {formatCount(members.length)} members fall among each unit’s own patterns</span>
+        <span class="muted">
+          Where this pattern’s {formatCount(members.length)} members fall among each unit’s own patterns
+        </span>
       </div>
       <table class="table compact">
         <thead>

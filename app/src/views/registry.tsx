@@ -43,17 +43,71 @@ export interface ViewDefinition {
 }
 
 export const VIEWS: readonly ViewDefinition[] = [
-  { view: 'runs', tab: 'Runs', needsRun: false, hideLayerStrip: true, render: (context) => <RunsView context={context} /> },
-  { view: 'layer', tab: 'Patterns', needsRun: true, layer: 'keep', render: (context) => <LayerView context={context} /> },
-  { view: 'pattern', tabOf: 'layer', needsRun: true, layer: 'leave', render: (context) => <PatternView context={context} /> },
+  {
+    view: 'runs',
+    tab: 'Runs',
+    needsRun: false,
+    hideLayerStrip: true,
+    render: (context) => <RunsView context={context} />,
+  },
+  {
+    view: 'layer',
+    tab: 'Patterns',
+    needsRun: true,
+    layer: 'keep',
+    render: (context) => <LayerView context={context} />,
+  },
+  {
+    view: 'pattern',
+    tabOf: 'layer',
+    needsRun: true,
+    layer: 'leave',
+    render: (context) => <PatternView context={context} />,
+  },
   { view: 'map', tab: 'Map', needsRun: true, layer: 'keep', render: (context) => <MapView context={context} /> },
-  { view: 'maxact', tab: 'Max activations', needsRun: true, layer: 'keep', render: (context) => <MaxActivationsView context={context} /> },
-  { view: 'stats', tab: 'Layer statistics', needsRun: true, layer: 'keep', render: (context) => <LayerStatsView context={context} /> },
+  {
+    view: 'maxact',
+    tab: 'Max activations',
+    needsRun: true,
+    layer: 'keep',
+    render: (context) => <MaxActivationsView context={context} />,
+  },
+  {
+    view: 'stats',
+    tab: 'Layer statistics',
+    needsRun: true,
+    layer: 'keep',
+    render: (context) => <LayerStatsView context={context} />,
+  },
   { view: 'flow', tab: 'Flow', needsRun: true, render: (context) => <FlowView context={context} /> },
-  { view: 'jaccard', tabOf: 'flow', needsRun: true, layer: 'keep', render: (context) => <JaccardView context={context} /> },
-  { view: 'lineage', tabOf: 'flow', needsRun: true, layer: 'keep', render: (context) => <LineageView context={context} /> },
-  { view: 'triage', tab: 'Triage', needsRun: true, layer: 'keep', render: (context) => <TriageView context={context} /> },
-  { view: 'compare', tab: 'Compare', needsRun: false, badge: (route) => route.pins.length, render: (context) => <CompareView context={context} /> },
+  {
+    view: 'jaccard',
+    tabOf: 'flow',
+    needsRun: true,
+    layer: 'keep',
+    render: (context) => <JaccardView context={context} />,
+  },
+  {
+    view: 'lineage',
+    tabOf: 'flow',
+    needsRun: true,
+    layer: 'keep',
+    render: (context) => <LineageView context={context} />,
+  },
+  {
+    view: 'triage',
+    tab: 'Triage',
+    needsRun: true,
+    layer: 'keep',
+    render: (context) => <TriageView context={context} />,
+  },
+  {
+    view: 'compare',
+    tab: 'Compare',
+    needsRun: false,
+    badge: (route) => route.pins.length,
+    render: (context) => <CompareView context={context} />,
+  },
   {
     view: 'compare-runs',
     tab: 'Compare runs',
@@ -62,7 +116,13 @@ export const VIEWS: readonly ViewDefinition[] = [
     needsServer: true,
     render: (context) => <RunComparisonView context={context} />,
   },
-  { view: 'images', tab: 'Images', needsRun: true, badge: (route) => route.selection.length, render: (context) => <ImagesView context={context} /> },
+  {
+    view: 'images',
+    tab: 'Images',
+    needsRun: true,
+    badge: (route) => route.selection.length,
+    render: (context) => <ImagesView context={context} />,
+  },
 ];
 
 const BY_NAME = new Map(VIEWS.map((definition) => [definition.view, definition]));

@@ -3,7 +3,14 @@ import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import type { AnalyzeOptions } from '../../engine/config.js';
 import { PROJECTION_CHOICES } from '../../engine/projection-options.js';
 import { CancelledError, InputError } from '../../errors.js';
-import { choiceOption, numberListOption, numberOption, parseCommandArgs, wholeNumberListOption, wholeNumberOption } from '../args.js';
+import {
+  choiceOption,
+  numberListOption,
+  numberOption,
+  parseCommandArgs,
+  wholeNumberListOption,
+  wholeNumberOption,
+} from '../args.js';
 import { createReporter } from '../progress-reporter.js';
 
 const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist> --out results.duckdb [options]
@@ -31,13 +38,36 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
     args: argv,
     allowPositionals: true,
     options: {
-      model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, layers: { type: 'string' },
-      aggregation: { type: 'string' }, limit: { type: 'string' }, seed: { type: 'string' }, stratified: { type: 'boolean' },
-      split: { type: 'string' }, 'batch-size': { type: 'string' }, 'commit-every': { type: 'string' }, threads: { type: 'string' }, layout: { type: 'string' },
-      'image-size': { type: 'string' }, resize: { type: 'string' }, scale: { type: 'string' }, mean: { type: 'string' },
-      std: { type: 'string' }, 'class-names': { type: 'string' }, 'min-cluster-size': { type: 'string' },
-      'min-samples': { type: 'string' }, selection: { type: 'string' }, epsilon: { type: 'string' }, metric: { type: 'string' },
-      'fail-on-bad-image': { type: 'boolean' }, 'unit-patterns': { type: 'string', multiple: true }, projection: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+      model: { type: 'string' },
+      data: { type: 'string' },
+      out: { type: 'string' },
+      layers: { type: 'string' },
+      aggregation: { type: 'string' },
+      limit: { type: 'string' },
+      seed: { type: 'string' },
+      stratified: { type: 'boolean' },
+      split: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'commit-every': { type: 'string' },
+      threads: { type: 'string' },
+      layout: { type: 'string' },
+      'image-size': { type: 'string' },
+      resize: { type: 'string' },
+      scale: { type: 'string' },
+      mean: { type: 'string' },
+      std: { type: 'string' },
+      'class-names': { type: 'string' },
+      'min-cluster-size': { type: 'string' },
+      'min-samples': { type: 'string' },
+      selection: { type: 'string' },
+      epsilon: { type: 'string' },
+      metric: { type: 'string' },
+      'fail-on-bad-image': { type: 'boolean' },
+      'unit-patterns': { type: 'string', multiple: true },
+      projection: { type: 'string' },
+      name: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,7 +76,11 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   for (const required of ['model', 'data', 'out'] as const) {
     if (!values[required]) throw new InputError(`--${required} is required`, { hint: HELP });
   }
-  const imageSize = wholeNumberListOption(values['image-size'], '--image-size', { example: '224,224', min: 1, length: 2 });
+  const imageSize = wholeNumberListOption(values['image-size'], '--image-size', {
+    example: '224,224',
+    min: 1,
+    length: 2,
+  });
   const minClusterSize = wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '5', min: 1 });
   const minSamples = wholeNumberOption(values['min-samples'], '--min-samples', { example: '5', min: 1 });
   const epsilon = numberOption(values.epsilon, '--epsilon', { example: '0' });
@@ -65,7 +99,11 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
     },
     onBadImage: values['fail-on-bad-image'] ? 'fail' : 'skip',
   };
-  if (values.layers) options.layers = values.layers.split(',').map((l) => l.trim()).filter(Boolean);
+  if (values.layers)
+    options.layers = values.layers
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean);
   const aggregation = choiceOption<Aggregation>(values.aggregation, '--aggregation', AGGREGATIONS);
   if (aggregation) options.aggregation = aggregation;
   const limit = wholeNumberOption(values.limit, '--limit', { example: '1000', min: 1 });
@@ -106,14 +144,19 @@ export function parseUnitPatterns(entries: string[]): Record<string, number[]> {
   for (const entry of entries) {
     const at = entry.lastIndexOf(':');
     const layer = entry.slice(0, at);
-    const units = entry.slice(at + 1).split(',').flatMap((part) => {
-      const [from, to] = part.split('-').map((v) => Number(v.trim()));
-      const last = to ?? from;
-      if (at <= 0 || from === undefined || !Number.isInteger(from) || !Number.isInteger(last) || last < from) {
-        throw new InputError(`--unit-patterns '${entry}' is not layer:units`, { hint: 'write it like --unit-patterns conv1:0,3-5' });
-      }
-      return Array.from({ length: last - from + 1 }, (_, i) => from + i);
-    });
+    const units = entry
+      .slice(at + 1)
+      .split(',')
+      .flatMap((part) => {
+        const [from, to] = part.split('-').map((v) => Number(v.trim()));
+        const last = to ?? from;
+        if (at <= 0 || from === undefined || !Number.isInteger(from) || !Number.isInteger(last) || last < from) {
+          throw new InputError(`--unit-patterns '${entry}' is not layer:units`, {
+            hint: 'write it like --unit-patterns conv1:0,3-5',
+          });
+        }
+        return Array.from({ length: last - from + 1 }, (_, i) => from + i);
+      });
     out[layer] = [...(out[layer] ?? []), ...units];
   }
   return out;
@@ -124,7 +167,10 @@ export function formatSummary(result: AnalyzeResult): string {
     const noise = l.inputs > 0 ? ((100 * l.noise) / l.inputs).toFixed(1) : '0.0';
     return `  ${l.layer}: ${l.patterns} patterns, ${noise}% noise (${l.inputs} inputs)`;
   });
-  const skipped = result.skipped.length > 0 ? `\n${result.skipped.length} unreadable images were skipped, e.g. ${result.skipped[0]!.path}: ${result.skipped[0]!.reason}` : '';
+  const skipped =
+    result.skipped.length > 0
+      ? `\n${result.skipped.length} unreadable images were skipped, e.g. ${result.skipped[0]!.path}: ${result.skipped[0]!.reason}`
+      : '';
   return `run ${result.runId}${result.reusedActivations ? ' (stored activations reused)' : ''}\n${lines.join('\n')}${skipped}`;
 }
 

@@ -4,7 +4,14 @@ import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
 import { METRICS } from '../../compute/hdbscan/distance.js';
 import { hdbscan, type HdbscanOptions } from '../../compute/hdbscan/index.js';
-import { choiceOption, numberOption, onlyPositional, parseCommandArgs, wholeNumberListOption, wholeNumberOption } from '../args.js';
+import {
+  choiceOption,
+  numberOption,
+  onlyPositional,
+  parseCommandArgs,
+  wholeNumberListOption,
+  wholeNumberOption,
+} from '../args.js';
 
 const HELP = `Usage: nap cluster <file.f32> --shape N,D --out result.json [options]
 
@@ -55,7 +62,9 @@ export async function runClusterCommand(argv: string[], signal?: AbortSignal): P
     };
     await writeOutput(args.out, JSON.stringify(json));
     const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
-    console.error(`nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows -> ${args.out}`);
+    console.error(
+      `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows -> ${args.out}`,
+    );
     return 0;
   } catch (error) {
     if (error instanceof CancelledError) {
@@ -114,9 +123,12 @@ async function readMatrix(file: string, count: number, dim: number): Promise<Mat
   }
   const expected = count * dim * 4;
   if (bytes.length !== expected) {
-    throw new InputError(`'${file}' has ${bytes.length} bytes, but --shape ${count},${dim} needs ${count} x ${dim} x 4 = ${expected}`, {
-      hint: 'check --shape against the file (raw float32, no header)',
-    });
+    throw new InputError(
+      `'${file}' has ${bytes.length} bytes, but --shape ${count},${dim} needs ${count} x ${dim} x 4 = ${expected}`,
+      {
+        hint: 'check --shape against the file (raw float32, no header)',
+      },
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Float32Array(count * dim);

@@ -53,8 +53,16 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
               (await layerClusterings(storeA, runA.runId)).map((l) => l.layer),
               (await layerClusterings(storeB, runB.runId)).map((l) => l.layer),
             );
-      const comparison = await compareRuns({ store: storeA, runId: runA.runId }, { store: storeB, runId: runB.runId }, { layers, minJaccard: args.minJaccard });
-      console.log(args.json ? JSON.stringify({ fileA: args.fileA, fileB: args.fileB, ...comparison }, null, 2) : formatComparison(args, runA, runB, comparison));
+      const comparison = await compareRuns(
+        { store: storeA, runId: runA.runId },
+        { store: storeB, runId: runB.runId },
+        { layers, minJaccard: args.minJaccard },
+      );
+      console.log(
+        args.json
+          ? JSON.stringify({ fileA: args.fileA, fileB: args.fileB, ...comparison }, null, 2)
+          : formatComparison(args, runA, runB, comparison),
+      );
       return 0;
     } finally {
       if (storeB !== storeA) await storeB.close();
@@ -83,13 +91,16 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
   const runs: { value: string; afterFiles: number }[] = [];
   for (const token of tokens) {
     if (token.kind === 'positional') files.push(token.value);
-    else if (token.kind === 'option' && token.name === 'run') runs.push({ value: token.value ?? '', afterFiles: files.length });
+    else if (token.kind === 'option' && token.name === 'run')
+      runs.push({ value: token.value ?? '', afterFiles: files.length });
   }
   if (files.length === 0 || files.length > 2) {
     throw new InputError(`nap compare takes one or two results files, got ${files.length}`, { hint: HELP });
   }
   if (runs.some((r) => r.afterFiles === 0)) {
-    throw new InputError('--run comes before the first results file', { hint: 'write each --run after the file it belongs to: nap compare a.duckdb --run 1 b.duckdb --run 2' });
+    throw new InputError('--run comes before the first results file', {
+      hint: 'write each --run after the file it belongs to: nap compare a.duckdb --run 1 b.duckdb --run 2',
+    });
   }
   let runA: number | undefined;
   let runB: number | undefined;
@@ -104,7 +115,9 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
     const ofA = runs.filter((r) => r.afterFiles === 1);
     const ofB = runs.filter((r) => r.afterFiles === 2);
     if (ofA.length > 1 || ofB.length > 1) {
-      throw new InputError('more than one --run for one results file', { hint: 'pass at most one --run after each file' });
+      throw new InputError('more than one --run for one results file', {
+        hint: 'pass at most one --run after each file',
+      });
     }
     [runA, runB] = [runIdOption(ofA[0]?.value), runIdOption(ofB[0]?.value)];
   }
@@ -115,7 +128,10 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
     fileB: second === 'same' ? fileA : second,
     runA,
     runB,
-    layers: values.layers?.split(',').map((pair) => pair.trim()).filter((pair) => pair !== ''),
+    layers: values.layers
+      ?.split(',')
+      .map((pair) => pair.trim())
+      .filter((pair) => pair !== ''),
     minJaccard: numberOption(values['min-jaccard'], '--min-jaccard', { example: '0.1', min: 0, max: 1 }),
     json: values.json ?? false,
   };
@@ -125,16 +141,23 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
  * Splits each "A:B" at the colon that leaves a layer of run A on the left and one of run B on the right,
  * since layer names may hold colons themselves ('dense/BiasAdd:0'). A name alone pairs it with itself.
  */
-export function resolveLayerPairs(pairs: readonly string[], layersA: readonly string[], layersB: readonly string[]): [string, string][] {
+export function resolveLayerPairs(
+  pairs: readonly string[],
+  layersA: readonly string[],
+  layersB: readonly string[],
+): [string, string][] {
   return pairs.map((text) => {
     if (layersA.includes(text) && layersB.includes(text)) return [text, text];
     const splits: [string, string][] = [];
-    for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) splits.push([text.slice(0, i), text.slice(i + 1)]);
+    for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1))
+      splits.push([text.slice(0, i), text.slice(i + 1)]);
     if (splits.length === 0) return [text, text];
     const valid = splits.filter(([a, b]) => layersA.includes(a) && layersB.includes(b));
     if (valid.length === 1) return valid[0]!;
     if (valid.length > 1) {
-      throw new InputError(`layer pair '${text}' can be split in ${valid.length} ways`, { hint: `pick one of: ${valid.map(([a, b]) => `${a} with ${b}`).join('; ')}` });
+      throw new InputError(`layer pair '${text}' can be split in ${valid.length} ways`, {
+        hint: `pick one of: ${valid.map(([a, b]) => `${a} with ${b}`).join('; ')}`,
+      });
     }
     // No split names two known layers: let the comparison report the unknown name(s) of the first split.
     return splits.length === 1 ? splits[0]! : [text, text];

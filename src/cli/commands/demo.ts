@@ -60,7 +60,12 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
   const reporter = createReporter();
   const started = Date.now();
   const result = await analyze(
-    { model: builtInModelPath(builtIn.model), data: builtIn.data, out: values.out!, name: `demo: ${builtIn.model} on ${builtIn.data}` },
+    {
+      model: builtInModelPath(builtIn.model),
+      data: builtIn.data,
+      out: values.out!,
+      name: `demo: ${builtIn.model} on ${builtIn.data}`,
+    },
     { onProgress: reporter.progress, ...(signal ? { signal } : {}) },
   );
   reporter.done();

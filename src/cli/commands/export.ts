@@ -41,13 +41,17 @@ export async function runExportCommand(argv: string[], signal?: AbortSignal): Pr
     console.log(HELP);
     return 0;
   }
-  if (values.static === undefined) throw new InputError('nap export needs --static <dir>: the only export is a static site', { hint: HELP });
+  if (values.static === undefined)
+    throw new InputError('nap export needs --static <dir>: the only export is a static site', { hint: HELP });
   const store = onlyPositional(positionals, 'export', 'results file', HELP);
   if (values['no-thumbnails'] && values['thumbnail-size'] !== undefined) {
     throw new InputError('--thumbnail-size and --no-thumbnails contradict each other', { hint: 'pass one of them' });
   }
   const runId = runIdOption(values.run);
-  const thumbnailSize = wholeNumberOption(values['thumbnail-size'], '--thumbnail-size', { example: String(DEFAULT_THUMBNAIL_SIZE), min: 1 });
+  const thumbnailSize = wholeNumberOption(values['thumbnail-size'], '--thumbnail-size', {
+    example: String(DEFAULT_THUMBNAIL_SIZE),
+    min: 1,
+  });
   const reporter = createReporter();
   const result = await exportStaticSite(
     {

@@ -48,7 +48,13 @@ export async function runFlowCommand(argv: string[]): Promise<number> {
     if (!args.noStore) await storeRunFlows(store, run.runId);
     const lineageOptions: LineageOptions = { minShare: args.minShare, limit: args.limit };
     if (args.pattern) {
-      const lineage = await readPatternLineage(store, run.runId, args.pattern.layer, args.pattern.patternId, lineageOptions);
+      const lineage = await readPatternLineage(
+        store,
+        run.runId,
+        args.pattern.layer,
+        args.pattern.patternId,
+        lineageOptions,
+      );
       console.log(args.json ? JSON.stringify({ run: run.runId, lineage }, null, 2) : formatLineage(run, lineage));
     } else if (args.from !== undefined || args.to !== undefined) {
       const flow = await readLayerFlow(store, run.runId, { from: args.from, to: args.to });
@@ -62,7 +68,8 @@ export async function runFlowCommand(argv: string[]): Promise<number> {
         const flow = await readLayerFlow(store, run.runId, { from: layers[l]!.layer, to: layers[l + 1]!.layer });
         sections.push(formatDestinations(flow, lineageOptions));
       }
-      const body = sections.length > 0 ? sections.join('\n\n') : 'fewer than two layers have patterns; there is no flow to show';
+      const body =
+        sections.length > 0 ? sections.join('\n\n') : 'fewer than two layers have patterns; there is no flow to show';
       console.log(`${runHeader(run)}\n\n${body}`);
     }
     return 0;
@@ -100,7 +107,9 @@ function parseFlowArgs(argv: string[]): FlowArgs | undefined {
   if (values.help) return undefined;
   const file = onlyPositional(positionals, 'flow', 'results file', HELP);
   if (values.pattern !== undefined && (values.from !== undefined || values.to !== undefined)) {
-    throw new InputError('--pattern cannot be combined with --from or --to', { hint: 'a lineage already spans every layer; drop --from/--to' });
+    throw new InputError('--pattern cannot be combined with --from or --to', {
+      hint: 'a lineage already spans every layer; drop --from/--to',
+    });
   }
   return {
     file,
@@ -121,7 +130,9 @@ function parsePattern(text: string): { layer: string; patternId: number } {
   const id = colon < 0 ? '' : text.slice(colon + 1).trim();
   const patternId = id === 'noise' ? -1 : Number(id);
   if (colon <= 0 || id === '' || !Number.isInteger(patternId)) {
-    throw new InputError(`--pattern '${text}' is not LAYER:ID`, { hint: 'write it like --pattern relu_out:3 (or relu_out:-1 for noise)' });
+    throw new InputError(`--pattern '${text}' is not LAYER:ID`, {
+      hint: 'write it like --pattern relu_out:3 (or relu_out:-1 for noise)',
+    });
   }
   return { layer: text.slice(0, colon), patternId };
 }
@@ -132,7 +143,9 @@ export async function pickRun(store: NapStore, runId: number | undefined, file: 
   const run = runId === undefined ? runs[runs.length - 1] : runs.find((r) => r.runId === runId);
   if (!run) {
     const which = runId === undefined ? 'no run' : `run ${runId}`;
-    throw new NotFoundError(`${which} in ${file}`, { hint: runs.length > 0 ? `runs there: ${runs.map((r) => r.runId).join(', ')}` : 'analyze a model into it first' });
+    throw new NotFoundError(`${which} in ${file}`, {
+      hint: runs.length > 0 ? `runs there: ${runs.map((r) => r.runId).join(', ')}` : 'analyze a model into it first',
+    });
   }
   return run;
 }
@@ -192,13 +205,17 @@ function formatLayerFlow(run: RunRecord, flow: LayerFlow, options: LineageOption
   const header = [...sideLabels(table.patternsB), 'total'];
   const body: string[][] = [];
   for (let i = 0; i < rows; i++) {
-    body.push([...Array.from({ length: cols }, (_, j) => String(table.counts[i * cols + j])), String(table.rowSums[i])]);
+    body.push([
+      ...Array.from({ length: cols }, (_, j) => String(table.counts[i * cols + j])),
+      String(table.rowSums[i]),
+    ]);
   }
   body.push([...Array.from(table.colSums, String), String(table.total)]);
   const names = [...sideLabels(table.patternsA), 'total'];
   const nameWidth = Math.max(flow.from.layer.length, ...names.map((n) => n.length));
   const cellWidth = Math.max(...header.map((h) => h.length), ...body.flat().map((c) => c.length));
-  const line = (name: string, cells: string[]) => `  ${name.padEnd(nameWidth)} ${cells.map((c) => c.padStart(cellWidth)).join(' ')}`;
+  const line = (name: string, cells: string[]) =>
+    `  ${name.padEnd(nameWidth)} ${cells.map((c) => c.padStart(cellWidth)).join(' ')}`;
   const grid = [line(flow.from.layer, header), ...body.map((cells, i) => line(names[i]!, cells))];
   const best: string[] = [];
   for (let i = 0; i < table.patternsA; i++) {
@@ -233,7 +250,9 @@ function flowJson(flow: LayerFlow): unknown {
   const { table, jaccard } = flow;
   const cols = table.patternsB + 1;
   const rowsOf = <T extends ArrayLike<number>>(values: T) =>
-    Array.from({ length: table.patternsA + 1 }, (_, i) => Array.from({ length: cols }, (_, j) => values[i * cols + j]!));
+    Array.from({ length: table.patternsA + 1 }, (_, i) =>
+      Array.from({ length: cols }, (_, j) => values[i * cols + j]!),
+    );
   return {
     run: flow.runId,
     from: flow.from,

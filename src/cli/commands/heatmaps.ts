@@ -35,7 +35,9 @@ export async function runHeatmapsCommand(argv: string[], signal?: AbortSignal): 
     return 0;
   }
   return withStore(args.file, { mustExist: true }, async (store) => {
-    const result = await withProgress(args.quiet || args.json, signal, (control) => computePatternHeatmaps(store, args.options, control));
+    const result = await withProgress(args.quiet || args.json, signal, (control) =>
+      computePatternHeatmaps(store, args.options, control),
+    );
     console.log(args.json ? JSON.stringify(resultJson(result), null, 2) : formatResult(result));
     return 0;
   });
@@ -68,7 +70,10 @@ function parseHeatmapArgs(argv: string[]): HeatmapArgs | undefined {
   });
   if (values.help) return undefined;
   const file = onlyPositional(positionals, 'heatmaps', 'results file', HELP);
-  if (values.layer === undefined) throw new InputError('nap heatmaps needs --layer', { hint: 'name a convolutional layer of the run, e.g. --layer conv2 (nap summary lists them)' });
+  if (values.layer === undefined)
+    throw new InputError('nap heatmaps needs --layer', {
+      hint: 'name a convolutional layer of the run, e.g. --layer conv2 (nap summary lists them)',
+    });
   const options: HeatmapOptions = { layer: values.layer };
   const run = runIdOption(values.run);
   if (run !== undefined) options.runId = run;
@@ -91,7 +96,8 @@ function shadeRows(values: Float32Array, height: number, width: number): string[
   const rows: string[] = [];
   for (let y = 0; y < height; y += step) {
     let line = '';
-    for (let x = 0; x < width; x += step) line += SHADES[Math.min(SHADES.length - 1, Math.floor(values[y * width + x]! * SHADES.length))];
+    for (let x = 0; x < width; x += step)
+      line += SHADES[Math.min(SHADES.length - 1, Math.floor(values[y * width + x]! * SHADES.length))];
     rows.push(`    |${line}|`);
   }
   return rows;
@@ -104,12 +110,18 @@ function formatResult(result: HeatmapsResult): string {
   ];
   for (const pattern of result.patterns) {
     const peak = pattern.mean.reduce((best, value, p) => (value > pattern.mean[best]! ? p : best), 0);
-    lines.push('', `  pattern ${pattern.patternId}: ${pattern.members} members, peak ${pattern.mean[peak]!.toFixed(2)} at row ${Math.floor(peak / result.width)}, column ${peak % result.width}`);
+    lines.push(
+      '',
+      `  pattern ${pattern.patternId}: ${pattern.members} members, peak ${pattern.mean[peak]!.toFixed(2)} at row ${Math.floor(peak / result.width)}, column ${peak % result.width}`,
+    );
     if (pattern.members > 0) lines.push(...shadeRows(pattern.mean, result.height, result.width));
   }
   if (result.skipped.length > 0) {
     const first = result.skipped[0]!;
-    lines.push('', `${result.skipped.length} members left out (e.g. input ${first.inputIndex}${first.path ? ` ${first.path}` : ''}: ${first.reason})`);
+    lines.push(
+      '',
+      `${result.skipped.length} members left out (e.g. input ${first.inputIndex}${first.path ? ` ${first.path}` : ''}: ${first.reason})`,
+    );
   }
   return lines.join('\n');
 }

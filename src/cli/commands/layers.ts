@@ -27,7 +27,9 @@ export async function runLayersCommand(argv: string[]): Promise<number> {
   const opWidth = Math.max(2, ...layers.map((l) => l.opType.length));
   console.log(`  ${'layer'.padEnd(nameWidth)}  ${'op'.padEnd(opWidth)}  shape`);
   for (const layer of layers) {
-    console.log(`${layer.isDefault ? '*' : ' '} ${layer.name.padEnd(nameWidth)}  ${layer.opType.padEnd(opWidth)}  [${layer.dims.join(', ')}]`);
+    console.log(
+      `${layer.isDefault ? '*' : ' '} ${layer.name.padEnd(nameWidth)}  ${layer.opType.padEnd(opWidth)}  [${layer.dims.join(', ')}]`,
+    );
   }
   console.log(`\n${layers.length} layers; * = default set (${layers.filter((l) => l.isDefault).length})`);
   return 0;

@@ -1,7 +1,14 @@
 import { storeRunProjections, type LayerProjection, type RunProjectionsOptions } from '../../engine/project-layer.js';
 import { KNN_METHODS } from '../../compute/projection/knn/index.js';
 import { PROJECTION_METHODS } from '../../io/store/index.js';
-import { choiceOption, numberOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
+import {
+  choiceOption,
+  numberOption,
+  onlyPositional,
+  parseCommandArgs,
+  runIdOption,
+  wholeNumberOption,
+} from '../args.js';
 import { withProgress, withStore } from '../store-command.js';
 import { pickRun } from './flow.js';
 
@@ -46,9 +53,15 @@ export async function runProjectCommand(argv: string[], signal?: AbortSignal): P
   return withStore(args.file, { mustExist: true }, async (store) => {
     const run = await pickRun(store, args.run, args.file);
     const started = Date.now();
-    const projections = await withProgress(args.quiet || args.json, signal, (control) => storeRunProjections(store, run.runId, args.options, control));
+    const projections = await withProgress(args.quiet || args.json, signal, (control) =>
+      storeRunProjections(store, run.runId, args.options, control),
+    );
     const seconds = (Date.now() - started) / 1000;
-    console.log(args.json ? JSON.stringify({ runId: run.runId, seconds, projections }, null, 2) : formatResult(run.runId, projections, seconds));
+    console.log(
+      args.json
+        ? JSON.stringify({ runId: run.runId, seconds, projections }, null, 2)
+        : formatResult(run.runId, projections, seconds),
+    );
     return 0;
   });
 }
@@ -101,7 +114,8 @@ function parseProjectArgs(argv: string[]): ProjectArgs | undefined {
 function describeParams(projection: LayerProjection): string {
   const params = projection.params as Record<string, unknown>;
   if (projection.method === 'pca') return `pca, seed ${String(params.seed)}`;
-  const reduced = typeof params.pcaDims === 'number' && params.pcaDims > 0 ? `, ${params.pcaDims} principal components first` : '';
+  const reduced =
+    typeof params.pcaDims === 'number' && params.pcaDims > 0 ? `, ${params.pcaDims} principal components first` : '';
   return `umap, ${String(params.nNeighbors)} neighbours, min dist ${String(params.minDist)}, ${String(params.nEpochs)} epochs, seed ${String(params.seed)}${reduced}`;
 }
 
@@ -113,5 +127,8 @@ function formatResult(runId: number, projections: LayerProjection[], seconds: nu
     return `  ${p.layer.padEnd(width)}  ${describeParams(p)}; ${p.pointCount} inputs, ${what}`;
   });
   const computed = projections.filter((p) => p.computed).length;
-  return [`run ${runId}: ${computed} of ${projections.length} layer maps computed in ${seconds.toFixed(1)} s`, ...lines].join('\n');
+  return [
+    `run ${runId}: ${computed} of ${projections.length} layer maps computed in ${seconds.toFixed(1)} s`,
+    ...lines,
+  ].join('\n');
 }

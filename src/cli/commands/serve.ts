@@ -24,7 +24,11 @@ export function portOption(text: string | undefined): number | undefined {
 /** Opens the URL in the desktop's browser; failing to do so is not an error of the server. */
 function openBrowser(url: string): void {
   const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
   try {
     const child = spawn(command as string, args as string[], { stdio: 'ignore', detached: true });
     child.on('error', () => console.error(`nap serve: could not open a browser; open ${url} yourself`));
@@ -71,7 +75,9 @@ export async function runServeCommand(argv: string[], signal: AbortSignal): Prom
   try {
     console.log(`Serving ${path.resolve(storePath)} (read-only) at ${server.url}/`);
     if (!existsSync(path.join(appDir, 'index.html'))) {
-      console.error(`nap serve: the web app is not built (no index.html in ${appDir}); run 'npm run build'. The API works meanwhile.`);
+      console.error(
+        `nap serve: the web app is not built (no index.html in ${appDir}); run 'npm run build'. The API works meanwhile.`,
+      );
     }
     if (values.host !== undefined && values.host !== DEFAULT_HOST && values.host !== 'localhost') {
       console.error(`nap serve: listening on ${values.host}: other machines that can reach it can read these results.`);

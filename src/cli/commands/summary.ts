@@ -22,7 +22,11 @@ export async function runSummaryCommand(argv: string[]): Promise<number> {
   return withStore(file, { readOnly: true }, async (store) => {
     const run = await pickRun(store, runId, file);
     const layers = await summarizeRun(store, run.runId);
-    console.log(values.json ? JSON.stringify({ run, layers }, null, 2) : `run ${run.runId}: ${run.name} (${run.status})\n\n${formatRunSummary(layers)}`);
+    console.log(
+      values.json
+        ? JSON.stringify({ run, layers }, null, 2)
+        : `run ${run.runId}: ${run.name} (${run.status})\n\n${formatRunSummary(layers)}`,
+    );
     return 0;
   });
 }

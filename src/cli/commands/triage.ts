@@ -53,7 +53,9 @@ function parseTriageArgs(argv: string[]): TriageArgs | undefined {
   if (values.help) return undefined;
   const file = onlyPositional(positionals, 'triage', 'results file', HELP);
   if (values.pattern !== undefined && values.layer === undefined) {
-    throw new InputError(`--pattern ${values.pattern} needs --layer: pattern ids are per layer`, { hint: 'add --layer <layer name>' });
+    throw new InputError(`--pattern ${values.pattern} needs --layer: pattern ids are per layer`, {
+      hint: 'add --layer <layer name>',
+    });
   }
   return {
     file,

@@ -65,7 +65,12 @@ export function clusterSubtree(clusters: ClusterTree, id: number): number[] {
  * With `finiteOnly`, rows at infinite lambda (exact duplicates) are left out, so that scores relative
  * to this maximum stay finite (hdbscan gives NaN there).
  */
-export function maxLambdaPerCluster(tree: CondensedTree, root: number, count: number, finiteOnly = false): Float64Array {
+export function maxLambdaPerCluster(
+  tree: CondensedTree,
+  root: number,
+  count: number,
+  finiteOnly = false,
+): Float64Array {
   const deaths = new Float64Array(count);
   for (let i = 0; i < tree.parent.length; i++) {
     const p = tree.parent[i] - root;

@@ -60,7 +60,10 @@ export async function fastMstWith(
   const { count } = matrix;
   const minSamples = clampMinSamples(count, options.minSamples);
   if (count < 2) {
-    return { tree: { from: new Int32Array(0), to: new Int32Array(0), weight: new Float64Array(0) }, coreDistances: new Float64Array(count) };
+    return {
+      tree: { from: new Int32Array(0), to: new Int32Array(0), weight: new Float64Array(0) },
+      coreDistances: new Float64Array(count),
+    };
   }
   const width = Math.max(minSamples, tuning.listWidth ?? Math.max(16, 2 * minSamples));
   const workers = tuning.workers ?? 0;
@@ -68,11 +71,24 @@ export async function fastMstWith(
   const distance = rowDistance(matrix, options.metric);
   const pool = workers > 0 ? MstWorkerPool.start(screen, matrix.data, workers) : undefined;
   // With workers, this thread scans tiles only while they load ONNX Runtime, on one thread.
-  const kernel: DotKernel | undefined = screen.tile === 'dot' ? await createOrtDotKernel(pool ? 1 : (tuning.threads ?? 2)) : undefined;
+  const kernel: DotKernel | undefined =
+    screen.tile === 'dot' ? await createOrtDotKernel(pool ? 1 : (tuning.threads ?? 2)) : undefined;
   try {
     const fill = tileFiller(screen, kernel);
-    const lists = await nearestNeighbours(screen, fill, { width, minSamples, distance, parallel: pool?.neighbours }, control);
-    const { from, to, weight, flushes, flushedPairs } = await certifiedPrim(screen, fill, lists, distance, control, pool?.primWorkers());
+    const lists = await nearestNeighbours(
+      screen,
+      fill,
+      { width, minSamples, distance, parallel: pool?.neighbours },
+      control,
+    );
+    const { from, to, weight, flushes, flushedPairs } = await certifiedPrim(
+      screen,
+      fill,
+      lists,
+      distance,
+      control,
+      pool?.primWorkers(),
+    );
     tuning.stats?.({ rescannedRows: lists.exactRows, flushes, flushedPairs });
     return { tree: { from, to, weight }, coreDistances: lists.coreDistances };
   } finally {
@@ -88,7 +104,8 @@ function validate(matrix: Matrix, options: { minSamples: number; metric: Metric 
   if (!METRICS.includes(options.metric)) {
     throw new InputError(`metric is '${String(options.metric)}'`, { hint: `use one of: ${METRICS.join(', ')}` });
   }
-  if (dim < 1 && count > 0) throw new InputError(`matrix has ${dim} columns`, { hint: 'give each row at least one value' });
+  if (dim < 1 && count > 0)
+    throw new InputError(`matrix has ${dim} columns`, { hint: 'give each row at least one value' });
   for (let i = 0; i < count * dim; i++) {
     if (!Number.isFinite(data[i])) {
       throw new InputError(`row ${Math.floor(i / dim)}, column ${i % dim} is ${data[i]}`, {

@@ -41,7 +41,11 @@ const CONDENSING_STEPS = 4;
  * so the tree never splits: 'eom' gives one cluster (probabilities 1, outlier scores 0) when
  * allowSingleCluster is set and all noise otherwise; 'leaf' gives all noise (hdbscan does the same).
  */
-export async function hdbscan(matrix: Matrix, options: HdbscanOptions = {}, control?: TaskControl): Promise<HdbscanResult> {
+export async function hdbscan(
+  matrix: Matrix,
+  options: HdbscanOptions = {},
+  control?: TaskControl,
+): Promise<HdbscanResult> {
   const params = resolveParams(options);
   validateMatrix(matrix, params.minClusterSize);
   const build = options.mst ?? fastMst;

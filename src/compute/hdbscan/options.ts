@@ -32,7 +32,11 @@ export function resolveParams(options: HdbscanOptions): ResolvedHdbscanParams {
   const minSamples = options.minSamples ?? minClusterSize;
   requireInteger('minSamples', minSamples, 1);
   const clusterSelectionEpsilon = options.clusterSelectionEpsilon ?? 0;
-  if (typeof clusterSelectionEpsilon !== 'number' || !Number.isFinite(clusterSelectionEpsilon) || clusterSelectionEpsilon < 0) {
+  if (
+    typeof clusterSelectionEpsilon !== 'number' ||
+    !Number.isFinite(clusterSelectionEpsilon) ||
+    clusterSelectionEpsilon < 0
+  ) {
     throw new InputError(`clusterSelectionEpsilon is ${String(clusterSelectionEpsilon)}`, {
       hint: 'use a finite distance >= 0 (0 turns epsilon merging off)',
     });

@@ -38,7 +38,7 @@ export function singleLinkage(sortedEdges: PrimTree): SingleLinkageTree {
   const find = (node: number): number => {
     let root = node;
     while (parent[root] !== -1) root = parent[root];
-    for (let p = node; p !== root && parent[p] !== root; ) {
+    for (let p = node; p !== root && parent[p] !== root;) {
       const next = parent[p];
       parent[p] = root;
       p = next;

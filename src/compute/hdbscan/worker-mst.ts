@@ -21,7 +21,17 @@ async function serve(): Promise<void> {
   const { metric, count, dim, maxScale, tile, vectors, norms, scales, data, core, key, control } = setup;
   // A private copy: ONNX Runtime takes no SharedArrayBuffer operands, and blocks are gathered from it.
   const own = new Float32Array(vectors);
-  const screen: Screen = { metric, count, dim, vectors: own, norms, scales, maxScale, tile, ...screenBounds(metric, dim, maxScale) };
+  const screen: Screen = {
+    metric,
+    count,
+    dim,
+    vectors: own,
+    norms,
+    scales,
+    maxScale,
+    tile,
+    ...screenBounds(metric, dim, maxScale),
+  };
   const kernel = tile === 'dot' ? await createOrtDotKernel(1) : undefined;
   const fill = tileFiller(screen, kernel);
   const distance = rowDistance(makeMatrix(count, dim, data), metric);
@@ -54,7 +64,7 @@ async function serve(): Promise<void> {
           port.postMessage({ closed: true });
         }
       } catch (error) {
-        port.postMessage({ error: error instanceof Error ? error.stack ?? error.message : String(error) });
+        port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       }
     })();
   });

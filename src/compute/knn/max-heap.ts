@@ -3,7 +3,15 @@
  * flat arrays, and sifts it down to where it belongs: the bounded per-row heaps of the neighbour
  * searches keep their smallest values by replacing the root (the largest) this way.
  */
-export function siftDown(ids: Int32Array, values: Float64Array, base: number, size: number, position: number, value: number, id: number): void {
+export function siftDown(
+  ids: Int32Array,
+  values: Float64Array,
+  base: number,
+  size: number,
+  position: number,
+  value: number,
+  id: number,
+): void {
   for (;;) {
     const left = 2 * position + 1;
     if (left >= size) break;

@@ -47,7 +47,8 @@ export function fitCurve(minDist: number, spread: number): { a: number; b: numbe
       const stepB = (-gb * maa + ga * jab) / determinant;
       const trialCost = squaredError(xs, ys, a + stepA, b + stepB);
       if (Number.isFinite(trialCost) && trialCost <= cost) {
-        const converged = Math.abs(stepA) <= 1e-12 * (Math.abs(a) + 1e-12) && Math.abs(stepB) <= 1e-12 * (Math.abs(b) + 1e-12);
+        const converged =
+          Math.abs(stepA) <= 1e-12 * (Math.abs(a) + 1e-12) && Math.abs(stepB) <= 1e-12 * (Math.abs(b) + 1e-12);
         const relativeDrop = (cost - trialCost) / Math.max(cost, 1e-300);
         a += stepA;
         b += stepB;

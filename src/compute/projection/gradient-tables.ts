@@ -31,7 +31,8 @@ const INVERSE_POWERS = Float64Array.from({ length: OCTAVES }, (_, o) => 2 ** -o)
 export function tabulate(coefficient: (d2: number) => number): Float32Array {
   const table = new Float32Array(OCTAVES * (STEPS + 1));
   for (let o = 0; o < OCTAVES; o++) {
-    for (let i = 0; i <= STEPS; i++) table[o * (STEPS + 1) + i] = coefficient(2 ** (o + LOWEST_OCTAVE) * (1 + i / STEPS));
+    for (let i = 0; i <= STEPS; i++)
+      table[o * (STEPS + 1) + i] = coefficient(2 ** (o + LOWEST_OCTAVE) * (1 + i / STEPS));
   }
   return table;
 }

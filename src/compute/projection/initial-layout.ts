@@ -22,7 +22,10 @@ export async function initialLayout(
 ): Promise<Float64Array> {
   let layout: Float64Array | null = null;
   if (init === 'spectral') layout = await spectralLayout(graph, data, random, pause);
-  else if (init === 'pca') layout = Float64Array.from(pca(data, Math.min(2, data.dim, data.count), { seed: random.nextUint32() | 0 }).projection);
+  else if (init === 'pca')
+    layout = Float64Array.from(
+      pca(data, Math.min(2, data.dim, data.count), { seed: random.nextUint32() | 0 }).projection,
+    );
   if (layout && layout.length === data.count * 2) {
     noisyScale(layout, random);
   } else {

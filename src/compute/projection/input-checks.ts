@@ -30,20 +30,34 @@ export function checkMatrix(matrix: Matrix, minRows: number, why: string): void 
   }
 }
 
-export function requireInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+export function requireInteger(
+  name: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
     throw new InputError(`${name} is ${String(value)}`, { hint: `use an integer ${range}` });
   }
 }
 
-export function requireFinite(name: string, value: unknown, check: (v: number) => boolean, rule: string): asserts value is number {
+export function requireFinite(
+  name: string,
+  value: unknown,
+  check: (v: number) => boolean,
+  rule: string,
+): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
     throw new InputError(`${name} is ${String(value)}`, { hint: `use a number ${rule}` });
   }
 }
 
-export function requireOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
+export function requireOneOf<T extends string>(
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+): asserts value is T {
   if (!allowed.includes(value as T)) {
     throw new InputError(`${name} is '${String(value)}'`, { hint: `use one of: ${allowed.join(', ')}` });
   }

@@ -15,8 +15,10 @@ export function layoutArrays(
 ): LayoutArrays {
   const allocate = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const ints = (values: ArrayLike<number>): Int32Array => copyInto(new Int32Array(allocate(values.length * 4)), values);
-  const doubles = (values: ArrayLike<number>): Float64Array => copyInto(new Float64Array(allocate(values.length * 8)), values);
-  const floats = (values: ArrayLike<number>): Float32Array => copyInto(new Float32Array(allocate(values.length * 4)), values);
+  const doubles = (values: ArrayLike<number>): Float64Array =>
+    copyInto(new Float64Array(allocate(values.length * 8)), values);
+  const floats = (values: ArrayLike<number>): Float32Array =>
+    copyInto(new Float32Array(allocate(values.length * 4)), values);
   const { a, b, repulsionStrength, negativeSampleRate } = constants;
   const heaviest = heaviestWeight(graph);
   const epochsPerSample = Float64Array.from(graph.weights, (weight) => heaviest / weight);
@@ -81,7 +83,8 @@ export function splitVertices(graph: SparseGraph, parts: number, negativeSampleR
   // Per vertex: a fixed cost, one sample-clock check per edge, and the samples its edges draw.
   const costOf = (j: number): number => {
     let cost = 1;
-    for (let e = graph.rowStart[j]; e < graph.rowStart[j + 1]; e++) cost += 0.2 + (graph.weights[e] / heaviest) * (1 + negativeSampleRate);
+    for (let e = graph.rowStart[j]; e < graph.rowStart[j + 1]; e++)
+      cost += 0.2 + (graph.weights[e] / heaviest) * (1 + negativeSampleRate);
     return cost;
   };
   let total = 0;

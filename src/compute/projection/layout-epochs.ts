@@ -51,8 +51,27 @@ export interface EpochConstants {
 const GRADIENT_CLIP = 4;
 
 /** Phase 1 of an epoch for the block of vertices [from, to): positive samples of their due edges, then negative ones. */
-export function moveVertices(arrays: LayoutArrays, constants: EpochConstants, epoch: number, from: number, to: number): void {
-  const { count, rowStart, columns, reverse, epochsPerSample, nextSample, nextNegativeSample, live, snapshot, owed, attraction, repulsion } = arrays;
+export function moveVertices(
+  arrays: LayoutArrays,
+  constants: EpochConstants,
+  epoch: number,
+  from: number,
+  to: number,
+): void {
+  const {
+    count,
+    rowStart,
+    columns,
+    reverse,
+    epochsPerSample,
+    nextSample,
+    nextNegativeSample,
+    live,
+    snapshot,
+    owed,
+    attraction,
+    repulsion,
+  } = arrays;
   const { a, b, epochs, negativeSampleRate, repulsionStrength, learningRate, seed } = constants;
   const alpha = learningRate * (1 - epoch / epochs);
   const drawScale = count / 4294967296;

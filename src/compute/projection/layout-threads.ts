@@ -20,7 +20,13 @@ export interface LayoutWorkerInput {
  * all block boundaries); the workers meet at a barrier after each phase (see layout-worker.ts).
  * `arrays` must live in SharedArrayBuffers.
  */
-export async function layoutOnWorkers(arrays: LayoutArrays, constants: EpochConstants, blocks: number[], threads: number, checkpoint: StageCheckpoint): Promise<void> {
+export async function layoutOnWorkers(
+  arrays: LayoutArrays,
+  constants: EpochConstants,
+  blocks: number[],
+  threads: number,
+  checkpoint: StageCheckpoint,
+): Promise<void> {
   const control = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
   const controlView = new Int32Array(control);
   const blockCount = blocks.length - 1;

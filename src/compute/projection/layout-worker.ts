@@ -19,12 +19,14 @@ function barrier(): void {
   } else {
     // Spin briefly first: when both threads have a core the wait is microseconds, far below a sleep's wake-up.
     for (let spin = 0; spin < SPINS && Atomics.load(control, CONTROL.generation) === generation; spin++);
-    while (Atomics.load(control, CONTROL.generation) === generation) Atomics.wait(control, CONTROL.generation, generation);
+    while (Atomics.load(control, CONTROL.generation) === generation)
+      Atomics.wait(control, CONTROL.generation, generation);
   }
 }
 
 for (let epoch = 0; epoch < constants.epochs; epoch++) {
-  for (let block = 0; block + 1 < blocks.length; block++) moveVertices(arrays, constants, epoch, blocks[block], blocks[block + 1]);
+  for (let block = 0; block + 1 < blocks.length; block++)
+    moveVertices(arrays, constants, epoch, blocks[block], blocks[block + 1]);
   barrier();
   settleVertices(arrays, blocks[0], blocks[blocks.length - 1]);
   barrier();

@@ -23,12 +23,21 @@ const MIN_SAMPLES_FOR_THREADS = 2e6;
  * bit-identical for a seed whatever the thread count. Updates `layout` (count x 2) in place;
  * progress counts epochs.
  */
-export async function optimizeLayout(layout: Float64Array, graph: SparseGraph, settings: LayoutSettings, checkpoint: StageCheckpoint): Promise<void> {
+export async function optimizeLayout(
+  layout: Float64Array,
+  graph: SparseGraph,
+  settings: LayoutSettings,
+  checkpoint: StageCheckpoint,
+): Promise<void> {
   // The workers get only what an epoch needs, with the seed as the 32-bit integer the epochs draw from.
   const { blocks: blockCount, threads: threadLimit, ...epochSettings } = settings;
   const constants: EpochConstants = { ...epochSettings, seed: settings.seed | 0 };
   const totalSamples = samplesPerEpoch(graph, settings.negativeSampleRate) * settings.epochs;
-  const blocks = splitVertices(graph, Math.max(1, Math.min(blockCount, Math.floor(graph.count / 2))), settings.negativeSampleRate);
+  const blocks = splitVertices(
+    graph,
+    Math.max(1, Math.min(blockCount, Math.floor(graph.count / 2))),
+    settings.negativeSampleRate,
+  );
   const threads = Math.min(threadLimit, blocks.length - 1);
   const useThreads = threads > 1 && totalSamples >= MIN_SAMPLES_FOR_THREADS;
   const arrays = layoutArrays(layout, graph, constants, useThreads);
@@ -36,7 +45,8 @@ export async function optimizeLayout(layout: Float64Array, graph: SparseGraph, s
     await layoutOnWorkers(arrays, constants, blocks, threads, checkpoint);
   } else {
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
-      for (let block = 0; block + 1 < blocks.length; block++) moveVertices(arrays, constants, epoch, blocks[block], blocks[block + 1]);
+      for (let block = 0; block + 1 < blocks.length; block++)
+        moveVertices(arrays, constants, epoch, blocks[block], blocks[block + 1]);
       settleVertices(arrays, 0, graph.count);
       await checkpoint.tick(epoch + 1);
     }

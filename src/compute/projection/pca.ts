@@ -56,7 +56,9 @@ export function pcaTransform(matrix: Matrix, fitted: Pick<PcaResult, 'components
   const { count, dim, data } = matrix;
   const { components: vectors, mean } = fitted;
   if (mean.length !== dim) {
-    throw new InputError(`matrix has ${dim} columns but the PCA was fitted on ${mean.length}`, { hint: 'transform rows of the same width' });
+    throw new InputError(`matrix has ${dim} columns but the PCA was fitted on ${mean.length}`, {
+      hint: 'transform rows of the same width',
+    });
   }
   const components = vectors.length / dim;
   const projection = new Float32Array(count * components);
@@ -120,7 +122,13 @@ function exactBasis(matrix: Matrix, mean: Float64Array, components: number): Bas
  * Randomized SVD of the centred matrix X: Q spans X * Omega refined by power iterations, then the
  * small B = Q^T X gives the right singular vectors through the eigen-decomposition of B B^T.
  */
-function randomizedBasis(matrix: Matrix, mean: Float64Array, components: number, width: number, random: SeededRandom): Basis {
+function randomizedBasis(
+  matrix: Matrix,
+  mean: Float64Array,
+  components: number,
+  width: number,
+  random: SeededRandom,
+): Basis {
   const { count, dim } = matrix;
   const omega = new Float64Array(dim * width);
   for (let i = 0; i < omega.length; i++) omega[i] = random.nextGaussian();
@@ -163,7 +171,12 @@ function randomizedBasis(matrix: Matrix, mean: Float64Array, components: number,
 }
 
 /** (X - 1 mean^T) * right, with right dim x width; returns count x width. */
-function centredTimes({ count, dim, data }: Matrix, mean: Float64Array, right: Float64Array, width: number): Float64Array {
+function centredTimes(
+  { count, dim, data }: Matrix,
+  mean: Float64Array,
+  right: Float64Array,
+  width: number,
+): Float64Array {
   const out = new Float64Array(count * width);
   const shift = new Float64Array(width);
   for (let k = 0; k < dim; k++) for (let c = 0; c < width; c++) shift[c] += mean[k] * right[k * width + c];
@@ -182,7 +195,12 @@ function centredTimes({ count, dim, data }: Matrix, mean: Float64Array, right: F
 }
 
 /** (X - 1 mean^T)^T * left, with left count x width; returns dim x width. */
-function centredTransposeTimes({ count, dim, data }: Matrix, mean: Float64Array, left: Float64Array, width: number): Float64Array {
+function centredTransposeTimes(
+  { count, dim, data }: Matrix,
+  mean: Float64Array,
+  left: Float64Array,
+  width: number,
+): Float64Array {
   const out = new Float64Array(dim * width);
   const columnSums = new Float64Array(width);
   for (let r = 0; r < count; r++) {

@@ -73,7 +73,9 @@ export function planeNeighbors(points: Float32Array, k: number): Int32Array {
 export function labelAgreement(points: Float32Array, labels: ArrayLike<number>, k = 15): number {
   const count = points.length / 2;
   if (labels.length !== count) {
-    throw new InputError(`labels has ${labels.length} entries for ${count} points`, { hint: 'pass one label per projected row' });
+    throw new InputError(`labels has ${labels.length} entries for ${count} points`, {
+      hint: 'pass one label per projected row',
+    });
   }
   const neighbours = planeNeighbors(points, k);
   let agreeing = 0;
@@ -104,7 +106,9 @@ export function trustworthiness(original: Matrix, points: Float32Array, options:
   checkMatrix(original, 2, 'trustworthiness');
   const count = original.count;
   if (points.length !== count * 2) {
-    throw new InputError(`layout has ${points.length} values for ${count} rows`, { hint: 'pass the count x 2 projection of the same rows' });
+    throw new InputError(`layout has ${points.length} values for ${count} rows`, {
+      hint: 'pass the count x 2 projection of the same rows',
+    });
   }
   requireInteger('k', k, 1, Math.floor((2 * count - 2) / 3));
   const sample = options.sample ?? count;

@@ -18,7 +18,12 @@ const MIN_STEPS = 30;
  * layout and each is laid out spectrally within half the gap to its nearest neighbour. Null when
  * the eigen-solve fails (callers then fall back to a random layout, as umap-learn does).
  */
-export async function spectralLayout(graph: SparseGraph, data: Matrix, random: SeededRandom, pause: () => Promise<void>): Promise<Float64Array | null> {
+export async function spectralLayout(
+  graph: SparseGraph,
+  data: Matrix,
+  random: SeededRandom,
+  pause: () => Promise<void>,
+): Promise<Float64Array | null> {
   const components = connectedComponents(graph);
   if (components.count === 1) return componentSpectral(graph, random, pause);
 
@@ -40,7 +45,11 @@ export async function spectralLayout(graph: SparseGraph, data: Matrix, random: S
   return layout;
 }
 
-async function componentSpectral(graph: SparseGraph, random: SeededRandom, pause: () => Promise<void>): Promise<Float64Array | null> {
+async function componentSpectral(
+  graph: SparseGraph,
+  random: SeededRandom,
+  pause: () => Promise<void>,
+): Promise<Float64Array | null> {
   const { count, rowStart, columns, weights } = graph;
   const inverseSqrtDegree = new Float64Array(count);
   const trivial = new Float64Array(count);
@@ -58,12 +67,19 @@ async function componentSpectral(graph: SparseGraph, random: SeededRandom, pause
   const apply = (x: Float64Array, y: Float64Array): void => {
     for (let row = 0; row < count; row++) {
       let sum = 0;
-      for (let e = rowStart[row]; e < rowStart[row + 1]; e++) sum += weights[e] * inverseSqrtDegree[columns[e]] * x[columns[e]];
+      for (let e = rowStart[row]; e < rowStart[row + 1]; e++)
+        sum += weights[e] * inverseSqrtDegree[columns[e]] * x[columns[e]];
       y[row] = sum * inverseSqrtDegree[row];
     }
   };
   const maxSteps = Math.max(MIN_STEPS, Math.min(MAX_STEPS, Math.floor(BASIS_BUDGET / count)));
-  const result = await lanczosTopEigenvectors(apply, count, { want: 2, deflate: trivial, maxSteps, tolerance: TOLERANCE }, random, pause);
+  const result = await lanczosTopEigenvectors(
+    apply,
+    count,
+    { want: 2, deflate: trivial, maxSteps, tolerance: TOLERANCE },
+    random,
+    pause,
+  );
   if (!result) return null;
   const layout = new Float64Array(count * 2);
   for (let row = 0; row < count; row++) {
@@ -98,7 +114,8 @@ function metaLayout(data: Matrix, labels: Int32Array, components: number): Float
   const projected = dim >= 2 ? pca({ count: components, dim, data: centroids }, 2).projection : null;
   let largest = 0;
   if (projected) for (const value of projected) largest = Math.max(largest, Math.abs(value));
-  for (let i = 0; i < components * 2; i++) meta[i] = projected && largest > 0 ? projected[i] / largest : Math.cos(i * 2.399963);
+  for (let i = 0; i < components * 2; i++)
+    meta[i] = projected && largest > 0 ? projected[i] / largest : Math.cos(i * 2.399963);
   return meta;
 }
 

@@ -60,9 +60,14 @@ export function staticJsonPath(apiPath: string): string {
   const pathPart = queryAt < 0 ? apiPath : apiPath.slice(0, queryAt);
   const params = new URLSearchParams(queryAt < 0 ? '' : apiPath.slice(queryAt + 1));
   const entries = [...params].filter(([name]) => name !== 'v').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const segments = pathPart.replace(/^\/api\/?/, '').split('/').filter((segment) => segment !== '').map((segment) => escapeName(decodeURIComponent(segment)));
+  const segments = pathPart
+    .replace(/^\/api\/?/, '')
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => escapeName(decodeURIComponent(segment)));
   if (segments.length === 0) segments.push('_');
-  if (entries.length > 0) segments[segments.length - 1] += `_3F${escapeName(entries.map(([k, v]) => `${k}=${v}`).join('&'))}`;
+  if (entries.length > 0)
+    segments[segments.length - 1] += `_3F${escapeName(entries.map(([k, v]) => `${k}=${v}`).join('&'))}`;
   return `api/${segments.join('/')}.json`;
 }
 

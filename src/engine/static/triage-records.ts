@@ -68,7 +68,10 @@ function csvField(value: string | number | boolean | null): string {
 
 /** Header line and one line per record, '\n'-terminated. */
 export function triageCsv(records: readonly TriageRecord[]): string {
-  const lines = [TRIAGE_COLUMNS.join(','), ...records.map((record) => TRIAGE_COLUMNS.map((column) => csvField(record[column])).join(','))];
+  const lines = [
+    TRIAGE_COLUMNS.join(','),
+    ...records.map((record) => TRIAGE_COLUMNS.map((column) => csvField(record[column])).join(',')),
+  ];
   return `${lines.join('\n')}\n`;
 }
 

@@ -28,8 +28,14 @@ export async function decodeImageFile(file: string, target: DecodeTarget): Promi
 }
 
 async function decodeWithoutAlpha(file: string, target: DecodeTarget): Promise<RawImage> {
-  const full = await sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  const { data, info } = await sharp(full.data, { raw: { width: full.info.width, height: full.info.height, channels: 3 } })
+  const full = await sharp(file, { failOn: 'error' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(full.data, {
+    raw: { width: full.info.width, height: full.info.height, channels: 3 },
+  })
     .resize(target.width, target.height, { fit: FIT[target.resize], position: 'centre', background: BLACK })
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
@@ -38,7 +44,12 @@ async function decodeWithoutAlpha(file: string, target: DecodeTarget): Promise<R
 
 function rgbImage(data: Buffer, info: OutputInfo): RawImage {
   if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels instead of 3`);
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+    channels: 3,
+  };
 }
 
 /** Resizes in-memory 8-bit grayscale pixels (returns them as they are when the size already matches). */
@@ -51,5 +62,10 @@ export async function resizeGray(image: RawImage, target: DecodeTarget): Promise
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw new Error(`resize produced ${info.channels} channels instead of 1`);
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 1 };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+    channels: 1,
+  };
 }

@@ -32,7 +32,9 @@ export async function openImageFolder(folder: string, options: ImageFolderOption
   }
   const stats = await statUserPath(root, 'image folder', 'check the path');
   if (!stats.isDirectory()) {
-    throw new InputError(`image folder ${root} is not a folder`, { hint: 'pass a folder with one subfolder per class' });
+    throw new InputError(`image folder ${root} is not a folder`, {
+      hint: 'pass a folder with one subfolder per class',
+    });
   }
   const relativePaths = (await listImages(root)).sort(compareNatural);
   if (relativePaths.length === 0) {
@@ -51,7 +53,12 @@ export async function openImageFolder(folder: string, options: ImageFolderOption
     fingerprint.text(relative, items[i]!.label, identities[i]?.size ?? -1, identities[i]?.mtimeMs ?? -1);
   });
   return createImageDataset(
-    { name: path.basename(root), items, fingerprint: fingerprint.digest(), read: (item, target) => decodeImageFile(item.path, target) },
+    {
+      name: path.basename(root),
+      items,
+      fingerprint: fingerprint.digest(),
+      read: (item, target) => decodeImageFile(item.path, target),
+    },
     options,
   );
 }

@@ -23,7 +23,10 @@ export function createGrayArrayDataset(
       items: source.items,
       fingerprint: source.fingerprint,
       read: (item, target) =>
-        resizeGray({ data: pixels.subarray(item.index * size, (item.index + 1) * size), width, height, channels: 1 }, target),
+        resizeGray(
+          { data: pixels.subarray(item.index * size, (item.index + 1) * size), width, height, channels: 1 },
+          target,
+        ),
     },
     options,
   );

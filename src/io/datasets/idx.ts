@@ -10,7 +10,16 @@ import { statUserPath } from './paths.js';
 import type { Dataset, DatasetItem, DatasetOptions } from './types.js';
 
 export const FASHION_MNIST_LABELS: readonly string[] = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ];
 
 export interface IdxOptions extends DatasetOptions {
@@ -55,9 +64,12 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const dims = Array.from({ length: rank }, (_, d) => view.getUint32(4 + 4 * d, false));
   const expected = dims.reduce((product, dim) => product * dim, 1);
   if (bytes.length - headerLength !== expected) {
-    throw new InputError(`${file} holds ${bytes.length - headerLength} data bytes, its header [${dims.join(', ')}] says ${expected}`, {
-      hint: 'the file is truncated or corrupt: download it again',
-    });
+    throw new InputError(
+      `${file} holds ${bytes.length - headerLength} data bytes, its header [${dims.join(', ')}] says ${expected}`,
+      {
+        hint: 'the file is truncated or corrupt: download it again',
+      },
+    );
   }
   return { dims, data: bytes.subarray(headerLength) };
 }
@@ -71,7 +83,10 @@ export async function readIdxFile(file: string): Promise<{ array: IdxArray; file
     try {
       bytes = new Uint8Array(await promisify(gunzip)(fileBytes));
     } catch (error) {
-      throw new InputError(`${file} is a broken gzip file: ${(error as Error).message}`, { hint: 'download it again', cause: error });
+      throw new InputError(`${file} is a broken gzip file: ${(error as Error).message}`, {
+        hint: 'download it again',
+        cause: error,
+      });
     }
   }
   return { array: parseIdx(bytes, file), fileBytes };
@@ -82,7 +97,9 @@ export function labelsFileCandidates(imagesFile: string): string[] {
   const folder = path.dirname(imagesFile);
   const gzipped = /\.gz$/i.test(imagesFile);
   const base = path.basename(imagesFile).replace(/\.gz$/i, '');
-  const labels = base.replace(/images/gi, (match) => (match === 'IMAGES' ? 'LABELS' : 'labels')).replace(/idx3/gi, 'idx1');
+  const labels = base
+    .replace(/images/gi, (match) => (match === 'IMAGES' ? 'LABELS' : 'labels'))
+    .replace(/idx3/gi, 'idx1');
   if (labels === base) return [];
   const names = gzipped ? [`${labels}.gz`, labels] : [labels, `${labels}.gz`];
   return names.map((name) => path.join(folder, name));
@@ -100,9 +117,12 @@ export async function openIdxDataset(imagesPath: string, options: IdxOptions = {
   }
   const [count, height, width] = images.array.dims as [number, number, number];
   if (labels.array.dims.length !== 1 || labels.array.dims[0] !== count) {
-    throw new InputError(`labels file ${labelsFile} has shape [${labels.array.dims.join(', ')}], expected [${count}] for ${imagesFile}`, {
-      hint: 'pass the labels file that belongs to these images with labelsPath',
-    });
+    throw new InputError(
+      `labels file ${labelsFile} has shape [${labels.array.dims.join(', ')}], expected [${count}] for ${imagesFile}`,
+      {
+        hint: 'pass the labels file that belongs to these images with labelsPath',
+      },
+    );
   }
   const base = path.basename(imagesFile).replace(/\.gz$/i, '');
   const looksFashion = /fashion/i.test(path.basename(path.dirname(imagesFile))) || /fashion/i.test(base);
@@ -111,9 +131,12 @@ export async function openIdxDataset(imagesPath: string, options: IdxOptions = {
   const items: DatasetItem[] = Array.from(labels.array.data, (value, index) => {
     const label = names === undefined ? String(value) : names[value];
     if (label === undefined) {
-      throw new InputError(`label ${value} of item ${index} in ${labelsFile} has no name among ${names!.length} label names`, {
-        hint: 'give one name per label value in labelNames',
-      });
+      throw new InputError(
+        `label ${value} of item ${index} in ${labelsFile} has no name among ${names!.length} label names`,
+        {
+          hint: 'give one name per label value in labelNames',
+        },
+      );
     }
     return { index, path: `${imagesFile}#${index}`, label, ...(split !== undefined ? { split } : {}) };
   });
@@ -133,7 +156,9 @@ function findLabelsFile(imagesFile: string): string {
   const found = candidates.find((candidate) => existsSync(candidate));
   if (found === undefined) {
     const tried = candidates.length > 0 ? `tried ${candidates.join(', ')}` : 'its name does not contain "images"';
-    throw new InputError(`no labels file found beside ${imagesFile} (${tried})`, { hint: 'pass the labels file with labelsPath' });
+    throw new InputError(`no labels file found beside ${imagesFile} (${tried})`, {
+      hint: 'pass the labels file with labelsPath',
+    });
   }
   return found;
 }

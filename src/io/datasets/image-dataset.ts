@@ -3,7 +3,16 @@ import type { TaskControl } from '../../progress.js';
 import { defaultConcurrency, forEachConcurrent } from './concurrency.js';
 import { distinctSortedLabels } from './labels.js';
 import { resolvePreprocessing, tensorDims, writeTensorRow, convertChannels } from './preprocess.js';
-import type { Dataset, DatasetItem, DatasetOptions, DecodeTarget, FailedItem, LoadedBatch, Preprocessing, RawImage } from './types.js';
+import type {
+  Dataset,
+  DatasetItem,
+  DatasetOptions,
+  DecodeTarget,
+  FailedItem,
+  LoadedBatch,
+  Preprocessing,
+  RawImage,
+} from './types.js';
 
 /** What a source provides; the dataset adds batching, parallelism, preprocessing and error policy. */
 export interface ImageSource {
@@ -40,7 +49,11 @@ export function createImageDataset(source: ImageSource, options: DatasetOptions 
     return item;
   };
 
-  async function load(indices: ArrayLike<number>, prep: Preprocessing, control: TaskControl = {}): Promise<LoadedBatch> {
+  async function load(
+    indices: ArrayLike<number>,
+    prep: Preprocessing,
+    control: TaskControl = {},
+  ): Promise<LoadedBatch> {
     const resolved = resolvePreprocessing(prep);
     const batchItems = Array.from(indices, itemAt);
     const data = new Float32Array(batchItems.length * resolved.width * resolved.height * resolved.channels);

@@ -45,13 +45,22 @@ export async function openManifest(manifestPath: string, options: DatasetOptions
   }));
   const identities = await identitiesOf(items.map((item) => item.path));
   if (identities.every((identity) => identity === undefined)) {
-    throw new InputError(`none of the ${items.length} files listed in manifest ${file} exist (first: ${items[0]!.path})`, {
-      hint: `paths are relative to the manifest's folder ${folder}; fix them or move the manifest`,
-    });
+    throw new InputError(
+      `none of the ${items.length} files listed in manifest ${file} exist (first: ${items[0]!.path})`,
+      {
+        hint: `paths are relative to the manifest's folder ${folder}; fix them or move the manifest`,
+      },
+    );
   }
   const fingerprint = new FingerprintBuilder('manifest');
   entries.forEach((entry, i) => {
-    fingerprint.text(entry.path, entry.label, entry.split ?? '', identities[i]?.size ?? -1, identities[i]?.mtimeMs ?? -1);
+    fingerprint.text(
+      entry.path,
+      entry.label,
+      entry.split ?? '',
+      identities[i]?.size ?? -1,
+      identities[i]?.mtimeMs ?? -1,
+    );
   });
   return createImageDataset(
     {
@@ -72,18 +81,25 @@ export function entriesFromCsv(text: string, file: string): ManifestEntry[] {
   const labelColumn = names.indexOf('label');
   const splitColumn = names.indexOf('split');
   if (pathColumn < 0 || labelColumn < 0) {
-    throw new InputError(`manifest ${file}: header line ${JSON.stringify(header.fields.join(','))} lacks a path or label column`, {
-      hint: FORMAT_HINT,
-    });
+    throw new InputError(
+      `manifest ${file}: header line ${JSON.stringify(header.fields.join(','))} lacks a path or label column`,
+      {
+        hint: FORMAT_HINT,
+      },
+    );
   }
   return rows.map(({ fields, line }) => {
     if (fields.length !== header.fields.length) {
-      throw new InputError(`manifest ${file} line ${line} has ${fields.length} fields, the header has ${header.fields.length}`, {
-        hint: 'put fields that contain commas in double quotes',
-      });
+      throw new InputError(
+        `manifest ${file} line ${line} has ${fields.length} fields, the header has ${header.fields.length}`,
+        {
+          hint: 'put fields that contain commas in double quotes',
+        },
+      );
     }
     const entryPath = fields[pathColumn]!.trim();
-    if (entryPath === '') throw new InputError(`manifest ${file} line ${line} has an empty path`, { hint: FORMAT_HINT });
+    if (entryPath === '')
+      throw new InputError(`manifest ${file} line ${line} has an empty path`, { hint: FORMAT_HINT });
     const entry: ManifestEntry = { path: entryPath, label: fields[labelColumn]! };
     if (splitColumn >= 0 && fields[splitColumn] !== '') entry.split = fields[splitColumn]!;
     return entry;
@@ -95,17 +111,27 @@ export function entriesFromJson(text: string, file: string): ManifestEntry[] {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`manifest ${file} is not valid JSON: ${(error as Error).message}`, { hint: FORMAT_HINT, cause: error });
+    throw new InputError(`manifest ${file} is not valid JSON: ${(error as Error).message}`, {
+      hint: FORMAT_HINT,
+      cause: error,
+    });
   }
   const list = Array.isArray(parsed) ? parsed : (parsed as { items?: unknown } | null)?.items;
   if (!Array.isArray(list)) {
-    throw new InputError(`manifest ${file} holds neither an array nor an object with an "items" array`, { hint: FORMAT_HINT });
+    throw new InputError(`manifest ${file} holds neither an array nor an object with an "items" array`, {
+      hint: FORMAT_HINT,
+    });
   }
   return list.map((value: unknown, i) => {
     const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
     const { path: entryPath, label, split } = record;
     const isText = (field: unknown): field is string | number => typeof field === 'string' || typeof field === 'number';
-    if (typeof entryPath !== 'string' || entryPath.trim() === '' || !isText(label) || (split !== undefined && !isText(split))) {
+    if (
+      typeof entryPath !== 'string' ||
+      entryPath.trim() === '' ||
+      !isText(label) ||
+      (split !== undefined && !isText(split))
+    ) {
       throw new InputError(`manifest ${file} entry ${i} ${JSON.stringify(value)} needs a "path" string and a "label"`, {
         hint: FORMAT_HINT,
       });

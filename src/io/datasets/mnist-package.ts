@@ -38,5 +38,8 @@ export async function openMnistPackage(options: DatasetOptions = {}): Promise<Da
     .bytes(pixels)
     .text(...items.map((item) => item.label))
     .digest();
-  return createGrayArrayDataset({ name: 'mnist', items, fingerprint, images: { pixels, count, width: SIDE, height: SIDE } }, options);
+  return createGrayArrayDataset(
+    { name: 'mnist', items, fingerprint, images: { pixels, count, width: SIDE, height: SIDE } },
+    options,
+  );
 }

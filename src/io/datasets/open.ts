@@ -44,8 +44,17 @@ export async function openDataset(spec: string, options: OpenDatasetOptions = {}
   if (name === 'fashion-mnist') {
     const folder = path.resolve(options.fashionMnistDir ?? DEFAULT_FASHION_MNIST_DIR);
     const file = path.join(folder, `${split === 'train' ? 'train' : 't10k'}-images-idx3-ubyte.gz`);
-    await statUserPath(file, 'Fashion-MNIST file', 'set fashionMnistDir to the folder holding the Fashion-MNIST .gz files');
-    return openIdxDataset(file, { ...options, labelNames: FASHION_MNIST_LABELS, name: `fashion-mnist-${split}`, split });
+    await statUserPath(
+      file,
+      'Fashion-MNIST file',
+      'set fashionMnistDir to the folder holding the Fashion-MNIST .gz files',
+    );
+    return openIdxDataset(file, {
+      ...options,
+      labelNames: FASHION_MNIST_LABELS,
+      name: `fashion-mnist-${split}`,
+      split,
+    });
   }
 
   const target = path.resolve(spec);

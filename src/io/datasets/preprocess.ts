@@ -47,7 +47,16 @@ export function resolvePreprocessing(prep: Preprocessing): ResolvedPreprocessing
       });
     }
   }
-  return { width: prep.width, height: prep.height, channels: prep.channels, layout: prep.layout, resize, scale, mean, std };
+  return {
+    width: prep.width,
+    height: prep.height,
+    channels: prep.channels,
+    layout: prep.layout,
+    resize,
+    scale,
+    mean,
+    std,
+  };
 }
 
 function checkSide(name: string, value: number): void {

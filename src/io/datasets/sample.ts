@@ -74,7 +74,9 @@ export function allocate(sizes: readonly number[], total: number): number[] {
   const exact = sizes.map((size) => (size * total) / population);
   const quotas = exact.map(Math.floor);
   let left = total - quotas.reduce((sum, quota) => sum + quota, 0);
-  const byRemainder = exact.map((value, g) => ({ g, remainder: value - quotas[g]! })).sort((a, b) => b.remainder - a.remainder || a.g - b.g);
+  const byRemainder = exact
+    .map((value, g) => ({ g, remainder: value - quotas[g]! }))
+    .sort((a, b) => b.remainder - a.remainder || a.g - b.g);
   for (const { g } of byRemainder) {
     if (left === 0) break;
     quotas[g]!++;

@@ -24,8 +24,22 @@ import type { GraphProto, NodeProto } from 'onnx-buf';
 import { analyzeGraph } from './graph.js';
 
 const ACTIVATIONS = new Set([
-  'Relu', 'LeakyRelu', 'PRelu', 'Elu', 'Selu', 'Celu', 'Sigmoid', 'HardSigmoid', 'Tanh', 'Clip', 'Gelu',
-  'HardSwish', 'Mish', 'Softplus', 'Softsign', 'ThresholdedRelu',
+  'Relu',
+  'LeakyRelu',
+  'PRelu',
+  'Elu',
+  'Selu',
+  'Celu',
+  'Sigmoid',
+  'HardSigmoid',
+  'Tanh',
+  'Clip',
+  'Gelu',
+  'HardSwish',
+  'Mish',
+  'Softplus',
+  'Softsign',
+  'ThresholdedRelu',
 ]);
 const POOLS = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool', 'GlobalLpPool']);
 const GATES = new Set(['Sigmoid', 'HardSigmoid', 'Clip']);
@@ -69,7 +83,8 @@ export function defaultLayerNames(graph: GraphProto): string[] {
       const tensor = pending.pop() as string;
       internal.add(tensor);
       for (const input of dynamicInputs(producer.get(tensor) as NodeProto)) {
-        if (!gated.has(input) && !internal.has(input) && soleConsumer(input) && producer.has(input)) pending.push(input);
+        if (!gated.has(input) && !internal.has(input) && soleConsumer(input) && producer.has(input))
+          pending.push(input);
       }
     }
   }
@@ -112,11 +127,15 @@ export function defaultLayerNames(graph: GraphProto): string[] {
   function dropBlockInternals(): void {
     const position = new Map(graph.node.map((node, i) => [node, i]));
     const isMerge = (node: NodeProto | undefined): boolean =>
-      node !== undefined && (node.opType === 'Add' || node.opType === 'Sum' || node.opType === 'Concat') && dynamicInputs(node).length >= 2;
+      node !== undefined &&
+      (node.opType === 'Add' || node.opType === 'Sum' || node.opType === 'Concat') &&
+      dynamicInputs(node).length >= 2;
     const merges = graph.node.filter(isMerge).map((node) => position.get(node)!);
     if (merges.length < 2) return;
     // The first block starts where the first merge's earliest input (its skip connection) is produced.
-    const first = Math.min(...dynamicInputs(graph.node[merges[0]!]!).map((input) => position.get(producer.get(input)!) ?? -1));
+    const first = Math.min(
+      ...dynamicInputs(graph.node[merges[0]!]!).map((input) => position.get(producer.get(input)!) ?? -1),
+    );
     const last = merges[merges.length - 1]!;
     for (const tensor of [...defaults]) {
       const node = producer.get(tensor)!;
@@ -130,6 +149,11 @@ export function defaultLayerNames(graph: GraphProto): string[] {
   function isConstantAffine(node: NodeProto, tensor: string): boolean {
     const computed = dynamicInputs(node);
     const commutative = node.opType === 'Add' || node.opType === 'Mul';
-    return AFFINE.has(node.opType) && computed.length === 1 && computed[0] === tensor && (commutative || node.input[0] === tensor);
+    return (
+      AFFINE.has(node.opType) &&
+      computed.length === 1 &&
+      computed[0] === tensor &&
+      (commutative || node.input[0] === tensor)
+    );
   }
 }

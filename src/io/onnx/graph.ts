@@ -250,7 +250,10 @@ function unknownLayer(name: string, candidates: CandidateLayer[], graph: GraphPr
   const reason = isNodeOutput
     ? `layer '${name}' is not a float activation (it is a shape, index or constant tensor)`
     : `layer '${name}' is not in the model`;
-  const near = closeMatches(name, candidates.map((c) => c.name));
+  const near = closeMatches(
+    name,
+    candidates.map((c) => c.name),
+  );
   const suggestion = near.length > 0 ? `close matches: ${near.join(', ')}. ` : '';
   return new InputError(reason, {
     hint: `${suggestion}List the model's ${candidates.length} layers with \`nap layers MODEL\` (listLayers() in the library).`,
@@ -298,7 +301,12 @@ export function editDistance(a: string, b: string): number {
  * so its full tensor never leaves the runtime (see pooling.ts, which also makes each layer's pools run right
  * after the layer). The input bytes are not modified; nothing is written to disk.
  */
-export function withExtraOutputs(modelBytes: Uint8Array, names: string[], source = 'model', pooled: string[] = []): Uint8Array {
+export function withExtraOutputs(
+  modelBytes: Uint8Array,
+  names: string[],
+  source = 'model',
+  pooled: string[] = [],
+): Uint8Array {
   const { model, graph } = decodeModel(modelBytes, source);
   resolveLayers(graph, names);
   const existing = new Set(graph.output.map((o) => o.name));
@@ -310,18 +318,33 @@ export function withExtraOutputs(modelBytes: Uint8Array, names: string[], source
   // Pools in graph order: their execution order follows it (pooling.ts).
   const pooledLayers = resolveLayers(graph, [...new Set(pooled)]).sort((a, b) => a.nodeIndex - b.nodeIndex);
   // Shape reads tensors only (not the sequences or maps some classic ML exports output).
-  const tensorOutputs = graph.output.filter((o) => (o.type?.value.case ?? 'tensorType') === 'tensorType').map((o) => o.name);
-  const { nodes, outputs, shapeOutputs } = poolingNodes(pooledLayers.map((layer) => layer.name), tensorOutputs);
-  const tensors = new Set([...graph.node.flatMap((node) => node.output), ...graph.input.map((v) => v.name), ...graph.initializer.map((t) => t.name)]);
+  const tensorOutputs = graph.output
+    .filter((o) => (o.type?.value.case ?? 'tensorType') === 'tensorType')
+    .map((o) => o.name);
+  const { nodes, outputs, shapeOutputs } = poolingNodes(
+    pooledLayers.map((layer) => layer.name),
+    tensorOutputs,
+  );
+  const tensors = new Set([
+    ...graph.node.flatMap((node) => node.output),
+    ...graph.input.map((v) => v.name),
+    ...graph.initializer.map((t) => t.name),
+  ]);
   const clash = nodes.flatMap((node) => node.output).find((name) => tensors.has(name));
   if (clash !== undefined) {
     const layer = pooledLayers.find((l) => clash.startsWith(`${l.name}::`))?.name;
     throw new InputError(`${source} already has a tensor named '${clash}', a name nap gives its in-model pooling`, {
-      hint: layer === undefined ? 'rename that tensor in the model' : `leave layer '${layer}' out with --layers, or rename that tensor in the model`,
+      hint:
+        layer === undefined
+          ? 'rename that tensor in the model'
+          : `leave layer '${layer}' out with --layers, or rename that tensor in the model`,
     });
   }
   graph.node.push(...nodes);
-  graph.output.push(...outputs.map(floatOutputWithoutShape), ...shapeOutputs.map((name) => outputWithoutShape(name, INT64)));
+  graph.output.push(
+    ...outputs.map(floatOutputWithoutShape),
+    ...shapeOutputs.map((name) => outputWithoutShape(name, INT64)),
+  );
   return toBinary(ModelProtoSchema, model);
 }
 

@@ -4,11 +4,5 @@ export { candidateLayers, closeMatches, withExtraOutputs, type CandidateLayer } 
 export { defaultLayerNames } from './defaults.js';
 export { listLayers, listLayersOfBytes, type LayerInfo, type ListLayersOptions } from './inspect.js';
 export { detectLayout, imageInputSize, type ChannelLayout, type ImageSize, type LayoutOption } from './layout.js';
-export {
-  openOnnxBytes,
-  openOnnxModel,
-  type LayerTensor,
-  type ModelRunner,
-  type OnnxRunnerOptions,
-} from './runner.js';
+export { openOnnxBytes, openOnnxModel, type LayerTensor, type ModelRunner, type OnnxRunnerOptions } from './runner.js';
 export { readModelFile } from './session.js';

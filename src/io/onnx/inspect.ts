@@ -66,6 +66,12 @@ export async function listLayersOfBytes(
     const dims = (results[c.name] as ort.Tensor).dims.map(Number);
     // A layer without one row per input item cannot be clustered, whatever the rule says.
     const keepsBatch = dims.length >= 2 && dims[0] === probeDims[0];
-    return { name: c.name, nodeName: c.nodeName, opType: c.opType, dims, isDefault: keepsBatch && defaults.has(c.name) };
+    return {
+      name: c.name,
+      nodeName: c.nodeName,
+      opType: c.opType,
+      dims,
+      isDefault: keepsBatch && defaults.has(c.name),
+    };
   });
 }

@@ -70,6 +70,8 @@ export function poolingNodes(layers: string[], otherOutputs: string[] = []): Poo
 }
 
 function node(opType: string, input: string[], output: string, ints: Record<string, number> = {}): NodeProto {
-  const attribute = Object.entries(ints).map(([name, i]) => create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(i) }));
+  const attribute = Object.entries(ints).map(([name, i]) =>
+    create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(i) }),
+  );
   return create(NodeProtoSchema, { opType, input, output: [output], name: output, attribute });
 }

@@ -43,7 +43,10 @@ export interface ModelRunner {
    * `layers` holds the raw tensors of the layers that are not pooled and `pooled` the pooled ones, each
    * in layerNames order.
    */
-  run(batch: Float32Array, batchDims: number[]): Promise<{ layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor }>;
+  run(
+    batch: Float32Array,
+    batchDims: number[],
+  ): Promise<{ layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor }>;
   close(): Promise<void>;
 }
 
@@ -92,7 +95,9 @@ export async function openOnnxBytes(
   const threads = resolveThreads(options.threads);
   const perRun = options.itemsPerRun;
   if (perRun !== undefined && (!Number.isInteger(perRun) || perRun < 1)) {
-    throw new InputError(`itemsPerRun = ${perRun} is not a positive integer`, { hint: 'pass 1 or more items per run, or leave it out' });
+    throw new InputError(`itemsPerRun = ${perRun} is not a positive integer`, {
+      hint: 'pass 1 or more items per run, or leave it out',
+    });
   }
   const { graph } = decodeModel(bytes, source);
   const input = singleFloatInput(graph, source);
@@ -104,7 +109,9 @@ export async function openOnnxBytes(
   const pooled = new Set(options.pooled ?? []);
   const outside = [...pooled].find((name) => !layerNames.includes(name));
   if (outside !== undefined) {
-    throw new InputError(`pooled layer '${outside}' is not one of the layers read out`, { hint: 'list every pooled layer in layers as well' });
+    throw new InputError(`pooled layer '${outside}' is not one of the layers read out`, {
+      hint: 'list every pooled layer in layers as well',
+    });
   }
   const pooledNames = layerNames.filter((name) => pooled.has(name));
   const rawNames = layerNames.filter((name) => !pooled.has(name));
@@ -129,14 +136,19 @@ class OnnxModelRunner implements ModelRunner {
     this.fixedBatch = typeof declared === 'number' && declared > 0 ? declared : undefined;
   }
 
-  async run(batch: Float32Array, batchDims: number[]): Promise<{ layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor }> {
+  async run(
+    batch: Float32Array,
+    batchDims: number[],
+  ): Promise<{ layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor }> {
     this.checkBatch(batch, batchDims);
     const count = batchDims[0];
     const itemSize = batch.length / count;
     const chunk = this.fixedBatch ?? Math.min(count, itemsPerRun(itemSize, this.perRun));
     const rawNames = this.layerNames.filter((n) => !this.pooledNames.includes(n));
     const pooledOutputs = this.pooledNames.map(pooledOutputNames);
-    const fetches = [...new Set([this.outputName, ...rawNames, ...pooledOutputs.flatMap(({ mean, max }) => [mean, max])])];
+    const fetches = [
+      ...new Set([this.outputName, ...rawNames, ...pooledOutputs.flatMap(({ mean, max }) => [mean, max])]),
+    ];
     const parts: RunPart[] = [];
     for (let start = 0; start < count; start += chunk) {
       const items = Math.min(chunk, count - start);
@@ -148,7 +160,10 @@ class OnnxModelRunner implements ModelRunner {
         padded.set(data);
         data = padded;
       }
-      const outputs = await this.session.run({ [this.inputName]: { data, dims: [runItems, ...batchDims.slice(1)] } }, fetches);
+      const outputs = await this.session.run(
+        { [this.inputName]: { data, dims: [runItems, ...batchDims.slice(1)] } },
+        fetches,
+      );
       parts.push({ outputs, items, runItems });
     }
     const gather = (name: string): LayerTensor => concatBatch(name, parts, count);
@@ -167,7 +182,9 @@ class OnnxModelRunner implements ModelRunner {
     const declared = this.inputDims;
     const fits =
       batchDims.length === declared.length &&
-      batchDims.every((d, i) => Number.isInteger(d) && d > 0 && (i === 0 || typeof declared[i] !== 'number' || declared[i] === d));
+      batchDims.every(
+        (d, i) => Number.isInteger(d) && d > 0 && (i === 0 || typeof declared[i] !== 'number' || declared[i] === d),
+      );
     if (!fits) {
       throw new InputError(
         `the model input '${this.inputName}' expects [${formatDims(declared)}] but got a batch shaped [${formatDims(batchDims)}]`,
@@ -176,9 +193,12 @@ class OnnxModelRunner implements ModelRunner {
     }
     const expected = batchDims.reduce((a, b) => a * b, 1);
     if (batch.length !== expected) {
-      throw new InputError(`batch holds ${batch.length} values but its dims [${formatDims(batchDims)}] need ${expected}`, {
-        hint: 'pass batch data whose length is the product of batchDims',
-      });
+      throw new InputError(
+        `batch holds ${batch.length} values but its dims [${formatDims(batchDims)}] need ${expected}`,
+        {
+          hint: 'pass batch data whose length is the product of batchDims',
+        },
+      );
     }
   }
 }
@@ -218,13 +238,17 @@ function concatBatch(name: string, parts: RunPart[], count: number): LayerTensor
   }
   const misfit = parts.findIndex((part, i) => tensors[i]!.dims[0] !== part.runItems);
   if (misfit >= 0) {
-    throw new InputError(`layer '${name}' has dims [${formatDims(tensors[misfit]!.dims)}] whose first axis is not the batch (${parts[misfit]!.runItems})`, {
-      hint: 'pick a layer whose output keeps one row per input item',
-    });
+    throw new InputError(
+      `layer '${name}' has dims [${formatDims(tensors[misfit]!.dims)}] whose first axis is not the batch (${parts[misfit]!.runItems})`,
+      {
+        hint: 'pick a layer whose output keeps one row per input item',
+      },
+    );
   }
   const rowDims = first.dims.slice(1);
   // A lone run is returned as is when it holds no padding rows.
-  if (parts.length === 1 && first.dims[0] === count) return { name, dims: first.dims, data: first.data as Float32Array };
+  if (parts.length === 1 && first.dims[0] === count)
+    return { name, dims: first.dims, data: first.data as Float32Array };
   const rowSize = rowDims.reduce((a, b) => a * b, 1);
   const data = new Float32Array(count * rowSize);
   let row = 0;

@@ -35,7 +35,9 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
         return;
       }
       try {
-        const feeds = Object.fromEntries(Object.entries(request.feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]));
+        const feeds = Object.fromEntries(
+          Object.entries(request.feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]),
+        );
         const results = await session.run(feeds, request.fetches);
         const outputs: Record<string, WireTensor> = {};
         const transfer = new Set<ArrayBuffer>();

@@ -35,7 +35,11 @@ export function resolveThreads(threads: number | undefined): number {
  * threads took their CPU (on 2 cores with 2 threads, 208 -> 236 images/s in scripts/bench-engine.ts).
  */
 export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
-  return { intraOpNumThreads: threads, graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  return {
+    intraOpNumThreads: threads,
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
 }
 
 export async function createSession(bytes: Uint8Array, source: string, threads: number): Promise<ort.InferenceSession> {

@@ -10,8 +10,23 @@ import type { GraphProto, NodeProto } from 'onnx-buf';
 import type { ChannelLayout } from './layout.js';
 
 const CHANNELS_FIRST_OPS = new Set([
-  'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool',
-  'BatchNormalization', 'InstanceNormalization', 'LRN', 'QLinearConv', 'ConvInteger', 'DepthToSpace', 'SpaceToDepth', 'Upsample', 'Resize',
+  'Conv',
+  'ConvTranspose',
+  'MaxPool',
+  'AveragePool',
+  'LpPool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'GlobalLpPool',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'LRN',
+  'QLinearConv',
+  'ConvInteger',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'Upsample',
+  'Resize',
 ]);
 
 /** Dense and token ops put features on the last axis: a [N, L, C] sequence is channels-last. */
@@ -32,7 +47,11 @@ function transposed(layout: ChannelLayout | undefined, perm: number[] | undefine
 }
 
 /** The layout of every tensor the walk could decide; callers fall back to the input layout for the rest. */
-export function tensorLayouts(graph: GraphProto, inputName: string, inputLayout: ChannelLayout): Map<string, ChannelLayout> {
+export function tensorLayouts(
+  graph: GraphProto,
+  inputName: string,
+  inputLayout: ChannelLayout,
+): Map<string, ChannelLayout> {
   const layouts = new Map<string, ChannelLayout>([[inputName, inputLayout]]);
   for (const node of graph.node) {
     let layout: ChannelLayout | undefined;

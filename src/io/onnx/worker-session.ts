@@ -31,8 +31,14 @@ export class WorkerSession {
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: SessionReply) => this.settle(reply));
-    worker.on('error', (error) => this.die(new NapError(`the onnxruntime worker thread failed: ${error.message}`, { hint: RESTART_HINT, cause: error })));
-    worker.on('exit', (code) => this.die(new NapError(`the onnxruntime worker thread stopped (exit code ${code})`, { hint: RESTART_HINT })));
+    worker.on('error', (error) =>
+      this.die(
+        new NapError(`the onnxruntime worker thread failed: ${error.message}`, { hint: RESTART_HINT, cause: error }),
+      ),
+    );
+    worker.on('exit', (code) =>
+      this.die(new NapError(`the onnxruntime worker thread stopped (exit code ${code})`, { hint: RESTART_HINT })),
+    );
     worker.unref();
   }
 
@@ -41,7 +47,8 @@ export class WorkerSession {
     const setup: SessionWorkerSetup = { role: 'onnx-session', model, threads };
     const worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: setup });
     const first = await new Promise<SessionReply>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`the onnxruntime worker thread stopped while loading ${source} (exit code ${code})`));
+      const onExit = (code: number) =>
+        reject(new Error(`the onnxruntime worker thread stopped while loading ${source} (exit code ${code})`));
       worker.once('message', (reply: SessionReply) => {
         worker.off('error', reject).off('exit', onExit);
         resolve(reply);
@@ -56,10 +63,18 @@ export class WorkerSession {
   }
 
   /** session.run with float32 feeds: the named fetches, each with its type, dims and data. */
-  async run(feeds: Record<string, { data: Float32Array; dims: number[] }>, fetches: string[]): Promise<Record<string, WireTensor>> {
+  async run(
+    feeds: Record<string, { data: Float32Array; dims: number[] }>,
+    fetches: string[],
+  ): Promise<Record<string, WireTensor>> {
     if (this.closing) throw new Error('the model session is closed');
-    const copies = Object.fromEntries(Object.entries(feeds).map(([name, { data, dims }]) => [name, { data: data.slice(), dims: [...dims] }]));
-    const reply = await this.ask((id) => ({ type: 'run', id, feeds: copies, fetches }), Object.values(copies).map((feed) => feed.data.buffer as ArrayBuffer));
+    const copies = Object.fromEntries(
+      Object.entries(feeds).map(([name, { data, dims }]) => [name, { data: data.slice(), dims: [...dims] }]),
+    );
+    const reply = await this.ask(
+      (id) => ({ type: 'run', id, feeds: copies, fetches }),
+      Object.values(copies).map((feed) => feed.data.buffer as ArrayBuffer),
+    );
     if (reply.type === 'error') throw new Error(reply.message);
     if (reply.type !== 'ran') throw new Error(`the onnxruntime worker thread answered '${reply.type}' to a run`);
     return reply.outputs;
@@ -110,4 +125,5 @@ export class WorkerSession {
   }
 }
 
-const RESTART_HINT = 'the model session went with the thread: run the command again, and if the thread stops again, check the free memory (a large model or batch can exhaust it)';
+const RESTART_HINT =
+  'the model session went with the thread: run the command again, and if the thread stops again, check the free memory (a large model or batch can exhaust it)';

@@ -16,9 +16,12 @@ export async function appendActivations(
 ): Promise<void> {
   const info = await requireLayer(connection, runId, layer);
   if (matrix.dim !== info.dim) {
-    throw new InputError(`activations of layer ${layer} have ${matrix.dim} columns, but the layer was stored with dim ${info.dim}`, {
-      hint: 'pass the aggregated activations the layer was registered with',
-    });
+    throw new InputError(
+      `activations of layer ${layer} have ${matrix.dim} columns, but the layer was stored with dim ${info.dim}`,
+      {
+        hint: 'pass the aggregated activations the layer was registered with',
+      },
+    );
   }
   if (matrix.data.length !== matrix.count * matrix.dim) {
     throw new InputError(`activation matrix holds ${matrix.data.length} values, not ${matrix.count} x ${matrix.dim}`, {
@@ -43,7 +46,11 @@ export async function appendActivations(
   );
 }
 
-export async function readActivations(connection: DuckDBConnection, runId: number, layer: string): Promise<StoredActivations> {
+export async function readActivations(
+  connection: DuckDBConnection,
+  runId: number,
+  layer: string,
+): Promise<StoredActivations> {
   const { dim } = await requireLayer(connection, runId, layer);
   const result = await ResultColumns.query(
     connection,

@@ -107,7 +107,9 @@ export async function appendRows(
   const unknown = Object.keys(columns).filter((name) => !names.includes(name));
   const missing = names.filter((name) => !(name in columns));
   if (unknown.length > 0 || missing.length > 0) {
-    throw new Error(`bulk append to ${table}: unknown columns [${unknown.join(', ')}], missing [${missing.join(', ')}]`);
+    throw new Error(
+      `bulk append to ${table}: unknown columns [${unknown.join(', ')}], missing [${missing.join(', ')}]`,
+    );
   }
   const ordered = names.map((name) => columns[name]!);
   if (rowCount === 0) return;

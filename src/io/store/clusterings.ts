@@ -41,21 +41,28 @@ export async function requireClustering(connection: DuckDBConnection, clustering
   const result = await ResultColumns.query(connection, `${CLUSTERING_SELECT} WHERE clustering_id = $1`, [clusteringId]);
   const [record] = result.rows().map(toClusteringRecord);
   if (record === undefined) {
-    throw new NotFoundError(`clustering ${clusteringId} does not exist`, { hint: 'list the clusterings of the run to pick an existing one' });
+    throw new NotFoundError(`clustering ${clusteringId} does not exist`, {
+      hint: 'list the clusterings of the run to pick an existing one',
+    });
   }
   return record;
 }
 
 /** Clusterings of a run (of one layer when given), oldest first. */
-export async function listClusterings(connection: DuckDBConnection, runId: number, layer?: string): Promise<ClusteringRecord[]> {
+export async function listClusterings(
+  connection: DuckDBConnection,
+  runId: number,
+  layer?: string,
+): Promise<ClusteringRecord[]> {
   await requireRun(connection, runId);
   const result =
     layer === undefined
       ? await ResultColumns.query(connection, `${CLUSTERING_SELECT} WHERE run_id = $1 ORDER BY clustering_id`, [runId])
-      : await ResultColumns.query(connection, `${CLUSTERING_SELECT} WHERE run_id = $1 AND layer = $2 ORDER BY clustering_id`, [
-          runId,
-          layer,
-        ]);
+      : await ResultColumns.query(
+          connection,
+          `${CLUSTERING_SELECT} WHERE run_id = $1 AND layer = $2 ORDER BY clustering_id`,
+          [runId, layer],
+        );
   return result.rows().map(toClusteringRecord);
 }
 
@@ -76,7 +83,11 @@ function countMembers(labels: Int32Array, patternCount: number): { sizes: Int32A
 }
 
 function requireTree(tree: CondensedTreeColumns): void {
-  requireLengths('condensed tree', tree.parent.length, { child: tree.child, lambda: tree.lambda, childSize: tree.childSize });
+  requireLengths('condensed tree', tree.parent.length, {
+    child: tree.child,
+    lambda: tree.lambda,
+    childSize: tree.childSize,
+  });
 }
 
 /** Stores one clustering of a layer; returns its new id. Call inside a transaction. */
@@ -89,7 +100,9 @@ export async function saveClustering(
   await requireLayer(connection, runId, layer);
   const { unit, labels, probabilities, outlierScores, persistence, condensedTree } = clustering;
   if (unit !== null && (!Number.isInteger(unit) || unit < 0)) {
-    throw new InputError(`clustering unit ${unit} is not a unit index`, { hint: 'pass null for layer patterns or a unit index >= 0' });
+    throw new InputError(`clustering unit ${unit} is not a unit index`, {
+      hint: 'pass null for layer patterns or a unit index >= 0',
+    });
   }
   const inputIndex = clustering.inputIndex ?? (await inputIndices(connection, runId));
   if (clustering.inputIndex === undefined && inputIndex.length !== labels.length) {
@@ -105,7 +118,15 @@ export async function saveClustering(
     connection,
     `INSERT INTO clusterings (run_id, layer, unit, params, pattern_count, noise_count, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING clustering_id`,
-    [runId, layer, unit, toJsonText('clustering params', clustering.params), persistence.length, noise, timestampOf(new Date())],
+    [
+      runId,
+      layer,
+      unit,
+      toJsonText('clustering params', clustering.params),
+      persistence.length,
+      noise,
+      timestampOf(new Date()),
+    ],
   );
   const clusteringId = inserted.int32('clustering_id')[0]!;
   const owner = { run_id: constantInt(runId), layer: constantText(layer), clustering_id: constantInt(clusteringId) };
@@ -154,7 +175,11 @@ export async function readPatterns(connection: DuckDBConnection, clusteringId: n
     'SELECT pattern_id, size, persistence FROM patterns WHERE clustering_id = $1 ORDER BY pattern_id',
     [clusteringId],
   );
-  return { patternId: result.int32('pattern_id'), size: result.int32('size'), persistence: result.float64('persistence') };
+  return {
+    patternId: result.int32('pattern_id'),
+    size: result.int32('size'),
+    persistence: result.float64('persistence'),
+  };
 }
 
 /** Every input's membership, by ascending input index. */
@@ -174,7 +199,10 @@ export async function readMemberships(connection: DuckDBConnection, clusteringId
 }
 
 /** The condensed tree's edges, ordered by parent then child. */
-export async function readCondensedTree(connection: DuckDBConnection, clusteringId: number): Promise<CondensedTreeColumns> {
+export async function readCondensedTree(
+  connection: DuckDBConnection,
+  clusteringId: number,
+): Promise<CondensedTreeColumns> {
   await requireClustering(connection, clusteringId);
   const result = await ResultColumns.query(
     connection,
@@ -223,7 +251,9 @@ export async function readPatternMembers(
   requireCount('limit', limit);
   const orderBy = MEMBER_ORDER[order];
   if (orderBy === undefined) {
-    throw new InputError(`member order ${JSON.stringify(order)} is unknown`, { hint: `use one of ${Object.keys(MEMBER_ORDER).join(', ')}` });
+    throw new InputError(`member order ${JSON.stringify(order)} is unknown`, {
+      hint: `use one of ${Object.keys(MEMBER_ORDER).join(', ')}`,
+    });
   }
   await requirePattern(connection, clusteringId, patternId);
   const counted = await ResultColumns.query(

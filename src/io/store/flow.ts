@@ -71,7 +71,11 @@ async function requireFlowTables(connection: DuckDBConnection): Promise<void> {
 }
 
 function requireCells(flow: FlowToSave, a: ClusteringRecord, b: ClusteringRecord): number {
-  requireLengths('flow cells', flow.count.length, { patternA: flow.patternA, patternB: flow.patternB, jaccard: flow.jaccard });
+  requireLengths('flow cells', flow.count.length, {
+    patternA: flow.patternA,
+    patternB: flow.patternB,
+    jaccard: flow.jaccard,
+  });
   let inputs = 0;
   for (let k = 0; k < flow.count.length; k++) {
     const patternA = flow.patternA[k]!;
@@ -79,12 +83,17 @@ function requireCells(flow: FlowToSave, a: ClusteringRecord, b: ClusteringRecord
     const count = flow.count[k]!;
     const jaccard = flow.jaccard[k]!;
     if (patternA < -1 || patternA >= a.patternCount || patternB < -1 || patternB >= b.patternCount) {
-      throw new InputError(`flow cell ${k} joins patterns ${patternA} and ${patternB}, outside -1..${a.patternCount - 1} and -1..${b.patternCount - 1}`, {
-        hint: 'cells name patterns of the two clusterings, or -1 for noise',
-      });
+      throw new InputError(
+        `flow cell ${k} joins patterns ${patternA} and ${patternB}, outside -1..${a.patternCount - 1} and -1..${b.patternCount - 1}`,
+        {
+          hint: 'cells name patterns of the two clusterings, or -1 for noise',
+        },
+      );
     }
     if (!(count > 0) || !(jaccard >= 0 && jaccard <= 1)) {
-      throw new InputError(`flow cell ${k} has count ${count} and Jaccard ${jaccard}`, { hint: 'store non-zero cells only, with a Jaccard index in [0, 1]' });
+      throw new InputError(`flow cell ${k} has count ${count} and Jaccard ${jaccard}`, {
+        hint: 'store non-zero cells only, with a Jaccard index in [0, 1]',
+      });
     }
     inputs += count;
   }
@@ -97,12 +106,17 @@ export async function saveFlow(connection: DuckDBConnection, flow: FlowToSave): 
   const a = await requireClustering(connection, flow.clusteringA);
   const b = await requireClustering(connection, flow.clusteringB);
   if (a.runId !== b.runId) {
-    throw new InputError(`clusterings ${a.clusteringId} and ${b.clusteringId} belong to runs ${a.runId} and ${b.runId}`, {
-      hint: 'a stored flow joins two clusterings of one run; compare runs with nap compare',
-    });
+    throw new InputError(
+      `clusterings ${a.clusteringId} and ${b.clusteringId} belong to runs ${a.runId} and ${b.runId}`,
+      {
+        hint: 'a stored flow joins two clusterings of one run; compare runs with nap compare',
+      },
+    );
   }
   if (a.clusteringId === b.clusteringId) {
-    throw new InputError(`flow of clustering ${a.clusteringId} with itself`, { hint: 'pass two different clusterings' });
+    throw new InputError(`flow of clustering ${a.clusteringId} with itself`, {
+      hint: 'pass two different clusterings',
+    });
   }
   const inputs = requireCells(flow, a, b);
   await connection.run(
@@ -137,19 +151,35 @@ export async function saveFlow(connection: DuckDBConnection, flow: FlowToSave): 
     },
     flow.count.length,
   );
-  return { runId: a.runId, clusteringA: a.clusteringId, clusteringB: b.clusteringId, layerA: a.layer, layerB: b.layer, inputs, createdAt };
+  return {
+    runId: a.runId,
+    clusteringA: a.clusteringId,
+    clusteringB: b.clusteringId,
+    layerA: a.layer,
+    layerB: b.layer,
+    inputs,
+    createdAt,
+  };
 }
 
 /** The stored flows of a run, as stored (A, B), by clustering ids. */
 export async function listFlows(connection: DuckDBConnection, runId: number): Promise<FlowRecord[]> {
   await requireFlowTables(connection);
   await requireRun(connection, runId);
-  const result = await ResultColumns.query(connection, `${PAIR_SELECT} WHERE run_id = $1 ORDER BY clustering_a, clustering_b`, [runId]);
+  const result = await ResultColumns.query(
+    connection,
+    `${PAIR_SELECT} WHERE run_id = $1 ORDER BY clustering_a, clustering_b`,
+    [runId],
+  );
   return result.rows().map(toFlowRecord);
 }
 
 /** The flow from clustering A to clustering B (cells by pattern of A, then of B), or null when none is stored. */
-export async function readFlow(connection: DuckDBConnection, clusteringA: number, clusteringB: number): Promise<StoredFlow | null> {
+export async function readFlow(
+  connection: DuckDBConnection,
+  clusteringA: number,
+  clusteringB: number,
+): Promise<StoredFlow | null> {
   await requireFlowTables(connection);
   await requireClustering(connection, clusteringA);
   await requireClustering(connection, clusteringB);
@@ -169,7 +199,13 @@ export async function readFlow(connection: DuckDBConnection, clusteringA: number
     [stored.clusteringA, stored.clusteringB],
   );
   const record: FlowRecord = reversed
-    ? { ...stored, clusteringA: stored.clusteringB, clusteringB: stored.clusteringA, layerA: stored.layerB, layerB: stored.layerA }
+    ? {
+        ...stored,
+        clusteringA: stored.clusteringB,
+        clusteringB: stored.clusteringA,
+        layerA: stored.layerB,
+        layerB: stored.layerA,
+      }
     : stored;
   return {
     ...record,

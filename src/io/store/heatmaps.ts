@@ -35,12 +35,19 @@ export interface HeatmapIndex {
 
 function requirePositiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value <= 0) {
-    throw new InputError(`heatmap ${name} ${value} is not a positive integer`, { hint: 'pass the layer grid size in positions' });
+    throw new InputError(`heatmap ${name} ${value} is not a positive integer`, {
+      hint: 'pass the layer grid size in positions',
+    });
   }
 }
 
 /** Replaces the normalization divisors of a layer (one per activations column). Call inside a transaction. */
-export async function saveLayerDivisors(connection: DuckDBConnection, runId: number, layer: string, divisors: Float64Array | Float32Array): Promise<void> {
+export async function saveLayerDivisors(
+  connection: DuckDBConnection,
+  runId: number,
+  layer: string,
+  divisors: Float64Array | Float32Array,
+): Promise<void> {
   await requireRun(connection, runId);
   requireName('layer name', layer);
   if (divisors.length === 0 || !divisors.every((d) => Number.isFinite(d) && d >= 0)) {
@@ -52,15 +59,27 @@ export async function saveLayerDivisors(connection: DuckDBConnection, runId: num
   await appendRows(
     connection,
     'layer_divisors',
-    { run_id: constantInt(runId), layer: constantText(layer), divisors: floatListColumn(Float32Array.from(divisors), divisors.length) },
+    {
+      run_id: constantInt(runId),
+      layer: constantText(layer),
+      divisors: floatListColumn(Float32Array.from(divisors), divisors.length),
+    },
     1,
   );
 }
 
 /** The layer's normalization divisors; NotFoundError when none are stored. */
-export async function readLayerDivisors(connection: DuckDBConnection, runId: number, layer: string): Promise<Float32Array> {
+export async function readLayerDivisors(
+  connection: DuckDBConnection,
+  runId: number,
+  layer: string,
+): Promise<Float32Array> {
   await requireRun(connection, runId);
-  const result = await ResultColumns.query(connection, 'SELECT divisors, len(divisors) AS n FROM layer_divisors WHERE run_id = $1 AND layer = $2', [runId, layer]);
+  const result = await ResultColumns.query(
+    connection,
+    'SELECT divisors, len(divisors) AS n FROM layer_divisors WHERE run_id = $1 AND layer = $2',
+    [runId, layer],
+  );
   if (result.rowCount === 0) {
     throw new NotFoundError(`layer ${JSON.stringify(layer)} of run ${runId} has no stored normalization divisors`, {
       hint: 'the layer was analyzed by an older nap or is not stored; analyze the model again into this store',
@@ -73,7 +92,11 @@ export async function readLayerDivisors(connection: DuckDBConnection, runId: num
  * Stores heatmaps of a clustering's patterns, replacing every stored heatmap of the patterns present in
  * `heatmaps`. Call inside a transaction.
  */
-export async function savePatternHeatmaps(connection: DuckDBConnection, clusteringId: number, heatmaps: PatternHeatmaps): Promise<void> {
+export async function savePatternHeatmaps(
+  connection: DuckDBConnection,
+  clusteringId: number,
+  heatmaps: PatternHeatmaps,
+): Promise<void> {
   const clustering = await requireClustering(connection, clusteringId);
   const { patternId, inputIndex, height, width, values } = heatmaps;
   requirePositiveInteger('height', height);
@@ -87,12 +110,18 @@ export async function savePatternHeatmaps(connection: DuckDBConnection, clusteri
   }
   const bad = patternId.find((id) => id < 0 || id >= clustering.patternCount);
   if (bad !== undefined) {
-    throw new InputError(`heatmap of pattern ${bad}, outside 0..${clustering.patternCount - 1} of clustering ${clusteringId}`, {
-      hint: 'pass pattern ids of the clustering (noise has no heatmap)',
-    });
+    throw new InputError(
+      `heatmap of pattern ${bad}, outside 0..${clustering.patternCount - 1} of clustering ${clusteringId}`,
+      {
+        hint: 'pass pattern ids of the clustering (noise has no heatmap)',
+      },
+    );
   }
   for (const id of new Set(patternId)) {
-    await connection.run('DELETE FROM pattern_heatmaps WHERE clustering_id = $1 AND pattern_id = $2', [clusteringId, id]);
+    await connection.run('DELETE FROM pattern_heatmaps WHERE clustering_id = $1 AND pattern_id = $2', [
+      clusteringId,
+      id,
+    ]);
   }
   await appendRows(
     connection,
@@ -111,7 +140,11 @@ export async function savePatternHeatmaps(connection: DuckDBConnection, clusteri
 }
 
 /** Which heatmaps of the pattern are stored (none: an empty index). */
-export async function readHeatmapIndex(connection: DuckDBConnection, clusteringId: number, patternId: number): Promise<HeatmapIndex> {
+export async function readHeatmapIndex(
+  connection: DuckDBConnection,
+  clusteringId: number,
+  patternId: number,
+): Promise<HeatmapIndex> {
   await requireClustering(connection, clusteringId);
   const result = await ResultColumns.query(
     connection,
@@ -132,9 +165,15 @@ export async function readHeatmapIndex(connection: DuckDBConnection, clusteringI
  * Stored heatmaps of one pattern: all of them, or those of the given input indices (MEAN_HEATMAP for the
  * mean) in that order. NotFoundError names what is missing and how to make it.
  */
-export async function readPatternHeatmaps(connection: DuckDBConnection, clusteringId: number, patternId: number, inputIndex?: Int32Array): Promise<PatternHeatmaps> {
+export async function readPatternHeatmaps(
+  connection: DuckDBConnection,
+  clusteringId: number,
+  patternId: number,
+  inputIndex?: Int32Array,
+): Promise<PatternHeatmaps> {
   const clustering = await requireClustering(connection, clusteringId);
-  const select = 'SELECT pattern_id, input_index, height, width, "values" FROM pattern_heatmaps WHERE clustering_id = $1 AND pattern_id = $2';
+  const select =
+    'SELECT pattern_id, input_index, height, width, "values" FROM pattern_heatmaps WHERE clustering_id = $1 AND pattern_id = $2';
   const result =
     inputIndex === undefined
       ? await ResultColumns.query(connection, `${select} ORDER BY input_index`, [clusteringId, patternId])
@@ -146,7 +185,9 @@ export async function readPatternHeatmaps(connection: DuckDBConnection, clusteri
         );
   const makeIt = `run \`nap heatmaps <store> --run ${clustering.runId} --layer ${JSON.stringify(clustering.layer)} --pattern ${patternId}\``;
   if (result.rowCount === 0) {
-    throw new NotFoundError(`pattern ${patternId} of clustering ${clusteringId} has no stored heatmaps`, { hint: makeIt });
+    throw new NotFoundError(`pattern ${patternId} of clustering ${clusteringId} has no stored heatmaps`, {
+      hint: makeIt,
+    });
   }
   const [height, width] = [result.int32('height')[0]!, result.int32('width')[0]!];
   const stored = {
@@ -161,9 +202,12 @@ export async function readPatternHeatmaps(connection: DuckDBConnection, clusteri
   const missing = Array.from(inputIndex).find((index) => !rowOf.has(index));
   if (missing !== undefined) {
     const what = missing === MEAN_HEATMAP ? 'a mean heatmap' : `a heatmap of input ${missing}`;
-    throw new NotFoundError(`pattern ${patternId} of clustering ${clusteringId} has no stored ${what.replace(/^a /, '')}`, {
-      hint: missing === MEAN_HEATMAP ? makeIt : `input ${missing} must be a member of the pattern; then ${makeIt}`,
-    });
+    throw new NotFoundError(
+      `pattern ${patternId} of clustering ${clusteringId} has no stored ${what.replace(/^a /, '')}`,
+      {
+        hint: missing === MEAN_HEATMAP ? makeIt : `input ${missing} must be a member of the pattern; then ${makeIt}`,
+      },
+    );
   }
   const size = height * width;
   const values = new Float32Array(inputIndex.length * size);
@@ -171,5 +215,11 @@ export async function readPatternHeatmaps(connection: DuckDBConnection, clusteri
     const row = rowOf.get(index)!;
     values.set(stored.values.subarray(row * size, (row + 1) * size), i * size);
   });
-  return { patternId: new Int32Array(inputIndex.length).fill(patternId), inputIndex: Int32Array.from(inputIndex), height, width, values };
+  return {
+    patternId: new Int32Array(inputIndex.length).fill(patternId),
+    inputIndex: Int32Array.from(inputIndex),
+    height,
+    width,
+    values,
+  };
 }

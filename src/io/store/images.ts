@@ -10,7 +10,9 @@ function requireImageShape(images: AverageImages): number {
   const { width, height, channels, patternId, pixels } = images;
   for (const [name, value] of Object.entries({ width, height, channels })) {
     if (!Number.isInteger(value) || value <= 0) {
-      throw new InputError(`average image ${name} ${value} is not a positive integer`, { hint: 'pass the image size in pixels and channels' });
+      throw new InputError(`average image ${name} ${value} is not a positive integer`, {
+        hint: 'pass the image size in pixels and channels',
+      });
     }
   }
   const size = width * height * channels;
@@ -24,14 +26,21 @@ function requireImageShape(images: AverageImages): number {
 }
 
 /** Replaces the average images of a clustering. Call inside a transaction. */
-export async function saveAverageImages(connection: DuckDBConnection, clusteringId: number, images: AverageImages): Promise<void> {
+export async function saveAverageImages(
+  connection: DuckDBConnection,
+  clusteringId: number,
+  images: AverageImages,
+): Promise<void> {
   const clustering = await requireClustering(connection, clusteringId);
   const size = requireImageShape(images);
   const bad = images.patternId.find((id) => id < 0 || id >= clustering.patternCount);
   if (bad !== undefined) {
-    throw new InputError(`average image of pattern ${bad}, outside 0..${clustering.patternCount - 1} of clustering ${clusteringId}`, {
-      hint: 'pass pattern ids of the clustering',
-    });
+    throw new InputError(
+      `average image of pattern ${bad}, outside 0..${clustering.patternCount - 1} of clustering ${clusteringId}`,
+      {
+        hint: 'pass pattern ids of the clustering',
+      },
+    );
   }
   await connection.run('DELETE FROM average_images WHERE clustering_id = $1', [clusteringId]);
   await appendRows(
@@ -52,7 +61,11 @@ export async function saveAverageImages(connection: DuckDBConnection, clustering
 }
 
 /** The average images of a clustering by pattern id (only that pattern's when given). */
-export async function readAverageImages(connection: DuckDBConnection, clusteringId: number, patternId?: number): Promise<AverageImages> {
+export async function readAverageImages(
+  connection: DuckDBConnection,
+  clusteringId: number,
+  patternId?: number,
+): Promise<AverageImages> {
   await requireClustering(connection, clusteringId);
   const columns = 'SELECT pattern_id, width, height, channels, pixels FROM average_images WHERE clustering_id = $1';
   const result =
@@ -65,6 +78,16 @@ export async function readAverageImages(connection: DuckDBConnection, clustering
       hint: 'compute the average images of the clustering first',
     });
   }
-  const [width, height, channels] = [result.int32('width')[0]!, result.int32('height')[0]!, result.int32('channels')[0]!];
-  return { patternId: result.int32('pattern_id'), width, height, channels, pixels: result.blobs('pixels', width * height * channels) };
+  const [width, height, channels] = [
+    result.int32('width')[0]!,
+    result.int32('height')[0]!,
+    result.int32('channels')[0]!,
+  ];
+  return {
+    patternId: result.int32('pattern_id'),
+    width,
+    height,
+    channels,
+    pixels: result.blobs('pixels', width * height * channels),
+  };
 }

@@ -50,7 +50,13 @@ import type {
 export * from './types.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
-export { PROJECTION_METHODS, type ProjectionMethod, type ProjectionRecord, type ProjectionToSave, type StoredProjection } from './projections.js';
+export {
+  PROJECTION_METHODS,
+  type ProjectionMethod,
+  type ProjectionRecord,
+  type ProjectionToSave,
+  type StoredProjection,
+} from './projections.js';
 
 export interface OpenStoreOptions {
   /** Open without ever modifying the file; the file must exist. Default false (create when missing). */
@@ -174,12 +180,20 @@ export class NapStore {
   }
 
   /** The newest complete run whose activations can be reused for this model, dataset and extraction config, or null. */
-  findCompleteRun(modelSha256: string, datasetFingerprint: string, extractionConfigHash: string): Promise<RunRecord | null> {
+  findCompleteRun(
+    modelSha256: string,
+    datasetFingerprint: string,
+    extractionConfigHash: string,
+  ): Promise<RunRecord | null> {
     return this.read((c) => runs.findCompleteRun(c, modelSha256, datasetFingerprint, extractionConfigHash));
   }
 
   /** The newest run with these settings that started but never completed (killed, cancelled or failed), or null. */
-  findUnfinishedRun(modelSha256: string, datasetFingerprint: string, extractionConfigHash: string): Promise<RunRecord | null> {
+  findUnfinishedRun(
+    modelSha256: string,
+    datasetFingerprint: string,
+    extractionConfigHash: string,
+  ): Promise<RunRecord | null> {
     return this.read((c) => runs.findUnfinishedRun(c, modelSha256, datasetFingerprint, extractionConfigHash));
   }
 
@@ -202,7 +216,13 @@ export class NapStore {
    * Replaces a layer's staged rows by its final normalized activations and max activations, in one
    * transaction: a layer is either still staged or completely stored.
    */
-  finalizeLayer(runId: number, info: LayerInfo, matrix: Matrix, inputIndex: Int32Array, max: MaxActivationColumns): Promise<void> {
+  finalizeLayer(
+    runId: number,
+    info: LayerInfo,
+    matrix: Matrix,
+    inputIndex: Int32Array,
+    max: MaxActivationColumns,
+  ): Promise<void> {
     return this.write(async (c) => {
       await layers.appendLayer(c, runId, info);
       await activations.appendActivations(c, runId, info.layer, matrix, inputIndex);
@@ -365,7 +385,11 @@ export class NapStore {
   }
 
   /** A pattern's stored heatmaps, all or those of `inputIndex` (MEAN_HEATMAP: the mean) in that order. */
-  readPatternHeatmaps(clusteringId: number, patternId: number, inputIndex?: Int32Array): Promise<heatmaps.PatternHeatmaps> {
+  readPatternHeatmaps(
+    clusteringId: number,
+    patternId: number,
+    inputIndex?: Int32Array,
+  ): Promise<heatmaps.PatternHeatmaps> {
     return this.read((c) => heatmaps.readPatternHeatmaps(c, clusteringId, patternId, inputIndex));
   }
 

@@ -63,7 +63,9 @@ function takeRows(inputs: StoredInputs, rows: Int32Array): StoredInputs {
 export async function readInputs(connection: DuckDBConnection, runId: number, at?: Int32Array): Promise<StoredInputs> {
   await requireRun(connection, runId);
   if (at === undefined) {
-    return storedInputs(await ResultColumns.query(connection, `${INPUT_SELECT} WHERE run_id = $1 ORDER BY input_index`, [runId]));
+    return storedInputs(
+      await ResultColumns.query(connection, `${INPUT_SELECT} WHERE run_id = $1 ORDER BY input_index`, [runId]),
+    );
   }
   const found = storedInputs(
     await ResultColumns.query(
@@ -90,6 +92,10 @@ export async function readInputs(connection: DuckDBConnection, runId: number, at
 
 /** Input indices of a run, ascending. */
 export async function inputIndices(connection: DuckDBConnection, runId: number): Promise<Int32Array> {
-  const result = await ResultColumns.query(connection, 'SELECT input_index FROM inputs WHERE run_id = $1 ORDER BY input_index', [runId]);
+  const result = await ResultColumns.query(
+    connection,
+    'SELECT input_index FROM inputs WHERE run_id = $1 ORDER BY input_index',
+    [runId],
+  );
   return result.int32('input_index');
 }

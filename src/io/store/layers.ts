@@ -22,7 +22,9 @@ function toLayerInfo(row: Record<string, DuckDBValue>): LayerInfo {
 function requireLayerInfo(info: LayerInfo): void {
   requireName('layer name', info.layer);
   if (!Number.isInteger(info.order)) {
-    throw new InputError(`layer ${info.layer}: order ${info.order} is not an integer`, { hint: 'pass the layer position in the model' });
+    throw new InputError(`layer ${info.layer}: order ${info.order} is not an integer`, {
+      hint: 'pass the layer position in the model',
+    });
   }
   if (!Number.isInteger(info.dim) || info.dim <= 0) {
     throw new InputError(`layer ${info.layer}: dim ${info.dim} is not a positive integer`, {
@@ -38,7 +40,11 @@ function requireLayerInfo(info: LayerInfo): void {
 
 export async function listLayers(connection: DuckDBConnection, runId: number): Promise<LayerInfo[]> {
   await requireRun(connection, runId);
-  const result = await ResultColumns.query(connection, `${LAYER_SELECT} WHERE run_id = $1 ORDER BY layer_order, layer`, [runId]);
+  const result = await ResultColumns.query(
+    connection,
+    `${LAYER_SELECT} WHERE run_id = $1 ORDER BY layer_order, layer`,
+    [runId],
+  );
   return result.rows().map(toLayerInfo);
 }
 
@@ -48,7 +54,8 @@ export async function requireLayer(connection: DuckDBConnection, runId: number, 
   if (found === undefined) {
     const names = layers.map((info) => info.layer);
     throw new NotFoundError(`layer ${JSON.stringify(layer)} is not stored in run ${runId}`, {
-      hint: names.length > 0 ? `stored layers: ${names.join(', ')}` : 'the run has no layers yet; store the layer first',
+      hint:
+        names.length > 0 ? `stored layers: ${names.join(', ')}` : 'the run has no layers yet; store the layer first',
     });
   }
   return found;

@@ -58,8 +58,7 @@ function openFailure(path: string, readOnly: boolean, error: unknown): InputErro
     hint = readOnly
       ? 'another nap process is writing to the store (nap analyze, project, heatmaps or flow); wait for it to finish'
       : 'another nap process has the store open (nap serve holds it while it runs); stop it first, then start it again afterwards';
-  }
-  else if (/version|serializ/i.test(message)) hint = 'the file was written by a newer DuckDB; upgrade nap-lens';
+  } else if (/version|serializ/i.test(message)) hint = 'the file was written by a newer DuckDB; upgrade nap-lens';
   return new InputError(`cannot open store ${path}: ${message}`, { hint, cause: error });
 }
 
@@ -107,9 +106,12 @@ export async function prepareSchema(connection: DuckDBConnection, path: string, 
     });
   }
   if (version > SCHEMA_VERSION) {
-    throw new InputError(`store ${path} has schema version ${version}; this nap reads up to version ${SCHEMA_VERSION}`, {
-      hint: 'upgrade nap-lens to open this store',
-    });
+    throw new InputError(
+      `store ${path} has schema version ${version}; this nap reads up to version ${SCHEMA_VERSION}`,
+      {
+        hint: 'upgrade nap-lens to open this store',
+      },
+    );
   }
   if (version < SCHEMA_VERSION) {
     throw new InputError(`store ${path} has old schema version ${version}; this nap needs version ${SCHEMA_VERSION}`, {

@@ -68,27 +68,43 @@ function toRecord(row: Record<string, DuckDBValue>): ProjectionRecord {
 function requireProjection(layer: string, projection: ProjectionToSave): void {
   const { method, inputIndex, x, y } = projection;
   if (!PROJECTION_METHODS.includes(method)) {
-    throw new InputError(`projection method ${JSON.stringify(method)} of layer ${JSON.stringify(layer)} is unknown`, { hint: `use one of ${PROJECTION_METHODS.join(', ')}` });
+    throw new InputError(`projection method ${JSON.stringify(method)} of layer ${JSON.stringify(layer)} is unknown`, {
+      hint: `use one of ${PROJECTION_METHODS.join(', ')}`,
+    });
   }
   if (x.length !== inputIndex.length || y.length !== inputIndex.length) {
-    throw new InputError(`projection of layer ${JSON.stringify(layer)} has ${inputIndex.length} input indices, ${x.length} x and ${y.length} y values`, {
-      hint: 'pass one x and one y per input index',
-    });
+    throw new InputError(
+      `projection of layer ${JSON.stringify(layer)} has ${inputIndex.length} input indices, ${x.length} x and ${y.length} y values`,
+      {
+        hint: 'pass one x and one y per input index',
+      },
+    );
   }
   for (let i = 0; i < inputIndex.length; i++) {
     if (inputIndex[i]! < 0 || (i > 0 && inputIndex[i]! <= inputIndex[i - 1]!)) {
-      throw new InputError(`projection of layer ${JSON.stringify(layer)}: input index ${inputIndex[i]} at row ${i} is negative or not above the row before`, {
-        hint: 'pass the input indices in strictly ascending order, as readActivations returns them',
-      });
+      throw new InputError(
+        `projection of layer ${JSON.stringify(layer)}: input index ${inputIndex[i]} at row ${i} is negative or not above the row before`,
+        {
+          hint: 'pass the input indices in strictly ascending order, as readActivations returns them',
+        },
+      );
     }
     if (!Number.isFinite(x[i]!) || !Number.isFinite(y[i]!)) {
-      throw new InputError(`projection of layer ${JSON.stringify(layer)}: input ${inputIndex[i]} is at (${x[i]}, ${y[i]})`, { hint: 'store finite coordinates only' });
+      throw new InputError(
+        `projection of layer ${JSON.stringify(layer)}: input ${inputIndex[i]} is at (${x[i]}, ${y[i]})`,
+        { hint: 'store finite coordinates only' },
+      );
     }
   }
 }
 
 /** Stores a layer's projection, replacing the one stored before. Call inside a transaction. */
-export async function saveProjection(connection: DuckDBConnection, runId: number, layer: string, projection: ProjectionToSave): Promise<void> {
+export async function saveProjection(
+  connection: DuckDBConnection,
+  runId: number,
+  layer: string,
+  projection: ProjectionToSave,
+): Promise<void> {
   await requireLayer(connection, runId, layer);
   requireProjection(layer, projection);
   const params = toJsonText('projection params', projection.params);
@@ -124,10 +140,18 @@ export async function listProjections(connection: DuckDBConnection, runId: numbe
 }
 
 /** The layer's projection with its points, or null when none is stored; NotFoundError for an unknown run or layer. */
-export async function readProjection(connection: DuckDBConnection, runId: number, layer: string): Promise<StoredProjection | null> {
+export async function readProjection(
+  connection: DuckDBConnection,
+  runId: number,
+  layer: string,
+): Promise<StoredProjection | null> {
   await requireLayer(connection, runId, layer);
   if (!(await hasProjectionsTable(connection))) return null;
-  const result = await ResultColumns.query(connection, `SELECT ${RECORD_COLUMNS}, p.input_index, p.x, p.y FROM ${TABLE} p WHERE p.run_id = $1 AND p.layer = $2`, [runId, layer]);
+  const result = await ResultColumns.query(
+    connection,
+    `SELECT ${RECORD_COLUMNS}, p.input_index, p.x, p.y FROM ${TABLE} p WHERE p.run_id = $1 AND p.layer = $2`,
+    [runId, layer],
+  );
   const [row] = result.rows();
   if (row === undefined) return null;
   const record = toRecord(row);
@@ -137,7 +161,9 @@ export async function readProjection(connection: DuckDBConnection, runId: number
   const y = result.concatenatedBlobs('y');
   const expected = record.pointCount * 4;
   if (index.length !== expected || x.length !== expected || y.length !== expected) {
-    throw new Error(`projection of layer '${layer}' of run ${runId} holds ${index.length}, ${x.length} and ${y.length} bytes for ${record.pointCount} points`);
+    throw new Error(
+      `projection of layer '${layer}' of run ${runId} holds ${index.length}, ${x.length} and ${y.length} bytes for ${record.pointCount} points`,
+    );
   }
   return {
     ...record,

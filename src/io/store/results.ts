@@ -23,7 +23,12 @@ export class ResultColumns {
     readonly rowCount: number,
   ) {}
 
-  static async query(connection: DuckDBConnection, sql: string, params: Params = [], types?: DuckDBType[]): Promise<ResultColumns> {
+  static async query(
+    connection: DuckDBConnection,
+    sql: string,
+    params: Params = [],
+    types?: DuckDBType[],
+  ): Promise<ResultColumns> {
     const result = await connection.run(sql, params, types);
     const chunks = await result.fetchAllChunks();
     const rowCount = chunks.reduce((sum, chunk) => sum + chunk.rowCount, 0);

@@ -34,7 +34,9 @@ async function selectRuns(connection: DuckDBConnection, where: string, params: P
 
 function requireStatus(status: RunStatus): void {
   if (!RUN_STATUSES.includes(status)) {
-    throw new InputError(`run status ${JSON.stringify(status)} is unknown`, { hint: `use one of ${RUN_STATUSES.join(', ')}` });
+    throw new InputError(`run status ${JSON.stringify(status)} is unknown`, {
+      hint: `use one of ${RUN_STATUSES.join(', ')}`,
+    });
   }
 }
 
@@ -66,7 +68,9 @@ export async function requireRun(connection: DuckDBConnection, runId: number): P
   requireId('run id', runId);
   const [run] = await selectRuns(connection, 'WHERE run_id = $1', [runId]);
   if (run === undefined) {
-    throw new NotFoundError(`run ${runId} does not exist`, { hint: 'list the runs of the store to pick an existing one' });
+    throw new NotFoundError(`run ${runId} does not exist`, {
+      hint: 'list the runs of the store to pick an existing one',
+    });
   }
   return run;
 }

@@ -32,12 +32,18 @@ export interface StagedLayer {
   unitMax: Float32Array;
 }
 
-export async function appendStagedBatch(connection: DuckDBConnection, runId: number, batch: StagedBatch): Promise<void> {
+export async function appendStagedBatch(
+  connection: DuckDBConnection,
+  runId: number,
+  batch: StagedBatch,
+): Promise<void> {
   await appendInputs(connection, runId, batch.inputs);
   const rows = batch.inputs.index.length;
   for (const layer of batch.layers) {
     if (layer.values.length !== rows * layer.dim || layer.unitMax.length !== rows * layer.units) {
-      throw new RangeError(`staged layer '${layer.layer}' holds ${layer.values.length} values and ${layer.unitMax.length} maxima, expected ${rows} x ${layer.dim} and ${rows} x ${layer.units}`);
+      throw new RangeError(
+        `staged layer '${layer.layer}' holds ${layer.values.length} values and ${layer.unitMax.length} maxima, expected ${rows} x ${layer.dim} and ${rows} x ${layer.units}`,
+      );
     }
   }
   await appendRows(
@@ -57,14 +63,27 @@ export async function appendStagedBatch(connection: DuckDBConnection, runId: num
 }
 
 /** Committed batches of a run, by start. */
-export async function stagedBatches(connection: DuckDBConnection, runId: number): Promise<{ start: number; count: number }[]> {
-  const result = await ResultColumns.query(connection, 'SELECT batch_start, batch_count FROM staged_batches WHERE run_id = $1 ORDER BY batch_start', [runId]);
+export async function stagedBatches(
+  connection: DuckDBConnection,
+  runId: number,
+): Promise<{ start: number; count: number }[]> {
+  const result = await ResultColumns.query(
+    connection,
+    'SELECT batch_start, batch_count FROM staged_batches WHERE run_id = $1 ORDER BY batch_start',
+    [runId],
+  );
   const start = result.int32('batch_start');
   const count = result.int32('batch_count');
   return Array.from(start, (s, i) => ({ start: s, count: count[i]! }));
 }
 
-export async function readStagedLayer(connection: DuckDBConnection, runId: number, layer: string, dim: number, units: number): Promise<StagedLayer> {
+export async function readStagedLayer(
+  connection: DuckDBConnection,
+  runId: number,
+  layer: string,
+  dim: number,
+  units: number,
+): Promise<StagedLayer> {
   const result = await ResultColumns.query(
     connection,
     'SELECT input_index, "values", unit_max FROM staged_activations WHERE run_id = $1 AND layer = $2 ORDER BY batch_start',
@@ -77,9 +96,15 @@ export async function readStagedLayer(connection: DuckDBConnection, runId: numbe
   const unitMax = result.concatenatedBlobs('unit_max');
   const inputIndex = new Int32Array(index.buffer, 0, index.length / 4);
   if (values.length !== inputIndex.length * dim * 4 || unitMax.length !== inputIndex.length * units * 4) {
-    throw new Error(`staged layer '${layer}' of run ${runId} holds ${values.length / 4} values and ${unitMax.length / 4} maxima for ${inputIndex.length} inputs, expected ${dim} and ${units} per input`);
+    throw new Error(
+      `staged layer '${layer}' of run ${runId} holds ${values.length / 4} values and ${unitMax.length / 4} maxima for ${inputIndex.length} inputs, expected ${dim} and ${units} per input`,
+    );
   }
-  return { inputIndex, values: new Float32Array(values.buffer, 0, values.length / 4), unitMax: new Float32Array(unitMax.buffer, 0, unitMax.length / 4) };
+  return {
+    inputIndex,
+    values: new Float32Array(values.buffer, 0, values.length / 4),
+    unitMax: new Float32Array(unitMax.buffer, 0, unitMax.length / 4),
+  };
 }
 
 export async function clearStagedLayer(connection: DuckDBConnection, runId: number, layer: string): Promise<void> {

@@ -5,7 +5,13 @@ import { appendRows, constantInt, constantText, doubleColumn, intColumn } from '
 import { requireClustering } from './clusterings.js';
 import { requireLayer } from './layers.js';
 import { ResultColumns } from './results.js';
-import type { MaxActivationColumns, StatsScope, StoredMaxActivations, StoredUnitStats, UnitStatsToSave } from './types.js';
+import type {
+  MaxActivationColumns,
+  StatsScope,
+  StoredMaxActivations,
+  StoredUnitStats,
+  UnitStatsToSave,
+} from './types.js';
 import { requireLengths } from './validate.js';
 
 interface ResolvedScope {
@@ -19,7 +25,12 @@ interface ResolvedScope {
 async function resolveScope(connection: DuckDBConnection, scope: StatsScope): Promise<ResolvedScope> {
   if ('clusteringId' in scope) {
     const clustering = await requireClustering(connection, scope.clusteringId);
-    return { runId: clustering.runId, layer: clustering.layer, clusteringId: clustering.clusteringId, patternCount: clustering.patternCount };
+    return {
+      runId: clustering.runId,
+      layer: clustering.layer,
+      clusteringId: clustering.clusteringId,
+      patternCount: clustering.patternCount,
+    };
   }
   await requireLayer(connection, scope.runId, scope.layer);
   return { runId: scope.runId, layer: scope.layer, clusteringId: null, patternCount: 0 };
@@ -28,14 +39,21 @@ async function resolveScope(connection: DuckDBConnection, scope: StatsScope): Pr
 function requirePatternIds(patternId: Int32Array, scope: ResolvedScope): void {
   const bad = patternId.find((id) => id < -1 || id >= scope.patternCount);
   if (bad !== undefined) {
-    throw new InputError(`unit stats name pattern ${bad}, outside -1..${scope.patternCount - 1} of clustering ${scope.clusteringId}`, {
-      hint: 'pass pattern ids of the clustering (-1 for noise)',
-    });
+    throw new InputError(
+      `unit stats name pattern ${bad}, outside -1..${scope.patternCount - 1} of clustering ${scope.clusteringId}`,
+      {
+        hint: 'pass pattern ids of the clustering (-1 for noise)',
+      },
+    );
   }
 }
 
 /** Replaces the statistics of the scope. Call inside a transaction. */
-export async function saveUnitStats(connection: DuckDBConnection, scope: StatsScope, stats: UnitStatsToSave): Promise<void> {
+export async function saveUnitStats(
+  connection: DuckDBConnection,
+  scope: StatsScope,
+  stats: UnitStatsToSave,
+): Promise<void> {
   const resolved = await resolveScope(connection, scope);
   const count = stats.unit.length;
   const { min, max, mean, q1, q3, iqr, lower, upper } = stats;
@@ -47,10 +65,15 @@ export async function saveUnitStats(connection: DuckDBConnection, scope: StatsSc
         hint: 'omit patternId, or save per-pattern stats with a { clusteringId } scope',
       });
     }
-    await connection.run('DELETE FROM unit_stats WHERE run_id = $1 AND layer = $2 AND clustering_id IS NULL', [resolved.runId, resolved.layer]);
+    await connection.run('DELETE FROM unit_stats WHERE run_id = $1 AND layer = $2 AND clustering_id IS NULL', [
+      resolved.runId,
+      resolved.layer,
+    ]);
   } else {
     if (stats.patternId === undefined) {
-      throw new InputError(`unit stats of clustering ${resolved.clusteringId} lack pattern ids`, { hint: 'pass patternId, one per row' });
+      throw new InputError(`unit stats of clustering ${resolved.clusteringId} lack pattern ids`, {
+        hint: 'pass patternId, one per row',
+      });
     }
     patternId = stats.patternId;
     requireLengths('unit stats', count, { patternId });
@@ -80,13 +103,19 @@ export async function saveUnitStats(connection: DuckDBConnection, scope: StatsSc
 }
 
 /** Statistics of the scope (of one pattern when `patternId` is given), by pattern then unit. */
-export async function readUnitStats(connection: DuckDBConnection, scope: StatsScope, patternId?: number): Promise<StoredUnitStats> {
+export async function readUnitStats(
+  connection: DuckDBConnection,
+  scope: StatsScope,
+  patternId?: number,
+): Promise<StoredUnitStats> {
   const resolved = await resolveScope(connection, scope);
   const columns = 'SELECT pattern_id, unit, min, max, mean, q1, q3, iqr, lower, upper FROM unit_stats';
   let result: ResultColumns;
   if (resolved.clusteringId === null) {
     if (patternId !== undefined) {
-      throw new InputError(`layer-wide unit stats have no pattern ${patternId}`, { hint: 'read per-pattern stats with a { clusteringId } scope' });
+      throw new InputError(`layer-wide unit stats have no pattern ${patternId}`, {
+        hint: 'read per-pattern stats with a { clusteringId } scope',
+      });
     }
     result = await ResultColumns.query(
       connection,
@@ -94,12 +123,15 @@ export async function readUnitStats(connection: DuckDBConnection, scope: StatsSc
       [resolved.runId, resolved.layer],
     );
   } else if (patternId === undefined) {
-    result = await ResultColumns.query(connection, `${columns} WHERE clustering_id = $1 ORDER BY pattern_id, unit`, [resolved.clusteringId]);
-  } else {
-    result = await ResultColumns.query(connection, `${columns} WHERE clustering_id = $1 AND pattern_id = $2 ORDER BY unit`, [
+    result = await ResultColumns.query(connection, `${columns} WHERE clustering_id = $1 ORDER BY pattern_id, unit`, [
       resolved.clusteringId,
-      patternId,
     ]);
+  } else {
+    result = await ResultColumns.query(
+      connection,
+      `${columns} WHERE clustering_id = $1 AND pattern_id = $2 ORDER BY unit`,
+      [resolved.clusteringId, patternId],
+    );
   }
   return {
     patternId: resolved.clusteringId === null ? null : result.int32('pattern_id'),
@@ -124,7 +156,11 @@ export async function saveMaxActivations(
 ): Promise<void> {
   await requireLayer(connection, runId, layer);
   const count = columns.unit.length;
-  requireLengths('max activations', count, { rank: columns.rank, inputIndex: columns.inputIndex, value: columns.value });
+  requireLengths('max activations', count, {
+    rank: columns.rank,
+    inputIndex: columns.inputIndex,
+    value: columns.value,
+  });
   await connection.run('DELETE FROM max_activations WHERE run_id = $1 AND layer = $2', [runId, layer]);
   await appendRows(
     connection,

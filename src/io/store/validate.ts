@@ -1,7 +1,11 @@
 import { InputError } from '../../errors.js';
 
 /** Throws unless every named column has `expected` rows. */
-export function requireLengths(what: string, expected: number, columns: Readonly<Record<string, { length: number }>>): void {
+export function requireLengths(
+  what: string,
+  expected: number,
+  columns: Readonly<Record<string, { length: number }>>,
+): void {
   for (const [name, column] of Object.entries(columns)) {
     if (column.length !== expected) {
       throw new InputError(`${what}: column ${name} has ${column.length} rows, expected ${expected}`, {

@@ -63,14 +63,23 @@ export class ConversionContext {
     const name = this.lookup(call.layer, key);
     const tensor = name === undefined ? undefined : this.weights.get(name);
     if (!tensor) {
-      throw new InputError(`weight '${call.layer}/${key}' of layer '${call.layer}' (${call.className}) is missing from ${this.source}'s weights manifest`, {
-        hint: 'convert the model again with its weights, and keep every shard next to model.json',
-      });
+      throw new InputError(
+        `weight '${call.layer}/${key}' of layer '${call.layer}' (${call.className}) is missing from ${this.source}'s weights manifest`,
+        {
+          hint: 'convert the model again with its weights, and keep every shard next to model.json',
+        },
+      );
     }
-    if (expectedShape && (tensor.shape.length !== expectedShape.length || tensor.shape.some((d, i) => d !== expectedShape[i]))) {
-      throw new InputError(`weight '${name}' of ${this.source} has shape [${tensor.shape.join(', ')}], but layer '${call.layer}' needs [${expectedShape.join(', ')}]`, {
-        hint: 'the weights do not belong to this topology; convert the model again',
-      });
+    if (
+      expectedShape &&
+      (tensor.shape.length !== expectedShape.length || tensor.shape.some((d, i) => d !== expectedShape[i]))
+    ) {
+      throw new InputError(
+        `weight '${name}' of ${this.source} has shape [${tensor.shape.join(', ')}], but layer '${call.layer}' needs [${expectedShape.join(', ')}]`,
+        {
+          hint: 'the weights do not belong to this topology; convert the model again',
+        },
+      );
     }
     return tensor;
   }
@@ -109,7 +118,8 @@ export function fromKerasOrder(ctx: ConversionContext, input: string, rank: numb
 /** Keras pair options (`kernel_size: 3` or `[3, 3]`). */
 export function pair(value: unknown, fallback: number): [number, number] {
   if (typeof value === 'number') return [value, value];
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) return [value[0], value[1]];
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number'))
+    return [value[0], value[1]];
   return [fallback, fallback];
 }
 

@@ -49,20 +49,40 @@ class GraphConverter {
       .filter((ref) => !ref.startsWith('^'))
       .map((ref) => {
         const [name, index] = ref.split(':') as [string, string | undefined];
-        if (index !== undefined && index !== '0') throw this.error(node, `reads output ${index} of '${name}'`, 'nap converts graphs whose ops read first outputs only');
+        if (index !== undefined && index !== '0')
+          throw this.error(
+            node,
+            `reads output ${index} of '${name}'`,
+            'nap converts graphs whose ops read first outputs only',
+          );
         const value = this.values.get(name);
-        if (!value) throw this.error(node, `reads '${name}', which is not computed before it`, 'the graph is incomplete; convert the model again');
+        if (!value)
+          throw this.error(
+            node,
+            `reads '${name}', which is not computed before it`,
+            'the graph is incomplete; convert the model again',
+          );
         return value;
       });
   }
 
   tensor(node: TfNode, value: Value | undefined): Tensor {
-    if (!value || value.kind !== 'tensor') throw this.error(node, 'reads a constant where it needs a computed tensor', 'convert the model again with constant folding');
+    if (!value || value.kind !== 'tensor')
+      throw this.error(
+        node,
+        'reads a constant where it needs a computed tensor',
+        'convert the model again with constant folding',
+      );
     return value;
   }
 
   constant(node: TfNode, value: Value | undefined): WeightTensor {
-    if (!value || value.kind !== 'const') throw this.error(node, 'reads a computed tensor where it needs a constant (weights, axes or a shape)', 'nap converts graphs whose weights, axes and shapes are constants');
+    if (!value || value.kind !== 'const')
+      throw this.error(
+        node,
+        'reads a computed tensor where it needs a constant (weights, axes or a shape)',
+        'nap converts graphs whose weights, axes and shapes are constants',
+      );
     return value.tensor;
   }
 
@@ -78,7 +98,9 @@ class GraphConverter {
     const [n, h, w, c] = padded as [number, number, number, number];
     const nchw = new Float32Array(data.length);
     for (let a = 0; a < n; a++) {
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) nchw[((a * c + k) * h + y) * w + x] = data[((a * h + y) * w + x) * c + k]!;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          for (let k = 0; k < c; k++) nchw[((a * c + k) * h + y) * w + x] = data[((a * h + y) * w + x) * c + k]!;
     }
     return this.ctx.constant(`${value.name}/nchw`, [n, c, h, w], nchw);
   }
@@ -103,18 +125,36 @@ function spatialPair(g: GraphConverter, node: TfNode, key: string): [number, num
 
 function requireNhwc(g: GraphConverter, node: TfNode): void {
   const format = decode(node.attr?.data_format?.s);
-  if (format !== '' && format !== 'NHWC') throw g.error(node, `uses data_format ${format}`, 'nap converts NHWC graphs (what tensorflowjs_converter writes)');
+  if (format !== '' && format !== 'NHWC')
+    throw g.error(node, `uses data_format ${format}`, 'nap converts NHWC graphs (what tensorflowjs_converter writes)');
 }
 
 function imageShape(g: GraphConverter, node: TfNode, x: Tensor): [number | null, number | null, number | null, number] {
   const channels = x.shape[3];
-  if (x.shape.length !== 4 || typeof channels !== 'number') throw g.error(node, `reads a tensor shaped [${x.shape.join(', ')}]`, 'this op needs an NHWC image batch with a known channel count');
+  if (x.shape.length !== 4 || typeof channels !== 'number')
+    throw g.error(
+      node,
+      `reads a tensor shaped [${x.shape.join(', ')}]`,
+      'this op needs an NHWC image batch with a known channel count',
+    );
   return [x.shape[0] ?? null, x.shape[1] ?? null, x.shape[2] ?? null, channels];
 }
 
-function windowAttributes(g: GraphConverter, node: TfNode, shape: KerasShape, kernel: [number, number], strides: [number, number], dilations: [number, number]) {
+function windowAttributes(
+  g: GraphConverter,
+  node: TfNode,
+  shape: KerasShape,
+  kernel: [number, number],
+  strides: [number, number],
+  dilations: [number, number],
+) {
   const padding = decode(node.attr?.padding?.s) || 'VALID';
-  return slidingWindow(shape, { kernel, strides, dilations }, padding, `node '${node.name}' (${node.op}) of ${g.ctx.source}`);
+  return slidingWindow(
+    shape,
+    { kernel, strides, dilations },
+    padding,
+    `node '${node.name}' (${node.op}) of ${g.ctx.source}`,
+  );
 }
 
 const ACTIVATIONS: Record<string, (g: GraphConverter, node: TfNode, input: string, output: string) => string> = {
@@ -132,7 +172,10 @@ const ACTIVATIONS: Record<string, (g: GraphConverter, node: TfNode, input: strin
   Square: (g, _node, input, output) => g.ctx.node('Mul', [input, input], output),
   Neg: (g, _node, input, output) => g.ctx.node('Neg', [input], output),
   Abs: (g, _node, input, output) => g.ctx.node('Abs', [input], output),
-  LeakyRelu: (g, node, input, output) => g.ctx.node('LeakyRelu', [input], output, { alpha: { float: node.attr?.alpha?.f ?? node.attr?.leakyrelu_alpha?.f ?? 0.2 } }),
+  LeakyRelu: (g, node, input, output) =>
+    g.ctx.node('LeakyRelu', [input], output, {
+      alpha: { float: node.attr?.alpha?.f ?? node.attr?.leakyrelu_alpha?.f ?? 0.2 },
+    }),
 };
 
 /** Applies the ops listed in a fused node's fused_ops after its main op, which wrote `main`. */
@@ -150,7 +193,9 @@ function fusedTail(g: GraphConverter, node: TfNode, main: string, args: Value[],
         return g.ctx.constant(value.name, [channels], value.tensor.data);
       });
       argIndex += 4;
-      current = g.ctx.node('BatchNormalization', [current, ...params], output, { epsilon: { float: node.attr?.epsilon?.f ?? 1e-3 } });
+      current = g.ctx.node('BatchNormalization', [current, ...params], output, {
+        epsilon: { float: node.attr?.epsilon?.f ?? 1e-3 },
+      });
     } else if (ACTIVATIONS[op]) {
       current = ACTIVATIONS[op]!(g, node, current, output);
     } else {
@@ -180,12 +225,27 @@ function convolution(depthwise: boolean): OpConverter {
     const dilations = spatialPair(g, node, 'dilations');
     const filters = depthwise ? channels * outChannels : outChannels;
     const groups = depthwise ? channels : channels / inChannels;
-    if (!Number.isInteger(groups) || (depthwise && inChannels !== channels)) throw g.error(node, `has a filter shaped [${f.shape.join(', ')}] for ${channels} channels`, 'the weights do not match the graph');
+    if (!Number.isInteger(groups) || (depthwise && inChannels !== channels))
+      throw g.error(
+        node,
+        `has a filter shaped [${f.shape.join(', ')}] for ${channels} channels`,
+        'the weights do not match the graph',
+      );
     const w = depthwise ? hwioToOihw(f.data, kh, kw, 1, filters) : hwioToOihw(f.data, kh, kw, inChannels, outChannels);
-    const weight = g.ctx.constant(`${asConst(g, node, filter).name}/oihw`, [filters, depthwise ? 1 : inChannels, kh, kw], w);
+    const weight = g.ctx.constant(
+      `${asConst(g, node, filter).name}/oihw`,
+      [filters, depthwise ? 1 : inChannels, kh, kw],
+      w,
+    );
     const { attributes, size } = windowAttributes(g, node, x.shape, [kh, kw], strides, dilations);
     const main = hasFusedOps(node) ? `${node.name}/conv` : node.name;
-    g.ctx.node('Conv', [x.name, weight], main, { kernel_shape: [kh, kw], strides, dilations, group: groups, ...attributes });
+    g.ctx.node('Conv', [x.name, weight], main, {
+      kernel_shape: [kh, kw],
+      strides,
+      dilations,
+      group: groups,
+      ...attributes,
+    });
     if (hasFusedOps(node)) fusedTail(g, node, main, args, filters, 4);
     return [n, ...size, filters];
   };
@@ -194,13 +254,21 @@ function convolution(depthwise: boolean): OpConverter {
 const matMul: OpConverter = (g, node) => {
   const [a, b, ...args] = g.inputs(node);
   const x = g.tensor(node, a);
-  if (x.shape.length !== 2) throw g.error(node, `multiplies a rank-${x.shape.length} tensor`, 'nap converts MatMul of [batch, features] by a constant');
-  if (node.attr?.transpose_a?.b) throw g.error(node, 'transposes its first input', 'nap converts MatMul with transpose_a false');
+  if (x.shape.length !== 2)
+    throw g.error(
+      node,
+      `multiplies a rank-${x.shape.length} tensor`,
+      'nap converts MatMul of [batch, features] by a constant',
+    );
+  if (node.attr?.transpose_a?.b)
+    throw g.error(node, 'transposes its first input', 'nap converts MatMul with transpose_a false');
   const weights = asConst(g, node, b);
   const transB = node.attr?.transpose_b?.b ? 1 : 0;
   const units = weights.tensor.shape[transB ? 0 : 1]!;
   const main = hasFusedOps(node) ? `${node.name}/matmul` : node.name;
-  g.ctx.node('Gemm', [x.name, g.ctx.constant(weights.name, weights.tensor.shape, weights.tensor.data)], main, { transB });
+  g.ctx.node('Gemm', [x.name, g.ctx.constant(weights.name, weights.tensor.shape, weights.tensor.data)], main, {
+    transB,
+  });
   if (hasFusedOps(node)) fusedTail(g, node, main, args, units, 2);
   return [x.shape[0] ?? null, units];
 };
@@ -217,10 +285,15 @@ function binary(opType: string): OpConverter {
   return (g, node) => {
     const operands = g.inputs(node);
     const tensors = operands.filter((v): v is Extract<Value, { kind: 'tensor' }> => v.kind === 'tensor');
-    if (tensors.length === 0) throw g.error(node, 'computes only constants', 'convert the model again with constant folding');
+    if (tensors.length === 0)
+      throw g.error(node, 'computes only constants', 'convert the model again with constant folding');
     const rank = Math.max(...tensors.map((t) => t.shape.length));
     if (tensors.some((t) => t.shape.length !== rank && (rank === 4 || t.shape.length === 4))) {
-      throw g.error(node, 'combines an image tensor with a tensor of another rank', 'nap converts elementwise ops on tensors of one rank or with constants');
+      throw g.error(
+        node,
+        'combines an image tensor with a tensor of another rank',
+        'nap converts elementwise ops on tensors of one rank or with constants',
+      );
     }
     const names = operands.map((v) => (v.kind === 'tensor' ? v.name : g.operand(v, rank)));
     g.ctx.node(opType, names, node.name);
@@ -269,14 +342,21 @@ function reduce(opType: 'ReduceMean' | 'ReduceMax' | 'ReduceMin' | 'ReduceSum'):
     const direct = rank !== 4 || keep || (axes.includes(1) && axes.includes(2));
     const source = direct ? x.name : toKerasOrder(g.ctx, x, `${node.name}/nhwc`);
     const onnxAxes = direct ? axes.map((a) => onnxAxis(a, rank)) : axes;
-    if (opType === 'ReduceSum') g.ctx.node(opType, [source, g.ctx.int64s(onnxAxes)], node.name, { keepdims: keep ? 1 : 0 });
+    if (opType === 'ReduceSum')
+      g.ctx.node(opType, [source, g.ctx.int64s(onnxAxes)], node.name, { keepdims: keep ? 1 : 0 });
     else g.ctx.node(opType, [source], node.name, { axes: onnxAxes, keepdims: keep ? 1 : 0 });
     return keep ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
   };
 }
 
 /** Ops that change rank run in TF order: channels-first inputs are transposed back first. */
-function reshapeLike(g: GraphConverter, node: TfNode, x: Tensor, shape: KerasShape, emit: (input: string, output: string) => void): KerasShape {
+function reshapeLike(
+  g: GraphConverter,
+  node: TfNode,
+  x: Tensor,
+  shape: KerasShape,
+  emit: (input: string, output: string) => void,
+): KerasShape {
   const source = toKerasOrder(g.ctx, x, `${node.name}/nhwc`);
   if (shape.length === 4) {
     emit(source, `${node.name}/nhwc_out`);
@@ -301,8 +381,12 @@ const reshape: OpConverter = (g, node) => {
   const known = x.shape.every((d) => d !== null) ? (x.shape as number[]).reduce((a, b) => a * b, 1) : null;
   const fixed = target.filter((d) => d > 0).reduce((a, b) => a * b, 1);
   const batchKept = target[0] === -1 && x.shape[0] === null;
-  const shape = target.map((d, i) => (d !== -1 ? d : i === 0 && batchKept ? null : known === null ? null : known / fixed));
-  return reshapeLike(g, node, x, shape, (source, output) => g.ctx.node('Reshape', [source, g.ctx.int64s(target)], output));
+  const shape = target.map((d, i) =>
+    d !== -1 ? d : i === 0 && batchKept ? null : known === null ? null : known / fixed,
+  );
+  return reshapeLike(g, node, x, shape, (source, output) =>
+    g.ctx.node('Reshape', [source, g.ctx.int64s(target)], output),
+  );
 };
 
 const concat: OpConverter = (g, node) => {
@@ -310,10 +394,16 @@ const concat: OpConverter = (g, node) => {
   const axisValue = values.pop();
   const tensors = values.map((v) => g.tensor(node, v));
   const rank = tensors[0]?.shape.length ?? 0;
-  if (tensors.some((t) => t.shape.length !== rank)) throw g.error(node, 'concatenates tensors of different ranks', 'concatenate tensors of one rank');
+  if (tensors.some((t) => t.shape.length !== rank))
+    throw g.error(node, 'concatenates tensors of different ranks', 'concatenate tensors of one rank');
   const raw = g.ints(node, axisValue)[0]!;
   const axis = raw < 0 ? raw + rank : raw;
-  g.ctx.node('Concat', tensors.map((t) => t.name), node.name, { axis: onnxAxis(axis, rank) });
+  g.ctx.node(
+    'Concat',
+    tensors.map((t) => t.name),
+    node.name,
+    { axis: onnxAxis(axis, rank) },
+  );
   const sizes = tensors.map((t) => t.shape[axis] ?? null);
   const joined = sizes.some((s) => s === null) ? null : (sizes as number[]).reduce((a, b) => a + b, 0);
   return tensors[0]!.shape.map((d, i) => (i === axis ? joined : d));
@@ -334,12 +424,15 @@ const pad: OpConverter = (g, node) => {
 const batchNorm: OpConverter = (g, node) => {
   const [input, ...params] = g.inputs(node);
   const x = g.tensor(node, input);
-  if (x.shape.length !== 4) throw g.error(node, `normalizes a rank-${x.shape.length} tensor`, 'nap converts batch norm of NHWC images');
+  if (x.shape.length !== 4)
+    throw g.error(node, `normalizes a rank-${x.shape.length} tensor`, 'nap converts batch norm of NHWC images');
   const names = params.slice(0, 4).map((p) => {
     const value = asConst(g, node, p);
     return g.ctx.constant(value.name, value.tensor.shape, value.tensor.data);
   });
-  g.ctx.node('BatchNormalization', [x.name, ...names], node.name, { epsilon: { float: node.attr?.epsilon?.f ?? 1e-3 } });
+  g.ctx.node('BatchNormalization', [x.name, ...names], node.name, {
+    epsilon: { float: node.attr?.epsilon?.f ?? 1e-3 },
+  });
   return x.shape;
 };
 
@@ -401,14 +494,21 @@ export function graphModelToOnnx(model: TfjsModelJson, weights: WeightMap, sourc
     } else {
       const convert = OPS[node.op];
       if (!convert) {
-        throw g.error(node, 'has no ONNX conversion', `supported ops: ${Object.keys(OPS).join(', ')}; or export the model to ONNX with tf2onnx`);
+        throw g.error(
+          node,
+          'has no ONNX conversion',
+          `supported ops: ${Object.keys(OPS).join(', ')}; or export the model to ONNX with tf2onnx`,
+        );
       }
       g.values.set(node.name, { kind: 'tensor', name: node.name, shape: convert(g, node) });
     }
   }
   for (const name of graphOutputs(model, nodes)) {
     const value = g.values.get(name);
-    if (value?.kind !== 'tensor') throw new InputError(`output '${name}' of ${source} is not a computed tensor`, { hint: 'check the model signature' });
+    if (value?.kind !== 'tensor')
+      throw new InputError(`output '${name}' of ${source} is not a computed tensor`, {
+        hint: 'check the model signature',
+      });
     const dims = value.shape.map((d, i) => d ?? (i === 0 ? 'batch' : `${name}_dim${i}`));
     builder.output(name, value.shape.length === 4 ? NHWC_TO_NCHW.map((axis) => dims[axis]!) : dims);
   }
@@ -417,12 +517,18 @@ export function graphModelToOnnx(model: TfjsModelJson, weights: WeightMap, sourc
 
 function placeholder(g: GraphConverter, node: TfNode): Value {
   const dtype = node.attr?.dtype?.type;
-  if (dtype !== undefined && dtype !== 'DT_FLOAT') throw g.error(node, `is a ${dtype} input`, 'nap feeds float32 inputs');
+  if (dtype !== undefined && dtype !== 'DT_FLOAT')
+    throw g.error(node, `is a ${dtype} input`, 'nap feeds float32 inputs');
   const dims = node.attr?.shape?.shape?.dim;
-  if (!dims || node.attr?.shape?.shape?.unknownRank) throw g.error(node, 'has no declared shape', 'convert the model with a fixed input rank');
+  if (!dims || node.attr?.shape?.shape?.unknownRank)
+    throw g.error(node, 'has no declared shape', 'convert the model with a fixed input rank');
   const shape: KerasShape = dims.map((d) => (Number(d.size) >= 0 ? Number(d.size) : null));
-  g.ctx.builder.input(node.name, shape.map((d, i) => d ?? (i === 0 ? 'batch' : `${node.name}_dim${i}`)));
-  const name = shape.length === 4 ? g.ctx.node('Transpose', [node.name], `${node.name}/nchw`, { perm: NHWC_TO_NCHW }) : node.name;
+  g.ctx.builder.input(
+    node.name,
+    shape.map((d, i) => d ?? (i === 0 ? 'batch' : `${node.name}_dim${i}`)),
+  );
+  const name =
+    shape.length === 4 ? g.ctx.node('Transpose', [node.name], `${node.name}/nchw`, { perm: NHWC_TO_NCHW }) : node.name;
   return { kind: 'tensor', name, shape };
 }
 
@@ -434,7 +540,10 @@ function topologicalOrder(nodes: TfNode[], source: string): TfNode[] {
   const visit = (node: TfNode): void => {
     const seen = state.get(node.name);
     if (seen === 'done') return;
-    if (seen === 'visiting') throw new InputError(`the graph in ${source} has a cycle through '${node.name}'`, { hint: 'nap converts frozen inference graphs without control flow' });
+    if (seen === 'visiting')
+      throw new InputError(`the graph in ${source} has a cycle through '${node.name}'`, {
+        hint: 'nap converts frozen inference graphs without control flow',
+      });
     state.set(node.name, 'visiting');
     for (const ref of node.input ?? []) {
       const input = byName.get(ref.replace(/^\^/, '').split(':')[0]!);
@@ -452,7 +561,10 @@ function topologicalOrder(nodes: TfNode[], source: string): TfNode[] {
 function graphOutputs(model: TfjsModelJson, nodes: TfNode[]): string[] {
   const metadata = model.userDefinedMetadata;
   const signature = metadata && isRecord(metadata.signature) ? metadata.signature.outputs : undefined;
-  if (isRecord(signature) && Object.keys(signature).length > 0) return Object.keys(signature).map((key) => key.split(':')[0]!);
+  if (isRecord(signature) && Object.keys(signature).length > 0)
+    return Object.keys(signature).map((key) => key.split(':')[0]!);
   const read = new Set(nodes.flatMap((node) => (node.input ?? []).map((ref) => ref.replace(/^\^/, '').split(':')[0]!)));
-  return nodes.filter((node) => !read.has(node.name) && node.op !== 'Const' && node.op !== 'NoOp').map((node) => node.name);
+  return nodes
+    .filter((node) => !read.has(node.name) && node.op !== 'Const' && node.op !== 'NoOp')
+    .map((node) => node.name);
 }

@@ -2,5 +2,11 @@
 export { convertTfjsModelFile, isTfjsModelPath, tfjsModelToOnnx } from './load.js';
 export { graphModelToOnnx } from './graph-to-onnx.js';
 export { layersModelToOnnx } from './keras-to-onnx.js';
-export { parseModelJson, type TfjsModelFormat, type TfjsModelJson, type WeightSpec, type WeightsGroup } from './model-json.js';
+export {
+  parseModelJson,
+  type TfjsModelFormat,
+  type TfjsModelJson,
+  type WeightSpec,
+  type WeightsGroup,
+} from './model-json.js';
 export { decodeWeights, readWeights, type WeightMap, type WeightTensor } from './weights.js';

@@ -22,7 +22,13 @@ export function isLinear(activation: unknown): boolean {
 }
 
 /** Applies `activation` to `input`, writing `output`; `channelAxis` is the ONNX axis softmax normalizes. */
-export function activate(ctx: ConversionContext, activation: unknown, input: string, output: string, channelAxis: number): string {
+export function activate(
+  ctx: ConversionContext,
+  activation: unknown,
+  input: string,
+  output: string,
+  channelAxis: number,
+): string {
   const name = normalized(activation);
   switch (name) {
     case 'linear':
@@ -61,7 +67,11 @@ export function activate(ctx: ConversionContext, activation: unknown, input: str
     case 'gelu': {
       const scaled = ctx.node('Div', [input, ctx.scalar(Math.SQRT2)], `${output}/scaled`);
       const erf = ctx.node('Erf', [scaled], `${output}/erf`);
-      const cdf = ctx.node('Mul', [ctx.node('Add', [erf, ctx.scalar(1)], `${output}/erf_plus_1`), ctx.scalar(0.5)], `${output}/cdf`);
+      const cdf = ctx.node(
+        'Mul',
+        [ctx.node('Add', [erf, ctx.scalar(1)], `${output}/erf_plus_1`), ctx.scalar(0.5)],
+        `${output}/cdf`,
+      );
       return ctx.node('Mul', [input, cdf], output);
     }
     default:

@@ -11,18 +11,33 @@ export function imageInput(ctx: ConversionContext, call: LayerCall, inputs: Tens
   const [input] = inputs as [Tensor];
   const format = call.config.data_format;
   if (format !== undefined && format !== null && format !== 'channels_last') {
-    throw layerError(ctx, call, `uses data_format '${String(format)}'`, 'nap converts channels_last Keras models (the TF.js default)');
+    throw layerError(
+      ctx,
+      call,
+      `uses data_format '${String(format)}'`,
+      'nap converts channels_last Keras models (the TF.js default)',
+    );
   }
   const channels = input.shape[3];
   if (input.shape.length !== 4 || typeof channels !== 'number') {
-    throw layerError(ctx, call, `reads a tensor shaped [${input.shape.map(String).join(', ')}]`, 'this layer needs an image batch [N, H, W, C] with a known channel count');
+    throw layerError(
+      ctx,
+      call,
+      `reads a tensor shaped [${input.shape.map(String).join(', ')}]`,
+      'this layer needs an image batch [N, H, W, C] with a known channel count',
+    );
   }
   return { ...input, channels };
 }
 
 /** The pads and output size of a layer's sliding window; errors name the layer. */
 function windowGeometry(ctx: ConversionContext, call: LayerCall, shape: KerasShape, window: Window): WindowGeometry {
-  return slidingWindow(shape, window, String(call.config.padding ?? 'valid'), `layer '${call.layer}' (${call.className}) of ${ctx.source}`);
+  return slidingWindow(
+    shape,
+    window,
+    String(call.config.padding ?? 'valid'),
+    `layer '${call.layer}' (${call.className}) of ${ctx.source}`,
+  );
 }
 
 function positiveInteger(ctx: ConversionContext, call: LayerCall, key: string, fallback?: number): number {
@@ -57,30 +72,59 @@ export function conv2d(ctx: ConversionContext, call: LayerCall, inputs: Tensor[]
   const dilations = pair(call.config.dilation_rate, 1);
   const filters = positiveInteger(ctx, call, 'filters');
   const groups = positiveInteger(ctx, call, 'groups', 1);
-  if (x.channels % groups !== 0) throw layerError(ctx, call, `splits ${x.channels} channels into ${groups} groups`, 'the channel count must be a multiple of groups');
+  if (x.channels % groups !== 0)
+    throw layerError(
+      ctx,
+      call,
+      `splits ${x.channels} channels into ${groups} groups`,
+      'the channel count must be a multiple of groups',
+    );
   const groupChannels = x.channels / groups;
   const weight = ctx.weight(call, 'kernel', [kernel[0], kernel[1], groupChannels, filters]);
-  const w = ctx.constant(`${call.layer}/kernel`, [filters, groupChannels, ...kernel], hwioToOihw(weight.data, kernel[0], kernel[1], groupChannels, filters));
+  const w = ctx.constant(
+    `${call.layer}/kernel`,
+    [filters, groupChannels, ...kernel],
+    hwioToOihw(weight.data, kernel[0], kernel[1], groupChannels, filters),
+  );
   const { attributes, size } = windowGeometry(ctx, call, x.shape, { kernel, strides, dilations });
   const bias = biasInputs(ctx, call, filters);
   withActivation(ctx, call, (output) =>
-    ctx.node('Conv', [x.name, w, ...bias], output, { kernel_shape: kernel, strides, dilations, group: groups, ...attributes }),
+    ctx.node('Conv', [x.name, w, ...bias], output, {
+      kernel_shape: kernel,
+      strides,
+      dilations,
+      group: groups,
+      ...attributes,
+    }),
   );
   return [x.shape[0], ...size, filters];
 }
 
 /** The depthwise part shared by DepthwiseConv2D and SeparableConv2D: one group per input channel. */
-function depthwise(ctx: ConversionContext, call: LayerCall, x: Tensor & { channels: number }, output: string, bias: boolean): { shape: KerasShape; channels: number } {
+function depthwise(
+  ctx: ConversionContext,
+  call: LayerCall,
+  x: Tensor & { channels: number },
+  output: string,
+  bias: boolean,
+): { shape: KerasShape; channels: number } {
   const kernel = pair(call.config.kernel_size, 1);
   const strides = pair(call.config.strides, 1);
   const dilations = pair(call.config.dilation_rate, 1);
   const multiplier = positiveInteger(ctx, call, 'depth_multiplier', 1);
   const channels = x.channels * multiplier;
   // Keras 3 names a DepthwiseConv2D kernel 'kernel'; Keras 2 and TF.js 'depthwise_kernel'.
-  const key = call.className === 'DepthwiseConv2D' && !ctx.hasWeight(call.layer, 'depthwise_kernel') ? 'kernel' : 'depthwise_kernel';
+  const key =
+    call.className === 'DepthwiseConv2D' && !ctx.hasWeight(call.layer, 'depthwise_kernel')
+      ? 'kernel'
+      : 'depthwise_kernel';
   const weight = ctx.weight(call, key, [kernel[0], kernel[1], x.channels, multiplier]);
   // [kh, kw, C, M] read as HWIO with one input channel and C*M outputs gives ONNX's grouped layout.
-  const w = ctx.constant(`${call.layer}/depthwise_kernel`, [channels, 1, ...kernel], hwioToOihw(weight.data, kernel[0], kernel[1], 1, channels));
+  const w = ctx.constant(
+    `${call.layer}/depthwise_kernel`,
+    [channels, 1, ...kernel],
+    hwioToOihw(weight.data, kernel[0], kernel[1], 1, channels),
+  );
   const { attributes, size } = windowGeometry(ctx, call, x.shape, { kernel, strides, dilations });
   const inputs = [x.name, w, ...(bias ? biasInputs(ctx, call, channels) : [])];
   ctx.node('Conv', inputs, output, { kernel_shape: kernel, strides, dilations, group: x.channels, ...attributes });
@@ -101,9 +145,15 @@ export function separableConv2d(ctx: ConversionContext, call: LayerCall, inputs:
   const filters = positiveInteger(ctx, call, 'filters');
   const { shape, channels } = depthwise(ctx, call, x, `${call.output}/depthwise`, false);
   const weight = ctx.weight(call, 'pointwise_kernel', [1, 1, channels, filters]);
-  const w = ctx.constant(`${call.layer}/pointwise_kernel`, [filters, channels, 1, 1], hwioToOihw(weight.data, 1, 1, channels, filters));
+  const w = ctx.constant(
+    `${call.layer}/pointwise_kernel`,
+    [filters, channels, 1, 1],
+    hwioToOihw(weight.data, 1, 1, channels, filters),
+  );
   const bias = biasInputs(ctx, call, filters);
-  withActivation(ctx, call, (output) => ctx.node('Conv', [`${call.output}/depthwise`, w, ...bias], output, { kernel_shape: [1, 1] }));
+  withActivation(ctx, call, (output) =>
+    ctx.node('Conv', [`${call.output}/depthwise`, w, ...bias], output, { kernel_shape: [1, 1] }),
+  );
   return [shape[0], shape[1], shape[2], filters];
 }
 

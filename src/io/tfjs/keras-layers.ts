@@ -2,7 +2,15 @@
  * One converter per supported Keras layer class: each adds the ONNX nodes that compute the layer (the
  * last one named after the layer call's output) and returns the output's Keras shape.
  */
-import { layerError, NHWC_TO_NCHW, onnxAxis, pair, toKerasOrder, type ConversionContext, type Tensor } from './conversion-context.js';
+import {
+  layerError,
+  NHWC_TO_NCHW,
+  onnxAxis,
+  pair,
+  toKerasOrder,
+  type ConversionContext,
+  type Tensor,
+} from './conversion-context.js';
 import { activate, isLinear } from './keras-activations.js';
 import { conv2d, depthwiseConv2d, globalPooling2d, imageInput, pooling2d, separableConv2d } from './keras-conv.js';
 import type { KerasShape, LayerCall } from './keras-topology.js';
@@ -25,7 +33,8 @@ function product(dims: KerasShape): number | null {
 
 function numberOption(ctx: ConversionContext, call: LayerCall, key: string, fallback: number): number {
   const value = call.config[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw layerError(ctx, call, `has ${key} = ${String(value)}`, `${key} must be a number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw layerError(ctx, call, `has ${key} = ${String(value)}`, `${key} must be a number`);
   return value;
 }
 
@@ -46,7 +55,12 @@ const relu: LayerConverter = (ctx, call, inputs) => {
   const max = call.config.max_value;
   const slope = numberOption(ctx, call, 'negative_slope', 0);
   if (numberOption(ctx, call, 'threshold', 0) !== 0 || (slope !== 0 && max != null)) {
-    throw layerError(ctx, call, 'combines a threshold or a negative slope with a max value', 'nap converts ReLU with either max_value or negative_slope, and threshold 0');
+    throw layerError(
+      ctx,
+      call,
+      'combines a threshold or a negative slope with a max value',
+      'nap converts ReLU with either max_value or negative_slope, and threshold 0',
+    );
   }
   if (slope !== 0) ctx.node('LeakyRelu', [x.name], call.output, { alpha: { float: slope } });
   else if (max == null) ctx.node('Relu', [x.name], call.output);
@@ -76,7 +90,8 @@ const thresholdedRelu: LayerConverter = (ctx, call, inputs) => {
 const softmax: LayerConverter = (ctx, call, inputs) => {
   const x = one(ctx, call, inputs);
   const axis = call.config.axis ?? -1;
-  if (typeof axis !== 'number') throw layerError(ctx, call, `normalizes over axes ${JSON.stringify(axis)}`, 'nap converts a softmax over one axis');
+  if (typeof axis !== 'number')
+    throw layerError(ctx, call, `normalizes over axes ${JSON.stringify(axis)}`, 'nap converts a softmax over one axis');
   ctx.node('Softmax', [x.name], call.output, { axis: onnxAxis(axis, x.shape.length) });
   return x.shape;
 };
@@ -84,19 +99,32 @@ const softmax: LayerConverter = (ctx, call, inputs) => {
 /** Keras' BatchNormalization(axis=-1) at inference: (x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta. */
 const batchNormalization: LayerConverter = (ctx, call, inputs) => {
   const x = one(ctx, call, inputs);
-  const rawAxis = Array.isArray(call.config.axis) && call.config.axis.length === 1 ? call.config.axis[0] : (call.config.axis ?? -1);
+  const rawAxis =
+    Array.isArray(call.config.axis) && call.config.axis.length === 1 ? call.config.axis[0] : (call.config.axis ?? -1);
   if (typeof rawAxis !== 'number' || x.shape.length < 2 || onnxAxis(rawAxis, x.shape.length) !== 1) {
-    throw layerError(ctx, call, `normalizes axis ${JSON.stringify(call.config.axis)} of a rank-${x.shape.length} tensor`, 'nap converts batch normalization over the channel (last) axis of image or feature tensors');
+    throw layerError(
+      ctx,
+      call,
+      `normalizes axis ${JSON.stringify(call.config.axis)} of a rank-${x.shape.length} tensor`,
+      'nap converts batch normalization over the channel (last) axis of image or feature tensors',
+    );
   }
   const channels = x.shape[x.shape.length - 1];
-  if (typeof channels !== 'number') throw layerError(ctx, call, 'reads a tensor with an unknown channel count', 'declare the model input shape');
+  if (typeof channels !== 'number')
+    throw layerError(ctx, call, 'reads a tensor with an unknown channel count', 'declare the model input shape');
   const param = (key: string, enabled: boolean, fallback: number): string =>
-    ctx.constant(`${call.layer}/${key}`, [channels], enabled ? ctx.weight(call, key, [channels]).data : new Float32Array(channels).fill(fallback));
+    ctx.constant(
+      `${call.layer}/${key}`,
+      [channels],
+      enabled ? ctx.weight(call, key, [channels]).data : new Float32Array(channels).fill(fallback),
+    );
   const gamma = param('gamma', call.config.scale !== false, 1);
   const beta = param('beta', call.config.center !== false, 0);
   const mean = param('moving_mean', true, 0);
   const variance = param('moving_variance', true, 1);
-  ctx.node('BatchNormalization', [x.name, gamma, beta, mean, variance], call.output, { epsilon: { float: numberOption(ctx, call, 'epsilon', 1e-3) } });
+  ctx.node('BatchNormalization', [x.name, gamma, beta, mean, variance], call.output, {
+    epsilon: { float: numberOption(ctx, call, 'epsilon', 1e-3) },
+  });
   return x.shape;
 };
 
@@ -105,9 +133,22 @@ const dense: LayerConverter = (ctx, call, inputs) => {
   const x = one(ctx, call, inputs);
   const units = numberOption(ctx, call, 'units', 0);
   const features = x.shape[x.shape.length - 1];
-  if (typeof features !== 'number' || x.shape.length < 2) throw layerError(ctx, call, `reads a tensor shaped [${x.shape.map(String).join(', ')}]`, 'Dense needs a known feature count on the last axis');
-  const kernel = ctx.constant(`${call.layer}/kernel`, [features, units], ctx.weight(call, 'kernel', [features, units]).data);
-  const bias = call.config.use_bias === false ? undefined : ctx.constant(`${call.layer}/bias`, [units], ctx.weight(call, 'bias', [units]).data);
+  if (typeof features !== 'number' || x.shape.length < 2)
+    throw layerError(
+      ctx,
+      call,
+      `reads a tensor shaped [${x.shape.map(String).join(', ')}]`,
+      'Dense needs a known feature count on the last axis',
+    );
+  const kernel = ctx.constant(
+    `${call.layer}/kernel`,
+    [features, units],
+    ctx.weight(call, 'kernel', [features, units]).data,
+  );
+  const bias =
+    call.config.use_bias === false
+      ? undefined
+      : ctx.constant(`${call.layer}/bias`, [units], ctx.weight(call, 'bias', [units]).data);
   const linear = isLinear(call.config.activation);
   const shape = [...x.shape.slice(0, -1), units];
   if (x.shape.length === 2) {
@@ -117,7 +158,9 @@ const dense: LayerConverter = (ctx, call, inputs) => {
     return shape;
   }
   // Keras order puts the features last for MatMul; a rank-4 result goes back to channels-first at the end.
-  const steps: ((input: string, output: string) => string)[] = [(input, output) => ctx.node('MatMul', [input, kernel], output)];
+  const steps: ((input: string, output: string) => string)[] = [
+    (input, output) => ctx.node('MatMul', [input, kernel], output),
+  ];
   if (bias) steps.push((input, output) => ctx.node('Add', [input, bias], output));
   if (!linear) steps.push((input, output) => activate(ctx, call.config.activation, input, output, shape.length - 1));
   if (shape.length === 4) steps.push((input, output) => ctx.node('Transpose', [input], output, { perm: NHWC_TO_NCHW }));
@@ -139,14 +182,29 @@ const flatten: LayerConverter = (ctx, call, inputs) => {
 const reshape: LayerConverter = (ctx, call, inputs) => {
   const x = one(ctx, call, inputs);
   const target = call.config.target_shape;
-  if (!Array.isArray(target) || !target.every((d) => typeof d === 'number' && Number.isInteger(d) && (d > 0 || d === -1))) {
-    throw layerError(ctx, call, `has target_shape ${JSON.stringify(target)}`, 'target_shape must list positive sizes and at most one -1');
+  if (
+    !Array.isArray(target) ||
+    !target.every((d) => typeof d === 'number' && Number.isInteger(d) && (d > 0 || d === -1))
+  ) {
+    throw layerError(
+      ctx,
+      call,
+      `has target_shape ${JSON.stringify(target)}`,
+      'target_shape must list positive sizes and at most one -1',
+    );
   }
   const known = product(x.shape.slice(1));
   const fixed = (target as number[]).filter((d) => d > 0).reduce((a, b) => a * b, 1);
-  const shape: KerasShape = [x.shape[0] ?? null, ...(target as number[]).map((d) => (d === -1 ? (known === null ? null : known / fixed) : d))];
+  const shape: KerasShape = [
+    x.shape[0] ?? null,
+    ...(target as number[]).map((d) => (d === -1 ? (known === null ? null : known / fixed) : d)),
+  ];
   const source = toKerasOrder(ctx, x, `${call.output}/nhwc`);
-  const reshaped = ctx.node('Reshape', [source, ctx.int64s([0, ...(target as number[])])], shape.length === 4 ? `${call.output}/nhwc_out` : call.output);
+  const reshaped = ctx.node(
+    'Reshape',
+    [source, ctx.int64s([0, ...(target as number[])])],
+    shape.length === 4 ? `${call.output}/nhwc_out` : call.output,
+  );
   if (shape.length === 4) ctx.node('Transpose', [reshaped], call.output, { perm: NHWC_TO_NCHW });
   return shape;
 };
@@ -156,7 +214,8 @@ const permute: LayerConverter = (ctx, call, inputs) => {
   const x = one(ctx, call, inputs);
   const dims = call.config.dims;
   const rank = x.shape.length;
-  if (!Array.isArray(dims) || dims.length !== rank - 1) throw layerError(ctx, call, `has dims ${JSON.stringify(dims)}`, `give a permutation of 1..${rank - 1}`);
+  if (!Array.isArray(dims) || dims.length !== rank - 1)
+    throw layerError(ctx, call, `has dims ${JSON.stringify(dims)}`, `give a permutation of 1..${rank - 1}`);
   const kerasPerm = [0, ...(dims as number[])];
   const storage = rank === 4 ? NHWC_TO_NCHW : kerasPerm.map((_, i) => i);
   // ONNX axis j of the output holds Keras output axis storage[j] = Keras input axis kerasPerm[storage[j]].
@@ -181,7 +240,12 @@ const zeroPadding2d: LayerConverter = (ctx, call, inputs) => {
   const x = imageInput(ctx, call, inputs);
   const [top, bottom, left, right] = edges(call.config.padding, 1);
   ctx.node('Pad', [x.name, ctx.int64s([0, 0, top, left, 0, 0, bottom, right])], call.output, { mode: 'constant' });
-  return [x.shape[0] ?? null, grow(x.shape[1] ?? null, top + bottom), grow(x.shape[2] ?? null, left + right), x.channels];
+  return [
+    x.shape[0] ?? null,
+    grow(x.shape[1] ?? null, top + bottom),
+    grow(x.shape[2] ?? null, left + right),
+    x.channels,
+  ];
 };
 
 const cropping2d: LayerConverter = (ctx, call, inputs) => {
@@ -189,8 +253,17 @@ const cropping2d: LayerConverter = (ctx, call, inputs) => {
   const [top, bottom, left, right] = edges(call.config.cropping, 0);
   // Negative ends count from the end, so the crop does not need the image size.
   const end = (crop: number) => (crop > 0 ? -crop : Number.MAX_SAFE_INTEGER);
-  ctx.node('Slice', [x.name, ctx.int64s([top, left]), ctx.int64s([end(bottom), end(right)]), ctx.int64s([2, 3])], call.output);
-  return [x.shape[0] ?? null, grow(x.shape[1] ?? null, -top - bottom), grow(x.shape[2] ?? null, -left - right), x.channels];
+  ctx.node(
+    'Slice',
+    [x.name, ctx.int64s([top, left]), ctx.int64s([end(bottom), end(right)]), ctx.int64s([2, 3])],
+    call.output,
+  );
+  return [
+    x.shape[0] ?? null,
+    grow(x.shape[1] ?? null, -top - bottom),
+    grow(x.shape[2] ?? null, -left - right),
+    x.channels,
+  ];
 };
 
 /** TF.js UpSampling2D resizes without aligned corners or half-pixel centres: ONNX's 'asymmetric' transform. */
@@ -198,7 +271,8 @@ const upSampling2d: LayerConverter = (ctx, call, inputs) => {
   const x = imageInput(ctx, call, inputs);
   const [sh, sw] = pair(call.config.size, 2);
   const interpolation = String(call.config.interpolation ?? 'nearest');
-  if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw layerError(ctx, call, `interpolates '${interpolation}'`, "nap converts 'nearest' and 'bilinear' upsampling");
+  if (interpolation !== 'nearest' && interpolation !== 'bilinear')
+    throw layerError(ctx, call, `interpolates '${interpolation}'`, "nap converts 'nearest' and 'bilinear' upsampling");
   const scales = ctx.constant(`${call.layer}/scales`, [4], new Float32Array([1, 1, sh, sw]));
   ctx.node('Resize', [x.name, '', scales], call.output, {
     mode: interpolation === 'nearest' ? 'nearest' : 'linear',
@@ -219,7 +293,12 @@ const rescaling: LayerConverter = (ctx, call, inputs) => {
       const dims = x.shape.length === 4 ? [value.length, 1, 1] : [value.length];
       return ctx.constant(`${call.layer}/${key}`, dims, Float32Array.from(value as number[]));
     }
-    throw layerError(ctx, call, `has ${key} = ${JSON.stringify(value)}`, `${key} must be a number or one number per channel`);
+    throw layerError(
+      ctx,
+      call,
+      `has ${key} = ${JSON.stringify(value)}`,
+      `${key} must be a number or one number per channel`,
+    );
   };
   const scaled = ctx.node('Mul', [x.name, operand('scale', 1)], `${call.output}/scaled`);
   ctx.node('Add', [scaled, operand('offset', 0)], call.output);
@@ -246,15 +325,26 @@ const prelu: LayerConverter = (ctx, call, inputs) => {
 function merge(opType: 'Add' | 'Sub' | 'Mul' | 'Max' | 'Min' | 'Mean'): LayerConverter {
   return (ctx, call, inputs) => {
     if (inputs.length < 2 || (opType === 'Sub' && inputs.length !== 2)) {
-      throw layerError(ctx, call, `merges ${inputs.length} tensors`, opType === 'Sub' ? 'Subtract takes exactly two inputs' : 'a merge layer takes two or more inputs');
+      throw layerError(
+        ctx,
+        call,
+        `merges ${inputs.length} tensors`,
+        opType === 'Sub' ? 'Subtract takes exactly two inputs' : 'a merge layer takes two or more inputs',
+      );
     }
     const rank = inputs[0]!.shape.length;
-    if (inputs.some((t) => t.shape.length !== rank)) throw layerError(ctx, call, 'merges tensors of different ranks', 'merge tensors of one rank');
+    if (inputs.some((t) => t.shape.length !== rank))
+      throw layerError(ctx, call, 'merges tensors of different ranks', 'merge tensors of one rank');
     const names = inputs.map((t) => t.name);
     if (opType === 'Add' && names.length > 2) ctx.node('Sum', names, call.output);
     else if (opType === 'Add' || opType === 'Sub' || opType === 'Mul') {
       let current = names[0]!;
-      for (let i = 1; i < names.length; i++) current = ctx.node(opType, [current, names[i]!], i === names.length - 1 ? call.output : `${call.output}/step${i}`);
+      for (let i = 1; i < names.length; i++)
+        current = ctx.node(
+          opType,
+          [current, names[i]!],
+          i === names.length - 1 ? call.output : `${call.output}/step${i}`,
+        );
     } else ctx.node(opType, names, call.output);
     return inputs[0]!.shape.map((_, axis) => {
       const sizes = inputs.map((t) => t.shape[axis] ?? null);
@@ -265,17 +355,36 @@ function merge(opType: 'Add' | 'Sub' | 'Mul' | 'Max' | 'Min' | 'Mean'): LayerCon
 
 const concatenate: LayerConverter = (ctx, call, inputs) => {
   const rank = inputs[0]?.shape.length ?? 0;
-  if (inputs.length < 2 || inputs.some((t) => t.shape.length !== rank)) throw layerError(ctx, call, 'concatenates fewer than two tensors or tensors of different ranks', 'concatenate two or more tensors of one rank');
+  if (inputs.length < 2 || inputs.some((t) => t.shape.length !== rank))
+    throw layerError(
+      ctx,
+      call,
+      'concatenates fewer than two tensors or tensors of different ranks',
+      'concatenate two or more tensors of one rank',
+    );
   const axis = numberOption(ctx, call, 'axis', -1);
   const kerasAxis = axis < 0 ? axis + rank : axis;
-  ctx.node('Concat', inputs.map((t) => t.name), call.output, { axis: onnxAxis(axis, rank) });
+  ctx.node(
+    'Concat',
+    inputs.map((t) => t.name),
+    call.output,
+    { axis: onnxAxis(axis, rank) },
+  );
   const sizes = inputs.map((t) => t.shape[kerasAxis] ?? null);
   const joined = sizes.some((s) => s === null) ? null : (sizes as number[]).reduce((a, b) => a + b, 0);
   return inputs[0]!.shape.map((size, i) => (i === kerasAxis ? joined : size));
 };
 
 /** Layers that only act in training are identities at inference. */
-const INFERENCE_IDENTITIES = ['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization'];
+const INFERENCE_IDENTITIES = [
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+  'ActivityRegularization',
+];
 
 export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   Conv2D: conv2d,

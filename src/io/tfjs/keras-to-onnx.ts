@@ -28,18 +28,28 @@ export function layersModelToOnnx(model: TfjsModelJson, weights: WeightMap, sour
       });
     }
     builder.input(input.name, symbolicDims(input.shape, input.name));
-    const name = input.shape.length === 4 ? ctx.node('Transpose', [input.name], `${input.name}/nchw`, { perm: NHWC_TO_NCHW }) : input.name;
+    const name =
+      input.shape.length === 4
+        ? ctx.node('Transpose', [input.name], `${input.name}/nchw`, { perm: NHWC_TO_NCHW })
+        : input.name;
     tensors.set(input.name, { name, shape: input.shape });
   }
 
   for (const call of graph.calls) {
     const convert = LAYER_CONVERTERS[call.className];
     if (!convert) {
-      throw new InputError(`layer '${call.layer}' of ${source} is a ${call.className}, which nap cannot convert to ONNX`, {
-        hint: `supported Keras layers: ${Object.keys(LAYER_CONVERTERS).join(', ')}; or export the model to ONNX with tf2onnx`,
-      });
+      throw new InputError(
+        `layer '${call.layer}' of ${source} is a ${call.className}, which nap cannot convert to ONNX`,
+        {
+          hint: `supported Keras layers: ${Object.keys(LAYER_CONVERTERS).join(', ')}; or export the model to ONNX with tf2onnx`,
+        },
+      );
     }
-    const shape = convert(ctx, call, call.inputs.map((name) => tensors.get(name)!));
+    const shape = convert(
+      ctx,
+      call,
+      call.inputs.map((name) => tensors.get(name)!),
+    );
     tensors.set(call.output, { name: call.output, shape });
   }
 

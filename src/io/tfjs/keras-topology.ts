@@ -67,16 +67,23 @@ class Flattener {
   model(model: Record<string, unknown>, bound: string[] | undefined): { inputs: KerasInput[]; outputs: string[] } {
     const className = String(model.class_name ?? '');
     if (!MODEL_CLASSES.has(className)) {
-      throw this.error(`has a model of class '${className}'`, 'nap reads Keras Functional (Model) and Sequential models');
+      throw this.error(
+        `has a model of class '${className}'`,
+        'nap reads Keras Functional (Model) and Sequential models',
+      );
     }
     return className === 'Sequential' ? this.sequential(model, bound) : this.functional(model, bound);
   }
 
-  private sequential(model: Record<string, unknown>, bound: string[] | undefined): { inputs: KerasInput[]; outputs: string[] } {
+  private sequential(
+    model: Record<string, unknown>,
+    bound: string[] | undefined,
+  ): { inputs: KerasInput[]; outputs: string[] } {
     const config = model.config;
     const list = Array.isArray(config) ? config : isRecord(config) ? config.layers : undefined;
     const layers = Array.isArray(list) ? list.map(layerEntry) : [];
-    if (layers.length === 0) throw this.error('has a Sequential model without layers', 'convert a model that has layers');
+    if (layers.length === 0)
+      throw this.error('has a Sequential model without layers', 'convert a model that has layers');
     const inputs: KerasInput[] = [];
     let current: string;
     let rest = layers;
@@ -89,7 +96,11 @@ class Flattener {
       current = bound[0]!;
     } else {
       const shape = batchShape(layers[0]!.config);
-      if (!shape) throw this.error(`has a Sequential model whose first layer '${layers[0]!.name}' declares no input shape`, 'give the first layer an input_shape (or start with an InputLayer) before converting');
+      if (!shape)
+        throw this.error(
+          `has a Sequential model whose first layer '${layers[0]!.name}' declares no input shape`,
+          'give the first layer an input_shape (or start with an InputLayer) before converting',
+        );
       const name = this.claim(`${layers[0]!.name}_input`);
       inputs.push({ name, shape, dtype: dtypeName(layers[0]!.config.dtype) });
       current = name;
@@ -98,7 +109,10 @@ class Flattener {
     return { inputs, outputs: [current] };
   }
 
-  private functional(model: Record<string, unknown>, bound: string[] | undefined): { inputs: KerasInput[]; outputs: string[] } {
+  private functional(
+    model: Record<string, unknown>,
+    bound: string[] | undefined,
+  ): { inputs: KerasInput[]; outputs: string[] } {
     const config = isRecord(model.config) ? model.config : {};
     const layers = Array.isArray(config.layers) ? config.layers.map(layerEntry) : undefined;
     if (!layers) throw this.error('has a Functional model without a layers list', 'convert a complete Keras model');
@@ -110,18 +124,26 @@ class Flattener {
     const inputs: KerasInput[] = [];
     inputRefs.forEach(([name], i) => {
       const layer = byName.get(name);
-      if (!layer) throw this.error(`lists input layer '${name}' that is not among its layers`, 'convert a complete Keras model');
+      if (!layer)
+        throw this.error(`lists input layer '${name}' that is not among its layers`, 'convert a complete Keras model');
       const input = this.inputLayer(layer);
       const tensor = bound ? bound[i] : this.claim(input.name);
-      if (tensor === undefined) throw this.error(`has a nested model '${String(config.name)}' called with fewer inputs than it declares`, 'check the model');
+      if (tensor === undefined)
+        throw this.error(
+          `has a nested model '${String(config.name)}' called with fewer inputs than it declares`,
+          'check the model',
+        );
       if (!bound) inputs.push(input);
       produced.set(`${name}#0`, [tensor]);
     });
 
-    const nestedModels = new Set(layers.filter((layer) => MODEL_CLASSES.has(layer.class_name)).map((layer) => layer.name));
+    const nestedModels = new Set(
+      layers.filter((layer) => MODEL_CLASSES.has(layer.class_name)).map((layer) => layer.name),
+    );
     // A nested model's node 0 is its own construction, which Keras does not save, so its first call is
     // referenced as node 1; nested models are called once, so their references need no index.
-    const producedKey = (name: string, node: number): string => (nestedModels.has(name) ? `${name}#call` : `${name}#${node}`);
+    const producedKey = (name: string, node: number): string =>
+      nestedModels.has(name) ? `${name}#call` : `${name}#${node}`;
     const pending = layers.filter((layer) => layer.class_name !== 'InputLayer');
     // Layers are listed roughly in order; repeat passes until every call's inputs exist.
     let progress = true;
@@ -133,7 +155,9 @@ class Flattener {
         nodes.forEach((node, callIndex) => {
           const key = `${layer.name}#${callIndex}`;
           if (done.has(key)) return;
-          const tensors = nodeRefs(node).map(([from, nodeIndex, tensorIndex]) => produced.get(producedKey(from, nodeIndex))?.[tensorIndex]);
+          const tensors = nodeRefs(node).map(
+            ([from, nodeIndex, tensorIndex]) => produced.get(producedKey(from, nodeIndex))?.[tensorIndex],
+          );
           if (tensors.some((t) => t === undefined)) return;
           produced.set(producedKey(layer.name, callIndex), this.call(layer, tensors as string[], callIndex));
           done.add(key);
@@ -143,7 +167,11 @@ class Flattener {
     }
     const outputs = outputRefs.map(([name, nodeIndex, tensorIndex]) => {
       const tensor = produced.get(producedKey(name, nodeIndex))?.[tensorIndex];
-      if (tensor === undefined) throw this.error(`has output '${name}' that no layer call produces`, 'check that every layer input exists in the model');
+      if (tensor === undefined)
+        throw this.error(
+          `has output '${name}' that no layer call produces`,
+          'check that every layer input exists in the model',
+        );
       return tensor;
     });
     return { inputs, outputs };
@@ -152,7 +180,11 @@ class Flattener {
   /** One call of a layer; returns its output tensor names (several for a nested model with several outputs). */
   private call(layer: LayerEntry, inputs: string[], callIndex: number): string[] {
     if (MODEL_CLASSES.has(layer.class_name)) {
-      if (callIndex > 0) throw this.error(`calls nested model '${layer.name}' more than once`, 'nap converts nested models that are called once');
+      if (callIndex > 0)
+        throw this.error(
+          `calls nested model '${layer.name}' more than once`,
+          'nap converts nested models that are called once',
+        );
       return this.model(layer as unknown as Record<string, unknown>, inputs).outputs;
     }
     const output = this.claim(callIndex === 0 ? layer.name : `${layer.name}:${callIndex}`);
@@ -162,13 +194,20 @@ class Flattener {
 
   private inputLayer(layer: LayerEntry): KerasInput {
     const shape = batchShape(layer.config);
-    if (!shape) throw this.error(`has input layer '${layer.name}' without a batch_input_shape`, 'convert the model again with a declared input shape');
+    if (!shape)
+      throw this.error(
+        `has input layer '${layer.name}' without a batch_input_shape`,
+        'convert the model again with a declared input shape',
+      );
     return { name: layer.name, shape, dtype: dtypeName(layer.config.dtype) };
   }
 
   private claim(name: string): string {
     if (this.usedNames.has(name)) {
-      throw this.error(`uses the layer name '${name}' twice (a nested model repeats an outer name)`, 'rename one of the layers before converting');
+      throw this.error(
+        `uses the layer name '${name}' twice (a nested model repeats an outer name)`,
+        'rename one of the layers before converting',
+      );
     }
     this.usedNames.add(name);
     return name;
@@ -202,7 +241,8 @@ function dtypeName(dtype: unknown): string {
 function batchShape(config: Record<string, unknown>): KerasShape | undefined {
   const shape = config.batch_input_shape ?? config.batch_shape;
   if (Array.isArray(shape)) return shape.map((d) => (typeof d === 'number' ? d : null));
-  if (Array.isArray(config.input_shape)) return [null, ...config.input_shape.map((d: unknown) => (typeof d === 'number' ? d : null))];
+  if (Array.isArray(config.input_shape))
+    return [null, ...config.input_shape.map((d: unknown) => (typeof d === 'number' ? d : null))];
   return undefined;
 }
 
@@ -221,7 +261,8 @@ function nodeRefs(node: unknown): TensorRef[] {
     if (Array.isArray(value)) value.forEach(visit);
     else if (isRecord(value)) {
       const history = isRecord(value.config) ? value.config.keras_history : undefined;
-      if (value.class_name === '__keras_tensor__' && Array.isArray(history)) refs.push([String(history[0]), Number(history[1]), Number(history[2])]);
+      if (value.class_name === '__keras_tensor__' && Array.isArray(history))
+        refs.push([String(history[0]), Number(history[1]), Number(history[2])]);
       else Object.values(value).forEach(visit);
     }
   };

@@ -24,7 +24,10 @@ export async function convertTfjsModelFile(file: string): Promise<Uint8Array> {
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
-    throw new InputError(`model file ${file} ${reason}`, { hint: 'pass the path of an .onnx model or of a TF.js model.json', cause });
+    throw new InputError(`model file ${file} ${reason}`, {
+      hint: 'pass the path of an .onnx model or of a TF.js model.json',
+      cause,
+    });
   }
   const model = parseModelJson(text, file);
   const weights = await readWeights(model.weightsManifest, path.dirname(file), file);
@@ -33,5 +36,7 @@ export async function convertTfjsModelFile(file: string): Promise<Uint8Array> {
 
 /** Converts a parsed model.json with its decoded weights; `source` names the model in error messages. */
 export function tfjsModelToOnnx(model: TfjsModelJson, weights: WeightMap, source: string): Uint8Array {
-  return model.format === 'layers-model' ? layersModelToOnnx(model, weights, source) : graphModelToOnnx(model, weights, source);
+  return model.format === 'layers-model'
+    ? layersModelToOnnx(model, weights, source)
+    : graphModelToOnnx(model, weights, source);
 }

@@ -55,7 +55,10 @@ function detectFormat(declared: unknown, topology: Record<string, unknown>, sour
   // Older converters leave `format` out; the topology's shape tells the two apart.
   if (Array.isArray(topology.node)) return 'graph-model';
   if (isRecord(topology.model_config) || typeof topology.class_name === 'string') return 'layers-model';
-  throw notModelJson(source, `has format '${String(declared)}' and a topology that is neither a Keras model nor a graph`);
+  throw notModelJson(
+    source,
+    `has format '${String(declared)}' and a topology that is neither a Keras model nor a graph`,
+  );
 }
 
 function isWeightsGroup(value: unknown): value is WeightsGroup {
@@ -64,7 +67,9 @@ function isWeightsGroup(value: unknown): value is WeightsGroup {
     Array.isArray(value.paths) &&
     value.paths.every((p) => typeof p === 'string') &&
     Array.isArray(value.weights) &&
-    value.weights.every((w) => isRecord(w) && typeof w.name === 'string' && Array.isArray(w.shape) && typeof w.dtype === 'string')
+    value.weights.every(
+      (w) => isRecord(w) && typeof w.name === 'string' && Array.isArray(w.shape) && typeof w.dtype === 'string',
+    )
   );
 }
 

@@ -64,9 +64,12 @@ export function decodeWeights(specs: WeightSpec[], bytes: Uint8Array, source: st
     }
     const byteLength = count * valueBytes;
     if (offset + byteLength > bytes.length) {
-      throw new InputError(`the weight shards of ${source} end before weight '${spec.name}' (${bytes.length} bytes, need ${offset + byteLength})`, {
-        hint: 'the shard files are truncated or do not belong to this model.json; copy them again',
-      });
+      throw new InputError(
+        `the weight shards of ${source} end before weight '${spec.name}' (${bytes.length} bytes, need ${offset + byteLength})`,
+        {
+          hint: 'the shard files are truncated or do not belong to this model.json; copy them again',
+        },
+      );
     }
     // Copy (a Buffer's slice would be a view) so every weight owns an aligned buffer whatever its offset.
     const raw = new Uint8Array(bytes.subarray(offset, offset + byteLength));

@@ -23,7 +23,8 @@ export interface WindowGeometry {
 /** `shape` is the channels-last input [N,H,W,C]; `padding` is 'valid' or 'same' (any case); `owner` names the op in errors. */
 export function slidingWindow(shape: KerasShape, window: Window, padding: string, owner: string): WindowGeometry {
   const mode = padding.toLowerCase();
-  if (mode !== 'valid' && mode !== 'same') throw new InputError(`${owner} uses padding '${padding}'`, { hint: "nap converts 'valid' and 'same' padding" });
+  if (mode !== 'valid' && mode !== 'same')
+    throw new InputError(`${owner} uses padding '${padding}'`, { hint: "nap converts 'valid' and 'same' padding" });
   const before: number[] = [];
   const after: number[] = [];
   let needsAuto = false;
@@ -38,22 +39,36 @@ export function slidingWindow(shape: KerasShape, window: Window, padding: string
     }
     const output = input === null ? null : Math.ceil(input / stride);
     // With stride 1 the total padding does not depend on the input size.
-    const total = input !== null && output !== null ? Math.max((output - 1) * stride + span - input, 0) : stride === 1 ? span - 1 : undefined;
+    const total =
+      input !== null && output !== null
+        ? Math.max((output - 1) * stride + span - input, 0)
+        : stride === 1
+          ? span - 1
+          : undefined;
     if (total === undefined) needsAuto = true;
     before.push(Math.floor((total ?? 0) / 2));
     after.push((total ?? 0) - Math.floor((total ?? 0) / 2));
     return output;
   }) as [number | null, number | null];
   if (size.some((s) => s !== null && s < 1)) {
-    throw new InputError(`${owner} gets a ${shape[1]}x${shape[2]} input, smaller than its ${window.kernel.join('x')} window`, {
-      hint: 'feed larger images or convert a model made for this size',
-    });
+    throw new InputError(
+      `${owner} gets a ${shape[1]}x${shape[2]} input, smaller than its ${window.kernel.join('x')} window`,
+      {
+        hint: 'feed larger images or convert a model made for this size',
+      },
+    );
   }
   return { attributes: needsAuto ? { auto_pad: 'SAME_UPPER' } : { pads: [...before, ...after] }, size };
 }
 
 /** TF's HWIO kernel [kh, kw, in, out] to ONNX's OIHW [out, in, kh, kw]. */
-export function hwioToOihw(data: Float32Array, kh: number, kw: number, inChannels: number, outChannels: number): Float32Array {
+export function hwioToOihw(
+  data: Float32Array,
+  kh: number,
+  kw: number,
+  inChannels: number,
+  outChannels: number,
+): Float32Array {
   const out = new Float32Array(data.length);
   for (let y = 0; y < kh; y++) {
     for (let x = 0; x < kw; x++) {

@@ -34,7 +34,11 @@ function rowOf<T extends Int32Array | Float64Array>(values: T, row: number, widt
 /** Small integer coordinates: many rows at exactly equal distances, so ties and rescans happen. */
 function lattice(count: number, dim: number, seed: number): Matrix {
   const random = mulberry32(seed);
-  return makeMatrix(count, dim, Float32Array.from({ length: count * dim }, () => Math.floor(random() * 5)));
+  return makeMatrix(
+    count,
+    dim,
+    Float32Array.from({ length: count * dim }, () => Math.floor(random() * 5)),
+  );
 }
 
 const stage = 'test: neighbours';
@@ -62,7 +66,11 @@ describe('exactNearestNeighbours (the kernel HDBSCAN and UMAP share)', () => {
   it('gives the same lists on any thread count, and reports its stage up to the total', async () => {
     const matrix = randomBlobs({ seed: 36, centres: 5, perBlob: 300, dim: 24, noise: 100 });
     const reports: Progress[] = [];
-    const one = await exactNearestNeighbours(matrix, { width: 14, metric: 'euclidean', threads: 1, stage }, { onProgress: (p) => reports.push(p) });
+    const one = await exactNearestNeighbours(
+      matrix,
+      { width: 14, metric: 'euclidean', threads: 1, stage },
+      { onProgress: (p) => reports.push(p) },
+    );
     const two = await exactNearestNeighbours(matrix, { width: 14, metric: 'euclidean', threads: 2, stage });
     assert.deepEqual(two.ids, one.ids);
     assert.deepEqual(two.distances, one.distances);
@@ -75,7 +83,8 @@ describe('exactNearestNeighbours (the kernel HDBSCAN and UMAP share)', () => {
     const minSamples = 5;
     const lists = await exactNearestNeighbours(matrix, { width: minSamples, metric: 'euclidean', threads: 1, stage });
     const { coreDistances } = await fastMstWith(matrix, { minSamples, metric: 'euclidean' });
-    for (let row = 0; row < matrix.count; row++) assert.equal(lists.distances[row * minSamples + minSamples - 1], coreDistances[row], `row ${row}`);
+    for (let row = 0; row < matrix.count; row++)
+      assert.equal(lists.distances[row * minSamples + minSamples - 1], coreDistances[row], `row ${row}`);
   });
 
   it('clamps the width to the other rows there are', async () => {
@@ -83,7 +92,12 @@ describe('exactNearestNeighbours (the kernel HDBSCAN and UMAP share)', () => {
     const lists = await exactNearestNeighbours(matrix, { width: 10, metric: 'euclidean', threads: 1, stage });
     assert.equal(lists.width, 3);
     assert.equal(lists.ids.length, 12);
-    const single = await exactNearestNeighbours(makeMatrix(1, 3, new Float32Array(3)), { width: 5, metric: 'euclidean', threads: 1, stage });
+    const single = await exactNearestNeighbours(makeMatrix(1, 3, new Float32Array(3)), {
+      width: 5,
+      metric: 'euclidean',
+      threads: 1,
+      stage,
+    });
     assert.equal(single.width, 0);
     assert.equal(single.ids.length, 0);
   });
@@ -94,9 +108,17 @@ describe('exactNearestNeighbours (the kernel HDBSCAN and UMAP share)', () => {
       const lists = await exactNearestNeighbours(matrix, { width: 9, metric, threads: 1, stage });
       const graph = await nearestNeighbors(matrix, { k: 10, metric, method: 'exact', seed: 1, threads: 1 });
       for (let row = 0; row < matrix.count; row++) {
-        assert.deepEqual(Array.from(graph.indices.subarray(row * 10, (row + 1) * 10)), [row, ...rowOf(lists.ids, row, 9)], `${metric} row ${row}`);
+        assert.deepEqual(
+          Array.from(graph.indices.subarray(row * 10, (row + 1) * 10)),
+          [row, ...rowOf(lists.ids, row, 9)],
+          `${metric} row ${row}`,
+        );
         const expected = [0, ...rowOf(lists.distances, row, 9).map((d) => Math.fround(d))];
-        assert.deepEqual(Array.from(graph.distances.subarray(row * 10, (row + 1) * 10)), expected, `${metric} row ${row} distances`);
+        assert.deepEqual(
+          Array.from(graph.distances.subarray(row * 10, (row + 1) * 10)),
+          expected,
+          `${metric} row ${row} distances`,
+        );
       }
     }
   });

@@ -25,12 +25,21 @@ function assertSameTree(actual: MstResult, expected: MstResult, label: string): 
     assert.equal(actual.tree.from[k], expected.tree.from[k], `${at} from`);
     assert.equal(actual.tree.to[k], expected.tree.to[k], `${at} to`);
     const w = expected.tree.weight[k];
-    assert.ok(Math.abs(actual.tree.weight[k] - w) <= 1e-9 * Math.abs(w), `${at} weight ${actual.tree.weight[k]} vs ${w}`);
+    assert.ok(
+      Math.abs(actual.tree.weight[k] - w) <= 1e-9 * Math.abs(w),
+      `${at} weight ${actual.tree.weight[k]} vs ${w}`,
+    );
   }
   assert.deepEqual(actual.coreDistances, expected.coreDistances, `${label}: core distances`);
 }
 
-async function assertMatchesReference(matrix: Matrix, minSamples: number, metric: Metric, label: string, tuning: FastMstTuning = {}): Promise<void> {
+async function assertMatchesReference(
+  matrix: Matrix,
+  minSamples: number,
+  metric: Metric,
+  label: string,
+  tuning: FastMstTuning = {},
+): Promise<void> {
   const expected = await referenceMst(matrix, { minSamples, metric });
   const actual = await fastMstWith(matrix, { minSamples, metric }, tuning);
   assertSameTree(actual, expected, label);
@@ -39,7 +48,11 @@ async function assertMatchesReference(matrix: Matrix, minSamples: number, metric
 /** Integer points in [0, values)^dim: most distances occur many times over. */
 function lattice(count: number, dim: number, seed: number, values = 6): Matrix {
   const random = mulberry32(seed);
-  return makeMatrix(count, dim, Float32Array.from({ length: count * dim }, () => Math.floor(random() * values)));
+  return makeMatrix(
+    count,
+    dim,
+    Float32Array.from({ length: count * dim }, () => Math.floor(random() * values)),
+  );
 }
 
 /** Every row of `matrix` `copies` times, interleaved so duplicates have far-apart indices. */
@@ -51,7 +64,11 @@ function duplicated(matrix: Matrix, copies: number): Matrix {
 
 /** Blobs whose float32 values are rounded to a coarse grid (ties among many, not all, distances). */
 function quantised(matrix: Matrix, step: number): Matrix {
-  return makeMatrix(matrix.count, matrix.dim, matrix.data.map((v) => Math.round(v / step) * step));
+  return makeMatrix(
+    matrix.count,
+    matrix.dim,
+    matrix.data.map((v) => Math.round(v / step) * step),
+  );
 }
 
 describe('fastMst on the golden data', () => {
@@ -71,18 +88,58 @@ describe('fastMst on seeded random data', () => {
     ['blobs D=2', () => randomBlobs({ seed: 1, centres: 4, perBlob: 60, dim: 2, noise: 30 }), 5, 'euclidean'],
     ['blobs D=16', () => randomBlobs({ seed: 2, centres: 5, perBlob: 50, dim: 16, noise: 40 }), 5, 'euclidean'],
     ['blobs D=300', () => randomBlobs({ seed: 3, centres: 4, perBlob: 40, dim: 300, noise: 20 }), 5, 'euclidean'],
-    ['blobs D=64, minSamples 1', () => randomBlobs({ seed: 4, centres: 3, perBlob: 50, dim: 64, noise: 10 }), 1, 'euclidean'],
-    ['blobs D=8, minSamples 12', () => randomBlobs({ seed: 5, centres: 3, perBlob: 50, dim: 8, noise: 30 }), 12, 'euclidean'],
+    [
+      'blobs D=64, minSamples 1',
+      () => randomBlobs({ seed: 4, centres: 3, perBlob: 50, dim: 64, noise: 10 }),
+      1,
+      'euclidean',
+    ],
+    [
+      'blobs D=8, minSamples 12',
+      () => randomBlobs({ seed: 5, centres: 3, perBlob: 50, dim: 8, noise: 30 }),
+      12,
+      'euclidean',
+    ],
     ['integer lattice D=2 (massive ties)', () => lattice(400, 2, 6), 5, 'euclidean'],
     ['integer lattice D=3', () => lattice(500, 3, 7), 5, 'euclidean'],
     ['integer lattice D=5, 3 values', () => lattice(300, 5, 8, 3), 4, 'euclidean'],
-    ['duplicated points (x3)', () => duplicated(randomBlobs({ seed: 9, centres: 3, perBlob: 30, dim: 4, noise: 15 }), 3), 5, 'euclidean'],
-    ['duplicated points (x8 > minSamples)', () => duplicated(randomBlobs({ seed: 10, centres: 2, perBlob: 15, dim: 3, noise: 5 }), 8), 5, 'euclidean'],
-    ['quantised blobs D=10', () => quantised(randomBlobs({ seed: 11, centres: 4, perBlob: 60, dim: 10, noise: 30 }), 0.5), 5, 'euclidean'],
-    ['offset data far from the origin', () => makeMatrix(300, 6, randomBlobs({ seed: 12, centres: 3, perBlob: 90, dim: 6, noise: 30 }).data.map((v) => v + 5000)), 5, 'euclidean'],
+    [
+      'duplicated points (x3)',
+      () => duplicated(randomBlobs({ seed: 9, centres: 3, perBlob: 30, dim: 4, noise: 15 }), 3),
+      5,
+      'euclidean',
+    ],
+    [
+      'duplicated points (x8 > minSamples)',
+      () => duplicated(randomBlobs({ seed: 10, centres: 2, perBlob: 15, dim: 3, noise: 5 }), 8),
+      5,
+      'euclidean',
+    ],
+    [
+      'quantised blobs D=10',
+      () => quantised(randomBlobs({ seed: 11, centres: 4, perBlob: 60, dim: 10, noise: 30 }), 0.5),
+      5,
+      'euclidean',
+    ],
+    [
+      'offset data far from the origin',
+      () =>
+        makeMatrix(
+          300,
+          6,
+          randomBlobs({ seed: 12, centres: 3, perBlob: 90, dim: 6, noise: 30 }).data.map((v) => v + 5000),
+        ),
+      5,
+      'euclidean',
+    ],
     ['cosine blobs D=20', () => randomBlobs({ seed: 13, centres: 4, perBlob: 50, dim: 20, noise: 30 }), 5, 'cosine'],
     ['cosine lattice with zero rows', () => lattice(300, 4, 14, 3), 5, 'cosine'],
-    ['manhattan blobs D=12', () => randomBlobs({ seed: 15, centres: 4, perBlob: 50, dim: 12, noise: 30 }), 5, 'manhattan'],
+    [
+      'manhattan blobs D=12',
+      () => randomBlobs({ seed: 15, centres: 4, perBlob: 50, dim: 12, noise: 30 }),
+      5,
+      'manhattan',
+    ],
     ['manhattan lattice D=2', () => lattice(300, 2, 16), 3, 'manhattan'],
   ];
   for (const [name, make, minSamples, metric] of cases) {
@@ -94,15 +151,35 @@ describe('fastMst on seeded random data', () => {
   it('stays identical with the narrowest neighbour lists (most flushes)', async () => {
     const matrix = randomBlobs({ seed: 17, centres: 6, perBlob: 40, dim: 24, noise: 60 });
     await assertMatchesReference(matrix, 5, 'euclidean', 'listWidth = minSamples', { listWidth: 5 });
-    await assertMatchesReference(lattice(300, 3, 18), 5, 'euclidean', 'lattice, listWidth = minSamples', { listWidth: 5 });
+    await assertMatchesReference(lattice(300, 3, 18), 5, 'euclidean', 'lattice, listWidth = minSamples', {
+      listWidth: 5,
+    });
   });
 
   it('stays identical with the work shared by two worker threads', async () => {
     const shared: FastMstTuning = { workers: 2 };
-    await assertMatchesReference(randomBlobs({ seed: 19, centres: 5, perBlob: 60, dim: 40, noise: 50 }), 5, 'euclidean', 'workers: blobs', shared);
+    await assertMatchesReference(
+      randomBlobs({ seed: 19, centres: 5, perBlob: 60, dim: 40, noise: 50 }),
+      5,
+      'euclidean',
+      'workers: blobs',
+      shared,
+    );
     await assertMatchesReference(lattice(400, 3, 20), 5, 'euclidean', 'workers: lattice', shared);
-    await assertMatchesReference(duplicated(randomBlobs({ seed: 21, centres: 3, perBlob: 30, dim: 6, noise: 15 }), 3), 5, 'euclidean', 'workers: duplicates', shared);
-    await assertMatchesReference(randomBlobs({ seed: 22, centres: 4, perBlob: 40, dim: 12, noise: 20 }), 5, 'cosine', 'workers: cosine', shared);
+    await assertMatchesReference(
+      duplicated(randomBlobs({ seed: 21, centres: 3, perBlob: 30, dim: 6, noise: 15 }), 3),
+      5,
+      'euclidean',
+      'workers: duplicates',
+      shared,
+    );
+    await assertMatchesReference(
+      randomBlobs({ seed: 22, centres: 4, perBlob: 40, dim: 12, noise: 20 }),
+      5,
+      'cosine',
+      'workers: cosine',
+      shared,
+    );
     await assertMatchesReference(lattice(250, 2, 23), 4, 'manhattan', 'workers: manhattan', shared);
   });
 
@@ -112,7 +189,11 @@ describe('fastMst on seeded random data', () => {
     const screen = prepareScreen(matrix, 'euclidean');
     const kernel = await createOrtDotKernel(1);
     try {
-      const lists = await nearestNeighbours(screen, tileFiller(screen, kernel), { width: 6, minSamples: 5, distance: rowDistance(matrix, 'euclidean') });
+      const lists = await nearestNeighbours(screen, tileFiller(screen, kernel), {
+        width: 6,
+        minSamples: 5,
+        distance: rowDistance(matrix, 'euclidean'),
+      });
       assert.ok(lists.exactRows > 0, 'some rows were rescanned');
       const reference = await referenceMst(matrix, { minSamples: 5, metric: 'euclidean' });
       assert.deepEqual(lists.coreDistances, reference.coreDistances);
@@ -120,7 +201,8 @@ describe('fastMst on seeded random data', () => {
       for (let row = 0; row < matrix.count; row++) {
         for (let other = 0; other < matrix.count; other++) {
           const listed = lists.ids.subarray(row * 6, row * 6 + 6).includes(other);
-          if (other !== row && !listed) assert.ok(distance(row, other) >= lists.beyond[row], `row ${row}: unlisted ${other} nearer than beyond`);
+          if (other !== row && !listed)
+            assert.ok(distance(row, other) >= lists.beyond[row], `row ${row}: unlisted ${other} nearer than beyond`);
         }
       }
     } finally {
@@ -138,7 +220,10 @@ describe('fastMst on seeded random data', () => {
   it('gives all-identical rows zero weights in index order', async () => {
     const matrix = makeMatrix(40, 3, new Float32Array(120).fill(2.5));
     const { tree, coreDistances } = await fastMst(matrix, { minSamples: 5, metric: 'euclidean' });
-    assert.deepEqual(Array.from(tree.to), Array.from({ length: 39 }, (_, i) => i + 1));
+    assert.deepEqual(
+      Array.from(tree.to),
+      Array.from({ length: 39 }, (_, i) => i + 1),
+    );
     assert.ok(tree.weight.every((w) => w === 0));
     assert.ok(coreDistances.every((c) => c === 0));
   });
@@ -151,7 +236,10 @@ describe('fastMst invariants', () => {
     assert.equal(tree.from.length, matrix.count - 1);
     assert.equal(tree.from[0], 0);
     for (let k = 1; k < tree.from.length; k++) assert.equal(tree.from[k], tree.to[k - 1]);
-    assert.deepEqual(Array.from(tree.to).sort((a, b) => a - b), Array.from({ length: matrix.count - 1 }, (_, i) => i + 1));
+    assert.deepEqual(
+      Array.from(tree.to).sort((a, b) => a - b),
+      Array.from({ length: matrix.count - 1 }, (_, i) => i + 1),
+    );
   });
 
   it('works in bounded tiles: no N x N buffer whatever N is', () => {
@@ -208,6 +296,9 @@ describe('fastMst input checks', () => {
     const controller = new AbortController();
     controller.abort();
     const matrix = randomBlobs({ seed: 40, centres: 2, perBlob: 20, dim: 3 });
-    await assert.rejects(fastMst(matrix, { minSamples: 5, metric: 'euclidean' }, { signal: controller.signal }), CancelledError);
+    await assert.rejects(
+      fastMst(matrix, { minSamples: 5, metric: 'euclidean' }, { signal: controller.signal }),
+      CancelledError,
+    );
   });
 });

@@ -6,9 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fastMst, hdbscan, referenceMst, type HdbscanResult, type MstBuilder, type MstResult } from '../../../src/compute/hdbscan/index.js';
+import {
+  fastMst,
+  hdbscan,
+  referenceMst,
+  type HdbscanResult,
+  type MstBuilder,
+  type MstResult,
+} from '../../../src/compute/hdbscan/index.js';
 import { adjustedRandIndex } from '../../../src/compute/partition-metrics.js';
-import { goldenNames, goldenVariants, loadGoldenMatrix, loadGoldenVariant, referenceDir, type GoldenVariant } from './reference-data.js';
+import {
+  goldenNames,
+  goldenVariants,
+  loadGoldenMatrix,
+  loadGoldenVariant,
+  referenceDir,
+  type GoldenVariant,
+} from './reference-data.js';
 import { assertSameLabelsUpToRenaming, maxAbsDifference } from './assertions.js';
 
 const TOLERANCE = 1e-6;
@@ -37,7 +51,10 @@ function assertCondensedTree(result: HdbscanResult, golden: GoldenVariant): void
     const [p, c, lambda, size] = actual[i];
     const [ep, ec, elambda, esize] = expected[i];
     assert.deepEqual([p, c, size], [ep, ec, esize], `condensed row ${i}`);
-    assert.ok(Math.abs(lambda - elambda) <= TOLERANCE * Math.max(1, Math.abs(elambda)), `condensed lambda ${i}: ${lambda} vs ${elambda}`);
+    assert.ok(
+      Math.abs(lambda - elambda) <= TOLERANCE * Math.max(1, Math.abs(elambda)),
+      `condensed lambda ${i}: ${lambda} vs ${elambda}`,
+    );
   }
 }
 
@@ -48,52 +65,62 @@ function assertSingleLinkageTree(result: HdbscanResult, golden: GoldenVariant): 
   for (let i = 0; i < tree.left.length; i++) {
     const [left, right, distance, size] = golden.singleLinkage[i];
     assert.deepEqual([tree.left[i], tree.right[i], tree.size[i]], [left, right, size], `single linkage row ${i}`);
-    assert.ok(Math.abs(tree.distance[i] - distance) <= 1e-9, `single linkage distance ${i}: ${tree.distance[i]} vs ${distance}`);
+    assert.ok(
+      Math.abs(tree.distance[i] - distance) <= 1e-9,
+      `single linkage distance ${i}: ${tree.distance[i]} vs ${distance}`,
+    );
   }
 }
 
-describe('hdbscan parity with Python hdbscan 0.8.43 goldens', { skip: referenceDir ? false : 'golden folder shared/reference/hdbscan not found' }, () => {
-  const names = goldenNames();
-  it('finds the golden data sets', () => {
-    assert.ok(names.length >= 3, `found ${names.length} golden data sets in ${referenceDir}`);
-  });
-
-  const builders = [['reference', referenceMst], ['fast', fastMst]] as const;
-  const cases = builders.flatMap(([builderName, builder]) => names.map((name) => ({ builderName, builder, name })));
-  for (const { builderName, builder, name } of cases) {
-    describe(`${name} (${builderName} spanning tree)`, () => {
-      const mst = memoized(builder);
-      const run = (golden: GoldenVariant): Promise<HdbscanResult> =>
-        hdbscan(loadGoldenMatrix(name), {
-          minClusterSize: golden.params.min_cluster_size,
-          minSamples: golden.params.min_samples,
-          clusterSelectionMethod: golden.params.cluster_selection_method,
-          clusterSelectionEpsilon: golden.params.cluster_selection_epsilon,
-          mst,
-        });
-
-      for (const variant of goldenVariants(name)) {
-        if (variant.endsWith('-exact')) {
-          it(`${variant}: identical partition, scores within 1e-6, same trees`, async () => {
-            const golden = loadGoldenVariant(name, variant);
-            const result = await run(golden);
-            assertSameLabelsUpToRenaming(result.labels, golden.labels);
-            assert.equal(result.clusterCount, golden.persistence.length);
-            assert.ok(maxAbsDifference(result.probabilities, golden.probabilities) <= TOLERANCE, 'probabilities');
-            assert.ok(maxAbsDifference(result.outlierScores, golden.outlierScores) <= TOLERANCE, 'outlier scores');
-            assert.ok(maxAbsDifference(result.persistence, golden.persistence) <= TOLERANCE, 'persistence');
-            assertCondensedTree(result, golden);
-            assertSingleLinkageTree(result, golden);
-          });
-        } else {
-          it(`${variant}: adjusted Rand index >= 0.98`, async () => {
-            const golden = loadGoldenVariant(name, variant);
-            const result = await run(golden);
-            const ari = adjustedRandIndex(result.labels, golden.labels);
-            assert.ok(ari >= 0.98, `ARI ${ari}`);
-          });
-        }
-      }
+describe(
+  'hdbscan parity with Python hdbscan 0.8.43 goldens',
+  { skip: referenceDir ? false : 'golden folder shared/reference/hdbscan not found' },
+  () => {
+    const names = goldenNames();
+    it('finds the golden data sets', () => {
+      assert.ok(names.length >= 3, `found ${names.length} golden data sets in ${referenceDir}`);
     });
-  }
-});
+
+    const builders = [
+      ['reference', referenceMst],
+      ['fast', fastMst],
+    ] as const;
+    const cases = builders.flatMap(([builderName, builder]) => names.map((name) => ({ builderName, builder, name })));
+    for (const { builderName, builder, name } of cases) {
+      describe(`${name} (${builderName} spanning tree)`, () => {
+        const mst = memoized(builder);
+        const run = (golden: GoldenVariant): Promise<HdbscanResult> =>
+          hdbscan(loadGoldenMatrix(name), {
+            minClusterSize: golden.params.min_cluster_size,
+            minSamples: golden.params.min_samples,
+            clusterSelectionMethod: golden.params.cluster_selection_method,
+            clusterSelectionEpsilon: golden.params.cluster_selection_epsilon,
+            mst,
+          });
+
+        for (const variant of goldenVariants(name)) {
+          if (variant.endsWith('-exact')) {
+            it(`${variant}: identical partition, scores within 1e-6, same trees`, async () => {
+              const golden = loadGoldenVariant(name, variant);
+              const result = await run(golden);
+              assertSameLabelsUpToRenaming(result.labels, golden.labels);
+              assert.equal(result.clusterCount, golden.persistence.length);
+              assert.ok(maxAbsDifference(result.probabilities, golden.probabilities) <= TOLERANCE, 'probabilities');
+              assert.ok(maxAbsDifference(result.outlierScores, golden.outlierScores) <= TOLERANCE, 'outlier scores');
+              assert.ok(maxAbsDifference(result.persistence, golden.persistence) <= TOLERANCE, 'persistence');
+              assertCondensedTree(result, golden);
+              assertSingleLinkageTree(result, golden);
+            });
+          } else {
+            it(`${variant}: adjusted Rand index >= 0.98`, async () => {
+              const golden = loadGoldenVariant(name, variant);
+              const result = await run(golden);
+              const ari = adjustedRandIndex(result.labels, golden.labels);
+              assert.ok(ari >= 0.98, `ARI ${ari}`);
+            });
+          }
+        }
+      });
+    }
+  },
+);

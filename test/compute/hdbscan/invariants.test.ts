@@ -27,7 +27,10 @@ function assertWellFormed(result: HdbscanResult, count: number): void {
   // Every point leaves the condensed tree exactly once.
   const leaves = new Int32Array(count);
   for (const child of result.condensedTree.child) if (child < count) leaves[child]++;
-  assert.ok(leaves.every((n) => n === 1), 'each point appears once in the condensed tree');
+  assert.ok(
+    leaves.every((n) => n === 1),
+    'each point appears once in the condensed tree',
+  );
   assert.equal(result.singleLinkageTree.size[count - 2], count, 'the last merge holds every point');
 }
 
@@ -61,7 +64,8 @@ describe('hdbscan invariants on seeded random blobs', () => {
     for (const clusterSelectionMethod of ['leaf', 'eom'] as const) {
       const original = await hdbscan(matrix, { clusterSelectionMethod });
       const permuted = await hdbscan(permuteRows(matrix, permutation), { clusterSelectionMethod });
-      const gather = <T extends Int32Array | Float64Array>(values: T): T => values.map((_, i) => values[permutation[i]]) as T;
+      const gather = <T extends Int32Array | Float64Array>(values: T): T =>
+        values.map((_, i) => values[permutation[i]]) as T;
       assertSameLabelsUpToRenaming(permuted.labels, gather(original.labels));
       assert.ok(maxAbsDifference(permuted.probabilities, gather(original.probabilities)) < 1e-12);
       assert.ok(maxAbsDifference(permuted.outlierScores, gather(original.outlierScores)) < 1e-12);
@@ -71,7 +75,11 @@ describe('hdbscan invariants on seeded random blobs', () => {
   });
 
   it('cosine clustering ignores the length of each row', async () => {
-    const scaled = makeMatrix(matrix.count, matrix.dim, matrix.data.map((v, i) => v * (1 + (Math.floor(i / matrix.dim) % 7))));
+    const scaled = makeMatrix(
+      matrix.count,
+      matrix.dim,
+      matrix.data.map((v, i) => v * (1 + (Math.floor(i / matrix.dim) % 7))),
+    );
     const a = await hdbscan(matrix, { metric: 'cosine' });
     const b = await hdbscan(scaled, { metric: 'cosine' });
     assertSameLabelsUpToRenaming(b.labels, a.labels);
@@ -146,19 +154,30 @@ describe('hdbscan on degenerate data', () => {
       assert.equal(result.probabilities[r], 1, 'a duplicate is a core member of its pattern');
     }
     assert.ok(result.probabilities.every((p) => p >= 0 && p <= 1));
-    assert.ok(result.outlierScores.every((s) => s >= 0 && s <= 1), 'GLOSH stays in [0, 1] beside duplicates (hdbscan gives NaN)');
+    assert.ok(
+      result.outlierScores.every((s) => s >= 0 && s <= 1),
+      'GLOSH stays in [0, 1] beside duplicates (hdbscan gives NaN)',
+    );
     const sameCluster = Array.from(result.labels.keys()).filter((r) => r >= 10 && result.labels[r] === first);
-    assert.ok(sameCluster.some((r) => result.probabilities[r]! > 0 && result.probabilities[r]! < 1), 'other members keep graded probabilities');
+    assert.ok(
+      sameCluster.some((r) => result.probabilities[r]! > 0 && result.probabilities[r]! < 1),
+      'other members keep graded probabilities',
+    );
   });
 });
 
 describe('hdbscan progress, cancellation and pluggable spanning tree', () => {
   const matrix = randomBlobs({ seed: 2, centres: 3, perBlob: 30, dim: 4 });
 
-  for (const [name, mst] of [['reference', referenceMst], ['fast (default)', undefined]] as const) {
+  for (const [name, mst] of [
+    ['reference', referenceMst],
+    ['fast (default)', undefined],
+  ] as const) {
     it(`reports each stage with done rising to total (${name} spanning tree)`, async () => {
       const reports = new Map<string, { done: number; total: number }[]>();
-      await hdbscan(matrix, mst ? { mst } : {}, { onProgress: (p) => reports.set(p.stage, [...(reports.get(p.stage) ?? []), p]) });
+      await hdbscan(matrix, mst ? { mst } : {}, {
+        onProgress: (p) => reports.set(p.stage, [...(reports.get(p.stage) ?? []), p]),
+      });
       assert.deepEqual([...reports.keys()], ['core distances', 'spanning tree', 'condensing']);
       for (const [stage, list] of reports) {
         for (let i = 1; i < list.length; i++) assert.ok(list[i].done >= list[i - 1].done, `${stage} went backwards`);
@@ -179,13 +198,17 @@ describe('hdbscan progress, cancellation and pluggable spanning tree', () => {
   it('stops mid-run when aborted during the spanning tree', async () => {
     const controller = new AbortController();
     let condensed = false;
-    const run = hdbscan(matrix, {}, {
-      signal: controller.signal,
-      onProgress: ({ stage }) => {
-        if (stage === 'spanning tree') controller.abort();
-        if (stage === 'condensing') condensed = true;
+    const run = hdbscan(
+      matrix,
+      {},
+      {
+        signal: controller.signal,
+        onProgress: ({ stage }) => {
+          if (stage === 'spanning tree') controller.abort();
+          if (stage === 'condensing') condensed = true;
+        },
       },
-    });
+    );
     await assert.rejects(run, { name: 'CancelledError', message: /spanning tree/ });
     assert.equal(condensed, false);
   });

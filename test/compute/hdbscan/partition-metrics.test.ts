@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { adjustedRandIndex } from '../../../src/compute/partition-metrics.js';
 import { mulberry32 } from '../../../src/io/datasets/sample.js';
 
-const close = (actual: number, expected: number): void => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} vs ${expected}`);
+const close = (actual: number, expected: number): void =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} vs ${expected}`);
 
 describe('adjustedRandIndex', () => {
   it('matches sklearn adjusted_rand_score on its documented examples', () => {
@@ -26,7 +27,13 @@ describe('adjustedRandIndex', () => {
     const b = Int32Array.from({ length: 4000 }, () => Math.floor(random() * 5) - 1);
     close(adjustedRandIndex(a, b), adjustedRandIndex(b, a));
     assert.ok(Math.abs(adjustedRandIndex(a, b)) < 0.01);
-    close(adjustedRandIndex(a, a.map((v) => (v === -1 ? 9 : v))), 1);
+    close(
+      adjustedRandIndex(
+        a,
+        a.map((v) => (v === -1 ? 9 : v)),
+      ),
+      1,
+    );
   });
 
   it('rejects labelings of different lengths', () => {

@@ -5,7 +5,14 @@ import { mulberry32 } from '../../../src/io/datasets/sample.js';
  * Continuous Gaussian blobs plus uniform noise: `perBlob` points around each of `centres` random
  * centres in [-10, 10]^dim with standard deviation `spread`, then `noise` points uniform in the box.
  */
-export function randomBlobs(options: { seed: number; centres: number; perBlob: number; dim: number; spread?: number; noise?: number }): Matrix {
+export function randomBlobs(options: {
+  seed: number;
+  centres: number;
+  perBlob: number;
+  dim: number;
+  spread?: number;
+  noise?: number;
+}): Matrix {
   const { seed, centres, perBlob, dim, spread = 0.6, noise = 0 } = options;
   const random = mulberry32(seed);
   const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -27,7 +34,9 @@ export function randomBlobs(options: { seed: number; centres: number; perBlob: n
 /** The rows of `matrix` in the order `permutation` (new row i = old row permutation[i]). */
 export function permuteRows(matrix: Matrix, permutation: Int32Array): Matrix {
   const data = new Float32Array(matrix.data.length);
-  permutation.forEach((from, to) => data.set(matrix.data.subarray(from * matrix.dim, (from + 1) * matrix.dim), to * matrix.dim));
+  permutation.forEach((from, to) =>
+    data.set(matrix.data.subarray(from * matrix.dim, (from + 1) * matrix.dim), to * matrix.dim),
+  );
   return makeMatrix(matrix.count, matrix.dim, data);
 }
 

@@ -22,7 +22,12 @@ export interface GoldenVariant {
   persistence: Float64Array;
   condensed: number[][];
   singleLinkage: number[][];
-  params: { min_cluster_size: number; min_samples: number; cluster_selection_method: 'leaf' | 'eom'; cluster_selection_epsilon: number };
+  params: {
+    min_cluster_size: number;
+    min_samples: number;
+    cluster_selection_method: 'leaf' | 'eom';
+    cluster_selection_epsilon: number;
+  };
 }
 
 export function goldenNames(): string[] {
@@ -38,7 +43,9 @@ export function goldenVariants(name: string): string[] {
 }
 
 export function loadGoldenMatrix(name: string): Matrix {
-  const meta = JSON.parse(readFileSync(path.join(referenceDir!, `${name}.json`), 'utf8')) as { shape: [number, number] };
+  const meta = JSON.parse(readFileSync(path.join(referenceDir!, `${name}.json`), 'utf8')) as {
+    shape: [number, number];
+  };
   const bytes = readFileSync(path.join(referenceDir!, `${name}.f32`));
   const [count, dim] = meta.shape;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

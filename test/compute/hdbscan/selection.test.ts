@@ -9,7 +9,11 @@ import { hdbscan, type HdbscanOptions } from '../../../src/compute/hdbscan/index
 import { makeMatrix } from '../../../src/compute/matrix.js';
 
 const starts = [0, 1.5, 12];
-const layout = makeMatrix(18, 1, Float32Array.from({ length: 18 }, (_, i) => starts[Math.floor(i / 6)] + 0.1 * (i % 6)));
+const layout = makeMatrix(
+  18,
+  1,
+  Float32Array.from({ length: 18 }, (_, i) => starts[Math.floor(i / 6)] + 0.1 * (i % 6)),
+);
 const group = (i: number): string => 'ABC'[Math.floor(i / 6)];
 
 async function partition(options: HdbscanOptions): Promise<{ groups: string[]; clusterCount: number }> {
@@ -19,7 +23,9 @@ async function partition(options: HdbscanOptions): Promise<{ groups: string[]; c
     if (!members.has(label)) members.set(label, new Set());
     members.get(label)!.add(group(i));
   });
-  const groups = [...members.entries()].map(([label, set]) => `${label < 0 ? 'noise:' : ''}${[...set].join('')}`).sort();
+  const groups = [...members.entries()]
+    .map(([label, set]) => `${label < 0 ? 'noise:' : ''}${[...set].join('')}`)
+    .sort();
   return { groups, clusterCount: result.clusterCount };
 }
 
@@ -27,8 +33,15 @@ describe('cluster selection', () => {
   it('builds the expected condensed tree', async () => {
     const result = await hdbscan(layout, { minClusterSize: 5, minSamples: 2 });
     const tree = result.condensedTree;
-    const clusterRows = Array.from(tree.child, (child, i) => [tree.parent[i], child, tree.childSize[i]]).filter(([, child]) => child >= 18);
-    assert.deepEqual(clusterRows, [[18, 19, 12], [18, 20, 6], [19, 21, 6], [19, 22, 6]]);
+    const clusterRows = Array.from(tree.child, (child, i) => [tree.parent[i], child, tree.childSize[i]]).filter(
+      ([, child]) => child >= 18,
+    );
+    assert.deepEqual(clusterRows, [
+      [18, 19, 12],
+      [18, 20, 6],
+      [19, 21, 6],
+      [19, 22, 6],
+    ]);
   });
 
   it('leaf and eom without epsilon: A, B and C', async () => {
@@ -37,17 +50,34 @@ describe('cluster selection', () => {
   });
 
   it('epsilon 2 merges A and B (born at distance 1) into their parent', async () => {
-    assert.deepEqual((await partition({ clusterSelectionMethod: 'leaf', clusterSelectionEpsilon: 2 })).groups, ['AB', 'C']);
-    assert.deepEqual((await partition({ clusterSelectionMethod: 'eom', clusterSelectionEpsilon: 2 })).groups, ['AB', 'C']);
+    assert.deepEqual((await partition({ clusterSelectionMethod: 'leaf', clusterSelectionEpsilon: 2 })).groups, [
+      'AB',
+      'C',
+    ]);
+    assert.deepEqual((await partition({ clusterSelectionMethod: 'eom', clusterSelectionEpsilon: 2 })).groups, [
+      'AB',
+      'C',
+    ]);
   });
 
   it('epsilon 0.5 (below every split) changes nothing', async () => {
-    assert.deepEqual((await partition({ clusterSelectionMethod: 'leaf', clusterSelectionEpsilon: 0.5 })).groups, ['A', 'B', 'C']);
+    assert.deepEqual((await partition({ clusterSelectionMethod: 'leaf', clusterSelectionEpsilon: 0.5 })).groups, [
+      'A',
+      'B',
+      'C',
+    ]);
   });
 
   it('epsilon 20 stops below the root unless a single cluster is allowed', async () => {
-    assert.deepEqual((await partition({ clusterSelectionMethod: 'leaf', clusterSelectionEpsilon: 20 })).groups, ['AB', 'C']);
-    const single = await partition({ clusterSelectionMethod: 'leaf', clusterSelectionEpsilon: 20, allowSingleCluster: true });
+    assert.deepEqual((await partition({ clusterSelectionMethod: 'leaf', clusterSelectionEpsilon: 20 })).groups, [
+      'AB',
+      'C',
+    ]);
+    const single = await partition({
+      clusterSelectionMethod: 'leaf',
+      clusterSelectionEpsilon: 20,
+      allowSingleCluster: true,
+    });
     assert.deepEqual(single.groups, ['ABC']);
     assert.equal(single.clusterCount, 1);
   });

@@ -10,10 +10,16 @@ import { randomBlobs } from './random-data.js';
 import { mulberry32 } from '../../../src/io/datasets/sample.js';
 
 /** Dense mutual reachability as hdbscan builds it: partition each column, then max(core_a, core_b, d). */
-function denseMutualReachability(matrix: Matrix, minSamples: number, metric: Metric): { mrd: Float64Array[]; core: Float64Array } {
+function denseMutualReachability(
+  matrix: Matrix,
+  minSamples: number,
+  metric: Metric,
+): { mrd: Float64Array[]; core: Float64Array } {
   const n = matrix.count;
   const distance = rowDistance(matrix, metric);
-  const d = Array.from({ length: n }, (_, i) => Float64Array.from({ length: n }, (_, j) => (i === j ? 0 : distance(i, j))));
+  const d = Array.from({ length: n }, (_, i) =>
+    Float64Array.from({ length: n }, (_, j) => (i === j ? 0 : distance(i, j))),
+  );
   const k = clampMinSamples(n, minSamples);
   const core = Float64Array.from(d, (row) => row.slice().sort()[k]);
   const mrd = d.map((row, i) => row.map((value, j) => Math.max(core[i], core[j], value)));
@@ -61,7 +67,11 @@ function kruskalWeight(mrd: Float64Array[]): number {
 /** Points on a small integer lattice: many exactly equal distances, so ties must break as hdbscan's. */
 function latticeWithTies(count: number, seed: number): Matrix {
   const random = mulberry32(seed);
-  return makeMatrix(count, 2, Float32Array.from({ length: count * 2 }, () => Math.floor(random() * 6)));
+  return makeMatrix(
+    count,
+    2,
+    Float32Array.from({ length: count * 2 }, () => Math.floor(random() * 6)),
+  );
 }
 
 describe('referenceMst', () => {
@@ -92,7 +102,10 @@ describe('referenceMst', () => {
     const { tree } = await referenceMst(matrix, { minSamples: 3, metric: 'euclidean' });
     assert.equal(tree.from[0], 0);
     for (let k = 1; k < tree.from.length; k++) assert.equal(tree.from[k], tree.to[k - 1]);
-    assert.deepEqual(Array.from(tree.to).sort((a, b) => a - b), Array.from({ length: matrix.count - 1 }, (_, i) => i + 1));
+    assert.deepEqual(
+      Array.from(tree.to).sort((a, b) => a - b),
+      Array.from({ length: matrix.count - 1 }, (_, i) => i + 1),
+    );
   });
 
   it('clamps minSamples to [1, N-1]', () => {

@@ -2,7 +2,13 @@ import type { Matrix } from '../../../src/compute/matrix.js';
 import { SeededRandom } from '../../../src/compute/projection/random.js';
 
 /** `perBlob` Gaussian points (sd `spread`) around each of `centres` random centres in [-10, 10]^dim, with their blob as label. */
-export function labelledBlobs(options: { seed: number; centres: number; perBlob: number; dim: number; spread?: number }): {
+export function labelledBlobs(options: {
+  seed: number;
+  centres: number;
+  perBlob: number;
+  dim: number;
+  spread?: number;
+}): {
   matrix: Matrix;
   labels: Int32Array;
 } {
@@ -29,9 +35,14 @@ export function uniformMatrix(seed: number, count: number, dim: number): Matrix 
 }
 
 /** Every row's k nearest other rows by brute force (float64 euclidean or cosine), ties by index. */
-export function bruteForceNeighbors(matrix: Matrix, k: number, metric: 'euclidean' | 'cosine' = 'euclidean'): number[][] {
+export function bruteForceNeighbors(
+  matrix: Matrix,
+  k: number,
+  metric: 'euclidean' | 'cosine' = 'euclidean',
+): number[][] {
   const { count, dim, data } = matrix;
-  const norm = (r: number): number => Math.sqrt(Array.from(data.subarray(r * dim, (r + 1) * dim)).reduce((s, v) => s + v * v, 0));
+  const norm = (r: number): number =>
+    Math.sqrt(Array.from(data.subarray(r * dim, (r + 1) * dim)).reduce((s, v) => s + v * v, 0));
   const distance = (i: number, j: number): number => {
     let sum = 0;
     if (metric === 'euclidean') {

@@ -38,7 +38,9 @@ test('the fuzzy union is symmetric with weights in (0, 1], and a hand-sized case
 
 test('on real neighbours the graph is symmetric, free of self-loops, and pruning keeps only edges >= max / epochs', async () => {
   const matrix = uniformMatrix(8, 300, 6);
-  const fuzzy = fuzzySimplicialSet(await nearestNeighbors(matrix, { k: 10, metric: 'euclidean', method: 'exact', seed: 1, threads: 1 }));
+  const fuzzy = fuzzySimplicialSet(
+    await nearestNeighbors(matrix, { k: 10, metric: 'euclidean', method: 'exact', seed: 1, threads: 1 }),
+  );
   const lookup = new Map<string, number>();
   for (let i = 0; i < fuzzy.count; i++) {
     for (let e = fuzzy.rowStart[i]; e < fuzzy.rowStart[i + 1]; e++) {

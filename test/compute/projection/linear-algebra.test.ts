@@ -39,7 +39,9 @@ test('symmetric eigen-decomposition of a random 12 x 12 matrix: A v = lambda v, 
 test('tridiagonal eigenvalues of the path-graph Laplacian match 2 - 2 cos(k pi / (n + 1))', () => {
   const n = 9;
   const { values } = tridiagonalEigen(new Float64Array(n).fill(2), new Float64Array(n - 1).fill(-1));
-  const expected = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))).sort((p, q) => q - p);
+  const expected = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))).sort(
+    (p, q) => q - p,
+  );
   values.forEach((value, i) => assert.ok(Math.abs(value - expected[i]) < 1e-12));
 });
 
@@ -69,7 +71,12 @@ test('the a, b curve fit reproduces umap-learn find_ab_params(spread 1, min_dist
 });
 
 test('the a, b curve fit is a least-squares minimum for other settings: nudging a or b only increases the error', () => {
-  for (const [minDist, spread] of [[0, 1], [0.5, 1], [0.25, 2], [0.99, 1]]) {
+  for (const [minDist, spread] of [
+    [0, 1],
+    [0.5, 1],
+    [0.25, 2],
+    [0.99, 1],
+  ]) {
     const { a, b } = fitCurve(minDist, spread);
     const error = (pa: number, pb: number): number => {
       let sum = 0;
@@ -81,8 +88,20 @@ test('the a, b curve fit is a least-squares minimum for other settings: nudging 
       return sum;
     };
     const best = error(a, b);
-    for (const [da, db] of [[1e-3, 0], [-1e-3, 0], [0, 1e-3], [0, -1e-3], [1e-3, 1e-3], [-1e-3, -1e-3], [1e-3, -1e-3], [-1e-3, 1e-3]]) {
-      assert.ok(error(a * (1 + da), b * (1 + db)) > best, `minDist ${minDist}, spread ${spread}: (${a}, ${b}) is not a minimum`);
+    for (const [da, db] of [
+      [1e-3, 0],
+      [-1e-3, 0],
+      [0, 1e-3],
+      [0, -1e-3],
+      [1e-3, 1e-3],
+      [-1e-3, -1e-3],
+      [1e-3, -1e-3],
+      [-1e-3, 1e-3],
+    ]) {
+      assert.ok(
+        error(a * (1 + da), b * (1 + db)) > best,
+        `minDist ${minDist}, spread ${spread}: (${a}, ${b}) is not a minimum`,
+      );
     }
   }
 });

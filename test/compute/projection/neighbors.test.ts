@@ -20,7 +20,8 @@ test('exact search lists each row first at distance 0, then exactly the brute-fo
     assert.equal(graph.indices[row * graph.k], row);
     assert.equal(graph.distances[row * graph.k], 0);
     assert.deepEqual(others(graph, row), expected[row], `row ${row}`);
-    for (let j = 2; j < graph.k; j++) assert.ok(graph.distances[row * graph.k + j] >= graph.distances[row * graph.k + j - 1]);
+    for (let j = 2; j < graph.k; j++)
+      assert.ok(graph.distances[row * graph.k + j] >= graph.distances[row * graph.k + j - 1]);
   }
   assert.equal(graph.distances[5 * graph.k + 1], 0, 'row 5 duplicates row 9');
   // A distance checked by hand.
@@ -61,17 +62,32 @@ test('worker threads give the same graph as one thread, and progress counts tile
 test('NN-descent finds at least 97% of the exact neighbours on clustered data, deterministically for a seed', async () => {
   const { matrix } = labelledBlobs({ seed: 4, centres: 8, perBlob: 250, dim: 12, spread: 1.5 });
   const exact = await nearestNeighbors(matrix, { k: 15, metric: 'euclidean', method: 'exact', seed: 1, threads: 1 });
-  const approximate = await nearestNeighbors(matrix, { k: 15, metric: 'euclidean', method: 'nn-descent', seed: 9, threads: 1 });
+  const approximate = await nearestNeighbors(matrix, {
+    k: 15,
+    metric: 'euclidean',
+    method: 'nn-descent',
+    seed: 9,
+    threads: 1,
+  });
   let found = 0;
   for (let row = 0; row < matrix.count; row++) {
     const truth = new Set(others(exact, row));
     for (const id of others(approximate, row)) if (truth.has(id)) found++;
     assert.equal(approximate.indices[row * 15], row);
-    assert.ok(!others(approximate, row).includes(row) && new Set(others(approximate, row)).size === 14, `row ${row} lists distinct others`);
+    assert.ok(
+      !others(approximate, row).includes(row) && new Set(others(approximate, row)).size === 14,
+      `row ${row} lists distinct others`,
+    );
   }
   const recall = found / (matrix.count * 14);
   assert.ok(recall >= 0.97, `recall ${recall}`);
-  const again = await nearestNeighbors(matrix, { k: 15, metric: 'euclidean', method: 'nn-descent', seed: 9, threads: 1 });
+  const again = await nearestNeighbors(matrix, {
+    k: 15,
+    metric: 'euclidean',
+    method: 'nn-descent',
+    seed: 9,
+    threads: 1,
+  });
   assert.deepEqual(again.indices, approximate.indices);
 });
 
@@ -80,7 +96,11 @@ test('a search cancelled before or while it runs throws CancelledError', async (
   const before = new AbortController();
   before.abort();
   await assert.rejects(
-    nearestNeighbors(matrix, { k: 15, metric: 'euclidean', method: 'exact', seed: 1, threads: 2 }, { signal: before.signal }),
+    nearestNeighbors(
+      matrix,
+      { k: 15, metric: 'euclidean', method: 'exact', seed: 1, threads: 2 },
+      { signal: before.signal },
+    ),
     { name: 'CancelledError' },
   );
   for (const method of ['exact', 'nn-descent'] as const) {
@@ -100,6 +120,9 @@ test('a search cancelled before or while it runs throws CancelledError', async (
 test('a k larger than the row count is rejected, naming k', async () => {
   const matrix = uniformMatrix(6, 10, 3);
   for (const method of ['exact', 'nn-descent'] as const) {
-    await assert.rejects(nearestNeighbors(matrix, { k: 11, metric: 'euclidean', method, seed: 1, threads: 1 }), { name: 'InputError', message: /k is 11/ });
+    await assert.rejects(nearestNeighbors(matrix, { k: 11, metric: 'euclidean', method, seed: 1, threads: 1 }), {
+      name: 'InputError',
+      message: /k is 11/,
+    });
   }
 });

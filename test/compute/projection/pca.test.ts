@@ -19,13 +19,18 @@ test('points on the line (1, 2) + t (3, 4) / 5: one component along (0.6, 0.8), 
     assert.ok(Math.abs(result.projection[i * 2] - (t - mean)) < 1e-5);
     assert.ok(Math.abs(result.projection[i * 2 + 1]) < 1e-5);
   });
-  assert.deepEqual(Array.from(result.mean, (v) => Math.round(v * 1e6) / 1e6), [1 + 0.6 * mean, 2 + 0.8 * mean]);
+  assert.deepEqual(
+    Array.from(result.mean, (v) => Math.round(v * 1e6) / 1e6),
+    [1 + 0.6 * mean, 2 + 0.8 * mean],
+  );
 });
 
 test('a known covariance: (+-2, 0), (0, +-1) has variances 8/3 and 2/3 along the axes', () => {
   const data = Float32Array.from([2, 0, -2, 0, 0, 1, 0, -1]);
   const result = pca({ count: 4, dim: 2, data }, 2);
-  assert.ok(Math.abs(result.explainedVariance[0] - 8 / 3) < 1e-12 && Math.abs(result.explainedVariance[1] - 2 / 3) < 1e-12);
+  assert.ok(
+    Math.abs(result.explainedVariance[0] - 8 / 3) < 1e-12 && Math.abs(result.explainedVariance[1] - 2 / 3) < 1e-12,
+  );
   assert.deepEqual(Array.from(result.components), [1, 0, 0, 1]);
   assert.deepEqual(Array.from(result.projection), [2, 0, -2, 0, 0, 1, 0, -1]);
 });
@@ -64,7 +69,10 @@ test('the randomized solver for wide matrices matches the exact decomposition (v
   }
   const reference = symmetricEigen(gram, count);
   for (let c = 0; c < components; c++) {
-    assert.ok(Math.abs(result.explainedVariance[c] - reference.values[c]) / reference.values[c] < 1e-6, `variance ${c}`);
+    assert.ok(
+      Math.abs(result.explainedVariance[c] - reference.values[c]) / reference.values[c] < 1e-6,
+      `variance ${c}`,
+    );
     let norm = 0;
     for (let k = 0; k < dim; k++) norm += result.components[c * dim + k] ** 2;
     assert.ok(Math.abs(norm - 1) < 1e-5, `component ${c} is a unit vector`);
@@ -78,7 +86,10 @@ test('the randomized solver for wide matrices matches the exact decomposition (v
 
 test('PCA rejects bad input, naming the value', () => {
   const matrix = { count: 3, dim: 2, data: Float32Array.from([1, 2, 3, 4, 5, 6]) };
-  assert.throws(() => pca(matrix, 3), (error: unknown) => error instanceof InputError && /components is 3/.test(error.message));
+  assert.throws(
+    () => pca(matrix, 3),
+    (error: unknown) => error instanceof InputError && /components is 3/.test(error.message),
+  );
   assert.throws(() => pca(matrix, 0), InputError);
   assert.throws(
     () => pca({ count: 3, dim: 2, data: Float32Array.from([1, 2, NaN, 4, 5, 6]) }, 1),
@@ -91,8 +102,14 @@ test('pcaTransform projects new rows on fitted components: the fitted rows give 
   const matrix = wideMatrix(5, 40, 30, 3);
   const fitted = pca(matrix, 3);
   assert.deepEqual(pcaTransform(matrix, fitted), fitted.projection);
-  const shifted = { ...matrix, data: Float32Array.from(matrix.data, (v, i) => (i < 30 ? v + fitted.components[i] : v)) };
+  const shifted = {
+    ...matrix,
+    data: Float32Array.from(matrix.data, (v, i) => (i < 30 ? v + fitted.components[i] : v)),
+  };
   // Moving row 0 by one unit along component 0 moves its first coordinate by one.
   assert.ok(Math.abs(pcaTransform(shifted, fitted)[0] - fitted.projection[0] - 1) < 1e-4);
-  assert.throws(() => pcaTransform({ count: 1, dim: 2, data: new Float32Array(2) }, fitted), /2 columns but the PCA was fitted on 30/);
+  assert.throws(
+    () => pcaTransform({ count: 1, dim: 2, data: new Float32Array(2) }, fitted),
+    /2 columns but the PCA was fitted on 30/,
+  );
 });

@@ -10,12 +10,15 @@ test('plane neighbours through the grid equal brute force, also with clumped and
   matrix.data.copyWithin(20, 40, 42); // a duplicate
   const neighbours = planeNeighbors(matrix.data, 7);
   const expected = bruteForceNeighbors(matrix, 7);
-  for (let i = 0; i < matrix.count; i++) assert.deepEqual(Array.from(neighbours.subarray(i * 7, i * 7 + 7)), expected[i], `point ${i}`);
+  for (let i = 0; i < matrix.count; i++)
+    assert.deepEqual(Array.from(neighbours.subarray(i * 7, i * 7 + 7)), expected[i], `point ${i}`);
 });
 
 test('label agreement: 1 for separated labels, the expected share for interleaved ones', () => {
   // Two rows of points far apart, labelled by row: every neighbour shares the label.
-  const points = Float32Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? Math.floor(i / 2) % 10 : Math.floor(i / 20) * 100));
+  const points = Float32Array.from({ length: 40 }, (_, i) =>
+    i % 2 === 0 ? Math.floor(i / 2) % 10 : Math.floor(i / 20) * 100,
+  );
   const labels = Int32Array.from({ length: 20 }, (_, i) => (i < 10 ? 0 : 1));
   assert.equal(labelAgreement(points, labels, 3), 1);
   // Alternating labels on a line: each inner point's 2 nearest are the other label.

@@ -7,7 +7,7 @@ import { labelledBlobs, uniformMatrix } from './fixtures.js';
 
 const blobs = labelledBlobs({ seed: 11, centres: 3, perBlob: 300, dim: 10, spread: 1 });
 
-test('three well-separated blobs stay separated: over 95% of each point\'s 15 layout neighbours share its blob', async () => {
+test("three well-separated blobs stay separated: over 95% of each point's 15 layout neighbours share its blob", async () => {
   const layout = await umap(blobs.matrix, { nEpochs: 200 });
   assert.equal(layout.length, blobs.matrix.count * 2);
   assert.ok(layout.every(Number.isFinite));
@@ -23,7 +23,9 @@ test('three well-separated blobs stay separated: over 95% of each point\'s 15 la
     }
     return [x, y];
   });
-  for (let p = 0; p < 3; p++) for (let q = p + 1; q < 3; q++) assert.ok(Math.hypot(centres[p][0] - centres[q][0], centres[p][1] - centres[q][1]) > 2);
+  for (let p = 0; p < 3; p++)
+    for (let q = p + 1; q < 3; q++)
+      assert.ok(Math.hypot(centres[p][0] - centres[q][0], centres[p][1] - centres[q][1]) > 2);
 });
 
 test('the same seed gives a bit-identical layout, also with the parallel layout on one or two threads; another seed a different one', async () => {
@@ -64,7 +66,8 @@ test('progress runs through the stages in order and never goes backwards within 
     const report = reports[i];
     const index = order.indexOf(report.stage as (typeof order)[number]);
     assert.ok(index >= stage, `stage ${report.stage} after ${order[stage]}`);
-    if (index === stage && i > 0 && reports[i - 1].stage === report.stage) assert.ok(report.done >= reports[i - 1].done);
+    if (index === stage && i > 0 && reports[i - 1].stage === report.stage)
+      assert.ok(report.done >= reports[i - 1].done);
     assert.ok(report.done <= report.total);
     stage = index;
   }
@@ -76,10 +79,14 @@ test('aborting the signal during the layout, single- or multi-threaded, throws C
   for (const threads of [1, 2]) {
     const controller = new AbortController();
     await assert.rejects(
-      umap(blobs.matrix, { nEpochs: 500, threads, parallelLayout: threads > 1 }, {
-        signal: controller.signal,
-        onProgress: (p) => p.stage === UMAP_STAGES.layout && controller.abort(),
-      }),
+      umap(
+        blobs.matrix,
+        { nEpochs: 500, threads, parallelLayout: threads > 1 },
+        {
+          signal: controller.signal,
+          onProgress: (p) => p.stage === UMAP_STAGES.layout && controller.abort(),
+        },
+      ),
       { name: 'CancelledError' },
       `threads ${threads}`,
     );
@@ -90,9 +97,15 @@ test('bad input is rejected with a message naming the value', async () => {
   const matrix = uniformMatrix(1, 40, 3);
   const withNaN = { ...matrix, data: Float32Array.from(matrix.data) };
   withNaN.data[7 * 3 + 2] = NaN;
-  await assert.rejects(umap(withNaN), (error: unknown) => error instanceof InputError && /row 7, column 2 is NaN/.test(error.message));
+  await assert.rejects(
+    umap(withNaN),
+    (error: unknown) => error instanceof InputError && /row 7, column 2 is NaN/.test(error.message),
+  );
   const tooFew = uniformMatrix(1, 15, 3);
-  await assert.rejects(umap(tooFew), (error: unknown) => error instanceof InputError && /15 rows.*at least 16/.test(error.message));
+  await assert.rejects(
+    umap(tooFew),
+    (error: unknown) => error instanceof InputError && /15 rows.*at least 16/.test(error.message),
+  );
   assert.ok((await umap(tooFew, { nNeighbors: 14, nEpochs: 10 })).every(Number.isFinite));
   const badOptions: [object, RegExp][] = [
     [{ nNeighbors: 1 }, /nNeighbors is 1/],
@@ -106,7 +119,11 @@ test('bad input is rejected with a message naming the value', async () => {
     [{ parallelLayout: 'yes' }, /parallelLayout is yes/],
   ];
   for (const [options, message] of badOptions) {
-    await assert.rejects(umap(matrix, options), (error: unknown) => error instanceof InputError && message.test(error.message), message.source);
+    await assert.rejects(
+      umap(matrix, options),
+      (error: unknown) => error instanceof InputError && message.test(error.message),
+      message.source,
+    );
   }
   await assert.rejects(umap({ count: 40, dim: 3, data: new Float32Array(10) }), /10 values, expected 40 x 3/);
 });

@@ -23,11 +23,14 @@ test('BOM, CRLF, blank lines, empty fields and a last line without a line end', 
 });
 
 test('an unterminated quote names the line it starts on', () => {
-  assert.throws(() => parseCsv('path,label\n"a.png,cat\n', 'm.csv'), (error: unknown) => {
-    assert.ok(error instanceof InputError);
-    assert.match(error.message, /m\.csv: the quoted field that starts on line 2 never ends/);
-    return true;
-  });
+  assert.throws(
+    () => parseCsv('path,label\n"a.png,cat\n', 'm.csv'),
+    (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.match(error.message, /m\.csv: the quoted field that starts on line 2 never ends/);
+      return true;
+    },
+  );
 });
 
 test('text after a closing quote is an error', () => {

@@ -28,7 +28,11 @@ export async function writeSolidImage(
   let image = sharp(pixels, { raw: { width, height, channels } });
   if (channels <= 2) image = image.toColourspace('b-w');
   const encoded =
-    options.format === 'png' ? image.png() : options.format === 'jpeg' ? image.jpeg({ quality: 95 }) : image.webp({ quality: 95 });
+    options.format === 'png'
+      ? image.png()
+      : options.format === 'jpeg'
+        ? image.jpeg({ quality: 95 })
+        : image.webp({ quality: 95 });
   await mkdir(path.dirname(file), { recursive: true });
   await encoded.toFile(file);
 }
@@ -36,7 +40,9 @@ export async function writeSolidImage(
 /** An RGB image from explicit HWC pixels, saved losslessly as PNG. */
 export async function writePixelsPng(file: string, width: number, height: number, rgb: Uint8Array): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  await sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } }).png().toFile(file);
+  await sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(file);
 }
 
 export async function writeBytes(file: string, bytes: Uint8Array | string): Promise<void> {

@@ -57,7 +57,10 @@ for (const gzip of [false, true]) {
     assert.deepEqual(batch.dims, [2, 1, 2, 3]);
     assert.deepEqual([...batch.data], [...PIXELS.slice(12, 18), ...PIXELS.slice(0, 6)]);
     const rgb = await dataset.load([1], { width: 3, height: 2, channels: 3, layout: 'NHWC', scale: 1 });
-    assert.deepEqual([...rgb.data], PIXELS.slice(6, 12).flatMap((value) => [value, value, value]));
+    assert.deepEqual(
+      [...rgb.data],
+      PIXELS.slice(6, 12).flatMap((value) => [value, value, value]),
+    );
     assert.deepEqual([...(await dataset.pixels(1, { width: 3, height: 2 }, 1))], PIXELS.slice(6, 12));
   });
 }
@@ -66,7 +69,10 @@ test('plain and gzipped files hold the same items but are different sources', as
   const dir = await makeTempDir('idx-both');
   const plain = await openIdxDataset(await writeTinyIdx(dir, false));
   const gzipped = await openIdxDataset(await writeTinyIdx(dir, true));
-  assert.deepEqual(plain.items.map((item) => item.label), gzipped.items.map((item) => item.label));
+  assert.deepEqual(
+    plain.items.map((item) => item.label),
+    gzipped.items.map((item) => item.label),
+  );
   assert.notEqual(plain.fingerprint, gzipped.fingerprint);
   assert.equal((await openIdxDataset(path.join(dir, 'tiny-images-idx3-ubyte'))).fingerprint, plain.fingerprint);
 });
@@ -78,7 +84,10 @@ test('resizing gray IDX images keeps one channel and the value of a flat image',
   const dataset = await openIdxDataset(path.join(dir, 'flat-images-idx3-ubyte'));
   for (const resize of ['stretch', 'crop'] as const) {
     const batch = await dataset.load([0], { width: 7, height: 5, channels: 1, layout: 'NCHW', scale: 1, resize });
-    assert.ok(batch.data.every((value) => value === 77), `${resize}: ${[...batch.data]}`);
+    assert.ok(
+      batch.data.every((value) => value === 77),
+      `${resize}: ${[...batch.data]}`,
+    );
   }
   const fit = await dataset.load([0], { width: 8, height: 4, channels: 1, layout: 'NHWC', scale: 1, resize: 'fit' });
   assert.deepEqual([...fit.data.subarray(0, 8)], [0, 0, 77, 77, 77, 77, 0, 0]);
@@ -91,11 +100,29 @@ test('label names: given, or Fashion-MNIST when the folder says so; split from t
   await writeBytes(path.join(dir, 't10k-images-idx3-ubyte'), idx([2, 1, 1], [5, 6]));
   await writeBytes(path.join(dir, 't10k-labels-idx1-ubyte'), idx([2], [9, 0]));
   const fashion = await openIdxDataset(path.join(dir, 't10k-images-idx3-ubyte'));
-  assert.deepEqual(fashion.items.map((item) => [item.label, item.split]), [['Ankle boot', 'test'], ['T-shirt/top', 'test']]);
-  const named = await openIdxDataset(path.join(dir, 't10k-images-idx3-ubyte'), { labelNames: [...'abcdefghij'], split: 'holdout' });
-  assert.deepEqual(named.items.map((item) => [item.label, item.split]), [['j', 'holdout'], ['a', 'holdout']]);
+  assert.deepEqual(
+    fashion.items.map((item) => [item.label, item.split]),
+    [
+      ['Ankle boot', 'test'],
+      ['T-shirt/top', 'test'],
+    ],
+  );
+  const named = await openIdxDataset(path.join(dir, 't10k-images-idx3-ubyte'), {
+    labelNames: [...'abcdefghij'],
+    split: 'holdout',
+  });
+  assert.deepEqual(
+    named.items.map((item) => [item.label, item.split]),
+    [
+      ['j', 'holdout'],
+      ['a', 'holdout'],
+    ],
+  );
   assert.notEqual(named.fingerprint, fashion.fingerprint);
-  await assert.rejects(openIdxDataset(path.join(dir, 't10k-images-idx3-ubyte'), { labelNames: ['a'] }), /label 9 of item 0 .* has no name among 1 label names/);
+  await assert.rejects(
+    openIdxDataset(path.join(dir, 't10k-images-idx3-ubyte'), { labelNames: ['a'] }),
+    /label 9 of item 0 .* has no name among 1 label names/,
+  );
 });
 
 test('broken pairs are InputErrors naming the files', async () => {
@@ -103,16 +130,28 @@ test('broken pairs are InputErrors naming the files', async () => {
   await writeBytes(path.join(dir, 'x-images-idx3-ubyte'), idx([2, 1, 1], [5, 6]));
   await assert.rejects(openIdxDataset(path.join(dir, 'x-images-idx3-ubyte')), (error: unknown) => {
     assert.ok(error instanceof InputError);
-    assert.match(error.message, /no labels file found beside .*x-images-idx3-ubyte \(tried .*x-labels-idx1-ubyte, .*x-labels-idx1-ubyte\.gz\)/);
+    assert.match(
+      error.message,
+      /no labels file found beside .*x-images-idx3-ubyte \(tried .*x-labels-idx1-ubyte, .*x-labels-idx1-ubyte\.gz\)/,
+    );
     assert.match(error.hint ?? '', /labelsPath/);
     return true;
   });
   await writeBytes(path.join(dir, 'wrong-count'), idx([3], [0, 1, 2]));
-  await assert.rejects(openIdxDataset(path.join(dir, 'x-images-idx3-ubyte'), { labelsPath: path.join(dir, 'wrong-count') }), /has shape \[3\], expected \[2\]/);
-  await assert.rejects(openIdxDataset(path.join(dir, 'wrong-count'), { labelsPath: path.join(dir, 'wrong-count') }), /not \[count, rows, columns\]/);
+  await assert.rejects(
+    openIdxDataset(path.join(dir, 'x-images-idx3-ubyte'), { labelsPath: path.join(dir, 'wrong-count') }),
+    /has shape \[3\], expected \[2\]/,
+  );
+  await assert.rejects(
+    openIdxDataset(path.join(dir, 'wrong-count'), { labelsPath: path.join(dir, 'wrong-count') }),
+    /not \[count, rows, columns\]/,
+  );
   await writeBytes(path.join(dir, 'bad-images-idx3-ubyte.gz'), Uint8Array.from([0x1f, 0x8b, 1, 2, 3]));
   await writeBytes(path.join(dir, 'bad-labels-idx1-ubyte.gz'), gzipSync(idx([1], [0])));
-  await assert.rejects(openIdxDataset(path.join(dir, 'bad-images-idx3-ubyte.gz')), /bad-images-idx3-ubyte\.gz is a broken gzip file/);
+  await assert.rejects(
+    openIdxDataset(path.join(dir, 'bad-images-idx3-ubyte.gz')),
+    /bad-images-idx3-ubyte\.gz is a broken gzip file/,
+  );
 });
 
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -131,5 +170,8 @@ test('real Fashion-MNIST test set', { skip: hasFashion ? false : `no ${FASHION_D
   const batch = await dataset.load([0, 9999], { width: 28, height: 28, channels: 1, layout: 'NCHW' });
   assert.deepEqual(batch.dims, [2, 1, 28, 28]);
   assert.ok(batch.data.every((value) => value >= 0 && value <= 1));
-  assert.ok(batch.data.some((value) => value > 0.5), 'images are not blank');
+  assert.ok(
+    batch.data.some((value) => value > 0.5),
+    'images are not blank',
+  );
 });

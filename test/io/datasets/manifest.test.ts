@@ -9,7 +9,12 @@ after(removeTempDirs);
 
 async function makeImages(): Promise<string> {
   const dir = await makeTempDir('manifest');
-  await writeSolidImage(path.join(dir, 'images/a, b.png'), { width: 6, height: 6, colour: [10, 20, 30], format: 'png' });
+  await writeSolidImage(path.join(dir, 'images/a, b.png'), {
+    width: 6,
+    height: 6,
+    colour: [10, 20, 30],
+    format: 'png',
+  });
   await writeSolidImage(path.join(dir, 'images/ünï.png'), { width: 6, height: 6, colour: [90], format: 'png' });
   await writeSolidImage(path.join(dir, 'other/c.png'), { width: 6, height: 6, colour: [1, 2, 3], format: 'png' });
   return dir;
@@ -36,7 +41,12 @@ test('CSV manifest with quoted commas, quotes and unicode labels, in manifest or
   const dataset = await openManifest(path.join(dir, 'list.csv'));
   assert.equal(dataset.name, 'list');
   assert.deepEqual(
-    dataset.items.map(({ index, path: file, label, split }) => ({ index, file: path.relative(dir, file), label, split })),
+    dataset.items.map(({ index, path: file, label, split }) => ({
+      index,
+      file: path.relative(dir, file),
+      label,
+      split,
+    })),
     [
       { index: 0, file: path.join('images', 'a, b.png'), label: '狗, big', split: 'train' },
       { index: 1, file: path.join('images', 'ünï.png'), label: 'Ünïcödé ✓', split: 'test' },
@@ -53,12 +63,21 @@ test('CSV manifest with quoted commas, quotes and unicode labels, in manifest or
 
 test('JSON manifest: an array or {items}; numeric labels become text', async () => {
   const dir = await makeImages();
-  const entries = [{ path: 'images/ünï.png', label: 3 }, { path: 'other/c.png', label: 'x', split: 'val' }];
+  const entries = [
+    { path: 'images/ünï.png', label: 3 },
+    { path: 'other/c.png', label: 'x', split: 'val' },
+  ];
   await writeBytes(path.join(dir, 'a.json'), JSON.stringify(entries));
   await writeBytes(path.join(dir, 'b.json'), JSON.stringify({ items: entries }));
   const fromArray = await openManifest(path.join(dir, 'a.json'));
   const fromObject = await openManifest(path.join(dir, 'b.json'));
-  assert.deepEqual(fromArray.items.map((item) => [item.label, item.split]), [['3', undefined], ['x', 'val']]);
+  assert.deepEqual(
+    fromArray.items.map((item) => [item.label, item.split]),
+    [
+      ['3', undefined],
+      ['x', 'val'],
+    ],
+  );
   assert.deepEqual(fromObject.items, fromArray.items);
   assert.equal(fromObject.fingerprint, fromArray.fingerprint);
   assert.deepEqual(fromArray.labels, ['3', 'x']);
@@ -69,7 +88,10 @@ test('a missing listed file fails at load like a corrupt image; all missing is a
   await writeBytes(path.join(dir, 'some.csv'), 'path,label\nother/c.png,a\nother/gone.png,b\n');
   const dataset = await openManifest(path.join(dir, 'some.csv'));
   const batch = await dataset.load([0, 1], { width: 2, height: 2, channels: 1, layout: 'NCHW' });
-  assert.deepEqual(batch.failed.map((entry) => entry.index), [1]);
+  assert.deepEqual(
+    batch.failed.map((entry) => entry.index),
+    [1],
+  );
   assert.match(batch.failed[0]!.reason, /missing/i);
   assert.ok(batch.data.subarray(4).every((value) => value === 0));
 
@@ -90,7 +112,10 @@ test('malformed manifests are InputErrors naming the file and line', async () =>
   ];
   for (const [name, text, pattern] of cases) {
     await writeBytes(path.join(dir, name), text);
-    await assert.rejects(openManifest(path.join(dir, name)), assertInputError(new RegExp(`${name.replace('.', '\\.')}[\\s\\S]*${pattern.source}`)));
+    await assert.rejects(
+      openManifest(path.join(dir, name)),
+      assertInputError(new RegExp(`${name.replace('.', '\\.')}[\\s\\S]*${pattern.source}`)),
+    );
   }
   await assert.rejects(openManifest(path.join(dir, 'absent.csv')), assertInputError(/absent\.csv does not exist/));
   await writeBytes(path.join(dir, 'list.txt'), 'path,label\n');

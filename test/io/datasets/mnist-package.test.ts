@@ -24,7 +24,10 @@ test('pixels are the package floats times 255, and load scales them back', async
   const firstOne = mnist[0]!.length;
   const pixels = await dataset.pixels(firstOne + 2, { width: 28, height: 28 }, 1);
   const expected = mnist[1]!.raw.slice(2 * 784, 3 * 784);
-  assert.deepEqual([...pixels], expected.map((value) => Math.round(value * 255)));
+  assert.deepEqual(
+    [...pixels],
+    expected.map((value) => Math.round(value * 255)),
+  );
   const batch = await dataset.load([firstOne + 2], { width: 28, height: 28, channels: 1, layout: 'NHWC' });
   assert.deepEqual(batch.dims, [1, 28, 28, 1]);
   for (let i = 0; i < 784; i++) assert.ok(Math.abs(batch.data[i]! - expected[i]!) <= 0.5 / 255 + 1e-6);

@@ -35,14 +35,22 @@ test('dispatches on the spec: mnist, folder, manifest, IDX', async () => {
 
 test('fashion-mnist reads the folder given by fashionMnistDir', async () => {
   const dir = await makeTempDir('fashion');
-  const images = (count: number): Uint8Array => gzipSync(Uint8Array.from([0, 0, 8, 3, 0, 0, 0, count, 0, 0, 0, 1, 0, 0, 0, 1, ...Array(count).fill(9)]));
-  const labels = (values: number[]): Uint8Array => gzipSync(Uint8Array.from([0, 0, 8, 1, 0, 0, 0, values.length, ...values]));
+  const images = (count: number): Uint8Array =>
+    gzipSync(Uint8Array.from([0, 0, 8, 3, 0, 0, 0, count, 0, 0, 0, 1, 0, 0, 0, 1, ...Array(count).fill(9)]));
+  const labels = (values: number[]): Uint8Array =>
+    gzipSync(Uint8Array.from([0, 0, 8, 1, 0, 0, 0, values.length, ...values]));
   await writeBytes(path.join(dir, 't10k-images-idx3-ubyte.gz'), images(2));
   await writeBytes(path.join(dir, 't10k-labels-idx1-ubyte.gz'), labels([1, 8]));
   await writeBytes(path.join(dir, 'train-images-idx3-ubyte.gz'), images(3));
   await writeBytes(path.join(dir, 'train-labels-idx1-ubyte.gz'), labels([0, 0, 5]));
   const test = await openDataset('fashion-mnist', { fashionMnistDir: dir });
-  assert.deepEqual(test.items.map((item) => [item.label, item.split]), [['Trouser', 'test'], ['Bag', 'test']]);
+  assert.deepEqual(
+    test.items.map((item) => [item.label, item.split]),
+    [
+      ['Trouser', 'test'],
+      ['Bag', 'test'],
+    ],
+  );
   const train = await openDataset('Fashion-MNIST', { fashionMnistDir: dir, split: 'train' });
   assert.equal(train.name, 'fashion-mnist-train');
   assert.deepEqual(train.labels, ['Sandal', 'T-shirt/top']);
@@ -53,7 +61,10 @@ test('unusable specs are InputErrors naming the value and what to do', async () 
   await writeBytes(path.join(dir, 'notes.txt'), 'hello');
   await assert.rejects(openDataset(path.join(dir, 'missing')), isInputError(/dataset path .*missing does not exist/));
   await assert.rejects(openDataset(path.join(dir, 'notes.txt')), isInputError(/notes\.txt has an unknown format/));
-  await assert.rejects(openDataset('fashion-mnist', { fashionMnistDir: dir }), isInputError(/t10k-images-idx3-ubyte\.gz does not exist/));
+  await assert.rejects(
+    openDataset('fashion-mnist', { fashionMnistDir: dir }),
+    isInputError(/t10k-images-idx3-ubyte\.gz does not exist/),
+  );
   await assert.rejects(openDataset('mnist', { split: 'train' }), isInputError(/split 'train' does not exist/));
   await assert.rejects(openDataset('mnist', { split: 'val' as 'test' }), isInputError(/split "val"/));
 });

@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '../../../src/errors.js';
 import {
-  convertChannels, resolvePreprocessing, tensorDims, writeTensorRow,
+  convertChannels,
+  resolvePreprocessing,
+  tensorDims,
+  writeTensorRow,
 } from '../../../src/io/datasets/preprocess.js';
 import type { RawImage } from '../../../src/io/datasets/types.js';
 
@@ -14,7 +17,12 @@ function assertClose(actual: ArrayLike<number>, expected: readonly number[], tol
 }
 
 // A 2x2 RGB image, row-major HWC.
-const rgb: RawImage = { data: Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]), width: 2, height: 2, channels: 3 };
+const rgb: RawImage = {
+  data: Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]),
+  width: 2,
+  height: 2,
+  channels: 3,
+};
 
 test('defaults: stretch, scale 1/255, mean 0, std 1', () => {
   const prep = resolvePreprocessing({ width: 2, height: 2, channels: 3, layout: 'NCHW' });
@@ -23,20 +31,41 @@ test('defaults: stretch, scale 1/255, mean 0, std 1', () => {
   assert.deepEqual([...prep.mean], [0, 0, 0]);
   assert.deepEqual([...prep.std], [1, 1, 1]);
   const out = new Float32Array(12);
-  writeTensorRow({ data: Uint8Array.from([0, 51, 255, 255, 0, 102, 0, 0, 0, 0, 0, 0]), width: 2, height: 2, channels: 3 }, prep, out, 0);
+  writeTensorRow(
+    { data: Uint8Array.from([0, 51, 255, 255, 0, 102, 0, 0, 0, 0, 0, 0]), width: 2, height: 2, channels: 3 },
+    prep,
+    out,
+    0,
+  );
   // NCHW: channel 0 of the four pixels, then channel 1, then channel 2.
   assertClose(out, [0, 1, 0, 0, 0.2, 0, 0, 0, 1, 0.4, 0, 0]);
 });
 
 test('mean/std per channel after scale, NCHW, hand-computed', () => {
-  const prep = resolvePreprocessing({ width: 2, height: 2, channels: 3, layout: 'NCHW', scale: 1, mean: [1, 2, 3], std: [2, 4, 5] });
+  const prep = resolvePreprocessing({
+    width: 2,
+    height: 2,
+    channels: 3,
+    layout: 'NCHW',
+    scale: 1,
+    mean: [1, 2, 3],
+    std: [2, 4, 5],
+  });
   const out = new Float32Array(12);
   writeTensorRow(rgb, prep, out, 0);
   assertClose(out, [4.5, 19.5, 34.5, 49.5, 4.5, 12, 19.5, 27, 5.4, 11.4, 17.4, 23.4]);
 });
 
 test('same values interleaved in NHWC', () => {
-  const prep = resolvePreprocessing({ width: 2, height: 2, channels: 3, layout: 'NHWC', scale: 1, mean: [1, 2, 3], std: [2, 4, 5] });
+  const prep = resolvePreprocessing({
+    width: 2,
+    height: 2,
+    channels: 3,
+    layout: 'NHWC',
+    scale: 1,
+    mean: [1, 2, 3],
+    std: [2, 4, 5],
+  });
   const out = new Float32Array(12);
   writeTensorRow(rgb, prep, out, 0);
   assertClose(out, [4.5, 4.5, 5.4, 19.5, 12, 11.4, 34.5, 19.5, 17.4, 49.5, 27, 23.4]);
@@ -44,7 +73,12 @@ test('same values interleaved in NHWC', () => {
 
 test('ImageNet-style normalization of one pixel', () => {
   const prep = resolvePreprocessing({
-    width: 1, height: 1, channels: 3, layout: 'NCHW', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
+    width: 1,
+    height: 1,
+    channels: 3,
+    layout: 'NCHW',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
   });
   const out = new Float32Array(3);
   writeTensorRow({ data: Uint8Array.from([255, 0, 128]), width: 1, height: 1, channels: 3 }, prep, out, 0);
@@ -79,8 +113,14 @@ test('an RGB image feeds a gray model and a gray image an RGB model', () => {
 });
 
 test('tensor dims follow the layout', () => {
-  assert.deepEqual(tensorDims(5, resolvePreprocessing({ width: 4, height: 3, channels: 3, layout: 'NCHW' })), [5, 3, 3, 4]);
-  assert.deepEqual(tensorDims(5, resolvePreprocessing({ width: 4, height: 3, channels: 1, layout: 'NHWC' })), [5, 3, 4, 1]);
+  assert.deepEqual(
+    tensorDims(5, resolvePreprocessing({ width: 4, height: 3, channels: 3, layout: 'NCHW' })),
+    [5, 3, 3, 4],
+  );
+  assert.deepEqual(
+    tensorDims(5, resolvePreprocessing({ width: 4, height: 3, channels: 1, layout: 'NHWC' })),
+    [5, 3, 4, 1],
+  );
 });
 
 test('bad preprocessing values are InputErrors that name the value', () => {
@@ -96,12 +136,15 @@ test('bad preprocessing values are InputErrors that name the value', () => {
     [{ std: [1, 0, 1] }, /std \[1,0,1\] contains 0/],
   ];
   for (const [change, message] of cases) {
-    assert.throws(() => resolvePreprocessing({ ...base, ...change }), (error: unknown) => {
-      assert.ok(error instanceof InputError);
-      assert.match(error.message, message);
-      assert.ok(error.hint);
-      return true;
-    });
+    assert.throws(
+      () => resolvePreprocessing({ ...base, ...change }),
+      (error: unknown) => {
+        assert.ok(error instanceof InputError);
+        assert.match(error.message, message);
+        assert.ok(error.hint);
+        return true;
+      },
+    );
   }
 });
 

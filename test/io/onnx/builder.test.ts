@@ -12,7 +12,13 @@ test('builder writes inputs, initializers, nodes and attributes that decode back
     .output('y', ['batch', 3])
     .initializer('w', [3], new Float32Array([1, 2, 3]))
     .initializer('shape', [2], new BigInt64Array([-1n, 3n]))
-    .node('Mul', ['x', 'w'], ['y'], { i: 2, ints: [1, 2], s: 'text', f: { float: 0.5 }, fs: { floats: [0.25, 4] } }, 'mul')
+    .node(
+      'Mul',
+      ['x', 'w'],
+      ['y'],
+      { i: 2, ints: [1, 2], s: 'text', f: { float: 0.5 }, fs: { floats: [0.25, 4] } },
+      'mul',
+    )
     .toBytes(15);
   const model = fromBinary(ModelProtoSchema, bytes);
   assert.equal(model.opsetImport[0].version, 15n);
@@ -21,7 +27,10 @@ test('builder writes inputs, initializers, nodes and attributes that decode back
   const type = graph.input[0].type!.value;
   assert.equal(type.case, 'tensorType');
   assert.equal(type.value.elemType, TensorProto_DataType.FLOAT);
-  assert.deepEqual(type.value.shape!.dim.map((d) => d.value.value), ['batch', 3n]);
+  assert.deepEqual(
+    type.value.shape!.dim.map((d) => d.value.value),
+    ['batch', 3n],
+  );
   assert.equal(graph.initializer[0].dataType, TensorProto_DataType.FLOAT);
   assert.deepEqual(Array.from(new Float32Array(graph.initializer[0].rawData.slice().buffer)), [1, 2, 3]);
   assert.equal(graph.initializer[1].dataType, TensorProto_DataType.INT64);
@@ -64,9 +73,15 @@ test('onnxruntime runs a built Gemm + Reshape model with the expected values', a
 
 test('builder rejects initializer data of the wrong length and fractional INT attributes', () => {
   const builder = new OnnxGraphBuilder('g');
-  assert.throws(() => builder.initializer('w', [2, 3], new Float32Array(5)), (e: unknown) => {
-    return e instanceof InputError && /'w' has 5 values but dims \[2, 3\] need 6/.test(e.message);
-  });
-  assert.throws(() => builder.node('LeakyRelu', ['x'], ['y'], { alpha: 0.1 }), /alpha.*0\.1.*not an integer[\s\S]*float/);
+  assert.throws(
+    () => builder.initializer('w', [2, 3], new Float32Array(5)),
+    (e: unknown) => {
+      return e instanceof InputError && /'w' has 5 values but dims \[2, 3\] need 6/.test(e.message);
+    },
+  );
+  assert.throws(
+    () => builder.node('LeakyRelu', ['x'], ['y'], { alpha: 0.1 }),
+    /alpha.*0\.1.*not an integer[\s\S]*float/,
+  );
   assert.throws(() => builder.node('Op', ['x'], ['y'], { list: [1, 1.5] }), /list.*1\.5[\s\S]*floats/);
 });

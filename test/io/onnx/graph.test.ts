@@ -67,7 +67,10 @@ test('withExtraOutputs adds the layers as graph outputs once, leaving the given 
 test('an unknown layer is an InputError listing close matches and how to list layers', () => {
   const graph = graphOf(tinyConvNet());
   const rejects = (name: string, pattern: RegExp) =>
-    assert.throws(() => resolveLayers(graph, [TINY.relu, name]), (e: unknown) => e instanceof InputError && pattern.test(e.message));
+    assert.throws(
+      () => resolveLayers(graph, [TINY.relu, name]),
+      (e: unknown) => e instanceof InputError && pattern.test(e.message),
+    );
   rejects('relu_ot', /layer 'relu_ot' is not in the model[\s\S]*close matches: relu_out[\s\S]*nap layers/);
   rejects('POOL', /close matches: pool_out/);
   rejects('zzzzzzzzzzzz', /^(?![\s\S]*close matches)[\s\S]*List the model's 6 layers/);
@@ -80,11 +83,23 @@ test('a non-float node output is refused as such, not as missing', () => {
 
 test('resolveLayers returns the layers in the order asked', () => {
   const layers = resolveLayers(graphOf(tinyConvNet()), [TINY.logits, TINY.conv]);
-  assert.deepEqual(layers.map((l) => [l.name, l.nodeIndex]), [[TINY.logits, 4], [TINY.conv, 0]]);
+  assert.deepEqual(
+    layers.map((l) => [l.name, l.nodeIndex]),
+    [
+      [TINY.logits, 4],
+      [TINY.conv, 0],
+    ],
+  );
 });
 
 test('editDistance matches known Levenshtein distances and is symmetric', () => {
-  const cases: [string, string, number][] = [['kitten', 'sitting', 3], ['flaw', 'lawn', 2], ['', 'abc', 3], ['abc', 'abc', 0], ['relu_1', 'relu_10', 1]];
+  const cases: [string, string, number][] = [
+    ['kitten', 'sitting', 3],
+    ['flaw', 'lawn', 2],
+    ['', 'abc', 3],
+    ['abc', 'abc', 0],
+    ['relu_1', 'relu_10', 1],
+  ];
   for (const [a, b, d] of cases) {
     assert.equal(editDistance(a, b), d, `${a} vs ${b}`);
     assert.equal(editDistance(b, a), d, `${b} vs ${a}`);
@@ -100,7 +115,10 @@ test('closeMatches ranks by edit distance, includes substrings, and caps the lis
 
 test('bytes that are not an ONNX model give an InputError naming the source', () => {
   const notOnnx = (bytes: Uint8Array) =>
-    assert.throws(() => decodeModel(bytes, 'bad.onnx'), (e: unknown) => e instanceof InputError && /bad\.onnx is not a readable ONNX model/.test(e.message));
+    assert.throws(
+      () => decodeModel(bytes, 'bad.onnx'),
+      (e: unknown) => e instanceof InputError && /bad\.onnx is not a readable ONNX model/.test(e.message),
+    );
   notOnnx(new Uint8Array(0));
   notOnnx(new TextEncoder().encode('hello, this is a text file and not a model'));
   notOnnx(tinyConvNet().subarray(0, 100)); // truncated

@@ -36,11 +36,20 @@ test('listLayers gives every layer with its dims for one probe input, and the de
 });
 
 test('probe dims override the declared shape', async () => {
-  const layers = await listLayersOfBytes(tinyConvNet({ layout: 'NHWC', channels: 3 }), 'nhwc', { probeDims: [2, 4, 4, 3], threads: 1 });
-  assert.deepEqual(layers.map((l) => l.dims[0]), layers.map(() => 2));
+  const layers = await listLayersOfBytes(tinyConvNet({ layout: 'NHWC', channels: 3 }), 'nhwc', {
+    probeDims: [2, 4, 4, 3],
+    threads: 1,
+  });
+  assert.deepEqual(
+    layers.map((l) => l.dims[0]),
+    layers.map(() => 2),
+  );
   assert.deepEqual(layers[0].dims, [2, 3, 4, 4]); // the Transpose output
   assert.equal(layers[0].isDefault, false);
-  await assert.rejects(listLayersOfBytes(tinyConvNet(), 'tiny', { probeDims: [1, 1, 5], threads: 1 }), /did not run on a probe input shaped \[1, 1, 5\]/);
+  await assert.rejects(
+    listLayersOfBytes(tinyConvNet(), 'tiny', { probeDims: [1, 1, 5], threads: 1 }),
+    /did not run on a probe input shaped \[1, 1, 5\]/,
+  );
 });
 
 test('defaults: a dense layer reads out after its bias, and a following activation replaces it', () => {
@@ -73,13 +82,27 @@ test('a real third-party model: layers listed, block ends chosen, read out in on
   assert.ok(defaults.length >= 12 && defaults.length <= layers.length / 8, `${defaults.length} defaults`);
   // Block level: the residual sums are defaults, the HardSwish activations inside the blocks are not.
   assert.ok(names.filter((n) => n.startsWith('p2o.Add.')).length >= 6, 'residual sums');
-  assert.deepEqual(names.filter((n) => /^hardswish_\d+/.test(n)), ['hardswish_0.tmp_0', 'hardswish_17.tmp_0'], 'stem and head activations only');
+  assert.deepEqual(
+    names.filter((n) => /^hardswish_\d+/.test(n)),
+    ['hardswish_0.tmp_0', 'hardswish_17.tmp_0'],
+    'stem and head activations only',
+  );
 
-  const runner = await openOnnxModel(OCR_CLS, { layers: ['hardswish_0.tmp_0', 'p2o.MaxPool.1', 'p2o.Add.87'], threads: 2 });
+  const runner = await openOnnxModel(OCR_CLS, {
+    layers: ['hardswish_0.tmp_0', 'p2o.MaxPool.1', 'p2o.Add.87'],
+    threads: 2,
+  });
   assert.deepEqual(runner.inputDims.slice(1, 2), [3]);
   const { layers: tensors, output } = await runner.run(seededValues(2 * 3 * 48 * 192, 9), [2, 3, 48, 192]);
   await runner.close();
-  assert.deepEqual(tensors.map((t) => t.dims), [[2, 8, 24, 96], [2, 200, 1, 48], [2, 2]]);
+  assert.deepEqual(
+    tensors.map((t) => t.dims),
+    [
+      [2, 8, 24, 96],
+      [2, 200, 1, 48],
+      [2, 2],
+    ],
+  );
   assert.equal(output.name, 'softmax_0.tmp_0');
   assert.deepEqual(output.dims, [2, 2]);
   // The model's own output is the softmax of the logits we read out.
@@ -94,8 +117,14 @@ test('a real third-party model: layers listed, block ends chosen, read out in on
 test('defaults: only merges and what follows them stay defaults between the first and last block merge', () => {
   const builder = new OnnxGraphBuilder('blocks').input('x', ['batch', 2, 4, 4]);
   builder.node('Relu', ['x'], ['stem']);
-  builder.node('Sigmoid', ['stem'], ['inside1']).node('Add', ['stem', 'inside1'], ['merge1']).node('Relu', ['merge1'], ['block1']);
-  builder.node('Tanh', ['block1'], ['inside2']).node('Add', ['block1', 'inside2'], ['merge2']).node('Relu', ['merge2'], ['block2']);
+  builder
+    .node('Sigmoid', ['stem'], ['inside1'])
+    .node('Add', ['stem', 'inside1'], ['merge1'])
+    .node('Relu', ['merge1'], ['block1']);
+  builder
+    .node('Tanh', ['block1'], ['inside2'])
+    .node('Add', ['block1', 'inside2'], ['merge2'])
+    .node('Relu', ['merge2'], ['block2']);
   builder.node('GlobalAveragePool', ['block2'], ['head']).output('head', ['batch', 2, 1, 1]);
   assert.deepEqual(defaultLayerNames(decodeModel(builder.toBytes(), 'm').graph), ['stem', 'block1', 'block2', 'head']);
 });

@@ -27,13 +27,20 @@ test("an explicit layout overrides detection; 'auto' detects", () => {
 });
 
 test('detectLayout refuses non-image inputs with a clear error', () => {
-  assert.throws(() => detectLayout(['N', 784]), (e: unknown) => e instanceof InputError && /\[N, 784\].*rank 2/.test(e.message));
+  assert.throws(
+    () => detectLayout(['N', 784]),
+    (e: unknown) => e instanceof InputError && /\[N, 784\].*rank 2/.test(e.message),
+  );
 });
 
 test('imageInputSize reads channels, height and width for either layout', () => {
   assert.deepEqual(imageInputSize(['N', 3, 48, 192], 'NCHW'), { channels: 3, height: 48, width: 192 });
   assert.deepEqual(imageInputSize(['N', 48, 192, 3], 'NHWC'), { channels: 3, height: 48, width: 192 });
-  assert.deepEqual(imageInputSize(['N', 3, 'h', 'w'], 'NCHW', { height: 32, width: 64 }), { channels: 3, height: 32, width: 64 });
+  assert.deepEqual(imageInputSize(['N', 3, 'h', 'w'], 'NCHW', { height: 32, width: 64 }), {
+    channels: 3,
+    height: 32,
+    width: 64,
+  });
 });
 
 test('imageInputSize asks for an image size when the model takes any, and rejects symbolic channels', () => {

@@ -23,9 +23,17 @@ test('pooling nodes: a mean and a max per layer, chained from the last layer to 
       [POOL_ORDER_OUTPUT, [`${POOL_ORDER_OUTPUT}::1`, ...names('a')]],
     ],
   );
-  assert.deepEqual(nodes.filter((n) => n.opType.startsWith('Global')).map((n) => [n.opType, n.input[0]]), [
-    ['GlobalAveragePool', 'c'], ['GlobalMaxPool', 'c'], ['GlobalAveragePool', 'b'], ['GlobalMaxPool', 'b'], ['GlobalAveragePool', 'a'], ['GlobalMaxPool', 'a'],
-  ]);
+  assert.deepEqual(
+    nodes.filter((n) => n.opType.startsWith('Global')).map((n) => [n.opType, n.input[0]]),
+    [
+      ['GlobalAveragePool', 'c'],
+      ['GlobalMaxPool', 'c'],
+      ['GlobalAveragePool', 'b'],
+      ['GlobalMaxPool', 'b'],
+      ['GlobalAveragePool', 'a'],
+      ['GlobalMaxPool', 'a'],
+    ],
+  );
   const defined = new Set(['a', 'b', 'c']);
   for (const node of nodes) {
     for (const input of node.input) assert.ok(defined.has(input), `${node.name} reads ${input} before it is made`);
@@ -34,10 +42,13 @@ test('pooling nodes: a mean and a max per layer, chained from the last layer to 
   assert.deepEqual(poolingNodes([], ['out']), { nodes: [], outputs: [], shapeOutputs: [] });
   // The graph's other outputs are read by Shape nodes made before the chain.
   const withOthers = poolingNodes(['a'], ['out', 'logits']);
-  assert.deepEqual(withOthers.nodes.slice(0, 2).map((n) => [n.opType, n.input[0], n.output[0]]), [
-    ['Shape', 'out', withOthers.shapeOutputs[0]],
-    ['Shape', 'logits', withOthers.shapeOutputs[1]],
-  ]);
+  assert.deepEqual(
+    withOthers.nodes.slice(0, 2).map((n) => [n.opType, n.input[0], n.output[0]]),
+    [
+      ['Shape', 'out', withOthers.shapeOutputs[0]],
+      ['Shape', 'logits', withOthers.shapeOutputs[1]],
+    ],
+  );
   assert.equal(withOthers.nodes.at(-1)!.output[0], POOL_ORDER_OUTPUT);
 });
 
@@ -59,7 +70,13 @@ test('layers of different ranks (3-D and 4-D) pool into one chain and give the m
   try {
     const raw = await plain.run(input, [count, 2, 3, 4]);
     const got = await pooled.run(input, [count, 2, 3, 4]);
-    assert.deepEqual(got.pooled.map((p) => [p.name, p.dims]), [['r4', [count, 2]], ['s3', [count, 2]]]);
+    assert.deepEqual(
+      got.pooled.map((p) => [p.name, p.dims]),
+      [
+        ['r4', [count, 2]],
+        ['s3', [count, 2]],
+      ],
+    );
     for (const [i, name] of ['r4', 's3'].entries()) {
       const data = raw.layers.find((l) => l.name === name)!.data;
       for (let row = 0; row < count * 2; row++) {
@@ -104,8 +121,15 @@ test("onnxruntime runs each layer's pools right after the layer, before the next
     session.endProfiling();
     await session.release();
     const [file] = await readdir(dir);
-    const events = JSON.parse(await readFile(join(dir, file!), 'utf8')) as { cat?: string; name: string; ts: number; args?: { op_name?: string } }[];
-    const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time')).sort((a, b) => a.ts - b.ts);
+    const events = JSON.parse(await readFile(join(dir, file!), 'utf8')) as {
+      cat?: string;
+      name: string;
+      ts: number;
+      args?: { op_name?: string };
+    }[];
+    const kernels = events
+      .filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'))
+      .sort((a, b) => a.ts - b.ts);
     // Convolutions (Relu fused in) run before the first pool of each layer: 1 for the first layer, and so on.
     const convsBefore = layers.map((layer) => {
       const { mean, max } = pooledOutputNames(layer);

@@ -43,14 +43,38 @@ function smallCnnAsExported(dynamicBatch: boolean): Uint8Array {
       .initializer('layer2.0.bias', [16], seeded(16, 4))
       .initializer('fc.weight', [10, 16], seeded(160, 5))
       .initializer('fc.bias', [10], seeded(10, 6))
-      .node('Conv', ['input', 'onnx::Conv_23', 'onnx::Conv_24'], ['/layer1/layer1.0/Conv_output_0'], { dilations: [1, 1], group: 1, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] }, '/layer1/layer1.0/Conv')
+      .node(
+        'Conv',
+        ['input', 'onnx::Conv_23', 'onnx::Conv_24'],
+        ['/layer1/layer1.0/Conv_output_0'],
+        { dilations: [1, 1], group: 1, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] },
+        '/layer1/layer1.0/Conv',
+      )
       .node('Relu', ['/layer1/layer1.0/Conv_output_0'], [RELU1], {}, '/layer1/layer1.2/Relu')
-      .node('MaxPool', [RELU1], [POOL1], { ceil_mode: 0, dilations: [1, 1], kernel_shape: [2, 2], pads: [0, 0, 0, 0], strides: [2, 2] }, '/layer1/layer1.3/MaxPool')
-      .node('Conv', [POOL1, 'layer2.0.weight', 'layer2.0.bias'], ['/layer2/layer2.0/Conv_output_0'], { dilations: [1, 1], group: 1, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] }, '/layer2/layer2.0/Conv')
+      .node(
+        'MaxPool',
+        [RELU1],
+        [POOL1],
+        { ceil_mode: 0, dilations: [1, 1], kernel_shape: [2, 2], pads: [0, 0, 0, 0], strides: [2, 2] },
+        '/layer1/layer1.3/MaxPool',
+      )
+      .node(
+        'Conv',
+        [POOL1, 'layer2.0.weight', 'layer2.0.bias'],
+        ['/layer2/layer2.0/Conv_output_0'],
+        { dilations: [1, 1], group: 1, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] },
+        '/layer2/layer2.0/Conv',
+      )
       .node('Relu', ['/layer2/layer2.0/Conv_output_0'], [RELU2], {}, '/layer2/layer2.1/Relu')
       .node('GlobalAveragePool', [RELU2], [GAP], {}, '/layer2/layer2.2/GlobalAveragePool')
       .node('Flatten', [GAP], ['/Flatten_output_0'], { axis: 1 }, '/Flatten')
-      .node('Gemm', ['/Flatten_output_0', 'fc.weight', 'fc.bias'], ['logits'], { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 }, '/fc/Gemm')
+      .node(
+        'Gemm',
+        ['/Flatten_output_0', 'fc.weight', 'fc.bias'],
+        ['logits'],
+        { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 },
+        '/fc/Gemm',
+      )
       .toBytes(17)
   );
 }
@@ -95,7 +119,10 @@ test('a dynamic batch runs in one call; a fixed batch of 1 gives the same activa
     assert.deepEqual(a.layers[0]!.dims, [3, 16, 1, 1]);
     assert.deepEqual(a.layers[0]!.data, b.layers[0]!.data);
     assert.deepEqual(a.output.data, b.output.data);
-    assert.ok(a.output.data.some((v) => v !== a.output.data[0]), 'the logits vary');
+    assert.ok(
+      a.output.data.some((v) => v !== a.output.data[0]),
+      'the logits vary',
+    );
   } finally {
     await dynamic.close();
     await fixed.close();
@@ -105,13 +132,17 @@ test('a dynamic batch runs in one call; a fixed batch of 1 gives the same activa
 test('nap analyze runs the exported model on MNIST with its default layers', async () => {
   const out = path.join(dir, 'small_cnn.duckdb');
   const result = await analyze({ model: dynamicModel, data: 'mnist', out, limit: 120, threads: 1 });
-  assert.deepEqual(result.layers.map((l) => l.layer), [RELU1, POOL1, RELU2, GAP, 'logits']);
+  assert.deepEqual(
+    result.layers.map((l) => l.layer),
+    [RELU1, POOL1, RELU2, GAP, 'logits'],
+  );
   const store = await NapStore.open(out, { readOnly: true });
   try {
     const stored = await store.readActivations(result.runId, GAP);
     assert.equal(stored.matrix.count, 120);
     assert.equal(stored.matrix.dim, 16);
-    for (const summary of result.layers) assert.equal((await store.readMemberships(summary.clusteringId)).inputIndex.length, 120);
+    for (const summary of result.layers)
+      assert.equal((await store.readMemberships(summary.clusteringId)).inputIndex.length, 120);
   } finally {
     await store.close();
   }

@@ -20,8 +20,17 @@ before(async () => {
     fixed1: tinyConvNet({ fixedBatch: 1 }),
     fixed2: tinyConvNet({ fixedBatch: 2 }),
     corrupt: new TextEncoder().encode('not a model at all'),
-    unknownOp: new OnnxGraphBuilder('odd').input('x', ['batch', 2]).output('y', ['batch', 2]).node('NoSuchOp', ['x'], ['y']).toBytes(),
-    twoInputs: new OnnxGraphBuilder('two').input('a', [1]).input('b', [1]).output('c', [1]).node('Add', ['a', 'b'], ['c']).toBytes(),
+    unknownOp: new OnnxGraphBuilder('odd')
+      .input('x', ['batch', 2])
+      .output('y', ['batch', 2])
+      .node('NoSuchOp', ['x'], ['y'])
+      .toBytes(),
+    twoInputs: new OnnxGraphBuilder('two')
+      .input('a', [1])
+      .input('b', [1])
+      .output('c', [1])
+      .node('Add', ['a', 'b'], ['c'])
+      .toBytes(),
   };
   for (const [key, bytes] of Object.entries(models)) {
     paths[key as keyof typeof paths] = join(dir, `${key}.onnx`);
@@ -84,7 +93,10 @@ test('activations match values worked out by hand', async () => {
   // filter 1 on ones: neighbours inside the image minus 1
   assert.deepEqual(Array.from(conv.data.subarray(48, 64)), [3, 5, 5, 3, 5, 8, 8, 5, 5, 8, 8, 5, 3, 5, 5, 3]);
   const relu = byName(layers, TINY.relu);
-  assert.deepEqual(Array.from(relu.data.subarray(0, 16)), Array.from(ramp, (v) => Math.max(v, 0)));
+  assert.deepEqual(
+    Array.from(relu.data.subarray(0, 16)),
+    Array.from(ramp, (v) => Math.max(v, 0)),
+  );
   const pool = byName(layers, TINY.pool);
   assert.deepEqual(pool.dims, [2, 2, 2, 2]);
   assert.deepEqual(Array.from(pool.data.subarray(0, 4)), [0, 0, 5, 7]);
@@ -130,7 +142,12 @@ test('a symbolic batch dimension takes any batch size, item results independent 
 test('itemsPerRun splits a batch into runs of that many items, the last one short, with the same results', async () => {
   const input = seededValues(5 * 16, 13);
   const expected = tinyConvNetReference(input, 5);
-  const runner = await openOnnxModel(paths.nchw, { layers: [TINY.relu], pooled: [TINY.relu], itemsPerRun: 2, threads: 1 });
+  const runner = await openOnnxModel(paths.nchw, {
+    layers: [TINY.relu],
+    pooled: [TINY.relu],
+    itemsPerRun: 2,
+    threads: 1,
+  });
   const { result, runs } = await countRuns(() => runner.run(input, [5, 1, 4, 4]));
   await runner.close();
   assert.equal(runs, 3);
@@ -138,7 +155,10 @@ test('itemsPerRun splits a batch into runs of that many items, the last one shor
   assertClose(result.output.data, expected.probs, 'probs');
   const max = Array.from({ length: 10 }, (_, row) => Math.max(...expected.relu.subarray(row * 16, (row + 1) * 16)));
   assertClose(result.pooled[0]!.max, max, 'relu max');
-  await assert.rejects(openOnnxModel(paths.nchw, { layers: [], itemsPerRun: 0 }), (e: unknown) => e instanceof InputError && /itemsPerRun = 0/.test(e.message));
+  await assert.rejects(
+    openOnnxModel(paths.nchw, { layers: [], itemsPerRun: 0 }),
+    (e: unknown) => e instanceof InputError && /itemsPerRun = 0/.test(e.message),
+  );
 });
 
 test('by default a run holds about RUN_INPUT_BYTES of input: 4 RGB images of 224x224, a whole batch of small ones', () => {
@@ -152,7 +172,10 @@ test('by default a run holds about RUN_INPUT_BYTES of input: 4 RGB images of 224
 test('a model with a fixed batch size runs the batch in chunks of that size, padding the last', async () => {
   const input = seededValues(3 * 16, 11);
   const expected = tinyConvNetReference(input, 3);
-  for (const [path, chunks] of [[paths.fixed1, 3], [paths.fixed2, 2]] as const) {
+  for (const [path, chunks] of [
+    [paths.fixed1, 3],
+    [paths.fixed2, 2],
+  ] as const) {
     const runner = await openOnnxModel(path, { layers: [TINY.relu, TINY.logits], threads: 1 });
     const { result, runs } = await countRuns(() => runner.run(input, [3, 1, 4, 4]));
     await runner.close();
@@ -181,11 +204,20 @@ test('an NHWC model (Transpose in the graph) gives the activations of the NCHW r
 test('a batch shaped unlike the model input is an InputError with both shapes and the fixing option', async () => {
   const runner = await openOnnxModel(paths.nchw, { layers: [TINY.relu], threads: 1 });
   const rejects = (dims: number[], pattern: RegExp) =>
-    assert.rejects(runner.run(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims), (e: unknown) => e instanceof InputError && pattern.test(e.message));
-  await rejects([2, 4, 4, 1], /expects \[batch, 1, 4, 4\] but got a batch shaped \[2, 4, 4, 1\][\s\S]*layout option to NCHW/);
+    assert.rejects(
+      runner.run(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims),
+      (e: unknown) => e instanceof InputError && pattern.test(e.message),
+    );
+  await rejects(
+    [2, 4, 4, 1],
+    /expects \[batch, 1, 4, 4\] but got a batch shaped \[2, 4, 4, 1\][\s\S]*layout option to NCHW/,
+  );
   await rejects([2, 1, 8, 8], /\[2, 1, 8, 8\][\s\S]*resize images/);
   await rejects([2, 16], /\[2, 16\][\s\S]*load the data as images/);
-  await assert.rejects(runner.run(new Float32Array(10), [2, 1, 4, 4]), /holds 10 values but its dims \[2, 1, 4, 4\] need 32/);
+  await assert.rejects(
+    runner.run(new Float32Array(10), [2, 1, 4, 4]),
+    /holds 10 values but its dims \[2, 1, 4, 4\] need 32/,
+  );
   await runner.close();
 });
 
@@ -195,7 +227,10 @@ test('opening fails clearly for a missing file, a corrupt file, an unknown layer
   await fails(openOnnxModel(join(dir, 'missing.onnx'), { layers: [] }), /missing\.onnx does not exist/);
   await fails(openOnnxModel(dir, { layers: [] }), /is a directory/);
   await fails(openOnnxModel(paths.corrupt, { layers: [] }), /corrupt\.onnx is not a readable ONNX model/);
-  await fails(openOnnxModel(paths.nchw, { layers: ['relu'] }), /'relu' is not in the model[\s\S]*close matches: relu_out/);
+  await fails(
+    openOnnxModel(paths.nchw, { layers: ['relu'] }),
+    /'relu' is not in the model[\s\S]*close matches: relu_out/,
+  );
   await fails(openOnnxModel(paths.unknownOp, { layers: [] }), /onnxruntime cannot load .*unknownOp\.onnx: .*NoSuchOp/);
   await fails(openOnnxModel(paths.twoInputs, { layers: [] }), /has 2 inputs \(a, b\)/);
   await fails(openOnnxModel(paths.nchw, { layers: [], threads: 0 }), /threads = 0/);
@@ -206,7 +241,11 @@ test('pooled layers come back as the per-unit mean and max of their raw tensors,
   const input = seededValues(count * 16, 11);
   for (const path of [paths.nchw, paths.fixed2]) {
     const plain = await openOnnxModel(path, { layers: [TINY.conv, TINY.relu, TINY.pool], threads: 1 });
-    const pooled = await openOnnxModel(path, { layers: [TINY.conv, TINY.relu, TINY.pool], pooled: [TINY.relu, TINY.pool], threads: 1 });
+    const pooled = await openOnnxModel(path, {
+      layers: [TINY.conv, TINY.relu, TINY.pool],
+      pooled: [TINY.relu, TINY.pool],
+      threads: 1,
+    });
     assert.deepEqual(pooled.layerNames, [TINY.conv, TINY.relu, TINY.pool]);
     assert.deepEqual(pooled.pooledNames, [TINY.relu, TINY.pool]);
     const expected = await plain.run(input, [count, 1, 4, 4]);
@@ -214,7 +253,10 @@ test('pooled layers come back as the per-unit mean and max of their raw tensors,
     await plain.close();
     await pooled.close();
     assert.equal(runs, path === paths.fixed2 ? 3 : 1);
-    assert.deepEqual(got.layers.map((l) => l.name), [TINY.conv]);
+    assert.deepEqual(
+      got.layers.map((l) => l.name),
+      [TINY.conv],
+    );
     assertClose(got.layers[0]!.data, byName(expected.layers, TINY.conv).data, 'conv');
     assertClose(got.output.data, expected.output.data, 'output');
     for (const [i, name] of [TINY.relu, TINY.pool].entries()) {
@@ -238,5 +280,8 @@ test('pooled layers come back as the per-unit mean and max of their raw tensors,
 });
 
 test('a pooled layer that is not read out is an InputError', async () => {
-  await assert.rejects(openOnnxModel(paths.nchw, { layers: [TINY.relu], pooled: [TINY.pool], threads: 1 }), (error: unknown) => error instanceof InputError && /pooled layer/.test(error.message));
+  await assert.rejects(
+    openOnnxModel(paths.nchw, { layers: [TINY.relu], pooled: [TINY.pool], threads: 1 }),
+    (error: unknown) => error instanceof InputError && /pooled layer/.test(error.message),
+  );
 });

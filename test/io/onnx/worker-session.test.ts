@@ -14,7 +14,11 @@ import { seededValues } from '../../helpers/tiny-models.js';
 /** y = x W applied `depth` times (W 256 x 256): enough work per run to notice a blocked event loop. */
 function matmulChain(depth: number): Uint8Array {
   const g = new OnnxGraphBuilder('chain').input('x', ['batch', 256]).output(`y${depth}`, ['batch', 256]);
-  g.initializer('w', [256, 256], seededValues(256 * 256, 2).map((v) => (v - 0.5) / 8));
+  g.initializer(
+    'w',
+    [256, 256],
+    seededValues(256 * 256, 2).map((v) => (v - 0.5) / 8),
+  );
   for (let i = 1; i <= depth; i++) g.node('MatMul', [i === 1 ? 'x' : `y${i - 1}`, 'w'], [`y${i}`]);
   return g.toBytes();
 }
@@ -44,10 +48,20 @@ test('runs compute the model off the main thread, and the caller keeps its input
 });
 
 test('a model onnxruntime refuses is an InputError; a failed run rejects with its reason; a closed session refuses runs', async () => {
-  const odd = new OnnxGraphBuilder('odd').input('x', ['batch', 2]).output('y', ['batch', 2]).node('NoSuchOp', ['x'], ['y']).toBytes();
-  await assert.rejects(WorkerSession.open(odd, 'odd.onnx', 1), (e: unknown) => e instanceof InputError && /onnxruntime cannot load odd\.onnx: .*NoSuchOp/.test(e.message));
+  const odd = new OnnxGraphBuilder('odd')
+    .input('x', ['batch', 2])
+    .output('y', ['batch', 2])
+    .node('NoSuchOp', ['x'], ['y'])
+    .toBytes();
+  await assert.rejects(
+    WorkerSession.open(odd, 'odd.onnx', 1),
+    (e: unknown) => e instanceof InputError && /onnxruntime cannot load odd\.onnx: .*NoSuchOp/.test(e.message),
+  );
   const session = await WorkerSession.open(matmulChain(1), 'chain', 1);
-  await assert.rejects(session.run({ x: { data: new Float32Array(6), dims: [2, 3] } }, ['y1']), /dimension|shape|Got invalid/i);
+  await assert.rejects(
+    session.run({ x: { data: new Float32Array(6), dims: [2, 3] } }, ['y1']),
+    /dimension|shape|Got invalid/i,
+  );
   const ok = await session.run({ x: { data: new Float32Array(256), dims: [1, 256] } }, ['y1']);
   assert.deepEqual(ok['y1']!.dims, [1, 256]);
   await session.close();
@@ -85,18 +99,25 @@ function workerOf(session: WorkerSession): Worker {
 }
 
 // The timeouts turn a hang (a call waiting for a thread that is gone) into a failure.
-test('when the worker thread has died, runs reject at once with what happened, and close still resolves', { timeout: 30_000 }, async () => {
-  const session = await WorkerSession.open(matmulChain(1), 'chain', 1);
-  const feeds = { x: { data: new Float32Array(256), dims: [1, 256] } };
-  await session.run(feeds, ['y1']);
-  await workerOf(session).terminate();
-  const stopped = (e: unknown) => e instanceof NapError && /onnxruntime worker thread stopped/.test(e.message) && /run the command again/.test(e.message);
-  await assert.rejects(session.run(feeds, ['y1']), stopped);
-  await assert.rejects(session.run(feeds, ['y1']), stopped);
-  await session.close();
-  await session.close();
-  await assert.rejects(session.run(feeds, ['y1']), /closed/);
-});
+test(
+  'when the worker thread has died, runs reject at once with what happened, and close still resolves',
+  { timeout: 30_000 },
+  async () => {
+    const session = await WorkerSession.open(matmulChain(1), 'chain', 1);
+    const feeds = { x: { data: new Float32Array(256), dims: [1, 256] } };
+    await session.run(feeds, ['y1']);
+    await workerOf(session).terminate();
+    const stopped = (e: unknown) =>
+      e instanceof NapError &&
+      /onnxruntime worker thread stopped/.test(e.message) &&
+      /run the command again/.test(e.message);
+    await assert.rejects(session.run(feeds, ['y1']), stopped);
+    await assert.rejects(session.run(feeds, ['y1']), stopped);
+    await session.close();
+    await session.close();
+    await assert.rejects(session.run(feeds, ['y1']), /closed/);
+  },
+);
 
 test('a session whose worker thread died before any call still closes', { timeout: 30_000 }, async () => {
   const session = await WorkerSession.open(matmulChain(1), 'chain', 1);

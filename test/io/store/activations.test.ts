@@ -37,9 +37,16 @@ describe('NapStore inputs and layers', () => {
       const picked = await store.readInputs(runId, Int32Array.of(17, 3, 17, 0));
       assert.deepEqual(Array.from(picked.index), [17, 3, 17, 0]);
       assert.deepEqual(picked.path, ['images/17.png', 'images/3.png', 'images/17.png', 'images/0.png']);
-      assertClose(picked.probability, [17, 3, 17, 0].map((i) => inputs.probability[i]!), 1e-7);
+      assertClose(
+        picked.probability,
+        [17, 3, 17, 0].map((i) => inputs.probability[i]!),
+        1e-7,
+      );
       assert.equal((await store.readInputs(runId, new Int32Array(0))).index.length, 0);
-      await assert.rejects(store.readInputs(runId, Int32Array.of(3, 99)), (e: unknown) => e instanceof NotFoundError && /input 99/.test(e.message));
+      await assert.rejects(
+        store.readInputs(runId, Int32Array.of(3, 99)),
+        (e: unknown) => e instanceof NotFoundError && /input 99/.test(e.message),
+      );
     } finally {
       await done();
     }
@@ -55,7 +62,10 @@ describe('NapStore inputs and layers', () => {
         (e: unknown) => e instanceof InputError && /label has 4 rows, expected 5/.test(e.message),
       );
       await store.appendInputs(runId, inputs);
-      await assert.rejects(store.appendInputs(runId, { ...inputs, index: Int32Array.of(5, 6, 7, 8, 0) }), /[Dd]uplicate|constraint/);
+      await assert.rejects(
+        store.appendInputs(runId, { ...inputs, index: Int32Array.of(5, 6, 7, 8, 0) }),
+        /[Dd]uplicate|constraint/,
+      );
       await assert.rejects(store.appendInputs(999, inputs), NotFoundError);
       await store.close();
       assert.equal(await countRows(path, 'inputs'), 5);
@@ -68,12 +78,22 @@ describe('NapStore inputs and layers', () => {
     const { store, done } = await tempStore();
     try {
       const runId = await store.createRun(sampleRun());
-      const dense = sampleLayer({ layer: 'dense', order: 3, opType: 'Gemm', rawDims: [128], aggregation: 'none', dim: 128 });
+      const dense = sampleLayer({
+        layer: 'dense',
+        order: 3,
+        opType: 'Gemm',
+        rawDims: [128],
+        aggregation: 'none',
+        dim: 128,
+      });
       const conv = sampleLayer();
       await store.appendLayer(runId, dense);
       await store.appendLayer(runId, conv);
       assert.deepEqual(await store.listLayers(runId), [conv, dense]);
-      await assert.rejects(store.appendLayer(runId, conv), (e: unknown) => e instanceof InputError && /conv1.*already stored/.test(e.message));
+      await assert.rejects(
+        store.appendLayer(runId, conv),
+        (e: unknown) => e instanceof InputError && /conv1.*already stored/.test(e.message),
+      );
       await assert.rejects(store.appendLayer(runId, sampleLayer({ layer: 'x', dim: 0 })), /dim 0/);
       await assert.rejects(store.appendLayer(runId, sampleLayer({ layer: 'x', rawDims: [3, -1] })), /raw dims/);
       await assert.rejects(store.appendLayer(runId, sampleLayer({ layer: '' })), InputError);
@@ -148,7 +168,10 @@ describe('NapStore activations', () => {
       await store.appendLayer(runId, sampleLayer({ dim: 4 }));
       const matrix = makeMatrix(2, 3);
       await assert.rejects(store.appendActivations(runId, 'conv1', matrix, Int32Array.of(0, 1)), /3 columns.*dim 4/);
-      await assert.rejects(store.appendActivations(runId, 'conv1', makeMatrix(2, 4), Int32Array.of(0)), /1 input indices for 2/);
+      await assert.rejects(
+        store.appendActivations(runId, 'conv1', makeMatrix(2, 4), Int32Array.of(0)),
+        /1 input indices for 2/,
+      );
       await assert.rejects(
         store.appendActivations(runId, 'nope', makeMatrix(1, 4), Int32Array.of(0)),
         (e: unknown) => e instanceof NotFoundError && /"nope"/.test(e.message) && /conv1/.test(e.hint ?? ''),
@@ -167,7 +190,10 @@ describe('NapStore activations', () => {
       const count = 5000;
       // The last row repeats input 0: the key violation comes after two full chunks were appended.
       const indices = Int32Array.from({ length: count }, (_, i) => (i === count - 1 ? 0 : i));
-      await assert.rejects(store.appendActivations(runId, 'conv1', makeMatrix(count, 4), indices), /[Dd]uplicate|constraint/);
+      await assert.rejects(
+        store.appendActivations(runId, 'conv1', makeMatrix(count, 4), indices),
+        /[Dd]uplicate|constraint/,
+      );
       assert.equal((await store.readActivations(runId, 'conv1')).matrix.count, 0);
       await store.appendActivations(runId, 'conv1', makeMatrix(2, 4), Int32Array.of(0, 1));
       await store.close();

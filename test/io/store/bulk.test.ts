@@ -31,7 +31,10 @@ describe('bulk appends', () => {
         await appendRows(connection, 'keyed', { k: intColumn(Int32Array.of(11)) }, 1);
       });
       const rows = (await connection.runAndReadAll('SELECT k FROM keyed ORDER BY k')).getRows();
-      assert.deepEqual(rows.map((row) => row[0]), [10, 11]);
+      assert.deepEqual(
+        rows.map((row) => row[0]),
+        [10, 11],
+      );
     } finally {
       connection.closeSync();
       instance.closeSync();

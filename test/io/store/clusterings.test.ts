@@ -18,7 +18,9 @@ function sampleClustering(seed: number, unit: number | null = null): Required<Cl
   const labels = Int32Array.from({ length: COUNT }, () => Math.floor(next() * (PATTERNS + 1)) - 1);
   // Parents are cluster nodes COUNT.., children the points and the child clusters; every node is a child once.
   const treeRows = COUNT + PATTERNS;
-  const parent = Int32Array.from({ length: treeRows }, (_, i) => (i < PATTERNS ? COUNT : COUNT + 1 + Math.floor(next() * PATTERNS)));
+  const parent = Int32Array.from({ length: treeRows }, (_, i) =>
+    i < PATTERNS ? COUNT : COUNT + 1 + Math.floor(next() * PATTERNS),
+  );
   const child = Int32Array.from({ length: treeRows }, (_, i) => (i < PATTERNS ? COUNT + 1 + i : i - PATTERNS));
   return {
     unit,
@@ -37,7 +39,13 @@ function sampleClustering(seed: number, unit: number | null = null): Required<Cl
   };
 }
 
-async function storeWithInputs(): Promise<{ store: NapStore; path: string; done: () => Promise<void>; runId: number; inputs: InputColumns }> {
+async function storeWithInputs(): Promise<{
+  store: NapStore;
+  path: string;
+  done: () => Promise<void>;
+  runId: number;
+  inputs: InputColumns;
+}> {
   const opened = await tempStore();
   const runId = await opened.store.createRun(sampleRun());
   const inputs = sampleInputs(COUNT);
@@ -48,7 +56,9 @@ async function storeWithInputs(): Promise<{ store: NapStore; path: string; done:
 
 /** The rows of `clustering`, sorted by input index. */
 function byInput(clustering: Required<ClusteringToSave>) {
-  const order = Array.from(clustering.inputIndex.keys()).sort((a, b) => clustering.inputIndex[a]! - clustering.inputIndex[b]!);
+  const order = Array.from(clustering.inputIndex.keys()).sort(
+    (a, b) => clustering.inputIndex[a]! - clustering.inputIndex[b]!,
+  );
   return {
     inputIndex: order.map((row) => clustering.inputIndex[row]!),
     labels: order.map((row) => clustering.labels[row]!),
@@ -67,7 +77,16 @@ describe('NapStore clusterings', () => {
       const noise = clustering.labels.filter((label) => label === -1).length;
       assert.deepEqual(
         { ...record, createdAt: undefined },
-        { clusteringId, runId, layer: 'conv1', unit: null, params: clustering.params, patternCount: PATTERNS, noiseCount: noise, createdAt: undefined },
+        {
+          clusteringId,
+          runId,
+          layer: 'conv1',
+          unit: null,
+          params: clustering.params,
+          patternCount: PATTERNS,
+          noiseCount: noise,
+          createdAt: undefined,
+        },
       );
       assert.ok(noise > 0 && noise < COUNT, 'fixture has noise and members');
 
@@ -87,12 +106,28 @@ describe('NapStore clusterings', () => {
 
       const tree = await store.readCondensedTree(clusteringId);
       const edges = Array.from(clustering.condensedTree.parent.keys()).sort(
-        (a, b) => clustering.condensedTree.parent[a]! - clustering.condensedTree.parent[b]! || clustering.condensedTree.child[a]! - clustering.condensedTree.child[b]!,
+        (a, b) =>
+          clustering.condensedTree.parent[a]! - clustering.condensedTree.parent[b]! ||
+          clustering.condensedTree.child[a]! - clustering.condensedTree.child[b]!,
       );
-      assert.deepEqual(Array.from(tree.parent), edges.map((e) => clustering.condensedTree.parent[e]!));
-      assert.deepEqual(Array.from(tree.child), edges.map((e) => clustering.condensedTree.child[e]!));
-      assert.deepEqual(Array.from(tree.childSize), edges.map((e) => clustering.condensedTree.childSize[e]!));
-      assertClose(tree.lambda, edges.map((e) => clustering.condensedTree.lambda[e]!), 1e-12, 'lambda');
+      assert.deepEqual(
+        Array.from(tree.parent),
+        edges.map((e) => clustering.condensedTree.parent[e]!),
+      );
+      assert.deepEqual(
+        Array.from(tree.child),
+        edges.map((e) => clustering.condensedTree.child[e]!),
+      );
+      assert.deepEqual(
+        Array.from(tree.childSize),
+        edges.map((e) => clustering.condensedTree.childSize[e]!),
+      );
+      assertClose(
+        tree.lambda,
+        edges.map((e) => clustering.condensedTree.lambda[e]!),
+        1e-12,
+        'lambda',
+      );
       assert.ok(tree.lambda.includes(Infinity), 'infinite lambda survives');
     } finally {
       await done();
@@ -107,15 +142,29 @@ describe('NapStore clusterings', () => {
       const layerId = await store.saveClustering(runId, 'conv1', withoutIndex);
       const unitId = await store.saveClustering(runId, 'conv1', sampleClustering(4, 5));
       const denseId = await store.saveClustering(runId, 'dense', sampleClustering(5));
-      assert.deepEqual(Array.from((await store.readMemberships(layerId)).inputIndex), Array.from({ length: COUNT }, (_, i) => i));
+      assert.deepEqual(
+        Array.from((await store.readMemberships(layerId)).inputIndex),
+        Array.from({ length: COUNT }, (_, i) => i),
+      );
       assert.deepEqual(Array.from((await store.readMemberships(layerId)).patternId), Array.from(withoutIndex.labels));
-      assert.deepEqual((await store.listClusterings(runId)).map((c) => c.clusteringId), [layerId, unitId, denseId]);
-      assert.deepEqual((await store.listClusterings(runId, 'conv1')).map((c) => [c.clusteringId, c.unit]), [
-        [layerId, null],
-        [unitId, 5],
-      ]);
+      assert.deepEqual(
+        (await store.listClusterings(runId)).map((c) => c.clusteringId),
+        [layerId, unitId, denseId],
+      );
+      assert.deepEqual(
+        (await store.listClusterings(runId, 'conv1')).map((c) => [c.clusteringId, c.unit]),
+        [
+          [layerId, null],
+          [unitId, 5],
+        ],
+      );
       await assert.rejects(
-        store.saveClustering(runId, 'conv1', { ...withoutIndex, labels: withoutIndex.labels.subarray(1), probabilities: withoutIndex.probabilities.subarray(1), outlierScores: withoutIndex.outlierScores.subarray(1) }),
+        store.saveClustering(runId, 'conv1', {
+          ...withoutIndex,
+          labels: withoutIndex.labels.subarray(1),
+          probabilities: withoutIndex.probabilities.subarray(1),
+          outlierScores: withoutIndex.outlierScores.subarray(1),
+        }),
         (e: unknown) => e instanceof InputError && /299 labels but run \d+ has 300 inputs/.test(e.message),
       );
     } finally {
@@ -133,7 +182,10 @@ describe('NapStore clusterings', () => {
       assert.deepEqual(await store.listClusterings(runId), []);
 
       const good = await store.saveClustering(runId, 'conv1', sampleClustering(8));
-      assert.deepEqual((await store.listClusterings(runId)).map((c) => c.clusteringId), [good]);
+      assert.deepEqual(
+        (await store.listClusterings(runId)).map((c) => c.clusteringId),
+        [good],
+      );
       await store.close();
       assert.equal(await countRows(path, 'clusterings'), 1);
       assert.equal(await countRows(path, 'patterns'), PATTERNS);
@@ -150,13 +202,19 @@ describe('NapStore clusterings', () => {
       const clustering = sampleClustering(9);
       const labels = clustering.labels.slice();
       labels[10] = PATTERNS;
-      await assert.rejects(store.saveClustering(runId, 'conv1', { ...clustering, labels }), /label 4 of row 10 is outside -1\.\.3/);
+      await assert.rejects(
+        store.saveClustering(runId, 'conv1', { ...clustering, labels }),
+        /label 4 of row 10 is outside -1\.\.3/,
+      );
       await assert.rejects(
         store.saveClustering(runId, 'conv1', { ...clustering, outlierScores: new Float64Array(3) }),
         /outlierScores has 3 rows, expected 300/,
       );
       await assert.rejects(
-        store.saveClustering(runId, 'conv1', { ...clustering, condensedTree: { ...clustering.condensedTree, lambda: new Float64Array(1) } }),
+        store.saveClustering(runId, 'conv1', {
+          ...clustering,
+          condensedTree: { ...clustering.condensedTree, lambda: new Float64Array(1) },
+        }),
         /condensed tree: column lambda/,
       );
       await assert.rejects(store.saveClustering(runId, 'conv1', { ...clustering, unit: -2 }), /unit -2/);
@@ -177,7 +235,9 @@ describe('NapStore clusterings', () => {
       const rows = byInput(clustering);
       for (const patternId of [2, -1]) {
         const members = rows.inputIndex.filter((_, i) => rows.labels[i] === patternId);
-        const probabilityOf = new Map(members.map((input) => [input, rows.probabilities[rows.inputIndex.indexOf(input)]!]));
+        const probabilityOf = new Map(
+          members.map((input) => [input, rows.probabilities[rows.inputIndex.indexOf(input)]!]),
+        );
         const mostStable = [...members].sort((a, b) => probabilityOf.get(b)! - probabilityOf.get(a)! || a - b);
 
         const seen: number[] = [];
@@ -196,9 +256,19 @@ describe('NapStore clusterings', () => {
         }
         assert.deepEqual(seen, mostStable, `pattern ${patternId}: pages cover the members, most stable first`);
 
-        const leastStable = await store.readPatternMembers(clusteringId, patternId, { order: 'least-stable', limit: 5 });
-        assert.deepEqual(Array.from(leastStable.index), [...members].sort((a, b) => probabilityOf.get(a)! - probabilityOf.get(b)! || a - b).slice(0, 5));
-        const byIndex = await store.readPatternMembers(clusteringId, patternId, { order: 'input', offset: 3, limit: 4 });
+        const leastStable = await store.readPatternMembers(clusteringId, patternId, {
+          order: 'least-stable',
+          limit: 5,
+        });
+        assert.deepEqual(
+          Array.from(leastStable.index),
+          [...members].sort((a, b) => probabilityOf.get(a)! - probabilityOf.get(b)! || a - b).slice(0, 5),
+        );
+        const byIndex = await store.readPatternMembers(clusteringId, patternId, {
+          order: 'input',
+          offset: 3,
+          limit: 4,
+        });
         assert.deepEqual(Array.from(byIndex.index), [...members].sort((a, b) => a - b).slice(3, 7));
       }
       const beyond = await store.readPatternMembers(clusteringId, 0, { offset: 10_000 });
@@ -227,7 +297,9 @@ describe('NapStore clusterings', () => {
           expected.set(key, (expected.get(key) ?? 0) + 1);
         });
         const counts = await store.readPatternLabelCounts(firstId, by);
-        const actual = new Map(Array.from(counts.patternId, (pattern, i) => [`${pattern}|${counts.label[i]}`, counts.count[i]!]));
+        const actual = new Map(
+          Array.from(counts.patternId, (pattern, i) => [`${pattern}|${counts.label[i]}`, counts.count[i]!]),
+        );
         assert.deepEqual(actual, expected);
         assert.ok(counts.label.includes(null) === (by === 'label'), 'the unlabeled input counts under null');
       }
@@ -237,8 +309,14 @@ describe('NapStore clusterings', () => {
       assert.deepEqual(Array.from(found.clusteringId), [firstId, firstId, secondId, secondId]);
       assert.deepEqual(Array.from(found.inputIndex), [7, 42, 7, 42]);
       assert.equal((await store.readMembershipsOfInputs(runId, new Int32Array(0))).inputIndex.length, 0);
-      const labelOf = (c: ClusteringToSave & { inputIndex: Int32Array }, input: number) => c.labels[c.inputIndex.indexOf(input)]!;
-      assert.deepEqual(Array.from(found.patternId), [labelOf(first, 7), labelOf(first, 42), labelOf(second, 7), labelOf(second, 42)]);
+      const labelOf = (c: ClusteringToSave & { inputIndex: Int32Array }, input: number) =>
+        c.labels[c.inputIndex.indexOf(input)]!;
+      assert.deepEqual(Array.from(found.patternId), [
+        labelOf(first, 7),
+        labelOf(first, 42),
+        labelOf(second, 7),
+        labelOf(second, 42),
+      ]);
     } finally {
       await done();
     }

@@ -64,7 +64,12 @@ export function sampleLayer(overrides: Partial<LayerInfo> = {}): LayerInfo {
   return { layer: 'conv1', order: 0, opType: 'Conv', rawDims: [8, 12, 12], aggregation: 'mean', dim: 8, ...overrides };
 }
 
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-6, what = 'values'): void {
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance = 1e-6,
+  what = 'values',
+): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;

@@ -40,7 +40,10 @@ describe('NapStore.open', () => {
     await store.close();
     await store.close();
     const again = await NapStore.open(path);
-    assert.deepEqual((await again.listRuns()).map((run) => run.runId), [runId]);
+    assert.deepEqual(
+      (await again.listRuns()).map((run) => run.runId),
+      [runId],
+    );
     await again.close();
     assert.ok(SCHEMA_VERSION >= 1);
   });
@@ -59,7 +62,10 @@ describe('NapStore.open', () => {
     const reader = await NapStore.open(path, { readOnly: true });
     assert.equal(reader.readOnly, true);
     assert.equal((await reader.readInputs(runId)).index.length, 20);
-    assert.deepEqual((await reader.listLayers(runId)).map((layer) => layer.layer), ['conv1']);
+    assert.deepEqual(
+      (await reader.listLayers(runId)).map((layer) => layer.layer),
+      ['conv1'],
+    );
     await assert.rejects(reader.createRun(sampleRun()), assertInputError(/read-only/));
     await assert.rejects(reader.setRunStatus(runId, 'complete'), assertInputError(/read-only/));
     await reader.close();
@@ -76,7 +82,10 @@ describe('NapStore.open', () => {
   });
 
   it('refuses a missing directory', async () => {
-    await assert.rejects(NapStore.open(join(dir, 'no-such-dir', 'x.duckdb')), assertInputError(/no-such-dir.*does not exist/));
+    await assert.rejects(
+      NapStore.open(join(dir, 'no-such-dir', 'x.duckdb')),
+      assertInputError(/no-such-dir.*does not exist/),
+    );
   });
 
   it('refuses a file that is not a DuckDB database, in both modes, without touching it', async () => {
@@ -116,7 +125,10 @@ describe('NapStore.open', () => {
     const path = join(dir, 'future.duckdb');
     await (await NapStore.open(path)).close();
     await rawSql(path, [`UPDATE schema_version SET version = ${SCHEMA_VERSION + 1}`]);
-    await assert.rejects(NapStore.open(path), assertInputError(new RegExp(`future\\.duckdb.*version ${SCHEMA_VERSION + 1}`)));
+    await assert.rejects(
+      NapStore.open(path),
+      assertInputError(new RegExp(`future\\.duckdb.*version ${SCHEMA_VERSION + 1}`)),
+    );
     await assert.rejects(NapStore.open(path, { readOnly: true }), assertInputError(/upgrade|newer|reads up to/));
   });
 
@@ -130,7 +142,10 @@ describe('NapStore.open', () => {
   it('refuses a second open of a file already open in this process, until it is closed', async () => {
     const path = join(dir, 'twice.duckdb');
     const store = await NapStore.open(path);
-    await assert.rejects(NapStore.open(path, { readOnly: true }), assertInputError(/twice\.duckdb is already open in this process/));
+    await assert.rejects(
+      NapStore.open(path, { readOnly: true }),
+      assertInputError(/twice\.duckdb is already open in this process/),
+    );
     await store.close();
     const again = await NapStore.open(path, { readOnly: true });
     await again.close();

@@ -51,7 +51,13 @@ describe('NapStore projections', () => {
       assert.ok(stored.createdAt.getTime() >= before - 1000 && stored.createdAt.getTime() <= Date.now() + 1000);
 
       const list = await store.listProjections(runId);
-      assert.deepEqual(list.map((p) => [p.layer, p.method, p.pointCount]), [['conv1', 'pca', 20], ['dense', 'umap', 20]]);
+      assert.deepEqual(
+        list.map((p) => [p.layer, p.method, p.pointCount]),
+        [
+          ['conv1', 'pca', 20],
+          ['dense', 'umap', 20],
+        ],
+      );
 
       const replacement = { ...sampleProjection(5, 9), method: 'pca' as const, params: { seed: 9 } };
       await store.saveProjection(runId, 'dense', replacement);
@@ -70,7 +76,10 @@ describe('NapStore projections', () => {
       const runId = await storeWithLayers(store);
       const good = sampleProjection(6);
       const refused = async (projection: ProjectionToSave, pattern: RegExp) =>
-        assert.rejects(store.saveProjection(runId, 'dense', projection), (e: unknown) => e instanceof InputError && pattern.test(e.message) && (e.hint ?? '').length > 0);
+        assert.rejects(
+          store.saveProjection(runId, 'dense', projection),
+          (e: unknown) => e instanceof InputError && pattern.test(e.message) && (e.hint ?? '').length > 0,
+        );
       await refused({ ...good, x: good.x.slice(1) }, /6 input indices, 5 x and 6 y/);
       await refused({ ...good, inputIndex: Int32Array.of(0, 2, 2, 4, 6, 8) }, /input index 2 at row 2/);
       await refused({ ...good, inputIndex: Int32Array.of(-1, 2, 3, 4, 6, 8) }, /input index -1 at row 0/);
@@ -78,7 +87,10 @@ describe('NapStore projections', () => {
       y[3] = Number.NaN;
       await refused({ ...good, y }, /input 6 is at \(.*, NaN\)/);
       await refused({ ...good, method: 'tsne' as 'umap' }, /method "tsne"/);
-      await assert.rejects(store.saveProjection(runId, 'nope', good), (e: unknown) => e instanceof NotFoundError && /nope/.test(e.message));
+      await assert.rejects(
+        store.saveProjection(runId, 'nope', good),
+        (e: unknown) => e instanceof NotFoundError && /nope/.test(e.message),
+      );
       await assert.rejects(store.saveProjection(999, 'dense', good), NotFoundError);
       await assert.rejects(store.readProjection(runId, 'nope'), NotFoundError);
       await assert.rejects(store.listProjections(999), NotFoundError);

@@ -14,13 +14,21 @@ describe('NapStore runs', () => {
       const run = await store.getRun(runId);
       assert.equal(run.runId, runId);
       assert.equal(run.status, 'running');
-      assert.ok(Math.abs(run.createdAt.getTime() - before) < 60_000, `created_at ${run.createdAt.toISOString()} is now`);
+      assert.ok(
+        Math.abs(run.createdAt.getTime() - before) < 60_000,
+        `created_at ${run.createdAt.toISOString()} is now`,
+      );
       assert.deepEqual(run, { ...info, runId, status: 'running', createdAt: run.createdAt });
 
-      const second = await store.createRun(sampleRun({ name: 'second', predictionLabels: null, config: [1, 'two', null] }));
+      const second = await store.createRun(
+        sampleRun({ name: 'second', predictionLabels: null, config: [1, 'two', null] }),
+      );
       assert.notEqual(second, runId);
       const runs = await store.listRuns();
-      assert.deepEqual(runs.map((r) => r.runId), [runId, second]);
+      assert.deepEqual(
+        runs.map((r) => r.runId),
+        [runId, second],
+      );
       assert.equal(runs[1]!.predictionLabels, null);
       assert.deepEqual(runs[1]!.config, [1, 'two', null]);
     } finally {
@@ -36,7 +44,10 @@ describe('NapStore runs', () => {
       assert.equal((await store.getRun(runId)).status, 'failed');
       await assert.rejects(store.setRunStatus(runId, 'done' as RunStatus), InputError);
       await assert.rejects(store.setRunStatus(runId + 7, 'complete'), NotFoundError);
-      await assert.rejects(store.getRun(runId + 7), (error: unknown) => error instanceof NotFoundError && /run \d+ does not exist/.test(error.message));
+      await assert.rejects(
+        store.getRun(runId + 7),
+        (error: unknown) => error instanceof NotFoundError && /run \d+ does not exist/.test(error.message),
+      );
       await assert.rejects(store.getRun(-1), InputError);
       await assert.rejects(store.createRun(sampleRun({ name: '' })), InputError);
       await assert.rejects(store.createRun(sampleRun({ config: () => 1 })), /cannot be stored as JSON/);
@@ -75,7 +86,12 @@ describe('NapStore runs', () => {
       for (const runId of [doomed, kept]) {
         await store.appendInputs(runId, sampleInputs(10));
         await store.appendLayer(runId, sampleLayer({ dim: 2 }));
-        await store.appendActivations(runId, 'conv1', { count: 2, dim: 2, data: Float32Array.of(1, 2, 3, 4) }, Int32Array.of(0, 1));
+        await store.appendActivations(
+          runId,
+          'conv1',
+          { count: 2, dim: 2, data: Float32Array.of(1, 2, 3, 4) },
+          Int32Array.of(0, 1),
+        );
         await store.saveClustering(runId, 'conv1', {
           unit: null,
           params: {},
@@ -83,18 +99,35 @@ describe('NapStore runs', () => {
           probabilities: new Float64Array(10).fill(1),
           outlierScores: new Float64Array(10),
           persistence: Float64Array.of(0.5),
-          condensedTree: { parent: Int32Array.of(10), child: Int32Array.of(0), lambda: Float64Array.of(1), childSize: Int32Array.of(1) },
+          condensedTree: {
+            parent: Int32Array.of(10),
+            child: Int32Array.of(0),
+            lambda: Float64Array.of(1),
+            childSize: Int32Array.of(1),
+          },
         });
       }
       await store.deleteRun(doomed);
       await assert.rejects(store.getRun(doomed), NotFoundError);
-      assert.deepEqual((await store.listRuns()).map((run) => run.runId), [kept]);
+      assert.deepEqual(
+        (await store.listRuns()).map((run) => run.runId),
+        [kept],
+      );
       assert.equal((await store.readInputs(kept)).index.length, 10);
       assert.equal((await store.listClusterings(kept)).length, 1);
       assertClose((await store.readActivations(kept, 'conv1')).matrix.data, [1, 2, 3, 4]);
       await assert.rejects(store.deleteRun(doomed), NotFoundError);
       await store.close();
-      const expected = { runs: 1, inputs: 10, layers: 1, activations: 2, clusterings: 1, patterns: 1, memberships: 10, condensed_tree: 1 };
+      const expected = {
+        runs: 1,
+        inputs: 10,
+        layers: 1,
+        activations: 2,
+        clusterings: 1,
+        patterns: 1,
+        memberships: 10,
+        condensed_tree: 1,
+      };
       for (const [table, rows] of Object.entries(expected)) assert.equal(await countRows(path, table), rows, table);
     } finally {
       await done();

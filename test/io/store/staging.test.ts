@@ -28,7 +28,10 @@ describe('NapStore staged batches', () => {
       const first = batch(0, 4, [0, 1, 2, 3], 1);
       await store.appendStagedBatch(runId, later);
       await store.appendStagedBatch(runId, first);
-      assert.deepEqual(await store.stagedBatches(runId), [{ start: 0, count: 4 }, { start: 4, count: 4 }]);
+      assert.deepEqual(await store.stagedBatches(runId), [
+        { start: 0, count: 4 },
+        { start: 4, count: 4 },
+      ]);
       for (const [l, { layer, dim, units }] of first.layers.entries()) {
         const staged = await store.readStagedLayer(runId, layer, dim, units);
         assert.deepEqual(Array.from(staged.inputIndex), [0, 1, 2, 3, 4, 5, 7]);

@@ -23,7 +23,12 @@ function sampleStats(rows: number, seed: number, patternId?: Int32Array): UnitSt
   };
 }
 
-async function storeWithClustering(): Promise<{ store: NapStore; done: () => Promise<void>; runId: number; clusteringId: number }> {
+async function storeWithClustering(): Promise<{
+  store: NapStore;
+  done: () => Promise<void>;
+  runId: number;
+  clusteringId: number;
+}> {
   const opened = await tempStore();
   const runId = await opened.store.createRun(sampleRun());
   await opened.store.appendInputs(runId, sampleInputs(6));
@@ -35,13 +40,28 @@ async function storeWithClustering(): Promise<{ store: NapStore; done: () => Pro
     probabilities: new Float64Array(6).fill(1),
     outlierScores: new Float64Array(6),
     persistence: Float64Array.of(1, 2, 3),
-    condensedTree: { parent: new Int32Array(0), child: new Int32Array(0), lambda: new Float64Array(0), childSize: new Int32Array(0) },
+    condensedTree: {
+      parent: new Int32Array(0),
+      child: new Int32Array(0),
+      lambda: new Float64Array(0),
+      childSize: new Int32Array(0),
+    },
   });
   return { ...opened, runId, clusteringId };
 }
 
-function assertStats(actual: Record<(typeof STAT_NAMES)[number], ArrayLike<number>>, expected: UnitStatsToSave, rows: number[]): void {
-  for (const name of STAT_NAMES) assertClose(actual[name], rows.map((row) => expected[name][row]!), 1e-7, name);
+function assertStats(
+  actual: Record<(typeof STAT_NAMES)[number], ArrayLike<number>>,
+  expected: UnitStatsToSave,
+  rows: number[],
+): void {
+  for (const name of STAT_NAMES)
+    assertClose(
+      actual[name],
+      rows.map((row) => expected[name][row]!),
+      1e-7,
+      name,
+    );
 }
 
 describe('NapStore unit statistics', () => {
@@ -61,7 +81,10 @@ describe('NapStore unit statistics', () => {
       assertStats(layer, layerStats, [0, 1, 2, 3, 4, 5, 6, 7]);
 
       const all = await store.readUnitStats({ clusteringId });
-      assert.deepEqual(Array.from(all.patternId!), [-1, 0, 1, 2].flatMap((p) => Array<number>(8).fill(p)));
+      assert.deepEqual(
+        Array.from(all.patternId!),
+        [-1, 0, 1, 2].flatMap((p) => Array<number>(8).fill(p)),
+      );
       const rowsOf = (p: number) => Array.from({ length: 8 }, (_, unit) => patternId.indexOf(p) + unit);
       assertStats(all, patternStats, [-1, 0, 1, 2].flatMap(rowsOf));
 
@@ -82,12 +105,27 @@ describe('NapStore unit statistics', () => {
     const { store, runId, clusteringId, done } = await storeWithClustering();
     try {
       await assert.rejects(store.saveUnitStats({ clusteringId }, sampleStats(8, 1)), /lack pattern ids/);
-      await assert.rejects(store.saveUnitStats({ runId, layer: 'conv1' }, sampleStats(8, 1, new Int32Array(8))), /given pattern ids/);
-      await assert.rejects(store.saveUnitStats({ clusteringId }, sampleStats(8, 1, new Int32Array(8).fill(3))), /pattern 3, outside -1\.\.2/);
-      await assert.rejects(store.saveUnitStats({ clusteringId }, sampleStats(8, 1, new Int32Array(7))), /patternId has 7 rows/);
-      await assert.rejects(store.saveUnitStats({ runId, layer: 'conv1' }, { ...sampleStats(8, 1), q3: new Float64Array(2) }), InputError);
+      await assert.rejects(
+        store.saveUnitStats({ runId, layer: 'conv1' }, sampleStats(8, 1, new Int32Array(8))),
+        /given pattern ids/,
+      );
+      await assert.rejects(
+        store.saveUnitStats({ clusteringId }, sampleStats(8, 1, new Int32Array(8).fill(3))),
+        /pattern 3, outside -1\.\.2/,
+      );
+      await assert.rejects(
+        store.saveUnitStats({ clusteringId }, sampleStats(8, 1, new Int32Array(7))),
+        /patternId has 7 rows/,
+      );
+      await assert.rejects(
+        store.saveUnitStats({ runId, layer: 'conv1' }, { ...sampleStats(8, 1), q3: new Float64Array(2) }),
+        InputError,
+      );
       await assert.rejects(store.saveUnitStats({ runId, layer: 'nope' }, sampleStats(8, 1)), NotFoundError);
-      await assert.rejects(store.saveUnitStats({ clusteringId: 999 }, sampleStats(8, 1, new Int32Array(8))), NotFoundError);
+      await assert.rejects(
+        store.saveUnitStats({ clusteringId: 999 }, sampleStats(8, 1, new Int32Array(8))),
+        NotFoundError,
+      );
       await assert.rejects(store.readUnitStats({ runId, layer: 'conv1' }, 0), InputError);
       assert.equal((await store.readUnitStats({ clusteringId })).unit.length, 0);
     } finally {
@@ -115,15 +153,27 @@ describe('NapStore max activations', () => {
       const unit = await store.readMaxActivations(runId, 'conv1', 1);
       assert.deepEqual(Array.from(unit.inputIndex), [1, 3]);
 
-      await store.saveMaxActivations(runId, 'conv1', { unit: Int32Array.of(-1), rank: Int32Array.of(0), inputIndex: Int32Array.of(5), value: Float64Array.of(7) });
+      await store.saveMaxActivations(runId, 'conv1', {
+        unit: Int32Array.of(-1),
+        rank: Int32Array.of(0),
+        inputIndex: Int32Array.of(5),
+        value: Float64Array.of(7),
+      });
       const replaced = await store.readMaxActivations(runId, 'conv1');
       assert.deepEqual(Array.from(replaced.inputIndex), [5]);
       await assert.rejects(
         store.saveMaxActivations(runId, 'conv1', { ...columns, value: new Float64Array(5) }),
         /value has 5 rows, expected 6/,
       );
-      await assert.rejects(store.saveMaxActivations(runId, 'conv1', { ...columns, rank: new Int32Array(6) }), /[Dd]uplicate|constraint/);
-      assert.deepEqual(Array.from((await store.readMaxActivations(runId, 'conv1')).inputIndex), [5], 'failed save kept the old rows');
+      await assert.rejects(
+        store.saveMaxActivations(runId, 'conv1', { ...columns, rank: new Int32Array(6) }),
+        /[Dd]uplicate|constraint/,
+      );
+      assert.deepEqual(
+        Array.from((await store.readMaxActivations(runId, 'conv1')).inputIndex),
+        [5],
+        'failed save kept the old rows',
+      );
     } finally {
       await done();
     }
@@ -137,7 +187,13 @@ describe('NapStore average images', () => {
       const [width, height, channels] = [5, 4, 3];
       const size = width * height * channels;
       const pixels = Uint8Array.from({ length: 3 * size }, (_, i) => (i * 37) % 256);
-      await store.saveAverageImages(clusteringId, { patternId: Int32Array.of(2, 0, 1), width, height, channels, pixels });
+      await store.saveAverageImages(clusteringId, {
+        patternId: Int32Array.of(2, 0, 1),
+        width,
+        height,
+        channels,
+        pixels,
+      });
       const all = await store.readAverageImages(clusteringId);
       assert.deepEqual(Array.from(all.patternId), [0, 1, 2]);
       assert.deepEqual([all.width, all.height, all.channels], [width, height, channels]);
@@ -147,17 +203,50 @@ describe('NapStore average images', () => {
       assert.deepEqual(Array.from(one.pixels), Array.from(pixels.subarray(2 * size)));
 
       const gray = new Uint8Array(2 * 3).fill(200);
-      await store.saveAverageImages(clusteringId, { patternId: Int32Array.of(0), width: 2, height: 3, channels: 1, pixels: gray });
+      await store.saveAverageImages(clusteringId, {
+        patternId: Int32Array.of(0),
+        width: 2,
+        height: 3,
+        channels: 1,
+        pixels: gray,
+      });
       const replaced = await store.readAverageImages(clusteringId);
-      assert.deepEqual([Array.from(replaced.patternId), replaced.width, replaced.height, replaced.channels], [[0], 2, 3, 1]);
+      assert.deepEqual(
+        [Array.from(replaced.patternId), replaced.width, replaced.height, replaced.channels],
+        [[0], 2, 3, 1],
+      );
       assert.deepEqual(Array.from(replaced.pixels), Array.from(gray));
       await assert.rejects(store.readAverageImages(clusteringId, 2), NotFoundError);
       await assert.rejects(
-        store.saveAverageImages(clusteringId, { patternId: Int32Array.of(0, 1), width: 2, height: 3, channels: 1, pixels: gray }),
+        store.saveAverageImages(clusteringId, {
+          patternId: Int32Array.of(0, 1),
+          width: 2,
+          height: 3,
+          channels: 1,
+          pixels: gray,
+        }),
         /hold 6 bytes, expected 2 images/,
       );
-      await assert.rejects(store.saveAverageImages(clusteringId, { patternId: Int32Array.of(3), width: 2, height: 3, channels: 1, pixels: gray }), /pattern 3/);
-      await assert.rejects(store.saveAverageImages(clusteringId, { patternId: Int32Array.of(0), width: 0, height: 3, channels: 1, pixels: gray }), /width 0/);
+      await assert.rejects(
+        store.saveAverageImages(clusteringId, {
+          patternId: Int32Array.of(3),
+          width: 2,
+          height: 3,
+          channels: 1,
+          pixels: gray,
+        }),
+        /pattern 3/,
+      );
+      await assert.rejects(
+        store.saveAverageImages(clusteringId, {
+          patternId: Int32Array.of(0),
+          width: 0,
+          height: 3,
+          channels: 1,
+          pixels: gray,
+        }),
+        /width 0/,
+      );
     } finally {
       await done();
     }

@@ -29,7 +29,11 @@ class GraphDef {
   private seed = 3;
 
   placeholder(name: string, shape: number[]): string {
-    this.nodes.push({ name, op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: shape.map((size) => ({ size: String(size) })) } } } });
+    this.nodes.push({
+      name,
+      op: 'Placeholder',
+      attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: shape.map((size) => ({ size: String(size) })) } } },
+    });
     return name;
   }
 
@@ -38,7 +42,14 @@ class GraphDef {
     const filled = values ?? Array.from({ length: size }, () => this.random());
     this.consts.push({ name, shape, dtype, values: filled });
     const type = dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32';
-    this.nodes.push({ name, op: 'Const', attr: { value: { tensor: { dtype: type, tensorShape: { dim: shape.map((d) => ({ size: String(d) })) } } }, dtype: { type } } });
+    this.nodes.push({
+      name,
+      op: 'Const',
+      attr: {
+        value: { tensor: { dtype: type, tensorShape: { dim: shape.map((d) => ({ size: String(d) })) } } },
+        dtype: { type },
+      },
+    });
     return name;
   }
 
@@ -53,12 +64,23 @@ class GraphDef {
   }
 
   async write(folder: string): Promise<string> {
-    const buffers = this.consts.map((c) => (c.dtype === 'float32' ? Buffer.from(Float32Array.from(c.values).buffer) : Buffer.from(Int32Array.from(c.values).buffer)));
+    const buffers = this.consts.map((c) =>
+      c.dtype === 'float32'
+        ? Buffer.from(Float32Array.from(c.values).buffer)
+        : Buffer.from(Int32Array.from(c.values).buffer),
+    );
     await mkdir(folder, { recursive: true });
     await writeFile(path.join(folder, 'group1-shard1of1.bin'), Buffer.concat(buffers));
     const weights = this.consts.map(({ name, shape, dtype }) => ({ name, shape, dtype }));
     const file = path.join(folder, 'model.json');
-    await writeFile(file, JSON.stringify({ format: 'graph-model', modelTopology: { node: this.nodes, versions: { producer: 1 } }, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights }] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        format: 'graph-model',
+        modelTopology: { node: this.nodes, versions: { producer: 1 } },
+        weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights }],
+      }),
+    );
     return file;
   }
 }
@@ -72,21 +94,56 @@ test('a GraphModel with unfused TF ops matches tfjs, NHWC reshapes and reduction
   const input = g.placeholder('image', [-1, 6, 6, 3]);
   const scaled = g.op('scaled', 'Mul', [input, g.constant('two', [], [2])]);
   const centred = g.op('centred', 'Sub', [scaled, g.constant('mean', [3])]);
-  const conv = g.op('conv', 'Conv2D', [centred, g.constant('w1', [3, 3, 3, 4])], { strides: ints(1, 1, 1, 1), padding: text('SAME'), data_format: nhwc, dilations: ints(1, 1, 1, 1) });
+  const conv = g.op('conv', 'Conv2D', [centred, g.constant('w1', [3, 3, 3, 4])], {
+    strides: ints(1, 1, 1, 1),
+    padding: text('SAME'),
+    data_format: nhwc,
+    dilations: ints(1, 1, 1, 1),
+  });
   const biased = g.op('biased', 'BiasAdd', [conv, g.constant('b1', [4])], { data_format: nhwc });
   const variance = g.constant('bn_var', [4], [0.5, 1, 1.5, 2]);
-  const bn = g.op('bn', 'FusedBatchNormV3', [biased, g.constant('bn_scale', [4]), g.constant('bn_offset', [4]), g.constant('bn_mean', [4]), variance], { epsilon: { f: 0.001 }, data_format: nhwc });
+  const bn = g.op(
+    'bn',
+    'FusedBatchNormV3',
+    [biased, g.constant('bn_scale', [4]), g.constant('bn_offset', [4]), g.constant('bn_mean', [4]), variance],
+    { epsilon: { f: 0.001 }, data_format: nhwc },
+  );
   const relu6 = g.op('relu6', 'Relu6', [bn]);
   const padded = g.op('padded', 'Pad', [relu6, g.constant('pads', [4, 2], [0, 0, 1, 0, 0, 1, 0, 0], 'int32')]);
-  const pooled = g.op('pooled', 'MaxPool', [padded], { ksize: ints(1, 3, 3, 1), strides: ints(1, 2, 2, 1), padding: text('SAME'), data_format: nhwc });
-  const depthwise = g.op('depthwise', 'DepthwiseConv2dNative', [pooled, g.constant('dw', [3, 3, 4, 2])], { strides: ints(1, 1, 1, 1), padding: text('VALID'), data_format: nhwc, dilations: ints(1, 1, 1, 1) });
-  const averaged = g.op('averaged', 'AvgPool', [pooled], { ksize: ints(1, 3, 3, 1), strides: ints(1, 1, 1, 1), padding: text('VALID'), data_format: nhwc });
-  const joined = g.op('joined', 'ConcatV2', [depthwise, averaged, g.constant('axis', [], [3], 'int32')], { N: { i: '2' } });
+  const pooled = g.op('pooled', 'MaxPool', [padded], {
+    ksize: ints(1, 3, 3, 1),
+    strides: ints(1, 2, 2, 1),
+    padding: text('SAME'),
+    data_format: nhwc,
+  });
+  const depthwise = g.op('depthwise', 'DepthwiseConv2dNative', [pooled, g.constant('dw', [3, 3, 4, 2])], {
+    strides: ints(1, 1, 1, 1),
+    padding: text('VALID'),
+    data_format: nhwc,
+    dilations: ints(1, 1, 1, 1),
+  });
+  const averaged = g.op('averaged', 'AvgPool', [pooled], {
+    ksize: ints(1, 3, 3, 1),
+    strides: ints(1, 1, 1, 1),
+    padding: text('VALID'),
+    data_format: nhwc,
+  });
+  const joined = g.op('joined', 'ConcatV2', [depthwise, averaged, g.constant('axis', [], [3], 'int32')], {
+    N: { i: '2' },
+  });
   const flat = g.op('flat', 'Reshape', [joined, g.constant('flat_shape', [2], [-1, 48], 'int32')]);
-  const logits = g.op('logits', 'BiasAdd', [g.op('mm', 'MatMul', [flat, g.constant('w2', [48, 5])]), g.constant('b2', [5])]);
-  const spatialMean = g.op('spatial_mean', 'Mean', [joined, g.constant('hw', [2], [1, 2], 'int32')], { keep_dims: { b: true } });
+  const logits = g.op('logits', 'BiasAdd', [
+    g.op('mm', 'MatMul', [flat, g.constant('w2', [48, 5])]),
+    g.constant('b2', [5]),
+  ]);
+  const spatialMean = g.op('spatial_mean', 'Mean', [joined, g.constant('hw', [2], [1, 2], 'int32')], {
+    keep_dims: { b: true },
+  });
   const squeezed = g.op('squeezed', 'Squeeze', [spatialMean], { squeeze_dims: ints(1, 2) });
-  const halved = g.op('halved', 'RealDiv', [g.op('mm2', 'MatMul', [squeezed, g.constant('w3', [12, 5])]), g.constant('half', [5], [2, 2, 2, 2, 2])]);
+  const halved = g.op('halved', 'RealDiv', [
+    g.op('mm2', 'MatMul', [squeezed, g.constant('w3', [12, 5])]),
+    g.constant('half', [5], [2, 2, 2, 2, 2]),
+  ]);
   g.op('probs', 'Softmax', [g.op('sum', 'AddV2', [logits, halved])]);
   const file = await g.write(path.join(dir, 'unfused'));
 
@@ -114,5 +171,11 @@ test('an unsupported GraphModel op is an error that names the node and the op', 
   const input = g.placeholder('x', [-1, 4]);
   g.op('cumulative', 'Cumsum', [input, g.constant('axis', [], [1], 'int32')]);
   const file = await g.write(path.join(dir, 'unsupported'));
-  await assert.rejects(convertTfjsModelFile(file), (error: unknown) => error instanceof InputError && /node 'cumulative' \(Cumsum\)/.test(error.message) && /supported ops: .*FusedBatchNormV3/.test(error.message));
+  await assert.rejects(
+    convertTfjsModelFile(file),
+    (error: unknown) =>
+      error instanceof InputError &&
+      /node 'cumulative' \(Cumsum\)/.test(error.message) &&
+      /supported ops: .*FusedBatchNormV3/.test(error.message),
+  );
 });

@@ -15,7 +15,12 @@ let modelJson: string;
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'nap-tfjs-load-'));
   await useWasmBackend();
-  const model = tf.sequential({ layers: [tf.layers.conv2d({ name: 'conv', filters: 2, kernelSize: 3, inputShape: [5, 5, 1] }), tf.layers.flatten({ name: 'flat' })] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ name: 'conv', filters: 2, kernelSize: 3, inputShape: [5, 5, 1] }),
+      tf.layers.flatten({ name: 'flat' }),
+    ],
+  });
   modelJson = await saveLayersModel(model, path.join(dir, 'small'));
 });
 after(async () => rm(dir, { recursive: true, force: true }));
@@ -36,14 +41,30 @@ test('readModelFile returns .onnx bytes unchanged and converts a model.json', as
   const { model, graph } = decodeModel(await readModelFile(modelJson), modelJson);
   assert.equal(model.opsetImport[0]!.version, 13n);
   assert.deepEqual(singleFloatInput(graph, modelJson), { name: 'conv_input', elemType: 1, dims: ['batch', 5, 5, 1] });
-  assert.deepEqual(graph.output.map((o) => o.name), ['flat']);
-  assert.deepEqual(await readModelFile(modelJson), await readModelFile(modelJson), 'conversion is deterministic (store runs are keyed by its hash)');
+  assert.deepEqual(
+    graph.output.map((o) => o.name),
+    ['flat'],
+  );
+  assert.deepEqual(
+    await readModelFile(modelJson),
+    await readModelFile(modelJson),
+    'conversion is deterministic (store runs are keyed by its hash)',
+  );
 });
 
 test('unreadable model.json files and missing shards are errors that name the file', async () => {
-  await assert.rejects(readModelFile(path.join(dir, 'absent', 'model.json')), inputError(/absent\/model\.json does not exist/));
-  await assert.rejects(readModelFile(await writeJson('broken.json', '{"modelTopology": ')), inputError(/broken\.json is not valid JSON/));
-  await assert.rejects(readModelFile(await writeJson('labels.json', { labels: ['a', 'b'] })), inputError(/labels\.json has no modelTopology/));
+  await assert.rejects(
+    readModelFile(path.join(dir, 'absent', 'model.json')),
+    inputError(/absent\/model\.json does not exist/),
+  );
+  await assert.rejects(
+    readModelFile(await writeJson('broken.json', '{"modelTopology": ')),
+    inputError(/broken\.json is not valid JSON/),
+  );
+  await assert.rejects(
+    readModelFile(await writeJson('labels.json', { labels: ['a', 'b'] })),
+    inputError(/labels\.json has no modelTopology/),
+  );
 
   // model.json copied away from its shard.
   const moved = await writeJson('moved.json', await readFile(modelJson, 'utf8'));
@@ -57,12 +78,22 @@ test('a layer nap cannot convert and a missing weight are errors that name the l
   const small = path.dirname(modelJson);
   const lstm = path.join(small, 'lstm.json');
   await writeFile(lstm, JSON.stringify(json));
-  await assert.rejects(readModelFile(lstm), inputError(/layer 'recurrent' of .*lstm\.json is a LSTM, which nap cannot convert.*\n.*supported Keras layers: Conv2D, DepthwiseConv2D/));
+  await assert.rejects(
+    readModelFile(lstm),
+    inputError(
+      /layer 'recurrent' of .*lstm\.json is a LSTM, which nap cannot convert.*\n.*supported Keras layers: Conv2D, DepthwiseConv2D/,
+    ),
+  );
 
   const noKernel = JSON.parse(await readFile(modelJson, 'utf8'));
-  noKernel.weightsManifest[0].weights = noKernel.weightsManifest[0].weights.filter((w: { name: string }) => w.name !== 'conv/kernel');
+  noKernel.weightsManifest[0].weights = noKernel.weightsManifest[0].weights.filter(
+    (w: { name: string }) => w.name !== 'conv/kernel',
+  );
   const missing = path.join(small, 'missing.json');
   await writeFile(missing, JSON.stringify(noKernel));
-  await assert.rejects(readModelFile(missing), inputError(/weight 'conv\/kernel' of layer 'conv' \(Conv2D\) is missing/));
+  await assert.rejects(
+    readModelFile(missing),
+    inputError(/weight 'conv\/kernel' of layer 'conv' \(Conv2D\) is missing/),
+  );
   await unlink(missing);
 });

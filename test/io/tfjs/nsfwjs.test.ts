@@ -11,7 +11,15 @@ import { openOnnxBytes } from '../../../src/io/onnx/runner.js';
 import { readModelFile } from '../../../src/io/onnx/session.js';
 import { NapStore } from '../../../src/io/store/index.js';
 import { NSFW_CLASSES, writeNsfwModel } from './nsfwjs-models.js';
-import { loadGraphModel, loadLayersModel, maxAbsDiff, nchwToNhwc, predictGraph, predictLayers, scaledMaxDiff } from './tfjs-reference.js';
+import {
+  loadGraphModel,
+  loadLayersModel,
+  maxAbsDiff,
+  nchwToNhwc,
+  predictGraph,
+  predictLayers,
+  scaledMaxDiff,
+} from './tfjs-reference.js';
 
 const TOLERANCE = 1e-4;
 let dir: string;
@@ -68,9 +76,22 @@ test('nsfwjs MobileNetV2 (LayersModel): nap lists its Keras layers and matches t
   const file = await writeNsfwModel('mobilenet_v2', dir);
   const layers = await listLayers(file, { threads: 2 });
   const names = new Set(layers.map((l) => l.name));
-  for (const name of ['Conv1', 'bn_Conv1', 'Conv1_relu', 'block_2_add', 'block_16_project_BN', 'out_relu', 'flatten_1', 'dense_3']) assert.ok(names.has(name), `${name} is listed`);
+  for (const name of [
+    'Conv1',
+    'bn_Conv1',
+    'Conv1_relu',
+    'block_2_add',
+    'block_16_project_BN',
+    'out_relu',
+    'flatten_1',
+    'dense_3',
+  ])
+    assert.ok(names.has(name), `${name} is listed`);
   assert.deepEqual(layers.find((l) => l.name === 'out_relu')!.dims, [1, 1280, 7, 7]);
-  assert.ok(layers.filter((l) => l.isDefault).some((l) => l.name === 'block_15_add'), 'residual block outputs are defaults');
+  assert.ok(
+    layers.filter((l) => l.isDefault).some((l) => l.name === 'block_15_add'),
+    'residual block outputs are defaults',
+  );
   await assertLayersMatch(file, 224, ['Conv1_relu', 'block_2_add', 'block_9_add', 'out_relu', 'dense_1']);
 });
 
@@ -102,11 +123,13 @@ test('a full analysis of 200 MNIST digits runs on MobileNetV2 model.json, with t
   const out = path.join(dir, 'mobilenet.duckdb');
   const result = await analyze({ model: file, data: 'mnist', out, limit: 200, threads: 2, classNames: NSFW_CLASSES });
   const analyzed = result.layers.map((l) => l.layer);
-  for (const name of ['Conv1_relu', 'block_2_add', 'block_15_add', 'out_relu', 'dense_1', 'dense_2']) assert.ok(analyzed.includes(name), `${name} is analyzed by default`);
+  for (const name of ['Conv1_relu', 'block_2_add', 'block_15_add', 'out_relu', 'dense_1', 'dense_2'])
+    assert.ok(analyzed.includes(name), `${name} is analyzed by default`);
   const store = await NapStore.open(out, { readOnly: true });
   try {
     assert.equal((await store.getRun(result.runId)).status, 'complete');
-    for (const summary of result.layers) assert.equal((await store.readMemberships(summary.clusteringId)).inputIndex.length, 200, summary.layer);
+    for (const summary of result.layers)
+      assert.equal((await store.readMemberships(summary.clusteringId)).inputIndex.length, 200, summary.layer);
     const inputs = await store.readInputs(result.runId);
     const sample = Array.from(inputs.index.subarray(0, 4));
     const batch = await mnist.load(sample, { width: 224, height: 224, channels: 3, layout: 'NHWC' });

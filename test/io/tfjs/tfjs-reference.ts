@@ -28,7 +28,8 @@ interface ModelJsonFile {
 export async function readArtifacts(file: string): Promise<tf.io.ModelArtifacts> {
   const json = JSON.parse(await readFile(file, 'utf8')) as ModelJsonFile;
   const shards: Buffer[] = [];
-  for (const group of json.weightsManifest) for (const shard of group.paths) shards.push(await readFile(path.join(path.dirname(file), shard)));
+  for (const group of json.weightsManifest)
+    for (const shard of group.paths) shards.push(await readFile(path.join(path.dirname(file), shard)));
   const data = Buffer.concat(shards);
   return {
     format: json.format,
@@ -62,7 +63,14 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(weightData as ArrayBuffer));
   const file = path.join(dir, 'model.json');
-  await writeFile(file, JSON.stringify({ format: 'layers-model', modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] }));
+  await writeFile(
+    file,
+    JSON.stringify({
+      format: 'layers-model',
+      modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }],
+    }),
+  );
   return file;
 }
 
@@ -70,7 +78,12 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
  * Output of `layer` (default: the model's output) for a batch in the model's own (channels-last) layout;
  * `name:k` is the output of the layer's call k (shared layers, nested models).
  */
-export async function predictLayer(model: tf.LayersModel, batch: Float32Array, dims: number[], layer?: string): Promise<{ data: Float32Array; dims: number[] }> {
+export async function predictLayer(
+  model: tf.LayersModel,
+  batch: Float32Array,
+  dims: number[],
+  layer?: string,
+): Promise<{ data: Float32Array; dims: number[] }> {
   const target = layer === undefined ? model : tf.model({ inputs: model.inputs, outputs: layerOutput(model, layer) });
   const input = tf.tensor(batch, dims);
   const output = target.predict(input) as tf.Tensor;
@@ -81,7 +94,12 @@ export async function predictLayer(model: tf.LayersModel, batch: Float32Array, d
 }
 
 /** Several layers' outputs from one forward pass, in `layers` order. */
-export async function predictLayers(model: tf.LayersModel, batch: Float32Array, dims: number[], layers: string[]): Promise<Float32Array[]> {
+export async function predictLayers(
+  model: tf.LayersModel,
+  batch: Float32Array,
+  dims: number[],
+  layers: string[],
+): Promise<Float32Array[]> {
   const target = tf.model({ inputs: model.inputs, outputs: layers.map((layer) => layerOutput(model, layer)) });
   const input = tf.tensor(batch, dims);
   const predicted = target.predict(input) as tf.Tensor | tf.Tensor[];
@@ -125,7 +143,9 @@ export function setSeededWeights(model: tf.LayersModel, seed = 1): void {
 /** Channels-first [N,C,H,W] data moved to channels-last [N,H,W,C]. */
 export function nchwToNhwc(data: Float32Array, [n, c, h, w]: number[]): Float32Array {
   const out = new Float32Array(data.length);
-  for (let i = 0; i < n!; i++) for (let k = 0; k < c!; k++) for (let p = 0; p < h! * w!; p++) out[(i * h! * w! + p) * c! + k] = data[(i * c! + k) * h! * w! + p]!;
+  for (let i = 0; i < n!; i++)
+    for (let k = 0; k < c!; k++)
+      for (let p = 0; p < h! * w!; p++) out[(i * h! * w! + p) * c! + k] = data[(i * c! + k) * h! * w! + p]!;
   return out;
 }
 

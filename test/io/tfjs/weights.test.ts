@@ -53,14 +53,22 @@ test('half floats decode exactly, subnormals and infinities included', () => {
 test('short shards and unknown storage types are errors that name the weight', () => {
   assert.throws(
     () => decodeWeights([{ name: 'conv/kernel', shape: [4], dtype: 'float32' }], new Uint8Array(12), 'm.json'),
-    (error: unknown) => error instanceof InputError && /m\.json end before weight 'conv\/kernel' \(12 bytes, need 16\)/.test(error.message),
+    (error: unknown) =>
+      error instanceof InputError &&
+      /m\.json end before weight 'conv\/kernel' \(12 bytes, need 16\)/.test(error.message),
   );
   assert.throws(
     () => decodeWeights([{ name: 'table', shape: [1], dtype: 'string' }], new Uint8Array(8), 'm.json'),
-    (error: unknown) => error instanceof InputError && /weight 'table' of m\.json is stored as string/.test(error.message),
+    (error: unknown) =>
+      error instanceof InputError && /weight 'table' of m\.json is stored as string/.test(error.message),
   );
   assert.throws(
-    () => decodeWeights([{ name: 'q', shape: [1], dtype: 'float32', quantization: { dtype: 'uint8' } }], new Uint8Array(1), 'm.json'),
+    () =>
+      decodeWeights(
+        [{ name: 'q', shape: [1], dtype: 'float32', quantization: { dtype: 'uint8' } }],
+        new Uint8Array(1),
+        'm.json',
+      ),
     /uint8-quantized without min and scale/,
   );
 });

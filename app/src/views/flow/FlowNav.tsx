@@ -28,5 +28,7 @@ export function FlowNav({ context }: { context: ViewContext }) {
 
 /** Layers of the run that have patterns, in model order: the layers that take part in the flow. */
 export function flowLayers(context: ViewContext): string[] {
-  return (context.run?.layers ?? []).filter((layer) => layer.clusterings.some((c) => c.unit === null)).map((layer) => layer.layer);
+  return (context.run?.layers ?? [])
+    .filter((layer) => layer.clusterings.some((c) => c.unit === null))
+    .map((layer) => layer.layer);
 }

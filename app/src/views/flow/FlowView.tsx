@@ -26,18 +26,41 @@ function nodeColor(patternId: number): string {
 
 function Diagram({ graph, showNoise }: { graph: FlowGraphResponse; showNoise: boolean }) {
   const [hovered, setHovered] = useState<number | null>(null);
-  const perColumn = graph.layers.map((_, l) => graph.nodes.layerIndex.filter((x, node) => x === l && (showNoise || graph.nodes.patternId[node] !== -1)).length);
+  const perColumn = graph.layers.map(
+    (_, l) =>
+      graph.nodes.layerIndex.filter((x, node) => x === l && (showNoise || graph.nodes.patternId[node] !== -1)).length,
+  );
   const height = Math.min(1600, Math.max(320, Math.max(0, ...perColumn) * 16));
   const layout = useMemo(
-    () => layoutSankey(graph, { width: WIDTH, height, nodeWidth: NODE_WIDTH, gap: GAP, keep: (node) => showNoise || graph.nodes.patternId[node] !== -1 }),
+    () =>
+      layoutSankey(graph, {
+        width: WIDTH,
+        height,
+        nodeWidth: NODE_WIDTH,
+        gap: GAP,
+        keep: (node) => showNoise || graph.nodes.patternId[node] !== -1,
+      }),
     [graph, height, showNoise],
   );
   const layerName = (l: number) => graph.layers[l]!.layer;
-  const openLineage = (layerIndex: number, patternId: number) => navigate({ view: 'lineage', layer: layerName(layerIndex), pattern: patternId, clustering: null });
+  const openLineage = (layerIndex: number, patternId: number) =>
+    navigate({ view: 'lineage', layer: layerName(layerIndex), pattern: patternId, clustering: null });
   return (
-    <svg class="sankey" viewBox={`-4 ${-HEADER} ${WIDTH + 8} ${height + HEADER + 4}`} width="100%" role="group" aria-label={`Alluvial diagram of ${plural(graph.layers.length, 'layer')}`}>
+    <svg
+      class="sankey"
+      viewBox={`-4 ${-HEADER} ${WIDTH + 8} ${height + HEADER + 4}`}
+      width="100%"
+      role="group"
+      aria-label={`Alluvial diagram of ${plural(graph.layers.length, 'layer')}`}
+    >
       {layout.columns.map((column, l) => (
-        <text key={column.layer} class="sankey-layer" x={column.x + (l === layout.columns.length - 1 ? NODE_WIDTH : 0)} y={-10} text-anchor={l === layout.columns.length - 1 ? 'end' : 'start'}>
+        <text
+          key={column.layer}
+          class="sankey-layer"
+          x={column.x + (l === layout.columns.length - 1 ? NODE_WIDTH : 0)}
+          y={-10}
+          text-anchor={l === layout.columns.length - 1 ? 'end' : 'start'}
+        >
           {column.layer}
         </text>
       ))}
@@ -89,7 +112,13 @@ function Diagram({ graph, showNoise }: { graph: FlowGraphResponse; showNoise: bo
             <title>{`${label}. Open its lineage.`}</title>
             <rect x={node.x} y={node.y} width={NODE_WIDTH} height={node.height} fill={nodeColor(node.patternId)} />
             {node.height >= LABEL_MIN_HEIGHT && (
-              <text class="sankey-label" x={last ? node.x - 4 : node.x + NODE_WIDTH + 4} y={node.y + node.height / 2} dy="0.35em" text-anchor={last ? 'end' : 'start'}>
+              <text
+                class="sankey-label"
+                x={last ? node.x - 4 : node.x + NODE_WIDTH + 4}
+                y={node.y + node.height / 2}
+                dy="0.35em"
+                text-anchor={last ? 'end' : 'start'}
+              >
                 {shortPatternName(node.patternId)}
               </text>
             )}
@@ -111,22 +140,30 @@ export function FlowView({ context }: { context: ViewContext }) {
         <FlowNav context={context} />
       </div>
       <p class="summary-line">
-        Bars are the patterns of each layer (height: inputs); bands are the inputs two patterns of consecutive layers share. Click a bar for the pattern’s lineage.
+        Bars are the patterns of each layer (height: inputs); bands are the inputs two patterns of consecutive layers
+        share. Click a bar for the pattern’s lineage.
       </p>
       <div class="controls">
         <label class="field check">
-          <input type="checkbox" checked={route.noise} onChange={(e) => navigate({ noise: (e.currentTarget as HTMLInputElement).checked }, { replace: true })} />
+          <input
+            type="checkbox"
+            checked={route.noise}
+            onChange={(e) => navigate({ noise: (e.currentTarget as HTMLInputElement).checked }, { replace: true })}
+          />
           <span>Show noise</span>
         </label>
         {graph.data && (
           <span class="muted">
-            {plural(graph.data.layers.length, 'layer')} · {formatCount(graph.data.nodes.patternId.filter((p) => p >= 0).length)} patterns
+            {plural(graph.data.layers.length, 'layer')} ·{' '}
+            {formatCount(graph.data.nodes.patternId.filter((p) => p >= 0).length)} patterns
           </span>
         )}
       </div>
       {graph.error && <ErrorMessage error={graph.error} />}
       {!graph.data && !graph.error && <Loading what="the flow" />}
-      {graph.data && graph.data.layers.length < 2 && <p class="empty">Fewer than two layers of this run have patterns: there is no flow to draw.</p>}
+      {graph.data && graph.data.layers.length < 2 && (
+        <p class="empty">Fewer than two layers of this run have patterns: there is no flow to draw.</p>
+      )}
       {graph.data && graph.data.layers.length >= 2 && (
         <div class="panel sankey-panel">
           <Diagram graph={graph.data} showNoise={route.noise} />

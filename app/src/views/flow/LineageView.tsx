@@ -17,22 +17,44 @@ const shareColor = (patternId: number) => (patternId === -1 ? '#b8bec6' : catego
 
 function Step({ context, step }: { context: ViewContext; step: LineageResponse['steps'][number] }) {
   const { route } = context;
-  const href = (patternId: number) => hrefOf(route, { view: 'pattern', layer: step.layer, clustering: null, pattern: patternId, to: null });
+  const href = (patternId: number) =>
+    hrefOf(route, { view: 'pattern', layer: step.layer, clustering: null, pattern: patternId, to: null });
   return (
     <li class="lineage-step" data-layer={step.layer}>
       <div class="lineage-layer">
         <span class="mono layer-label">{step.layer}</span>
         <span class="muted">{plural(step.members, 'member')}</span>
       </div>
-      <div class="lineage-bar" role="img" aria-label={`Shares in ${step.layer}: ${step.shares.map((s) => `${shortPatternName(s.patternId)} ${formatShare(s.share)}`).join(', ')}`}>
+      <div
+        class="lineage-bar"
+        role="img"
+        aria-label={`Shares in ${step.layer}: ${step.shares.map((s) => `${shortPatternName(s.patternId)} ${formatShare(s.share)}`).join(', ')}`}
+      >
         {step.shares.map((share) => (
-          <span key={share.patternId} style={{ width: `${share.share * 100}%`, background: shareColor(share.patternId) }} />
+          <span
+            key={share.patternId}
+            style={{ width: `${share.share * 100}%`, background: shareColor(share.patternId) }}
+          />
         ))}
       </div>
       <div class="chips">
         {step.shares.map((share) => (
-          <a key={share.patternId} class={`chip lineage-chip${share.patternId === -1 ? ' noise' : ''}`} href={href(share.patternId)} title={`${patternName(share.patternId)} of ${step.layer}: ${plural(share.count, 'member')}`}>
-            {share.patternId >= 0 && <img src={averageImageUrl(step.clusteringId, share.patternId, 24)} width={24} height={24} alt="" loading="lazy" onError={(e) => ((e.currentTarget as HTMLImageElement).style.display = 'none')} />}
+          <a
+            key={share.patternId}
+            class={`chip lineage-chip${share.patternId === -1 ? ' noise' : ''}`}
+            href={href(share.patternId)}
+            title={`${patternName(share.patternId)} of ${step.layer}: ${plural(share.count, 'member')}`}
+          >
+            {share.patternId >= 0 && (
+              <img
+                src={averageImageUrl(step.clusteringId, share.patternId, 24)}
+                width={24}
+                height={24}
+                alt=""
+                loading="lazy"
+                onError={(e) => ((e.currentTarget as HTMLImageElement).style.display = 'none')}
+              />
+            )}
             <span>{shortPatternName(share.patternId)}</span>
             <span class="share">{formatShare(share.share)}</span>
           </a>
@@ -45,7 +67,9 @@ function Step({ context, step }: { context: ViewContext; step: LineageResponse['
 
 function PatternPicker({ context }: { context: ViewContext }) {
   const { clustering, layer } = context;
-  const patterns = useApi<PatternsResponse>(clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null);
+  const patterns = useApi<PatternsResponse>(
+    clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  );
   if (patterns.error) return <ErrorMessage error={patterns.error} />;
   if (!patterns.data) return <Loading what="patterns" />;
   return (
@@ -66,12 +90,15 @@ function PatternPicker({ context }: { context: ViewContext }) {
 export function LineageView({ context }: { context: ViewContext }) {
   const { route, run, layer, clustering } = context;
   const patternId = route.pattern;
-  const lineage = useApi<LineageResponse>(run && layer && patternId !== null ? apiPaths.lineage(run.runId, layer.layer, patternId) : null);
+  const lineage = useApi<LineageResponse>(
+    run && layer && patternId !== null ? apiPaths.lineage(run.runId, layer.layer, patternId) : null,
+  );
   if (!run || !layer) return <p class="empty">Choose a run and a layer.</p>;
   const heading = (
     <div class="view-heading">
       <h1 id="lineage-title">
-        Lineage{patternId !== null && <> of {patternName(patternId)}</>} <span class="muted">of</span> <span class="mono">{layer.layer}</span>
+        Lineage{patternId !== null && <> of {patternName(patternId)}</>} <span class="muted">of</span>{' '}
+        <span class="mono">{layer.layer}</span>
       </h1>
       <FlowNav context={context} />
     </div>
@@ -80,7 +107,10 @@ export function LineageView({ context }: { context: ViewContext }) {
     return (
       <section class="view lineage-view" aria-labelledby="lineage-title">
         {heading}
-        <p class="summary-line">Where the members of one pattern are in every other layer. Choose a pattern, or click a bar of the alluvial diagram.</p>
+        <p class="summary-line">
+          Where the members of one pattern are in every other layer. Choose a pattern, or click a bar of the alluvial
+          diagram.
+        </p>
         <PatternPicker context={context} />
       </section>
     );
@@ -94,7 +124,8 @@ export function LineageView({ context }: { context: ViewContext }) {
     <section class="view lineage-view" aria-labelledby="lineage-title">
       {heading}
       <p class="summary-line">
-        Where the members of this pattern are in every other layer: the patterns holding at least 5% of them, largest first (at most five per layer).
+        Where the members of this pattern are in every other layer: the patterns holding at least 5% of them, largest
+        first (at most five per layer).
       </p>
       {lineage.error && <ErrorMessage error={lineage.error} />}
       {!lineage.data && !lineage.error && <Loading what="the lineage" />}

@@ -103,7 +103,15 @@ export function layoutSankey(graph: FlowGraphResponse, options: SankeyOptions): 
     let y = (height - used) / 2;
     for (const node of column) {
       const nodeHeight = Math.max(1, size[node]! * scale);
-      placed.set(node, { node, layerIndex: l, patternId: patternId[node]!, size: size[node]!, x: l * step, y, height: nodeHeight });
+      placed.set(node, {
+        node,
+        layerIndex: l,
+        patternId: patternId[node]!,
+        size: size[node]!,
+        x: l * step,
+        y,
+        height: nodeHeight,
+      });
       y += size[node]! * scale + gap;
     }
   });

@@ -25,8 +25,17 @@ export interface MapGalleryProps {
 export function MapGallery({ route, runId, rows, points, inputs, memberships, highlight, selecting }: MapGalleryProps) {
   const inputIndices = useMemo(() => (rows ? Array.from(rows, (row) => points.inputIndex[row]!) : []), [rows, points]);
   const chosen = useMemo(() => new Set(route.selection), [route.selection]);
-  if (!rows) return <p class="note">Select points with the lasso or the box, or highlight a pattern in the list, to see their images here.</p>;
-  const title = selecting ? (highlight !== null ? `Selected inputs in ${patternName(highlight).toLowerCase()}` : 'Selected inputs') : `Inputs of ${patternName(highlight ?? -1).toLowerCase()}`;
+  if (!rows)
+    return (
+      <p class="note">
+        Select points with the lasso or the box, or highlight a pattern in the list, to see their images here.
+      </p>
+    );
+  const title = selecting
+    ? highlight !== null
+      ? `Selected inputs in ${patternName(highlight).toLowerCase()}`
+      : 'Selected inputs'
+    : `Inputs of ${patternName(highlight ?? -1).toLowerCase()}`;
   return (
     <section class="panel map-gallery" aria-labelledby="map-gallery-title">
       <div class="panel-heading">
@@ -34,8 +43,14 @@ export function MapGallery({ route, runId, rows, points, inputs, memberships, hi
           {title} <span class="count">{formatCount(inputIndices.length)}</span>
         </h2>
         {inputIndices.length > 0 && (
-          <button type="button" class="button" onClick={() => addToSelection(route, inputIndices)} title="The Images view shows the patterns of selected images in every layer">
-            Add {inputIndices.length > MAX_SELECTION ? `the first ${formatCount(MAX_SELECTION)}` : 'them'} to the image selection
+          <button
+            type="button"
+            class="button"
+            onClick={() => addToSelection(route, inputIndices)}
+            title="The Images view shows the patterns of selected images in every layer"
+          >
+            Add {inputIndices.length > MAX_SELECTION ? `the first ${formatCount(MAX_SELECTION)}` : 'them'} to the image
+            selection
           </button>
         )}
         <span class="muted">Click images to add them to the image selection one by one.</span>
@@ -52,7 +67,15 @@ export function MapGallery({ route, runId, rows, points, inputs, memberships, hi
           className="map-gallery-grid"
           renderItem={(i) => {
             const inputIndex = inputIndices[i]!;
-            return <ImageTile runId={runId} input={describeInput(inputIndex, inputs, memberships)} size={TILE - 2} selected={chosen.has(inputIndex)} onToggle={(index) => toggleSelection(route, index)} />;
+            return (
+              <ImageTile
+                runId={runId}
+                input={describeInput(inputIndex, inputs, memberships)}
+                size={TILE - 2}
+                selected={chosen.has(inputIndex)}
+                onToggle={(index) => toggleSelection(route, index)}
+              />
+            );
           }}
         />
       )}

@@ -8,7 +8,12 @@ export function MapLegend({ legend }: { legend: Legend }) {
       <div class="map-legend" role="group" aria-label={`Legend: ${legend.title}`}>
         <span class="map-legend-title">{legend.title}</span>
         <span class="map-ramp-value">{formatNumber(legend.min)}</span>
-        <span class="map-ramp" style={{ background: `linear-gradient(to right, ${legend.stops.join(', ')})` }} role="img" aria-label={`from ${formatNumber(legend.min)} (dark) to ${formatNumber(legend.max)} (light)`} />
+        <span
+          class="map-ramp"
+          style={{ background: `linear-gradient(to right, ${legend.stops.join(', ')})` }}
+          role="img"
+          aria-label={`from ${formatNumber(legend.min)} (dark) to ${formatNumber(legend.max)} (light)`}
+        />
         <span class="map-ramp-value">{formatNumber(legend.max)}</span>
         {legend.missing > 0 && <span class="muted">· {formatCount(legend.missing)} without a value (light grey)</span>}
       </div>

@@ -20,13 +20,17 @@ export function MapPatternList({ route, counts, patterns, selecting }: MapPatter
   counts.forEach((count, i) => {
     if (count > 0) rows.push({ patternId: i - 1, count });
   });
-  rows.sort((a, b) => (a.patternId === -1 ? 1 : 0) - (b.patternId === -1 ? 1 : 0) || b.count - a.count || a.patternId - b.patternId);
+  rows.sort(
+    (a, b) =>
+      (a.patternId === -1 ? 1 : 0) - (b.patternId === -1 ? 1 : 0) || b.count - a.count || a.patternId - b.patternId,
+  );
   const highlighted = route.pattern;
   return (
     <section class="panel map-patterns" aria-labelledby="map-patterns-title">
       <div class="panel-heading">
         <h2 id="map-patterns-title">
-          {selecting ? 'Patterns in the selection' : 'Patterns'} <span class="count">{formatCount(rows.filter((r) => r.patternId >= 0).length)}</span>
+          {selecting ? 'Patterns in the selection' : 'Patterns'}{' '}
+          <span class="count">{formatCount(rows.filter((r) => r.patternId >= 0).length)}</span>
         </h2>
         {highlighted !== null && (
           <button type="button" class="link-button" onClick={() => navigate({ pattern: null }, { replace: true })}>
@@ -42,7 +46,13 @@ export function MapPatternList({ route, counts, patterns, selecting }: MapPatter
           const name = patternName(patternId);
           return (
             <li key={patternId} class={`map-pattern${on ? ' on' : ''}`} data-pattern={patternId}>
-              <button type="button" class="map-pattern-toggle" aria-pressed={on} aria-label={`${on ? 'Stop highlighting' : 'Highlight'} ${name}`} onClick={() => navigate({ pattern: on ? null : patternId }, { replace: true })}>
+              <button
+                type="button"
+                class="map-pattern-toggle"
+                aria-pressed={on}
+                aria-label={`${on ? 'Stop highlighting' : 'Highlight'} ${name}`}
+                onClick={() => navigate({ pattern: on ? null : patternId }, { replace: true })}
+              >
                 <span class="swatch" style={{ background: rgbString(patternRgb(patternId)) }} />
                 <span class="map-pattern-name">{name}</span>
                 <span class="map-pattern-count">
@@ -55,7 +65,12 @@ export function MapPatternList({ route, counts, patterns, selecting }: MapPatter
                   </span>
                 )}
               </button>
-              <a class="map-pattern-open" href={hrefOf(route, { view: 'pattern', pattern: patternId })} aria-label={`Open ${name}`} title={`Open ${name}`}>
+              <a
+                class="map-pattern-open"
+                href={hrefOf(route, { view: 'pattern', pattern: patternId })}
+                aria-label={`Open ${name}`}
+                title={`Open ${name}`}
+              >
                 →
               </a>
             </li>

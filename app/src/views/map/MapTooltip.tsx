@@ -22,7 +22,10 @@ export function MapTooltip({ runId, inputIndex, inputs, patternId, membership, o
   if (inputs && row >= 0) {
     rows.push(['Label', inputs.label[row] ?? '–']);
     const probability = inputs.probability[row];
-    rows.push(['Prediction', `${inputs.predictionLabel[row] ?? '–'}${probability != null ? ` (${formatShare(probability)})` : ''}`]);
+    rows.push([
+      'Prediction',
+      `${inputs.predictionLabel[row] ?? '–'}${probability != null ? ` (${formatShare(probability)})` : ''}`,
+    ]);
   }
   rows.push(['Pattern', patternId === NOT_CLUSTERED ? 'not clustered' : patternName(patternId)]);
   if (Number.isFinite(membership)) rows.push(['Membership', formatNumber(membership)]);

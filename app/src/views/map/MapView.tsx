@@ -50,7 +50,9 @@ function NoProjection({ layer, runId, hint }: { layer: string; runId: number; hi
     <div class="empty" role="status">
       <p>
         Layer <span class="mono">{layer}</span> of run {runId} has no map yet.{' '}
-        {isStatic() ? 'Make one in the store, then export the run again:' : 'Stop nap serve, make the maps of the run’s layers, then start nap serve again:'}
+        {isStatic()
+          ? 'Make one in the store, then export the run again:'
+          : 'Stop nap serve, make the maps of the run’s layers, then start nap serve again:'}
       </p>
       <pre class="command">nap project &lt;db&gt;</pre>
       {hint && <p class="muted">{hint}</p>}
@@ -62,7 +64,9 @@ export function MapView({ context }: { context: ViewContext }) {
   const { run, layer } = context;
   // null: the store says that the layer has none (undefined, from an older export: ask anyway).
   const none = layer?.projection === null;
-  const projection = useApi<ProjectionResponse>(run && layer && !none ? apiPaths.projection(run.runId, layer.layer) : null);
+  const projection = useApi<ProjectionResponse>(
+    run && layer && !none ? apiPaths.projection(run.runId, layer.layer) : null,
+  );
   const points = useMemo(() => {
     if (!projection.data) return undefined;
     try {
@@ -74,28 +78,49 @@ export function MapView({ context }: { context: ViewContext }) {
 
   if (!run || !layer) return <p class="empty">Choose a run and a layer.</p>;
   if (none) return <NoProjection layer={layer.layer} runId={run.runId} hint={undefined} />;
-  if (projection.error) return projection.error.status === 404 ? <NoProjection layer={layer.layer} runId={run.runId} hint={projection.error.hint} /> : <ErrorMessage error={projection.error} />;
+  if (projection.error)
+    return projection.error.status === 404 ? (
+      <NoProjection layer={layer.layer} runId={run.runId} hint={projection.error.hint} />
+    ) : (
+      <ErrorMessage error={projection.error} />
+    );
   if (!points || !projection.data) return <Loading what={`the map of ${layer.layer}`} />;
   if (points instanceof Error) return <ErrorMessage error={points} />;
   return <MapExplorer context={context} points={points} projection={projection.data} />;
 }
 
-function MapExplorer({ context, points, projection }: { context: ViewContext; points: MapPoints; projection: ProjectionResponse }) {
+function MapExplorer({
+  context,
+  points,
+  projection,
+}: {
+  context: ViewContext;
+  points: MapPoints;
+  projection: ProjectionResponse;
+}) {
   const { route, run, layer, clustering } = context;
   const [tool, setTool] = useState<ScatterTool>('pan');
   const [height] = useState(mapHeight);
   const memberships = useMembershipTable(clustering?.clusteringId ?? null);
   const inputs = useInputTable(run?.runId ?? null);
-  const patterns = useApi<PatternsResponse>(clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null);
+  const patterns = useApi<PatternsResponse>(
+    clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  );
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
   const patternCount = clustering?.patternCount ?? 0;
 
   const grid = useMemo(() => PointGrid.build(points.x, points.y), [points]);
   const joined = useMemo(() => joinMemberships(points, memberships.data), [points, memberships.data]);
   const regionKey = route.region.join(',');
-  const selectedRows = useMemo(() => (route.region.length >= 6 ? grid.inPolygon(route.region) : null), [grid, regionKey]);
+  const selectedRows = useMemo(
+    () => (route.region.length >= 6 ? grid.inPolygon(route.region) : null),
+    [grid, regionKey],
+  );
   const highlight = route.pattern;
-  const coloring = useMemo(() => colorPoints(route.mapColor, { points, memberships: joined, inputs: inputs.data, colorIndex }), [route.mapColor, points, joined, inputs.data, colorIndex]);
+  const coloring = useMemo(
+    () => colorPoints(route.mapColor, { points, memberships: joined, inputs: inputs.data, colorIndex }),
+    [route.mapColor, points, joined, inputs.data, colorIndex],
+  );
   const emphasis = useMemo(() => {
     if (highlight !== null) return Uint8Array.from(joined.patternId, (p) => (p === highlight ? 1 : 0));
     if (!selectedRows) return null;
@@ -104,7 +129,10 @@ function MapExplorer({ context, points, projection }: { context: ViewContext; po
     return marks;
   }, [highlight, selectedRows, joined, points]);
   const rgba = useMemo(() => emphasize(coloring.rgb, joined, emphasis), [coloring, joined, emphasis]);
-  const counts = useMemo(() => countByPattern(joined, patternCount, selectedRows), [joined, patternCount, selectedRows]);
+  const counts = useMemo(
+    () => countByPattern(joined, patternCount, selectedRows),
+    [joined, patternCount, selectedRows],
+  );
   const galleryRows = useMemo(() => {
     if (highlight === null) return selectedRows;
     const rows: number[] = [];
@@ -136,21 +164,35 @@ function MapExplorer({ context, points, projection }: { context: ViewContext; po
           Map of <span class="mono">{layer.layer}</span>
         </h1>
         <p class="summary-line">
-          <strong>{plural(points.count, 'input')}</strong> · {projection.method === 'umap' ? 'UMAP' : 'PCA'} of the layer’s normalized activations
-          {clustering ? ` · ${plural(clustering.patternCount, 'pattern')}` : ' · not clustered'} · hover a point to see its input, click it to open its pattern
+          <strong>{plural(points.count, 'input')}</strong> · {projection.method === 'umap' ? 'UMAP' : 'PCA'} of the
+          layer’s normalized activations
+          {clustering ? ` · ${plural(clustering.patternCount, 'pattern')}` : ' · not clustered'} · hover a point to see
+          its input, click it to open its pattern
         </p>
       </div>
       <div class="toolbar map-toolbar">
         <span class="segmented" role="group" aria-label="Dragging on the map">
           {TOOLS.map(({ tool: t, name, hint }) => (
-            <button type="button" key={t} class={tool === t ? 'on' : ''} aria-pressed={tool === t} title={hint} onClick={() => setTool(t)}>
+            <button
+              type="button"
+              key={t}
+              class={tool === t ? 'on' : ''}
+              aria-pressed={tool === t}
+              title={hint}
+              onClick={() => setTool(t)}
+            >
               {name}
             </button>
           ))}
         </span>
         <label class="field">
           <span>Colour by</span>
-          <select value={route.mapColor} onChange={(e) => navigate({ mapColor: (e.currentTarget as HTMLSelectElement).value as MapColor }, { replace: true })}>
+          <select
+            value={route.mapColor}
+            onChange={(e) =>
+              navigate({ mapColor: (e.currentTarget as HTMLSelectElement).value as MapColor }, { replace: true })
+            }
+          >
             {MAP_COLORS.map((mode) => (
               <option key={mode} value={mode}>
                 {COLOR_NAMES[mode]}
@@ -191,7 +233,16 @@ function MapExplorer({ context, points, projection }: { context: ViewContext; po
         </div>
         <MapPatternList route={route} counts={counts} patterns={patterns.data} selecting={selecting} />
       </div>
-      <MapGallery route={route} runId={run.runId} rows={galleryRows} points={points} inputs={inputs.data} memberships={memberships.data} highlight={highlight} selecting={selecting} />
+      <MapGallery
+        route={route}
+        runId={run.runId}
+        rows={galleryRows}
+        points={points}
+        inputs={inputs.data}
+        memberships={memberships.data}
+        highlight={highlight}
+        selecting={selecting}
+      />
     </section>
   );
 }

@@ -77,7 +77,11 @@ function rampRgb(t: number): Rgb {
   const f = u - i;
   const a = RAMP[i]!;
   const b = RAMP[i + 1]!;
-  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+  return [
+    Math.round(a[0] + (b[0] - a[0]) * f),
+    Math.round(a[1] + (b[1] - a[1]) * f),
+    Math.round(a[2] + (b[2] - a[2]) * f),
+  ];
 }
 
 /** Legend rows of a categorical colouring shown at most; the rest are counted. */
@@ -102,11 +106,18 @@ function categorical(
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const keys = [...counts.keys()].sort((a, b) => (a === null ? 1 : b === null ? -1 : order(a, b)));
-  const entries = keys.slice(0, LEGEND_ROWS).map((key) => ({ label: nameOf(key), color: rgbString(cache.get(key)!), count: counts.get(key)! }));
+  const entries = keys
+    .slice(0, LEGEND_ROWS)
+    .map((key) => ({ label: nameOf(key), color: rgbString(cache.get(key)!), count: counts.get(key)! }));
   return { rgb, legend: { kind: 'categories', title, entries, more: Math.max(0, keys.length - LEGEND_ROWS) } };
 }
 
-function ramp(title: string, count: number, valueOf: (i: number) => number, fixed?: { min: number; max: number }): PointColoring {
+function ramp(
+  title: string,
+  count: number,
+  valueOf: (i: number) => number,
+  fixed?: { min: number; max: number },
+): PointColoring {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < count; i++) {
@@ -147,7 +158,8 @@ export interface ColoringInput {
 export function colorPoints(mode: MapColor, { points, memberships, inputs, colorIndex }: ColoringInput): PointColoring {
   const count = points.count;
   const inputRow = (i: number) => (inputs ? inputs.rows.rowOf(points.inputIndex[i]!) : -1);
-  const labelRgb = (label: string | null) => (label === null ? MISSING_RGB : cssColorBytes(categoryColor(colorIndex(label))));
+  const labelRgb = (label: string | null) =>
+    label === null ? MISSING_RGB : cssColorBytes(categoryColor(colorIndex(label)));
   switch (mode) {
     case 'pattern':
       return categorical(
@@ -162,9 +174,18 @@ export function colorPoints(mode: MapColor, { points, memberships, inputs, color
     case 'label':
       return categorical('Label', count, (i) => inputs?.label[inputRow(i)] ?? null, labelRgb, naturalOrder);
     case 'prediction':
-      return categorical('Prediction', count, (i) => inputs?.predictionLabel[inputRow(i)] ?? null, labelRgb, naturalOrder);
+      return categorical(
+        'Prediction',
+        count,
+        (i) => inputs?.predictionLabel[inputRow(i)] ?? null,
+        labelRgb,
+        naturalOrder,
+      );
     case 'confidence':
-      return ramp('Probability of the prediction', count, (i) => inputs?.probability[inputRow(i)] ?? Number.NaN, { min: 0, max: 1 });
+      return ramp('Probability of the prediction', count, (i) => inputs?.probability[inputRow(i)] ?? Number.NaN, {
+        min: 0,
+        max: 1,
+      });
     case 'membership':
       return ramp('Membership probability', count, (i) => memberships.membership[i]!, { min: 0, max: 1 });
     case 'outlier':

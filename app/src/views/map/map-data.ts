@@ -27,7 +27,9 @@ export interface PointMemberships {
 export function toMapPoints(response: ProjectionResponse): MapPoints {
   const count = response.inputIndex.length;
   if (response.x.length !== count || response.y.length !== count) {
-    throw new Error(`the projection of ${response.layer} has ${count} inputs but ${response.x.length} x and ${response.y.length} y values; make it again with nap project`);
+    throw new Error(
+      `the projection of ${response.layer} has ${count} inputs but ${response.x.length} x and ${response.y.length} y values; make it again with nap project`,
+    );
   }
   // null (a non-finite coordinate in JSON) becomes NaN: such points are neither drawn nor selectable.
   const numbers = (values: readonly (number | null)[]) => Float32Array.from(values, (v) => v ?? Number.NaN);
@@ -51,7 +53,11 @@ export function joinMemberships(points: MapPoints, table: MembershipTable | unde
 }
 
 /** Points per pattern among `rows` (all points when null); index p + 1 holds pattern p, index 0 the noise. */
-export function countByPattern(memberships: PointMemberships, patternCount: number, rows: Int32Array | null): Int32Array {
+export function countByPattern(
+  memberships: PointMemberships,
+  patternCount: number,
+  rows: Int32Array | null,
+): Int32Array {
   const counts = new Int32Array(patternCount + 1);
   const add = (i: number) => {
     const p = memberships.patternId[i]!;

@@ -4,7 +4,13 @@
  * run's selected inputs) and the selected rows export as CSV or JSON, made in the browser.
  */
 import { useMemo, useState } from 'preact/hooks';
-import { apiPaths, TRIAGE_REASONS, type PatternsResponse, type TriageReasonFilter, type TriageResponse } from '../../../../src/server/api-types.js';
+import {
+  apiPaths,
+  TRIAGE_REASONS,
+  type PatternsResponse,
+  type TriageReasonFilter,
+  type TriageResponse,
+} from '../../../../src/server/api-types.js';
 import { triageCsv, triageJson, triageRecords } from '../../../../src/engine/static/triage-records.js';
 import { useApi } from '../../api.js';
 import { describeInput, ImageTile } from '../../components/ImageTile.js';
@@ -29,10 +35,13 @@ function Controls({ context, patterns }: { context: ViewContext; patterns: Patte
     <div class="controls">
       <label class="field">
         <span>Pattern</span>
-        <select value={route.pattern === null ? '' : String(route.pattern)} onChange={(e) => {
-          const value = (e.currentTarget as HTMLSelectElement).value;
-          navigate({ pattern: value === '' ? null : Number(value) }, { replace: true });
-        }}>
+        <select
+          value={route.pattern === null ? '' : String(route.pattern)}
+          onChange={(e) => {
+            const value = (e.currentTarget as HTMLSelectElement).value;
+            navigate({ pattern: value === '' ? null : Number(value) }, { replace: true });
+          }}
+        >
           <option value="">All patterns</option>
           {(patterns?.patterns ?? []).map((p) => (
             <option key={p.patternId} value={String(p.patternId)}>
@@ -45,7 +54,13 @@ function Controls({ context, patterns }: { context: ViewContext; patterns: Patte
         <span>Disagrees with</span>
         <span class="segmented" role="group" aria-label="Disagrees with">
           {TRIAGE_REASONS.map((reason) => (
-            <button type="button" key={reason} class={route.reason === reason ? 'on' : ''} aria-pressed={route.reason === reason} onClick={() => navigate({ reason }, { replace: true })}>
+            <button
+              type="button"
+              key={reason}
+              class={route.reason === reason ? 'on' : ''}
+              aria-pressed={route.reason === reason}
+              onClick={() => navigate({ reason }, { replace: true })}
+            >
               {REASON_NAMES[reason]}
             </button>
           ))}
@@ -68,12 +83,21 @@ export function TriageView({ context }: { context: ViewContext }) {
   const { route, run, layer, clustering } = context;
   const [shown, setShown] = useState(PAGE_ROWS);
   const isLayerClustering = clustering?.unit === null;
-  const query = { layer: layer?.layer, pattern: route.pattern ?? undefined, reason: route.reason === 'any' ? undefined : route.reason };
+  const query = {
+    layer: layer?.layer,
+    pattern: route.pattern ?? undefined,
+    reason: route.reason === 'any' ? undefined : route.reason,
+  };
   const triage = useApi<TriageResponse>(run && layer && isLayerClustering ? apiPaths.triage(run.runId, query) : null);
-  const patterns = useApi<PatternsResponse>(clustering && isLayerClustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null);
+  const patterns = useApi<PatternsResponse>(
+    clustering && isLayerClustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  );
   const selected = useMemo(() => new Set(route.selection), [route.selection]);
   const data = triage.data;
-  const selectedRows = useMemo(() => (data ? data.inputIndex.flatMap((input, k) => (selected.has(input) ? [k] : [])) : []), [data, selected]);
+  const selectedRows = useMemo(
+    () => (data ? data.inputIndex.flatMap((input, k) => (selected.has(input) ? [k] : [])) : []),
+    [data, selected],
+  );
 
   if (!run || !layer) return <p class="empty">Choose a run and a layer.</p>;
   if (!isLayerClustering) return <p class="empty">Layer “{layer.layer}” has no layer-wide patterns to triage.</p>;
@@ -95,7 +119,8 @@ export function TriageView({ context }: { context: ViewContext }) {
         </h1>
       </div>
       <p class="summary-line">
-        Members whose label differs from their pattern’s majority label, or from the model’s prediction; most outlying (GLOSH) first. Select rows to export them or to follow them through the layers (Images).
+        Members whose label differs from their pattern’s majority label, or from the model’s prediction; most outlying
+        (GLOSH) first. Select rows to export them or to follow them through the layers (Images).
       </p>
       <Controls context={context} patterns={patterns.data} />
       {triage.error && <ErrorMessage error={triage.error} />}
@@ -107,10 +132,25 @@ export function TriageView({ context }: { context: ViewContext }) {
               Candidates <span class="count">{formatCount(data.total)}</span>
             </h2>
             <span class="muted triage-selected">{plural(selectedRows.length, 'row')} selected</span>
-            <button type="button" class="button" disabled={data.total === 0} onClick={() => addToSelection(route, data.inputIndex.slice(0, shown))}>
+            <button
+              type="button"
+              class="button"
+              disabled={data.total === 0}
+              onClick={() => addToSelection(route, data.inputIndex.slice(0, shown))}
+            >
               Select all shown
             </button>
-            <button type="button" class="button" disabled={selectedRows.length === 0} onClick={() => navigate({ selection: route.selection.filter((input) => !data.inputIndex.includes(input)) }, { replace: true })}>
+            <button
+              type="button"
+              class="button"
+              disabled={selectedRows.length === 0}
+              onClick={() =>
+                navigate(
+                  { selection: route.selection.filter((input) => !data.inputIndex.includes(input)) },
+                  { replace: true },
+                )
+              }
+            >
               Clear
             </button>
             <button type="button" class="button" disabled={selectedRows.length === 0} onClick={() => exportAs('csv')}>
@@ -121,7 +161,10 @@ export function TriageView({ context }: { context: ViewContext }) {
             </button>
           </div>
           {data.total === 0 ? (
-            <p class="empty">No member disagrees here: every labelled member carries its pattern’s majority label{route.reason !== 'majority' ? ' and the predicted label' : ''}.</p>
+            <p class="empty">
+              No member disagrees here: every labelled member carries its pattern’s majority label
+              {route.reason !== 'majority' ? ' and the predicted label' : ''}.
+            </p>
           ) : (
             <div class="table-scroll">
               <table class="table compact triage-table">
@@ -146,14 +189,32 @@ export function TriageView({ context }: { context: ViewContext }) {
                   {data.inputIndex.slice(0, shown).map((inputIndex, k) => {
                     const isSelected = selected.has(inputIndex);
                     return (
-                      <tr key={`${data.layer[k]}:${inputIndex}`} class={isSelected ? 'current' : undefined} data-input={inputIndex}>
+                      <tr
+                        key={`${data.layer[k]}:${inputIndex}`}
+                        class={isSelected ? 'current' : undefined}
+                        data-input={inputIndex}
+                      >
                         <td>
-                          <input type="checkbox" checked={isSelected} aria-label={`Select input ${inputIndex}`} onChange={() => toggleSelection(route, inputIndex)} />
+                          <input
+                            type="checkbox"
+                            checked={isSelected}
+                            aria-label={`Select input ${inputIndex}`}
+                            onChange={() => toggleSelection(route, inputIndex)}
+                          />
                         </td>
                         <td>
                           <ImageTile
                             runId={run.runId}
-                            input={{ ...describeInput(inputIndex), path: data.path[k] ?? null, label: data.label[k]!, predictionLabel: data.predictionLabel[k] ?? null, probability: data.probability[k] ?? null, misclassified: data.disagreesWithPrediction[k]!, outlierScore: data.outlierScore[k] ?? null, membershipProbability: data.membershipProbability[k]! }}
+                            input={{
+                              ...describeInput(inputIndex),
+                              path: data.path[k] ?? null,
+                              label: data.label[k]!,
+                              predictionLabel: data.predictionLabel[k] ?? null,
+                              probability: data.probability[k] ?? null,
+                              misclassified: data.disagreesWithPrediction[k]!,
+                              outlierScore: data.outlierScore[k] ?? null,
+                              membershipProbability: data.membershipProbability[k]!,
+                            }}
                             size={36}
                             selected={isSelected}
                             onToggle={(index) => toggleSelection(route, index)}
@@ -163,7 +224,9 @@ export function TriageView({ context }: { context: ViewContext }) {
                         <td class="mono small triage-file">{data.path[k] ?? '–'}</td>
                         <td class="triage-label">{data.label[k]}</td>
                         <td class={data.disagreesWithPrediction[k] ? 'wrong' : undefined}>
-                          {data.prediction[k]! >= 0 ? `${data.predictionLabel[k] ?? data.prediction[k]} (${formatShare(data.probability[k] ?? null)})` : '–'}
+                          {data.prediction[k]! >= 0
+                            ? `${data.predictionLabel[k] ?? data.prediction[k]} (${formatShare(data.probability[k] ?? null)})`
+                            : '–'}
                         </td>
                         <td>
                           <a href={patternHref(data.patternId[k]!)}>{shortPatternName(data.patternId[k]!)}</a>
@@ -183,7 +246,8 @@ export function TriageView({ context }: { context: ViewContext }) {
               </table>
               {shown < data.inputIndex.length && (
                 <button type="button" class="button" onClick={() => setShown(shown + PAGE_ROWS)}>
-                  Show {formatCount(Math.min(PAGE_ROWS, data.inputIndex.length - shown))} more of {formatCount(data.inputIndex.length - shown)}
+                  Show {formatCount(Math.min(PAGE_ROWS, data.inputIndex.length - shown))} more of{' '}
+                  {formatCount(data.inputIndex.length - shown)}
                 </button>
               )}
             </div>

@@ -39,7 +39,11 @@ function listWidth(width: number): number {
  * then every kept candidate recomputed in float64 and certified by the screen's error bound (rows
  * it cannot certify are rescanned). The result does not depend on the thread count.
  */
-export async function exactNearestNeighbours(matrix: Matrix, options: ExactKnnOptions, control?: TaskControl): Promise<ExactKnn> {
+export async function exactNearestNeighbours(
+  matrix: Matrix,
+  options: ExactKnnOptions,
+  control?: TaskControl,
+): Promise<ExactKnn> {
   const { count } = matrix;
   const width = Math.max(0, Math.min(options.width, count - 1));
   if (width === 0) return { width, ids: new Int32Array(0), distances: new Float64Array(0) };
@@ -49,7 +53,12 @@ export async function exactNearestNeighbours(matrix: Matrix, options: ExactKnnOp
   try {
     const distance = rowDistance(matrix, options.metric);
     const fill = tileFiller(screen, kernel);
-    lists = await nearestNeighbours(screen, fill, { width: listWidth(width), minSamples: width, distance, stage: options.stage }, control);
+    lists = await nearestNeighbours(
+      screen,
+      fill,
+      { width: listWidth(width), minSamples: width, distance, stage: options.stage },
+      control,
+    );
   } finally {
     await kernel?.release();
   }

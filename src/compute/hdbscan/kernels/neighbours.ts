@@ -91,7 +91,14 @@ export class CandidateHeaps {
  * offers every pair to both rows' heaps (the pass visits each unordered pair once). The SIMD scan
  * only flags candidates; each is re-checked here against the bars as they are now.
  */
-function scanSymmetricTile(workspace: ScanWorkspace, rowStart: number, m: number, colStart: number, n: number, heaps: CandidateHeaps): void {
+function scanSymmetricTile(
+  workspace: ScanWorkspace,
+  rowStart: number,
+  m: number,
+  colStart: number,
+  n: number,
+  heaps: CandidateHeaps,
+): void {
   const { norms, bars, tile, hits } = workspace;
   const diagonal = rowStart === colStart;
   for (let i = 0; i < m; i++) {
@@ -174,7 +181,12 @@ export interface ParallelNeighbours {
   /** `sortCandidatesExactly` over all rows, shared out by row chunks. */
   exact(candidates: Int32Array, width: number): Promise<{ ids: Int32Array; distances: Float64Array }>;
   /** `rescanRows` shared out by row chunks, writing into the arrays `exact` returned. */
-  rescan(rows: Int32Array, reach: Float64Array, width: number, sorted: { ids: Int32Array; distances: Float64Array }): Promise<void>;
+  rescan(
+    rows: Int32Array,
+    reach: Float64Array,
+    width: number,
+    sorted: { ids: Int32Array; distances: Float64Array },
+  ): Promise<void>;
 }
 
 /** Re-examines the given rows against all rows and writes their exact lists (see rescanRows). */
@@ -201,14 +213,22 @@ export async function nearestNeighbours(
   let heaps: CandidateHeaps;
   let sorted: { ids: Int32Array; distances: Float64Array };
   if (parallel) {
-    const parts = await parallel.scan(width, checkpoint, (claim, done) => scanUpperTiles(screen, fill, width, claim, done));
+    const parts = await parallel.scan(width, checkpoint, (claim, done) =>
+      scanUpperTiles(screen, fill, width, claim, done),
+    );
     await checkpoint.tick(tiles);
     heaps = parts[0];
     heaps.absorb(parts.slice(1));
     sorted = await parallel.exact(heaps.ids, width);
   } else {
     let next = 0;
-    heaps = await scanUpperTiles(screen, fill, width, () => next++, () => checkpoint.tick(next));
+    heaps = await scanUpperTiles(
+      screen,
+      fill,
+      width,
+      () => next++,
+      () => checkpoint.tick(next),
+    );
     sorted = { ids: new Int32Array(count * width), distances: new Float64Array(count * width) };
     let chunk = 0;
     sortCandidatesExactly(heaps.ids, width, count, distance, () => chunk++, sorted.ids, sorted.distances);

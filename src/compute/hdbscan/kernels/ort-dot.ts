@@ -30,7 +30,9 @@ function matrixInfo(name: string, dims: [string, string]) {
         value: create(TypeProto_TensorSchema, {
           elemType: TensorProto_DataType.FLOAT,
           shape: create(TensorShapeProtoSchema, {
-            dim: dims.map((param) => create(TensorShapeProto_DimensionSchema, { value: { case: 'dimParam', value: param } })),
+            dim: dims.map((param) =>
+              create(TensorShapeProto_DimensionSchema, { value: { case: 'dimParam', value: param } }),
+            ),
           }),
         }),
       },
@@ -101,7 +103,14 @@ export async function createOrtDotKernel(threads: number): Promise<DotKernel> {
  * The manhattan tile: exact float64 L1 sums in the reference's order, stored as -d/2 so that the
  * shared screening formula s = 0 + 0 - 2 t gives s = d (rounded to float32).
  */
-export function manhattanTile(rows: Float32Array, m: number, cols: Float32Array, n: number, dim: number, out: Float32Array): void {
+export function manhattanTile(
+  rows: Float32Array,
+  m: number,
+  cols: Float32Array,
+  n: number,
+  dim: number,
+  out: Float32Array,
+): void {
   for (let i = 0; i < m; i++) {
     const a = i * dim;
     for (let j = 0; j < n; j++) {

@@ -111,7 +111,15 @@ export class PairFlusher {
     }
   }
 
-  private scanTile(rows: FlushSide, r0: number, m: number, columnNodes: Int32Array, c0: number, n: number, highestKey: number): void {
+  private scanTile(
+    rows: FlushSide,
+    r0: number,
+    m: number,
+    columnNodes: Int32Array,
+    c0: number,
+    n: number,
+    highestKey: number,
+  ): void {
     const { screen, core, key, distance, workspace } = this;
     const { norms, scales } = screen;
     const { bars, hits } = workspace;

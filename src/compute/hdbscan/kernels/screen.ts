@@ -105,7 +105,17 @@ function euclideanScreen(matrix: Matrix, shared: boolean): Screen {
     scales[r] = Math.sqrt(sum);
     if (scales[r] > maxScale) maxScale = scales[r];
   }
-  return { metric: 'euclidean', count, dim, vectors, norms, scales, maxScale, tile: 'dot', ...euclideanBounds(dim, maxScale) };
+  return {
+    metric: 'euclidean',
+    count,
+    dim,
+    vectors,
+    norms,
+    scales,
+    maxScale,
+    tile: 'dot',
+    ...euclideanBounds(dim, maxScale),
+  };
 }
 
 function euclideanBounds(dim: number, maxScale: number): ScreenBounds {
@@ -156,7 +166,17 @@ function cosineScreen(matrix: Matrix, shared: boolean): Screen {
     if (scales[r] > maxScale) maxScale = scales[r];
   }
   const norms = float64s(count, shared);
-  return { metric: 'cosine', count, dim, vectors, norms, scales, maxScale, tile: 'dot', ...cosineBounds(dim, maxScale) };
+  return {
+    metric: 'cosine',
+    count,
+    dim,
+    vectors,
+    norms,
+    scales,
+    maxScale,
+    tile: 'dot',
+    ...cosineBounds(dim, maxScale),
+  };
 }
 
 function cosineBounds(dim: number, maxScale: number): ScreenBounds {

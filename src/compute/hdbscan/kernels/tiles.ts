@@ -4,7 +4,13 @@ import type { Screen } from './screen.js';
 import { createWasmScanner, scanRowJs, type ScanRow } from './wasm-scan.js';
 
 /** Fills `out` (m x n, row-major) with the screen's tile values for the given row and column vectors. */
-export type TileFiller = (rows: Float32Array, m: number, cols: Float32Array, n: number, out: Float32Array) => Promise<void>;
+export type TileFiller = (
+  rows: Float32Array,
+  m: number,
+  cols: Float32Array,
+  n: number,
+  out: Float32Array,
+) => Promise<void>;
 
 /** The tile kernel of `screen`; `remote` marks a filler that worker threads replace (never called here). */
 export function tileFiller(screen: Screen, kernel: DotKernel | undefined, remote = false): TileFiller {
@@ -62,7 +68,16 @@ export class ScanWorkspace {
    */
   scanRow(at: number, n: number, start: number, rowNorm: number, rowBar: number, col: number): number {
     if (this.wasmScan) {
-      return this.wasmScan(this.tileByte + 4 * at, n, start, rowNorm, rowBar, this.normsByte + 8 * col, this.barsByte + 8 * col, this.hitsByte);
+      return this.wasmScan(
+        this.tileByte + 4 * at,
+        n,
+        start,
+        rowNorm,
+        rowBar,
+        this.normsByte + 8 * col,
+        this.barsByte + 8 * col,
+        this.hitsByte,
+      );
     }
     return scanRowJs(this.tile, at, n, start, rowNorm, rowBar, this.norms, this.bars, col, this.hits);
   }

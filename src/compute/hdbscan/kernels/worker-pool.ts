@@ -4,7 +4,16 @@ import type { ParallelFlush, PrimWorkers } from './certified-prim.js';
 import { CandidateHeaps, type ParallelNeighbours } from './neighbours.js';
 import type { FlushSide } from './pair-flush.js';
 import { float32s, float64s, type Screen } from './screen.js';
-import { CANCELLED, CONTROL_SLOTS, DONE, NEXT, type HeapParts, type WorkerReply, type WorkerSetup, type WorkerTask } from './worker-protocol.js';
+import {
+  CANCELLED,
+  CONTROL_SLOTS,
+  DONE,
+  NEXT,
+  type HeapParts,
+  type WorkerReply,
+  type WorkerSetup,
+  type WorkerTask,
+} from './worker-protocol.js';
 
 /** How often the main thread reports progress and forwards cancellation while workers run (ms). */
 const POLL_MS = 40;
@@ -37,7 +46,8 @@ class MstWorker {
   ask(task: WorkerTask): Promise<WorkerReply> {
     if (this.failure) return Promise.reject(this.failure);
     const reply = new Promise<WorkerReply>((resolve, reject) => {
-      this.waiting = (message) => ('error' in message ? reject(new Error(`fastMst worker failed: ${message.error}`)) : resolve(message));
+      this.waiting = (message) =>
+        'error' in message ? reject(new Error(`fastMst worker failed: ${message.error}`)) : resolve(message);
     });
     this.worker.postMessage(task);
     return reply;
@@ -123,7 +133,8 @@ export class MstWorkerPool {
     }, POLL_MS);
     try {
       const replies = Promise.all(this.workers.map((worker) => worker.ask(task)));
-      const claim = (): number => (this.allReady || Atomics.load(control, CANCELLED) ? -1 : Atomics.add(control, NEXT, 1));
+      const claim = (): number =>
+        this.allReady || Atomics.load(control, CANCELLED) ? -1 : Atomics.add(control, NEXT, 1);
       const done = async (): Promise<void> => {
         Atomics.add(control, DONE, 1);
       };
@@ -139,7 +150,9 @@ export class MstWorkerPool {
   neighbours: ParallelNeighbours = {
     scan: async (width, checkpoint, alongside) => {
       const [replies, mine] = await this.everyoneAnd({ type: 'neighbours', width }, checkpoint, alongside);
-      const heaps = (replies as HeapParts[]).map((parts) => new CandidateHeaps(parts.sizes.length, width, parts.bar, parts));
+      const heaps = (replies as HeapParts[]).map(
+        (parts) => new CandidateHeaps(parts.sizes.length, width, parts.bar, parts),
+      );
       return mine ? [mine, ...heaps] : heaps;
     },
     exact: async (candidates, width) => {
@@ -153,7 +166,10 @@ export class MstWorkerPool {
     rescan: async (rows, reach, width, sorted) => {
       const sharedRows = new Int32Array(new SharedArrayBuffer(4 * rows.length));
       sharedRows.set(rows);
-      await this.everyone({ type: 'rescan', rows: sharedRows, reach, width, ids: sorted.ids, distances: sorted.distances }, undefined);
+      await this.everyone(
+        { type: 'rescan', rows: sharedRows, reach, width, ids: sorted.ids, distances: sorted.distances },
+        undefined,
+      );
     },
   };
 

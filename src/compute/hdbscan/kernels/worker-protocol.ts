@@ -35,7 +35,8 @@ export interface HeapParts {
   bar: Float64Array;
 }
 
-export type WorkerReply = { ready: true } | { closed: true } | { done: true } | { pairs: number } | HeapParts | { error: string };
+export type WorkerReply =
+  { ready: true } | { closed: true } | { done: true } | { pairs: number } | HeapParts | { error: string };
 
 /** The next task index (tile or column chunk) to claim. */
 export const NEXT = 0;

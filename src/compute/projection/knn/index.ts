@@ -42,16 +42,29 @@ export function defaultThreads(): number {
  * The exact search is the one HDBSCAN uses for core distances (src/compute/hdbscan/kernels), so its
  * distances are the float64 reference distances and ties go to the smaller index.
  */
-export async function nearestNeighbors(matrix: Matrix, options: KnnOptions, control?: TaskControl): Promise<NeighborGraph> {
+export async function nearestNeighbors(
+  matrix: Matrix,
+  options: KnnOptions,
+  control?: TaskControl,
+): Promise<NeighborGraph> {
   requireInteger('k', options.k, 2, matrix.count);
   const work = (matrix.count * matrix.count * matrix.dim) / 2;
   const exact = options.method === 'exact' || (options.method === 'auto' && work <= EXACT_WORK_LIMIT);
   if (exact) {
-    const lists = await exactNearestNeighbours(matrix, { width: options.k - 1, metric: options.metric, threads: options.threads, stage: KNN_STAGE }, control);
+    const lists = await exactNearestNeighbours(
+      matrix,
+      { width: options.k - 1, metric: options.metric, threads: options.threads, stage: KNN_STAGE },
+      control,
+    );
     return graphFromSortedRows(lists.ids, lists.distances, matrix.count, lists.width);
   }
   const checkpoint = new StageCheckpoint(control, KNN_STAGE, (descentIterations(matrix.count) + 1) * matrix.count);
-  const graph = await descentNeighbors(searchRows(matrix, options.metric), options.k, new SeededRandom(options.seed), checkpoint);
+  const graph = await descentNeighbors(
+    searchRows(matrix, options.metric),
+    options.k,
+    new SeededRandom(options.seed),
+    checkpoint,
+  );
   checkpoint.finish();
   return graph;
 }

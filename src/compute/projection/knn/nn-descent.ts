@@ -19,7 +19,12 @@ export function descentIterations(count: number): number {
  * in pynndescent) seeded from a random-projection forest. Single-threaded and deterministic for
  * a given random state. Progress counts rows visited: one pass for the forest, one per iteration.
  */
-export async function descentNeighbors(rows: SearchRows, k: number, random: SeededRandom, checkpoint: StageCheckpoint): Promise<NeighborGraph> {
+export async function descentNeighbors(
+  rows: SearchRows,
+  k: number,
+  random: SeededRandom,
+  checkpoint: StageCheckpoint,
+): Promise<NeighborGraph> {
   const { count } = rows;
   const width = k - 1;
   const heaps = new NeighborHeaps(count, width);
@@ -45,7 +50,13 @@ export async function descentNeighbors(rows: SearchRows, k: number, random: Seed
 }
 
 /** Offers every pair of rows sharing a leaf in any tree of the forest. */
-async function seedFromForest(rows: SearchRows, heaps: NeighborHeaps, leafSize: number, random: SeededRandom, checkpoint: StageCheckpoint): Promise<void> {
+async function seedFromForest(
+  rows: SearchRows,
+  heaps: NeighborHeaps,
+  leafSize: number,
+  random: SeededRandom,
+  checkpoint: StageCheckpoint,
+): Promise<void> {
   const trees = forestSize(rows.count);
   for (let t = 0; t < trees; t++) {
     const { order, leafBounds } = buildRpTree(rows, leafSize, random);
@@ -161,7 +172,14 @@ class CandidateLists {
    * Keeps the `limit` smallest priorities of `row`'s list, skipping duplicates. The list fills from
    * the front; once full it is a max-heap on priority and a smaller priority replaces the root.
    */
-  private push(ids: Int32Array, priorities: Float64Array, sizes: Int32Array, row: number, priority: number, id: number): void {
+  private push(
+    ids: Int32Array,
+    priorities: Float64Array,
+    sizes: Int32Array,
+    row: number,
+    priority: number,
+    id: number,
+  ): void {
     const limit = this.limit;
     const base = row * limit;
     const size = sizes[row];
