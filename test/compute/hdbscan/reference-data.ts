@@ -1,5 +1,5 @@
 /** Loads the hdbscan 0.8.43 golden inputs and outputs (see shared/reference/hdbscan/README.md). */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeMatrix, type Matrix } from '../../../src/compute/matrix.js';
@@ -8,12 +8,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // build/test/compute/hdbscan -> repository root (or test/compute/hdbscan when run from source)
 const repoRoot = path.resolve(here, here.includes(`${path.sep}build${path.sep}`) ? '../../../..' : '../../..');
 
-/** The golden folder: $NAP_HDBSCAN_REFERENCE, <repo>/shared/..., or the sibling ../shared/...; undefined if absent. */
-export const referenceDir: string | undefined = [
-  process.env.NAP_HDBSCAN_REFERENCE,
-  path.join(repoRoot, 'shared/reference/hdbscan'),
-  path.join(repoRoot, '../shared/reference/hdbscan'),
-].find((dir): dir is string => dir !== undefined && existsSync(path.join(dir, 'README.md')));
+/** The golden folder, a copy of shared/reference/hdbscan kept with the tests (its README says what is in it). */
+export const referenceDir: string = path.join(repoRoot, 'test/fixtures/hdbscan');
 
 export interface GoldenVariant {
   labels: Int32Array;
@@ -31,7 +27,6 @@ export interface GoldenVariant {
 }
 
 export function goldenNames(): string[] {
-  if (!referenceDir) return [];
   return readdirSync(referenceDir)
     .filter((file) => file.endsWith('.f32'))
     .map((file) => file.slice(0, -'.f32'.length))
@@ -39,14 +34,14 @@ export function goldenNames(): string[] {
 }
 
 export function goldenVariants(name: string): string[] {
-  return readdirSync(path.join(referenceDir!, `${name}.ref`)).sort();
+  return readdirSync(path.join(referenceDir, `${name}.ref`)).sort();
 }
 
 export function loadGoldenMatrix(name: string): Matrix {
-  const meta = JSON.parse(readFileSync(path.join(referenceDir!, `${name}.json`), 'utf8')) as {
+  const meta = JSON.parse(readFileSync(path.join(referenceDir, `${name}.json`), 'utf8')) as {
     shape: [number, number];
   };
-  const bytes = readFileSync(path.join(referenceDir!, `${name}.f32`));
+  const bytes = readFileSync(path.join(referenceDir, `${name}.f32`));
   const [count, dim] = meta.shape;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Float32Array(count * dim);
@@ -72,7 +67,7 @@ function parseValue(text: string): number {
 const column = (rows: number[][]): number[] => rows.map((r) => r[0]);
 
 export function loadGoldenVariant(name: string, variant: string): GoldenVariant {
-  const dir = path.join(referenceDir!, `${name}.ref`, variant);
+  const dir = path.join(referenceDir, `${name}.ref`, variant);
   const result = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as { params: GoldenVariant['params'] };
   return {
     labels: Int32Array.from(column(readCsv(path.join(dir, 'labels.csv')))),
