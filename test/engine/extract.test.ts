@@ -43,7 +43,8 @@ function fixture(options: {
       log.push(`load ${list[0]}`);
       if (control?.signal?.aborted) throw new CancelledError('load');
       await turns(1);
-      if (list[0] === options.hold?.first) await options.hold.until;
+      const hold = options.hold;
+      if (hold && list[0] === hold.first) await hold.until;
       return {
         data: Float32Array.from(list, (i) => (bad.has(i) ? 0 : i)),
         dims: [list.length, 1],
