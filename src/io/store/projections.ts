@@ -7,7 +7,7 @@ import { blobValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node
 import { InputError } from '../../errors.js';
 import { bytesOf } from './bulk.js';
 import { requireLayer } from './layers.js';
-import { asDate, asJson, asNumber, asText, ResultColumns, timestampOf } from './results.js';
+import { asDate, asJson, asNumber, asText, hasTable, ResultColumns, timestampOf } from './results.js';
 import { requireRun } from './runs.js';
 import { toJsonText } from './validate.js';
 
@@ -44,15 +44,6 @@ export interface StoredProjection extends ProjectionRecord {
 
 const TABLE = 'projections';
 const RECORD_COLUMNS = 'p.run_id, p.layer, p.method, CAST(p.params AS VARCHAR) AS params, p.point_count, p.created_at';
-
-async function hasProjectionsTable(connection: DuckDBConnection): Promise<boolean> {
-  const result = await ResultColumns.query(
-    connection,
-    `SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [TABLE],
-  );
-  return result.int32('n')[0]! > 0;
-}
 
 function toRecord(row: Record<string, DuckDBValue>): ProjectionRecord {
   return {
@@ -129,7 +120,7 @@ export async function saveProjection(
 /** The run's stored projections without their points, in model layer order. */
 export async function listProjections(connection: DuckDBConnection, runId: number): Promise<ProjectionRecord[]> {
   await requireRun(connection, runId);
-  if (!(await hasProjectionsTable(connection))) return [];
+  if (!(await hasTable(connection, TABLE))) return [];
   const result = await ResultColumns.query(
     connection,
     `SELECT ${RECORD_COLUMNS} FROM ${TABLE} p JOIN layers l ON l.run_id = p.run_id AND l.layer = p.layer
@@ -146,7 +137,7 @@ export async function readProjection(
   layer: string,
 ): Promise<StoredProjection | null> {
   await requireLayer(connection, runId, layer);
-  if (!(await hasProjectionsTable(connection))) return null;
+  if (!(await hasTable(connection, TABLE))) return null;
   const result = await ResultColumns.query(
     connection,
     `SELECT ${RECORD_COLUMNS}, p.input_index, p.x, p.y FROM ${TABLE} p WHERE p.run_id = $1 AND p.layer = $2`,

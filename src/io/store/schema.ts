@@ -230,9 +230,18 @@ export const ADDED_TABLES_DDL: readonly string[] = [
     created_at TIMESTAMP NOT NULL,               -- UTC
     PRIMARY KEY (run_id, layer)
   )`,
+  // Per input, for triage: the model's whole class-probability vector and a digest of its input tensor
+  // (see input-details.ts). Runs extracted before this table have no rows in it.
+  `CREATE TABLE IF NOT EXISTS input_details (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    probabilities FLOAT[],                       -- one per model class; NULL when the model does not classify
+    digest VARCHAR NOT NULL,                     -- sha256 (hex) of the input tensor the model was fed
+    PRIMARY KEY (run_id, input_index)
+  )`,
 ];
 
-export const ADDED_TABLES: readonly string[] = ['projections'];
+export const ADDED_TABLES: readonly string[] = ['projections', 'input_details'];
 
 /** Every table that holds rows of a run, for deleting one. */
 export const RUN_TABLES: readonly string[] = [
@@ -254,4 +263,5 @@ export const RUN_TABLES: readonly string[] = [
   'layer_divisors',
   'pattern_heatmaps',
   'projections',
+  'input_details',
 ];
