@@ -36,7 +36,11 @@ export interface FlipRecord {
  * Which labels to flip and to what: a seeded partial Fisher-Yates shuffle picks `flips` distinct inputs,
  * and each gets a class drawn uniformly from the other classes.
  */
-export function flipLabels(labels: Uint8Array, flips: number, seed: number): { labels: Uint8Array; record: FlipRecord } {
+export function flipLabels(
+  labels: Uint8Array,
+  flips: number,
+  seed: number,
+): { labels: Uint8Array; record: FlipRecord } {
   if (!Number.isInteger(flips) || flips < 0 || flips > labels.length) {
     throw new Error(`--flips ${flips} must be a whole number from 0 to ${labels.length}`);
   }
@@ -71,6 +75,18 @@ function idxLabels(labels: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Writes the flipped split into `out` (see the top of this file) and returns what was flipped. */
+export function writeFlippedSplit(out: string, flips: number, seed: number, source = FASHION_MNIST_DIR): FlipRecord {
+  const labelsFile = join(source, 't10k-labels-idx1-ubyte.gz');
+  const original = parseIdx(new Uint8Array(readFileSync(labelsFile)), labelsFile);
+  const { labels, record } = flipLabels(original.data, flips, seed);
+  mkdirSync(out, { recursive: true });
+  copyFileSync(join(source, 't10k-images-idx3-ubyte.gz'), join(out, 't10k-images-idx3-ubyte.gz'));
+  writeFileSync(join(out, 't10k-labels-idx1-ubyte.gz'), gzipSync(idxLabels(labels)));
+  writeFileSync(join(out, 'flips.json'), `${JSON.stringify(record)}\n`);
+  return record;
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -80,14 +96,8 @@ function main(): void {
       source: { type: 'string', default: FASHION_MNIST_DIR },
     },
   });
-  const labelsFile = join(values.source, 't10k-labels-idx1-ubyte.gz');
-  const source = parseIdx(new Uint8Array(readFileSync(labelsFile)), labelsFile);
-  const { labels, record } = flipLabels(source.data, Number(values.flips), Number(values.seed));
-  mkdirSync(values.out, { recursive: true });
-  copyFileSync(join(values.source, 't10k-images-idx3-ubyte.gz'), join(values.out, 't10k-images-idx3-ubyte.gz'));
-  writeFileSync(join(values.out, 't10k-labels-idx1-ubyte.gz'), gzipSync(idxLabels(labels)));
-  writeFileSync(join(values.out, 'flips.json'), `${JSON.stringify(record)}\n`);
-  console.log(`${record.indices.length} of ${labels.length} labels flipped (seed ${record.seed}) in ${values.out}`);
+  const record = writeFlippedSplit(values.out, Number(values.flips), Number(values.seed), values.source);
+  console.log(`${record.indices.length} labels flipped (seed ${record.seed}) in ${values.out}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main();

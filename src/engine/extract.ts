@@ -298,7 +298,9 @@ function unitMapRows(source: Float32Array, geometry: LayerGeometry, unit: number
 }
 
 function digestOf(values: Float32Array): string {
-  return createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
+    .digest('hex');
 }
 
 function keepRows(values: Float32Array, dim: number, rows: Int32Array): Float32Array {

@@ -53,7 +53,10 @@ export async function appendInputDetails(
 }
 
 /** The details of a run's inputs by ascending index; null when the run has none (stores written before them). */
-export async function readInputDetails(connection: DuckDBConnection, runId: number): Promise<StoredInputDetails | null> {
+export async function readInputDetails(
+  connection: DuckDBConnection,
+  runId: number,
+): Promise<StoredInputDetails | null> {
   await requireRun(connection, runId);
   if (!(await hasTable(connection, 'input_details'))) return null;
   const result = await ResultColumns.query(
@@ -64,7 +67,8 @@ export async function readInputDetails(connection: DuckDBConnection, runId: numb
   );
   if (result.rowCount === 0) return null;
   const widths = new Set(result.int32('classes'));
-  if (widths.size !== 1) throw new Error(`input_details of run ${runId} mix probability vectors of ${[...widths].join(', ')} classes`);
+  if (widths.size !== 1)
+    throw new Error(`input_details of run ${runId} mix probability vectors of ${[...widths].join(', ')} classes`);
   const [classes] = [...widths] as [number];
   return {
     inputIndex: result.int32('input_index'),
