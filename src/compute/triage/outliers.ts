@@ -36,7 +36,7 @@ export interface NearDuplicates {
 }
 
 /**
- * Pairs closer than `fraction` of the median nearest-neighbour distance (a scale-free cut, so it needs
+ * Pairs at most `fraction` of the median nearest-neighbour distance (a scale-free cut, so it needs
  * no unit): near-duplicates. Exact duplicates (distance 0) are included; ordered by distance, then a, b.
  * Only pairs within each other's k nearest are found, which holds every pair under the threshold unless
  * more than k inputs crowd that close.
