@@ -68,6 +68,11 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
   /** Refuse a path that does not exist instead of creating a store there (for commands that add to a run). Default false. */
   mustExist?: boolean;
+  /**
+   * Read every stored value once while opening, so that a damaged file is refused at once (a server does
+   * this before it listens). Default false.
+   */
+  verify?: boolean;
   /** Hooks into the migration of an older store (tests). */
   migration?: MigrateSchemaOptions;
 }
@@ -116,6 +121,7 @@ export class NapStore {
       file = await openStoreFile(absolute, {
         readOnly,
         mustExist: options.mustExist ?? false,
+        verify: options.verify ?? false,
         ...(options.migration ? { migration: options.migration } : {}),
       });
     } catch (error) {

@@ -39,6 +39,8 @@ export interface OpenStoreFileOptions {
   readOnly: boolean;
   /** Refuse a missing file instead of creating a store there. */
   mustExist: boolean;
+  /** Read every stored value once, so that a damaged file is refused now instead of failing later. */
+  verify?: boolean;
   /** Hooks into a migration (tests). */
   migration?: MigrateSchemaOptions;
 }
@@ -228,6 +230,22 @@ async function prepare(instance: DuckDBInstance, path: string, readOnly: boolean
 }
 
 /**
+ * Reads every value of every table (DuckDB checks each block's checksum as it reads it): a store damaged
+ * anywhere is refused with the path and what to do, where a server would otherwise answer errors later.
+ */
+async function verifyStoreData(instance: DuckDBInstance, path: string): Promise<void> {
+  await withConnection(instance, async (connection) => {
+    for (const table of STORE_TABLES) {
+      try {
+        await connection.run(`SELECT count(*), max(hash(COLUMNS(*))) FROM ${table}`);
+      } catch (error) {
+        throw explainStoreError(path, 'open', error);
+      }
+    }
+  });
+}
+
+/**
  * Opens the DuckDB instance of a store at the current schema version: creates a new store, migrates an
  * older one in place (after a backup beside it; see migrations.ts), refuses anything else with an
  * InputError that says what the file is and what to do.
@@ -238,19 +256,20 @@ export async function openStoreFile(path: string, options: OpenStoreFileOptions)
   let instance: DuckDBInstance | null = await createInstance(path, readOnly, readOnly ? 'open-read-only' : 'open');
   try {
     const version = await prepare(instance, path, readOnly);
-    if (version === SCHEMA_VERSION) return { instance, migration: null };
-    if (!readOnly) {
-      const migration = await migrateInstance(instance, path, version, options.migration);
+    let migration: MigrationReport | null = null;
+    if (version < SCHEMA_VERSION && !readOnly) {
+      migration = await migrateInstance(instance, path, version, options.migration);
       await withConnection(instance, (connection) => requireStoreTables(connection, path));
-      return { instance, migration };
+    } else if (version < SCHEMA_VERSION) {
+      instance.closeSync();
+      instance = null;
+      migration = await migrateFile(path, version, options.migration);
+      instance = await createInstance(path, true, 'open-read-only');
+      if ((await prepare(instance, path, true)) !== SCHEMA_VERSION) {
+        throw new Error(`store ${path} is not at schema version ${SCHEMA_VERSION} after its migration`);
+      }
     }
-    instance.closeSync();
-    instance = null;
-    const migration = await migrateFile(path, version, options.migration);
-    instance = await createInstance(path, true, 'open-read-only');
-    if ((await prepare(instance, path, true)) !== SCHEMA_VERSION) {
-      throw new Error(`store ${path} is not at schema version ${SCHEMA_VERSION} after its migration`);
-    }
+    if (options.verify) await verifyStoreData(instance, path);
     return { instance, migration };
   } catch (error) {
     instance?.closeSync();
