@@ -65,7 +65,7 @@ test('a real third-party model: layers listed, block ends chosen, read out in on
   assert.equal(layers.length, 215);
   for (const layer of layers) {
     assert.equal(layer.dims[0], 1, `${layer.name} keeps the batch axis`);
-    assert.ok(layer.dims.length >= 2, `${layer.name} has dims ${layer.dims}`);
+    assert.ok(layer.dims.length >= 2, `${layer.name} has dims ${layer.dims.join(',')}`);
   }
   const byName = new Map(layers.map((l) => [l.name, l]));
   assert.deepEqual(byName.get('p2o.MaxPool.1')?.dims, [1, 200, 1, 48]);

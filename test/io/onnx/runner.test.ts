@@ -57,6 +57,8 @@ function byName(layers: LayerTensor[], name: string): LayerTensor {
 /** Counts session runs (in the runner's worker thread) asked for while `body` runs. */
 async function countRuns<T>(body: () => Promise<T>): Promise<{ result: T; runs: number }> {
   const prototype = WorkerSession.prototype;
+  // Restored below and called with the session as `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = prototype.run;
   let runs = 0;
   prototype.run = function (this: WorkerSession, ...args: Parameters<WorkerSession['run']>) {
