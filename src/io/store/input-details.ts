@@ -5,7 +5,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendRows, constantInt, floatListColumn, intColumn, textColumn, type BulkColumn } from './bulk.js';
-import { hasTable, ResultColumns } from './results.js';
+import { ResultColumns } from './results.js';
 import { requireRun } from './runs.js';
 
 export interface InputDetails {
@@ -52,13 +52,12 @@ export async function appendInputDetails(
   );
 }
 
-/** The details of a run's inputs by ascending index; null when the run has none (stores written before them). */
+/** The details of a run's inputs by ascending index; null when the run has none (extracted before schema version 5). */
 export async function readInputDetails(
   connection: DuckDBConnection,
   runId: number,
 ): Promise<StoredInputDetails | null> {
   await requireRun(connection, runId);
-  if (!(await hasTable(connection, 'input_details'))) return null;
   const result = await ResultColumns.query(
     connection,
     `SELECT input_index, coalesce(len(probabilities), 0) AS classes, probabilities, digest FROM input_details

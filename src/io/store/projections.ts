@@ -1,13 +1,11 @@
 /**
- * 2-D projections of a layer's inputs (made by src/engine/project-layer.ts), one per layer of a run. The
- * table came after schema version 3 without a version bump (see schema.ts): a store opened read-only that
- * predates it has no projections, which reads exactly as a store without any.
+ * 2-D projections of a layer's inputs (made by src/engine/project-layer.ts), one per layer of a run.
  */
 import { blobValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
 import { bytesOf } from './bulk.js';
 import { requireLayer } from './layers.js';
-import { asDate, asJson, asNumber, asText, hasTable, ResultColumns, timestampOf } from './results.js';
+import { asDate, asJson, asNumber, asText, ResultColumns, timestampOf } from './results.js';
 import { requireRun } from './runs.js';
 import { toJsonText } from './validate.js';
 
@@ -120,7 +118,6 @@ export async function saveProjection(
 /** The run's stored projections without their points, in model layer order. */
 export async function listProjections(connection: DuckDBConnection, runId: number): Promise<ProjectionRecord[]> {
   await requireRun(connection, runId);
-  if (!(await hasTable(connection, TABLE))) return [];
   const result = await ResultColumns.query(
     connection,
     `SELECT ${RECORD_COLUMNS} FROM ${TABLE} p JOIN layers l ON l.run_id = p.run_id AND l.layer = p.layer
@@ -137,7 +134,6 @@ export async function readProjection(
   layer: string,
 ): Promise<StoredProjection | null> {
   await requireLayer(connection, runId, layer);
-  if (!(await hasTable(connection, TABLE))) return null;
   const result = await ResultColumns.query(
     connection,
     `SELECT ${RECORD_COLUMNS}, p.input_index, p.x, p.y FROM ${TABLE} p WHERE p.run_id = $1 AND p.layer = $2`,

@@ -147,13 +147,3 @@ export function asNumberList(value: DuckDBValue): number[] {
 export function timestampOf(date: Date): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(date.getTime()) * 1000n);
 }
-
-/** Whether the store has `table`: tables added after schema version 3 are missing from older stores opened read-only. */
-export async function hasTable(connection: DuckDBConnection, table: string): Promise<boolean> {
-  const result = await ResultColumns.query(
-    connection,
-    `SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [table],
-  );
-  return result.int32('n')[0]! > 0;
-}
