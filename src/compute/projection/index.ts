@@ -6,4 +6,10 @@ export type { UmapOptions } from './umap-options.js';
 export type { UmapInit } from './initial-layout.js';
 export type { KnnMethod, KnnMetric } from './knn/index.js';
 export { pca, pcaTransform, type PcaOptions, type PcaResult } from './pca.js';
-export { labelAgreement, planeNeighbors, trustworthiness, type TrustworthinessOptions } from './quality.js';
+export {
+  labelAgreement,
+  neighborPreservation,
+  planeNeighbors,
+  trustworthiness,
+  type TrustworthinessOptions,
+} from './quality.js';

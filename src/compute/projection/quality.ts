@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import type { Matrix } from '../matrix.js';
 import { checkMatrix, requireInteger } from './input-checks.js';
-import { pairKey, searchRows, type KnnMetric } from './knn/neighbor-graph.js';
+import { pairKey, searchRows, type KnnMetric, type SearchRows } from './knn/neighbor-graph.js';
 import { NeighborHeaps } from './knn/neighbor-heaps.js';
 import { SeededRandom } from './random.js';
 
@@ -102,24 +102,17 @@ export interface TrustworthinessOptions {
  * runs over that many random rows and is scaled to the whole set.
  */
 export function trustworthiness(original: Matrix, points: Float32Array, options: TrustworthinessOptions = {}): number {
-  const k = options.k ?? 15;
-  checkMatrix(original, 2, 'trustworthiness');
-  const count = original.count;
-  if (points.length !== count * 2) {
-    throw new InputError(`layout has ${points.length} values for ${count} rows`, {
-      hint: 'pass the count x 2 projection of the same rows',
-    });
-  }
-  requireInteger('k', k, 1, Math.floor((2 * count - 2) / 3));
-  const sample = options.sample ?? count;
-  requireInteger('sample', sample, 1, count);
-  const rows = searchRows(original, options.metric ?? 'euclidean');
-  const layoutNeighbours = planeNeighbors(points, k);
-  const queries = sampleRows(count, sample, new SeededRandom(options.seed ?? 42));
+  const { k, count, sample, rows, layoutNeighbours, queries } = prepareQuality(
+    original,
+    points,
+    options,
+    'trustworthiness',
+    Math.floor((2 * original.count - 2) / 3),
+  );
   const keys = new Float64Array(count);
   let penalty = 0;
   for (const i of queries) {
-    for (let m = 0; m < count; m++) keys[m] = m === i ? Infinity : pairKey(rows, i, m);
+    originalKeys(rows, i, keys);
     for (let j = 0; j < k; j++) {
       const other = layoutNeighbours[i * k + j]!;
       const key = keys[other]!;
@@ -129,6 +122,72 @@ export function trustworthiness(original: Matrix, points: Float32Array, options:
     }
   }
   return 1 - (penalty * 2) / (sample * k * (2 * count - 3 * k - 1));
+}
+
+/**
+ * kNN preservation: the share of each point's k nearest neighbours in the original space (exact, ties
+ * by index) that are among its k nearest in the layout, averaged over points (a seeded sample of
+ * `sample` rows when given). 1 = every neighbourhood kept.
+ */
+export function neighborPreservation(
+  original: Matrix,
+  points: Float32Array,
+  options: TrustworthinessOptions = {},
+): number {
+  const { k, count, rows, layoutNeighbours, queries } = prepareQuality(
+    original,
+    points,
+    options,
+    'kNN preservation',
+    original.count - 1,
+  );
+  const keys = new Float64Array(count);
+  const nearest = new NeighborHeaps(1, k);
+  const ids = new Int32Array(k);
+  const kept = new Float64Array(k);
+  let shared = 0;
+  for (const i of queries) {
+    originalKeys(rows, i, keys);
+    nearest.ids.fill(-1);
+    nearest.keys.fill(Infinity);
+    for (let m = 0; m < count; m++) if (m !== i) nearest.offer(0, keys[m]!, m);
+    nearest.sortedRow(0, ids, kept, 0);
+    for (let j = 0; j < k; j++) {
+      const other = layoutNeighbours[i * k + j]!;
+      if (ids.includes(other)) shared++;
+    }
+  }
+  return shared / (queries.length * k);
+}
+
+/** Checks shared by the quality measures; the layout's neighbours and the query rows. */
+function prepareQuality(
+  original: Matrix,
+  points: Float32Array,
+  options: TrustworthinessOptions,
+  measure: string,
+  maxK: number,
+) {
+  const k = options.k ?? 15;
+  checkMatrix(original, 2, measure);
+  const count = original.count;
+  if (points.length !== count * 2) {
+    throw new InputError(`layout has ${points.length} values for ${count} rows`, {
+      hint: 'pass the count x 2 projection of the same rows',
+    });
+  }
+  requireInteger('k', k, 1, maxK);
+  const sample = options.sample ?? count;
+  requireInteger('sample', sample, 1, count);
+  const rows = searchRows(original, options.metric ?? 'euclidean');
+  const layoutNeighbours = planeNeighbors(points, k);
+  const queries = sampleRows(count, sample, new SeededRandom(options.seed ?? 42));
+  return { k, count, sample, rows, layoutNeighbours, queries };
+}
+
+/** keys[m]: the search key from row i to row m in the original space; +Infinity for i itself. */
+function originalKeys(rows: SearchRows, i: number, keys: Float64Array): void {
+  for (let m = 0; m < rows.count; m++) keys[m] = m === i ? Infinity : pairKey(rows, i, m);
 }
 
 function sampleRows(count: number, sample: number, random: SeededRandom): Int32Array {

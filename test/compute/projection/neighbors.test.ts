@@ -64,7 +64,7 @@ test('worker threads give the same graph as one thread, and progress counts tile
   assert.equal(last.done, last.total);
 });
 
-test('NN-descent finds at least 97% of the exact neighbours on clustered data, deterministically for a seed', async () => {
+test('NN-descent finds at least 97% of the exact neighbours on clustered data, deterministically for a seed whatever the threads', async () => {
   const { matrix } = labelledBlobs({ seed: 4, centres: 8, perBlob: 250, dim: 12, spread: 1.5 });
   const exact = await nearestNeighbors(matrix, { k: 15, metric: 'euclidean', method: 'exact', seed: 1, threads: 1 });
   const approximate = await nearestNeighbors(matrix, {
@@ -94,6 +94,15 @@ test('NN-descent finds at least 97% of the exact neighbours on clustered data, d
     threads: 1,
   });
   assert.deepEqual(again.indices, approximate.indices);
+  const threaded = await nearestNeighbors(matrix, {
+    k: 15,
+    metric: 'euclidean',
+    method: 'nn-descent',
+    seed: 9,
+    threads: 3,
+  });
+  assert.deepEqual(threaded.indices, approximate.indices, 'three worker threads give the one-thread graph');
+  assert.deepEqual(threaded.distances, approximate.distances);
 });
 
 test('a search cancelled before or while it runs throws CancelledError', async () => {
