@@ -9,6 +9,7 @@ export { pca, pcaTransform, type PcaOptions, type PcaResult } from './pca.js';
 export {
   labelAgreement,
   neighborPreservation,
+  neighborRecall,
   planeNeighbors,
   trustworthiness,
   type TrustworthinessOptions,

@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import type { Matrix } from '../matrix.js';
 import { checkMatrix, requireInteger } from './input-checks.js';
-import { pairKey, searchRows, type KnnMetric, type SearchRows } from './knn/neighbor-graph.js';
+import { pairKey, searchRows, type KnnMetric, type NeighborGraph, type SearchRows } from './knn/neighbor-graph.js';
 import { NeighborHeaps } from './knn/neighbor-heaps.js';
 import { SeededRandom } from './random.js';
 
@@ -134,30 +134,80 @@ export function neighborPreservation(
   points: Float32Array,
   options: TrustworthinessOptions = {},
 ): number {
-  const { k, count, rows, layoutNeighbours, queries } = prepareQuality(
+  const { k, rows, layoutNeighbours, queries } = prepareQuality(
     original,
     points,
     options,
     'kNN preservation',
     original.count - 1,
   );
-  const keys = new Float64Array(count);
-  const nearest = new NeighborHeaps(1, k);
-  const ids = new Int32Array(k);
-  const kept = new Float64Array(k);
+  const exact = new ExactNeighbors(rows, k);
   let shared = 0;
   for (const i of queries) {
-    originalKeys(rows, i, keys);
-    nearest.ids.fill(-1);
-    nearest.keys.fill(Infinity);
-    for (let m = 0; m < count; m++) if (m !== i) nearest.offer(0, keys[m]!, m);
-    nearest.sortedRow(0, ids, kept, 0);
-    for (let j = 0; j < k; j++) {
-      const other = layoutNeighbours[i * k + j]!;
-      if (ids.includes(other)) shared++;
-    }
+    const ids = exact.of(i);
+    for (let j = 0; j < k; j++) if (ids.includes(layoutNeighbours[i * k + j]!)) shared++;
   }
   return shared / (queries.length * k);
+}
+
+/**
+ * Recall of an approximate neighbour graph (as nearestNeighbors returns: each row first, then its
+ * k - 1 nearest others): the share of each row's listed others that are among its k - 1 exact nearest
+ * (ties by index), averaged over rows (a seeded sample of `sample` rows when given). 1 = exact.
+ */
+export function neighborRecall(
+  original: Matrix,
+  graph: NeighborGraph,
+  options: Omit<TrustworthinessOptions, 'k'> = {},
+): number {
+  checkMatrix(original, 2, 'kNN recall');
+  const { count } = original;
+  if (graph.count !== count) {
+    throw new InputError(`the neighbour graph has ${graph.count} rows for ${count} in the matrix`, {
+      hint: 'pass the graph searched on the same rows',
+    });
+  }
+  const others = graph.k - 1;
+  requireInteger('graph k - 1', others, 1, count - 1);
+  const sample = options.sample ?? count;
+  requireInteger('sample', sample, 1, count);
+  const exact = new ExactNeighbors(searchRows(original, options.metric ?? 'euclidean'), others);
+  const queries = sampleRows(count, sample, new SeededRandom(options.seed ?? 42));
+  let found = 0;
+  for (const i of queries) {
+    const ids = exact.of(i);
+    for (let j = 1; j <= others; j++) if (ids.includes(graph.indices[i * graph.k + j]!)) found++;
+  }
+  return found / (queries.length * others);
+}
+
+/** Each row's k nearest other rows by brute force, ties by index. */
+class ExactNeighbors {
+  private readonly keys: Float64Array;
+  private readonly heap: NeighborHeaps;
+  private readonly ids: Int32Array;
+  private readonly sortedKeys: Float64Array;
+
+  constructor(
+    private readonly rows: SearchRows,
+    k: number,
+  ) {
+    this.keys = new Float64Array(rows.count);
+    this.heap = new NeighborHeaps(1, k);
+    this.ids = new Int32Array(k);
+    this.sortedKeys = new Float64Array(k);
+  }
+
+  /** Row i's k nearest others, nearest first (the array is reused by the next call). */
+  of(i: number): Int32Array {
+    const { keys, heap } = this;
+    originalKeys(this.rows, i, keys);
+    heap.ids.fill(-1);
+    heap.keys.fill(Infinity);
+    for (let m = 0; m < this.rows.count; m++) if (m !== i) heap.offer(0, keys[m]!, m);
+    heap.sortedRow(0, this.ids, this.sortedKeys, 0);
+    return this.ids;
+  }
 }
 
 /** Checks shared by the quality measures; the layout's neighbours and the query rows. */

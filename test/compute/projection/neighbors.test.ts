@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nearestNeighbors, type NeighborGraph } from '../../../src/compute/projection/knn/index.js';
+import { neighborRecall } from '../../../src/compute/projection/index.js';
 import type { Progress } from '../../../src/progress.js';
 import { bruteForceNeighbors, labelledBlobs, uniformMatrix } from './fixtures.js';
 
@@ -86,6 +87,8 @@ test('NN-descent finds at least 97% of the exact neighbours on clustered data, d
   }
   const recall = found / (matrix.count * 14);
   assert.ok(recall >= 0.97, `recall ${recall}`);
+  assert.ok(Math.abs(neighborRecall(matrix, approximate) - recall) < 1e-12, 'neighborRecall measures the same');
+  assert.equal(neighborRecall(matrix, exact), 1);
   const again = await nearestNeighbors(matrix, {
     k: 15,
     metric: 'euclidean',
