@@ -30,14 +30,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import type { Matrix } from '../src/compute/matrix.js';
-import {
-  labelAgreement,
-  neighborPreservation,
-  neighborRecall,
-  trustworthiness,
-  umap,
-  type UmapOptions,
-} from '../src/compute/projection/index.js';
+import { labelAgreement, mapQuality, neighborRecall, umap, type UmapOptions } from '../src/compute/projection/index.js';
 import { nearestNeighbors } from '../src/compute/projection/knn/index.js';
 import type { NeighborGraph } from '../src/compute/projection/knn/neighbor-graph.js';
 import { planProjection } from '../src/engine/projection-options.js';
@@ -66,15 +59,14 @@ const split = args.split === 'test' ? 'test' : 'train';
 const sample = Number(args.sample);
 const threads = Number(args.threads);
 
-interface Row {
+/** One method's map of one layer. */
+interface Entry {
   layer: string;
   method: string;
   seconds: number;
   cpuSeconds: number;
   recall: number;
-  trust: number;
-  preservation: number;
-  agreement: number;
+  layout: Float32Array;
 }
 
 interface Timed<T> {
@@ -154,12 +146,7 @@ async function main(): Promise<void> {
       `${labels.length} rows (loaded in ${fixed(loaded.seconds)} s; cached in ${args.cache})\n`,
   );
 
-  const rows: Row[] = [];
-  const quality = (matrix: Matrix, layout: Float32Array) => ({
-    trust: trustworthiness(matrix, layout, { k: K, sample }),
-    preservation: neighborPreservation(matrix, layout, { k: K, sample }),
-    agreement: labelAgreement(layout, labels, K),
-  });
+  const entries: Entry[] = [];
 
   for (const [name, matrix] of layers) {
     const plan = planProjection({}, matrix);
@@ -180,19 +167,19 @@ async function main(): Promise<void> {
       const stages = stageTimer();
       const ours = await timed(() => umap(matrix, options, { onProgress: stages.onProgress }));
       console.log(`${name}, ${method}: ${stages.summary()}`);
-      rows.push({
+      entries.push({
         layer: name,
         method,
         seconds: ours.seconds,
         cpuSeconds: ours.cpuSeconds,
         recall,
-        ...quality(matrix, ours.value),
+        layout: ours.value,
       });
     }
     if (args['umap-js']) {
       const theirs = await timed(() => runUmapJs(matrix));
       const layout = Float32Array.from(theirs.value.flat());
-      rows.push({ layer: name, method: 'umap-js 1.4', ...theirs, recall: Number.NaN, ...quality(matrix, layout) });
+      entries.push({ layer: name, method: 'umap-js 1.4', ...theirs, recall: Number.NaN, layout });
     }
   }
 
@@ -201,37 +188,36 @@ async function main(): Promise<void> {
   if (typeof peer === 'string') console.log(`\n${peer}`);
   else {
     for (const [name, result] of peer) {
-      const matrix = layers.get(name)!;
-      rows.push({
-        layer: name,
-        method: peerName,
-        seconds: result.seconds,
-        cpuSeconds: result.cpuSeconds,
-        recall: neighborRecall(matrix, result.knn, { sample }),
-        ...quality(matrix, result.layout),
-      });
+      const recall = neighborRecall(layers.get(name)!, result.knn, { sample });
+      entries.push({ layer: name, method: peerName, ...result, recall });
     }
   }
 
-  const peerSeconds = (layer: string) => rows.find((r) => r.layer === layer && r.method === peerName)?.seconds;
   const table = [
-    ['layer', 'method', 'wall s', 'CPU s', `kNN recall`, `trust@${K}`, `kNN pres@${K}`, `labels@${K}`, 'x umap-learn'],
-    ...layerNames.flatMap((layer) =>
-      rows
-        .filter((r) => r.layer === layer)
-        .map((r) => [
-          r.layer,
-          r.method,
-          fixed(r.seconds, 2),
-          fixed(r.cpuSeconds, 2),
-          fixed(r.recall, 4),
-          fixed(r.trust, 4),
-          fixed(r.preservation, 4),
-          fixed(r.agreement, 4),
-          fixed(r.seconds / (peerSeconds(layer) ?? Number.NaN), 2),
-        ]),
-    ),
+    ['layer', 'method', 'wall s', 'CPU s', 'kNN recall', `trust@${K}`, `kNN pres@${K}`, `labels@${K}`, 'x umap-learn'],
   ];
+  for (const [name, matrix] of layers) {
+    const mine = entries.filter((e) => e.layer === name);
+    const qualities = mapQuality(
+      matrix,
+      mine.map((e) => e.layout),
+      { k: K, sample },
+    );
+    const peerSeconds = mine.find((e) => e.method === peerName)?.seconds ?? Number.NaN;
+    mine.forEach((e, i) =>
+      table.push([
+        name,
+        e.method,
+        fixed(e.seconds, 2),
+        fixed(e.cpuSeconds, 2),
+        fixed(e.recall, 4),
+        fixed(qualities[i]!.trustworthiness, 4),
+        fixed(qualities[i]!.neighborPreservation, 4),
+        fixed(labelAgreement(e.layout, labels, K), 4),
+        fixed(e.seconds / peerSeconds, 2),
+      ]),
+    );
+  }
   console.log(`\n${formatTable(table)}`);
   console.log(`\nquality on ${sample} seeded rows per layer (label agreement on all); load average at end: ${load()}`);
 }

@@ -8,9 +8,11 @@ export type { KnnMethod, KnnMetric } from './knn/index.js';
 export { pca, pcaTransform, type PcaOptions, type PcaResult } from './pca.js';
 export {
   labelAgreement,
+  mapQuality,
   neighborPreservation,
   neighborRecall,
   planeNeighbors,
   trustworthiness,
+  type MapQuality,
   type TrustworthinessOptions,
 } from './quality.js';

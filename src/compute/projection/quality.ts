@@ -102,26 +102,7 @@ export interface TrustworthinessOptions {
  * runs over that many random rows and is scaled to the whole set.
  */
 export function trustworthiness(original: Matrix, points: Float32Array, options: TrustworthinessOptions = {}): number {
-  const { k, count, sample, rows, layoutNeighbours, queries } = prepareQuality(
-    original,
-    points,
-    options,
-    'trustworthiness',
-    Math.floor((2 * original.count - 2) / 3),
-  );
-  const keys = new Float64Array(count);
-  let penalty = 0;
-  for (const i of queries) {
-    originalKeys(rows, i, keys);
-    for (let j = 0; j < k; j++) {
-      const other = layoutNeighbours[i * k + j]!;
-      const key = keys[other]!;
-      let rank = 1;
-      for (let m = 0; m < count; m++) if (keys[m]! < key || (keys[m] === key && m < other)) rank++;
-      if (rank > k) penalty += rank - k;
-    }
-  }
-  return 1 - (penalty * 2) / (sample * k * (2 * count - 3 * k - 1));
+  return mapQuality(original, [points], options)[0]!.trustworthiness;
 }
 
 /**
@@ -134,20 +115,62 @@ export function neighborPreservation(
   points: Float32Array,
   options: TrustworthinessOptions = {},
 ): number {
-  const { k, rows, layoutNeighbours, queries } = prepareQuality(
-    original,
-    points,
-    options,
-    'kNN preservation',
-    original.count - 1,
-  );
-  const exact = new ExactNeighbors(rows, k);
-  let shared = 0;
-  for (const i of queries) {
-    const ids = exact.of(i);
-    for (let j = 0; j < k; j++) if (ids.includes(layoutNeighbours[i * k + j]!)) shared++;
+  return mapQuality(original, [points], options)[0]!.neighborPreservation;
+}
+
+export interface MapQuality {
+  trustworthiness: number;
+  neighborPreservation: number;
+}
+
+/**
+ * Trustworthiness and kNN preservation of several layouts of the same rows, over the same rows: the
+ * original-space distances of each query row, the bulk of the work, are computed once for all.
+ */
+export function mapQuality(
+  original: Matrix,
+  layouts: Float32Array[],
+  options: TrustworthinessOptions = {},
+): MapQuality[] {
+  const k = options.k ?? 15;
+  checkMatrix(original, 2, 'map quality');
+  const count = original.count;
+  for (const points of layouts) {
+    if (points.length !== count * 2) {
+      throw new InputError(`layout has ${points.length} values for ${count} rows`, {
+        hint: 'pass the count x 2 projection of the same rows',
+      });
+    }
   }
-  return shared / (queries.length * k);
+  requireInteger('k', k, 1, Math.floor((2 * count - 2) / 3));
+  const sample = options.sample ?? count;
+  requireInteger('sample', sample, 1, count);
+  const exact = new ExactNeighbors(searchRows(original, options.metric ?? 'euclidean'), k);
+  const layoutNeighbours = layouts.map((points) => planeNeighbors(points, k));
+  const penalties = new Float64Array(layouts.length);
+  const shared = new Float64Array(layouts.length);
+  for (const i of sampleRows(count, sample, new SeededRandom(options.seed ?? 42))) {
+    const ids = exact.of(i);
+    const keys = exact.keys;
+    layoutNeighbours.forEach((neighbours, l) => {
+      for (let j = 0; j < k; j++) {
+        const other = neighbours[i * k + j]!;
+        if (ids.includes(other)) {
+          shared[l]!++;
+          continue;
+        }
+        // Not among the k nearest: its rank in the original space is beyond k.
+        const key = keys[other]!;
+        let rank = 1;
+        for (let m = 0; m < count; m++) if (keys[m]! < key || (keys[m] === key && m < other)) rank++;
+        penalties[l]! += rank - k;
+      }
+    });
+  }
+  return layouts.map((_, l) => ({
+    trustworthiness: 1 - (penalties[l]! * 2) / (sample * k * (2 * count - 3 * k - 1)),
+    neighborPreservation: shared[l]! / (sample * k),
+  }));
 }
 
 /**
@@ -183,7 +206,8 @@ export function neighborRecall(
 
 /** Each row's k nearest other rows by brute force, ties by index. */
 class ExactNeighbors {
-  private readonly keys: Float64Array;
+  /** The search keys from the latest row of `of` to every row (+Infinity to itself). */
+  readonly keys: Float64Array;
   private readonly heap: NeighborHeaps;
   private readonly ids: Int32Array;
   private readonly sortedKeys: Float64Array;
@@ -208,31 +232,6 @@ class ExactNeighbors {
     heap.sortedRow(0, this.ids, this.sortedKeys, 0);
     return this.ids;
   }
-}
-
-/** Checks shared by the quality measures; the layout's neighbours and the query rows. */
-function prepareQuality(
-  original: Matrix,
-  points: Float32Array,
-  options: TrustworthinessOptions,
-  measure: string,
-  maxK: number,
-) {
-  const k = options.k ?? 15;
-  checkMatrix(original, 2, measure);
-  const count = original.count;
-  if (points.length !== count * 2) {
-    throw new InputError(`layout has ${points.length} values for ${count} rows`, {
-      hint: 'pass the count x 2 projection of the same rows',
-    });
-  }
-  requireInteger('k', k, 1, maxK);
-  const sample = options.sample ?? count;
-  requireInteger('sample', sample, 1, count);
-  const rows = searchRows(original, options.metric ?? 'euclidean');
-  const layoutNeighbours = planeNeighbors(points, k);
-  const queries = sampleRows(count, sample, new SeededRandom(options.seed ?? 42));
-  return { k, count, sample, rows, layoutNeighbours, queries };
 }
 
 /** keys[m]: the search key from row i to row m in the original space; +Infinity for i itself. */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   labelAgreement,
+  mapQuality,
   neighborPreservation,
   planeNeighbors,
   trustworthiness,
@@ -84,4 +85,16 @@ test('kNN preservation is 1 for a layout that keeps every neighbourhood, and the
       neighborPreservation(matrix, scrambled, { k, sample: 75 }) - neighborPreservation(matrix, scrambled, { k }),
     ) < 0.1,
   );
+});
+
+test('map quality of several layouts at once equals each layout measured alone', () => {
+  const matrix = uniformMatrix(7, 90, 4);
+  const first = Float32Array.from({ length: 180 }, (_, i) => matrix.data[4 * (i >> 1) + (i & 1)]!);
+  const second = Float32Array.from({ length: 180 }, (_, i) => matrix.data[4 * (i >> 1) + 2 + (i & 1)]!);
+  const both = mapQuality(matrix, [first, second], { k: 7, sample: 50 });
+  [first, second].forEach((layout, l) => {
+    assert.equal(both[l]!.trustworthiness, trustworthiness(matrix, layout, { k: 7, sample: 50 }));
+    assert.equal(both[l]!.neighborPreservation, neighborPreservation(matrix, layout, { k: 7, sample: 50 }));
+  });
+  assert.notEqual(both[0]!.trustworthiness, both[1]!.trustworthiness);
 });
