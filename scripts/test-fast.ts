@@ -34,5 +34,5 @@ const files = testFiles();
 if (files.length === 0) throw new Error(`no test files under ${testRoot}: run tsc -p tsconfig.json first`);
 run({ files, concurrency: 2 })
   .on('test:fail', () => (process.exitCode = 1))
-  .compose(new spec())
+  .pipe(new spec())
   .pipe(process.stdout);
