@@ -19,7 +19,7 @@
  *
  * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const SCHEMA_DDL: readonly string[] = [
   // One row: the version of the schema below. Older nap versions read it to refuse a newer store.
@@ -242,6 +242,15 @@ export const SCHEMA_DDL: readonly string[] = [
     created_at TIMESTAMP NOT NULL,               -- UTC
     PRIMARY KEY (run_id, layer)
   )`,
+  // Per input, for triage: the model's whole class-probability vector and a digest of its input tensor
+  // (see input-details.ts). Runs extracted before version 5 have no rows in it.
+  `CREATE TABLE input_details (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    probabilities FLOAT[],                       -- one per model class; NULL when the model does not classify
+    digest VARCHAR NOT NULL,                     -- sha256 (hex) of the input tensor the model was fed
+    PRIMARY KEY (run_id, input_index)
+  )`,
 ];
 
 /** Every table that holds rows of a run, for deleting one. */
@@ -264,4 +273,5 @@ export const RUN_TABLES: readonly string[] = [
   'layer_divisors',
   'pattern_heatmaps',
   'projections',
+  'input_details',
 ];
