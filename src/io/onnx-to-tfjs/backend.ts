@@ -25,8 +25,9 @@ export async function useTfjsBackend(backend: TfjsBackend = 'wasm'): Promise<typ
   while (loading) await loading;
   if (loaded !== backend || tf.getBackend() !== backend) {
     loading = (async () => {
+      // tfjs-core alone registers no gradients (nor the cpu backend): the tfjs package does both on import.
+      await import('@tensorflow/tfjs');
       if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-      else await import('@tensorflow/tfjs-backend-cpu');
       if (!(await tf.setBackend(backend))) {
         throw new InputError(`tf.js cannot start its ${backend} backend`, {
           hint: backend === 'wasm' ? 'try the cpu backend' : 'reinstall nap-lens',

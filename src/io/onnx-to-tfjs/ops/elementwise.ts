@@ -50,6 +50,21 @@ function sameType(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): (a: tf.Tensor, 
   return (a, b) => (a.dtype === b.dtype ? f(a, b) : f(tf.cast(a, 'float32'), tf.cast(b, 'float32')));
 }
 
+/**
+ * Comparisons have no gradient in tf.js, and tf.grad fails on any op without one that lies between the input
+ * and the output (a mask computed from activations): these give a zero gradient to both operands instead.
+ */
+function comparison(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  const compare = sameType(f);
+  return (a, b) => {
+    const withoutGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, y] = args as [tf.Tensor, tf.Tensor];
+      return { value: compare(x, y), gradFunc: () => [tf.zerosLike(x), tf.zerosLike(y)] };
+    });
+    return withoutGradient(a, b);
+  };
+}
+
 function hardSigmoid(x: tf.Tensor, alpha: number, beta: number): tf.Tensor {
   return tf.clipByValue(tf.add(tf.mul(x, alpha), beta), 0, 1);
 }
@@ -109,9 +124,7 @@ export const ELEMENTWISE_OPS: Record<string, OpTranslator> = {
   LeakyRelu: (ctx) => unary((x) => tf.leakyRelu(x, ctx.float('alpha', 0.01)))(ctx),
   Elu: (ctx) => {
     const alpha = ctx.float('alpha', 1);
-    return unary((x) => (alpha === 1 ? tf.elu(x) : tf.where(tf.greater(x, 0), x, tf.mul(alpha, tf.sub(tf.exp(x), 1)))))(
-      ctx,
-    );
+    return unary((x) => tf.add(tf.relu(x), tf.mul(alpha, tf.sub(tf.exp(tf.minimum(x, 0)), 1))))(ctx);
   },
   HardSigmoid: (ctx) => unary((x) => hardSigmoid(x, ctx.float('alpha', 0.2), ctx.float('beta', 0.5)))(ctx),
   HardSwish: unary((x) => tf.mul(x, hardSigmoid(x, 1 / 6, 0.5))),
@@ -136,14 +149,14 @@ export const ELEMENTWISE_OPS: Record<string, OpTranslator> = {
       : tf.div(tf.cast(a, 'float32'), tf.cast(b, 'float32')),
   ),
   Pow: binary((a, b) => tf.pow(a, tf.cast(b, a.dtype))),
-  Equal: binary(sameType(tf.equal)),
-  Less: binary(sameType(tf.less)),
-  LessOrEqual: binary(sameType(tf.lessEqual)),
-  Greater: binary(sameType(tf.greater)),
-  GreaterOrEqual: binary(sameType(tf.greaterEqual)),
+  Equal: binary(comparison(tf.equal)),
+  Less: binary(comparison(tf.less)),
+  LessOrEqual: binary(comparison(tf.lessEqual)),
+  Greater: binary(comparison(tf.greater)),
+  GreaterOrEqual: binary(comparison(tf.greaterEqual)),
   And: binary(tf.logicalAnd),
   Or: binary(tf.logicalOr),
-  PRelu: binary(tf.prelu),
+  PRelu: binary((x, slope) => tf.sub(tf.relu(x), tf.mul(slope, tf.relu(tf.neg(x))))),
   Sum: variadic(tf.add),
   Mean: variadic(tf.add, true),
   Max: variadic(sameType(tf.maximum)),

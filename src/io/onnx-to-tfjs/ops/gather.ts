@@ -14,18 +14,22 @@ export function gatherAxis(
   axis: number,
 ): tf.Tensor {
   const outShape = [...x.shape.slice(0, axis), ...indexShape, ...x.shape.slice(axis + 1)];
-  const flat = tf.tensor1d(indices as number[], 'int32');
-  if (x.dtype !== 'float32') return tf.reshape(tf.gather(x, flat, axis), outShape);
+  // Index tensors are made where they are used: a tensor captured here would be freed before the gradient runs.
+  const flat = (): tf.Tensor1D => tf.tensor1d(indices as number[], 'int32');
+  if (x.dtype !== 'float32') return tf.reshape(tf.gather(x, flat(), axis), outShape);
   const size = x.shape[axis]!;
   const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const inputShape = x.shape;
   return withGradient(
     x,
-    (input) => tf.reshape(tf.gather(input, flat, axis), outShape),
+    (input) => tf.reshape(tf.gather(input, flat(), axis), outShape),
     (dy) => {
       // dx[o, d, i] = sum over n of dy[o, n, i] * [indices[n] == d].
-      const oneHot = tf.oneHot(flat, size, 1, 0, 'float32');
+      // Built here rather than with tf.oneHot, whose wasm kernel writes int32 whatever dtype is asked for.
+      const hot = new Float32Array(indices.length * size);
+      indices.forEach((index, n) => (hot[n * size + index] = 1));
+      const oneHot = tf.tensor2d(hot, [indices.length, size]);
       const rows = tf.reshape(tf.transpose(tf.reshape(dy, [outer, indices.length, inner]), [0, 2, 1]), [
         -1,
         indices.length,

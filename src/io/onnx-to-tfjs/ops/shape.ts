@@ -140,6 +140,7 @@ function slice(ctx: NodeContext): ReturnType<OpTranslator> {
         size[stored] = indices.length;
       } else {
         tensor = gatherAxis(tensor, indices, [indices.length], stored);
+        size[stored] = indices.length;
       }
     });
     const whole = size.every((d, i) => d === tensor.shape[i] && begin[i] === 0);
@@ -207,8 +208,18 @@ function pad(ctx: NodeContext): ReturnType<OpTranslator> {
     axes.forEach((axis, i) => (paddings[x.perm[axis]!] = [pads[i]!, pads[i + axes.length]!]));
     const grow = paddings.map(([b, e]): [number, number] => [Math.max(0, b), Math.max(0, e)]);
     let tensor = x.tensor;
-    if (grow.some(([b, e]) => b > 0 || e > 0)) {
-      tensor = mode === 'reflect' ? tf.mirrorPad(tensor, grow, 'reflect') : tf.pad(tensor, grow, value);
+    if (mode === 'constant' && grow.some(([b, e]) => b > 0 || e > 0)) tensor = tf.pad(tensor, grow, value);
+    if (mode === 'reflect') {
+      // tf.mirrorPad's gradient drops the reflected parts; gathering mirrored indices differentiates right.
+      grow.forEach(([b, e], axis) => {
+        if (b === 0 && e === 0) return;
+        const n = tensor.shape[axis]!;
+        const indices = Array.from({ length: n + b + e }, (_, i) => {
+          const at = i - b;
+          return at < 0 ? -at : at >= n ? 2 * (n - 1) - at : at;
+        });
+        tensor = gatherAxis(tensor, indices, [indices.length], axis);
+      });
     }
     if (paddings.some(([b, e]) => b < 0 || e < 0)) {
       const begin = paddings.map(([b]) => Math.max(0, -b));
