@@ -5,6 +5,15 @@ import { InputError } from '../../errors.js';
 import { decodeTensorProto, type ConstantData } from './tensor-proto.js';
 import { logical, type Value } from './value.js';
 
+export interface TranslationOptions {
+  /**
+   * ReLU (and Clip at 0) gradients of Lucid's `redirected_relu_grad`: where an image's whole gradient through
+   * a ReLU is zero (every unit dead, as for a gray start image), the gradient passes where it would raise a
+   * negative input. Forward values are unchanged. Default false: the exact gradient.
+   */
+  redirectedRelu?: boolean;
+}
+
 /** Runs a node: its inputs in ONNX order (undefined for an omitted optional input), its outputs in ONNX order. */
 export type Kernel = (inputs: readonly (Value | undefined)[]) => Value[];
 
@@ -19,6 +28,7 @@ export class NodeContext {
     readonly source: string,
     private readonly constants: ReadonlyMap<string, ConstantData>,
     private readonly kept: tf.Tensor[],
+    readonly options: TranslationOptions = {},
   ) {}
 
   /** The node's input i when it is a constant of the graph (initializer or Constant output). */

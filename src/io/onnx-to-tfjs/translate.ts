@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphProto, NodeProto } from 'onnx-buf';
 import { InputError, NapError } from '../../errors.js';
 import { decodeModel, singleFloatInput, type GraphValue } from '../onnx/graph.js';
-import { NodeContext, tensorOf, type Kernel } from './node-context.js';
+import { NodeContext, tensorOf, type Kernel, type TranslationOptions } from './node-context.js';
 import { OP_TRANSLATORS, SUPPORTED_OPS } from './ops/index.js';
 import { decodeTensorProto, type ConstantData } from './tensor-proto.js';
 import { logical, plain, type Value } from './value.js';
@@ -29,6 +29,7 @@ export class TranslatedModel {
     private readonly graph: GraphProto,
     opset: number,
     private readonly source: string,
+    private readonly options: TranslationOptions,
   ) {
     this.opset = opset;
     this.input = singleFloatInput(graph, source);
@@ -44,10 +45,10 @@ export class TranslatedModel {
   }
 
   /** Reads ONNX bytes; `source` names the model in errors. */
-  static fromBytes(bytes: Uint8Array, source: string): TranslatedModel {
+  static fromBytes(bytes: Uint8Array, source: string, options: TranslationOptions = {}): TranslatedModel {
     const { model, graph } = decodeModel(bytes, source);
     const opset = model.opsetImport.find((o) => DEFAULT_DOMAINS.has(o.domain));
-    return new TranslatedModel(graph, opset === undefined ? 1 : Number(opset.version), source);
+    return new TranslatedModel(graph, opset === undefined ? 1 : Number(opset.version), source, options);
   }
 
   /** Translates every node that `outputs` need; an op without a translation is an InputError naming it. */
@@ -134,7 +135,7 @@ export class TranslatedModel {
     let kernel = this.kernels.get(index);
     if (kernel === undefined) {
       const node = this.graph.node[index]!;
-      const context = new NodeContext(node, this.opset, this.source, this.constants, this.kept);
+      const context = new NodeContext(node, this.opset, this.source, this.constants, this.kept, this.options);
       // Weights rearranged for tf.js are kept by the context; the scope frees their intermediates.
       tf.engine().startScope();
       try {

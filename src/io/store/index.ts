@@ -12,6 +12,7 @@ import { InputError, NapError } from '../../errors.js';
 import * as activations from './activations.js';
 import * as clusterings from './clusterings.js';
 import * as flows from './flow.js';
+import * as featureVisualizations from './feature-visualizations.js';
 import * as heatmaps from './heatmaps.js';
 import * as images from './images.js';
 import * as inputs from './inputs.js';
@@ -50,6 +51,14 @@ import type {
 export * from './types.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
+export {
+  FEATURE_OBJECTIVES,
+  type FeatureObjective,
+  type FeatureVisualization,
+  type FeatureVisualizationFilter,
+  type FeatureVisualizationKey,
+  type FeatureVisualizationToSave,
+} from './feature-visualizations.js';
 export {
   PROJECTION_METHODS,
   type ProjectionMethod,
@@ -408,5 +417,21 @@ export class NapStore {
   /** The layer's projection, or null when none is stored; NotFoundError for an unknown run or layer. */
   readProjection(runId: number, layer: string): Promise<projections.StoredProjection | null> {
     return this.read((c) => projections.readProjection(c, runId, layer));
+  }
+
+  // Feature visualizations (see feature-visualizations.ts)
+
+  /** Stores feature visualization images, replacing those of the same keys, all or nothing. */
+  saveFeatureVisualizations(images: readonly featureVisualizations.FeatureVisualizationToSave[]): Promise<void> {
+    return this.write((c) => featureVisualizations.saveFeatureVisualizations(c, images));
+  }
+
+  /** A layer's stored feature visualizations (with pixels), optionally filtered; [] when none is stored. */
+  readFeatureVisualizations(
+    runId: number,
+    layer: string,
+    filter: featureVisualizations.FeatureVisualizationFilter = {},
+  ): Promise<featureVisualizations.FeatureVisualization[]> {
+    return this.read((c) => featureVisualizations.readFeatureVisualizations(c, runId, layer, filter));
   }
 }

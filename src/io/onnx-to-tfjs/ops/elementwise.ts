@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readScalar, required, type NodeContext, type OpTranslator } from '../node-context.js';
 import { arranged, withRank, type Value } from '../value.js';
+import { withGradient } from './custom-gradient.js';
 
 function unary(f: (x: tf.Tensor) => tf.Tensor): OpTranslator {
   return (ctx) => (inputs) => {
@@ -65,6 +66,28 @@ function comparison(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): (a: tf.Tensor
   };
 }
 
+/**
+ * clip(x, lo, hi) whose gradient below `lo` is Lucid's redirected ReLU gradient for images (batch rows)
+ * whose exact gradient is zero everywhere: it passes where it raises x (dy < 0 for a loss to minimise).
+ */
+function redirectedClip(x: tf.Tensor, lo: number, hi: number): tf.Tensor {
+  return withGradient(
+    x,
+    (input) => tf.clipByValue(input, lo, Math.min(hi, 3.4e38)),
+    (dy, input) => {
+      const inside = tf.cast(tf.logicalAnd(tf.greater(input, lo), tf.less(input, hi)), 'float32');
+      const exact = tf.mul(dy, inside);
+      const raising = tf.cast(tf.logicalAnd(tf.lessEqual(input, lo), tf.less(dy, 0)), 'float32');
+      const redirected = tf.mul(dy, tf.add(inside, raising));
+      if (input.rank === 0) return exact;
+      const rows = input.shape[0]!;
+      const dead = tf.equal(tf.sum(tf.abs(tf.reshape(exact, [rows, -1])), 1), 0);
+      const shape = [rows, ...new Array<number>(input.rank - 1).fill(1)];
+      return tf.where(tf.reshape(dead, shape), redirected, exact);
+    },
+  );
+}
+
 function hardSigmoid(x: tf.Tensor, alpha: number, beta: number): tf.Tensor {
   return tf.clipByValue(tf.add(tf.mul(x, alpha), beta), 0, 1);
 }
@@ -83,7 +106,10 @@ function clip(ctx: NodeContext): ReturnType<OpTranslator> {
     // Opset < 11 has min and max attributes; later opsets take them as optional inputs.
     const min = ctx.opset < 11 ? ctx.float('min', -Infinity) : readScalar(inputs[1], -Infinity);
     const max = ctx.opset < 11 ? ctx.float('max', Infinity) : readScalar(inputs[2], Infinity);
-    return [{ tensor: tf.clipByValue(x.tensor, Math.max(min, -3.4e38), Math.min(max, 3.4e38)), perm: x.perm }];
+    const [lo, hi] = [Math.max(min, -3.4e38), Math.min(max, 3.4e38)];
+    const clipped =
+      ctx.options.redirectedRelu && lo === 0 ? redirectedClip(x.tensor, lo, hi) : tf.clipByValue(x.tensor, lo, hi);
+    return [{ tensor: clipped, perm: x.perm }];
   };
 }
 
@@ -103,7 +129,7 @@ const ONNX_TO_TF_DTYPE: Record<number, tf.DataType> = {
 export const ELEMENTWISE_OPS: Record<string, OpTranslator> = {
   Identity: unary((x) => x),
   Dropout: unary((x) => x),
-  Relu: unary(tf.relu),
+  Relu: (ctx) => unary(ctx.options.redirectedRelu ? (x) => redirectedClip(x, 0, Infinity) : tf.relu)(ctx),
   Sigmoid: unary(tf.sigmoid),
   Tanh: unary(tf.tanh),
   Exp: unary(tf.exp),
