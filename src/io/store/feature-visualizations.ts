@@ -1,7 +1,6 @@
 /**
  * Feature visualizations (images that maximise a unit's or a pattern's objective, made by
- * src/engine/visualize.ts), one row per image. The table was added after schema version 3 (schema.ts
- * ADDED_TABLES): a store that predates it reads as one without images.
+ * src/engine/visualize.ts), one row per image. The table came with schema version 5 (migrations.ts).
  */
 import { blobValue, type DuckDBBlobValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
@@ -50,15 +49,6 @@ export type FeatureVisualizationToSave = Omit<FeatureVisualization, 'createdAt'>
 
 const TABLE = 'feature_visualizations';
 const KEY_COLUMNS = ['run_id', 'layer', 'objective', 'target', 'position', 'clustering_id', 'image_index'];
-
-async function hasTable(connection: DuckDBConnection): Promise<boolean> {
-  const result = await ResultColumns.query(
-    connection,
-    `SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [TABLE],
-  );
-  return result.int32('n')[0]! > 0;
-}
 
 function requireImage(image: FeatureVisualizationToSave): void {
   const where = `feature visualization of ${image.objective} ${image.target} in layer ${JSON.stringify(image.layer)}`;
@@ -162,7 +152,6 @@ export async function readFeatureVisualizations(
   filter: FeatureVisualizationFilter = {},
 ): Promise<FeatureVisualization[]> {
   await requireLayer(connection, runId, layer);
-  if (!(await hasTable(connection))) return [];
   const conditions = ['run_id = $1', 'layer = $2'];
   const values: (string | number)[] = [runId, layer];
   const add = (column: string, value: string | number | undefined): void => {

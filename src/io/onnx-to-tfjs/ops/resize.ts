@@ -59,8 +59,8 @@ export function interpolationMatrix(rule: ResizeRule, inSize: number, outSize: n
       const low = Math.floor(clamped);
       const high = Math.min(inSize - 1, low + 1);
       const fraction = clamped - low;
-      matrix[o * inSize + low] += 1 - fraction;
-      matrix[o * inSize + high] += fraction;
+      matrix[o * inSize + low]! += 1 - fraction;
+      matrix[o * inSize + high]! += fraction;
     }
   }
   return matrix;
