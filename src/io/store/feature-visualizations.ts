@@ -1,6 +1,6 @@
 /**
  * Feature visualizations (images that maximise a unit's or a pattern's objective, made by
- * src/engine/visualize.ts), one row per image. The table came with schema version 5 (migrations.ts).
+ * src/engine/visualize.ts), one row per image. The table came with schema version 6 (migrations.ts).
  */
 import { blobValue, type DuckDBBlobValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';

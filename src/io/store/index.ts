@@ -16,6 +16,7 @@ import * as flows from './flow.js';
 import * as featureVisualizations from './feature-visualizations.js';
 import * as heatmaps from './heatmaps.js';
 import * as images from './images.js';
+import * as inputDetails from './input-details.js';
 import * as inputs from './inputs.js';
 import * as layers from './layers.js';
 import { explainStoreError } from './file-errors.js';
@@ -469,6 +470,13 @@ export class NapStore {
   /** The layer's projection, or null when none is stored; NotFoundError for an unknown run or layer. */
   readProjection(runId: number, layer: string): Promise<projections.StoredProjection | null> {
     return this.read((c) => projections.readProjection(c, runId, layer));
+  }
+
+  // Per-input probability vectors and digests (see input-details.ts)
+
+  /** The run's input details by ascending input index, or null when it has none (extracted before they were kept). */
+  readInputDetails(runId: number): Promise<inputDetails.StoredInputDetails | null> {
+    return this.read((c) => inputDetails.readInputDetails(c, runId));
   }
 
   // Feature visualizations (see feature-visualizations.ts)

@@ -202,8 +202,23 @@ const toVersion4: MigrationStep = {
   },
 };
 
+/** Runs extracted before version 5 kept no probability vectors or digests: their triage reads none. */
 const toVersion5: MigrationStep = {
   version: 5,
+  summary: 'input_details: every input class-probability vector and input digest, for triage',
+  async up({ connection }) {
+    await connection.run(`CREATE TABLE input_details (
+      run_id INTEGER NOT NULL,
+      input_index INTEGER NOT NULL,
+      probabilities FLOAT[],
+      digest VARCHAR NOT NULL,
+      PRIMARY KEY (run_id, input_index)
+    )`);
+  },
+};
+
+const toVersion6: MigrationStep = {
+  version: 6,
   summary: 'feature visualizations',
   async up({ connection }) {
     await connection.run(`CREATE TABLE feature_visualizations (
@@ -229,7 +244,7 @@ const toVersion5: MigrationStep = {
 };
 
 /** Every step, oldest first; the last one's version is SCHEMA_VERSION. */
-export const MIGRATIONS: readonly MigrationStep[] = [toVersion2, toVersion3, toVersion4, toVersion5];
+export const MIGRATIONS: readonly MigrationStep[] = [toVersion2, toVersion3, toVersion4, toVersion5, toVersion6];
 
 /** One row of schema_history. */
 export interface SchemaHistoryEntry {
