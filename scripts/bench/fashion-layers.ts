@@ -69,8 +69,9 @@ export async function fashionLayers(split: 'train' | 'test', names: string[], ca
         skipBadImages: false,
       },
       batches,
-      async (batch) => {
+      (batch) => {
         parts.push(batch);
+        return Promise.resolve();
       },
     );
   } finally {

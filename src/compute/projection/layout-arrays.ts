@@ -50,7 +50,7 @@ export function layoutArrays(
 function owedSlots(graph: SparseGraph, blocks: number[]): { owedSlot: Int32Array; owedStart: Int32Array } {
   const { count, rowStart, columns } = graph;
   const blockOf = new Int32Array(count);
-  for (let block = 0; block + 1 < blocks.length; block++) blockOf.fill(block, blocks[block]!, blocks[block + 1]!);
+  for (let block = 0; block + 1 < blocks.length; block++) blockOf.fill(block, blocks[block], blocks[block + 1]);
   const owedStart = new Int32Array(count + 1);
   const slotOfEdge = new Int32Array(columns.length).fill(-1);
   let slots = 0;
