@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyze } from '../src/engine/analyze.js';
 import { mulberry32 } from '../src/io/datasets/sample.js';
-import { apiPaths, type InfoResponse, type RunsResponse } from '../src/server/api-types.js';
+import { type InfoResponse, type RunsResponse } from '../src/results/api-types.js';
+import { apiPaths } from '../src/results/routes.js';
 import { fixed, formatTable } from './bench/timing.js';
 
 /** The part of autocannon's API used here (the package ships no types). */

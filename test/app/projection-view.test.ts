@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import {
-  apiPaths,
   type InputsResponse,
   type MembershipsResponse,
   type ProjectionResponse,
   type RunsResponse,
-} from '../../src/server/api-types.js';
+} from '../../src/results/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { TINY } from '../helpers/tiny-models.js';
 import { serveTinyApp, type ServedApp, type TinyStore } from './fixture.js';
 

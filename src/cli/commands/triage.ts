@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { TRIAGE_REASON_FILTERS, triageRun, type TriageReasonFilter } from '../../engine/triage.js';
-import { triageCsv, triageJson, triageRecords } from '../../engine/static/triage-records.js';
 import { InputError } from '../../errors.js';
+import { TRIAGE_REASONS, type TriageReasonFilter } from '../../results/api-types.js';
+import { triageCsv, triageJson, triageRecords } from '../../results/triage-records.js';
+import { storeResults } from '../../results/node/duckdb-reader.js';
 import { withStore } from '../store-command.js';
-import { triageResponse } from '../../server/insight-routes.js';
 import { choiceOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
 import { pickRun } from './flow.js';
 
@@ -62,7 +62,7 @@ function parseTriageArgs(argv: string[]): TriageArgs | undefined {
     run: runIdOption(values.run),
     layer: values.layer,
     pattern: wholeNumberOption(values.pattern, '--pattern', { example: '0' }),
-    reason: choiceOption(values.reason, '--reason', TRIAGE_REASON_FILTERS) ?? 'any',
+    reason: choiceOption(values.reason, '--reason', TRIAGE_REASONS) ?? 'any',
     limit: wholeNumberOption(values.limit, '--limit', { example: '100', min: 1 }),
     format: choiceOption(values.format, '--format', TRIAGE_FORMATS) ?? 'csv',
     out: values.out,
@@ -78,13 +78,18 @@ export async function runTriageCommand(argv: string[]): Promise<number> {
   }
   const { text, summary } = await withStore(args.file, { readOnly: true }, async (store) => {
     const run = await pickRun(store, args.run, args.file);
-    const result = await triageRun(store, run.runId, { layer: args.layer, pattern: args.pattern, reason: args.reason });
-    const response = triageResponse(result, args.reason, args.limit ?? Number.MAX_SAFE_INTEGER);
+    const response = await storeResults(store).triage({
+      runId: run.runId,
+      layer: args.layer,
+      pattern: args.pattern,
+      reason: args.reason,
+      limit: args.limit,
+    });
     const records = triageRecords(response);
     const shown = records.length < response.total ? `${records.length} of ${response.total}` : `${response.total}`;
     return {
       text: args.format === 'csv' ? triageCsv(records) : triageJson(run.runId, args.reason, records),
-      summary: `nap triage: ${shown} candidates in ${result.layers.map((l) => l.layer).join(', ') || 'no layer'} of run ${run.runId} (${run.name})`,
+      summary: `nap triage: ${shown} candidates in ${response.layers.map((l) => l.layer).join(', ') || 'no layer'} of run ${run.runId} (${run.name})`,
     };
   });
   if (args.out !== undefined) {

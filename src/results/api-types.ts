@@ -1,10 +1,12 @@
 /**
- * The JSON API of `nap serve` (the Magnifying Glass server): every route, its parameters, its errors and
- * the TypeScript type of its response. The browser app imports this file, so it must stay free of Node
- * imports; it holds only types, a few constants and the URL builders in `apiPaths`.
+ * The results API: every query the app and the CLI make, its parameters, its errors and the type of its
+ * answer. createResultsApi (api.ts) answers them from a reader; `nap serve` answers them over HTTP
+ * (routes.ts names each route; build URLs with `apiPaths`). Browser-safe: types and a few constants only.
  *
  * Conventions
- * - All routes are GET (HEAD works too; anything else is 405). Responses are JSON unless the path ends in .png.
+ * - All routes are GET (HEAD works too; anything else is 405). Responses are JSON unless the path ends in
+ *   .png, or the request asks for Arrow: the bulk tables (inputs, memberships, projection) answer
+ *   `Accept: application/vnd.apache.arrow.stream` with an Arrow IPC stream of the same columns (codec/arrow.ts).
  * - Bulk data is columnar: one array per column, all of one length (row i is the i-th entry of each).
  * - Numbers that are not finite (NaN, Infinity) are sent as null: `probability` of a model that does not
  *   classify, and `lambda` = Infinity in a condensed tree. Columns that can hold them are typed `(number | null)[]`.
@@ -95,6 +97,10 @@
  * - mostStable / leastStable: member input indices with the highest / lowest membership probability
  *   (ties: lower input index first); topOutliers: members with the highest outlier score.
  */
+import type { IndexedInputs } from './input-index.js';
+import type { MembershipsTable, ProjectionMethod, ProjectionTable, RunConfig, RunStatus } from './tables.js';
+
+export type { RunStatus };
 
 /** Body of every error response. */
 export interface ApiError {
@@ -116,8 +122,6 @@ export interface InfoResponse {
   /** Thumbnail sizes accepted by the thumbnail and average-image routes. */
   imageSize: { min: number; max: number; default: number };
 }
-
-export type RunStatus = 'running' | 'complete' | 'failed';
 
 /** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map. */
 export interface ClusteringSummary {
@@ -146,7 +150,7 @@ export interface LayerSummary {
   /** Oldest first; the last layer clustering (unit null) is the one to show by default. */
   clusterings: ClusteringSummary[];
   /** The method of the layer's stored 2-D projection (GET .../projection), null when it has none. */
-  projection: 'umap' | 'pca' | null;
+  projection: ProjectionMethod | null;
 }
 
 export interface RunSummary {
@@ -171,7 +175,7 @@ export interface ProjectionResponse {
   runId: number;
   layer: string;
   /** 'umap' (UMAP of the layer's normalized aggregated activations) or 'pca' (first two principal components). */
-  method: 'umap' | 'pca';
+  method: ProjectionMethod;
   /** The parameters it was made with as stored (seed, neighbours, minDist, epochs, pcaDims, ...). */
   params: unknown;
   inputIndex: number[];
@@ -189,7 +193,7 @@ export interface RunDetail extends RunSummary {
   modelSha256: string;
   modelLayout: string;
   /** The analysis configuration as stored (preprocessing, split, clustering options, ...). */
-  config: unknown;
+  config: RunConfig;
 }
 
 /** Columns of dataset inputs. */
@@ -523,52 +527,78 @@ export interface MembersQuery {
   misclassified?: boolean;
 }
 
-function query(params: Record<string, string | number | boolean | undefined>): string {
-  const parts = Object.entries(params)
-    .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
-    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
-  return parts.length > 0 ? `?${parts.join('&')}` : '';
+/** Query parameters of each API call (the routes' path and query parameters, typed). */
+export type NoParams = Record<string, never>;
+export interface RunParams {
+  runId: number;
+}
+export interface LayerParams extends RunParams {
+  layer: string;
+}
+export interface ClusteringParams {
+  clusteringId: number;
+}
+export interface PatternParams extends ClusteringParams {
+  /** -1 = noise where the query allows it. */
+  patternId: number;
+}
+/** A page of inputs (offset, limit: default 0, 1000) or the inputs at `index`, in that order. */
+export interface InputsParams extends RunParams {
+  offset?: number;
+  limit?: number;
+  index?: readonly number[];
+}
+export interface InputPatternsParams extends RunParams {
+  index: readonly number[];
+}
+export interface MaxActivationsParams extends LayerParams {
+  /** -1: the whole layer; omitted: every unit. */
+  unit?: number;
+}
+export interface PatternsParams extends ClusteringParams {
+  /** Length of the representative lists; default 5. */
+  examples?: number;
+}
+export interface LabelCountsParams extends ClusteringParams {
+  by?: 'label' | 'prediction';
+}
+export interface MembersParams extends PatternParams, MembersQuery {}
+export interface LayerFlowParams extends RunParams {
+  from?: string;
+  to?: string;
+}
+export interface LineageParams extends LayerParams {
+  patternId: number;
+  /** Leave out patterns holding less than this share of the members; default 0.05. */
+  minShare?: number;
+  /** Patterns listed per layer; default 5. */
+  limit?: number;
+}
+export interface TriageParams extends RunParams, TriageQuery {}
+export interface CompareRunsParams {
+  runA: number;
+  runB: number;
+  /** Matched pairs with a smaller Jaccard index are reported unmatched; default 0. */
+  minJaccard?: number;
 }
 
-/** URL paths of every route; `v` is the store version for immutable caching (optional). */
-export const apiPaths = {
-  info: () => '/api/info',
-  runs: () => '/api/runs',
-  run: (runId: number) => `/api/runs/${runId}`,
-  inputs: (runId: number, page: { offset?: number; limit?: number } = {}) => `/api/runs/${runId}/inputs${query(page)}`,
-  inputsByIndex: (runId: number, index: readonly number[]) =>
-    `/api/runs/${runId}/inputs${query({ index: index.join(',') })}`,
-  thumbnail: (runId: number, inputIndex: number, size?: number, v?: string) =>
-    `/api/runs/${runId}/inputs/${inputIndex}/thumbnail.png${query({ size, v })}`,
-  inputPatterns: (runId: number, index: readonly number[]) =>
-    `/api/runs/${runId}/input-patterns${query({ index: index.join(',') })}`,
-  layerStats: (runId: number, layer: string) => `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/stats`,
-  maxActivations: (runId: number, layer: string, unit?: number) =>
-    `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/max-activations${query({ unit })}`,
-  clustering: (clusteringId: number) => `/api/clusterings/${clusteringId}`,
-  patterns: (clusteringId: number, examples?: number) =>
-    `/api/clusterings/${clusteringId}/patterns${query({ examples })}`,
-  memberships: (clusteringId: number) => `/api/clusterings/${clusteringId}/memberships`,
-  labelCounts: (clusteringId: number, by: 'label' | 'prediction' = 'label') =>
-    `/api/clusterings/${clusteringId}/label-counts${query({ by })}`,
-  tree: (clusteringId: number) => `/api/clusterings/${clusteringId}/tree`,
-  members: (clusteringId: number, patternId: number, q: MembersQuery = {}) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/members${query({ ...q })}`,
-  patternStats: (clusteringId: number, patternId: number) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/stats`,
-  averageImage: (clusteringId: number, patternId: number, size?: number, v?: string) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/average.png${query({ size, v })}`,
-  heatmaps: (clusteringId: number, patternId: number) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/heatmaps`,
-  /** The pattern's mean heatmap, or member `input`'s when given. */
-  heatmapImage: (clusteringId: number, patternId: number, input?: number, v?: string) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/heatmap.png${query({ input, v })}`,
-  flowGraph: (runId: number) => `/api/runs/${runId}/flow`,
-  layerFlow: (runId: number, from?: string, to?: string) => `/api/runs/${runId}/layer-flow${query({ from, to })}`,
-  lineage: (runId: number, layer: string, patternId: number, options: { minShare?: number; limit?: number } = {}) =>
-    `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/patterns/${patternId}/lineage${query({ ...options })}`,
-  triage: (runId: number, q: TriageQuery = {}) => `/api/runs/${runId}/triage${query({ ...q })}`,
-  compareRuns: (runA: number, runB: number, minJaccard?: number) =>
-    `/api/runs/${runA}/compare/${runB}${query({ minJaccard })}`,
-  projection: (runId: number, layer: string) => `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/projection`,
-} as const;
+/**
+ * The bulk tables as the API returns them: typed columns (InputsResponse, MembershipsResponse and
+ * ProjectionResponse are their JSON form).
+ */
+export interface InputRows extends Omit<IndexedInputs, 'labels' | 'rows'> {
+  runId: number;
+  /** Inputs of the run in all pages. */
+  total: number;
+  /** The page's offset, or null when the inputs were asked for by index. */
+  offset: number | null;
+}
+export interface MembershipRows extends MembershipsTable {
+  clusteringId: number;
+}
+export interface ProjectionPoints extends ProjectionTable {
+  runId: number;
+  layer: string;
+  method: ProjectionMethod;
+  params: unknown;
+}
