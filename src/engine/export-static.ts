@@ -18,7 +18,8 @@ import { NapStore } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { createResultsApi, type ResultsService } from '../results/api.js';
 import { IMAGE_SIZE } from '../results/api-types.js';
-import { FILE_CODECS } from '../results/codec/tables.js';
+import { encodeTable } from '../results/codec/arrow-encode.js';
+import { FILE_TABLES } from '../results/codec/tables.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
 import {
   STATIC_DATA_DIR,
@@ -206,21 +207,24 @@ async function exportClustering(
 ): Promise<{ averageImages: number; heatmaps: number }> {
   const { tables } = service;
   const id = clustering.clusteringId;
-  await site.write(staticPaths.clusteringTable(id, 'patterns'), FILE_CODECS.patterns.encode(await tables.patterns(id)));
+  await site.write(
+    staticPaths.clusteringTable(id, 'patterns'),
+    encodeTable(FILE_TABLES.patterns, await tables.patterns(id)),
+  );
   await site.write(
     staticPaths.clusteringTable(id, 'memberships'),
-    FILE_CODECS.memberships.encode(await tables.memberships(id)),
+    encodeTable(FILE_TABLES.memberships, await tables.memberships(id)),
   );
   await site.write(
     staticPaths.clusteringTable(id, 'tree'),
-    FILE_CODECS.condensedTree.encode(await tables.condensedTree(id)),
+    encodeTable(FILE_TABLES.condensedTree, await tables.condensedTree(id)),
   );
   await site.write(
     staticPaths.clusteringTable(id, 'stats'),
-    FILE_CODECS.unitStats.encode(await tables.patternStats(id)),
+    encodeTable(FILE_TABLES.unitStats, await tables.patternStats(id)),
   );
   const heatmapIndex = await tables.heatmapIndex(id);
-  await site.write(staticPaths.clusteringTable(id, 'heatmaps'), FILE_CODECS.heatmapIndex.encode(heatmapIndex));
+  await site.write(staticPaths.clusteringTable(id, 'heatmaps'), encodeTable(FILE_TABLES.heatmapIndex, heatmapIndex));
 
   const images = await store.readAverageImages(id);
   const pixels = images.width * images.height * images.channels;
@@ -331,21 +335,24 @@ async function writeSite(
 
   stage('exporting run data', 0, 1);
   const inputs = await tables.inputs(runId);
-  await site.write(staticPaths.inputs(), FILE_CODECS.inputs.encode(inputs));
+  await site.write(staticPaths.inputs(), encodeTable(FILE_TABLES.inputs, inputs));
   const layers = await tables.layers(runId);
   const projections = await tables.projections(runId);
   for (const layer of layers) {
     await site.write(
       staticPaths.layerTable(layer.layer, 'stats'),
-      FILE_CODECS.unitStats.encode(await tables.layerStats(runId, layer.layer)),
+      encodeTable(FILE_TABLES.unitStats, await tables.layerStats(runId, layer.layer)),
     );
     await site.write(
       staticPaths.layerTable(layer.layer, 'max-activations'),
-      FILE_CODECS.maxActivations.encode(await tables.maxActivations(runId, layer.layer)),
+      encodeTable(FILE_TABLES.maxActivations, await tables.maxActivations(runId, layer.layer)),
     );
     const projection = await tables.projection(runId, layer.layer);
     if (projection !== null)
-      await site.write(staticPaths.layerTable(layer.layer, 'projection'), FILE_CODECS.projection.encode(projection));
+      await site.write(
+        staticPaths.layerTable(layer.layer, 'projection'),
+        encodeTable(FILE_TABLES.projection, projection),
+      );
   }
   const clusterings = await tables.clusterings(runId);
   let averageImages = 0;
@@ -364,7 +371,7 @@ async function writeSite(
     for (const b of flowLayers.slice(i + 1)) {
       const cells = await tables.flow(a.clusteringId, b.clusteringId);
       if (cells === null) continue;
-      await site.write(staticPaths.flow(a.clusteringId, b.clusteringId), FILE_CODECS.flow.encode(cells));
+      await site.write(staticPaths.flow(a.clusteringId, b.clusteringId), encodeTable(FILE_TABLES.flow, cells));
       flows.push([a.clusteringId, b.clusteringId]);
     }
   }

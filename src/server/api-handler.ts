@@ -5,9 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { QueryName, ResultsService } from '../results/api.js';
-import { ARROW_MIME } from '../results/codec/arrow.js';
+import { ARROW_MIME, type TableSpec } from '../results/codec/arrow.js';
 import { JSON_FORMS } from '../results/codec/json.js';
-import { WIRE_CODECS } from '../results/codec/tables.js';
+import { encodeTable } from '../results/codec/arrow-encode.js';
+import { WIRE_TABLES } from '../results/codec/tables.js';
 import { IMAGE_SIZE } from '../results/api-types.js';
 import { parseQuery } from '../results/params.js';
 import { IMAGE_ROUTES, ROUTES, VERSION_PARAM, type RouteSpec } from '../results/routes.js';
@@ -16,7 +17,7 @@ import type { ImageService } from './images.js';
 import { IMMUTABLE, REVALIDATE, sendBody } from './responses.js';
 import { matchRoute } from './router.js';
 
-type TableName = keyof typeof WIRE_CODECS;
+type TableName = keyof typeof WIRE_TABLES;
 
 interface Answer {
   type: string;
@@ -46,7 +47,8 @@ function dataHandler<Q extends QueryName>(name: Q, service: ResultsService): Han
       const result = await call(spec.parse(params, query));
       if (spec.result !== 'table') return json(result);
       const table = name as TableName;
-      if (arrow) return { type: ARROW_MIME, body: Buffer.from(WIRE_CODECS[table].encode(result as never)) };
+      if (arrow)
+        return { type: ARROW_MIME, body: Buffer.from(encodeTable(WIRE_TABLES[table] as TableSpec<unknown>, result)) };
       return json(JSON_FORMS[table](result as never));
     },
   };

@@ -14,7 +14,8 @@ import { runExportCommand } from '../../src/cli/commands/export.js';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { exportStaticSite } from '../../src/engine/export-static.js';
 import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
-import { FILE_CODECS } from '../../src/results/codec/tables.js';
+import { decodeTable } from '../../src/results/codec/arrow-decode.js';
+import { FILE_TABLES } from '../../src/results/codec/tables.js';
 import { storeResults } from '../../src/results/node/duckdb-reader.js';
 import {
   STATIC_FORMAT,
@@ -152,7 +153,7 @@ test('the export is the app, a manifest, data files with plain names, and every 
       files.includes(`data/${staticPaths.layerTable(layer.layer, 'projection')}`),
       `the projection of ${layer.layer}`,
     );
-  const table = FILE_CODECS.inputs.decode(await readFile(path.join(site, 'data', staticPaths.inputs())));
+  const table = decodeTable(FILE_TABLES.inputs, await readFile(path.join(site, 'data', staticPaths.inputs())));
   assert.deepEqual(Array.from(table.inputIndex), Array.from(inputs.index));
   assert.deepEqual(table.path, [...inputs.path]);
 });

@@ -3,11 +3,10 @@
  * export (`nap export --static`, announced by a <meta name="nap-static-data"> tag in index.html), over
  * which the browser runs the same results API. Views ask the API either way; only image URLs differ.
  */
-import { createResultsApi, type ResultsApi } from '../../../src/results/api.js';
+import type { ResultsApi } from '../../../src/results/api.js';
 import { createHttpApi } from '../../../src/results/http/client.js';
 import { apiPaths } from '../../../src/results/routes.js';
-import { STATIC_META_NAME, staticPaths } from '../../../src/results/static/layout.js';
-import { openStaticSite } from '../../../src/results/static/reader.js';
+import { STATIC_META_NAME } from '../../../src/results/static/layout.js';
 
 export interface DataSource {
   readonly kind: 'server' | 'static';
@@ -27,19 +26,6 @@ const serverSource: DataSource = {
   heatmapUrl: (clusteringId, patternId, inputIndex, v) => apiPaths.heatmapImage(clusteringId, patternId, inputIndex, v),
 };
 
-/** The files of the export whose data folder is at `base`; the API runs here, in the browser. */
-async function staticSource(base: URL): Promise<DataSource> {
-  const { reader } = await openStaticSite(base);
-  const file = (relative: string) => new URL(relative, base).href;
-  return {
-    kind: 'static',
-    api: createResultsApi(reader),
-    thumbnailUrl: (_runId, inputIndex) => file(staticPaths.thumbnail(inputIndex)),
-    averageImageUrl: (clusteringId, patternId) => file(staticPaths.averageImage(clusteringId, patternId)),
-    heatmapUrl: (clusteringId, patternId, inputIndex) => file(staticPaths.heatmap(clusteringId, patternId, inputIndex)),
-  };
-}
-
 let active: DataSource = serverSource;
 
 export function dataSource(): DataSource {
@@ -54,5 +40,7 @@ export function isStatic(): boolean {
 export async function initDataSource(): Promise<void> {
   const meta = document.querySelector<HTMLMetaElement>(`meta[name="${STATIC_META_NAME}"]`);
   if (!meta) return;
+  // Loaded only here: the served app never needs the API's own code.
+  const { staticSource } = await import('./static-source.js');
   active = await staticSource(new URL(meta.content || 'data/', document.baseURI));
 }

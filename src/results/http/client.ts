@@ -5,8 +5,9 @@
  */
 import type { ApiError } from '../api-types.js';
 import type { QueryName, QueryParams, QueryResult, ResultsApi } from '../api.js';
-import { ARROW_MIME } from '../codec/arrow.js';
-import { WIRE_CODECS } from '../codec/tables.js';
+import { ARROW_MIME, type TableSpec } from '../codec/arrow.js';
+import { decodeTable } from '../codec/arrow-decode.js';
+import { WIRE_TABLES } from '../codec/tables.js';
 import { ROUTES, routeUrl, type RouteSpec } from '../routes.js';
 
 /** A failed request: the server's ApiError (status, message, hint), or no answer at all (status 0). */
@@ -51,8 +52,8 @@ export function createHttpApi(options: HttpApiOptions = {}): ResultsApi {
       throw new ResultsRequestError(body?.error ?? `${path} answered ${response.status}`, response.status, body?.hint);
     }
     if (table && response.headers.get('Content-Type')?.startsWith(ARROW_MIME)) {
-      const codec = WIRE_CODECS[name as keyof typeof WIRE_CODECS];
-      return codec.decode(new Uint8Array(await response.arrayBuffer())) as QueryResult<Q>;
+      const spec = WIRE_TABLES[name as keyof typeof WIRE_TABLES] as TableSpec<QueryResult<Q>>;
+      return decodeTable(spec, new Uint8Array(await response.arrayBuffer()));
     }
     return (await response.json()) as QueryResult<Q>;
   }

@@ -7,7 +7,7 @@
  *   index.html                              the app, with <meta name="nap-static-data" content="data/"> added
  *   data/manifest.json                      StaticManifest: what the export holds
  *   data/results.json                       StaticResults: the run, its layers, clusterings and projections
- *   data/tables/inputs.arrow                the run's inputs (Arrow IPC stream, codec/tables.ts FILE_CODECS)
+ *   data/tables/inputs.arrow                the run's inputs (Arrow IPC stream, codec/tables.ts FILE_TABLES)
  *   data/tables/layers/L/stats.arrow        a layer's unit statistics; max-activations.arrow, projection.arrow
  *   data/tables/clusterings/C/*.arrow       patterns, memberships, tree, stats, heatmaps (the heatmap index)
  *   data/tables/flows/A-B.arrow             the stored flow from clustering A to clustering B

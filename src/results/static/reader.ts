@@ -5,7 +5,8 @@
  * reads as absent; any other missing file is an error that says to export again.
  */
 import { NotFoundError } from '../../errors.js';
-import { FILE_CODECS } from '../codec/tables.js';
+import { decodeTable } from '../codec/arrow-decode.js';
+import { FILE_TABLES } from '../codec/tables.js';
 import type { ResultsReader } from '../reader.js';
 import type { FlowCellsTable, UnitStatsTable } from '../tables.js';
 import {
@@ -81,7 +82,7 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
   };
   const stats = async (file: string) => {
     const bytes = await optional(file);
-    return bytes === null ? emptyStats : FILE_CODECS.unitStats.decode(bytes);
+    return bytes === null ? emptyStats : decodeTable(FILE_TABLES.unitStats, bytes);
   };
 
   const reader: ResultsReader = {
@@ -90,30 +91,34 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
     layers: async () => (await results()).layers,
     clusterings: async () => (await results()).clusterings,
     projections: async () => (await results()).projections,
-    inputs: async () => FILE_CODECS.inputs.decode(await required(staticPaths.inputs())),
-    patterns: async (id) => FILE_CODECS.patterns.decode(await required(staticPaths.clusteringTable(id, 'patterns'))),
+    inputs: async () => decodeTable(FILE_TABLES.inputs, await required(staticPaths.inputs())),
+    patterns: async (id) =>
+      decodeTable(FILE_TABLES.patterns, await required(staticPaths.clusteringTable(id, 'patterns'))),
     memberships: async (id) =>
-      FILE_CODECS.memberships.decode(await required(staticPaths.clusteringTable(id, 'memberships'))),
+      decodeTable(FILE_TABLES.memberships, await required(staticPaths.clusteringTable(id, 'memberships'))),
     condensedTree: async (id) =>
-      FILE_CODECS.condensedTree.decode(await required(staticPaths.clusteringTable(id, 'tree'))),
+      decodeTable(FILE_TABLES.condensedTree, await required(staticPaths.clusteringTable(id, 'tree'))),
     layerStats: (_runId, layer) => stats(staticPaths.layerTable(layer, 'stats')),
     patternStats: (id) => stats(staticPaths.clusteringTable(id, 'stats')),
     maxActivations: async (_runId, layer) =>
-      FILE_CODECS.maxActivations.decode(await required(staticPaths.layerTable(layer, 'max-activations'))),
+      decodeTable(FILE_TABLES.maxActivations, await required(staticPaths.layerTable(layer, 'max-activations'))),
     projection: async (_runId, layer) => {
       const bytes = await optional(staticPaths.layerTable(layer, 'projection'));
-      return bytes === null ? null : FILE_CODECS.projection.decode(bytes);
+      return bytes === null ? null : decodeTable(FILE_TABLES.projection, bytes);
     },
     flow: async (a, b): Promise<FlowCellsTable | null> => {
       const { flows } = await results();
       const forward = flows.some(([x, y]) => x === a && y === b);
       const backward = flows.some(([x, y]) => x === b && y === a);
       if (!forward && !backward) return null;
-      const cells = FILE_CODECS.flow.decode(await required(forward ? staticPaths.flow(a, b) : staticPaths.flow(b, a)));
+      const cells = decodeTable(
+        FILE_TABLES.flow,
+        await required(forward ? staticPaths.flow(a, b) : staticPaths.flow(b, a)),
+      );
       return forward ? cells : { patternA: cells.patternB, patternB: cells.patternA, count: cells.count };
     },
     heatmapIndex: async (id) =>
-      FILE_CODECS.heatmapIndex.decode(await required(staticPaths.clusteringTable(id, 'heatmaps'))),
+      decodeTable(FILE_TABLES.heatmapIndex, await required(staticPaths.clusteringTable(id, 'heatmaps'))),
   };
   return { manifest, reader };
 }
