@@ -40,6 +40,7 @@ import {
   type PatternParams,
   type PatternsParams,
   type PatternsResponse,
+  type PatternSummary,
   type ProjectionPoints,
   type RunComparisonResponse,
   type RunDetail,
@@ -50,14 +51,15 @@ import {
   type TriageResponse,
   type UnitStatsResponse,
 } from './api-types.js';
-import { PromiseCache } from './cache.js';
+import { LruCache, PromiseCache } from './cache.js';
 import { compareRuns, type LayerComparison } from './compare.js';
 import { FlowQueries } from './flow.js';
 import type { IndexedInputs } from './input-index.js';
 import { labelCounts } from './label-counts.js';
-import { selectMembers, type MemberFilter } from './members.js';
+import { orderedMembers, type MemberFilter } from './members.js';
 import { OUTLIER_QUANTILE, summarizePatterns, type PatternSummaries } from './pattern-summaries.js';
 import type { ResultsReader } from './reader.js';
+import { LIMITS } from './routes.js';
 import { ResultsTables, type LayerClustering, type TableLimits } from './results-tables.js';
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
@@ -70,6 +72,9 @@ export const DEFAULTS = {
   examples: 5,
   lineageLimit: 5,
 } as const;
+
+/** Representatives summarized per pattern once; a query for fewer gets a prefix (the order is the same). */
+const MAX_EXAMPLES = LIMITS.examples.max;
 
 /** Every query; parameters and answers are documented in api-types.ts. */
 export interface ResultsApi {
@@ -106,6 +111,12 @@ export interface ResultsService extends ResultsApi {
   readonly flows: FlowQueries;
   /** The model's input size (height, width) of a run; NotFoundError for runs that did not store it. */
   inputSize(runId: number): Promise<{ height: number; width: number }>;
+  /**
+   * Reads the newest complete run's tables and computes what its views ask for (pattern lists, label
+   * counts, statistics, maps, the flow between every pair of layers, triage), so that requests find them
+   * ready: a served store does not change.
+   */
+  prefetch(): Promise<void>;
 }
 
 const list = (values: ArrayLike<number>): number[] => Array.from(values);
@@ -239,6 +250,8 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
   const comparisons = new PromiseCache<string, RunComparisonResponse>(16);
   const graphs = new PromiseCache<number, FlowGraphResponse>(16);
   const lineages = new PromiseCache<string, LineageResponse>(1024);
+  // Member pages of one order and filter share the ordering: 4 bytes per member, 32 MiB in all.
+  const memberOrders = new LruCache<string, Int32Array>(8 * 1024 * 1024, (rows) => rows.length);
 
   async function runSummary(run: RunRecord): Promise<RunSummary> {
     const [layers, clusterings, inputs, projections] = await Promise.all([
@@ -376,15 +389,27 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
 
     async patterns({ clusteringId, examples = DEFAULTS.examples }) {
       const clustering = await tables.clustering(clusteringId);
-      const summary = await summaries.get(`${clusteringId}:${examples}`, async () => {
+      const summary = await summaries.get(String(clusteringId), async () => {
         const [memberships, patterns, inputs] = await Promise.all([
           tables.memberships(clusteringId),
           tables.patterns(clusteringId),
           tables.inputs(clustering.runId),
         ]);
-        return summarizePatterns(memberships, patterns.persistence, inputs, examples);
+        return summarizePatterns(memberships, patterns.persistence, inputs, MAX_EXAMPLES);
       });
-      return { clustering: clusteringSummary(clustering), outlierQuantile: OUTLIER_QUANTILE, ...summary };
+      const cut = (p: PatternSummary): PatternSummary => ({
+        ...p,
+        mostStable: p.mostStable.slice(0, examples),
+        leastStable: p.leastStable.slice(0, examples),
+        topOutliers: p.topOutliers.slice(0, examples),
+      });
+      return {
+        clustering: clusteringSummary(clustering),
+        outlierQuantile: OUTLIER_QUANTILE,
+        outlierThreshold: summary.outlierThreshold,
+        patterns: summary.patterns.map(cut),
+        noise: cut(summary.noise),
+      };
     },
 
     async memberships({ clusteringId }) {
@@ -435,7 +460,13 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
         tables.memberships(clusteringId),
         tables.inputs(clustering.runId),
       ]);
-      const selection = selectMembers(memberships, inputs, patternId, filter, order, { offset, limit });
+      const key = JSON.stringify([clusteringId, patternId, order, filter]);
+      let ordered = memberOrders.get(key);
+      if (ordered === undefined) {
+        ordered = orderedMembers(memberships, inputs, patternId, filter, order);
+        memberOrders.set(key, ordered);
+      }
+      const selection = { rows: ordered.subarray(offset, offset + limit), total: ordered.length };
       const rows = inputRows(
         inputs,
         clustering.runId,
@@ -583,5 +614,27 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       });
     },
   };
-  return { ...api, tables, flows, inputSize };
+  async function prefetch(): Promise<void> {
+    const run = (await tables.runs()).filter((r) => r.status === 'complete').at(-1);
+    if (run === undefined) return;
+    const runId = run.runId;
+    await tables.inputs(runId);
+    const layers = await tables.layerClusterings(runId);
+    const projections = new Set((await tables.projections(runId)).map((p) => p.layer));
+    for (const layer of layers) {
+      const clusteringId = layer.clusteringId;
+      await api.patterns({ clusteringId });
+      await api.labelCounts({ clusteringId, by: 'label' });
+      await api.labelCounts({ clusteringId, by: 'prediction' });
+      await tables.layerStats(runId, layer.layer);
+      await tables.patternStats(clusteringId);
+      await tables.heatmapIndex(clusteringId);
+      if (projections.has(layer.layer)) await tables.projection(runId, layer.layer);
+      await api.triage({ runId, layer: layer.layer });
+    }
+    for (const from of layers) for (const to of layers) if (from !== to) await flows.between(runId, from, to);
+    await api.flowGraph({ runId });
+  }
+
+  return { ...api, tables, flows, inputSize, prefetch };
 }

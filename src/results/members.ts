@@ -95,6 +95,17 @@ export interface MemberSelection {
   total: number;
 }
 
+/** Membership rows of pattern `patternId`'s passing members in `order` (every page). */
+export function orderedMembers(
+  memberships: MembershipsTable,
+  inputs: IndexedInputs,
+  patternId: number,
+  filter: MemberFilter,
+  order: MemberOrder,
+): Int32Array {
+  return memberRows(memberships, inputs, patternId, filter).sort(comparator(order, memberships));
+}
+
 /** The page of pattern `patternId`'s passing members in `order`. */
 export function selectMembers(
   memberships: MembershipsTable,
@@ -104,6 +115,6 @@ export function selectMembers(
   order: MemberOrder,
   page: { offset: number; limit: number },
 ): MemberSelection {
-  const passing = Array.from(memberRows(memberships, inputs, patternId, filter)).sort(comparator(order, memberships));
-  return { rows: Int32Array.from(passing.slice(page.offset, page.offset + page.limit)), total: passing.length };
+  const ordered = orderedMembers(memberships, inputs, patternId, filter, order);
+  return { rows: ordered.slice(page.offset, page.offset + page.limit), total: ordered.length };
 }

@@ -2,6 +2,7 @@
  * Per-pattern summaries of a clustering for the pattern cards: label and prediction mix, purity,
  * misclassified and outlier counts, and representative members. Definitions are in api-types.ts.
  */
+import { TopK } from '../compute/top-k.js';
 import type { LabelMix, PatternSummary } from './api-types.js';
 import { naturalCompare, type IndexedInputs } from './input-index.js';
 import type { MembershipsTable } from './tables.js';
@@ -45,12 +46,12 @@ function labelMix(labels: readonly (string | null)[], rows: readonly number[]): 
   return { label: entries.map((entry) => entry[0]), count: entries.map((entry) => entry[1]) };
 }
 
+/** Input indices of the `count` rows with the highest key, ties by lower input index (a heap: the noise has most inputs). */
 function topBy(rows: number[], memberships: MembershipsTable, count: number, key: (row: number) => number): number[] {
-  const { inputIndex } = memberships;
-  return [...rows]
-    .sort((a, b) => key(b) - key(a) || inputIndex[a]! - inputIndex[b]!)
-    .slice(0, count)
-    .map((row) => inputIndex[row]!);
+  if (count === 0) return [];
+  const top = new TopK(1, count);
+  for (const row of rows) top.offer(0, key(row), memberships.inputIndex[row]!);
+  return Array.from(top.entries(0).ids);
 }
 
 function summarize(

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
-import type { NapStore } from '../io/store/index.js';
+import type { AverageImages, NapStore } from '../io/store/index.js';
 import { LruCache, PromiseCache } from '../results/cache.js';
 import type { ResultsTables } from '../results/results-tables.js';
 import type { RunRecord } from '../results/tables.js';
@@ -25,6 +25,8 @@ export class ImageService {
   private readonly memory: LruCache<string, Buffer>;
   private readonly inFlight = new Map<string, Promise<Buffer>>();
   private readonly datasets = new PromiseCache<number, RunDataset>(4);
+  // One read per clustering: a card grid asks for every pattern's image at once.
+  private readonly averages = new PromiseCache<number, AverageImages>(16);
 
   constructor(
     private readonly store: NapStore,
@@ -80,8 +82,16 @@ export class ImageService {
     }
     await this.tables.requirePattern(clusteringId, patternId, false);
     return this.cached(`avg:${clusteringId}:${patternId}:${size ?? 'stored'}`, async () => {
-      const image = await this.store.readAverageImages(clusteringId, patternId);
-      return encodePng(image.pixels, image.width, image.height, image.channels, size);
+      const images = await this.averages.get(clusteringId, () => this.store.readAverageImages(clusteringId));
+      const k = images.patternId.indexOf(patternId);
+      if (k < 0) {
+        throw new NotFoundError(`pattern ${patternId} of clustering ${clusteringId} has no stored average image`, {
+          hint: 'average images are stored by nap analyze',
+        });
+      }
+      const bytes = images.width * images.height * images.channels;
+      const pixels = images.pixels.subarray(k * bytes, (k + 1) * bytes);
+      return encodePng(pixels, images.width, images.height, images.channels, size);
     });
   }
 

@@ -22,6 +22,13 @@ export interface SendOptions {
   headers?: Record<string, string>;
   /** Compress when the client accepts gzip. */
   compress?: boolean;
+  /** The body already compressed (see gzipOf), sent instead of compressing it again. */
+  gzipped?: Buffer | null;
+}
+
+/** The gzip of a body worth compressing, null for a small one. */
+export async function gzipOf(body: Buffer): Promise<Buffer | null> {
+  return body.length >= GZIP_MIN_BYTES ? gzipAsync(body) : null;
 }
 
 /** Sends a body; HEAD requests get the headers only. */
@@ -42,7 +49,7 @@ export async function sendBody(
   if (options.compress) {
     headers.Vary ??= 'Accept-Encoding';
     if (body.length >= GZIP_MIN_BYTES && acceptsGzip(request)) {
-      payload = await gzipAsync(body);
+      payload = options.gzipped ?? (await gzipAsync(body));
       headers['Content-Encoding'] = 'gzip';
     }
   }

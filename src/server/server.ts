@@ -12,7 +12,7 @@ import { NapStore } from '../io/store/index.js';
 import { createResultsApi } from '../results/api.js';
 import type { ApiError } from '../results/api-types.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
-import { answerApi, apiHandlers } from './api-handler.js';
+import { answerApi, apiHandlers, DataAnswers, type Handler } from './api-handler.js';
 import { HeatmapImages } from './heatmap-images.js';
 import { ImageService } from './images.js';
 import { sendError, sendJson, statusOf } from './responses.js';
@@ -127,7 +127,7 @@ function sendProblem(
   return sendJson(request, response, body.status, body, { 'Cache-Control': 'no-store', ...headers });
 }
 
-function requestHandler(config: Resolved, handlers: ReturnType<typeof apiHandlers>, storeVersion: string) {
+function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       if (!hostAllowed(request, config.host)) {
@@ -239,12 +239,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       memoryBytes: config.imageCacheBytes,
       diskDir: config.thumbnailCacheDir,
     });
-    const handlers = apiHandlers(service, images, new HeatmapImages(store, service));
+    const data = new DataAnswers(service);
+    const handlers = apiHandlers(data, images, new HeatmapImages(store, service));
     const server = createServer(
       { maxHeaderSize: MAX_REQUEST_HEAD_BYTES },
       requestHandler(config, handlers, storeVersion),
     );
     server.on('clientError', answerClientError);
+    // The newest run's tables are read and its first views computed before the first request: results do
+    // not change while served, and a failure here shows up again when the view asks for it.
+    await service
+      .prefetch()
+      .then(() => data.prefetch())
+      .catch(() => undefined);
     const address = await listen(server, config.port, config.host);
     let closing: Promise<void> | null = null;
     return {

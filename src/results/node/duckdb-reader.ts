@@ -10,7 +10,7 @@ import { InputError } from '../../errors.js';
 import { SCHEMA_VERSION, type NapStore, type RunRecord as StoredRun } from '../../io/store/index.js';
 import { createResultsApi, type ResultsService } from '../api.js';
 import type { ResultsReader, SourceInfo } from '../reader.js';
-import { runConfigOf, type HeatmapIndexTable, type RunRecord, type UnitStatsTable } from '../tables.js';
+import { runConfigOf, type RunRecord, type UnitStatsTable } from '../tables.js';
 
 /** Identifies the store file's content: changes whenever the file is rewritten. */
 export async function storeVersionOf(file: string): Promise<string> {
@@ -89,31 +89,7 @@ export function storeReader(store: NapStore): ResultsReader {
         throw error;
       }
     },
-    heatmapIndex: async (clusteringId) => {
-      const { patternCount } = await store.getClustering(clusteringId);
-      const rows = {
-        patternId: [] as number[],
-        inputIndex: [] as number[],
-        height: [] as number[],
-        width: [] as number[],
-      };
-      for (let patternId = 0; patternId < patternCount; patternId++) {
-        const index = await store.readHeatmapIndex(clusteringId, patternId);
-        const inputs = index.hasMean ? [-1, ...index.inputIndex] : Array.from(index.inputIndex);
-        for (const inputIndex of inputs) {
-          rows.patternId.push(patternId);
-          rows.inputIndex.push(inputIndex);
-          rows.height.push(index.height);
-          rows.width.push(index.width);
-        }
-      }
-      return {
-        patternId: Int32Array.from(rows.patternId),
-        inputIndex: Int32Array.from(rows.inputIndex),
-        height: Int32Array.from(rows.height),
-        width: Int32Array.from(rows.width),
-      } satisfies HeatmapIndexTable;
-    },
+    heatmapIndex: (clusteringId) => store.listHeatmaps(clusteringId),
   };
 }
 
