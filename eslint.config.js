@@ -35,11 +35,12 @@ export default tseslint.config(
   forbid(['src/compute/**/*.ts'], ['io', 'engine', 'results', 'server', 'cli'].map(layer)),
   forbid(['src/io/**/*.ts'], ['engine', 'results', 'server', 'cli'].map(layer)),
   forbid(['src/engine/**/*.ts'], [...['server', 'cli', 'results/http'].map(layer)]),
-  // The results are browser-safe, but for the Node readers in results/node.
+  // The results are browser-safe, but for the Node readers in results/node; they share the store's types.
   forbid(
     ['src/results/**/*.ts'],
     [
-      ...['io', 'engine', 'server', 'cli'].map(layer),
+      { regex: '(^|/)io/(?!store/types[.]js$)', message: 'browser-safe results may import only the store types of io/' },
+      ...['engine', 'server', 'cli'].map(layer),
       { regex: '(^|/)node/', message: 'browser-safe results may not import the Node readers of results/node' },
       nodeBuiltins,
       ...nodeOnly('@duckdb/*', 'sharp', 'onnxruntime-node'),

@@ -18,6 +18,7 @@ import { NapStore } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { createResultsApi, type ResultsService } from '../results/api.js';
 import { IMAGE_SIZE } from '../results/api-types.js';
+import type { TableSpec } from '../results/codec/arrow.js';
 import { encodeTable } from '../results/codec/arrow-encode.js';
 import { FILE_TABLES } from '../results/codec/tables.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
@@ -29,6 +30,7 @@ import {
   STATIC_META_NAME,
   STATIC_RESULTS_FILE,
   staticPaths,
+  type ClusteringTable,
   type StaticManifest,
   type StaticResults,
 } from '../results/static/layout.js';
@@ -207,24 +209,14 @@ async function exportClustering(
 ): Promise<{ averageImages: number; heatmaps: number }> {
   const { tables } = service;
   const id = clustering.clusteringId;
-  await site.write(
-    staticPaths.clusteringTable(id, 'patterns'),
-    encodeTable(FILE_TABLES.patterns, await tables.patterns(id)),
-  );
-  await site.write(
-    staticPaths.clusteringTable(id, 'memberships'),
-    encodeTable(FILE_TABLES.memberships, await tables.memberships(id)),
-  );
-  await site.write(
-    staticPaths.clusteringTable(id, 'tree'),
-    encodeTable(FILE_TABLES.condensedTree, await tables.condensedTree(id)),
-  );
-  await site.write(
-    staticPaths.clusteringTable(id, 'stats'),
-    encodeTable(FILE_TABLES.unitStats, await tables.patternStats(id)),
-  );
+  const write = <T>(table: ClusteringTable, spec: TableSpec<T>, value: T) =>
+    site.write(staticPaths.clusteringTable(id, table), encodeTable(spec, value));
+  await write('patterns', FILE_TABLES.patterns, await tables.patterns(id));
+  await write('memberships', FILE_TABLES.memberships, await tables.memberships(id));
+  await write('tree', FILE_TABLES.condensedTree, await tables.condensedTree(id));
+  await write('stats', FILE_TABLES.unitStats, await tables.patternStats(id));
   const heatmapIndex = await tables.heatmapIndex(id);
-  await site.write(staticPaths.clusteringTable(id, 'heatmaps'), encodeTable(FILE_TABLES.heatmapIndex, heatmapIndex));
+  await write('heatmaps', FILE_TABLES.heatmapIndex, heatmapIndex);
 
   const images = await store.readAverageImages(id);
   const pixels = images.width * images.height * images.channels;

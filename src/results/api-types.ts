@@ -98,7 +98,15 @@
  *   (ties: lower input index first); topOutliers: members with the highest outlier score.
  */
 import type { IndexedInputs } from './input-index.js';
-import type { MembershipsTable, ProjectionMethod, ProjectionTable, RunConfig, RunStatus } from './tables.js';
+import type {
+  ClusteringRecord,
+  LayerRecord,
+  MembershipsTable,
+  ProjectionMethod,
+  ProjectionTable,
+  RunConfig,
+  RunStatus,
+} from './tables.js';
 
 export type { RunStatus };
 
@@ -123,30 +131,11 @@ export interface InfoResponse {
   imageSize: { min: number; max: number; default: number };
 }
 
-/** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map. */
-export interface ClusteringSummary {
-  clusteringId: number;
-  runId: number;
-  layer: string;
-  unit: number | null;
-  /** The HDBSCAN* parameters as stored (minClusterSize, minSamples, selection, metric, ...). */
-  params: unknown;
-  patternCount: number;
-  noiseCount: number;
-  /** ISO 8601, UTC. */
-  createdAt: string;
-}
+/** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map, as the reader has it. */
+export type ClusteringSummary = ClusteringRecord;
 
-export interface LayerSummary {
-  layer: string;
-  /** Position in the model; layers are listed in this order. */
-  order: number;
-  opType: string;
-  /** Output dimensions per input before aggregation, e.g. [32, 13, 13] or [128]. */
-  rawDims: number[];
-  aggregation: string;
-  /** Units (length of each aggregated activation vector). */
-  dim: number;
+/** A layer (position in the model, op type, raw and aggregated dims) with its clusterings and map. */
+export interface LayerSummary extends LayerRecord {
   /** Oldest first; the last layer clustering (unit null) is the one to show by default. */
   clusterings: ClusteringSummary[];
   /** The method of the layer's stored 2-D projection (GET .../projection), null when it has none. */

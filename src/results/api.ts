@@ -52,6 +52,7 @@ import {
   type UnitStatsResponse,
 } from './api-types.js';
 import { LruCache, PromiseCache } from './cache.js';
+import { inputColumnsJson } from './codec/json.js';
 import { compareRuns, type LayerComparison } from './compare.js';
 import { FlowQueries } from './flow.js';
 import type { IndexedInputs } from './input-index.js';
@@ -480,13 +481,8 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
         offset,
         limit,
         total: selection.total,
+        ...inputColumnsJson(rows),
         inputIndex: Array.from(selection.rows, (row) => memberships.inputIndex[row]!),
-        path: [...rows.path],
-        label: [...rows.label],
-        prediction: list(rows.prediction),
-        predictionLabel: [...rows.predictionLabel],
-        probability: Array.from(rows.probability, finiteOrNull),
-        misclassified: Array.from(rows.misclassified, (flag) => flag === 1),
         membershipProbability: Array.from(selection.rows, (row) => memberships.probability[row]!),
         outlierScore: Array.from(selection.rows, (row) => memberships.outlierScore[row]!),
       };

@@ -5,11 +5,19 @@
  * the static files of an export and the browser.
  */
 
-/** A column of optional strings; null where the value is missing. */
-export type TextColumn = readonly (string | null)[];
+import type {
+  ClusteringRecord as StoredClustering,
+  CondensedTreeColumns,
+  LayerInfo,
+  MembershipColumns,
+  PatternColumns,
+  RunStatus,
+  StoredMaxActivations,
+  StoredUnitStats,
+  TextColumn,
+} from '../io/store/types.js';
 
-export type RunStatus = 'running' | 'complete' | 'failed';
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'complete', 'failed'];
+export type { RunStatus, TextColumn };
 
 /** How inputs were prepared for the model, as analyze stored it. */
 export interface StoredPreprocessing {
@@ -49,28 +57,11 @@ export interface RunRecord {
   predictionLabels: string[] | null;
 }
 
-export interface LayerRecord {
-  layer: string;
-  /** Position of the layer in the model. */
-  order: number;
-  opType: string;
-  /** Output dimensions per input before aggregation. */
-  rawDims: number[];
-  aggregation: string;
-  /** Units: length of each aggregated activation vector. */
-  dim: number;
-}
+/** A layer: position in the model, op type, raw dims per input, aggregation, units. */
+export type LayerRecord = LayerInfo;
 
-/** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map. */
-export interface ClusteringRecord {
-  clusteringId: number;
-  runId: number;
-  layer: string;
-  unit: number | null;
-  /** The HDBSCAN* parameters as stored. */
-  params: unknown;
-  patternCount: number;
-  noiseCount: number;
+/** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map; params as stored. */
+export interface ClusteringRecord extends Omit<StoredClustering, 'createdAt'> {
   /** ISO 8601, UTC. */
   createdAt: string;
 }
@@ -97,50 +88,24 @@ export interface InputsTable {
 }
 
 /** A clustering's memberships by ascending input index; patternId -1 is noise. */
-export interface MembershipsTable {
-  inputIndex: Int32Array;
-  patternId: Int32Array;
-  probability: Float64Array;
-  outlierScore: Float64Array;
-}
+export type MembershipsTable = MembershipColumns;
 
 /** A clustering's patterns by pattern id. */
-export interface PatternsTable {
-  patternId: Int32Array;
-  size: Int32Array;
-  persistence: Float64Array;
-}
+export type PatternsTable = PatternColumns;
 
 /** The condensed HDBSCAN* tree, one row per edge, by parent then child. */
-export interface CondensedTreeTable {
-  parent: Int32Array;
-  child: Int32Array;
+export interface CondensedTreeTable extends CondensedTreeColumns {
   /** Infinity where a child leaves at infinite density. */
   lambda: Float64Array;
-  childSize: Int32Array;
 }
 
 /** Box-plot statistics per unit, by pattern then unit; patternId -1 for a layer's statistics over all inputs. */
-export interface UnitStatsTable {
+export interface UnitStatsTable extends Omit<StoredUnitStats, 'patternId'> {
   patternId: Int32Array;
-  unit: Int32Array;
-  min: Float64Array;
-  max: Float64Array;
-  mean: Float64Array;
-  q1: Float64Array;
-  q3: Float64Array;
-  iqr: Float64Array;
-  lower: Float64Array;
-  upper: Float64Array;
 }
 
 /** The top inputs per unit (unit -1: the whole layer), by unit then rank (0 strongest). */
-export interface MaxActivationsTable {
-  unit: Int32Array;
-  rank: Int32Array;
-  inputIndex: Int32Array;
-  value: Float64Array;
-}
+export type MaxActivationsTable = StoredMaxActivations;
 
 /** A layer's 2-D map: input `inputIndex[i]` at (x[i], y[i]), by ascending input index. */
 export interface ProjectionTable {

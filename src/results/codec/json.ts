@@ -1,5 +1,6 @@
 /** The JSON form of the API's bulk answers (the documented contract in api-types.ts). */
 import type {
+  InputColumns,
   InputRows,
   InputsResponse,
   MembershipRows,
@@ -19,11 +20,9 @@ export function float32Text(value: number): number {
   return Number(value.toPrecision(9));
 }
 
-export const JSON_FORMS = {
-  inputs: (rows: InputRows): InputsResponse => ({
-    runId: rows.runId,
-    total: rows.total,
-    offset: rows.offset,
+/** The input columns of typed input rows, as JSON: null for a probability the model did not give. */
+export function inputColumnsJson(rows: Omit<InputRows, 'runId' | 'total' | 'offset'>): InputColumns {
+  return {
     inputIndex: list(rows.inputIndex),
     path: [...rows.path],
     label: [...rows.label],
@@ -31,6 +30,15 @@ export const JSON_FORMS = {
     predictionLabel: [...rows.predictionLabel],
     probability: Array.from(rows.probability, finiteOrNull),
     misclassified: Array.from(rows.misclassified, (flag) => flag === 1),
+  };
+}
+
+export const JSON_FORMS = {
+  inputs: (rows: InputRows): InputsResponse => ({
+    runId: rows.runId,
+    total: rows.total,
+    offset: rows.offset,
+    ...inputColumnsJson(rows),
   }),
   memberships: (rows: MembershipRows): MembershipsResponse => ({
     clusteringId: rows.clusteringId,
