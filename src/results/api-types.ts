@@ -6,7 +6,8 @@
  * Conventions
  * - All routes are GET (HEAD works too; anything else is 405). Responses are JSON unless the path ends in
  *   .png, or the request asks for Arrow: the bulk tables (inputs, memberships, projection) answer
- *   `Accept: application/vnd.apache.arrow.stream` with an Arrow IPC stream of the same columns (codec/arrow.ts).
+ *   `Accept: application/vnd.apache.arrow.stream` with an Arrow IPC stream of the same columns, scores and
+ *   map positions at 16 bits over their range (codec/arrow.ts; the JSON stays exact).
  * - Bulk data is columnar: one array per column, all of one length (row i is the i-th entry of each).
  * - Numbers that are not finite (NaN, Infinity) are sent as null: `probability` of a model that does not
  *   classify, and `lambda` = Infinity in a condensed tree. Columns that can hold them are typed `(number | null)[]`.
@@ -20,11 +21,12 @@
  *   page saying to run `npm run build` when the app is not built.
  * - Images: thumbnails are gray PNGs for gray models and RGB PNGs otherwise; average images likewise.
  * - Caching: every /api response carries ETag = the store version (GET /api/info `storeVersion`; it changes
- *   when the store file changes) and `Cache-Control: no-cache`, so revalidation answers 304. Append
+ *   when the store file changes; with `-arrow` appended for an Arrow answer) and `Cache-Control: no-cache`,
+ *   so revalidation answers 304. Append
  *   `?v=<storeVersion>` (or `&v=`) to any /api URL to get `Cache-Control: max-age=31536000, immutable`
  *   instead: do so for thumbnails and average images so that thousands of tiles are not revalidated.
  *   A `v` that differs from the current version is ignored (normal no-cache response).
- * - JSON is gzip-compressed when the request accepts it.
+ * - JSON and Arrow are gzip-compressed when the request accepts it.
  *
  * Routes (R = run id, C = clustering id, P = pattern id (-1 = noise where noted), L = layer name, I = input index)
  *   GET /api/info                                      -> InfoResponse
