@@ -21,25 +21,43 @@ const forbid = (files, patterns, ignores = []) => ({
 export default tseslint.config(
   { ignores: ['build/**', 'node_modules/**', 'app/dist/**'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
   {
+    // Each file is checked with the types of its nearest tsconfig: app/tsconfig.json for app/src, test/app/tsconfig.json
+    // (DOM types for the page callbacks) for the browser tests, tsconfig.json for the rest.
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // node:test runs describe/it/test itself and reports their failures; the promises they return need no await.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after'] },
+          ],
+        },
+      ],
       'no-console': 'error',
     },
   },
+  // The build script and this file are plain JavaScript outside both tsconfigs.
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['src/cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   forbid(['src/compute/**/*.ts'], ['io', 'engine', 'results', 'server', 'cli'].map(layer)),
   forbid(['src/io/**/*.ts'], ['engine', 'results', 'server', 'cli'].map(layer)),
+  forbid(['src/featureviz/**/*.ts'], ['engine', 'results', 'server', 'cli'].map(layer)),
   forbid(['src/engine/**/*.ts'], [...['server', 'cli', 'results/http'].map(layer)]),
   // The results are browser-safe, but for the Node readers in results/node; they share the store's types.
   forbid(
     ['src/results/**/*.ts'],
     [
-      { regex: '(^|/)io/(?!store/types[.]js$)', message: 'browser-safe results may import only the store types of io/' },
+      {
+        regex: '(^|/)io/(?!store/types[.]js$)',
+        message: 'browser-safe results may import only the store types of io/',
+      },
       ...['engine', 'server', 'cli'].map(layer),
       { regex: '(^|/)node/', message: 'browser-safe results may not import the Node readers of results/node' },
       nodeBuiltins,

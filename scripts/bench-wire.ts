@@ -9,6 +9,7 @@
  */
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import type { MembershipsResponse, ProjectionResponse, RunsResponse } from '../src/results/api-types.js';
 import { ARROW_MIME } from '../src/results/codec/arrow.js';
 import { decodeTable } from '../src/results/codec/arrow-decode.js';
@@ -31,11 +32,10 @@ function get(url: string, accept: string): Promise<Fetched> {
     const req = request(url, { headers: { Accept: accept, 'Accept-Encoding': 'gzip' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', async () => {
-        if (res.statusCode !== 200) return reject(new Error(`${url}: ${res.statusCode} ${Buffer.concat(chunks)}`));
+      res.on('end', () => {
         const raw = Buffer.concat(chunks);
+        if (res.statusCode !== 200) return reject(new Error(`${url}: ${res.statusCode} ${raw.toString('utf8')}`));
         const encoding = res.headers['content-encoding'] ?? 'identity';
-        const { gunzipSync } = await import('node:zlib');
         resolve({ wire: raw.length, body: encoding === 'gzip' ? gunzipSync(raw) : raw, encoding });
       });
       res.on('error', reject);

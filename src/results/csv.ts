@@ -1,31 +1,22 @@
 /**
- * CSV as spreadsheets read it (RFC 4180), safe to open: a cell that starts with =, +, -, @, a tab or a
- * carriage return would be run as a formula by Excel, LibreOffice or Google Sheets (CSV injection: a
- * file name or label such as `=HYPERLINK(...)` comes from the dataset, not from the user). Such text
- * cells get a leading apostrophe, which spreadsheets show as text and do not display. Numbers are written
- * as numbers, so negative values stay negative.
+ * CSV text (RFC 4180) that is safe to open in a spreadsheet: a text cell starting with =, +, -, @, a tab or
+ * a carriage return is a formula there (CSV injection, OWASP), so it gets a leading apostrophe. Numbers are
+ * written as numbers. The one CSV writer of nap triage and the app's exports (browser-safe).
  */
-
-export type CsvValue = string | number | boolean | null;
+export type CsvCell = string | number | boolean | null;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** One field: null is empty; text that could run as a formula is defused; quoted when it holds , " or a line break. */
-export function csvField(value: CsvValue): string {
+/** One field: formula starts neutralized, quoted when it holds a comma, quote, line break or edge space. */
+export function csvField(value: CsvCell): string {
   if (value === null) return '';
-  if (typeof value !== 'string') return String(value);
-  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  const text = typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A header line and one line per record, each '\n'-terminated. */
-export function csvText<K extends string>(
-  columns: readonly K[],
-  records: readonly Readonly<Record<K, CsvValue>>[],
-): string {
-  const lines = [
-    columns.map(csvField).join(','),
-    ...records.map((record) => columns.map((column) => csvField(record[column])).join(',')),
-  ];
+/** Header line and one line per row, each '\n'-terminated. */
+export function csvText(columns: readonly string[], rows: readonly (readonly CsvCell[])[]): string {
+  const lines = [columns.map(csvField).join(','), ...rows.map((row) => row.map(csvField).join(','))];
   return `${lines.join('\n')}\n`;
 }

@@ -23,7 +23,7 @@ export function labelCounts(
     const inputRow = inputs.rows.rowOf(memberships.inputIndex[row]!);
     const label = inputRow < 0 ? null : (labels[inputRow] ?? null);
     let counts = byPattern.get(patternId);
-    if (counts === undefined) byPattern.set(patternId, (counts = new Map()));
+    if (counts === undefined) byPattern.set(patternId, (counts = new Map<string | null, number>()));
     counts.set(label, (counts.get(label) ?? 0) + 1);
   });
   const out: Pick<LabelCountsResponse, 'patternId' | 'label' | 'count'> = { patternId: [], label: [], count: [] };

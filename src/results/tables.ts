@@ -146,7 +146,7 @@ export function runConfigOf(stored: unknown): RunConfig {
   if (typeof preprocessing === 'object' && preprocessing !== null) {
     const { width, height, channels } = preprocessing as Record<string, unknown>;
     if (positiveInteger(width) && positiveInteger(height) && (channels === 1 || channels === 3))
-      config.preprocessing = { ...(preprocessing as object), width, height, channels };
+      config.preprocessing = { ...preprocessing, width, height, channels };
   }
   if (split === 'train' || split === 'test') config.split = split;
   return config;

@@ -1,6 +1,6 @@
 /**
- * Triage rows as records, CSV and JSON: the one format that `nap triage` writes and the app downloads.
- * Imports nothing at run time and touches no Node API, so the browser app uses it as is.
+ * The app's triage rows (members that disagree with their pattern's majority label or the prediction) as
+ * records, CSV and JSON, for its download of the selected rows (browser-safe).
  */
 import type { TriageResponse } from './api-types.js';
 import { csvText } from './csv.js';
@@ -62,7 +62,10 @@ export function triageRecords(response: TriageResponse, rows?: readonly number[]
 
 /** Header line and one line per record, '\n'-terminated; formula-like text is defused (see csv.ts). */
 export function triageCsv(records: readonly TriageRecord[]): string {
-  return csvText(TRIAGE_COLUMNS, records);
+  return csvText(
+    TRIAGE_COLUMNS,
+    records.map((record) => TRIAGE_COLUMNS.map((column) => record[column])),
+  );
 }
 
 /** The JSON document: which run and reason, and the records. */

@@ -231,7 +231,7 @@ function urlOf(address: AddressInfo): string {
 /** Opens the store read-only and starts serving it; resolves once the server listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = resolveOptions(options);
-  const store = await NapStore.open(config.store, { readOnly: true });
+  const store = await NapStore.open(config.store, { readOnly: true, verify: true });
   try {
     const service = createResultsApi(storeReader(store));
     const { storeVersion } = await service.tables.source();
@@ -240,11 +240,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       diskDir: config.thumbnailCacheDir,
     });
     const data = new DataAnswers(service);
-    const handlers = apiHandlers(data, images, new HeatmapImages(store, service));
-    const server = createServer(
-      { maxHeaderSize: MAX_REQUEST_HEAD_BYTES },
-      requestHandler(config, handlers, storeVersion),
-    );
+    const handle = requestHandler(config, apiHandlers(data, images, new HeatmapImages(store, service)), storeVersion);
+    // The handler answers its own errors, so its promise does not reject.
+    const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (request, response) => {
+      void handle(request, response);
+    });
     server.on('clientError', answerClientError);
     // The newest run's tables are read and its first views computed before the first request: results do
     // not change while served, and a failure here shows up again when the view asks for it.

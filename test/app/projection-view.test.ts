@@ -51,7 +51,7 @@ before(async () => {
   ys = Array.from(points.y);
   // 16 bits over the extent: a hundredth of a pixel at the fitted view.
   const extent = Math.max(...projection.x.map(Number)) - Math.min(...projection.x.map(Number));
-  projection.x.forEach((x, i) => assert.ok(Math.abs(xs[i]! - x!) <= extent / 65534, `x of point ${i}`));
+  projection.x.forEach((x, i) => assert.ok(Math.abs(xs[i]! - Number(x)) <= extent / 65534, `x of point ${i}`));
 });
 
 after(async () => {

@@ -20,7 +20,8 @@ test('numbers, booleans and harmless text are written as they are', () => {
   assert.equal(csvField(null), '');
   assert.equal(csvField('a=b'), 'a=b', 'only the first character matters');
   assert.equal(csvField('mnist#12'), 'mnist#12');
-  assert.equal(csvText(['a', 'b'], [{ a: 'x,y', b: 1 }]), 'a,b\n"x,y",1\n');
+  assert.equal(csvField(Number.NaN), '', 'a number that is not finite is empty');
+  assert.equal(csvText(['a', 'b'], [['x,y', 1]]), 'a,b\n"x,y",1\n');
 });
 
 test('a triage export with a hostile file name and label defuses both', () => {

@@ -80,11 +80,11 @@ test('the LRU keeps the most recently used entries within its weight budget', ()
 test('the promise cache shares one computation and forgets failures', async () => {
   const cache = new PromiseCache<number, number>(4);
   let calls = 0;
-  const compute = async () => ++calls;
+  const compute = (): Promise<number> => Promise.resolve(++calls);
   const [x, y] = await Promise.all([cache.get(1, compute), cache.get(1, compute)]);
   assert.deepEqual([x, y, calls], [1, 1, 1]);
   await assert.rejects(cache.get(2, () => Promise.reject(new Error('boom'))));
-  assert.equal(await cache.get(2, async () => 42), 42);
+  assert.equal(await cache.get(2, () => Promise.resolve(42)), 42);
 });
 
 test('quantile interpolates linearly between order statistics (numpy default)', () => {

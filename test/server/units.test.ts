@@ -40,7 +40,7 @@ test('hashed asset names are recognised', () => {
   assert.ok(!isHashedAsset('index.html'));
 });
 
-test('routes match on raw segments, so a parameter may hold an encoded slash', async () => {
+test('routes match on raw segments, so a parameter may hold an encoded slash', () => {
   const route = ROUTES.layerStats;
   const match = matchRoute([route], '/api/runs/1/layers/%2Fconv1%2FRelu_output_0/stats');
   assert.deepEqual(match?.params, { runId: '1', layer: '/conv1/Relu_output_0' });

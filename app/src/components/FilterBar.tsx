@@ -23,10 +23,7 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: MemberFi
     <div class="filter-bar" role="group" aria-label="Filters">
       <label class="field">
         <span>Label</span>
-        <select
-          value={filters.label ?? ''}
-          onChange={(e) => navigate({ label: (e.currentTarget as HTMLSelectElement).value || null })}
-        >
+        <select value={filters.label ?? ''} onChange={(e) => navigate({ label: e.currentTarget.value || null })}>
           <option value="">any</option>
           {run.labels.map((label) => (
             <option key={label} value={label}>
@@ -40,7 +37,7 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: MemberFi
           <span>Prediction</span>
           <select
             value={filters.prediction ?? ''}
-            onChange={(e) => navigate({ prediction: (e.currentTarget as HTMLSelectElement).value || null })}
+            onChange={(e) => navigate({ prediction: e.currentTarget.value || null })}
           >
             <option value="">any</option>
             {predictions.map((label) => (
@@ -55,7 +52,7 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: MemberFi
         <input
           type="checkbox"
           checked={filters.misclassified === true}
-          onChange={(e) => navigate({ misclassified: (e.currentTarget as HTMLInputElement).checked })}
+          onChange={(e) => navigate({ misclassified: e.currentTarget.checked })}
         />
         <span>Misclassified only</span>
       </label>
