@@ -58,7 +58,13 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
     schemaVersion: 3,
     shape: 'version 3 with projections (added without a version bump)',
   },
-  { name: 'v4', commit: null, schemaVersion: 4, shape: 'schema history; every table required' },
+  { name: 'v4', commit: 'b593e68', schemaVersion: 4, shape: 'schema history; every table required' },
+  {
+    name: 'v5',
+    commit: null,
+    schemaVersion: 5,
+    shape: 'single-linkage trees, soft memberships and cluster spaces of clusterings',
+  },
 ];
 
 function run(command: string, args: string[], cwd: string): string {

@@ -37,6 +37,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'store where each pattern of a convolutional layer lives in the image (heatmaps for the app)',
     load: async () => (await import('./commands/heatmaps.js')).runHeatmapsCommand,
   },
+  recluster: {
+    summary: "select a layer's patterns again from its stored tree (another min cluster size, leaf/eom, epsilon)",
+    load: async () => (await import('./commands/recluster.js')).runReclusterCommand,
+  },
   project: {
     summary: 'add or recompute the 2-D map (UMAP or PCA) of each layer of a run',
     load: async () => (await import('./commands/project.js')).runProjectCommand,

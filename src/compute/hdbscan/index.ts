@@ -12,7 +12,13 @@ export type { HdbscanOptions } from './options.js';
 export type { CondensedTree, Metric, MstBuilder, MstResult, PrimTree, SingleLinkageTree } from './types.js';
 export { referenceMst } from './reference-mst.js';
 export { fastMst } from './fast-mst.js';
-export { selectFromLinkage, selectionParamsProblem, type SelectionParams, type TreeSelection } from './reselect.js';
+export {
+  linkageFromMerges,
+  selectFromLinkage,
+  selectionParamsProblem,
+  type SelectionParams,
+  type TreeSelection,
+} from './reselect.js';
 
 export interface HdbscanResult {
   /** Cluster of each row, 0 .. clusterCount-1 in order of condensed-tree id; -1 = noise. */

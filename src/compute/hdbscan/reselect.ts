@@ -88,3 +88,24 @@ export function selectionParamsProblem(
   }
   return undefined;
 }
+
+/** The single-linkage tree from its stored merges (left, right, distance), with each merge's size filled in. */
+export function linkageFromMerges(merges: {
+  left: Int32Array;
+  right: Int32Array;
+  distance: Float64Array;
+}): SingleLinkageTree {
+  const count = merges.distance.length;
+  const pointCount = count + 1;
+  const size = new Int32Array(count);
+  const sizeOf = (node: number): number => (node < pointCount ? 1 : size[node - pointCount]!);
+  for (let k = 0; k < count; k++) {
+    const left = merges.left[k]!;
+    const right = merges.right[k]!;
+    if (!(left >= 0 && right >= 0 && left < pointCount + k && right < pointCount + k)) {
+      throw new RangeError(`merge ${k} joins nodes ${left} and ${right}; only nodes below ${pointCount + k} exist`);
+    }
+    size[k] = sizeOf(left) + sizeOf(right);
+  }
+  return { left: merges.left, right: merges.right, distance: merges.distance, size };
+}
