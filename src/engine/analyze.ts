@@ -21,6 +21,7 @@ import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
 import { clusterRows, layerStatisticsColumns, storeLayerClustering, type LayerSummary } from './cluster-layer.js';
 import { storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
+import { clusteringCoverage } from './coverage.js';
 import { clusteringParams, completeStoredClustering } from './recluster.js';
 import { resolveOptions, type AnalyzeOptions, type ResolvedOptions } from './config.js';
 import { describeLayer, extractActivations, pendingBatches, type ExtractionPlan } from './extract.js';
@@ -397,6 +398,7 @@ async function clusterLayer(
       inputs: matrix.count,
       patterns: existing.patternCount,
       noise: existing.noiseCount,
+      coverage: await clusteringCoverage(store, existing.clusteringId),
     };
   }
   const rows = await spaceRows();

@@ -6,6 +6,7 @@ import type { Matrix } from '../compute/matrix.js';
 import { columnStatistics, rowsByGroup, type UnitStatistics } from '../compute/statistics.js';
 import type { NapStore, UnitStatsColumns, UnitStatsToSave } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
+import { clusteringCoverage, type Coverage } from './coverage.js';
 
 /** Soft memberships kept per input: its strongest patterns, strongest first. */
 export const SOFT_MEMBERSHIP_WIDTH = 3;
@@ -27,6 +28,8 @@ export interface LayerSummary {
   inputs: number;
   patterns: number;
   noise: number;
+  /** Inputs in a pattern, and with near members (see coverage.ts). */
+  coverage: Coverage;
 }
 
 /** Clusters one layer's rows (in its cluster space) with HDBSCAN*; `params` is what the store records. */
@@ -116,6 +119,7 @@ export async function storeLayerClustering(
     inputs: rows.inputIndex.length,
     patterns: selection.clusterCount,
     noise,
+    coverage: await clusteringCoverage(store, clusteringId),
   };
 }
 

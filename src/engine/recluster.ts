@@ -17,6 +17,7 @@ import type { TaskControl } from '../progress.js';
 import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
 import { softMembershipsOf, storeLayerClustering, type LayerSummary, type StoreStepTimings } from './cluster-layer.js';
 import { parseClusterSpace, storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
+import { clusteringCoverage } from './coverage.js';
 import { storeRunFlows } from './flow.js';
 import { openRunDataset, pickClustering, pickLayer, pickRun } from './run-selection.js';
 
@@ -142,13 +143,14 @@ export async function recluster(
     clusterSelectionEpsilon: wanted.clusterSelectionEpsilon,
   });
   const params = clusteringParams(resolved, space);
-  const summaryOf = (record: ClusteringRecord, existing: boolean): ReclusterResult => ({
+  const summaryOf = async (record: ClusteringRecord, existing: boolean): Promise<ReclusterResult> => ({
     runId,
     layer,
     clusteringId: record.clusteringId,
     inputs: stored.pointCount,
     patterns: record.patternCount,
     noise: record.noiseCount,
+    coverage: await clusteringCoverage(store, record.clusteringId),
     sourceClusteringId: source.clusteringId,
     params,
     existing,
