@@ -2,7 +2,8 @@
  * nap recluster on a large run: Fashion-MNIST's 60,000 training images through the built-in CNN, one
  * 64-unit layer (conv2 by default). Prints, per re-selection, the clustering work (selection from the
  * stored tree, soft memberships, statistics) and the rest (store reads and writes, average images, flow),
- * against the baseline of a full hdbscan() fit of the same rows measured in the same run.
+ * against the baseline of a full hdbscan() fit of the same rows measured in the same run, and the CPU time
+ * of the whole re-selection (all threads: steadier than wall time on a shared machine).
  *
  *   node build/scripts/bench-recluster.js [--store runs.duckdb] [--layer conv2] [--split train] [--limit N]
  *
@@ -76,6 +77,7 @@ try {
         'patterns',
         'in pattern',
         'clustering ms',
+        'cpu ms (all steps)',
         '(select',
         'soft',
         'stats)',
@@ -86,7 +88,9 @@ try {
       ].join('\t'),
     );
     for (const params of grid) {
+      const cpuBefore = process.cpuUsage();
       const result = await recluster(store, { layer, ...params });
+      const cpu = process.cpuUsage(cpuBefore);
       const t = result.timings;
       const clustering = t.selection + t.softMemberships + t.statistics;
       console.log(
@@ -97,6 +101,7 @@ try {
           result.patterns,
           `${((100 * (result.inputs - result.noise)) / result.inputs).toFixed(1)}%`,
           clustering.toFixed(0),
+          ((cpu.user + cpu.system) / 1000).toFixed(0),
           t.selection.toFixed(0),
           t.softMemberships.toFixed(0),
           t.statistics.toFixed(0),

@@ -11,6 +11,8 @@ const DBL_MAX = Number.MAX_VALUE;
 /** hdbscan adds this to a lambda maximum "to avoid zero lambda". */
 const LAMBDA_GUARD = 1e-8;
 const CHECK_EVERY_ROWS = 256;
+/** Points whose exemplar distances come from one GEMM. */
+const BLOCK = 1024;
 
 export const SOFT_MEMBERSHIP_STAGE = 'soft membership';
 
@@ -19,6 +21,13 @@ export const SOFT_MEMBERSHIP_STAGE = 'soft membership';
  * for the next point: copy what you keep.
  */
 export type MembershipRowVisitor = (point: number, row: Float64Array) => void;
+
+export interface MembershipOptions {
+  /** The clustering's metric; default 'euclidean'. */
+  metric?: Metric;
+  /** ONNX Runtime threads of the exemplar-distance GEMM; default 1. */
+  threads?: number;
+}
 
 /**
  * hdbscan 0.8.43's `all_points_membership_vectors` for the points of the fit, one row at a time (in
@@ -37,7 +46,7 @@ export async function visitMembershipVectors(
   matrix: Matrix,
   soft: SoftTree,
   visit: MembershipRowVisitor,
-  options: { metric?: Metric } = {},
+  options: MembershipOptions = {},
   control?: TaskControl,
 ): Promise<void> {
   const labelCount = soft.selected.length;
@@ -84,44 +93,68 @@ export async function visitMembershipVectors(
     }
   }
 
-  // Pass 2: the rows.
-  const distances = new ExemplarDistances(matrix, soft, options.metric);
-  const distanceRow = new Float64Array(labelCount);
+  // Pass 2: the rows, in blocks of points in cluster order (one GEMM per block for the exemplar distances;
+  // the merge heights change only where the cluster does).
+  const ordered = Int32Array.from(groups.flatMap((group) => Array.from(group.points)));
+  const distances = new ExemplarDistances(matrix, soft, options.metric, options.threads);
+  const { dim } = matrix;
+  const blockRows = new Float32Array(BLOCK * dim);
+  const blockDistances = new Float64Array(BLOCK * labelCount);
   const outlierRow = new Float64Array(labelCount);
-  for (const { cluster, points } of groups) {
-    heights.fill(cluster, heightRow);
-    for (const point of points) {
-      const lambda = pointLambda[point]!;
-      const m = guard(point);
-      let outlierSum = 0;
-      for (let j = 0; j < labelCount; j++) {
-        const value = Math.exp(Math.exp(-(m / heightOr(heightRow[j]!, lambda))) - globalMax);
-        outlierRow[j] = value;
-        outlierSum += value;
+  let heightsOf = -1;
+  try {
+    for (let first = 0; first < ordered.length; first += BLOCK) {
+      const block = ordered.subarray(first, first + BLOCK);
+      block.forEach((point, r) => blockRows.set(matrix.data.subarray(point * dim, (point + 1) * dim), r * dim));
+      await distances.fillBlock(blockRows, block.length, blockDistances);
+      for (const [r, point] of block.entries()) {
+        if (pointCluster[point] !== heightsOf) heights.fill((heightsOf = pointCluster[point]!), heightRow);
+        const distanceRow = blockDistances.subarray(r * labelCount, (r + 1) * labelCount);
+        membershipRow(point, heightRow, distanceRow, outlierRow, row);
+        visit(point, row);
       }
-      distances.fill(matrix.data, point * matrix.dim, distanceRow);
-      let distanceSum = 0;
-      for (let j = 0; j < labelCount; j++) {
-        const d = distanceRow[j]!;
-        const weight = d !== 0 ? 1 / d : DBL_MAX / labelCount;
-        distanceRow[j] = weight;
-        distanceSum += weight;
-      }
-      let sum = 0;
-      for (let j = 0; j < labelCount; j++) {
-        const value = (distanceRow[j]! / distanceSum) * (outlierRow[j]! / outlierSum);
-        row[j] = value;
-        sum += value;
-      }
-      const inCluster = probabilityInSomeCluster(
-        heightMax[point]!,
-        finiteRowMaxLambda[selected[heightArgMax[point]!]! - root]!,
-        lambda,
-      );
-      for (let j = 0; j < labelCount; j++) row[j] = (row[j]! / sum) * inCluster;
-      visit(point, row);
-      if (++done % CHECK_EVERY_ROWS === 0) await checkpoint.tick(done);
+      done += block.length;
+      await checkpoint.tick(done);
     }
+  } finally {
+    await distances.release();
+  }
+
+  /** The membership vector of `point` into `out`; `distanceRow` holds its exemplar distances and is overwritten. */
+  function membershipRow(
+    point: number,
+    heights: Float64Array,
+    distanceRow: Float64Array,
+    outlier: Float64Array,
+    out: Float64Array,
+  ): void {
+    const lambda = pointLambda[point]!;
+    const m = guard(point);
+    let outlierSum = 0;
+    for (let j = 0; j < labelCount; j++) {
+      const value = Math.exp(Math.exp(-(m / heightOr(heights[j]!, lambda))) - globalMax);
+      outlier[j] = value;
+      outlierSum += value;
+    }
+    let distanceSum = 0;
+    for (let j = 0; j < labelCount; j++) {
+      const d = distanceRow[j]!;
+      const weight = d !== 0 ? 1 / d : DBL_MAX / labelCount;
+      distanceRow[j] = weight;
+      distanceSum += weight;
+    }
+    let sum = 0;
+    for (let j = 0; j < labelCount; j++) {
+      const value = (distanceRow[j]! / distanceSum) * (outlier[j]! / outlierSum);
+      out[j] = value;
+      sum += value;
+    }
+    const inCluster = probabilityInSomeCluster(
+      heightMax[point]!,
+      finiteRowMaxLambda[selected[heightArgMax[point]!]! - root]!,
+      lambda,
+    );
+    for (let j = 0; j < labelCount; j++) out[j] = (out[j]! / sum) * inCluster;
   }
   checkpoint.finish();
 }
@@ -130,7 +163,7 @@ export async function visitMembershipVectors(
 export async function allPointsMembershipVectors(
   matrix: Matrix,
   soft: SoftTree,
-  options: { metric?: Metric } = {},
+  options: MembershipOptions = {},
   control?: TaskControl,
 ): Promise<Float64Array> {
   const labelCount = soft.selected.length;
