@@ -2,7 +2,7 @@
  * Where a layer is clustered: its normalized aggregated activations as they are ('raw', the NAP paper),
  * their first D principal components ('pca:D'), or a D-dimensional UMAP embedding ('umap:D') with the
  * settings umap-learn's documentation recommends for clustering (min_dist 0, 30 neighbours, more than a
- * map's 15). Patterns, GLOSH and soft memberships are computed in that space; statistics, average
+ * map's 15; 200 epochs). Patterns, GLOSH and soft memberships are computed in that space; statistics, average
  * images and maps stay on the activations.
  */
 import { pca } from '../compute/projection/pca.js';
@@ -14,8 +14,11 @@ import type { TaskControl } from '../progress.js';
 
 export type ClusterSpace = 'raw' | `pca:${number}` | `umap:${number}`;
 
-/** umap-learn's "Using UMAP for clustering" settings, beside the map's (15 neighbours, min dist 0.1). */
-export const CLUSTERING_UMAP = { nNeighbors: 30, minDist: 0, seed: 42 } as const;
+/**
+ * umap-learn's "Using UMAP for clustering" settings (30 neighbours, min dist 0), beside the map's (15, 0.1);
+ * 200 epochs as umap-learn gives large data sets and nap's maps (a 10-D layout costs 5x a 2-D one per epoch).
+ */
+export const CLUSTERING_UMAP = { nNeighbors: 30, minDist: 0, nEpochs: 200, seed: 42 } as const;
 
 const SPACE_PATTERN = /^(raw|pca:(\d+)|umap:(\d+))$/;
 
@@ -66,7 +69,7 @@ export async function rowsInSpace(
   });
   return {
     rows: { count: activations.count, dim: dims, data },
-    params: { method: 'umap', nComponents: dims, nNeighbors: CLUSTERING_UMAP.nNeighbors, minDist: 0, seed: 42 },
+    params: { method: 'umap', nComponents: dims, ...CLUSTERING_UMAP },
   };
 }
 
