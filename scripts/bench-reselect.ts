@@ -3,16 +3,31 @@
  * app runs in the browser) for several min cluster sizes, leaf / eom and an epsilon, on 70,000 inputs.
  *
  *   node build/scripts/bench-reselect.js [--rows 70000] [--dim 16] [--repeat 7]
+ *   node build/scripts/bench-reselect.js --store results.duckdb --layer conv2 [--repeat 7]
  *
- * The tree comes from a seeded blob data set (bench-hdbscan's, min samples 5); its fit is timed too, as the
- * baseline: a re-selection replaces that whole fit. Prints, per parameter set, the median and largest
- * milliseconds of `repeat` re-selections, patterns and coverage, and the ratio to the 100 ms budget.
+ * The tree comes from a seeded blob data set (bench-hdbscan's, min samples 5), whose fit is timed too as
+ * the baseline (a re-selection replaces that whole fit), or from a results file (the newest clustering
+ * of the layer; e.g. the one bench-recluster.js --store makes from Fashion-MNIST's 60,000 images).
+ * Prints, per parameter set, the median and largest milliseconds of `repeat` re-selections, patterns
+ * and coverage, and the ratio to the 100 ms budget.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { hdbscan, selectFromLinkage, type SelectionParams } from '../src/compute/hdbscan/index.js';
+import {
+  hdbscan,
+  linkageFromMerges,
+  selectFromLinkage,
+  type SelectionParams,
+  type SingleLinkageTree,
+} from '../src/compute/hdbscan/index.js';
+import { NapStore } from '../src/io/store/index.js';
 import { benchBlobs } from './bench-hdbscan.js';
 
 const BUDGET_MS = 100;
+
+function text(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at < 0 ? undefined : args[at + 1];
+}
 
 function argument(args: string[], name: string, fallback: number): number {
   const at = args.indexOf(name);
@@ -23,20 +38,41 @@ function argument(args: string[], name: string, fallback: number): number {
 }
 
 const args = process.argv.slice(2);
-const rows = argument(args, '--rows', 70_000);
-const dim = argument(args, '--dim', 16);
 const repeat = argument(args, '--repeat', 7);
+const storePath = text(args, '--store');
 
 console.log(
   `load average at start: ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')} on ${availableParallelism()} cores (timings are noisy when others share the machine)`,
 );
-const matrix = benchBlobs(rows, dim, 7);
-const fitStart = performance.now();
-const fit = await hdbscan(matrix, { minClusterSize: 5, minSamples: 5 });
-const fitMs = performance.now() - fitStart;
-console.log(`baseline: hdbscan() fit of ${rows} x ${dim} (min samples 5, leaf, mcs 5): ${fitMs.toFixed(0)} ms`);
+let tree: SingleLinkageTree;
+let fitMs = NaN;
+if (storePath) {
+  const layer = text(args, '--layer');
+  if (!layer) throw new Error('--store needs --layer');
+  const store = await NapStore.open(storePath, { readOnly: true });
+  try {
+    const [run] = await store.listRuns();
+    const clusterings = (await store.listClusterings(run!.runId, layer)).filter((c) => c.unit === null);
+    const stored = await store.readLinkageTree(clusterings[clusterings.length - 1]!.clusteringId);
+    if (!stored) throw new Error(`layer ${layer} of ${storePath} has no stored tree`);
+    tree = linkageFromMerges(stored);
+  } finally {
+    await store.close();
+  }
+  console.log(`tree of layer ${layer} of ${storePath}: ${tree.distance.length + 1} inputs`);
+} else {
+  const rows = argument(args, '--rows', 70_000);
+  const dim = argument(args, '--dim', 16);
+  const matrix = benchBlobs(rows, dim, 7);
+  const fitStart = performance.now();
+  const fit = await hdbscan(matrix, { minClusterSize: 5, minSamples: 5 });
+  fitMs = performance.now() - fitStart;
+  tree = fit.singleLinkageTree;
+  console.log(`baseline: hdbscan() fit of ${rows} x ${dim} (min samples 5, leaf, mcs 5): ${fitMs.toFixed(0)} ms`);
+}
+const rows = tree.distance.length + 1;
 
 const grid: SelectionParams[] = [];
 for (const method of ['leaf', 'eom'] as const) {
@@ -65,7 +101,7 @@ for (const params of grid) {
   let covered = 0;
   for (let r = 0; r < repeat; r++) {
     const start = performance.now();
-    const selection = selectFromLinkage(fit.singleLinkageTree, params);
+    const selection = selectFromLinkage(tree, params);
     times.push(performance.now() - start);
     patterns = selection.clusterCount;
     covered = selection.labels.reduce((n, label) => n + (label >= 0 ? 1 : 0), 0);
@@ -81,7 +117,7 @@ for (const params of grid) {
       median.toFixed(1),
       max.toFixed(1),
       (median / BUDGET_MS).toFixed(2),
-      (fitMs / median).toFixed(0),
+      Number.isNaN(fitMs) ? '-' : (fitMs / median).toFixed(0),
       patterns,
       `${((100 * covered) / rows).toFixed(1)}%`,
     ].join('\t'),
