@@ -27,7 +27,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
   },
 });
-const layer = values.layer!;
+const layer = values.layer;
 const scratch = mkdtempSync(path.join(tmpdir(), 'nap-bench-recluster-'));
 const kept = values.store ?? path.join(scratch, 'run.duckdb');
 

@@ -4,7 +4,6 @@
  * nearest mutual-reachability neighbour and gets a pattern (or noise), a membership probability and a
  * soft membership vector over the clustering's patterns. The stored patterns do not change.
  */
-import type { Metric } from '../compute/hdbscan/types.js';
 import {
   approximatePredict,
   buildSoftTree,
@@ -86,7 +85,7 @@ export async function loadPredictor(
   const predictor = await createPredictor(
     matrix,
     soft,
-    { minSamples: resolved.minSamples, metric: resolved.metric as Metric, threads: options.threads ?? 1 },
+    { minSamples: resolved.minSamples, metric: resolved.metric, threads: options.threads ?? 1 },
     control,
   );
   const divisors = await store.readLayerDivisors(record.runId, record.layer);

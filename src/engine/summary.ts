@@ -1,5 +1,6 @@
 import type { ClusteringRecord, NapStore } from '../io/store/index.js';
 import { clusteringCoverage, formatCoverage, percent, type Coverage } from './coverage.js';
+import type { ClusteringParams } from './recluster.js';
 
 export interface PatternSummary {
   patternId: number;
@@ -25,15 +26,15 @@ export interface LayerPatternSummary {
 
 /** "leaf, min cluster size 5, min samples 5" and the epsilon and cluster space when they are set. */
 export function describeClustering(params: unknown): string {
-  const p = (params ?? {}) as Record<string, unknown>;
+  const p = (params ?? {}) as Partial<ClusteringParams>;
   const parts = [
-    String(p.clusterSelectionMethod ?? 'leaf'),
-    `min cluster size ${String(p.minClusterSize)}`,
-    `min samples ${String(p.minSamples)}`,
+    p.clusterSelectionMethod ?? 'leaf',
+    `min cluster size ${p.minClusterSize ?? '?'}`,
+    `min samples ${p.minSamples ?? '?'}`,
   ];
   if (typeof p.clusterSelectionEpsilon === 'number' && p.clusterSelectionEpsilon > 0)
     parts.push(`epsilon ${p.clusterSelectionEpsilon}`);
-  parts.push(`space ${typeof p.clusterSpace === 'string' ? p.clusterSpace : 'raw'}`);
+  parts.push(`space ${p.clusterSpace ?? 'raw'}`);
   return parts.join(', ');
 }
 

@@ -46,7 +46,7 @@ describe('cluster spaces', () => {
       const { matrix } = await store.readActivations(result.runId, 'logits');
       assert.equal(space?.dim, 4);
       assert.deepEqual(space?.values, pca(matrix, 4, { seed: 42 }).projection);
-      const fit = await hdbscan({ count: matrix.count, dim: 4, data: space!.values }, { minClusterSize: 5 });
+      const fit = await hdbscan({ count: matrix.count, dim: 4, data: space.values }, { minClusterSize: 5 });
       assert.deepEqual((await store.readMemberships(layer!.clusteringId)).patternId, fit.labels);
       const stats = await store.readUnitStats({ clusteringId: layer!.clusteringId });
       assert.equal(

@@ -16,6 +16,7 @@ import * as flows from './flow.js';
 import * as heatmaps from './heatmaps.js';
 import * as hierarchy from './hierarchy.js';
 import * as images from './images.js';
+import * as inputDetails from './input-details.js';
 import * as inputs from './inputs.js';
 import * as layers from './layers.js';
 import { explainStoreError } from './file-errors.js';
@@ -172,19 +173,19 @@ export class NapStore {
     this.closed = true;
     await this.reader.queue.drain();
     await this.writer?.queue.drain();
-    let failure: unknown = undefined;
+    let failure: { error: unknown } | undefined;
     if (this.writer) {
       try {
         await this.writer.connection.run('CHECKPOINT');
       } catch (error) {
-        failure = explainStoreError(this.path, 'write', error);
+        failure = { error: explainStoreError(this.path, 'write', error) };
       }
     }
     this.reader.connection.closeSync();
     this.writer?.connection.closeSync();
     this.instance.closeSync();
     openPaths.delete(this.path);
-    if (failure !== undefined) throw failure;
+    if (failure) throw failure.error;
     if (this.writer) await this.requireNoLog();
   }
 
@@ -544,5 +545,12 @@ export class NapStore {
   /** The layer's projection, or null when none is stored; NotFoundError for an unknown run or layer. */
   readProjection(runId: number, layer: string): Promise<projections.StoredProjection | null> {
     return this.read((c) => projections.readProjection(c, runId, layer));
+  }
+
+  // Per-input probability vectors and digests (see input-details.ts)
+
+  /** The run's input details by ascending input index, or null when it has none (extracted before they were kept). */
+  readInputDetails(runId: number): Promise<inputDetails.StoredInputDetails | null> {
+    return this.read((c) => inputDetails.readInputDetails(c, runId));
   }
 }

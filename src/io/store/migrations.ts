@@ -202,12 +202,27 @@ const toVersion4: MigrationStep = {
   },
 };
 
-/**
- * Clusterings made before version 5 keep no tree, soft memberships or space: `nap recluster --rebuild-tree`
- * adds a layer clustering's tree from the stored activations (see src/engine/recluster.ts).
- */
+/** Runs extracted before version 5 kept no probability vectors or digests: their triage reads none. */
 const toVersion5: MigrationStep = {
   version: 5,
+  summary: 'input_details: every input class-probability vector and input digest, for triage',
+  async up({ connection }) {
+    await connection.run(`CREATE TABLE input_details (
+      run_id INTEGER NOT NULL,
+      input_index INTEGER NOT NULL,
+      probabilities FLOAT[],
+      digest VARCHAR NOT NULL,
+      PRIMARY KEY (run_id, input_index)
+    )`);
+  },
+};
+
+/**
+ * Clusterings made before version 6 keep no tree, soft memberships or space: `nap recluster --rebuild-tree`
+ * adds a layer clustering's tree from the stored activations (see src/engine/recluster.ts).
+ */
+const toVersion6: MigrationStep = {
+  version: 6,
   summary: 'single-linkage trees, soft memberships and cluster spaces of clusterings',
   async up({ connection }) {
     await connection.run(`CREATE TABLE linkage_trees (
@@ -247,7 +262,7 @@ const toVersion5: MigrationStep = {
 };
 
 /** Every step, oldest first; the last one's version is SCHEMA_VERSION. */
-export const MIGRATIONS: readonly MigrationStep[] = [toVersion2, toVersion3, toVersion4, toVersion5];
+export const MIGRATIONS: readonly MigrationStep[] = [toVersion2, toVersion3, toVersion4, toVersion5, toVersion6];
 
 /** One row of schema_history. */
 export interface SchemaHistoryEntry {

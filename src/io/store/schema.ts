@@ -19,7 +19,7 @@
  *
  * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export const SCHEMA_DDL: readonly string[] = [
   // One row: the version of the schema below. Older nap versions read it to refuse a newer store.
@@ -242,7 +242,15 @@ export const SCHEMA_DDL: readonly string[] = [
     created_at TIMESTAMP NOT NULL,               -- UTC
     PRIMARY KEY (run_id, layer)
   )`,
-
+  // Per input, for triage: the model's whole class-probability vector and a digest of its input tensor
+  // (see input-details.ts). Runs extracted before version 5 have no rows in it.
+  `CREATE TABLE input_details (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    probabilities FLOAT[],                       -- one per model class; NULL when the model does not classify
+    digest VARCHAR NOT NULL,                     -- sha256 (hex) of the input tensor the model was fed
+    PRIMARY KEY (run_id, input_index)
+  )`,
   // The single-linkage tree a clustering's patterns were selected from: the mutual-reachability minimum
   // spanning tree as N-1 merges in scipy's form. Merge k joins nodes left[k] and right[k] at distance[k]
   // (ascending) into node N + k; node i < N is the clustering's i-th input by ascending input index.
@@ -306,6 +314,7 @@ export const RUN_TABLES: readonly string[] = [
   'layer_divisors',
   'pattern_heatmaps',
   'projections',
+  'input_details',
   'linkage_trees',
   'soft_memberships',
   'cluster_spaces',
