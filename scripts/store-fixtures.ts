@@ -61,14 +61,15 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
   { name: 'v4', commit: 'b593e68', schemaVersion: 4, shape: 'schema history; every table required' },
   {
     name: 'v5',
-    commit: '7f82c39',
+    commit: '5642d53',
     schemaVersion: 5,
     shape: 'input details: class-probability vectors and input digests',
   },
+  { name: 'v6', commit: '2592ed8', schemaVersion: 6, shape: 'feature visualizations' },
   {
-    name: 'v6',
+    name: 'v7',
     commit: null,
-    schemaVersion: 6,
+    schemaVersion: 7,
     shape: 'single-linkage trees, soft memberships and cluster spaces of clusterings',
   },
 ];

@@ -41,6 +41,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "select a layer's patterns again from its stored tree (another min cluster size, leaf/eom, epsilon)",
     load: async () => (await import('./commands/recluster.js')).runReclusterCommand,
   },
+  visualize: {
+    summary: 'store images that maximise units or patterns of a layer (feature visualization)',
+    load: async () => (await import('./commands/visualize.js')).runVisualizeCommand,
+  },
   project: {
     summary: 'add or recompute the 2-D map (UMAP or PCA) of each layer of a run',
     load: async () => (await import('./commands/project.js')).runProjectCommand,

@@ -1,5 +1,5 @@
 /**
- * What a clustering keeps beyond its patterns (schema version 6): the single-linkage tree its patterns were
+ * What a clustering keeps beyond its patterns (schema version 7): the single-linkage tree its patterns were
  * selected from, each input's strongest soft memberships, and the coordinates of a non-raw cluster space.
  * Clusterings of older stores have none of them (readers answer null or empty).
  */

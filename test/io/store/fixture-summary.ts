@@ -187,7 +187,7 @@ export async function summarizeStore(store: SummarizableStore): Promise<unknown>
         averageImages:
           clustering.patternCount > 0 ? digestColumns(await optional(() => store.readAverageImages(id))) : null,
         heatmaps,
-        // Kept since version 6; absent (not null) before, so that older fixtures' summaries stay as written.
+        // Kept since version 7; absent (not null) before, so that older fixtures' summaries stay as written.
         ...(await hierarchyOf(store, id)),
       });
     }

@@ -1,5 +1,5 @@
 /**
- * What a clustering keeps since schema version 6: its single-linkage tree, each input's strongest soft
+ * What a clustering keeps since schema version 7: its single-linkage tree, each input's strongest soft
  * memberships (with the coverage and noise queries over them) and a cluster space's coordinates.
  */
 import assert from 'node:assert/strict';
