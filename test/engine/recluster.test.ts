@@ -1,7 +1,7 @@
 /**
  * nap recluster: a re-selection from the stored tree equals nap analyze with the same parameters and the
- * tree's min samples (the built-in MNIST model on 1,000 digits: real activations, real ties), stored with
- * everything a clustering has; bad parameters and a clustering without a tree are refused naming the flag.
+ * tree's min samples (nap demo's run: the built-in MNIST model on all 10,000 digits, every default layer;
+ * real activations, real ties), stored with everything a clustering has; bad parameters and a clustering without a tree are refused naming the flag.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { NapStore } from '../../src/io/store/index.js';
 const MODEL = fileURLToPath(new URL('../../../models/mnist-cnn.onnx', import.meta.url));
 /** A results file of schema version 4, written by that version's nap: its clusterings have no tree. */
 const OLDER_STORE = fileURLToPath(new URL('../../../test/fixtures/stores/v4.duckdb.gz', import.meta.url));
-const LAYERS = ['conv2', 'logits'];
+const DEMO_LAYERS = ['conv1', 'pool1', 'conv2', 'pool2', 'logits'];
 const TARGET = { minClusterSize: 20, clusterSelectionMethod: 'eom' as const, clusterSelectionEpsilon: 0.05 };
 
 let dir: string;
@@ -30,14 +30,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const base = (out: string) => ({
-  model: MODEL,
-  data: 'mnist',
-  out,
-  limit: 1000,
-  layers: LAYERS,
-  projection: 'none' as const,
-});
+/** nap demo's analysis (its maps left out). */
+const demo = (out: string) => ({ model: MODEL, data: 'mnist', out, projection: 'none' as const });
 
 async function stored(store: NapStore, clusteringId: number) {
   const record = await store.getClustering(clusteringId);
@@ -60,15 +54,20 @@ describe('nap recluster', () => {
   it('equals nap analyze with the same parameters and the tree min samples', async () => {
     const reselected = path.join(dir, 'reselected.duckdb');
     const fresh = path.join(dir, 'fresh.duckdb');
-    await analyze(base(reselected));
-    await analyze({ ...base(fresh), clustering: { ...TARGET, minSamples: 5 } });
+    await analyze(demo(reselected));
+    await analyze({ ...demo(fresh), clustering: { ...TARGET, minSamples: 5 } });
 
     const a = await NapStore.open(reselected);
     const b = await NapStore.open(fresh, { readOnly: true });
     try {
       const [run] = await a.listRuns();
       const [freshRun] = await b.listRuns();
-      for (const layer of LAYERS) {
+      assert.deepEqual(
+        (await a.listLayers(run!.runId)).map((info) => info.layer),
+        DEMO_LAYERS,
+      );
+      assert.equal((await a.readInputs(run!.runId)).index.length, 10000);
+      for (const layer of DEMO_LAYERS) {
         const result = await recluster(a, {
           layer,
           minClusterSize: TARGET.minClusterSize,
@@ -104,7 +103,7 @@ describe('nap recluster', () => {
 
   it('refuses bad parameters naming the flag, and min samples', async () => {
     const out = path.join(dir, 'bad.duckdb');
-    await analyze({ ...base(out), layers: ['logits'], limit: 200 });
+    await analyze({ ...demo(out), layers: ['logits'], limit: 200 });
     const store = await NapStore.open(out);
     try {
       const refuse = async (options: Parameters<typeof recluster>[1], message: RegExp) =>
