@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { hdbscan, type HdbscanOptions, type SingleLinkageTree, type TreeSelection } from '../compute/hdbscan/index.js';
 import type { ResolvedHdbscanParams } from '../compute/hdbscan/options.js';
 import type { Metric } from '../compute/hdbscan/types.js';
@@ -49,6 +50,12 @@ export async function clusterRows(
   };
 }
 
+/**
+ * ONNX Runtime threads of the soft memberships' exemplar-distance GEMM, as many as the spanning tree's
+ * tile products use by default: the GEMM is most of a re-selection's clustering work at large N.
+ */
+const SOFT_MEMBERSHIP_THREADS = Math.min(2, availableParallelism());
+
 /** Each row's strongest soft memberships in a clustering of `rows` (the rows it was clustered in). */
 export function softMembershipsOf(
   rows: Matrix,
@@ -57,7 +64,8 @@ export function softMembershipsOf(
   control: TaskControl,
 ): Promise<StrongestMemberships> {
   const soft = buildSoftTree(selection.condensedTree, selection.labels, selection.clusterCount);
-  return strongestMemberships(rows, soft, { width: SOFT_MEMBERSHIP_WIDTH, metric }, control);
+  const options = { width: SOFT_MEMBERSHIP_WIDTH, metric, threads: SOFT_MEMBERSHIP_THREADS };
+  return strongestMemberships(rows, soft, options, control);
 }
 
 /** Milliseconds of the steps of storeLayerClustering. */

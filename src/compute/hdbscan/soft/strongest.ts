@@ -1,7 +1,6 @@
 import type { TaskControl } from '../../../progress.js';
 import type { Matrix } from '../../matrix.js';
-import type { Metric } from '../types.js';
-import { visitMembershipVectors } from './all-points.js';
+import { visitMembershipVectors, type MembershipOptions } from './all-points.js';
 import type { SoftTree } from './soft-tree.js';
 
 /**
@@ -20,10 +19,10 @@ export interface StrongestMemberships {
 export async function strongestMemberships(
   matrix: Matrix,
   soft: SoftTree,
-  options: { width: number; metric?: Metric },
+  options: MembershipOptions & { width: number },
   control?: TaskControl,
 ): Promise<StrongestMemberships> {
-  const { width } = options;
+  const { width, ...membership } = options;
   if (!Number.isInteger(width) || width < 1) throw new RangeError(`width ${width} is not a whole number >= 1`);
   const count = soft.pointCount;
   const labels = new Int32Array(count * width).fill(-1);
@@ -36,7 +35,7 @@ export async function strongestMemberships(
       keepStrongest(row, labels.subarray(point * width, (point + 1) * width), top);
       for (let i = 0; i < width; i++) strengths[point * width + i] = labels[point * width + i]! < 0 ? 0 : top[i]!;
     },
-    options.metric ? { metric: options.metric } : {},
+    membership,
     control,
   );
   return { count, width, labels, strengths };
