@@ -1,4 +1,4 @@
-import type { Matrix } from '../matrix.js';
+import { unitScale, type Matrix } from '../matrix.js';
 
 export type BlockMetric = 'euclidean' | 'cosine';
 
@@ -77,17 +77,6 @@ export class BlockRows {
     }
     return scratch.subarray(0, (end - start) * dim);
   }
-}
-
-/** A power of two that brings the largest magnitude of `data` into [0.5, 1) (1 for all zeros). */
-export function unitScale(data: Float32Array): number {
-  let largest = 0;
-  for (let i = 0; i < data.length; i++) {
-    const value = Math.abs(data[i]!);
-    if (value > largest) largest = value;
-  }
-  if (largest === 0) return 1;
-  return 2 ** -(Math.floor(Math.log2(largest)) + 1);
 }
 
 export function blockRows(matrix: Matrix, metric: BlockMetric): BlockRows {

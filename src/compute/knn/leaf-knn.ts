@@ -1,8 +1,8 @@
 import type { DotKernel } from '../hdbscan/kernels/ort-dot.js';
 import { ScanWorkspace } from '../hdbscan/kernels/tiles.js';
-import type { Matrix } from '../matrix.js';
+import { unitScale, type Matrix } from '../matrix.js';
 import type { SeededRandom } from '../projection/random.js';
-import { unitScale, type BlockRows } from './block-rows.js';
+import type { BlockRows } from './block-rows.js';
 import { partitionLeaves, type LeafPartition, type SplitRows } from './leaf-partition.js';
 import { refineDenseRows } from './dense-refine.js';
 import { leafBalls, type LeafBalls } from './leaf-balls.js';
