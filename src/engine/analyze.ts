@@ -326,7 +326,7 @@ async function extractIntoStore(
 
 /** A pattern has at least minClusterSize inputs, so fewer inputs than that cannot be clustered at all. */
 function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
-  const { minClusterSize } = resolveParams(clustering);
+  const { minClusterSize } = resolveParams(clustering, count);
   if (count >= minClusterSize) return;
   throw new InputError(
     `${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (min cluster size) ${minClusterSize}`,
@@ -386,7 +386,7 @@ async function clusterLayer(
   options: Omit<HdbscanOptions, 'mst'>,
   control: TaskControl,
 ): Promise<LayerSummary> {
-  const params = resolveParams(options);
+  const params = resolveParams(options, matrix.count);
   const earlier = await store.listClusterings(runId, layer);
   const existing = earlier.find((c) => c.unit === null && sameParams(c.params, params));
   if (existing) {
@@ -518,7 +518,7 @@ async function clusterUnit(
   options: Omit<HdbscanOptions, 'mst'>,
   control: TaskControl,
 ): Promise<void> {
-  const params = resolveParams(options);
+  const params = resolveParams(options, matrix.count);
   const earlier = await store.listClusterings(runId, map.layerName);
   if (earlier.some((c) => c.unit === map.unit && sameParams(c.params, params))) return;
   const clustering = await hdbscan(matrix, options, {

@@ -1,4 +1,5 @@
 import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
+import { AUTO_APPROXIMATE_ROWS } from '../../compute/hdbscan/index.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import type { AnalyzeOptions } from '../../engine/config.js';
 import { PROJECTION_CHOICES } from '../../engine/projection-options.js';
@@ -8,6 +9,7 @@ import {
   numberListOption,
   numberOption,
   parseCommandArgs,
+  spanningTreeOption,
   wholeNumberListOption,
   wholeNumberOption,
 } from '../args.js';
@@ -27,6 +29,7 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --scale 0.00392 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
   --class-names a,b,...     names of the model's output classes (default: <model>.json labels)
   --min-cluster-size 5 --min-samples 5 --selection leaf|eom --epsilon 0 --metric euclidean|cosine|manhattan
+  --approximate / --exact   force / forbid the approximate spanning tree (default: approximate from ${AUTO_APPROXIMATE_ROWS} inputs)
   --unit-patterns conv1:0,3-5   also cluster these units' spatial maps (repeatable)
   --projection umap         2-D map of every layer for the app: umap | pca | none (other parameters: nap project)
   --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
@@ -62,6 +65,8 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
       selection: { type: 'string' },
       epsilon: { type: 'string' },
       metric: { type: 'string' },
+      approximate: { type: 'boolean' },
+      exact: { type: 'boolean' },
       'fail-on-bad-image': { type: 'boolean' },
       'unit-patterns': { type: 'string', multiple: true },
       projection: { type: 'string' },
@@ -86,6 +91,7 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   const epsilon = numberOption(values.epsilon, '--epsilon', { example: '0' });
   const selection = choiceOption(values.selection, '--selection', ['leaf', 'eom'] as const);
   const metric = choiceOption(values.metric, '--metric', ['euclidean', 'cosine', 'manhattan'] as const);
+  const spanningTree = spanningTreeOption(values.approximate, values.exact);
   const options: AnalyzeOptions = {
     model: values.model!,
     data: values.data!,
@@ -96,6 +102,7 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
       ...(epsilon !== undefined ? { clusterSelectionEpsilon: epsilon } : {}),
       ...(selection ? { clusterSelectionMethod: selection } : {}),
       ...(metric ? { metric } : {}),
+      ...(spanningTree ? { spanningTree } : {}),
     },
     onBadImage: values['fail-on-bad-image'] ? 'fail' : 'skip',
   };

@@ -3,12 +3,13 @@ import { CancelledError, InputError, NapError } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
 import { METRICS } from '../../compute/hdbscan/distance.js';
-import { hdbscan, type HdbscanOptions } from '../../compute/hdbscan/index.js';
+import { AUTO_APPROXIMATE_ROWS, hdbscan, type HdbscanOptions } from '../../compute/hdbscan/index.js';
 import {
   choiceOption,
   numberOption,
   onlyPositional,
   parseCommandArgs,
+  spanningTreeOption,
   wholeNumberListOption,
   wholeNumberOption,
 } from '../args.js';
@@ -27,8 +28,11 @@ Options:
   --epsilon E               cluster selection epsilon (default 0)
   --metric NAME             euclidean, cosine or manhattan (default euclidean)
   --allow-single-cluster    allow the whole data set as one cluster
+  --approximate             approximate spanning tree (euclidean, cosine); default from ${AUTO_APPROXIMATE_ROWS} rows
+  --exact                   exact spanning tree at any size (the default below ${AUTO_APPROXIMATE_ROWS} rows)
 
-result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params.`;
+result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params
+(params.spanningTree is 'approximate' where the approximate tree was used).`;
 
 const SELECTION_METHODS: readonly NonNullable<HdbscanOptions['clusterSelectionMethod']>[] = ['leaf', 'eom'];
 
@@ -63,7 +67,7 @@ export async function runClusterCommand(argv: string[], signal?: AbortSignal): P
     await writeOutput(args.out, JSON.stringify(json));
     const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
     console.error(
-      `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows -> ${args.out}`,
+      `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows (${result.params.spanningTree ?? 'exact'} spanning tree) -> ${args.out}`,
     );
     return 0;
   } catch (error) {
@@ -92,6 +96,8 @@ function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
       epsilon: { type: 'string' },
       metric: { type: 'string' },
       'allow-single-cluster': { type: 'boolean' },
+      approximate: { type: 'boolean' },
+      exact: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -100,7 +106,9 @@ function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
   if (!values.shape) throw new InputError('--shape is missing', { hint: 'give the matrix shape as --shape N,D' });
   if (!values.out) throw new InputError('--out is missing', { hint: 'name the result file with --out result.json' });
   const [count, dim] = wholeNumberListOption(values.shape, '--shape', { example: '1000,64', min: 1, length: 2 })!;
+  const spanningTree = spanningTreeOption(values.approximate, values.exact);
   const options: HdbscanOptions = {
+    ...(spanningTree ? { spanningTree } : {}),
     minClusterSize: wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '5', min: 1 }),
     minSamples: wholeNumberOption(values['min-samples'], '--min-samples', { example: '5', min: 1 }),
     clusterSelectionEpsilon: numberOption(values.epsilon, '--epsilon', { example: '0.5' }),

@@ -6,6 +6,7 @@ import type { Matrix } from '../../matrix.js';
 import { SeededRandom } from '../../projection/random.js';
 import { Checkpoint } from '../checkpoint.js';
 import { clampMinSamples } from '../core-distances.js';
+import { APPROXIMATE_METRICS } from '../options.js';
 import { rowDistance } from '../distance.js';
 import { createOrtDotKernel } from '../kernels/ort-dot.js';
 import type { Metric, MstBuilder, MstResult } from '../types.js';
@@ -61,8 +62,6 @@ const WIDE_DIMS = 128;
 
 /** Largest second copy of the rows the builder keeps to spare gathering (see BlockRows). */
 const COPY_BYTES = 256 * 2 ** 20;
-
-export const APPROXIMATE_METRICS: readonly Metric[] = ['euclidean', 'cosine'];
 
 /**
  * An approximate mutual-reachability spanning tree:
