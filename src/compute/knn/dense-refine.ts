@@ -19,20 +19,36 @@ export interface DenseRefineOptions {
 /** How far above the share's quantile (relative, in distance) a row's core may be and still count as dense. */
 const DENSE_MARGIN = 0.05;
 
+/** Most row-by-centre products one leaf's product holds (groups are taken in batches of this / leaf size). */
+const DOTS_PER_PRODUCT = 2 ** 20;
+
 /** Relative slack on the float32 ball distances, far above their rounding error where they prune. */
 const SLACK = 1e-4;
+
+/** One leaf's group of dense rows, with the ball that bounds them. */
+interface DenseGroup {
+  leaf: number;
+  rows: Int32Array;
+  /** |u - c| - radius >= reach rules row u out for every row of the group. */
+  reach: number;
+  centreSquare: number;
+  /** Rows chosen for comparison so far (at most the budget). */
+  spent: number;
+}
 
 /**
  * Makes the neighbour lists of the densest rows exact. HDBSCAN*'s finest clusters are the densest
  * groups of rows, and whether such a group splits into two clusters or sheds rows one by one hangs
  * on its rows' core distances and lightest edges, to the last digit: these must not be approximate.
  * For each leaf (of the first tree, which compared its own rows already), its `share` densest rows
- * get a bounding ball (centre c, radius r), and every other row u is compared with them unless
- * |u - c| - r, a lower bound on its distance to each of them, already exceeds all their current last
- * neighbours: first whole leaves by their balls, then the rows of the leaves left one by one. Rows
- * of other clusters, and scattered noise, fall to these bounds even in many dimensions, where
- * leaves overlap; what is left is about the dense rows' own cluster. `budget` caps the rows compared
- * per leaf (the lists then stay approximate, which the result reports).
+ * get bounding balls (centre c, radius r; see tightGroups), and every other row u is compared with
+ * a group unless |u - c| - r, a lower bound on its distance to each of its rows, already exceeds all
+ * their last neighbours: first whole leaves by their balls, then the rows of the leaves left one by
+ * one. Rows of other clusters, and scattered noise, fall to these bounds even in many dimensions,
+ * where leaves overlap; what is left is about the dense rows' own cluster. The row bounds of all
+ * groups are computed leaf by leaf, each leaf's rows against the centres of every group its ball does
+ * not rule out, in one product: each leaf is read once, not once per group. `budget` caps the rows
+ * compared per group (the lists then stay approximate, which the result reports).
  */
 export async function refineDenseRows(
   partition: LeafPartition,
@@ -49,68 +65,100 @@ export async function refineDenseRows(
   const { width, keys } = lists;
   let largest = 0;
   for (let leaf = 0; leaf < leafCount; leaf++) largest = Math.max(largest, bounds[leaf + 1]! - bounds[leaf]!);
+  const limit = options.budget * largest;
   const denseBlock = new Float32Array(largest * dim);
-  const leafBlock = new Float32Array(largest * dim);
-  const candidateBlock = new Float32Array(largest * dim);
-  const centre = new Float32Array(dim);
-  const leafDots = new Float32Array(leafCount);
-  const rowDots = new Float32Array(largest);
-  const candidates = new Int32Array(largest);
-  const centroidSquares = new Float64Array(leafCount);
-  for (let other = 0; other < leafCount; other++) {
-    centroidSquares[other] = squaredNorm(balls.centroids.subarray(other * dim, (other + 1) * dim));
-  }
-  let pairs = 0;
-  let complete = true;
+  const apart = (squared: number): number => Math.sqrt(Math.max(0, squared)) * (1 - SLACK);
+
+  const groups: DenseGroup[] = [];
+  const centreList: Float32Array[] = [];
   for (let leaf = 0; leaf < leafCount; leaf++) {
     const members = order.subarray(bounds[leaf]!, bounds[leaf + 1]!);
     for (const dense of tightGroups(densest(members, lists, options.rank, options.share), rows, lists, denseBlock)) {
-      const denseVectors = rows.rows(dense, 0, dense.length, denseBlock);
-      const radius = enclose(denseVectors, dense.length, dim, centre);
-      const centreSquare = squaredNorm(centre);
+      const centre = new Float32Array(dim);
+      const radius = enclose(rows.rows(dense, 0, dense.length, denseBlock), dense.length, dim, centre);
       let farthest = 0;
       for (const row of dense) farthest = Math.max(farthest, keys[row * width]!);
-      // A row u can enter a dense row's list only if |u - c| - r < sqrt(farthest key).
-      const reach = (Math.sqrt(farthest) + radius) * (1 + SLACK);
-      const apart = (squared: number): number => Math.sqrt(Math.max(0, squared)) * (1 - SLACK);
-      await kernel.dot(balls.centroids, leafCount, centre, 1, dim, leafDots);
-      let filled = 0;
-      let spent = 0;
-      const flush = async (): Promise<void> => {
-        if (filled === 0) return;
-        const ids = candidates.subarray(0, filled);
-        const vectors = rows.rows(ids, 0, filled, candidateBlock);
-        await kernel.dot(denseVectors, dense.length, vectors, filled, dim, workspace.tile);
-        scanRectangle(workspace, dense, ids, rows.norms, lists);
-        pairs += dense.length * filled;
-        filled = 0;
-      };
-      const limit = options.budget * largest;
-      for (let other = 0; other < leafCount && spent < limit; other++) {
-        // The leaf itself was multiplied whole by the first tree.
-        if (other === leaf) continue;
-        const centres = apart(centroidSquares[other]! + centreSquare - 2 * leafDots[other]!);
-        if (centres - balls.radii[other]! >= reach) continue;
-        const start = bounds[other]!;
-        const size = bounds[other + 1]! - start;
-        const vectors = rows.rows(order, start, start + size, leafBlock);
-        await kernel.dot(vectors, size, centre, 1, dim, rowDots);
+      groups.push({
+        leaf,
+        rows: dense,
+        // A row u can enter a dense row's list only if |u - c| - r < sqrt(farthest key).
+        reach: (Math.sqrt(farthest) + radius) * (1 + SLACK),
+        centreSquare: squaredNorm(centre),
+        spent: 0,
+      });
+      centreList.push(centre);
+    }
+  }
+  const groupCount = groups.length;
+  if (groupCount === 0) return { pairs: 0, complete: true };
+  const centres = new Float32Array(groupCount * dim);
+  centreList.forEach((centre, g) => centres.set(centre, g * dim));
+  const leafDots = new Float32Array(leafCount * groupCount);
+  await kernel.dot(balls.centroids, leafCount, centres, groupCount, dim, leafDots);
+  // Rows chosen for each group, compared with it `largest` at a time.
+  const chosen = groups.map(() => new Int32Array(largest));
+  const filled = new Int32Array(groupCount);
+  const candidateBlock = new Float32Array(largest * dim);
+  let pairs = 0;
+  const compare = async (g: number): Promise<void> => {
+    const count = filled[g]!;
+    if (count === 0) return;
+    const dense = groups[g]!.rows;
+    const ids = chosen[g]!.subarray(0, count);
+    const denseVectors = rows.rows(dense, 0, dense.length, denseBlock);
+    await kernel.dot(denseVectors, dense.length, rows.rows(ids, 0, count, candidateBlock), count, dim, workspace.tile);
+    scanRectangle(workspace, dense, ids, rows.norms, lists);
+    pairs += dense.length * count;
+    filled[g] = 0;
+  };
+  let complete = true;
+
+  // Leaf by leaf: the groups its ball does not rule out, then its rows against their centres.
+  const batch = Math.max(1, Math.min(groupCount, Math.floor(DOTS_PER_PRODUCT / largest)));
+  const passing = new Int32Array(groupCount);
+  const passingCentres = new Float32Array(batch * dim);
+  const dots = new Float32Array(largest * batch);
+  const leafBlock = new Float32Array(largest * dim);
+  for (let other = 0; other < leafCount; other++) {
+    const centroidSquare = squaredNorm(balls.centroids.subarray(other * dim, (other + 1) * dim));
+    let passed = 0;
+    for (let g = 0; g < groupCount; g++) {
+      const group = groups[g]!;
+      // The group's own leaf was multiplied whole by the first tree; a full group looks no further.
+      if (group.leaf === other || group.spent === limit) continue;
+      const between = apart(centroidSquare + group.centreSquare - 2 * leafDots[other * groupCount + g]!);
+      if (between - balls.radii[other]! < group.reach) passing[passed++] = g;
+    }
+    const start = bounds[other]!;
+    const size = bounds[other + 1]! - start;
+    const vectors = passed > 0 ? rows.rows(order, start, start + size, leafBlock) : leafBlock;
+    for (let first = 0; first < passed; first += batch) {
+      const count = Math.min(batch, passed - first);
+      for (let p = 0; p < count; p++) {
+        const g = passing[first + p]!;
+        passingCentres.set(centres.subarray(g * dim, (g + 1) * dim), p * dim);
+      }
+      await kernel.dot(vectors, size, passingCentres, count, dim, dots);
+      for (let p = 0; p < count; p++) {
+        const g = passing[first + p]!;
+        const group = groups[g]!;
         for (let i = 0; i < size; i++) {
           const row = order[start + i]!;
-          if (apart(squares[row]! + centreSquare - 2 * rowDots[i]!) >= reach) continue;
-          if (spent === limit) {
+          if (apart(squares[row]! + group.centreSquare - 2 * dots[i * count + p]!) >= group.reach) continue;
+          if (group.spent === limit) {
             complete = false;
             break;
           }
-          spent++;
-          candidates[filled++] = row;
-          if (filled === largest) await flush();
+          group.spent++;
+          chosen[g]![filled[g]!] = row;
+          filled[g]!++;
+          if (filled[g] === largest) await compare(g);
         }
       }
-      await flush();
     }
     await options.tick();
   }
+  for (let g = 0; g < groupCount; g++) await compare(g);
   return { pairs, complete };
 }
 
