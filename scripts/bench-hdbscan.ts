@@ -12,8 +12,9 @@
  * long-lived Python process whose JIT warm-up (20-45 s) is done before the first row and not
  * counted. Fits alternate between the tools row by row (who goes first alternates too), and with
  * --repeat each figure is the median of that many fits. It prints the fit seconds of each, the
- * ratios to the peer, and the adjusted Rand index of the approximate path's and the peer's labels
- * against our exact ones.
+ * ratios to the peer, the CPU seconds of our approximate fit and of the peer's (all threads of the
+ * process: steadier than wall seconds when others load the machine), and the adjusted Rand index
+ * of the approximate path's and the peer's labels against our exact ones.
  *
  * The peer is found through NAP_PEER_PYTHON or --peer-python: an interpreter with fast_hdbscan
  * 0.3.2 and pynndescent 0.6.0 installed (development only: `pip install --no-build-isolation
@@ -39,8 +40,13 @@ const PEER_SCRIPT = fileURLToPath(new URL('../../scripts/peers/fast_hdbscan_fit.
 
 type Path = 'exact' | 'approximate';
 
-interface FitResult {
+/** Wall seconds of a fit, and the CPU seconds of all its process's threads (steadier under load). */
+interface FitTimes {
   seconds: number;
+  cpuSeconds: number;
+}
+
+interface FitResult extends FitTimes {
   peakRssMb: number;
   clusters: number;
   stats?: ApproximateMstStats;
@@ -94,6 +100,7 @@ async function fitChild(pathName: Path, shape: string, dataFile: string, labelsF
   const matrix = readMatrix(dataFile, count, dim);
   let stats: ApproximateMstStats | undefined;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const result = await hdbscan(matrix, {
     ...PARAMS,
     ...(pathName === 'approximate'
@@ -101,9 +108,11 @@ async function fitChild(pathName: Path, shape: string, dataFile: string, labelsF
       : {}),
   });
   const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
   writeFileSync(labelsFile, result.labels);
   return {
     seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     clusters: result.clusterCount,
     ...(stats ? { stats } : {}),
@@ -132,11 +141,11 @@ class Peer {
     return new Peer(child, lines, reader, ready.version, ready.warmupSeconds);
   }
 
-  async fit(dataFile: string, count: number, dim: number, labelsFile: string): Promise<number> {
+  async fit(dataFile: string, count: number, dim: number, labelsFile: string): Promise<FitTimes> {
     this.process.stdin.write(`${JSON.stringify({ file: dataFile, rows: count, dims: dim, labels: labelsFile })}\n`);
     const line = await this.lines.next();
     if (line.done) throw new Error('the peer stopped during a fit');
-    return (JSON.parse(line.value) as { seconds: number }).seconds;
+    return JSON.parse(line.value) as FitTimes;
   }
 
   close(): void {
@@ -160,7 +169,7 @@ interface RowFigures {
   shape: string;
   exact: FitResult[];
   approximate: FitResult[];
-  peerSeconds: number[];
+  peer: FitTimes[];
   approximateAri: number;
   peerAri?: number;
 }
@@ -168,16 +177,21 @@ interface RowFigures {
 function formatRow(row: RowFigures): string {
   const exact = median(row.exact.map((fit) => fit.seconds));
   const approximate = median(row.approximate.map((fit) => fit.seconds));
-  const peer = row.peerSeconds.length > 0 ? median(row.peerSeconds) : undefined;
-  const ratio = (value: number): string => (peer !== undefined ? (value / peer).toFixed(2) : '-');
+  const peer = row.peer.length > 0 ? median(row.peer.map((fit) => fit.seconds)) : undefined;
+  const ratio = (value: number, to: number | undefined): string => (to !== undefined ? (value / to).toFixed(2) : '-');
+  const approximateCpu = median(row.approximate.map((fit) => fit.cpuSeconds));
+  const peerCpu = row.peer.length > 0 ? median(row.peer.map((fit) => fit.cpuSeconds)) : undefined;
   const stats = row.approximate[0]?.stats;
   return [
     row.shape.padEnd(11),
     exact.toFixed(2).padStart(7),
     approximate.toFixed(2).padStart(7),
     (peer !== undefined ? peer.toFixed(2) : '-').padStart(6),
-    ratio(approximate).padStart(10),
-    ratio(exact).padStart(10),
+    ratio(approximate, peer).padStart(11),
+    ratio(exact, peer).padStart(10),
+    approximateCpu.toFixed(2).padStart(7),
+    (peerCpu !== undefined ? peerCpu.toFixed(2) : '-').padStart(8),
+    ratio(approximateCpu, peerCpu).padStart(8),
     row.approximateAri.toFixed(4).padStart(8),
     (row.peerAri !== undefined ? row.peerAri.toFixed(4) : '-').padStart(8),
     Math.max(...row.exact.map((fit) => fit.peakRssMb))
@@ -228,6 +242,7 @@ async function main(): Promise<void> {
     console.log(
       `fit seconds of hdbscan() (minClusterSize = minSamples = 5, leaf), median of ${repeat}; ratios = ours / peer;`,
     );
+    console.log("cpu = CPU seconds of all the fit process's threads (steadier than wall seconds under load);");
     console.log('ARI = adjusted Rand index of the labels against our exact path; RSS = peak of the fit process;');
     console.log('sets/pairs/uncert. = forest sets left to join / block pairs searched / joins not certified');
     console.log(
@@ -236,8 +251,11 @@ async function main(): Promise<void> {
         'exact'.padStart(7),
         'approx'.padStart(7),
         'peer'.padStart(6),
-        'approx/peer'.padStart(10),
+        'approx/peer'.padStart(11),
         'exact/peer'.padStart(10),
+        'cpu apx'.padStart(7),
+        'cpu peer'.padStart(8),
+        'cpu a/p'.padStart(8),
         'ARI apx'.padStart(8),
         'ARI peer'.padStart(8),
         'RSS exact'.padStart(8),
@@ -259,13 +277,13 @@ async function main(): Promise<void> {
         );
         return JSON.parse(output.trim().split('\n').pop()!) as FitResult;
       };
-      const figures: RowFigures = { shape, exact: [], approximate: [], peerSeconds: [], approximateAri: 0 };
+      const figures: RowFigures = { shape, exact: [], approximate: [], peer: [], approximateAri: 0 };
       for (let round = 0; round < repeat; round++) {
         const peerFirst = (index + round) % 2 === 1;
-        if (peer && peerFirst) figures.peerSeconds.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
+        if (peer && peerFirst) figures.peer.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
         figures.approximate.push(ours('approximate'));
         figures.exact.push(ours('exact'));
-        if (peer && !peerFirst) figures.peerSeconds.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
+        if (peer && !peerFirst) figures.peer.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
       }
       const exactLabels = readLabels(labelsOf('exact'), count);
       figures.approximateAri = adjustedRandIndex(readLabels(labelsOf('approximate'), count), exactLabels);
