@@ -109,7 +109,7 @@ export function heatmapTarget(
     scale[slot] = divisor > ZERO_DIVISOR ? 1 / divisor : 0;
     base[slot] = baseline[column]!;
     direction[slot] = centroid[column]! - baseline[column]!;
-    directionNorm[slotOf(grid, slot).position]! += direction[slot]! * direction[slot]!;
+    directionNorm[slotOf(grid, slot).position]! += direction[slot] * direction[slot];
   });
   for (let p = 0; p < positions; p++) directionNorm[p] = Math.sqrt(directionNorm[p]!);
   return { grid, scale, baseline: base, direction, directionNorm };

@@ -77,7 +77,7 @@ function fixture(options: {
         output: { name: 'scores', dims: [n, 3], data: scores },
       };
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
   const plan: ExtractionPlan = {
     runner,
@@ -175,9 +175,10 @@ test('a failing commit stops the extraction with its error and commits nothing a
   // Batch 2 is still decoding when the commit of batch 1 fails.
   const { plan, batches, committed, log } = fixture({ items: 20, hold: { first: 8, until: decoded } });
   let calls = 0;
-  const failing = async (batch: ExtractedBatch) => {
-    if (++calls === 2) throw new Error('disk full');
+  const failing = (batch: ExtractedBatch): Promise<void> => {
+    if (++calls === 2) return Promise.reject(new Error('disk full'));
     committed.push(batch);
+    return Promise.resolve();
   };
   let logged = Infinity;
   await assert.rejects(

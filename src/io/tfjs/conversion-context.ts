@@ -119,7 +119,7 @@ export function fromKerasOrder(ctx: ConversionContext, input: string, rank: numb
 export function pair(value: unknown, fallback: number): [number, number] {
   if (typeof value === 'number') return [value, value];
   if (Array.isArray(value) && value.length === 2) {
-    const [first, second]: unknown[] = value;
+    const [first, second] = value as unknown[];
     if (typeof first === 'number' && typeof second === 'number') return [first, second];
   }
   return [fallback, fallback];

@@ -3,6 +3,7 @@ import type { OnnxAttribute } from '../onnx/builder.js';
 import { layerError, pair, type ConversionContext, type Tensor } from './conversion-context.js';
 import { activate, isLinear } from './keras-activations.js';
 import type { KerasShape, LayerCall } from './keras-topology.js';
+import { configText } from './model-json.js';
 import { hwioToOihw, slidingWindow, type Window, type WindowGeometry } from './window.js';
 
 /** A channels-last image tensor [N,H,W,C] with a known channel count. */
@@ -17,7 +18,7 @@ export function imageInput(ctx: ConversionContext, call: LayerCall, inputs: Tens
     throw layerError(
       ctx,
       call,
-      `uses data_format '${String(format)}'`,
+      `uses data_format '${configText(format)}'`,
       'nap converts channels_last Keras models (the TF.js default)',
     );
   }
@@ -38,7 +39,7 @@ function windowGeometry(ctx: ConversionContext, call: LayerCall, shape: KerasSha
   return slidingWindow(
     shape,
     window,
-    String(call.config.padding ?? 'valid'),
+    configText(call.config.padding ?? 'valid'),
     `layer '${call.layer}' (${call.className}) of ${ctx.source}`,
   );
 }
@@ -46,7 +47,7 @@ function windowGeometry(ctx: ConversionContext, call: LayerCall, shape: KerasSha
 function positiveInteger(ctx: ConversionContext, call: LayerCall, key: string, fallback?: number): number {
   const value = call.config[key] ?? fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw layerError(ctx, call, `has ${key} = ${String(value)}`, `${key} must be a positive integer`);
+    throw layerError(ctx, call, `has ${key} = ${configText(value)}`, `${key} must be a positive integer`);
   }
   return value;
 }
