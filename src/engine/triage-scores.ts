@@ -186,7 +186,8 @@ async function runMetric(store: NapStore, runId: number): Promise<Metric> {
   const clusterings = (await store.listClusterings(runId)).filter((c) => c.unit === null);
   const newest = clusterings[clusterings.length - 1];
   if (!newest) return 'euclidean';
-  return resolveParams(newest.params as Parameters<typeof resolveParams>[0]).metric;
+  // Only the metric is read, which the row count (it decides the spanning tree) does not change.
+  return resolveParams(newest.params as Parameters<typeof resolveParams>[0], 0).metric;
 }
 
 function runInSample(run: RunRecord): boolean {
