@@ -109,7 +109,7 @@ describe('nap cluster', () => {
     const out = path.join(dir, 'approximate.json');
     const { code, stderr } = await run([matrixFile, '--shape', shape, '--out', out, '--approximate']);
     assert.equal(code, 0, stderr);
-    const json = JSON.parse(readFileSync(out, 'utf8'));
+    const json = JSON.parse(readFileSync(out, 'utf8')) as ClusterJson & { params: { spanningTree?: string } };
     const expected = await hdbscan(matrix, { spanningTree: 'approximate' });
     assert.deepEqual(json.labels, Array.from(expected.labels));
     assert.equal(json.params.spanningTree, 'approximate');
@@ -120,7 +120,7 @@ describe('nap cluster', () => {
     const out = path.join(dir, 'exact.json');
     const { code, stderr } = await run([matrixFile, '--shape', shape, '--out', out, '--exact']);
     assert.equal(code, 0, stderr);
-    const json = JSON.parse(readFileSync(out, 'utf8'));
+    const json = JSON.parse(readFileSync(out, 'utf8')) as ClusterJson & { params: { spanningTree?: string } };
     assert.equal(json.params.spanningTree, undefined);
     assert.deepEqual(json.labels, Array.from((await hdbscan(matrix)).labels));
     assert.match(stderr, /exact spanning tree/);

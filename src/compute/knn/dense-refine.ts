@@ -72,7 +72,7 @@ export async function refineDenseRows(
   const groups: DenseGroup[] = [];
   const centreList: Float32Array[] = [];
   for (let leaf = 0; leaf < leafCount; leaf++) {
-    const members = order.subarray(bounds[leaf]!, bounds[leaf + 1]!);
+    const members = order.subarray(bounds[leaf], bounds[leaf + 1]);
     for (const dense of tightGroups(densest(members, lists, options.rank, options.share), rows, lists, denseBlock)) {
       const centre = new Float32Array(dim);
       const radius = enclose(rows.rows(dense, 0, dense.length, denseBlock), dense.length, dim, centre);

@@ -143,8 +143,8 @@ async function probeNeighbourLeaves(
   for (const code of [...chosen].sort((a, b) => a - b)) {
     const a = Math.floor(code / leafCount);
     const b = code % leafCount;
-    const rowIds = order.subarray(bounds[a]!, bounds[a + 1]!);
-    const columnIds = order.subarray(bounds[b]!, bounds[b + 1]!);
+    const rowIds = order.subarray(bounds[a], bounds[a + 1]);
+    const columnIds = order.subarray(bounds[b], bounds[b + 1]);
     const rowVectors = rows.rows(order, bounds[a]!, bounds[a + 1]!, block);
     const columnVectors = rows.rows(order, bounds[b]!, bounds[b + 1]!, columnBlock);
     await kernel.dot(rowVectors, rowIds.length, columnVectors, columnIds.length, dim, workspace.tile);
