@@ -170,6 +170,23 @@ test('the channel objective at one position: the activation of the unit there, t
   }
 });
 
+test('objectives batched together get the images each gets alone (one random stream per objective)', async () => {
+  const store = await NapStore.open(out);
+  try {
+    const settings = { layer: LAYER, steps: 8, seed: 4, restarts: 2, force: true };
+    const batched = await visualizeLayer(store, { ...settings, units: [1, 6], batch: 2 });
+    const together = (await store.readFeatureVisualizations(runId, LAYER, { objective: 'unit', target: 6 }))[0]!;
+    const alone = await visualizeLayer(store, { ...settings, units: [6], batch: 1 });
+    const single = (await store.readFeatureVisualizations(runId, LAYER, { objective: 'unit', target: 6 }))[0]!;
+    const value = batched.objectives[1]!.values[0]!;
+    assert.ok(Math.abs(alone.objectives[0]!.values[0]! - value) <= 1e-4 * Math.max(1, Math.abs(value)));
+    const differing = together.pixels.filter((p, i) => Math.abs(p - single.pixels[i]!) > 1).length;
+    assert.equal(differing, 0, 'pixels differ by more than rounding');
+  } finally {
+    await store.close();
+  }
+});
+
 test('bad requests name the value: unknown unit, unknown pattern, unknown layer', async () => {
   const store = await NapStore.open(out);
   try {
