@@ -65,7 +65,8 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
     schemaVersion: 5,
     shape: 'input details: class-probability vectors and input digests',
   },
-  { name: 'v6', commit: null, schemaVersion: 6, shape: 'feature visualizations' },
+  { name: 'v6', commit: 'ee49c5d', schemaVersion: 6, shape: 'feature visualizations' },
+  { name: 'v7', commit: null, schemaVersion: 7, shape: 'saved triage scores' },
 ];
 
 function run(command: string, args: string[], cwd: string): string {
