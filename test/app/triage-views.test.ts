@@ -72,7 +72,7 @@ test('label errors: the ranked leads with given and suggested labels and reasons
   assert.equal(await page.locator('.decided-count').textContent(), '2');
   assert.equal(await rows.nth(0).getByRole('button', { name: 'label error' }).getAttribute('aria-pressed'), 'true');
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.export-decisions').click()]);
-  const csv = await readFile((await download.path())!, 'utf8');
+  const csv = await readFile(await download.path(), 'utf8');
   const lines = csv.trimEnd().split('\n');
   assert.equal(lines[0], 'input,file,given_label,decided_label');
   const expected = [
