@@ -33,6 +33,19 @@ test('analyze arguments become library options', () => {
   assert.deepEqual(parsed.options.imageSize, { width: 224, height: 200 });
 });
 
+test('--approximate and --exact choose the spanning tree, not both', () => {
+  const base = ['--model', 'm', '--data', 'd', '--out', 'o'];
+  for (const [flag, spanningTree] of [
+    ['--approximate', 'approximate'],
+    ['--exact', 'exact'],
+  ] as const) {
+    const parsed = parseAnalyzeArgs([...base, flag]);
+    assert.notEqual(parsed, 'help');
+    if (parsed !== 'help') assert.deepEqual(parsed.options.clustering, { spanningTree });
+  }
+  assert.throws(() => parseAnalyzeArgs([...base, '--approximate', '--exact']), /--approximate and --exact/);
+});
+
 test('bad analyze arguments name the option and value', () => {
   assert.throws(
     () => parseAnalyzeArgs(['--data', 'mnist', '--out', 'r.duckdb']),
@@ -56,4 +69,20 @@ test('unit pattern lists expand ranges and merge repeated layers', () => {
   assert.deepEqual(parseUnitPatterns(['conv1:0,3-5', 'pool:2', 'conv1:9']), { conv1: [0, 3, 4, 5, 9], pool: [2] });
   assert.throws(() => parseUnitPatterns(['conv1']), /conv1/);
   assert.throws(() => parseUnitPatterns(['conv1:5-2']), /5-2/);
+});
+
+test('--cluster-space takes raw, pca:D or umap:D and names itself otherwise', () => {
+  const base = ['--model', 'm.onnx', '--data', 'mnist', '--out', 'r.duckdb'];
+  for (const space of ['raw', 'pca:50', 'umap:10'] as const) {
+    const parsed = parseAnalyzeArgs([...base, '--cluster-space', space]);
+    assert.ok(parsed !== 'help' && parsed.options.clusterSpace === space, space);
+  }
+  for (const bad of ['umap', 'pca:1', 'tsne:2', 'umap:x']) {
+    assert.throws(
+      () => parseAnalyzeArgs([...base, '--cluster-space', bad]),
+      (e: unknown) =>
+        e instanceof InputError && e.message.includes(`--cluster-space '${bad}' is not raw, pca:D or umap:D`),
+      bad,
+    );
+  }
 });

@@ -1,22 +1,27 @@
 import type { TaskControl } from '../../progress.js';
 import type { Matrix } from '../matrix.js';
 import { Checkpoint } from './checkpoint.js';
-import { buildClusterTree } from './cluster-tree.js';
-import { condenseTree } from './condense.js';
 import { clampMinSamples } from './core-distances.js';
-import { outlierScores } from './glosh.js';
-import { clusterPersistence, labelPoints, membershipProbabilities } from './labelling.js';
 import { resolveParams, validateMatrix, type HdbscanOptions, type ResolvedHdbscanParams } from './options.js';
+import { approximateMst } from './approximate/approximate-mst.js';
 import { fastMst } from './fast-mst.js';
-import { selectClusters } from './selection.js';
+import { selectFromLinkage } from './reselect.js';
 import { singleLinkage, sortEdgesByWeight } from './single-linkage.js';
-import { computeStability } from './stability.js';
 import type { CondensedTree, SingleLinkageTree } from './types.js';
 
-export type { HdbscanOptions } from './options.js';
+export type { HdbscanOptions, SpanningTreeChoice } from './options.js';
+export { AUTO_APPROXIMATE_ROWS } from './options.js';
 export type { CondensedTree, Metric, MstBuilder, MstResult, PrimTree, SingleLinkageTree } from './types.js';
 export { referenceMst } from './reference-mst.js';
 export { fastMst } from './fast-mst.js';
+export {
+  linkageFromMerges,
+  selectFromLinkage,
+  selectionParamsProblem,
+  type SelectionParams,
+  type TreeSelection,
+} from './reselect.js';
+export { approximateMst } from './approximate/approximate-mst.js';
 
 export interface HdbscanResult {
   /** Cluster of each row, 0 .. clusterCount-1 in order of condensed-tree id; -1 = noise. */
@@ -33,52 +38,31 @@ export interface HdbscanResult {
   params: ResolvedHdbscanParams;
 }
 
-const CONDENSING_STEPS = 4;
+const CONDENSING_STEPS = 2;
 
 /**
  * HDBSCAN* with the semantics of the Python `hdbscan` 0.8.43 library's 'generic' algorithm
  * (exact MST, stable edge sort). All rows identical: every distance is 0 and every lambda infinite,
  * so the tree never splits: 'eom' gives one cluster (probabilities 1, outlier scores 0) when
  * allowSingleCluster is set and all noise otherwise; 'leaf' gives all noise (hdbscan does the same).
+ * With the approximate spanning tree (options.spanningTree; 'auto' takes it for big inputs) the same
+ * condensing, selection and scores run on a tree that is approximate, and params say so.
  */
 export async function hdbscan(
   matrix: Matrix,
   options: HdbscanOptions = {},
   control?: TaskControl,
 ): Promise<HdbscanResult> {
-  const params = resolveParams(options);
+  const params = resolveParams(options, matrix.count);
   validateMatrix(matrix, params.minClusterSize);
-  const build = options.mst ?? fastMst;
+  const build = options.mst ?? (params.spanningTree === 'approximate' ? approximateMst : fastMst);
   const minSamples = clampMinSamples(matrix.count, params.minSamples);
   const { tree } = await build(matrix, { minSamples, metric: params.metric }, control);
 
   const checkpoint = new Checkpoint(control, 'condensing', CONDENSING_STEPS);
   const singleLinkageTree = singleLinkage(sortEdgesByWeight(tree));
   await checkpoint.tick(1);
-  const condensedTree = condenseTree(singleLinkageTree, params.minClusterSize);
-  const clusters = buildClusterTree(condensedTree);
-  await checkpoint.tick(2);
-  const stability = computeStability(condensedTree, clusters);
-  const selected = selectClusters(clusters, stability, {
-    method: params.clusterSelectionMethod,
-    epsilon: params.clusterSelectionEpsilon,
-    allowSingleCluster: params.allowSingleCluster,
-  });
-  const labels = labelPoints(condensedTree, clusters, selected, {
-    allowSingleCluster: params.allowSingleCluster,
-    epsilon: params.clusterSelectionEpsilon,
-  });
-  await checkpoint.tick(3);
-  const result: HdbscanResult = {
-    labels,
-    probabilities: membershipProbabilities(condensedTree, clusters, selected, labels),
-    outlierScores: outlierScores(condensedTree, clusters),
-    persistence: clusterPersistence(condensedTree, clusters, selected, labels, stability),
-    clusterCount: selected.length,
-    condensedTree,
-    singleLinkageTree,
-    params,
-  };
+  const result: HdbscanResult = { ...selectFromLinkage(singleLinkageTree, params), singleLinkageTree, params };
   checkpoint.finish();
   return result;
 }
