@@ -75,7 +75,10 @@ const share = (covered: number, inputs: number) => {
 
 async function redrawMs(page: Page, patterns: number): Promise<number> {
   const note = page.locator('.reselection', { hasText: `${patterns.toLocaleString('en-US')} pattern` });
-  await note.waitFor();
+  await note.waitFor().catch(async (error: unknown) => {
+    const panel = await page.locator('.granularity-panel').textContent();
+    throw new Error(`no re-selection of ${patterns} patterns; the panel says: ${panel}`, { cause: error });
+  });
   // A string, not a function: this file is type-checked without the DOM's types.
   await page.waitForFunction("document.querySelector('.reselection')?.getAttribute('data-redraw-ms') !== ''");
   return Number(await note.getAttribute('data-redraw-ms'));
@@ -84,7 +87,7 @@ async function redrawMs(page: Page, patterns: number): Promise<number> {
 async function checkPage(baseUrl: string, where: string): Promise<void> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.setDefaultTimeout(60_000);
+  page.setDefaultTimeout(30_000);
   await page.goto(`${baseUrl}/?run=${run.runId}&layer=${LAYER}`);
   const layer = run.layers[0]!;
   const { coverage } = layer;
@@ -109,6 +112,8 @@ async function checkPage(baseUrl: string, where: string): Promise<void> {
 
   // eom at min cluster size 50: what nap recluster stores.
   await page.locator('.granularity-selection').selectOption('eom');
+  // The first change loads the tree; its re-selection re-renders the inputs, so the next one waits for it.
+  await page.locator('.reselection', { hasText: `--selection eom` }).waitFor();
   await page.locator('.granularity-size').fill('50');
   await page.locator('.granularity-size').press('Tab');
   const ms50 = await redrawMs(page, stored50.patterns);
@@ -135,9 +140,14 @@ async function checkPage(baseUrl: string, where: string): Promise<void> {
     [60, 'leaf', 0],
     [90, 'eom', 0.5],
   ] as const) {
+    // One change at a time, each waited for (a re-render sets the inputs to the value it re-selected).
+    const settle = () =>
+      page.waitForFunction("document.querySelector('.reselection')?.getAttribute('data-redraw-ms') !== ''");
     await page.locator('.granularity-selection').selectOption(selection);
+    await settle();
     await page.locator('.granularity-epsilon').fill(String(epsilon));
     await page.locator('.granularity-epsilon').press('Tab');
+    await settle();
     await page.locator('.granularity-slider').fill(String(step));
     const minClusterSize = Number(await page.locator('.granularity-size').inputValue());
     const expected = selectFromLinkage(tree, {
