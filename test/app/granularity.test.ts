@@ -89,6 +89,7 @@ async function checkPage(baseUrl: string, where: string): Promise<void> {
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.setDefaultTimeout(30_000);
   await page.goto(`${baseUrl}/?run=${run.runId}&layer=${LAYER}`);
+  await page.locator('.granularity-panel summary').click();
   const layer = run.layers[0]!;
   const { coverage } = layer;
   assert.equal(coverage.inputs, 10000);

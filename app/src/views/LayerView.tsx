@@ -195,7 +195,7 @@ export function LayerView({ context }: { context: ViewContext }) {
         </p>
       </div>
       {unit === null && stored && (
-        <details class="panel granularity-panel" open>
+        <details class="panel granularity-panel">
           <summary>Coverage and granularity</summary>
           {!reselected && !wanted && <CoverageLine clustering={data.clustering} />}
           <GranularityControl
