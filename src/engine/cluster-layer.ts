@@ -11,6 +11,13 @@ export interface LayerPatterns {
   patternStatistics: UnitStatistics[];
 }
 
+/** What the store keeps of a layer's patterns (the single-linkage tree is not kept). */
+export interface SavedPatterns {
+  clustering: Omit<HdbscanResult, 'singleLinkageTree'>;
+  layerStatistics: UnitStatistics;
+  patternStatistics: UnitStatistics[];
+}
+
 /** Clusters one layer's normalized activations into patterns and computes their per-unit statistics. */
 export async function findPatterns(
   matrix: Matrix,
