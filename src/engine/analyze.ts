@@ -91,6 +91,7 @@ export interface LayerCompute {
   patterns?: (
     layer: string,
     matrix: Matrix,
+    inputIndex: Int32Array,
     options: Omit<HdbscanOptions, 'mst'>,
     control: TaskControl,
   ) => Promise<SavedPatterns>;
@@ -482,7 +483,7 @@ async function clusterLayer(
   inputIndex: Int32Array,
   options: Omit<HdbscanOptions, 'mst'>,
   control: TaskControl,
-  find: NonNullable<LayerCompute['patterns']> = (_, m, o, c) => findPatterns(m, o, c),
+  find: NonNullable<LayerCompute['patterns']> = (_, m, _i, o, c) => findPatterns(m, o, c),
 ): Promise<LayerSummary> {
   const params = resolveParams(options);
   const earlier = await store.listClusterings(runId, layer);
@@ -496,7 +497,7 @@ async function clusterLayer(
       noise: existing.noiseCount,
     };
   }
-  const found = await find(layer, matrix, options, {
+  const found = await find(layer, matrix, inputIndex, options, {
     ...(control.signal ? { signal: control.signal } : {}),
     onProgress: (p) => control.onProgress?.({ ...p, stage: `${layer}: ${p.stage}` }),
   });

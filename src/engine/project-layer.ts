@@ -40,11 +40,12 @@ const EXISTING_CHOICES = ['keep', 'update', 'replace'] as const;
 export type ProjectMatrix = (
   layer: string,
   matrix: Matrix,
+  inputIndex: Int32Array,
   plan: ProjectionPlan,
   control: TaskControl,
 ) => Promise<{ x: Float32Array; y: Float32Array }>;
 
-const projectHere: ProjectMatrix = (_, matrix, plan, control) => projectMatrix(matrix, plan, control);
+const projectHere: ProjectMatrix = (_, matrix, _inputIndex, plan, control) => projectMatrix(matrix, plan, control);
 
 /** Coordinates of the rows of `matrix` in the plane: x[i], y[i] for row i. */
 export async function projectMatrix(
@@ -91,7 +92,7 @@ export async function projectLayer(
   const { matrix, inputIndex } = await store.readActivations(runId, layer);
   const plan = planProjection(options, matrix);
   if (plan === null || matrix.count === 0) return null;
-  const { x, y } = await project(layer, matrix, plan, {
+  const { x, y } = await project(layer, matrix, inputIndex, plan, {
     ...(control.signal ? { signal: control.signal } : {}),
     onProgress: (p) => control.onProgress?.({ ...p, stage: `${layer}: ${p.stage}` }),
   });

@@ -1,0 +1,36 @@
+/**
+ * `nap gather`: the results file of a run whose shards were written by indexed workers (`nap worker
+ * --shard i/N`): the shards are verified, staged as the model's batches, and the engine normalizes,
+ * clusters, maps and stores exactly as a single-process analysis of the same options does.
+ */
+import { analyzePrepared, prepareAnalysis, type AnalyzeResult } from '../engine/analyze.js';
+import type { TaskControl } from '../progress.js';
+import { identityOf, readManifest, requireSameRun, type RunManifest } from './manifest.js';
+import { verifyShard } from './shard-files.js';
+import { folderSource } from './stage-shards.js';
+
+export interface GatherOptions {
+  /** The shared folder the workers wrote. */
+  folder: string;
+  /** Results database (DuckDB file). */
+  out: string;
+  /** Threads for clustering and maps; default the run's setting. */
+  threads?: number;
+}
+
+export async function gather(
+  options: GatherOptions,
+  control: TaskControl = {},
+): Promise<AnalyzeResult & { run: RunManifest }> {
+  const run = await readManifest(options.folder);
+  // Refused before anything else is read or written.
+  for (let shard = 0; shard < run.shards; shard++) await verifyShard(options.folder, run, shard, { hash: false });
+  const prepared = await prepareAnalysis({
+    ...run.options,
+    out: options.out,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
+  requireSameRun(run, identityOf(prepared), 'nap gather');
+  const result = await analyzePrepared(prepared, folderSource(options.folder, run, control), control);
+  return { ...result, run };
+}
