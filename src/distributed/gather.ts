@@ -23,14 +23,18 @@ export async function gather(
   control: TaskControl = {},
 ): Promise<AnalyzeResult & { run: RunManifest }> {
   const run = await readManifest(options.folder);
-  // Refused before anything else is read or written.
-  for (let shard = 0; shard < run.shards; shard++) await verifyShard(options.folder, run, shard, { hash: false });
+  // Every shard is checked (sizes and SHA-256) before anything is written: a gather that cannot finish writes nothing.
+  const records = [];
+  for (let shard = 0; shard < run.shards; shard++) {
+    control.onProgress?.({ stage: 'checking shards', done: shard, total: run.shards });
+    records.push(await verifyShard(options.folder, run, shard));
+  }
   const prepared = await prepareAnalysis({
     ...run.options,
     out: options.out,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
   requireSameRun(run, identityOf(prepared), 'nap gather');
-  const result = await analyzePrepared(prepared, folderSource(options.folder, run, control), control);
+  const result = await analyzePrepared(prepared, folderSource(options.folder, run, records, control), control);
   return { ...result, run };
 }

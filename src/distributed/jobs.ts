@@ -2,6 +2,7 @@
  * The jobs of a run on the queue and what a worker does with each. Job ids are derived from the run, so
  * that adding a job twice (a coordinator started again, a queue emptied by a Redis restart) adds it once.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { prepareAnalysis, type PreparedAnalysis } from '../engine/analyze.js';
 import type { ProjectionPlan } from '../engine/projection-options.js';
@@ -24,16 +25,21 @@ export type JobData =
   | (JobBase & { kind: 'patterns'; layer: string; clustering: ClusteringOptions })
   | (JobBase & { kind: 'map'; layer: string; plan: ProjectionPlan });
 
-/** BullMQ job ids may not contain ':'. */
+/**
+ * The job's id: the run and its shared folder (the same run into another folder, e.g. for another results
+ * file, is other work), then the job. BullMQ job ids may not contain ':'.
+ */
 export function jobId(data: JobData): string {
+  const folder = createHash('sha256').update(data.folder).digest('hex').slice(0, 12);
+  const prefix = `${data.run.key}-${folder}`;
   switch (data.kind) {
     case 'extract':
-      return `${data.run.key}-extract-${data.shard}`;
+      return `${prefix}-extract-${data.shard}`;
     // The result file's name holds the layer and a hash of the parameters.
     case 'patterns':
-      return `${data.run.key}-${path.basename(patternsFile('', data.run, data.layer, data.clustering), '.bin')}`;
+      return `${prefix}-${path.basename(patternsFile('', data.run, data.layer, data.clustering), '.bin')}`;
     case 'map':
-      return `${data.run.key}-${path.basename(mapFile('', data.run, data.layer, data.plan), '.bin')}`;
+      return `${prefix}-${path.basename(mapFile('', data.run, data.layer, data.plan), '.bin')}`;
   }
 }
 

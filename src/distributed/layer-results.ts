@@ -78,7 +78,9 @@ export async function computePatterns(
 ): Promise<{ patterns: number; inputs: number }> {
   const { matrix, inputIndex } = await normalizedLayer(folder, run, layer);
   const found = await findPatterns(matrix, options, control);
-  const { singleLinkageTree: _unused, ...clustering } = found.clustering;
+  // The single-linkage tree is not stored, so it does not travel either.
+  const { singleLinkageTree, ...clustering } = found.clustering;
+  void singleLinkageTree;
   const payload: PatternsPayload = {
     key: run.key,
     layer,

@@ -161,8 +161,10 @@ export async function readManifest(folder: string): Promise<RunManifest> {
       cause: error,
     });
   }
-  if (manifest.format !== FORMAT) {
-    throw new InputError(`${file} is not a nap shard manifest (format ${JSON.stringify(manifest.format)})`, {
+  // Read as unknown: a file of another version holds any value there.
+  const format: unknown = manifest.format;
+  if (format !== FORMAT) {
+    throw new InputError(`${file} is not a nap shard manifest (format ${JSON.stringify(format)})`, {
       hint: `this nap reads format ${FORMAT}: use a new shared folder`,
     });
   }

@@ -3,7 +3,7 @@ import type { BatchSource } from '../engine/analyze.js';
 import type { ExtractedBatch } from '../engine/extract.js';
 import type { TaskControl } from '../progress.js';
 import type { RunManifest } from './manifest.js';
-import { readShard, verifyShard, type ShardRecord } from './shard-files.js';
+import { readShard, type ShardRecord } from './shard-files.js';
 import { shardRange, type ShardRange } from './shards.js';
 
 /** The runs of rows of `range` that no staged range covers (a store may hold part of a run extracted in one process). */
@@ -76,17 +76,20 @@ export function shardsToStage(run: RunManifest, staged: readonly ShardRange[]): 
   );
 }
 
-/** Every shard of the folder, each verified (sizes and SHA-256) before it is read; a missing or damaged one stops the gather by name. */
-export function folderSource(folder: string, run: RunManifest, control: TaskControl): BatchSource {
+/** The shards of the folder from their verified records (see verifyShard), those the store lacks staged in order. */
+export function folderSource(
+  folder: string,
+  run: RunManifest,
+  records: ShardRecord[],
+  control: TaskControl,
+): BatchSource {
   return async (staged, commit) => {
-    const shards = shardsToStage(run, staged);
-    // All are checked before any is staged, so that a gather that cannot finish stages nothing.
-    const records = [];
-    for (const shard of shards) records.push(await verifyShard(folder, run, shard));
-    for (const [done, record] of records.entries()) {
-      control.onProgress?.({ stage: 'gathering shards', done, total: records.length });
+    const shards = new Set(shardsToStage(run, staged));
+    const missing = records.filter((record) => shards.has(record.shard));
+    for (const [done, record] of missing.entries()) {
+      control.onProgress?.({ stage: 'gathering shards', done, total: missing.length });
       await stageShard(folder, run, record, staged, commit);
     }
-    control.onProgress?.({ stage: 'gathering shards', done: records.length, total: records.length });
+    control.onProgress?.({ stage: 'gathering shards', done: missing.length, total: missing.length });
   };
 }
