@@ -75,7 +75,7 @@ export function normalizedRows(x: tf.Tensor3D, space: LayerSpace): tf.Tensor2D {
       break;
   }
   const inverse = Float32Array.from(space.divisors, (d) => (d > ZERO_DIVISOR ? 1 / d : 0));
-  return tf.mul(rows, tf.tensor1d(inverse)) as tf.Tensor2D;
+  return tf.mul<tf.Tensor2D>(rows, tf.tensor1d(inverse));
 }
 
 function cosine(rows: tf.Tensor2D, direction: Float32Array): tf.Tensor1D {
@@ -90,9 +90,9 @@ export function objectiveValues(layer: Value, space: LayerSpace, objective: Obje
   const x = positionsByUnits(layer, space);
   switch (objective.kind) {
     case 'unit':
-      return tf.mean(tf.slice(x, [0, 0, objective.unit], [-1, -1, 1]), [1, 2]) as tf.Tensor1D;
+      return tf.mean<tf.Tensor1D>(tf.slice(x, [0, 0, objective.unit], [-1, -1, 1]), [1, 2]);
     case 'channel':
-      return tf.reshape(tf.slice(x, [0, objective.position, objective.unit], [-1, 1, 1]), [-1]) as tf.Tensor1D;
+      return tf.reshape<tf.Rank.R1>(tf.slice(x, [0, objective.position, objective.unit], [-1, 1, 1]), [-1]);
     case 'pattern': {
       const rows = normalizedRows(x, space);
       const own = cosine(rows, objective.centroid);

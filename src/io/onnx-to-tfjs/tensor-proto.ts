@@ -27,7 +27,8 @@ export function decodeTensorProto(tensor: TensorProto, source: string): Constant
   const raw = tensor.rawData;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const fromRaw = raw.byteLength > 0;
-  switch (tensor.dataType) {
+  const dataType: TensorProto_DataType = tensor.dataType;
+  switch (dataType) {
     case T.FLOAT:
       return {
         dims,
@@ -58,10 +59,10 @@ export function decodeTensorProto(tensor: TensorProto, source: string): Constant
     case T.UINT8:
     case T.UINT16: {
       const read = (i: number): number => {
-        if (tensor.dataType === T.INT32) return view.getInt32(4 * i, true);
-        if (tensor.dataType === T.INT16) return view.getInt16(2 * i, true);
-        if (tensor.dataType === T.UINT16) return view.getUint16(2 * i, true);
-        return tensor.dataType === T.INT8 ? view.getInt8(i) : view.getUint8(i);
+        if (dataType === T.INT32) return view.getInt32(4 * i, true);
+        if (dataType === T.INT16) return view.getInt16(2 * i, true);
+        if (dataType === T.UINT16) return view.getUint16(2 * i, true);
+        return dataType === T.INT8 ? view.getInt8(i) : view.getUint8(i);
       };
       return {
         dims,

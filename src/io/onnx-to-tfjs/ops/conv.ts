@@ -113,7 +113,7 @@ class Convolution {
     this.backwardFilter ??= this.ctx.keep(
       tf.tidy(() => {
         const flipped = tf.reverse(this.filter, [0, 1]);
-        return (this.depthwise ? flipped : tf.transpose(flipped, [0, 1, 3, 2])) as tf.Tensor4D;
+        return this.depthwise ? flipped : tf.transpose(flipped, [0, 1, 3, 2]);
       }),
     );
     return this.backwardFilter;
@@ -156,7 +156,7 @@ function biasOf(ctx: NodeContext, index: number): tf.Tensor1D | undefined {
   const data = ctx.constantInput(index);
   if (data === undefined)
     throw ctx.error('its bias is computed, not constant', 'export the model with a constant bias');
-  return ctx.keep(tf.reshape(tensorOf(data), [-1]) as tf.Tensor1D);
+  return ctx.keep(tf.reshape<tf.Rank.R1>(tensorOf(data), [-1]));
 }
 
 function withBias(y: tf.Tensor4D, bias: tf.Tensor1D | undefined): Value {

@@ -15,5 +15,5 @@ export function withGradient<T extends tf.Tensor>(
     (args[1] as tf.GradSaveFunc)([input]);
     return { value: value(input), gradFunc: (dy: T, saved: tf.Tensor[]) => gradient(dy, saved[0]!) };
   });
-  return f(x) as T;
+  return f(x);
 }

@@ -80,7 +80,7 @@ function redirectedClip(x: tf.Tensor, lo: number, hi: number): tf.Tensor {
       const raising = tf.cast(tf.logicalAnd(tf.lessEqual(input, lo), tf.less(dy, 0)), 'float32');
       const redirected = tf.mul(dy, tf.add(inside, raising));
       if (input.rank === 0) return exact;
-      const rows = input.shape[0]!;
+      const rows = input.shape[0];
       const dead = tf.equal(tf.sum(tf.abs(tf.reshape(exact, [rows, -1])), 1), 0);
       const shape = [rows, ...new Array<number>(input.rank - 1).fill(1)];
       return tf.where(tf.reshape(dead, shape), redirected, exact);

@@ -29,7 +29,7 @@ function gemm(ctx: NodeContext): ReturnType<OpTranslator> {
   return (inputs) => {
     const a = logical(required(ctx, inputs, 0));
     const b = logical(required(ctx, inputs, 1));
-    let product = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, transA, transB);
+    let product = tf.matMul(a, b, transA, transB);
     if (alpha !== 1) product = tf.mul(product, alpha);
     const c = inputs[2];
     if (c === undefined) return [plain(product)];
@@ -45,9 +45,9 @@ function batchNormalization(ctx: NodeContext): ReturnType<OpTranslator> {
   let folded: { scale: tf.Tensor1D; shift: tf.Tensor1D } | undefined;
   if (constants.every((c) => c !== undefined)) {
     folded = tf.tidy(() => {
-      const [gamma, beta, mean, variance] = constants.map((c) => tf.reshape(tensorOf(c!), [-1]) as tf.Tensor1D);
-      const scale = tf.div(gamma!, tf.sqrt(tf.add(variance!, epsilon))) as tf.Tensor1D;
-      return { scale: ctx.keep(scale), shift: ctx.keep(tf.sub(beta!, tf.mul(mean!, scale)) as tf.Tensor1D) };
+      const [gamma, beta, mean, variance] = constants.map((c) => tf.reshape<tf.Rank.R1>(tensorOf(c), [-1]));
+      const scale = tf.div<tf.Tensor1D>(gamma!, tf.sqrt(tf.add(variance!, epsilon)));
+      return { scale: ctx.keep(scale), shift: ctx.keep(tf.sub<tf.Tensor1D>(beta!, tf.mul(mean!, scale))) };
     });
   }
   return (inputs) => {
@@ -59,8 +59,8 @@ function batchNormalization(ctx: NodeContext): ReturnType<OpTranslator> {
       folded ??
       (() => {
         const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => logical(required(ctx, inputs, i)));
-        const s = tf.div(gamma!, tf.sqrt(tf.add(variance!, epsilon))) as tf.Tensor1D;
-        return { scale: s, shift: tf.sub(beta!, tf.mul(mean!, s)) as tf.Tensor1D };
+        const s = tf.div<tf.Tensor1D>(gamma!, tf.sqrt(tf.add(variance!, epsilon)));
+        return { scale: s, shift: tf.sub<tf.Tensor1D>(beta!, tf.mul(mean!, s)) };
       })();
     return [{ tensor: tf.add(tf.mul(stored, scale), shift), perm }];
   };

@@ -53,7 +53,7 @@ function averagePool(ctx: NodeContext): ReturnType<OpTranslator> {
       return [{ tensor: tf.avgPool(x, window.kernel, window.strides, 'valid'), perm: NHWC }];
     }
     const sums = tf.avgPool(padOrCrop(x, reach), window.kernel, window.strides, 'valid');
-    const ones = tf.ones([1, size[0], size[1], 1]) as tf.Tensor4D;
+    const ones = tf.ones<tf.Rank.R4>([1, size[0], size[1], 1]);
     const mask = includePad
       ? padOrCrop(padOrCrop(ones, pads, 1), [0, 0, reach[2] - pads[2], reach[3] - pads[3]])
       : padOrCrop(ones, reach);

@@ -88,7 +88,7 @@ function concat(ctx: NodeContext): ReturnType<OpTranslator> {
       const t = arranged(v, perm);
       return t.dtype === dtype ? t : tf.cast(t, dtype);
     });
-    return [{ tensor: stored.length === 1 ? stored[0]! : tf.concat(stored, perm[axis]!), perm }];
+    return [{ tensor: stored.length === 1 ? stored[0]! : tf.concat(stored, perm[axis]), perm }];
   };
 }
 
@@ -269,6 +269,6 @@ export const SHAPE_OPS: Record<string, OpTranslator> = {
   Range: (ctx) => (inputs) => {
     const [start, limit, delta] = [0, 1, 2].map((i) => readScalar(inputs[i], 0));
     const dtype = logical(required(ctx, inputs, 0)).dtype === 'int32' ? 'int32' : 'float32';
-    return [plain(tf.range(start!, limit!, delta!, dtype))];
+    return [plain(tf.range(start!, limit!, delta, dtype))];
   },
 };
