@@ -33,15 +33,23 @@ export function runNap(
   });
 }
 
-/** A `nap worker redis://...` process and its output lines. */
+/** A `nap worker redis://...` process (or another `command` taking the queue's address) and its output lines. */
 export class WorkerProcess {
   readonly lines: string[] = [];
   readonly exited: Promise<Finished>;
   private readonly child: ChildProcess;
   private listeners: ((line: string) => void)[] = [];
 
-  constructor(address: string, extra: string[] = []) {
-    this.child = spawn(process.execPath, [CLI, 'worker', address, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  constructor(
+    address: string,
+    extra: string[] = [],
+    options: { command?: string[] | undefined; env?: NodeJS.ProcessEnv | undefined } = {},
+  ) {
+    const command = options.command ?? [CLI, 'worker'];
+    this.child = spawn(process.execPath, [...command, address, ...extra], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
     let partial = '';
     let stderr = '';
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {

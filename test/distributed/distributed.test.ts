@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, cp, mkdtemp, open, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -220,6 +220,15 @@ test('indexed: nap worker --shard i/3 (and JOB_COMPLETION_INDEX) then nap gather
   }
   const again = await shard(['--shard', '2/3']);
   assert.match(again.stdout, /shard 2\/3 of run \w+: 508 inputs already written/);
+  // Shard 1 written twice, as by two workers that both ran it: the second writes its own files, then the
+  // first one's record lands last. Both sets of files stay; the gather reads only those of the record.
+  const record = path.join(indexed(), 'shards', 'shard-00001.json');
+  await rename(record, `${record}.first`);
+  const twice = await shard(['--shard', '1/3']);
+  assert.match(twice.stdout, /shard 1\/3 of run \w+: 496 inputs written/);
+  await rename(`${record}.first`, record);
+  const copies = (await readdir(path.join(indexed(), 'layer-02'))).filter((name) => name.startsWith('shard-00001.'));
+  assert.equal(copies.length, 2, `two writes of shard 1: ${copies.join(', ')}`);
   const out = path.join(dir, 'gathered.duckdb');
   const gathered = await runNap(['gather', '--shared', indexed(), '--out', out, '--quiet']);
   assert.equal(gathered.code, 0, gathered.stderr);
