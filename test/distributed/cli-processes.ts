@@ -11,10 +11,10 @@ export interface Finished {
   stderr: string;
 }
 
-/** Runs `nap ...args`; `onStderr` sees the stderr gathered so far after each chunk. */
+/** Runs `nap ...args`; `onStderr` sees the stderr gathered so far after each chunk; `kill` SIGKILLs it. */
 export function runNap(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; onStderr?: (stderr: string) => void } = {},
+  options: { env?: NodeJS.ProcessEnv; onStderr?: (stderr: string) => void; kill?: AbortSignal } = {},
 ): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -28,6 +28,7 @@ export function runNap(
       stderr += chunk;
       options.onStderr?.(stderr);
     });
+    options.kill?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });

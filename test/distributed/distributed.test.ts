@@ -1,15 +1,30 @@
 /**
  * Distributed runs against a single-process run of the same command: the queue with real redis-server and
- * BullMQ (three worker processes, one SIGKILLed in the middle of a shard; Redis restarted empty mid-run; a
- * worker that sees another model), and indexed workers with nap gather (a missing or corrupt shard refused
- * by name). Every run must store exactly the single-process results.
+ * BullMQ (three worker processes, one SIGKILLed in the middle of a shard; Redis restarted empty mid-shard;
+ * the coordinator SIGKILLed and started again; a worker that sees another model), and indexed workers with
+ * nap gather (a shard written twice; a worker that sees another model or other dataset files; a missing
+ * or corrupt shard refused by name). Every run must store exactly the single-process results.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, cp, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import {
+  copyFile,
+  cp,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  utimes,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { NapStore } from '../../src/io/store/index.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { runNap, WorkerProcess } from './cli-processes.js';
@@ -177,6 +192,27 @@ test('queue: Redis restarted empty in the middle of a shard: the run resumes and
   });
 });
 
+test('queue: the coordinator SIGKILLed in the middle of the run and started again resumes it: written shards are kept', async () => {
+  await withWorkers(2, async (team) => {
+    const kill = new AbortController();
+    for (const worker of team) worker.onLine((line) => /shard \d+\/\d+ of run \w+: done in/.test(line) && kill.abort());
+    const first = coordinate('resumed', { kill: kill.signal });
+    const killed = await first.finished;
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const records = path.join(first.shared, 'shards');
+    const written = new Map<string, string>();
+    for (const name of await readdir(records)) written.set(name, await readFile(path.join(records, name), 'utf8'));
+    assert.ok(written.size >= 1 && written.size < SHARDS, `${written.size} shards written before the kill`);
+
+    const again = coordinate('resumed');
+    const run = await again.finished;
+    assert.equal(run.code, 0, run.stderr);
+    // The shards written before the kill were not computed again.
+    for (const [name, record] of written) assert.equal(await readFile(path.join(records, name), 'utf8'), record, name);
+    assert.deepEqual(await snapshot(again.out), reference);
+  });
+});
+
 test('queue: a worker that sees another model refuses the job, and the coordinator stops with its reason', async () => {
   const model = path.join(dir, 'changing.onnx');
   await copyFile(MNIST_MODEL, model);
@@ -239,6 +275,40 @@ test('indexed: a worker with another model than the folder run refuses it, namin
   const other = await runNap(['worker', '--shard', '1/3', '--shared', indexed(), ...analysis(OTHER_MODEL)]);
   assert.equal(other.code, 2, other.stderr);
   assert.match(other.stderr, /refuses run \w+: its model .*mnist-cnn\.onnx has sha256/);
+});
+
+test('indexed: a worker that sees other dataset files than the folder run refuses it, naming the dataset', async () => {
+  const images = path.join(dir, 'images');
+  for (const [i, label] of ['zero', 'one'].flatMap((name) => Array.from({ length: 16 }, () => name)).entries()) {
+    await mkdir(path.join(images, label), { recursive: true });
+    const pixels = Buffer.alloc(28 * 28, (i * 37) % 256);
+    await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } })
+      .png()
+      .toFile(path.join(images, label, `${i}.png`));
+  }
+  const shared = path.join(dir, 'images-shards');
+  const shard = (which: string) =>
+    runNap([
+      'worker',
+      '--shard',
+      which,
+      '--shared',
+      shared,
+      '--model',
+      MNIST_MODEL,
+      '--data',
+      images,
+      '--batch-size',
+      '16',
+    ]);
+  const first = await shard('0/2');
+  assert.equal(first.code, 0, first.stderr);
+  // The other machine's copy of one image differs (here: its modification time).
+  await utimes(path.join(images, 'one', '20.png'), new Date(), new Date(Date.now() - 86_400_000));
+  const second = await shard('1/2');
+  assert.equal(second.code, 2, second.stderr);
+  assert.match(second.stderr, /refuses run \w+: its dataset .*images has fingerprint \w+, the run's has \w+/);
+  assert.match(second.stderr, /every machine must see the same dataset files/);
 });
 
 test('gather refuses a folder with a missing or a corrupt shard, names it, and writes nothing', async () => {
