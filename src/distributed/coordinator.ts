@@ -111,7 +111,7 @@ function layerJobs(
   const submitAll = (count: number) =>
     (submitted ??= board.submit([...run.layers.map((layer) => patternsJob(layer.name, count)), ...mapJobs(count)]));
   return {
-    patterns: async (layer, matrix, inputIndex, options) => {
+    patterns: async (layer, { matrix, inputIndex }, options) => {
       await submitAll(matrix.count);
       const job = {
         ...patternsJob(layer, matrix.count),

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import type { Matrix } from '../compute/matrix.js';
-import { findPatterns, type SavedPatterns } from '../engine/cluster-layer.js';
+import { clusterRows, clusteringDetails, type ComputedClustering } from '../engine/cluster-layer.js';
 import { normalizeLayer } from '../engine/normalize-layer.js';
 import { projectMatrix } from '../engine/project-layer.js';
 import type { ProjectionPlan } from '../engine/projection-options.js';
@@ -55,7 +55,7 @@ export async function normalizedLayer(
   return { matrix, inputIndex };
 }
 
-interface PatternsPayload extends SavedPatterns {
+interface PatternsPayload extends ComputedClustering {
   key: string;
   layer: string;
   inputIndex: Int32Array;
@@ -77,22 +77,23 @@ export async function computePatterns(
   control: TaskControl = {},
 ): Promise<{ patterns: number; inputs: number }> {
   const { matrix, inputIndex } = await normalizedLayer(folder, run, layer);
-  const found = await findPatterns(matrix, options, control);
-  // The single-linkage tree is not stored, so it does not travel either.
-  const { singleLinkageTree, ...clustering } = found.clustering;
-  void singleLinkageTree;
-  const payload: PatternsPayload = {
-    key: run.key,
-    layer,
-    inputIndex,
-    clustering,
-    layerStatistics: found.layerStatistics,
-    patternStatistics: found.patternStatistics,
-  };
+  // In the raw space, as analyze clusters a layer; the coordinator stores the params it records.
+  const fit = await clusterRows(matrix, options, (resolved) => resolved, control);
+  const details = await clusteringDetails(
+    { activations: matrix, space: matrix },
+    fit.selection,
+    fit.metric,
+    null,
+    control,
+  );
+  // The selection is hdbscan's whole result: its linkage tree and params travel once, beside it.
+  const { labels, probabilities, outlierScores, persistence, clusterCount, condensedTree } = fit.selection;
+  const selection = { labels, probabilities, outlierScores, persistence, clusterCount, condensedTree };
+  const payload: PatternsPayload = { key: run.key, layer, inputIndex, clustering: { ...fit, selection }, ...details };
   const file = patternsFile(folder, run, layer, options);
   await mkdir(path.dirname(file), { recursive: true });
   await writePayloadFile(file, payload);
-  return { patterns: clustering.clusterCount, inputs: matrix.count };
+  return { patterns: selection.clusterCount, inputs: matrix.count };
 }
 
 export async function computeMap(
@@ -125,11 +126,12 @@ export async function readPatterns(
   run: RunManifest,
   layer: string,
   inputIndex: Int32Array,
-): Promise<SavedPatterns | undefined> {
+): Promise<ComputedClustering | undefined> {
   const payload = await readPayloadFile<PatternsPayload>(file);
   if (!payload || payload.key !== run.key || payload.layer !== layer || !sameRows(payload.inputIndex, inputIndex))
     return undefined;
-  return payload;
+  const { clustering, soft, statistics } = payload;
+  return { clustering, soft, statistics };
 }
 
 export async function readMap(

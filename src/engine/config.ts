@@ -3,6 +3,7 @@ import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { InputError } from '../errors.js';
 import type { ResizeMode } from '../io/datasets/types.js';
 import type { LayoutOption } from '../io/onnx/layout.js';
+import { parseClusterSpace, type ClusterSpace } from './cluster-space.js';
 import { PROJECTION_CHOICES, type ProjectionChoice } from './projection-options.js';
 
 /** Everything `analyze` accepts; every optional field is documented with its default. */
@@ -49,6 +50,12 @@ export interface AnalyzeOptions {
   classNames?: string[];
   /** HDBSCAN* parameters; defaults minClusterSize 5, minSamples 5, leaf selection, euclidean. */
   clustering?: Omit<HdbscanOptions, 'mst'>;
+  /**
+   * Where each layer is clustered: 'raw' (default, the NAP paper: the normalized aggregated activations),
+   * 'pca:D' (their first D principal components) or 'umap:D' (a D-dimensional UMAP, min dist 0, 30
+   * neighbours); see src/engine/cluster-space.ts. Recorded in the clustering's params when not raw.
+   */
+  clusterSpace?: ClusterSpace;
   /** Unit patterns: for each layer, the units whose raw spatial maps are clustered too; default none. */
   unitPatterns?: Record<string, number[]>;
   /** Unreadable images: 'skip' (default, reported) or 'fail'. */
@@ -125,6 +132,7 @@ export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
     resize: options.resize ?? 'stretch',
     scale: options.scale ?? 1 / 255,
     clustering: options.clustering ?? {},
+    clusterSpace: parseClusterSpace(options.clusterSpace ?? 'raw', 'clusterSpace'),
     onBadImage: options.onBadImage ?? 'skip',
     topK: positiveInteger(options.topK, 'top-k', 16),
     averageImageSide: positiveInteger(options.averageImageSide, 'average image side', 96),

@@ -68,13 +68,18 @@ async function snapshot(out: string) {
       const activations = await store.readActivations(runId, layer.layer);
       const clusterings = await store.listClusterings(runId, layer.layer);
       assert.equal(clusterings.length, 1, `${layer.layer}: one clustering`);
-      const { clusteringId } = clusterings[0]!;
+      const { clusteringId, params } = clusterings[0]!;
       const projection = await store.readProjection(runId, layer.layer);
       layers.push({
         layer: layer.layer,
         activations: Array.from(activations.matrix.data),
+        params,
         patterns: await store.readPatterns(clusteringId),
         memberships: await store.readMemberships(clusteringId),
+        condensedTree: await store.readCondensedTree(clusteringId),
+        linkageTree: await store.readLinkageTree(clusteringId),
+        softMemberships: await store.readSoftMemberships(clusteringId),
+        layerStatistics: await store.readUnitStats({ runId, layer: layer.layer }),
         statistics: await store.readUnitStats({ clusteringId }),
         max: await store.readMaxActivations(runId, layer.layer),
         map: projection && { x: Array.from(projection.x), y: Array.from(projection.y) },
@@ -99,6 +104,11 @@ before(async () => {
   assert.equal(single.code, 0, single.stderr);
   reference = await snapshot(out);
   assert.equal(reference.inputs.index.length, ROWS);
+  for (const layer of reference.layers) {
+    // Trees and soft memberships are compared below, so the reference must hold them.
+    assert.equal(layer.linkageTree?.pointCount, ROWS, `${layer.layer}: linkage tree of every input`);
+    assert.ok(layer.softMemberships.patternId.length > 0, `${layer.layer}: soft memberships stored`);
+  }
 });
 
 after(async () => {
