@@ -1,4 +1,5 @@
 import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
+import { AUTO_APPROXIMATE_ROWS } from '../../compute/hdbscan/index.js';
 import { analyzeOnQueue } from '../../distributed/coordinator.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import type { AnalyzeOptions } from '../../engine/config.js';
@@ -10,6 +11,7 @@ import {
   numberListOption,
   numberOption,
   parseCommandArgs,
+  spanningTreeOption,
   wholeNumberListOption,
   wholeNumberOption,
 } from '../args.js';
@@ -32,6 +34,7 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --min-cluster-size 5 --min-samples 5 --selection leaf|eom --epsilon 0 --metric euclidean|cosine|manhattan
   --cluster-space raw       where layers are clustered: raw (default, the paper: the activations as they are),
                             pca:D (their first D principal components) or umap:D (a D-dim UMAP, min dist 0)
+  --approximate / --exact   force / forbid the approximate spanning tree (default: approximate from ${AUTO_APPROXIMATE_ROWS} inputs)
   --unit-patterns conv1:0,3-5   also cluster these units' spatial maps (repeatable)
   --projection umap         2-D map of every layer for the app: umap | pca | none (other parameters: nap project)
   --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
@@ -84,6 +87,8 @@ export function parseAnalyzeArgs(
       epsilon: { type: 'string' },
       metric: { type: 'string' },
       'cluster-space': { type: 'string' },
+      approximate: { type: 'boolean' },
+      exact: { type: 'boolean' },
       'fail-on-bad-image': { type: 'boolean' },
       'in-sample': { type: 'boolean' },
       'unit-patterns': { type: 'string', multiple: true },
@@ -114,6 +119,7 @@ export function parseAnalyzeArgs(
   const epsilon = numberOption(values.epsilon, '--epsilon', { example: '0' });
   const selection = choiceOption(values.selection, '--selection', ['leaf', 'eom'] as const);
   const metric = choiceOption(values.metric, '--metric', ['euclidean', 'cosine', 'manhattan'] as const);
+  const spanningTree = spanningTreeOption(values.approximate, values.exact);
   const options: AnalyzeOptions = {
     model: values.model!,
     data: values.data!,
@@ -124,6 +130,7 @@ export function parseAnalyzeArgs(
       ...(epsilon !== undefined ? { clusterSelectionEpsilon: epsilon } : {}),
       ...(selection ? { clusterSelectionMethod: selection } : {}),
       ...(metric ? { metric } : {}),
+      ...(spanningTree ? { spanningTree } : {}),
     },
     onBadImage: values['fail-on-bad-image'] ? 'fail' : 'skip',
   };
