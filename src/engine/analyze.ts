@@ -14,21 +14,35 @@ import { listLayersOfBytes } from '../io/onnx/inspect.js';
 import { decodeModel, resolveLayers, singleFloatInput } from '../io/onnx/graph.js';
 import { detectLayout, imageInputSize } from '../io/onnx/layout.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
-import { openOnnxBytes } from '../io/onnx/runner.js';
+import { openOnnxBytes, type ModelRunner } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { NapStore, type RunRecord } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
-import { clusterRows, layerStatisticsColumns, storeLayerClustering, type LayerSummary } from './cluster-layer.js';
+import {
+  clusterRows,
+  layerStatisticsColumns,
+  saveLayerClustering,
+  storeLayerClustering,
+  type ComputedClustering,
+  type LayerSummary,
+} from './cluster-layer.js';
 import { storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
 import { clusteringCoverage } from './coverage.js';
 import { clusteringParams, completeStoredClustering } from './recluster.js';
 import { resolveOptions, type AnalyzeOptions, type ResolvedOptions } from './config.js';
-import { describeLayer, extractActivations, pendingBatches, type ExtractionPlan } from './extract.js';
+import {
+  describeLayer,
+  extractActivations,
+  pendingBatches,
+  type ExtractedBatch,
+  type ExtractedLayer,
+  type ExtractionPlan,
+} from './extract.js';
 import { normalizeLayer } from './normalize-layer.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { storeRunFlows } from './flow.js';
-import { storeRunProjections } from './project-layer.js';
+import { storeRunProjections, type ProjectMatrix } from './project-layer.js';
 
 export type { LayerSummary } from './cluster-layer.js';
 
@@ -44,12 +58,62 @@ export interface AnalyzeResult {
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
 /**
+ * Everything an analysis settles before the model runs: the resolved options, the rows (dataset items), the
+ * layers with their geometry, and the run's identity (model, dataset and extraction hashes). The single-process
+ * analysis and every process of a distributed one (src/distributed/) prepare the same options alike.
+ */
+export interface PreparedAnalysis {
+  config: ResolvedOptions;
+  modelBytes: Uint8Array;
+  modelSha256: string;
+  dataset: Dataset;
+  /** Dataset item index of each row of the analysis. */
+  items: Int32Array;
+  layout: 'NCHW' | 'NHWC';
+  preprocessing: Preprocessing;
+  layers: ExtractedLayer[];
+  unitMaps: UnitMap[];
+  /** Layers pooled inside the model (see pooledLayers). */
+  pooled: string[];
+  threads: number | undefined;
+  extractionConfigHash: string;
+}
+
+/**
+ * Where the raw aggregated activations of the rows not yet staged come from: the model in this process
+ * (analyze), or shard files written by workers (src/distributed/). `staged` lists the row ranges already
+ * committed; every batch given to `commit` must be one the model would have produced.
+ */
+export type BatchSource = (
+  staged: { start: number; count: number }[],
+  commit: (batch: ExtractedBatch) => Promise<void>,
+) => Promise<void>;
+
+/** Where a layer's patterns and map are computed: in this process unless a hook sends them elsewhere. */
+export interface LayerCompute {
+  /** A layer's clustering in its raw space, with its soft memberships and pattern statistics. */
+  patterns?: (
+    layer: string,
+    activations: { matrix: Matrix; inputIndex: Int32Array },
+    options: Omit<HdbscanOptions, 'mst'>,
+    control: TaskControl,
+  ) => Promise<ComputedClustering>;
+  project?: ProjectMatrix;
+}
+
+/**
  * The whole NAP analysis: model over dataset (one forward pass per batch for all layers), aggregation and
  * normalization, HDBSCAN* patterns per layer, statistics, max activations and average images, all stored in
  * one DuckDB file. An identical earlier run in the same store is reused: only clusterings with new
  * parameters are computed.
  */
 export async function analyze(options: AnalyzeOptions, control: TaskControl = {}): Promise<AnalyzeResult> {
+  const prepared = await prepareAnalysis(options);
+  return analyzePrepared(prepared, modelSource(prepared, control), control);
+}
+
+/** Resolves the options, opens the dataset, picks the rows and probes the model's layers; runs no batch. */
+export async function prepareAnalysis(options: AnalyzeOptions): Promise<PreparedAnalysis> {
   const config = resolveOptions(options);
   const modelBytes = await readModelFile(config.model);
   const modelSha256 = sha256(modelBytes);
@@ -93,7 +157,6 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   resolveLayers(graph, layerNames);
   const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerNames, probe, orderOf);
   const pooled = pooledLayers(layerNames, probe, orderOf, config.aggregation, unitMaps);
-  const runner = await openOnnxBytes(modelBytes, config.model, { layers: layerNames, pooled, threads });
   const preprocessing: Preprocessing = {
     width: size.width,
     height: size.height,
@@ -108,30 +171,80 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   const extractionConfigHash = sha256(
     JSON.stringify({
       items: sha256(new Uint8Array(items.buffer)),
-      layers: runner.layerNames.map((name) => [name, orderOf(name)]),
+      layers: layerNames.map((name) => [name, orderOf(name)]),
       aggregation: config.aggregation,
       preprocessing,
       unitMaps: unitMapNames,
     }),
   );
-
-  let runnerOpen = true;
-  // The model is released before clustering to free its memory; the finally block covers early exits.
-  const closeRunner = async () => {
-    if (runnerOpen) await runner.close();
-    runnerOpen = false;
-  };
-  const layerPlans = runner.layerNames.map((name) => {
+  const layers = layerNames.map((name) => {
     const info = probe.find((layer) => layer.name === name)!;
     return describeLayer(name, info.opType, info.dims, orderOf(name), config.aggregation);
   });
-  let store: NapStore;
-  try {
-    store = await NapStore.open(config.out);
-  } catch (error) {
-    await closeRunner();
-    throw error;
-  }
+  return {
+    config,
+    modelBytes,
+    modelSha256,
+    dataset,
+    items,
+    layout,
+    preprocessing,
+    layers,
+    unitMaps,
+    pooled,
+    threads,
+    extractionConfigHash,
+  };
+}
+
+/** Opens the model with every analyzed layer as an output, on `threads` onnxruntime threads. */
+export function openExtractionRunner(prepared: PreparedAnalysis): Promise<ModelRunner> {
+  const { config, layers, pooled, threads } = prepared;
+  return openOnnxBytes(prepared.modelBytes, config.model, { layers: layers.map((l) => l.name), pooled, threads });
+}
+
+/** What extractActivations needs to run `runner` over the prepared rows. */
+export function extractionPlan(prepared: PreparedAnalysis, runner: ModelRunner): ExtractionPlan {
+  const { config } = prepared;
+  return {
+    runner,
+    dataset: prepared.dataset,
+    items: prepared.items,
+    preprocessing: prepared.preprocessing,
+    layers: prepared.layers,
+    aggregation: config.aggregation,
+    unitMaps: prepared.unitMaps,
+    batchSize: config.batchSize,
+    skipBadImages: config.onBadImage === 'skip',
+  };
+}
+
+/** Batches from the model in this process; it is opened only when rows are left to extract, and closed after. */
+function modelSource(prepared: PreparedAnalysis, control: TaskControl): BatchSource {
+  return async (staged, commit) => {
+    const runner = await openExtractionRunner(prepared);
+    try {
+      const batches = pendingBatches(prepared.items.length, staged, prepared.config.batchSize);
+      await extractActivations(extractionPlan(prepared, runner), batches, commit, control);
+    } finally {
+      // Released before clustering, to free its memory.
+      await runner.close();
+    }
+  };
+}
+
+/**
+ * The analysis of prepared options with activations from `source`: finds or creates the run in the store,
+ * stages what is missing, then normalizes, clusters (through `compute` where given), maps and stores.
+ */
+export async function analyzePrepared(
+  prepared: PreparedAnalysis,
+  source: BatchSource,
+  control: TaskControl = {},
+  compute: LayerCompute = {},
+): Promise<AnalyzeResult> {
+  const { config, modelSha256, dataset, items, threads, extractionConfigHash } = prepared;
+  const store = await NapStore.open(config.out);
   try {
     const complete = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
     let runId: number;
@@ -147,11 +260,15 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
             name: config.name ?? `${path.basename(config.model)} on ${config.data}`,
             modelPath: path.resolve(config.model),
             modelSha256,
-            modelLayout: layout,
+            modelLayout: prepared.layout,
             datasetSpec: config.data,
             datasetFingerprint: dataset.fingerprint,
             extractionConfigHash,
-            config: { ...config, layers: runner.layerNames, preprocessing },
+            config: {
+              ...config,
+              layers: prepared.layers.map((layer) => layer.name),
+              preprocessing: prepared.preprocessing,
+            },
             predictionLabels: classNames,
           });
       if (unfinished) {
@@ -159,39 +276,21 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
         control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
       }
       try {
-        skipped = await extractIntoStore(
-          store,
-          runId,
-          {
-            runner,
-            dataset,
-            items,
-            preprocessing,
-            layers: layerPlans,
-            aggregation: config.aggregation,
-            unitMaps,
-            batchSize: config.batchSize,
-            skipBadImages: config.onBadImage === 'skip',
-          },
-          classNames,
-          config,
-          control,
-        );
+        skipped = await extractIntoStore(store, runId, prepared, source, classNames, control);
       } catch (error) {
         if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed');
         throw error;
       }
     }
-    await closeRunner();
 
     const summaries: LayerSummary[] = [];
-    for (const layer of layerPlans) {
+    for (const layer of prepared.layers) {
       const activations = await store.readActivations(runId, layer.name);
       requireEnoughInputs(activations.matrix.count, config.clustering, `layer '${layer.name}' has`);
       const clustering = { options: config.clustering, space: config.clusterSpace, threads };
-      summaries.push(await clusterLayer(store, runId, layer.name, activations, clustering, control));
+      summaries.push(await clusterLayer(store, runId, layer.name, activations, clustering, control, compute.patterns));
     }
-    for (const map of unitMaps) {
+    for (const map of prepared.unitMaps) {
       const staged = await store.readStagedLayer(runId, map.name, map.positions, 1);
       const { matrix } = normalizeLayer(
         staged.values,
@@ -209,38 +308,43 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       runId,
       dataset,
       (inputIndex) => itemOfInput.get(inputIndex),
-      averageImageFormat(preprocessing, config.averageImageSide),
+      averageImageFormat(prepared.preprocessing, config.averageImageSide),
       control,
     );
     await storeRunFlows(store, runId, { pairs: 'all' }, control);
-    await storeRunProjections(store, runId, { method: config.projection, ...(threads ? { threads } : {}) }, control);
+    await storeRunProjections(
+      store,
+      runId,
+      { method: config.projection, ...(threads ? { threads } : {}) },
+      control,
+      compute.project,
+    );
     await store.setRunStatus(runId, 'complete');
     return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
   } finally {
-    await closeRunner();
     await store.close();
   }
 }
 
 /**
- * Extracts every batch not yet committed for this run (all of them for a new run), committing each batch
- * to the store as it completes, then normalizes each layer that is not yet final. Returns the images that
- * could not be read in this session.
+ * Stages every batch not yet committed for this run (all of them for a new run) from `source`, committing
+ * each batch to the store as it completes, then normalizes each layer that is not yet final. Returns the
+ * images that could not be read in this session.
  */
 async function extractIntoStore(
   store: NapStore,
   runId: number,
-  plan: ExtractionPlan,
+  plan: PreparedAnalysis,
+  source: BatchSource,
   classNames: string[] | null,
-  config: ResolvedOptions,
   control: TaskControl,
 ): Promise<AnalyzeResult['skipped']> {
+  const { config } = plan;
   const finalized = new Set((await store.listLayers(runId)).map((layer) => layer.layer));
   const toFinalize = plan.layers.filter((layer) => !finalized.has(layer.name));
   if (toFinalize.length === 0) return [];
   const skipped: AnalyzeResult['skipped'] = [];
   if (finalized.size === 0) {
-    const batches = pendingBatches(plan.items.length, await store.stagedBatches(runId), plan.batchSize);
     const buffer = new BatchBuffer(
       async (batch) => {
         skipped.push(...batch.skipped.map(({ path: file, reason }) => ({ path: file, reason })));
@@ -279,7 +383,7 @@ async function extractIntoStore(
       },
       { rows: config.commitRows, seconds: 5 },
     );
-    await extractActivations(plan, batches, (batch) => buffer.add(batch), control);
+    await source(await store.stagedBatches(runId), (batch) => buffer.add(batch));
     await buffer.flush();
   }
   for (const [done, layer] of toFinalize.entries()) {
@@ -297,7 +401,7 @@ async function extractIntoStore(
       staged.inputIndex.length,
       layer.dim,
       layer.geometry,
-      plan.aggregation,
+      config.aggregation,
     );
     // Saved before the layer is final, so that a resumed run that skips final layers still has them (heatmaps need them).
     await store.saveLayerDivisors(runId, layer.name, divisors);
@@ -310,7 +414,7 @@ async function extractIntoStore(
         order,
         opType: layer.opType,
         rawDims: layer.itemDims,
-        aggregation: plan.aggregation,
+        aggregation: config.aggregation,
         dim: layer.dim,
       },
       matrix,
@@ -377,6 +481,7 @@ async function clusterLayer(
   activations: { matrix: Matrix; inputIndex: Int32Array },
   clustering: { options: Omit<HdbscanOptions, 'mst'>; space: ClusterSpace; threads: number | undefined },
   control: TaskControl,
+  find?: LayerCompute['patterns'],
 ): Promise<LayerSummary> {
   const { matrix, inputIndex } = activations;
   const params = clusteringParams(resolveParams(clustering.options, matrix.count), clustering.space);
@@ -401,15 +506,14 @@ async function clusterLayer(
     };
   }
   const rows = await spaceRows();
-  const fit = await clusterRows(rows, clustering.options, () => params, layerControl);
+  // A queue clusters the raw space only: a PCA or UMAP space is computed and clustered in this process.
+  const computed =
+    find && clustering.space === 'raw' ? await find(layer, activations, clustering.options, layerControl) : undefined;
+  const fit = computed ? computed.clustering : await clusterRows(rows, clustering.options, () => params, layerControl);
   if (earlier.length === 0) await store.saveUnitStats({ runId, layer }, layerStatisticsColumns(matrix));
-  return storeLayerClustering(
-    store,
-    { runId, layer, unit: null },
-    { activations: matrix, space: rows, inputIndex },
-    fit,
-    layerControl,
-  );
+  const target = { runId, layer, unit: null };
+  if (computed) return saveLayerClustering(store, target, inputIndex, { ...computed, clustering: { ...fit, params } });
+  return storeLayerClustering(store, target, { activations: matrix, space: rows, inputIndex }, fit, layerControl);
 }
 
 export type { AnalyzeOptions, RunRecord };

@@ -1,5 +1,6 @@
 import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
 import { AUTO_APPROXIMATE_ROWS } from '../../compute/hdbscan/index.js';
+import { analyzeOnQueue } from '../../distributed/coordinator.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import type { AnalyzeOptions } from '../../engine/config.js';
 import { parseClusterSpace } from '../../engine/cluster-space.js';
@@ -38,11 +39,26 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --projection umap         2-D map of every layer for the app: umap | pca | none (other parameters: nap project)
   --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
   --in-sample               the model was trained on these inputs (nap triage then trusts its probabilities less)
+  --queue redis://HOST:PORT coordinate: shards and layers become jobs for 'nap worker redis://HOST:PORT'
+  --shards N                shards of the inputs on the queue (default one per 4,096 inputs)
+  --shared DIR              folder of the shard files, the same path on every worker (default <out>.shards)
   --json                    print the result as JSON on stdout
   --quiet                   no progress output`;
 
-export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; json: boolean; quiet: boolean } | 'help' {
-  const { values, positionals } = parseCommandArgs('analyze', {
+/** Where a distributed analysis runs (see src/distributed/): the queue, or one shard of an indexed job. */
+export interface DistributedArgs {
+  queue?: string;
+  shards?: number;
+  shared?: string;
+  /** `i/N` (nap worker only). */
+  shard?: string;
+}
+
+export function parseAnalyzeArgs(
+  argv: string[],
+  command: 'analyze' | 'worker' = 'analyze',
+): { options: AnalyzeOptions; json: boolean; quiet: boolean; distributed: DistributedArgs } | 'help' {
+  const { values, positionals } = parseCommandArgs(command, {
     args: argv,
     allowPositionals: true,
     options: {
@@ -78,6 +94,10 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
       'unit-patterns': { type: 'string', multiple: true },
       projection: { type: 'string' },
       name: { type: 'string' },
+      queue: { type: 'string' },
+      shards: { type: 'string' },
+      shared: { type: 'string' },
+      shard: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -85,9 +105,10 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
-  for (const required of ['model', 'data', 'out'] as const) {
+  for (const required of command === 'analyze' ? (['model', 'data', 'out'] as const) : (['model', 'data'] as const)) {
     if (!values[required]) throw new InputError(`--${required} is required`, { hint: HELP });
   }
+  const distributed = distributedArgs(command, values);
   const imageSize = wholeNumberListOption(values['image-size'], '--image-size', {
     example: '224,224',
     min: 1,
@@ -102,7 +123,7 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   const options: AnalyzeOptions = {
     model: values.model!,
     data: values.data!,
-    out: values.out!,
+    out: values.out ?? '',
     clustering: {
       ...(minClusterSize !== undefined ? { minClusterSize } : {}),
       ...(minSamples !== undefined ? { minSamples } : {}),
@@ -151,7 +172,34 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   const projection = choiceOption(values.projection, '--projection', PROJECTION_CHOICES);
   if (projection) options.projection = projection;
   if (values['cluster-space'] !== undefined) options.clusterSpace = parseClusterSpace(values['cluster-space']);
-  return { options, json: Boolean(values.json), quiet: Boolean(values.quiet) };
+  return { options, json: Boolean(values.json), quiet: Boolean(values.quiet), distributed };
+}
+
+function distributedArgs(
+  command: 'analyze' | 'worker',
+  values: { queue?: string; shards?: string; shared?: string; shard?: string },
+): DistributedArgs {
+  const shards = wholeNumberOption(values.shards, '--shards', { example: '16', min: 1 });
+  if (command === 'analyze') {
+    if (values.shard !== undefined) {
+      throw new InputError('--shard belongs to nap worker', { hint: 'run one shard with nap worker --shard i/N' });
+    }
+    if (values.queue === undefined && (shards !== undefined || values.shared !== undefined)) {
+      throw new InputError(`${shards !== undefined ? '--shards' : '--shared'} needs --queue redis://HOST:PORT`, {
+        hint: 'without a queue, run the shards with nap worker --shard i/N and gather them with nap gather',
+      });
+    }
+  } else if (values.queue !== undefined) {
+    throw new InputError('nap worker takes the queue as its argument, not --queue', {
+      hint: 'write it like nap worker redis://10.0.0.5:6379',
+    });
+  }
+  return {
+    ...(values.queue !== undefined ? { queue: values.queue } : {}),
+    ...(shards !== undefined ? { shards } : {}),
+    ...(values.shared !== undefined ? { shared: values.shared } : {}),
+    ...(values.shard !== undefined ? { shard: values.shard } : {}),
+  };
 }
 
 /** `layer:0,3-5` entries into layer -> units; a layer may be named more than once. */
@@ -204,8 +252,21 @@ export async function runAnalyzeCommand(argv: string[], signal?: AbortSignal): P
     return 0;
   }
   const reporter = createReporter(process.stderr, { quiet: parsed.quiet || parsed.json });
+  const control = { onProgress: reporter.progress, ...(signal ? { signal } : {}) };
+  const { queue, shards, shared } = parsed.distributed;
   try {
-    const result = await analyze(parsed.options, { onProgress: reporter.progress, ...(signal ? { signal } : {}) });
+    const result =
+      queue === undefined
+        ? await analyze(parsed.options, control)
+        : await analyzeOnQueue(
+            parsed.options,
+            {
+              address: queue,
+              ...(shards !== undefined ? { shards } : {}),
+              ...(shared !== undefined ? { folder: shared } : {}),
+            },
+            control,
+          );
     reporter.done();
     console.log(parsed.json ? JSON.stringify(result, null, 2) : formatSummary(result));
     return 0;
