@@ -125,6 +125,8 @@ test('choosing a run and a layer shows its patterns as cards, sortable', async (
 test('a label filter shows each pattern its members with that label and hides the rest', async () => {
   const pool = layerOf('runA', TINY.pool);
   const page = await openPage(`?run=${fixture.runA.runId}&layer=${TINY.pool}`);
+  // Cards render as they scroll into view: a tall window shows every card of this layer beside the filter bar.
+  await page.setViewportSize({ width: 1400, height: 1800 });
   await page.locator('article.card').first().waitFor();
   const labelCounts = await api<LabelCountsResponse>(apiPaths.labelCounts(pool.clusteringId, 'label'));
   const withLabel = (label: string) =>
