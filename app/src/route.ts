@@ -22,7 +22,8 @@ export type ViewName =
   | 'triage'
   | 'label-errors'
   | 'model-errors'
-  | 'map';
+  | 'map'
+  | 'glossary';
 export const VIEW_NAMES: readonly ViewName[] = [
   'runs',
   'layer',
@@ -39,6 +40,7 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'label-errors',
   'model-errors',
   'map',
+  'glossary',
 ];
 
 export type PatternSort = 'persistence' | 'size' | 'purity' | 'outliers';

@@ -114,6 +114,7 @@
  * - mostStable / leastStable: member input indices with the highest / lowest membership probability
  *   (ties: lower input index first); topOutliers: members with the highest outlier score.
  */
+import type { SearchResults } from './search.js';
 import type { IndexedInputs } from './input-index.js';
 import type {
   ClusteringRecord,
@@ -712,4 +713,18 @@ export interface ProjectionPoints extends ProjectionTable {
   layer: string;
   method: ProjectionMethod;
   params: unknown;
+}
+
+/** GET /api/runs/R/search?q=...: parameters (see search.ts for the query language). */
+export interface SearchParams {
+  runId: number;
+  q: string;
+  /** Hits kept per kind (patterns, inputs, units); default 20. */
+  limit?: number;
+}
+
+/** GET /api/runs/R/search: the run's patterns (of each layer's newest clustering), inputs and units that match. */
+export interface SearchResponse extends SearchResults {
+  runId: number;
+  q: string;
 }

@@ -58,6 +58,8 @@ import {
   type LabelErrorsParams,
   type LabelErrorsResponse,
   type ModelErrorsResponse,
+  type SearchParams,
+  type SearchResponse,
   type UnitStatsResponse,
 } from './api-types.js';
 import { LruCache, PromiseCache } from './cache.js';
@@ -75,6 +77,7 @@ import { ResultsTables, type LayerClustering, type TableLimits } from './results
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
 import { agreement, labelErrors, modelErrors, requireSaved } from './saved-triage.js';
+import { parseSearch, searchRun, type SearchLayer } from './search.js';
 import { triageRows, triageRun, type TriageResult } from './triage.js';
 
 /** Defaults of the queries' optional parameters. */
@@ -83,6 +86,7 @@ export const DEFAULTS = {
   memberPage: 100,
   examples: 5,
   lineageLimit: 5,
+  searchHits: LIMITS.search.default,
 } as const;
 
 /** Representatives summarized per pattern once; a query for fewer gets a prefix (the order is the same). */
@@ -117,6 +121,7 @@ export interface ResultsApi {
   agreement(params: AgreementParams): Promise<AgreementResponse>;
   modelErrors(params: RunParams): Promise<ModelErrorsResponse>;
   compareRuns(params: CompareRunsParams): Promise<RunComparisonResponse>;
+  search(params: SearchParams): Promise<SearchResponse>;
 }
 
 export type QueryName = keyof ResultsApi;
@@ -697,6 +702,24 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
           layers: comparison.layers.map(layerComparisonSummary),
         };
       });
+    },
+
+    async search({ runId, q, limit = DEFAULTS.searchHits }) {
+      const [inputs, layers, records] = await Promise.all([
+        tables.inputs(runId),
+        tables.layerClusterings(runId),
+        tables.layers(runId),
+      ]);
+      const dimOf = new Map(records.map((record) => [record.layer, record.dim]));
+      const searchLayers: SearchLayer[] = await Promise.all(
+        layers.map(async (layer) => ({
+          layer: layer.layer,
+          clusteringId: layer.clusteringId,
+          dim: dimOf.get(layer.layer) ?? 0,
+          patterns: (await api.patterns({ clusteringId: layer.clusteringId, examples: 0 })).patterns,
+        })),
+      );
+      return { runId, q, ...searchRun(parseSearch(q), searchLayers, inputs, limit) };
     },
   };
   async function prefetch(): Promise<void> {

@@ -24,6 +24,7 @@ import type {
   TriageQuery,
   AgreementParams,
   LabelErrorsParams,
+  SearchParams,
 } from './api-types.js';
 import { IMAGE_SIZE, MEMBER_ORDERS, TRIAGE_REASONS } from './api-types.js';
 import type { QueryName, QueryParams } from './api.js';
@@ -48,6 +49,7 @@ export const LIMITS = {
   examples: { default: 5, max: 100 },
   lineage: { default: 5, max: 1000 },
   triage: 1_000_000,
+  search: { default: 20, max: 1000 },
 } as const;
 
 const INT32_MAX = 0x7fffffff;
@@ -285,6 +287,17 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     }),
     format: ({ runA, runB, minJaccard }) => ({ path: { runA, runB }, query: { minJaccard } }),
   }),
+  search: route<SearchParams>({
+    path: '/api/runs/:runId/search',
+    query: ['q', 'limit'],
+    result: 'json',
+    parse: (path, query) => ({
+      ...runId(path),
+      q: query.get('q') ?? '',
+      limit: parseIntegerIn('limit', query.get('limit') ?? String(LIMITS.search.default), 1, LIMITS.search.max),
+    }),
+    format: ({ runId, q, limit }) => ({ path: { runId }, query: { q, limit } }),
+  }),
 };
 
 export interface ImageParams {
@@ -398,6 +411,7 @@ export const apiPaths = {
   compareRuns: (runA: number, runB: number, minJaccard?: number) =>
     routeUrl(ROUTES.compareRuns, { runA, runB, minJaccard }),
   projection: (runId: number, layer: string) => routeUrl(ROUTES.projection, { runId, layer }),
+  search: (runId: number, q: string, limit?: number) => routeUrl(ROUTES.search, { runId, q, limit }),
 } as const;
 
 export { VERSION_PARAM };

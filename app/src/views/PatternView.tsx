@@ -32,6 +32,7 @@ import { loadMembershipTable, useInputTable, useMembershipTable } from '../data/
 import { formatCount, formatNumber, formatShare, patternName } from '../format.js';
 import { hrefOf, navigate, samePin } from '../route.js';
 import { UnitPatterns } from './UnitPatterns.js';
+import { Metric } from '../components/Metric.js';
 
 const ORDER_NAMES: Record<MemberOrder, string> = {
   'most-stable': 'Most stable first',
@@ -288,22 +289,30 @@ export function PatternView({ context }: { context: ViewContext }) {
           )}
           {patternId >= 0 && (
             <>
-              <dt>persistence</dt>
+              <dt>
+                <Metric name="persistence">persistence</Metric>
+              </dt>
               <dd>{formatNumber(summary.persistence)}</dd>
             </>
           )}
-          <dt>label purity</dt>
+          <dt>
+            <Metric name="purity">label purity</Metric>
+          </dt>
           <dd>
             {formatShare(summary.labelPurity)}{' '}
             {summary.dominantLabel !== null && <span class="muted">“{summary.dominantLabel}”</span>}
           </dd>
           <dt>misclassified</dt>
           <dd>{formatCount(summary.misclassifiedCount)}</dd>
-          <dt>outliers</dt>
+          <dt>
+            <Metric name="glosh">outliers</Metric>
+          </dt>
           <dd>
             {formatCount(summary.outlierCount)} ({formatShare(summary.outlierShare)})
           </dd>
-          <dt>mean membership</dt>
+          <dt>
+            <Metric name="membership">mean membership</Metric>
+          </dt>
           <dd>{formatNumber(summary.meanProbability)}</dd>
         </dl>
         <div class="chart-block">

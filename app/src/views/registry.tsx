@@ -6,6 +6,7 @@ import type { JSX } from 'preact';
 import type { ViewContext } from '../context.js';
 import type { Route, ViewName } from '../route.js';
 import { CompareView } from './CompareView.js';
+import { GlossaryView } from './GlossaryView.js';
 import { FlowView } from './flow/FlowView.js';
 import { JaccardView } from './flow/JaccardView.js';
 import { LineageView } from './flow/LineageView.js';
@@ -139,6 +140,7 @@ export const VIEWS: readonly ViewDefinition[] = [
     badge: (route) => route.selection.length,
     render: (context) => <ImagesView context={context} />,
   },
+  { view: 'glossary', needsRun: false, hideLayerStrip: true, render: () => <GlossaryView /> },
 ];
 
 const BY_NAME = new Map(VIEWS.map((definition) => [definition.view, definition]));

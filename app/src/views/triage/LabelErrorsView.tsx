@@ -10,6 +10,7 @@ import { ImageTile } from '../../components/ImageTile.js';
 import { ErrorMessage, Loading } from '../../components/Status.js';
 import type { ViewContext } from '../../context.js';
 import { formatNumber } from '../../format.js';
+import { Metric } from '../../components/Metric.js';
 import { AgreementChart } from './AgreementChart.js';
 import {
   DECISION_NAMES,
@@ -23,6 +24,8 @@ import {
 import { downloadText } from './download.js';
 
 const ROWS = 200;
+
+const formatOptional = (value: number | null) => (value === null ? '–' : formatNumber(value));
 
 export function LabelErrorsView({ context }: { context: ViewContext }) {
   const { run } = context;
@@ -73,6 +76,12 @@ export function LabelErrorsView({ context }: { context: ViewContext }) {
                 <th>Given</th>
                 <th>Suggested</th>
                 <th>Score</th>
+                <th>
+                  <Metric name="selfConfidence" />
+                </th>
+                <th>
+                  <Metric name="margin" />
+                </th>
                 <th>Reason</th>
                 <th>Decision</th>
               </tr>
@@ -98,6 +107,8 @@ export function LabelErrorsView({ context }: { context: ViewContext }) {
                     <td class="given-label">{data.label[k]}</td>
                     <td class="suggested-label">{data.suggestedLabel[k] ?? '–'}</td>
                     <td>{formatNumber(data.score[k]!)}</td>
+                    <td class="self-confidence">{formatOptional(data.selfConfidence[k] ?? null)}</td>
+                    <td class="margin">{formatOptional(data.margin[k] ?? null)}</td>
                     <td class="reason">{data.reason[k]}</td>
                     <td>
                       <span class="segmented" role="group" aria-label={`Decision on input ${input}`}>
@@ -117,9 +128,13 @@ export function LabelErrorsView({ context }: { context: ViewContext }) {
                   </tr>
                   {open === input && (
                     <tr class="agreement-row">
-                      <td colSpan={7}>
+                      <td colSpan={9}>
                         {agreement.error && <ErrorMessage error={agreement.error} />}
                         {agreement.data && <AgreementChart agreement={agreement.data} />}
+                        <p class="muted">
+                          <Metric name="knnConsensus" /> per layer: green, the given label; red dashed, the
+                          prediction; grey, the layer's kNN probe accuracy.
+                        </p>
                       </td>
                     </tr>
                   )}

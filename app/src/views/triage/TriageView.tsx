@@ -19,6 +19,7 @@ import { addToSelection, toggleSelection, type ViewContext } from '../../context
 import { formatCount, formatNumber, formatShare, patternName, plural, shortPatternName } from '../../format.js';
 import { hrefOf, navigate } from '../../route.js';
 import { downloadText, fileNamePart } from './download.js';
+import { Metric } from '../../components/Metric.js';
 
 const PAGE_ROWS = 200;
 
@@ -181,8 +182,12 @@ export function TriageView({ context }: { context: ViewContext }) {
                     <th>Pattern</th>
                     <th>Majority</th>
                     <th>Disagrees with</th>
-                    <th>Outlier score</th>
-                    <th>Membership</th>
+                    <th>
+                      <Metric name="glosh">Outlier score</Metric>
+                    </th>
+                    <th>
+                      <Metric name="membership">Membership</Metric>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
