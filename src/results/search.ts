@@ -94,7 +94,8 @@ function parseTerm(term: string): SearchCondition | string {
     const field = range[1]!.toLowerCase() as RangeField;
     const text = range[3]!;
     const value = text.trim() === '' ? NaN : Number(text);
-    if (!Number.isFinite(value)) return `${field}${range[2]} needs a number, not ${JSON.stringify(text)} (e.g. ${field}>0.5)`;
+    if (!Number.isFinite(value))
+      return `${field}${range[2]} needs a number, not ${JSON.stringify(text)} (e.g. ${field}>0.5)`;
     return { kind: 'range', field, op: range[2] as Comparison, value };
   }
   const id = WHOLE_NUMBER.exec(term);

@@ -132,8 +132,8 @@ export function LabelErrorsView({ context }: { context: ViewContext }) {
                         {agreement.error && <ErrorMessage error={agreement.error} />}
                         {agreement.data && <AgreementChart agreement={agreement.data} />}
                         <p class="muted">
-                          <Metric name="knnConsensus" /> per layer: green, the given label; red dashed, the
-                          prediction; grey, the layer's kNN probe accuracy.
+                          <Metric name="knnConsensus" /> per layer: green, the given label; red dashed, the prediction;
+                          grey, the layer's kNN probe accuracy.
                         </p>
                       </td>
                     </tr>
