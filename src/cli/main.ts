@@ -65,6 +65,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'export a run as a static web site: nap export --static DIR results.duckdb',
     load: async () => (await import('./commands/export.js')).runExportCommand,
   },
+  report: {
+    summary: 'write one run as a self-contained HTML report: nap report results.duckdb -o report.html',
+    load: async () => (await import('./commands/report.js')).runReportCommand,
+  },
   summary: {
     summary: 'print the patterns of every layer of a results database',
     load: async () => (await import('./commands/summary.js')).runSummaryCommand,

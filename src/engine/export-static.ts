@@ -252,7 +252,7 @@ async function exportClustering(
 }
 
 /** A file name without the exporter's folders ('/home/me/models/m.onnx' -> 'm.onnx'); names without a folder ('mnist') stay. */
-function fileName(spec: string): string {
+export function fileName(spec: string): string {
   return path.basename(spec) || spec;
 }
 

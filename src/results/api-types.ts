@@ -100,6 +100,12 @@
  *   GET /api/runs/A/compare/B?minJaccard=0             -> RunComparisonResponse: per layer pair (same name) ARI, NMI
  *                                                         and the one-to-one matching of patterns, inputs matched by path
  *
+ * Search (the app's search box; the query language is in search.ts)
+ *   GET /api/runs/R/search?q=TEXT&limit=20             -> SearchResponse: the patterns (of each layer's newest layer
+ *                                                         clustering), inputs and units that match every term of q,
+ *                                                         the first `limit` (1..1000) of each kind with totals; terms
+ *                                                         it cannot read are listed in `errors`
+ *
  * Projection (a 2-D map of a layer's inputs; stored by `nap analyze`, or added to a run by `nap project`)
  *   GET /api/runs/R/layers/L/projection                -> ProjectionResponse: every input of the run with its x, y;
  *                                                         404 when the layer has none (the hint says how to make one).
