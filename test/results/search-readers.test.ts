@@ -54,7 +54,9 @@ before(async () => {
       return new Response(null, { status: 404 });
     }
   };
-  staticApi = createResultsApi((await openStaticSite(new URL('data/', pathToFileURL(site + path.sep)), readLocal)).reader);
+  staticApi = createResultsApi(
+    (await openStaticSite(new URL('data/', pathToFileURL(site + path.sep)), readLocal)).reader,
+  );
   const store = await NapStore.open(storePath, { readOnly: true });
   try {
     const api = createResultsApi(storeReader(store));
