@@ -6,6 +6,7 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
+import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
 import { NapStore } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
@@ -13,6 +14,7 @@ import { throwIfCancelled } from '../progress.js';
 import { createResultsApi } from '../results/api.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
 import { reportData, type ReportData, type ReportOptions } from '../results/report.js';
+import type { RunRecord } from '../results/tables.js';
 import { renderReportHtml } from '../results/report-html.js';
 import { napVersion } from '../version.js';
 import { fileName } from './export-static.js';
@@ -32,6 +34,8 @@ export interface ReportFileResult {
   bytes: number;
   /** Average images embedded. */
   images: number;
+  /** Thumbnails of the triage list embedded. */
+  thumbnails: number;
   data: ReportData;
 }
 
@@ -64,6 +68,43 @@ async function averageImageUris(store: NapStore, data: ReportData, control: Task
   return uris;
 }
 
+/** Side in pixels of the triage list's thumbnails. */
+const THUMBNAIL_SIZE = 32;
+
+/**
+ * Data URIs of the triage list's inputs, from the dataset the run analysed; without the dataset, none and
+ * the reason (the rest of the report needs only the store).
+ */
+async function triageThumbnails(
+  store: NapStore,
+  run: RunRecord,
+  data: ReportData,
+): Promise<{ uris: Map<number, string>; missing: string | null }> {
+  const uris = new Map<number, string>();
+  const rows = data.triage?.rows ?? [];
+  if (rows.length === 0) return { uris, missing: null };
+  let source: RunDataset;
+  try {
+    source = await openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path);
+  } catch (error) {
+    if (error instanceof NotFoundError) return { uris, missing: error.message.split('\n')[0]! };
+    throw error;
+  }
+  const channels = run.config.preprocessing?.channels === 1 ? 1 : 3;
+  for (const row of rows) {
+    if (row.path === null) continue;
+    const input = { inputIndex: row.inputIndex, path: row.path, datasetSpec: run.datasetSpec };
+    const pixels = await inputImage(source, input, THUMBNAIL_SIZE, channels).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
+    if (pixels === null) continue;
+    const png = await encodePng(pixels, THUMBNAIL_SIZE, THUMBNAIL_SIZE, channels);
+    uris.set(row.inputIndex, `data:image/png;base64,${png.toString('base64')}`);
+  }
+  return { uris, missing: null };
+}
+
 /** Writes the report of one run of `options.store` to `options.out`; see the top of this file. */
 export async function writeReport(options: ReportFileOptions, control: TaskControl = {}): Promise<ReportFileResult> {
   const out = path.resolve(options.out);
@@ -82,13 +123,18 @@ export async function writeReport(options: ReportFileOptions, control: TaskContr
     }
     const runId = options.runId ?? runs.at(-1)!.runId;
     const data = await reportData(api, runId, options);
+    const thumbnails = await triageThumbnails(store, await api.tables.run(runId), data);
     // A report is sent to others: the model and data are named by file name, not by this machine's folders.
     data.run.modelPath = fileName(data.run.modelPath);
     data.run.datasetSpec = fileName(data.run.datasetSpec);
     const uris = await averageImageUris(store, data, control);
     const html = renderReportHtml(
       data,
-      (clusteringId, patternId) => uris.get(`${clusteringId}:${patternId}`),
+      {
+        average: (clusteringId, patternId) => uris.get(`${clusteringId}:${patternId}`),
+        thumbnail: (inputIndex) => thumbnails.uris.get(inputIndex),
+        thumbnailsMissing: thumbnails.missing,
+      },
       `nap ${napVersion()}`,
     );
     const partial = `${out}.partial`;
@@ -99,7 +145,7 @@ export async function writeReport(options: ReportFileOptions, control: TaskContr
       await rm(partial, { force: true });
       throw error;
     }
-    return { out, runId, bytes: (await stat(out)).size, images: uris.size, data };
+    return { out, runId, bytes: (await stat(out)).size, images: uris.size, thumbnails: thumbnails.uris.size, data };
   } finally {
     await store.close();
   }

@@ -7,8 +7,15 @@ import { formatCount, formatNumber, formatShare } from './format.js';
 import { GLOSSARY, type MetricName } from './glossary.js';
 import type { ReportData, ReportFlow, ReportLayer, ReportPattern, ReportTriage } from './report.js';
 
-/** The average image of a pattern as a data: URI, or undefined when none is stored. */
-export type ReportImages = (clusteringId: number, patternId: number) => string | undefined;
+/** The page's images as data: URIs; undefined where there is none. */
+export interface ReportImages {
+  /** A pattern's stored average image. */
+  average(clusteringId: number, patternId: number): string | undefined;
+  /** An input's thumbnail, for the triage list. */
+  thumbnail(inputIndex: number): string | undefined;
+  /** Why the triage list has no thumbnails (the dataset is not available), or null. */
+  thumbnailsMissing: string | null;
+}
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -39,6 +46,7 @@ abbr.metric { text-decoration: underline dotted; cursor: help; }
 .card { background: #fff; border: 1px solid #e1e4e8; border-radius: 6px; padding: 8px; display: flex; gap: 8px; }
 .card img { width: 64px; height: 64px; image-rendering: pixelated; border: 1px solid #e1e4e8; flex: none; }
 .card .noimg { width: 64px; height: 64px; background: #eee; flex: none; }
+.triage-table img { width: 32px; height: 32px; image-rendering: pixelated; display: block; }
 .card h4 { margin: 0 0 2px; font-size: 13px; }
 .facts { font-size: 12px; color: #656d76; }
 .mix { list-style: none; margin: 4px 0 0; padding: 0; font-size: 12px; }
@@ -50,7 +58,7 @@ dl.glossary dd { margin: 0; }
 `;
 
 function patternCard(layer: ReportLayer, p: ReportPattern, images: ReportImages): string {
-  const image = images(layer.clusteringId, p.patternId);
+  const image = images.average(layer.clusteringId, p.patternId);
   const picture =
     image === undefined
       ? '<span class="noimg" aria-hidden="true"></span>'
@@ -106,7 +114,7 @@ ${flow.links.length === 0 ? '' : `<table><thead><tr><th>From</th><th>To</th><th 
 </section>`;
 }
 
-function triageSection(triage: ReportTriage | null): string {
+function triageSection(triage: ReportTriage | null, images: ReportImages): string {
   if (triage === null) {
     return '<p class="note">No triage: the run has no labelled layers to compare labels with.</p>';
   }
@@ -117,12 +125,18 @@ function triageSection(triage: ReportTriage | null): string {
   const rows = triage.rows
     .map(
       (row, k) =>
-        `<tr data-input="${row.inputIndex}"><td class="num">${k + 1}</td><td class="num">${row.inputIndex}</td><td>${text(row.path)}</td><td>${text(row.label)}</td><td>${text(row.suggested)}</td><td>${text(row.predictionLabel)}</td><td class="num">${formatNumber(row.score)}</td><td>${escapeHtml(row.reason)}</td></tr>`,
+        `<tr data-input="${row.inputIndex}"><td class="num">${k + 1}</td><td>${thumbnail(images, row.inputIndex)}</td><td class="num">${row.inputIndex}</td><td>${text(row.path)}</td><td>${text(row.label)}</td><td>${text(row.suggested)}</td><td>${text(row.predictionLabel)}</td><td class="num">${formatNumber(row.score)}</td><td>${escapeHtml(row.reason)}</td></tr>`,
     )
     .join('\n');
   return `<p class="note" data-source="${triage.source}">${note}</p>
-<table class="triage-table"><thead><tr><th class="num">#</th><th class="num">Input</th><th>File</th><th>Label</th><th>${saved ? 'Suggested' : 'Majority'}</th><th>Prediction</th><th class="num">${saved ? 'Score' : metric('glosh', 'Outlier score')}</th><th>Reason</th></tr></thead>
+${images.thumbnailsMissing === null ? '' : `<p class="note muted">No thumbnails: ${escapeHtml(images.thumbnailsMissing)}</p>`}
+<table class="triage-table"><thead><tr><th class="num">#</th><th>Image</th><th class="num">Input</th><th>File</th><th>Label</th><th>${saved ? 'Suggested' : 'Majority'}</th><th>Prediction</th><th class="num">${saved ? 'Score' : metric('glosh', 'Outlier score')}</th><th>Reason</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
+}
+
+function thumbnail(images: ReportImages, inputIndex: number): string {
+  const uri = images.thumbnail(inputIndex);
+  return uri === undefined ? '' : `<img src="${uri}" alt="input ${inputIndex}">`;
 }
 
 function glossarySection(): string {
@@ -156,7 +170,7 @@ ${data.layers.map((layer) => layerSection(layer, images)).join('\n')}
 <h2 id="flow">Flow between layers</h2>
 ${data.flows.length === 0 ? '<p class="note">One layer with patterns: no flow.</p>' : data.flows.map(flowSection).join('\n')}
 <h2 id="triage">Triage</h2>
-${triageSection(data.triage)}
+${triageSection(data.triage, images)}
 <h2 id="glossary">Glossary</h2>
 ${glossarySection()}
 <p class="muted">Made by ${escapeHtml(generator)} from the results of run ${run.runId}.</p>

