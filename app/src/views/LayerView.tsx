@@ -181,9 +181,9 @@ export function LayerView({ context }: { context: ViewContext }) {
                 ? reselected.inPattern / reselected.inputs
                 : hardCoverage(data.clustering, run.inputCount).share,
             )}{' '}
-            of the inputs in a pattern (<Metric name="coverage">coverage</Metric>)
+            of the inputs <Metric name="coverage">in a pattern</Metric>
           </span>{' '}
-          · outlier score above {(reselected ?? data).outlierThreshold.toFixed(3)} (the{' '}
+          · <Metric name="glosh">outlier score</Metric> above {(reselected ?? data).outlierThreshold.toFixed(3)} (the{' '}
           {Math.round(data.outlierQuantile * 100)}th percentile) counts as outlier
           {' · '}
           <a href={hrefOf(route, { view: 'map', pattern: null })}>see them on the map</a>
