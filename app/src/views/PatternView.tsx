@@ -316,7 +316,10 @@ export function PatternView({ context }: { context: ViewContext }) {
           <dd>{formatNumber(summary.meanProbability)}</dd>
         </dl>
         <div class="chart-block">
-          <div class="chart-title">Membership probability{isFiltering(filters) ? ' (filtered)' : ''}</div>
+          <div class="chart-title">
+            <Metric name="membership">Membership probability</Metric>
+            {isFiltering(filters) ? ' (filtered)' : ''}
+          </div>
           {probabilities ? (
             <Histogram values={probabilities} label="Membership probability histogram" />
           ) : (
