@@ -95,8 +95,13 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
         )}
       </nav>
       {run && <SearchBox runId={run.runId} />}
-      <a class="glossary-link" href={hrefOf(route, { view: 'glossary' })} title="What every metric means">
-        Glossary
+      <a
+        class="glossary-link"
+        href={hrefOf(route, { view: 'glossary' })}
+        aria-label="Glossary"
+        title="Glossary: what every metric means"
+      >
+        ?
       </a>
       {info && (
         <span
