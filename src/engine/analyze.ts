@@ -17,7 +17,7 @@ import { detectLayout, imageInputSize } from '../io/onnx/layout.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
-import { NapStore, type RunRecord, type UnitStatsColumns } from '../io/store/index.js';
+import { closeAfter, NapStore, type RunRecord, type UnitStatsColumns } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { averageImageFormat, averageImages, type ImageFormat } from './average-images.js';
 import { findPatterns } from './cluster-layer.js';
@@ -138,89 +138,92 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     throw error;
   }
   try {
-    const complete = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
-    let runId: number;
-    let skipped: AnalyzeResult['skipped'] = [];
-    if (complete) {
-      runId = complete.runId;
-    } else {
-      const unfinished = await store.findUnfinishedRun(modelSha256, dataset.fingerprint, extractionConfigHash);
-      const classNames = config.classNames ?? (await classNamesFor(config.model, dataset));
-      runId = unfinished
-        ? unfinished.runId
-        : await store.createRun({
-            name: config.name ?? `${path.basename(config.model)} on ${config.data}`,
-            modelPath: path.resolve(config.model),
-            modelSha256,
-            modelLayout: layout,
-            datasetSpec: config.data,
-            datasetFingerprint: dataset.fingerprint,
-            extractionConfigHash,
-            config: { ...config, layers: runner.layerNames, preprocessing },
-            predictionLabels: classNames,
-          });
-      if (unfinished) {
-        await store.setRunStatus(runId, 'running');
-        control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
+    return await closeAfter(store, async () => {
+      const complete = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
+      let runId: number;
+      let skipped: AnalyzeResult['skipped'] = [];
+      if (complete) {
+        runId = complete.runId;
+      } else {
+        const unfinished = await store.findUnfinishedRun(modelSha256, dataset.fingerprint, extractionConfigHash);
+        const classNames = config.classNames ?? (await classNamesFor(config.model, dataset));
+        runId = unfinished
+          ? unfinished.runId
+          : await store.createRun({
+              name: config.name ?? `${path.basename(config.model)} on ${config.data}`,
+              modelPath: path.resolve(config.model),
+              modelSha256,
+              modelLayout: layout,
+              datasetSpec: config.data,
+              datasetFingerprint: dataset.fingerprint,
+              extractionConfigHash,
+              config: { ...config, layers: runner.layerNames, preprocessing },
+              predictionLabels: classNames,
+            });
+        if (unfinished) {
+          await store.setRunStatus(runId, 'running');
+          control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
+        }
+        try {
+          skipped = await extractIntoStore(
+            store,
+            runId,
+            {
+              runner,
+              dataset,
+              items,
+              preprocessing,
+              layers: layerPlans,
+              aggregation: config.aggregation,
+              unitMaps,
+              batchSize: config.batchSize,
+              skipBadImages: config.onBadImage === 'skip',
+            },
+            classNames,
+            config,
+            control,
+          );
+        } catch (error) {
+          // Marking the run failed is a courtesy: when the store cannot be written (a full disk), the run
+          // stays 'running', which reads as interrupted, and the error that stopped it is the one to report.
+          if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed').catch(() => undefined);
+          throw error;
+        }
       }
-      try {
-        skipped = await extractIntoStore(
-          store,
-          runId,
-          {
-            runner,
-            dataset,
-            items,
-            preprocessing,
-            layers: layerPlans,
-            aggregation: config.aggregation,
-            unitMaps,
-            batchSize: config.batchSize,
-            skipBadImages: config.onBadImage === 'skip',
-          },
-          classNames,
-          config,
-          control,
-        );
-      } catch (error) {
-        if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed');
-        throw error;
-      }
-    }
-    await closeRunner();
+      await closeRunner();
 
-    const summaries: LayerSummary[] = [];
-    for (const layer of layerPlans) {
-      const { matrix, inputIndex } = await store.readActivations(runId, layer.name);
-      requireEnoughInputs(matrix.count, config.clustering, `layer '${layer.name}' has`);
-      summaries.push(await clusterLayer(store, runId, layer.name, matrix, inputIndex, config.clustering, control));
-    }
-    for (const map of unitMaps) {
-      const staged = await store.readStagedLayer(runId, map.name, map.positions, 1);
-      const { matrix } = normalizeLayer(
-        staged.values,
-        staged.inputIndex.length,
-        map.positions,
-        { units: 1, positions: map.positions, order: 'channels-first' },
-        'none',
+      const summaries: LayerSummary[] = [];
+      for (const layer of layerPlans) {
+        const { matrix, inputIndex } = await store.readActivations(runId, layer.name);
+        requireEnoughInputs(matrix.count, config.clustering, `layer '${layer.name}' has`);
+        summaries.push(await clusterLayer(store, runId, layer.name, matrix, inputIndex, config.clustering, control));
+      }
+      for (const map of unitMaps) {
+        const staged = await store.readStagedLayer(runId, map.name, map.positions, 1);
+        const { matrix } = normalizeLayer(
+          staged.values,
+          staged.inputIndex.length,
+          map.positions,
+          { units: 1, positions: map.positions, order: 'channels-first' },
+          'none',
+        );
+        await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
+      }
+      await saveMissingAverageImages(
+        store,
+        runId,
+        dataset,
+        items,
+        averageImageFormat(preprocessing, config.averageImageSide),
+        control,
       );
-      await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
-    }
-    await saveMissingAverageImages(
-      store,
-      runId,
-      dataset,
-      items,
-      averageImageFormat(preprocessing, config.averageImageSide),
-      control,
-    );
-    await storeRunFlows(store, runId, { pairs: 'all' }, control);
-    await storeRunProjections(store, runId, { method: config.projection, ...(threads ? { threads } : {}) }, control);
-    await store.setRunStatus(runId, 'complete');
-    return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
+      await storeRunFlows(store, runId, { pairs: 'all' }, control);
+      await storeRunProjections(store, runId, { method: config.projection, ...(threads ? { threads } : {}) }, control);
+      await store.setRunStatus(runId, 'complete');
+      return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
+    });
   } finally {
     await closeRunner();
-    await store.close();
   }
 }
 

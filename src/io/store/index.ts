@@ -89,6 +89,22 @@ interface Channel {
   queue: SerialQueue;
 }
 
+/**
+ * Runs `body`, then closes `store`. A failed close fails the call (see NapStore.close: work not in the file
+ * must not pass for saved); when `body` failed, its error is the one thrown, and the close is tried anyway.
+ */
+export async function closeAfter<T>(store: NapStore, body: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await body();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  await store.close();
+  return result;
+}
+
 export class NapStore {
   private closed = false;
 
