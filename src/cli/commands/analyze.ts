@@ -150,7 +150,14 @@ export function parseUnitPatterns(entries: string[]): Record<string, number[]> {
       .flatMap((part) => {
         const [from, to] = part.split('-').map((v) => Number(v.trim()));
         const last = to ?? from;
-        if (at <= 0 || from === undefined || !Number.isInteger(from) || !Number.isInteger(last) || last < from) {
+        if (
+          at <= 0 ||
+          from === undefined ||
+          last === undefined ||
+          !Number.isInteger(from) ||
+          !Number.isInteger(last) ||
+          last < from
+        ) {
           throw new InputError(`--unit-patterns '${entry}' is not layer:units`, {
             hint: 'write it like --unit-patterns conv1:0,3-5',
           });

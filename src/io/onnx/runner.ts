@@ -140,8 +140,7 @@ class OnnxModelRunner implements ModelRunner {
     batch: Float32Array,
     batchDims: number[],
   ): Promise<{ layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor }> {
-    this.checkBatch(batch, batchDims);
-    const count = batchDims[0];
+    const count = this.checkBatch(batch, batchDims);
     const itemSize = batch.length / count;
     const chunk = this.fixedBatch ?? Math.min(count, itemsPerRun(itemSize, this.perRun));
     const rawNames = this.layerNames.filter((n) => !this.pooledNames.includes(n));
@@ -178,9 +177,12 @@ class OnnxModelRunner implements ModelRunner {
     await this.session.close();
   }
 
-  private checkBatch(batch: Float32Array, batchDims: number[]): void {
+  /** Throws unless `batch` fits the model's input; returns its item count. */
+  private checkBatch(batch: Float32Array, batchDims: number[]): number {
     const declared = this.inputDims;
+    const [count] = batchDims;
     const fits =
+      count !== undefined &&
       batchDims.length === declared.length &&
       batchDims.every(
         (d, i) => Number.isInteger(d) && d > 0 && (i === 0 || typeof declared[i] !== 'number' || declared[i] === d),
@@ -200,6 +202,7 @@ class OnnxModelRunner implements ModelRunner {
         },
       );
     }
+    return count;
   }
 }
 
