@@ -119,12 +119,13 @@ function hostnameOf(header: string): string {
 
 /**
  * Refuses requests addressed to another host name, so that a web page cannot reach this server by
- * pointing its own domain at 127.0.0.1 (DNS rebinding). A server on a wildcard address accepts any name.
+ * pointing its own domain at 127.0.0.1 (DNS rebinding), and requests that name no host at all (HTTP/1.0
+ * allows that; Node answers HTTP/1.1 ones itself). A server on a wildcard address accepts any name.
  */
 function hostAllowed(request: IncomingMessage, listenHost: string): boolean {
-  if (WILDCARD_HOSTS.includes(listenHost)) return true;
   const header = request.headers.host;
-  if (header === undefined) return true;
+  if (header === undefined || header.trim() === '') return false;
+  if (WILDCARD_HOSTS.includes(listenHost)) return true;
   const name = hostnameOf(header);
   const own = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
   return LOOPBACK_NAMES.includes(name) || name === own.toLowerCase();
@@ -175,7 +176,10 @@ function requestHandler(config: Resolved, routes: readonly Route[], storeVersion
     try {
       if (!hostAllowed(request, config.host)) {
         await sendProblem(request, response, {
-          error: `host ${JSON.stringify(request.headers.host)} is not this server`,
+          error:
+            request.headers.host === undefined
+              ? 'the request names no host (no Host header)'
+              : `host ${JSON.stringify(request.headers.host)} is not this server`,
           hint: `open the app at http://${DEFAULT_HOST}:<port>/ or http://localhost:<port>/`,
           status: 403,
         });
