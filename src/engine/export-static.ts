@@ -329,7 +329,7 @@ async function writeSite(
 ): Promise<StaticExportResult> {
   const runId = run.runId;
   const storeVersion = await storeVersionOf(store.path);
-  const images = new ImageService(views, { memoryBytes: 16 * 1024 * 1024, diskDir: null });
+  const images = new ImageService(views, { memoryBytes: 16 * 1024 * 1024, disk: null });
   const context: ApiContext = { views, images, storeVersion };
   const site = new SiteWriter(path.join(config.out, STATIC_DATA_DIR), [
     ...apiRoutes(context),

@@ -1,24 +1,25 @@
 /**
  * PNG images for the app: thumbnails of inputs, made from the run's dataset, and average images of
- * patterns, from the store. Encoded PNGs are kept in a memory LRU (by bytes) and thumbnails also on disk,
- * so that a grid of thousands of tiles is served without decoding the dataset again, even after a restart.
+ * patterns, from the store. Encoded PNGs are kept in a memory LRU (by bytes) and thumbnails also in a disk
+ * cache of this user's (disk-cache.ts), so that a grid of thousands of tiles is served without decoding the
+ * dataset again, even after a restart.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { NapError, NotFoundError } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
 import type { Dataset } from '../io/datasets/types.js';
 import type { RunRecord } from '../io/store/index.js';
+import type { DiskCache } from './disk-cache.js';
 import { LruCache, PromiseCache } from './lru.js';
 import type { StoreViews } from './store-views.js';
 
 export interface ImageServiceOptions {
   /** Memory budget of encoded PNGs in bytes. */
   memoryBytes: number;
-  /** Folder of the thumbnail disk cache, or null for none. */
-  diskDir: string | null;
+  /** The thumbnail disk cache, or null for none. */
+  disk: DiskCache | null;
 }
 
 /** A run's dataset, reopened from its stored spec, with each stored input path's dataset item. */
@@ -81,8 +82,8 @@ export class ImageService {
     const channels = channelsOf(run);
     const key = `thumb:${run.datasetFingerprint}:${inputPath}:${size}:${channels}`;
     return this.cached(key, async () => {
-      const diskFile = this.diskFile(key);
-      const onDisk = diskFile === null ? null : await readFile(diskFile).catch(() => null);
+      const diskName = `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`;
+      const onDisk = (await this.options.disk?.get(diskName)) ?? null;
       if (onDisk !== null) return onDisk;
       const { dataset, itemOfPath } = await this.datasets.get(runId, () => openRunDataset(run, this.views.store.path));
       const item = itemOfPath.get(inputPath);
@@ -104,7 +105,7 @@ export class ImageService {
         });
       }
       const png = await encodePng(pixels, size, size, channels);
-      if (diskFile !== null) await writeAtomically(diskFile, png);
+      await this.options.disk?.set(diskName, png);
       return png;
     });
   }
@@ -134,11 +135,6 @@ export class ImageService {
     const png = await pending;
     this.memory.set(key, png);
     return png;
-  }
-
-  private diskFile(key: string): string | null {
-    if (this.options.diskDir === null) return null;
-    return path.join(this.options.diskDir, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`);
   }
 }
 
@@ -170,16 +166,4 @@ async function openRunDataset(run: RunRecord, storePath: string): Promise<RunDat
   throw new NotFoundError(`the dataset is not available at ${run.datasetSpec} (${reason})`, {
     hint: 'thumbnails are made from the dataset that run analysed; restore it there (a relative path is tried from the current folder and from the store folder)',
   });
-}
-
-/** Best effort: a failed cache write only costs a later decode. */
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temporary, data);
-    await rename(temporary, file);
-  } catch {
-    // The disk cache is an optimization; serving goes on without it.
-  }
 }

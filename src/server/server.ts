@@ -6,13 +6,13 @@ import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { NapStore } from '../io/store/index.js';
 import type { ApiError } from './api-types.js';
 import { apiRoutes, type ApiContext } from './api-routes.js';
+import { DEFAULT_DISK_CACHE_BYTES, defaultThumbnailCacheDir, DiskCache } from './disk-cache.js';
 import { heatmapRoutes } from './heatmap-routes.js';
 import { ImageService } from './images.js';
 import { insightRoutes } from './insight-routes.js';
@@ -33,10 +33,14 @@ export interface ServerOptions {
   /** Folder of the built app (index.html and assets); default build/app of this package. */
   appDir?: string;
   /**
-   * Folder of the thumbnail disk cache; default <os.tmpdir()>/nap-lens-thumbnails; false: no disk cache.
-   * Files are keyed by the run's dataset fingerprint, the input's dataset path, the size and channels.
+   * Folder of the thumbnail disk cache, which only this user may write (made 0700; refused when it is a
+   * link or another user's); default $XDG_CACHE_HOME/nap-lens/thumbnails (~/.cache/nap-lens/thumbnails);
+   * false: no disk cache. Files are keyed by the run's dataset fingerprint, the input's dataset path, the
+   * size and channels.
    */
   thumbnailCacheDir?: string | false;
+  /** Bytes the thumbnail disk cache may hold; the least recently used files go first. Default 256 MiB. */
+  thumbnailCacheBytes?: number;
   /** Memory budget of encoded PNGs (thumbnails and average images) in bytes; default 64 MiB. */
   imageCacheBytes?: number;
   /** Called with each unexpected error (answered 500); default: none. */
@@ -55,7 +59,7 @@ export interface RunningServer {
 export const DEFAULT_PORT = 8765;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_APP_DIR = fileURLToPath(new URL('../../app', import.meta.url));
-export const DEFAULT_THUMBNAIL_CACHE_DIR = path.join(os.tmpdir(), 'nap-lens-thumbnails');
+export const DEFAULT_THUMBNAIL_CACHE_DIR = defaultThumbnailCacheDir();
 const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Largest request line plus headers. Node's default (16 KiB) would refuse index lists well below the
@@ -72,6 +76,7 @@ interface Resolved {
   host: string;
   appDir: string;
   thumbnailCacheDir: string | null;
+  thumbnailCacheBytes: number;
   imageCacheBytes: number;
   onError: (error: unknown) => void;
 }
@@ -99,6 +104,7 @@ function resolveOptions(options: ServerOptions): Resolved {
     host,
     appDir: path.resolve(options.appDir ?? DEFAULT_APP_DIR),
     thumbnailCacheDir: cacheDir === false ? null : path.resolve(cacheDir),
+    thumbnailCacheBytes: options.thumbnailCacheBytes ?? DEFAULT_DISK_CACHE_BYTES,
     imageCacheBytes,
     onError: options.onError ?? (() => undefined),
   };
@@ -276,7 +282,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     const storeVersion = await storeVersionOf(store.path);
     const views = new StoreViews(store);
-    const images = new ImageService(views, { memoryBytes: config.imageCacheBytes, diskDir: config.thumbnailCacheDir });
+    const disk =
+      config.thumbnailCacheDir === null
+        ? null
+        : await DiskCache.open(config.thumbnailCacheDir, config.thumbnailCacheBytes);
+    const images = new ImageService(views, { memoryBytes: config.imageCacheBytes, disk });
     const context: ApiContext = { views, images, storeVersion };
     const server = createServer(
       { maxHeaderSize: MAX_REQUEST_HEAD_BYTES },

@@ -1,7 +1,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_APP_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../server/server.js';
+import { InputError } from '../../errors.js';
+import { DEFAULT_DISK_CACHE_BYTES } from '../../server/disk-cache.js';
+import {
+  DEFAULT_APP_DIR,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_THUMBNAIL_CACHE_DIR,
+  startServer,
+} from '../../server/server.js';
 import { onlyPositional, parseCommandArgs, wholeNumberOption } from '../args.js';
 
 const HELP = `Usage: nap serve <results.duckdb> [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--open]
@@ -14,7 +22,10 @@ read-only and never modified. Stop it with Ctrl-C.
                     0.0.0.0 exposes the results to the network)
   --open            open the app in the default browser
   --app-dir DIR     folder of the built app (default: build/app of nap-lens)
-  --no-disk-cache   keep thumbnails in memory only (default: also cached under the system temp folder)`;
+  --thumbnail-cache DIR    folder of the thumbnail disk cache, only yours to write
+                           (default ${DEFAULT_THUMBNAIL_CACHE_DIR})
+  --thumbnail-cache-mb N   most megabytes it holds; the least recently used go first (default ${DEFAULT_DISK_CACHE_BYTES / 2 ** 20})
+  --no-disk-cache          keep thumbnails in memory only`;
 
 /** The TCP port of `--port` (0 picks a free one). */
 export function portOption(text: string | undefined): number | undefined {
@@ -53,6 +64,8 @@ export async function runServeCommand(argv: string[], signal: AbortSignal): Prom
       host: { type: 'string' },
       open: { type: 'boolean' },
       'app-dir': { type: 'string' },
+      'thumbnail-cache': { type: 'string' },
+      'thumbnail-cache-mb': { type: 'string' },
       'no-disk-cache': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -64,12 +77,24 @@ export async function runServeCommand(argv: string[], signal: AbortSignal): Prom
   const storePath = onlyPositional(positionals, 'serve', 'results file', HELP);
   const port = portOption(values.port) ?? DEFAULT_PORT;
   const appDir = path.resolve(values['app-dir'] ?? DEFAULT_APP_DIR);
+  if (values['no-disk-cache'] && (values['thumbnail-cache'] ?? values['thumbnail-cache-mb']) !== undefined) {
+    throw new InputError('--no-disk-cache contradicts --thumbnail-cache and --thumbnail-cache-mb', {
+      hint: 'pass --no-disk-cache alone, or set the disk cache',
+    });
+  }
+  const cacheMegabytes = wholeNumberOption(values['thumbnail-cache-mb'], '--thumbnail-cache-mb', {
+    example: '256',
+    min: 0,
+    max: 1024 * 1024,
+  });
   const server = await startServer({
     store: storePath,
     port,
     host: values.host ?? DEFAULT_HOST,
     appDir,
     ...(values['no-disk-cache'] ? { thumbnailCacheDir: false as const } : {}),
+    ...(values['thumbnail-cache'] !== undefined ? { thumbnailCacheDir: values['thumbnail-cache'] } : {}),
+    ...(cacheMegabytes !== undefined ? { thumbnailCacheBytes: cacheMegabytes * 2 ** 20 } : {}),
     onError: (error) => console.error('nap serve: internal error while answering a request:', error),
   });
   try {
