@@ -9,9 +9,10 @@
  * of every pattern (member heatmaps are not exported).
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
+import { prepareSiteFolder } from '../io/site-folder.js';
 import { NapStore, type ClusteringRecord, type RunRecord } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import {
@@ -52,7 +53,10 @@ import {
 export interface StaticExportOptions {
   /** The results store; opened read-only and never modified. */
   store: string;
-  /** Folder to write: created when missing; otherwise it must be empty or hold an earlier export, which is replaced. */
+  /**
+   * Folder to write: created when missing; otherwise it must be empty or hold an earlier export (see
+   * src/io/site-folder.ts), which is replaced once the new site is complete.
+   */
   out: string;
   /** Run to export; default the newest. */
   runId?: number;
@@ -112,30 +116,6 @@ async function requireBuiltApp(appDir: string): Promise<string> {
       hint: 'run npm run build in the nap-lens folder first',
     });
   return html;
-}
-
-/** Makes `out` ready: created, or emptied of an earlier export; refuses a folder holding anything else. */
-async function prepareOut(out: string): Promise<void> {
-  const info = await stat(out).catch(() => null);
-  if (info === null) {
-    await mkdir(out, { recursive: true });
-    return;
-  }
-  if (!info.isDirectory())
-    throw new InputError(`${out} exists and is not a folder`, { hint: 'name a new or empty folder for the site' });
-  const entries = await readdir(out);
-  if (entries.length === 0) return;
-  const earlier = await stat(path.join(out, STATIC_DATA_DIR, STATIC_MANIFEST_FILE)).catch(() => null);
-  if (earlier === null) {
-    throw new InputError(`${out} is not empty and holds no earlier export`, {
-      hint: 'name a new or empty folder; an earlier export there would be replaced',
-    });
-  }
-  await emptyFolder(out);
-}
-
-async function emptyFolder(folder: string): Promise<void> {
-  for (const entry of await readdir(folder)) await rm(path.join(folder, entry), { recursive: true, force: true });
 }
 
 /** The app's index.html with the meta tag that switches it to the static data source. */
@@ -462,12 +442,13 @@ export async function exportStaticSite(
   try {
     const views = new StoreViews(store);
     const run = await pickRun(views, options.runId, config.store);
-    await prepareOut(config.out);
+    const folder = await prepareSiteFolder(config.out);
     try {
-      return await writeSite(store, views, run, config, indexHtml, control);
+      const result = await writeSite(store, views, run, { ...config, out: folder.staging }, indexHtml, control);
+      await folder.commit();
+      return { ...result, out: folder.out };
     } catch (error) {
-      // A half-written site would pass for a whole one; the folder held nothing else before (see prepareOut).
-      await emptyFolder(config.out);
+      await folder.discard();
       throw error;
     }
   } finally {

@@ -10,7 +10,8 @@ Writes one run as a self-contained static web site into <dir>: the Magnifying Gl
 patterns, statistics, max activations, flow, lineage and triage as JSON files, and thumbnails, average
 images and mean heatmaps as PNG files. Open it from any static file host (GitHub Pages, S3, python -m
 http.server): no server logic is needed, and links to views and patterns work. Comparing runs needs
-nap serve and is left out. <dir> must be new, empty, or an earlier export (which is replaced).
+nap serve and is left out. <dir> must be new, empty, or an earlier export (recognised by the .nap-export
+file every export writes), which is replaced once the new site is complete; a failed export changes nothing.
 
 Options:
   --static DIR         folder to write the site into
