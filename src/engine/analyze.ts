@@ -220,7 +220,8 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       await storeRunFlows(store, runId, { pairs: 'all' }, control);
       await storeRunProjections(store, runId, { method: config.projection, ...(threads ? { threads } : {}) }, control);
       await store.setRunStatus(runId, 'complete');
-      return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
+      const unlisted = (dataset.unlisted ?? []).map(({ path: file, reason }) => ({ path: file, reason }));
+      return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped: [...unlisted, ...skipped] };
     });
   } finally {
     await closeRunner();

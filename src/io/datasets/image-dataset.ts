@@ -12,6 +12,7 @@ import type {
   LoadedBatch,
   Preprocessing,
   RawImage,
+  UnlistedEntry,
 } from './types.js';
 
 /** What a source provides; the dataset adds batching, parallelism, preprocessing and error policy. */
@@ -19,6 +20,8 @@ export interface ImageSource {
   name: string;
   items: DatasetItem[];
   fingerprint: string;
+  /** Entries the source left out while listing itself; default none. */
+  unlisted?: readonly UnlistedEntry[];
   /** Decodes one item to 8-bit pixels at the target size; may throw for a bad image. */
   read(item: DatasetItem, target: DecodeTarget): Promise<RawImage>;
 }
@@ -102,6 +105,7 @@ export function createImageDataset(source: ImageSource, options: DatasetOptions 
     items,
     labels: distinctSortedLabels(items),
     fingerprint: source.fingerprint,
+    unlisted: source.unlisted ?? [],
     load,
     pixels,
   };
