@@ -5,7 +5,8 @@
  * option that was not given, so defaults stay with the code that owns them.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError, NapError } from '../errors.js';
+import type { OptionSchema } from '../options/schema.js';
 
 /** node:util parseArgs for `nap <command>`; a malformed command line throws an InputError. */
 export function parseCommandArgs<T extends ParseArgsConfig>(
@@ -17,6 +18,50 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
   } catch (error) {
     throw argumentError(command, error);
   }
+}
+
+/**
+ * A command's command line read with its option schema: the options as the library takes them, every one
+ * checked and the required ones present (errors name the flags).
+ */
+export function parseOptions<T extends object>(
+  schema: OptionSchema<T>,
+  argv: string[],
+): { options: Partial<T>; positionals: string[]; help: boolean } {
+  const { values, positionals } = parseCommandArgs(schema.command, {
+    args: argv,
+    allowPositionals: true,
+    options: schema.parseArgsOptions(),
+  });
+  if (values.help === true) return { options: {}, positionals, help: true };
+  try {
+    const options = schema.fromCli(values);
+    schema.requirePresent(options);
+    return { options, positionals, help: false };
+  } catch (error) {
+    throw withFlags(schema, error);
+  }
+}
+
+export type CommandRun = (argv: string[], signal?: AbortSignal) => Promise<number>;
+
+/** `error` with its options named by the command's flags (a NapError; anything else as it is). */
+export function withFlags<T extends object>(schema: OptionSchema<T>, error: unknown): unknown {
+  return error instanceof NapError ? error.namedBy(schema.cliNames) : error;
+}
+
+/**
+ * A command as main.ts runs it: any error it lets out names options by the command's CLI flags (a library
+ * message says `minClusterSize`, the CLI `--min-cluster-size`; see src/errors.ts).
+ */
+export function cliCommand<T extends object>(schema: OptionSchema<T>, run: CommandRun): CommandRun {
+  return async (argv, signal) => {
+    try {
+      return await run(argv, signal);
+    } catch (error) {
+      throw withFlags(schema, error);
+    }
+  };
 }
 
 function argumentError(command: string, error: unknown): unknown {

@@ -7,7 +7,7 @@ import { resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
 import { rankMaxActivations } from '../compute/max-activations.js';
 import type { UnitStatistics } from '../compute/statistics.js';
-import { CancelledError, InputError, NotFoundError } from '../errors.js';
+import { CancelledError, InputError, NotFoundError, option } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
 import { sampleIndices } from '../io/datasets/sample.js';
 import type { Dataset, Preprocessing } from '../io/datasets/types.js';
@@ -57,7 +57,11 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   const config = resolveOptions(options);
   const modelBytes = await readModelFile(config.model);
   const modelSha256 = sha256(modelBytes);
-  const dataset = await openDataset(config.data, { split: config.split, onBadImage: config.onBadImage });
+  const dataset = await openDataset(config.data, {
+    split: config.split,
+    onBadImage: config.onBadImage,
+    ...(config.labelsPath !== undefined ? { labelsPath: config.labelsPath } : {}),
+  });
   if (dataset.items.length === 0) {
     throw new InputError(`dataset ${config.data} has no inputs`, {
       hint: 'point --data at a folder, manifest or IDX file that holds images',
@@ -333,11 +337,11 @@ function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'ms
   const { minClusterSize } = resolveParams(clustering);
   if (count >= minClusterSize) return;
   throw new InputError(
-    `${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (min cluster size) ${minClusterSize}`,
+    `${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (${option('clustering.minClusterSize')}) ${minClusterSize}`,
     {
       hint:
         count >= 2
-          ? `analyze at least ${minClusterSize} inputs, or lower --min-cluster-size to ${count} or less`
+          ? `analyze at least ${minClusterSize} inputs, or lower ${option('clustering.minClusterSize')} to ${count} or less`
           : 'a pattern needs at least 2 inputs: analyze more inputs',
     },
   );

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAnalyzeArgs, parseUnitPatterns } from '../../src/cli/commands/analyze.js';
+import { parseAnalyzeArgs } from '../../src/cli/commands/analyze.js';
+import { parseUnitPatterns } from '../../src/engine/config.js';
 import { InputError } from '../../src/errors.js';
 
 test('analyze arguments become library options', () => {

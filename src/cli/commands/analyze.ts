@@ -1,172 +1,29 @@
-import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
-import type { AnalyzeOptions } from '../../engine/config.js';
-import { PROJECTION_CHOICES } from '../../engine/projection-options.js';
+import { ANALYZE_OPTIONS, type AnalyzeOptions } from '../../engine/config.js';
 import { CancelledError, InputError } from '../../errors.js';
-import {
-  choiceOption,
-  numberListOption,
-  numberOption,
-  parseCommandArgs,
-  wholeNumberListOption,
-  wholeNumberOption,
-} from '../args.js';
+import { switchOption } from '../../options/schema.js';
+import { cliCommand, parseOptions } from '../args.js';
 import { createReporter } from '../progress-reporter.js';
+
+const ANALYZE_CLI = ANALYZE_OPTIONS.extend<{ json?: boolean; quiet?: boolean }>({
+  json: switchOption({ flag: 'json', help: 'print the result as JSON on stdout' }),
+  quiet: switchOption({ flag: 'quiet', help: 'no progress output' }),
+});
 
 const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist> --out results.duckdb [options]
 
-  --layers a,b              layer tensor names (default: the model's default set, see 'nap layers')
-  --aggregation mean        mean | mean_std | max | min_max | none
-  --limit N --seed 0        analyze a seeded sample of N inputs (--stratified keeps label proportions)
-  --split test              train | test (fashion-mnist)
-  --batch-size 32 --threads N
-  --commit-every 2048       inputs per store commit (an interruption loses at most this many)
-  --layout auto             auto | NCHW | NHWC (model input channel layout)
-  --image-size W,H          for models that accept any image size
-  --resize stretch          stretch | fit | crop
-  --scale 0.00392 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
-  --class-names a,b,...     names of the model's output classes (default: <model>.json labels)
-  --min-cluster-size 5 --min-samples 5 --selection leaf|eom --epsilon 0 --metric euclidean|cosine|manhattan
-  --unit-patterns conv1:0,3-5   also cluster these units' spatial maps (repeatable)
-  --projection umap         2-D map of every layer for the app: umap | pca | none (other parameters: nap project)
-  --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
-  --json                    print the result as JSON on stdout
-  --quiet                   no progress output`;
+Runs the model over the dataset, aggregates and normalizes every layer, finds its patterns (HDBSCAN*) and
+stores everything in the results file. Interrupted, the same command resumes where it stopped.
+
+Options:
+${ANALYZE_CLI.help()}`;
 
 export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; json: boolean; quiet: boolean } | 'help' {
-  const { values, positionals } = parseCommandArgs('analyze', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      data: { type: 'string' },
-      out: { type: 'string' },
-      layers: { type: 'string' },
-      aggregation: { type: 'string' },
-      limit: { type: 'string' },
-      seed: { type: 'string' },
-      stratified: { type: 'boolean' },
-      split: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'commit-every': { type: 'string' },
-      threads: { type: 'string' },
-      layout: { type: 'string' },
-      'image-size': { type: 'string' },
-      resize: { type: 'string' },
-      scale: { type: 'string' },
-      mean: { type: 'string' },
-      std: { type: 'string' },
-      'class-names': { type: 'string' },
-      'min-cluster-size': { type: 'string' },
-      'min-samples': { type: 'string' },
-      selection: { type: 'string' },
-      epsilon: { type: 'string' },
-      metric: { type: 'string' },
-      'fail-on-bad-image': { type: 'boolean' },
-      'unit-patterns': { type: 'string', multiple: true },
-      projection: { type: 'string' },
-      name: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return 'help';
+  const { options, positionals, help } = parseOptions(ANALYZE_CLI, argv);
+  if (help) return 'help';
   if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
-  for (const required of ['model', 'data', 'out'] as const) {
-    if (!values[required]) throw new InputError(`--${required} is required`, { hint: HELP });
-  }
-  const imageSize = wholeNumberListOption(values['image-size'], '--image-size', {
-    example: '224,224',
-    min: 1,
-    length: 2,
-  });
-  const minClusterSize = wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '5', min: 1 });
-  const minSamples = wholeNumberOption(values['min-samples'], '--min-samples', { example: '5', min: 1 });
-  const epsilon = numberOption(values.epsilon, '--epsilon', { example: '0' });
-  const selection = choiceOption(values.selection, '--selection', ['leaf', 'eom'] as const);
-  const metric = choiceOption(values.metric, '--metric', ['euclidean', 'cosine', 'manhattan'] as const);
-  const options: AnalyzeOptions = {
-    model: values.model!,
-    data: values.data!,
-    out: values.out!,
-    clustering: {
-      ...(minClusterSize !== undefined ? { minClusterSize } : {}),
-      ...(minSamples !== undefined ? { minSamples } : {}),
-      ...(epsilon !== undefined ? { clusterSelectionEpsilon: epsilon } : {}),
-      ...(selection ? { clusterSelectionMethod: selection } : {}),
-      ...(metric ? { metric } : {}),
-    },
-    onBadImage: values['fail-on-bad-image'] ? 'fail' : 'skip',
-  };
-  if (values.layers)
-    options.layers = values.layers
-      .split(',')
-      .map((l) => l.trim())
-      .filter(Boolean);
-  const aggregation = choiceOption<Aggregation>(values.aggregation, '--aggregation', AGGREGATIONS);
-  if (aggregation) options.aggregation = aggregation;
-  const limit = wholeNumberOption(values.limit, '--limit', { example: '1000', min: 1 });
-  if (limit !== undefined) options.limit = limit;
-  const seed = numberOption(values.seed, '--seed', { example: '0' });
-  if (seed !== undefined) options.seed = seed;
-  if (values.stratified) options.stratified = true;
-  const split = choiceOption(values.split, '--split', ['train', 'test'] as const);
-  if (split) options.split = split;
-  const batchSize = wholeNumberOption(values['batch-size'], '--batch-size', { example: '32', min: 1 });
-  if (batchSize !== undefined) options.batchSize = batchSize;
-  const commitRows = wholeNumberOption(values['commit-every'], '--commit-every', { example: '2048', min: 1 });
-  if (commitRows !== undefined) options.commitRows = commitRows;
-  const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1 });
-  if (threads !== undefined) options.threads = threads;
-  const layout = choiceOption(values.layout, '--layout', ['auto', 'NCHW', 'NHWC'] as const);
-  if (layout) options.layout = layout;
-  if (imageSize) options.imageSize = { width: imageSize[0]!, height: imageSize[1]! };
-  const resize = choiceOption(values.resize, '--resize', ['stretch', 'fit', 'crop'] as const);
-  if (resize) options.resize = resize;
-  const scale = numberOption(values.scale, '--scale', { example: '0.00392' });
-  if (scale !== undefined) options.scale = scale;
-  const mean = numberListOption(values.mean, '--mean', '0.485,0.456,0.406');
-  if (mean) options.mean = mean;
-  const std = numberListOption(values.std, '--std', '0.229,0.224,0.225');
-  if (std) options.std = std;
-  if (values['class-names']) options.classNames = values['class-names'].split(',').map((c) => c.trim());
-  if (values.name) options.name = values.name;
-  if (values['unit-patterns']) options.unitPatterns = parseUnitPatterns(values['unit-patterns']);
-  const projection = choiceOption(values.projection, '--projection', PROJECTION_CHOICES);
-  if (projection) options.projection = projection;
-  return { options, json: Boolean(values.json), quiet: Boolean(values.quiet) };
-}
-
-/** `layer:0,3-5` entries into layer -> units; a layer may be named more than once. */
-export function parseUnitPatterns(entries: string[]): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const entry of entries) {
-    const at = entry.lastIndexOf(':');
-    const layer = entry.slice(0, at);
-    const units = entry
-      .slice(at + 1)
-      .split(',')
-      .flatMap((part) => {
-        const [from, to] = part.split('-').map((v) => Number(v.trim()));
-        const last = to ?? from;
-        if (
-          at <= 0 ||
-          from === undefined ||
-          last === undefined ||
-          !Number.isInteger(from) ||
-          !Number.isInteger(last) ||
-          last < from
-        ) {
-          throw new InputError(`--unit-patterns '${entry}' is not layer:units`, {
-            hint: 'write it like --unit-patterns conv1:0,3-5',
-          });
-        }
-        return Array.from({ length: last - from + 1 }, (_, i) => from + i);
-      });
-    out[layer] = [...(out[layer] ?? []), ...units];
-  }
-  return out;
+  const { json, quiet, ...analyzeOptions } = options;
+  return { options: analyzeOptions as AnalyzeOptions, json: json ?? false, quiet: quiet ?? false };
 }
 
 export function formatSummary(result: AnalyzeResult): string {
@@ -181,7 +38,7 @@ export function formatSummary(result: AnalyzeResult): string {
   return `run ${result.runId}${result.reusedActivations ? ' (stored activations reused)' : ''}\n${lines.join('\n')}${skipped}`;
 }
 
-export async function runAnalyzeCommand(argv: string[], signal?: AbortSignal): Promise<number> {
+export const runAnalyzeCommand = cliCommand(ANALYZE_CLI, async (argv, signal) => {
   const parsed = parseAnalyzeArgs(argv);
   if (parsed === 'help') {
     console.log(HELP);
@@ -201,4 +58,4 @@ export async function runAnalyzeCommand(argv: string[], signal?: AbortSignal): P
     }
     throw error;
   }
-}
+});

@@ -1,17 +1,33 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { CancelledError, InputError, NapError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
-import { METRICS } from '../../compute/hdbscan/distance.js';
 import { hdbscan, type HdbscanOptions } from '../../compute/hdbscan/index.js';
-import {
-  choiceOption,
-  numberOption,
-  onlyPositional,
-  parseCommandArgs,
-  wholeNumberListOption,
-  wholeNumberOption,
-} from '../args.js';
+import { hdbscanFields } from '../../compute/hdbscan/options.js';
+import { list, OptionSchema, text, valueOption, wholeNumber } from '../../options/schema.js';
+import { cliCommand, onlyPositional, parseOptions } from '../args.js';
+
+interface ClusterCliOptions extends HdbscanOptions {
+  shape: number[];
+  out: string;
+}
+
+export const CLUSTER_OPTIONS = new OptionSchema<ClusterCliOptions>('cluster', {
+  shape: valueOption(
+    list(wholeNumber({ example: 1000, min: 1 }), { example: [1000, 64], length: 2, placeholder: 'N,D' }),
+    {
+      flag: 'shape',
+      help: 'rows and columns of the matrix',
+      required: true,
+    },
+  ),
+  out: valueOption(text({ example: 'result.json', placeholder: 'FILE' }), {
+    flag: 'out',
+    help: 'where to write the result JSON',
+    required: true,
+  }),
+  ...hdbscanFields(),
+});
 
 const HELP = `Usage: nap cluster <file.f32> --shape N,D --out result.json [options]
 
@@ -19,97 +35,37 @@ Clusters the rows of a raw little-endian float32 matrix (N rows x D columns, row
 HDBSCAN* (same results as Python hdbscan 0.8.43, algorithm 'generic').
 
 Options:
-  --shape N,D               rows and columns of the matrix (required)
-  --out FILE                where to write the result JSON (required)
-  --min-cluster-size K      smallest cluster (default 5)
-  --min-samples K           neighbours for the core distance (default: min cluster size)
-  --selection leaf|eom      cluster selection method (default leaf)
-  --epsilon E               cluster selection epsilon (default 0)
-  --metric NAME             euclidean, cosine or manhattan (default euclidean)
-  --allow-single-cluster    allow the whole data set as one cluster
+${CLUSTER_OPTIONS.help()}
 
 result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params.`;
 
-const SELECTION_METHODS: readonly NonNullable<HdbscanOptions['clusterSelectionMethod']>[] = ['leaf', 'eom'];
-
-interface ClusterArgs {
-  file: string;
-  count: number;
-  dim: number;
-  out: string;
-  options: HdbscanOptions;
-}
-
 /** Runs `nap cluster`; returns the exit code (0 ok, 2 bad input, 130 cancelled). */
-export async function runClusterCommand(argv: string[], signal?: AbortSignal): Promise<number> {
-  try {
-    const args = parseClusterArgs(argv);
-    if (!args) {
-      console.log(HELP);
-      return 0;
-    }
-    const matrix = await readMatrix(args.file, args.count, args.dim);
-    const onProgress = process.stderr.isTTY ? reportProgress : undefined;
-    const result = await hdbscan(matrix, args.options, { signal, onProgress });
-    if (onProgress) process.stderr.write('\n');
-    const json = {
-      labels: Array.from(result.labels),
-      probabilities: Array.from(result.probabilities),
-      outlierScores: Array.from(result.outlierScores),
-      persistence: Array.from(result.persistence),
-      clusterCount: result.clusterCount,
-      params: result.params,
-    };
-    await writeOutput(args.out, JSON.stringify(json));
-    const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
-    console.error(
-      `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows -> ${args.out}`,
-    );
+export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal) => {
+  const { options, positionals, help } = parseOptions(CLUSTER_OPTIONS, argv);
+  if (help) {
+    console.log(HELP);
     return 0;
-  } catch (error) {
-    if (error instanceof CancelledError) {
-      console.error(`nap cluster: ${error.message}`);
-      return 130;
-    }
-    if (error instanceof NapError) {
-      console.error(`nap cluster: ${error.message}`);
-      return 2;
-    }
-    throw error;
   }
-}
-
-function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
-  const { values, positionals } = parseCommandArgs('cluster', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      shape: { type: 'string' },
-      out: { type: 'string' },
-      'min-cluster-size': { type: 'string' },
-      'min-samples': { type: 'string' },
-      selection: { type: 'string' },
-      epsilon: { type: 'string' },
-      metric: { type: 'string' },
-      'allow-single-cluster': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return undefined;
   const file = onlyPositional(positionals, 'cluster', 'matrix file', HELP);
-  if (!values.shape) throw new InputError('--shape is missing', { hint: 'give the matrix shape as --shape N,D' });
-  if (!values.out) throw new InputError('--out is missing', { hint: 'name the result file with --out result.json' });
-  const [count, dim] = wholeNumberListOption(values.shape, '--shape', { example: '1000,64', min: 1, length: 2 })!;
-  const options: HdbscanOptions = {
-    minClusterSize: wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '5', min: 1 }),
-    minSamples: wholeNumberOption(values['min-samples'], '--min-samples', { example: '5', min: 1 }),
-    clusterSelectionEpsilon: numberOption(values.epsilon, '--epsilon', { example: '0.5' }),
-    clusterSelectionMethod: choiceOption(values.selection, '--selection', SELECTION_METHODS),
-    metric: choiceOption(values.metric, '--metric', METRICS),
-    allowSingleCluster: values['allow-single-cluster'] ?? false,
+  const { shape, out, ...hdbscanOptions } = options as ClusterCliOptions;
+  const [count, dim] = shape as [number, number];
+  const matrix = await readMatrix(file, count, dim);
+  const onProgress = process.stderr.isTTY ? reportProgress : undefined;
+  const result = await hdbscan(matrix, hdbscanOptions, { signal, onProgress });
+  if (onProgress) process.stderr.write('\n');
+  const json = {
+    labels: Array.from(result.labels),
+    probabilities: Array.from(result.probabilities),
+    outlierScores: Array.from(result.outlierScores),
+    persistence: Array.from(result.persistence),
+    clusterCount: result.clusterCount,
+    params: result.params,
   };
-  return { file, count: count!, dim: dim!, out: values.out, options };
-}
+  await writeOutput(out, JSON.stringify(json));
+  const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
+  console.error(`nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows -> ${out}`);
+  return 0;
+});
 
 async function readMatrix(file: string, count: number, dim: number): Promise<Matrix> {
   let bytes: Buffer;
@@ -124,9 +80,9 @@ async function readMatrix(file: string, count: number, dim: number): Promise<Mat
   const expected = count * dim * 4;
   if (bytes.length !== expected) {
     throw new InputError(
-      `'${file}' has ${bytes.length} bytes, but --shape ${count},${dim} needs ${count} x ${dim} x 4 = ${expected}`,
+      `'${file}' has ${bytes.length} bytes, but ${option('shape', `${count},${dim}`)} needs ${count} x ${dim} x 4 = ${expected}`,
       {
-        hint: 'check --shape against the file (raw float32, no header)',
+        hint: `check ${option('shape')} against the file (raw float32, no header)`,
       },
     );
   }
@@ -141,7 +97,7 @@ async function writeOutput(file: string, text: string): Promise<void> {
     await writeFile(file, text);
   } catch (error) {
     throw new InputError(`cannot write '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      hint: 'check that the folder of --out exists and is writable',
+      hint: `check that the folder of ${option('out')} exists and is writable`,
       cause: error,
     });
   }

@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
 import type { TaskControl } from '../../progress.js';
 import { defaultConcurrency, forEachConcurrent } from './concurrency.js';
 import { distinctSortedLabels } from './labels.js';
@@ -115,7 +115,7 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-const SKIP_HINT = "fix or remove the file, or open the dataset with onBadImage: 'skip' to report bad images and go on";
+const SKIP_HINT = `fix or remove the file; to report bad images and go on instead: ${option('onBadImage', 'skip')}`;
 
 function badImageError(item: DatasetItem, error: unknown, hint: string): InputError {
   return new InputError(`cannot decode image ${item.path} (item ${item.index}): ${reasonOf(error)}`, {

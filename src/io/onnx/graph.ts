@@ -15,7 +15,7 @@ import {
   type NodeProto,
   type ValueInfoProto,
 } from 'onnx-buf';
-import { InputError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
 import { poolingNodes } from './pooling.js';
 
 /** One tensor produced by a node that can be read out as a layer. */
@@ -338,7 +338,7 @@ export function withExtraOutputs(
       hint:
         layer === undefined
           ? 'rename that tensor in the model'
-          : `leave layer '${layer}' out with --layers, or rename that tensor in the model`,
+          : `leave layer '${layer}' out of ${option('layers')}, or rename that tensor in the model`,
     });
   }
   graph.node.push(...nodes);

@@ -7,7 +7,7 @@
  * when the model declares a fixed batch dimension B (often 1) in ceil(N / B) chunks of B items, the last
  * chunk padded with zeros whose results are dropped; the returned tensors always have N rows.
  */
-import { InputError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
 import { decodeModel, graphOutputs, resolveLayers, singleFloatInput, withExtraOutputs } from './graph.js';
 import { pooledOutputNames } from './pooling.js';
 import { formatDims } from './layout.js';
@@ -216,9 +216,9 @@ function shapeHint(declared: (number | string)[], given: number[]): string {
   if (declared.length === 4) {
     const [, a, b, c] = declared;
     const [, x, y, z] = given;
-    if (a === z && b === x && c === y) return 'the channel axis is in the wrong place: set the layout option to NCHW';
-    if (a === y && b === z && c === x) return 'the channel axis is in the wrong place: set the layout option to NHWC';
-    return `resize images and set channels to match [${formatDims(declared.slice(1))}] (image size and channels options)`;
+    if (a === z && b === x && c === y) return `the channel axis is in the wrong place: set ${option('layout', 'NCHW')}`;
+    if (a === y && b === z && c === x) return `the channel axis is in the wrong place: set ${option('layout', 'NHWC')}`;
+    return `resize images and set channels to match [${formatDims(declared.slice(1))}] (${option('imageSize')})`;
   }
   return `make each item [${formatDims(declared.slice(1))}] in preprocessing`;
 }
