@@ -97,7 +97,12 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       ? [probeBatch, size.channels, size.height, size.width]
       : [probeBatch, size.height, size.width, size.channels];
   const threads = config.threads || undefined;
-  const probe = await listLayersOfBytes(modelBytes, config.model, { threads, probeDims });
+  const probe = await listLayersOfBytes(modelBytes, config.model, {
+    threads,
+    probeDims,
+    maxProbeValues: config.maxProbeValues,
+    probeShapeOption: 'imageSize',
+  });
   const layerNames = [...new Set(config.layers ?? probe.filter((layer) => layer.isDefault).map((layer) => layer.name))];
   resolveLayers(graph, layerNames);
   const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerNames, probe, orderOf);

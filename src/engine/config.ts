@@ -103,11 +103,9 @@ const imageSizeField: OptionField<{ width: number; height: number }> = (() => {
     flag: 'image-size',
     help: 'the input size for models that accept any image size',
   });
-  const problem = (value: unknown): string | null => {
+  const valid = (value: unknown): boolean => {
     const { width, height } = (value ?? {}) as { width?: unknown; height?: unknown };
-    return typeof value !== 'object' || value === null
-      ? 'is not { width, height }'
-      : (side.problem(width) ?? side.problem(height));
+    return typeof value === 'object' && value !== null && side.valid(width) && side.valid(height);
   };
   return {
     ...cli,
@@ -117,9 +115,8 @@ const imageSizeField: OptionField<{ width: number; height: number }> = (() => {
       return size === undefined ? undefined : { width: size[0]!, height: size[1]! };
     },
     check: (value, key) => {
-      const found = problem(value);
-      if (found !== null) {
-        throw new InputError(`${option(key)} ${JSON.stringify(value)} ${found}`, {
+      if (!valid(value)) {
+        throw new InputError(`${option(key)} ${JSON.stringify(value)} is not { width, height } of ${side.what.many}`, {
           hint: `write it like ${option(key, '224,224')}`,
         });
       }

@@ -17,7 +17,6 @@ import { NapStore, type ClusteringRecord, type RunRecord } from '../io/store/ind
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import {
   apiPaths,
-  IMAGE_SIZE,
   type HeatmapsResponse,
   type InfoResponse,
   type InputsResponse,
@@ -35,6 +34,9 @@ import { matchRoute, type Route, type RouteResult } from '../server/router.js';
 import { DEFAULT_APP_DIR } from '../server/server.js';
 import { StoreViews } from '../server/store-views.js';
 import { layerClusterings } from './flow.js';
+import { checkExportOptions, type StaticExportOptions } from './static/export-options.js';
+
+export { DEFAULT_THUMBNAIL_SIZE, type StaticExportOptions } from './static/export-options.js';
 import {
   STATIC_DATA_DIR,
   STATIC_FORMAT,
@@ -50,22 +52,6 @@ import {
   type StaticManifest,
 } from './static/layout.js';
 
-export interface StaticExportOptions {
-  /** The results store; opened read-only and never modified. */
-  store: string;
-  /**
-   * Folder to write: created when missing; otherwise it must be empty or hold an earlier export (see
-   * src/io/site-folder.ts), which is replaced once the new site is complete.
-   */
-  out: string;
-  /** Run to export; default the newest. */
-  runId?: number;
-  /** Folder of the built app (index.html and assets); default build/app of this package. */
-  appDir?: string;
-  /** Side of the thumbnails in pixels (16..512), default 64; false: none (the dataset need not be available). */
-  thumbnails?: number | false;
-}
-
 export interface StaticExportResult {
   out: string;
   runId: number;
@@ -77,7 +63,6 @@ export interface StaticExportResult {
   heatmaps: number;
 }
 
-export const DEFAULT_THUMBNAIL_SIZE = 64;
 /** Images encoded at the same time. */
 const IMAGE_CONCURRENCY = 4;
 
@@ -89,21 +74,11 @@ interface Resolved {
 }
 
 function resolveOptions(options: StaticExportOptions): Resolved {
-  const thumbnails = options.thumbnails ?? DEFAULT_THUMBNAIL_SIZE;
-  if (
-    thumbnails !== false &&
-    !(Number.isInteger(thumbnails) && thumbnails >= IMAGE_SIZE.min && thumbnails <= IMAGE_SIZE.max)
-  ) {
-    throw new InputError(`thumbnail size ${thumbnails} is outside ${IMAGE_SIZE.min}..${IMAGE_SIZE.max}`, {
-      hint: `pass a side in pixels such as ${DEFAULT_THUMBNAIL_SIZE}`,
-    });
-  }
-  if (options.out.trim() === '')
-    throw new InputError('the output folder is empty', { hint: 'name a folder to write the site into, e.g. site/' });
+  const { store, out, appDir, thumbnails } = checkExportOptions(options);
   return {
-    store: options.store,
-    out: path.resolve(options.out),
-    appDir: path.resolve(options.appDir ?? DEFAULT_APP_DIR),
+    store,
+    out: path.resolve(out),
+    appDir: path.resolve(appDir ?? DEFAULT_APP_DIR),
     thumbnails,
   };
 }

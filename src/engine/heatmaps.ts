@@ -34,6 +34,7 @@ import {
   type NapStore,
   type RunRecord,
 } from '../io/store/index.js';
+import { list, OptionSchema, text, valueOption, wholeNumber } from '../options/schema.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 
 export interface HeatmapOptions {
@@ -84,23 +85,44 @@ interface StoredRunConfig {
   preprocessing?: Preprocessing;
 }
 
-const DEFAULT_BATCH_SIZE = 32;
-
-function resolveBatchSize(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(value) || value < 1)
-    throw new InputError(`batch size ${value} is not a positive whole number`, {
-      hint: `give e.g. ${DEFAULT_BATCH_SIZE}`,
-    });
-  return value;
-}
-
-function resolveThreads(value: number | undefined): number | undefined {
-  if (value === undefined || value === 0) return undefined;
-  if (!Number.isInteger(value) || value < 0)
-    throw new InputError(`threads ${value} is not a whole number >= 0`, { hint: 'give 0 for all cores, or e.g. 2' });
-  return value;
-}
+/** The options of `computePatternHeatmaps` and `nap heatmaps` (see src/options/schema.ts). */
+export const HEATMAP_OPTIONS = new OptionSchema<HeatmapOptions>('heatmaps', {
+  layer: valueOption(text({ example: 'conv2', placeholder: 'LAYER' }), {
+    flag: 'layer',
+    help: 'the layer (it must have spatial positions)',
+    required: true,
+  }),
+  runId: valueOption(wholeNumber({ example: 1, min: 1, placeholder: 'ID' }), {
+    flag: 'run',
+    help: 'run (default: the newest)',
+  }),
+  patterns: valueOption(list(wholeNumber({ example: 0 }), { example: [0, 2], placeholder: 'P[,P...]' }), {
+    flag: 'pattern',
+    help: 'patterns (default: every pattern of the layer; noise, -1, has no centroid and no heatmap)',
+  }),
+  clusteringId: valueOption(wholeNumber({ example: 3, min: 1, placeholder: 'ID' }), {
+    flag: 'clustering',
+    help: "layer clustering (default: the layer's newest)",
+  }),
+  model: valueOption(text({ example: 'model.onnx', placeholder: 'PATH' }), {
+    flag: 'model',
+    help: 'the analysed model file, when it moved (checked by SHA-256)',
+  }),
+  data: valueOption(text({ example: 'images/', placeholder: 'SPEC' }), {
+    flag: 'data',
+    help: 'the analysed dataset, when it moved',
+  }),
+  batchSize: valueOption(wholeNumber({ example: 32, min: 1 }), {
+    flag: 'batch-size',
+    help: 'inputs per forward pass',
+    default: 32,
+  }),
+  threads: valueOption(wholeNumber({ example: 2, min: 0, max: 1024 }), {
+    flag: 'threads',
+    help: 'onnxruntime threads; 0: all cores',
+    default: 0,
+  }),
+});
 
 /**
  * Computes and stores the heatmaps of every member of the requested patterns and each pattern's mean
@@ -111,8 +133,10 @@ export async function computePatternHeatmaps(
   options: HeatmapOptions,
   control: TaskControl = {},
 ): Promise<HeatmapsResult> {
-  const batchSize = resolveBatchSize(options.batchSize);
-  const threads = resolveThreads(options.threads);
+  const { batchSize, threads: threadCount } = HEATMAP_OPTIONS.resolve(options) as Required<
+    Pick<HeatmapOptions, 'batchSize' | 'threads'>
+  >;
+  const threads = threadCount || undefined;
   const run = await pickRun(store, options.runId);
   const layerInfo = await pickLayer(store, run.runId, options.layer);
   const clustering = await pickClustering(store, run.runId, layerInfo.layer, options.clusteringId);
@@ -343,7 +367,7 @@ function pickPatterns(clustering: ClusteringRecord, requested: number[] | undefi
   for (const patternId of requested) {
     if (!Number.isInteger(patternId) || patternId < 0 || patternId >= patternCount) {
       throw new InputError(`pattern ${patternId} does not exist in clustering ${clusteringId}`, {
-        hint: `its patterns are 0..${patternCount - 1}${patternId === -1 ? '; noise (-1) has no centroid, so no heatmap' : ''}`,
+        hint: `its patterns are 0..${patternCount - 1}`,
       });
     }
   }

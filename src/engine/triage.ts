@@ -12,7 +12,8 @@
  *   label differs from the predicted label (the app's "misclassified").
  * - Inputs without a label never take part. Noise has no majority label and never takes part.
  */
-import { InputError, NotFoundError } from '../errors.js';
+import { InputError, NotFoundError, option } from '../errors.js';
+import { choice, OptionSchema, text, valueOption, wholeNumber } from '../options/schema.js';
 import type { MembershipColumns, NapStore, StoredInputs } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { layerClusterings, type LayerClustering } from './flow.js';
@@ -239,20 +240,32 @@ export function triageClustering(
   return toRows(candidates.sort(byRank), inputs);
 }
 
+/** The options of `triageRun` and `nap triage` (see src/options/schema.ts). */
+export const TRIAGE_OPTIONS = new OptionSchema<TriageOptions>('triage', {
+  layer: valueOption(text({ example: 'conv2', placeholder: 'L' }), {
+    flag: 'layer',
+    help: 'only this layer (default: every layer with patterns)',
+  }),
+  pattern: valueOption(wholeNumber({ example: 0, min: -1, placeholder: 'P' }), {
+    flag: 'pattern',
+    help: 'only pattern P of the layer (-1: its noise)',
+  }),
+  reason: valueOption(choice(TRIAGE_REASON_FILTERS), {
+    flag: 'reason',
+    help: "any: either disagreement; majority: the pattern's majority label; prediction: the model's",
+    default: 'any',
+  }),
+});
+
 function resolveReason(reason: TriageReasonFilter | undefined): TriageReasonFilter {
-  const resolved = reason ?? 'any';
-  if (!TRIAGE_REASON_FILTERS.includes(resolved)) {
-    throw new InputError(`triage reason ${JSON.stringify(resolved)} is unknown`, {
-      hint: `use one of ${TRIAGE_REASON_FILTERS.join(', ')}`,
-    });
-  }
-  return resolved;
+  return TRIAGE_OPTIONS.resolve({ reason }).reason!;
 }
 
 function resolveLayers(layers: LayerClustering[], runId: number, options: TriageOptions): LayerClustering[] {
+  TRIAGE_OPTIONS.check(options);
   if (options.pattern !== undefined && options.layer === undefined) {
-    throw new InputError(`pattern ${options.pattern} needs a layer: pattern ids are per layer`, {
-      hint: 'name the layer too',
+    throw new InputError(`${option('pattern', options.pattern)} needs ${option('layer')}: pattern ids are per layer`, {
+      hint: `name the layer too, e.g. ${option('layer', 'conv2')}`,
     });
   }
   if (options.layer === undefined) return layers;

@@ -10,12 +10,13 @@
  */
 import { InputError, libraryNames, option, type OptionNamer, type OptionValue } from '../errors.js';
 
-/** A kind of value: how CLI text becomes one, what is wrong with one, and how one is written as CLI text. */
+/** A kind of value: how CLI text becomes one, which values are valid, and how one is written as CLI text. */
 export interface ValueRule<T> {
-  /** A candidate value from CLI text (checked by `problem` next). */
+  /** A candidate value from CLI text (checked by `valid` next). */
   parse(text: string): unknown;
-  /** What is wrong with a candidate ("is not a whole number >= 2"), or null when it is a valid value. */
-  problem(value: unknown): string | null;
+  valid(value: unknown): value is T;
+  /** What a valid value is, for messages: 'a whole number >= 2' and, for lists, 'whole numbers >= 2'. */
+  readonly what: { one: string; many: string };
   /** The value as CLI text. */
   format(value: T): string;
   /** Shown in hints: "e.g. --min-cluster-size 5". */
@@ -32,12 +33,12 @@ export function wholeNumber(rule: {
   placeholder?: string;
 }): ValueRule<number> {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = rule;
+  const range = max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}` : `>= ${min}`;
   return {
     parse: (text) => (/^\s*[-+]?\d+\s*$/.test(text) ? Number(text) : NaN),
-    problem: (value) =>
-      typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max
-        ? null
-        : `is not a whole number ${max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}` : `>= ${min}`}`,
+    valid: (value): value is number =>
+      typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max,
+    what: { one: `a whole number ${range}`, many: `whole numbers ${range}` },
     format: String,
     example: rule.example,
     placeholder: rule.placeholder ?? 'N',
@@ -54,7 +55,7 @@ export function realNumber(rule: {
   const { min = -Infinity, max = Infinity } = rule;
   const range =
     min > -Infinity && max < Infinity
-      ? ` from ${min} to ${max}`
+      ? ` in [${min}, ${max}]`
       : min > -Infinity
         ? ` >= ${min}`
         : max < Infinity
@@ -62,10 +63,9 @@ export function realNumber(rule: {
           : '';
   return {
     parse: (text) => (text.trim() === '' ? NaN : Number(text)),
-    problem: (value) =>
-      typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max
-        ? null
-        : `is not a number${range}`,
+    valid: (value): value is number =>
+      typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max,
+    what: { one: `a number${range}`, many: `numbers${range}` },
     format: String,
     example: rule.example,
     placeholder: rule.placeholder ?? 'X',
@@ -76,7 +76,8 @@ export function realNumber(rule: {
 export function choice<T extends string>(values: readonly T[]): ValueRule<T> {
   return {
     parse: (text) => text,
-    problem: (value) => (values.includes(value as T) ? null : `is not one of ${values.join(', ')}`),
+    valid: (value): value is T => values.includes(value as T),
+    what: { one: `one of ${values.join(', ')}`, many: `values among ${values.join(', ')}` },
     format: (value) => value,
     example: values[0]!,
     placeholder: values.join('|'),
@@ -87,7 +88,8 @@ export function choice<T extends string>(values: readonly T[]): ValueRule<T> {
 export function text(rule: { example: string; placeholder?: string }): ValueRule<string> {
   return {
     parse: (value) => value,
-    problem: (value) => (typeof value !== 'string' ? 'is not text' : value.trim() === '' ? 'is empty' : null),
+    valid: (value): value is string => typeof value === 'string' && value.trim() !== '',
+    what: { one: 'non-empty text', many: 'non-empty names' },
     format: (value) => value,
     example: rule.example,
     placeholder: rule.placeholder ?? 'NAME',
@@ -99,17 +101,15 @@ export function list<T>(
   item: ValueRule<T>,
   rule: { example: T[]; length?: number; placeholder?: string },
 ): ValueRule<T[]> {
+  const many = rule.length === undefined ? `a list of ${item.what.many}` : `${rule.length} ${item.what.many}`;
   return {
     parse: (value) => value.split(',').map((part) => item.parse(part.trim())),
-    problem: (value) => {
-      if (!Array.isArray(value) || value.length === 0) return 'is not a list';
-      if (rule.length !== undefined && value.length !== rule.length) return `is not a list of ${rule.length} values`;
-      for (const [i, entry] of value.entries()) {
-        const problem = item.problem(entry);
-        if (problem !== null) return `has an entry (${i + 1}: ${JSON.stringify(entry)}) that ${problem}`;
-      }
-      return null;
-    },
+    valid: (value): value is T[] =>
+      Array.isArray(value) &&
+      value.length > 0 &&
+      (rule.length === undefined || value.length === rule.length) &&
+      value.every((entry) => item.valid(entry)),
+    what: { one: many, many: `lists of ${item.what.many}` },
     format: (value) => value.map((entry) => item.format(entry)).join(','),
     example: rule.example,
     placeholder: rule.placeholder ?? `${item.placeholder},...`,
@@ -175,9 +175,8 @@ interface FieldText<T> {
 /** `--flag VALUE`. */
 export function valueOption<T>(rule: ValueRule<T>, spec: FieldText<T>): OptionField<T> {
   const check = (value: unknown, key: string, shown: string): T => {
-    const problem = rule.problem(value);
-    if (problem !== null) throw invalid(key, shown, problem, exampleOf(rule));
-    return value as T;
+    if (!rule.valid(value)) throw invalid(key, shown, `is not ${rule.what.one}`, exampleOf(rule));
+    return value;
   };
   return {
     flag: spec.flag,
@@ -199,8 +198,11 @@ export function valueOption<T>(rule: ValueRule<T>, spec: FieldText<T>): OptionFi
   };
 }
 
-/** An option of the library call that the CLI does not offer. */
-export function libraryOption<T>(rule: ValueRule<T>, spec: { help: string; default?: T }): OptionField<T> {
+/** An option of the library call that the CLI does not offer as a flag (it may be a positional argument). */
+export function libraryOption<T>(
+  rule: ValueRule<T>,
+  spec: { help: string; default?: T; required?: boolean },
+): OptionField<T> {
   const field = valueOption(rule, { flag: '', ...spec });
   return { ...field, fromCli: () => undefined, toCli: () => [], cliName: () => '' };
 }
@@ -351,9 +353,10 @@ export class OptionSchema<T extends object> {
     }
   }
 
-  /** Refuses options without a required one, naming it. */
-  requirePresent(options: Partial<T>): void {
+  /** Refuses options without a required one, naming it; `flagsOnly`: only the ones a flag gives (the CLI's). */
+  requirePresent(options: Partial<T>, flagsOnly = false): void {
     for (const [key, field] of Object.entries(this.fields)) {
+      if (flagsOnly && field.flag === '') continue;
       if (field.required && getPath(options as Record<string, unknown>, key) === undefined) {
         throw new InputError(`${option(key)} is required`, {
           hint: field.example === undefined ? `give ${option(key)}` : `give it, e.g. ${option(key, field.example)}`,

@@ -7,12 +7,11 @@ import { realpath, stat } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { InputError } from '../errors.js';
+import { InputError, option } from '../errors.js';
 import { NapStore } from '../io/store/index.js';
 import type { ApiError } from './api-types.js';
 import { apiRoutes, type ApiContext } from './api-routes.js';
-import { DEFAULT_DISK_CACHE_BYTES, defaultThumbnailCacheDir, DiskCache } from './disk-cache.js';
+import { DiskCache } from './disk-cache.js';
 import { heatmapRoutes } from './heatmap-routes.js';
 import { ImageService } from './images.js';
 import { insightRoutes } from './insight-routes.js';
@@ -20,32 +19,17 @@ import { parseQuery, VERSION_PARAM } from './params.js';
 import { projectionRoutes } from './projection-routes.js';
 import { IMMUTABLE, REVALIDATE, sendBody, sendError, sendJson, statusOf } from './responses.js';
 import { matchRoute, type Route } from './router.js';
+import { DEFAULT_HOST, SERVE_OPTIONS, type ServerOptions } from './serve-options.js';
 import { serveStatic } from './static-files.js';
-import { StoreViews } from './store-views.js';
 
-export interface ServerOptions {
-  /** Path of the results store (DuckDB file); opened read-only and never modified. */
-  store: string;
-  /** TCP port; default 8765; 0 picks a free one. */
-  port?: number;
-  /** Interface to listen on; default '127.0.0.1' (this machine only). */
-  host?: string;
-  /** Folder of the built app (index.html and assets); default build/app of this package. */
-  appDir?: string;
-  /**
-   * Folder of the thumbnail disk cache, which only this user may write (made 0700; refused when it is a
-   * link or another user's); default $XDG_CACHE_HOME/nap-lens/thumbnails (~/.cache/nap-lens/thumbnails);
-   * false: no disk cache. Files are keyed by the run's dataset fingerprint, the input's dataset path, the
-   * size and channels.
-   */
-  thumbnailCacheDir?: string | false;
-  /** Bytes the thumbnail disk cache may hold; the least recently used files go first. Default 256 MiB. */
-  thumbnailCacheBytes?: number;
-  /** Memory budget of encoded PNGs (thumbnails and average images) in bytes; default 64 MiB. */
-  imageCacheBytes?: number;
-  /** Called with each unexpected error (answered 500); default: none. */
-  onError?: (error: unknown) => void;
-}
+export {
+  DEFAULT_APP_DIR,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_THUMBNAIL_CACHE_DIR,
+  type ServerOptions,
+} from './serve-options.js';
+import { StoreViews } from './store-views.js';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:8765 */
@@ -56,11 +40,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8765;
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_APP_DIR = fileURLToPath(new URL('../../app', import.meta.url));
-export const DEFAULT_THUMBNAIL_CACHE_DIR = defaultThumbnailCacheDir();
-const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Largest request line plus headers. Node's default (16 KiB) would refuse index lists well below the
  * documented 10,000 indices; 10,000 indices of up to 10 digits need about 110 KB.
@@ -82,29 +61,15 @@ interface Resolved {
 }
 
 function resolveOptions(options: ServerOptions): Resolved {
-  const port = options.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InputError(`port ${port} is not a TCP port`, {
-      hint: `pass a port from 1 to 65535 (0 picks a free one), e.g. ${DEFAULT_PORT}`,
-    });
-  }
-  const imageCacheBytes = options.imageCacheBytes ?? DEFAULT_IMAGE_CACHE_BYTES;
-  if (!Number.isInteger(imageCacheBytes) || imageCacheBytes < 0) {
-    throw new InputError(`image cache size ${imageCacheBytes} is not a byte count`, {
-      hint: 'pass a whole number of bytes >= 0',
-    });
-  }
-  const host = options.host ?? DEFAULT_HOST;
-  if (host.trim() === '')
-    throw new InputError('host is empty', { hint: `pass an interface address such as ${DEFAULT_HOST}` });
-  const cacheDir = options.thumbnailCacheDir ?? DEFAULT_THUMBNAIL_CACHE_DIR;
+  const resolved = SERVE_OPTIONS.resolve(options) as Required<Omit<ServerOptions, 'onError'>>;
+  const { store, port, host, appDir, thumbnailCacheDir, thumbnailCacheBytes, imageCacheBytes } = resolved;
   return {
-    store: options.store,
+    store,
     port,
     host,
-    appDir: path.resolve(options.appDir ?? DEFAULT_APP_DIR),
-    thumbnailCacheDir: cacheDir === false ? null : path.resolve(cacheDir),
-    thumbnailCacheBytes: options.thumbnailCacheBytes ?? DEFAULT_DISK_CACHE_BYTES,
+    appDir: path.resolve(appDir),
+    thumbnailCacheDir: thumbnailCacheDir === false ? null : path.resolve(thumbnailCacheDir),
+    thumbnailCacheBytes,
     imageCacheBytes,
     onError: options.onError ?? (() => undefined),
   };
@@ -247,7 +212,7 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
       if (error.code === 'EADDRINUSE') {
         reject(
           new InputError(`port ${port} on ${host} is already in use`, {
-            hint: 'pass another --port, or --port 0 to pick a free one',
+            hint: `pass another ${option('port')}, or ${option('port', 0)} to pick a free one`,
           }),
         );
       } else if (error.code === 'EACCES') {

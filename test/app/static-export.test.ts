@@ -276,7 +276,7 @@ test('the exporter refuses a folder holding other files, replaces an earlier exp
   );
   await assert.rejects(
     exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir, thumbnails: 8 }),
-    (e: Error) => e instanceof InputError && /thumbnail size 8/.test(e.message),
+    (e: Error) => e instanceof InputError && /thumbnails 8 is not a whole number from 16 to 512/.test(e.message),
   );
 
   const again = path.join(dir, 'again');

@@ -3,8 +3,47 @@ import { compareRuns, type LayerComparison, type RunComparison } from '../../eng
 import { layerClusterings } from '../../engine/flow.js';
 import { InputError } from '../../errors.js';
 import { NapStore, type RunRecord } from '../../io/store/index.js';
-import { numberOption, parseCommandArgs, runIdOption } from '../args.js';
+import {
+  list,
+  OptionSchema,
+  realNumber,
+  repeatedOption,
+  switchOption,
+  text,
+  valueOption,
+} from '../../options/schema.js';
+import { cliCommand, parseCommandArgs, RUN_ID, withFlags } from '../args.js';
+
+/** Runs a parse step, naming options by this command's flags in any error. */
+function withCliNames<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw withFlags(COMPARE_OPTIONS, error);
+  }
+}
 import { pickRun } from './flow.js';
+
+interface CompareCliOptions {
+  run?: number[];
+  layers?: string[];
+  minJaccard?: number;
+  json?: boolean;
+}
+
+const COMPARE_OPTIONS = new OptionSchema<CompareCliOptions>('compare', {
+  run: repeatedOption(RUN_ID, { flag: 'run', help: 'the run of the file before it (default: its newest)' }),
+  layers: valueOption(list(text({ example: 'conv1:conv1' }), { example: ['conv1:conv1'], placeholder: 'A:B,...' }), {
+    flag: 'layers',
+    help: 'layer pairs (layer of run A : layer of run B); a name alone pairs it with the same name (default: every layer with patterns in both runs under the same name)',
+  }),
+  minJaccard: valueOption(realNumber({ example: 0.1, min: 0, max: 1 }), {
+    flag: 'min-jaccard',
+    help: 'report matched pairs below this Jaccard index as unmatched',
+    default: 0,
+  }),
+  json: switchOption({ flag: 'json', help: 'print JSON instead of tables' }),
+});
 
 const HELP = `Usage: nap compare <a.duckdb> [--run A] <b.duckdb | same> [--run B] [--layers A:B,...] [--json]
        nap compare <results.duckdb> --run A --run B [...]
@@ -17,10 +56,7 @@ without the inputs either run calls noise), and a one-to-one matching of the pat
 (Hungarian algorithm on the Jaccard index), with the patterns left unmatched.
 
 Options:
-  --layers A:B,...     layer pairs (layer of run A : layer of run B); a name alone pairs it with the same
-                       name (default: every layer with patterns in both runs under the same name)
-  --min-jaccard J      report matched pairs below this Jaccard index as unmatched (default 0)
-  --json               print JSON instead of tables`;
+${COMPARE_OPTIONS.help()}`;
 
 interface CompareArgs {
   fileA: string;
@@ -32,7 +68,7 @@ interface CompareArgs {
   json: boolean;
 }
 
-export async function runCompareCommand(argv: string[]): Promise<number> {
+export const runCompareCommand = cliCommand(COMPARE_OPTIONS, async (argv) => {
   const args = parseCompareArgs(argv);
   if (args === undefined) {
     console.log(HELP);
@@ -70,22 +106,19 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
   } finally {
     await storeA.close();
   }
-}
+});
 
 function parseCompareArgs(argv: string[]): CompareArgs | undefined {
   const { values, tokens } = parseCommandArgs('compare', {
     args: argv,
     allowPositionals: true,
     tokens: true,
-    options: {
-      run: { type: 'string', multiple: true },
-      layers: { type: 'string' },
-      'min-jaccard': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: COMPARE_OPTIONS.parseArgsOptions(),
   });
-  if (values.help) return undefined;
+  if (values.help === true) return undefined;
+  const options = withCliNames(() => COMPARE_OPTIONS.fromCli(values));
+  const runId = (text: string | undefined) =>
+    text === undefined ? undefined : withCliNames(() => COMPARE_OPTIONS.fromCli({ run: [text] }).run![0]);
   // Each --run belongs to the file named before it, so the order of the tokens matters.
   const files: string[] = [];
   const runs: { value: string; afterFiles: number }[] = [];
@@ -110,7 +143,7 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
         hint: "name the second file (or 'same'), or pass --run A --run B",
       });
     }
-    [runA, runB] = [runIdOption(runs[0]!.value), runIdOption(runs[1]!.value)];
+    [runA, runB] = [runId(runs[0]!.value), runId(runs[1]!.value)];
   } else {
     const ofA = runs.filter((r) => r.afterFiles === 1);
     const ofB = runs.filter((r) => r.afterFiles === 2);
@@ -119,7 +152,7 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
         hint: 'pass at most one --run after each file',
       });
     }
-    [runA, runB] = [runIdOption(ofA[0]?.value), runIdOption(ofB[0]?.value)];
+    [runA, runB] = [runId(ofA[0]?.value), runId(ofB[0]?.value)];
   }
   const fileA = files[0]!;
   const second = files[1] ?? 'same';
@@ -128,12 +161,9 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
     fileB: second === 'same' ? fileA : second,
     runA,
     runB,
-    layers: values.layers
-      ?.split(',')
-      .map((pair) => pair.trim())
-      .filter((pair) => pair !== ''),
-    minJaccard: numberOption(values['min-jaccard'], '--min-jaccard', { example: '0.1', min: 0, max: 1 }),
-    json: values.json ?? false,
+    layers: options.layers,
+    minJaccard: options.minJaccard,
+    json: options.json ?? false,
   };
 }
 

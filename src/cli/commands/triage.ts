@@ -1,11 +1,28 @@
 import { writeFile } from 'node:fs/promises';
-import { TRIAGE_REASON_FILTERS, triageRun, type TriageReasonFilter } from '../../engine/triage.js';
+import { TRIAGE_OPTIONS, triageRun } from '../../engine/triage.js';
 import { triageCsv, triageJson, triageRecords } from '../../engine/static/triage-records.js';
-import { InputError } from '../../errors.js';
+import { choice, text, valueOption, wholeNumber } from '../../options/schema.js';
 import { withStore } from '../store-command.js';
 import { triageResponse } from '../../server/insight-routes.js';
-import { choiceOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
+import { cliCommand, onlyPositional, parseOptions, runOption } from '../args.js';
 import { pickRun } from './flow.js';
+
+const TRIAGE_FORMATS = ['csv', 'json'] as const;
+
+const TRIAGE_CLI = TRIAGE_OPTIONS.extend<{
+  run?: number;
+  limit?: number;
+  format?: (typeof TRIAGE_FORMATS)[number];
+  out?: string;
+}>({
+  run: { ...runOption, help: 'run to examine (default: the newest)' },
+  limit: valueOption(wholeNumber({ example: 100, min: 1 }), { flag: 'limit', help: 'only the N highest-ranked rows' }),
+  format: valueOption(choice(TRIAGE_FORMATS), { flag: 'format', help: 'csv or json', default: 'csv' }),
+  out: valueOption(text({ example: 'triage.csv', placeholder: 'FILE' }), {
+    flag: 'out',
+    help: 'write to FILE instead of standard output',
+  }),
+});
 
 const HELP = `Usage: nap triage <results.duckdb> [--run ID] [--layer L] [--pattern P] [--reason R] [--format csv|json] [--out FILE]
 
@@ -14,85 +31,35 @@ Inputs worth a second look: members of a pattern whose label differs from the pa
 score) first. One row per layer and input, with file, label, prediction, pattern and scores.
 
 Options:
-  --run ID         run to examine (default: the newest)
-  --layer L        only this layer (default: every layer with patterns)
-  --pattern P      only pattern P of --layer
-  --reason R       any (default: either disagreement), majority or prediction
-  --limit N        only the N highest-ranked rows
-  --format F       csv (default) or json
-  --out FILE       write to FILE instead of standard output`;
-
-const TRIAGE_FORMATS = ['csv', 'json'] as const;
-
-interface TriageArgs {
-  file: string;
-  run: number | undefined;
-  layer: string | undefined;
-  pattern: number | undefined;
-  reason: TriageReasonFilter;
-  limit: number | undefined;
-  format: (typeof TRIAGE_FORMATS)[number];
-  out: string | undefined;
-}
-
-function parseTriageArgs(argv: string[]): TriageArgs | undefined {
-  const { values, positionals } = parseCommandArgs('triage', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      run: { type: 'string' },
-      layer: { type: 'string' },
-      pattern: { type: 'string' },
-      reason: { type: 'string' },
-      limit: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return undefined;
-  const file = onlyPositional(positionals, 'triage', 'results file', HELP);
-  if (values.pattern !== undefined && values.layer === undefined) {
-    throw new InputError(`--pattern ${values.pattern} needs --layer: pattern ids are per layer`, {
-      hint: 'add --layer <layer name>',
-    });
-  }
-  return {
-    file,
-    run: runIdOption(values.run),
-    layer: values.layer,
-    pattern: wholeNumberOption(values.pattern, '--pattern', { example: '0' }),
-    reason: choiceOption(values.reason, '--reason', TRIAGE_REASON_FILTERS) ?? 'any',
-    limit: wholeNumberOption(values.limit, '--limit', { example: '100', min: 1 }),
-    format: choiceOption(values.format, '--format', TRIAGE_FORMATS) ?? 'csv',
-    out: values.out,
-  };
-}
+${TRIAGE_CLI.help()}`;
 
 /** `nap triage`: the triage candidates of a run as CSV or JSON (stdout or --out); a summary goes to stderr. */
-export async function runTriageCommand(argv: string[]): Promise<number> {
-  const args = parseTriageArgs(argv);
-  if (args === undefined) {
+export const runTriageCommand = cliCommand(TRIAGE_CLI, async (argv) => {
+  const { options, positionals, help } = parseOptions(TRIAGE_CLI, argv);
+  if (help) {
     console.log(HELP);
     return 0;
   }
-  const { text, summary } = await withStore(args.file, { readOnly: true }, async (store) => {
-    const run = await pickRun(store, args.run, args.file);
-    const result = await triageRun(store, run.runId, { layer: args.layer, pattern: args.pattern, reason: args.reason });
-    const response = triageResponse(result, args.reason, args.limit ?? Number.MAX_SAFE_INTEGER);
+  const file = onlyPositional(positionals, 'triage', 'results file', HELP);
+  const { run: runId, limit, format = 'csv', out, ...triage } = options;
+  const { text: written, summary } = await withStore(file, { readOnly: true }, async (store) => {
+    const run = await pickRun(store, runId, file);
+    const result = await triageRun(store, run.runId, triage);
+    const reason = triage.reason ?? 'any';
+    const response = triageResponse(result, reason, limit ?? Number.MAX_SAFE_INTEGER);
     const records = triageRecords(response);
     const shown = records.length < response.total ? `${records.length} of ${response.total}` : `${response.total}`;
     return {
-      text: args.format === 'csv' ? triageCsv(records) : triageJson(run.runId, args.reason, records),
+      text: format === 'csv' ? triageCsv(records) : triageJson(run.runId, reason, records),
       summary: `nap triage: ${shown} candidates in ${result.layers.map((l) => l.layer).join(', ') || 'no layer'} of run ${run.runId} (${run.name})`,
     };
   });
-  if (args.out !== undefined) {
-    await writeFile(args.out, text);
-    console.error(`${summary}; wrote ${args.out}`);
+  if (out !== undefined) {
+    await writeFile(out, written);
+    console.error(`${summary}; wrote ${out}`);
   } else {
-    process.stdout.write(text);
+    process.stdout.write(written);
     console.error(summary);
   }
   return 0;
-}
+});
