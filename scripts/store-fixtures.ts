@@ -58,7 +58,14 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
     schemaVersion: 3,
     shape: 'version 3 with projections (added without a version bump)',
   },
-  { name: 'v4', commit: null, schemaVersion: 4, shape: 'schema history; every table required' },
+  { name: 'v4', commit: 'b593e68', schemaVersion: 4, shape: 'schema history; every table required' },
+  {
+    name: 'v5',
+    commit: '5642d53',
+    schemaVersion: 5,
+    shape: 'input details: class-probability vectors and input digests',
+  },
+  { name: 'v6', commit: null, schemaVersion: 6, shape: 'feature visualizations' },
 ];
 
 function run(command: string, args: string[], cwd: string): string {

@@ -82,8 +82,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   const inputDims = modelInput.dims;
   const layout = detectLayout(inputDims, config.layout);
   const layouts = tensorLayouts(graph, modelInput.name, layout);
-  const orderOf = (name: string) =>
-    ((layouts.get(name) ?? layout) === 'NCHW' ? 'channels-first' : 'channels-last') as ChannelOrder;
+  const orderOf = (name: string) => ((layouts.get(name) ?? layout) === 'NCHW' ? 'channels-first' : 'channels-last');
   const size = imageInputSize(inputDims, layout, config.imageSize);
   if (size.channels !== 1 && size.channels !== 3) {
     throw new InputError(`the model input [${inputDims.join(', ')}] has ${size.channels} channels as ${layout}`, {
@@ -270,6 +269,7 @@ async function extractIntoStore(
             predictionLabel: Array.from(batch.prediction, (p) => (p < 0 ? null : (classNames?.[p] ?? String(p)))),
             probability: batch.probability,
           },
+          details: { classes: batch.classes, probabilities: batch.probabilities, digest: batch.digest },
           layers: [
             ...batch.layers.map((values, l) => ({
               layer: plan.layers[l]!.name,
@@ -372,8 +372,7 @@ function selectItems(dataset: Dataset, indices: number[]): Dataset['items'] {
 async function classNamesFor(modelPath: string, dataset: Dataset): Promise<string[] | null> {
   try {
     const sidecar = JSON.parse(await readFile(modelPath.replace(/\.onnx$/i, '.json'), 'utf8')) as { labels?: unknown };
-    if (Array.isArray(sidecar.labels) && sidecar.labels.every((l) => typeof l === 'string'))
-      return sidecar.labels as string[];
+    if (Array.isArray(sidecar.labels) && sidecar.labels.every((l) => typeof l === 'string')) return sidecar.labels;
   } catch {
     // No sidecar: fall back to the dataset's labels.
   }

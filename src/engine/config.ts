@@ -86,6 +86,12 @@ export interface AnalyzeOptions {
    * that already has a projection keeps it.
    */
   projection?: ProjectionChoice;
+  /**
+   * Whether the model was trained on these inputs; default false. Kept with the run for `nap triage`: a
+   * model that has fitted the labels, wrong ones included, gives them high probability, so triage then
+   * leans on the hidden layers' neighbour votes (see src/engine/triage-scores.ts).
+   */
+  inSample?: boolean;
 }
 
 type WithoutDefault =
@@ -293,6 +299,11 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
   averageImageSide: libraryOption(wholeNumber({ example: 96, min: 1, max: 4096 }), {
     help: 'largest side of stored average images',
     default: 96,
+  }),
+  inSample: switchOption({
+    flag: 'in-sample',
+    help: 'the model was trained on these inputs (nap triage then trusts its probabilities less)',
+    default: false,
   }),
   name: valueOption(text({ example: 'my run' }), { flag: 'name', help: 'run name (default: <model> on <data>)' }),
   projection: valueOption(choice(PROJECTION_CHOICES), {

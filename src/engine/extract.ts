@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   aggregateInto,
   aggregatedDim,
@@ -32,6 +33,11 @@ export interface ExtractedBatch {
   rows: Int32Array;
   prediction: Int32Array;
   probability: Float32Array;
+  /** Class probabilities of `rows` (rows x classes; NaN rows where the model named no class). */
+  probabilities: Float32Array;
+  classes: number;
+  /** sha256 (hex) of each row's model input tensor: equal digests are exact duplicates for the model. */
+  digest: string[];
   /** Per layer: raw aggregated activations and per-unit maxima of `rows`. */
   layers: { values: Float32Array; unitMax: Float32Array }[];
   /** Per entry of the plan's unitMaps: the unit's raw map (positions values per row) and its maximum. */
@@ -206,7 +212,9 @@ function assembleBatch(
   const raw = new Map(layers.map((tensor) => [tensor.name, tensor]));
   const reduced = new Map(pooled.map((tensor) => [tensor.name, tensor]));
   const kept = Int32Array.from({ length: count }, (_, i) => i).filter((i) => !failed.has(i));
-  const predicted = predict(output.data, count, output.data.length / count);
+  const classes = output.data.length / count;
+  const predicted = predict(output.data, count, classes);
+  const inputSize = batch.data.length / count;
   const result: ExtractedBatch = {
     start,
     count,
@@ -214,6 +222,9 @@ function assembleBatch(
     // An output row with NaN or +Inf names no class: stored as "no prediction" (-1, probability NaN).
     prediction: kept.map((i) => (Number.isFinite(predicted.probability[i]!) ? predicted.classIndex[i]! : -1)),
     probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
+    probabilities: keepRows(predicted.probabilities, classes, kept),
+    classes,
+    digest: Array.from(kept, (i) => digestOf(batch.data.subarray(i * inputSize, (i + 1) * inputSize))),
     layers: [],
     unitMaps: [],
     skipped: batch.failed,
@@ -284,6 +295,12 @@ function unitMapRows(source: Float32Array, geometry: LayerGeometry, unit: number
     }
   });
   return out;
+}
+
+function digestOf(values: Float32Array): string {
+  return createHash('sha256')
+    .update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
+    .digest('hex');
 }
 
 function keepRows(values: Float32Array, dim: number, rows: Int32Array): Float32Array {

@@ -304,7 +304,7 @@ async function saveHeatmaps(
     });
 }
 
-async function pickRun(store: NapStore, runId: number | undefined): Promise<RunRecord> {
+export async function pickRun(store: NapStore, runId: number | undefined): Promise<RunRecord> {
   if (runId !== undefined) return store.getRun(runId);
   const runs = await store.listRuns();
   const newest = runs[runs.length - 1];
@@ -315,7 +315,7 @@ async function pickRun(store: NapStore, runId: number | undefined): Promise<RunR
   return newest;
 }
 
-async function pickLayer(store: NapStore, runId: number, layer: string): Promise<LayerInfo> {
+export async function pickLayer(store: NapStore, runId: number, layer: string): Promise<LayerInfo> {
   const layers = await store.listLayers(runId);
   const found = layers.find((info) => info.layer === layer);
   if (found === undefined) {
@@ -326,7 +326,7 @@ async function pickLayer(store: NapStore, runId: number, layer: string): Promise
   return found;
 }
 
-async function pickClustering(
+export async function pickClustering(
   store: NapStore,
   runId: number,
   layer: string,

@@ -253,14 +253,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         : await DiskCache.open(config.thumbnailCacheDir, config.thumbnailCacheBytes);
     const images = new ImageService(views, { memoryBytes: config.imageCacheBytes, disk });
     const context: ApiContext = { views, images, storeVersion };
-    const server = createServer(
-      { maxHeaderSize: MAX_REQUEST_HEAD_BYTES },
-      requestHandler(
-        config,
-        [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)],
-        storeVersion,
-      ),
+    const handle = requestHandler(
+      config,
+      [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)],
+      storeVersion,
     );
+    // The handler answers its own errors, so its promise does not reject.
+    const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (request, response) => {
+      void handle(request, response);
+    });
     server.on('clientError', answerClientError);
     const address = await listen(server, config.port, config.host);
     let closing: Promise<void> | null = null;

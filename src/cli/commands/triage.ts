@@ -1,65 +1,115 @@
 import { writeFile } from 'node:fs/promises';
-import { TRIAGE_OPTIONS, triageRun } from '../../engine/triage.js';
-import { triageCsv, triageJson, triageRecords } from '../../engine/static/triage-records.js';
-import { choice, text, valueOption, wholeNumber } from '../../options/schema.js';
-import { withStore } from '../store-command.js';
-import { triageResponse } from '../../server/insight-routes.js';
+import { csvText } from '../../engine/csv.js';
+import { TRIAGE_LISTS, triageTable, type TriageTable } from '../../engine/triage-listing.js';
+import { scoreRun, TRIAGE_SCORE_OPTIONS, type RunTriage } from '../../engine/triage-scores.js';
+import { InputError } from '../../errors.js';
+import { writeParquet } from '../../io/parquet.js';
+import { choice, realNumber, switchOption, text, valueOption, wholeNumber } from '../../options/schema.js';
+import { withProgress, withStore } from '../store-command.js';
 import { cliCommand, onlyPositional, parseOptions, runOption } from '../args.js';
 import { pickRun } from './flow.js';
 
-const TRIAGE_FORMATS = ['csv', 'json'] as const;
+const TRIAGE_FORMATS = ['csv', 'json', 'parquet'] as const;
 
-const TRIAGE_CLI = TRIAGE_OPTIONS.extend<{
+const TRIAGE_CLI = TRIAGE_SCORE_OPTIONS.extend<{
   run?: number;
-  limit?: number;
+  list?: (typeof TRIAGE_LISTS)[number];
   format?: (typeof TRIAGE_FORMATS)[number];
+  limit?: number;
+  minScore?: number;
   out?: string;
+  quiet?: boolean;
 }>({
   run: { ...runOption, help: 'run to examine (default: the newest)' },
-  limit: valueOption(wholeNumber({ example: 100, min: 1 }), { flag: 'limit', help: 'only the N highest-ranked rows' }),
-  format: valueOption(choice(TRIAGE_FORMATS), { flag: 'format', help: 'csv or json', default: 'csv' }),
-  out: valueOption(text({ example: 'triage.csv', placeholder: 'FILE' }), {
+  list: valueOption(choice(TRIAGE_LISTS), {
+    flag: 'list',
+    help: 'labels, outliers (kNN distance and GLOSH, needs no label) or duplicates (same input, same activations, near-duplicates)',
+    default: 'labels',
+  }),
+  format: valueOption(choice(TRIAGE_FORMATS), {
+    flag: 'format',
+    help: 'parquet needs --out',
+    default: 'csv',
+  }),
+  limit: valueOption(wholeNumber({ example: 100, min: 1 }), { flag: 'limit', help: 'only the first N rows' }),
+  minScore: valueOption(realNumber({ example: 0.5, placeholder: 'S' }), {
+    flag: 'min-score',
+    help: 'only rows whose score is at least S',
+  }),
+  out: valueOption(text({ example: 'leads.csv', placeholder: 'FILE' }), {
     flag: 'out',
     help: 'write to FILE instead of standard output',
   }),
+  quiet: switchOption({ flag: 'quiet', help: 'no progress output' }),
 });
 
-const HELP = `Usage: nap triage <results.duckdb> [--run ID] [--layer L] [--pattern P] [--reason R] [--format csv|json] [--out FILE]
+const HELP = `Usage: nap triage <results.duckdb> [options]
 
-Inputs worth a second look: members of a pattern whose label differs from the pattern's majority label
-(likely label errors or ambiguous inputs) or from the model's prediction, most outlying (GLOSH outlier
-score) first. One row per layer and input, with file, label, prediction, pattern and scores.
+Label errors and model errors. Every labelled input, noise included, best lead first: its file, given
+label, suggested label (its neighbours' majority), the combined score and each score it comes from
+(the model's probability of the label, the margin to the next class, the share of its k nearest
+neighbours in every layer with its label, the share of its pattern's members with its label), the
+layer where its neighbours disagree most, and a one-line reason.
 
 Options:
 ${TRIAGE_CLI.help()}`;
 
-/** `nap triage`: the triage candidates of a run as CSV or JSON (stdout or --out); a summary goes to stderr. */
-export const runTriageCommand = cliCommand(TRIAGE_CLI, async (argv) => {
+/** The JSON document: run, how the scores were made, per-layer probe accuracy, and the rows as objects. */
+function triageJson(triage: RunTriage, list: string, table: TriageTable): string {
+  return `${JSON.stringify(
+    {
+      runId: triage.runId,
+      list,
+      probabilities: triage.probabilitySource,
+      inSample: triage.inSample,
+      settings: triage.settings,
+      layers: triage.layers.map((l) => ({
+        layer: l.layer,
+        probeAccuracy: Number.isNaN(l.probe.accuracy) ? null : l.probe.accuracy,
+        combined: l.combined,
+      })),
+      count: table.rows.length,
+      rows: table.rows.map((row) => Object.fromEntries(table.columns.map((name, c) => [name, row[c]]))),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** `nap triage`: a run's label leads, outliers or duplicates as CSV, JSON or Parquet; a summary goes to stderr. */
+export const runTriageCommand = cliCommand(TRIAGE_CLI, async (argv, signal) => {
   const { options, positionals, help } = parseOptions(TRIAGE_CLI, argv);
   if (help) {
     console.log(HELP);
     return 0;
   }
   const file = onlyPositional(positionals, 'triage', 'results file', HELP);
-  const { run: runId, limit, format = 'csv', out, ...triage } = options;
-  const { text: written, summary } = await withStore(file, { readOnly: true }, async (store) => {
+  const { run: runId, list = 'labels', format = 'csv', limit, minScore, out, quiet = false, ...scoreOptions } = options;
+  if (format === 'parquet' && out === undefined) {
+    throw new InputError('--format parquet needs --out: Parquet is a binary file', { hint: 'add --out leads.parquet' });
+  }
+  const { triage, table } = await withStore(file, { readOnly: true }, async (store) => {
     const run = await pickRun(store, runId, file);
-    const result = await triageRun(store, run.runId, triage);
-    const reason = triage.reason ?? 'any';
-    const response = triageResponse(result, reason, limit ?? Number.MAX_SAFE_INTEGER);
-    const records = triageRecords(response);
-    const shown = records.length < response.total ? `${records.length} of ${response.total}` : `${response.total}`;
-    return {
-      text: format === 'csv' ? triageCsv(records) : triageJson(run.runId, reason, records),
-      summary: `nap triage: ${shown} candidates in ${result.layers.map((l) => l.layer).join(', ') || 'no layer'} of run ${run.runId} (${run.name})`,
-    };
+    const triage = await withProgress(quiet, signal, (control) => scoreRun(store, run.runId, scoreOptions, control));
+    return { triage, table: triageTable(triage, list, { limit, minScore }) };
   });
+  const combinedLayers = triage.layers.filter((l) => l.combined).map((l) => l.layer);
+  const summary =
+    `nap triage: ${table.rows.length} ${list} rows of run ${triage.runId}; probabilities: ${triage.probabilitySource}` +
+    `${triage.inSample ? ' (in-sample)' : ''}; kNN k=${triage.settings.k} ${triage.settings.metric} ${triage.settings.knn}` +
+    `; combined layers: ${combinedLayers.join(', ') || 'none'}`;
+  if (format === 'parquet') {
+    await writeParquet(out!, table.columns, table.rows);
+    console.error(`${summary}; wrote ${out}`);
+    return 0;
+  }
+  const written = format === 'csv' ? csvText(table.columns, table.rows) : triageJson(triage, list, table);
   if (out !== undefined) {
     await writeFile(out, written);
     console.error(`${summary}; wrote ${out}`);
   } else {
     process.stdout.write(written);
-    console.error(summary);
+    if (!quiet) console.error(summary);
   }
   return 0;
 });

@@ -73,7 +73,7 @@ export class WorkerSession {
     );
     const reply = await this.ask(
       (id) => ({ type: 'run', id, feeds: copies, fetches }),
-      Object.values(copies).map((feed) => feed.data.buffer as ArrayBuffer),
+      Object.values(copies).map((feed) => feed.data.buffer),
     );
     if (reply.type === 'error') throw new Error(reply.message);
     if (reply.type !== 'ran') throw new Error(`the onnxruntime worker thread answered '${reply.type}' to a run`);

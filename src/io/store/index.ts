@@ -13,8 +13,10 @@ import { InputError, NapError } from '../../errors.js';
 import * as activations from './activations.js';
 import * as clusterings from './clusterings.js';
 import * as flows from './flow.js';
+import * as featureVisualizations from './feature-visualizations.js';
 import * as heatmaps from './heatmaps.js';
 import * as images from './images.js';
+import * as inputDetails from './input-details.js';
 import * as inputs from './inputs.js';
 import * as layers from './layers.js';
 import { explainStoreError } from './file-errors.js';
@@ -55,6 +57,14 @@ export { SCHEMA_VERSION } from './schema.js';
 export type { MigrationReport } from './open.js';
 export { storeFileProblem, type StoreFileProblem } from './file-errors.js';
 export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
+export {
+  FEATURE_OBJECTIVES,
+  type FeatureObjective,
+  type FeatureVisualization,
+  type FeatureVisualizationFilter,
+  type FeatureVisualizationKey,
+  type FeatureVisualizationToSave,
+} from './feature-visualizations.js';
 export {
   PROJECTION_METHODS,
   type ProjectionMethod,
@@ -177,19 +187,19 @@ export class NapStore {
     this.closed = true;
     await this.reader.queue.drain();
     await this.writer?.queue.drain();
-    let failure: unknown = undefined;
+    let failure: { error: unknown } | undefined;
     if (this.writer) {
       try {
         await this.writer.connection.run('CHECKPOINT');
       } catch (error) {
-        failure = explainStoreError(this.path, 'write', error);
+        failure = { error: explainStoreError(this.path, 'write', error) };
       }
     }
     this.reader.connection.closeSync();
     this.writer?.connection.closeSync();
     this.instance.closeSync();
     openPaths.delete(this.path);
-    if (failure !== undefined) throw failure;
+    if (failure) throw failure.error;
     if (this.writer) await this.requireNoLog();
   }
 
@@ -476,5 +486,28 @@ export class NapStore {
   /** The layer's projection, or null when none is stored; NotFoundError for an unknown run or layer. */
   readProjection(runId: number, layer: string): Promise<projections.StoredProjection | null> {
     return this.read((c) => projections.readProjection(c, runId, layer));
+  }
+
+  // Per-input probability vectors and digests (see input-details.ts)
+
+  /** The run's input details by ascending input index, or null when it has none (extracted before they were kept). */
+  readInputDetails(runId: number): Promise<inputDetails.StoredInputDetails | null> {
+    return this.read((c) => inputDetails.readInputDetails(c, runId));
+  }
+
+  // Feature visualizations (see feature-visualizations.ts)
+
+  /** Stores feature visualization images, replacing those of the same keys, all or nothing. */
+  saveFeatureVisualizations(images: readonly featureVisualizations.FeatureVisualizationToSave[]): Promise<void> {
+    return this.write((c) => featureVisualizations.saveFeatureVisualizations(c, images));
+  }
+
+  /** A layer's stored feature visualizations (with pixels), optionally filtered; [] when none is stored. */
+  readFeatureVisualizations(
+    runId: number,
+    layer: string,
+    filter: featureVisualizations.FeatureVisualizationFilter = {},
+  ): Promise<featureVisualizations.FeatureVisualization[]> {
+    return this.read((c) => featureVisualizations.readFeatureVisualizations(c, runId, layer, filter));
   }
 }

@@ -202,8 +202,49 @@ const toVersion4: MigrationStep = {
   },
 };
 
+/** Runs extracted before version 5 kept no probability vectors or digests: their triage reads none. */
+const toVersion5: MigrationStep = {
+  version: 5,
+  summary: 'input_details: every input class-probability vector and input digest, for triage',
+  async up({ connection }) {
+    await connection.run(`CREATE TABLE input_details (
+      run_id INTEGER NOT NULL,
+      input_index INTEGER NOT NULL,
+      probabilities FLOAT[],
+      digest VARCHAR NOT NULL,
+      PRIMARY KEY (run_id, input_index)
+    )`);
+  },
+};
+
+const toVersion6: MigrationStep = {
+  version: 6,
+  summary: 'feature visualizations',
+  async up({ connection }) {
+    await connection.run(`CREATE TABLE feature_visualizations (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    objective VARCHAR NOT NULL CHECK (objective IN ('unit', 'channel', 'pattern', 'pattern_contrast')),
+    target INTEGER NOT NULL,                     -- the unit, or the pattern id
+    position INTEGER NOT NULL,                   -- channel: spatial position (row-major); -1 otherwise
+    clustering_id INTEGER,                       -- the patterns' clustering; NULL for unit objectives
+    image_index INTEGER NOT NULL,                -- 0..images-1: diverse images of one objective
+    contrast_pattern INTEGER,                    -- pattern_contrast: the nearest other pattern, subtracted
+    params JSON NOT NULL,
+    params_hash VARCHAR NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    channels INTEGER NOT NULL,
+    pixels BLOB NOT NULL,                        -- height x width x channels uint8, row-major, interleaved
+    value DOUBLE NOT NULL,                       -- the objective the stored image reaches
+    dataset_max DOUBLE,                          -- the best value over the run's inputs; NULL: unknown
+    created_at TIMESTAMP NOT NULL                -- UTC
+    )`);
+  },
+};
+
 /** Every step, oldest first; the last one's version is SCHEMA_VERSION. */
-export const MIGRATIONS: readonly MigrationStep[] = [toVersion2, toVersion3, toVersion4];
+export const MIGRATIONS: readonly MigrationStep[] = [toVersion2, toVersion3, toVersion4, toVersion5, toVersion6];
 
 /** One row of schema_history. */
 export interface SchemaHistoryEntry {

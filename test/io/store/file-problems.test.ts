@@ -17,7 +17,7 @@ import { CLI } from '../../reliability/fixtures.js';
 import { tempDir } from './helpers.js';
 
 const HOLDER = fileURLToPath(new URL('./hold-store.js', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../../../../test/fixtures/stores/v4.duckdb.gz', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../../test/fixtures/stores/v6.duckdb.gz', import.meta.url));
 /** DuckDB's file header (4 KiB) and two database headers come before the first block; blocks are 256 KiB. */
 const FIRST_BLOCK = 3 * 4096;
 const BLOCK_SIZE = 256 * 1024;
@@ -35,7 +35,7 @@ function isInputError(pattern: RegExp, not?: RegExp) {
 function holdStore(file: string, mode: 'writable' | 'read-only'): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [HOLDER, file, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
-    child.stdout!.once('data', () => resolve(child));
+    child.stdout.once('data', () => resolve(child));
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`the holder exited with ${code}`)));
   });
