@@ -52,7 +52,7 @@ const thumbnailCacheDirField: OptionField<string | false> = (() => {
     ...folder,
     check: (value, key) => (value === false ? false : folder.check(value, key)),
     toCli: (value) => (value === false ? ['--no-disk-cache'] : folder.toCli(value)),
-  } as OptionField<string | false>;
+  };
 })();
 
 export const SERVE_OPTIONS = new OptionSchema<ServerOptions>('serve', {

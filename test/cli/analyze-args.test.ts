@@ -51,6 +51,20 @@ test('bad analyze arguments name the option and value', () => {
     () => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--selection', 'best']),
     /--selection 'best'/,
   );
+  for (const layers of [',', 'a,,b', ' ']) {
+    assert.throws(
+      () => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--layers', layers]),
+      (e: unknown) =>
+        e instanceof InputError &&
+        e.message.startsWith(`--layers '${layers}' is not a list of non-empty names`) &&
+        e.hint === 'write it like --layers conv1,fc1',
+      `--layers '${layers}'`,
+    );
+  }
+  assert.throws(
+    () => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--min-cluster-size', '1']),
+    /--min-cluster-size '1' is not a whole number >= 2/,
+  );
 });
 
 test('unit pattern lists expand ranges and merge repeated layers', () => {

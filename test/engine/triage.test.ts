@@ -180,7 +180,7 @@ test('bad layer, pattern and reason are refused with what to do', async () => {
     );
     await assert.rejects(
       triageRun(store, runId, { pattern: 0 }),
-      (e: Error) => e instanceof InputError && /needs a layer/.test(e.message),
+      (e: Error) => e instanceof InputError && /pattern: 0 needs layer/.test(e.message),
     );
     await assert.rejects(
       triageRun(store, runId, { layer: TINY.pool, pattern: -1 }),
@@ -192,7 +192,7 @@ test('bad layer, pattern and reason are refused with what to do', async () => {
     );
     await assert.rejects(
       triageRun(store, runId, { reason: 'all' as 'any' }),
-      (e: Error) => e instanceof InputError && /"all"/.test(e.message),
+      (e: Error) => e instanceof InputError && /reason 'all' is not one of any, majority, prediction/.test(e.message),
     );
   } finally {
     await store.close();

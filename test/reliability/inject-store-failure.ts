@@ -10,13 +10,17 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 const [mode, count] = (process.env.NAP_TEST_INJECT ?? '').split(':');
 if (mode === 'no-space') {
   let commits = count === 'close' ? Infinity : Number(count);
-  const run = DuckDBConnection.prototype.run;
+  const run = Reflect.get(DuckDBConnection.prototype, 'run') as (
+    this: DuckDBConnection,
+    sql: string,
+    ...rest: unknown[]
+  ) => ReturnType<DuckDBConnection['run']>;
   DuckDBConnection.prototype.run = function (this: DuckDBConnection, sql: string, ...rest: unknown[]) {
     if (/^\s*CHECKPOINT/i.test(sql) || (/^\s*COMMIT/i.test(sql) && commits-- <= 0)) {
       return Promise.reject(new Error('IO Error: Could not write file "results.duckdb.wal": No space left on device'));
     }
-    return (run as (sql: string, ...rest: unknown[]) => ReturnType<typeof run>).call(this, sql, ...rest);
-  } as typeof run;
+    return run.call(this, sql, ...rest);
+  };
 } else if (mode === 'read-only') {
   const create = DuckDBInstance.create.bind(DuckDBInstance);
   DuckDBInstance.create = (path?: string, options?: Record<string, string>) => {

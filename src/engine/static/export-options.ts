@@ -32,7 +32,7 @@ const thumbnailsField: OptionField<number | false> = (() => {
     ...side,
     check: (value, key) => (value === false ? false : side.check(value, key)),
     toCli: (value) => (value === false ? ['--no-thumbnails'] : side.toCli(value)),
-  } as OptionField<number | false>;
+  };
 })();
 
 export const EXPORT_OPTIONS = new OptionSchema<StaticExportOptions>('export', {
