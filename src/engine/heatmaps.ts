@@ -21,7 +21,7 @@ import {
 } from '../compute/heatmap.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
-import type { Dataset, Preprocessing } from '../io/datasets/types.js';
+import type { Dataset } from '../io/datasets/types.js';
 import { decodeModel, singleFloatInput } from '../io/onnx/graph.js';
 import type { ChannelLayout } from '../io/onnx/layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
@@ -36,6 +36,7 @@ import {
 } from '../io/store/index.js';
 import { list, OptionSchema, text, valueOption, wholeNumber } from '../options/schema.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
+import { runConfig } from './run-config.js';
 
 export interface HeatmapOptions {
   /** Run; default the newest run of the store. */
@@ -80,11 +81,6 @@ export interface HeatmapsResult {
 }
 
 /** What analyze stores in a run's config that heatmaps need. */
-interface StoredRunConfig {
-  split?: 'train' | 'test';
-  preprocessing?: Preprocessing;
-}
-
 /** The options of `computePatternHeatmaps` and `nap heatmaps` (see src/options/schema.ts). */
 export const HEATMAP_OPTIONS = new OptionSchema<HeatmapOptions>('heatmaps', {
   layer: valueOption(text({ example: 'conv2', placeholder: 'LAYER' }), {
@@ -141,9 +137,9 @@ export async function computePatternHeatmaps(
   const layerInfo = await pickLayer(store, run.runId, options.layer);
   const clustering = await pickClustering(store, run.runId, layerInfo.layer, options.clusteringId);
   const patternIds = pickPatterns(clustering, options.patterns);
-  const config = (run.config ?? {}) as StoredRunConfig;
+  const config = runConfig(run);
   const preprocessing = config.preprocessing;
-  if (preprocessing === undefined) {
+  if (preprocessing === null) {
     throw new InputError(`run ${run.runId} has no stored preprocessing`, {
       hint: 'analyze the model again with this nap; heatmaps re-run the model as the analysis did',
     });
@@ -183,7 +179,11 @@ export async function computePatternHeatmaps(
   );
   const paths = (await store.readInputs(run.runId, members)).path;
 
-  const { dataset, itemOfPath } = await openRunDataset(options.data ?? run.datasetSpec, config.split, store.path);
+  const { dataset, itemOfPath } = await openRunDataset(
+    options.data ?? run.datasetSpec,
+    config.options.split,
+    store.path,
+  );
   const skipped: HeatmapsResult['skipped'] = [];
   const readable: number[] = [];
   const readablePaths: string[] = [];

@@ -47,6 +47,7 @@ import type { LayerInfo, NapStore, RunRecord, StoredInputs } from '../io/store/i
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { layerClusterings } from './flow.js';
 import { NN_DESCENT_ABOVE } from './projection-options.js';
+import { runConfig } from './run-config.js';
 
 /** Where the class probabilities come from. */
 export type ProbabilitySource =
@@ -185,8 +186,7 @@ async function runMetric(store: NapStore, runId: number): Promise<Metric> {
 }
 
 function runInSample(run: RunRecord): boolean {
-  const config = run.config as { inSample?: unknown } | null;
-  return config?.inSample === true;
+  return runConfig(run).options.inSample === true;
 }
 
 /** Rows of `stored` (by input index) in the order of `inputIndex`; NotFoundError when one is missing. */

@@ -39,6 +39,7 @@ import type {
 } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { pickClustering, pickLayer, pickRun } from './heatmaps.js';
+import { runConfig } from './run-config.js';
 
 export interface VisualizeOptions extends OptimizeOptions {
   /** Run; default the newest run of the store. */
@@ -105,8 +106,8 @@ export async function visualizeLayer(
   const optimize = resolveOptimizeOptions(options);
   const run = await pickRun(store, options.runId);
   const layer = await pickLayer(store, run.runId, options.layer);
-  const preprocessing = (run.config as { preprocessing?: Preprocessing } | null)?.preprocessing;
-  if (preprocessing === undefined) {
+  const { preprocessing } = runConfig(run);
+  if (preprocessing === null) {
     throw new InputError(`run ${run.runId} has no stored preprocessing`, {
       hint: 'analyze the model again with this nap; feature visualization feeds images as the analysis did',
     });

@@ -152,7 +152,7 @@ function invalid(key: string, shown: string, problem: string, example: OptionVal
 function quote(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
-  return JSON.stringify(value) ?? String(value);
+  return JSON.stringify(value) ?? Object.prototype.toString.call(value);
 }
 
 function exampleOf<T>(rule: ValueRule<T>): OptionValue {
@@ -348,16 +348,35 @@ export class OptionSchema<T extends object> {
   /** Checks every option of a library call that has a field here; throws an InputError naming its key. */
   check(options: Partial<T>): void {
     for (const [key, field] of Object.entries(this.fields)) {
-      const value = getPath(options as Record<string, unknown>, key);
+      const value = getPath(options, key);
       if (value !== undefined) field.check(value, key);
     }
+  }
+
+  /**
+   * The options of `value` (of unknown origin: a stored configuration) that pass their rules; the others are
+   * left out, so the caller's defaults apply to them.
+   */
+  validPart(value: unknown): Partial<T> {
+    const valid: Record<string, unknown> = {};
+    if (typeof value !== 'object' || value === null) return valid as Partial<T>;
+    for (const [key, field] of Object.entries(this.fields)) {
+      const entry = getPath(value as Record<string, unknown>, key);
+      if (entry === undefined) continue;
+      try {
+        setPath(valid, key, field.check(entry, key));
+      } catch {
+        // An invalid stored value reads as absent.
+      }
+    }
+    return valid as Partial<T>;
   }
 
   /** Refuses options without a required one, naming it; `flagsOnly`: only the ones a flag gives (the CLI's). */
   requirePresent(options: Partial<T>, flagsOnly = false): void {
     for (const [key, field] of Object.entries(this.fields)) {
       if (flagsOnly && field.flag === '') continue;
-      if (field.required && getPath(options as Record<string, unknown>, key) === undefined) {
+      if (field.required && getPath(options, key) === undefined) {
         throw new InputError(`${option(key)} is required`, {
           hint: field.example === undefined ? `give ${option(key)}` : `give it, e.g. ${option(key, field.example)}`,
         });
@@ -379,7 +398,7 @@ export class OptionSchema<T extends object> {
   /** The CLI words that give `options` (flags left out where the CLI's default gives the value). */
   toCli(options: Partial<T>): string[] {
     return Object.entries(this.fields).flatMap(([key, field]) => {
-      const value = getPath(options as Record<string, unknown>, key);
+      const value = getPath(options, key);
       return value === undefined ? [] : field.toCli(value);
     });
   }

@@ -11,20 +11,20 @@ import { encodePng } from './images.js';
 import { LruCache } from './lru.js';
 import { parseId, parseInteger } from './params.js';
 import type { Route, RouteContext } from './router.js';
+import { runConfig } from '../engine/run-config.js';
 
 /** Memory budget of encoded heatmap PNGs. */
 const PNG_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** The model's input size (height, width) from the run's stored preprocessing. */
 function inputSizeOf(run: RunRecord): { height: number; width: number } {
-  const preprocessing = (run.config as { preprocessing?: { height?: unknown; width?: unknown } } | null)?.preprocessing;
-  const { height, width } = preprocessing ?? {};
-  if (typeof height !== 'number' || typeof width !== 'number' || !(height > 0 && width > 0)) {
+  const { preprocessing } = runConfig(run);
+  if (preprocessing === null) {
     throw new NotFoundError(`run ${run.runId} has no stored input size to render heatmaps at`, {
       hint: 'analyze the model again with this nap',
     });
   }
-  return { height, width };
+  return { height: preprocessing.height, width: preprocessing.width };
 }
 
 function heatmapHint(clustering: ClusteringRecord, patternId: number): string {

@@ -14,6 +14,7 @@ import type { RunRecord } from '../io/store/index.js';
 import type { DiskCache } from './disk-cache.js';
 import { LruCache, PromiseCache } from './lru.js';
 import type { StoreViews } from './store-views.js';
+import { runConfig } from '../engine/run-config.js';
 
 export interface ImageServiceOptions {
   /** Memory budget of encoded PNGs in bytes. */
@@ -30,11 +31,6 @@ interface RunDataset {
 }
 
 /** What analyze stores in a run's config that the thumbnails need. */
-interface StoredRunConfig {
-  split?: 'train' | 'test';
-  preprocessing?: { channels?: number };
-}
-
 const BUILT_IN_DATASETS = new Set(['mnist', 'fashion-mnist']);
 
 export async function encodePng(
@@ -139,8 +135,7 @@ export class ImageService {
 }
 
 function channelsOf(run: RunRecord): 1 | 3 {
-  const config = (run.config ?? {}) as StoredRunConfig;
-  return config.preprocessing?.channels === 1 ? 1 : 3;
+  return runConfig(run).preprocessing?.channels === 1 ? 1 : 3;
 }
 
 /** The places a stored dataset spec may be: as given (from the current folder), then from the store's folder. */
@@ -151,11 +146,11 @@ function specCandidates(spec: string, storePath: string): string[] {
 }
 
 async function openRunDataset(run: RunRecord, storePath: string): Promise<RunDataset> {
-  const config = (run.config ?? {}) as StoredRunConfig;
+  const { split } = runConfig(run).options;
   let lastError: unknown;
   for (const spec of specCandidates(run.datasetSpec, storePath)) {
     try {
-      const dataset = await openDataset(spec, config.split === undefined ? {} : { split: config.split });
+      const dataset = await openDataset(spec, split === undefined ? {} : { split });
       const itemOfPath = new Map(dataset.items.map((item) => [item.path, item.index]));
       return { dataset, itemOfPath, channels: channelsOf(run) };
     } catch (error) {
