@@ -128,6 +128,7 @@ function synthesize(count: number): Synthetic {
           name: 'synthetic',
           createdAt: '2025-01-01T00:00:00Z',
           status: 'complete',
+          resumeCommand: null,
           modelPath: 'synthetic.onnx',
           datasetSpec: 'synthetic',
           inputCount: count,

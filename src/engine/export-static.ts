@@ -258,9 +258,12 @@ function fileName(spec: string): string {
   return path.basename(spec) || spec;
 }
 
-/** A shared site names the model and dataset by file name only: the exporter's folders are nobody else's business. */
+/**
+ * A shared site names the model and dataset by file name only: the exporter's folders are nobody else's
+ * business, and the command that resumes a run is the exporter's.
+ */
 function withoutLocalFolders<T extends RunSummary>(run: T): T {
-  return { ...run, modelPath: fileName(run.modelPath), datasetSpec: fileName(run.datasetSpec) };
+  return { ...run, modelPath: fileName(run.modelPath), datasetSpec: fileName(run.datasetSpec), resumeCommand: null };
 }
 
 /** The stored analysis configuration with its file options (model, data, out) reduced to file names. */

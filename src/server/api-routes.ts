@@ -1,5 +1,6 @@
 /** The JSON and image routes under /api; their contract is documented in api-types.ts. */
 import path from 'node:path';
+import { resumeCommand } from '../engine/run-config.js';
 import { InputError, NotFoundError } from '../errors.js';
 import {
   SCHEMA_VERSION,
@@ -83,6 +84,8 @@ async function runSummary(context: ApiContext, run: RunRecord): Promise<RunSumma
     name: run.name,
     createdAt: run.createdAt.toISOString(),
     status: run.status,
+    resumeCommand:
+      run.status === 'interrupted' || run.status === 'failed' ? resumeCommand(run, views.store.path) : null,
     modelPath: run.modelPath,
     datasetSpec: run.datasetSpec,
     inputCount: facts.inputCount,

@@ -117,7 +117,11 @@ export interface InfoResponse {
   imageSize: { min: number; max: number; default: number };
 }
 
-export type RunStatus = 'running' | 'complete' | 'failed';
+/**
+ * 'running' while a process writes the run; 'interrupted' when the process that wrote it ended before the
+ * run was complete (killed, crashed): `resumeCommand` resumes it.
+ */
+export type RunStatus = 'running' | 'complete' | 'failed' | 'interrupted';
 
 /** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map. */
 export interface ClusteringSummary {
@@ -155,6 +159,11 @@ export interface RunSummary {
   /** ISO 8601, UTC. */
   createdAt: string;
   status: RunStatus;
+  /**
+   * For an interrupted or failed run, the `nap analyze` command that resumes it; null for other runs and
+   * for runs made with options the CLI has no flag for (the same library call resumes them).
+   */
+  resumeCommand: string | null;
   modelPath: string;
   datasetSpec: string;
   inputCount: number;

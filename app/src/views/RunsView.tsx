@@ -103,6 +103,11 @@ export function RunsView({ context }: { context: ViewContext }) {
                 </td>
                 <td>
                   <span class={`status ${run.status}`}>{run.status}</span>
+                  {run.resumeCommand && (
+                    <div class="muted small">
+                      resume: <code class="resume-command">{run.resumeCommand}</code>
+                    </div>
+                  )}
                 </td>
                 <td class="small">{new Date(run.createdAt).toLocaleString()}</td>
               </tr>

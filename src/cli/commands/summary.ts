@@ -1,3 +1,4 @@
+import { resumeCommand } from '../../engine/run-config.js';
 import { summarizeRun, formatRunSummary } from '../../engine/summary.js';
 import { OptionSchema, switchOption } from '../../options/schema.js';
 import { withStore } from '../store-command.js';
@@ -26,10 +27,12 @@ export const runSummaryCommand = cliCommand(SUMMARY_OPTIONS, async (argv) => {
   return withStore(file, { readOnly: true }, async (store) => {
     const run = await pickRun(store, options.run, file);
     const layers = await summarizeRun(store, run.runId);
+    const resume = run.status === 'interrupted' || run.status === 'failed' ? resumeCommand(run, store.path) : null;
+    const resumeLine = resume === null ? '' : `\nresume it with: ${resume}`;
     console.log(
       options.json
-        ? JSON.stringify({ run, layers }, null, 2)
-        : `run ${run.runId}: ${run.name} (${run.status})\n\n${formatRunSummary(layers)}`,
+        ? JSON.stringify({ run, resumeCommand: resume, layers }, null, 2)
+        : `run ${run.runId}: ${run.name} (${run.status})${resumeLine}\n\n${formatRunSummary(layers)}`,
     );
     return 0;
   });

@@ -43,7 +43,7 @@ import type {
   PatternColumns,
   PatternLabelCounts,
   RunRecord,
-  RunStatus,
+  StoredRunStatus,
   StatsScope,
   StoredActivations,
   StoredInputs,
@@ -117,6 +117,8 @@ export async function closeAfter<T>(store: NapStore, body: () => Promise<T>): Pr
 
 export class NapStore {
   private closed = false;
+  /** Runs this store is writing (created or resumed and not yet complete or failed); see RunStatus. */
+  private readonly writingRuns = new Set<number>();
 
   private constructor(
     /** Absolute path of the store file. */
@@ -240,21 +242,33 @@ export class NapStore {
   // Runs
 
   /** Records a new run with status 'running'; returns its id. */
-  createRun(run: NewRun): Promise<number> {
-    return this.write((c) => runs.insertRun(c, run));
+  async createRun(run: NewRun): Promise<number> {
+    const runId = await this.write((c) => runs.insertRun(c, run));
+    this.writingRuns.add(runId);
+    return runId;
   }
 
-  setRunStatus(runId: number, status: RunStatus): Promise<void> {
-    return this.write((c) => runs.updateRunStatus(c, runId, status));
+  /** 'running' while this store writes the run (it reads as such until closed), else its outcome. */
+  async setRunStatus(runId: number, status: StoredRunStatus): Promise<void> {
+    await this.write((c) => runs.updateRunStatus(c, runId, status));
+    if (status === 'running') this.writingRuns.add(runId);
+    else this.writingRuns.delete(runId);
   }
 
-  getRun(runId: number): Promise<RunRecord> {
-    return this.read((c) => runs.requireRun(c, runId));
+  /** `run` as a reader sees it: stored as 'running' but not written by this store, it is interrupted (see RunStatus). */
+  private withLiveStatus(run: RunRecord): RunRecord {
+    return run.status === 'running' && !(this.writingRuns.has(run.runId) && !this.closed)
+      ? { ...run, status: 'interrupted' }
+      : run;
+  }
+
+  async getRun(runId: number): Promise<RunRecord> {
+    return this.withLiveStatus(await this.read((c) => runs.requireRun(c, runId)));
   }
 
   /** All runs, oldest first. */
-  listRuns(): Promise<RunRecord[]> {
-    return this.read((c) => runs.listRuns(c));
+  async listRuns(): Promise<RunRecord[]> {
+    return (await this.read((c) => runs.listRuns(c))).map((run) => this.withLiveStatus(run));
   }
 
   /** The newest complete run whose activations can be reused for this model, dataset and extraction config, or null. */
@@ -267,12 +281,15 @@ export class NapStore {
   }
 
   /** The newest run with these settings that started but never completed (killed, cancelled or failed), or null. */
-  findUnfinishedRun(
+  async findUnfinishedRun(
     modelSha256: string,
     datasetFingerprint: string,
     extractionConfigHash: string,
   ): Promise<RunRecord | null> {
-    return this.read((c) => runs.findUnfinishedRun(c, modelSha256, datasetFingerprint, extractionConfigHash));
+    const run = await this.read((c) =>
+      runs.findUnfinishedRun(c, modelSha256, datasetFingerprint, extractionConfigHash),
+    );
+    return run === null ? null : this.withLiveStatus(run);
   }
 
   // Extraction in progress (see staging.ts)
