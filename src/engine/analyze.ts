@@ -77,7 +77,9 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   // after the whole extraction.
   requireEnoughInputs(items.length, config.clustering, `${config.data} gives`);
 
-  const { graph } = decodeModel(modelBytes, config.model);
+  // Decoded once: the layer probe and the runner derive their models from it.
+  const model = decodeModel(modelBytes, config.model);
+  const { graph } = model;
   const modelInput = singleFloatInput(graph, config.model);
   const inputDims = modelInput.dims;
   const layout = detectLayout(inputDims, config.layout);
@@ -96,7 +98,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       ? [probeBatch, size.channels, size.height, size.width]
       : [probeBatch, size.height, size.width, size.channels];
   const threads = config.threads || undefined;
-  const probe = await listLayersOfBytes(modelBytes, config.model, {
+  const probe = await listLayersOfBytes(model, config.model, {
     threads,
     probeDims,
     maxProbeValues: config.maxProbeValues,
@@ -106,7 +108,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   resolveLayers(graph, layerNames);
   const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerNames, probe, orderOf);
   const pooled = pooledLayers(layerNames, probe, orderOf, config.aggregation, unitMaps);
-  const runner = await openOnnxBytes(modelBytes, config.model, { layers: layerNames, pooled, threads });
+  const runner = await openOnnxBytes(model, config.model, { layers: layerNames, pooled, threads });
   const preprocessing: Preprocessing = {
     width: size.width,
     height: size.height,

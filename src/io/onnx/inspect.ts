@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { InputError, option } from '../../errors.js';
 import { list, OptionSchema, valueOption, wholeNumber } from '../../options/schema.js';
 import { defaultLayerNames } from './defaults.js';
-import { candidateLayers, decodeModel, singleFloatInput, withExtraOutputs } from './graph.js';
+import { candidateLayers, decoded, singleFloatInput, withExtraOutputs, type DecodedModel } from './graph.js';
 import { formatDims } from './layout.js';
 import { createSession, readModelFile, resolveThreads } from './session.js';
 
@@ -79,14 +79,16 @@ export async function listLayers(path: string, options: ListLayersOptions = {}):
 }
 
 /** Same as listLayers for model bytes already in memory; `source` names them in error messages. */
+/** `listLayers` of model bytes, or of a model decoded once for a whole run. */
 export async function listLayersOfBytes(
-  bytes: Uint8Array,
+  bytes: Uint8Array | DecodedModel,
   source: string,
   options: ListLayersOptions = {},
 ): Promise<LayerInfo[]> {
   const { threads: threadCount, maxProbeValues } = LAYERS_OPTIONS.resolve(options);
   const threads = resolveThreads(threadCount);
-  const { graph } = decodeModel(bytes, source);
+  const model = decoded(bytes, source);
+  const { graph } = model;
   const input = singleFloatInput(graph, source);
   const probeDims = options.probeDims ?? input.dims.map((d) => (typeof d === 'number' ? d : 1));
   requireProbeWithinLimit(probeDims, maxProbeValues!, options.probeShapeOption ?? 'probeDims');
@@ -94,7 +96,7 @@ export async function listLayersOfBytes(
   const defaults = new Set(defaultLayerNames(graph));
   const names = candidates.map((c) => c.name);
 
-  const session = await createSession(withExtraOutputs(bytes, names, source), source, threads);
+  const session = await createSession(withExtraOutputs(model, names, source), source, threads);
   let results: ort.InferenceSession.ReturnType;
   try {
     const size = probeDims.reduce((a, b) => a * b, 1);
