@@ -17,7 +17,15 @@ import { detectLayout, imageInputSize } from '../io/onnx/layout.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
-import { closeAfter, NapStore, type RunRecord, type UnitStatsColumns } from '../io/store/index.js';
+import {
+  closeAfter,
+  NapStore,
+  type RunRecord,
+  type UnitStatsColumns,
+  type ClusteringWriter,
+  type ExtractionWriter,
+  type ResultsReader,
+} from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { averageImageFormat, averageImages, type ImageFormat } from './average-images.js';
 import { findPatterns } from './cluster-layer.js';
@@ -244,7 +252,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
  * could not be read in this session.
  */
 async function extractIntoStore(
-  store: NapStore,
+  store: ResultsReader & ExtractionWriter,
   runId: number,
   plan: ExtractionPlan,
   classNames: string[] | null,
@@ -392,7 +400,7 @@ function sameParams(a: unknown, b: unknown): boolean {
 
 /** Clusters one layer unless the store already holds a clustering with the same parameters. */
 async function clusterLayer(
-  store: NapStore,
+  store: ResultsReader & ClusteringWriter,
   runId: number,
   layer: string,
   matrix: Matrix,
@@ -524,7 +532,7 @@ function pooledLayers(
 
 /** Clusters one unit's normalized spatial maps (its unit patterns) unless such a clustering is stored. */
 async function clusterUnit(
-  store: NapStore,
+  store: ResultsReader & ClusteringWriter,
   runId: number,
   map: UnitMap,
   matrix: Matrix,
@@ -556,7 +564,7 @@ async function clusterUnit(
  * the store (rather than what this call clustered) also completes a run interrupted before this step.
  */
 async function saveMissingAverageImages(
-  store: NapStore,
+  store: ResultsReader & ClusteringWriter,
   runId: number,
   dataset: Dataset,
   items: Int32Array,

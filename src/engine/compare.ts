@@ -8,13 +8,13 @@ import { jaccardMatrix } from '../compute/flow.js';
 import { matchPatterns, type PatternMatching } from '../compute/matching.js';
 import { comparePartitions, type PartitionComparison } from '../compute/partition-agreement.js';
 import { InputError } from '../errors.js';
-import type { MembershipColumns, NapStore, StoredInputs } from '../io/store/index.js';
+import type { MembershipColumns, StoredInputs, ResultsReader } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { layerClusterings, type LayerClustering } from './flow.js';
 
 /** A run in an open store. */
 export interface RunRef {
-  store: NapStore;
+  store: ResultsReader;
   runId: number;
 }
 

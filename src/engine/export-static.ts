@@ -13,7 +13,7 @@ import { cp, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { prepareSiteFolder } from '../io/site-folder.js';
-import { NapStore, type ClusteringRecord, type RunRecord } from '../io/store/index.js';
+import { NapStore, type ClusteringRecord, type RunRecord, type ResultsReader } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import {
   apiPaths,
@@ -278,7 +278,7 @@ function configWithoutLocalFolders(config: unknown): unknown {
 
 /** Writes the data files, images, manifest and app (from `indexHtml` and the app's assets) of `run` into the prepared `config.out`. */
 async function writeSite(
-  store: NapStore,
+  store: ResultsReader,
   views: StoreViews,
   run: RunRecord,
   config: Resolved,

@@ -21,7 +21,7 @@ import {
 } from '../compute/flow.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { FlowRecord } from '../io/store/flow.js';
-import type { MembershipColumns, NapStore } from '../io/store/index.js';
+import type { MembershipColumns, ResultsReader, FlowWriter } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 
 /** A layer of a run and the clustering that stands for its patterns. */
@@ -34,7 +34,7 @@ export interface LayerClustering {
 }
 
 /** The layers of a run that have a layer-wide clustering, in model order, each with its newest one. */
-export async function layerClusterings(store: NapStore, runId: number): Promise<LayerClustering[]> {
+export async function layerClusterings(store: ResultsReader, runId: number): Promise<LayerClustering[]> {
   const layers = await store.listLayers(runId);
   const clusterings = (await store.listClusterings(runId)).filter((c) => c.unit === null);
   const out: LayerClustering[] = [];
@@ -91,7 +91,7 @@ const FLOW_STAGE = 'concept flow between layers';
  * between the current clusterings.
  */
 export async function storeRunFlows(
-  store: NapStore,
+  store: ResultsReader & FlowWriter,
   runId: number,
   options: StoreFlowsOptions = {},
   control: TaskControl = {},
@@ -202,7 +202,7 @@ function resolvePair(
 }
 
 async function flowBetween(
-  store: NapStore,
+  store: ResultsReader,
   runId: number,
   from: LayerClustering,
   to: LayerClustering,
@@ -223,7 +223,7 @@ async function flowBetween(
 
 /** The flow from one layer of a run to another (consecutive by default); read from the store when stored. */
 export async function readLayerFlow(
-  store: NapStore,
+  store: ResultsReader,
   runId: number,
   options: LayerFlowOptions = {},
 ): Promise<LayerFlow> {
@@ -232,7 +232,7 @@ export async function readLayerFlow(
 }
 
 /** The alluvial graph of every layer with patterns, in model order. */
-export async function readRunFlowGraph(store: NapStore, runId: number): Promise<FlowGraph> {
+export async function readRunFlowGraph(store: ResultsReader, runId: number): Promise<FlowGraph> {
   const layers = await layerClusterings(store, runId);
   const tables: Contingency[] = [];
   for (let l = 0; l + 1 < layers.length; l++)
@@ -255,7 +255,7 @@ export interface PatternLineage {
 
 /** Where the members of pattern `patternId` (-1: noise) of `layer` are in every other layer. */
 export async function readPatternLineage(
-  store: NapStore,
+  store: ResultsReader,
   runId: number,
   layer: string,
   patternId: number,

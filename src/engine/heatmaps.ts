@@ -31,8 +31,9 @@ import {
   MEAN_HEATMAP,
   type ClusteringRecord,
   type LayerInfo,
-  type NapStore,
   type RunRecord,
+  type HeatmapWriter,
+  type ResultsReader,
 } from '../io/store/index.js';
 import { list, OptionSchema, text, valueOption, wholeNumber } from '../options/schema.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
@@ -125,7 +126,7 @@ export const HEATMAP_OPTIONS = new OptionSchema<HeatmapOptions>('heatmaps', {
  * heatmap, replacing heatmaps stored before for those patterns. The store must be open writable.
  */
 export async function computePatternHeatmaps(
-  store: NapStore,
+  store: ResultsReader & HeatmapWriter,
   options: HeatmapOptions,
   control: TaskControl = {},
 ): Promise<HeatmapsResult> {
@@ -270,7 +271,7 @@ export async function computePatternHeatmaps(
 
 /** One transaction: each pattern's mean (when it has members with heatmaps) and its members' heatmaps. */
 async function saveHeatmaps(
-  store: NapStore,
+  store: HeatmapWriter,
   clusteringId: number,
   grid: SpatialGrid,
   summaries: (PatternHeatmapSummary & { rows: number[] })[],
@@ -304,7 +305,7 @@ async function saveHeatmaps(
     });
 }
 
-export async function pickRun(store: NapStore, runId: number | undefined): Promise<RunRecord> {
+export async function pickRun(store: ResultsReader, runId: number | undefined): Promise<RunRecord> {
   if (runId !== undefined) return store.getRun(runId);
   const runs = await store.listRuns();
   const newest = runs[runs.length - 1];
@@ -315,7 +316,7 @@ export async function pickRun(store: NapStore, runId: number | undefined): Promi
   return newest;
 }
 
-export async function pickLayer(store: NapStore, runId: number, layer: string): Promise<LayerInfo> {
+export async function pickLayer(store: ResultsReader, runId: number, layer: string): Promise<LayerInfo> {
   const layers = await store.listLayers(runId);
   const found = layers.find((info) => info.layer === layer);
   if (found === undefined) {
@@ -327,7 +328,7 @@ export async function pickLayer(store: NapStore, runId: number, layer: string): 
 }
 
 export async function pickClustering(
-  store: NapStore,
+  store: ResultsReader,
   runId: number,
   layer: string,
   clusteringId: number | undefined,
@@ -394,7 +395,7 @@ function layerGrid(modelBytes: Uint8Array, modelPath: string, run: RunRecord, la
 
 /** The comparison target of each requested pattern: its centroid and the layer's mean over the stored normalized activations. */
 async function patternTargets(
-  store: NapStore,
+  store: ResultsReader,
   runId: number,
   layer: LayerInfo,
   clustering: ClusteringRecord,

@@ -1,4 +1,4 @@
-import type { NapStore } from '../io/store/index.js';
+import type { ResultsReader } from '../io/store/index.js';
 
 export interface PatternSummary {
   patternId: number;
@@ -17,7 +17,7 @@ export interface LayerPatternSummary {
 }
 
 /** Per layer of a run: its newest layer clustering, the patterns' sizes, persistence and top labels. */
-export async function summarizeRun(store: NapStore, runId: number, topLabels = 3): Promise<LayerPatternSummary[]> {
+export async function summarizeRun(store: ResultsReader, runId: number, topLabels = 3): Promise<LayerPatternSummary[]> {
   const layers = await store.listLayers(runId);
   const out: LayerPatternSummary[] = [];
   for (const layer of layers) {

@@ -14,7 +14,7 @@
  */
 import { InputError, NotFoundError, option } from '../errors.js';
 import { choice, OptionSchema, text, valueOption, wholeNumber } from '../options/schema.js';
-import type { MembershipColumns, NapStore, StoredInputs } from '../io/store/index.js';
+import type { MembershipColumns, StoredInputs, ResultsReader } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { layerClusterings, type LayerClustering } from './flow.js';
 
@@ -297,7 +297,7 @@ const TRIAGE_STAGE = 'triage';
 
 /** The triage candidates of a run (every layer, or one layer or pattern), ranked. */
 export async function triageRun(
-  store: NapStore,
+  store: ResultsReader,
   runId: number,
   options: TriageOptions = {},
   control: TaskControl = {},

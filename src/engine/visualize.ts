@@ -34,8 +34,9 @@ import type {
   FeatureObjective,
   FeatureVisualizationToSave,
   LayerInfo,
-  NapStore,
   RunRecord,
+  FeatureVisualizationWriter,
+  ResultsReader,
 } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { pickClustering, pickLayer, pickRun } from './heatmaps.js';
@@ -99,7 +100,7 @@ interface ObjectiveSpec {
 const DEFAULT_UNITS = 8;
 
 export async function visualizeLayer(
-  store: NapStore,
+  store: ResultsReader & FeatureVisualizationWriter,
   options: VisualizeOptions,
   control: TaskControl = {},
 ): Promise<VisualizeResult> {
@@ -252,7 +253,7 @@ function bestStoredValue(
 
 /** The space the run clustered the layer in: its dims, channel order (from the model graph), aggregation, divisors. */
 async function layerSpace(
-  store: NapStore,
+  store: ResultsReader,
   run: RunRecord,
   layer: LayerInfo,
   modelBytes: Uint8Array,
@@ -290,7 +291,7 @@ function requireUnits(units: number[], count: number, layer: string): void {
 }
 
 async function objectiveSpecs(
-  store: NapStore,
+  store: ResultsReader,
   run: RunRecord,
   layer: LayerInfo,
   space: LayerSpace,

@@ -7,13 +7,13 @@ import type {
   ClusteringRecord,
   LayerInfo,
   MembershipColumns,
-  NapStore,
   PatternColumns,
   ProjectionRecord,
   RunRecord,
   StatsScope,
   StoredProjection,
   StoredUnitStats,
+  ResultsReader,
 } from '../io/store/index.js';
 import { buildInputTable, type InputTable } from './input-table.js';
 import { PromiseCache } from './lru.js';
@@ -40,7 +40,7 @@ export class StoreViews {
   // A projection holds 12 bytes per input: a few of them cover the layers a user flips between.
   private readonly projectionPoints = new PromiseCache<string, StoredProjection | null>(8);
 
-  constructor(readonly store: NapStore) {}
+  constructor(readonly store: ResultsReader) {}
 
   runs(): Promise<RunRecord[]> {
     this.runList ??= this.store.listRuns();

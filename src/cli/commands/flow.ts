@@ -2,7 +2,7 @@ import { labelOfRow } from '../../compute/contingency.js';
 import { LINEAGE_FIELDS, patternLineage, type LineageOptions, type LineageStep } from '../../compute/flow.js';
 import { InputError, NotFoundError, option } from '../../errors.js';
 import { OptionSchema, switchOption, text, valueOption, type OptionField } from '../../options/schema.js';
-import type { NapStore, RunRecord } from '../../io/store/index.js';
+import type { RunRecord, ResultsReader } from '../../io/store/index.js';
 import { withStore } from '../store-command.js';
 import {
   layerClusterings,
@@ -130,7 +130,7 @@ function parsePattern(text: string, key: string): { layer: string; patternId: nu
 }
 
 /** The run `runId` (see runOption; default: the newest run) of an open store. */
-export async function pickRun(store: NapStore, runId: number | undefined, file: string): Promise<RunRecord> {
+export async function pickRun(store: ResultsReader, runId: number | undefined, file: string): Promise<RunRecord> {
   const runs = await store.listRuns();
   const run = runId === undefined ? runs[runs.length - 1] : runs.find((r) => r.runId === runId);
   if (!run) {

@@ -53,6 +53,7 @@ import type {
 } from './types.js';
 
 export * from './types.js';
+export type * from './roles.js';
 export { SCHEMA_VERSION } from './schema.js';
 export type { MigrationReport } from './open.js';
 export { storeFileProblem, type StoreFileProblem } from './file-errors.js';
