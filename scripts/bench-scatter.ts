@@ -24,7 +24,7 @@ import type {
   PatternSummary,
   ProjectionResponse,
   RunsResponse,
-} from '../src/server/api-types.js';
+} from '../src/results/api-types.js';
 import { buildApp, launchChromium } from '../test/app/fixture.js';
 import { mulberry32 } from '../src/io/datasets/sample.js';
 
@@ -128,7 +128,6 @@ function synthesize(count: number): Synthetic {
           name: 'synthetic',
           createdAt: '2025-01-01T00:00:00Z',
           status: 'complete',
-          resumeCommand: null,
           modelPath: 'synthetic.onnx',
           datasetSpec: 'synthetic',
           inputCount: count,

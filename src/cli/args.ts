@@ -5,7 +5,14 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError, NapError } from '../errors.js';
-import { valueOption, wholeNumber, type OptionField, type OptionSchema, type ValueRule } from '../options/schema.js';
+import {
+  realNumber,
+  valueOption,
+  wholeNumber,
+  type OptionField,
+  type OptionSchema,
+  type ValueRule,
+} from '../options/schema.js';
 
 /** node:util parseArgs for `nap <command>`; a malformed command line throws an InputError. */
 export function parseCommandArgs<T extends ParseArgsConfig>(
@@ -85,6 +92,45 @@ export const runOption: OptionField<number> = valueOption(RUN_ID, {
   flag: 'run',
   help: 'run (default: the newest)',
 });
+
+/**
+ * One flag's text checked by a rule of the option schemas, for the commands that still read their flags
+ * one by one (flow, compare): the same rules and messages as a schema's.
+ */
+function flagValue<T>(rule: ValueRule<T>, text: string | undefined, option: string, example: string): T | undefined {
+  if (text === undefined) return undefined;
+  const value = rule.parse(text);
+  if (!rule.valid(value)) {
+    throw new InputError(`${option} '${text}' is not ${rule.what.one}`, { hint: `write it like ${option} ${example}` });
+  }
+  return value;
+}
+
+interface Range {
+  example: string;
+  min?: number;
+  max?: number;
+}
+
+const bounds = ({ min, max }: Range) => ({
+  ...(min !== undefined ? { min } : {}),
+  ...(max !== undefined ? { max } : {}),
+});
+
+/** A finite number, within [min, max] where given. */
+export function numberOption(text: string | undefined, option: string, range: Range): number | undefined {
+  return flagValue(realNumber({ example: Number(range.example), ...bounds(range) }), text, option, range.example);
+}
+
+/** A whole number, at least `min` (default 0) and at most `max`. */
+export function wholeNumberOption(text: string | undefined, option: string, range: Range): number | undefined {
+  return flagValue(wholeNumber({ example: Number(range.example), ...bounds(range) }), text, option, range.example);
+}
+
+/** The id of a stored run (`--run`); undefined lets the command take the newest. */
+export function runIdOption(text: string | undefined, option = '--run'): number | undefined {
+  return flagValue(RUN_ID, text, option, '1');
+}
 
 /** The argument list after parsing must name exactly one file (the results database, usually). */
 export function onlyPositional(positionals: string[], command: string, what: string, hint: string): string {

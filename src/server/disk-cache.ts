@@ -10,7 +10,7 @@ import { chmod, lstat, mkdir, open, readdir, rename, rm, utimes } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { LruCache } from './lru.js';
+import { LruCache } from '../results/cache.js';
 
 /** Default budget of a disk cache. */
 export const DEFAULT_DISK_CACHE_BYTES = 256 * 1024 * 1024;

@@ -1,5 +1,5 @@
 /** The options of `startServer` and `nap serve` (see src/options/schema.ts). */
-import { fileURLToPath } from 'node:url';
+import { DEFAULT_APP_DIR } from '../app-dir.js';
 import {
   libraryOption,
   OptionSchema,
@@ -13,7 +13,7 @@ import { DEFAULT_DISK_CACHE_BYTES, defaultThumbnailCacheDir } from './disk-cache
 
 export const DEFAULT_PORT = 8765;
 export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_APP_DIR = fileURLToPath(new URL('../../app', import.meta.url));
+export { DEFAULT_APP_DIR };
 export const DEFAULT_THUMBNAIL_CACHE_DIR = defaultThumbnailCacheDir();
 export const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 

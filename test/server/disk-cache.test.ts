@@ -20,7 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { InputError } from '../../src/errors.js';
 import { DiskCache, defaultThumbnailCacheDir } from '../../src/server/disk-cache.js';
-import { apiPaths } from '../../src/server/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { startServer } from '../../src/server/server.js';
 import { buildFixture, SECRET, type Fixture } from './fixture.js';
 

@@ -1,49 +1,10 @@
 import { resolve } from 'node:path';
-import { compareRuns, type LayerComparison, type RunComparison } from '../../engine/compare.js';
-import { layerClusterings } from '../../engine/flow.js';
 import { InputError } from '../../errors.js';
 import { NapStore, type RunRecord } from '../../io/store/index.js';
-import {
-  list,
-  OptionSchema,
-  realNumber,
-  repeatedOption,
-  switchOption,
-  text,
-  valueOption,
-} from '../../options/schema.js';
-import { cliCommand, parseCommandArgs, RUN_ID, withFlags } from '../args.js';
-
-/** Runs a parse step, naming options by this command's flags in any error. */
-function withCliNames<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw withFlags(COMPARE_OPTIONS, error);
-  }
-}
+import { compareRuns, type LayerComparison, type RunComparison } from '../../results/compare.js';
+import { numberOption, parseCommandArgs, runIdOption } from '../args.js';
+import { storeResults } from '../../results/node/duckdb-reader.js';
 import { pickRun } from './flow.js';
-
-interface CompareCliOptions {
-  run?: number[];
-  layers?: string[];
-  minJaccard?: number;
-  json?: boolean;
-}
-
-const COMPARE_OPTIONS = new OptionSchema<CompareCliOptions>('compare', {
-  run: repeatedOption(RUN_ID, { flag: 'run', help: 'the run of the file before it (default: its newest)' }),
-  layers: valueOption(list(text({ example: 'conv1:conv1' }), { example: ['conv1:conv1'], placeholder: 'A:B,...' }), {
-    flag: 'layers',
-    help: 'layer pairs (layer of run A : layer of run B); a name alone pairs it with the same name (default: every layer with patterns in both runs under the same name)',
-  }),
-  minJaccard: valueOption(realNumber({ example: 0.1, min: 0, max: 1 }), {
-    flag: 'min-jaccard',
-    help: 'report matched pairs below this Jaccard index as unmatched',
-    default: 0,
-  }),
-  json: switchOption({ flag: 'json', help: 'print JSON instead of tables' }),
-});
 
 const HELP = `Usage: nap compare <a.duckdb> [--run A] <b.duckdb | same> [--run B] [--layers A:B,...] [--json]
        nap compare <results.duckdb> --run A --run B [...]
@@ -56,7 +17,10 @@ without the inputs either run calls noise), and a one-to-one matching of the pat
 (Hungarian algorithm on the Jaccard index), with the patterns left unmatched.
 
 Options:
-${COMPARE_OPTIONS.help()}`;
+  --layers A:B,...     layer pairs (layer of run A : layer of run B); a name alone pairs it with the same
+                       name (default: every layer with patterns in both runs under the same name)
+  --min-jaccard J      report matched pairs below this Jaccard index as unmatched (default 0)
+  --json               print JSON instead of tables`;
 
 interface CompareArgs {
   fileA: string;
@@ -68,7 +32,7 @@ interface CompareArgs {
   json: boolean;
 }
 
-export const runCompareCommand = cliCommand(COMPARE_OPTIONS, async (argv) => {
+export async function runCompareCommand(argv: string[]): Promise<number> {
   const args = parseCompareArgs(argv);
   if (args === undefined) {
     console.log(HELP);
@@ -81,17 +45,19 @@ export const runCompareCommand = cliCommand(COMPARE_OPTIONS, async (argv) => {
     try {
       const runA = await pickRun(storeA, args.runA, args.fileA);
       const runB = await pickRun(storeB, args.runB, args.fileB);
+      const tablesA = storeResults(storeA).tables;
+      const tablesB = sameFile ? tablesA : storeResults(storeB).tables;
       const layers =
         args.layers === undefined
           ? undefined
           : resolveLayerPairs(
               args.layers,
-              (await layerClusterings(storeA, runA.runId)).map((l) => l.layer),
-              (await layerClusterings(storeB, runB.runId)).map((l) => l.layer),
+              (await tablesA.layerClusterings(runA.runId)).map((l) => l.layer),
+              (await tablesB.layerClusterings(runB.runId)).map((l) => l.layer),
             );
       const comparison = await compareRuns(
-        { store: storeA, runId: runA.runId },
-        { store: storeB, runId: runB.runId },
+        { tables: tablesA, runId: runA.runId },
+        { tables: tablesB, runId: runB.runId },
         { layers, minJaccard: args.minJaccard },
       );
       console.log(
@@ -106,19 +72,22 @@ export const runCompareCommand = cliCommand(COMPARE_OPTIONS, async (argv) => {
   } finally {
     await storeA.close();
   }
-});
+}
 
 function parseCompareArgs(argv: string[]): CompareArgs | undefined {
   const { values, tokens } = parseCommandArgs('compare', {
     args: argv,
     allowPositionals: true,
     tokens: true,
-    options: COMPARE_OPTIONS.parseArgsOptions(),
+    options: {
+      run: { type: 'string', multiple: true },
+      layers: { type: 'string' },
+      'min-jaccard': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
-  if (values.help === true) return undefined;
-  const options = withCliNames(() => COMPARE_OPTIONS.fromCli(values));
-  const runId = (text: string | undefined) =>
-    text === undefined ? undefined : withCliNames(() => COMPARE_OPTIONS.fromCli({ run: [text] }).run![0]);
+  if (values.help) return undefined;
   // Each --run belongs to the file named before it, so the order of the tokens matters.
   const files: string[] = [];
   const runs: { value: string; afterFiles: number }[] = [];
@@ -143,7 +112,7 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
         hint: "name the second file (or 'same'), or pass --run A --run B",
       });
     }
-    [runA, runB] = [runId(runs[0]!.value), runId(runs[1]!.value)];
+    [runA, runB] = [runIdOption(runs[0]!.value), runIdOption(runs[1]!.value)];
   } else {
     const ofA = runs.filter((r) => r.afterFiles === 1);
     const ofB = runs.filter((r) => r.afterFiles === 2);
@@ -152,7 +121,7 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
         hint: 'pass at most one --run after each file',
       });
     }
-    [runA, runB] = [runId(ofA[0]?.value), runId(ofB[0]?.value)];
+    [runA, runB] = [runIdOption(ofA[0]?.value), runIdOption(ofB[0]?.value)];
   }
   const fileA = files[0]!;
   const second = files[1] ?? 'same';
@@ -161,9 +130,12 @@ function parseCompareArgs(argv: string[]): CompareArgs | undefined {
     fileB: second === 'same' ? fileA : second,
     runA,
     runB,
-    layers: options.layers,
-    minJaccard: options.minJaccard,
-    json: options.json ?? false,
+    layers: values.layers
+      ?.split(',')
+      .map((pair) => pair.trim())
+      .filter((pair) => pair !== ''),
+    minJaccard: numberOption(values['min-jaccard'], '--min-jaccard', { example: '0.1', min: 0, max: 1 }),
+    json: values.json ?? false,
   };
 }
 

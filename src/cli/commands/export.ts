@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { exportStaticSite } from '../../engine/export-static.js';
-import { EXPORT_OPTIONS, type StaticExportOptions } from '../../engine/static/export-options.js';
+import { EXPORT_OPTIONS, type StaticExportOptions } from '../../engine/export-options.js';
 import { InputError } from '../../errors.js';
 import { switchOption } from '../../options/schema.js';
 import { cliCommand, onlyPositional, parseCommandArgs, parseOptions } from '../args.js';
@@ -13,8 +13,9 @@ const EXPORT_CLI = EXPORT_OPTIONS.extend<{ noThumbnails?: boolean }>({
 const HELP = `Usage: nap export --static <dir> <results.duckdb> [--run ID] [--thumbnail-size N | --no-thumbnails]
 
 Writes one run as a self-contained static web site into <dir>: the Magnifying Glass app with the run's
-patterns, statistics, max activations, flow, lineage and triage as JSON files, and thumbnails, average
-images and mean heatmaps as PNG files. Open it from any static file host (GitHub Pages, S3, python -m
+tables (inputs, patterns, memberships, statistics, max activations, maps, flows) as Arrow files, over
+which the browser answers every view as nap serve does, and thumbnails, average images and every stored
+heatmap as PNG files. Open it from any static file host (GitHub Pages, S3, python -m
 http.server): no server logic is needed, and links to views and patterns work. Comparing runs needs
 nap serve and is left out. <dir> must be new, empty, or an earlier export (recognised by the .nap-export
 file every export writes), which is replaced once the new site is complete; a failed export changes nothing.

@@ -1,111 +1,60 @@
 import { labelOfRow } from '../../compute/contingency.js';
-import { LINEAGE_FIELDS, patternLineage, type LineageOptions, type LineageStep } from '../../compute/flow.js';
-import { InputError, NotFoundError, option } from '../../errors.js';
-import { OptionSchema, switchOption, text, valueOption, type OptionField } from '../../options/schema.js';
-import type { RunRecord, ResultsReader } from '../../io/store/index.js';
+import { patternLineage, type LineageOptions, type LineageStep } from '../../compute/flow.js';
+import { InputError, NotFoundError } from '../../errors.js';
+import type { NapStore, RunRecord } from '../../io/store/index.js';
+import { storeRunFlows } from '../../engine/flow.js';
+import type { LayerFlow, PatternLineage } from '../../results/flow.js';
+import { storeResults } from '../../results/node/duckdb-reader.js';
 import { withStore } from '../store-command.js';
-import {
-  layerClusterings,
-  readLayerFlow,
-  readPatternLineage,
-  readRunFlowGraph,
-  storeRunFlows,
-  type LayerFlow,
-  type PatternLineage,
-} from '../../engine/flow.js';
-import { cliCommand, onlyPositional, parseOptions, runOption } from '../args.js';
-
-interface FlowCliOptions extends LineageOptions {
-  run?: number;
-  from?: string;
-  to?: string;
-  pattern?: { layer: string; patternId: number };
-  noStore?: boolean;
-  json?: boolean;
-}
-
-/** `--pattern LAYER:ID` (ID -1 or noise: the layer's noise). */
-const patternField: OptionField<{ layer: string; patternId: number }> = {
-  ...valueOption(text({ example: 'relu_out:3', placeholder: 'LAYER:ID' }), {
-    flag: 'pattern',
-    help: "the pattern's lineage: in every other layer, the patterns that hold most of its members (ID -1: noise)",
-  }),
-  default: undefined,
-  fromCli: (raw, key) => (raw === undefined ? undefined : parsePattern(String(raw), key)),
-  check: (value, key) => {
-    const { layer, patternId } = (value ?? {}) as { layer?: unknown; patternId?: unknown };
-    if (typeof layer !== 'string' || layer === '' || !Number.isInteger(patternId) || (patternId as number) < -1) {
-      throw new InputError(`${option(key)} ${JSON.stringify(value)} is not a layer and pattern id`, {
-        hint: `write it like ${option(key, 'relu_out:3')}`,
-      });
-    }
-    return value as { layer: string; patternId: number };
-  },
-  toCli: (value) => ['--pattern', `${value.layer}:${value.patternId}`],
-};
-
-const FLOW_OPTIONS = new OptionSchema<FlowCliOptions>('flow', {
-  run: { ...runOption, help: 'run to show (default: the newest)' },
-  from: valueOption(text({ example: 'conv1', placeholder: 'A' }), {
-    flag: 'from',
-    help: "with --to: the table of A's patterns by B's; alone: A with the next layer",
-  }),
-  to: valueOption(text({ example: 'conv2', placeholder: 'B' }), {
-    flag: 'to',
-    help: 'with --from: see --from; alone: B with the previous layer',
-  }),
-  pattern: patternField,
-  ...LINEAGE_FIELDS,
-  noStore: switchOption({ flag: 'no-store', help: 'compute without writing the flows into the results file' }),
-  json: switchOption({ flag: 'json', help: 'print JSON instead of tables' }),
-});
+import { numberOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
 
 const HELP = `Usage: nap flow <results.duckdb> [--run ID] [--from LAYER] [--to LAYER] [--pattern LAYER:ID] [--json]
 
 Concept flow across the layers of a run (default: the newest): where the inputs of each pattern of one
 layer go among the patterns of another. The flows are computed once and stored in the results file,
-where the app reads them. Without layer options: every pair of consecutive layers, each pattern with the
-patterns holding most of it.
+where the app reads them.
+
+  (no layer options)   every pair of consecutive layers: each pattern with the patterns holding most of it
+  --from A --to B      the table of A's patterns (rows) by B's (columns), noise last, and each row's
+                       most similar pattern of B by Jaccard index; one of the two alone pairs it with
+                       the next (or previous) layer
+  --pattern LAYER:ID   the pattern's lineage: in every other layer, the patterns that hold most of its
+                       members (ID -1: the layer's noise)
 
 Options:
-${FLOW_OPTIONS.help()}`;
+  --run ID             run to show (default: the newest)
+  --min-share S        leave out destinations holding less than this share of a pattern (default 0.05)
+  --limit K            list at most K destinations per pattern (default 5)
+  --no-store           compute without writing the flows into the results file
+  --json               print JSON instead of tables`;
 
 /** Largest table printed as a grid; wider ones are printed as lists. */
 const MAX_GRID_COLUMNS = 24;
 
-export const runFlowCommand = cliCommand(FLOW_OPTIONS, async (argv) => {
-  const { options, positionals, help } = parseOptions(FLOW_OPTIONS, argv);
-  if (help) {
+export async function runFlowCommand(argv: string[]): Promise<number> {
+  const args = parseFlowArgs(argv);
+  if (args === undefined) {
     console.log(HELP);
     return 0;
   }
-  const file = onlyPositional(positionals, 'flow', 'results file', HELP);
-  const { run: runId, from, to, pattern, noStore = false, json = false, minShare, limit } = options;
-  if (pattern !== undefined && (from !== undefined || to !== undefined)) {
-    throw new InputError('--pattern cannot be combined with --from or --to', {
-      hint: 'a lineage already spans every layer; drop --from/--to',
-    });
-  }
-  return withStore(file, { readOnly: noStore, mustExist: true }, async (store) => {
-    const run = await pickRun(store, runId, file);
-    if (!noStore) await storeRunFlows(store, run.runId);
-    const lineageOptions: LineageOptions = {
-      ...(minShare !== undefined ? { minShare } : {}),
-      ...(limit !== undefined ? { limit } : {}),
-    };
-    if (pattern) {
-      const lineage = await readPatternLineage(store, run.runId, pattern.layer, pattern.patternId, lineageOptions);
-      console.log(json ? JSON.stringify({ run: run.runId, lineage }, null, 2) : formatLineage(run, lineage));
-    } else if (from !== undefined || to !== undefined) {
-      const flow = await readLayerFlow(store, run.runId, { from, to });
-      console.log(json ? JSON.stringify(flowJson(flow), null, 2) : formatLayerFlow(run, flow, lineageOptions));
-    } else if (json) {
-      console.log(JSON.stringify({ run: run.runId, graph: await readRunFlowGraph(store, run.runId) }, null, 2));
+  return withStore(args.file, { readOnly: args.noStore, mustExist: true }, async (store) => {
+    const run = await pickRun(store, args.run, args.file);
+    if (!args.noStore) await storeRunFlows(store, run.runId);
+    const { flows, tables } = storeResults(store);
+    const lineageOptions: LineageOptions = { minShare: args.minShare, limit: args.limit };
+    if (args.pattern) {
+      const lineage = await flows.lineage(run.runId, args.pattern.layer, args.pattern.patternId, lineageOptions);
+      console.log(args.json ? JSON.stringify({ run: run.runId, lineage }, null, 2) : formatLineage(run, lineage));
+    } else if (args.from !== undefined || args.to !== undefined) {
+      const flow = await flows.layerFlow(run.runId, { from: args.from, to: args.to });
+      console.log(args.json ? JSON.stringify(flowJson(flow), null, 2) : formatLayerFlow(run, flow, lineageOptions));
+    } else if (args.json) {
+      console.log(JSON.stringify({ run: run.runId, graph: await flows.graph(run.runId) }, null, 2));
     } else {
-      const layers = await layerClusterings(store, run.runId);
+      const layers = await tables.layerClusterings(run.runId);
       const sections: string[] = [];
       for (let l = 0; l + 1 < layers.length; l++) {
-        const flow = await readLayerFlow(store, run.runId, { from: layers[l]!.layer, to: layers[l + 1]!.layer });
+        const flow = await flows.layerFlow(run.runId, { from: layers[l]!.layer, to: layers[l + 1]!.layer });
         sections.push(formatDestinations(flow, lineageOptions));
       }
       const body =
@@ -114,23 +63,71 @@ export const runFlowCommand = cliCommand(FLOW_OPTIONS, async (argv) => {
     }
     return 0;
   });
-});
+}
+
+interface FlowArgs {
+  file: string;
+  run: number | undefined;
+  from: string | undefined;
+  to: string | undefined;
+  pattern: { layer: string; patternId: number } | undefined;
+  minShare: number | undefined;
+  limit: number | undefined;
+  noStore: boolean;
+  json: boolean;
+}
+
+function parseFlowArgs(argv: string[]): FlowArgs | undefined {
+  const { values, positionals } = parseCommandArgs('flow', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      run: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      pattern: { type: 'string' },
+      'min-share': { type: 'string' },
+      limit: { type: 'string' },
+      'no-store': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return undefined;
+  const file = onlyPositional(positionals, 'flow', 'results file', HELP);
+  if (values.pattern !== undefined && (values.from !== undefined || values.to !== undefined)) {
+    throw new InputError('--pattern cannot be combined with --from or --to', {
+      hint: 'a lineage already spans every layer; drop --from/--to',
+    });
+  }
+  return {
+    file,
+    run: runIdOption(values.run),
+    from: values.from,
+    to: values.to,
+    pattern: values.pattern === undefined ? undefined : parsePattern(values.pattern),
+    minShare: numberOption(values['min-share'], '--min-share', { example: '0.05', min: 0, max: 1 }),
+    limit: wholeNumberOption(values.limit, '--limit', { example: '5', min: 1 }),
+    noStore: values['no-store'] ?? false,
+    json: values.json ?? false,
+  };
+}
 
 /** LAYER:ID, split at the last colon because layer names may hold colons ('dense/BiasAdd:0'). */
-function parsePattern(text: string, key: string): { layer: string; patternId: number } {
+function parsePattern(text: string): { layer: string; patternId: number } {
   const colon = text.lastIndexOf(':');
   const id = colon < 0 ? '' : text.slice(colon + 1).trim();
   const patternId = id === 'noise' ? -1 : Number(id);
   if (colon <= 0 || id === '' || !Number.isInteger(patternId)) {
-    throw new InputError(`${option(key)} '${text}' is not LAYER:ID`, {
-      hint: `write it like ${option(key, 'relu_out:3')} (or relu_out:-1 for noise)`,
+    throw new InputError(`--pattern '${text}' is not LAYER:ID`, {
+      hint: 'write it like --pattern relu_out:3 (or relu_out:-1 for noise)',
     });
   }
   return { layer: text.slice(0, colon), patternId };
 }
 
-/** The run `runId` (see runOption; default: the newest run) of an open store. */
-export async function pickRun(store: ResultsReader, runId: number | undefined, file: string): Promise<RunRecord> {
+/** The run `runId` (see runIdOption; default: the newest run) of an open store. */
+export async function pickRun(store: NapStore, runId: number | undefined, file: string): Promise<RunRecord> {
   const runs = await store.listRuns();
   const run = runId === undefined ? runs[runs.length - 1] : runs.find((r) => r.runId === runId);
   if (!run) {

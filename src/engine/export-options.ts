@@ -1,7 +1,7 @@
 /** The options of `exportStaticSite` and `nap export` (see src/options/schema.ts). */
-import { IMAGE_SIZE } from '../../server/api-types.js';
-import { InputError, option } from '../../errors.js';
-import { libraryOption, OptionSchema, text, valueOption, wholeNumber, type OptionField } from '../../options/schema.js';
+import { IMAGE_SIZE } from '../results/api-types.js';
+import { InputError, option } from '../errors.js';
+import { libraryOption, OptionSchema, text, valueOption, wholeNumber, type OptionField } from '../options/schema.js';
 
 export const DEFAULT_THUMBNAIL_SIZE = 64;
 
