@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { SCHEMA_VERSION } from '../../src/io/store/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 import { CLI, makeTempDir, readRun } from './fixtures.js';
 
@@ -130,7 +131,7 @@ describe('a full disk and a read-only folder', () => {
     try {
       const current = path.join(folder, 'current.duckdb');
       const older = path.join(folder, 'older.duckdb');
-      writeFileSync(current, gunzipSync(readFileSync(path.join(STORES, 'v4.duckdb.gz'))));
+      writeFileSync(current, gunzipSync(readFileSync(path.join(STORES, `v${SCHEMA_VERSION}.duckdb.gz`))));
       writeFileSync(older, gunzipSync(readFileSync(path.join(STORES, 'v3.duckdb.gz'))));
       if (mounted) mount(['-o', 'remount,ro', folder]);
       const inject = mounted ? undefined : 'read-only';
@@ -147,7 +148,7 @@ describe('a full disk and a read-only folder', () => {
       assert.equal(read.code, 0, read.stderr);
       if (mounted) {
         // Files other than the store (here a CSV) meet the same file system.
-        const csv = await nap(['triage', current, '--out', path.join(folder, 'triage.csv')]);
+        const csv = await nap(['triage', current, '--run', '1', '--quiet', '--out', path.join(folder, 'triage.csv')]);
         assertOneMessage(csv, /^nap triage: .*triage\.csv is on a read-only file system$/);
       }
     } finally {
