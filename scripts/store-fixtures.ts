@@ -65,7 +65,13 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
     schemaVersion: 5,
     shape: 'input details: class-probability vectors and input digests',
   },
-  { name: 'v6', commit: null, schemaVersion: 6, shape: 'feature visualizations' },
+  { name: 'v6', commit: '2592ed8', schemaVersion: 6, shape: 'feature visualizations' },
+  {
+    name: 'v7',
+    commit: null,
+    schemaVersion: 7,
+    shape: 'single-linkage trees, soft memberships and cluster spaces of clusterings',
+  },
 ];
 
 function run(command: string, args: string[], cwd: string): string {

@@ -17,6 +17,7 @@ import {
 } from '../options/schema.js';
 import type { ResizeMode } from '../io/datasets/types.js';
 import type { LayoutOption } from '../io/onnx/layout.js';
+import { CLUSTER_SPACE_RULE, type ClusterSpace } from './cluster-space.js';
 import { PROJECTION_CHOICES, type ProjectionChoice } from './projection-options.js';
 
 /** Everything `analyze` accepts; every optional field is documented with its default. */
@@ -70,6 +71,12 @@ export interface AnalyzeOptions {
   classNames?: string[];
   /** HDBSCAN* parameters; defaults minClusterSize 5, minSamples 5, leaf selection, euclidean. */
   clustering?: Omit<HdbscanOptions, 'mst'>;
+  /**
+   * Where each layer is clustered: 'raw' (default, the NAP paper: the normalized aggregated activations),
+   * 'pca:D' (their first D principal components) or 'umap:D' (a D-dimensional UMAP, min dist 0, 30
+   * neighbours); see src/engine/cluster-space.ts. Recorded in the clustering's params when not raw.
+   */
+  clusterSpace?: ClusterSpace;
   /** Unit patterns: for each layer, the units whose raw spatial maps are clustered too; default none. */
   unitPatterns?: Record<string, number[]>;
   /** Unreadable images: 'skip' (default, reported) or 'fail'. */
@@ -283,6 +290,11 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
     help: "names of the model's output classes (default: <model>.json labels)",
   }),
   ...hdbscanFields('clustering.'),
+  clusterSpace: valueOption(CLUSTER_SPACE_RULE, {
+    flag: 'cluster-space',
+    help: 'where layers are clustered: raw (the paper: the activations as they are), pca:D (their first D principal components) or umap:D (a D-dim UMAP, min dist 0)',
+    default: 'raw',
+  }),
   unitPatterns: unitPatternsField,
   onBadImage: switchedChoice(
     { off: 'skip', on: 'fail' },

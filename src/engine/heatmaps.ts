@@ -5,7 +5,6 @@
  * and stores every member's heatmap and each pattern's mean heatmap.
  */
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { aggregatedDim, AGGREGATIONS, type Aggregation } from '../compute/aggregate.js';
 import {
   columnMeans,
@@ -19,9 +18,7 @@ import {
   type HeatmapTarget,
   type SpatialGrid,
 } from '../compute/heatmap.js';
-import { InputError, NotFoundError } from '../errors.js';
-import { openDataset } from '../io/datasets/open.js';
-import type { Dataset } from '../io/datasets/types.js';
+import { InputError } from '../errors.js';
 import { decodeModel, singleFloatInput } from '../io/onnx/graph.js';
 import type { ChannelLayout } from '../io/onnx/layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
@@ -33,11 +30,12 @@ import {
   type LayerInfo,
   type RunRecord,
   type HeatmapWriter,
-  type ResultsReader,
+  type StoreReader,
 } from '../io/store/index.js';
 import { list, OptionSchema, text, valueOption, wholeNumber } from '../options/schema.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { runConfig } from './run-config.js';
+import { openRunDataset, pickClustering, pickLayer, pickRun } from './run-selection.js';
 
 export interface HeatmapOptions {
   /** Run; default the newest run of the store. */
@@ -126,7 +124,7 @@ export const HEATMAP_OPTIONS = new OptionSchema<HeatmapOptions>('heatmaps', {
  * heatmap, replacing heatmaps stored before for those patterns. The store must be open writable.
  */
 export async function computePatternHeatmaps(
-  store: ResultsReader & HeatmapWriter,
+  store: StoreReader & HeatmapWriter,
   options: HeatmapOptions,
   control: TaskControl = {},
 ): Promise<HeatmapsResult> {
@@ -305,55 +303,6 @@ async function saveHeatmaps(
     });
 }
 
-export async function pickRun(store: ResultsReader, runId: number | undefined): Promise<RunRecord> {
-  if (runId !== undefined) return store.getRun(runId);
-  const runs = await store.listRuns();
-  const newest = runs[runs.length - 1];
-  if (newest === undefined)
-    throw new NotFoundError(`store ${store.path} holds no runs`, {
-      hint: 'analyze a model into it first (nap analyze)',
-    });
-  return newest;
-}
-
-export async function pickLayer(store: ResultsReader, runId: number, layer: string): Promise<LayerInfo> {
-  const layers = await store.listLayers(runId);
-  const found = layers.find((info) => info.layer === layer);
-  if (found === undefined) {
-    throw new NotFoundError(`layer ${JSON.stringify(layer)} is not in run ${runId}`, {
-      hint: `layers of run ${runId}: ${layers.map((info) => info.layer).join(', ') || 'none'}`,
-    });
-  }
-  return found;
-}
-
-export async function pickClustering(
-  store: ResultsReader,
-  runId: number,
-  layer: string,
-  clusteringId: number | undefined,
-): Promise<ClusteringRecord> {
-  const clusterings = (await store.listClusterings(runId, layer)).filter((c) => c.unit === null);
-  if (clusteringId === undefined) {
-    const newest = clusterings[clusterings.length - 1];
-    if (newest === undefined)
-      throw new NotFoundError(`layer ${JSON.stringify(layer)} of run ${runId} has no patterns yet`, {
-        hint: 'cluster it first (nap analyze)',
-      });
-    return newest;
-  }
-  const found = clusterings.find((c) => c.clusteringId === clusteringId);
-  if (found === undefined) {
-    throw new NotFoundError(
-      `clustering ${clusteringId} is not a layer clustering of ${JSON.stringify(layer)} in run ${runId}`,
-      {
-        hint: `its layer clusterings: ${clusterings.map((c) => c.clusteringId).join(', ') || 'none'}`,
-      },
-    );
-  }
-  return found;
-}
-
 function pickPatterns(clustering: ClusteringRecord, requested: number[] | undefined): number[] {
   const { patternCount, clusteringId } = clustering;
   if (patternCount === 0) {
@@ -395,7 +344,7 @@ function layerGrid(modelBytes: Uint8Array, modelPath: string, run: RunRecord, la
 
 /** The comparison target of each requested pattern: its centroid and the layer's mean over the stored normalized activations. */
 async function patternTargets(
-  store: ResultsReader,
+  store: StoreReader,
   runId: number,
   layer: LayerInfo,
   clustering: ClusteringRecord,
@@ -428,26 +377,4 @@ async function patternTargets(
       heatmapTarget(grid, columns, divisors, centroids.subarray(p * dim, (p + 1) * dim), baseline),
     ]),
   );
-}
-
-/** The run's dataset with each stored input path's item: the spec as given, then relative to the store's folder. */
-async function openRunDataset(
-  spec: string,
-  split: 'train' | 'test' | undefined,
-  storePath: string,
-): Promise<{ dataset: Dataset; itemOfPath: Map<string, number> }> {
-  const builtIn = ['mnist', 'fashion-mnist'].includes(spec.trim().toLowerCase());
-  const besideStore = path.resolve(path.dirname(storePath), spec);
-  const candidates =
-    builtIn || path.isAbsolute(spec) || besideStore === path.resolve(spec) ? [spec] : [spec, besideStore];
-  let firstError: unknown;
-  for (const candidate of candidates) {
-    try {
-      const dataset = await openDataset(candidate, split === undefined ? {} : { split });
-      return { dataset, itemOfPath: new Map(dataset.items.map((item) => [item.path, item.index])) };
-    } catch (error) {
-      firstError ??= error;
-    }
-  }
-  throw firstError;
 }

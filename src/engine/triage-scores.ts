@@ -43,7 +43,7 @@ import {
   wholeNumber,
   type ValueRule,
 } from '../options/schema.js';
-import type { LayerInfo, RunRecord, StoredInputs, ResultsReader } from '../io/store/index.js';
+import type { LayerInfo, RunRecord, StoredInputs, StoreReader } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { layerClusterings } from './flow.js';
 import { NN_DESCENT_ABOVE } from './projection-options.js';
@@ -178,7 +178,7 @@ function requireLayers(names: readonly string[] | undefined, stored: LayerInfo[]
 }
 
 /** The run's clustering metric (its newest layer clustering's), euclidean without one. */
-async function runMetric(store: ResultsReader, runId: number): Promise<Metric> {
+async function runMetric(store: StoreReader, runId: number): Promise<Metric> {
   const clusterings = (await store.listClusterings(runId)).filter((c) => c.unit === null);
   const newest = clusterings[clusterings.length - 1];
   if (!newest) return 'euclidean';
@@ -225,7 +225,7 @@ function argmaxRows(values: Float32Array, count: number, classes: number): Int32
 }
 
 async function readProbabilities(
-  store: ResultsReader,
+  store: StoreReader,
   run: RunRecord,
   inputs: StoredInputs,
   source: ProbabilitySource,
@@ -268,7 +268,7 @@ async function readProbabilities(
 }
 
 /** Reads a layer's activations in the inputs' order. */
-async function layerMatrix(store: ResultsReader, runId: number, layer: string, inputs: StoredInputs): Promise<Matrix> {
+async function layerMatrix(store: StoreReader, runId: number, layer: string, inputs: StoredInputs): Promise<Matrix> {
   const { matrix, inputIndex } = await store.readActivations(runId, layer);
   const rows = alignRows(inputIndex, inputs.index, `layer ${layer}`);
   if (rows.every((row, i) => row === i)) return matrix;
@@ -428,7 +428,7 @@ export const TRIAGE_SCORE_OPTIONS = new OptionSchema<TriageScoreOptions>('triage
 
 /** Every triage score of a run (see the module comment). */
 export async function scoreRun(
-  store: ResultsReader,
+  store: StoreReader,
   runId: number,
   options: TriageScoreOptions = {},
   control: TaskControl = {},

@@ -36,11 +36,11 @@ import type {
   LayerInfo,
   RunRecord,
   FeatureVisualizationWriter,
-  ResultsReader,
+  StoreReader,
 } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import { pickClustering, pickLayer, pickRun } from './heatmaps.js';
 import { runConfig } from './run-config.js';
+import { pickClustering, pickLayer, pickRun } from './run-selection.js';
 
 export interface VisualizeOptions extends OptimizeOptions {
   /** Run; default the newest run of the store. */
@@ -100,7 +100,7 @@ interface ObjectiveSpec {
 const DEFAULT_UNITS = 8;
 
 export async function visualizeLayer(
-  store: ResultsReader & FeatureVisualizationWriter,
+  store: StoreReader & FeatureVisualizationWriter,
   options: VisualizeOptions,
   control: TaskControl = {},
 ): Promise<VisualizeResult> {
@@ -253,7 +253,7 @@ function bestStoredValue(
 
 /** The space the run clustered the layer in: its dims, channel order (from the model graph), aggregation, divisors. */
 async function layerSpace(
-  store: ResultsReader,
+  store: StoreReader,
   run: RunRecord,
   layer: LayerInfo,
   modelBytes: Uint8Array,
@@ -291,7 +291,7 @@ function requireUnits(units: number[], count: number, layer: string): void {
 }
 
 async function objectiveSpecs(
-  store: ResultsReader,
+  store: StoreReader,
   run: RunRecord,
   layer: LayerInfo,
   space: LayerSpace,

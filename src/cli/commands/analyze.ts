@@ -1,5 +1,6 @@
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import { ANALYZE_OPTIONS, type AnalyzeOptions } from '../../engine/config.js';
+import { formatCoverage, percent } from '../../engine/coverage.js';
 import { CancelledError, InputError } from '../../errors.js';
 import { switchOption } from '../../options/schema.js';
 import { cliCommand, parseOptions } from '../args.js';
@@ -27,10 +28,10 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
 }
 
 export function formatSummary(result: AnalyzeResult): string {
-  const lines = result.layers.map((l) => {
-    const noise = l.inputs > 0 ? ((100 * l.noise) / l.inputs).toFixed(1) : '0.0';
-    return `  ${l.layer}: ${l.patterns} patterns, ${noise}% noise (${l.inputs} inputs)`;
-  });
+  const lines = result.layers.map(
+    (l) =>
+      `  ${l.layer}: ${l.patterns} patterns, ${percent(l.noise, l.inputs)} noise (${l.inputs} inputs); ${formatCoverage(l.coverage)}`,
+  );
   const skipped =
     result.skipped.length > 0
       ? `\n${result.skipped.length} unreadable images were skipped, e.g. ${result.skipped[0]!.path}: ${result.skipped[0]!.reason}`

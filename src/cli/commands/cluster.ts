@@ -2,14 +2,23 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { InputError, option } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
-import { hdbscan, type HdbscanOptions } from '../../compute/hdbscan/index.js';
+import { hdbscan, type HdbscanOptions, type HdbscanResult } from '../../compute/hdbscan/index.js';
 import { hdbscanFields } from '../../compute/hdbscan/options.js';
-import { list, OptionSchema, text, valueOption, wholeNumber } from '../../options/schema.js';
+import {
+  allPointsMembershipVectors,
+  approximatePredict,
+  buildSoftTree,
+  createPredictor,
+  membershipVectors,
+} from '../../compute/hdbscan/soft/index.js';
+import { list, OptionSchema, switchOption, text, valueOption, wholeNumber } from '../../options/schema.js';
 import { cliCommand, onlyPositional, parseOptions } from '../args.js';
 
 interface ClusterCliOptions extends HdbscanOptions {
   shape: number[];
   out: string;
+  soft?: boolean;
+  predict?: string;
 }
 
 export const CLUSTER_OPTIONS = new OptionSchema<ClusterCliOptions>('cluster', {
@@ -27,6 +36,15 @@ export const CLUSTER_OPTIONS = new OptionSchema<ClusterCliOptions>('cluster', {
     required: true,
   }),
   ...hdbscanFields(),
+  soft: switchOption({
+    flag: 'soft',
+    help: "also write membershipVectors: each row's strength in every cluster",
+    default: false,
+  }),
+  predict: valueOption(text({ example: 'new-points.f32', placeholder: 'FILE.f32' }), {
+    flag: 'predict',
+    help: 'new points (float32, D values each): write their predictions',
+  }),
 });
 
 const HELP = `Usage: nap cluster <file.f32> --shape N,D --out result.json [options]
@@ -37,7 +55,10 @@ HDBSCAN* (same results as Python hdbscan 0.8.43, algorithm 'generic').
 Options:
 ${CLUSTER_OPTIONS.help()}
 
-result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params.`;
+result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params; with
+--soft, membershipVectors (N rows of K values, column k = cluster k) as hdbscan's
+all_points_membership_vectors; with --predict, predictions {labels, probabilities,
+membershipVectors} as hdbscan's approximate_predict and membership_vector.`;
 
 /** Runs `nap cluster`; returns the exit code (0 ok, 2 bad input, 130 cancelled). */
 export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal) => {
@@ -47,13 +68,14 @@ export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal
     return 0;
   }
   const file = onlyPositional(positionals, 'cluster', 'matrix file', HELP);
-  const { shape, out, ...hdbscanOptions } = options as ClusterCliOptions;
+  const { shape, out, soft, predict, ...hdbscanOptions } = options as ClusterCliOptions;
   const [count, dim] = shape as [number, number];
   const matrix = await readMatrix(file, count, dim);
+  const queries = predict === undefined ? undefined : await readMatrix(predict, undefined, dim);
   const onProgress = process.stderr.isTTY ? reportProgress : undefined;
-  const result = await hdbscan(matrix, hdbscanOptions, { signal, onProgress });
-  if (onProgress) process.stderr.write('\n');
-  const json = {
+  const control = { signal, onProgress };
+  const result = await hdbscan(matrix, hdbscanOptions, control);
+  const json: Record<string, unknown> = {
     labels: Array.from(result.labels),
     probabilities: Array.from(result.probabilities),
     outlierScores: Array.from(result.outlierScores),
@@ -61,13 +83,49 @@ export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal
     clusterCount: result.clusterCount,
     params: result.params,
   };
+  if (soft || queries) Object.assign(json, await softOutputs(matrix, result, soft ?? false, queries, control));
+  if (onProgress) process.stderr.write('\n');
   await writeOutput(out, JSON.stringify(json));
   const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
   console.error(`nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows -> ${out}`);
   return 0;
 });
 
-async function readMatrix(file: string, count: number, dim: number): Promise<Matrix> {
+/** Rows of K values, as nested arrays for the JSON. */
+function rowsOf(values: Float64Array, width: number): number[][] {
+  return Array.from({ length: width === 0 ? 0 : values.length / width }, (_, i) =>
+    Array.from(values.subarray(i * width, (i + 1) * width)),
+  );
+}
+
+async function softOutputs(
+  matrix: Matrix,
+  result: HdbscanResult,
+  soft: boolean,
+  queries: Matrix | undefined,
+  control: { signal: AbortSignal | undefined; onProgress: ((progress: Progress) => void) | undefined },
+): Promise<Record<string, unknown>> {
+  const tree = buildSoftTree(result.condensedTree, result.labels, result.clusterCount);
+  const { metric, minSamples } = result.params;
+  const out: Record<string, unknown> = {};
+  if (soft) {
+    const vectors = await allPointsMembershipVectors(matrix, tree, { metric }, control);
+    out.membershipVectors = rowsOf(vectors, result.clusterCount);
+  }
+  if (queries) {
+    const predictor = await createPredictor(matrix, tree, { minSamples, metric }, control);
+    const predicted = await approximatePredict(predictor, queries, control);
+    out.predictions = {
+      labels: Array.from(predicted.labels),
+      probabilities: Array.from(predicted.probabilities),
+      membershipVectors: rowsOf(await membershipVectors(predictor, queries, control), result.clusterCount),
+    };
+  }
+  return out;
+}
+
+/** Reads a float32 matrix of `dim` columns; `count` undefined takes as many rows as the file holds. */
+async function readMatrix(file: string, count: number | undefined, dim: number): Promise<Matrix> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -76,6 +134,14 @@ async function readMatrix(file: string, count: number, dim: number): Promise<Mat
       hint: 'check the path of the .f32 matrix file',
       cause: error,
     });
+  }
+  if (count === undefined) {
+    if (bytes.length === 0 || bytes.length % (dim * 4) !== 0) {
+      throw new InputError(`'${file}' has ${bytes.length} bytes, not a whole number of rows of ${dim} float32 values`, {
+        hint: `new points need the ${dim} columns of the clustered matrix (raw float32, no header)`,
+      });
+    }
+    count = bytes.length / (dim * 4);
   }
   const expected = count * dim * 4;
   if (bytes.length !== expected) {

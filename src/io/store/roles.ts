@@ -6,7 +6,7 @@
 import type { NapStore } from './index.js';
 
 /** Every read of a store's results; nothing that writes. */
-export type ResultsReader = Pick<
+export type StoreReader = Pick<
   NapStore,
   | 'path'
   | 'getRun'
@@ -22,6 +22,12 @@ export type ResultsReader = Pick<
   | 'readPatternLabelCounts'
   | 'readMembershipsOfInputs'
   | 'readCondensedTree'
+  | 'readLinkageTree'
+  | 'readSoftMemberships'
+  | 'readCoverage'
+  | 'readNoisePage'
+  | 'readNoiseSummary'
+  | 'readClusterSpace'
   | 'readUnitStats'
   | 'readMaxActivations'
   | 'readAverageImages'
@@ -51,8 +57,14 @@ export type ExtractionWriter = Pick<
   | 'saveUnitStats'
 >;
 
-/** Clustering: a layer's (or unit's) patterns, their statistics and average images. */
-export type ClusteringWriter = Pick<NapStore, 'saveClustering' | 'saveUnitStats' | 'saveAverageImages'>;
+/**
+ * Clustering: a layer's (or unit's) patterns, their single-linkage tree and soft memberships, the rows of its
+ * cluster space, their statistics and average images.
+ */
+export type ClusteringWriter = Pick<
+  NapStore,
+  'saveClustering' | 'saveClusteringHierarchy' | 'saveClusterSpace' | 'saveUnitStats' | 'saveAverageImages'
+>;
 
 /** Concept flow between a run's clusterings. */
 export type FlowWriter = Pick<NapStore, 'saveFlow'>;
