@@ -68,10 +68,11 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
   { name: 'v6', commit: '2592ed8', schemaVersion: 6, shape: 'feature visualizations' },
   {
     name: 'v7',
-    commit: null,
+    commit: '80f0e14',
     schemaVersion: 7,
     shape: 'single-linkage trees, soft memberships and cluster spaces of clusterings',
   },
+  { name: 'v8', commit: null, schemaVersion: 8, shape: 'saved triage scores' },
 ];
 
 function run(command: string, args: string[], cwd: string): string {

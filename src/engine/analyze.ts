@@ -347,7 +347,7 @@ async function extractIntoStore(
 
 /** A pattern has at least minClusterSize inputs, so fewer inputs than that cannot be clustered at all. */
 function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
-  const { minClusterSize } = resolveParams(clustering);
+  const { minClusterSize } = resolveParams(clustering, count);
   if (count >= minClusterSize) return;
   throw new InputError(
     `${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (${option('clustering.minClusterSize')}) ${minClusterSize}`,
@@ -401,7 +401,7 @@ async function clusterLayer(
   control: TaskControl,
 ): Promise<LayerSummary> {
   const { matrix, inputIndex } = activations;
-  const params = clusteringParams(resolveParams(clustering.options), clustering.space);
+  const params = clusteringParams(resolveParams(clustering.options, matrix.count), clustering.space);
   const earlier = await store.listClusterings(runId, layer);
   const layerControl: TaskControl = {
     ...(control.signal ? { signal: control.signal } : {}),
@@ -511,7 +511,7 @@ async function clusterUnit(
   options: Omit<HdbscanOptions, 'mst'>,
   control: TaskControl,
 ): Promise<void> {
-  const params = resolveParams(options);
+  const params = resolveParams(options, matrix.count);
   const earlier = await store.listClusterings(runId, map.layerName);
   if (earlier.some((c) => c.unit === map.unit && sameParams(c.params, params))) return;
   const unitControl: TaskControl = {

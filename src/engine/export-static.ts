@@ -322,6 +322,12 @@ async function writeSite(
       flows.push([a.clusteringId, b.clusteringId]);
     }
   }
+  const triage = await tables.triage(runId);
+  if (triage !== null) {
+    await site.write(staticPaths.triage('inputs'), encodeTable(FILE_TABLES.triageInputs, triage.inputs));
+    await site.write(staticPaths.triage('layers'), encodeTable(FILE_TABLES.triageLayers, triage.layers));
+    await site.write(staticPaths.triage('agreement'), encodeTable(FILE_TABLES.triageAgreement, triage.agreement));
+  }
   const source = await tables.source();
   const results: StaticResults = { source, run: withoutLocalFolders(run), layers, clusterings, projections, flows };
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));

@@ -133,6 +133,8 @@ export interface OptionField<T> {
   readonly default: T | undefined;
   /** How node:util parseArgs reads the flag. */
   readonly parseAs: { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
+  /** More switches that give this option (switchesChoice); fromCli then gets [flag's, each switch's] values. */
+  readonly moreSwitches?: readonly string[];
   /** The value a CLI flag gives, undefined when it is not given; throws an InputError naming `key`. */
   fromCli(raw: CliValue, key: string): T | undefined;
   /** A library value, checked; throws an InputError naming `key`. */
@@ -266,6 +268,46 @@ export function switchedChoice<T extends string>(values: { off: T; on: T }, spec
 }
 
 /**
+ * A library option whose values other than the default each have a CLI switch: `--approximate` sets
+ * spanningTree 'approximate', `--exact` 'exact'; leaving both out leaves the default ('auto'); giving
+ * more than one is refused.
+ */
+export function switchesChoice<T extends string>(
+  switches: Readonly<Record<string, T>>,
+  spec: { help: string; default: T },
+): OptionField<T> {
+  const flags = Object.keys(switches);
+  const rule = choice([spec.default, ...Object.values(switches)]);
+  const plain = valueOption(rule, { flag: flags[0]!, help: spec.help, default: spec.default });
+  const flagOf = (value: unknown) => flags.find((flag) => switches[flag] === value);
+  const named = flags.map((flag) => `--${flag}`).join(' / ');
+  return {
+    ...plain,
+    defaultText: '',
+    parseAs: { type: 'boolean' },
+    moreSwitches: flags.slice(1),
+    usage: named,
+    fromCli: (raw) => {
+      const given = flags.filter((_, i) => (Array.isArray(raw) ? raw[i] : raw) === true);
+      if (given.length > 1) {
+        throw new InputError(`${given.map((flag) => `--${flag}`).join(' and ')} are both given`, {
+          hint: `give one of ${named}, or none for the default`,
+        });
+      }
+      return given.length === 0 ? undefined : switches[given[0]!];
+    },
+    toCli: (value) => {
+      const flag = flagOf(value);
+      return flag === undefined ? [] : [`--${flag}`];
+    },
+    cliName: (value) => {
+      const flag = flagOf(value);
+      return flag === undefined ? named : `--${flag}`;
+    },
+  };
+}
+
+/**
  * A value the CLI takes in another unit: `--thumbnail-cache-mb 256` gives thumbnailCacheBytes 268435456. The
  * CLI text is checked by `cliRule`, the library value by `rule`.
  */
@@ -330,7 +372,10 @@ export class OptionSchema<T extends object> {
     const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
       help: { type: 'boolean', short: 'h' },
     };
-    for (const field of Object.values(this.fields)) if (field.flag !== '') options[field.flag] = field.parseAs;
+    for (const field of Object.values(this.fields)) {
+      if (field.flag !== '') options[field.flag] = field.parseAs;
+      for (const flag of field.moreSwitches ?? []) options[flag] = { type: 'boolean' };
+    }
     return options;
   }
 
@@ -339,7 +384,10 @@ export class OptionSchema<T extends object> {
     const options: Record<string, unknown> = {};
     for (const [key, field] of Object.entries(this.fields)) {
       if (field.flag === '') continue;
-      const value = field.fromCli(values[field.flag], key);
+      const raw = field.moreSwitches
+        ? [field.flag, ...field.moreSwitches].map((flag) => values[flag] as string | boolean)
+        : values[field.flag];
+      const value = field.fromCli(raw, key);
       if (value !== undefined) setPath(options, key, value);
     }
     return options as Partial<T>;

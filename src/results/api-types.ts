@@ -82,6 +82,14 @@
  *                                                         with their pattern's majority label or with the prediction,
  *                                                         by outlier score; layer omitted = every layer; pattern needs
  *                                                         layer; reason = any | majority | prediction; limit 1..1000000
+ *   GET /api/runs/R/label-errors?limit=N               -> LabelErrorsResponse: the run's saved triage (`nap triage
+ *                                                         --save`), one row per labelled input, best lead first;
+ *                                                         404 when none was saved (the hint names the command)
+ *   GET /api/runs/R/agreement?index=I,J                -> AgreementResponse: per layer, the share of each input's
+ *                                                         neighbours with its given and its predicted label, and the
+ *                                                         layer's kNN probe accuracy (saved triage; 404 without)
+ *   GET /api/runs/R/model-errors                       -> ModelErrorsResponse: the confusion matrix of given labels
+ *                                                         by predicted labels, with the inputs of every cell
  *   GET /api/runs/A/compare/B?minJaccard=0             -> RunComparisonResponse: per layer pair (same name) ARI, NMI
  *                                                         and the one-to-one matching of patterns, inputs matched by path
  *
@@ -438,6 +446,57 @@ export interface TriageResponse {
   membershipProbability: number[];
 }
 
+/** GET /api/runs/R/label-errors: the saved triage's ranked inputs (columns), best lead first. */
+export interface LabelErrorsResponse {
+  runId: number;
+  /** How the scores were made, as saved (k, metric, probabilities, in-sample...). */
+  settings: unknown;
+  /** Ranked rows before `limit`. */
+  total: number;
+  inputIndex: number[];
+  path: (string | null)[];
+  label: (string | null)[];
+  predictionLabel: (string | null)[];
+  /** The neighbours' majority label; null where none voted. */
+  suggestedLabel: (string | null)[];
+  /** Combined suspicion, higher first. */
+  score: number[];
+  /** The model's probability of the given label; null without a classifier. */
+  selfConfidence: (number | null)[];
+  margin: (number | null)[];
+  /** The layer where the neighbours disagree most; null where none voted. */
+  strongestLayer: (string | null)[];
+  /** e.g. "9 of 10 neighbours in dense are Sneaker; the model gives the label 0.02". */
+  reason: string[];
+}
+
+/** GET /api/runs/R/agreement?index=I,J: per layer in model order; shares per input in the asked order (null: none voted). */
+export interface AgreementResponse {
+  runId: number;
+  layers: { layer: string; probeAccuracy: number | null; combined: boolean }[];
+  inputs: {
+    inputIndex: number;
+    label: string | null;
+    predictionLabel: string | null;
+    given: (number | null)[];
+    predicted: (number | null)[];
+  }[];
+}
+
+/** GET /api/runs/R/model-errors: rows = given labels, columns = predicted labels, both in natural order. */
+export interface ModelErrorsResponse {
+  runId: number;
+  labels: string[];
+  predictions: string[];
+  /** counts[row][column]. */
+  counts: number[][];
+  /** inputs[row][column]: the input indices of the cell, ascending. */
+  inputs: number[][][];
+  /** Inputs with a label and a prediction. */
+  total: number;
+  misclassified: number;
+}
+
 export interface TriageQuery {
   layer?: string;
   pattern?: number;
@@ -566,6 +625,12 @@ export interface LineageParams extends LayerParams {
   limit?: number;
 }
 export interface TriageParams extends RunParams, TriageQuery {}
+export interface LabelErrorsParams extends RunParams {
+  limit?: number;
+}
+export interface AgreementParams extends RunParams {
+  index: number[];
+}
 export interface CompareRunsParams {
   runA: number;
   runB: number;

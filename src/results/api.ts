@@ -49,6 +49,11 @@ import {
   type RunSummary,
   type TriageParams,
   type TriageResponse,
+  type AgreementParams,
+  type AgreementResponse,
+  type LabelErrorsParams,
+  type LabelErrorsResponse,
+  type ModelErrorsResponse,
   type UnitStatsResponse,
 } from './api-types.js';
 import { LruCache, PromiseCache } from './cache.js';
@@ -64,6 +69,7 @@ import { LIMITS } from './routes.js';
 import { ResultsTables, type LayerClustering, type TableLimits } from './results-tables.js';
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
+import { agreement, labelErrors, modelErrors, requireSaved } from './saved-triage.js';
 import { triageRows, triageRun, type TriageResult } from './triage.js';
 
 /** Defaults of the queries' optional parameters. */
@@ -99,6 +105,9 @@ export interface ResultsApi {
   layerFlow(params: LayerFlowParams): Promise<LayerFlowResponse>;
   lineage(params: LineageParams): Promise<LineageResponse>;
   triage(params: TriageParams): Promise<TriageResponse>;
+  labelErrors(params: LabelErrorsParams): Promise<LabelErrorsResponse>;
+  agreement(params: AgreementParams): Promise<AgreementResponse>;
+  modelErrors(params: RunParams): Promise<ModelErrorsResponse>;
   compareRuns(params: CompareRunsParams): Promise<RunComparisonResponse>;
 }
 
@@ -593,6 +602,20 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
         triageRun(tables, runId, { layer, pattern, reason }),
       );
       return triageResponse(result, reason, limit ?? Number.MAX_SAFE_INTEGER);
+    },
+
+    async labelErrors({ runId, limit }) {
+      const saved = requireSaved(await tables.triage(runId), runId);
+      return labelErrors(runId, saved, await tables.inputs(runId), limit ?? Number.MAX_SAFE_INTEGER);
+    },
+
+    async agreement({ runId, index }) {
+      const saved = requireSaved(await tables.triage(runId), runId);
+      return agreement(runId, saved, await tables.inputs(runId), index);
+    },
+
+    async modelErrors({ runId }) {
+      return modelErrors(runId, await tables.inputs(runId));
     },
 
     async compareRuns({ runA, runB, minJaccard = 0 }) {

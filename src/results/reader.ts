@@ -23,6 +23,7 @@ import type {
   ProjectionRecord,
   ProjectionTable,
   RunRecord,
+  SavedTriage,
   UnitStatsTable,
 } from './tables.js';
 
@@ -59,4 +60,6 @@ export interface ResultsReader {
   flow(clusteringA: number, clusteringB: number): Promise<FlowCellsTable | null>;
   /** The heatmaps stored for the clustering's patterns. */
   heatmapIndex(clusteringId: number): Promise<HeatmapIndexTable>;
+  /** The run's saved triage scores (`nap triage --save`); null when none was saved. */
+  triage(runId: number): Promise<SavedTriage | null>;
 }

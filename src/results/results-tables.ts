@@ -20,6 +20,7 @@ import type {
   ProjectionRecord,
   ProjectionTable,
   RunRecord,
+  SavedTriage,
   UnitStatsTable,
 } from './tables.js';
 
@@ -51,6 +52,7 @@ export class ResultsTables {
   private readonly projectionTables: PromiseCache<string, ProjectionTable | null>;
   private readonly flows = new PromiseCache<string, FlowCellsTable | null>(256);
   private readonly heatmapIndexes = new PromiseCache<number, HeatmapIndexTable>(64);
+  private readonly triages = new PromiseCache<number, SavedTriage | null>(4);
 
   constructor(
     readonly reader: ResultsReader,
@@ -194,5 +196,11 @@ export class ResultsTables {
   async heatmapIndex(clusteringId: number): Promise<HeatmapIndexTable> {
     await this.clustering(clusteringId);
     return this.heatmapIndexes.get(clusteringId, () => this.reader.heatmapIndex(clusteringId));
+  }
+
+  /** The run's saved triage scores; null when none was saved. */
+  async triage(runId: number): Promise<SavedTriage | null> {
+    await this.run(runId);
+    return this.triages.get(runId, () => this.reader.triage(runId));
   }
 }

@@ -21,6 +21,8 @@ import type {
   RunParams,
   TriageParams,
   TriageQuery,
+  AgreementParams,
+  LabelErrorsParams,
 } from './api-types.js';
 import { IMAGE_SIZE, MEMBER_ORDERS, TRIAGE_REASONS } from './api-types.js';
 import type { QueryName, QueryParams } from './api.js';
@@ -231,6 +233,32 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     }),
     format: ({ runId, ...q }) => ({ path: { runId }, query: { ...q } }),
   }),
+  labelErrors: route<LabelErrorsParams>({
+    path: '/api/runs/:runId/label-errors',
+    query: ['limit'],
+    result: 'json',
+    parse: (path, query) => ({
+      ...runId(path),
+      limit: optional(query, 'limit', (t) => parseIntegerIn('limit', t, 1, LIMITS.triage)),
+    }),
+    format: ({ runId, limit }) => ({ path: { runId }, query: { limit } }),
+  }),
+  agreement: route<AgreementParams>({
+    path: '/api/runs/:runId/agreement',
+    query: ['index'],
+    result: 'json',
+    parse: (path, query) => {
+      const text = query.get('index');
+      if (text === undefined) {
+        throw new InputError('agreement needs the parameter index (the inputs to show)', {
+          hint: 'pass index=<comma-separated input indices>, e.g. index=0,5',
+        });
+      }
+      return { ...runId(path), index: Array.from(parseIndexList('index', text, LIMITS.pathInputs)) };
+    },
+    format: ({ runId, index }) => ({ path: { runId }, query: { index: index.join(',') } }),
+  }),
+  modelErrors: plain('/api/runs/:runId/model-errors', 'json', runId),
   compareRuns: route<CompareRunsParams>({
     path: '/api/runs/:runA/compare/:runB',
     query: ['minJaccard'],
@@ -342,6 +370,9 @@ export const apiPaths = {
   lineage: (runId: number, layer: string, patternId: number, options: { minShare?: number; limit?: number } = {}) =>
     routeUrl(ROUTES.lineage, { runId, layer, patternId, ...options }),
   triage: (runId: number, q: TriageQuery = {}) => routeUrl(ROUTES.triage, { runId, ...q }),
+  labelErrors: (runId: number, limit?: number) => routeUrl(ROUTES.labelErrors, { runId, limit }),
+  agreement: (runId: number, index: readonly number[]) => routeUrl(ROUTES.agreement, { runId, index: [...index] }),
+  modelErrors: (runId: number) => routeUrl(ROUTES.modelErrors, { runId }),
   compareRuns: (runA: number, runB: number, minJaccard?: number) =>
     routeUrl(ROUTES.compareRuns, { runA, runB, minJaccard }),
   projection: (runId: number, layer: string) => routeUrl(ROUTES.projection, { runId, layer }),

@@ -34,6 +34,19 @@ test('analyze arguments become library options', () => {
   assert.deepEqual(parsed.options.imageSize, { width: 224, height: 200 });
 });
 
+test('--approximate and --exact choose the spanning tree, not both', () => {
+  const base = ['--model', 'm', '--data', 'd', '--out', 'o'];
+  for (const [flag, spanningTree] of [
+    ['--approximate', 'approximate'],
+    ['--exact', 'exact'],
+  ] as const) {
+    const parsed = parseAnalyzeArgs([...base, flag]);
+    assert.notEqual(parsed, 'help');
+    if (parsed !== 'help') assert.deepEqual(parsed.options.clustering, { spanningTree });
+  }
+  assert.throws(() => parseAnalyzeArgs([...base, '--approximate', '--exact']), /--approximate and --exact/);
+});
+
 test('bad analyze arguments name the option and value', () => {
   assert.throws(
     () => parseAnalyzeArgs(['--data', 'mnist', '--out', 'r.duckdb']),

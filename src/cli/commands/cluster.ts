@@ -55,8 +55,9 @@ HDBSCAN* (same results as Python hdbscan 0.8.43, algorithm 'generic').
 Options:
 ${CLUSTER_OPTIONS.help()}
 
-result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params; with
---soft, membershipVectors (N rows of K values, column k = cluster k) as hdbscan's
+result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params
+(params.spanningTree is 'approximate' where the approximate tree was used); with --soft,
+membershipVectors (N rows of K values, column k = cluster k) as hdbscan's
 all_points_membership_vectors; with --predict, predictions {labels, probabilities,
 membershipVectors} as hdbscan's approximate_predict and membership_vector.`;
 
@@ -87,7 +88,9 @@ export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal
   if (onProgress) process.stderr.write('\n');
   await writeOutput(out, JSON.stringify(json));
   const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
-  console.error(`nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows -> ${out}`);
+  console.error(
+    `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows (${result.params.spanningTree ?? 'exact'} spanning tree) -> ${out}`,
+  );
   return 0;
 });
 

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { csvText } from '../../results/csv.js';
 import { TRIAGE_LISTS, triageTable, type TriageTable } from '../../engine/triage-listing.js';
+import { triageToSave } from '../../engine/triage-save.js';
 import { scoreRun, TRIAGE_SCORE_OPTIONS, type RunTriage } from '../../engine/triage-scores.js';
 import { InputError } from '../../errors.js';
 import { writeParquet } from '../../io/parquet.js';
@@ -18,6 +19,7 @@ const TRIAGE_CLI = TRIAGE_SCORE_OPTIONS.extend<{
   limit?: number;
   minScore?: number;
   out?: string;
+  save?: boolean;
   quiet?: boolean;
 }>({
   run: { ...runOption, help: 'run to examine (default: the newest)' },
@@ -39,6 +41,10 @@ const TRIAGE_CLI = TRIAGE_SCORE_OPTIONS.extend<{
   out: valueOption(text({ example: 'leads.csv', placeholder: 'FILE' }), {
     flag: 'out',
     help: 'write to FILE instead of standard output',
+  }),
+  save: switchOption({
+    flag: 'save',
+    help: "also store the scores in the results file, for the app's triage and model-errors views (replaces the run's saved triage)",
   }),
   quiet: switchOption({ flag: 'quiet', help: 'no progress output' }),
 });
@@ -84,20 +90,31 @@ export const runTriageCommand = cliCommand(TRIAGE_CLI, async (argv, signal) => {
     return 0;
   }
   const file = onlyPositional(positionals, 'triage', 'results file', HELP);
-  const { run: runId, list = 'labels', format = 'csv', limit, minScore, out, quiet = false, ...scoreOptions } = options;
+  const {
+    run: runId,
+    list = 'labels',
+    format = 'csv',
+    limit,
+    minScore,
+    out,
+    save = false,
+    quiet = false,
+    ...scoreOptions
+  } = options;
   if (format === 'parquet' && out === undefined) {
     throw new InputError('--format parquet needs --out: Parquet is a binary file', { hint: 'add --out leads.parquet' });
   }
-  const { triage, table } = await withStore(file, { readOnly: true }, async (store) => {
+  const { triage, table } = await withStore(file, { readOnly: !save }, async (store) => {
     const run = await pickRun(store, runId, file);
     const triage = await withProgress(quiet, signal, (control) => scoreRun(store, run.runId, scoreOptions, control));
+    if (save) await store.saveTriage(triageToSave(triage));
     return { triage, table: triageTable(triage, list, { limit, minScore }) };
   });
   const combinedLayers = triage.layers.filter((l) => l.combined).map((l) => l.layer);
   const summary =
     `nap triage: ${table.rows.length} ${list} rows of run ${triage.runId}; probabilities: ${triage.probabilitySource}` +
     `${triage.inSample ? ' (in-sample)' : ''}; kNN k=${triage.settings.k} ${triage.settings.metric} ${triage.settings.knn}` +
-    `; combined layers: ${combinedLayers.join(', ') || 'none'}`;
+    `; combined layers: ${combinedLayers.join(', ') || 'none'}${save ? '; saved to the results file' : ''}`;
   if (format === 'parquet') {
     await writeParquet(out!, table.columns, table.rows);
     console.error(`${summary}; wrote ${out}`);

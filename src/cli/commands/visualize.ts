@@ -40,6 +40,24 @@ const PATTERN_IDS: ValueRule<number[] | 'all'> = {
   format: (value) => (value === 'all' ? 'all' : ID_LIST.format(value)),
 };
 
+/** "5" (a row-major index) or "2,3" (row, column) on the CLI; 5 or [2, 3] in the library. */
+const POSITION: ValueRule<number | [number, number]> = {
+  parse: (value) => {
+    try {
+      return parsePosition(value);
+    } catch {
+      return undefined;
+    }
+  },
+  valid: (value): value is number | [number, number] =>
+    (Number.isSafeInteger(value) && (value as number) >= 0) ||
+    (Array.isArray(value) && value.length === 2 && value.every((at) => Number.isSafeInteger(at) && at >= 0)),
+  what: { one: 'an index or row,column', many: 'positions' },
+  format: (value) => (Array.isArray(value) ? value.join(',') : String(value)),
+  example: 12,
+  placeholder: 'P|ROW,COL',
+};
+
 type VisualizeCli = Omit<VisualizeOptions, 'transforms'> & { noTransforms?: boolean; json?: boolean; quiet?: boolean };
 
 const VISUALIZE_CLI = new OptionSchema<VisualizeCli>('visualize', {
@@ -58,6 +76,10 @@ const VISUALIZE_CLI = new OptionSchema<VisualizeCli>('visualize', {
     flag: 'clustering',
     help: "layer clustering of the patterns (default: the layer's newest)",
   }),
+  position: valueOption(POSITION, {
+    flag: 'position',
+    help: 'maximise the units at one spatial position (row-major index, or row,column of a 2-D map) instead of their mean over the positions',
+  }),
   contrast: switchOption({ flag: 'contrast', help: "a pattern's objective minus the nearest other pattern's" }),
   images: valueOption(wholeNumber({ example: 4, min: 1 }), {
     flag: 'images',
@@ -69,10 +91,25 @@ const VISUALIZE_CLI = new OptionSchema<VisualizeCli>('visualize', {
     help: 'optimisation steps',
     default: 256,
   }),
-  learningRate: valueOption(realNumber({ example: 0.05, min: 1e-9 }), {
+  learningRate: valueOption(realNumber({ example: 0.3, min: 1e-9 }), {
     flag: 'learning-rate',
-    help: 'Adam learning rate',
-    default: 0.05,
+    help: "Adam's initial learning rate, cosine-decayed to a tenth",
+    default: 0.3,
+  }),
+  restarts: valueOption(wholeNumber({ example: 4, min: 1 }), {
+    flag: 'restarts',
+    help: 'random starts per objective, optimised together, the best kept',
+    default: 4,
+  }),
+  polish: valueOption(realNumber({ example: 0.25, min: 0 }), {
+    flag: 'polish',
+    help: 'share of the last steps without transforms',
+    default: 0.25,
+  }),
+  batch: valueOption(wholeNumber({ example: 8, min: 1 }), {
+    flag: 'batch',
+    help: 'objectives optimised together in one batch',
+    default: 8,
   }),
   seed: valueOption(wholeNumber({ example: 0, min: -(2 ** 31), max: 2 ** 32 - 1 }), {
     flag: 'seed',
@@ -163,6 +200,18 @@ function parseVisualizeArgs(argv: string[]): VisualizeArgs | undefined {
   };
 }
 
+/** "5" -> 5 (row-major index); "2,3" -> [2, 3] (row, column). */
+export function parsePosition(text: string | undefined): number | [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const match = /^\s*(\d+)\s*(?:,\s*(\d+)\s*)?$/.exec(text);
+  if (match === null) {
+    throw new InputError(`--position '${text}' is neither an index nor row,column`, {
+      hint: 'write it like --position 12 (row-major) or --position 3,4 (row 3, column 4)',
+    });
+  }
+  return match[2] === undefined ? Number(match[1]) : [Number(match[1]), Number(match[2])];
+}
+
 function best(values: number[]): number {
   return Math.max(...values);
 }
@@ -172,7 +221,7 @@ function formatResult(result: VisualizeResult): string {
     `run ${result.runId}, layer ${result.layer}: ${result.width} x ${result.height} x ${result.channels} images${result.clusteringId === null ? '' : ` (patterns of clustering ${result.clusteringId})`}`,
   ];
   for (const o of result.objectives) {
-    const what = `${o.objective.replace('_', ' ')} ${o.target}${o.contrastPattern === null ? '' : ` minus ${o.contrastPattern}`}`;
+    const what = `${o.objective.replace('_', ' ')} ${o.target}${o.position < 0 ? '' : ` at ${o.position}`}${o.contrastPattern === null ? '' : ` minus ${o.contrastPattern}`}`;
     const max = o.datasetMax === null ? 'dataset best unknown' : `dataset best ${o.datasetMax.toFixed(4)}`;
     const source = o.reused ? 'stored before' : `${o.seconds.toFixed(1)} s`;
     lines.push(`  ${what.padEnd(24)} image ${best(o.values).toFixed(4)}  ${max}  (${source})`);

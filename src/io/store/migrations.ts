@@ -11,7 +11,7 @@ import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import { napVersion } from '../../version.js';
 import { appendRows, blobRowsColumn, bytesOf, constantBlob, constantInt, textColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { SCHEMA_VERSION, TRIAGE_DDL } from './schema.js';
 import { inTransaction } from './transaction.js';
 
 /** What a step sees of the store it migrates: the connection (inside the transaction) and its tables. */
@@ -287,6 +287,14 @@ const toVersion7: MigrationStep = {
   },
 };
 
+const toVersion8: MigrationStep = {
+  version: 8,
+  summary: 'saved triage scores',
+  async up({ connection }) {
+    for (const ddl of TRIAGE_DDL) await connection.run(ddl);
+  },
+};
+
 /** Every step, oldest first; the last one's version is SCHEMA_VERSION. */
 export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion2,
@@ -295,6 +303,7 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion5,
   toVersion6,
   toVersion7,
+  toVersion8,
 ];
 
 /** One row of schema_history. */

@@ -40,6 +40,7 @@ export type StoreReader = Pick<
   | 'readProjection'
   | 'readInputDetails'
   | 'readFeatureVisualizations'
+  | 'readTriage'
 >;
 
 /** Extraction: committed batches of inputs and activations, then each layer made final. */
@@ -74,6 +75,9 @@ export type ProjectionWriter = Pick<NapStore, 'saveProjection'>;
 
 /** Mean activation heatmaps of patterns. */
 export type HeatmapWriter = Pick<NapStore, 'savePatternHeatmaps'>;
+
+/** Saved triage scores. */
+export type TriageWriter = Pick<NapStore, 'saveTriage'>;
 
 /** Feature visualizations. */
 export type FeatureVisualizationWriter = Pick<NapStore, 'saveFeatureVisualizations'>;

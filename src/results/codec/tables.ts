@@ -13,6 +13,9 @@ import type {
   MembershipsTable,
   PatternsTable,
   ProjectionTable,
+  TriageAgreementTable,
+  TriageInputsTable,
+  TriageLayersTable,
   UnitStatsTable,
 } from '../tables.js';
 import { tableSpec } from './arrow.js';
@@ -62,6 +65,23 @@ export const FILE_TABLES = {
   projection: tableSpec<ProjectionTable>()(projectionColumns),
   flow: tableSpec<FlowCellsTable>()({ patternA: int32, patternB: int32, count: int32 }),
   heatmapIndex: tableSpec<HeatmapIndexTable>()({ patternId: int32, inputIndex: int32, height: int32, width: int32 }),
+  triageInputs: tableSpec<TriageInputsTable>()({
+    inputIndex: int32,
+    rank: int32,
+    score: float64,
+    selfConfidence: float64,
+    margin: float64,
+    suggestedLabel: label,
+    strongestLayer: label,
+    reason: text,
+  }),
+  triageLayers: tableSpec<TriageLayersTable>()({ layer: text, probeAccuracy: float64, combined: int32 }),
+  triageAgreement: tableSpec<TriageAgreementTable>()({
+    layer: label,
+    inputIndex: int32,
+    givenShare: float64,
+    predictedShare: float64,
+  }),
 };
 
 /** The API's bulk answers, as the server sends them to the app. */

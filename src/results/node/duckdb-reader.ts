@@ -90,6 +90,15 @@ export function storeReader(store: NapStore): ResultsReader {
       }
     },
     heatmapIndex: (clusteringId) => store.listHeatmaps(clusteringId),
+    triage: async (runId) => {
+      const saved = await store.readTriage(runId);
+      if (saved === null) return null;
+      return {
+        inputs: saved.inputs,
+        layers: { ...saved.layers, settings: saved.settings },
+        agreement: saved.agreement,
+      };
+    },
   };
 }
 

@@ -119,6 +119,16 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
     },
     heatmapIndex: async (id) =>
       decodeTable(FILE_TABLES.heatmapIndex, await required(staticPaths.clusteringTable(id, 'heatmaps'))),
+    triage: async () => {
+      // An export of a run without a saved triage has none of the three files.
+      const inputs = await optional(staticPaths.triage('inputs'));
+      if (inputs === null) return null;
+      return {
+        inputs: decodeTable(FILE_TABLES.triageInputs, inputs),
+        layers: decodeTable(FILE_TABLES.triageLayers, await required(staticPaths.triage('layers'))),
+        agreement: decodeTable(FILE_TABLES.triageAgreement, await required(staticPaths.triage('agreement'))),
+      };
+    },
   };
   return { manifest, reader };
 }
