@@ -11,10 +11,10 @@ import { openDataset } from '../io/datasets/open.js';
 import { sampleIndices } from '../io/datasets/sample.js';
 import type { Dataset, Preprocessing } from '../io/datasets/types.js';
 import { listLayersOfBytes } from '../io/onnx/inspect.js';
-import { decodeModel, resolveLayers, singleFloatInput } from '../io/onnx/graph.js';
+import { decodeModel, resolveLayers, singleFloatInput, type DecodedModel } from '../io/onnx/graph.js';
 import { detectLayout, imageInputSize } from '../io/onnx/layout.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
-import { openOnnxBytes } from '../io/onnx/runner.js';
+import { openOnnxBytes, type ModelRunner } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
 import {
   closeAfter,
@@ -26,16 +26,36 @@ import {
 } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
-import { clusterRows, layerStatisticsColumns, storeLayerClustering, type LayerSummary } from './cluster-layer.js';
+import {
+  clusterRows,
+  layerStatisticsColumns,
+  saveLayerClustering,
+  storeLayerClustering,
+  type ComputedClustering,
+  type LayerSummary,
+} from './cluster-layer.js';
 import { storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
 import { clusteringCoverage } from './coverage.js';
 import { clusteringParams, completeStoredClustering } from './recluster.js';
-import { resolveOptions, type AnalyzeOptions, type ResolvedOptions } from './config.js';
-import { describeLayer, extractActivations, pendingBatches, type ExtractionPlan } from './extract.js';
+import {
+  ANALYZE_OPTIONS,
+  resolveRunOptions,
+  type AnalyzeOptions,
+  type ResolvedRunOptions,
+  type RunOptions,
+} from './config.js';
+import {
+  describeLayer,
+  extractActivations,
+  pendingBatches,
+  type ExtractedBatch,
+  type ExtractedLayer,
+  type ExtractionPlan,
+} from './extract.js';
 import { normalizeLayer } from './normalize-layer.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { storeRunFlows } from './flow.js';
-import { storeRunProjections } from './project-layer.js';
+import { storeRunProjections, type ProjectMatrix } from './project-layer.js';
 
 export type { LayerSummary } from './cluster-layer.js';
 
@@ -51,13 +71,67 @@ export interface AnalyzeResult {
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
 /**
+ * Everything an analysis settles before the model runs: the resolved options, the rows (dataset items), the
+ * layers with their geometry, and the run's identity (model, dataset and extraction hashes). The single-process
+ * analysis and every process of a distributed one (src/distributed/) prepare the same options alike.
+ */
+export interface PreparedAnalysis {
+  /** `out` is left out by a worker of an indexed job, which stores no results (see RunOptions). */
+  config: ResolvedRunOptions;
+  /** The model, decoded once: the layer probe and every runner derive their models from it. */
+  model: DecodedModel;
+  modelSha256: string;
+  dataset: Dataset;
+  /** Dataset item index of each row of the analysis. */
+  items: Int32Array;
+  layout: 'NCHW' | 'NHWC';
+  preprocessing: Preprocessing;
+  layers: ExtractedLayer[];
+  unitMaps: UnitMap[];
+  /** Layers pooled inside the model (see pooledLayers). */
+  pooled: string[];
+  threads: number | undefined;
+  extractionConfigHash: string;
+}
+
+/**
+ * Where the raw aggregated activations of the rows not yet staged come from: the model in this process
+ * (analyze), or shard files written by workers (src/distributed/). `staged` lists the row ranges already
+ * committed; every batch given to `commit` must be one the model would have produced.
+ */
+export type BatchSource = (
+  staged: { start: number; count: number }[],
+  commit: (batch: ExtractedBatch) => Promise<void>,
+) => Promise<void>;
+
+/** Where a layer's patterns and map are computed: in this process unless a hook sends them elsewhere. */
+export interface LayerCompute {
+  /** A layer's clustering in its raw space, with its soft memberships and pattern statistics. */
+  patterns?: (
+    layer: string,
+    activations: { matrix: Matrix; inputIndex: Int32Array },
+    options: Omit<HdbscanOptions, 'mst'>,
+    control: TaskControl,
+  ) => Promise<ComputedClustering>;
+  project?: ProjectMatrix;
+}
+
+/**
  * The whole NAP analysis: model over dataset (one forward pass per batch for all layers), aggregation and
  * normalization, HDBSCAN* patterns per layer, statistics, max activations and average images, all stored in
  * one DuckDB file. An identical earlier run in the same store is reused: only clusterings with new
  * parameters are computed.
  */
 export async function analyze(options: AnalyzeOptions, control: TaskControl = {}): Promise<AnalyzeResult> {
-  const config = resolveOptions(options);
+  // Refused before the dataset and model are read: the results file is the one option preparation does without.
+  ANALYZE_OPTIONS.requirePresent(options);
+  const prepared = await prepareAnalysis(options);
+  return analyzePrepared(prepared, modelSource(prepared, control), control);
+}
+
+/** Resolves the options, opens the dataset, picks the rows and probes the model's layers; runs no batch. */
+export async function prepareAnalysis(options: RunOptions): Promise<PreparedAnalysis> {
+  const config = resolveRunOptions(options);
   const modelBytes = await readModelFile(config.model);
   const modelSha256 = sha256(modelBytes);
   const dataset = await openDataset(config.data, {
@@ -80,7 +154,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   // after the whole extraction.
   requireEnoughInputs(items.length, config.clustering, `${config.data} gives`);
 
-  // Decoded once: the layer probe and the runner derive their models from it.
+  // Decoded once: the layer probe and the extraction runners derive their models from it.
   const model = decodeModel(modelBytes, config.model);
   const { graph } = model;
   const modelInput = singleFloatInput(graph, config.model);
@@ -111,7 +185,6 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   resolveLayers(graph, layerNames);
   const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerNames, probe, orderOf);
   const pooled = pooledLayers(layerNames, probe, orderOf, config.aggregation, unitMaps);
-  const runner = await openOnnxBytes(model, config.model, { layers: layerNames, pooled, threads });
   const preprocessing: Preprocessing = {
     width: size.width,
     height: size.height,
@@ -126,143 +199,191 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   const extractionConfigHash = sha256(
     JSON.stringify({
       items: sha256(new Uint8Array(items.buffer)),
-      layers: runner.layerNames.map((name) => [name, orderOf(name)]),
+      layers: layerNames.map((name) => [name, orderOf(name)]),
       aggregation: config.aggregation,
       preprocessing,
       unitMaps: unitMapNames,
     }),
   );
-
-  let runnerOpen = true;
-  // The model is released before clustering to free its memory; the finally block covers early exits.
-  const closeRunner = async () => {
-    if (runnerOpen) await runner.close();
-    runnerOpen = false;
-  };
-  const layerPlans = runner.layerNames.map((name) => {
+  const layers = layerNames.map((name) => {
     const info = probe.find((layer) => layer.name === name)!;
     return describeLayer(name, info.opType, info.dims, orderOf(name), config.aggregation);
   });
-  let store: NapStore;
-  try {
-    store = await NapStore.open(config.out);
-  } catch (error) {
-    await closeRunner();
-    throw error;
-  }
-  try {
-    return await closeAfter(store, async () => {
-      const complete = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
-      let runId: number;
-      let skipped: AnalyzeResult['skipped'] = [];
-      if (complete) {
-        runId = complete.runId;
-      } else {
-        const unfinished = await store.findUnfinishedRun(modelSha256, dataset.fingerprint, extractionConfigHash);
-        const classNames = config.classNames ?? (await classNamesFor(config.model, dataset));
-        runId = unfinished
-          ? unfinished.runId
-          : await store.createRun({
-              name: config.name ?? `${path.basename(config.model)} on ${config.data}`,
-              modelPath: path.resolve(config.model),
-              modelSha256,
-              modelLayout: layout,
-              datasetSpec: config.data,
-              datasetFingerprint: dataset.fingerprint,
-              extractionConfigHash,
-              config: { ...config, layers: runner.layerNames, preprocessing },
-              predictionLabels: classNames,
-            });
-        if (unfinished) {
-          await store.setRunStatus(runId, 'running');
-          control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
-        }
-        try {
-          skipped = await extractIntoStore(
-            store,
-            runId,
-            {
-              runner,
-              dataset,
-              items,
-              preprocessing,
-              layers: layerPlans,
-              aggregation: config.aggregation,
-              unitMaps,
-              batchSize: config.batchSize,
-              skipBadImages: config.onBadImage === 'skip',
-            },
-            classNames,
-            config,
-            control,
-          );
-        } catch (error) {
-          // Marking the run failed is a courtesy: when the store cannot be written (a full disk), the run
-          // stays 'running', which reads as interrupted, and the error that stopped it is the one to report.
-          if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed').catch(() => undefined);
-          throw error;
-        }
-      }
-      await closeRunner();
+  return {
+    config,
+    model,
+    modelSha256,
+    dataset,
+    items,
+    layout,
+    preprocessing,
+    layers,
+    unitMaps,
+    pooled,
+    threads,
+    extractionConfigHash,
+  };
+}
 
-      const summaries: LayerSummary[] = [];
-      for (const layer of layerPlans) {
-        const activations = await store.readActivations(runId, layer.name);
-        requireEnoughInputs(activations.matrix.count, config.clustering, `layer '${layer.name}' has`);
-        const clustering = { options: config.clustering, space: config.clusterSpace, threads };
-        summaries.push(await clusterLayer(store, runId, layer.name, activations, clustering, control));
-      }
-      for (const map of unitMaps) {
-        const staged = await store.readStagedLayer(runId, map.name, map.positions, 1);
-        const { matrix } = normalizeLayer(
-          staged.values,
-          staged.inputIndex.length,
-          map.positions,
-          { units: 1, positions: map.positions, order: 'channels-first' },
-          'none',
-        );
-        await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
-      }
-      const rows = (await store.readInputs(runId)).index;
-      const itemOfInput = new Map(Array.from(rows, (row) => [row, items[row]!]));
-      await saveMissingAverageImages(
-        store,
-        runId,
-        dataset,
-        (inputIndex) => itemOfInput.get(inputIndex),
-        averageImageFormat(preprocessing, config.averageImageSide),
-        control,
-      );
-      await storeRunFlows(store, runId, { pairs: 'all' }, control);
-      await storeRunProjections(store, runId, { method: config.projection, ...(threads ? { threads } : {}) }, control);
-      await store.setRunStatus(runId, 'complete');
-      const unlisted = (dataset.unlisted ?? []).map(({ path: file, reason }) => ({ path: file, reason }));
-      return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped: [...unlisted, ...skipped] };
-    });
-  } finally {
-    await closeRunner();
-  }
+/** Opens the model with every analyzed layer as an output, on `threads` onnxruntime threads. */
+export function openExtractionRunner(prepared: PreparedAnalysis): Promise<ModelRunner> {
+  const { config, layers, pooled, threads } = prepared;
+  return openOnnxBytes(prepared.model, config.model, { layers: layers.map((l) => l.name), pooled, threads });
+}
+
+/** What extractActivations needs to run `runner` over the prepared rows. */
+export function extractionPlan(prepared: PreparedAnalysis, runner: ModelRunner): ExtractionPlan {
+  const { config } = prepared;
+  return {
+    runner,
+    dataset: prepared.dataset,
+    items: prepared.items,
+    preprocessing: prepared.preprocessing,
+    layers: prepared.layers,
+    aggregation: config.aggregation,
+    unitMaps: prepared.unitMaps,
+    batchSize: config.batchSize,
+    skipBadImages: config.onBadImage === 'skip',
+  };
+}
+
+/** Batches from the model in this process; it is opened only when rows are left to extract, and closed after. */
+function modelSource(prepared: PreparedAnalysis, control: TaskControl): BatchSource {
+  return async (staged, commit) => {
+    const runner = await openExtractionRunner(prepared);
+    try {
+      const batches = pendingBatches(prepared.items.length, staged, prepared.config.batchSize);
+      await extractActivations(extractionPlan(prepared, runner), batches, commit, control);
+    } finally {
+      // Released before clustering, to free its memory.
+      await runner.close();
+    }
+  };
 }
 
 /**
- * Extracts every batch not yet committed for this run (all of them for a new run), committing each batch
- * to the store as it completes, then normalizes each layer that is not yet final. Returns the images that
- * could not be read in this session.
+ * The analysis of prepared options with activations from `source`: finds or creates the run in the store,
+ * stages what is missing, then normalizes, clusters (through `compute` where given), maps and stores.
+ */
+export async function analyzePrepared(
+  prepared: PreparedAnalysis,
+  source: BatchSource,
+  control: TaskControl = {},
+  compute: LayerCompute = {},
+): Promise<AnalyzeResult> {
+  const { config, modelSha256, dataset, items, threads, extractionConfigHash } = prepared;
+  const store = await NapStore.open(resultsFile(config));
+  return closeAfter(store, async () => {
+    const complete = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
+    let runId: number;
+    let skipped: AnalyzeResult['skipped'] = [];
+    if (complete) {
+      runId = complete.runId;
+    } else {
+      const unfinished = await store.findUnfinishedRun(modelSha256, dataset.fingerprint, extractionConfigHash);
+      const classNames = config.classNames ?? (await classNamesFor(config.model, dataset));
+      runId = unfinished
+        ? unfinished.runId
+        : await store.createRun({
+            name: config.name ?? `${path.basename(config.model)} on ${config.data}`,
+            modelPath: path.resolve(config.model),
+            modelSha256,
+            modelLayout: prepared.layout,
+            datasetSpec: config.data,
+            datasetFingerprint: dataset.fingerprint,
+            extractionConfigHash,
+            config: {
+              ...config,
+              layers: prepared.layers.map((layer) => layer.name),
+              preprocessing: prepared.preprocessing,
+            },
+            predictionLabels: classNames,
+          });
+      if (unfinished) {
+        await store.setRunStatus(runId, 'running');
+        control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
+      }
+      try {
+        skipped = await extractIntoStore(store, runId, prepared, source, classNames, control);
+      } catch (error) {
+        // Marking the run failed is a courtesy: when the store cannot be written (a full disk), the run
+        // stays 'running', which reads as interrupted, and the error that stopped it is the one to report.
+        if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed').catch(() => undefined);
+        throw error;
+      }
+    }
+
+    const summaries: LayerSummary[] = [];
+    for (const layer of prepared.layers) {
+      const activations = await store.readActivations(runId, layer.name);
+      requireEnoughInputs(activations.matrix.count, config.clustering, `layer '${layer.name}' has`);
+      const clustering = { options: config.clustering, space: config.clusterSpace, threads };
+      summaries.push(await clusterLayer(store, runId, layer.name, activations, clustering, control, compute.patterns));
+    }
+    for (const map of prepared.unitMaps) {
+      const staged = await store.readStagedLayer(runId, map.name, map.positions, 1);
+      const { matrix } = normalizeLayer(
+        staged.values,
+        staged.inputIndex.length,
+        map.positions,
+        { units: 1, positions: map.positions, order: 'channels-first' },
+        'none',
+      );
+      await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
+    }
+    const rows = (await store.readInputs(runId)).index;
+    const itemOfInput = new Map(Array.from(rows, (row) => [row, items[row]!]));
+    await saveMissingAverageImages(
+      store,
+      runId,
+      dataset,
+      (inputIndex) => itemOfInput.get(inputIndex),
+      averageImageFormat(prepared.preprocessing, config.averageImageSide),
+      control,
+    );
+    await storeRunFlows(store, runId, { pairs: 'all' }, control);
+    await storeRunProjections(
+      store,
+      runId,
+      { method: config.projection, ...(threads ? { threads } : {}) },
+      control,
+      compute.project,
+    );
+    await store.setRunStatus(runId, 'complete');
+    const unlisted = (dataset.unlisted ?? []).map(({ path: file, reason }) => ({ path: file, reason }));
+    return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped: [...unlisted, ...skipped] };
+  });
+}
+
+/** The results file of an analysis that stores its results; prepared without one, it is refused. */
+function resultsFile(config: ResolvedRunOptions): string {
+  if (config.out === undefined) {
+    throw new InputError(`${option('out')} is required to store the analysis`, {
+      hint: `give the results file, e.g. ${option('out', 'results.duckdb')}`,
+    });
+  }
+  return config.out;
+}
+
+/**
+ * Stages every batch not yet committed for this run (all of them for a new run) from `source`, committing
+ * each batch to the store as it completes, then normalizes each layer that is not yet final. Returns the
+ * images that could not be read in this session.
  */
 async function extractIntoStore(
   store: StoreReader & ExtractionWriter,
   runId: number,
-  plan: ExtractionPlan,
+  plan: PreparedAnalysis,
+  source: BatchSource,
   classNames: string[] | null,
-  config: ResolvedOptions,
   control: TaskControl,
 ): Promise<AnalyzeResult['skipped']> {
+  const { config } = plan;
   const finalized = new Set((await store.listLayers(runId)).map((layer) => layer.layer));
   const toFinalize = plan.layers.filter((layer) => !finalized.has(layer.name));
   if (toFinalize.length === 0) return [];
   const skipped: AnalyzeResult['skipped'] = [];
   if (finalized.size === 0) {
-    const batches = pendingBatches(plan.items.length, await store.stagedBatches(runId), plan.batchSize);
     const buffer = new BatchBuffer(
       async (batch) => {
         skipped.push(...batch.skipped.map(({ path: file, reason }) => ({ path: file, reason })));
@@ -301,7 +422,7 @@ async function extractIntoStore(
       },
       { rows: config.commitRows, seconds: 5 },
     );
-    await extractActivations(plan, batches, (batch) => buffer.add(batch), control);
+    await source(await store.stagedBatches(runId), (batch) => buffer.add(batch));
     await buffer.flush();
   }
   for (const [done, layer] of toFinalize.entries()) {
@@ -319,7 +440,7 @@ async function extractIntoStore(
       staged.inputIndex.length,
       layer.dim,
       layer.geometry,
-      plan.aggregation,
+      config.aggregation,
     );
     // Saved before the layer is final, so that a resumed run that skips final layers still has them (heatmaps need them).
     await store.saveLayerDivisors(runId, layer.name, divisors);
@@ -332,7 +453,7 @@ async function extractIntoStore(
         order,
         opType: layer.opType,
         rawDims: layer.itemDims,
-        aggregation: plan.aggregation,
+        aggregation: config.aggregation,
         dim: layer.dim,
       },
       matrix,
@@ -399,6 +520,7 @@ async function clusterLayer(
   activations: { matrix: Matrix; inputIndex: Int32Array },
   clustering: { options: Omit<HdbscanOptions, 'mst'>; space: ClusterSpace; threads: number | undefined },
   control: TaskControl,
+  find?: LayerCompute['patterns'],
 ): Promise<LayerSummary> {
   const { matrix, inputIndex } = activations;
   const params = clusteringParams(resolveParams(clustering.options, matrix.count), clustering.space);
@@ -423,15 +545,14 @@ async function clusterLayer(
     };
   }
   const rows = await spaceRows();
-  const fit = await clusterRows(rows, clustering.options, () => params, layerControl);
+  // A queue clusters the raw space only: a PCA or UMAP space is computed and clustered in this process.
+  const computed =
+    find && clustering.space === 'raw' ? await find(layer, activations, clustering.options, layerControl) : undefined;
+  const fit = computed ? computed.clustering : await clusterRows(rows, clustering.options, () => params, layerControl);
   if (earlier.length === 0) await store.saveUnitStats({ runId, layer }, layerStatisticsColumns(matrix));
-  return storeLayerClustering(
-    store,
-    { runId, layer, unit: null },
-    { activations: matrix, space: rows, inputIndex },
-    fit,
-    layerControl,
-  );
+  const target = { runId, layer, unit: null };
+  if (computed) return saveLayerClustering(store, target, inputIndex, { ...computed, clustering: { ...fit, params } });
+  return storeLayerClustering(store, target, { activations: matrix, space: rows, inputIndex }, fit, layerControl);
 }
 
 export type { AnalyzeOptions, RunRecord };

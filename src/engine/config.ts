@@ -325,9 +325,26 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
   }),
 });
 
+/**
+ * The options every process of a run prepares alike (prepareAnalysis): those of `analyze` with `out` left out
+ * where no results file is written (a worker of an indexed job writes shard files; see src/distributed/).
+ */
+export type RunOptions = Omit<AnalyzeOptions, 'out'> & { out?: string };
+
+export type ResolvedRunOptions = Omit<ResolvedOptions, 'out'> & { out?: string };
+
+/** ANALYZE_OPTIONS with `out` optional (see RunOptions). */
+export const RUN_OPTIONS = ANALYZE_OPTIONS.withOptional<RunOptions>('out');
+
 /** The options with their defaults, refused (naming the option) when any is invalid. */
 export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
   const resolved = ANALYZE_OPTIONS.resolve(options) as ResolvedOptions;
+  return { ...resolved, clustering: resolved.clustering ?? {} };
+}
+
+/** resolveOptions where `out` may be left out (see RunOptions). */
+export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
+  const resolved = RUN_OPTIONS.resolve(options) as ResolvedRunOptions;
   return { ...resolved, clustering: resolved.clustering ?? {} };
 }
 

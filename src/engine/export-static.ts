@@ -170,6 +170,10 @@ async function exportClustering(
   await write('memberships', FILE_TABLES.memberships, await tables.memberships(id));
   await write('tree', FILE_TABLES.condensedTree, await tables.condensedTree(id));
   await write('stats', FILE_TABLES.unitStats, await tables.patternStats(id));
+  const linkage = await tables.linkage(id);
+  if (linkage !== null) await write('linkage', FILE_TABLES.linkage, linkage);
+  const soft = await tables.softMemberships(id);
+  if (soft !== null) await write('soft', FILE_TABLES.softMemberships, soft);
   const heatmapIndex = await tables.heatmapIndex(id);
   await write('heatmaps', FILE_TABLES.heatmapIndex, heatmapIndex);
 

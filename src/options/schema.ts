@@ -367,6 +367,18 @@ export class OptionSchema<T extends object> {
     return new OptionSchema<T & U>(this.command, { ...this.fields, ...fields });
   }
 
+  /** The same schema where the option `key` may be left out (a caller that does without it). */
+  withOptional<U extends object>(key: string): OptionSchema<U> {
+    const field = this.fields[key];
+    if (field === undefined) throw new RangeError(`${this.command} has no option ${key}`);
+    return new OptionSchema<U>(this.command, { ...this.fields, [key]: { ...field, required: false } });
+  }
+
+  /** The same fields under another command's name (its messages point to that command's --help). */
+  forCommand(command: string): OptionSchema<T> {
+    return new OptionSchema<T>(command, this.fields);
+  }
+
   /** The `options` of node:util parseArgs for these flags (and --help). */
   parseArgsOptions(): Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> {
     const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {

@@ -49,6 +49,13 @@
  *   GET /api/clusterings/C/memberships                 -> MembershipsResponse: every input, by input index
  *   GET /api/clusterings/C/label-counts?by=label       -> LabelCountsResponse; by = label | prediction
  *   GET /api/clusterings/C/tree                        -> CondensedTreeResponse
+ *   GET /api/clusterings/C/linkage                     -> LinkageResponse: the single-linkage tree patterns are
+ *                                                         re-selected from (in the browser); 404 for a clustering
+ *                                                         of an older nap (the hint says how to store it)
+ *   GET /api/clusterings/C/coverage                    -> CoverageResponse: inputs in a pattern, and the strongest
+ *                                                         soft membership of every noise input (near members)
+ *   GET /api/clusterings/C/patterns/P/near-members?... -> NearMembersResponse: noise inputs whose strongest soft
+ *         membership is P, strongest first; minStrength=0 (0..1), offset=0, limit=100 (0..10000)
  *   GET /api/clusterings/C/patterns/P/members?...      -> MembersResponse; P may be -1 (noise). Parameters:
  *         offset=0, limit=100 (0..10000), order = most-stable (default) | least-stable | outlier | input,
  *         label=<input label>, prediction=<prediction label>, misclassified=true|false (filters combine with AND;
@@ -111,6 +118,7 @@ import type { IndexedInputs } from './input-index.js';
 import type {
   ClusteringRecord,
   LayerRecord,
+  LinkageTable,
   MembershipsTable,
   ProjectionMethod,
   ProjectionTable,
@@ -328,6 +336,42 @@ export interface CondensedTreeResponse {
   /** null = Infinity. */
   lambda: (number | null)[];
   childSize: number[];
+}
+
+/** GET /api/clusterings/C/linkage (a table): merge k joins nodes left[k] and right[k] at distance[k] into N + k. */
+export interface LinkageResponse {
+  clusteringId: number;
+  /** Leaves 0..N-1 are the clustering's inputs in ascending input index (the rows of .../memberships). */
+  left: number[];
+  right: number[];
+  distance: number[];
+}
+
+/** GET /api/clusterings/C/coverage */
+export interface CoverageResponse {
+  clusteringId: number;
+  inputs: number;
+  /** Inputs in a pattern (the rest is noise). */
+  inPattern: number;
+  /** False for a clustering of an older nap, which stored no soft memberships (nearStrength is then empty). */
+  soft: boolean;
+  /**
+   * The strongest soft membership of each noise input, strongest first: the inputs covered at strength s
+   * are inPattern plus the entries >= s.
+   */
+  nearStrength: number[];
+}
+
+/** GET /api/clusterings/C/patterns/P/near-members */
+export interface NearMembersResponse {
+  clusteringId: number;
+  patternId: number;
+  minStrength: number;
+  /** Near members of P at least minStrength strong, in all pages. */
+  total: number;
+  /** Strongest first, then by input index. */
+  inputIndex: number[];
+  strength: number[];
 }
 
 export type MemberOrder = 'most-stable' | 'least-stable' | 'outlier' | 'input';
@@ -613,6 +657,14 @@ export interface LabelCountsParams extends ClusteringParams {
   by?: 'label' | 'prediction';
 }
 export interface MembersParams extends PatternParams, MembersQuery {}
+export interface NearMembersParams extends PatternParams {
+  /** default 0 */
+  minStrength?: number;
+  /** default 0 */
+  offset?: number;
+  /** default 100 */
+  limit?: number;
+}
 export interface LayerFlowParams extends RunParams {
   from?: string;
   to?: string;
@@ -650,6 +702,9 @@ export interface InputRows extends Omit<IndexedInputs, 'labels' | 'rows'> {
   offset: number | null;
 }
 export interface MembershipRows extends MembershipsTable {
+  clusteringId: number;
+}
+export interface LinkageRows extends LinkageTable {
   clusteringId: number;
 }
 export interface ProjectionPoints extends ProjectionTable {

@@ -13,12 +13,14 @@ import type {
   CondensedTreeTable,
   FlowCellsTable,
   HeatmapIndexTable,
+  LinkageTable,
   LayerRecord,
   MaxActivationsTable,
   MembershipsTable,
   PatternsTable,
   ProjectionRecord,
   ProjectionTable,
+  SoftMembershipsTable,
   RunRecord,
   SavedTriage,
   UnitStatsTable,
@@ -47,6 +49,8 @@ export class ResultsTables {
   private readonly membershipTables: PromiseCache<number, MembershipsTable>;
   private readonly patternTables = new PromiseCache<number, PatternsTable>(256);
   private readonly trees = new PromiseCache<number, CondensedTreeTable>(16);
+  private readonly linkages = new PromiseCache<number, LinkageTable | null>(8);
+  private readonly softTables = new PromiseCache<number, SoftMembershipsTable | null>(16);
   private readonly statistics: PromiseCache<string, UnitStatsTable>;
   private readonly maxTables = new PromiseCache<string, MaxActivationsTable>(64);
   private readonly projectionTables: PromiseCache<string, ProjectionTable | null>;
@@ -166,6 +170,18 @@ export class ResultsTables {
   async condensedTree(clusteringId: number): Promise<CondensedTreeTable> {
     await this.clustering(clusteringId);
     return this.trees.get(clusteringId, () => this.reader.condensedTree(clusteringId));
+  }
+
+  /** The single-linkage tree, null when the clustering has none (an older nap). */
+  async linkage(clusteringId: number): Promise<LinkageTable | null> {
+    await this.clustering(clusteringId);
+    return this.linkages.get(clusteringId, () => this.reader.linkage(clusteringId));
+  }
+
+  /** The strongest soft memberships, null when the clustering has none (an older nap). */
+  async softMemberships(clusteringId: number): Promise<SoftMembershipsTable | null> {
+    await this.clustering(clusteringId);
+    return this.softTables.get(clusteringId, () => this.reader.softMemberships(clusteringId));
   }
 
   async layerStats(runId: number, layer: string): Promise<UnitStatsTable> {

@@ -16,6 +16,7 @@ import type {
   MaxActivationsParams,
   MembersParams,
   MembersQuery,
+  NearMembersParams,
   PatternParams,
   PatternsParams,
   RunParams,
@@ -180,6 +181,20 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     format: ({ clusteringId, by }) => ({ path: { clusteringId }, query: { by: by ?? 'label' } }),
   }),
   tree: plain('/api/clusterings/:clusteringId/tree', 'json', clusteringOf),
+  linkage: plain('/api/clusterings/:clusteringId/linkage', 'table', clusteringOf),
+  coverage: plain('/api/clusterings/:clusteringId/coverage', 'json', clusteringOf),
+  nearMembers: route<NearMembersParams>({
+    path: '/api/clusterings/:clusteringId/patterns/:patternId/near-members',
+    query: ['minStrength', 'offset', 'limit'],
+    result: 'json',
+    parse: (path, query) => ({
+      ...patternOf(path),
+      minStrength: parseNumberIn('minStrength', query.get('minStrength') ?? '0', 0, 1),
+      offset: parseIntegerIn('offset', query.get('offset') ?? '0', 0, INT32_MAX),
+      limit: parseIntegerIn('limit', query.get('limit') ?? String(LIMITS.memberPage.default), 0, LIMITS.memberPage.max),
+    }),
+    format: ({ clusteringId, patternId, ...q }) => ({ path: { clusteringId, patternId }, query: { ...q } }),
+  }),
   members: route<MembersParams>({
     path: '/api/clusterings/:clusteringId/patterns/:patternId/members',
     query: ['offset', 'limit', 'order', 'label', 'prediction', 'misclassified'],
@@ -356,6 +371,13 @@ export const apiPaths = {
   labelCounts: (clusteringId: number, by: 'label' | 'prediction' = 'label') =>
     routeUrl(ROUTES.labelCounts, { clusteringId, by }),
   tree: (clusteringId: number) => routeUrl(ROUTES.tree, { clusteringId }),
+  linkage: (clusteringId: number) => routeUrl(ROUTES.linkage, { clusteringId }),
+  coverage: (clusteringId: number) => routeUrl(ROUTES.coverage, { clusteringId }),
+  nearMembers: (
+    clusteringId: number,
+    patternId: number,
+    query: Omit<NearMembersParams, 'clusteringId' | 'patternId'> = {},
+  ) => routeUrl(ROUTES.nearMembers, { clusteringId, patternId, ...query }),
   members: (clusteringId: number, patternId: number, q: MembersQuery = {}) =>
     routeUrl(ROUTES.members, { clusteringId, patternId, ...q }),
   patternStats: (clusteringId: number, patternId: number) => routeUrl(ROUTES.patternStats, { clusteringId, patternId }),

@@ -99,6 +99,24 @@ export interface CondensedTreeTable extends CondensedTreeColumns {
   lambda: Float64Array;
 }
 
+/**
+ * A clustering's single-linkage tree (the mutual-reachability spanning tree as merges): merge k joins nodes
+ * left[k] and right[k] at distance[k] into node N + k. Patterns are re-selected from it without distance work.
+ */
+export interface LinkageTable {
+  left: Int32Array;
+  right: Int32Array;
+  distance: Float64Array;
+}
+
+/** Each input's strongest soft memberships (a few per input), by ascending input then rank (0 strongest). */
+export interface SoftMembershipsTable {
+  inputIndex: Int32Array;
+  rank: Int32Array;
+  patternId: Int32Array;
+  strength: Float32Array;
+}
+
 /** Box-plot statistics per unit, by pattern then unit; patternId -1 for a layer's statistics over all inputs. */
 export interface UnitStatsTable extends Omit<StoredUnitStats, 'patternId'> {
   patternId: Int32Array;

@@ -9,7 +9,8 @@
  *   data/results.json                       StaticResults: the run, its layers, clusterings and projections
  *   data/tables/inputs.arrow                the run's inputs (Arrow IPC stream, codec/tables.ts FILE_TABLES)
  *   data/tables/layers/L/stats.arrow        a layer's unit statistics; max-activations.arrow, projection.arrow
- *   data/tables/clusterings/C/*.arrow       patterns, memberships, tree, stats, heatmaps (the heatmap index)
+ *   data/tables/clusterings/C/*.arrow       patterns, memberships, tree, stats, heatmaps (the heatmap index);
+ *                                           linkage and soft (soft memberships) where the clustering has them
  *   data/tables/flows/A-B.arrow             the stored flow from clustering A to clustering B
  *   data/tables/triage/T.arrow              the saved triage: inputs, layers, agreement (when saved)
  *   data/images/thumbnails/I.png            thumbnail of input I
@@ -68,7 +69,7 @@ function escapeName(text: string): string {
 
 export type LayerTable = 'stats' | 'max-activations' | 'projection';
 export type TriageTable = 'inputs' | 'layers' | 'agreement';
-export type ClusteringTable = 'patterns' | 'memberships' | 'tree' | 'stats' | 'heatmaps';
+export type ClusteringTable = 'patterns' | 'memberships' | 'tree' | 'linkage' | 'soft' | 'stats' | 'heatmaps';
 
 /** Files relative to the data folder. */
 export const staticPaths = {

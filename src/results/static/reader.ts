@@ -98,6 +98,14 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
       decodeTable(FILE_TABLES.memberships, await required(staticPaths.clusteringTable(id, 'memberships'))),
     condensedTree: async (id) =>
       decodeTable(FILE_TABLES.condensedTree, await required(staticPaths.clusteringTable(id, 'tree'))),
+    linkage: async (id) => {
+      const bytes = await optional(staticPaths.clusteringTable(id, 'linkage'));
+      return bytes === null ? null : decodeTable(FILE_TABLES.linkage, bytes);
+    },
+    softMemberships: async (id) => {
+      const bytes = await optional(staticPaths.clusteringTable(id, 'soft'));
+      return bytes === null ? null : decodeTable(FILE_TABLES.softMemberships, bytes);
+    },
     layerStats: (_runId, layer) => stats(staticPaths.layerTable(layer, 'stats')),
     patternStats: (id) => stats(staticPaths.clusteringTable(id, 'stats')),
     maxActivations: async (_runId, layer) =>
