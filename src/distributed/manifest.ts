@@ -58,6 +58,7 @@ export function absoluteOptions<T extends RunOptions>(options: T): T {
     model: path.resolve(options.model),
     data: builtIn ? options.data : path.resolve(options.data),
     ...(options.out !== undefined ? { out: path.resolve(options.out) } : {}),
+    ...(options.labelsPath !== undefined ? { labelsPath: path.resolve(options.labelsPath) } : {}),
   };
 }
 
