@@ -13,20 +13,12 @@ import type { TaskControl } from '../progress.js';
 import { throwIfCancelled } from '../progress.js';
 import { createResultsApi } from '../results/api.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
-import { reportData, type ReportData, type ReportOptions } from '../results/report.js';
+import { reportData, type ReportData } from '../results/report.js';
 import type { RunRecord } from '../results/tables.js';
 import { renderReportHtml } from '../results/report-html.js';
 import { napVersion } from '../version.js';
 import { fileName } from './export-static.js';
-
-export interface ReportFileOptions extends ReportOptions {
-  /** The results file. */
-  store: string;
-  /** The HTML file to write (replaced when it exists). */
-  out: string;
-  /** Default: the newest run. */
-  runId?: number;
-}
+import { REPORT_OPTIONS, type ReportFileOptions } from './report-options.js';
 
 export interface ReportFileResult {
   out: string;
@@ -106,7 +98,8 @@ async function triageThumbnails(
 }
 
 /** Writes the report of one run of `options.store` to `options.out`; see the top of this file. */
-export async function writeReport(options: ReportFileOptions, control: TaskControl = {}): Promise<ReportFileResult> {
+export async function writeReport(given: ReportFileOptions, control: TaskControl = {}): Promise<ReportFileResult> {
+  const options = REPORT_OPTIONS.resolve(given);
   const out = path.resolve(options.out);
   const folder = await stat(path.dirname(out)).catch(() => null);
   if (!folder?.isDirectory()) {
@@ -122,7 +115,7 @@ export async function writeReport(options: ReportFileOptions, control: TaskContr
       throw new NotFoundError(`${options.store} holds no runs`, { hint: 'analyze a model into it first' });
     }
     const runId = options.runId ?? runs.at(-1)!.runId;
-    const data = await reportData(api, runId, options);
+    const data = await reportData(api, runId, { topPatterns: options.topPatterns });
     const thumbnails = await triageThumbnails(store, await api.tables.run(runId), data);
     // A report is sent to others: the model and data are named by file name, not by this machine's folders.
     data.run.modelPath = fileName(data.run.modelPath);

@@ -13,6 +13,7 @@ import { runHeatmapsCommand } from '../../src/cli/commands/heatmaps.js';
 import { runLayersCommand } from '../../src/cli/commands/layers.js';
 import { runReclusterCommand } from '../../src/cli/commands/recluster.js';
 import { runServeCommand } from '../../src/cli/commands/serve.js';
+import { runReportCommand } from '../../src/cli/commands/report.js';
 import { runSummaryCommand } from '../../src/cli/commands/summary.js';
 import { runTriageCommand } from '../../src/cli/commands/triage.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
@@ -76,6 +77,11 @@ const COMMANDS: Record<string, { run: Command; bad: string[]; names: RegExp }> =
     run: runServeCommand,
     bad: ['r.duckdb', '--port', '70000'],
     names: /--port '70000' is not a whole number from 0 to 65535/,
+  },
+  report: {
+    run: runReportCommand,
+    bad: ['r.duckdb', '-o', 'r.html', '--top', 'all'],
+    names: /--top 'all' is not a whole number >= 1/,
   },
   summary: {
     run: runSummaryCommand,

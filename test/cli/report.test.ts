@@ -217,7 +217,7 @@ test('a missing results file, an unknown run, no -o or a missing folder are refu
   });
   await assert.rejects(runReportCommand([storePath]), (error: unknown) => {
     assert.ok(error instanceof InputError);
-    assert.match(error.message, /needs -o/);
+    assert.match(error.message, /--output is required/);
     return true;
   });
   await assert.rejects(
