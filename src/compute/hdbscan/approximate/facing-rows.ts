@@ -38,34 +38,7 @@ export async function offerFacingRows(
   const setCount = members.length;
   if (setCount < 2 || setCount > MAX_SETS) return 0;
   const scratch = new Float32Array(CHUNK * dim);
-  const centroids = new Float32Array(setCount * dim);
-  const sums = new Float64Array(dim);
-  // Mean squared distance of each set's rows to its centroid: its spread.
-  const spreads = new Float64Array(setCount);
-  const centroidNorms = new Float64Array(setCount);
-  for (let s = 0; s < setCount; s++) {
-    const ids = members[s]!;
-    sums.fill(0);
-    let squares = 0;
-    for (let first = 0; first < ids.length; first += CHUNK) {
-      const end = Math.min(ids.length, first + CHUNK);
-      const vectors = rows.rows(ids, first, end, scratch);
-      for (let i = 0, at = 0; i < end - first; i++) {
-        for (let k = 0; k < dim; k++, at++) {
-          sums[k]! += vectors[at]!;
-          squares += vectors[at]! * vectors[at]!;
-        }
-      }
-    }
-    let norm = 0;
-    for (let k = 0; k < dim; k++) {
-      const value = Math.fround(sums[k]! / ids.length);
-      centroids[s * dim + k] = value;
-      norm += value * value;
-    }
-    centroidNorms[s] = norm;
-    spreads[s] = Math.max(0, squares / ids.length - norm);
-  }
+  const { centroids, centroidNorms, spreads } = setCentroids(rows, members, scratch);
   const products = new Float32Array(setCount * setCount);
   await kernel.dot(centroids, setCount, centroids, setCount, dim, products);
   const partners = nearestSets(products, centroidNorms, spreads, search.neighbourSets);
@@ -127,10 +100,49 @@ export async function offerFacingRows(
 }
 
 /**
+ * Each set's centroid (float32, summed in float64 in row order), its squared norm and its spread:
+ * the mean squared distance of its rows to the centroid (from the rows' squared norms).
+ */
+function setCentroids(
+  rows: BlockRows,
+  members: Int32Array[],
+  scratch: Float32Array,
+): { centroids: Float32Array; centroidNorms: Float64Array; spreads: Float64Array } {
+  const { dim, squares } = rows;
+  const setCount = members.length;
+  const centroids = new Float32Array(setCount * dim);
+  const centroidNorms = new Float64Array(setCount);
+  const spreads = new Float64Array(setCount);
+  const sums = new Float64Array(dim);
+  for (let s = 0; s < setCount; s++) {
+    const ids = members[s]!;
+    sums.fill(0);
+    let squareSum = 0;
+    for (const row of ids) squareSum += squares[row]!;
+    for (let first = 0; first < ids.length; first += CHUNK) {
+      const end = Math.min(ids.length, first + CHUNK);
+      const vectors = rows.rows(ids, first, end, scratch);
+      for (let at = 0; at < vectors.length; at += dim) {
+        for (let k = 0; k < dim; k++) sums[k]! += vectors[at + k]!;
+      }
+    }
+    let norm = 0;
+    for (let k = 0; k < dim; k++) {
+      const value = Math.fround(sums[k]! / ids.length);
+      centroids[s * dim + k] = value;
+      norm += value * value;
+    }
+    centroidNorms[s] = norm;
+    spreads[s] = Math.max(0, squareSum / ids.length - norm);
+  }
+  return { centroids, centroidNorms, spreads };
+}
+
+/**
  * The `kept` rows of `ids` with the lowest scores, ties to the earlier row (the first `kept` of a
  * stable sort by score), in their order in `ids`; `sorted` is scratch of ids.length values.
  */
-function lowestScored(ids: Int32Array, score: Float64Array, kept: number, sorted: Float64Array): Int32Array {
+export function lowestScored(ids: Int32Array, score: Float64Array, kept: number, sorted: Float64Array): Int32Array {
   sorted.set(score);
   sorted.sort();
   const bar = sorted[kept - 1]!;
@@ -149,7 +161,7 @@ function lowestScored(ids: Int32Array, score: Float64Array, kept: number, sorted
  * of LightestEdges (weight, then lower row, then higher row), so that offering it alone is the same
  * as offering every pair of the tile.
  */
-class TileMinimum {
+export class TileMinimum {
   weight = Infinity;
   low = -1;
   high = -1;
