@@ -12,10 +12,12 @@ import { NapStore } from '../io/store/index.js';
 import { createResultsApi } from '../results/api.js';
 import type { ApiError } from '../results/api-types.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
+import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
 import { answerApi, apiHandlers, DataAnswers, type Handler } from './api-handler.js';
 import { HeatmapImages } from './heatmap-images.js';
 import { ImageService } from './images.js';
 import { sendError, sendJson, statusOf } from './responses.js';
+import { answerNotes } from './notes-routes.js';
 import { serveStatic } from './static-files.js';
 
 export interface ServerOptions {
@@ -34,6 +36,11 @@ export interface ServerOptions {
   thumbnailCacheDir?: string | false;
   /** Memory budget of encoded PNGs (thumbnails and average images) in bytes; default 64 MiB. */
   imageCacheBytes?: number;
+  /**
+   * The notes sidecar (decisions, tags, saved views: src/results/notes.ts), the one file the server
+   * writes; default <store>.nap-notes.json.
+   */
+  notes?: string;
   /** Called with each unexpected error (answered 500); default: none. */
   onError?: (error: unknown) => void;
 }
@@ -68,6 +75,7 @@ interface Resolved {
   appDir: string;
   thumbnailCacheDir: string | null;
   imageCacheBytes: number;
+  notes: string;
   onError: (error: unknown) => void;
 }
 
@@ -95,6 +103,7 @@ function resolveOptions(options: ServerOptions): Resolved {
     appDir: path.resolve(options.appDir ?? DEFAULT_APP_DIR),
     thumbnailCacheDir: cacheDir === false ? null : path.resolve(cacheDir),
     imageCacheBytes,
+    notes: path.resolve(options.notes ?? notesPathOf(options.store)),
     onError: options.onError ?? (() => undefined),
   };
 }
@@ -127,7 +136,7 @@ function sendProblem(
   return sendJson(request, response, body.status, body, { 'Cache-Control': 'no-store', ...headers });
 }
 
-function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string) {
+function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string, notes: NotesFile) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       if (!hostAllowed(request, config.host)) {
@@ -138,19 +147,24 @@ function requestHandler(config: Resolved, handlers: readonly Handler[], storeVer
         });
         return;
       }
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        await sendProblem(
-          request,
-          response,
-          { error: `method ${request.method} is not allowed`, hint: 'the server is read-only: use GET', status: 405 },
-          { Allow: 'GET, HEAD' },
-        );
-        return;
-      }
       const target = request.url ?? '/';
       const queryStart = target.indexOf('?');
       const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
       const rawQuery = queryStart < 0 ? '' : target.slice(queryStart + 1);
+      if (await answerNotes(request, response, notes, rawPath)) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        await sendProblem(
+          request,
+          response,
+          {
+            error: `method ${request.method} is not allowed`,
+            hint: 'the results are read-only: use GET (only /api/notes takes writes)',
+            status: 405,
+          },
+          { Allow: 'GET, HEAD' },
+        );
+        return;
+      }
       if (rawPath === '/api' || rawPath.startsWith('/api/')) {
         if (!(await answerApi(request, response, handlers, rawPath, rawQuery, storeVersion))) {
           await sendProblem(request, response, {
@@ -240,7 +254,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       diskDir: config.thumbnailCacheDir,
     });
     const data = new DataAnswers(service);
-    const handle = requestHandler(config, apiHandlers(data, images, new HeatmapImages(store, service)), storeVersion);
+    const handle = requestHandler(
+      config,
+      apiHandlers(data, images, new HeatmapImages(store, service)),
+      storeVersion,
+      new NotesFile(config.notes),
+    );
     // The handler answers its own errors, so its promise does not reject.
     const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (request, response) => {
       void handle(request, response);
