@@ -14,6 +14,8 @@ export const NOTES_FORMAT = 'nap-notes';
 export const NOTES_VERSION = 1;
 /** The sidecar of results file F is F + this suffix. */
 export const NOTES_SUFFIX = '.nap-notes.json';
+/** Where nap serve answers the notes (src/server/notes-routes.ts). */
+export const NOTES_PREFIX_PATH = '/api/notes';
 /** The notes of a static export, relative to its data folder. */
 export const NOTES_STATIC_FILE = 'notes.json';
 /** Largest request body the notes routes accept: a saved state of 100,000 selected inputs fits. */
@@ -330,4 +332,15 @@ export function tagsOn(doc: NotesDocument, target: TagTarget): TagNote[] {
         ? t.target.runId === target.runId && t.target.input === target.input
         : false,
   );
+}
+
+/** The notes that concern run `runId` (whose clusterings are `clusteringIds`), for a static export of it. */
+export function notesOfRun(doc: NotesDocument, runId: number, clusteringIds: ReadonlySet<number>): NotesDocument {
+  return {
+    ...doc,
+    decisions: doc.decisions.filter((d) => d.runId === runId),
+    tags: doc.tags.filter((t) =>
+      t.target.kind === 'pattern' ? clusteringIds.has(t.target.clusteringId) : t.target.runId === runId,
+    ),
+  };
 }

@@ -17,6 +17,7 @@ import { InputError } from '../errors.js';
 import { errorBody, statusOf } from '../results/api-error.js';
 import {
   NOTES_BODY_LIMIT,
+  NOTES_PREFIX_PATH,
   parseDecision,
   parseId,
   parseState,
@@ -29,7 +30,7 @@ import { isWriteRefused, readJsonBody, requireSameOrigin } from './local-write.j
 import { sendJson } from './responses.js';
 import { matchRoute } from './router.js';
 
-export const NOTES_PREFIX = '/api/notes';
+const NOTES_PREFIX = NOTES_PREFIX_PATH;
 
 interface NotesRoute {
   path: string;
