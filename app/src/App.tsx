@@ -4,6 +4,7 @@ import { type InfoResponse } from '../../src/results/api-types.js';
 import { loadInfo, useQuery, type ApiRequestError } from './api.js';
 import { ErrorMessage, Loading } from './components/Status.js';
 import { LayerStrip } from './components/LayerStrip.js';
+import { ShareControls } from './components/ShareControls.js';
 import { TooltipHost } from './components/Tooltip.js';
 import type { ViewContext } from './context.js';
 import { Catalog, defaultClustering } from './data/catalog.js';
@@ -102,6 +103,7 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
           {isStatic() && ' · static'}
         </span>
       )}
+      <ShareControls />
     </header>
   );
 }

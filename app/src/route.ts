@@ -1,10 +1,12 @@
 /**
  * Everything that defines a view lives in the URL's query string, so a link reproduces it and the
- * browser's back/forward buttons move between views. Defaults are left out of the URL.
+ * browser's back/forward buttons move between views. Defaults are left out of the URL, and long parts
+ * move into a saved state (data/short-url.ts), so that every URL stays under 2 KB.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { MemberOrder, TriageReasonFilter } from '../../src/results/api-types.js';
 import { MEMBER_ORDERS, TRIAGE_REASONS } from '../../src/results/api-types.js';
+import { expandQuery, shortQuery } from './data/short-url.js';
 
 /** Every view; views/registry.tsx says how each is shown and reached. */
 export type ViewName =
@@ -22,7 +24,8 @@ export type ViewName =
   | 'triage'
   | 'label-errors'
   | 'model-errors'
-  | 'map';
+  | 'map'
+  | 'notes';
 export const VIEW_NAMES: readonly ViewName[] = [
   'runs',
   'layer',
@@ -39,6 +42,7 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'label-errors',
   'model-errors',
   'map',
+  'notes',
 ];
 
 export type PatternSort = 'persistence' | 'size' | 'purity' | 'outliers';
@@ -182,7 +186,7 @@ export function samePin(a: Pin, b: Pin): boolean {
 }
 
 export function parseRoute(search: string): Route {
-  const q = new URLSearchParams(search);
+  const q = expandQuery(search);
   return {
     view: oneOf(q.get('view'), VIEW_NAMES, q.has('run') ? 'layer' : 'runs'),
     run: integer(q.get('run'), 0),
@@ -238,7 +242,8 @@ export function formatRoute(route: Route): string {
   if (route.heatmap) q.set('heat', '1');
   set('color', route.mapColor, DEFAULT_ROUTE.mapColor);
   if (route.region.length >= 6) q.set('region', roundRegion(route.region).join(','));
-  const text = q.toString();
+  // A long state (a lasso, a large selection) is kept as a saved state: every link stays short.
+  const text = shortQuery(q, location.pathname);
   return text === '' ? '' : `?${text}`;
 }
 

@@ -220,6 +220,26 @@ export function parseId(text: string, what: string): string {
   return text;
 }
 
+/** Checks a change made in code (the app's edits) as the server checks a request body; returns it. */
+export function validateChange(change: NotesChange): NotesChange {
+  switch (change.op) {
+    case 'decide':
+      return parseDecision(change.runId, change.input, { decision: change.decision, label: change.label });
+    case 'tag':
+      return parseTag({ tag: change.tag, target: change.target });
+    case 'save-view':
+      return parseView({ name: change.name, query: change.query });
+    case 'save-state':
+      return parseState({ params: change.params });
+    case 'untag':
+      return { op: 'untag', id: parseId(change.id, 'tag') };
+    case 'delete-view':
+      return { op: 'delete-view', id: parseId(change.id, 'saved view') };
+    case 'undecide':
+      return change;
+  }
+}
+
 // ---- reading and applying ----
 
 function isArrayField(doc: Body, field: string): boolean {

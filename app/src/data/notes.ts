@@ -15,6 +15,7 @@ import {
   type ChangeResult,
   type NotesChange,
   type NotesDocument,
+  validateChange,
 } from '../../../src/results/notes.js';
 import { staticDataBase } from './source.js';
 
@@ -92,7 +93,8 @@ function requestOf(change: NotesChange): { method: string; path: string; body?: 
 }
 
 /** Makes `change` (on the server, or in this browser for a static export) and shows it at once. */
-export async function changeNotes(change: NotesChange): Promise<ChangeResult> {
+export async function changeNotes(edit: NotesChange): Promise<ChangeResult> {
+  const change = validateChange(edit);
   const { doc: next, result } = applyChange(doc, change, new Date().toISOString());
   if (localKey !== null) {
     localStorage.setItem(localKey, JSON.stringify(next));

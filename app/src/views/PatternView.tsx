@@ -15,6 +15,7 @@ import { LabelBars } from '../charts/LabelBars.js';
 import { ACCENT } from '../charts/colors.js';
 import { UnitStatsChart } from '../charts/UnitStatsChart.js';
 import { AverageImage } from '../components/AverageImage.js';
+import { TagEditor } from '../components/TagEditor.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { ImageTile } from '../components/ImageTile.js';
 import { CARD_EXAMPLES } from '../components/PatternCard.js';
@@ -263,6 +264,7 @@ export function PatternView({ context }: { context: ViewContext }) {
           </button>
         </div>
       </div>
+      <TagEditor targets={[{ kind: 'pattern', clusteringId: clustering.clusteringId, patternId }]} what={name} />
       <FilterBar run={run} filters={filters} />
       <div class="pattern-summary panel">
         <div class="average-frame">

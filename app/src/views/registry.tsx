@@ -14,6 +14,7 @@ import { LayerStatsView } from './LayerStatsView.js';
 import { LayerView } from './LayerView.js';
 import { MapView } from './map/MapView.js';
 import { MaxActivationsView } from './MaxActivationsView.js';
+import { NotesView } from './NotesView.js';
 import { PatternView } from './PatternView.js';
 import { RunComparisonView } from './RunComparisonView.js';
 import { RunsView } from './RunsView.js';
@@ -139,6 +140,8 @@ export const VIEWS: readonly ViewDefinition[] = [
     badge: (route) => route.selection.length,
     render: (context) => <ImagesView context={context} />,
   },
+  // Reached from the header's sharing controls (no tab: the header keeps to one line).
+  { view: 'notes', needsRun: false, hideLayerStrip: true, render: (context) => <NotesView context={context} /> },
 ];
 
 const BY_NAME = new Map(VIEWS.map((definition) => [definition.view, definition]));
