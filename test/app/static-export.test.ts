@@ -19,6 +19,8 @@ import { scoreRun } from '../../src/engine/triage-scores.js';
 import { decodeTable } from '../../src/results/codec/arrow-decode.js';
 import { FILE_TABLES } from '../../src/results/codec/tables.js';
 import { storeResults } from '../../src/results/node/duckdb-reader.js';
+import { NotesFile, notesPathOf } from '../../src/results/node/notes-file.js';
+import { NOTES_STATIC_FILE, type NotesDocument } from '../../src/results/notes.js';
 import {
   STATIC_FORMAT,
   STATIC_RESULTS_FILE,
@@ -38,6 +40,8 @@ import { buildApp, launchChromium } from './fixture.js';
 import { serveFolder, type StaticServer } from './static-server.js';
 
 const INPUTS = 200;
+/** The input whose decision the sidecar holds when the site is exported. */
+const EXPORTED_DECISION = 5;
 let dir: string;
 let appDir: string;
 let storePath: string;
@@ -87,6 +91,10 @@ before(async () => {
   } finally {
     await store.close();
   }
+  // A decision and a tag kept beside the results go with the site.
+  const notes = new NotesFile(notesPathOf(storePath));
+  await notes.change({ op: 'decide', runId: run.runId, input: EXPORTED_DECISION, decision: 'fine', label: null });
+  await notes.change({ op: 'decide', runId: run.runId + 1, input: 1, decision: 'fine', label: null });
   site = path.join(dir, 'site');
   const log = console.log;
   console.log = () => undefined;
@@ -244,9 +252,21 @@ test('filtered and reordered members come from the exported tables exactly as th
 });
 
 test('label errors and model errors work in the static site; decisions are kept in the browser', async () => {
+  const exported = JSON.parse(await readFile(path.join(site, 'data', NOTES_STATIC_FILE), 'utf8')) as NotesDocument;
+  assert.deepEqual(
+    exported.decisions.map((d) => [d.runId, d.input]),
+    [[run.runId, EXPORTED_DECISION]],
+    "the export holds the run's notes only",
+  );
   const page = await openPage(`?view=label-errors&run=${run.runId}`);
   const rows = page.locator('.label-errors-table tbody tr[data-input]');
   await rows.first().waitFor();
+  const decided = page.locator(`.label-errors-table tr[data-input="${EXPORTED_DECISION}"]`);
+  assert.equal(await decided.getByRole('button', { name: 'fine' }).getAttribute('aria-pressed'), 'true');
+  assert.match(
+    (await page.locator('.local-notes-notice').textContent()) ?? '',
+    /kept in this browser \(localStorage\)/,
+  );
   assert.equal(await page.locator('.lead-count').textContent(), String(labelErrorsTotal));
   await rows.nth(0).locator('.tile').click();
   await page.locator('.agreement-row svg.agreement-chart').waitFor();

@@ -1,7 +1,7 @@
 /**
  * The label-errors and model-errors views in a real browser over `nap serve`, on run A of the tiny store
- * with its triage saved (`nap triage --save`): what they show is the API's answer, decisions survive a
- * reload and export as a relabelling CSV, and a confusion cell lists its inputs with their curves.
+ * with its triage saved (`nap triage --save`): what they show is the API's answer, decisions go to the
+ * notes sidecar, survive a reload and export as a relabelling CSV, and a confusion cell lists its inputs with their curves.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { runTriageCommand } from '../../src/cli/commands/triage.js';
 import type { AgreementResponse, LabelErrorsResponse, ModelErrorsResponse } from '../../src/results/api-types.js';
+import { notesPathOf } from '../../src/results/node/notes-file.js';
+import type { NotesDocument } from '../../src/results/notes.js';
 import { apiPaths } from '../../src/results/routes.js';
 import { serveTinyApp, type ServedApp } from './fixture.js';
 
@@ -64,9 +66,20 @@ test('label errors: the ranked leads with given and suggested labels and reasons
   const d = (await chart.locator('.given-curve').getAttribute('d')) ?? '';
   assert.equal((d.match(/[ML]/g) ?? []).length, given);
 
-  // Decide two leads, reload: the decisions are kept; the CSV lists them with the decided labels.
+  // Decide two leads, reload: the decisions are kept, in the sidecar beside the results (not in this
+  // browser); the CSV lists them with the decided labels.
   await rows.nth(0).getByRole('button', { name: 'label error' }).click();
   await rows.nth(1).getByRole('button', { name: 'fine' }).click();
+  await page.locator('.decided-count', { hasText: '2' }).waitFor();
+  const sidecar = JSON.parse(await readFile(notesPathOf(app.fixture.store), 'utf8')) as NotesDocument;
+  assert.deepEqual(
+    sidecar.decisions.map((d) => [d.runId, d.input, d.decision]),
+    [
+      [runA(), leads.inputIndex[0], 'error'],
+      [runA(), leads.inputIndex[1], 'fine'],
+    ],
+  );
+  await page.evaluate('localStorage.clear()');
   await page.reload();
   await rows.first().waitFor();
   assert.equal(await page.locator('.decided-count').textContent(), '2');
@@ -74,7 +87,7 @@ test('label errors: the ranked leads with given and suggested labels and reasons
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.export-decisions').click()]);
   const csv = await readFile(await download.path(), 'utf8');
   const lines = csv.trimEnd().split('\n');
-  assert.equal(lines[0], 'input,file,given_label,decided_label');
+  assert.equal(lines[0], 'input,file,given_label,decided_label,decision');
   const expected = [
     [leads.inputIndex[0]!, leads.label[0], leads.suggestedLabel[0]],
     [leads.inputIndex[1]!, leads.label[1], leads.label[1]],
