@@ -9,7 +9,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { runTriageCommand } from '../../src/cli/commands/triage.js';
-import type { AgreementResponse, LabelErrorsResponse, ModelErrorsResponse } from '../../src/results/api-types.js';
+import type {
+  AgreementResponse,
+  InputsResponse,
+  LabelErrorsResponse,
+  MembershipsResponse,
+  ModelErrorsResponse,
+} from '../../src/results/api-types.js';
 import { notesPathOf } from '../../src/results/node/notes-file.js';
 import type { NotesDocument } from '../../src/results/notes.js';
 import { apiPaths } from '../../src/results/routes.js';
@@ -127,5 +133,41 @@ test('model errors: the confusion matrix; a cell lists its inputs with their agr
   await page.locator('.cell-inputs svg.agreement-chart').waitFor();
   assert.equal(await page.locator('.cell-inputs .tile').count(), cellInputs.length);
   assert.equal(await page.locator('.cell-inputs .input-curves').count(), cellInputs.length);
+
+  // The patterns the cell's inputs fall into, per layer, beside the correctly classified inputs of the
+  // predicted class in each: counted here from the memberships and inputs the API answers.
+  const table = page.locator('.cell-patterns-table tbody tr');
+  await table.first().waitFor();
+  const inputs = await app.api<InputsResponse>(apiPaths.inputs(runA(), { limit: 100_000 }));
+  const predicted = matrix.predictions[c]!;
+  const cell = new Set(matrix.inputs[r]![c]);
+  const expected: [string, number, number, number][] = [];
+  for (const layer of app.fixture.runA.layers) {
+    const members = await app.api<MembershipsResponse>(apiPaths.memberships(layer.clusteringId));
+    const patterns = new Set(
+      members.inputIndex.flatMap((input, k) => (cell.has(input) ? [members.patternId[k]!] : [])),
+    );
+    for (const pattern of [...patterns].filter((p) => p >= 0)) {
+      const inPattern = members.inputIndex.filter((_, k) => members.patternId[k] === pattern);
+      const peers = inPattern.filter((input) => {
+        const row = inputs.inputIndex.indexOf(input);
+        return inputs.label[row] === predicted && inputs.predictionLabel[row] === predicted;
+      });
+      expected.push([layer.layer, pattern, inPattern.filter((input) => cell.has(input)).length, peers.length]);
+    }
+  }
+  const shown = await table.evaluateAll((trs) =>
+    trs.map((tr) => [
+      tr.getAttribute('data-layer'),
+      Number(tr.getAttribute('data-pattern')),
+      Number(tr.querySelector('.cell-count')!.textContent),
+      Number(tr.querySelector('.peer-count')!.textContent),
+    ]),
+  );
+  const key = (row: (string | number | null)[]) => `${row[0]} ${row[1]}`;
+  assert.deepEqual(
+    [...shown].sort((a, b) => key(a).localeCompare(key(b))),
+    [...expected].sort((a, b) => key(a).localeCompare(key(b))),
+  );
   await page.close();
 });
