@@ -80,7 +80,6 @@ export {
   type LayerComparison,
   type RunRef,
 } from './results/compare.js';
-export { triageRun, type TriageOptions, type TriageResult } from './results/triage.js';
 export { computePatternHeatmaps, type HeatmapOptions, type HeatmapsResult } from './engine/heatmaps.js';
 export { exportStaticSite, type StaticExportOptions, type StaticExportResult } from './engine/export-static.js';
 export {

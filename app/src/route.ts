@@ -4,8 +4,8 @@
  * move into a saved state (data/short-url.ts), so that every URL stays under 2 KB.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { MemberOrder, TriageReasonFilter } from '../../src/results/api-types.js';
-import { MEMBER_ORDERS, TRIAGE_REASONS } from '../../src/results/api-types.js';
+import type { MemberOrder } from '../../src/results/api-types.js';
+import { MEMBER_ORDERS } from '../../src/results/api-types.js';
 import { expandQuery, shortQuery } from './data/short-url.js';
 
 /** Every view; views/registry.tsx says how each is shown and reached. */
@@ -21,7 +21,6 @@ export type ViewName =
   | 'jaccard'
   | 'lineage'
   | 'compare-runs'
-  | 'triage'
   | 'label-errors'
   | 'model-errors'
   | 'map'
@@ -38,7 +37,6 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'jaccard',
   'lineage',
   'compare-runs',
-  'triage',
   'label-errors',
   'model-errors',
   'map',
@@ -97,8 +95,6 @@ export interface Route {
   to: string | null;
   /** Run B of a run comparison; `run` is run A. */
   runB: number | null;
-  /** Triage: which disagreement makes a candidate. */
-  reason: TriageReasonFilter;
   /** Pattern page: heatmaps laid over the average image and the members. */
   heatmap: boolean;
   /** Map: what colours the points. */
@@ -127,7 +123,6 @@ export const DEFAULT_ROUTE: Route = {
   chartBy: 'label',
   to: null,
   runB: null,
-  reason: 'any',
   heatmap: false,
   mapColor: 'pattern',
   region: [],
@@ -207,7 +202,6 @@ export function parseRoute(search: string): Route {
     chartBy: oneOf<'label' | 'prediction'>(q.get('by'), ['label', 'prediction'], 'label'),
     to: q.get('to'),
     runB: integer(q.get('runB'), 0),
-    reason: oneOf(q.get('reason'), TRIAGE_REASONS, DEFAULT_ROUTE.reason),
     heatmap: q.get('heat') === '1',
     mapColor: oneOf(q.get('color'), MAP_COLORS, DEFAULT_ROUTE.mapColor),
     region: parseRegion(q.get('region')),
@@ -238,7 +232,6 @@ export function formatRoute(route: Route): string {
   set('by', route.chartBy, DEFAULT_ROUTE.chartBy);
   set('to', route.to);
   set('runB', route.runB);
-  set('reason', route.reason, DEFAULT_ROUTE.reason);
   if (route.heatmap) q.set('heat', '1');
   set('color', route.mapColor, DEFAULT_ROUTE.mapColor);
   if (route.region.length >= 6) q.set('region', roundRegion(route.region).join(','));

@@ -1,7 +1,7 @@
 /**
  * `nap export --static`: the exported folder, served by a plain static file server (files only, no API),
  * opens in headless Chromium in static mode: deep links to patterns, counts and names, images, filters
- * answered from the exported tables exactly as the server answers them, flow, triage and heatmap views
+ * answered from the exported tables exactly as the server answers them, flow, label-error and heatmap views
  * (member heatmaps included); and the exporter's refusals.
  */
 import { test, before, after } from 'node:test';
@@ -29,7 +29,6 @@ import {
   type StaticResults,
 } from '../../src/results/static/layout.js';
 import { MEAN_HEATMAP } from '../../src/results/tables.js';
-import { triageRun } from '../../src/results/triage.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { NapStore, type MembershipColumns, type StoredInputs } from '../../src/io/store/index.js';
 import { type HeatmapsResponse, type MembersResponse } from '../../src/results/api-types.js';
@@ -49,7 +48,6 @@ let site: string;
 let run: AnalyzeResult;
 let inputs: StoredInputs;
 const memberships = new Map<string, MembershipColumns>();
-let poolTriageTotal: number;
 /** Ranked inputs of the run's saved triage. */
 let labelErrorsTotal: number;
 /** The relu layer's stored heatmaps: one mean per pattern and the members'. */
@@ -81,7 +79,6 @@ before(async () => {
     inputs = await store.readInputs(run.runId);
     for (const layer of run.layers) memberships.set(layer.layer, await store.readMemberships(layer.clusteringId));
     const { tables } = storeResults(store);
-    poolTriageTotal = (await triageRun(tables, run.runId, { layer: TINY.pool })).rows.layer.length;
     const relu = run.layers.find((l) => l.layer === TINY.relu)!;
     const index = await tables.heatmapIndex(relu.clusteringId);
     const means = index.inputIndex.filter((input) => input === MEAN_HEATMAP).length;
@@ -284,7 +281,7 @@ test('label errors and model errors work in the static site; decisions are kept 
   await page.close();
 });
 
-test('flow, lineage, triage and heatmaps work in the static site too', async () => {
+test('flow, lineage and heatmaps work in the static site too', async () => {
   const page = await openPage(`?view=flow&run=${run.runId}`);
   await page.locator('svg.sankey .sankey-node').first().waitFor();
   const patterns = run.layers.reduce((sum, layer) => sum + layer.patterns, 0);
@@ -292,9 +289,6 @@ test('flow, lineage, triage and heatmaps work in the static site too', async () 
   await page.locator(`svg.sankey .sankey-node[data-layer="${TINY.logits}"] rect`).first().click();
   await page.locator('.lineage-step.own').waitFor();
   assert.equal(await page.locator('.lineage-step').count(), 3);
-
-  await page.goto(`${host.url}/index.html?view=triage&run=${run.runId}&layer=${TINY.pool}`);
-  await page.locator('#candidates-title .count', { hasText: new RegExp(`^${poolTriageTotal}$`) }).waitFor();
 
   await page.goto(`${host.url}/index.html?view=pattern&run=${run.runId}&layer=${TINY.relu}&p=0&heat=1`);
   await page.waitForFunction(

@@ -183,7 +183,7 @@ export function PatternView({ context }: { context: ViewContext }) {
   const pinned = route.pins.some((p) => samePin(p, pin));
   const { previous, next } = neighbours(patterns.data, route.sort, patternId);
   const units = unitClusterings(layer);
-  // Flow and triage follow the layer's own patterns (its newest layer clustering).
+  // Lineage follows the layer's own patterns (its newest layer clustering).
   const isLayerDefault = defaultClustering(layer) === clustering;
 
   return (
@@ -208,24 +208,13 @@ export function PatternView({ context }: { context: ViewContext }) {
             </a>
           )}
           {isLayerDefault && (
-            <>
-              <a
-                class="button"
-                href={hrefOf(route, { view: 'lineage' })}
-                title="Where its members are in every other layer"
-              >
-                Lineage
-              </a>
-              {patternId >= 0 && (
-                <a
-                  class="button"
-                  href={hrefOf(route, { view: 'triage' })}
-                  title="Members whose label disagrees with the majority or the prediction"
-                >
-                  Triage
-                </a>
-              )}
-            </>
+            <a
+              class="button"
+              href={hrefOf(route, { view: 'lineage' })}
+              title="Where its members are in every other layer"
+            >
+              Lineage
+            </a>
           )}
           {heatmaps.data?.hasMean && (
             <button

@@ -20,7 +20,6 @@ import { RunComparisonView } from './RunComparisonView.js';
 import { RunsView } from './RunsView.js';
 import { LabelErrorsView } from './triage/LabelErrorsView.js';
 import { ModelErrorsView } from './triage/ModelErrorsView.js';
-import { TriageView } from './triage/TriageView.js';
 
 export interface ViewDefinition {
   view: ViewName;
@@ -96,13 +95,6 @@ export const VIEWS: readonly ViewDefinition[] = [
     needsRun: true,
     layer: 'keep',
     render: (context) => <LineageView context={context} />,
-  },
-  {
-    view: 'triage',
-    tab: 'Triage',
-    needsRun: true,
-    layer: 'keep',
-    render: (context) => <TriageView context={context} />,
   },
   {
     view: 'label-errors',
