@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { changeNotes, useNotes } from '../data/notes.js';
-import { savedStates } from '../data/short-url.js';
+import { missingState, savedStates } from '../data/short-url.js';
 import { hrefOf, useRoute } from '../route.js';
 
 type Status = { kind: 'idle' } | { kind: 'done' | 'failed'; text: string };
@@ -22,6 +22,8 @@ export function ShareControls() {
   const route = useRoute();
   const doc = useNotes();
   const noted = doc.views.length + doc.tags.length + doc.decisions.length;
+  // useRoute re-renders on every move, so this follows the URL.
+  const missing = route.view === 'runs' ? null : missingState(location.search);
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [naming, setNaming] = useState(false);
   const [name, setName] = useState('');
@@ -90,6 +92,11 @@ export function ShareControls() {
         <button type="button" class="header-button save-view" onClick={() => setNaming(true)}>
           Save view
         </button>
+      )}
+      {missing !== null && status.kind === 'idle' && (
+        <span class="share-status failed" role="status" title="The link was made where other notes were kept">
+          This link's saved selection ({missing}) is not in these notes
+        </span>
       )}
       {status.kind !== 'idle' && (
         <span class={`share-status ${status.kind}`} role="status">
