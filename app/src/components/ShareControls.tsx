@@ -23,7 +23,7 @@ export function ShareControls() {
   const doc = useNotes();
   const noted = doc.views.length + doc.tags.length + doc.decisions.length;
   // useRoute re-renders on every move, so this follows the URL.
-  const missing = route.view === 'runs' ? null : missingState(location.search);
+  const missing = missingState(location.search);
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [naming, setNaming] = useState(false);
   const [name, setName] = useState('');
