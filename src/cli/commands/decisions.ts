@@ -1,10 +1,19 @@
 import { writeFile } from 'node:fs/promises';
+import { OptionSchema, text, valueOption } from '../../options/schema.js';
 import { NotesFile, notesPathOf } from '../../results/node/notes-file.js';
 import { decisionsOf } from '../../results/notes.js';
 import { relabellingCsv } from '../../results/relabel-csv.js';
 import { withStore } from '../store-command.js';
-import { onlyPositional, parseCommandArgs, runIdOption } from '../args.js';
+import { cliCommand, onlyPositional, parseOptions, runOption } from '../args.js';
 import { pickRun } from './flow.js';
+
+const DECISIONS_OPTIONS = new OptionSchema<{ run?: number; out?: string }>('decisions', {
+  run: { ...runOption, help: 'run whose decisions to write (default: the newest)' },
+  out: valueOption(text({ example: 'relabel.csv', placeholder: 'FILE' }), {
+    flag: 'out',
+    help: 'write to FILE instead of standard output',
+  }),
+});
 
 const HELP = `Usage: nap decisions <results.duckdb> [--run ID] [--out relabel.csv]
 
@@ -14,25 +23,19 @@ by input index, with columns input, file, given_label, decided_label (the chosen
 error, the given one for fine, empty for unsure) and decision. Cells are safe to open in a spreadsheet.
 
 Options:
-  --run ID      run whose decisions to write (default: the newest)
-  --out FILE    write to FILE instead of standard output`;
+${DECISIONS_OPTIONS.help()}`;
 
 /** `nap decisions`: a run's label decisions from the notes sidecar as the relabelling CSV. */
-export async function runDecisionsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('decisions', {
-    args: argv,
-    allowPositionals: true,
-    options: { run: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
+export const runDecisionsCommand = cliCommand(DECISIONS_OPTIONS, async (argv) => {
+  const { options, positionals, help } = parseOptions(DECISIONS_OPTIONS, argv);
+  if (help) {
     console.log(HELP);
     return 0;
   }
   const file = onlyPositional(positionals, 'decisions', 'results file', HELP);
-  const runOption = runIdOption(values.run);
   const notesFile = notesPathOf(file);
   const { runId, csv, count } = await withStore(file, { readOnly: true }, async (store) => {
-    const run = await pickRun(store, runOption, file);
+    const run = await pickRun(store, options.run, file);
     const decisions = [...decisionsOf(await new NotesFile(notesFile).read(), run.runId).values()];
     const inputs = await store.readInputs(
       run.runId,
@@ -45,10 +48,10 @@ export async function runDecisionsCommand(argv: string[]): Promise<number> {
     });
     return { runId: run.runId, csv, count: decisions.length };
   });
-  if (values.out === undefined) process.stdout.write(csv);
-  else await writeFile(values.out, csv);
+  if (options.out === undefined) process.stdout.write(csv);
+  else await writeFile(options.out, csv);
   console.error(
-    `nap decisions: ${count} decided inputs of run ${runId} from ${notesFile}${values.out ? ` written to ${values.out}` : ''}`,
+    `nap decisions: ${count} decided inputs of run ${runId} from ${notesFile}${options.out ? ` written to ${options.out}` : ''}`,
   );
   return 0;
-}
+});
