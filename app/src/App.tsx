@@ -5,6 +5,7 @@ import { loadInfo, useQuery, type ApiRequestError } from './api.js';
 import { ErrorMessage, Loading } from './components/Status.js';
 import { LayerStrip } from './components/LayerStrip.js';
 import { SearchBox } from './components/SearchBox.js';
+import { ShareControls } from './components/ShareControls.js';
 import { TooltipHost } from './components/Tooltip.js';
 import type { ViewContext } from './context.js';
 import { Catalog, defaultClustering } from './data/catalog.js';
@@ -112,6 +113,7 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
           {isStatic() && ' · static'}
         </span>
       )}
+      <ShareControls />
     </header>
   );
 }

@@ -62,6 +62,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'label errors and model errors: every input ranked by how likely its label is wrong; outliers; duplicates',
     load: async () => (await import('./commands/triage.js')).runTriageCommand,
   },
+  decisions: {
+    summary: "write the app's label decisions (kept beside the results) as a relabelling CSV",
+    load: async () => (await import('./commands/decisions.js')).runDecisionsCommand,
+  },
   export: {
     summary: 'export a run as a static web site: nap export --static DIR results.duckdb',
     load: async () => (await import('./commands/export.js')).runExportCommand,

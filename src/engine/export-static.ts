@@ -23,6 +23,8 @@ import type { TableSpec } from '../results/codec/arrow.js';
 import { encodeTable } from '../results/codec/arrow-encode.js';
 import { FILE_TABLES } from '../results/codec/tables.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
+import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
+import { NOTES_STATIC_FILE, notesOfRun } from '../results/notes.js';
 import {
   STATIC_DATA_DIR,
   STATIC_FORMAT,
@@ -332,6 +334,9 @@ async function writeSite(
     await site.write(staticPaths.triage('layers'), encodeTable(FILE_TABLES.triageLayers, triage.layers));
     await site.write(staticPaths.triage('agreement'), encodeTable(FILE_TABLES.triageAgreement, triage.agreement));
   }
+  const notes = await new NotesFile(notesPathOf(config.store)).read();
+  const clusteringIds = new Set(clusterings.map((c) => c.clusteringId));
+  await site.write(NOTES_STATIC_FILE, JSON.stringify(notesOfRun(notes, runId, clusteringIds)));
   const source = await tables.source();
   const results: StaticResults = { source, run: withoutLocalFolders(run), layers, clusterings, projections, flows };
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));

@@ -85,10 +85,6 @@
  *                                                         previous) layer, neither: the first two layers
  *   GET /api/runs/R/layers/L/patterns/P/lineage?minShare=0.05&limit=5 -> LineageResponse: where the members of
  *                                                         pattern P (-1 = noise) are in every other layer
- *   GET /api/runs/R/triage?layer=L&pattern=P&reason=any&limit=N -> TriageResponse: members whose label disagrees
- *                                                         with their pattern's majority label or with the prediction,
- *                                                         by outlier score; layer omitted = every layer; pattern needs
- *                                                         layer; reason = any | majority | prediction; limit 1..1000000
  *   GET /api/runs/R/label-errors?limit=N               -> LabelErrorsResponse: the run's saved triage (`nap triage
  *                                                         --save`), one row per labelled input, best lead first;
  *                                                         404 when none was saved (the hint names the command)
@@ -460,43 +456,6 @@ export interface LineageResponse {
   steps: LineageStepSummary[];
 }
 
-export type TriageReasonFilter = 'any' | 'majority' | 'prediction';
-export const TRIAGE_REASONS: readonly TriageReasonFilter[] = ['any', 'majority', 'prediction'];
-
-/**
- * GET /api/runs/R/triage: one row per (layer, member) whose label disagrees with the pattern's majority label
- * (most frequent label among its labelled members, ties in natural order) or with the prediction
- * (misclassified); inputs without a label and noise never take part. Rows by outlier score descending (NaN
- * last), then layer order, then input index.
- */
-export interface TriageResponse {
-  runId: number;
-  reason: TriageReasonFilter;
-  /** The layers examined, in model order. */
-  layers: FlowLayer[];
-  /** Rows before `limit`. */
-  total: number;
-  layer: string[];
-  clusteringId: number[];
-  patternId: number[];
-  inputIndex: number[];
-  path: (string | null)[];
-  label: string[];
-  /** Predicted class index, -1 when the model does not classify. */
-  prediction: number[];
-  predictionLabel: (string | null)[];
-  /** Probability of the predicted class; null when the model does not classify. */
-  probability: (number | null)[];
-  majorityLabel: string[];
-  /** Members with the majority label / members with a label. */
-  majorityShare: number[];
-  disagreesWithMajority: boolean[];
-  disagreesWithPrediction: boolean[];
-  /** null = NaN. */
-  outlierScore: (number | null)[];
-  membershipProbability: number[];
-}
-
 /** GET /api/runs/R/label-errors: the saved triage's ranked inputs (columns), best lead first. */
 export interface LabelErrorsResponse {
   runId: number;
@@ -546,13 +505,6 @@ export interface ModelErrorsResponse {
   /** Inputs with a label and a prediction. */
   total: number;
   misclassified: number;
-}
-
-export interface TriageQuery {
-  layer?: string;
-  pattern?: number;
-  reason?: TriageReasonFilter;
-  limit?: number;
 }
 
 /** ARI and NMI over the compared inputs; null when no inputs are compared. */
@@ -683,7 +635,6 @@ export interface LineageParams extends LayerParams {
   /** Patterns listed per layer; default 5. */
   limit?: number;
 }
-export interface TriageParams extends RunParams, TriageQuery {}
 export interface LabelErrorsParams extends RunParams {
   limit?: number;
 }

@@ -51,8 +51,6 @@ import {
   type RunParams,
   type RunsResponse,
   type RunSummary,
-  type TriageParams,
-  type TriageResponse,
   type AgreementParams,
   type AgreementResponse,
   type LabelErrorsParams,
@@ -78,7 +76,6 @@ import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitSt
 import { MEAN_HEATMAP } from './tables.js';
 import { agreement, labelErrors, modelErrors, requireSaved } from './saved-triage.js';
 import { parseSearch, searchRun, type SearchLayer } from './search.js';
-import { triageRows, triageRun, type TriageResult } from './triage.js';
 
 /** Defaults of the queries' optional parameters. */
 export const DEFAULTS = {
@@ -116,7 +113,6 @@ export interface ResultsApi {
   flowGraph(params: RunParams): Promise<FlowGraphResponse>;
   layerFlow(params: LayerFlowParams): Promise<LayerFlowResponse>;
   lineage(params: LineageParams): Promise<LineageResponse>;
-  triage(params: TriageParams): Promise<TriageResponse>;
   labelErrors(params: LabelErrorsParams): Promise<LabelErrorsResponse>;
   agreement(params: AgreementParams): Promise<AgreementResponse>;
   modelErrors(params: RunParams): Promise<ModelErrorsResponse>;
@@ -254,11 +250,6 @@ function rowsOfIndices(inputs: IndexedInputs, runId: number, indices: readonly n
   });
 }
 
-/** The first `limit` rows of a triage result as the response's columns. */
-export function triageResponse(result: TriageResult, reason: TriageResponse['reason'], limit: number): TriageResponse {
-  return { runId: result.runId, reason, layers: result.layers.map(flowLayer), ...triageRows(result.rows, limit) };
-}
-
 export interface ResultsApiOptions {
   /** How many of each kind of table are kept; default DEFAULT_TABLE_LIMITS. */
   tableLimits?: TableLimits;
@@ -269,7 +260,6 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
   const flows = new FlowQueries(tables);
   const summaries = new PromiseCache<string, PatternSummaries>(64);
   const counts = new PromiseCache<string, LabelCountsResponse>(64);
-  const triages = new PromiseCache<string, TriageResult>(16);
   const comparisons = new PromiseCache<string, RunComparisonResponse>(16);
   const graphs = new PromiseCache<number, FlowGraphResponse>(16);
   const lineages = new PromiseCache<string, LineageResponse>(1024);
@@ -661,20 +651,6 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       });
     },
 
-    async triage({ runId, layer, pattern, reason = 'any', limit }) {
-      if (pattern !== undefined && layer === undefined) {
-        throw new InputError(`pattern ${pattern} needs a layer: pattern ids are per layer`, {
-          hint: 'pass layer=<layer name> too',
-        });
-      }
-      if (layer !== undefined) await tables.layer(runId, layer);
-      else await tables.run(runId);
-      const result = await triages.get(JSON.stringify([runId, layer ?? null, pattern ?? null, reason]), () =>
-        triageRun(tables, runId, { layer, pattern, reason }),
-      );
-      return triageResponse(result, reason, limit ?? Number.MAX_SAFE_INTEGER);
-    },
-
     async labelErrors({ runId, limit }) {
       const saved = requireSaved(await tables.triage(runId), runId);
       return labelErrors(runId, saved, await tables.inputs(runId), limit ?? Number.MAX_SAFE_INTEGER);
@@ -738,7 +714,6 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       await tables.patternStats(clusteringId);
       await tables.heatmapIndex(clusteringId);
       if (projections.has(layer.layer)) await tables.projection(runId, layer.layer);
-      await api.triage({ runId, layer: layer.layer });
     }
     for (const from of layers) for (const to of layers) if (from !== to) await flows.between(runId, from, to);
     await api.flowGraph({ runId });

@@ -116,12 +116,9 @@ ${flow.links.length === 0 ? '' : `<table><thead><tr><th>From</th><th>To</th><th 
 
 function triageSection(triage: ReportTriage | null, images: ReportImages): string {
   if (triage === null) {
-    return '<p class="note">No triage: the run has no labelled layers to compare labels with.</p>';
+    return '<p class="note" data-source="none">No saved triage in this run: <code>nap triage results.duckdb --save</code> ranks every labelled input as a label error (self-confidence, margin and kNN consensus); make the report again after it.</p>';
   }
-  const saved = triage.source === 'saved';
-  const note = saved
-    ? `The saved triage (<code>nap triage --save</code>): every labelled input ranked by how likely its label is wrong, combining ${metric('selfConfidence', 'self-confidence')}, ${metric('margin', 'margin')} and ${metric('knnConsensus', 'kNN consensus')}; the first ${triage.rows.length} of ${formatCount(triage.total)}.`
-    : `No saved triage in this run (<code>nap triage --save</code> ranks every input as a label error); listed instead: the members whose label disagrees with their pattern's majority label or with the prediction, by ${metric('glosh', 'outlier score')}, the first ${triage.rows.length} of ${formatCount(triage.total)}.`;
+  const note = `The saved triage (<code>nap triage --save</code>): every labelled input ranked by how likely its label is wrong, combining ${metric('selfConfidence', 'self-confidence')}, ${metric('margin', 'margin')} and ${metric('knnConsensus', 'kNN consensus')}; the first ${triage.rows.length} of ${formatCount(triage.total)}.`;
   const rows = triage.rows
     .map(
       (row, k) =>
@@ -130,7 +127,7 @@ function triageSection(triage: ReportTriage | null, images: ReportImages): strin
     .join('\n');
   return `<p class="note" data-source="${triage.source}">${note}</p>
 ${images.thumbnailsMissing === null ? '' : `<p class="note muted">No thumbnails: ${escapeHtml(images.thumbnailsMissing)}</p>`}
-<table class="triage-table"><thead><tr><th class="num">#</th><th>Image</th><th class="num">Input</th><th>File</th><th>Label</th><th>${saved ? 'Suggested' : 'Majority'}</th><th>Prediction</th><th class="num">${saved ? 'Score' : metric('glosh', 'Outlier score')}</th><th>Reason</th></tr></thead>
+<table class="triage-table"><thead><tr><th class="num">#</th><th>Image</th><th class="num">Input</th><th>File</th><th>Label</th><th>Suggested</th><th>Prediction</th><th class="num">Score</th><th>Reason</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
 }
 

@@ -73,17 +73,17 @@ export interface ReportTriageRow {
   inputIndex: number;
   path: string | null;
   label: string | null;
-  /** Saved triage: the suggested label; computed: the pattern's majority label. */
+  /** The suggested label. */
   suggested: string | null;
   predictionLabel: string | null;
-  /** Saved triage: the combined score; computed: the outlier score. */
+  /** The combined score. */
   score: number | null;
-  /** Saved triage: its reason; computed: the layer and pattern the label disagrees with. */
+  /** Why it is a lead. */
   reason: string;
 }
 
 export interface ReportTriage {
-  source: 'saved' | 'computed';
+  source: 'saved';
   /** Rows in all (the list shows the first). */
   total: number;
   rows: ReportTriageRow[];
@@ -179,7 +179,7 @@ async function reportFlows(api: ResultsApi, runId: number, layers: ReportLayer[]
   return flows;
 }
 
-/** The saved triage's leads; without one, the members whose label disagrees with their pattern or prediction. */
+/** The saved triage's leads (`nap triage --save`); null when the run has none. */
 async function reportTriage(api: ResultsApi, runId: number, rows: number): Promise<ReportTriage | null> {
   try {
     const saved = await api.labelErrors({ runId, limit: rows });
@@ -198,22 +198,8 @@ async function reportTriage(api: ResultsApi, runId: number, rows: number): Promi
     };
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
+    return null;
   }
-  const computed = await api.triage({ runId, limit: rows });
-  if (computed.layers.length === 0) return null;
-  return {
-    source: 'computed',
-    total: computed.total,
-    rows: computed.inputIndex.map((inputIndex, k) => ({
-      inputIndex,
-      path: computed.path[k] ?? null,
-      label: computed.label[k] ?? null,
-      suggested: computed.majorityLabel[k] ?? null,
-      predictionLabel: computed.predictionLabel[k] ?? null,
-      score: computed.outlierScore[k] ?? null,
-      reason: `${computed.layer[k]} pattern ${computed.patternId[k]}: ${Math.round(computed.majorityShare[k]! * 100)}% ${computed.majorityLabel[k]}`,
-    })),
-  };
 }
 
 /** Everything the report shows of run `runId`; NotFoundError when the store lacks the run. */

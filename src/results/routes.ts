@@ -20,13 +20,11 @@ import type {
   PatternParams,
   PatternsParams,
   RunParams,
-  TriageParams,
-  TriageQuery,
   AgreementParams,
   LabelErrorsParams,
   SearchParams,
 } from './api-types.js';
-import { IMAGE_SIZE, MEMBER_ORDERS, TRIAGE_REASONS } from './api-types.js';
+import { IMAGE_SIZE, MEMBER_ORDERS } from './api-types.js';
 import type { QueryName, QueryParams } from './api.js';
 import { InputError } from '../errors.js';
 import {
@@ -237,19 +235,6 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
       query: { minShare, limit },
     }),
   }),
-  triage: route<TriageParams>({
-    path: '/api/runs/:runId/triage',
-    query: ['layer', 'pattern', 'reason', 'limit'],
-    result: 'json',
-    parse: (path, query) => ({
-      ...runId(path),
-      layer: query.get('layer'),
-      pattern: optional(query, 'pattern', (t) => parseInteger('pattern', t)),
-      reason: parseChoice('reason', query.get('reason') ?? 'any', TRIAGE_REASONS),
-      limit: optional(query, 'limit', (t) => parseIntegerIn('limit', t, 1, LIMITS.triage)),
-    }),
-    format: ({ runId, ...q }) => ({ path: { runId }, query: { ...q } }),
-  }),
   labelErrors: route<LabelErrorsParams>({
     path: '/api/runs/:runId/label-errors',
     query: ['limit'],
@@ -404,7 +389,6 @@ export const apiPaths = {
   layerFlow: (runId: number, from?: string, to?: string) => routeUrl(ROUTES.layerFlow, { runId, from, to }),
   lineage: (runId: number, layer: string, patternId: number, options: { minShare?: number; limit?: number } = {}) =>
     routeUrl(ROUTES.lineage, { runId, layer, patternId, ...options }),
-  triage: (runId: number, q: TriageQuery = {}) => routeUrl(ROUTES.triage, { runId, ...q }),
   labelErrors: (runId: number, limit?: number) => routeUrl(ROUTES.labelErrors, { runId, limit }),
   agreement: (runId: number, index: readonly number[]) => routeUrl(ROUTES.agreement, { runId, index: [...index] }),
   modelErrors: (runId: number) => routeUrl(ROUTES.modelErrors, { runId }),

@@ -37,6 +37,11 @@ export interface ServerOptions {
   thumbnailCacheBytes?: number;
   /** Memory budget of encoded PNGs (thumbnails and average images) in bytes; default 64 MiB. */
   imageCacheBytes?: number;
+  /**
+   * The notes sidecar (decisions, tags, saved views: src/results/notes.ts), the one file the server
+   * writes; default <store>.nap-notes.json.
+   */
+  notes?: string;
   /** Called with each unexpected error (answered 500); default: none. */
   onError?: (error: unknown) => void;
 }

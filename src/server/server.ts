@@ -10,11 +10,13 @@ import { NapStore } from '../io/store/index.js';
 import { createResultsApi } from '../results/api.js';
 import type { ApiError } from '../results/api-types.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
+import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
 import { answerApi, apiHandlers, DataAnswers, type Handler } from './api-handler.js';
 import { HeatmapImages } from './heatmap-images.js';
 import { DiskCache } from './disk-cache.js';
 import { ImageService } from './images.js';
 import { sendError, sendJson, statusOf } from './responses.js';
+import { answerNotes } from './notes-routes.js';
 import { DEFAULT_HOST, SERVE_OPTIONS, type ServerOptions } from './serve-options.js';
 import { serveStatic } from './static-files.js';
 
@@ -52,11 +54,12 @@ interface Resolved {
   thumbnailCacheDir: string | null;
   thumbnailCacheBytes: number;
   imageCacheBytes: number;
+  notes: string;
   onError: (error: unknown) => void;
 }
 
 function resolveOptions(options: ServerOptions): Resolved {
-  const resolved = SERVE_OPTIONS.resolve(options) as Required<Omit<ServerOptions, 'onError'>>;
+  const resolved = SERVE_OPTIONS.resolve(options) as Required<Omit<ServerOptions, 'onError' | 'notes'>>;
   const { store, port, host, appDir, thumbnailCacheDir, thumbnailCacheBytes, imageCacheBytes } = resolved;
   return {
     store,
@@ -66,6 +69,7 @@ function resolveOptions(options: ServerOptions): Resolved {
     thumbnailCacheDir: thumbnailCacheDir === false ? null : path.resolve(thumbnailCacheDir),
     thumbnailCacheBytes,
     imageCacheBytes,
+    notes: path.resolve(options.notes ?? notesPathOf(options.store)),
     onError: options.onError ?? (() => undefined),
   };
 }
@@ -99,7 +103,7 @@ function sendProblem(
   return sendJson(request, response, body.status, body, { 'Cache-Control': 'no-store', ...headers });
 }
 
-function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string) {
+function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string, notes: NotesFile) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       if (!hostAllowed(request, config.host)) {
@@ -113,19 +117,24 @@ function requestHandler(config: Resolved, handlers: readonly Handler[], storeVer
         });
         return;
       }
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        await sendProblem(
-          request,
-          response,
-          { error: `method ${request.method} is not allowed`, hint: 'the server is read-only: use GET', status: 405 },
-          { Allow: 'GET, HEAD' },
-        );
-        return;
-      }
       const target = request.url ?? '/';
       const queryStart = target.indexOf('?');
       const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
       const rawQuery = queryStart < 0 ? '' : target.slice(queryStart + 1);
+      if (await answerNotes(request, response, notes, rawPath)) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        await sendProblem(
+          request,
+          response,
+          {
+            error: `method ${request.method} is not allowed`,
+            hint: 'the results are read-only: use GET (only /api/notes takes writes)',
+            status: 405,
+          },
+          { Allow: 'GET, HEAD' },
+        );
+        return;
+      }
       if (rawPath === '/api' || rawPath.startsWith('/api/')) {
         if (!(await answerApi(request, response, handlers, rawPath, rawQuery, storeVersion))) {
           await sendProblem(request, response, {
@@ -216,7 +225,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         : await DiskCache.open(config.thumbnailCacheDir, config.thumbnailCacheBytes);
     const images = new ImageService(store, service.tables, { memoryBytes: config.imageCacheBytes, disk });
     const data = new DataAnswers(service);
-    const handle = requestHandler(config, apiHandlers(data, images, new HeatmapImages(store, service)), storeVersion);
+    const handle = requestHandler(
+      config,
+      apiHandlers(data, images, new HeatmapImages(store, service)),
+      storeVersion,
+      new NotesFile(config.notes),
+    );
     // The handler answers its own errors, so its promise does not reject.
     const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (request, response) => {
       void handle(request, response);

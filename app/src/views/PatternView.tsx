@@ -15,6 +15,7 @@ import { LabelBars } from '../charts/LabelBars.js';
 import { ACCENT } from '../charts/colors.js';
 import { UnitStatsChart } from '../charts/UnitStatsChart.js';
 import { AverageImage } from '../components/AverageImage.js';
+import { TagEditor } from '../components/TagEditor.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { ImageTile } from '../components/ImageTile.js';
 import { CARD_EXAMPLES } from '../components/PatternCard.js';
@@ -183,7 +184,7 @@ export function PatternView({ context }: { context: ViewContext }) {
   const pinned = route.pins.some((p) => samePin(p, pin));
   const { previous, next } = neighbours(patterns.data, route.sort, patternId);
   const units = unitClusterings(layer);
-  // Flow and triage follow the layer's own patterns (its newest layer clustering).
+  // Lineage follows the layer's own patterns (its newest layer clustering).
   const isLayerDefault = defaultClustering(layer) === clustering;
 
   return (
@@ -208,24 +209,13 @@ export function PatternView({ context }: { context: ViewContext }) {
             </a>
           )}
           {isLayerDefault && (
-            <>
-              <a
-                class="button"
-                href={hrefOf(route, { view: 'lineage' })}
-                title="Where its members are in every other layer"
-              >
-                Lineage
-              </a>
-              {patternId >= 0 && (
-                <a
-                  class="button"
-                  href={hrefOf(route, { view: 'triage' })}
-                  title="Members whose label disagrees with the majority or the prediction"
-                >
-                  Triage
-                </a>
-              )}
-            </>
+            <a
+              class="button"
+              href={hrefOf(route, { view: 'lineage' })}
+              title="Where its members are in every other layer"
+            >
+              Lineage
+            </a>
           )}
           {heatmaps.data?.hasMean && (
             <button
@@ -264,6 +254,7 @@ export function PatternView({ context }: { context: ViewContext }) {
           </button>
         </div>
       </div>
+      <TagEditor targets={[{ kind: 'pattern', clusteringId: clustering.clusteringId, patternId }]} what={name} />
       <FilterBar run={run} filters={filters} />
       <div class="pattern-summary panel">
         <div class="average-frame">

@@ -15,12 +15,12 @@ import { LayerStatsView } from './LayerStatsView.js';
 import { LayerView } from './LayerView.js';
 import { MapView } from './map/MapView.js';
 import { MaxActivationsView } from './MaxActivationsView.js';
+import { NotesView } from './NotesView.js';
 import { PatternView } from './PatternView.js';
 import { RunComparisonView } from './RunComparisonView.js';
 import { RunsView } from './RunsView.js';
 import { LabelErrorsView } from './triage/LabelErrorsView.js';
 import { ModelErrorsView } from './triage/ModelErrorsView.js';
-import { TriageView } from './triage/TriageView.js';
 
 export interface ViewDefinition {
   view: ViewName;
@@ -98,13 +98,6 @@ export const VIEWS: readonly ViewDefinition[] = [
     render: (context) => <LineageView context={context} />,
   },
   {
-    view: 'triage',
-    tab: 'Triage',
-    needsRun: true,
-    layer: 'keep',
-    render: (context) => <TriageView context={context} />,
-  },
-  {
     view: 'label-errors',
     tab: 'Label errors',
     needsRun: true,
@@ -141,6 +134,8 @@ export const VIEWS: readonly ViewDefinition[] = [
     render: (context) => <ImagesView context={context} />,
   },
   { view: 'glossary', needsRun: false, hideLayerStrip: true, render: () => <GlossaryView /> },
+  // Reached from the header's sharing controls (no tab: the header keeps to one line).
+  { view: 'notes', needsRun: false, hideLayerStrip: true, render: (context) => <NotesView context={context} /> },
 ];
 
 const BY_NAME = new Map(VIEWS.map((definition) => [definition.view, definition]));
