@@ -1,0 +1,138 @@
+/**
+ * Orders for the views of many patterns, browser-safe: barycentre sweeps that seriate a weighted bipartite
+ * table (rows of one layer against columns of another, or two columns of an alluvial diagram) so that
+ * heavy cells gather along the diagonal and bands cross little, and the weighted crossing count that the
+ * sweeps lower. Two-layer crossing minimisation and matrix seriation are the same problem here: a band
+ * crossing another is a cell off the diagonal's path.
+ */
+
+/** A nonzero cell of a table: row, column and weight (shared inputs). */
+export interface WeightedCell {
+  row: number;
+  col: number;
+  weight: number;
+}
+
+/**
+ * Sorts `items` by their barycentre: the weighted mean position of their neighbours (`neighbours(item)`
+ * gives [position, weight] pairs); ties keep the current order. Items without neighbours hold nothing to
+ * line up: they go last, in their current order. Returns a new array.
+ */
+export function barycentreSort(
+  items: readonly number[],
+  neighbours: (item: number) => Iterable<readonly [number, number]>,
+): number[] {
+  const keyed = items.map((item, position) => {
+    let sum = 0;
+    let weight = 0;
+    for (const [at, w] of neighbours(item)) {
+      sum += at * w;
+      weight += w;
+    }
+    return { item, position, key: weight > 0 ? sum / weight : Number.POSITIVE_INFINITY };
+  });
+  keyed.sort((a, b) => (a.key === b.key ? 0 : a.key < b.key ? -1 : 1) || a.position - b.position);
+  return keyed.map((k) => k.item);
+}
+
+/** Position of each item in `order` (items absent from it: -1). */
+export function positionsOf(order: readonly number[], count: number): Int32Array {
+  const positions = new Int32Array(count).fill(-1);
+  order.forEach((item, at) => (positions[item] = at));
+  return positions;
+}
+
+/**
+ * Weighted crossings of a two-column drawing: the sum of w1·w2 over pairs of cells whose rows and columns
+ * are in opposite orders. O(cells²); for tests and small tables.
+ */
+export function weightedCrossings(
+  cells: readonly WeightedCell[],
+  rowOrder: readonly number[],
+  colOrder: readonly number[],
+): number {
+  const rowAt = new Map(rowOrder.map((r, i) => [r, i]));
+  const colAt = new Map(colOrder.map((c, i) => [c, i]));
+  let total = 0;
+  for (let i = 0; i < cells.length; i++) {
+    for (let j = i + 1; j < cells.length; j++) {
+      const a = cells[i]!;
+      const b = cells[j]!;
+      const dr = rowAt.get(a.row)! - rowAt.get(b.row)!;
+      const dc = colAt.get(a.col)! - colAt.get(b.col)!;
+      if (dr * dc < 0) total += a.weight * b.weight;
+    }
+  }
+  return total;
+}
+
+export interface SeriationOptions {
+  /** Most sweeps (a sweep orders the columns, then the rows); default 12. Stops early once nothing moves. */
+  sweeps?: number;
+  /** Starting row order; default by total weight, heaviest first. */
+  rows?: readonly number[];
+}
+
+/** Orders of the rows and columns of a seriated table. */
+export interface Seriation {
+  rows: number[];
+  cols: number[];
+}
+
+function sameOrder(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Seriates the rows `rows` and columns `cols` of a sparse weighted table by alternating barycentre sweeps:
+ * columns by the mean position of their rows, then rows by the mean position of their columns. Rows and
+ * columns sharing weight end up near each other, so blocks of the table come out on the diagonal.
+ */
+export function seriate(
+  rows: readonly number[],
+  cols: readonly number[],
+  cells: readonly WeightedCell[],
+  options: SeriationOptions = {},
+): Seriation {
+  const rowSet = new Set(rows);
+  const colSet = new Set(cols);
+  const byRow = new Map<number, [number, number][]>();
+  const byCol = new Map<number, [number, number][]>();
+  const totals = new Map<number, number>();
+  for (const { row, col, weight } of cells) {
+    if (weight <= 0 || !rowSet.has(row) || !colSet.has(col)) continue;
+    (byRow.get(row) ?? byRow.set(row, []).get(row)!).push([col, weight]);
+    (byCol.get(col) ?? byCol.set(col, []).get(col)!).push([row, weight]);
+    totals.set(row, (totals.get(row) ?? 0) + weight);
+  }
+  let rowOrder = options.rows
+    ? [...options.rows]
+    : [...rows].sort((a, b) => (totals.get(b) ?? 0) - (totals.get(a) ?? 0) || a - b);
+  let colOrder = [...cols];
+  const sweeps = options.sweeps ?? 12;
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    const rowAt = new Map(rowOrder.map((r, i) => [r, i]));
+    const nextCols = barycentreSort(colOrder, (col) =>
+      (byCol.get(col) ?? []).map(([row, w]) => [rowAt.get(row)!, w] as const),
+    );
+    const colAt = new Map(nextCols.map((c, i) => [c, i]));
+    const nextRows = barycentreSort(rowOrder, (row) =>
+      (byRow.get(row) ?? []).map(([col, w]) => [colAt.get(col)!, w] as const),
+    );
+    const settled = sameOrder(nextCols, colOrder) && sameOrder(nextRows, rowOrder);
+    colOrder = nextCols;
+    rowOrder = nextRows;
+    if (settled) break;
+  }
+  return { rows: rowOrder, cols: colOrder };
+}
+
+/**
+ * The `k` items of largest `value`, ties by smaller item; all of them when k is at least their number.
+ * Returned in item order, so that a later ordering starts from a stable one.
+ */
+export function topK(items: readonly number[], value: (item: number) => number, k: number): number[] {
+  if (k >= items.length) return [...items];
+  const chosen = [...items].sort((a, b) => value(b) - value(a) || a - b).slice(0, Math.max(0, k));
+  return chosen.sort((a, b) => a - b);
+}
