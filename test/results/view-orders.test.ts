@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { groupFlowGraph, memberPaths, OTHER_PATTERNS } from '../../src/results/flow-grouping.js';
 import { binColumns, majorityRow, orderByLabelMix } from '../../src/results/label-order.js';
 import { barycentreSort, seriate, topK, weightedCrossings } from '../../src/results/seriation.js';
+import { aggregatedColumnName, pairsStatistics, positionColumnName } from '../../src/results/unit-columns.js';
 
 describe('barycentre seriation', () => {
   it('sorts items by the weighted mean position of their neighbours, lonely items last', () => {
@@ -199,5 +200,17 @@ describe('label × pattern order and bins', () => {
       [1, 1, 1],
     );
     assert.deepEqual(binColumns(0, 5), []);
+  });
+});
+
+describe('names of aggregated columns', () => {
+  it('tells means from standard deviations with mean_std, and minima from maxima with min_max', () => {
+    assert.deepEqual(aggregatedColumnName('mean_std', 8, 1), { short: 'μ1', long: 'Unit 1, mean' });
+    assert.deepEqual(aggregatedColumnName('mean_std', 8, 6), { short: 'σ2', long: 'Unit 2, standard deviation' });
+    assert.deepEqual(aggregatedColumnName('min_max', 4, 3), { short: '↑1', long: 'Unit 1, maximum' });
+    assert.deepEqual(aggregatedColumnName('mean', 4, 3), { short: '3', long: 'Unit 3' });
+    assert.deepEqual(positionColumnName(2, 5), { short: '5', long: 'Unit 2 at position 5' });
+    assert.equal(pairsStatistics('mean_std'), true);
+    assert.equal(pairsStatistics('max'), false);
   });
 });
