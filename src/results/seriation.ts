@@ -1,9 +1,10 @@
 /**
- * Orders for the views of many patterns, browser-safe: barycentre sweeps that seriate a weighted bipartite
- * table (rows of one layer against columns of another, or two columns of an alluvial diagram) so that
- * heavy cells gather along the diagonal and bands cross little, and the weighted crossing count that the
- * sweeps lower. Two-layer crossing minimisation and matrix seriation are the same problem here: a band
- * crossing another is a cell off the diagonal's path.
+ * Orders for the views of many patterns, browser-safe: seriation of a weighted bipartite table (rows of one
+ * layer against columns of another) so that heavy cells gather along the diagonal, and the weighted
+ * crossing count that it lowers. Two-layer crossing minimisation and matrix seriation are the same problem
+ * here: a band crossing another is a cell off the diagonal's path. A breadth-first (Cuthill–McKee) order
+ * of the table's graph from a peripheral row or column places the long chains and blocks, which local
+ * moves alone cannot; barycentre sweeps then settle each row and column between its neighbours.
  */
 
 /** A nonzero cell of a table: row, column and weight (shared inputs). */
@@ -69,8 +70,74 @@ export function weightedCrossings(
 export interface SeriationOptions {
   /** Most sweeps (a sweep orders the columns, then the rows); default 12. Stops early once nothing moves. */
   sweeps?: number;
-  /** Starting row order; default by total weight, heaviest first. */
-  rows?: readonly number[];
+}
+
+/** A node of the table's graph: a row (side 0) or a column (side 1). */
+type Side = 0 | 1;
+interface GraphNode {
+  side: Side;
+  id: number;
+  /** Neighbours, heaviest first (ties: rows and columns in their given order). */
+  links: { node: GraphNode; weight: number }[];
+  total: number;
+  seen: number;
+}
+
+/** Breadth-first order of `start`'s component; `mark` (new for each search) stamps the nodes reached. */
+function breadthFirst(start: GraphNode, mark: number): GraphNode[] {
+  const order = [start];
+  start.seen = mark;
+  for (let k = 0; k < order.length; k++) {
+    for (const { node } of order[k]!.links) {
+      if (node.seen === mark) continue;
+      node.seen = mark;
+      order.push(node);
+    }
+  }
+  return order;
+}
+
+/**
+ * Rows and columns in Cuthill–McKee order: component by component (heaviest first), breadth first from a
+ * pseudo-peripheral node (the far end of a breadth-first search from the far end of another), heaviest
+ * neighbours first. Rows and columns without cells come last, in their given order.
+ */
+function bandOrder(rows: readonly number[], cols: readonly number[], cells: readonly WeightedCell[]): Seriation {
+  const make = (side: Side) => (id: number) => ({ side, id, links: [], total: 0, seen: -1 }) as GraphNode;
+  const rowNodes = new Map(rows.map((id) => [id, make(0)(id)]));
+  const colNodes = new Map(cols.map((id) => [id, make(1)(id)]));
+  for (const { row, col, weight } of cells) {
+    const r = rowNodes.get(row);
+    const c = colNodes.get(col);
+    if (!r || !c || weight <= 0) continue;
+    r.links.push({ node: c, weight });
+    c.links.push({ node: r, weight });
+    r.total += weight;
+    c.total += weight;
+  }
+  const rank = new Map<GraphNode, number>([...rowNodes.values(), ...colNodes.values()].map((n, i) => [n, i]));
+  for (const node of rank.keys())
+    node.links.sort((a, b) => b.weight - a.weight || rank.get(a.node)! - rank.get(b.node)!);
+  const seeds = [...rowNodes.values(), ...colNodes.values()]
+    .filter((node) => node.total > 0)
+    .sort((a, b) => b.total - a.total || rank.get(a)! - rank.get(b)!);
+  const placed: GraphNode[] = [];
+  let mark = 0;
+  for (const seed of seeds) {
+    // A node searched before belongs to a component already placed (components share no edge).
+    if (seed.seen >= 0) continue;
+    let far = seed;
+    for (let round = 0; round < 2; round++) {
+      const reached = breadthFirst(far, ++mark);
+      far = reached[reached.length - 1]!;
+    }
+    placed.push(...breadthFirst(far, ++mark));
+  }
+  const lonely = (nodes: Map<number, GraphNode>) => [...nodes.values()].filter((n) => n.total === 0).map((n) => n.id);
+  return {
+    rows: [...placed.filter((n) => n.side === 0).map((n) => n.id), ...lonely(rowNodes)],
+    cols: [...placed.filter((n) => n.side === 1).map((n) => n.id), ...lonely(colNodes)],
+  };
 }
 
 /** Orders of the rows and columns of a seriated table. */
@@ -84,9 +151,10 @@ function sameOrder(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * Seriates the rows `rows` and columns `cols` of a sparse weighted table by alternating barycentre sweeps:
- * columns by the mean position of their rows, then rows by the mean position of their columns. Rows and
- * columns sharing weight end up near each other, so blocks of the table come out on the diagonal.
+ * Seriates the rows `rows` and columns `cols` of a sparse weighted table: a Cuthill–McKee order of its
+ * graph, refined by alternating barycentre sweeps (columns by the mean position of their rows, then rows by
+ * the mean position of their columns). Rows and columns sharing weight end up near each other, so blocks
+ * and chains of the table come out along the diagonal.
  */
 export function seriate(
   rows: readonly number[],
@@ -98,17 +166,14 @@ export function seriate(
   const colSet = new Set(cols);
   const byRow = new Map<number, [number, number][]>();
   const byCol = new Map<number, [number, number][]>();
-  const totals = new Map<number, number>();
   for (const { row, col, weight } of cells) {
     if (weight <= 0 || !rowSet.has(row) || !colSet.has(col)) continue;
     (byRow.get(row) ?? byRow.set(row, []).get(row)!).push([col, weight]);
     (byCol.get(col) ?? byCol.set(col, []).get(col)!).push([row, weight]);
-    totals.set(row, (totals.get(row) ?? 0) + weight);
   }
-  let rowOrder = options.rows
-    ? [...options.rows]
-    : [...rows].sort((a, b) => (totals.get(b) ?? 0) - (totals.get(a) ?? 0) || a - b);
-  let colOrder = [...cols];
+  const start = bandOrder(rows, cols, cells);
+  let rowOrder = start.rows;
+  let colOrder = start.cols;
   const sweeps = options.sweeps ?? 12;
   for (let sweep = 0; sweep < sweeps; sweep++) {
     const rowAt = new Map(rowOrder.map((r, i) => [r, i]));

@@ -46,6 +46,31 @@ describe('barycentre seriation', () => {
     assert.deepEqual(order, { rows: [1, 0], cols: [0, 1] });
   });
 
+  it('lays a scrambled chain along the diagonal', () => {
+    // r0 - c1 - r2 - c0 - r1: one chain; column 2 shares nothing. The search starts at r2 (heaviest, first),
+    // whose far end is r0, whose far end is r1: the order runs r1, c0, r2, c1, r0.
+    const cells = [
+      { row: 0, col: 1, weight: 1 },
+      { row: 2, col: 1, weight: 1 },
+      { row: 2, col: 0, weight: 1 },
+      { row: 1, col: 0, weight: 1 },
+    ];
+    const order = seriate([0, 1, 2], [0, 1, 2], cells);
+    assert.deepEqual(order, { rows: [1, 2, 0], cols: [0, 1, 2] });
+    assert.equal(weightedCrossings(cells, order.rows, order.cols), 0);
+  });
+
+  it('orders a long chain of shifted groups without a crossing', () => {
+    // Row i shares members with columns i and i + 1, like patterns of two layers whose groups are offset.
+    const ids = Array.from({ length: 200 }, (_, i) => i);
+    const scramble = (i: number) => (i * 77) % 200;
+    const cells = ids.flatMap((i) =>
+      [i, i + 1].filter((j) => j < 200).map((j) => ({ row: scramble(i), col: scramble(j), weight: 1 })),
+    );
+    const order = seriate(ids, ids, cells);
+    assert.equal(weightedCrossings(cells, order.rows, order.cols), 0);
+  });
+
   it('gathers interleaved blocks into contiguous runs of rows and columns', () => {
     // Rows and columns of three blocks, their ids interleaved: row r and column c belong to block r % 3, c % 3.
     const ids = Array.from({ length: 9 }, (_, i) => i);
