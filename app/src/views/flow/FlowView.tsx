@@ -128,16 +128,17 @@ function Diagram({
       aria-label={`Alluvial diagram of ${plural(graph.layers.length, 'layer')}`}
     >
       {layout.columns.map((column, l) => (
-        <text
-          key={column.layer}
-          class="sankey-layer"
-          x={column.x + (l === layout.columns.length - 1 ? NODE_WIDTH : 0)}
-          y={-10}
-          text-anchor={l === layout.columns.length - 1 ? 'end' : 'start'}
-        >
+        <g key={column.layer}>
           <title>{column.layer}</title>
-          {truncate(column.layer, step - 16)}
-        </text>
+          <text
+            class="sankey-layer"
+            x={column.x + (l === layout.columns.length - 1 ? NODE_WIDTH : 0)}
+            y={-10}
+            text-anchor={l === layout.columns.length - 1 ? 'end' : 'start'}
+          >
+            {truncate(column.layer, step - 16)}
+          </text>
+        </g>
       ))}
       <g class="sankey-links">
         {layout.links.map((link) => {
