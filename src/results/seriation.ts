@@ -2,9 +2,9 @@
  * Orders for the views of many patterns, browser-safe: seriation of a weighted bipartite table (rows of one
  * layer against columns of another) so that heavy cells gather along the diagonal, and the weighted
  * crossing count that it lowers. Two-layer crossing minimisation and matrix seriation are the same problem
- * here: a band crossing another is a cell off the diagonal's path. A breadth-first (Cuthill–McKee) order
- * of the table's graph from a peripheral row or column places the long chains and blocks, which local
- * moves alone cannot; barycentre sweeps then settle each row and column between its neighbours.
+ * here: a band crossing another is a cell off the diagonal's path. A walk along the heaviest spanning
+ * forest of the table's graph from a peripheral row or column places the long chains and blocks, which
+ * local moves alone cannot; barycentre sweeps then settle each row and column between its neighbours.
  */
 
 /** A nonzero cell of a table: row, column and weight (shared inputs). */
@@ -15,22 +15,36 @@ export interface WeightedCell {
 }
 
 /**
- * Sorts `items` by their barycentre: the weighted mean position of their neighbours (`neighbours(item)`
- * gives [position, weight] pairs); ties keep the current order. Items without neighbours hold nothing to
- * line up: they go last, in their current order. Returns a new array.
+ * The weighted median of [value, weight] pairs: the value where the running weight (by value) first
+ * reaches half the total, the mean of the two middle values when it reaches exactly half. Unlike the mean
+ * it ignores a few light outliers (a stray shared member far away). NaN without weight.
+ */
+export function weightedMedian(pairs: readonly (readonly [number, number])[]): number {
+  const sorted = pairs.filter(([, w]) => w > 0).sort((a, b) => a[0] - b[0]);
+  const total = sorted.reduce((sum, [, w]) => sum + w, 0);
+  if (total === 0) return Number.NaN;
+  let running = 0;
+  for (let k = 0; k < sorted.length; k++) {
+    running += sorted[k]![1];
+    if (Math.abs(running - total / 2) <= 1e-12 * total) return (sorted[k]![0] + sorted[k + 1]![0]) / 2;
+    if (running > total / 2) return sorted[k]![0];
+  }
+  return sorted[sorted.length - 1]![0];
+}
+
+/**
+ * Sorts `items` by the weighted median position of their neighbours (`neighbours(item)` gives [position,
+ * weight] pairs): a barycentre sweep with the median for the mean, the robust variant of the heuristic.
+ * Ties keep the current order. Items without neighbours hold nothing to line up: they go last, in their
+ * current order. Returns a new array.
  */
 export function barycentreSort(
   items: readonly number[],
   neighbours: (item: number) => Iterable<readonly [number, number]>,
 ): number[] {
   const keyed = items.map((item, position) => {
-    let sum = 0;
-    let weight = 0;
-    for (const [at, w] of neighbours(item)) {
-      sum += at * w;
-      weight += w;
-    }
-    return { item, position, key: weight > 0 ? sum / weight : Number.POSITIVE_INFINITY };
+    const key = weightedMedian([...neighbours(item)]);
+    return { item, position, key: Number.isNaN(key) ? Number.POSITIVE_INFINITY : key };
   });
   keyed.sort((a, b) => (a.key === b.key ? 0 : a.key < b.key ? -1 : 1) || a.position - b.position);
   return keyed.map((k) => k.item);
@@ -97,25 +111,54 @@ function breadthFirst(start: GraphNode, mark: number): GraphNode[] {
   return order;
 }
 
+/** Depth-first pre-order of a tree from `start`, heaviest branches first: every subtree stays contiguous. */
+function depthFirst(start: GraphNode): GraphNode[] {
+  const order: GraphNode[] = [];
+  const stack: { node: GraphNode; from: GraphNode | null }[] = [{ node: start, from: null }];
+  while (stack.length > 0) {
+    const { node, from } = stack.pop()!;
+    order.push(node);
+    for (let k = node.links.length - 1; k >= 0; k--) {
+      const next = node.links[k]!.node;
+      if (next !== from) stack.push({ node: next, from: node });
+    }
+  }
+  return order;
+}
+
 /**
- * Rows and columns in Cuthill–McKee order: component by component (heaviest first), breadth first from a
- * pseudo-peripheral node (the far end of a breadth-first search from the far end of another), heaviest
- * neighbours first. Rows and columns without cells come last, in their given order.
+ * Rows and columns along the heaviest spanning forest of the table's graph: tree by tree (heaviest first),
+ * depth first from an end of the tree's longest path (the far end of a breadth-first search from the far
+ * end of another), heaviest branches first. Rows and columns without cells come last, in given order.
  */
 function bandOrder(rows: readonly number[], cols: readonly number[], cells: readonly WeightedCell[]): Seriation {
   const make = (side: Side) => (id: number) => ({ side, id, links: [], total: 0, seen: -1 }) as GraphNode;
   const rowNodes = new Map(rows.map((id) => [id, make(0)(id)]));
   const colNodes = new Map(cols.map((id) => [id, make(1)(id)]));
-  for (const { row, col, weight } of cells) {
-    const r = rowNodes.get(row);
-    const c = colNodes.get(col);
-    if (!r || !c || weight <= 0) continue;
+  const rank = new Map<GraphNode, number>([...rowNodes.values(), ...colNodes.values()].map((n, i) => [n, i]));
+  // The heaviest spanning forest (Kruskal): weak cells that would close a cycle are left out, so that a
+  // stray shared member cannot pull distant parts of a chain together.
+  const parent = Array.from(rank.keys(), (_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const edges = cells
+    .map(({ row, col, weight }) => ({ r: rowNodes.get(row), c: colNodes.get(col), weight }))
+    .filter(
+      (e): e is { r: GraphNode; c: GraphNode; weight: number } =>
+        e.r !== undefined && e.c !== undefined && e.weight > 0,
+    )
+    .sort((a, b) => b.weight - a.weight || rank.get(a.r)! - rank.get(b.r)! || rank.get(a.c)! - rank.get(b.c)!);
+  for (const { r, c, weight } of edges) {
+    const [a, b] = [root(rank.get(r)!), root(rank.get(c)!)];
+    if (a === b) continue;
+    parent[a] = b;
     r.links.push({ node: c, weight });
     c.links.push({ node: r, weight });
     r.total += weight;
     c.total += weight;
   }
-  const rank = new Map<GraphNode, number>([...rowNodes.values(), ...colNodes.values()].map((n, i) => [n, i]));
   for (const node of rank.keys())
     node.links.sort((a, b) => b.weight - a.weight || rank.get(a.node)! - rank.get(b.node)!);
   const seeds = [...rowNodes.values(), ...colNodes.values()]
@@ -131,7 +174,7 @@ function bandOrder(rows: readonly number[], cols: readonly number[], cells: read
       const reached = breadthFirst(far, ++mark);
       far = reached[reached.length - 1]!;
     }
-    placed.push(...breadthFirst(far, ++mark));
+    placed.push(...depthFirst(far));
   }
   const lonely = (nodes: Map<number, GraphNode>) => [...nodes.values()].filter((n) => n.total === 0).map((n) => n.id);
   return {
@@ -151,9 +194,9 @@ function sameOrder(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * Seriates the rows `rows` and columns `cols` of a sparse weighted table: a Cuthill–McKee order of its
- * graph, refined by alternating barycentre sweeps (columns by the mean position of their rows, then rows by
- * the mean position of their columns). Rows and columns sharing weight end up near each other, so blocks
+ * Seriates the rows `rows` and columns `cols` of a sparse weighted table: a walk along the heaviest
+ * spanning forest of its graph, refined by alternating median sweeps (columns by the weighted median
+ * position of their rows, then rows by that of their columns). Rows and columns sharing weight end up near each other, so blocks
  * and chains of the table come out along the diagonal.
  */
 export function seriate(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { groupFlowGraph, memberPaths, OTHER_PATTERNS } from '../../src/results/flow-grouping.js';
 import { binColumns, majorityRow, orderByLabelMix } from '../../src/results/label-order.js';
-import { barycentreSort, seriate, topK, weightedCrossings } from '../../src/results/seriation.js';
+import { barycentreSort, seriate, topK, weightedCrossings, weightedMedian } from '../../src/results/seriation.js';
 import { aggregatedColumnName, pairsStatistics, positionColumnName } from '../../src/results/unit-columns.js';
 
 describe('barycentre seriation', () => {
@@ -23,6 +23,25 @@ describe('barycentre seriation', () => {
       barycentreSort([0, 1, 2, 3], (item) => neighbours.get(item) ?? []),
       [3, 1, 0, 2],
     );
+  });
+
+  it('takes the weighted median, deaf to a light outlier', () => {
+    assert.equal(
+      weightedMedian([
+        [5, 1],
+        [1, 3],
+        [100, 0.1],
+      ]),
+      1,
+    );
+    assert.equal(
+      weightedMedian([
+        [1, 1],
+        [3, 1],
+      ]),
+      2,
+    );
+    assert.ok(Number.isNaN(weightedMedian([])));
   });
 
   it('puts a permutation table on its diagonal', () => {
@@ -60,15 +79,17 @@ describe('barycentre seriation', () => {
     assert.equal(weightedCrossings(cells, order.rows, order.cols), 0);
   });
 
-  it('orders a long chain of shifted groups without a crossing', () => {
-    // Row i shares members with columns i and i + 1, like patterns of two layers whose groups are offset.
+  it('orders a long chain of shifted groups without a crossing, stray light cells notwithstanding', () => {
+    // Row i shares members with columns i and i + 1, like patterns of two layers whose groups are offset,
+    // and one member with a column far away.
     const ids = Array.from({ length: 200 }, (_, i) => i);
     const scramble = (i: number) => (i * 77) % 200;
-    const cells = ids.flatMap((i) =>
+    const chain = ids.flatMap((i) =>
       [i, i + 1].filter((j) => j < 200).map((j) => ({ row: scramble(i), col: scramble(j), weight: 1 })),
     );
-    const order = seriate(ids, ids, cells);
-    assert.equal(weightedCrossings(cells, order.rows, order.cols), 0);
+    const stray = ids.map((i) => ({ row: scramble(i), col: scramble((i * 31 + 50) % 200), weight: 0.02 }));
+    const order = seriate(ids, ids, [...chain, ...stray]);
+    assert.equal(weightedCrossings(chain, order.rows, order.cols), 0);
   });
 
   it('gathers interleaved blocks into contiguous runs of rows and columns', () => {

@@ -4,13 +4,13 @@
  * where they fit without overlapping. The wheel zooms around the pointer, dragging pans, hovering a cell
  * tells its numbers; clicking a cell opens the row's pattern.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { CHART_FONT, prepareCanvas, useWidth } from '../../charts/canvas.js';
 import { categoryColor, GRID, heat, INK, MUTED } from '../../charts/colors.js';
 import { markDrawn } from '../../charts/drawn.js';
 import { hideTooltip, showTooltip } from '../../components/Tooltip.js';
 import { formatCount, formatNumber, patternName, shortPatternName } from '../../format.js';
-import type { JaccardModel, MatrixCell } from './jaccard-model.js';
+import type { JaccardModel } from './jaccard-model.js';
 
 export interface SideInfo {
   layer: string;
@@ -69,14 +69,9 @@ export function JaccardCanvas({ model, rowSide, colSide, colorIndex, onOpenRow }
   const width = Math.max(LEFT + plotWidth + 8, 200);
   const height = TOP + plotHeight + 4;
   const size = cell * view.scale;
-  const cellIndex = useRef(new Map<number, MatrixCell>());
+  const cellIndex = useMemo(() => new Map(model.cells.map((c) => [c.i * model.cols.length + c.j, c])), [model]);
 
   useEffect(() => setView({ scale: 1, x: 0, y: 0 }), [model]);
-  useEffect(() => {
-    const index = new Map<number, MatrixCell>();
-    for (const c of model.cells) index.set(c.i * cols.length + c.j, c);
-    cellIndex.current = index;
-  }, [model]);
 
   useEffect(() => {
     if (!canvas.current || available === 0) return;
@@ -172,7 +167,7 @@ export function JaccardCanvas({ model, rowSide, colSide, colorIndex, onOpenRow }
   const describe = (i: number, j: number) => {
     const row = rows[i]!;
     const col = cols[j]!;
-    const found = cellIndex.current.get(i * cols.length + j);
+    const found = cellIndex.get(i * cols.length + j);
     const side = (info: SideInfo, id: number) =>
       `${patternName(id)} of ${info.layer} (${formatCount(info.size(id))}${info.majority(id) !== null ? `, mostly ${info.majority(id)}` : ''})`;
     return (
