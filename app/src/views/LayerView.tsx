@@ -261,7 +261,7 @@ export function LayerView({ context }: { context: ViewContext }) {
                 ...(route.chartBy === 'label' ? { label } : { prediction: label }),
               })
             }
-            title={`Share of each pattern's members per ${route.chartBy === 'label' ? 'input label' : 'predicted class'}, columns in card order`}
+            title={`Share of each pattern's members per ${route.chartBy === 'label' ? 'input label' : 'predicted class'}`}
           />
         </details>
       )}

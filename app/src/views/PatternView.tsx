@@ -5,11 +5,14 @@
 import { useMemo } from 'preact/hooks';
 import {
   MEMBER_ORDERS,
+  type LayerSummary,
   type MemberOrder,
   type PatternsResponse,
   type PatternSummary,
+  type UnitStatsResponse,
 } from '../../../src/results/api-types.js';
-import { heatmapUrl, useQuery } from '../api.js';
+import { aggregatedColumnName, pairsStatistics, positionColumnName } from '../../../src/results/unit-columns.js';
+import { heatmapUrl, useQuery, type Loaded } from '../api.js';
 import { Histogram } from '../charts/Histogram.js';
 import { LabelBars } from '../charts/LabelBars.js';
 import { ACCENT } from '../charts/colors.js';
@@ -120,6 +123,83 @@ function Members({
           }}
         />
       )}
+    </section>
+  );
+}
+
+/**
+ * A pattern's statistics per column: per unit of the layer (with mean_std or min_max, which columns are
+ * which statistic), or, for a unit pattern, per position of the unit's spatial map.
+ */
+function PatternStatistics({
+  name,
+  layer,
+  unit,
+  stats,
+  layerStats,
+  route,
+}: {
+  name: string;
+  layer: LayerSummary;
+  unit: number | null;
+  stats: Loaded<UnitStatsResponse>;
+  layerStats: UnitStatsResponse | undefined;
+  route: ViewContext['route'];
+}) {
+  const columnName =
+    unit === null
+      ? (column: number) => aggregatedColumnName(layer.aggregation, layer.dim, column)
+      : (column: number) => positionColumnName(unit, column);
+  const empty = stats.data !== undefined && stats.data.unit.length === 0;
+  return (
+    <section class="panel" aria-labelledby="unit-stats-title">
+      <div class="panel-heading">
+        <h2 id="unit-stats-title">
+          {unit === null ? 'Unit statistics' : `Statistics over the positions of unit ${unit}`}
+        </h2>
+        <UnitChartControls route={route} canSortByDifference={Boolean(layerStats)} />
+        <span class="legend">
+          <span class="swatch" style={{ background: ACCENT }} /> pattern: dot mean, bar q1–q3, line whiskers{' '}
+          {layerStats && (
+            <>
+              <span class="swatch band" /> layer q1–q3
+            </>
+          )}
+          {unit === null && pairsStatistics(layer.aggregation) && (
+            <span class="legend-item aggregation-note">
+              {layer.aggregation === 'mean_std'
+                ? 'μn: unit n’s mean over positions, σn: its standard deviation'
+                : '↓n: unit n’s minimum over positions, ↑n: its maximum'}
+            </span>
+          )}
+        </span>
+      </div>
+      {stats.error &&
+        (stats.error.status === 404 ? (
+          <p class="muted">No unit statistics are stored for the patterns of this clustering.</p>
+        ) : (
+          <ErrorMessage error={stats.error} />
+        ))}
+      {empty && (
+        <p class="muted">
+          No statistics are stored for this clustering: it was analyzed before nap kept them for unit patterns. Run{' '}
+          <span class="mono">nap analyze</span> again to add them.
+        </p>
+      )}
+      {stats.data && !empty && (
+        <UnitStatsChart
+          series={[{ name, color: ACCENT, stats: stats.data }]}
+          reference={layerStats}
+          hideNearZero={route.hideNearZero}
+          sort={route.unitSort}
+          label={
+            unit === null ? `Unit statistics of ${name}` : `Statistics of ${name} over the positions of unit ${unit}`
+          }
+          onUnitSelect={unit === null ? (column) => navigate({ view: 'maxact', unit: column }) : undefined}
+          columnName={columnName}
+        />
+      )}
+      {!stats.data && !stats.error && <Loading what="statistics" />}
     </section>
   );
 }
@@ -335,34 +415,14 @@ export function PatternView({ context }: { context: ViewContext }) {
         )}
       </div>
       {patternId >= 0 && (
-        <section class="panel" aria-labelledby="unit-stats-title">
-          <div class="panel-heading">
-            <h2 id="unit-stats-title">Unit statistics</h2>
-            <UnitChartControls route={route} canSortByDifference={Boolean(layerStats.data)} />
-            <span class="legend">
-              <span class="swatch" style={{ background: ACCENT }} /> pattern: dot mean, bar q1–q3, line whiskers{' '}
-              <span class="swatch band" /> layer q1–q3
-            </span>
-          </div>
-          {stats.error &&
-            (stats.error.status === 404 ? (
-              <p class="muted">No unit statistics are stored for the patterns of this clustering.</p>
-            ) : (
-              <ErrorMessage error={stats.error} />
-            ))}
-          {stats.data ? (
-            <UnitStatsChart
-              series={[{ name, color: ACCENT, stats: stats.data }]}
-              reference={layerStats.data}
-              hideNearZero={route.hideNearZero}
-              sort={route.unitSort}
-              label={`Unit statistics of ${name}`}
-              onUnitSelect={(unit) => navigate({ view: 'maxact', unit })}
-            />
-          ) : (
-            !stats.error && <Loading what="statistics" />
-          )}
-        </section>
+        <PatternStatistics
+          name={name}
+          layer={layer}
+          unit={clustering.unit}
+          stats={stats}
+          layerStats={clustering.unit === null ? layerStats.data : undefined}
+          route={route}
+        />
       )}
       {units.length > 0 && memberships.data && (
         <UnitPatterns context={context} units={units} memberships={memberships.data} patternId={patternId} />
