@@ -46,11 +46,13 @@ export const PATTERN_SORTS: readonly PatternSort[] = ['persistence', 'size', 'pu
 
 export type UnitSort = 'unit' | 'difference';
 
-/** What colours the points of the map: pattern, input label, predicted class, the model's probability of
- * its prediction, membership probability in the pattern, or outlier score. */
-export type MapColor = 'pattern' | 'label' | 'prediction' | 'confidence' | 'membership' | 'outlier';
+/** What colours the points of the map: pattern, strongest pattern (near members too) with the strength as
+ * opacity, input label, predicted class, the model's probability of its prediction, membership probability
+ * in the pattern, or outlier score. */
+export type MapColor = 'pattern' | 'strongest' | 'label' | 'prediction' | 'confidence' | 'membership' | 'outlier';
 export const MAP_COLORS: readonly MapColor[] = [
   'pattern',
+  'strongest',
   'label',
   'prediction',
   'confidence',
@@ -101,6 +103,14 @@ export interface Route {
   mapColor: MapColor;
   /** Map: the lasso or box selection, a polygon x0, y0, x1, y1, ... in the projection's coordinates (empty: none). */
   region: number[];
+  /** Near members count from this strongest-membership strength (pattern page, noise page, map). */
+  nearStrength: number;
+  /** A re-cut of the layer's patterns from its stored tree; null fields: as stored. */
+  minClusterSize: number | null;
+  selectionMethod: 'leaf' | 'eom' | null;
+  epsilon: number | null;
+  /** The condensed-tree node (cluster id) whose subtree the patterns view shows; null: the whole layer. */
+  node: number | null;
 }
 
 export const DEFAULT_ROUTE: Route = {
@@ -127,7 +137,19 @@ export const DEFAULT_ROUTE: Route = {
   heatmap: false,
   mapColor: 'pattern',
   region: [],
+  nearStrength: 0.1,
+  minClusterSize: null,
+  selectionMethod: null,
+  epsilon: null,
+  node: null,
 };
+
+/** A number in [min, max], else null. */
+function numberIn(text: string | null, min: number, max: number): number | null {
+  if (text === null || text.trim() === '') return null;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= min && value <= max ? value : null;
+}
 
 function integer(text: string | null, min: number): number | null {
   if (text === null || !/^-?\d+$/.test(text)) return null;
@@ -207,6 +229,11 @@ export function parseRoute(search: string): Route {
     heatmap: q.get('heat') === '1',
     mapColor: oneOf(q.get('color'), MAP_COLORS, DEFAULT_ROUTE.mapColor),
     region: parseRegion(q.get('region')),
+    nearStrength: numberIn(q.get('near'), 0, 1) ?? DEFAULT_ROUTE.nearStrength,
+    minClusterSize: integer(q.get('mcs'), 2),
+    selectionMethod: q.get('pick') === 'eom' ? 'eom' : q.get('pick') === 'leaf' ? 'leaf' : null,
+    epsilon: numberIn(q.get('eps'), 0, Number.MAX_VALUE),
+    node: integer(q.get('node'), 0),
   };
 }
 
@@ -238,6 +265,11 @@ export function formatRoute(route: Route): string {
   if (route.heatmap) q.set('heat', '1');
   set('color', route.mapColor, DEFAULT_ROUTE.mapColor);
   if (route.region.length >= 6) q.set('region', roundRegion(route.region).join(','));
+  set('near', route.nearStrength, DEFAULT_ROUTE.nearStrength);
+  set('mcs', route.minClusterSize);
+  set('pick', route.selectionMethod);
+  set('eps', route.epsilon);
+  set('node', route.node);
   const text = q.toString();
   return text === '' ? '' : `?${text}`;
 }

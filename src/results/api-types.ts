@@ -360,6 +360,9 @@ export interface CoverageResponse {
    * are inPattern plus the entries >= s.
    */
   nearStrength: number[];
+  /** The noise input of each nearStrength entry, and the pattern it is nearest to (its strongest membership). */
+  nearInputIndex: number[];
+  nearPatternId: number[];
 }
 
 /** GET /api/clusterings/C/patterns/P/near-members */
