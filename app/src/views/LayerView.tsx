@@ -1,7 +1,9 @@
 /**
  * The patterns of a layer: filters, sorting, the label x pattern chart and a virtualized grid of cards.
  */
-import { useCallback, useLayoutEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { icicleLayout, patternsUnder } from '../../../src/results/icicle-layout.js';
+import { activeNode, IciclePanel, SubtreePanel } from '../components/HierarchyPanel.js';
 import { type PatternsResponse, type PatternSummary } from '../../../src/results/api-types.js';
 import { useQuery } from '../api.js';
 import { LabelPatternChart } from '../charts/LabelPatternChart.js';
@@ -19,9 +21,15 @@ import { filtersOf, isFiltering } from '../data/filters.js';
 import { labelColorIndex, predictionLabelsOf } from '../data/labels.js';
 import {
   allowsSingleCluster,
+  granularityKey,
+  granularityRoute,
+  markChangeTime,
   reselect,
+  routeGranularity,
   sameGranularity,
+  selectAt,
   storedGranularity,
+  takeChangeTime,
   treeOf,
   type Granularity,
 } from '../data/reselection.js';
@@ -69,16 +77,21 @@ export function LayerView({ context }: { context: ViewContext }) {
   );
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
 
-  // A granularity other than the stored one: patterns re-selected in the page from the layer's stored tree.
+  // A granularity other than the stored one (in the URL): patterns re-selected in the page from the layer's stored tree.
   const stored = useMemo(() => (clustering ? storedGranularity(clustering) : undefined), [clustering]);
-  const [choice, setChoice] = useState<{ clusteringId: number; granularity: Granularity; changedAt: number } | null>(
-    null,
+  const asked = stored && clustering?.unit === null ? routeGranularity(route, stored) : undefined;
+  const wanted = asked && stored && !sameGranularity(asked, stored) ? asked : undefined;
+  const wantedKey = wanted ? `${clustering!.clusteringId}/${granularityKey(wanted)}` : '';
+  // The redraw is timed from the control's change (or, for back / forward and a loaded URL, from the first
+  // render that asks for the granularity, or the tree's arrival if later) to the cards in the DOM.
+  const asking = useRef({ key: '', at: 0 });
+  if (asking.current.key !== wantedKey) asking.current = { key: wantedKey, at: takeChangeTime(wantedKey) };
+  const [hierarchyOpen, setHierarchyOpen] = useState(route.node !== null);
+  const needTree = Boolean(wanted) || hierarchyOpen || route.node !== null;
+  const linkage = useQuery(
+    'linkage',
+    needTree && clustering && clustering.unit === null ? { clusteringId: clustering.clusteringId } : null,
   );
-  const wanted =
-    choice && stored && clustering?.clusteringId === choice.clusteringId && !sameGranularity(choice.granularity, stored)
-      ? choice
-      : null;
-  const linkage = useQuery('linkage', wanted ? { clusteringId: wanted.clusteringId } : null);
   const tree = useMemo(
     () => (linkage.data ? { tree: treeOf(linkage.data), readyAt: performance.now() } : undefined),
     [linkage.data],
@@ -86,22 +99,30 @@ export function LayerView({ context }: { context: ViewContext }) {
   const reselected = useMemo(
     () =>
       wanted && tree && clustering && memberships.data && inputs.data
-        ? reselect(
-            tree.tree,
-            wanted.granularity,
-            allowsSingleCluster(clustering),
-            memberships.data,
-            inputs.data,
-            CARD_EXAMPLES,
-          )
+        ? reselect(tree.tree, wanted, allowsSingleCluster(clustering), memberships.data, inputs.data, CARD_EXAMPLES)
         : undefined,
-    [wanted, tree, clustering, memberships.data, inputs.data],
+    [wantedKey, tree, clustering, memberships.data, inputs.data],
   );
   const [redrawMs, setRedrawMs] = useState<number | null>(null);
   useLayoutEffect(() => {
-    // From the control's change (or the tree's arrival, if later) to the re-selected cards in the DOM.
-    if (reselected && wanted && tree) setRedrawMs(performance.now() - Math.max(wanted.changedAt, tree.readyAt));
+    if (reselected && tree) setRedrawMs(performance.now() - Math.max(asking.current.at, tree.readyAt));
   }, [reselected]);
+  // The selection the icicle plot draws: the re-cut, or the stored granularity re-selected from the tree.
+  const cut = useMemo(() => {
+    if (reselected) return reselected.selection;
+    if (!needTree || !tree || !stored || !clustering) return undefined;
+    return selectAt(tree.tree, stored, allowsSingleCluster(clustering));
+  }, [reselected, needTree, tree, stored, clustering]);
+  const layout = useMemo(() => (cut ? icicleLayout(cut.condensedTree, cut.selectedClusters) : undefined), [cut]);
+  const subtreePatterns = useMemo(() => {
+    const node = layout ? activeNode(layout, route.node) : -1;
+    return layout && node >= 0 ? new Set(patternsUnder(layout, node)) : undefined;
+  }, [layout, route.node]);
+  const changeGranularity = (granularity: Granularity, replace: boolean) => {
+    if (!stored || !clustering) return;
+    markChangeTime(`${clustering.clusteringId}/${granularityKey(granularity)}`);
+    navigate({ ...granularityRoute(granularity, stored), node: null }, { replace });
+  };
   const shownMemberships = reselected ? reselected.memberships : memberships.data;
   const counts = useMemo(
     () =>
@@ -135,8 +156,9 @@ export function LayerView({ context }: { context: ViewContext }) {
     if (!shown) return [];
     const list: PatternSummary[] = sortPatterns(shown.patterns, route.sort);
     if (route.noise) list.unshift(shown.noise);
-    return sizes ? list.filter((p) => sizes[p.patternId + 1]! > 0) : list;
-  }, [patterns.data, reselected, route.sort, route.noise, sizes]);
+    const inSubtree = subtreePatterns ? list.filter((p) => subtreePatterns.has(p.patternId)) : list;
+    return sizes ? inSubtree.filter((p) => sizes[p.patternId + 1]! > 0) : inSubtree;
+  }, [patterns.data, reselected, route.sort, route.noise, sizes, subtreePatterns]);
 
   const selectAll = useCallback(
     (patternId: number) => {
@@ -200,11 +222,9 @@ export function LayerView({ context }: { context: ViewContext }) {
           {!reselected && !wanted && <CoverageLine clustering={data.clustering} />}
           <GranularityControl
             stored={stored}
-            value={wanted?.granularity ?? stored}
+            value={wanted ?? stored}
             inputs={run.inputCount}
-            onChange={(granularity) =>
-              setChoice({ clusteringId: clustering.clusteringId, granularity, changedAt: performance.now() })
-            }
+            onChange={changeGranularity}
           />
           {wanted && linkage.error && <ErrorMessage error={linkage.error} />}
           {wanted && !reselected && !linkage.error && <Loading what="the layer's tree" />}
@@ -220,6 +240,23 @@ export function LayerView({ context }: { context: ViewContext }) {
             </p>
           )}
         </details>
+      )}
+      {unit === null && (
+        <details
+          class="panel hierarchy-panel"
+          open={hierarchyOpen}
+          onToggle={(e) => setHierarchyOpen(e.currentTarget.open)}
+        >
+          <summary>Hierarchy (condensed tree)</summary>
+          {linkage.error && <ErrorMessage error={linkage.error} />}
+          {hierarchyOpen && !layout && !linkage.error && <Loading what="the layer's tree" />}
+          {hierarchyOpen && layout && memberships.data && (
+            <IciclePanel context={context} layout={layout} memberships={memberships.data} inputs={inputs.data} />
+          )}
+        </details>
+      )}
+      {layout && memberships.data && (
+        <SubtreePanel context={context} layout={layout} memberships={memberships.data} inputs={inputs.data} />
       )}
       <div class="controls">
         <FilterBar run={run} filters={filters} />
