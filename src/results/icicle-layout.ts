@@ -160,3 +160,21 @@ export function majorityOf<T>(
   }
   return best;
 }
+
+/** The root's band ends at its split; the scale starts at this share of that lambda. */
+const ROOT_BAND = 0.85;
+
+/**
+ * Lambda to the plot's y (0 at the top) and back, in log scale from just above the root's split (below it
+ * the root alone, drawn as a short band) to the deepest finite lambda: near-duplicate inputs reach very
+ * large lambdas, and the splits near the root would be lost in a linear scale.
+ */
+export function icicleScale(layout: IcicleLayout, height: number) {
+  const high = Math.max(layout.maxLambda, Number.MIN_VALUE);
+  const low = Math.min(high / 2, layout.death[0]! * ROOT_BAND) || high / 1e3;
+  const span = Math.log(high / low) || 1;
+  return {
+    y: (lambda: number) => (lambda <= low ? 0 : (Math.log(lambda / low) / span) * height),
+    lambda: (y: number) => low * Math.exp((y / height) * span),
+  };
+}

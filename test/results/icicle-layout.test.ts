@@ -17,6 +17,7 @@ import { selectFromLinkage } from '../../src/compute/hdbscan/reselect.js';
 import {
   childNodes,
   icicleLayout,
+  icicleScale,
   majorityOf,
   nodeAt,
   patternsUnder,
@@ -90,6 +91,16 @@ describe('icicle layout', () => {
       majorityOf(layout, 0, (p) => labels[p]),
       { label: 'a', count: 3 },
     );
+  });
+
+  it('scales lambda to height in log scale from just above the root split', () => {
+    // low = 0.85 * the root's death (1), high = the largest finite lambda (3); 100 px tall.
+    const scale = icicleScale(layout, 100);
+    assert.equal(scale.y(0), 0, 'the root is born at the top');
+    assert.equal(scale.y(0.85), 0);
+    assert.ok(Math.abs(scale.y(1) - (100 * Math.log(1 / 0.85)) / Math.log(3 / 0.85)) < 1e-9);
+    assert.ok(Math.abs(scale.y(3) - 100) < 1e-9);
+    assert.ok(Math.abs(scale.lambda(scale.y(2)) - 2) < 1e-9);
   });
 
   it('covers every input of a real selection once, selected boxes nested in the root', () => {

@@ -5,7 +5,7 @@
  * majority label; a click picks its subtree.
  */
 import { useEffect, useRef } from 'preact/hooks';
-import { majorityOf, nodeAt, type IcicleLayout } from '../../../src/results/icicle-layout.js';
+import { icicleScale, majorityOf, nodeAt, type IcicleLayout } from '../../../src/results/icicle-layout.js';
 import { hideTooltip, showTooltip } from '../components/Tooltip.js';
 import { formatCount, formatNumber, formatShare, patternName } from '../format.js';
 import { prepareCanvas, useWidth } from './canvas.js';
@@ -13,8 +13,6 @@ import { ACCENT, categoryColor, LAYER_BAND } from './colors.js';
 
 const HEIGHT = 240;
 const UNSELECTED = LAYER_BAND;
-/** The root's band ends at its split; the scale starts at this share of that lambda. */
-const ROOT_BAND = 0.85;
 
 export interface IciclePlotProps {
   layout: IcicleLayout;
@@ -23,21 +21,6 @@ export interface IciclePlotProps {
   /** Node index of the picked subtree, or -1. */
   active: number;
   onPick: (node: number) => void;
-}
-
-/**
- * Lambda to the plot's y (0 at the top) and back, in log scale from just above the root's split (below it
- * the root alone, drawn as a short band) to the deepest finite lambda: near-duplicate inputs reach very
- * large lambdas, and the splits near the root would be lost in a linear scale.
- */
-function scales(layout: IcicleLayout, height: number) {
-  const high = Math.max(layout.maxLambda, Number.MIN_VALUE);
-  const low = Math.min(high / 2, layout.death[0]! * ROOT_BAND) || high / 1e3;
-  const span = Math.log(high / low) || 1;
-  return {
-    y: (lambda: number) => (lambda <= low ? 0 : (Math.log(lambda / low) / span) * height),
-    lambda: (y: number) => low * Math.exp((y / height) * span),
-  };
 }
 
 function describe(layout: IcicleLayout, node: number, labelOf: (point: number) => string | null) {
@@ -78,7 +61,7 @@ export function IciclePlot({ layout, labelOf, active, onPick }: IciclePlotProps)
   useEffect(() => {
     if (!canvas.current || width <= 0) return;
     const context = prepareCanvas(canvas.current, width, HEIGHT);
-    const { y } = scales(layout, HEIGHT);
+    const { y } = icicleScale(layout, HEIGHT);
     const xScale = width / Math.max(1, layout.pointCount);
     for (let node = 0; node < layout.count; node++) {
       const pattern = layout.pattern[node]!;
@@ -111,7 +94,7 @@ export function IciclePlot({ layout, labelOf, active, onPick }: IciclePlotProps)
   const nodeUnder = (event: MouseEvent): number => {
     const rect = (event.currentTarget as HTMLCanvasElement).getBoundingClientRect();
     const x = ((event.clientX - rect.left) / rect.width) * layout.pointCount;
-    return nodeAt(layout, x, scales(layout, rect.height).lambda(event.clientY - rect.top));
+    return nodeAt(layout, x, icicleScale(layout, rect.height).lambda(event.clientY - rect.top));
   };
 
   return (

@@ -4,7 +4,13 @@
  * children and every input it holds. The cards below show the patterns inside it.
  */
 import { useMemo } from 'preact/hooks';
-import { childNodes, majorityOf, subtreePoints, type IcicleLayout } from '../../../src/results/icicle-layout.js';
+import {
+  childNodes,
+  majorityOf,
+  patternsUnder,
+  subtreePoints,
+  type IcicleLayout,
+} from '../../../src/results/icicle-layout.js';
 import { IciclePlot } from '../charts/IciclePlot.js';
 import { toggleSelection, type ViewContext } from '../context.js';
 import type { InputTable, MembershipTable } from '../data/tables.js';
@@ -61,11 +67,11 @@ function nodeName(layout: IcicleLayout, node: number): string {
 }
 
 export function SubtreePanel({ context, layout, memberships, inputs }: HierarchyProps) {
-  const { route, run } = context;
+  const { route } = context;
   const node = activeNode(layout, route.node);
   const labelOf = useLabelOf(memberships, inputs);
-  const points = useMemo(() => (node >= 0 ? subtreePoints(layout, node) : new Int32Array()), [layout, node]);
-  const selected = useMemo(() => new Set(route.selection), [route.selection]);
+  const size = node >= 0 ? layout.x1[node]! - layout.x0[node]! : 0;
+  const patterns = useMemo(() => (node >= 0 ? patternsUnder(layout, node) : []), [layout, node]);
   if (route.node === null) return null;
   if (node < 0)
     return (
@@ -78,7 +84,6 @@ export function SubtreePanel({ context, layout, memberships, inputs }: Hierarchy
         </p>
       </section>
     );
-  const size = points.length;
   const majority = majorityOf(layout, node, labelOf);
   const parent = layout.parent[node]!;
   const children = childNodes(layout, node);
@@ -106,6 +111,11 @@ export function SubtreePanel({ context, layout, memberships, inputs }: Hierarchy
           </>
         )}
       </p>
+      <p class="subtree-patterns">
+        {patterns.length === 0
+          ? 'No pattern is selected in this subtree at this granularity: its inputs are noise.'
+          : `${plural(patterns.length, 'pattern')} in this subtree (the cards below): ${patterns.map((p) => `#${p}`).join(', ')}`}
+      </p>
       <p class="subtree-children">
         {children.length === 0
           ? 'No child clusters: its inputs leave it one by one.'
@@ -121,6 +131,23 @@ export function SubtreePanel({ context, layout, memberships, inputs }: Hierarchy
           </button>
         ))}
       </p>
+    </section>
+  );
+}
+
+/** Every input of the picked node's subtree (below the cards). */
+export function SubtreeMembers({ context, layout, memberships, inputs }: HierarchyProps) {
+  const { route, run } = context;
+  const node = activeNode(layout, route.node);
+  const points = useMemo(() => (node >= 0 ? subtreePoints(layout, node) : new Int32Array()), [layout, node]);
+  const selected = useMemo(() => new Set(route.selection), [route.selection]);
+  if (node < 0) return null;
+  const size = points.length;
+  return (
+    <section class="panel subtree" aria-labelledby="subtree-members-title">
+      <h2 id="subtree-members-title">
+        Inputs of {nodeName(layout, node)} <span class="count">{formatCount(size)}</span>
+      </h2>
       <VirtualGrid
         count={size}
         itemWidth={TILE}

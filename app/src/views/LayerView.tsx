@@ -3,7 +3,7 @@
  */
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { icicleLayout, patternsUnder } from '../../../src/results/icicle-layout.js';
-import { activeNode, IciclePanel, SubtreePanel } from '../components/HierarchyPanel.js';
+import { activeNode, IciclePanel, SubtreeMembers, SubtreePanel } from '../components/HierarchyPanel.js';
 import { type PatternsResponse, type PatternSummary } from '../../../src/results/api-types.js';
 import { useQuery } from '../api.js';
 import { LabelPatternChart } from '../charts/LabelPatternChart.js';
@@ -83,7 +83,7 @@ export function LayerView({ context }: { context: ViewContext }) {
   const wanted = asked && stored && !sameGranularity(asked, stored) ? asked : undefined;
   const wantedKey = wanted ? `${clustering!.clusteringId}/${granularityKey(wanted)}` : '';
   // The redraw is timed from the control's change (or, for back / forward and a loaded URL, from the first
-  // render that asks for the granularity, or the tree's arrival if later) to the cards in the DOM.
+  // render that asks for the granularity) to the re-selected cards in the DOM ...
   const asking = useRef({ key: '', at: 0 });
   if (asking.current.key !== wantedKey) asking.current = { key: wantedKey, at: takeChangeTime(wantedKey) };
   const [hierarchyOpen, setHierarchyOpen] = useState(route.node !== null);
@@ -92,26 +92,27 @@ export function LayerView({ context }: { context: ViewContext }) {
     'linkage',
     needTree && clustering && clustering.unit === null ? { clusteringId: clustering.clusteringId } : null,
   );
-  const tree = useMemo(
-    () => (linkage.data ? { tree: treeOf(linkage.data), readyAt: performance.now() } : undefined),
-    [linkage.data],
-  );
+  const tree = useMemo(() => (linkage.data ? treeOf(linkage.data) : undefined), [linkage.data]);
   const reselected = useMemo(
     () =>
       wanted && tree && clustering && memberships.data && inputs.data
-        ? reselect(tree.tree, wanted, allowsSingleCluster(clustering), memberships.data, inputs.data, CARD_EXAMPLES)
+        ? reselect(tree, wanted, allowsSingleCluster(clustering), memberships.data, inputs.data, CARD_EXAMPLES)
         : undefined,
     [wantedKey, tree, clustering, memberships.data, inputs.data],
   );
+  // ... or from the moment the last of the tree and the tables it re-selects over arrived, if later.
+  const tablesReady = useRef(0);
+  if (!tree || !memberships.data || !inputs.data) tablesReady.current = 0;
+  else if (tablesReady.current === 0) tablesReady.current = performance.now();
   const [redrawMs, setRedrawMs] = useState<number | null>(null);
   useLayoutEffect(() => {
-    if (reselected && tree) setRedrawMs(performance.now() - Math.max(asking.current.at, tree.readyAt));
+    if (reselected) setRedrawMs(performance.now() - Math.max(asking.current.at, tablesReady.current));
   }, [reselected]);
   // The selection the icicle plot draws: the re-cut, or the stored granularity re-selected from the tree.
   const cut = useMemo(() => {
     if (reselected) return reselected.selection;
     if (!needTree || !tree || !stored || !clustering) return undefined;
-    return selectAt(tree.tree, stored, allowsSingleCluster(clustering));
+    return selectAt(tree, stored, allowsSingleCluster(clustering));
   }, [reselected, needTree, tree, stored, clustering]);
   const layout = useMemo(() => (cut ? icicleLayout(cut.condensedTree, cut.selectedClusters) : undefined), [cut]);
   const subtreePatterns = useMemo(() => {
@@ -329,6 +330,9 @@ export function LayerView({ context }: { context: ViewContext }) {
         }}
       />
       {ordered.length === 0 && <p class="empty">No patterns to show.</p>}
+      {layout && memberships.data && (
+        <SubtreeMembers context={context} layout={layout} memberships={memberships.data} inputs={inputs.data} />
+      )}
     </section>
   );
 }
