@@ -1,6 +1,7 @@
 /**
- * `startServer`: the Magnifying Glass's local HTTP server. It opens one results store read-only, answers
- * the results API under /api (src/results/routes.ts) and serves the built app from build/app.
+ * `startServer`: the Magnifying Glass's local HTTP server. It opens one results store read-only (or, asked
+ * to, writable for the app's one write: keeping a re-cut), answers the results API under /api
+ * (src/results/routes.ts) and serves the built app from build/app.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -17,9 +18,12 @@ import { HeatmapImages } from './heatmap-images.js';
 import { ImageService } from './images.js';
 import { sendError, sendJson, statusOf } from './responses.js';
 import { serveStatic } from './static-files.js';
+import { keepClustering, keepRequestOf, KEEP_PATH } from './keep-clustering.js';
+import { localWriteProblem, readJsonBody } from './local-write.js';
+import { storeFileProblem } from '../io/store/file-errors.js';
 
 export interface ServerOptions {
-  /** Path of the results store (DuckDB file); opened read-only and never modified. */
+  /** Path of the results store (DuckDB file); opened read-only and never modified unless `writable`. */
   store: string;
   /** TCP port; default 8765; 0 picks a free one. */
   port?: number;
@@ -36,6 +40,12 @@ export interface ServerOptions {
   imageCacheBytes?: number;
   /** Called with each unexpected error (answered 500); default: none. */
   onError?: (error: unknown) => void;
+  /**
+   * Open the store for writing, so that the app can keep a re-cut of a layer (POST /api/clusterings/C/keep,
+   * from pages of this server on this machine only). Default false: read-only, every write refused. When
+   * another process holds the file, the server still serves it read-only and refuses writes, saying so.
+   */
+  writable?: boolean;
 }
 
 export interface RunningServer {
@@ -69,6 +79,7 @@ interface Resolved {
   thumbnailCacheDir: string | null;
   imageCacheBytes: number;
   onError: (error: unknown) => void;
+  writable: boolean;
 }
 
 function resolveOptions(options: ServerOptions): Resolved {
@@ -96,6 +107,7 @@ function resolveOptions(options: ServerOptions): Resolved {
     thumbnailCacheDir: cacheDir === false ? null : path.resolve(cacheDir),
     imageCacheBytes,
     onError: options.onError ?? (() => undefined),
+    writable: options.writable ?? false,
   };
 }
 
@@ -127,7 +139,10 @@ function sendProblem(
   return sendJson(request, response, body.status, body, { 'Cache-Control': 'no-store', ...headers });
 }
 
-function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string) {
+/** Answers a POST (every write the server takes); GET and HEAD go to the read handlers. */
+type WriteAnswer = (request: IncomingMessage, response: ServerResponse, rawPath: string) => Promise<void>;
+
+function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string, write: WriteAnswer) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       if (!hostAllowed(request, config.host)) {
@@ -138,12 +153,20 @@ function requestHandler(config: Resolved, handlers: readonly Handler[], storeVer
         });
         return;
       }
+      if (request.method === 'POST') {
+        await write(request, response, (request.url ?? '/').split('?')[0]!);
+        return;
+      }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         await sendProblem(
           request,
           response,
-          { error: `method ${request.method} is not allowed`, hint: 'the server is read-only: use GET', status: 405 },
-          { Allow: 'GET, HEAD' },
+          {
+            error: `method ${request.method} is not allowed`,
+            hint: 'read with GET; the only write is POST /api/clusterings/C/keep',
+            status: 405,
+          },
+          { Allow: 'GET, HEAD, POST' },
         );
         return;
       }
@@ -228,31 +251,105 @@ function urlOf(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-/** Opens the store read-only and starts serving it; resolves once the server listens. */
+/** The store as the server opens it: read-only, or writable when asked and no other process holds it. */
+async function openServedStore(config: Resolved): Promise<{ store: NapStore; writeRefusal: ApiError | null }> {
+  if (!config.writable) {
+    const store = await NapStore.open(config.store, { readOnly: true, verify: true });
+    return {
+      store,
+      writeRefusal: {
+        error: 'the server was started read-only: it does not write to the results file',
+        hint: 'start it with nap serve --writable to keep re-cuts from the app, or run the nap recluster command shown',
+        status: 403,
+      },
+    };
+  }
+  try {
+    return { store: await NapStore.open(config.store, { verify: true }), writeRefusal: null };
+  } catch (error) {
+    const locked = [error, (error as Error | null)?.cause].some((e) => storeFileProblem(e) === 'locked');
+    if (!locked) throw error;
+    return {
+      store: await NapStore.open(config.store, { readOnly: true, verify: true }),
+      writeRefusal: {
+        error: `the results file ${config.store} is open in another process, so this server only reads it`,
+        hint: 'close the other process (another nap serve or a running nap command) and start nap serve --writable again',
+        status: 409,
+      },
+    };
+  }
+}
+
+/** Byte limit of a write's JSON body. */
+const WRITE_BODY_BYTES = 4096;
+
+/** Opens the store (read-only unless `writable`) and starts serving it; resolves once the server listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = resolveOptions(options);
-  const store = await NapStore.open(config.store, { readOnly: true, verify: true });
+  const { store, writeRefusal } = await openServedStore(config);
   try {
-    const service = createResultsApi(storeReader(store));
-    const { storeVersion } = await service.tables.source();
-    const images = new ImageService(store, service.tables, {
-      memoryBytes: config.imageCacheBytes,
-      diskDir: config.thumbnailCacheDir,
-    });
-    const data = new DataAnswers(service);
-    const handle = requestHandler(config, apiHandlers(data, images, new HeatmapImages(store, service)), storeVersion);
+    // Everything that reads is made again after a write, so no cache holds results from before it; the
+    // store version gains the write count, so that the browser does not revalidate an answer from before.
+    let writes = 0;
+    let port = config.port;
+    const answering = async () => {
+      const service = createResultsApi(storeReader(store));
+      const version = (await service.tables.source()).storeVersion;
+      const images = new ImageService(store, service.tables, {
+        memoryBytes: config.imageCacheBytes,
+        diskDir: config.thumbnailCacheDir,
+      });
+      const data = new DataAnswers(service);
+      const handlers = apiHandlers(data, images, new HeatmapImages(store, service));
+      const handle = requestHandler(config, handlers, writes === 0 ? version : `${version}.${writes}`, write);
+      return { service, data, handle };
+    };
+    let writing = Promise.resolve();
+    const write: WriteAnswer = async (request, response, rawPath) => {
+      const problem = (body: ApiError) => sendProblem(request, response, body);
+      const match = KEEP_PATH.exec(rawPath);
+      if (!match)
+        return problem({
+          error: `no write route ${rawPath.slice(0, 200)}`,
+          hint: 'the only write is POST /api/clusterings/C/keep',
+          status: 404,
+        });
+      const refusal = writeRefusal ?? localWriteProblem(request, port);
+      if (refusal) return problem(refusal);
+      const read = await readJsonBody(request, WRITE_BODY_BYTES);
+      if ('problem' in read) return problem(read.problem);
+      const clusteringId = Number(match[1]);
+      // One write at a time; a failed one leaves the store as recluster leaves it (nothing stored).
+      const done = writing.then(async () => {
+        const kept = await keepClustering(store, clusteringId, await keepRequestOf(store, clusteringId, read.body));
+        if (!kept.existing) {
+          writes++;
+          current = await answering();
+        }
+        return kept;
+      });
+      writing = done.then(
+        () => undefined,
+        () => undefined,
+      );
+      const kept = await done;
+      await sendJson(request, response, kept.existing ? 200 : 201, kept, { 'Cache-Control': 'no-store' });
+    };
+    let current = await answering();
     // The handler answers its own errors, so its promise does not reject.
     const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (request, response) => {
-      void handle(request, response);
+      void current.handle(request, response);
     });
     server.on('clientError', answerClientError);
     // The newest run's tables are read and its first views computed before the first request: results do
-    // not change while served, and a failure here shows up again when the view asks for it.
-    await service
+    // not change while served (but for the app's own writes), and a failure here shows up again when the
+    // view asks for it.
+    await current.service
       .prefetch()
-      .then(() => data.prefetch())
+      .then(() => current.data.prefetch())
       .catch(() => undefined);
     const address = await listen(server, config.port, config.host);
+    port = address.port;
     let closing: Promise<void> | null = null;
     return {
       url: urlOf(address),
