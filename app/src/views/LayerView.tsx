@@ -10,6 +10,7 @@ import { LabelPatternChart } from '../charts/LabelPatternChart.js';
 import { CoverageLine } from '../components/CoverageLine.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { GranularityControl } from '../components/GranularityControl.js';
+import { KeepClustering } from '../components/KeepClustering.js';
 import { CARD_EXAMPLES, CARD_HEIGHT, CARD_WIDTH, PatternCard } from '../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
@@ -237,7 +238,12 @@ export function LayerView({ context }: { context: ViewContext }) {
               {redrawMs !== null && <>, redrawn {redrawMs.toFixed(1)} ms after the change</>}. Average images and
               pattern pages belong to the stored patterns; store this one with nap recluster --layer {layer.layer}{' '}
               --min-cluster-size {reselected.granularity.minClusterSize} --selection {reselected.granularity.selection}
-              {reselected.granularity.epsilon > 0 ? ` --epsilon ${reselected.granularity.epsilon}` : ''}.
+              {reselected.granularity.epsilon > 0 ? ` --epsilon ${reselected.granularity.epsilon}` : ''}, or{' '}
+              <KeepClustering
+                route={route}
+                clusteringId={clustering.clusteringId}
+                granularity={reselected.granularity}
+              />
             </p>
           )}
         </details>

@@ -7,12 +7,14 @@ import { onlyPositional, parseCommandArgs, wholeNumberOption } from '../args.js'
 const HELP = `Usage: nap serve <results.duckdb> [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--open]
 
 Serves the Magnifying Glass web app and its JSON API for a results database, which is opened
-read-only and never modified. Stop it with Ctrl-C.
+read-only and never modified (unless --writable). Stop it with Ctrl-C.
 
   --port N          TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
   --host ADDRESS    interface to listen on (default ${DEFAULT_HOST}: this machine only;
                     0.0.0.0 exposes the results to the network)
   --open            open the app in the default browser
+  --writable        let the app keep a re-cut of a layer as a new clustering ("Keep this clustering",
+                    the code of nap recluster; only pages of this server on this machine may write)
   --app-dir DIR     folder of the built app (default: build/app of nap-lens)
   --no-disk-cache   keep thumbnails in memory only (default: also cached under the system temp folder)`;
 
@@ -52,6 +54,7 @@ export async function runServeCommand(argv: string[], signal: AbortSignal): Prom
       port: { type: 'string' },
       host: { type: 'string' },
       open: { type: 'boolean' },
+      writable: { type: 'boolean' },
       'app-dir': { type: 'string' },
       'no-disk-cache': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -70,10 +73,13 @@ export async function runServeCommand(argv: string[], signal: AbortSignal): Prom
     host: values.host ?? DEFAULT_HOST,
     appDir,
     ...(values['no-disk-cache'] ? { thumbnailCacheDir: false as const } : {}),
+    writable: values.writable === true,
     onError: (error) => console.error('nap serve: internal error while answering a request:', error),
   });
   try {
-    console.log(`Serving ${path.resolve(storePath)} (read-only) at ${server.url}/`);
+    console.log(
+      `Serving ${path.resolve(storePath)} (${values.writable ? 'writable: the app may keep re-cuts' : 'read-only'}) at ${server.url}/`,
+    );
     if (!existsSync(path.join(appDir, 'index.html'))) {
       console.error(
         `nap serve: the web app is not built (no index.html in ${appDir}); run 'npm run build'. The API works meanwhile.`,
