@@ -103,8 +103,11 @@ export interface Route {
   mapColor: MapColor;
   /** Map: the lasso or box selection, a polygon x0, y0, x1, y1, ... in the projection's coordinates (empty: none). */
   region: number[];
-  /** Near members count from this strongest-membership strength (pattern page, noise page, map). */
-  nearStrength: number;
+  /**
+   * Near members count from this strongest-membership strength; null: not chosen (the patterns view shows the
+   * paper's patterns alone, the pattern and noise pages count from DEFAULT_NEAR_STRENGTH).
+   */
+  nearStrength: number | null;
   /** A re-cut of the layer's patterns from its stored tree; null fields: as stored. */
   minClusterSize: number | null;
   selectionMethod: 'leaf' | 'eom' | null;
@@ -112,6 +115,9 @@ export interface Route {
   /** The condensed-tree node (cluster id) whose subtree the patterns view shows; null: the whole layer. */
   node: number | null;
 }
+
+/** Near members count from this strength where no strength was chosen (nap summary's first strength). */
+export const DEFAULT_NEAR_STRENGTH = 0.1;
 
 export const DEFAULT_ROUTE: Route = {
   view: 'runs',
@@ -137,7 +143,7 @@ export const DEFAULT_ROUTE: Route = {
   heatmap: false,
   mapColor: 'pattern',
   region: [],
-  nearStrength: 0.1,
+  nearStrength: null,
   minClusterSize: null,
   selectionMethod: null,
   epsilon: null,
@@ -229,7 +235,7 @@ export function parseRoute(search: string): Route {
     heatmap: q.get('heat') === '1',
     mapColor: oneOf(q.get('color'), MAP_COLORS, DEFAULT_ROUTE.mapColor),
     region: parseRegion(q.get('region')),
-    nearStrength: numberIn(q.get('near'), 0, 1) ?? DEFAULT_ROUTE.nearStrength,
+    nearStrength: numberIn(q.get('near'), 0, 1),
     minClusterSize: integer(q.get('mcs'), 2),
     selectionMethod: q.get('pick') === 'eom' ? 'eom' : q.get('pick') === 'leaf' ? 'leaf' : null,
     epsilon: numberIn(q.get('eps'), 0, Number.MAX_VALUE),
@@ -265,7 +271,7 @@ export function formatRoute(route: Route): string {
   if (route.heatmap) q.set('heat', '1');
   set('color', route.mapColor, DEFAULT_ROUTE.mapColor);
   if (route.region.length >= 6) q.set('region', roundRegion(route.region).join(','));
-  set('near', route.nearStrength, DEFAULT_ROUTE.nearStrength);
+  set('near', route.nearStrength);
   set('mcs', route.minClusterSize);
   set('pick', route.selectionMethod);
   set('eps', route.epsilon);

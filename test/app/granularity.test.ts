@@ -236,6 +236,17 @@ test('near members, the icicle plot and the re-cut in the URL (10,000 inputs, na
   }
   assert.match(page.url(), /[?&]near=0\.05(&|$)/, 'the strength is in the URL');
 
+  // One click from the paper's patterns to near members that answer for >= 80% of the inputs, and back.
+  await page.goto(base);
+  await page.locator('.coverage-go').click();
+  const answered = (await page.locator('.coverage-answered').textContent()) ?? '';
+  const reached = Number(/^([\d.]+)% answered/.exec(answered)?.[1]);
+  assert.ok(reached >= 80, answered);
+  assert.match(page.url(), /[?&]near=/);
+  await page.locator('.coverage-back').click();
+  await page.locator('.coverage-go').waitFor();
+  assert.doesNotMatch(page.url(), /[?&]near=/);
+
   // A re-cut from the URL: eom at min cluster size 50, as nap recluster stores it; the page times its redraw.
   await page.goto(`${base}&mcs=50&pick=eom`);
   await page.locator('.granularity-panel summary').click();
@@ -295,7 +306,7 @@ test('near members, the icicle plot and the re-cut in the URL (10,000 inputs, na
 
   const [load1] = loadavg();
   console.log(
-    `# pattern ${patternId}: ${core} core, near ${nearAt(patternId, 0.1)} at 0.1 / ${nearAt(patternId, 0.05)} at 0.05; ` +
+    `# one click: ${answered}; pattern ${patternId}: ${core} core, near ${nearAt(patternId, 0.1)} at 0.1 / ${nearAt(patternId, 0.05)} at 0.05; ` +
       `redraw of a re-cut from the URL (eom 50): ${ms50.toFixed(1)} ms, leaf 50 from the control: ${msLeaf.toFixed(1)} ms ` +
       `(load average ${load1!.toFixed(1)})`,
   );

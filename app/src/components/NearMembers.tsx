@@ -11,7 +11,7 @@ import { toggleSelection } from '../context.js';
 import { nearestPatterns, nearOfPattern } from '../data/near.js';
 import { useInputTable } from '../data/tables.js';
 import { formatCount, formatNumber, formatShare, patternName, plural } from '../format.js';
-import { hrefOf, navigate } from '../route.js';
+import { DEFAULT_NEAR_STRENGTH, hrefOf, navigate } from '../route.js';
 import { describeInput, ImageTile } from './ImageTile.js';
 import { ErrorMessage, Loading } from './Status.js';
 import { VirtualGrid } from './VirtualGrid.js';
@@ -48,7 +48,7 @@ export function NearMembers({ context, clusteringId, patternId, coreSize }: Near
   const { route, run } = context;
   const coverage = useQuery('coverage', { clusteringId });
   const inputs = useInputTable(run?.runId ?? null);
-  const strength = route.nearStrength;
+  const strength = route.nearStrength ?? DEFAULT_NEAR_STRENGTH;
   const near = useMemo(
     () => (coverage.data ? nearOfPattern(coverage.data, patternId, strength) : undefined),
     [coverage.data, patternId, strength],
@@ -116,7 +116,7 @@ export function NearMembers({ context, clusteringId, patternId, coreSize }: Near
 export function NoiseNearestPatterns({ context, clusteringId }: { context: ViewContext; clusteringId: number }) {
   const { route } = context;
   const coverage = useQuery('coverage', { clusteringId });
-  const strength = route.nearStrength;
+  const strength = route.nearStrength ?? DEFAULT_NEAR_STRENGTH;
   const nearest = useMemo(
     () => (coverage.data ? nearestPatterns(coverage.data, strength) : undefined),
     [coverage.data, strength],

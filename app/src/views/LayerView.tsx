@@ -8,6 +8,7 @@ import { type PatternsResponse, type PatternSummary } from '../../../src/results
 import { useQuery } from '../api.js';
 import { LabelPatternChart } from '../charts/LabelPatternChart.js';
 import { CoverageLine } from '../components/CoverageLine.js';
+import { CoverageStep } from '../components/CoverageStep.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { GranularityControl } from '../components/GranularityControl.js';
 import { KeepClustering } from '../components/KeepClustering.js';
@@ -19,6 +20,7 @@ import { labelCounts } from '../../../src/results/label-counts.js';
 import { filteredSizes, memberIndices } from '../../../src/results/members.js';
 import { hardCoverage } from '../data/coverage.js';
 import { filtersOf, isFiltering } from '../data/filters.js';
+import { nearestPatterns } from '../data/near.js';
 import { labelColorIndex, predictionLabelsOf } from '../data/labels.js';
 import {
   allowsSingleCluster,
@@ -77,6 +79,10 @@ export function LayerView({ context }: { context: ViewContext }) {
     cardsReady && clustering ? { clusteringId: clustering.clusteringId, by: route.chartBy } : null,
   );
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
+  const coverage = useQuery(
+    'coverage',
+    clustering && clustering.unit === null ? { clusteringId: clustering.clusteringId } : null,
+  );
 
   // A granularity other than the stored one (in the URL): patterns re-selected in the page from the layer's stored tree.
   const stored = useMemo(() => (clustering ? storedGranularity(clustering) : undefined), [clustering]);
@@ -162,6 +168,14 @@ export function LayerView({ context }: { context: ViewContext }) {
     return sizes ? inSubtree.filter((p) => sizes[p.patternId + 1]! > 0) : inSubtree;
   }, [patterns.data, reselected, route.sort, route.noise, sizes, subtreePatterns]);
 
+  // Near members counted on the cards of the stored patterns (a re-cut has none stored).
+  const nearCounts = useMemo(() => {
+    if (route.nearStrength === null || reselected || !coverage.data) return undefined;
+    const counts = new Map<number, number>();
+    for (const p of nearestPatterns(coverage.data, route.nearStrength)) counts.set(p.patternId, p.count);
+    return counts;
+  }, [route.nearStrength, reselected, coverage.data]);
+
   const selectAll = useCallback(
     (patternId: number) => {
       if (!clustering) return;
@@ -210,6 +224,12 @@ export function LayerView({ context }: { context: ViewContext }) {
           {Math.round(data.outlierQuantile * 100)}th percentile) counts as outlier
           {' · '}
           <a href={hrefOf(route, { view: 'map', pattern: null })}>see them on the map</a>
+          {coverage.data && !reselected && (
+            <>
+              {' · '}
+              <CoverageStep coverage={coverage.data} strength={route.nearStrength} />
+            </>
+          )}
           {unit !== null && (
             <>
               {' · '}
@@ -327,6 +347,7 @@ export function LayerView({ context }: { context: ViewContext }) {
               pattern={pattern}
               reselected={reselected !== undefined}
               filteredSize={sizes ? sizes[pattern.patternId + 1] : undefined}
+              near={nearCounts && pattern.patternId >= 0 ? (nearCounts.get(pattern.patternId) ?? 0) : undefined}
               inputs={inputs.data}
               memberships={shownMemberships}
               colorIndex={colorIndex}
