@@ -1,12 +1,12 @@
 /**
  * POST /api/clusterings/C/keep {minClusterSize, selection, epsilon}: stores the app's re-cut of clustering
- * C's layer as a new clustering of the layer, with the code of `nap recluster` (the same result, the same
- * checks). Fields are checked first and named in a 400; the store is written only by recluster itself.
+ * C's layer as a new clustering of the layer, with the code of `nap recluster` (engine/keep-recut.ts, which
+ * the server's caller hands over: the server layer does not import the engine). Fields are checked here
+ * first and named in a 400; only the writer writes.
  */
 import { selectionParamsProblem } from '../compute/hdbscan/index.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { NapStore } from '../io/store/index.js';
-import { recluster } from '../engine/recluster.js';
 import type { SelectionMethod } from '../compute/hdbscan/selection.js';
 
 /** POST /api/clusterings/C/keep answers this (201). */
@@ -77,28 +77,5 @@ export async function keepRequestOf(
   return { minClusterSize: params.minClusterSize, selection, epsilon: params.clusterSelectionEpsilon };
 }
 
-/** Stores the re-cut with nap recluster's code; the caller serialises writes. */
-export async function keepClustering(
-  store: NapStore,
-  clusteringId: number,
-  request: KeepRequest,
-): Promise<KeptClustering> {
-  const source = await store.getClustering(clusteringId);
-  const result = await recluster(store, {
-    runId: source.runId,
-    layer: source.layer,
-    clusteringId,
-    minClusterSize: request.minClusterSize,
-    selection: request.selection,
-    epsilon: request.epsilon,
-  });
-  return {
-    clusteringId: result.clusteringId,
-    sourceClusteringId: result.sourceClusteringId,
-    runId: result.runId,
-    layer: source.layer,
-    patterns: result.patterns,
-    noise: result.noise,
-    existing: result.existing,
-  };
-}
+/** Stores the re-cut as a new clustering: nap recluster's code, handed to the server by its caller. */
+export type KeepWriter = (store: NapStore, clusteringId: number, request: KeepRequest) => Promise<KeptClustering>;

@@ -18,7 +18,7 @@ import { HeatmapImages } from './heatmap-images.js';
 import { ImageService } from './images.js';
 import { sendError, sendJson, statusOf } from './responses.js';
 import { serveStatic } from './static-files.js';
-import { keepClustering, keepRequestOf, KEEP_PATH } from './keep-clustering.js';
+import { keepRequestOf, KEEP_PATH, type KeepWriter } from './keep-clustering.js';
 import { localWriteProblem, readJsonBody } from './local-write.js';
 import { storeFileProblem } from '../io/store/file-errors.js';
 
@@ -41,11 +41,12 @@ export interface ServerOptions {
   /** Called with each unexpected error (answered 500); default: none. */
   onError?: (error: unknown) => void;
   /**
-   * Open the store for writing, so that the app can keep a re-cut of a layer (POST /api/clusterings/C/keep,
-   * from pages of this server on this machine only). Default false: read-only, every write refused. When
-   * another process holds the file, the server still serves it read-only and refuses writes, saying so.
+   * Given: open the store for writing, so that the app can keep a re-cut of a layer with it (POST
+   * /api/clusterings/C/keep, from pages of this server on this machine only; engine/keep-recut.ts's
+   * keepRecut). Default none: read-only, every write refused. When another process holds the file, the
+   * server still serves it read-only and refuses writes, saying so.
    */
-  writable?: boolean;
+  keep?: KeepWriter;
 }
 
 export interface RunningServer {
@@ -79,7 +80,7 @@ interface Resolved {
   thumbnailCacheDir: string | null;
   imageCacheBytes: number;
   onError: (error: unknown) => void;
-  writable: boolean;
+  keep: KeepWriter | null;
 }
 
 function resolveOptions(options: ServerOptions): Resolved {
@@ -107,7 +108,7 @@ function resolveOptions(options: ServerOptions): Resolved {
     thumbnailCacheDir: cacheDir === false ? null : path.resolve(cacheDir),
     imageCacheBytes,
     onError: options.onError ?? (() => undefined),
-    writable: options.writable ?? false,
+    keep: options.keep ?? null,
   };
 }
 
@@ -251,17 +252,19 @@ function urlOf(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
+const READ_ONLY: ApiError = {
+  error: 'the server was started read-only: it does not write to the results file',
+  hint: 'start it with nap serve --writable to keep re-cuts from the app, or run the nap recluster command shown',
+  status: 403,
+};
+
 /** The store as the server opens it: read-only, or writable when asked and no other process holds it. */
 async function openServedStore(config: Resolved): Promise<{ store: NapStore; writeRefusal: ApiError | null }> {
-  if (!config.writable) {
+  if (config.keep === null) {
     const store = await NapStore.open(config.store, { readOnly: true, verify: true });
     return {
       store,
-      writeRefusal: {
-        error: 'the server was started read-only: it does not write to the results file',
-        hint: 'start it with nap serve --writable to keep re-cuts from the app, or run the nap recluster command shown',
-        status: 403,
-      },
+      writeRefusal: READ_ONLY,
     };
   }
   try {
@@ -314,6 +317,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           hint: 'the only write is POST /api/clusterings/C/keep',
           status: 404,
         });
+      const keep = config.keep;
+      if (keep === null) return problem(READ_ONLY);
       const refusal = writeRefusal ?? localWriteProblem(request, port);
       if (refusal) return problem(refusal);
       const read = await readJsonBody(request, WRITE_BODY_BYTES);
@@ -321,7 +326,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const clusteringId = Number(match[1]);
       // One write at a time; a failed one leaves the store as recluster leaves it (nothing stored).
       const done = writing.then(async () => {
-        const kept = await keepClustering(store, clusteringId, await keepRequestOf(store, clusteringId, read.body));
+        const kept = await keep(store, clusteringId, await keepRequestOf(store, clusteringId, read.body));
         if (!kept.existing) {
           writes++;
           current = await answering();

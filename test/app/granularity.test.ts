@@ -278,7 +278,7 @@ test('near members, the icicle plot and the re-cut in the URL (10,000 inputs, na
     clusterSelectionEpsilon: 0,
     allowSingleCluster: false,
   });
-  const layout = icicleLayout(eom50.condensedTree, eom50.selectedClusters!);
+  const layout = icicleLayout(eom50.condensedTree, eom50.selectedClusters);
   const largest = stored50.sizes.indexOf(Math.max(...stored50.sizes));
   const node = eom50.selectedClusters![largest]! - layout.root;
   await page.locator('.hierarchy-panel summary').click();

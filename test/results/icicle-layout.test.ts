@@ -116,7 +116,7 @@ describe('icicle layout', () => {
       { left, right, distance, size },
       { minClusterSize: 2, clusterSelectionMethod: 'eom', clusterSelectionEpsilon: 0, allowSingleCluster: false },
     );
-    const real = icicleLayout(picked.condensedTree, picked.selectedClusters!);
+    const real = icicleLayout(picked.condensedTree, picked.selectedClusters);
     assert.deepEqual([...real.pointOrder].sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
     for (let i = 1; i < real.count; i++) {
       const p = real.parent[i]!;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { keepRecut } from '../../src/engine/keep-recut.js';
 import { recluster } from '../../src/engine/recluster.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
@@ -77,7 +78,7 @@ describe('keep this clustering (POST /api/clusterings/C/keep)', () => {
     const served = await copyOf('served.duckdb');
     const direct = await copyOf('direct.duckdb');
     const before = await clusteringCount(served);
-    const server = await startServer({ store: served, port: 0, appDir: fixture.appDir, writable: true });
+    const server = await startServer({ store: served, port: 0, appDir: fixture.appDir, keep: keepRecut });
     let kept: { clusteringId: number; patterns: number; noise: number; layer: string };
     try {
       const response = await keep(server, CUT);
@@ -125,7 +126,7 @@ describe('keep this clustering (POST /api/clusterings/C/keep)', () => {
   it('answers bad parameters with a 400 naming the field, writing nothing', async () => {
     const file = await copyOf('bad.duckdb');
     const before = await clusteringCount(file);
-    const server = await startServer({ store: file, port: 0, appDir: fixture.appDir, writable: true });
+    const server = await startServer({ store: file, port: 0, appDir: fixture.appDir, keep: keepRecut });
     try {
       for (const [body, field] of [
         [{ minClusterSize: 1, selection: 'eom' }, 'minClusterSize'],
@@ -155,7 +156,7 @@ describe('keep this clustering (POST /api/clusterings/C/keep)', () => {
   it('refuses other origins, a read-only server and a file another process holds', async () => {
     const file = await copyOf('guarded.duckdb');
     const before = await clusteringCount(file);
-    const writable = await startServer({ store: file, port: 0, appDir: fixture.appDir, writable: true });
+    const writable = await startServer({ store: file, port: 0, appDir: fixture.appDir, keep: keepRecut });
     try {
       for (const origin of ['http://evil.example', null, 'http://127.0.0.1:1']) {
         const response = await keep(writable, CUT, origin);
@@ -192,7 +193,7 @@ describe('keep this clustering (POST /api/clusterings/C/keep)', () => {
         holder.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('holding') && resolve());
         holder.on('exit', (code) => reject(new Error(`the holding process ended with ${code}`)));
       });
-      const shared = await startServer({ store: file, port: 0, appDir: fixture.appDir, writable: true });
+      const shared = await startServer({ store: file, port: 0, appDir: fixture.appDir, keep: keepRecut });
       try {
         assert.equal((await fetch(`${shared.url}/api/runs`)).status, 200, 'it still serves the file');
         const response = await keep(shared, CUT);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_APP_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../server/server.js';
+import { keepRecut } from '../../engine/keep-recut.js';
 import { onlyPositional, parseCommandArgs, wholeNumberOption } from '../args.js';
 
 const HELP = `Usage: nap serve <results.duckdb> [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--open]
@@ -73,7 +74,7 @@ export async function runServeCommand(argv: string[], signal: AbortSignal): Prom
     host: values.host ?? DEFAULT_HOST,
     appDir,
     ...(values['no-disk-cache'] ? { thumbnailCacheDir: false as const } : {}),
-    writable: values.writable === true,
+    ...(values.writable ? { keep: keepRecut } : {}),
     onError: (error) => console.error('nap serve: internal error while answering a request:', error),
   });
   try {
