@@ -4,25 +4,15 @@
  */
 import type { SelectionMethod } from '../compute/hdbscan/selection.js';
 import type { NapStore } from '../io/store/index.js';
+import type { KeptClustering } from '../results/api-types.js';
 import { recluster } from './recluster.js';
-
-export interface KeptRecut {
-  clusteringId: number;
-  sourceClusteringId: number;
-  runId: number;
-  layer: string;
-  patterns: number;
-  noise: number;
-  /** True when a clustering with these parameters was stored already (nothing was written). */
-  existing: boolean;
-}
 
 /** Stores the re-cut of clustering `clusteringId` with nap recluster's code; the caller serialises writes. */
 export async function keepRecut(
   store: NapStore,
   clusteringId: number,
   request: { minClusterSize: number; selection: SelectionMethod; epsilon: number },
-): Promise<KeptRecut> {
+): Promise<KeptClustering> {
   const source = await store.getClustering(clusteringId);
   const result = await recluster(store, {
     runId: source.runId,

@@ -7,19 +7,8 @@
 import { selectionParamsProblem } from '../compute/hdbscan/index.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { NapStore } from '../io/store/index.js';
+import type { KeptClustering } from '../results/api-types.js';
 import type { SelectionMethod } from '../compute/hdbscan/selection.js';
-
-/** POST /api/clusterings/C/keep answers this (201). */
-export interface KeptClustering {
-  clusteringId: number;
-  sourceClusteringId: number;
-  runId: number;
-  layer: string;
-  patterns: number;
-  noise: number;
-  /** True when a clustering with these parameters was stored already (nothing was written). */
-  existing: boolean;
-}
 
 export const KEEP_PATH = /^\/api\/clusterings\/(\d+)\/keep$/;
 
