@@ -49,13 +49,20 @@ export function icicleLayout(tree: CondensedTree, selected: ArrayLike<number> = 
   const size = new Int32Array(count);
   size[0] = pointCount;
   const death = new Float64Array(count);
-  const fallOut: number[][] = Array.from({ length: count }, () => []);
+  // The points that leave each cluster, grouped by cluster (fallOut[fallStart[i] .. fallStart[i + 1])), in row order.
+  const fallStart = new Int32Array(count + 1);
   for (let i = 0; i < tree.child.length; i++) {
     const p = tree.parent[i]! - root;
     const child = tree.child[i]!;
     death[p] = Math.max(death[p]!, cap(tree.lambda[i]!));
     if (child >= root) size[child - root] = tree.childSize[i]!;
-    else fallOut[p]!.push(child);
+    else fallStart[p + 1]!++;
+  }
+  for (let i = 0; i < count; i++) fallStart[i + 1]! += fallStart[i]!;
+  const fallOut = new Int32Array(pointCount);
+  const filled = fallStart.slice(0, count);
+  for (let i = 0; i < tree.child.length; i++) {
+    if (tree.child[i]! < root) fallOut[filled[tree.parent[i]! - root]!++] = tree.child[i]!;
   }
   const birth = Float64Array.from(clusters.birthLambda, cap);
   birth[0] = 0;
@@ -78,7 +85,7 @@ export function icicleLayout(tree: CondensedTree, selected: ArrayLike<number> = 
       at = x1[c]!;
       stack.push(c);
     }
-    for (const point of fallOut[i]!) pointOrder[at++] = point;
+    pointOrder.set(fallOut.subarray(fallStart[i], fallStart[i + 1]), at);
   }
   const pattern = new Int32Array(count).fill(-1);
   for (let k = 0; k < selected.length; k++) pattern[selected[k]! - root] = k;
