@@ -154,7 +154,7 @@ export function SubtreeMembers({ context, layout, memberships, inputs }: Hierarc
         itemHeight={TILE}
         gap={4}
         label="Subtree members"
-        className="member-grid subtree-members"
+        className="subtree-members"
         renderItem={(position) => {
           const inputIndex = memberships.inputIndex[points[position]!]!;
           return (

@@ -92,7 +92,7 @@ export function NearMembers({ context, clusteringId, patternId, coreSize }: Near
           itemHeight={TILE + 14}
           gap={4}
           label="Near members"
-          className="member-grid near-grid"
+          className="near-grid"
           renderItem={(position) => {
             const inputIndex = near.inputIndex[position]!;
             return (
