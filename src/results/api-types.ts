@@ -56,6 +56,8 @@
  *                                                         soft membership of every noise input (near members)
  *   GET /api/clusterings/C/patterns/P/near-members?... -> NearMembersResponse: noise inputs whose strongest soft
  *         membership is P, strongest first; minStrength=0 (0..1), offset=0, limit=100 (0..10000)
+ *   POST /api/clusterings/C/keep {minClusterSize, selection, epsilon} -> KeptClustering: nap serve --writable
+ *         only, from pages of the server itself; stores the app's re-cut as nap recluster does
  *   GET /api/clusterings/C/patterns/P/members?...      -> MembersResponse; P may be -1 (noise). Parameters:
  *         offset=0, limit=100 (0..10000), order = most-stable (default) | least-stable | outlier | input,
  *         label=<input label>, prediction=<prediction label>, misclassified=true|false (filters combine with AND;
@@ -363,6 +365,24 @@ export interface CoverageResponse {
    * are inPattern plus the entries >= s.
    */
   nearStrength: number[];
+  /** The noise input of each nearStrength entry, and the pattern it is nearest to (its strongest membership). */
+  nearInputIndex: number[];
+  nearPatternId: number[];
+}
+
+/**
+ * POST /api/clusterings/C/keep {minClusterSize, selection, epsilon} (nap serve --writable, pages of the
+ * server only): the re-cut stored as a new clustering of C's layer, as nap recluster stores it; 201, or
+ * 200 with `existing` when one with these parameters was stored already (nothing is written).
+ */
+export interface KeptClustering {
+  clusteringId: number;
+  sourceClusteringId: number;
+  runId: number;
+  layer: string;
+  patterns: number;
+  noise: number;
+  existing: boolean;
 }
 
 /** GET /api/clusterings/C/patterns/P/near-members */

@@ -21,6 +21,7 @@ import { AverageImage } from '../components/AverageImage.js';
 import { TagEditor } from '../components/TagEditor.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { ImageTile } from '../components/ImageTile.js';
+import { NearMembers, NoiseNearestPatterns } from '../components/NearMembers.js';
 import { CARD_EXAMPLES } from '../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { UnitChartControls } from '../components/UnitChartControls.js';
@@ -67,7 +68,7 @@ function Members({
     <section class="panel" aria-labelledby="members-title">
       <div class="panel-heading">
         <h2 id="members-title">
-          Members{' '}
+          {patternId === -1 ? 'Inputs' : 'Core members'}{' '}
           {pages.total !== undefined && (
             <span class="count">
               {formatCount(pages.total)}
@@ -426,6 +427,16 @@ export function PatternView({ context }: { context: ViewContext }) {
       )}
       {units.length > 0 && memberships.data && (
         <UnitPatterns context={context} units={units} memberships={memberships.data} patternId={patternId} />
+      )}
+      {patternId >= 0 ? (
+        <NearMembers
+          context={context}
+          clusteringId={clustering.clusteringId}
+          patternId={patternId}
+          coreSize={summary.size}
+        />
+      ) : (
+        <NoiseNearestPatterns context={context} clusteringId={clustering.clusteringId} />
       )}
       <Members
         context={context}
