@@ -6,12 +6,14 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError } from '../errors.js';
+import { InputError, NotFoundError } from '../errors.js';
 import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
+import { encodeSheet } from '../io/images/sheet.js';
 import type { AverageImages, NapStore } from '../io/store/index.js';
 import { LruCache, PromiseCache } from '../results/cache.js';
 import type { ResultsTables } from '../results/results-tables.js';
+import { SHEET_CELLS } from '../results/sprites.js';
 import type { RunRecord } from '../results/tables.js';
 
 export interface ImageServiceOptions {
@@ -38,6 +40,40 @@ export class ImageService {
 
   /** The input's image from the run's dataset as a size x size PNG. */
   async thumbnail(runId: number, inputIndex: number, size: number): Promise<Buffer> {
+    const { run, inputPath } = await this.inputPath(runId, inputIndex);
+    const key = `thumb:${run.datasetFingerprint}:${inputPath}:${size}:${channelsOf(run)}`;
+    return this.cached(key, async () => {
+      const pixels = await this.thumbnailPixels(run, inputIndex, inputPath, size);
+      return encodePng(pixels, size, size, channelsOf(run));
+    });
+  }
+
+  /**
+   * The thumbnails of `inputIndex` (1..SHEET_CELLS inputs), size x size each, as one sprite sheet
+   * (src/results/sprites.ts) in the given order; kept in the memory and disk caches like a thumbnail.
+   */
+  async thumbnailSheet(runId: number, inputIndex: readonly number[], size: number): Promise<Buffer> {
+    if (inputIndex.length === 0 || inputIndex.length > SHEET_CELLS) {
+      throw new InputError(`a thumbnail sheet holds 1..${SHEET_CELLS} inputs, not ${inputIndex.length}`, {
+        hint: `ask for at most ${SHEET_CELLS} inputs per sheet`,
+      });
+    }
+    const found = await Promise.all(inputIndex.map((input) => this.inputPath(runId, input)));
+    const run = found[0]!.run;
+    const channels = channelsOf(run);
+    const paths = createHash('sha256')
+      .update(found.map((f) => f.inputPath).join('\n'))
+      .digest('hex');
+    const key = `sheet:${run.datasetFingerprint}:${paths}:${size}:${channels}`;
+    return this.cached(key, async () => {
+      const cells = await Promise.all(
+        found.map(({ inputPath }, k) => this.thumbnailPixels(run, inputIndex[k]!, inputPath, size)),
+      );
+      return encodeSheet(cells, size, size, channels);
+    });
+  }
+
+  private async inputPath(runId: number, inputIndex: number): Promise<{ run: RunRecord; inputPath: string }> {
     const run = await this.tables.run(runId);
     const inputs = await this.tables.inputs(runId);
     const row = inputs.rows.rowOf(inputIndex);
@@ -52,25 +88,31 @@ export class ImageService {
         hint: 'its image cannot be shown',
       });
     }
+    return { run, inputPath };
+  }
+
+  /** Raw pixels of a thumbnail: from the disk cache (raw bytes), else decoded from the run's dataset. */
+  private async thumbnailPixels(
+    run: RunRecord,
+    inputIndex: number,
+    inputPath: string,
+    size: number,
+  ): Promise<Uint8Array> {
     const channels = channelsOf(run);
-    const key = `thumb:${run.datasetFingerprint}:${inputPath}:${size}:${channels}`;
-    return this.cached(key, async () => {
-      const diskFile = this.diskFile(key);
-      const onDisk = diskFile === null ? null : await readFile(diskFile).catch(() => null);
-      if (onDisk !== null) return onDisk;
-      const source = await this.datasets.get(runId, () =>
-        openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, this.store.path),
-      );
-      const pixels = await inputImage(
-        source,
-        { inputIndex, path: inputPath, datasetSpec: run.datasetSpec },
-        size,
-        channels,
-      );
-      const png = await encodePng(pixels, size, size, channels);
-      if (diskFile !== null) await writeAtomically(diskFile, png);
-      return png;
-    });
+    const diskFile = this.diskFile(`pixels:${run.datasetFingerprint}:${inputPath}:${size}:${channels}`, 'raw');
+    const onDisk = diskFile === null ? null : await readFile(diskFile).catch(() => null);
+    if (onDisk !== null && onDisk.length === size * size * channels) return onDisk;
+    const source = await this.datasets.get(run.runId, () =>
+      openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, this.store.path),
+    );
+    const pixels = await inputImage(
+      source,
+      { inputIndex, path: inputPath, datasetSpec: run.datasetSpec },
+      size,
+      channels,
+    );
+    if (diskFile !== null) await writeAtomically(diskFile, pixels);
+    return pixels;
   }
 
   /** The pattern's stored average image as PNG, at its stored size or resized to size x size. */
@@ -100,7 +142,7 @@ export class ImageService {
     if (hit !== undefined) return hit;
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
-      pending = make().finally(() => this.inFlight.delete(key));
+      pending = this.fromDisk(key, make).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     const png = await pending;
@@ -108,9 +150,20 @@ export class ImageService {
     return png;
   }
 
-  private diskFile(key: string): string | null {
+  /** Thumbnails and sheets also live on disk (average images are read from the store quickly). */
+  private async fromDisk(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
+    const diskFile = key.startsWith('avg:') ? null : this.diskFile(key, 'png');
+    const onDisk = diskFile === null ? null : await readFile(diskFile).catch(() => null);
+    if (onDisk !== null) return onDisk;
+    const png = await make();
+    if (diskFile !== null) await writeAtomically(diskFile, png);
+    return png;
+  }
+
+  private diskFile(key: string, extension: 'png' | 'raw'): string | null {
     if (this.options.diskDir === null) return null;
-    return path.join(this.options.diskDir, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`);
+    const name = createHash('sha256').update(key).digest('hex').slice(0, 40);
+    return path.join(this.options.diskDir, `${name}.${extension}`);
   }
 }
 
@@ -119,7 +172,7 @@ function channelsOf(run: RunRecord): 1 | 3 {
 }
 
 /** Best effort: a failed cache write only costs a later decode. */
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
+async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
   const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     await mkdir(path.dirname(file), { recursive: true });

@@ -9,7 +9,7 @@ import {
   type PatternsResponse,
   type PatternSummary,
 } from '../../../src/results/api-types.js';
-import { heatmapUrl, useQuery } from '../api.js';
+import { heatmapImage, useQuery } from '../api.js';
 import { Histogram } from '../charts/Histogram.js';
 import { LabelBars } from '../charts/LabelBars.js';
 import { ACCENT } from '../charts/colors.js';
@@ -17,6 +17,7 @@ import { UnitStatsChart } from '../charts/UnitStatsChart.js';
 import { AverageImage } from '../components/AverageImage.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { ImageTile } from '../components/ImageTile.js';
+import { SourceImage } from '../components/SourceImage.js';
 import { CARD_EXAMPLES } from '../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { UnitChartControls } from '../components/UnitChartControls.js';
@@ -106,9 +107,9 @@ function Members({
                 size={MEMBER_TILE - 2}
                 selected={selected.has(input.inputIndex)}
                 onToggle={(i) => toggleSelection(route, i)}
-                overlayUrl={
+                overlay={
                   heatmapMembers?.has(input.inputIndex)
-                    ? heatmapUrl(clusteringId, patternId, input.inputIndex)
+                    ? heatmapImage(clusteringId, patternId, input.inputIndex)
                     : undefined
                 }
               />
@@ -268,9 +269,9 @@ export function PatternView({ context }: { context: ViewContext }) {
         <div class="average-frame">
           <AverageImage clusteringId={clustering.clusteringId} patternId={patternId} size={128} />
           {heatmapOn && (
-            <img
+            <SourceImage
               class="overlay"
-              src={heatmapUrl(clustering.clusteringId, patternId)}
+              source={heatmapImage(clustering.clusteringId, patternId)}
               width={128}
               height={128}
               alt={`Mean heatmap of ${name}`}
