@@ -14,7 +14,7 @@ import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { renderHeatmap } from '../compute/heatmap-image.js';
 import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
-import { encodeSheet } from '../io/images/sheet.js';
+import { encodeSheet } from '../results/node/sprite-sheet.js';
 import { NapStore } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { createResultsApi, type ResultsService } from '../results/api.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
-import { encodeSheet } from '../io/images/sheet.js';
+import { encodeSheet } from '../results/node/sprite-sheet.js';
 import type { AverageImages, NapStore } from '../io/store/index.js';
 import { LruCache, PromiseCache } from '../results/cache.js';
 import type { ResultsTables } from '../results/results-tables.js';

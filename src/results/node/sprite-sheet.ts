@@ -1,6 +1,6 @@
 /** Sprite sheets (src/results/sprites.ts) encoded as one PNG. */
 import sharp from 'sharp';
-import { cellOf, sheetGrid } from '../../results/sprites.js';
+import { cellOf, sheetGrid } from '../sprites.js';
 
 /**
  * One PNG of `images` (each `width` x `height` x `channels` raw 8-bit pixels) laid out on the sheet grid;
