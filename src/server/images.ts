@@ -1,7 +1,9 @@
 /**
  * PNG images for the app: thumbnails of inputs, made from the run's dataset, and average images of
- * patterns, from the store. Encoded PNGs are kept in a memory LRU (by bytes) and thumbnails also on disk,
- * so that a grid of thousands of tiles is served without decoding the dataset again, even after a restart.
+ * patterns, from the store. Thumbnails come one by one or as sprite sheets (src/results/sprites.ts) of up
+ * to 256 inputs, one request per gallery window. Encoded PNGs are kept in a memory LRU (by bytes), and
+ * thumbnails and sheets also on disk, so that a grid of thousands of tiles is served without decoding the
+ * dataset again, even after a restart.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -91,28 +93,18 @@ export class ImageService {
     return { run, inputPath };
   }
 
-  /** Raw pixels of a thumbnail: from the disk cache (raw bytes), else decoded from the run's dataset. */
+  /** Raw pixels of a thumbnail, decoded from the run's dataset. */
   private async thumbnailPixels(
     run: RunRecord,
     inputIndex: number,
     inputPath: string,
     size: number,
   ): Promise<Uint8Array> {
-    const channels = channelsOf(run);
-    const diskFile = this.diskFile(`pixels:${run.datasetFingerprint}:${inputPath}:${size}:${channels}`, 'raw');
-    const onDisk = diskFile === null ? null : await readFile(diskFile).catch(() => null);
-    if (onDisk !== null && onDisk.length === size * size * channels) return onDisk;
     const source = await this.datasets.get(run.runId, () =>
       openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, this.store.path),
     );
-    const pixels = await inputImage(
-      source,
-      { inputIndex, path: inputPath, datasetSpec: run.datasetSpec },
-      size,
-      channels,
-    );
-    if (diskFile !== null) await writeAtomically(diskFile, pixels);
-    return pixels;
+    const item = { inputIndex, path: inputPath, datasetSpec: run.datasetSpec };
+    return inputImage(source, item, size, channelsOf(run));
   }
 
   /** The pattern's stored average image as PNG, at its stored size or resized to size x size. */
@@ -152,7 +144,7 @@ export class ImageService {
 
   /** Thumbnails and sheets also live on disk (average images are read from the store quickly). */
   private async fromDisk(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
-    const diskFile = key.startsWith('avg:') ? null : this.diskFile(key, 'png');
+    const diskFile = key.startsWith('avg:') ? null : this.diskFile(key);
     const onDisk = diskFile === null ? null : await readFile(diskFile).catch(() => null);
     if (onDisk !== null) return onDisk;
     const png = await make();
@@ -160,10 +152,9 @@ export class ImageService {
     return png;
   }
 
-  private diskFile(key: string, extension: 'png' | 'raw'): string | null {
+  private diskFile(key: string): string | null {
     if (this.options.diskDir === null) return null;
-    const name = createHash('sha256').update(key).digest('hex').slice(0, 40);
-    return path.join(this.options.diskDir, `${name}.${extension}`);
+    return path.join(this.options.diskDir, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`);
   }
 }
 
@@ -172,7 +163,7 @@ function channelsOf(run: RunRecord): 1 | 3 {
 }
 
 /** Best effort: a failed cache write only costs a later decode. */
-async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
+async function writeAtomically(file: string, data: Buffer): Promise<void> {
   const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     await mkdir(path.dirname(file), { recursive: true });
