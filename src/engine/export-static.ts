@@ -13,7 +13,7 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { renderHeatmap } from '../compute/heatmap-image.js';
-import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
+import { inputImage, openRunDataset } from '../io/datasets/run-dataset.js';
 import { encodeSheet } from '../results/node/sprite-sheet.js';
 import { NapStore } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
@@ -287,7 +287,13 @@ function configWithoutLocalFolders(config: RunConfig): RunConfig {
   return copy;
 }
 
-/** The thumbnails of every input of the run, `size` pixels square, from the dataset it analysed. */
+const NO_THUMBNAILS_HINT = 'restore the dataset the run analysed, or export without thumbnails (--no-thumbnails)';
+
+/**
+ * The thumbnails of every input of the run from the dataset it analysed, `size` pixels square, or the
+ * images' own size when smaller (the app scales them up pixel for pixel, and a 28-pixel image stretched
+ * to 64 costs a resize and four times the bytes). Returns the inputs and the side written.
+ */
 async function exportThumbnails(
   store: NapStore,
   service: ResultsService,
@@ -295,11 +301,18 @@ async function exportThumbnails(
   run: RunRecord,
   size: number,
   stage: (name: string, done: number, total: number) => void,
-): Promise<number> {
+): Promise<{ count: number; side: number }> {
   const inputs = await service.tables.inputs(run.runId);
   const channels = run.config.preprocessing?.channels === 1 ? 1 : 3;
-  let source: Promise<RunDataset> | null = null;
   const count = inputs.inputIndex.length;
+  const source = await openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path).catch(
+    (error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error;
+      throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
+    },
+  );
+  const own = source.dataset.imageSize;
+  const side = own === undefined ? size : Math.min(size, Math.max(own.width, own.height));
   const thumbnail = async (row: number): Promise<Uint8Array> => {
     const inputIndex = inputs.inputIndex[row]!;
     try {
@@ -309,12 +322,11 @@ async function exportThumbnails(
           hint: 'its image cannot be shown',
         });
       }
-      source ??= openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path);
-      return await inputImage(await source, { inputIndex, path, datasetSpec: run.datasetSpec }, size, channels);
+      return await inputImage(source, { inputIndex, path, datasetSpec: run.datasetSpec }, side, channels);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       throw new InputError(`no thumbnail for input ${inputIndex}: ${error.message.split('\n')[0]}`, {
-        hint: 'restore the dataset the run analysed, or export without thumbnails (--no-thumbnails)',
+        hint: NO_THUMBNAILS_HINT,
       });
     }
   };
@@ -324,10 +336,10 @@ async function exportThumbnails(
     stage('writing thumbnails', done, count);
     const cells: Uint8Array[] = [];
     for (const row of blockOf(count, sheet)) cells.push(await thumbnail(row));
-    await site.write(staticPaths.thumbnailSheet(sheet), await encodeSheet(cells, size, size, channels));
+    await site.write(staticPaths.thumbnailSheet(sheet), await encodeSheet(cells, side, side, channels));
     done += cells.length;
   });
-  return count;
+  return { count, side };
 }
 
 /** Writes the data files, images, manifest and app (from `indexHtml` and the app's assets) of `run` into the prepared `config.out`. */
@@ -410,7 +422,7 @@ async function writeSite(
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
 
   const thumbnails =
-    config.thumbnails === false ? 0 : await exportThumbnails(store, service, site, run, config.thumbnails, stage);
+    config.thumbnails === false ? null : await exportThumbnails(store, service, site, run, config.thumbnails, stage);
 
   const manifest: StaticManifest = {
     format: STATIC_FORMAT,
@@ -421,7 +433,7 @@ async function writeSite(
     runId,
     runName: run.name,
     inputCount: inputs.inputIndex.length,
-    thumbnailSize: config.thumbnails === false ? null : config.thumbnails,
+    thumbnailSize: thumbnails?.side ?? null,
   };
   await site.write(STATIC_MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
 
@@ -436,7 +448,7 @@ async function writeSite(
     runId,
     files: site.files + assets.files + 1,
     bytes: site.bytes + assets.bytes + Buffer.byteLength(html),
-    thumbnails,
+    thumbnails: thumbnails?.count ?? 0,
     averageImages,
     heatmaps,
   };

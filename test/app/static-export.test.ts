@@ -136,7 +136,7 @@ test('the export is the app, a manifest, data files with plain names, and every 
   assert.equal(manifest.format, STATIC_FORMAT);
   assert.equal(manifest.runId, run.runId);
   assert.equal(manifest.inputCount, INPUTS);
-  assert.equal(manifest.thumbnailSize, 64);
+  assert.equal(manifest.thumbnailSize, 28, 'the digits at their own size, 28 pixels: never stretched to 64');
   const html = await readFile(path.join(site, 'index.html'), 'utf8');
   assert.match(html, /<meta name="nap-static-data" content="data\/">/);
   const files = await filesUnder(site);
@@ -147,7 +147,7 @@ test('the export is the app, a manifest, data files with plain names, and every 
     ['data/images/thumbnails/0.png'],
   );
   const thumbnails = await sharp(path.join(site, 'data', staticPaths.thumbnailSheet(0))).metadata();
-  assert.deepEqual([thumbnails.width, thumbnails.height], [16 * 64, Math.ceil(INPUTS / 16) * 64]);
+  assert.deepEqual([thumbnails.width, thumbnails.height], [16 * 28, Math.ceil(INPUTS / 16) * 28]);
   const results = JSON.parse(await readFile(path.join(site, 'data', STATIC_RESULTS_FILE), 'utf8')) as StaticResults;
   for (const layer of run.layers) {
     assert.equal(results.averageImages[layer.clusteringId]!.length, layer.patterns, `${layer.layer}: every average`);

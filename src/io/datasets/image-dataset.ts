@@ -19,6 +19,8 @@ export interface ImageSource {
   name: string;
   items: DatasetItem[];
   fingerprint: string;
+  /** Every image's own size, when all share one. */
+  imageSize?: { width: number; height: number };
   /** Decodes one item to 8-bit pixels at the target size; may throw for a bad image. */
   read(item: DatasetItem, target: DecodeTarget): Promise<RawImage>;
 }
@@ -102,6 +104,7 @@ export function createImageDataset(source: ImageSource, options: DatasetOptions 
     items,
     labels: distinctSortedLabels(items),
     fingerprint: source.fingerprint,
+    ...(source.imageSize !== undefined ? { imageSize: source.imageSize } : {}),
     load,
     pixels,
   };
