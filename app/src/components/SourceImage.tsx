@@ -2,7 +2,7 @@
  * An image from an ImageSource: an <img> for an image with its own URL, else an element showing its cell of
  * a sprite sheet (data-state says loading, ready or missing, for tests and styles).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import type { ImageSource } from '../api.js';
 import { cellStyle, type SheetCell } from '../data/sheets.js';
 
@@ -50,7 +50,8 @@ function SheetImage({
   onError: (() => void) | undefined;
 }) {
   const [cell, setCell] = useState<{ loader: unknown; key: number; cell: SheetCell | null } | null>(null);
-  useEffect(() => {
+  // A layout effect: the tiles of one commit (and of the re-render right after it) ask in the same moment.
+  useLayoutEffect(() => {
     let live = true;
     const cancel = loader.request(key, (found) => {
       if (!live) return;

@@ -33,8 +33,10 @@ interface Sheet {
   loaded?: string | null;
 }
 
-/** Keys asked for within this many milliseconds share sheets. */
-const GATHER_MS = 12;
+/** Keys asked for until this many milliseconds pass without a new one share sheets (a grid mounts its
+ * tiles over a render or two), but never waiting longer than GATHER_MAX_MS. */
+const GATHER_MS = 16;
+const GATHER_MAX_MS = 64;
 
 export class SheetLoader {
   private readonly waiting = new Map<number, Set<Listener>>();
@@ -42,6 +44,7 @@ export class SheetLoader {
   private readonly unplanned = new Set<number>();
   private readonly sheetOf = new Map<number, Sheet>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private gatherStart = 0;
 
   constructor(
     private readonly plan: SheetPlanner,
@@ -62,7 +65,7 @@ export class SheetLoader {
     listeners.add(listener);
     if (sheet === undefined) {
       this.unplanned.add(key);
-      this.timer ??= setTimeout(() => void this.flush(), GATHER_MS);
+      this.schedule();
     }
     return () => this.cancel(key, listener);
   }
@@ -80,6 +83,14 @@ export class SheetLoader {
     if ([...sheet.plan.cells.keys()].some((k) => this.waiting.has(k))) return;
     sheet.controller.abort();
     for (const k of sheet.plan.cells.keys()) if (this.sheetOf.get(k) === sheet) this.sheetOf.delete(k);
+  }
+
+  private schedule(): void {
+    const now = performance.now();
+    if (this.timer === null) this.gatherStart = now;
+    else clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(GATHER_MS, this.gatherStart + GATHER_MAX_MS - now));
+    this.timer = setTimeout(() => void this.flush(), wait);
   }
 
   private async flush(): Promise<void> {
