@@ -9,7 +9,7 @@ import type { InfoResponse } from '../../src/results/api-types.js';
 import { errorBody, statusOf } from '../../src/results/api-error.js';
 import { ResultsRequestError } from '../../src/results/http/client.js';
 import { dataSource } from './data/source.js';
-import { SheetLoader, type SheetPlanner } from './data/sheets.js';
+import { SheetLoader, type SheetPlanner } from '../../src/results/sheet-loader.js';
 import { MEAN_HEATMAP } from '../../src/results/tables.js';
 
 /** A failed query: the server's (or the static API's) error, with its status and hint. */

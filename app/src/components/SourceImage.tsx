@@ -4,7 +4,8 @@
  */
 import { useLayoutEffect, useState } from 'preact/hooks';
 import type { ImageSource } from '../api.js';
-import { cellStyle, type SheetCell } from '../data/sheets.js';
+import type { SheetCell } from '../../../src/results/sheet-loader.js';
+import { cellStyle } from '../data/sheets.js';
 
 export interface SourceImageProps {
   source: ImageSource;

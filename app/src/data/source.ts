@@ -8,7 +8,7 @@ import { createHttpApi } from '../../../src/results/http/client.js';
 import { apiPaths } from '../../../src/results/routes.js';
 import { STATIC_META_NAME } from '../../../src/results/static/layout.js';
 import { SHEET_CELLS, sheetGrid } from '../../../src/results/sprites.js';
-import type { SheetPlan } from './sheets.js';
+import type { SheetPlan } from '../../../src/results/sheet-loader.js';
 
 export interface DataSource {
   readonly kind: 'server' | 'static';

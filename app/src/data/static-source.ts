@@ -3,7 +3,7 @@ import { createResultsApi } from '../../../src/results/api.js';
 import { staticPaths } from '../../../src/results/static/layout.js';
 import { openStaticSite } from '../../../src/results/static/reader.js';
 import { blockCell } from '../../../src/results/sprites.js';
-import type { SheetPlan } from './sheets.js';
+import type { SheetPlan } from '../../../src/results/sheet-loader.js';
 import type { DataSource } from './source.js';
 
 /**
