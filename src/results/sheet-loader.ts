@@ -43,6 +43,8 @@ export class SheetLoader {
   /** Keys waiting for the next plan. */
   private readonly unplanned = new Set<number>();
   private readonly sheetOf = new Map<number, Sheet>();
+  /** Sheets by URL, so that two plans naming one file (a static export's) fetch it once. */
+  private readonly byUrl = new Map<string, Sheet>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private gatherStart = 0;
 
@@ -82,6 +84,7 @@ export class SheetLoader {
     // A sheet still on its way that no tile waits for any more is dropped (and asked again when needed).
     if ([...sheet.plan.cells.keys()].some((k) => this.waiting.has(k))) return;
     sheet.controller.abort();
+    this.byUrl.delete(sheet.plan.url);
     for (const k of sheet.plan.cells.keys()) if (this.sheetOf.get(k) === sheet) this.sheetOf.delete(k);
   }
 
@@ -107,7 +110,19 @@ export class SheetLoader {
     for (const plan of plans) {
       for (const key of plan.cells.keys()) planned.add(key);
       if (![...plan.cells.keys()].some((key) => this.waiting.has(key) && !this.sheetOf.has(key))) continue;
+      const known = this.byUrl.get(plan.url);
+      if (known !== undefined) {
+        for (const [key, cell] of plan.cells) {
+          if (this.sheetOf.has(key)) continue;
+          known.plan.cells.set(key, cell);
+          this.sheetOf.set(key, known);
+          if (known.loaded !== undefined)
+            this.settle(key, known.loaded === null ? null : { url: known.loaded, grid: known.plan.grid, cell });
+        }
+        continue;
+      }
       const sheet: Sheet = { plan, controller: new AbortController() };
+      this.byUrl.set(plan.url, sheet);
       for (const key of plan.cells.keys()) if (!this.sheetOf.has(key)) this.sheetOf.set(key, sheet);
       void this.load(sheet);
     }

@@ -92,3 +92,23 @@ test('keys no sheet holds read as missing', async () => {
   await settle();
   assert.equal(got, null);
 });
+
+test('two plans naming one sheet file fetch it once', async () => {
+  const net = controlledFetch();
+  const sameFile = (keys: readonly number[]): Promise<SheetPlan[]> =>
+    Promise.resolve([{ url: 'block:0', grid: sheetGrid(16), cells: new Map(keys.map((key) => [key, key])) }]);
+  const loader = new SheetLoader(sameFile, net.fetchSheet);
+  const got = new Map<number, SheetCell | null>();
+  loader.request(1, (cell) => got.set(1, cell));
+  await settle();
+  loader.request(2, (cell) => got.set(2, cell));
+  await settle();
+  assert.deepEqual(net.fetched, ['block:0']);
+  net.pending.get('block:0')!.resolve(new Blob(['png']));
+  await settle();
+  assert.deepEqual([got.get(1)?.cell, got.get(2)?.cell], [1, 2]);
+  loader.request(3, (cell) => got.set(3, cell));
+  await settle();
+  assert.equal(got.get(3)?.cell, 3, 'a key planned into a fetched sheet is answered from it');
+  assert.deepEqual(net.fetched, ['block:0']);
+});
