@@ -135,14 +135,15 @@ function loader(id: string, plan: SheetPlanner): SheetLoader {
   return found;
 }
 
-/** An input's thumbnail, drawn from a sprite sheet shared with the tiles shown beside it. */
-export function thumbnailImage(runId: number, inputIndex: number, cssSize: number): ImageSource {
+/**
+ * An input's thumbnail, drawn from a sprite sheet shared with the tiles shown beside it; `clusteringId`
+ * names the clustering of the pattern gallery that shows it, if any.
+ */
+export function thumbnailImage(runId: number, inputIndex: number, cssSize: number, clusteringId?: number): ImageSource {
   const size = imageRequestSize(cssSize);
   const source = dataSource();
-  return {
-    loader: loader(`thumb:${runId}:${size}`, (keys) => source.thumbnailSheets(runId, keys, size, storeVersion)),
-    key: inputIndex,
-  };
+  const plan: SheetPlanner = (keys) => source.thumbnailSheets(runId, keys, size, storeVersion, clusteringId);
+  return { loader: loader(`thumb:${runId}:${size}:${clusteringId ?? ''}`, plan), key: inputIndex };
 }
 
 /** A pattern's average image: its own URL from the server, a sheet cell in a static export. */

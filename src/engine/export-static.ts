@@ -7,7 +7,9 @@
  * the store, so every view answers as it does there. Comparing runs needs a second run and is left out;
  * the app hides it. Images are PNG sprite sheets of 256 images each (src/results/sprites.ts): the
  * thumbnails of every input, the average image of every pattern and every stored heatmap (means and
- * members), so that a run of 70,000 inputs is a few hundred files rather than one per image.
+ * members), so that a run of 70,000 inputs is a few hundred files rather than one per image. Thumbnails
+ * are written twice: in input order, and each clustering's pattern members together, so that a pattern's
+ * gallery is a sheet or two.
  */
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +24,7 @@ import { IMAGE_SIZE } from '../results/api-types.js';
 import type { TableSpec } from '../results/codec/arrow.js';
 import { encodeTable } from '../results/codec/arrow-encode.js';
 import { FILE_TABLES } from '../results/codec/tables.js';
-import { blockSheets, SHEET_CELLS } from '../results/sprites.js';
+import { blockSheets, memberSheetOrder, SHEET_CELLS } from '../results/sprites.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
 import {
   STATIC_DATA_DIR,
@@ -300,6 +302,7 @@ async function exportThumbnails(
   site: SiteWriter,
   run: RunRecord,
   size: number,
+  clusterings: readonly ClusteringRecord[],
   stage: (name: string, done: number, total: number) => void,
 ): Promise<{ count: number; side: number }> {
   const inputs = await service.tables.inputs(run.runId);
@@ -330,13 +333,26 @@ async function exportThumbnails(
       });
     }
   };
-  const sheets = Array.from({ length: blockSheets(count) }, (_, sheet) => sheet);
+  // Every input in input order, then each clustering's pattern members (memberSheetOrder).
+  const jobs: { file: string; rows: number[] }[] = [];
+  for (let sheet = 0; sheet < blockSheets(count); sheet++)
+    jobs.push({ file: staticPaths.thumbnailSheet(sheet), rows: blockOf(count, sheet) });
+  for (const clustering of clusterings) {
+    const memberships = await service.tables.memberships(clustering.clusteringId);
+    const order = memberSheetOrder(memberships.patternId, memberships.inputIndex);
+    const rows = order.map((row) => inputs.rows.rowOf(memberships.inputIndex[row]!));
+    for (let sheet = 0; sheet < blockSheets(rows.length); sheet++) {
+      const file = staticPaths.memberSheet(clustering.clusteringId, sheet);
+      jobs.push({ file, rows: blockOf(rows.length, sheet).map((position) => rows[position]!) });
+    }
+  }
+  const total = jobs.reduce((sum, job) => sum + job.rows.length, 0);
   let done = 0;
-  await inPool(sheets, IMAGE_CONCURRENCY, async (sheet) => {
-    stage('writing thumbnails', done, count);
+  await inPool(jobs, IMAGE_CONCURRENCY, async ({ file, rows }) => {
+    stage('writing thumbnails', done, total);
     const cells: Uint8Array[] = [];
-    for (const row of blockOf(count, sheet)) cells.push(await thumbnail(row));
-    await site.write(staticPaths.thumbnailSheet(sheet), await encodeSheet(cells, side, side, channels));
+    for (const row of rows) cells.push(await thumbnail(row));
+    await site.write(file, await encodeSheet(cells, side, side, channels));
     done += cells.length;
   });
   return { count, side };
@@ -422,7 +438,7 @@ async function writeSite(
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
 
   const thumbnails =
-    config.thumbnails === false ? null : await exportThumbnails(store, service, site, run, config.thumbnails, stage);
+    config.thumbnails === false ? null : await exportThumbnails(store, service, site, run, config.thumbnails, clusterings, stage);
 
   const manifest: StaticManifest = {
     format: STATIC_FORMAT,

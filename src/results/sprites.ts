@@ -31,6 +31,17 @@ export function blockSheets(count: number): number {
   return Math.ceil(count / SHEET_CELLS);
 }
 
+/**
+ * The order of a clustering's member sheets in a static export: the rows of its memberships table whose
+ * pattern is 0 or more, by pattern then input index, so a pattern's gallery lies on one sheet or a few
+ * consecutive ones (its members' thumbnails are scattered over the input-order sheets).
+ */
+export function memberSheetOrder(patternId: ArrayLike<number>, inputIndex: ArrayLike<number>): number[] {
+  const rows: number[] = [];
+  for (let row = 0; row < patternId.length; row++) if (patternId[row]! >= 0) rows.push(row);
+  return rows.sort((a, b) => patternId[a]! - patternId[b]! || inputIndex[a]! - inputIndex[b]!);
+}
+
 /** Where image `position` of a sequence of `count` lies: its block sheet, that sheet's grid and its cell. */
 export function blockCell(position: number, count: number): { sheet: number; grid: SheetGrid; cell: number } {
   const sheet = Math.floor(position / SHEET_CELLS);

@@ -150,6 +150,12 @@ test('the export is the app, a manifest, data files with plain names, and every 
   assert.deepEqual([thumbnails.width, thumbnails.height], [16 * 28, Math.ceil(INPUTS / 16) * 28]);
   const results = JSON.parse(await readFile(path.join(site, 'data', STATIC_RESULTS_FILE), 'utf8')) as StaticResults;
   for (const layer of run.layers) {
+    const clustered = Array.from(memberships.get(layer.layer)!.patternId).filter((p) => p >= 0).length;
+    assert.equal(
+      files.filter((f) => f.startsWith(`data/images/members/${layer.clusteringId}/`)).length,
+      Math.ceil(clustered / 256),
+      `${layer.layer}: its pattern members' thumbnails, together`,
+    );
     assert.equal(results.averageImages[layer.clusteringId]!.length, layer.patterns, `${layer.layer}: every average`);
     assert.ok(files.includes(`data/${staticPaths.averageSheet(layer.clusteringId, 0)}`));
   }
@@ -220,8 +226,8 @@ test('a deep link to a pattern opens from the static host: counts, names and ima
   const sheets = host.requests.filter((p) => p.startsWith('/data/images/'));
   assert.deepEqual(
     [...new Set(sheets)].sort(),
-    [`/data/images/average/${layer.clusteringId}/0.png`, '/data/images/thumbnails/0.png'],
-    'one sheet of thumbnails and one of average images',
+    [`/data/images/average/${layer.clusteringId}/0.png`, `/data/images/members/${layer.clusteringId}/0.png`],
+    "one sheet of the layer's pattern members and one of average images",
   );
   assert.equal(await page.locator('.tab', { hasText: 'Compare runs' }).count(), 0, 'comparing runs needs nap serve');
   assert.ok(layer.patterns > 1);

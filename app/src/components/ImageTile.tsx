@@ -73,9 +73,20 @@ export interface ImageTileProps {
   caption?: string;
   /** An image laid over the thumbnail (a heatmap), scaled to it. */
   overlay?: ImageSource;
+  /** The clustering of the pattern gallery the tile is in (a static export keeps a pattern's thumbnails together). */
+  clusteringId?: number;
 }
 
-export function ImageTile({ runId, input, size, selected = false, onToggle, caption, overlay }: ImageTileProps) {
+export function ImageTile({
+  runId,
+  input,
+  size,
+  selected = false,
+  onToggle,
+  caption,
+  overlay,
+  clusteringId,
+}: ImageTileProps) {
   const name = `Input ${input.inputIndex}${input.label != null ? `, label ${input.label}` : ''}${input.predictionLabel != null ? `, predicted ${input.predictionLabel}` : ''}${input.misclassified ? ', misclassified' : ''}`;
   return (
     <button
@@ -87,7 +98,7 @@ export function ImageTile({ runId, input, size, selected = false, onToggle, capt
       onClick={onToggle ? () => onToggle(input.inputIndex) : undefined}
       {...tooltipHandlers(() => <TooltipBody input={input} />)}
     >
-      <SourceImage class="thumb" source={thumbnailImage(runId, input.inputIndex, size)} width={size} height={size} />
+      <SourceImage class="thumb" source={thumbnailImage(runId, input.inputIndex, size, clusteringId)} width={size} height={size} />
       {overlay !== undefined && <SourceImage class="overlay" source={overlay} width={size} height={size} />}
       {input.misclassified && (
         <span class="badge-wrong" aria-hidden="true">

@@ -24,6 +24,8 @@ export interface DataSource {
     inputIndex: readonly number[],
     requestSize: number,
     storeVersion?: string,
+    /** The clustering whose pattern gallery shows them, where one does: a static export has sheets per pattern. */
+    clusteringId?: number,
   ): Promise<SheetPlan[]>;
   /** Sheets of average images and heatmaps (key = pattern id; input index, -1 the mean): static exports only. */
   averageSheets?(clusteringId: number, patternIds: readonly number[]): Promise<SheetPlan[]>;

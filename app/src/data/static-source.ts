@@ -2,7 +2,7 @@
 import { createResultsApi } from '../../../src/results/api.js';
 import { staticPaths } from '../../../src/results/static/layout.js';
 import { openStaticSite } from '../../../src/results/static/reader.js';
-import { blockCell } from '../../../src/results/sprites.js';
+import { blockCell, memberSheetOrder } from '../../../src/results/sprites.js';
 import type { SheetPlan } from '../../../src/results/sheet-loader.js';
 import type { DataSource } from './source.js';
 
@@ -34,6 +34,19 @@ export async function staticSource(base: URL): Promise<DataSource> {
   const api = createResultsApi(reader);
   const file = (relative: string) => new URL(relative, base).href;
   const missing = () => '';
+  /** Where each pattern member of a clustering lies in its member sheets (layout.ts). */
+  const memberSheets = new Map<number, Promise<{ position: Map<number, number>; count: number }>>();
+  const memberPositions = (clusteringId: number) => {
+    let found = memberSheets.get(clusteringId);
+    if (found === undefined) {
+      found = api.tables.memberships(clusteringId).then((memberships) => {
+        const order = memberSheetOrder(memberships.patternId, memberships.inputIndex);
+        return { position: new Map(order.map((row, k) => [memberships.inputIndex[row]!, k])), count: order.length };
+      });
+      memberSheets.set(clusteringId, found);
+    }
+    return found;
+  };
   return {
     kind: 'static',
     api,
@@ -41,13 +54,27 @@ export async function staticSource(base: URL): Promise<DataSource> {
     thumbnailUrl: missing,
     averageImageUrl: missing,
     heatmapUrl: missing,
-    thumbnailSheets: async (runId, inputIndex) => {
+    thumbnailSheets: async (runId, inputIndex, _size, _v, clusteringId) => {
       const inputs = await api.tables.inputs(runId);
-      return blockPlans(
-        inputIndex,
-        inputs.inputIndex.length,
-        (input) => inputs.rows.rowOf(input),
-        (sheet) => file(staticPaths.thumbnailSheet(sheet)),
+      const members = clusteringId === undefined ? null : await memberPositions(clusteringId);
+      const inPattern = members === null ? [] : inputIndex.filter((input) => members.position.has(input));
+      const rest = members === null ? inputIndex : inputIndex.filter((input) => !members.position.has(input));
+      const memberPlans =
+        members === null
+          ? []
+          : blockPlans(
+              inPattern,
+              members.count,
+              (input) => members.position.get(input)!,
+              (sheet) => file(staticPaths.memberSheet(clusteringId!, sheet)),
+            );
+      return memberPlans.concat(
+        blockPlans(
+          rest,
+          inputs.inputIndex.length,
+          (input) => inputs.rows.rowOf(input),
+          (sheet) => file(staticPaths.thumbnailSheet(sheet)),
+        ),
       );
     },
     averageSheets: async (clusteringId, patternIds) => {

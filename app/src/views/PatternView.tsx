@@ -105,6 +105,7 @@ function Members({
                 runId={run!.runId}
                 input={input}
                 size={MEMBER_TILE - 2}
+                clusteringId={patternId >= 0 ? clusteringId : undefined}
                 selected={selected.has(input.inputIndex)}
                 onToggle={(i) => toggleSelection(route, i)}
                 overlay={

@@ -15,6 +15,8 @@
  *   data/tables/triage/T.arrow              the saved triage: inputs, layers, agreement (when saved)
  *   data/images/thumbnails/S.png            sprite sheet S (src/results/sprites.ts) of the thumbnails: the
  *                                           inputs of rows S*256.. of inputs.arrow
+ *   data/images/members/C/S.png             sheet S of clustering C's pattern members' thumbnails, in the
+ *                                           order of sprites.ts memberSheetOrder (pattern galleries)
  *   data/images/average/C/S.png             sheet S of clustering C's average images, in the order of
  *                                           StaticResults.averageImages[C]
  *   data/images/heatmap/C/S.png             sheet S of clustering C's stored heatmaps (means and members), in
@@ -84,6 +86,7 @@ export const staticPaths = {
   flow: (clusteringA: number, clusteringB: number) => `tables/flows/${clusteringA}-${clusteringB}.arrow`,
   triage: (table: TriageTable) => `tables/triage/${table}.arrow`,
   thumbnailSheet: (sheet: number) => `images/thumbnails/${sheet}.png`,
+  memberSheet: (clusteringId: number, sheet: number) => `images/members/${clusteringId}/${sheet}.png`,
   averageSheet: (clusteringId: number, sheet: number) => `images/average/${clusteringId}/${sheet}.png`,
   heatmapSheet: (clusteringId: number, sheet: number) => `images/heatmap/${clusteringId}/${sheet}.png`,
 } as const;
