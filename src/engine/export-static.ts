@@ -438,7 +438,9 @@ async function writeSite(
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
 
   const thumbnails =
-    config.thumbnails === false ? null : await exportThumbnails(store, service, site, run, config.thumbnails, clusterings, stage);
+    config.thumbnails === false
+      ? null
+      : await exportThumbnails(store, service, site, run, config.thumbnails, clusterings, stage);
 
   const manifest: StaticManifest = {
     format: STATIC_FORMAT,

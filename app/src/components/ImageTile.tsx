@@ -98,7 +98,12 @@ export function ImageTile({
       onClick={onToggle ? () => onToggle(input.inputIndex) : undefined}
       {...tooltipHandlers(() => <TooltipBody input={input} />)}
     >
-      <SourceImage class="thumb" source={thumbnailImage(runId, input.inputIndex, size, clusteringId)} width={size} height={size} />
+      <SourceImage
+        class="thumb"
+        source={thumbnailImage(runId, input.inputIndex, size, clusteringId)}
+        width={size}
+        height={size}
+      />
       {overlay !== undefined && <SourceImage class="overlay" source={overlay} width={size} height={size} />}
       {input.misclassified && (
         <span class="badge-wrong" aria-hidden="true">
