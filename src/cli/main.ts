@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { NapError } from '../errors.js';
 import { exitCodeFor } from './exit-codes.js';
+import { systemError } from './system-errors.js';
 
 type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
 
@@ -99,7 +100,8 @@ async function main(argv: string[]): Promise<number> {
   const command = await entry.load();
   try {
     return await command(rest, controller.signal);
-  } catch (error) {
+  } catch (thrown) {
+    const error = systemError(thrown) ?? thrown;
     if (error instanceof NapError) {
       console.error(`nap ${name}: ${error.message}`);
     } else {

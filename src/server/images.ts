@@ -2,12 +2,10 @@
  * PNG images for the app: thumbnails of inputs, made from the run's dataset, and average images of
  * patterns, from the store. Thumbnails come one by one or as sprite sheets (src/results/sprites.ts) of up
  * to 256 inputs, one request per gallery window. Encoded PNGs are kept in a memory LRU (by bytes), and
- * thumbnails and sheets also on disk, so that a grid of thousands of tiles is served without decoding the
- * dataset again, even after a restart.
+ * thumbnails and sheets also in a disk cache of this user's (disk-cache.ts), so that a grid of thousands
+ * of tiles is served without decoding the dataset again, even after a restart.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
@@ -17,12 +15,13 @@ import { LruCache, PromiseCache } from '../results/cache.js';
 import type { ResultsTables } from '../results/results-tables.js';
 import { SHEET_CELLS } from '../results/sprites.js';
 import type { RunRecord } from '../results/tables.js';
+import type { DiskCache } from './disk-cache.js';
 
 export interface ImageServiceOptions {
   /** Memory budget of encoded PNGs in bytes. */
   memoryBytes: number;
-  /** Folder of the thumbnail disk cache, or null for none. */
-  diskDir: string | null;
+  /** The thumbnail disk cache, or null for none. */
+  disk: DiskCache | null;
 }
 
 export class ImageService {
@@ -142,34 +141,18 @@ export class ImageService {
     return png;
   }
 
-  /** Thumbnails and sheets also live on disk (average images are read from the store quickly). */
+  /** Thumbnails and sheets also live in the disk cache (average images are read from the store quickly). */
   private async fromDisk(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
-    const diskFile = key.startsWith('avg:') ? null : this.diskFile(key);
-    const onDisk = diskFile === null ? null : await readFile(diskFile).catch(() => null);
+    const disk = key.startsWith('avg:') ? null : this.options.disk;
+    const diskName = `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`;
+    const onDisk = (await disk?.get(diskName)) ?? null;
     if (onDisk !== null) return onDisk;
     const png = await make();
-    if (diskFile !== null) await writeAtomically(diskFile, png);
+    await disk?.set(diskName, png);
     return png;
-  }
-
-  private diskFile(key: string): string | null {
-    if (this.options.diskDir === null) return null;
-    return path.join(this.options.diskDir, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`);
   }
 }
 
 function channelsOf(run: RunRecord): 1 | 3 {
   return run.config.preprocessing?.channels === 1 ? 1 : 3;
-}
-
-/** Best effort: a failed cache write only costs a later decode. */
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temporary, data);
-    await rename(temporary, file);
-  } catch {
-    // The disk cache is an optimization; serving goes on without it.
-  }
 }

@@ -328,13 +328,22 @@ test('the exporter refuses a folder holding other files, replaces an earlier exp
     (e: Error) => e instanceof InputError && e.message.includes('not empty'),
   );
   assert.equal(await readFile(path.join(busy, 'notes.txt'), 'utf8'), 'mine', 'nothing was removed');
+  // A folder is an earlier export by the marker an export writes, not by a file any folder may hold.
+  await mkdir(path.join(busy, 'data'));
+  await writeFile(path.join(busy, 'data', 'manifest.json'), '{}');
+  await writeFile(path.join(busy, 'results.duckdb'), 'a results file');
+  await assert.rejects(
+    exportStaticSite({ store: storePath, out: busy, appDir }),
+    (e: Error) => e instanceof InputError && e.message.includes('is not an earlier nap export'),
+  );
+  assert.deepEqual((await readdir(busy)).sort(), ['data', 'notes.txt', 'results.duckdb'], 'nothing was removed');
   await assert.rejects(
     exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir: path.join(dir, 'nowhere') }),
     (e: Error) => e instanceof InputError && /npm run build/.test(e.message),
   );
   await assert.rejects(
     exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir, thumbnails: 8 }),
-    (e: Error) => e instanceof InputError && /thumbnail size 8/.test(e.message),
+    (e: Error) => e instanceof InputError && /thumbnails 8 is not a whole number from 16 to 512/.test(e.message),
   );
 
   const again = path.join(dir, 'again');
@@ -349,14 +358,20 @@ test('the exporter refuses a folder holding other files, replaces an earlier exp
   const manifest = JSON.parse(await readFile(path.join(again, 'data', 'manifest.json'), 'utf8')) as StaticManifest;
   assert.equal(manifest.thumbnailSize, null);
 
-  // Cancelled half way: no half-written site is left behind to pass for a whole one.
+  // Cancelled half way: the earlier export stays as it was, and nothing half-written is left beside it.
+  const before = await readdir(again, { recursive: true });
   const controller = new AbortController();
   const onProgress = (progress: { stage: string }) => progress.stage === 'writing thumbnails' && controller.abort();
   await assert.rejects(
     exportStaticSite({ store: storePath, out: again, appDir }, { signal: controller.signal, onProgress }),
     (e: Error) => e instanceof CancelledError,
   );
-  assert.deepEqual(await readdir(again), []);
+  assert.deepEqual(await readdir(again, { recursive: true }), before, 'the earlier export is intact');
+  assert.deepEqual(
+    (await readdir(dir)).filter((name) => name.startsWith('.again.')),
+    [],
+    'no staging folder is left',
+  );
 });
 
 test('data files have plain names: layer names escaped byte by byte, so no name can climb out of its folder', () => {

@@ -1,49 +1,11 @@
-import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
-import { AUTO_APPROXIMATE_ROWS } from '../../compute/hdbscan/index.js';
 import { analyzeOnQueue } from '../../distributed/coordinator.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
-import type { AnalyzeOptions } from '../../engine/config.js';
-import { parseClusterSpace } from '../../engine/cluster-space.js';
-import { PROJECTION_CHOICES } from '../../engine/projection-options.js';
-import { CancelledError, InputError } from '../../errors.js';
-import {
-  choiceOption,
-  numberListOption,
-  numberOption,
-  parseCommandArgs,
-  spanningTreeOption,
-  wholeNumberListOption,
-  wholeNumberOption,
-} from '../args.js';
+import { ANALYZE_OPTIONS, type AnalyzeOptions } from '../../engine/config.js';
 import { formatCoverage, percent } from '../../engine/coverage.js';
+import { CancelledError, InputError } from '../../errors.js';
+import { switchOption, text, valueOption, wholeNumber, type OptionField } from '../../options/schema.js';
+import { cliCommand, parseOptions } from '../args.js';
 import { createReporter } from '../progress-reporter.js';
-
-const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist> --out results.duckdb [options]
-
-  --layers a,b              layer tensor names (default: the model's default set, see 'nap layers')
-  --aggregation mean        mean | mean_std | max | min_max | none
-  --limit N --seed 0        analyze a seeded sample of N inputs (--stratified keeps label proportions)
-  --split test              train | test (fashion-mnist)
-  --batch-size 32 --threads N
-  --commit-every 2048       inputs per store commit (an interruption loses at most this many)
-  --layout auto             auto | NCHW | NHWC (model input channel layout)
-  --image-size W,H          for models that accept any image size
-  --resize stretch          stretch | fit | crop
-  --scale 0.00392 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
-  --class-names a,b,...     names of the model's output classes (default: <model>.json labels)
-  --min-cluster-size 5 --min-samples 5 --selection leaf|eom --epsilon 0 --metric euclidean|cosine|manhattan
-  --cluster-space raw       where layers are clustered: raw (default, the paper: the activations as they are),
-                            pca:D (their first D principal components) or umap:D (a D-dim UMAP, min dist 0)
-  --approximate / --exact   force / forbid the approximate spanning tree (default: approximate from ${AUTO_APPROXIMATE_ROWS} inputs)
-  --unit-patterns conv1:0,3-5   also cluster these units' spatial maps (repeatable)
-  --projection umap         2-D map of every layer for the app: umap | pca | none (other parameters: nap project)
-  --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
-  --in-sample               the model was trained on these inputs (nap triage then trusts its probabilities less)
-  --queue redis://HOST:PORT coordinate: shards and layers become jobs for 'nap worker redis://HOST:PORT'
-  --shards N                shards of the inputs on the queue (default one per 4,096 inputs)
-  --shared DIR              folder of the shard files, the same path on every worker (default <out>.shards)
-  --json                    print the result as JSON on stdout
-  --quiet                   no progress output`;
 
 /** Where a distributed analysis runs (see src/distributed/): the queue, or one shard of an indexed job. */
 export interface DistributedArgs {
@@ -54,183 +16,75 @@ export interface DistributedArgs {
   shard?: string;
 }
 
+/**
+ * The flags of a distributed run, under the key `distributed` beside the analyze options (they are not
+ * options of analyze()): nap analyze takes the queue's, nap worker the indexed job's (src/cli/commands/worker.ts).
+ */
+export const DISTRIBUTED_FIELDS = {
+  queue: valueOption(text({ example: 'redis://10.0.0.5:6379', placeholder: 'redis://HOST:PORT' }), {
+    flag: 'queue',
+    help: "coordinate: shards and layers become jobs for 'nap worker redis://HOST:PORT'",
+  }),
+  shards: valueOption(wholeNumber({ example: 16, min: 1 }), {
+    flag: 'shards',
+    help: 'shards of the inputs on the queue (default one per 4,096 inputs)',
+  }),
+  shared: valueOption(text({ example: '/shared/run', placeholder: 'DIR' }), {
+    flag: 'shared',
+    help: 'folder of the shard files, the same path on every worker (default <out>.shards)',
+  }),
+  shard: valueOption(text({ example: '3/16', placeholder: 'i/N' }), {
+    flag: 'shard',
+    help: 'shard i (0 to N-1) of N',
+  }),
+} satisfies Record<keyof DistributedArgs, OptionField<unknown>>;
+
+/** The CLI-only flags of nap analyze and nap worker --shard: output and where a distributed run goes. */
+export const OUTPUT_FIELDS = {
+  json: switchOption({ flag: 'json', help: 'print the result as JSON on stdout' }),
+  quiet: switchOption({ flag: 'quiet', help: 'no progress output' }),
+};
+
+type CliOnly = { json?: boolean; quiet?: boolean; distributed?: DistributedArgs };
+
+const ANALYZE_CLI = ANALYZE_OPTIONS.extend<CliOnly>({
+  'distributed.queue': DISTRIBUTED_FIELDS.queue,
+  'distributed.shards': DISTRIBUTED_FIELDS.shards,
+  'distributed.shared': DISTRIBUTED_FIELDS.shared,
+  ...OUTPUT_FIELDS,
+});
+
+/** ANALYZE_CLI with --shard, only to say that it belongs to nap worker. */
+const ANALYZE_ARGS = ANALYZE_CLI.extend<CliOnly>({ 'distributed.shard': DISTRIBUTED_FIELDS.shard });
+
+const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist> --out results.duckdb [options]
+
+Runs the model over the dataset, aggregates and normalizes every layer, finds its patterns (HDBSCAN*) and
+stores everything in the results file. Interrupted, the same command resumes where it stopped. With --queue,
+shards of the inputs and the layers' patterns and maps become jobs for 'nap worker' processes.
+
+Options:
+${ANALYZE_CLI.help()}`;
+
 export function parseAnalyzeArgs(
   argv: string[],
-  command: 'analyze' | 'worker' = 'analyze',
 ): { options: AnalyzeOptions; json: boolean; quiet: boolean; distributed: DistributedArgs } | 'help' {
-  const { values, positionals } = parseCommandArgs(command, {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      data: { type: 'string' },
-      out: { type: 'string' },
-      layers: { type: 'string' },
-      aggregation: { type: 'string' },
-      limit: { type: 'string' },
-      seed: { type: 'string' },
-      stratified: { type: 'boolean' },
-      split: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'commit-every': { type: 'string' },
-      threads: { type: 'string' },
-      layout: { type: 'string' },
-      'image-size': { type: 'string' },
-      resize: { type: 'string' },
-      scale: { type: 'string' },
-      mean: { type: 'string' },
-      std: { type: 'string' },
-      'class-names': { type: 'string' },
-      'min-cluster-size': { type: 'string' },
-      'min-samples': { type: 'string' },
-      selection: { type: 'string' },
-      epsilon: { type: 'string' },
-      metric: { type: 'string' },
-      'cluster-space': { type: 'string' },
-      approximate: { type: 'boolean' },
-      exact: { type: 'boolean' },
-      'fail-on-bad-image': { type: 'boolean' },
-      'in-sample': { type: 'boolean' },
-      'unit-patterns': { type: 'string', multiple: true },
-      projection: { type: 'string' },
-      name: { type: 'string' },
-      queue: { type: 'string' },
-      shards: { type: 'string' },
-      shared: { type: 'string' },
-      shard: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return 'help';
+  const { options, positionals, help } = parseOptions(ANALYZE_ARGS, argv);
+  if (help) return 'help';
   if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
-  for (const required of command === 'analyze' ? (['model', 'data', 'out'] as const) : (['model', 'data'] as const)) {
-    if (!values[required]) throw new InputError(`--${required} is required`, { hint: HELP });
+  const { json, quiet, distributed = {}, ...analyzeOptions } = options;
+  if (distributed.shard !== undefined) {
+    throw new InputError('--shard belongs to nap worker', { hint: 'run one shard with nap worker --shard i/N' });
   }
-  const distributed = distributedArgs(command, values);
-  const imageSize = wholeNumberListOption(values['image-size'], '--image-size', {
-    example: '224,224',
-    min: 1,
-    length: 2,
-  });
-  const minClusterSize = wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '5', min: 1 });
-  const minSamples = wholeNumberOption(values['min-samples'], '--min-samples', { example: '5', min: 1 });
-  const epsilon = numberOption(values.epsilon, '--epsilon', { example: '0' });
-  const selection = choiceOption(values.selection, '--selection', ['leaf', 'eom'] as const);
-  const metric = choiceOption(values.metric, '--metric', ['euclidean', 'cosine', 'manhattan'] as const);
-  const spanningTree = spanningTreeOption(values.approximate, values.exact);
-  const options: AnalyzeOptions = {
-    model: values.model!,
-    data: values.data!,
-    out: values.out ?? '',
-    clustering: {
-      ...(minClusterSize !== undefined ? { minClusterSize } : {}),
-      ...(minSamples !== undefined ? { minSamples } : {}),
-      ...(epsilon !== undefined ? { clusterSelectionEpsilon: epsilon } : {}),
-      ...(selection ? { clusterSelectionMethod: selection } : {}),
-      ...(metric ? { metric } : {}),
-      ...(spanningTree ? { spanningTree } : {}),
-    },
-    onBadImage: values['fail-on-bad-image'] ? 'fail' : 'skip',
-  };
-  if (values.layers)
-    options.layers = values.layers
-      .split(',')
-      .map((l) => l.trim())
-      .filter(Boolean);
-  const aggregation = choiceOption<Aggregation>(values.aggregation, '--aggregation', AGGREGATIONS);
-  if (aggregation) options.aggregation = aggregation;
-  const limit = wholeNumberOption(values.limit, '--limit', { example: '1000', min: 1 });
-  if (limit !== undefined) options.limit = limit;
-  const seed = numberOption(values.seed, '--seed', { example: '0' });
-  if (seed !== undefined) options.seed = seed;
-  if (values.stratified) options.stratified = true;
-  if (values['in-sample']) options.inSample = true;
-  const split = choiceOption(values.split, '--split', ['train', 'test'] as const);
-  if (split) options.split = split;
-  const batchSize = wholeNumberOption(values['batch-size'], '--batch-size', { example: '32', min: 1 });
-  if (batchSize !== undefined) options.batchSize = batchSize;
-  const commitRows = wholeNumberOption(values['commit-every'], '--commit-every', { example: '2048', min: 1 });
-  if (commitRows !== undefined) options.commitRows = commitRows;
-  const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1 });
-  if (threads !== undefined) options.threads = threads;
-  const layout = choiceOption(values.layout, '--layout', ['auto', 'NCHW', 'NHWC'] as const);
-  if (layout) options.layout = layout;
-  if (imageSize) options.imageSize = { width: imageSize[0]!, height: imageSize[1]! };
-  const resize = choiceOption(values.resize, '--resize', ['stretch', 'fit', 'crop'] as const);
-  if (resize) options.resize = resize;
-  const scale = numberOption(values.scale, '--scale', { example: '0.00392' });
-  if (scale !== undefined) options.scale = scale;
-  const mean = numberListOption(values.mean, '--mean', '0.485,0.456,0.406');
-  if (mean) options.mean = mean;
-  const std = numberListOption(values.std, '--std', '0.229,0.224,0.225');
-  if (std) options.std = std;
-  if (values['class-names']) options.classNames = values['class-names'].split(',').map((c) => c.trim());
-  if (values.name) options.name = values.name;
-  if (values['unit-patterns']) options.unitPatterns = parseUnitPatterns(values['unit-patterns']);
-  const projection = choiceOption(values.projection, '--projection', PROJECTION_CHOICES);
-  if (projection) options.projection = projection;
-  if (values['cluster-space'] !== undefined) options.clusterSpace = parseClusterSpace(values['cluster-space']);
-  return { options, json: Boolean(values.json), quiet: Boolean(values.quiet), distributed };
-}
-
-function distributedArgs(
-  command: 'analyze' | 'worker',
-  values: { queue?: string; shards?: string; shared?: string; shard?: string },
-): DistributedArgs {
-  const shards = wholeNumberOption(values.shards, '--shards', { example: '16', min: 1 });
-  if (command === 'analyze') {
-    if (values.shard !== undefined) {
-      throw new InputError('--shard belongs to nap worker', { hint: 'run one shard with nap worker --shard i/N' });
-    }
-    if (values.queue === undefined && (shards !== undefined || values.shared !== undefined)) {
-      throw new InputError(`${shards !== undefined ? '--shards' : '--shared'} needs --queue redis://HOST:PORT`, {
+  if (distributed.queue === undefined && (distributed.shards !== undefined || distributed.shared !== undefined)) {
+    throw new InputError(
+      `${distributed.shards !== undefined ? '--shards' : '--shared'} needs --queue redis://HOST:PORT`,
+      {
         hint: 'without a queue, run the shards with nap worker --shard i/N and gather them with nap gather',
-      });
-    }
-  } else if (values.queue !== undefined) {
-    throw new InputError('nap worker takes the queue as its argument, not --queue', {
-      hint: 'write it like nap worker redis://10.0.0.5:6379',
-    });
+      },
+    );
   }
-  return {
-    ...(values.queue !== undefined ? { queue: values.queue } : {}),
-    ...(shards !== undefined ? { shards } : {}),
-    ...(values.shared !== undefined ? { shared: values.shared } : {}),
-    ...(values.shard !== undefined ? { shard: values.shard } : {}),
-  };
-}
-
-/** `layer:0,3-5` entries into layer -> units; a layer may be named more than once. */
-export function parseUnitPatterns(entries: string[]): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const entry of entries) {
-    const at = entry.lastIndexOf(':');
-    const layer = entry.slice(0, at);
-    const units = entry
-      .slice(at + 1)
-      .split(',')
-      .flatMap((part) => {
-        const [from, to] = part.split('-').map((v) => Number(v.trim()));
-        const last = to ?? from;
-        if (
-          at <= 0 ||
-          from === undefined ||
-          last === undefined ||
-          !Number.isInteger(from) ||
-          !Number.isInteger(last) ||
-          last < from
-        ) {
-          throw new InputError(`--unit-patterns '${entry}' is not layer:units`, {
-            hint: 'write it like --unit-patterns conv1:0,3-5',
-          });
-        }
-        return Array.from({ length: last - from + 1 }, (_, i) => from + i);
-      });
-    out[layer] = [...(out[layer] ?? []), ...units];
-  }
-  return out;
+  return { options: analyzeOptions as AnalyzeOptions, json: json ?? false, quiet: quiet ?? false, distributed };
 }
 
 export function formatSummary(result: AnalyzeResult): string {
@@ -245,7 +99,7 @@ export function formatSummary(result: AnalyzeResult): string {
   return `run ${result.runId}${result.reusedActivations ? ' (stored activations reused)' : ''}\n${lines.join('\n')}${skipped}`;
 }
 
-export async function runAnalyzeCommand(argv: string[], signal?: AbortSignal): Promise<number> {
+export const runAnalyzeCommand = cliCommand(ANALYZE_ARGS, async (argv, signal) => {
   const parsed = parseAnalyzeArgs(argv);
   if (parsed === 'help') {
     console.log(HELP);
@@ -278,4 +132,4 @@ export async function runAnalyzeCommand(argv: string[], signal?: AbortSignal): P
     }
     throw error;
   }
-}
+});

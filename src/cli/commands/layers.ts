@@ -1,25 +1,29 @@
-import { listLayers } from '../../io/onnx/inspect.js';
-import { onlyPositional, parseCommandArgs, wholeNumberListOption } from '../args.js';
+import { LAYERS_OPTIONS, listLayers } from '../../io/onnx/inspect.js';
+import { switchOption } from '../../options/schema.js';
+import { cliCommand, onlyPositional, parseOptions } from '../args.js';
+
+const LAYERS_CLI = LAYERS_OPTIONS.extend<{ json?: boolean }>({
+  json: switchOption({ flag: 'json', help: 'print the layers as JSON' }),
+});
 
 const HELP = `Usage: nap layers <model.onnx> [--input-shape 1,3,224,224] [--json]
 
 Lists every candidate layer of an ONNX model (tensor name, op type, output shape found by running one
-input); '*' marks the default set that 'nap analyze' uses when --layers is not given.`;
+input); '*' marks the default set that 'nap analyze' uses when --layers is not given.
 
-export async function runLayersCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('layers', {
-    args: argv,
-    allowPositionals: true,
-    options: { 'input-shape': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
+Options:
+${LAYERS_CLI.help()}`;
+
+export const runLayersCommand = cliCommand(LAYERS_CLI, async (argv) => {
+  const { options, positionals, help } = parseOptions(LAYERS_CLI, argv);
+  if (help) {
     console.log(HELP);
     return 0;
   }
   const model = onlyPositional(positionals, 'layers', 'model file', HELP);
-  const probeDims = wholeNumberListOption(values['input-shape'], '--input-shape', { example: '1,3,224,224', min: 1 });
-  const layers = await listLayers(model, probeDims ? { probeDims } : {});
-  if (values.json) {
+  const { json, ...listOptions } = options;
+  const layers = await listLayers(model, { ...listOptions, probeShapeOption: 'probeDims' });
+  if (json) {
     console.log(JSON.stringify(layers, null, 2));
     return 0;
   }
@@ -33,4 +37,4 @@ export async function runLayersCommand(argv: string[]): Promise<number> {
   }
   console.log(`\n${layers.length} layers; * = default set (${layers.filter((l) => l.isDefault).length})`);
   return 0;
-}
+});

