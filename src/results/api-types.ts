@@ -37,6 +37,8 @@
  *                                                         404 when an index is not an input of the run
  *   GET /api/runs/R/inputs/I/thumbnail.png?size=64     -> PNG, size x size (size 16..512, default 64), made from
  *                                                         the run's dataset; 404 when the dataset is not available
+ *   GET /api/runs/R/thumbnails.png?index=4,9&size=64 -> PNG sprite sheet of those inputs' thumbnails in that
+ *                                                         order, 1..256 inputs (layout: src/results/sprites.ts)
  *   GET /api/runs/R/input-patterns?index=4,9           -> InputPatternsResponse: the pattern of each input in every
  *                                                         layer clustering of the run (the input's path through
  *                                                         the network); 1..1000 indices

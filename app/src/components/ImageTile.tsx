@@ -1,11 +1,12 @@
 /**
- * One input image: a lazily loaded server thumbnail with a misclassified badge, a selected state (click
+ * One input image: a thumbnail drawn from a sprite sheet with a misclassified badge, a selected state (click
  * toggles it) and a tooltip with file, label, prediction, probability and outlier score.
  */
 import { Fragment } from 'preact';
-import { thumbnailUrl } from '../api.js';
+import { thumbnailImage, type ImageSource } from '../api.js';
 import { formatNumber, formatShare } from '../format.js';
 import { finiteOrNull, type InputTable, type MembershipTable } from '../data/tables.js';
+import { SourceImage } from './SourceImage.js';
 import { tooltipHandlers } from './Tooltip.js';
 
 /** What a tile knows about its input; fields are absent while the tables load. */
@@ -71,10 +72,21 @@ export interface ImageTileProps {
   /** A line under the image, e.g. an activation value. */
   caption?: string;
   /** An image laid over the thumbnail (a heatmap), scaled to it. */
-  overlayUrl?: string;
+  overlay?: ImageSource;
+  /** The clustering of the pattern gallery the tile is in (a static export keeps a pattern's thumbnails together). */
+  clusteringId?: number;
 }
 
-export function ImageTile({ runId, input, size, selected = false, onToggle, caption, overlayUrl }: ImageTileProps) {
+export function ImageTile({
+  runId,
+  input,
+  size,
+  selected = false,
+  onToggle,
+  caption,
+  overlay,
+  clusteringId,
+}: ImageTileProps) {
   const name = `Input ${input.inputIndex}${input.label != null ? `, label ${input.label}` : ''}${input.predictionLabel != null ? `, predicted ${input.predictionLabel}` : ''}${input.misclassified ? ', misclassified' : ''}`;
   return (
     <button
@@ -86,27 +98,13 @@ export function ImageTile({ runId, input, size, selected = false, onToggle, capt
       onClick={onToggle ? () => onToggle(input.inputIndex) : undefined}
       {...tooltipHandlers(() => <TooltipBody input={input} />)}
     >
-      <img
-        src={thumbnailUrl(runId, input.inputIndex, size)}
+      <SourceImage
+        class="thumb"
+        source={thumbnailImage(runId, input.inputIndex, size, clusteringId)}
         width={size}
         height={size}
-        loading="lazy"
-        decoding="async"
-        alt=""
-        draggable={false}
       />
-      {overlayUrl !== undefined && (
-        <img
-          class="overlay"
-          src={overlayUrl}
-          width={size}
-          height={size}
-          loading="lazy"
-          decoding="async"
-          alt=""
-          draggable={false}
-        />
-      )}
+      {overlay !== undefined && <SourceImage class="overlay" source={overlay} width={size} height={size} />}
       {input.misclassified && (
         <span class="badge-wrong" aria-hidden="true">
           {input.predictionLabel ?? '✗'}

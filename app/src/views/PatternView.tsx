@@ -12,7 +12,7 @@ import {
   type UnitStatsResponse,
 } from '../../../src/results/api-types.js';
 import { aggregatedColumnName, pairsStatistics, positionColumnName } from '../../../src/results/unit-columns.js';
-import { heatmapUrl, useQuery, type Loaded } from '../api.js';
+import { heatmapImage, useQuery, type Loaded } from '../api.js';
 import { Histogram } from '../charts/Histogram.js';
 import { LabelBars } from '../charts/LabelBars.js';
 import { ACCENT } from '../charts/colors.js';
@@ -22,6 +22,7 @@ import { TagEditor } from '../components/TagEditor.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { ImageTile } from '../components/ImageTile.js';
 import { NearMembers, NoiseNearestPatterns } from '../components/NearMembers.js';
+import { SourceImage } from '../components/SourceImage.js';
 import { CARD_EXAMPLES } from '../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { UnitChartControls } from '../components/UnitChartControls.js';
@@ -110,11 +111,12 @@ function Members({
                 runId={run!.runId}
                 input={input}
                 size={MEMBER_TILE - 2}
+                clusteringId={patternId >= 0 ? clusteringId : undefined}
                 selected={selected.has(input.inputIndex)}
                 onToggle={(i) => toggleSelection(route, i)}
-                overlayUrl={
+                overlay={
                   heatmapMembers?.has(input.inputIndex)
-                    ? heatmapUrl(clusteringId, patternId, input.inputIndex)
+                    ? heatmapImage(clusteringId, patternId, input.inputIndex)
                     : undefined
                 }
               />
@@ -341,9 +343,9 @@ export function PatternView({ context }: { context: ViewContext }) {
         <div class="average-frame">
           <AverageImage clusteringId={clustering.clusteringId} patternId={patternId} size={128} />
           {heatmapOn && (
-            <img
+            <SourceImage
               class="overlay"
-              src={heatmapUrl(clustering.clusteringId, patternId)}
+              source={heatmapImage(clustering.clusteringId, patternId)}
               width={128}
               height={128}
               alt={`Mean heatmap of ${name}`}

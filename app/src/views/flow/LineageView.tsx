@@ -3,7 +3,8 @@
  * as a stacked bar of shares and links to those patterns. Reached from a pattern page and the alluvial view.
  */
 import type { LayerSummary, LineageResponse } from '../../../../src/results/api-types.js';
-import { averageImageUrl, useQuery } from '../../api.js';
+import { averageImage, useQuery } from '../../api.js';
+import { SourceImage } from '../../components/SourceImage.js';
 import { categoryColor } from '../../charts/colors.js';
 import { AverageImage } from '../../components/AverageImage.js';
 import { CARD_EXAMPLES } from '../../components/PatternCard.js';
@@ -46,14 +47,7 @@ function Step({ context, step }: { context: ViewContext; step: LineageResponse['
             title={`${patternName(share.patternId)} of ${step.layer}: ${plural(share.count, 'member')}`}
           >
             {share.patternId >= 0 && (
-              <img
-                src={averageImageUrl(step.clusteringId, share.patternId, 24)}
-                width={24}
-                height={24}
-                alt=""
-                loading="lazy"
-                onError={(e) => (e.currentTarget.style.display = 'none')}
-              />
+              <SourceImage source={averageImage(step.clusteringId, share.patternId, 24)} width={24} height={24} />
             )}
             <span>{shortPatternName(share.patternId)}</span>
             <span class="share">{formatShare(share.share)}</span>
