@@ -1,15 +1,22 @@
 /**
- * Listing a model's layers with their output dims, found by running one probe input (zeros) through a
- * copy of the model in which every candidate layer is a graph output.
+ * Listing a model's layers with their output dims, found by running one probe input (zeros; ones for an
+ * attention mask) through a copy of the model in which every candidate layer is a graph output, and
+ * each layer's layout for aggregation (token sequence, spatial map or flat vector) traced from the graph.
  */
 import * as ort from 'onnxruntime-node';
+import type { ChannelOrder } from '../../compute/aggregate.js';
 import { InputError } from '../../errors.js';
 import { defaultLayerNames } from './defaults.js';
-import { candidateLayers, decodeModel, singleFloatInput, withExtraOutputs } from './graph.js';
-import { formatDims } from './layout.js';
+import { traceFeatureAxes } from './feature-axes.js';
+import { analyzeGraph, decodeModel, withExtraOutputs } from './graph.js';
+import { layerShape, tracePatchGrids, type LayerShape, type LayoutOverride } from './layer-layout.js';
+import { detectLayout, formatDims, type LayoutOption } from './layout.js';
+import { constantFeed, modelInputs, probeDimsOf, type Feed, type ModelInput } from './model-inputs.js';
 import { createSession, readModelFile, resolveThreads } from './session.js';
+import { tensorLayouts } from './tensor-layout.js';
+import { transformerBlocks } from './transformer-blocks.js';
 
-export interface LayerInfo {
+export interface LayerInfo extends LayerShape {
   /** The tensor (node output) name: what to pass as a layer. */
   name: string;
   nodeName: string;
@@ -18,16 +25,28 @@ export interface LayerInfo {
   dims: number[];
   /** Part of the default set (see defaults.ts for the rule). */
   isDefault: boolean;
+  /** Tokens per input of a token layer (prefix tokens included), else null. */
+  tokens: number | null;
+  /** The transformer block the layer belongs to, and whether it is the block's output. */
+  block: { index: number; name: string; isOutput: boolean } | null;
 }
 
 export interface ListLayersOptions {
   /** onnxruntime intra-op threads. Default: all cores. */
   threads?: number;
   /**
-   * Shape of the probe input. Default: the declared input shape with every symbolic dim set to 1;
-   * models that take any image size usually need a real size here (e.g. [1, 3, 224, 224]).
+   * Shape of the probe input of a model with one input. Default: the declared input shape with every
+   * symbolic dim set to 1; models that take any image size usually need a real size here (e.g. [1, 3, 224, 224]).
    */
   probeDims?: number[];
+  /** Probe shape per input name, for models with several inputs; default as for probeDims (token axes: 8). */
+  probeInputs?: Record<string, number[]>;
+  /** Channel layout of a 4-D float input; default 'auto' (detected from its shape). */
+  inputLayout?: LayoutOption;
+  /** Layouts forced per layer, overriding what the graph says. */
+  layouts?: Record<string, LayoutOverride>;
+  /** Prefix tokens of every token layer, overriding the patch-grid detection. */
+  prefixTokens?: number;
 }
 
 export async function listLayers(path: string, options: ListLayersOptions = {}): Promise<LayerInfo[]> {
@@ -42,36 +61,93 @@ export async function listLayersOfBytes(
 ): Promise<LayerInfo[]> {
   const threads = resolveThreads(options.threads);
   const { graph } = decodeModel(bytes, source);
-  const input = singleFloatInput(graph, source);
-  const probeDims = options.probeDims ?? input.dims.map((d) => (typeof d === 'number' ? d : 1));
-  const candidates = candidateLayers(graph);
+  const inputs = modelInputs(graph, source);
+  const feeds = probeFeeds(inputs, options, source);
+  const { candidates, dynamic } = analyzeGraph(graph);
   const defaults = new Set(defaultLayerNames(graph));
   const names = candidates.map((c) => c.name);
+  for (const layer of Object.keys(options.layouts ?? {})) {
+    if (!names.includes(layer)) {
+      throw new InputError(`a layout is given for layer '${layer}', which is not a layer of ${source}`, {
+        hint: 'name layers as `nap layers MODEL` lists them',
+      });
+    }
+  }
 
   const session = await createSession(withExtraOutputs(bytes, names, source), source, threads);
   let results: ort.InferenceSession.ReturnType;
   try {
-    const size = probeDims.reduce((a, b) => a * b, 1);
-    const probe = new ort.Tensor('float32', new Float32Array(size), probeDims);
-    results = await session.run({ [input.name]: probe }, names);
+    results = await session.run(
+      Object.fromEntries(feeds.map((feed) => [feed.name, new ort.Tensor(feed.type, feed.data, feed.dims)])),
+      names,
+    );
   } catch (cause) {
-    throw new InputError(`${source} did not run on a probe input shaped [${formatDims(probeDims)}]`, {
-      hint: `the model declares [${formatDims(input.dims)}]; pass probe dims with real sizes for its symbolic dims`,
+    const shapes = feeds.map((feed) => `${feed.name} [${formatDims(feed.dims)}]`).join(', ');
+    throw new InputError(`${source} did not run on a probe input shaped ${shapes}`, {
+      hint: `the model declares ${inputs.map((i) => `${i.name} [${formatDims(i.dims)}]`).join(', ')}; pass probe dims with real sizes for its symbolic dims (--input-shape)`,
       cause,
     });
   } finally {
     await session.release();
   }
+  const shapes = new Map<string, number[]>(feeds.map((feed) => [feed.name, feed.dims]));
+  for (const name of names) shapes.set(name, (results[name] as ort.Tensor).dims.map(Number));
+  const imageInput = inputs.find((input) => input.type === 'float32' && input.dims.length === 4);
+  const imageLayout = imageInput ? detectLayout(imageInput.dims, options.inputLayout ?? 'auto') : undefined;
+  const inputAxes = new Map<string, number>();
+  for (const feed of feeds) {
+    if (feed.type !== 'float32') continue;
+    const rank = feed.dims.length;
+    inputAxes.set(feed.name, feed.name === imageInput?.name && imageLayout === 'NCHW' ? 1 : rank - 1);
+  }
+  const axes = traceFeatureAxes(graph, { shapes, dynamic, inputAxes });
+  const grids = tracePatchGrids(graph, shapes, axes);
+  const blocks = transformerBlocks(graph, shapes, axes, dynamic);
+  const guesses = imageInput && imageLayout ? tensorLayouts(graph, imageInput.name, imageLayout) : new Map();
+  const batch = feeds[0]!.dims[0];
+
   return candidates.map((c) => {
-    const dims = (results[c.name] as ort.Tensor).dims.map(Number);
+    const dims = shapes.get(c.name)!;
     // A layer without one row per input item cannot be clustered, whatever the rule says.
-    const keepsBatch = dims.length >= 2 && dims[0] === probeDims[0];
+    const keepsBatch = dims.length >= 2 && dims[0] === batch;
+    const guess: ChannelOrder = (guesses.get(c.name) ?? imageLayout) === 'NCHW' ? 'channels-first' : 'channels-last';
+    const shape = layerShape(c.name, {
+      dims,
+      axis: axes.get(c.name),
+      patchGrid: grids.get(c.name),
+      guess,
+      override: options.layouts?.[c.name],
+      prefixOverride: options.prefixTokens,
+    });
+    const block = blocks.find((b) => c.nodeIndex >= b.firstNode && c.nodeIndex <= b.lastNode);
     return {
       name: c.name,
       nodeName: c.nodeName,
       opType: c.opType,
       dims,
       isDefault: keepsBatch && defaults.has(c.name),
+      ...shape,
+      tokens: shape.layout === 'tokens' ? shape.positions : null,
+      block: block ? { index: block.index, name: block.name, isOutput: block.output === c.name } : null,
     };
   });
+}
+
+function probeFeeds(inputs: ModelInput[], options: ListLayersOptions, source: string): Feed[] {
+  const byName = options.probeInputs ?? {};
+  for (const name of Object.keys(byName)) {
+    if (!inputs.some((input) => input.name === name)) {
+      throw new InputError(`probe shape given for input '${name}', which ${source} does not have`, {
+        hint: `its inputs: ${inputs.map((input) => input.name).join(', ')}`,
+      });
+    }
+  }
+  if (options.probeDims && inputs.length > 1 && Object.keys(byName).length === 0) {
+    throw new InputError(`${source} has ${inputs.length} inputs, so one probe shape does not say which it is for`, {
+      hint: `name the input: --input-shape ${inputs[0]!.name}=${probeDimsOf(inputs[0]!, 1).join(',')}`,
+    });
+  }
+  const given = (input: ModelInput) => byName[input.name] ?? (inputs.length === 1 ? options.probeDims : undefined);
+  const batch = inputs.map(given).find((dims) => dims !== undefined)?.[0] ?? 1;
+  return inputs.map((input) => constantFeed(input, given(input) ?? probeDimsOf(input, batch)));
 }
