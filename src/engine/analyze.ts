@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { layerGeometry, type Aggregation, type ChannelOrder } from '../compute/aggregate.js';
+import type { Aggregation } from '../compute/aggregate.js';
 import { hdbscan, type HdbscanOptions } from '../compute/hdbscan/index.js';
 import { resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
@@ -9,12 +9,12 @@ import { rankMaxActivations } from '../compute/max-activations.js';
 import type { UnitStatistics } from '../compute/statistics.js';
 import { CancelledError, InputError, NotFoundError } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
+import { isTensorSpec, openTensorDataset } from '../io/datasets/open-tensors.js';
 import { sampleIndices } from '../io/datasets/sample.js';
-import type { Dataset, Preprocessing } from '../io/datasets/types.js';
+import type { Dataset, DatasetBase, TensorDataset } from '../io/datasets/types.js';
 import { listLayersOfBytes } from '../io/onnx/inspect.js';
-import { decodeModel, resolveLayers, singleFloatInput } from '../io/onnx/graph.js';
-import { detectLayout, imageInputSize } from '../io/onnx/layout.js';
-import { tensorLayouts } from '../io/onnx/tensor-layout.js';
+import { decodeModel, resolveLayers } from '../io/onnx/graph.js';
+import { modelInputs } from '../io/onnx/model-inputs.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { NapStore, type RunRecord, type UnitStatsColumns } from '../io/store/index.js';
@@ -22,7 +22,14 @@ import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { averageImageFormat, averageImages, type ImageFormat } from './average-images.js';
 import { findPatterns } from './cluster-layer.js';
 import { resolveOptions, type AnalyzeOptions, type ResolvedOptions } from './config.js';
-import { describeLayer, extractActivations, pendingBatches, type ExtractionPlan } from './extract.js';
+import {
+  describeLayer,
+  extractActivations,
+  pendingBatches,
+  type ExtractedLayer,
+  type ExtractionPlan,
+} from './extract.js';
+import { imageFeeding, tensorFeeding } from './feeding.js';
 import { normalizeLayer } from './normalize-layer.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { storeRunFlows } from './flow.js';
@@ -57,7 +64,9 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   const config = resolveOptions(options);
   const modelBytes = await readModelFile(config.model);
   const modelSha256 = sha256(modelBytes);
-  const dataset = await openDataset(config.data, { split: config.split, onBadImage: config.onBadImage });
+  const dataset: Dataset | TensorDataset = (await isTensorSpec(config.data, config.tensorData))
+    ? await openTensorDataset(config.data, config.tensorData)
+    : await openDataset(config.data, { split: config.split, onBadImage: config.onBadImage });
   if (dataset.items.length === 0) {
     throw new InputError(`dataset ${config.data} has no inputs`, {
       hint: 'point --data at a folder, manifest or IDX file that holds images',
@@ -74,48 +83,36 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   requireEnoughInputs(items.length, config.clustering, `${config.data} gives`);
 
   const { graph } = decodeModel(modelBytes, config.model);
-  const modelInput = singleFloatInput(graph, config.model);
-  const inputDims = modelInput.dims;
-  const layout = detectLayout(inputDims, config.layout);
-  const layouts = tensorLayouts(graph, modelInput.name, layout);
-  const orderOf = (name: string) =>
-    ((layouts.get(name) ?? layout) === 'NCHW' ? 'channels-first' : 'channels-last') as ChannelOrder;
-  const size = imageInputSize(inputDims, layout, config.imageSize);
-  if (size.channels !== 1 && size.channels !== 3) {
-    throw new InputError(`the model input [${inputDims.join(', ')}] has ${size.channels} channels as ${layout}`, {
-      hint: 'nap feeds gray (1) or RGB (3) images; if the layout is wrong, set it with --layout NCHW or NHWC',
-    });
-  }
-  // A model with a fixed batch size runs only on batches of that size, the probe included.
-  const probeBatch = typeof inputDims[0] === 'number' && inputDims[0] > 0 ? inputDims[0] : 1;
-  const probeDims =
-    layout === 'NCHW'
-      ? [probeBatch, size.channels, size.height, size.width]
-      : [probeBatch, size.height, size.width, size.channels];
+  const inputs = modelInputs(graph, config.model);
+  const feeding =
+    dataset.kind === 'tensors' ? tensorFeeding(dataset, inputs) : imageFeeding(dataset, inputs, config.model, config);
   const threads = config.threads || undefined;
-  const probe = await listLayersOfBytes(modelBytes, config.model, { threads, probeDims });
+  const probe = await listLayersOfBytes(modelBytes, config.model, {
+    threads,
+    probeInputs: feeding.probeInputs,
+    inputLayout: config.layout,
+    ...(config.layerLayouts ? { layouts: config.layerLayouts } : {}),
+    ...(config.prefixTokens !== undefined ? { prefixTokens: config.prefixTokens } : {}),
+  });
   const layerNames = [...new Set(config.layers ?? probe.filter((layer) => layer.isDefault).map((layer) => layer.name))];
   resolveLayers(graph, layerNames);
-  const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerNames, probe, orderOf);
-  const pooled = pooledLayers(layerNames, probe, orderOf, config.aggregation, unitMaps);
+  const infoOf = (name: string) => probe.find((layer) => layer.name === name)!;
+  // Checked before the model runs: a wrong aggregation for a layer would otherwise surface after extraction.
+  const layerPlans = layerNames.map((name) => {
+    const info = infoOf(name);
+    return describeLayer(name, info.opType, info.dims, info, config.aggregation);
+  });
+  const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerPlans);
+  const pooled = pooledLayers(layerPlans, config.aggregation, unitMaps);
   const runner = await openOnnxBytes(modelBytes, config.model, { layers: layerNames, pooled, threads });
-  const preprocessing: Preprocessing = {
-    width: size.width,
-    height: size.height,
-    channels: size.channels,
-    layout,
-    resize: config.resize,
-    scale: config.scale,
-    ...(config.mean ? { mean: config.mean } : {}),
-    ...(config.std ? { std: config.std } : {}),
-  };
+  const preprocessing = feeding.preprocessing;
   const unitMapNames = unitMaps.map((map) => map.name);
   const extractionConfigHash = sha256(
     JSON.stringify({
       items: sha256(new Uint8Array(items.buffer)),
-      layers: runner.layerNames.map((name) => [name, orderOf(name)]),
+      layers: layerPlans.map((layer) => [layer.name, layer.layout, layer.geometry]),
       aggregation: config.aggregation,
-      preprocessing,
+      feeding: feeding.identity,
       unitMaps: unitMapNames,
     }),
   );
@@ -126,10 +123,6 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
     if (runnerOpen) await runner.close();
     runnerOpen = false;
   };
-  const layerPlans = runner.layerNames.map((name) => {
-    const info = probe.find((layer) => layer.name === name)!;
-    return describeLayer(name, info.opType, info.dims, orderOf(name), config.aggregation);
-  });
   let store: NapStore;
   try {
     store = await NapStore.open(config.out);
@@ -152,13 +145,28 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
             name: config.name ?? `${path.basename(config.model)} on ${config.data}`,
             modelPath: path.resolve(config.model),
             modelSha256,
-            modelLayout: layout,
+            modelLayout: feeding.modelLayout,
             datasetSpec: config.data,
             datasetFingerprint: dataset.fingerprint,
             extractionConfigHash,
             config: { ...config, layers: runner.layerNames, preprocessing },
             predictionLabels: classNames,
           });
+      await store.saveLayerLayouts(
+        runId,
+        layerPlans.map((layer) => {
+          const info = infoOf(layer.name);
+          return {
+            layer: layer.name,
+            layout: info.layout,
+            order: info.order,
+            units: info.units,
+            positions: info.positions,
+            prefixTokens: info.prefixTokens,
+            grid: info.grid,
+          };
+        }),
+      );
       if (unfinished) {
         await store.setRunStatus(runId, 'running');
         control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
@@ -171,7 +179,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
             runner,
             dataset,
             items,
-            preprocessing,
+            load: feeding.load,
             layers: layerPlans,
             aggregation: config.aggregation,
             unitMaps,
@@ -206,14 +214,16 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       );
       await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
     }
-    await saveMissingAverageImages(
-      store,
-      runId,
-      dataset,
-      items,
-      averageImageFormat(preprocessing, config.averageImageSide),
-      control,
-    );
+    if (dataset.kind !== 'tensors' && preprocessing) {
+      await saveMissingAverageImages(
+        store,
+        runId,
+        dataset,
+        items,
+        averageImageFormat(preprocessing, config.averageImageSide),
+        control,
+      );
+    }
     await storeRunFlows(store, runId, { pairs: 'all' }, control);
     await storeRunProjections(store, runId, { method: config.projection, ...(threads ? { threads } : {}) }, control);
     await store.setRunStatus(runId, 'complete');
@@ -277,6 +287,21 @@ async function extractIntoStore(
             }),
           ],
         });
+        const { dataset } = plan;
+        if (isTensorDataset(dataset)) {
+          await store.saveInputContents(
+            runId,
+            Array.from(batch.rows, (row) => {
+              const content = dataset.content(plan.items[row]!);
+              return {
+                inputIndex: row,
+                text: content.text ?? null,
+                series: content.series ?? null,
+                imagePath: content.image ?? null,
+              };
+            }),
+          );
+        }
       },
       { rows: config.commitRows, seconds: 5 },
     );
@@ -324,6 +349,10 @@ async function extractIntoStore(
   return skipped;
 }
 
+function isTensorDataset(dataset: DatasetBase): dataset is TensorDataset {
+  return (dataset as Partial<TensorDataset>).kind === 'tensors';
+}
+
 /** A pattern has at least minClusterSize inputs, so fewer inputs than that cannot be clustered at all. */
 function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
   const { minClusterSize } = resolveParams(clustering);
@@ -343,7 +372,7 @@ function rowIndex(count: number): Int32Array {
   return Int32Array.from({ length: count }, (_, i) => i);
 }
 
-function selectItems(dataset: Dataset, indices: number[]): Dataset['items'] {
+function selectItems(dataset: DatasetBase, indices: number[]): Dataset['items'] {
   return indices.map((index) => {
     const item = dataset.items[index];
     if (!Number.isInteger(index) || !item) {
@@ -356,7 +385,7 @@ function selectItems(dataset: Dataset, indices: number[]): Dataset['items'] {
 }
 
 /** Class names of the model's outputs: the model's sidecar `<model>.json` labels, else 0..K-1 dataset labels. */
-async function classNamesFor(modelPath: string, dataset: Dataset): Promise<string[] | null> {
+async function classNamesFor(modelPath: string, dataset: DatasetBase): Promise<string[] | null> {
   try {
     const sidecar = JSON.parse(await readFile(modelPath.replace(/\.onnx$/i, '.json'), 'utf8')) as { labels?: unknown };
     if (Array.isArray(sidecar.labels) && sidecar.labels.every((l) => typeof l === 'string'))
@@ -456,21 +485,16 @@ interface UnitMap {
   positions: number;
 }
 
-function resolveUnitMaps(
-  requested: Record<string, number[]>,
-  layerNames: string[],
-  probe: { name: string; dims: number[] }[],
-  orderOf: (name: string) => ChannelOrder,
-): UnitMap[] {
+function resolveUnitMaps(requested: Record<string, number[]>, layers: ExtractedLayer[]): UnitMap[] {
   const maps: UnitMap[] = [];
   for (const [layerName, units] of Object.entries(requested)) {
-    const layer = layerNames.indexOf(layerName);
+    const layer = layers.findIndex((plan) => plan.name === layerName);
     if (layer < 0) {
       throw new InputError(`unit patterns asked for layer '${layerName}', which is not among the analyzed layers`, {
-        hint: `analyzed layers: ${layerNames.join(', ')}`,
+        hint: `analyzed layers: ${layers.map((plan) => plan.name).join(', ')}`,
       });
     }
-    const geometry = layerGeometry(probe.find((p) => p.name === layerName)!.dims, orderOf(layerName));
+    const { geometry } = layers[layer]!;
     if (geometry.positions < 2) {
       throw new InputError(`layer '${layerName}' has no spatial positions, so its units have no maps to cluster`, {
         hint: 'ask unit patterns of a convolutional layer',
@@ -490,22 +514,21 @@ function resolveUnitMaps(
 
 /**
  * The layers onnxruntime aggregates inside the model (GlobalAveragePool / GlobalMaxPool, see
- * OnnxRunnerOptions.pooled): with 'mean' or 'max' aggregation, the channels-first ones with spatial
- * positions whose raw maps no unit pattern needs. Their big tensors then never leave the runtime.
+ * OnnxRunnerOptions.pooled): with 'mean' or 'max' aggregation, the channels-first spatial maps whose raw
+ * maps no unit pattern needs. Their big tensors then never leave the runtime.
  */
-function pooledLayers(
-  layerNames: string[],
-  probe: { name: string; dims: number[] }[],
-  orderOf: (name: string) => ChannelOrder,
-  aggregation: Aggregation,
-  unitMaps: UnitMap[],
-): string[] {
+function pooledLayers(layers: ExtractedLayer[], aggregation: Aggregation, unitMaps: UnitMap[]): string[] {
   if (aggregation !== 'mean' && aggregation !== 'max') return [];
   const needRaw = new Set(unitMaps.map((map) => map.layerName));
-  return layerNames.filter((name) => {
-    const dims = probe.find((layer) => layer.name === name)?.dims ?? [];
-    return dims.length >= 3 && orderOf(name) === 'channels-first' && !needRaw.has(name);
-  });
+  return layers
+    .filter(
+      (layer) =>
+        layer.layout === 'spatial' &&
+        layer.geometry.order === 'channels-first' &&
+        layer.itemDims.length >= 2 &&
+        !needRaw.has(layer.name),
+    )
+    .map((layer) => layer.name);
 }
 
 /** Clusters one unit's normalized spatial maps (its unit patterns) unless such a clustering is stored. */

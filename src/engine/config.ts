@@ -1,7 +1,9 @@
 import { AGGREGATIONS, type Aggregation } from '../compute/aggregate.js';
 import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { InputError } from '../errors.js';
+import type { TensorDataOptions } from '../io/datasets/open-tensors.js';
 import type { ResizeMode } from '../io/datasets/types.js';
+import type { LayoutOverride } from '../io/onnx/layer-layout.js';
 import type { LayoutOption } from '../io/onnx/layout.js';
 import { PROJECTION_CHOICES, type ProjectionChoice } from './projection-options.js';
 
@@ -33,8 +35,14 @@ export interface AnalyzeOptions {
   commitRows?: number;
   /** ONNX Runtime threads; default 0 = all cores. */
   threads?: number;
-  /** Channel layout of the model input; default 'auto' (detected from its shape). */
+  /** Channel layout of the model's image input; default 'auto' (detected from its shape). */
   layout?: LayoutOption;
+  /** Layouts forced per layer (tensor name -> tokens, channels-first, channels-last or flat); default: traced from the graph. */
+  layerLayouts?: Record<string, LayoutOverride>;
+  /** Prefix tokens (CLS, distillation, registers) of every token layer; default: detected from the patch grid (0 without one). */
+  prefixTokens?: number;
+  /** How data that is not images is read (.npy/.npz, raw float32, Parquet/CSV tables, text); default: see TensorDataOptions. */
+  tensorData?: TensorDataOptions;
   /** Image size for models that accept any size; default none (required for such models). */
   imageSize?: { width: number; height: number };
   /** How images are resized to the input size; default 'stretch'. */
@@ -67,16 +75,22 @@ export interface AnalyzeOptions {
   projection?: ProjectionChoice;
 }
 
-export type ResolvedOptions = Required<
-  Omit<
-    AnalyzeOptions,
-    'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'
-  >
-> &
-  Pick<
-    AnalyzeOptions,
-    'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns'
-  >;
+export type ResolvedOptions = Required<Omit<AnalyzeOptions, OptionalOption>> & Pick<AnalyzeOptions, OptionalOption>;
+
+/** Options without a default: left out, they change nothing. */
+type OptionalOption =
+  | 'layers'
+  | 'indices'
+  | 'limit'
+  | 'imageSize'
+  | 'mean'
+  | 'std'
+  | 'classNames'
+  | 'name'
+  | 'unitPatterns'
+  | 'layerLayouts'
+  | 'prefixTokens'
+  | 'tensorData';
 
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;

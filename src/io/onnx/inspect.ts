@@ -82,7 +82,10 @@ export async function listLayersOfBytes(
       names,
     );
   } catch (cause) {
-    const shapes = feeds.map((feed) => `${feed.name} [${formatDims(feed.dims)}]`).join(', ');
+    const shapes =
+      feeds.length === 1
+        ? `[${formatDims(feeds[0]!.dims)}]`
+        : feeds.map((feed) => `${feed.name} [${formatDims(feed.dims)}]`).join(', ');
     throw new InputError(`${source} did not run on a probe input shaped ${shapes}`, {
       hint: `the model declares ${inputs.map((i) => `${i.name} [${formatDims(i.dims)}]`).join(', ')}; pass probe dims with real sizes for its symbolic dims (--input-shape)`,
       cause,

@@ -5,19 +5,15 @@
  */
 import { TensorProto_DataType, type GraphProto } from 'onnx-buf';
 import { InputError } from '../../errors.js';
+import type { ElementType, NamedTensor } from '../tensor.js';
 import { runtimeInputs, type GraphValue } from './graph.js';
 import { formatDims } from './layout.js';
 
 /** The element types nap can feed. */
-export type FeedType = 'float32' | 'int64' | 'int32' | 'bool';
+export type FeedType = ElementType;
 
 /** One tensor fed to a model input; rows are the batch's first axis. */
-export interface Feed {
-  name: string;
-  type: FeedType;
-  dims: number[];
-  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
-}
+export type Feed = NamedTensor;
 
 export interface ModelInput {
   name: string;

@@ -36,7 +36,7 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
       }
       try {
         const feeds = Object.fromEntries(
-          Object.entries(request.feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]),
+          Object.entries(request.feeds).map(([name, { type, data, dims }]) => [name, new ort.Tensor(type, data, dims)]),
         );
         const results = await session.run(feeds, request.fetches);
         const outputs: Record<string, WireTensor> = {};

@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { NapError } from '../../errors.js';
 import { loadError } from './session.js';
-import type { SessionReply, SessionRequest, SessionWorkerSetup, WireTensor } from './session-protocol.js';
+import type { SessionReply, SessionRequest, SessionWorkerSetup, WireFeed, WireTensor } from './session-protocol.js';
 
 export type { WireTensor } from './session-protocol.js';
 
@@ -62,14 +62,17 @@ export class WorkerSession {
     return new WorkerSession(worker);
   }
 
-  /** session.run with float32 feeds: the named fetches, each with its type, dims and data. */
+  /** session.run with the given feeds (float32 unless typed): the named fetches, each with its type, dims and data. */
   async run(
-    feeds: Record<string, { data: Float32Array; dims: number[] }>,
+    feeds: Record<string, { data: WireFeed['data']; dims: number[]; type?: WireFeed['type'] }>,
     fetches: string[],
   ): Promise<Record<string, WireTensor>> {
     if (this.closing) throw new Error('the model session is closed');
     const copies = Object.fromEntries(
-      Object.entries(feeds).map(([name, { data, dims }]) => [name, { data: data.slice(), dims: [...dims] }]),
+      Object.entries(feeds).map(([name, { data, dims, type }]): [string, WireFeed] => [
+        name,
+        { type: type ?? 'float32', data: data.slice(), dims: [...dims] },
+      ]),
     );
     const reply = await this.ask(
       (id) => ({ type: 'run', id, feeds: copies, fetches }),

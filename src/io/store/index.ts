@@ -18,6 +18,7 @@ import * as inputs from './inputs.js';
 import * as layers from './layers.js';
 import { openInstance, prepareSchema } from './open.js';
 import * as projections from './projections.js';
+import * as tensorRecords from './tensor-records.js';
 import * as runs from './runs.js';
 import * as staging from './staging.js';
 import * as statistics from './statistics.js';
@@ -408,5 +409,27 @@ export class NapStore {
   /** The layer's projection, or null when none is stored; NotFoundError for an unknown run or layer. */
   readProjection(runId: number, layer: string): Promise<projections.StoredProjection | null> {
     return this.read((c) => projections.readProjection(c, runId, layer));
+  }
+
+  // Layer layouts and gallery contents of non-image inputs (see tensor-records.ts)
+
+  /** Stores the layouts of a run's layers (token, spatial or flat), replacing those stored before. */
+  saveLayerLayouts(runId: number, layouts: tensorRecords.LayerLayoutRecord[]): Promise<void> {
+    return this.write((c) => tensorRecords.saveLayerLayouts(c, runId, layouts));
+  }
+
+  /** The stored layouts of a run's layers, by layer name; none for a run analysed before they were stored. */
+  readLayerLayouts(runId: number): Promise<tensorRecords.LayerLayoutRecord[]> {
+    return this.read((c) => tensorRecords.readLayerLayouts(c, runId));
+  }
+
+  /** Stores what a gallery shows for inputs that are not images (text, numbers, a named image). */
+  saveInputContents(runId: number, contents: tensorRecords.InputContentRecord[]): Promise<void> {
+    return this.write((c) => tensorRecords.saveInputContents(c, runId, contents));
+  }
+
+  /** Gallery contents of a run's inputs (all, or those of `inputIndex`); none for image runs. */
+  readInputContents(runId: number, inputIndex?: Int32Array): Promise<tensorRecords.InputContentRecord[]> {
+    return this.read((c) => tensorRecords.readInputContents(c, runId, inputIndex));
   }
 }

@@ -230,9 +230,31 @@ export const ADDED_TABLES_DDL: readonly string[] = [
     created_at TIMESTAMP NOT NULL,               -- UTC
     PRIMARY KEY (run_id, layer)
   )`,
+  // Each layer's layout for aggregation, as traced from the model graph (src/io/onnx/layer-layout.ts).
+  `CREATE TABLE IF NOT EXISTS layer_layouts (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    layout VARCHAR NOT NULL CHECK (layout IN ('tokens', 'spatial', 'flat')),
+    channel_order VARCHAR NOT NULL CHECK (channel_order IN ('channels-first', 'channels-last')),
+    units INTEGER NOT NULL,                      -- features per position (a flat layer's length)
+    positions INTEGER NOT NULL,                  -- tokens (prefix included), H*W, or 1
+    prefix_tokens INTEGER NOT NULL,              -- CLS, distillation, registers: left out of patch aggregations
+    grid_height INTEGER,                         -- patch grid of a token layer, grid of a map; NULL: none
+    grid_width INTEGER,
+    PRIMARY KEY (run_id, layer)
+  )`,
+  // What a gallery shows for an input that is not an image (tensor datasets); image inputs have no row.
+  `CREATE TABLE IF NOT EXISTS input_contents (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    text VARCHAR,                                -- the input's text (a text column)
+    series BLOB,                                 -- float32 values of the input's row (sparkline, heat strip)
+    image_path VARCHAR,                          -- an image the dataset names for the input
+    PRIMARY KEY (run_id, input_index)
+  )`,
 ];
 
-export const ADDED_TABLES: readonly string[] = ['projections'];
+export const ADDED_TABLES: readonly string[] = ['projections', 'layer_layouts', 'input_contents'];
 
 /** Every table that holds rows of a run, for deleting one. */
 export const RUN_TABLES: readonly string[] = [
@@ -254,4 +276,6 @@ export const RUN_TABLES: readonly string[] = [
   'layer_divisors',
   'pattern_heatmaps',
   'projections',
+  'layer_layouts',
+  'input_contents',
 ];
