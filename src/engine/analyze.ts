@@ -308,35 +308,54 @@ async function extractIntoStore(
     await extractActivations(plan, batches, (batch) => buffer.add(batch), control);
     await buffer.flush();
   }
+  await finalizeStagedLayers(store, runId, plan.layers, toFinalize, plan.aggregation, config.topK, control, () => {
+    const example = skipped[0] ? ` (e.g. ${skipped[0].path}: ${skipped[0].reason})` : '';
+    return new InputError(`none of the ${plan.items.length} inputs of ${config.data} could be read${example}`, {
+      hint: 'check the dataset path and image files',
+    });
+  });
+  await store.clearStagedBatches(runId);
+  return skipped;
+}
+
+/**
+ * Normalizes each staged layer of `toFinalize` (its raw aggregated activations, committed batch by batch)
+ * and stores it as final with its divisors and max-activating inputs. `noInputs` is thrown when a layer
+ * has no staged rows at all.
+ */
+export async function finalizeStagedLayers(
+  store: NapStore,
+  runId: number,
+  layers: ExtractedLayer[],
+  toFinalize: ExtractedLayer[],
+  aggregation: Aggregation,
+  topK: number,
+  control: TaskControl,
+  noInputs: () => Error,
+): Promise<void> {
   for (const [done, layer] of toFinalize.entries()) {
     throwIfCancelled(control.signal, 'normalization');
     control.onProgress?.({ stage: 'normalizing layers', done, total: toFinalize.length });
     const staged = await store.readStagedLayer(runId, layer.name, layer.dim, layer.geometry.units);
-    if (staged.inputIndex.length === 0) {
-      const example = skipped[0] ? ` (e.g. ${skipped[0].path}: ${skipped[0].reason})` : '';
-      throw new InputError(`none of the ${plan.items.length} inputs of ${config.data} could be read${example}`, {
-        hint: 'check the dataset path and image files',
-      });
-    }
+    if (staged.inputIndex.length === 0) throw noInputs();
     const { matrix, divisors } = normalizeLayer(
       staged.values,
       staged.inputIndex.length,
       layer.dim,
       layer.geometry,
-      plan.aggregation,
+      aggregation,
     );
     // Saved before the layer is final, so that a resumed run that skips final layers still has them (heatmaps need them).
     await store.saveLayerDivisors(runId, layer.name, divisors);
-    const ranked = rankMaxActivations(staged.unitMax, layer.geometry.units, staged.inputIndex, config.topK);
-    const order = plan.layers.indexOf(layer);
+    const ranked = rankMaxActivations(staged.unitMax, layer.geometry.units, staged.inputIndex, topK);
     await store.finalizeLayer(
       runId,
       {
         layer: layer.name,
-        order,
+        order: layers.indexOf(layer),
         opType: layer.opType,
         rawDims: layer.itemDims,
-        aggregation: plan.aggregation,
+        aggregation,
         dim: layer.dim,
       },
       matrix,
@@ -345,8 +364,6 @@ async function extractIntoStore(
     );
   }
   control.onProgress?.({ stage: 'normalizing layers', done: toFinalize.length, total: toFinalize.length });
-  await store.clearStagedBatches(runId);
-  return skipped;
 }
 
 function isTensorDataset(dataset: DatasetBase): dataset is TensorDataset {
@@ -354,7 +371,7 @@ function isTensorDataset(dataset: DatasetBase): dataset is TensorDataset {
 }
 
 /** A pattern has at least minClusterSize inputs, so fewer inputs than that cannot be clustered at all. */
-function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
+export function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
   const { minClusterSize } = resolveParams(clustering);
   if (count >= minClusterSize) return;
   throw new InputError(
@@ -406,7 +423,7 @@ function sameParams(a: unknown, b: unknown): boolean {
 }
 
 /** Clusters one layer unless the store already holds a clustering with the same parameters. */
-async function clusterLayer(
+export async function clusterLayer(
   store: NapStore,
   runId: number,
   layer: string,

@@ -183,12 +183,25 @@ def export(model, path, dynamo, image=28, channels=1):
             external_data=False,
         )
         program.save(path, external_data=False)
+        strip_debug_metadata(path)
     else:
         torch.onnx.export(
             model, example, path, dynamo=False, input_names=["input"], output_names=["logits"],
             dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, opset_version=17,
             do_constant_folding=True,
         )
+
+
+def strip_debug_metadata(path):
+    """Drops the dynamo exporter's per-node stack traces and FX dumps (most of the file's size); the module
+    scopes (`pkg.torch.onnx.name_scopes`, `namespace`), which name transformer blocks, are kept."""
+    import onnx
+    model = onnx.load(path)
+    for node in model.graph.node:
+        kept = [p for p in node.metadata_props if p.key in ("pkg.torch.onnx.name_scopes", "namespace")]
+        del node.metadata_props[:]
+        node.metadata_props.extend(kept)
+    onnx.save(model, path)
 
 
 def onnx_outputs(path, x):

