@@ -50,7 +50,7 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
     encode,
     encodeBatch(texts, { length, maxLength }) {
       const encoded = texts.map((text) => tokenizer.encode(text, { return_token_type_ids: true }));
-      const width = length ?? Math.max(1, Math.min(maxLength, ...encoded.map((e) => e.ids.length)));
+      const width = length ?? Math.max(1, Math.min(maxLength, Math.max(...encoded.map((e) => e.ids.length))));
       const inputIds = new BigInt64Array(texts.length * width).fill(BigInt(padId));
       const attentionMask = new BigInt64Array(texts.length * width);
       const tokenTypeIds = new BigInt64Array(texts.length * width);
