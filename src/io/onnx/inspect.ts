@@ -123,12 +123,16 @@ export async function listLayersOfBytes(
       prefixOverride: options.prefixTokens,
     });
     const block = blocks.find((b) => c.nodeIndex >= b.firstNode && c.nodeIndex <= b.lastNode);
+    // Inside a transformer block, a tensor whose features cannot be traced is an attention internal (scores
+    // plus a mask, per-head products), not a layer of the stream a NAP user studies.
+    const internal = block !== undefined && shape.source === 'guess';
     return {
       name: c.name,
       nodeName: c.nodeName,
       opType: c.opType,
       dims,
-      isDefault: keepsBatch && defaults.has(c.name),
+      // A block's output is one even when no rule picks it (post-norm blocks end at a LayerNormalization).
+      isDefault: keepsBatch && ((defaults.has(c.name) && !internal) || block?.output === c.name),
       ...shape,
       tokens: shape.layout === 'tokens' ? shape.positions : null,
       block: block ? { index: block.index, name: block.name, isOutput: block.output === c.name } : null,
