@@ -49,6 +49,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'export a run as a static web site: nap export --static DIR results.duckdb',
     load: async () => (await import('./commands/export.js')).runExportCommand,
   },
+  doctor: {
+    summary: 'check what nap runs with here: Node, npm, ONNX Runtime providers, Chromium, datasets, disk, memory',
+    load: async () => (await import('./commands/doctor.js')).runDoctorCommand,
+  },
   summary: {
     summary: 'print the patterns of every layer of a results database',
     load: async () => (await import('./commands/summary.js')).runSummaryCommand,

@@ -14,6 +14,7 @@ import { sampleIndices } from '../io/datasets/sample.js';
 import type { Dataset, DatasetBase, TensorDataset } from '../io/datasets/types.js';
 import { listLayersOfBytes } from '../io/onnx/inspect.js';
 import { decodeModel, resolveLayers } from '../io/onnx/graph.js';
+import { resolveDevice } from '../io/onnx/device.js';
 import { modelInputs } from '../io/onnx/model-inputs.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
@@ -62,6 +63,8 @@ const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).
  */
 export async function analyze(options: AnalyzeOptions, control: TaskControl = {}): Promise<AnalyzeResult> {
   const config = resolveOptions(options);
+  // A device that cannot start is reported before any data is read.
+  const device = await resolveDevice(config.device);
   const modelBytes = await readModelFile(config.model);
   const modelSha256 = sha256(modelBytes);
   const dataset: Dataset | TensorDataset = (await isTensorSpec(config.data, config.tensorData))
@@ -104,7 +107,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   });
   const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerPlans);
   const pooled = pooledLayers(layerPlans, config.aggregation, unitMaps);
-  const runner = await openOnnxBytes(modelBytes, config.model, { layers: layerNames, pooled, threads });
+  const runner = await openOnnxBytes(modelBytes, config.model, { layers: layerNames, pooled, threads, device });
   const preprocessing = feeding.preprocessing;
   const unitMapNames = unitMaps.map((map) => map.name);
   const extractionConfigHash = sha256(

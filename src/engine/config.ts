@@ -3,6 +3,7 @@ import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { InputError } from '../errors.js';
 import type { TensorDataOptions } from '../io/datasets/open-tensors.js';
 import type { ResizeMode } from '../io/datasets/types.js';
+import { DEVICE_OPTIONS, type DeviceOption } from '../io/onnx/device.js';
 import type { LayoutOverride } from '../io/onnx/layer-layout.js';
 import type { LayoutOption } from '../io/onnx/layout.js';
 import { PROJECTION_CHOICES, type ProjectionChoice } from './projection-options.js';
@@ -35,6 +36,8 @@ export interface AnalyzeOptions {
   commitRows?: number;
   /** ONNX Runtime threads; default 0 = all cores. */
   threads?: number;
+  /** Execution provider the model runs on: 'cpu' (default), 'cuda', 'webgpu', or 'auto' (the first that starts). */
+  device?: DeviceOption;
   /** Channel layout of the model's image input; default 'auto' (detected from its shape). */
   layout?: LayoutOption;
   /** Layouts forced per layer (tensor name -> tokens, channels-first, channels-last or flat); default: traced from the graph. */
@@ -115,6 +118,11 @@ export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
       hint: `use one of ${PROJECTION_CHOICES.join(', ')}`,
     });
   }
+  if (options.device !== undefined && !DEVICE_OPTIONS.includes(options.device)) {
+    throw new InputError(`device '${options.device}' is not known`, {
+      hint: `use one of ${DEVICE_OPTIONS.join(', ')}`,
+    });
+  }
   if (options.scale !== undefined && !Number.isFinite(options.scale)) {
     throw new InputError(`scale ${options.scale} is not a finite number`, {
       hint: 'use e.g. 0.00392156862745098 (1/255)',
@@ -130,6 +138,7 @@ export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
     commitRows: positiveInteger(options.commitRows, 'commit rows', 2048),
     threads: options.threads === undefined ? 0 : positiveInteger(options.threads, 'threads', 2),
     layout: options.layout ?? 'auto',
+    device: options.device ?? 'cpu',
     resize: options.resize ?? 'stretch',
     scale: options.scale ?? 1 / 255,
     clustering: options.clustering ?? {},

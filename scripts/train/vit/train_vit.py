@@ -31,7 +31,7 @@ SETTINGS = {
         labels=[str(d) for d in range(10)],
     ),
     "fashion-mnist": dict(
-        data=tiny_vit.fashion_mnist, epochs=8, max_shift=0, required=0.85, seed=7,
+        data=tiny_vit.fashion_mnist, epochs=3, max_shift=0, required=0.85, seed=7,
         train_set="Debian dataset-fashion-mnist train split (60,000)",
         eval_set="Debian dataset-fashion-mnist t10k split (10,000)",
         labels=["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",

@@ -13,6 +13,7 @@ import {
   wholeNumberOption,
 } from '../args.js';
 import type { TensorDataOptions } from '../../io/datasets/open-tensors.js';
+import { DEVICE_OPTIONS } from '../../io/onnx/device.js';
 import { parseLayoutOptions } from '../layout-options.js';
 import { createReporter } from '../progress-reporter.js';
 
@@ -27,6 +28,7 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --limit N --seed 0        analyze a seeded sample of N inputs (--stratified keeps label proportions)
   --split test              train | test (fashion-mnist)
   --batch-size 32 --threads N
+  --device cpu              cpu | cuda | webgpu | auto (ONNX Runtime execution provider; auto: first that starts)
   --commit-every 2048       inputs per store commit (an interruption loses at most this many)
   --layout auto             auto | NCHW | NHWC (model input channel layout)
   --layout LAYER=LAYOUT     force a layer's layout: tokens | spatial | NHWC | flat (repeatable; default: from the graph)
@@ -69,6 +71,7 @@ export function parseAnalyzeArgs(
       'batch-size': { type: 'string' },
       'commit-every': { type: 'string' },
       threads: { type: 'string' },
+      device: { type: 'string' },
       layout: { type: 'string', multiple: true },
       'prefix-tokens': { type: 'string' },
       activations: { type: 'string', multiple: true },
@@ -156,6 +159,8 @@ export function parseAnalyzeArgs(
   if (commitRows !== undefined) options.commitRows = commitRows;
   const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1 });
   if (threads !== undefined) options.threads = threads;
+  const device = choiceOption(values.device, '--device', DEVICE_OPTIONS);
+  if (device) options.device = device;
   const layouts = parseLayoutOptions(values.layout, values['prefix-tokens']);
   if (layouts.inputLayout) options.layout = layouts.inputLayout;
   if (layouts.layouts) options.layerLayouts = layouts.layouts;

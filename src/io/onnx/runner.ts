@@ -9,6 +9,7 @@
  */
 import { InputError } from '../../errors.js';
 import { decodeModel, graphOutputs, resolveLayers, withExtraOutputs } from './graph.js';
+import { resolveDevice, type DeviceOption } from './device.js';
 import { modelInputs, type Feed, type ModelInput } from './model-inputs.js';
 import { pooledOutputNames } from './pooling.js';
 import { formatDims } from './layout.js';
@@ -60,6 +61,8 @@ export interface OnnxRunnerOptions {
   layers: string[];
   /** onnxruntime intra-op threads. Default: all cores (os.availableParallelism()). */
   threads?: number;
+  /** Execution provider: 'cpu' (default), 'cuda', 'webgpu', or 'auto' (the first that starts). */
+  device?: DeviceOption;
   /**
    * Layers of `layers` to pool inside the model: their per-unit mean and max over positions come back
    * instead of their raw tensors, which is far cheaper for big feature maps. Each must be a channels-first
@@ -120,7 +123,13 @@ export async function openOnnxBytes(
   }
   const pooledNames = layerNames.filter((name) => pooled.has(name));
   const rawNames = layerNames.filter((name) => !pooled.has(name));
-  const session = await WorkerSession.open(withExtraOutputs(bytes, rawNames, source, pooledNames), source, threads);
+  const device = await resolveDevice(options.device);
+  const session = await WorkerSession.open(
+    withExtraOutputs(bytes, rawNames, source, pooledNames),
+    source,
+    threads,
+    device,
+  );
   return new OnnxModelRunner(session, inputs, output.name, layerNames, pooledNames, perRun);
 }
 

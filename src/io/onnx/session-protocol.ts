@@ -6,6 +6,8 @@ export interface SessionWorkerSetup {
   /** The model bytes (a copy: the worker owns them). */
   model: Uint8Array;
   threads: number;
+  /** Execution provider; default 'cpu'. */
+  device?: 'cpu' | 'cuda' | 'webgpu';
 }
 
 /** A tensor as it crosses threads: its buffer is transferred, not copied. */

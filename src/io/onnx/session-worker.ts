@@ -15,7 +15,7 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
   const reply = (message: SessionReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(setup.model, sessionOptions(setup.threads));
+    session = await ort.InferenceSession.create(setup.model, sessionOptions(setup.threads, setup.device));
   } catch (error) {
     reply({ type: 'failed', message: messageOf(error) });
     return;

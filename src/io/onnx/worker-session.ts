@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { NapError } from '../../errors.js';
+import { deviceStartError, type Device } from './device.js';
 import { loadError } from './session.js';
 import type { SessionReply, SessionRequest, SessionWorkerSetup, WireFeed, WireTensor } from './session-protocol.js';
 
@@ -43,8 +44,13 @@ export class WorkerSession {
   }
 
   /** Starts the worker and loads `model` in it; a model onnxruntime refuses is an InputError naming `source`. */
-  static async open(model: Uint8Array, source: string, threads: number): Promise<WorkerSession> {
-    const setup: SessionWorkerSetup = { role: 'onnx-session', model, threads };
+  static async open(
+    model: Uint8Array,
+    source: string,
+    threads: number,
+    device: Device = 'cpu',
+  ): Promise<WorkerSession> {
+    const setup: SessionWorkerSetup = { role: 'onnx-session', model, threads, device };
     const worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: setup });
     const first = await new Promise<SessionReply>((resolve, reject) => {
       const onExit = (code: number) =>
@@ -57,7 +63,8 @@ export class WorkerSession {
     });
     if (first.type !== 'ready') {
       await worker.terminate();
-      throw loadError(source, new Error(first.type === 'failed' ? first.message : `unexpected reply '${first.type}'`));
+      const cause = new Error(first.type === 'failed' ? first.message : `unexpected reply '${first.type}'`);
+      throw device === 'cpu' ? loadError(source, cause) : deviceStartError(device, cause);
     }
     return new WorkerSession(worker);
   }
