@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { analyzeActivations } from '../../src/engine/analyze-activations.js';
 import { analyze } from '../../src/engine/analyze.js';
+import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
 import { InputError } from '../../src/errors.js';
 import { openTensorDataset } from '../../src/io/datasets/open-tensors.js';
 import { listLayers } from '../../src/io/onnx/inspect.js';
@@ -191,4 +192,33 @@ test('activations computed elsewhere are clustered, mapped and linked with no mo
   }
   const again = await analyzeActivations({ activations: files, labels, out, projection: 'pca', clustering });
   assert.equal(again.reusedActivations, true);
+});
+
+test('heatmaps of a token layer map its patch tokens back onto the patch grid, the prefix tokens left out', async () => {
+  const out = path.join(dir, 'dynamo.duckdb'); // analyzed by the first test
+  const store = await NapStore.open(out);
+  try {
+    const [run] = await store.listRuns();
+    const layouts = await store.readLayerLayouts(run!.runId);
+    const block = layouts.find((layout) => layout.layout === 'tokens' && layout.layer !== 'add_17')!;
+    const clustering = (await store.listClusterings(run!.runId, block.layer)).find((c) => c.patternCount > 0)!;
+    const result = await computePatternHeatmaps(store, {
+      layer: block.layer,
+      clusteringId: clustering.clusteringId,
+      patterns: [0],
+      threads: 1,
+    });
+    assert.deepEqual([result.height, result.width], [4, 4]);
+    const [pattern] = result.patterns;
+    assert.ok(pattern!.members > 0);
+    assert.ok(pattern!.mean.every((value) => value >= 0 && value <= 1));
+    assert.ok(pattern!.mean.some((value) => value > 0));
+    const logits = layouts.find((layout) => layout.layout === 'flat')!;
+    await assert.rejects(
+      computePatternHeatmaps(store, { layer: logits.layer, threads: 1 }),
+      /has no spatial map \(it is flat\), so its patterns have no heatmap/,
+    );
+  } finally {
+    await store.close();
+  }
 });
