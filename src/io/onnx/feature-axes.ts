@@ -11,24 +11,10 @@
  * Reshape back, and tf2onnx wraps convolutions in Transposes; each path lands on the same axis.
  */
 import type { GraphProto, NodeProto } from 'onnx-buf';
+import { CHANNELS_FIRST_OPS as SPATIAL_OPS } from './tensor-layout.js';
 
-/** Ops whose output has its features on axis 1, whatever their input's layout. */
-const CHANNELS_FIRST_OPS = new Set([
-  'Conv',
-  'ConvTranspose',
-  'MaxPool',
-  'AveragePool',
-  'LpPool',
-  'GlobalAveragePool',
-  'GlobalMaxPool',
-  'GlobalLpPool',
-  'BatchNormalization',
-  'InstanceNormalization',
-  'LRN',
-  'QLinearConv',
-  'ConvInteger',
-  'Gemm',
-]);
+/** Ops whose output has its features on axis 1, whatever their input's layout (a dense Gemm is [N, features]). */
+const CHANNELS_FIRST_OPS = new Set([...SPATIAL_OPS, 'Gemm']);
 
 /** Normalizations over the last axis (onnxruntime's fused forms included): features last. */
 const LAST_AXIS_NORMS = new Set([
