@@ -63,7 +63,7 @@ export function benchBlobs(count: number, dim: number, seed: number, centres = 1
       if (row < clustered) {
         let normal = -6;
         for (let t = 0; t < 12; t++) normal += random();
-        value = Math.max(-1, Math.min(1, centre[c * dim + k] + spread[c] * normal));
+        value = Math.max(-1, Math.min(1, centre[c * dim + k]! + spread[c]! * normal));
       } else {
         value = 2 * random() - 1;
       }
@@ -91,6 +91,7 @@ function sampleRows(matrix: Matrix, rows: number): Matrix {
 
 async function runRow(shape: string, referenceLimit: number, withReference: boolean): Promise<RowResult> {
   const [count, dim] = shape.split('x').map(Number);
+  if (count === undefined || dim === undefined) throw new Error(`row shape '${shape}' is not NxD (e.g. 10000x64)`);
   const matrix = benchBlobs(count, dim, 7 + count + dim);
   const fastSeconds: { value: number; cpu?: number } = { value: 0 };
   let flushedPairs = 0;

@@ -237,7 +237,7 @@ const GESTURE_LOOP = `({ gesture, seconds }) => new Promise((resolve) => {
 })`;
 
 async function gestureFrames(page: Page, gesture: 'pan' | 'zoom', seconds: number): Promise<number[]> {
-  return (await page.evaluate(`(${GESTURE_LOOP})(${JSON.stringify({ gesture, seconds })})`)) as number[];
+  return await page.evaluate<number[]>(`(${GESTURE_LOOP})(${JSON.stringify({ gesture, seconds })})`);
 }
 
 /** The WebGL renderer Chromium offers (in-page JavaScript, see GESTURE_LOOP). */
@@ -320,7 +320,7 @@ async function main(): Promise<void> {
     await buildApp(appDir);
     browser = await launchChromium();
     const probe = await browser.newPage();
-    const renderer = (await probe.evaluate(RENDERER_NAME)) as string;
+    const renderer = await probe.evaluate<string>(RENDERER_NAME);
     await probe.close();
     console.log(`Chromium ${browser.version()}, WebGL renderer: ${renderer}`);
     console.log(`${seconds} s per gesture, viewport 1400 x 900, device pixel ratio 1`);

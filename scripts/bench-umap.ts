@@ -53,7 +53,9 @@ const repeats = repeatArg >= 0 ? Number(args[repeatArg + 1]) : 1;
 async function loadImages(prefix: string): Promise<{ pixels: Float32Array; labels: Uint8Array; count: number }> {
   const images = (await readIdxFile(`${FASHION}/${prefix}-images-idx3-ubyte.gz`)).array;
   const labels = (await readIdxFile(`${FASHION}/${prefix}-labels-idx1-ubyte.gz`)).array;
-  return { pixels: Float32Array.from(images.data, (v) => v / 255), labels: labels.data, count: images.dims[0] };
+  const [count] = images.dims;
+  if (count === undefined) throw new Error(`${prefix}-images: the IDX file has no dimensions`);
+  return { pixels: Float32Array.from(images.data, (v) => v / 255), labels: labels.data, count };
 }
 
 /** Images (784 pixels each) expressed in the 64 components fitted on the test set. */
@@ -65,7 +67,7 @@ function mirrored(pixels: Float32Array, count: number): Float32Array {
   const out = new Float32Array(count * 784);
   for (let r = 0; r < count; r++) {
     for (let y = 0; y < 28; y++)
-      for (let x = 0; x < 28; x++) out[r * 784 + y * 28 + x] = pixels[r * 784 + y * 28 + 27 - x];
+      for (let x = 0; x < 28; x++) out[r * 784 + y * 28 + x] = pixels[r * 784 + y * 28 + 27 - x]!;
   }
   return out;
 }
@@ -93,7 +95,7 @@ function stageTimer(): { onProgress: (p: Progress) => void; summary: () => strin
   const starts: [string, number][] = [];
   return {
     onProgress: (p) => {
-      if (starts.length > 1 && p.stage === starts[0][0]) starts.length = 0; // the first stage again: a new run
+      if (starts.length > 1 && p.stage === starts[0]?.[0]) starts.length = 0; // the first stage again: a new run
       if (starts.at(-1)?.[0] !== p.stage) starts.push([p.stage, performance.now()]);
     },
     summary: () => {
@@ -126,9 +128,10 @@ function printTable(rows: Row[]): void {
     r.agreement.toFixed(4),
     r.trust.toFixed(4),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  // Every line has the header's columns.
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(format(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
@@ -234,13 +237,14 @@ async function main(): Promise<void> {
 
   console.log('');
   printTable(results);
+  const [ourRow] = results;
   const reference = results.find((r) => r.name.startsWith('umap-js'));
-  if (reference) {
+  if (ourRow && reference) {
     console.log(
-      `\nours vs umap-js at ${matrix.count} rows: ${(reference.seconds / results[0].seconds).toFixed(2)}x faster in wall time ` +
-        `(${(reference.cpuSeconds / results[0].cpuSeconds).toFixed(2)}x less CPU time), ` +
-        `label agreement ratio ${(results[0].agreement / reference.agreement).toFixed(4)}, ` +
-        `trustworthiness ratio ${(results[0].trust / reference.trust).toFixed(4)}`,
+      `\nours vs umap-js at ${matrix.count} rows: ${(reference.seconds / ourRow.seconds).toFixed(2)}x faster in wall time ` +
+        `(${(reference.cpuSeconds / ourRow.cpuSeconds).toFixed(2)}x less CPU time), ` +
+        `label agreement ratio ${(ourRow.agreement / reference.agreement).toFixed(4)}, ` +
+        `trustworthiness ratio ${(ourRow.trust / reference.trust).toFixed(4)}`,
     );
   }
 }

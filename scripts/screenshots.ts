@@ -76,10 +76,10 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(inputs) || inputs < 200)
     throw new Error(`--inputs ${values.inputs} is not a whole number >= 200; give e.g. 2000`);
   return {
-    out: path.resolve(values.out!),
+    out: path.resolve(values.out),
     inputs,
     only: values.only ? new Set(values.only.split(',')) : null,
-    keep: values.keep!,
+    keep: values.keep,
   };
 }
 

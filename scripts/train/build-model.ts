@@ -158,7 +158,7 @@ export async function buildModel(build: ModelBuild, argv: string[] = process.arg
       build.maxShift > 0 ? `random shifts of up to ${build.maxShift} pixels along each axis, zero fill` : 'none',
     trainSeconds: typeof training['trainSeconds'] === 'number' ? Math.round(training['trainSeconds']) : null,
     trainedWith: `@tensorflow/tfjs ${tf.version.tfjs}, cpu backend with the kernels of scripts/train/fast-cpu-kernels.ts, Node ${process.version}, via ${build.script}`,
-    date: String(training['trainedAt'] ?? new Date().toISOString()).slice(0, 10),
+    date: (typeof training['trainedAt'] === 'string' ? training['trainedAt'] : new Date().toISOString()).slice(0, 10),
     inputPreprocessing: build.inputPreprocessing,
     labels: build.labels,
     onnxOpset: 13,

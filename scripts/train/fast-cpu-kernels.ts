@@ -414,7 +414,7 @@ export function installFastCpuKernels(): Record<string, KernelFunc> {
     kernelName: 'Relu',
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({
-      x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0]! }) as tf.Tensor,
+      x: () => tf.engine().runKernel<tf.Tensor>(RELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0]! }),
     }),
   });
   stockKernels = stock;

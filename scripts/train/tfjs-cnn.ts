@@ -65,7 +65,7 @@ export function forwardLogits(
       } else if (layer.kind === 'maxPool') {
         x = tf.maxPool(x as tf.Tensor4D, layer.size, layer.size, 'valid');
       } else if (layer.kind === 'flatten') {
-        x = tf.reshape(x, [x.shape[0]!, -1]);
+        x = tf.reshape(x, [x.shape[0], -1]);
       } else if (layer.kind === 'dropout') {
         if (training) x = tf.dropout(x, layer.rate, undefined, dropoutSeed * 31 + index);
       } else {

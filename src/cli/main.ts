@@ -42,7 +42,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/project.js')).runProjectCommand,
   },
   triage: {
-    summary: 'list inputs whose label disagrees with their pattern or the prediction, most outlying first',
+    summary: 'label errors and model errors: every input ranked by how likely its label is wrong; outliers; duplicates',
     load: async () => (await import('./commands/triage.js')).runTriageCommand,
   },
   export: {

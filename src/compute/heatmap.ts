@@ -109,7 +109,7 @@ export function heatmapTarget(
     scale[slot] = divisor > ZERO_DIVISOR ? 1 / divisor : 0;
     base[slot] = baseline[column]!;
     direction[slot] = centroid[column]! - baseline[column]!;
-    directionNorm[slotOf(grid, slot).position] += direction[slot]! * direction[slot]!;
+    directionNorm[slotOf(grid, slot).position]! += direction[slot] * direction[slot];
   });
   for (let p = 0; p < positions; p++) directionNorm[p] = Math.sqrt(directionNorm[p]!);
   return { grid, scale, baseline: base, direction, directionNorm };
@@ -130,8 +130,8 @@ export function heatmapOf(item: Float32Array, target: HeatmapTarget, out: Float3
   for (let slot = 0; slot < item.length; slot++) {
     const p = channelsFirst ? slot % positions : Math.floor(slot / grid.units);
     const value = item[slot]! * scale[slot]! - baseline[slot]!;
-    dot[p] += value * direction[slot]!;
-    norm[p] += value * value;
+    dot[p]! += value * direction[slot]!;
+    norm[p]! += value * value;
   }
   for (let p = 0; p < positions; p++) {
     const denominator = Math.sqrt(norm[p]!) * directionNorm[p]!;
@@ -155,12 +155,12 @@ export function patternCentroids(
   for (let r = 0; r < count; r++) {
     const pattern = patternOfRow[r]!;
     if (pattern < 0 || pattern >= patternCount) continue;
-    counts[pattern]++;
-    for (let c = 0; c < dim; c++) centroids[pattern * dim + c] += data[r * dim + c]!;
+    counts[pattern]!++;
+    for (let c = 0; c < dim; c++) centroids[pattern * dim + c]! += data[r * dim + c]!;
   }
   for (let pattern = 0; pattern < patternCount; pattern++) {
     if (counts[pattern]! === 0) continue;
-    for (let c = 0; c < dim; c++) centroids[pattern * dim + c] /= counts[pattern]!;
+    for (let c = 0; c < dim; c++) centroids[pattern * dim + c]! /= counts[pattern]!;
   }
   return { centroids, counts };
 }
@@ -170,7 +170,7 @@ export function meanHeatmap(values: Float32Array, count: number, size: number): 
   if (values.length !== count * size)
     throw new RangeError(`${values.length} values are not ${count} heatmaps of ${size}`);
   const sum = new Float64Array(size);
-  for (let i = 0; i < count; i++) for (let p = 0; p < size; p++) sum[p] += values[i * size + p]!;
+  for (let i = 0; i < count; i++) for (let p = 0; p < size; p++) sum[p]! += values[i * size + p]!;
   return Float32Array.from(sum, (total) => (count > 0 ? total / count : 0));
 }
 
@@ -178,7 +178,7 @@ export function meanHeatmap(values: Float32Array, count: number, size: number): 
 export function columnMeans(matrix: { count: number; dim: number; data: Float32Array }): Float64Array {
   const { count, dim, data } = matrix;
   const means = new Float64Array(dim);
-  for (let r = 0; r < count; r++) for (let c = 0; c < dim; c++) means[c] += data[r * dim + c]!;
-  if (count > 0) for (let c = 0; c < dim; c++) means[c] /= count;
+  for (let r = 0; r < count; r++) for (let c = 0; c < dim; c++) means[c]! += data[r * dim + c]!;
+  if (count > 0) for (let c = 0; c < dim; c++) means[c]! /= count;
   return means;
 }

@@ -15,10 +15,10 @@ export function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): n
   const rowSums = new Float64Array(codesA.groups);
   const colSums = new Float64Array(codesB.groups);
   for (let i = 0; i < n; i++) {
-    const key = codesA.codes[i] * codesB.groups + codesB.codes[i];
+    const key = codesA.codes[i]! * codesB.groups + codesB.codes[i]!;
     contingency.set(key, (contingency.get(key) ?? 0) + 1);
-    rowSums[codesA.codes[i]]++;
-    colSums[codesB.codes[i]]++;
+    rowSums[codesA.codes[i]!]!++;
+    colSums[codesB.codes[i]!]!++;
   }
   const pairs = (k: number): number => (k * (k - 1)) / 2;
   let index = 0;
@@ -38,10 +38,10 @@ function denseCodes(labels: ArrayLike<number>): { codes: Int32Array; groups: num
   const codeOf = new Map<number, number>();
   const codes = new Int32Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
-    let code = codeOf.get(labels[i]);
+    let code = codeOf.get(labels[i]!);
     if (code === undefined) {
       code = codeOf.size;
-      codeOf.set(labels[i], code);
+      codeOf.set(labels[i]!, code);
     }
     codes[i] = code;
   }

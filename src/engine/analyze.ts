@@ -270,6 +270,7 @@ async function extractIntoStore(
             predictionLabel: Array.from(batch.prediction, (p) => (p < 0 ? null : (classNames?.[p] ?? String(p)))),
             probability: batch.probability,
           },
+          details: { classes: batch.classes, probabilities: batch.probabilities, digest: batch.digest },
           layers: [
             ...batch.layers.map((values, l) => ({
               layer: plan.layers[l]!.name,

@@ -31,6 +31,9 @@ export function mergeBatches(batches: ExtractedBatch[]): ExtractedBatch {
     rows: concatInt(batches.map((b) => b.rows)),
     prediction: concatInt(batches.map((b) => b.prediction)),
     probability: concatFloat(batches.map((b) => b.probability)),
+    probabilities: concatFloat(batches.map((b) => b.probabilities)),
+    classes: first.classes,
+    digest: batches.flatMap((b) => b.digest),
     layers: first.layers.map((_, l) => ({
       values: pick('layers', l, 'values'),
       unitMax: pick('layers', l, 'unitMax'),

@@ -76,6 +76,12 @@ export interface AnalyzeOptions {
    * that already has a projection keeps it.
    */
   projection?: ProjectionChoice;
+  /**
+   * Whether the model was trained on these inputs; default false. Kept with the run for `nap triage`: a
+   * model that has fitted the labels, wrong ones included, gives them high probability, so triage then
+   * leans on the hidden layers' neighbour votes (see src/engine/triage-scores.ts).
+   */
+  inSample?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<AnalyzeOptions, OptionalOption>> & Pick<AnalyzeOptions, OptionalOption>;
@@ -146,5 +152,6 @@ export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
     topK: positiveInteger(options.topK, 'top-k', 16),
     averageImageSide: positiveInteger(options.averageImageSide, 'average image side', 96),
     projection: options.projection ?? 'umap',
+    inSample: options.inSample ?? false,
   };
 }

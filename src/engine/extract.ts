@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   aggregateInto,
   aggregatedDim,
@@ -55,6 +56,11 @@ export interface ExtractedBatch {
   rows: Int32Array;
   prediction: Int32Array;
   probability: Float32Array;
+  /** Class probabilities of `rows` (rows x classes; NaN rows where the model named no class). */
+  probabilities: Float32Array;
+  classes: number;
+  /** sha256 (hex) of each row's model input tensor: equal digests are exact duplicates for the model. */
+  digest: string[];
   /** Per layer: raw aggregated activations and per-unit maxima of `rows`. */
   layers: { values: Float32Array; unitMax: Float32Array }[];
   /** Per entry of the plan's unitMaps: the unit's raw map (positions values per row) and its maximum. */
@@ -245,7 +251,8 @@ function assembleBatch(
   const raw = new Map(layers.map((tensor) => [tensor.name, tensor]));
   const reduced = new Map(pooled.map((tensor) => [tensor.name, tensor]));
   const kept = Int32Array.from({ length: count }, (_, i) => i).filter((i) => !failed.has(i));
-  const predicted = predict(output.data, count, output.data.length / count);
+  const classes = output.data.length / count;
+  const predicted = predict(output.data, count, classes);
   const result: ExtractedBatch = {
     start,
     count,
@@ -253,6 +260,9 @@ function assembleBatch(
     // An output row with NaN or +Inf names no class: stored as "no prediction" (-1, probability NaN).
     prediction: kept.map((i) => (Number.isFinite(predicted.probability[i]!) ? predicted.classIndex[i]! : -1)),
     probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
+    probabilities: keepRows(predicted.probabilities, classes, kept),
+    classes,
+    digest: Array.from(kept, (i) => digestOf(batch.feeds, i, count)),
     layers: [],
     unitMaps: [],
     skipped: batch.failed,
@@ -326,6 +336,16 @@ function unitMapRows(source: Float32Array, geometry: LayerGeometry, unit: number
     }
   });
   return out;
+}
+
+/** SHA-256 of row `row` of every feed (of `count` rows), in feed order: what the model was fed for one input. */
+function digestOf(feeds: FedBatch['feeds'], row: number, count: number): string {
+  const hash = createHash('sha256');
+  for (const { data } of feeds) {
+    const size = data.byteLength / count;
+    hash.update(new Uint8Array(data.buffer, data.byteOffset + row * size, size));
+  }
+  return hash.digest('hex');
 }
 
 function keepRows(values: Float32Array, dim: number, rows: Int32Array): Float32Array {

@@ -64,7 +64,7 @@ export type ProjectionPlan =
   { method: 'umap'; params: UmapParams; threads: number | undefined } | { method: 'pca'; params: PcaParams };
 
 /** Inputs above which the neighbour search is approximate by default (see ProjectionOptions.knn). */
-const NN_DESCENT_ABOVE = 20_000;
+export const NN_DESCENT_ABOVE = 20_000;
 /** Layers at least this wide are reduced by PCA before UMAP by default. */
 const PCA_BEFORE_UMAP_ABOVE = 100;
 const DEFAULT_PCA_DIMS = 50;

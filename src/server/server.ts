@@ -268,7 +268,7 @@ function urlOf(address: AddressInfo): string {
 /** Opens the store read-only and starts serving it; resolves once the server listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = resolveOptions(options);
-  const store = await NapStore.open(config.store, { readOnly: true });
+  const store = await NapStore.open(config.store, { readOnly: true, verify: true });
   try {
     const storeVersion = await storeVersionOf(store.path);
     const views = new StoreViews(store);

@@ -44,7 +44,8 @@ function fixture(options: {
       log.push(`load ${list[0]}`);
       if (control?.signal?.aborted) throw new CancelledError('load');
       await turns(1);
-      if (list[0] === options.hold?.first) await options.hold.until;
+      const hold = options.hold;
+      if (hold && list[0] === hold.first) await hold.until;
       return {
         data: Float32Array.from(list, (i) => (bad.has(i) ? 0 : i)),
         dims: [list.length, 1],
@@ -79,7 +80,7 @@ function fixture(options: {
         output: { name: 'scores', dims: [n, 3], data: scores },
       };
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
   const plan: ExtractionPlan = {
     runner,
@@ -177,9 +178,10 @@ test('a failing commit stops the extraction with its error and commits nothing a
   // Batch 2 is still decoding when the commit of batch 1 fails.
   const { plan, batches, committed, log } = fixture({ items: 20, hold: { first: 8, until: decoded } });
   let calls = 0;
-  const failing = async (batch: ExtractedBatch) => {
-    if (++calls === 2) throw new Error('disk full');
+  const failing = (batch: ExtractedBatch): Promise<void> => {
+    if (++calls === 2) return Promise.reject(new Error('disk full'));
     committed.push(batch);
+    return Promise.resolve();
   };
   let logged = Infinity;
   await assert.rejects(

@@ -70,7 +70,7 @@ function variance(values: Float32Array): number {
 /** Largest eigenvalue of the rows' covariance by power iteration: the variance PCA's first axis must carry. */
 function topCovarianceEigenvalue({ count, dim, data }: Matrix): number {
   const mean = new Float64Array(dim);
-  for (let r = 0; r < count; r++) for (let c = 0; c < dim; c++) mean[c] += data[r * dim + c]! / count;
+  for (let r = 0; r < count; r++) for (let c = 0; c < dim; c++) mean[c]! += data[r * dim + c]! / count;
   let vector = Float64Array.from({ length: dim }, (_, c) => 1 + c);
   let value = 0;
   for (let iteration = 0; iteration < 500; iteration++) {
@@ -78,7 +78,7 @@ function topCovarianceEigenvalue({ count, dim, data }: Matrix): number {
     for (let r = 0; r < count; r++) {
       let dot = 0;
       for (let c = 0; c < dim; c++) dot += (data[r * dim + c]! - mean[c]!) * vector[c]!;
-      for (let c = 0; c < dim; c++) next[c] += (dot * (data[r * dim + c]! - mean[c]!)) / (count - 1);
+      for (let c = 0; c < dim; c++) next[c]! += (dot * (data[r * dim + c]! - mean[c]!)) / (count - 1);
     }
     value = Math.hypot(...next);
     vector = next.map((v) => v / value);

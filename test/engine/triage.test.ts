@@ -1,11 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runTriageCommand } from '../../src/cli/commands/triage.js';
 import { analyze } from '../../src/engine/analyze.js';
-import { TRIAGE_COLUMNS, triageCsv } from '../../src/engine/static/triage-records.js';
+import { triageCsv } from '../../src/engine/static/triage-records.js';
 import { layerClusterings } from '../../src/engine/flow.js';
 import { majorityLabels, triageClustering, triageRun } from '../../src/engine/triage.js';
 import { InputError, NotFoundError } from '../../src/errors.js';
@@ -197,83 +196,6 @@ test('bad layer, pattern and reason are refused with what to do', async () => {
     );
   } finally {
     await store.close();
-  }
-});
-
-test('nap triage writes the ranked rows as CSV or JSON, narrowed like the engine, and refuses bad options', async () => {
-  const store = await NapStore.open(storePath, { readOnly: true });
-  let expected: Awaited<ReturnType<typeof triageRun>>;
-  try {
-    expected = await triageRun(store, runId, { layer: TINY.logits, reason: 'prediction' });
-  } finally {
-    await store.close();
-  }
-  const quiet = console.error;
-  console.error = () => undefined;
-  try {
-    const csvFile = path.join(dir, 'triage.csv');
-    assert.equal(
-      await runTriageCommand([storePath, '--layer', TINY.logits, '--reason', 'prediction', '--out', csvFile]),
-      0,
-    );
-    const lines = (await readFile(csvFile, 'utf8')).trimEnd().split('\n');
-    assert.deepEqual(lines[0]!.split(','), [...TRIAGE_COLUMNS]);
-    assert.ok(expected.rows.layer.length > 2, 'the untrained net mispredicts some digits');
-    assert.equal(lines.length - 1, expected.rows.layer.length);
-    const inputAt = TRIAGE_COLUMNS.indexOf('input');
-    assert.deepEqual(
-      lines.slice(1).map((line) => Number(line.split(',')[inputAt])),
-      Array.from(expected.rows.inputIndex),
-    );
-
-    const jsonFile = path.join(dir, 'triage.json');
-    assert.equal(
-      await runTriageCommand([
-        storePath,
-        '--layer',
-        TINY.logits,
-        '--reason',
-        'prediction',
-        '--limit',
-        '2',
-        '--format',
-        'json',
-        '--out',
-        jsonFile,
-      ]),
-      0,
-    );
-    const exported = JSON.parse(await readFile(jsonFile, 'utf8')) as {
-      runId: number;
-      reason: string;
-      rows: { input: number; label: string; disagreesWithPrediction: boolean; file: string }[];
-    };
-    assert.equal(exported.runId, runId);
-    assert.equal(exported.reason, 'prediction');
-    assert.deepEqual(
-      exported.rows.map((r) => r.input),
-      Array.from(expected.rows.inputIndex.slice(0, 2)),
-    );
-    assert.deepEqual(
-      exported.rows.map((r) => r.file),
-      expected.rows.path.slice(0, 2),
-    );
-    assert.ok(exported.rows.every((r) => r.disagreesWithPrediction));
-
-    await assert.rejects(
-      runTriageCommand([storePath, '--pattern', '1']),
-      (e: Error) => e instanceof InputError && /needs --layer/.test(e.message),
-    );
-    await assert.rejects(
-      runTriageCommand([storePath, '--format', 'xml']),
-      (e: Error) => e instanceof InputError && /'xml'/.test(e.message),
-    );
-    await assert.rejects(
-      runTriageCommand([storePath, '--layer', TINY.pool, '--pattern', 'two']),
-      (e: Error) => e instanceof InputError && /'two'/.test(e.message),
-    );
-  } finally {
-    console.error = quiet;
   }
 });
 

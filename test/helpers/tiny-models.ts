@@ -97,14 +97,14 @@ export function tinyConvNetReference(input: Float32Array, count: number, channel
     for (let f = 0; f < FILTERS; f++) {
       for (let y = 0; y < s; y++) {
         for (let x = 0; x < s; x++) {
-          let sum = w.convBias[f];
+          let sum = w.convBias[f]!;
           for (let c = 0; c < channels; c++) {
             for (let ky = 0; ky < 3; ky++) {
               for (let kx = 0; kx < 3; kx++) {
                 const iy = y + ky - 1;
                 const ix = x + kx - 1;
                 if (iy < 0 || iy >= s || ix < 0 || ix >= s) continue;
-                sum += w.conv[((f * channels + c) * 3 + ky) * 3 + kx] * input[((n * channels + c) * s + iy) * s + ix];
+                sum += w.conv[((f * channels + c) * 3 + ky) * 3 + kx]! * input[((n * channels + c) * s + iy) * s + ix]!;
               }
             }
           }
@@ -119,7 +119,7 @@ export function tinyConvNetReference(input: Float32Array, count: number, channel
   for (let nf = 0; nf < count * FILTERS; nf++) {
     for (let y = 0; y < half; y++) {
       for (let x = 0; x < half; x++) {
-        const at = (dy: number, dx: number): number => relu[(nf * s + 2 * y + dy) * s + 2 * x + dx];
+        const at = (dy: number, dx: number): number => relu[(nf * s + 2 * y + dy) * s + 2 * x + dx]!;
         pool[(nf * half + y) * half + x] = Math.max(at(0, 0), at(0, 1), at(1, 0), at(1, 1));
       }
     }
@@ -128,8 +128,8 @@ export function tinyConvNetReference(input: Float32Array, count: number, channel
   const probs = new Float32Array(count * CLASSES);
   for (let n = 0; n < count; n++) {
     for (let k = 0; k < CLASSES; k++) {
-      let sum = w.denseBias[k];
-      for (let j = 0; j < 8; j++) sum += w.dense[k * 8 + j] * pool[n * 8 + j];
+      let sum = w.denseBias[k]!;
+      for (let j = 0; j < 8; j++) sum += w.dense[k * 8 + j]! * pool[n * 8 + j]!;
       logits[n * CLASSES + k] = sum;
     }
     const row = logits.subarray(n * CLASSES, (n + 1) * CLASSES);
@@ -147,7 +147,7 @@ export function nchwToNhwc(data: Float32Array, count: number, channels: number, 
   for (let n = 0; n < count; n++) {
     for (let c = 0; c < channels; c++) {
       for (let p = 0; p < size * size; p++)
-        out[(n * size * size + p) * channels + c] = data[(n * channels + c) * size * size + p];
+        out[(n * size * size + p) * channels + c] = data[(n * channels + c) * size * size + p]!;
     }
   }
   return out;

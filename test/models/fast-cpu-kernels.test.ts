@@ -33,7 +33,7 @@ for (const strides of [1, 2]) {
     const outW = Math.floor((8 - 3) / strides) + 1;
     const dy = tf.randomNormal([3, outH, outW, 5], 0, 1, 'float32', 2);
     const attrs = { strides, pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [3, 3, 4, 5] };
-    const fast = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const fast = tf.engine().runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap);
     assert.deepEqual(fast.shape, [3, 3, 4, 5]);
     assertClose(fast.dataSync() as Float32Array, runStock('Conv2DBackpropFilter', { x, dy }, attrs), 1e-5);
   });
@@ -44,13 +44,13 @@ for (const strides of [1, 2]) {
     const x = tf.randomUniform([2, 9, 8, 3], -1, 1, 'float32', 11).relu();
     const filter = tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 12);
     const forwardAttrs = { strides, pad: 'valid', dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined };
-    const y = tf.engine().runKernel('Conv2D', { x, filter }, forwardAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const y = tf.engine().runKernel<tf.Tensor>('Conv2D', { x, filter }, forwardAttrs as unknown as tf.NamedAttrMap);
     assert.deepEqual(y.shape, [2, Math.floor(6 / strides) + 1, Math.floor(5 / strides) + 1, 5]);
     assertClose(y.dataSync() as Float32Array, runStock('Conv2D', { x, filter }, forwardAttrs), 1e-5);
 
     const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 13).relu();
     const backAttrs = { strides, pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: [2, 9, 8, 3] };
-    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, backAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const dx = tf.engine().runKernel<tf.Tensor>('Conv2DBackpropInput', { dy, filter }, backAttrs as unknown as tf.NamedAttrMap);
     assert.deepEqual(dx.shape, [2, 9, 8, 3]);
     assertClose(dx.dataSync() as Float32Array, runStock('Conv2DBackpropInput', { dy, filter }, backAttrs), 1e-5);
   });
@@ -60,7 +60,7 @@ test('Conv2DBackpropFilter with same padding falls back to the stock kernel', ()
   const x = tf.randomUniform([2, 6, 6, 2], 0, 1, 'float32', 3);
   const dy = tf.randomNormal([2, 6, 6, 3], 0, 1, 'float32', 4);
   const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [3, 3, 2, 3] };
-  const fast = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const fast = tf.engine().runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap);
   assertClose(fast.dataSync() as Float32Array, runStock('Conv2DBackpropFilter', { x, dy }, attrs), 1e-6);
 });
 
@@ -69,7 +69,7 @@ test('MaxPoolGrad equals the stock kernel, ties (ReLU zeros) included', () => {
   const output = tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid');
   const dy = tf.randomNormal(output.shape, 0, 1, 'float32', 6);
   const attrs = { filterSize: 2, strides: 2, pad: 'valid', dimRoundingMode: undefined };
-  const fast = tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const fast = tf.engine().runKernel<tf.Tensor>('MaxPoolGrad', { dy, input, output }, attrs as unknown as tf.NamedAttrMap);
   assertClose(fast.dataSync() as Float32Array, runStock('MaxPoolGrad', { dy, input, output }, attrs), 0);
 });
 
@@ -94,7 +94,7 @@ test('Sum over all axes but the last equals the stock kernel; other reductions s
   const x = tf.randomNormal([3, 4, 5, 6], 0, 1, 'float32', 14);
   for (const [axis, keepDims] of [[[0, 1, 2], false], [[2, 0, 1], true], [[-4, -3, -2], false]] as const) {
     const attrs = { axis: [...axis], keepDims };
-    const fast = tf.engine().runKernel('Sum', { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const fast = tf.engine().runKernel<tf.Tensor>('Sum', { x }, attrs);
     assert.deepEqual(fast.shape, keepDims ? [1, 1, 1, 6] : [6]);
     assertClose(fast.dataSync() as Float32Array, runStock('Sum', { x }, attrs), 1e-5);
   }

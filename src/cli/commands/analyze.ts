@@ -49,6 +49,7 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --unit-patterns conv1:0,3-5   also cluster these units' spatial maps (repeatable)
   --projection umap         2-D map of every layer for the app: umap | pca | none (other parameters: nap project)
   --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
+  --in-sample               the model was trained on these inputs (nap triage then trusts its probabilities less)
   --json                    print the result as JSON on stdout
   --quiet                   no progress output`;
 
@@ -95,6 +96,7 @@ export function parseAnalyzeArgs(
       epsilon: { type: 'string' },
       metric: { type: 'string' },
       'fail-on-bad-image': { type: 'boolean' },
+      'in-sample': { type: 'boolean' },
       'unit-patterns': { type: 'string', multiple: true },
       projection: { type: 'string' },
       name: { type: 'string' },
@@ -151,6 +153,7 @@ export function parseAnalyzeArgs(
   const seed = numberOption(values.seed, '--seed', { example: '0' });
   if (seed !== undefined) options.seed = seed;
   if (values.stratified) options.stratified = true;
+  if (values['in-sample']) options.inSample = true;
   const split = choiceOption(values.split, '--split', ['train', 'test'] as const);
   if (split) options.split = split;
   const batchSize = wholeNumberOption(values['batch-size'], '--batch-size', { example: '32', min: 1 });
@@ -232,7 +235,14 @@ export function parseUnitPatterns(entries: string[]): Record<string, number[]> {
       .flatMap((part) => {
         const [from, to] = part.split('-').map((v) => Number(v.trim()));
         const last = to ?? from;
-        if (at <= 0 || from === undefined || !Number.isInteger(from) || !Number.isInteger(last) || last < from) {
+        if (
+          at <= 0 ||
+          from === undefined ||
+          last === undefined ||
+          !Number.isInteger(from) ||
+          !Number.isInteger(last) ||
+          last < from
+        ) {
           throw new InputError(`--unit-patterns '${entry}' is not layer:units`, {
             hint: 'write it like --unit-patterns conv1:0,3-5',
           });

@@ -1,38 +1,86 @@
 import { writeFile } from 'node:fs/promises';
-import { TRIAGE_REASON_FILTERS, triageRun, type TriageReasonFilter } from '../../engine/triage.js';
-import { triageCsv, triageJson, triageRecords } from '../../engine/static/triage-records.js';
+import { csvText } from '../../engine/csv.js';
+import { TRIAGE_LISTS, triageTable, type TriageTable } from '../../engine/triage-listing.js';
+import { scoreRun, type ProbabilitySource, type RunTriage } from '../../engine/triage-scores.js';
 import { InputError } from '../../errors.js';
-import { withStore } from '../store-command.js';
-import { triageResponse } from '../../server/insight-routes.js';
-import { choiceOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
+import { writeParquet } from '../../io/parquet.js';
+import { withProgress, withStore } from '../store-command.js';
+import {
+  choiceOption,
+  numberOption,
+  onlyPositional,
+  parseCommandArgs,
+  runIdOption,
+  wholeNumberOption,
+} from '../args.js';
 import { pickRun } from './flow.js';
 
-const HELP = `Usage: nap triage <results.duckdb> [--run ID] [--layer L] [--pattern P] [--reason R] [--format csv|json] [--out FILE]
+const HELP = `Usage: nap triage <results.duckdb> [options]
 
-Inputs worth a second look: members of a pattern whose label differs from the pattern's majority label
-(likely label errors or ambiguous inputs) or from the model's prediction, most outlying (GLOSH outlier
-score) first. One row per layer and input, with file, label, prediction, pattern and scores.
+Label errors and model errors. Every labelled input, noise included, best lead first: its file, given
+label, suggested label (its neighbours' majority), the combined score and each score it comes from
+(the model's probability of the label, the margin to the next class, the share of its k nearest
+neighbours in every layer with its label, the share of its pattern's members with its label), the
+layer where its neighbours disagree most, and a one-line reason.
 
 Options:
-  --run ID         run to examine (default: the newest)
-  --layer L        only this layer (default: every layer with patterns)
-  --pattern P      only pattern P of --layer
-  --reason R       any (default: either disagreement), majority or prediction
-  --limit N        only the N highest-ranked rows
-  --format F       csv (default) or json
-  --out FILE       write to FILE instead of standard output`;
+  --run ID               run to examine (default: the newest)
+  --list L               labels (default), outliers (kNN distance and GLOSH, needs no label) or
+                         duplicates (same input, same activations, near-duplicates)
+  --format F             csv (default), json or parquet (parquet needs --out)
+  --limit N              only the first N rows
+  --min-score S          only rows whose score is at least S
+  --out FILE             write to FILE instead of standard output
+  --k K                  neighbours per input (default 10)
+  --metric M             euclidean, cosine or manhattan (default: the run's clustering metric)
+  --knn M                auto (default: exact up to 20,000 inputs), exact or nn-descent
+  --probabilities P      model (default: the model's output), none (kNN and patterns only), or
+                         layer:NAME (softmax of that analyzed layer, e.g. layer:logits)
+  --layers a,b           layers whose neighbours enter the combined score (default: those whose
+                         kNN probe accuracy is within 0.02 of the best layer's)
+  --exclude-layers a,b   never use these layers for the combined score (e.g. the classifier head)
+  --in-sample            the model was trained on these inputs: its probabilities weigh less
+                         (default: the run's setting, nap analyze --in-sample)
+  --near-duplicates F    near-duplicate cut as a fraction of the median nearest-neighbour distance (0.1)
+  --quiet                no progress output`;
 
-const TRIAGE_FORMATS = ['csv', 'json'] as const;
+const TRIAGE_FORMATS = ['csv', 'json', 'parquet'] as const;
 
 interface TriageArgs {
   file: string;
   run: number | undefined;
-  layer: string | undefined;
-  pattern: number | undefined;
-  reason: TriageReasonFilter;
-  limit: number | undefined;
+  list: (typeof TRIAGE_LISTS)[number];
   format: (typeof TRIAGE_FORMATS)[number];
+  limit: number | undefined;
+  minScore: number | undefined;
   out: string | undefined;
+  k: number | undefined;
+  metric: 'euclidean' | 'cosine' | 'manhattan' | undefined;
+  knn: 'auto' | 'exact' | 'nn-descent' | undefined;
+  probabilities: ProbabilitySource | undefined;
+  layers: string[] | undefined;
+  excludeLayers: string[] | undefined;
+  inSample: boolean | undefined;
+  nearDuplicates: number | undefined;
+  quiet: boolean;
+}
+
+function listOption(text: string | undefined): string[] | undefined {
+  return text === undefined
+    ? undefined
+    : text
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== '');
+}
+
+function probabilityOption(text: string | undefined): ProbabilitySource | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'model' || text === 'none') return { kind: text };
+  if (text.startsWith('layer:') && text.length > 'layer:'.length) return { kind: 'layer', layer: text.slice(6) };
+  throw new InputError(`--probabilities '${text}' is not model, none or layer:NAME`, {
+    hint: 'write it like --probabilities layer:logits',
+  });
 }
 
 function parseTriageArgs(argv: string[]): TriageArgs | undefined {
@@ -41,58 +89,118 @@ function parseTriageArgs(argv: string[]): TriageArgs | undefined {
     allowPositionals: true,
     options: {
       run: { type: 'string' },
-      layer: { type: 'string' },
-      pattern: { type: 'string' },
-      reason: { type: 'string' },
-      limit: { type: 'string' },
+      list: { type: 'string' },
       format: { type: 'string' },
+      limit: { type: 'string' },
+      'min-score': { type: 'string' },
       out: { type: 'string' },
+      k: { type: 'string' },
+      metric: { type: 'string' },
+      knn: { type: 'string' },
+      probabilities: { type: 'string' },
+      layers: { type: 'string' },
+      'exclude-layers': { type: 'string' },
+      'in-sample': { type: 'boolean' },
+      'near-duplicates': { type: 'string' },
+      quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return undefined;
   const file = onlyPositional(positionals, 'triage', 'results file', HELP);
-  if (values.pattern !== undefined && values.layer === undefined) {
-    throw new InputError(`--pattern ${values.pattern} needs --layer: pattern ids are per layer`, {
-      hint: 'add --layer <layer name>',
+  const format = choiceOption(values.format, '--format', TRIAGE_FORMATS) ?? 'csv';
+  if (format === 'parquet' && values.out === undefined) {
+    throw new InputError('--format parquet needs --out: Parquet is a binary file', {
+      hint: 'add --out leads.parquet',
     });
   }
   return {
     file,
     run: runIdOption(values.run),
-    layer: values.layer,
-    pattern: wholeNumberOption(values.pattern, '--pattern', { example: '0' }),
-    reason: choiceOption(values.reason, '--reason', TRIAGE_REASON_FILTERS) ?? 'any',
+    list: choiceOption(values.list, '--list', TRIAGE_LISTS) ?? 'labels',
+    format,
     limit: wholeNumberOption(values.limit, '--limit', { example: '100', min: 1 }),
-    format: choiceOption(values.format, '--format', TRIAGE_FORMATS) ?? 'csv',
+    minScore: numberOption(values['min-score'], '--min-score', { example: '0.5' }),
     out: values.out,
+    k: wholeNumberOption(values.k, '--k', { example: '10', min: 1, max: 1000 }),
+    metric: choiceOption(values.metric, '--metric', ['euclidean', 'cosine', 'manhattan'] as const),
+    knn: choiceOption(values.knn, '--knn', ['auto', 'exact', 'nn-descent'] as const),
+    probabilities: probabilityOption(values.probabilities),
+    layers: listOption(values.layers),
+    excludeLayers: listOption(values['exclude-layers']),
+    inSample: values['in-sample'] ? true : undefined,
+    nearDuplicates: numberOption(values['near-duplicates'], '--near-duplicates', { example: '0.1', min: 0, max: 1 }),
+    quiet: values.quiet ?? false,
   };
 }
 
-/** `nap triage`: the triage candidates of a run as CSV or JSON (stdout or --out); a summary goes to stderr. */
-export async function runTriageCommand(argv: string[]): Promise<number> {
+/** The JSON document: run, how the scores were made, per-layer probe accuracy, and the rows as objects. */
+function triageJson(triage: RunTriage, list: string, table: TriageTable): string {
+  return `${JSON.stringify(
+    {
+      runId: triage.runId,
+      list,
+      probabilities: triage.probabilitySource,
+      inSample: triage.inSample,
+      settings: triage.settings,
+      layers: triage.layers.map((l) => ({
+        layer: l.layer,
+        probeAccuracy: Number.isNaN(l.probe.accuracy) ? null : l.probe.accuracy,
+        combined: l.combined,
+      })),
+      count: table.rows.length,
+      rows: table.rows.map((row) => Object.fromEntries(table.columns.map((name, c) => [name, row[c]]))),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** `nap triage`: a run's label leads, outliers or duplicates as CSV, JSON or Parquet; a summary goes to stderr. */
+export async function runTriageCommand(argv: string[], signal?: AbortSignal): Promise<number> {
   const args = parseTriageArgs(argv);
   if (args === undefined) {
     console.log(HELP);
     return 0;
   }
-  const { text, summary } = await withStore(args.file, { readOnly: true }, async (store) => {
+  const { triage, table } = await withStore(args.file, { readOnly: true }, async (store) => {
     const run = await pickRun(store, args.run, args.file);
-    const result = await triageRun(store, run.runId, { layer: args.layer, pattern: args.pattern, reason: args.reason });
-    const response = triageResponse(result, args.reason, args.limit ?? Number.MAX_SAFE_INTEGER);
-    const records = triageRecords(response);
-    const shown = records.length < response.total ? `${records.length} of ${response.total}` : `${response.total}`;
-    return {
-      text: args.format === 'csv' ? triageCsv(records) : triageJson(run.runId, args.reason, records),
-      summary: `nap triage: ${shown} candidates in ${result.layers.map((l) => l.layer).join(', ') || 'no layer'} of run ${run.runId} (${run.name})`,
-    };
+    const triage = await withProgress(args.quiet, signal, (control) =>
+      scoreRun(
+        store,
+        run.runId,
+        {
+          k: args.k,
+          metric: args.metric,
+          knn: args.knn,
+          probabilities: args.probabilities,
+          layers: args.layers,
+          excludeLayers: args.excludeLayers,
+          inSample: args.inSample,
+          nearDuplicateFraction: args.nearDuplicates,
+        },
+        control,
+      ),
+    );
+    return { triage, table: triageTable(triage, args.list, { limit: args.limit, minScore: args.minScore }) };
   });
+  const combinedLayers = triage.layers.filter((l) => l.combined).map((l) => l.layer);
+  const summary =
+    `nap triage: ${table.rows.length} ${args.list} rows of run ${triage.runId}; probabilities: ${triage.probabilitySource}` +
+    `${triage.inSample ? ' (in-sample)' : ''}; kNN k=${triage.settings.k} ${triage.settings.metric} ${triage.settings.knn}` +
+    `; combined layers: ${combinedLayers.join(', ') || 'none'}`;
+  if (args.format === 'parquet') {
+    await writeParquet(args.out!, table.columns, table.rows);
+    console.error(`${summary}; wrote ${args.out}`);
+    return 0;
+  }
+  const text = args.format === 'csv' ? csvText(table.columns, table.rows) : triageJson(triage, args.list, table);
   if (args.out !== undefined) {
     await writeFile(args.out, text);
     console.error(`${summary}; wrote ${args.out}`);
   } else {
     process.stdout.write(text);
-    console.error(summary);
+    if (!args.quiet) console.error(summary);
   }
   return 0;
 }

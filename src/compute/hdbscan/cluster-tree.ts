@@ -30,20 +30,20 @@ export function buildClusterTree(tree: CondensedTree): ClusterTree {
   const birthLambda = new Float64Array(count);
   const childCount = new Int32Array(count);
   for (let i = 0; i < tree.child.length; i++) {
-    if (tree.childSize[i] <= 1) continue;
-    const c = tree.child[i] - root;
-    parentOf[c] = tree.parent[i];
-    birthLambda[c] = tree.lambda[i];
-    childCount[tree.parent[i] - root]++;
+    if (tree.childSize[i]! <= 1) continue;
+    const c = tree.child[i]! - root;
+    parentOf[c] = tree.parent[i]!;
+    birthLambda[c] = tree.lambda[i]!;
+    childCount[tree.parent[i]! - root]!++;
   }
   const childStart = new Int32Array(count + 1);
-  for (let c = 0; c < count; c++) childStart[c + 1] = childStart[c] + childCount[c];
-  const childIds = new Int32Array(childStart[count]);
+  for (let c = 0; c < count; c++) childStart[c + 1] = childStart[c]! + childCount[c]!;
+  const childIds = new Int32Array(childStart[count]!);
   const filled = new Int32Array(count);
   for (let i = 0; i < tree.child.length; i++) {
-    if (tree.childSize[i] <= 1) continue;
-    const p = tree.parent[i] - root;
-    childIds[childStart[p] + filled[p]++] = tree.child[i];
+    if (tree.childSize[i]! <= 1) continue;
+    const p = tree.parent[i]! - root;
+    childIds[childStart[p]! + filled[p]!++] = tree.child[i]!;
   }
   return { root, count, parentOf, birthLambda, childStart, childIds };
 }
@@ -56,7 +56,7 @@ export function childrenOf(clusters: ClusterTree, id: number): Int32Array {
 /** `id` and every cluster below it, breadth-first (hdbscan's `bfs_from_cluster_tree`). */
 export function clusterSubtree(clusters: ClusterTree, id: number): number[] {
   const nodes = [id];
-  for (let head = 0; head < nodes.length; head++) nodes.push(...childrenOf(clusters, nodes[head]));
+  for (let head = 0; head < nodes.length; head++) nodes.push(...childrenOf(clusters, nodes[head]!));
   return nodes;
 }
 
@@ -73,9 +73,9 @@ export function maxLambdaPerCluster(
 ): Float64Array {
   const deaths = new Float64Array(count);
   for (let i = 0; i < tree.parent.length; i++) {
-    const p = tree.parent[i] - root;
-    const lambda = tree.lambda[i];
-    if (lambda > deaths[p] && (!finiteOnly || Number.isFinite(lambda))) deaths[p] = lambda;
+    const p = tree.parent[i]! - root;
+    const lambda = tree.lambda[i]!;
+    if (lambda > deaths[p]! && (!finiteOnly || Number.isFinite(lambda))) deaths[p] = lambda;
   }
   return deaths;
 }

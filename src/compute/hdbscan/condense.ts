@@ -11,7 +11,7 @@ export function condenseTree(linkage: SingleLinkageTree, minClusterSize: number)
   const pointCount = merges + 1;
   const nodeCount = 2 * pointCount - 1;
   const root = nodeCount - 1;
-  const sizeOf = (node: number): number => (node >= pointCount ? linkage.size[node - pointCount] : 1);
+  const sizeOf = (node: number): number => (node >= pointCount ? linkage.size[node - pointCount]! : 1);
 
   const rows = new RowBuffer(2 * pointCount);
   const relabel = new Int32Array(nodeCount);
@@ -26,11 +26,11 @@ export function condenseTree(linkage: SingleLinkageTree, minClusterSize: number)
     let tail = 0;
     queue[tail++] = top;
     while (head < tail) {
-      const node = queue[head++];
+      const node = queue[head++]!;
       if (node < pointCount) rows.push(parent, node, lambda, 1);
       else {
-        queue[tail++] = linkage.left[node - pointCount];
-        queue[tail++] = linkage.right[node - pointCount];
+        queue[tail++] = linkage.left[node - pointCount]!;
+        queue[tail++] = linkage.right[node - pointCount]!;
       }
       ignore[node] = 1;
     }
@@ -40,13 +40,13 @@ export function condenseTree(linkage: SingleLinkageTree, minClusterSize: number)
   for (const node of order) {
     if (node < pointCount || ignore[node]) continue;
     const row = node - pointCount;
-    const left = linkage.left[row];
-    const right = linkage.right[row];
-    const distance = linkage.distance[row];
+    const left = linkage.left[row]!;
+    const right = linkage.right[row]!;
+    const distance = linkage.distance[row]!;
     const lambda = distance > 0 ? 1 / distance : Infinity;
     const leftCount = sizeOf(left);
     const rightCount = sizeOf(right);
-    const parent = relabel[node];
+    const parent = relabel[node]!;
     const leftIsCluster = leftCount >= minClusterSize;
     const rightIsCluster = rightCount >= minClusterSize;
 
@@ -77,10 +77,10 @@ function breadthFirst(linkage: SingleLinkageTree, top: number): Int32Array {
   let tail = 0;
   order[tail++] = top;
   while (head < tail) {
-    const node = order[head++];
+    const node = order[head++]!;
     if (node >= pointCount) {
-      order[tail++] = linkage.left[node - pointCount];
-      order[tail++] = linkage.right[node - pointCount];
+      order[tail++] = linkage.left[node - pointCount]!;
+      order[tail++] = linkage.right[node - pointCount]!;
     }
   }
   return order.subarray(0, tail);

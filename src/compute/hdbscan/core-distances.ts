@@ -35,9 +35,9 @@ export async function computeCoreDistances(
       if (j === i) continue;
       const d = distance(i, j);
       if (size < k) siftUp(heap, size++, d);
-      else if (d < heap[0]) replaceTop(heap, k, d);
+      else if (d < heap[0]!) replaceTop(heap, k, d);
     }
-    core[i] = heap[0];
+    core[i] = heap[0]!;
     await checkpoint.tick(i + 1);
   }
   checkpoint.finish();
@@ -49,8 +49,8 @@ function siftUp(heap: Float64Array, index: number, value: number): void {
   let child = index;
   while (child > 0) {
     const parent = (child - 1) >> 1;
-    if (heap[parent] >= value) break;
-    heap[child] = heap[parent];
+    if (heap[parent]! >= value) break;
+    heap[child] = heap[parent]!;
     child = parent;
   }
   heap[child] = value;
@@ -63,9 +63,9 @@ function replaceTop(heap: Float64Array, size: number, value: number): void {
     const left = 2 * parent + 1;
     if (left >= size) break;
     const right = left + 1;
-    const larger = right < size && heap[right] > heap[left] ? right : left;
-    if (heap[larger] <= value) break;
-    heap[parent] = heap[larger];
+    const larger = right < size && heap[right]! > heap[left]! ? right : left;
+    if (heap[larger]! <= value) break;
+    heap[parent] = heap[larger]!;
     parent = larger;
   }
   heap[parent] = value;

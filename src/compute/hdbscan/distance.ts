@@ -18,7 +18,7 @@ export function rowDistance(matrix: Matrix, metric: Metric): RowDistance {
       return (a, b) => {
         let sum = 0;
         for (let k = 0, i = a * dim, j = b * dim; k < dim; k++, i++, j++) {
-          const delta = data[i] - data[j];
+          const delta = data[i]! - data[j]!;
           sum += delta * delta;
         }
         return Math.sqrt(sum);
@@ -26,14 +26,14 @@ export function rowDistance(matrix: Matrix, metric: Metric): RowDistance {
     case 'manhattan':
       return (a, b) => {
         let sum = 0;
-        for (let k = 0, i = a * dim, j = b * dim; k < dim; k++, i++, j++) sum += Math.abs(data[i] - data[j]);
+        for (let k = 0, i = a * dim, j = b * dim; k < dim; k++, i++, j++) sum += Math.abs(data[i]! - data[j]!);
         return sum;
       };
     case 'cosine': {
       const unit = unitRows(matrix);
       return (a, b) => {
         let dot = 0;
-        for (let k = 0, i = a * dim, j = b * dim; k < dim; k++, i++, j++) dot += unit[i] * unit[j];
+        for (let k = 0, i = a * dim, j = b * dim; k < dim; k++, i++, j++) dot += unit[i]! * unit[j]!;
         const distance = 1 - dot;
         return distance < 0 ? 0 : distance > 2 ? 2 : distance;
       };
@@ -47,9 +47,9 @@ function unitRows(matrix: Matrix): Float64Array {
   for (let r = 0; r < count; r++) {
     const start = r * dim;
     let sumSquares = 0;
-    for (let k = 0; k < dim; k++) sumSquares += data[start + k] * data[start + k];
+    for (let k = 0; k < dim; k++) sumSquares += data[start + k]! * data[start + k]!;
     const norm = sumSquares > 0 ? Math.sqrt(sumSquares) : 1;
-    for (let k = 0; k < dim; k++) unit[start + k] = data[start + k] / norm;
+    for (let k = 0; k < dim; k++) unit[start + k] = data[start + k]! / norm;
   }
   return unit;
 }

@@ -14,15 +14,15 @@ export function outlierScores(tree: CondensedTree, clusters: ClusterTree): Float
   const deaths = maxLambdaPerCluster(tree, root, clusters.count, true);
   // Children have larger ids than their parents, so descending ids visit a subtree before its top.
   for (let i = clusters.count - 1; i > 0; i--) {
-    const parent = clusters.parentOf[i] - root;
-    if (deaths[i] > deaths[parent]) deaths[parent] = deaths[i];
+    const parent = clusters.parentOf[i]! - root;
+    if (deaths[i]! > deaths[parent]!) deaths[parent] = deaths[i]!;
   }
   const scores = new Float64Array(root);
   for (let i = 0; i < tree.child.length; i++) {
-    const point = tree.child[i];
+    const point = tree.child[i]!;
     if (point >= root) continue;
-    const lambdaMax = deaths[tree.parent[i] - root];
-    const lambda = tree.lambda[i];
+    const lambdaMax = deaths[tree.parent[i]! - root]!;
+    const lambda = tree.lambda[i]!;
     scores[point] = lambdaMax === 0 || !Number.isFinite(lambda) ? 0 : (lambdaMax - lambda) / lambdaMax;
   }
   return scores;

@@ -22,9 +22,9 @@ export function labelPoints(
   const owner = new Int32Array(clusters.count);
   owner[0] = root;
   for (let i = 0; i < tree.child.length; i++) {
-    const child = tree.child[i];
+    const child = tree.child[i]!;
     if (child < root) continue;
-    owner[child - root] = labelOf[child - root] >= 0 ? child : owner[tree.parent[i] - root];
+    owner[child - root] = labelOf[child - root]! >= 0 ? child : owner[tree.parent[i]! - root]!;
   }
 
   const singleRoot = options.allowSingleCluster && selected.length === 1 && selected[0] === root;
@@ -32,17 +32,17 @@ export function labelPoints(
   if (options.epsilon === 0) {
     rootThreshold = -Infinity;
     for (let i = 0; i < tree.parent.length; i++) {
-      if (tree.parent[i] === root && tree.lambda[i] > rootThreshold) rootThreshold = tree.lambda[i];
+      if (tree.parent[i] === root && tree.lambda[i]! > rootThreshold) rootThreshold = tree.lambda[i]!;
     }
   }
 
   const labels = new Int32Array(root).fill(-1);
   for (let i = 0; i < tree.child.length; i++) {
-    const point = tree.child[i];
+    const point = tree.child[i]!;
     if (point >= root) continue;
-    const cluster = owner[tree.parent[i] - root];
-    if (cluster !== root) labels[point] = labelOf[cluster - root];
-    else if (singleRoot && tree.lambda[i] >= rootThreshold) labels[point] = 0;
+    const cluster = owner[tree.parent[i]! - root]!;
+    if (cluster !== root) labels[point] = labelOf[cluster - root]!;
+    else if (singleRoot && tree.lambda[i]! >= rootThreshold) labels[point] = 0;
   }
   return labels;
 }
@@ -62,10 +62,10 @@ export function membershipProbabilities(
   const deaths = maxLambdaPerCluster(tree, clusters.root, clusters.count, true);
   const probabilities = new Float64Array(labels.length);
   for (let i = 0; i < tree.child.length; i++) {
-    const point = tree.child[i];
+    const point = tree.child[i]!;
     if (point >= clusters.root || labels[point] === -1) continue;
-    const maxLambda = deaths[selected[labels[point]] - clusters.root];
-    const lambda = tree.lambda[i];
+    const maxLambda = deaths[selected[labels[point]!]! - clusters.root]!;
+    const lambda = tree.lambda[i]!;
     probabilities[point] = maxLambda === 0 || !Number.isFinite(lambda) ? 1 : Math.min(lambda, maxLambda) / maxLambda;
   }
   return probabilities;
@@ -86,14 +86,14 @@ export function clusterPersistence(
   let maxLambda = -Infinity;
   for (const lambda of tree.lambda) if (lambda > maxLambda) maxLambda = lambda;
   const sizes = new Int32Array(selected.length);
-  for (const label of labels) if (label >= 0) sizes[label]++;
+  for (const label of labels) if (label >= 0) sizes[label]!++;
   const persistence = new Float64Array(selected.length);
   selected.forEach((id, label) => {
-    const size = sizes[label];
+    const size = sizes[label]!;
     persistence[label] =
       !Number.isFinite(maxLambda) || maxLambda === 0 || size === 0
         ? 1
-        : stability[id - clusters.root] / (size * maxLambda);
+        : stability[id - clusters.root]! / (size * maxLambda);
   });
   return persistence;
 }

@@ -27,17 +27,17 @@ export const referenceMst: MstBuilder = async (matrix: Matrix, options, control?
   let current = 0;
   const checkpoint = new Checkpoint(control, 'spanning tree', edges);
   for (let step = 0; step < edges; step++) {
-    const currentCore = coreDistances[current];
+    const currentCore = coreDistances[current]!;
     let kept = 0;
     let bestIndex = -1;
     let bestValue = Infinity;
     for (let r = 0; r < remainingCount; r++) {
-      const node = remaining[r];
+      const node = remaining[r]!;
       if (node === current) continue;
-      const left = best[r];
+      const left = best[r]!;
       let right = distance(current, node);
       if (currentCore > right) right = currentCore;
-      if (coreDistances[node] > right) right = coreDistances[node];
+      if (coreDistances[node]! > right) right = coreDistances[node]!;
       const value = left < right ? left : right;
       remaining[kept] = node;
       best[kept] = value;
@@ -48,7 +48,7 @@ export const referenceMst: MstBuilder = async (matrix: Matrix, options, control?
       kept++;
     }
     remainingCount = kept;
-    const added = remaining[bestIndex];
+    const added = remaining[bestIndex]!;
     from[step] = current;
     to[step] = added;
     weight[step] = bestValue;

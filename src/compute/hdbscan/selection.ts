@@ -53,9 +53,9 @@ function excessOfMass(clusters: ClusterTree, stability: Float64Array, candidates
   for (let i = count - 1; i >= 0; i--) {
     if (!candidates[i]) continue;
     let childSum = 0;
-    for (const child of childrenOf(clusters, root + i)) childSum += stability[child - root];
+    for (const child of childrenOf(clusters, root + i)) childSum += stability[child - root]!;
     const subtreeStability = Math.fround(childSum);
-    if (subtreeStability > stability[i]) {
+    if (subtreeStability > stability[i]!) {
       isCluster[i] = 0;
       stability[i] = subtreeStability;
     } else {
@@ -75,7 +75,7 @@ function epsilonSearch(clusters: ClusterTree, starts: number[], options: Selecti
   const selected = new Set<number>();
   const processed = new Set<number>();
   for (const start of [...starts].sort((a, b) => a - b)) {
-    const eps = 1 / clusters.birthLambda[start - clusters.root];
+    const eps = 1 / clusters.birthLambda[start - clusters.root]!;
     if (eps < options.epsilon) {
       if (processed.has(start)) continue;
       const ancestor = traverseUpwards(clusters, start, options);
@@ -91,9 +91,9 @@ function epsilonSearch(clusters: ClusterTree, starts: number[], options: Selecti
 function traverseUpwards(clusters: ClusterTree, start: number, options: SelectionOptions): number {
   let node = start;
   for (;;) {
-    const parent = clusters.parentOf[node - clusters.root];
+    const parent = clusters.parentOf[node - clusters.root]!;
     if (parent === clusters.root) return options.allowSingleCluster ? parent : node;
-    const parentEps = 1 / clusters.birthLambda[parent - clusters.root];
+    const parentEps = 1 / clusters.birthLambda[parent - clusters.root]!;
     if (parentEps > options.epsilon) return parent;
     node = parent;
   }

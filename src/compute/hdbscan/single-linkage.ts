@@ -9,14 +9,14 @@ export function sortEdgesByWeight(tree: PrimTree): PrimTree {
   const order = new Int32Array(edges);
   for (let i = 0; i < edges; i++) order[i] = i;
   const { weight } = tree;
-  order.sort((a, b) => (weight[a] < weight[b] ? -1 : weight[a] > weight[b] ? 1 : a - b));
+  order.sort((a, b) => (weight[a]! < weight[b]! ? -1 : weight[a]! > weight[b]! ? 1 : a - b));
   const from = new Int32Array(edges);
   const to = new Int32Array(edges);
   const sorted = new Float64Array(edges);
   for (let i = 0; i < edges; i++) {
-    from[i] = tree.from[order[i]];
-    to[i] = tree.to[order[i]];
-    sorted[i] = weight[order[i]];
+    from[i] = tree.from[order[i]!]!;
+    to[i] = tree.to[order[i]!]!;
+    sorted[i] = weight[order[i]!]!;
   }
   return { from, to, weight: sorted };
 }
@@ -37,9 +37,9 @@ export function singleLinkage(sortedEdges: PrimTree): SingleLinkageTree {
 
   const find = (node: number): number => {
     let root = node;
-    while (parent[root] !== -1) root = parent[root];
+    while (parent[root] !== -1) root = parent[root]!;
     for (let p = node; p !== root && parent[p] !== root;) {
-      const next = parent[p];
+      const next = parent[p]!;
       parent[p] = root;
       p = next;
     }
@@ -47,13 +47,13 @@ export function singleLinkage(sortedEdges: PrimTree): SingleLinkageTree {
   };
 
   for (let k = 0; k < merges; k++) {
-    const a = find(sortedEdges.from[k]);
-    const b = find(sortedEdges.to[k]);
+    const a = find(sortedEdges.from[k]!);
+    const b = find(sortedEdges.to[k]!);
     const merged = pointCount + k;
     left[k] = a;
     right[k] = b;
-    size[k] = nodeSize[a] + nodeSize[b];
-    nodeSize[merged] = size[k];
+    size[k] = nodeSize[a]! + nodeSize[b]!;
+    nodeSize[merged] = size[k]!;
     parent[a] = merged;
     parent[b] = merged;
   }

@@ -11,8 +11,8 @@ export function computeStability(tree: CondensedTree, clusters: ClusterTree): Fl
   const birth = clusters.birthLambda.slice();
   birth[0] = 0;
   for (let i = 0; i < tree.parent.length; i++) {
-    const p = tree.parent[i] - clusters.root;
-    stability[p] += (tree.lambda[i] - birth[p]) * tree.childSize[i];
+    const p = tree.parent[i]! - clusters.root;
+    stability[p]! += (tree.lambda[i]! - birth[p]!) * tree.childSize[i]!;
   }
   return stability;
 }

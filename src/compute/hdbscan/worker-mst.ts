@@ -37,8 +37,9 @@ async function serve(): Promise<void> {
   const distance = rowDistance(makeMatrix(count, dim, data), metric);
   let flusher: PairFlusher | undefined;
   const claim = (): number => (Atomics.load(control, CANCELLED) ? -1 : Atomics.add(control, NEXT, 1));
-  const done = async (): Promise<void> => {
+  const done = (): Promise<void> => {
     Atomics.add(control, DONE, 1);
+    return Promise.resolve();
   };
   port.on('message', (task: WorkerTask) => {
     void (async () => {

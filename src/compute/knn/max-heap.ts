@@ -16,10 +16,10 @@ export function siftDown(
     const left = 2 * position + 1;
     if (left >= size) break;
     const right = left + 1;
-    const larger = right < size && values[base + right] > values[base + left] ? right : left;
-    if (values[base + larger] <= value) break;
-    values[base + position] = values[base + larger];
-    ids[base + position] = ids[base + larger];
+    const larger = right < size && values[base + right]! > values[base + left]! ? right : left;
+    if (values[base + larger]! <= value) break;
+    values[base + position] = values[base + larger]!;
+    ids[base + position] = ids[base + larger]!;
     position = larger;
   }
   values[base + position] = value;

@@ -25,11 +25,11 @@ export function fitCurve(minDist: number, spread: number): { a: number; b: numbe
     let ga = 0;
     let gb = 0;
     for (let i = 0; i < samples; i++) {
-      const x = xs[i];
+      const x = xs[i]!;
       if (x === 0) continue; // the model is exactly 1 there whatever a and b are
       const power = Math.pow(x, 2 * b);
       const denominator = 1 + a * power;
-      const residual = 1 / denominator - ys[i];
+      const residual = 1 / denominator - ys[i]!;
       const da = -power / (denominator * denominator);
       const db = (-a * power * 2 * Math.log(x)) / (denominator * denominator);
       jaa += da * da;
@@ -67,7 +67,7 @@ export function fitCurve(minDist: number, spread: number): { a: number; b: numbe
 function squaredError(xs: Float64Array, ys: Float64Array, a: number, b: number): number {
   let sum = 0;
   for (let i = 0; i < xs.length; i++) {
-    const residual = 1 / (1 + a * Math.pow(xs[i], 2 * b)) - ys[i];
+    const residual = 1 / (1 + a * Math.pow(xs[i]!, 2 * b)) - ys[i]!;
     sum += residual * residual;
   }
   return sum;

@@ -23,7 +23,7 @@ export function smoothKnnDistances(graph: NeighborGraph): { sigmas: Float64Array
     let rho = 0;
     let rowTotal = 0;
     for (let j = 0; j < k; j++) {
-      const distance = distances[base + j];
+      const distance = distances[base + j]!;
       rowTotal += distance;
       if (rho === 0 && distance > 0) rho = distance;
     }
@@ -33,7 +33,7 @@ export function smoothKnnDistances(graph: NeighborGraph): { sigmas: Float64Array
     for (let step = 0; step < BINARY_SEARCH_STEPS; step++) {
       let sum = 0;
       for (let j = 1; j < k; j++) {
-        const excess = distances[base + j] - rho;
+        const excess = distances[base + j]! - rho;
         sum += excess > 0 ? Math.exp(-excess / mid) : 1;
       }
       if (Math.abs(sum - target) < SMOOTH_K_TOLERANCE) break;
@@ -73,16 +73,16 @@ function directedMemberships(graph: NeighborGraph, sigmas: Float64Array, rhos: F
   for (let row = 0; row < count; row++) {
     const first = next;
     for (let j = 0; j < k; j++) {
-      const column = indices[row * k + j];
+      const column = indices[row * k + j]!;
       if (column === row || column < 0) continue;
-      const excess = distances[row * k + j] - rhos[row];
-      const weight = excess <= 0 || sigmas[row] === 0 ? 1 : Math.exp(-excess / sigmas[row]);
+      const excess = distances[row * k + j]! - rhos[row]!;
+      const weight = excess <= 0 || sigmas[row] === 0 ? 1 : Math.exp(-excess / sigmas[row]!);
       if (weight <= 0) continue;
       // Insertion by column keeps the row sorted (k is small).
       let position = next++;
-      while (position > first && columns[position - 1] > column) {
-        columns[position] = columns[position - 1];
-        weights[position] = weights[position - 1];
+      while (position > first && columns[position - 1]! > column) {
+        columns[position] = columns[position - 1]!;
+        weights[position] = weights[position - 1]!;
         position--;
       }
       columns[position] = column;
@@ -97,16 +97,16 @@ function directedMemberships(graph: NeighborGraph, sigmas: Float64Array, rhos: F
 function transpose(graph: SparseGraph): SparseGraph {
   const { count, rowStart, columns, weights } = graph;
   const start = new Int32Array(count + 1);
-  for (const column of columns) start[column + 1]++;
-  for (let i = 0; i < count; i++) start[i + 1] += start[i];
+  for (const column of columns) start[column + 1]!++;
+  for (let i = 0; i < count; i++) start[i + 1]! += start[i]!;
   const cursor = start.slice(0, count);
   const outColumns = new Int32Array(columns.length);
   const outWeights = new Float64Array(columns.length);
   for (let row = 0; row < count; row++) {
-    for (let e = rowStart[row]; e < rowStart[row + 1]; e++) {
-      const at = cursor[columns[e]]++;
+    for (let e = rowStart[row]!; e < rowStart[row + 1]!; e++) {
+      const at = cursor[columns[e]!]!++;
       outColumns[at] = row;
-      outWeights[at] = weights[e];
+      outWeights[at] = weights[e]!;
     }
   }
   return { count, rowStart: start, columns: outColumns, weights: outWeights };
@@ -120,15 +120,15 @@ function fuzzyUnion(a: SparseGraph, b: SparseGraph): SparseGraph {
   const weights = new Float64Array(columns.length);
   let next = 0;
   for (let row = 0; row < count; row++) {
-    let i = a.rowStart[row];
-    let j = b.rowStart[row];
-    const iEnd = a.rowStart[row + 1];
-    const jEnd = b.rowStart[row + 1];
+    let i = a.rowStart[row]!;
+    let j = b.rowStart[row]!;
+    const iEnd = a.rowStart[row + 1]!;
+    const jEnd = b.rowStart[row + 1]!;
     while (i < iEnd || j < jEnd) {
-      const ci = i < iEnd ? a.columns[i] : Infinity;
-      const cj = j < jEnd ? b.columns[j] : Infinity;
-      const wa = ci <= cj ? a.weights[i] : 0;
-      const wb = cj <= ci ? b.weights[j] : 0;
+      const ci = i < iEnd ? a.columns[i]! : Infinity;
+      const cj = j < jEnd ? b.columns[j]! : Infinity;
+      const wa = ci <= cj ? a.weights[i]! : 0;
+      const wb = cj <= ci ? b.weights[j]! : 0;
       columns[next] = Math.min(ci, cj);
       weights[next] = wa + wb - wa * wb;
       next++;

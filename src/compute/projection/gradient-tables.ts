@@ -42,9 +42,9 @@ export function lookup(table: Float32Array, d2: number): number {
   const scaled = d2 * OCTAVE_SCALE;
   // clz32 truncates scaled (in [1, 2^32)) to an integer: 31 - clz32 is its octave.
   const octave = 31 - Math.clz32(scaled);
-  const position = (scaled * INVERSE_POWERS[octave] - 1) * STEPS;
+  const position = (scaled * INVERSE_POWERS[octave]! - 1) * STEPS;
   const step = position | 0;
   const index = octave * (STEPS + 1) + step;
-  const low = table[index];
-  return low + (position - step) * (table[index + 1] - low);
+  const low = table[index]!;
+  return low + (position - step) * (table[index + 1]! - low);
 }

@@ -40,7 +40,7 @@ function noisyScale(layout: Float64Array, random: SeededRandom): void {
   let largest = 0;
   for (const value of layout) largest = Math.max(largest, Math.abs(value));
   const expansion = largest > 0 ? 10 / largest : 1;
-  for (let i = 0; i < layout.length; i++) layout[i] = layout[i] * expansion + 1e-4 * random.nextGaussian();
+  for (let i = 0; i < layout.length; i++) layout[i] = layout[i]! * expansion + 1e-4 * random.nextGaussian();
 }
 
 function rescaleToBox(layout: Float64Array): void {
@@ -48,10 +48,10 @@ function rescaleToBox(layout: Float64Array): void {
     let low = Infinity;
     let high = -Infinity;
     for (let i = d; i < layout.length; i += 2) {
-      low = Math.min(low, layout[i]);
-      high = Math.max(high, layout[i]);
+      low = Math.min(low, layout[i]!);
+      high = Math.max(high, layout[i]!);
     }
     const scale = high > low ? 10 / (high - low) : 0;
-    for (let i = d; i < layout.length; i += 2) layout[i] = scale > 0 ? (layout[i] - low) * scale : 5;
+    for (let i = d; i < layout.length; i += 2) layout[i] = scale > 0 ? (layout[i]! - low) * scale : 5;
   }
 }

@@ -48,11 +48,11 @@ export async function lanczosTopEigenvectors(
     basis.push(Float32Array.from(q));
     apply(q, w);
     let alpha = 0;
-    for (let i = 0; i < n; i++) alpha += w[i] * q[i];
+    for (let i = 0; i < n; i++) alpha += w[i]! * q[i]!;
     alphas.push(alpha);
     orthogonalize(w);
     let beta = 0;
-    for (let i = 0; i < n; i++) beta += w[i] * w[i];
+    for (let i = 0; i < n; i++) beta += w[i]! * w[i]!;
     beta = Math.sqrt(beta);
     const size = step + 1;
     const exhausted = beta < 1e-10 || size === maxSteps;
@@ -60,14 +60,14 @@ export async function lanczosTopEigenvectors(
       ritz = tridiagonalEigen(Float64Array.from(alphas), Float64Array.from(betas));
       let converged = true;
       for (let r = 0; r < want; r++) {
-        const lastComponent = ritz.vectors[r * size + size - 1];
-        if (Math.abs(beta * lastComponent) > tolerance * Math.max(1, Math.abs(ritz.values[r]))) converged = false;
+        const lastComponent = ritz.vectors[r * size + size - 1]!;
+        if (Math.abs(beta * lastComponent) > tolerance * Math.max(1, Math.abs(ritz.values[r]!))) converged = false;
       }
       if (converged || exhausted) break;
     }
     if (beta < 1e-10) break;
     betas.push(beta);
-    for (let i = 0; i < n; i++) q[i] = w[i] / beta;
+    for (let i = 0; i < n; i++) q[i] = w[i]! / beta;
   }
   if (!ritz) return null;
   const size = basis.length;
@@ -75,9 +75,9 @@ export async function lanczosTopEigenvectors(
   for (let r = 0; r < want; r++) {
     const target = vectors.subarray(r * n, (r + 1) * n);
     for (let s = 0; s < size; s++) {
-      const coefficient = ritz.vectors[r * size + s];
-      const b = basis[s];
-      for (let i = 0; i < n; i++) target[i] += coefficient * b[i];
+      const coefficient = ritz.vectors[r * size + s]!;
+      const b = basis[s]!;
+      for (let i = 0; i < n; i++) target[i]! += coefficient * b[i]!;
     }
   }
   return { values: ritz.values.slice(0, want), vectors };
@@ -85,15 +85,15 @@ export async function lanczosTopEigenvectors(
 
 function subtractProjection(v: Float64Array, onto: Float64Array | Float32Array): void {
   let dot = 0;
-  for (let i = 0; i < v.length; i++) dot += v[i] * onto[i];
-  for (let i = 0; i < v.length; i++) v[i] -= dot * onto[i];
+  for (let i = 0; i < v.length; i++) dot += v[i]! * onto[i]!;
+  for (let i = 0; i < v.length; i++) v[i]! -= dot * onto[i]!;
 }
 
 function normalize(v: Float64Array): boolean {
   let norm = 0;
-  for (let i = 0; i < v.length; i++) norm += v[i] * v[i];
+  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
   norm = Math.sqrt(norm);
   if (!(norm > 1e-300)) return false;
-  for (let i = 0; i < v.length; i++) v[i] /= norm;
+  for (let i = 0; i < v.length; i++) v[i]! /= norm;
   return true;
 }

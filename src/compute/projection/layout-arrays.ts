@@ -53,13 +53,13 @@ function heaviestWeight(graph: SparseGraph): number {
 function reverseEdges({ count, rowStart, columns }: SparseGraph): Int32Array {
   const reverse = new Int32Array(columns.length);
   for (let j = 0; j < count; j++) {
-    for (let e = rowStart[j]; e < rowStart[j + 1]; e++) {
-      const k = columns[e];
-      let low = rowStart[k];
-      let high = rowStart[k + 1] - 1;
+    for (let e = rowStart[j]!; e < rowStart[j + 1]!; e++) {
+      const k = columns[e]!;
+      let low = rowStart[k]!;
+      let high = rowStart[k + 1]! - 1;
       while (low < high) {
         const middle = (low + high) >> 1;
-        if (columns[middle] < j) low = middle + 1;
+        if (columns[middle]! < j) low = middle + 1;
         else high = middle;
       }
       if (columns[low] !== j) throw new Error(`layout graph is not symmetric: edge ${j} -> ${k} has no reverse`);
@@ -83,8 +83,8 @@ export function splitVertices(graph: SparseGraph, parts: number, negativeSampleR
   // Per vertex: a fixed cost, one sample-clock check per edge, and the samples its edges draw.
   const costOf = (j: number): number => {
     let cost = 1;
-    for (let e = graph.rowStart[j]; e < graph.rowStart[j + 1]; e++)
-      cost += 0.2 + (graph.weights[e] / heaviest) * (1 + negativeSampleRate);
+    for (let e = graph.rowStart[j]!; e < graph.rowStart[j + 1]!; e++)
+      cost += 0.2 + (graph.weights[e]! / heaviest) * (1 + negativeSampleRate);
     return cost;
   };
   let total = 0;

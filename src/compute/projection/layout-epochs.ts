@@ -77,15 +77,15 @@ export function moveVertices(
   const drawScale = count / 4294967296;
   const epochKey = Math.imul(epoch + 1, 0x85ebca77) ^ seed;
   for (let j = from; j < to; j++) {
-    let x = live[2 * j];
-    let y = live[2 * j + 1];
-    for (let edge = rowStart[j], end = rowStart[j + 1]; edge < end; edge++) {
-      if (nextSample[edge] > epoch) continue;
-      const k = columns[edge];
+    let x = live[2 * j]!;
+    let y = live[2 * j + 1]!;
+    for (let edge = rowStart[j]!, end = rowStart[j + 1]!; edge < end; edge++) {
+      if (nextSample[edge]! > epoch) continue;
+      const k = columns[edge]!;
       const inBlock = k >= from && k < to;
       const positions = inBlock ? live : snapshot;
-      let dx = x - positions[2 * k];
-      let dy = y - positions[2 * k + 1];
+      let dx = x - positions[2 * k]!;
+      let dy = y - positions[2 * k + 1]!;
       let distanceSquared = dx * dx + dy * dy;
       if (distanceSquared > 0) {
         const coefficient =
@@ -97,19 +97,19 @@ export function moveVertices(
         x += gx;
         y += gy;
         if (inBlock) {
-          live[2 * k] -= gx;
-          live[2 * k + 1] -= gy;
+          live[2 * k]! -= gx;
+          live[2 * k + 1]! -= gy;
         } else {
-          const slot = 2 * reverse[edge];
+          const slot = 2 * reverse[edge]!;
           owed[slot] = -gx;
           owed[slot + 1] = -gy;
         }
       }
-      const perSample = epochsPerSample[edge];
-      nextSample[edge] += perSample;
+      const perSample = epochsPerSample[edge]!;
+      nextSample[edge]! += perSample;
 
       const perNegative = perSample / negativeSampleRate;
-      const negatives = Math.trunc((epoch - nextNegativeSample[edge]) / perNegative);
+      const negatives = Math.trunc((epoch - nextNegativeSample[edge]!) / perNegative);
       let state = mix(epochKey ^ Math.imul(edge, 0x9e3779b1)) | 1;
       for (let p = 0; p < negatives; p++) {
         state ^= state << 13;
@@ -119,8 +119,8 @@ export function moveVertices(
         const other = Math.floor((state >>> 0) * drawScale);
         if (other === j) continue;
         const positions = other >= from && other < to ? live : snapshot;
-        dx = x - positions[2 * other];
-        dy = y - positions[2 * other + 1];
+        dx = x - positions[2 * other]!;
+        dy = y - positions[2 * other + 1]!;
         distanceSquared = dx * dx + dy * dy;
         if (distanceSquared <= 0) continue;
         const coefficient =
@@ -130,7 +130,7 @@ export function moveVertices(
         x += clip(coefficient * dx) * alpha;
         y += clip(coefficient * dy) * alpha;
       }
-      nextNegativeSample[edge] += negatives * perNegative;
+      nextNegativeSample[edge]! += negatives * perNegative;
     }
     live[2 * j] = x;
     live[2 * j + 1] = y;
@@ -141,11 +141,11 @@ export function moveVertices(
 export function settleVertices(arrays: LayoutArrays, from: number, to: number): void {
   const { rowStart, live, snapshot, owed } = arrays;
   for (let k = from; k < to; k++) {
-    let x = live[2 * k];
-    let y = live[2 * k + 1];
-    for (let slot = 2 * rowStart[k], end = 2 * rowStart[k + 1]; slot < end; slot += 2) {
-      x += owed[slot];
-      y += owed[slot + 1];
+    let x = live[2 * k]!;
+    let y = live[2 * k + 1]!;
+    for (let slot = 2 * rowStart[k]!, end = 2 * rowStart[k + 1]!; slot < end; slot += 2) {
+      x += owed[slot]!;
+      y += owed[slot + 1]!;
       owed[slot] = 0;
       owed[slot + 1] = 0;
     }

@@ -26,9 +26,9 @@ function barrier(): void {
 
 for (let epoch = 0; epoch < constants.epochs; epoch++) {
   for (let block = 0; block + 1 < blocks.length; block++)
-    moveVertices(arrays, constants, epoch, blocks[block], blocks[block + 1]);
+    moveVertices(arrays, constants, epoch, blocks[block]!, blocks[block + 1]!);
   barrier();
-  settleVertices(arrays, blocks[0], blocks[blocks.length - 1]);
+  settleVertices(arrays, blocks[0]!, blocks[blocks.length - 1]!);
   barrier();
   if (index === 0) Atomics.store(control, CONTROL.epochsDone, epoch + 1);
 }

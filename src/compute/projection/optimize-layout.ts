@@ -46,7 +46,7 @@ export async function optimizeLayout(
   } else {
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
       for (let block = 0; block + 1 < blocks.length; block++)
-        moveVertices(arrays, constants, epoch, blocks[block], blocks[block + 1]);
+        moveVertices(arrays, constants, epoch, blocks[block]!, blocks[block + 1]!);
       settleVertices(arrays, 0, graph.count);
       await checkpoint.tick(epoch + 1);
     }

@@ -64,10 +64,10 @@ export function pcaTransform(matrix: Matrix, fitted: Pick<PcaResult, 'components
   const projection = new Float32Array(count * components);
   const centred = new Float64Array(dim);
   for (let r = 0; r < count; r++) {
-    for (let k = 0; k < dim; k++) centred[k] = data[r * dim + k] - mean[k];
+    for (let k = 0; k < dim; k++) centred[k] = data[r * dim + k]! - mean[k]!;
     for (let c = 0; c < components; c++) {
       let sum = 0;
-      for (let k = 0, v = c * dim; k < dim; k++, v++) sum += centred[k] * vectors[v];
+      for (let k = 0, v = c * dim; k < dim; k++, v++) sum += centred[k]! * vectors[v]!;
       projection[r * components + c] = sum;
     }
   }
@@ -84,9 +84,9 @@ function columnMeans({ count, dim, data }: Matrix): Float64Array {
   const mean = new Float64Array(dim);
   for (let r = 0; r < count; r++) {
     const base = r * dim;
-    for (let c = 0; c < dim; c++) mean[c] += data[base + c];
+    for (let c = 0; c < dim; c++) mean[c]! += data[base + c]!;
   }
-  for (let c = 0; c < dim; c++) mean[c] /= count;
+  for (let c = 0; c < dim; c++) mean[c]! /= count;
   return mean;
 }
 
@@ -96,17 +96,17 @@ function exactBasis(matrix: Matrix, mean: Float64Array, components: number): Bas
   const centred = new Float64Array(dim);
   for (let r = 0; r < count; r++) {
     const base = r * dim;
-    for (let c = 0; c < dim; c++) centred[c] = data[base + c] - mean[c];
+    for (let c = 0; c < dim; c++) centred[c] = data[base + c]! - mean[c]!;
     for (let i = 0; i < dim; i++) {
-      const x = centred[i];
+      const x = centred[i]!;
       if (x === 0) continue;
       const rowStart = i * dim;
-      for (let j = i; j < dim; j++) covariance[rowStart + j] += x * centred[j];
+      for (let j = i; j < dim; j++) covariance[rowStart + j]! += x * centred[j]!;
     }
   }
   for (let i = 0; i < dim; i++) {
     for (let j = i; j < dim; j++) {
-      const value = covariance[i * dim + j] / (count - 1);
+      const value = covariance[i * dim + j]! / (count - 1);
       covariance[i * dim + j] = value;
       covariance[j * dim + i] = value;
     }
@@ -145,25 +145,25 @@ function randomizedBasis(
   for (let r = 0; r < dim; r++) {
     const base = r * width;
     for (let i = 0; i < width; i++) {
-      const x = small[base + i];
-      for (let j = i; j < width; j++) gram[i * width + j] += x * small[base + j];
+      const x = small[base + i]!;
+      for (let j = i; j < width; j++) gram[i * width + j]! += x * small[base + j]!;
     }
   }
-  for (let i = 0; i < width; i++) for (let j = 0; j < i; j++) gram[i * width + j] = gram[j * width + i];
+  for (let i = 0; i < width; i++) for (let j = 0; j < i; j++) gram[i * width + j] = gram[j * width + i]!;
   const { values, vectors: leftSmall } = symmetricEigen(gram, width);
   const vectors = new Float64Array(components * dim);
   const variances = new Float64Array(components);
   for (let c = 0; c < components; c++) {
-    const singular = Math.sqrt(Math.max(values[c], 0));
+    const singular = Math.sqrt(Math.max(values[c]!, 0));
     variances[c] = (singular * singular) / (count - 1);
-    if (singular <= 1e-12 * Math.sqrt(Math.max(values[0], 0))) {
+    if (singular <= 1e-12 * Math.sqrt(Math.max(values[0]!, 0))) {
       completeOrthonormalBasis(vectors, c, dim);
       variances[c] = 0;
       continue;
     }
     for (let r = 0; r < dim; r++) {
       let sum = 0;
-      for (let i = 0; i < width; i++) sum += small[r * width + i] * leftSmall[c * width + i];
+      for (let i = 0; i < width; i++) sum += small[r * width + i]! * leftSmall[c * width + i]!;
       vectors[c * dim + r] = sum / singular;
     }
   }
@@ -179,17 +179,17 @@ function centredTimes(
 ): Float64Array {
   const out = new Float64Array(count * width);
   const shift = new Float64Array(width);
-  for (let k = 0; k < dim; k++) for (let c = 0; c < width; c++) shift[c] += mean[k] * right[k * width + c];
+  for (let k = 0; k < dim; k++) for (let c = 0; c < width; c++) shift[c]! += mean[k]! * right[k * width + c]!;
   for (let r = 0; r < count; r++) {
     const outBase = r * width;
     const base = r * dim;
     for (let k = 0; k < dim; k++) {
-      const x = data[base + k];
+      const x = data[base + k]!;
       if (x === 0) continue;
       const rightBase = k * width;
-      for (let c = 0; c < width; c++) out[outBase + c] += x * right[rightBase + c];
+      for (let c = 0; c < width; c++) out[outBase + c]! += x * right[rightBase + c]!;
     }
-    for (let c = 0; c < width; c++) out[outBase + c] -= shift[c];
+    for (let c = 0; c < width; c++) out[outBase + c]! -= shift[c]!;
   }
   return out;
 }
@@ -205,16 +205,16 @@ function centredTransposeTimes(
   const columnSums = new Float64Array(width);
   for (let r = 0; r < count; r++) {
     const leftBase = r * width;
-    for (let c = 0; c < width; c++) columnSums[c] += left[leftBase + c];
+    for (let c = 0; c < width; c++) columnSums[c]! += left[leftBase + c]!;
     const base = r * dim;
     for (let k = 0; k < dim; k++) {
-      const x = data[base + k];
+      const x = data[base + k]!;
       if (x === 0) continue;
       const outBase = k * width;
-      for (let c = 0; c < width; c++) out[outBase + c] += x * left[leftBase + c];
+      for (let c = 0; c < width; c++) out[outBase + c]! += x * left[leftBase + c]!;
     }
   }
-  for (let k = 0; k < dim; k++) for (let c = 0; c < width; c++) out[k * width + c] -= mean[k] * columnSums[c];
+  for (let k = 0; k < dim; k++) for (let c = 0; c < width; c++) out[k * width + c]! -= mean[k]! * columnSums[c]!;
   return out;
 }
 
@@ -225,14 +225,14 @@ function completeOrthonormalBasis(vectors: Float64Array, index: number, dim: num
     vectors.fill(0, base, base + dim);
     vectors[base + axis] = 1;
     for (let p = 0; p < index; p++) {
-      const dot = vectors[p * dim + axis];
-      for (let k = 0; k < dim; k++) vectors[base + k] -= dot * vectors[p * dim + k];
+      const dot = vectors[p * dim + axis]!;
+      for (let k = 0; k < dim; k++) vectors[base + k]! -= dot * vectors[p * dim + k]!;
     }
     let norm = 0;
-    for (let k = 0; k < dim; k++) norm += vectors[base + k] ** 2;
+    for (let k = 0; k < dim; k++) norm += vectors[base + k]! ** 2;
     if (norm > 1e-6) {
       const scale = 1 / Math.sqrt(norm);
-      for (let k = 0; k < dim; k++) vectors[base + k] *= scale;
+      for (let k = 0; k < dim; k++) vectors[base + k]! *= scale;
       return;
     }
   }
@@ -249,21 +249,21 @@ function orthonormalizeColumns(values: Float64Array, rows: number, width: number
       dots.fill(0);
       for (let r = 0; r < rows; r++) {
         const base = r * width;
-        const x = values[base + c];
-        for (let p = 0; p < c; p++) dots[p] += x * values[base + p];
+        const x = values[base + c]!;
+        for (let p = 0; p < c; p++) dots[p]! += x * values[base + p]!;
       }
       for (let r = 0; r < rows; r++) {
         const base = r * width;
         let correction = 0;
-        for (let p = 0; p < c; p++) correction += dots[p] * values[base + p];
-        values[base + c] -= correction;
+        for (let p = 0; p < c; p++) correction += dots[p]! * values[base + p]!;
+        values[base + c]! -= correction;
       }
     }
     let norm = 0;
-    for (let r = 0; r < rows; r++) norm += values[r * width + c] ** 2;
+    for (let r = 0; r < rows; r++) norm += values[r * width + c]! ** 2;
     norm = Math.sqrt(norm);
     const scale = norm > 1e-300 ? 1 / norm : 0;
-    for (let r = 0; r < rows; r++) values[r * width + c] *= scale;
+    for (let r = 0; r < rows; r++) values[r * width + c]! *= scale;
   }
 }
 
@@ -272,7 +272,7 @@ function orientComponents(vectors: Float64Array, components: number, dim: number
   for (let c = 0; c < components; c++) {
     const base = c * dim;
     let largest = 0;
-    for (let k = 1; k < dim; k++) if (Math.abs(vectors[base + k]) > Math.abs(vectors[base + largest])) largest = k;
-    if (vectors[base + largest] < 0) for (let k = 0; k < dim; k++) vectors[base + k] = -vectors[base + k];
+    for (let k = 1; k < dim; k++) if (Math.abs(vectors[base + k]!) > Math.abs(vectors[base + largest]!)) largest = k;
+    if (vectors[base + largest]! < 0) for (let k = 0; k < dim; k++) vectors[base + k] = -vectors[base + k]!;
   }
 }

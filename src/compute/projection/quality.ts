@@ -17,32 +17,32 @@ export function planeNeighbors(points: Float32Array, k: number): Int32Array {
   let minY = Infinity;
   let maxY = -Infinity;
   for (let i = 0; i < count; i++) {
-    minX = Math.min(minX, points[2 * i]);
-    maxX = Math.max(maxX, points[2 * i]);
-    minY = Math.min(minY, points[2 * i + 1]);
-    maxY = Math.max(maxY, points[2 * i + 1]);
+    minX = Math.min(minX, points[2 * i]!);
+    maxX = Math.max(maxX, points[2 * i]!);
+    minY = Math.min(minY, points[2 * i + 1]!);
+    maxY = Math.max(maxY, points[2 * i + 1]!);
   }
   const side = Math.max(1, Math.ceil(Math.sqrt(count / 2)));
   const cellSize = Math.max(maxX - minX, maxY - minY, 1e-12) / side;
   const cellOf = (value: number, low: number): number => Math.min(side - 1, Math.floor((value - low) / cellSize));
   const cellStart = new Int32Array(side * side + 1);
   const cells = new Int32Array(count);
-  for (let i = 0; i < count; i++) cells[i] = cellOf(points[2 * i + 1], minY) * side + cellOf(points[2 * i], minX);
-  for (let i = 0; i < count; i++) cellStart[cells[i] + 1]++;
-  for (let c = 0; c < side * side; c++) cellStart[c + 1] += cellStart[c];
+  for (let i = 0; i < count; i++) cells[i] = cellOf(points[2 * i + 1]!, minY) * side + cellOf(points[2 * i]!, minX);
+  for (let i = 0; i < count; i++) cellStart[cells[i]! + 1]!++;
+  for (let c = 0; c < side * side; c++) cellStart[c + 1]! += cellStart[c]!;
   const cursor = cellStart.slice(0, side * side);
   const members = new Int32Array(count);
-  for (let i = 0; i < count; i++) members[cursor[cells[i]]++] = i;
+  for (let i = 0; i < count; i++) members[cursor[cells[i]!]!++] = i;
 
   const heaps = new NeighborHeaps(count, k);
   const result = new Int32Array(count * k);
   const rowIds = new Int32Array(k);
   const rowKeys = new Float64Array(k);
   for (let i = 0; i < count; i++) {
-    const x = points[2 * i];
-    const y = points[2 * i + 1];
-    const cx = cells[i] % side;
-    const cy = Math.floor(cells[i] / side);
+    const x = points[2 * i]!;
+    const y = points[2 * i + 1]!;
+    const cx = cells[i]! % side;
+    const cy = Math.floor(cells[i]! / side);
     for (let ring = 0; ring < side; ring++) {
       for (let gy = cy - ring; gy <= cy + ring; gy++) {
         if (gy < 0 || gy >= side) continue;
@@ -50,11 +50,11 @@ export function planeNeighbors(points: Float32Array, k: number): Int32Array {
         for (let gx = cx - ring; gx <= cx + ring; gx += onEdge || ring === 0 ? 1 : 2 * ring) {
           if (gx < 0 || gx >= side) continue;
           const cell = gy * side + gx;
-          for (let m = cellStart[cell]; m < cellStart[cell + 1]; m++) {
-            const other = members[m];
+          for (let m = cellStart[cell]!; m < cellStart[cell + 1]!; m++) {
+            const other = members[m]!;
             if (other === i) continue;
-            const dx = points[2 * other] - x;
-            const dy = points[2 * other + 1] - y;
+            const dx = points[2 * other]! - x;
+            const dy = points[2 * other + 1]! - y;
             heaps.offer(i, dx * dx + dy * dy, other);
           }
         }
@@ -80,7 +80,7 @@ export function labelAgreement(points: Float32Array, labels: ArrayLike<number>, 
   const neighbours = planeNeighbors(points, k);
   let agreeing = 0;
   for (let i = 0; i < count; i++) {
-    for (let j = 0; j < k; j++) if (labels[neighbours[i * k + j]] === labels[i]) agreeing++;
+    for (let j = 0; j < k; j++) if (labels[neighbours[i * k + j]!] === labels[i]) agreeing++;
   }
   return agreeing / (count * k);
 }
@@ -121,10 +121,10 @@ export function trustworthiness(original: Matrix, points: Float32Array, options:
   for (const i of queries) {
     for (let m = 0; m < count; m++) keys[m] = m === i ? Infinity : pairKey(rows, i, m);
     for (let j = 0; j < k; j++) {
-      const other = layoutNeighbours[i * k + j];
-      const key = keys[other];
+      const other = layoutNeighbours[i * k + j]!;
+      const key = keys[other]!;
       let rank = 1;
-      for (let m = 0; m < count; m++) if (keys[m] < key || (keys[m] === key && m < other)) rank++;
+      for (let m = 0; m < count; m++) if (keys[m]! < key || (keys[m] === key && m < other)) rank++;
       if (rank > k) penalty += rank - k;
     }
   }
@@ -135,8 +135,8 @@ function sampleRows(count: number, sample: number, random: SeededRandom): Int32A
   const order = Int32Array.from({ length: count }, (_, i) => i);
   for (let i = 0; i < sample; i++) {
     const j = i + random.nextInt(count - i);
-    const swap = order[i];
-    order[i] = order[j];
+    const swap = order[i]!;
+    order[i] = order[j]!;
     order[j] = swap;
   }
   return order.slice(0, sample).sort();

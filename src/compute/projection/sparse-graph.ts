@@ -13,15 +13,15 @@ export function pruneWeakEdges(graph: SparseGraph, fraction: number): SparseGrap
   const threshold = heaviest * fraction;
   const rowStart = new Int32Array(graph.count + 1);
   let kept = 0;
-  for (let e = 0; e < graph.weights.length; e++) if (graph.weights[e] >= threshold && graph.weights[e] > 0) kept++;
+  for (let e = 0; e < graph.weights.length; e++) if (graph.weights[e]! >= threshold && graph.weights[e]! > 0) kept++;
   const columns = new Int32Array(kept);
   const weights = new Float64Array(kept);
   let next = 0;
   for (let row = 0; row < graph.count; row++) {
-    for (let e = graph.rowStart[row]; e < graph.rowStart[row + 1]; e++) {
-      const weight = graph.weights[e];
+    for (let e = graph.rowStart[row]!; e < graph.rowStart[row + 1]!; e++) {
+      const weight = graph.weights[e]!;
       if (weight < threshold || weight <= 0) continue;
-      columns[next] = graph.columns[e];
+      columns[next] = graph.columns[e]!;
       weights[next] = weight;
       next++;
     }
@@ -36,15 +36,15 @@ export function connectedComponents(graph: SparseGraph): { labels: Int32Array; c
   const stack = new Int32Array(graph.count);
   let components = 0;
   for (let start = 0; start < graph.count; start++) {
-    if (labels[start] >= 0) continue;
+    if (labels[start]! >= 0) continue;
     labels[start] = components;
     let top = 0;
     stack[top++] = start;
     while (top > 0) {
-      const vertex = stack[--top];
-      for (let e = graph.rowStart[vertex]; e < graph.rowStart[vertex + 1]; e++) {
-        const other = graph.columns[e];
-        if (labels[other] < 0) {
+      const vertex = stack[--top]!;
+      for (let e = graph.rowStart[vertex]!; e < graph.rowStart[vertex + 1]!; e++) {
+        const other = graph.columns[e]!;
+        if (labels[other]! < 0) {
           labels[other] = components;
           stack[top++] = other;
         }
@@ -63,11 +63,11 @@ export function inducedSubgraph(graph: SparseGraph, vertices: Int32Array): Spars
   const columns: number[] = [];
   const weights: number[] = [];
   vertices.forEach((vertex, i) => {
-    for (let e = graph.rowStart[vertex]; e < graph.rowStart[vertex + 1]; e++) {
-      const other = position[graph.columns[e]];
+    for (let e = graph.rowStart[vertex]!; e < graph.rowStart[vertex + 1]!; e++) {
+      const other = position[graph.columns[e]!]!;
       if (other < 0) continue;
       columns.push(other);
-      weights.push(graph.weights[e]);
+      weights.push(graph.weights[e]!);
     }
     rowStart[i + 1] = columns.length;
   });

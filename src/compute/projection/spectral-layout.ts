@@ -37,8 +37,8 @@ export async function spectralLayout(
     if (sub) for (const value of sub) largest = Math.max(largest, Math.abs(value));
     vertices.forEach((vertex, i) => {
       for (let d = 0; d < 2; d++) {
-        const local = sub && largest > 0 ? (sub[i * 2 + d] * range) / largest : random.next() * 2 * range - range;
-        layout[vertex * 2 + d] = meta[c * 2 + d] + local;
+        const local = sub && largest > 0 ? (sub[i * 2 + d]! * range) / largest : random.next() * 2 * range - range;
+        layout[vertex * 2 + d] = meta[c * 2 + d]! + local;
       }
     });
   }
@@ -56,20 +56,20 @@ async function componentSpectral(
   let norm = 0;
   for (let row = 0; row < count; row++) {
     let degree = 0;
-    for (let e = rowStart[row]; e < rowStart[row + 1]; e++) degree += weights[e];
+    for (let e = rowStart[row]!; e < rowStart[row + 1]!; e++) degree += weights[e]!;
     inverseSqrtDegree[row] = degree > 0 ? 1 / Math.sqrt(degree) : 0;
     trivial[row] = Math.sqrt(degree);
     norm += degree;
   }
   if (!(norm > 0)) return null;
-  for (let row = 0; row < count; row++) trivial[row] /= Math.sqrt(norm);
+  for (let row = 0; row < count; row++) trivial[row]! /= Math.sqrt(norm);
   // The largest eigenvectors of D^-1/2 W D^-1/2 are the smallest of the normalised Laplacian.
   const apply = (x: Float64Array, y: Float64Array): void => {
     for (let row = 0; row < count; row++) {
       let sum = 0;
-      for (let e = rowStart[row]; e < rowStart[row + 1]; e++)
-        sum += weights[e] * inverseSqrtDegree[columns[e]] * x[columns[e]];
-      y[row] = sum * inverseSqrtDegree[row];
+      for (let e = rowStart[row]!; e < rowStart[row + 1]!; e++)
+        sum += weights[e]! * inverseSqrtDegree[columns[e]!]! * x[columns[e]!]!;
+      y[row] = sum * inverseSqrtDegree[row]!;
     }
   };
   const maxSteps = Math.max(MIN_STEPS, Math.min(MAX_STEPS, Math.floor(BASIS_BUDGET / count)));
@@ -83,8 +83,8 @@ async function componentSpectral(
   if (!result) return null;
   const layout = new Float64Array(count * 2);
   for (let row = 0; row < count; row++) {
-    layout[row * 2] = result.vectors[row];
-    layout[row * 2 + 1] = result.vectors[count + row];
+    layout[row * 2] = result.vectors[row]!;
+    layout[row * 2 + 1] = result.vectors[count + row]!;
   }
   for (const value of layout) if (!Number.isFinite(value)) return null;
   return layout;
@@ -106,23 +106,26 @@ function metaLayout(data: Matrix, labels: Int32Array, components: number): Float
   const centroids = new Float32Array(components * dim);
   const sizes = new Float64Array(components);
   for (let row = 0; row < data.count; row++) {
-    const c = labels[row];
-    sizes[c]++;
-    for (let k = 0; k < dim; k++) centroids[c * dim + k] += data.data[row * dim + k];
+    const c = labels[row]!;
+    sizes[c]!++;
+    for (let k = 0; k < dim; k++) centroids[c * dim + k]! += data.data[row * dim + k]!;
   }
-  for (let c = 0; c < components; c++) for (let k = 0; k < dim; k++) centroids[c * dim + k] /= sizes[c];
+  for (let c = 0; c < components; c++) for (let k = 0; k < dim; k++) centroids[c * dim + k]! /= sizes[c]!;
   const projected = dim >= 2 ? pca({ count: components, dim, data: centroids }, 2).projection : null;
   let largest = 0;
   if (projected) for (const value of projected) largest = Math.max(largest, Math.abs(value));
   for (let i = 0; i < components * 2; i++)
-    meta[i] = projected && largest > 0 ? projected[i] / largest : Math.cos(i * 2.399963);
+    meta[i] = projected && largest > 0 ? projected[i]! / largest : Math.cos(i * 2.399963);
   return meta;
 }
 
 function halfGapToNearest(meta: Float64Array, component: number, components: number): number {
   let nearest = Infinity;
   for (let other = 0; other < components; other++) {
-    const distance = Math.hypot(meta[other * 2] - meta[component * 2], meta[other * 2 + 1] - meta[component * 2 + 1]);
+    const distance = Math.hypot(
+      meta[other * 2]! - meta[component * 2]!,
+      meta[other * 2 + 1]! - meta[component * 2 + 1]!,
+    );
     if (distance > 0 && distance < nearest) nearest = distance;
   }
   return Number.isFinite(nearest) ? nearest / 2 : 1;

@@ -108,7 +108,7 @@ function sampleRows(matrix: Matrix, size: number, random: SeededRandom): Matrix 
   const order = Int32Array.from({ length: matrix.count }, (_, i) => i);
   for (let i = 0; i < size; i++) {
     const j = i + random.nextInt(matrix.count - i);
-    [order[i], order[j]] = [order[j], order[i]];
+    [order[i], order[j]] = [order[j]!, order[i]!];
   }
   const chosen = order.subarray(0, size).sort();
   const data = new Float32Array(size * matrix.dim);

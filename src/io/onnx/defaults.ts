@@ -112,14 +112,15 @@ export function defaultLayerNames(graph: GraphProto): string[] {
     if (internal.has(seed)) continue;
     let tensor = seed;
     for (let next = soleConsumer(tensor); next && isConstantAffine(next, tensor); next = soleConsumer(tensor)) {
-      if (!isCandidate.has(next.output[0])) break;
-      tensor = next.output[0];
+      const [output] = next.output;
+      if (output === undefined || !isCandidate.has(output)) break;
+      tensor = output;
     }
     defaults.add(tensor);
   }
   for (const tensor of [...defaults]) {
     const next = soleConsumer(tensor);
-    if (next && ACTIVATIONS.has(next.opType) && defaults.has(next.output[0])) defaults.delete(tensor);
+    if (next && ACTIVATIONS.has(next.opType) && defaults.has(next.output[0] ?? '')) defaults.delete(tensor);
   }
   dropBlockInternals();
   return candidates.map((c) => c.name).filter((name) => defaults.has(name));

@@ -102,12 +102,12 @@ export function runtimeInputs(graph: GraphProto): GraphValue[] {
 /** The one float32 runtime input nap feeds; anything else is an InputError naming `source`. */
 export function singleFloatInput(graph: GraphProto, source: string): GraphValue {
   const inputs = runtimeInputs(graph);
-  if (inputs.length !== 1) {
+  const [input, ...others] = inputs;
+  if (!input || others.length > 0) {
     throw new InputError(`${source} has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`, {
       hint: 'nap feeds one float32 input tensor; export the model with a single input',
     });
   }
-  const [input] = inputs;
   if (input.elemType !== FLOAT) {
     throw new InputError(`input '${input.name}' of ${source} is not float32 (ONNX element type ${input.elemType})`, {
       hint: 'nap feeds float32 tensors; export the model with a float32 input',
@@ -184,7 +184,8 @@ export function analyzeGraph(graph: GraphProto): GraphAnalysis {
 
 function inferOutputType(node: NodeProto, outputIndex: number, known: Map<string, number>): number {
   if (node.domain !== '' && node.domain !== 'ai.onnx') return 0; // custom ops: type unknown, not offered
-  if (outputIndex === 1 && SECOND_OUTPUT_TYPE[node.opType] !== undefined) return SECOND_OUTPUT_TYPE[node.opType];
+  const second = SECOND_OUTPUT_TYPE[node.opType];
+  if (outputIndex === 1 && second !== undefined) return second;
   const fixed = FIXED_OUTPUT_TYPE[node.opType];
   if (fixed !== undefined) return fixed;
   switch (node.opType) {
@@ -282,16 +283,16 @@ export function editDistance(a: string, b: string): number {
   const row = new Int32Array(b.length + 1);
   for (let j = 0; j <= b.length; j++) row[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
+    let diagonal = row[0]!;
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
+      const above = row[j]!;
       const substitution = diagonal + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row[j] = Math.min(above + 1, row[j - 1] + 1, substitution);
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, substitution);
       diagonal = above;
     }
   }
-  return row[b.length];
+  return row[b.length]!;
 }
 
 /**

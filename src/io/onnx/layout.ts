@@ -60,7 +60,7 @@ export function imageInputSize(
   return { channels: c, height, width };
 }
 
-function isChannelCount(dim: number | string): boolean {
+function isChannelCount(dim: number | string | undefined): boolean {
   return typeof dim === 'number' && dim >= 1 && dim <= MAX_CHANNELS;
 }
 

@@ -166,8 +166,7 @@ class OnnxModelRunner implements ModelRunner {
   }
 
   async runFeeds(feeds: Feed[]): Promise<RunOutput> {
-    this.checkFeeds(feeds);
-    const count = feeds[0]!.dims[0]!;
+    const count = this.checkFeeds(feeds);
     const itemFloats = feeds.reduce((n, feed) => n + feed.data.length / count, 0);
     const chunk = this.fixedBatch ?? Math.min(count, itemsPerRun(itemFloats, this.perRun));
     const rawNames = this.layerNames.filter((n) => !this.pooledNames.includes(n));
@@ -207,7 +206,8 @@ class OnnxModelRunner implements ModelRunner {
     await this.session.close();
   }
 
-  private checkFeeds(feeds: Feed[]): void {
+  /** Throws unless `feeds` fit the model's inputs, one each, with one batch; returns its item count. */
+  private checkFeeds(feeds: Feed[]): number {
     const missing = this.inputs.find((input) => !feeds.some((feed) => feed.name === input.name));
     if (missing) {
       throw new InputError(`model input '${missing.name}' [${formatDims(missing.dims)}] ${missing.type} is not fed`, {
@@ -215,6 +215,9 @@ class OnnxModelRunner implements ModelRunner {
       });
     }
     const count = feeds[0]?.dims[0];
+    if (count === undefined) {
+      throw new InputError('no feeds were given', { hint: 'feed every input of the model' });
+    }
     for (const feed of feeds) {
       const input = this.inputs.find((candidate) => candidate.name === feed.name);
       if (!input) {
@@ -234,6 +237,7 @@ class OnnxModelRunner implements ModelRunner {
         });
       }
     }
+    return count;
   }
 
   private checkBatch({ name, data, dims: batchDims }: Feed, declared: (number | string)[]): void {

@@ -62,5 +62,6 @@ export function loadError(source: string, cause: unknown): InputError {
 
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0];
+  const [first = ''] = message.split('\n', 1);
+  return first;
 }

@@ -5,6 +5,7 @@
  * failure (or a crash) never leaves half of a step behind. Writes run one at a time on a writer
  * connection; reads run on their own connection and see only committed data.
  */
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Matrix } from '../../compute/matrix.js';
@@ -14,9 +15,12 @@ import * as clusterings from './clusterings.js';
 import * as flows from './flow.js';
 import * as heatmaps from './heatmaps.js';
 import * as images from './images.js';
+import * as inputDetails from './input-details.js';
 import * as inputs from './inputs.js';
 import * as layers from './layers.js';
-import { openInstance, prepareSchema } from './open.js';
+import { explainStoreError } from './file-errors.js';
+import type { MigrateSchemaOptions } from './migrations.js';
+import { openStoreFile, type MigrationReport } from './open.js';
 import * as projections from './projections.js';
 import * as tensorRecords from './tensor-records.js';
 import * as runs from './runs.js';
@@ -50,6 +54,8 @@ import type {
 
 export * from './types.js';
 export { SCHEMA_VERSION } from './schema.js';
+export type { MigrationReport } from './open.js';
+export { storeFileProblem, type StoreFileProblem } from './file-errors.js';
 export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
 export {
   PROJECTION_METHODS,
@@ -64,6 +70,13 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
   /** Refuse a path that does not exist instead of creating a store there (for commands that add to a run). Default false. */
   mustExist?: boolean;
+  /**
+   * Read every stored value once while opening, so that a damaged file is refused at once (a server does
+   * this before it listens). Default false.
+   */
+  verify?: boolean;
+  /** Hooks into the migration of an older store (tests). */
+  migration?: MigrateSchemaOptions;
 }
 
 /**
@@ -85,12 +98,17 @@ export class NapStore {
     /** Absolute path of the store file. */
     readonly path: string,
     readonly readOnly: boolean,
+    /** What opening did to an older store (migrated in place, with a backup beside it), or null. */
+    readonly migration: MigrationReport | null,
     private readonly instance: DuckDBInstance,
     private readonly reader: Channel,
     private readonly writer: Channel | null,
   ) {}
 
-  /** Opens the store at `path`, creating it (and its schema) when missing unless `readOnly`. */
+  /**
+   * Opens the store at `path`, creating it (and its schema) when missing unless `readOnly`. A store written
+   * by an earlier version is migrated in place first, after a copy of it is made beside it (see `migration`).
+   */
   static async open(path: string, options: OpenStoreOptions = {}): Promise<NapStore> {
     const readOnly = options.readOnly ?? false;
     const absolute = resolve(path);
@@ -100,23 +118,29 @@ export class NapStore {
       });
     }
     openPaths.add(absolute);
-    let instance: DuckDBInstance;
+    let file: Awaited<ReturnType<typeof openStoreFile>>;
     try {
-      instance = await openInstance(absolute, readOnly, options.mustExist ?? false);
+      file = await openStoreFile(absolute, {
+        readOnly,
+        mustExist: options.mustExist ?? false,
+        verify: options.verify ?? false,
+        ...(options.migration ? { migration: options.migration } : {}),
+      });
     } catch (error) {
       openPaths.delete(absolute);
       throw error;
     }
+    const { instance } = file;
     const connections: DuckDBConnection[] = [];
     try {
       const reader = await instance.connect();
       connections.push(reader);
       const writer = readOnly ? null : await instance.connect();
       if (writer) connections.push(writer);
-      await prepareSchema(writer ?? reader, absolute, readOnly);
       return new NapStore(
         absolute,
         readOnly,
+        file.migration,
         instance,
         { connection: reader, queue: new SerialQueue() },
         writer ? { connection: writer, queue: new SerialQueue() } : null,
@@ -129,16 +153,41 @@ export class NapStore {
     }
   }
 
-  /** Waits for pending work, then closes the file. Safe to call twice. */
+  /**
+   * Waits for pending work, then closes the file. A writable store is checkpointed first and must leave no
+   * write-ahead log behind: a close that cannot put every committed write into the file throws (the work
+   * stays in the log, and the next open finishes it). Safe to call twice.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.reader.queue.drain();
     await this.writer?.queue.drain();
+    let failure: unknown = undefined;
+    if (this.writer) {
+      try {
+        await this.writer.connection.run('CHECKPOINT');
+      } catch (error) {
+        failure = explainStoreError(this.path, 'write', error);
+      }
+    }
     this.reader.connection.closeSync();
     this.writer?.connection.closeSync();
     this.instance.closeSync();
     openPaths.delete(this.path);
+    if (failure !== undefined) throw failure;
+    if (this.writer) await this.requireNoLog();
+  }
+
+  /** After a checkpointed close, the file alone must hold everything: a log left behind means it does not. */
+  private async requireNoLog(): Promise<void> {
+    const log = `${this.path}.wal`;
+    const size = (await stat(log).catch(() => null))?.size ?? 0;
+    if (size > 0) {
+      throw new InputError(`store ${this.path} was not completely written: ${log} still holds ${size} bytes`, {
+        hint: 'check the disk (space, errors), then open the store again with any nap command: it finishes writing the log into the file',
+      });
+    }
   }
 
   private requireOpen(): void {
@@ -157,7 +206,11 @@ export class NapStore {
       throw new InputError(`store ${this.path} is open read-only`, { hint: 'open it without readOnly to write' });
     }
     const { connection, queue } = this.writer;
-    return queue.run(() => inTransaction(connection, () => work(connection)));
+    try {
+      return await queue.run(() => inTransaction(connection, () => work(connection)));
+    } catch (error) {
+      throw explainStoreError(this.path, 'write', error);
+    }
   }
 
   // Runs
@@ -409,6 +462,13 @@ export class NapStore {
   /** The layer's projection, or null when none is stored; NotFoundError for an unknown run or layer. */
   readProjection(runId: number, layer: string): Promise<projections.StoredProjection | null> {
     return this.read((c) => projections.readProjection(c, runId, layer));
+  }
+
+  // Per-input probability vectors and digests (see input-details.ts)
+
+  /** The run's input details by ascending input index, or null when it has none (extracted before they were kept). */
+  readInputDetails(runId: number): Promise<inputDetails.StoredInputDetails | null> {
+    return this.read((c) => inputDetails.readInputDetails(c, runId));
   }
 
   // Layer layouts and gallery contents of non-image inputs (see tensor-records.ts)

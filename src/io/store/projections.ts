@@ -1,7 +1,5 @@
 /**
- * 2-D projections of a layer's inputs (made by src/engine/project-layer.ts), one per layer of a run. The
- * table came after schema version 3 without a version bump (see schema.ts): a store opened read-only that
- * predates it has no projections, which reads exactly as a store without any.
+ * 2-D projections of a layer's inputs (made by src/engine/project-layer.ts), one per layer of a run.
  */
 import { blobValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
@@ -44,15 +42,6 @@ export interface StoredProjection extends ProjectionRecord {
 
 const TABLE = 'projections';
 const RECORD_COLUMNS = 'p.run_id, p.layer, p.method, CAST(p.params AS VARCHAR) AS params, p.point_count, p.created_at';
-
-async function hasProjectionsTable(connection: DuckDBConnection): Promise<boolean> {
-  const result = await ResultColumns.query(
-    connection,
-    `SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [TABLE],
-  );
-  return result.int32('n')[0]! > 0;
-}
 
 function toRecord(row: Record<string, DuckDBValue>): ProjectionRecord {
   return {
@@ -129,7 +118,6 @@ export async function saveProjection(
 /** The run's stored projections without their points, in model layer order. */
 export async function listProjections(connection: DuckDBConnection, runId: number): Promise<ProjectionRecord[]> {
   await requireRun(connection, runId);
-  if (!(await hasProjectionsTable(connection))) return [];
   const result = await ResultColumns.query(
     connection,
     `SELECT ${RECORD_COLUMNS} FROM ${TABLE} p JOIN layers l ON l.run_id = p.run_id AND l.layer = p.layer
@@ -146,7 +134,6 @@ export async function readProjection(
   layer: string,
 ): Promise<StoredProjection | null> {
   await requireLayer(connection, runId, layer);
-  if (!(await hasProjectionsTable(connection))) return null;
   const result = await ResultColumns.query(
     connection,
     `SELECT ${RECORD_COLUMNS}, p.input_index, p.x, p.y FROM ${TABLE} p WHERE p.run_id = $1 AND p.layer = $2`,

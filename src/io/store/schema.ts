@@ -1,18 +1,37 @@
 /**
- * The store's DuckDB schema. One file holds any number of runs (one analysis of one model on one
- * dataset) and everything computed from them. Clustering ids come from a store-wide sequence, so a
- * clustering id alone identifies a clustering; its run_id and layer are repeated in the tables below it
- * so that run- and layer-wide queries need no join.
+ * The store's DuckDB schema: what a new store is created with, and what every store has once opened (an
+ * older store is migrated to it first, see migrations.ts). One file holds any number of runs (one analysis
+ * of one model on one dataset) and everything computed from them. Clustering ids come from a store-wide
+ * sequence, so a clustering id alone identifies a clustering; its run_id and layer are repeated in the
+ * tables below it so that run- and layer-wide queries need no join.
  *
- * Bump SCHEMA_VERSION on any change that older code or older stores cannot live with; a store with a
- * newer version is refused, not guessed at. New tables that older stores may simply lack go in
- * ADDED_TABLES_DDL instead: they are created when such a store is opened writable, and readers treat a
- * missing one as empty (see projections.ts).
+ * Changing the schema (a table, a column, a constraint, or what a value means):
+ *  1. edit SCHEMA_DDL below to the new shape and bump SCHEMA_VERSION;
+ *  2. append a step for the new version to MIGRATIONS in migrations.ts that brings a store of the version
+ *     before to exactly that shape, converting or filling its data (it runs inside the migration's one
+ *     transaction; never edit a step that was released, add another);
+ *  3. add the table to RUN_TABLES if it holds rows of a run;
+ *  4. commit a fixture written by the version before: `node build/scripts/store-fixtures.js` (see that
+ *     script). test/io/store/migrations.test.ts migrates every fixture and compares its schema, column by
+ *     column, with a new store's, and its data with what the older code read from it.
+ * Data a newer feature needs and an older run lacks is not invented by a migration: the feature computes it
+ * on demand or names the command that adds it (e.g. `nap project` for a run without maps).
+ *
+ * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 6;
 
 export const SCHEMA_DDL: readonly string[] = [
+  // One row: the version of the schema below. Older nap versions read it to refuse a newer store.
   `CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+  // How the file got to its version: created at one, then migrated step by step.
+  `CREATE TABLE schema_history (
+    version INTEGER NOT NULL,
+    applied_at TIMESTAMP NOT NULL,               -- UTC
+    action VARCHAR NOT NULL CHECK (action IN ('created', 'migrated')),
+    nap_version VARCHAR NOT NULL,                -- of the nap-lens that did it
+    summary VARCHAR NOT NULL
+  )`,
 
   `CREATE SEQUENCE run_id_seq START 1`,
   `CREATE SEQUENCE clustering_id_seq START 1`,
@@ -209,16 +228,9 @@ export const SCHEMA_DDL: readonly string[] = [
     "values" FLOAT[] NOT NULL,                   -- height x width, row-major
     PRIMARY KEY (clustering_id, pattern_id, input_index)
   )`,
-];
-
-/**
- * Tables added after version 3 without a version bump: created with the schema of a new store and, when
- * missing, on a writable open of an older one. Each statement creates one table named in ADDED_TABLES.
- */
-export const ADDED_TABLES_DDL: readonly string[] = [
   // A 2-D map of a layer's inputs (UMAP or PCA of its normalized aggregated activations), one row per
   // layer; columns as little-endian bytes like staged_activations, one value per input.
-  `CREATE TABLE IF NOT EXISTS projections (
+  `CREATE TABLE projections (
     run_id INTEGER NOT NULL,
     layer VARCHAR NOT NULL,
     method VARCHAR NOT NULL CHECK (method IN ('umap', 'pca')),
@@ -230,8 +242,18 @@ export const ADDED_TABLES_DDL: readonly string[] = [
     created_at TIMESTAMP NOT NULL,               -- UTC
     PRIMARY KEY (run_id, layer)
   )`,
+  // Per input, for triage: the model's whole class-probability vector and a digest of its input tensor
+  // (see input-details.ts). Runs extracted before version 5 have no rows in it.
+  `CREATE TABLE input_details (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    probabilities FLOAT[],                       -- one per model class; NULL when the model does not classify
+    digest VARCHAR NOT NULL,                     -- sha256 (hex) of the input tensor the model was fed
+    PRIMARY KEY (run_id, input_index)
+  )`,
   // Each layer's layout for aggregation, as traced from the model graph (src/io/onnx/layer-layout.ts).
-  `CREATE TABLE IF NOT EXISTS layer_layouts (
+  // Runs extracted before version 6 have no rows in it.
+  `CREATE TABLE layer_layouts (
     run_id INTEGER NOT NULL,
     layer VARCHAR NOT NULL,
     layout VARCHAR NOT NULL CHECK (layout IN ('tokens', 'spatial', 'flat')),
@@ -244,7 +266,7 @@ export const ADDED_TABLES_DDL: readonly string[] = [
     PRIMARY KEY (run_id, layer)
   )`,
   // What a gallery shows for an input that is not an image (tensor datasets); image inputs have no row.
-  `CREATE TABLE IF NOT EXISTS input_contents (
+  `CREATE TABLE input_contents (
     run_id INTEGER NOT NULL,
     input_index INTEGER NOT NULL,
     text VARCHAR,                                -- the input's text (a text column)
@@ -253,8 +275,6 @@ export const ADDED_TABLES_DDL: readonly string[] = [
     PRIMARY KEY (run_id, input_index)
   )`,
 ];
-
-export const ADDED_TABLES: readonly string[] = ['projections', 'layer_layouts', 'input_contents'];
 
 /** Every table that holds rows of a run, for deleting one. */
 export const RUN_TABLES: readonly string[] = [
@@ -276,6 +296,7 @@ export const RUN_TABLES: readonly string[] = [
   'layer_divisors',
   'pattern_heatmaps',
   'projections',
+  'input_details',
   'layer_layouts',
   'input_contents',
 ];

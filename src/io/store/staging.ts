@@ -4,6 +4,7 @@
  * committed batch; normalization needs every input, so it happens when a layer is finalized.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { appendInputDetails, type InputDetails } from './input-details.js';
 import { appendInputs } from './inputs.js';
 import { appendRows, blobRowsColumn, bytesOf, constantBlob, constantInt, textColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
@@ -23,6 +24,8 @@ export interface StagedBatch {
   start: number;
   count: number;
   inputs: InputColumns;
+  /** The inputs' probability vectors and digests; omitted by callers that have none. */
+  details?: InputDetails;
   layers: StagedLayerBatch[];
 }
 
@@ -38,6 +41,7 @@ export async function appendStagedBatch(
   batch: StagedBatch,
 ): Promise<void> {
   await appendInputs(connection, runId, batch.inputs);
+  if (batch.details) await appendInputDetails(connection, runId, batch.inputs.index, batch.details);
   const rows = batch.inputs.index.length;
   for (const layer of batch.layers) {
     if (layer.values.length !== rows * layer.dim || layer.unitMax.length !== rows * layer.units) {

@@ -1,6 +1,6 @@
 /**
- * What runs on transformers and non-image data record beside the core tables (added after schema
- * version 3 without a bump, see schema.ts; a store that predates them reads as holding none):
+ * What runs on transformers and non-image data record beside the core tables (schema version 6; runs
+ * extracted before it have no rows there):
  * - layer_layouts: each layer's layout for aggregation (token sequence with its prefix tokens and patch
  *   grid, spatial map, flat vector), as `nap layers --json` reports it;
  * - input_contents: what a gallery shows for an input that is not an image: its text, its numbers (a
@@ -26,15 +26,6 @@ export interface InputContentRecord {
   text: string | null;
   series: Float32Array | null;
   imagePath: string | null;
-}
-
-async function hasTable(connection: DuckDBConnection, table: string): Promise<boolean> {
-  const result = await ResultColumns.query(
-    connection,
-    `SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [table],
-  );
-  return result.int32('n')[0]! > 0;
 }
 
 /** Stores the layouts of a run's layers, replacing those stored before. Call inside a transaction. */
@@ -66,7 +57,6 @@ export async function saveLayerLayouts(
 
 export async function readLayerLayouts(connection: DuckDBConnection, runId: number): Promise<LayerLayoutRecord[]> {
   await requireRun(connection, runId);
-  if (!(await hasTable(connection, 'layer_layouts'))) return [];
   const result = await ResultColumns.query(
     connection,
     `SELECT layer, layout, channel_order, units, positions, prefix_tokens, grid_height, grid_width
@@ -108,7 +98,6 @@ export async function readInputContents(
   inputIndex?: Int32Array,
 ): Promise<InputContentRecord[]> {
   await requireRun(connection, runId);
-  if (!(await hasTable(connection, 'input_contents'))) return [];
   const filter = inputIndex ? `AND input_index IN (SELECT unnest($2::INTEGER[]))` : '';
   const result = await ResultColumns.query(
     connection,

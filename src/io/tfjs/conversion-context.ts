@@ -118,8 +118,10 @@ export function fromKerasOrder(ctx: ConversionContext, input: string, rank: numb
 /** Keras pair options (`kernel_size: 3` or `[3, 3]`). */
 export function pair(value: unknown, fallback: number): [number, number] {
   if (typeof value === 'number') return [value, value];
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number'))
-    return [value[0], value[1]];
+  if (Array.isArray(value) && value.length === 2) {
+    const [first, second] = value as unknown[];
+    if (typeof first === 'number' && typeof second === 'number') return [first, second];
+  }
   return [fallback, fallback];
 }
 

@@ -197,7 +197,7 @@ function fusedTail(g: GraphConverter, node: TfNode, main: string, args: Value[],
         epsilon: { float: node.attr?.epsilon?.f ?? 1e-3 },
       });
     } else if (ACTIVATIONS[op]) {
-      current = ACTIVATIONS[op]!(g, node, current, output);
+      current = ACTIVATIONS[op](g, node, current, output);
     } else {
       throw g.error(node, `fuses the op ${op}`, 'nap converts fused BiasAdd, FusedBatchNorm and activations');
     }
@@ -378,7 +378,7 @@ const reshape: OpConverter = (g, node) => {
   const [input, shapeValue] = g.inputs(node);
   const x = g.tensor(node, input);
   const target = g.ints(node, shapeValue);
-  const known = x.shape.every((d) => d !== null) ? (x.shape as number[]).reduce((a, b) => a * b, 1) : null;
+  const known = x.shape.every((d) => d !== null) ? x.shape.reduce((a, b) => a * b, 1) : null;
   const fixed = target.filter((d) => d > 0).reduce((a, b) => a * b, 1);
   const batchKept = target[0] === -1 && x.shape[0] === null;
   const shape = target.map((d, i) =>

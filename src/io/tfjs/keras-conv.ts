@@ -3,10 +3,14 @@ import type { OnnxAttribute } from '../onnx/builder.js';
 import { layerError, pair, type ConversionContext, type Tensor } from './conversion-context.js';
 import { activate, isLinear } from './keras-activations.js';
 import type { KerasShape, LayerCall } from './keras-topology.js';
+import { configText } from './model-json.js';
 import { hwioToOihw, slidingWindow, type Window, type WindowGeometry } from './window.js';
 
 /** A channels-last image tensor [N,H,W,C] with a known channel count. */
-export function imageInput(ctx: ConversionContext, call: LayerCall, inputs: Tensor[]): Tensor & { channels: number } {
+/** An image batch [N, H, W, C] whose channel count is known; `batch` is N (null where unknown). */
+type ImageTensor = Tensor & { batch: number | null; channels: number };
+
+export function imageInput(ctx: ConversionContext, call: LayerCall, inputs: Tensor[]): ImageTensor {
   if (inputs.length !== 1) throw layerError(ctx, call, `has ${inputs.length} inputs`, 'this layer takes one input');
   const [input] = inputs as [Tensor];
   const format = call.config.data_format;
@@ -14,11 +18,11 @@ export function imageInput(ctx: ConversionContext, call: LayerCall, inputs: Tens
     throw layerError(
       ctx,
       call,
-      `uses data_format '${String(format)}'`,
+      `uses data_format '${configText(format)}'`,
       'nap converts channels_last Keras models (the TF.js default)',
     );
   }
-  const channels = input.shape[3];
+  const [batch = null, , , channels] = input.shape;
   if (input.shape.length !== 4 || typeof channels !== 'number') {
     throw layerError(
       ctx,
@@ -27,7 +31,7 @@ export function imageInput(ctx: ConversionContext, call: LayerCall, inputs: Tens
       'this layer needs an image batch [N, H, W, C] with a known channel count',
     );
   }
-  return { ...input, channels };
+  return { ...input, batch, channels };
 }
 
 /** The pads and output size of a layer's sliding window; errors name the layer. */
@@ -35,7 +39,7 @@ function windowGeometry(ctx: ConversionContext, call: LayerCall, shape: KerasSha
   return slidingWindow(
     shape,
     window,
-    String(call.config.padding ?? 'valid'),
+    configText(call.config.padding ?? 'valid'),
     `layer '${call.layer}' (${call.className}) of ${ctx.source}`,
   );
 }
@@ -43,7 +47,7 @@ function windowGeometry(ctx: ConversionContext, call: LayerCall, shape: KerasSha
 function positiveInteger(ctx: ConversionContext, call: LayerCall, key: string, fallback?: number): number {
   const value = call.config[key] ?? fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw layerError(ctx, call, `has ${key} = ${String(value)}`, `${key} must be a positive integer`);
+    throw layerError(ctx, call, `has ${key} = ${configText(value)}`, `${key} must be a positive integer`);
   }
   return value;
 }
@@ -97,17 +101,17 @@ export function conv2d(ctx: ConversionContext, call: LayerCall, inputs: Tensor[]
       ...attributes,
     }),
   );
-  return [x.shape[0], ...size, filters];
+  return [x.batch, ...size, filters];
 }
 
 /** The depthwise part shared by DepthwiseConv2D and SeparableConv2D: one group per input channel. */
 function depthwise(
   ctx: ConversionContext,
   call: LayerCall,
-  x: Tensor & { channels: number },
+  x: ImageTensor,
   output: string,
   bias: boolean,
-): { shape: KerasShape; channels: number } {
+): { shape: [batch: number | null, height: number | null, width: number | null, channels: number]; channels: number } {
   const kernel = pair(call.config.kernel_size, 1);
   const strides = pair(call.config.strides, 1);
   const dilations = pair(call.config.dilation_rate, 1);
@@ -128,7 +132,7 @@ function depthwise(
   const { attributes, size } = windowGeometry(ctx, call, x.shape, { kernel, strides, dilations });
   const inputs = [x.name, w, ...(bias ? biasInputs(ctx, call, channels) : [])];
   ctx.node('Conv', inputs, output, { kernel_shape: kernel, strides, dilations, group: x.channels, ...attributes });
-  return { shape: [x.shape[0], ...size, channels], channels };
+  return { shape: [x.batch, ...size, channels], channels };
 }
 
 export function depthwiseConv2d(ctx: ConversionContext, call: LayerCall, inputs: Tensor[]): KerasShape {
@@ -166,7 +170,7 @@ export function pooling2d(opType: 'MaxPool' | 'AveragePool') {
     // TF averages over the pixels inside the image only, which is ONNX's count_include_pad = 0.
     const extra: Record<string, OnnxAttribute> = opType === 'AveragePool' ? { count_include_pad: 0 } : {};
     ctx.node(opType, [x.name], call.output, { kernel_shape: kernel, strides, ...attributes, ...extra });
-    return [x.shape[0], ...size, x.channels];
+    return [x.batch, ...size, x.channels];
   };
 }
 
@@ -175,6 +179,6 @@ export function globalPooling2d(opType: 'ReduceMean' | 'ReduceMax') {
     const x = imageInput(ctx, call, inputs);
     const keep = call.config.keepdims === true;
     ctx.node(opType, [x.name], call.output, { axes: [2, 3], keepdims: keep ? 1 : 0 });
-    return keep ? [x.shape[0], 1, 1, x.channels] : [x.shape[0], x.channels];
+    return keep ? [x.batch, 1, 1, x.channels] : [x.batch, x.channels];
   };
 }

@@ -14,6 +14,7 @@ import {
 import { activate, isLinear } from './keras-activations.js';
 import { conv2d, depthwiseConv2d, globalPooling2d, imageInput, pooling2d, separableConv2d } from './keras-conv.js';
 import type { KerasShape, LayerCall } from './keras-topology.js';
+import { configText } from './model-json.js';
 
 export type LayerConverter = (ctx: ConversionContext, call: LayerCall, inputs: Tensor[]) => KerasShape;
 
@@ -34,7 +35,7 @@ function product(dims: KerasShape): number | null {
 function numberOption(ctx: ConversionContext, call: LayerCall, key: string, fallback: number): number {
   const value = call.config[key] ?? fallback;
   if (typeof value !== 'number' || !Number.isFinite(value))
-    throw layerError(ctx, call, `has ${key} = ${String(value)}`, `${key} must be a number`);
+    throw layerError(ctx, call, `has ${key} = ${configText(value)}`, `${key} must be a number`);
   return value;
 }
 
@@ -99,7 +100,7 @@ const softmax: LayerConverter = (ctx, call, inputs) => {
 /** Keras' BatchNormalization(axis=-1) at inference: (x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta. */
 const batchNormalization: LayerConverter = (ctx, call, inputs) => {
   const x = one(ctx, call, inputs);
-  const rawAxis =
+  const rawAxis: unknown =
     Array.isArray(call.config.axis) && call.config.axis.length === 1 ? call.config.axis[0] : (call.config.axis ?? -1);
   if (typeof rawAxis !== 'number' || x.shape.length < 2 || onnxAxis(rawAxis, x.shape.length) !== 1) {
     throw layerError(
@@ -270,7 +271,7 @@ const cropping2d: LayerConverter = (ctx, call, inputs) => {
 const upSampling2d: LayerConverter = (ctx, call, inputs) => {
   const x = imageInput(ctx, call, inputs);
   const [sh, sw] = pair(call.config.size, 2);
-  const interpolation = String(call.config.interpolation ?? 'nearest');
+  const interpolation = configText(call.config.interpolation ?? 'nearest');
   if (interpolation !== 'nearest' && interpolation !== 'bilinear')
     throw layerError(ctx, call, `interpolates '${interpolation}'`, "nap converts 'nearest' and 'bilinear' upsampling");
   const scales = ctx.constant(`${call.layer}/scales`, [4], new Float32Array([1, 1, sh, sw]));
@@ -291,7 +292,7 @@ const rescaling: LayerConverter = (ctx, call, inputs) => {
     if (typeof value === 'number') return ctx.scalar(value);
     if (Array.isArray(value) && value.every((v) => typeof v === 'number')) {
       const dims = x.shape.length === 4 ? [value.length, 1, 1] : [value.length];
-      return ctx.constant(`${call.layer}/${key}`, dims, Float32Array.from(value as number[]));
+      return ctx.constant(`${call.layer}/${key}`, dims, Float32Array.from(value));
     }
     throw layerError(
       ctx,

@@ -7,7 +7,7 @@
  * later calls produce `<layer>:<call index>`.
  */
 import { InputError } from '../../errors.js';
-import { isRecord } from './model-json.js';
+import { configText, isRecord } from './model-json.js';
 
 export type KerasShape = (number | null)[];
 
@@ -65,7 +65,7 @@ class Flattener {
    * (bound undefined) declares its inputs as graph inputs.
    */
   model(model: Record<string, unknown>, bound: string[] | undefined): { inputs: KerasInput[]; outputs: string[] } {
-    const className = String(model.class_name ?? '');
+    const className = configText(model.class_name ?? '');
     if (!MODEL_CLASSES.has(className)) {
       throw this.error(
         `has a model of class '${className}'`,
@@ -224,8 +224,8 @@ function layerEntry(value: unknown): LayerEntry {
   const config = isRecord(entry.config) ? entry.config : {};
   return {
     ...entry,
-    name: String(entry.name ?? config.name ?? ''),
-    class_name: String(entry.class_name ?? ''),
+    name: configText(entry.name ?? config.name ?? ''),
+    class_name: configText(entry.class_name ?? ''),
     config,
     inbound_nodes: Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [],
   };
@@ -234,8 +234,8 @@ function layerEntry(value: unknown): LayerEntry {
 /** Keras 2 writes 'float32'; Keras 3 may write a DTypePolicy object naming it. */
 function dtypeName(dtype: unknown): string {
   if (dtype == null) return 'float32';
-  if (isRecord(dtype) && isRecord(dtype.config)) return String(dtype.config.name ?? 'float32');
-  return String(dtype);
+  if (isRecord(dtype) && isRecord(dtype.config)) return configText(dtype.config.name ?? 'float32');
+  return configText(dtype);
 }
 
 function batchShape(config: Record<string, unknown>): KerasShape | undefined {
@@ -255,7 +255,12 @@ function refList(value: unknown): TensorRef[] {
 
 /** The tensors one call reads: Keras 2 lists `[name, node, tensor, kwargs]`; Keras 3 nests keras_history in args. */
 function nodeRefs(node: unknown): TensorRef[] {
-  if (Array.isArray(node)) return node.map((ref) => [String(ref[0]), Number(ref[1] ?? 0), Number(ref[2] ?? 0)]);
+  if (Array.isArray(node)) {
+    return node.map((ref: unknown): TensorRef => {
+      const [name, index = 0, tensor = 0] = Array.isArray(ref) ? (ref as unknown[]) : [];
+      return [configText(name), Number(index), Number(tensor)];
+    });
+  }
   const refs: TensorRef[] = [];
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(visit);

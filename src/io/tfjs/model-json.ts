@@ -31,6 +31,11 @@ export interface TfjsModelJson {
   userDefinedMetadata?: Record<string, unknown>;
 }
 
+/** A config value as text (a name, an option, a value in a message): a string as it is, any other JSON value as JSON. */
+export function configText(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
+}
+
 /** Parses and checks model.json text; `source` names the file in error messages. */
 export function parseModelJson(text: string, source: string): TfjsModelJson {
   let parsed: unknown;

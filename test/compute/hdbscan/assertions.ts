@@ -6,8 +6,8 @@ export function assertSameLabelsUpToRenaming(actual: ArrayLike<number>, expected
   const forward = new Map<number, number>();
   const backward = new Map<number, number>();
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
+    const a = actual[i]!;
+    const e = expected[i]!;
     assert.equal(a === -1, e === -1, `row ${i}: noise in one labeling only (${a} vs ${e})`);
     if (a === -1) continue;
     if (!forward.has(a)) forward.set(a, e);
@@ -22,7 +22,7 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   let max = 0;
   for (let i = 0; i < a.length; i++) {
     if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
-    const d = Math.abs(a[i] - b[i]);
+    const d = Math.abs(a[i]! - b[i]!);
     if (Number.isNaN(d)) return Infinity;
     if (d > max) max = d;
   }

@@ -24,9 +24,9 @@ function assertSameTree(actual: MstResult, expected: MstResult, label: string): 
     const at = `${label}: step ${k}`;
     assert.equal(actual.tree.from[k], expected.tree.from[k], `${at} from`);
     assert.equal(actual.tree.to[k], expected.tree.to[k], `${at} to`);
-    const w = expected.tree.weight[k];
+    const w = expected.tree.weight[k]!;
     assert.ok(
-      Math.abs(actual.tree.weight[k] - w) <= 1e-9 * Math.abs(w),
+      Math.abs(actual.tree.weight[k]! - w) <= 1e-9 * Math.abs(w),
       `${at} weight ${actual.tree.weight[k]} vs ${w}`,
     );
   }
@@ -202,7 +202,7 @@ describe('fastMst on seeded random data', () => {
         for (let other = 0; other < matrix.count; other++) {
           const listed = lists.ids.subarray(row * 6, row * 6 + 6).includes(other);
           if (other !== row && !listed)
-            assert.ok(distance(row, other) >= lists.beyond[row], `row ${row}: unlisted ${other} nearer than beyond`);
+            assert.ok(distance(row, other) >= lists.beyond[row]!, `row ${row}: unlisted ${other} nearer than beyond`);
         }
       }
     } finally {
@@ -260,15 +260,15 @@ describe('fastMst invariants', () => {
         for (let b = 0; b < matrix.count; b += 5) {
           let t = 0;
           if (screen.tile === 'dot') {
-            for (let k = 0; k < dim; k++) t += vectors[a * dim + k] * vectors[b * dim + k];
+            for (let k = 0; k < dim; k++) t += vectors[a * dim + k]! * vectors[b * dim + k]!;
           } else {
-            for (let k = 0; k < dim; k++) t += Math.abs(vectors[a * dim + k] - vectors[b * dim + k]);
+            for (let k = 0; k < dim; k++) t += Math.abs(vectors[a * dim + k]! - vectors[b * dim + k]!);
             t = -t / 2;
           }
-          const s = norms[a] + norms[b] - 2 * Math.fround(t);
+          const s = norms[a]! + norms[b]! - 2 * Math.fround(t);
           const d = distance(a, b);
-          assert.ok(screen.distanceAtLeast(s, scales[a]) <= d, `${metric} lower bound for (${a}, ${b})`);
-          assert.ok(s < screen.screenAtLeast(d * (1 + 1e-6) + 1e-9, scales[a]), `${metric} screen for (${a}, ${b})`);
+          assert.ok(screen.distanceAtLeast(s, scales[a]!) <= d, `${metric} lower bound for (${a}, ${b})`);
+          assert.ok(s < screen.screenAtLeast(d * (1 + 1e-6) + 1e-9, scales[a]!), `${metric} screen for (${a}, ${b})`);
         }
       }
     }

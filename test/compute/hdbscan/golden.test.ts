@@ -22,6 +22,7 @@ import {
   loadGoldenVariant,
   referenceDir,
   type GoldenVariant,
+  type TreeRow,
 } from './reference-data.js';
 import { assertSameLabelsUpToRenaming, maxAbsDifference } from './assertions.js';
 
@@ -32,44 +33,49 @@ function memoized(builder: MstBuilder): MstBuilder {
   const cache = new Map<string, Promise<MstResult>>();
   return (matrix, options, control) => {
     const key = `${matrix.count}x${matrix.dim}:${options.minSamples}:${options.metric}`;
-    if (!cache.has(key)) cache.set(key, builder(matrix, options, control));
-    return cache.get(key)!;
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const built = builder(matrix, options, control);
+    cache.set(key, built);
+    return built;
   };
 }
 
-function sortedRows(rows: number[][]): number[][] {
+function sortedRows(rows: readonly TreeRow[]): TreeRow[] {
   return [...rows].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }
 
 function assertCondensedTree(result: HdbscanResult, golden: GoldenVariant): void {
   const tree = result.condensedTree;
-  const ours = Array.from(tree.parent, (parent, i) => [parent, tree.child[i], tree.lambda[i], tree.childSize[i]]);
+  // The condensed tree's four columns have one length.
+  const ours = Array.from(tree.parent, (parent, i): TreeRow => [
+    parent,
+    tree.child[i]!,
+    tree.lambda[i]!,
+    tree.childSize[i]!,
+  ]);
   const expected = sortedRows(golden.condensed);
   const actual = sortedRows(ours);
   assert.equal(actual.length, expected.length, 'condensed tree rows');
-  for (let i = 0; i < expected.length; i++) {
-    const [p, c, lambda, size] = actual[i];
-    const [ep, ec, elambda, esize] = expected[i];
+  expected.forEach(([ep, ec, elambda, esize], i) => {
+    const [p, c, lambda, size] = actual[i] ?? [NaN, NaN, NaN, NaN];
     assert.deepEqual([p, c, size], [ep, ec, esize], `condensed row ${i}`);
     assert.ok(
       Math.abs(lambda - elambda) <= TOLERANCE * Math.max(1, Math.abs(elambda)),
       `condensed lambda ${i}: ${lambda} vs ${elambda}`,
     );
-  }
+  });
 }
 
 function assertSingleLinkageTree(result: HdbscanResult, golden: GoldenVariant): void {
   const tree = result.singleLinkageTree;
   assert.equal(tree.left.length, golden.singleLinkage.length, 'single linkage rows');
   // Row order fixes the merged node ids, so the rows must match one by one (stronger than sorted).
-  for (let i = 0; i < tree.left.length; i++) {
-    const [left, right, distance, size] = golden.singleLinkage[i];
+  golden.singleLinkage.forEach(([left, right, distance, size], i) => {
+    const ours = tree.distance[i] ?? NaN;
     assert.deepEqual([tree.left[i], tree.right[i], tree.size[i]], [left, right, size], `single linkage row ${i}`);
-    assert.ok(
-      Math.abs(tree.distance[i] - distance) <= 1e-9,
-      `single linkage distance ${i}: ${tree.distance[i]} vs ${distance}`,
-    );
-  }
+    assert.ok(Math.abs(ours - distance) <= 1e-9, `single linkage distance ${i}: ${ours} vs ${distance}`);
+  });
 }
 
 describe('hdbscan parity with Python hdbscan 0.8.43 goldens', () => {

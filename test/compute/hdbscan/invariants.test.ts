@@ -13,20 +13,20 @@ function assertWellFormed(result: HdbscanResult, count: number): void {
   assert.equal(result.persistence.length, result.clusterCount);
   const seen = new Set<number>();
   for (let i = 0; i < count; i++) {
-    const label = result.labels[i];
+    const label = result.labels[i]!;
     assert.ok(label >= -1 && label < result.clusterCount, `row ${i}: label ${label}`);
     if (label >= 0) seen.add(label);
-    const p = result.probabilities[i];
+    const p = result.probabilities[i]!;
     assert.ok(p >= 0 && p <= 1, `row ${i}: probability ${p}`);
     if (label === -1) assert.equal(p, 0, `row ${i}: noise with probability ${p}`);
-    const score = result.outlierScores[i];
+    const score = result.outlierScores[i]!;
     assert.ok(score >= 0 && score <= 1, `row ${i}: outlier score ${score}`);
   }
   assert.equal(seen.size, result.clusterCount, 'every cluster has members');
   for (const value of result.persistence) assert.ok(value >= 0 && value <= 1, `persistence ${value}`);
   // Every point leaves the condensed tree exactly once.
   const leaves = new Int32Array(count);
-  for (const child of result.condensedTree.child) if (child < count) leaves[child]++;
+  for (const child of result.condensedTree.child) if (child < count) leaves[child]!++;
   assert.ok(
     leaves.every((n) => n === 1),
     'each point appears once in the condensed tree',
@@ -65,7 +65,7 @@ describe('hdbscan invariants on seeded random blobs', () => {
       const original = await hdbscan(matrix, { clusterSelectionMethod });
       const permuted = await hdbscan(permuteRows(matrix, permutation), { clusterSelectionMethod });
       const gather = <T extends Int32Array | Float64Array>(values: T): T =>
-        values.map((_, i) => values[permutation[i]]) as T;
+        values.map((_, i) => values[permutation[i]!]!) as T;
       assertSameLabelsUpToRenaming(permuted.labels, gather(original.labels));
       assert.ok(maxAbsDifference(permuted.probabilities, gather(original.probabilities)) < 1e-12);
       assert.ok(maxAbsDifference(permuted.outlierScores, gather(original.outlierScores)) < 1e-12);
@@ -180,13 +180,18 @@ describe('hdbscan progress, cancellation and pluggable spanning tree', () => {
       });
       assert.deepEqual([...reports.keys()], ['core distances', 'spanning tree', 'condensing']);
       for (const [stage, list] of reports) {
-        for (let i = 1; i < list.length; i++) assert.ok(list[i].done >= list[i - 1].done, `${stage} went backwards`);
-        const last = list[list.length - 1];
+        let previous = 0;
+        for (const { done } of list) {
+          assert.ok(done >= previous, `${stage} went backwards`);
+          previous = done;
+        }
+        const last = list.at(-1);
+        assert.ok(last, `${stage} reported nothing`);
         assert.equal(last.done, last.total, `${stage} finishes`);
       }
       if (mst) {
-        assert.equal(reports.get('core distances')!.at(-1)!.total, matrix.count);
-        assert.equal(reports.get('spanning tree')!.at(-1)!.total, matrix.count - 1);
+        assert.equal(reports.get('core distances')?.at(-1)?.total, matrix.count);
+        assert.equal(reports.get('spanning tree')?.at(-1)?.total, matrix.count - 1);
       }
     });
   }

@@ -22,7 +22,7 @@ export function randomBlobs(options: {
   for (let c = 0; c < centres; c++) {
     const centre = Array.from({ length: dim }, () => 20 * random() - 10);
     for (let p = 0; p < perBlob; p++, row++) {
-      for (let k = 0; k < dim; k++) data[row * dim + k] = centre[k] + spread * gaussian();
+      for (let k = 0; k < dim; k++) data[row * dim + k] = centre[k]! + spread * gaussian();
     }
   }
   for (let p = 0; p < noise; p++, row++) {
@@ -45,7 +45,7 @@ export function randomPermutation(count: number, seed: number): Int32Array {
   const order = Int32Array.from({ length: count }, (_, i) => i);
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
+    [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
 }

@@ -11,13 +11,16 @@ const repoRoot = path.resolve(here, here.includes(`${path.sep}build${path.sep}`)
 /** The golden folder, a copy of shared/reference/hdbscan kept with the tests (its README says what is in it). */
 export const referenceDir: string = path.join(repoRoot, 'test/fixtures/hdbscan');
 
+/** One row of a condensed or single-linkage tree: [parent or left, child or right, lambda or distance, size]. */
+export type TreeRow = readonly [number, number, number, number];
+
 export interface GoldenVariant {
   labels: Int32Array;
   probabilities: Float64Array;
   outlierScores: Float64Array;
   persistence: Float64Array;
-  condensed: number[][];
-  singleLinkage: number[][];
+  condensed: TreeRow[];
+  singleLinkage: TreeRow[];
   params: {
     min_cluster_size: number;
     min_samples: number;
@@ -51,8 +54,9 @@ export function loadGoldenMatrix(name: string): Matrix {
 
 function readCsv(file: string): number[][] {
   const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const firstCell = lines[0].split(',')[0].trim();
-  const hasHeader = Number.isNaN(parseValue(firstCell)) && firstCell.toLowerCase() !== 'nan';
+  const [firstLine = ''] = lines;
+  const [firstCell = ''] = firstLine.split(',', 1);
+  const hasHeader = Number.isNaN(parseValue(firstCell)) && firstCell.trim().toLowerCase() !== 'nan';
   return lines.slice(hasHeader ? 1 : 0).map((line) => line.split(',').map(parseValue));
 }
 
@@ -64,18 +68,35 @@ function parseValue(text: string): number {
   return Number(t);
 }
 
-const column = (rows: number[][]): number[] => rows.map((r) => r[0]);
+/** The first cell of every row of `file`. */
+function column(file: string): number[] {
+  return readCsv(file).map(([value], i) => {
+    if (value === undefined) throw new Error(`${file}: row ${i + 1} is empty`);
+    return value;
+  });
+}
+
+/** The rows of a tree file, each exactly four cells. */
+function treeRows(file: string): TreeRow[] {
+  return readCsv(file).map((row, i) => {
+    const [a, b, c, d] = row;
+    if (row.length !== 4 || a === undefined || b === undefined || c === undefined || d === undefined) {
+      throw new Error(`${file}: row ${i + 1} has ${row.length} cells, expected 4`);
+    }
+    return [a, b, c, d];
+  });
+}
 
 export function loadGoldenVariant(name: string, variant: string): GoldenVariant {
   const dir = path.join(referenceDir, `${name}.ref`, variant);
   const result = JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')) as { params: GoldenVariant['params'] };
   return {
-    labels: Int32Array.from(column(readCsv(path.join(dir, 'labels.csv')))),
-    probabilities: Float64Array.from(column(readCsv(path.join(dir, 'probabilities.csv')))),
-    outlierScores: Float64Array.from(column(readCsv(path.join(dir, 'outlier_scores.csv')))),
-    persistence: Float64Array.from(column(readCsv(path.join(dir, 'cluster_persistence.csv')))),
-    condensed: readCsv(path.join(dir, 'condensed_tree.csv')),
-    singleLinkage: readCsv(path.join(dir, 'single_linkage_tree.csv')),
+    labels: Int32Array.from(column(path.join(dir, 'labels.csv'))),
+    probabilities: Float64Array.from(column(path.join(dir, 'probabilities.csv'))),
+    outlierScores: Float64Array.from(column(path.join(dir, 'outlier_scores.csv'))),
+    persistence: Float64Array.from(column(path.join(dir, 'cluster_persistence.csv'))),
+    condensed: treeRows(path.join(dir, 'condensed_tree.csv')),
+    singleLinkage: treeRows(path.join(dir, 'single_linkage_tree.csv')),
     params: result.params,
   };
 }

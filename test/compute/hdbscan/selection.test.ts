@@ -12,9 +12,9 @@ const starts = [0, 1.5, 12];
 const layout = makeMatrix(
   18,
   1,
-  Float32Array.from({ length: 18 }, (_, i) => starts[Math.floor(i / 6)] + 0.1 * (i % 6)),
+  Float32Array.from(starts.flatMap((start) => Array.from({ length: 6 }, (_, k) => start + 0.1 * k))),
 );
-const group = (i: number): string => 'ABC'[Math.floor(i / 6)];
+const group = (i: number): string => 'ABC'.charAt(Math.floor(i / 6));
 
 async function partition(options: HdbscanOptions): Promise<{ groups: string[]; clusterCount: number }> {
   const result = await hdbscan(layout, { minClusterSize: 5, minSamples: 2, ...options });
@@ -33,9 +33,10 @@ describe('cluster selection', () => {
   it('builds the expected condensed tree', async () => {
     const result = await hdbscan(layout, { minClusterSize: 5, minSamples: 2 });
     const tree = result.condensedTree;
-    const clusterRows = Array.from(tree.child, (child, i) => [tree.parent[i], child, tree.childSize[i]]).filter(
-      ([, child]) => child >= 18,
-    );
+    const clusterRows = Array.from(
+      tree.child,
+      (child, i) => [tree.parent[i], child, tree.childSize[i]] as const,
+    ).filter(([, child]) => child >= 18);
     assert.deepEqual(clusterRows, [
       [18, 19, 12],
       [18, 20, 6],

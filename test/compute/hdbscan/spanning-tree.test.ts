@@ -21,8 +21,8 @@ function denseMutualReachability(
     Float64Array.from({ length: n }, (_, j) => (i === j ? 0 : distance(i, j))),
   );
   const k = clampMinSamples(n, minSamples);
-  const core = Float64Array.from(d, (row) => row.slice().sort()[k]);
-  const mrd = d.map((row, i) => row.map((value, j) => Math.max(core[i], core[j], value)));
+  const core = Float64Array.from(d, (row) => row.slice().sort()[k]!);
+  const mrd = d.map((row, i) => row.map((value, j) => Math.max(core[i]!, core[j]!, value)));
   return { mrd, core };
 }
 
@@ -36,11 +36,14 @@ function denseMstLinkageCore(mrd: Float64Array[]): [number, number, number][] {
     const keep = labels.map((label) => label !== node);
     labels = labels.filter((_, j) => keep[j]);
     const left = current.filter((_, j) => keep[j]);
-    const right = labels.map((label) => mrd[node][label]);
-    current = left.map((l, j) => (l < right[j] ? l : right[j]));
+    const right = labels.map((label) => mrd[node]![label]);
+    current = left.map((l, j) => {
+      const r = right[j]!;
+      return l < r ? l : r;
+    });
     const index = current.indexOf(Math.min(...current));
-    edges.push([node, labels[index], current[index]]);
-    node = labels[index];
+    edges.push([node, labels[index]!, current[index]!]);
+    node = labels[index]!;
   }
   return edges;
 }
@@ -48,10 +51,10 @@ function denseMstLinkageCore(mrd: Float64Array[]): [number, number, number][] {
 function kruskalWeight(mrd: Float64Array[]): number {
   const n = mrd.length;
   const edges: [number, number, number][] = [];
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) edges.push([i, j, mrd[i][j]]);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) edges.push([i, j, mrd[i]![j]!]);
   edges.sort((a, b) => a[2] - b[2]);
   const parent = Array.from({ length: n }, (_, i) => i);
-  const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x])));
+  const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x]!)));
   let total = 0;
   for (const [a, b, w] of edges) {
     const ra = find(a);

@@ -22,7 +22,7 @@ export function labelledBlobs(options: {
     for (let p = 0; p < perBlob; p++) {
       const row = c * perBlob + p;
       labels[row] = c;
-      for (let k = 0; k < dim; k++) data[row * dim + k] = centre[k] + spread * random.nextGaussian();
+      for (let k = 0; k < dim; k++) data[row * dim + k] = centre[k]! + spread * random.nextGaussian();
     }
   }
   return { matrix: { count, dim, data }, labels };
@@ -46,10 +46,10 @@ export function bruteForceNeighbors(
   const distance = (i: number, j: number): number => {
     let sum = 0;
     if (metric === 'euclidean') {
-      for (let d = 0; d < dim; d++) sum += (data[i * dim + d] - data[j * dim + d]) ** 2;
+      for (let d = 0; d < dim; d++) sum += (data[i * dim + d]! - data[j * dim + d]!) ** 2;
       return sum;
     }
-    for (let d = 0; d < dim; d++) sum += data[i * dim + d] * data[j * dim + d];
+    for (let d = 0; d < dim; d++) sum += data[i * dim + d]! * data[j * dim + d]!;
     const ni = norm(i);
     const nj = norm(j);
     return ni > 0 && nj > 0 ? 1 - sum / (ni * nj) : 1;

@@ -12,7 +12,8 @@ test('smooth kNN distances: rho is the nearest distance and the memberships of t
   for (let row = 0; row < graph.count; row++) {
     assert.equal(rhos[row], graph.distances[row * 15 + 1]);
     let sum = 0;
-    for (let j = 1; j < 15; j++) sum += Math.exp(-Math.max(0, graph.distances[row * 15 + j] - rhos[row]) / sigmas[row]);
+    for (let j = 1; j < 15; j++)
+      sum += Math.exp(-Math.max(0, graph.distances[row * 15 + j]! - rhos[row]!) / sigmas[row]!);
     assert.ok(Math.abs(sum - Math.log2(15)) < 1e-4, `row ${row}: ${sum}`);
   }
 });
@@ -27,7 +28,8 @@ test('the fuzzy union is symmetric with weights in (0, 1], and a hand-sized case
   };
   const fuzzy = fuzzySimplicialSet(graph);
   const weight = (i: number, j: number): number => {
-    for (let e = fuzzy.rowStart[i]; e < fuzzy.rowStart[i + 1]; e++) if (fuzzy.columns[e] === j) return fuzzy.weights[e];
+    for (let e = fuzzy.rowStart[i]!; e < fuzzy.rowStart[i + 1]!; e++)
+      if (fuzzy.columns[e] === j) return fuzzy.weights[e]!;
     return 0;
   };
   assert.equal(weight(0, 1), 1); // 1 + 1 - 1
@@ -43,11 +45,11 @@ test('on real neighbours the graph is symmetric, free of self-loops, and pruning
   );
   const lookup = new Map<string, number>();
   for (let i = 0; i < fuzzy.count; i++) {
-    for (let e = fuzzy.rowStart[i]; e < fuzzy.rowStart[i + 1]; e++) {
+    for (let e = fuzzy.rowStart[i]!; e < fuzzy.rowStart[i + 1]!; e++) {
       assert.notEqual(fuzzy.columns[e], i);
-      assert.ok(fuzzy.weights[e] > 0 && fuzzy.weights[e] <= 1);
-      if (e > fuzzy.rowStart[i]) assert.ok(fuzzy.columns[e] > fuzzy.columns[e - 1], 'rows sorted by column');
-      lookup.set(`${i},${fuzzy.columns[e]}`, fuzzy.weights[e]);
+      assert.ok(fuzzy.weights[e]! > 0 && fuzzy.weights[e]! <= 1);
+      if (e > fuzzy.rowStart[i]!) assert.ok(fuzzy.columns[e]! > fuzzy.columns[e - 1]!, 'rows sorted by column');
+      lookup.set(`${i},${fuzzy.columns[e]}`, fuzzy.weights[e]!);
     }
   }
   for (const [key, value] of lookup) {

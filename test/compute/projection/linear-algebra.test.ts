@@ -7,9 +7,9 @@ import { fitCurve } from '../../../src/compute/projection/curve-fit.js';
 
 test('symmetric eigen-decomposition of a 2 x 2 case by hand: [[2, 1], [1, 2]] has 3 along (1, 1) and 1 along (1, -1)', () => {
   const { values, vectors } = symmetricEigen(Float64Array.from([2, 1, 1, 2]), 2);
-  assert.ok(Math.abs(values[0] - 3) < 1e-12 && Math.abs(values[1] - 1) < 1e-12);
-  assert.ok(Math.abs(Math.abs(vectors[0]) - Math.SQRT1_2) < 1e-12 && Math.abs(vectors[0] - vectors[1]) < 1e-12);
-  assert.ok(Math.abs(vectors[2] + vectors[3]) < 1e-12);
+  assert.ok(Math.abs(values[0]! - 3) < 1e-12 && Math.abs(values[1]! - 1) < 1e-12);
+  assert.ok(Math.abs(Math.abs(vectors[0]!) - Math.SQRT1_2) < 1e-12 && Math.abs(vectors[0]! - vectors[1]!) < 1e-12);
+  assert.ok(Math.abs(vectors[2]! + vectors[3]!) < 1e-12);
 });
 
 test('symmetric eigen-decomposition of a random 12 x 12 matrix: A v = lambda v, orthonormal vectors, values descending, trace kept', () => {
@@ -19,18 +19,18 @@ test('symmetric eigen-decomposition of a random 12 x 12 matrix: A v = lambda v, 
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) matrix[i * n + j] = matrix[j * n + i] = random.nextGaussian();
   const { values, vectors } = symmetricEigen(matrix, n);
   let trace = 0;
-  for (let i = 0; i < n; i++) trace += matrix[i * n + i];
+  for (let i = 0; i < n; i++) trace += matrix[i * n + i]!;
   assert.ok(Math.abs(values.reduce((s, v) => s + v, 0) - trace) < 1e-10);
   for (let r = 0; r < n; r++) {
-    if (r > 0) assert.ok(values[r] <= values[r - 1]);
+    if (r > 0) assert.ok(values[r]! <= values[r - 1]!);
     for (let i = 0; i < n; i++) {
       let product = 0;
-      for (let j = 0; j < n; j++) product += matrix[i * n + j] * vectors[r * n + j];
-      assert.ok(Math.abs(product - values[r] * vectors[r * n + i]) < 1e-10);
+      for (let j = 0; j < n; j++) product += matrix[i * n + j]! * vectors[r * n + j]!;
+      assert.ok(Math.abs(product - values[r]! * vectors[r * n + i]!) < 1e-10);
     }
     for (let s = 0; s < n; s++) {
       let dot = 0;
-      for (let i = 0; i < n; i++) dot += vectors[r * n + i] * vectors[s * n + i];
+      for (let i = 0; i < n; i++) dot += vectors[r * n + i]! * vectors[s * n + i]!;
       assert.ok(Math.abs(dot - (r === s ? 1 : 0)) < 1e-10);
     }
   }
@@ -42,7 +42,7 @@ test('tridiagonal eigenvalues of the path-graph Laplacian match 2 - 2 cos(k pi /
   const expected = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))).sort(
     (p, q) => q - p,
   );
-  values.forEach((value, i) => assert.ok(Math.abs(value - expected[i]) < 1e-12));
+  values.forEach((value, i) => assert.ok(Math.abs(value - expected[i]!) < 1e-12));
 });
 
 test('Lanczos finds the largest eigenpairs of a diagonal operator, skipping a deflated direction', async () => {
@@ -52,15 +52,15 @@ test('Lanczos finds the largest eigenpairs of a diagonal operator, skipping a de
   deflate[0] = 1; // hide the largest
   const result = await lanczosTopEigenvectors(
     (x, y) => {
-      for (let i = 0; i < n; i++) y[i] = diagonal[i] * x[i];
+      for (let i = 0; i < n; i++) y[i] = diagonal[i]! * x[i]!;
     },
     n,
     { want: 2, deflate, maxSteps: 300, tolerance: 1e-8 },
     new SeededRandom(1),
   );
   assert.ok(result);
-  assert.ok(Math.abs(result.values[0] - diagonal[1]) < 1e-6 && Math.abs(result.values[1] - diagonal[2]) < 1e-6);
-  assert.ok(Math.abs(Math.abs(result.vectors[1]) - 1) < 1e-3 && Math.abs(Math.abs(result.vectors[n + 2]) - 1) < 1e-3);
+  assert.ok(Math.abs(result.values[0]! - diagonal[1]!) < 1e-6 && Math.abs(result.values[1]! - diagonal[2]!) < 1e-6);
+  assert.ok(Math.abs(Math.abs(result.vectors[1]!) - 1) < 1e-3 && Math.abs(Math.abs(result.vectors[n + 2]!) - 1) < 1e-3);
 });
 
 test('the a, b curve fit reproduces umap-learn find_ab_params(spread 1, min_dist 0.1)', () => {
@@ -71,12 +71,13 @@ test('the a, b curve fit reproduces umap-learn find_ab_params(spread 1, min_dist
 });
 
 test('the a, b curve fit is a least-squares minimum for other settings: nudging a or b only increases the error', () => {
-  for (const [minDist, spread] of [
+  const settings: [minDist: number, spread: number][] = [
     [0, 1],
     [0.5, 1],
     [0.25, 2],
     [0.99, 1],
-  ]) {
+  ];
+  for (const [minDist, spread] of settings) {
     const { a, b } = fitCurve(minDist, spread);
     const error = (pa: number, pb: number): number => {
       let sum = 0;
@@ -88,7 +89,7 @@ test('the a, b curve fit is a least-squares minimum for other settings: nudging 
       return sum;
     };
     const best = error(a, b);
-    for (const [da, db] of [
+    const nudges: [da: number, db: number][] = [
       [1e-3, 0],
       [-1e-3, 0],
       [0, 1e-3],
@@ -97,7 +98,8 @@ test('the a, b curve fit is a least-squares minimum for other settings: nudging 
       [-1e-3, -1e-3],
       [1e-3, -1e-3],
       [-1e-3, 1e-3],
-    ]) {
+    ];
+    for (const [da, db] of nudges) {
       assert.ok(
         error(a * (1 + da), b * (1 + db)) > best,
         `minDist ${minDist}, spread ${spread}: (${a}, ${b}) is not a minimum`,

@@ -21,26 +21,26 @@ test('exact search lists each row first at distance 0, then exactly the brute-fo
     assert.equal(graph.distances[row * graph.k], 0);
     assert.deepEqual(others(graph, row), expected[row], `row ${row}`);
     for (let j = 2; j < graph.k; j++)
-      assert.ok(graph.distances[row * graph.k + j] >= graph.distances[row * graph.k + j - 1]);
+      assert.ok(graph.distances[row * graph.k + j]! >= graph.distances[row * graph.k + j - 1]!);
   }
   assert.equal(graph.distances[5 * graph.k + 1], 0, 'row 5 duplicates row 9');
   // A distance checked by hand.
-  const [a, b] = [0, graph.indices[1]];
+  const [a, b] = [0, graph.indices[1]!];
   let sum = 0;
-  for (let d = 0; d < 7; d++) sum += (matrix.data[a * 7 + d] - matrix.data[b * 7 + d]) ** 2;
-  assert.ok(Math.abs(graph.distances[1] - Math.sqrt(sum)) < 1e-5);
+  for (let d = 0; d < 7; d++) sum += (matrix.data[a * 7 + d]! - matrix.data[b * 7 + d]!) ** 2;
+  assert.ok(Math.abs(graph.distances[1]! - Math.sqrt(sum)) < 1e-5);
 });
 
 test('exact cosine search matches brute force, and all-zero rows sit at distance 1', async () => {
   const matrix = uniformMatrix(2, 200, 5);
-  for (let i = 0; i < matrix.data.length; i++) matrix.data[i] -= 0.5;
+  for (let i = 0; i < matrix.data.length; i++) matrix.data[i]! -= 0.5;
   matrix.data.fill(0, 3 * 5, 4 * 5);
   const graph = await nearestNeighbors(matrix, { k: K + 1, metric: 'cosine', method: 'exact', seed: 1, threads: 1 });
   const expected = bruteForceNeighbors(matrix, K, 'cosine');
   let same = 0;
-  for (let row = 0; row < matrix.count; row++) if (others(graph, row).join() === expected[row].join()) same++;
+  for (let row = 0; row < matrix.count; row++) if (others(graph, row).join() === expected[row]!.join()) same++;
   assert.ok(same >= matrix.count - 2, `${same} rows match`); // float32 rounding may swap a near-tie
-  for (let j = 1; j < graph.k; j++) assert.ok(Math.abs(graph.distances[3 * graph.k + j] - 1) < 1e-6);
+  for (let j = 1; j < graph.k; j++) assert.ok(Math.abs(graph.distances[3 * graph.k + j]! - 1) < 1e-6);
 });
 
 test('worker threads give the same graph as one thread, and progress counts tiles upwards to the total', async () => {
@@ -54,8 +54,13 @@ test('worker threads give the same graph as one thread, and progress counts tile
   );
   assert.deepEqual(threaded.indices, single.indices);
   assert.deepEqual(threaded.distances, single.distances);
-  for (let i = 1; i < reports.length; i++) assert.ok(reports[i].done >= reports[i - 1].done);
-  const last = reports[reports.length - 1];
+  let previous = 0;
+  for (const { done } of reports) {
+    assert.ok(done >= previous);
+    previous = done;
+  }
+  const last = reports.at(-1);
+  assert.ok(last, 'no progress reported');
   assert.equal(last.done, last.total);
 });
 

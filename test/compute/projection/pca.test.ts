@@ -12,12 +12,12 @@ test('points on the line (1, 2) + t (3, 4) / 5: one component along (0.6, 0.8), 
   const result = pca({ count: ts.length, dim: 2, data }, 2);
   const mean = ts.reduce((s, t) => s + t, 0) / ts.length;
   const variance = ts.reduce((s, t) => s + (t - mean) ** 2, 0) / (ts.length - 1);
-  assert.ok(Math.abs(result.components[0] - 0.6) < 1e-6 && Math.abs(result.components[1] - 0.8) < 1e-6);
-  assert.ok(Math.abs(result.explainedVariance[0] - variance) < 1e-5);
-  assert.ok(Math.abs(result.explainedVariance[1]) < 1e-6);
+  assert.ok(Math.abs(result.components[0]! - 0.6) < 1e-6 && Math.abs(result.components[1]! - 0.8) < 1e-6);
+  assert.ok(Math.abs(result.explainedVariance[0]! - variance) < 1e-5);
+  assert.ok(Math.abs(result.explainedVariance[1]!) < 1e-6);
   ts.forEach((t, i) => {
-    assert.ok(Math.abs(result.projection[i * 2] - (t - mean)) < 1e-5);
-    assert.ok(Math.abs(result.projection[i * 2 + 1]) < 1e-5);
+    assert.ok(Math.abs(result.projection[i * 2]! - (t - mean)) < 1e-5);
+    assert.ok(Math.abs(result.projection[i * 2 + 1]!) < 1e-5);
   });
   assert.deepEqual(
     Array.from(result.mean, (v) => Math.round(v * 1e6) / 1e6),
@@ -29,7 +29,7 @@ test('a known covariance: (+-2, 0), (0, +-1) has variances 8/3 and 2/3 along the
   const data = Float32Array.from([2, 0, -2, 0, 0, 1, 0, -1]);
   const result = pca({ count: 4, dim: 2, data }, 2);
   assert.ok(
-    Math.abs(result.explainedVariance[0] - 8 / 3) < 1e-12 && Math.abs(result.explainedVariance[1] - 2 / 3) < 1e-12,
+    Math.abs(result.explainedVariance[0]! - 8 / 3) < 1e-12 && Math.abs(result.explainedVariance[1]! - 2 / 3) < 1e-12,
   );
   assert.deepEqual(Array.from(result.components), [1, 0, 0, 1]);
   assert.deepEqual(Array.from(result.projection), [2, 0, -2, 0, 0, 1, 0, -1]);
@@ -44,7 +44,7 @@ function wideMatrix(seed: number, count: number, dim: number, rank: number): Mat
     const weights = Array.from({ length: rank }, (_, f) => random.nextGaussian() * (rank - f) * 3);
     for (let k = 0; k < dim; k++) {
       let value = 0.1 * random.nextGaussian();
-      for (let f = 0; f < rank; f++) value += weights[f] * factors[f][k];
+      factors.forEach((factor, f) => (value += weights[f]! * factor[k]!));
       data[r * dim + k] = value;
     }
   }
@@ -58,28 +58,28 @@ test('the randomized solver for wide matrices matches the exact decomposition (v
   // Reference: eigenvalues of the centred Gram matrix X X^T / (n - 1) equal those of the covariance.
   const { count, dim, data } = matrix;
   const mean = new Float64Array(dim);
-  for (let r = 0; r < count; r++) for (let k = 0; k < dim; k++) mean[k] += data[r * dim + k] / count;
+  for (let r = 0; r < count; r++) for (let k = 0; k < dim; k++) mean[k]! += data[r * dim + k]! / count;
   const gram = new Float64Array(count * count);
   for (let i = 0; i < count; i++) {
     for (let j = i; j < count; j++) {
       let sum = 0;
-      for (let k = 0; k < dim; k++) sum += (data[i * dim + k] - mean[k]) * (data[j * dim + k] - mean[k]);
+      for (let k = 0; k < dim; k++) sum += (data[i * dim + k]! - mean[k]!) * (data[j * dim + k]! - mean[k]!);
       gram[i * count + j] = gram[j * count + i] = sum / (count - 1);
     }
   }
   const reference = symmetricEigen(gram, count);
   for (let c = 0; c < components; c++) {
     assert.ok(
-      Math.abs(result.explainedVariance[c] - reference.values[c]) / reference.values[c] < 1e-6,
+      Math.abs(result.explainedVariance[c]! - reference.values[c]!) / reference.values[c]! < 1e-6,
       `variance ${c}`,
     );
     let norm = 0;
-    for (let k = 0; k < dim; k++) norm += result.components[c * dim + k] ** 2;
+    for (let k = 0; k < dim; k++) norm += result.components[c * dim + k]! ** 2;
     assert.ok(Math.abs(norm - 1) < 1e-5, `component ${c} is a unit vector`);
     // The projection on component c has the variance of component c.
     let sumSquares = 0;
-    for (let r = 0; r < count; r++) sumSquares += result.projection[r * components + c] ** 2;
-    assert.ok(Math.abs(sumSquares / (count - 1) - reference.values[c]) / reference.values[c] < 1e-4);
+    for (let r = 0; r < count; r++) sumSquares += result.projection[r * components + c]! ** 2;
+    assert.ok(Math.abs(sumSquares / (count - 1) - reference.values[c]!) / reference.values[c]! < 1e-4);
   }
   assert.deepEqual(pca(matrix, components, { seed: 7 }).projection, result.projection);
 });
@@ -104,10 +104,10 @@ test('pcaTransform projects new rows on fitted components: the fitted rows give 
   assert.deepEqual(pcaTransform(matrix, fitted), fitted.projection);
   const shifted = {
     ...matrix,
-    data: Float32Array.from(matrix.data, (v, i) => (i < 30 ? v + fitted.components[i] : v)),
+    data: Float32Array.from(matrix.data, (v, i) => (i < 30 ? v + fitted.components[i]! : v)),
   };
   // Moving row 0 by one unit along component 0 moves its first coordinate by one.
-  assert.ok(Math.abs(pcaTransform(shifted, fitted)[0] - fitted.projection[0] - 1) < 1e-4);
+  assert.ok(Math.abs(pcaTransform(shifted, fitted)[0]! - fitted.projection[0]! - 1) < 1e-4);
   assert.throws(
     () => pcaTransform({ count: 1, dim: 2, data: new Float32Array(2) }, fitted),
     /2 columns but the PCA was fitted on 30/,

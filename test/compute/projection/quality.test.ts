@@ -6,7 +6,7 @@ import { bruteForceNeighbors, uniformMatrix } from './fixtures.js';
 
 test('plane neighbours through the grid equal brute force, also with clumped and duplicate points', () => {
   const matrix = uniformMatrix(3, 500, 2);
-  for (let i = 0; i < 100; i++) matrix.data[i] *= 0.01; // a dense clump in a corner
+  for (let i = 0; i < 100; i++) matrix.data[i]! *= 0.01; // a dense clump in a corner
   matrix.data.copyWithin(20, 40, 42); // a duplicate
   const neighbours = planeNeighbors(matrix.data, 7);
   const expected = bruteForceNeighbors(matrix, 7);
@@ -40,12 +40,12 @@ test('trustworthiness is 1 for a layout that keeps every neighbourhood, and matc
   const original = bruteForceNeighbors(matrix, n - 1);
   const inLayout = bruteForceNeighbors({ count: n, dim: 2, data: layout }, k);
   let penalty = 0;
-  for (let i = 0; i < n; i++) {
-    for (const j of inLayout[i]) {
-      const rank = original[i].indexOf(j) + 1;
+  inLayout.forEach((near, i) => {
+    for (const j of near) {
+      const rank = original[i]!.indexOf(j) + 1;
       if (rank > k) penalty += rank - k;
     }
-  }
+  });
   const expected = 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;
   assert.ok(Math.abs(trustworthiness(matrix, layout, { k }) - expected) < 1e-12);
   assert.ok(expected < 0.7);

@@ -14,18 +14,18 @@ test("three well-separated blobs stay separated: over 95% of each point's 15 lay
   const agreement = labelAgreement(layout, blobs.labels, 15);
   assert.ok(agreement >= 0.95, `label agreement ${agreement}`);
   // And the blobs are apart: every blob's centre is farther from the others' than its own points' typical spread.
-  const centres = [0, 1, 2].map((label) => {
+  const centres = [0, 1, 2].map((label): [number, number] => {
     let x = 0;
     let y = 0;
     for (let i = label * 300; i < (label + 1) * 300; i++) {
-      x += layout[2 * i] / 300;
-      y += layout[2 * i + 1] / 300;
+      x += layout[2 * i]! / 300;
+      y += layout[2 * i + 1]! / 300;
     }
     return [x, y];
   });
-  for (let p = 0; p < 3; p++)
-    for (let q = p + 1; q < 3; q++)
-      assert.ok(Math.hypot(centres[p][0] - centres[q][0], centres[p][1] - centres[q][1]) > 2);
+  centres.forEach(([px, py], p) => {
+    for (const [qx, qy] of centres.slice(p + 1)) assert.ok(Math.hypot(px - qx, py - qy) > 2);
+  });
 });
 
 test('the same seed gives a bit-identical layout, also with the parallel layout on one or two threads; another seed a different one', async () => {
@@ -62,16 +62,16 @@ test('progress runs through the stages in order and never goes backwards within 
   await umap(blobs.matrix, { nEpochs: 100 }, { onProgress: (p) => reports.push({ ...p }) });
   const order = [UMAP_STAGES.neighbours, UMAP_STAGES.graph, UMAP_STAGES.layout];
   let stage = 0;
-  for (let i = 0; i < reports.length; i++) {
-    const report = reports[i];
+  let previous: Progress | undefined;
+  for (const report of reports) {
     const index = order.indexOf(report.stage as (typeof order)[number]);
     assert.ok(index >= stage, `stage ${report.stage} after ${order[stage]}`);
-    if (index === stage && i > 0 && reports[i - 1].stage === report.stage)
-      assert.ok(report.done >= reports[i - 1].done);
+    if (index === stage && previous?.stage === report.stage) assert.ok(report.done >= previous.done);
     assert.ok(report.done <= report.total);
     stage = index;
+    previous = report;
   }
-  const last = reports[reports.length - 1];
+  const last = reports.at(-1);
   assert.deepEqual(last, { stage: UMAP_STAGES.layout, done: 100, total: 100 });
 });
 

@@ -44,8 +44,8 @@ test('probe dims override the declared shape', async () => {
     layers.map((l) => l.dims[0]),
     layers.map(() => 2),
   );
-  assert.deepEqual(layers[0].dims, [2, 3, 4, 4]); // the Transpose output
-  assert.equal(layers[0].isDefault, false);
+  assert.deepEqual(layers[0]?.dims, [2, 3, 4, 4]); // the Transpose output
+  assert.equal(layers[0]?.isDefault, false);
   await assert.rejects(
     listLayersOfBytes(tinyConvNet(), 'tiny', { probeDims: [1, 1, 5], threads: 1 }),
     /did not run on a probe input shaped \[1, 1, 5\]/,
@@ -65,7 +65,7 @@ test('a real third-party model: layers listed, block ends chosen, read out in on
   assert.equal(layers.length, 215);
   for (const layer of layers) {
     assert.equal(layer.dims[0], 1, `${layer.name} keeps the batch axis`);
-    assert.ok(layer.dims.length >= 2, `${layer.name} has dims ${layer.dims}`);
+    assert.ok(layer.dims.length >= 2, `${layer.name} has dims ${layer.dims.join(',')}`);
   }
   const byName = new Map(layers.map((l) => [l.name, l]));
   assert.deepEqual(byName.get('p2o.MaxPool.1')?.dims, [1, 200, 1, 48]);
@@ -106,11 +106,12 @@ test('a real third-party model: layers listed, block ends chosen, read out in on
   assert.equal(output.name, 'softmax_0.tmp_0');
   assert.deepEqual(output.dims, [2, 2]);
   // The model's own output is the softmax of the logits we read out.
-  const logits = tensors[2].data;
+  const logits = tensors[2]?.data;
+  assert.ok(logits, 'the logits are read out');
   for (let n = 0; n < 2; n++) {
-    const [a, b] = [logits[2 * n], logits[2 * n + 1]];
+    const [a, b] = [logits[2 * n]!, logits[2 * n + 1]!];
     const p0 = 1 / (1 + Math.exp(b - a));
-    assert.ok(Math.abs(output.data[2 * n] - p0) < 1e-5 && Math.abs(output.data[2 * n + 1] - (1 - p0)) < 1e-5);
+    assert.ok(Math.abs(output.data[2 * n]! - p0) < 1e-5 && Math.abs(output.data[2 * n + 1]! - (1 - p0)) < 1e-5);
   }
 });
 

@@ -44,7 +44,7 @@ const ALL = [TINY.conv, TINY.relu, TINY.pool, TINY.logits];
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, tolerance = 1e-5): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance, `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(Math.abs(actual[i]! - expected[i]!) <= tolerance, `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
   }
 }
 
@@ -57,6 +57,7 @@ function byName(layers: LayerTensor[], name: string): LayerTensor {
 /** Counts session runs (in the runner's worker thread) asked for while `body` runs. */
 async function countRuns<T>(body: () => Promise<T>): Promise<{ result: T; runs: number }> {
   const prototype = WorkerSession.prototype;
+  // Restored below and called with the session as `this`.
   const original = prototype.run;
   let runs = 0;
   prototype.run = function (this: WorkerSession, ...args: Parameters<WorkerSession['run']>) {
@@ -134,9 +135,12 @@ test('a symbolic batch dimension takes any batch size, item results independent 
   const whole = await runner.run(input, [7, 1, 4, 4]);
   const single = await runner.run(input.subarray(6 * 16), [1, 1, 4, 4]);
   await runner.close();
-  assert.deepEqual(whole.layers[0].dims, [7, 2, 2, 2]);
-  assert.deepEqual(single.layers[0].dims, [1, 2, 2, 2]);
-  assertClose(single.layers[0].data, whole.layers[0].data.subarray(6 * 8), 'last item', 1e-6);
+  const [all] = whole.layers;
+  const [last] = single.layers;
+  assert.ok(all && last, 'one layer each');
+  assert.deepEqual(all.dims, [7, 2, 2, 2]);
+  assert.deepEqual(last.dims, [1, 2, 2, 2]);
+  assertClose(last.data, all.data.subarray(6 * 8), 'last item', 1e-6);
 });
 
 test('itemsPerRun splits a batch into runs of that many items, the last one short, with the same results', async () => {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { InputError, NotFoundError } from '../../../src/errors.js';
 import { NapStore, type ProjectionToSave } from '../../../src/io/store/index.js';
-import { countRows, random, sampleInputs, sampleLayer, sampleRun, tempDir, tempStore } from './helpers.js';
+import { countRows, random, sampleInputs, sampleLayer, sampleRun, tempStore } from './helpers.js';
 
 function sampleProjection(count: number, seed = 3): ProjectionToSave {
   const next = random(seed);
@@ -111,42 +109,6 @@ describe('NapStore projections', () => {
       assert.equal(await countRows(path, 'projections'), 0);
     } finally {
       await done();
-    }
-  });
-
-  it('opens a store made before projections existed: read-only it has none, writable it gains the table', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const path = join(dir, 'older.duckdb');
-      const store = await NapStore.open(path);
-      const runId = await storeWithLayers(store);
-      await store.close();
-      // What a store of schema version 3 written before projections looks like.
-      const instance = await DuckDBInstance.create(path);
-      const connection = await instance.connect();
-      await connection.run('DROP TABLE projections');
-      connection.closeSync();
-      instance.closeSync();
-
-      const reader = await NapStore.open(path, { readOnly: true });
-      try {
-        assert.deepEqual(await reader.listProjections(runId), []);
-        assert.equal(await reader.readProjection(runId, 'dense'), null);
-        await assert.rejects(reader.readProjection(runId, 'nope'), NotFoundError, 'an unknown layer is still an error');
-      } finally {
-        await reader.close();
-      }
-
-      const writer = await NapStore.open(path);
-      try {
-        await writer.saveProjection(runId, 'dense', sampleProjection(4));
-        assert.equal((await writer.listProjections(runId)).length, 1);
-        assert.equal((await writer.listRuns()).length, 1, 'the older data is untouched');
-      } finally {
-        await writer.close();
-      }
-    } finally {
-      cleanup();
     }
   });
 });

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { InputError } from '../../../src/errors.js';
 import { decodeModel, singleFloatInput } from '../../../src/io/onnx/graph.js';
 import { readModelFile } from '../../../src/io/onnx/session.js';
+import type { TfjsModelJson } from '../../../src/io/tfjs/model-json.js';
 import { tinyConvNet } from '../../helpers/tiny-models.js';
 import { saveLayersModel, tf, useWasmBackend } from './tfjs-reference.js';
 
@@ -72,7 +73,7 @@ test('unreadable model.json files and missing shards are errors that name the fi
 });
 
 test('a layer nap cannot convert and a missing weight are errors that name the layer', async () => {
-  const json = JSON.parse(await readFile(modelJson, 'utf8'));
+  const json = JSON.parse(await readFile(modelJson, 'utf8')) as { modelTopology: { config: { layers: unknown[] } } };
   const layers = json.modelTopology.config.layers;
   layers[1] = { class_name: 'LSTM', config: { name: 'recurrent', units: 4 } };
   const small = path.dirname(modelJson);
@@ -85,10 +86,10 @@ test('a layer nap cannot convert and a missing weight are errors that name the l
     ),
   );
 
-  const noKernel = JSON.parse(await readFile(modelJson, 'utf8'));
-  noKernel.weightsManifest[0].weights = noKernel.weightsManifest[0].weights.filter(
-    (w: { name: string }) => w.name !== 'conv/kernel',
-  );
+  const noKernel = JSON.parse(await readFile(modelJson, 'utf8')) as TfjsModelJson;
+  const [group] = noKernel.weightsManifest;
+  assert.ok(group, 'a weights group');
+  group.weights = group.weights.filter((w) => w.name !== 'conv/kernel');
   const missing = path.join(small, 'missing.json');
   await writeFile(missing, JSON.stringify(noKernel));
   await assert.rejects(

@@ -54,9 +54,9 @@ export async function loadGraphModel(file: string): Promise<tf.GraphModel> {
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<string> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
-    tf.io.withSaveHandler(async (saved) => {
+    tf.io.withSaveHandler((saved) => {
       artifacts = saved;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
     }),
   );
   const { modelTopology, weightSpecs, weightData } = artifacts!;
@@ -102,7 +102,7 @@ export async function predictLayers(
 ): Promise<Float32Array[]> {
   const target = tf.model({ inputs: model.inputs, outputs: layers.map((layer) => layerOutput(model, layer)) });
   const input = tf.tensor(batch, dims);
-  const predicted = target.predict(input) as tf.Tensor | tf.Tensor[];
+  const predicted = target.predict(input);
   const outputs = Array.isArray(predicted) ? predicted : [predicted];
   const data = await Promise.all(outputs.map(async (output) => (await output.data()) as Float32Array));
   tf.dispose([input, ...outputs]);

@@ -95,7 +95,7 @@ class PrimState {
     this.core = workers ? workers.core : new Float64Array(count);
     this.core.set(lists.coreDistances);
     this.floor = new Float64Array(count);
-    for (let i = 0; i < count; i++) this.floor[i] = Math.max(this.core[i], lists.beyond[i]);
+    for (let i = 0; i < count; i++) this.floor[i] = Math.max(this.core[i]!, lists.beyond[i]!);
     this.key = (workers ? workers.key : new Float64Array(count)).fill(Infinity);
     this.inTree = new Uint8Array(count);
     this.gone = new Uint8Array(count);
@@ -119,12 +119,12 @@ class PrimState {
     let current = 0;
     this.add(0);
     for (let step = 0; step < edges; step++) {
-      const smallest = this.key[this.heap.peek()];
+      const smallest = this.key[this.heap.peek()]!;
       if (!this.certified(smallest)) await this.flush(reachAbove(smallest), () => checkpoint.tick(step));
       const next = this.heap.pop();
       from[step] = current;
       to[step] = next;
-      weight[step] = this.key[next];
+      weight[step] = this.key[next]!;
       current = next;
       this.add(next);
       await checkpoint.tick(step + 1);
@@ -144,17 +144,17 @@ class PrimState {
     this.inTree[node] = 1;
     this.tree.append(node, this.screen.vectors);
     this.markGone(node);
-    if (this.floor[node] < this.pendingFloor) this.pendingFloor = this.floor[node];
+    if (this.floor[node]! < this.pendingFloor) this.pendingFloor = this.floor[node]!;
     const { core, key, inTree, adjacencyNode, adjacencyDistance } = this;
-    const nodeCore = core[node];
-    for (let e = this.adjacencyStart[node], end = this.adjacencyStart[node + 1]; e < end; e++) {
-      const other = adjacencyNode[e];
+    const nodeCore = core[node]!;
+    for (let e = this.adjacencyStart[node]!, end = this.adjacencyStart[node + 1]!; e < end; e++) {
+      const other = adjacencyNode[e]!;
       if (inTree[other]) continue;
-      const w = Math.max(nodeCore, core[other], adjacencyDistance[e]);
-      if (w < key[other]) {
+      const w = Math.max(nodeCore, core[other]!, adjacencyDistance[e]!);
+      if (w < key[other]!) {
         key[other] = w;
         this.heap.decreased(other);
-        if (w <= this.floor[other]) this.markGone(other);
+        if (w <= this.floor[other]!) this.markGone(other);
       }
     }
   }
@@ -175,11 +175,11 @@ class PrimState {
     const { floor, flushedTo, tree } = this;
     const groups = new Map<number, number[]>();
     for (let at = 0; at < tree.length; at++) {
-      const u = tree.nodes[at];
-      if (Math.max(floor[u], flushedTo[u]) >= level) continue;
-      const group = groups.get(flushedTo[u]);
+      const u = tree.nodes[at]!;
+      if (Math.max(floor[u]!, flushedTo[u]!) >= level) continue;
+      const group = groups.get(flushedTo[u]!);
       if (group) group.push(at);
-      else groups.set(flushedTo[u], [at]);
+      else groups.set(flushedTo[u]!, [at]);
     }
     const end = this.columns.firstAtLeast(level);
     for (const [seenBelow, positions] of groups) {
@@ -196,10 +196,10 @@ class PrimState {
       for (const v of columns.nodes) {
         if (v < 0) continue;
         this.heap.decreased(v);
-        if (this.key[v] <= this.floor[v]) this.markGone(v);
+        if (this.key[v]! <= this.floor[v]!) this.markGone(v);
       }
     }
-    for (const positions of groups.values()) for (const at of positions) flushedTo[tree.nodes[at]] = level;
+    for (const positions of groups.values()) for (const at of positions) flushedTo[tree.nodes[at]!] = level;
     this.lastLevel = level;
     this.pendingFloor = Infinity;
     this.flushes++;
@@ -211,19 +211,19 @@ class PrimState {
     const { dim } = this.screen;
     const { floor, flushedTo } = this;
     // Every unseen pair of row u weighs at least its floor and, for the columns this flush adds, the level it was flushed to.
-    const bound = (u: number): number => Math.max(floor[u], flushedTo[u]);
-    const first = positions[0];
-    const span = positions[positions.length - 1] - first + 1;
+    const bound = (u: number): number => Math.max(floor[u]!, flushedTo[u]!);
+    const first = positions[0]!;
+    const span = positions[positions.length - 1]! - first + 1;
     if (!this.shared && positions.length >= DENSE_SPAN * span) {
       const nodes = new Int32Array(span).fill(-1);
       const bounds = new Float64Array(span).fill(Infinity);
       for (const at of positions) {
-        nodes[at - first] = tree.nodes[at];
-        bounds[at - first] = bound(tree.nodes[at]);
+        nodes[at - first] = tree.nodes[at]!;
+        bounds[at - first] = bound(tree.nodes[at]!);
       }
       return { vectors: tree.vectors.subarray(first * dim, (first + span) * dim), nodes, bounds };
     }
-    const nodes = Int32Array.from(positions, (at) => tree.nodes[at]);
+    const nodes = Int32Array.from(positions, (at) => tree.nodes[at]!);
     return { nodes, bounds: Float64Array.from(nodes, bound) };
   }
 
@@ -232,7 +232,7 @@ class PrimState {
     const { columns, gone } = this;
     const { dim } = this.screen;
     const nodes = columns.nodes.slice(start, end);
-    for (let j = 0; j < nodes.length; j++) if (gone[nodes[j]]) nodes[j] = -1;
+    for (let j = 0; j < nodes.length; j++) if (gone[nodes[j]!]) nodes[j] = -1;
     if (this.shared) return { nodes };
     return { vectors: columns.vectors.subarray(start * dim, end * dim), nodes };
   }
@@ -248,22 +248,22 @@ function symmetricAdjacency(lists: NeighbourLists, count: number): [Int32Array, 
   const { width, ids, distances } = lists;
   const degree = new Int32Array(count + 1);
   for (let i = 0; i < count * width; i++) {
-    degree[Math.floor(i / width)]++;
-    degree[ids[i]]++;
+    degree[Math.floor(i / width)]!++;
+    degree[ids[i]!]!++;
   }
   const start = new Int32Array(count + 1);
-  for (let i = 0; i < count; i++) start[i + 1] = start[i] + degree[i];
+  for (let i = 0; i < count; i++) start[i + 1] = start[i]! + degree[i]!;
   const fillAt = start.slice(0, count);
-  const node = new Int32Array(start[count]);
-  const distance = new Float64Array(start[count]);
+  const node = new Int32Array(start[count]!);
+  const distance = new Float64Array(start[count]!);
   for (let row = 0; row < count; row++) {
     for (let k = 0; k < width; k++) {
-      const other = ids[row * width + k];
-      const d = distances[row * width + k];
-      node[fillAt[row]] = other;
-      distance[fillAt[row]++] = d;
-      node[fillAt[other]] = row;
-      distance[fillAt[other]++] = d;
+      const other = ids[row * width + k]!;
+      const d = distances[row * width + k]!;
+      node[fillAt[row]!] = other;
+      distance[fillAt[row]!++] = d;
+      node[fillAt[other]!] = row;
+      distance[fillAt[other]!++] = d;
     }
   }
   return [start, node, distance];

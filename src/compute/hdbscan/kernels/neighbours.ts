@@ -44,24 +44,24 @@ export class CandidateHeaps {
   offer(row: number, value: number, id: number): void {
     const { values, ids, width } = this;
     const base = row * width;
-    const size = this.sizes[row];
+    const size = this.sizes[row]!;
     if (size < width) {
       let child = size;
       while (child > 0) {
         const parent = (child - 1) >> 1;
-        if (values[base + parent] >= value) break;
-        values[base + child] = values[base + parent];
-        ids[base + child] = ids[base + parent];
+        if (values[base + parent]! >= value) break;
+        values[base + child] = values[base + parent]!;
+        ids[base + child] = ids[base + parent]!;
         child = parent;
       }
       values[base + child] = value;
       ids[base + child] = id;
       this.sizes[row] = size + 1;
-      if (size + 1 === width) this.bar[row] = values[base];
+      if (size + 1 === width) this.bar[row] = values[base]!;
       return;
     }
     siftDown(ids, values, base, width, 0, value, id);
-    this.bar[row] = values[base];
+    this.bar[row] = values[base]!;
   }
 
   /**
@@ -75,13 +75,13 @@ export class CandidateHeaps {
       const base = row * this.width;
       let lowest = Infinity;
       for (const other of others) {
-        for (let k = 0; k < other.sizes[row]; k++) {
-          const value = other.values[base + k];
-          if (value < this.bar[row]) this.offer(row, value, other.ids[base + k]);
+        for (let k = 0; k < other.sizes[row]!; k++) {
+          const value = other.values[base + k]!;
+          if (value < this.bar[row]!) this.offer(row, value, other.ids[base + k]!);
         }
-        if (other.bar[row] < lowest) lowest = other.bar[row];
+        if (other.bar[row]! < lowest) lowest = other.bar[row]!;
       }
-      if (lowest < this.bar[row]) this.bar[row] = lowest;
+      if (lowest < this.bar[row]!) this.bar[row] = lowest;
     }
   }
 }
@@ -103,15 +103,15 @@ function scanSymmetricTile(
   const diagonal = rowStart === colStart;
   for (let i = 0; i < m; i++) {
     const row = rowStart + i;
-    const rowNorm = norms[row];
+    const rowNorm = norms[row]!;
     const offset = i * n;
-    const found = workspace.scanRow(offset, n, diagonal ? i + 1 : 0, rowNorm, bars[row], colStart);
+    const found = workspace.scanRow(offset, n, diagonal ? i + 1 : 0, rowNorm, bars[row]!, colStart);
     for (let h = 0; h < found; h++) {
-      const j = hits[h];
+      const j = hits[h]!;
       const col = colStart + j;
-      const s = rowNorm + norms[col] - 2 * tile[offset + j];
-      if (s < bars[row]) heaps.offer(row, s, col);
-      if (s < bars[col]) heaps.offer(col, s, row);
+      const s = rowNorm + norms[col]! - 2 * tile[offset + j]!;
+      if (s < bars[row]!) heaps.offer(row, s, col);
+      if (s < bars[col]!) heaps.offer(col, s, row);
     }
   }
 }
@@ -155,8 +155,8 @@ export async function scanUpperTiles(
   const heaps = new CandidateHeaps(count, width, workspace.bars);
   const tiles = upperTiles(Math.ceil(count / edge));
   for (let t = claim(); t >= 0 && 2 * t < tiles.length; t = claim()) {
-    const rowStart = tiles[2 * t] * edge;
-    const colStart = tiles[2 * t + 1] * edge;
+    const rowStart = tiles[2 * t]! * edge;
+    const colStart = tiles[2 * t + 1]! * edge;
     const m = Math.min(edge, count - rowStart);
     const n = Math.min(edge, count - colStart);
     const block = vectors.subarray(rowStart * dim, (rowStart + m) * dim);
@@ -217,8 +217,10 @@ export async function nearestNeighbours(
       scanUpperTiles(screen, fill, width, claim, done),
     );
     await checkpoint.tick(tiles);
-    heaps = parts[0];
-    heaps.absorb(parts.slice(1));
+    const [first, ...rest] = parts;
+    if (!first) throw new Error('the parallel neighbour scan returned no candidate heaps');
+    heaps = first;
+    heaps.absorb(rest);
     sorted = await parallel.exact(heaps.ids, width);
   } else {
     let next = 0;
@@ -266,11 +268,11 @@ export function sortCandidatesExactly(
     const end = Math.min(count, (chunk + 1) * EXACT_ROWS);
     for (let row = chunk * EXACT_ROWS; row < end; row++) {
       const base = row * width;
-      for (let k = 0; k < width; k++) exact[k] = distance(row, candidates[base + k]);
-      order.sort((a, b) => exact[a] - exact[b] || candidates[base + a] - candidates[base + b]);
+      for (let k = 0; k < width; k++) exact[k] = distance(row, candidates[base + k]!);
+      order.sort((a, b) => exact[a]! - exact[b]! || candidates[base + a]! - candidates[base + b]!);
       for (let k = 0; k < width; k++) {
-        ids[base + k] = candidates[base + order[k]];
-        distances[base + k] = exact[order[k]];
+        ids[base + k] = candidates[base + order[k]!]!;
+        distances[base + k] = exact[order[k]!]!;
       }
     }
   }
@@ -297,23 +299,23 @@ async function certifyNeighbours(
   const loose: number[] = [];
   for (let row = 0; row < count; row++) {
     // Every row not kept had s >= the heap's final maximum; a row that kept all others is complete.
-    beyond[row] = width < count - 1 ? screen.distanceAtLeast(heaps.bar[row], scales[row]) : Infinity;
+    beyond[row] = width < count - 1 ? screen.distanceAtLeast(heaps.bar[row]!, scales[row]!) : Infinity;
     if (width === 0) continue;
-    const core = distances[row * width + minSamples - 1];
-    if (core < beyond[row]) coreDistances[row] = core;
+    const core = distances[row * width + minSamples - 1]!;
+    if (core < beyond[row]!) coreDistances[row] = core;
     else loose.push(row);
   }
   if (loose.length > 0) {
     const rows = Int32Array.from(loose);
     const reach = new Float64Array(new SharedArrayBuffer(8 * rows.length));
     rows.forEach((row, i) => {
-      const last = distances[row * width + width - 1];
+      const last = distances[row * width + width - 1]!;
       reach[i] = last + last * 2 ** -40 + 1e-300;
     });
     await rescan(rows, reach);
     for (const row of loose) {
-      coreDistances[row] = distances[row * width + minSamples - 1];
-      beyond[row] = distances[row * width + width - 1];
+      coreDistances[row] = distances[row * width + minSamples - 1]!;
+      beyond[row] = distances[row * width + width - 1]!;
     }
   }
   return { width, ids, distances, coreDistances, beyond, exactRows: loose.length };
@@ -347,29 +349,29 @@ export async function rescanRows(
     const screens = new Float64Array(m);
     const found: number[][] = [];
     for (let i = 0; i < m; i++) {
-      const row = rows[first + i];
+      const row = rows[first + i]!;
       rowBlock.set(vectors.subarray(row * dim, (row + 1) * dim), i * dim);
-      screens[i] = screen.screenAtLeast(reach[first + i], scales[row]);
+      screens[i] = screen.screenAtLeast(reach[first + i]!, scales[row]!);
       found.push([]);
     }
     for (let c0 = 0; c0 < count; c0 += edge) {
       const n = Math.min(edge, count - c0);
       await fill(rowBlock, m, vectors.subarray(c0 * dim, (c0 + n) * dim), n, tile);
       for (let i = 0; i < m; i++) {
-        const row = rows[first + i];
+        const row = rows[first + i]!;
         for (let j = 0; j < n; j++) {
-          const s = norms[row] + norms[c0 + j] - 2 * tile[i * n + j];
-          if (s < screens[i] && c0 + j !== row) found[i].push(c0 + j);
+          const s = norms[row]! + norms[c0 + j]! - 2 * tile[i * n + j]!;
+          if (s < screens[i]! && c0 + j !== row) found[i]!.push(c0 + j);
         }
       }
     }
     for (let i = 0; i < m; i++) {
-      const row = rows[first + i];
-      const exact = found[i].map((col) => ({ col, d: distance(row, col) }));
+      const row = rows[first + i]!;
+      const exact = found[i]!.map((col) => ({ col, d: distance(row, col) }));
       exact.sort((a, b) => a.d - b.d || a.col - b.col);
       for (let k = 0; k < width; k++) {
-        ids[row * width + k] = exact[k].col;
-        distances[row * width + k] = exact[k].d;
+        ids[row * width + k] = exact[k]!.col;
+        distances[row * width + k] = exact[k]!.d;
       }
     }
   }

@@ -22,7 +22,7 @@ export class NodeHeap {
 
   /** The node that `pop` would return (the heap must not be empty). */
   peek(): number {
-    return this.heap[0];
+    return this.heap[0]!;
   }
 
   push(node: number): void {
@@ -33,11 +33,11 @@ export class NodeHeap {
   }
 
   pop(): number {
-    const top = this.heap[0];
+    const top = this.heap[0]!;
     this.position[top] = -1;
     this.length--;
     if (this.length > 0) {
-      const last = this.heap[this.length];
+      const last = this.heap[this.length]!;
       this.heap[0] = last;
       this.position[last] = 0;
       this.siftDown(0);
@@ -47,23 +47,23 @@ export class NodeHeap {
 
   /** Restores the order after `key[node]` was lowered. */
   decreased(node: number): void {
-    const at = this.position[node];
+    const at = this.position[node]!;
     if (at >= 0) this.siftUp(at);
   }
 
   private before(a: number, b: number): boolean {
-    const ka = this.key[a];
-    const kb = this.key[b];
+    const ka = this.key[a]!;
+    const kb = this.key[b]!;
     return ka < kb || (ka === kb && a < b);
   }
 
   private siftUp(start: number): void {
     const { heap, position } = this;
-    const node = heap[start];
+    const node = heap[start]!;
     let at = start;
     while (at > 0) {
       const parentAt = (at - 1) >> 1;
-      const parent = heap[parentAt];
+      const parent = heap[parentAt]!;
       if (!this.before(node, parent)) break;
       heap[at] = parent;
       position[parent] = at;
@@ -75,16 +75,16 @@ export class NodeHeap {
 
   private siftDown(start: number): void {
     const { heap, position } = this;
-    const node = heap[start];
+    const node = heap[start]!;
     let at = start;
     for (;;) {
       const left = 2 * at + 1;
       if (left >= this.length) break;
       const right = left + 1;
-      const child = right < this.length && this.before(heap[right], heap[left]) ? right : left;
-      if (!this.before(heap[child], node)) break;
-      heap[at] = heap[child];
-      position[heap[child]] = at;
+      const child = right < this.length && this.before(heap[right]!, heap[left]!) ? right : left;
+      if (!this.before(heap[child]!, node)) break;
+      heap[at] = heap[child]!;
+      position[heap[child]!] = at;
       at = child;
     }
     heap[at] = node;

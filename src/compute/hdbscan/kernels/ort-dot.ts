@@ -116,7 +116,7 @@ export function manhattanTile(
     for (let j = 0; j < n; j++) {
       const b = j * dim;
       let sum = 0;
-      for (let k = 0; k < dim; k++) sum += Math.abs(rows[a + k] - cols[b + k]);
+      for (let k = 0; k < dim; k++) sum += Math.abs(rows[a + k]! - cols[b + k]!);
       out[i * n + j] = -0.5 * sum;
     }
   }

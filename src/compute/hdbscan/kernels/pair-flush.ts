@@ -47,12 +47,12 @@ export class PairFlusher {
     if (side.vectors) return side.vectors.subarray(start * dim, (start + length) * dim);
     const nodes = side.nodes;
     for (let i = 0; i < length; i++) {
-      const node = nodes[start + i];
+      const node = nodes[start + i]!;
       if (node < 0) continue;
       if (dim >= 32) {
         buffer.set(vectors.subarray(node * dim, (node + 1) * dim), i * dim);
       } else {
-        for (let k = 0, from = node * dim, to = i * dim; k < dim; k++) buffer[to + k] = vectors[from + k];
+        for (let k = 0, from = node * dim, to = i * dim; k < dim; k++) buffer[to + k] = vectors[from + k]!;
       }
     }
     return buffer.subarray(0, length * dim);
@@ -75,13 +75,13 @@ export class PairFlusher {
       let open = 0;
       let highestKey = -Infinity;
       for (let j = 0; j < n; j++) {
-        const v = columns.nodes[c0 + j];
-        const barred = v < 0 || !(key[v] > core[v]);
-        workspace.norms[j] = v < 0 ? 0 : norms[v];
-        workspace.bars[j] = barred ? -Infinity : screen.screenAtLeast(key[v], scales[v]);
+        const v = columns.nodes[c0 + j]!;
+        const barred = v < 0 || !(key[v]! > core[v]!);
+        workspace.norms[j] = v < 0 ? 0 : norms[v]!;
+        workspace.bars[j] = barred ? -Infinity : screen.screenAtLeast(key[v]!, scales[v]!);
         if (!barred) {
           open++;
-          if (key[v] > highestKey) highestKey = key[v];
+          if (key[v]! > highestKey) highestKey = key[v]!;
         }
       }
       if (open === 0) continue;
@@ -91,8 +91,8 @@ export class PairFlusher {
         // A row whose core distance reaches every open key cannot lower any of them.
         let useful = false;
         for (let i = 0; i < m && !useful; i++) {
-          const u = rows.nodes[r0 + i];
-          useful = u >= 0 && (rows.bounds ? rows.bounds[r0 + i] : core[u]) < highestKey;
+          const u = rows.nodes[r0 + i]!;
+          useful = u >= 0 && (rows.bounds ? rows.bounds[r0 + i]! : core[u]!) < highestKey;
         }
         if (!useful) continue;
         this.pairs += m * n;
@@ -124,21 +124,21 @@ export class PairFlusher {
     const { norms, scales } = screen;
     const { bars, hits } = workspace;
     for (let i = 0; i < m; i++) {
-      const u = rows.nodes[r0 + i];
+      const u = rows.nodes[r0 + i]!;
       if (u < 0) continue;
-      const rowCore = core[u];
-      const rowBound = rows.bounds ? rows.bounds[r0 + i] : rowCore;
+      const rowCore = core[u]!;
+      const rowBound = rows.bounds ? rows.bounds[r0 + i]! : rowCore;
       if (rowBound >= highestKey) continue;
-      const found = workspace.scanRow(i * n, n, 0, norms[u], -Infinity, 0);
+      const found = workspace.scanRow(i * n, n, 0, norms[u]!, -Infinity, 0);
       for (let h = 0; h < found; h++) {
-        const j = hits[h];
-        const v = columnNodes[c0 + j];
-        const current = key[v];
+        const j = hits[h]!;
+        const v = columnNodes[c0 + j]!;
+        const current = key[v]!;
         if (rowBound >= current) continue;
-        const w = Math.max(rowCore, core[v], distance(u, v));
+        const w = Math.max(rowCore, core[v]!, distance(u, v));
         if (w < current) {
           key[v] = w;
-          bars[j] = w > core[v] ? screen.screenAtLeast(w, scales[v]) : -Infinity;
+          bars[j] = w > core[v]! ? screen.screenAtLeast(w, scales[v]!) : -Infinity;
         }
       }
     }

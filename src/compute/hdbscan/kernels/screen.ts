@@ -88,8 +88,8 @@ function gamma(terms: number, unit: number): number {
 function euclideanScreen(matrix: Matrix, shared: boolean): Screen {
   const { count, dim, data } = matrix;
   const mean = new Float64Array(dim);
-  for (let r = 0; r < count; r++) for (let k = 0, i = r * dim; k < dim; k++, i++) mean[k] += data[i];
-  for (let k = 0; k < dim; k++) mean[k] /= count || 1;
+  for (let r = 0; r < count; r++) for (let k = 0, i = r * dim; k < dim; k++, i++) mean[k]! += data[i]!;
+  for (let k = 0; k < dim; k++) mean[k]! /= count || 1;
   const vectors = float32s(count * dim, shared);
   const norms = float64s(count, shared);
   const scales = float64s(count, shared);
@@ -97,13 +97,13 @@ function euclideanScreen(matrix: Matrix, shared: boolean): Screen {
   for (let r = 0; r < count; r++) {
     let sum = 0;
     for (let k = 0, i = r * dim; k < dim; k++, i++) {
-      const v = Math.fround(data[i] - mean[k]);
+      const v = Math.fround(data[i]! - mean[k]!);
       vectors[i] = v;
       sum += v * v;
     }
     norms[r] = sum;
     scales[r] = Math.sqrt(sum);
-    if (scales[r] > maxScale) maxScale = scales[r];
+    if (scales[r]! > maxScale) maxScale = scales[r]!;
   }
   return {
     metric: 'euclidean',
@@ -154,16 +154,16 @@ function cosineScreen(matrix: Matrix, shared: boolean): Screen {
   for (let r = 0; r < count; r++) {
     const start = r * dim;
     let sumSquares = 0;
-    for (let k = 0; k < dim; k++) sumSquares += data[start + k] * data[start + k];
+    for (let k = 0; k < dim; k++) sumSquares += data[start + k]! * data[start + k]!;
     const norm = sumSquares > 0 ? Math.sqrt(sumSquares) : 1;
     let sum = 0;
     for (let k = 0; k < dim; k++) {
-      const v = Math.fround(data[start + k] / norm);
+      const v = Math.fround(data[start + k]! / norm);
       vectors[start + k] = v;
       sum += v * v;
     }
     scales[r] = Math.sqrt(sum);
-    if (scales[r] > maxScale) maxScale = scales[r];
+    if (scales[r]! > maxScale) maxScale = scales[r]!;
   }
   const norms = float64s(count, shared);
   return {

@@ -16,7 +16,10 @@ export type TileFiller = (
 export function tileFiller(screen: Screen, kernel: DotKernel | undefined, remote = false): TileFiller {
   const { dim } = screen;
   if (screen.tile === 'manhattan') {
-    return async (rows, m, cols, n, out) => manhattanTile(rows, m, cols, n, dim, out);
+    return (rows, m, cols, n, out) => {
+      manhattanTile(rows, m, cols, n, dim, out);
+      return Promise.resolve();
+    };
   }
   if (remote) return () => Promise.reject(new Error('tiles of this pass run on worker threads'));
   if (!kernel) throw new Error('a dot-product screen needs a dot kernel');

@@ -45,13 +45,13 @@ export class ColumnStore {
     withVectors: boolean,
   ) {
     const count = floor.length;
-    this.nodes = Int32Array.from({ length: count }, (_, i) => i).sort((a, b) => floor[a] - floor[b]);
+    this.nodes = Int32Array.from({ length: count }, (_, i) => i).sort((a, b) => floor[a]! - floor[b]!);
     this.vectors = new Float32Array(withVectors ? count * dim : 0);
     this.floors = new Float64Array(count);
     for (let at = 0; at < count; at++) {
-      const node = this.nodes[at];
+      const node = this.nodes[at]!;
       if (withVectors) this.vectors.set(source.subarray(node * dim, (node + 1) * dim), at * dim);
-      this.floors[at] = floor[node];
+      this.floors[at] = floor[node]!;
     }
     this.length = count;
   }
@@ -63,11 +63,11 @@ export class ColumnStore {
     const { dim, nodes, vectors, floors } = this;
     let kept = 0;
     for (let at = 0; at < this.length; at++) {
-      const node = nodes[at];
+      const node = nodes[at]!;
       if (gone[node]) continue;
       if (kept !== at) {
         nodes[kept] = node;
-        floors[kept] = floors[at];
+        floors[kept] = floors[at]!;
         if (vectors.length > 0) vectors.copyWithin(kept * dim, at * dim, (at + 1) * dim);
       }
       kept++;
@@ -79,8 +79,8 @@ export class ColumnStore {
 
   /** The smallest floor among rows not gone (Infinity when none is left). */
   lowestRemainingFloor(gone: Uint8Array): number {
-    while (this.cursor < this.length && gone[this.nodes[this.cursor]]) this.cursor++;
-    return this.cursor < this.length ? this.floors[this.cursor] : Infinity;
+    while (this.cursor < this.length && gone[this.nodes[this.cursor]!]) this.cursor++;
+    return this.cursor < this.length ? this.floors[this.cursor]! : Infinity;
   }
 
   /** First position whose floor is >= `floor` (this.length if none). */
@@ -89,7 +89,7 @@ export class ColumnStore {
     let high = this.length;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (this.floors[mid] < floor) low = mid + 1;
+      if (this.floors[mid]! < floor) low = mid + 1;
       else high = mid;
     }
     return low;

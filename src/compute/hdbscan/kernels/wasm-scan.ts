@@ -53,8 +53,8 @@ export function scanRowJs(
 ): number {
   let count = 0;
   for (let j = start; j < n; j++) {
-    const s = rowNorm + colNorm[colStart + j] - 2 * tile[tileStart + j];
-    if (s < rowBar || s < colBar[colStart + j]) hits[count++] = j;
+    const s = rowNorm + colNorm[colStart + j]! - 2 * tile[tileStart + j]!;
+    if (s < rowBar || s < colBar[colStart + j]!) hits[count++] = j;
   }
   return count;
 }

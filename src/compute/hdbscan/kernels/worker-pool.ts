@@ -135,8 +135,9 @@ export class MstWorkerPool {
       const replies = Promise.all(this.workers.map((worker) => worker.ask(task)));
       const claim = (): number =>
         this.allReady || Atomics.load(control, CANCELLED) ? -1 : Atomics.add(control, NEXT, 1);
-      const done = async (): Promise<void> => {
+      const done = (): Promise<void> => {
         Atomics.add(control, DONE, 1);
+        return Promise.resolve();
       };
       const mine = alongside ? await alongside(claim, done) : undefined;
       return [await replies, mine];

@@ -41,7 +41,7 @@ export function searchRows(matrix: Matrix, metric: KnnMetric): SearchRows {
   } else {
     for (let r = 0; r < count; r++) {
       let sum = 0;
-      for (let k = 0, i = r * dim; k < dim; k++, i++) sum += data[i] * data[i];
+      for (let k = 0, i = r * dim; k < dim; k++, i++) sum += data[i]! * data[i]!;
       offsets[r] = sum;
     }
   }
@@ -66,25 +66,25 @@ export function pairKey(rows: SearchRows, a: number, b: number): number {
   let s3 = 0;
   if (rows.metric === 'euclidean') {
     for (; i < end; i += 4, j += 4) {
-      const d0 = data[i] - data[j];
-      const d1 = data[i + 1] - data[j + 1];
-      const d2 = data[i + 2] - data[j + 2];
-      const d3 = data[i + 3] - data[j + 3];
+      const d0 = data[i]! - data[j]!;
+      const d1 = data[i + 1]! - data[j + 1]!;
+      const d2 = data[i + 2]! - data[j + 2]!;
+      const d3 = data[i + 3]! - data[j + 3]!;
       s0 += d0 * d0;
       s1 += d1 * d1;
       s2 += d2 * d2;
       s3 += d3 * d3;
     }
-    for (const last = a * dim + dim; i < last; i++, j++) s0 += (data[i] - data[j]) ** 2;
+    for (const last = a * dim + dim; i < last; i++, j++) s0 += (data[i]! - data[j]!) ** 2;
     return s0 + s1 + s2 + s3;
   }
   for (; i < end; i += 4, j += 4) {
-    s0 += data[i] * data[j];
-    s1 += data[i + 1] * data[j + 1];
-    s2 += data[i + 2] * data[j + 2];
-    s3 += data[i + 3] * data[j + 3];
+    s0 += data[i]! * data[j]!;
+    s1 += data[i + 1]! * data[j + 1]!;
+    s2 += data[i + 2]! * data[j + 2]!;
+    s3 += data[i + 3]! * data[j + 3]!;
   }
-  for (const last = a * dim + dim; i < last; i++, j++) s0 += data[i] * data[j];
+  for (const last = a * dim + dim; i < last; i++, j++) s0 += data[i]! * data[j]!;
   return 1 - (s0 + s1 + s2 + s3);
 }
 
@@ -94,9 +94,9 @@ export function unitRows({ count, dim, data }: Matrix): Float32Array {
   for (let r = 0; r < count; r++) {
     const start = r * dim;
     let sum = 0;
-    for (let k = 0; k < dim; k++) sum += data[start + k] * data[start + k];
+    for (let k = 0; k < dim; k++) sum += data[start + k]! * data[start + k]!;
     const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-    for (let k = 0; k < dim; k++) unit[start + k] = data[start + k] * scale;
+    for (let k = 0; k < dim; k++) unit[start + k] = data[start + k]! * scale;
   }
   return unit;
 }
@@ -118,8 +118,8 @@ export function graphFromSortedRows(
   for (let r = 0; r < count; r++) {
     indices[r * k] = r;
     for (let i = 0; i < width; i++) {
-      indices[r * k + 1 + i] = ids[r * width + i];
-      distances[r * k + 1 + i] = toDistance(values[r * width + i]);
+      indices[r * k + 1 + i] = ids[r * width + i]!;
+      distances[r * k + 1 + i] = toDistance(values[r * width + i]!);
     }
   }
   return { count, k, indices, distances };

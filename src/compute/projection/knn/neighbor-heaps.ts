@@ -21,14 +21,14 @@ export class NeighborHeaps {
 
   /** Largest kept key of `row` (+Infinity while the row has room): offers at or above it may be skipped. */
   bound(row: number): number {
-    return this.keys[row * this.width];
+    return this.keys[row * this.width]!;
   }
 
   /** Offers `id` at `key` to `row`, when the caller knows `id` is not in the row yet. */
   offer(row: number, key: number, id: number): boolean {
     const base = row * this.width;
-    const rootKey = this.keys[base];
-    if (key > rootKey || (key === rootKey && id >= this.ids[base])) return false;
+    const rootKey = this.keys[base]!;
+    if (key > rootKey || (key === rootKey && id >= this.ids[base]!)) return false;
     this.replaceRoot(base, key, id, 1);
     return true;
   }
@@ -36,8 +36,8 @@ export class NeighborHeaps {
   /** Offers `id` at `key` to `row` unless it is already there; marks it fresh when it enters. */
   offerUnique(row: number, key: number, id: number): boolean {
     const base = row * this.width;
-    const rootKey = this.keys[base];
-    if (key > rootKey || (key === rootKey && id >= this.ids[base])) return false;
+    const rootKey = this.keys[base]!;
+    if (key > rootKey || (key === rootKey && id >= this.ids[base]!)) return false;
     const ids = this.ids;
     for (let slot = base, end = base + this.width; slot < end; slot++) if (ids[slot] === id) return false;
     this.replaceRoot(base, key, id, 1);
@@ -53,15 +53,15 @@ export class NeighborHeaps {
       const right = left + 1;
       let larger = left;
       if (right < width) {
-        const lk = keys[base + left];
-        const rk = keys[base + right];
-        if (rk > lk || (rk === lk && ids[base + right] > ids[base + left])) larger = right;
+        const lk = keys[base + left]!;
+        const rk = keys[base + right]!;
+        if (rk > lk || (rk === lk && ids[base + right]! > ids[base + left]!)) larger = right;
       }
-      const largerKey = keys[base + larger];
-      if (largerKey > key || (largerKey === key && ids[base + larger] > id)) {
+      const largerKey = keys[base + larger]!;
+      if (largerKey > key || (largerKey === key && ids[base + larger]! > id)) {
         keys[base + position] = largerKey;
-        ids[base + position] = ids[base + larger];
-        this.fresh[base + position] = this.fresh[base + larger];
+        ids[base + position] = ids[base + larger]!;
+        this.fresh[base + position] = this.fresh[base + larger]!;
         position = larger;
       } else {
         break;
@@ -76,8 +76,8 @@ export class NeighborHeaps {
   sortedRow(row: number, ids: Int32Array, keys: Float64Array, offset: number): void {
     const base = row * this.width;
     for (let i = 0; i < this.width; i++) {
-      ids[offset + i] = this.ids[base + i];
-      keys[offset + i] = this.keys[base + i];
+      ids[offset + i] = this.ids[base + i]!;
+      keys[offset + i] = this.keys[base + i]!;
     }
     sortByKeyThenId(ids, keys, offset, offset + this.width);
   }
@@ -86,12 +86,12 @@ export class NeighborHeaps {
 /** Insertion sort of the pairs in [start, end) by (key, id); rows are short. */
 export function sortByKeyThenId(ids: Int32Array, keys: Float64Array, start: number, end: number): void {
   for (let i = start + 1; i < end; i++) {
-    const key = keys[i];
-    const id = ids[i];
+    const key = keys[i]!;
+    const id = ids[i]!;
     let j = i - 1;
-    while (j >= start && (keys[j] > key || (keys[j] === key && ids[j] > id))) {
-      keys[j + 1] = keys[j];
-      ids[j + 1] = ids[j];
+    while (j >= start && (keys[j]! > key || (keys[j] === key && ids[j]! > id))) {
+      keys[j + 1] = keys[j]!;
+      ids[j + 1] = ids[j]!;
       j--;
     }
     keys[j + 1] = key;

@@ -61,11 +61,11 @@ async function seedFromForest(
   for (let t = 0; t < trees; t++) {
     const { order, leafBounds } = buildRpTree(rows, leafSize, random);
     for (let leaf = 0; leaf + 1 < leafBounds.length; leaf++) {
-      const end = leafBounds[leaf + 1];
-      for (let i = leafBounds[leaf]; i < end; i++) {
-        const p = order[i];
+      const end = leafBounds[leaf + 1]!;
+      for (let i = leafBounds[leaf]!; i < end; i++) {
+        const p = order[i]!;
         for (let j = i + 1; j < end; j++) {
-          const q = order[j];
+          const q = order[j]!;
           const key = pairKey(rows, p, q);
           if (key < heaps.bound(p)) heaps.offerUnique(p, key, q);
           if (key < heaps.bound(q)) heaps.offerUnique(q, key, p);
@@ -79,7 +79,7 @@ async function seedFromForest(
 /** Rows the forest left short of neighbours get random ones (pynndescent's random init). */
 function fillEmptySlots(rows: SearchRows, heaps: NeighborHeaps, random: SeededRandom): void {
   for (let row = 0; row < rows.count; row++) {
-    while (heaps.ids[row * heaps.width] < 0) {
+    while (heaps.ids[row * heaps.width]! < 0) {
       const other = random.nextInt(rows.count);
       if (other !== row) heaps.offerUnique(row, pairKey(rows, row, other), other);
     }
@@ -119,7 +119,7 @@ class CandidateLists {
     const { ids, fresh, width } = heaps;
     for (let row = 0; row < heaps.rows; row++) {
       for (let slot = row * width, end = slot + width; slot < end; slot++) {
-        const other = ids[slot];
+        const other = ids[slot]!;
         if (other < 0) continue;
         const priority = random.next();
         if (fresh[slot]) {
@@ -135,9 +135,9 @@ class CandidateLists {
     const { stamps } = this;
     for (let row = 0; row < heaps.rows; row++) {
       const base = row * this.limit;
-      for (let c = base; c < base + this.newSizes[row]; c++) stamps[this.newIds[c]] = row;
+      for (let c = base; c < base + this.newSizes[row]!; c++) stamps[this.newIds[c]!] = row;
       for (let slot = row * width, end = slot + width; slot < end; slot++) {
-        if (fresh[slot] && stamps[ids[slot]] === row) fresh[slot] = 0;
+        if (fresh[slot] && stamps[ids[slot]!] === row) fresh[slot] = 0;
       }
     }
   }
@@ -146,14 +146,14 @@ class CandidateLists {
   join(row: number, rows: SearchRows, heaps: NeighborHeaps): number {
     const { newIds, oldIds, limit } = this;
     const base = row * limit;
-    const newEnd = base + this.newSizes[row];
-    const oldEnd = base + this.oldSizes[row];
+    const newEnd = base + this.newSizes[row]!;
+    const oldEnd = base + this.oldSizes[row]!;
     let updates = 0;
     for (let a = base; a < newEnd; a++) {
-      const p = newIds[a];
-      for (let b = a + 1; b < newEnd; b++) updates += this.compare(p, newIds[b], rows, heaps);
+      const p = newIds[a]!;
+      for (let b = a + 1; b < newEnd; b++) updates += this.compare(p, newIds[b]!, rows, heaps);
       for (let b = base; b < oldEnd; b++) {
-        const q = oldIds[b];
+        const q = oldIds[b]!;
         if (q !== p) updates += this.compare(p, q, rows, heaps);
       }
     }
@@ -182,7 +182,7 @@ class CandidateLists {
   ): void {
     const limit = this.limit;
     const base = row * limit;
-    const size = sizes[row];
+    const size = sizes[row]!;
     for (let c = base; c < base + size; c++) if (ids[c] === id) return;
     if (size < limit) {
       ids[base + size] = id;
@@ -191,13 +191,13 @@ class CandidateLists {
       if (size + 1 === limit) heapify(ids, priorities, base, limit);
       return;
     }
-    if (priority >= priorities[base]) return;
+    if (priority >= priorities[base]!) return;
     siftDown(ids, priorities, base, limit, 0, priority, id);
   }
 }
 
 function heapify(ids: Int32Array, priorities: Float64Array, base: number, limit: number): void {
   for (let position = (limit >> 1) - 1; position >= 0; position--) {
-    siftDown(ids, priorities, base, limit, position, priorities[base + position], ids[base + position]);
+    siftDown(ids, priorities, base, limit, position, priorities[base + position]!, ids[base + position]!);
   }
 }

@@ -32,26 +32,26 @@ export function buildRpTree(rows: SearchRows, leafSize: number, random: SeededRa
       bounds.push(start);
       continue;
     }
-    const left = order[start + random.nextInt(size)];
-    let right = order[start + random.nextInt(size - 1)];
-    if (right === left) right = order[end - 1];
+    const left = order[start + random.nextInt(size)]!;
+    let right = order[start + random.nextInt(size - 1)]!;
+    if (right === left) right = order[end - 1]!;
     let offset = 0;
     for (let k = 0; k < dim; k++) {
-      const l = data[left * dim + k];
-      const r = data[right * dim + k];
+      const l = data[left * dim + k]!;
+      const r = data[right * dim + k]!;
       normal[k] = l - r;
-      offset -= (normal[k] * (l + r)) / 2;
+      offset -= (normal[k]! * (l + r)) / 2;
     }
     let low = start;
     let high = end - 1;
     while (low <= high) {
-      const point = order[low];
+      const point = order[low]!;
       const margin = offset + dot(normal, data, point * dim, dim);
       const goesLeft = margin > 1e-8 || (margin >= -1e-8 && random.next() < 0.5);
       if (goesLeft) {
         low++;
       } else {
-        order[low] = order[high];
+        order[low] = order[high]!;
         order[high] = point;
         high--;
       }
@@ -72,11 +72,11 @@ function dot(normal: Float64Array, data: Float32Array, start: number, dim: numbe
   let s3 = 0;
   let k = 0;
   for (const end = dim - (dim & 3); k < end; k += 4) {
-    s0 += normal[k] * data[start + k];
-    s1 += normal[k + 1] * data[start + k + 1];
-    s2 += normal[k + 2] * data[start + k + 2];
-    s3 += normal[k + 3] * data[start + k + 3];
+    s0 += normal[k]! * data[start + k]!;
+    s1 += normal[k + 1]! * data[start + k + 1]!;
+    s2 += normal[k + 2]! * data[start + k + 2]!;
+    s3 += normal[k + 3]! * data[start + k + 3]!;
   }
-  for (; k < dim; k++) s0 += normal[k] * data[start + k];
+  for (; k < dim; k++) s0 += normal[k]! * data[start + k]!;
   return s0 + s1 + s2 + s3;
 }

@@ -1,0 +1,510 @@
+/**
+ * Triage of a whole run: for every input, noise included, the scores that point at a label error or a
+ * model error, computed from what the store holds (labels, the model's probability vectors, every layer's
+ * activations and patterns). Pure computation lives in src/compute/triage; this module reads the store,
+ * finds every layer's nearest neighbours and puts the scores together. Nothing is written: the app, the
+ * static export and `nap triage` all call `scoreRun` (see triage-listing.ts for the rows it lists).
+ */
+import { createHash } from 'node:crypto';
+import type { Metric } from '../compute/hdbscan/types.js';
+import { resolveParams } from '../compute/hdbscan/options.js';
+import type { Matrix } from '../compute/matrix.js';
+import { toProbabilities } from '../compute/predictions.js';
+import { combinedScore, rankOrder } from '../compute/triage/combine.js';
+import { confusionMatrix, labelCodes, type LabelCodes } from '../compute/triage/labels.js';
+import { modelScores } from '../compute/triage/model-scores.js';
+import {
+  neighbourVotes,
+  probeAccuracy,
+  type NeighbourLists,
+  type NeighbourVotes,
+  type ProbeAccuracy,
+} from '../compute/triage/neighbour-votes.js';
+import { layerNeighbours } from '../compute/triage/neighbours.js';
+import {
+  duplicateGroups,
+  nearDuplicatePairs,
+  neighbourDistanceScore,
+  type NearDuplicates,
+} from '../compute/triage/outliers.js';
+import { patternVotes, type PatternVotes } from '../compute/triage/pattern-votes.js';
+import { defaultThreads } from '../compute/projection/knn/index.js';
+import { InputError, NotFoundError } from '../errors.js';
+import type { LayerInfo, NapStore, RunRecord, StoredInputs } from '../io/store/index.js';
+import { throwIfCancelled, type TaskControl } from '../progress.js';
+import { layerClusterings } from './flow.js';
+import { NN_DESCENT_ABOVE } from './projection-options.js';
+
+/** Where the class probabilities come from. */
+export type ProbabilitySource =
+  /** The model's output, stored per input by `nap analyze` (the default). */
+  | { kind: 'model' }
+  /** Softmax of an analyzed layer's values (its logits), un-normalized with the layer's stored divisors. */
+  | { kind: 'layer'; layer: string }
+  /** No classifier: kNN and pattern scores only. */
+  | { kind: 'none' };
+
+/** Every option is optional; defaults on each field. */
+export interface TriageScoreOptions {
+  /** Neighbours per input, itself not counted; integer 1..1000. Default 10. */
+  k?: number;
+  /** Distance of the neighbour search. Default: the metric of the run's clusterings (else euclidean). */
+  metric?: Metric;
+  /** 'exact', 'nn-descent' or 'auto' (default): exact up to 20,000 inputs, as the maps. */
+  knn?: 'auto' | 'exact' | 'nn-descent';
+  /** Default { kind: 'model' }. */
+  probabilities?: ProbabilitySource;
+  /**
+   * Layers whose kNN votes enter the combined rank. Default: the layers whose leave-one-out probe accuracy
+   * is within `probeMargin` of the best layer's (the layers where the labels are most readable), less
+   * `excludeLayers`.
+   */
+  layers?: string[];
+  /** Layers never used for the combined rank or the suggested label (e.g. the classifier head). Default none. */
+  excludeLayers?: string[];
+  /**
+   * Default 0.02: on the flipped-label Fashion-MNIST split, the layers within 0.02 of the best (dense and
+   * logits) ranked better beside the model than adding conv3 (0.04 below) did.
+   */
+  probeMargin?: number;
+  /**
+   * Whether the model saw these inputs in training. Default: the run's `inSample` setting, else false.
+   * In-sample, a model that fitted noisy labels gives them high probability, so the classifier's scores
+   * get weight IN_SAMPLE_MODEL_WEIGHT instead of 1 beside the kNN votes.
+   */
+  inSample?: boolean;
+  /** Pseudo-votes per label in the combined rank. Default 2. */
+  smoothing?: number;
+  /** Near-duplicates: pairs closer than this fraction of the median nearest-neighbour distance. Default 0.1. */
+  nearDuplicateFraction?: number;
+  /** Layer whose distances define near-duplicates. Default: the first analyzed layer (closest to the input). */
+  duplicateLayer?: string;
+  /** Seed of NN-descent. Default 42. */
+  seed?: number;
+  /** Threads of the exact search. Default: all cores. */
+  threads?: number;
+}
+
+/**
+ * Weight of the classifier's log-probability in the combined rank when the probabilities are in-sample.
+ * A judgment, not a measurement: a model that memorised noisy labels ranks them far worse (self-confidence
+ * 0.28 at 500 in issue 18's simulation) than the kNN votes of its own hidden layer do (0.76), so the votes
+ * lead.
+ */
+export const IN_SAMPLE_MODEL_WEIGHT = 0.25;
+
+export interface TriageLayer {
+  layer: string;
+  order: number;
+  /** The layer's newest layer-wide clustering; null when it has none. */
+  clusteringId: number | null;
+  neighbours: NeighbourLists;
+  votes: NeighbourVotes;
+  probe: ProbeAccuracy;
+  /** Pattern votes; null without a clustering. */
+  pattern: PatternVotes | null;
+  /** GLOSH outlier score per input; null without a clustering. */
+  glosh: Float64Array | null;
+  /** Mean distance to the k neighbours (kNN outlier score). */
+  neighbourDistance: Float64Array;
+  /** Whether its votes enter the combined rank and the suggested label. */
+  combined: boolean;
+}
+
+export interface RunTriage {
+  runId: number;
+  /** Inputs, ascending by index; every per-input array below is aligned to them. */
+  inputs: StoredInputs;
+  codes: LabelCodes;
+  /** Words for where the probabilities come from, e.g. 'model output' or 'softmax of layer logits'. */
+  probabilitySource: string;
+  /** count x codes.classCount, or null without a classifier. */
+  probabilities: Float32Array | null;
+  selfConfidence: Float64Array;
+  margin: Float64Array;
+  inSample: boolean;
+  layers: TriageLayer[];
+  /** Combined suspicion, higher first; NaN for inputs without a label. */
+  combined: Float64Array;
+  /** Tie-breaker of `combined`: 1 - self-confidence, or the mean kNN disagreement over all layers without a classifier. */
+  secondary: Float64Array;
+  /** Input rows in triage order. */
+  order: Int32Array;
+  /** Suggested label code (the chosen layers' pooled neighbour vote), -1 where no neighbour votes. */
+  suggested: Int32Array;
+  /** Index into `layers` of the layer whose neighbours disagree most with the label (the deepest of ties); -1 where none votes. */
+  strongestLayer: Int32Array;
+  /** codes x codes counts, row = given label, column = predicted class. */
+  confusion: Int32Array;
+  /** Groups of inputs with the same input tensor (digest), -1 for unique; null when digests are not stored. */
+  sameInput: { group: Int32Array; groupCount: number } | null;
+  /** Groups of inputs with identical activations in every layer, -1 for unique. */
+  sameActivations: { group: Int32Array; groupCount: number };
+  nearDuplicates: NearDuplicates & { layer: string };
+  settings: {
+    k: number;
+    metric: Metric;
+    knn: 'exact' | 'nn-descent';
+    smoothing: number;
+    modelWeight: number;
+    nearDuplicateFraction: number;
+  };
+}
+
+const STAGE = 'triage';
+
+function requireWhole(name: string, value: number | undefined, min: number, max: number, example: number): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InputError(`triage ${name} ${String(value)} is not a whole number from ${min} to ${max}`, {
+      hint: `give ${name} as e.g. ${example}`,
+    });
+  }
+}
+
+function requireFraction(name: string, value: number | undefined, example: number): void {
+  if (value === undefined) return;
+  if (!(typeof value === 'number' && value >= 0 && value <= 1)) {
+    throw new InputError(`triage ${name} ${String(value)} is not a number from 0 to 1`, {
+      hint: `give ${name} as e.g. ${example}`,
+    });
+  }
+}
+
+function requireLayers(names: readonly string[] | undefined, stored: LayerInfo[], runId: number, what: string): void {
+  for (const name of names ?? []) {
+    if (!stored.some((info) => info.layer === name)) {
+      throw new NotFoundError(`${what} ${JSON.stringify(name)} is not a layer of run ${runId}`, {
+        hint: `its layers: ${stored.map((info) => info.layer).join(', ') || 'none (analyze the run first)'}`,
+      });
+    }
+  }
+}
+
+/** The run's clustering metric (its newest layer clustering's), euclidean without one. */
+async function runMetric(store: NapStore, runId: number): Promise<Metric> {
+  const clusterings = (await store.listClusterings(runId)).filter((c) => c.unit === null);
+  const newest = clusterings[clusterings.length - 1];
+  if (!newest) return 'euclidean';
+  return resolveParams(newest.params as Parameters<typeof resolveParams>[0]).metric;
+}
+
+function runInSample(run: RunRecord): boolean {
+  const config = run.config as { inSample?: unknown } | null;
+  return config?.inSample === true;
+}
+
+/** Rows of `stored` (by input index) in the order of `inputIndex`; NotFoundError when one is missing. */
+function alignRows(stored: Int32Array, inputIndex: Int32Array, what: string): Int32Array {
+  const rowOf = new Map<number, number>();
+  stored.forEach((index, row) => rowOf.set(index, row));
+  return Int32Array.from(inputIndex, (index) => {
+    const row = rowOf.get(index);
+    if (row === undefined) {
+      throw new NotFoundError(`${what} has no row for input ${index}`, { hint: 'analyze the run again' });
+    }
+    return row;
+  });
+}
+
+interface Probabilities {
+  source: string;
+  classes: number;
+  classNames: string[];
+  values: Float32Array | null;
+  /** Predicted class per input (aligned to the inputs), -1 where none. */
+  predicted: Int32Array;
+}
+
+function classNamesOf(run: RunRecord, classes: number): string[] {
+  const names = run.predictionLabels;
+  return Array.from({ length: classes }, (_, c) => names?.[c] ?? String(c));
+}
+
+function argmaxRows(values: Float32Array, count: number, classes: number): Int32Array {
+  return Int32Array.from({ length: count }, (_, r) => {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (values[r * classes + c]! > values[r * classes + best]!) best = c;
+    return Number.isNaN(values[r * classes + best]!) ? -1 : best;
+  });
+}
+
+async function readProbabilities(
+  store: NapStore,
+  run: RunRecord,
+  inputs: StoredInputs,
+  source: ProbabilitySource,
+): Promise<Probabilities> {
+  const count = inputs.index.length;
+  if (source.kind === 'none') {
+    return { source: 'none', classes: 0, classNames: [], values: null, predicted: new Int32Array(count).fill(-1) };
+  }
+  if (source.kind === 'layer') {
+    const { matrix, inputIndex } = await store.readActivations(run.runId, source.layer);
+    const divisors = await store.readLayerDivisors(run.runId, source.layer);
+    const rows = alignRows(inputIndex, inputs.index, `layer ${source.layer}`);
+    const classes = matrix.dim;
+    const logits = new Float32Array(count * classes);
+    rows.forEach((row, i) => {
+      for (let c = 0; c < classes; c++) logits[i * classes + c] = matrix.data[row * classes + c]! * divisors[c]!;
+    });
+    const values = toProbabilities(logits, count, classes);
+    return {
+      source: `softmax of layer ${source.layer}`,
+      classes,
+      classNames: classNamesOf(run, classes),
+      values,
+      predicted: argmaxRows(values, count, classes),
+    };
+  }
+  const details = await store.readInputDetails(run.runId);
+  const predicted = Int32Array.from(inputs.prediction);
+  const names = run.predictionLabels ?? [];
+  if (details === null || details.classes === 0) {
+    // Stores written before the vectors were kept still name the classes the model predicted.
+    const classes = Math.max(names.length, ...Array.from(predicted, (p) => p + 1));
+    return { source: 'none', classes: 0, classNames: classNamesOf(run, classes), values: null, predicted };
+  }
+  const rows = alignRows(details.inputIndex, inputs.index, 'input_details');
+  const { classes } = details;
+  const values = new Float32Array(count * classes);
+  rows.forEach((row, i) => values.set(details.probabilities.subarray(row * classes, (row + 1) * classes), i * classes));
+  return { source: 'model output', classes, classNames: classNamesOf(run, classes), values, predicted };
+}
+
+/** Reads a layer's activations in the inputs' order. */
+async function layerMatrix(store: NapStore, runId: number, layer: string, inputs: StoredInputs): Promise<Matrix> {
+  const { matrix, inputIndex } = await store.readActivations(runId, layer);
+  const rows = alignRows(inputIndex, inputs.index, `layer ${layer}`);
+  if (rows.every((row, i) => row === i)) return matrix;
+  const data = new Float32Array(rows.length * matrix.dim);
+  rows.forEach((row, i) => data.set(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim), i * matrix.dim));
+  return { count: rows.length, dim: matrix.dim, data };
+}
+
+/** The layers whose votes the combined rank uses (see TriageScoreOptions.layers). */
+function chooseLayers(layers: TriageLayer[], options: TriageScoreOptions): void {
+  const excluded = new Set(options.excludeLayers ?? []);
+  if (options.layers !== undefined) {
+    for (const layer of layers) layer.combined = options.layers.includes(layer.layer) && !excluded.has(layer.layer);
+    return;
+  }
+  const candidates = layers.filter((l) => !excluded.has(l.layer) && !Number.isNaN(l.probe.accuracy));
+  const best = Math.max(...candidates.map((l) => l.probe.accuracy));
+  const margin = options.probeMargin ?? 0.02;
+  for (const layer of candidates) layer.combined = layer.probe.accuracy >= best - margin;
+}
+
+/** The label with most pooled vote share over the chosen layers; ties by the model's probability, then code. */
+function suggestLabels(
+  chosen: readonly TriageLayer[],
+  labels: Int32Array,
+  labelCount: number,
+  probabilities: Float32Array | null,
+  classes: number,
+): Int32Array {
+  const count = labels.length;
+  const out = new Int32Array(count).fill(-1);
+  const pooled = new Float64Array(labelCount);
+  const modelP = (i: number, code: number) =>
+    probabilities && code < classes ? probabilities[i * classes + code]! : 0;
+  for (let i = 0; i < count; i++) {
+    pooled.fill(0);
+    let any = false;
+    for (const layer of chosen) {
+      const voters = layer.votes.voters[i]!;
+      if (voters === 0) continue;
+      any = true;
+      // Each layer adds its vote shares, so every layer weighs the same.
+      const { ids, k } = layer.neighbours;
+      for (let j = 0; j < k; j++) {
+        const label = labels[ids[i * k + j]!]!;
+        if (label >= 0) pooled[label]! += 1 / voters;
+      }
+    }
+    if (!any) continue;
+    let best = -1;
+    for (let c = 0; c < labelCount; c++) {
+      if (pooled[c]! <= 0) continue;
+      const gap = best < 0 ? 1 : pooled[c]! - pooled[best]!;
+      if (gap > 1e-9 || (Math.abs(gap) <= 1e-9 && modelP(i, c) > modelP(i, best))) best = c;
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Per input, the layer whose neighbours give the label the smallest share (the deepest of equal ones). */
+function strongestLayers(layers: readonly TriageLayer[], count: number): Int32Array {
+  return Int32Array.from({ length: count }, (_, i) => {
+    let best = -1;
+    layers.forEach((layer, l) => {
+      const share = layer.votes.givenShare[i]!;
+      if (Number.isNaN(share)) return;
+      if (best < 0 || share <= layers[best]!.votes.givenShare[i]!) best = l;
+    });
+    return best;
+  });
+}
+
+/** Mean kNN disagreement (1 - given share) over the layers that score the input; NaN where none does. */
+function meanDisagreement(layers: readonly TriageLayer[], count: number): Float64Array {
+  return Float64Array.from({ length: count }, (_, i) => {
+    let sum = 0;
+    let n = 0;
+    for (const layer of layers) {
+      const share = layer.votes.givenShare[i]!;
+      if (Number.isNaN(share)) continue;
+      sum += 1 - share;
+      n++;
+    }
+    return n > 0 ? sum / n : Number.NaN;
+  });
+}
+
+/** A digest per input of its activations in every layer, so equal digests mean identical activations. */
+function activationDigests(hashes: ReturnType<typeof createHash>[]): string[] {
+  return hashes.map((hash) => hash.digest('hex'));
+}
+
+function checkOptions(options: TriageScoreOptions): void {
+  requireWhole('k', options.k, 1, 1000, 10);
+  requireWhole('seed', options.seed, -(2 ** 31), 2 ** 32 - 1, 42);
+  requireWhole('threads', options.threads, 1, 1024, 2);
+  requireFraction('probeMargin', options.probeMargin, 0.02);
+  requireFraction('nearDuplicateFraction', options.nearDuplicateFraction, 0.1);
+  if (options.smoothing !== undefined && !(options.smoothing > 0 && Number.isFinite(options.smoothing))) {
+    throw new InputError(`triage smoothing ${String(options.smoothing)} is not a positive number`, {
+      hint: 'give smoothing as e.g. 2',
+    });
+  }
+  const knn = options.knn ?? 'auto';
+  if (!['auto', 'exact', 'nn-descent'].includes(knn)) {
+    throw new InputError(`triage knn ${JSON.stringify(knn)} is unknown`, { hint: 'use auto, exact or nn-descent' });
+  }
+}
+
+/** Every triage score of a run (see the module comment). */
+export async function scoreRun(
+  store: NapStore,
+  runId: number,
+  options: TriageScoreOptions = {},
+  control: TaskControl = {},
+): Promise<RunTriage> {
+  checkOptions(options);
+  const run = await store.getRun(runId);
+  const stored = await store.listLayers(runId);
+  requireLayers(options.layers, stored, runId, 'triage layer');
+  requireLayers(options.excludeLayers, stored, runId, 'excluded layer');
+  requireLayers(options.duplicateLayer === undefined ? [] : [options.duplicateLayer], stored, runId, 'duplicate layer');
+  const source = options.probabilities ?? { kind: 'model' };
+  if (source.kind === 'layer') requireLayers([source.layer], stored, runId, 'probability layer');
+  if (stored.length === 0) {
+    throw new NotFoundError(`run ${runId} has no analyzed layers`, { hint: 'analyze the run first' });
+  }
+  const inputs = await store.readInputs(runId);
+  const count = inputs.index.length;
+  const probabilities = await readProbabilities(store, run, inputs, source);
+  const codes = labelCodes(inputs.label, probabilities.predicted, probabilities.classNames);
+  const labelCount = codes.names.length;
+  const model = probabilities.values
+    ? modelScores(probabilities.values, probabilities.classes, codes.given)
+    : { selfConfidence: new Float64Array(count).fill(Number.NaN), margin: new Float64Array(count).fill(Number.NaN) };
+
+  const k = options.k ?? 10;
+  const metric = options.metric ?? (await runMetric(store, runId));
+  const requested = options.knn ?? 'auto';
+  const knn = requested === 'auto' ? (count > NN_DESCENT_ABOVE ? 'nn-descent' : 'exact') : requested;
+  const clusterings = new Map((await layerClusterings(store, runId)).map((c) => [c.layer, c]));
+  const hashes = Array.from({ length: count }, () => createHash('sha256'));
+  const layers: TriageLayer[] = [];
+  for (const [done, info] of stored.entries()) {
+    throwIfCancelled(control.signal, STAGE);
+    control.onProgress?.({ stage: `${STAGE}: neighbours`, done, total: stored.length });
+    const matrix = await layerMatrix(store, runId, info.layer, inputs);
+    for (let i = 0; i < count; i++) {
+      hashes[i]!.update(
+        new Uint8Array(matrix.data.buffer, matrix.data.byteOffset + i * matrix.dim * 4, matrix.dim * 4),
+      );
+    }
+    const neighbours = await layerNeighbours(
+      matrix,
+      {
+        k,
+        metric,
+        method: knn,
+        seed: options.seed ?? 42,
+        threads: options.threads ?? defaultThreads(),
+        stage: `${STAGE}: ${info.layer} neighbours`,
+      },
+      control,
+    );
+    const votes = neighbourVotes(neighbours, codes.given, codes.predicted, labelCount);
+    const clustering = clusterings.get(info.layer);
+    let pattern: PatternVotes | null = null;
+    let glosh: Float64Array | null = null;
+    if (clustering) {
+      const memberships = await store.readMemberships(clustering.clusteringId);
+      const rows = alignRows(memberships.inputIndex, inputs.index, `clustering ${clustering.clusteringId}`);
+      const patternId = Int32Array.from(rows, (row) => memberships.patternId[row]!);
+      pattern = patternVotes({ patternCount: clustering.patternCount, patternId }, codes.given, labelCount);
+      glosh = Float64Array.from(rows, (row) => memberships.outlierScore[row]!);
+    }
+    layers.push({
+      layer: info.layer,
+      order: info.order,
+      clusteringId: clustering?.clusteringId ?? null,
+      neighbours,
+      votes,
+      probe: probeAccuracy(votes, codes.given),
+      pattern,
+      glosh,
+      neighbourDistance: neighbourDistanceScore(neighbours),
+      combined: false,
+    });
+  }
+  control.onProgress?.({ stage: `${STAGE}: neighbours`, done: stored.length, total: stored.length });
+  chooseLayers(layers, options);
+  const chosen = layers.filter((l) => l.combined);
+
+  const inSample = options.inSample ?? runInSample(run);
+  const modelWeight = inSample ? IN_SAMPLE_MODEL_WEIGHT : 1;
+  const smoothing = options.smoothing ?? 2;
+  const combined = combinedScore(
+    {
+      given: codes.given,
+      labelCount,
+      selfConfidence: probabilities.values ? model.selfConfidence : null,
+      layers: chosen.map((l) => ({ givenShare: l.votes.givenShare, voters: l.votes.voters })),
+    },
+    { model: modelWeight, smoothing },
+  );
+  const secondary = probabilities.values
+    ? Float64Array.from(model.selfConfidence, (p) => 1 - p)
+    : meanDisagreement(layers, count);
+  const fraction = options.nearDuplicateFraction ?? 0.1;
+  const duplicateLayer = layers.find((l) => l.layer === (options.duplicateLayer ?? stored[0]!.layer))!;
+  const details = await store.readInputDetails(runId);
+  const digests = details ? alignRows(details.inputIndex, inputs.index, 'input_details') : null;
+  return {
+    runId,
+    inputs,
+    codes,
+    probabilitySource: probabilities.source,
+    probabilities: probabilities.values,
+    selfConfidence: model.selfConfidence,
+    margin: model.margin,
+    inSample,
+    layers,
+    combined,
+    secondary,
+    order: rankOrder(combined, secondary, inputs.index),
+    suggested: suggestLabels(chosen, codes.given, labelCount, probabilities.values, probabilities.classes),
+    strongestLayer: strongestLayers(layers, count),
+    confusion: confusionMatrix(codes.given, codes.predicted, labelCount),
+    sameInput: digests && details ? duplicateGroups(Array.from(digests, (row) => details.digest[row] ?? null)) : null,
+    sameActivations: duplicateGroups(activationDigests(hashes)),
+    nearDuplicates: { ...nearDuplicatePairs(duplicateLayer.neighbours, fraction), layer: duplicateLayer.layer },
+    settings: { k, metric, knn, smoothing, modelWeight, nearDuplicateFraction: fraction },
+  };
+}

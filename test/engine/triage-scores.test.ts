@@ -1,0 +1,161 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { runTriageCommand } from '../../src/cli/commands/triage.js';
+import { combinedScore } from '../../src/compute/triage/combine.js';
+import { neighbourVotes } from '../../src/compute/triage/neighbour-votes.js';
+import { analyze } from '../../src/engine/analyze.js';
+import { labelLeads, triageTable } from '../../src/engine/triage-listing.js';
+import { scoreRun, type RunTriage } from '../../src/engine/triage-scores.js';
+import { InputError, NotFoundError } from '../../src/errors.js';
+import { NapStore } from '../../src/io/store/index.js';
+import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
+
+let dir: string;
+let storePath: string;
+let runId: number;
+let triage: RunTriage;
+
+async function withStore<T>(body: (store: NapStore) => Promise<T>): Promise<T> {
+  const store = await NapStore.open(storePath, { readOnly: true });
+  try {
+    return await body(store);
+  } finally {
+    await store.close();
+  }
+}
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'nap-triage-scores-'));
+  const model = path.join(dir, 'tiny.onnx');
+  await writeFile(model, tinyConvNet());
+  storePath = path.join(dir, 'nap.duckdb');
+  runId = (
+    await analyze({
+      model,
+      data: 'mnist',
+      out: storePath,
+      limit: 240,
+      layers: [TINY.relu, TINY.pool, TINY.logits],
+      projection: 'none',
+    })
+  ).runId;
+  triage = await withStore((store) => scoreRun(store, runId, { k: 5, threads: 1 }));
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('the run keeps every input probability vector; triage scores follow from it and the stored inputs', () => {
+  const { inputs, probabilities, codes } = triage;
+  assert.equal(triage.probabilitySource, 'model output');
+  assert.ok(probabilities);
+  const classes = probabilities.length / inputs.index.length;
+  assert.equal(classes, 3);
+  inputs.index.forEach((_, i) => {
+    const row = probabilities.subarray(i * classes, (i + 1) * classes);
+    assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    // The stored prediction is the vector's argmax, and its probability the vector's.
+    assert.ok(Math.abs(row[inputs.prediction[i]!]! - inputs.probability[i]!) < 1e-6);
+    const given = codes.given[i]!;
+    if (given >= 0 && given < classes) assert.ok(Math.abs(triage.selfConfidence[i]! - row[given]!) < 1e-7);
+    else assert.ok(Number.isNaN(triage.selfConfidence[i]!));
+  });
+});
+
+test('per layer: kNN votes of the stored neighbours, and the combined rank recomputed from its parts', () => {
+  const { codes } = triage;
+  for (const layer of triage.layers) {
+    assert.equal(layer.neighbours.k, 5);
+    const again = neighbourVotes(layer.neighbours, codes.given, codes.predicted, codes.names.length);
+    assert.deepEqual(Array.from(again.majority), Array.from(layer.votes.majority));
+    assert.ok(layer.probe.accuracy >= 0 && layer.probe.accuracy <= 1);
+    assert.ok(layer.glosh && layer.pattern, 'each layer is clustered');
+  }
+  const chosen = triage.layers.filter((l) => l.combined);
+  assert.ok(chosen.length > 0);
+  const best = Math.max(...triage.layers.map((l) => l.probe.accuracy));
+  for (const layer of chosen) assert.ok(layer.probe.accuracy >= best - 0.02);
+  const expected = combinedScore(
+    {
+      given: codes.given,
+      labelCount: codes.names.length,
+      selfConfidence: triage.selfConfidence,
+      layers: chosen.map((l) => ({ givenShare: l.votes.givenShare, voters: l.votes.voters })),
+    },
+    { model: 1, smoothing: 2 },
+  );
+  assert.deepEqual(Array.from(triage.combined), Array.from(expected));
+  for (let r = 1; r < triage.order.length; r++) {
+    const [a, b] = [triage.combined[triage.order[r - 1]!]!, triage.combined[triage.order[r]!]!];
+    if (!Number.isNaN(b)) assert.ok(a >= b, 'the combined score never rises down the list');
+  }
+});
+
+test('label leads: one row per labelled input, best first, with a reason; limit and min-score narrow it', () => {
+  const leads = labelLeads(triage);
+  assert.equal(leads.rows.length, triage.inputs.label.filter((l) => l !== null).length);
+  const score = leads.columns.indexOf('score');
+  const reason = leads.columns.indexOf('reason');
+  for (const column of ['self_confidence', 'margin', `knn:${TINY.logits}`, `pattern:${TINY.pool}`, 'suggested'])
+    assert.ok(leads.columns.includes(column), column);
+  assert.match(String(leads.rows[0]![reason]), /of \d+ neighbours in /);
+  const threshold = leads.rows[10]![score] as number;
+  const narrowed = labelLeads(triage, { minScore: threshold, limit: 5 });
+  assert.equal(narrowed.rows.length, 5);
+  assert.ok(narrowed.rows.every((row) => (row[score] as number) >= threshold));
+  assert.equal(triageTable(triage, 'outliers').rows.length, triage.inputs.index.length);
+});
+
+test('softmax of the logits layer gives the model output probabilities; kNN only without a classifier', async () => {
+  const fromLayer = await withStore((store) =>
+    scoreRun(store, runId, { k: 5, threads: 1, probabilities: { kind: 'layer', layer: TINY.logits } }),
+  );
+  assert.equal(fromLayer.probabilitySource, `softmax of layer ${TINY.logits}`);
+  fromLayer.probabilities!.forEach((p, i) => assert.ok(Math.abs(p - triage.probabilities![i]!) < 1e-4));
+  const headless = await withStore((store) =>
+    scoreRun(store, runId, { k: 5, threads: 1, probabilities: { kind: 'none' }, excludeLayers: [TINY.logits] }),
+  );
+  assert.equal(headless.probabilities, null);
+  assert.ok(!headless.layers.find((l) => l.layer === TINY.logits)!.combined);
+  assert.ok(headless.layers.some((l) => l.combined));
+});
+
+test('bad triage options are refused with what to do', async () => {
+  await withStore(async (store) => {
+    await assert.rejects(scoreRun(store, runId, { k: 0 }), InputError);
+    await assert.rejects(scoreRun(store, runId, { layers: ['nope'] }), NotFoundError);
+    await assert.rejects(scoreRun(store, runId, { probabilities: { kind: 'layer', layer: 'nope' } }), NotFoundError);
+  });
+});
+
+test('nap triage writes CSV, JSON and Parquet, and refuses Parquet without --out', async () => {
+  const csvFile = path.join(dir, 'leads.csv');
+  assert.equal(await runTriageCommand([storePath, '--k', '5', '--limit', '7', '--out', csvFile, '--quiet']), 0);
+  const lines = (await readFile(csvFile, 'utf8')).trimEnd().split('\n');
+  assert.equal(lines.length, 8);
+  assert.ok(lines[0]!.startsWith('rank,input,file,label,suggested,prediction,score,'));
+  const jsonFile = path.join(dir, 'outliers.json');
+  assert.equal(
+    await runTriageCommand([storePath, '--k', '5', '--list', 'outliers', '--format', 'json', '--out', jsonFile]),
+    0,
+  );
+  const json = JSON.parse(await readFile(jsonFile, 'utf8')) as { runId: number; count: number; layers: unknown[] };
+  assert.equal(json.runId, runId);
+  assert.equal(json.count, 240);
+  assert.equal(json.layers.length, 3);
+  const parquetFile = path.join(dir, 'leads.parquet');
+  assert.equal(await runTriageCommand([storePath, '--k', '5', '--format', 'parquet', '--out', parquetFile]), 0);
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const reader = await connection.runAndReadAll(`SELECT count(*), min(rank) FROM '${parquetFile}'`);
+  assert.deepEqual(reader.getRows()[0]!.map(Number), [triage.inputs.label.filter((l) => l !== null).length, 1]);
+  connection.closeSync();
+  instance.closeSync();
+  await assert.rejects(runTriageCommand([storePath, '--format', 'parquet']), /needs --out/);
+  await assert.rejects(runTriageCommand([storePath, '--probabilities', 'logits']), /layer:NAME/);
+});
