@@ -7,7 +7,8 @@ export function napVersion(): string {
   if (version === undefined) {
     // build/src/version.js and src/version.ts both sit two folders below the package root.
     const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    version = String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
+    const declared = (JSON.parse(text) as { version?: unknown }).version;
+    version = typeof declared === 'string' ? declared : 'unknown';
   }
   return version;
 }

@@ -44,7 +44,7 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
           <select
             value={run ? String(run.runId) : ''}
             onChange={(event) => {
-              const runId = Number((event.currentTarget as HTMLSelectElement).value);
+              const runId = Number(event.currentTarget.value);
               navigate({
                 run: runId,
                 layer: null,

@@ -15,6 +15,12 @@ export function formatNumber(value: number | null, digits = 3): string {
   return value.toFixed(digits).replace(/\.?0+$/, '') || '0';
 }
 
+/** A value read from JSON as text: a string, number or boolean as it is, an object, array or null as JSON. */
+export function jsonValueText(value: unknown): string {
+  const plain = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+  return plain ? String(value) : JSON.stringify(value);
+}
+
 export function patternName(patternId: number): string {
   return patternId === -1 ? 'Noise' : `Pattern ${patternId}`;
 }

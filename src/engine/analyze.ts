@@ -409,8 +409,7 @@ function selectItems(dataset: DatasetBase, indices: number[]): Dataset['items'] 
 async function classNamesFor(modelPath: string, dataset: DatasetBase): Promise<string[] | null> {
   try {
     const sidecar = JSON.parse(await readFile(modelPath.replace(/\.onnx$/i, '.json'), 'utf8')) as { labels?: unknown };
-    if (Array.isArray(sidecar.labels) && sidecar.labels.every((l) => typeof l === 'string'))
-      return sidecar.labels as string[];
+    if (Array.isArray(sidecar.labels) && sidecar.labels.every((l) => typeof l === 'string')) return sidecar.labels;
   } catch {
     // No sidecar: fall back to the dataset's labels.
   }

@@ -102,7 +102,7 @@ export function summarizePatterns(
   const patternCount = persistence.length;
   const outlierThreshold = quantile(memberships.outlierScore, OUTLIER_QUANTILE);
   const { order, start } = groupRows(memberships.patternId, patternCount);
-  const rowsOf = (group: number) => Array.from(order.subarray(start[group]!, start[group + 1]!));
+  const rowsOf = (group: number) => Array.from(order.subarray(start[group], start[group + 1]));
   const patterns = Array.from({ length: patternCount }, (_, p) =>
     summarize(p, persistence[p]!, rowsOf(p + 1), memberships, inputs, outlierThreshold, examples),
   );

@@ -274,14 +274,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const views = new StoreViews(store);
     const images = new ImageService(views, { memoryBytes: config.imageCacheBytes, diskDir: config.thumbnailCacheDir });
     const context: ApiContext = { views, images, storeVersion };
-    const server = createServer(
-      { maxHeaderSize: MAX_REQUEST_HEAD_BYTES },
-      requestHandler(
-        config,
-        [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)],
-        storeVersion,
-      ),
+    const handle = requestHandler(
+      config,
+      [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)],
+      storeVersion,
     );
+    // The handler answers its own errors, so its promise does not reject.
+    const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (request, response) => {
+      void handle(request, response);
+    });
     server.on('clientError', answerClientError);
     const address = await listen(server, config.port, config.host);
     let closing: Promise<void> | null = null;

@@ -268,7 +268,7 @@ test('triage lists the ranked candidates; selected rows download as CSV and JSON
     page.getByRole('button', { name: 'Export CSV' }).click(),
   ]);
   assert.match(csvDownload.suggestedFilename(), /^triage-run\d+-pool_out\.csv$/);
-  const csv = parseCsv(await readFile((await csvDownload.path())!, 'utf8'));
+  const csv = parseCsv(await readFile(await csvDownload.path(), 'utf8'));
   assert.deepEqual(csv[0], [...TRIAGE_COLUMNS]);
   assert.equal(csv.length, 3);
   const column = (name: string) => csv.slice(1).map((line) => line[csv[0]!.indexOf(name)]);
@@ -297,7 +297,7 @@ test('triage lists the ranked candidates; selected rows download as CSV and JSON
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Export JSON' }).click(),
   ]);
-  const exported = JSON.parse(await readFile((await jsonDownload.path())!, 'utf8')) as {
+  const exported = JSON.parse(await readFile(await jsonDownload.path(), 'utf8')) as {
     runId: number;
     rows: { input: number; prediction: string | null; majorityLabel: string }[];
   };

@@ -15,6 +15,15 @@ const matrixFile = path.join(dir, 'blobs.f32');
 writeFileSync(matrixFile, Buffer.from(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength));
 const shape = `${matrix.count},${matrix.dim}`;
 
+/** The result file `nap cluster` writes. */
+interface ClusterJson {
+  labels: number[];
+  probabilities: number[];
+  outlierScores: number[];
+  persistence: number[];
+  params: unknown;
+}
+
 /** Runs the command with console output captured. */
 async function run(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   const stderr: string[] = [];
@@ -46,7 +55,7 @@ describe('nap cluster', () => {
       out,
     ]);
     assert.equal(code, 0, stderr);
-    const json = JSON.parse(readFileSync(out, 'utf8'));
+    const json = JSON.parse(readFileSync(out, 'utf8')) as ClusterJson;
     const expected = await hdbscan(matrix, { clusterSelectionMethod: 'eom', minClusterSize: 6 });
     assert.deepEqual(json.labels, Array.from(expected.labels));
     assert.deepEqual(json.probabilities, Array.from(expected.probabilities));
@@ -85,7 +94,7 @@ describe('nap cluster', () => {
     ];
     const { code, stderr } = await run(argv);
     assert.equal(code, 0, stderr);
-    const json = JSON.parse(readFileSync(out, 'utf8'));
+    const json = JSON.parse(readFileSync(out, 'utf8')) as ClusterJson;
     assert.deepEqual(json.params, {
       minClusterSize: 4,
       minSamples: 2,

@@ -6,9 +6,19 @@ import { after, before, describe, it } from 'node:test';
 import { resolveLayerPairs, runCompareCommand } from '../../src/cli/commands/compare.js';
 import { runFlowCommand } from '../../src/cli/commands/flow.js';
 import { analyze } from '../../src/engine/analyze.js';
+import type { FlowGraph, LineageStep } from '../../src/compute/flow.js';
+import type { RunComparison } from '../../src/engine/compare.js';
 import { InputError, NotFoundError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
+
+/** The parts of `nap flow --json` for a layer pair that these tests read. */
+interface LayerPairJson {
+  to: { layer: string };
+  counts: number[][];
+  rowSums: number[];
+  rowPatterns: number[];
+}
 
 const LIMIT = 120;
 const LAYERS = [TINY.relu, TINY.pool, TINY.logits];
@@ -108,22 +118,24 @@ describe('nap flow', () => {
   it('prints JSON of a layer pair, of the alluvial graph and of a lineage', async () => {
     const pair = JSON.parse(
       (await capture(runFlowCommand, [out, '--run', String(runId), '--from', TINY.pool, '--json'])).stdout,
-    );
+    ) as LayerPairJson;
     assert.equal(pair.to.layer, TINY.logits, '--from alone pairs with the next layer');
     assert.equal(
-      pair.counts.flat().reduce((s: number, n: number) => s + n, 0),
+      pair.counts.flat().reduce((s, n) => s + n, 0),
       LIMIT,
     );
     assert.deepEqual(
       pair.rowSums,
-      pair.counts.map((row: number[]) => row.reduce((s, n) => s + n, 0)),
+      pair.counts.map((row) => row.reduce((s, n) => s + n, 0)),
     );
-    assert.equal(pair.rowPatterns[pair.rowPatterns.length - 1], -1, 'noise row last');
+    assert.equal(pair.rowPatterns.at(-1), -1, 'noise row last');
 
-    const graph = JSON.parse((await capture(runFlowCommand, [out, '--run', String(runId), '--json'])).stdout).graph;
+    const { graph } = JSON.parse((await capture(runFlowCommand, [out, '--run', String(runId), '--json'])).stdout) as {
+      graph: FlowGraph;
+    };
     assert.deepEqual(graph.layers, LAYERS);
     assert.equal(
-      graph.links.reduce((s: number, link: { count: number }) => s + link.count, 0),
+      graph.links.reduce((s, link) => s + link.count, 0),
       LIMIT * (LAYERS.length - 1),
     );
 
@@ -140,10 +152,10 @@ describe('nap flow', () => {
           '0',
         ])
       ).stdout,
-    );
+    ) as { lineage: { patternId: number; steps: LineageStep[] } };
     assert.equal(lineage.patternId, -1);
     assert.deepEqual(
-      lineage.steps.map((s: { layer: string }) => s.layer),
+      lineage.steps.map((s) => s.layer),
       [TINY.relu, TINY.logits],
     );
   });
@@ -186,11 +198,11 @@ describe('nap compare', () => {
       '--json',
     ]);
     assert.equal(both.code, 0);
-    const result = JSON.parse(both.stdout);
+    const result = JSON.parse(both.stdout) as RunComparison;
     assert.deepEqual(JSON.parse(pair.stdout), result);
     assert.deepEqual([result.runA, result.runB], [runId, secondRunId]);
     assert.deepEqual(
-      result.layers.map((l: { layerA: string }) => l.layerA),
+      result.layers.map((l) => l.layerA),
       LAYERS,
     );
     assert.equal(result.sharedInputs, LIMIT);
@@ -228,14 +240,14 @@ describe('nap compare', () => {
     const model = path.join(dir, 'tiny.onnx');
     await analyze({ model, data: 'mnist', out: second, limit: LIMIT, layers: [TINY.pool] });
     const { stdout } = await capture(runCompareCommand, [out, '--run', String(runId), second, '--json']);
-    const result = JSON.parse(stdout);
+    const result = JSON.parse(stdout) as RunComparison;
     assert.equal(result.sharedInputs, LIMIT, 'the same sample, matched by path');
     assert.deepEqual(
-      result.layers.map((l: { layerA: string }) => l.layerA),
+      result.layers.map((l) => l.layerA),
       [TINY.pool],
       'only layers both runs have',
     );
-    assert.equal(result.layers[0].agreement.withNoise.adjustedRandIndex, 1);
+    assert.equal(result.layers[0]?.agreement.withNoise.adjustedRandIndex, 1);
   });
 
   it('refuses unclear arguments', async () => {

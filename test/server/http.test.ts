@@ -159,7 +159,7 @@ const ERROR_CASES: [string, number, string][] = [
 test('bad parameters are 400 and missing things 404, with a message naming the value and a hint', async () => {
   for (const [urlPath, status, mention] of ERROR_CASES) {
     const response = await rawRequest(url, urlPath);
-    assert.equal(response.status, status, `${urlPath}: ${response.body}`);
+    assert.equal(response.status, status, `${urlPath}: ${response.body.toString()}`);
     assert.match(String(response.headers['content-type']), /^application\/json/);
     const body = JSON.parse(response.body.toString()) as ApiError;
     assert.equal(body.status, status);

@@ -82,11 +82,11 @@ test('the LRU keeps the most recently used entries within its weight budget', ()
 test('the promise cache shares one computation and forgets failures', async () => {
   const cache = new PromiseCache<number, number>(4);
   let calls = 0;
-  const compute = async () => ++calls;
+  const compute = (): Promise<number> => Promise.resolve(++calls);
   const [x, y] = await Promise.all([cache.get(1, compute), cache.get(1, compute)]);
   assert.deepEqual([x, y, calls], [1, 1, 1]);
   await assert.rejects(cache.get(2, () => Promise.reject(new Error('boom'))));
-  assert.equal(await cache.get(2, async () => 42), 42);
+  assert.equal(await cache.get(2, () => Promise.resolve(42)), 42);
 });
 
 test('URL paths that could leave the app folder are refused before touching files', () => {
@@ -123,11 +123,11 @@ test('hashed asset names are recognised', () => {
   assert.ok(!isHashedAsset('index.html'));
 });
 
-test('routes match on raw segments, so a parameter may hold an encoded slash', async () => {
+test('routes match on raw segments, so a parameter may hold an encoded slash', () => {
   const route: Route = {
     path: '/api/runs/:runId/layers/:layer/stats',
     query: [],
-    handle: async () => ({ kind: 'json', body: null }),
+    handle: () => Promise.resolve({ kind: 'json', body: null }),
   };
   const match = matchRoute([route], '/api/runs/1/layers/%2Fconv1%2FRelu_output_0/stats');
   assert.deepEqual(match?.params, { runId: '1', layer: '/conv1/Relu_output_0' });

@@ -61,7 +61,7 @@ function compile(gl: GL, type: number, source: string): WebGLShader {
 }
 
 function link(gl: GL, vertex: string, fragment: string, attributes: Record<string, number>): WebGLProgram {
-  const program = gl.createProgram()!;
+  const program = gl.createProgram();
   gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, vertex));
   gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, fragment));
   for (const [name, location] of Object.entries(attributes)) gl.bindAttribLocation(program, location, name);

@@ -135,8 +135,7 @@ export class ScatterRenderer {
       premultipliedAlpha: true,
       powerPreference: 'high-performance',
     };
-    const gl =
-      (canvas.getContext('webgl2', options) as GL | null) ?? (canvas.getContext('webgl', options) as GL | null);
+    const gl = (canvas.getContext('webgl2', options) as GL | null) ?? canvas.getContext('webgl', options);
     return gl ? new ScatterRenderer(canvas, gl, events, mode) : null;
   }
 
@@ -249,9 +248,9 @@ export class ScatterRenderer {
     const gpu: Gpu = {
       points: pointProgram(gl),
       copy: copyProgram(gl),
-      positions: gl.createBuffer()!,
-      colors: gl.createBuffer()!,
-      corners: gl.createBuffer()!,
+      positions: gl.createBuffer(),
+      colors: gl.createBuffer(),
+      corners: gl.createBuffer(),
       maxPointSize: range?.[1] ?? 64,
       targets: null,
     };

@@ -22,10 +22,7 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: Filters 
     <div class="filter-bar" role="group" aria-label="Filters">
       <label class="field">
         <span>Label</span>
-        <select
-          value={filters.label ?? ''}
-          onChange={(e) => navigate({ label: (e.currentTarget as HTMLSelectElement).value || null })}
-        >
+        <select value={filters.label ?? ''} onChange={(e) => navigate({ label: e.currentTarget.value || null })}>
           <option value="">any</option>
           {run.labels.map((label) => (
             <option key={label} value={label}>
@@ -39,7 +36,7 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: Filters 
           <span>Prediction</span>
           <select
             value={filters.prediction ?? ''}
-            onChange={(e) => navigate({ prediction: (e.currentTarget as HTMLSelectElement).value || null })}
+            onChange={(e) => navigate({ prediction: e.currentTarget.value || null })}
           >
             <option value="">any</option>
             {predictions.map((label) => (
@@ -54,7 +51,7 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: Filters 
         <input
           type="checkbox"
           checked={filters.misclassified}
-          onChange={(e) => navigate({ misclassified: (e.currentTarget as HTMLInputElement).checked })}
+          onChange={(e) => navigate({ misclassified: e.currentTarget.checked })}
         />
         <span>Misclassified only</span>
       </label>

@@ -9,7 +9,7 @@ export function UnitChartControls({ route, canSortByDifference }: { route: Route
         <input
           type="checkbox"
           checked={route.hideNearZero}
-          onChange={(e) => navigate({ hideNearZero: (e.currentTarget as HTMLInputElement).checked }, { replace: true })}
+          onChange={(e) => navigate({ hideNearZero: e.currentTarget.checked }, { replace: true })}
         />
         <span>Hide near-zero units</span>
       </label>
@@ -18,9 +18,7 @@ export function UnitChartControls({ route, canSortByDifference }: { route: Route
           <span>Units</span>
           <select
             value={route.unitSort}
-            onChange={(e) =>
-              navigate({ unitSort: (e.currentTarget as HTMLSelectElement).value as UnitSort }, { replace: true })
-            }
+            onChange={(e) => navigate({ unitSort: e.currentTarget.value as UnitSort }, { replace: true })}
           >
             <option value="unit">by number</option>
             <option value="difference">by difference from layer</option>

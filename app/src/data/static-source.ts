@@ -138,7 +138,7 @@ class StaticSource implements DataSource {
             response.status,
             'reload the page; if it persists, export the site again',
           );
-        return response.json();
+        return response.json() as Promise<unknown>;
       });
       promise.catch(() => this.files.delete(relative));
       this.files.set(relative, promise);

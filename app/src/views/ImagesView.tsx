@@ -109,7 +109,7 @@ function PatternChip({
           height={24}
           alt=""
           loading="lazy"
-          onError={(e) => ((e.currentTarget as HTMLImageElement).style.display = 'none')}
+          onError={(e) => (e.currentTarget.style.display = 'none')}
         />
       )}
       <span>{shortPatternName(patternId)}</span>

@@ -8,13 +8,13 @@ import { ErrorMessage, Loading } from '../components/Status.js';
 import { UnitChartControls } from '../components/UnitChartControls.js';
 import type { ViewContext } from '../context.js';
 import { defaultClustering, unitClusterings } from '../data/catalog.js';
-import { formatCount } from '../format.js';
+import { formatCount, jsonValueText } from '../format.js';
 import { hrefOf, navigate } from '../route.js';
 
 function paramsText(params: unknown): string {
   if (params === null || typeof params !== 'object') return String(params);
   return Object.entries(params as Record<string, unknown>)
-    .map(([key, value]) => `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .map(([key, value]) => `${key} ${jsonValueText(value)}`)
     .join(' · ');
 }
 

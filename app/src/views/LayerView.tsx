@@ -27,10 +27,7 @@ export function LayerToolbar({ route, patterns }: { route: Route; patterns: Patt
     <div class="toolbar">
       <label class="field">
         <span>Sort by</span>
-        <select
-          value={route.sort}
-          onChange={(e) => navigate({ sort: (e.currentTarget as HTMLSelectElement).value as PatternSort })}
-        >
+        <select value={route.sort} onChange={(e) => navigate({ sort: e.currentTarget.value as PatternSort })}>
           {PATTERN_SORTS.map((sort) => (
             <option key={sort} value={sort}>
               {SORT_NAMES[sort]}
@@ -39,11 +36,7 @@ export function LayerToolbar({ route, patterns }: { route: Route; patterns: Patt
         </select>
       </label>
       <label class="field check">
-        <input
-          type="checkbox"
-          checked={route.noise}
-          onChange={(e) => navigate({ noise: (e.currentTarget as HTMLInputElement).checked })}
-        />
+        <input type="checkbox" checked={route.noise} onChange={(e) => navigate({ noise: e.currentTarget.checked })} />
         <span>Show noise ({formatCount(patterns.noise.size)})</span>
       </label>
     </div>

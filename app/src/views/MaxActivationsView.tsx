@@ -102,7 +102,7 @@ export function MaxActivationsView({ context }: { context: ViewContext }) {
             value={focused ?? ''}
             placeholder="all"
             onChange={(e) => {
-              const text = (e.currentTarget as HTMLInputElement).value;
+              const text = e.currentTarget.value;
               navigate(
                 { unit: text === '' ? null : Math.max(0, Math.min(layer.dim - 1, Math.trunc(Number(text)))) },
                 { replace: true },

@@ -76,9 +76,7 @@ function Members({
           <span>Order</span>
           <select
             value={route.order}
-            onChange={(e) =>
-              navigate({ order: (e.currentTarget as HTMLSelectElement).value as MemberOrder }, { replace: true })
-            }
+            onChange={(e) => navigate({ order: e.currentTarget.value as MemberOrder }, { replace: true })}
           >
             {MEMBER_ORDERS.map((order) => (
               <option key={order} value={order}>

@@ -29,10 +29,7 @@ function RunPicker({
   return (
     <label class="field">
       <span>{label}</span>
-      <select
-        value={value === null ? '' : String(value)}
-        onChange={(e) => onChange(Number((e.currentTarget as HTMLSelectElement).value))}
-      >
+      <select value={value === null ? '' : String(value)} onChange={(e) => onChange(Number(e.currentTarget.value))}>
         {value === null && <option value="">Choose a run…</option>}
         {runs.map((run) => (
           <option key={run.runId} value={String(run.runId)}>

@@ -5,7 +5,7 @@ import { useApi } from '../api.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import type { ViewContext } from '../context.js';
 import { defaultClustering } from '../data/catalog.js';
-import { formatCount } from '../format.js';
+import { formatCount, jsonValueText } from '../format.js';
 import { hrefOf } from '../route.js';
 
 function Settings({ runId }: { runId: number }) {
@@ -29,7 +29,7 @@ function Settings({ runId }: { runId: number }) {
         {entries.map(([key, value]) => (
           <Fragment key={key}>
             <dt>{key}</dt>
-            <dd class="mono small">{typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>
+            <dd class="mono small">{jsonValueText(value)}</dd>
           </Fragment>
         ))}
       </dl>

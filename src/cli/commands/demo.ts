@@ -84,19 +84,19 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
       model: modelPath,
       data: builtIn.data,
       ...(kind === 'vit' ? { layers: await vitDemoLayers(modelPath) } : {}),
-      out: values.out!,
+      out: values.out,
       name: `demo: ${builtIn.model} on ${builtIn.data}`,
     },
     { onProgress: reporter.progress, ...(signal ? { signal } : {}) },
   );
   reporter.done();
   console.log(`${formatSummary(result)}\nready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  const store = await NapStore.open(values.out!, { readOnly: true });
+  const store = await NapStore.open(values.out, { readOnly: true });
   try {
     console.log(formatRunSummary(await summarizeRun(store, result.runId)));
   } finally {
     await store.close();
   }
   if (values['no-serve']) return 0;
-  return runServeCommand([values.out!, '--port', String(port)], signal ?? new AbortController().signal);
+  return runServeCommand([values.out, '--port', String(port)], signal ?? new AbortController().signal);
 }

@@ -57,7 +57,7 @@ export function createImageDataset(source: ImageSource, options: DatasetOptions 
     const resolved = resolvePreprocessing(prep);
     const batchItems = Array.from(indices, itemAt);
     const data = new Float32Array(batchItems.length * resolved.width * resolved.height * resolved.channels);
-    const failedBySlot: (FailedItem | undefined)[] = new Array(batchItems.length);
+    const failedBySlot = new Array<FailedItem | undefined>(batchItems.length);
     const target: DecodeTarget = { width: resolved.width, height: resolved.height, resize: resolved.resize };
     let done = 0;
     control.onProgress?.({ stage: LOAD_STAGE, done, total: batchItems.length });

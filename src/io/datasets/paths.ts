@@ -28,7 +28,7 @@ export type FileIdentity = { size: number; mtimeMs: number } | undefined;
 
 /** fileIdentity of many files, a bounded number at a time. */
 export async function identitiesOf(files: readonly string[]): Promise<FileIdentity[]> {
-  const identities: FileIdentity[] = new Array(files.length);
+  const identities = new Array<FileIdentity>(files.length);
   await forEachConcurrent(
     files.length,
     64,

@@ -72,7 +72,7 @@ export function createTensorDataset(source: TensorSource): TensorDataset {
     labels: distinctSortedLabels(items),
     fingerprint: fingerprint.digest(),
     arrays,
-    async loadArrays(indices) {
+    loadArrays(indices) {
       const rows = Array.from(indices);
       for (const row of rows) {
         if (!Number.isInteger(row) || row < 0 || row >= count) {
@@ -81,12 +81,13 @@ export function createTensorDataset(source: TensorSource): TensorDataset {
           });
         }
       }
-      return source.arrays.map((array) => {
+      const tensors = source.arrays.map((array): NamedTensor => {
         const size = array.data.length / count;
         const data = new (array.data.constructor as new (length: number) => NamedTensor['data'])(rows.length * size);
         rows.forEach((row, i) => data.set(array.data.subarray(row * size, (row + 1) * size) as never, i * size));
         return { name: array.name, type: array.type, dims: [rows.length, ...array.dims.slice(1)], data };
       });
+      return Promise.resolve(tensors);
     },
     content(index) {
       const content: ItemContent = {};

@@ -5,8 +5,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
+import * as tokenizers from '@huggingface/tokenizers';
 import { InputError } from '../../errors.js';
+
+/**
+ * The part of @huggingface/tokenizers' Tokenizer used here. Its declaration files import their siblings
+ * without file extensions, which NodeNext resolution does not follow, so its own types do not resolve.
+ */
+interface HfTokenizer {
+  encode(text: string, options?: { return_token_type_ids?: boolean }): { ids: number[]; token_type_ids?: number[] };
+  token_to_id(token: string): number | undefined;
+}
+
+const Tokenizer = (tokenizers as unknown as { Tokenizer: new (json: object, config: object) => HfTokenizer }).Tokenizer;
 
 export interface TokenizedTexts {
   /** Tokens per text after padding/truncation. */
@@ -34,7 +45,7 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
   const json = await readJson(source, 'tokenizer');
   const configPath = path.join(path.dirname(source), 'tokenizer_config.json');
   const config = await readJson(configPath, 'tokenizer config').catch(() => ({}));
-  let tokenizer: Tokenizer;
+  let tokenizer: HfTokenizer;
   try {
     tokenizer = new Tokenizer(json, config);
   } catch (cause) {
@@ -44,7 +55,7 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
     });
   }
   const padId = padTokenId(json, tokenizer);
-  const encode = (text: string): number[] => tokenizer.encode(text).ids.map(Number);
+  const encode = (text: string): number[] => tokenizer.encode(text).ids;
   return {
     source,
     encode,
@@ -55,13 +66,13 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
       const attentionMask = new BigInt64Array(texts.length * width);
       const tokenTypeIds = new BigInt64Array(texts.length * width);
       encoded.forEach((e, row) => {
-        const ids: number[] = e.ids.map(Number);
+        const ids = e.ids;
         // Truncation keeps the last id, the closing special token ([SEP], </s>) of most tokenizers.
         const kept = ids.length <= width ? ids : [...ids.slice(0, width - 1), ids[ids.length - 1]!];
         kept.forEach((id: number, i: number) => {
           inputIds[row * width + i] = BigInt(id);
           attentionMask[row * width + i] = 1n;
-          tokenTypeIds[row * width + i] = BigInt(e.token_type_ids[i] ?? 0);
+          tokenTypeIds[row * width + i] = BigInt(e.token_type_ids?.[i] ?? 0);
         });
       });
       return { length: width, inputIds, attentionMask, tokenTypeIds };
@@ -69,7 +80,7 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
   };
 }
 
-function padTokenId(json: Record<string, unknown>, tokenizer: Tokenizer): number {
+function padTokenId(json: Record<string, unknown>, tokenizer: HfTokenizer): number {
   const padding = json['padding'] as { pad_id?: number } | null | undefined;
   if (typeof padding?.pad_id === 'number') return padding.pad_id;
   for (const token of ['[PAD]', '<pad>', '<|pad|>', '<|endoftext|>']) {

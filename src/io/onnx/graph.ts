@@ -41,7 +41,7 @@ export interface DecodedModel {
   graph: GraphProto;
 }
 
-const FLOAT = TensorProto_DataType.FLOAT;
+const FLOAT: number = TensorProto_DataType.FLOAT;
 const INT64 = TensorProto_DataType.INT64;
 const BOOL = TensorProto_DataType.BOOL;
 

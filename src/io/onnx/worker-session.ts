@@ -83,6 +83,7 @@ export class WorkerSession {
     );
     const reply = await this.ask(
       (id) => ({ type: 'run', id, feeds: copies, fetches }),
+      // slice() made each copy on a fresh, unshared ArrayBuffer.
       Object.values(copies).map((feed) => feed.data.buffer as ArrayBuffer),
     );
     if (reply.type === 'error') throw new Error(reply.message);

@@ -77,7 +77,7 @@ const columnNamesCache = new WeakMap<DuckDBConnection, Map<string, string[]>>();
 
 async function tableColumnNames(connection: DuckDBConnection, table: string): Promise<string[]> {
   let tables = columnNamesCache.get(connection);
-  if (!tables) columnNamesCache.set(connection, (tables = new Map()));
+  if (!tables) columnNamesCache.set(connection, (tables = new Map<string, string[]>()));
   const cached = tables.get(table);
   if (cached) return cached;
   const names = await queryColumnNames(connection, table);
@@ -116,7 +116,7 @@ export async function appendRows(
   const types = ordered.map((column) => column.type);
   const rowsPerChunk = DuckDBVector.standardSize();
   const appender = await connection.createAppender(table);
-  let failure: unknown = undefined;
+  let failure: { error: unknown } | undefined;
   try {
     for (let start = 0; start < rowCount; start += rowsPerChunk) {
       const size = Math.min(rowsPerChunk, rowCount - start);
@@ -130,7 +130,7 @@ export async function appendRows(
     }
     appender.flushSync();
   } catch (error) {
-    failure = error;
+    failure = { error };
     // Rows left in a failed appender are flushed again when it is garbage-collected, into whatever
     // transaction the connection is in by then, aborting it: drop them now.
     appender.clear();
@@ -139,7 +139,7 @@ export async function appendRows(
     appender.closeSync();
   } catch (error) {
     // A failed flush makes close fail as well; the flush error is the one that explains it.
-    failure ??= error;
+    failure ??= { error };
   }
-  if (failure !== undefined) throw failure;
+  if (failure) throw failure.error;
 }

@@ -163,19 +163,19 @@ export class NapStore {
     this.closed = true;
     await this.reader.queue.drain();
     await this.writer?.queue.drain();
-    let failure: unknown = undefined;
+    let failure: { error: unknown } | undefined;
     if (this.writer) {
       try {
         await this.writer.connection.run('CHECKPOINT');
       } catch (error) {
-        failure = explainStoreError(this.path, 'write', error);
+        failure = { error: explainStoreError(this.path, 'write', error) };
       }
     }
     this.reader.connection.closeSync();
     this.writer?.connection.closeSync();
     this.instance.closeSync();
     openPaths.delete(this.path);
-    if (failure !== undefined) throw failure;
+    if (failure) throw failure.error;
     if (this.writer) await this.requireNoLog();
   }
 

@@ -60,7 +60,7 @@ test('lists images in natural path order with first-level folder labels', () => 
   );
   assert.deepEqual(
     dataset.items.map((item) => item.label),
-    [...Array(5).fill('cat'), ...Array(4).fill('dog')],
+    [...Array<string>(5).fill('cat'), ...Array<string>(4).fill('dog')],
   );
   assert.deepEqual(dataset.labels, ['cat', 'dog']);
   assert.equal(dataset.name, path.basename(root));

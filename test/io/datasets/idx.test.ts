@@ -33,7 +33,7 @@ async function writeTinyIdx(dir: string, gzip: boolean): Promise<string> {
 }
 
 test('parseIdx reads rank, big-endian dims and data', () => {
-  const parsed = parseIdx(idx([2, 1, 300], Array(600).fill(7)), 'x');
+  const parsed = parseIdx(idx([2, 1, 300], Array<number>(600).fill(7)), 'x');
   assert.deepEqual(parsed.dims, [2, 1, 300]);
   assert.equal(parsed.data.length, 600);
   assert.throws(() => parseIdx(Uint8Array.from([1, 0, 8, 1]), 'f.idx'), /f\.idx is not an IDX file/);
@@ -79,14 +79,14 @@ test('plain and gzipped files hold the same items but are different sources', as
 
 test('resizing gray IDX images keeps one channel and the value of a flat image', async () => {
   const dir = await makeTempDir('idx-flat');
-  await writeBytes(path.join(dir, 'flat-images-idx3-ubyte'), idx([1, 4, 4], Array(16).fill(77)));
+  await writeBytes(path.join(dir, 'flat-images-idx3-ubyte'), idx([1, 4, 4], Array<number>(16).fill(77)));
   await writeBytes(path.join(dir, 'flat-labels-idx1-ubyte'), idx([1], [0]));
   const dataset = await openIdxDataset(path.join(dir, 'flat-images-idx3-ubyte'));
   for (const resize of ['stretch', 'crop'] as const) {
     const batch = await dataset.load([0], { width: 7, height: 5, channels: 1, layout: 'NCHW', scale: 1, resize });
     assert.ok(
       batch.data.every((value) => value === 77),
-      `${resize}: ${[...batch.data]}`,
+      `${resize}: ${batch.data.join(',')}`,
     );
   }
   const fit = await dataset.load([0], { width: 8, height: 4, channels: 1, layout: 'NHWC', scale: 1, resize: 'fit' });

@@ -36,7 +36,7 @@ test('dispatches on the spec: mnist, folder, manifest, IDX', async () => {
 test('fashion-mnist reads the folder given by fashionMnistDir', async () => {
   const dir = await makeTempDir('fashion');
   const images = (count: number): Uint8Array =>
-    gzipSync(Uint8Array.from([0, 0, 8, 3, 0, 0, 0, count, 0, 0, 0, 1, 0, 0, 0, 1, ...Array(count).fill(9)]));
+    gzipSync(Uint8Array.from([0, 0, 8, 3, 0, 0, 0, count, 0, 0, 0, 1, 0, 0, 0, 1, ...Array<number>(count).fill(9)]));
   const labels = (values: number[]): Uint8Array =>
     gzipSync(Uint8Array.from([0, 0, 8, 1, 0, 0, 0, values.length, ...values]));
   await writeBytes(path.join(dir, 't10k-images-idx3-ubyte.gz'), images(2));

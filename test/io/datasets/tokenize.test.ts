@@ -30,11 +30,11 @@ test('a batch is padded with the pad id and masked, or truncated keeping the clo
   assert.equal(padded.length, long.length);
   assert.deepEqual(Array.from(padded.inputIds.subarray(0, long.length), Number), [
     ...short,
-    ...new Array(long.length - short.length).fill(0), // [PAD] is id 0
+    ...new Array<number>(long.length - short.length).fill(0), // [PAD] is id 0
   ]);
   assert.deepEqual(Array.from(padded.attentionMask.subarray(0, long.length), Number), [
     ...short.map(() => 1),
-    ...new Array(long.length - short.length).fill(0),
+    ...new Array<number>(long.length - short.length).fill(0),
   ]);
   const cut = tokenizer.encodeBatch([longText], { maxLength: 4, length: 4 });
   assert.deepEqual(Array.from(cut.inputIds, Number), [...long.slice(0, 3), long[long.length - 1]!]);

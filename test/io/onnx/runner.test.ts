@@ -58,6 +58,7 @@ function byName(layers: LayerTensor[], name: string): LayerTensor {
 async function countRuns<T>(body: () => Promise<T>): Promise<{ result: T; runs: number }> {
   const prototype = WorkerSession.prototype;
   // Restored below and called with the session as `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = prototype.run;
   let runs = 0;
   prototype.run = function (this: WorkerSession, ...args: Parameters<WorkerSession['run']>) {

@@ -35,7 +35,7 @@ function isInputError(pattern: RegExp, not?: RegExp) {
 function holdStore(file: string, mode: 'writable' | 'read-only'): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [HOLDER, file, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
-    child.stdout!.once('data', () => resolve(child));
+    child.stdout.once('data', () => resolve(child));
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`the holder exited with ${code}`)));
   });

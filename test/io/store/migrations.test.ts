@@ -49,7 +49,7 @@ async function query(file: string, sql: string): Promise<Record<string, unknown>
   const connection = await instance.connect();
   try {
     const reader = await connection.runAndReadAll(sql);
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
+    return reader.getRowObjectsJson();
   } finally {
     connection.closeSync();
     instance.closeSync();

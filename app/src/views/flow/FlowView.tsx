@@ -148,7 +148,7 @@ export function FlowView({ context }: { context: ViewContext }) {
           <input
             type="checkbox"
             checked={route.noise}
-            onChange={(e) => navigate({ noise: (e.currentTarget as HTMLInputElement).checked }, { replace: true })}
+            onChange={(e) => navigate({ noise: e.currentTarget.checked }, { replace: true })}
           />
           <span>Show noise</span>
         </label>

@@ -142,7 +142,7 @@ export function JaccardView({ context }: { context: ViewContext }) {
   const choose = (label: string, value: string | undefined, onChange: (layer: string) => void, exclude?: string) => (
     <label class="field">
       <span>{label}</span>
-      <select value={value ?? ''} onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value)}>
+      <select value={value ?? ''} onChange={(e) => onChange(e.currentTarget.value)}>
         {layers
           .filter((name) => name !== exclude)
           .map((name) => (
@@ -175,7 +175,7 @@ export function JaccardView({ context }: { context: ViewContext }) {
               <input
                 type="checkbox"
                 checked={route.noise}
-                onChange={(e) => navigate({ noise: (e.currentTarget as HTMLInputElement).checked }, { replace: true })}
+                onChange={(e) => navigate({ noise: e.currentTarget.checked }, { replace: true })}
               />
               <span>Show noise</span>
             </label>

@@ -52,7 +52,7 @@ function Step({ context, step }: { context: ViewContext; step: LineageResponse['
                 height={24}
                 alt=""
                 loading="lazy"
-                onError={(e) => ((e.currentTarget as HTMLImageElement).style.display = 'none')}
+                onError={(e) => (e.currentTarget.style.display = 'none')}
               />
             )}
             <span>{shortPatternName(share.patternId)}</span>
@@ -75,7 +75,7 @@ function PatternPicker({ context }: { context: ViewContext }) {
   return (
     <label class="field">
       <span>Pattern of {layer?.layer}</span>
-      <select value="" onChange={(e) => navigate({ pattern: Number((e.currentTarget as HTMLSelectElement).value) })}>
+      <select value="" onChange={(e) => navigate({ pattern: Number(e.currentTarget.value) })}>
         <option value="">Choose a pattern…</option>
         {[...patterns.data.patterns, patterns.data.noise].map((p) => (
           <option key={p.patternId} value={String(p.patternId)}>

@@ -189,9 +189,7 @@ function MapExplorer({
           <span>Colour by</span>
           <select
             value={route.mapColor}
-            onChange={(e) =>
-              navigate({ mapColor: (e.currentTarget as HTMLSelectElement).value as MapColor }, { replace: true })
-            }
+            onChange={(e) => navigate({ mapColor: e.currentTarget.value as MapColor }, { replace: true })}
           >
             {MAP_COLORS.map((mode) => (
               <option key={mode} value={mode}>

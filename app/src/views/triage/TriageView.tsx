@@ -38,7 +38,7 @@ function Controls({ context, patterns }: { context: ViewContext; patterns: Patte
         <select
           value={route.pattern === null ? '' : String(route.pattern)}
           onChange={(e) => {
-            const value = (e.currentTarget as HTMLSelectElement).value;
+            const value = e.currentTarget.value;
             navigate({ pattern: value === '' ? null : Number(value) }, { replace: true });
           }}
         >
