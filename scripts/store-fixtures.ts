@@ -65,10 +65,11 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
     schemaVersion: 5,
     shape: 'input details: class-probability vectors and input digests',
   },
+  { name: 'v6', commit: '2592ed8', schemaVersion: 6, shape: 'feature visualizations' },
   {
-    name: 'v6',
+    name: 'v7',
     commit: null,
-    schemaVersion: 6,
+    schemaVersion: 7,
     shape: 'layer layouts and input contents (token layers, non-image inputs)',
   },
 ];

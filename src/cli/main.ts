@@ -37,6 +37,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'store where each pattern of a convolutional layer lives in the image (heatmaps for the app)',
     load: async () => (await import('./commands/heatmaps.js')).runHeatmapsCommand,
   },
+  visualize: {
+    summary: 'store images that maximise units or patterns of a layer (feature visualization)',
+    load: async () => (await import('./commands/visualize.js')).runVisualizeCommand,
+  },
   project: {
     summary: 'add or recompute the 2-D map (UMAP or PCA) of each layer of a run',
     load: async () => (await import('./commands/project.js')).runProjectCommand,

@@ -285,7 +285,7 @@ async function saveHeatmaps(
     });
 }
 
-async function pickRun(store: NapStore, runId: number | undefined): Promise<RunRecord> {
+export async function pickRun(store: NapStore, runId: number | undefined): Promise<RunRecord> {
   if (runId !== undefined) return store.getRun(runId);
   const runs = await store.listRuns();
   const newest = runs[runs.length - 1];
@@ -296,7 +296,7 @@ async function pickRun(store: NapStore, runId: number | undefined): Promise<RunR
   return newest;
 }
 
-async function pickLayer(store: NapStore, runId: number, layer: string): Promise<LayerInfo> {
+export async function pickLayer(store: NapStore, runId: number, layer: string): Promise<LayerInfo> {
   const layers = await store.listLayers(runId);
   const found = layers.find((info) => info.layer === layer);
   if (found === undefined) {
@@ -307,7 +307,7 @@ async function pickLayer(store: NapStore, runId: number, layer: string): Promise
   return found;
 }
 
-async function pickClustering(
+export async function pickClustering(
   store: NapStore,
   runId: number,
   layer: string,

@@ -13,6 +13,7 @@ import { InputError, NapError } from '../../errors.js';
 import * as activations from './activations.js';
 import * as clusterings from './clusterings.js';
 import * as flows from './flow.js';
+import * as featureVisualizations from './feature-visualizations.js';
 import * as heatmaps from './heatmaps.js';
 import * as images from './images.js';
 import * as inputDetails from './input-details.js';
@@ -57,6 +58,14 @@ export { SCHEMA_VERSION } from './schema.js';
 export type { MigrationReport } from './open.js';
 export { storeFileProblem, type StoreFileProblem } from './file-errors.js';
 export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
+export {
+  FEATURE_OBJECTIVES,
+  type FeatureObjective,
+  type FeatureVisualization,
+  type FeatureVisualizationFilter,
+  type FeatureVisualizationKey,
+  type FeatureVisualizationToSave,
+} from './feature-visualizations.js';
 export {
   PROJECTION_METHODS,
   type ProjectionMethod,
@@ -469,6 +478,22 @@ export class NapStore {
   /** The run's input details by ascending input index, or null when it has none (extracted before they were kept). */
   readInputDetails(runId: number): Promise<inputDetails.StoredInputDetails | null> {
     return this.read((c) => inputDetails.readInputDetails(c, runId));
+  }
+
+  // Feature visualizations (see feature-visualizations.ts)
+
+  /** Stores feature visualization images, replacing those of the same keys, all or nothing. */
+  saveFeatureVisualizations(images: readonly featureVisualizations.FeatureVisualizationToSave[]): Promise<void> {
+    return this.write((c) => featureVisualizations.saveFeatureVisualizations(c, images));
+  }
+
+  /** A layer's stored feature visualizations (with pixels), optionally filtered; [] when none is stored. */
+  readFeatureVisualizations(
+    runId: number,
+    layer: string,
+    filter: featureVisualizations.FeatureVisualizationFilter = {},
+  ): Promise<featureVisualizations.FeatureVisualization[]> {
+    return this.read((c) => featureVisualizations.readFeatureVisualizations(c, runId, layer, filter));
   }
 
   // Layer layouts and gallery contents of non-image inputs (see tensor-records.ts)

@@ -219,6 +219,34 @@ const toVersion5: MigrationStep = {
 
 const toVersion6: MigrationStep = {
   version: 6,
+  summary: 'feature visualizations',
+  async up({ connection }) {
+    await connection.run(`CREATE TABLE feature_visualizations (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    objective VARCHAR NOT NULL CHECK (objective IN ('unit', 'channel', 'pattern', 'pattern_contrast')),
+    target INTEGER NOT NULL,                     -- the unit, or the pattern id
+    position INTEGER NOT NULL,                   -- channel: spatial position (row-major); -1 otherwise
+    clustering_id INTEGER,                       -- the patterns' clustering; NULL for unit objectives
+    image_index INTEGER NOT NULL,                -- 0..images-1: diverse images of one objective
+    contrast_pattern INTEGER,                    -- pattern_contrast: the nearest other pattern, subtracted
+    params JSON NOT NULL,
+    params_hash VARCHAR NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    channels INTEGER NOT NULL,
+    pixels BLOB NOT NULL,                        -- height x width x channels uint8, row-major, interleaved
+    value DOUBLE NOT NULL,                       -- the objective the stored image reaches
+    dataset_max DOUBLE,                          -- the best value over the run's inputs; NULL: unknown
+    created_at TIMESTAMP NOT NULL                -- UTC
+    )`);
+  },
+};
+
+/** Runs extracted before version 7 have no layer layouts (their layers were aggregated as maps or flat) and no
+ *  gallery contents (they were image runs). */
+const toVersion7: MigrationStep = {
+  version: 7,
   summary: 'layer_layouts (token, spatial or flat, prefix tokens, grid) and input_contents (text, numbers, image path)',
   async up({ connection }) {
     await connection.run(`CREATE TABLE layer_layouts (
@@ -245,7 +273,14 @@ const toVersion6: MigrationStep = {
 };
 
 /** Every step, oldest first; the last one's version is SCHEMA_VERSION. */
-export const MIGRATIONS: readonly MigrationStep[] = [toVersion2, toVersion3, toVersion4, toVersion5, toVersion6];
+export const MIGRATIONS: readonly MigrationStep[] = [
+  toVersion2,
+  toVersion3,
+  toVersion4,
+  toVersion5,
+  toVersion6,
+  toVersion7,
+];
 
 /** One row of schema_history. */
 export interface SchemaHistoryEntry {

@@ -19,7 +19,7 @@
  *
  * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 export const SCHEMA_DDL: readonly string[] = [
   // One row: the version of the schema below. Older nap versions read it to refuse a newer store.
@@ -251,8 +251,29 @@ export const SCHEMA_DDL: readonly string[] = [
     digest VARCHAR NOT NULL,                     -- sha256 (hex) of the input tensor the model was fed
     PRIMARY KEY (run_id, input_index)
   )`,
+  // Feature visualizations: images optimised to maximise a unit's or a pattern's objective (see
+  // feature-visualizations.ts). Key: run_id, layer, objective, target, position, clustering_id, image_index.
+  `CREATE TABLE feature_visualizations (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    objective VARCHAR NOT NULL CHECK (objective IN ('unit', 'channel', 'pattern', 'pattern_contrast')),
+    target INTEGER NOT NULL,                     -- the unit, or the pattern id
+    position INTEGER NOT NULL,                   -- channel: spatial position (row-major); -1 otherwise
+    clustering_id INTEGER,                       -- the patterns' clustering; NULL for unit objectives
+    image_index INTEGER NOT NULL,                -- 0..images-1: diverse images of one objective
+    contrast_pattern INTEGER,                    -- pattern_contrast: the nearest other pattern, subtracted
+    params JSON NOT NULL,
+    params_hash VARCHAR NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    channels INTEGER NOT NULL,
+    pixels BLOB NOT NULL,                        -- height x width x channels uint8, row-major, interleaved
+    value DOUBLE NOT NULL,                       -- the objective the stored image reaches
+    dataset_max DOUBLE,                          -- the best value over the run's inputs; NULL: unknown
+    created_at TIMESTAMP NOT NULL                -- UTC
+  )`,
   // Each layer's layout for aggregation, as traced from the model graph (src/io/onnx/layer-layout.ts).
-  // Runs extracted before version 6 have no rows in it.
+  // Runs extracted before version 7 have no rows in it.
   `CREATE TABLE layer_layouts (
     run_id INTEGER NOT NULL,
     layer VARCHAR NOT NULL,
@@ -297,6 +318,7 @@ export const RUN_TABLES: readonly string[] = [
   'pattern_heatmaps',
   'projections',
   'input_details',
+  'feature_visualizations',
   'layer_layouts',
   'input_contents',
 ];

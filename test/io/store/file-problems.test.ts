@@ -17,7 +17,7 @@ import { CLI } from '../../reliability/fixtures.js';
 import { tempDir } from './helpers.js';
 
 const HOLDER = fileURLToPath(new URL('./hold-store.js', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../../../../test/fixtures/stores/v6.duckdb.gz', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../../test/fixtures/stores/v7.duckdb.gz', import.meta.url));
 /** DuckDB's file header (4 KiB) and two database headers come before the first block; blocks are 256 KiB. */
 const FIRST_BLOCK = 3 * 4096;
 const BLOCK_SIZE = 256 * 1024;

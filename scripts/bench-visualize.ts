@@ -1,0 +1,149 @@
+/**
+ * The bar of feature visualization (issue 23), printed:
+ * - the built-in MNIST and Fashion-MNIST CNNs, analyzed on their whole datasets (10,000 inputs each), 8 units
+ *   of every default layer and 8 patterns per layer: the share of objectives whose optimised image reaches
+ *   at least the highest value over the dataset, per layer (bar: >= 0.90), and the seconds per objective
+ *   (bar: <= 5 s per 28x28 unit on one core);
+ * - MobileNetV2 at 224x224 (the nsfwjs LayersModel): seconds for one unit (bar: <= 120 s).
+ * The baseline measured in the same run is one optimisation step's time, so the per-unit seconds read as
+ * steps x step time. Times are wall clock on a possibly shared machine: the load average is printed.
+ *   node build/scripts/bench-visualize.js [--limit N] [--steps N] [--per-layer N] [--skip-mobilenet] [--only mnist|fashion-mnist|mobilenet]
+ * --per-layer (default 8) takes fewer units and patterns per layer for a quick run; the bar is at 8.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyze } from '../src/engine/analyze.js';
+import { visualizeLayer, type VisualizeResult } from '../src/engine/visualize.js';
+import { NapStore } from '../src/io/store/index.js';
+import { writeNsfwModel } from '../test/io/tfjs/nsfwjs-models.js';
+import { fixed, formatTable } from './bench/timing.js';
+
+const argument = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
+};
+const limit = argument('--limit') === undefined ? undefined : Number(argument('--limit'));
+const steps = argument('--steps') === undefined ? undefined : Number(argument('--steps'));
+const only = argument('--only');
+const perLayer = Number(argument('--per-layer') ?? 8);
+const dir = mkdtempSync(path.join(tmpdir(), 'nap-bench-visualize-'));
+const load = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+
+interface Tally {
+  reached: number;
+  total: number;
+  unknown: number;
+  seconds: number[];
+}
+
+function tally(result: VisualizeResult, into: Tally): void {
+  for (const o of result.objectives) {
+    into.seconds.push(o.seconds);
+    if (o.datasetMax === null) {
+      into.unknown++;
+      continue;
+    }
+    into.total++;
+    if (Math.max(...o.values) >= o.datasetMax) into.reached++;
+  }
+}
+
+async function builtIn(dataset: 'mnist' | 'fashion-mnist'): Promise<void> {
+  const model = fileURLToPath(new URL(`../../models/${dataset}-cnn.onnx`, import.meta.url));
+  const out = path.join(dir, `${dataset}.duckdb`);
+  const analysis = await analyze({
+    model,
+    data: dataset,
+    out,
+    threads: 1,
+    projection: 'none',
+    ...(limit ? { limit } : {}),
+  });
+  const store = await NapStore.open(out);
+  const rows: string[][] = [
+    ['layer', 'units reached', 'patterns reached', 'ratio', 's / objective (median)', 'step ms'],
+  ];
+  const all: Tally = { reached: 0, total: 0, unknown: 0, seconds: [] };
+  try {
+    for (const layer of analysis.layers) {
+      const units: Tally = { reached: 0, total: 0, unknown: 0, seconds: [] };
+      const patterns: Tally = { reached: 0, total: 0, unknown: 0, seconds: [] };
+      tally(
+        await visualizeLayer(store, {
+          layer: layer.layer,
+          units: Array.from({ length: perLayer }, (_, u) => u),
+          ...(steps ? { steps } : {}),
+        }),
+        units,
+      );
+      const count =
+        (await store.listClusterings(analysis.runId, layer.layer)).find((c) => c.unit === null)?.patternCount ?? 0;
+      if (count > 0) {
+        const ids = Array.from({ length: Math.min(perLayer, count) }, (_, p) => p);
+        tally(
+          await visualizeLayer(store, { layer: layer.layer, units: [], patterns: ids, ...(steps ? { steps } : {}) }),
+          patterns,
+        );
+      }
+      const seconds = [...units.seconds, ...patterns.seconds].sort((a, b) => a - b);
+      const median = seconds[Math.floor(seconds.length / 2)] ?? 0;
+      const reached = units.reached + patterns.reached;
+      const total = units.total + patterns.total;
+      rows.push([
+        layer.layer,
+        `${units.reached}/${units.total}${units.unknown ? ` (+${units.unknown} unknown)` : ''}`,
+        `${patterns.reached}/${patterns.total}`,
+        total === 0 ? '-' : fixed(reached / total, 2),
+        fixed(median, 2),
+        fixed((median / (steps ?? 256)) * 1000, 1),
+      ]);
+      for (const t of [units, patterns]) {
+        all.reached += t.reached;
+        all.total += t.total;
+        all.unknown += t.unknown;
+        all.seconds.push(...t.seconds);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+  console.log(
+    `\n${dataset}, ${perLayer} units and up to ${perLayer} patterns per layer, bar: ratio >= 0.90, <= 5 s per objective`,
+  );
+  console.log(formatTable(rows));
+  console.log(
+    `all layers: ${all.reached}/${all.total} reached (${fixed(all.reached / Math.max(1, all.total), 3)}), ${all.unknown} without a dataset maximum`,
+  );
+}
+
+async function mobileNet(): Promise<void> {
+  const file = await writeNsfwModel('mobilenet_v2', dir);
+  const out = path.join(dir, 'mobilenet.duckdb');
+  const layer = 'block_6_expand_relu';
+  await analyze({ model: file, data: 'mnist', out, limit: 20, layers: [layer], threads: 1, projection: 'none' });
+  const store = await NapStore.open(out);
+  try {
+    const result = await visualizeLayer(store, { layer, units: [0], ...(steps ? { steps } : {}) });
+    const o = result.objectives[0]!;
+    console.log(
+      `\nMobileNetV2 224x224 (nsfwjs), ${layer} unit 0: ${fixed(o.seconds, 1)} s (bar <= 120 s), ${fixed((o.seconds / (steps ?? 256)) * 1000, 0)} ms per step; image ${fixed(Math.max(...o.values), 3)}, best of 20 digits ${o.datasetMax === null ? '?' : fixed(o.datasetMax, 3)}`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+try {
+  console.log(`load average before: ${load()} (1, 5, 15 min)`);
+  if (only === undefined || only === 'mnist') await builtIn('mnist');
+  if (only === undefined || only === 'fashion-mnist') await builtIn('fashion-mnist');
+  if ((only === undefined || only === 'mobilenet') && !process.argv.includes('--skip-mobilenet')) await mobileNet();
+  console.log(`\nload average after: ${load()}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
