@@ -195,7 +195,7 @@ export async function analyzeActivations(
       control,
     );
     await store.setRunStatus(runId, 'complete');
-    return { runId, reusedActivations: complete !== undefined, layers: summaries, skipped: [] };
+    return { runId, reusedActivations: complete !== null, layers: summaries, skipped: [] };
   } finally {
     await store.close();
   }

@@ -6,6 +6,8 @@ import { after, before, test } from 'node:test';
 import { analyzeActivations } from '../../src/engine/analyze-activations.js';
 import { analyze } from '../../src/engine/analyze.js';
 import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
+import { labelLeads } from '../../src/engine/triage-listing.js';
+import { scoreRun } from '../../src/engine/triage-scores.js';
 import { InputError } from '../../src/errors.js';
 import { openTensorDataset } from '../../src/io/datasets/open-tensors.js';
 import { listLayers } from '../../src/io/onnx/inspect.js';
@@ -147,8 +149,9 @@ test('a model input the dataset does not provide is named in the error', async (
   );
 });
 
-test('activations computed elsewhere are clustered, mapped and linked with no model', async () => {
-  // Two layers of 40 inputs in two well separated groups, labels from a text file.
+test('activations computed elsewhere are clustered, mapped, linked and triaged with no model', async () => {
+  // Two layers of 40 inputs in two well separated groups, labels from a text file; inputs 0 and 1 are
+  // labelled as the other group.
   const header = (shape: number[]) => {
     const text = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
     const padded = text.padEnd(118, ' ') + '\n';
@@ -168,11 +171,12 @@ test('activations computed elsewhere are clustered, mapped and linked with no mo
     return file;
   };
   const labels = path.join(dir, 'labels.txt');
-  await writeFile(labels, Array.from({ length: 40 }, (_, i) => (i < 20 ? 'a' : 'b')).join('\n'));
+  await writeFile(labels, Array.from({ length: 40 }, (_, i) => (i < 20 && i > 1 ? 'a' : 'b')).join('\n'));
   const files = [await write('encoder', 8, 1), await write('head', 3, 2)];
   const out = path.join(dir, 'activations.duckdb');
   const clustering = { clusterSelectionMethod: 'eom' as const };
   const result = await analyzeActivations({ activations: files, labels, out, projection: 'pca', clustering });
+  assert.equal(result.reusedActivations, false);
   assert.deepEqual(
     result.layers.map((layer) => [layer.layer, layer.patterns]),
     [
@@ -185,8 +189,22 @@ test('activations computed elsewhere are clustered, mapped and linked with no mo
     assert.equal((await store.listFlows(result.runId)).length, 1);
     assert.equal((await store.listProjections(result.runId)).length, 2);
     const inputs = await store.readInputs(result.runId);
-    assert.equal(inputs.label[0], 'a');
+    assert.equal(inputs.label[0], 'b');
+    assert.equal(inputs.label[2], 'a');
     assert.equal(inputs.label[39], 'b');
+    // No model, so no probabilities: the neighbours and patterns alone put the two wrong labels first.
+    const leads = labelLeads(await scoreRun(store, result.runId, { k: 5 }));
+    const column = (name: string) => leads.columns.indexOf(name);
+    assert.deepEqual(
+      leads.rows
+        .slice(0, 2)
+        .map((row) => [row[column('input')], row[column('suggested')]])
+        .sort(),
+      [
+        [0, 'a'],
+        [1, 'a'],
+      ],
+    );
   } finally {
     await store.close();
   }
