@@ -11,9 +11,10 @@
   test/fixtures/text/tokenized.json                      the ids that library gives for some sentences
   test/fixtures/text/sentences.csv                       labelled sentences for the text model
   test/fixtures/npy/*                                    arrays written by numpy (many dtypes, orders, versions)
-                                                         and npz archives, with their values in expected.json
+                                                         and npz archives, with their values in expected.json;
+                                                         string arrays (labels) in expected-text.json
 
-  python scripts/train/vit/make_fixtures.py   (torch, onnx, onnxscript, onnxruntime, tokenizers, numpy)
+  python scripts/train/vit/make_fixtures.py [npy]   (torch, onnx, onnxscript, onnxruntime, tokenizers, numpy)
 """
 
 import io
@@ -186,9 +187,25 @@ def npy_fixtures():
     np.savez_compressed(os.path.join(out, "pair-compressed.npz"), x=arrays["f4"], labels=np.array([3, 7]))
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
+    # String arrays, as labels are often saved: unicode (both byte orders) and bytes, and an npz holding them.
+    texts = {
+        "labels-U": np.array(["cat", "dög", "鳥", ""]),
+        "labels-U-big-endian": np.array(["cat", "dög", "鳥", ""]).astype(">U3"),
+        "labels-S": np.array([b"cat", b"dog", b"", b"bird"]),
+    }
+    expected_text = {}
+    for name, array in texts.items():
+        np.save(os.path.join(out, f"{name}.npy"), array)
+        expected_text[name] = {"descr": array.dtype.str, "values": [
+            v.decode() if isinstance(v, bytes) else str(v) for v in array.tolist()]}
+    np.savez(os.path.join(out, "text-labels.npz"), x=arrays["f4"], label=np.array(["zero", "one"]))
+    with open(os.path.join(out, "expected-text.json"), "w") as f:
+        json.dump(expected_text, f, indent=1, ensure_ascii=False)
 
 
 if __name__ == "__main__":
+    # `npy` alone rewrites only the numpy files (the models take minutes and depend on torch's version).
     npy_fixtures()
-    text_fixtures()
-    vit_fixtures()
+    if sys.argv[1:] != ["npy"]:
+        text_fixtures()
+        vit_fixtures()

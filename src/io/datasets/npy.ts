@@ -17,8 +17,17 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-/** Reads one .npy file's bytes; `source` names it in errors. */
-export function readNpy(bytes: Uint8Array, source: string): NpyArray {
+interface NpyHeader {
+  descr: string;
+  fortran: boolean;
+  shape: number[];
+  count: number;
+  /** Offset of the data. */
+  start: number;
+  view: DataView;
+}
+
+function readHeader(bytes: Uint8Array, source: string): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((byte, i) => bytes[i] !== byte)) {
     throw new InputError(`${source} is not a .npy file (no \\x93NUMPY magic)`, {
       hint: 'write the array with numpy.save',
@@ -45,36 +54,96 @@ export function readNpy(bytes: Uint8Array, source: string): NpyArray {
     .filter((part) => part !== '')
     .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
-  const dtype = parseDescr(descr, source);
-  const start = headerStart + headerLength;
-  if (bytes.length - start < count * dtype.size) {
+  return { descr, fortran: fortran === 'True', shape, count, start: headerStart + headerLength, view };
+}
+
+function requireData(header: NpyHeader, size: number, bytes: Uint8Array, source: string): void {
+  const { shape, descr, count, start } = header;
+  if (bytes.length - start < count * size) {
     throw new InputError(
-      `${source} is truncated: [${shape.join(', ')}] ${descr} needs ${count * dtype.size} bytes of data, it has ${bytes.length - start}`,
+      `${source} is truncated: [${shape.join(', ')}] ${descr} needs ${count * size} bytes of data, it has ${bytes.length - start}`,
       {
         hint: 'the file was cut short; write it again',
       },
     );
   }
+}
+
+/** Reads one .npy file's bytes; `source` names it in errors. */
+export function readNpy(bytes: Uint8Array, source: string): NpyArray {
+  const header = readHeader(bytes, source);
+  const { descr, shape, count, start, view } = header;
+  const dtype = parseDescr(descr, source);
+  requireData(header, dtype.size, bytes, source);
   const read = reader(dtype, view, start);
   let data = allocate(dtype.type, count);
   for (let i = 0; i < count; i++) setValue(data, i, read(i));
-  if (fortran === 'True' && shape.length > 1) data = toCOrder(data, shape);
+  if (header.fortran && shape.length > 1) data = toCOrder(data, shape);
   return { descr, shape, type: dtype.type, data };
 }
 
-/** Every array of an .npz archive (numpy.savez / savez_compressed), by key (the file name without .npy). */
-export function readNpz(bytes: Uint8Array, source: string): Map<string, NpyArray> {
-  const arrays = new Map<string, NpyArray>();
-  for (const [name, content] of readZip(bytes, source)) {
-    if (!name.endsWith('.npy')) continue;
-    const key = name.slice(0, -4);
-    arrays.set(key, readNpy(content, `${source}:${name}`));
+/**
+ * One .npy file's values as text, in C order: a string array (numpy's unicode 'U' or bytes 'S' dtypes, as
+ * numpy writes labels like np.array(['cat', 'dog'])) or numbers written as text. For labels.
+ */
+export function readNpyText(bytes: Uint8Array, source: string): string[] {
+  const header = readHeader(bytes, source);
+  const match = /^([<>|=])([US])(\d+)$/.exec(header.descr);
+  if (!match) {
+    const array = readNpy(bytes, source);
+    return Array.from(array.data as ArrayLike<number | bigint>, (value) =>
+      array.type === 'float32' ? String(Number(value)) : String(value),
+    );
   }
-  if (arrays.size === 0) {
+  if (header.fortran && header.shape.length > 1) {
+    throw new InputError(`${source} holds a Fortran-ordered string array`, {
+      hint: 'save the labels as a one-dimensional array (numpy.ascontiguousarray(labels).ravel())',
+    });
+  }
+  const unicode = match[2] === 'U';
+  const length = Number(match[3]);
+  const size = unicode ? 4 * length : length;
+  requireData(header, size, bytes, source);
+  const littleEndian = match[1] !== '>';
+  const texts: string[] = [];
+  const bytesText = new TextDecoder('utf-8');
+  for (let i = 0; i < header.count; i++) {
+    const at = header.start + i * size;
+    if (unicode) {
+      const codePoints: number[] = [];
+      for (let c = 0; c < length; c++) {
+        const codePoint = header.view.getUint32(at + 4 * c, littleEndian);
+        if (codePoint === 0) break;
+        codePoints.push(codePoint);
+      }
+      texts.push(String.fromCodePoint(...codePoints));
+    } else {
+      const raw = bytes.subarray(at, at + size);
+      const end = raw.indexOf(0);
+      texts.push(bytesText.decode(end === -1 ? raw : raw.subarray(0, end)));
+    }
+  }
+  return texts;
+}
+
+/** The .npy files of an .npz archive (numpy.savez / savez_compressed), by key (the file name without .npy). */
+export function readNpzEntries(bytes: Uint8Array, source: string): Map<string, Uint8Array> {
+  const entries = new Map<string, Uint8Array>();
+  for (const [name, content] of readZip(bytes, source)) {
+    if (name.endsWith('.npy')) entries.set(name.slice(0, -4), content);
+  }
+  if (entries.size === 0) {
     throw new InputError(`${source} holds no .npy arrays`, {
       hint: 'write it with numpy.savez(file, name=array, ...)',
     });
   }
+  return entries;
+}
+
+/** Every array of an .npz archive, by key. */
+export function readNpz(bytes: Uint8Array, source: string): Map<string, NpyArray> {
+  const arrays = new Map<string, NpyArray>();
+  for (const [key, content] of readNpzEntries(bytes, source)) arrays.set(key, readNpy(content, `${source}:${key}.npy`));
   return arrays;
 }
 

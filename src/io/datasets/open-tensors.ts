@@ -9,7 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { InputError } from '../../errors.js';
 import type { NamedTensor } from '../tensor.js';
 import { parseCsv } from './csv.js';
-import { readNpy, readNpz, type NpyArray } from './npy.js';
+import { readNpy, readNpyText, readNpzEntries, type NpyArray } from './npy.js';
 import { statUserPath } from './paths.js';
 import { createTensorDataset } from './tensor-dataset.js';
 import { loadTokenizer } from './tokenize.js';
@@ -67,15 +67,15 @@ export async function openTensorDataset(spec: string, options: TensorDataOptions
   if (extension === '.npy') {
     arrays = [tensorOf('input', readNpy(await readFile(file), file))];
   } else if (extension === '.npz') {
-    const all = readNpz(await readFile(file), file);
+    const all = readNpzEntries(await readFile(file), file);
     const labelKey = options.labelColumn ?? LABEL_NAMES.find((key) => all.has(key));
     if (labelKey !== undefined) {
-      const array = all.get(labelKey);
-      if (!array) throw missingColumn(file, labelKey, [...all.keys()], 'key');
-      labels = labelsOf(array);
+      const content = all.get(labelKey);
+      if (!content) throw missingColumn(file, labelKey, [...all.keys()], 'key');
+      labels = readNpyText(content, `${file}:${labelKey}.npy`);
       all.delete(labelKey);
     }
-    arrays = [...all].map(([key, array]) => tensorOf(key, array));
+    arrays = [...all].map(([key, content]) => tensorOf(key, readNpy(content, `${file}:${key}.npy`)));
   } else if (extension === '.parquet' || extension === '.csv') {
     const table = await readTable(file, extension);
     ({ arrays, labels, texts, images } = await tableArrays(table, file, options));
@@ -89,12 +89,6 @@ export async function openTensorDataset(spec: string, options: TensorDataOptions
 function tensorOf(name: string, array: NpyArray): NamedTensor {
   const dims = array.shape.length === 1 ? [array.shape[0]!, 1] : array.shape;
   return { name, type: array.type, dims, data: array.data };
-}
-
-function labelsOf(array: NpyArray): string[] {
-  return Array.from(array.data as ArrayLike<number | bigint>, (value) =>
-    array.type === 'float32' ? String(Number(value)) : String(value),
-  );
 }
 
 async function rawFloat32(file: string, shape: number[] | undefined): Promise<NamedTensor> {
@@ -237,7 +231,7 @@ async function readLabelsFile(spec: string): Promise<string[]> {
   const file = path.resolve(spec);
   await statUserPath(file, 'labels file', 'pass a .txt, .csv, .npy or .json file of labels');
   const extension = path.extname(file).toLowerCase();
-  if (extension === '.npy') return labelsOf(readNpy(await readFile(file), file));
+  if (extension === '.npy') return readNpyText(await readFile(file), file);
   const text = await readFile(file, 'utf8');
   if (extension === '.json') {
     const parsed = JSON.parse(text) as unknown;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { InputError } from '../../../src/errors.js';
-import { readNpy, readNpz } from '../../../src/io/datasets/npy.js';
+import { readNpy, readNpyText, readNpz } from '../../../src/io/datasets/npy.js';
 
 // Files written by numpy (scripts/train/vit/make_fixtures.py) and the values numpy holds for them.
 const DIR = 'test/fixtures/npy';
@@ -46,6 +46,28 @@ test('npz archives, stored and deflated, give every array by key', () => {
     assert.deepEqual(Array.from(arrays.get('x')!.data as Float32Array), expected.f4!.values);
     assert.deepEqual(Array.from(arrays.get('labels')!.data as BigInt64Array, Number), [3, 7]);
   }
+});
+
+const expectedText = JSON.parse(readFileSync(`${DIR}/expected-text.json`, 'utf8')) as Record<
+  string,
+  { descr: string; values: string[] }
+>;
+
+for (const [name, want] of Object.entries(expectedText)) {
+  test(`${name}.npy (${want.descr}) reads as the strings numpy wrote`, () => {
+    assert.deepEqual(readNpyText(readFileSync(`${DIR}/${name}.npy`), name), want.values);
+  });
+}
+
+test('numbers read as text give the labels numpy holds; a string array is not numbers', () => {
+  assert.deepEqual(readNpyText(readFileSync(`${DIR}/i4.npy`), 'i4'), expected.i4!.values.map(String));
+  assert.deepEqual(readNpyText(readFileSync(`${DIR}/f4.npy`), 'f4'), expected.f4!.values.map(String));
+  assert.throws(
+    () => readNpy(readFileSync(`${DIR}/labels-U.npy`), 'labels-U.npy'),
+    (e: unknown) => e instanceof InputError && /labels-U\.npy holds dtype '<U3'/.test(e.message),
+  );
+  const cut = readFileSync(`${DIR}/labels-U.npy`);
+  assert.throws(() => readNpyText(cut.subarray(0, cut.length - 4), 'cut.npy'), /cut\.npy is truncated/);
 });
 
 test('what is not an npy file, or is cut short, is refused with the reason', () => {

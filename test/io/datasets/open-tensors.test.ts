@@ -96,6 +96,23 @@ test('an npz archive: its label key gives the labels, every other array is fed b
     arrays.map((array) => [array.name, array.type, array.dims]),
     [['x', 'float32', [2, 3]]],
   );
+  // Labels saved as numpy strings, in the archive or in a labels file.
+  const named = await rows('test/fixtures/npy/text-labels.npz');
+  assert.deepEqual(
+    named.data.items.map((item) => item.label),
+    ['zero', 'one'],
+  );
+  assert.deepEqual(
+    named.arrays.map((array) => array.name),
+    ['x'],
+  );
+  const four = path.join(dir, 'four.f32');
+  await writeFile(four, new Uint8Array(new Float32Array(8).buffer));
+  const fromFile = await openTensorDataset(four, { shape: [4, 2], labels: 'test/fixtures/npy/labels-S.npy' });
+  assert.deepEqual(
+    fromFile.items.map((item) => item.label),
+    ['cat', 'dog', '', 'bird'],
+  );
 });
 
 test('a text column needs a tokenizer, and gives ids, mask and segment ids', async () => {
