@@ -10,11 +10,14 @@
   test/fixtures/text/{wordpiece,bpe}/tokenizer.json      two small tokenizers trained by the `tokenizers` library
   test/fixtures/text/tokenized.json                      the ids that library gives for some sentences
   test/fixtures/text/sentences.csv                       labelled sentences for the text model
+  test/fixtures/text/tiny-bert.onnx                      a 2-layer BERT encoder of the transformers library (random
+                                                         weights), input_ids, attention_mask and token_type_ids;
+                                                         tiny-bert.reference.json: PyTorch's output for 2 sentences
   test/fixtures/npy/*                                    arrays written by numpy (many dtypes, orders, versions)
                                                          and npz archives, with their values in expected.json;
                                                          string arrays (labels) in expected-text.json
 
-  python scripts/train/vit/make_fixtures.py [npy]   (torch, onnx, onnxscript, onnxruntime, tokenizers, numpy)
+  python scripts/train/vit/make_fixtures.py [npy|bert]   (torch, onnx, onnxscript, onnxruntime, tokenizers, transformers, numpy)
 """
 
 import io
@@ -156,6 +159,49 @@ def text_fixtures():
                       opset_version=17)
 
 
+def bert_fixture():
+    """A BERT encoder from the transformers library (random weights, 2 layers, width 16) on the committed
+    WordPiece vocabulary, exported by torch.onnx's older exporter with its three integer inputs, and
+    PyTorch's last hidden state for two tokenized sentences."""
+    from tokenizers import Tokenizer
+    from transformers import BertConfig, BertModel
+
+    out = os.path.join(FIXTURES, "text")
+    tokenizer = Tokenizer.from_file(os.path.join(out, "wordpiece", "tokenizer.json"))
+    torch.manual_seed(3)
+    config = BertConfig(vocab_size=tokenizer.get_vocab_size(), hidden_size=16, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=32, max_position_embeddings=32,
+                        attn_implementation="eager")
+    model = BertModel(config).eval()
+    tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]"), pad_token="[PAD]", length=16)
+    encodings = tokenizer.encode_batch([SENTENCES[0][0], SENTENCES[7][0]])
+    feeds = {name: torch.tensor([getattr(e, attr) for e in encodings], dtype=torch.int64)
+             for name, attr in (("input_ids", "ids"), ("attention_mask", "attention_mask"),
+                                ("token_type_ids", "type_ids"))}
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dynamic = {name: {0: "batch", 1: "sequence"} for name in names}
+    dynamic["last_hidden_state"] = {0: "batch", 1: "sequence"}
+    dynamic["pooler_output"] = {0: "batch"}
+    class Encoder(nn.Module):  # positional inputs for the tracer; the module paths stay bert.encoder.layer.N
+        def __init__(self):
+            super().__init__()
+            self.bert = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            result = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return result.last_hidden_state, result.pooler_output
+
+    torch.onnx.export(Encoder().eval(), tuple(feeds[name] for name in names), os.path.join(out, "tiny-bert.onnx"),
+                      dynamo=False, input_names=names, output_names=["last_hidden_state", "pooler_output"],
+                      dynamic_axes=dynamic, opset_version=17)
+    with torch.no_grad():
+        hidden = model(**feeds).last_hidden_state
+    reference = {name: feeds[name].tolist() for name in names}
+    reference["lastHiddenState"] = hidden.tolist()
+    with open(os.path.join(out, "tiny-bert.reference.json"), "w") as f:
+        json.dump(reference, f)
+
+
 def npy_fixtures():
     out = os.path.join(FIXTURES, "npy")
     os.makedirs(out, exist_ok=True)
@@ -204,8 +250,12 @@ def npy_fixtures():
 
 
 if __name__ == "__main__":
-    # `npy` alone rewrites only the numpy files (the models take minutes and depend on torch's version).
-    npy_fixtures()
-    if sys.argv[1:] != ["npy"]:
+    # `npy` or `bert` alone rewrites only those files (the other models depend on torch's version).
+    if sys.argv[1:] == ["bert"]:
+        bert_fixture()
+    else:
+        npy_fixtures()
+    if sys.argv[1:] not in (["npy"], ["bert"]):
         text_fixtures()
+        bert_fixture()
         vit_fixtures()

@@ -81,8 +81,7 @@ export function transformerBlocks(
   return ends.map((inside, index): TransformerBlock => {
     const merge = graph.node[inside[inside.length - 1]!]!;
     const outputNode = (isPostNorm ? postNorm(merge) : undefined) ?? merge;
-    const paths = inside.map((m) => modulePath(graph.node[m]!));
-    const name = paths.every((p) => p !== '' && p === paths[0]) ? paths[0]! : `block ${index}`;
+    const name = blockName(inside.map((m) => moduleScopes(graph.node[m]!))) ?? `block ${index}`;
     const lastNode = position.get(outputNode)!;
     const block = { index, name, output: outputNode.output[0]!, firstNode: start, lastNode };
     start = lastNode + 1;
@@ -91,16 +90,28 @@ export function transformerBlocks(
 }
 
 /**
- * The module a node comes from: the innermost name scope that torch.onnx's dynamo exporter writes in
- * node metadata (`['', 'blocks.0', 'add']` -> `blocks.0`), else the last folder of a node name written
- * like a path (`/blocks.0/Add_1` -> `blocks.0`, `model/encoder_block_2/add` -> `encoder_block_2`).
+ * The module scopes a node comes from, outermost first: those torch.onnx's dynamo exporter writes in node
+ * metadata (`['', 'blocks.0', 'add']` -> `['blocks.0']`), else the folders of a node name written like a
+ * path (`/bert/encoder/layer.0/output/Add` -> `['bert', 'encoder', 'layer.0', 'output']`).
  */
-export function modulePath(node: NodeProto): string {
+export function moduleScopes(node: NodeProto): string[] {
   const scopes = node.metadataProps.find((entry) => entry.key === 'pkg.torch.onnx.name_scopes')?.value;
-  if (scopes !== undefined) {
-    const names = [...scopes.matchAll(/'([^']*)'/g)].map((match) => match[1]!);
-    return names.length >= 2 ? names[names.length - 2]! : '';
+  const names =
+    scopes !== undefined ? [...scopes.matchAll(/'([^']*)'/g)].map((match) => match[1]!) : node.name.split('/');
+  return names.slice(0, -1).filter((name) => name !== '');
+}
+
+/**
+ * A block's name: the innermost module all its residual merges share (`blocks.0`), with its parent when it
+ * is one item of a list (`layer.0` in `encoder` -> `encoder.layer.0`); undefined when they share none.
+ */
+function blockName(scopes: string[][]): string | undefined {
+  const shared: string[] = [];
+  for (let depth = 0; scopes.every((s) => depth < s.length && s[depth] === scopes[0]![depth]); depth++) {
+    shared.push(scopes[0]![depth]!);
   }
-  const parts = node.name.split('/').filter((part) => part !== '');
-  return parts.length >= 2 ? parts[parts.length - 2]! : '';
+  const last = shared[shared.length - 1];
+  if (last === undefined) return undefined;
+  const parent = shared[shared.length - 2];
+  return /^[A-Za-z_]\w*\.\d+$/.test(last) && parent !== undefined && !parent.includes('.') ? `${parent}.${last}` : last;
 }
