@@ -1,6 +1,23 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Which layer may import which (README "Layout"): compute <- io <- engine write results; results reads
+ * them; server, static export, app and CLI use results. Each entry forbids a file group's imports of
+ * the layers above it or beside it.
+ */
+const layer = (name) => ({
+  group: [`**/${name}/**`],
+  message: `this layer may not import ${name}/ (see eslint.config.js)`,
+});
+const nodeBuiltins = { group: ['node:*'], message: 'browser code may not import Node built-ins' };
+const nodeOnly = (...names) => names.map((name) => ({ group: [name], message: `browser code may not import ${name}` }));
+const forbid = (files, patterns, ignores = []) => ({
+  files,
+  ignores,
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+});
+
 export default tseslint.config(
   { ignores: ['build/**', 'node_modules/**', 'app/dist/**'] },
   js.configs.recommended,
@@ -29,4 +46,33 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  forbid(['src/compute/**/*.ts'], ['io', 'engine', 'results', 'server', 'cli'].map(layer)),
+  forbid(['src/io/**/*.ts'], ['engine', 'results', 'server', 'cli'].map(layer)),
+  forbid(['src/featureviz/**/*.ts'], ['engine', 'results', 'server', 'cli'].map(layer)),
+  forbid(['src/engine/**/*.ts'], [...['server', 'cli', 'results/http'].map(layer)]),
+  // The results are browser-safe, but for the Node readers in results/node; they share the store's types.
+  forbid(
+    ['src/results/**/*.ts'],
+    [
+      {
+        regex: '(^|/)io/(?!store/types[.]js$)',
+        message: 'browser-safe results may import only the store types of io/',
+      },
+      ...['engine', 'server', 'cli'].map(layer),
+      { regex: '(^|/)node/', message: 'browser-safe results may not import the Node readers of results/node' },
+      nodeBuiltins,
+      ...nodeOnly('@duckdb/*', 'sharp', 'onnxruntime-node'),
+    ],
+    ['src/results/node/**'],
+  ),
+  forbid(['src/results/node/**/*.ts'], ['engine', 'server', 'cli'].map(layer)),
+  forbid(['src/server/**/*.ts'], ['engine', 'cli'].map(layer)),
+  forbid(
+    ['app/**/*.ts', 'app/**/*.tsx'],
+    [
+      ...['src/io', 'src/engine', 'src/server', 'src/cli', 'src/results/node'].map(layer),
+      nodeBuiltins,
+      ...nodeOnly('@duckdb/*', 'sharp', 'onnxruntime-node'),
+    ],
+  ),
 );

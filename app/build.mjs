@@ -24,6 +24,8 @@ const result = await build({
   entryPoints: [path.join(appDir, 'src', 'main.tsx')],
   bundle: true,
   format: 'esm',
+  // The static export's data source (the results API itself) loads only in a static export.
+  splitting: true,
   platform: 'browser',
   target: ['chrome110', 'firefox110', 'safari16'],
   jsx: 'automatic',
@@ -32,16 +34,17 @@ const result = await build({
   sourcemap: dev ? 'inline' : 'linked',
   outdir: path.join(outDir, 'assets'),
   entryNames: '[name]-[hash]',
+  chunkNames: 'chunk-[hash]',
   assetNames: '[name]-[hash]',
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
 
-const outputs = Object.keys(result.metafile.outputs).map((file) =>
-  path.relative(outDir, path.resolve(root, file)).split(path.sep).join('/'),
-);
-const script = outputs.find((file) => file.endsWith('.js'));
+const relative = (file) => path.relative(outDir, path.resolve(root, file)).split(path.sep).join('/');
+const outputs = Object.keys(result.metafile.outputs).map(relative);
+const entry = Object.entries(result.metafile.outputs).find(([, output]) => output.entryPoint !== undefined);
+const script = entry && relative(entry[0]);
 const style = outputs.find((file) => file.endsWith('.css'));
 if (!script) throw new Error('esbuild produced no JavaScript bundle');
 

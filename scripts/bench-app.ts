@@ -263,7 +263,9 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'nap-bench-app-'));
   const appDir = path.join(dir, 'app');
   await buildApp(appDir);
+  const starting = performance.now();
   const server = await startServer({ store: file, port: 0, appDir, thumbnailCacheDir: path.join(dir, 'thumbnails') });
+  console.log(`server: listening after ${ms(performance.now() - starting)} (the store opened and its newest run read)`);
   const browser = await launchChromium();
   try {
     const url = `${server.url}/?run=${runId}&layer=${encodeURIComponent(layer)}`;

@@ -24,7 +24,7 @@ import type {
   PatternSummary,
   ProjectionResponse,
   RunsResponse,
-} from '../src/server/api-types.js';
+} from '../src/results/api-types.js';
 import { buildApp, launchChromium } from '../test/app/fixture.js';
 import { mulberry32 } from '../src/io/datasets/sample.js';
 

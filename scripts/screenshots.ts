@@ -23,15 +23,15 @@ import { analyze } from '../src/engine/analyze.js';
 import { exportStaticSite } from '../src/engine/export-static.js';
 import { computePatternHeatmaps } from '../src/engine/heatmaps.js';
 import { NapStore } from '../src/io/store/index.js';
-import {
-  apiPaths,
-  startServer,
-  type PatternsResponse,
-  type PatternSummary,
-  type RunComparisonResponse,
-  type RunSummary,
-  type RunsResponse,
-} from '../src/server/index.js';
+import type {
+  PatternsResponse,
+  PatternSummary,
+  RunComparisonResponse,
+  RunSummary,
+  RunsResponse,
+} from '../src/results/api-types.js';
+import { apiPaths } from '../src/results/routes.js';
+import { startServer } from '../src/server/index.js';
 import { buildApp, CHROMIUM_PATH, launchChromium, REPO_ROOT } from '../test/app/fixture.js';
 import { serveFolder } from '../test/app/static-server.js';
 

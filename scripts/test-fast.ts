@@ -16,7 +16,14 @@ import { fileURLToPath } from 'node:url';
 const testRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test');
 const FOLDERS = ['compute', 'io', 'results', 'cli'];
 /** Whole analyses, an interrupted-and-resumed run and real third-party models: `npm test` runs them. */
-const SLOW = new Set(['cli/resume.test.js', 'cli/flow.test.js', 'cli/project.test.js', 'io/tfjs/nsfwjs.test.js']);
+const SLOW = new Set([
+  'cli/resume.test.js',
+  'cli/flow.test.js',
+  'cli/project.test.js',
+  'io/tfjs/nsfwjs.test.js',
+  'results/compare.test.js',
+  'results/triage.test.js',
+]);
 
 function testFiles(): string[] {
   return FOLDERS.flatMap((folder) => {

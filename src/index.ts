@@ -30,22 +30,27 @@ export { NapStore } from './io/store/index.js';
 export { NapError, InputError, NotFoundError, CancelledError } from './errors.js';
 export type { Progress, ProgressCallback, TaskControl } from './progress.js';
 export { convertTfjsModelFile } from './io/tfjs/index.js';
+export { storeRunFlows } from './engine/flow.js';
 export {
-  storeRunFlows,
-  readLayerFlow,
-  readRunFlowGraph,
-  readPatternLineage,
-  type LayerFlow,
-  type PatternLineage,
-} from './engine/flow.js';
+  createResultsApi,
+  type ResultsApi,
+  type ResultsService,
+  type QueryName,
+  type QueryParams,
+  type QueryResult,
+} from './results/api.js';
+export type { ResultsReader, SourceInfo } from './results/reader.js';
+export type * from './results/tables.js';
+export { storeReader } from './results/node/duckdb-reader.js';
+export { FlowQueries, type LayerFlow, type PatternLineage } from './results/flow.js';
 export {
   compareRuns,
   type CompareOptions,
   type RunComparison,
   type LayerComparison,
   type RunRef,
-} from './engine/compare.js';
-export { triageRun, type TriageOptions, type TriageResult } from './engine/triage.js';
+} from './results/compare.js';
+export { triageRun, type TriageOptions, type TriageResult } from './results/triage.js';
 export { computePatternHeatmaps, type HeatmapOptions, type HeatmapsResult } from './engine/heatmaps.js';
 export { exportStaticSite, type StaticExportOptions, type StaticExportResult } from './engine/export-static.js';
 export {

@@ -1,7 +1,7 @@
 /** The app shell: header with run choice and view tabs, the layer strip, and the view the URL names. */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { apiPaths, type InfoResponse, type RunsResponse } from '../../src/server/api-types.js';
-import { loadInfo, useApi, type ApiRequestError } from './api.js';
+import { type InfoResponse } from '../../src/results/api-types.js';
+import { loadInfo, useQuery, type ApiRequestError } from './api.js';
 import { ErrorMessage, Loading } from './components/Status.js';
 import { LayerStrip } from './components/LayerStrip.js';
 import { TooltipHost } from './components/Tooltip.js';
@@ -113,7 +113,7 @@ export function App() {
   useEffect(() => {
     loadInfo().then(setInfo, setInfoError);
   }, []);
-  const runs = useApi<RunsResponse>(apiPaths.runs());
+  const runs = useQuery('runs', {});
   // Views wait for the store version too: image URLs carry it for immutable caching.
   const catalog = useMemo(() => (runs.data && info ? Catalog.of(runs.data) : undefined), [runs.data, info]);
   const context = catalog ? contextOf(route, catalog) : undefined;

@@ -1,16 +1,19 @@
 /**
- * The client side of the JSON API (routes and types in src/server/api-types.ts): a bounded cache of
- * responses by URL, so moving between views never asks twice for the same thing, and hooks that read it.
- * The data source (data/source.ts) answers the URLs: nap serve, or the files of a static export.
+ * The app's side of the results API (src/results): a bounded cache of answers by query and parameters,
+ * so moving between views never asks twice for the same thing, and hooks that read it. The data source
+ * (data/source.ts) answers the queries: nap serve over HTTP, or the API itself over a static export.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { apiPaths, type InfoResponse } from '../../src/server/api-types.js';
+import type { QueryName, QueryParams, QueryResult } from '../../src/results/api.js';
+import type { InfoResponse } from '../../src/results/api-types.js';
+import { errorBody, statusOf } from '../../src/results/api-error.js';
+import { ResultsRequestError } from '../../src/results/http/client.js';
 import { dataSource } from './data/source.js';
-import { ApiRequestError } from './request-error.js';
 
-export { ApiRequestError };
+/** A failed query: the server's (or the static API's) error, with its status and hint. */
+export { ResultsRequestError as ApiRequestError };
 
-type Settled = { ok: true; value: unknown } | { ok: false; error: ApiRequestError };
+type Settled = { ok: true; value: unknown } | { ok: false; error: ResultsRequestError };
 
 const CACHE_ENTRIES = 400;
 const pending = new Map<string, Promise<unknown>>();
@@ -22,33 +25,46 @@ function remember(key: string, entry: Settled): void {
   if (settled.size > CACHE_ENTRIES) settled.delete(settled.keys().next().value!);
 }
 
-/** The JSON at `path`, from the cache when it was fetched before. Failures are not cached. */
-export function fetchJson<T>(path: string): Promise<T> {
-  const done = settled.get(path);
-  if (done) return done.ok ? Promise.resolve(done.value as T) : Promise.reject(done.error);
-  let promise = pending.get(path);
+/** Any failure as a request error: the static API throws the results' own errors (NotFoundError: 404, ...). */
+function requestError(error: unknown): ResultsRequestError {
+  if (error instanceof ResultsRequestError) return error;
+  const status = statusOf(error);
+  if (status === 500) return new ResultsRequestError(String(error), 0);
+  const body = errorBody(error, status);
+  return new ResultsRequestError(body.error, status, body.hint);
+}
+
+function keyOf<Q extends QueryName>(name: Q, params: QueryParams<Q>): string {
+  return `${name} ${JSON.stringify(params)}`;
+}
+
+/** The answer of a query, from the cache when it was asked before. Failures are not cached. */
+export function query<Q extends QueryName>(name: Q, params: QueryParams<Q>): Promise<QueryResult<Q>> {
+  const key = keyOf(name, params);
+  const done = settled.get(key);
+  if (done) return done.ok ? Promise.resolve(done.value as QueryResult<Q>) : Promise.reject(done.error);
+  let promise = pending.get(key);
   if (!promise) {
-    promise = dataSource()
-      .json(path)
-      .then(
-        (value) => {
-          pending.delete(path);
-          remember(path, { ok: true, value });
-          return value;
-        },
-        (error: unknown) => {
-          pending.delete(path);
-          throw error instanceof ApiRequestError ? error : new ApiRequestError(String(error), 0);
-        },
-      );
-    pending.set(path, promise);
+    const ask = dataSource().api[name] as (params: QueryParams<Q>) => Promise<QueryResult<Q>>;
+    promise = ask(params).then(
+      (value) => {
+        pending.delete(key);
+        remember(key, { ok: true, value });
+        return value;
+      },
+      (error: unknown) => {
+        pending.delete(key);
+        throw requestError(error);
+      },
+    );
+    pending.set(key, promise);
   }
-  return promise as Promise<T>;
+  return promise as Promise<QueryResult<Q>>;
 }
 
 export interface Loaded<T> {
   data: T | undefined;
-  error: ApiRequestError | undefined;
+  error: ResultsRequestError | undefined;
 }
 
 /** Loads `load()` whenever `key` changes (null: nothing to load); answers at once from `peek` when it can. */
@@ -66,13 +82,7 @@ export function useAsync<T>(key: string | null, load: () => Promise<T>, peek?: (
     if (current.data === undefined) {
       load().then(
         (data) => live && setState({ key, data, error: undefined }),
-        (error: unknown) =>
-          live &&
-          setState({
-            key,
-            data: undefined,
-            error: error instanceof ApiRequestError ? error : new ApiRequestError(String(error), 0),
-          }),
+        (error: unknown) => live && setState({ key, data: undefined, error: requestError(error) }),
       );
     } else if (state.key !== key) {
       setState(current);
@@ -84,23 +94,24 @@ export function useAsync<T>(key: string | null, load: () => Promise<T>, peek?: (
   return current;
 }
 
-/** The JSON at `path` (null: nothing yet). */
-export function useApi<T>(path: string | null): Loaded<T> {
-  return useAsync<T>(
-    path,
-    () => fetchJson<T>(path!),
+/** The answer of a query (params null: nothing yet). */
+export function useQuery<Q extends QueryName>(name: Q, params: QueryParams<Q> | null): Loaded<QueryResult<Q>> {
+  const key = params === null ? null : keyOf(name, params);
+  return useAsync<QueryResult<Q>>(
+    key,
+    () => query(name, params!),
     () => {
-      const done = path === null ? undefined : settled.get(path);
-      return done?.ok ? (done.value as T) : undefined;
+      const done = key === null ? undefined : settled.get(key);
+      return done?.ok ? (done.value as QueryResult<Q>) : undefined;
     },
   );
 }
 
 let storeVersion: string | undefined;
 
-/** Loads /api/info once; its store version makes image URLs immutable in the browser cache. */
+/** Loads the store's info once; its store version makes image URLs immutable in the browser cache. */
 export async function loadInfo(): Promise<InfoResponse> {
-  const info = await fetchJson<InfoResponse>(apiPaths.info());
+  const info = await query('info', {});
   storeVersion = info.storeVersion;
   return info;
 }

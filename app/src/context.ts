@@ -1,5 +1,5 @@
 /** What every view gets: the URL state and the store's runs, with the run, layer and clustering in view. */
-import type { ClusteringSummary, LayerSummary, RunSummary } from '../../src/server/api-types.js';
+import type { ClusteringSummary, LayerSummary, RunSummary } from '../../src/results/api-types.js';
 import type { Catalog } from './data/catalog.js';
 import { navigate, type Route } from './route.js';
 

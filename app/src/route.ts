@@ -3,8 +3,8 @@
  * browser's back/forward buttons move between views. Defaults are left out of the URL.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { MemberOrder, TriageReasonFilter } from '../../src/server/api-types.js';
-import { MEMBER_ORDERS, TRIAGE_REASONS } from '../../src/server/api-types.js';
+import type { MemberOrder, TriageReasonFilter } from '../../src/results/api-types.js';
+import { MEMBER_ORDERS, TRIAGE_REASONS } from '../../src/results/api-types.js';
 
 /** Every view; views/registry.tsx says how each is shown and reached. */
 export type ViewName =

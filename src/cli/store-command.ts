@@ -1,6 +1,7 @@
 /** What the commands that work on one results file share: the store opened for the command, and progress. */
 import { NapStore, type OpenStoreOptions } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
+
 import { createReporter } from './progress-reporter.js';
 
 /** Opens the store at `file`, runs `body` with it and closes it, whatever `body` does. */

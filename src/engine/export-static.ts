@@ -2,52 +2,40 @@
  * `exportStaticSite`: one run of a results store as a self-contained static web site (the app plus its
  * data as files) that opens from any static file host: no server logic, deep links per pattern work.
  *
- * The data files are the server's own answers: every API request the app makes for the run is rendered
- * through the server's route handlers and written where the app's static data source looks for it
- * (layout in static/layout.ts). Views that compute on request (comparing runs) are left out; the app
- * hides them. Images are PNG files: thumbnails of every input, the average image and stored mean heatmap
- * of every pattern (member heatmaps are not exported).
+ * The data files are the results reader's records and tables of the run (Arrow files, layout in
+ * src/results/static/layout.ts); the browser runs the same results API over them as `nap serve` runs over
+ * the store, so every view answers as it does there. Comparing runs needs a second run and is left out;
+ * the app hides it. Images are PNG files: thumbnails of every input, the average image of every pattern
+ * and every stored heatmap (means and members).
  */
-import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
-import { NapStore, type ClusteringRecord, type RunRecord } from '../io/store/index.js';
+import { renderHeatmap } from '../compute/heatmap-image.js';
+import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
+import { encodePng } from '../io/images/png.js';
+import { NapStore } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import {
-  apiPaths,
-  IMAGE_SIZE,
-  type HeatmapsResponse,
-  type InfoResponse,
-  type InputsResponse,
-  type RunDetail,
-  type RunSummary,
-  type RunsResponse,
-} from '../server/api-types.js';
-import { apiRoutes, INPUT_PAGE, type ApiContext } from '../server/api-routes.js';
-import { heatmapRoutes } from '../server/heatmap-routes.js';
-import { ImageService } from '../server/images.js';
-import { insightRoutes } from '../server/insight-routes.js';
-import { parseQuery } from '../server/params.js';
-import { projectionRoutes } from '../server/projection-routes.js';
-import { matchRoute, type Route, type RouteResult } from '../server/router.js';
-import { DEFAULT_APP_DIR } from '../server/server.js';
-import { StoreViews } from '../server/store-views.js';
-import { layerClusterings } from './flow.js';
+import { createResultsApi, type ResultsService } from '../results/api.js';
+import { IMAGE_SIZE } from '../results/api-types.js';
+import type { TableSpec } from '../results/codec/arrow.js';
+import { encodeTable } from '../results/codec/arrow-encode.js';
+import { FILE_TABLES } from '../results/codec/tables.js';
+import { storeReader } from '../results/node/duckdb-reader.js';
 import {
   STATIC_DATA_DIR,
   STATIC_FORMAT,
   STATIC_FORMAT_VERSION,
   STATIC_MANIFEST_FILE,
   STATIC_META_NAME,
-  STATIC_PATTERN_EXAMPLES,
-  staticAveragePath,
-  staticHeatmapPath,
-  staticInputsPath,
-  staticJsonPath,
-  staticThumbnailPath,
+  STATIC_RESULTS_FILE,
+  staticPaths,
+  type ClusteringTable,
   type StaticManifest,
-} from './static/layout.js';
+  type StaticResults,
+} from '../results/static/layout.js';
+import type { ClusteringRecord, RunConfig, RunRecord } from '../results/tables.js';
+import { DEFAULT_APP_DIR } from '../app-dir.js';
 
 export interface StaticExportOptions {
   /** The results store; opened read-only and never modified. */
@@ -147,11 +135,11 @@ function staticIndexHtml(html: string): string {
   return `${html.slice(0, end)}\n${meta}${html.slice(end)}`;
 }
 
-async function pickRun(views: StoreViews, runId: number | undefined, storePath: string): Promise<RunRecord> {
-  const runs = await views.runs();
+async function pickRun(service: ResultsService, runId: number | undefined, storePath: string): Promise<RunRecord> {
+  const runs = await service.tables.runs();
   if (runs.length === 0)
     throw new NotFoundError(`${storePath} holds no runs`, { hint: 'analyze a model into it first' });
-  return runId === undefined ? runs[runs.length - 1]! : views.run(runId);
+  return runId === undefined ? runs[runs.length - 1]! : service.tables.run(runId);
 }
 
 /** Runs `work` over `items`, at most `limit` at a time; the first failure stops the rest and is thrown. */
@@ -178,63 +166,14 @@ async function inPool<T>(
   if (failure) throw failure.reason;
 }
 
+/** Writes files under the data folder, counting them. */
 class SiteWriter {
   files = 0;
   bytes = 0;
 
-  constructor(
-    private readonly dataDir: string,
-    private readonly routes: readonly Route[],
-  ) {}
+  constructor(private readonly dataDir: string) {}
 
-  /** The route's answer to an API path, exactly as the server would compute it. */
-  async request(apiPath: string): Promise<RouteResult> {
-    const queryAt = apiPath.indexOf('?');
-    const rawPath = queryAt < 0 ? apiPath : apiPath.slice(0, queryAt);
-    const match = matchRoute(this.routes, rawPath);
-    if (match === null) throw new Error(`no API route for ${apiPath}`);
-    const query = parseQuery(queryAt < 0 ? '' : apiPath.slice(queryAt + 1), match.route.query);
-    return match.route.handle({ params: match.params, query });
-  }
-
-  async json<T>(apiPath: string): Promise<T> {
-    const result = await this.request(apiPath);
-    if (result.kind !== 'json') throw new Error(`${apiPath} is not JSON`);
-    return result.body as T;
-  }
-
-  /** Writes the route's JSON where the app looks for it; returns the body. */
-  async exportJson<T>(apiPath: string, edit: (body: T) => T = (body) => body): Promise<T> {
-    const body = edit(await this.json<T>(apiPath));
-    await this.write(staticJsonPath(apiPath), JSON.stringify(body));
-    return body;
-  }
-
-  /** Like exportJson, but an answer of 404 (nothing stored) writes nothing and returns null. */
-  async exportOptionalJson<T>(apiPath: string, edit?: (body: T) => T): Promise<T | null> {
-    try {
-      return await this.exportJson(apiPath, edit);
-    } catch (error) {
-      if (error instanceof NotFoundError) return null;
-      throw error;
-    }
-  }
-
-  /** Writes the route's PNG to `file`; false when there is none (404). */
-  async exportPng(apiPath: string, file: string): Promise<boolean> {
-    let result: RouteResult;
-    try {
-      result = await this.request(apiPath);
-    } catch (error) {
-      if (error instanceof NotFoundError) return false;
-      throw error;
-    }
-    if (result.kind !== 'png') throw new Error(`${apiPath} is not a PNG`);
-    await this.write(file, result.body);
-    return true;
-  }
-
-  async write(relative: string, data: string | Buffer): Promise<void> {
+  async write(relative: string, data: string | Uint8Array): Promise<void> {
     const file = path.join(this.dataDir, relative);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, data);
@@ -261,41 +200,51 @@ async function folderSize(folder: string): Promise<{ files: number; bytes: numbe
   return { files, bytes };
 }
 
-async function storeVersionOf(file: string): Promise<string> {
-  const info = await stat(file);
-  return createHash('sha256')
-    .update(`${await realpath(file)}\n${info.size}\n${info.mtimeMs}`)
-    .digest('hex')
-    .slice(0, 16);
-}
-
+/** A clustering's tables and images: average images, and every stored heatmap (means and members). */
 async function exportClustering(
+  store: NapStore,
+  service: ResultsService,
   site: SiteWriter,
   clustering: ClusteringRecord,
 ): Promise<{ averageImages: number; heatmaps: number }> {
+  const { tables } = service;
   const id = clustering.clusteringId;
-  await site.exportJson(apiPaths.clustering(id));
-  await site.exportJson(apiPaths.patterns(id, STATIC_PATTERN_EXAMPLES));
-  await site.exportJson(apiPaths.memberships(id));
-  await site.exportJson(apiPaths.labelCounts(id, 'label'));
-  await site.exportJson(apiPaths.labelCounts(id, 'prediction'));
-  let averageImages = 0;
-  let heatmaps = 0;
-  for (let patternId = 0; patternId < clustering.patternCount; patternId++) {
-    await site.exportOptionalJson(apiPaths.patternStats(id, patternId));
-    if (await site.exportPng(apiPaths.averageImage(id, patternId), staticAveragePath(id, patternId))) averageImages++;
-    // Member heatmaps stay out of the export (one image per member and layer); the mean heatmap goes in.
-    const stored = await site.exportOptionalJson<HeatmapsResponse>(apiPaths.heatmaps(id, patternId), (body) => ({
-      ...body,
-      inputIndex: [],
-    }));
-    if (
-      stored?.hasMean &&
-      (await site.exportPng(apiPaths.heatmapImage(id, patternId), staticHeatmapPath(id, patternId)))
-    )
-      heatmaps++;
+  const write = <T>(table: ClusteringTable, spec: TableSpec<T>, value: T) =>
+    site.write(staticPaths.clusteringTable(id, table), encodeTable(spec, value));
+  await write('patterns', FILE_TABLES.patterns, await tables.patterns(id));
+  await write('memberships', FILE_TABLES.memberships, await tables.memberships(id));
+  await write('tree', FILE_TABLES.condensedTree, await tables.condensedTree(id));
+  await write('stats', FILE_TABLES.unitStats, await tables.patternStats(id));
+  const heatmapIndex = await tables.heatmapIndex(id);
+  await write('heatmaps', FILE_TABLES.heatmapIndex, heatmapIndex);
+
+  const images = await store.readAverageImages(id);
+  const pixels = images.width * images.height * images.channels;
+  for (const [k, patternId] of images.patternId.entries()) {
+    const png = await encodePng(
+      images.pixels.subarray(k * pixels, (k + 1) * pixels),
+      images.width,
+      images.height,
+      images.channels,
+    );
+    await site.write(staticPaths.averageImage(id, patternId), png);
   }
-  return { averageImages, heatmaps };
+  let heatmaps = 0;
+  if (heatmapIndex.patternId.length > 0) {
+    const size = await service.inputSize(clustering.runId);
+    for (const patternId of new Set(heatmapIndex.patternId)) {
+      const stored = await store.readPatternHeatmaps(id, patternId);
+      const cells = stored.height * stored.width;
+      for (const [k, inputIndex] of stored.inputIndex.entries()) {
+        const values = stored.values.subarray(k * cells, (k + 1) * cells);
+        const rgba = renderHeatmap(values, stored.height, stored.width, size.height, size.width);
+        const file = staticPaths.heatmap(id, patternId, inputIndex < 0 ? undefined : inputIndex);
+        await site.write(file, await encodePng(rgba, size.width, size.height, 4));
+        heatmaps++;
+      }
+    }
+  }
+  return { averageImages: images.patternId.length, heatmaps };
 }
 
 /** A file name without the exporter's folders ('/home/me/models/m.onnx' -> 'm.onnx'); names without a folder ('mnist') stay. */
@@ -304,133 +253,137 @@ function fileName(spec: string): string {
 }
 
 /** A shared site names the model and dataset by file name only: the exporter's folders are nobody else's business. */
-function withoutLocalFolders<T extends RunSummary>(run: T): T {
-  return { ...run, modelPath: fileName(run.modelPath), datasetSpec: fileName(run.datasetSpec) };
+function withoutLocalFolders(run: RunRecord): RunRecord {
+  return {
+    ...run,
+    modelPath: fileName(run.modelPath),
+    datasetSpec: fileName(run.datasetSpec),
+    config: configWithoutLocalFolders(run.config),
+  };
 }
 
 /** The stored analysis configuration with its file options (model, data, out) reduced to file names. */
-function configWithoutLocalFolders(config: unknown): unknown {
-  if (typeof config !== 'object' || config === null) return config;
-  const copy: Record<string, unknown> = { ...(config as Record<string, unknown>) };
+function configWithoutLocalFolders(config: RunConfig): RunConfig {
+  const copy: Record<string, unknown> = { ...config };
   for (const key of ['model', 'data', 'out', 'modelPath']) {
     if (typeof copy[key] === 'string') copy[key] = fileName(copy[key]);
   }
   return copy;
 }
 
+/** The thumbnails of every input of the run, `size` pixels square, from the dataset it analysed. */
+async function exportThumbnails(
+  store: NapStore,
+  service: ResultsService,
+  site: SiteWriter,
+  run: RunRecord,
+  size: number,
+  stage: (name: string, done: number, total: number) => void,
+): Promise<number> {
+  const inputs = await service.tables.inputs(run.runId);
+  const channels = run.config.preprocessing?.channels === 1 ? 1 : 3;
+  let source: Promise<RunDataset> | null = null;
+  const indices = Array.from(inputs.inputIndex);
+  await inPool(indices, IMAGE_CONCURRENCY, async (inputIndex, i) => {
+    if (i % 64 === 0) stage('writing thumbnails', i, indices.length);
+    let png: Buffer;
+    try {
+      const path = inputs.path[i];
+      if (path === null || path === undefined) {
+        throw new NotFoundError(`input ${inputIndex} of run ${run.runId} has no stored dataset path`, {
+          hint: 'its image cannot be shown',
+        });
+      }
+      source ??= openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path);
+      const pixels = await inputImage(await source, { inputIndex, path, datasetSpec: run.datasetSpec }, size, channels);
+      png = await encodePng(pixels, size, size, channels);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      throw new InputError(`no thumbnail for input ${inputIndex}: ${error.message.split('\n')[0]}`, {
+        hint: 'restore the dataset the run analysed, or export without thumbnails (--no-thumbnails)',
+      });
+    }
+    await site.write(staticPaths.thumbnail(inputIndex), png);
+  });
+  return indices.length;
+}
+
 /** Writes the data files, images, manifest and app (from `indexHtml` and the app's assets) of `run` into the prepared `config.out`. */
 async function writeSite(
   store: NapStore,
-  views: StoreViews,
+  service: ResultsService,
   run: RunRecord,
   config: Resolved,
   indexHtml: string,
   control: TaskControl,
 ): Promise<StaticExportResult> {
+  const { tables } = service;
   const runId = run.runId;
-  const storeVersion = await storeVersionOf(store.path);
-  const images = new ImageService(views, { memoryBytes: 16 * 1024 * 1024, diskDir: null });
-  const context: ApiContext = { views, images, storeVersion };
-  const site = new SiteWriter(path.join(config.out, STATIC_DATA_DIR), [
-    ...apiRoutes(context),
-    ...insightRoutes(context),
-    ...heatmapRoutes(context),
-    ...projectionRoutes(context),
-  ]);
+  const site = new SiteWriter(path.join(config.out, STATIC_DATA_DIR));
   const stage = (name: string, done: number, total: number) => {
     throwIfCancelled(control.signal, name);
     control.onProgress?.({ stage: name, done, total });
   };
 
   stage('exporting run data', 0, 1);
-  await site.exportJson<InfoResponse>(apiPaths.info(), (info) => ({ ...info, runCount: 1 }));
-  await site.exportJson<RunsResponse>(apiPaths.runs(), (runs) => ({
-    runs: runs.runs.filter((r) => r.runId === runId).map(withoutLocalFolders),
-  }));
-  await site.exportJson<RunDetail>(apiPaths.run(runId), (detail) => ({
-    ...withoutLocalFolders(detail),
-    config: configWithoutLocalFolders(detail.config),
-  }));
-  const pages: InputsResponse[] = [];
-  for (let offset = 0; offset === 0 || offset < pages[0]!.total; offset += INPUT_PAGE.max) {
-    pages.push(await site.json<InputsResponse>(apiPaths.inputs(runId, { offset, limit: INPUT_PAGE.max })));
-  }
-  const column = <K extends keyof InputsResponse>(key: K) => pages.flatMap((page) => page[key] as unknown[]);
-  const inputs = {
-    ...pages[0]!,
-    inputIndex: column('inputIndex'),
-    path: column('path'),
-    label: column('label'),
-    prediction: column('prediction'),
-    predictionLabel: column('predictionLabel'),
-    probability: column('probability'),
-    misclassified: column('misclassified'),
-  };
-  await site.write(staticInputsPath(runId), JSON.stringify(inputs));
-
-  const layers = await views.layers(runId);
+  const inputs = await tables.inputs(runId);
+  await site.write(staticPaths.inputs(), encodeTable(FILE_TABLES.inputs, inputs));
+  const layers = await tables.layers(runId);
+  const projections = await tables.projections(runId);
   for (const layer of layers) {
-    await site.exportOptionalJson(apiPaths.layerStats(runId, layer.layer));
-    await site.exportOptionalJson(apiPaths.maxActivations(runId, layer.layer));
-    await site.exportOptionalJson(apiPaths.projection(runId, layer.layer));
+    await site.write(
+      staticPaths.layerTable(layer.layer, 'stats'),
+      encodeTable(FILE_TABLES.unitStats, await tables.layerStats(runId, layer.layer)),
+    );
+    await site.write(
+      staticPaths.layerTable(layer.layer, 'max-activations'),
+      encodeTable(FILE_TABLES.maxActivations, await tables.maxActivations(runId, layer.layer)),
+    );
+    const projection = await tables.projection(runId, layer.layer);
+    if (projection !== null)
+      await site.write(
+        staticPaths.layerTable(layer.layer, 'projection'),
+        encodeTable(FILE_TABLES.projection, projection),
+      );
   }
-  const clusterings = await views.clusterings(runId);
+  const clusterings = await tables.clusterings(runId);
   let averageImages = 0;
   let heatmaps = 0;
   for (const [done, clustering] of clusterings.entries()) {
     stage('exporting patterns', done, clusterings.length);
-    const counts = await exportClustering(site, clustering);
+    const counts = await exportClustering(store, service, site, clustering);
     averageImages += counts.averageImages;
     heatmaps += counts.heatmaps;
   }
 
-  const flowLayers = await layerClusterings(store, runId);
-  stage('exporting flow and triage', 0, flowLayers.length);
-  if (flowLayers.length >= 2) {
-    await site.exportJson(apiPaths.flowGraph(runId));
-    for (const from of flowLayers) {
-      for (const to of flowLayers)
-        if (from !== to) await site.exportJson(apiPaths.layerFlow(runId, from.layer, to.layer));
-      for (let patternId = -1; patternId < from.patternCount; patternId++)
-        await site.exportJson(apiPaths.lineage(runId, from.layer, patternId));
+  stage('exporting flows', 0, 1);
+  const flowLayers = await tables.layerClusterings(runId);
+  const flows: [number, number][] = [];
+  for (const [i, a] of flowLayers.entries()) {
+    for (const b of flowLayers.slice(i + 1)) {
+      const cells = await tables.flow(a.clusteringId, b.clusteringId);
+      if (cells === null) continue;
+      await site.write(staticPaths.flow(a.clusteringId, b.clusteringId), encodeTable(FILE_TABLES.flow, cells));
+      flows.push([a.clusteringId, b.clusteringId]);
     }
   }
-  if (flowLayers.length > 0) {
-    await site.exportJson(apiPaths.triage(runId));
-    for (const layer of flowLayers) await site.exportJson(apiPaths.triage(runId, { layer: layer.layer }));
-  }
+  const source = await tables.source();
+  const results: StaticResults = { source, run: withoutLocalFolders(run), layers, clusterings, projections, flows };
+  await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
 
-  let thumbnails = 0;
-  if (config.thumbnails !== false) {
-    const size = config.thumbnails;
-    const indices = inputs.inputIndex as number[];
-    await inPool(indices, IMAGE_CONCURRENCY, async (inputIndex, i) => {
-      if (i % 64 === 0) stage('writing thumbnails', i, indices.length);
-      let png: Buffer;
-      try {
-        png = await images.thumbnail(runId, inputIndex, size);
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-        throw new InputError(`no thumbnail for input ${inputIndex}: ${error.message.split('\n')[0]}`, {
-          hint: 'restore the dataset the run analysed, or export without thumbnails (--no-thumbnails)',
-        });
-      }
-      await site.write(staticThumbnailPath(runId, inputIndex), png);
-      thumbnails++;
-    });
-  }
+  const thumbnails =
+    config.thumbnails === false ? 0 : await exportThumbnails(store, service, site, run, config.thumbnails, stage);
 
   const manifest: StaticManifest = {
     format: STATIC_FORMAT,
     version: STATIC_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
-    store: path.basename(store.path),
-    storeVersion,
+    store: source.store,
+    storeVersion: source.storeVersion,
     runId,
     runName: run.name,
-    inputCount: inputs.total,
+    inputCount: inputs.inputIndex.length,
     thumbnailSize: config.thumbnails === false ? null : config.thumbnails,
-    patternExamples: STATIC_PATTERN_EXAMPLES,
   };
   await site.write(STATIC_MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
 
@@ -460,11 +413,11 @@ export async function exportStaticSite(
   const indexHtml = await requireBuiltApp(config.appDir);
   const store = await NapStore.open(config.store, { readOnly: true });
   try {
-    const views = new StoreViews(store);
-    const run = await pickRun(views, options.runId, config.store);
+    const service = createResultsApi(storeReader(store));
+    const run = await pickRun(service, options.runId, config.store);
     await prepareOut(config.out);
     try {
-      return await writeSite(store, views, run, config, indexHtml, control);
+      return await writeSite(store, service, run, config, indexHtml, control);
     } catch (error) {
       // A half-written site would pass for a whole one; the folder held nothing else before (see prepareOut).
       await emptyFolder(config.out);

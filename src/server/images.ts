@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
-import { NapError, NotFoundError } from '../errors.js';
-import { openDataset } from '../io/datasets/open.js';
-import type { Dataset } from '../io/datasets/types.js';
-import type { RunRecord } from '../io/store/index.js';
-import { LruCache, PromiseCache } from './lru.js';
-import type { StoreViews } from './store-views.js';
+import { NotFoundError } from '../errors.js';
+import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
+import { encodePng } from '../io/images/png.js';
+import type { AverageImages, NapStore } from '../io/store/index.js';
+import { LruCache, PromiseCache } from '../results/cache.js';
+import type { ResultsTables } from '../results/results-tables.js';
+import type { RunRecord } from '../results/tables.js';
 
 export interface ImageServiceOptions {
   /** Memory budget of encoded PNGs in bytes. */
@@ -21,42 +21,16 @@ export interface ImageServiceOptions {
   diskDir: string | null;
 }
 
-/** A run's dataset, reopened from its stored spec, with each stored input path's dataset item. */
-interface RunDataset {
-  dataset: Dataset;
-  itemOfPath: Map<string, number>;
-  channels: 1 | 3;
-}
-
-/** What analyze stores in a run's config that the thumbnails need. */
-interface StoredRunConfig {
-  split?: 'train' | 'test';
-  preprocessing?: { channels?: number };
-}
-
-const BUILT_IN_DATASETS = new Set(['mnist', 'fashion-mnist']);
-
-export async function encodePng(
-  pixels: Uint8Array,
-  width: number,
-  height: number,
-  channels: number,
-  size?: number,
-): Promise<Buffer> {
-  let image = sharp(pixels, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } });
-  if (size !== undefined && (size !== width || size !== height)) image = image.resize(size, size, { fit: 'fill' });
-  // sharp writes RGB unless told to keep one channel; gray PNGs are a third smaller.
-  if (channels === 1) image = image.toColourspace('b-w');
-  return image.png().toBuffer();
-}
-
 export class ImageService {
   private readonly memory: LruCache<string, Buffer>;
   private readonly inFlight = new Map<string, Promise<Buffer>>();
   private readonly datasets = new PromiseCache<number, RunDataset>(4);
+  // One read per clustering: a card grid asks for every pattern's image at once.
+  private readonly averages = new PromiseCache<number, AverageImages>(16);
 
   constructor(
-    private readonly views: StoreViews,
+    private readonly store: NapStore,
+    private readonly tables: ResultsTables,
     private readonly options: ImageServiceOptions,
   ) {
     this.memory = new LruCache<string, Buffer>(options.memoryBytes, (png) => png.length);
@@ -64,12 +38,12 @@ export class ImageService {
 
   /** The input's image from the run's dataset as a size x size PNG. */
   async thumbnail(runId: number, inputIndex: number, size: number): Promise<Buffer> {
-    const run = await this.views.run(runId);
-    const inputs = await this.views.inputs(runId);
-    const row = inputs.rowOf(inputIndex);
+    const run = await this.tables.run(runId);
+    const inputs = await this.tables.inputs(runId);
+    const row = inputs.rows.rowOf(inputIndex);
     if (row < 0) {
       throw new NotFoundError(`input ${inputIndex} is not in run ${runId}`, {
-        hint: `run ${runId} has ${inputs.index.length} inputs`,
+        hint: `run ${runId} has ${inputs.inputIndex.length} inputs`,
       });
     }
     const inputPath = inputs.path[row];
@@ -84,25 +58,15 @@ export class ImageService {
       const diskFile = this.diskFile(key);
       const onDisk = diskFile === null ? null : await readFile(diskFile).catch(() => null);
       if (onDisk !== null) return onDisk;
-      const { dataset, itemOfPath } = await this.datasets.get(runId, () => openRunDataset(run, this.views.store.path));
-      const item = itemOfPath.get(inputPath);
-      if (item === undefined) {
-        throw new NotFoundError(
-          `input ${inputIndex} (${inputPath}) is no longer in the dataset at ${run.datasetSpec}`,
-          {
-            hint: 'the dataset changed since the analysis; restore it or analyze again',
-          },
-        );
-      }
-      let pixels: Uint8Array;
-      try {
-        pixels = await dataset.pixels(item, { width: size, height: size }, channels);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-        throw new NotFoundError(`the image of input ${inputIndex} (${inputPath}) cannot be read: ${reason}`, {
-          hint: 'fix or restore the file',
-        });
-      }
+      const source = await this.datasets.get(runId, () =>
+        openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, this.store.path),
+      );
+      const pixels = await inputImage(
+        source,
+        { inputIndex, path: inputPath, datasetSpec: run.datasetSpec },
+        size,
+        channels,
+      );
       const png = await encodePng(pixels, size, size, channels);
       if (diskFile !== null) await writeAtomically(diskFile, png);
       return png;
@@ -116,10 +80,18 @@ export class ImageService {
         hint: 'average images exist for patterns 0 and up',
       });
     }
-    await this.views.requirePattern(clusteringId, patternId, false);
+    await this.tables.requirePattern(clusteringId, patternId, false);
     return this.cached(`avg:${clusteringId}:${patternId}:${size ?? 'stored'}`, async () => {
-      const image = await this.views.store.readAverageImages(clusteringId, patternId);
-      return encodePng(image.pixels, image.width, image.height, image.channels, size);
+      const images = await this.averages.get(clusteringId, () => this.store.readAverageImages(clusteringId));
+      const k = images.patternId.indexOf(patternId);
+      if (k < 0) {
+        throw new NotFoundError(`pattern ${patternId} of clustering ${clusteringId} has no stored average image`, {
+          hint: 'average images are stored by nap analyze',
+        });
+      }
+      const bytes = images.width * images.height * images.channels;
+      const pixels = images.pixels.subarray(k * bytes, (k + 1) * bytes);
+      return encodePng(pixels, images.width, images.height, images.channels, size);
     });
   }
 
@@ -143,33 +115,7 @@ export class ImageService {
 }
 
 function channelsOf(run: RunRecord): 1 | 3 {
-  const config = (run.config ?? {}) as StoredRunConfig;
-  return config.preprocessing?.channels === 1 ? 1 : 3;
-}
-
-/** The places a stored dataset spec may be: as given (from the current folder), then from the store's folder. */
-function specCandidates(spec: string, storePath: string): string[] {
-  if (BUILT_IN_DATASETS.has(spec.trim().toLowerCase()) || path.isAbsolute(spec)) return [spec];
-  const besideStore = path.resolve(path.dirname(storePath), spec);
-  return besideStore === path.resolve(spec) ? [spec] : [spec, besideStore];
-}
-
-async function openRunDataset(run: RunRecord, storePath: string): Promise<RunDataset> {
-  const config = (run.config ?? {}) as StoredRunConfig;
-  let lastError: unknown;
-  for (const spec of specCandidates(run.datasetSpec, storePath)) {
-    try {
-      const dataset = await openDataset(spec, config.split === undefined ? {} : { split: config.split });
-      const itemOfPath = new Map(dataset.items.map((item) => [item.path, item.index]));
-      return { dataset, itemOfPath, channels: channelsOf(run) };
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  const reason = lastError instanceof NapError ? lastError.message.split('\n')[0] : String(lastError);
-  throw new NotFoundError(`the dataset is not available at ${run.datasetSpec} (${reason})`, {
-    hint: 'thumbnails are made from the dataset that run analysed; restore it there (a relative path is tried from the current folder and from the store folder)',
-  });
+  return run.config.preprocessing?.channels === 1 ? 1 : 3;
 }
 
 /** Best effort: a failed cache write only costs a later decode. */

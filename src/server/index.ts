@@ -1,4 +1,4 @@
-/** The Magnifying Glass server: `startServer` and the API contract shared with the browser app. */
+/** The Magnifying Glass server: `startServer` (the API it answers is src/results). */
 export {
   startServer,
   DEFAULT_PORT,
@@ -8,5 +8,3 @@ export {
   type ServerOptions,
   type RunningServer,
 } from './server.js';
-export type * from './api-types.js';
-export { apiPaths, IMAGE_SIZE, MEMBER_ORDERS } from './api-types.js';

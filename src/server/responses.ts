@@ -2,8 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { InputError, NapError, NotFoundError } from '../errors.js';
-import type { ApiError } from './api-types.js';
+import { errorBody, statusOf } from '../results/api-error.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -23,6 +22,13 @@ export interface SendOptions {
   headers?: Record<string, string>;
   /** Compress when the client accepts gzip. */
   compress?: boolean;
+  /** The body already compressed (see gzipOf), sent instead of compressing it again. */
+  gzipped?: Buffer | null;
+}
+
+/** The gzip of a body worth compressing, null for a small one. */
+export async function gzipOf(body: Buffer): Promise<Buffer | null> {
+  return body.length >= GZIP_MIN_BYTES ? gzipAsync(body) : null;
 }
 
 /** Sends a body; HEAD requests get the headers only. */
@@ -41,9 +47,9 @@ export async function sendBody(
     ...options.headers,
   };
   if (options.compress) {
-    headers.Vary = 'Accept-Encoding';
+    headers.Vary ??= 'Accept-Encoding';
     if (body.length >= GZIP_MIN_BYTES && acceptsGzip(request)) {
-      payload = await gzipAsync(body);
+      payload = options.gzipped ?? (await gzipAsync(body));
       headers['Content-Encoding'] = 'gzip';
     }
   }
@@ -65,28 +71,9 @@ export function sendJson(
   });
 }
 
-/** The HTTP status of an error: bad input 400, missing 404, anything else 500. */
-export function statusOf(error: unknown): number {
-  if (error instanceof InputError) return 400;
-  if (error instanceof NotFoundError) return 404;
-  return 500;
-}
-
-/** The ApiError body of an error; unexpected errors do not leak their details. */
-export function errorBody(error: unknown, status: number): ApiError {
-  if (status === 500 || !(error instanceof NapError)) {
-    return {
-      error: 'internal server error',
-      hint: 'this is a bug in nap serve; the server log has the details',
-      status,
-    };
-  }
-  const message =
-    error.hint !== undefined ? error.message.slice(0, error.message.length - error.hint.length - 3) : error.message;
-  return { error: message, ...(error.hint !== undefined ? { hint: error.hint } : {}), status };
-}
-
 export function sendError(request: IncomingMessage, response: ServerResponse, error: unknown): Promise<void> {
   const status = statusOf(error);
   return sendJson(request, response, status, errorBody(error, status), { 'Cache-Control': 'no-store' });
 }
+
+export { statusOf };

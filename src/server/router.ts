@@ -1,25 +1,10 @@
-/** A minimal path router: literal segments and `:name` parameters, matched on the percent-encoded path. */
+/** A minimal path router over the route table: literal segments and `:name` parameters, matched on the percent-encoded path. */
 import { InputError } from '../errors.js';
+import type { RouteSpec } from '../results/routes.js';
 
-export interface RouteContext {
+export interface RouteMatch<R> {
+  route: R;
   /** Path parameters, percent-decoded. */
-  params: Readonly<Record<string, string>>;
-  /** Query parameters (only the route's own names and `v`). */
-  query: ReadonlyMap<string, string>;
-}
-
-export type RouteResult = { kind: 'json'; body: unknown } | { kind: 'png'; body: Buffer };
-
-export interface Route {
-  /** e.g. '/api/runs/:runId/layers/:layer/stats' */
-  path: string;
-  /** Query parameter names the route accepts. */
-  query: readonly string[];
-  handle(context: RouteContext): Promise<RouteResult>;
-}
-
-export interface RouteMatch {
-  route: Route;
   params: Record<string, string>;
 }
 
@@ -37,7 +22,10 @@ function decodeSegment(segment: string): string {
  * The route whose path matches, with its decoded parameters; null when none does. The path is split on
  * '/' before decoding, so a parameter may hold an encoded slash (%2F), as layer names often do.
  */
-export function matchRoute(routes: readonly Route[], rawPath: string): RouteMatch | null {
+export function matchRoute<R extends Pick<RouteSpec<unknown>, 'path'>>(
+  routes: readonly R[],
+  rawPath: string,
+): RouteMatch<R> | null {
   const segments = rawPath.split('/');
   for (const route of routes) {
     const pattern = route.path.split('/');

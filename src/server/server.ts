@@ -1,27 +1,22 @@
 /**
  * `startServer`: the Magnifying Glass's local HTTP server. It opens one results store read-only, answers
- * the JSON API under /api (api-types.ts) and serves the built app from build/app.
+ * the results API under /api (src/results/routes.ts) and serves the built app from build/app.
  */
-import { createHash } from 'node:crypto';
-import { realpath, stat } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DEFAULT_APP_DIR } from '../app-dir.js';
 import { InputError } from '../errors.js';
 import { NapStore } from '../io/store/index.js';
-import type { ApiError } from './api-types.js';
-import { apiRoutes, type ApiContext } from './api-routes.js';
-import { heatmapRoutes } from './heatmap-routes.js';
+import { createResultsApi } from '../results/api.js';
+import type { ApiError } from '../results/api-types.js';
+import { storeReader } from '../results/node/duckdb-reader.js';
+import { answerApi, apiHandlers, DataAnswers, type Handler } from './api-handler.js';
+import { HeatmapImages } from './heatmap-images.js';
 import { ImageService } from './images.js';
-import { insightRoutes } from './insight-routes.js';
-import { parseQuery, VERSION_PARAM } from './params.js';
-import { projectionRoutes } from './projection-routes.js';
-import { IMMUTABLE, REVALIDATE, sendBody, sendError, sendJson, statusOf } from './responses.js';
-import { matchRoute, type Route } from './router.js';
+import { sendError, sendJson, statusOf } from './responses.js';
 import { serveStatic } from './static-files.js';
-import { StoreViews } from './store-views.js';
 
 export interface ServerOptions {
   /** Path of the results store (DuckDB file); opened read-only and never modified. */
@@ -52,9 +47,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export { DEFAULT_APP_DIR };
 export const DEFAULT_PORT = 8765;
 export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_APP_DIR = fileURLToPath(new URL('../../app', import.meta.url));
 export const DEFAULT_THUMBNAIL_CACHE_DIR = path.join(os.tmpdir(), 'nap-lens-thumbnails');
 const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 /**
@@ -104,13 +99,6 @@ function resolveOptions(options: ServerOptions): Resolved {
   };
 }
 
-/** Identifies the store file's content: changes whenever the file is rewritten. */
-async function storeVersionOf(file: string): Promise<string> {
-  const info = await stat(file);
-  const identity = `${await realpath(file)}\n${info.size}\n${info.mtimeMs}`;
-  return createHash('sha256').update(identity).digest('hex').slice(0, 16);
-}
-
 /** The hostname of a Host header, lowercased, without the port. */
 function hostnameOf(header: string): string {
   const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.split(':')[0]!;
@@ -139,38 +127,7 @@ function sendProblem(
   return sendJson(request, response, body.status, body, { 'Cache-Control': 'no-store', ...headers });
 }
 
-async function answerApi(
-  request: IncomingMessage,
-  response: ServerResponse,
-  routes: readonly Route[],
-  rawPath: string,
-  rawQuery: string,
-  storeVersion: string,
-): Promise<void> {
-  const match = matchRoute(routes, rawPath);
-  if (match === null) {
-    await sendProblem(request, response, {
-      error: `no API route ${rawPath.slice(0, 200)}`,
-      hint: 'the routes are listed in src/server/api-types.ts; start from GET /api/runs',
-      status: 404,
-    });
-    return;
-  }
-  const query = parseQuery(rawQuery, match.route.query);
-  const etag = `"${storeVersion}"`;
-  const cacheControl = query.get(VERSION_PARAM) === storeVersion ? IMMUTABLE : REVALIDATE;
-  if (request.headers['if-none-match'] === etag) {
-    response.writeHead(304, { ETag: etag, 'Cache-Control': cacheControl });
-    response.end();
-    return;
-  }
-  const result = await match.route.handle({ params: match.params, query });
-  const headers = { ETag: etag, 'Cache-Control': cacheControl };
-  if (result.kind === 'png') await sendBody(request, response, 200, 'image/png', result.body, { headers });
-  else await sendJson(request, response, 200, result.body, headers);
-}
-
-function requestHandler(config: Resolved, routes: readonly Route[], storeVersion: string) {
+function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       if (!hostAllowed(request, config.host)) {
@@ -194,9 +151,15 @@ function requestHandler(config: Resolved, routes: readonly Route[], storeVersion
       const queryStart = target.indexOf('?');
       const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
       const rawQuery = queryStart < 0 ? '' : target.slice(queryStart + 1);
-      if (rawPath === '/api' || rawPath.startsWith('/api/'))
-        await answerApi(request, response, routes, rawPath, rawQuery, storeVersion);
-      else await serveStatic({ request, response, rawPath }, config.appDir);
+      if (rawPath === '/api' || rawPath.startsWith('/api/')) {
+        if (!(await answerApi(request, response, handlers, rawPath, rawQuery, storeVersion))) {
+          await sendProblem(request, response, {
+            error: `no API route ${rawPath.slice(0, 200)}`,
+            hint: 'the routes are listed in src/results/api-types.ts; start from GET /api/runs',
+            status: 404,
+          });
+        }
+      } else await serveStatic({ request, response, rawPath }, config.appDir);
     } catch (error) {
       if (statusOf(error) === 500) config.onError(error);
       if (response.headersSent) response.destroy();
@@ -270,20 +233,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const config = resolveOptions(options);
   const store = await NapStore.open(config.store, { readOnly: true, verify: true });
   try {
-    const storeVersion = await storeVersionOf(store.path);
-    const views = new StoreViews(store);
-    const images = new ImageService(views, { memoryBytes: config.imageCacheBytes, diskDir: config.thumbnailCacheDir });
-    const context: ApiContext = { views, images, storeVersion };
-    const handle = requestHandler(
-      config,
-      [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context), ...projectionRoutes(context)],
-      storeVersion,
-    );
+    const service = createResultsApi(storeReader(store));
+    const { storeVersion } = await service.tables.source();
+    const images = new ImageService(store, service.tables, {
+      memoryBytes: config.imageCacheBytes,
+      diskDir: config.thumbnailCacheDir,
+    });
+    const data = new DataAnswers(service);
+    const handle = requestHandler(config, apiHandlers(data, images, new HeatmapImages(store, service)), storeVersion);
     // The handler answers its own errors, so its promise does not reject.
     const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (request, response) => {
       void handle(request, response);
     });
     server.on('clientError', answerClientError);
+    // The newest run's tables are read and its first views computed before the first request: results do
+    // not change while served, and a failure here shows up again when the view asks for it.
+    await service
+      .prefetch()
+      .then(() => data.prefetch())
+      .catch(() => undefined);
     const address = await listen(server, config.port, config.host);
     let closing: Promise<void> | null = null;
     return {

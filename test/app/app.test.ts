@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import {
-  apiPaths,
   type InputPatternsResponse,
   type LabelCountsResponse,
   type PatternsResponse,
-} from '../../src/server/api-types.js';
+} from '../../src/results/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { TINY } from '../helpers/tiny-models.js';
 import { distinctColors, serveTinyApp, type ServedApp, type TinyStore } from './fixture.js';
 

@@ -10,17 +10,17 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
-import { TRIAGE_COLUMNS } from '../../src/engine/static/triage-records.js';
+import { TRIAGE_COLUMNS } from '../../src/results/triage-records.js';
 import { NapStore } from '../../src/io/store/index.js';
 import {
-  apiPaths,
   type FlowGraphResponse,
   type HeatmapsResponse,
   type LayerFlowResponse,
   type LineageResponse,
   type RunComparisonResponse,
   type TriageResponse,
-} from '../../src/server/api-types.js';
+} from '../../src/results/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { TINY } from '../helpers/tiny-models.js';
 import { distinctColors, serveTinyApp, type ServedApp, type TinyStore } from './fixture.js';
 

@@ -11,12 +11,15 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import {
-  apiPaths,
   type InputsResponse,
   type MembershipsResponse,
   type ProjectionResponse,
   type RunsResponse,
-} from '../../src/server/api-types.js';
+} from '../../src/results/api-types.js';
+import { ARROW_MIME } from '../../src/results/codec/arrow.js';
+import { decodeTable } from '../../src/results/codec/arrow-decode.js';
+import { WIRE_TABLES } from '../../src/results/codec/tables.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { TINY } from '../helpers/tiny-models.js';
 import { serveTinyApp, type ServedApp, type TinyStore } from './fixture.js';
 
@@ -26,7 +29,7 @@ let runId: number;
 let projection: ProjectionResponse;
 let memberships: MembershipsResponse;
 let inputs: InputsResponse;
-/** Float32 positions, as the app holds them. */
+/** Positions as the app holds them: decoded from the map's Arrow stream (16-bit fixed point on the wire). */
 let xs: number[];
 let ys: number[];
 const LAYER = TINY.pool;
@@ -41,8 +44,14 @@ before(async () => {
   projection = await api<ProjectionResponse>(apiPaths.projection(runId, LAYER));
   memberships = await api<MembershipsResponse>(apiPaths.memberships(layer.clusteringId));
   inputs = await api<InputsResponse>(apiPaths.inputs(runId, { limit: 100_000 }));
-  xs = projection.x.map(Math.fround);
-  ys = projection.y.map(Math.fround);
+  const held = await fetch(app.server.url + apiPaths.projection(runId, LAYER), { headers: { Accept: ARROW_MIME } });
+  const points = decodeTable(WIRE_TABLES.projection, new Uint8Array(await held.arrayBuffer()));
+  assert.deepEqual(Array.from(points.inputIndex), projection.inputIndex, 'the same points as the JSON projection');
+  xs = Array.from(points.x);
+  ys = Array.from(points.y);
+  // 16 bits over the extent: a hundredth of a pixel at the fitted view.
+  const extent = Math.max(...projection.x.map(Number)) - Math.min(...projection.x.map(Number));
+  projection.x.forEach((x, i) => assert.ok(Math.abs(xs[i]! - Number(x)) <= extent / 65534, `x of point ${i}`));
 });
 
 after(async () => {

@@ -1,7 +1,8 @@
 /**
  * `nap export --static`: the exported folder, served by a plain static file server (files only, no API),
  * opens in headless Chromium in static mode: deep links to patterns, counts and names, images, filters
- * answered from the exported tables, flow and triage views; and the exporter's refusals.
+ * answered from the exported tables exactly as the server answers them, flow, triage and heatmap views
+ * (member heatmaps included); and the exporter's refusals.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,16 +14,22 @@ import { runExportCommand } from '../../src/cli/commands/export.js';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { exportStaticSite } from '../../src/engine/export-static.js';
 import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
+import { decodeTable } from '../../src/results/codec/arrow-decode.js';
+import { FILE_TABLES } from '../../src/results/codec/tables.js';
+import { storeResults } from '../../src/results/node/duckdb-reader.js';
 import {
   STATIC_FORMAT,
-  staticInputsPath,
-  staticJsonPath,
+  STATIC_RESULTS_FILE,
+  staticPaths,
   type StaticManifest,
-} from '../../src/engine/static/layout.js';
-import { triageRun } from '../../src/engine/triage.js';
+  type StaticResults,
+} from '../../src/results/static/layout.js';
+import { MEAN_HEATMAP } from '../../src/results/tables.js';
+import { triageRun } from '../../src/results/triage.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { NapStore, type MembershipColumns, type StoredInputs } from '../../src/io/store/index.js';
-import { apiPaths, type MembersResponse, type RunDetail, type RunsResponse } from '../../src/server/api-types.js';
+import { type HeatmapsResponse, type MembersResponse } from '../../src/results/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { startServer } from '../../src/server/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 import { buildApp, launchChromium } from './fixture.js';
@@ -37,6 +44,8 @@ let run: AnalyzeResult;
 let inputs: StoredInputs;
 const memberships = new Map<string, MembershipColumns>();
 let poolTriageTotal: number;
+/** The relu layer's stored heatmaps: one mean per pattern and the members'. */
+let reluHeatmaps: { means: number; members: number };
 let host: StaticServer;
 let browser: Browser;
 const pageErrors: string[] = [];
@@ -63,7 +72,12 @@ before(async () => {
     await computePatternHeatmaps(store, { runId: run.runId, layer: TINY.relu });
     inputs = await store.readInputs(run.runId);
     for (const layer of run.layers) memberships.set(layer.layer, await store.readMemberships(layer.clusteringId));
-    poolTriageTotal = (await triageRun(store, run.runId, { layer: TINY.pool })).rows.layer.length;
+    const { tables } = storeResults(store);
+    poolTriageTotal = (await triageRun(tables, run.runId, { layer: TINY.pool })).rows.layer.length;
+    const relu = run.layers.find((l) => l.layer === TINY.relu)!;
+    const index = await tables.heatmapIndex(relu.clusteringId);
+    const means = index.inputIndex.filter((input) => input === MEAN_HEATMAP).length;
+    reluHeatmaps = { means, members: index.inputIndex.length - means };
   } finally {
     await store.close();
   }
@@ -124,40 +138,35 @@ test('the export is the app, a manifest, data files with plain names, and every 
   const patternCount = run.layers.reduce((sum, layer) => sum + layer.patterns, 0);
   assert.equal(files.filter((f) => f.startsWith('data/images/average/')).length, patternCount);
   const reluPatterns = run.layers.find((l) => l.layer === TINY.relu)!.patterns;
+  const heatmaps = files.filter((f) => f.startsWith('data/images/heatmap/'));
+  assert.equal(reluHeatmaps.means, reluPatterns, 'the fixture stores a mean heatmap for each relu pattern');
+  assert.ok(reluHeatmaps.members > 0, 'and member heatmaps');
   assert.equal(
-    files.filter((f) => f.startsWith('data/images/heatmap/')).length,
-    reluPatterns,
+    heatmaps.filter((f) => /^data\/images\/heatmap\/\d+\/\d+\.png$/.test(f)).length,
+    reluHeatmaps.means,
     'a mean heatmap for each relu pattern',
   );
+  assert.equal(heatmaps.length, reluHeatmaps.means + reluHeatmaps.members, 'and every stored member heatmap');
   assert.ok(files.some((f) => f.startsWith('assets/') && f.endsWith('.js')));
   for (const layer of run.layers)
     assert.ok(
-      files.includes(`data/${staticJsonPath(apiPaths.projection(run.runId, layer.layer))}`),
+      files.includes(`data/${staticPaths.layerTable(layer.layer, 'projection')}`),
       `the projection of ${layer.layer}`,
     );
-  const table = JSON.parse(await readFile(path.join(site, 'data', staticInputsPath(run.runId)), 'utf8')) as {
-    inputIndex: number[];
-    path: string[];
-  };
-  assert.deepEqual(table.inputIndex, Array.from(inputs.index));
+  const table = decodeTable(FILE_TABLES.inputs, await readFile(path.join(site, 'data', staticPaths.inputs())));
+  assert.deepEqual(Array.from(table.inputIndex), Array.from(inputs.index));
   assert.deepEqual(table.path, [...inputs.path]);
 });
 
 test("the export names the model and the store by file name, never by the exporter's folders", async () => {
-  const runs = JSON.parse(
-    await readFile(path.join(site, 'data', staticJsonPath(apiPaths.runs())), 'utf8'),
-  ) as RunsResponse;
-  const detail = JSON.parse(
-    await readFile(path.join(site, 'data', staticJsonPath(apiPaths.run(run.runId))), 'utf8'),
-  ) as RunDetail;
-  assert.equal(runs.runs[0]!.modelPath, 'tiny.onnx');
-  assert.equal(detail.modelPath, 'tiny.onnx');
-  assert.equal((detail.config as { model: string }).model, 'tiny.onnx');
-  assert.equal((detail.config as { out: string }).out, path.basename(storePath));
+  const results = JSON.parse(await readFile(path.join(site, 'data', STATIC_RESULTS_FILE), 'utf8')) as StaticResults;
+  assert.equal(results.run.modelPath, 'tiny.onnx');
+  assert.equal((results.run.config as { model: string }).model, 'tiny.onnx');
+  assert.equal((results.run.config as { out: string }).out, path.basename(storePath));
   const everything = (
     await Promise.all(
       (await filesUnder(path.join(site, 'data')))
-        .filter((f) => f.endsWith('.json'))
+        .filter((f) => f.endsWith('.json') || f.endsWith('.arrow'))
         .map((f) => readFile(path.join(site, 'data', f), 'utf8')),
     )
   ).join('\n');
@@ -244,7 +253,19 @@ test('flow, lineage, triage and heatmaps work in the static site too', async () 
   await page.waitForFunction(
     "(() => { const img = document.querySelector('.average-frame img.overlay'); return img && img.complete && img.naturalWidth > 0; })()",
   );
-  assert.equal(await page.locator('.member-grid .tile img.overlay').count(), 0, 'member heatmaps are not exported');
+  // The member heatmaps as nap serve shows them: every member with a stored heatmap, each image loaded.
+  const relu = run.layers.find((l) => l.layer === TINY.relu)!;
+  const server = await startServer({ store: storePath, port: 0, appDir, thumbnailCacheDir: false });
+  let expected: HeatmapsResponse;
+  try {
+    expected = (await (await fetch(server.url + apiPaths.heatmaps(relu.clusteringId, 0))).json()) as HeatmapsResponse;
+  } finally {
+    await server.close();
+  }
+  assert.ok(expected.inputIndex.length > 0);
+  await page.waitForFunction(
+    `[...document.querySelectorAll('.member-grid .tile img.overlay')].length === ${expected.inputIndex.length} && [...document.querySelectorAll('.member-grid .tile img.overlay')].every((img) => img.complete && img.naturalWidth > 0)`,
+  );
   assert.deepEqual(
     host.requests.filter((p) => p.startsWith('/api')),
     [],
@@ -292,19 +313,11 @@ test('the exporter refuses a folder holding other files, replaces an earlier exp
   assert.deepEqual(await readdir(again), []);
 });
 
-test('API paths map to plain file names: segments decoded then escaped, query sorted, the cache version ignored', () => {
-  assert.equal(staticJsonPath('/api/runs'), 'api/runs.json');
-  assert.equal(staticJsonPath(apiPaths.layerStats(3, 'block/conv:0')), 'api/runs/3/layers/block_2Fconv_3A0/stats.json');
-  assert.equal(
-    staticJsonPath('/api/clusterings/2/label-counts?by=label&v=abc'),
-    'api/clusterings/2/label-counts_3Fby_3Dlabel.json',
-  );
-  assert.equal(staticJsonPath(apiPaths.layerFlow(1, 'a', 'b')), staticJsonPath('/api/runs/1/layer-flow?to=b&from=a'));
-  assert.notEqual(staticJsonPath(apiPaths.layerFlow(1, 'a', 'b')), staticJsonPath(apiPaths.layerFlow(1, 'b', 'a')));
-  assert.equal(staticJsonPath('/api/runs/1/layers/%C3%A9_x/stats'), 'api/runs/1/layers/_C3_A9_5Fx/stats.json');
-  assert.equal(
-    staticJsonPath('/api/runs/1/layers/../stats'),
-    'api/runs/1/layers/_2E_2E/stats.json',
-    'dot segments cannot climb',
-  );
+test('data files have plain names: layer names escaped byte by byte, so no name can climb out of its folder', () => {
+  assert.equal(staticPaths.layerTable('block/conv:0', 'stats'), 'tables/layers/block_2Fconv_3A0/stats.arrow');
+  assert.equal(staticPaths.layerTable('é_x', 'projection'), 'tables/layers/_C3_A9_5Fx/projection.arrow');
+  assert.equal(staticPaths.layerTable('..', 'stats'), 'tables/layers/_2E_2E/stats.arrow', 'dot segments cannot climb');
+  assert.equal(staticPaths.layerTable('', 'stats'), 'tables/layers/_/stats.arrow');
+  assert.equal(staticPaths.heatmap(3, 1), 'images/heatmap/3/1.png');
+  assert.equal(staticPaths.heatmap(3, 1, 42), 'images/heatmap/3/1/42.png');
 });

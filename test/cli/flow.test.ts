@@ -7,7 +7,7 @@ import { resolveLayerPairs, runCompareCommand } from '../../src/cli/commands/com
 import { runFlowCommand } from '../../src/cli/commands/flow.js';
 import { analyze } from '../../src/engine/analyze.js';
 import type { FlowGraph, LineageStep } from '../../src/compute/flow.js';
-import type { RunComparison } from '../../src/engine/compare.js';
+import type { RunComparison } from '../../src/results/compare.js';
 import { InputError, NotFoundError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';

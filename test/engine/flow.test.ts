@@ -4,16 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyze } from '../../src/engine/analyze.js';
-import {
-  alignMemberships,
-  layerClusterings,
-  readLayerFlow,
-  readPatternLineage,
-  readRunFlowGraph,
-  storeRunFlows,
-} from '../../src/engine/flow.js';
+import { alignLabellings } from '../../src/compute/align.js';
+import type { LineageOptions } from '../../src/compute/flow.js';
+import { layerClusterings, storeRunFlows } from '../../src/engine/flow.js';
 import { CancelledError, InputError, NotFoundError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
+import type { LayerFlowOptions } from '../../src/results/flow.js';
+import { storeResults } from '../../src/results/node/duckdb-reader.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 import { countRows } from '../io/store/helpers.js';
 
@@ -44,6 +41,13 @@ async function withStore<T>(work: (store: NapStore) => Promise<T>, readOnly = fa
     await store.close();
   }
 }
+
+/** The read side (src/results/flow.ts) over a store as it is now. */
+const readLayerFlow = (store: NapStore, run: number, options: LayerFlowOptions) =>
+  storeResults(store).flows.layerFlow(run, options);
+const readRunFlowGraph = (store: NapStore, run: number) => storeResults(store).flows.graph(run);
+const readPatternLineage = (store: NapStore, run: number, layer: string, patternId: number, options?: LineageOptions) =>
+  storeResults(store).flows.lineage(run, layer, patternId, options);
 
 /** Each input's pattern per layer, from the stored memberships, by input index. */
 async function labelsByLayer(store: NapStore): Promise<Map<string, { labels: Int32Array; patterns: number }>> {
@@ -288,7 +292,7 @@ describe('concept flow of a real run', () => {
       probability: new Float64Array(4),
       outlierScore: new Float64Array(4),
     };
-    const aligned = alignMemberships(a, b);
+    const aligned = alignLabellings(a, b);
     assert.deepEqual(Array.from(aligned.inputIndex), [2, 5]);
     assert.deepEqual(Array.from(aligned.labelsA), [0, 2]);
     assert.deepEqual(Array.from(aligned.labelsB), [3, -1]);

@@ -9,12 +9,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { analyze } from '../../src/engine/analyze.js';
-import {
-  apiPaths,
-  type LabelCountsResponse,
-  type MembersResponse,
-  type PatternsResponse,
-} from '../../src/server/api-types.js';
+import { type LabelCountsResponse, type MembersResponse, type PatternsResponse } from '../../src/results/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { startServer } from '../../src/server/server.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 import { makeTempDir, readRun, writeUniformImage } from './fixtures.js';

@@ -27,8 +27,8 @@ import type {
   RunDetail,
   RunsResponse,
   UnitStatsResponse,
-} from '../../src/server/api-types.js';
-import { apiPaths } from '../../src/server/api-types.js';
+} from '../../src/results/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { buildFixture, close, getJson, INPUT_COUNT, LAYERS, type Fixture } from './fixture.js';
 

@@ -10,11 +10,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { mulberry32 } from '../../src/io/datasets/sample.js';
-import { apiRoutes, type ApiContext } from '../../src/server/api-routes.js';
-import type { ApiError, InfoResponse } from '../../src/server/api-types.js';
-import { heatmapRoutes } from '../../src/server/heatmap-routes.js';
-import { insightRoutes } from '../../src/server/insight-routes.js';
-import type { Route } from '../../src/server/router.js';
+import type { ApiError, InfoResponse } from '../../src/results/api-types.js';
+import { ALL_ROUTES } from '../../src/results/routes.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { buildFixture, INPUT_COUNT, LAYERS, rawRequest, SECRET, type Fixture, type RawResponse } from './fixture.js';
 
@@ -34,11 +31,12 @@ async function storeState(): Promise<string> {
   return `${createHash('sha256').update(bytes).digest('hex')} ${files.join(',')}`;
 }
 
-/** The routes exactly as the server registers them; only `path` and `query` are read, handlers never run. */
-function registeredRoutes(): Route[] {
-  const context = { views: { store: {} }, images: {}, storeVersion: '' } as unknown as ApiContext;
-  return [...apiRoutes(context), ...insightRoutes(context), ...heatmapRoutes(context)];
+/** Every route the server answers (the route table); only `path` and `query` are read. */
+function registeredRoutes(): readonly Route[] {
+  return ALL_ROUTES;
 }
+
+type Route = (typeof ALL_ROUTES)[number];
 
 before(async () => {
   fixture = await buildFixture('nap-server-fuzz-');

@@ -10,7 +10,8 @@ import { runServeCommand } from '../../src/cli/commands/serve.js';
 import { InputError } from '../../src/errors.js';
 import { openDataset } from '../../src/io/datasets/open.js';
 import { NapStore, type AverageImages } from '../../src/io/store/index.js';
-import { apiPaths, type ApiError, type InfoResponse, type InputsResponse } from '../../src/server/api-types.js';
+import { type ApiError, type InfoResponse, type InputsResponse } from '../../src/results/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import {
   ASSET_BODY,

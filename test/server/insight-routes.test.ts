@@ -8,20 +8,20 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { analyze } from '../../src/engine/analyze.js';
-import { compareRuns, type RunComparison } from '../../src/engine/compare.js';
-import { readRunFlowGraph } from '../../src/engine/flow.js';
-import { triageRun, type TriageResult } from '../../src/engine/triage.js';
+import { compareRuns, type RunComparison } from '../../src/results/compare.js';
+import { storeResults } from '../../src/results/node/duckdb-reader.js';
+import { triageRun, type TriageResult } from '../../src/results/triage.js';
 import type { FlowGraph } from '../../src/compute/flow.js';
 import { NapStore, type MembershipColumns } from '../../src/io/store/index.js';
 import {
-  apiPaths,
   type ApiError,
   type FlowGraphResponse,
   type LayerFlowResponse,
   type LineageResponse,
   type RunComparisonResponse,
   type TriageResponse,
-} from '../../src/server/api-types.js';
+} from '../../src/results/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 import { getJson } from './fixture.js';
@@ -61,13 +61,14 @@ before(async () => {
   runA = a.runId;
   runB = b.runId;
   for (const layer of a.layers) clusterings.set(layer.layer, layer.clusteringId);
-  // The server holds the store open, so the engine's answers are read first.
+  // The server holds the store open, so the library's answers are read first.
   const store = await NapStore.open(storePath, { readOnly: true });
   try {
     for (const id of clusterings.values()) memberships.set(id, await store.readMemberships(id));
-    graph = await readRunFlowGraph(store, runA);
-    triage = await triageRun(store, runA);
-    comparison = await compareRuns({ store, runId: runA }, { store, runId: runB });
+    const { flows, tables } = storeResults(store);
+    graph = await flows.graph(runA);
+    triage = await triageRun(tables, runA);
+    comparison = await compareRuns({ tables, runId: runA }, { tables, runId: runB });
   } finally {
     await store.close();
   }

@@ -2,7 +2,7 @@
  * Horizontal bars of label (or prediction) counts; each bar is a button that toggles the matching filter.
  */
 import { useState } from 'preact/hooks';
-import type { LabelMix } from '../../../src/server/api-types.js';
+import type { LabelMix } from '../../../src/results/api-types.js';
 import { formatCount, formatShare } from '../format.js';
 import { categoryColor } from './colors.js';
 

@@ -4,7 +4,7 @@
  * it; clicking a cell opens the pattern filtered by the label. Arrow keys move a cell cursor, Enter opens it.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { LabelCountsResponse } from '../../../src/server/api-types.js';
+import type { LabelCountsResponse } from '../../../src/results/api-types.js';
 import { formatCount, formatShare, shortPatternName } from '../format.js';
 import { hideTooltip, showTooltip } from '../components/Tooltip.js';
 import { CHART_FONT, prepareCanvas, useWidth } from './canvas.js';

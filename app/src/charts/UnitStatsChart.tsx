@@ -4,7 +4,7 @@
  * side by side within each unit's column. Hover or arrow keys show a unit's numbers; click or Enter picks it.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { UnitStatsResponse } from '../../../src/server/api-types.js';
+import type { UnitStatsResponse } from '../../../src/results/api-types.js';
 import { formatNumber } from '../format.js';
 import type { UnitSort } from '../route.js';
 import { hideTooltip, showTooltip } from '../components/Tooltip.js';

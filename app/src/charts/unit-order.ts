@@ -1,5 +1,5 @@
 /** Which units a statistics chart shows, and in which order. */
-import type { UnitStatsResponse } from '../../../src/server/api-types.js';
+import type { UnitStatsResponse } from '../../../src/results/api-types.js';
 import type { UnitSort } from '../route.js';
 
 /** Units whose mean, whiskers and quartiles all stay within this of zero are "near zero". */

@@ -1,6 +1,7 @@
 /** Label, prediction and misclassified filters: dropdowns to add them and removable pills for the active ones. */
-import type { RunSummary } from '../../../src/server/api-types.js';
-import { isFiltering, type Filters } from '../data/filters.js';
+import type { RunSummary } from '../../../src/results/api-types.js';
+import type { MemberFilter } from '../../../src/results/members.js';
+import { isFiltering } from '../data/filters.js';
 import { predictionLabelsOf } from '../data/labels.js';
 import { navigate } from '../route.js';
 
@@ -15,7 +16,7 @@ function Pill({ text, onRemove }: { text: string; onRemove: () => void }) {
   );
 }
 
-export function FilterBar({ run, filters }: { run: RunSummary; filters: Filters }) {
+export function FilterBar({ run, filters }: { run: RunSummary; filters: MemberFilter }) {
   const predictions = predictionLabelsOf(run);
   const canClassify = run.predictionLabels !== null || run.labels.length > 0;
   return (
@@ -50,17 +51,17 @@ export function FilterBar({ run, filters }: { run: RunSummary; filters: Filters 
       <label class="field check">
         <input
           type="checkbox"
-          checked={filters.misclassified}
+          checked={filters.misclassified === true}
           onChange={(e) => navigate({ misclassified: e.currentTarget.checked })}
         />
         <span>Misclassified only</span>
       </label>
       {isFiltering(filters) && (
         <div class="pills" aria-label="Active filters">
-          {filters.label !== null && (
+          {filters.label !== undefined && (
             <Pill text={`label = ${filters.label}`} onRemove={() => navigate({ label: null })} />
           )}
-          {filters.prediction !== null && (
+          {filters.prediction !== undefined && (
             <Pill text={`prediction = ${filters.prediction}`} onRemove={() => navigate({ prediction: null })} />
           )}
           {filters.misclassified && <Pill text="misclassified" onRemove={() => navigate({ misclassified: false })} />}

@@ -5,7 +5,7 @@
 import { Fragment } from 'preact';
 import { thumbnailUrl } from '../api.js';
 import { formatNumber, formatShare } from '../format.js';
-import type { InputTable, MembershipTable } from '../data/tables.js';
+import { finiteOrNull, type InputTable, type MembershipTable } from '../data/tables.js';
 import { tooltipHandlers } from './Tooltip.js';
 
 /** What a tile knows about its input; fields are absent while the tables load. */
@@ -28,8 +28,8 @@ export function describeInput(inputIndex: number, inputs?: InputTable, membershi
     info.path = inputs.path[row] ?? null;
     info.label = inputs.label[row] ?? null;
     info.predictionLabel = inputs.predictionLabel[row] ?? null;
-    info.probability = inputs.probability[row] ?? null;
-    info.misclassified = inputs.misclassified[row] ?? false;
+    info.probability = finiteOrNull(inputs.probability[row]);
+    info.misclassified = inputs.misclassified[row] === 1;
   }
   const member = memberships ? memberships.rows.rowOf(inputIndex) : -1;
   if (memberships && member >= 0) {

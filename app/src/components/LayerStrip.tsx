@@ -1,5 +1,5 @@
 /** The model's layers as a strip of boxes (name, operation, units, pattern count); choosing one keeps the view. */
-import type { LayerSummary } from '../../../src/server/api-types.js';
+import type { LayerSummary } from '../../../src/results/api-types.js';
 import type { ViewContext } from '../context.js';
 import { defaultClustering } from '../data/catalog.js';
 import { formatCount } from '../format.js';

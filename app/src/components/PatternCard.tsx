@@ -2,7 +2,7 @@
  * A pattern as a card: id, size (and size after filters), persistence, label and prediction mix, average
  * image, most and least stable members and top outliers, with pin and select-all buttons.
  */
-import type { PatternSummary } from '../../../src/server/api-types.js';
+import type { PatternSummary } from '../../../src/results/api-types.js';
 import { MixBar } from '../charts/LabelBars.js';
 import { toggleSelection } from '../context.js';
 import type { InputTable, MembershipTable } from '../data/tables.js';

@@ -1,5 +1,5 @@
 /** The store's runs, layers and clusterings, looked up by id and name. */
-import type { ClusteringSummary, LayerSummary, RunSummary, RunsResponse } from '../../../src/server/api-types.js';
+import type { ClusteringSummary, LayerSummary, RunSummary, RunsResponse } from '../../../src/results/api-types.js';
 
 export interface ClusteringPlace {
   run: RunSummary;

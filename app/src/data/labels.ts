@@ -1,5 +1,5 @@
 /** One color index per label of a run, shared by input labels and predicted labels. */
-import type { RunSummary } from '../../../src/server/api-types.js';
+import type { RunSummary } from '../../../src/results/api-types.js';
 
 export function labelColorIndex(run: RunSummary | undefined): (label: string | null) => number {
   const index = new Map<string, number>();

@@ -2,10 +2,11 @@
  * A pattern's members, fetched page by page from the members route as the gallery scrolls to them.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { apiPaths, type MemberOrder, type MembersResponse } from '../../../src/server/api-types.js';
-import { fetchJson, type ApiRequestError } from '../api.js';
+import { type MemberOrder, type MembersResponse } from '../../../src/results/api-types.js';
+import type { MemberFilter } from '../../../src/results/members.js';
+import { query, type ApiRequestError } from '../api.js';
 import type { TileInput } from '../components/ImageTile.js';
-import { membersQueryOf, type Filters } from './filters.js';
+import { membersQueryOf } from './filters.js';
 
 export const MEMBER_PAGE = 240;
 
@@ -36,7 +37,7 @@ export function useMemberPages(
   clusteringId: number,
   patternId: number,
   order: MemberOrder,
-  filters: Filters,
+  filters: MemberFilter,
 ): MemberPages {
   const key = `${clusteringId}/${patternId}/${order}/${filters.label}/${filters.prediction}/${filters.misclassified}`;
   const pages = useRef(new Map<number, TileInput[]>());
@@ -57,8 +58,8 @@ export function useMemberPages(
       if (asked.current.has(page)) return;
       asked.current.add(page);
       const forKey = key;
-      const query = { ...membersQueryOf(filters), order, offset: page * MEMBER_PAGE, limit: MEMBER_PAGE };
-      fetchJson<MembersResponse>(apiPaths.members(clusteringId, patternId, query)).then(
+      const request = { ...membersQueryOf(filters), order, offset: page * MEMBER_PAGE, limit: MEMBER_PAGE };
+      query('members', { clusteringId, patternId, ...request }).then(
         (response) => {
           if (currentKey.current !== forKey) return;
           pages.current.set(page, tilesOf(response));

@@ -1,5 +1,5 @@
 /** Ordering of pattern cards. */
-import type { PatternSummary } from '../../../src/server/api-types.js';
+import type { PatternSummary } from '../../../src/results/api-types.js';
 import type { PatternSort } from '../route.js';
 
 const KEYS: Record<PatternSort, (p: PatternSummary) => number> = {

@@ -1,17 +1,16 @@
 /**
- * Where the app's data comes from: the JSON API of `nap serve`, or the files of a static export
- * (`nap export --static`), which announces itself with a <meta name="nap-static-data"> tag in index.html.
- * Views ask for API paths (apiPaths) either way; a static source answers them from its files.
+ * Where the app's data comes from: `nap serve` (the results API over HTTP), or the files of a static
+ * export (`nap export --static`, announced by a <meta name="nap-static-data"> tag in index.html), over
+ * which the browser runs the same results API. Views ask the API either way; only image URLs differ.
  */
-import { apiPaths, type ApiError } from '../../../src/server/api-types.js';
-import { STATIC_META_NAME } from '../../../src/engine/static/layout.js';
-import { ApiRequestError } from '../request-error.js';
-import { openStaticSource } from './static-source.js';
+import type { ResultsApi } from '../../../src/results/api.js';
+import { createHttpApi } from '../../../src/results/http/client.js';
+import { apiPaths } from '../../../src/results/routes.js';
+import { STATIC_META_NAME } from '../../../src/results/static/layout.js';
 
 export interface DataSource {
   readonly kind: 'server' | 'static';
-  /** The JSON body of an API path (see apiPaths); rejects with ApiRequestError. */
-  json(apiPath: string): Promise<unknown>;
+  readonly api: ResultsApi;
   /** `requestSize` is the pixel size wanted; `storeVersion` makes server URLs immutable in the cache. */
   thumbnailUrl(runId: number, inputIndex: number, requestSize: number, storeVersion?: string): string;
   averageImageUrl(clusteringId: number, patternId: number, requestSize: number, storeVersion?: string): string;
@@ -19,27 +18,9 @@ export interface DataSource {
   heatmapUrl(clusteringId: number, patternId: number, inputIndex?: number, storeVersion?: string): string;
 }
 
-async function requestApi(path: string): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(path, { headers: { Accept: 'application/json' } });
-  } catch (error) {
-    throw new ApiRequestError(
-      `the server did not answer ${path}: ${(error as Error).message}`,
-      0,
-      'check that nap serve is still running, then reload',
-    );
-  }
-  if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as ApiError | null;
-    throw new ApiRequestError(body?.error ?? `${path} answered ${response.status}`, response.status, body?.hint);
-  }
-  return response.json();
-}
-
-export const serverSource: DataSource = {
+const serverSource: DataSource = {
   kind: 'server',
-  json: requestApi,
+  api: createHttpApi(),
   thumbnailUrl: (runId, inputIndex, size, v) => apiPaths.thumbnail(runId, inputIndex, size, v),
   averageImageUrl: (clusteringId, patternId, size, v) => apiPaths.averageImage(clusteringId, patternId, size, v),
   heatmapUrl: (clusteringId, patternId, inputIndex, v) => apiPaths.heatmapImage(clusteringId, patternId, inputIndex, v),
@@ -59,5 +40,7 @@ export function isStatic(): boolean {
 export async function initDataSource(): Promise<void> {
   const meta = document.querySelector<HTMLMetaElement>(`meta[name="${STATIC_META_NAME}"]`);
   if (!meta) return;
-  active = await openStaticSource(new URL(meta.content || 'data/', document.baseURI));
+  // Loaded only here: the served app never needs the API's own code.
+  const { staticSource } = await import('./static-source.js');
+  active = await staticSource(new URL(meta.content || 'data/', document.baseURI));
 }

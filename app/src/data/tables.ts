@@ -1,55 +1,19 @@
 /**
- * Whole-run and whole-clustering columns that several views share: every input of a run (label,
- * prediction, path) and every input's membership in a clustering, with a lookup from input index to row.
+ * Whole-run and whole-clustering tables that several views share: every input of a run (label,
+ * prediction, path) and every input's membership in a clustering, each with its lookup from input index
+ * to row (the results' own RowIndex). They arrive as Arrow columns from nap serve.
  */
-import { apiPaths, type InputsResponse, type MembershipsResponse } from '../../../src/server/api-types.js';
-import { fetchJson, useAsync, type Loaded } from '../api.js';
+import type { MembershipRows } from '../../../src/results/api-types.js';
+import { indexInputs, RowIndex, type IndexedInputs } from '../../../src/results/input-index.js';
+import { LIMITS } from '../../../src/results/routes.js';
+import { query, useAsync, type Loaded } from '../api.js';
 
-/** Largest page the inputs route serves. */
-const INPUT_PAGE = 100_000;
-
-/** Maps input indices to row positions; dense indices (the usual 0..N-1) use an array, others a Map. */
-export class RowLookup {
-  private readonly dense: Int32Array | null;
-  private readonly sparse: Map<number, number> | null;
-
-  constructor(inputIndex: readonly number[]) {
-    const max = inputIndex.reduce((m, v) => Math.max(m, v), -1);
-    if (max < inputIndex.length * 4 + 1024) {
-      this.dense = new Int32Array(max + 1).fill(-1);
-      inputIndex.forEach((index, row) => (this.dense![index] = row));
-      this.sparse = null;
-    } else {
-      this.dense = null;
-      this.sparse = new Map(inputIndex.map((index, row) => [index, row]));
-    }
-  }
-
-  /** Row of the input, -1 when absent. */
-  rowOf(inputIndex: number): number {
-    if (this.dense) return this.dense[inputIndex] ?? -1;
-    return this.sparse!.get(inputIndex) ?? -1;
-  }
-}
-
-export interface InputTable {
+export interface InputTable extends IndexedInputs {
   runId: number;
-  inputIndex: number[];
-  path: (string | null)[];
-  label: (string | null)[];
-  predictionLabel: (string | null)[];
-  probability: (number | null)[];
-  misclassified: boolean[];
-  rows: RowLookup;
 }
 
-export interface MembershipTable {
-  clusteringId: number;
-  inputIndex: number[];
-  patternId: Int32Array;
-  probability: Float64Array;
-  outlierScore: Float64Array;
-  rows: RowLookup;
+export interface MembershipTable extends MembershipRows {
+  rows: RowIndex;
 }
 
 const inputTables = new Map<number, Promise<InputTable>>();
@@ -57,37 +21,48 @@ const inputTablesDone = new Map<number, InputTable>();
 const membershipTables = new Map<number, Promise<MembershipTable>>();
 const membershipTablesDone = new Map<number, MembershipTable>();
 
-async function fetchInputTable(runId: number): Promise<InputTable> {
-  const first = await fetchJson<InputsResponse>(apiPaths.inputs(runId, { offset: 0, limit: INPUT_PAGE }));
-  const pages = [first];
-  for (let offset = INPUT_PAGE; offset < first.total; offset += INPUT_PAGE) {
-    pages.push(await fetchJson<InputsResponse>(apiPaths.inputs(runId, { offset, limit: INPUT_PAGE })));
+function concat<T extends Int32Array | Float64Array | Uint8Array>(parts: T[], make: (length: number) => T): T {
+  if (parts.length === 1) return parts[0]!;
+  const out = make(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
   }
-  const column = <K extends keyof InputsResponse>(key: K) =>
-    pages.flatMap((page) => page[key] as unknown[]) as InputsResponse[K];
-  const inputIndex = column('inputIndex');
+  return out;
+}
+
+async function fetchInputTable(runId: number): Promise<InputTable> {
+  const limit = LIMITS.inputPage.max;
+  const first = await query('inputs', { runId, offset: 0, limit });
+  const pages = [first];
+  for (let offset = limit; offset < first.total; offset += limit)
+    pages.push(await query('inputs', { runId, offset, limit }));
   return {
     runId,
-    inputIndex,
-    path: column('path'),
-    label: column('label'),
-    predictionLabel: column('predictionLabel'),
-    probability: column('probability'),
-    misclassified: column('misclassified'),
-    rows: new RowLookup(inputIndex),
+    ...indexInputs({
+      inputIndex: concat(
+        pages.map((p) => p.inputIndex),
+        (n) => new Int32Array(n),
+      ),
+      path: pages.flatMap((p) => [...p.path]),
+      label: pages.flatMap((p) => [...p.label]),
+      prediction: concat(
+        pages.map((p) => p.prediction),
+        (n) => new Int32Array(n),
+      ),
+      predictionLabel: pages.flatMap((p) => [...p.predictionLabel]),
+      probability: concat(
+        pages.map((p) => p.probability),
+        (n) => new Float64Array(n),
+      ),
+    }),
   };
 }
 
 async function fetchMembershipTable(clusteringId: number): Promise<MembershipTable> {
-  const response = await fetchJson<MembershipsResponse>(apiPaths.memberships(clusteringId));
-  return {
-    clusteringId,
-    inputIndex: response.inputIndex,
-    patternId: Int32Array.from(response.patternId),
-    probability: Float64Array.from(response.probability),
-    outlierScore: Float64Array.from(response.outlierScore, (v) => v ?? Number.NaN),
-    rows: new RowLookup(response.inputIndex),
-  };
+  const rows = await query('memberships', { clusteringId });
+  return { ...rows, rows: new RowIndex(rows.inputIndex) };
 }
 
 function cached<T>(
@@ -135,4 +110,9 @@ export function useMembershipTable(clusteringId: number | null): Loaded<Membersh
     () => loadMembershipTable(clusteringId!),
     () => (clusteringId === null ? undefined : membershipTablesDone.get(clusteringId)),
   );
+}
+
+/** A finite number, or null: what the tables hold as NaN (a model that does not classify) shows as missing. */
+export function finiteOrNull(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
 }

@@ -3,8 +3,8 @@
  * model (units of different layers are not comparable; the same layer in runs of one model is).
  */
 import { useMemo } from 'preact/hooks';
-import { apiPaths, type PatternsResponse, type UnitStatsResponse } from '../../../src/server/api-types.js';
-import { fetchJson, useApi, useAsync } from '../api.js';
+
+import { query, useAsync, useQuery } from '../api.js';
 import { categoryColor } from '../charts/colors.js';
 import { LabelBars } from '../charts/LabelBars.js';
 import { UnitStatsChart, type StatsSeries } from '../charts/UnitStatsChart.js';
@@ -40,7 +40,7 @@ function pinLink(context: ViewContext, pin: PlacedPin): string {
 function PinnedPattern({ context, pin }: { context: ViewContext; pin: PlacedPin }) {
   const { route } = context;
   const { run, layer, clustering } = pin.place;
-  const patterns = useApi<PatternsResponse>(apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES));
+  const patterns = useQuery('patterns', { clusteringId: clustering.clusteringId, examples: CARD_EXAMPLES });
   const inputs = useInputTable(run.runId);
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
   const summary = patterns.data
@@ -121,11 +121,11 @@ function CombinedChart({ context, pins }: { context: ViewContext; pins: PlacedPi
       withStats.map(async (pin) => ({
         name: nameOf(pin),
         color: pin.color,
-        stats: await fetchJson<UnitStatsResponse>(apiPaths.patternStats(pin.clusteringId, pin.patternId)),
+        stats: await query('patternStats', { clusteringId: pin.clusteringId, patternId: pin.patternId }),
       })),
     ),
   );
-  const reference = useApi<UnitStatsResponse>(apiPaths.layerStats(run.runId, layer.layer));
+  const reference = useQuery('layerStats', { runId: run.runId, layer: layer.layer });
   return (
     <section class="panel" aria-label={`Statistics of the pins of ${layer.layer}`}>
       <div class="panel-heading">

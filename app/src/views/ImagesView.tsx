@@ -3,8 +3,8 @@
  * how many of the selected images they hold, and per image its path through the network.
  */
 import { useMemo } from 'preact/hooks';
-import { apiPaths, type InputPatternsResponse } from '../../../src/server/api-types.js';
-import { averageImageUrl, fetchJson, useAsync } from '../api.js';
+import { type InputPatternsResponse } from '../../../src/results/api-types.js';
+import { averageImageUrl, query, useAsync } from '../api.js';
 import { describeInput, ImageTile } from '../components/ImageTile.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
@@ -23,9 +23,7 @@ const TILE = 56;
 async function loadPaths(runId: number, selection: number[]): Promise<InputPatternsResponse> {
   const parts: InputPatternsResponse[] = [];
   for (let start = 0; start < selection.length; start += CHUNK)
-    parts.push(
-      await fetchJson<InputPatternsResponse>(apiPaths.inputPatterns(runId, selection.slice(start, start + CHUNK))),
-    );
+    parts.push(await query('inputPatterns', { runId, index: selection.slice(start, start + CHUNK) }));
   const first = parts[0]!;
   if (parts.length === 1) return first;
   // Chunks list rows by clustering, then input: merge clustering by clustering to keep that order.

@@ -1,7 +1,6 @@
 /** Layer-wide facts: shape, aggregation, its clusterings and unit patterns, and per-unit statistics over all inputs. */
 import { Fragment } from 'preact';
-import { apiPaths, type UnitStatsResponse } from '../../../src/server/api-types.js';
-import { useApi } from '../api.js';
+import { useQuery } from '../api.js';
 import { ACCENT } from '../charts/colors.js';
 import { UnitStatsChart } from '../charts/UnitStatsChart.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
@@ -20,7 +19,7 @@ function paramsText(params: unknown): string {
 
 export function LayerStatsView({ context }: { context: ViewContext }) {
   const { route, run, layer } = context;
-  const stats = useApi<UnitStatsResponse>(run && layer ? apiPaths.layerStats(run.runId, layer.layer) : null);
+  const stats = useQuery('layerStats', run && layer ? { runId: run.runId, layer: layer.layer } : null);
   if (!run || !layer) return <p class="empty">Choose a run and a layer.</p>;
   const fallback = defaultClustering(layer);
   const layerClusterings = layer.clusterings.filter((c) => c.unit === null);

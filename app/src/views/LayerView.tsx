@@ -2,20 +2,16 @@
  * The patterns of a layer: filters, sorting, the label x pattern chart and a virtualized grid of cards.
  */
 import { useCallback, useMemo } from 'preact/hooks';
-import {
-  apiPaths,
-  type LabelCountsResponse,
-  type PatternsResponse,
-  type PatternSummary,
-} from '../../../src/server/api-types.js';
-import { useApi } from '../api.js';
+import { type PatternsResponse, type PatternSummary } from '../../../src/results/api-types.js';
+import { useQuery } from '../api.js';
 import { LabelPatternChart } from '../charts/LabelPatternChart.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { CARD_EXAMPLES, CARD_HEIGHT, CARD_WIDTH, PatternCard } from '../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
 import { addToSelection, type ViewContext } from '../context.js';
-import { filteredSizes, filtersOf, isFiltering } from '../data/filters.js';
+import { filteredSizes, memberIndices } from '../../../src/results/members.js';
+import { filtersOf, isFiltering } from '../data/filters.js';
 import { labelColorIndex, predictionLabelsOf } from '../data/labels.js';
 import { SORT_NAMES, sortPatterns } from '../data/patterns.js';
 import { loadMembershipTable, useInputTable, useMembershipTable } from '../data/tables.js';
@@ -47,15 +43,17 @@ export function LayerView({ context }: { context: ViewContext }) {
   const { route, run, layer, clustering } = context;
   const filters = filtersOf(route);
   const filtering = isFiltering(filters);
-  const patterns = useApi<PatternsResponse>(
-    clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  const patterns = useQuery(
+    'patterns',
+    clustering ? { clusteringId: clustering.clusteringId, examples: CARD_EXAMPLES } : null,
   );
   // The whole-run tables (tooltips, filtered sizes) and the chart wait for the cards, so the server answers the cards first.
   const cardsReady = patterns.data !== undefined;
   const inputs = useInputTable(cardsReady ? (run?.runId ?? null) : null);
   const memberships = useMembershipTable(cardsReady ? (clustering?.clusteringId ?? null) : null);
-  const counts = useApi<LabelCountsResponse>(
-    cardsReady && clustering ? apiPaths.labelCounts(clustering.clusteringId, route.chartBy) : null,
+  const counts = useQuery(
+    'labelCounts',
+    cardsReady && clustering ? { clusteringId: clustering.clusteringId, by: route.chartBy } : null,
   );
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
 
@@ -78,8 +76,7 @@ export function LayerView({ context }: { context: ViewContext }) {
     (patternId: number) => {
       if (!clustering) return;
       void loadMembershipTable(clustering.clusteringId).then((table) => {
-        const members = table.inputIndex.filter((_, row) => table.patternId[row] === patternId);
-        addToSelection(route, members);
+        addToSelection(route, memberIndices(table, undefined, patternId));
       });
     },
     [clustering, route],

@@ -3,8 +3,8 @@
  * a unit chosen elsewhere (statistics charts) is shown first.
  */
 import { useMemo } from 'preact/hooks';
-import { apiPaths, type MaxActivationsResponse, type UnitStatsResponse } from '../../../src/server/api-types.js';
-import { useApi } from '../api.js';
+import { type MaxActivationsResponse } from '../../../src/results/api-types.js';
+import { useQuery } from '../api.js';
 import { describeInput, ImageTile } from '../components/ImageTile.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
@@ -66,10 +66,8 @@ function Tiles({
 
 export function MaxActivationsView({ context }: { context: ViewContext }) {
   const { route, run, layer } = context;
-  const response = useApi<MaxActivationsResponse>(
-    run && layer ? apiPaths.maxActivations(run.runId, layer.layer) : null,
-  );
-  const stats = useApi<UnitStatsResponse>(run && layer ? apiPaths.layerStats(run.runId, layer.layer) : null);
+  const response = useQuery('maxActivations', run && layer ? { runId: run.runId, layer: layer.layer } : null);
+  const stats = useQuery('layerStats', run && layer ? { runId: run.runId, layer: layer.layer } : null);
   const inputs = useInputTable(run?.runId ?? null);
   const groups = useMemo(() => (response.data ? groupByUnit(response.data) : undefined), [response.data]);
   const units = useMemo(() => (groups ? [...groups.keys()].filter((u) => u >= 0).sort((a, b) => a - b) : []), [groups]);

@@ -4,15 +4,12 @@
  */
 import { useMemo } from 'preact/hooks';
 import {
-  apiPaths,
   MEMBER_ORDERS,
-  type HeatmapsResponse,
   type MemberOrder,
   type PatternsResponse,
   type PatternSummary,
-  type UnitStatsResponse,
-} from '../../../src/server/api-types.js';
-import { heatmapUrl, useApi } from '../api.js';
+} from '../../../src/results/api-types.js';
+import { heatmapUrl, useQuery } from '../api.js';
 import { Histogram } from '../charts/Histogram.js';
 import { LabelBars } from '../charts/LabelBars.js';
 import { ACCENT } from '../charts/colors.js';
@@ -26,7 +23,8 @@ import { UnitChartControls } from '../components/UnitChartControls.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
 import { addToSelection, toggleSelection, type ViewContext } from '../context.js';
 import { defaultClustering, unitClusterings } from '../data/catalog.js';
-import { filtersOf, isFiltering, membersOf } from '../data/filters.js';
+import { memberIndices, memberRows } from '../../../src/results/members.js';
+import { filtersOf, isFiltering } from '../data/filters.js';
 import { labelColorIndex } from '../data/labels.js';
 import { useMemberPages } from '../data/member-pages.js';
 import { sortPatterns } from '../data/patterns.js';
@@ -139,19 +137,22 @@ export function PatternView({ context }: { context: ViewContext }) {
   const { route, run, layer, clustering } = context;
   const patternId = route.pattern ?? 0;
   const filters = filtersOf(route);
-  const patterns = useApi<PatternsResponse>(
-    clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  const patterns = useQuery(
+    'patterns',
+    clustering ? { clusteringId: clustering.clusteringId, examples: CARD_EXAMPLES } : null,
   );
-  const stats = useApi<UnitStatsResponse>(
-    clustering && patternId >= 0 ? apiPaths.patternStats(clustering.clusteringId, patternId) : null,
+  const stats = useQuery(
+    'patternStats',
+    clustering && patternId >= 0 ? { clusteringId: clustering.clusteringId, patternId } : null,
   );
   // Heatmaps exist only where `nap heatmaps` stored them; a 404 (no such route data) just hides the toggle.
-  const heatmaps = useApi<HeatmapsResponse>(
-    clustering && patternId >= 0 ? apiPaths.heatmaps(clustering.clusteringId, patternId) : null,
+  const heatmaps = useQuery(
+    'heatmaps',
+    clustering && patternId >= 0 ? { clusteringId: clustering.clusteringId, patternId } : null,
   );
   const heatmapOn = route.heatmap && heatmaps.data?.hasMean === true;
   const heatmapMembers = useMemo(() => new Set(heatmaps.data?.inputIndex ?? []), [heatmaps.data]);
-  const layerStats = useApi<UnitStatsResponse>(run && layer ? apiPaths.layerStats(run.runId, layer.layer) : null);
+  const layerStats = useQuery('layerStats', run && layer ? { runId: run.runId, layer: layer.layer } : null);
   const memberships = useMembershipTable(clustering?.clusteringId ?? null);
   const inputs = useInputTable(isFiltering(filters) ? (run?.runId ?? null) : null);
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
@@ -159,7 +160,7 @@ export function PatternView({ context }: { context: ViewContext }) {
   const probabilities = useMemo(() => {
     if (!memberships.data) return undefined;
     if (isFiltering(filters) && !inputs.data) return undefined;
-    const rows = membersOf(memberships.data, patternId, inputs.data, filters);
+    const rows = memberRows(memberships.data, inputs.data, patternId, filters);
     return Float64Array.from(rows, (row) => memberships.data!.probability[row]!);
   }, [memberships.data, inputs.data, patternId, filters.label, filters.prediction, filters.misclassified]);
 
@@ -254,10 +255,7 @@ export function PatternView({ context }: { context: ViewContext }) {
             class="button"
             onClick={() =>
               void loadMembershipTable(clustering.clusteringId).then((table) =>
-                addToSelection(
-                  route,
-                  table.inputIndex.filter((_, row) => table.patternId[row] === patternId),
-                ),
+                addToSelection(route, memberIndices(table, undefined, patternId)),
               )
             }
           >

@@ -2,13 +2,8 @@
  * Two runs of the store side by side: per layer they share (by name), how well their partitions of the
  * shared inputs agree (ARI, NMI) and the one-to-one matching of their patterns, with both average images.
  */
-import {
-  apiPaths,
-  type LayerComparisonSummary,
-  type RunComparisonResponse,
-  type RunSummary,
-} from '../../../src/server/api-types.js';
-import { useApi } from '../api.js';
+import { type LayerComparisonSummary, type RunSummary } from '../../../src/results/api-types.js';
+import { useQuery } from '../api.js';
 import { AverageImage } from '../components/AverageImage.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import type { ViewContext } from '../context.js';
@@ -171,9 +166,7 @@ export function RunComparisonView({ context }: { context: ViewContext }) {
   const { route, catalog, run } = context;
   const runA = run?.runId ?? null;
   const runB = route.runB !== null && catalog.run(route.runB) ? route.runB : null;
-  const comparison = useApi<RunComparisonResponse>(
-    runA !== null && runB !== null ? apiPaths.compareRuns(runA, runB) : null,
-  );
+  const comparison = useQuery('compareRuns', runA !== null && runB !== null ? { runA, runB } : null);
   return (
     <section class="view versus-view" aria-labelledby="versus-title">
       <div class="view-heading">

@@ -1,7 +1,6 @@
 /** The store's runs (model, dataset, size, status) and the chosen run's settings. */
 import { Fragment } from 'preact';
-import { apiPaths, type RunDetail } from '../../../src/server/api-types.js';
-import { useApi } from '../api.js';
+import { useQuery } from '../api.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import type { ViewContext } from '../context.js';
 import { defaultClustering } from '../data/catalog.js';
@@ -9,7 +8,7 @@ import { formatCount, jsonValueText } from '../format.js';
 import { hrefOf } from '../route.js';
 
 function Settings({ runId }: { runId: number }) {
-  const detail = useApi<RunDetail>(apiPaths.run(runId));
+  const detail = useQuery('run', { runId });
   if (detail.error) return <ErrorMessage error={detail.error} />;
   if (!detail.data) return <Loading what="settings" />;
   const config = (detail.data.config ?? {}) as Record<string, unknown>;

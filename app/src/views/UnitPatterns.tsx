@@ -3,8 +3,9 @@
  * members of the current pattern spread over that unit's patterns.
  */
 import { useMemo, useState } from 'preact/hooks';
-import type { ClusteringSummary } from '../../../src/server/api-types.js';
+import type { ClusteringSummary } from '../../../src/results/api-types.js';
 import type { ViewContext } from '../context.js';
+import { memberIndices } from '../../../src/results/members.js';
 import { useMembershipTable, type MembershipTable } from '../data/tables.js';
 import { formatCount, formatShare, shortPatternName } from '../format.js';
 import { hrefOf } from '../route.js';
@@ -65,10 +66,7 @@ export function UnitPatterns({
   patternId: number;
 }) {
   const [all, setAll] = useState(false);
-  const members = useMemo(
-    () => memberships.inputIndex.filter((_, row) => memberships.patternId[row] === patternId),
-    [memberships, patternId],
-  );
+  const members = useMemo(() => memberIndices(memberships, undefined, patternId), [memberships, patternId]);
   const shown = all ? units : units.slice(0, SHOWN_UNITS);
   return (
     <section class="panel" aria-labelledby="unit-patterns-title">

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { compareRuns, type LayerComparison, type RunComparison } from '../../engine/compare.js';
-import { layerClusterings } from '../../engine/flow.js';
 import { InputError } from '../../errors.js';
 import { NapStore, type RunRecord } from '../../io/store/index.js';
+import { compareRuns, type LayerComparison, type RunComparison } from '../../results/compare.js';
 import { numberOption, parseCommandArgs, runIdOption } from '../args.js';
+import { storeResults } from '../../results/node/duckdb-reader.js';
 import { pickRun } from './flow.js';
 
 const HELP = `Usage: nap compare <a.duckdb> [--run A] <b.duckdb | same> [--run B] [--layers A:B,...] [--json]
@@ -45,17 +45,19 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
     try {
       const runA = await pickRun(storeA, args.runA, args.fileA);
       const runB = await pickRun(storeB, args.runB, args.fileB);
+      const tablesA = storeResults(storeA).tables;
+      const tablesB = sameFile ? tablesA : storeResults(storeB).tables;
       const layers =
         args.layers === undefined
           ? undefined
           : resolveLayerPairs(
               args.layers,
-              (await layerClusterings(storeA, runA.runId)).map((l) => l.layer),
-              (await layerClusterings(storeB, runB.runId)).map((l) => l.layer),
+              (await tablesA.layerClusterings(runA.runId)).map((l) => l.layer),
+              (await tablesB.layerClusterings(runB.runId)).map((l) => l.layer),
             );
       const comparison = await compareRuns(
-        { store: storeA, runId: runA.runId },
-        { store: storeB, runId: runB.runId },
+        { tables: tablesA, runId: runA.runId },
+        { tables: tablesB, runId: runB.runId },
         { layers, minJaccard: args.minJaccard },
       );
       console.log(

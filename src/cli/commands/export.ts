@@ -7,8 +7,9 @@ import { createReporter } from '../progress-reporter.js';
 const HELP = `Usage: nap export --static <dir> <results.duckdb> [--run ID] [--thumbnail-size N | --no-thumbnails]
 
 Writes one run as a self-contained static web site into <dir>: the Magnifying Glass app with the run's
-patterns, statistics, max activations, flow, lineage and triage as JSON files, and thumbnails, average
-images and mean heatmaps as PNG files. Open it from any static file host (GitHub Pages, S3, python -m
+tables (inputs, patterns, memberships, statistics, max activations, maps, flows) as Arrow files, over
+which the browser answers every view as nap serve does, and thumbnails, average images and every stored
+heatmap as PNG files. Open it from any static file host (GitHub Pages, S3, python -m
 http.server): no server logic is needed, and links to views and patterns work. Comparing runs needs
 nap serve and is left out. <dir> must be new, empty, or an earlier export (which is replaced).
 

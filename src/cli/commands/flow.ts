@@ -2,16 +2,10 @@ import { labelOfRow } from '../../compute/contingency.js';
 import { patternLineage, type LineageOptions, type LineageStep } from '../../compute/flow.js';
 import { InputError, NotFoundError } from '../../errors.js';
 import type { NapStore, RunRecord } from '../../io/store/index.js';
+import { storeRunFlows } from '../../engine/flow.js';
+import type { LayerFlow, PatternLineage } from '../../results/flow.js';
+import { storeResults } from '../../results/node/duckdb-reader.js';
 import { withStore } from '../store-command.js';
-import {
-  layerClusterings,
-  readLayerFlow,
-  readPatternLineage,
-  readRunFlowGraph,
-  storeRunFlows,
-  type LayerFlow,
-  type PatternLineage,
-} from '../../engine/flow.js';
 import { numberOption, onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
 
 const HELP = `Usage: nap flow <results.duckdb> [--run ID] [--from LAYER] [--to LAYER] [--pattern LAYER:ID] [--json]
@@ -46,26 +40,21 @@ export async function runFlowCommand(argv: string[]): Promise<number> {
   return withStore(args.file, { readOnly: args.noStore, mustExist: true }, async (store) => {
     const run = await pickRun(store, args.run, args.file);
     if (!args.noStore) await storeRunFlows(store, run.runId);
+    const { flows, tables } = storeResults(store);
     const lineageOptions: LineageOptions = { minShare: args.minShare, limit: args.limit };
     if (args.pattern) {
-      const lineage = await readPatternLineage(
-        store,
-        run.runId,
-        args.pattern.layer,
-        args.pattern.patternId,
-        lineageOptions,
-      );
+      const lineage = await flows.lineage(run.runId, args.pattern.layer, args.pattern.patternId, lineageOptions);
       console.log(args.json ? JSON.stringify({ run: run.runId, lineage }, null, 2) : formatLineage(run, lineage));
     } else if (args.from !== undefined || args.to !== undefined) {
-      const flow = await readLayerFlow(store, run.runId, { from: args.from, to: args.to });
+      const flow = await flows.layerFlow(run.runId, { from: args.from, to: args.to });
       console.log(args.json ? JSON.stringify(flowJson(flow), null, 2) : formatLayerFlow(run, flow, lineageOptions));
     } else if (args.json) {
-      console.log(JSON.stringify({ run: run.runId, graph: await readRunFlowGraph(store, run.runId) }, null, 2));
+      console.log(JSON.stringify({ run: run.runId, graph: await flows.graph(run.runId) }, null, 2));
     } else {
-      const layers = await layerClusterings(store, run.runId);
+      const layers = await tables.layerClusterings(run.runId);
       const sections: string[] = [];
       for (let l = 0; l + 1 < layers.length; l++) {
-        const flow = await readLayerFlow(store, run.runId, { from: layers[l]!.layer, to: layers[l + 1]!.layer });
+        const flow = await flows.layerFlow(run.runId, { from: layers[l]!.layer, to: layers[l + 1]!.layer });
         sections.push(formatDestinations(flow, lineageOptions));
       }
       const body =

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { csvText } from '../../engine/csv.js';
+import { csvText } from '../../results/csv.js';
 import { TRIAGE_LISTS, triageTable, type TriageTable } from '../../engine/triage-listing.js';
 import { scoreRun, type ProbabilitySource, type RunTriage } from '../../engine/triage-scores.js';
 import { InputError } from '../../errors.js';

@@ -161,6 +161,25 @@ export async function readHeatmapIndex(
   };
 }
 
+/** Every stored heatmap of a clustering (mean: MEAN_HEATMAP), without its values, by pattern then input. */
+export async function listHeatmaps(
+  connection: DuckDBConnection,
+  clusteringId: number,
+): Promise<{ patternId: Int32Array; inputIndex: Int32Array; height: Int32Array; width: Int32Array }> {
+  await requireClustering(connection, clusteringId);
+  const result = await ResultColumns.query(
+    connection,
+    'SELECT pattern_id, input_index, height, width FROM pattern_heatmaps WHERE clustering_id = $1 ORDER BY pattern_id, input_index',
+    [clusteringId],
+  );
+  return {
+    patternId: result.int32('pattern_id'),
+    inputIndex: result.int32('input_index'),
+    height: result.int32('height'),
+    width: result.int32('width'),
+  };
+}
+
 /**
  * Stored heatmaps of one pattern: all of them, or those of the given input indices (MEAN_HEATMAP for the
  * mean) in that order. NotFoundError names what is missing and how to make it.

@@ -447,6 +447,11 @@ export class NapStore {
     return this.read((c) => heatmaps.readHeatmapIndex(c, clusteringId, patternId));
   }
 
+  /** Every stored heatmap of a clustering, without its values. */
+  listHeatmaps(clusteringId: number): ReturnType<typeof heatmaps.listHeatmaps> {
+    return this.read((c) => heatmaps.listHeatmaps(c, clusteringId));
+  }
+
   /** A pattern's stored heatmaps, all or those of `inputIndex` (MEAN_HEATMAP: the mean) in that order. */
   readPatternHeatmaps(
     clusteringId: number,

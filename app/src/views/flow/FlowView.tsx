@@ -4,8 +4,8 @@
  * lineage; hovering one brings its bands forward.
  */
 import { useMemo, useState } from 'preact/hooks';
-import { apiPaths, type FlowGraphResponse } from '../../../../src/server/api-types.js';
-import { useApi } from '../../api.js';
+import { type FlowGraphResponse } from '../../../../src/results/api-types.js';
+import { useQuery } from '../../api.js';
 import { categoryColor } from '../../charts/colors.js';
 import { ErrorMessage, Loading } from '../../components/Status.js';
 import type { ViewContext } from '../../context.js';
@@ -131,7 +131,7 @@ function Diagram({ graph, showNoise }: { graph: FlowGraphResponse; showNoise: bo
 
 export function FlowView({ context }: { context: ViewContext }) {
   const { route, run } = context;
-  const graph = useApi<FlowGraphResponse>(run ? apiPaths.flowGraph(run.runId) : null);
+  const graph = useQuery('flowGraph', run ? { runId: run.runId } : null);
   if (!run) return <p class="empty">Choose a run.</p>;
   return (
     <section class="view flow-view" aria-labelledby="flow-title">

@@ -4,8 +4,8 @@
  * names open the patterns. Only cells with shared members are drawn (the tables are sparse: each input
  * is in one cell), so layers with hundreds of patterns stay light.
  */
-import { apiPaths, type LayerFlowResponse } from '../../../../src/server/api-types.js';
-import { useApi } from '../../api.js';
+import { type LayerFlowResponse } from '../../../../src/results/api-types.js';
+import { useQuery } from '../../api.js';
 import { heat } from '../../charts/colors.js';
 import { ErrorMessage, Loading } from '../../components/Status.js';
 import type { ViewContext } from '../../context.js';
@@ -135,8 +135,9 @@ export function JaccardView({ context }: { context: ViewContext }) {
     route.to !== null && layers.includes(route.to) && route.to !== from
       ? route.to
       : (layers[fromAt + 1] ?? layers[fromAt - 1]);
-  const flow = useApi<LayerFlowResponse>(
-    run && from !== undefined && to !== undefined ? apiPaths.layerFlow(run.runId, from, to) : null,
+  const flow = useQuery(
+    'layerFlow',
+    run && from !== undefined && to !== undefined ? { runId: run.runId, from, to } : null,
   );
   if (!run) return <p class="empty">Choose a run.</p>;
   const choose = (label: string, value: string | undefined, onChange: (layer: string) => void, exclude?: string) => (

@@ -2,8 +2,8 @@
  * The lineage of one pattern: in every other layer of the run, the patterns that hold most of its members,
  * as a stacked bar of shares and links to those patterns. Reached from a pattern page and the alluvial view.
  */
-import { apiPaths, type LineageResponse, type PatternsResponse } from '../../../../src/server/api-types.js';
-import { averageImageUrl, useApi } from '../../api.js';
+import { type LineageResponse } from '../../../../src/results/api-types.js';
+import { averageImageUrl, useQuery } from '../../api.js';
 import { categoryColor } from '../../charts/colors.js';
 import { AverageImage } from '../../components/AverageImage.js';
 import { CARD_EXAMPLES } from '../../components/PatternCard.js';
@@ -67,8 +67,9 @@ function Step({ context, step }: { context: ViewContext; step: LineageResponse['
 
 function PatternPicker({ context }: { context: ViewContext }) {
   const { clustering, layer } = context;
-  const patterns = useApi<PatternsResponse>(
-    clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  const patterns = useQuery(
+    'patterns',
+    clustering ? { clusteringId: clustering.clusteringId, examples: CARD_EXAMPLES } : null,
   );
   if (patterns.error) return <ErrorMessage error={patterns.error} />;
   if (!patterns.data) return <Loading what="patterns" />;
@@ -90,8 +91,9 @@ function PatternPicker({ context }: { context: ViewContext }) {
 export function LineageView({ context }: { context: ViewContext }) {
   const { route, run, layer, clustering } = context;
   const patternId = route.pattern;
-  const lineage = useApi<LineageResponse>(
-    run && layer && patternId !== null ? apiPaths.lineage(run.runId, layer.layer, patternId) : null,
+  const lineage = useQuery(
+    'lineage',
+    run && layer && patternId !== null ? { runId: run.runId, layer: layer.layer, patternId } : null,
   );
   if (!run || !layer) return <p class="empty">Choose a run and a layer.</p>;
   const heading = (

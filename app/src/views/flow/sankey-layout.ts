@@ -4,7 +4,7 @@
  * short: the first layer by size, then each layer by the weighted mean position of where its inputs come
  * from, refined by a backward and a forward sweep; noise always sits at the bottom of its column.
  */
-import type { FlowGraphResponse } from '../../../../src/server/api-types.js';
+import type { FlowGraphResponse } from '../../../../src/results/api-types.js';
 
 export interface SankeyOptions {
   width: number;

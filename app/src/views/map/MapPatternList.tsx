@@ -2,7 +2,7 @@
  * The patterns among the selected points (all points without a selection), most points first. Choosing one
  * highlights its points on the map and narrows the gallery to it; its link opens the pattern page.
  */
-import type { PatternsResponse } from '../../../../src/server/api-types.js';
+import type { PatternsResponse } from '../../../../src/results/api-types.js';
 import { formatCount, formatShare, patternName } from '../../format.js';
 import { hrefOf, navigate, type Route } from '../../route.js';
 import { patternRgb, rgbString } from './map-colors.js';

@@ -1,7 +1,7 @@
 /** What hovering a point of the map shows: the input's thumbnail, label, prediction and pattern. */
 import { Fragment } from 'preact';
 import { thumbnailUrl } from '../../api.js';
-import type { InputTable } from '../../data/tables.js';
+import { finiteOrNull, type InputTable } from '../../data/tables.js';
 import { formatNumber, formatShare, patternName } from '../../format.js';
 import { NOT_CLUSTERED } from './map-data.js';
 
@@ -21,7 +21,7 @@ export function MapTooltip({ runId, inputIndex, inputs, patternId, membership, o
   const rows: [string, string][] = [['Input', `#${inputIndex}`]];
   if (inputs && row >= 0) {
     rows.push(['Label', inputs.label[row] ?? '–']);
-    const probability = inputs.probability[row];
+    const probability = finiteOrNull(inputs.probability[row]);
     rows.push([
       'Prediction',
       `${inputs.predictionLabel[row] ?? '–'}${probability != null ? ` (${formatShare(probability)})` : ''}`,
@@ -30,7 +30,7 @@ export function MapTooltip({ runId, inputIndex, inputs, patternId, membership, o
   rows.push(['Pattern', patternId === NOT_CLUSTERED ? 'not clustered' : patternName(patternId)]);
   if (Number.isFinite(membership)) rows.push(['Membership', formatNumber(membership)]);
   if (Number.isFinite(outlierScore)) rows.push(['Outlier score', formatNumber(outlierScore)]);
-  const wrong = inputs && row >= 0 ? inputs.misclassified[row] === true : false;
+  const wrong = inputs && row >= 0 ? inputs.misclassified[row] === 1 : false;
   return (
     <div class="map-tip">
       <img src={thumbnailUrl(runId, inputIndex, THUMBNAIL)} width={THUMBNAIL} height={THUMBNAIL} alt="" />

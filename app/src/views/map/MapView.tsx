@@ -5,8 +5,8 @@
  * narrows the pattern list and fills the gallery; choosing a pattern in the list highlights its points.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { apiPaths, type PatternsResponse, type ProjectionResponse } from '../../../../src/server/api-types.js';
-import { useApi } from '../../api.js';
+import type { ProjectionPoints } from '../../../../src/results/api-types.js';
+import { useQuery } from '../../api.js';
 import { PointGrid } from '../../charts/scatter-grid.js';
 import type { ScatterTool } from '../../charts/scatter-controller.js';
 import { ScatterPlot } from '../../charts/ScatterPlot.js';
@@ -64,9 +64,7 @@ export function MapView({ context }: { context: ViewContext }) {
   const { run, layer } = context;
   // null: the store says that the layer has none (undefined, from an older export: ask anyway).
   const none = layer?.projection === null;
-  const projection = useApi<ProjectionResponse>(
-    run && layer && !none ? apiPaths.projection(run.runId, layer.layer) : null,
-  );
+  const projection = useQuery('projection', run && layer && !none ? { runId: run.runId, layer: layer.layer } : null);
   const points = useMemo(() => {
     if (!projection.data) return undefined;
     try {
@@ -96,15 +94,16 @@ function MapExplorer({
 }: {
   context: ViewContext;
   points: MapPoints;
-  projection: ProjectionResponse;
+  projection: ProjectionPoints;
 }) {
   const { route, run, layer, clustering } = context;
   const [tool, setTool] = useState<ScatterTool>('pan');
   const [height] = useState(mapHeight);
   const memberships = useMembershipTable(clustering?.clusteringId ?? null);
   const inputs = useInputTable(run?.runId ?? null);
-  const patterns = useApi<PatternsResponse>(
-    clustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  const patterns = useQuery(
+    'patterns',
+    clustering ? { clusteringId: clustering.clusteringId, examples: CARD_EXAMPLES } : null,
   );
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
   const patternCount = clustering?.patternCount ?? 0;

@@ -3,7 +3,7 @@
  * index): positions, and each point's pattern, membership probability and outlier score joined from the
  * clustering's memberships by input index.
  */
-import type { ProjectionResponse } from '../../../../src/server/api-types.js';
+import type { ProjectionPoints } from '../../../../src/results/api-types.js';
 import type { MembershipTable } from '../../data/tables.js';
 
 /** patternId of a point that the clustering does not hold. */
@@ -24,16 +24,15 @@ export interface PointMemberships {
   outlierScore: Float32Array;
 }
 
-export function toMapPoints(response: ProjectionResponse): MapPoints {
-  const count = response.inputIndex.length;
-  if (response.x.length !== count || response.y.length !== count) {
+/** The projection's points; a non-finite coordinate (NaN) is neither drawn nor selectable. */
+export function toMapPoints(projection: ProjectionPoints): MapPoints {
+  const count = projection.inputIndex.length;
+  if (projection.x.length !== count || projection.y.length !== count) {
     throw new Error(
-      `the projection of ${response.layer} has ${count} inputs but ${response.x.length} x and ${response.y.length} y values; make it again with nap project`,
+      `the projection of ${projection.layer} has ${count} inputs but ${projection.x.length} x and ${projection.y.length} y values; make it again with nap project`,
     );
   }
-  // null (a non-finite coordinate in JSON) becomes NaN: such points are neither drawn nor selectable.
-  const numbers = (values: readonly (number | null)[]) => Float32Array.from(values, (v) => v ?? Number.NaN);
-  return { count, inputIndex: Int32Array.from(response.inputIndex), x: numbers(response.x), y: numbers(response.y) };
+  return { count, inputIndex: projection.inputIndex, x: projection.x, y: projection.y };
 }
 
 export function joinMemberships(points: MapPoints, table: MembershipTable | undefined): PointMemberships {

@@ -5,14 +5,13 @@
  */
 import { useMemo, useState } from 'preact/hooks';
 import {
-  apiPaths,
   TRIAGE_REASONS,
   type PatternsResponse,
   type TriageReasonFilter,
   type TriageResponse,
-} from '../../../../src/server/api-types.js';
-import { triageCsv, triageJson, triageRecords } from '../../../../src/engine/static/triage-records.js';
-import { useApi } from '../../api.js';
+} from '../../../../src/results/api-types.js';
+import { triageCsv, triageJson, triageRecords } from '../../../../src/results/triage-records.js';
+import { useQuery } from '../../api.js';
 import { describeInput, ImageTile } from '../../components/ImageTile.js';
 import { CARD_EXAMPLES } from '../../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../../components/Status.js';
@@ -88,9 +87,10 @@ export function TriageView({ context }: { context: ViewContext }) {
     pattern: route.pattern ?? undefined,
     reason: route.reason === 'any' ? undefined : route.reason,
   };
-  const triage = useApi<TriageResponse>(run && layer && isLayerClustering ? apiPaths.triage(run.runId, query) : null);
-  const patterns = useApi<PatternsResponse>(
-    clustering && isLayerClustering ? apiPaths.patterns(clustering.clusteringId, CARD_EXAMPLES) : null,
+  const triage = useQuery('triage', run && layer && isLayerClustering ? { runId: run.runId, ...query } : null);
+  const patterns = useQuery(
+    'patterns',
+    clustering && isLayerClustering ? { clusteringId: clustering.clusteringId, examples: CARD_EXAMPLES } : null,
   );
   const selected = useMemo(() => new Set(route.selection), [route.selection]);
   const data = triage.data;

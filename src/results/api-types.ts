@@ -1,10 +1,13 @@
 /**
- * The JSON API of `nap serve` (the Magnifying Glass server): every route, its parameters, its errors and
- * the TypeScript type of its response. The browser app imports this file, so it must stay free of Node
- * imports; it holds only types, a few constants and the URL builders in `apiPaths`.
+ * The results API: every query the app and the CLI make, its parameters, its errors and the type of its
+ * answer. createResultsApi (api.ts) answers them from a reader; `nap serve` answers them over HTTP
+ * (routes.ts names each route; build URLs with `apiPaths`). Browser-safe: types and a few constants only.
  *
  * Conventions
- * - All routes are GET (HEAD works too; anything else is 405). Responses are JSON unless the path ends in .png.
+ * - All routes are GET (HEAD works too; anything else is 405). Responses are JSON unless the path ends in
+ *   .png, or the request asks for Arrow: the bulk tables (inputs, memberships, projection) answer
+ *   `Accept: application/vnd.apache.arrow.stream` with an Arrow IPC stream of the same columns, scores and
+ *   map positions at 16 bits over their range (codec/arrow.ts; the JSON stays exact).
  * - Bulk data is columnar: one array per column, all of one length (row i is the i-th entry of each).
  * - Numbers that are not finite (NaN, Infinity) are sent as null: `probability` of a model that does not
  *   classify, and `lambda` = Infinity in a condensed tree. Columns that can hold them are typed `(number | null)[]`.
@@ -18,11 +21,12 @@
  *   page saying to run `npm run build` when the app is not built.
  * - Images: thumbnails are gray PNGs for gray models and RGB PNGs otherwise; average images likewise.
  * - Caching: every /api response carries ETag = the store version (GET /api/info `storeVersion`; it changes
- *   when the store file changes) and `Cache-Control: no-cache`, so revalidation answers 304. Append
+ *   when the store file changes; with `-arrow` appended for an Arrow answer) and `Cache-Control: no-cache`,
+ *   so revalidation answers 304. Append
  *   `?v=<storeVersion>` (or `&v=`) to any /api URL to get `Cache-Control: max-age=31536000, immutable`
  *   instead: do so for thumbnails and average images so that thousands of tiles are not revalidated.
  *   A `v` that differs from the current version is ignored (normal no-cache response).
- * - JSON is gzip-compressed when the request accepts it.
+ * - JSON and Arrow are gzip-compressed when the request accepts it.
  *
  * Routes (R = run id, C = clustering id, P = pattern id (-1 = noise where noted), L = layer name, I = input index)
  *   GET /api/info                                      -> InfoResponse
@@ -95,6 +99,18 @@
  * - mostStable / leastStable: member input indices with the highest / lowest membership probability
  *   (ties: lower input index first); topOutliers: members with the highest outlier score.
  */
+import type { IndexedInputs } from './input-index.js';
+import type {
+  ClusteringRecord,
+  LayerRecord,
+  MembershipsTable,
+  ProjectionMethod,
+  ProjectionTable,
+  RunConfig,
+  RunStatus,
+} from './tables.js';
+
+export type { RunStatus };
 
 /** Body of every error response. */
 export interface ApiError {
@@ -117,36 +133,15 @@ export interface InfoResponse {
   imageSize: { min: number; max: number; default: number };
 }
 
-export type RunStatus = 'running' | 'complete' | 'failed';
+/** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map, as the reader has it. */
+export type ClusteringSummary = ClusteringRecord;
 
-/** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map. */
-export interface ClusteringSummary {
-  clusteringId: number;
-  runId: number;
-  layer: string;
-  unit: number | null;
-  /** The HDBSCAN* parameters as stored (minClusterSize, minSamples, selection, metric, ...). */
-  params: unknown;
-  patternCount: number;
-  noiseCount: number;
-  /** ISO 8601, UTC. */
-  createdAt: string;
-}
-
-export interface LayerSummary {
-  layer: string;
-  /** Position in the model; layers are listed in this order. */
-  order: number;
-  opType: string;
-  /** Output dimensions per input before aggregation, e.g. [32, 13, 13] or [128]. */
-  rawDims: number[];
-  aggregation: string;
-  /** Units (length of each aggregated activation vector). */
-  dim: number;
+/** A layer (position in the model, op type, raw and aggregated dims) with its clusterings and map. */
+export interface LayerSummary extends LayerRecord {
   /** Oldest first; the last layer clustering (unit null) is the one to show by default. */
   clusterings: ClusteringSummary[];
   /** The method of the layer's stored 2-D projection (GET .../projection), null when it has none. */
-  projection: 'umap' | 'pca' | null;
+  projection: ProjectionMethod | null;
 }
 
 export interface RunSummary {
@@ -171,7 +166,7 @@ export interface ProjectionResponse {
   runId: number;
   layer: string;
   /** 'umap' (UMAP of the layer's normalized aggregated activations) or 'pca' (first two principal components). */
-  method: 'umap' | 'pca';
+  method: ProjectionMethod;
   /** The parameters it was made with as stored (seed, neighbours, minDist, epochs, pcaDims, ...). */
   params: unknown;
   inputIndex: number[];
@@ -189,7 +184,7 @@ export interface RunDetail extends RunSummary {
   modelSha256: string;
   modelLayout: string;
   /** The analysis configuration as stored (preprocessing, split, clustering options, ...). */
-  config: unknown;
+  config: RunConfig;
 }
 
 /** Columns of dataset inputs. */
@@ -523,52 +518,78 @@ export interface MembersQuery {
   misclassified?: boolean;
 }
 
-function query(params: Record<string, string | number | boolean | undefined>): string {
-  const parts = Object.entries(params)
-    .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
-    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
-  return parts.length > 0 ? `?${parts.join('&')}` : '';
+/** Query parameters of each API call (the routes' path and query parameters, typed). */
+export type NoParams = Record<string, never>;
+export interface RunParams {
+  runId: number;
+}
+export interface LayerParams extends RunParams {
+  layer: string;
+}
+export interface ClusteringParams {
+  clusteringId: number;
+}
+export interface PatternParams extends ClusteringParams {
+  /** -1 = noise where the query allows it. */
+  patternId: number;
+}
+/** A page of inputs (offset, limit: default 0, 1000) or the inputs at `index`, in that order. */
+export interface InputsParams extends RunParams {
+  offset?: number;
+  limit?: number;
+  index?: readonly number[];
+}
+export interface InputPatternsParams extends RunParams {
+  index: readonly number[];
+}
+export interface MaxActivationsParams extends LayerParams {
+  /** -1: the whole layer; omitted: every unit. */
+  unit?: number;
+}
+export interface PatternsParams extends ClusteringParams {
+  /** Length of the representative lists; default 5. */
+  examples?: number;
+}
+export interface LabelCountsParams extends ClusteringParams {
+  by?: 'label' | 'prediction';
+}
+export interface MembersParams extends PatternParams, MembersQuery {}
+export interface LayerFlowParams extends RunParams {
+  from?: string;
+  to?: string;
+}
+export interface LineageParams extends LayerParams {
+  patternId: number;
+  /** Leave out patterns holding less than this share of the members; default 0.05. */
+  minShare?: number;
+  /** Patterns listed per layer; default 5. */
+  limit?: number;
+}
+export interface TriageParams extends RunParams, TriageQuery {}
+export interface CompareRunsParams {
+  runA: number;
+  runB: number;
+  /** Matched pairs with a smaller Jaccard index are reported unmatched; default 0. */
+  minJaccard?: number;
 }
 
-/** URL paths of every route; `v` is the store version for immutable caching (optional). */
-export const apiPaths = {
-  info: () => '/api/info',
-  runs: () => '/api/runs',
-  run: (runId: number) => `/api/runs/${runId}`,
-  inputs: (runId: number, page: { offset?: number; limit?: number } = {}) => `/api/runs/${runId}/inputs${query(page)}`,
-  inputsByIndex: (runId: number, index: readonly number[]) =>
-    `/api/runs/${runId}/inputs${query({ index: index.join(',') })}`,
-  thumbnail: (runId: number, inputIndex: number, size?: number, v?: string) =>
-    `/api/runs/${runId}/inputs/${inputIndex}/thumbnail.png${query({ size, v })}`,
-  inputPatterns: (runId: number, index: readonly number[]) =>
-    `/api/runs/${runId}/input-patterns${query({ index: index.join(',') })}`,
-  layerStats: (runId: number, layer: string) => `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/stats`,
-  maxActivations: (runId: number, layer: string, unit?: number) =>
-    `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/max-activations${query({ unit })}`,
-  clustering: (clusteringId: number) => `/api/clusterings/${clusteringId}`,
-  patterns: (clusteringId: number, examples?: number) =>
-    `/api/clusterings/${clusteringId}/patterns${query({ examples })}`,
-  memberships: (clusteringId: number) => `/api/clusterings/${clusteringId}/memberships`,
-  labelCounts: (clusteringId: number, by: 'label' | 'prediction' = 'label') =>
-    `/api/clusterings/${clusteringId}/label-counts${query({ by })}`,
-  tree: (clusteringId: number) => `/api/clusterings/${clusteringId}/tree`,
-  members: (clusteringId: number, patternId: number, q: MembersQuery = {}) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/members${query({ ...q })}`,
-  patternStats: (clusteringId: number, patternId: number) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/stats`,
-  averageImage: (clusteringId: number, patternId: number, size?: number, v?: string) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/average.png${query({ size, v })}`,
-  heatmaps: (clusteringId: number, patternId: number) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/heatmaps`,
-  /** The pattern's mean heatmap, or member `input`'s when given. */
-  heatmapImage: (clusteringId: number, patternId: number, input?: number, v?: string) =>
-    `/api/clusterings/${clusteringId}/patterns/${patternId}/heatmap.png${query({ input, v })}`,
-  flowGraph: (runId: number) => `/api/runs/${runId}/flow`,
-  layerFlow: (runId: number, from?: string, to?: string) => `/api/runs/${runId}/layer-flow${query({ from, to })}`,
-  lineage: (runId: number, layer: string, patternId: number, options: { minShare?: number; limit?: number } = {}) =>
-    `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/patterns/${patternId}/lineage${query({ ...options })}`,
-  triage: (runId: number, q: TriageQuery = {}) => `/api/runs/${runId}/triage${query({ ...q })}`,
-  compareRuns: (runA: number, runB: number, minJaccard?: number) =>
-    `/api/runs/${runA}/compare/${runB}${query({ minJaccard })}`,
-  projection: (runId: number, layer: string) => `/api/runs/${runId}/layers/${encodeURIComponent(layer)}/projection`,
-} as const;
+/**
+ * The bulk tables as the API returns them: typed columns (InputsResponse, MembershipsResponse and
+ * ProjectionResponse are their JSON form).
+ */
+export interface InputRows extends Omit<IndexedInputs, 'labels' | 'rows'> {
+  runId: number;
+  /** Inputs of the run in all pages. */
+  total: number;
+  /** The page's offset, or null when the inputs were asked for by index. */
+  offset: number | null;
+}
+export interface MembershipRows extends MembershipsTable {
+  clusteringId: number;
+}
+export interface ProjectionPoints extends ProjectionTable {
+  runId: number;
+  layer: string;
+  method: ProjectionMethod;
+  params: unknown;
+}

@@ -4,13 +4,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { analyze } from '../../src/engine/analyze.js';
-import { triageCsv } from '../../src/engine/static/triage-records.js';
-import { layerClusterings } from '../../src/engine/flow.js';
-import { majorityLabels, triageClustering, triageRun } from '../../src/engine/triage.js';
 import { InputError, NotFoundError } from '../../src/errors.js';
-import { NapStore, type MembershipColumns, type StoredInputs } from '../../src/io/store/index.js';
-import { buildInputTable } from '../../src/server/input-table.js';
-import { summarizePatterns } from '../../src/server/pattern-summaries.js';
+import { NapStore } from '../../src/io/store/index.js';
+import { indexInputs, type IndexedInputs } from '../../src/results/input-index.js';
+import { storeResults } from '../../src/results/node/duckdb-reader.js';
+import { summarizePatterns } from '../../src/results/pattern-summaries.js';
+import type { MembershipsTable } from '../../src/results/tables.js';
+import { majorityLabels, triageClustering, triageRun } from '../../src/results/triage.js';
+import { triageCsv } from '../../src/results/triage-records.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 
 let dir: string;
@@ -35,19 +36,19 @@ function inputsOf(rows: {
   label: (string | null)[];
   prediction: number[];
   predictionLabel: (string | null)[];
-}): StoredInputs {
+}): IndexedInputs {
   const n = rows.label.length;
-  return {
-    index: Int32Array.from({ length: n }, (_, i) => i),
+  return indexInputs({
+    inputIndex: Int32Array.from({ length: n }, (_, i) => i),
     path: Array.from({ length: n }, (_, i) => `img/${i}.png`),
     label: rows.label,
     prediction: Int32Array.from(rows.prediction),
     predictionLabel: rows.predictionLabel,
     probability: Float64Array.from(rows.prediction, (p) => (p >= 0 ? 0.9 : NaN)),
-  };
+  });
 }
 
-function membershipsOf(patternId: number[], outlierScore: number[]): MembershipColumns {
+function membershipsOf(patternId: number[], outlierScore: number[]): MembershipsTable {
   return {
     inputIndex: Int32Array.from(patternId, (_, i) => i),
     patternId: Int32Array.from(patternId),
@@ -103,14 +104,15 @@ test('candidates disagree with the majority or the prediction; unlabelled and no
 test('a real run: every candidate follows the rules, none is missed, and the ranking holds', async () => {
   const store = await NapStore.open(storePath, { readOnly: true });
   try {
-    const result = await triageRun(store, runId);
-    const layers = await layerClusterings(store, runId);
+    const { tables } = storeResults(store);
+    const result = await triageRun(tables, runId);
+    const layers = await tables.layerClusterings(runId);
     assert.deepEqual(
       result.layers.map((l) => l.layer),
       [TINY.relu, TINY.pool, TINY.logits],
     );
-    const inputs = await store.readInputs(runId);
-    const table = buildInputTable(inputs);
+    const table = await tables.inputs(runId);
+    const inputs = table;
     const { rows } = result;
     const expectedKeys = new Set<string>();
     for (const layer of layers) {
@@ -122,7 +124,7 @@ test('a real run: every candidate follows the rules, none is missed, and the ran
       );
       memberships.patternId.forEach((patternId, row) => {
         if (patternId < 0) return;
-        const inputRow = table.rowOf(memberships.inputIndex[row]!);
+        const inputRow = table.rows.rowOf(memberships.inputIndex[row]!);
         const label = inputs.label[inputRow];
         if (label === null || label === undefined) return;
         if (label !== dominant[patternId] || table.misclassified[inputRow] === 1)
@@ -131,7 +133,7 @@ test('a real run: every candidate follows the rules, none is missed, and the ran
       for (let k = 0; k < rows.layer.length; k++) {
         if (rows.layer[k] !== layer.layer) continue;
         const patternId = rows.patternId[k]!;
-        const inputRow = table.rowOf(rows.inputIndex[k]!);
+        const inputRow = table.rows.rowOf(rows.inputIndex[k]!);
         const memberRow = memberships.inputIndex.indexOf(rows.inputIndex[k]!);
         assert.equal(memberships.patternId[memberRow], patternId);
         assert.equal(rows.clusteringId[k], layer.clusteringId);
@@ -154,7 +156,7 @@ test('a real run: every candidate follows the rules, none is missed, and the ran
     // One layer, one pattern, one reason: exactly the matching subset of the full list, in the same order.
     const layer = layers.find((l) => l.layer === TINY.pool)!;
     const pattern = rows.patternId[rows.layer.indexOf(TINY.pool)]!;
-    const subset = await triageRun(store, runId, { layer: TINY.pool, pattern, reason: 'majority' });
+    const subset = await triageRun(tables, runId, { layer: TINY.pool, pattern, reason: 'majority' });
     const expected = keys.filter(
       (_, k) => rows.layer[k] === TINY.pool && rows.patternId[k] === pattern && rows.disagreesWithMajority[k] === 1,
     );
@@ -174,24 +176,25 @@ test('a real run: every candidate follows the rules, none is missed, and the ran
 test('bad layer, pattern and reason are refused with what to do', async () => {
   const store = await NapStore.open(storePath, { readOnly: true });
   try {
+    const { tables } = storeResults(store);
     await assert.rejects(
-      triageRun(store, runId, { layer: 'nope' }),
+      triageRun(tables, runId, { layer: 'nope' }),
       (e: Error) => e instanceof NotFoundError && /"nope"/.test(e.message) && e.message.includes(TINY.pool),
     );
     await assert.rejects(
-      triageRun(store, runId, { pattern: 0 }),
+      triageRun(tables, runId, { pattern: 0 }),
       (e: Error) => e instanceof InputError && /needs a layer/.test(e.message),
     );
     await assert.rejects(
-      triageRun(store, runId, { layer: TINY.pool, pattern: -1 }),
+      triageRun(tables, runId, { layer: TINY.pool, pattern: -1 }),
       (e: Error) => e instanceof NotFoundError && /noise has no majority/.test(e.message),
     );
     await assert.rejects(
-      triageRun(store, runId, { layer: TINY.pool, pattern: 9999 }),
+      triageRun(tables, runId, { layer: TINY.pool, pattern: 9999 }),
       (e: Error) => e instanceof NotFoundError && /9999/.test(e.message),
     );
     await assert.rejects(
-      triageRun(store, runId, { reason: 'all' as 'any' }),
+      triageRun(tables, runId, { reason: 'all' as 'any' }),
       (e: Error) => e instanceof InputError && /"all"/.test(e.message),
     );
   } finally {

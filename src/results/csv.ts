@@ -1,7 +1,7 @@
 /**
  * CSV text (RFC 4180) that is safe to open in a spreadsheet: a text cell starting with =, +, -, @, a tab or
  * a carriage return is a formula there (CSV injection, OWASP), so it gets a leading apostrophe. Numbers are
- * written as numbers. Imports nothing and touches no Node API, so a browser can use it as is.
+ * written as numbers. The one CSV writer of nap triage and the app's exports (browser-safe).
  */
 export type CsvCell = string | number | boolean | null;
 

@@ -1,8 +1,9 @@
 /**
- * Triage rows as records, CSV and JSON: the one format that `nap triage` writes and the app downloads.
- * Imports nothing at run time and touches no Node API, so the browser app uses it as is.
+ * The app's triage rows (members that disagree with their pattern's majority label or the prediction) as
+ * records, CSV and JSON, for its download of the selected rows (browser-safe).
  */
-import type { TriageResponse } from '../../server/api-types.js';
+import type { TriageResponse } from './api-types.js';
+import { csvText } from './csv.js';
 
 export interface TriageRecord {
   layer: string;
@@ -59,20 +60,12 @@ export function triageRecords(response: TriageResponse, rows?: readonly number[]
   }));
 }
 
-/** A CSV field (RFC 4180): quoted when it holds a comma, quote or line break; null is empty. */
-function csvField(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** Header line and one line per record, '\n'-terminated. */
+/** Header line and one line per record, '\n'-terminated; formula-like text is defused (see csv.ts). */
 export function triageCsv(records: readonly TriageRecord[]): string {
-  const lines = [
-    TRIAGE_COLUMNS.join(','),
-    ...records.map((record) => TRIAGE_COLUMNS.map((column) => csvField(record[column])).join(',')),
-  ];
-  return `${lines.join('\n')}\n`;
+  return csvText(
+    TRIAGE_COLUMNS,
+    records.map((record) => TRIAGE_COLUMNS.map((column) => record[column])),
+  );
 }
 
 /** The JSON document: which run and reason, and the records. */

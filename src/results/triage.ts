@@ -13,14 +13,12 @@
  * - Inputs without a label never take part. Noise has no majority label and never takes part.
  */
 import { InputError, NotFoundError } from '../errors.js';
-import type { MembershipColumns, NapStore, StoredInputs } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import { layerClusterings, type LayerClustering } from './flow.js';
-
-export type TriageReason = 'majority' | 'prediction';
-/** Which disagreement makes a candidate: either one (default), or only one kind. */
-export type TriageReasonFilter = 'any' | TriageReason;
-export const TRIAGE_REASON_FILTERS: readonly TriageReasonFilter[] = ['any', 'majority', 'prediction'];
+import type { TriageReasonFilter, TriageResponse } from './api-types.js';
+import { TRIAGE_REASONS } from './api-types.js';
+import { naturalCompare, type IndexedInputs } from './input-index.js';
+import type { LayerClustering, ResultsTables } from './results-tables.js';
+import type { MembershipsTable } from './tables.js';
 
 export interface TriageOptions {
   /** Only this layer; default every layer with patterns, in model order. */
@@ -79,17 +77,6 @@ interface Candidate {
   membershipProbability: number;
 }
 
-function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
-
-/** Row of each input index in `inputs`, -1 where missing. */
-function inputRowLookup(inputs: StoredInputs): (inputIndex: number) => number {
-  const rows = new Map<number, number>();
-  inputs.index.forEach((index, row) => rows.set(index, row));
-  return (inputIndex) => rows.get(inputIndex) ?? -1;
-}
-
 export interface PatternMajority {
   /** null when no member has a label. */
   label: string | null;
@@ -99,11 +86,11 @@ export interface PatternMajority {
 
 /** The majority label of every pattern 0..patternCount-1 (rules at the top of this file). */
 export function majorityLabels(
-  memberships: MembershipColumns,
-  inputs: StoredInputs,
+  memberships: MembershipsTable,
+  inputs: IndexedInputs,
   patternCount: number,
 ): PatternMajority[] {
-  const rowOf = inputRowLookup(inputs);
+  const rowOf = (inputIndex: number) => inputs.rows.rowOf(inputIndex);
   const counts = Array.from({ length: patternCount }, () => new Map<string, number>());
   memberships.patternId.forEach((patternId, row) => {
     if (patternId < 0 || patternId >= patternCount) return;
@@ -137,13 +124,13 @@ interface ClusteringScope {
 /** The candidates of one clustering, unranked. */
 function clusteringCandidates(
   scope: ClusteringScope,
-  memberships: MembershipColumns,
-  inputs: StoredInputs,
+  memberships: MembershipsTable,
+  inputs: IndexedInputs,
   pattern: number | undefined,
   reason: TriageReasonFilter,
 ): Candidate[] {
   const majority = majorityLabels(memberships, inputs, scope.patternCount);
-  const rowOf = inputRowLookup(inputs);
+  const rowOf = (inputIndex: number) => inputs.rows.rowOf(inputIndex);
   const found: Candidate[] = [];
   memberships.patternId.forEach((patternId, row) => {
     if (patternId < 0 || (pattern !== undefined && patternId !== pattern)) return;
@@ -185,7 +172,7 @@ function byRank(a: Candidate, b: Candidate): number {
   return (aNaN ? 0 : b.outlierScore - a.outlierScore) || a.layerOrder - b.layerOrder || a.inputIndex - b.inputIndex;
 }
 
-function toRows(candidates: readonly Candidate[], inputs: StoredInputs): TriageRows {
+function toRows(candidates: readonly Candidate[], inputs: IndexedInputs): TriageRows {
   const n = candidates.length;
   const rows: TriageRows = {
     layer: [],
@@ -231,8 +218,8 @@ function toRows(candidates: readonly Candidate[], inputs: StoredInputs): TriageR
  */
 export function triageClustering(
   scope: ClusteringScope,
-  memberships: MembershipColumns,
-  inputs: StoredInputs,
+  memberships: MembershipsTable,
+  inputs: IndexedInputs,
   options: Pick<TriageOptions, 'pattern' | 'reason'> = {},
 ): TriageRows {
   const candidates = clusteringCandidates(scope, memberships, inputs, options.pattern, resolveReason(options.reason));
@@ -241,9 +228,9 @@ export function triageClustering(
 
 function resolveReason(reason: TriageReasonFilter | undefined): TriageReasonFilter {
   const resolved = reason ?? 'any';
-  if (!TRIAGE_REASON_FILTERS.includes(resolved)) {
+  if (!TRIAGE_REASONS.includes(resolved)) {
     throw new InputError(`triage reason ${JSON.stringify(resolved)} is unknown`, {
-      hint: `use one of ${TRIAGE_REASON_FILTERS.join(', ')}`,
+      hint: `use one of ${TRIAGE_REASONS.join(', ')}`,
     });
   }
   return resolved;
@@ -284,19 +271,19 @@ const TRIAGE_STAGE = 'triage';
 
 /** The triage candidates of a run (every layer, or one layer or pattern), ranked. */
 export async function triageRun(
-  store: NapStore,
+  tables: ResultsTables,
   runId: number,
   options: TriageOptions = {},
   control: TaskControl = {},
 ): Promise<TriageResult> {
   const reason = resolveReason(options.reason);
-  const layers = resolveLayers(await layerClusterings(store, runId), runId, options);
-  const inputs = await store.readInputs(runId);
+  const layers = resolveLayers(await tables.layerClusterings(runId), runId, options);
+  const inputs = await tables.inputs(runId);
   const candidates: Candidate[] = [];
   for (const [done, layer] of layers.entries()) {
     throwIfCancelled(control.signal, TRIAGE_STAGE);
     control.onProgress?.({ stage: TRIAGE_STAGE, done, total: layers.length });
-    const memberships = await store.readMemberships(layer.clusteringId);
+    const memberships = await tables.memberships(layer.clusteringId);
     const scope = {
       layer: layer.layer,
       layerOrder: layer.order,
@@ -308,4 +295,29 @@ export async function triageRun(
   }
   control.onProgress?.({ stage: TRIAGE_STAGE, done: layers.length, total: layers.length });
   return { runId, layers, rows: toRows(candidates.sort(byRank), inputs) };
+}
+
+/** The first `limit` rows as the columns of a triage response (JSON: no typed arrays, null for NaN). */
+export function triageRows(rows: TriageRows, limit: number): Omit<TriageResponse, 'runId' | 'reason' | 'layers'> {
+  const n = Math.min(limit, rows.layer.length);
+  const head = <T>(values: ArrayLike<T>): T[] => Array.from({ length: n }, (_, k) => values[k]!);
+  const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+  return {
+    total: rows.layer.length,
+    layer: head(rows.layer),
+    clusteringId: head(rows.clusteringId),
+    patternId: head(rows.patternId),
+    inputIndex: head(rows.inputIndex),
+    path: head(rows.path),
+    label: head(rows.label),
+    prediction: head(rows.prediction),
+    predictionLabel: head(rows.predictionLabel),
+    probability: head(rows.predictionProbability).map(finiteOrNull),
+    majorityLabel: head(rows.majorityLabel),
+    majorityShare: head(rows.majorityShare),
+    disagreesWithMajority: head(rows.disagreesWithMajority).map((flag) => flag === 1),
+    disagreesWithPrediction: head(rows.disagreesWithPrediction).map((flag) => flag === 1),
+    outlierScore: head(rows.outlierScore).map(finiteOrNull),
+    membershipProbability: head(rows.membershipProbability),
+  };
 }

@@ -2,9 +2,10 @@
  * Per-pattern summaries of a clustering for the pattern cards: label and prediction mix, purity,
  * misclassified and outlier counts, and representative members. Definitions are in api-types.ts.
  */
-import type { MembershipColumns } from '../io/store/index.js';
+import { TopK } from '../compute/top-k.js';
 import type { LabelMix, PatternSummary } from './api-types.js';
-import type { InputTable } from './input-table.js';
+import { naturalCompare, type IndexedInputs } from './input-index.js';
+import type { MembershipsTable } from './tables.js';
 
 /** Members whose outlier score is above this quantile of the clustering's scores count as outliers. */
 export const OUTLIER_QUANTILE = 0.9;
@@ -41,30 +42,28 @@ function groupRows(patternId: Int32Array, patternCount: number): { order: Int32A
 function labelMix(labels: readonly (string | null)[], rows: readonly number[]): LabelMix {
   const counts = new Map<string | null, number>();
   for (const row of rows) counts.set(labels[row] ?? null, (counts.get(labels[row] ?? null) ?? 0) + 1);
-  const entries = [...counts].sort(
-    (a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0]), 'en', { numeric: true }),
-  );
+  const entries = [...counts].sort((a, b) => b[1] - a[1] || naturalCompare(String(a[0]), String(b[0])));
   return { label: entries.map((entry) => entry[0]), count: entries.map((entry) => entry[1]) };
 }
 
-function topBy(rows: number[], memberships: MembershipColumns, count: number, key: (row: number) => number): number[] {
-  const { inputIndex } = memberships;
-  return [...rows]
-    .sort((a, b) => key(b) - key(a) || inputIndex[a]! - inputIndex[b]!)
-    .slice(0, count)
-    .map((row) => inputIndex[row]!);
+/** Input indices of the `count` rows with the highest key, ties by lower input index (a heap: the noise has most inputs). */
+function topBy(rows: number[], memberships: MembershipsTable, count: number, key: (row: number) => number): number[] {
+  if (count === 0) return [];
+  const top = new TopK(1, count);
+  for (const row of rows) top.offer(0, key(row), memberships.inputIndex[row]!);
+  return Array.from(top.entries(0).ids);
 }
 
 function summarize(
   patternId: number,
   persistence: number,
   memberRows: number[],
-  memberships: MembershipColumns,
-  inputs: InputTable,
+  memberships: MembershipsTable,
+  inputs: IndexedInputs,
   outlierThreshold: number,
   examples: number,
 ): PatternSummary {
-  const inputRows = memberRows.map((row) => inputs.rowOf(memberships.inputIndex[row]!));
+  const inputRows = memberRows.map((row) => inputs.rows.rowOf(memberships.inputIndex[row]!));
   const known = inputRows.filter((row) => row >= 0);
   const labels = labelMix(inputs.label, known);
   const labelled = labels.label.findIndex((label) => label !== null);
@@ -94,9 +93,9 @@ function summarize(
 }
 
 export function summarizePatterns(
-  memberships: MembershipColumns,
+  memberships: MembershipsTable,
   persistence: ArrayLike<number>,
-  inputs: InputTable,
+  inputs: IndexedInputs,
   examples: number,
 ): PatternSummaries {
   const patternCount = persistence.length;

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adjustedRandIndex } from '../../src/compute/partition-metrics.js';
 import { analyze } from '../../src/engine/analyze.js';
-import { compareRuns, matchInputsByPath } from '../../src/engine/compare.js';
+import { compareRuns, matchInputsByPath } from '../../src/results/compare.js';
+import { storeResults } from '../../src/results/node/duckdb-reader.js';
 import { layerClusterings } from '../../src/engine/flow.js';
 import { InputError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
@@ -107,7 +108,10 @@ async function permutedCopy(
 
 describe('comparing runs', () => {
   it('scores a run against itself with ARI and NMI 1 and matches every pattern to itself', async () => {
-    const result = await compareRuns({ store: original, runId }, { store: original, runId });
+    const result = await compareRuns(
+      { tables: storeResults(original).tables, runId },
+      { tables: storeResults(original).tables, runId },
+    );
     assert.equal(result.sharedInputs, LIMIT);
     assert.deepEqual(
       result.layers.map((l) => l.layerA),
@@ -137,7 +141,10 @@ describe('comparing runs', () => {
     const copy = await permutedCopy('permuted.duckdb', permutation);
     try {
       const [copyRun] = await copy.listRuns();
-      const result = await compareRuns({ store: original, runId }, { store: copy, runId: copyRun!.runId });
+      const result = await compareRuns(
+        { tables: storeResults(original).tables, runId },
+        { tables: storeResults(copy).tables, runId: copyRun!.runId },
+      );
       assert.equal(result.sharedInputs, LIMIT);
       assert.deepEqual([result.unmatchedA, result.unmatchedB], [0, 0]);
       for (const layer of result.layers) {
@@ -165,8 +172,8 @@ describe('comparing runs', () => {
     try {
       const [copyRun] = await copy.listRuns();
       const result = await compareRuns(
-        { store: original, runId },
-        { store: copy, runId: copyRun!.runId },
+        { tables: storeResults(original).tables, runId },
+        { tables: storeResults(copy).tables, runId: copyRun!.runId },
         { layers: [[TINY.pool, TINY.pool]] },
       );
       assert.deepEqual([result.sharedInputs, result.unmatchedA, result.unmatchedB], [LIMIT / 2, LIMIT / 2, 0]);
@@ -181,9 +188,13 @@ describe('comparing runs', () => {
   });
 
   it('gives consistent scores and a one-to-one matching for a different run', async () => {
-    const result = await compareRuns({ store: original, runId }, { store: original, runId: coarseRunId });
-    const inputsA = await original.readInputs(runId);
-    const inputsB = await original.readInputs(coarseRunId);
+    const result = await compareRuns(
+      { tables: storeResults(original).tables, runId },
+      { tables: storeResults(original).tables, runId: coarseRunId },
+    );
+    const { tables } = storeResults(original);
+    const inputsA = await tables.inputs(runId);
+    const inputsB = await tables.inputs(coarseRunId);
     assert.equal(result.sharedInputs, LIMIT, 'the same sample');
     assert.ok(
       result.layers.some((l) => l.agreement.withNoise.adjustedRandIndex < 1),
@@ -225,7 +236,11 @@ describe('comparing runs', () => {
 
   it('refuses runs without shared inputs or layers, naming what is missing', async () => {
     await assert.rejects(
-      compareRuns({ store: original, runId }, { store: original, runId }, { layers: [[TINY.pool, 'pool_ou']] }),
+      compareRuns(
+        { tables: storeResults(original).tables, runId },
+        { tables: storeResults(original).tables, runId },
+        { layers: [[TINY.pool, 'pool_ou']] },
+      ),
       (e: unknown) => e instanceof InputError && /pool_ou/.test(e.message) && /pool_out/.test(e.message),
     );
     const other = await NapStore.open(path.join(dir, 'elsewhere.duckdb'));
@@ -241,7 +256,10 @@ describe('comparing runs', () => {
         probability: Float64Array.from([NaN]),
       });
       await assert.rejects(
-        compareRuns({ store: original, runId }, { store: other, runId: id }),
+        compareRuns(
+          { tables: storeResults(original).tables, runId },
+          { tables: storeResults(other).tables, runId: id },
+        ),
         (e: unknown) => e instanceof InputError && /share no input paths/.test(e.message),
       );
       await other.appendInputs(id, {
@@ -253,7 +271,10 @@ describe('comparing runs', () => {
         probability: Float64Array.from([NaN]),
       });
       await assert.rejects(
-        compareRuns({ store: original, runId }, { store: other, runId: id }),
+        compareRuns(
+          { tables: storeResults(original).tables, runId },
+          { tables: storeResults(other).tables, runId: id },
+        ),
         (e: unknown) => e instanceof InputError && /no layer with patterns under the same name/.test(e.message),
       );
     } finally {
@@ -265,7 +286,7 @@ describe('comparing runs', () => {
 describe('matching inputs by path', () => {
   it('pairs unique paths and leaves out missing, null and repeated ones', () => {
     const inputs = (paths: (string | null)[]) => ({
-      index: Int32Array.from(paths, (_, i) => 10 + i),
+      inputIndex: Int32Array.from(paths, (_, i) => 10 + i),
       path: paths,
       label: paths.map(() => null),
       prediction: new Int32Array(paths.length),

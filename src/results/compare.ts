@@ -8,13 +8,13 @@ import { jaccardMatrix } from '../compute/flow.js';
 import { matchPatterns, type PatternMatching } from '../compute/matching.js';
 import { comparePartitions, type PartitionComparison } from '../compute/partition-agreement.js';
 import { InputError } from '../errors.js';
-import type { MembershipColumns, NapStore, StoredInputs } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import { layerClusterings, type LayerClustering } from './flow.js';
+import type { LayerClustering, ResultsTables } from './results-tables.js';
+import type { InputsTable, MembershipsTable } from './tables.js';
 
-/** A run in an open store. */
+/** A run of a store; two runs compared may come from two stores. */
 export interface RunRef {
-  store: NapStore;
+  tables: ResultsTables;
   runId: number;
 }
 
@@ -50,20 +50,20 @@ export interface RunComparison {
 }
 
 /** Paths that occur exactly once, with their input index. */
-function uniquePaths(inputs: StoredInputs): Map<string, number> {
+function uniquePaths(inputs: InputsTable): Map<string, number> {
   const seen = new Map<string, number>();
   const repeated = new Set<string>();
   inputs.path.forEach((path, row) => {
     if (path === null) return;
     if (seen.has(path)) repeated.add(path);
-    else seen.set(path, inputs.index[row]!);
+    else seen.set(path, inputs.inputIndex[row]!);
   });
   for (const path of repeated) seen.delete(path);
   return seen;
 }
 
 /** Input indices of A and B with the same path, in A's input order. */
-export function matchInputsByPath(a: StoredInputs, b: StoredInputs): { indexA: Int32Array; indexB: Int32Array } {
+export function matchInputsByPath(a: InputsTable, b: InputsTable): { indexA: Int32Array; indexB: Int32Array } {
   const inA = uniquePaths(a);
   const inB = uniquePaths(b);
   const indexA: number[] = [];
@@ -78,7 +78,7 @@ export function matchInputsByPath(a: StoredInputs, b: StoredInputs): { indexA: I
   return { indexA: Int32Array.from(order, (k) => indexA[k]!), indexB: Int32Array.from(order, (k) => indexB[k]!) };
 }
 
-function labelLookup(memberships: MembershipColumns): Map<number, number> {
+function labelLookup(memberships: MembershipsTable): Map<number, number> {
   return new Map(Array.from(memberships.inputIndex, (input, row) => [input, memberships.patternId[row]!]));
 }
 
@@ -122,8 +122,8 @@ export async function compareRuns(
   options: CompareOptions = {},
   control: TaskControl = {},
 ): Promise<RunComparison> {
-  const inputsA = await a.store.readInputs(a.runId);
-  const inputsB = await b.store.readInputs(b.runId);
+  const inputsA = await a.tables.inputs(a.runId);
+  const inputsB = await b.tables.inputs(b.runId);
   const { indexA, indexB } = matchInputsByPath(inputsA, inputsB);
   if (indexA.length === 0) {
     throw new InputError(`runs ${a.runId} and ${b.runId} share no input paths`, {
@@ -131,16 +131,16 @@ export async function compareRuns(
     });
   }
   const pairs = resolveLayerPairs(
-    await layerClusterings(a.store, a.runId),
-    await layerClusterings(b.store, b.runId),
+    await a.tables.layerClusterings(a.runId),
+    await b.tables.layerClusterings(b.runId),
     options.layers,
   );
   const layers: LayerComparison[] = [];
   for (const [done, [layerA, layerB]] of pairs.entries()) {
     throwIfCancelled(control.signal, COMPARE_STAGE);
     control.onProgress?.({ stage: COMPARE_STAGE, done, total: pairs.length });
-    const labelOfA = labelLookup(await a.store.readMemberships(layerA.clusteringId));
-    const labelOfB = labelLookup(await b.store.readMemberships(layerB.clusteringId));
+    const labelOfA = labelLookup(await a.tables.memberships(layerA.clusteringId));
+    const labelOfB = labelLookup(await b.tables.memberships(layerB.clusteringId));
     const labelsA: number[] = [];
     const labelsB: number[] = [];
     indexA.forEach((inputA, k) => {
@@ -170,8 +170,8 @@ export async function compareRuns(
     runA: a.runId,
     runB: b.runId,
     sharedInputs: indexA.length,
-    unmatchedA: inputsA.index.length - indexA.length,
-    unmatchedB: inputsB.index.length - indexB.length,
+    unmatchedA: inputsA.inputIndex.length - indexA.length,
+    unmatchedB: inputsB.inputIndex.length - indexB.length,
     layers,
   };
 }

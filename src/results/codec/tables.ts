@@ -1,0 +1,72 @@
+/**
+ * The Arrow codecs of every table: the reader's tables as a static export stores them (exact), and the
+ * API's bulk answers as the server sends them to the app, which only draws scores and map positions:
+ * those travel at 16 bits (1/65,534 of their range; see arrow.ts), the model's probabilities at float32.
+ */
+import type { InputRows, MembershipRows, ProjectionPoints } from '../api-types.js';
+import type {
+  CondensedTreeTable,
+  FlowCellsTable,
+  HeatmapIndexTable,
+  InputsTable,
+  MaxActivationsTable,
+  MembershipsTable,
+  PatternsTable,
+  ProjectionTable,
+  UnitStatsTable,
+} from '../tables.js';
+import { tableSpec } from './arrow.js';
+
+const int32 = { kind: 'int32' } as const;
+const uint8 = { kind: 'uint8' } as const;
+const float32 = { kind: 'float32' } as const;
+const float64 = { kind: 'float64' } as const;
+const text = { kind: 'text' } as const;
+const label = { kind: 'label' } as const;
+/** Columns the app only draws or shows rounded, at lower precision on the wire (see arrow.ts). */
+const drawn = { kind: 'float64', wire: 'float32' } as const;
+const drawnFixed = { kind: 'float64', wire: 'fixed16' } as const;
+const coordinate = { kind: 'float32', wire: 'fixed16' } as const;
+
+const inputColumns = {
+  inputIndex: int32,
+  path: text,
+  label,
+  prediction: int32,
+  predictionLabel: label,
+  probability: float64,
+} as const;
+const membershipColumns = { inputIndex: int32, patternId: int32, probability: float64, outlierScore: float64 } as const;
+const projectionColumns = { inputIndex: int32, x: float32, y: float32 } as const;
+const statsColumns = {
+  patternId: int32,
+  unit: int32,
+  min: float64,
+  max: float64,
+  mean: float64,
+  q1: float64,
+  q3: float64,
+  iqr: float64,
+  lower: float64,
+  upper: float64,
+} as const;
+
+/** The reader's tables, as a static export stores them. */
+export const FILE_TABLES = {
+  inputs: tableSpec<InputsTable>()(inputColumns),
+  memberships: tableSpec<MembershipsTable>()(membershipColumns),
+  patterns: tableSpec<PatternsTable>()({ patternId: int32, size: int32, persistence: float64 }),
+  condensedTree: tableSpec<CondensedTreeTable>()({ parent: int32, child: int32, lambda: float64, childSize: int32 }),
+  unitStats: tableSpec<UnitStatsTable>()(statsColumns),
+  maxActivations: tableSpec<MaxActivationsTable>()({ unit: int32, rank: int32, inputIndex: int32, value: float64 }),
+  projection: tableSpec<ProjectionTable>()(projectionColumns),
+  flow: tableSpec<FlowCellsTable>()({ patternA: int32, patternB: int32, count: int32 }),
+  heatmapIndex: tableSpec<HeatmapIndexTable>()({ patternId: int32, inputIndex: int32, height: int32, width: int32 }),
+};
+
+/** The API's bulk answers, as the server sends them to the app. */
+export const WIRE_TABLES = {
+  inputs: tableSpec<InputRows>()({ ...inputColumns, probability: drawn, misclassified: uint8 }),
+  memberships: tableSpec<MembershipRows>()({ ...membershipColumns, probability: drawnFixed, outlierScore: drawnFixed }),
+  projection: tableSpec<ProjectionPoints>()({ ...projectionColumns, x: coordinate, y: coordinate }),
+};

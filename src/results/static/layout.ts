@@ -1,0 +1,85 @@
+/**
+ * The file layout of a static site made by `nap export --static`, shared by the exporter and the browser
+ * (so it imports nothing and touches no Node API). The site is the built app plus a `data/` folder that
+ * holds the results reader's records and tables; the browser runs the results API over them, exactly as
+ * `nap serve` runs it over the store:
+ *
+ *   index.html                              the app, with <meta name="nap-static-data" content="data/"> added
+ *   data/manifest.json                      StaticManifest: what the export holds
+ *   data/results.json                       StaticResults: the run, its layers, clusterings and projections
+ *   data/tables/inputs.arrow                the run's inputs (Arrow IPC stream, codec/tables.ts FILE_TABLES)
+ *   data/tables/layers/L/stats.arrow        a layer's unit statistics; max-activations.arrow, projection.arrow
+ *   data/tables/clusterings/C/*.arrow       patterns, memberships, tree, stats, heatmaps (the heatmap index)
+ *   data/tables/flows/A-B.arrow             the stored flow from clustering A to clustering B
+ *   data/images/thumbnails/I.png            thumbnail of input I
+ *   data/images/average/C/P.png             average image of pattern P of clustering C
+ *   data/images/heatmap/C/P.png             stored mean heatmap of pattern P
+ *   data/images/heatmap/C/P/I.png           stored heatmap of member I of pattern P
+ *
+ * File names use only [A-Za-z0-9_-] (other characters are escaped as _XX hex bytes), so any static host
+ * serves them without percent-decoding surprises.
+ */
+import type { SourceInfo } from '../reader.js';
+import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord } from '../tables.js';
+
+export const STATIC_FORMAT = 'nap-lens-static';
+export const STATIC_FORMAT_VERSION = 2;
+/** The meta tag that marks the app as a static export; its content is the data folder, relative to the page. */
+export const STATIC_META_NAME = 'nap-static-data';
+export const STATIC_DATA_DIR = 'data';
+export const STATIC_MANIFEST_FILE = 'manifest.json';
+export const STATIC_RESULTS_FILE = 'results.json';
+
+export interface StaticManifest {
+  format: typeof STATIC_FORMAT;
+  version: number;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+  /** File name of the store the site was made from. */
+  store: string;
+  storeVersion: string;
+  runId: number;
+  runName: string;
+  inputCount: number;
+  /** Side of the exported thumbnails in pixels; null when the export has none. */
+  thumbnailSize: number | null;
+}
+
+/** The records of the exported run (data/results.json). */
+export interface StaticResults {
+  source: SourceInfo;
+  run: RunRecord;
+  layers: LayerRecord[];
+  clusterings: ClusteringRecord[];
+  projections: ProjectionRecord[];
+  /** Stored flows as [clustering A, clustering B] pairs, as stored. */
+  flows: [number, number][];
+}
+
+function escapeName(text: string): string {
+  let out = '';
+  for (const byte of new TextEncoder().encode(text)) {
+    const char = String.fromCharCode(byte);
+    out += /[A-Za-z0-9-]/.test(char) ? char : `_${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out === '' ? '_' : out;
+}
+
+export type LayerTable = 'stats' | 'max-activations' | 'projection';
+export type ClusteringTable = 'patterns' | 'memberships' | 'tree' | 'stats' | 'heatmaps';
+
+/** Files relative to the data folder. */
+export const staticPaths = {
+  inputs: () => 'tables/inputs.arrow',
+  layerTable: (layer: string, table: LayerTable) => `tables/layers/${escapeName(layer)}/${table}.arrow`,
+  clusteringTable: (clusteringId: number, table: ClusteringTable) =>
+    `tables/clusterings/${clusteringId}/${table}.arrow`,
+  flow: (clusteringA: number, clusteringB: number) => `tables/flows/${clusteringA}-${clusteringB}.arrow`,
+  thumbnail: (inputIndex: number) => `images/thumbnails/${inputIndex}.png`,
+  averageImage: (clusteringId: number, patternId: number) => `images/average/${clusteringId}/${patternId}.png`,
+  /** The pattern's mean heatmap, or member `inputIndex`'s. */
+  heatmap: (clusteringId: number, patternId: number, inputIndex?: number) =>
+    inputIndex === undefined
+      ? `images/heatmap/${clusteringId}/${patternId}.png`
+      : `images/heatmap/${clusteringId}/${patternId}/${inputIndex}.png`,
+} as const;

@@ -1,0 +1,124 @@
+/**
+ * The ResultsReader of a static export (layout.ts), over `fetch`: the browser reads the exported records
+ * and Arrow tables and runs createResultsApi over them, so the static site answers every query as `nap
+ * serve` does. A table the export lacks (a layer without a projection, a flow that was not stored)
+ * reads as absent; any other missing file is an error that says to export again.
+ */
+import { NotFoundError } from '../../errors.js';
+import { decodeTable } from '../codec/arrow-decode.js';
+import { FILE_TABLES } from '../codec/tables.js';
+import type { ResultsReader } from '../reader.js';
+import type { FlowCellsTable, UnitStatsTable } from '../tables.js';
+import {
+  STATIC_FORMAT,
+  STATIC_MANIFEST_FILE,
+  STATIC_RESULTS_FILE,
+  staticPaths,
+  type StaticManifest,
+  type StaticResults,
+} from './layout.js';
+
+export type Fetch = (url: string) => Promise<Response>;
+
+const REEXPORT_HINT = 'copy the whole exported folder to the host, data/ included, or export the site again';
+
+export interface StaticSite {
+  manifest: StaticManifest;
+  reader: ResultsReader;
+}
+
+async function fetchOk(fetchFile: Fetch, url: string): Promise<Response | null> {
+  const response = await fetchFile(url);
+  if (response.status === 404) return null;
+  if (!response.ok) {
+    throw new NotFoundError(`${url} answered ${response.status}`, {
+      hint: 'reload the page; if it persists, export the site again',
+    });
+  }
+  return response;
+}
+
+/** Opens the export whose data folder is at `base`; refuses a folder without a nap-lens manifest. */
+export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetch(url)): Promise<StaticSite> {
+  const url = (file: string) => new URL(file, base).href;
+  const manifestUrl = url(STATIC_MANIFEST_FILE);
+  const response = await fetchFile(manifestUrl).catch(() => null);
+  const manifest = response?.ok ? ((await response.json().catch(() => null)) as StaticManifest | null) : null;
+  if (manifest?.format !== STATIC_FORMAT) {
+    throw new NotFoundError(`this page is a static export, but ${manifestUrl} is missing or not a nap-lens manifest`, {
+      hint: REEXPORT_HINT,
+    });
+  }
+  let records: Promise<StaticResults> | null = null;
+  const results = () => {
+    records ??= fetchOk(fetchFile, url(STATIC_RESULTS_FILE)).then((found) => {
+      if (found === null)
+        throw new NotFoundError(`${url(STATIC_RESULTS_FILE)} is missing from the export`, { hint: REEXPORT_HINT });
+      return found.json() as Promise<StaticResults>;
+    });
+    return records;
+  };
+  /** An Arrow file's bytes; null when the export does not hold it. */
+  const optional = async (file: string): Promise<Uint8Array | null> => {
+    const found = await fetchOk(fetchFile, url(file));
+    return found === null ? null : new Uint8Array(await found.arrayBuffer());
+  };
+  const required = async (file: string): Promise<Uint8Array> => {
+    const bytes = await optional(file);
+    if (bytes === null) throw new NotFoundError(`${url(file)} is missing from the export`, { hint: REEXPORT_HINT });
+    return bytes;
+  };
+  const emptyStats: UnitStatsTable = {
+    patternId: new Int32Array(0),
+    unit: new Int32Array(0),
+    min: new Float64Array(0),
+    max: new Float64Array(0),
+    mean: new Float64Array(0),
+    q1: new Float64Array(0),
+    q3: new Float64Array(0),
+    iqr: new Float64Array(0),
+    lower: new Float64Array(0),
+    upper: new Float64Array(0),
+  };
+  const stats = async (file: string) => {
+    const bytes = await optional(file);
+    return bytes === null ? emptyStats : decodeTable(FILE_TABLES.unitStats, bytes);
+  };
+
+  const reader: ResultsReader = {
+    source: async () => (await results()).source,
+    runs: async () => [(await results()).run],
+    layers: async () => (await results()).layers,
+    clusterings: async () => (await results()).clusterings,
+    projections: async () => (await results()).projections,
+    inputs: async () => decodeTable(FILE_TABLES.inputs, await required(staticPaths.inputs())),
+    patterns: async (id) =>
+      decodeTable(FILE_TABLES.patterns, await required(staticPaths.clusteringTable(id, 'patterns'))),
+    memberships: async (id) =>
+      decodeTable(FILE_TABLES.memberships, await required(staticPaths.clusteringTable(id, 'memberships'))),
+    condensedTree: async (id) =>
+      decodeTable(FILE_TABLES.condensedTree, await required(staticPaths.clusteringTable(id, 'tree'))),
+    layerStats: (_runId, layer) => stats(staticPaths.layerTable(layer, 'stats')),
+    patternStats: (id) => stats(staticPaths.clusteringTable(id, 'stats')),
+    maxActivations: async (_runId, layer) =>
+      decodeTable(FILE_TABLES.maxActivations, await required(staticPaths.layerTable(layer, 'max-activations'))),
+    projection: async (_runId, layer) => {
+      const bytes = await optional(staticPaths.layerTable(layer, 'projection'));
+      return bytes === null ? null : decodeTable(FILE_TABLES.projection, bytes);
+    },
+    flow: async (a, b): Promise<FlowCellsTable | null> => {
+      const { flows } = await results();
+      const forward = flows.some(([x, y]) => x === a && y === b);
+      const backward = flows.some(([x, y]) => x === b && y === a);
+      if (!forward && !backward) return null;
+      const cells = decodeTable(
+        FILE_TABLES.flow,
+        await required(forward ? staticPaths.flow(a, b) : staticPaths.flow(b, a)),
+      );
+      return forward ? cells : { patternA: cells.patternB, patternB: cells.patternA, count: cells.count };
+    },
+    heatmapIndex: async (id) =>
+      decodeTable(FILE_TABLES.heatmapIndex, await required(staticPaths.clusteringTable(id, 'heatmaps'))),
+  };
+  return { manifest, reader };
+}

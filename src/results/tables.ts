@@ -1,0 +1,153 @@
+/**
+ * What a results reader serves: the records of a store (runs, layers, clusterings, projections) and its
+ * tables as typed columns, one typed array (or string array) per column, all of one length; row i is the
+ * i-th entry of each. The same shapes travel as Arrow record batches (codec/arrow.ts) between the server,
+ * the static files of an export and the browser.
+ */
+
+import type {
+  ClusteringRecord as StoredClustering,
+  CondensedTreeColumns,
+  LayerInfo,
+  MembershipColumns,
+  PatternColumns,
+  RunStatus,
+  StoredMaxActivations,
+  StoredUnitStats,
+  TextColumn,
+} from '../io/store/types.js';
+
+export type { RunStatus, TextColumn };
+
+/** How inputs were prepared for the model, as analyze stored it. */
+export interface StoredPreprocessing {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
+/**
+ * The analysis configuration a run stored. The fields the read side relies on are typed and checked when
+ * read (runConfigOf); the rest is kept as stored for display. Runs of older versions may lack any field.
+ */
+export interface RunConfig {
+  readonly [key: string]: unknown;
+  /** The model's input size and channels; absent in runs written before it was stored. */
+  preprocessing?: StoredPreprocessing;
+  /** The Fashion-MNIST file set the inputs came from. */
+  split?: 'train' | 'test';
+}
+
+export interface RunRecord {
+  runId: number;
+  name: string;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+  status: RunStatus;
+  modelPath: string;
+  modelSha256: string;
+  /** How the model lays out convolution outputs, e.g. 'channels-first'. */
+  modelLayout: string;
+  /** The dataset as the user named it (a path, 'mnist', ...). */
+  datasetSpec: string;
+  /** Identifies the dataset's content (files, labels, split). */
+  datasetFingerprint: string;
+  config: RunConfig;
+  /** Names of the model's output classes in class order, or null when unknown. */
+  predictionLabels: string[] | null;
+}
+
+/** A layer: position in the model, op type, raw dims per input, aggregation, units. */
+export type LayerRecord = LayerInfo;
+
+/** One HDBSCAN* clustering of a layer (unit null) or of one unit's spatial map; params as stored. */
+export interface ClusteringRecord extends Omit<StoredClustering, 'createdAt'> {
+  /** ISO 8601, UTC. */
+  createdAt: string;
+}
+
+export type ProjectionMethod = 'umap' | 'pca';
+
+/** A stored 2-D map of a layer, without its points. */
+export interface ProjectionRecord {
+  layer: string;
+  method: ProjectionMethod;
+  /** The parameters it was made with, as stored. */
+  params: unknown;
+  pointCount: number;
+}
+
+/** A run's inputs by ascending input index. `prediction` is -1 and `probability` NaN where the model does not classify. */
+export interface InputsTable {
+  inputIndex: Int32Array;
+  path: TextColumn;
+  label: TextColumn;
+  prediction: Int32Array;
+  predictionLabel: TextColumn;
+  probability: Float64Array;
+}
+
+/** A clustering's memberships by ascending input index; patternId -1 is noise. */
+export type MembershipsTable = MembershipColumns;
+
+/** A clustering's patterns by pattern id. */
+export type PatternsTable = PatternColumns;
+
+/** The condensed HDBSCAN* tree, one row per edge, by parent then child. */
+export interface CondensedTreeTable extends CondensedTreeColumns {
+  /** Infinity where a child leaves at infinite density. */
+  lambda: Float64Array;
+}
+
+/** Box-plot statistics per unit, by pattern then unit; patternId -1 for a layer's statistics over all inputs. */
+export interface UnitStatsTable extends Omit<StoredUnitStats, 'patternId'> {
+  patternId: Int32Array;
+}
+
+/** The top inputs per unit (unit -1: the whole layer), by unit then rank (0 strongest). */
+export type MaxActivationsTable = StoredMaxActivations;
+
+/** A layer's 2-D map: input `inputIndex[i]` at (x[i], y[i]), by ascending input index. */
+export interface ProjectionTable {
+  inputIndex: Int32Array;
+  x: Float32Array;
+  y: Float32Array;
+}
+
+/** The non-zero cells of the contingency table of two clusterings of a run; pattern -1 is noise. */
+export interface FlowCellsTable {
+  patternA: Int32Array;
+  patternB: Int32Array;
+  count: Int32Array;
+}
+
+/** Which heatmaps `nap heatmaps` stored for the patterns of a clustering: one row per heatmap. */
+export interface HeatmapIndexTable {
+  patternId: Int32Array;
+  /** The member's input index, or -1 for the pattern's mean heatmap. */
+  inputIndex: Int32Array;
+  /** Layer grid of the heatmap (positions). */
+  height: Int32Array;
+  width: Int32Array;
+}
+
+/** The input index under which a pattern's mean heatmap is listed. */
+export const MEAN_HEATMAP = -1;
+
+function positiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+/** The stored configuration with its known fields checked: a field of the wrong shape reads as absent. */
+export function runConfigOf(stored: unknown): RunConfig {
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return {};
+  const { preprocessing, split, ...rest } = stored as Record<string, unknown>;
+  const config: { -readonly [K in keyof RunConfig]: RunConfig[K] } = { ...rest };
+  if (typeof preprocessing === 'object' && preprocessing !== null) {
+    const { width, height, channels } = preprocessing as Record<string, unknown>;
+    if (positiveInteger(width) && positiveInteger(height) && (channels === 1 || channels === 3))
+      config.preprocessing = { ...preprocessing, width, height, channels };
+  }
+  if (split === 'train' || split === 'test') config.split = split;
+  return config;
+}

@@ -1,0 +1,48 @@
+/** CSV exports (nap triage and the app's triage download) never hand a spreadsheet a formula to run. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { csvField, csvText } from '../../src/results/csv.js';
+import { triageCsv, type TriageRecord } from '../../src/results/triage-records.js';
+
+test('text starting with = + - @ tab or carriage return is written as text, with a leading apostrophe', () => {
+  for (const cell of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '=HYPERLINK("http://x","y")']) {
+    const field = csvField(cell);
+    const unquoted = field.startsWith('"') ? field.slice(1, -1).replace(/""/g, '"') : field;
+    assert.equal(unquoted, `'${cell}`, `${JSON.stringify(cell)} -> ${field}`);
+  }
+  assert.equal(csvField('=cmd|"/c calc"!A1'), `"'=cmd|""/c calc""!A1"`, 'quoted as well where it holds a quote');
+});
+
+test('numbers, booleans and harmless text are written as they are', () => {
+  assert.equal(csvField(-0.25), '-0.25', 'a negative number stays a number');
+  assert.equal(csvField(3), '3');
+  assert.equal(csvField(true), 'true');
+  assert.equal(csvField(null), '');
+  assert.equal(csvField('a=b'), 'a=b', 'only the first character matters');
+  assert.equal(csvField('mnist#12'), 'mnist#12');
+  assert.equal(csvField(Number.NaN), '', 'a number that is not finite is empty');
+  assert.equal(csvText(['a', 'b'], [['x,y', 1]]), 'a,b\n"x,y",1\n');
+});
+
+test('a triage export with a hostile file name and label defuses both', () => {
+  const record: TriageRecord = {
+    layer: 'conv1',
+    pattern: 0,
+    input: 7,
+    file: '=HYPERLINK("http://evil.example","click")',
+    label: '@cat',
+    prediction: '-dog',
+    predictionProbability: 0.5,
+    majorityLabel: 'cat',
+    majorityShare: 0.75,
+    disagreesWithMajority: true,
+    disagreesWithPrediction: true,
+    outlierScore: -0.1,
+    membershipProbability: 1,
+  };
+  const [, row] = triageCsv([record]).trimEnd().split('\n');
+  assert.equal(
+    row,
+    `conv1,0,7,"'=HYPERLINK(""http://evil.example"",""click"")",'@cat,'-dog,0.5,cat,0.75,true,true,-0.1,1`,
+  );
+});
