@@ -68,8 +68,14 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
   { name: 'v6', commit: '2592ed8', schemaVersion: 6, shape: 'feature visualizations' },
   {
     name: 'v7',
-    commit: null,
+    commit: '43d8442',
     schemaVersion: 7,
+    shape: 'single-linkage trees, soft memberships and cluster spaces of clusterings',
+  },
+  {
+    name: 'v8',
+    commit: null,
+    schemaVersion: 8,
     shape: 'layer layouts and input contents (token layers, non-image inputs)',
   },
 ];

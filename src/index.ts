@@ -8,10 +8,40 @@ export { summarizeRun, formatRunSummary, type LayerPatternSummary, type PatternS
 export {
   hdbscan,
   referenceMst,
+  linkageFromMerges,
+  selectFromLinkage,
+  selectionParamsProblem,
   type HdbscanOptions,
   type HdbscanResult,
   type Metric,
+  type SelectionParams,
+  type SingleLinkageTree,
+  type TreeSelection,
 } from './compute/hdbscan/index.js';
+export {
+  allPointsMembershipVectors,
+  approximatePredict,
+  buildSoftTree,
+  createPredictor,
+  membershipVectors,
+  strongestMemberships,
+  type ApproximatePrediction,
+  type ClusteringPredictor,
+  type SoftTree,
+  type StrongestMemberships,
+} from './compute/hdbscan/soft/index.js';
+export { recluster, type ReclusterOptions, type ReclusterResult } from './engine/recluster.js';
+export { assignToClustering, loadPredictor, assignRows, type AssignOptions, type Assignment } from './engine/assign.js';
+export {
+  clusteringCoverage,
+  coverageRoutes,
+  reselections,
+  NEAR_MEMBER_STRENGTHS,
+  type Coverage,
+  type CoverageRoute,
+  type Reselection,
+} from './engine/coverage.js';
+export { parseClusterSpace, type ClusterSpace } from './engine/cluster-space.js';
 export { adjustedRandIndex } from './compute/partition-metrics.js';
 export {
   aggregateInto,

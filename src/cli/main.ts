@@ -37,6 +37,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'store where each pattern of a convolutional layer lives in the image (heatmaps for the app)',
     load: async () => (await import('./commands/heatmaps.js')).runHeatmapsCommand,
   },
+  recluster: {
+    summary: "select a layer's patterns again from its stored tree (another min cluster size, leaf/eom, epsilon)",
+    load: async () => (await import('./commands/recluster.js')).runReclusterCommand,
+  },
   visualize: {
     summary: 'store images that maximise units or patterns of a layer (feature visualization)',
     load: async () => (await import('./commands/visualize.js')).runVisualizeCommand,

@@ -19,6 +19,7 @@ import {
   type AnalyzeResult,
   type LayerSummary,
 } from './analyze.js';
+import { parseClusterSpace, type ClusterSpace } from './cluster-space.js';
 import { describeLayer, type ExtractedLayer } from './extract.js';
 import { storeRunFlows } from './flow.js';
 import { PROJECTION_CHOICES, type ProjectionChoice } from './projection-options.js';
@@ -35,6 +36,8 @@ export interface ActivationsOptions {
   labelColumn?: string;
   /** HDBSCAN* parameters; defaults minClusterSize 5, minSamples 5, leaf selection, euclidean. */
   clustering?: Omit<HdbscanOptions, 'mst'>;
+  /** Where each layer is clustered: 'raw' (default), 'pca:D' or 'umap:D' (see AnalyzeOptions.clusterSpace). */
+  clusterSpace?: ClusterSpace;
   /** Max-activating inputs kept per unit and per layer; default 16. */
   topK?: number;
   /** 2-D map of every layer: 'umap' (default), 'pca' or 'none'. */
@@ -62,6 +65,7 @@ export async function analyzeActivations(
     });
   }
   const clustering = options.clustering ?? {};
+  const space = parseClusterSpace(options.clusterSpace ?? 'raw', 'clusterSpace');
   const layers: { name: string; values: Float32Array; dim: number }[] = [];
   let labels: string[] | null = null;
   let count: number | undefined;
@@ -184,8 +188,9 @@ export async function analyzeActivations(
     }
     const summaries: LayerSummary[] = [];
     for (const layer of plans) {
-      const { matrix, inputIndex } = await store.readActivations(runId, layer.name);
-      summaries.push(await clusterLayer(store, runId, layer.name, matrix, inputIndex, clustering, control));
+      const activations = await store.readActivations(runId, layer.name);
+      const layerClustering = { options: clustering, space, threads: options.threads };
+      summaries.push(await clusterLayer(store, runId, layer.name, activations, layerClustering, control));
     }
     await storeRunFlows(store, runId, { pairs: 'all' }, control);
     await storeRunProjections(

@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Aggregation } from '../compute/aggregate.js';
-import { hdbscan, type HdbscanOptions } from '../compute/hdbscan/index.js';
+import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
 import { rankMaxActivations } from '../compute/max-activations.js';
-import type { UnitStatistics } from '../compute/statistics.js';
-import { CancelledError, InputError, NotFoundError } from '../errors.js';
+import { CancelledError, InputError } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
 import { isTensorSpec, openTensorDataset } from '../io/datasets/open-tensors.js';
 import { sampleIndices } from '../io/datasets/sample.js';
@@ -18,10 +17,13 @@ import { resolveDevice } from '../io/onnx/device.js';
 import { modelInputs } from '../io/onnx/model-inputs.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
-import { NapStore, type RunRecord, type UnitStatsColumns } from '../io/store/index.js';
+import { NapStore, type RunRecord } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import { averageImageFormat, averageImages, type ImageFormat } from './average-images.js';
-import { findPatterns } from './cluster-layer.js';
+import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
+import { clusterRows, layerStatisticsColumns, storeLayerClustering, type LayerSummary } from './cluster-layer.js';
+import { storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
+import { clusteringCoverage } from './coverage.js';
+import { clusteringParams, completeStoredClustering } from './recluster.js';
 import { resolveOptions, type AnalyzeOptions, type ResolvedOptions } from './config.js';
 import {
   describeLayer,
@@ -36,13 +38,7 @@ import { BatchBuffer } from './batch-buffer.js';
 import { storeRunFlows } from './flow.js';
 import { storeRunProjections } from './project-layer.js';
 
-export interface LayerSummary {
-  layer: string;
-  clusteringId: number;
-  inputs: number;
-  patterns: number;
-  noise: number;
-}
+export type { LayerSummary } from './cluster-layer.js';
 
 export interface AnalyzeResult {
   runId: number;
@@ -202,9 +198,10 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
 
     const summaries: LayerSummary[] = [];
     for (const layer of layerPlans) {
-      const { matrix, inputIndex } = await store.readActivations(runId, layer.name);
-      requireEnoughInputs(matrix.count, config.clustering, `layer '${layer.name}' has`);
-      summaries.push(await clusterLayer(store, runId, layer.name, matrix, inputIndex, config.clustering, control));
+      const activations = await store.readActivations(runId, layer.name);
+      requireEnoughInputs(activations.matrix.count, config.clustering, `layer '${layer.name}' has`);
+      const clustering = { options: config.clustering, space: config.clusterSpace, threads };
+      summaries.push(await clusterLayer(store, runId, layer.name, activations, clustering, control));
     }
     for (const map of unitMaps) {
       const staged = await store.readStagedLayer(runId, map.name, map.positions, 1);
@@ -218,11 +215,13 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
     }
     if (dataset.kind !== 'tensors' && preprocessing) {
+      const rows = (await store.readInputs(runId)).index;
+      const itemOfInput = new Map(Array.from(rows, (row) => [row, items[row]!]));
       await saveMissingAverageImages(
         store,
         runId,
         dataset,
-        items,
+        (inputIndex) => itemOfInput.get(inputIndex),
         averageImageFormat(preprocessing, config.averageImageSide),
         control,
       );
@@ -389,10 +388,6 @@ export function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptio
   );
 }
 
-function rowIndex(count: number): Int32Array {
-  return Int32Array.from({ length: count }, (_, i) => i);
-}
-
 function selectItems(dataset: DatasetBase, indices: number[]): Dataset['items'] {
   return indices.map((index) => {
     const item = dataset.items[index];
@@ -417,77 +412,54 @@ async function classNamesFor(modelPath: string, dataset: DatasetBase): Promise<s
   return numeric ? dataset.labels : null;
 }
 
-function statisticsColumns(stats: UnitStatistics): UnitStatsColumns {
-  return { unit: rowIndex(stats.min.length), ...stats };
-}
-
 function sameParams(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Clusters one layer unless the store already holds a clustering with the same parameters. */
+/**
+ * Clusters one layer in its cluster space unless the store already holds a clustering with the same
+ * parameters (one stored by an older nap gets its missing tree and soft memberships added).
+ */
 export async function clusterLayer(
   store: NapStore,
   runId: number,
   layer: string,
-  matrix: Matrix,
-  inputIndex: Int32Array,
-  options: Omit<HdbscanOptions, 'mst'>,
+  activations: { matrix: Matrix; inputIndex: Int32Array },
+  clustering: { options: Omit<HdbscanOptions, 'mst'>; space: ClusterSpace; threads: number | undefined },
   control: TaskControl,
 ): Promise<LayerSummary> {
-  const params = resolveParams(options);
+  const { matrix, inputIndex } = activations;
+  const params = clusteringParams(resolveParams(clustering.options), clustering.space);
   const earlier = await store.listClusterings(runId, layer);
+  const layerControl: TaskControl = {
+    ...(control.signal ? { signal: control.signal } : {}),
+    onProgress: (p) => control.onProgress?.({ ...p, stage: `${layer}: ${p.stage}` }),
+  };
+  const threadOption = clustering.threads ? { threads: clustering.threads } : {};
+  const spaceRows = () =>
+    storedRowsInSpace(store, runId, layer, activations, clustering.space, threadOption, layerControl);
   const existing = earlier.find((c) => c.unit === null && sameParams(c.params, params));
   if (existing) {
+    await completeStoredClustering(store, existing, activations, spaceRows, layerControl);
     return {
       layer,
       clusteringId: existing.clusteringId,
       inputs: matrix.count,
       patterns: existing.patternCount,
       noise: existing.noiseCount,
+      coverage: await clusteringCoverage(store, existing.clusteringId),
     };
   }
-  const found = await findPatterns(matrix, options, {
-    ...(control.signal ? { signal: control.signal } : {}),
-    onProgress: (p) => control.onProgress?.({ ...p, stage: `${layer}: ${p.stage}` }),
-  });
-  const { clustering } = found;
-  if (earlier.length === 0) await store.saveUnitStats({ runId, layer }, statisticsColumns(found.layerStatistics));
-  const clusteringId = await store.saveClustering(runId, layer, {
-    unit: null,
-    params: clustering.params,
-    inputIndex,
-    labels: clustering.labels,
-    probabilities: clustering.probabilities,
-    outlierScores: clustering.outlierScores,
-    persistence: clustering.persistence,
-    condensedTree: clustering.condensedTree,
-  });
-  const dim = matrix.dim;
-  const patternCount = clustering.clusterCount;
-  const patternStats = found.patternStatistics;
-  const unit = new Int32Array(patternCount * dim);
-  const patternId = new Int32Array(patternCount * dim);
-  const columns = {
-    min: new Float64Array(patternCount * dim),
-    max: new Float64Array(patternCount * dim),
-    mean: new Float64Array(patternCount * dim),
-    q1: new Float64Array(patternCount * dim),
-    q3: new Float64Array(patternCount * dim),
-    iqr: new Float64Array(patternCount * dim),
-    lower: new Float64Array(patternCount * dim),
-    upper: new Float64Array(patternCount * dim),
-  };
-  patternStats.forEach((stats, p) => {
-    for (let u = 0; u < dim; u++) {
-      unit[p * dim + u] = u;
-      patternId[p * dim + u] = p;
-    }
-    for (const key of Object.keys(columns) as (keyof typeof columns)[]) columns[key].set(stats[key], p * dim);
-  });
-  await store.saveUnitStats({ clusteringId }, { unit, patternId, ...columns });
-  const noise = clustering.labels.reduce((n, label) => n + (label < 0 ? 1 : 0), 0);
-  return { layer, clusteringId, inputs: matrix.count, patterns: patternCount, noise };
+  const rows = await spaceRows();
+  const fit = await clusterRows(rows, clustering.options, () => params, layerControl);
+  if (earlier.length === 0) await store.saveUnitStats({ runId, layer }, layerStatisticsColumns(matrix));
+  return storeLayerClustering(
+    store,
+    { runId, layer, unit: null },
+    { activations: matrix, space: rows, inputIndex },
+    fit,
+    layerControl,
+  );
 }
 
 export type { AnalyzeOptions, RunRecord };
@@ -564,75 +536,16 @@ async function clusterUnit(
   const params = resolveParams(options);
   const earlier = await store.listClusterings(runId, map.layerName);
   if (earlier.some((c) => c.unit === map.unit && sameParams(c.params, params))) return;
-  const clustering = await hdbscan(matrix, options, {
+  const unitControl: TaskControl = {
     ...(control.signal ? { signal: control.signal } : {}),
     onProgress: (p) => control.onProgress?.({ ...p, stage: `${map.name}: ${p.stage}` }),
-  });
-  await store.saveClustering(runId, map.layerName, {
-    unit: map.unit,
-    params: clustering.params,
-    inputIndex,
-    labels: clustering.labels,
-    probabilities: clustering.probabilities,
-    outlierScores: clustering.outlierScores,
-    persistence: clustering.persistence,
-    condensedTree: clustering.condensedTree,
-  });
-}
-
-/**
- * Average images of every clustering of the run that has none yet, in one pass over the images. Checking
- * the store (rather than what this call clustered) also completes a run interrupted before this step.
- */
-async function saveMissingAverageImages(
-  store: NapStore,
-  runId: number,
-  dataset: Dataset,
-  items: Int32Array,
-  format: ImageFormat,
-  control: TaskControl,
-): Promise<void> {
-  const missing: { clusteringId: number; patternCount: number; inputIndex: Int32Array; labels: Int32Array }[] = [];
-  for (const clustering of await store.listClusterings(runId)) {
-    if (clustering.patternCount === 0) continue;
-    const stored = await store.readAverageImages(clustering.clusteringId).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    });
-    if (stored?.patternId.length === clustering.patternCount) continue;
-    const memberships = await store.readMemberships(clustering.clusteringId);
-    missing.push({
-      clusteringId: clustering.clusteringId,
-      patternCount: clustering.patternCount,
-      inputIndex: memberships.inputIndex,
-      labels: memberships.patternId,
-    });
-  }
-  if (missing.length === 0) return;
-  const rows = (await store.readInputs(runId)).index;
-  const labelsByLayer = missing.map((entry) => {
-    const labels = new Int32Array(rows.length).fill(-1);
-    const position = new Map(Array.from(rows, (row, i) => [row, i]));
-    entry.inputIndex.forEach((row, i) => (labels[position.get(row)!] = entry.labels[i]!));
-    return { labels, patternCount: entry.patternCount };
-  });
-  const means = await averageImages(
-    dataset,
-    Int32Array.from(rows, (row) => items[row]!),
-    labelsByLayer,
-    format,
-    control,
+  };
+  const fit = await clusterRows(matrix, options, (resolved) => resolved, unitControl);
+  await storeLayerClustering(
+    store,
+    { runId, layer: map.layerName, unit: map.unit },
+    { activations: matrix, space: matrix, inputIndex },
+    fit,
+    unitControl,
   );
-  for (const [i, entry] of missing.entries()) {
-    const patternId = Int32Array.from({ length: entry.patternCount }, (_, p) => p);
-    const pixels = new Uint8Array(entry.patternCount * means[i]!.pixelCount);
-    patternId.forEach((p) => pixels.set(means[i]!.mean(p), p * means[i]!.pixelCount));
-    await store.saveAverageImages(entry.clusteringId, {
-      patternId,
-      width: format.width,
-      height: format.height,
-      channels: format.channels,
-      pixels,
-    });
-  }
 }

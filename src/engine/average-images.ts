@@ -1,5 +1,7 @@
 import { MeanImages } from '../compute/mean-images.js';
+import { NotFoundError } from '../errors.js';
 import type { Dataset } from '../io/datasets/types.js';
+import type { NapStore } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 
 export interface ImageFormat {
@@ -47,4 +49,65 @@ export function averageImageFormat(
     height: Math.max(1, Math.round(input.height * scale)),
     channels: input.channels === 1 ? 1 : 3,
   };
+}
+
+/**
+ * Average images of every clustering of the run that has none yet, in one pass over the images. Checking
+ * the store (rather than what this call clustered) also completes a run interrupted before this step.
+ * `itemOf` gives the dataset item of a stored input; inputs without one are left out of the averages.
+ */
+export async function saveMissingAverageImages(
+  store: NapStore,
+  runId: number,
+  dataset: Dataset,
+  itemOf: (inputIndex: number) => number | undefined,
+  format: ImageFormat,
+  control: TaskControl,
+): Promise<void> {
+  const missing: { clusteringId: number; patternCount: number; inputIndex: Int32Array; labels: Int32Array }[] = [];
+  for (const clustering of await store.listClusterings(runId)) {
+    if (clustering.patternCount === 0) continue;
+    const stored = await store.readAverageImages(clustering.clusteringId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (stored?.patternId.length === clustering.patternCount) continue;
+    const memberships = await store.readMemberships(clustering.clusteringId);
+    missing.push({
+      clusteringId: clustering.clusteringId,
+      patternCount: clustering.patternCount,
+      inputIndex: memberships.inputIndex,
+      labels: memberships.patternId,
+    });
+  }
+  if (missing.length === 0) return;
+  const rows = Int32Array.from((await store.readInputs(runId)).index).filter((row) => itemOf(row) !== undefined);
+  const position = new Map(Array.from(rows, (row, i) => [row, i]));
+  const labelsByLayer = missing.map((entry) => {
+    const labels = new Int32Array(rows.length).fill(-1);
+    entry.inputIndex.forEach((row, i) => {
+      const at = position.get(row);
+      if (at !== undefined) labels[at] = entry.labels[i]!;
+    });
+    return { labels, patternCount: entry.patternCount };
+  });
+  const means = await averageImages(
+    dataset,
+    Int32Array.from(rows, (row) => itemOf(row)!),
+    labelsByLayer,
+    format,
+    control,
+  );
+  for (const [i, entry] of missing.entries()) {
+    const patternId = Int32Array.from({ length: entry.patternCount }, (_, p) => p);
+    const pixels = new Uint8Array(entry.patternCount * means[i]!.pixelCount);
+    patternId.forEach((p) => pixels.set(means[i]!.mean(p), p * means[i]!.pixelCount));
+    await store.saveAverageImages(entry.clusteringId, {
+      patternId,
+      width: format.width,
+      height: format.height,
+      channels: format.channels,
+      pixels,
+    });
+  }
 }

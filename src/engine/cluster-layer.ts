@@ -1,27 +1,167 @@
-import { hdbscan, type HdbscanOptions, type HdbscanResult } from '../compute/hdbscan/index.js';
+import { availableParallelism } from 'node:os';
+import { hdbscan, type HdbscanOptions, type SingleLinkageTree, type TreeSelection } from '../compute/hdbscan/index.js';
+import type { ResolvedHdbscanParams } from '../compute/hdbscan/options.js';
+import type { Metric } from '../compute/hdbscan/types.js';
+import { buildSoftTree, strongestMemberships, type StrongestMemberships } from '../compute/hdbscan/soft/index.js';
 import type { Matrix } from '../compute/matrix.js';
 import { columnStatistics, rowsByGroup, type UnitStatistics } from '../compute/statistics.js';
+import type { NapStore, UnitStatsColumns, UnitStatsToSave } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
+import { clusteringCoverage, type Coverage } from './coverage.js';
 
-export interface LayerPatterns {
-  clustering: HdbscanResult;
-  /** Statistics of every unit over all inputs of the layer. */
-  layerStatistics: UnitStatistics;
-  /** Statistics of every unit over each pattern's members, indexed by pattern id. */
-  patternStatistics: UnitStatistics[];
+/** Soft memberships kept per input: its strongest patterns, strongest first. */
+export const SOFT_MEMBERSHIP_WIDTH = 3;
+
+/** One layer clustering as it is stored: the selection, its tree and what it was made with. */
+export interface LayerClusteringResult {
+  selection: TreeSelection;
+  linkageTree: SingleLinkageTree;
+  /** Min samples of the tree's core distances. */
+  minSamples: number;
+  metric: Metric;
+  /** Stored as the clustering's params (JSON). */
+  params: unknown;
 }
 
-/** Clusters one layer's normalized activations into patterns and computes their per-unit statistics. */
-export async function findPatterns(
-  matrix: Matrix,
-  options: HdbscanOptions,
-  control: TaskControl = {},
-): Promise<LayerPatterns> {
-  const clustering = await hdbscan(matrix, options, control);
-  const members = rowsByGroup(clustering.labels, clustering.clusterCount);
+export interface LayerSummary {
+  layer: string;
+  clusteringId: number;
+  inputs: number;
+  patterns: number;
+  noise: number;
+  /** Inputs in a pattern, and with near members (see coverage.ts). */
+  coverage: Coverage;
+}
+
+/** Clusters one layer's rows (in its cluster space) with HDBSCAN*; `params` is what the store records. */
+export async function clusterRows(
+  rows: Matrix,
+  options: Omit<HdbscanOptions, 'mst'>,
+  params: (resolved: ResolvedHdbscanParams) => unknown,
+  control: TaskControl,
+): Promise<LayerClusteringResult> {
+  const fit = await hdbscan(rows, options, control);
   return {
-    clustering,
-    layerStatistics: columnStatistics(matrix),
-    patternStatistics: members.map((rows) => columnStatistics(matrix, rows)),
+    selection: fit,
+    linkageTree: fit.singleLinkageTree,
+    minSamples: fit.params.minSamples,
+    metric: fit.params.metric,
+    params: params(fit.params),
   };
+}
+
+/**
+ * ONNX Runtime threads of the soft memberships' exemplar-distance GEMM, as many as the spanning tree's
+ * tile products use by default: the GEMM is most of a re-selection's clustering work at large N.
+ */
+const SOFT_MEMBERSHIP_THREADS = Math.min(2, availableParallelism());
+
+/** Each row's strongest soft memberships in a clustering of `rows` (the rows it was clustered in). */
+export function softMembershipsOf(
+  rows: Matrix,
+  selection: TreeSelection,
+  metric: Metric,
+  control: TaskControl,
+): Promise<StrongestMemberships> {
+  const soft = buildSoftTree(selection.condensedTree, selection.labels, selection.clusterCount);
+  const options = { width: SOFT_MEMBERSHIP_WIDTH, metric, threads: SOFT_MEMBERSHIP_THREADS };
+  return strongestMemberships(rows, soft, options, control);
+}
+
+/** Milliseconds of the steps of storeLayerClustering. */
+export interface StoreStepTimings {
+  softMemberships: number;
+  statistics: number;
+  store: number;
+}
+
+/**
+ * Stores a layer clustering with its linkage tree, soft memberships (graded in `space`, the rows it was
+ * clustered in) and each pattern's unit statistics (over `activations`, the layer's normalized rows).
+ * `timings`, when given, receives each step's milliseconds.
+ */
+export async function storeLayerClustering(
+  store: NapStore,
+  target: { runId: number; layer: string; unit: number | null },
+  rows: { activations: Matrix; space: Matrix; inputIndex: Int32Array },
+  clustering: LayerClusteringResult,
+  control: TaskControl,
+  timings?: StoreStepTimings,
+): Promise<LayerSummary> {
+  const { selection } = clustering;
+  let clock = performance.now();
+  const lap = (): number => {
+    const now = performance.now();
+    const elapsed = now - clock;
+    clock = now;
+    return elapsed;
+  };
+  const soft = await softMembershipsOf(rows.space, selection, clustering.metric, control);
+  const softMs = lap();
+  const statistics =
+    target.unit === null && selection.clusterCount > 0 ? patternStatisticsColumns(rows.activations, selection) : null;
+  const statisticsMs = lap();
+  const clusteringId = await store.saveClustering(target.runId, target.layer, {
+    unit: target.unit,
+    params: clustering.params,
+    inputIndex: rows.inputIndex,
+    labels: selection.labels,
+    probabilities: selection.probabilities,
+    outlierScores: selection.outlierScores,
+    persistence: selection.persistence,
+    condensedTree: selection.condensedTree,
+    linkageTree: {
+      minSamples: clustering.minSamples,
+      left: clustering.linkageTree.left,
+      right: clustering.linkageTree.right,
+      distance: clustering.linkageTree.distance,
+    },
+    softMemberships: { width: soft.width, patternId: soft.labels, strength: soft.strengths },
+  });
+  if (statistics) await store.saveUnitStats({ clusteringId }, statistics);
+  if (timings) Object.assign(timings, { softMemberships: softMs, statistics: statisticsMs, store: lap() });
+  const noise = selection.labels.reduce((n, label) => n + (label < 0 ? 1 : 0), 0);
+  return {
+    layer: target.layer,
+    clusteringId,
+    inputs: rows.inputIndex.length,
+    patterns: selection.clusterCount,
+    noise,
+    coverage: await clusteringCoverage(store, clusteringId),
+  };
+}
+
+/** Statistics of every unit over all rows of the layer. */
+export function layerStatisticsColumns(activations: Matrix): UnitStatsColumns {
+  const stats = columnStatistics(activations);
+  return { unit: Int32Array.from({ length: stats.min.length }, (_, u) => u), ...stats };
+}
+
+/** Statistics of every unit over each pattern's members, one block of units per pattern. */
+function patternStatisticsColumns(activations: Matrix, selection: TreeSelection): UnitStatsToSave {
+  const { dim } = activations;
+  const patternCount = selection.clusterCount;
+  const perPattern: UnitStatistics[] = rowsByGroup(selection.labels, patternCount).map((members) =>
+    columnStatistics(activations, members),
+  );
+  const unit = new Int32Array(patternCount * dim);
+  const patternId = new Int32Array(patternCount * dim);
+  const columns = {
+    min: new Float64Array(patternCount * dim),
+    max: new Float64Array(patternCount * dim),
+    mean: new Float64Array(patternCount * dim),
+    q1: new Float64Array(patternCount * dim),
+    q3: new Float64Array(patternCount * dim),
+    iqr: new Float64Array(patternCount * dim),
+    lower: new Float64Array(patternCount * dim),
+    upper: new Float64Array(patternCount * dim),
+  };
+  perPattern.forEach((stats, p) => {
+    for (let u = 0; u < dim; u++) {
+      unit[p * dim + u] = u;
+      patternId[p * dim + u] = p;
+    }
+    for (const key of Object.keys(columns) as (keyof typeof columns)[]) columns[key].set(stats[key], p * dim);
+  });
+  return { unit, patternId, ...columns };
 }

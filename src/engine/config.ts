@@ -6,6 +6,7 @@ import type { ResizeMode } from '../io/datasets/types.js';
 import { DEVICE_OPTIONS, type DeviceOption } from '../io/onnx/device.js';
 import type { LayoutOverride } from '../io/onnx/layer-layout.js';
 import type { LayoutOption } from '../io/onnx/layout.js';
+import { parseClusterSpace, type ClusterSpace } from './cluster-space.js';
 import { PROJECTION_CHOICES, type ProjectionChoice } from './projection-options.js';
 
 /** Everything `analyze` accepts; every optional field is documented with its default. */
@@ -60,6 +61,12 @@ export interface AnalyzeOptions {
   classNames?: string[];
   /** HDBSCAN* parameters; defaults minClusterSize 5, minSamples 5, leaf selection, euclidean. */
   clustering?: Omit<HdbscanOptions, 'mst'>;
+  /**
+   * Where each layer is clustered: 'raw' (default, the NAP paper: the normalized aggregated activations),
+   * 'pca:D' (their first D principal components) or 'umap:D' (a D-dimensional UMAP, min dist 0, 30
+   * neighbours); see src/engine/cluster-space.ts. Recorded in the clustering's params when not raw.
+   */
+  clusterSpace?: ClusterSpace;
   /** Unit patterns: for each layer, the units whose raw spatial maps are clustered too; default none. */
   unitPatterns?: Record<string, number[]>;
   /** Unreadable images: 'skip' (default, reported) or 'fail'. */
@@ -148,6 +155,7 @@ export function resolveOptions(options: AnalyzeOptions): ResolvedOptions {
     resize: options.resize ?? 'stretch',
     scale: options.scale ?? 1 / 255,
     clustering: options.clustering ?? {},
+    clusterSpace: parseClusterSpace(options.clusterSpace ?? 'raw', 'clusterSpace'),
     onBadImage: options.onBadImage ?? 'skip',
     topK: positiveInteger(options.topK, 'top-k', 16),
     averageImageSide: positiveInteger(options.averageImageSide, 'average image side', 96),

@@ -5,7 +5,6 @@
  * and stores every member's heatmap and each pattern's mean heatmap.
  */
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { aggregatedDim, AGGREGATIONS, type Aggregation } from '../compute/aggregate.js';
 import {
   columnMeans,
@@ -19,9 +18,8 @@ import {
   type HeatmapTarget,
   type SpatialGrid,
 } from '../compute/heatmap.js';
-import { InputError, NotFoundError } from '../errors.js';
-import { openDataset } from '../io/datasets/open.js';
-import type { Dataset, Preprocessing } from '../io/datasets/types.js';
+import { InputError } from '../errors.js';
+import type { Preprocessing } from '../io/datasets/types.js';
 import { decodeModel, singleFloatInput } from '../io/onnx/graph.js';
 import type { ChannelLayout } from '../io/onnx/layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
@@ -36,6 +34,7 @@ import {
   type RunRecord,
 } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
+import { openRunDataset, pickClustering, pickLayer, pickRun } from './run-selection.js';
 
 export interface HeatmapOptions {
   /** Run; default the newest run of the store. */
@@ -285,55 +284,6 @@ async function saveHeatmaps(
     });
 }
 
-export async function pickRun(store: NapStore, runId: number | undefined): Promise<RunRecord> {
-  if (runId !== undefined) return store.getRun(runId);
-  const runs = await store.listRuns();
-  const newest = runs[runs.length - 1];
-  if (newest === undefined)
-    throw new NotFoundError(`store ${store.path} holds no runs`, {
-      hint: 'analyze a model into it first (nap analyze)',
-    });
-  return newest;
-}
-
-export async function pickLayer(store: NapStore, runId: number, layer: string): Promise<LayerInfo> {
-  const layers = await store.listLayers(runId);
-  const found = layers.find((info) => info.layer === layer);
-  if (found === undefined) {
-    throw new NotFoundError(`layer ${JSON.stringify(layer)} is not in run ${runId}`, {
-      hint: `layers of run ${runId}: ${layers.map((info) => info.layer).join(', ') || 'none'}`,
-    });
-  }
-  return found;
-}
-
-export async function pickClustering(
-  store: NapStore,
-  runId: number,
-  layer: string,
-  clusteringId: number | undefined,
-): Promise<ClusteringRecord> {
-  const clusterings = (await store.listClusterings(runId, layer)).filter((c) => c.unit === null);
-  if (clusteringId === undefined) {
-    const newest = clusterings[clusterings.length - 1];
-    if (newest === undefined)
-      throw new NotFoundError(`layer ${JSON.stringify(layer)} of run ${runId} has no patterns yet`, {
-        hint: 'cluster it first (nap analyze)',
-      });
-    return newest;
-  }
-  const found = clusterings.find((c) => c.clusteringId === clusteringId);
-  if (found === undefined) {
-    throw new NotFoundError(
-      `clustering ${clusteringId} is not a layer clustering of ${JSON.stringify(layer)} in run ${runId}`,
-      {
-        hint: `its layer clusterings: ${clusterings.map((c) => c.clusteringId).join(', ') || 'none'}`,
-      },
-    );
-  }
-  return found;
-}
-
 function pickPatterns(clustering: ClusteringRecord, requested: number[] | undefined): number[] {
   const { patternCount, clusteringId } = clustering;
   if (patternCount === 0) {
@@ -425,26 +375,4 @@ async function patternTargets(
       heatmapTarget(grid, columns, divisors, centroids.subarray(p * dim, (p + 1) * dim), baseline),
     ]),
   );
-}
-
-/** The run's dataset with each stored input path's item: the spec as given, then relative to the store's folder. */
-async function openRunDataset(
-  spec: string,
-  split: 'train' | 'test' | undefined,
-  storePath: string,
-): Promise<{ dataset: Dataset; itemOfPath: Map<string, number> }> {
-  const builtIn = ['mnist', 'fashion-mnist'].includes(spec.trim().toLowerCase());
-  const besideStore = path.resolve(path.dirname(storePath), spec);
-  const candidates =
-    builtIn || path.isAbsolute(spec) || besideStore === path.resolve(spec) ? [spec] : [spec, besideStore];
-  let firstError: unknown;
-  for (const candidate of candidates) {
-    try {
-      const dataset = await openDataset(candidate, split === undefined ? {} : { split });
-      return { dataset, itemOfPath: new Map(dataset.items.map((item) => [item.path, item.index])) };
-    } catch (error) {
-      firstError ??= error;
-    }
-  }
-  throw firstError;
 }

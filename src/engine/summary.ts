@@ -1,4 +1,6 @@
-import type { NapStore } from '../io/store/index.js';
+import type { ClusteringRecord, NapStore } from '../io/store/index.js';
+import { clusteringCoverage, formatCoverage, percent, type Coverage } from './coverage.js';
+import type { ClusteringParams } from './recluster.js';
 
 export interface PatternSummary {
   patternId: number;
@@ -11,9 +13,29 @@ export interface PatternSummary {
 export interface LayerPatternSummary {
   layer: string;
   clusteringId: number;
+  /** How the clustering was made: selection, min cluster size, min samples, epsilon, cluster space. */
+  method: string;
   inputs: number;
   patterns: PatternSummary[];
   noise: number;
+  /** Inputs in a pattern, and with near members at the CLI's strengths (see coverage.ts). */
+  coverage: Coverage;
+  /** The layer's other stored clusterings (older first): recluster adds them, the newest is shown. */
+  others: { clusteringId: number; method: string; patterns: number; noise: number }[];
+}
+
+/** "leaf, min cluster size 5, min samples 5" and the epsilon and cluster space when they are set. */
+export function describeClustering(params: unknown): string {
+  const p = (params ?? {}) as Partial<ClusteringParams>;
+  const parts = [
+    p.clusterSelectionMethod ?? 'leaf',
+    `min cluster size ${p.minClusterSize ?? '?'}`,
+    `min samples ${p.minSamples ?? '?'}`,
+  ];
+  if (typeof p.clusterSelectionEpsilon === 'number' && p.clusterSelectionEpsilon > 0)
+    parts.push(`epsilon ${p.clusterSelectionEpsilon}`);
+  parts.push(`space ${p.clusterSpace ?? 'raw'}`);
+  return parts.join(', ');
 }
 
 /** Per layer of a run: its newest layer clustering, the patterns' sizes, persistence and top labels. */
@@ -24,6 +46,12 @@ export async function summarizeRun(store: NapStore, runId: number, topLabels = 3
     const clusterings = (await store.listClusterings(runId, layer.layer)).filter((c) => c.unit === null);
     const clustering = clusterings[clusterings.length - 1];
     if (!clustering) continue;
+    const others = clusterings.slice(0, -1).map((c: ClusteringRecord) => ({
+      clusteringId: c.clusteringId,
+      method: describeClustering(c.params),
+      patterns: c.patternCount,
+      noise: c.noiseCount,
+    }));
     const patterns = await store.readPatterns(clustering.clusteringId);
     const counts = await store.readPatternLabelCounts(clustering.clusteringId, 'label');
     const labelsOf = new Map<number, { label: string; count: number }[]>();
@@ -42,9 +70,12 @@ export async function summarizeRun(store: NapStore, runId: number, topLabels = 3
     out.push({
       layer: layer.layer,
       clusteringId: clustering.clusteringId,
+      method: describeClustering(clustering.params),
       inputs: members + clustering.noiseCount,
       patterns: summaries,
       noise: clustering.noiseCount,
+      coverage: await clusteringCoverage(store, clustering.clusteringId),
+      others,
     });
   }
   return out;
@@ -53,8 +84,14 @@ export async function summarizeRun(store: NapStore, runId: number, topLabels = 3
 export function formatRunSummary(layers: LayerPatternSummary[]): string {
   return layers
     .map((layer) => {
-      const share = layer.inputs > 0 ? ((100 * layer.noise) / layer.inputs).toFixed(1) : '0.0';
-      const header = `${layer.layer}: ${layer.patterns.length} patterns, ${share}% noise, ${layer.inputs} inputs`;
+      const header = [
+        `${layer.layer}: ${layer.patterns.length} patterns, ${percent(layer.noise, layer.inputs)} noise, ${layer.inputs} inputs (clustering ${layer.clusteringId}: ${layer.method})`,
+        `  coverage: ${formatCoverage(layer.coverage)}`,
+        ...layer.others.map(
+          (other) =>
+            `  also stored: clustering ${other.clusteringId} (${other.method}): ${other.patterns} patterns, ${percent(other.noise, layer.inputs)} noise`,
+        ),
+      ].join('\n');
       const rows = [...layer.patterns]
         .sort((a, b) => b.persistence - a.persistence)
         .map((p) => {

@@ -38,7 +38,7 @@ import type {
   RunRecord,
 } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
-import { pickClustering, pickLayer, pickRun } from './heatmaps.js';
+import { pickClustering, pickLayer, pickRun } from './run-selection.js';
 
 export interface VisualizeOptions extends OptimizeOptions {
   /** Run; default the newest run of the store. */

@@ -57,3 +57,19 @@ test('unit pattern lists expand ranges and merge repeated layers', () => {
   assert.throws(() => parseUnitPatterns(['conv1']), /conv1/);
   assert.throws(() => parseUnitPatterns(['conv1:5-2']), /5-2/);
 });
+
+test('--cluster-space takes raw, pca:D or umap:D and names itself otherwise', () => {
+  const base = ['--model', 'm.onnx', '--data', 'mnist', '--out', 'r.duckdb'];
+  for (const space of ['raw', 'pca:50', 'umap:10'] as const) {
+    const parsed = parseAnalyzeArgs([...base, '--cluster-space', space]);
+    assert.ok(parsed !== 'help' && parsed.options.clusterSpace === space, space);
+  }
+  for (const bad of ['umap', 'pca:1', 'tsne:2', 'umap:x']) {
+    assert.throws(
+      () => parseAnalyzeArgs([...base, '--cluster-space', bad]),
+      (e: unknown) =>
+        e instanceof InputError && e.message.includes(`--cluster-space '${bad}' is not raw, pca:D or umap:D`),
+      bad,
+    );
+  }
+});

@@ -20,6 +20,7 @@ import { runExportCommand } from '../../src/cli/commands/export.js';
 import { runFlowCommand } from '../../src/cli/commands/flow.js';
 import { runHeatmapsCommand } from '../../src/cli/commands/heatmaps.js';
 import { runLayersCommand } from '../../src/cli/commands/layers.js';
+import { runReclusterCommand } from '../../src/cli/commands/recluster.js';
 import { runServeCommand } from '../../src/cli/commands/serve.js';
 import { runSummaryCommand } from '../../src/cli/commands/summary.js';
 import { runTriageCommand } from '../../src/cli/commands/triage.js';
@@ -74,6 +75,11 @@ const COMMANDS: Record<string, { run: Command; bad: string[]; names: RegExp }> =
     run: runLayersCommand,
     bad: ['m.onnx', '--input-shape', '1,0,28,28'],
     names: /--input-shape '1,0,28,28' is not a list of whole numbers >= 1/,
+  },
+  recluster: {
+    run: runReclusterCommand,
+    bad: ['r.duckdb', '--layer', 'conv2', '--min-cluster-size', 'big'],
+    names: /--min-cluster-size 'big' is not a whole number/,
   },
   serve: {
     run: runServeCommand,

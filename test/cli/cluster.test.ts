@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { runClusterCommand } from '../../src/cli/commands/cluster.js';
 import { hdbscan } from '../../src/compute/hdbscan/index.js';
 import { randomBlobs } from '../compute/hdbscan/random-data.js';
+import { referenceDir } from '../compute/hdbscan/reference-data.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nap-cluster-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,6 +14,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const matrix = randomBlobs({ seed: 12, centres: 3, perBlob: 25, dim: 4, noise: 5 });
 const matrixFile = path.join(dir, 'blobs.f32');
 writeFileSync(matrixFile, Buffer.from(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength));
+writeFileSync(`${matrixFile}.odd`, Buffer.alloc(4 * 6));
 const shape = `${matrix.count},${matrix.dim}`;
 
 /** The result file `nap cluster` writes. */
@@ -105,6 +107,35 @@ describe('nap cluster', () => {
     });
   });
 
+  it("--soft and --predict write the reference library's membership vectors and predictions (golden set)", async () => {
+    const name = 'blobs_n500_d4_s7';
+    const golden = path.join(referenceDir, `${name}.ref`, 'eom-soft');
+    const out = path.join(dir, 'soft.json');
+    const argv = [path.join(referenceDir, `${name}.f32`), '--shape', '500,4', '--selection', 'eom', '--out', out];
+    const { code, stderr } = await run([...argv, '--soft', '--predict', path.join(golden, 'queries.f32')]);
+    assert.equal(code, 0, stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as {
+      membershipVectors: number[][];
+      predictions: { labels: number[]; probabilities: number[]; membershipVectors: number[][] };
+    };
+    const csv = (file: string): number[][] =>
+      readFileSync(path.join(golden, file), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(',').map(Number));
+    const within = (actual: number[][], expected: number[][], what: string) => {
+      assert.equal(actual.length, expected.length, `${what}: rows`);
+      expected.forEach((row, i) => {
+        assert.equal(actual[i]!.length, row.length, `${what}: row ${i} length`);
+        row.forEach((value, j) => assert.ok(Math.abs(actual[i]![j]! - value) <= 1e-6, `${what}[${i}][${j}]`));
+      });
+    };
+    within(json.membershipVectors, csv('membership_vectors.csv'), 'membershipVectors');
+    within(json.predictions.membershipVectors, csv('query_membership_vectors.csv'), 'predictions.membershipVectors');
+    assert.deepEqual(json.predictions.labels, csv('approximate_predict_labels.csv').flat());
+    within([json.predictions.probabilities], [csv('approximate_predict_probabilities.csv').flat()], 'probabilities');
+  });
+
   const failures: [string, () => string[], RegExp][] = [
     [
       'a shape that does not match the file size',
@@ -133,6 +164,11 @@ describe('nap cluster', () => {
       'an unknown flag',
       () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--colour'],
       /--colour/,
+    ],
+    [
+      'new points of another width',
+      () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--predict', matrixFile + '.odd'],
+      /not a whole number of rows of 4 float32 values/,
     ],
     [
       'an unwritable output',

@@ -2,6 +2,7 @@ import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
 import { analyzeActivations, type ActivationsOptions } from '../../engine/analyze-activations.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import type { AnalyzeOptions } from '../../engine/config.js';
+import { parseClusterSpace } from '../../engine/cluster-space.js';
 import { PROJECTION_CHOICES } from '../../engine/projection-options.js';
 import { CancelledError, InputError } from '../../errors.js';
 import {
@@ -15,6 +16,7 @@ import {
 import type { TensorDataOptions } from '../../io/datasets/open-tensors.js';
 import { DEVICE_OPTIONS } from '../../io/onnx/device.js';
 import { parseLayoutOptions } from '../layout-options.js';
+import { formatCoverage, percent } from '../../engine/coverage.js';
 import { createReporter } from '../progress-reporter.js';
 
 const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist|file.npy|.npz|.parquet|.csv> --out results.duckdb [options]
@@ -46,6 +48,8 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --scale 0.00392 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
   --class-names a,b,...     names of the model's output classes (default: <model>.json labels)
   --min-cluster-size 5 --min-samples 5 --selection leaf|eom --epsilon 0 --metric euclidean|cosine|manhattan
+  --cluster-space raw       where layers are clustered: raw (default, the paper: the activations as they are),
+                            pca:D (their first D principal components) or umap:D (a D-dim UMAP, min dist 0)
   --unit-patterns conv1:0,3-5   also cluster these units' spatial maps (repeatable)
   --projection umap         2-D map of every layer for the app: umap | pca | none (other parameters: nap project)
   --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
@@ -95,6 +99,7 @@ export function parseAnalyzeArgs(
       selection: { type: 'string' },
       epsilon: { type: 'string' },
       metric: { type: 'string' },
+      'cluster-space': { type: 'string' },
       'fail-on-bad-image': { type: 'boolean' },
       'in-sample': { type: 'boolean' },
       'unit-patterns': { type: 'string', multiple: true },
@@ -184,6 +189,7 @@ export function parseAnalyzeArgs(
   if (values['unit-patterns']) options.unitPatterns = parseUnitPatterns(values['unit-patterns']);
   const projection = choiceOption(values.projection, '--projection', PROJECTION_CHOICES);
   if (projection) options.projection = projection;
+  if (values['cluster-space'] !== undefined) options.clusterSpace = parseClusterSpace(values['cluster-space']);
   const activations = values.activations
     ? {
         activations: values.activations,
@@ -192,6 +198,7 @@ export function parseAnalyzeArgs(
         ...(values['label-column'] !== undefined ? { labelColumn: values['label-column'] } : {}),
         clustering: options.clustering ?? {},
         ...(options.projection ? { projection: options.projection } : {}),
+        ...(options.clusterSpace ? { clusterSpace: options.clusterSpace } : {}),
         ...(options.threads ? { threads: options.threads } : {}),
         ...(options.name ? { name: options.name } : {}),
       }
@@ -255,10 +262,10 @@ export function parseUnitPatterns(entries: string[]): Record<string, number[]> {
 }
 
 export function formatSummary(result: AnalyzeResult): string {
-  const lines = result.layers.map((l) => {
-    const noise = l.inputs > 0 ? ((100 * l.noise) / l.inputs).toFixed(1) : '0.0';
-    return `  ${l.layer}: ${l.patterns} patterns, ${noise}% noise (${l.inputs} inputs)`;
-  });
+  const lines = result.layers.map(
+    (l) =>
+      `  ${l.layer}: ${l.patterns} patterns, ${percent(l.noise, l.inputs)} noise (${l.inputs} inputs); ${formatCoverage(l.coverage)}`,
+  );
   const skipped =
     result.skipped.length > 0
       ? `\n${result.skipped.length} unreadable images were skipped, e.g. ${result.skipped[0]!.path}: ${result.skipped[0]!.reason}`

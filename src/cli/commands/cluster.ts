@@ -3,7 +3,14 @@ import { CancelledError, InputError, NapError } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
 import { METRICS } from '../../compute/hdbscan/distance.js';
-import { hdbscan, type HdbscanOptions } from '../../compute/hdbscan/index.js';
+import { hdbscan, type HdbscanOptions, type HdbscanResult } from '../../compute/hdbscan/index.js';
+import {
+  allPointsMembershipVectors,
+  approximatePredict,
+  buildSoftTree,
+  createPredictor,
+  membershipVectors,
+} from '../../compute/hdbscan/soft/index.js';
 import {
   choiceOption,
   numberOption,
@@ -27,8 +34,13 @@ Options:
   --epsilon E               cluster selection epsilon (default 0)
   --metric NAME             euclidean, cosine or manhattan (default euclidean)
   --allow-single-cluster    allow the whole data set as one cluster
+  --soft                    also write membershipVectors: each row's strength in every cluster
+  --predict FILE.f32        new points (float32, D values each): write their predictions
 
-result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params.`;
+result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params; with
+--soft, membershipVectors (N rows of K values, column k = cluster k) as hdbscan's
+all_points_membership_vectors; with --predict, predictions {labels, probabilities,
+membershipVectors} as hdbscan's approximate_predict and membership_vector.`;
 
 const SELECTION_METHODS: readonly NonNullable<HdbscanOptions['clusterSelectionMethod']>[] = ['leaf', 'eom'];
 
@@ -38,6 +50,8 @@ interface ClusterArgs {
   dim: number;
   out: string;
   options: HdbscanOptions;
+  soft: boolean;
+  predict: string | undefined;
 }
 
 /** Runs `nap cluster`; returns the exit code (0 ok, 2 bad input, 130 cancelled). */
@@ -49,10 +63,11 @@ export async function runClusterCommand(argv: string[], signal?: AbortSignal): P
       return 0;
     }
     const matrix = await readMatrix(args.file, args.count, args.dim);
+    const queries = args.predict === undefined ? undefined : await readMatrix(args.predict, undefined, args.dim);
     const onProgress = process.stderr.isTTY ? reportProgress : undefined;
-    const result = await hdbscan(matrix, args.options, { signal, onProgress });
-    if (onProgress) process.stderr.write('\n');
-    const json = {
+    const control = { signal, onProgress };
+    const result = await hdbscan(matrix, args.options, control);
+    const json: Record<string, unknown> = {
       labels: Array.from(result.labels),
       probabilities: Array.from(result.probabilities),
       outlierScores: Array.from(result.outlierScores),
@@ -60,6 +75,8 @@ export async function runClusterCommand(argv: string[], signal?: AbortSignal): P
       clusterCount: result.clusterCount,
       params: result.params,
     };
+    if (args.soft || queries) Object.assign(json, await softOutputs(matrix, result, args.soft, queries, control));
+    if (onProgress) process.stderr.write('\n');
     await writeOutput(args.out, JSON.stringify(json));
     const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
     console.error(
@@ -92,6 +109,8 @@ function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
       epsilon: { type: 'string' },
       metric: { type: 'string' },
       'allow-single-cluster': { type: 'boolean' },
+      soft: { type: 'boolean' },
+      predict: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -108,10 +127,52 @@ function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
     metric: choiceOption(values.metric, '--metric', METRICS),
     allowSingleCluster: values['allow-single-cluster'] ?? false,
   };
-  return { file, count: count!, dim: dim!, out: values.out, options };
+  return {
+    file,
+    count: count!,
+    dim: dim!,
+    out: values.out,
+    options,
+    soft: values.soft ?? false,
+    predict: values.predict,
+  };
 }
 
-async function readMatrix(file: string, count: number, dim: number): Promise<Matrix> {
+/** Rows of K values, as nested arrays for the JSON. */
+function rowsOf(values: Float64Array, width: number): number[][] {
+  return Array.from({ length: width === 0 ? 0 : values.length / width }, (_, i) =>
+    Array.from(values.subarray(i * width, (i + 1) * width)),
+  );
+}
+
+async function softOutputs(
+  matrix: Matrix,
+  result: HdbscanResult,
+  soft: boolean,
+  queries: Matrix | undefined,
+  control: { signal: AbortSignal | undefined; onProgress: ((progress: Progress) => void) | undefined },
+): Promise<Record<string, unknown>> {
+  const tree = buildSoftTree(result.condensedTree, result.labels, result.clusterCount);
+  const { metric, minSamples } = result.params;
+  const out: Record<string, unknown> = {};
+  if (soft) {
+    const vectors = await allPointsMembershipVectors(matrix, tree, { metric }, control);
+    out.membershipVectors = rowsOf(vectors, result.clusterCount);
+  }
+  if (queries) {
+    const predictor = await createPredictor(matrix, tree, { minSamples, metric }, control);
+    const predicted = await approximatePredict(predictor, queries, control);
+    out.predictions = {
+      labels: Array.from(predicted.labels),
+      probabilities: Array.from(predicted.probabilities),
+      membershipVectors: rowsOf(await membershipVectors(predictor, queries, control), result.clusterCount),
+    };
+  }
+  return out;
+}
+
+/** Reads a float32 matrix of `dim` columns; `count` undefined takes as many rows as the file holds. */
+async function readMatrix(file: string, count: number | undefined, dim: number): Promise<Matrix> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -120,6 +181,14 @@ async function readMatrix(file: string, count: number, dim: number): Promise<Mat
       hint: 'check the path of the .f32 matrix file',
       cause: error,
     });
+  }
+  if (count === undefined) {
+    if (bytes.length === 0 || bytes.length % (dim * 4) !== 0) {
+      throw new InputError(`'${file}' has ${bytes.length} bytes, not a whole number of rows of ${dim} float32 values`, {
+        hint: `new points need the ${dim} columns of the clustered matrix (raw float32, no header)`,
+      });
+    }
+    count = bytes.length / (dim * 4);
   }
   const expected = count * dim * 4;
   if (bytes.length !== expected) {

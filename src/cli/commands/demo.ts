@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../../engine/analyze.js';
+import { coverageRoutes, percent, type CoverageRoute } from '../../engine/coverage.js';
 import { formatRunSummary, summarizeRun } from '../../engine/summary.js';
 import { InputError } from '../../errors.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../../io/datasets/open.js';
@@ -39,6 +40,39 @@ export async function vitDemoLayers(modelPath: string): Promise<string[]> {
   const layers = await listLayers(modelPath);
   const blocks = layers.filter((layer) => layer.block?.isOutput).map((layer) => layer.name);
   return [...blocks, ...layers.filter((layer) => layer.isDefault && layer.layout === 'flat').map((l) => l.name)];
+}
+
+/** The share of inputs the closing lines show a way to: every input answered, most in a pattern. */
+const COVERAGE_TARGET = 0.8;
+
+/**
+ * The demo's closing lines: how much of each layer the paper's patterns cover, and the one step that
+ * covers at least COVERAGE_TARGET of it (a re-selection from the stored tree, or near members).
+ */
+export function formatCoverageRoutes(routes: CoverageRoute[], out: string): string {
+  const target = `${(100 * COVERAGE_TARGET).toFixed(0)}%`;
+  const lines = [`Coverage: the paper's method puts few inputs in a pattern; to answer for >= ${target} of a layer:`];
+  for (const route of routes) {
+    const { coverage } = route;
+    const head = `  ${route.layer}: ${percent(coverage.inPattern, coverage.inputs)} in a pattern`;
+    const ways: string[] = [];
+    if (route.reselection) {
+      const { selection, minClusterSize, patterns, covered } = route.reselection;
+      ways.push(
+        `nap recluster ${out} --layer ${route.layer} --min-cluster-size ${minClusterSize} --selection ${selection} (${patterns} patterns, ${percent(covered, coverage.inputs)} in a pattern)`,
+      );
+    }
+    if (route.nearMembers) {
+      ways.push(
+        `near members at strength >= ${route.nearMembers.strength}: ${percent(route.nearMembers.covered, coverage.inputs)} (each noise input joins its strongest pattern)`,
+      );
+    }
+    lines.push(`${head}; ${ways.length > 0 ? ways.join('; or ') : `no re-selection reaches ${target}`}`);
+  }
+  lines.push(
+    `  Re-selections are added beside the paper's clusterings (nap summary lists both); fewer, larger patterns also come from clustering in a 10-D UMAP of each layer: nap analyze ... --cluster-space umap:10.`,
+  );
+  return lines.join('\n');
 }
 
 export function builtInModelPath(file: string): string {
@@ -94,6 +128,7 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
   const store = await NapStore.open(values.out, { readOnly: true });
   try {
     console.log(formatRunSummary(await summarizeRun(store, result.runId)));
+    console.log(`\n${formatCoverageRoutes(await coverageRoutes(store, result.runId, COVERAGE_TARGET), values.out)}`);
   } finally {
     await store.close();
   }

@@ -1,22 +1,24 @@
 import type { TaskControl } from '../../progress.js';
 import type { Matrix } from '../matrix.js';
 import { Checkpoint } from './checkpoint.js';
-import { buildClusterTree } from './cluster-tree.js';
-import { condenseTree } from './condense.js';
 import { clampMinSamples } from './core-distances.js';
-import { outlierScores } from './glosh.js';
-import { clusterPersistence, labelPoints, membershipProbabilities } from './labelling.js';
 import { resolveParams, validateMatrix, type HdbscanOptions, type ResolvedHdbscanParams } from './options.js';
 import { fastMst } from './fast-mst.js';
-import { selectClusters } from './selection.js';
+import { selectFromLinkage } from './reselect.js';
 import { singleLinkage, sortEdgesByWeight } from './single-linkage.js';
-import { computeStability } from './stability.js';
 import type { CondensedTree, SingleLinkageTree } from './types.js';
 
 export type { HdbscanOptions } from './options.js';
 export type { CondensedTree, Metric, MstBuilder, MstResult, PrimTree, SingleLinkageTree } from './types.js';
 export { referenceMst } from './reference-mst.js';
 export { fastMst } from './fast-mst.js';
+export {
+  linkageFromMerges,
+  selectFromLinkage,
+  selectionParamsProblem,
+  type SelectionParams,
+  type TreeSelection,
+} from './reselect.js';
 
 export interface HdbscanResult {
   /** Cluster of each row, 0 .. clusterCount-1 in order of condensed-tree id; -1 = noise. */
@@ -33,7 +35,7 @@ export interface HdbscanResult {
   params: ResolvedHdbscanParams;
 }
 
-const CONDENSING_STEPS = 4;
+const CONDENSING_STEPS = 2;
 
 /**
  * HDBSCAN* with the semantics of the Python `hdbscan` 0.8.43 library's 'generic' algorithm
@@ -55,30 +57,7 @@ export async function hdbscan(
   const checkpoint = new Checkpoint(control, 'condensing', CONDENSING_STEPS);
   const singleLinkageTree = singleLinkage(sortEdgesByWeight(tree));
   await checkpoint.tick(1);
-  const condensedTree = condenseTree(singleLinkageTree, params.minClusterSize);
-  const clusters = buildClusterTree(condensedTree);
-  await checkpoint.tick(2);
-  const stability = computeStability(condensedTree, clusters);
-  const selected = selectClusters(clusters, stability, {
-    method: params.clusterSelectionMethod,
-    epsilon: params.clusterSelectionEpsilon,
-    allowSingleCluster: params.allowSingleCluster,
-  });
-  const labels = labelPoints(condensedTree, clusters, selected, {
-    allowSingleCluster: params.allowSingleCluster,
-    epsilon: params.clusterSelectionEpsilon,
-  });
-  await checkpoint.tick(3);
-  const result: HdbscanResult = {
-    labels,
-    probabilities: membershipProbabilities(condensedTree, clusters, selected, labels),
-    outlierScores: outlierScores(condensedTree, clusters),
-    persistence: clusterPersistence(condensedTree, clusters, selected, labels, stability),
-    clusterCount: selected.length,
-    condensedTree,
-    singleLinkageTree,
-    params,
-  };
+  const result: HdbscanResult = { ...selectFromLinkage(singleLinkageTree, params), singleLinkageTree, params };
   checkpoint.finish();
   return result;
 }

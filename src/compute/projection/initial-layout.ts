@@ -8,10 +8,11 @@ export type UmapInit = 'spectral' | 'pca' | 'random';
 export const UMAP_INITS: readonly UmapInit[] = ['spectral', 'pca', 'random'];
 
 /**
- * The starting 2-D layout, as umap-learn builds it: spectral or PCA coordinates scaled to max
- * |coordinate| 10 plus N(0, 1e-4) noise (noisy_scale_coords), or uniform on [-10, 10]^2; then
- * every axis is rescaled to [0, 10]. Returned as float64, count x 2. `pause` is awaited now and
- * then during the spectral eigen-solve.
+ * The starting layout in `dims` dimensions (default 2), as umap-learn builds it: spectral or PCA
+ * coordinates scaled to max |coordinate| 10 plus N(0, 1e-4) noise (noisy_scale_coords), or uniform on
+ * [-10, 10]^dims; then every axis is rescaled to [0, 10]. Returned as float64, count x dims. `pause`
+ * is awaited now and then during the spectral eigen-solve. The spectral start exists in 2-D only;
+ * more dimensions start from PCA instead.
  */
 export async function initialLayout(
   init: UmapInit,
@@ -19,20 +20,21 @@ export async function initialLayout(
   data: Matrix,
   random: SeededRandom,
   pause: () => Promise<void>,
+  dims = 2,
 ): Promise<Float64Array> {
   let layout: Float64Array | null = null;
-  if (init === 'spectral') layout = await spectralLayout(graph, data, random, pause);
-  else if (init === 'pca')
+  if (init === 'spectral' && dims === 2) layout = await spectralLayout(graph, data, random, pause);
+  else if (init !== 'random')
     layout = Float64Array.from(
-      pca(data, Math.min(2, data.dim, data.count), { seed: random.nextUint32() | 0 }).projection,
+      pca(data, Math.min(dims, data.dim, data.count), { seed: random.nextUint32() | 0 }).projection,
     );
-  if (layout && layout.length === data.count * 2) {
+  if (layout && layout.length === data.count * dims) {
     noisyScale(layout, random);
   } else {
-    layout = new Float64Array(data.count * 2);
+    layout = new Float64Array(data.count * dims);
     for (let i = 0; i < layout.length; i++) layout[i] = random.next() * 20 - 10;
   }
-  rescaleToBox(layout);
+  rescaleToBox(layout, dims);
   return layout;
 }
 
@@ -43,15 +45,15 @@ function noisyScale(layout: Float64Array, random: SeededRandom): void {
   for (let i = 0; i < layout.length; i++) layout[i] = layout[i]! * expansion + 1e-4 * random.nextGaussian();
 }
 
-function rescaleToBox(layout: Float64Array): void {
-  for (let d = 0; d < 2; d++) {
+function rescaleToBox(layout: Float64Array, dims: number): void {
+  for (let d = 0; d < dims; d++) {
     let low = Infinity;
     let high = -Infinity;
-    for (let i = d; i < layout.length; i += 2) {
+    for (let i = d; i < layout.length; i += dims) {
       low = Math.min(low, layout[i]!);
       high = Math.max(high, layout[i]!);
     }
     const scale = high > low ? 10 / (high - low) : 0;
-    for (let i = d; i < layout.length; i += 2) layout[i] = scale > 0 ? (layout[i]! - low) * scale : 5;
+    for (let i = d; i < layout.length; i += dims) layout[i] = scale > 0 ? (layout[i]! - low) * scale : 5;
   }
 }

@@ -157,7 +157,7 @@ export function settleVertices(arrays: LayoutArrays, from: number, to: number): 
 }
 
 /** murmur3's 32-bit finaliser: spreads (seed, epoch, edge) keys into independent-looking states. */
-function mix(key: number): number {
+export function mix(key: number): number {
   let h = key;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -166,6 +166,6 @@ function mix(key: number): number {
   return h ^ (h >>> 16);
 }
 
-function clip(value: number): number {
+export function clip(value: number): number {
   return value > GRADIENT_CLIP ? GRADIENT_CLIP : value < -GRADIENT_CLIP ? -GRADIENT_CLIP : value;
 }

@@ -5,6 +5,11 @@ import { UMAP_INITS, type UmapInit } from './initial-layout.js';
 import { defaultThreads, KNN_METHODS, KNN_METRICS, type KnnMethod, type KnnMetric } from './knn/index.js';
 
 export interface UmapOptions {
+  /**
+   * Dimensions of the embedding; integer >= 2. Default 2 (a map). More (e.g. 10, for clustering in the
+   * embedding as umap-learn's documentation does) start from PCA and run sequentially (see layout-nd.ts).
+   */
+  nComponents?: number;
   /** Neighbours that define each point's neighbourhood, counting the point itself (umap-learn's n_neighbors); integer >= 2. Default 15. */
   nNeighbors?: number;
   /** Smallest distance between points in the layout; 0 <= minDist <= spread. Default 0.1. */
@@ -48,6 +53,8 @@ export type ResolvedUmapOptions = Required<UmapOptions>;
 
 /** Fills defaults (which depend on the matrix shape) and rejects bad values, naming them. */
 export function resolveUmapOptions(matrix: Matrix, options: UmapOptions): ResolvedUmapOptions {
+  const nComponents = options.nComponents ?? 2;
+  requireInteger('nComponents', nComponents, 2);
   const nNeighbors = options.nNeighbors ?? 15;
   requireInteger('nNeighbors', nNeighbors, 2);
   const spread = options.spread ?? 1;
@@ -72,5 +79,18 @@ export function resolveUmapOptions(matrix: Matrix, options: UmapOptions): Resolv
   if (typeof parallelLayout !== 'boolean') {
     throw new InputError(`parallelLayout is ${String(parallelLayout)}`, { hint: 'use true or false' });
   }
-  return { nNeighbors, minDist, spread, nEpochs, seed, metric, pcaDims, init, knn, threads, parallelLayout };
+  return {
+    nComponents,
+    nNeighbors,
+    minDist,
+    spread,
+    nEpochs,
+    seed,
+    metric,
+    pcaDims,
+    init,
+    knn,
+    threads,
+    parallelLayout,
+  };
 }

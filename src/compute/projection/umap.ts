@@ -5,6 +5,7 @@ import { StageCheckpoint } from './checkpoint.js';
 import { fitCurve } from './curve-fit.js';
 import { fuzzySimplicialSet } from './fuzzy-simplicial-set.js';
 import { initialLayout } from './initial-layout.js';
+import { optimizeLayoutInDims } from './layout-nd.js';
 import { checkMatrix } from './input-checks.js';
 import { KNN_STAGE, nearestNeighbors, unitRows, type KnnMetric } from './knn/index.js';
 import { optimizeLayout } from './optimize-layout.js';
@@ -30,10 +31,11 @@ export const UMAP_STAGES = {
 } as const;
 
 /**
- * UMAP (McInnes et al. 2018, following umap-learn 0.5) of the rows of `matrix` into 2-D: the
+ * UMAP (McInnes et al. 2018, following umap-learn 0.5) of the rows of `matrix` into 2-D (or
+ * nComponents dimensions): the
  * k-nearest-neighbour graph (exact by the shared blocked kernel of HDBSCAN*, or NN-descent for large inputs), its fuzzy
  * simplicial set, a spectral initial layout and the epochs-per-sample SGD with negative sampling
- * (sequential as in umap-learn, or on threads with parallelLayout). Returns count x 2 coordinates,
+ * (sequential as in umap-learn, or on threads with parallelLayout). Returns count x nComponents coordinates,
  * row-major. Progress stages are UMAP_STAGES; aborting `control.signal` throws CancelledError.
  * Deterministic: the same matrix, options and seed give bit-identical output, whatever the
  * thread count.
@@ -58,27 +60,27 @@ export async function umap(matrix: Matrix, options: UmapOptions = {}, control?: 
   const graphCheckpoint = new StageCheckpoint(control, UMAP_STAGES.graph, 2);
   const graph = pruneWeakEdges(fuzzySimplicialSet(neighbours), 1 / settings.nEpochs);
   await graphCheckpoint.tick(1);
-  const layout = await initialLayout(settings.init, graph, data, random, () => graphCheckpoint.tick(1));
+  const dims = settings.nComponents;
+  const layout = await initialLayout(settings.init, graph, data, random, () => graphCheckpoint.tick(1), dims);
   graphCheckpoint.finish();
 
   const { a, b } = fitCurve(settings.minDist, settings.spread);
   const layoutCheckpoint = new StageCheckpoint(control, UMAP_STAGES.layout, settings.nEpochs);
-  await optimizeLayout(
-    layout,
-    graph,
-    {
-      a,
-      b,
-      epochs: settings.nEpochs,
-      negativeSampleRate: 5,
-      repulsionStrength: 1,
-      learningRate: 1,
-      seed: random.nextUint32(),
-      blocks: settings.parallelLayout ? PARALLEL_LAYOUT_BLOCKS : 1,
-      threads: settings.threads,
-    },
-    layoutCheckpoint,
-  );
+  const constants = {
+    a,
+    b,
+    epochs: settings.nEpochs,
+    negativeSampleRate: 5,
+    repulsionStrength: 1,
+    learningRate: 1,
+    seed: random.nextUint32(),
+  };
+  if (dims === 2) {
+    const blocks = settings.parallelLayout ? PARALLEL_LAYOUT_BLOCKS : 1;
+    await optimizeLayout(layout, graph, { ...constants, blocks, threads: settings.threads }, layoutCheckpoint);
+  } else {
+    await optimizeLayoutInDims(layout, dims, graph, constants, layoutCheckpoint);
+  }
   layoutCheckpoint.finish();
   return Float32Array.from(layout);
 }

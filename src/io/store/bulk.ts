@@ -33,6 +33,10 @@ export function doubleColumn(values: NumberColumn): BulkColumn {
   return { type: DOUBLE, valueAt: (row) => values[row]! };
 }
 
+export function floatColumn(values: Float32Array): BulkColumn {
+  return { type: FLOAT, valueAt: (row) => values[row]! };
+}
+
 export function textColumn(values: TextColumn): BulkColumn {
   return { type: VARCHAR, valueAt: (row) => values[row] ?? null };
 }
@@ -63,7 +67,7 @@ export function constantBlob(value: Uint8Array): BulkColumn {
 }
 
 /** A typed array's memory as bytes (no copy); little-endian on every platform Node runs on. */
-export function bytesOf(values: Float32Array | Int32Array): Uint8Array {
+export function bytesOf(values: Float32Array | Int32Array | Float64Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 

@@ -15,6 +15,7 @@ import * as clusterings from './clusterings.js';
 import * as flows from './flow.js';
 import * as featureVisualizations from './feature-visualizations.js';
 import * as heatmaps from './heatmaps.js';
+import * as hierarchy from './hierarchy.js';
 import * as images from './images.js';
 import * as inputDetails from './input-details.js';
 import * as inputs from './inputs.js';
@@ -58,6 +59,16 @@ export { SCHEMA_VERSION } from './schema.js';
 export type { MigrationReport } from './open.js';
 export { storeFileProblem, type StoreFileProblem } from './file-errors.js';
 export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
+export type {
+  ClusterSpaceColumns,
+  CoverageCounts,
+  LinkageTreeColumns,
+  NoisePage,
+  NoisePageOptions,
+  NoiseSummary,
+  SoftMembershipColumns,
+  SoftMembershipsToSave,
+} from './hierarchy.js';
 export {
   FEATURE_OBJECTIVES,
   type FeatureObjective,
@@ -337,9 +348,82 @@ export class NapStore {
 
   // Clusterings
 
-  /** Stores a clustering with its patterns, memberships and condensed tree, all or nothing; returns its id. */
+  /**
+   * Stores a clustering with its patterns, memberships, condensed tree and (when given) its linkage tree
+   * and soft memberships, all or nothing; returns its id.
+   */
   saveClustering(runId: number, layer: string, clustering: ClusteringToSave): Promise<number> {
-    return this.write((c) => clusterings.saveClustering(c, runId, layer, clustering));
+    return this.write(async (c) => {
+      const clusteringId = await clusterings.saveClustering(c, runId, layer, clustering);
+      const rows = clustering.labels.length;
+      if (clustering.linkageTree) await hierarchy.saveLinkageTree(c, clusteringId, rows, clustering.linkageTree);
+      if (clustering.softMemberships) {
+        const inputIndex = clustering.inputIndex ?? (await inputs.inputIndices(c, runId));
+        await hierarchy.saveSoftMemberships(c, clusteringId, inputIndex, clustering.softMemberships);
+      }
+      return clusteringId;
+    });
+  }
+
+  /**
+   * Adds (or replaces) the linkage tree and soft memberships of a stored clustering, together: what a
+   * clustering of an older nap lacks. `inputIndex` gives the rows' inputs (the clustering's, ascending).
+   */
+  saveClusteringHierarchy(
+    clusteringId: number,
+    inputIndex: Int32Array,
+    parts: { linkageTree?: hierarchy.LinkageTreeColumns; softMemberships?: hierarchy.SoftMembershipsToSave },
+  ): Promise<void> {
+    return this.write(async (c) => {
+      if (parts.linkageTree) await hierarchy.saveLinkageTree(c, clusteringId, inputIndex.length, parts.linkageTree);
+      if (parts.softMemberships)
+        await hierarchy.saveSoftMemberships(c, clusteringId, inputIndex, parts.softMemberships);
+    });
+  }
+
+  /** The clustering's single-linkage tree, or null for a clustering stored without one (an older nap). */
+  readLinkageTree(clusteringId: number): Promise<(hierarchy.LinkageTreeColumns & { pointCount: number }) | null> {
+    return this.read((c) => hierarchy.readLinkageTree(c, clusteringId));
+  }
+
+  /** The clustering's soft memberships by input then rank; empty for a clustering stored without them. */
+  readSoftMemberships(clusteringId: number): Promise<hierarchy.SoftMembershipColumns> {
+    return this.read((c) => hierarchy.readSoftMemberships(c, clusteringId));
+  }
+
+  /**
+   * Inputs in a pattern, and per strength s inputs in a pattern or whose strongest soft membership is at
+   * least s (the patterns grown by their near members).
+   */
+  readCoverage(clusteringId: number, strengths: readonly number[] = []): Promise<hierarchy.CoverageCounts> {
+    return this.read((c) => hierarchy.readCoverage(c, clusteringId, strengths));
+  }
+
+  /**
+   * A page of noise inputs with their strongest pattern and its strength, strongest first: of one pattern
+   * (its near members) or, with patternId null, of all noise.
+   */
+  readNoisePage(
+    clusteringId: number,
+    patternId: number | null,
+    options?: hierarchy.NoisePageOptions,
+  ): Promise<hierarchy.NoisePage> {
+    return this.read((c) => hierarchy.readNoisePage(c, clusteringId, patternId, options));
+  }
+
+  /** The noise group of a clustering: its size, label mix and the patterns its inputs lean to. */
+  readNoiseSummary(clusteringId: number): Promise<hierarchy.NoiseSummary> {
+    return this.read((c) => hierarchy.readNoiseSummary(c, clusteringId));
+  }
+
+  /** Stores (or replaces) a layer's coordinates in a cluster space (pca:D, umap:D). */
+  saveClusterSpace(runId: number, layer: string, space: hierarchy.ClusterSpaceColumns): Promise<void> {
+    return this.write((c) => hierarchy.saveClusterSpace(c, runId, layer, space));
+  }
+
+  /** A layer's coordinates in a cluster space, or null when they are not stored. */
+  readClusterSpace(runId: number, layer: string, space: string): Promise<hierarchy.ClusterSpaceColumns | null> {
+    return this.read((c) => hierarchy.readClusterSpace(c, runId, layer, space));
   }
 
   getClustering(clusteringId: number): Promise<ClusteringRecord> {

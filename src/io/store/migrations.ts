@@ -243,10 +243,54 @@ const toVersion6: MigrationStep = {
   },
 };
 
-/** Runs extracted before version 7 have no layer layouts (their layers were aggregated as maps or flat) and no
- *  gallery contents (they were image runs). */
+/**
+ * Clusterings made before version 7 keep no tree, soft memberships or space: `nap recluster --rebuild-tree`
+ * adds a layer clustering's tree from the stored activations (see src/engine/recluster.ts).
+ */
 const toVersion7: MigrationStep = {
   version: 7,
+  summary: 'single-linkage trees, soft memberships and cluster spaces of clusterings',
+  async up({ connection }) {
+    await connection.run(`CREATE TABLE linkage_trees (
+      run_id INTEGER NOT NULL,
+      layer VARCHAR NOT NULL,
+      clustering_id INTEGER NOT NULL,
+      point_count INTEGER NOT NULL,
+      min_samples INTEGER NOT NULL,
+      "left" BLOB NOT NULL,
+      "right" BLOB NOT NULL,
+      distance BLOB NOT NULL,
+      PRIMARY KEY (clustering_id)
+    )`);
+    await connection.run(`CREATE TABLE soft_memberships (
+      run_id INTEGER NOT NULL,
+      layer VARCHAR NOT NULL,
+      clustering_id INTEGER NOT NULL,
+      input_index INTEGER NOT NULL,
+      rank INTEGER NOT NULL,
+      pattern_id INTEGER NOT NULL,
+      strength FLOAT NOT NULL,
+      PRIMARY KEY (clustering_id, input_index, rank)
+    )`);
+    await connection.run(`CREATE TABLE cluster_spaces (
+      run_id INTEGER NOT NULL,
+      layer VARCHAR NOT NULL,
+      space VARCHAR NOT NULL,
+      params JSON NOT NULL,
+      point_count INTEGER NOT NULL,
+      dim INTEGER NOT NULL,
+      input_index BLOB NOT NULL,
+      "values" BLOB NOT NULL,
+      created_at TIMESTAMP NOT NULL,
+      PRIMARY KEY (run_id, layer, space)
+    )`);
+  },
+};
+
+/** Runs extracted before version 8 have no layer layouts (their layers were aggregated as maps or flat) and no
+ *  gallery contents (they were image runs). */
+const toVersion8: MigrationStep = {
+  version: 8,
   summary: 'layer_layouts (token, spatial or flat, prefix tokens, grid) and input_contents (text, numbers, image path)',
   async up({ connection }) {
     await connection.run(`CREATE TABLE layer_layouts (
@@ -280,6 +324,7 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion5,
   toVersion6,
   toVersion7,
+  toVersion8,
 ];
 
 /** One row of schema_history. */

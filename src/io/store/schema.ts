@@ -19,7 +19,7 @@
  *
  * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 export const SCHEMA_DDL: readonly string[] = [
   // One row: the version of the schema below. Older nap versions read it to refuse a newer store.
@@ -272,8 +272,49 @@ export const SCHEMA_DDL: readonly string[] = [
     dataset_max DOUBLE,                          -- the best value over the run's inputs; NULL: unknown
     created_at TIMESTAMP NOT NULL                -- UTC
   )`,
+  // The single-linkage tree a clustering's patterns were selected from: the mutual-reachability minimum
+  // spanning tree as N-1 merges in scipy's form. Merge k joins nodes left[k] and right[k] at distance[k]
+  // (ascending) into node N + k; node i < N is the clustering's i-th input by ascending input index.
+  // Re-selecting patterns for another min cluster size, selection method or epsilon needs only this.
+  `CREATE TABLE linkage_trees (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    clustering_id INTEGER NOT NULL,
+    point_count INTEGER NOT NULL,                -- N
+    min_samples INTEGER NOT NULL,                -- of the core distances: it shapes the tree itself
+    "left" BLOB NOT NULL,                        -- int32 per merge
+    "right" BLOB NOT NULL,                       -- int32 per merge
+    distance BLOB NOT NULL,                      -- float64 per merge
+    PRIMARY KEY (clustering_id)
+  )`,
+  // Soft membership: each input's strongest patterns by hdbscan's all_points_membership_vectors (a row
+  // sums to the probability of being in some pattern), the first few ranks only; noise inputs included.
+  `CREATE TABLE soft_memberships (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    clustering_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    rank INTEGER NOT NULL,                       -- 0: the strongest pattern
+    pattern_id INTEGER NOT NULL,
+    strength FLOAT NOT NULL,                     -- in [0, 1]
+    PRIMARY KEY (clustering_id, input_index, rank)
+  )`,
+  // The coordinates a layer was clustered in when not its activations themselves (nap analyze
+  // --cluster-space pca:D | umap:D), so that re-selections can grade memberships without recomputing them.
+  `CREATE TABLE cluster_spaces (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    space VARCHAR NOT NULL,                      -- e.g. pca:50, umap:10
+    params JSON NOT NULL,
+    point_count INTEGER NOT NULL,
+    dim INTEGER NOT NULL,
+    input_index BLOB NOT NULL,                   -- int32 per input, ascending
+    "values" BLOB NOT NULL,                      -- float32 [point_count x dim], row-major
+    created_at TIMESTAMP NOT NULL,               -- UTC
+    PRIMARY KEY (run_id, layer, space)
+  )`,
   // Each layer's layout for aggregation, as traced from the model graph (src/io/onnx/layer-layout.ts).
-  // Runs extracted before version 7 have no rows in it.
+  // Runs extracted before version 8 have no rows in it.
   `CREATE TABLE layer_layouts (
     run_id INTEGER NOT NULL,
     layer VARCHAR NOT NULL,
@@ -319,6 +360,9 @@ export const RUN_TABLES: readonly string[] = [
   'projections',
   'input_details',
   'feature_visualizations',
+  'linkage_trees',
+  'soft_memberships',
+  'cluster_spaces',
   'layer_layouts',
   'input_contents',
 ];

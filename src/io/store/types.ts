@@ -2,6 +2,7 @@
  * The store's public shapes. Bulk data travels as columns: one typed array (or string array) per
  * column, all of the same length, never as arrays of row objects.
  */
+import type { LinkageTreeColumns, SoftMembershipsToSave } from './hierarchy.js';
 import type { Matrix } from '../../compute/matrix.js';
 
 /** A column of real numbers; stored as DOUBLE. */
@@ -95,6 +96,10 @@ export interface ClusteringToSave {
   /** Persistence of each pattern, indexed by pattern id. */
   persistence: NumberColumn;
   condensedTree: CondensedTreeColumns;
+  /** The single-linkage tree the patterns were selected from (see hierarchy.ts); omitted: none kept. */
+  linkageTree?: LinkageTreeColumns;
+  /** Each row's strongest soft memberships (see hierarchy.ts); omitted: none kept. */
+  softMemberships?: SoftMembershipsToSave;
 }
 
 export interface ClusteringRecord {

@@ -127,3 +127,27 @@ test('bad input is rejected with a message naming the value', async () => {
   }
   await assert.rejects(umap({ count: 40, dim: 3, data: new Float32Array(10) }), /10 values, expected 40 x 3/);
 });
+
+test('more components (a clustering space): finite N x D, deterministic, the blobs stay apart in D dimensions', async () => {
+  const options = { nComponents: 5, nNeighbors: 30, minDist: 0, nEpochs: 150, seed: 3 };
+  const embedding = await umap(blobs.matrix, options);
+  assert.equal(embedding.length, blobs.matrix.count * 5);
+  assert.ok(embedding.every(Number.isFinite));
+  assert.deepEqual(await umap(blobs.matrix, options), embedding, 'the same seed gives the same embedding');
+  // Every point's nearest neighbour in the embedding is of its own blob.
+  const count = blobs.matrix.count;
+  let agreeing = 0;
+  for (let i = 0; i < count; i++) {
+    let nearest = -1;
+    let best = Infinity;
+    for (let j = 0; j < count; j++) {
+      if (j === i) continue;
+      let d2 = 0;
+      for (let d = 0; d < 5; d++) d2 += (embedding[i * 5 + d]! - embedding[j * 5 + d]!) ** 2;
+      if (d2 < best) [best, nearest] = [d2, j];
+    }
+    if (blobs.labels[nearest] === blobs.labels[i]) agreeing++;
+  }
+  assert.ok(agreeing / count >= 0.98, `nearest neighbour in the same blob for ${agreeing} of ${count}`);
+  await assert.rejects(umap(blobs.matrix, { nComponents: 1 }), /nComponents is 1/);
+});

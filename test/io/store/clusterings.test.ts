@@ -8,7 +8,10 @@ const COUNT = 300;
 const PATTERNS = 4;
 
 /** A synthetic HDBSCAN* result over inputs 0..COUNT-1, rows in a shuffled input order. */
-function sampleClustering(seed: number, unit: number | null = null): Required<ClusteringToSave> {
+function sampleClustering(
+  seed: number,
+  unit: number | null = null,
+): Required<Omit<ClusteringToSave, 'linkageTree' | 'softMemberships'>> {
   const next = random(seed);
   const inputIndex = Int32Array.from({ length: COUNT }, (_, i) => i);
   for (let i = COUNT - 1; i > 0; i--) {
@@ -55,7 +58,7 @@ async function storeWithInputs(): Promise<{
 }
 
 /** The rows of `clustering`, sorted by input index. */
-function byInput(clustering: Required<ClusteringToSave>) {
+function byInput(clustering: Required<Omit<ClusteringToSave, 'linkageTree' | 'softMemberships'>>) {
   const order = Array.from(clustering.inputIndex.keys()).sort(
     (a, b) => clustering.inputIndex[a]! - clustering.inputIndex[b]!,
   );

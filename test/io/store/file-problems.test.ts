@@ -12,12 +12,15 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { InputError } from '../../../src/errors.js';
-import { NapStore } from '../../../src/io/store/index.js';
+import { NapStore, SCHEMA_VERSION } from '../../../src/io/store/index.js';
 import { CLI } from '../../reliability/fixtures.js';
 import { tempDir } from './helpers.js';
 
 const HOLDER = fileURLToPath(new URL('./hold-store.js', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../../../../test/fixtures/stores/v7.duckdb.gz', import.meta.url));
+/** A results file of the current schema version (an older one would be migrated on open). */
+const FIXTURE = fileURLToPath(
+  new URL(`../../../../test/fixtures/stores/v${SCHEMA_VERSION}.duckdb.gz`, import.meta.url),
+);
 /** DuckDB's file header (4 KiB) and two database headers come before the first block; blocks are 256 KiB. */
 const FIRST_BLOCK = 3 * 4096;
 const BLOCK_SIZE = 256 * 1024;

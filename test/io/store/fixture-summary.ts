@@ -39,6 +39,8 @@ export interface SummarizableStore {
   readPatternHeatmaps?(clusteringId: number, patternId: number): Promise<Columns>;
   listProjections?(runId: number): Promise<Columns[]>;
   readProjection?(runId: number, layer: string): Promise<Columns | null>;
+  readLinkageTree?(clusteringId: number): Promise<Columns | null>;
+  readSoftMemberships?(clusteringId: number): Promise<Columns>;
 }
 
 export interface WritableFixtureStore extends SummarizableStore {
@@ -125,6 +127,16 @@ async function optional<T>(read: (() => Promise<T>) | undefined): Promise<T | nu
   }
 }
 
+/** A clustering's linkage tree and soft memberships, digested, where the store keeps them. */
+async function hierarchyOf(store: SummarizableStore, clusteringId: number): Promise<Columns> {
+  const tree = await optional(store.readLinkageTree && (() => store.readLinkageTree!(clusteringId)));
+  const soft = await optional(store.readSoftMemberships && (() => store.readSoftMemberships!(clusteringId)));
+  const out: Columns = {};
+  if (tree !== null) out.linkageTree = digestColumns(tree);
+  if (soft !== null && (soft.inputIndex as ArrayLike<number>).length > 0) out.softMemberships = digestColumns(soft);
+  return out;
+}
+
 /** The condensed content of an open store. */
 export async function summarizeStore(store: SummarizableStore): Promise<unknown> {
   const runs = [];
@@ -175,6 +187,8 @@ export async function summarizeStore(store: SummarizableStore): Promise<unknown>
         averageImages:
           clustering.patternCount > 0 ? digestColumns(await optional(() => store.readAverageImages(id))) : null,
         heatmaps,
+        // Kept since version 7; absent (not null) before, so that older fixtures' summaries stay as written.
+        ...(await hierarchyOf(store, id)),
       });
     }
     const flows = [];

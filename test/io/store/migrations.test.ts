@@ -19,6 +19,8 @@ import { tempDir } from './helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/stores/', import.meta.url));
 const KILLER = fileURLToPath(new URL('./migrate-and-die.js', import.meta.url));
+/** The schema version that brought schema_history. */
+const HISTORY_VERSION = 4;
 
 interface Fixture {
   name: string;
@@ -113,19 +115,12 @@ describe('results stores of earlier versions', () => {
 
       const history = await query(file, 'SELECT version, action, summary FROM schema_history ORDER BY version');
       const steps = MIGRATIONS.filter((step) => step.version > fixture.schemaVersion);
-      if (fixture.schemaVersion < SCHEMA_VERSION) {
-        // Stores from version 4 on were created with a history of their own.
-        const created = fixture.schemaVersion >= 4 ? [[fixture.schemaVersion, 'created']] : [];
-        assert.deepEqual(
-          history.map((row) => [row.version, row.action]),
-          [...created, ...steps.map((step) => [step.version, 'migrated'])],
-        );
-      } else {
-        assert.deepEqual(
-          history.map((row) => [row.version, row.action]),
-          [[SCHEMA_VERSION, 'created']],
-        );
-      }
+      // Stores of version 4 on were created with a history; older ones get theirs from the migration.
+      const created = fixture.schemaVersion >= HISTORY_VERSION ? [[fixture.schemaVersion, 'created']] : [];
+      assert.deepEqual(
+        history.map((row) => [row.version, row.action]),
+        [...created, ...steps.map((step) => [step.version, 'migrated'])],
+      );
       assert.deepEqual(await query(file, 'SELECT version FROM schema_version'), [{ version: SCHEMA_VERSION }]);
 
       const again = await NapStore.open(file);
