@@ -73,3 +73,9 @@ test('--cluster-space takes raw, pca:D or umap:D and names itself otherwise', ()
     );
   }
 });
+
+test('--cluster-space reaches the analysis of activations computed elsewhere', () => {
+  const parsed = parseAnalyzeArgs(['--activations', 'acts.npy', '--out', 'r.duckdb', '--cluster-space', 'pca:8']);
+  assert.ok(parsed !== 'help' && parsed.activations);
+  assert.equal(parsed.activations.clusterSpace, 'pca:8');
+});

@@ -210,6 +210,27 @@ test('activations computed elsewhere are clustered, mapped, linked and triaged w
   }
   const again = await analyzeActivations({ activations: files, labels, out, projection: 'pca', clustering });
   assert.equal(again.reusedActivations, true);
+  // Another cluster space clusters the stored activations again, in their first principal components.
+  const clusterSpace = 'pca:2' as const;
+  const inSpace = await analyzeActivations({
+    activations: files,
+    labels,
+    out,
+    projection: 'pca',
+    clustering,
+    clusterSpace,
+  });
+  assert.equal(inSpace.runId, result.runId);
+  assert.equal(inSpace.reusedActivations, true);
+  const spaced = await NapStore.open(out, { readOnly: true });
+  try {
+    const stored = await spaced.getClustering(inSpace.layers[0]!.clusteringId);
+    assert.notEqual(stored.clusteringId, result.layers[0]!.clusteringId);
+    assert.equal((stored.params as { clusterSpace?: string }).clusterSpace, clusterSpace);
+    assert.equal((await spaced.readClusterSpace(result.runId, 'encoder', clusterSpace))?.dim, 2);
+  } finally {
+    await spaced.close();
+  }
 });
 
 test('heatmaps of a token layer map its patch tokens back onto the patch grid, the prefix tokens left out', async () => {
