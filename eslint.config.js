@@ -49,7 +49,8 @@ export default tseslint.config(
   forbid(['src/compute/**/*.ts'], ['io', 'engine', 'results', 'server', 'cli'].map(layer)),
   forbid(['src/io/**/*.ts'], ['engine', 'results', 'server', 'cli'].map(layer)),
   forbid(['src/featureviz/**/*.ts'], ['engine', 'results', 'server', 'cli'].map(layer)),
-  forbid(['src/engine/**/*.ts'], [...['server', 'cli', 'results/http'].map(layer)]),
+  forbid(['src/engine/**/*.ts'], [...['server', 'cli', 'results/http', 'distributed'].map(layer)]),
+  forbid(['src/distributed/**/*.ts'], ['server', 'cli', 'results'].map(layer)),
   // The results are browser-safe, but for the Node readers in results/node; they share the store's types.
   forbid(
     ['src/results/**/*.ts'],

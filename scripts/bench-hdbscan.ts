@@ -1,52 +1,55 @@
 /**
- * Benchmarks the exact spanning-tree builders on seeded blob data shaped like the golden sets
- * (Gaussian blobs plus 10% uniform noise in [-1, 1]^D), with the NAP parameters
- * minClusterSize = minSamples = 5 and leaf selection.
+ * HDBSCAN* side by side with the fastest peer, fast_hdbscan, on seeded blob data (Gaussian blobs plus
+ * 10% uniform noise in [-1, 1]^D), with the NAP parameters minClusterSize = minSamples = 5 and leaf
+ * selection:
  *
- *   node build/scripts/bench-hdbscan.js [--rows 2000x64,10000x512] [--reference-limit 60] [--no-reference]
+ *   NAP_PEER_PYTHON=/path/to/venv/bin/python node build/scripts/bench-hdbscan.js \
+ *     [--rows 2000x64,10000x512] [--repeat 3] [--peer-python PATH] [--no-peer]
  *
- * Each row runs in its own child process so that its peak RSS is its own. Per row it prints the
- * fastMst time, the whole hdbscan() fit with fastMst, the peak RSS, referenceMst's time in the same
- * run (skipped, with its extrapolated time, where that would exceed the limit), the ratio to the
- * fastest peer's figure, and the adjusted Rand index of the two fits where both ran.
+ * Per row it fits our exact path, our approximate path (src/compute/hdbscan/approximate) and the
+ * peer's default path (a KD-tree Borůvka up to 30 dimensions, a pynndescent neighbour graph above),
+ * each fit of ours in its own child process (so that its peak RSS is its own), the peer in one
+ * long-lived Python process whose JIT warm-up (20-45 s) is done before the first row and not
+ * counted. Fits alternate between the tools row by row (who goes first alternates too), and with
+ * --repeat each figure is the median of that many fits. It prints the fit seconds of each, the
+ * ratios to the peer, the CPU seconds of our approximate fit and of the peer's (all threads of the
+ * process: steadier than wall seconds when others load the machine), and the adjusted Rand index
+ * of the approximate path's and the peer's labels against our exact ones.
+ *
+ * The peer is found through NAP_PEER_PYTHON or --peer-python: an interpreter with fast_hdbscan
+ * 0.3.2 and pynndescent 0.6.0 installed (development only: `pip install --no-build-isolation
+ * --no-deps` each into a venv with numba, numpy, scipy and scikit-learn). Without one the peer
+ * columns stay empty.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { availableParallelism, loadavg } from 'node:os';
-import { fastMstWith } from '../src/compute/hdbscan/fast-mst.js';
+import { approximateMstWith, type ApproximateMstStats } from '../src/compute/hdbscan/approximate/approximate-mst.js';
 import { hdbscan } from '../src/compute/hdbscan/index.js';
-import { referenceMst } from '../src/compute/hdbscan/reference-mst.js';
-import type { MstBuilder } from '../src/compute/hdbscan/types.js';
 import { makeMatrix, type Matrix } from '../src/compute/matrix.js';
 import { adjustedRandIndex } from '../src/compute/partition-metrics.js';
 import { mulberry32 as uniform } from '../src/io/datasets/sample.js';
 
-/** Fit seconds of the fastest peer implementation on this 2-core machine (the target). */
-const PEER_SECONDS: Record<string, number> = {
-  '2000x64': 0.22,
-  '10000x64': 0.63,
-  '10000x512': 1.4,
-  '2000x2048': 0.59,
-  '10000x2048': 3.7,
-  '50000x64': 7.1,
-};
-
+/** The rows of issue 21's table. */
+const DEFAULT_ROWS = ['2000x64', '10000x64', '10000x512', '2000x2048', '10000x2048', '50000x64'];
 const PARAMS = { minClusterSize: 5, minSamples: 5, clusterSelectionMethod: 'leaf' as const };
-const SAMPLE_ROWS = 1000;
+const PEER_SCRIPT = fileURLToPath(new URL('../../scripts/peers/fast_hdbscan_fit.py', import.meta.url));
 
-interface RowResult {
-  shape: string;
-  fastMstSeconds: number;
-  /** CPU seconds of the whole process (all threads) during fastMst: steadier than wall time on a shared machine. */
-  fastMstCpuSeconds: number;
-  /** Pairs the Prim flushes multiplied, as a share of N^2/2 (the neighbour pass does 1). */
-  flushedShare: number;
-  fitSeconds: number;
+type Path = 'exact' | 'approximate';
+
+/** Wall seconds of a fit, and the CPU seconds of all its process's threads (steadier under load). */
+interface FitTimes {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+interface FitResult extends FitTimes {
   peakRssMb: number;
-  referenceSeconds?: number;
-  referenceEstimateSeconds: number;
-  ari?: number;
   clusters: number;
+  stats?: ApproximateMstStats;
 }
 
 /** Gaussian blobs (Irwin-Hall normals) with centres in [-0.7, 0.7]^D and spreads 0.05-0.15, plus noise. */
@@ -73,84 +76,88 @@ export function benchBlobs(count: number, dim: number, seed: number, centres = 1
   return makeMatrix(count, dim, data);
 }
 
-function timed(builder: MstBuilder, seconds: { value: number; cpu?: number }): MstBuilder {
-  return async (matrix, options, control) => {
-    const start = performance.now();
-    const cpu = process.cpuUsage();
-    const result = await builder(matrix, options, control);
-    seconds.value = (performance.now() - start) / 1000;
-    const used = process.cpuUsage(cpu);
-    seconds.cpu = (used.user + used.system) / 1e6;
-    return result;
-  };
-}
-
-function sampleRows(matrix: Matrix, rows: number): Matrix {
-  return makeMatrix(rows, matrix.dim, matrix.data.slice(0, rows * matrix.dim));
-}
-
-async function runRow(shape: string, referenceLimit: number, withReference: boolean): Promise<RowResult> {
+function parseShape(shape: string): [number, number] {
   const [count, dim] = shape.split('x').map(Number);
-  if (count === undefined || dim === undefined) throw new Error(`row shape '${shape}' is not NxD (e.g. 10000x64)`);
-  const matrix = benchBlobs(count, dim, 7 + count + dim);
-  const fastSeconds: { value: number; cpu?: number } = { value: 0 };
-  let flushedPairs = 0;
-  const fastBuilder: MstBuilder = (m, options, control) =>
-    fastMstWith(m, options, { stats: (stats) => (flushedPairs = stats.flushedPairs) }, control);
-  const fitStart = performance.now();
-  const fast = await hdbscan(matrix, { ...PARAMS, mst: timed(fastBuilder, fastSeconds) });
-  const fitSeconds = (performance.now() - fitStart) / 1000;
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-
-  // referenceMst is O(N^2 D): time it on a subsample and scale by N^2 to decide whether to run it.
-  const sample = sampleRows(matrix, Math.min(count, SAMPLE_ROWS));
-  const sampleStart = performance.now();
-  await referenceMst(sample, { minSamples: PARAMS.minSamples, metric: 'euclidean' });
-  const sampleSeconds = (performance.now() - sampleStart) / 1000;
-  const referenceEstimateSeconds = sampleSeconds * (count / sample.count) ** 2;
-  const result: RowResult = {
-    shape,
-    fastMstSeconds: fastSeconds.value,
-    fastMstCpuSeconds: fastSeconds.cpu ?? 0,
-    flushedShare: flushedPairs / ((count * count) / 2),
-    fitSeconds,
-    peakRssMb,
-    referenceEstimateSeconds,
-    clusters: fast.clusterCount,
-  };
-  if (withReference && referenceEstimateSeconds <= referenceLimit) {
-    const referenceSeconds = { value: 0 };
-    const exact = await hdbscan(matrix, { ...PARAMS, mst: timed(referenceMst, referenceSeconds) });
-    result.referenceSeconds = referenceSeconds.value;
-    result.ari = adjustedRandIndex(fast.labels, exact.labels);
+  if (!/^\d+x\d+$/.test(shape) || count === undefined || dim === undefined) {
+    throw new Error(`row shape '${shape}' is not NxD (e.g. 10000x64)`);
   }
-  return result;
+  return [count, dim];
 }
 
-function formatRow(r: RowResult): string {
-  const peer = PEER_SECONDS[r.shape];
-  const reference =
-    r.referenceSeconds !== undefined
-      ? `${r.referenceSeconds.toFixed(2)}`
-      : `skipped (~${r.referenceEstimateSeconds.toFixed(0)} est.)`;
-  const speedup =
-    r.referenceSeconds !== undefined
-      ? `${(r.referenceSeconds / r.fastMstSeconds).toFixed(1)}x`
-      : `~${(r.referenceEstimateSeconds / r.fastMstSeconds).toFixed(0)}x est.`;
-  return [
-    r.shape.padEnd(12),
-    r.fastMstSeconds.toFixed(2).padStart(9),
-    r.fastMstCpuSeconds.toFixed(2).padStart(8),
-    r.flushedShare.toFixed(2).padStart(7),
-    r.fitSeconds.toFixed(2).padStart(8),
-    r.peakRssMb.toFixed(0).padStart(8),
-    reference.padStart(22),
-    speedup.padStart(12),
-    (peer !== undefined ? peer.toFixed(2) : '-').padStart(6),
-    (peer !== undefined ? (r.fitSeconds / peer).toFixed(2) : '-').padStart(9),
-    (r.ari !== undefined ? r.ari.toFixed(4) : '-').padStart(7),
-    String(r.clusters).padStart(9),
-  ].join(' ');
+function readMatrix(file: string, count: number, dim: number): Matrix {
+  const bytes = readFileSync(file);
+  return makeMatrix(count, dim, new Float32Array(bytes.buffer, bytes.byteOffset, count * dim).slice());
+}
+
+function readLabels(file: string, count: number): Int32Array {
+  const bytes = readFileSync(file);
+  return new Int32Array(bytes.buffer, bytes.byteOffset, count).slice();
+}
+
+/** One fit of ours, in this (child) process: writes the labels, returns the figures. */
+async function fitChild(pathName: Path, shape: string, dataFile: string, labelsFile: string): Promise<FitResult> {
+  const [count, dim] = parseShape(shape);
+  const matrix = readMatrix(dataFile, count, dim);
+  let stats: ApproximateMstStats | undefined;
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  const result = await hdbscan(matrix, {
+    ...PARAMS,
+    ...(pathName === 'approximate'
+      ? { mst: (m, options, control) => approximateMstWith(m, options, { stats: (s) => (stats = s) }, control) }
+      : {}),
+  });
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  writeFileSync(labelsFile, result.labels);
+  return {
+    seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    clusters: result.clusterCount,
+    ...(stats ? { stats } : {}),
+  };
+}
+
+/** The long-lived peer process (warm by the time `start` resolves). */
+class Peer {
+  private constructor(
+    private readonly process: ChildProcessWithoutNullStreams,
+    private readonly lines: AsyncIterator<string>,
+    private readonly reader: Interface,
+    readonly version: string,
+    readonly warmupSeconds: number,
+  ) {}
+
+  static async start(python: string): Promise<Peer> {
+    const child = spawn(python, [PEER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const reader = createInterface({ input: child.stdout });
+    const lines = reader[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.done) throw new Error(`the peer (${python} ${PEER_SCRIPT}) did not start: ${stderr.trim()}`);
+    const ready = JSON.parse(first.value) as { version: string; warmupSeconds: number };
+    return new Peer(child, lines, reader, ready.version, ready.warmupSeconds);
+  }
+
+  async fit(dataFile: string, count: number, dim: number, labelsFile: string): Promise<FitTimes> {
+    this.process.stdin.write(`${JSON.stringify({ file: dataFile, rows: count, dims: dim, labels: labelsFile })}\n`);
+    const line = await this.lines.next();
+    if (line.done) throw new Error('the peer stopped during a fit');
+    return JSON.parse(line.value) as FitTimes;
+  }
+
+  close(): void {
+    this.reader.close();
+    this.process.stdin.end();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function argument(args: string[], name: string): string | undefined {
@@ -158,53 +165,134 @@ function argument(args: string[], name: string): string | undefined {
   return at >= 0 ? args[at + 1] : undefined;
 }
 
+interface RowFigures {
+  shape: string;
+  exact: FitResult[];
+  approximate: FitResult[];
+  peer: FitTimes[];
+  approximateAri: number;
+  peerAri?: number;
+}
+
+function formatRow(row: RowFigures): string {
+  const exact = median(row.exact.map((fit) => fit.seconds));
+  const approximate = median(row.approximate.map((fit) => fit.seconds));
+  const peer = row.peer.length > 0 ? median(row.peer.map((fit) => fit.seconds)) : undefined;
+  const ratio = (value: number, to: number | undefined): string => (to !== undefined ? (value / to).toFixed(2) : '-');
+  const approximateCpu = median(row.approximate.map((fit) => fit.cpuSeconds));
+  const peerCpu = row.peer.length > 0 ? median(row.peer.map((fit) => fit.cpuSeconds)) : undefined;
+  const stats = row.approximate[0]?.stats;
+  return [
+    row.shape.padEnd(11),
+    exact.toFixed(2).padStart(7),
+    approximate.toFixed(2).padStart(7),
+    (peer !== undefined ? peer.toFixed(2) : '-').padStart(6),
+    ratio(approximate, peer).padStart(11),
+    ratio(exact, peer).padStart(10),
+    approximateCpu.toFixed(2).padStart(7),
+    (peerCpu !== undefined ? peerCpu.toFixed(2) : '-').padStart(8),
+    ratio(approximateCpu, peerCpu).padStart(8),
+    row.approximateAri.toFixed(4).padStart(8),
+    (row.peerAri !== undefined ? row.peerAri.toFixed(4) : '-').padStart(8),
+    Math.max(...row.exact.map((fit) => fit.peakRssMb))
+      .toFixed(0)
+      .padStart(8),
+    Math.max(...row.approximate.map((fit) => fit.peakRssMb))
+      .toFixed(0)
+      .padStart(8),
+    (stats ? `${stats.forestSets}/${stats.searchedPairs}/${stats.uncertifiedJoins}` : '-').padStart(12),
+  ].join(' ');
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const child = argument(args, '--child');
-  const referenceLimit = Number(argument(args, '--reference-limit') ?? 60);
-  const withReference = !args.includes('--no-reference');
+  const child = argument(args, '--child') as Path | undefined;
   if (child) {
-    process.stdout.write(`${JSON.stringify(await runRow(child, referenceLimit, withReference))}\n`);
+    const result = await fitChild(
+      child,
+      argument(args, '--shape')!,
+      argument(args, '--data')!,
+      argument(args, '--labels')!,
+    );
+    process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
-  const rows = (argument(args, '--rows') ?? Object.keys(PEER_SECONDS).join(',')).split(',');
-  for (const shape of rows) {
-    if (!/^\d+x\d+$/.test(shape)) throw new Error(`--rows entry '${shape}' is not NxD (e.g. 10000x64)`);
-  }
-  console.log(
-    `fit = hdbscan() with mst: fastMst (minClusterSize = minSamples = 5, leaf); seconds; RSS = peak of the row's process`,
-  );
-  console.log('cpu = CPU seconds of all threads during fastMst; flush = pairs multiplied by Prim flushes / (N^2/2)');
-  console.log(
-    `load average at start: ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')} on ${availableParallelism()} cores (timings are noisy when others share the machine)`,
-  );
-  console.log(
-    'reference = referenceMst alone, same data, same process; skipped where its N^2-extrapolated time exceeds the limit',
-  );
-  console.log(
-    [
-      'N x D'.padEnd(12),
-      'fastMst'.padStart(9),
-      'cpu'.padStart(8),
-      'flush'.padStart(7),
-      'fit'.padStart(8),
-      'RSS MB'.padStart(8),
-      'referenceMst'.padStart(22),
-      'ref/fast'.padStart(12),
-      'peer'.padStart(6),
-      'fit/peer'.padStart(9),
-      'ARI'.padStart(7),
-      'clusters'.padStart(9),
-    ].join(' '),
-  );
-  const script = fileURLToPath(import.meta.url);
-  for (const shape of rows) {
-    const childArgs = [script, '--child', shape, '--reference-limit', String(referenceLimit)];
-    if (!withReference) childArgs.push('--no-reference');
-    const output = execFileSync(process.execPath, childArgs, { encoding: 'utf8', maxBuffer: 1 << 20 });
-    console.log(formatRow(JSON.parse(output.trim().split('\n').pop()!) as RowResult));
+  const rows = (argument(args, '--rows') ?? DEFAULT_ROWS.join(',')).split(',');
+  rows.forEach(parseShape);
+  const repeat = Number(argument(args, '--repeat') ?? 1);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${repeat} is not a whole number >= 1`);
+  const python = args.includes('--no-peer')
+    ? undefined
+    : (argument(args, '--peer-python') ?? process.env.NAP_PEER_PYTHON);
+  const folder = mkdtempSync(path.join(tmpdir(), 'nap-bench-hdbscan-'));
+  let peer: Peer | undefined;
+  try {
+    if (python) {
+      console.log(`starting the peer (${python}), its JIT warm-up is not counted...`);
+      peer = await Peer.start(python);
+      console.log(`peer: fast_hdbscan ${peer.version}, warm-up ${peer.warmupSeconds.toFixed(1)} s`);
+    } else {
+      console.log('peer: none (set NAP_PEER_PYTHON or --peer-python to an interpreter with fast_hdbscan 0.3.2)');
+    }
+    console.log(
+      `load average at start: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${availableParallelism()} cores (timings are noisy when others share the machine)`,
+    );
+    console.log(
+      `fit seconds of hdbscan() (minClusterSize = minSamples = 5, leaf), median of ${repeat}; ratios = ours / peer;`,
+    );
+    console.log("cpu = CPU seconds of all the fit process's threads (steadier than wall seconds under load);");
+    console.log('ARI = adjusted Rand index of the labels against our exact path; RSS = peak of the fit process;');
+    console.log('sets/pairs/uncert. = forest sets left to join / block pairs searched / joins not certified');
+    console.log(
+      [
+        'N x D'.padEnd(11),
+        'exact'.padStart(7),
+        'approx'.padStart(7),
+        'peer'.padStart(6),
+        'approx/peer'.padStart(11),
+        'exact/peer'.padStart(10),
+        'cpu apx'.padStart(7),
+        'cpu peer'.padStart(8),
+        'cpu a/p'.padStart(8),
+        'ARI apx'.padStart(8),
+        'ARI peer'.padStart(8),
+        'RSS exact'.padStart(8),
+        'RSS apx'.padStart(8),
+        'sets/pairs/uncert.'.padStart(12),
+      ].join(' '),
+    );
+    const script = fileURLToPath(import.meta.url);
+    for (const [index, shape] of rows.entries()) {
+      const [count, dim] = parseShape(shape);
+      const dataFile = path.join(folder, `${shape}.f32`);
+      writeFileSync(dataFile, benchBlobs(count, dim, 7 + count + dim).data);
+      const labelsOf = (who: string): string => path.join(folder, `${shape}.${who}.i32`);
+      const ours = (pathName: Path): FitResult => {
+        const output = execFileSync(
+          process.execPath,
+          [script, '--child', pathName, '--shape', shape, '--data', dataFile, '--labels', labelsOf(pathName)],
+          { encoding: 'utf8', maxBuffer: 1 << 20 },
+        );
+        return JSON.parse(output.trim().split('\n').pop()!) as FitResult;
+      };
+      const figures: RowFigures = { shape, exact: [], approximate: [], peer: [], approximateAri: 0 };
+      for (let round = 0; round < repeat; round++) {
+        const peerFirst = (index + round) % 2 === 1;
+        if (peer && peerFirst) figures.peer.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
+        figures.approximate.push(ours('approximate'));
+        figures.exact.push(ours('exact'));
+        if (peer && !peerFirst) figures.peer.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
+      }
+      const exactLabels = readLabels(labelsOf('exact'), count);
+      figures.approximateAri = adjustedRandIndex(readLabels(labelsOf('approximate'), count), exactLabels);
+      if (peer) figures.peerAri = adjustedRandIndex(readLabels(labelsOf('peer'), count), exactLabels);
+      console.log(formatRow(figures));
+    }
+  } finally {
+    peer?.close();
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 

@@ -14,7 +14,6 @@
  * 2,000-row sample). Times are wall clock on whatever else the machine runs: compare within a run.
  */
 import { availableParallelism, cpus } from 'node:os';
-import { UMAP } from 'umap-js';
 import { readIdxFile } from '../src/io/datasets/idx.js';
 import type { Matrix } from '../src/compute/matrix.js';
 import {
@@ -25,8 +24,8 @@ import {
   umap,
   type PcaResult,
 } from '../src/compute/projection/index.js';
-import { SeededRandom } from '../src/compute/projection/random.js';
-import type { Progress } from '../src/progress.js';
+import { stageTimer } from './bench/timing.js';
+import { runUmapJs } from './bench/umap-js.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const DIMS = 64;
@@ -88,34 +87,6 @@ async function bestOf<T>(run: () => Promise<T> | T): Promise<{ value: T; seconds
     if (next.seconds < best.seconds) best = next;
   }
   return best;
-}
-
-/** Wall time of each progress stage of the latest run, from its first report to the next stage's. */
-function stageTimer(): { onProgress: (p: Progress) => void; summary: () => string } {
-  const starts: [string, number][] = [];
-  return {
-    onProgress: (p) => {
-      if (starts.length > 1 && p.stage === starts[0]?.[0]) starts.length = 0; // the first stage again: a new run
-      if (starts.at(-1)?.[0] !== p.stage) starts.push([p.stage, performance.now()]);
-    },
-    summary: () => {
-      const end = performance.now();
-      return starts
-        .map(
-          ([stage, at], i) =>
-            `${stage.replace('umap: ', '')} ${(((starts[i + 1]?.[1] ?? end) - at) / 1000).toFixed(2)} s`,
-        )
-        .join(', ');
-    },
-  };
-}
-
-function runUmapJs(matrix: Matrix): number[][] {
-  const rows = Array.from({ length: matrix.count }, (_, r) =>
-    Array.from(matrix.data.subarray(r * matrix.dim, (r + 1) * matrix.dim)),
-  );
-  const random = new SeededRandom(42);
-  return new UMAP({ nNeighbors: K, minDist: 0.1, nComponents: 2, random: () => random.next() }).fit(rows);
 }
 
 function printTable(rows: Row[]): void {

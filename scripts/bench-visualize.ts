@@ -5,9 +5,11 @@
  *   at least the highest value over the dataset, per layer (bar: >= 0.90), and the seconds per objective
  *   (bar: <= 5 s per 28x28 unit on one core);
  * - MobileNetV2 at 224x224 (the nsfwjs LayersModel): seconds for one unit (bar: <= 120 s).
- * The baseline measured in the same run is one optimisation step's time, so the per-unit seconds read as
- * steps x step time. Times are wall clock on a possibly shared machine: the load average is printed.
- *   node build/scripts/bench-visualize.js [--limit N] [--steps N] [--per-layer N] [--skip-mobilenet] [--only mnist|fashion-mnist|mobilenet]
+ * Seconds are given twice: CPU seconds of this process per objective (tf.js wasm runs on one thread, so
+ * this is the one-core figure, and it is less distorted by other processes than wall time), and wall
+ * seconds. The baseline in the same run is one objective optimised alone (--batch 1) against the default
+ * batch, on the first layer. The load average is printed.
+ *   node build/scripts/bench-visualize.js [--limit N] [--steps N] [--per-layer N] [--restarts N] [--skip-mobilenet] [--only mnist|fashion-mnist|mobilenet]
  * --per-layer (default 8) takes fewer units and patterns per layer for a quick run; the bar is at 8.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +28,8 @@ const argument = (name: string): string | undefined => {
 };
 const limit = argument('--limit') === undefined ? undefined : Number(argument('--limit'));
 const steps = argument('--steps') === undefined ? undefined : Number(argument('--steps'));
+const restarts = argument('--restarts') === undefined ? undefined : Number(argument('--restarts'));
+const settings = { ...(steps ? { steps } : {}), ...(restarts ? { restarts } : {}) };
 const only = argument('--only');
 const perLayer = Number(argument('--per-layer') ?? 8);
 const dir = mkdtempSync(path.join(tmpdir(), 'nap-bench-visualize-'));
@@ -39,11 +43,25 @@ interface Tally {
   total: number;
   unknown: number;
   seconds: number[];
+  cpuSeconds: number[];
 }
 
-function tally(result: VisualizeResult, into: Tally): void {
+const emptyTally = (): Tally => ({ reached: 0, total: 0, unknown: 0, seconds: [], cpuSeconds: [] });
+
+/** visualizeLayer with the CPU seconds of this process per objective. */
+async function timed(run: () => Promise<VisualizeResult>): Promise<{ result: VisualizeResult; cpuSeconds: number }> {
+  const before = process.cpuUsage();
+  const result = await run();
+  const used = process.cpuUsage(before);
+  return { result, cpuSeconds: (used.user + used.system) / 1e6 / Math.max(1, result.objectives.length) };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+function tally({ result, cpuSeconds }: { result: VisualizeResult; cpuSeconds: number }, into: Tally): void {
   for (const o of result.objectives) {
     into.seconds.push(o.seconds);
+    into.cpuSeconds.push(cpuSeconds);
     if (o.datasetMax === null) {
       into.unknown++;
       continue;
@@ -66,19 +84,31 @@ async function builtIn(dataset: 'mnist' | 'fashion-mnist'): Promise<void> {
   });
   const store = await NapStore.open(out);
   const rows: string[][] = [
-    ['layer', 'units reached', 'patterns reached', 'ratio', 's / objective (median)', 'step ms'],
+    ['layer', 'units reached', 'patterns reached', 'ratio', 'CPU s / objective', 'wall s / objective'],
   ];
-  const all: Tally = { reached: 0, total: 0, unknown: 0, seconds: [] };
+  const all = emptyTally();
+  let aloneCpuSeconds = 0;
   try {
+    const first = analysis.layers[0]!.layer;
+    const alone = await timed(() =>
+      visualizeLayer(store, { layer: first, units: [0], batch: 1, force: true, ...settings }),
+    );
+    console.log(
+      `\n${dataset}: baseline, ${first} unit 0 optimised alone (--batch 1): ${fixed(alone.cpuSeconds, 2)} CPU s, ${fixed(alone.result.objectives[0]!.seconds, 2)} wall s`,
+    );
+    aloneCpuSeconds = alone.cpuSeconds;
     for (const layer of analysis.layers) {
-      const units: Tally = { reached: 0, total: 0, unknown: 0, seconds: [] };
-      const patterns: Tally = { reached: 0, total: 0, unknown: 0, seconds: [] };
+      const units = emptyTally();
+      const patterns = emptyTally();
       tally(
-        await visualizeLayer(store, {
-          layer: layer.layer,
-          units: Array.from({ length: perLayer }, (_, u) => u),
-          ...(steps ? { steps } : {}),
-        }),
+        await timed(() =>
+          visualizeLayer(store, {
+            layer: layer.layer,
+            units: Array.from({ length: perLayer }, (_, u) => u),
+            force: true,
+            ...settings,
+          }),
+        ),
         units,
       );
       const count =
@@ -86,12 +116,10 @@ async function builtIn(dataset: 'mnist' | 'fashion-mnist'): Promise<void> {
       if (count > 0) {
         const ids = Array.from({ length: Math.min(perLayer, count) }, (_, p) => p);
         tally(
-          await visualizeLayer(store, { layer: layer.layer, units: [], patterns: ids, ...(steps ? { steps } : {}) }),
+          await timed(() => visualizeLayer(store, { layer: layer.layer, units: [], patterns: ids, ...settings })),
           patterns,
         );
       }
-      const seconds = [...units.seconds, ...patterns.seconds].sort((a, b) => a - b);
-      const median = seconds[Math.floor(seconds.length / 2)] ?? 0;
       const reached = units.reached + patterns.reached;
       const total = units.total + patterns.total;
       rows.push([
@@ -99,14 +127,15 @@ async function builtIn(dataset: 'mnist' | 'fashion-mnist'): Promise<void> {
         `${units.reached}/${units.total}${units.unknown ? ` (+${units.unknown} unknown)` : ''}`,
         `${patterns.reached}/${patterns.total}`,
         total === 0 ? '-' : fixed(reached / total, 2),
-        fixed(median, 2),
-        fixed((median / (steps ?? 256)) * 1000, 1),
+        fixed(median([...units.cpuSeconds, ...patterns.cpuSeconds]), 2),
+        fixed(median([...units.seconds, ...patterns.seconds]), 2),
       ]);
       for (const t of [units, patterns]) {
         all.reached += t.reached;
         all.total += t.total;
         all.unknown += t.unknown;
         all.seconds.push(...t.seconds);
+        all.cpuSeconds.push(...t.cpuSeconds);
       }
     }
   } finally {
@@ -117,7 +146,7 @@ async function builtIn(dataset: 'mnist' | 'fashion-mnist'): Promise<void> {
   );
   console.log(formatTable(rows));
   console.log(
-    `all layers: ${all.reached}/${all.total} reached (${fixed(all.reached / Math.max(1, all.total), 3)}), ${all.unknown} without a dataset maximum`,
+    `all layers: ${all.reached}/${all.total} reached (${fixed(all.reached / Math.max(1, all.total), 3)}, bar 0.90), ${all.unknown} without a dataset maximum; median ${fixed(median(all.cpuSeconds), 2)} CPU s per objective (bar 5 s; alone: ${fixed(aloneCpuSeconds, 2)}, ratio ${fixed(aloneCpuSeconds / Math.max(1e-9, median(all.cpuSeconds)), 2)}x)`,
   );
 }
 
@@ -128,10 +157,10 @@ async function mobileNet(): Promise<void> {
   await analyze({ model: file, data: 'mnist', out, limit: 20, layers: [layer], threads: 1, projection: 'none' });
   const store = await NapStore.open(out);
   try {
-    const result = await visualizeLayer(store, { layer, units: [0], ...(steps ? { steps } : {}) });
+    const { result, cpuSeconds } = await timed(() => visualizeLayer(store, { layer, units: [0], ...settings }));
     const o = result.objectives[0]!;
     console.log(
-      `\nMobileNetV2 224x224 (nsfwjs), ${layer} unit 0: ${fixed(o.seconds, 1)} s (bar <= 120 s), ${fixed((o.seconds / (steps ?? 256)) * 1000, 0)} ms per step; image ${fixed(Math.max(...o.values), 3)}, best of 20 digits ${o.datasetMax === null ? '?' : fixed(o.datasetMax, 3)}`,
+      `\nMobileNetV2 224x224 (nsfwjs), ${layer} unit 0: ${fixed(cpuSeconds, 1)} CPU s, ${fixed(o.seconds, 1)} wall s (bar <= 120 s), ${fixed((cpuSeconds / (steps ?? 256)) * 1000, 0)} CPU ms per step; image ${fixed(Math.max(...o.values), 3)}, best of 20 digits ${o.datasetMax === null ? '?' : fixed(o.datasetMax, 3)}`,
     );
   } finally {
     await store.close();

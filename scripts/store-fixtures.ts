@@ -68,14 +68,15 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
   { name: 'v6', commit: '2592ed8', schemaVersion: 6, shape: 'feature visualizations' },
   {
     name: 'v7',
-    commit: '43d8442',
+    commit: '80f0e14',
     schemaVersion: 7,
     shape: 'single-linkage trees, soft memberships and cluster spaces of clusterings',
   },
+  { name: 'v8', commit: '4de1533', schemaVersion: 8, shape: 'saved triage scores' },
   {
-    name: 'v8',
+    name: 'v9',
     commit: null,
-    schemaVersion: 8,
+    schemaVersion: 9,
     shape: 'layer layouts and input contents (token layers, non-image inputs)',
   },
 ];

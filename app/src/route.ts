@@ -20,6 +20,8 @@ export type ViewName =
   | 'lineage'
   | 'compare-runs'
   | 'triage'
+  | 'label-errors'
+  | 'model-errors'
   | 'map';
 export const VIEW_NAMES: readonly ViewName[] = [
   'runs',
@@ -34,6 +36,8 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'lineage',
   'compare-runs',
   'triage',
+  'label-errors',
+  'model-errors',
   'map',
 ];
 

@@ -98,3 +98,23 @@ export function formatTable(rows: string[][]): string {
 export function fixed(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
+
+/** Wall time of each progress stage of the latest run, from its first report to the next stage's. */
+export function stageTimer(): { onProgress: (p: Progress) => void; summary: () => string } {
+  const starts: [string, number][] = [];
+  return {
+    onProgress: (p) => {
+      if (starts.length > 1 && p.stage === starts[0]?.[0]) starts.length = 0; // the first stage again: a new run
+      if (starts.at(-1)?.[0] !== p.stage) starts.push([p.stage, performance.now()]);
+    },
+    summary: () => {
+      const end = performance.now();
+      return starts
+        .map(
+          ([stage, at], i) =>
+            `${stage.replace('umap: ', '')} ${(((starts[i + 1]?.[1] ?? end) - at) / 1000).toFixed(2)} s`,
+        )
+        .join(', ');
+    },
+  };
+}

@@ -134,3 +134,16 @@ export function onlyPositional(positionals: string[], command: string, what: str
     throw new InputError(`nap ${command} takes exactly one ${what}, got ${positionals.length}`, { hint });
   return positionals[0]!;
 }
+
+/** The spanning tree --approximate (force it) and --exact (forbid it) ask for; undefined: neither ('auto'). */
+export function spanningTreeOption(
+  approximate: boolean | undefined,
+  exact: boolean | undefined,
+): 'approximate' | 'exact' | undefined {
+  if (approximate && exact) {
+    throw new InputError('--approximate and --exact are both given', {
+      hint: 'give one of them, or neither to let the size of the input decide',
+    });
+  }
+  return approximate ? 'approximate' : exact ? 'exact' : undefined;
+}

@@ -13,6 +13,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run a model over a dataset and store its activation patterns',
     load: async () => (await import('./commands/analyze.js')).runAnalyzeCommand,
   },
+  worker: {
+    summary: 'take shard and layer jobs from a queue (redis://...), or run one shard (--shard i/N) of a run',
+    load: async () => (await import('./commands/worker.js')).runWorkerCommand,
+  },
+  gather: {
+    summary: 'build the results file from the shards that nap worker --shard wrote',
+    load: async () => (await import('./commands/gather.js')).runGatherCommand,
+  },
   layers: {
     summary: 'list the layers of an ONNX model',
     load: async () => (await import('./commands/layers.js')).runLayersCommand,

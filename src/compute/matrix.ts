@@ -16,3 +16,18 @@ export function makeMatrix(count: number, dim: number, data?: Float32Array): Mat
 export function row(matrix: Matrix, index: number): Float32Array {
   return matrix.data.subarray(index * matrix.dim, (index + 1) * matrix.dim);
 }
+
+/**
+ * A power of two that brings the largest magnitude of `data` into [0.5, 1) (1 for all zeros).
+ * Multiplying float32 values by it is exact, and float32 sums of squares and products of the
+ * scaled values neither overflow nor underflow, whatever the data's scale in float32's range.
+ */
+export function unitScale(data: Float32Array): number {
+  let largest = 0;
+  for (let i = 0; i < data.length; i++) {
+    const value = Math.abs(data[i]!);
+    if (value > largest) largest = value;
+  }
+  if (largest === 0) return 1;
+  return 2 ** -(Math.floor(Math.log2(largest)) + 1);
+}

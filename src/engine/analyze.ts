@@ -13,14 +13,21 @@ import { sampleIndices } from '../io/datasets/sample.js';
 import type { Dataset, DatasetBase, TensorDataset } from '../io/datasets/types.js';
 import { listLayersOfBytes } from '../io/onnx/inspect.js';
 import { decodeModel, resolveLayers } from '../io/onnx/graph.js';
-import { resolveDevice } from '../io/onnx/device.js';
+import { resolveDevice, type Device } from '../io/onnx/device.js';
 import { modelInputs } from '../io/onnx/model-inputs.js';
-import { openOnnxBytes } from '../io/onnx/runner.js';
+import { openOnnxBytes, type ModelRunner } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
-import { NapStore, type RunRecord } from '../io/store/index.js';
+import { NapStore, type LayerLayoutRecord, type RunRecord } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
-import { clusterRows, layerStatisticsColumns, storeLayerClustering, type LayerSummary } from './cluster-layer.js';
+import {
+  clusterRows,
+  layerStatisticsColumns,
+  saveLayerClustering,
+  storeLayerClustering,
+  type ComputedClustering,
+  type LayerSummary,
+} from './cluster-layer.js';
 import { storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
 import { clusteringCoverage } from './coverage.js';
 import { clusteringParams, completeStoredClustering } from './recluster.js';
@@ -29,14 +36,15 @@ import {
   describeLayer,
   extractActivations,
   pendingBatches,
+  type ExtractedBatch,
   type ExtractedLayer,
   type ExtractionPlan,
 } from './extract.js';
-import { imageFeeding, tensorFeeding } from './feeding.js';
+import { imageFeeding, tensorFeeding, type Feeding } from './feeding.js';
 import { normalizeLayer } from './normalize-layer.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { storeRunFlows } from './flow.js';
-import { storeRunProjections } from './project-layer.js';
+import { storeRunProjections, type ProjectMatrix } from './project-layer.js';
 
 export type { LayerSummary } from './cluster-layer.js';
 
@@ -52,12 +60,66 @@ export interface AnalyzeResult {
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
 /**
+ * Everything an analysis settles before the model runs: the resolved options, the rows (dataset items), the
+ * layers with their geometry, and the run's identity (model, dataset and extraction hashes). The single-process
+ * analysis and every process of a distributed one (src/distributed/) prepare the same options alike.
+ */
+export interface PreparedAnalysis {
+  config: ResolvedOptions;
+  modelBytes: Uint8Array;
+  modelSha256: string;
+  dataset: Dataset | TensorDataset;
+  /** Dataset item index of each row of the analysis. */
+  items: Int32Array;
+  /** How the dataset feeds the model's inputs (images or named arrays), with its image preprocessing. */
+  feeding: Feeding;
+  /** The execution provider the model runs on. */
+  device: Device;
+  layers: ExtractedLayer[];
+  /** Each layer's layout as traced from the graph (token, spatial or flat), stored with the run. */
+  layerLayouts: LayerLayoutRecord[];
+  unitMaps: UnitMap[];
+  /** Layers pooled inside the model (see pooledLayers). */
+  pooled: string[];
+  threads: number | undefined;
+  extractionConfigHash: string;
+}
+
+/**
+ * Where the raw aggregated activations of the rows not yet staged come from: the model in this process
+ * (analyze), or shard files written by workers (src/distributed/). `staged` lists the row ranges already
+ * committed; every batch given to `commit` must be one the model would have produced.
+ */
+export type BatchSource = (
+  staged: { start: number; count: number }[],
+  commit: (batch: ExtractedBatch) => Promise<void>,
+) => Promise<void>;
+
+/** Where a layer's patterns and map are computed: in this process unless a hook sends them elsewhere. */
+export interface LayerCompute {
+  /** A layer's clustering in its raw space, with its soft memberships and pattern statistics. */
+  patterns?: (
+    layer: string,
+    activations: { matrix: Matrix; inputIndex: Int32Array },
+    options: Omit<HdbscanOptions, 'mst'>,
+    control: TaskControl,
+  ) => Promise<ComputedClustering>;
+  project?: ProjectMatrix;
+}
+
+/**
  * The whole NAP analysis: model over dataset (one forward pass per batch for all layers), aggregation and
  * normalization, HDBSCAN* patterns per layer, statistics, max activations and average images, all stored in
  * one DuckDB file. An identical earlier run in the same store is reused: only clusterings with new
  * parameters are computed.
  */
 export async function analyze(options: AnalyzeOptions, control: TaskControl = {}): Promise<AnalyzeResult> {
+  const prepared = await prepareAnalysis(options);
+  return analyzePrepared(prepared, modelSource(prepared, control), control);
+}
+
+/** Resolves the options, opens the dataset, picks the rows and probes the model's layers; runs no batch. */
+export async function prepareAnalysis(options: AnalyzeOptions): Promise<PreparedAnalysis> {
   const config = resolveOptions(options);
   // A device that cannot start is reported before any data is read.
   const device = await resolveDevice(config.device);
@@ -97,38 +159,104 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
   resolveLayers(graph, layerNames);
   const infoOf = (name: string) => probe.find((layer) => layer.name === name)!;
   // Checked before the model runs: a wrong aggregation for a layer would otherwise surface after extraction.
-  const layerPlans = layerNames.map((name) => {
+  const layers = layerNames.map((name) => {
     const info = infoOf(name);
     return describeLayer(name, info.opType, info.dims, info, config.aggregation);
   });
-  const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerPlans);
-  const pooled = pooledLayers(layerPlans, config.aggregation, unitMaps);
-  const runner = await openOnnxBytes(modelBytes, config.model, { layers: layerNames, pooled, threads, device });
-  const preprocessing = feeding.preprocessing;
+  const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layers);
+  const pooled = pooledLayers(layers, config.aggregation, unitMaps);
   const unitMapNames = unitMaps.map((map) => map.name);
   const extractionConfigHash = sha256(
     JSON.stringify({
       items: sha256(new Uint8Array(items.buffer)),
-      layers: layerPlans.map((layer) => [layer.name, layer.layout, layer.geometry]),
+      layers: layers.map((layer) => [layer.name, layer.layout, layer.geometry]),
       aggregation: config.aggregation,
       feeding: feeding.identity,
       unitMaps: unitMapNames,
     }),
   );
-
-  let runnerOpen = true;
-  // The model is released before clustering to free its memory; the finally block covers early exits.
-  const closeRunner = async () => {
-    if (runnerOpen) await runner.close();
-    runnerOpen = false;
+  const layerLayouts = layers.map((layer): LayerLayoutRecord => {
+    const info = infoOf(layer.name);
+    return {
+      layer: layer.name,
+      layout: info.layout,
+      order: info.order,
+      units: info.units,
+      positions: info.positions,
+      prefixTokens: info.prefixTokens,
+      grid: info.grid,
+    };
+  });
+  return {
+    config,
+    modelBytes,
+    modelSha256,
+    dataset,
+    items,
+    feeding,
+    device,
+    layers,
+    layerLayouts,
+    unitMaps,
+    pooled,
+    threads,
+    extractionConfigHash,
   };
-  let store: NapStore;
-  try {
-    store = await NapStore.open(config.out);
-  } catch (error) {
-    await closeRunner();
-    throw error;
-  }
+}
+
+/** Opens the model with every analyzed layer as an output, on `threads` onnxruntime threads. */
+export function openExtractionRunner(prepared: PreparedAnalysis): Promise<ModelRunner> {
+  const { config, layers, pooled, threads, device } = prepared;
+  return openOnnxBytes(prepared.modelBytes, config.model, {
+    layers: layers.map((l) => l.name),
+    pooled,
+    threads,
+    device,
+  });
+}
+
+/** What extractActivations needs to run `runner` over the prepared rows. */
+export function extractionPlan(prepared: PreparedAnalysis, runner: ModelRunner): ExtractionPlan {
+  const { config } = prepared;
+  return {
+    runner,
+    dataset: prepared.dataset,
+    items: prepared.items,
+    load: prepared.feeding.load,
+    layers: prepared.layers,
+    aggregation: config.aggregation,
+    unitMaps: prepared.unitMaps,
+    batchSize: config.batchSize,
+    skipBadImages: config.onBadImage === 'skip',
+  };
+}
+
+/** Batches from the model in this process; it is opened only when rows are left to extract, and closed after. */
+function modelSource(prepared: PreparedAnalysis, control: TaskControl): BatchSource {
+  return async (staged, commit) => {
+    const runner = await openExtractionRunner(prepared);
+    try {
+      const batches = pendingBatches(prepared.items.length, staged, prepared.config.batchSize);
+      await extractActivations(extractionPlan(prepared, runner), batches, commit, control);
+    } finally {
+      // Released before clustering, to free its memory.
+      await runner.close();
+    }
+  };
+}
+
+/**
+ * The analysis of prepared options with activations from `source`: finds or creates the run in the store,
+ * stages what is missing, then normalizes, clusters (through `compute` where given), maps and stores.
+ */
+export async function analyzePrepared(
+  prepared: PreparedAnalysis,
+  source: BatchSource,
+  control: TaskControl = {},
+  compute: LayerCompute = {},
+): Promise<AnalyzeResult> {
+  const { config, modelSha256, dataset, items, threads, extractionConfigHash } = prepared;
+  const store = await NapStore.open(config.out);
   try {
     const complete = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
     let runId: number;
@@ -144,66 +272,38 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
             name: config.name ?? `${path.basename(config.model)} on ${config.data}`,
             modelPath: path.resolve(config.model),
             modelSha256,
-            modelLayout: feeding.modelLayout,
+            modelLayout: prepared.feeding.modelLayout,
             datasetSpec: config.data,
             datasetFingerprint: dataset.fingerprint,
             extractionConfigHash,
-            config: { ...config, layers: runner.layerNames, preprocessing },
+            config: {
+              ...config,
+              layers: prepared.layers.map((layer) => layer.name),
+              preprocessing: prepared.feeding.preprocessing,
+            },
             predictionLabels: classNames,
           });
-      await store.saveLayerLayouts(
-        runId,
-        layerPlans.map((layer) => {
-          const info = infoOf(layer.name);
-          return {
-            layer: layer.name,
-            layout: info.layout,
-            order: info.order,
-            units: info.units,
-            positions: info.positions,
-            prefixTokens: info.prefixTokens,
-            grid: info.grid,
-          };
-        }),
-      );
+      await store.saveLayerLayouts(runId, prepared.layerLayouts);
       if (unfinished) {
         await store.setRunStatus(runId, 'running');
         control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
       }
       try {
-        skipped = await extractIntoStore(
-          store,
-          runId,
-          {
-            runner,
-            dataset,
-            items,
-            load: feeding.load,
-            layers: layerPlans,
-            aggregation: config.aggregation,
-            unitMaps,
-            batchSize: config.batchSize,
-            skipBadImages: config.onBadImage === 'skip',
-          },
-          classNames,
-          config,
-          control,
-        );
+        skipped = await extractIntoStore(store, runId, prepared, source, classNames, control);
       } catch (error) {
         if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed');
         throw error;
       }
     }
-    await closeRunner();
 
     const summaries: LayerSummary[] = [];
-    for (const layer of layerPlans) {
+    for (const layer of prepared.layers) {
       const activations = await store.readActivations(runId, layer.name);
       requireEnoughInputs(activations.matrix.count, config.clustering, `layer '${layer.name}' has`);
       const clustering = { options: config.clustering, space: config.clusterSpace, threads };
-      summaries.push(await clusterLayer(store, runId, layer.name, activations, clustering, control));
+      summaries.push(await clusterLayer(store, runId, layer.name, activations, clustering, control, compute.patterns));
     }
-    for (const map of unitMaps) {
+    for (const map of prepared.unitMaps) {
       const staged = await store.readStagedLayer(runId, map.name, map.positions, 1);
       const { matrix } = normalizeLayer(
         staged.values,
@@ -214,6 +314,7 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       );
       await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
     }
+    const { preprocessing } = prepared.feeding;
     if (dataset.kind !== 'tensors' && preprocessing) {
       const rows = (await store.readInputs(runId)).index;
       const itemOfInput = new Map(Array.from(rows, (row) => [row, items[row]!]));
@@ -227,34 +328,39 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
       );
     }
     await storeRunFlows(store, runId, { pairs: 'all' }, control);
-    await storeRunProjections(store, runId, { method: config.projection, ...(threads ? { threads } : {}) }, control);
+    await storeRunProjections(
+      store,
+      runId,
+      { method: config.projection, ...(threads ? { threads } : {}) },
+      control,
+      compute.project,
+    );
     await store.setRunStatus(runId, 'complete');
     return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
   } finally {
-    await closeRunner();
     await store.close();
   }
 }
 
 /**
- * Extracts every batch not yet committed for this run (all of them for a new run), committing each batch
- * to the store as it completes, then normalizes each layer that is not yet final. Returns the images that
- * could not be read in this session.
+ * Stages every batch not yet committed for this run (all of them for a new run) from `source`, committing
+ * each batch to the store as it completes, then normalizes each layer that is not yet final. Returns the
+ * images that could not be read in this session.
  */
 async function extractIntoStore(
   store: NapStore,
   runId: number,
-  plan: ExtractionPlan,
+  plan: PreparedAnalysis,
+  source: BatchSource,
   classNames: string[] | null,
-  config: ResolvedOptions,
   control: TaskControl,
 ): Promise<AnalyzeResult['skipped']> {
+  const { config } = plan;
   const finalized = new Set((await store.listLayers(runId)).map((layer) => layer.layer));
   const toFinalize = plan.layers.filter((layer) => !finalized.has(layer.name));
   if (toFinalize.length === 0) return [];
   const skipped: AnalyzeResult['skipped'] = [];
   if (finalized.size === 0) {
-    const batches = pendingBatches(plan.items.length, await store.stagedBatches(runId), plan.batchSize);
     const buffer = new BatchBuffer(
       async (batch) => {
         skipped.push(...batch.skipped.map(({ path: file, reason }) => ({ path: file, reason })));
@@ -308,10 +414,10 @@ async function extractIntoStore(
       },
       { rows: config.commitRows, seconds: 5 },
     );
-    await extractActivations(plan, batches, (batch) => buffer.add(batch), control);
+    await source(await store.stagedBatches(runId), (batch) => buffer.add(batch));
     await buffer.flush();
   }
-  await finalizeStagedLayers(store, runId, plan.layers, toFinalize, plan.aggregation, config.topK, control, () => {
+  await finalizeStagedLayers(store, runId, plan.layers, toFinalize, config.aggregation, config.topK, control, () => {
     const example = skipped[0] ? ` (e.g. ${skipped[0].path}: ${skipped[0].reason})` : '';
     return new InputError(`none of the ${plan.items.length} inputs of ${config.data} could be read${example}`, {
       hint: 'check the dataset path and image files',
@@ -375,7 +481,7 @@ function isTensorDataset(dataset: DatasetBase): dataset is TensorDataset {
 
 /** A pattern has at least minClusterSize inputs, so fewer inputs than that cannot be clustered at all. */
 export function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
-  const { minClusterSize } = resolveParams(clustering);
+  const { minClusterSize } = resolveParams(clustering, count);
   if (count >= minClusterSize) return;
   throw new InputError(
     `${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (min cluster size) ${minClusterSize}`,
@@ -427,9 +533,10 @@ export async function clusterLayer(
   activations: { matrix: Matrix; inputIndex: Int32Array },
   clustering: { options: Omit<HdbscanOptions, 'mst'>; space: ClusterSpace; threads: number | undefined },
   control: TaskControl,
+  find?: LayerCompute['patterns'],
 ): Promise<LayerSummary> {
   const { matrix, inputIndex } = activations;
-  const params = clusteringParams(resolveParams(clustering.options), clustering.space);
+  const params = clusteringParams(resolveParams(clustering.options, matrix.count), clustering.space);
   const earlier = await store.listClusterings(runId, layer);
   const layerControl: TaskControl = {
     ...(control.signal ? { signal: control.signal } : {}),
@@ -451,15 +558,14 @@ export async function clusterLayer(
     };
   }
   const rows = await spaceRows();
-  const fit = await clusterRows(rows, clustering.options, () => params, layerControl);
+  // A queue clusters the raw space only: a PCA or UMAP space is computed and clustered in this process.
+  const computed =
+    find && clustering.space === 'raw' ? await find(layer, activations, clustering.options, layerControl) : undefined;
+  const fit = computed ? computed.clustering : await clusterRows(rows, clustering.options, () => params, layerControl);
   if (earlier.length === 0) await store.saveUnitStats({ runId, layer }, layerStatisticsColumns(matrix));
-  return storeLayerClustering(
-    store,
-    { runId, layer, unit: null },
-    { activations: matrix, space: rows, inputIndex },
-    fit,
-    layerControl,
-  );
+  const target = { runId, layer, unit: null };
+  if (computed) return saveLayerClustering(store, target, inputIndex, { ...computed, clustering: { ...fit, params } });
+  return storeLayerClustering(store, target, { activations: matrix, space: rows, inputIndex }, fit, layerControl);
 }
 
 export type { AnalyzeOptions, RunRecord };
@@ -533,7 +639,7 @@ async function clusterUnit(
   options: Omit<HdbscanOptions, 'mst'>,
   control: TaskControl,
 ): Promise<void> {
-  const params = resolveParams(options);
+  const params = resolveParams(options, matrix.count);
   const earlier = await store.listClusterings(runId, map.layerName);
   if (earlier.some((c) => c.unit === map.unit && sameParams(c.params, params))) return;
   const unitControl: TaskControl = {

@@ -75,10 +75,42 @@ export interface StoreStepTimings {
   store: number;
 }
 
+/** What is stored beside a layer clustering, computed from its rows before the store sees it. */
+export interface ClusteringDetails {
+  soft: StrongestMemberships;
+  /** Each pattern's unit statistics; null for a unit clustering or a clustering without patterns. */
+  statistics: UnitStatsToSave | null;
+}
+
+/** A layer clustering ready to store; a queue worker computes it and hands it back through a file. */
+export interface ComputedClustering extends ClusteringDetails {
+  clustering: LayerClusteringResult;
+}
+
 /**
- * Stores a layer clustering with its linkage tree, soft memberships (graded in `space`, the rows it was
- * clustered in) and each pattern's unit statistics (over `activations`, the layer's normalized rows).
- * `timings`, when given, receives each step's milliseconds.
+ * Soft memberships (graded in `space`, the rows the clustering was made in) and each pattern's unit
+ * statistics (over `activations`, the layer's normalized rows) of a clustering.
+ */
+export async function clusteringDetails(
+  rows: { activations: Matrix; space: Matrix },
+  selection: TreeSelection,
+  metric: Metric,
+  unit: number | null,
+  control: TaskControl,
+  timings?: Omit<StoreStepTimings, 'store'>,
+): Promise<ClusteringDetails> {
+  const start = performance.now();
+  const soft = await softMembershipsOf(rows.space, selection, metric, control);
+  const softDone = performance.now();
+  const statistics =
+    unit === null && selection.clusterCount > 0 ? patternStatisticsColumns(rows.activations, selection) : null;
+  if (timings) Object.assign(timings, { softMemberships: softDone - start, statistics: performance.now() - softDone });
+  return { soft, statistics };
+}
+
+/**
+ * Stores a layer clustering with its linkage tree, soft memberships and each pattern's unit statistics
+ * (see clusteringDetails). `timings`, when given, receives each step's milliseconds.
  */
 export async function storeLayerClustering(
   store: NapStore,
@@ -88,23 +120,26 @@ export async function storeLayerClustering(
   control: TaskControl,
   timings?: StoreStepTimings,
 ): Promise<LayerSummary> {
+  const details = await clusteringDetails(rows, clustering.selection, clustering.metric, target.unit, control, timings);
+  const start = performance.now();
+  const summary = await saveLayerClustering(store, target, rows.inputIndex, { clustering, ...details });
+  if (timings) timings.store = performance.now() - start;
+  return summary;
+}
+
+/** Stores a computed layer clustering: the clustering, its tree, soft memberships and pattern statistics. */
+export async function saveLayerClustering(
+  store: NapStore,
+  target: { runId: number; layer: string; unit: number | null },
+  inputIndex: Int32Array,
+  computed: ComputedClustering,
+): Promise<LayerSummary> {
+  const { clustering, soft, statistics } = computed;
   const { selection } = clustering;
-  let clock = performance.now();
-  const lap = (): number => {
-    const now = performance.now();
-    const elapsed = now - clock;
-    clock = now;
-    return elapsed;
-  };
-  const soft = await softMembershipsOf(rows.space, selection, clustering.metric, control);
-  const softMs = lap();
-  const statistics =
-    target.unit === null && selection.clusterCount > 0 ? patternStatisticsColumns(rows.activations, selection) : null;
-  const statisticsMs = lap();
   const clusteringId = await store.saveClustering(target.runId, target.layer, {
     unit: target.unit,
     params: clustering.params,
-    inputIndex: rows.inputIndex,
+    inputIndex,
     labels: selection.labels,
     probabilities: selection.probabilities,
     outlierScores: selection.outlierScores,
@@ -119,12 +154,11 @@ export async function storeLayerClustering(
     softMemberships: { width: soft.width, patternId: soft.labels, strength: soft.strengths },
   });
   if (statistics) await store.saveUnitStats({ clusteringId }, statistics);
-  if (timings) Object.assign(timings, { softMemberships: softMs, statistics: statisticsMs, store: lap() });
   const noise = selection.labels.reduce((n, label) => n + (label < 0 ? 1 : 0), 0);
   return {
     layer: target.layer,
     clusteringId,
-    inputs: rows.inputIndex.length,
+    inputs: inputIndex.length,
     patterns: selection.clusterCount,
     noise,
     coverage: await clusteringCoverage(store, clusteringId),

@@ -215,6 +215,10 @@ async function exportClustering(
   await write('memberships', FILE_TABLES.memberships, await tables.memberships(id));
   await write('tree', FILE_TABLES.condensedTree, await tables.condensedTree(id));
   await write('stats', FILE_TABLES.unitStats, await tables.patternStats(id));
+  const linkage = await tables.linkage(id);
+  if (linkage !== null) await write('linkage', FILE_TABLES.linkage, linkage);
+  const soft = await tables.softMemberships(id);
+  if (soft !== null) await write('soft', FILE_TABLES.softMemberships, soft);
   const heatmapIndex = await tables.heatmapIndex(id);
   await write('heatmaps', FILE_TABLES.heatmapIndex, heatmapIndex);
 
@@ -366,6 +370,12 @@ async function writeSite(
       await site.write(staticPaths.flow(a.clusteringId, b.clusteringId), encodeTable(FILE_TABLES.flow, cells));
       flows.push([a.clusteringId, b.clusteringId]);
     }
+  }
+  const triage = await tables.triage(runId);
+  if (triage !== null) {
+    await site.write(staticPaths.triage('inputs'), encodeTable(FILE_TABLES.triageInputs, triage.inputs));
+    await site.write(staticPaths.triage('layers'), encodeTable(FILE_TABLES.triageLayers, triage.layers));
+    await site.write(staticPaths.triage('agreement'), encodeTable(FILE_TABLES.triageAgreement, triage.agreement));
   }
   const source = await tables.source();
   const results: StaticResults = { source, run: withoutLocalFolders(run), layers, clusterings, projections, flows };

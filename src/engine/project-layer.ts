@@ -36,6 +36,17 @@ export interface RunProjectionsOptions extends ProjectionOptions {
 
 const EXISTING_CHOICES = ['keep', 'update', 'replace'] as const;
 
+/** Computes a layer's map: projectMatrix in this process, or a hook that has it computed elsewhere. */
+export type ProjectMatrix = (
+  layer: string,
+  matrix: Matrix,
+  inputIndex: Int32Array,
+  plan: ProjectionPlan,
+  control: TaskControl,
+) => Promise<{ x: Float32Array; y: Float32Array }>;
+
+const projectHere: ProjectMatrix = (_, matrix, _inputIndex, plan, control) => projectMatrix(matrix, plan, control);
+
 /** Coordinates of the rows of `matrix` in the plane: x[i], y[i] for row i. */
 export async function projectMatrix(
   matrix: Matrix,
@@ -76,11 +87,12 @@ export async function projectLayer(
   layer: string,
   options: ProjectionOptions = {},
   control: TaskControl = {},
+  project: ProjectMatrix = projectHere,
 ): Promise<LayerProjection | null> {
   const { matrix, inputIndex } = await store.readActivations(runId, layer);
   const plan = planProjection(options, matrix);
   if (plan === null || matrix.count === 0) return null;
-  const { x, y } = await projectMatrix(matrix, plan, {
+  const { x, y } = await project(layer, matrix, inputIndex, plan, {
     ...(control.signal ? { signal: control.signal } : {}),
     onProgress: (p) => control.onProgress?.({ ...p, stage: `${layer}: ${p.stage}` }),
   });
@@ -115,6 +127,7 @@ export async function storeRunProjections(
   runId: number,
   options: RunProjectionsOptions = {},
   control: TaskControl = {},
+  project: ProjectMatrix = projectHere,
 ): Promise<LayerProjection[]> {
   checkProjectionOptions(options);
   const existing = options.existing ?? 'keep';
@@ -154,7 +167,7 @@ export async function storeRunProjections(
       });
       continue;
     }
-    const made = await projectLayer(store, runId, info.layer, options, control);
+    const made = await projectLayer(store, runId, info.layer, options, control, project);
     if (made) out.push(made);
   }
   return out;

@@ -7,7 +7,7 @@
  * distance), so changing it needs the distances again: `nap analyze --min-samples`.
  */
 import { hdbscan, linkageFromMerges, selectFromLinkage, selectionParamsProblem } from '../compute/hdbscan/index.js';
-import { resolveParams, type ResolvedHdbscanParams } from '../compute/hdbscan/options.js';
+import { resolveStoredParams, type ResolvedHdbscanParams } from '../compute/hdbscan/options.js';
 import type { SelectionMethod } from '../compute/hdbscan/selection.js';
 import type { Matrix } from '../compute/matrix.js';
 import { InputError } from '../errors.js';
@@ -31,7 +31,7 @@ export function clusteringParams(resolved: ResolvedHdbscanParams, space: Cluster
 /** The params of a stored layer clustering, checked, with its cluster space ('raw' when none is recorded). */
 export function storedParams(record: ClusteringRecord): { resolved: ResolvedHdbscanParams; space: ClusterSpace } {
   const { clusterSpace, ...rest } = (record.params ?? {}) as Partial<ClusteringParams>;
-  return { resolved: resolveParams(rest), space: parseClusterSpace(clusterSpace ?? 'raw', 'clusterSpace') };
+  return { resolved: resolveStoredParams(rest), space: parseClusterSpace(clusterSpace ?? 'raw', 'clusterSpace') };
 }
 
 export interface ReclusterTimings extends StoreStepTimings {
@@ -136,7 +136,7 @@ export async function recluster(
 
   const problem = selectionParamsProblem(wanted, stored.pointCount, FLAGS);
   if (problem) throw new InputError(problem.message, { hint: problem.hint });
-  const resolved = resolveParams({
+  const resolved = resolveStoredParams({
     ...sourceParams,
     minClusterSize: wanted.minClusterSize,
     clusterSelectionMethod: selection,

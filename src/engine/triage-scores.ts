@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Metric } from '../compute/hdbscan/types.js';
-import { resolveParams } from '../compute/hdbscan/options.js';
+import { resolveStoredParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
 import { toProbabilities } from '../compute/predictions.js';
 import { combinedScore, rankOrder } from '../compute/triage/combine.js';
@@ -186,7 +186,8 @@ async function runMetric(store: NapStore, runId: number): Promise<Metric> {
   const clusterings = (await store.listClusterings(runId)).filter((c) => c.unit === null);
   const newest = clusterings[clusterings.length - 1];
   if (!newest) return 'euclidean';
-  return resolveParams(newest.params as Parameters<typeof resolveParams>[0]).metric;
+  // Only the metric is read, which the row count (it decides the spanning tree) does not change.
+  return resolveStoredParams(newest.params as Parameters<typeof resolveStoredParams>[0]).metric;
 }
 
 function runInSample(run: RunRecord): boolean {

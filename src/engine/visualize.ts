@@ -14,6 +14,7 @@ import type { ImageShape } from '../featureviz/fourier-image.js';
 import {
   gramSimilarity,
   objectiveValues,
+  positionsByUnits,
   storedRowValue,
   type LayerSpace,
   type Objective,
@@ -21,6 +22,7 @@ import {
 import {
   optimizeImages,
   resolveOptimizeOptions,
+  type ImageScorer,
   type OptimizeOptions,
   type ResolvedOptimizeOptions,
 } from '../featureviz/optimize.js';
@@ -47,6 +49,13 @@ export interface VisualizeOptions extends OptimizeOptions {
   layer: string;
   /** Units whose mean activation is maximised. Default: units 0-7 when no patterns are asked for. */
   units?: number[];
+  /**
+   * Maximise the units' activation at this one spatial position instead of their mean (the channel
+   * objective): a row-major index over the layer's positions, or [row, column] of a 2-D map.
+   */
+  position?: number | readonly [number, number];
+  /** Objectives optimised together in one batch through the model (faster per objective); default 8. */
+  batch?: number;
   /** Patterns of the layer clustering whose direction is maximised: ids or 'all'. Default none. */
   patterns?: number[] | 'all';
   /** Layer clustering of the patterns; default the layer's newest. */
@@ -65,6 +74,8 @@ export interface VisualizedObjective {
   objective: FeatureObjective;
   /** Unit or pattern id. */
   target: number;
+  /** The channel objective's position (row-major over the layer's positions); -1 for the others. */
+  position: number;
   /** pattern_contrast: the subtracted pattern. */
   contrastPattern: number | null;
   /** The value each stored image reaches. */
@@ -91,11 +102,15 @@ export interface VisualizeResult {
 interface ObjectiveSpec {
   kind: FeatureObjective;
   target: number;
+  /** The channel objective's position; -1 for the others. */
+  position: number;
   objective: Objective;
   contrastPattern: number | null;
 }
 
 const DEFAULT_UNITS = 8;
+/** Objectives optimised together in one batch. */
+const DEFAULT_BATCH = 8;
 
 export async function visualizeLayer(
   store: NapStore,
@@ -130,14 +145,21 @@ export async function visualizeLayer(
   const backend = options.backend ?? 'wasm';
   await useTfjsBackend(backend);
   const model = TranslatedModel.fromBytes(modelBytes, modelPath, { redirectedRelu: true });
-  const results: VisualizedObjective[] = [];
+  const results = new Map<ObjectiveSpec, VisualizedObjective>();
+  const batchSize = options.batch ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new InputError(`batch ${batchSize} is not a positive whole number`, {
+      hint: 'give the number of objectives optimised together, e.g. 8',
+    });
+  }
   try {
     model.prepare([layer.layer]);
+    const pending: { spec: ObjectiveSpec; params: object; paramsHash: string }[] = [];
     for (const spec of specs) {
-      throwIfCancelled(control.signal, 'feature visualization');
       const params = {
         objective: spec.kind,
         target: spec.target,
+        position: spec.position,
         contrastPattern: spec.contrastPattern,
         clusteringId: spec.kind.startsWith('pattern') ? clusteringId : null,
         optimize,
@@ -151,85 +173,116 @@ export async function visualizeLayer(
         target: spec.target,
         ...(spec.kind.startsWith('pattern') && clusteringId !== null ? { clusteringId } : {}),
       });
-      const same = stored.filter((image) => image.paramsHash === paramsHash);
+      const same = stored.filter((image) => image.paramsHash === paramsHash && image.position === spec.position);
       if (!options.force && same.length === optimize.images) {
-        results.push({
+        results.set(spec, {
           objective: spec.kind,
           target: spec.target,
+          position: spec.position,
           contrastPattern: spec.contrastPattern,
           values: same.map((image) => image.value),
           datasetMax: same[0]!.datasetMax,
           reused: true,
           seconds: 0,
         });
-        continue;
+      } else {
+        pending.push({ spec, params, paramsHash });
       }
+    }
+    for (let from = 0; from < pending.length; from += batchSize) {
+      throwIfCancelled(control.signal, 'feature visualization');
+      const batch = pending.slice(from, from + batchSize);
       const started = performance.now();
-      const stage = `${layer.layer}: ${spec.kind.replace('_', ' ')} ${spec.target}`;
-      const images = optimizeImages(
-        imageScorer(model, layer.layer, space, spec.objective, preprocessing),
+      const names = batch.map(({ spec }) => `${spec.kind.replace('_', ' ')} ${spec.target}`);
+      const stage = `${layer.layer}: ${names.length === 1 ? names[0] : `${names[0]} to ${names[names.length - 1]}`}`;
+      const optimized = optimizeImages(
+        imageScorer(
+          model,
+          layer.layer,
+          space,
+          batch.map(({ spec }) => spec.objective),
+          preprocessing,
+        ),
         shape,
         optimize,
-        {
-          ...control,
-          stage,
-        },
+        batch.length,
+        { ...control, stage },
       );
-      const seconds = (performance.now() - started) / 1000;
-      const datasetMax = bestStoredValue(activations.matrix, space, spec.objective);
-      const rows: FeatureVisualizationToSave[] = images.pixels.map((pixels, imageIndex) => ({
-        runId: run.runId,
-        layer: layer.layer,
-        objective: spec.kind,
-        target: spec.target,
-        position: -1,
-        clusteringId: spec.kind.startsWith('pattern') ? clusteringId : null,
-        imageIndex,
-        contrastPattern: spec.contrastPattern,
-        params,
-        paramsHash,
-        width: shape.width,
-        height: shape.height,
-        channels: shape.channels,
-        pixels,
-        value: images.values[imageIndex]!,
-        datasetMax,
-      }));
-      await store.saveFeatureVisualizations(rows);
-      results.push({
-        objective: spec.kind,
-        target: spec.target,
-        contrastPattern: spec.contrastPattern,
-        values: images.values,
-        datasetMax,
-        reused: false,
-        seconds,
+      const seconds = (performance.now() - started) / 1000 / batch.length;
+      const rows: FeatureVisualizationToSave[] = [];
+      batch.forEach(({ spec, params, paramsHash }, b) => {
+        const images = optimized[b]!;
+        const datasetMax = bestStoredValue(activations.matrix, space, spec.objective);
+        images.pixels.forEach((pixels, imageIndex) =>
+          rows.push({
+            runId: run.runId,
+            layer: layer.layer,
+            objective: spec.kind,
+            target: spec.target,
+            position: spec.position,
+            clusteringId: spec.kind.startsWith('pattern') ? clusteringId : null,
+            imageIndex,
+            contrastPattern: spec.contrastPattern,
+            params,
+            paramsHash,
+            width: shape.width,
+            height: shape.height,
+            channels: shape.channels,
+            pixels,
+            value: images.values[imageIndex]!,
+            datasetMax,
+          }),
+        );
+        results.set(spec, {
+          objective: spec.kind,
+          target: spec.target,
+          position: spec.position,
+          contrastPattern: spec.contrastPattern,
+          values: images.values,
+          datasetMax,
+          reused: false,
+          seconds,
+        });
       });
+      await store.saveFeatureVisualizations(rows);
     }
   } finally {
     model.dispose();
   }
-  return { runId: run.runId, layer: layer.layer, clusteringId, ...shape, objectives: results };
+  return {
+    runId: run.runId,
+    layer: layer.layer,
+    clusteringId,
+    ...shape,
+    objectives: specs.map((spec) => results.get(spec)!),
+  };
 }
 
-/** Images [n, h, w, c] in [0, 1] -> the model input the run's preprocessing gives -> the objective per image. */
+/**
+ * Images [n, h, w, c] in [0, 1] -> the model input the run's preprocessing gives -> the objective per image:
+ * the batch holds `perObjective` consecutive images of each objective in turn.
+ */
 export function imageScorer(
   model: TranslatedModel,
   layer: string,
   space: LayerSpace,
-  objective: Objective,
+  objectives: readonly Objective[],
   preprocessing: Preprocessing,
-): (images: tf.Tensor4D) => { objective: tf.Tensor1D; similarity: tf.Scalar } {
+): ImageScorer {
   const scale = (preprocessing.scale ?? 1 / 255) * 255;
-  return (images) => {
+  return (images, perObjective) => {
     let input: tf.Tensor = tf.mul(images, scale);
     if (preprocessing.mean !== undefined) input = tf.sub(input, tf.tensor1d(preprocessing.mean));
     if (preprocessing.std !== undefined) input = tf.div(input, tf.tensor1d(preprocessing.std));
     if (preprocessing.layout === 'NCHW') input = tf.transpose(input, [0, 3, 1, 2]);
     const [activations] = model.run(input, [layer]);
+    const x = positionsByUnits(activations!, space);
+    const own = (o: number): tf.Tensor3D => tf.slice(x, [o * perObjective, 0, 0], [perObjective, -1, -1]);
+    const values = objectives.map((objective, o) => objectiveValues(own(o), space, objective));
+    const similarities = perObjective > 1 ? objectives.map((_, o) => gramSimilarity(own(o))) : [];
     return {
-      objective: objectiveValues(activations!, space, objective),
-      similarity: gramSimilarity(activations!, space),
+      objective: values.length === 1 ? values[0]! : tf.concat(values),
+      ...(similarities.length > 0 ? { similarity: tf.addN(similarities) } : {}),
     };
   };
 }
@@ -288,6 +341,37 @@ function requireUnits(units: number[], count: number, layer: string): void {
   }
 }
 
+/** A position as a row-major index over the layer's positions; [row, column] needs a 2-D map. */
+function positionIndex(position: number | readonly [number, number], space: LayerSpace, layer: string): number {
+  const { positions } = layerGeometry(space.rawDims, space.order);
+  const perItem = space.rawDims.slice(1);
+  const map = perItem.length === 3 ? (space.order === 'channels-first' ? perItem.slice(1) : perItem.slice(0, 2)) : null;
+  let index: number;
+  if (typeof position === 'number') {
+    index = position;
+  } else {
+    const [row, column] = position;
+    if (map === null || !(row >= 0 && row < map[0]! && column >= 0 && column < map[1]!)) {
+      throw new InputError(
+        `position ${row},${column} is not a position of layer ${JSON.stringify(layer)}${map === null ? ' (it is not a 2-D map)' : ''}`,
+        {
+          hint:
+            map === null
+              ? `give a row-major index 0..${positions - 1}`
+              : `its map has ${map[0]} rows and ${map[1]} columns: give row,column within them`,
+        },
+      );
+    }
+    index = row * map[1]! + column;
+  }
+  if (!Number.isInteger(index) || index < 0 || index >= positions) {
+    throw new InputError(`position ${index} is not a position of layer ${JSON.stringify(layer)}`, {
+      hint: `its positions are 0..${positions - 1} (row-major)${map === null ? '' : `, or row,column within ${map[0]}x${map[1]}`}`,
+    });
+  }
+  return index;
+}
+
 async function objectiveSpecs(
   store: NapStore,
   run: RunRecord,
@@ -300,12 +384,18 @@ async function objectiveSpecs(
     options.units ??
     (options.patterns === undefined ? Array.from({ length: Math.min(DEFAULT_UNITS, units) }, (_, u) => u) : []);
   requireUnits(unitList, units, layer.layer);
-  const specs: ObjectiveSpec[] = [...new Set(unitList)].map((unit) => ({
-    kind: 'unit',
-    target: unit,
-    objective: { kind: 'unit', unit },
-    contrastPattern: null,
-  }));
+  const position = options.position === undefined ? undefined : positionIndex(options.position, space, layer.layer);
+  const specs: ObjectiveSpec[] = [...new Set(unitList)].map((unit) =>
+    position === undefined
+      ? { kind: 'unit', target: unit, position: -1, objective: { kind: 'unit', unit }, contrastPattern: null }
+      : {
+          kind: 'channel',
+          target: unit,
+          position,
+          objective: { kind: 'channel', unit, position },
+          contrastPattern: null,
+        },
+  );
   if (options.patterns === undefined) return { specs, clusteringId: null };
   const clustering = await pickClustering(store, run.runId, layer.layer, options.clusteringId);
   const count = clustering.patternCount;
@@ -342,6 +432,7 @@ async function objectiveSpecs(
       specs.push({
         kind: 'pattern',
         target: p,
+        position: -1,
         objective: { kind: 'pattern', patternId: p, centroid: own },
         contrastPattern: null,
       });
@@ -351,6 +442,7 @@ async function objectiveSpecs(
     specs.push({
       kind: 'pattern_contrast',
       target: p,
+      position: -1,
       objective: {
         kind: 'pattern',
         patternId: p,

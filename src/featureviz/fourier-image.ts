@@ -32,20 +32,25 @@ export class FourierImage {
   readonly imaginary: tf.Variable;
   private readonly constants: tf.Tensor[];
   private readonly frequencies: number;
+  readonly count: number;
 
   constructor(
     readonly shape: ImageShape,
-    readonly count: number,
-    random: Random,
+    /** One per image: the source of its initial spectrum (images may share one, drawing in turn). */
+    randoms: readonly Random[],
     readonly decorrelate = true,
   ) {
     const { height, width, channels } = shape;
+    this.count = randoms.length;
     this.frequencies = Math.floor(width / 2) + 1;
-    const size = count * channels * height * this.frequencies;
+    const perImage = channels * height * this.frequencies;
     const init = (): tf.Tensor =>
       tf.tensor3d(
-        Float32Array.from({ length: size }, () => random.normal() * INITIAL_SD),
-        [count * channels, height, this.frequencies],
+        Float32Array.from(
+          { length: this.count * perImage },
+          (_, i) => randoms[Math.floor(i / perImage)]!.normal() * INITIAL_SD,
+        ),
+        [this.count * channels, height, this.frequencies],
       );
     this.real = tf.variable(init());
     this.imaginary = tf.variable(init());

@@ -101,9 +101,8 @@ function cosine(rows: tf.Tensor2D, direction: Float32Array): tf.Tensor1D {
   return tf.div(dot, tf.add(norms, 1e-12));
 }
 
-/** The objective of every image, [batch], from the layer's activations. */
-export function objectiveValues(layer: Value, space: LayerSpace, objective: Objective): tf.Tensor1D {
-  const x = positionsByUnits(layer, space);
+/** The objective of every image, [batch], from the layer's activations as [batch, positions, units] (positionsByUnits). */
+export function objectiveValues(x: tf.Tensor3D, space: LayerSpace, objective: Objective): tf.Tensor1D {
   switch (objective.kind) {
     case 'unit':
       return tf.mean<tf.Tensor1D>(tf.slice(patchPositions(x, space), [0, 0, objective.unit], [-1, -1, 1]), [1, 2]);
@@ -118,11 +117,10 @@ export function objectiveValues(layer: Value, space: LayerSpace, objective: Obje
 }
 
 /**
- * Lucid's diversity term for a batch of images: the mean cosine similarity between the images' Gram
- * matrices (style) at the layer; minimising it pushes the images apart. 0 for a single image.
+ * Lucid's diversity term for a batch of images ([batch, positions, units] at the layer): the mean cosine
+ * similarity between the images' Gram matrices (style); minimising it pushes the images apart. 0 for a single image.
  */
-export function gramSimilarity(layer: Value, space: LayerSpace): tf.Scalar {
-  const x = positionsByUnits(layer, space);
+export function gramSimilarity(x: tf.Tensor3D): tf.Scalar {
   const [batch, positions] = x.shape;
   if (batch < 2) return tf.scalar(0);
   const gram = tf.div(tf.matMul(x, x, true, false), positions);

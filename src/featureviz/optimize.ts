@@ -1,7 +1,10 @@
 /**
  * The optimisation loop of a feature visualization: Adam on the Fourier parameters of a batch of images
  * (fourier-image.ts), each step scoring the images under random transforms (transforms.ts), with optional
- * total variation and diversity penalties. Seeded: the same options give the same images.
+ * total variation and diversity penalties. The learning rate follows a cosine decay, the last steps see
+ * the images untransformed (the value is judged untransformed), and several restarts from different
+ * random spectra run in the same batch, the best kept: a single start often ends in a poor local optimum.
+ * Seeded: the same options give the same images.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../errors.js';
@@ -13,8 +16,12 @@ import { DEFAULT_TRANSFORMS, randomTransform, type TransformOptions } from './tr
 export interface OptimizeOptions {
   /** Adam steps; default 256. */
   steps?: number;
-  /** Adam learning rate; default 0.05 (Lucid's). */
+  /** Adam's initial learning rate, decayed along a half cosine to a tenth of it; default 0.3. */
   learningRate?: number;
+  /** Starts from different random spectra, optimised in one batch; the best is kept. Default 4. */
+  restarts?: number;
+  /** Share of the last steps that see the images without transforms; default 0.25. */
+  polish?: number;
   /** Seed of the initial spectrum and of the random transforms; default 0. */
   seed?: number;
   /** Images optimised together for one objective; default 1. */
@@ -37,7 +44,9 @@ export function resolveOptimizeOptions(options: OptimizeOptions = {}): ResolvedO
   const images = options.images ?? 1;
   const resolved: ResolvedOptimizeOptions = {
     steps: options.steps ?? 256,
-    learningRate: options.learningRate ?? 0.05,
+    learningRate: options.learningRate ?? 0.3,
+    restarts: options.restarts ?? 4,
+    polish: options.polish ?? 0.25,
     seed: options.seed ?? 0,
     images,
     transforms: options.transforms === false ? false : { ...DEFAULT_TRANSFORMS, ...options.transforms },
@@ -58,6 +67,12 @@ export function resolveOptimizeOptions(options: OptimizeOptions = {}): ResolvedO
   positive('steps', resolved.steps, true);
   positive('learning rate', resolved.learningRate, false);
   positive('images', resolved.images, true);
+  positive('restarts', resolved.restarts, true);
+  if (!(resolved.polish >= 0 && resolved.polish <= 1)) {
+    throw new InputError(`feature visualization polish share ${resolved.polish} is not between 0 and 1`, {
+      hint: 'give e.g. 0.25 (the last quarter of the steps without transforms)',
+    });
+  }
   for (const [name, value] of [
     ['total variation weight', resolved.totalVariation],
     ['diversity weight', resolved.diversity],
@@ -71,8 +86,15 @@ export function resolveOptimizeOptions(options: OptimizeOptions = {}): ResolvedO
   return resolved;
 }
 
-/** Scores a batch of images [count, height, width, channels] in [0, 1]: the objective per image and a diversity penalty. */
-export type ImageScorer = (images: tf.Tensor4D) => { objective: tf.Tensor1D; similarity?: tf.Scalar };
+/**
+ * Scores a batch of images [count, height, width, channels] in [0, 1], laid out objective by objective, each
+ * objective's images consecutive: the objective per image and a diversity penalty (summed over objectives).
+ * `perObjective` is the number of images of each objective in this batch.
+ */
+export type ImageScorer = (
+  images: tf.Tensor4D,
+  perObjective: number,
+) => { objective: tf.Tensor1D; similarity?: tf.Scalar };
 
 export interface OptimizedImages {
   /** `count` images, height x width x channels uint8 each, row-major, channels interleaved. */
@@ -94,51 +116,123 @@ function totalVariation(images: tf.Tensor4D): tf.Scalar {
   return tf.add(tf.mean(tf.abs(down)), tf.mean(tf.abs(right)));
 }
 
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPSILON = 1e-8;
+/** The learning rate decays to this share of its initial value. */
+const FINAL_RATE = 0.1;
+
+/** Adam (Kingma & Ba) with a learning rate given per step. */
+class Adam {
+  private readonly moments: { m: tf.Variable; v: tf.Variable }[];
+  private step = 0;
+
+  constructor(private readonly variables: tf.Variable[]) {
+    this.moments = variables.map((v) => ({ m: tf.variable(tf.zerosLike(v)), v: tf.variable(tf.zerosLike(v)) }));
+  }
+
+  minimize(loss: () => tf.Scalar, rate: number): void {
+    this.step++;
+    const correction1 = 1 - BETA1 ** this.step;
+    const correction2 = 1 - BETA2 ** this.step;
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(loss, this.variables);
+      this.variables.forEach((variable, i) => {
+        const g = grads[variable.name]!;
+        const { m, v } = this.moments[i]!;
+        m.assign(tf.add(tf.mul(m, BETA1), tf.mul(g, 1 - BETA1)));
+        v.assign(tf.add(tf.mul(v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
+        const update = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), EPSILON));
+        variable.assign(tf.sub(variable, tf.mul(update, rate)));
+      });
+    });
+  }
+
+  dispose(): void {
+    for (const { m, v } of this.moments) {
+      m.dispose();
+      v.dispose();
+    }
+  }
+}
+
+/** The learning rate of `step`: a half cosine from `initial` down to FINAL_RATE of it. */
+export function learningRateAt(step: number, steps: number, initial: number): number {
+  const progress = steps > 1 ? step / (steps - 1) : 1;
+  return initial * (FINAL_RATE + ((1 - FINAL_RATE) * (1 + Math.cos(Math.PI * progress))) / 2);
+}
+
+/**
+ * Optimises images for `objectives` objectives at once (one batch through the model: the per-op cost of
+ * tf.js is shared), `options.images` per objective, and returns them objective by objective.
+ */
 export function optimizeImages(
   score: ImageScorer,
   shape: ImageShape,
   options: ResolvedOptimizeOptions,
+  objectives = 1,
   control: TaskControl & { stage?: string } = {},
-): OptimizedImages {
-  const random = seededRandom(options.seed);
-  const image = new FourierImage(shape, options.images, random, options.decorrelate);
-  const optimizer = tf.train.adam(options.learningRate);
+): OptimizedImages[] {
+  const perObjective = options.images * options.restarts;
+  const count = objectives * perObjective;
+  // One random stream per objective, seeded alike: an objective's images do not depend on its batch.
+  const streams = Array.from({ length: objectives }, () => seededRandom(options.seed));
+  const randoms = Array.from({ length: count }, (_, i) => streams[Math.floor(i / perObjective)]!);
+  const image = new FourierImage(shape, randoms, options.decorrelate);
+  const optimizer = new Adam(image.variables);
   const stage = control.stage ?? 'feature visualization';
+  const transformed = Math.round(options.steps * (1 - options.polish));
   try {
     for (let step = 0; step < options.steps; step++) {
       throwIfCancelled(control.signal, stage);
       if (step % 16 === 0) control.onProgress?.({ stage, done: step, total: options.steps });
+      const transforms = step < transformed ? options.transforms : false;
       optimizer.minimize(
         () => {
           const pixels = image.pixels();
-          const seen = options.transforms === false ? pixels : randomTransform(pixels, options.transforms, random);
-          const { objective, similarity } = score(seen);
+          const seen = transforms === false ? pixels : randomTransform(pixels, transforms, randoms);
+          const { objective, similarity } = score(seen, perObjective);
           let loss = tf.neg(tf.sum(objective)) as tf.Scalar;
           if (options.totalVariation > 0) loss = tf.add(loss, tf.mul(options.totalVariation, totalVariation(pixels)));
           if (options.diversity > 0 && similarity !== undefined)
-            loss = tf.add(loss, tf.mul(options.diversity, similarity));
+            loss = tf.add(loss, tf.mul(options.diversity * options.restarts, similarity));
           return loss;
         },
-        false,
-        image.variables,
+        learningRateAt(step, options.steps, options.learningRate),
       );
     }
     control.onProgress?.({ stage, done: options.steps, total: options.steps });
     const bytes = tf.tidy(() => tf.round(tf.mul(tf.clipByValue(image.pixels(), 0, 1), 255)).dataSync());
     const perImage = shape.height * shape.width * shape.channels;
-    const pixels = Array.from({ length: options.images }, (_, i) =>
-      Uint8Array.from(bytes.subarray(i * perImage, (i + 1) * perImage)),
-    );
     const values = tf.tidy(() => {
       const stored = tf.div(
-        tf.tensor4d(Float32Array.from(bytes), [options.images, shape.height, shape.width, shape.channels]),
+        tf.tensor4d(Float32Array.from(bytes), [count, shape.height, shape.width, shape.channels]),
         255,
       );
-      return Array.from(score(stored as tf.Tensor4D).objective.dataSync());
+      return Array.from(score(stored as tf.Tensor4D, perObjective).objective.dataSync());
     });
-    return { pixels, values };
+    return Array.from({ length: objectives }, (_, o) => {
+      const own = values.slice(o * perObjective, (o + 1) * perObjective);
+      const best = bestRestart(own, options.images, options.restarts);
+      const kept = Array.from({ length: options.images }, (_, i) => o * perObjective + best * options.images + i);
+      return {
+        pixels: kept.map((i) => Uint8Array.from(bytes.subarray(i * perImage, (i + 1) * perImage))),
+        values: kept.map((i) => values[i]!),
+      };
+    });
   } finally {
     optimizer.dispose();
     image.dispose();
   }
+}
+
+/** The restart whose images reach the highest mean value (images of a restart are consecutive). */
+function bestRestart(values: number[], images: number, restarts: number): number {
+  let best = 0;
+  let bestMean = -Infinity;
+  for (let r = 0; r < restarts; r++) {
+    const mean = values.slice(r * images, (r + 1) * images).reduce((a, b) => a + b, 0) / images;
+    if (mean > bestMean) [best, bestMean] = [r, mean];
+  }
+  return best;
 }

@@ -31,7 +31,7 @@ function randomSampling(
   height: number,
   width: number,
   options: Required<TransformOptions>,
-  random: Random,
+  randoms: readonly Random[],
 ): Sampling {
   const pixels = height * width;
   const indices = new Int32Array(count * pixels * 4);
@@ -40,6 +40,7 @@ function randomSampling(
   const cy = (height - 1) / 2;
   const cx = (width - 1) / 2;
   for (let b = 0; b < count; b++) {
+    const random = randoms[b]!;
     const angle = ((2 * random.next() - 1) * options.rotate * Math.PI) / 180;
     const scale = 1 + (2 * random.next() - 1) * options.scale;
     const ty = (2 * random.next() - 1) * shiftRange;
@@ -116,10 +117,17 @@ function warpAdjoint(
   return dx;
 }
 
-/** The images [count, height, width, channels] under a fresh random transform each, differentiably. */
-export function randomTransform(images: tf.Tensor4D, options: Required<TransformOptions>, random: Random): tf.Tensor4D {
+/**
+ * The images [count, height, width, channels] under a fresh random transform each, differentiably; image b's
+ * transform is drawn from randoms[b].
+ */
+export function randomTransform(
+  images: tf.Tensor4D,
+  options: Required<TransformOptions>,
+  randoms: readonly Random[],
+): tf.Tensor4D {
   const [count, height, width, channels] = images.shape;
-  const sampling = randomSampling(count, height, width, options, random);
+  const sampling = randomSampling(count, height, width, options, randoms);
   const pixels = height * width;
   const transform = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor4D;

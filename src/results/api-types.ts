@@ -49,6 +49,13 @@
  *   GET /api/clusterings/C/memberships                 -> MembershipsResponse: every input, by input index
  *   GET /api/clusterings/C/label-counts?by=label       -> LabelCountsResponse; by = label | prediction
  *   GET /api/clusterings/C/tree                        -> CondensedTreeResponse
+ *   GET /api/clusterings/C/linkage                     -> LinkageResponse: the single-linkage tree patterns are
+ *                                                         re-selected from (in the browser); 404 for a clustering
+ *                                                         of an older nap (the hint says how to store it)
+ *   GET /api/clusterings/C/coverage                    -> CoverageResponse: inputs in a pattern, and the strongest
+ *                                                         soft membership of every noise input (near members)
+ *   GET /api/clusterings/C/patterns/P/near-members?... -> NearMembersResponse: noise inputs whose strongest soft
+ *         membership is P, strongest first; minStrength=0 (0..1), offset=0, limit=100 (0..10000)
  *   GET /api/clusterings/C/patterns/P/members?...      -> MembersResponse; P may be -1 (noise). Parameters:
  *         offset=0, limit=100 (0..10000), order = most-stable (default) | least-stable | outlier | input,
  *         label=<input label>, prediction=<prediction label>, misclassified=true|false (filters combine with AND;
@@ -82,6 +89,14 @@
  *                                                         with their pattern's majority label or with the prediction,
  *                                                         by outlier score; layer omitted = every layer; pattern needs
  *                                                         layer; reason = any | majority | prediction; limit 1..1000000
+ *   GET /api/runs/R/label-errors?limit=N               -> LabelErrorsResponse: the run's saved triage (`nap triage
+ *                                                         --save`), one row per labelled input, best lead first;
+ *                                                         404 when none was saved (the hint names the command)
+ *   GET /api/runs/R/agreement?index=I,J                -> AgreementResponse: per layer, the share of each input's
+ *                                                         neighbours with its given and its predicted label, and the
+ *                                                         layer's kNN probe accuracy (saved triage; 404 without)
+ *   GET /api/runs/R/model-errors                       -> ModelErrorsResponse: the confusion matrix of given labels
+ *                                                         by predicted labels, with the inputs of every cell
  *   GET /api/runs/A/compare/B?minJaccard=0             -> RunComparisonResponse: per layer pair (same name) ARI, NMI
  *                                                         and the one-to-one matching of patterns, inputs matched by path
  *
@@ -103,6 +118,7 @@ import type { IndexedInputs } from './input-index.js';
 import type {
   ClusteringRecord,
   LayerRecord,
+  LinkageTable,
   MembershipsTable,
   ProjectionMethod,
   ProjectionTable,
@@ -322,6 +338,42 @@ export interface CondensedTreeResponse {
   childSize: number[];
 }
 
+/** GET /api/clusterings/C/linkage (a table): merge k joins nodes left[k] and right[k] at distance[k] into N + k. */
+export interface LinkageResponse {
+  clusteringId: number;
+  /** Leaves 0..N-1 are the clustering's inputs in ascending input index (the rows of .../memberships). */
+  left: number[];
+  right: number[];
+  distance: number[];
+}
+
+/** GET /api/clusterings/C/coverage */
+export interface CoverageResponse {
+  clusteringId: number;
+  inputs: number;
+  /** Inputs in a pattern (the rest is noise). */
+  inPattern: number;
+  /** False for a clustering of an older nap, which stored no soft memberships (nearStrength is then empty). */
+  soft: boolean;
+  /**
+   * The strongest soft membership of each noise input, strongest first: the inputs covered at strength s
+   * are inPattern plus the entries >= s.
+   */
+  nearStrength: number[];
+}
+
+/** GET /api/clusterings/C/patterns/P/near-members */
+export interface NearMembersResponse {
+  clusteringId: number;
+  patternId: number;
+  minStrength: number;
+  /** Near members of P at least minStrength strong, in all pages. */
+  total: number;
+  /** Strongest first, then by input index. */
+  inputIndex: number[];
+  strength: number[];
+}
+
 export type MemberOrder = 'most-stable' | 'least-stable' | 'outlier' | 'input';
 export const MEMBER_ORDERS: readonly MemberOrder[] = ['most-stable', 'least-stable', 'outlier', 'input'];
 
@@ -436,6 +488,57 @@ export interface TriageResponse {
   /** null = NaN. */
   outlierScore: (number | null)[];
   membershipProbability: number[];
+}
+
+/** GET /api/runs/R/label-errors: the saved triage's ranked inputs (columns), best lead first. */
+export interface LabelErrorsResponse {
+  runId: number;
+  /** How the scores were made, as saved (k, metric, probabilities, in-sample...). */
+  settings: unknown;
+  /** Ranked rows before `limit`. */
+  total: number;
+  inputIndex: number[];
+  path: (string | null)[];
+  label: (string | null)[];
+  predictionLabel: (string | null)[];
+  /** The neighbours' majority label; null where none voted. */
+  suggestedLabel: (string | null)[];
+  /** Combined suspicion, higher first. */
+  score: number[];
+  /** The model's probability of the given label; null without a classifier. */
+  selfConfidence: (number | null)[];
+  margin: (number | null)[];
+  /** The layer where the neighbours disagree most; null where none voted. */
+  strongestLayer: (string | null)[];
+  /** e.g. "9 of 10 neighbours in dense are Sneaker; the model gives the label 0.02". */
+  reason: string[];
+}
+
+/** GET /api/runs/R/agreement?index=I,J: per layer in model order; shares per input in the asked order (null: none voted). */
+export interface AgreementResponse {
+  runId: number;
+  layers: { layer: string; probeAccuracy: number | null; combined: boolean }[];
+  inputs: {
+    inputIndex: number;
+    label: string | null;
+    predictionLabel: string | null;
+    given: (number | null)[];
+    predicted: (number | null)[];
+  }[];
+}
+
+/** GET /api/runs/R/model-errors: rows = given labels, columns = predicted labels, both in natural order. */
+export interface ModelErrorsResponse {
+  runId: number;
+  labels: string[];
+  predictions: string[];
+  /** counts[row][column]. */
+  counts: number[][];
+  /** inputs[row][column]: the input indices of the cell, ascending. */
+  inputs: number[][][];
+  /** Inputs with a label and a prediction. */
+  total: number;
+  misclassified: number;
 }
 
 export interface TriageQuery {
@@ -554,6 +657,14 @@ export interface LabelCountsParams extends ClusteringParams {
   by?: 'label' | 'prediction';
 }
 export interface MembersParams extends PatternParams, MembersQuery {}
+export interface NearMembersParams extends PatternParams {
+  /** default 0 */
+  minStrength?: number;
+  /** default 0 */
+  offset?: number;
+  /** default 100 */
+  limit?: number;
+}
 export interface LayerFlowParams extends RunParams {
   from?: string;
   to?: string;
@@ -566,6 +677,12 @@ export interface LineageParams extends LayerParams {
   limit?: number;
 }
 export interface TriageParams extends RunParams, TriageQuery {}
+export interface LabelErrorsParams extends RunParams {
+  limit?: number;
+}
+export interface AgreementParams extends RunParams {
+  index: number[];
+}
 export interface CompareRunsParams {
   runA: number;
   runB: number;
@@ -585,6 +702,9 @@ export interface InputRows extends Omit<IndexedInputs, 'labels' | 'rows'> {
   offset: number | null;
 }
 export interface MembershipRows extends MembershipsTable {
+  clusteringId: number;
+}
+export interface LinkageRows extends LinkageTable {
   clusteringId: number;
 }
 export interface ProjectionPoints extends ProjectionTable {

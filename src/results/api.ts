@@ -14,6 +14,7 @@ import {
   type ClusteringSummary,
   type CompareRunsParams,
   type CondensedTreeResponse,
+  type CoverageResponse,
   type FlowGraphResponse,
   type FlowLayer,
   type HeatmapsResponse,
@@ -31,11 +32,14 @@ import {
   type LayerSummary,
   type LineageParams,
   type LineageResponse,
+  type LinkageRows,
   type MaxActivationsParams,
   type MaxActivationsResponse,
   type MembersParams,
   type MembersResponse,
   type MembershipRows,
+  type NearMembersParams,
+  type NearMembersResponse,
   type NoParams,
   type PatternParams,
   type PatternsParams,
@@ -49,6 +53,11 @@ import {
   type RunSummary,
   type TriageParams,
   type TriageResponse,
+  type AgreementParams,
+  type AgreementResponse,
+  type LabelErrorsParams,
+  type LabelErrorsResponse,
+  type ModelErrorsResponse,
   type UnitStatsResponse,
 } from './api-types.js';
 import { LruCache, PromiseCache } from './cache.js';
@@ -58,12 +67,14 @@ import { FlowQueries } from './flow.js';
 import type { IndexedInputs } from './input-index.js';
 import { labelCounts } from './label-counts.js';
 import { orderedMembers, type MemberFilter } from './members.js';
+import { countAtLeast, nearMembersOf, type NearMembers } from './near-members.js';
 import { OUTLIER_QUANTILE, summarizePatterns, type PatternSummaries } from './pattern-summaries.js';
 import type { ResultsReader } from './reader.js';
 import { LIMITS } from './routes.js';
 import { ResultsTables, type LayerClustering, type TableLimits } from './results-tables.js';
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
+import { agreement, labelErrors, modelErrors, requireSaved } from './saved-triage.js';
 import { triageRows, triageRun, type TriageResult } from './triage.js';
 
 /** Defaults of the queries' optional parameters. */
@@ -92,6 +103,9 @@ export interface ResultsApi {
   memberships(params: ClusteringParams): Promise<MembershipRows>;
   labelCounts(params: LabelCountsParams): Promise<LabelCountsResponse>;
   tree(params: ClusteringParams): Promise<CondensedTreeResponse>;
+  linkage(params: ClusteringParams): Promise<LinkageRows>;
+  coverage(params: ClusteringParams): Promise<CoverageResponse>;
+  nearMembers(params: NearMembersParams): Promise<NearMembersResponse>;
   members(params: MembersParams): Promise<MembersResponse>;
   patternStats(params: PatternParams): Promise<UnitStatsResponse>;
   heatmaps(params: PatternParams): Promise<HeatmapsResponse>;
@@ -99,6 +113,9 @@ export interface ResultsApi {
   layerFlow(params: LayerFlowParams): Promise<LayerFlowResponse>;
   lineage(params: LineageParams): Promise<LineageResponse>;
   triage(params: TriageParams): Promise<TriageResponse>;
+  labelErrors(params: LabelErrorsParams): Promise<LabelErrorsResponse>;
+  agreement(params: AgreementParams): Promise<AgreementResponse>;
+  modelErrors(params: RunParams): Promise<ModelErrorsResponse>;
   compareRuns(params: CompareRunsParams): Promise<RunComparisonResponse>;
 }
 
@@ -251,6 +268,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
   const comparisons = new PromiseCache<string, RunComparisonResponse>(16);
   const graphs = new PromiseCache<number, FlowGraphResponse>(16);
   const lineages = new PromiseCache<string, LineageResponse>(1024);
+  const nearMemberLists = new PromiseCache<number, NearMembers | null>(16);
   // Member pages of one order and filter share the ordering: 4 bytes per member, 32 MiB in all.
   const memberOrders = new LruCache<string, Int32Array>(8 * 1024 * 1024, (rows) => rows.length);
 
@@ -273,6 +291,17 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       predictionLabels: run.predictionLabels,
       layers: layers.map((layer) => layerSummary(layer, clusterings, projections)),
     };
+  }
+
+  /** The clustering's noise inputs with their strongest soft membership; null when it stored none. */
+  function nearMembers(clusteringId: number): Promise<NearMembers | null> {
+    return nearMemberLists.get(clusteringId, async () => {
+      const [memberships, soft] = await Promise.all([
+        tables.memberships(clusteringId),
+        tables.softMemberships(clusteringId),
+      ]);
+      return soft === null ? null : nearMembersOf(memberships, soft);
+    });
   }
 
   async function inputSize(runId: number): Promise<{ height: number; width: number }> {
@@ -443,6 +472,52 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       };
     },
 
+    async linkage({ clusteringId }) {
+      const tree = await tables.linkage(clusteringId);
+      if (tree === null) {
+        const { layer } = await tables.clustering(clusteringId);
+        throw new NotFoundError(
+          `clustering ${clusteringId} has no stored single-linkage tree (it was made by an older nap)`,
+          {
+            hint: `run nap recluster <results> --layer ${layer} --rebuild-tree with its parameters, or nap analyze again, to store the tree`,
+          },
+        );
+      }
+      return { clusteringId, ...tree };
+    },
+
+    async coverage({ clusteringId }) {
+      const [memberships, near] = await Promise.all([tables.memberships(clusteringId), nearMembers(clusteringId)]);
+      const inputs = memberships.inputIndex.length;
+      const noise = memberships.patternId.reduce((count, pattern) => count + (pattern === -1 ? 1 : 0), 0);
+      return {
+        clusteringId,
+        inputs,
+        inPattern: inputs - noise,
+        soft: near !== null,
+        nearStrength: near === null ? [] : list(near.strength),
+      };
+    },
+
+    async nearMembers({ clusteringId, patternId, minStrength = 0, offset = 0, limit = DEFAULTS.memberPage }) {
+      await tables.requirePattern(clusteringId, patternId, false);
+      const near = await nearMembers(clusteringId);
+      const rows: number[] = [];
+      if (near !== null) {
+        const count = countAtLeast(near.strength, minStrength);
+        for (let k = 0; k < count; k++) if (near.patternId[k] === patternId) rows.push(k);
+      }
+      const page = rows.slice(offset, offset + limit);
+      return {
+        clusteringId,
+        patternId,
+        minStrength,
+        total: rows.length,
+        inputIndex: page.map((k) => near!.inputIndex[k]!),
+        strength: page.map((k) => near!.strength[k]!),
+      };
+    },
+
     async members({
       clusteringId,
       patternId,
@@ -593,6 +668,20 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
         triageRun(tables, runId, { layer, pattern, reason }),
       );
       return triageResponse(result, reason, limit ?? Number.MAX_SAFE_INTEGER);
+    },
+
+    async labelErrors({ runId, limit }) {
+      const saved = requireSaved(await tables.triage(runId), runId);
+      return labelErrors(runId, saved, await tables.inputs(runId), limit ?? Number.MAX_SAFE_INTEGER);
+    },
+
+    async agreement({ runId, index }) {
+      const saved = requireSaved(await tables.triage(runId), runId);
+      return agreement(runId, saved, await tables.inputs(runId), index);
+    },
+
+    async modelErrors({ runId }) {
+      return modelErrors(runId, await tables.inputs(runId));
     },
 
     async compareRuns({ runA, runB, minJaccard = 0 }) {

@@ -17,12 +17,15 @@ import type {
   HeatmapIndexTable,
   InputsTable,
   LayerRecord,
+  LinkageTable,
   MaxActivationsTable,
   MembershipsTable,
   PatternsTable,
   ProjectionRecord,
   ProjectionTable,
   RunRecord,
+  SavedTriage,
+  SoftMembershipsTable,
   UnitStatsTable,
 } from './tables.js';
 
@@ -48,6 +51,10 @@ export interface ResultsReader {
   patterns(clusteringId: number): Promise<PatternsTable>;
   memberships(clusteringId: number): Promise<MembershipsTable>;
   condensedTree(clusteringId: number): Promise<CondensedTreeTable>;
+  /** The clustering's single-linkage tree; null for a clustering of an older nap, which stored none. */
+  linkage(clusteringId: number): Promise<LinkageTable | null>;
+  /** The inputs' strongest soft memberships; null for a clustering of an older nap, which stored none. */
+  softMemberships(clusteringId: number): Promise<SoftMembershipsTable | null>;
   /** A layer's unit statistics over all its inputs (patternId -1). */
   layerStats(runId: number, layer: string): Promise<UnitStatsTable>;
   /** The unit statistics of every pattern of a clustering. */
@@ -59,4 +66,6 @@ export interface ResultsReader {
   flow(clusteringA: number, clusteringB: number): Promise<FlowCellsTable | null>;
   /** The heatmaps stored for the clustering's patterns. */
   heatmapIndex(clusteringId: number): Promise<HeatmapIndexTable>;
+  /** The run's saved triage scores (`nap triage --save`); null when none was saved. */
+  triage(runId: number): Promise<SavedTriage | null>;
 }

@@ -13,13 +13,16 @@ import type {
   CondensedTreeTable,
   FlowCellsTable,
   HeatmapIndexTable,
+  LinkageTable,
   LayerRecord,
   MaxActivationsTable,
   MembershipsTable,
   PatternsTable,
   ProjectionRecord,
   ProjectionTable,
+  SoftMembershipsTable,
   RunRecord,
+  SavedTriage,
   UnitStatsTable,
 } from './tables.js';
 
@@ -46,11 +49,14 @@ export class ResultsTables {
   private readonly membershipTables: PromiseCache<number, MembershipsTable>;
   private readonly patternTables = new PromiseCache<number, PatternsTable>(256);
   private readonly trees = new PromiseCache<number, CondensedTreeTable>(16);
+  private readonly linkages = new PromiseCache<number, LinkageTable | null>(8);
+  private readonly softTables = new PromiseCache<number, SoftMembershipsTable | null>(16);
   private readonly statistics: PromiseCache<string, UnitStatsTable>;
   private readonly maxTables = new PromiseCache<string, MaxActivationsTable>(64);
   private readonly projectionTables: PromiseCache<string, ProjectionTable | null>;
   private readonly flows = new PromiseCache<string, FlowCellsTable | null>(256);
   private readonly heatmapIndexes = new PromiseCache<number, HeatmapIndexTable>(64);
+  private readonly triages = new PromiseCache<number, SavedTriage | null>(4);
 
   constructor(
     readonly reader: ResultsReader,
@@ -166,6 +172,18 @@ export class ResultsTables {
     return this.trees.get(clusteringId, () => this.reader.condensedTree(clusteringId));
   }
 
+  /** The single-linkage tree, null when the clustering has none (an older nap). */
+  async linkage(clusteringId: number): Promise<LinkageTable | null> {
+    await this.clustering(clusteringId);
+    return this.linkages.get(clusteringId, () => this.reader.linkage(clusteringId));
+  }
+
+  /** The strongest soft memberships, null when the clustering has none (an older nap). */
+  async softMemberships(clusteringId: number): Promise<SoftMembershipsTable | null> {
+    await this.clustering(clusteringId);
+    return this.softTables.get(clusteringId, () => this.reader.softMemberships(clusteringId));
+  }
+
   async layerStats(runId: number, layer: string): Promise<UnitStatsTable> {
     await this.layer(runId, layer);
     return this.statistics.get(JSON.stringify([runId, layer]), () => this.reader.layerStats(runId, layer));
@@ -194,5 +212,11 @@ export class ResultsTables {
   async heatmapIndex(clusteringId: number): Promise<HeatmapIndexTable> {
     await this.clustering(clusteringId);
     return this.heatmapIndexes.get(clusteringId, () => this.reader.heatmapIndex(clusteringId));
+  }
+
+  /** The run's saved triage scores; null when none was saved. */
+  async triage(runId: number): Promise<SavedTriage | null> {
+    await this.run(runId);
+    return this.triages.get(runId, () => this.reader.triage(runId));
   }
 }

@@ -16,11 +16,14 @@ import type {
   MaxActivationsParams,
   MembersParams,
   MembersQuery,
+  NearMembersParams,
   PatternParams,
   PatternsParams,
   RunParams,
   TriageParams,
   TriageQuery,
+  AgreementParams,
+  LabelErrorsParams,
 } from './api-types.js';
 import { IMAGE_SIZE, MEMBER_ORDERS, TRIAGE_REASONS } from './api-types.js';
 import type { QueryName, QueryParams } from './api.js';
@@ -178,6 +181,20 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     format: ({ clusteringId, by }) => ({ path: { clusteringId }, query: { by: by ?? 'label' } }),
   }),
   tree: plain('/api/clusterings/:clusteringId/tree', 'json', clusteringOf),
+  linkage: plain('/api/clusterings/:clusteringId/linkage', 'table', clusteringOf),
+  coverage: plain('/api/clusterings/:clusteringId/coverage', 'json', clusteringOf),
+  nearMembers: route<NearMembersParams>({
+    path: '/api/clusterings/:clusteringId/patterns/:patternId/near-members',
+    query: ['minStrength', 'offset', 'limit'],
+    result: 'json',
+    parse: (path, query) => ({
+      ...patternOf(path),
+      minStrength: parseNumberIn('minStrength', query.get('minStrength') ?? '0', 0, 1),
+      offset: parseIntegerIn('offset', query.get('offset') ?? '0', 0, INT32_MAX),
+      limit: parseIntegerIn('limit', query.get('limit') ?? String(LIMITS.memberPage.default), 0, LIMITS.memberPage.max),
+    }),
+    format: ({ clusteringId, patternId, ...q }) => ({ path: { clusteringId, patternId }, query: { ...q } }),
+  }),
   members: route<MembersParams>({
     path: '/api/clusterings/:clusteringId/patterns/:patternId/members',
     query: ['offset', 'limit', 'order', 'label', 'prediction', 'misclassified'],
@@ -231,6 +248,32 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     }),
     format: ({ runId, ...q }) => ({ path: { runId }, query: { ...q } }),
   }),
+  labelErrors: route<LabelErrorsParams>({
+    path: '/api/runs/:runId/label-errors',
+    query: ['limit'],
+    result: 'json',
+    parse: (path, query) => ({
+      ...runId(path),
+      limit: optional(query, 'limit', (t) => parseIntegerIn('limit', t, 1, LIMITS.triage)),
+    }),
+    format: ({ runId, limit }) => ({ path: { runId }, query: { limit } }),
+  }),
+  agreement: route<AgreementParams>({
+    path: '/api/runs/:runId/agreement',
+    query: ['index'],
+    result: 'json',
+    parse: (path, query) => {
+      const text = query.get('index');
+      if (text === undefined) {
+        throw new InputError('agreement needs the parameter index (the inputs to show)', {
+          hint: 'pass index=<comma-separated input indices>, e.g. index=0,5',
+        });
+      }
+      return { ...runId(path), index: Array.from(parseIndexList('index', text, LIMITS.pathInputs)) };
+    },
+    format: ({ runId, index }) => ({ path: { runId }, query: { index: index.join(',') } }),
+  }),
+  modelErrors: plain('/api/runs/:runId/model-errors', 'json', runId),
   compareRuns: route<CompareRunsParams>({
     path: '/api/runs/:runA/compare/:runB',
     query: ['minJaccard'],
@@ -328,6 +371,13 @@ export const apiPaths = {
   labelCounts: (clusteringId: number, by: 'label' | 'prediction' = 'label') =>
     routeUrl(ROUTES.labelCounts, { clusteringId, by }),
   tree: (clusteringId: number) => routeUrl(ROUTES.tree, { clusteringId }),
+  linkage: (clusteringId: number) => routeUrl(ROUTES.linkage, { clusteringId }),
+  coverage: (clusteringId: number) => routeUrl(ROUTES.coverage, { clusteringId }),
+  nearMembers: (
+    clusteringId: number,
+    patternId: number,
+    query: Omit<NearMembersParams, 'clusteringId' | 'patternId'> = {},
+  ) => routeUrl(ROUTES.nearMembers, { clusteringId, patternId, ...query }),
   members: (clusteringId: number, patternId: number, q: MembersQuery = {}) =>
     routeUrl(ROUTES.members, { clusteringId, patternId, ...q }),
   patternStats: (clusteringId: number, patternId: number) => routeUrl(ROUTES.patternStats, { clusteringId, patternId }),
@@ -342,6 +392,9 @@ export const apiPaths = {
   lineage: (runId: number, layer: string, patternId: number, options: { minShare?: number; limit?: number } = {}) =>
     routeUrl(ROUTES.lineage, { runId, layer, patternId, ...options }),
   triage: (runId: number, q: TriageQuery = {}) => routeUrl(ROUTES.triage, { runId, ...q }),
+  labelErrors: (runId: number, limit?: number) => routeUrl(ROUTES.labelErrors, { runId, limit }),
+  agreement: (runId: number, index: readonly number[]) => routeUrl(ROUTES.agreement, { runId, index: [...index] }),
+  modelErrors: (runId: number) => routeUrl(ROUTES.modelErrors, { runId }),
   compareRuns: (runA: number, runB: number, minJaccard?: number) =>
     routeUrl(ROUTES.compareRuns, { runA, runB, minJaccard }),
   projection: (runId: number, layer: string) => routeUrl(ROUTES.projection, { runId, layer }),

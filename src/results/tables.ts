@@ -99,6 +99,24 @@ export interface CondensedTreeTable extends CondensedTreeColumns {
   lambda: Float64Array;
 }
 
+/**
+ * A clustering's single-linkage tree (the mutual-reachability spanning tree as merges): merge k joins nodes
+ * left[k] and right[k] at distance[k] into node N + k. Patterns are re-selected from it without distance work.
+ */
+export interface LinkageTable {
+  left: Int32Array;
+  right: Int32Array;
+  distance: Float64Array;
+}
+
+/** Each input's strongest soft memberships (a few per input), by ascending input then rank (0 strongest). */
+export interface SoftMembershipsTable {
+  inputIndex: Int32Array;
+  rank: Int32Array;
+  patternId: Int32Array;
+  strength: Float32Array;
+}
+
 /** Box-plot statistics per unit, by pattern then unit; patternId -1 for a layer's statistics over all inputs. */
 export interface UnitStatsTable extends Omit<StoredUnitStats, 'patternId'> {
   patternId: Int32Array;
@@ -150,4 +168,41 @@ export function runConfigOf(stored: unknown): RunConfig {
   }
   if (split === 'train' || split === 'test') config.split = split;
   return config;
+}
+
+/** A run's saved triage per input (`nap triage --save`), best lead first (rank 0), unranked (-1) last. */
+export interface TriageInputsTable {
+  inputIndex: Int32Array;
+  rank: Int32Array;
+  /** Combined suspicion; NaN without a label. */
+  score: Float64Array;
+  /** The model's probability of the given label; NaN without a classifier or a label. */
+  selfConfidence: Float64Array;
+  margin: Float64Array;
+  suggestedLabel: TextColumn;
+  strongestLayer: TextColumn;
+  reason: TextColumn;
+}
+
+/** Per layer in model order: the kNN probe accuracy of the labels (NaN: none) and whether it enters the score. */
+export interface TriageLayersTable {
+  layer: TextColumn;
+  probeAccuracy: Float64Array;
+  combined: Int32Array;
+  /** How the scores were made (k, metric, probability source...), as saved. */
+  settings: unknown;
+}
+
+/** Per layer (model order) and input (ascending): shares of its neighbours with its given / predicted label. */
+export interface TriageAgreementTable {
+  layer: TextColumn;
+  inputIndex: Int32Array;
+  givenShare: Float64Array;
+  predictedShare: Float64Array;
+}
+
+export interface SavedTriage {
+  inputs: TriageInputsTable;
+  layers: TriageLayersTable;
+  agreement: TriageAgreementTable;
 }

@@ -74,11 +74,28 @@ test('choosing a run and a layer shows its patterns as cards, sortable', async (
     counts,
     fixture.runA.layers.map((l) => `${l.patterns} patterns`),
   );
+  // Coverage as analyze counted it in the store (inputs in a pattern over the run's inputs).
+  const shareText = (covered: number, inputs: number) => {
+    const share = covered / inputs;
+    return `${(share * 100).toFixed(share >= 0.995 || share === 0 ? 0 : 1)}%`;
+  };
+  assert.deepEqual(
+    await page.locator('.layer-strip .layer-coverage').allTextContents(),
+    fixture.runA.layers.map((l) => `${shareText(l.coverage.inPattern, l.coverage.inputs)} in a pattern`),
+  );
+  assert.ok(
+    fixture.runA.layers.some((l) => l.coverage.inPattern < l.coverage.inputs),
+    'some layer of the tiny run has noise, so coverage below 100% is shown',
+  );
 
   await boxes.filter({ hasText: TINY.pool }).click();
   await page.locator('h1', { hasText: `Patterns of ${TINY.pool}` }).waitFor();
   const pool = layerOf('runA', TINY.pool);
   assert.equal(await page.locator('.summary-line strong').textContent(), `${pool.patterns} patterns`);
+  assert.equal(
+    await page.locator('.summary-line .coverage').textContent(),
+    `${shareText(pool.coverage.inPattern, pool.coverage.inputs)} of the inputs in a pattern`,
+  );
   assert.match(page.url(), new RegExp(`layer=${TINY.pool}`));
   const expected = await byPersistence(pool.clusteringId);
   await page.locator('article.card').first().waitFor();
@@ -108,6 +125,8 @@ test('choosing a run and a layer shows its patterns as cards, sortable', async (
 test('a label filter shows each pattern its members with that label and hides the rest', async () => {
   const pool = layerOf('runA', TINY.pool);
   const page = await openPage(`?run=${fixture.runA.runId}&layer=${TINY.pool}`);
+  // Cards render as they scroll into view: a tall window shows every card of this layer beside the filter bar.
+  await page.setViewportSize({ width: 1400, height: 1800 });
   await page.locator('article.card').first().waitFor();
   const labelCounts = await api<LabelCountsResponse>(apiPaths.labelCounts(pool.clusteringId, 'label'));
   const withLabel = (label: string) =>

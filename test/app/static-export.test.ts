@@ -14,6 +14,8 @@ import { runExportCommand } from '../../src/cli/commands/export.js';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { exportStaticSite } from '../../src/engine/export-static.js';
 import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
+import { triageToSave } from '../../src/engine/triage-save.js';
+import { scoreRun } from '../../src/engine/triage-scores.js';
 import { decodeTable } from '../../src/results/codec/arrow-decode.js';
 import { FILE_TABLES } from '../../src/results/codec/tables.js';
 import { storeResults } from '../../src/results/node/duckdb-reader.js';
@@ -44,6 +46,8 @@ let run: AnalyzeResult;
 let inputs: StoredInputs;
 const memberships = new Map<string, MembershipColumns>();
 let poolTriageTotal: number;
+/** Ranked inputs of the run's saved triage. */
+let labelErrorsTotal: number;
 /** The relu layer's stored heatmaps: one mean per pattern and the members'. */
 let reluHeatmaps: { means: number; members: number };
 let host: StaticServer;
@@ -78,6 +82,8 @@ before(async () => {
     const index = await tables.heatmapIndex(relu.clusteringId);
     const means = index.inputIndex.filter((input) => input === MEAN_HEATMAP).length;
     reluHeatmaps = { means, members: index.inputIndex.length - means };
+    await store.saveTriage(triageToSave(await scoreRun(store, run.runId, { k: 5 })));
+    labelErrorsTotal = (await storeResults(store).labelErrors({ runId: run.runId })).total;
   } finally {
     await store.close();
   }
@@ -235,6 +241,27 @@ test('filtered and reordered members come from the exported tables exactly as th
   } finally {
     await server.close();
   }
+});
+
+test('label errors and model errors work in the static site; decisions are kept in the browser', async () => {
+  const page = await openPage(`?view=label-errors&run=${run.runId}`);
+  const rows = page.locator('.label-errors-table tbody tr[data-input]');
+  await rows.first().waitFor();
+  assert.equal(await page.locator('.lead-count').textContent(), String(labelErrorsTotal));
+  await rows.nth(0).locator('.tile').click();
+  await page.locator('.agreement-row svg.agreement-chart').waitFor();
+  await rows.nth(0).getByRole('button', { name: 'unsure' }).click();
+  await page.reload();
+  await rows.first().waitFor();
+  assert.equal(await rows.nth(0).getByRole('button', { name: 'unsure' }).getAttribute('aria-pressed'), 'true');
+  await page.goto(`${host.url}/index.html?view=model-errors&run=${run.runId}`);
+  await page.locator('.confusion-cell').first().click();
+  await page.locator('.cell-inputs svg.agreement-chart').waitFor();
+  assert.deepEqual(
+    host.requests.filter((p) => p.startsWith('/api')),
+    [],
+  );
+  await page.close();
 });
 
 test('flow, lineage, triage and heatmaps work in the static site too', async () => {

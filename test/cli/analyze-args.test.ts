@@ -33,6 +33,19 @@ test('analyze arguments become library options', () => {
   assert.deepEqual(parsed.options.imageSize, { width: 224, height: 200 });
 });
 
+test('--approximate and --exact choose the spanning tree, not both', () => {
+  const base = ['--model', 'm', '--data', 'd', '--out', 'o'];
+  for (const [flag, spanningTree] of [
+    ['--approximate', 'approximate'],
+    ['--exact', 'exact'],
+  ] as const) {
+    const parsed = parseAnalyzeArgs([...base, flag]);
+    assert.notEqual(parsed, 'help');
+    if (parsed !== 'help') assert.deepEqual(parsed.options.clustering, { spanningTree });
+  }
+  assert.throws(() => parseAnalyzeArgs([...base, '--approximate', '--exact']), /--approximate and --exact/);
+});
+
 test('bad analyze arguments name the option and value', () => {
   assert.throws(
     () => parseAnalyzeArgs(['--data', 'mnist', '--out', 'r.duckdb']),
@@ -78,4 +91,22 @@ test('--cluster-space reaches the analysis of activations computed elsewhere', (
   const parsed = parseAnalyzeArgs(['--activations', 'acts.npy', '--out', 'r.duckdb', '--cluster-space', 'pca:8']);
   assert.ok(parsed !== 'help' && parsed.activations);
   assert.equal(parsed.activations.clusterSpace, 'pca:8');
+});
+
+test('--approximate and --exact reach the analysis of activations computed elsewhere, as a model run', () => {
+  const base = ['--activations', 'acts.npy', '--out', 'r.duckdb'];
+  for (const [flag, spanningTree] of [
+    ['--approximate', 'approximate'],
+    ['--exact', 'exact'],
+  ] as const) {
+    const parsed = parseAnalyzeArgs([...base, flag]);
+    assert.ok(parsed !== 'help' && parsed.activations);
+    assert.equal(parsed.activations.clustering?.spanningTree, spanningTree);
+    const model = parseAnalyzeArgs(['--model', 'm.onnx', '--data', 'mnist', '--out', 'r.duckdb', flag]);
+    assert.ok(model !== 'help');
+    assert.equal(model.options.clustering?.spanningTree, spanningTree);
+  }
+  const parsed = parseAnalyzeArgs(base);
+  assert.ok(parsed !== 'help' && parsed.activations);
+  assert.equal(parsed.activations.clustering?.spanningTree, undefined);
 });

@@ -136,7 +136,38 @@ describe('nap cluster', () => {
     within([json.predictions.probabilities], [csv('approximate_predict_probabilities.csv').flat()], 'probabilities');
   });
 
+  it('--approximate uses the approximate spanning tree and records it in params', async () => {
+    const out = path.join(dir, 'approximate.json');
+    const { code, stderr } = await run([matrixFile, '--shape', shape, '--out', out, '--approximate']);
+    assert.equal(code, 0, stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as ClusterJson & { params: { spanningTree?: string } };
+    const expected = await hdbscan(matrix, { spanningTree: 'approximate' });
+    assert.deepEqual(json.labels, Array.from(expected.labels));
+    assert.equal(json.params.spanningTree, 'approximate');
+    assert.match(stderr, /approximate spanning tree/);
+  });
+
+  it('--exact keeps the exact spanning tree (params without spanningTree)', async () => {
+    const out = path.join(dir, 'exact.json');
+    const { code, stderr } = await run([matrixFile, '--shape', shape, '--out', out, '--exact']);
+    assert.equal(code, 0, stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as ClusterJson & { params: { spanningTree?: string } };
+    assert.equal(json.params.spanningTree, undefined);
+    assert.deepEqual(json.labels, Array.from((await hdbscan(matrix)).labels));
+    assert.match(stderr, /exact spanning tree/);
+  });
+
   const failures: [string, () => string[], RegExp][] = [
+    [
+      'both --approximate and --exact',
+      () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--approximate', '--exact'],
+      /--approximate and --exact are both given/,
+    ],
+    [
+      '--approximate with the manhattan metric',
+      () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--approximate', '--metric', 'manhattan'],
+      /approximate spanning tree does not support metric 'manhattan'/,
+    ],
     [
       'a shape that does not match the file size',
       () => [matrixFile, '--shape', `${matrix.count},5`, '--out', path.join(dir, 'x.json')],

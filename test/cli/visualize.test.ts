@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { parseIdList, runVisualizeCommand } from '../../src/cli/commands/visualize.js';
+import { parseIdList, parsePosition, runVisualizeCommand } from '../../src/cli/commands/visualize.js';
 import { analyze } from '../../src/engine/analyze.js';
 
 let dir: string;
@@ -40,6 +40,14 @@ test('unit lists take ranges and commas; anything else names the option', () => 
   assert.deepEqual(parseIdList(' 5 ', '--units'), [5]);
   assert.throws(() => parseIdList('3-1', '--units'), /--units '3-1' is not a list of whole numbers and ranges/);
   assert.throws(() => parseIdList('a', '--patterns'), /--patterns 'a'/);
+});
+
+test('--position takes a row-major index or row,column; anything else names the option', () => {
+  assert.equal(parsePosition('12'), 12);
+  assert.deepEqual(parsePosition(' 3, 4 '), [3, 4]);
+  assert.equal(parsePosition(undefined), undefined);
+  assert.throws(() => parsePosition('3,4,5'), /--position '3,4,5' is neither an index nor row,column/);
+  assert.throws(() => parsePosition('-1'), /--position '-1'/);
 });
 
 test('--json prints, per objective, the value the image reaches and the best over the run inputs; a rerun reuses', async () => {

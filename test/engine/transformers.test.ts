@@ -231,6 +231,28 @@ test('activations computed elsewhere are clustered, mapped, linked and triaged w
   } finally {
     await spaced.close();
   }
+  // The approximate spanning tree, forced as --approximate does for a model's run, is another clustering of the
+  // same activations, recorded as approximate; the exact ones above record no spanningTree.
+  const approximate = await analyzeActivations({
+    activations: files,
+    labels,
+    out,
+    projection: 'pca',
+    clustering: { ...clustering, spanningTree: 'approximate' },
+  });
+  assert.equal(approximate.reusedActivations, true);
+  const trees = await NapStore.open(out, { readOnly: true });
+  try {
+    const params = async (id: number) => (await trees.getClustering(id)).params as { spanningTree?: string };
+    assert.equal((await params(approximate.layers[0]!.clusteringId)).spanningTree, 'approximate');
+    assert.equal((await params(result.layers[0]!.clusteringId)).spanningTree, undefined);
+    assert.deepEqual(
+      approximate.layers.map((layer) => layer.patterns),
+      result.layers.map((layer) => layer.patterns),
+    );
+  } finally {
+    await trees.close();
+  }
 });
 
 test('heatmaps of a token layer map its patch tokens back onto the patch grid, the prefix tokens left out', async () => {

@@ -159,3 +159,50 @@ test('nap triage writes CSV, JSON and Parquet, and refuses Parquet without --out
   await assert.rejects(runTriageCommand([storePath, '--format', 'parquet']), /needs --out/);
   await assert.rejects(runTriageCommand([storePath, '--probabilities', 'logits']), /layer:NAME/);
 });
+
+test('nap triage --save stores per-input scores, per-layer probe accuracy and agreement shares, as computed', async () => {
+  const quiet = ['--k', '5', '--limit', '1', '--quiet', '--out', path.join(dir, 'saved.csv')];
+  assert.equal(await runTriageCommand([storePath, '--save', ...quiet]), 0);
+  // A second save replaces the first rather than adding rows.
+  assert.equal(await runTriageCommand([storePath, '--save', ...quiet]), 0);
+  const saved = await withStore((store) => store.readTriage(runId));
+  assert.ok(saved);
+  const { inputs, layers, agreement } = saved;
+  const count = triage.inputs.index.length;
+  assert.equal(inputs.inputIndex.length, count);
+  assert.deepEqual(layers.layer, [TINY.relu, TINY.pool, TINY.logits]);
+  assert.deepEqual(
+    Array.from(layers.probeAccuracy),
+    triage.layers.map((l) => l.probe.accuracy),
+  );
+  assert.equal(agreement.layer.length, count * 3);
+  // Inputs come by rank: the first is the triage's best lead, and ranks count up from 0.
+  const ranked = triage.order.filter((row) => !Number.isNaN(triage.combined[row]!));
+  assert.equal(inputs.inputIndex[0], triage.inputs.index[ranked[0]!]);
+  ranked.forEach((row, r) => {
+    assert.equal(inputs.rank[r], r);
+    assert.equal(inputs.inputIndex[r], triage.inputs.index[row]);
+    assert.ok(Math.abs(inputs.score[r]! - triage.combined[row]!) < 1e-12);
+    const strongest = triage.strongestLayer[row]!;
+    assert.equal(inputs.strongestLayer[r], strongest >= 0 ? triage.layers[strongest]!.layer : null);
+    const suggested = triage.suggested[row]!;
+    assert.equal(inputs.suggestedLabel[r], suggested >= 0 ? triage.codes.names[suggested] : null);
+  });
+  // Agreement: layer by layer in model order, inputs ascending, the votes' shares.
+  triage.layers.forEach((l, j) => {
+    for (let i = 0; i < count; i++) {
+      assert.equal(agreement.layer[j * count + i], l.layer);
+      assert.equal(agreement.inputIndex[j * count + i], triage.inputs.index[i]);
+      assert.ok(
+        Object.is(agreement.givenShare[j * count + i], l.votes.givenShare[i]) ||
+          Math.abs(agreement.givenShare[j * count + i]! - l.votes.givenShare[i]!) < 1e-12,
+      );
+    }
+  });
+  assert.deepEqual(
+    saved.settings,
+    JSON.parse(
+      JSON.stringify({ ...triage.settings, probabilities: triage.probabilitySource, inSample: triage.inSample }),
+    ),
+  );
+});

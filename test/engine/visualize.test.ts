@@ -137,6 +137,56 @@ test('the same settings give the same images; a second run reuses them; --force 
   }
 });
 
+test('the channel objective at one position: the activation of the unit there, through onnxruntime', async () => {
+  const store = await NapStore.open(out);
+  try {
+    const result = await visualizeLayer(store, {
+      layer: LAYER,
+      units: [5, 7],
+      position: [3, 4],
+      steps: STEPS,
+      seed: 1,
+    });
+    assert.deepEqual(
+      result.objectives.map((o) => [o.objective, o.target, o.position]),
+      [
+        ['channel', 5, 37],
+        ['channel', 7, 37],
+      ],
+    );
+    for (const o of result.objectives) {
+      const [image] = await store.readFeatureVisualizations(runId, LAYER, { objective: 'channel', target: o.target });
+      assert.equal(image!.position, 37);
+      const expected = (await conv2Of(image!.pixels))[o.target * 121 + 37]!;
+      assert.ok(Math.abs(image!.value - expected) <= 1e-4 * Math.max(1, expected), `${image!.value} vs ${expected}`);
+      assert.ok(expected > 0, 'the optimised image activates the unit at the position');
+      // The run stored mean-aggregated rows: they do not tell one position's best value.
+      assert.equal(o.datasetMax, null);
+    }
+    const byIndex = await visualizeLayer(store, { layer: LAYER, units: [5], position: 37, steps: STEPS, seed: 1 });
+    assert.equal(byIndex.objectives[0]!.reused, true, 'index 37 is row 3, column 4 of the 11 x 11 map');
+  } finally {
+    await store.close();
+  }
+});
+
+test('objectives batched together get the images each gets alone (one random stream per objective)', async () => {
+  const store = await NapStore.open(out);
+  try {
+    const settings = { layer: LAYER, steps: 8, seed: 4, restarts: 2, force: true };
+    const batched = await visualizeLayer(store, { ...settings, units: [1, 6], batch: 2 });
+    const together = (await store.readFeatureVisualizations(runId, LAYER, { objective: 'unit', target: 6 }))[0]!;
+    const alone = await visualizeLayer(store, { ...settings, units: [6], batch: 1 });
+    const single = (await store.readFeatureVisualizations(runId, LAYER, { objective: 'unit', target: 6 }))[0]!;
+    const value = batched.objectives[1]!.values[0]!;
+    assert.ok(Math.abs(alone.objectives[0]!.values[0]! - value) <= 1e-4 * Math.max(1, Math.abs(value)));
+    const differing = together.pixels.filter((p, i) => Math.abs(p - single.pixels[i]!) > 1).length;
+    assert.equal(differing, 0, 'pixels differ by more than rounding');
+  } finally {
+    await store.close();
+  }
+});
+
 test('bad requests name the value: unknown unit, unknown pattern, unknown layer', async () => {
   const store = await NapStore.open(out);
   try {
@@ -149,6 +199,18 @@ test('bad requests name the value: unknown unit, unknown pattern, unknown layer'
       /pattern 999 does not exist/,
     );
     await assert.rejects(visualizeLayer(store, { layer: 'nope', steps: 1 }), /layer "nope" is not in run/);
+    await assert.rejects(
+      visualizeLayer(store, { layer: LAYER, units: [0], position: [11, 0], steps: 1 }),
+      /position 11,0 is not a position of layer "conv2"[\s\S]*11 rows and 11 columns/,
+    );
+    await assert.rejects(
+      visualizeLayer(store, { layer: LAYER, units: [0], position: 121, steps: 1 }),
+      /position 121 is not a position[\s\S]*0\.\.120/,
+    );
+    await assert.rejects(
+      visualizeLayer(store, { layer: LAYER, units: [0], restarts: 0, steps: 1 }),
+      /restarts 0 is not a positive whole number/,
+    );
   } finally {
     await store.close();
   }

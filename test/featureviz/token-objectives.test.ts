@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { aggregatedDim, aggregateInto, type Aggregation, type LayerGeometry } from '../../src/compute/aggregate.js';
-import { normalizedRows, objectiveValues, storedRowValue, type LayerSpace } from '../../src/featureviz/objectives.js';
+import {
+  normalizedRows,
+  objectiveValues,
+  positionsByUnits,
+  storedRowValue,
+  type LayerSpace,
+} from '../../src/featureviz/objectives.js';
 import { useTfjsBackend } from '../../src/io/onnx-to-tfjs/backend.js';
 import { plain } from '../../src/io/onnx-to-tfjs/value.js';
 
@@ -59,7 +65,10 @@ describe('feature-visualization objectives on a token layer with a prefix token'
   it("a unit's mean leaves the prefix token out, as the stored mean and none rows do", () => {
     const layer = plain(tf.tensor3d(VALUES, [BATCH, TOKENS, UNITS]));
     for (const unit of [0, 2]) {
-      const values = objectiveValues(layer, space('mean'), { kind: 'unit', unit }).dataSync();
+      const values = objectiveValues(positionsByUnits(layer, space('mean')), space('mean'), {
+        kind: 'unit',
+        unit,
+      }).dataSync();
       for (let item = 0; item < BATCH; item++) {
         let sum = 0;
         for (let token = PREFIX; token < TOKENS; token++) sum += VALUES[(item * TOKENS + token) * UNITS + unit]!;

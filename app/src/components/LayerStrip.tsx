@@ -1,8 +1,9 @@
-/** The model's layers as a strip of boxes (name, operation, units, pattern count); choosing one keeps the view. */
+/** The model's layers as a strip of boxes (name, operation, units, pattern count, coverage); choosing one keeps the view. */
 import type { LayerSummary } from '../../../src/results/api-types.js';
 import type { ViewContext } from '../context.js';
 import { defaultClustering } from '../data/catalog.js';
-import { formatCount } from '../format.js';
+import { hardCoverage } from '../data/coverage.js';
+import { formatCount, formatShare } from '../format.js';
 import { hrefOf } from '../route.js';
 import { viewDefinition } from '../views/registry.js';
 
@@ -55,6 +56,11 @@ export function LayerStrip({ context }: { context: ViewContext }) {
                     'not clustered'
                   )}
                 </span>
+                {clustering && (
+                  <span class="layer-coverage" title="Share of the run's inputs in a pattern (the rest is noise)">
+                    {formatShare(hardCoverage(clustering, run.inputCount).share)} in a pattern
+                  </span>
+                )}
               </a>
             </li>
           );

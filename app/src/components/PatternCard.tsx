@@ -21,6 +21,8 @@ export interface PatternCardProps {
   runId: number;
   clusteringId: number;
   pattern: PatternSummary;
+  /** A pattern re-selected in the page: it has no stored page, average image or pin. */
+  reselected?: boolean;
   /** Members that pass the filters; undefined when no filter is active (or while loading). */
   filteredSize: number | undefined;
   inputs: InputTable | undefined;
@@ -52,7 +54,7 @@ function TileRow({ title, ids, props }: { title: string; ids: number[]; props: P
 }
 
 export function PatternCard(props: PatternCardProps) {
-  const { route, clusteringId, pattern, filteredSize, colorIndex, onSelectAll } = props;
+  const { route, clusteringId, pattern, reselected = false, filteredSize, colorIndex, onSelectAll } = props;
   const pin = { clusteringId, patternId: pattern.patternId };
   const pinned = route.pins.some((p) => samePin(p, pin));
   const isNoise = pattern.patternId === -1;
@@ -60,32 +62,38 @@ export function PatternCard(props: PatternCardProps) {
   return (
     <article class={`card${isNoise ? ' noise' : ''}${filteredSize === 0 ? ' dimmed' : ''}`} aria-label={name}>
       <header class="card-header">
-        <a
-          class="card-title"
-          href={hrefOf(route, { view: 'pattern', pattern: pattern.patternId, clustering: route.clustering })}
-        >
-          {name}
-        </a>
+        {reselected ? (
+          <span class="card-title">{name}</span>
+        ) : (
+          <a
+            class="card-title"
+            href={hrefOf(route, { view: 'pattern', pattern: pattern.patternId, clustering: route.clustering })}
+          >
+            {name}
+          </a>
+        )}
         <span class="card-size" title="members (members passing the filters)">
           {formatCount(pattern.size)}
           {filteredSize !== undefined && <span class="filtered"> · {formatCount(filteredSize)} shown</span>}
         </span>
         <span class="card-actions">
-          <button
-            type="button"
-            class={`icon-button${pinned ? ' on' : ''}`}
-            aria-pressed={pinned}
-            aria-label={`${pinned ? 'Unpin' : 'Pin'} ${name}`}
-            title={pinned ? 'Unpin' : 'Pin to compare'}
-            onClick={() =>
-              navigate(
-                { pins: pinned ? route.pins.filter((p) => !samePin(p, pin)) : [...route.pins, pin] },
-                { replace: true },
-              )
-            }
-          >
-            {pinned ? '★' : '☆'}
-          </button>
+          {!reselected && (
+            <button
+              type="button"
+              class={`icon-button${pinned ? ' on' : ''}`}
+              aria-pressed={pinned}
+              aria-label={`${pinned ? 'Unpin' : 'Pin'} ${name}`}
+              title={pinned ? 'Unpin' : 'Pin to compare'}
+              onClick={() =>
+                navigate(
+                  { pins: pinned ? route.pins.filter((p) => !samePin(p, pin)) : [...route.pins, pin] },
+                  { replace: true },
+                )
+              }
+            >
+              {pinned ? '★' : '☆'}
+            </button>
+          )}
           <button
             type="button"
             class="icon-button"
@@ -98,7 +106,7 @@ export function PatternCard(props: PatternCardProps) {
         </span>
       </header>
       <div class="card-summary">
-        <AverageImage clusteringId={clusteringId} patternId={pattern.patternId} size={72} />
+        {!reselected && <AverageImage clusteringId={clusteringId} patternId={pattern.patternId} size={72} />}
         <dl class="facts">
           {!isNoise && (
             <>

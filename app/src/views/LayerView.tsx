@@ -1,21 +1,33 @@
 /**
  * The patterns of a layer: filters, sorting, the label x pattern chart and a virtualized grid of cards.
  */
-import { useCallback, useMemo } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { type PatternsResponse, type PatternSummary } from '../../../src/results/api-types.js';
 import { useQuery } from '../api.js';
 import { LabelPatternChart } from '../charts/LabelPatternChart.js';
+import { CoverageLine } from '../components/CoverageLine.js';
 import { FilterBar } from '../components/FilterBar.js';
+import { GranularityControl } from '../components/GranularityControl.js';
 import { CARD_EXAMPLES, CARD_HEIGHT, CARD_WIDTH, PatternCard } from '../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
 import { addToSelection, type ViewContext } from '../context.js';
+import { labelCounts } from '../../../src/results/label-counts.js';
 import { filteredSizes, memberIndices } from '../../../src/results/members.js';
+import { hardCoverage } from '../data/coverage.js';
 import { filtersOf, isFiltering } from '../data/filters.js';
 import { labelColorIndex, predictionLabelsOf } from '../data/labels.js';
+import {
+  allowsSingleCluster,
+  reselect,
+  sameGranularity,
+  storedGranularity,
+  treeOf,
+  type Granularity,
+} from '../data/reselection.js';
 import { SORT_NAMES, sortPatterns } from '../data/patterns.js';
 import { loadMembershipTable, useInputTable, useMembershipTable } from '../data/tables.js';
-import { formatCount, plural } from '../format.js';
+import { formatCount, formatShare, plural } from '../format.js';
 import { hrefOf, navigate, PATTERN_SORTS, type PatternSort, type Route } from '../route.js';
 
 export function LayerToolbar({ route, patterns }: { route: Route; patterns: PatternsResponse }) {
@@ -51,35 +63,93 @@ export function LayerView({ context }: { context: ViewContext }) {
   const cardsReady = patterns.data !== undefined;
   const inputs = useInputTable(cardsReady ? (run?.runId ?? null) : null);
   const memberships = useMembershipTable(cardsReady ? (clustering?.clusteringId ?? null) : null);
-  const counts = useQuery(
+  const storedCounts = useQuery(
     'labelCounts',
     cardsReady && clustering ? { clusteringId: clustering.clusteringId, by: route.chartBy } : null,
   );
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
 
+  // A granularity other than the stored one: patterns re-selected in the page from the layer's stored tree.
+  const stored = useMemo(() => (clustering ? storedGranularity(clustering) : undefined), [clustering]);
+  const [choice, setChoice] = useState<{ clusteringId: number; granularity: Granularity; changedAt: number } | null>(
+    null,
+  );
+  const wanted =
+    choice && stored && clustering?.clusteringId === choice.clusteringId && !sameGranularity(choice.granularity, stored)
+      ? choice
+      : null;
+  const linkage = useQuery('linkage', wanted ? { clusteringId: wanted.clusteringId } : null);
+  const tree = useMemo(
+    () => (linkage.data ? { tree: treeOf(linkage.data), readyAt: performance.now() } : undefined),
+    [linkage.data],
+  );
+  const reselected = useMemo(
+    () =>
+      wanted && tree && clustering && memberships.data && inputs.data
+        ? reselect(
+            tree.tree,
+            wanted.granularity,
+            allowsSingleCluster(clustering),
+            memberships.data,
+            inputs.data,
+            CARD_EXAMPLES,
+          )
+        : undefined,
+    [wanted, tree, clustering, memberships.data, inputs.data],
+  );
+  const [redrawMs, setRedrawMs] = useState<number | null>(null);
+  useLayoutEffect(() => {
+    // From the control's change (or the tree's arrival, if later) to the re-selected cards in the DOM.
+    if (reselected && wanted && tree) setRedrawMs(performance.now() - Math.max(wanted.changedAt, tree.readyAt));
+  }, [reselected]);
+  const shownMemberships = reselected ? reselected.memberships : memberships.data;
+  const counts = useMemo(
+    () =>
+      reselected && inputs.data && clustering
+        ? {
+            data: {
+              clusteringId: clustering.clusteringId,
+              by: route.chartBy,
+              ...labelCounts(reselected.memberships, inputs.data, route.chartBy),
+            },
+          }
+        : { data: wanted ? undefined : storedCounts.data },
+    [reselected, inputs.data, clustering, route.chartBy, wanted, storedCounts.data],
+  );
+
   const sizes = useMemo(
     () =>
-      filtering && inputs.data && memberships.data && clustering
-        ? filteredSizes(memberships.data, inputs.data, filters, clustering.patternCount)
+      filtering && inputs.data && shownMemberships && clustering
+        ? filteredSizes(
+            shownMemberships,
+            inputs.data,
+            filters,
+            reselected ? reselected.patterns.length : clustering.patternCount,
+          )
         : undefined,
-    [filtering, inputs.data, memberships.data, clustering, filters.label, filters.prediction, filters.misclassified],
+    [filtering, inputs.data, shownMemberships, clustering, filters.label, filters.prediction, filters.misclassified],
   );
 
   const ordered = useMemo(() => {
-    if (!patterns.data) return [];
-    const list: PatternSummary[] = sortPatterns(patterns.data.patterns, route.sort);
-    if (route.noise) list.unshift(patterns.data.noise);
+    const shown = reselected ?? patterns.data;
+    if (!shown) return [];
+    const list: PatternSummary[] = sortPatterns(shown.patterns, route.sort);
+    if (route.noise) list.unshift(shown.noise);
     return sizes ? list.filter((p) => sizes[p.patternId + 1]! > 0) : list;
-  }, [patterns.data, route.sort, route.noise, sizes]);
+  }, [patterns.data, reselected, route.sort, route.noise, sizes]);
 
   const selectAll = useCallback(
     (patternId: number) => {
       if (!clustering) return;
+      if (reselected) {
+        addToSelection(route, memberIndices(reselected.memberships, undefined, patternId));
+        return;
+      }
       void loadMembershipTable(clustering.clusteringId).then((table) => {
         addToSelection(route, memberIndices(table, undefined, patternId));
       });
     },
-    [clustering, route],
+    [clustering, route, reselected],
   );
 
   if (!run || !layer) return <p class="empty">Choose a run and a layer.</p>;
@@ -87,7 +157,8 @@ export function LayerView({ context }: { context: ViewContext }) {
   if (patterns.error) return <ErrorMessage error={patterns.error} />;
   if (!patterns.data) return <Loading what={`patterns of ${layer.layer}`} />;
   const data = patterns.data;
-  const hidden = sizes ? data.patterns.length + (route.noise ? 1 : 0) - ordered.length : 0;
+  const shownPatternCount = reselected ? reselected.patterns.length : data.clustering.patternCount;
+  const hidden = sizes ? shownPatternCount + (route.noise ? 1 : 0) - ordered.length : 0;
   const chartLabels = route.chartBy === 'label' ? run.labels : predictionLabelsOf(run);
   const activeChartLabel = route.chartBy === 'label' ? route.label : route.prediction;
   const unit = clustering.unit;
@@ -99,8 +170,19 @@ export function LayerView({ context }: { context: ViewContext }) {
           {unit === null ? 'Patterns' : `Unit ${unit} patterns`} of <span class="mono">{layer.layer}</span>
         </h1>
         <p class="summary-line">
-          <strong>{plural(data.clustering.patternCount, 'pattern')}</strong> · {formatCount(data.clustering.noiseCount)}{' '}
-          noise · {formatCount(run.inputCount)} inputs · outlier score above {data.outlierThreshold.toFixed(3)} (the{' '}
+          <strong>{plural(shownPatternCount, 'pattern')}</strong>
+          {reselected && ' (re-selected)'} ·{' '}
+          {formatCount(reselected ? reselected.noise.size : data.clustering.noiseCount)} noise ·{' '}
+          {formatCount(run.inputCount)} inputs ·{' '}
+          <span class="coverage">
+            {formatShare(
+              reselected
+                ? reselected.inPattern / reselected.inputs
+                : hardCoverage(data.clustering, run.inputCount).share,
+            )}{' '}
+            of the inputs in a pattern
+          </span>{' '}
+          · outlier score above {(reselected ?? data).outlierThreshold.toFixed(3)} (the{' '}
           {Math.round(data.outlierQuantile * 100)}th percentile) counts as outlier
           {' · '}
           <a href={hrefOf(route, { view: 'map', pattern: null })}>see them on the map</a>
@@ -112,6 +194,33 @@ export function LayerView({ context }: { context: ViewContext }) {
           )}
         </p>
       </div>
+      {unit === null && stored && (
+        <details class="panel granularity-panel">
+          <summary>Coverage and granularity</summary>
+          {!reselected && !wanted && <CoverageLine clustering={data.clustering} />}
+          <GranularityControl
+            stored={stored}
+            value={wanted?.granularity ?? stored}
+            inputs={run.inputCount}
+            onChange={(granularity) =>
+              setChoice({ clusteringId: clustering.clusteringId, granularity, changedAt: performance.now() })
+            }
+          />
+          {wanted && linkage.error && <ErrorMessage error={linkage.error} />}
+          {wanted && !reselected && !linkage.error && <Loading what="the layer's tree" />}
+          {reselected && (
+            <p class="note reselection" data-redraw-ms={redrawMs ?? ''}>
+              Re-selected in the page from the stored tree: {plural(reselected.patterns.length, 'pattern')},{' '}
+              {formatShare(reselected.inPattern / reselected.inputs)} in a pattern; selection{' '}
+              {reselected.selectMs.toFixed(1)} ms, summaries {reselected.summaryMs.toFixed(1)} ms
+              {redrawMs !== null && <>, redrawn {redrawMs.toFixed(1)} ms after the change</>}. Average images and
+              pattern pages belong to the stored patterns; store this one with nap recluster --layer {layer.layer}{' '}
+              --min-cluster-size {reselected.granularity.minClusterSize} --selection {reselected.granularity.selection}
+              {reselected.granularity.epsilon > 0 ? ` --epsilon ${reselected.granularity.epsilon}` : ''}.
+            </p>
+          )}
+        </details>
+      )}
       <div class="controls">
         <FilterBar run={run} filters={filters} />
         <LayerToolbar route={route} patterns={data} />
@@ -172,9 +281,10 @@ export function LayerView({ context }: { context: ViewContext }) {
               runId={run.runId}
               clusteringId={clustering.clusteringId}
               pattern={pattern}
+              reselected={reselected !== undefined}
               filteredSize={sizes ? sizes[pattern.patternId + 1] : undefined}
               inputs={inputs.data}
-              memberships={memberships.data}
+              memberships={shownMemberships}
               colorIndex={colorIndex}
               onSelectAll={selectAll}
             />

@@ -17,6 +17,8 @@ import { MaxActivationsView } from './MaxActivationsView.js';
 import { PatternView } from './PatternView.js';
 import { RunComparisonView } from './RunComparisonView.js';
 import { RunsView } from './RunsView.js';
+import { LabelErrorsView } from './triage/LabelErrorsView.js';
+import { ModelErrorsView } from './triage/ModelErrorsView.js';
 import { TriageView } from './triage/TriageView.js';
 
 export interface ViewDefinition {
@@ -100,6 +102,20 @@ export const VIEWS: readonly ViewDefinition[] = [
     needsRun: true,
     layer: 'keep',
     render: (context) => <TriageView context={context} />,
+  },
+  {
+    view: 'label-errors',
+    tab: 'Label errors',
+    needsRun: true,
+    hideLayerStrip: true,
+    render: (context) => <LabelErrorsView context={context} />,
+  },
+  {
+    view: 'model-errors',
+    tab: 'Model errors',
+    needsRun: true,
+    hideLayerStrip: true,
+    render: (context) => <ModelErrorsView context={context} />,
   },
   {
     view: 'compare',

@@ -1,5 +1,7 @@
 import { AGGREGATIONS, type Aggregation } from '../../compute/aggregate.js';
 import { analyzeActivations, type ActivationsOptions } from '../../engine/analyze-activations.js';
+import { AUTO_APPROXIMATE_ROWS } from '../../compute/hdbscan/index.js';
+import { analyzeOnQueue } from '../../distributed/coordinator.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import type { AnalyzeOptions } from '../../engine/config.js';
 import { parseClusterSpace } from '../../engine/cluster-space.js';
@@ -10,6 +12,7 @@ import {
   numberListOption,
   numberOption,
   parseCommandArgs,
+  spanningTreeOption,
   wholeNumberListOption,
   wholeNumberOption,
 } from '../args.js';
@@ -50,17 +53,39 @@ const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|f
   --min-cluster-size 5 --min-samples 5 --selection leaf|eom --epsilon 0 --metric euclidean|cosine|manhattan
   --cluster-space raw       where layers are clustered: raw (default, the paper: the activations as they are),
                             pca:D (their first D principal components) or umap:D (a D-dim UMAP, min dist 0)
+  --approximate / --exact   force / forbid the approximate spanning tree (default: approximate from ${AUTO_APPROXIMATE_ROWS} inputs)
   --unit-patterns conv1:0,3-5   also cluster these units' spatial maps (repeatable)
   --projection umap         2-D map of every layer for the app: umap | pca | none (other parameters: nap project)
   --fail-on-bad-image       stop at the first unreadable image (default: skip and report it)
   --in-sample               the model was trained on these inputs (nap triage then trusts its probabilities less)
+  --queue redis://HOST:PORT coordinate: shards and layers become jobs for 'nap worker redis://HOST:PORT'
+  --shards N                shards of the inputs on the queue (default one per 4,096 inputs)
+  --shared DIR              folder of the shard files, the same path on every worker (default <out>.shards)
   --json                    print the result as JSON on stdout
   --quiet                   no progress output`;
 
+/** Where a distributed analysis runs (see src/distributed/): the queue, or one shard of an indexed job. */
+export interface DistributedArgs {
+  queue?: string;
+  shards?: number;
+  shared?: string;
+  /** `i/N` (nap worker only). */
+  shard?: string;
+}
+
 export function parseAnalyzeArgs(
   argv: string[],
-): { options: AnalyzeOptions; json: boolean; quiet: boolean; activations?: ActivationsOptions } | 'help' {
-  const { values, positionals } = parseCommandArgs('analyze', {
+  command: 'analyze' | 'worker' = 'analyze',
+):
+  | {
+      options: AnalyzeOptions;
+      json: boolean;
+      quiet: boolean;
+      distributed: DistributedArgs;
+      activations?: ActivationsOptions;
+    }
+  | 'help' {
+  const { values, positionals } = parseCommandArgs(command, {
     args: argv,
     allowPositionals: true,
     options: {
@@ -100,11 +125,17 @@ export function parseAnalyzeArgs(
       epsilon: { type: 'string' },
       metric: { type: 'string' },
       'cluster-space': { type: 'string' },
+      approximate: { type: 'boolean' },
+      exact: { type: 'boolean' },
       'fail-on-bad-image': { type: 'boolean' },
       'in-sample': { type: 'boolean' },
       'unit-patterns': { type: 'string', multiple: true },
       projection: { type: 'string' },
       name: { type: 'string' },
+      queue: { type: 'string' },
+      shards: { type: 'string' },
+      shared: { type: 'string' },
+      shard: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -113,16 +144,32 @@ export function parseAnalyzeArgs(
   if (values.help) return 'help';
   if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
   if (values.activations) {
+    if (command === 'worker') {
+      throw new InputError("nap worker extracts a model's activations; --activations has none to extract", {
+        hint: 'run nap analyze --activations on one machine',
+      });
+    }
     if (!values.out) throw new InputError('--out is required', { hint: HELP });
     if (values.model || values.data) {
       throw new InputError('--activations replaces --model and --data', {
         hint: 'analyze either a model on a dataset or activations computed elsewhere',
       });
     }
+    if (values.queue !== undefined) {
+      throw new InputError("--queue distributes a model's extraction; --activations has none to distribute", {
+        hint: 'run nap analyze --activations without --queue (its clustering runs in this process)',
+      });
+    }
   }
-  for (const required of values.activations ? [] : (['model', 'data', 'out'] as const)) {
-    if (!values[required]) throw new InputError(`--${required} is required`, { hint: HELP });
+  const required = values.activations
+    ? []
+    : command === 'analyze'
+      ? (['model', 'data', 'out'] as const)
+      : (['model', 'data'] as const);
+  for (const name of required) {
+    if (!values[name]) throw new InputError(`--${name} is required`, { hint: HELP });
   }
+  const distributed = distributedArgs(command, values);
   const imageSize = wholeNumberListOption(values['image-size'], '--image-size', {
     example: '224,224',
     min: 1,
@@ -133,16 +180,18 @@ export function parseAnalyzeArgs(
   const epsilon = numberOption(values.epsilon, '--epsilon', { example: '0' });
   const selection = choiceOption(values.selection, '--selection', ['leaf', 'eom'] as const);
   const metric = choiceOption(values.metric, '--metric', ['euclidean', 'cosine', 'manhattan'] as const);
+  const spanningTree = spanningTreeOption(values.approximate, values.exact);
   const options: AnalyzeOptions = {
     model: values.model ?? '',
     data: values.data ?? '',
-    out: values.out!,
+    out: values.out ?? '',
     clustering: {
       ...(minClusterSize !== undefined ? { minClusterSize } : {}),
       ...(minSamples !== undefined ? { minSamples } : {}),
       ...(epsilon !== undefined ? { clusterSelectionEpsilon: epsilon } : {}),
       ...(selection ? { clusterSelectionMethod: selection } : {}),
       ...(metric ? { metric } : {}),
+      ...(spanningTree ? { spanningTree } : {}),
     },
     onBadImage: values['fail-on-bad-image'] ? 'fail' : 'skip',
   };
@@ -203,7 +252,13 @@ export function parseAnalyzeArgs(
         ...(options.name ? { name: options.name } : {}),
       }
     : undefined;
-  return { options, json: Boolean(values.json), quiet: Boolean(values.quiet), ...(activations ? { activations } : {}) };
+  return {
+    options,
+    json: Boolean(values.json),
+    quiet: Boolean(values.quiet),
+    distributed,
+    ...(activations ? { activations } : {}),
+  };
 }
 
 function parseTensorDataOptions(values: {
@@ -228,6 +283,33 @@ function parseTensorDataOptions(values: {
   if (maxLength !== undefined) options.maxLength = maxLength;
   if (values['image-column'] !== undefined) options.imageColumn = values['image-column'];
   return options;
+}
+
+function distributedArgs(
+  command: 'analyze' | 'worker',
+  values: { queue?: string; shards?: string; shared?: string; shard?: string },
+): DistributedArgs {
+  const shards = wholeNumberOption(values.shards, '--shards', { example: '16', min: 1 });
+  if (command === 'analyze') {
+    if (values.shard !== undefined) {
+      throw new InputError('--shard belongs to nap worker', { hint: 'run one shard with nap worker --shard i/N' });
+    }
+    if (values.queue === undefined && (shards !== undefined || values.shared !== undefined)) {
+      throw new InputError(`${shards !== undefined ? '--shards' : '--shared'} needs --queue redis://HOST:PORT`, {
+        hint: 'without a queue, run the shards with nap worker --shard i/N and gather them with nap gather',
+      });
+    }
+  } else if (values.queue !== undefined) {
+    throw new InputError('nap worker takes the queue as its argument, not --queue', {
+      hint: 'write it like nap worker redis://10.0.0.5:6379',
+    });
+  }
+  return {
+    ...(values.queue !== undefined ? { queue: values.queue } : {}),
+    ...(shards !== undefined ? { shards } : {}),
+    ...(values.shared !== undefined ? { shared: values.shared } : {}),
+    ...(values.shard !== undefined ? { shard: values.shard } : {}),
+  };
 }
 
 /** `layer:0,3-5` entries into layer -> units; a layer may be named more than once. */
@@ -280,11 +362,22 @@ export async function runAnalyzeCommand(argv: string[], signal?: AbortSignal): P
     return 0;
   }
   const reporter = createReporter(process.stderr, { quiet: parsed.quiet || parsed.json });
+  const control = { onProgress: reporter.progress, ...(signal ? { signal } : {}) };
+  const { queue, shards, shared } = parsed.distributed;
   try {
-    const control = { onProgress: reporter.progress, ...(signal ? { signal } : {}) };
     const result = parsed.activations
       ? await analyzeActivations(parsed.activations, control)
-      : await analyze(parsed.options, control);
+      : queue === undefined
+        ? await analyze(parsed.options, control)
+        : await analyzeOnQueue(
+            parsed.options,
+            {
+              address: queue,
+              ...(shards !== undefined ? { shards } : {}),
+              ...(shared !== undefined ? { folder: shared } : {}),
+            },
+            control,
+          );
     reporter.done();
     console.log(parsed.json ? JSON.stringify(result, null, 2) : formatSummary(result));
     return 0;

@@ -3,7 +3,12 @@ import { CancelledError, InputError, NapError } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
 import { METRICS } from '../../compute/hdbscan/distance.js';
-import { hdbscan, type HdbscanOptions, type HdbscanResult } from '../../compute/hdbscan/index.js';
+import {
+  AUTO_APPROXIMATE_ROWS,
+  hdbscan,
+  type HdbscanOptions,
+  type HdbscanResult,
+} from '../../compute/hdbscan/index.js';
 import {
   allPointsMembershipVectors,
   approximatePredict,
@@ -16,6 +21,7 @@ import {
   numberOption,
   onlyPositional,
   parseCommandArgs,
+  spanningTreeOption,
   wholeNumberListOption,
   wholeNumberOption,
 } from '../args.js';
@@ -34,11 +40,14 @@ Options:
   --epsilon E               cluster selection epsilon (default 0)
   --metric NAME             euclidean, cosine or manhattan (default euclidean)
   --allow-single-cluster    allow the whole data set as one cluster
+  --approximate             approximate spanning tree (euclidean, cosine); default from ${AUTO_APPROXIMATE_ROWS} rows
+  --exact                   exact spanning tree at any size (the default below ${AUTO_APPROXIMATE_ROWS} rows)
   --soft                    also write membershipVectors: each row's strength in every cluster
   --predict FILE.f32        new points (float32, D values each): write their predictions
 
-result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params; with
---soft, membershipVectors (N rows of K values, column k = cluster k) as hdbscan's
+result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params
+(params.spanningTree is 'approximate' where the approximate tree was used); with --soft,
+membershipVectors (N rows of K values, column k = cluster k) as hdbscan's
 all_points_membership_vectors; with --predict, predictions {labels, probabilities,
 membershipVectors} as hdbscan's approximate_predict and membership_vector.`;
 
@@ -80,7 +89,7 @@ export async function runClusterCommand(argv: string[], signal?: AbortSignal): P
     await writeOutput(args.out, JSON.stringify(json));
     const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
     console.error(
-      `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows -> ${args.out}`,
+      `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows (${result.params.spanningTree ?? 'exact'} spanning tree) -> ${args.out}`,
     );
     return 0;
   } catch (error) {
@@ -111,6 +120,8 @@ function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
       'allow-single-cluster': { type: 'boolean' },
       soft: { type: 'boolean' },
       predict: { type: 'string' },
+      approximate: { type: 'boolean' },
+      exact: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -119,7 +130,9 @@ function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
   if (!values.shape) throw new InputError('--shape is missing', { hint: 'give the matrix shape as --shape N,D' });
   if (!values.out) throw new InputError('--out is missing', { hint: 'name the result file with --out result.json' });
   const [count, dim] = wholeNumberListOption(values.shape, '--shape', { example: '1000,64', min: 1, length: 2 })!;
+  const spanningTree = spanningTreeOption(values.approximate, values.exact);
   const options: HdbscanOptions = {
+    ...(spanningTree ? { spanningTree } : {}),
     minClusterSize: wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '5', min: 1 }),
     minSamples: wholeNumberOption(values['min-samples'], '--min-samples', { example: '5', min: 1 }),
     clusterSelectionEpsilon: numberOption(values.epsilon, '--epsilon', { example: '0.5' }),

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { csvText } from '../../results/csv.js';
 import { TRIAGE_LISTS, triageTable, type TriageTable } from '../../engine/triage-listing.js';
+import { triageToSave } from '../../engine/triage-save.js';
 import { scoreRun, type ProbabilitySource, type RunTriage } from '../../engine/triage-scores.js';
 import { InputError } from '../../errors.js';
 import { writeParquet } from '../../io/parquet.js';
@@ -42,6 +43,8 @@ Options:
   --in-sample            the model was trained on these inputs: its probabilities weigh less
                          (default: the run's setting, nap analyze --in-sample)
   --near-duplicates F    near-duplicate cut as a fraction of the median nearest-neighbour distance (0.1)
+  --save                 also store the scores in the results file, for the app's triage and
+                         model-errors views (replaces the run's saved triage)
   --quiet                no progress output`;
 
 const TRIAGE_FORMATS = ['csv', 'json', 'parquet'] as const;
@@ -62,6 +65,7 @@ interface TriageArgs {
   excludeLayers: string[] | undefined;
   inSample: boolean | undefined;
   nearDuplicates: number | undefined;
+  save: boolean;
   quiet: boolean;
 }
 
@@ -102,6 +106,7 @@ function parseTriageArgs(argv: string[]): TriageArgs | undefined {
       'exclude-layers': { type: 'string' },
       'in-sample': { type: 'boolean' },
       'near-duplicates': { type: 'string' },
+      save: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -130,6 +135,7 @@ function parseTriageArgs(argv: string[]): TriageArgs | undefined {
     excludeLayers: listOption(values['exclude-layers']),
     inSample: values['in-sample'] ? true : undefined,
     nearDuplicates: numberOption(values['near-duplicates'], '--near-duplicates', { example: '0.1', min: 0, max: 1 }),
+    save: values.save ?? false,
     quiet: values.quiet ?? false,
   };
 }
@@ -163,7 +169,7 @@ export async function runTriageCommand(argv: string[], signal?: AbortSignal): Pr
     console.log(HELP);
     return 0;
   }
-  const { triage, table } = await withStore(args.file, { readOnly: true }, async (store) => {
+  const { triage, table } = await withStore(args.file, { readOnly: !args.save }, async (store) => {
     const run = await pickRun(store, args.run, args.file);
     const triage = await withProgress(args.quiet, signal, (control) =>
       scoreRun(
@@ -182,13 +188,14 @@ export async function runTriageCommand(argv: string[], signal?: AbortSignal): Pr
         control,
       ),
     );
+    if (args.save) await store.saveTriage(triageToSave(triage));
     return { triage, table: triageTable(triage, args.list, { limit: args.limit, minScore: args.minScore }) };
   });
   const combinedLayers = triage.layers.filter((l) => l.combined).map((l) => l.layer);
   const summary =
     `nap triage: ${table.rows.length} ${args.list} rows of run ${triage.runId}; probabilities: ${triage.probabilitySource}` +
     `${triage.inSample ? ' (in-sample)' : ''}; kNN k=${triage.settings.k} ${triage.settings.metric} ${triage.settings.knn}` +
-    `; combined layers: ${combinedLayers.join(', ') || 'none'}`;
+    `; combined layers: ${combinedLayers.join(', ') || 'none'}${args.save ? '; saved to the results file' : ''}`;
   if (args.format === 'parquet') {
     await writeParquet(args.out!, table.columns, table.rows);
     console.error(`${summary}; wrote ${args.out}`);

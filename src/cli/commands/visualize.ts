@@ -25,10 +25,15 @@ Options:
   --units LIST          units, e.g. 0-7 or 0,3,5 (default 0-7 when --patterns is not given)
   --patterns LIST       patterns of the layer: all, or ids like 0,2
   --clustering ID       layer clustering of the patterns (default: the layer's newest)
+  --position P|ROW,COL  maximise the units at one spatial position (row-major index, or row,column of a
+                        2-D map) instead of their mean over the positions
   --contrast            a pattern's objective minus the nearest other pattern's
   --images N            diverse images per objective (default 1)
   --steps N             optimisation steps (default 256)
-  --learning-rate X     Adam learning rate (default 0.05)
+  --learning-rate X     Adam's initial learning rate, cosine-decayed to a tenth (default 0.3)
+  --restarts N          random starts per objective, optimised together, the best kept (default 4)
+  --polish X            share of the last steps without transforms (default 0.25)
+  --batch N             objectives optimised together in one batch (default 8)
   --seed N              seed of the images and transforms (default 0)
   --total-variation X   weight of a total variation penalty (default 0)
   --diversity X         weight of the diversity penalty between images (default 1 with --images > 1)
@@ -89,7 +94,11 @@ function parseVisualizeArgs(argv: string[]): VisualizeArgs | undefined {
       units: { type: 'string' },
       patterns: { type: 'string' },
       clustering: { type: 'string' },
+      position: { type: 'string' },
       contrast: { type: 'boolean' },
+      restarts: { type: 'string' },
+      polish: { type: 'string' },
+      batch: { type: 'string' },
       images: { type: 'string' },
       steps: { type: 'string' },
       'learning-rate': { type: 'string' },
@@ -121,10 +130,14 @@ function parseVisualizeArgs(argv: string[]): VisualizeArgs | undefined {
   if (values.patterns !== undefined)
     set('patterns', values.patterns.trim() === 'all' ? 'all' : parseIdList(values.patterns, '--patterns'));
   set('clusteringId', wholeNumberOption(values.clustering, '--clustering', { example: '3', min: 1 }));
+  set('position', parsePosition(values.position));
   if (values.contrast) options.contrast = true;
+  set('restarts', wholeNumberOption(values.restarts, '--restarts', { example: '4', min: 1 }));
+  set('polish', numberOption(values.polish, '--polish', { example: '0.25', min: 0 }));
+  set('batch', wholeNumberOption(values.batch, '--batch', { example: '8', min: 1 }));
   set('images', wholeNumberOption(values.images, '--images', { example: '4', min: 1 }));
   set('steps', wholeNumberOption(values.steps, '--steps', { example: '256', min: 1 }));
-  set('learningRate', numberOption(values['learning-rate'], '--learning-rate', { example: '0.05', min: 1e-9 }));
+  set('learningRate', numberOption(values['learning-rate'], '--learning-rate', { example: '0.3', min: 1e-9 }));
   set('seed', wholeNumberOption(values.seed, '--seed', { example: '0' }));
   set('totalVariation', numberOption(values['total-variation'], '--total-variation', { example: '0.1', min: 0 }));
   set('diversity', numberOption(values.diversity, '--diversity', { example: '1', min: 0 }));
@@ -133,6 +146,18 @@ function parseVisualizeArgs(argv: string[]): VisualizeArgs | undefined {
   set('model', values.model);
   if (values.force) options.force = true;
   return { file, options, json: values.json ?? false, quiet: values.quiet ?? false };
+}
+
+/** "5" -> 5 (row-major index); "2,3" -> [2, 3] (row, column). */
+export function parsePosition(text: string | undefined): number | [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const match = /^\s*(\d+)\s*(?:,\s*(\d+)\s*)?$/.exec(text);
+  if (match === null) {
+    throw new InputError(`--position '${text}' is neither an index nor row,column`, {
+      hint: 'write it like --position 12 (row-major) or --position 3,4 (row 3, column 4)',
+    });
+  }
+  return match[2] === undefined ? Number(match[1]) : [Number(match[1]), Number(match[2])];
 }
 
 function best(values: number[]): number {
@@ -144,7 +169,7 @@ function formatResult(result: VisualizeResult): string {
     `run ${result.runId}, layer ${result.layer}: ${result.width} x ${result.height} x ${result.channels} images${result.clusteringId === null ? '' : ` (patterns of clustering ${result.clusteringId})`}`,
   ];
   for (const o of result.objectives) {
-    const what = `${o.objective.replace('_', ' ')} ${o.target}${o.contrastPattern === null ? '' : ` minus ${o.contrastPattern}`}`;
+    const what = `${o.objective.replace('_', ' ')} ${o.target}${o.position < 0 ? '' : ` at ${o.position}`}${o.contrastPattern === null ? '' : ` minus ${o.contrastPattern}`}`;
     const max = o.datasetMax === null ? 'dataset best unknown' : `dataset best ${o.datasetMax.toFixed(4)}`;
     const source = o.reused ? 'stored before' : `${o.seconds.toFixed(1)} s`;
     lines.push(`  ${what.padEnd(24)} image ${best(o.values).toFixed(4)}  ${max}  (${source})`);

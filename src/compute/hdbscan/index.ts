@@ -3,12 +3,14 @@ import type { Matrix } from '../matrix.js';
 import { Checkpoint } from './checkpoint.js';
 import { clampMinSamples } from './core-distances.js';
 import { resolveParams, validateMatrix, type HdbscanOptions, type ResolvedHdbscanParams } from './options.js';
+import { approximateMst } from './approximate/approximate-mst.js';
 import { fastMst } from './fast-mst.js';
 import { selectFromLinkage } from './reselect.js';
 import { singleLinkage, sortEdgesByWeight } from './single-linkage.js';
 import type { CondensedTree, SingleLinkageTree } from './types.js';
 
-export type { HdbscanOptions } from './options.js';
+export type { HdbscanOptions, SpanningTreeChoice } from './options.js';
+export { AUTO_APPROXIMATE_ROWS } from './options.js';
 export type { CondensedTree, Metric, MstBuilder, MstResult, PrimTree, SingleLinkageTree } from './types.js';
 export { referenceMst } from './reference-mst.js';
 export { fastMst } from './fast-mst.js';
@@ -19,6 +21,7 @@ export {
   type SelectionParams,
   type TreeSelection,
 } from './reselect.js';
+export { approximateMst } from './approximate/approximate-mst.js';
 
 export interface HdbscanResult {
   /** Cluster of each row, 0 .. clusterCount-1 in order of condensed-tree id; -1 = noise. */
@@ -42,15 +45,17 @@ const CONDENSING_STEPS = 2;
  * (exact MST, stable edge sort). All rows identical: every distance is 0 and every lambda infinite,
  * so the tree never splits: 'eom' gives one cluster (probabilities 1, outlier scores 0) when
  * allowSingleCluster is set and all noise otherwise; 'leaf' gives all noise (hdbscan does the same).
+ * With the approximate spanning tree (options.spanningTree; 'auto' takes it for big inputs) the same
+ * condensing, selection and scores run on a tree that is approximate, and params say so.
  */
 export async function hdbscan(
   matrix: Matrix,
   options: HdbscanOptions = {},
   control?: TaskControl,
 ): Promise<HdbscanResult> {
-  const params = resolveParams(options);
+  const params = resolveParams(options, matrix.count);
   validateMatrix(matrix, params.minClusterSize);
-  const build = options.mst ?? fastMst;
+  const build = options.mst ?? (params.spanningTree === 'approximate' ? approximateMst : fastMst);
   const minSamples = clampMinSamples(matrix.count, params.minSamples);
   const { tree } = await build(matrix, { minSamples, metric: params.metric }, control);
 

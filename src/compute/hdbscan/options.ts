@@ -17,16 +17,43 @@ export interface HdbscanOptions {
   allowSingleCluster?: boolean;
   /** Default 'euclidean'. */
   metric?: Metric;
-  /** Spanning-tree builder. Default: fastMst (exact, blocked, same tree as referenceMst). */
+  /**
+   * Which mutual-reachability spanning tree: 'exact' (fastMst), 'approximate' (approximateMst:
+   * neighbour graph, its forest joined exactly; euclidean and cosine) or 'auto' (default): exact
+   * below AUTO_APPROXIMATE_ROWS rows, where it fits in time, approximate from there on.
+   */
+  spanningTree?: SpanningTreeChoice;
+  /** Spanning-tree builder; overrides spanningTree. Default: the one spanningTree names. */
   mst?: MstBuilder;
 }
 
-export type ResolvedHdbscanParams = Required<Omit<HdbscanOptions, 'mst'>>;
+export type SpanningTreeChoice = 'auto' | 'exact' | 'approximate';
+
+/**
+ * The resolved parameters, as results and stored runs record them. `spanningTree` is present,
+ * 'approximate', only where the approximate tree was used: results without it are exact (as every
+ * run made before the approximate tree existed).
+ */
+export type ResolvedHdbscanParams = Required<Omit<HdbscanOptions, 'mst' | 'spanningTree'>> & {
+  spanningTree?: 'approximate';
+};
+
+/**
+ * From this many rows on, 'auto' takes the approximate tree: the exact tree's N^2 distance work
+ * (about 8 s at 50,000 x 64 on two cores) grows past minutes there.
+ */
+export const AUTO_APPROXIMATE_ROWS = 200_000;
+
+const SPANNING_TREES: readonly SpanningTreeChoice[] = ['auto', 'exact', 'approximate'];
+export const APPROXIMATE_METRICS: readonly Metric[] = ['euclidean', 'cosine'];
 
 const SELECTION_METHODS: readonly SelectionMethod[] = ['leaf', 'eom'];
 
-/** Fills defaults and rejects out-of-range options, naming the option and its value. */
-export function resolveParams(options: HdbscanOptions): ResolvedHdbscanParams {
+/**
+ * Fills defaults and rejects out-of-range options, naming the option and its value; `count` (the
+ * rows to cluster) decides what spanningTree 'auto' takes.
+ */
+export function resolveParams(options: HdbscanOptions, count: number): ResolvedHdbscanParams {
   const minClusterSize = options.minClusterSize ?? 5;
   requireInteger('minClusterSize', minClusterSize, 2);
   const minSamples = options.minSamples ?? minClusterSize;
@@ -58,7 +85,40 @@ export function resolveParams(options: HdbscanOptions): ResolvedHdbscanParams {
   if (options.mst !== undefined && typeof options.mst !== 'function') {
     throw new InputError(`mst is ${typeof options.mst}`, { hint: 'pass an MstBuilder function or leave it out' });
   }
-  return { minClusterSize, minSamples, clusterSelectionEpsilon, clusterSelectionMethod, allowSingleCluster, metric };
+  const approximate = options.mst === undefined && usesApproximateTree(options.spanningTree ?? 'auto', metric, count);
+  return {
+    minClusterSize,
+    minSamples,
+    clusterSelectionEpsilon,
+    clusterSelectionMethod,
+    allowSingleCluster,
+    metric,
+    ...(approximate ? { spanningTree: 'approximate' as const } : {}),
+  };
+}
+
+/**
+ * The parameters a stored result records, checked: a result without `spanningTree` was made with the exact
+ * tree (whatever its row count), one with 'approximate' with the approximate tree.
+ */
+export function resolveStoredParams(
+  params: Omit<HdbscanOptions, 'mst' | 'spanningTree'> & { spanningTree?: unknown },
+): ResolvedHdbscanParams {
+  const { spanningTree, ...rest } = params;
+  return resolveParams({ ...rest, spanningTree: spanningTree === 'approximate' ? 'approximate' : 'exact' }, 0);
+}
+
+function usesApproximateTree(choice: SpanningTreeChoice, metric: Metric, count: number): boolean {
+  if (!SPANNING_TREES.includes(choice)) {
+    throw new InputError(`spanningTree is '${String(choice)}'`, { hint: `use one of: ${SPANNING_TREES.join(', ')}` });
+  }
+  const supported = APPROXIMATE_METRICS.includes(metric);
+  if (choice === 'approximate' && !supported) {
+    throw new InputError(`the approximate spanning tree does not support metric '${metric}'`, {
+      hint: `use the exact tree for ${metric}, or one of the metrics ${APPROXIMATE_METRICS.join(', ')}`,
+    });
+  }
+  return choice === 'approximate' || (choice === 'auto' && supported && count >= AUTO_APPROXIMATE_ROWS);
 }
 
 function requireInteger(name: string, value: unknown, min: number): asserts value is number {

@@ -18,7 +18,7 @@ async function serve(): Promise<void> {
   const port = parentPort;
   const setup = workerData as WorkerSetup | undefined;
   if (!port || setup?.role !== 'fast-mst') return;
-  const { metric, count, dim, maxScale, tile, vectors, norms, scales, data, core, key, control } = setup;
+  const { metric, count, dim, maxScale, unit, tile, vectors, norms, scales, data, core, key, control } = setup;
   // A private copy: ONNX Runtime takes no SharedArrayBuffer operands, and blocks are gathered from it.
   const own = new Float32Array(vectors);
   const screen: Screen = {
@@ -29,8 +29,9 @@ async function serve(): Promise<void> {
     norms,
     scales,
     maxScale,
+    unit,
     tile,
-    ...screenBounds(metric, dim, maxScale),
+    ...screenBounds(metric, dim, maxScale, unit),
   };
   const kernel = tile === 'dot' ? await createOrtDotKernel(1) : undefined;
   const fill = tileFiller(screen, kernel);

@@ -5,12 +5,14 @@ import type { SparseGraph } from './sparse-graph.js';
 /**
  * The typed arrays one layout run works on, in SharedArrayBuffers when `shared` (for worker
  * threads). Edge e is sampled every wmax / w_e epochs, its negatives 5 times as often (umap-learn's
- * make_epochs_per_sample); both clocks start one period in.
+ * make_epochs_per_sample); both clocks start one period in. `blocks` are the boundaries of the
+ * vertex blocks (see layout-epochs.ts): edges between blocks get a slot in `owed`.
  */
 export function layoutArrays(
   layout: Float64Array,
   graph: SparseGraph,
   constants: { a: number; b: number; repulsionStrength: number; negativeSampleRate: number },
+  blocks: number[],
   shared: boolean,
 ): LayoutArrays {
   const allocate = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
@@ -22,20 +24,48 @@ export function layoutArrays(
   const { a, b, repulsionStrength, negativeSampleRate } = constants;
   const heaviest = heaviestWeight(graph);
   const epochsPerSample = Float64Array.from(graph.weights, (weight) => heaviest / weight);
+  const { owedSlot, owedStart } = owedSlots(graph, blocks);
   return {
     count: graph.count,
     rowStart: ints(graph.rowStart),
     columns: ints(graph.columns),
-    reverse: ints(reverseEdges(graph)),
+    owedSlot: ints(owedSlot),
+    owedStart: ints(owedStart),
     epochsPerSample: doubles(epochsPerSample),
     nextSample: doubles(epochsPerSample),
     nextNegativeSample: doubles(epochsPerSample.map((epochs) => epochs / negativeSampleRate)),
-    live: doubles(layout),
-    snapshot: doubles(layout),
-    owed: doubles(new Float64Array(graph.columns.length * 2)),
+    live: floats(layout),
+    snapshot: floats(layout),
+    owed: floats(new Float32Array(owedStart[graph.count]! * 2)),
     attraction: floats(tabulate((d2) => attractionCoefficient(d2, a, b))),
     repulsion: floats(tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength))),
   };
+}
+
+/**
+ * The slots of `owed`: one per edge (k, j) whose ends lie in different blocks, numbered by k and then
+ * by the edge's place in k's row, so that k adds what it is owed in row order. owedSlot[e] is the
+ * slot where edge e = (j, k) leaves its pull on k (the slot of its reverse edge), -1 within a block.
+ */
+function owedSlots(graph: SparseGraph, blocks: number[]): { owedSlot: Int32Array; owedStart: Int32Array } {
+  const { count, rowStart, columns } = graph;
+  const blockOf = new Int32Array(count);
+  for (let block = 0; block + 1 < blocks.length; block++) blockOf.fill(block, blocks[block], blocks[block + 1]);
+  const owedStart = new Int32Array(count + 1);
+  const slotOfEdge = new Int32Array(columns.length).fill(-1);
+  let slots = 0;
+  for (let k = 0; k < count; k++) {
+    for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++)
+      if (blockOf[columns[e]!] !== blockOf[k]) slotOfEdge[e] = slots++;
+    owedStart[k + 1] = slots;
+  }
+  const owedSlot = new Int32Array(columns.length).fill(-1);
+  for (let j = 0; j < count; j++) {
+    for (let e = rowStart[j]!; e < rowStart[j + 1]!; e++) {
+      if (slotOfEdge[e]! >= 0) owedSlot[e] = slotOfEdge[reverseEdge(graph, j, columns[e]!)]!;
+    }
+  }
+  return { owedSlot, owedStart };
 }
 
 function copyInto<T extends Int32Array | Float64Array | Float32Array>(target: T, values: ArrayLike<number>): T {
@@ -49,24 +79,17 @@ function heaviestWeight(graph: SparseGraph): number {
   return heaviest;
 }
 
-/** For each edge (j, k), the index of (k, j); the fuzzy graph is symmetric, so it always exists. */
-function reverseEdges({ count, rowStart, columns }: SparseGraph): Int32Array {
-  const reverse = new Int32Array(columns.length);
-  for (let j = 0; j < count; j++) {
-    for (let e = rowStart[j]!; e < rowStart[j + 1]!; e++) {
-      const k = columns[e]!;
-      let low = rowStart[k]!;
-      let high = rowStart[k + 1]! - 1;
-      while (low < high) {
-        const middle = (low + high) >> 1;
-        if (columns[middle]! < j) low = middle + 1;
-        else high = middle;
-      }
-      if (columns[low] !== j) throw new Error(`layout graph is not symmetric: edge ${j} -> ${k} has no reverse`);
-      reverse[e] = low;
-    }
+/** The index of edge (k, j); the fuzzy graph is symmetric and its rows sorted, so it exists and is found by bisection. */
+function reverseEdge({ rowStart, columns }: SparseGraph, j: number, k: number): number {
+  let low = rowStart[k]!;
+  let high = rowStart[k + 1]! - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (columns[middle]! < j) low = middle + 1;
+    else high = middle;
   }
-  return reverse;
+  if (columns[low] !== j) throw new Error(`layout graph is not symmetric: edge ${j} -> ${k} has no reverse`);
+  return low;
 }
 
 /** Expected samples (positive and negative) per epoch. */

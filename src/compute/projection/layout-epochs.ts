@@ -6,7 +6,7 @@
  * Inside its block a vertex's samples run exactly as in umap-learn: it sees the current positions
  * and an edge moves both its ends at once. Across blocks an epoch is synchronous: a vertex sees
  * other blocks' vertices where they were when the epoch began (`snapshot`), and the pull of an edge
- * (j, k) on a k in another block is stored (in the slot of the reverse edge (k, j), so k reads its
+ * (j, k) on a k in another block is stored (in k's slot for the reverse edge (k, j), so k reads its
  * row in order) and added to k after the epoch. Blocks can thus run on different threads, each
  * writing only its own vertices, and as neither the blocks nor the random draws (keyed by seed,
  * epoch and edge) depend on the threads, the layout is bit-identical for a seed whatever the
@@ -18,17 +18,19 @@ export interface LayoutArrays {
   count: number;
   rowStart: Int32Array;
   columns: Int32Array;
-  /** Index of edge (k, j) for edge (j, k): the graph is symmetric. */
-  reverse: Int32Array;
+  /** For an edge (j, k) between blocks, the slot of `owed` where it leaves its pull on k; -1 within a block. */
+  owedSlot: Int32Array;
+  /** Vertex k's slots of `owed` are owedStart[k] .. owedStart[k + 1]. */
+  owedStart: Int32Array;
   epochsPerSample: Float64Array;
   nextSample: Float64Array;
   nextNegativeSample: Float64Array;
   /** count x 2 positions, updated during the epoch by the samples of the vertex's block. */
-  live: Float64Array;
+  live: Float32Array;
   /** count x 2 positions at the start of the epoch. */
-  snapshot: Float64Array;
-  /** At the slot of edge (k, j): the move that edge (j, k) owes k (in another block) this epoch, x then y. */
-  owed: Float64Array;
+  snapshot: Float32Array;
+  /** Per slot (see owedSlot), x then y: the move that an edge from another block owes its vertex this epoch. */
+  owed: Float32Array;
   /** attractionCoefficient tabulated (see gradient-tables.ts). */
   attraction: Float32Array;
   /** repulsionCoefficient tabulated. */
@@ -62,7 +64,7 @@ export function moveVertices(
     count,
     rowStart,
     columns,
-    reverse,
+    owedSlot,
     epochsPerSample,
     nextSample,
     nextNegativeSample,
@@ -100,7 +102,7 @@ export function moveVertices(
           live[2 * k]! -= gx;
           live[2 * k + 1]! -= gy;
         } else {
-          const slot = 2 * reverse[edge]!;
+          const slot = 2 * owedSlot[edge]!;
           owed[slot] = -gx;
           owed[slot + 1] = -gy;
         }
@@ -139,11 +141,11 @@ export function moveVertices(
 
 /** Phase 2 for vertices [from, to): add what other blocks' edges owe them, in edge order; refresh the snapshot. */
 export function settleVertices(arrays: LayoutArrays, from: number, to: number): void {
-  const { rowStart, live, snapshot, owed } = arrays;
+  const { owedStart, live, snapshot, owed } = arrays;
   for (let k = from; k < to; k++) {
     let x = live[2 * k]!;
     let y = live[2 * k + 1]!;
-    for (let slot = 2 * rowStart[k]!, end = 2 * rowStart[k + 1]!; slot < end; slot += 2) {
+    for (let slot = 2 * owedStart[k]!, end = 2 * owedStart[k + 1]!; slot < end; slot += 2) {
       x += owed[slot]!;
       y += owed[slot + 1]!;
       owed[slot] = 0;

@@ -3,6 +3,7 @@ import { layoutArrays, samplesPerEpoch, splitVertices } from './layout-arrays.js
 import { moveVertices, settleVertices, type EpochConstants } from './layout-epochs.js';
 import { layoutOnWorkers } from './layout-threads.js';
 import type { SparseGraph } from './sparse-graph.js';
+import { hilbertOrder, renumberGraph } from './vertex-order.js';
 
 export interface LayoutSettings extends EpochConstants {
   /** Vertex blocks of the layout (see layout-epochs.ts); fixed, so results do not depend on threads. */
@@ -32,24 +33,36 @@ export async function optimizeLayout(
   // The workers get only what an epoch needs, with the seed as the 32-bit integer the epochs draw from.
   const { blocks: blockCount, threads: threadLimit, ...epochSettings } = settings;
   const constants: EpochConstants = { ...epochSettings, seed: settings.seed | 0 };
-  const totalSamples = samplesPerEpoch(graph, settings.negativeSampleRate) * settings.epochs;
+  // The epochs run on the vertices renumbered along a Hilbert curve through their starting positions
+  // (see vertex-order.ts); the result goes back to the caller's numbering at the end.
+  const order = hilbertOrder(layout, graph.count);
+  const local = renumberGraph(graph, order);
+  const start = new Float64Array(layout.length);
+  for (let i = 0; i < graph.count; i++) {
+    start[2 * i] = layout[2 * order[i]!]!;
+    start[2 * i + 1] = layout[2 * order[i]! + 1]!;
+  }
+  const totalSamples = samplesPerEpoch(local, settings.negativeSampleRate) * settings.epochs;
   const blocks = splitVertices(
-    graph,
-    Math.max(1, Math.min(blockCount, Math.floor(graph.count / 2))),
+    local,
+    Math.max(1, Math.min(blockCount, Math.floor(local.count / 2))),
     settings.negativeSampleRate,
   );
   const threads = Math.min(threadLimit, blocks.length - 1);
   const useThreads = threads > 1 && totalSamples >= MIN_SAMPLES_FOR_THREADS;
-  const arrays = layoutArrays(layout, graph, constants, useThreads);
+  const arrays = layoutArrays(start, local, constants, blocks, useThreads);
   if (useThreads) {
     await layoutOnWorkers(arrays, constants, blocks, threads, checkpoint);
   } else {
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
       for (let block = 0; block + 1 < blocks.length; block++)
         moveVertices(arrays, constants, epoch, blocks[block]!, blocks[block + 1]!);
-      settleVertices(arrays, 0, graph.count);
+      settleVertices(arrays, 0, local.count);
       await checkpoint.tick(epoch + 1);
     }
   }
-  layout.set(arrays.live);
+  for (let i = 0; i < local.count; i++) {
+    layout[2 * order[i]!] = arrays.live[2 * i]!;
+    layout[2 * order[i]! + 1] = arrays.live[2 * i + 1]!;
+  }
 }

@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import type { Matrix } from '../matrix.js';
 import { checkMatrix, requireInteger } from './input-checks.js';
-import { pairKey, searchRows, type KnnMetric } from './knn/neighbor-graph.js';
+import { pairKey, searchRows, type KnnMetric, type NeighborGraph, type SearchRows } from './knn/neighbor-graph.js';
 import { NeighborHeaps } from './knn/neighbor-heaps.js';
 import { SeededRandom } from './random.js';
 
@@ -102,33 +102,141 @@ export interface TrustworthinessOptions {
  * runs over that many random rows and is scaled to the whole set.
  */
 export function trustworthiness(original: Matrix, points: Float32Array, options: TrustworthinessOptions = {}): number {
+  return mapQuality(original, [points], options)[0]!.trustworthiness;
+}
+
+/**
+ * kNN preservation: the share of each point's k nearest neighbours in the original space (exact, ties
+ * by index) that are among its k nearest in the layout, averaged over points (a seeded sample of
+ * `sample` rows when given). 1 = every neighbourhood kept.
+ */
+export function neighborPreservation(
+  original: Matrix,
+  points: Float32Array,
+  options: TrustworthinessOptions = {},
+): number {
+  return mapQuality(original, [points], options)[0]!.neighborPreservation;
+}
+
+export interface MapQuality {
+  trustworthiness: number;
+  neighborPreservation: number;
+}
+
+/**
+ * Trustworthiness and kNN preservation of several layouts of the same rows, over the same rows: the
+ * original-space distances of each query row, the bulk of the work, are computed once for all.
+ */
+export function mapQuality(
+  original: Matrix,
+  layouts: Float32Array[],
+  options: TrustworthinessOptions = {},
+): MapQuality[] {
   const k = options.k ?? 15;
-  checkMatrix(original, 2, 'trustworthiness');
+  checkMatrix(original, 2, 'map quality');
   const count = original.count;
-  if (points.length !== count * 2) {
-    throw new InputError(`layout has ${points.length} values for ${count} rows`, {
-      hint: 'pass the count x 2 projection of the same rows',
-    });
+  for (const points of layouts) {
+    if (points.length !== count * 2) {
+      throw new InputError(`layout has ${points.length} values for ${count} rows`, {
+        hint: 'pass the count x 2 projection of the same rows',
+      });
+    }
   }
   requireInteger('k', k, 1, Math.floor((2 * count - 2) / 3));
   const sample = options.sample ?? count;
   requireInteger('sample', sample, 1, count);
-  const rows = searchRows(original, options.metric ?? 'euclidean');
-  const layoutNeighbours = planeNeighbors(points, k);
-  const queries = sampleRows(count, sample, new SeededRandom(options.seed ?? 42));
-  const keys = new Float64Array(count);
-  let penalty = 0;
-  for (const i of queries) {
-    for (let m = 0; m < count; m++) keys[m] = m === i ? Infinity : pairKey(rows, i, m);
-    for (let j = 0; j < k; j++) {
-      const other = layoutNeighbours[i * k + j]!;
-      const key = keys[other]!;
-      let rank = 1;
-      for (let m = 0; m < count; m++) if (keys[m]! < key || (keys[m] === key && m < other)) rank++;
-      if (rank > k) penalty += rank - k;
-    }
+  const exact = new ExactNeighbors(searchRows(original, options.metric ?? 'euclidean'), k);
+  const layoutNeighbours = layouts.map((points) => planeNeighbors(points, k));
+  const penalties = new Float64Array(layouts.length);
+  const shared = new Float64Array(layouts.length);
+  for (const i of sampleRows(count, sample, new SeededRandom(options.seed ?? 42))) {
+    const ids = exact.of(i);
+    const keys = exact.keys;
+    layoutNeighbours.forEach((neighbours, l) => {
+      for (let j = 0; j < k; j++) {
+        const other = neighbours[i * k + j]!;
+        if (ids.includes(other)) {
+          shared[l]!++;
+          continue;
+        }
+        // Not among the k nearest: its rank in the original space is beyond k.
+        const key = keys[other]!;
+        let rank = 1;
+        for (let m = 0; m < count; m++) if (keys[m]! < key || (keys[m] === key && m < other)) rank++;
+        penalties[l]! += rank - k;
+      }
+    });
   }
-  return 1 - (penalty * 2) / (sample * k * (2 * count - 3 * k - 1));
+  return layouts.map((_, l) => ({
+    trustworthiness: 1 - (penalties[l]! * 2) / (sample * k * (2 * count - 3 * k - 1)),
+    neighborPreservation: shared[l]! / (sample * k),
+  }));
+}
+
+/**
+ * Recall of an approximate neighbour graph (as nearestNeighbors returns: each row first, then its
+ * k - 1 nearest others): the share of each row's listed others that are among its k - 1 exact nearest
+ * (ties by index), averaged over rows (a seeded sample of `sample` rows when given). 1 = exact.
+ */
+export function neighborRecall(
+  original: Matrix,
+  graph: NeighborGraph,
+  options: Omit<TrustworthinessOptions, 'k'> = {},
+): number {
+  checkMatrix(original, 2, 'kNN recall');
+  const { count } = original;
+  if (graph.count !== count) {
+    throw new InputError(`the neighbour graph has ${graph.count} rows for ${count} in the matrix`, {
+      hint: 'pass the graph searched on the same rows',
+    });
+  }
+  const others = graph.k - 1;
+  requireInteger('graph k - 1', others, 1, count - 1);
+  const sample = options.sample ?? count;
+  requireInteger('sample', sample, 1, count);
+  const exact = new ExactNeighbors(searchRows(original, options.metric ?? 'euclidean'), others);
+  const queries = sampleRows(count, sample, new SeededRandom(options.seed ?? 42));
+  let found = 0;
+  for (const i of queries) {
+    const ids = exact.of(i);
+    for (let j = 1; j <= others; j++) if (ids.includes(graph.indices[i * graph.k + j]!)) found++;
+  }
+  return found / (queries.length * others);
+}
+
+/** Each row's k nearest other rows by brute force, ties by index. */
+class ExactNeighbors {
+  /** The search keys from the latest row of `of` to every row (+Infinity to itself). */
+  readonly keys: Float64Array;
+  private readonly heap: NeighborHeaps;
+  private readonly ids: Int32Array;
+  private readonly sortedKeys: Float64Array;
+
+  constructor(
+    private readonly rows: SearchRows,
+    k: number,
+  ) {
+    this.keys = new Float64Array(rows.count);
+    this.heap = new NeighborHeaps(1, k);
+    this.ids = new Int32Array(k);
+    this.sortedKeys = new Float64Array(k);
+  }
+
+  /** Row i's k nearest others, nearest first (the array is reused by the next call). */
+  of(i: number): Int32Array {
+    const { keys, heap } = this;
+    originalKeys(this.rows, i, keys);
+    heap.ids.fill(-1);
+    heap.keys.fill(Infinity);
+    for (let m = 0; m < this.rows.count; m++) if (m !== i) heap.offer(0, keys[m]!, m);
+    heap.sortedRow(0, this.ids, this.sortedKeys, 0);
+    return this.ids;
+  }
+}
+
+/** keys[m]: the search key from row i to row m in the original space; +Infinity for i itself. */
+function originalKeys(rows: SearchRows, i: number, keys: Float64Array): void {
+  for (let m = 0; m < rows.count; m++) keys[m] = m === i ? Infinity : pairKey(rows, i, m);
 }
 
 function sampleRows(count: number, sample: number, random: SeededRandom): Int32Array {

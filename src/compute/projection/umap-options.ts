@@ -36,7 +36,7 @@ export interface UmapOptions {
    * or 'auto' (exact while count^2 * dim / 2 <= 4e9, about 10,000 x 80). Default 'auto'.
    */
   knn?: KnnMethod;
-  /** Threads of the exact neighbour search (its ONNX Runtime GEMM and scan workers) and of the layout with parallelLayout; integer >= 1. Default: os.availableParallelism(). */
+  /** Threads of the neighbour search (exact: its ONNX Runtime GEMM and scan workers; NN-descent: its workers) and of the layout with parallelLayout; they never change the result. Integer >= 1. Default: os.availableParallelism(). */
   threads?: number;
   /**
    * Run the layout optimisation on up to 4 worker threads. The vertices are split into 4 fixed
@@ -44,10 +44,14 @@ export interface UmapOptions {
    * result stays bit-identical for a seed whatever the thread count. About 2x faster with two free
    * cores (slower on a busy machine: the threads meet twice per epoch), at a small cost in quality
    * (on Fashion-MNIST, trustworthiness 0.001 lower at 10,000 rows, 0.002 at 100,000).
-   * Default false: umap-learn's sequential optimisation on one thread.
+   * Default: true above 10,000 rows (where the layout takes seconds, and umap-learn's default epochs
+   * drop to 200), else false: umap-learn's sequential optimisation on one thread.
    */
   parallelLayout?: boolean;
 }
+
+/** Rows above which the layout runs on worker threads unless told otherwise (see parallelLayout). */
+const PARALLEL_LAYOUT_ABOVE = 10_000;
 
 export type ResolvedUmapOptions = Required<UmapOptions>;
 
@@ -75,7 +79,7 @@ export function resolveUmapOptions(matrix: Matrix, options: UmapOptions): Resolv
   requireOneOf('knn', knn, KNN_METHODS);
   const threads = options.threads ?? defaultThreads();
   requireInteger('threads', threads, 1);
-  const parallelLayout = options.parallelLayout ?? false;
+  const parallelLayout = options.parallelLayout ?? matrix.count > PARALLEL_LAYOUT_ABOVE;
   if (typeof parallelLayout !== 'boolean') {
     throw new InputError(`parallelLayout is ${String(parallelLayout)}`, { hint: 'use true or false' });
   }

@@ -58,7 +58,13 @@ export async function openTensorDataset(spec: string, options: TensorDataOptions
   const file = path.resolve(spec);
   const stats = await statUserPath(file, 'dataset file', 'pass a .npy, .npz, .parquet, .csv or raw float32 file');
   const extension = path.extname(file).toLowerCase();
-  const identity = [file, String(stats.size), String(stats.mtimeMs), JSON.stringify(options)];
+  // Paths resolved, so that the same files named from another folder (a worker, nap gather) are the same dataset.
+  const named = {
+    ...options,
+    ...(options.labels !== undefined ? { labels: path.resolve(options.labels) } : {}),
+    ...(options.tokenizer !== undefined ? { tokenizer: path.resolve(options.tokenizer) } : {}),
+  };
+  const identity = [file, String(stats.size), String(stats.mtimeMs), JSON.stringify(named)];
   const name = path.basename(file);
   let arrays: NamedTensor[];
   let labels: string[] | null = null;

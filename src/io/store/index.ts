@@ -13,6 +13,7 @@ import { InputError, NapError } from '../../errors.js';
 import * as activations from './activations.js';
 import * as clusterings from './clusterings.js';
 import * as flows from './flow.js';
+import * as triages from './triage.js';
 import * as featureVisualizations from './feature-visualizations.js';
 import * as heatmaps from './heatmaps.js';
 import * as hierarchy from './hierarchy.js';
@@ -57,6 +58,8 @@ import type {
 export * from './types.js';
 export { SCHEMA_VERSION } from './schema.js';
 export type { MigrationReport } from './open.js';
+export type { StoredTriage, TriageToSave } from './triage.js';
+export type { InputContentRecord, LayerLayoutRecord } from './tensor-records.js';
 export { storeFileProblem, type StoreFileProblem } from './file-errors.js';
 export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
 export type {
@@ -490,6 +493,18 @@ export class NapStore {
 
   readAverageImages(clusteringId: number, patternId?: number): Promise<AverageImages> {
     return this.read((c) => images.readAverageImages(c, clusteringId, patternId));
+  }
+
+  // A run's saved triage (see triage.ts)
+
+  /** Stores the run's triage scores, replacing the ones saved before. */
+  saveTriage(triage: triages.TriageToSave): Promise<void> {
+    return this.write((c) => triages.saveTriage(c, triage));
+  }
+
+  /** The run's saved triage; null when none was saved. */
+  readTriage(runId: number): Promise<triages.StoredTriage | null> {
+    return this.read((c) => triages.readTriage(c, runId));
   }
 
   // Concept flow between the clusterings of a run (see flow.ts)

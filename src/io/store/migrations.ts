@@ -11,7 +11,7 @@ import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import { napVersion } from '../../version.js';
 import { appendRows, blobRowsColumn, bytesOf, constantBlob, constantInt, textColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { SCHEMA_VERSION, TRIAGE_DDL } from './schema.js';
 import { inTransaction } from './transaction.js';
 
 /** What a step sees of the store it migrates: the connection (inside the transaction) and its tables. */
@@ -287,10 +287,18 @@ const toVersion7: MigrationStep = {
   },
 };
 
-/** Runs extracted before version 8 have no layer layouts (their layers were aggregated as maps or flat) and no
- *  gallery contents (they were image runs). */
 const toVersion8: MigrationStep = {
   version: 8,
+  summary: 'saved triage scores',
+  async up({ connection }) {
+    for (const ddl of TRIAGE_DDL) await connection.run(ddl);
+  },
+};
+
+/** Runs extracted before version 9 have no layer layouts (their layers were aggregated as maps or flat) and no
+ *  gallery contents (they were image runs). */
+const toVersion9: MigrationStep = {
+  version: 9,
   summary: 'layer_layouts (token, spatial or flat, prefix tokens, grid) and input_contents (text, numbers, image path)',
   async up({ connection }) {
     await connection.run(`CREATE TABLE layer_layouts (
@@ -325,6 +333,7 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion6,
   toVersion7,
   toVersion8,
+  toVersion9,
 ];
 
 /** One row of schema_history. */

@@ -19,7 +19,46 @@
  *
  * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
+
+/** The tables of a run's saved triage (triage.ts), added in version 8. */
+export const TRIAGE_DDL: readonly string[] = [
+  // One row per run with a saved triage: how its scores were made.
+  `CREATE TABLE triage_runs (
+    run_id INTEGER PRIMARY KEY,
+    settings JSON NOT NULL,                      -- k, metric, probability source, in-sample...
+    created_at TIMESTAMP NOT NULL                -- UTC
+  )`,
+  `CREATE TABLE triage_inputs (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    rank INTEGER NOT NULL,                       -- 0 = best lead; -1 = not ranked (no label)
+    score DOUBLE NOT NULL,                       -- combined suspicion; NaN without a label
+    self_confidence DOUBLE NOT NULL,             -- p(given label); NaN without classifier or label
+    margin DOUBLE NOT NULL,                      -- p(given) - max p(other); NaN likewise
+    suggested_label VARCHAR,                     -- the neighbours' majority label; NULL: none voted
+    strongest_layer VARCHAR,                     -- where the neighbours disagree most; NULL: none voted
+    reason VARCHAR NOT NULL,
+    PRIMARY KEY (run_id, input_index)
+  )`,
+  `CREATE TABLE triage_layers (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    layer_order INTEGER NOT NULL,
+    probe_accuracy DOUBLE NOT NULL,              -- leave-one-out kNN accuracy of the labels; NaN: no labels
+    combined INTEGER NOT NULL,                   -- 1 where its votes enter the combined score
+    PRIMARY KEY (run_id, layer)
+  )`,
+  // The label agreement of each input's neighbourhood layer by layer.
+  `CREATE TABLE triage_agreement (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    input_index INTEGER NOT NULL,
+    given_share DOUBLE NOT NULL,                 -- neighbours with its given label; NaN: none voted
+    predicted_share DOUBLE NOT NULL,             -- neighbours with its predicted label; NaN likewise
+    PRIMARY KEY (run_id, layer, input_index)
+  )`,
+];
 
 export const SCHEMA_DDL: readonly string[] = [
   // One row: the version of the schema below. Older nap versions read it to refuse a newer store.
@@ -313,8 +352,9 @@ export const SCHEMA_DDL: readonly string[] = [
     created_at TIMESTAMP NOT NULL,               -- UTC
     PRIMARY KEY (run_id, layer, space)
   )`,
+  ...TRIAGE_DDL,
   // Each layer's layout for aggregation, as traced from the model graph (src/io/onnx/layer-layout.ts).
-  // Runs extracted before version 8 have no rows in it.
+  // Runs extracted before version 9 have no rows in it.
   `CREATE TABLE layer_layouts (
     run_id INTEGER NOT NULL,
     layer VARCHAR NOT NULL,
@@ -363,6 +403,10 @@ export const RUN_TABLES: readonly string[] = [
   'linkage_trees',
   'soft_memberships',
   'cluster_spaces',
+  'triage_agreement',
+  'triage_layers',
+  'triage_inputs',
+  'triage_runs',
   'layer_layouts',
   'input_contents',
 ];

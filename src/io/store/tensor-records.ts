@@ -1,5 +1,5 @@
 /**
- * What runs on transformers and non-image data record beside the core tables (schema version 8; runs
+ * What runs on transformers and non-image data record beside the core tables (schema version 9; runs
  * extracted before it have no rows there):
  * - layer_layouts: each layer's layout for aggregation (token sequence with its prefix tokens and patch
  *   grid, spatial map, flat vector), as `nap layers --json` reports it;

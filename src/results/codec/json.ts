@@ -3,6 +3,8 @@ import type {
   InputColumns,
   InputRows,
   InputsResponse,
+  LinkageResponse,
+  LinkageRows,
   MembershipRows,
   MembershipsResponse,
   ProjectionPoints,
@@ -46,6 +48,12 @@ export const JSON_FORMS = {
     patternId: list(rows.patternId),
     probability: list(rows.probability),
     outlierScore: list(rows.outlierScore),
+  }),
+  linkage: (rows: LinkageRows): LinkageResponse => ({
+    clusteringId: rows.clusteringId,
+    left: list(rows.left),
+    right: list(rows.right),
+    distance: list(rows.distance),
   }),
   projection: (points: ProjectionPoints): ProjectionResponse => ({
     runId: points.runId,

@@ -3,16 +3,21 @@
  * API's bulk answers as the server sends them to the app, which only draws scores and map positions:
  * those travel at 16 bits (1/65,534 of their range; see arrow.ts), the model's probabilities at float32.
  */
-import type { InputRows, MembershipRows, ProjectionPoints } from '../api-types.js';
+import type { InputRows, LinkageRows, MembershipRows, ProjectionPoints } from '../api-types.js';
 import type {
   CondensedTreeTable,
   FlowCellsTable,
   HeatmapIndexTable,
   InputsTable,
+  LinkageTable,
   MaxActivationsTable,
   MembershipsTable,
   PatternsTable,
   ProjectionTable,
+  SoftMembershipsTable,
+  TriageAgreementTable,
+  TriageInputsTable,
+  TriageLayersTable,
   UnitStatsTable,
 } from '../tables.js';
 import { tableSpec } from './arrow.js';
@@ -37,6 +42,9 @@ const inputColumns = {
   probability: float64,
 } as const;
 const membershipColumns = { inputIndex: int32, patternId: int32, probability: float64, outlierScore: float64 } as const;
+/** Exact on the wire too: a re-selection in the browser must equal the stored clustering's. */
+const linkageColumns = { left: int32, right: int32, distance: float64 } as const;
+const softColumns = { inputIndex: int32, rank: int32, patternId: int32, strength: float32 } as const;
 const projectionColumns = { inputIndex: int32, x: float32, y: float32 } as const;
 const statsColumns = {
   patternId: int32,
@@ -57,16 +65,36 @@ export const FILE_TABLES = {
   memberships: tableSpec<MembershipsTable>()(membershipColumns),
   patterns: tableSpec<PatternsTable>()({ patternId: int32, size: int32, persistence: float64 }),
   condensedTree: tableSpec<CondensedTreeTable>()({ parent: int32, child: int32, lambda: float64, childSize: int32 }),
+  linkage: tableSpec<LinkageTable>()(linkageColumns),
+  softMemberships: tableSpec<SoftMembershipsTable>()(softColumns),
   unitStats: tableSpec<UnitStatsTable>()(statsColumns),
   maxActivations: tableSpec<MaxActivationsTable>()({ unit: int32, rank: int32, inputIndex: int32, value: float64 }),
   projection: tableSpec<ProjectionTable>()(projectionColumns),
   flow: tableSpec<FlowCellsTable>()({ patternA: int32, patternB: int32, count: int32 }),
   heatmapIndex: tableSpec<HeatmapIndexTable>()({ patternId: int32, inputIndex: int32, height: int32, width: int32 }),
+  triageInputs: tableSpec<TriageInputsTable>()({
+    inputIndex: int32,
+    rank: int32,
+    score: float64,
+    selfConfidence: float64,
+    margin: float64,
+    suggestedLabel: label,
+    strongestLayer: label,
+    reason: text,
+  }),
+  triageLayers: tableSpec<TriageLayersTable>()({ layer: text, probeAccuracy: float64, combined: int32 }),
+  triageAgreement: tableSpec<TriageAgreementTable>()({
+    layer: label,
+    inputIndex: int32,
+    givenShare: float64,
+    predictedShare: float64,
+  }),
 };
 
 /** The API's bulk answers, as the server sends them to the app. */
 export const WIRE_TABLES = {
   inputs: tableSpec<InputRows>()({ ...inputColumns, probability: drawn, misclassified: uint8 }),
   memberships: tableSpec<MembershipRows>()({ ...membershipColumns, probability: drawnFixed, outlierScore: drawnFixed }),
+  linkage: tableSpec<LinkageRows>()(linkageColumns),
   projection: tableSpec<ProjectionPoints>()({ ...projectionColumns, x: coordinate, y: coordinate }),
 };

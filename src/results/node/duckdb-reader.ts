@@ -66,6 +66,15 @@ export function storeReader(store: NapStore): ResultsReader {
       const tree = await store.readCondensedTree(clusteringId);
       return { ...tree, lambda: Float64Array.from(tree.lambda) };
     },
+    linkage: async (clusteringId) => {
+      const tree = await store.readLinkageTree(clusteringId);
+      return tree === null ? null : { left: tree.left, right: tree.right, distance: tree.distance };
+    },
+    softMemberships: async (clusteringId) => {
+      const soft = await store.readSoftMemberships(clusteringId);
+      // An empty table is a clustering whose soft memberships were never computed (older nap), unless it has no inputs.
+      return soft.inputIndex.length === 0 ? null : soft;
+    },
     layerStats: async (runId, layer) => {
       const stats = await store.readUnitStats({ runId, layer });
       return { ...stats, patternId: new Int32Array(stats.unit.length).fill(-1) } satisfies UnitStatsTable;
@@ -90,6 +99,15 @@ export function storeReader(store: NapStore): ResultsReader {
       }
     },
     heatmapIndex: (clusteringId) => store.listHeatmaps(clusteringId),
+    triage: async (runId) => {
+      const saved = await store.readTriage(runId);
+      if (saved === null) return null;
+      return {
+        inputs: saved.inputs,
+        layers: { ...saved.layers, settings: saved.settings },
+        agreement: saved.agreement,
+      };
+    },
   };
 }
 

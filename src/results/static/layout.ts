@@ -9,8 +9,10 @@
  *   data/results.json                       StaticResults: the run, its layers, clusterings and projections
  *   data/tables/inputs.arrow                the run's inputs (Arrow IPC stream, codec/tables.ts FILE_TABLES)
  *   data/tables/layers/L/stats.arrow        a layer's unit statistics; max-activations.arrow, projection.arrow
- *   data/tables/clusterings/C/*.arrow       patterns, memberships, tree, stats, heatmaps (the heatmap index)
+ *   data/tables/clusterings/C/*.arrow       patterns, memberships, tree, stats, heatmaps (the heatmap index);
+ *                                           linkage and soft (soft memberships) where the clustering has them
  *   data/tables/flows/A-B.arrow             the stored flow from clustering A to clustering B
+ *   data/tables/triage/T.arrow              the saved triage: inputs, layers, agreement (when saved)
  *   data/images/thumbnails/I.png            thumbnail of input I
  *   data/images/average/C/P.png             average image of pattern P of clustering C
  *   data/images/heatmap/C/P.png             stored mean heatmap of pattern P
@@ -66,7 +68,8 @@ function escapeName(text: string): string {
 }
 
 export type LayerTable = 'stats' | 'max-activations' | 'projection';
-export type ClusteringTable = 'patterns' | 'memberships' | 'tree' | 'stats' | 'heatmaps';
+export type TriageTable = 'inputs' | 'layers' | 'agreement';
+export type ClusteringTable = 'patterns' | 'memberships' | 'tree' | 'linkage' | 'soft' | 'stats' | 'heatmaps';
 
 /** Files relative to the data folder. */
 export const staticPaths = {
@@ -75,6 +78,7 @@ export const staticPaths = {
   clusteringTable: (clusteringId: number, table: ClusteringTable) =>
     `tables/clusterings/${clusteringId}/${table}.arrow`,
   flow: (clusteringA: number, clusteringB: number) => `tables/flows/${clusteringA}-${clusteringB}.arrow`,
+  triage: (table: TriageTable) => `tables/triage/${table}.arrow`,
   thumbnail: (inputIndex: number) => `images/thumbnails/${inputIndex}.png`,
   averageImage: (clusteringId: number, patternId: number) => `images/average/${clusteringId}/${patternId}.png`,
   /** The pattern's mean heatmap, or member `inputIndex`'s. */

@@ -98,6 +98,14 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
       decodeTable(FILE_TABLES.memberships, await required(staticPaths.clusteringTable(id, 'memberships'))),
     condensedTree: async (id) =>
       decodeTable(FILE_TABLES.condensedTree, await required(staticPaths.clusteringTable(id, 'tree'))),
+    linkage: async (id) => {
+      const bytes = await optional(staticPaths.clusteringTable(id, 'linkage'));
+      return bytes === null ? null : decodeTable(FILE_TABLES.linkage, bytes);
+    },
+    softMemberships: async (id) => {
+      const bytes = await optional(staticPaths.clusteringTable(id, 'soft'));
+      return bytes === null ? null : decodeTable(FILE_TABLES.softMemberships, bytes);
+    },
     layerStats: (_runId, layer) => stats(staticPaths.layerTable(layer, 'stats')),
     patternStats: (id) => stats(staticPaths.clusteringTable(id, 'stats')),
     maxActivations: async (_runId, layer) =>
@@ -119,6 +127,16 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
     },
     heatmapIndex: async (id) =>
       decodeTable(FILE_TABLES.heatmapIndex, await required(staticPaths.clusteringTable(id, 'heatmaps'))),
+    triage: async () => {
+      // An export of a run without a saved triage has none of the three files.
+      const inputs = await optional(staticPaths.triage('inputs'));
+      if (inputs === null) return null;
+      return {
+        inputs: decodeTable(FILE_TABLES.triageInputs, inputs),
+        layers: decodeTable(FILE_TABLES.triageLayers, await required(staticPaths.triage('layers'))),
+        agreement: decodeTable(FILE_TABLES.triageAgreement, await required(staticPaths.triage('agreement'))),
+      };
+    },
   };
   return { manifest, reader };
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nearestNeighbors, type NeighborGraph } from '../../../src/compute/projection/knn/index.js';
+import { neighborRecall } from '../../../src/compute/projection/index.js';
 import type { Progress } from '../../../src/progress.js';
 import { bruteForceNeighbors, labelledBlobs, uniformMatrix } from './fixtures.js';
 
@@ -64,7 +65,7 @@ test('worker threads give the same graph as one thread, and progress counts tile
   assert.equal(last.done, last.total);
 });
 
-test('NN-descent finds at least 97% of the exact neighbours on clustered data, deterministically for a seed', async () => {
+test('NN-descent finds at least 97% of the exact neighbours on clustered data, deterministically for a seed whatever the threads', async () => {
   const { matrix } = labelledBlobs({ seed: 4, centres: 8, perBlob: 250, dim: 12, spread: 1.5 });
   const exact = await nearestNeighbors(matrix, { k: 15, metric: 'euclidean', method: 'exact', seed: 1, threads: 1 });
   const approximate = await nearestNeighbors(matrix, {
@@ -86,6 +87,8 @@ test('NN-descent finds at least 97% of the exact neighbours on clustered data, d
   }
   const recall = found / (matrix.count * 14);
   assert.ok(recall >= 0.97, `recall ${recall}`);
+  assert.ok(Math.abs(neighborRecall(matrix, approximate) - recall) < 1e-12, 'neighborRecall measures the same');
+  assert.equal(neighborRecall(matrix, exact), 1);
   const again = await nearestNeighbors(matrix, {
     k: 15,
     metric: 'euclidean',
@@ -94,6 +97,15 @@ test('NN-descent finds at least 97% of the exact neighbours on clustered data, d
     threads: 1,
   });
   assert.deepEqual(again.indices, approximate.indices);
+  const threaded = await nearestNeighbors(matrix, {
+    k: 15,
+    metric: 'euclidean',
+    method: 'nn-descent',
+    seed: 9,
+    threads: 3,
+  });
+  assert.deepEqual(threaded.indices, approximate.indices, 'three worker threads give the one-thread graph');
+  assert.deepEqual(threaded.distances, approximate.distances);
 });
 
 test('a search cancelled before or while it runs throws CancelledError', async () => {

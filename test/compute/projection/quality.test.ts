@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { labelAgreement, planeNeighbors, trustworthiness } from '../../../src/compute/projection/index.js';
+import {
+  labelAgreement,
+  mapQuality,
+  neighborPreservation,
+  planeNeighbors,
+  trustworthiness,
+} from '../../../src/compute/projection/index.js';
 import { SeededRandom } from '../../../src/compute/projection/random.js';
 import { bruteForceNeighbors, uniformMatrix } from './fixtures.js';
 
@@ -51,4 +57,44 @@ test('trustworthiness is 1 for a layout that keeps every neighbourhood, and matc
   assert.ok(expected < 0.7);
   // A sample of rows estimates the same figure.
   assert.ok(Math.abs(trustworthiness(matrix, layout, { k, sample: 60 }) - expected) < 0.08);
+});
+
+test('kNN preservation is 1 for a layout that keeps every neighbourhood, and the brute-force share on a scrambled one', () => {
+  const matrix = uniformMatrix(6, 150, 3);
+  const flat = new Float32Array(300);
+  for (let i = 0; i < 150; i++) flat.set(matrix.data.subarray(3 * i, 3 * i + 2), 2 * i);
+  const random = new SeededRandom(2);
+  const perm = Array.from({ length: 150 }, (_, i) => i).sort(() => random.next() - 0.5);
+  const scrambled = new Float32Array(300);
+  perm.forEach((p, i) => scrambled.set(flat.subarray(2 * p, 2 * p + 2), 2 * i));
+  const k = 6;
+  const original = bruteForceNeighbors(matrix, k);
+  for (const layout of [flat, scrambled]) {
+    const inLayout = bruteForceNeighbors({ count: 150, dim: 2, data: layout }, k);
+    let shared = 0;
+    inLayout.forEach((near, i) => near.forEach((j) => (shared += original[i]!.includes(j) ? 1 : 0)));
+    assert.ok(Math.abs(neighborPreservation(matrix, layout, { k }) - shared / (150 * k)) < 1e-12);
+  }
+  // The third coordinate is dropped, so the flat layout keeps most neighbourhoods but not all; the scrambled one few.
+  assert.ok(neighborPreservation(matrix, flat, { k }) > 0.3);
+  assert.ok(neighborPreservation(matrix, scrambled, { k }) < 0.15);
+  const twoD = uniformMatrix(4, 120, 2);
+  assert.equal(neighborPreservation(twoD, twoD.data, { k: 5 }), 1);
+  assert.ok(
+    Math.abs(
+      neighborPreservation(matrix, scrambled, { k, sample: 75 }) - neighborPreservation(matrix, scrambled, { k }),
+    ) < 0.1,
+  );
+});
+
+test('map quality of several layouts at once equals each layout measured alone', () => {
+  const matrix = uniformMatrix(7, 90, 4);
+  const first = Float32Array.from({ length: 180 }, (_, i) => matrix.data[4 * (i >> 1) + (i & 1)]!);
+  const second = Float32Array.from({ length: 180 }, (_, i) => matrix.data[4 * (i >> 1) + 2 + (i & 1)]!);
+  const both = mapQuality(matrix, [first, second], { k: 7, sample: 50 });
+  [first, second].forEach((layout, l) => {
+    assert.equal(both[l]!.trustworthiness, trustworthiness(matrix, layout, { k: 7, sample: 50 }));
+    assert.equal(both[l]!.neighborPreservation, neighborPreservation(matrix, layout, { k: 7, sample: 50 }));
+  });
+  assert.notEqual(both[0]!.trustworthiness, both[1]!.trustworthiness);
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { labelAgreement, umap, UMAP_STAGES } from '../../../src/compute/projection/index.js';
 import { InputError } from '../../../src/errors.js';
+import { resolveUmapOptions } from '../../../src/compute/projection/umap-options.js';
 import type { Progress } from '../../../src/progress.js';
 import { labelledBlobs, uniformMatrix } from './fixtures.js';
 
@@ -126,6 +127,14 @@ test('bad input is rejected with a message naming the value', async () => {
     );
   }
   await assert.rejects(umap({ count: 40, dim: 3, data: new Float32Array(10) }), /10 values, expected 40 x 3/);
+});
+
+test('the layout runs on worker threads by default above 10,000 rows only, unless told', () => {
+  const rows = (count: number) => ({ count, dim: 2, data: new Float32Array(0) });
+  assert.equal(resolveUmapOptions(rows(10_000), {}).parallelLayout, false);
+  assert.equal(resolveUmapOptions(rows(10_001), {}).parallelLayout, true);
+  assert.equal(resolveUmapOptions(rows(10_001), { parallelLayout: false }).parallelLayout, false);
+  assert.equal(resolveUmapOptions(rows(50), { parallelLayout: true }).parallelLayout, true);
 });
 
 test('more components (a clustering space): finite N x D, deterministic, the blobs stay apart in D dimensions', async () => {

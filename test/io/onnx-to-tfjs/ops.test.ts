@@ -619,3 +619,27 @@ test('an op without a translation is named with its node, before anything runs; 
     model.dispose();
   }
 });
+
+test('MaxPool with tied windows: the gradient goes to the first maximum of each window, in every channel', () => {
+  const bytes = new OnnxGraphBuilder('ties')
+    .input('x', [1, 2, 2, 4])
+    .output('y', [1, 2, 1, 2])
+    .node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] })
+    .toBytes(13);
+  const model = TranslatedModel.fromBytes(bytes, 'ties.onnx');
+  try {
+    // Channel 0 distinct values; channel 1 all zero (a dead ReLU's output), where tf.js's own gradient is 0.
+    const x = tf.tensor([1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0], [1, 2, 2, 4]);
+    const gradient = tf.tidy(() =>
+      Array.from(
+        tf
+          .grad((input: tf.Tensor) => tf.sum(model.runLogical(input, ['y'])[0]!))(x)
+          .dataSync(),
+      ),
+    );
+    assert.deepEqual(gradient, [0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0]);
+    x.dispose();
+  } finally {
+    model.dispose();
+  }
+});

@@ -1,4 +1,4 @@
-import type { Matrix } from '../../matrix.js';
+import { unitScale, type Matrix } from '../../matrix.js';
 import type { Metric } from '../types.js';
 
 /**
@@ -31,15 +31,20 @@ export interface Screen extends ScreenBounds {
   readonly scales: Float64Array;
   /** Largest entry of `scales`. */
   readonly maxScale: number;
+  /**
+   * The power of two the rows were multiplied by before `vectors` were made (1 but for euclidean):
+   * `s` and `scales` are in those units, distances are in the caller's.
+   */
+  readonly unit: number;
   /** Which tile kernel fills `t`: a float32 dot product, or an exact L1 sum stored as -d/2. */
   readonly tile: 'dot' | 'manhattan';
 }
 
-/** The screen's bounds, rebuilt from its three parameters (how worker threads get them). */
-export function screenBounds(metric: Metric, dim: number, maxScale: number): ScreenBounds {
+/** The screen's bounds, rebuilt from its parameters (how worker threads get them). */
+export function screenBounds(metric: Metric, dim: number, maxScale: number, unit: number): ScreenBounds {
   switch (metric) {
     case 'euclidean':
-      return euclideanBounds(dim, maxScale);
+      return euclideanBounds(dim, maxScale, unit);
     case 'cosine':
       return cosineBounds(dim, maxScale);
     case 'manhattan':
@@ -80,15 +85,18 @@ function gamma(terms: number, unit: number): number {
 
 /**
  * Euclidean: rows centred on their mean (in float64, then rounded to float32) so that the dot
- * product error, which scales with the norms, stays small against the distances.
+ * product error, which scales with the norms, stays small against the distances; first multiplied by
+ * a power of two `unit` that brings the largest magnitude near 1 (exactly), so that float32 squares
+ * and products neither overflow (data scaled by 1e20) nor underflow (1e-30) whatever the data's scale.
  * s = |x|^2 + |y|^2 - 2 x.y approximates d_c^2, the squared distance of the centred float32 rows:
  * |s - d_c^2| <= 2 g32 |x||y| + g64 (|x|^2 + |y|^2); centring moved each row by at most
  * u32 |x| (1 + 2^-20), and the reference's own float64 sum is within a relative g64 of the truth.
  */
 function euclideanScreen(matrix: Matrix, shared: boolean): Screen {
   const { count, dim, data } = matrix;
+  const unit = unitScale(data);
   const mean = new Float64Array(dim);
-  for (let r = 0; r < count; r++) for (let k = 0, i = r * dim; k < dim; k++, i++) mean[k]! += data[i]!;
+  for (let r = 0; r < count; r++) for (let k = 0, i = r * dim; k < dim; k++, i++) mean[k]! += data[i]! * unit;
   for (let k = 0; k < dim; k++) mean[k]! /= count || 1;
   const vectors = float32s(count * dim, shared);
   const norms = float64s(count, shared);
@@ -97,7 +105,7 @@ function euclideanScreen(matrix: Matrix, shared: boolean): Screen {
   for (let r = 0; r < count; r++) {
     let sum = 0;
     for (let k = 0, i = r * dim; k < dim; k++, i++) {
-      const v = Math.fround(data[i]! - mean[k]!);
+      const v = Math.fround(data[i]! * unit - mean[k]!);
       vectors[i] = v;
       sum += v * v;
     }
@@ -113,12 +121,14 @@ function euclideanScreen(matrix: Matrix, shared: boolean): Screen {
     norms,
     scales,
     maxScale,
+    unit,
     tile: 'dot',
-    ...euclideanBounds(dim, maxScale),
+    ...euclideanBounds(dim, maxScale, unit),
   };
 }
 
-function euclideanBounds(dim: number, maxScale: number): ScreenBounds {
+/** The bounds in the scaled rows' units; distances in and out are in the caller's (see euclideanScreen). */
+function euclideanBounds(dim: number, maxScale: number, unit: number): ScreenBounds {
   const dot32 = 2 * gamma(dim + 2, UNIT32) * MARGIN;
   const sum64 = gamma(dim + 4, UNIT64) * 2 * MARGIN;
   const shift = UNIT32 * (1 + 2 ** -20) * MARGIN;
@@ -129,7 +139,7 @@ function euclideanBounds(dim: number, maxScale: number): ScreenBounds {
     screenAtLeast(distance, rowScale) {
       if (!(distance > 0)) return -Infinity;
       if (distance === Infinity) return Infinity;
-      const root = (distance / relative + shift * (rowScale + maxScale)) * MARGIN;
+      const root = ((distance * unit) / relative + shift * (rowScale + maxScale)) * MARGIN;
       return root * root * MARGIN + productError(rowScale, maxScale);
     },
     distanceAtLeast(s, rowScale) {
@@ -137,7 +147,7 @@ function euclideanBounds(dim: number, maxScale: number): ScreenBounds {
       const excess = (s - productError(rowScale, maxScale)) / MARGIN;
       if (!(excess > 0)) return 0;
       const bound = (Math.sqrt(excess) / MARGIN - shift * (rowScale + maxScale)) * relative;
-      return bound > 0 ? bound / MARGIN : 0;
+      return bound > 0 ? bound / MARGIN / unit : 0;
     },
   };
 }
@@ -174,6 +184,7 @@ function cosineScreen(matrix: Matrix, shared: boolean): Screen {
     norms,
     scales,
     maxScale,
+    unit: 1,
     tile: 'dot',
     ...cosineBounds(dim, maxScale),
   };
@@ -218,6 +229,7 @@ function manhattanScreen(matrix: Matrix, shared: boolean): Screen {
     norms: float64s(count, shared),
     scales: float64s(count, shared),
     maxScale: 0,
+    unit: 1,
     tile: 'manhattan',
     ...manhattanBounds(),
   };

@@ -86,6 +86,7 @@ export class MstWorkerPool {
       count,
       dim,
       maxScale: screen.maxScale,
+      unit: screen.unit,
       tile: screen.tile,
       vectors: screen.vectors,
       norms: screen.norms,

@@ -8,6 +8,7 @@ export interface WorkerSetup {
   count: number;
   dim: number;
   maxScale: number;
+  unit: number;
   tile: 'dot' | 'manhattan';
   vectors: Float32Array;
   norms: Float64Array;

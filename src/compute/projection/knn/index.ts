@@ -4,7 +4,6 @@ import { exactNearestNeighbours } from '../../hdbscan/kernels/exact-knn.js';
 import type { Matrix } from '../../matrix.js';
 import { StageCheckpoint } from '../checkpoint.js';
 import { requireInteger } from '../input-checks.js';
-import { SeededRandom } from '../random.js';
 import { graphFromSortedRows, searchRows, type KnnMetric, type NeighborGraph } from './neighbor-graph.js';
 import { descentIterations, descentNeighbors } from './nn-descent.js';
 
@@ -26,7 +25,7 @@ export interface KnnOptions {
   metric: KnnMetric;
   method: KnnMethod;
   seed: number;
-  /** Threads of the exact search's tile products. */
+  /** Worker threads: of the exact search's tile products, or of NN-descent (they do not change the result). */
   threads: number;
 }
 
@@ -62,7 +61,8 @@ export async function nearestNeighbors(
   const graph = await descentNeighbors(
     searchRows(matrix, options.metric),
     options.k,
-    new SeededRandom(options.seed),
+    options.seed,
+    options.threads,
     checkpoint,
   );
   checkpoint.finish();

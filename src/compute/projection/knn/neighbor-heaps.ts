@@ -10,13 +10,15 @@ export class NeighborHeaps {
   /** Per slot: 1 while the neighbour is "new" to NN-descent (not yet used as a candidate). */
   readonly fresh: Uint8Array;
 
+  /** Empty heaps, or heaps over existing arrays of rows * width entries (e.g. shared with worker threads). */
   constructor(
     readonly rows: number,
     readonly width: number,
+    arrays?: { ids: Int32Array; keys: Float64Array; fresh: Uint8Array },
   ) {
-    this.ids = new Int32Array(rows * width).fill(-1);
-    this.keys = new Float64Array(rows * width).fill(Infinity);
-    this.fresh = new Uint8Array(rows * width);
+    this.ids = arrays?.ids ?? new Int32Array(rows * width).fill(-1);
+    this.keys = arrays?.keys ?? new Float64Array(rows * width).fill(Infinity);
+    this.fresh = arrays?.fresh ?? new Uint8Array(rows * width);
   }
 
   /** Largest kept key of `row` (+Infinity while the row has room): offers at or above it may be skipped. */

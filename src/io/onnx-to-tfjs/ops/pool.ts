@@ -1,5 +1,6 @@
 /** MaxPool, AveragePool and the global pools, channels-last in tf.js. */
 import * as tf from '@tensorflow/tfjs-core';
+import { withGradient } from './custom-gradient.js';
 import { required, type NodeContext, type OpTranslator } from '../node-context.js';
 import { arranged, channelsLastPerm, type Value } from '../value.js';
 import { effectiveKernel, padOrCrop, resolvePads, windowAttributes, windowOutput, type Pads } from './spatial.js';
@@ -31,8 +32,65 @@ function maxPool(ctx: NodeContext): ReturnType<OpTranslator> {
     const x = arranged(required(ctx, inputs, 0), NHWC) as tf.Tensor4D;
     const { reach } = windowPads(window, [x.shape[1], x.shape[2]]);
     const padded = reach.some((p) => p !== 0) ? padOrCrop(x, reach, -3.4e38) : x;
-    return [{ tensor: tf.maxPool(padded, window.kernel, window.strides, 'valid'), perm: NHWC }];
+    return [{ tensor: maxPoolFirstArgmax(padded, window.kernel, window.strides), perm: NHWC }];
   };
+}
+
+/**
+ * tf.maxPool whose gradient goes to the first maximum of each window. tf.js's own gradient is zero for a
+ * channel whose window values tie (all zero behind a dead ReLU, as from a gray start image), which left
+ * feature visualization of pooled units stuck at zero.
+ */
+function maxPoolFirstArgmax(x: tf.Tensor4D, kernel: [number, number], strides: [number, number]): tf.Tensor4D {
+  return withGradient(
+    x,
+    (input) => tf.maxPool(input as tf.Tensor4D, kernel, strides, 'valid'),
+    (dy, input) =>
+      tf.tensor4d(
+        maxPoolAdjoint(
+          input.dataSync() as Float32Array,
+          dy.dataSync() as Float32Array,
+          input.shape,
+          dy.shape,
+          kernel,
+          strides,
+        ),
+        input.shape as [number, number, number, number],
+      ),
+  );
+}
+
+function maxPoolAdjoint(
+  x: Float32Array,
+  dy: Float32Array,
+  inShape: readonly number[],
+  outShape: readonly number[],
+  kernel: [number, number],
+  strides: [number, number],
+): Float32Array {
+  const [batch, height, width, channels] = inShape as [number, number, number, number];
+  const [, outHeight, outWidth] = outShape as [number, number, number, number];
+  const dx = new Float32Array(x.length);
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        const out = ((b * outHeight + oy) * outWidth + ox) * channels;
+        for (let c = 0; c < channels; c++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let ky = 0; ky < kernel[0]; ky++) {
+            const row = (b * height + oy * strides[0] + ky) * width;
+            for (let kx = 0; kx < kernel[1]; kx++) {
+              const index = (row + ox * strides[1] + kx) * channels + c;
+              if (x[index]! > best) [best, at] = [x[index]!, index];
+            }
+          }
+          if (at >= 0) dx[at]! += dy[out + c]!;
+        }
+      }
+    }
+  }
+  return dx;
 }
 
 /**

@@ -1,0 +1,225 @@
+/**
+ * UMAP at scale, side by side with umap-learn on the same data in the same run: the maps `nap analyze`
+ * draws of Fashion-MNIST's 60,000 training images, layer by layer (the built-in CNN's normalized mean
+ * activations, scripts/bench/fashion-layers.ts: dense 64-D, conv1 32-D, logits 10-D by default).
+ *
+ *   node build/scripts/bench-umap-layers.js [--layers dense,conv1,logits] [--split train|test]
+ *     [--cache DIR] [--python PATH] [--seeded-peer] [--baseline] [--umap-js] [--sample 2000] [--threads N]
+ *
+ * Rows per layer:
+ * - ours: umap() with the parameters `nap analyze` stores its maps with (planProjection: 200 epochs,
+ *   NN-descent above 20,000 inputs), on --threads (default all cores), with its stage breakdown;
+ * - ours, 1 thread, sequential layout (--baseline): the same on one thread with umap-learn's sequential
+ *   layout, as every map was computed before NN-descent and the layout had worker threads (the
+ *   neighbour graph is the same, the layout a different schedule);
+ * - umap-learn: scripts/peers/umap_learn_fit.py run by --python (default $NAP_PEER_PYTHON, else python3;
+ *   skipped with a note when it cannot import umap), on every core, its numba JIT excluded; with
+ *   --seeded-peer seeded instead, which makes it single-threaded;
+ * - umap-js 1.4 (--umap-js; minutes at 60,000 rows).
+ * Columns: wall and CPU seconds (all threads); kNN recall of the neighbour graph against the exact one
+ * (ours: a separate nearestNeighbors call with the same settings, timed too); trustworthiness and kNN
+ * preservation at k = 15 against the layer's exact neighbours, and the share of each point's 15 nearest
+ * map points with its label; each of those on the same --sample rows (seeded) for every method. The last
+ * column is the wall time over umap-learn's. The machine's load average is printed before and after:
+ * others' work on the cores skews every time (CPU seconds less so).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import type { Matrix } from '../src/compute/matrix.js';
+import { labelAgreement, mapQuality, neighborRecall, umap, type UmapOptions } from '../src/compute/projection/index.js';
+import { nearestNeighbors } from '../src/compute/projection/knn/index.js';
+import type { NeighborGraph } from '../src/compute/projection/knn/neighbor-graph.js';
+import { planProjection } from '../src/engine/projection-options.js';
+import { fashionLayers } from './bench/fashion-layers.js';
+import { fixed, formatTable, stageTimer } from './bench/timing.js';
+import { runUmapJs } from './bench/umap-js.js';
+
+const K = 15;
+const PEER_SCRIPT = fileURLToPath(new URL('../../scripts/peers/umap_learn_fit.py', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    layers: { type: 'string', default: 'dense,conv1,logits' },
+    split: { type: 'string', default: 'train' },
+    cache: { type: 'string', default: path.join(tmpdir(), 'nap-bench-fashion-layers') },
+    python: { type: 'string', default: process.env.NAP_PEER_PYTHON ?? 'python3' },
+    'seeded-peer': { type: 'boolean', default: false },
+    baseline: { type: 'boolean', default: false },
+    'umap-js': { type: 'boolean', default: false },
+    sample: { type: 'string', default: '2000' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+  },
+});
+const layerNames = args.layers.split(',');
+const split = args.split === 'test' ? 'test' : 'train';
+const sample = Number(args.sample);
+const threads = Number(args.threads);
+
+/** One method's map of one layer. */
+interface Entry {
+  layer: string;
+  method: string;
+  seconds: number;
+  cpuSeconds: number;
+  recall: number;
+  layout: Float32Array;
+}
+
+interface Timed<T> {
+  value: T;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+async function timed<T>(work: () => Promise<T> | T): Promise<Timed<T>> {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  const value = await work();
+  const used = process.cpuUsage(cpu);
+  return { value, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+function load(): string {
+  return loadavg()
+    .map((v) => v.toFixed(2))
+    .join(', ');
+}
+
+/** umap-learn's fits of every layer (one process, JIT excluded), or why there are none. */
+async function runPeer(
+  layers: Map<string, Matrix>,
+): Promise<Map<string, { seconds: number; cpuSeconds: number; layout: Float32Array; knn: NeighborGraph }> | string> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'nap-umap-peer-'));
+  try {
+    const specs: string[] = [];
+    for (const [name, matrix] of layers) {
+      const file = path.join(folder, `${name}.in.f32`);
+      await writeFile(file, new Uint8Array(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength));
+      specs.push(`${name}:${file}:${matrix.count}:${matrix.dim}`);
+    }
+    const peerArgs = [PEER_SCRIPT, folder, ...(args['seeded-peer'] ? ['--seeded'] : []), ...specs];
+    let stdout: string;
+    try {
+      ({ stdout } = await promisify(execFile)(args.python, peerArgs, { maxBuffer: 1 << 20 }));
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n').slice(0, 3).join(' ') : String(error);
+      return `umap-learn skipped (${args.python} ${path.basename(PEER_SCRIPT)} failed: ${message})`;
+    }
+    const results = new Map<
+      string,
+      { seconds: number; cpuSeconds: number; layout: Float32Array; knn: NeighborGraph }
+    >();
+    for (const line of stdout.trim().split('\n')) {
+      const record = JSON.parse(line) as { name?: string; seconds: number; cpuSeconds: number };
+      if (record.name === undefined) continue;
+      const matrix = layers.get(record.name)!;
+      const layoutBytes = await readFile(path.join(folder, `${record.name}.layout.f32`));
+      const knnBytes = await readFile(path.join(folder, `${record.name}.knn.i32`));
+      const indices = new Int32Array(knnBytes.buffer, knnBytes.byteOffset, knnBytes.byteLength / 4).slice();
+      results.set(record.name, {
+        seconds: record.seconds,
+        cpuSeconds: record.cpuSeconds,
+        layout: new Float32Array(layoutBytes.buffer, layoutBytes.byteOffset, layoutBytes.byteLength / 4).slice(),
+        knn: { count: matrix.count, k: indices.length / matrix.count, indices, distances: new Float32Array(0) },
+      });
+    }
+    return results;
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; node ${process.version}`,
+  );
+  console.log(`load average at start: ${load()}`);
+  await mkdir(args.cache, { recursive: true });
+  const loaded = await timed(() => fashionLayers(split, layerNames, args.cache));
+  const { layers, labels } = loaded.value;
+  console.log(
+    `data: Fashion-MNIST ${split}, layers ${layerNames.map((n) => `${n} ${layers.get(n)!.dim}-D`).join(', ')}, ` +
+      `${labels.length} rows (loaded in ${fixed(loaded.seconds)} s; cached in ${args.cache})\n`,
+  );
+
+  const entries: Entry[] = [];
+
+  for (const [name, matrix] of layers) {
+    const plan = planProjection({}, matrix);
+    if (plan?.method !== 'umap') throw new Error(`nap analyze would not draw ${name} with UMAP`);
+    const { params } = plan;
+    const knn = await timed(() =>
+      nearestNeighbors(matrix, { k: params.nNeighbors, metric: 'euclidean', method: params.knn, seed: 1, threads }),
+    );
+    const recall = neighborRecall(matrix, knn.value, { sample });
+    console.log(
+      `${name}: ${params.knn} neighbours alone ${fixed(knn.seconds, 2)} s wall, ${fixed(knn.cpuSeconds, 2)} s CPU, ` +
+        `recall ${fixed(recall, 4)}`,
+    );
+    const runs: [string, UmapOptions][] = [[`ours, ${threads} threads`, { ...params, threads }]];
+    if (args.baseline)
+      runs.push(['ours, 1 thread, sequential layout', { ...params, threads: 1, parallelLayout: false }]);
+    for (const [method, options] of runs) {
+      const stages = stageTimer();
+      const ours = await timed(() => umap(matrix, options, { onProgress: stages.onProgress }));
+      console.log(`${name}, ${method}: ${stages.summary()}`);
+      entries.push({
+        layer: name,
+        method,
+        seconds: ours.seconds,
+        cpuSeconds: ours.cpuSeconds,
+        recall,
+        layout: ours.value,
+      });
+    }
+    if (args['umap-js']) {
+      const theirs = await timed(() => runUmapJs(matrix));
+      const layout = Float32Array.from(theirs.value.flat());
+      entries.push({ layer: name, method: 'umap-js 1.4', ...theirs, recall: Number.NaN, layout });
+    }
+  }
+
+  const peer = await runPeer(layers);
+  const peerName = `umap-learn${args['seeded-peer'] ? ', seeded (1 thread)' : ', all cores'}`;
+  if (typeof peer === 'string') console.log(`\n${peer}`);
+  else {
+    for (const [name, result] of peer) {
+      const recall = neighborRecall(layers.get(name)!, result.knn, { sample });
+      entries.push({ layer: name, method: peerName, ...result, recall });
+    }
+  }
+
+  const table = [
+    ['layer', 'method', 'wall s', 'CPU s', 'kNN recall', `trust@${K}`, `kNN pres@${K}`, `labels@${K}`, 'x umap-learn'],
+  ];
+  for (const [name, matrix] of layers) {
+    const mine = entries.filter((e) => e.layer === name);
+    const qualities = mapQuality(
+      matrix,
+      mine.map((e) => e.layout),
+      { k: K, sample },
+    );
+    const peerSeconds = mine.find((e) => e.method === peerName)?.seconds ?? Number.NaN;
+    mine.forEach((e, i) =>
+      table.push([
+        name,
+        e.method,
+        fixed(e.seconds, 2),
+        fixed(e.cpuSeconds, 2),
+        fixed(e.recall, 4),
+        fixed(qualities[i]!.trustworthiness, 4),
+        fixed(qualities[i]!.neighborPreservation, 4),
+        fixed(labelAgreement(e.layout, labels, K), 4),
+        fixed(e.seconds / peerSeconds, 2),
+      ]),
+    );
+  }
+  console.log(`\n${formatTable(table)}`);
+  console.log(`\nquality on ${sample} seeded rows per layer (label agreement on all); load average at end: ${load()}`);
+}
+
+await main();

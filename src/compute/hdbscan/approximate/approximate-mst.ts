@@ -1,0 +1,163 @@
+import { InputError } from '../../../errors.js';
+import type { TaskControl } from '../../../progress.js';
+import { blockRows } from '../../knn/block-rows.js';
+import { leafNeighbours } from '../../knn/leaf-knn.js';
+import type { Matrix } from '../../matrix.js';
+import { SeededRandom } from '../../projection/random.js';
+import { Checkpoint } from '../checkpoint.js';
+import { clampMinSamples } from '../core-distances.js';
+import { APPROXIMATE_METRICS } from '../options.js';
+import { rowDistance } from '../distance.js';
+import { createOrtDotKernel } from '../kernels/ort-dot.js';
+import type { Metric, MstBuilder, MstResult } from '../types.js';
+import { joinComponents, type JoinStats } from './join-components.js';
+import { neighbourForest } from './knn-forest.js';
+import { TreeEdges } from './lightest-edges.js';
+import { primOrder } from './prim-order.js';
+import { UnionFind } from './union-find.js';
+
+/** Tuning knobs of {@link approximateMstWith}; the defaults are what {@link approximateMst} uses. */
+export interface ApproximateMstTuning {
+  /** Neighbours listed per row (at least minSamples). Default max(16, 2 minSamples). */
+  width?: number;
+  /** Random-projection trees whose leaves are compared. Default 3 (2 above 128 dimensions). */
+  trees?: number;
+  /** Leaves each leaf of the first tree is also compared with (see leafNeighbours). Default 3 (2 above 128 dimensions). */
+  leafProbes?: number;
+  /** Share of each leaf's densest rows whose lists are made exact (see refineDenseRows); 0: none. Default 0.1. */
+  denseShare?: number;
+  /** Most work of the dense refinement per leaf, in leaf-by-leaf products. Default 4. */
+  denseBudget?: number;
+  /** Largest second copy of the rows kept to spare gathering them, in bytes. Default 256 MiB. */
+  copyBytes?: number;
+  /** Largest leaf (rows per tile product). Default 512 (256 above 128 dimensions). */
+  leafSize?: number;
+  /** Block pairs each set searches per joining round. Default 3. */
+  probes?: number;
+  /** Nearby sets each set's facing rows are compared with when joining (see offerFacingRows). Default 5. */
+  neighbourSets?: number;
+  /** Rows per set and direction in that comparison. Default 128. */
+  facing?: number;
+  /** Seed of the trees' random choices. Default 42. */
+  seed?: number;
+  /** ONNX Runtime intra-op threads for the tile products. Default 2. */
+  threads?: number;
+  /** Receives what the run did (for benchmarks). */
+  stats?: (stats: ApproximateMstStats) => void;
+}
+
+export interface ApproximateMstStats extends JoinStats {
+  /** Sets the certified neighbour forest left for joining. */
+  forestSets: number;
+  /** Row pairs the dense refinement multiplied, and whether it finished within its budget. */
+  densePairs: number;
+  denseComplete: boolean;
+}
+
+/**
+ * Rows wider than this get smaller leaves, fewer trees and fewer probes: each comparison costs more,
+ * and distances between wide rows concentrate, so that a row's nearest neighbours matter less.
+ */
+const WIDE_DIMS = 128;
+
+/** Largest second copy of the rows the builder keeps to spare gathering (see BlockRows). */
+const COPY_BYTES = 256 * 2 ** 20;
+
+/**
+ * An approximate mutual-reachability spanning tree:
+ * 1. approximate k nearest neighbours from the leaves of a few balanced random-projection trees,
+ *    one float32 tile product per leaf (see src/compute/knn/leaf-knn.ts); core distances are the
+ *    minSamples-th of them, recomputed in float64;
+ * 2. the minimum spanning forest of that neighbour graph under mutual reachability (Borůvka);
+ * 3. its trees joined by Borůvka rounds between them over the nearest block pairs, so that the
+ *    result is one spanning tree with true edges (no infinite bridges).
+ * Every edge's weight is then recomputed exactly (float64, as the exact builders). The tree is
+ * deterministic for a given seed, and works in O(N (D + k)) memory with no copy of the rows.
+ */
+export const approximateMst: MstBuilder = (matrix, options, control) =>
+  approximateMstWith(matrix, options, {}, control);
+
+export async function approximateMstWith(
+  matrix: Matrix,
+  options: { minSamples: number; metric: Metric },
+  tuning: ApproximateMstTuning = {},
+  control?: TaskControl,
+): Promise<MstResult> {
+  const { metric } = options;
+  if (metric !== 'euclidean' && metric !== 'cosine') {
+    throw new InputError(`the approximate spanning tree does not support metric '${metric}'`, {
+      hint: `use the exact path for ${metric}, or one of: ${APPROXIMATE_METRICS.join(', ')}`,
+    });
+  }
+  const { count } = matrix;
+  const minSamples = clampMinSamples(count, options.minSamples);
+  const coreDistances = new Float64Array(count);
+  const edges = new TreeEdges(count);
+  if (count < 2) return { tree: edges, coreDistances };
+  const width = Math.min(count - 1, Math.max(minSamples, tuning.width ?? Math.max(16, 2 * minSamples)));
+  // Leaves of at least twice the list width fill every list from the first tree on.
+  const wide = matrix.dim > WIDE_DIMS;
+  const leafSize = Math.max(tuning.leafSize ?? (wide ? 256 : 512), 2 * (width + 1));
+  const trees = tuning.trees ?? (wide ? 2 : 3);
+  const rows = blockRows(matrix, metric);
+  const distance = rowDistance(matrix, metric);
+  const kernel = await createOrtDotKernel(tuning.threads ?? 2);
+  try {
+    const random = new SeededRandom(tuning.seed ?? 42);
+    const leavesPerTree = Math.ceil(count / Math.max(1, Math.floor(leafSize / 2)));
+    const knnCheckpoint = new Checkpoint(control, 'nearest neighbours (approximate)', trees * leavesPerTree);
+    const { lists, leaves, balls, dense } = await leafNeighbours(matrix, rows, kernel, {
+      width,
+      trees,
+      leafSize,
+      random,
+      probes: tuning.leafProbes ?? (wide ? 2 : 3),
+      copyBytes: tuning.copyBytes ?? COPY_BYTES,
+      ...(tuning.denseShare !== 0
+        ? { dense: { share: tuning.denseShare ?? 0.1, rank: minSamples, budget: tuning.denseBudget ?? 16 } }
+        : {}),
+      tick: (done) => knnCheckpoint.tick(Math.min(done, trees * leavesPerTree)),
+    });
+    knnCheckpoint.finish();
+    lists.sortRows();
+    for (let row = 0; row < count; row++) {
+      const neighbour = lists.ids[row * lists.width + minSamples - 1]!;
+      coreDistances[row] = neighbour >= 0 ? distance(row, neighbour) : Infinity;
+    }
+    const reach = new Float64Array(count);
+    for (let row = 0; row < count; row++) {
+      const last = row * lists.width + lists.width - 1;
+      const listed = lists.ids[last]! >= 0 ? rows.distance(lists.keys[last]!) : 0;
+      reach[row] = Math.max(coreDistances[row]!, listed);
+    }
+    const exactWeight = (a: number, b: number): number =>
+      Math.max(coreDistances[a]!, coreDistances[b]!, distance(a, b));
+    const sets = new UnionFind(count);
+    const treeCheckpoint = new Checkpoint(control, 'spanning tree (approximate)', count - 1);
+    await neighbourForest(lists, rows.distance, coreDistances, reach, sets, edges, exactWeight, treeCheckpoint);
+    const forestSets = sets.sets;
+    const join = await joinComponents(
+      {
+        rows,
+        kernel,
+        lists,
+        core: coreDistances,
+        reach,
+        leaves: leaves[0]!,
+        balls,
+        probes: tuning.probes ?? 3,
+        neighbourSets: tuning.neighbourSets ?? 5,
+        facing: tuning.facing ?? 128,
+        exactWeight,
+      },
+      sets,
+      edges,
+      treeCheckpoint,
+    );
+    treeCheckpoint.finish();
+    tuning.stats?.({ forestSets, densePairs: dense.pairs, denseComplete: dense.complete, ...join });
+  } finally {
+    await kernel.release();
+  }
+  return { tree: primOrder(edges, count), coreDistances };
+}

@@ -1,0 +1,250 @@
+import type { BlockRows } from '../../knn/block-rows.js';
+import type { LeafBalls } from '../../knn/leaf-balls.js';
+import type { LeafPartition } from '../../knn/leaf-partition.js';
+import type { NeighbourLists } from '../../knn/neighbour-lists.js';
+import type { Checkpoint } from '../checkpoint.js';
+import type { DotKernel } from '../kernels/ort-dot.js';
+import { ScanWorkspace } from '../kernels/tiles.js';
+import { offerFacingRows } from './facing-rows.js';
+import { offerListEdges } from './knn-forest.js';
+import { LightestEdges, type TreeEdges } from './lightest-edges.js';
+import type { UnionFind } from './union-find.js';
+
+export interface JoinContext {
+  rows: BlockRows;
+  kernel: DotKernel;
+  lists: NeighbourLists;
+  core: Float64Array;
+  /** Per row: a lower bound on the weight of its pairs that no list holds (see neighbourForest). */
+  reach: Float64Array;
+  /** The blocks searched: the leaves of one random-projection tree, and their bounding balls. */
+  leaves: LeafPartition;
+  balls: LeafBalls;
+  /** Most block pairs a set searches in one round before it takes the lightest edge found. */
+  probes: number;
+  /** Nearby sets (by centroid) whose facing rows each set is compared with (see offerFacingRows). */
+  neighbourSets: number;
+  /** Rows per set and direction in that comparison. */
+  facing: number;
+  exactWeight: (a: number, b: number) => number;
+}
+
+/** What joining did (for benchmarks): block pairs multiplied, and sets joined without a certificate. */
+export interface JoinStats {
+  rounds: number;
+  /** Row pairs multiplied between the facing rows of nearby sets (see offerFacingRows). */
+  facingPairs: number;
+  searchedPairs: number;
+  uncertifiedJoins: number;
+}
+
+/**
+ * Joins the sets of a spanning forest into one tree by Borůvka rounds between them. Every round,
+ * each set looks for its lightest mutual-reachability edge to another set among the listed pairs
+ * and the pairs of block tiles (leaves of a random-projection tree) taken in increasing order of a
+ * lower bound on their weight (the blocks' bounding balls, the rows' cores and reaches). It stops
+ * when the bound of the next block pair reaches the lightest edge found, which certifies that edge
+ * as the set's lightest of all, or after `probes` block pairs, when it takes the lightest found.
+ * A round at least halves the number of sets; no set is left apart (no infinite bridge edges).
+ */
+export async function joinComponents(
+  context: JoinContext,
+  sets: UnionFind,
+  edges: TreeEdges,
+  checkpoint: Checkpoint,
+): Promise<JoinStats> {
+  const stats: JoinStats = { rounds: 0, facingPairs: 0, searchedPairs: 0, uncertifiedJoins: 0 };
+  if (sets.sets <= 1) return stats;
+  const { rows, lists, core } = context;
+  const blocks = new Blocks(context);
+  const lightest = new LightestEdges(rows.count);
+  const root = new Int32Array(rows.count);
+  const startSets = sets.sets;
+  while (sets.sets > 1) {
+    stats.rounds++;
+    sets.roots(root);
+    lightest.reset();
+    await offerListEdges(lists, rows.distance, core, root, lightest, checkpoint, startSets - sets.sets);
+    stats.facingPairs += await offerFacingRows(
+      { rows, kernel: context.kernel, core, neighbourSets: context.neighbourSets, facing: context.facing },
+      root,
+      lightest,
+    );
+    const candidates = blocks.candidatePairs(root);
+    const searched = new Set<number>();
+    for (const { pairs } of candidates.values()) {
+      for (const { a, b } of pairs) {
+        const code = a * blocks.count + b;
+        if (searched.has(code)) continue;
+        searched.add(code);
+        await blocks.searchPair(a, b, root, lightest);
+        await checkpoint.tick(startSets - sets.sets);
+      }
+    }
+    stats.searchedPairs += searched.size;
+    const before = sets.sets;
+    for (const [set, { rest }] of candidates) if (rest < lightest.weight[set]!) stats.uncertifiedJoins++;
+    if (lightest.commit(sets, edges, context.exactWeight) === 0) {
+      throw new Error('joining the spanning forest found no edge between its sets');
+    }
+    if (sets.sets >= before) break;
+  }
+  return stats;
+}
+
+interface CandidatePair {
+  /** Distance between the blocks' centres: the nearest are searched first. */
+  estimate: number;
+  /** A lower bound on the weight of the set's edges in this block pair. */
+  bound: number;
+  a: number;
+  b: number;
+}
+
+/** A set's block pairs to search, and the lowest weight bound among all its pairs left out. */
+interface SetCandidates {
+  pairs: CandidatePair[];
+  rest: number;
+}
+
+/** The blocks with their bounding balls, and the tile search between two of them. */
+class Blocks {
+  readonly count: number;
+  private readonly rowBlock: Float32Array;
+  private readonly columnBlock: Float32Array;
+  private readonly workspace: ScanWorkspace;
+  /** Per block pair: a lower bound on the distance between their rows (row-major count x count). */
+  private readonly ballBounds: Float32Array;
+  private readonly centreDistances: Float32Array;
+
+  constructor(private readonly context: JoinContext) {
+    const { rows, leaves, balls } = context;
+    const { bounds } = leaves;
+    this.count = bounds.length - 1;
+    let largest = 0;
+    for (let b = 0; b < this.count; b++) largest = Math.max(largest, bounds[b + 1]! - bounds[b]!);
+    this.rowBlock = new Float32Array(largest * rows.dim);
+    this.columnBlock = new Float32Array(largest * rows.dim);
+    this.workspace = new ScanWorkspace(largest, largest);
+    // Gaps are gathered-space distances; as keys (squared) they turn into distances of the metric.
+    this.ballBounds = Float32Array.from(balls.gaps, (gap) => (gap > 0 ? rows.distance(gap * gap) : 0));
+    this.centreDistances = Float32Array.from(balls.centres, (apart) => rows.distance(apart * apart));
+  }
+
+  /**
+   * For every set, the block pairs that hold one of its rows on one side and a row of another set
+   * on the other, with a lower bound on the weight of such pairs, lightest bound first; only the
+   * `probes + 1` lowest per set are kept (the last one only to certify).
+   */
+  candidatePairs(root: Int32Array): Map<number, SetCandidates> {
+    const { leaves, reach, probes } = this.context;
+    const { order, bounds } = leaves;
+    const count = this.count;
+    // Per block: the sets present and the smallest reach of each; and the smallest reach overall.
+    const present: Map<number, number>[] = [];
+    const lowest = new Float64Array(count).fill(Infinity);
+    for (let b = 0; b < count; b++) {
+      const sets = new Map<number, number>();
+      for (let at = bounds[b]!; at < bounds[b + 1]!; at++) {
+        const row = order[at]!;
+        const set = root[row]!;
+        const value = reach[row]!;
+        sets.set(set, Math.min(sets.get(set) ?? Infinity, value));
+        lowest[b] = Math.min(lowest[b]!, value);
+      }
+      present.push(sets);
+    }
+    const result = new Map<number, SetCandidates>();
+    const consider = (set: number, bound: number, estimate: number, a: number, b: number): void => {
+      let candidates = result.get(set);
+      if (!candidates) result.set(set, (candidates = { pairs: [], rest: Infinity }));
+      const { pairs } = candidates;
+      if (pairs.length === probes) {
+        const last = pairs[probes - 1]!;
+        if (estimate >= last.estimate) {
+          candidates.rest = Math.min(candidates.rest, bound);
+          return;
+        }
+        candidates.rest = Math.min(candidates.rest, last.bound);
+        pairs.pop();
+      }
+      const pair = { estimate, bound, a, b };
+      let at = pairs.length;
+      pairs.push(pair);
+      while (at > 0 && pairs[at - 1]!.estimate > estimate) {
+        pairs[at] = pairs[at - 1]!;
+        at--;
+      }
+      pairs[at] = pair;
+    };
+    for (let a = 0; a < count; a++) {
+      const setsA = present[a]!;
+      const onlyA = setsA.size === 1 ? setsA.keys().next().value! : -1;
+      if (onlyA < 0) {
+        for (const [set, setReach] of setsA) {
+          let othersReach = Infinity;
+          for (const [other, value] of setsA) if (other !== set) othersReach = Math.min(othersReach, value);
+          consider(set, Math.max(setReach, othersReach), 0, a, a);
+        }
+      }
+      for (let b = a + 1; b < count; b++) {
+        const setsB = present[b]!;
+        if (onlyA >= 0 && setsB.size === 1 && setsB.has(onlyA)) continue;
+        const ball = this.ballBounds[a * count + b]!;
+        const estimate = this.centreDistances[a * count + b]!;
+        for (const [set, setReach] of setsA) {
+          if (setsB.size === 1 && setsB.has(set)) continue;
+          consider(set, Math.max(ball, setReach, lowest[b]!), estimate, a, b);
+        }
+        for (const [set, setReach] of setsB) {
+          if (setsA.size === 1 && setsA.has(set)) continue;
+          consider(set, Math.max(ball, setReach, lowest[a]!), estimate, a, b);
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Offers every pair of rows of different sets in blocks (a, b) to both sets. */
+  async searchPair(a: number, b: number, root: Int32Array, lightest: LightestEdges): Promise<void> {
+    const { rows, kernel, core, leaves } = this.context;
+    const { order, bounds } = leaves;
+    const rowStart = bounds[a]!;
+    const columnStart = bounds[b]!;
+    const m = bounds[a + 1]! - rowStart;
+    const n = bounds[b + 1]! - columnStart;
+    const rowVectors = rows.rows(order, rowStart, rowStart + m, this.rowBlock);
+    const columnVectors = a === b ? rowVectors : rows.rows(order, columnStart, columnStart + n, this.columnBlock);
+    const { workspace } = this;
+    await kernel.dot(rowVectors, m, columnVectors, n, rows.dim, workspace.tile);
+    const { tile, hits, norms, bars } = workspace;
+    const bar = (row: number): number => {
+      const best = lightest.weight[root[row]!]!;
+      return core[row]! < best ? rows.key(best) : -Infinity;
+    };
+    for (let j = 0; j < n; j++) {
+      const column = order[columnStart + j]!;
+      norms[j] = rows.norms[column]!;
+      bars[j] = bar(column);
+    }
+    for (let i = 0; i < m; i++) {
+      // A set's lightest edge drops for all its rows at once: refresh the column bars now and then.
+      if ((i & 31) === 31) for (let j = 0; j < n; j++) bars[j] = bar(order[columnStart + j]!);
+      const row = order[rowStart + i]!;
+      const rowRoot = root[row]!;
+      const rowNorm = rows.norms[row]!;
+      const found = workspace.scanRow(i * n, n, a === b ? i + 1 : 0, rowNorm, bar(row), 0);
+      for (let h = 0; h < found; h++) {
+        const j = hits[h]!;
+        const column = order[columnStart + j]!;
+        const columnRoot = root[column]!;
+        if (columnRoot === rowRoot) continue;
+        const d = rows.distance(rowNorm + norms[j]! - 2 * tile[i * n + j]!);
+        const w = Math.max(core[row]!, core[column]!, d);
+        lightest.offer(rowRoot, w, row, column);
+        lightest.offer(columnRoot, w, row, column);
+        bars[j] = bar(column);
+      }
+    }
+  }
+}

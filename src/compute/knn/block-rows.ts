@@ -1,0 +1,141 @@
+import { unitScale, type Matrix } from '../matrix.js';
+
+export type BlockMetric = 'euclidean' | 'cosine';
+
+/**
+ * The rows as the blocked products see them: for every pair, key = norms[i] + norms[j] - 2 u_i . u_j
+ * over float32 vectors u, monotone in the distance. Euclidean: u = (x - mean) * unit, so key =
+ * unit^2 d^2; centring keeps the float32 cancellation small, and the power-of-two `unit` brings any
+ * float32 scale to about 1 exactly, so that neither squares overflow nor small values underflow.
+ * Cosine: u = x / (|x| sqrt 2) and norms 1/2, so key = 1 - cos = d (an all-zero row stays zero:
+ * distance 1 to anything). Either way key >= |u_i - u_j|^2, what ball bounds need.
+ *
+ * The vectors are gathered from the matrix on demand; one ordered copy of them may be kept (see
+ * keepOrderedCopy), which spares the gathering of its ranges, where memory allows a second copy.
+ */
+export class BlockRows {
+  readonly count: number;
+  readonly dim: number;
+  private copy: Float32Array | undefined;
+  private copyOrder: Int32Array | undefined;
+  private position: Int32Array | undefined;
+
+  constructor(
+    matrix: Matrix,
+    readonly metric: BlockMetric,
+    readonly norms: Float64Array,
+    /** |u|^2 of every row's vector (the norms but for cosine, whose norms are 1/2 even for zero rows). */
+    readonly squares: Float64Array,
+    /** Writes row `row`'s vector to `out` at `at`. */
+    private readonly vector: (row: number, out: Float32Array, at: number) => void,
+    /** The distance a key stands for (float32 accuracy). */
+    readonly distance: (key: number) => number,
+    /** The key of a distance (the inverse of `distance`). */
+    readonly key: (distance: number) => number,
+  ) {
+    this.count = matrix.count;
+    this.dim = matrix.dim;
+  }
+
+  static of(matrix: Matrix, metric: BlockMetric): BlockRows {
+    return metric === 'cosine' ? cosineRows(matrix) : euclideanRows(matrix);
+  }
+
+  /**
+   * Keeps a copy of the vectors with the rows in `order` when it takes at most `budgetBytes`;
+   * returns whether it did.
+   */
+  keepOrderedCopy(order: Int32Array, budgetBytes: number): boolean {
+    const { count, dim } = this;
+    if (4 * count * dim > budgetBytes) return false;
+    const copy = new Float32Array(count * dim);
+    const position = new Int32Array(count);
+    for (let at = 0; at < count; at++) {
+      this.vector(order[at]!, copy, at * dim);
+      position[order[at]!] = at;
+    }
+    this.copy = copy;
+    this.copyOrder = order;
+    this.position = position;
+    return true;
+  }
+
+  /**
+   * The vectors of rows `ids[start, end)`, row after row: a view of the ordered copy when they are
+   * a range of its order, else gathered into `scratch`.
+   */
+  rows(ids: Int32Array, start: number, end: number, scratch: Float32Array): Float32Array {
+    const { dim, copy, position } = this;
+    if (copy && ids === this.copyOrder) return copy.subarray(start * dim, end * dim);
+    if (copy && position) {
+      for (let at = start, o = 0; at < end; at++, o += dim) {
+        const from = position[ids[at]!]! * dim;
+        scratch.set(copy.subarray(from, from + dim), o);
+      }
+    } else {
+      for (let at = start, o = 0; at < end; at++, o += dim) this.vector(ids[at]!, scratch, o);
+    }
+    return scratch.subarray(0, (end - start) * dim);
+  }
+}
+
+export function blockRows(matrix: Matrix, metric: BlockMetric): BlockRows {
+  return BlockRows.of(matrix, metric);
+}
+
+function euclideanRows(matrix: Matrix): BlockRows {
+  const { count, dim, data } = matrix;
+  const unit = unitScale(data);
+  const mean = new Float64Array(dim);
+  for (let r = 0; r < count; r++) for (let k = 0, i = r * dim; k < dim; k++, i++) mean[k]! += data[i]! * unit;
+  for (let k = 0; k < dim; k++) mean[k] = mean[k]! / Math.max(1, count);
+  const norms = new Float64Array(count);
+  for (let r = 0; r < count; r++) {
+    let sum = 0;
+    for (let k = 0, i = r * dim; k < dim; k++, i++) {
+      const v = Math.fround(data[i]! * unit - mean[k]!);
+      sum += v * v;
+    }
+    norms[r] = sum;
+  }
+  return new BlockRows(
+    matrix,
+    'euclidean',
+    norms,
+    norms,
+    (row, out, at) => {
+      const base = row * dim;
+      for (let k = 0; k < dim; k++) out[at + k] = data[base + k]! * unit - mean[k]!;
+    },
+    (key) => (key > 0 ? Math.sqrt(key) / unit : 0),
+    (distance) => distance * unit * (distance * unit),
+  );
+}
+
+function cosineRows(matrix: Matrix): BlockRows {
+  const { count, dim, data } = matrix;
+  const inverse = new Float64Array(count);
+  for (let r = 0; r < count; r++) {
+    // Scaled first so that the sum of squares neither overflows nor underflows.
+    let largest = 0;
+    for (let k = 0, i = r * dim; k < dim; k++, i++) largest = Math.max(largest, Math.abs(data[i]!));
+    if (largest === 0) continue;
+    let sum = 0;
+    for (let k = 0, i = r * dim; k < dim; k++, i++) sum += (data[i]! / largest) ** 2;
+    inverse[r] = 1 / (largest * Math.sqrt(2 * sum));
+  }
+  const squares = Float64Array.from(inverse, (scale) => (scale > 0 ? 0.5 : 0));
+  return new BlockRows(
+    matrix,
+    'cosine',
+    new Float64Array(count).fill(0.5),
+    squares,
+    (row, out, at) => {
+      const base = row * dim;
+      const scale = inverse[row]!;
+      for (let k = 0; k < dim; k++) out[at + k] = data[base + k]! * scale;
+    },
+    (key) => (key < 0 ? 0 : key > 2 ? 2 : key),
+    (distance) => distance,
+  );
+}

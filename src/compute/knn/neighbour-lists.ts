@@ -1,0 +1,64 @@
+/**
+ * Each row's `width` smallest keys so far with their row ids, as one bounded max-heap per row in
+ * flat typed arrays (float32 keys: 12 bytes a slot, which matters at millions of rows). Empty slots
+ * hold key +Infinity and id -1, so the root is the admission bar from the start.
+ */
+export class NeighbourLists {
+  readonly ids: Int32Array;
+  readonly keys: Float32Array;
+
+  constructor(
+    readonly count: number,
+    readonly width: number,
+  ) {
+    this.ids = new Int32Array(count * width).fill(-1);
+    this.keys = new Float32Array(count * width).fill(Infinity);
+  }
+
+  /** The largest key `row` keeps (+Infinity while it has room): only smaller keys are taken. */
+  bar(row: number): number {
+    return this.keys[row * this.width]!;
+  }
+
+  /** Offers `id` at `key` to `row`; returns whether it was taken (not if `id` is there already). */
+  offer(row: number, key: number, id: number): boolean {
+    const { ids, keys, width } = this;
+    const base = row * width;
+    const rounded = Math.fround(key);
+    if (!(rounded < keys[base]!)) return false;
+    for (let slot = base, end = base + width; slot < end; slot++) if (ids[slot] === id) return false;
+    let position = 0;
+    for (;;) {
+      const left = 2 * position + 1;
+      if (left >= width) break;
+      const right = left + 1;
+      const larger = right < width && keys[base + right]! > keys[base + left]! ? right : left;
+      if (!(keys[base + larger]! > rounded)) break;
+      keys[base + position] = keys[base + larger]!;
+      ids[base + position] = ids[base + larger]!;
+      position = larger;
+    }
+    keys[base + position] = rounded;
+    ids[base + position] = id;
+    return true;
+  }
+
+  /** Sorts every row's entries by increasing key (ties by id); empty slots stay last. */
+  sortRows(): void {
+    const { ids, keys, width } = this;
+    for (let base = 0; base < ids.length; base += width) {
+      for (let i = base + 1; i < base + width; i++) {
+        const key = keys[i]!;
+        const id = ids[i]!;
+        let j = i - 1;
+        while (j >= base && (keys[j]! > key || (keys[j] === key && ids[j]! > id))) {
+          keys[j + 1] = keys[j]!;
+          ids[j + 1] = ids[j]!;
+          j--;
+        }
+        keys[j + 1] = key;
+        ids[j + 1] = id;
+      }
+    }
+  }
+}

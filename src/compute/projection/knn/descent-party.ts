@@ -1,0 +1,363 @@
+/**
+ * NN-descent (Dong et al. 2011, as in pynndescent) run by `parties` threads over shared memory, with a
+ * result that does not depend on how many there are.
+ *
+ * Each row's neighbours are a bounded heap that keeps the `width` smallest (key, id) pairs offered to it:
+ * which pairs it ends with depends only on what was offered, but its slot layout (which the candidate
+ * sampling walks) and the update counts (which stop the search) depend on the order of the offers. So
+ * every heap is written by one party only, the owner of its row, and receives its offers in one fixed
+ * order: the sequential algorithm's. Distances are computed where the work is spread (by leaf, by row
+ * of candidates) and handed to the owners through shared buffers, between barriers:
+ * - forest: `parties` random-projection trees at a time, one per party (each tree seeded from the
+ *   seed and its number); then every party offers the pairs of each tree's leaves, tree by tree, to the
+ *   rows it owns;
+ * - each iteration: party 0 samples the candidates (one random stream, in row order); the rows are
+ *   cut into rounds whose candidate pairs fit the update arena; within a round the parties take rows
+ *   in chunks, compute the keys of their candidate pairs and keep those below either end's bound (the
+ *   bounds only fall, so nothing a heap would take is dropped); then each party offers the kept pairs,
+ *   in row order, to the rows it owns.
+ */
+import { siftDown } from '../../knn/max-heap.js';
+import { SeededRandom } from '../random.js';
+import { pairKey, type KnnMetric, type SearchRows } from './neighbor-graph.js';
+import { NeighborHeaps } from './neighbor-heaps.js';
+import { buildRpTree, forestSize } from './rp-forest.js';
+
+/** umap-learn's NN-descent settings. */
+export const MAX_CANDIDATES = 60;
+const EARLY_STOP_DELTA = 0.001;
+/** Candidate pairs one round may evaluate: the update arena holds as many (16 bytes each: 32 MB). */
+export const ROUND_PAIRS = 1 << 21;
+/** Rows a party takes at a time within a round. */
+const CHUNK_ROWS = 64;
+
+/** Slots of the shared control block. */
+export const DESCENT_CONTROL = {
+  arrived: 0,
+  generation: 1,
+  /** Next chunk of rows to take in the current round. */
+  nextChunk: 2,
+  rounds: 3,
+  /** Rows visited so far, for progress (one pass for the forest, one per iteration). */
+  progress: 4,
+} as const;
+export const DESCENT_CONTROL_SLOTS = 5;
+
+export interface DescentShared {
+  count: number;
+  dim: number;
+  /** Neighbours kept per row (k - 1). */
+  width: number;
+  /** Most new (and most old) candidates sampled per row. */
+  limit: number;
+  leafSize: number;
+  iterations: number;
+  /** 32-bit integer every random choice derives from. */
+  seed: number;
+  metric: KnnMetric;
+  data: Float32Array;
+  /** The heaps (see NeighborHeaps), count x width. */
+  ids: Int32Array;
+  keys: Float64Array;
+  fresh: Uint8Array;
+  /** Candidates sampled for the iteration, count x limit, and how many each row has. */
+  newIds: Int32Array;
+  oldIds: Int32Array;
+  newSizes: Int32Array;
+  oldSizes: Int32Array;
+  /** First row of each round (count + 1 entries at most; DESCENT_CONTROL.rounds of them used, then the end). */
+  roundStarts: Int32Array;
+  /** Where each row's kept pairs start in the update arena, and how many it kept. */
+  rowOffset: Int32Array;
+  rowUpdates: Int32Array;
+  /** The update arena: pair (p, q) at key. */
+  updateP: Int32Array;
+  updateQ: Int32Array;
+  updateKey: Float64Array;
+  /** The tree each party built in the current forest round: row order and leaf bounds (see RpTree). */
+  treeOrder: Int32Array;
+  treeBounds: Int32Array;
+  treeLeaves: Int32Array;
+  /** Heap updates each party made in the current iteration. */
+  successes: Float64Array;
+  control: Int32Array;
+}
+
+/** The seed of tree `tree` of the forest. */
+function treeSeed(seed: number, tree: number): number {
+  let h = (seed ^ Math.imul(tree + 1, 0x9e3779b1)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/** Party `index` of `parties`: runs the whole search; `barrier` returns once every party has reached it. */
+export function runDescentParty(shared: DescentShared, index: number, parties: number, barrier: () => void): void {
+  const { count, width, control } = shared;
+  const rows: SearchRows = {
+    count,
+    dim: shared.dim,
+    data: shared.data,
+    offsets: new Float64Array(0),
+    dotWeight: shared.metric === 'cosine' ? 1 : 2,
+    metric: shared.metric,
+  };
+  const heaps = new NeighborHeaps(count, width, shared);
+  const owned = { from: Math.floor((count * index) / parties), to: Math.floor((count * (index + 1)) / parties) };
+  // Party 0's random stream: empty slots after the forest, then the candidate samples.
+  const random = index === 0 ? new SeededRandom(shared.seed) : undefined;
+
+  const trees = forestSize(count);
+  for (let first = 0; first < trees; first += parties) {
+    if (first + index < trees) {
+      const tree = buildRpTree(rows, shared.leafSize, new SeededRandom(treeSeed(shared.seed, first + index)));
+      shared.treeOrder.set(tree.order, index * count);
+      shared.treeBounds.set(tree.leafBounds, index * (count + 1));
+      shared.treeLeaves[index] = tree.leafBounds.length - 1;
+    }
+    barrier();
+    for (let party = 0; party < parties && first + party < trees; party++)
+      offerLeafPairs(shared, party, rows, heaps, owned);
+    if (index === 0)
+      Atomics.store(control, DESCENT_CONTROL.progress, Math.floor((Math.min(trees, first + parties) * count) / trees));
+    barrier();
+  }
+  if (random) fillEmptySlots(rows, heaps, random);
+  barrier();
+
+  const sampler = random ? new CandidateSampler(shared, random) : undefined;
+  for (let iteration = 0; iteration < shared.iterations; iteration++) {
+    if (sampler) {
+      sampler.sample(heaps);
+      planRounds(shared);
+      Atomics.store(control, DESCENT_CONTROL.nextChunk, 0);
+    }
+    barrier();
+    const rounds = Atomics.load(control, DESCENT_CONTROL.rounds);
+    let updates = 0;
+    for (let round = 0; round < rounds; round++) {
+      const start = shared.roundStarts[round]!;
+      const end = shared.roundStarts[round + 1]!;
+      for (;;) {
+        const chunk = Atomics.add(control, DESCENT_CONTROL.nextChunk, 1);
+        const from = start + chunk * CHUNK_ROWS;
+        if (from >= end) break;
+        for (let row = from, last = Math.min(end, from + CHUNK_ROWS); row < last; row++)
+          keepCandidatePairs(shared, row, rows);
+      }
+      barrier();
+      if (index === 0) Atomics.store(control, DESCENT_CONTROL.nextChunk, 0);
+      updates += applyUpdates(shared, start, end, heaps, owned);
+      if (index === 0) Atomics.store(control, DESCENT_CONTROL.progress, (iteration + 1) * count + end);
+      barrier();
+    }
+    shared.successes[index] = updates;
+    barrier();
+    let total = 0;
+    for (let party = 0; party < parties; party++) total += shared.successes[party]!;
+    if (total <= EARLY_STOP_DELTA * width * count) break;
+  }
+}
+
+/** Offers every pair of rows sharing a leaf of party `party`'s tree to the owned rows, pair by pair in leaf order. */
+function offerLeafPairs(
+  shared: DescentShared,
+  party: number,
+  rows: SearchRows,
+  heaps: NeighborHeaps,
+  owned: { from: number; to: number },
+): void {
+  const order = shared.treeOrder.subarray(party * shared.count, (party + 1) * shared.count);
+  const bounds = shared.treeBounds.subarray(party * (shared.count + 1));
+  const leaves = shared.treeLeaves[party]!;
+  const { from, to } = owned;
+  for (let leaf = 0; leaf < leaves; leaf++) {
+    const end = bounds[leaf + 1]!;
+    for (let i = bounds[leaf]!; i < end; i++) {
+      const p = order[i]!;
+      const ownsP = p >= from && p < to;
+      for (let j = i + 1; j < end; j++) {
+        const q = order[j]!;
+        const ownsQ = q >= from && q < to;
+        if (!ownsP && !ownsQ) continue;
+        const key = pairKey(rows, p, q);
+        if (ownsP && key < heaps.bound(p)) heaps.offerUnique(p, key, q);
+        if (ownsQ && key < heaps.bound(q)) heaps.offerUnique(q, key, p);
+      }
+    }
+  }
+}
+
+/** Rows the forest left short of neighbours get random ones (pynndescent's random init). */
+function fillEmptySlots(rows: SearchRows, heaps: NeighborHeaps, random: SeededRandom): void {
+  for (let row = 0; row < rows.count; row++) {
+    while (heaps.ids[row * heaps.width]! < 0) {
+      const other = random.nextInt(rows.count);
+      if (other !== row) heaps.offerUnique(row, pairKey(rows, row, other), other);
+    }
+  }
+}
+
+/** Candidate pairs of `row`: every two new candidates, and every new one with every old one. */
+function candidatePairs(shared: DescentShared, row: number): number {
+  const n = shared.newSizes[row]!;
+  return (n * (n - 1)) / 2 + n * shared.oldSizes[row]!;
+}
+
+/** Cuts the rows into rounds whose candidate pairs fit the update arena, and places each row's pairs in it. */
+function planRounds(shared: DescentShared): void {
+  let rounds = 0;
+  let used = 0;
+  shared.roundStarts[0] = 0;
+  for (let row = 0; row < shared.count; row++) {
+    const pairs = candidatePairs(shared, row);
+    if (used + pairs > ROUND_PAIRS && used > 0) {
+      shared.roundStarts[++rounds] = row;
+      used = 0;
+    }
+    shared.rowOffset[row] = used;
+    used += pairs;
+  }
+  shared.roundStarts[++rounds] = shared.count;
+  Atomics.store(shared.control, DESCENT_CONTROL.rounds, rounds);
+}
+
+/** Computes the keys of `row`'s candidate pairs and keeps, in the arena, those either end might take. */
+function keepCandidatePairs(shared: DescentShared, row: number, rows: SearchRows): void {
+  const { newIds, oldIds, limit, keys, width, updateP, updateQ, updateKey } = shared;
+  const base = row * limit;
+  const newEnd = base + shared.newSizes[row]!;
+  const oldEnd = base + shared.oldSizes[row]!;
+  let at = shared.rowOffset[row]!;
+  const first = at;
+  for (let a = base; a < newEnd; a++) {
+    const p = newIds[a]!;
+    const boundP = keys[p * width]!;
+    for (let b = a + 1; b < newEnd; b++) {
+      const q = newIds[b]!;
+      const key = pairKey(rows, p, q);
+      if (key < boundP || key < keys[q * width]!) {
+        updateP[at] = p;
+        updateQ[at] = q;
+        updateKey[at++] = key;
+      }
+    }
+    for (let b = base; b < oldEnd; b++) {
+      const q = oldIds[b]!;
+      if (q === p) continue;
+      const key = pairKey(rows, p, q);
+      if (key < boundP || key < keys[q * width]!) {
+        updateP[at] = p;
+        updateQ[at] = q;
+        updateKey[at++] = key;
+      }
+    }
+  }
+  shared.rowUpdates[row] = at - first;
+}
+
+/** Offers the kept pairs of rows [start, end), in row order, to the owned rows; returns the heap updates. */
+function applyUpdates(
+  shared: DescentShared,
+  start: number,
+  end: number,
+  heaps: NeighborHeaps,
+  owned: { from: number; to: number },
+): number {
+  const { updateP, updateQ, updateKey } = shared;
+  const { from, to } = owned;
+  let updates = 0;
+  for (let row = start; row < end; row++) {
+    for (let u = shared.rowOffset[row]!, last = u + shared.rowUpdates[row]!; u < last; u++) {
+      const p = updateP[u]!;
+      const q = updateQ[u]!;
+      const key = updateKey[u]!;
+      if (p >= from && p < to && key < heaps.bound(p) && heaps.offerUnique(p, key, q)) updates++;
+      if (q >= from && q < to && key < heaps.bound(q) && heaps.offerUnique(q, key, p)) updates++;
+    }
+  }
+  return updates;
+}
+
+/**
+ * Per row, a random sample (smallest random priority wins) of at most `limit` "new" and "old"
+ * neighbours and reverse neighbours: the rows NN-descent compares with each other.
+ */
+class CandidateSampler {
+  private readonly newPriorities: Float64Array;
+  private readonly oldPriorities: Float64Array;
+  /** stamps[id] === row marks id as sampled for row (reset for free by moving to the next row). */
+  private readonly stamps: Int32Array;
+
+  constructor(
+    private readonly shared: DescentShared,
+    private readonly random: SeededRandom,
+  ) {
+    this.newPriorities = new Float64Array(shared.count * shared.limit);
+    this.oldPriorities = new Float64Array(shared.count * shared.limit);
+    this.stamps = new Int32Array(shared.count).fill(-1);
+  }
+
+  sample(heaps: NeighborHeaps): void {
+    const { newIds, oldIds, newSizes, oldSizes, limit } = this.shared;
+    newSizes.fill(0);
+    oldSizes.fill(0);
+    const { ids, fresh, width } = heaps;
+    for (let row = 0; row < heaps.rows; row++) {
+      for (let slot = row * width, end = slot + width; slot < end; slot++) {
+        const other = ids[slot]!;
+        if (other < 0) continue;
+        const priority = this.random.next();
+        if (fresh[slot]) {
+          this.push(newIds, this.newPriorities, newSizes, row, priority, other);
+          this.push(newIds, this.newPriorities, newSizes, other, priority, row);
+        } else {
+          this.push(oldIds, this.oldPriorities, oldSizes, row, priority, other);
+          this.push(oldIds, this.oldPriorities, oldSizes, other, priority, row);
+        }
+      }
+    }
+    // A new neighbour that made it into the sample has now been used: it becomes old.
+    const { stamps } = this;
+    for (let row = 0; row < heaps.rows; row++) {
+      const base = row * limit;
+      for (let c = base; c < base + newSizes[row]!; c++) stamps[newIds[c]!] = row;
+      for (let slot = row * width, end = slot + width; slot < end; slot++) {
+        if (fresh[slot] && stamps[ids[slot]!] === row) fresh[slot] = 0;
+      }
+    }
+  }
+
+  /**
+   * Keeps the `limit` smallest priorities of `row`'s list, skipping duplicates. The list fills from
+   * the front; once full it is a max-heap on priority and a smaller priority replaces the root.
+   */
+  private push(
+    ids: Int32Array,
+    priorities: Float64Array,
+    sizes: Int32Array,
+    row: number,
+    priority: number,
+    id: number,
+  ): void {
+    const limit = this.shared.limit;
+    const base = row * limit;
+    const size = sizes[row]!;
+    for (let c = base; c < base + size; c++) if (ids[c] === id) return;
+    if (size < limit) {
+      ids[base + size] = id;
+      priorities[base + size] = priority;
+      sizes[row] = size + 1;
+      if (size + 1 === limit) heapify(ids, priorities, base, limit);
+      return;
+    }
+    if (priority >= priorities[base]!) return;
+    siftDown(ids, priorities, base, limit, 0, priority, id);
+  }
+}
+
+function heapify(ids: Int32Array, priorities: Float64Array, base: number, limit: number): void {
+  for (let position = (limit >> 1) - 1; position >= 0; position--) {
+    siftDown(ids, priorities, base, limit, position, priorities[base + position]!, ids[base + position]!);
+  }
+}

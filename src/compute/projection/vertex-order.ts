@@ -1,0 +1,111 @@
+/**
+ * A numbering of the layout's vertices that keeps neighbours near each other in memory: vertices in
+ * the order of a Hilbert curve through their starting positions. The optimisation then reads the
+ * positions of a vertex's graph neighbours from nearby cache lines, and the contiguous vertex blocks
+ * of the parallel layout (layout-epochs.ts) become compact regions of the map, so that few edges
+ * cross from one block to another.
+ */
+import type { SparseGraph } from './sparse-graph.js';
+
+/** Cells per axis of the grid the curve runs through (2^10: 20-bit curve positions). */
+const ORDER_BITS = 10;
+const SIDE = 1 << ORDER_BITS;
+
+/** Vertex order along the Hilbert curve through `layout` (count x 2): entry i is the vertex that comes i-th. */
+export function hilbertOrder(layout: Float64Array | Float32Array, count: number): Int32Array {
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const x = layout[2 * i]!;
+    const y = layout[2 * i + 1]!;
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  const scaleX = maxX > minX ? (SIDE - 1) / (maxX - minX) : 0;
+  const scaleY = maxY > minY ? (SIDE - 1) / (maxY - minY) : 0;
+  const keys = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const cellX = Math.round((layout[2 * i]! - minX) * scaleX);
+    const cellY = Math.round((layout[2 * i + 1]! - minY) * scaleY);
+    keys[i] = hilbertIndex(cellX, cellY);
+  }
+  return radixOrder(keys, 2 * ORDER_BITS);
+}
+
+/** Position of cell (x, y) along the Hilbert curve over the SIDE x SIDE grid (the classic xy2d). */
+function hilbertIndex(cellX: number, cellY: number): number {
+  let x = cellX;
+  let y = cellY;
+  let index = 0;
+  for (let s = SIDE >> 1; s > 0; s >>= 1) {
+    const rx = (x & s) > 0 ? 1 : 0;
+    const ry = (y & s) > 0 ? 1 : 0;
+    index += s * s * ((3 * rx) ^ ry);
+    if (ry === 0) {
+      if (rx === 1) {
+        x = s - 1 - x;
+        y = s - 1 - y;
+      }
+      const swap = x;
+      x = y;
+      y = swap;
+    }
+  }
+  return index;
+}
+
+/** Indices 0..n-1 sorted by `keys` (below 2^bits), ties in index order: a stable LSD radix sort, 10 bits a pass. */
+function radixOrder(keys: Uint32Array, bits: number): Int32Array {
+  const count = keys.length;
+  let order = Int32Array.from({ length: count }, (_, i) => i);
+  let spare = new Int32Array(count);
+  const radix = 1 << 10;
+  for (let shift = 0; shift < bits; shift += 10) {
+    const starts = new Int32Array(radix + 1);
+    for (let i = 0; i < count; i++) starts[((keys[i]! >>> shift) & (radix - 1)) + 1]!++;
+    for (let r = 0; r < radix; r++) starts[r + 1]! += starts[r]!;
+    for (let i = 0; i < count; i++) {
+      const vertex = order[i]!;
+      spare[starts[(keys[vertex]! >>> shift) & (radix - 1)]!++] = vertex;
+    }
+    [order, spare] = [spare, order];
+  }
+  return order;
+}
+
+/**
+ * The graph with vertex `order[i]` renumbered i: rows in the new order, each row's columns renumbered
+ * and sorted ascending (the layout relies on sorted rows to find reverse edges).
+ */
+export function renumberGraph(graph: SparseGraph, order: Int32Array): SparseGraph {
+  const { count } = graph;
+  const position = new Int32Array(count);
+  for (let i = 0; i < count; i++) position[order[i]!] = i;
+  const rowStart = new Int32Array(count + 1);
+  const columns = new Int32Array(graph.columns.length);
+  const weights = new Float64Array(graph.weights.length);
+  let next = 0;
+  for (let i = 0; i < count; i++) {
+    const vertex = order[i]!;
+    const first = next;
+    for (let e = graph.rowStart[vertex]!; e < graph.rowStart[vertex + 1]!; e++) {
+      const column = position[graph.columns[e]!]!;
+      const weight = graph.weights[e]!;
+      // Insertion by column: rows are short.
+      let at = next++;
+      while (at > first && columns[at - 1]! > column) {
+        columns[at] = columns[at - 1]!;
+        weights[at] = weights[at - 1]!;
+        at--;
+      }
+      columns[at] = column;
+      weights[at] = weight;
+    }
+    rowStart[i + 1] = next;
+  }
+  return { count, rowStart, columns, weights };
+}

@@ -1,0 +1,117 @@
+/**
+ * The jobs of a run on the queue and what a worker does with each. Job ids are derived from the run, so
+ * that adding a job twice (a coordinator started again, a queue emptied by a Redis restart) adds it once.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { prepareAnalysis, type PreparedAnalysis } from '../engine/analyze.js';
+import type { ProjectionPlan } from '../engine/projection-options.js';
+import { InputError } from '../errors.js';
+import type { Progress, TaskControl } from '../progress.js';
+import { extractShard, publishedShard, type ShardSettings } from './extract-shard.js';
+import { computeMap, computePatterns, mapFile, patternsFile, type ClusteringOptions } from './layer-results.js';
+import { identityOf, processName, requireSameRun, type RunManifest } from './manifest.js';
+
+export const QUEUE_NAME = 'nap';
+
+interface JobBase {
+  /** The shared folder, as every machine mounts it. */
+  folder: string;
+  run: RunManifest;
+}
+
+export type JobData =
+  | (JobBase & { kind: 'extract'; shard: number })
+  | (JobBase & { kind: 'patterns'; layer: string; clustering: ClusteringOptions })
+  | (JobBase & { kind: 'map'; layer: string; plan: ProjectionPlan });
+
+/**
+ * The job's id: the run and its shared folder (the same run into another folder, e.g. for another results
+ * file, is other work), then the job. BullMQ job ids may not contain ':'.
+ */
+export function jobId(data: JobData): string {
+  const folder = createHash('sha256').update(data.folder).digest('hex').slice(0, 12);
+  const prefix = `${data.run.key}-${folder}`;
+  switch (data.kind) {
+    case 'extract':
+      return `${prefix}-extract-${data.shard}`;
+    // The result file's name holds the layer and a hash of the parameters.
+    case 'patterns':
+      return `${prefix}-${path.basename(patternsFile('', data.run, data.layer, data.clustering), '.bin')}`;
+    case 'map':
+      return `${prefix}-${path.basename(mapFile('', data.run, data.layer, data.plan), '.bin')}`;
+  }
+}
+
+/** The job in words, for progress lines and errors. */
+export function describeJob(data: JobData): string {
+  switch (data.kind) {
+    case 'extract':
+      return `shard ${data.shard}/${data.run.shards}`;
+    case 'patterns':
+      return `patterns of ${data.layer}`;
+    case 'map':
+      return `map of ${data.layer}`;
+  }
+}
+
+/** What a worker process sets for the jobs it takes. */
+export interface WorkerSettings extends ShardSettings {
+  /** onnxruntime and layout threads; default the run's setting. */
+  threads?: number;
+}
+
+/** The analysis of the run's options as this worker resolves them, kept while the worker runs jobs of the same run. */
+let prepared: { key: string; threads: number | undefined; analysis: Promise<PreparedAnalysis> } | undefined;
+
+function prepareRun(run: RunManifest, threads: number | undefined): Promise<PreparedAnalysis> {
+  if (prepared?.key !== run.key || prepared.threads !== threads) {
+    const options = threads !== undefined ? { ...run.options, threads } : run.options;
+    const analysis = prepareAnalysis(options);
+    // A failed preparation is not kept: the next job tries again.
+    analysis.catch(() => {
+      prepared = undefined;
+    });
+    prepared = { key: run.key, threads, analysis };
+  }
+  return prepared.analysis;
+}
+
+/** Runs one job of the queue; returns a short summary that the queue keeps as the job's result. */
+export async function processJob(
+  data: JobData,
+  settings: WorkerSettings,
+  control: TaskControl,
+): Promise<Record<string, unknown>> {
+  const { folder, run } = data;
+  switch (data.kind) {
+    case 'extract': {
+      const analysis = await prepareRun(run, settings.threads);
+      requireSameRun(run, identityOf(analysis), processName());
+      const existing = await publishedShard(folder, run, data.shard);
+      if (existing) return { shard: data.shard, rows: existing.rows, reused: true };
+      const record = await extractShard(analysis, run, folder, data.shard, control, settings);
+      return { shard: data.shard, rows: record.rows, seconds: record.seconds };
+    }
+    case 'patterns':
+      return computePatterns(folder, run, data.layer, data.clustering, control);
+    case 'map':
+      return computeMap(folder, run, data.layer, data.plan, settings.threads, control);
+  }
+}
+
+/**
+ * The error a job ends with. A worker that refuses a run (InputError: another model or dataset) fails
+ * the job at once: BullMQ does not retry an error named UnrecoverableError.
+ */
+export function jobError(error: unknown): Error {
+  if (error instanceof InputError) {
+    const refusal = new Error(error.message);
+    refusal.name = 'UnrecoverableError';
+    return refusal;
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Job progress as the queue stores it. */
+export type JobProgress = Pick<Progress, 'stage' | 'done' | 'total'>;

@@ -1,0 +1,8 @@
+/** The file BullMQ's sandbox loads in each worker thread of `nap worker` (see sandboxed-job.ts). */
+import type { SandboxedJob } from 'bullmq';
+import type { JobData } from './jobs.js';
+import { runSandboxedJob } from './sandboxed-job.js';
+
+export default function process(job: SandboxedJob<JobData>): Promise<Record<string, unknown>> {
+  return runSandboxedJob(job);
+}
