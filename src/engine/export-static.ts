@@ -8,6 +8,7 @@
  * the app hides it. Images are PNG files: thumbnails of every input, the average image of every pattern
  * and every stored heatmap (means and members).
  */
+import { showsContents } from '../results/input-content.js';
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
@@ -200,12 +201,16 @@ async function folderSize(folder: string): Promise<{ files: number; bytes: numbe
   return { files, bytes };
 }
 
-/** A clustering's tables and images: average images, and every stored heatmap (means and members). */
+/**
+ * A clustering's tables and images: average images (of a run of images; other inputs have none), and
+ * every stored heatmap (means and members).
+ */
 async function exportClustering(
   store: NapStore,
   service: ResultsService,
   site: SiteWriter,
   clustering: ClusteringRecord,
+  averages: boolean,
 ): Promise<{ averageImages: number; heatmaps: number }> {
   const { tables } = service;
   const id = clustering.clusteringId;
@@ -222,16 +227,18 @@ async function exportClustering(
   const heatmapIndex = await tables.heatmapIndex(id);
   await write('heatmaps', FILE_TABLES.heatmapIndex, heatmapIndex);
 
-  const images = await store.readAverageImages(id);
-  const pixels = images.width * images.height * images.channels;
-  for (const [k, patternId] of images.patternId.entries()) {
-    const png = await encodePng(
-      images.pixels.subarray(k * pixels, (k + 1) * pixels),
-      images.width,
-      images.height,
-      images.channels,
-    );
-    await site.write(staticPaths.averageImage(id, patternId), png);
+  const images = averages ? await store.readAverageImages(id) : null;
+  if (images) {
+    const pixels = images.width * images.height * images.channels;
+    for (const [k, patternId] of images.patternId.entries()) {
+      const png = await encodePng(
+        images.pixels.subarray(k * pixels, (k + 1) * pixels),
+        images.width,
+        images.height,
+        images.channels,
+      );
+      await site.write(staticPaths.averageImage(id, patternId), png);
+    }
   }
   let heatmaps = 0;
   if (heatmapIndex.patternId.length > 0) {
@@ -248,7 +255,7 @@ async function exportClustering(
       }
     }
   }
-  return { averageImages: images.patternId.length, heatmaps };
+  return { averageImages: images?.patternId.length ?? 0, heatmaps };
 }
 
 /** A file name without the exporter's folders ('/home/me/models/m.onnx' -> 'm.onnx'); names without a folder ('mnist') stay. */
@@ -355,7 +362,7 @@ async function writeSite(
   let heatmaps = 0;
   for (const [done, clustering] of clusterings.entries()) {
     stage('exporting patterns', done, clusterings.length);
-    const counts = await exportClustering(store, service, site, clustering);
+    const counts = await exportClustering(store, service, site, clustering, !showsContents(run));
     averageImages += counts.averageImages;
     heatmaps += counts.heatmaps;
   }
@@ -381,8 +388,11 @@ async function writeSite(
   const results: StaticResults = { source, run: withoutLocalFolders(run), layers, clusterings, projections, flows };
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
 
+  // Inputs that are not images show their contents (in the inputs table), not thumbnails.
   const thumbnails =
-    config.thumbnails === false ? 0 : await exportThumbnails(store, service, site, run, config.thumbnails, stage);
+    config.thumbnails === false || showsContents(run)
+      ? 0
+      : await exportThumbnails(store, service, site, run, config.thumbnails, stage);
 
   const manifest: StaticManifest = {
     format: STATIC_FORMAT,

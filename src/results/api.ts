@@ -76,6 +76,7 @@ import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitSt
 import { MEAN_HEATMAP } from './tables.js';
 import { agreement, labelErrors, modelErrors, requireSaved } from './saved-triage.js';
 import { triageRows, triageRun, type TriageResult } from './triage.js';
+import { showsContents } from './input-content.js';
 
 /** Defaults of the queries' optional parameters. */
 export const DEFAULTS = {
@@ -221,6 +222,7 @@ function inputRows(inputs: IndexedInputs, runId: number, rows: ArrayLike<number>
     predictionLabel: new Array<string | null>(n),
     probability: new Float64Array(n),
     misclassified: new Uint8Array(n),
+    content: new Array<string | null>(n),
   };
   for (let i = 0; i < n; i++) {
     const row = rows[i]!;
@@ -232,6 +234,7 @@ function inputRows(inputs: IndexedInputs, runId: number, rows: ArrayLike<number>
     (out.predictionLabel as (string | null)[])[i] = known ? (inputs.predictionLabel[row] ?? null) : null;
     out.probability[i] = known ? inputs.probability[row]! : NaN;
     out.misclassified[i] = known ? inputs.misclassified[row]! : 0;
+    (out.content as (string | null)[])[i] = known ? (inputs.content[row] ?? null) : null;
   }
   return out;
 }
@@ -289,6 +292,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       inputCount: inputs.inputIndex.length,
       labels: inputs.labels,
       predictionLabels: run.predictionLabels,
+      inputContents: showsContents(run),
       layers: layers.map((layer) => layerSummary(layer, clusterings, projections)),
     };
   }

@@ -45,6 +45,7 @@ function inputsOf(rows: {
     prediction: Int32Array.from(rows.prediction),
     predictionLabel: rows.predictionLabel,
     probability: Float64Array.from(rows.prediction, (p) => (p >= 0 ? 0.9 : NaN)),
+    content: rows.label.map(() => null),
   });
 }
 
