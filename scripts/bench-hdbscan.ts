@@ -4,13 +4,16 @@
  * selection:
  *
  *   NAP_PEER_PYTHON=/path/to/venv/bin/python node build/scripts/bench-hdbscan.js \
- *     [--rows 2000x64,10000x512] [--repeat 3] [--peer-python PATH] [--no-peer]
+ *     [--rows 2000x64,10000x512] [--repeat 3] [--peer-python PATH] [--no-peer] [--cold]
  *
  * Per row it fits our exact path, our approximate path (src/compute/hdbscan/approximate) and the
  * peer's default path (a KD-tree Borůvka up to 30 dimensions, a pynndescent neighbour graph above),
  * each fit of ours in its own child process (so that its peak RSS is its own), the peer in one
  * long-lived Python process whose JIT warm-up (20-45 s) is done before the first row and not
- * counted. Fits alternate between the tools row by row (who goes first alternates too), and with
+ * counted; each fit process of ours is warmed the same way before its timed fit (the peer's warm-up
+ * fits: uniform rows, 500 and 2000 rows by 8 and 64 dimensions, on the same path), so that both
+ * tools are timed warm; --cold times our fits in fresh processes instead (JavaScript and WASM
+ * compilation, ONNX Runtime's set-up and first page faults counted, which the peer is spared). Fits alternate between the tools row by row (who goes first alternates too), and with
  * --repeat each figure is the median of that many fits. It prints the fit seconds of each, the
  * ratios to the peer, the CPU seconds of our approximate fit and of the peer's (all threads of the
  * process: steadier than wall seconds when others load the machine), and the adjusted Rand index
@@ -28,7 +31,7 @@ import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { approximateMstWith, type ApproximateMstStats } from '../src/compute/hdbscan/approximate/approximate-mst.js';
-import { hdbscan } from '../src/compute/hdbscan/index.js';
+import { hdbscan, type HdbscanOptions } from '../src/compute/hdbscan/index.js';
 import { makeMatrix, type Matrix } from '../src/compute/matrix.js';
 import { adjustedRandIndex } from '../src/compute/partition-metrics.js';
 import { mulberry32 as uniform } from '../src/io/datasets/sample.js';
@@ -94,19 +97,45 @@ function readLabels(file: string, count: number): Int32Array {
   return new Int32Array(bytes.buffer, bytes.byteOffset, count).slice();
 }
 
+/** hdbscan() options of one path, with the approximate path's statistics sent to `stats`. */
+function pathOptions(pathName: Path, stats: (stats: ApproximateMstStats) => void = () => {}): HdbscanOptions {
+  return {
+    ...PARAMS,
+    ...(pathName === 'approximate'
+      ? { mst: (m, options, control) => approximateMstWith(m, options, { stats }, control) }
+      : {}),
+  };
+}
+
+/** The peer's warm-up fits (see scripts/peers/fast_hdbscan_fit.py), on one path of ours. */
+async function warmUp(pathName: Path): Promise<void> {
+  const random = uniform(0);
+  for (const dim of [8, 64]) {
+    for (const count of [500, 2000]) {
+      const data = Float32Array.from({ length: count * dim }, random);
+      await hdbscan(makeMatrix(count, dim, data), pathOptions(pathName));
+    }
+  }
+}
+
 /** One fit of ours, in this (child) process: writes the labels, returns the figures. */
-async function fitChild(pathName: Path, shape: string, dataFile: string, labelsFile: string): Promise<FitResult> {
+async function fitChild(
+  pathName: Path,
+  shape: string,
+  dataFile: string,
+  labelsFile: string,
+  cold: boolean,
+): Promise<FitResult> {
   const [count, dim] = parseShape(shape);
   const matrix = readMatrix(dataFile, count, dim);
+  if (!cold) await warmUp(pathName);
   let stats: ApproximateMstStats | undefined;
   const start = performance.now();
   const cpu = process.cpuUsage();
-  const result = await hdbscan(matrix, {
-    ...PARAMS,
-    ...(pathName === 'approximate'
-      ? { mst: (m, options, control) => approximateMstWith(m, options, { stats: (s) => (stats = s) }, control) }
-      : {}),
-  });
+  const result = await hdbscan(
+    matrix,
+    pathOptions(pathName, (s) => (stats = s)),
+  );
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
   writeFileSync(labelsFile, result.labels);
@@ -213,6 +242,7 @@ async function main(): Promise<void> {
       argument(args, '--shape')!,
       argument(args, '--data')!,
       argument(args, '--labels')!,
+      args.includes('--cold'),
     );
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -220,6 +250,7 @@ async function main(): Promise<void> {
   const rows = (argument(args, '--rows') ?? DEFAULT_ROWS.join(',')).split(',');
   rows.forEach(parseShape);
   const repeat = Number(argument(args, '--repeat') ?? 1);
+  const cold = args.includes('--cold');
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${repeat} is not a whole number >= 1`);
   const python = args.includes('--no-peer')
     ? undefined
@@ -241,6 +272,11 @@ async function main(): Promise<void> {
     );
     console.log(
       `fit seconds of hdbscan() (minClusterSize = minSamples = 5, leaf), median of ${repeat}; ratios = ours / peer;`,
+    );
+    console.log(
+      cold
+        ? 'ours cold: each fit in a fresh process, its compilation and set-up counted (the peer warm)'
+        : "ours warm: each fit process first runs the peer's warm-up fits (not counted), as the peer does",
     );
     console.log("cpu = CPU seconds of all the fit process's threads (steadier than wall seconds under load);");
     console.log('ARI = adjusted Rand index of the labels against our exact path; RSS = peak of the fit process;');
@@ -272,7 +308,18 @@ async function main(): Promise<void> {
       const ours = (pathName: Path): FitResult => {
         const output = execFileSync(
           process.execPath,
-          [script, '--child', pathName, '--shape', shape, '--data', dataFile, '--labels', labelsOf(pathName)],
+          [
+            script,
+            '--child',
+            pathName,
+            '--shape',
+            shape,
+            '--data',
+            dataFile,
+            '--labels',
+            labelsOf(pathName),
+            ...(cold ? ['--cold'] : []),
+          ],
           { encoding: 'utf8', maxBuffer: 1 << 20 },
         );
         return JSON.parse(output.trim().split('\n').pop()!) as FitResult;

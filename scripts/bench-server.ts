@@ -3,7 +3,7 @@
  * layers) served by the CLI in a child process on 127.0.0.1, and autocannon with --connections concurrent
  * connections for --duration seconds on the app's request mix: what the views ask for as a user moves
  * through them (MIX below: thumbnails most of all, average images, member pages, pattern lists and
- * statistics, label counts, lineages, heatmap lists, flows, triage, and the bulk tables as Arrow streams,
+ * statistics, label counts, lineages, heatmap lists, flows, and the bulk tables as Arrow streams,
  * as the app asks for them), each request a random pick (seeded) from that mix. Prints requests/s,
  * latency percentiles, errors, timeouts, non-2xx answers and latency per kind of route, the server's
  * internal errors, its peak RSS and the machine's load average. The bar: zero errors, zero timeouts,
@@ -127,7 +127,6 @@ const MIX: ReadonlyMap<string, number> = new Map([
   ['map (Arrow)', 1],
   ['flow graph', 1],
   ['layer flow', 1],
-  ['triage', 1],
 ]);
 
 /** Every URL of the mix for the store's newest complete run. */
@@ -155,7 +154,6 @@ async function requestMix(url: string): Promise<{ targets: Target[]; weights: Re
     add('layer stats', apiPaths.layerStats(runId, layer.layer));
     add('memberships (Arrow)', apiPaths.memberships(c.clusteringId), true);
     if (layer.projection !== null) add('map (Arrow)', apiPaths.projection(runId, layer.layer), true);
-    add('triage', apiPaths.triage(runId, { layer: layer.layer }));
     for (const other of layers)
       if (other !== layer) add('layer flow', apiPaths.layerFlow(runId, layer.layer, other.layer));
     for (let p = -1; p < c.patternCount; p++) {

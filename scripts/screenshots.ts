@@ -6,7 +6,7 @@
  * static export from a plain static file server. Everything is built in a temporary folder that is
  * removed at the end.
  *
- * Usage: node build/scripts/screenshots.js [--out docs/images] [--inputs 2000] [--only flow,triage] [--keep]
+ * Usage: node build/scripts/screenshots.js [--out docs/images] [--inputs 2000] [--only flow,map] [--keep]
  *   --out     folder of the PNGs (created when missing); default docs/images of this repository
  *   --inputs  digits of run A (run B has half as many again); default 2000
  *   --only    comma-separated shot names, to redo a few (default all)
@@ -52,7 +52,6 @@ const JACCARD_LAYERS = ['conv2', 'pool2'] as const;
 const COMPARED_PAIRS = 8;
 /** The layer of the map (UMAP): the logits separate the digits into islands. */
 const MAP_LAYER = 'logits';
-const TRIAGE_LAYER = 'conv2';
 const WAIT_MS = 30_000;
 
 interface Options {
@@ -359,19 +358,6 @@ const SHOTS: Shot[] = [
       await page.locator('.compare-view .unit-chart canvas').first().waitFor();
       await settle(page);
       return [await downTo(page, '.compare-view section.panel', 10)];
-    },
-  },
-  {
-    name: 'triage',
-    take: async (page, scene, base) => {
-      await page.goto(`${base}/?view=triage&run=${scene.runA.runId}&layer=${TRIAGE_LAYER}`);
-      const rows = page.locator('.triage-table tbody tr');
-      await rows.nth(3).waitFor();
-      await rows.nth(0).getByRole('checkbox').check();
-      await rows.nth(2).getByRole('checkbox').check();
-      await page.locator('.triage-selected', { hasText: '2 rows selected' }).waitFor();
-      await settle(page);
-      return [TOP(VIEWPORT.height)];
     },
   },
   {

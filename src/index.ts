@@ -80,7 +80,6 @@ export {
   type LayerComparison,
   type RunRef,
 } from './results/compare.js';
-export { triageRun, type TriageOptions, type TriageResult } from './results/triage.js';
 export { computePatternHeatmaps, type HeatmapOptions, type HeatmapsResult } from './engine/heatmaps.js';
 export { exportStaticSite, type StaticExportOptions, type StaticExportResult } from './engine/export-static.js';
 export {
@@ -91,3 +90,12 @@ export {
 } from './engine/project-layer.js';
 export type { ProjectionOptions } from './engine/projection-options.js';
 export { umap, pca, type UmapOptions, type PcaOptions } from './compute/projection/index.js';
+export { NotesFile, notesPathOf } from './results/node/notes-file.js';
+export {
+  type NotesDocument,
+  type NotesChange,
+  type DecisionNote,
+  type TagNote,
+  type SavedView,
+} from './results/notes.js';
+export { relabellingCsv } from './results/relabel-csv.js';

@@ -4,6 +4,8 @@ import { type InfoResponse } from '../../src/results/api-types.js';
 import { loadInfo, useQuery, type ApiRequestError } from './api.js';
 import { ErrorMessage, Loading } from './components/Status.js';
 import { LayerStrip } from './components/LayerStrip.js';
+import { SearchBox } from './components/SearchBox.js';
+import { ShareControls } from './components/ShareControls.js';
 import { TooltipHost } from './components/Tooltip.js';
 import type { ViewContext } from './context.js';
 import { Catalog, defaultClustering } from './data/catalog.js';
@@ -93,6 +95,15 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
           },
         )}
       </nav>
+      {run && <SearchBox runId={run.runId} />}
+      <a
+        class="glossary-link"
+        href={hrefOf(route, { view: 'glossary' })}
+        aria-label="Glossary"
+        title="Glossary: what every metric means"
+      >
+        ?
+      </a>
       {info && (
         <span
           class="store-name"
@@ -102,6 +113,7 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
           {isStatic() && ' · static'}
         </span>
       )}
+      <ShareControls />
     </header>
   );
 }

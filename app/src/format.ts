@@ -1,19 +1,8 @@
-/** Number formats used across views. */
+/** Number formats used across views (the numbers' own are shared with the report: src/results/format.ts). */
 
-export function formatCount(value: number): string {
-  return value.toLocaleString('en-US');
-}
+import { formatCount } from '../../src/results/format.js';
 
-export function formatShare(value: number | null): string {
-  if (value === null || !Number.isFinite(value)) return '–';
-  return `${(value * 100).toFixed(value >= 0.995 || value === 0 ? 0 : 1)}%`;
-}
-
-export function formatNumber(value: number | null, digits = 3): string {
-  if (value === null || !Number.isFinite(value)) return '–';
-  if (value !== 0 && Math.abs(value) < 10 ** -digits) return value.toExponential(1);
-  return value.toFixed(digits).replace(/\.?0+$/, '') || '0';
-}
+export { formatCount, formatNumber, formatShare } from '../../src/results/format.js';
 
 /** A value read from JSON as text: a string, number or boolean as it is, an object, array or null as JSON. */
 export function jsonValueText(value: unknown): string {

@@ -1,10 +1,12 @@
 /**
  * Everything that defines a view lives in the URL's query string, so a link reproduces it and the
- * browser's back/forward buttons move between views. Defaults are left out of the URL.
+ * browser's back/forward buttons move between views. Defaults are left out of the URL, and long parts
+ * move into a saved state (data/short-url.ts), so that every URL stays under 2 KB.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { MemberOrder, TriageReasonFilter } from '../../src/results/api-types.js';
-import { MEMBER_ORDERS, TRIAGE_REASONS } from '../../src/results/api-types.js';
+import type { MemberOrder } from '../../src/results/api-types.js';
+import { MEMBER_ORDERS } from '../../src/results/api-types.js';
+import { expandQuery, shortQuery } from './data/short-url.js';
 
 /** Every view; views/registry.tsx says how each is shown and reached. */
 export type ViewName =
@@ -19,10 +21,11 @@ export type ViewName =
   | 'jaccard'
   | 'lineage'
   | 'compare-runs'
-  | 'triage'
   | 'label-errors'
   | 'model-errors'
-  | 'map';
+  | 'map'
+  | 'glossary'
+  | 'notes';
 export const VIEW_NAMES: readonly ViewName[] = [
   'runs',
   'layer',
@@ -35,10 +38,11 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'jaccard',
   'lineage',
   'compare-runs',
-  'triage',
   'label-errors',
   'model-errors',
   'map',
+  'glossary',
+  'notes',
 ];
 
 export type PatternSort = 'persistence' | 'size' | 'purity' | 'outliers';
@@ -93,8 +97,6 @@ export interface Route {
   to: string | null;
   /** Run B of a run comparison; `run` is run A. */
   runB: number | null;
-  /** Triage: which disagreement makes a candidate. */
-  reason: TriageReasonFilter;
   /** Pattern page: heatmaps laid over the average image and the members. */
   heatmap: boolean;
   /** Map: what colours the points. */
@@ -123,7 +125,6 @@ export const DEFAULT_ROUTE: Route = {
   chartBy: 'label',
   to: null,
   runB: null,
-  reason: 'any',
   heatmap: false,
   mapColor: 'pattern',
   region: [],
@@ -182,7 +183,7 @@ export function samePin(a: Pin, b: Pin): boolean {
 }
 
 export function parseRoute(search: string): Route {
-  const q = new URLSearchParams(search);
+  const q = expandQuery(search);
   return {
     view: oneOf(q.get('view'), VIEW_NAMES, q.has('run') ? 'layer' : 'runs'),
     run: integer(q.get('run'), 0),
@@ -203,7 +204,6 @@ export function parseRoute(search: string): Route {
     chartBy: oneOf<'label' | 'prediction'>(q.get('by'), ['label', 'prediction'], 'label'),
     to: q.get('to'),
     runB: integer(q.get('runB'), 0),
-    reason: oneOf(q.get('reason'), TRIAGE_REASONS, DEFAULT_ROUTE.reason),
     heatmap: q.get('heat') === '1',
     mapColor: oneOf(q.get('color'), MAP_COLORS, DEFAULT_ROUTE.mapColor),
     region: parseRegion(q.get('region')),
@@ -234,11 +234,11 @@ export function formatRoute(route: Route): string {
   set('by', route.chartBy, DEFAULT_ROUTE.chartBy);
   set('to', route.to);
   set('runB', route.runB);
-  set('reason', route.reason, DEFAULT_ROUTE.reason);
   if (route.heatmap) q.set('heat', '1');
   set('color', route.mapColor, DEFAULT_ROUTE.mapColor);
   if (route.region.length >= 6) q.set('region', roundRegion(route.region).join(','));
-  const text = q.toString();
+  // A long state (a lasso, a large selection) is kept as a saved state: every link stays short.
+  const text = shortQuery(q, location.pathname);
   return text === '' ? '' : `?${text}`;
 }
 

@@ -1,11 +1,18 @@
 /**
- * Command-line parsing shared by the `nap` commands: node:util parseArgs with its errors turned
- * into InputErrors (exit code 2) that name the option and point to the command's --help, and the
- * parsers for option values that several commands take. Every parser returns undefined for an
- * option that was not given, so defaults stay with the code that owns them.
+ * Command-line parsing shared by the `nap` commands: node:util parseArgs with its errors turned into
+ * InputErrors (exit code 2) that name the option and point to the command's --help, and each command's
+ * option schema (src/options/schema.ts) reading the flags into the options of its library call.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError, NapError } from '../errors.js';
+import {
+  realNumber,
+  valueOption,
+  wholeNumber,
+  type OptionField,
+  type OptionSchema,
+  type ValueRule,
+} from '../options/schema.js';
 
 /** node:util parseArgs for `nap <command>`; a malformed command line throws an InputError. */
 export function parseCommandArgs<T extends ParseArgsConfig>(
@@ -17,6 +24,50 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
   } catch (error) {
     throw argumentError(command, error);
   }
+}
+
+/**
+ * A command's command line read with its option schema: the options as the library takes them, every one
+ * checked and the required ones present (errors name the flags).
+ */
+export function parseOptions<T extends object>(
+  schema: OptionSchema<T>,
+  argv: string[],
+): { options: Partial<T>; positionals: string[]; help: boolean } {
+  const { values, positionals } = parseCommandArgs(schema.command, {
+    args: argv,
+    allowPositionals: true,
+    options: schema.parseArgsOptions(),
+  });
+  if (values.help === true) return { options: {}, positionals, help: true };
+  try {
+    const options = schema.fromCli(values);
+    schema.requirePresent(options, true);
+    return { options, positionals, help: false };
+  } catch (error) {
+    throw withFlags(schema, error);
+  }
+}
+
+export type CommandRun = (argv: string[], signal?: AbortSignal) => Promise<number>;
+
+/** `error` with its options named by the command's flags (a NapError; anything else as it is). */
+export function withFlags<T extends object>(schema: OptionSchema<T>, error: unknown): unknown {
+  return error instanceof NapError ? error.namedBy(schema.cliNames) : error;
+}
+
+/**
+ * A command as main.ts runs it: any error it lets out names options by the command's CLI flags (a library
+ * message says `minClusterSize`, the CLI `--min-cluster-size`; see src/errors.ts).
+ */
+export function cliCommand<T extends object>(schema: OptionSchema<T>, run: CommandRun): CommandRun {
+  return async (argv, signal) => {
+    try {
+      return await run(argv, signal);
+    } catch (error) {
+      throw withFlags(schema, error);
+    }
+  };
 }
 
 function argumentError(command: string, error: unknown): unknown {
@@ -33,99 +84,52 @@ function argumentError(command: string, error: unknown): unknown {
   return new InputError(text, { hint, cause: error });
 }
 
+/** The id of a stored run. */
+export const RUN_ID: ValueRule<number> = wholeNumber({ example: 1, min: 1, placeholder: 'ID' });
+
+/** `--run ID`: a stored run; left out, the command takes the newest. */
+export const runOption: OptionField<number> = valueOption(RUN_ID, {
+  flag: 'run',
+  help: 'run (default: the newest)',
+});
+
+/**
+ * One flag's text checked by a rule of the option schemas, for the commands that still read their flags
+ * one by one (flow, compare): the same rules and messages as a schema's.
+ */
+function flagValue<T>(rule: ValueRule<T>, text: string | undefined, option: string, example: string): T | undefined {
+  if (text === undefined) return undefined;
+  const value = rule.parse(text);
+  if (!rule.valid(value)) {
+    throw new InputError(`${option} '${text}' is not ${rule.what.one}`, { hint: `write it like ${option} ${example}` });
+  }
+  return value;
+}
+
+interface Range {
+  example: string;
+  min?: number;
+  max?: number;
+}
+
+const bounds = ({ min, max }: Range) => ({
+  ...(min !== undefined ? { min } : {}),
+  ...(max !== undefined ? { max } : {}),
+});
+
 /** A finite number, within [min, max] where given. */
-export function numberOption(
-  text: string | undefined,
-  option: string,
-  rule: { example: string; min?: number; max?: number },
-): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  const { min = -Infinity, max = Infinity } = rule;
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    const range =
-      min > -Infinity && max < Infinity
-        ? ` in [${min}, ${max}]`
-        : min > -Infinity
-          ? ` >= ${min}`
-          : max < Infinity
-            ? ` <= ${max}`
-            : '';
-    throw new InputError(`${option} '${text}' is not a number${range}`, {
-      hint: `write it like ${option} ${rule.example}`,
-    });
-  }
-  return value;
+export function numberOption(text: string | undefined, option: string, range: Range): number | undefined {
+  return flagValue(realNumber({ example: Number(range.example), ...bounds(range) }), text, option, range.example);
 }
 
-/** A whole number (decimal digits, optionally signed), at least `min` (default 0) and at most `max`. */
-export function wholeNumberOption(
-  text: string | undefined,
-  option: string,
-  rule: { example: string; min?: number; max?: number },
-): number | undefined {
-  if (text === undefined) return undefined;
-  const { min = 0, max = Number.MAX_SAFE_INTEGER } = rule;
-  const value = /^[-+]?\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    const range = max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : ` >= ${min}`;
-    throw new InputError(`${option} '${text}' is not a whole number${range}`, {
-      hint: `write it like ${option} ${rule.example}`,
-    });
-  }
-  return value;
-}
-
-/** A comma-separated list of finite numbers. */
-export function numberListOption(text: string | undefined, option: string, example: string): number[] | undefined {
-  if (text === undefined) return undefined;
-  const values = text.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
-  if (values.some((value) => !Number.isFinite(value))) {
-    throw new InputError(`${option} '${text}' is not a list of numbers`, {
-      hint: `write it like ${option} ${example}`,
-    });
-  }
-  return values;
-}
-
-/** A comma-separated list of whole numbers >= `min` (default 0); `length` fixes how many (a shape). */
-export function wholeNumberListOption(
-  text: string | undefined,
-  option: string,
-  rule: { example: string; min?: number; length?: number },
-): number[] | undefined {
-  if (text === undefined) return undefined;
-  const { min = 0, length } = rule;
-  const values = text.split(',').map((part) => (/^\s*\d+\s*$/.test(part) ? Number(part) : NaN));
-  if (
-    values.some((value) => !Number.isSafeInteger(value) || value < min) ||
-    (length !== undefined && values.length !== length)
-  ) {
-    throw new InputError(`${option} '${text}' is not ${length ?? 'a list of'} whole numbers >= ${min}`, {
-      hint: `write it like ${option} ${rule.example}`,
-    });
-  }
-  return values;
-}
-
-/** One of `allowed`, spelled exactly. */
-export function choiceOption<T extends string>(
-  text: string | undefined,
-  option: string,
-  allowed: readonly T[],
-): T | undefined {
-  if (text === undefined) return undefined;
-  if (!allowed.includes(text as T)) {
-    throw new InputError(`${option} '${text}' is not one of ${allowed.join(', ')}`, {
-      hint: `write it like ${option} ${allowed[0]}`,
-    });
-  }
-  return text as T;
+/** A whole number, at least `min` (default 0) and at most `max`. */
+export function wholeNumberOption(text: string | undefined, option: string, range: Range): number | undefined {
+  return flagValue(wholeNumber({ example: Number(range.example), ...bounds(range) }), text, option, range.example);
 }
 
 /** The id of a stored run (`--run`); undefined lets the command take the newest. */
 export function runIdOption(text: string | undefined, option = '--run'): number | undefined {
-  return wholeNumberOption(text, option, { example: '1', min: 1 });
+  return flagValue(RUN_ID, text, option, '1');
 }
 
 /** The argument list after parsing must name exactly one file (the results database, usually). */

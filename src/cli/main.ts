@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { NapError } from '../errors.js';
 import { exitCodeFor } from './exit-codes.js';
+import { systemError } from './system-errors.js';
 
 type Command = (argv: string[], signal: AbortSignal) => Promise<number>;
 
@@ -61,6 +62,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'label errors and model errors: every input ranked by how likely its label is wrong; outliers; duplicates',
     load: async () => (await import('./commands/triage.js')).runTriageCommand,
   },
+  decisions: {
+    summary: "write the app's label decisions (kept beside the results) as a relabelling CSV",
+    load: async () => (await import('./commands/decisions.js')).runDecisionsCommand,
+  },
   export: {
     summary: 'export a run as a static web site: nap export --static DIR results.duckdb',
     load: async () => (await import('./commands/export.js')).runExportCommand,
@@ -68,6 +73,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   doctor: {
     summary: 'check what nap runs with here: Node, npm, ONNX Runtime providers, Chromium, datasets, disk, memory',
     load: async () => (await import('./commands/doctor.js')).runDoctorCommand,
+  },
+  report: {
+    summary: 'write one run as a self-contained HTML report: nap report results.duckdb -o report.html',
+    load: async () => (await import('./commands/report.js')).runReportCommand,
   },
   summary: {
     summary: 'print the patterns of every layer of a results database',
@@ -103,7 +112,8 @@ async function main(argv: string[]): Promise<number> {
   const command = await entry.load();
   try {
     return await command(rest, controller.signal);
-  } catch (error) {
+  } catch (thrown) {
+    const error = systemError(thrown) ?? thrown;
     if (error instanceof NapError) {
       console.error(`nap ${name}: ${error.message}`);
     } else {

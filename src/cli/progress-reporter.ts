@@ -9,25 +9,50 @@ export interface Reporter {
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
   if (seconds < 60) return `${Math.round(seconds)}s`;
   const minutes = Math.floor(seconds / 60);
   return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
 }
 
-/** Stage, done/total, rate and ETA: one redrawn bar on a terminal, plain lines elsewhere. */
-export function createReporter(
-  stream: NodeJS.WriteStream = process.stderr,
-  options: { quiet?: boolean } = {},
-): Reporter {
+/** Seconds between a log's progress lines during a long stage, unless NAP_PROGRESS_SECONDS says otherwise. */
+export const LOG_INTERVAL_SECONDS = 5;
+
+export interface ReporterOptions {
+  quiet?: boolean;
+  /** Least time between two progress lines in a log (not a terminal); default LOG_INTERVAL_SECONDS. */
+  intervalMs?: number;
+  /** The clock, in milliseconds (tests). */
+  now?: () => number;
+}
+
+/** NAP_PROGRESS_SECONDS, when it is a number >= 0, as milliseconds; else the default. */
+function intervalFromEnvironment(): number {
+  const text = process.env.NAP_PROGRESS_SECONDS;
+  const seconds = text === undefined || text.trim() === '' ? NaN : Number(text);
+  return (Number.isFinite(seconds) && seconds >= 0 ? seconds : LOG_INTERVAL_SECONDS) * 1000;
+}
+
+/**
+ * Stage, done/total, rate and ETA. On a terminal: one redrawn bar. In a log (stderr is a file or a pipe):
+ * one line when a stage ends, with its count and time, and during a long stage at most one line every few
+ * seconds; a stage that reports no total (a notice such as "resuming run 3") is one line when it starts.
+ * Stages may nest (a layer's steps within "clustering"): each ends once, whichever order they report in.
+ */
+export function createReporter(stream: NodeJS.WriteStream = process.stderr, options: ReporterOptions = {}): Reporter {
   const interactive = Boolean(stream.isTTY);
+  const now = options.now ?? Date.now;
+  const intervalMs = options.intervalMs ?? intervalFromEnvironment();
   let stage = '';
-  let stageStart = Date.now();
-  let lastPlain = 0;
+  let stageStart = now();
   let lastDraw = 0;
   let drawn = false;
+  /** Log mode: when each stage seen began and whether its end was printed. */
+  const stages = new Map<string, { start: number; ended: boolean }>();
+  let lastLine = now();
 
-  const describe = (p: Progress): string => {
-    const elapsed = (Date.now() - stageStart) / 1000;
+  const describe = (p: Progress, start: number): string => {
+    const elapsed = (now() - start) / 1000;
     if (p.total <= 0) return `${p.stage} ${p.done}`;
     const rate = elapsed > 0 ? p.done / elapsed : 0;
     const eta = rate > 0 ? (p.total - p.done) / rate : Infinity;
@@ -41,28 +66,51 @@ export function createReporter(
     drawn = false;
   };
 
+  const logLine = (p: Progress): void => {
+    const at = now();
+    let seen = stages.get(p.stage);
+    if (seen === undefined || (seen.ended && p.done < p.total)) {
+      // A stage seen for the first time, or one that starts over (the next layer's "core distances").
+      seen = { start: at, ended: false };
+      stages.set(p.stage, seen);
+      if (p.total <= 0) {
+        seen.ended = true;
+        lastLine = at;
+        stream.write(`${p.stage}\n`);
+        return;
+      }
+    }
+    if (seen.ended) return;
+    if (p.total > 0 && p.done >= p.total) {
+      seen.ended = true;
+      lastLine = at;
+      stream.write(`${p.stage}: ${p.done}/${p.total} in ${formatDuration((at - seen.start) / 1000)}\n`);
+    } else if (at - lastLine >= intervalMs) {
+      lastLine = at;
+      stream.write(`${describe(p, seen.start)}\n`);
+    }
+  };
+
   return {
     progress(p) {
       if (options.quiet) return;
-      const now = Date.now();
-      const newStage = p.stage !== stage;
-      if (newStage) {
-        if (interactive) clear();
+      if (!interactive) {
+        logLine(p);
+        return;
+      }
+      const at = now();
+      if (p.stage !== stage) {
+        clear();
         stage = p.stage;
-        stageStart = now;
+        stageStart = at;
       }
-      if (interactive) {
-        if (now - lastDraw < 100 && p.done < p.total) return;
-        lastDraw = now;
-        const width = 24;
-        const filled = p.total > 0 ? Math.round((width * p.done) / p.total) : 0;
-        const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-        stream.write(`\r\x1b[2K[${bar}] ${describe(p)}`);
-        drawn = true;
-      } else if (newStage || now - lastPlain >= 2000 || p.done === p.total) {
-        lastPlain = now;
-        stream.write(`${describe(p)}\n`);
-      }
+      if (at - lastDraw < 100 && p.done < p.total) return;
+      lastDraw = at;
+      const width = 24;
+      const filled = p.total > 0 ? Math.round((width * p.done) / p.total) : 0;
+      const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+      stream.write(`\r\x1b[2K[${bar}] ${describe(p, stageStart)}`);
+      drawn = true;
     },
     info(message) {
       if (options.quiet) return;

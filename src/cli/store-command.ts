@@ -1,5 +1,5 @@
 /** What the commands that work on one results file share: the store opened for the command, and progress. */
-import { NapStore, type OpenStoreOptions } from '../io/store/index.js';
+import { closeAfter, NapStore, type OpenStoreOptions } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 
 import { createReporter } from './progress-reporter.js';
@@ -11,11 +11,7 @@ export async function withStore<T>(
   body: (store: NapStore) => Promise<T>,
 ): Promise<T> {
   const store = await NapStore.open(file, options);
-  try {
-    return await body(store);
-  } finally {
-    await store.close();
-  }
+  return closeAfter(store, () => body(store));
 }
 
 /**

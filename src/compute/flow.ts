@@ -4,6 +4,7 @@
  * members go in other layers (its lineage).
  */
 import { InputError } from '../errors.js';
+import { OptionSchema, realNumber, valueOption, wholeNumber, type Fields } from '../options/schema.js';
 import { labelOfRow, rowOfLabel, type Contingency } from './contingency.js';
 
 /**
@@ -112,7 +113,21 @@ export interface LineageOptions {
   limit?: number;
 }
 
-const DEFAULT_LINEAGE = { minShare: 0.05, limit: 5 };
+/** The lineage options as options of a command (nap flow, the library's lineage calls). */
+export const LINEAGE_FIELDS: Fields = {
+  minShare: valueOption(realNumber({ example: 0.05, min: 0, max: 1 }), {
+    flag: 'min-share',
+    help: 'leave out destinations holding less than this share of a pattern',
+    default: 0.05,
+  }),
+  limit: valueOption(wholeNumber({ example: 5, min: 1 }), {
+    flag: 'limit',
+    help: 'list at most K destinations per pattern',
+    default: 5,
+  }),
+};
+
+const LINEAGE_OPTIONS = new OptionSchema<LineageOptions>('flow', LINEAGE_FIELDS);
 
 /**
  * The lineage of pattern `patternId` (-1: noise) of one layer: for every other layer, the patterns that
@@ -123,14 +138,7 @@ export function patternLineage(
   tables: readonly { layer: string; table: Contingency }[],
   options: LineageOptions = {},
 ): LineageStep[] {
-  const minShare = options.minShare ?? DEFAULT_LINEAGE.minShare;
-  const limit = options.limit ?? DEFAULT_LINEAGE.limit;
-  if (!(minShare >= 0 && minShare <= 1)) {
-    throw new InputError(`lineage minShare ${minShare} is not in [0, 1]`, { hint: 'pass a share such as 0.05' });
-  }
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new InputError(`lineage limit ${limit} is not a positive whole number`, { hint: 'pass a limit such as 5' });
-  }
+  const { minShare, limit } = LINEAGE_OPTIONS.resolve(options) as Required<LineageOptions>;
   return tables.map(({ layer, table }) => {
     if (!(patternId === -1 || (Number.isInteger(patternId) && patternId >= 0 && patternId < table.patternsA))) {
       throw new InputError(`pattern ${patternId} does not exist; its layer has patterns 0..${table.patternsA - 1}`, {

@@ -1,7 +1,7 @@
 /** One shard of a run: the model over its rows (the engine's extraction, batch for batch), written to the shared folder. */
 import { extractionPlan, openExtractionRunner, prepareAnalysis, type PreparedAnalysis } from '../engine/analyze.js';
 import { mergeBatches } from '../engine/batch-buffer.js';
-import type { AnalyzeOptions } from '../engine/config.js';
+import type { RunOptions } from '../engine/config.js';
 import { extractActivations, pendingBatches, type ExtractedBatch } from '../engine/extract.js';
 import type { ModelRunner } from '../io/onnx/runner.js';
 import type { TaskControl } from '../progress.js';
@@ -71,7 +71,7 @@ export async function publishedShard(
  * for it (or checks that the folder holds this run), then extracts the shard unless it is published intact.
  */
 export async function runIndexedShard(
-  options: AnalyzeOptions,
+  options: RunOptions,
   shard: number,
   shards: number,
   folder: string,

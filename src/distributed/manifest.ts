@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Aggregation, LayerGeometry } from '../compute/aggregate.js';
 import type { PreparedAnalysis } from '../engine/analyze.js';
-import type { AnalyzeOptions } from '../engine/config.js';
+import type { RunOptions } from '../engine/config.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { batchCount } from './shards.js';
 
@@ -37,8 +37,8 @@ export interface RunManifest extends RunIdentity {
   format: typeof FORMAT;
   /** Short hash of the identity, batch size and shard count; job ids and result files carry it. */
   key: string;
-  /** The analyze options as workers open them (model and dataset paths made absolute). */
-  options: AnalyzeOptions;
+  /** The analyze options as workers open them (model and dataset paths made absolute; no `out` from an indexed worker). */
+  options: RunOptions;
   rows: number;
   batchSize: number;
   shards: number;
@@ -51,22 +51,17 @@ export interface RunManifest extends RunIdentity {
 const BUILT_IN_DATASETS = ['mnist', 'fashion-mnist'];
 
 /** The options with every path absolute, so that a process started in another folder opens the same files. */
-export function absoluteOptions(options: AnalyzeOptions): AnalyzeOptions {
+export function absoluteOptions<T extends RunOptions>(options: T): T {
   const builtIn = BUILT_IN_DATASETS.includes(options.data.trim().toLowerCase());
   const { tensorData } = options;
   return {
     ...options,
     model: path.resolve(options.model),
     data: builtIn ? options.data : path.resolve(options.data),
-    out: options.out === '' ? '' : path.resolve(options.out),
-    ...(tensorData
-      ? {
-          tensorData: {
-            ...tensorData,
-            ...(tensorData.labels !== undefined ? { labels: path.resolve(tensorData.labels) } : {}),
-            ...(tensorData.tokenizer !== undefined ? { tokenizer: path.resolve(tensorData.tokenizer) } : {}),
-          },
-        }
+    ...(options.out !== undefined ? { out: path.resolve(options.out) } : {}),
+    ...(options.labelsPath !== undefined ? { labelsPath: path.resolve(options.labelsPath) } : {}),
+    ...(tensorData?.tokenizer !== undefined
+      ? { tensorData: { ...tensorData, tokenizer: path.resolve(tensorData.tokenizer) } }
       : {}),
   };
 }
@@ -79,7 +74,7 @@ export function identityOf(prepared: PreparedAnalysis): RunIdentity {
   };
 }
 
-export function buildManifest(prepared: PreparedAnalysis, options: AnalyzeOptions, shards: number): RunManifest {
+export function buildManifest(prepared: PreparedAnalysis, options: RunOptions, shards: number): RunManifest {
   const identity = identityOf(prepared);
   const { batchSize, aggregation } = prepared.config;
   const rows = prepared.items.length;

@@ -6,18 +6,26 @@ import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
 import { rankMaxActivations } from '../compute/max-activations.js';
-import { CancelledError, InputError } from '../errors.js';
+import { CancelledError, InputError, option } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
 import { isTensorSpec, openTensorDataset } from '../io/datasets/open-tensors.js';
 import { sampleIndices } from '../io/datasets/sample.js';
 import type { Dataset, DatasetBase, TensorDataset } from '../io/datasets/types.js';
 import { listLayersOfBytes } from '../io/onnx/inspect.js';
-import { decodeModel, resolveLayers } from '../io/onnx/graph.js';
+import { decodeModel, resolveLayers, type DecodedModel } from '../io/onnx/graph.js';
 import { resolveDevice, type Device } from '../io/onnx/device.js';
 import { modelInputs } from '../io/onnx/model-inputs.js';
 import { openOnnxBytes, type ModelRunner } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
-import { NapStore, type LayerLayoutRecord, type RunRecord } from '../io/store/index.js';
+import {
+  closeAfter,
+  NapStore,
+  type LayerLayoutRecord,
+  type RunRecord,
+  type ClusteringWriter,
+  type ExtractionWriter,
+  type StoreReader,
+} from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
 import {
@@ -31,7 +39,13 @@ import {
 import { storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
 import { clusteringCoverage } from './coverage.js';
 import { clusteringParams, completeStoredClustering } from './recluster.js';
-import { resolveOptions, type AnalyzeOptions, type ResolvedOptions } from './config.js';
+import {
+  ANALYZE_OPTIONS,
+  resolveRunOptions,
+  type AnalyzeOptions,
+  type ResolvedRunOptions,
+  type RunOptions,
+} from './config.js';
 import {
   describeLayer,
   extractActivations,
@@ -65,8 +79,10 @@ const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).
  * analysis and every process of a distributed one (src/distributed/) prepare the same options alike.
  */
 export interface PreparedAnalysis {
-  config: ResolvedOptions;
-  modelBytes: Uint8Array;
+  /** `out` is left out by a worker of an indexed job, which stores no results (see RunOptions). */
+  config: ResolvedRunOptions;
+  /** The model, decoded once: the layer probe and every runner derive their models from it. */
+  model: DecodedModel;
   modelSha256: string;
   dataset: Dataset | TensorDataset;
   /** Dataset item index of each row of the analysis. */
@@ -114,20 +130,31 @@ export interface LayerCompute {
  * parameters are computed.
  */
 export async function analyze(options: AnalyzeOptions, control: TaskControl = {}): Promise<AnalyzeResult> {
+  // Refused before the dataset and model are read: the results file is the one option preparation does without.
+  ANALYZE_OPTIONS.requirePresent(options);
   const prepared = await prepareAnalysis(options);
   return analyzePrepared(prepared, modelSource(prepared, control), control);
 }
 
 /** Resolves the options, opens the dataset, picks the rows and probes the model's layers; runs no batch. */
-export async function prepareAnalysis(options: AnalyzeOptions): Promise<PreparedAnalysis> {
-  const config = resolveOptions(options);
+export async function prepareAnalysis(options: RunOptions): Promise<PreparedAnalysis> {
+  const config = resolveRunOptions(options);
   // A device that cannot start is reported before any data is read.
   const device = await resolveDevice(config.device);
   const modelBytes = await readModelFile(config.model);
   const modelSha256 = sha256(modelBytes);
-  const dataset: Dataset | TensorDataset = (await isTensorSpec(config.data, config.tensorData))
-    ? await openTensorDataset(config.data, config.tensorData)
-    : await openDataset(config.data, { split: config.split, onBadImage: config.onBadImage });
+  // One labels file option: an IDX images file's labels, or one label per row of data that is not images.
+  const tensorOptions = {
+    ...config.tensorData,
+    ...(config.labelsPath !== undefined ? { labels: config.labelsPath } : {}),
+  };
+  const dataset: Dataset | TensorDataset = (await isTensorSpec(config.data, tensorOptions))
+    ? await openTensorDataset(config.data, tensorOptions)
+    : await openDataset(config.data, {
+        split: config.split,
+        onBadImage: config.onBadImage,
+        ...(config.labelsPath !== undefined ? { labelsPath: config.labelsPath } : {}),
+      });
   if (dataset.items.length === 0) {
     throw new InputError(`dataset ${config.data} has no inputs`, {
       hint: 'point --data at a folder, manifest or IDX file that holds images',
@@ -143,14 +170,18 @@ export async function prepareAnalysis(options: AnalyzeOptions): Promise<Prepared
   // after the whole extraction.
   requireEnoughInputs(items.length, config.clustering, `${config.data} gives`);
 
-  const { graph } = decodeModel(modelBytes, config.model);
+  // Decoded once: the layer probe and the extraction runners derive their models from it.
+  const model = decodeModel(modelBytes, config.model);
+  const { graph } = model;
   const inputs = modelInputs(graph, config.model);
   const feeding =
     dataset.kind === 'tensors' ? tensorFeeding(dataset, inputs) : imageFeeding(dataset, inputs, config.model, config);
   const threads = config.threads || undefined;
-  const probe = await listLayersOfBytes(modelBytes, config.model, {
+  const probe = await listLayersOfBytes(model, config.model, {
     threads,
     probeInputs: feeding.probeInputs,
+    maxProbeValues: config.maxProbeValues,
+    probeShapeOption: dataset.kind === 'tensors' ? 'data' : 'imageSize',
     inputLayout: config.layout,
     ...(config.layerLayouts ? { layouts: config.layerLayouts } : {}),
     ...(config.prefixTokens !== undefined ? { prefixTokens: config.prefixTokens } : {}),
@@ -189,7 +220,7 @@ export async function prepareAnalysis(options: AnalyzeOptions): Promise<Prepared
   });
   return {
     config,
-    modelBytes,
+    model,
     modelSha256,
     dataset,
     items,
@@ -207,7 +238,7 @@ export async function prepareAnalysis(options: AnalyzeOptions): Promise<Prepared
 /** Opens the model with every analyzed layer as an output, on `threads` onnxruntime threads. */
 export function openExtractionRunner(prepared: PreparedAnalysis): Promise<ModelRunner> {
   const { config, layers, pooled, threads, device } = prepared;
-  return openOnnxBytes(prepared.modelBytes, config.model, {
+  return openOnnxBytes(prepared.model, config.model, {
     layers: layers.map((l) => l.name),
     pooled,
     threads,
@@ -256,8 +287,8 @@ export async function analyzePrepared(
   compute: LayerCompute = {},
 ): Promise<AnalyzeResult> {
   const { config, modelSha256, dataset, items, threads, extractionConfigHash } = prepared;
-  const store = await NapStore.open(config.out);
-  try {
+  const store = await NapStore.open(resultsFile(config));
+  return closeAfter(store, async () => {
     const complete = await store.findCompleteRun(modelSha256, dataset.fingerprint, extractionConfigHash);
     let runId: number;
     let skipped: AnalyzeResult['skipped'] = [];
@@ -291,7 +322,9 @@ export async function analyzePrepared(
       try {
         skipped = await extractIntoStore(store, runId, prepared, source, classNames, control);
       } catch (error) {
-        if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed');
+        // Marking the run failed is a courtesy: when the store cannot be written (a full disk), the run
+        // stays 'running', which reads as interrupted, and the error that stopped it is the one to report.
+        if (!(error instanceof CancelledError)) await store.setRunStatus(runId, 'failed').catch(() => undefined);
         throw error;
       }
     }
@@ -336,10 +369,19 @@ export async function analyzePrepared(
       compute.project,
     );
     await store.setRunStatus(runId, 'complete');
-    return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped };
-  } finally {
-    await store.close();
+    const unlisted = (dataset.unlisted ?? []).map(({ path: file, reason }) => ({ path: file, reason }));
+    return { runId, reusedActivations: Boolean(complete), layers: summaries, skipped: [...unlisted, ...skipped] };
+  });
+}
+
+/** The results file of an analysis that stores its results; prepared without one, it is refused. */
+function resultsFile(config: ResolvedRunOptions): string {
+  if (config.out === undefined) {
+    throw new InputError(`${option('out')} is required to store the analysis`, {
+      hint: `give the results file, e.g. ${option('out', 'results.duckdb')}`,
+    });
   }
+  return config.out;
 }
 
 /**
@@ -348,7 +390,7 @@ export async function analyzePrepared(
  * images that could not be read in this session.
  */
 async function extractIntoStore(
-  store: NapStore,
+  store: StoreReader & ExtractionWriter,
   runId: number,
   plan: PreparedAnalysis,
   source: BatchSource,
@@ -433,7 +475,7 @@ async function extractIntoStore(
  * has no staged rows at all.
  */
 export async function finalizeStagedLayers(
-  store: NapStore,
+  store: StoreReader & ExtractionWriter,
   runId: number,
   layers: ExtractedLayer[],
   toFinalize: ExtractedLayer[],
@@ -484,11 +526,11 @@ export function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptio
   const { minClusterSize } = resolveParams(clustering, count);
   if (count >= minClusterSize) return;
   throw new InputError(
-    `${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (min cluster size) ${minClusterSize}`,
+    `${subject} ${count} input${count === 1 ? '' : 's'}, fewer than the minimum pattern size (${option('clustering.minClusterSize')}) ${minClusterSize}`,
     {
       hint:
         count >= 2
-          ? `analyze at least ${minClusterSize} inputs, or lower --min-cluster-size to ${count} or less`
+          ? `analyze at least ${minClusterSize} inputs, or lower ${option('clustering.minClusterSize')} to ${count} or less`
           : 'a pattern needs at least 2 inputs: analyze more inputs',
     },
   );
@@ -527,7 +569,7 @@ function sameParams(a: unknown, b: unknown): boolean {
  * parameters (one stored by an older nap gets its missing tree and soft memberships added).
  */
 export async function clusterLayer(
-  store: NapStore,
+  store: StoreReader & ClusteringWriter,
   runId: number,
   layer: string,
   activations: { matrix: Matrix; inputIndex: Int32Array },
@@ -631,7 +673,7 @@ function pooledLayers(layers: ExtractedLayer[], aggregation: Aggregation, unitMa
 
 /** Clusters one unit's normalized spatial maps (its unit patterns) unless such a clustering is stored. */
 async function clusterUnit(
-  store: NapStore,
+  store: StoreReader & ClusteringWriter,
   runId: number,
   map: UnitMap,
   matrix: Matrix,

@@ -1,7 +1,7 @@
 import { MeanImages } from '../compute/mean-images.js';
 import { NotFoundError } from '../errors.js';
 import type { Dataset } from '../io/datasets/types.js';
-import type { NapStore } from '../io/store/index.js';
+import type { ClusteringWriter, StoreReader } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 
 export interface ImageFormat {
@@ -57,7 +57,7 @@ export function averageImageFormat(
  * `itemOf` gives the dataset item of a stored input; inputs without one are left out of the averages.
  */
 export async function saveMissingAverageImages(
-  store: NapStore,
+  store: StoreReader & Pick<ClusteringWriter, 'saveAverageImages'>,
   runId: number,
   dataset: Dataset,
   itemOf: (inputIndex: number) => number | undefined,

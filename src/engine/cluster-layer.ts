@@ -5,7 +5,7 @@ import type { Metric } from '../compute/hdbscan/types.js';
 import { buildSoftTree, strongestMemberships, type StrongestMemberships } from '../compute/hdbscan/soft/index.js';
 import type { Matrix } from '../compute/matrix.js';
 import { columnStatistics, rowsByGroup, type UnitStatistics } from '../compute/statistics.js';
-import type { NapStore, UnitStatsColumns, UnitStatsToSave } from '../io/store/index.js';
+import type { ClusteringWriter, StoreReader, UnitStatsColumns, UnitStatsToSave } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { clusteringCoverage, type Coverage } from './coverage.js';
 
@@ -113,7 +113,7 @@ export async function clusteringDetails(
  * (see clusteringDetails). `timings`, when given, receives each step's milliseconds.
  */
 export async function storeLayerClustering(
-  store: NapStore,
+  store: StoreReader & ClusteringWriter,
   target: { runId: number; layer: string; unit: number | null },
   rows: { activations: Matrix; space: Matrix; inputIndex: Int32Array },
   clustering: LayerClusteringResult,
@@ -129,7 +129,7 @@ export async function storeLayerClustering(
 
 /** Stores a computed layer clustering: the clustering, its tree, soft memberships and pattern statistics. */
 export async function saveLayerClustering(
-  store: NapStore,
+  store: StoreReader & ClusteringWriter,
   target: { runId: number; layer: string; unit: number | null },
   inputIndex: Int32Array,
   computed: ComputedClustering,

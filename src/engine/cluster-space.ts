@@ -9,7 +9,8 @@ import { pca } from '../compute/projection/pca.js';
 import { umap } from '../compute/projection/umap.js';
 import type { Matrix } from '../compute/matrix.js';
 import { InputError } from '../errors.js';
-import type { NapStore } from '../io/store/index.js';
+import type { ValueRule } from '../options/schema.js';
+import type { ClusteringWriter, StoreReader } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 
 export type ClusterSpace = 'raw' | `pca:${number}` | `umap:${number}`;
@@ -22,16 +23,31 @@ export const CLUSTERING_UMAP = { nNeighbors: 30, minDist: 0, nEpochs: 200, seed:
 
 const SPACE_PATTERN = /^(raw|pca:(\d+)|umap:(\d+))$/;
 
+function isClusterSpace(value: unknown): value is ClusterSpace {
+  if (typeof value !== 'string') return false;
+  const match = SPACE_PATTERN.exec(value);
+  return match !== null && Number(match[2] ?? match[3] ?? 2) >= 2;
+}
+
+/** The option schema's rule (src/options/schema.ts): 'raw', 'pca:D' or 'umap:D' with D >= 2. */
+export const CLUSTER_SPACE_RULE: ValueRule<ClusterSpace> = {
+  parse: (text) => text.trim(),
+  valid: isClusterSpace,
+  what: { one: 'raw, pca:D or umap:D with D >= 2', many: 'cluster spaces (raw, pca:D or umap:D with D >= 2)' },
+  format: (value) => value,
+  example: 'pca:50',
+  placeholder: 'raw|pca:D|umap:D',
+};
+
 /** Reads a cluster space ('raw', 'pca:D', 'umap:D'), naming `flag` in the error. */
 export function parseClusterSpace(text: string, flag = '--cluster-space'): ClusterSpace {
-  const match = SPACE_PATTERN.exec(text.trim());
-  const dims = Number(match?.[2] ?? match?.[3] ?? 2);
-  if (!match || dims < 2) {
+  const space = text.trim();
+  if (!isClusterSpace(space)) {
     throw new InputError(`${flag} '${text}' is not raw, pca:D or umap:D with D >= 2`, {
       hint: `e.g. ${flag} raw (the paper: the activations as they are), ${flag} pca:50 or ${flag} umap:10`,
     });
   }
-  return text.trim() as ClusterSpace;
+  return space;
 }
 
 /** Dimensions of a pca:D or umap:D space; undefined for raw. */
@@ -78,7 +94,7 @@ export async function rowsInSpace(
  * the space (re-selections grade soft memberships in them), computed and stored when missing.
  */
 export async function storedRowsInSpace(
-  store: NapStore,
+  store: StoreReader & Pick<ClusteringWriter, 'saveClusterSpace'>,
   runId: number,
   layer: string,
   activations: { matrix: Matrix; inputIndex: Int32Array },

@@ -6,7 +6,7 @@
  */
 import { linkageFromMerges, selectFromLinkage, type SelectionParams } from '../compute/hdbscan/index.js';
 import type { SelectionMethod } from '../compute/hdbscan/selection.js';
-import type { ClusteringRecord, NapStore } from '../io/store/index.js';
+import type { ClusteringRecord, StoreReader } from '../io/store/index.js';
 
 /** Strengths at which near members are counted in the CLI's coverage lines, strongest first. */
 export const NEAR_MEMBER_STRENGTHS: readonly number[] = [0.1, 0.05];
@@ -21,7 +21,7 @@ export interface Coverage {
 
 /** The coverage of a stored clustering, near members counted at `strengths`. */
 export async function clusteringCoverage(
-  store: NapStore,
+  store: StoreReader,
   clusteringId: number,
   strengths: readonly number[] = NEAR_MEMBER_STRENGTHS,
 ): Promise<Coverage> {
@@ -49,7 +49,7 @@ export const RESELECTION_SIZES: readonly number[] = [5, 10, 20, 50, 100, 200, 50
  * The re-selections of a clustering's tree (leaf and eom at RESELECTION_SIZES, its epsilon and other
  * params kept) with how many inputs each puts in a pattern; empty when the clustering has no tree.
  */
-export async function reselections(store: NapStore, clustering: ClusteringRecord): Promise<Reselection[]> {
+export async function reselections(store: StoreReader, clustering: ClusteringRecord): Promise<Reselection[]> {
   const stored = await store.readLinkageTree(clustering.clusteringId);
   if (stored === null) return [];
   const tree = linkageFromMerges(stored);
@@ -121,7 +121,7 @@ export interface CoverageRoute {
 }
 
 /** Per layer of the run (its newest layer clustering): its coverage and the routes to `target` (0..1). */
-export async function coverageRoutes(store: NapStore, runId: number, target: number): Promise<CoverageRoute[]> {
+export async function coverageRoutes(store: StoreReader, runId: number, target: number): Promise<CoverageRoute[]> {
   const routes: CoverageRoute[] = [];
   for (const layer of await store.listLayers(runId)) {
     const clusterings = (await store.listClusterings(runId, layer.layer)).filter((c) => c.unit === null);

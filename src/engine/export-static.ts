@@ -9,20 +9,23 @@
  * and every stored heatmap (means and members).
  */
 import { showsContents } from '../results/input-content.js';
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { renderHeatmap } from '../compute/heatmap-image.js';
 import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
+import { prepareSiteFolder } from '../io/site-folder.js';
 import { NapStore } from '../io/store/index.js';
+import { checkExportOptions, type StaticExportOptions } from './export-options.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { createResultsApi, type ResultsService } from '../results/api.js';
-import { IMAGE_SIZE } from '../results/api-types.js';
 import type { TableSpec } from '../results/codec/arrow.js';
 import { encodeTable } from '../results/codec/arrow-encode.js';
 import { FILE_TABLES } from '../results/codec/tables.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
+import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
+import { NOTES_STATIC_FILE, notesOfRun } from '../results/notes.js';
 import {
   STATIC_DATA_DIR,
   STATIC_FORMAT,
@@ -38,18 +41,7 @@ import {
 import type { ClusteringRecord, RunConfig, RunRecord } from '../results/tables.js';
 import { DEFAULT_APP_DIR } from '../app-dir.js';
 
-export interface StaticExportOptions {
-  /** The results store; opened read-only and never modified. */
-  store: string;
-  /** Folder to write: created when missing; otherwise it must be empty or hold an earlier export, which is replaced. */
-  out: string;
-  /** Run to export; default the newest. */
-  runId?: number;
-  /** Folder of the built app (index.html and assets); default build/app of this package. */
-  appDir?: string;
-  /** Side of the thumbnails in pixels (16..512), default 64; false: none (the dataset need not be available). */
-  thumbnails?: number | false;
-}
+export { DEFAULT_THUMBNAIL_SIZE, type StaticExportOptions } from './export-options.js';
 
 export interface StaticExportResult {
   out: string;
@@ -62,7 +54,6 @@ export interface StaticExportResult {
   heatmaps: number;
 }
 
-export const DEFAULT_THUMBNAIL_SIZE = 64;
 /** Images encoded at the same time. */
 const IMAGE_CONCURRENCY = 4;
 
@@ -74,22 +65,12 @@ interface Resolved {
 }
 
 function resolveOptions(options: StaticExportOptions): Resolved {
-  const thumbnails = options.thumbnails ?? DEFAULT_THUMBNAIL_SIZE;
-  if (
-    thumbnails !== false &&
-    !(Number.isInteger(thumbnails) && thumbnails >= IMAGE_SIZE.min && thumbnails <= IMAGE_SIZE.max)
-  ) {
-    throw new InputError(`thumbnail size ${thumbnails} is outside ${IMAGE_SIZE.min}..${IMAGE_SIZE.max}`, {
-      hint: `pass a side in pixels such as ${DEFAULT_THUMBNAIL_SIZE}`,
-    });
-  }
-  if (options.out.trim() === '')
-    throw new InputError('the output folder is empty', { hint: 'name a folder to write the site into, e.g. site/' });
+  const checked = checkExportOptions(options);
   return {
-    store: options.store,
-    out: path.resolve(options.out),
-    appDir: path.resolve(options.appDir ?? DEFAULT_APP_DIR),
-    thumbnails,
+    store: checked.store,
+    out: path.resolve(checked.out),
+    appDir: path.resolve(checked.appDir ?? DEFAULT_APP_DIR),
+    thumbnails: checked.thumbnails,
   };
 }
 
@@ -101,30 +82,6 @@ async function requireBuiltApp(appDir: string): Promise<string> {
       hint: 'run npm run build in the nap-lens folder first',
     });
   return html;
-}
-
-/** Makes `out` ready: created, or emptied of an earlier export; refuses a folder holding anything else. */
-async function prepareOut(out: string): Promise<void> {
-  const info = await stat(out).catch(() => null);
-  if (info === null) {
-    await mkdir(out, { recursive: true });
-    return;
-  }
-  if (!info.isDirectory())
-    throw new InputError(`${out} exists and is not a folder`, { hint: 'name a new or empty folder for the site' });
-  const entries = await readdir(out);
-  if (entries.length === 0) return;
-  const earlier = await stat(path.join(out, STATIC_DATA_DIR, STATIC_MANIFEST_FILE)).catch(() => null);
-  if (earlier === null) {
-    throw new InputError(`${out} is not empty and holds no earlier export`, {
-      hint: 'name a new or empty folder; an earlier export there would be replaced',
-    });
-  }
-  await emptyFolder(out);
-}
-
-async function emptyFolder(folder: string): Promise<void> {
-  for (const entry of await readdir(folder)) await rm(path.join(folder, entry), { recursive: true, force: true });
 }
 
 /** The app's index.html with the meta tag that switches it to the static data source. */
@@ -259,7 +216,7 @@ async function exportClustering(
 }
 
 /** A file name without the exporter's folders ('/home/me/models/m.onnx' -> 'm.onnx'); names without a folder ('mnist') stay. */
-function fileName(spec: string): string {
+export function fileName(spec: string): string {
   return path.basename(spec) || spec;
 }
 
@@ -384,6 +341,9 @@ async function writeSite(
     await site.write(staticPaths.triage('layers'), encodeTable(FILE_TABLES.triageLayers, triage.layers));
     await site.write(staticPaths.triage('agreement'), encodeTable(FILE_TABLES.triageAgreement, triage.agreement));
   }
+  const notes = await new NotesFile(notesPathOf(config.store)).read();
+  const clusteringIds = new Set(clusterings.map((c) => c.clusteringId));
+  await site.write(NOTES_STATIC_FILE, JSON.stringify(notesOfRun(notes, runId, clusteringIds)));
   const source = await tables.source();
   const results: StaticResults = { source, run: withoutLocalFolders(run), layers, clusterings, projections, flows };
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
@@ -435,12 +395,14 @@ export async function exportStaticSite(
   try {
     const service = createResultsApi(storeReader(store));
     const run = await pickRun(service, options.runId, config.store);
-    await prepareOut(config.out);
+    // Written beside `out` and swapped in when complete: a failed export leaves an earlier one intact.
+    const folder = await prepareSiteFolder(config.out);
     try {
-      return await writeSite(store, service, run, config, indexHtml, control);
+      const result = await writeSite(store, service, run, { ...config, out: folder.staging }, indexHtml, control);
+      await folder.commit();
+      return { ...result, out: folder.out };
     } catch (error) {
-      // A half-written site would pass for a whole one; the folder held nothing else before (see prepareOut).
-      await emptyFolder(config.out);
+      await folder.discard();
       throw error;
     }
   } finally {

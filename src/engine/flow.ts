@@ -8,12 +8,12 @@ import { contingencyTable, nonZeroCells, rowOfLabel } from '../compute/contingen
 import { jaccardMatrix } from '../compute/flow.js';
 import { InputError } from '../errors.js';
 import type { FlowRecord } from '../io/store/flow.js';
-import type { MembershipColumns, NapStore } from '../io/store/index.js';
+import type { FlowWriter, MembershipColumns, StoreReader } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { layerClusteringsOf, type LayerClustering } from '../results/layer-clusterings.js';
 
 /** The layers of a run that have a layer-wide clustering, in model order, each with its newest one. */
-export async function layerClusterings(store: NapStore, runId: number): Promise<LayerClustering[]> {
+export async function layerClusterings(store: StoreReader, runId: number): Promise<LayerClustering[]> {
   return layerClusteringsOf(await store.listLayers(runId), await store.listClusterings(runId));
 }
 
@@ -32,7 +32,7 @@ const FLOW_STAGE = 'concept flow between layers';
  * between the current clusterings.
  */
 export async function storeRunFlows(
-  store: NapStore,
+  store: StoreReader & FlowWriter,
   runId: number,
   options: StoreFlowsOptions = {},
   control: TaskControl = {},

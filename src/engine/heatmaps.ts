@@ -19,7 +19,6 @@ import {
   type SpatialGrid,
 } from '../compute/heatmap.js';
 import { InputError } from '../errors.js';
-import type { Preprocessing } from '../io/datasets/types.js';
 import { decodeModel, singleFloatInput } from '../io/onnx/graph.js';
 import type { ChannelLayout } from '../io/onnx/layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
@@ -30,10 +29,13 @@ import {
   MEAN_HEATMAP,
   type ClusteringRecord,
   type LayerInfo,
-  type NapStore,
   type RunRecord,
+  type HeatmapWriter,
+  type StoreReader,
 } from '../io/store/index.js';
+import { list, OptionSchema, text, valueOption, wholeNumber } from '../options/schema.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
+import { runConfig } from './run-config.js';
 import { openRunDataset, pickClustering, pickLayer, pickRun } from './run-selection.js';
 
 export interface HeatmapOptions {
@@ -79,47 +81,65 @@ export interface HeatmapsResult {
 }
 
 /** What analyze stores in a run's config that heatmaps need. */
-interface StoredRunConfig {
-  split?: 'train' | 'test';
-  preprocessing?: Preprocessing;
-}
-
-const DEFAULT_BATCH_SIZE = 32;
-
-function resolveBatchSize(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(value) || value < 1)
-    throw new InputError(`batch size ${value} is not a positive whole number`, {
-      hint: `give e.g. ${DEFAULT_BATCH_SIZE}`,
-    });
-  return value;
-}
-
-function resolveThreads(value: number | undefined): number | undefined {
-  if (value === undefined || value === 0) return undefined;
-  if (!Number.isInteger(value) || value < 0)
-    throw new InputError(`threads ${value} is not a whole number >= 0`, { hint: 'give 0 for all cores, or e.g. 2' });
-  return value;
-}
+/** The options of `computePatternHeatmaps` and `nap heatmaps` (see src/options/schema.ts). */
+export const HEATMAP_OPTIONS = new OptionSchema<HeatmapOptions>('heatmaps', {
+  layer: valueOption(text({ example: 'conv2', placeholder: 'LAYER' }), {
+    flag: 'layer',
+    help: 'the layer (it must have spatial positions)',
+    required: true,
+  }),
+  runId: valueOption(wholeNumber({ example: 1, min: 1, placeholder: 'ID' }), {
+    flag: 'run',
+    help: 'run (default: the newest)',
+  }),
+  patterns: valueOption(list(wholeNumber({ example: 0 }), { example: [0, 2], placeholder: 'P[,P...]' }), {
+    flag: 'pattern',
+    help: 'patterns (default: every pattern of the layer; noise, -1, has no centroid and no heatmap)',
+  }),
+  clusteringId: valueOption(wholeNumber({ example: 3, min: 1, placeholder: 'ID' }), {
+    flag: 'clustering',
+    help: "layer clustering (default: the layer's newest)",
+  }),
+  model: valueOption(text({ example: 'model.onnx', placeholder: 'PATH' }), {
+    flag: 'model',
+    help: 'the analysed model file, when it moved (checked by SHA-256)',
+  }),
+  data: valueOption(text({ example: 'images/', placeholder: 'SPEC' }), {
+    flag: 'data',
+    help: 'the analysed dataset, when it moved',
+  }),
+  batchSize: valueOption(wholeNumber({ example: 32, min: 1 }), {
+    flag: 'batch-size',
+    help: 'inputs per forward pass',
+    default: 32,
+  }),
+  threads: valueOption(wholeNumber({ example: 2, min: 0, max: 1024 }), {
+    flag: 'threads',
+    help: 'onnxruntime threads; 0: all cores',
+    default: 0,
+  }),
+});
 
 /**
  * Computes and stores the heatmaps of every member of the requested patterns and each pattern's mean
  * heatmap, replacing heatmaps stored before for those patterns. The store must be open writable.
  */
 export async function computePatternHeatmaps(
-  store: NapStore,
+  store: StoreReader & HeatmapWriter,
   options: HeatmapOptions,
   control: TaskControl = {},
 ): Promise<HeatmapsResult> {
-  const batchSize = resolveBatchSize(options.batchSize);
-  const threads = resolveThreads(options.threads);
+  const { batchSize, threads: threadCount } = HEATMAP_OPTIONS.resolve(options) as Required<
+    Pick<HeatmapOptions, 'batchSize' | 'threads'>
+  >;
+  const threads = threadCount || undefined;
   const run = await pickRun(store, options.runId);
   const layerInfo = await pickLayer(store, run.runId, options.layer);
   const clustering = await pickClustering(store, run.runId, layerInfo.layer, options.clusteringId);
   const patternIds = pickPatterns(clustering, options.patterns);
-  const config = (run.config ?? {}) as StoredRunConfig;
+  const config = runConfig(run);
   const preprocessing = config.preprocessing;
-  if (preprocessing === undefined) {
+  if (preprocessing === null) {
     throw new InputError(`run ${run.runId} has no stored preprocessing`, {
       hint: 'analyze the model again with this nap; heatmaps re-run the model as the analysis did',
     });
@@ -162,7 +182,11 @@ export async function computePatternHeatmaps(
   );
   const paths = (await store.readInputs(run.runId, members)).path;
 
-  const { dataset, itemOfPath } = await openRunDataset(options.data ?? run.datasetSpec, config.split, store.path);
+  const { dataset, itemOfPath } = await openRunDataset(
+    options.data ?? run.datasetSpec,
+    config.options.split,
+    store.path,
+  );
   const skipped: HeatmapsResult['skipped'] = [];
   const readable: number[] = [];
   const readablePaths: string[] = [];
@@ -250,7 +274,7 @@ export async function computePatternHeatmaps(
 
 /** One transaction: each pattern's mean (when it has members with heatmaps) and its members' heatmaps. */
 async function saveHeatmaps(
-  store: NapStore,
+  store: HeatmapWriter,
   clusteringId: number,
   grid: SpatialGrid,
   summaries: (PatternHeatmapSummary & { rows: number[] })[],
@@ -298,7 +322,7 @@ function pickPatterns(clustering: ClusteringRecord, requested: number[] | undefi
   for (const patternId of requested) {
     if (!Number.isInteger(patternId) || patternId < 0 || patternId >= patternCount) {
       throw new InputError(`pattern ${patternId} does not exist in clustering ${clusteringId}`, {
-        hint: `its patterns are 0..${patternCount - 1}${patternId === -1 ? '; noise (-1) has no centroid, so no heatmap' : ''}`,
+        hint: `its patterns are 0..${patternCount - 1}`,
       });
     }
   }
@@ -342,7 +366,7 @@ function layerGrid(modelBytes: Uint8Array, modelPath: string, run: RunRecord, la
 
 /** The comparison target of each requested pattern: its centroid and the layer's mean over the stored normalized activations. */
 async function patternTargets(
-  store: NapStore,
+  store: StoreReader,
   runId: number,
   layer: LayerInfo,
   clustering: ClusteringRecord,

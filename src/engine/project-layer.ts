@@ -5,7 +5,7 @@
 import type { Matrix } from '../compute/matrix.js';
 import { pca, umap } from '../compute/projection/index.js';
 import { InputError, NotFoundError } from '../errors.js';
-import type { NapStore, ProjectionMethod, ProjectionRecord } from '../io/store/index.js';
+import type { ProjectionMethod, ProjectionRecord, ProjectionWriter, StoreReader } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import {
   checkProjectionOptions,
@@ -82,7 +82,7 @@ export async function projectMatrix(
 
 /** Projects one stored layer and stores the result, replacing any stored before; null for method 'none' or a layer without inputs. */
 export async function projectLayer(
-  store: NapStore,
+  store: StoreReader & ProjectionWriter,
   runId: number,
   layer: string,
   options: ProjectionOptions = {},
@@ -123,7 +123,7 @@ function isCurrent(record: ProjectionRecord, options: ProjectionOptions, dim: nu
  * it is done. Returns what every asked layer has now; nothing with method 'none'.
  */
 export async function storeRunProjections(
-  store: NapStore,
+  store: StoreReader & ProjectionWriter,
   runId: number,
   options: RunProjectionsOptions = {},
   control: TaskControl = {},

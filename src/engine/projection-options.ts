@@ -3,7 +3,7 @@
  * shape: which method runs and the parameters stored with the result (those that shape it).
  */
 import type { KnnMethod } from '../compute/projection/index.js';
-import { InputError } from '../errors.js';
+import { choice, OptionSchema, realNumber, valueOption, wholeNumber, type Fields } from '../options/schema.js';
 import { PROJECTION_METHODS, type ProjectionMethod } from '../io/store/index.js';
 
 export type ProjectionChoice = ProjectionMethod | 'none';
@@ -71,38 +71,55 @@ const DEFAULT_PCA_DIMS = 50;
 /** UMAP needs each input to have at least two neighbours. */
 const UMAP_MIN_INPUTS = 3;
 
-function requireInteger(name: string, value: number | undefined, min: number, max: number, example: number): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InputError(`projection ${name} ${String(value)} is not a whole number from ${min} to ${max}`, {
-      hint: `give ${name} as e.g. ${example}`,
-    });
-  }
-}
+/** The options of a layer's projection as options of a command (nap project, and the library's calls). */
+export const PROJECTION_FIELDS: Fields = {
+  method: valueOption(choice(PROJECTION_CHOICES), {
+    flag: 'method',
+    help: 'umap, pca (instant, classes overlap far more) or none',
+    default: 'umap',
+  }),
+  seed: valueOption(wholeNumber({ example: 42, min: -(2 ** 31), max: 2 ** 32 - 1 }), {
+    flag: 'seed',
+    help: 'random seed; equal seeds give equal maps',
+    default: 42,
+  }),
+  nNeighbors: valueOption(wholeNumber({ example: 15, min: 2, max: 1000 }), {
+    flag: 'neighbors',
+    help: 'UMAP neighbours per input: larger keeps more of the global structure',
+    default: 15,
+  }),
+  minDist: valueOption(realNumber({ example: 0.1, min: 0, max: 1 }), {
+    flag: 'min-dist',
+    help: "UMAP's smallest distance between points: smaller packs clusters tighter",
+    default: 0.1,
+  }),
+  nEpochs: valueOption(wholeNumber({ example: 200, min: 1, max: 100_000 }), {
+    flag: 'epochs',
+    help: 'UMAP optimisation epochs',
+    default: 200,
+  }),
+  pcaDims: valueOption(wholeNumber({ example: 50, min: 0, max: 100_000 }), {
+    flag: 'pca-dims',
+    help: 'reduce to N principal components before UMAP; 0: off',
+    defaultText: `${DEFAULT_PCA_DIMS} for layers wider than ${PCA_BEFORE_UMAP_ABOVE}`,
+  }),
+  knn: valueOption(choice(KNN_CHOICES), {
+    flag: 'knn',
+    help: "UMAP's neighbour search: exact, nn-descent (approximate) or auto",
+    defaultText: `exact up to ${NN_DESCENT_ABOVE.toLocaleString('en-US')} inputs, nn-descent above`,
+  }),
+  threads: valueOption(wholeNumber({ example: 2, min: 1, max: 1024 }), {
+    flag: 'threads',
+    help: 'worker threads',
+    defaultText: 'all cores',
+  }),
+};
+
+const PROJECTION_OPTIONS = new OptionSchema<ProjectionOptions>('project', PROJECTION_FIELDS);
 
 /** Refuses bad option values, naming them; run it before long work starts. */
 export function checkProjectionOptions(options: ProjectionOptions): void {
-  if (options.method !== undefined && !PROJECTION_CHOICES.includes(options.method)) {
-    throw new InputError(`projection method ${JSON.stringify(options.method)} is unknown`, {
-      hint: `use one of ${PROJECTION_CHOICES.join(', ')}`,
-    });
-  }
-  requireInteger('seed', options.seed, -(2 ** 31), 2 ** 32 - 1, 42);
-  requireInteger('nNeighbors', options.nNeighbors, 2, 1000, 15);
-  requireInteger('nEpochs', options.nEpochs, 1, 100_000, 200);
-  requireInteger('pcaDims', options.pcaDims, 0, 100_000, 50);
-  requireInteger('threads', options.threads, 1, 1024, 2);
-  const minDist = options.minDist;
-  if (minDist !== undefined && !(typeof minDist === 'number' && minDist >= 0 && minDist <= 1)) {
-    throw new InputError(`projection minDist ${String(minDist)} is not a number from 0 to 1`, {
-      hint: 'give minDist as e.g. 0.1',
-    });
-  }
-  if (options.knn !== undefined && !KNN_CHOICES.includes(options.knn)) {
-    throw new InputError(`projection knn ${JSON.stringify(options.knn)} is unknown`, {
-      hint: `use one of ${KNN_CHOICES.join(', ')}`,
-    });
-  }
+  PROJECTION_OPTIONS.check(options);
 }
 
 /** The method and parameters for a layer of `count` inputs of `dim` units; null for method 'none'. */
@@ -110,22 +127,28 @@ export function planProjection(
   options: ProjectionOptions,
   shape: { count: number; dim: number },
 ): ProjectionPlan | null {
-  checkProjectionOptions(options);
-  const method = options.method ?? 'umap';
+  const {
+    method,
+    seed,
+    nNeighbors,
+    minDist,
+    nEpochs,
+    pcaDims: chosenPcaDims,
+    knn,
+  } = PROJECTION_OPTIONS.resolve(options);
   if (method === 'none') return null;
-  const seed = options.seed ?? 42;
-  if (method === 'pca' || shape.count < UMAP_MIN_INPUTS) return { method: 'pca', params: { seed } };
-  const pcaDims = options.pcaDims ?? (shape.dim > PCA_BEFORE_UMAP_ABOVE ? DEFAULT_PCA_DIMS : 0);
+  if (method === 'pca' || shape.count < UMAP_MIN_INPUTS) return { method: 'pca', params: { seed: seed! } };
+  const pcaDims = chosenPcaDims ?? (shape.dim > PCA_BEFORE_UMAP_ABOVE ? DEFAULT_PCA_DIMS : 0);
   return {
     method: 'umap',
     params: {
-      seed,
-      nNeighbors: Math.min(options.nNeighbors ?? 15, shape.count - 1),
-      minDist: options.minDist ?? 0.1,
-      nEpochs: options.nEpochs ?? 200,
+      seed: seed!,
+      nNeighbors: Math.min(nNeighbors!, shape.count - 1),
+      minDist: minDist!,
+      nEpochs: nEpochs!,
       // Reducing to as many components as there are units (or more) reduces nothing.
       pcaDims: pcaDims >= shape.dim ? 0 : pcaDims,
-      knn: options.knn ?? (shape.count > NN_DESCENT_ABOVE ? 'nn-descent' : 'exact'),
+      knn: knn ?? (shape.count > NN_DESCENT_ABOVE ? 'nn-descent' : 'exact'),
     },
     threads: options.threads,
   };

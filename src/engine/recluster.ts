@@ -11,8 +11,9 @@ import { resolveStoredParams, type ResolvedHdbscanParams } from '../compute/hdbs
 import type { SelectionMethod } from '../compute/hdbscan/selection.js';
 import type { Matrix } from '../compute/matrix.js';
 import { InputError } from '../errors.js';
+import { choice, OptionSchema, realNumber, switchOption, text, valueOption, wholeNumber } from '../options/schema.js';
 import type { Preprocessing } from '../io/datasets/types.js';
-import type { ClusteringRecord, NapStore } from '../io/store/index.js';
+import type { ClusteringRecord, ClusteringWriter, FlowWriter, StoreReader } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
 import { softMembershipsOf, storeLayerClustering, type LayerSummary, type StoreStepTimings } from './cluster-layer.js';
@@ -88,9 +89,57 @@ export interface ReclusterResult extends LayerSummary {
 
 const FLAGS = { minClusterSize: '--min-cluster-size', clusterSelectionEpsilon: '--epsilon' };
 
+/**
+ * The options of `recluster` and `nap recluster` (see src/options/schema.ts). The min cluster size's range
+ * (2 to the inputs clustered) is checked by `recluster`, which knows the tree's size.
+ */
+export const RECLUSTER_OPTIONS = new OptionSchema<ReclusterOptions>('recluster', {
+  layer: valueOption(text({ example: 'conv2', placeholder: 'LAYER' }), {
+    flag: 'layer',
+    help: 'the layer',
+    required: true,
+  }),
+  minClusterSize: valueOption(wholeNumber({ example: 50, placeholder: 'M' }), {
+    flag: 'min-cluster-size',
+    help: 'smallest pattern, 2..inputs; larger gives fewer, larger patterns',
+    required: true,
+  }),
+  selection: valueOption(choice(['leaf', 'eom'] as const), {
+    flag: 'selection',
+    help: 'leaf (the paper): the finest patterns; eom: the most persistent ones',
+    default: 'leaf',
+  }),
+  epsilon: valueOption(realNumber({ example: 0.5, min: 0, placeholder: 'E' }), {
+    flag: 'epsilon',
+    help: 'patterns born closer than distance E merge upwards; 0: off',
+    default: 0,
+  }),
+  runId: valueOption(wholeNumber({ example: 1, min: 1, placeholder: 'ID' }), {
+    flag: 'run',
+    help: 'run (default: the newest)',
+  }),
+  clusteringId: valueOption(wholeNumber({ example: 3, min: 1, placeholder: 'ID' }), {
+    flag: 'clustering',
+    help: "the clustering whose tree is used (default: the layer's newest)",
+  }),
+  rebuildTree: switchOption({
+    flag: 'rebuild-tree',
+    help: 'a clustering of an older nap has no tree: compute it from the stored activations',
+    default: false,
+  }),
+  data: valueOption(text({ example: 'images/', placeholder: 'PATH' }), {
+    flag: 'data',
+    help: "the dataset's current location, for the average images (default: the run's)",
+  }),
+  threads: valueOption(wholeNumber({ example: 2, min: 1, max: 1024 }), {
+    flag: 'threads',
+    help: 'threads for a rebuilt tree (default: all cores)',
+  }),
+});
+
 /** Re-selects a layer's patterns from its stored tree and stores them as a new clustering; see the module comment. */
 export async function recluster(
-  store: NapStore,
+  store: StoreReader & ClusteringWriter & FlowWriter,
   options: ReclusterOptions,
   control: TaskControl = {},
 ): Promise<ReclusterResult> {
@@ -209,7 +258,7 @@ function threadsOf(options: { threads?: number }): { threads?: number } {
 
 /** Average images of the run's new clusterings, from the run's dataset; the reason when it cannot be read. */
 async function addAverageImages(
-  store: NapStore,
+  store: StoreReader & ClusteringWriter,
   run: Awaited<ReturnType<typeof pickRun>>,
   data: string | undefined,
   control: TaskControl,
@@ -244,7 +293,7 @@ async function addAverageImages(
  * 'present': nothing was missing; 'added'; 'different': this nap's patterns differ, nothing was added.
  */
 export async function completeStoredClustering(
-  store: NapStore,
+  store: StoreReader & ClusteringWriter,
   record: ClusteringRecord,
   activations: { matrix: Matrix; inputIndex: Int32Array },
   spaceRows: () => Promise<Matrix>,

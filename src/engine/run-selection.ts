@@ -6,9 +6,9 @@ import path from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
 import type { Dataset } from '../io/datasets/types.js';
-import type { ClusteringRecord, LayerInfo, NapStore, RunRecord } from '../io/store/index.js';
+import type { ClusteringRecord, LayerInfo, RunRecord, StoreReader } from '../io/store/index.js';
 
-export async function pickRun(store: NapStore, runId: number | undefined): Promise<RunRecord> {
+export async function pickRun(store: StoreReader, runId: number | undefined): Promise<RunRecord> {
   if (runId !== undefined) return store.getRun(runId);
   const runs = await store.listRuns();
   const newest = runs[runs.length - 1];
@@ -19,7 +19,7 @@ export async function pickRun(store: NapStore, runId: number | undefined): Promi
   return newest;
 }
 
-export async function pickLayer(store: NapStore, runId: number, layer: string): Promise<LayerInfo> {
+export async function pickLayer(store: StoreReader, runId: number, layer: string): Promise<LayerInfo> {
   const layers = await store.listLayers(runId);
   const found = layers.find((info) => info.layer === layer);
   if (found === undefined) {
@@ -31,7 +31,7 @@ export async function pickLayer(store: NapStore, runId: number, layer: string): 
 }
 
 export async function pickClustering(
-  store: NapStore,
+  store: StoreReader,
   runId: number,
   layer: string,
   clusteringId: number | undefined,

@@ -1,4 +1,4 @@
-import type { ClusteringRecord, NapStore } from '../io/store/index.js';
+import type { ClusteringRecord, StoreReader } from '../io/store/index.js';
 import { clusteringCoverage, formatCoverage, percent, type Coverage } from './coverage.js';
 import type { ClusteringParams } from './recluster.js';
 
@@ -39,7 +39,7 @@ export function describeClustering(params: unknown): string {
 }
 
 /** Per layer of a run: its newest layer clustering, the patterns' sizes, persistence and top labels. */
-export async function summarizeRun(store: NapStore, runId: number, topLabels = 3): Promise<LayerPatternSummary[]> {
+export async function summarizeRun(store: StoreReader, runId: number, topLabels = 3): Promise<LayerPatternSummary[]> {
   const layers = await store.listLayers(runId);
   const out: LayerPatternSummary[] = [];
   for (const layer of layers) {

@@ -29,11 +29,25 @@ import {
 } from '../compute/triage/outliers.js';
 import { patternVotes, type PatternVotes } from '../compute/triage/pattern-votes.js';
 import { defaultThreads } from '../compute/projection/knn/index.js';
-import { InputError, NotFoundError } from '../errors.js';
-import type { LayerInfo, NapStore, RunRecord, StoredInputs } from '../io/store/index.js';
+import { METRICS } from '../compute/hdbscan/distance.js';
+import { NotFoundError } from '../errors.js';
+import {
+  choice,
+  libraryOption,
+  list,
+  OptionSchema,
+  realNumber,
+  switchOption,
+  text,
+  valueOption,
+  wholeNumber,
+  type ValueRule,
+} from '../options/schema.js';
+import type { LayerInfo, RunRecord, StoredInputs, StoreReader } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { layerClusterings } from './flow.js';
 import { NN_DESCENT_ABOVE } from './projection-options.js';
+import { runConfig } from './run-config.js';
 
 /** Where the class probabilities come from. */
 export type ProbabilitySource =
@@ -153,24 +167,6 @@ export interface RunTriage {
 
 const STAGE = 'triage';
 
-function requireWhole(name: string, value: number | undefined, min: number, max: number, example: number): void {
-  if (value === undefined) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InputError(`triage ${name} ${String(value)} is not a whole number from ${min} to ${max}`, {
-      hint: `give ${name} as e.g. ${example}`,
-    });
-  }
-}
-
-function requireFraction(name: string, value: number | undefined, example: number): void {
-  if (value === undefined) return;
-  if (!(typeof value === 'number' && value >= 0 && value <= 1)) {
-    throw new InputError(`triage ${name} ${String(value)} is not a number from 0 to 1`, {
-      hint: `give ${name} as e.g. ${example}`,
-    });
-  }
-}
-
 function requireLayers(names: readonly string[] | undefined, stored: LayerInfo[], runId: number, what: string): void {
   for (const name of names ?? []) {
     if (!stored.some((info) => info.layer === name)) {
@@ -182,7 +178,7 @@ function requireLayers(names: readonly string[] | undefined, stored: LayerInfo[]
 }
 
 /** The run's clustering metric (its newest layer clustering's), euclidean without one. */
-async function runMetric(store: NapStore, runId: number): Promise<Metric> {
+async function runMetric(store: StoreReader, runId: number): Promise<Metric> {
   const clusterings = (await store.listClusterings(runId)).filter((c) => c.unit === null);
   const newest = clusterings[clusterings.length - 1];
   if (!newest) return 'euclidean';
@@ -191,8 +187,7 @@ async function runMetric(store: NapStore, runId: number): Promise<Metric> {
 }
 
 function runInSample(run: RunRecord): boolean {
-  const config = run.config as { inSample?: unknown } | null;
-  return config?.inSample === true;
+  return runConfig(run).options.inSample === true;
 }
 
 /** Rows of `stored` (by input index) in the order of `inputIndex`; NotFoundError when one is missing. */
@@ -231,7 +226,7 @@ function argmaxRows(values: Float32Array, count: number, classes: number): Int32
 }
 
 async function readProbabilities(
-  store: NapStore,
+  store: StoreReader,
   run: RunRecord,
   inputs: StoredInputs,
   source: ProbabilitySource,
@@ -274,7 +269,7 @@ async function readProbabilities(
 }
 
 /** Reads a layer's activations in the inputs' order. */
-async function layerMatrix(store: NapStore, runId: number, layer: string, inputs: StoredInputs): Promise<Matrix> {
+async function layerMatrix(store: StoreReader, runId: number, layer: string, inputs: StoredInputs): Promise<Matrix> {
   const { matrix, inputIndex } = await store.readActivations(runId, layer);
   const rows = alignRows(inputIndex, inputs.index, `layer ${layer}`);
   if (rows.every((row, i) => row === i)) return matrix;
@@ -368,31 +363,78 @@ function activationDigests(hashes: ReturnType<typeof createHash>[]): string[] {
   return hashes.map((hash) => hash.digest('hex'));
 }
 
-function checkOptions(options: TriageScoreOptions): void {
-  requireWhole('k', options.k, 1, 1000, 10);
-  requireWhole('seed', options.seed, -(2 ** 31), 2 ** 32 - 1, 42);
-  requireWhole('threads', options.threads, 1, 1024, 2);
-  requireFraction('probeMargin', options.probeMargin, 0.02);
-  requireFraction('nearDuplicateFraction', options.nearDuplicateFraction, 0.1);
-  if (options.smoothing !== undefined && !(options.smoothing > 0 && Number.isFinite(options.smoothing))) {
-    throw new InputError(`triage smoothing ${String(options.smoothing)} is not a positive number`, {
-      hint: 'give smoothing as e.g. 2',
-    });
-  }
-  const knn = options.knn ?? 'auto';
-  if (!['auto', 'exact', 'nn-descent'].includes(knn)) {
-    throw new InputError(`triage knn ${JSON.stringify(knn)} is unknown`, { hint: 'use auto, exact or nn-descent' });
-  }
-}
+/** `model`, `none` or `layer:NAME` on the CLI; a ProbabilitySource in the library. */
+const PROBABILITY_SOURCE: ValueRule<ProbabilitySource> = {
+  parse: (value) => {
+    if (value === 'model' || value === 'none') return { kind: value };
+    return value.startsWith('layer:') ? { kind: 'layer', layer: value.slice('layer:'.length) } : undefined;
+  },
+  valid: (value): value is ProbabilitySource => {
+    const source = value as Partial<{ kind: unknown; layer: unknown }> | null;
+    if (typeof source !== 'object' || source === null) return false;
+    if (source.kind === 'model' || source.kind === 'none') return true;
+    return source.kind === 'layer' && typeof source.layer === 'string' && source.layer.trim() !== '';
+  },
+  what: { one: 'model, none or layer:NAME', many: 'sources among model, none and layer:NAME' },
+  format: (value) => (value.kind === 'layer' ? `layer:${value.layer}` : value.kind),
+  example: { kind: 'layer', layer: 'logits' },
+  placeholder: 'model|none|layer:NAME',
+};
+
+const LAYER_LIST = list(text({ example: 'dense' }), { example: ['dense', 'logits'], placeholder: 'a,b' });
+
+/** The options of `scoreRun` and `nap triage` (see src/options/schema.ts). */
+export const TRIAGE_SCORE_OPTIONS = new OptionSchema<TriageScoreOptions>('triage', {
+  k: valueOption(wholeNumber({ example: 10, min: 1, max: 1000, placeholder: 'K' }), {
+    flag: 'k',
+    help: 'neighbours per input',
+    default: 10,
+  }),
+  metric: valueOption(choice(METRICS), { flag: 'metric', help: "distance (default: the run's clustering metric)" }),
+  knn: valueOption(choice(['auto', 'exact', 'nn-descent'] as const), {
+    flag: 'knn',
+    help: 'neighbour search: auto is exact up to 20,000 inputs',
+    default: 'auto',
+  }),
+  probabilities: valueOption(PROBABILITY_SOURCE, {
+    flag: 'probabilities',
+    help: 'model output, none (kNN and patterns only) or the softmax of an analyzed layer',
+    defaultText: 'model',
+  }),
+  layers: valueOption(LAYER_LIST, {
+    flag: 'layers',
+    help: "layers whose neighbours enter the combined score (default: those within 0.02 of the best layer's kNN probe accuracy)",
+  }),
+  excludeLayers: valueOption(LAYER_LIST, {
+    flag: 'exclude-layers',
+    help: 'never use these layers for the combined score (e.g. the classifier head)',
+  }),
+  inSample: switchOption({
+    flag: 'in-sample',
+    help: "the model was trained on these inputs: its probabilities weigh less (default: the run's setting)",
+  }),
+  nearDuplicateFraction: valueOption(realNumber({ example: 0.1, min: 0, max: 1, placeholder: 'F' }), {
+    flag: 'near-duplicates',
+    help: 'near-duplicate cut as a fraction of the median nearest-neighbour distance',
+    default: 0.1,
+  }),
+  probeMargin: libraryOption(realNumber({ example: 0.02, min: 0, max: 1 }), {
+    help: 'layers within this much of the best kNN probe accuracy enter the combined score',
+  }),
+  smoothing: libraryOption(realNumber({ example: 2, min: 1e-6 }), { help: 'pseudo-votes per label' }),
+  duplicateLayer: libraryOption(text({ example: 'conv1' }), { help: 'layer whose distances define near-duplicates' }),
+  seed: libraryOption(wholeNumber({ example: 42, min: -(2 ** 31), max: 2 ** 32 - 1 }), { help: 'seed of NN-descent' }),
+  threads: libraryOption(wholeNumber({ example: 2, min: 1, max: 1024 }), { help: 'threads of the exact search' }),
+});
 
 /** Every triage score of a run (see the module comment). */
 export async function scoreRun(
-  store: NapStore,
+  store: StoreReader,
   runId: number,
   options: TriageScoreOptions = {},
   control: TaskControl = {},
 ): Promise<RunTriage> {
-  checkOptions(options);
+  TRIAGE_SCORE_OPTIONS.check(options);
   const run = await store.getRun(runId);
   const stored = await store.listLayers(runId);
   requireLayers(options.layers, stored, runId, 'triage layer');

@@ -36,10 +36,12 @@ import type {
   FeatureObjective,
   FeatureVisualizationToSave,
   LayerInfo,
-  NapStore,
   RunRecord,
+  FeatureVisualizationWriter,
+  StoreReader,
 } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
+import { runConfig } from './run-config.js';
 import { pickClustering, pickLayer, pickRun } from './run-selection.js';
 
 export interface VisualizeOptions extends OptimizeOptions {
@@ -113,15 +115,15 @@ const DEFAULT_UNITS = 8;
 const DEFAULT_BATCH = 8;
 
 export async function visualizeLayer(
-  store: NapStore,
+  store: StoreReader & FeatureVisualizationWriter,
   options: VisualizeOptions,
   control: TaskControl = {},
 ): Promise<VisualizeResult> {
   const optimize = resolveOptimizeOptions(options);
   const run = await pickRun(store, options.runId);
   const layer = await pickLayer(store, run.runId, options.layer);
-  const preprocessing = (run.config as { preprocessing?: Preprocessing } | null)?.preprocessing;
-  if (preprocessing === undefined) {
+  const { preprocessing } = runConfig(run);
+  if (preprocessing === null) {
     throw new InputError(`run ${run.runId} has no stored preprocessing`, {
       hint: 'analyze the model again with this nap; feature visualization feeds images as the analysis did',
     });
@@ -304,7 +306,7 @@ function bestStoredValue(
 
 /** The space the run clustered the layer in: its dims, channel order (from the model graph), aggregation, divisors. */
 async function layerSpace(
-  store: NapStore,
+  store: StoreReader,
   run: RunRecord,
   layer: LayerInfo,
   modelBytes: Uint8Array,
@@ -373,7 +375,7 @@ function positionIndex(position: number | readonly [number, number], space: Laye
 }
 
 async function objectiveSpecs(
-  store: NapStore,
+  store: StoreReader,
   run: RunRecord,
   layer: LayerInfo,
   space: LayerSpace,

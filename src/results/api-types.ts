@@ -85,10 +85,6 @@
  *                                                         previous) layer, neither: the first two layers
  *   GET /api/runs/R/layers/L/patterns/P/lineage?minShare=0.05&limit=5 -> LineageResponse: where the members of
  *                                                         pattern P (-1 = noise) are in every other layer
- *   GET /api/runs/R/triage?layer=L&pattern=P&reason=any&limit=N -> TriageResponse: members whose label disagrees
- *                                                         with their pattern's majority label or with the prediction,
- *                                                         by outlier score; layer omitted = every layer; pattern needs
- *                                                         layer; reason = any | majority | prediction; limit 1..1000000
  *   GET /api/runs/R/label-errors?limit=N               -> LabelErrorsResponse: the run's saved triage (`nap triage
  *                                                         --save`), one row per labelled input, best lead first;
  *                                                         404 when none was saved (the hint names the command)
@@ -99,6 +95,12 @@
  *                                                         by predicted labels, with the inputs of every cell
  *   GET /api/runs/A/compare/B?minJaccard=0             -> RunComparisonResponse: per layer pair (same name) ARI, NMI
  *                                                         and the one-to-one matching of patterns, inputs matched by path
+ *
+ * Search (the app's search box; the query language is in search.ts)
+ *   GET /api/runs/R/search?q=TEXT&limit=20             -> SearchResponse: the patterns (of each layer's newest layer
+ *                                                         clustering), inputs and units that match every term of q,
+ *                                                         the first `limit` (1..1000) of each kind with totals; terms
+ *                                                         it cannot read are listed in `errors`
  *
  * Projection (a 2-D map of a layer's inputs; stored by `nap analyze`, or added to a run by `nap project`)
  *   GET /api/runs/R/layers/L/projection                -> ProjectionResponse: every input of the run with its x, y;
@@ -114,6 +116,7 @@
  * - mostStable / leastStable: member input indices with the highest / lowest membership probability
  *   (ties: lower input index first); topOutliers: members with the highest outlier score.
  */
+import type { SearchResults } from './search.js';
 import type { IndexedInputs } from './input-index.js';
 import type {
   ClusteringRecord,
@@ -457,43 +460,6 @@ export interface LineageResponse {
   steps: LineageStepSummary[];
 }
 
-export type TriageReasonFilter = 'any' | 'majority' | 'prediction';
-export const TRIAGE_REASONS: readonly TriageReasonFilter[] = ['any', 'majority', 'prediction'];
-
-/**
- * GET /api/runs/R/triage: one row per (layer, member) whose label disagrees with the pattern's majority label
- * (most frequent label among its labelled members, ties in natural order) or with the prediction
- * (misclassified); inputs without a label and noise never take part. Rows by outlier score descending (NaN
- * last), then layer order, then input index.
- */
-export interface TriageResponse {
-  runId: number;
-  reason: TriageReasonFilter;
-  /** The layers examined, in model order. */
-  layers: FlowLayer[];
-  /** Rows before `limit`. */
-  total: number;
-  layer: string[];
-  clusteringId: number[];
-  patternId: number[];
-  inputIndex: number[];
-  path: (string | null)[];
-  label: string[];
-  /** Predicted class index, -1 when the model does not classify. */
-  prediction: number[];
-  predictionLabel: (string | null)[];
-  /** Probability of the predicted class; null when the model does not classify. */
-  probability: (number | null)[];
-  majorityLabel: string[];
-  /** Members with the majority label / members with a label. */
-  majorityShare: number[];
-  disagreesWithMajority: boolean[];
-  disagreesWithPrediction: boolean[];
-  /** null = NaN. */
-  outlierScore: (number | null)[];
-  membershipProbability: number[];
-}
-
 /** GET /api/runs/R/label-errors: the saved triage's ranked inputs (columns), best lead first. */
 export interface LabelErrorsResponse {
   runId: number;
@@ -543,13 +509,6 @@ export interface ModelErrorsResponse {
   /** Inputs with a label and a prediction. */
   total: number;
   misclassified: number;
-}
-
-export interface TriageQuery {
-  layer?: string;
-  pattern?: number;
-  reason?: TriageReasonFilter;
-  limit?: number;
 }
 
 /** ARI and NMI over the compared inputs; null when no inputs are compared. */
@@ -680,7 +639,6 @@ export interface LineageParams extends LayerParams {
   /** Patterns listed per layer; default 5. */
   limit?: number;
 }
-export interface TriageParams extends RunParams, TriageQuery {}
 export interface LabelErrorsParams extends RunParams {
   limit?: number;
 }
@@ -716,4 +674,18 @@ export interface ProjectionPoints extends ProjectionTable {
   layer: string;
   method: ProjectionMethod;
   params: unknown;
+}
+
+/** GET /api/runs/R/search?q=...: parameters (see search.ts for the query language). */
+export interface SearchParams {
+  runId: number;
+  q: string;
+  /** Hits kept per kind (patterns, inputs, units); default 20. */
+  limit?: number;
+}
+
+/** GET /api/runs/R/search: the run's patterns (of each layer's newest clustering), inputs and units that match. */
+export interface SearchResponse extends SearchResults {
+  runId: number;
+  q: string;
 }

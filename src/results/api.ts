@@ -51,13 +51,13 @@ import {
   type RunParams,
   type RunsResponse,
   type RunSummary,
-  type TriageParams,
-  type TriageResponse,
   type AgreementParams,
   type AgreementResponse,
   type LabelErrorsParams,
   type LabelErrorsResponse,
   type ModelErrorsResponse,
+  type SearchParams,
+  type SearchResponse,
   type UnitStatsResponse,
 } from './api-types.js';
 import { LruCache, PromiseCache } from './cache.js';
@@ -75,8 +75,8 @@ import { ResultsTables, type LayerClustering, type TableLimits } from './results
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
 import { agreement, labelErrors, modelErrors, requireSaved } from './saved-triage.js';
-import { triageRows, triageRun, type TriageResult } from './triage.js';
 import { showsContents } from './input-content.js';
+import { parseSearch, searchRun, type SearchLayer } from './search.js';
 
 /** Defaults of the queries' optional parameters. */
 export const DEFAULTS = {
@@ -84,6 +84,7 @@ export const DEFAULTS = {
   memberPage: 100,
   examples: 5,
   lineageLimit: 5,
+  searchHits: LIMITS.search.default,
 } as const;
 
 /** Representatives summarized per pattern once; a query for fewer gets a prefix (the order is the same). */
@@ -113,11 +114,11 @@ export interface ResultsApi {
   flowGraph(params: RunParams): Promise<FlowGraphResponse>;
   layerFlow(params: LayerFlowParams): Promise<LayerFlowResponse>;
   lineage(params: LineageParams): Promise<LineageResponse>;
-  triage(params: TriageParams): Promise<TriageResponse>;
   labelErrors(params: LabelErrorsParams): Promise<LabelErrorsResponse>;
   agreement(params: AgreementParams): Promise<AgreementResponse>;
   modelErrors(params: RunParams): Promise<ModelErrorsResponse>;
   compareRuns(params: CompareRunsParams): Promise<RunComparisonResponse>;
+  search(params: SearchParams): Promise<SearchResponse>;
 }
 
 export type QueryName = keyof ResultsApi;
@@ -252,11 +253,6 @@ function rowsOfIndices(inputs: IndexedInputs, runId: number, indices: readonly n
   });
 }
 
-/** The first `limit` rows of a triage result as the response's columns. */
-export function triageResponse(result: TriageResult, reason: TriageResponse['reason'], limit: number): TriageResponse {
-  return { runId: result.runId, reason, layers: result.layers.map(flowLayer), ...triageRows(result.rows, limit) };
-}
-
 export interface ResultsApiOptions {
   /** How many of each kind of table are kept; default DEFAULT_TABLE_LIMITS. */
   tableLimits?: TableLimits;
@@ -267,7 +263,6 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
   const flows = new FlowQueries(tables);
   const summaries = new PromiseCache<string, PatternSummaries>(64);
   const counts = new PromiseCache<string, LabelCountsResponse>(64);
-  const triages = new PromiseCache<string, TriageResult>(16);
   const comparisons = new PromiseCache<string, RunComparisonResponse>(16);
   const graphs = new PromiseCache<number, FlowGraphResponse>(16);
   const lineages = new PromiseCache<string, LineageResponse>(1024);
@@ -660,20 +655,6 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       });
     },
 
-    async triage({ runId, layer, pattern, reason = 'any', limit }) {
-      if (pattern !== undefined && layer === undefined) {
-        throw new InputError(`pattern ${pattern} needs a layer: pattern ids are per layer`, {
-          hint: 'pass layer=<layer name> too',
-        });
-      }
-      if (layer !== undefined) await tables.layer(runId, layer);
-      else await tables.run(runId);
-      const result = await triages.get(JSON.stringify([runId, layer ?? null, pattern ?? null, reason]), () =>
-        triageRun(tables, runId, { layer, pattern, reason }),
-      );
-      return triageResponse(result, reason, limit ?? Number.MAX_SAFE_INTEGER);
-    },
-
     async labelErrors({ runId, limit }) {
       const saved = requireSaved(await tables.triage(runId), runId);
       return labelErrors(runId, saved, await tables.inputs(runId), limit ?? Number.MAX_SAFE_INTEGER);
@@ -702,6 +683,24 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
         };
       });
     },
+
+    async search({ runId, q, limit = DEFAULTS.searchHits }) {
+      const [inputs, layers, records] = await Promise.all([
+        tables.inputs(runId),
+        tables.layerClusterings(runId),
+        tables.layers(runId),
+      ]);
+      const dimOf = new Map(records.map((record) => [record.layer, record.dim]));
+      const searchLayers: SearchLayer[] = await Promise.all(
+        layers.map(async (layer) => ({
+          layer: layer.layer,
+          clusteringId: layer.clusteringId,
+          dim: dimOf.get(layer.layer) ?? 0,
+          patterns: (await api.patterns({ clusteringId: layer.clusteringId, examples: 0 })).patterns,
+        })),
+      );
+      return { runId, q, ...searchRun(parseSearch(q), searchLayers, inputs, limit) };
+    },
   };
   async function prefetch(): Promise<void> {
     const run = (await tables.runs()).filter((r) => r.status === 'complete').at(-1);
@@ -719,7 +718,6 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       await tables.patternStats(clusteringId);
       await tables.heatmapIndex(clusteringId);
       if (projections.has(layer.layer)) await tables.projection(runId, layer.layer);
-      await api.triage({ runId, layer: layer.layer });
     }
     for (const from of layers) for (const to of layers) if (from !== to) await flows.between(runId, from, to);
     await api.flowGraph({ runId });

@@ -9,6 +9,8 @@ export class LruCache<K, V> {
   constructor(
     private readonly budget: number,
     private readonly weigh: (value: V) => number = () => 1,
+    /** Called with each entry pushed out by the budget (not with entries deleted or replaced). */
+    private readonly onEvict: (key: K, value: V) => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -38,6 +40,7 @@ export class LruCache<K, V> {
       if (this.totalWeight <= this.budget) break;
       this.entries.delete(oldest);
       this.totalWeight -= entry.weight;
+      this.onEvict(oldest, entry.value);
     }
   }
 

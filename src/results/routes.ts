@@ -20,12 +20,11 @@ import type {
   PatternParams,
   PatternsParams,
   RunParams,
-  TriageParams,
-  TriageQuery,
   AgreementParams,
   LabelErrorsParams,
+  SearchParams,
 } from './api-types.js';
-import { IMAGE_SIZE, MEMBER_ORDERS, TRIAGE_REASONS } from './api-types.js';
+import { IMAGE_SIZE, MEMBER_ORDERS } from './api-types.js';
 import type { QueryName, QueryParams } from './api.js';
 import { InputError } from '../errors.js';
 import {
@@ -48,6 +47,7 @@ export const LIMITS = {
   examples: { default: 5, max: 100 },
   lineage: { default: 5, max: 1000 },
   triage: 1_000_000,
+  search: { default: 20, max: 1000 },
 } as const;
 
 const INT32_MAX = 0x7fffffff;
@@ -235,19 +235,6 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
       query: { minShare, limit },
     }),
   }),
-  triage: route<TriageParams>({
-    path: '/api/runs/:runId/triage',
-    query: ['layer', 'pattern', 'reason', 'limit'],
-    result: 'json',
-    parse: (path, query) => ({
-      ...runId(path),
-      layer: query.get('layer'),
-      pattern: optional(query, 'pattern', (t) => parseInteger('pattern', t)),
-      reason: parseChoice('reason', query.get('reason') ?? 'any', TRIAGE_REASONS),
-      limit: optional(query, 'limit', (t) => parseIntegerIn('limit', t, 1, LIMITS.triage)),
-    }),
-    format: ({ runId, ...q }) => ({ path: { runId }, query: { ...q } }),
-  }),
   labelErrors: route<LabelErrorsParams>({
     path: '/api/runs/:runId/label-errors',
     query: ['limit'],
@@ -284,6 +271,17 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
       minJaccard: parseNumberIn('minJaccard', query.get('minJaccard') ?? '0', 0, 1),
     }),
     format: ({ runA, runB, minJaccard }) => ({ path: { runA, runB }, query: { minJaccard } }),
+  }),
+  search: route<SearchParams>({
+    path: '/api/runs/:runId/search',
+    query: ['q', 'limit'],
+    result: 'json',
+    parse: (path, query) => ({
+      ...runId(path),
+      q: query.get('q') ?? '',
+      limit: parseIntegerIn('limit', query.get('limit') ?? String(LIMITS.search.default), 1, LIMITS.search.max),
+    }),
+    format: ({ runId, q, limit }) => ({ path: { runId }, query: { q, limit } }),
   }),
 };
 
@@ -391,13 +389,13 @@ export const apiPaths = {
   layerFlow: (runId: number, from?: string, to?: string) => routeUrl(ROUTES.layerFlow, { runId, from, to }),
   lineage: (runId: number, layer: string, patternId: number, options: { minShare?: number; limit?: number } = {}) =>
     routeUrl(ROUTES.lineage, { runId, layer, patternId, ...options }),
-  triage: (runId: number, q: TriageQuery = {}) => routeUrl(ROUTES.triage, { runId, ...q }),
   labelErrors: (runId: number, limit?: number) => routeUrl(ROUTES.labelErrors, { runId, limit }),
   agreement: (runId: number, index: readonly number[]) => routeUrl(ROUTES.agreement, { runId, index: [...index] }),
   modelErrors: (runId: number) => routeUrl(ROUTES.modelErrors, { runId }),
   compareRuns: (runA: number, runB: number, minJaccard?: number) =>
     routeUrl(ROUTES.compareRuns, { runA, runB, minJaccard }),
   projection: (runId: number, layer: string) => routeUrl(ROUTES.projection, { runId, layer }),
+  search: (runId: number, q: string, limit?: number) => routeUrl(ROUTES.search, { runId, q, limit }),
 } as const;
 
 export { VERSION_PARAM };

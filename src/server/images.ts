@@ -1,11 +1,10 @@
 /**
  * PNG images for the app: thumbnails of inputs, made from the run's dataset, and average images of
- * patterns, from the store. Encoded PNGs are kept in a memory LRU (by bytes) and thumbnails also on disk,
- * so that a grid of thousands of tiles is served without decoding the dataset again, even after a restart.
+ * patterns, from the store. Encoded PNGs are kept in a memory LRU (by bytes) and thumbnails also in a disk
+ * cache of this user's (disk-cache.ts), so that a grid of thousands of tiles is served without decoding the
+ * dataset again, even after a restart.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
@@ -13,12 +12,13 @@ import type { AverageImages, NapStore } from '../io/store/index.js';
 import { LruCache, PromiseCache } from '../results/cache.js';
 import type { ResultsTables } from '../results/results-tables.js';
 import type { RunRecord } from '../results/tables.js';
+import type { DiskCache } from './disk-cache.js';
 
 export interface ImageServiceOptions {
   /** Memory budget of encoded PNGs in bytes. */
   memoryBytes: number;
-  /** Folder of the thumbnail disk cache, or null for none. */
-  diskDir: string | null;
+  /** The thumbnail disk cache, or null for none. */
+  disk: DiskCache | null;
 }
 
 export class ImageService {
@@ -55,8 +55,8 @@ export class ImageService {
     const channels = channelsOf(run);
     const key = `thumb:${run.datasetFingerprint}:${inputPath}:${size}:${channels}`;
     return this.cached(key, async () => {
-      const diskFile = this.diskFile(key);
-      const onDisk = diskFile === null ? null : await readFile(diskFile).catch(() => null);
+      const diskName = `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`;
+      const onDisk = (await this.options.disk?.get(diskName)) ?? null;
       if (onDisk !== null) return onDisk;
       const source = await this.datasets.get(runId, () =>
         openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, this.store.path),
@@ -68,7 +68,7 @@ export class ImageService {
         channels,
       );
       const png = await encodePng(pixels, size, size, channels);
-      if (diskFile !== null) await writeAtomically(diskFile, png);
+      await this.options.disk?.set(diskName, png);
       return png;
     });
   }
@@ -107,25 +107,8 @@ export class ImageService {
     this.memory.set(key, png);
     return png;
   }
-
-  private diskFile(key: string): string | null {
-    if (this.options.diskDir === null) return null;
-    return path.join(this.options.diskDir, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`);
-  }
 }
 
 function channelsOf(run: RunRecord): 1 | 3 {
   return run.config.preprocessing?.channels === 1 ? 1 : 3;
-}
-
-/** Best effort: a failed cache write only costs a later decode. */
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temporary, data);
-    await rename(temporary, file);
-  } catch {
-    // The disk cache is an optimization; serving goes on without it.
-  }
 }

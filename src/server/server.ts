@@ -4,39 +4,29 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_APP_DIR } from '../app-dir.js';
-import { InputError } from '../errors.js';
+import { InputError, option } from '../errors.js';
 import { NapStore } from '../io/store/index.js';
 import { createResultsApi } from '../results/api.js';
 import type { ApiError } from '../results/api-types.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
+import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
 import { answerApi, apiHandlers, DataAnswers, type Handler } from './api-handler.js';
 import { HeatmapImages } from './heatmap-images.js';
+import { DiskCache } from './disk-cache.js';
 import { ImageService } from './images.js';
 import { sendError, sendJson, statusOf } from './responses.js';
+import { answerNotes } from './notes-routes.js';
+import { DEFAULT_HOST, SERVE_OPTIONS, type ServerOptions } from './serve-options.js';
 import { serveStatic } from './static-files.js';
 
-export interface ServerOptions {
-  /** Path of the results store (DuckDB file); opened read-only and never modified. */
-  store: string;
-  /** TCP port; default 8765; 0 picks a free one. */
-  port?: number;
-  /** Interface to listen on; default '127.0.0.1' (this machine only). */
-  host?: string;
-  /** Folder of the built app (index.html and assets); default build/app of this package. */
-  appDir?: string;
-  /**
-   * Folder of the thumbnail disk cache; default <os.tmpdir()>/nap-lens-thumbnails; false: no disk cache.
-   * Files are keyed by the run's dataset fingerprint, the input's dataset path, the size and channels.
-   */
-  thumbnailCacheDir?: string | false;
-  /** Memory budget of encoded PNGs (thumbnails and average images) in bytes; default 64 MiB. */
-  imageCacheBytes?: number;
-  /** Called with each unexpected error (answered 500); default: none. */
-  onError?: (error: unknown) => void;
-}
+export {
+  DEFAULT_APP_DIR,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_THUMBNAIL_CACHE_DIR,
+  type ServerOptions,
+} from './serve-options.js';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:8765 */
@@ -47,11 +37,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export { DEFAULT_APP_DIR };
-export const DEFAULT_PORT = 8765;
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_THUMBNAIL_CACHE_DIR = path.join(os.tmpdir(), 'nap-lens-thumbnails');
-const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Largest request line plus headers. Node's default (16 KiB) would refuse index lists well below the
  * documented 10,000 indices; 10,000 indices of up to 10 digits need about 110 KB.
@@ -67,34 +52,24 @@ interface Resolved {
   host: string;
   appDir: string;
   thumbnailCacheDir: string | null;
+  thumbnailCacheBytes: number;
   imageCacheBytes: number;
+  notes: string;
   onError: (error: unknown) => void;
 }
 
 function resolveOptions(options: ServerOptions): Resolved {
-  const port = options.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InputError(`port ${port} is not a TCP port`, {
-      hint: `pass a port from 1 to 65535 (0 picks a free one), e.g. ${DEFAULT_PORT}`,
-    });
-  }
-  const imageCacheBytes = options.imageCacheBytes ?? DEFAULT_IMAGE_CACHE_BYTES;
-  if (!Number.isInteger(imageCacheBytes) || imageCacheBytes < 0) {
-    throw new InputError(`image cache size ${imageCacheBytes} is not a byte count`, {
-      hint: 'pass a whole number of bytes >= 0',
-    });
-  }
-  const host = options.host ?? DEFAULT_HOST;
-  if (host.trim() === '')
-    throw new InputError('host is empty', { hint: `pass an interface address such as ${DEFAULT_HOST}` });
-  const cacheDir = options.thumbnailCacheDir ?? DEFAULT_THUMBNAIL_CACHE_DIR;
+  const resolved = SERVE_OPTIONS.resolve(options) as Required<Omit<ServerOptions, 'onError' | 'notes'>>;
+  const { store, port, host, appDir, thumbnailCacheDir, thumbnailCacheBytes, imageCacheBytes } = resolved;
   return {
-    store: options.store,
+    store,
     port,
     host,
-    appDir: path.resolve(options.appDir ?? DEFAULT_APP_DIR),
-    thumbnailCacheDir: cacheDir === false ? null : path.resolve(cacheDir),
+    appDir: path.resolve(appDir),
+    thumbnailCacheDir: thumbnailCacheDir === false ? null : path.resolve(thumbnailCacheDir),
+    thumbnailCacheBytes,
     imageCacheBytes,
+    notes: path.resolve(options.notes ?? notesPathOf(options.store)),
     onError: options.onError ?? (() => undefined),
   };
 }
@@ -107,12 +82,13 @@ function hostnameOf(header: string): string {
 
 /**
  * Refuses requests addressed to another host name, so that a web page cannot reach this server by
- * pointing its own domain at 127.0.0.1 (DNS rebinding). A server on a wildcard address accepts any name.
+ * pointing its own domain at 127.0.0.1 (DNS rebinding), and requests that name no host at all (HTTP/1.0
+ * allows that; Node answers HTTP/1.1 ones itself). A server on a wildcard address accepts any name.
  */
 function hostAllowed(request: IncomingMessage, listenHost: string): boolean {
-  if (WILDCARD_HOSTS.includes(listenHost)) return true;
   const header = request.headers.host;
-  if (header === undefined) return true;
+  if (header === undefined || header.trim() === '') return false;
+  if (WILDCARD_HOSTS.includes(listenHost)) return true;
   const name = hostnameOf(header);
   const own = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
   return LOOPBACK_NAMES.includes(name) || name === own.toLowerCase();
@@ -127,30 +103,38 @@ function sendProblem(
   return sendJson(request, response, body.status, body, { 'Cache-Control': 'no-store', ...headers });
 }
 
-function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string) {
+function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string, notes: NotesFile) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       if (!hostAllowed(request, config.host)) {
         await sendProblem(request, response, {
-          error: `host ${JSON.stringify(request.headers.host)} is not this server`,
+          error:
+            request.headers.host === undefined
+              ? 'the request names no host (no Host header)'
+              : `host ${JSON.stringify(request.headers.host)} is not this server`,
           hint: `open the app at http://${DEFAULT_HOST}:<port>/ or http://localhost:<port>/`,
           status: 403,
         });
-        return;
-      }
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        await sendProblem(
-          request,
-          response,
-          { error: `method ${request.method} is not allowed`, hint: 'the server is read-only: use GET', status: 405 },
-          { Allow: 'GET, HEAD' },
-        );
         return;
       }
       const target = request.url ?? '/';
       const queryStart = target.indexOf('?');
       const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
       const rawQuery = queryStart < 0 ? '' : target.slice(queryStart + 1);
+      if (await answerNotes(request, response, notes, rawPath)) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        await sendProblem(
+          request,
+          response,
+          {
+            error: `method ${request.method} is not allowed`,
+            hint: 'the results are read-only: use GET (only /api/notes takes writes)',
+            status: 405,
+          },
+          { Allow: 'GET, HEAD' },
+        );
+        return;
+      }
       if (rawPath === '/api' || rawPath.startsWith('/api/')) {
         if (!(await answerApi(request, response, handlers, rawPath, rawQuery, storeVersion))) {
           await sendProblem(request, response, {
@@ -200,7 +184,7 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
       if (error.code === 'EADDRINUSE') {
         reject(
           new InputError(`port ${port} on ${host} is already in use`, {
-            hint: 'pass another --port, or --port 0 to pick a free one',
+            hint: `pass another ${option('port')}, or ${option('port', 0)} to pick a free one`,
           }),
         );
       } else if (error.code === 'EACCES') {
@@ -235,12 +219,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     const service = createResultsApi(storeReader(store));
     const { storeVersion } = await service.tables.source();
-    const images = new ImageService(store, service.tables, {
-      memoryBytes: config.imageCacheBytes,
-      diskDir: config.thumbnailCacheDir,
-    });
+    const disk =
+      config.thumbnailCacheDir === null
+        ? null
+        : await DiskCache.open(config.thumbnailCacheDir, config.thumbnailCacheBytes);
+    const images = new ImageService(store, service.tables, { memoryBytes: config.imageCacheBytes, disk });
     const data = new DataAnswers(service);
-    const handle = requestHandler(config, apiHandlers(data, images, new HeatmapImages(store, service)), storeVersion);
+    const handle = requestHandler(
+      config,
+      apiHandlers(data, images, new HeatmapImages(store, service)),
+      storeVersion,
+      new NotesFile(config.notes),
+    );
     // The handler answers its own errors, so its promise does not reject.
     const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (request, response) => {
       void handle(request, response);

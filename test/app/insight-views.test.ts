@@ -1,16 +1,14 @@
 /**
  * The views beyond the original Magnifying Glass in headless Chromium against the server: the alluvial
- * diagram, the Jaccard matrix, a pattern's lineage, two runs compared, triage with its CSV and JSON
- * downloads, and heatmap overlays on a pattern page. What is on screen is checked against the API.
+ * diagram, the Jaccard matrix, a pattern's lineage, two runs compared, and heatmap overlays on a pattern
+ * page. What is on screen is checked against the API.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { computePatternHeatmaps } from '../../src/engine/heatmaps.js';
-import { TRIAGE_COLUMNS } from '../../src/results/triage-records.js';
 import { NapStore } from '../../src/io/store/index.js';
 import {
   type FlowGraphResponse,
@@ -18,7 +16,6 @@ import {
   type LayerFlowResponse,
   type LineageResponse,
   type RunComparisonResponse,
-  type TriageResponse,
 } from '../../src/results/api-types.js';
 import { apiPaths } from '../../src/results/routes.js';
 import { TINY } from '../helpers/tiny-models.js';
@@ -230,97 +227,6 @@ test('two runs compared: ARI and NMI per shared layer and the matched patterns s
   await images.first().waitFor();
   await page.waitForFunction(
     "[...document.querySelectorAll('.versus-layer img.average')].slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)",
-  );
-  await page.close();
-});
-
-function parseCsv(text: string): string[][] {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((line) => line.split(','));
-}
-
-test('triage lists the ranked candidates; selected rows download as CSV and JSON', async () => {
-  const triage = await api<TriageResponse>(apiPaths.triage(runA(), { layer: TINY.pool }));
-  assert.ok(triage.total >= 3, 'enough candidates to select from');
-  const page = await openPage(`?view=triage&run=${runA()}&layer=${TINY.pool}`);
-  const rows = page.locator('.triage-table tbody tr');
-  await rows.first().waitFor();
-  assert.equal(await page.locator('#candidates-title .count').textContent(), String(triage.total));
-  assert.equal(await rows.count(), Math.min(200, triage.total));
-  assert.deepEqual(
-    (await rows.evaluateAll((trs) => trs.slice(0, 5).map((tr) => tr.getAttribute('data-input')))).map(Number),
-    triage.inputIndex.slice(0, 5),
-  );
-
-  await rows.nth(0).getByRole('checkbox').check();
-  await rows.nth(2).getByRole('checkbox').check();
-  await page.locator('.triage-selected', { hasText: '2 rows selected' }).waitFor();
-  const picked = [0, 2];
-  assert.deepEqual(
-    new URL(page.url()).searchParams.get('sel')?.split(',').map(Number).sort(),
-    picked.map((k) => triage.inputIndex[k]!).sort(),
-  );
-
-  const [csvDownload] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export CSV' }).click(),
-  ]);
-  assert.match(csvDownload.suggestedFilename(), /^triage-run\d+-pool_out\.csv$/);
-  const csv = parseCsv(await readFile(await csvDownload.path(), 'utf8'));
-  assert.deepEqual(csv[0], [...TRIAGE_COLUMNS]);
-  assert.equal(csv.length, 3);
-  const column = (name: string) => csv.slice(1).map((line) => line[csv[0]!.indexOf(name)]);
-  assert.deepEqual(
-    column('input'),
-    picked.map((k) => String(triage.inputIndex[k])),
-  );
-  assert.deepEqual(
-    column('label'),
-    picked.map((k) => triage.label[k]),
-  );
-  assert.deepEqual(
-    column('pattern'),
-    picked.map((k) => String(triage.patternId[k])),
-  );
-  assert.deepEqual(
-    column('file'),
-    picked.map((k) => triage.path[k]),
-  );
-  assert.deepEqual(
-    column('outlierScore').map(Number),
-    picked.map((k) => triage.outlierScore[k]),
-  );
-
-  const [jsonDownload] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export JSON' }).click(),
-  ]);
-  const exported = JSON.parse(await readFile(await jsonDownload.path(), 'utf8')) as {
-    runId: number;
-    rows: { input: number; prediction: string | null; majorityLabel: string }[];
-  };
-  assert.equal(exported.runId, runA());
-  assert.deepEqual(
-    exported.rows.map((r) => r.input),
-    picked.map((k) => triage.inputIndex[k]),
-  );
-  assert.deepEqual(
-    exported.rows.map((r) => r.majorityLabel),
-    picked.map((k) => triage.majorityLabel[k]),
-  );
-  assert.deepEqual(
-    exported.rows.map((r) => r.prediction),
-    picked.map((k) => triage.predictionLabel[k]),
-  );
-
-  const majority = await api<TriageResponse>(apiPaths.triage(runA(), { layer: TINY.pool, reason: 'majority' }));
-  await page.getByRole('button', { name: 'majority label' }).click();
-  await page.locator('#candidates-title .count', { hasText: new RegExp(`^${majority.total}$`) }).waitFor();
-  assert.deepEqual(
-    (await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-input')))).map(Number),
-    majority.inputIndex.slice(0, 200),
   );
   await page.close();
 });

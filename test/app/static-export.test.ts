@@ -1,7 +1,7 @@
 /**
  * `nap export --static`: the exported folder, served by a plain static file server (files only, no API),
  * opens in headless Chromium in static mode: deep links to patterns, counts and names, images, filters
- * answered from the exported tables exactly as the server answers them, flow, triage and heatmap views
+ * answered from the exported tables exactly as the server answers them, flow, label-error and heatmap views
  * (member heatmaps included); and the exporter's refusals.
  */
 import { test, before, after } from 'node:test';
@@ -19,6 +19,8 @@ import { scoreRun } from '../../src/engine/triage-scores.js';
 import { decodeTable } from '../../src/results/codec/arrow-decode.js';
 import { FILE_TABLES } from '../../src/results/codec/tables.js';
 import { storeResults } from '../../src/results/node/duckdb-reader.js';
+import { NotesFile, notesPathOf } from '../../src/results/node/notes-file.js';
+import { NOTES_STATIC_FILE, type NotesDocument } from '../../src/results/notes.js';
 import {
   STATIC_FORMAT,
   STATIC_RESULTS_FILE,
@@ -27,7 +29,6 @@ import {
   type StaticResults,
 } from '../../src/results/static/layout.js';
 import { MEAN_HEATMAP } from '../../src/results/tables.js';
-import { triageRun } from '../../src/results/triage.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { NapStore, type MembershipColumns, type StoredInputs } from '../../src/io/store/index.js';
 import { type HeatmapsResponse, type MembersResponse } from '../../src/results/api-types.js';
@@ -38,6 +39,8 @@ import { buildApp, launchChromium } from './fixture.js';
 import { serveFolder, type StaticServer } from './static-server.js';
 
 const INPUTS = 200;
+/** The input whose decision the sidecar holds when the site is exported. */
+const EXPORTED_DECISION = 5;
 let dir: string;
 let appDir: string;
 let storePath: string;
@@ -45,7 +48,6 @@ let site: string;
 let run: AnalyzeResult;
 let inputs: StoredInputs;
 const memberships = new Map<string, MembershipColumns>();
-let poolTriageTotal: number;
 /** Ranked inputs of the run's saved triage. */
 let labelErrorsTotal: number;
 /** The relu layer's stored heatmaps: one mean per pattern and the members'. */
@@ -77,7 +79,6 @@ before(async () => {
     inputs = await store.readInputs(run.runId);
     for (const layer of run.layers) memberships.set(layer.layer, await store.readMemberships(layer.clusteringId));
     const { tables } = storeResults(store);
-    poolTriageTotal = (await triageRun(tables, run.runId, { layer: TINY.pool })).rows.layer.length;
     const relu = run.layers.find((l) => l.layer === TINY.relu)!;
     const index = await tables.heatmapIndex(relu.clusteringId);
     const means = index.inputIndex.filter((input) => input === MEAN_HEATMAP).length;
@@ -87,6 +88,10 @@ before(async () => {
   } finally {
     await store.close();
   }
+  // A decision and a tag kept beside the results go with the site.
+  const notes = new NotesFile(notesPathOf(storePath));
+  await notes.change({ op: 'decide', runId: run.runId, input: EXPORTED_DECISION, decision: 'fine', label: null });
+  await notes.change({ op: 'decide', runId: run.runId + 1, input: 1, decision: 'fine', label: null });
   site = path.join(dir, 'site');
   const log = console.log;
   console.log = () => undefined;
@@ -244,9 +249,21 @@ test('filtered and reordered members come from the exported tables exactly as th
 });
 
 test('label errors and model errors work in the static site; decisions are kept in the browser', async () => {
+  const exported = JSON.parse(await readFile(path.join(site, 'data', NOTES_STATIC_FILE), 'utf8')) as NotesDocument;
+  assert.deepEqual(
+    exported.decisions.map((d) => [d.runId, d.input]),
+    [[run.runId, EXPORTED_DECISION]],
+    "the export holds the run's notes only",
+  );
   const page = await openPage(`?view=label-errors&run=${run.runId}`);
   const rows = page.locator('.label-errors-table tbody tr[data-input]');
   await rows.first().waitFor();
+  const decided = page.locator(`.label-errors-table tr[data-input="${EXPORTED_DECISION}"]`);
+  assert.equal(await decided.getByRole('button', { name: 'fine' }).getAttribute('aria-pressed'), 'true');
+  assert.match(
+    (await page.locator('.local-notes-notice').textContent()) ?? '',
+    /kept in this browser \(localStorage\)/,
+  );
   assert.equal(await page.locator('.lead-count').textContent(), String(labelErrorsTotal));
   await rows.nth(0).locator('.tile').click();
   await page.locator('.agreement-row svg.agreement-chart').waitFor();
@@ -264,7 +281,7 @@ test('label errors and model errors work in the static site; decisions are kept 
   await page.close();
 });
 
-test('flow, lineage, triage and heatmaps work in the static site too', async () => {
+test('flow, lineage and heatmaps work in the static site too', async () => {
   const page = await openPage(`?view=flow&run=${run.runId}`);
   await page.locator('svg.sankey .sankey-node').first().waitFor();
   const patterns = run.layers.reduce((sum, layer) => sum + layer.patterns, 0);
@@ -272,9 +289,6 @@ test('flow, lineage, triage and heatmaps work in the static site too', async () 
   await page.locator(`svg.sankey .sankey-node[data-layer="${TINY.logits}"] rect`).first().click();
   await page.locator('.lineage-step.own').waitFor();
   assert.equal(await page.locator('.lineage-step').count(), 3);
-
-  await page.goto(`${host.url}/index.html?view=triage&run=${run.runId}&layer=${TINY.pool}`);
-  await page.locator('#candidates-title .count', { hasText: new RegExp(`^${poolTriageTotal}$`) }).waitFor();
 
   await page.goto(`${host.url}/index.html?view=pattern&run=${run.runId}&layer=${TINY.relu}&p=0&heat=1`);
   await page.waitForFunction(
@@ -309,13 +323,22 @@ test('the exporter refuses a folder holding other files, replaces an earlier exp
     (e: Error) => e instanceof InputError && e.message.includes('not empty'),
   );
   assert.equal(await readFile(path.join(busy, 'notes.txt'), 'utf8'), 'mine', 'nothing was removed');
+  // A folder is an earlier export by the marker an export writes, not by a file any folder may hold.
+  await mkdir(path.join(busy, 'data'));
+  await writeFile(path.join(busy, 'data', 'manifest.json'), '{}');
+  await writeFile(path.join(busy, 'results.duckdb'), 'a results file');
+  await assert.rejects(
+    exportStaticSite({ store: storePath, out: busy, appDir }),
+    (e: Error) => e instanceof InputError && e.message.includes('is not an earlier nap export'),
+  );
+  assert.deepEqual((await readdir(busy)).sort(), ['data', 'notes.txt', 'results.duckdb'], 'nothing was removed');
   await assert.rejects(
     exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir: path.join(dir, 'nowhere') }),
     (e: Error) => e instanceof InputError && /npm run build/.test(e.message),
   );
   await assert.rejects(
     exportStaticSite({ store: storePath, out: path.join(dir, 'x'), appDir, thumbnails: 8 }),
-    (e: Error) => e instanceof InputError && /thumbnail size 8/.test(e.message),
+    (e: Error) => e instanceof InputError && /thumbnails 8 is not a whole number from 16 to 512/.test(e.message),
   );
 
   const again = path.join(dir, 'again');
@@ -330,14 +353,20 @@ test('the exporter refuses a folder holding other files, replaces an earlier exp
   const manifest = JSON.parse(await readFile(path.join(again, 'data', 'manifest.json'), 'utf8')) as StaticManifest;
   assert.equal(manifest.thumbnailSize, null);
 
-  // Cancelled half way: no half-written site is left behind to pass for a whole one.
+  // Cancelled half way: the earlier export stays as it was, and nothing half-written is left beside it.
+  const before = await readdir(again, { recursive: true });
   const controller = new AbortController();
   const onProgress = (progress: { stage: string }) => progress.stage === 'writing thumbnails' && controller.abort();
   await assert.rejects(
     exportStaticSite({ store: storePath, out: again, appDir }, { signal: controller.signal, onProgress }),
     (e: Error) => e instanceof CancelledError,
   );
-  assert.deepEqual(await readdir(again), []);
+  assert.deepEqual(await readdir(again, { recursive: true }), before, 'the earlier export is intact');
+  assert.deepEqual(
+    (await readdir(dir)).filter((name) => name.startsWith('.again.')),
+    [],
+    'no staging folder is left',
+  );
 });
 
 test('data files have plain names: layer names escaped byte by byte, so no name can climb out of its folder', () => {

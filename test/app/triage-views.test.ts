@@ -1,7 +1,7 @@
 /**
  * The label-errors and model-errors views in a real browser over `nap serve`, on run A of the tiny store
- * with its triage saved (`nap triage --save`): what they show is the API's answer, decisions survive a
- * reload and export as a relabelling CSV, and a confusion cell lists its inputs with their curves.
+ * with its triage saved (`nap triage --save`): what they show is the API's answer, decisions go to the
+ * notes sidecar, survive a reload and export as a relabelling CSV, and a confusion cell lists its inputs with their curves.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { runTriageCommand } from '../../src/cli/commands/triage.js';
-import type { AgreementResponse, LabelErrorsResponse, ModelErrorsResponse } from '../../src/results/api-types.js';
+import type {
+  AgreementResponse,
+  InputsResponse,
+  LabelErrorsResponse,
+  MembershipsResponse,
+  ModelErrorsResponse,
+} from '../../src/results/api-types.js';
+import { notesPathOf } from '../../src/results/node/notes-file.js';
+import type { NotesDocument } from '../../src/results/notes.js';
 import { apiPaths } from '../../src/results/routes.js';
 import { serveTinyApp, type ServedApp } from './fixture.js';
 
@@ -64,9 +72,20 @@ test('label errors: the ranked leads with given and suggested labels and reasons
   const d = (await chart.locator('.given-curve').getAttribute('d')) ?? '';
   assert.equal((d.match(/[ML]/g) ?? []).length, given);
 
-  // Decide two leads, reload: the decisions are kept; the CSV lists them with the decided labels.
+  // Decide two leads, reload: the decisions are kept, in the sidecar beside the results (not in this
+  // browser); the CSV lists them with the decided labels.
   await rows.nth(0).getByRole('button', { name: 'label error' }).click();
   await rows.nth(1).getByRole('button', { name: 'fine' }).click();
+  await page.locator('.decided-count', { hasText: '2' }).waitFor();
+  const sidecar = JSON.parse(await readFile(notesPathOf(app.fixture.store), 'utf8')) as NotesDocument;
+  assert.deepEqual(
+    sidecar.decisions.map((d) => [d.runId, d.input, d.decision]),
+    [
+      [runA(), leads.inputIndex[0], 'error'],
+      [runA(), leads.inputIndex[1], 'fine'],
+    ],
+  );
+  await page.evaluate('localStorage.clear()');
   await page.reload();
   await rows.first().waitFor();
   assert.equal(await page.locator('.decided-count').textContent(), '2');
@@ -74,7 +93,7 @@ test('label errors: the ranked leads with given and suggested labels and reasons
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.export-decisions').click()]);
   const csv = await readFile(await download.path(), 'utf8');
   const lines = csv.trimEnd().split('\n');
-  assert.equal(lines[0], 'input,file,given_label,decided_label');
+  assert.equal(lines[0], 'input,file,given_label,decided_label,decision');
   const expected = [
     [leads.inputIndex[0]!, leads.label[0], leads.suggestedLabel[0]],
     [leads.inputIndex[1]!, leads.label[1], leads.label[1]],
@@ -114,5 +133,41 @@ test('model errors: the confusion matrix; a cell lists its inputs with their agr
   await page.locator('.cell-inputs svg.agreement-chart').waitFor();
   assert.equal(await page.locator('.cell-inputs .tile').count(), cellInputs.length);
   assert.equal(await page.locator('.cell-inputs .input-curves').count(), cellInputs.length);
+
+  // The patterns the cell's inputs fall into, per layer, beside the correctly classified inputs of the
+  // predicted class in each: counted here from the memberships and inputs the API answers.
+  const table = page.locator('.cell-patterns-table tbody tr');
+  await table.first().waitFor();
+  const inputs = await app.api<InputsResponse>(apiPaths.inputs(runA(), { limit: 100_000 }));
+  const predicted = matrix.predictions[c]!;
+  const cell = new Set(matrix.inputs[r]![c]);
+  const expected: [string, number, number, number][] = [];
+  for (const layer of app.fixture.runA.layers) {
+    const members = await app.api<MembershipsResponse>(apiPaths.memberships(layer.clusteringId));
+    const patterns = new Set(
+      members.inputIndex.flatMap((input, k) => (cell.has(input) ? [members.patternId[k]!] : [])),
+    );
+    for (const pattern of [...patterns].filter((p) => p >= 0)) {
+      const inPattern = members.inputIndex.filter((_, k) => members.patternId[k] === pattern);
+      const peers = inPattern.filter((input) => {
+        const row = inputs.inputIndex.indexOf(input);
+        return inputs.label[row] === predicted && inputs.predictionLabel[row] === predicted;
+      });
+      expected.push([layer.layer, pattern, inPattern.filter((input) => cell.has(input)).length, peers.length]);
+    }
+  }
+  const shown = await table.evaluateAll((trs) =>
+    trs.map((tr) => [
+      tr.getAttribute('data-layer'),
+      Number(tr.getAttribute('data-pattern')),
+      Number(tr.querySelector('.cell-count')!.textContent),
+      Number(tr.querySelector('.peer-count')!.textContent),
+    ]),
+  );
+  const key = (row: (string | number | null)[]) => `${row[0]} ${row[1]}`;
+  assert.deepEqual(
+    [...shown].sort((a, b) => key(a).localeCompare(key(b))),
+    [...expected].sort((a, b) => key(a).localeCompare(key(b))),
+  );
   await page.close();
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAnalyzeArgs, parseUnitPatterns } from '../../src/cli/commands/analyze.js';
+import { parseAnalyzeArgs } from '../../src/cli/commands/analyze.js';
+import { parseUnitPatterns } from '../../src/engine/config.js';
 import { InputError } from '../../src/errors.js';
 
 test('analyze arguments become library options', () => {
@@ -62,6 +63,20 @@ test('bad analyze arguments name the option and value', () => {
   assert.throws(
     () => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--selection', 'best']),
     /--selection 'best'/,
+  );
+  for (const layers of [',', 'a,,b', ' ']) {
+    assert.throws(
+      () => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--layers', layers]),
+      (e: unknown) =>
+        e instanceof InputError &&
+        e.message.startsWith(`--layers '${layers}' is not a list of non-empty names`) &&
+        e.hint === 'write it like --layers conv1,fc1',
+      `--layers '${layers}'`,
+    );
+  }
+  assert.throws(
+    () => parseAnalyzeArgs(['--model', 'm', '--data', 'd', '--out', 'o', '--min-cluster-size', '1']),
+    /--min-cluster-size '1' is not a whole number >= 2/,
   );
 });
 

@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  choiceOption,
-  numberListOption,
-  numberOption,
-  onlyPositional,
-  parseCommandArgs,
-  runIdOption,
-  wholeNumberListOption,
-  wholeNumberOption,
-} from '../../src/cli/args.js';
+import { onlyPositional, parseCommandArgs } from '../../src/cli/args.js';
 import { runAnalyzeCommand } from '../../src/cli/commands/analyze.js';
 import { runClusterCommand } from '../../src/cli/commands/cluster.js';
 import { runCompareCommand } from '../../src/cli/commands/compare.js';
@@ -22,6 +13,7 @@ import { runHeatmapsCommand } from '../../src/cli/commands/heatmaps.js';
 import { runLayersCommand } from '../../src/cli/commands/layers.js';
 import { runReclusterCommand } from '../../src/cli/commands/recluster.js';
 import { runServeCommand } from '../../src/cli/commands/serve.js';
+import { runReportCommand } from '../../src/cli/commands/report.js';
 import { runSummaryCommand } from '../../src/cli/commands/summary.js';
 import { runTriageCommand } from '../../src/cli/commands/triage.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
@@ -85,6 +77,11 @@ const COMMANDS: Record<string, { run: Command; bad: string[]; names: RegExp }> =
     run: runServeCommand,
     bad: ['r.duckdb', '--port', '70000'],
     names: /--port '70000' is not a whole number from 0 to 65535/,
+  },
+  report: {
+    run: runReportCommand,
+    bad: ['r.duckdb', '-o', 'r.html', '--top', 'all'],
+    names: /--top 'all' is not a whole number >= 1/,
   },
   summary: {
     run: runSummaryCommand,
@@ -188,85 +185,7 @@ describe('parseCommandArgs', () => {
   });
 });
 
-describe('option value parsers', () => {
-  it('read absent options as undefined', () => {
-    assert.equal(numberOption(undefined, '--x', { example: '1' }), undefined);
-    assert.equal(wholeNumberOption(undefined, '--x', { example: '1' }), undefined);
-    assert.equal(numberListOption(undefined, '--x', '1,2'), undefined);
-    assert.equal(wholeNumberListOption(undefined, '--x', { example: '1,2' }), undefined);
-    assert.equal(choiceOption(undefined, '--x', ['a']), undefined);
-    assert.equal(runIdOption(undefined), undefined);
-  });
-
-  it('numberOption takes finite numbers within the range', () => {
-    assert.equal(numberOption(' 0.25 ', '--share', { example: '0.1', min: 0, max: 1 }), 0.25);
-    assert.equal(numberOption('-3e2', '--offset', { example: '0' }), -300);
-    assert.throws(() => numberOption('', '--share', { example: '0.1' }), /--share '' is not a number/);
-    assert.throws(() => numberOption('Infinity', '--share', { example: '0.1' }), /--share 'Infinity' is not a number/);
-    assert.throws(
-      () => numberOption('-0.5', '--share', { example: '0.1', min: 0 }),
-      /--share '-0.5' is not a number >= 0/,
-    );
-    assert.throws(() => numberOption('2', '--share', { example: '0.1', max: 1 }), /--share '2' is not a number <= 1/);
-  });
-
-  it('wholeNumberOption takes decimal integers within the range, with an example in the hint', () => {
-    assert.equal(wholeNumberOption(' 42 ', '--limit', { example: '5' }), 42);
-    assert.equal(wholeNumberOption('-7', '--seed', { example: '0', min: -10 }), -7);
-    for (const text of ['2.5', '1e3', '', 'ten', '0x10', '9007199254740993']) {
-      assert.throws(
-        () => wholeNumberOption(text, '--limit', { example: '5' }),
-        (e: unknown) =>
-          e instanceof InputError &&
-          e.message.startsWith(`--limit '${text}' is not a whole number >= 0`) &&
-          e.hint === 'write it like --limit 5',
-      );
-    }
-    assert.throws(
-      () => wholeNumberOption('0', '--limit', { example: '5', min: 1 }),
-      /--limit '0' is not a whole number >= 1/,
-    );
-    assert.throws(
-      () => wholeNumberOption('11', '--level', { example: '5', min: 1, max: 10 }),
-      /--level '11' is not a whole number from 1 to 10/,
-    );
-  });
-
-  it('list parsers split at commas and check every entry (and the count, for a shape)', () => {
-    assert.deepEqual(numberListOption('0.5, -1,2e-1', '--mean', '0.5,0.5'), [0.5, -1, 0.2]);
-    assert.throws(() => numberListOption('0.5,,1', '--mean', '0.5,0.5'), /--mean '0.5,,1' is not a list of numbers/);
-    assert.deepEqual(
-      wholeNumberListOption('1, 3,224,224', '--input-shape', { example: '1,3,224,224', min: 1 }),
-      [1, 3, 224, 224],
-    );
-    assert.deepEqual(wholeNumberListOption('0,2', '--pattern', { example: '0,2' }), [0, 2]);
-    assert.throws(
-      () => wholeNumberListOption('1,0', '--input-shape', { example: '1,3', min: 1 }),
-      /--input-shape '1,0' is not a list of whole numbers >= 1/,
-    );
-    assert.throws(
-      () => wholeNumberListOption('224', '--image-size', { example: '224,224', min: 1, length: 2 }),
-      /--image-size '224' is not 2 whole numbers >= 1/,
-    );
-    assert.throws(
-      () => wholeNumberListOption('80x4', '--shape', { example: '80,4', min: 1, length: 2 }),
-      /--shape '80x4'/,
-    );
-  });
-
-  it('choiceOption takes exactly one of the choices; runIdOption a run id >= 1', () => {
-    assert.equal(choiceOption('eom', '--selection', ['leaf', 'eom']), 'eom');
-    assert.throws(
-      () => choiceOption('EOM', '--selection', ['leaf', 'eom']),
-      (e: unknown) =>
-        e instanceof InputError &&
-        /--selection 'EOM' is not one of leaf, eom/.test(e.message) &&
-        e.hint === 'write it like --selection leaf',
-    );
-    assert.equal(runIdOption('3'), 3);
-    assert.throws(() => runIdOption('0'), /--run '0' is not a whole number >= 1/);
-  });
-
+describe('onlyPositional', () => {
   it('onlyPositional wants exactly one file', () => {
     assert.equal(onlyPositional(['r.duckdb'], 'flow', 'results file', 'usage'), 'r.duckdb');
     assert.throws(

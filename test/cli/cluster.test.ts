@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runClusterCommand } from '../../src/cli/commands/cluster.js';
+import { exitCodeFor } from '../../src/cli/exit-codes.js';
+import { NapError } from '../../src/errors.js';
 import { hdbscan } from '../../src/compute/hdbscan/index.js';
 import { randomBlobs } from '../compute/hdbscan/random-data.js';
 import { referenceDir } from '../compute/hdbscan/reference-data.js';
@@ -26,7 +28,7 @@ interface ClusterJson {
   params: unknown;
 }
 
-/** Runs the command with console output captured. */
+/** Runs the command with console output captured; an error it throws is printed as main.ts prints it. */
 async function run(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   const stderr: string[] = [];
   const stdout: string[] = [];
@@ -34,7 +36,11 @@ async function run(argv: string[]): Promise<{ code: number; stderr: string; stdo
   console.error = (...parts: unknown[]) => void stderr.push(parts.join(' '));
   console.log = (...parts: unknown[]) => void stdout.push(parts.join(' '));
   try {
-    const code = await runClusterCommand(argv);
+    const code = await runClusterCommand(argv).catch((thrown: unknown) => {
+      if (!(thrown instanceof NapError)) throw thrown;
+      stderr.push(`nap cluster: ${thrown.message}`);
+      return exitCodeFor(thrown);
+    });
     return { code, stderr: stderr.join('\n'), stdout: stdout.join('\n') };
   } finally {
     console.error = error;
@@ -179,8 +185,8 @@ describe('nap cluster', () => {
       /cannot read .*nope\.f32.*ENOENT/,
     ],
     ['a malformed shape', () => [matrixFile, '--shape', '80x4', '--out', path.join(dir, 'x.json')], /--shape '80x4'/],
-    ['no --shape', () => [matrixFile, '--out', path.join(dir, 'x.json')], /--shape is missing/],
-    ['no --out', () => [matrixFile, '--shape', shape], /--out is missing/],
+    ['no --shape', () => [matrixFile, '--out', path.join(dir, 'x.json')], /--shape is required/],
+    ['no --out', () => [matrixFile, '--shape', shape], /--out is required/],
     [
       'an unknown selection',
       () => [matrixFile, '--shape', shape, '--out', path.join(dir, 'x.json'), '--selection', 'best'],

@@ -40,13 +40,29 @@ const args = (out: string) => [
   out,
 ];
 
+/** Runs a shell command line whose first word, `nap`, is this checkout's CLI. */
+function runShell(command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const line = command.replace(/^nap /, `'${process.execPath}' '${CLI}' `);
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', line], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** Runs the CLI; with `killOn`, SIGKILLs it as soon as a progress line matches. Resolves with how it ended. */
 function runCli(
   out: string,
   killOn?: RegExp,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args(out)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Progress lines every 0.1 s (a log gets one every 5 s by default), so the kill points are seen in time.
+    const env = { ...process.env, NAP_PROGRESS_SECONDS: '0.1' };
+    const child = spawn(process.execPath, [CLI, ...args(out)], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
@@ -107,7 +123,11 @@ test('SIGKILL during extraction, clustering or the last steps: the same command 
     const out = path.join(dir, `killed-${i}.duckdb`);
     const killed = await runCli(out, killOn);
     assert.equal(killed.signal, 'SIGKILL', `kill point ${killOn} was reached: ${killed.stderr}`);
-    const resumed = await runCli(out);
+    const summary = await runShell(`nap summary '${out}'`);
+    assert.equal(summary.code, 0, summary.stderr);
+    const shown = /^run 1: .* \(interrupted\)\nresume it with: (nap analyze .*)$/m.exec(summary.stdout);
+    assert.ok(shown, `a killed run reads as interrupted, with the command that resumes it:\n${summary.stdout}`);
+    const resumed = await runShell(shown[1]!);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stderr, /resuming run 1/, 'the second command continues the killed run');
     assert.deepEqual(await snapshot(out), expected, `identical results after a kill at ${killOn}`);

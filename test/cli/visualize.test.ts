@@ -77,5 +77,5 @@ test('--json prints, per objective, the value the image reaches and the best ove
 });
 
 test('a missing --layer is an input error that says what to pass', async () => {
-  await assert.rejects(runVisualizeCommand([out]), /nap visualize needs --layer/);
+  await assert.rejects(runVisualizeCommand([out]), /--layer is required\n {2}give it, e.g. --layer conv2/);
 });

@@ -163,7 +163,8 @@ test('queue: three workers, one SIGKILLed in the middle of a shard: the run comp
       killed = { pid: worker.pid, shard };
       worker.kill('SIGKILL');
     });
-    const { out, shared, finished } = coordinate('queue');
+    // A progress line at every poll (a log prints one every 5 s by default), so that the rows are seen to go up.
+    const { out, shared, finished } = coordinate('queue', { env: { NAP_PROGRESS_SECONDS: '0' } });
     const run = await finished;
     assert.equal(run.code, 0, run.stderr);
     assert.ok(killed, `a worker was killed in the middle of a shard; workers said:\n${linesOf(team)}`);
@@ -178,8 +179,8 @@ test('queue: three workers, one SIGKILLed in the middle of a shard: the run comp
       team.some((worker) => worker.pid === writer),
       `shard ${killed.shard} was written by a live worker (${record.worker})`,
     );
-    // Progress across all workers: the coordinator's rows went up to every row of the run.
-    const rows = [...run.stderr.matchAll(/extracting activations on the queue (\d+)\/(\d+)/g)];
+    // Progress across all workers: the coordinator's rows went up to every row of the run (the last line ends the stage).
+    const rows = [...run.stderr.matchAll(/extracting activations on the queue:? (\d+)\/(\d+)/g)];
     assert.ok(rows.length >= 2, run.stderr);
     assert.ok(rows.every((match) => Number(match[2]) === ROWS));
     assert.equal(Number(rows.at(-1)![1]), ROWS);

@@ -215,7 +215,8 @@ describe('computePatternHeatmaps on the tiny conv net', () => {
       );
       await assert.rejects(
         computePatternHeatmaps(store, { layer: TINY.relu, patterns: [-1] }),
-        (error: unknown) => error instanceof InputError && /noise \(-1\) has no centroid/.test(error.message),
+        (error: unknown) =>
+          error instanceof InputError && /patterns \[-1\] is not a list of whole numbers >= 0/.test(error.message),
       );
       await assert.rejects(
         computePatternHeatmaps(store, { layer: TINY.relu, patterns: [patternCount] }),
@@ -230,7 +231,10 @@ describe('computePatternHeatmaps on the tiny conv net', () => {
           error.message.includes(TINY.relu),
       );
       await assert.rejects(computePatternHeatmaps(store, { layer: TINY.relu, runId: 99 }), NotFoundError);
-      await assert.rejects(computePatternHeatmaps(store, { layer: TINY.relu, batchSize: 0 }), /batch size 0/);
+      await assert.rejects(
+        computePatternHeatmaps(store, { layer: TINY.relu, batchSize: 0 }),
+        /batchSize 0 is not a whole number >= 1/,
+      );
       const other = path.join(dir, 'other.onnx');
       await writeFile(other, tinyConvNet({ channels: 3 }));
       await assert.rejects(

@@ -239,12 +239,12 @@ describe('layer projections', () => {
         () => planProjection(options, { count: 100, dim: 4 }),
         (e: unknown) => e instanceof InputError && pattern.test(e.message) && (e.hint ?? '') !== '',
       );
-    refused({ method: 'tsne' }, /method "tsne"/);
+    refused({ method: 'tsne' }, /method 'tsne' is not one of umap, pca, none/);
     refused({ nNeighbors: 1 }, /nNeighbors 1/);
     refused({ minDist: 2 }, /minDist 2/);
     refused({ seed: 1.5 }, /seed 1.5/);
     refused({ nEpochs: 0 }, /nEpochs 0/);
-    refused({ knn: 'fast' }, /knn "fast"/);
+    refused({ knn: 'fast' }, /knn 'fast' is not one of/);
   });
 
   it('a tiny layer still gets a map: one input at the origin, two on a line', async () => {

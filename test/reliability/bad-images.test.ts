@@ -88,6 +88,35 @@ test("unreadable files are skipped and reported; the readable ones give exactly 
   }
 });
 
+test('names that are not valid UTF-8 (a file, a folder) are left out and reported, never a crash', async () => {
+  const odd = path.join(dir, 'odd-names');
+  for (let i = 0; i < 16; i++) {
+    const folder = path.join(odd, i % 2 ? 'a' : 'b');
+    await mkdir(folder, { recursive: true });
+    await copyFile(path.join(clean, i % 2 ? 'a' : 'b', `${i}.png`), path.join(folder, `${i}.png`));
+  }
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))));
+  const image = await readFile(path.join(clean, 'a', '1.png'));
+  await writeFile(bytes(odd, '/a/latin1-', [0xe9, 0xff], '.png'), image);
+  await mkdir(bytes(odd, '/', [0xc3, 0x28]));
+  await writeFile(bytes(odd, '/', [0xc3, 0x28], '/inside.png'), image);
+
+  const reference = await analyze({ model, data: clean, out: path.join(dir, 'odd-reference.duckdb'), layers: LAYERS });
+  const result = await analyze({ model, data: odd, out: path.join(dir, 'odd.duckdb'), layers: LAYERS });
+  assert.equal(result.skipped.length, 2, JSON.stringify(result.skipped));
+  for (const skipped of result.skipped)
+    assert.match(skipped.reason, /name is not valid UTF-8 \(bytes [0-9a-f]+\); rename/);
+  assert.deepEqual(
+    result.layers.map((layer) => [layer.layer, layer.inputs, layer.patterns]),
+    reference.layers.map((layer) => [layer.layer, layer.inputs, layer.patterns]),
+    'the other images give the result of the folder without the odd names',
+  );
+  const cli = await runCli(['analyze', '--model', model, '--data', odd, '--out', path.join(dir, 'odd-cli.duckdb')]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /2 unreadable images were skipped, e\.g\. .*: the (file|folder) name is not valid UTF-8/);
+});
+
 test('--fail-on-bad-image stops at the first unreadable file and names it', async () => {
   await assert.rejects(
     analyze({ model, data: dirty, out: path.join(dir, 'fail.duckdb'), layers: LAYERS, onBadImage: 'fail' }),

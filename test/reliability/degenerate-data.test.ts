@@ -39,8 +39,12 @@ test('fewer inputs than the minimum pattern size are refused before the model ru
   const out = path.join(dir, 'three.duckdb');
   await assert.rejects(analyze({ model, data: three, out, layers: LAYERS }), (error: unknown) => {
     assert.ok(error instanceof InputError);
-    assert.match(error.message, /three gives 3 inputs, fewer than the minimum pattern size \(min cluster size\) 5/);
-    assert.match(error.hint ?? '', /--min-cluster-size to 3 or less/);
+    // The library names its option, the CLI (below) its flag.
+    assert.match(
+      error.message,
+      /three gives 3 inputs, fewer than the minimum pattern size \(clustering\.minClusterSize\) 5/,
+    );
+    assert.match(error.hint ?? '', /lower clustering\.minClusterSize to 3 or less/);
     return true;
   });
   await assert.rejects(stat(out), 'nothing was stored');
@@ -70,7 +74,7 @@ test('fewer inputs than the minimum pattern size are refused before the model ru
   assert.equal(cli.code, 2);
   assert.match(
     cli.stderr,
-    /^nap analyze: \S+three gives 3 inputs, fewer than the minimum pattern size \(min cluster size\) 5\n\s+analyze at least 5 inputs, or lower --min-cluster-size to 3 or less/m,
+    /^nap analyze: \S+three gives 3 inputs, fewer than the minimum pattern size \(--min-cluster-size\) 5\n\s+analyze at least 5 inputs, or lower --min-cluster-size to 3 or less/m,
   );
 });
 
@@ -81,7 +85,7 @@ test('too few readable inputs after skipping: refused naming the layer; a lower 
   const out = path.join(dir, 'mostly-bad.duckdb');
   await assert.rejects(
     analyze({ model, data: folder, out, layers: LAYERS }),
-    /layer 'relu_out' has 4 inputs, fewer than the minimum pattern size \(min cluster size\) 5\n\s+analyze at least 5 inputs, or lower --min-cluster-size to 4 or less/,
+    /layer 'relu_out' has 4 inputs, fewer than the minimum pattern size \(clustering\.minClusterSize\) 5\n\s+analyze at least 5 inputs, or lower clustering\.minClusterSize to 4 or less/,
   );
   const result = await analyze({ model, data: folder, out, layers: LAYERS, clustering: { minClusterSize: 4 } });
   const store = await NapStore.open(out, { readOnly: true });

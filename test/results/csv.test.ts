@@ -1,8 +1,8 @@
-/** CSV exports (nap triage and the app's triage download) never hand a spreadsheet a formula to run. */
+/** CSV exports (nap triage, nap decisions and the app's relabelling download) never hand a spreadsheet a formula to run. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { csvField, csvText } from '../../src/results/csv.js';
-import { triageCsv, type TriageRecord } from '../../src/results/triage-records.js';
+import { relabellingCsv } from '../../src/results/relabel-csv.js';
 
 test('text starting with = + - @ tab or carriage return is written as text, with a leading apostrophe', () => {
   for (const cell of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '=HYPERLINK("http://x","y")']) {
@@ -24,25 +24,13 @@ test('numbers, booleans and harmless text are written as they are', () => {
   assert.equal(csvText(['a', 'b'], [['x,y', 1]]), 'a,b\n"x,y",1\n');
 });
 
-test('a triage export with a hostile file name and label defuses both', () => {
-  const record: TriageRecord = {
-    layer: 'conv1',
-    pattern: 0,
-    input: 7,
-    file: '=HYPERLINK("http://evil.example","click")',
+test('a relabelling export with a hostile file name and labels defuses them', () => {
+  const decision = { runId: 1, input: 7, decision: 'error', label: '-dog', updatedAt: '' } as const;
+  const [, row] = relabellingCsv([decision], () => ({
+    path: '=HYPERLINK("http://evil.example","click")',
     label: '@cat',
-    prediction: '-dog',
-    predictionProbability: 0.5,
-    majorityLabel: 'cat',
-    majorityShare: 0.75,
-    disagreesWithMajority: true,
-    disagreesWithPrediction: true,
-    outlierScore: -0.1,
-    membershipProbability: 1,
-  };
-  const [, row] = triageCsv([record]).trimEnd().split('\n');
-  assert.equal(
-    row,
-    `conv1,0,7,"'=HYPERLINK(""http://evil.example"",""click"")",'@cat,'-dog,0.5,cat,0.75,true,true,-0.1,1`,
-  );
+  }))
+    .trimEnd()
+    .split('\n');
+  assert.equal(row, `7,"'=HYPERLINK(""http://evil.example"",""click"")",'@cat,'-dog,error`);
 });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFile, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -288,7 +289,26 @@ test('only GET and HEAD; only requests addressed to this host', async () => {
   assert.ok(!rebound.body.toString().includes('runs":'));
   const local = await rawRequest(url, '/api/info', { headers: { Host: `localhost:${server.port}` } });
   assert.equal(local.status, 200);
+  // HTTP/1.0 lets a request name no host; it is refused as a wrong host is.
+  for (const head of ['GET /api/runs HTTP/1.0\r\n\r\n', 'GET /api/runs HTTP/1.0\r\nHost: \r\n\r\n']) {
+    const answer = await rawSocketRequest(server.port, head);
+    assert.match(answer, /^HTTP\/1\.[01] 403 /, answer);
+    assert.ok(!answer.includes('runs":'), 'no data without a host');
+  }
+  const noHost11 = await rawSocketRequest(server.port, 'GET /api/runs HTTP/1.1\r\nConnection: close\r\n\r\n');
+  assert.match(noHost11, /^HTTP\/1\.1 400 /);
 });
+
+/** The whole answer to a request written byte for byte on a TCP socket (no Host header added). */
+function rawSocketRequest(port: number, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(head));
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
 
 test('API caching: ETag is the store version, 304 on revalidation, immutable with ?v=', async () => {
   const info = await getJson<InfoResponse>(url, apiPaths.info());

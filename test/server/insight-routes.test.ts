@@ -1,5 +1,5 @@
 /**
- * The flow, lineage, triage and run-comparison routes over a small real store with two runs: their bodies
+ * The flow, lineage and run-comparison routes over a small real store with two runs: their bodies
  * against the engine and against counts made here from the memberships, and their errors.
  */
 import { test, before, after } from 'node:test';
@@ -10,7 +10,6 @@ import path from 'node:path';
 import { analyze } from '../../src/engine/analyze.js';
 import { compareRuns, type RunComparison } from '../../src/results/compare.js';
 import { storeResults } from '../../src/results/node/duckdb-reader.js';
-import { triageRun, type TriageResult } from '../../src/results/triage.js';
 import type { FlowGraph } from '../../src/compute/flow.js';
 import { NapStore, type MembershipColumns } from '../../src/io/store/index.js';
 import {
@@ -19,7 +18,6 @@ import {
   type LayerFlowResponse,
   type LineageResponse,
   type RunComparisonResponse,
-  type TriageResponse,
 } from '../../src/results/api-types.js';
 import { apiPaths } from '../../src/results/routes.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
@@ -33,7 +31,6 @@ let runB: number;
 const clusterings = new Map<string, number>();
 const memberships = new Map<number, MembershipColumns>();
 let graph: FlowGraph;
-let triage: TriageResult;
 let comparison: RunComparison;
 
 before(async () => {
@@ -67,7 +64,6 @@ before(async () => {
     for (const id of clusterings.values()) memberships.set(id, await store.readMemberships(id));
     const { flows, tables } = storeResults(store);
     graph = await flows.graph(runA);
-    triage = await triageRun(tables, runA);
     comparison = await compareRuns({ tables, runId: runA }, { tables, runId: runB });
   } finally {
     await store.close();
@@ -204,37 +200,6 @@ test('a lineage lists, per other layer, the patterns holding the largest shares 
   }
 });
 
-test('triage is the engine ranking as columns; limit keeps the top rows; one layer and pattern narrow it', async () => {
-  const body = await get<TriageResponse>(apiPaths.triage(runA));
-  assert.equal(body.total, triage.rows.layer.length);
-  assert.deepEqual(body.inputIndex, Array.from(triage.rows.inputIndex));
-  assert.deepEqual(body.layer, triage.rows.layer);
-  assert.deepEqual(body.majorityLabel, triage.rows.majorityLabel);
-  assert.deepEqual(
-    body.disagreesWithPrediction,
-    Array.from(triage.rows.disagreesWithPrediction, (f) => f === 1),
-  );
-  assert.deepEqual(body.outlierScore, Array.from(triage.rows.outlierScore));
-  const top = await get<TriageResponse>(apiPaths.triage(runA, { limit: 3 }));
-  assert.equal(top.total, body.total);
-  assert.deepEqual(top.inputIndex, body.inputIndex.slice(0, 3));
-  const k = body.layer.indexOf(TINY.logits);
-  const narrowed = await get<TriageResponse>(
-    apiPaths.triage(runA, { layer: TINY.logits, pattern: body.patternId[k]!, reason: 'majority' }),
-  );
-  assert.deepEqual(
-    narrowed.inputIndex,
-    body.inputIndex.filter(
-      (_, r) =>
-        body.layer[r] === TINY.logits && body.patternId[r] === body.patternId[k] && body.disagreesWithMajority[r],
-    ),
-  );
-  assert.deepEqual(
-    narrowed.layers.map((l) => l.layer),
-    [TINY.logits],
-  );
-});
-
 test('comparing two runs gives the engine comparison per shared layer; the same run agrees with itself', async () => {
   const body = await get<RunComparisonResponse>(apiPaths.compareRuns(runA, runB));
   assert.equal(body.sharedInputs, comparison.sharedInputs);
@@ -285,11 +250,6 @@ test('bad parameters are 400 and missing runs, layers and patterns 404, each nam
     [apiPaths.lineage(runA, 'nope', 0), 404, /"nope"/],
     [`/api/runs/${runA}/layers/${TINY.pool}/patterns/0/lineage?minShare=2`, 400, /minShare "2"/],
     [`/api/runs/${runA}/layers/${TINY.pool}/patterns/0/lineage?minShare=1e-3`, 400, /minShare "1e-3"/],
-    [`/api/runs/${runA}/triage?pattern=0`, 400, /needs a layer/],
-    [`/api/runs/${runA}/triage?reason=all`, 400, /reason "all"/],
-    [`/api/runs/${runA}/triage?limit=0`, 400, /limit 0/],
-    [apiPaths.triage(runA, { layer: 'nope' }), 404, /"nope"/],
-    [apiPaths.triage(runA, { layer: TINY.pool, pattern: -1 }), 404, /pattern -1/],
     [apiPaths.compareRuns(runA, 999), 404, /run 999/],
     [`/api/runs/${runA}/compare/${runB}?minJaccard=x`, 400, /minJaccard "x"/],
   ];

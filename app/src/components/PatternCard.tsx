@@ -10,6 +10,7 @@ import { formatCount, formatNumber, formatShare, patternName } from '../format.j
 import { hrefOf, navigate, samePin, type Route } from '../route.js';
 import { AverageImage } from './AverageImage.js';
 import { describeInput, ImageTile } from './ImageTile.js';
+import { Metric } from './Metric.js';
 
 export const CARD_WIDTH = 330;
 export const CARD_HEIGHT = 292;
@@ -110,16 +111,22 @@ export function PatternCard(props: PatternCardProps) {
         <dl class="facts">
           {!isNoise && (
             <>
-              <dt>persistence</dt>
+              <dt>
+                <Metric name="persistence">persistence</Metric>
+              </dt>
               <dd>{formatNumber(pattern.persistence)}</dd>
             </>
           )}
-          <dt>purity</dt>
+          <dt>
+            <Metric name="purity">purity</Metric>
+          </dt>
           <dd>
             {formatShare(pattern.labelPurity)}
             {pattern.dominantLabel !== null && <span class="muted"> “{pattern.dominantLabel}”</span>}
           </dd>
-          <dt>outliers</dt>
+          <dt>
+            <Metric name="glosh">outliers</Metric>
+          </dt>
           <dd>{formatShare(pattern.outlierShare)}</dd>
           <dt>misclassified</dt>
           <dd>{formatCount(pattern.misclassifiedCount)}</dd>

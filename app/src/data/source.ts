@@ -36,11 +36,17 @@ export function isStatic(): boolean {
   return active.kind === 'static';
 }
 
+/** The data folder of a static export (the page's meta tag names it); null when served. */
+export function staticDataBase(): URL | null {
+  const meta = document.querySelector<HTMLMetaElement>(`meta[name="${STATIC_META_NAME}"]`);
+  return meta ? new URL(meta.content || 'data/', document.baseURI) : null;
+}
+
 /** Chooses the source before the app renders: a static export when the page carries the meta tag. */
 export async function initDataSource(): Promise<void> {
-  const meta = document.querySelector<HTMLMetaElement>(`meta[name="${STATIC_META_NAME}"]`);
-  if (!meta) return;
+  const base = staticDataBase();
+  if (!base) return;
   // Loaded only here: the served app never needs the API's own code.
   const { staticSource } = await import('./static-source.js');
-  active = await staticSource(new URL(meta.content || 'data/', document.baseURI));
+  active = await staticSource(base);
 }

@@ -19,6 +19,7 @@ import { labelColorIndex } from '../data/labels.js';
 import { useInputTable } from '../data/tables.js';
 import { formatCount, formatNumber, formatShare, patternName } from '../format.js';
 import { hrefOf, navigate, samePin, type Pin } from '../route.js';
+import { Metric } from '../components/Metric.js';
 
 interface PlacedPin extends Pin {
   place: ClusteringPlace;
@@ -81,9 +82,13 @@ function PinnedPattern({ context, pin }: { context: ViewContext; pin: PlacedPin 
             <dl class="facts">
               <dt>size</dt>
               <dd>{formatCount(summary.size)}</dd>
-              <dt>persistence</dt>
+              <dt>
+                <Metric name="persistence">persistence</Metric>
+              </dt>
               <dd>{formatNumber(summary.persistence)}</dd>
-              <dt>purity</dt>
+              <dt>
+                <Metric name="purity">purity</Metric>
+              </dt>
               <dd>{formatShare(summary.labelPurity)}</dd>
               <dt>outliers</dt>
               <dd>{formatShare(summary.outlierShare)}</dd>

@@ -7,6 +7,7 @@ import { type InputPatternsResponse } from '../../../src/results/api-types.js';
 import { averageImageUrl, query, useAsync } from '../api.js';
 import { describeInput, ImageTile } from '../components/ImageTile.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
+import { TagEditor } from '../components/TagEditor.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
 import { MAX_SELECTION, toggleSelection, type ViewContext } from '../context.js';
 import { clusteringParam } from '../data/catalog.js';
@@ -142,6 +143,12 @@ export function ImagesView({ context }: { context: ViewContext }) {
           </button>
         )}
       </div>
+      {selection.length > 0 && (
+        <TagEditor
+          targets={selection.map((input) => ({ kind: 'input' as const, runId: run.runId, input }))}
+          what={selection.length === 1 ? `input ${selection[0]}` : `the ${selection.length} selected images`}
+        />
+      )}
       {selection.length >= MAX_SELECTION && (
         <p class="note">A selection holds at most {formatCount(MAX_SELECTION)} images; the rest were not added.</p>
       )}

@@ -29,6 +29,7 @@ import { SORT_NAMES, sortPatterns } from '../data/patterns.js';
 import { loadMembershipTable, useInputTable, useMembershipTable } from '../data/tables.js';
 import { formatCount, formatShare, plural } from '../format.js';
 import { hrefOf, navigate, PATTERN_SORTS, type PatternSort, type Route } from '../route.js';
+import { Metric } from '../components/Metric.js';
 
 export function LayerToolbar({ route, patterns }: { route: Route; patterns: PatternsResponse }) {
   return (
@@ -180,9 +181,9 @@ export function LayerView({ context }: { context: ViewContext }) {
                 ? reselected.inPattern / reselected.inputs
                 : hardCoverage(data.clustering, run.inputCount).share,
             )}{' '}
-            of the inputs in a pattern
+            of the inputs <Metric name="coverage">in a pattern</Metric>
           </span>{' '}
-          · outlier score above {(reselected ?? data).outlierThreshold.toFixed(3)} (the{' '}
+          · <Metric name="glosh">outlier score</Metric> above {(reselected ?? data).outlierThreshold.toFixed(3)} (the{' '}
           {Math.round(data.outlierQuantile * 100)}th percentile) counts as outlier
           {' · '}
           <a href={hrefOf(route, { view: 'map', pattern: null })}>see them on the map</a>

@@ -15,6 +15,7 @@ import { LabelBars } from '../charts/LabelBars.js';
 import { ACCENT } from '../charts/colors.js';
 import { UnitStatsChart } from '../charts/UnitStatsChart.js';
 import { AverageImage } from '../components/AverageImage.js';
+import { TagEditor } from '../components/TagEditor.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { ImageTile } from '../components/ImageTile.js';
 import { CARD_EXAMPLES } from '../components/PatternCard.js';
@@ -32,6 +33,7 @@ import { loadMembershipTable, useInputTable, useMembershipTable } from '../data/
 import { formatCount, formatNumber, formatShare, patternName } from '../format.js';
 import { hrefOf, navigate, samePin } from '../route.js';
 import { UnitPatterns } from './UnitPatterns.js';
+import { Metric } from '../components/Metric.js';
 
 const ORDER_NAMES: Record<MemberOrder, string> = {
   'most-stable': 'Most stable first',
@@ -182,7 +184,7 @@ export function PatternView({ context }: { context: ViewContext }) {
   const pinned = route.pins.some((p) => samePin(p, pin));
   const { previous, next } = neighbours(patterns.data, route.sort, patternId);
   const units = unitClusterings(layer);
-  // Flow and triage follow the layer's own patterns (its newest layer clustering).
+  // Lineage follows the layer's own patterns (its newest layer clustering).
   const isLayerDefault = defaultClustering(layer) === clustering;
 
   return (
@@ -207,24 +209,13 @@ export function PatternView({ context }: { context: ViewContext }) {
             </a>
           )}
           {isLayerDefault && (
-            <>
-              <a
-                class="button"
-                href={hrefOf(route, { view: 'lineage' })}
-                title="Where its members are in every other layer"
-              >
-                Lineage
-              </a>
-              {patternId >= 0 && (
-                <a
-                  class="button"
-                  href={hrefOf(route, { view: 'triage' })}
-                  title="Members whose label disagrees with the majority or the prediction"
-                >
-                  Triage
-                </a>
-              )}
-            </>
+            <a
+              class="button"
+              href={hrefOf(route, { view: 'lineage' })}
+              title="Where its members are in every other layer"
+            >
+              Lineage
+            </a>
           )}
           {heatmaps.data?.hasMean && (
             <button
@@ -263,6 +254,7 @@ export function PatternView({ context }: { context: ViewContext }) {
           </button>
         </div>
       </div>
+      <TagEditor targets={[{ kind: 'pattern', clusteringId: clustering.clusteringId, patternId }]} what={name} />
       <FilterBar run={run} filters={filters} />
       <div class="pattern-summary panel">
         <div class="average-frame">
@@ -288,26 +280,37 @@ export function PatternView({ context }: { context: ViewContext }) {
           )}
           {patternId >= 0 && (
             <>
-              <dt>persistence</dt>
+              <dt>
+                <Metric name="persistence">persistence</Metric>
+              </dt>
               <dd>{formatNumber(summary.persistence)}</dd>
             </>
           )}
-          <dt>label purity</dt>
+          <dt>
+            <Metric name="purity">label purity</Metric>
+          </dt>
           <dd>
             {formatShare(summary.labelPurity)}{' '}
             {summary.dominantLabel !== null && <span class="muted">“{summary.dominantLabel}”</span>}
           </dd>
           <dt>misclassified</dt>
           <dd>{formatCount(summary.misclassifiedCount)}</dd>
-          <dt>outliers</dt>
+          <dt>
+            <Metric name="glosh">outliers</Metric>
+          </dt>
           <dd>
             {formatCount(summary.outlierCount)} ({formatShare(summary.outlierShare)})
           </dd>
-          <dt>mean membership</dt>
+          <dt>
+            <Metric name="membership">mean membership</Metric>
+          </dt>
           <dd>{formatNumber(summary.meanProbability)}</dd>
         </dl>
         <div class="chart-block">
-          <div class="chart-title">Membership probability{isFiltering(filters) ? ' (filtered)' : ''}</div>
+          <div class="chart-title">
+            <Metric name="membership">Membership probability</Metric>
+            {isFiltering(filters) ? ' (filtered)' : ''}
+          </div>
           {probabilities ? (
             <Histogram values={probabilities} label="Membership probability histogram" />
           ) : (

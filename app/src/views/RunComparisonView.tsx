@@ -9,6 +9,7 @@ import { ErrorMessage, Loading } from '../components/Status.js';
 import type { ViewContext } from '../context.js';
 import { formatCount, formatNumber, plural, shortPatternName } from '../format.js';
 import { hrefOf, navigate } from '../route.js';
+import { Metric } from '../components/Metric.js';
 
 function RunPicker({
   label,
@@ -93,8 +94,12 @@ function LayerPanel({
           <tr>
             <th />
             <th>Inputs</th>
-            <th>ARI</th>
-            <th>NMI</th>
+            <th>
+              <Metric name="ari">ARI</Metric>
+            </th>
+            <th>
+              <Metric name="nmi">NMI</Metric>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -122,7 +127,9 @@ function LayerPanel({
             <tr>
               <th>Run A</th>
               <th>Run B</th>
-              <th>Jaccard</th>
+              <th>
+                <Metric name="jaccard">Jaccard</Metric>
+              </th>
               <th>Shared</th>
             </tr>
           </thead>

@@ -102,6 +102,11 @@ export function RunsView({ context }: { context: ViewContext }) {
                 </td>
                 <td>
                   <span class={`status ${run.status}`}>{run.status}</span>
+                  {run.status === 'interrupted' && (
+                    <div class="muted small">
+                      its process ended; <code>nap summary</code> on the results file prints the command that resumes it
+                    </div>
+                  )}
                 </td>
                 <td class="small">{new Date(run.createdAt).toLocaleString()}</td>
               </tr>

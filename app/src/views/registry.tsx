@@ -6,6 +6,7 @@ import type { JSX } from 'preact';
 import type { ViewContext } from '../context.js';
 import type { Route, ViewName } from '../route.js';
 import { CompareView } from './CompareView.js';
+import { GlossaryView } from './GlossaryView.js';
 import { FlowView } from './flow/FlowView.js';
 import { JaccardView } from './flow/JaccardView.js';
 import { LineageView } from './flow/LineageView.js';
@@ -14,12 +15,12 @@ import { LayerStatsView } from './LayerStatsView.js';
 import { LayerView } from './LayerView.js';
 import { MapView } from './map/MapView.js';
 import { MaxActivationsView } from './MaxActivationsView.js';
+import { NotesView } from './NotesView.js';
 import { PatternView } from './PatternView.js';
 import { RunComparisonView } from './RunComparisonView.js';
 import { RunsView } from './RunsView.js';
 import { LabelErrorsView } from './triage/LabelErrorsView.js';
 import { ModelErrorsView } from './triage/ModelErrorsView.js';
-import { TriageView } from './triage/TriageView.js';
 
 export interface ViewDefinition {
   view: ViewName;
@@ -97,13 +98,6 @@ export const VIEWS: readonly ViewDefinition[] = [
     render: (context) => <LineageView context={context} />,
   },
   {
-    view: 'triage',
-    tab: 'Triage',
-    needsRun: true,
-    layer: 'keep',
-    render: (context) => <TriageView context={context} />,
-  },
-  {
     view: 'label-errors',
     tab: 'Label errors',
     needsRun: true,
@@ -139,6 +133,9 @@ export const VIEWS: readonly ViewDefinition[] = [
     badge: (route) => route.selection.length,
     render: (context) => <ImagesView context={context} />,
   },
+  { view: 'glossary', needsRun: false, hideLayerStrip: true, render: () => <GlossaryView /> },
+  // Reached from the header's sharing controls (no tab: the header keeps to one line).
+  { view: 'notes', needsRun: false, hideLayerStrip: true, render: (context) => <NotesView context={context} /> },
 ];
 
 const BY_NAME = new Map(VIEWS.map((definition) => [definition.view, definition]));

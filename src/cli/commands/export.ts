@@ -1,8 +1,14 @@
 import path from 'node:path';
-import { DEFAULT_THUMBNAIL_SIZE, exportStaticSite } from '../../engine/export-static.js';
+import { exportStaticSite } from '../../engine/export-static.js';
+import { EXPORT_OPTIONS, type StaticExportOptions } from '../../engine/export-options.js';
 import { InputError } from '../../errors.js';
-import { onlyPositional, parseCommandArgs, runIdOption, wholeNumberOption } from '../args.js';
+import { switchOption } from '../../options/schema.js';
+import { cliCommand, onlyPositional, parseCommandArgs, parseOptions } from '../args.js';
 import { createReporter } from '../progress-reporter.js';
+
+const EXPORT_CLI = EXPORT_OPTIONS.extend<{ noThumbnails?: boolean }>({
+  noThumbnails: switchOption({ flag: 'no-thumbnails', help: 'no thumbnails (the dataset need not be available)' }),
+});
 
 const HELP = `Usage: nap export --static <dir> <results.duckdb> [--run ID] [--thumbnail-size N | --no-thumbnails]
 
@@ -11,58 +17,39 @@ tables (inputs, patterns, memberships, statistics, max activations, maps, flows)
 which the browser answers every view as nap serve does, and thumbnails, average images and every stored
 heatmap as PNG files. Open it from any static file host (GitHub Pages, S3, python -m
 http.server): no server logic is needed, and links to views and patterns work. Comparing runs needs
-nap serve and is left out. <dir> must be new, empty, or an earlier export (which is replaced).
+nap serve and is left out. <dir> must be new, empty, or an earlier export (recognised by the .nap-export
+file every export writes), which is replaced once the new site is complete; a failed export changes nothing.
 
 Options:
-  --static DIR         folder to write the site into
-  --run ID             run to export (default: the newest)
-  --thumbnail-size N   side of the input thumbnails in pixels (default ${DEFAULT_THUMBNAIL_SIZE})
-  --no-thumbnails      no thumbnails (the dataset need not be available)
-  --app-dir DIR        folder of the built app (default: build/app of nap-lens)`;
+${EXPORT_CLI.help()}`;
 
 function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /** `nap export --static DIR STORE`: see HELP. */
-export async function runExportCommand(argv: string[], signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommandArgs('export', {
+export const runExportCommand = cliCommand(EXPORT_CLI, async (argv, signal) => {
+  const { values } = parseCommandArgs('export', {
     args: argv,
     allowPositionals: true,
-    options: {
-      static: { type: 'string' },
-      run: { type: 'string' },
-      'thumbnail-size': { type: 'string' },
-      'no-thumbnails': { type: 'boolean' },
-      'app-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: EXPORT_CLI.parseArgsOptions(),
   });
-  if (values.help) {
+  if (values.help === true) {
     console.log(HELP);
     return 0;
   }
   if (values.static === undefined)
     throw new InputError('nap export needs --static <dir>: the only export is a static site', { hint: HELP });
+  const { options, positionals } = parseOptions(EXPORT_CLI, argv);
   const store = onlyPositional(positionals, 'export', 'results file', HELP);
-  if (values['no-thumbnails'] && values['thumbnail-size'] !== undefined) {
+  const { noThumbnails, ...exportOptions } = options;
+  if (noThumbnails && exportOptions.thumbnails !== undefined) {
     throw new InputError('--thumbnail-size and --no-thumbnails contradict each other', { hint: 'pass one of them' });
   }
-  const runId = runIdOption(values.run);
-  const thumbnailSize = wholeNumberOption(values['thumbnail-size'], '--thumbnail-size', {
-    example: String(DEFAULT_THUMBNAIL_SIZE),
-    min: 1,
-  });
   const reporter = createReporter();
   const result = await exportStaticSite(
-    {
-      store,
-      out: values.static,
-      runId,
-      appDir: values['app-dir'],
-      thumbnails: values['no-thumbnails'] ? false : thumbnailSize,
-    },
-    { onProgress: reporter.progress, signal },
+    { ...(exportOptions as StaticExportOptions), store, ...(noThumbnails ? { thumbnails: false } : {}) },
+    { onProgress: reporter.progress, ...(signal ? { signal } : {}) },
   );
   reporter.done();
   const relative = path.relative(process.cwd(), result.out);
@@ -72,4 +59,4 @@ export async function runExportCommand(argv: string[], signal?: AbortSignal): Pr
   );
   console.log(`Open ${where}/index.html through any static file host, e.g. python3 -m http.server -d ${where}`);
   return 0;
-}
+});

@@ -1,7 +1,17 @@
-import { computePatternHeatmaps, type HeatmapOptions, type HeatmapsResult } from '../../engine/heatmaps.js';
-import { InputError } from '../../errors.js';
-import { onlyPositional, parseCommandArgs, runIdOption, wholeNumberListOption, wholeNumberOption } from '../args.js';
+import {
+  computePatternHeatmaps,
+  HEATMAP_OPTIONS,
+  type HeatmapOptions,
+  type HeatmapsResult,
+} from '../../engine/heatmaps.js';
+import { switchOption } from '../../options/schema.js';
+import { cliCommand, onlyPositional, parseOptions } from '../args.js';
 import { withProgress, withStore } from '../store-command.js';
+
+const HEATMAPS_CLI = HEATMAP_OPTIONS.extend<{ json?: boolean; quiet?: boolean }>({
+  json: switchOption({ flag: 'json', help: 'print the result as JSON (mean heatmaps included)' }),
+  quiet: switchOption({ flag: 'quiet', help: 'no progress output' }),
+});
 
 const HELP = `Usage: nap heatmaps <results.duckdb> --layer LAYER [--run ID] [--pattern P[,P...]] [options]
 
@@ -12,83 +22,29 @@ layer's mean), and each pattern's mean heatmap. \`nap serve\` shows them as over
 for the same patterns are replaced.
 
 Options:
-  --layer LAYER        the layer (required; must have spatial positions)
-  --run ID             run (default: the newest)
-  --pattern P[,P...]   patterns (default: every pattern of the layer)
-  --clustering ID      layer clustering (default: the layer's newest)
-  --model PATH         the analysed model file, when it moved (checked by SHA-256)
-  --data SPEC          the analysed dataset, when it moved
-  --batch-size N       inputs per forward pass (default 32)
-  --threads N          onnxruntime threads (default: all cores)
-  --json               print the result as JSON (mean heatmaps included)
-  --quiet              no progress output`;
+${HEATMAPS_CLI.help()}`;
 
 /** Characters from low to high for printing a mean heatmap in the terminal. */
 const SHADES = ' .:-=+*#%@';
 /** Mean heatmaps wider than this are printed downsampled. */
 const MAX_PRINT_WIDTH = 48;
 
-export async function runHeatmapsCommand(argv: string[], signal?: AbortSignal): Promise<number> {
-  const args = parseHeatmapArgs(argv);
-  if (args === undefined) {
+export const runHeatmapsCommand = cliCommand(HEATMAPS_CLI, async (argv, signal) => {
+  const { options, positionals, help } = parseOptions(HEATMAPS_CLI, argv);
+  if (help) {
     console.log(HELP);
     return 0;
   }
-  return withStore(args.file, { mustExist: true }, async (store) => {
-    const result = await withProgress(args.quiet || args.json, signal, (control) =>
-      computePatternHeatmaps(store, args.options, control),
+  const file = onlyPositional(positionals, 'heatmaps', 'results file', HELP);
+  const { json = false, quiet = false, ...heatmapOptions } = options;
+  return withStore(file, { mustExist: true }, async (store) => {
+    const result = await withProgress(quiet || json, signal, (control) =>
+      computePatternHeatmaps(store, heatmapOptions as HeatmapOptions, control),
     );
-    console.log(args.json ? JSON.stringify(resultJson(result), null, 2) : formatResult(result));
+    console.log(json ? JSON.stringify(resultJson(result), null, 2) : formatResult(result));
     return 0;
   });
-}
-
-interface HeatmapArgs {
-  file: string;
-  options: HeatmapOptions;
-  json: boolean;
-  quiet: boolean;
-}
-
-function parseHeatmapArgs(argv: string[]): HeatmapArgs | undefined {
-  const { values, positionals } = parseCommandArgs('heatmaps', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      layer: { type: 'string' },
-      run: { type: 'string' },
-      pattern: { type: 'string' },
-      clustering: { type: 'string' },
-      model: { type: 'string' },
-      data: { type: 'string' },
-      'batch-size': { type: 'string' },
-      threads: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return undefined;
-  const file = onlyPositional(positionals, 'heatmaps', 'results file', HELP);
-  if (values.layer === undefined)
-    throw new InputError('nap heatmaps needs --layer', {
-      hint: 'name a convolutional layer of the run, e.g. --layer conv2 (nap summary lists them)',
-    });
-  const options: HeatmapOptions = { layer: values.layer };
-  const run = runIdOption(values.run);
-  if (run !== undefined) options.runId = run;
-  const clustering = wholeNumberOption(values.clustering, '--clustering', { example: '3', min: 1 });
-  if (clustering !== undefined) options.clusteringId = clustering;
-  const patterns = wholeNumberListOption(values.pattern, '--pattern', { example: '0,2' });
-  if (patterns !== undefined) options.patterns = patterns;
-  if (values.model !== undefined) options.model = values.model;
-  if (values.data !== undefined) options.data = values.data;
-  const batchSize = wholeNumberOption(values['batch-size'], '--batch-size', { example: '32', min: 1 });
-  if (batchSize !== undefined) options.batchSize = batchSize;
-  const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1 });
-  if (threads !== undefined) options.threads = threads;
-  return { file, options, json: values.json ?? false, quiet: values.quiet ?? false };
-}
+});
 
 /** The heatmap as rows of shade characters, downsampled (nearest) to at most MAX_PRINT_WIDTH columns. */
 function shadeRows(values: Float32Array, height: number, width: number): string[] {

@@ -1,6 +1,10 @@
-import { listLayers, type LayerInfo } from '../../io/onnx/inspect.js';
-import { onlyPositional, parseCommandArgs } from '../args.js';
-import { parseInputShapes, parseLayoutOptions } from '../layout-options.js';
+import { LAYERS_OPTIONS, listLayers, type LayerInfo } from '../../io/onnx/inspect.js';
+import { switchOption } from '../../options/schema.js';
+import { cliCommand, onlyPositional, parseOptions } from '../args.js';
+
+const LAYERS_CLI = LAYERS_OPTIONS.extend<{ json?: boolean }>({
+  json: switchOption({ flag: 'json', help: 'print the layers as JSON' }),
+});
 
 const HELP = `Usage: nap layers <model.onnx> [--input-shape [NAME=]1,3,224,224] [--layout ...] [--prefix-tokens N] [--json]
 
@@ -12,32 +16,19 @@ Layouts are traced from the graph: 'tokens T x D' ([batch, tokens, features]; P+
 tokens such as CLS, a distillation token or registers, in front of N patch tokens of an H x W grid),
 'spatial C x H x W' (or channels last), 'flat D'.
 
-  --input-shape [NAME=]d,...  probe shape of the input (NAME: of a model with several inputs; repeatable)
-  --layout NCHW|NHWC          channel layout of the image input (default: detected)
-  --layout LAYER=LAYOUT       force one layer's layout: tokens, spatial (= NCHW), NHWC or flat (repeatable)
-  --prefix-tokens N           prefix tokens of every token layer (default: from the patch grid, else 0)
-  --json                      per layer: name, op, dims, layout, tokens, prefixTokens, units, grid, block...`;
+Options:
+${LAYERS_CLI.help()}`;
 
-export async function runLayersCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('layers', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'input-shape': { type: 'string', multiple: true },
-      layout: { type: 'string', multiple: true },
-      'prefix-tokens': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+export const runLayersCommand = cliCommand(LAYERS_CLI, async (argv) => {
+  const { options, positionals, help } = parseOptions(LAYERS_CLI, argv);
+  if (help) {
     console.log(HELP);
     return 0;
   }
   const model = onlyPositional(positionals, 'layers', 'model file', HELP);
-  const layouts = parseLayoutOptions(values.layout, values['prefix-tokens']);
-  const layers = await listLayers(model, { ...parseInputShapes(values['input-shape']), ...layouts });
-  if (values.json) {
+  const { json, ...listOptions } = options;
+  const layers = await listLayers(model, { ...listOptions, probeShapeOption: 'probeDims' });
+  if (json) {
     console.log(JSON.stringify(layers, null, 2));
     return 0;
   }
@@ -64,7 +55,7 @@ export async function runLayersCommand(argv: string[]): Promise<number> {
       (blocks.size > 0 ? `; ${blocks.size} transformer blocks, > = block output` : ''),
   );
   return 0;
-}
+});
 
 /** `tokens 1+49 x 48 (7x7)`, `spatial 32 x 26x26`, `spatial 26x26 x 32 (NHWC)`, `flat 10`. */
 export function describeLayout(layer: LayerInfo): string {

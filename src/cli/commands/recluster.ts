@@ -1,14 +1,13 @@
-import { recluster, type ReclusterOptions, type ReclusterResult } from '../../engine/recluster.js';
+import { RECLUSTER_OPTIONS, recluster, type ReclusterOptions, type ReclusterResult } from '../../engine/recluster.js';
 import { InputError } from '../../errors.js';
-import {
-  choiceOption,
-  numberOption,
-  onlyPositional,
-  parseCommandArgs,
-  runIdOption,
-  wholeNumberOption,
-} from '../args.js';
+import { switchOption } from '../../options/schema.js';
+import { cliCommand, onlyPositional, parseOptions } from '../args.js';
 import { withProgress, withStore } from '../store-command.js';
+
+const RECLUSTER_CLI = RECLUSTER_OPTIONS.extend<{ json?: boolean; quiet?: boolean }>({
+  json: switchOption({ flag: 'json', help: 'print the result as JSON' }),
+  quiet: switchOption({ flag: 'quiet', help: 'no progress output' }),
+});
 
 const HELP = `Usage: nap recluster <results.duckdb> --layer LAYER --min-cluster-size M [--selection leaf|eom] [--epsilon E]
 
@@ -22,17 +21,7 @@ Min samples is not an option here: it shapes the tree itself (every input's core
 min samples needs the distances again: nap analyze --min-samples N.
 
 Options:
-  --layer LAYER           the layer (required)
-  --min-cluster-size M    smallest pattern, 2..inputs (required); larger gives fewer, larger patterns
-  --selection leaf|eom    leaf (default, the paper): the finest patterns; eom: the most persistent ones
-  --epsilon E             patterns born closer than distance E merge upwards (default 0: off)
-  --run ID                run (default: the newest)
-  --clustering ID         the clustering whose tree is used (default: the layer's newest)
-  --rebuild-tree          a clustering of an older nap has no tree: compute it from the stored activations
-  --data PATH             the dataset's current location, for the average images (default: the run's)
-  --threads N             threads for a rebuilt tree (default: all cores)
-  --json                  print the result as JSON
-  --quiet                 no progress output`;
+${RECLUSTER_CLI.help()}`;
 
 interface ReclusterArgs {
   file: string;
@@ -41,7 +30,7 @@ interface ReclusterArgs {
   quiet: boolean;
 }
 
-export async function runReclusterCommand(argv: string[], signal?: AbortSignal): Promise<number> {
+export const runReclusterCommand = cliCommand(RECLUSTER_CLI, async (argv, signal) => {
   const args = parseReclusterArgs(argv);
   if (args === undefined) {
     console.log(HELP);
@@ -56,56 +45,19 @@ export async function runReclusterCommand(argv: string[], signal?: AbortSignal):
     console.log(args.json ? JSON.stringify({ ...result, seconds }, null, 2) : formatResult(result, seconds));
     return 0;
   });
-}
+});
 
 export function parseReclusterArgs(argv: string[]): ReclusterArgs | undefined {
-  const { values, positionals } = parseCommandArgs('recluster', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      layer: { type: 'string' },
-      'min-cluster-size': { type: 'string' },
-      'min-samples': { type: 'string' },
-      selection: { type: 'string' },
-      epsilon: { type: 'string' },
-      run: { type: 'string' },
-      clustering: { type: 'string' },
-      'rebuild-tree': { type: 'boolean' },
-      data: { type: 'string' },
-      threads: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return undefined;
-  const file = onlyPositional(positionals, 'recluster', 'results file', HELP);
-  if (values['min-samples'] !== undefined) {
+  if (argv.some((arg) => arg === '--min-samples' || arg.startsWith('--min-samples='))) {
     throw new InputError('--min-samples cannot change in nap recluster: it shapes the stored tree itself', {
       hint: 'every core distance depends on it, so a new min samples needs the distances again: nap analyze --min-samples N (into the same results file reuses the activations)',
     });
   }
-  if (!values.layer) throw new InputError('--layer is required', { hint: 'name the layer, e.g. --layer conv2' });
-  if (values['min-cluster-size'] === undefined) {
-    throw new InputError('--min-cluster-size is required', {
-      hint: 'e.g. --min-cluster-size 50 (the paper used 5; larger gives fewer, larger patterns)',
-    });
-  }
-  const minClusterSize = wholeNumberOption(values['min-cluster-size'], '--min-cluster-size', { example: '50' })!;
-  const options: ReclusterOptions = { layer: values.layer, minClusterSize };
-  const selection = choiceOption(values.selection, '--selection', ['leaf', 'eom'] as const);
-  if (selection) options.selection = selection;
-  const epsilon = numberOption(values.epsilon, '--epsilon', { example: '0.5', min: 0 });
-  if (epsilon !== undefined) options.epsilon = epsilon;
-  const runId = runIdOption(values.run);
-  if (runId !== undefined) options.runId = runId;
-  const clusteringId = runIdOption(values.clustering, '--clustering');
-  if (clusteringId !== undefined) options.clusteringId = clusteringId;
-  if (values['rebuild-tree']) options.rebuildTree = true;
-  if (values.data) options.data = values.data;
-  const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1, max: 1024 });
-  if (threads !== undefined) options.threads = threads;
-  return { file, options, json: values.json ?? false, quiet: values.quiet ?? false };
+  const { options, positionals, help } = parseOptions(RECLUSTER_CLI, argv);
+  if (help) return undefined;
+  const file = onlyPositional(positionals, 'recluster', 'results file', HELP);
+  const { json = false, quiet = false, ...reclusterOptions } = options;
+  return { file, options: reclusterOptions as ReclusterOptions, json, quiet };
 }
 
 function formatResult(result: ReclusterResult, seconds: number): string {

@@ -2,14 +2,139 @@ import { visualizeLayer, type VisualizeOptions, type VisualizeResult } from '../
 import { InputError } from '../../errors.js';
 import { TFJS_BACKENDS } from '../../io/onnx-to-tfjs/backend.js';
 import {
-  choiceOption,
-  numberOption,
-  onlyPositional,
-  parseCommandArgs,
-  runIdOption,
-  wholeNumberOption,
-} from '../args.js';
+  choice,
+  OptionSchema,
+  realNumber,
+  switchOption,
+  text,
+  valueOption,
+  wholeNumber,
+  type ValueRule,
+} from '../../options/schema.js';
+import { cliCommand, onlyPositional, parseOptions, runOption } from '../args.js';
 import { withProgress, withStore } from '../store-command.js';
+
+/** "0-7,10" on the CLI, [0, ..., 7, 10] in the library. */
+const ID_LIST: ValueRule<number[]> = {
+  parse: (value) => {
+    try {
+      return parseIdList(value, '');
+    } catch {
+      return undefined;
+    }
+  },
+  valid: (value): value is number[] =>
+    Array.isArray(value) && value.length > 0 && value.every((id) => Number.isSafeInteger(id) && id >= 0),
+  what: { one: 'a list of whole numbers and ranges', many: 'lists of whole numbers and ranges' },
+  format: (value) => value.join(','),
+  example: [0, 3, 5],
+  placeholder: 'LIST',
+};
+
+/** `all` or an id list. */
+const PATTERN_IDS: ValueRule<number[] | 'all'> = {
+  ...ID_LIST,
+  parse: (value) => (value.trim() === 'all' ? 'all' : ID_LIST.parse(value)),
+  valid: (value): value is number[] | 'all' => value === 'all' || ID_LIST.valid(value),
+  what: { one: 'all or a list of whole numbers and ranges', many: 'lists of pattern ids' },
+  format: (value) => (value === 'all' ? 'all' : ID_LIST.format(value)),
+};
+
+/** "5" (a row-major index) or "2,3" (row, column) on the CLI; 5 or [2, 3] in the library. */
+const POSITION: ValueRule<number | [number, number]> = {
+  parse: (value) => {
+    try {
+      return parsePosition(value);
+    } catch {
+      return undefined;
+    }
+  },
+  valid: (value): value is number | [number, number] =>
+    (Number.isSafeInteger(value) && (value as number) >= 0) ||
+    (Array.isArray(value) && value.length === 2 && value.every((at) => Number.isSafeInteger(at) && at >= 0)),
+  what: { one: 'an index or row,column', many: 'positions' },
+  format: (value) => (Array.isArray(value) ? value.join(',') : String(value)),
+  example: 12,
+  placeholder: 'P|ROW,COL',
+};
+
+type VisualizeCli = Omit<VisualizeOptions, 'transforms'> & { noTransforms?: boolean; json?: boolean; quiet?: boolean };
+
+const VISUALIZE_CLI = new OptionSchema<VisualizeCli>('visualize', {
+  layer: valueOption(text({ example: 'conv2', placeholder: 'LAYER' }), {
+    flag: 'layer',
+    help: 'the layer (nap summary lists them)',
+    required: true,
+  }),
+  runId: runOption,
+  units: valueOption(ID_LIST, {
+    flag: 'units',
+    help: 'units, e.g. 0-7 or 0,3,5 (default 0-7 when --patterns is not given)',
+  }),
+  patterns: valueOption(PATTERN_IDS, { flag: 'patterns', help: 'patterns of the layer: all, or ids like 0,2' }),
+  clusteringId: valueOption(wholeNumber({ example: 3, min: 1, placeholder: 'ID' }), {
+    flag: 'clustering',
+    help: "layer clustering of the patterns (default: the layer's newest)",
+  }),
+  position: valueOption(POSITION, {
+    flag: 'position',
+    help: 'maximise the units at one spatial position (row-major index, or row,column of a 2-D map) instead of their mean over the positions',
+  }),
+  contrast: switchOption({ flag: 'contrast', help: "a pattern's objective minus the nearest other pattern's" }),
+  images: valueOption(wholeNumber({ example: 4, min: 1 }), {
+    flag: 'images',
+    help: 'diverse images per objective',
+    default: 1,
+  }),
+  steps: valueOption(wholeNumber({ example: 256, min: 1 }), {
+    flag: 'steps',
+    help: 'optimisation steps',
+    default: 256,
+  }),
+  learningRate: valueOption(realNumber({ example: 0.3, min: 1e-9 }), {
+    flag: 'learning-rate',
+    help: "Adam's initial learning rate, cosine-decayed to a tenth",
+    default: 0.3,
+  }),
+  restarts: valueOption(wholeNumber({ example: 4, min: 1 }), {
+    flag: 'restarts',
+    help: 'random starts per objective, optimised together, the best kept',
+    default: 4,
+  }),
+  polish: valueOption(realNumber({ example: 0.25, min: 0 }), {
+    flag: 'polish',
+    help: 'share of the last steps without transforms',
+    default: 0.25,
+  }),
+  batch: valueOption(wholeNumber({ example: 8, min: 1 }), {
+    flag: 'batch',
+    help: 'objectives optimised together in one batch',
+    default: 8,
+  }),
+  seed: valueOption(wholeNumber({ example: 0, min: -(2 ** 31), max: 2 ** 32 - 1 }), {
+    flag: 'seed',
+    help: 'seed of the images and transforms',
+    default: 0,
+  }),
+  totalVariation: valueOption(realNumber({ example: 0.1, min: 0 }), {
+    flag: 'total-variation',
+    help: 'weight of a total variation penalty',
+    default: 0,
+  }),
+  diversity: valueOption(realNumber({ example: 1, min: 0 }), {
+    flag: 'diversity',
+    help: 'weight of the diversity penalty between images (default 1 with --images > 1)',
+  }),
+  noTransforms: switchOption({ flag: 'no-transforms', help: 'no random jitter, scale and rotation' }),
+  backend: valueOption(choice(TFJS_BACKENDS), { flag: 'backend', help: 'tf.js backend', defaultText: 'wasm' }),
+  model: valueOption(text({ example: 'model.onnx', placeholder: 'PATH' }), {
+    flag: 'model',
+    help: 'the analysed model file, when it moved (checked by SHA-256)',
+  }),
+  force: switchOption({ flag: 'force', help: 'make the images again even when stored with the same settings' }),
+  json: switchOption({ flag: 'json', help: 'print the result as JSON' }),
+  quiet: switchOption({ flag: 'quiet', help: 'no progress output' }),
+});
 
 const HELP = `Usage: nap visualize <results.duckdb> --layer LAYER [--units 0-7] [--patterns all|P,P...] [options]
 
@@ -20,31 +145,9 @@ The images are stored in the results file with the value each reaches and the be
 inputs. Objectives stored with the same settings are skipped, so an interrupted run resumes.
 
 Options:
-  --layer LAYER         the layer (required)
-  --run ID              run (default: the newest)
-  --units LIST          units, e.g. 0-7 or 0,3,5 (default 0-7 when --patterns is not given)
-  --patterns LIST       patterns of the layer: all, or ids like 0,2
-  --clustering ID       layer clustering of the patterns (default: the layer's newest)
-  --position P|ROW,COL  maximise the units at one spatial position (row-major index, or row,column of a
-                        2-D map) instead of their mean over the positions
-  --contrast            a pattern's objective minus the nearest other pattern's
-  --images N            diverse images per objective (default 1)
-  --steps N             optimisation steps (default 256)
-  --learning-rate X     Adam's initial learning rate, cosine-decayed to a tenth (default 0.3)
-  --restarts N          random starts per objective, optimised together, the best kept (default 4)
-  --polish X            share of the last steps without transforms (default 0.25)
-  --batch N             objectives optimised together in one batch (default 8)
-  --seed N              seed of the images and transforms (default 0)
-  --total-variation X   weight of a total variation penalty (default 0)
-  --diversity X         weight of the diversity penalty between images (default 1 with --images > 1)
-  --no-transforms       no random jitter, scale and rotation
-  --backend NAME        tf.js backend: ${TFJS_BACKENDS.join(', ')} (default wasm)
-  --model PATH          the analysed model file, when it moved (checked by SHA-256)
-  --force               make the images again even when stored with the same settings
-  --json                print the result as JSON
-  --quiet               no progress output`;
+${VISUALIZE_CLI.help()}`;
 
-export async function runVisualizeCommand(argv: string[], signal?: AbortSignal): Promise<number> {
+export const runVisualizeCommand = cliCommand(VISUALIZE_CLI, async (argv, signal) => {
   const args = parseVisualizeArgs(argv);
   if (args === undefined) {
     console.log(HELP);
@@ -57,7 +160,7 @@ export async function runVisualizeCommand(argv: string[], signal?: AbortSignal):
     console.log(args.json ? JSON.stringify(resultJson(result), null, 2) : formatResult(result));
     return 0;
   });
-}
+});
 
 interface VisualizeArgs {
   file: string;
@@ -85,67 +188,16 @@ export function parseIdList(text: string | undefined, option: string): number[] 
 }
 
 function parseVisualizeArgs(argv: string[]): VisualizeArgs | undefined {
-  const { values, positionals } = parseCommandArgs('visualize', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      layer: { type: 'string' },
-      run: { type: 'string' },
-      units: { type: 'string' },
-      patterns: { type: 'string' },
-      clustering: { type: 'string' },
-      position: { type: 'string' },
-      contrast: { type: 'boolean' },
-      restarts: { type: 'string' },
-      polish: { type: 'string' },
-      batch: { type: 'string' },
-      images: { type: 'string' },
-      steps: { type: 'string' },
-      'learning-rate': { type: 'string' },
-      seed: { type: 'string' },
-      'total-variation': { type: 'string' },
-      diversity: { type: 'string' },
-      'no-transforms': { type: 'boolean' },
-      backend: { type: 'string' },
-      model: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return undefined;
+  const { options, positionals, help } = parseOptions(VISUALIZE_CLI, argv);
+  if (help) return undefined;
   const file = onlyPositional(positionals, 'visualize', 'results file', HELP);
-  if (values.layer === undefined) {
-    throw new InputError('nap visualize needs --layer', {
-      hint: 'name a layer of the run, e.g. --layer conv2 (nap summary lists them)',
-    });
-  }
-  const options: VisualizeOptions = { layer: values.layer };
-  const set = <K extends keyof VisualizeOptions>(key: K, value: VisualizeOptions[K] | undefined): void => {
-    if (value !== undefined) options[key] = value;
+  const { json = false, quiet = false, noTransforms, ...visualize } = options;
+  return {
+    file,
+    options: { ...(visualize as VisualizeOptions), ...(noTransforms ? { transforms: false } : {}) },
+    json,
+    quiet,
   };
-  set('runId', runIdOption(values.run));
-  set('units', parseIdList(values.units, '--units'));
-  if (values.patterns !== undefined)
-    set('patterns', values.patterns.trim() === 'all' ? 'all' : parseIdList(values.patterns, '--patterns'));
-  set('clusteringId', wholeNumberOption(values.clustering, '--clustering', { example: '3', min: 1 }));
-  set('position', parsePosition(values.position));
-  if (values.contrast) options.contrast = true;
-  set('restarts', wholeNumberOption(values.restarts, '--restarts', { example: '4', min: 1 }));
-  set('polish', numberOption(values.polish, '--polish', { example: '0.25', min: 0 }));
-  set('batch', wholeNumberOption(values.batch, '--batch', { example: '8', min: 1 }));
-  set('images', wholeNumberOption(values.images, '--images', { example: '4', min: 1 }));
-  set('steps', wholeNumberOption(values.steps, '--steps', { example: '256', min: 1 }));
-  set('learningRate', numberOption(values['learning-rate'], '--learning-rate', { example: '0.3', min: 1e-9 }));
-  set('seed', wholeNumberOption(values.seed, '--seed', { example: '0' }));
-  set('totalVariation', numberOption(values['total-variation'], '--total-variation', { example: '0.1', min: 0 }));
-  set('diversity', numberOption(values.diversity, '--diversity', { example: '1', min: 0 }));
-  if (values['no-transforms']) options.transforms = false;
-  set('backend', choiceOption(values.backend, '--backend', TFJS_BACKENDS));
-  set('model', values.model);
-  if (values.force) options.force = true;
-  return { file, options, json: values.json ?? false, quiet: values.quiet ?? false };
 }
 
 /** "5" -> 5 (row-major index); "2,3" -> [2, 3] (row, column). */

@@ -1,10 +1,12 @@
 import { runIndexedShard } from '../../distributed/extract-shard.js';
 import { runQueueWorker } from '../../distributed/queue-worker.js';
 import { parseShard, shardFromEnvironment } from '../../distributed/shards.js';
+import { RUN_OPTIONS, type RunOptions } from '../../engine/config.js';
 import { InputError } from '../../errors.js';
-import { onlyPositional, parseCommandArgs, wholeNumberOption, numberOption } from '../args.js';
+import { OptionSchema, realNumber, valueOption, wholeNumber } from '../../options/schema.js';
+import { cliCommand, onlyPositional, parseOptions } from '../args.js';
 import { createReporter } from '../progress-reporter.js';
-import { parseAnalyzeArgs } from './analyze.js';
+import { DISTRIBUTED_FIELDS, OUTPUT_FIELDS, type DistributedArgs } from './analyze.js';
 
 const HELP = `Usage: nap worker redis://HOST:PORT [--threads N] [--lock-seconds 30]
        nap worker --shard i/N --shared DIR --model m.onnx --data <dataset> [analyze options]
@@ -28,6 +30,34 @@ already written intact is not run again.
   --shared DIR         the run's shared folder (required)
   --json --quiet`;
 
+/** `nap worker redis://...`: the queue worker's settings. */
+const QUEUE_WORKER_CLI = new OptionSchema<{ threads?: number; lockSeconds?: number }>('worker', {
+  threads: valueOption(wholeNumber({ example: 2, min: 1, max: 1024 }), {
+    flag: 'threads',
+    help: "onnxruntime and map threads per job (default: the run's --threads, else all cores)",
+  }),
+  lockSeconds: valueOption(realNumber({ example: 30, min: 1, max: 86_400, placeholder: 'S' }), {
+    flag: 'lock-seconds',
+    help: 'a job whose worker stops answering goes to another worker after about S seconds (default 30)',
+  }),
+});
+
+/**
+ * `nap worker --shard i/N`: the analyze options without --out (a shard worker writes shard files only), and
+ * the indexed job's flags. --queue is read only to say that the queue is the worker's argument.
+ */
+const SHARD_WORKER_CLI = RUN_OPTIONS.forCommand('worker').extend<{
+  json?: boolean;
+  quiet?: boolean;
+  distributed?: DistributedArgs;
+}>({
+  'distributed.shard': DISTRIBUTED_FIELDS.shard,
+  'distributed.shards': DISTRIBUTED_FIELDS.shards,
+  'distributed.shared': DISTRIBUTED_FIELDS.shared,
+  'distributed.queue': DISTRIBUTED_FIELDS.queue,
+  ...OUTPUT_FIELDS,
+});
+
 export async function runWorkerCommand(argv: string[], signal?: AbortSignal): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(HELP);
@@ -38,18 +68,10 @@ export async function runWorkerCommand(argv: string[], signal?: AbortSignal): Pr
   return indexedWorker(argv, signal);
 }
 
-async function queueWorker(argv: string[], signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parseCommandArgs('worker', {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      threads: { type: 'string' },
-      'lock-seconds': { type: 'string' },
-    },
-  });
+const queueWorker = cliCommand(QUEUE_WORKER_CLI, async (argv, signal) => {
+  const { options, positionals } = parseOptions(QUEUE_WORKER_CLI, argv);
   const address = onlyPositional(positionals, 'worker', 'queue address', HELP);
-  const threads = wholeNumberOption(values.threads, '--threads', { example: '2', min: 1, max: 1024 });
-  const lockSeconds = numberOption(values['lock-seconds'], '--lock-seconds', { example: '30', min: 1, max: 86_400 });
+  const { threads, lockSeconds } = options;
   // SIGTERM (Kubernetes, systemd) stops as Ctrl-C does: after the current job.
   const stop = new AbortController();
   signal?.addEventListener('abort', () => stop.abort(), { once: true });
@@ -65,14 +87,34 @@ async function queueWorker(argv: string[], signal?: AbortSignal): Promise<number
   );
   console.error(`nap worker: stopped; ${counts.completed} jobs done, ${counts.failed} failed`);
   return 0;
+});
+
+/** The indexed worker's command line: the run's options, the shard to run and its shared folder. */
+export function parseShardWorkerArgs(argv: string[]): {
+  options: RunOptions;
+  json: boolean;
+  quiet: boolean;
+  distributed: DistributedArgs;
+} {
+  // Before the options: --activations has no --model or --data, which would be named missing first.
+  if (argv.some((arg) => arg === '--activations' || arg.startsWith('--activations='))) {
+    throw new InputError("nap worker extracts a model's activations; --activations has none to extract", {
+      hint: 'run nap analyze --activations on one machine',
+    });
+  }
+  const { options, positionals } = parseOptions(SHARD_WORKER_CLI, argv);
+  if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
+  const { json, quiet, distributed = {}, ...runOptions } = options;
+  if (distributed.queue !== undefined) {
+    throw new InputError('nap worker takes the queue as its argument, not --queue', {
+      hint: 'write it like nap worker redis://10.0.0.5:6379',
+    });
+  }
+  return { options: runOptions as RunOptions, json: json ?? false, quiet: quiet ?? false, distributed };
 }
 
-async function indexedWorker(argv: string[], signal?: AbortSignal): Promise<number> {
-  const parsed = parseAnalyzeArgs(argv, 'worker');
-  if (parsed === 'help') {
-    console.log(HELP);
-    return 0;
-  }
+const indexedWorker = cliCommand(SHARD_WORKER_CLI, async (argv, signal) => {
+  const parsed = parseShardWorkerArgs(argv);
   const { shard: shardText, shards, shared } = parsed.distributed;
   if (shared === undefined) {
     throw new InputError('--shared DIR is required', { hint: 'give the folder every worker and nap gather see' });
@@ -110,4 +152,4 @@ async function indexedWorker(argv: string[], signal?: AbortSignal): Promise<numb
   } finally {
     reporter.done();
   }
-}
+});

@@ -1,4 +1,14 @@
-import { InputError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
+import {
+  choice,
+  OptionSchema,
+  realNumber,
+  switchesChoice,
+  switchOption,
+  valueOption,
+  wholeNumber,
+  type Fields,
+} from '../../options/schema.js';
 import type { Matrix } from '../matrix.js';
 import { METRICS } from './distance.js';
 import type { SelectionMethod } from './selection.js';
@@ -50,49 +60,73 @@ export const APPROXIMATE_METRICS: readonly Metric[] = ['euclidean', 'cosine'];
 const SELECTION_METHODS: readonly SelectionMethod[] = ['leaf', 'eom'];
 
 /**
+ * The HDBSCAN* parameters as options of a command: `nap cluster` and `hdbscan()` take them at the top level,
+ * `nap analyze` and `analyze()` under `prefix` 'clustering.'. The one place their rules and defaults live.
+ */
+export function hdbscanFields(prefix = ''): Fields {
+  return {
+    [`${prefix}minClusterSize`]: valueOption(wholeNumber({ example: 5, min: 2 }), {
+      flag: 'min-cluster-size',
+      help: 'smallest group of inputs that is a pattern',
+      default: 5,
+    }),
+    [`${prefix}minSamples`]: valueOption(wholeNumber({ example: 5, min: 1 }), {
+      flag: 'min-samples',
+      help: "neighbours that define an input's core distance (default: the min cluster size)",
+    }),
+    [`${prefix}clusterSelectionEpsilon`]: valueOption(realNumber({ example: 0, min: 0 }), {
+      flag: 'epsilon',
+      help: 'clusters born below this distance merge upwards; 0 turns it off',
+      default: 0,
+    }),
+    [`${prefix}clusterSelectionMethod`]: valueOption(choice(SELECTION_METHODS), {
+      flag: 'selection',
+      help: 'leaf: the finest clusters; eom: excess of mass',
+      default: 'leaf',
+    }),
+    [`${prefix}metric`]: valueOption(choice(METRICS), { flag: 'metric', help: 'distance', default: 'euclidean' }),
+    [`${prefix}allowSingleCluster`]: switchOption({
+      flag: 'allow-single-cluster',
+      help: 'let the whole data set be one cluster',
+      default: false,
+    }),
+    [`${prefix}spanningTree`]: switchesChoice(
+      { approximate: 'approximate', exact: 'exact' },
+      {
+        help: `force / forbid the approximate spanning tree (euclidean, cosine; default: approximate from ${AUTO_APPROXIMATE_ROWS} rows)`,
+        default: 'auto',
+      },
+    ),
+  };
+}
+
+export const HDBSCAN_OPTIONS = new OptionSchema<HdbscanOptions>('cluster', hdbscanFields());
+
+/**
  * Fills defaults and rejects out-of-range options, naming the option and its value; `count` (the
  * rows to cluster) decides what spanningTree 'auto' takes.
  */
 export function resolveParams(options: HdbscanOptions, count: number): ResolvedHdbscanParams {
-  const minClusterSize = options.minClusterSize ?? 5;
-  requireInteger('minClusterSize', minClusterSize, 2);
-  const minSamples = options.minSamples ?? minClusterSize;
-  requireInteger('minSamples', minSamples, 1);
-  const clusterSelectionEpsilon = options.clusterSelectionEpsilon ?? 0;
-  if (
-    typeof clusterSelectionEpsilon !== 'number' ||
-    !Number.isFinite(clusterSelectionEpsilon) ||
-    clusterSelectionEpsilon < 0
-  ) {
-    throw new InputError(`clusterSelectionEpsilon is ${String(clusterSelectionEpsilon)}`, {
-      hint: 'use a finite distance >= 0 (0 turns epsilon merging off)',
-    });
-  }
-  const clusterSelectionMethod = options.clusterSelectionMethod ?? 'leaf';
-  if (!SELECTION_METHODS.includes(clusterSelectionMethod)) {
-    throw new InputError(`clusterSelectionMethod is '${String(clusterSelectionMethod)}'`, {
-      hint: `use one of: ${SELECTION_METHODS.join(', ')}`,
-    });
-  }
-  const allowSingleCluster = options.allowSingleCluster ?? false;
-  if (typeof allowSingleCluster !== 'boolean') {
-    throw new InputError(`allowSingleCluster is ${String(allowSingleCluster)}`, { hint: 'use true or false' });
-  }
-  const metric = options.metric ?? 'euclidean';
-  if (!METRICS.includes(metric)) {
-    throw new InputError(`metric is '${String(metric)}'`, { hint: `use one of: ${METRICS.join(', ')}` });
-  }
   if (options.mst !== undefined && typeof options.mst !== 'function') {
     throw new InputError(`mst is ${typeof options.mst}`, { hint: 'pass an MstBuilder function or leave it out' });
   }
-  const approximate = options.mst === undefined && usesApproximateTree(options.spanningTree ?? 'auto', metric, count);
-  return {
+  const {
     minClusterSize,
     minSamples,
     clusterSelectionEpsilon,
     clusterSelectionMethod,
     allowSingleCluster,
     metric,
+    spanningTree,
+  } = HDBSCAN_OPTIONS.resolve(options);
+  const approximate = options.mst === undefined && usesApproximateTree(spanningTree!, metric!, count);
+  return {
+    minClusterSize: minClusterSize!,
+    minSamples: minSamples ?? minClusterSize!,
+    clusterSelectionEpsilon: clusterSelectionEpsilon!,
+    clusterSelectionMethod: clusterSelectionMethod!,
+    allowSingleCluster: allowSingleCluster!,
+    metric: metric!,
     ...(approximate ? { spanningTree: 'approximate' as const } : {}),
   };
 }
@@ -121,17 +155,13 @@ function usesApproximateTree(choice: SpanningTreeChoice, metric: Metric, count: 
   return choice === 'approximate' || (choice === 'auto' && supported && count >= AUTO_APPROXIMATE_ROWS);
 }
 
-function requireInteger(name: string, value: unknown, min: number): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InputError(`${name} is ${String(value)}`, { hint: `use an integer >= ${min}` });
-  }
-}
-
 /** Rejects empty matrices, inconsistent shapes, too few rows and non-finite values (naming row and column). */
 export function validateMatrix(matrix: Matrix, minClusterSize: number): void {
   const { count, dim, data } = matrix;
   if (!Number.isInteger(count) || count < 1) {
-    throw new InputError(`matrix has ${String(count)} rows`, { hint: 'cluster at least minClusterSize rows' });
+    throw new InputError(`matrix has ${String(count)} rows`, {
+      hint: `cluster at least ${option('minClusterSize')} rows`,
+    });
   }
   if (!Number.isInteger(dim) || dim < 1) {
     throw new InputError(`matrix has ${String(dim)} columns`, { hint: 'each row needs at least one value' });
@@ -142,8 +172,8 @@ export function validateMatrix(matrix: Matrix, minClusterSize: number): void {
     });
   }
   if (count < minClusterSize) {
-    throw new InputError(`matrix has ${count} rows, fewer than minClusterSize ${minClusterSize}`, {
-      hint: 'lower minClusterSize or cluster more rows',
+    throw new InputError(`matrix has ${count} rows, fewer than ${option('minClusterSize')} ${minClusterSize}`, {
+      hint: `lower ${option('minClusterSize')} or cluster more rows`,
     });
   }
   for (let i = 0; i < data.length; i++) {

@@ -6,7 +6,7 @@ import { FingerprintBuilder } from './fingerprint.js';
 import { createImageDataset } from './image-dataset.js';
 import { compareNatural } from './labels.js';
 import { identitiesOf, statUserPath } from './paths.js';
-import type { Dataset, DatasetItem, DatasetOptions } from './types.js';
+import type { Dataset, DatasetItem, DatasetOptions, UnlistedEntry } from './types.js';
 
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp'];
 
@@ -36,10 +36,15 @@ export async function openImageFolder(folder: string, options: ImageFolderOption
       hint: 'pass a folder with one subfolder per class',
     });
   }
-  const relativePaths = (await listImages(root)).sort(compareNatural);
+  const listing = await listImages(root);
+  const relativePaths = listing.files.sort(compareNatural);
   if (relativePaths.length === 0) {
+    const unlisted = listing.unlisted[0];
     throw new InputError(`image folder ${root} holds no images`, {
-      hint: `put images (${IMAGE_EXTENSIONS.join(', ')}) into one subfolder per class`,
+      hint:
+        unlisted === undefined
+          ? `put images (${IMAGE_EXTENSIONS.join(', ')}) into one subfolder per class`
+          : `${listing.unlisted.length} were left out, e.g. ${unlisted.path}: ${unlisted.reason}`,
     });
   }
   const items: DatasetItem[] = relativePaths.map((relative, index) => ({
@@ -57,26 +62,56 @@ export async function openImageFolder(folder: string, options: ImageFolderOption
       name: path.basename(root),
       items,
       fingerprint: fingerprint.digest(),
+      unlisted: listing.unlisted,
       read: (item, target) => decodeImageFile(item.path, target),
     },
     options,
   );
 }
 
-/** Relative paths with "/" separators, whatever the platform. */
-async function listImages(root: string): Promise<string[]> {
-  const found: string[] = [];
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A file name as text, or null when its bytes are not valid UTF-8 (no string path can name such a file). */
+function nameOf(raw: Buffer): string | null {
+  try {
+    return strictUtf8.decode(raw);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Image paths relative to `root` with "/" separators, whatever the platform, and the entries left out:
+ * images and folders whose names are not valid UTF-8, which a path string cannot name.
+ */
+async function listImages(root: string): Promise<{ files: string[]; unlisted: UnlistedEntry[] }> {
+  const files: string[] = [];
+  const unlisted: UnlistedEntry[] = [];
   const visit = async (relativeDir: string): Promise<void> => {
-    const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+    const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true, encoding: 'buffer' });
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+      const raw = entry.name;
+      if (raw[0] === 0x2e) continue; // hidden: a name starting with "."
+      const name = nameOf(raw);
+      const shown = raw.toString('utf8');
+      const isImage = IMAGE_EXTENSIONS.includes(path.extname(shown).toLowerCase());
+      if (name === null) {
+        if (entry.isDirectory() || (!entry.isSymbolicLink() && isImage)) {
+          const what = entry.isDirectory() ? 'folder' : 'file';
+          unlisted.push({
+            path: path.join(root, relativeDir, shown),
+            reason: `the ${what} name is not valid UTF-8 (bytes ${raw.toString('hex')}); rename the ${what} to analyze ${entry.isDirectory() ? 'its images' : 'it'}`,
+          });
+        }
+        continue;
+      }
+      const relative = relativeDir === '' ? name : `${relativeDir}/${name}`;
       if (entry.isDirectory()) await visit(relative);
-      else if (IMAGE_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) found.push(relative);
+      else if (isImage) files.push(relative);
     }
   };
   await visit('');
-  return found;
+  return { files, unlisted };
 }
 
 function labelOf(relative: string, labelFrom: 'top' | 'path'): string {

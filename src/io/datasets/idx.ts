@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { InputError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
 import { FingerprintBuilder } from './fingerprint.js';
 import { createGrayArrayDataset } from './gray-array-dataset.js';
 import { statUserPath } from './paths.js';
@@ -120,7 +120,7 @@ export async function openIdxDataset(imagesPath: string, options: IdxOptions = {
     throw new InputError(
       `labels file ${labelsFile} has shape [${labels.array.dims.join(', ')}], expected [${count}] for ${imagesFile}`,
       {
-        hint: 'pass the labels file that belongs to these images with labelsPath',
+        hint: `pass the labels file that belongs to these images with ${option('labelsPath')}`,
       },
     );
   }
@@ -157,7 +157,7 @@ function findLabelsFile(imagesFile: string): string {
   if (found === undefined) {
     const tried = candidates.length > 0 ? `tried ${candidates.join(', ')}` : 'its name does not contain "images"';
     throw new InputError(`no labels file found beside ${imagesFile} (${tried})`, {
-      hint: 'pass the labels file with labelsPath',
+      hint: `pass the labels file with ${option('labelsPath')}`,
     });
   }
   return found;

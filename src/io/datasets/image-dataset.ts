@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
 import type { TaskControl } from '../../progress.js';
 import { defaultConcurrency, forEachConcurrent } from './concurrency.js';
 import { distinctSortedLabels } from './labels.js';
@@ -12,6 +12,7 @@ import type {
   LoadedBatch,
   Preprocessing,
   RawImage,
+  UnlistedEntry,
 } from './types.js';
 
 /** What a source provides; the dataset adds batching, parallelism, preprocessing and error policy. */
@@ -19,6 +20,8 @@ export interface ImageSource {
   name: string;
   items: DatasetItem[];
   fingerprint: string;
+  /** Entries the source left out while listing itself; default none. */
+  unlisted?: readonly UnlistedEntry[];
   /** Decodes one item to 8-bit pixels at the target size; may throw for a bad image. */
   read(item: DatasetItem, target: DecodeTarget): Promise<RawImage>;
 }
@@ -102,6 +105,7 @@ export function createImageDataset(source: ImageSource, options: DatasetOptions 
     items,
     labels: distinctSortedLabels(items),
     fingerprint: source.fingerprint,
+    unlisted: source.unlisted ?? [],
     load,
     pixels,
   };
@@ -111,7 +115,7 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-const SKIP_HINT = "fix or remove the file, or open the dataset with onBadImage: 'skip' to report bad images and go on";
+const SKIP_HINT = `fix or remove the file; to report bad images and go on instead: ${option('onBadImage', 'skip')}`;
 
 function badImageError(item: DatasetItem, error: unknown, hint: string): InputError {
   return new InputError(`cannot decode image ${item.path} (item ${item.index}): ${reasonOf(error)}`, {

@@ -28,6 +28,12 @@ export interface Preprocessing {
 
 export type ResizeMode = 'stretch' | 'fit' | 'crop';
 
+/** A file or folder a source could not take in; `path` shows its name as best it can. */
+export interface UnlistedEntry {
+  path: string;
+  reason: string;
+}
+
 export interface FailedItem {
   index: number;
   path: string;
@@ -49,6 +55,8 @@ export interface DatasetBase {
   readonly labels: string[];
   /** Stable hash of the item list and the source content identity (file sizes and mtimes, or bytes). */
   readonly fingerprint: string;
+  /** Files and folders the source left out while listing itself (names that are not valid UTF-8), with why. */
+  readonly unlisted?: readonly UnlistedEntry[];
 }
 
 /** Images: decoded and preprocessed into a model's image input. */

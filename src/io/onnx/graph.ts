@@ -15,7 +15,7 @@ import {
   type NodeProto,
   type ValueInfoProto,
 } from 'onnx-buf';
-import { InputError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
 import { poolingNodes } from './pooling.js';
 
 /** One tensor produced by a node that can be read out as a layer. */
@@ -295,33 +295,38 @@ export function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** `model` decoded: bytes are decoded here, a model decoded before is taken as it is. */
+export function decoded(model: Uint8Array | DecodedModel, source: string): DecodedModel {
+  return model instanceof Uint8Array ? decodeModel(model, source) : model;
+}
+
 /**
  * New model bytes where each named layer is also a graph output (names already outputs are kept once).
  * Each `pooled` layer (a channels-first tensor [N, C, ...positions] of rank 3 or more) is reduced inside the
  * model instead: its per-unit mean and max over positions are the [N, C] outputs named by pooledOutputNames,
  * so its full tensor never leaves the runtime (see pooling.ts, which also makes each layer's pools run right
- * after the layer). The input bytes are not modified; nothing is written to disk.
+ * after the layer). `source` (bytes, or a model decoded once for a whole run) is not modified; nothing is
+ * written to disk.
  */
 export function withExtraOutputs(
-  modelBytes: Uint8Array,
+  source: Uint8Array | DecodedModel,
   names: string[],
-  source = 'model',
+  sourceName = 'model',
   pooled: string[] = [],
 ): Uint8Array {
-  const { model, graph } = decodeModel(modelBytes, source);
+  const { model, graph } = decoded(source, sourceName);
   resolveLayers(graph, names);
-  const existing = new Set(graph.output.map((o) => o.name));
+  const output = [...graph.output];
+  const existing = new Set(output.map((o) => o.name));
   for (const name of names) {
     if (existing.has(name)) continue;
     existing.add(name);
-    graph.output.push(floatOutputWithoutShape(name));
+    output.push(floatOutputWithoutShape(name));
   }
   // Pools in graph order: their execution order follows it (pooling.ts).
   const pooledLayers = resolveLayers(graph, [...new Set(pooled)]).sort((a, b) => a.nodeIndex - b.nodeIndex);
   // Shape reads tensors only (not the sequences or maps some classic ML exports output).
-  const tensorOutputs = graph.output
-    .filter((o) => (o.type?.value.case ?? 'tensorType') === 'tensorType')
-    .map((o) => o.name);
+  const tensorOutputs = output.filter((o) => (o.type?.value.case ?? 'tensorType') === 'tensorType').map((o) => o.name);
   const { nodes, outputs, shapeOutputs } = poolingNodes(
     pooledLayers.map((layer) => layer.name),
     tensorOutputs,
@@ -334,19 +339,17 @@ export function withExtraOutputs(
   const clash = nodes.flatMap((node) => node.output).find((name) => tensors.has(name));
   if (clash !== undefined) {
     const layer = pooledLayers.find((l) => clash.startsWith(`${l.name}::`))?.name;
-    throw new InputError(`${source} already has a tensor named '${clash}', a name nap gives its in-model pooling`, {
+    throw new InputError(`${sourceName} already has a tensor named '${clash}', a name nap gives its in-model pooling`, {
       hint:
         layer === undefined
           ? 'rename that tensor in the model'
-          : `leave layer '${layer}' out with --layers, or rename that tensor in the model`,
+          : `leave layer '${layer}' out of ${option('layers')}, or rename that tensor in the model`,
     });
   }
-  graph.node.push(...nodes);
-  graph.output.push(
-    ...outputs.map(floatOutputWithoutShape),
-    ...shapeOutputs.map((name) => outputWithoutShape(name, INT64)),
-  );
-  return toBinary(ModelProtoSchema, model);
+  output.push(...outputs.map(floatOutputWithoutShape), ...shapeOutputs.map((name) => outputWithoutShape(name, INT64)));
+  // Shallow copies: the initializers (the bulk of a model) are shared with `source`, never copied.
+  const extended: GraphProto = { ...graph, node: [...graph.node, ...nodes], output };
+  return toBinary(ModelProtoSchema, { ...model, graph: extended });
 }
 
 function floatOutputWithoutShape(name: string): ValueInfoProto {

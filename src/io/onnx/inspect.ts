@@ -5,11 +5,13 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ChannelOrder } from '../../compute/aggregate.js';
-import { InputError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
+import { keyedOption, list, OptionSchema, sharedFlag, valueOption, wholeNumber } from '../../options/schema.js';
 import { defaultLayerNames } from './defaults.js';
 import { traceFeatureAxes } from './feature-axes.js';
-import { analyzeGraph, decodeModel, withExtraOutputs } from './graph.js';
+import { analyzeGraph, decoded, withExtraOutputs, type DecodedModel } from './graph.js';
 import { layerShape, tracePatchGrids, type LayerShape, type LayoutOverride } from './layer-layout.js';
+import { inputLayoutField, layerLayoutsField, prefixTokensField } from './layout-fields.js';
 import { detectLayout, formatDims, type LayoutOption } from './layout.js';
 import { constantFeed, modelInputs, probeDimsOf, type Feed, type ModelInput } from './model-inputs.js';
 import { createSession, readModelFile, resolveThreads } from './session.js';
@@ -47,6 +49,65 @@ export interface ListLayersOptions {
   layouts?: Record<string, LayoutOverride>;
   /** Prefix tokens of every token layer, overriding the patch-grid detection. */
   prefixTokens?: number;
+  /**
+   * Most values the probe input may hold: the model runs on it with every layer kept, so a huge shape would
+   * run out of memory. Default 2^24 (64 MiB of float32, e.g. one 2048 x 2048 RGB image).
+   */
+  maxProbeValues?: number;
+  /** The option that sets the probe's shape, named in the message of a probe over the limit. Default 'probeDims'. */
+  probeShapeOption?: string;
+}
+
+export const DEFAULT_MAX_PROBE_VALUES = 2 ** 24;
+
+const PROBE_SHAPE = list(wholeNumber({ example: 1, min: 1 }), { example: [1, 3, 224, 224], placeholder: 'N,C,H,W' });
+
+/** The options of `listLayers` and `nap layers` (see src/options/schema.ts). */
+export const LAYERS_OPTIONS = new OptionSchema<ListLayersOptions>('layers', {
+  probeDims: sharedFlag(
+    valueOption(PROBE_SHAPE, {
+      flag: 'input-shape',
+      help: 'shape of the probe input (default: the declared shape, symbolic dims 1)',
+    }),
+    (entry) => !entry.includes('='),
+    { usage: '--input-shape N,C,H,W' },
+  ),
+  probeInputs: sharedFlag(
+    keyedOption(PROBE_SHAPE, {
+      flag: 'input-shape',
+      name: 'input',
+      help: 'probe shape of one input of a model with several (repeatable)',
+      example: ['input_ids', [1, 16]],
+    }),
+    (entry) => entry.includes('='),
+    { usage: '--input-shape NAME=d,...', many: true },
+  ),
+  inputLayout: inputLayoutField({ help: 'channel layout of the image input (default: detected)' }),
+  layouts: layerLayoutsField,
+  prefixTokens: prefixTokensField,
+  maxProbeValues: valueOption(wholeNumber({ example: DEFAULT_MAX_PROBE_VALUES, min: 1 }), {
+    flag: 'max-probe-values',
+    help: 'most values the probe input may hold',
+    default: DEFAULT_MAX_PROBE_VALUES,
+  }),
+  threads: valueOption(wholeNumber({ example: 2, min: 1, max: 1024 }), {
+    flag: 'threads',
+    help: 'onnxruntime threads',
+    defaultText: 'all cores',
+  }),
+});
+
+/** Refuses a probe input with more values than the limit, before onnxruntime allocates it. */
+function requireProbeWithinLimit(dims: number[], limit: number, shapeOption: string): void {
+  const values = dims.reduce((a, b) => a * b, 1);
+  if (Number.isSafeInteger(values) && values <= limit) return;
+  const count = Number.isSafeInteger(values) ? values.toLocaleString('en-US') : values.toExponential(2);
+  throw new InputError(
+    `the probe input [${formatDims(dims)}] holds ${count} values, more than ${option('maxProbeValues')} ${limit.toLocaleString('en-US')}`,
+    {
+      hint: `give a smaller ${option(shapeOption)}, or raise ${option('maxProbeValues')} if memory allows (4 bytes per value, and the model keeps every layer of the probe)`,
+    },
+  );
 }
 
 export async function listLayers(path: string, options: ListLayersOptions = {}): Promise<LayerInfo[]> {
@@ -54,15 +115,20 @@ export async function listLayers(path: string, options: ListLayersOptions = {}):
 }
 
 /** Same as listLayers for model bytes already in memory; `source` names them in error messages. */
+/** `listLayers` of model bytes, or of a model decoded once for a whole run. */
 export async function listLayersOfBytes(
-  bytes: Uint8Array,
+  bytes: Uint8Array | DecodedModel,
   source: string,
   options: ListLayersOptions = {},
 ): Promise<LayerInfo[]> {
-  const threads = resolveThreads(options.threads);
-  const { graph } = decodeModel(bytes, source);
+  const { threads: threadCount, maxProbeValues } = LAYERS_OPTIONS.resolve(options);
+  const threads = resolveThreads(threadCount);
+  const model = decoded(bytes, source);
+  const { graph } = model;
   const inputs = modelInputs(graph, source);
-  const feeds = probeFeeds(inputs, options, source);
+  const feeds = probeFeeds(inputs, options, source, (dims) =>
+    requireProbeWithinLimit(dims, maxProbeValues!, options.probeShapeOption ?? 'probeDims'),
+  );
   const { candidates, dynamic } = analyzeGraph(graph);
   const defaults = new Set(defaultLayerNames(graph));
   const names = candidates.map((c) => c.name);
@@ -74,7 +140,7 @@ export async function listLayersOfBytes(
     }
   }
 
-  const session = await createSession(withExtraOutputs(bytes, names, source), source, threads);
+  const session = await createSession(withExtraOutputs(model, names, source), source, threads);
   let results: ort.InferenceSession.ReturnType;
   try {
     results = await session.run(
@@ -140,7 +206,13 @@ export async function listLayersOfBytes(
   });
 }
 
-function probeFeeds(inputs: ModelInput[], options: ListLayersOptions, source: string): Feed[] {
+/** The probe input of every model input; `requireWithinLimit` sees each shape before its values are allocated. */
+function probeFeeds(
+  inputs: ModelInput[],
+  options: ListLayersOptions,
+  source: string,
+  requireWithinLimit: (dims: number[]) => void,
+): Feed[] {
   const byName = options.probeInputs ?? {};
   for (const name of Object.keys(byName)) {
     if (!inputs.some((input) => input.name === name)) {
@@ -156,5 +228,9 @@ function probeFeeds(inputs: ModelInput[], options: ListLayersOptions, source: st
   }
   const given = (input: ModelInput) => byName[input.name] ?? (inputs.length === 1 ? options.probeDims : undefined);
   const batch = inputs.map(given).find((dims) => dims !== undefined)?.[0] ?? 1;
-  return inputs.map((input) => constantFeed(input, given(input) ?? probeDimsOf(input, batch)));
+  return inputs.map((input) => {
+    const dims = given(input) ?? probeDimsOf(input, batch);
+    requireWithinLimit(dims);
+    return constantFeed(input, dims);
+  });
 }

@@ -9,7 +9,7 @@
  *     if dims[1] equals dims[2] but not dims[3], NHWC;
  *  4. otherwise NCHW, the ONNX convention (PyTorch and most exporters emit it).
  */
-import { InputError } from '../../errors.js';
+import { InputError, option } from '../../errors.js';
 
 export type ChannelLayout = 'NCHW' | 'NHWC';
 export type LayoutOption = ChannelLayout | 'auto';
@@ -47,14 +47,14 @@ export function imageInputSize(
   const [c, h, w] = layout === 'NCHW' ? [dims[1], dims[2], dims[3]] : [dims[3], dims[1], dims[2]];
   if (typeof c !== 'number') {
     throw new InputError(`the model input [${formatDims(dims)}] has a symbolic channel count '${c}'`, {
-      hint: `check the channel layout (${layout} was used); set the layout option to the other one if it is wrong`,
+      hint: `check the channel layout (${layout} was used); if it is wrong, set ${option('layout', layout === 'NCHW' ? 'NHWC' : 'NCHW')}`,
     });
   }
   const height = typeof h === 'number' ? h : anySize?.height;
   const width = typeof w === 'number' ? w : anySize?.width;
   if (height === undefined || width === undefined) {
     throw new InputError(`the model input [${formatDims(dims)}] accepts any image size`, {
-      hint: 'choose one with the image size option (e.g. --image-size 224)',
+      hint: `choose one with ${option('imageSize')}`,
     });
   }
   return { channels: c, height, width };

@@ -7,8 +7,8 @@
  * when the model declares a fixed batch dimension B (often 1) in ceil(N / B) chunks of B items, the last
  * chunk padded with zeros whose results are dropped; the returned tensors always have N rows.
  */
-import { InputError } from '../../errors.js';
-import { decodeModel, graphOutputs, resolveLayers, withExtraOutputs } from './graph.js';
+import { InputError, option } from '../../errors.js';
+import { decoded, graphOutputs, resolveLayers, withExtraOutputs, type DecodedModel } from './graph.js';
 import { resolveDevice, type DeviceOption } from './device.js';
 import { modelInputs, type Feed, type ModelInput } from './model-inputs.js';
 import { pooledOutputNames } from './pooling.js';
@@ -95,8 +95,9 @@ export async function openOnnxModel(path: string, options: OnnxRunnerOptions): P
 }
 
 /** Same as openOnnxModel for model bytes already in memory; `source` names them in error messages. */
+/** A runner of model bytes, or of a model decoded once for a whole run (see withExtraOutputs). */
 export async function openOnnxBytes(
-  bytes: Uint8Array,
+  bytes: Uint8Array | DecodedModel,
   source: string,
   options: OnnxRunnerOptions,
 ): Promise<ModelRunner> {
@@ -107,7 +108,8 @@ export async function openOnnxBytes(
       hint: 'pass 1 or more items per run, or leave it out',
     });
   }
-  const { graph } = decodeModel(bytes, source);
+  const model = decoded(bytes, source);
+  const { graph } = model;
   const inputs = modelInputs(graph, source);
   const [output] = graphOutputs(graph);
   if (!output) throw new InputError(`${source} declares no outputs`, { hint: 'export the model with its output' });
@@ -125,7 +127,7 @@ export async function openOnnxBytes(
   const rawNames = layerNames.filter((name) => !pooled.has(name));
   const device = await resolveDevice(options.device);
   const session = await WorkerSession.open(
-    withExtraOutputs(bytes, rawNames, source, pooledNames),
+    withExtraOutputs(model, rawNames, source, pooledNames),
     source,
     threads,
     device,
@@ -274,9 +276,9 @@ function shapeHint(declared: (number | string)[], given: number[]): string {
   if (declared.length === 4) {
     const [, a, b, c] = declared;
     const [, x, y, z] = given;
-    if (a === z && b === x && c === y) return 'the channel axis is in the wrong place: set the layout option to NCHW';
-    if (a === y && b === z && c === x) return 'the channel axis is in the wrong place: set the layout option to NHWC';
-    return `resize images and set channels to match [${formatDims(declared.slice(1))}] (image size and channels options)`;
+    if (a === z && b === x && c === y) return `the channel axis is in the wrong place: set ${option('layout', 'NCHW')}`;
+    if (a === y && b === z && c === x) return `the channel axis is in the wrong place: set ${option('layout', 'NHWC')}`;
+    return `resize images and set channels to match [${formatDims(declared.slice(1))}] (${option('imageSize')})`;
   }
   return `make each item [${formatDims(declared.slice(1))}] in preprocessing`;
 }

@@ -46,7 +46,7 @@ import type {
   PatternColumns,
   PatternLabelCounts,
   RunRecord,
-  RunStatus,
+  StoredRunStatus,
   StatsScope,
   StoredActivations,
   StoredInputs,
@@ -56,6 +56,7 @@ import type {
 } from './types.js';
 
 export * from './types.js';
+export type * from './roles.js';
 export { SCHEMA_VERSION } from './schema.js';
 export type { MigrationReport } from './open.js';
 export type { StoredTriage, TriageToSave } from './triage.js';
@@ -114,8 +115,26 @@ interface Channel {
   queue: SerialQueue;
 }
 
+/**
+ * Runs `body`, then closes `store`. A failed close fails the call (see NapStore.close: work not in the file
+ * must not pass for saved); when `body` failed, its error is the one thrown, and the close is tried anyway.
+ */
+export async function closeAfter<T>(store: NapStore, body: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await body();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  await store.close();
+  return result;
+}
+
 export class NapStore {
   private closed = false;
+  /** Runs this store is writing (created or resumed and not yet complete or failed); see RunStatus. */
+  private readonly writingRuns = new Set<number>();
 
   private constructor(
     /** Absolute path of the store file. */
@@ -239,21 +258,33 @@ export class NapStore {
   // Runs
 
   /** Records a new run with status 'running'; returns its id. */
-  createRun(run: NewRun): Promise<number> {
-    return this.write((c) => runs.insertRun(c, run));
+  async createRun(run: NewRun): Promise<number> {
+    const runId = await this.write((c) => runs.insertRun(c, run));
+    this.writingRuns.add(runId);
+    return runId;
   }
 
-  setRunStatus(runId: number, status: RunStatus): Promise<void> {
-    return this.write((c) => runs.updateRunStatus(c, runId, status));
+  /** 'running' while this store writes the run (it reads as such until closed), else its outcome. */
+  async setRunStatus(runId: number, status: StoredRunStatus): Promise<void> {
+    await this.write((c) => runs.updateRunStatus(c, runId, status));
+    if (status === 'running') this.writingRuns.add(runId);
+    else this.writingRuns.delete(runId);
   }
 
-  getRun(runId: number): Promise<RunRecord> {
-    return this.read((c) => runs.requireRun(c, runId));
+  /** `run` as a reader sees it: stored as 'running' but not written by this store, it is interrupted (see RunStatus). */
+  private withLiveStatus(run: RunRecord): RunRecord {
+    return run.status === 'running' && !(this.writingRuns.has(run.runId) && !this.closed)
+      ? { ...run, status: 'interrupted' }
+      : run;
+  }
+
+  async getRun(runId: number): Promise<RunRecord> {
+    return this.withLiveStatus(await this.read((c) => runs.requireRun(c, runId)));
   }
 
   /** All runs, oldest first. */
-  listRuns(): Promise<RunRecord[]> {
-    return this.read((c) => runs.listRuns(c));
+  async listRuns(): Promise<RunRecord[]> {
+    return (await this.read((c) => runs.listRuns(c))).map((run) => this.withLiveStatus(run));
   }
 
   /** The newest complete run whose activations can be reused for this model, dataset and extraction config, or null. */
@@ -266,12 +297,15 @@ export class NapStore {
   }
 
   /** The newest run with these settings that started but never completed (killed, cancelled or failed), or null. */
-  findUnfinishedRun(
+  async findUnfinishedRun(
     modelSha256: string,
     datasetFingerprint: string,
     extractionConfigHash: string,
   ): Promise<RunRecord | null> {
-    return this.read((c) => runs.findUnfinishedRun(c, modelSha256, datasetFingerprint, extractionConfigHash));
+    const run = await this.read((c) =>
+      runs.findUnfinishedRun(c, modelSha256, datasetFingerprint, extractionConfigHash),
+    );
+    return run === null ? null : this.withLiveStatus(run);
   }
 
   // Extraction in progress (see staging.ts)

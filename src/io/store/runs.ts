@@ -3,7 +3,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { InputError, NotFoundError } from '../../errors.js';
 import { asDate, asJson, asNumber, asText, ResultColumns, timestampOf, type Params } from './results.js';
 import { RUN_TABLES } from './schema.js';
-import { RUN_STATUSES, type NewRun, type RunRecord, type RunStatus } from './types.js';
+import { RUN_STATUSES, type NewRun, type RunRecord, type StoredRunStatus } from './types.js';
 import { requireId, requireName, toJsonText } from './validate.js';
 
 const RUN_SELECT = `SELECT run_id, name, created_at, status, model_path, model_sha256, model_layout, dataset_spec,
@@ -15,7 +15,7 @@ function toRunRecord(row: Record<string, DuckDBValue>): RunRecord {
     runId: asNumber(row.run_id!),
     name: asText(row.name!),
     createdAt: asDate(row.created_at!),
-    status: asText(row.status!) as RunStatus,
+    status: asText(row.status!) as StoredRunStatus,
     modelPath: asText(row.model_path!),
     modelSha256: asText(row.model_sha256!),
     modelLayout: asText(row.model_layout!),
@@ -32,7 +32,7 @@ async function selectRuns(connection: DuckDBConnection, where: string, params: P
   return result.rows().map(toRunRecord);
 }
 
-function requireStatus(status: RunStatus): void {
+function requireStatus(status: StoredRunStatus): void {
   if (!RUN_STATUSES.includes(status)) {
     throw new InputError(`run status ${JSON.stringify(status)} is unknown`, {
       hint: `use one of ${RUN_STATUSES.join(', ')}`,
@@ -75,7 +75,11 @@ export async function requireRun(connection: DuckDBConnection, runId: number): P
   return run;
 }
 
-export async function updateRunStatus(connection: DuckDBConnection, runId: number, status: RunStatus): Promise<void> {
+export async function updateRunStatus(
+  connection: DuckDBConnection,
+  runId: number,
+  status: StoredRunStatus,
+): Promise<void> {
   requireStatus(status);
   await requireRun(connection, runId);
   await connection.run('UPDATE runs SET status = $1 WHERE run_id = $2', [status, runId]);

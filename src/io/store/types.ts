@@ -11,9 +11,18 @@ export type NumberColumn = Float32Array | Float64Array;
 /** A column of optional strings; null is SQL NULL. */
 export type TextColumn = readonly (string | null)[];
 
-export type RunStatus = 'running' | 'complete' | 'failed';
+/** The status a run has in the file. */
+export type StoredRunStatus = 'running' | 'complete' | 'failed';
 
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'complete', 'failed'];
+export const RUN_STATUSES: readonly StoredRunStatus[] = ['running', 'complete', 'failed'];
+
+/**
+ * The status a reader sees: a run stored as 'running' that this store is not writing is 'interrupted'. No
+ * other process can be writing it: a process that writes a store holds DuckDB's exclusive lock on the
+ * file, so none can open it meanwhile, and one NapStore per file is open in a process. Its process ended
+ * (killed, crashed, out of memory, a full disk) before it could record the outcome.
+ */
+export type RunStatus = StoredRunStatus | 'interrupted';
 
 /** What `createRun` records about an analysis before it starts. */
 export interface NewRun {

@@ -13,6 +13,7 @@
  *                                           linkage and soft (soft memberships) where the clustering has them
  *   data/tables/flows/A-B.arrow             the stored flow from clustering A to clustering B
  *   data/tables/triage/T.arrow              the saved triage: inputs, layers, agreement (when saved)
+ *   data/notes.json                         the run's notes (decisions, tags, saved views: ../notes.ts)
  *   data/images/thumbnails/I.png            thumbnail of input I
  *   data/images/average/C/P.png             average image of pattern P of clustering C
  *   data/images/heatmap/C/P.png             stored mean heatmap of pattern P

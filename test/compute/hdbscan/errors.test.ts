@@ -33,15 +33,15 @@ describe('hdbscan rejects bad input with a clear InputError', () => {
   });
 
   const badOptions: [HdbscanOptions, RegExp][] = [
-    [{ minClusterSize: 1 }, /minClusterSize is 1/],
-    [{ minClusterSize: 2.5 }, /minClusterSize is 2.5/],
-    [{ minSamples: 0 }, /minSamples is 0/],
-    [{ minSamples: -3 }, /minSamples is -3/],
-    [{ clusterSelectionEpsilon: -1 }, /clusterSelectionEpsilon is -1/],
-    [{ clusterSelectionEpsilon: NaN }, /clusterSelectionEpsilon is NaN/],
-    [{ clusterSelectionMethod: 'best' as 'leaf' }, /clusterSelectionMethod is 'best'/],
-    [{ metric: 'chebyshev' as 'euclidean' }, /metric is 'chebyshev'/],
-    [{ allowSingleCluster: 'yes' as unknown as boolean }, /allowSingleCluster is yes/],
+    [{ minClusterSize: 1 }, /minClusterSize 1 is not a whole number >= 2/],
+    [{ minClusterSize: 2.5 }, /minClusterSize 2.5 is not a whole number >= 2/],
+    [{ minSamples: 0 }, /minSamples 0 is not a whole number >= 1/],
+    [{ minSamples: -3 }, /minSamples -3 is not a whole number >= 1/],
+    [{ clusterSelectionEpsilon: -1 }, /clusterSelectionEpsilon -1 is not a number >= 0/],
+    [{ clusterSelectionEpsilon: NaN }, /clusterSelectionEpsilon NaN is not a number >= 0/],
+    [{ clusterSelectionMethod: 'best' as 'leaf' }, /clusterSelectionMethod 'best' is not one of leaf, eom/],
+    [{ metric: 'chebyshev' as 'euclidean' }, /metric 'chebyshev' is not one of euclidean, cosine, manhattan/],
+    [{ allowSingleCluster: 'yes' as unknown as boolean }, /allowSingleCluster 'yes' is not true or false/],
   ];
   for (const [options, message] of badOptions) {
     it(`option ${JSON.stringify(options, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}`, () =>
@@ -50,7 +50,7 @@ describe('hdbscan rejects bad input with a clear InputError', () => {
 
   it('says what to do', async () => {
     await assert.rejects(hdbscan(good, { minClusterSize: 0 }), (error: Error & { hint?: string }) => {
-      assert.match(error.hint ?? '', /integer >= 2/);
+      assert.match(error.hint ?? '', /write it like minClusterSize: 5/);
       return true;
     });
   });

@@ -64,6 +64,21 @@ test('withExtraOutputs adds the layers as graph outputs once, leaving the given 
   await session.release();
 });
 
+test('a model decoded once gives every derived model without being changed by it', () => {
+  const bytes = tinyConvNet();
+  const model = decodeModel(bytes, 'tiny');
+  const before = { outputs: model.graph.output.length, nodes: model.graph.node.length };
+  const probe = withExtraOutputs(model, namesOf(bytes), 'tiny');
+  const runner = withExtraOutputs(model, [TINY.relu], 'tiny', [TINY.relu]);
+  assert.deepEqual(
+    { outputs: model.graph.output.length, nodes: model.graph.node.length },
+    before,
+    'the decoded model is shared by the probe and the runner: deriving one must not change it for the other',
+  );
+  assert.deepEqual(probe, withExtraOutputs(bytes, namesOf(bytes), 'tiny'), 'the same model as from the bytes');
+  assert.deepEqual(runner, withExtraOutputs(bytes, [TINY.relu], 'tiny', [TINY.relu]));
+});
+
 test('an unknown layer is an InputError listing close matches and how to list layers', () => {
   const graph = graphOf(tinyConvNet());
   const rejects = (name: string, pattern: RegExp) =>

@@ -215,7 +215,7 @@ test('a batch shaped unlike the model input is an InputError with both shapes an
     );
   await rejects(
     [2, 4, 4, 1],
-    /expects \[batch, 1, 4, 4\] but got a batch shaped \[2, 4, 4, 1\][\s\S]*layout option to NCHW/,
+    /expects \[batch, 1, 4, 4\] but got a batch shaped \[2, 4, 4, 1\][\s\S]*set layout: 'NCHW'/,
   );
   await rejects([2, 1, 8, 8], /\[2, 1, 8, 8\][\s\S]*resize images/);
   await rejects([2, 16], /\[2, 16\][\s\S]*load the data as images/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError, NotFoundError } from '../../../src/errors.js';
-import type { RunStatus } from '../../../src/io/store/index.js';
+import { NapStore, type StoredRunStatus } from '../../../src/io/store/index.js';
 import { assertClose, countRows, sampleInputs, sampleLayer, sampleRun, tempStore } from './helpers.js';
 
 describe('NapStore runs', () => {
@@ -42,7 +42,7 @@ describe('NapStore runs', () => {
       const runId = await store.createRun(sampleRun());
       await store.setRunStatus(runId, 'failed');
       assert.equal((await store.getRun(runId)).status, 'failed');
-      await assert.rejects(store.setRunStatus(runId, 'done' as RunStatus), InputError);
+      await assert.rejects(store.setRunStatus(runId, 'done' as StoredRunStatus), InputError);
       await assert.rejects(store.setRunStatus(runId + 7, 'complete'), NotFoundError);
       await assert.rejects(
         store.getRun(runId + 7),
@@ -53,6 +53,45 @@ describe('NapStore runs', () => {
       await assert.rejects(store.createRun(sampleRun({ config: () => 1 })), /cannot be stored as JSON/);
     } finally {
       await done();
+    }
+  });
+
+  it("reads a run left 'running' by a store that closed as interrupted, and as running again once resumed", async () => {
+    const { store, path, done } = await tempStore();
+    let again: NapStore | undefined;
+    try {
+      const runId = await store.createRun(sampleRun());
+      assert.equal((await store.getRun(runId)).status, 'running', 'this store writes it');
+      const finished = await store.createRun(sampleRun({ name: 'finished' }));
+      await store.setRunStatus(finished, 'complete');
+      await store.close();
+      for (const readOnly of [true, false]) {
+        again = await NapStore.open(path, { readOnly });
+        assert.deepEqual(
+          (await again.listRuns()).map((run) => run.status),
+          ['interrupted', 'complete'],
+          'no process writes it: its writer ended before recording an outcome',
+        );
+        assert.equal((await again.getRun(runId)).status, 'interrupted');
+        const run = sampleRun();
+        const unfinished = await again.findUnfinishedRun(
+          run.modelSha256,
+          run.datasetFingerprint,
+          run.extractionConfigHash,
+        );
+        assert.equal(unfinished?.status, 'interrupted');
+        if (!readOnly) {
+          await again.setRunStatus(runId, 'running');
+          assert.equal((await again.getRun(runId)).status, 'running', 'resumed by this store');
+          await again.setRunStatus(runId, 'failed');
+          assert.equal((await again.getRun(runId)).status, 'failed');
+        }
+        await again.close();
+        again = undefined;
+      }
+    } finally {
+      await again?.close();
+      await done().catch(() => undefined);
     }
   });
 

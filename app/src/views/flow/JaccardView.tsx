@@ -12,6 +12,7 @@ import type { ViewContext } from '../../context.js';
 import { formatCount, formatNumber, patternName, shortPatternName } from '../../format.js';
 import { hrefOf, navigate } from '../../route.js';
 import { FlowNav, flowLayers } from './FlowNav.js';
+import { Metric } from '../../components/Metric.js';
 
 const LABEL_WIDTH = 70;
 const HEADER_HEIGHT = 76;
@@ -157,7 +158,9 @@ export function JaccardView({ context }: { context: ViewContext }) {
   return (
     <section class="view jaccard-view" aria-labelledby="jaccard-title">
       <div class="view-heading">
-        <h1 id="jaccard-title">Jaccard matrix</h1>
+        <h1 id="jaccard-title">
+          <Metric name="jaccard">Jaccard</Metric> matrix
+        </h1>
         <FlowNav context={context} />
       </div>
       {layers.length < 2 ? (

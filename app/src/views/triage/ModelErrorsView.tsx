@@ -1,7 +1,8 @@
 /**
  * Model errors: the run's confusion matrix (given label by predicted label); a cell lists its inputs with
  * the layer-by-layer label agreement of their neighbours (saved triage), beside the layers' kNN probe
- * accuracy: where in the network their neighbourhood turns from the given class to the predicted one.
+ * accuracy: where in the network their neighbourhood turns from the given class to the predicted one, and
+ * the patterns they fall into per layer beside the correctly classified inputs of the predicted class there.
  */
 import { useState } from 'preact/hooks';
 import { useQuery } from '../../api.js';
@@ -9,6 +10,7 @@ import { ImageTile } from '../../components/ImageTile.js';
 import { ErrorMessage, Loading } from '../../components/Status.js';
 import type { ViewContext } from '../../context.js';
 import { AgreementChart } from './AgreementChart.js';
+import { CellPatterns } from './CellPatterns.js';
 
 /** Inputs of a cell whose curves are drawn. */
 const CELL_INPUTS = 50;
@@ -79,6 +81,12 @@ export function ModelErrorsView({ context }: { context: ViewContext }) {
               </div>
               {agreement.error && <ErrorMessage error={agreement.error} />}
               {agreement.data && <AgreementChart agreement={agreement.data} />}
+              <CellPatterns
+                context={context}
+                run={run}
+                cell={data.inputs[cell[0]]![cell[1]]!}
+                predicted={data.predictions[cell[1]]!}
+              />
             </div>
           )}
         </>

@@ -1,49 +1,22 @@
 /**
- * Decisions on label-error leads ("label error", "fine", "unsure"), kept in the browser's localStorage per
- * results source and run, and exported as a relabelling CSV (input, file, given label, decided label).
+ * Decisions on label-error leads ("label error", "fine", "unsure"), kept in the notes beside the results
+ * (data/notes.ts: the sidecar through nap serve, this browser in a static export), and exported as the
+ * relabelling CSV (src/results/relabel-csv.ts, as `nap decisions` writes it).
  */
-import { csvText } from '../../../../src/results/csv.js';
+import { LIMITS } from '../../../../src/results/routes.js';
+import type { Decision, DecisionNote } from '../../../../src/results/notes.js';
+import { relabellingCsv, type KnownInput } from '../../../../src/results/relabel-csv.js';
+import { query } from '../../api.js';
 
-export type Decision = 'error' | 'fine' | 'unsure';
-export const DECISIONS: readonly Decision[] = ['error', 'fine', 'unsure'];
 export const DECISION_NAMES: Record<Decision, string> = { error: 'label error', fine: 'fine', unsure: 'unsure' };
 
-export interface DecisionRecord {
-  decision: Decision;
-  /** The label to use instead (the suggested one by default); only for 'error'. */
-  label: string | null;
-}
-
-export type Decisions = Record<string, DecisionRecord>;
-
-const keyOf = (source: string, runId: number) => `nap-decisions:${source}:${runId}`;
-
-export function loadDecisions(source: string, runId: number): Decisions {
-  try {
-    const text = localStorage.getItem(keyOf(source, runId));
-    return text ? (JSON.parse(text) as Decisions) : {};
-  } catch {
-    return {};
+/** The relabelling CSV of `decisions`, with the file and given label of each decided input. */
+export async function decisionsCsv(runId: number, decisions: readonly DecisionNote[]): Promise<string> {
+  const known = new Map<number, KnownInput>();
+  const index = decisions.map((d) => d.input);
+  for (let start = 0; start < index.length; start += LIMITS.indexList) {
+    const page = await query('inputs', { runId, index: index.slice(start, start + LIMITS.indexList) });
+    page.inputIndex.forEach((input, k) => known.set(input, { path: page.path[k]!, label: page.label[k]! }));
   }
-}
-
-export function saveDecisions(source: string, runId: number, decisions: Decisions): void {
-  localStorage.setItem(keyOf(source, runId), JSON.stringify(decisions));
-}
-
-/** input, file, given label, decided label: one row per decided input, by input index; formula-safe. */
-export function relabellingCsv(
-  decisions: Decisions,
-  inputs: ReadonlyMap<number, { path: string | null; label: string | null }>,
-): string {
-  const rows = Object.entries(decisions)
-    .map(([input, record]) => ({ input: Number(input), record }))
-    .sort((a, b) => a.input - b.input)
-    .map(({ input, record }) => {
-      const known = inputs.get(input);
-      const given = known?.label ?? null;
-      const decided = record.decision === 'error' ? record.label : record.decision === 'fine' ? given : null;
-      return [input, known?.path ?? null, given, decided];
-    });
-  return csvText(['input', 'file', 'given_label', 'decided_label'], rows);
+  return relabellingCsv(decisions, (input) => known.get(input));
 }

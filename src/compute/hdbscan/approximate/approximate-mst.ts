@@ -20,7 +20,11 @@ import { UnionFind } from './union-find.js';
 export interface ApproximateMstTuning {
   /** Neighbours listed per row (at least minSamples). Default max(16, 2 minSamples). */
   width?: number;
-  /** Random-projection trees whose leaves are compared. Default 3 (2 above 128 dimensions). */
+  /**
+   * Random-projection trees whose leaves are compared. Default 2: a third one changed no label of
+   * scripts/bench-hdbscan.ts's blobs at 64 dimensions (the probes and the dense refinement complete
+   * the lists) for half again the tiles' work.
+   */
   trees?: number;
   /** Leaves each leaf of the first tree is also compared with (see leafNeighbours). Default 3 (2 above 128 dimensions). */
   leafProbes?: number;
@@ -55,7 +59,7 @@ export interface ApproximateMstStats extends JoinStats {
 }
 
 /**
- * Rows wider than this get smaller leaves, fewer trees and fewer probes: each comparison costs more,
+ * Rows wider than this get smaller leaves and fewer probes: each comparison costs more,
  * and distances between wide rows concentrate, so that a row's nearest neighbours matter less.
  */
 const WIDE_DIMS = 128;
@@ -98,7 +102,7 @@ export async function approximateMstWith(
   // Leaves of at least twice the list width fill every list from the first tree on.
   const wide = matrix.dim > WIDE_DIMS;
   const leafSize = Math.max(tuning.leafSize ?? (wide ? 256 : 512), 2 * (width + 1));
-  const trees = tuning.trees ?? (wide ? 2 : 3);
+  const trees = tuning.trees ?? 2;
   const rows = blockRows(matrix, metric);
   const distance = rowDistance(matrix, metric);
   const kernel = await createOrtDotKernel(tuning.threads ?? 2);

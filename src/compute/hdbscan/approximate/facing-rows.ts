@@ -38,34 +38,7 @@ export async function offerFacingRows(
   const setCount = members.length;
   if (setCount < 2 || setCount > MAX_SETS) return 0;
   const scratch = new Float32Array(CHUNK * dim);
-  const centroids = new Float32Array(setCount * dim);
-  const sums = new Float64Array(dim);
-  // Mean squared distance of each set's rows to its centroid: its spread.
-  const spreads = new Float64Array(setCount);
-  const centroidNorms = new Float64Array(setCount);
-  for (let s = 0; s < setCount; s++) {
-    const ids = members[s]!;
-    sums.fill(0);
-    let squares = 0;
-    for (let first = 0; first < ids.length; first += CHUNK) {
-      const end = Math.min(ids.length, first + CHUNK);
-      const vectors = rows.rows(ids, first, end, scratch);
-      for (let i = 0, at = 0; i < end - first; i++) {
-        for (let k = 0; k < dim; k++, at++) {
-          sums[k]! += vectors[at]!;
-          squares += vectors[at]! * vectors[at]!;
-        }
-      }
-    }
-    let norm = 0;
-    for (let k = 0; k < dim; k++) {
-      const value = Math.fround(sums[k]! / ids.length);
-      centroids[s * dim + k] = value;
-      norm += value * value;
-    }
-    centroidNorms[s] = norm;
-    spreads[s] = Math.max(0, squares / ids.length - norm);
-  }
+  const { centroids, centroidNorms, spreads } = setCentroids(rows, members, scratch);
   const products = new Float32Array(setCount * setCount);
   await kernel.dot(centroids, setCount, centroids, setCount, dim, products);
   const partners = nearestSets(products, centroidNorms, spreads, search.neighbourSets);
@@ -95,13 +68,10 @@ export async function offerFacingRows(
         }
       }
     }
+    const sorted = new Float64Array(ids.length);
     list.forEach((partner, p) => {
       const score = scores.subarray(p * ids.length, (p + 1) * ids.length);
-      const order = Int32Array.from({ length: ids.length }, (_, i) => i).sort((x, y) => score[x]! - score[y]!);
-      towards.set(
-        partner,
-        Int32Array.from(order.subarray(0, search.facing), (i) => ids[i]!),
-      );
+      towards.set(partner, lowestScored(ids, score, search.facing, sorted));
     });
   }
 
@@ -109,6 +79,7 @@ export async function offerFacingRows(
   const left = new Float32Array(search.facing * dim);
   const right = new Float32Array(search.facing * dim);
   const tile = new Float32Array(search.facing * search.facing);
+  const best = new TileMinimum(search.facing);
   for (let s = 0; s < setCount; s++) {
     for (const partner of partners[s]!) {
       if (partner < s) continue;
@@ -118,19 +89,125 @@ export async function offerFacingRows(
       const b = rows.rows(theirs, 0, theirs.length, right);
       await kernel.dot(a, mine.length, b, theirs.length, dim, tile);
       pairs += mine.length * theirs.length;
-      for (let i = 0; i < mine.length; i++) {
-        const row = mine[i]!;
-        for (let j = 0; j < theirs.length; j++) {
-          const column = theirs[j]!;
-          const d = rows.distance(rows.norms[row]! + rows.norms[column]! - 2 * tile[i * theirs.length + j]!);
-          const w = Math.max(core[row]!, core[column]!, d);
-          lightest.offer(root[row]!, w, row, column);
-          lightest.offer(root[column]!, w, row, column);
-        }
+      // Every pair joins the same two sets: only the tile's lightest edge can matter to either.
+      if (best.find(tile, mine, theirs, rows, core)) {
+        lightest.offer(root[mine[0]!]!, best.weight, best.low, best.high);
+        lightest.offer(root[theirs[0]!]!, best.weight, best.low, best.high);
       }
     }
   }
   return pairs;
+}
+
+/**
+ * Each set's centroid (float32, summed in float64 in row order), its squared norm and its spread:
+ * the mean squared distance of its rows to the centroid (from the rows' squared norms).
+ */
+function setCentroids(
+  rows: BlockRows,
+  members: Int32Array[],
+  scratch: Float32Array,
+): { centroids: Float32Array; centroidNorms: Float64Array; spreads: Float64Array } {
+  const { dim, squares } = rows;
+  const setCount = members.length;
+  const centroids = new Float32Array(setCount * dim);
+  const centroidNorms = new Float64Array(setCount);
+  const spreads = new Float64Array(setCount);
+  const sums = new Float64Array(dim);
+  for (let s = 0; s < setCount; s++) {
+    const ids = members[s]!;
+    sums.fill(0);
+    let squareSum = 0;
+    for (const row of ids) squareSum += squares[row]!;
+    for (let first = 0; first < ids.length; first += CHUNK) {
+      const end = Math.min(ids.length, first + CHUNK);
+      const vectors = rows.rows(ids, first, end, scratch);
+      for (let at = 0; at < vectors.length; at += dim) {
+        for (let k = 0; k < dim; k++) sums[k]! += vectors[at + k]!;
+      }
+    }
+    let norm = 0;
+    for (let k = 0; k < dim; k++) {
+      const value = Math.fround(sums[k]! / ids.length);
+      centroids[s * dim + k] = value;
+      norm += value * value;
+    }
+    centroidNorms[s] = norm;
+    spreads[s] = Math.max(0, squareSum / ids.length - norm);
+  }
+  return { centroids, centroidNorms, spreads };
+}
+
+/**
+ * The `kept` rows of `ids` with the lowest scores, ties to the earlier row (the first `kept` of a
+ * stable sort by score), in their order in `ids`; `sorted` is scratch of ids.length values.
+ */
+export function lowestScored(ids: Int32Array, score: Float64Array, kept: number, sorted: Float64Array): Int32Array {
+  sorted.set(score);
+  sorted.sort();
+  const bar = sorted[kept - 1]!;
+  let below = 0;
+  for (let i = 0; i < ids.length; i++) if (score[i]! < bar) below++;
+  let ties = kept - below;
+  const chosen = new Int32Array(kept);
+  for (let i = 0, at = 0; i < ids.length; i++) {
+    if (score[i]! < bar || (score[i] === bar && ties-- > 0)) chosen[at++] = ids[i]!;
+  }
+  return chosen;
+}
+
+/**
+ * The lightest mutual-reachability edge of a rows x columns tile of products, in the total order
+ * of LightestEdges (weight, then lower row, then higher row), so that offering it alone is the same
+ * as offering every pair of the tile.
+ */
+export class TileMinimum {
+  weight = Infinity;
+  low = -1;
+  high = -1;
+  private readonly columnNorms: Float64Array;
+  private readonly columnCores: Float64Array;
+
+  constructor(size: number) {
+    this.columnNorms = new Float64Array(size);
+    this.columnCores = new Float64Array(size);
+  }
+
+  find(tile: Float32Array, rowIds: Int32Array, columnIds: Int32Array, rows: BlockRows, core: Float64Array): boolean {
+    const n = columnIds.length;
+    const { columnNorms, columnCores } = this;
+    for (let j = 0; j < n; j++) {
+      columnNorms[j] = rows.norms[columnIds[j]!]!;
+      columnCores[j] = core[columnIds[j]!]!;
+    }
+    let weight = Infinity;
+    let low = -1;
+    let high = -1;
+    for (let i = 0; i < rowIds.length; i++) {
+      const row = rowIds[i]!;
+      const rowCore = core[row]!;
+      if (rowCore > weight) continue;
+      const rowNorm = rows.norms[row]!;
+      for (let j = 0, at = i * n; j < n; j++, at++) {
+        const floor = rowCore > columnCores[j]! ? rowCore : columnCores[j]!;
+        if (floor > weight) continue;
+        const d = rows.distance(rowNorm + columnNorms[j]! - 2 * tile[at]!);
+        const w = d > floor ? d : floor;
+        if (w > weight) continue;
+        const column = columnIds[j]!;
+        const a = row < column ? row : column;
+        const b = row < column ? column : row;
+        if (w === weight && low >= 0 && (low < a || (low === a && high <= b))) continue;
+        weight = w;
+        low = a;
+        high = b;
+      }
+    }
+    this.weight = weight;
+    this.low = low;
+    this.high = high;
+    return low >= 0;
+  }
 }
 
 /** The rows of each set (sets numbered in order of their smallest row). */
