@@ -38,7 +38,7 @@ function Header({ info, context }: { info: InfoResponse | undefined; context: Vi
         <span class="brand-mark" aria-hidden="true">
           ◎
         </span>{' '}
-        Magnifying Glass
+        <span class="brand-name">Magnifying Glass</span>
       </a>
       {context && context.catalog.runs.length > 0 && (
         <label class="run-choice">

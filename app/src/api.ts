@@ -9,6 +9,8 @@ import type { InfoResponse } from '../../src/results/api-types.js';
 import { errorBody, statusOf } from '../../src/results/api-error.js';
 import { ResultsRequestError } from '../../src/results/http/client.js';
 import { dataSource } from './data/source.js';
+import { SheetLoader, type SheetPlanner } from '../../src/results/sheet-loader.js';
+import { MEAN_HEATMAP } from '../../src/results/tables.js';
 
 /** A failed query: the server's (or the static API's) error, with its status and hint. */
 export { ResultsRequestError as ApiRequestError };
@@ -120,6 +122,44 @@ export async function loadInfo(): Promise<InfoResponse> {
 export function imageRequestSize(cssSize: number): number {
   const wanted = cssSize * Math.min(window.devicePixelRatio || 1, 2);
   return wanted <= 32 ? 32 : wanted <= 64 ? 64 : wanted <= 128 ? 128 : 256;
+}
+
+/** Where an image comes from: a URL of its own, or a key of a sprite sheet loader. */
+export type ImageSource = { url: string } | { loader: SheetLoader; key: number };
+
+const loaders = new Map<string, SheetLoader>();
+
+function loader(id: string, plan: SheetPlanner): SheetLoader {
+  let found = loaders.get(id);
+  if (found === undefined) loaders.set(id, (found = new SheetLoader(plan)));
+  return found;
+}
+
+/**
+ * An input's thumbnail, drawn from a sprite sheet shared with the tiles shown beside it; `clusteringId`
+ * names the clustering of the pattern gallery that shows it, if any.
+ */
+export function thumbnailImage(runId: number, inputIndex: number, cssSize: number, clusteringId?: number): ImageSource {
+  const size = imageRequestSize(cssSize);
+  const source = dataSource();
+  const plan: SheetPlanner = (keys) => source.thumbnailSheets(runId, keys, size, storeVersion, clusteringId);
+  return { loader: loader(`thumb:${runId}:${size}:${clusteringId ?? ''}`, plan), key: inputIndex };
+}
+
+/** A pattern's average image: its own URL from the server, a sheet cell in a static export. */
+export function averageImage(clusteringId: number, patternId: number, cssSize: number): ImageSource {
+  const source = dataSource();
+  if (source.averageSheets === undefined) return { url: averageImageUrl(clusteringId, patternId, cssSize) };
+  const plan = source.averageSheets.bind(source, clusteringId);
+  return { loader: loader(`avg:${clusteringId}`, plan), key: patternId };
+}
+
+/** The heatmap overlay of a pattern (its mean) or of one member; a sheet cell in a static export. */
+export function heatmapImage(clusteringId: number, patternId: number, inputIndex?: number): ImageSource {
+  const source = dataSource();
+  if (source.heatmapSheets === undefined) return { url: heatmapUrl(clusteringId, patternId, inputIndex) };
+  const plan = source.heatmapSheets.bind(source, clusteringId, patternId);
+  return { loader: loader(`heat:${clusteringId}:${patternId}`, plan), key: inputIndex ?? MEAN_HEATMAP };
 }
 
 export function thumbnailUrl(runId: number, inputIndex: number, cssSize: number): string {

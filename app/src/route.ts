@@ -50,11 +50,13 @@ export const PATTERN_SORTS: readonly PatternSort[] = ['persistence', 'size', 'pu
 
 export type UnitSort = 'unit' | 'difference';
 
-/** What colours the points of the map: pattern, input label, predicted class, the model's probability of
- * its prediction, membership probability in the pattern, or outlier score. */
-export type MapColor = 'pattern' | 'label' | 'prediction' | 'confidence' | 'membership' | 'outlier';
+/** What colours the points of the map: pattern, strongest pattern (near members too) with the strength as
+ * opacity, input label, predicted class, the model's probability of its prediction, membership probability
+ * in the pattern, or outlier score. */
+export type MapColor = 'pattern' | 'strongest' | 'label' | 'prediction' | 'confidence' | 'membership' | 'outlier';
 export const MAP_COLORS: readonly MapColor[] = [
   'pattern',
+  'strongest',
   'label',
   'prediction',
   'confidence',
@@ -103,7 +105,21 @@ export interface Route {
   mapColor: MapColor;
   /** Map: the lasso or box selection, a polygon x0, y0, x1, y1, ... in the projection's coordinates (empty: none). */
   region: number[];
+  /**
+   * Near members count from this strongest-membership strength; null: not chosen (the patterns view shows the
+   * paper's patterns alone, the pattern and noise pages count from DEFAULT_NEAR_STRENGTH).
+   */
+  nearStrength: number | null;
+  /** A re-cut of the layer's patterns from its stored tree; null fields: as stored. */
+  minClusterSize: number | null;
+  selectionMethod: 'leaf' | 'eom' | null;
+  epsilon: number | null;
+  /** The condensed-tree node (cluster id) whose subtree the patterns view shows; null: the whole layer. */
+  node: number | null;
 }
+
+/** Near members count from this strength where no strength was chosen (nap summary's first strength). */
+export const DEFAULT_NEAR_STRENGTH = 0.1;
 
 export const DEFAULT_ROUTE: Route = {
   view: 'runs',
@@ -128,7 +144,19 @@ export const DEFAULT_ROUTE: Route = {
   heatmap: false,
   mapColor: 'pattern',
   region: [],
+  nearStrength: null,
+  minClusterSize: null,
+  selectionMethod: null,
+  epsilon: null,
+  node: null,
 };
+
+/** A number in [min, max], else null. */
+function numberIn(text: string | null, min: number, max: number): number | null {
+  if (text === null || text.trim() === '') return null;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= min && value <= max ? value : null;
+}
 
 function integer(text: string | null, min: number): number | null {
   if (text === null || !/^-?\d+$/.test(text)) return null;
@@ -207,6 +235,11 @@ export function parseRoute(search: string): Route {
     heatmap: q.get('heat') === '1',
     mapColor: oneOf(q.get('color'), MAP_COLORS, DEFAULT_ROUTE.mapColor),
     region: parseRegion(q.get('region')),
+    nearStrength: numberIn(q.get('near'), 0, 1),
+    minClusterSize: integer(q.get('mcs'), 2),
+    selectionMethod: q.get('pick') === 'eom' ? 'eom' : q.get('pick') === 'leaf' ? 'leaf' : null,
+    epsilon: numberIn(q.get('eps'), 0, Number.MAX_VALUE),
+    node: integer(q.get('node'), 0),
   };
 }
 
@@ -237,6 +270,11 @@ export function formatRoute(route: Route): string {
   if (route.heatmap) q.set('heat', '1');
   set('color', route.mapColor, DEFAULT_ROUTE.mapColor);
   if (route.region.length >= 6) q.set('region', roundRegion(route.region).join(','));
+  set('near', route.nearStrength);
+  set('mcs', route.minClusterSize);
+  set('pick', route.selectionMethod);
+  set('eps', route.epsilon);
+  set('node', route.node);
   // A long state (a lasso, a large selection) is kept as a saved state: every link stays short.
   const text = shortQuery(q, location.pathname);
   return text === '' ? '' : `?${text}`;

@@ -79,13 +79,7 @@ export async function computePatterns(
   const { matrix, inputIndex } = await normalizedLayer(folder, run, layer);
   // In the raw space, as analyze clusters a layer; the coordinator stores the params it records.
   const fit = await clusterRows(matrix, options, (resolved) => resolved, control);
-  const details = await clusteringDetails(
-    { activations: matrix, space: matrix },
-    fit.selection,
-    fit.metric,
-    null,
-    control,
-  );
+  const details = await clusteringDetails({ activations: matrix, space: matrix }, fit.selection, fit.metric, control);
   // The selection is hdbscan's whole result: its linkage tree and params travel once, beside it.
   const { labels, probabilities, outlierScores, persistence, clusterCount, condensedTree } = fit.selection;
   const selection = { labels, probabilities, outlierScores, persistence, clusterCount, condensedTree };

@@ -78,7 +78,10 @@ export interface StoreStepTimings {
 /** What is stored beside a layer clustering, computed from its rows before the store sees it. */
 export interface ClusteringDetails {
   soft: StrongestMemberships;
-  /** Each pattern's unit statistics; null for a unit clustering or a clustering without patterns. */
+  /**
+   * Each pattern's statistics per column of its rows: per unit of a layer clustering, per spatial position
+   * of a unit clustering (the `unit` column then holds the position); null without patterns.
+   */
   statistics: UnitStatsToSave | null;
 }
 
@@ -95,15 +98,14 @@ export async function clusteringDetails(
   rows: { activations: Matrix; space: Matrix },
   selection: TreeSelection,
   metric: Metric,
-  unit: number | null,
   control: TaskControl,
   timings?: Omit<StoreStepTimings, 'store'>,
 ): Promise<ClusteringDetails> {
   const start = performance.now();
   const soft = await softMembershipsOf(rows.space, selection, metric, control);
   const softDone = performance.now();
-  const statistics =
-    unit === null && selection.clusterCount > 0 ? patternStatisticsColumns(rows.activations, selection) : null;
+  // A unit clustering's rows are one unit's spatial maps: its patterns get statistics per position.
+  const statistics = selection.clusterCount > 0 ? patternStatisticsColumns(rows.activations, selection) : null;
   if (timings) Object.assign(timings, { softMemberships: softDone - start, statistics: performance.now() - softDone });
   return { soft, statistics };
 }
@@ -120,7 +122,7 @@ export async function storeLayerClustering(
   control: TaskControl,
   timings?: StoreStepTimings,
 ): Promise<LayerSummary> {
-  const details = await clusteringDetails(rows, clustering.selection, clustering.metric, target.unit, control, timings);
+  const details = await clusteringDetails(rows, clustering.selection, clustering.metric, control, timings);
   const start = performance.now();
   const summary = await saveLayerClustering(store, target, rows.inputIndex, { clustering, ...details });
   if (timings) timings.store = performance.now() - start;

@@ -5,16 +5,19 @@
  * The data files are the results reader's records and tables of the run (Arrow files, layout in
  * src/results/static/layout.ts); the browser runs the same results API over them as `nap serve` runs over
  * the store, so every view answers as it does there. Comparing runs needs a second run and is left out;
- * the app hides it. Images are PNG files: thumbnails of every input, the average image of every pattern
- * and every stored heatmap (means and members).
+ * the app hides it. Images are PNG sprite sheets of 256 images each (src/results/sprites.ts): the
+ * thumbnails of every input, the average image of every pattern and every stored heatmap (means and
+ * members), so that a run of 70,000 inputs is a few hundred files rather than one per image. Thumbnails
+ * are written twice: in input order, and each clustering's pattern members together, so that a pattern's
+ * gallery is a sheet or two.
  */
 import { showsContents } from '../results/input-content.js';
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { renderHeatmap } from '../compute/heatmap-image.js';
-import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
-import { encodePng } from '../io/images/png.js';
+import { inputImage, openRunDataset } from '../io/datasets/run-dataset.js';
+import { encodeSheet } from '../results/node/sprite-sheet.js';
 import { prepareSiteFolder } from '../io/site-folder.js';
 import { NapStore } from '../io/store/index.js';
 import { checkExportOptions, type StaticExportOptions } from './export-options.js';
@@ -23,6 +26,7 @@ import { createResultsApi, type ResultsService } from '../results/api.js';
 import type { TableSpec } from '../results/codec/arrow.js';
 import { encodeTable } from '../results/codec/arrow-encode.js';
 import { FILE_TABLES } from '../results/codec/tables.js';
+import { blockSheets, memberSheetOrder, SHEET_CELLS } from '../results/sprites.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
 import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
 import { NOTES_STATIC_FILE, notesOfRun } from '../results/notes.js';
@@ -168,7 +172,7 @@ async function exportClustering(
   site: SiteWriter,
   clustering: ClusteringRecord,
   averages: boolean,
-): Promise<{ averageImages: number; heatmaps: number }> {
+): Promise<{ averageImages: number[]; heatmaps: number }> {
   const { tables } = service;
   const id = clustering.clusteringId;
   const write = <T>(table: ClusteringTable, spec: TableSpec<T>, value: T) =>
@@ -184,35 +188,46 @@ async function exportClustering(
   const heatmapIndex = await tables.heatmapIndex(id);
   await write('heatmaps', FILE_TABLES.heatmapIndex, heatmapIndex);
 
+  // Inputs that are not images have no average images.
   const images = averages ? await store.readAverageImages(id) : null;
   if (images) {
     const pixels = images.width * images.height * images.channels;
-    for (const [k, patternId] of images.patternId.entries()) {
-      const png = await encodePng(
+    const channels = images.channels === 1 || images.channels === 4 ? images.channels : 3;
+    for (let sheet = 0; sheet < blockSheets(images.patternId.length); sheet++) {
+      const cells = blockOf(images.patternId.length, sheet).map((k) =>
         images.pixels.subarray(k * pixels, (k + 1) * pixels),
-        images.width,
-        images.height,
-        images.channels,
       );
-      await site.write(staticPaths.averageImage(id, patternId), png);
+      await site.write(
+        staticPaths.averageSheet(id, sheet),
+        await encodeSheet(cells, images.width, images.height, channels),
+      );
     }
   }
-  let heatmaps = 0;
-  if (heatmapIndex.patternId.length > 0) {
+  const heatmaps = heatmapIndex.patternId.length;
+  if (heatmaps > 0) {
     const size = await service.inputSize(clustering.runId);
-    for (const patternId of new Set(heatmapIndex.patternId)) {
-      const stored = await store.readPatternHeatmaps(id, patternId);
-      const cells = stored.height * stored.width;
-      for (const [k, inputIndex] of stored.inputIndex.entries()) {
-        const values = stored.values.subarray(k * cells, (k + 1) * cells);
-        const rgba = renderHeatmap(values, stored.height, stored.width, size.height, size.width);
-        const file = staticPaths.heatmap(id, patternId, inputIndex < 0 ? undefined : inputIndex);
-        await site.write(file, await encodePng(rgba, size.width, size.height, 4));
-        heatmaps++;
+    const stored = new Map<number, Awaited<ReturnType<NapStore['readPatternHeatmaps']>>>();
+    for (let sheet = 0; sheet < blockSheets(heatmaps); sheet++) {
+      const cells: Uint8Array[] = [];
+      for (const row of blockOf(heatmaps, sheet)) {
+        const patternId = heatmapIndex.patternId[row]!;
+        let pattern = stored.get(patternId);
+        if (pattern === undefined) stored.set(patternId, (pattern = await store.readPatternHeatmaps(id, patternId)));
+        const k = pattern.inputIndex.indexOf(heatmapIndex.inputIndex[row]!);
+        const area = pattern.height * pattern.width;
+        const values = pattern.values.subarray(k * area, (k + 1) * area);
+        cells.push(renderHeatmap(values, pattern.height, pattern.width, size.height, size.width));
       }
+      await site.write(staticPaths.heatmapSheet(id, sheet), await encodeSheet(cells, size.width, size.height, 4));
     }
   }
-  return { averageImages: images?.patternId.length ?? 0, heatmaps };
+  return { averageImages: images ? Array.from(images.patternId) : [], heatmaps };
+}
+
+/** Positions of sheet `sheet` of a sequence of `count` images. */
+function blockOf(count: number, sheet: number): number[] {
+  const start = sheet * SHEET_CELLS;
+  return Array.from({ length: Math.min(SHEET_CELLS, count - start) }, (_, k) => start + k);
 }
 
 /** A file name without the exporter's folders ('/home/me/models/m.onnx' -> 'm.onnx'); names without a folder ('mnist') stay. */
@@ -239,41 +254,73 @@ function configWithoutLocalFolders(config: RunConfig): RunConfig {
   return copy;
 }
 
-/** The thumbnails of every input of the run, `size` pixels square, from the dataset it analysed. */
+const NO_THUMBNAILS_HINT = 'restore the dataset the run analysed, or export without thumbnails (--no-thumbnails)';
+
+/**
+ * The thumbnails of every input of the run from the dataset it analysed, `size` pixels square, or the
+ * images' own size when smaller (the app scales them up pixel for pixel, and a 28-pixel image stretched
+ * to 64 costs a resize and four times the bytes). Returns the inputs and the side written.
+ */
 async function exportThumbnails(
   store: NapStore,
   service: ResultsService,
   site: SiteWriter,
   run: RunRecord,
   size: number,
+  clusterings: readonly ClusteringRecord[],
   stage: (name: string, done: number, total: number) => void,
-): Promise<number> {
+): Promise<{ count: number; side: number }> {
   const inputs = await service.tables.inputs(run.runId);
   const channels = run.config.preprocessing?.channels === 1 ? 1 : 3;
-  let source: Promise<RunDataset> | null = null;
-  const indices = Array.from(inputs.inputIndex);
-  await inPool(indices, IMAGE_CONCURRENCY, async (inputIndex, i) => {
-    if (i % 64 === 0) stage('writing thumbnails', i, indices.length);
-    let png: Buffer;
+  const count = inputs.inputIndex.length;
+  const source = await openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path).catch(
+    (error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error;
+      throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
+    },
+  );
+  const own = source.dataset.imageSize;
+  const side = own === undefined ? size : Math.min(size, Math.max(own.width, own.height));
+  const thumbnail = async (row: number): Promise<Uint8Array> => {
+    const inputIndex = inputs.inputIndex[row]!;
     try {
-      const path = inputs.path[i];
+      const path = inputs.path[row];
       if (path === null || path === undefined) {
         throw new NotFoundError(`input ${inputIndex} of run ${run.runId} has no stored dataset path`, {
           hint: 'its image cannot be shown',
         });
       }
-      source ??= openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path);
-      const pixels = await inputImage(await source, { inputIndex, path, datasetSpec: run.datasetSpec }, size, channels);
-      png = await encodePng(pixels, size, size, channels);
+      return await inputImage(source, { inputIndex, path, datasetSpec: run.datasetSpec }, side, channels);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       throw new InputError(`no thumbnail for input ${inputIndex}: ${error.message.split('\n')[0]}`, {
-        hint: 'restore the dataset the run analysed, or export without thumbnails (--no-thumbnails)',
+        hint: NO_THUMBNAILS_HINT,
       });
     }
-    await site.write(staticPaths.thumbnail(inputIndex), png);
+  };
+  // Every input in input order, then each clustering's pattern members (memberSheetOrder).
+  const jobs: { file: string; rows: number[] }[] = [];
+  for (let sheet = 0; sheet < blockSheets(count); sheet++)
+    jobs.push({ file: staticPaths.thumbnailSheet(sheet), rows: blockOf(count, sheet) });
+  for (const clustering of clusterings) {
+    const memberships = await service.tables.memberships(clustering.clusteringId);
+    const order = memberSheetOrder(memberships.patternId, memberships.inputIndex);
+    const rows = order.map((row) => inputs.rows.rowOf(memberships.inputIndex[row]!));
+    for (let sheet = 0; sheet < blockSheets(rows.length); sheet++) {
+      const file = staticPaths.memberSheet(clustering.clusteringId, sheet);
+      jobs.push({ file, rows: blockOf(rows.length, sheet).map((position) => rows[position]!) });
+    }
+  }
+  const total = jobs.reduce((sum, job) => sum + job.rows.length, 0);
+  let done = 0;
+  await inPool(jobs, IMAGE_CONCURRENCY, async ({ file, rows }) => {
+    stage('writing thumbnails', done, total);
+    const cells: Uint8Array[] = [];
+    for (const row of rows) cells.push(await thumbnail(row));
+    await site.write(file, await encodeSheet(cells, side, side, channels));
+    done += cells.length;
   });
-  return indices.length;
+  return { count, side };
 }
 
 /** Writes the data files, images, manifest and app (from `indexHtml` and the app's assets) of `run` into the prepared `config.out`. */
@@ -317,10 +364,12 @@ async function writeSite(
   const clusterings = await tables.clusterings(runId);
   let averageImages = 0;
   let heatmaps = 0;
+  const averageOrder: Record<string, number[]> = {};
   for (const [done, clustering] of clusterings.entries()) {
     stage('exporting patterns', done, clusterings.length);
     const counts = await exportClustering(store, service, site, clustering, !showsContents(run));
-    averageImages += counts.averageImages;
+    averageImages += counts.averageImages.length;
+    averageOrder[clustering.clusteringId] = counts.averageImages;
     heatmaps += counts.heatmaps;
   }
 
@@ -345,14 +394,22 @@ async function writeSite(
   const clusteringIds = new Set(clusterings.map((c) => c.clusteringId));
   await site.write(NOTES_STATIC_FILE, JSON.stringify(notesOfRun(notes, runId, clusteringIds)));
   const source = await tables.source();
-  const results: StaticResults = { source, run: withoutLocalFolders(run), layers, clusterings, projections, flows };
+  const results: StaticResults = {
+    source,
+    run: withoutLocalFolders(run),
+    layers,
+    clusterings,
+    projections,
+    flows,
+    averageImages: averageOrder,
+  };
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
 
   // Inputs that are not images show their contents (in the inputs table), not thumbnails.
   const thumbnails =
     config.thumbnails === false || showsContents(run)
-      ? 0
-      : await exportThumbnails(store, service, site, run, config.thumbnails, stage);
+      ? null
+      : await exportThumbnails(store, service, site, run, config.thumbnails, clusterings, stage);
 
   const manifest: StaticManifest = {
     format: STATIC_FORMAT,
@@ -363,7 +420,7 @@ async function writeSite(
     runId,
     runName: run.name,
     inputCount: inputs.inputIndex.length,
-    thumbnailSize: config.thumbnails === false ? null : config.thumbnails,
+    thumbnailSize: thumbnails?.side ?? null,
   };
   await site.write(STATIC_MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
 
@@ -378,7 +435,7 @@ async function writeSite(
     runId,
     files: site.files + assets.files + 1,
     bytes: site.bytes + assets.bytes + Buffer.byteLength(html),
-    thumbnails,
+    thumbnails: thumbnails?.count ?? 0,
     averageImages,
     heatmaps,
   };

@@ -37,6 +37,8 @@
  *                                                         404 when an index is not an input of the run
  *   GET /api/runs/R/inputs/I/thumbnail.png?size=64     -> PNG, size x size (size 16..512, default 64), made from
  *                                                         the run's dataset; 404 when the dataset is not available
+ *   GET /api/runs/R/thumbnails.png?index=4,9&size=64 -> PNG sprite sheet of those inputs' thumbnails in that
+ *                                                         order, 1..256 inputs (layout: src/results/sprites.ts)
  *   GET /api/runs/R/input-patterns?index=4,9           -> InputPatternsResponse: the pattern of each input in every
  *                                                         layer clustering of the run (the input's path through
  *                                                         the network); 1..1000 indices
@@ -56,6 +58,8 @@
  *                                                         soft membership of every noise input (near members)
  *   GET /api/clusterings/C/patterns/P/near-members?... -> NearMembersResponse: noise inputs whose strongest soft
  *         membership is P, strongest first; minStrength=0 (0..1), offset=0, limit=100 (0..10000)
+ *   POST /api/clusterings/C/keep {minClusterSize, selection, epsilon} -> KeptClustering: nap serve --writable
+ *         only, from pages of the server itself; stores the app's re-cut as nap recluster does
  *   GET /api/clusterings/C/patterns/P/members?...      -> MembersResponse; P may be -1 (noise). Parameters:
  *         offset=0, limit=100 (0..10000), order = most-stable (default) | least-stable | outlier | input,
  *         label=<input label>, prediction=<prediction label>, misclassified=true|false (filters combine with AND;
@@ -367,6 +371,24 @@ export interface CoverageResponse {
    * are inPattern plus the entries >= s.
    */
   nearStrength: number[];
+  /** The noise input of each nearStrength entry, and the pattern it is nearest to (its strongest membership). */
+  nearInputIndex: number[];
+  nearPatternId: number[];
+}
+
+/**
+ * POST /api/clusterings/C/keep {minClusterSize, selection, epsilon} (nap serve --writable, pages of the
+ * server only): the re-cut stored as a new clustering of C's layer, as nap recluster stores it; 201, or
+ * 200 with `existing` when one with these parameters was stored already (nothing is written).
+ */
+export interface KeptClustering {
+  clusteringId: number;
+  sourceClusteringId: number;
+  runId: number;
+  layer: string;
+  patterns: number;
+  noise: number;
+  existing: boolean;
 }
 
 /** GET /api/clusterings/C/patterns/P/near-members */

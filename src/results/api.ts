@@ -495,6 +495,8 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
         inPattern: inputs - noise,
         soft: near !== null,
         nearStrength: near === null ? [] : list(near.strength),
+        nearInputIndex: near === null ? [] : list(near.inputIndex),
+        nearPatternId: near === null ? [] : list(near.patternId),
       };
     },
 

@@ -27,6 +27,7 @@ import type {
 import { IMAGE_SIZE, MEMBER_ORDERS } from './api-types.js';
 import type { QueryName, QueryParams } from './api.js';
 import { InputError } from '../errors.js';
+import { SHEET_CELLS } from './sprites.js';
 import {
   parseBoolean,
   parseChoice,
@@ -294,6 +295,10 @@ export interface ImageParams {
 export interface ThumbnailParams extends RunParams, ImageParams {
   inputIndex: number;
 }
+export interface ThumbnailSheetParams extends RunParams, ImageParams {
+  /** The inputs, in the sheet's cell order (1..SHEET_CELLS). */
+  index: number[];
+}
 export interface AverageImageParams extends PatternParams, ImageParams {}
 export interface HeatmapImageParams extends PatternParams {
   /** A member's heatmap; omitted: the pattern's mean heatmap. */
@@ -316,6 +321,25 @@ export const IMAGE_ROUTES = {
       size: imageSize(query),
     }),
     format: ({ runId, inputIndex, size, v }) => ({ path: { runId, inputIndex }, query: { size, v } }),
+  }),
+  thumbnailSheet: route<ThumbnailSheetParams>({
+    path: '/api/runs/:runId/thumbnails.png',
+    query: ['index', 'size'],
+    result: 'png',
+    parse: (path, query) => {
+      const text = query.get('index');
+      if (text === undefined) {
+        throw new InputError('a thumbnail sheet needs the parameter index (the inputs to show)', {
+          hint: 'pass index=<comma-separated input indices>, e.g. index=0,5',
+        });
+      }
+      return {
+        ...runId(path),
+        index: Array.from(parseIndexList('index', text, SHEET_CELLS)),
+        size: imageSize(query),
+      };
+    },
+    format: ({ runId, index, size, v }) => ({ path: { runId }, query: { index: index.join(','), size, v } }),
   }),
   averageImage: route<AverageImageParams>({
     path: '/api/clusterings/:clusteringId/patterns/:patternId/average.png',
@@ -359,6 +383,8 @@ export const apiPaths = {
   inputsByIndex: (runId: number, index: readonly number[]) => routeUrl(ROUTES.inputs, { runId, index }),
   thumbnail: (runId: number, inputIndex: number, size?: number, v?: string) =>
     routeUrl(IMAGE_ROUTES.thumbnail, { runId, inputIndex, size, v }),
+  thumbnailSheet: (runId: number, index: readonly number[], size?: number, v?: string) =>
+    routeUrl(IMAGE_ROUTES.thumbnailSheet, { runId, index: [...index], size, v }),
   inputPatterns: (runId: number, index: readonly number[]) => routeUrl(ROUTES.inputPatterns, { runId, index }),
   layerStats: (runId: number, layer: string) => routeUrl(ROUTES.layerStats, { runId, layer }),
   maxActivations: (runId: number, layer: string, unit?: number) =>

@@ -1,16 +1,19 @@
 /**
  * PNG images for the app: thumbnails of inputs, made from the run's dataset, and average images of
- * patterns, from the store. Encoded PNGs are kept in a memory LRU (by bytes) and thumbnails also in a disk
- * cache of this user's (disk-cache.ts), so that a grid of thousands of tiles is served without decoding the
- * dataset again, even after a restart.
+ * patterns, from the store. Thumbnails come one by one or as sprite sheets (src/results/sprites.ts) of up
+ * to 256 inputs, one request per gallery window. Encoded PNGs are kept in a memory LRU (by bytes), and
+ * thumbnails and sheets also in a disk cache of this user's (disk-cache.ts), so that a grid of thousands
+ * of tiles is served without decoding the dataset again, even after a restart.
  */
 import { createHash } from 'node:crypto';
-import { NotFoundError } from '../errors.js';
+import { InputError, NotFoundError } from '../errors.js';
 import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
+import { encodeSheet } from '../results/node/sprite-sheet.js';
 import type { AverageImages, NapStore } from '../io/store/index.js';
 import { LruCache, PromiseCache } from '../results/cache.js';
 import type { ResultsTables } from '../results/results-tables.js';
+import { SHEET_CELLS } from '../results/sprites.js';
 import type { RunRecord } from '../results/tables.js';
 import type { DiskCache } from './disk-cache.js';
 
@@ -38,6 +41,40 @@ export class ImageService {
 
   /** The input's image from the run's dataset as a size x size PNG. */
   async thumbnail(runId: number, inputIndex: number, size: number): Promise<Buffer> {
+    const { run, inputPath } = await this.inputPath(runId, inputIndex);
+    const key = `thumb:${run.datasetFingerprint}:${inputPath}:${size}:${channelsOf(run)}`;
+    return this.cached(key, async () => {
+      const pixels = await this.thumbnailPixels(run, inputIndex, inputPath, size);
+      return encodePng(pixels, size, size, channelsOf(run));
+    });
+  }
+
+  /**
+   * The thumbnails of `inputIndex` (1..SHEET_CELLS inputs), size x size each, as one sprite sheet
+   * (src/results/sprites.ts) in the given order; kept in the memory and disk caches like a thumbnail.
+   */
+  async thumbnailSheet(runId: number, inputIndex: readonly number[], size: number): Promise<Buffer> {
+    if (inputIndex.length === 0 || inputIndex.length > SHEET_CELLS) {
+      throw new InputError(`a thumbnail sheet holds 1..${SHEET_CELLS} inputs, not ${inputIndex.length}`, {
+        hint: `ask for at most ${SHEET_CELLS} inputs per sheet`,
+      });
+    }
+    const found = await Promise.all(inputIndex.map((input) => this.inputPath(runId, input)));
+    const run = found[0]!.run;
+    const channels = channelsOf(run);
+    const paths = createHash('sha256')
+      .update(found.map((f) => f.inputPath).join('\n'))
+      .digest('hex');
+    const key = `sheet:${run.datasetFingerprint}:${paths}:${size}:${channels}`;
+    return this.cached(key, async () => {
+      const cells = await Promise.all(
+        found.map(({ inputPath }, k) => this.thumbnailPixels(run, inputIndex[k]!, inputPath, size)),
+      );
+      return encodeSheet(cells, size, size, channels);
+    });
+  }
+
+  private async inputPath(runId: number, inputIndex: number): Promise<{ run: RunRecord; inputPath: string }> {
     const run = await this.tables.run(runId);
     const inputs = await this.tables.inputs(runId);
     const row = inputs.rows.rowOf(inputIndex);
@@ -52,25 +89,21 @@ export class ImageService {
         hint: 'its image cannot be shown',
       });
     }
-    const channels = channelsOf(run);
-    const key = `thumb:${run.datasetFingerprint}:${inputPath}:${size}:${channels}`;
-    return this.cached(key, async () => {
-      const diskName = `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`;
-      const onDisk = (await this.options.disk?.get(diskName)) ?? null;
-      if (onDisk !== null) return onDisk;
-      const source = await this.datasets.get(runId, () =>
-        openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, this.store.path),
-      );
-      const pixels = await inputImage(
-        source,
-        { inputIndex, path: inputPath, datasetSpec: run.datasetSpec },
-        size,
-        channels,
-      );
-      const png = await encodePng(pixels, size, size, channels);
-      await this.options.disk?.set(diskName, png);
-      return png;
-    });
+    return { run, inputPath };
+  }
+
+  /** Raw pixels of a thumbnail, decoded from the run's dataset. */
+  private async thumbnailPixels(
+    run: RunRecord,
+    inputIndex: number,
+    inputPath: string,
+    size: number,
+  ): Promise<Uint8Array> {
+    const source = await this.datasets.get(run.runId, () =>
+      openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, this.store.path),
+    );
+    const item = { inputIndex, path: inputPath, datasetSpec: run.datasetSpec };
+    return inputImage(source, item, size, channelsOf(run));
   }
 
   /** The pattern's stored average image as PNG, at its stored size or resized to size x size. */
@@ -100,11 +133,22 @@ export class ImageService {
     if (hit !== undefined) return hit;
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
-      pending = make().finally(() => this.inFlight.delete(key));
+      pending = this.fromDisk(key, make).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     const png = await pending;
     this.memory.set(key, png);
+    return png;
+  }
+
+  /** Thumbnails and sheets also live in the disk cache (average images are read from the store quickly). */
+  private async fromDisk(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
+    const disk = key.startsWith('avg:') ? null : this.options.disk;
+    const diskName = `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`;
+    const onDisk = (await disk?.get(diskName)) ?? null;
+    if (onDisk !== null) return onDisk;
+    const png = await make();
+    await disk?.set(diskName, png);
     return png;
   }
 }

@@ -24,7 +24,7 @@ export class WriteRefused extends NapError {
 export function requireSameOrigin(request: IncomingMessage): void {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-    throw new WriteRefused(`a ${site} request may not change notes`, 403, 'edit from the app that nap serve serves');
+    throw new WriteRefused(`a ${site} request may not write`, 403, 'edit from the app that nap serve serves');
   }
   const origin = request.headers.origin;
   if (origin === undefined) return;
@@ -36,6 +36,41 @@ export function requireSameOrigin(request: IncomingMessage): void {
       'cross-origin writes are refused: edit from the app that nap serve serves',
     );
   }
+}
+
+const LOOPBACK_PEERS = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
+
+/**
+ * Throws WriteRefused (403) unless the request comes from this machine and from a page of this server that
+ * says so (an Origin header is required): the guard of writes to the results file itself, stricter than
+ * the notes' because a results file holds computed work.
+ */
+export function requireLocalPage(request: IncomingMessage): void {
+  const peer = request.socket.remoteAddress ?? '';
+  if (!LOOPBACK_PEERS.includes(peer)) {
+    throw new WriteRefused(
+      `writes come from this machine only, not from ${peer || 'an unknown address'}`,
+      403,
+      'open the app on the machine that runs nap serve (http://127.0.0.1:<port>/)',
+    );
+  }
+  if (request.headers.origin === undefined) {
+    throw new WriteRefused(
+      'a write without an Origin header is refused: only pages of this server may change the results file',
+      403,
+      'send the request from the app itself',
+    );
+  }
+  requireSameOrigin(request);
+}
+
+/** The request's JSON object body (at most `limitBytes`); WriteRefused 400 when it is not an object. */
+export async function readJsonObject(request: IncomingMessage, limitBytes: number): Promise<Record<string, unknown>> {
+  const body = await readJsonBody(request, limitBytes);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new WriteRefused('the request body is not a JSON object', 400, 'send one JSON object');
+  }
+  return body as Record<string, unknown>;
 }
 
 /** The request's JSON body (at most `limitBytes`); WriteRefused 415, 413 or 400 when it is not that. */

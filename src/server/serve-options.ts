@@ -9,6 +9,7 @@ import {
   wholeNumber,
   type OptionField,
 } from '../options/schema.js';
+import type { KeepWriter } from './keep-clustering.js';
 import { DEFAULT_DISK_CACHE_BYTES, defaultThumbnailCacheDir } from './disk-cache.js';
 
 export const DEFAULT_PORT = 8765;
@@ -18,7 +19,7 @@ export const DEFAULT_THUMBNAIL_CACHE_DIR = defaultThumbnailCacheDir();
 export const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 
 export interface ServerOptions {
-  /** Path of the results store (DuckDB file); opened read-only and never modified. */
+  /** Path of the results store (DuckDB file); opened read-only and never modified unless `keep` is given. */
   store: string;
   /** TCP port; default 8765; 0 picks a free one. */
   port?: number;
@@ -44,6 +45,13 @@ export interface ServerOptions {
   notes?: string;
   /** Called with each unexpected error (answered 500); default: none. */
   onError?: (error: unknown) => void;
+  /**
+   * Given: open the store for writing, so that the app can keep a re-cut of a layer with it (POST
+   * /api/clusterings/C/keep, from pages of this server on this machine only; engine/keep-recut.ts's
+   * keepRecut). Default none: read-only, every write refused. When another process holds the file, the
+   * server still serves it read-only and refuses writes, saying so.
+   */
+  keep?: KeepWriter;
 }
 
 /** `--thumbnail-cache DIR` on the CLI (`--no-disk-cache` for none); in the library a folder, or false. */

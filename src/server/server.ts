@@ -1,6 +1,7 @@
 /**
- * `startServer`: the Magnifying Glass's local HTTP server. It opens one results store read-only, answers
- * the results API under /api (src/results/routes.ts) and serves the built app from build/app.
+ * `startServer`: the Magnifying Glass's local HTTP server. It opens one results store read-only (or, asked
+ * to, writable for the app's one write: keeping a re-cut), answers the results API under /api
+ * (src/results/routes.ts) and serves the built app from build/app.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { InputError, option } from '../errors.js';
 import { NapStore } from '../io/store/index.js';
 import { createResultsApi } from '../results/api.js';
+import { errorBody } from '../results/api-error.js';
 import type { ApiError } from '../results/api-types.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
 import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
@@ -19,6 +21,9 @@ import { sendError, sendJson, statusOf } from './responses.js';
 import { answerNotes } from './notes-routes.js';
 import { DEFAULT_HOST, SERVE_OPTIONS, type ServerOptions } from './serve-options.js';
 import { serveStatic } from './static-files.js';
+import { keepRequestOf, KEEP_PATH, type KeepWriter } from './keep-clustering.js';
+import { isWriteRefused, readJsonObject, requireLocalPage } from './local-write.js';
+import { storeFileProblem } from '../io/store/file-errors.js';
 
 export {
   DEFAULT_APP_DIR,
@@ -56,6 +61,7 @@ interface Resolved {
   imageCacheBytes: number;
   notes: string;
   onError: (error: unknown) => void;
+  keep: KeepWriter | null;
 }
 
 function resolveOptions(options: ServerOptions): Resolved {
@@ -71,6 +77,7 @@ function resolveOptions(options: ServerOptions): Resolved {
     imageCacheBytes,
     notes: path.resolve(options.notes ?? notesPathOf(options.store)),
     onError: options.onError ?? (() => undefined),
+    keep: options.keep ?? null,
   };
 }
 
@@ -103,7 +110,16 @@ function sendProblem(
   return sendJson(request, response, body.status, body, { 'Cache-Control': 'no-store', ...headers });
 }
 
-function requestHandler(config: Resolved, handlers: readonly Handler[], storeVersion: string, notes: NotesFile) {
+/** Answers a POST outside the notes (every write to the results file); GET and HEAD go to the read handlers. */
+type WriteAnswer = (request: IncomingMessage, response: ServerResponse, rawPath: string) => Promise<void>;
+
+function requestHandler(
+  config: Resolved,
+  handlers: readonly Handler[],
+  storeVersion: string,
+  notes: NotesFile,
+  write: WriteAnswer,
+) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       if (!hostAllowed(request, config.host)) {
@@ -122,16 +138,20 @@ function requestHandler(config: Resolved, handlers: readonly Handler[], storeVer
       const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
       const rawQuery = queryStart < 0 ? '' : target.slice(queryStart + 1);
       if (await answerNotes(request, response, notes, rawPath)) return;
+      if (request.method === 'POST') {
+        await write(request, response, rawPath);
+        return;
+      }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         await sendProblem(
           request,
           response,
           {
             error: `method ${request.method} is not allowed`,
-            hint: 'the results are read-only: use GET (only /api/notes takes writes)',
+            hint: 'read with GET; writes: /api/notes, and POST /api/clusterings/C/keep on a writable server',
             status: 405,
           },
-          { Allow: 'GET, HEAD' },
+          { Allow: 'GET, HEAD, POST' },
         );
         return;
       }
@@ -212,35 +232,112 @@ function urlOf(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-/** Opens the store read-only and starts serving it; resolves once the server listens. */
+const READ_ONLY: ApiError = {
+  error: 'the server was started read-only: it does not write to the results file',
+  hint: 'start it with nap serve --writable to keep re-cuts from the app, or run the nap recluster command shown',
+  status: 403,
+};
+
+/** The store as the server opens it: read-only, or writable when asked and no other process holds it. */
+async function openServedStore(config: Resolved): Promise<{ store: NapStore; writeRefusal: ApiError | null }> {
+  if (config.keep === null) {
+    const store = await NapStore.open(config.store, { readOnly: true, verify: true });
+    return {
+      store,
+      writeRefusal: READ_ONLY,
+    };
+  }
+  try {
+    return { store: await NapStore.open(config.store, { verify: true }), writeRefusal: null };
+  } catch (error) {
+    const locked = [error, (error as Error | null)?.cause].some((e) => storeFileProblem(e) === 'locked');
+    if (!locked) throw error;
+    return {
+      store: await NapStore.open(config.store, { readOnly: true, verify: true }),
+      writeRefusal: {
+        error: `the results file ${config.store} is open in another process, so this server only reads it`,
+        hint: 'close the other process (another nap serve or a running nap command) and start nap serve --writable again',
+        status: 409,
+      },
+    };
+  }
+}
+
+/** Byte limit of a write's JSON body. */
+const WRITE_BODY_BYTES = 4096;
+
+/** Opens the store (read-only unless `writable`) and starts serving it; resolves once the server listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const config = resolveOptions(options);
-  const store = await NapStore.open(config.store, { readOnly: true, verify: true });
+  const { store, writeRefusal } = await openServedStore(config);
   try {
-    const service = createResultsApi(storeReader(store));
-    const { storeVersion } = await service.tables.source();
+    // Everything that reads is made again after a write, so no cache holds results from before it; the
+    // store version gains the write count, so that the browser does not revalidate an answer from before.
+    let writes = 0;
     const disk =
       config.thumbnailCacheDir === null
         ? null
         : await DiskCache.open(config.thumbnailCacheDir, config.thumbnailCacheBytes);
-    const images = new ImageService(store, service.tables, { memoryBytes: config.imageCacheBytes, disk });
-    const data = new DataAnswers(service);
-    const handle = requestHandler(
-      config,
-      apiHandlers(data, images, new HeatmapImages(store, service)),
-      storeVersion,
-      new NotesFile(config.notes),
-    );
+    const notes = new NotesFile(config.notes);
+    const answering = async () => {
+      const service = createResultsApi(storeReader(store));
+      const version = (await service.tables.source()).storeVersion;
+      const images = new ImageService(store, service.tables, { memoryBytes: config.imageCacheBytes, disk });
+      const data = new DataAnswers(service);
+      const handlers = apiHandlers(data, images, new HeatmapImages(store, service));
+      const handle = requestHandler(config, handlers, writes === 0 ? version : `${version}.${writes}`, notes, write);
+      return { service, data, handle };
+    };
+    let writing = Promise.resolve();
+    const write: WriteAnswer = async (request, response, rawPath) => {
+      const problem = (body: ApiError) => sendProblem(request, response, body);
+      const match = KEEP_PATH.exec(rawPath);
+      if (!match)
+        return problem({
+          error: `no write route ${rawPath.slice(0, 200)}`,
+          hint: 'the only write is POST /api/clusterings/C/keep',
+          status: 404,
+        });
+      const keep = config.keep;
+      if (keep === null) return problem(READ_ONLY);
+      if (writeRefusal) return problem(writeRefusal);
+      let body: Record<string, unknown>;
+      try {
+        requireLocalPage(request);
+        body = await readJsonObject(request, WRITE_BODY_BYTES);
+      } catch (error) {
+        if (isWriteRefused(error)) return problem(errorBody(error, error.status));
+        throw error;
+      }
+      const clusteringId = Number(match[1]);
+      // One write at a time; a failed one leaves the store as recluster leaves it (nothing stored).
+      const done = writing.then(async () => {
+        const kept = await keep(store, clusteringId, await keepRequestOf(store, clusteringId, body));
+        if (!kept.existing) {
+          writes++;
+          current = await answering();
+        }
+        return kept;
+      });
+      writing = done.then(
+        () => undefined,
+        () => undefined,
+      );
+      const kept = await done;
+      await sendJson(request, response, kept.existing ? 200 : 201, kept, { 'Cache-Control': 'no-store' });
+    };
+    let current = await answering();
     // The handler answers its own errors, so its promise does not reject.
     const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (request, response) => {
-      void handle(request, response);
+      void current.handle(request, response);
     });
     server.on('clientError', answerClientError);
     // The newest run's tables are read and its first views computed before the first request: results do
-    // not change while served, and a failure here shows up again when the view asks for it.
-    await service
+    // not change while served (but for the app's own writes), and a failure here shows up again when the
+    // view asks for it.
+    await current.service
       .prefetch()
-      .then(() => data.prefetch())
+      .then(() => current.data.prefetch())
       .catch(() => undefined);
     const address = await listen(server, config.port, config.host);
     let closing: Promise<void> | null = null;

@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -18,6 +18,7 @@ import { exportStaticSite } from '../../src/engine/export-static.js';
 import { recluster } from '../../src/engine/recluster.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
+import { icicleLayout, icicleScale, subtreePoints } from '../../src/results/icicle-layout.js';
 import { buildApp, launchChromium } from './fixture.js';
 import { serveFolder, type StaticServer } from './static-server.js';
 
@@ -32,6 +33,9 @@ let browser: Browser;
 let tree: ReturnType<typeof linkageFromMerges>;
 /** nap recluster's stored clustering of LAYER at min cluster size 50, eom. */
 let stored50: { patterns: number; noise: number; sizes: number[] };
+/** The stored clustering's noise inputs: the pattern of their strongest soft membership, and its strength. */
+let nearest: { patternId: number; strength: number }[];
+let coreSizes: number[];
 const pageErrors: string[] = [];
 
 before(async () => {
@@ -46,7 +50,18 @@ before(async () => {
   await copyFile(store, copy);
   const napStore = await NapStore.open(copy);
   try {
-    const stored = await napStore.readLinkageTree(run.layers[0]!.clusteringId);
+    const clusteringId = run.layers[0]!.clusteringId;
+    const [memberships, soft] = await Promise.all([
+      napStore.readMemberships(clusteringId),
+      napStore.readSoftMemberships(clusteringId),
+    ]);
+    const noiseInputs = new Set([...memberships.inputIndex].filter((_, row) => memberships.patternId[row] === -1));
+    nearest = [...soft.rank.keys()]
+      .filter((k) => soft.rank[k] === 0 && noiseInputs.has(soft.inputIndex[k]!))
+      .map((k) => ({ patternId: soft.patternId[k]!, strength: soft.strength[k]! }));
+    coreSizes = [];
+    for (const pattern of memberships.patternId) if (pattern >= 0) coreSizes[pattern] = (coreSizes[pattern] ?? 0) + 1;
+    const stored = await napStore.readLinkageTree(clusteringId);
     assert.ok(stored, 'analyze stored the tree');
     tree = linkageFromMerges(stored);
     const result = await recluster(napStore, { layer: LAYER, minClusterSize: 50, selection: 'eom' });
@@ -186,5 +201,115 @@ test('coverage and the granularity control against nap serve (10,000 inputs)', a
 
 test('coverage and the granularity control in the static export (10,000 inputs)', async () => {
   await checkPage(host.url, 'static export');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('near members, the icicle plot and the re-cut in the URL (10,000 inputs, nap serve)', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.setDefaultTimeout(30_000);
+  const base = `${server.url}/?run=${run.runId}&layer=${LAYER}`;
+  const nearAt = (patternId: number, strength: number) =>
+    nearest.filter((n) => n.patternId === patternId && n.strength >= strength).length;
+  const allNearAt = (strength: number) => nearest.filter((n) => n.strength >= strength).length;
+  const inPattern = coreSizes.reduce((a, b) => a + b, 0);
+
+  // Near members: the pattern with the most near members at 0.1, its core and near groups apart.
+  const patternId = [...coreSizes.keys()].sort((a, b) => nearAt(b, 0.1) - nearAt(a, 0.1) || a - b)[0]!;
+  const core = coreSizes[patternId]!;
+  await page.goto(`${base}&view=pattern&p=${patternId}`);
+  await page.locator('#members-title', { hasText: 'Core members' }).waitFor();
+  assert.equal(await page.locator('#members-title .count').textContent(), core.toLocaleString('en-US'));
+  for (const strength of [0.1, 0.05]) {
+    if (strength !== 0.1) await page.locator('.near-threshold').fill(String(strength));
+    const near = nearAt(patternId, strength);
+    assert.ok(strength !== 0.05 || near > nearAt(patternId, 0.1), 'a lower strength grows the pattern');
+    await page
+      .locator('.near-pattern-size', { hasText: `${core} core + ${near.toLocaleString('en-US')} near` })
+      .waitFor();
+    assert.equal(await page.locator('.near-count').textContent(), near.toLocaleString('en-US'));
+    assert.equal((await page.locator('.near-grid .tile').count()) > 0, near > 0, 'the near members are shown');
+    assert.match(
+      (await page.locator('.near-layer-coverage').textContent()) ?? '',
+      new RegExp(`→ ${share(inPattern + allNearAt(strength), 10000).replace('.', '\\.')} with every`),
+    );
+  }
+  assert.match(page.url(), /[?&]near=0\.05(&|$)/, 'the strength is in the URL');
+
+  // One click from the paper's patterns to near members that answer for >= 80% of the inputs, and back.
+  await page.goto(base);
+  await page.locator('.coverage-go').click();
+  const answered = (await page.locator('.coverage-answered').textContent()) ?? '';
+  const reached = Number(/^([\d.]+)% answered/.exec(answered)?.[1]);
+  assert.ok(reached >= 80, answered);
+  assert.match(page.url(), /[?&]near=/);
+  await page.locator('.coverage-back').click();
+  await page.locator('.coverage-go').waitFor();
+  assert.doesNotMatch(page.url(), /[?&]near=/);
+
+  // A re-cut from the URL: eom at min cluster size 50, as nap recluster stores it; the page times its redraw.
+  await page.goto(`${base}&mcs=50&pick=eom`);
+  await page.locator('.granularity-panel summary').click();
+  const ms50 = await redrawMs(page, stored50.patterns);
+  assert.equal(await page.locator('.granularity-size').inputValue(), '50');
+  assert.equal(await page.locator('.granularity-selection').inputValue(), 'eom');
+  // leaf through the control, then back and forward through the browser's history.
+  await page.locator('.granularity-selection').selectOption('leaf');
+  const leaf = selectFromLinkage(tree, {
+    minClusterSize: 50,
+    clusterSelectionMethod: 'leaf',
+    clusterSelectionEpsilon: 0,
+    allowSingleCluster: false,
+  });
+  const msLeaf = await redrawMs(page, leaf.clusterCount);
+  assert.match(page.url(), /[?&]pick=leaf(&|$)/);
+  await page.goBack();
+  await page.locator('.summary-line strong', { hasText: `${stored50.patterns} patterns` }).waitFor();
+  assert.match(page.url(), /[?&]mcs=50&pick=eom(&|$)/);
+  await page.goForward();
+  await page.locator('.summary-line strong', { hasText: `${leaf.clusterCount} patterns` }).waitFor();
+  await page.goBack();
+  await page.locator('.summary-line strong', { hasText: `${stored50.patterns} patterns` }).waitFor();
+
+  // The icicle plot of the eom 50 cut: a click on the largest pattern's box shows its subtree.
+  const eom50 = selectFromLinkage(tree, {
+    minClusterSize: 50,
+    clusterSelectionMethod: 'eom',
+    clusterSelectionEpsilon: 0,
+    allowSingleCluster: false,
+  });
+  const layout = icicleLayout(eom50.condensedTree, eom50.selectedClusters);
+  const largest = stored50.sizes.indexOf(Math.max(...stored50.sizes));
+  const node = eom50.selectedClusters![largest]! - layout.root;
+  await page.locator('.hierarchy-panel summary').click();
+  const canvas = page.locator('.icicle-canvas');
+  await canvas.waitFor();
+  const box = (await canvas.boundingBox())!;
+  const scale = icicleScale(layout, box.height);
+  const x = (((layout.x0[node]! + layout.x1[node]!) / 2) * box.width) / layout.pointCount;
+  const y = (scale.y(layout.birth[node]!) + scale.y(layout.death[node]!)) / 2;
+  await canvas.click({ position: { x, y } });
+  await page.locator('#subtree-title', { hasText: `Pattern ${largest}` }).waitFor();
+  assert.match(page.url(), new RegExp(`[?&]node=${layout.root + node}(&|$)`));
+  const members = subtreePoints(layout, node).length;
+  assert.equal(members, stored50.sizes[largest], "the box holds the pattern's members");
+  assert.equal(await page.locator('.subtree-size').textContent(), `${members.toLocaleString('en-US')} inputs`);
+  assert.match(
+    (await page.locator('.subtree-patterns').textContent()) ?? '',
+    new RegExp(`^1 pattern in this subtree \\(the cards below\\): #${largest}$`),
+  );
+  // The subtree's inputs lie below the cards; their grid renders the rows scrolled to.
+  await page.locator('#subtree-members-title').scrollIntoViewIfNeeded();
+  await page.locator('.subtree-members .tile').first().waitFor();
+  await page.locator('.subtree-up').click();
+  await page.locator('#subtree-title', { hasText: `cluster ${layout.root + layout.parent[node]!}` }).waitFor();
+
+  const [load1] = loadavg();
+  console.log(
+    `# one click: ${answered}; pattern ${patternId}: ${core} core, near ${nearAt(patternId, 0.1)} at 0.1 / ${nearAt(patternId, 0.05)} at 0.05; ` +
+      `redraw of a re-cut from the URL (eom 50): ${ms50.toFixed(1)} ms, leaf 50 from the control: ${msLeaf.toFixed(1)} ms ` +
+      `(load average ${load1!.toFixed(1)})`,
+  );
+  await page.close();
   assert.deepEqual(pageErrors, []);
 });

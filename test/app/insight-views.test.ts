@@ -63,7 +63,7 @@ async function openPage(query: string): Promise<Page> {
 
 const runA = () => fixture.runA.runId;
 
-test('the alluvial diagram draws every pattern of every layer and the shared inputs, and a bar opens its lineage', async () => {
+test('the alluvial diagram draws every pattern of every layer and the shared inputs, and a bar follows its members', async () => {
   const graph = await api<FlowGraphResponse>(apiPaths.flowGraph(runA()));
   const page = await openPage(`?view=flow&run=${runA()}&noise=1`);
   const nodes = page.locator('svg.sankey .sankey-node');
@@ -102,14 +102,36 @@ test('the alluvial diagram draws every pattern of every layer and the shared inp
     'the diagram is drawn in colour',
   );
 
+  // Clicking a bar follows its members: their bands through every layer, where they go and who they are.
   const target = page.locator(`svg.sankey .sankey-node[data-layer="${TINY.pool}"]`).first();
   const pattern = Number(await target.getAttribute('data-pattern'));
   await target.locator('rect').click();
-  await page.locator('h1', { hasText: `Lineage of Pattern ${pattern}` }).waitFor();
+  await page.locator('.flow-path h2', { hasText: `Path of Pattern ${pattern}` }).waitFor();
   const url = new URL(page.url());
-  assert.equal(url.searchParams.get('view'), 'lineage');
+  assert.equal(url.searchParams.get('view'), 'flow');
   assert.equal(url.searchParams.get('layer'), TINY.pool);
   assert.equal(url.searchParams.get('p'), String(pattern));
+  assert.equal(await page.locator('.sankey-node.selected').getAttribute('data-pattern'), String(pattern));
+  const lineage = await api<LineageResponse>(apiPaths.lineage(runA(), TINY.pool, pattern));
+  await page.locator('.flow-path .lineage-step.own').waitFor();
+  assert.deepEqual(
+    await page
+      .locator('.flow-path .lineage-step')
+      .evaluateAll((items) => items.map((li) => li.getAttribute('data-layer'))),
+    [TINY.relu, TINY.pool, TINY.logits],
+  );
+  // The highlighted bands carry each member once per pair of consecutive layers that both hold it.
+  const highlighted = await page
+    .locator('.sankey-path-link title')
+    .evaluateAll((titles) => titles.map((t) => Number(/^(\d+)/.exec(t.textContent ?? '')![1])));
+  const members = lineage.size;
+  assert.ok(highlighted.length > 0);
+  assert.ok(
+    highlighted.reduce((a, b) => a + b, 0) <= 2 * members,
+    'no more than one band per member and pair of layers',
+  );
+  await page.locator('.flow-members .tile').first().waitFor();
+  assert.equal(await page.locator('.flow-members .tile').count(), Math.min(48, members));
   await page.close();
 });
 
@@ -123,48 +145,51 @@ function sharingCells(flow: LayerFlowResponse, withNoise: boolean): number {
   return cells;
 }
 
-test('the Jaccard matrix of two chosen layers shows each pair of patterns and the best match of each row', async () => {
+test('the Jaccard matrix of two chosen layers draws every pattern pair on a canvas, seriated, with hover details', async () => {
   const flow = await api<LayerFlowResponse>(apiPaths.layerFlow(runA(), TINY.relu, TINY.logits));
   const page = await openPage(`?view=jaccard&run=${runA()}&layer=${TINY.relu}&to=${TINY.logits}`);
-  const cells = page.locator('svg.jaccard .jaccard-cell');
-  await cells.first().waitFor();
+  const canvas = page.locator('canvas.jaccard');
+  await canvas.waitFor();
+  const ids = async (side: 'rows' | 'cols') => (await canvas.getAttribute(`data-${side}`))!.split(',').map(Number);
+  // Every pattern of each side (fewer than the top 50), each once, noise hidden.
+  assert.deepEqual(
+    [...(await ids('rows'))].sort((a, b) => a - b),
+    Array.from({ length: flow.from.patternCount }, (_, p) => p),
+  );
+  assert.deepEqual(
+    [...(await ids('cols'))].sort((a, b) => a - b),
+    Array.from({ length: flow.to.patternCount }, (_, p) => p),
+  );
+  assert.equal(Number(await canvas.getAttribute('data-cells')), sharingCells(flow, false));
+
+  // Hovering the first row's cell in its best column tells that cell's numbers.
+  const rows = await ids('rows');
+  const cols = await ids('cols');
   const stride = flow.to.patternCount + 1;
-  assert.equal(
-    await cells.count(),
-    sharingCells(flow, false),
-    'a cell per pair of patterns sharing members, noise hidden',
-  );
-  const shown = await cells.evaluateAll((gs) =>
-    gs.map((g) => ({
-      row: Number(g.getAttribute('data-row')),
-      col: Number(g.getAttribute('data-col')),
-      value: Number(g.getAttribute('data-jaccard')),
-      best: g.classList.contains('best'),
-    })),
-  );
-  for (const cell of shown)
-    assert.ok(
-      Math.abs(cell.value - flow.jaccard[cell.row * stride + cell.col]!) < 1e-6,
-      `cell ${cell.row},${cell.col}`,
-    );
-  for (let row = 0; row < flow.from.patternCount; row++) {
-    const values = flow.jaccard.slice(row * stride, row * stride + flow.to.patternCount);
-    const max = Math.max(...values);
-    const best = shown.filter((cell) => cell.row === row && cell.best);
-    assert.equal(best.length, max > 0 ? 1 : 0, `row ${row} has one best column`);
-    if (max > 0) assert.equal(values[best[0]!.col], max);
-  }
+  const row = rows[0]!;
+  const values = cols.map((c) => flow.jaccard[row * stride + c]!);
+  const j = values.indexOf(Math.max(...values));
+  const box = (await canvas.boundingBox())!;
+  const cell = Math.min(26, (box.width - 100) / cols.length, 760 / rows.length);
+  await page.mouse.move(box.x + 92 + (j + 0.5) * cell, box.y + 64 + 0.5 * cell);
+  const tip = page.locator('.jaccard-tip');
+  await tip.waitFor();
+  const text = (await tip.textContent())!;
+  assert.match(text, new RegExp(`Pattern ${row} of ${TINY.relu}`));
+  assert.match(text, new RegExp(`Pattern ${cols[j]} of ${TINY.logits}`));
+  assert.match(text, new RegExp(`${flow.counts[row * stride + cols[j]!]} shared`));
 
   const pool = await api<LayerFlowResponse>(apiPaths.layerFlow(runA(), TINY.relu, TINY.pool));
   await page.locator('label.field', { hasText: 'Columns' }).locator('select').selectOption(TINY.pool);
   await page.waitForFunction(
-    `document.querySelectorAll('svg.jaccard .jaccard-cell').length === ${sharingCells(pool, false)}`,
+    `document.querySelector('canvas.jaccard')?.getAttribute('data-cells') === '${sharingCells(pool, false)}'`,
   );
   assert.equal(new URL(page.url()).searchParams.get('to'), TINY.pool);
   await page.getByLabel('Show noise').check();
   await page.waitForFunction(
-    `document.querySelectorAll('svg.jaccard .jaccard-cell').length === ${sharingCells(pool, true)}`,
+    `document.querySelector('canvas.jaccard')?.getAttribute('data-cells') === '${sharingCells(pool, true)}'`,
   );
+  assert.equal((await ids('rows')).at(-1), -1, 'noise comes last');
   await page.close();
 });
 

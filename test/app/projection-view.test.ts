@@ -441,16 +441,21 @@ test('hovering a point shows its input; clicking it opens its pattern', async ()
   const [i] = (await isolatedPoints(page, g, 12)).filter((k) => patternOf(k) >= 0);
   assert.ok(i !== undefined, 'an isolated point in a pattern');
   const [sx, sy] = toScreen(g, xs[i]!, ys[i]!);
+  // The thumbnail is a cell of a sprite sheet that holds this input.
+  const sheet = page.waitForRequest((request) => {
+    const index = new URL(request.url()).searchParams.get('index');
+    return (
+      request.url().includes('/thumbnails.png') && (index?.split(',') ?? []).includes(String(projection.inputIndex[i]))
+    );
+  });
   await page.mouse.move(g.left + sx + 1, g.top + sy);
   const tip = page.locator('.tooltip .map-tip');
   await tip.waitFor();
   const text = (await tip.textContent()) ?? '';
   assert.match(text, new RegExp(`#${projection.inputIndex[i]}(?!\\d)`));
   assert.match(text, new RegExp(`Pattern ${patternOf(i)}(?!\\d)`));
-  assert.match(
-    (await tip.locator('img').getAttribute('src')) ?? '',
-    new RegExp(`/inputs/${projection.inputIndex[i]}/thumbnail\\.png`),
-  );
+  await sheet;
+  await tip.locator('.thumb[data-state="ready"]').waitFor();
   await page.mouse.click(g.left + sx + 1, g.top + sy);
   await page.waitForURL(new RegExp(`view=pattern.*[?&]p=${patternOf(i)}(&|$)`));
   await page.locator('h1', { hasText: `Pattern ${patternOf(i)}` }).waitFor();

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { runExportCommand } from '../../src/cli/commands/export.js';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { exportStaticSite } from '../../src/engine/export-static.js';
@@ -140,24 +141,40 @@ test('the export is the app, a manifest, data files with plain names, and every 
   assert.equal(manifest.format, STATIC_FORMAT);
   assert.equal(manifest.runId, run.runId);
   assert.equal(manifest.inputCount, INPUTS);
-  assert.equal(manifest.thumbnailSize, 64);
+  assert.equal(manifest.thumbnailSize, 28, 'the digits at their own size, 28 pixels: never stretched to 64');
   const html = await readFile(path.join(site, 'index.html'), 'utf8');
   assert.match(html, /<meta name="nap-static-data" content="data\/">/);
   const files = await filesUnder(site);
   for (const file of files) assert.match(file, /^[A-Za-z0-9_./-]+$/, `${file} has a plain name`);
-  assert.equal(files.filter((f) => f.startsWith('data/images/thumbnails/')).length, INPUTS);
-  const patternCount = run.layers.reduce((sum, layer) => sum + layer.patterns, 0);
-  assert.equal(files.filter((f) => f.startsWith('data/images/average/')).length, patternCount);
-  const reluPatterns = run.layers.find((l) => l.layer === TINY.relu)!.patterns;
-  const heatmaps = files.filter((f) => f.startsWith('data/images/heatmap/'));
-  assert.equal(reluHeatmaps.means, reluPatterns, 'the fixture stores a mean heatmap for each relu pattern');
-  assert.ok(reluHeatmaps.members > 0, 'and member heatmaps');
-  assert.equal(
-    heatmaps.filter((f) => /^data\/images\/heatmap\/\d+\/\d+\.png$/.test(f)).length,
-    reluHeatmaps.means,
-    'a mean heatmap for each relu pattern',
+  // Images are sprite sheets of 256: one file per 256 thumbnails, average images or heatmaps of a clustering.
+  assert.deepEqual(
+    files.filter((f) => f.startsWith('data/images/thumbnails/')),
+    ['data/images/thumbnails/0.png'],
   );
-  assert.equal(heatmaps.length, reluHeatmaps.means + reluHeatmaps.members, 'and every stored member heatmap');
+  const thumbnails = await sharp(path.join(site, 'data', staticPaths.thumbnailSheet(0))).metadata();
+  assert.deepEqual([thumbnails.width, thumbnails.height], [16 * 28, Math.ceil(INPUTS / 16) * 28]);
+  const results = JSON.parse(await readFile(path.join(site, 'data', STATIC_RESULTS_FILE), 'utf8')) as StaticResults;
+  for (const layer of run.layers) {
+    const clustered = Array.from(memberships.get(layer.layer)!.patternId).filter((p) => p >= 0).length;
+    assert.equal(
+      files.filter((f) => f.startsWith(`data/images/members/${layer.clusteringId}/`)).length,
+      Math.ceil(clustered / 256),
+      `${layer.layer}: its pattern members' thumbnails, together`,
+    );
+    assert.equal(results.averageImages[layer.clusteringId]!.length, layer.patterns, `${layer.layer}: every average`);
+    assert.ok(files.includes(`data/${staticPaths.averageSheet(layer.clusteringId, 0)}`));
+  }
+  const reluLayer = run.layers.find((l) => l.layer === TINY.relu)!;
+  assert.equal(reluHeatmaps.means, reluLayer.patterns, 'the fixture stores a mean heatmap for each relu pattern');
+  assert.ok(reluHeatmaps.members > 0, 'and member heatmaps');
+  const heatmapSheet = await sharp(
+    path.join(site, 'data', staticPaths.heatmapSheet(reluLayer.clusteringId, 0)),
+  ).metadata();
+  const heatmapCount = reluHeatmaps.means + reluHeatmaps.members;
+  assert.equal(heatmapSheet.channels, 4);
+  const side = (heatmapSheet.width ?? 0) / Math.min(heatmapCount, 16);
+  assert.equal(heatmapSheet.height, Math.ceil(heatmapCount / 16) * side, 'a cell for every heatmap, means and members');
+  assert.ok(files.length < 60, `${files.length} files in all`);
   assert.ok(files.some((f) => f.startsWith('assets/') && f.endsWith('.js')));
   for (const layer of run.layers)
     assert.ok(
@@ -206,12 +223,16 @@ test('a deep link to a pattern opens from the static host: counts, names and ima
         '',
       new RegExp(`${count}$`),
     );
-  // Images: the average image and the member thumbnails load from the exported PNGs.
+  // Images: the average image and the member thumbnails are cells of the exported sheets.
+  await page.locator('.pattern-summary .average[data-state="ready"]').waitFor();
   await page.waitForFunction(
-    "(() => { const img = document.querySelector('.pattern-summary img.average'); return img && img.complete && img.naturalWidth > 0; })()",
+    `[...document.querySelectorAll('.member-grid .tile .thumb')].length === ${members.length} && [...document.querySelectorAll('.member-grid .tile .thumb')].every((tile) => tile.dataset.state === 'ready')`,
   );
-  await page.waitForFunction(
-    `[...document.querySelectorAll('.member-grid .tile img')].length === ${members.length} && [...document.querySelectorAll('.member-grid .tile img')].every((img) => img.complete && img.naturalWidth === 64)`,
+  const sheets = host.requests.filter((p) => p.startsWith('/data/images/'));
+  assert.deepEqual(
+    [...new Set(sheets)].sort(),
+    [`/data/images/average/${layer.clusteringId}/0.png`, `/data/images/members/${layer.clusteringId}/0.png`],
+    "one sheet of the layer's pattern members and one of average images",
   );
   assert.equal(await page.locator('.tab', { hasText: 'Compare runs' }).count(), 0, 'comparing runs needs nap serve');
   assert.ok(layer.patterns > 1);
@@ -291,9 +312,7 @@ test('flow, lineage and heatmaps work in the static site too', async () => {
   assert.equal(await page.locator('.lineage-step').count(), 3);
 
   await page.goto(`${host.url}/index.html?view=pattern&run=${run.runId}&layer=${TINY.relu}&p=0&heat=1`);
-  await page.waitForFunction(
-    "(() => { const img = document.querySelector('.average-frame img.overlay'); return img && img.complete && img.naturalWidth > 0; })()",
-  );
+  await page.locator('.average-frame .overlay[data-state="ready"]').waitFor();
   // The member heatmaps as nap serve shows them: every member with a stored heatmap, each image loaded.
   const relu = run.layers.find((l) => l.layer === TINY.relu)!;
   const server = await startServer({ store: storePath, port: 0, appDir, thumbnailCacheDir: false });
@@ -305,7 +324,7 @@ test('flow, lineage and heatmaps work in the static site too', async () => {
   }
   assert.ok(expected.inputIndex.length > 0);
   await page.waitForFunction(
-    `[...document.querySelectorAll('.member-grid .tile img.overlay')].length === ${expected.inputIndex.length} && [...document.querySelectorAll('.member-grid .tile img.overlay')].every((img) => img.complete && img.naturalWidth > 0)`,
+    `[...document.querySelectorAll('.member-grid .tile .overlay')].length === ${expected.inputIndex.length} && [...document.querySelectorAll('.member-grid .tile .overlay')].every((tile) => tile.dataset.state === 'ready')`,
   );
   assert.deepEqual(
     host.requests.filter((p) => p.startsWith('/api')),
@@ -374,6 +393,6 @@ test('data files have plain names: layer names escaped byte by byte, so no name 
   assert.equal(staticPaths.layerTable('é_x', 'projection'), 'tables/layers/_C3_A9_5Fx/projection.arrow');
   assert.equal(staticPaths.layerTable('..', 'stats'), 'tables/layers/_2E_2E/stats.arrow', 'dot segments cannot climb');
   assert.equal(staticPaths.layerTable('', 'stats'), 'tables/layers/_/stats.arrow');
-  assert.equal(staticPaths.heatmap(3, 1), 'images/heatmap/3/1.png');
-  assert.equal(staticPaths.heatmap(3, 1, 42), 'images/heatmap/3/1/42.png');
+  assert.equal(staticPaths.heatmapSheet(3, 1), 'images/heatmap/3/1.png');
+  assert.equal(staticPaths.thumbnailSheet(2), 'images/thumbnails/2.png');
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { runExportCommand } from '../../src/cli/commands/export.js';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { triageToSave } from '../../src/engine/triage-save.js';
@@ -100,6 +100,25 @@ after(async () => {
   assert.deepEqual(thumbnails, [], 'no thumbnail asked for');
 });
 
+/**
+ * The tooltip content of `tile` once hovered. The page scrolls to the tile (the pattern page is taller than
+ * the window) and a scroll hides the tooltip (Tooltip.tsx), so a tooltip hidden by the page still settling
+ * is hovered for again; one that never shows still fails.
+ */
+async function hoveredContent(page: Page, tile: Locator): Promise<string | null> {
+  const tooltip = page.locator('.tooltip dd.content');
+  for (let attempt = 1; ; attempt++) {
+    await page.mouse.move(0, 0);
+    await tile.hover();
+    try {
+      await tooltip.waitFor({ timeout: 3000 });
+      return await tooltip.textContent();
+    } catch (error) {
+      if (attempt === 5) throw error;
+    }
+  }
+}
+
 async function openPage(url: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(15_000);
@@ -135,9 +154,7 @@ async function checkPatternGallery(base: string): Promise<void> {
     [...shown].sort(),
     expected.map((text) => (text.length > 120 ? `${text.slice(0, 120)}…` : text)).sort(),
   );
-  const first = page.locator('.member-grid .tile').first();
-  await first.hover();
-  const content = await page.locator('.tooltip dd.content').textContent();
+  const content = await hoveredContent(page, page.locator('.member-grid .tile').first());
   assert.ok(content !== null && expected.includes(content), `tooltip shows a member's whole text: ${content}`);
   await page.close();
 }

@@ -263,11 +263,24 @@ test("unit patterns cluster the requested units' spatial maps", async () => {
   try {
     const clusterings = await store.listClusterings(result.runId, TINY.relu);
     assert.deepEqual(clusterings.map((c) => c.unit).sort(), [0, 1, null]);
+    const [relu] = await store.listLayers(result.runId);
+    const positions = relu!.rawDims.slice(1).reduce((a, b) => a * b, 1);
     for (const clustering of clusterings) {
       const memberships = await store.readMemberships(clustering.clusteringId);
       assert.equal(memberships.inputIndex.length, 120);
       const images = await store.readAverageImages(clustering.clusteringId);
       assert.equal(images.patternId.length, clustering.patternCount);
+      if (clustering.unit === null) continue;
+      // A unit pattern's statistics run over the positions of the unit's map, one row per pattern and position.
+      const stats = await store.readUnitStats({ clusteringId: clustering.clusteringId });
+      assert.equal(stats.unit.length, clustering.patternCount * positions, `unit ${clustering.unit}`);
+      for (let row = 0; row < stats.unit.length; row++) {
+        assert.equal(stats.unit[row], row % positions);
+        assert.ok(
+          stats.min[row]! <= stats.q1[row]! && stats.q1[row]! <= stats.q3[row]! && stats.q3[row]! <= stats.max[row]!,
+        );
+        assert.ok(stats.min[row]! <= stats.mean[row]! && stats.mean[row]! <= stats.max[row]!);
+      }
     }
   } finally {
     await store.close();

@@ -98,6 +98,29 @@ test('thumbnails are PNGs of the requested size with the dataset image', async (
   assert.equal(cached.length, 3, 'one disk cache file per size');
 });
 
+test('a thumbnail sheet holds the inputs asked for, in that order, on the sprite grid', async () => {
+  const order = [3, 0, 5];
+  const inputs = await getJson<InputsResponse>(url, apiPaths.inputsByIndex(fixture.runId, order));
+  const dataset = await openDataset('mnist');
+  const response = await fetch(url + apiPaths.thumbnailSheet(fixture.runId, order, 32));
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'image/png');
+  const sheet = await decodePng(Buffer.from(await response.arrayBuffer()));
+  assert.deepEqual([sheet.width, sheet.height, sheet.channels], [3 * 32, 32, 1], 'one row of three cells');
+  for (const [cell, path] of inputs.path.entries()) {
+    const expected = await dataset.pixels(Number(path!.split('#')[1]), { width: 32, height: 32 }, 1);
+    const pixels = new Uint8Array(32 * 32);
+    for (let y = 0; y < 32; y++) pixels.set(sheet.data.subarray(y * 96 + cell * 32, y * 96 + cell * 32 + 32), y * 32);
+    assert.deepEqual(pixels, expected, `cell ${cell} is input ${order[cell]}`);
+  }
+  // 20 inputs wrap onto a second row of the 16-column grid.
+  const twenty = Array.from({ length: 20 }, (_, i) => i);
+  const wide = await sharp(
+    Buffer.from(await (await fetch(url + apiPaths.thumbnailSheet(fixture.runId, twenty, 16))).arrayBuffer()),
+  ).metadata();
+  assert.deepEqual([wide.width, wide.height], [16 * 16, 2 * 16]);
+});
+
 test('average images are the stored pixels, resized on request', async () => {
   const pixelCount = averages.width * averages.height * averages.channels;
   for (const patternId of [0, 1]) {
@@ -131,6 +154,9 @@ const ERROR_CASES: [string, number, string][] = [
   ['/api/runs/1/inputs?index=1,2&limit=5', 400, 'index'],
   ['/api/runs/1/inputs?index=3,300', 404, 'input 300'],
   ['/api/runs/1/inputs/300/thumbnail.png', 404, 'input 300'],
+  ['/api/runs/1/thumbnails.png', 400, 'index'],
+  ['/api/runs/1/thumbnails.png?index=1,300', 404, 'input 300'],
+  [`/api/runs/1/thumbnails.png?index=${Array.from({ length: 257 }, (_, i) => i).join(',')}`, 400, '257 values'],
   ['/api/runs/1/inputs/x/thumbnail.png', 400, '"x"'],
   ['/api/runs/1/inputs/3/thumbnail.png?size=8', 400, 'size 8'],
   ['/api/runs/1/inputs/3/thumbnail.png?size=64px', 400, '"64px"'],

@@ -1,14 +1,19 @@
 /**
- * Label x pattern distribution: a heatmap with one column per pattern (in the card order) and one row per
- * label; a cell's shade is the share of the pattern's members with that label. Clicking a label filters by
- * it; clicking a cell opens the pattern filtered by the label. Arrow keys move a cell cursor, Enter opens it.
+ * Label x pattern distribution: a heatmap with one column per pattern and one row per label; a cell's shade
+ * is the share of the pattern's members with that label, and a strip above each column shows its majority
+ * label's colour. Columns go by label mix (patterns of one majority label together, purest first) or in the
+ * card order; when there are more patterns than room (3 px a column), neighbouring columns are summed into
+ * bins. Clicking a label filters by it; clicking a cell opens the pattern (a bin's first) filtered by the
+ * label. Arrow keys move a cell cursor, Enter opens it.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { LabelCountsResponse } from '../../../src/results/api-types.js';
-import { formatCount, formatShare, shortPatternName } from '../format.js';
+import { binColumns, majorityRow, orderByLabelMix, type ColumnBin } from '../../../src/results/label-order.js';
+import { formatCount, formatShare, plural, shortPatternName } from '../format.js';
 import { hideTooltip, showTooltip } from '../components/Tooltip.js';
 import { CHART_FONT, prepareCanvas, useWidth } from './canvas.js';
 import { ACCENT, categoryColor, GRID, heat, MUTED } from './colors.js';
+import { markDrawn } from './drawn.js';
 
 export interface LabelPatternChartProps {
   /** Pattern ids in column order (-1: noise). */
@@ -25,8 +30,13 @@ export interface LabelPatternChartProps {
 }
 
 const LABEL_WIDTH = 84;
-const TOP = 4;
+/** Room above the cells for the majority-label strip. */
+const TOP = 10;
+const STRIP = 6;
 const BOTTOM = 18;
+/** Narrowest column; more patterns than fit at this width are binned. */
+const MIN_COLUMN = 3;
+type ColumnOrder = 'mix' | 'cards';
 
 interface Grid {
   cells: Float64Array;
@@ -34,24 +44,43 @@ interface Grid {
   totals: Int32Array;
 }
 
-function tabulate(patterns: number[], labels: string[], counts: LabelCountsResponse): Grid {
-  const column = new Map(patterns.map((p, i) => [p, i]));
+/** Label counts of each pattern (by label row) and its members' total, labelled or not. */
+function countsByPattern(patterns: number[], labels: string[], counts: LabelCountsResponse) {
   const row = new Map(labels.map((l, i) => [l, i]));
-  const grid: Grid = {
-    cells: new Float64Array(patterns.length * labels.length),
-    counts: new Int32Array(patterns.length * labels.length),
-    totals: new Int32Array(patterns.length),
-  };
+  const byPattern = new Map(patterns.map((p) => [p, { counts: new Int32Array(labels.length), total: 0 }]));
   counts.patternId.forEach((patternId, i) => {
-    const c = column.get(patternId);
-    if (c === undefined) return;
-    grid.totals[c]! += counts.count[i]!;
+    const entry = byPattern.get(patternId);
+    if (!entry) return;
+    entry.total += counts.count[i]!;
     const r = row.get(counts.label[i] ?? '');
-    if (r !== undefined) grid.counts[r * patterns.length + c] = counts.count[i]!;
+    if (r !== undefined) entry.counts[r] = counts.count[i]!;
+  });
+  return byPattern;
+}
+
+/** The grid of `bins` columns over `columns` (pattern ids in order): summed counts and shares. */
+function tabulate(
+  columns: number[],
+  bins: ColumnBin[],
+  labels: string[],
+  byPattern: ReturnType<typeof countsByPattern>,
+): Grid {
+  const width = bins.length;
+  const grid: Grid = {
+    cells: new Float64Array(width * labels.length),
+    counts: new Int32Array(width * labels.length),
+    totals: new Int32Array(width),
+  };
+  bins.forEach((bin, c) => {
+    for (let k = bin.start; k < bin.end; k++) {
+      const entry = byPattern.get(columns[k]!)!;
+      grid.totals[c]! += entry.total;
+      for (let r = 0; r < labels.length; r++) grid.counts[r * width + c]! += entry.counts[r]!;
+    }
   });
   for (let r = 0; r < labels.length; r++) {
-    for (let c = 0; c < patterns.length; c++) {
-      const at = r * patterns.length + c;
+    for (let c = 0; c < width; c++) {
+      const at = r * width + c;
       grid.cells[at] = grid.totals[c]! > 0 ? grid.counts[at]! / grid.totals[c]! : 0;
     }
   }
@@ -71,24 +100,48 @@ export function LabelPatternChart({
   const [wrapper, available] = useWidth<HTMLDivElement>();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [cursor, setCursor] = useState<{ row: number; column: number } | null>(null);
-  const grid = useMemo(() => tabulate(patterns, labels, counts), [patterns, labels, counts]);
+  const [order, setOrder] = useState<ColumnOrder>('mix');
   const rowHeight = Math.max(3, Math.min(16, Math.floor(200 / Math.max(1, labels.length))));
   const showNames = rowHeight >= 9;
   const left = showNames ? LABEL_WIDTH : 8;
-  const columnWidth = Math.max(4, Math.min(28, (available - left - 8) / Math.max(1, patterns.length)));
-  const width = Math.max(available, left + columnWidth * patterns.length + 8);
+  const room = Math.max(MIN_COLUMN, available - left - 8);
+  const byPattern = useMemo(() => countsByPattern(patterns, labels, counts), [patterns, labels, counts]);
+  const columns = useMemo(
+    () =>
+      order === 'cards'
+        ? patterns
+        : orderByLabelMix(patterns.map((patternId) => ({ patternId, counts: byPattern.get(patternId)!.counts }))),
+    [order, patterns, byPattern],
+  );
+  const bins = useMemo(() => binColumns(columns.length, room / MIN_COLUMN), [columns.length, room]);
+  const binned = bins.length < columns.length;
+  const grid = useMemo(() => tabulate(columns, bins, labels, byPattern), [columns, bins, labels, byPattern]);
+  const columnWidth = Math.max(MIN_COLUMN, Math.min(28, room / Math.max(1, bins.length)));
+  const width = Math.max(available, left + columnWidth * bins.length + 8);
   const height = TOP + rowHeight * labels.length + BOTTOM;
+  const binName = (bin: ColumnBin) =>
+    bin.end - bin.start === 1
+      ? shortPatternName(columns[bin.start]!)
+      : `${shortPatternName(columns[bin.start]!)}…${shortPatternName(columns[bin.end - 1]!)}`;
 
   useEffect(() => {
     if (!canvas.current || available === 0) return;
     const g = prepareCanvas(canvas.current, width - left, height);
     g.font = CHART_FONT;
+    const gap = columnWidth >= 4 ? 1 : 0;
+    bins.forEach((_, c) => {
+      const column = Int32Array.from(labels, (_, r) => grid.counts[r * bins.length + c]!);
+      const majority = majorityRow(column);
+      if (majority < 0) return;
+      g.fillStyle = categoryColor(colorIndex(labels[majority]!));
+      g.fillRect(c * columnWidth, TOP - STRIP - 2, Math.max(1, columnWidth - gap), STRIP);
+    });
     for (let r = 0; r < labels.length; r++) {
-      for (let c = 0; c < patterns.length; c++) {
-        const share = grid.cells[r * patterns.length + c]!;
+      for (let c = 0; c < bins.length; c++) {
+        const share = grid.cells[r * bins.length + c]!;
         if (share <= 0) continue;
         g.fillStyle = heat(Math.sqrt(share));
-        g.fillRect(c * columnWidth, TOP + r * rowHeight, Math.max(1, columnWidth - 1), Math.max(1, rowHeight - 1));
+        g.fillRect(c * columnWidth, TOP + r * rowHeight, Math.max(1, columnWidth - gap), Math.max(1, rowHeight - 1));
       }
     }
     if (activeLabel !== null) {
@@ -96,7 +149,7 @@ export function LabelPatternChart({
       if (r >= 0) {
         g.strokeStyle = ACCENT;
         g.lineWidth = 1.5;
-        g.strokeRect(0.75, TOP + r * rowHeight + 0.25, patterns.length * columnWidth - 1.5, rowHeight - 0.5);
+        g.strokeRect(0.75, TOP + r * rowHeight + 0.25, bins.length * columnWidth - 1.5, rowHeight - 0.5);
       }
     }
     if (cursor) {
@@ -111,35 +164,62 @@ export function LabelPatternChart({
     }
     g.strokeStyle = GRID;
     g.lineWidth = 1;
-    g.strokeRect(0.5, TOP - 0.5, patterns.length * columnWidth, labels.length * rowHeight);
+    g.strokeRect(0.5, TOP - 0.5, bins.length * columnWidth, labels.length * rowHeight);
     g.fillStyle = MUTED;
     g.textAlign = 'center';
     g.textBaseline = 'middle';
-    const every = Math.max(1, Math.ceil(26 / columnWidth));
-    patterns.forEach((p, c) => {
-      const x = (c + 0.5) * columnWidth;
-      if (c % every === 0 && x >= 14 && x <= patterns.length * columnWidth - 10)
-        g.fillText(shortPatternName(p), x, height - BOTTOM / 2);
-    });
+    // Names of single columns only, each at least 30 px from the next, so that none overlap.
+    if (!binned) {
+      const every = Math.max(1, Math.ceil(30 / columnWidth));
+      bins.forEach((bin, c) => {
+        const x = (c + 0.5) * columnWidth;
+        if (c % every === 0 && x >= 14 && x <= bins.length * columnWidth - 10)
+          g.fillText(binName(bin), x, height - BOTTOM / 2);
+      });
+    } else {
+      g.textAlign = 'left';
+      g.fillText(
+        `${formatCount(columns.length)} patterns in ${formatCount(bins.length)} bins of ${bins[0]!.end - bins[0]!.start}`,
+        2,
+        height - BOTTOM / 2,
+      );
+    }
+    markDrawn('label-pattern');
   });
 
   const describe = (row: number, column: number) => {
-    const at = row * patterns.length + column;
-    const patternId = patterns[column]!;
+    const at = row * bins.length + column;
+    const bin = bins[column]!;
+    const patternId = columns[bin.start]!;
+    const single = bin.end - bin.start === 1;
     return (
       <div>
-        <strong>{patternId === -1 ? 'Noise' : `Pattern ${patternId}`}</strong> · {labels[row]}
+        <strong>
+          {single
+            ? patternId === -1
+              ? 'Noise'
+              : `Pattern ${patternId}`
+            : `${plural(bin.end - bin.start, 'pattern')} ${binName(bin)}`}
+        </strong>{' '}
+        · {labels[row]}
         <br />
         {formatCount(grid.counts[at]!)} of {formatCount(grid.totals[column]!)} members ({formatShare(grid.cells[at]!)})
+        {!single && (
+          <>
+            <br />
+            <span class="muted">Click to open {shortPatternName(patternId)}, the first of the bin</span>
+          </>
+        )}
       </div>
     );
   };
+  const patternOf = (column: number) => columns[bins[column]!.start]!;
 
   const cellAt = (event: MouseEvent) => {
     const rect = canvas.current!.getBoundingClientRect();
     const column = Math.floor((event.clientX - rect.left) / columnWidth);
     const row = Math.floor((event.clientY - rect.top - TOP) / rowHeight);
-    return column >= 0 && column < patterns.length && row >= 0 && row < labels.length ? { row, column } : null;
+    return column >= 0 && column < bins.length && row >= 0 && row < labels.length ? { row, column } : null;
   };
 
   const show = (cell: { row: number; column: number }) => {
@@ -164,17 +244,38 @@ export function LabelPatternChart({
       const from = cursor ?? { row: 0, column: 0 };
       const next = {
         row: Math.max(0, Math.min(labels.length - 1, from.row + (cursor ? move[0] : 0))),
-        column: Math.max(0, Math.min(patterns.length - 1, from.column + (cursor ? move[1] : 0))),
+        column: Math.max(0, Math.min(bins.length - 1, from.column + (cursor ? move[1] : 0))),
       };
       show(next);
     } else if (event.key === 'Enter' && cursor) {
-      onCell(patterns[cursor.column]!, labels[cursor.row]!);
+      onCell(patternOf(cursor.column), labels[cursor.row]!);
     }
   };
 
   return (
     <div class="label-pattern-chart">
-      <div class="chart-title">{title}</div>
+      <div class="chart-title">
+        {title}{' '}
+        <span class="segmented" role="group" aria-label="Order of the columns">
+          {(['mix', 'cards'] as const).map((choice) => (
+            <button
+              type="button"
+              key={choice}
+              class={order === choice ? 'on' : ''}
+              aria-pressed={order === choice}
+              onClick={() => setOrder(choice)}
+            >
+              {choice === 'mix' ? 'by label mix' : 'card order'}
+            </button>
+          ))}
+        </span>
+      </div>
+      <div class="legend label-pattern-legend">
+        <span class="legend-item">
+          <span class="swatch heat-ramp" /> share of the pattern’s members with the row’s label, 0 to 100%
+        </span>
+        <span class="legend-item">strip on top: the majority label’s colour (as in the row names)</span>
+      </div>
       <div ref={wrapper} class="heatmap-scroll">
         <div class="heatmap" style={{ width: `${width}px`, height: `${height}px` }}>
           {showNames && (
@@ -199,7 +300,9 @@ export function LabelPatternChart({
             ref={canvas}
             tabIndex={0}
             role="img"
-            aria-label={`${title}: ${patterns.length} patterns by ${labels.length} labels. Arrow keys move between cells, Enter opens the pattern filtered by the label.`}
+            aria-label={`${title}: ${patterns.length} patterns${binned ? ` in ${bins.length} bins` : ''} by ${labels.length} labels. Arrow keys move between cells, Enter opens the pattern filtered by the label.`}
+            data-columns={bins.length}
+            data-order={columns.join(',')}
             style={{ position: 'absolute', left: `${left}px`, top: 0, cursor: 'pointer' }}
             onMouseMove={(event) => {
               const cell = cellAt(event);
@@ -219,7 +322,7 @@ export function LabelPatternChart({
             }}
             onClick={(event) => {
               const cell = cellAt(event);
-              if (cell) onCell(patterns[cell.column]!, labels[cell.row]!);
+              if (cell) onCell(patternOf(cell.column), labels[cell.row]!);
             }}
             onKeyDown={onKeyDown}
           />

@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { UnitStatsResponse } from '../../../src/results/api-types.js';
+import type { ColumnName } from '../../../src/results/unit-columns.js';
 import { formatNumber } from '../format.js';
 import type { UnitSort } from '../route.js';
 import { hideTooltip, showTooltip } from '../components/Tooltip.js';
@@ -27,7 +28,11 @@ export interface UnitStatsChartProps {
   height?: number;
   label: string;
   onUnitSelect?: (unit: number) => void;
+  /** What a column is (e.g. a unit's mean or standard deviation); default "Unit n". */
+  columnName?: (column: number) => ColumnName;
 }
+
+const unitName = (column: number): ColumnName => ({ short: String(column), long: `Unit ${column}` });
 
 const MARGIN = { left: 36, right: 8, top: 8, bottom: 22 };
 const MIN_COLUMN = 5;
@@ -41,6 +46,7 @@ export function UnitStatsChart({
   height = 220,
   label,
   onUnitSelect,
+  columnName = unitName,
 }: UnitStatsChartProps) {
   const [wrapper, available] = useWidth<HTMLDivElement>();
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -137,7 +143,7 @@ export function UnitStatsChart({
     rows.forEach((row, position) => {
       if (position % every === 0)
         g.fillText(
-          String(statsList[0]?.unit[row] ?? reference?.unit[row] ?? row),
+          columnName(statsList[0]?.unit[row] ?? reference?.unit[row] ?? row).short,
           MARGIN.left + (position + 0.5) * column,
           height - MARGIN.bottom / 2,
         );
@@ -153,7 +159,7 @@ export function UnitStatsChart({
     const row = rows[position]!;
     return (
       <div class="tip-stats">
-        <strong>Unit {unitAt(position)}</strong>
+        <strong>{columnName(unitAt(position)).long}</strong>
         <table>
           <thead>
             <tr>
@@ -265,7 +271,7 @@ export function UnitStatsChart({
       </div>
       <div class="sr-only" aria-live="polite">
         {focus !== null && rows[focus] !== undefined
-          ? `Unit ${unitAt(focus)}: ${series.map((s) => `${s.name} mean ${formatNumber(s.stats.mean[rows[focus]!]!)}`).join(', ')}`
+          ? `${columnName(unitAt(focus)).long}: ${series.map((s) => `${s.name} mean ${formatNumber(s.stats.mean[rows[focus]!]!)}`).join(', ')}`
           : ''}
       </div>
       {shown < total && <div class="chart-note">{total - shown} near-zero units hidden</div>}

@@ -1,19 +1,7 @@
 /** Colors shared by every chart, so a label or a pinned pattern has one color everywhere. */
+import { LABEL_PALETTE } from '../../../src/results/label-palette.js';
 
-const CATEGORICAL = [
-  '#4e79a7',
-  '#f28e2b',
-  '#59a14f',
-  '#e15759',
-  '#76b7b2',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#86bcb6',
-  '#d37295',
-  '#8cd17d',
-];
+const CATEGORICAL = LABEL_PALETTE;
 
 /** Color of the i-th category (label, prediction class, pin); beyond the palette, spread hues evenly. */
 export function categoryColor(index: number): string {

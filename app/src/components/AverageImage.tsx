@@ -1,6 +1,7 @@
 /** A pattern's average image; noise has none, and clusterings without stored averages show a placeholder. */
 import { useState } from 'preact/hooks';
-import { averageImageUrl } from '../api.js';
+import { averageImage } from '../api.js';
+import { SourceImage } from './SourceImage.js';
 
 export function AverageImage({
   clusteringId,
@@ -14,8 +15,9 @@ export function AverageImage({
   className?: string;
 }) {
   const [failed, setFailed] = useState<string | null>(null);
-  const url = averageImageUrl(clusteringId, patternId, size);
-  if (patternId < 0 || failed === url) {
+  const source = averageImage(clusteringId, patternId, size);
+  const id = `${clusteringId}:${patternId}`;
+  if (patternId < 0 || failed === id) {
     return (
       <div
         class={`${className} noise-average`}
@@ -28,14 +30,13 @@ export function AverageImage({
     );
   }
   return (
-    <img
+    <SourceImage
       class={className}
-      src={url}
+      source={source}
       width={size}
       height={size}
       alt={`Average image of pattern ${patternId}`}
-      loading="lazy"
-      onError={() => setFailed(url)}
+      onError={() => setFailed(id)}
     />
   );
 }

@@ -2,6 +2,7 @@
  * The granularity of a layer's patterns: min cluster size, leaf / eom selection and epsilon, re-selected
  * in the page from the stored tree; "stored" goes back to the clustering as analysed.
  */
+import { useRef } from 'preact/hooks';
 import type { Granularity, Selection } from '../data/reselection.js';
 
 export interface GranularityControlProps {
@@ -9,7 +10,8 @@ export interface GranularityControlProps {
   value: Granularity;
   /** Inputs clustered: the largest min cluster size. */
   inputs: number;
-  onChange: (value: Granularity) => void;
+  /** `replace`: a step of a slider drag, which keeps the drag's history entry (back returns to before the drag). */
+  onChange: (value: Granularity, replace: boolean) => void;
 }
 
 /** Slider positions: min cluster sizes spread evenly in log scale from 2 to the input count. */
@@ -17,7 +19,9 @@ const STEPS = 200;
 const sizeAt = (step: number, inputs: number) => Math.round(2 * Math.pow(inputs / 2, step / STEPS));
 const stepOf = (size: number, inputs: number) => Math.round((STEPS * Math.log(size / 2)) / Math.log(inputs / 2));
 
-export function GranularityControl({ stored, value, inputs, onChange }: GranularityControlProps) {
+export function GranularityControl({ stored, value, inputs, onChange: change }: GranularityControlProps) {
+  const dragging = useRef(false);
+  const onChange = (next: Granularity) => change(next, false);
   const atStored =
     value.minClusterSize === stored.minClusterSize &&
     value.selection === stored.selection &&
@@ -33,7 +37,13 @@ export function GranularityControl({ stored, value, inputs, onChange }: Granular
           max={STEPS}
           value={stepOf(value.minClusterSize, inputs)}
           aria-label="Min cluster size (slider)"
-          onInput={(e) => onChange({ ...value, minClusterSize: sizeAt(Number(e.currentTarget.value), inputs) })}
+          onPointerDown={() => (dragging.current = false)}
+          onKeyDown={() => (dragging.current = false)}
+          onChange={() => (dragging.current = false)}
+          onInput={(e) => {
+            change({ ...value, minClusterSize: sizeAt(Number(e.currentTarget.value), inputs) }, dragging.current);
+            dragging.current = true;
+          }}
         />
         <input
           type="number"

@@ -1,10 +1,10 @@
 /**
- * One input: a lazily loaded server thumbnail, or for an input that is not an image its content as text
+ * One input: a thumbnail drawn from a sprite sheet, or for an input that is not an image its content as text
  * (a text, a row of numbers; truncated, whole in the tooltip), with a misclassified badge, a selected state
  * (click toggles it) and a tooltip with file, label, prediction, probability and outlier score.
  */
 import { Fragment } from 'preact';
-import { thumbnailUrl } from '../api.js';
+import { thumbnailImage, type ImageSource } from '../api.js';
 import { formatNumber, formatShare } from '../format.js';
 import {
   finiteOrNull,
@@ -13,6 +13,7 @@ import {
   type InputTable,
   type MembershipTable,
 } from '../data/tables.js';
+import { SourceImage } from './SourceImage.js';
 import { tooltipHandlers } from './Tooltip.js';
 
 /** What a tile knows about its input; fields are absent while the tables load. */
@@ -87,7 +88,9 @@ export interface ImageTileProps {
   /** A line under the image, e.g. an activation value. */
   caption?: string;
   /** An image laid over the thumbnail (a heatmap), scaled to it. */
-  overlayUrl?: string;
+  overlay?: ImageSource;
+  /** The clustering of the pattern gallery the tile is in (a static export keeps a pattern's thumbnails together). */
+  clusteringId?: number;
 }
 
 /**
@@ -111,7 +114,8 @@ export function ImageTile({
   selected = false,
   onToggle,
   caption,
-  overlayUrl,
+  overlay,
+  clusteringId,
 }: ImageTileProps) {
   const content = useContent(runId, given);
   const input: TileInput = content === undefined ? given : { ...given, content };
@@ -131,27 +135,15 @@ export function ImageTile({
           {content.length > TILE_TEXT ? `${content.slice(0, TILE_TEXT)}…` : content}
         </span>
       ) : (
-        <img
-          src={thumbnailUrl(runId, input.inputIndex, size)}
+        <SourceImage
+          class="thumb"
+          source={thumbnailImage(runId, input.inputIndex, size, clusteringId)}
           width={size}
           height={size}
-          loading="lazy"
-          decoding="async"
-          alt=""
-          draggable={false}
         />
       )}
-      {overlayUrl !== undefined && content === undefined && (
-        <img
-          class="overlay"
-          src={overlayUrl}
-          width={size}
-          height={size}
-          loading="lazy"
-          decoding="async"
-          alt=""
-          draggable={false}
-        />
+      {overlay !== undefined && content === undefined && (
+        <SourceImage class="overlay" source={overlay} width={size} height={size} />
       )}
       {input.misclassified && (
         <span class="badge-wrong" aria-hidden="true">

@@ -26,6 +26,8 @@ export interface PatternCardProps {
   reselected?: boolean;
   /** Members that pass the filters; undefined when no filter is active (or while loading). */
   filteredSize: number | undefined;
+  /** Near members counted with the pattern (noise inputs whose strongest membership it is); undefined: none shown. */
+  near?: number;
   inputs: InputTable | undefined;
   memberships: MembershipTable | undefined;
   colorIndex: (label: string | null) => number;
@@ -76,6 +78,7 @@ export function PatternCard(props: PatternCardProps) {
         <span class="card-size" title="members (members passing the filters)">
           {formatCount(pattern.size)}
           {filteredSize !== undefined && <span class="filtered"> · {formatCount(filteredSize)} shown</span>}
+          {props.near !== undefined && <span class="card-near"> + {formatCount(props.near)} near</span>}
         </span>
         <span class="card-actions">
           {!reselected && (

@@ -6,6 +6,7 @@
 import type { ClusteringSummary, PatternSummary } from '../../../src/results/api-types.js';
 import { linkageFromMerges, selectFromLinkage } from '../../../src/compute/hdbscan/reselect.js';
 import type { SingleLinkageTree } from '../../../src/compute/hdbscan/types.js';
+import type { TreeSelection } from '../../../src/compute/hdbscan/reselect.js';
 import { summarizePatterns } from '../../../src/results/pattern-summaries.js';
 import type { InputTable, MembershipTable } from './tables.js';
 
@@ -34,6 +35,8 @@ export function sameGranularity(a: Granularity, b: Granularity): boolean {
 
 export interface Reselected {
   granularity: Granularity;
+  /** The selection itself: condensed tree and selected clusters (the icicle plot). */
+  selection: TreeSelection;
   /** The stored memberships' rows with the re-selected patterns, probabilities and outlier scores. */
   memberships: MembershipTable;
   patterns: PatternSummary[];
@@ -45,6 +48,42 @@ export interface Reselected {
   /** Milliseconds of the selection from the tree and of the summaries. */
   selectMs: number;
   summaryMs: number;
+}
+
+/** The selection from `tree` at `granularity` (what reselect summarises; alone for the icicle plot). */
+export function selectAt(
+  tree: SingleLinkageTree,
+  granularity: Granularity,
+  allowSingleCluster: boolean,
+): TreeSelection {
+  return selectFromLinkage(tree, {
+    minClusterSize: granularity.minClusterSize,
+    clusterSelectionMethod: granularity.selection,
+    clusterSelectionEpsilon: granularity.epsilon,
+    allowSingleCluster,
+  });
+}
+
+/** The granularity `route` asks for (its missing fields as stored). */
+export function routeGranularity(
+  route: { minClusterSize: number | null; selectionMethod: Selection | null; epsilon: number | null },
+  stored: Granularity,
+): Granularity {
+  return {
+    minClusterSize: route.minClusterSize ?? stored.minClusterSize,
+    selection: route.selectionMethod ?? stored.selection,
+    epsilon: route.epsilon ?? stored.epsilon,
+  };
+}
+
+/** The route fields of `granularity`: all null when it is the stored one, so the URL stays plain. */
+export function granularityRoute(granularity: Granularity, stored: Granularity) {
+  if (sameGranularity(granularity, stored)) return { minClusterSize: null, selectionMethod: null, epsilon: null };
+  return {
+    minClusterSize: granularity.minClusterSize,
+    selectionMethod: granularity.selection,
+    epsilon: granularity.epsilon,
+  };
 }
 
 export function treeOf(merges: { left: Int32Array; right: Int32Array; distance: Float64Array }): SingleLinkageTree {
@@ -64,12 +103,7 @@ export function reselect(
   examples: number,
 ): Reselected {
   const start = performance.now();
-  const picked = selectFromLinkage(tree, {
-    minClusterSize: granularity.minClusterSize,
-    clusterSelectionMethod: granularity.selection,
-    clusterSelectionEpsilon: granularity.epsilon,
-    allowSingleCluster,
-  });
+  const picked = selectAt(tree, granularity, allowSingleCluster);
   const selected = performance.now();
   const table: MembershipTable = {
     ...memberships,
@@ -81,6 +115,7 @@ export function reselect(
   const noise = summaries.noise.size;
   return {
     granularity,
+    selection: picked,
     memberships: table,
     patterns: summaries.patterns,
     noise: summaries.noise,
@@ -94,4 +129,20 @@ export function reselect(
 
 export function allowsSingleCluster(clustering: ClusteringSummary): boolean {
   return ((clustering.params ?? {}) as Record<string, unknown>).allowSingleCluster === true;
+}
+
+export function granularityKey(granularity: Granularity): string {
+  return `${granularity.selection}/${granularity.minClusterSize}/${granularity.epsilon}`;
+}
+
+/** When the granularity control last asked for a granularity (by key), for the page's own redraw timing. */
+let lastChange = { key: '', at: 0 };
+
+export function markChangeTime(key: string): void {
+  lastChange = { key, at: performance.now() };
+}
+
+/** The control's change time for `key` if it asked for it, else now (back / forward, a loaded URL). */
+export function takeChangeTime(key: string): number {
+  return lastChange.key === key ? lastChange.at : performance.now();
 }

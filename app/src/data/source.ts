@@ -7,6 +7,8 @@ import type { ResultsApi } from '../../../src/results/api.js';
 import { createHttpApi } from '../../../src/results/http/client.js';
 import { apiPaths } from '../../../src/results/routes.js';
 import { STATIC_META_NAME } from '../../../src/results/static/layout.js';
+import { SHEET_CELLS, sheetGrid } from '../../../src/results/sprites.js';
+import type { SheetPlan } from '../../../src/results/sheet-loader.js';
 
 export interface DataSource {
   readonly kind: 'server' | 'static';
@@ -16,6 +18,33 @@ export interface DataSource {
   averageImageUrl(clusteringId: number, patternId: number, requestSize: number, storeVersion?: string): string;
   /** A pattern's mean heatmap overlay, or member `inputIndex`'s. */
   heatmapUrl(clusteringId: number, patternId: number, inputIndex?: number, storeVersion?: string): string;
+  /** Sprite sheets holding the thumbnails of these inputs, in as few sheets as the source has them. */
+  thumbnailSheets(
+    runId: number,
+    inputIndex: readonly number[],
+    requestSize: number,
+    storeVersion?: string,
+    /** The clustering whose pattern gallery shows them, where one does: a static export has sheets per pattern. */
+    clusteringId?: number,
+  ): Promise<SheetPlan[]>;
+  /** Sheets of average images and heatmaps (key = pattern id; input index, -1 the mean): static exports only. */
+  averageSheets?(clusteringId: number, patternIds: readonly number[]): Promise<SheetPlan[]>;
+  heatmapSheets?(clusteringId: number, patternId: number, inputIndex: readonly number[]): Promise<SheetPlan[]>;
+}
+
+/** Inputs in ascending order, cut into sheets of the server's thumbnail sheet route. */
+function serverThumbnailSheets(runId: number, inputIndex: readonly number[], size: number, v?: string): SheetPlan[] {
+  const sorted = [...inputIndex].sort((a, b) => a - b);
+  const plans: SheetPlan[] = [];
+  for (let start = 0; start < sorted.length; start += SHEET_CELLS) {
+    const chunk = sorted.slice(start, start + SHEET_CELLS);
+    plans.push({
+      url: apiPaths.thumbnailSheet(runId, chunk, size, v),
+      grid: sheetGrid(chunk.length),
+      cells: new Map(chunk.map((input, cell) => [input, cell])),
+    });
+  }
+  return plans;
 }
 
 const serverSource: DataSource = {
@@ -24,6 +53,7 @@ const serverSource: DataSource = {
   thumbnailUrl: (runId, inputIndex, size, v) => apiPaths.thumbnail(runId, inputIndex, size, v),
   averageImageUrl: (clusteringId, patternId, size, v) => apiPaths.averageImage(clusteringId, patternId, size, v),
   heatmapUrl: (clusteringId, patternId, inputIndex, v) => apiPaths.heatmapImage(clusteringId, patternId, inputIndex, v),
+  thumbnailSheets: (runId, inputIndex, size, v) => Promise.resolve(serverThumbnailSheets(runId, inputIndex, size, v)),
 };
 
 let active: DataSource = serverSource;

@@ -4,8 +4,9 @@
  */
 import { useMemo } from 'preact/hooks';
 import { type InputPatternsResponse } from '../../../src/results/api-types.js';
-import { averageImageUrl, query, useAsync } from '../api.js';
+import { averageImage, query, useAsync } from '../api.js';
 import { describeInput, ImageTile } from '../components/ImageTile.js';
+import { SourceImage } from '../components/SourceImage.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { TagEditor } from '../components/TagEditor.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
@@ -102,14 +103,7 @@ function PatternChip({
       title={`${layer.layer}: ${patternId === -1 ? 'noise' : `pattern ${patternId}`}`}
     >
       {patternId >= 0 && (
-        <img
-          src={averageImageUrl(layer.clusteringId, patternId, 24)}
-          width={24}
-          height={24}
-          alt=""
-          loading="lazy"
-          onError={(e) => (e.currentTarget.style.display = 'none')}
-        />
+        <SourceImage source={averageImage(layer.clusteringId, patternId, 24)} width={24} height={24} />
       )}
       <span>{shortPatternName(patternId)}</span>
       {count !== undefined && total !== undefined && (

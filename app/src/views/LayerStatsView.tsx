@@ -2,6 +2,7 @@
 import { Fragment } from 'preact';
 import { useQuery } from '../api.js';
 import { ACCENT } from '../charts/colors.js';
+import { aggregatedColumnName } from '../../../src/results/unit-columns.js';
 import { UnitStatsChart } from '../charts/UnitStatsChart.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { UnitChartControls } from '../components/UnitChartControls.js';
@@ -114,6 +115,7 @@ export function LayerStatsView({ context }: { context: ViewContext }) {
             sort="unit"
             label={`Unit statistics of ${layer.layer}`}
             onUnitSelect={(unit) => navigate({ view: 'maxact', unit })}
+            columnName={(column) => aggregatedColumnName(layer.aggregation, layer.dim, column)}
           />
         ) : (
           !stats.error && <Loading what="statistics" />

@@ -1,13 +1,17 @@
 /**
  * The patterns of a layer: filters, sorting, the label x pattern chart and a virtualized grid of cards.
  */
-import { useCallback, useLayoutEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { icicleLayout, patternsUnder } from '../../../src/results/icicle-layout.js';
+import { activeNode, IciclePanel, SubtreeMembers, SubtreePanel } from '../components/HierarchyPanel.js';
 import { type PatternsResponse, type PatternSummary } from '../../../src/results/api-types.js';
 import { useQuery } from '../api.js';
 import { LabelPatternChart } from '../charts/LabelPatternChart.js';
 import { CoverageLine } from '../components/CoverageLine.js';
+import { CoverageStep } from '../components/CoverageStep.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { GranularityControl } from '../components/GranularityControl.js';
+import { KeepClustering } from '../components/KeepClustering.js';
 import { CARD_EXAMPLES, CARD_HEIGHT, CARD_WIDTH, PatternCard } from '../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
@@ -16,12 +20,19 @@ import { labelCounts } from '../../../src/results/label-counts.js';
 import { filteredSizes, memberIndices } from '../../../src/results/members.js';
 import { hardCoverage } from '../data/coverage.js';
 import { filtersOf, isFiltering } from '../data/filters.js';
+import { nearestPatterns } from '../data/near.js';
 import { labelColorIndex, predictionLabelsOf } from '../data/labels.js';
 import {
   allowsSingleCluster,
+  granularityKey,
+  granularityRoute,
+  markChangeTime,
   reselect,
+  routeGranularity,
   sameGranularity,
+  selectAt,
   storedGranularity,
+  takeChangeTime,
   treeOf,
   type Granularity,
 } from '../data/reselection.js';
@@ -69,40 +80,58 @@ export function LayerView({ context }: { context: ViewContext }) {
     cardsReady && clustering ? { clusteringId: clustering.clusteringId, by: route.chartBy } : null,
   );
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
+  const coverage = useQuery(
+    'coverage',
+    clustering && clustering.unit === null ? { clusteringId: clustering.clusteringId } : null,
+  );
 
-  // A granularity other than the stored one: patterns re-selected in the page from the layer's stored tree.
+  // A granularity other than the stored one (in the URL): patterns re-selected in the page from the layer's stored tree.
   const stored = useMemo(() => (clustering ? storedGranularity(clustering) : undefined), [clustering]);
-  const [choice, setChoice] = useState<{ clusteringId: number; granularity: Granularity; changedAt: number } | null>(
-    null,
+  const asked = stored && clustering?.unit === null ? routeGranularity(route, stored) : undefined;
+  const wanted = asked && stored && !sameGranularity(asked, stored) ? asked : undefined;
+  const wantedKey = wanted ? `${clustering!.clusteringId}/${granularityKey(wanted)}` : '';
+  // The redraw is timed from the control's change (or, for back / forward and a loaded URL, from the first
+  // render that asks for the granularity) to the re-selected cards in the DOM ...
+  const asking = useRef({ key: '', at: 0 });
+  if (asking.current.key !== wantedKey) asking.current = { key: wantedKey, at: takeChangeTime(wantedKey) };
+  const [hierarchyOpen, setHierarchyOpen] = useState(route.node !== null);
+  const needTree = Boolean(wanted) || hierarchyOpen || route.node !== null;
+  const linkage = useQuery(
+    'linkage',
+    needTree && clustering && clustering.unit === null ? { clusteringId: clustering.clusteringId } : null,
   );
-  const wanted =
-    choice && stored && clustering?.clusteringId === choice.clusteringId && !sameGranularity(choice.granularity, stored)
-      ? choice
-      : null;
-  const linkage = useQuery('linkage', wanted ? { clusteringId: wanted.clusteringId } : null);
-  const tree = useMemo(
-    () => (linkage.data ? { tree: treeOf(linkage.data), readyAt: performance.now() } : undefined),
-    [linkage.data],
-  );
+  const tree = useMemo(() => (linkage.data ? treeOf(linkage.data) : undefined), [linkage.data]);
   const reselected = useMemo(
     () =>
       wanted && tree && clustering && memberships.data && inputs.data
-        ? reselect(
-            tree.tree,
-            wanted.granularity,
-            allowsSingleCluster(clustering),
-            memberships.data,
-            inputs.data,
-            CARD_EXAMPLES,
-          )
+        ? reselect(tree, wanted, allowsSingleCluster(clustering), memberships.data, inputs.data, CARD_EXAMPLES)
         : undefined,
-    [wanted, tree, clustering, memberships.data, inputs.data],
+    [wantedKey, tree, clustering, memberships.data, inputs.data],
   );
+  // ... or from the moment the last of the tree and the tables it re-selects over arrived, if later.
+  const tablesReady = useRef(0);
+  if (!tree || !memberships.data || !inputs.data) tablesReady.current = 0;
+  else if (tablesReady.current === 0) tablesReady.current = performance.now();
   const [redrawMs, setRedrawMs] = useState<number | null>(null);
   useLayoutEffect(() => {
-    // From the control's change (or the tree's arrival, if later) to the re-selected cards in the DOM.
-    if (reselected && wanted && tree) setRedrawMs(performance.now() - Math.max(wanted.changedAt, tree.readyAt));
+    if (reselected) setRedrawMs(performance.now() - Math.max(asking.current.at, tablesReady.current));
   }, [reselected]);
+  // The selection the icicle plot draws: the re-cut, or the stored granularity re-selected from the tree.
+  const cut = useMemo(() => {
+    if (reselected) return reselected.selection;
+    if (!needTree || !tree || !stored || !clustering) return undefined;
+    return selectAt(tree, stored, allowsSingleCluster(clustering));
+  }, [reselected, needTree, tree, stored, clustering]);
+  const layout = useMemo(() => (cut ? icicleLayout(cut.condensedTree, cut.selectedClusters) : undefined), [cut]);
+  const subtreePatterns = useMemo(() => {
+    const node = layout ? activeNode(layout, route.node) : -1;
+    return layout && node >= 0 ? new Set(patternsUnder(layout, node)) : undefined;
+  }, [layout, route.node]);
+  const changeGranularity = (granularity: Granularity, replace: boolean) => {
+    if (!stored || !clustering) return;
+    markChangeTime(`${clustering.clusteringId}/${granularityKey(granularity)}`);
+    navigate({ ...granularityRoute(granularity, stored), node: null }, { replace });
+  };
   const shownMemberships = reselected ? reselected.memberships : memberships.data;
   const counts = useMemo(
     () =>
@@ -136,8 +165,17 @@ export function LayerView({ context }: { context: ViewContext }) {
     if (!shown) return [];
     const list: PatternSummary[] = sortPatterns(shown.patterns, route.sort);
     if (route.noise) list.unshift(shown.noise);
-    return sizes ? list.filter((p) => sizes[p.patternId + 1]! > 0) : list;
-  }, [patterns.data, reselected, route.sort, route.noise, sizes]);
+    const inSubtree = subtreePatterns ? list.filter((p) => subtreePatterns.has(p.patternId)) : list;
+    return sizes ? inSubtree.filter((p) => sizes[p.patternId + 1]! > 0) : inSubtree;
+  }, [patterns.data, reselected, route.sort, route.noise, sizes, subtreePatterns]);
+
+  // Near members counted on the cards of the stored patterns (a re-cut has none stored).
+  const nearCounts = useMemo(() => {
+    if (route.nearStrength === null || reselected || !coverage.data) return undefined;
+    const counts = new Map<number, number>();
+    for (const p of nearestPatterns(coverage.data, route.nearStrength)) counts.set(p.patternId, p.count);
+    return counts;
+  }, [route.nearStrength, reselected, coverage.data]);
 
   const selectAll = useCallback(
     (patternId: number) => {
@@ -187,6 +225,12 @@ export function LayerView({ context }: { context: ViewContext }) {
           {Math.round(data.outlierQuantile * 100)}th percentile) counts as outlier
           {' · '}
           <a href={hrefOf(route, { view: 'map', pattern: null })}>see them on the map</a>
+          {coverage.data && !reselected && (
+            <>
+              {' · '}
+              <CoverageStep coverage={coverage.data} strength={route.nearStrength} />
+            </>
+          )}
           {unit !== null && (
             <>
               {' · '}
@@ -201,11 +245,9 @@ export function LayerView({ context }: { context: ViewContext }) {
           {!reselected && !wanted && <CoverageLine clustering={data.clustering} />}
           <GranularityControl
             stored={stored}
-            value={wanted?.granularity ?? stored}
+            value={wanted ?? stored}
             inputs={run.inputCount}
-            onChange={(granularity) =>
-              setChoice({ clusteringId: clustering.clusteringId, granularity, changedAt: performance.now() })
-            }
+            onChange={changeGranularity}
           />
           {wanted && linkage.error && <ErrorMessage error={linkage.error} />}
           {wanted && !reselected && !linkage.error && <Loading what="the layer's tree" />}
@@ -217,10 +259,32 @@ export function LayerView({ context }: { context: ViewContext }) {
               {redrawMs !== null && <>, redrawn {redrawMs.toFixed(1)} ms after the change</>}. Average images and
               pattern pages belong to the stored patterns; store this one with nap recluster --layer {layer.layer}{' '}
               --min-cluster-size {reselected.granularity.minClusterSize} --selection {reselected.granularity.selection}
-              {reselected.granularity.epsilon > 0 ? ` --epsilon ${reselected.granularity.epsilon}` : ''}.
+              {reselected.granularity.epsilon > 0 ? ` --epsilon ${reselected.granularity.epsilon}` : ''}, or{' '}
+              <KeepClustering
+                route={route}
+                clusteringId={clustering.clusteringId}
+                granularity={reselected.granularity}
+              />
             </p>
           )}
         </details>
+      )}
+      {unit === null && (
+        <details
+          class="panel hierarchy-panel"
+          open={hierarchyOpen}
+          onToggle={(e) => setHierarchyOpen(e.currentTarget.open)}
+        >
+          <summary>Hierarchy (condensed tree)</summary>
+          {linkage.error && <ErrorMessage error={linkage.error} />}
+          {hierarchyOpen && !layout && !linkage.error && <Loading what="the layer's tree" />}
+          {hierarchyOpen && layout && memberships.data && (
+            <IciclePanel context={context} layout={layout} memberships={memberships.data} inputs={inputs.data} />
+          )}
+        </details>
+      )}
+      {layout && memberships.data && (
+        <SubtreePanel context={context} layout={layout} memberships={memberships.data} inputs={inputs.data} />
       )}
       <div class="controls">
         <FilterBar run={run} filters={filters} />
@@ -261,7 +325,7 @@ export function LayerView({ context }: { context: ViewContext }) {
                 ...(route.chartBy === 'label' ? { label } : { prediction: label }),
               })
             }
-            title={`Share of each pattern's members per ${route.chartBy === 'label' ? 'input label' : 'predicted class'}, columns in card order`}
+            title={`Share of each pattern's members per ${route.chartBy === 'label' ? 'input label' : 'predicted class'}`}
           />
         </details>
       )}
@@ -284,6 +348,7 @@ export function LayerView({ context }: { context: ViewContext }) {
               pattern={pattern}
               reselected={reselected !== undefined}
               filteredSize={sizes ? sizes[pattern.patternId + 1] : undefined}
+              near={nearCounts && pattern.patternId >= 0 ? (nearCounts.get(pattern.patternId) ?? 0) : undefined}
               inputs={inputs.data}
               memberships={shownMemberships}
               colorIndex={colorIndex}
@@ -293,6 +358,9 @@ export function LayerView({ context }: { context: ViewContext }) {
         }}
       />
       {ordered.length === 0 && <p class="empty">No patterns to show.</p>}
+      {layout && memberships.data && (
+        <SubtreeMembers context={context} layout={layout} memberships={memberships.data} inputs={inputs.data} />
+      )}
     </section>
   );
 }

@@ -5,11 +5,14 @@
 import { useMemo } from 'preact/hooks';
 import {
   MEMBER_ORDERS,
+  type LayerSummary,
   type MemberOrder,
   type PatternsResponse,
   type PatternSummary,
+  type UnitStatsResponse,
 } from '../../../src/results/api-types.js';
-import { heatmapUrl, useQuery } from '../api.js';
+import { aggregatedColumnName, pairsStatistics, positionColumnName } from '../../../src/results/unit-columns.js';
+import { heatmapImage, useQuery, type Loaded } from '../api.js';
 import { Histogram } from '../charts/Histogram.js';
 import { LabelBars } from '../charts/LabelBars.js';
 import { ACCENT } from '../charts/colors.js';
@@ -18,6 +21,8 @@ import { AverageImage } from '../components/AverageImage.js';
 import { TagEditor } from '../components/TagEditor.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { ImageTile } from '../components/ImageTile.js';
+import { NearMembers, NoiseNearestPatterns } from '../components/NearMembers.js';
+import { SourceImage } from '../components/SourceImage.js';
 import { CARD_EXAMPLES } from '../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { UnitChartControls } from '../components/UnitChartControls.js';
@@ -64,7 +69,7 @@ function Members({
     <section class="panel" aria-labelledby="members-title">
       <div class="panel-heading">
         <h2 id="members-title">
-          Members{' '}
+          {patternId === -1 ? 'Inputs' : 'Core members'}{' '}
           {pages.total !== undefined && (
             <span class="count">
               {formatCount(pages.total)}
@@ -106,11 +111,12 @@ function Members({
                 runId={run!.runId}
                 input={input}
                 size={MEMBER_TILE - 2}
+                clusteringId={patternId >= 0 ? clusteringId : undefined}
                 selected={selected.has(input.inputIndex)}
                 onToggle={(i) => toggleSelection(route, i)}
-                overlayUrl={
+                overlay={
                   heatmapMembers?.has(input.inputIndex)
-                    ? heatmapUrl(clusteringId, patternId, input.inputIndex)
+                    ? heatmapImage(clusteringId, patternId, input.inputIndex)
                     : undefined
                 }
               />
@@ -120,6 +126,83 @@ function Members({
           }}
         />
       )}
+    </section>
+  );
+}
+
+/**
+ * A pattern's statistics per column: per unit of the layer (with mean_std or min_max, which columns are
+ * which statistic), or, for a unit pattern, per position of the unit's spatial map.
+ */
+function PatternStatistics({
+  name,
+  layer,
+  unit,
+  stats,
+  layerStats,
+  route,
+}: {
+  name: string;
+  layer: LayerSummary;
+  unit: number | null;
+  stats: Loaded<UnitStatsResponse>;
+  layerStats: UnitStatsResponse | undefined;
+  route: ViewContext['route'];
+}) {
+  const columnName =
+    unit === null
+      ? (column: number) => aggregatedColumnName(layer.aggregation, layer.dim, column)
+      : (column: number) => positionColumnName(unit, column);
+  const empty = stats.data !== undefined && stats.data.unit.length === 0;
+  return (
+    <section class="panel" aria-labelledby="unit-stats-title">
+      <div class="panel-heading">
+        <h2 id="unit-stats-title">
+          {unit === null ? 'Unit statistics' : `Statistics over the positions of unit ${unit}`}
+        </h2>
+        <UnitChartControls route={route} canSortByDifference={Boolean(layerStats)} />
+        <span class="legend">
+          <span class="swatch" style={{ background: ACCENT }} /> pattern: dot mean, bar q1–q3, line whiskers{' '}
+          {layerStats && (
+            <>
+              <span class="swatch band" /> layer q1–q3
+            </>
+          )}
+          {unit === null && pairsStatistics(layer.aggregation) && (
+            <span class="legend-item aggregation-note">
+              {layer.aggregation === 'mean_std'
+                ? 'μn: unit n’s mean over positions, σn: its standard deviation'
+                : '↓n: unit n’s minimum over positions, ↑n: its maximum'}
+            </span>
+          )}
+        </span>
+      </div>
+      {stats.error &&
+        (stats.error.status === 404 ? (
+          <p class="muted">No unit statistics are stored for the patterns of this clustering.</p>
+        ) : (
+          <ErrorMessage error={stats.error} />
+        ))}
+      {empty && (
+        <p class="muted">
+          No statistics are stored for this clustering: it was analyzed before nap kept them for unit patterns. Run{' '}
+          <span class="mono">nap analyze</span> again to add them.
+        </p>
+      )}
+      {stats.data && !empty && (
+        <UnitStatsChart
+          series={[{ name, color: ACCENT, stats: stats.data }]}
+          reference={layerStats}
+          hideNearZero={route.hideNearZero}
+          sort={route.unitSort}
+          label={
+            unit === null ? `Unit statistics of ${name}` : `Statistics of ${name} over the positions of unit ${unit}`
+          }
+          onUnitSelect={unit === null ? (column) => navigate({ view: 'maxact', unit: column }) : undefined}
+          columnName={columnName}
+        />
+      )}
+      {!stats.data && !stats.error && <Loading what="statistics" />}
     </section>
   );
 }
@@ -260,9 +343,9 @@ export function PatternView({ context }: { context: ViewContext }) {
         <div class="average-frame">
           <AverageImage clusteringId={clustering.clusteringId} patternId={patternId} size={128} />
           {heatmapOn && (
-            <img
+            <SourceImage
               class="overlay"
-              src={heatmapUrl(clustering.clusteringId, patternId)}
+              source={heatmapImage(clustering.clusteringId, patternId)}
               width={128}
               height={128}
               alt={`Mean heatmap of ${name}`}
@@ -335,37 +418,27 @@ export function PatternView({ context }: { context: ViewContext }) {
         )}
       </div>
       {patternId >= 0 && (
-        <section class="panel" aria-labelledby="unit-stats-title">
-          <div class="panel-heading">
-            <h2 id="unit-stats-title">Unit statistics</h2>
-            <UnitChartControls route={route} canSortByDifference={Boolean(layerStats.data)} />
-            <span class="legend">
-              <span class="swatch" style={{ background: ACCENT }} /> pattern: dot mean, bar q1–q3, line whiskers{' '}
-              <span class="swatch band" /> layer q1–q3
-            </span>
-          </div>
-          {stats.error &&
-            (stats.error.status === 404 ? (
-              <p class="muted">No unit statistics are stored for the patterns of this clustering.</p>
-            ) : (
-              <ErrorMessage error={stats.error} />
-            ))}
-          {stats.data ? (
-            <UnitStatsChart
-              series={[{ name, color: ACCENT, stats: stats.data }]}
-              reference={layerStats.data}
-              hideNearZero={route.hideNearZero}
-              sort={route.unitSort}
-              label={`Unit statistics of ${name}`}
-              onUnitSelect={(unit) => navigate({ view: 'maxact', unit })}
-            />
-          ) : (
-            !stats.error && <Loading what="statistics" />
-          )}
-        </section>
+        <PatternStatistics
+          name={name}
+          layer={layer}
+          unit={clustering.unit}
+          stats={stats}
+          layerStats={clustering.unit === null ? layerStats.data : undefined}
+          route={route}
+        />
       )}
       {units.length > 0 && memberships.data && (
         <UnitPatterns context={context} units={units} memberships={memberships.data} patternId={patternId} />
+      )}
+      {patternId >= 0 ? (
+        <NearMembers
+          context={context}
+          clusteringId={clustering.clusteringId}
+          patternId={patternId}
+          coreSize={summary.size}
+        />
+      ) : (
+        <NoiseNearestPatterns context={context} clusteringId={clustering.clusteringId} />
       )}
       <Members
         context={context}

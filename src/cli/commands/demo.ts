@@ -79,6 +79,9 @@ const COVERAGE_TARGET = 0.8;
  * The demo's closing lines: how much of each layer the paper's patterns cover, and the one step that
  * covers at least COVERAGE_TARGET of it (a re-selection from the stored tree, or near members).
  */
+/** The layer the demo's first view shows: a middle layer, where patterns are neither pixels nor classes. */
+const DEMO_FIRST_LAYER = 'conv2';
+
 export function formatCoverageRoutes(routes: CoverageRoute[], out: string): string {
   const target = `${(100 * COVERAGE_TARGET).toFixed(0)}%`;
   const lines = [`Coverage: the paper's method puts few inputs in a pattern; to answer for >= ${target} of a layer:`];
@@ -151,5 +154,13 @@ export const runDemoCommand = cliCommand(DEMO_OPTIONS, async (argv, signal) => {
     await store.close();
   }
   if (noServe) return 0;
+  const first = result.layers.find((layer) => layer.layer === DEMO_FIRST_LAYER) ?? result.layers[0];
+  if (first) {
+    console.log(
+      `Start in the app at http://127.0.0.1:${port}/?run=${result.runId}&layer=${encodeURIComponent(first.layer)}: ` +
+        `the paper's patterns of ${first.layer} and their coverage; one click shows the near members that answer for` +
+        ` most inputs (and back), the Hierarchy panel draws the layer's tree and re-cuts it.`,
+    );
+  }
   return runServeCommand([out, '--port', String(port)], signal);
 });

@@ -4,18 +4,23 @@ import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { switchOption } from '../../options/schema.js';
 import { DEFAULT_APP_DIR, DEFAULT_HOST, DEFAULT_PORT, SERVE_OPTIONS } from '../../server/serve-options.js';
+import { keepRecut } from '../../engine/keep-recut.js';
 import { startServer } from '../../server/server.js';
 import { cliCommand, onlyPositional, parseOptions } from '../args.js';
 
-const SERVE_CLI = SERVE_OPTIONS.extend<{ open?: boolean; noDiskCache?: boolean }>({
+const SERVE_CLI = SERVE_OPTIONS.extend<{ open?: boolean; noDiskCache?: boolean; writable?: boolean }>({
   open: switchOption({ flag: 'open', help: 'open the app in the default browser' }),
+  writable: switchOption({
+    flag: 'writable',
+    help: 'let the app keep a re-cut of a layer (the code of nap recluster; pages of this server only)',
+  }),
   noDiskCache: switchOption({ flag: 'no-disk-cache', help: 'keep thumbnails in memory only' }),
 });
 
 const HELP = `Usage: nap serve <results.duckdb> [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--open]
 
 Serves the Magnifying Glass web app and its JSON API for a results database, which is opened
-read-only and never modified. Stop it with Ctrl-C.
+read-only and never modified (unless --writable). Stop it with Ctrl-C.
 
 Options:
 ${SERVE_CLI.help()}`;
@@ -50,7 +55,7 @@ export const runServeCommand = cliCommand(SERVE_CLI, async (argv, signal) => {
     return 0;
   }
   const storePath = onlyPositional(positionals, 'serve', 'results file', HELP);
-  const { open, noDiskCache, ...serverOptions } = options;
+  const { open, noDiskCache, writable, ...serverOptions } = options;
   if (noDiskCache && (serverOptions.thumbnailCacheDir ?? serverOptions.thumbnailCacheBytes) !== undefined) {
     throw new InputError('--no-disk-cache contradicts --thumbnail-cache and --thumbnail-cache-mb', {
       hint: 'pass --no-disk-cache alone, or set the disk cache',
@@ -62,10 +67,13 @@ export const runServeCommand = cliCommand(SERVE_CLI, async (argv, signal) => {
     store: storePath,
     appDir,
     ...(noDiskCache ? { thumbnailCacheDir: false as const } : {}),
+    ...(writable ? { keep: keepRecut } : {}),
     onError: (error) => console.error('nap serve: internal error while answering a request:', error),
   });
   try {
-    console.log(`Serving ${path.resolve(storePath)} (read-only) at ${server.url}/`);
+    console.log(
+      `Serving ${path.resolve(storePath)} (${writable ? 'writable: the app may keep re-cuts' : 'read-only'}) at ${server.url}/`,
+    );
     if (!existsSync(path.join(appDir, 'index.html'))) {
       console.error(
         `nap serve: the web app is not built (no index.html in ${appDir}); run 'npm run build'. The API works meanwhile.`,

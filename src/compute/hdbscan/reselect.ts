@@ -34,6 +34,8 @@ export interface TreeSelection {
   persistence: Float64Array;
   clusterCount: number;
   condensedTree: CondensedTree;
+  /** Condensed-tree id of each pattern's cluster (pattern k = selectedClusters[k]); set by selectFromLinkage. */
+  selectedClusters?: Int32Array;
 }
 
 /** Selects patterns from `linkage` (N-1 merges of N points) with `params`; see the module comment. */
@@ -57,6 +59,7 @@ export function selectFromLinkage(linkage: SingleLinkageTree, params: SelectionP
     persistence: clusterPersistence(condensedTree, clusters, selected, labels, stability),
     clusterCount: selected.length,
     condensedTree,
+    selectedClusters: selected,
   };
 }
 

@@ -22,6 +22,7 @@ export function createGrayArrayDataset(
       name: source.name,
       items: source.items,
       fingerprint: source.fingerprint,
+      imageSize: { width, height },
       read: (item, target) =>
         resizeGray(
           { data: pixels.subarray(item.index * size, (item.index + 1) * size), width, height, channels: 1 },

@@ -20,6 +20,8 @@ export interface ImageSource {
   name: string;
   items: DatasetItem[];
   fingerprint: string;
+  /** Every image's own size, when all share one. */
+  imageSize?: { width: number; height: number };
   /** Entries the source left out while listing itself; default none. */
   unlisted?: readonly UnlistedEntry[];
   /** Decodes one item to 8-bit pixels at the target size; may throw for a bad image. */
@@ -105,6 +107,7 @@ export function createImageDataset(source: ImageSource, options: DatasetOptions 
     items,
     labels: distinctSortedLabels(items),
     fingerprint: source.fingerprint,
+    ...(source.imageSize !== undefined ? { imageSize: source.imageSize } : {}),
     unlisted: source.unlisted ?? [],
     load,
     pixels,

@@ -64,6 +64,8 @@ export interface Dataset extends DatasetBase {
   readonly kind?: 'images';
   /** Decodes items (in parallel) into a preprocessed float32 batch, one row per entry of `indices`. */
   load(indices: ArrayLike<number>, prep: Preprocessing, control?: TaskControl): Promise<LoadedBatch>;
+  /** Every image's own size, when all share one (IDX files, the mnist package); absent for folders. */
+  readonly imageSize?: { width: number; height: number };
   /** The item's image as 8-bit HWC pixels stretched to `size` (for thumbnails and average images). */
   pixels(index: number, size: { width: number; height: number }, channels: 1 | 3): Promise<Uint8Array>;
 }

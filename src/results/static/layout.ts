@@ -14,10 +14,14 @@
  *   data/tables/flows/A-B.arrow             the stored flow from clustering A to clustering B
  *   data/tables/triage/T.arrow              the saved triage: inputs, layers, agreement (when saved)
  *   data/notes.json                         the run's notes (decisions, tags, saved views: ../notes.ts)
- *   data/images/thumbnails/I.png            thumbnail of input I
- *   data/images/average/C/P.png             average image of pattern P of clustering C
- *   data/images/heatmap/C/P.png             stored mean heatmap of pattern P
- *   data/images/heatmap/C/P/I.png           stored heatmap of member I of pattern P
+ *   data/images/thumbnails/S.png            sprite sheet S (src/results/sprites.ts) of the thumbnails: the
+ *                                           inputs of rows S*256.. of inputs.arrow
+ *   data/images/members/C/S.png             sheet S of clustering C's pattern members' thumbnails, in the
+ *                                           order of sprites.ts memberSheetOrder (pattern galleries)
+ *   data/images/average/C/S.png             sheet S of clustering C's average images, in the order of
+ *                                           StaticResults.averageImages[C]
+ *   data/images/heatmap/C/S.png             sheet S of clustering C's stored heatmaps (means and members), in
+ *                                           the row order of its heatmaps.arrow
  *
  * File names use only [A-Za-z0-9_-] (other characters are escaped as _XX hex bytes), so any static host
  * serves them without percent-decoding surprises.
@@ -26,7 +30,7 @@ import type { SourceInfo } from '../reader.js';
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord } from '../tables.js';
 
 export const STATIC_FORMAT = 'nap-lens-static';
-export const STATIC_FORMAT_VERSION = 2;
+export const STATIC_FORMAT_VERSION = 3;
 /** The meta tag that marks the app as a static export; its content is the data folder, relative to the page. */
 export const STATIC_META_NAME = 'nap-static-data';
 export const STATIC_DATA_DIR = 'data';
@@ -57,6 +61,8 @@ export interface StaticResults {
   projections: ProjectionRecord[];
   /** Stored flows as [clustering A, clustering B] pairs, as stored. */
   flows: [number, number][];
+  /** By clustering id: the patterns with an average image, in the order of their sheet cells. */
+  averageImages: Record<string, number[]>;
 }
 
 function escapeName(text: string): string {
@@ -80,11 +86,8 @@ export const staticPaths = {
     `tables/clusterings/${clusteringId}/${table}.arrow`,
   flow: (clusteringA: number, clusteringB: number) => `tables/flows/${clusteringA}-${clusteringB}.arrow`,
   triage: (table: TriageTable) => `tables/triage/${table}.arrow`,
-  thumbnail: (inputIndex: number) => `images/thumbnails/${inputIndex}.png`,
-  averageImage: (clusteringId: number, patternId: number) => `images/average/${clusteringId}/${patternId}.png`,
-  /** The pattern's mean heatmap, or member `inputIndex`'s. */
-  heatmap: (clusteringId: number, patternId: number, inputIndex?: number) =>
-    inputIndex === undefined
-      ? `images/heatmap/${clusteringId}/${patternId}.png`
-      : `images/heatmap/${clusteringId}/${patternId}/${inputIndex}.png`,
+  thumbnailSheet: (sheet: number) => `images/thumbnails/${sheet}.png`,
+  memberSheet: (clusteringId: number, sheet: number) => `images/members/${clusteringId}/${sheet}.png`,
+  averageSheet: (clusteringId: number, sheet: number) => `images/average/${clusteringId}/${sheet}.png`,
+  heatmapSheet: (clusteringId: number, sheet: number) => `images/heatmap/${clusteringId}/${sheet}.png`,
 } as const;

@@ -25,6 +25,8 @@ const REEXPORT_HINT = 'copy the whole exported folder to the host, data/ include
 export interface StaticSite {
   manifest: StaticManifest;
   reader: ResultsReader;
+  /** The exported records (data/results.json), read once. */
+  results: () => Promise<StaticResults>;
 }
 
 async function fetchOk(fetchFile: Fetch, url: string): Promise<Response | null> {
@@ -138,5 +140,5 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
       };
     },
   };
-  return { manifest, reader };
+  return { manifest, reader, results };
 }

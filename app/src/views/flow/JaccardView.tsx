@@ -1,134 +1,43 @@
 /**
  * The Jaccard matrix of two layers of a run: rows are the patterns of one layer, columns those of another,
- * each cell |A ∩ B| / |A ∪ B| of their members. The best column of each row is outlined; row and column
- * names open the patterns. Only cells with shared members are drawn (the tables are sparse: each input
- * is in one cell), so layers with hundreds of patterns stay light.
+ * each cell |A ∩ B| / |A ∪ B| of their members. By default the largest patterns of each side (by size or
+ * persistence; "all" shows every one), seriated so that patterns sharing members line up along the
+ * diagonal, with bands of majority-label colour; drawn on a canvas (see JaccardCanvas).
  */
-import { type LayerFlowResponse } from '../../../../src/results/api-types.js';
+import { useMemo, useState } from 'preact/hooks';
+import type { PatternsResponse } from '../../../../src/results/api-types.js';
 import { useQuery } from '../../api.js';
-import { heat } from '../../charts/colors.js';
+import { LabelLegend } from '../../charts/label-legend.js';
+import { CARD_EXAMPLES } from '../../components/PatternCard.js';
 import { ErrorMessage, Loading } from '../../components/Status.js';
 import type { ViewContext } from '../../context.js';
-import { formatCount, formatNumber, patternName, shortPatternName } from '../../format.js';
+import { labelColorIndex } from '../../data/labels.js';
+import { formatCount } from '../../format.js';
 import { hrefOf, navigate } from '../../route.js';
 import { FlowNav, flowLayers } from './FlowNav.js';
 import { Metric } from '../../components/Metric.js';
+import { JaccardCanvas, type SideInfo } from './JaccardCanvas.js';
+import { jaccardModel, type RankBy } from './jaccard-model.js';
 
-const LABEL_WIDTH = 70;
-const HEADER_HEIGHT = 76;
+const SHOWN_CHOICES: { k: number; name: string }[] = [
+  { k: 50, name: 'top 50' },
+  { k: 200, name: 'top 200' },
+  { k: Number.POSITIVE_INFINITY, name: 'all' },
+];
 
-/** Labels of the table's rows (or columns): patterns 0..n-1, then noise. */
-function labelsOf(patternCount: number, showNoise: boolean): number[] {
-  const ids = Array.from({ length: patternCount }, (_, p) => p);
-  return showNoise ? [...ids, -1] : ids;
-}
-
-function Matrix({ context, flow }: { context: ViewContext; flow: LayerFlowResponse }) {
-  const { route } = context;
-  const rows = labelsOf(flow.from.patternCount, route.noise);
-  const cols = labelsOf(flow.to.patternCount, route.noise);
-  const stride = flow.to.patternCount + 1;
-  const cellOf = (rowId: number, colId: number) =>
-    (rowId < 0 ? flow.from.patternCount : rowId) * stride + (colId < 0 ? flow.to.patternCount : colId);
-  const cell = Math.max(10, Math.min(34, Math.floor(900 / Math.max(1, cols.length))));
-  const showValues = cell >= 30;
-  const max = Math.max(1e-9, ...rows.flatMap((r) => cols.map((c) => flow.jaccard[cellOf(r, c)]!)));
-  const best = rows.map((r) => {
-    let bestCol = -2;
-    let bestValue = 0;
-    for (const c of cols) {
-      if (c === -1) continue;
-      const value = flow.jaccard[cellOf(r, c)]!;
-      if (value > bestValue) [bestCol, bestValue] = [c, value];
-    }
-    return bestCol;
-  });
-  const patternHref = (layer: string, patternId: number) =>
-    hrefOf(route, { view: 'pattern', layer, pattern: patternId, clustering: null, to: null });
-  // Room on the right for the last rotated column name.
-  const width = LABEL_WIDTH + cols.length * cell + 50;
-  const height = HEADER_HEIGHT + rows.length * cell;
-  return (
-    <svg
-      class="jaccard"
-      width={width}
-      height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-label={`Jaccard index of the patterns of ${flow.from.layer} (rows) and ${flow.to.layer} (columns)`}
-    >
-      <rect
-        class="jaccard-background"
-        x={LABEL_WIDTH}
-        y={HEADER_HEIGHT}
-        width={cols.length * cell - 1}
-        height={rows.length * cell - 1}
-      />
-      {cols.map((c, j) => (
-        <a key={`c${c}`} href={patternHref(flow.to.layer, c)} class="jaccard-col">
-          <text
-            x={LABEL_WIDTH + j * cell + cell / 2}
-            y={HEADER_HEIGHT - 6}
-            text-anchor="start"
-            transform={`rotate(-60 ${LABEL_WIDTH + j * cell + cell / 2} ${HEADER_HEIGHT - 6})`}
-          >
-            {shortPatternName(c)}{' '}
-            <tspan class="muted">({formatCount(flow.colSums[c < 0 ? flow.to.patternCount : c]!)})</tspan>
-          </text>
-        </a>
-      ))}
-      {rows.map((r, i) => (
-        <g key={`r${r}`}>
-          <a href={patternHref(flow.from.layer, r)} class="jaccard-row">
-            <text x={LABEL_WIDTH - 6} y={HEADER_HEIGHT + i * cell + cell / 2} dy="0.35em" text-anchor="end">
-              {shortPatternName(r)}{' '}
-              <tspan class="muted">({formatCount(flow.rowSums[r < 0 ? flow.from.patternCount : r]!)})</tspan>
-            </text>
-          </a>
-          {cols.map((c, j) => {
-            const index = cellOf(r, c);
-            const value = flow.jaccard[index]!;
-            if (flow.counts[index] === 0) return null;
-            return (
-              <g
-                key={c}
-                class={`jaccard-cell${best[i] === c ? ' best' : ''}`}
-                data-row={r}
-                data-col={c}
-                data-jaccard={value.toFixed(6)}
-              >
-                <rect
-                  x={LABEL_WIDTH + j * cell}
-                  y={HEADER_HEIGHT + i * cell}
-                  width={cell - 1}
-                  height={cell - 1}
-                  fill={heat(value / max)}
-                />
-                {showValues && value > 0 && (
-                  <text
-                    x={LABEL_WIDTH + j * cell + cell / 2}
-                    y={HEADER_HEIGHT + i * cell + cell / 2}
-                    dy="0.35em"
-                    text-anchor="middle"
-                    class={value / max > 0.6 ? 'on-dark' : undefined}
-                  >
-                    {value.toFixed(2).replace(/^0/, '')}
-                  </text>
-                )}
-                <title>
-                  {`${patternName(r)} of ${flow.from.layer} × ${patternName(c)} of ${flow.to.layer}: Jaccard ${formatNumber(value)}, ${formatCount(flow.counts[index]!)} shared inputs`}
-                </title>
-              </g>
-            );
-          })}
-        </g>
-      ))}
-    </svg>
-  );
+function sideInfo(layer: string, patterns: PatternsResponse): SideInfo {
+  const summary = (id: number) => (id < 0 ? patterns.noise : patterns.patterns[id]);
+  return {
+    layer,
+    size: (id) => summary(id)?.size ?? 0,
+    majority: (id) => (id < 0 ? null : (summary(id)?.dominantLabel ?? null)),
+  };
 }
 
 export function JaccardView({ context }: { context: ViewContext }) {
   const { route, run, layer } = context;
+  const [rankBy, setRankBy] = useState<RankBy>('size');
+  const [k, setK] = useState(SHOWN_CHOICES[0]!.k);
   const layers = flowLayers(context);
   const from = layer && layers.includes(layer.layer) ? layer.layer : layers[0];
   const fromAt = from === undefined ? -1 : layers.indexOf(from);
@@ -139,6 +48,29 @@ export function JaccardView({ context }: { context: ViewContext }) {
   const flow = useQuery(
     'layerFlow',
     run && from !== undefined && to !== undefined ? { runId: run.runId, from, to } : null,
+  );
+  const rowPatterns = useQuery(
+    'patterns',
+    flow.data ? { clusteringId: flow.data.from.clusteringId, examples: CARD_EXAMPLES } : null,
+  );
+  const colPatterns = useQuery(
+    'patterns',
+    flow.data ? { clusteringId: flow.data.to.clusteringId, examples: CARD_EXAMPLES } : null,
+  );
+  const colorIndex = useMemo(() => labelColorIndex(run), [run]);
+  const ready = flow.data && rowPatterns.data && colPatterns.data ? flow.data : undefined;
+  const model = useMemo(
+    () =>
+      ready && rowPatterns.data && colPatterns.data
+        ? jaccardModel(ready, {
+            k,
+            rankBy,
+            noise: route.noise,
+            rowPersistence: rowPatterns.data.patterns.map((p) => p.persistence),
+            colPersistence: colPatterns.data.patterns.map((p) => p.persistence),
+          })
+        : undefined,
+    [ready, rowPatterns.data, colPatterns.data, k, rankBy, route.noise],
   );
   if (!run) return <p class="empty">Choose a run.</p>;
   const choose = (label: string, value: string | undefined, onChange: (layer: string) => void, exclude?: string) => (
@@ -155,6 +87,17 @@ export function JaccardView({ context }: { context: ViewContext }) {
       </select>
     </label>
   );
+  const error = flow.error ?? rowPatterns.error ?? colPatterns.error;
+  const rowSide = ready && rowPatterns.data ? sideInfo(ready.from.layer, rowPatterns.data) : undefined;
+  const colSide = ready && colPatterns.data ? sideInfo(ready.to.layer, colPatterns.data) : undefined;
+  const shownLabels =
+    model && rowSide && colSide
+      ? run.labels.filter((label) =>
+          [...model.rows.map((id) => rowSide.majority(id)), ...model.cols.map((id) => colSide.majority(id))].includes(
+            label,
+          ),
+        )
+      : [];
   return (
     <section class="view jaccard-view" aria-labelledby="jaccard-title">
       <div class="view-heading">
@@ -175,6 +118,23 @@ export function JaccardView({ context }: { context: ViewContext }) {
               ),
             )}
             {choose('Columns', to, (name) => navigate({ to: name }, { replace: true }), from)}
+            <label class="field">
+              <span>Patterns</span>
+              <select value={String(k)} onChange={(e) => setK(Number(e.currentTarget.value))}>
+                {SHOWN_CHOICES.map((choice) => (
+                  <option key={choice.name} value={String(choice.k)}>
+                    {choice.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label class="field">
+              <span>Largest by</span>
+              <select value={rankBy} onChange={(e) => setRankBy(e.currentTarget.value as RankBy)}>
+                <option value="size">size</option>
+                <option value="persistence">persistence</option>
+              </select>
+            </label>
             <label class="field check">
               <input
                 type="checkbox"
@@ -184,17 +144,29 @@ export function JaccardView({ context }: { context: ViewContext }) {
               <span>Show noise</span>
             </label>
           </div>
-          {flow.error && <ErrorMessage error={flow.error} />}
-          {!flow.data && !flow.error && <Loading what="the Jaccard matrix" />}
-          {flow.data && (
+          {error && <ErrorMessage error={error} />}
+          {!model && !error && <Loading what="the Jaccard matrix" />}
+          {model && ready && rowSide && colSide && (
             <div class="panel">
               <p class="summary-line">
-                {formatCount(flow.data.total)} inputs in both layers · darker: more shared members · outlined: the
-                closest pattern of <span class="mono">{flow.data.to.layer}</span> for each row
+                {formatCount(ready.total)} inputs in both layers · {formatCount(model.rows.length)} of{' '}
+                {formatCount(ready.from.patternCount)} row and {formatCount(model.cols.length)} of{' '}
+                {formatCount(ready.to.patternCount)} column patterns, ordered so that patterns sharing members sit
+                together · darker: more shared members · outlined: each row’s closest column
               </p>
-              <div class="table-scroll">
-                <Matrix context={context} flow={flow.data} />
-              </div>
+              <LabelLegend labels={shownLabels} colorIndex={colorIndex} />
+              <JaccardCanvas
+                model={model}
+                rowSide={rowSide}
+                colSide={colSide}
+                colorIndex={colorIndex}
+                onOpenRow={(patternId) =>
+                  navigate({ view: 'pattern', layer: ready.from.layer, pattern: patternId, clustering: null, to: null })
+                }
+              />
+              <p class="muted small">
+                <a href={hrefOf(route, { view: 'flow' })}>Alluvial diagram</a> of the same layers.
+              </p>
             </div>
           )}
         </>

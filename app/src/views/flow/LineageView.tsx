@@ -2,8 +2,9 @@
  * The lineage of one pattern: in every other layer of the run, the patterns that hold most of its members,
  * as a stacked bar of shares and links to those patterns. Reached from a pattern page and the alluvial view.
  */
-import { type LineageResponse } from '../../../../src/results/api-types.js';
-import { averageImageUrl, useQuery } from '../../api.js';
+import type { LayerSummary, LineageResponse } from '../../../../src/results/api-types.js';
+import { averageImage, useQuery } from '../../api.js';
+import { SourceImage } from '../../components/SourceImage.js';
 import { categoryColor } from '../../charts/colors.js';
 import { AverageImage } from '../../components/AverageImage.js';
 import { CARD_EXAMPLES } from '../../components/PatternCard.js';
@@ -46,14 +47,7 @@ function Step({ context, step }: { context: ViewContext; step: LineageResponse['
             title={`${patternName(share.patternId)} of ${step.layer}: ${plural(share.count, 'member')}`}
           >
             {share.patternId >= 0 && (
-              <img
-                src={averageImageUrl(step.clusteringId, share.patternId, 24)}
-                width={24}
-                height={24}
-                alt=""
-                loading="lazy"
-                onError={(e) => (e.currentTarget.style.display = 'none')}
-              />
+              <SourceImage source={averageImage(step.clusteringId, share.patternId, 24)} width={24} height={24} />
             )}
             <span>{shortPatternName(share.patternId)}</span>
             <span class="share">{formatShare(share.share)}</span>
@@ -88,6 +82,48 @@ function PatternPicker({ context }: { context: ViewContext }) {
   );
 }
 
+/** The steps of a lineage in model order, the pattern's own layer among them. */
+export function LineageSteps({
+  context,
+  lineage,
+  layer,
+  clusteringId,
+  ownHref,
+}: {
+  context: ViewContext;
+  lineage: LineageResponse;
+  layer: LayerSummary;
+  clusteringId: number;
+  /** The pattern's own page. */
+  ownHref: string;
+}) {
+  const { run } = context;
+  const { patternId } = lineage;
+  const layerOrder = new Map((run?.layers ?? []).map((l) => [l.layer, l.order]));
+  const before = lineage.steps.filter((step) => (layerOrder.get(step.layer) ?? 0) < layer.order);
+  const after = lineage.steps.filter((step) => (layerOrder.get(step.layer) ?? 0) > layer.order);
+  return (
+    <ol class="lineage panel">
+      {before.map((step) => (
+        <Step key={step.layer} context={context} step={step} />
+      ))}
+      <li class="lineage-step own" data-layer={layer.layer} aria-current="true">
+        <div class="lineage-layer">
+          <span class="mono layer-label">{layer.layer}</span>
+          <span class="muted">{plural(lineage.size, 'member')}</span>
+        </div>
+        <a class="lineage-own" href={ownHref}>
+          <AverageImage clusteringId={clusteringId} patternId={patternId} size={40} />
+          <span>{patternName(patternId)}: this pattern</span>
+        </a>
+      </li>
+      {after.map((step) => (
+        <Step key={step.layer} context={context} step={step} />
+      ))}
+    </ol>
+  );
+}
+
 export function LineageView({ context }: { context: ViewContext }) {
   const { route, run, layer, clustering } = context;
   const patternId = route.pattern;
@@ -117,11 +153,6 @@ export function LineageView({ context }: { context: ViewContext }) {
       </section>
     );
   }
-  const ownHref = hrefOf(route, { view: 'pattern', pattern: patternId });
-  const steps = lineage.data?.steps ?? [];
-  const layerOrder = new Map(run.layers.map((l) => [l.layer, l.order]));
-  const before = steps.filter((step) => (layerOrder.get(step.layer) ?? 0) < layer.order);
-  const after = steps.filter((step) => (layerOrder.get(step.layer) ?? 0) > layer.order);
   return (
     <section class="view lineage-view" aria-labelledby="lineage-title">
       {heading}
@@ -132,24 +163,13 @@ export function LineageView({ context }: { context: ViewContext }) {
       {lineage.error && <ErrorMessage error={lineage.error} />}
       {!lineage.data && !lineage.error && <Loading what="the lineage" />}
       {lineage.data && (
-        <ol class="lineage panel">
-          {before.map((step) => (
-            <Step key={step.layer} context={context} step={step} />
-          ))}
-          <li class="lineage-step own" data-layer={layer.layer} aria-current="true">
-            <div class="lineage-layer">
-              <span class="mono layer-label">{layer.layer}</span>
-              <span class="muted">{plural(lineage.data.size, 'member')}</span>
-            </div>
-            <a class="lineage-own" href={ownHref}>
-              <AverageImage clusteringId={clustering.clusteringId} patternId={patternId} size={40} />
-              <span>{patternName(patternId)}: this pattern</span>
-            </a>
-          </li>
-          {after.map((step) => (
-            <Step key={step.layer} context={context} step={step} />
-          ))}
-        </ol>
+        <LineageSteps
+          context={context}
+          lineage={lineage.data}
+          layer={layer}
+          clusteringId={clustering.clusteringId}
+          ownHref={hrefOf(route, { view: 'pattern', pattern: patternId })}
+        />
       )}
     </section>
   );

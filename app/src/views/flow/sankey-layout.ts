@@ -2,9 +2,17 @@
  * Layout of the alluvial (Sankey) diagram of a run: one column per layer, one bar per pattern (height by
  * inputs), bands between consecutive layers (width by shared inputs). Bars are ordered to keep bands
  * short: the first layer by size, then each layer by the weighted mean position of where its inputs come
- * from, refined by a backward and a forward sweep; noise always sits at the bottom of its column.
+ * from, refined by backward and forward barycentre sweeps; merged smaller patterns ("other") and noise
+ * always sit at the bottom of their column, noise last.
  */
 import type { FlowGraphResponse } from '../../../../src/results/api-types.js';
+import { OTHER_PATTERNS } from '../../../../src/results/flow-grouping.js';
+
+/** Back-and-forth sweeps after the first pass; each lowers crossings or leaves the order as it is. */
+const SWEEPS = 4;
+
+/** The graph the layout needs: layer names, nodes and links as in the API's flow graph. */
+export type SankeyGraph = { layers: { layer: string }[] } & Pick<FlowGraphResponse, 'nodes' | 'links'>;
 
 export interface SankeyOptions {
   width: number;
@@ -33,6 +41,11 @@ export interface PlacedLink {
   target: number;
   count: number;
   width: number;
+  /** Top edges of the band where it leaves its source and reaches its target. */
+  top0: number;
+  top1: number;
+  x0: number;
+  x1: number;
   /** SVG path of the band's center line; draw it with stroke-width `width`. */
   path: string;
 }
@@ -41,6 +54,8 @@ export interface SankeyLayout {
   columns: { layer: string; x: number }[];
   nodes: PlacedNode[];
   links: PlacedLink[];
+  /** Pixels per input, on bars and bands alike. */
+  scale: number;
 }
 
 function weightedMean(pairs: [number, number][]): number | undefined {
@@ -53,7 +68,7 @@ function weightedMean(pairs: [number, number][]): number | undefined {
   return weight > 0 ? sum / weight : undefined;
 }
 
-export function layoutSankey(graph: FlowGraphResponse, options: SankeyOptions): SankeyLayout {
+export function layoutSankey(graph: SankeyGraph, options: SankeyOptions): SankeyLayout {
   const { width, height, nodeWidth, keep } = options;
   const layerCount = graph.layers.length;
   const { layerIndex, patternId, size } = graph.nodes;
@@ -67,9 +82,9 @@ export function layoutSankey(graph: FlowGraphResponse, options: SankeyOptions): 
 
   // Order: rank of each node within its column.
   const rank = new Float64Array(layerIndex.length);
-  const isNoise = (node: number) => patternId[node] === -1;
+  const bottom = (node: number) => (patternId[node] === -1 ? 2 : patternId[node] === OTHER_PATTERNS ? 1 : 0);
   const sortColumn = (column: number[], key: (node: number) => number) => {
-    column.sort((a, b) => Number(isNoise(a)) - Number(isNoise(b)) || key(a) - key(b) || patternId[a]! - patternId[b]!);
+    column.sort((a, b) => bottom(a) - bottom(b) || key(a) - key(b) || patternId[a]! - patternId[b]!);
     column.forEach((node, i) => (rank[node] = i));
   };
   const incoming = new Map<number, [number, number][]>();
@@ -87,8 +102,10 @@ export function layoutSankey(graph: FlowGraphResponse, options: SankeyOptions): 
     weightedMean((neighbours.get(node) ?? []).map(([other, count]) => [rank[other]!, count])) ?? rank[node]!;
   if (columns.length > 0) sortColumn(columns[0]!, (node) => -size[node]!);
   for (let l = 1; l < layerCount; l++) sortColumn(columns[l]!, barycenter(incoming));
-  for (let l = layerCount - 2; l >= 0; l--) sortColumn(columns[l]!, barycenter(outgoing));
-  for (let l = 1; l < layerCount; l++) sortColumn(columns[l]!, barycenter(incoming));
+  for (let sweep = 0; sweep < SWEEPS; sweep++) {
+    for (let l = layerCount - 2; l >= 0; l--) sortColumn(columns[l]!, barycenter(outgoing));
+    for (let l = 1; l < layerCount; l++) sortColumn(columns[l]!, barycenter(incoming));
+  }
 
   const totals = columns.map((column) => column.reduce((sum, node) => sum + size[node]!, 0));
   // Many patterns in a column: the gaps shrink so that they never take more than 40% of the height.
@@ -138,17 +155,27 @@ export function layoutSankey(graph: FlowGraphResponse, options: SankeyOptions): 
     const x1 = placed.get(link.target)!.x;
     const y0 = startY.get(link)!;
     const y1 = endY.get(link)!;
-    const middle = (x0 + x1) / 2;
-    const f = (v: number) => v.toFixed(1);
     return {
       ...link,
       width: Math.max(0.5, link.count * scale),
-      path: `M${f(x0)},${f(y0)}C${f(middle)},${f(y0)} ${f(middle)},${f(y1)} ${f(x1)},${f(y1)}`,
+      top0: y0 - (link.count * scale) / 2,
+      top1: y1 - (link.count * scale) / 2,
+      x0,
+      x1,
+      path: bandPath(x0, y0, x1, y1),
     };
   });
   return {
     columns: graph.layers.map((layer, l) => ({ layer: layer.layer, x: l * step })),
     nodes: [...placed.values()],
     links: placedLinks,
+    scale,
   };
+}
+
+/** SVG path of a band's center line from (x0, y0) to (x1, y1). */
+export function bandPath(x0: number, y0: number, x1: number, y1: number): string {
+  const middle = (x0 + x1) / 2;
+  const f = (v: number) => v.toFixed(1);
+  return `M${f(x0)},${f(y0)}C${f(middle)},${f(y0)} ${f(middle)},${f(y1)} ${f(x1)},${f(y1)}`;
 }

@@ -1,6 +1,7 @@
 /** What hovering a point of the map shows: the input's thumbnail, label, prediction and pattern. */
 import { Fragment } from 'preact';
-import { thumbnailUrl } from '../../api.js';
+import { thumbnailImage } from '../../api.js';
+import { SourceImage } from '../../components/SourceImage.js';
 import { finiteOrNull, type InputTable } from '../../data/tables.js';
 import { formatNumber, formatShare, patternName } from '../../format.js';
 import { NOT_CLUSTERED } from './map-data.js';
@@ -33,7 +34,12 @@ export function MapTooltip({ runId, inputIndex, inputs, patternId, membership, o
   const wrong = inputs && row >= 0 ? inputs.misclassified[row] === 1 : false;
   return (
     <div class="map-tip">
-      <img src={thumbnailUrl(runId, inputIndex, THUMBNAIL)} width={THUMBNAIL} height={THUMBNAIL} alt="" />
+      <SourceImage
+        class="thumb"
+        source={thumbnailImage(runId, inputIndex, THUMBNAIL)}
+        width={THUMBNAIL}
+        height={THUMBNAIL}
+      />
       <dl class="tip-table">
         {rows.map(([key, value]) => (
           <Fragment key={key}>

@@ -16,6 +16,7 @@ import { hideTooltip, showTooltip } from '../../components/Tooltip.js';
 import type { ViewContext } from '../../context.js';
 import { labelColorIndex } from '../../data/labels.js';
 import { isStatic } from '../../data/source.js';
+import { strongestNear } from '../../data/near.js';
 import { useInputTable, useMembershipTable } from '../../data/tables.js';
 import { formatCount, plural } from '../../format.js';
 import { MAP_COLORS, navigate, roundRegion, type MapColor } from '../../route.js';
@@ -28,6 +29,7 @@ import { MapTooltip } from './MapTooltip.js';
 
 const COLOR_NAMES: Record<MapColor, string> = {
   pattern: 'Pattern',
+  strongest: 'Strongest pattern (near members too)',
   label: 'Label',
   prediction: 'Prediction',
   confidence: 'Probability of the prediction',
@@ -116,9 +118,14 @@ function MapExplorer({
     [grid, regionKey],
   );
   const highlight = route.pattern;
+  const coverage = useQuery(
+    'coverage',
+    clustering && route.mapColor === 'strongest' ? { clusteringId: clustering.clusteringId } : null,
+  );
+  const near = useMemo(() => (coverage.data ? strongestNear(coverage.data) : undefined), [coverage.data]);
   const coloring = useMemo(
-    () => colorPoints(route.mapColor, { points, memberships: joined, inputs: inputs.data, colorIndex }),
-    [route.mapColor, points, joined, inputs.data, colorIndex],
+    () => colorPoints(route.mapColor, { points, memberships: joined, inputs: inputs.data, colorIndex, near }),
+    [route.mapColor, points, joined, inputs.data, colorIndex, near],
   );
   const emphasis = useMemo(() => {
     if (highlight !== null) return Uint8Array.from(joined.patternId, (p) => (p === highlight ? 1 : 0));

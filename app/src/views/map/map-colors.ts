@@ -152,10 +152,56 @@ export interface ColoringInput {
   inputs: InputTable | undefined;
   /** Colour index of a label (labels and predicted classes share one palette). */
   colorIndex: (label: string | null) => number;
+  /** Noise inputs' strongest soft membership, by input index (the strongest-pattern colouring). */
+  near?: ReadonlyMap<number, { patternId: number; strength: number }>;
+}
+
+/** Opacity of the faintest point of the strongest-pattern colouring, so that weak members stay visible. */
+const MIN_STRENGTH_OPACITY = 0.12;
+
+/**
+ * Each point in the colour of its strongest pattern (its own for a member, the nearest for a near member)
+ * laid over white with the strength as opacity: membership probability for a member, soft strength for a
+ * near member. Noise without a soft membership stays noise grey.
+ */
+function strongestPattern(
+  points: MapPoints,
+  memberships: PointMemberships,
+  near: ColoringInput['near'],
+): PointColoring {
+  const count = points.count;
+  const strongest = new Int32Array(count);
+  const strength = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const own = memberships.patternId[i]!;
+    const soft = own === -1 ? near?.get(points.inputIndex[i]!) : undefined;
+    strongest[i] = soft ? soft.patternId : own;
+    strength[i] = soft ? soft.strength : own >= 0 ? memberships.membership[i]! : 1;
+  }
+  const coloring = categorical(
+    'Strongest pattern (opacity: strength)',
+    count,
+    (i) => String(strongest[i]!),
+    (key) => patternRgb(Number(key)),
+    (a, b) => (Number(a) < 0 || Number(b) < 0 ? Number(b) - Number(a) : Number(a) - Number(b)),
+    (key) => (Number(key) === NOT_CLUSTERED ? 'not clustered' : patternName(Number(key))),
+  );
+  for (let i = 0; i < count; i++) {
+    const s = strength[i]!;
+    const opacity = Number.isFinite(s) ? Math.max(MIN_STRENGTH_OPACITY, Math.min(1, s)) : 1;
+    for (let c = 0; c < 3; c++) {
+      const v = coloring.rgb[i * 3 + c]!;
+      coloring.rgb[i * 3 + c] = Math.round(255 - (255 - v) * opacity);
+    }
+  }
+  return coloring;
 }
 
 /** The points' colours under the colouring `mode`. */
-export function colorPoints(mode: MapColor, { points, memberships, inputs, colorIndex }: ColoringInput): PointColoring {
+export function colorPoints(
+  mode: MapColor,
+  { points, memberships, inputs, colorIndex, near }: ColoringInput,
+): PointColoring {
   const count = points.count;
   const inputRow = (i: number) => (inputs ? inputs.rows.rowOf(points.inputIndex[i]!) : -1);
   const labelRgb = (label: string | null) =>
@@ -171,6 +217,8 @@ export function colorPoints(mode: MapColor, { points, memberships, inputs, color
         (a, b) => (Number(a) < 0 || Number(b) < 0 ? Number(b) - Number(a) : Number(a) - Number(b)),
         (key) => (Number(key) === NOT_CLUSTERED ? 'not clustered' : patternName(Number(key))),
       );
+    case 'strongest':
+      return strongestPattern(points, memberships, near);
     case 'label':
       return categorical('Label', count, (i) => inputs?.label[inputRow(i)] ?? null, labelRgb, naturalOrder);
     case 'prediction':
