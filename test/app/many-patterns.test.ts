@@ -234,7 +234,7 @@ function overlappingText(page: Page): Promise<string[]> {
 /** Tabs of the header cut off at its right edge. */
 const CLIPPED_TABS = `(() => {
   const nav = document.querySelector('.app-header .tabs').getBoundingClientRect();
-  return [...document.querySelectorAll('.app-header .tab')]
+  return [...document.querySelectorAll('.app-header .tabs .tab')]
     .filter((tab) => tab.getBoundingClientRect().right > nav.right + 0.5)
     .map((tab) => tab.textContent);
 })()`;

@@ -112,6 +112,8 @@ test('a gallery page of 200+ images costs at most 3 image requests', async () =>
 
 test('after a fast scroll, no visible tile is blank 500 ms after scrolling stops', async () => {
   const { page, requests } = await openGallery();
+  // The noise page's panels above the gallery may push it below the window: bring it into view first.
+  await page.locator('.member-grid').scrollIntoViewIfNeeded();
   await page.locator('.member-grid .tile .thumb[data-state="ready"]').first().waitFor();
   // A fling: 30 steps, one per frame, over 80% of the gallery (tiles appear and leave on the way).
   await page.evaluate(`(async () => {

@@ -131,7 +131,7 @@ test('model errors: the confusion matrix; a cell lists its inputs with their agr
     .click();
   const cellInputs = matrix.inputs[r]![c]!.slice(0, 50);
   await page.locator('.cell-inputs svg.agreement-chart').waitFor();
-  assert.equal(await page.locator('.cell-inputs .tile').count(), cellInputs.length);
+  assert.equal(await page.locator('.cell-inputs > .tiles .tile').count(), cellInputs.length);
   assert.equal(await page.locator('.cell-inputs .input-curves').count(), cellInputs.length);
 
   // The patterns the cell's inputs fall into, per layer, beside the correctly classified inputs of the

@@ -69,8 +69,17 @@ export function ShareControls() {
       >
         Notes{noted > 0 && <span class="tab-badge">{noted}</span>}
       </a>
-      <button type="button" class="header-button copy-link" onClick={() => void copyLink()}>
-        Copy link
+      <button
+        type="button"
+        class="header-button copy-link"
+        aria-label="Copy link"
+        title="Copy a link to this view"
+        onClick={() => void copyLink()}
+      >
+        <span class="button-icon" aria-hidden="true">
+          ↗
+        </span>
+        <span class="button-label">Copy link</span>
       </button>
       {naming ? (
         <form class="save-view-form" onSubmit={(e) => void saveView(e)}>
@@ -89,8 +98,17 @@ export function ShareControls() {
           </button>
         </form>
       ) : (
-        <button type="button" class="header-button save-view" onClick={() => setNaming(true)}>
-          Save view
+        <button
+          type="button"
+          class="header-button save-view"
+          aria-label="Save view"
+          title="Save this view under a name (listed in Notes)"
+          onClick={() => setNaming(true)}
+        >
+          <span class="button-icon" aria-hidden="true">
+            ☆
+          </span>
+          <span class="button-label">Save view</span>
         </button>
       )}
       {missing !== null && status.kind === 'idle' && (
