@@ -31,7 +31,7 @@ export function requireSameOrigin(request: IncomingMessage): void {
   const host = request.headers.host;
   if (host === undefined || origin.toLowerCase() !== `http://${host.toLowerCase()}`) {
     throw new WriteRefused(
-      `origin ${JSON.stringify(origin).slice(0, 100)} is not this server (${host ?? 'no Host header'})`,
+      `origin ${JSON.stringify(origin).slice(0, 100)} is not this server (${host ?? 'no Host header'}): only pages of this server may write`,
       403,
       'cross-origin writes are refused: edit from the app that nap serve serves',
     );
@@ -56,7 +56,7 @@ export function requireLocalPage(request: IncomingMessage): void {
   }
   if (request.headers.origin === undefined) {
     throw new WriteRefused(
-      'a write without an Origin header is refused: only pages of this server may change the results file',
+      'a write without an Origin header is refused: only pages of this server may write to the results file',
       403,
       'send the request from the app itself',
     );

@@ -292,12 +292,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const write: WriteAnswer = async (request, response, rawPath) => {
       const problem = (body: ApiError) => sendProblem(request, response, body);
       const match = KEEP_PATH.exec(rawPath);
-      if (!match)
-        return problem({
-          error: `no write route ${rawPath.slice(0, 200)}`,
-          hint: 'the only write is POST /api/clusterings/C/keep',
-          status: 404,
-        });
+      if (!match) {
+        return sendProblem(
+          request,
+          response,
+          {
+            error: `method POST is not allowed on ${rawPath.slice(0, 200)}`,
+            hint: 'the results are read with GET; the writes are /api/notes and, on nap serve --writable, POST /api/clusterings/C/keep',
+            status: 405,
+          },
+          { Allow: 'GET, HEAD' },
+        );
+      }
       const keep = config.keep;
       if (keep === null) return problem(READ_ONLY);
       if (writeRefusal) return problem(writeRefusal);
