@@ -108,6 +108,7 @@ function synthesize(count: number): Synthetic {
       offset: 0,
       inputIndex,
       path: inputIndex.map(() => null),
+      content: inputIndex.map(() => null),
       label,
       prediction,
       predictionLabel: prediction.map(String),
@@ -133,6 +134,7 @@ function synthesize(count: number): Synthetic {
           inputCount: count,
           labels: LABELS,
           predictionLabels: LABELS,
+          inputContents: false,
           layers: [
             {
               layer: LAYER,

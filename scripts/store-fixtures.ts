@@ -72,7 +72,13 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
     schemaVersion: 7,
     shape: 'single-linkage trees, soft memberships and cluster spaces of clusterings',
   },
-  { name: 'v8', commit: null, schemaVersion: 8, shape: 'saved triage scores' },
+  { name: 'v8', commit: '4de1533', schemaVersion: 8, shape: 'saved triage scores' },
+  {
+    name: 'v9',
+    commit: null,
+    schemaVersion: 9,
+    shape: 'layer layouts and input contents (token layers, non-image inputs)',
+  },
 ];
 
 function run(command: string, args: string[], cwd: string): string {

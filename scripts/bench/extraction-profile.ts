@@ -17,7 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BatchBuffer } from '../../src/engine/batch-buffer.js';
-import { describeLayer, extractActivations, type ExtractedBatch } from '../../src/engine/extract.js';
+import { describeLayer, extractActivations, imageBatchLoader, type ExtractedBatch } from '../../src/engine/extract.js';
 import { openDataset } from '../../src/io/datasets/open.js';
 import type { Dataset, Preprocessing } from '../../src/io/datasets/types.js';
 import type { LayerInfo } from '../../src/io/onnx/inspect.js';
@@ -157,7 +157,7 @@ export async function profileExtraction(options: ProfileOptions): Promise<Extrac
       runner,
       dataset: timedDataset,
       items,
-      preprocessing: options.preprocessing,
+      load: imageBatchLoader(timedDataset, options.preprocessing, runner.inputName),
       layers,
       aggregation: 'mean' as const,
       unitMaps: [],

@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Matrix } from '../../src/compute/matrix.js';
-import { describeLayer, extractActivations, type ExtractedBatch } from '../../src/engine/extract.js';
+import { describeLayer, extractActivations, imageBatchLoader, type ExtractedBatch } from '../../src/engine/extract.js';
 import { normalizeLayer } from '../../src/engine/normalize-layer.js';
 import { FASHION_MNIST_LABELS } from '../../src/io/datasets/idx.js';
 import { openDataset } from '../../src/io/datasets/open.js';
@@ -61,7 +61,7 @@ export async function fashionLayers(split: 'train' | 'test', names: string[], ca
         runner,
         dataset,
         items,
-        preprocessing: { width: 28, height: 28, channels: 1, layout: 'NCHW' },
+        load: imageBatchLoader(dataset, { width: 28, height: 28, channels: 1, layout: 'NCHW' }, runner.inputName),
         layers: plans,
         aggregation: 'mean',
         unitMaps: [],

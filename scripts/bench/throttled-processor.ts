@@ -18,8 +18,14 @@ function throttled(runner: ModelRunner): ModelRunner {
     outputName: runner.outputName,
     layerNames: runner.layerNames,
     pooledNames: runner.pooledNames,
+    inputs: runner.inputs,
     run: async (batch, dims) => {
       const output = await runner.run(batch, dims);
+      await new Promise((resolve) => setTimeout(resolve, batchMs));
+      return output;
+    },
+    runFeeds: async (feeds) => {
+      const output = await runner.runFeeds(feeds);
       await new Promise((resolve) => setTimeout(resolve, batchMs));
       return output;
     },

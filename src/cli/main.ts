@@ -70,6 +70,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'export a run as a static web site: nap export --static DIR results.duckdb',
     load: async () => (await import('./commands/export.js')).runExportCommand,
   },
+  doctor: {
+    summary: 'check what nap runs with here: Node, npm, ONNX Runtime providers, Chromium, datasets, disk, memory',
+    load: async () => (await import('./commands/doctor.js')).runDoctorCommand,
+  },
   report: {
     summary: 'write one run as a self-contained HTML report: nap report results.duckdb -o report.html',
     load: async () => (await import('./commands/report.js')).runReportCommand,

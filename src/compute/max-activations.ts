@@ -4,6 +4,7 @@ import { TopK } from './top-k.js';
 /**
  * Each item's maximum over positions for every unit, written as row `targetRow + item` of a row-major
  * matrix with `units` columns: what ranking the inputs that activate a unit (or the layer) most needs.
+ * Positions a `mask` (count x positions) marks 0 (padding tokens) are left out; none left gives 0.
  */
 export function unitMaximaInto(
   source: Float32Array,
@@ -11,6 +12,7 @@ export function unitMaximaInto(
   geometry: LayerGeometry,
   target: Float32Array,
   targetRow: number,
+  mask?: Uint8Array,
 ): void {
   const { units, positions, order } = geometry;
   const itemSize = units * positions;
@@ -19,13 +21,15 @@ export function unitMaximaInto(
   for (let item = 0; item < count; item++) {
     const base = item * itemSize;
     const out = (targetRow + item) * units;
+    const keep = mask?.subarray(item * positions, (item + 1) * positions);
     for (let unit = 0; unit < units; unit++) {
       let unitMax = -Infinity;
       for (let p = 0, at = base + unit * unitStride; p < positions; p++, at += positionStride) {
+        if (keep && keep[p] === 0) continue;
         const value = source[at]!;
         if (value > unitMax) unitMax = value;
       }
-      target[out + unit] = unitMax;
+      target[out + unit] = unitMax === -Infinity ? 0 : unitMax;
     }
   }
 }

@@ -42,7 +42,8 @@ export async function analyzeOnQueue(
   control: TaskControl = {},
 ): Promise<AnalyzeResult & { shards: number; folder: string }> {
   await requireRedis(queue.address);
-  const prepared = await prepareAnalysis(options);
+  // The coordinator runs no batch: the workers start the device the options ask for, it needs none.
+  const prepared = await prepareAnalysis({ ...options, device: 'cpu' });
   const shards = shardCount(prepared.items.length, prepared.config.batchSize, queue.shards);
   const run = buildManifest(prepared, options, shards);
   const folder = path.resolve(queue.folder ?? `${options.out}.shards`);

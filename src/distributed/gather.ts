@@ -49,8 +49,10 @@ export async function gather(
     control.onProgress?.({ stage: 'checking shards', done: shard, total: run.shards });
     records.push(await verifyShard(options.folder, run, shard));
   }
+  // Gathering runs no batch, so it needs none of the workers' devices.
   const prepared = await prepareAnalysis({
     ...run.options,
+    device: 'cpu',
     out: options.out,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });

@@ -53,12 +53,16 @@ const BUILT_IN_DATASETS = ['mnist', 'fashion-mnist'];
 /** The options with every path absolute, so that a process started in another folder opens the same files. */
 export function absoluteOptions<T extends RunOptions>(options: T): T {
   const builtIn = BUILT_IN_DATASETS.includes(options.data.trim().toLowerCase());
+  const { tensorData } = options;
   return {
     ...options,
     model: path.resolve(options.model),
     data: builtIn ? options.data : path.resolve(options.data),
     ...(options.out !== undefined ? { out: path.resolve(options.out) } : {}),
     ...(options.labelsPath !== undefined ? { labelsPath: path.resolve(options.labelsPath) } : {}),
+    ...(tensorData?.tokenizer !== undefined
+      ? { tensorData: { ...tensorData, tokenizer: path.resolve(tensorData.tokenizer) } }
+      : {}),
   };
 }
 

@@ -1,24 +1,26 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { layerGeometry, type Aggregation, type ChannelOrder } from '../compute/aggregate.js';
+import type { Aggregation } from '../compute/aggregate.js';
 import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
 import { rankMaxActivations } from '../compute/max-activations.js';
 import { CancelledError, InputError, option } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
+import { isTensorSpec, openTensorDataset } from '../io/datasets/open-tensors.js';
 import { sampleIndices } from '../io/datasets/sample.js';
-import type { Dataset, Preprocessing } from '../io/datasets/types.js';
+import type { Dataset, DatasetBase, TensorDataset } from '../io/datasets/types.js';
 import { listLayersOfBytes } from '../io/onnx/inspect.js';
-import { decodeModel, resolveLayers, singleFloatInput, type DecodedModel } from '../io/onnx/graph.js';
-import { detectLayout, imageInputSize } from '../io/onnx/layout.js';
-import { tensorLayouts } from '../io/onnx/tensor-layout.js';
+import { decodeModel, resolveLayers, type DecodedModel } from '../io/onnx/graph.js';
+import { resolveDevice, type Device } from '../io/onnx/device.js';
+import { modelInputs } from '../io/onnx/model-inputs.js';
 import { openOnnxBytes, type ModelRunner } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
 import {
   closeAfter,
   NapStore,
+  type LayerLayoutRecord,
   type RunRecord,
   type ClusteringWriter,
   type ExtractionWriter,
@@ -52,6 +54,7 @@ import {
   type ExtractedLayer,
   type ExtractionPlan,
 } from './extract.js';
+import { imageFeeding, tensorFeeding, type Feeding } from './feeding.js';
 import { normalizeLayer } from './normalize-layer.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { storeRunFlows } from './flow.js';
@@ -81,12 +84,16 @@ export interface PreparedAnalysis {
   /** The model, decoded once: the layer probe and every runner derive their models from it. */
   model: DecodedModel;
   modelSha256: string;
-  dataset: Dataset;
+  dataset: Dataset | TensorDataset;
   /** Dataset item index of each row of the analysis. */
   items: Int32Array;
-  layout: 'NCHW' | 'NHWC';
-  preprocessing: Preprocessing;
+  /** How the dataset feeds the model's inputs (images or named arrays), with its image preprocessing. */
+  feeding: Feeding;
+  /** The execution provider the model runs on. */
+  device: Device;
   layers: ExtractedLayer[];
+  /** Each layer's layout as traced from the graph (token, spatial or flat), stored with the run. */
+  layerLayouts: LayerLayoutRecord[];
   unitMaps: UnitMap[];
   /** Layers pooled inside the model (see pooledLayers). */
   pooled: string[];
@@ -132,13 +139,22 @@ export async function analyze(options: AnalyzeOptions, control: TaskControl = {}
 /** Resolves the options, opens the dataset, picks the rows and probes the model's layers; runs no batch. */
 export async function prepareAnalysis(options: RunOptions): Promise<PreparedAnalysis> {
   const config = resolveRunOptions(options);
+  // A device that cannot start is reported before any data is read.
+  const device = await resolveDevice(config.device);
   const modelBytes = await readModelFile(config.model);
   const modelSha256 = sha256(modelBytes);
-  const dataset = await openDataset(config.data, {
-    split: config.split,
-    onBadImage: config.onBadImage,
-    ...(config.labelsPath !== undefined ? { labelsPath: config.labelsPath } : {}),
-  });
+  // One labels file option: an IDX images file's labels, or one label per row of data that is not images.
+  const tensorOptions = {
+    ...config.tensorData,
+    ...(config.labelsPath !== undefined ? { labels: config.labelsPath } : {}),
+  };
+  const dataset: Dataset | TensorDataset = (await isTensorSpec(config.data, tensorOptions))
+    ? await openTensorDataset(config.data, tensorOptions)
+    : await openDataset(config.data, {
+        split: config.split,
+        onBadImage: config.onBadImage,
+        ...(config.labelsPath !== undefined ? { labelsPath: config.labelsPath } : {}),
+      });
   if (dataset.items.length === 0) {
     throw new InputError(`dataset ${config.data} has no inputs`, {
       hint: 'point --data at a folder, manifest or IDX file that holds images',
@@ -157,57 +173,50 @@ export async function prepareAnalysis(options: RunOptions): Promise<PreparedAnal
   // Decoded once: the layer probe and the extraction runners derive their models from it.
   const model = decodeModel(modelBytes, config.model);
   const { graph } = model;
-  const modelInput = singleFloatInput(graph, config.model);
-  const inputDims = modelInput.dims;
-  const layout = detectLayout(inputDims, config.layout);
-  const layouts = tensorLayouts(graph, modelInput.name, layout);
-  const orderOf = (name: string) => ((layouts.get(name) ?? layout) === 'NCHW' ? 'channels-first' : 'channels-last');
-  const size = imageInputSize(inputDims, layout, config.imageSize);
-  if (size.channels !== 1 && size.channels !== 3) {
-    throw new InputError(`the model input [${inputDims.join(', ')}] has ${size.channels} channels as ${layout}`, {
-      hint: 'nap feeds gray (1) or RGB (3) images; if the layout is wrong, set it with --layout NCHW or NHWC',
-    });
-  }
-  // A model with a fixed batch size runs only on batches of that size, the probe included.
-  const probeBatch = typeof inputDims[0] === 'number' && inputDims[0] > 0 ? inputDims[0] : 1;
-  const probeDims =
-    layout === 'NCHW'
-      ? [probeBatch, size.channels, size.height, size.width]
-      : [probeBatch, size.height, size.width, size.channels];
+  const inputs = modelInputs(graph, config.model);
+  const feeding =
+    dataset.kind === 'tensors' ? tensorFeeding(dataset, inputs) : imageFeeding(dataset, inputs, config.model, config);
   const threads = config.threads || undefined;
   const probe = await listLayersOfBytes(model, config.model, {
     threads,
-    probeDims,
+    probeInputs: feeding.probeInputs,
     maxProbeValues: config.maxProbeValues,
-    probeShapeOption: 'imageSize',
+    probeShapeOption: dataset.kind === 'tensors' ? 'data' : 'imageSize',
+    inputLayout: config.layout,
+    ...(config.layerLayouts ? { layouts: config.layerLayouts } : {}),
+    ...(config.prefixTokens !== undefined ? { prefixTokens: config.prefixTokens } : {}),
   });
   const layerNames = [...new Set(config.layers ?? probe.filter((layer) => layer.isDefault).map((layer) => layer.name))];
   resolveLayers(graph, layerNames);
-  const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layerNames, probe, orderOf);
-  const pooled = pooledLayers(layerNames, probe, orderOf, config.aggregation, unitMaps);
-  const preprocessing: Preprocessing = {
-    width: size.width,
-    height: size.height,
-    channels: size.channels,
-    layout,
-    resize: config.resize,
-    scale: config.scale,
-    ...(config.mean ? { mean: config.mean } : {}),
-    ...(config.std ? { std: config.std } : {}),
-  };
+  const infoOf = (name: string) => probe.find((layer) => layer.name === name)!;
+  // Checked before the model runs: a wrong aggregation for a layer would otherwise surface after extraction.
+  const layers = layerNames.map((name) => {
+    const info = infoOf(name);
+    return describeLayer(name, info.opType, info.dims, info, config.aggregation);
+  });
+  const unitMaps = resolveUnitMaps(config.unitPatterns ?? {}, layers);
+  const pooled = pooledLayers(layers, config.aggregation, unitMaps);
   const unitMapNames = unitMaps.map((map) => map.name);
   const extractionConfigHash = sha256(
     JSON.stringify({
       items: sha256(new Uint8Array(items.buffer)),
-      layers: layerNames.map((name) => [name, orderOf(name)]),
+      layers: layers.map((layer) => [layer.name, layer.layout, layer.geometry]),
       aggregation: config.aggregation,
-      preprocessing,
+      feeding: feeding.identity,
       unitMaps: unitMapNames,
     }),
   );
-  const layers = layerNames.map((name) => {
-    const info = probe.find((layer) => layer.name === name)!;
-    return describeLayer(name, info.opType, info.dims, orderOf(name), config.aggregation);
+  const layerLayouts = layers.map((layer): LayerLayoutRecord => {
+    const info = infoOf(layer.name);
+    return {
+      layer: layer.name,
+      layout: info.layout,
+      order: info.order,
+      units: info.units,
+      positions: info.positions,
+      prefixTokens: info.prefixTokens,
+      grid: info.grid,
+    };
   });
   return {
     config,
@@ -215,9 +224,10 @@ export async function prepareAnalysis(options: RunOptions): Promise<PreparedAnal
     modelSha256,
     dataset,
     items,
-    layout,
-    preprocessing,
+    feeding,
+    device,
     layers,
+    layerLayouts,
     unitMaps,
     pooled,
     threads,
@@ -227,8 +237,13 @@ export async function prepareAnalysis(options: RunOptions): Promise<PreparedAnal
 
 /** Opens the model with every analyzed layer as an output, on `threads` onnxruntime threads. */
 export function openExtractionRunner(prepared: PreparedAnalysis): Promise<ModelRunner> {
-  const { config, layers, pooled, threads } = prepared;
-  return openOnnxBytes(prepared.model, config.model, { layers: layers.map((l) => l.name), pooled, threads });
+  const { config, layers, pooled, threads, device } = prepared;
+  return openOnnxBytes(prepared.model, config.model, {
+    layers: layers.map((l) => l.name),
+    pooled,
+    threads,
+    device,
+  });
 }
 
 /** What extractActivations needs to run `runner` over the prepared rows. */
@@ -238,7 +253,7 @@ export function extractionPlan(prepared: PreparedAnalysis, runner: ModelRunner):
     runner,
     dataset: prepared.dataset,
     items: prepared.items,
-    preprocessing: prepared.preprocessing,
+    load: prepared.feeding.load,
     layers: prepared.layers,
     aggregation: config.aggregation,
     unitMaps: prepared.unitMaps,
@@ -288,17 +303,18 @@ export async function analyzePrepared(
             name: config.name ?? `${path.basename(config.model)} on ${config.data}`,
             modelPath: path.resolve(config.model),
             modelSha256,
-            modelLayout: prepared.layout,
+            modelLayout: prepared.feeding.modelLayout,
             datasetSpec: config.data,
             datasetFingerprint: dataset.fingerprint,
             extractionConfigHash,
             config: {
               ...config,
               layers: prepared.layers.map((layer) => layer.name),
-              preprocessing: prepared.preprocessing,
+              preprocessing: prepared.feeding.preprocessing,
             },
             predictionLabels: classNames,
           });
+      await store.saveLayerLayouts(runId, prepared.layerLayouts);
       if (unfinished) {
         await store.setRunStatus(runId, 'running');
         control.onProgress?.({ stage: `resuming run ${runId}`, done: 0, total: 0 });
@@ -331,16 +347,19 @@ export async function analyzePrepared(
       );
       await clusterUnit(store, runId, map, matrix, staged.inputIndex, config.clustering, control);
     }
-    const rows = (await store.readInputs(runId)).index;
-    const itemOfInput = new Map(Array.from(rows, (row) => [row, items[row]!]));
-    await saveMissingAverageImages(
-      store,
-      runId,
-      dataset,
-      (inputIndex) => itemOfInput.get(inputIndex),
-      averageImageFormat(prepared.preprocessing, config.averageImageSide),
-      control,
-    );
+    const { preprocessing } = prepared.feeding;
+    if (dataset.kind !== 'tensors' && preprocessing) {
+      const rows = (await store.readInputs(runId)).index;
+      const itemOfInput = new Map(Array.from(rows, (row) => [row, items[row]!]));
+      await saveMissingAverageImages(
+        store,
+        runId,
+        dataset,
+        (inputIndex) => itemOfInput.get(inputIndex),
+        averageImageFormat(preprocessing, config.averageImageSide),
+        control,
+      );
+    }
     await storeRunFlows(store, runId, { pairs: 'all' }, control);
     await storeRunProjections(
       store,
@@ -419,41 +438,75 @@ async function extractIntoStore(
             }),
           ],
         });
+        const { dataset } = plan;
+        if (isTensorDataset(dataset)) {
+          await store.saveInputContents(
+            runId,
+            Array.from(batch.rows, (row) => {
+              const content = dataset.content(plan.items[row]!);
+              return {
+                inputIndex: row,
+                text: content.text ?? null,
+                series: content.series ?? null,
+                imagePath: content.image ?? null,
+              };
+            }),
+          );
+        }
       },
       { rows: config.commitRows, seconds: 5 },
     );
     await source(await store.stagedBatches(runId), (batch) => buffer.add(batch));
     await buffer.flush();
   }
+  await finalizeStagedLayers(store, runId, plan.layers, toFinalize, config.aggregation, config.topK, control, () => {
+    const example = skipped[0] ? ` (e.g. ${skipped[0].path}: ${skipped[0].reason})` : '';
+    return new InputError(`none of the ${plan.items.length} inputs of ${config.data} could be read${example}`, {
+      hint: 'check the dataset path and image files',
+    });
+  });
+  await store.clearStagedBatches(runId);
+  return skipped;
+}
+
+/**
+ * Normalizes each staged layer of `toFinalize` (its raw aggregated activations, committed batch by batch)
+ * and stores it as final with its divisors and max-activating inputs. `noInputs` is thrown when a layer
+ * has no staged rows at all.
+ */
+export async function finalizeStagedLayers(
+  store: StoreReader & ExtractionWriter,
+  runId: number,
+  layers: ExtractedLayer[],
+  toFinalize: ExtractedLayer[],
+  aggregation: Aggregation,
+  topK: number,
+  control: TaskControl,
+  noInputs: () => Error,
+): Promise<void> {
   for (const [done, layer] of toFinalize.entries()) {
     throwIfCancelled(control.signal, 'normalization');
     control.onProgress?.({ stage: 'normalizing layers', done, total: toFinalize.length });
     const staged = await store.readStagedLayer(runId, layer.name, layer.dim, layer.geometry.units);
-    if (staged.inputIndex.length === 0) {
-      const example = skipped[0] ? ` (e.g. ${skipped[0].path}: ${skipped[0].reason})` : '';
-      throw new InputError(`none of the ${plan.items.length} inputs of ${config.data} could be read${example}`, {
-        hint: 'check the dataset path and image files',
-      });
-    }
+    if (staged.inputIndex.length === 0) throw noInputs();
     const { matrix, divisors } = normalizeLayer(
       staged.values,
       staged.inputIndex.length,
       layer.dim,
       layer.geometry,
-      config.aggregation,
+      aggregation,
     );
     // Saved before the layer is final, so that a resumed run that skips final layers still has them (heatmaps need them).
     await store.saveLayerDivisors(runId, layer.name, divisors);
-    const ranked = rankMaxActivations(staged.unitMax, layer.geometry.units, staged.inputIndex, config.topK);
-    const order = plan.layers.indexOf(layer);
+    const ranked = rankMaxActivations(staged.unitMax, layer.geometry.units, staged.inputIndex, topK);
     await store.finalizeLayer(
       runId,
       {
         layer: layer.name,
-        order,
+        order: layers.indexOf(layer),
         opType: layer.opType,
         rawDims: layer.itemDims,
-        aggregation: config.aggregation,
+        aggregation,
         dim: layer.dim,
       },
       matrix,
@@ -462,12 +515,14 @@ async function extractIntoStore(
     );
   }
   control.onProgress?.({ stage: 'normalizing layers', done: toFinalize.length, total: toFinalize.length });
-  await store.clearStagedBatches(runId);
-  return skipped;
+}
+
+function isTensorDataset(dataset: DatasetBase): dataset is TensorDataset {
+  return (dataset as Partial<TensorDataset>).kind === 'tensors';
 }
 
 /** A pattern has at least minClusterSize inputs, so fewer inputs than that cannot be clustered at all. */
-function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
+export function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'mst'>, subject: string): void {
   const { minClusterSize } = resolveParams(clustering, count);
   if (count >= minClusterSize) return;
   throw new InputError(
@@ -481,7 +536,7 @@ function requireEnoughInputs(count: number, clustering: Omit<HdbscanOptions, 'ms
   );
 }
 
-function selectItems(dataset: Dataset, indices: number[]): Dataset['items'] {
+function selectItems(dataset: DatasetBase, indices: number[]): Dataset['items'] {
   return indices.map((index) => {
     const item = dataset.items[index];
     if (!Number.isInteger(index) || !item) {
@@ -494,7 +549,7 @@ function selectItems(dataset: Dataset, indices: number[]): Dataset['items'] {
 }
 
 /** Class names of the model's outputs: the model's sidecar `<model>.json` labels, else 0..K-1 dataset labels. */
-async function classNamesFor(modelPath: string, dataset: Dataset): Promise<string[] | null> {
+async function classNamesFor(modelPath: string, dataset: DatasetBase): Promise<string[] | null> {
   try {
     const sidecar = JSON.parse(await readFile(modelPath.replace(/\.onnx$/i, '.json'), 'utf8')) as { labels?: unknown };
     if (Array.isArray(sidecar.labels) && sidecar.labels.every((l) => typeof l === 'string')) return sidecar.labels;
@@ -513,7 +568,7 @@ function sameParams(a: unknown, b: unknown): boolean {
  * Clusters one layer in its cluster space unless the store already holds a clustering with the same
  * parameters (one stored by an older nap gets its missing tree and soft memberships added).
  */
-async function clusterLayer(
+export async function clusterLayer(
   store: StoreReader & ClusteringWriter,
   runId: number,
   layer: string,
@@ -570,21 +625,16 @@ interface UnitMap {
   positions: number;
 }
 
-function resolveUnitMaps(
-  requested: Record<string, number[]>,
-  layerNames: string[],
-  probe: { name: string; dims: number[] }[],
-  orderOf: (name: string) => ChannelOrder,
-): UnitMap[] {
+function resolveUnitMaps(requested: Record<string, number[]>, layers: ExtractedLayer[]): UnitMap[] {
   const maps: UnitMap[] = [];
   for (const [layerName, units] of Object.entries(requested)) {
-    const layer = layerNames.indexOf(layerName);
+    const layer = layers.findIndex((plan) => plan.name === layerName);
     if (layer < 0) {
       throw new InputError(`unit patterns asked for layer '${layerName}', which is not among the analyzed layers`, {
-        hint: `analyzed layers: ${layerNames.join(', ')}`,
+        hint: `analyzed layers: ${layers.map((plan) => plan.name).join(', ')}`,
       });
     }
-    const geometry = layerGeometry(probe.find((p) => p.name === layerName)!.dims, orderOf(layerName));
+    const { geometry } = layers[layer]!;
     if (geometry.positions < 2) {
       throw new InputError(`layer '${layerName}' has no spatial positions, so its units have no maps to cluster`, {
         hint: 'ask unit patterns of a convolutional layer',
@@ -604,22 +654,21 @@ function resolveUnitMaps(
 
 /**
  * The layers onnxruntime aggregates inside the model (GlobalAveragePool / GlobalMaxPool, see
- * OnnxRunnerOptions.pooled): with 'mean' or 'max' aggregation, the channels-first ones with spatial
- * positions whose raw maps no unit pattern needs. Their big tensors then never leave the runtime.
+ * OnnxRunnerOptions.pooled): with 'mean' or 'max' aggregation, the channels-first spatial maps whose raw
+ * maps no unit pattern needs. Their big tensors then never leave the runtime.
  */
-function pooledLayers(
-  layerNames: string[],
-  probe: { name: string; dims: number[] }[],
-  orderOf: (name: string) => ChannelOrder,
-  aggregation: Aggregation,
-  unitMaps: UnitMap[],
-): string[] {
+function pooledLayers(layers: ExtractedLayer[], aggregation: Aggregation, unitMaps: UnitMap[]): string[] {
   if (aggregation !== 'mean' && aggregation !== 'max') return [];
   const needRaw = new Set(unitMaps.map((map) => map.layerName));
-  return layerNames.filter((name) => {
-    const dims = probe.find((layer) => layer.name === name)?.dims ?? [];
-    return dims.length >= 3 && orderOf(name) === 'channels-first' && !needRaw.has(name);
-  });
+  return layers
+    .filter(
+      (layer) =>
+        layer.layout === 'spatial' &&
+        layer.geometry.order === 'channels-first' &&
+        layer.itemDims.length >= 2 &&
+        !needRaw.has(layer.name),
+    )
+    .map((layer) => layer.name);
 }
 
 /** Clusters one unit's normalized spatial maps (its unit patterns) unless such a clustering is stored. */

@@ -2,6 +2,7 @@ import { AGGREGATIONS, type Aggregation } from '../compute/aggregate.js';
 import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { hdbscanFields } from '../compute/hdbscan/options.js';
 import { InputError, option } from '../errors.js';
+import type { TensorDataOptions } from '../io/datasets/open-tensors.js';
 import {
   choice,
   libraryOption,
@@ -16,7 +17,10 @@ import {
   type OptionField,
 } from '../options/schema.js';
 import type { ResizeMode } from '../io/datasets/types.js';
+import { DEVICE_OPTIONS, type DeviceOption } from '../io/onnx/device.js';
+import type { LayoutOverride } from '../io/onnx/layer-layout.js';
 import type { LayoutOption } from '../io/onnx/layout.js';
+import { inputLayoutField, layerLayoutsField, prefixTokensField } from '../io/onnx/layout-fields.js';
 import { CLUSTER_SPACE_RULE, type ClusterSpace } from './cluster-space.js';
 import { PROJECTION_CHOICES, type ProjectionChoice } from './projection-options.js';
 
@@ -42,7 +46,10 @@ export interface AnalyzeOptions {
   stratified?: boolean;
   /** Fashion-MNIST split; default 'test'. */
   split?: 'train' | 'test';
-  /** The labels file of an IDX images file; default: found beside it (images -> labels in the name). */
+  /**
+   * The labels file of the dataset: of an IDX images file (default: found beside it, images -> labels in the
+   * name), or one label per input of data that is not images (.txt, .csv, .npy, .json).
+   */
   labelsPath?: string;
   /** Inputs per forward pass; default 32. */
   batchSize?: number;
@@ -50,13 +57,24 @@ export interface AnalyzeOptions {
   commitRows?: number;
   /** ONNX Runtime threads; default 0 = all cores. */
   threads?: number;
+  /** Execution provider the model runs on: 'cpu' (default), 'cuda', 'webgpu', or 'auto' (the first that starts). */
+  device?: DeviceOption;
   /**
    * Most values of the input that the layer probe runs the model on (one input at the model's size, or its
    * fixed batch): a bound against running out of memory on a huge size; default 2^24 (64 MiB of float32).
    */
   maxProbeValues?: number;
-  /** Channel layout of the model input; default 'auto' (detected from its shape). */
+  /** Channel layout of the model's image input; default 'auto' (detected from its shape). */
   layout?: LayoutOption;
+  /** Layouts forced per layer (tensor name -> tokens, channels-first, channels-last or flat); default: traced from the graph. */
+  layerLayouts?: Record<string, LayoutOverride>;
+  /** Prefix tokens (CLS, distillation, registers) of every token layer; default: detected from the patch grid (0 without one). */
+  prefixTokens?: number;
+  /**
+   * How data that is not images is read (.npy/.npz, raw float32, Parquet/CSV tables, text); default: see
+   * TensorDataOptions. Its labels file is `labelsPath`.
+   */
+  tensorData?: Omit<TensorDataOptions, 'labels'>;
   /** Image size for models that accept any size; default none (required for such models). */
   imageSize?: { width: number; height: number };
   /** How images are resized to the input size; default 'stretch'. */
@@ -102,7 +120,19 @@ export interface AnalyzeOptions {
 }
 
 type WithoutDefault =
-  'layers' | 'indices' | 'limit' | 'imageSize' | 'mean' | 'std' | 'classNames' | 'name' | 'unitPatterns' | 'labelsPath';
+  | 'layers'
+  | 'indices'
+  | 'limit'
+  | 'imageSize'
+  | 'mean'
+  | 'std'
+  | 'classNames'
+  | 'name'
+  | 'unitPatterns'
+  | 'labelsPath'
+  | 'layerLayouts'
+  | 'prefixTokens'
+  | 'tensorData';
 
 export type ResolvedOptions = Required<Omit<AnalyzeOptions, WithoutDefault>> & Pick<AnalyzeOptions, WithoutDefault>;
 
@@ -202,7 +232,7 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
   }),
   data: valueOption(text({ example: 'mnist', placeholder: 'SPEC' }), {
     flag: 'data',
-    help: 'an image folder, a .csv/.json manifest, an IDX images file, mnist or fashion-mnist',
+    help: 'an image folder, a .csv/.json manifest, an IDX images file, mnist or fashion-mnist; or data that is not images: .npy, .npz, .parquet, a .csv table, raw float32 with --shape',
     required: true,
   }),
   out: valueOption(text({ example: 'results.duckdb', placeholder: 'FILE' }), {
@@ -239,7 +269,7 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
   }),
   labelsPath: valueOption(text({ example: 'train-labels-idx1-ubyte.gz', placeholder: 'FILE' }), {
     flag: 'labels',
-    help: 'the labels file of IDX images (default: found beside them)',
+    help: 'the labels file of the dataset: of IDX images (default: found beside them), or one label per input of other data (.txt, .csv, .npy, .json)',
   }),
   batchSize: valueOption(wholeNumber({ example: 32, min: 1 }), {
     flag: 'batch-size',
@@ -261,10 +291,44 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
     help: 'most input values the layer probe may run the model on',
     default: 2 ** 24,
   }),
-  layout: valueOption(choice(['auto', 'NCHW', 'NHWC'] as const), {
-    flag: 'layout',
-    help: 'channel layout of the model input',
-    default: 'auto',
+  device: valueOption(choice(DEVICE_OPTIONS), {
+    flag: 'device',
+    help: 'ONNX Runtime execution provider; auto: the first that starts',
+    default: 'cpu',
+  }),
+  layout: inputLayoutField({ help: 'channel layout of the model input', default: 'auto' }),
+  layerLayouts: layerLayoutsField,
+  prefixTokens: prefixTokensField,
+  'tensorData.shape': valueOption(
+    list(wholeNumber({ example: 1000, min: 1 }), { example: [1000, 64], placeholder: 'N,D' }),
+    {
+      flag: 'shape',
+      help: 'raw little-endian float32 data: its dims, items first',
+    },
+  ),
+  'tensorData.columns': valueOption(list(text({ example: 'x1' }), { example: ['x1', 'x2'], placeholder: 'a,b,c' }), {
+    flag: 'columns',
+    help: "table columns of numbers fed as the model's input (default: every numeric column)",
+  }),
+  'tensorData.labelColumn': valueOption(text({ example: 'label', placeholder: 'NAME' }), {
+    flag: 'label-column',
+    help: "table column / npz key of the labels (default: 'label' or 'labels' when present)",
+  }),
+  'tensorData.textColumn': valueOption(text({ example: 'text', placeholder: 'NAME' }), {
+    flag: 'text-column',
+    help: 'table column of text, tokenized with --tokenizer into input_ids, attention_mask and token_type_ids',
+  }),
+  'tensorData.tokenizer': valueOption(text({ example: 'tokenizer.json', placeholder: 'FILE' }), {
+    flag: 'tokenizer',
+    help: 'a Hugging Face tokenizer.json (needed with --text-column)',
+  }),
+  'tensorData.maxLength': valueOption(wholeNumber({ example: 128, min: 1 }), {
+    flag: 'max-length',
+    help: 'tokens per text (default: the longest text, at most 512)',
+  }),
+  'tensorData.imageColumn': valueOption(text({ example: 'image', placeholder: 'NAME' }), {
+    flag: 'image-column',
+    help: 'table column of image paths shown for each row in the app',
   }),
   imageSize: imageSizeField,
   resize: valueOption(choice(['stretch', 'fit', 'crop'] as const), {

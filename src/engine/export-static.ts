@@ -11,6 +11,7 @@
  * are written twice: in input order, and each clustering's pattern members together, so that a pattern's
  * gallery is a sheet or two.
  */
+import { showsContents } from '../results/input-content.js';
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
@@ -161,12 +162,16 @@ async function folderSize(folder: string): Promise<{ files: number; bytes: numbe
   return { files, bytes };
 }
 
-/** A clustering's tables and images: average images, and every stored heatmap (means and members). */
+/**
+ * A clustering's tables and images: average images (of a run of images; other inputs have none), and
+ * every stored heatmap (means and members).
+ */
 async function exportClustering(
   store: NapStore,
   service: ResultsService,
   site: SiteWriter,
   clustering: ClusteringRecord,
+  averages: boolean,
 ): Promise<{ averageImages: number[]; heatmaps: number }> {
   const { tables } = service;
   const id = clustering.clusteringId;
@@ -183,17 +188,20 @@ async function exportClustering(
   const heatmapIndex = await tables.heatmapIndex(id);
   await write('heatmaps', FILE_TABLES.heatmapIndex, heatmapIndex);
 
-  const images = await store.readAverageImages(id);
-  const pixels = images.width * images.height * images.channels;
-  const channels = images.channels === 1 || images.channels === 4 ? images.channels : 3;
-  for (let sheet = 0; sheet < blockSheets(images.patternId.length); sheet++) {
-    const cells = blockOf(images.patternId.length, sheet).map((k) =>
-      images.pixels.subarray(k * pixels, (k + 1) * pixels),
-    );
-    await site.write(
-      staticPaths.averageSheet(id, sheet),
-      await encodeSheet(cells, images.width, images.height, channels),
-    );
+  // Inputs that are not images have no average images.
+  const images = averages ? await store.readAverageImages(id) : null;
+  if (images) {
+    const pixels = images.width * images.height * images.channels;
+    const channels = images.channels === 1 || images.channels === 4 ? images.channels : 3;
+    for (let sheet = 0; sheet < blockSheets(images.patternId.length); sheet++) {
+      const cells = blockOf(images.patternId.length, sheet).map((k) =>
+        images.pixels.subarray(k * pixels, (k + 1) * pixels),
+      );
+      await site.write(
+        staticPaths.averageSheet(id, sheet),
+        await encodeSheet(cells, images.width, images.height, channels),
+      );
+    }
   }
   const heatmaps = heatmapIndex.patternId.length;
   if (heatmaps > 0) {
@@ -213,7 +221,7 @@ async function exportClustering(
       await site.write(staticPaths.heatmapSheet(id, sheet), await encodeSheet(cells, size.width, size.height, 4));
     }
   }
-  return { averageImages: Array.from(images.patternId), heatmaps };
+  return { averageImages: images ? Array.from(images.patternId) : [], heatmaps };
 }
 
 /** Positions of sheet `sheet` of a sequence of `count` images. */
@@ -359,7 +367,7 @@ async function writeSite(
   const averageOrder: Record<string, number[]> = {};
   for (const [done, clustering] of clusterings.entries()) {
     stage('exporting patterns', done, clusterings.length);
-    const counts = await exportClustering(store, service, site, clustering);
+    const counts = await exportClustering(store, service, site, clustering, !showsContents(run));
     averageImages += counts.averageImages.length;
     averageOrder[clustering.clusteringId] = counts.averageImages;
     heatmaps += counts.heatmaps;
@@ -397,8 +405,9 @@ async function writeSite(
   };
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
 
+  // Inputs that are not images show their contents (in the inputs table), not thumbnails.
   const thumbnails =
-    config.thumbnails === false
+    config.thumbnails === false || showsContents(run)
       ? null
       : await exportThumbnails(store, service, site, run, config.thumbnails, clusterings, stage);
 

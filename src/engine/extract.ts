@@ -10,8 +10,10 @@ import {
 import { unitMaximaInto } from '../compute/max-activations.js';
 import { predict } from '../compute/predictions.js';
 import { CancelledError, InputError } from '../errors.js';
-import type { Dataset, FailedItem, LoadedBatch, Preprocessing } from '../io/datasets/types.js';
-import type { LayerTensor, ModelRunner, PooledTensor } from '../io/onnx/runner.js';
+import type { Dataset, DatasetBase, FailedItem, Preprocessing } from '../io/datasets/types.js';
+import type { LayerLayout } from '../io/onnx/layer-layout.js';
+import type { LayerTensor, ModelRunner, PooledTensor, RunOutput } from '../io/onnx/runner.js';
+import type { NamedTensor } from '../io/tensor.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 
 export interface ExtractedLayer {
@@ -20,9 +22,30 @@ export interface ExtractedLayer {
   opType: string;
   /** Dims of one input's raw tensor (batch dim dropped). */
   itemDims: number[];
+  /** Token sequence, spatial map or flat vector (see src/io/onnx/layer-layout.ts). */
+  layout: LayerLayout;
   geometry: LayerGeometry;
   /** Columns of the aggregated activations. */
   dim: number;
+}
+
+/** One batch of model feeds from the dataset; rows of `failed` items are zeros. */
+export interface FedBatch {
+  feeds: NamedTensor[];
+  failed: FailedItem[];
+  /** Attention mask of the batch (rows x tokens, 0 = padding), left out of token aggregations. */
+  mask?: { tokens: number; data: Uint8Array };
+}
+
+/** Reads the dataset items at `indices` as model feeds. */
+export type BatchLoader = (indices: Int32Array, control: TaskControl) => Promise<FedBatch>;
+
+/** The loader of an image dataset: its decoded, preprocessed images feed the model input `inputName`. */
+export function imageBatchLoader(dataset: Dataset, preprocessing: Preprocessing, inputName: string): BatchLoader {
+  return async (indices, control) => {
+    const batch = await dataset.load(indices, preprocessing, control.signal ? { signal: control.signal } : {});
+    return { feeds: [{ name: inputName, type: 'float32', dims: batch.dims, data: batch.data }], failed: batch.failed };
+  };
 }
 
 /** What one batch yields for the inputs that could be read; rows are positions in the plan's `items`. */
@@ -47,10 +70,11 @@ export interface ExtractedBatch {
 
 export interface ExtractionPlan {
   runner: ModelRunner;
-  dataset: Dataset;
+  dataset: DatasetBase;
   /** Dataset item index of each row of the analysis. */
   items: Int32Array;
-  preprocessing: Preprocessing;
+  /** Reads a batch of items as model feeds (imageBatchLoader for images). */
+  load: BatchLoader;
   layers: ExtractedLayer[];
   aggregation: Aggregation;
   /** Units whose raw spatial maps are kept for unit patterns: index into `layers` and unit number. */
@@ -60,16 +84,37 @@ export interface ExtractionPlan {
   skipBadImages: boolean;
 }
 
-/** A layer's aggregation geometry from its output dims (batch first) and channel order. */
+/**
+ * A layer's aggregation geometry from its output dims (batch first) and its layout: a channel order
+ * (spatial or flat), or a traced layout with its units, positions and prefix tokens (see LayerShape).
+ */
 export function describeLayer(
   name: string,
   opType: string,
   dims: number[],
-  order: ChannelOrder,
+  layout: ChannelOrder | LayoutGeometry,
   aggregation: Aggregation,
 ): ExtractedLayer {
-  const geometry = layerGeometry(dims, order);
-  return { name, opType, itemDims: dims.slice(1), geometry, dim: aggregatedDim(aggregation, geometry) };
+  const geometry: LayerGeometry =
+    typeof layout === 'string'
+      ? layerGeometry(dims, layout)
+      : { units: layout.units, positions: layout.positions, order: layout.order, prefix: layout.prefixTokens };
+  const kind: LayerLayout = typeof layout === 'string' ? (geometry.positions > 1 ? 'spatial' : 'flat') : layout.layout;
+  if (aggregation === 'cls' && kind !== 'tokens') {
+    throw new InputError(`aggregation 'cls' takes a token layer's first token, and layer '${name}' is ${kind}`, {
+      hint: 'use --aggregation mean (or max, absmax) for it, leave it out with --layers, or force --layout LAYER=tokens',
+    });
+  }
+  return { name, opType, itemDims: dims.slice(1), layout: kind, geometry, dim: aggregatedDim(aggregation, geometry) };
+}
+
+/** What describeLayer needs of a traced layout (a LayerShape). */
+export interface LayoutGeometry {
+  layout: LayerLayout;
+  order: ChannelOrder;
+  units: number;
+  positions: number;
+  prefixTokens: number;
 }
 
 /**
@@ -146,16 +191,12 @@ export async function extractActivations(
   const load = (index: number) => {
     const { start, count } = batches[index]!;
     return handled(
-      plan.dataset.load(
-        plan.items.subarray(start, start + count),
-        plan.preprocessing,
-        control.signal ? { signal: control.signal } : {},
-      ),
+      plan.load(plan.items.subarray(start, start + count), control.signal ? { signal: control.signal } : {}),
     );
   };
   let decoding = batches.length > 0 ? load(0) : undefined;
   /** Batch `index` once decoded, with the model started on it; the batch after it starts decoding. */
-  const launch = async (index: number): Promise<{ batch: LoadedBatch; output: Promise<RunOutput> }> => {
+  const launch = async (index: number): Promise<{ batch: FedBatch; output: Promise<RunOutput> }> => {
     const batch = await decoding!;
     // The decode may finish after the extraction has given up: starting the next load or the model then
     // would be work nobody awaits (and a load refused by an aborted signal, a rejection nobody handles).
@@ -167,7 +208,7 @@ export async function extractActivations(
         hint: 'fix or remove the file, or leave out --fail-on-bad-image to skip unreadable images',
       });
     }
-    return { batch, output: handled(plan.runner.run(batch.data, batch.dims)) };
+    return { batch, output: handled(plan.runner.runFeeds(batch.feeds)) };
   };
   let next = batches.length > 0 ? handled(launch(0)) : undefined;
   try {
@@ -188,8 +229,6 @@ export async function extractActivations(
   }
 }
 
-type RunOutput = Awaited<ReturnType<ModelRunner['run']>>;
-
 /** The same promise, marked as handled: it is awaited later, after other awaits, and may reject before. */
 function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
@@ -200,7 +239,7 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 function assembleBatch(
   plan: ExtractionPlan,
   { start, count }: { start: number; count: number },
-  batch: LoadedBatch,
+  batch: FedBatch,
   { layers, pooled, output }: RunOutput,
 ): ExtractedBatch {
   // By item, not by first position: an item listed twice (explicit indices) fails at both positions.
@@ -214,7 +253,6 @@ function assembleBatch(
   const kept = Int32Array.from({ length: count }, (_, i) => i).filter((i) => !failed.has(i));
   const classes = output.data.length / count;
   const predicted = predict(output.data, count, classes);
-  const inputSize = batch.data.length / count;
   const result: ExtractedBatch = {
     start,
     count,
@@ -224,13 +262,15 @@ function assembleBatch(
     probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
     probabilities: keepRows(predicted.probabilities, classes, kept),
     classes,
-    digest: Array.from(kept, (i) => digestOf(batch.data.subarray(i * inputSize, (i + 1) * inputSize))),
+    digest: Array.from(kept, (i) => digestOf(batch.feeds, i, count)),
     layers: [],
     unitMaps: [],
     skipped: batch.failed,
   };
   for (const layer of plan.layers) {
-    const { values, unitMax } = aggregateLayer(layer, raw, reduced, count, start, plan, failed);
+    const mask =
+      layer.layout === 'tokens' && batch.mask?.tokens === layer.geometry.positions ? batch.mask.data : undefined;
+    const { values, unitMax } = aggregateLayer(layer, raw, reduced, count, start, plan, failed, mask);
     result.layers.push(
       kept.length === count
         ? { values, unitMax }
@@ -262,6 +302,7 @@ function aggregateLayer(
   start: number,
   plan: ExtractionPlan,
   failed: ReadonlySet<number>,
+  mask: Uint8Array | undefined,
 ): { values: Float32Array; unitMax: Float32Array } {
   const pooled = reduced.get(layer.name);
   if (pooled) {
@@ -277,9 +318,9 @@ function aggregateLayer(
   const tensor = raw.get(layer.name)!;
   checkFinite(tensor, count, start, plan, failed);
   const values = new Float32Array(count * layer.dim);
-  aggregateInto(tensor.data, count, layer.geometry, plan.aggregation, values, 0);
+  aggregateInto(tensor.data, count, layer.geometry, plan.aggregation, values, 0, mask);
   const unitMax = new Float32Array(count * layer.geometry.units);
-  unitMaximaInto(tensor.data, count, layer.geometry, unitMax, 0);
+  unitMaximaInto(tensor.data, count, layer.geometry, unitMax, 0, mask);
   return { values, unitMax };
 }
 
@@ -297,10 +338,14 @@ function unitMapRows(source: Float32Array, geometry: LayerGeometry, unit: number
   return out;
 }
 
-function digestOf(values: Float32Array): string {
-  return createHash('sha256')
-    .update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
-    .digest('hex');
+/** SHA-256 of row `row` of every feed (of `count` rows), in feed order: what the model was fed for one input. */
+function digestOf(feeds: FedBatch['feeds'], row: number, count: number): string {
+  const hash = createHash('sha256');
+  for (const { data } of feeds) {
+    const size = data.byteLength / count;
+    hash.update(new Uint8Array(data.buffer, data.byteOffset + row * size, size));
+  }
+  return hash.digest('hex');
 }
 
 function keepRows(values: Float32Array, dim: number, rows: Int32Array): Float32Array {

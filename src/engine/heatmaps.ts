@@ -24,6 +24,7 @@ import type { ChannelLayout } from '../io/onnx/layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
+import type { LayerLayoutRecord } from '../io/store/tensor-records.js';
 import {
   MEAN_HEATMAP,
   type ClusteringRecord,
@@ -151,7 +152,10 @@ export async function computePatternHeatmaps(
       hint: 'restore the analysed model file, or pass its current path with --model',
     });
   }
-  const grid = layerGrid(modelBytes, modelPath, run, layerInfo);
+  const stored = (await store.readLayerLayouts(run.runId)).find((layout) => layout.layer === layerInfo.layer);
+  const { grid, skip } = stored
+    ? storedGrid(stored)
+    : { grid: layerGrid(modelBytes, modelPath, run, layerInfo), skip: 0 };
   const aggregation = layerInfo.aggregation as Aggregation;
   if (
     !AGGREGATIONS.includes(aggregation) ||
@@ -231,7 +235,8 @@ export async function computePatternHeatmaps(
           continue;
         }
         heatmapOf(
-          tensor.data.subarray(i * itemSize, (i + 1) * itemSize),
+          // A token layer's prefix tokens (CLS, distillation, registers) are not patches: the rest is the grid.
+          tensor.data.subarray(i * itemSize + skip, (i + 1) * itemSize),
           targets.get(patternOf.get(inputIndex)!)!,
           heatmaps,
           (start + i) * size,
@@ -322,6 +327,23 @@ function pickPatterns(clustering: ClusteringRecord, requested: number[] | undefi
     }
   }
   return [...new Set(requested)].sort((a, b) => a - b);
+}
+
+/**
+ * The grid of a layer from its stored layout: a spatial map's own, or the patch grid a token layer's patch
+ * tokens came from, with `skip` values (its prefix tokens) in front of every input's grid.
+ */
+function storedGrid(layout: LayerLayoutRecord): { grid: SpatialGrid; skip: number } {
+  if (layout.grid === null || layout.grid.height * layout.grid.width < 2) {
+    throw new InputError(
+      `layer ${JSON.stringify(layout.layer)} has no spatial map (${layout.layout === 'tokens' ? 'its tokens come from no patch grid' : `it is ${layout.layout}`}), so its patterns have no heatmap`,
+      {
+        hint: 'heatmaps are for convolutional layers and for the token layers of image transformers (tokens from a patch grid)',
+      },
+    );
+  }
+  const grid: SpatialGrid = { units: layout.units, ...layout.grid, order: layout.order };
+  return { grid, skip: layout.layout === 'tokens' ? layout.prefixTokens * layout.units : 0 };
 }
 
 /** The layer's spatial grid, with its channel order from the model graph as analyze determined it. */

@@ -312,10 +312,6 @@ async function layerSpace(
   modelBytes: Uint8Array,
   modelPath: string,
 ): Promise<LayerSpace> {
-  const { graph } = decodeModel(modelBytes, modelPath);
-  const input = singleFloatInput(graph, modelPath);
-  const inputLayout = run.modelLayout as ChannelLayout;
-  const layout = tensorLayouts(graph, input.name, inputLayout).get(layer.layer) ?? inputLayout;
   const aggregation = layer.aggregation as Aggregation;
   if (!AGGREGATIONS.includes(aggregation)) {
     throw new InputError(
@@ -326,12 +322,16 @@ async function layerSpace(
     );
   }
   const divisors = await store.readLayerDivisors(run.runId, layer.layer);
-  return {
-    rawDims: [1, ...layer.rawDims],
-    order: layout === 'NCHW' ? 'channels-first' : 'channels-last',
-    aggregation,
-    divisors,
-  };
+  const space = { rawDims: [1, ...layer.rawDims], aggregation, divisors };
+  // Runs extracted since layouts are stored (token layers traced from the graph) say how they aggregated.
+  const stored = (await store.readLayerLayouts(run.runId)).find((layout) => layout.layer === layer.layer);
+  if (stored)
+    return { ...space, order: stored.order, prefixTokens: stored.layout === 'tokens' ? stored.prefixTokens : 0 };
+  const { graph } = decodeModel(modelBytes, modelPath);
+  const input = singleFloatInput(graph, modelPath);
+  const inputLayout = run.modelLayout as ChannelLayout;
+  const layout = tensorLayouts(graph, input.name, inputLayout).get(layer.layer) ?? inputLayout;
+  return { ...space, order: layout === 'NCHW' ? 'channels-first' : 'channels-last' };
 }
 
 function requireUnits(units: number[], count: number, layer: string): void {

@@ -2,7 +2,8 @@
  * What a feature visualization maximises, computed from a layer's activations in tf.js (differentiable)
  * and, for the dataset's best value, from the run's stored normalized aggregated activations in plain
  * JavaScript, with the same definitions:
- * - unit: the unit's mean activation over the layer's positions (raw, as the model computes it);
+ * - unit: the unit's mean activation over the layer's positions (raw, as the model computes it; a token
+ *   layer's patch tokens, its prefix tokens left out as the run's aggregation left them out);
  * - channel: the unit's activation at one position;
  * - pattern: the cosine between the layer's normalized aggregated activation (the space the pattern was
  *   found in: the run's aggregation, divided by its unit divisors) and the pattern's centroid in that space,
@@ -31,6 +32,8 @@ export interface LayerSpace {
   aggregation: Aggregation;
   /** One per column of the stored rows. */
   divisors: Float32Array;
+  /** A token layer's prefix tokens (CLS, distillation, registers): not patches, left out of the patch aggregations. */
+  prefixTokens?: number;
 }
 
 export function spaceGeometry(space: LayerSpace): LayerGeometry {
@@ -46,25 +49,38 @@ export function positionsByUnits(layer: Value, space: LayerSpace): tf.Tensor3D {
   return tf.reshape(channelsLast, [-1, positions, units]);
 }
 
+/** The positions the patch aggregations read: all but a token layer's prefix tokens, [batch, patches, units]. */
+function patchPositions(x: tf.Tensor3D, space: LayerSpace): tf.Tensor3D {
+  const prefix = Math.min(space.prefixTokens ?? 0, x.shape[1] - 1);
+  return prefix > 0 ? tf.slice(x, [0, prefix, 0], [-1, -1, -1]) : x;
+}
+
 /** The normalized aggregated row of every image, [batch, dim], as the run stored them. */
 export function normalizedRows(x: tf.Tensor3D, space: LayerSpace): tf.Tensor2D {
   const batch = x.shape[0];
+  const patches = patchPositions(x, space);
   let rows: tf.Tensor;
   switch (space.aggregation) {
     case 'mean':
-      rows = tf.mean(x, 1);
+      rows = tf.mean(patches, 1);
       break;
     case 'max':
-      rows = tf.max(x, 1);
+      rows = tf.max(patches, 1);
+      break;
+    case 'absmax':
+      rows = tf.max(tf.abs(patches), 1);
+      break;
+    case 'cls':
+      rows = tf.reshape(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [batch, -1]);
       break;
     case 'mean_std': {
-      const mean = tf.mean(x, 1);
-      const variance = tf.relu(tf.sub(tf.mean(tf.square(x), 1), tf.square(mean)));
+      const mean = tf.mean(patches, 1);
+      const variance = tf.relu(tf.sub(tf.mean(tf.square(patches), 1), tf.square(mean)));
       rows = tf.concat([mean, tf.sqrt(tf.add(variance, 1e-12))], 1);
       break;
     }
     case 'min_max':
-      rows = tf.concat([tf.min(x, 1), tf.max(x, 1)], 1);
+      rows = tf.concat([tf.min(patches, 1), tf.max(patches, 1)], 1);
       break;
     case 'none':
       // Stored in the layer's memory order: unit-major for channels-first layers, position-major otherwise.
@@ -89,7 +105,7 @@ function cosine(rows: tf.Tensor2D, direction: Float32Array): tf.Tensor1D {
 export function objectiveValues(x: tf.Tensor3D, space: LayerSpace, objective: Objective): tf.Tensor1D {
   switch (objective.kind) {
     case 'unit':
-      return tf.mean<tf.Tensor1D>(tf.slice(x, [0, 0, objective.unit], [-1, -1, 1]), [1, 2]);
+      return tf.mean<tf.Tensor1D>(tf.slice(patchPositions(x, space), [0, 0, objective.unit], [-1, -1, 1]), [1, 2]);
     case 'channel':
       return tf.reshape<tf.Rank.R1>(tf.slice(x, [0, objective.position, objective.unit], [-1, 1, 1]), [-1]);
     case 'pattern': {
@@ -128,9 +144,10 @@ export function storedRowValue(row: Float32Array, space: LayerSpace, objective: 
     case 'unit': {
       if (space.aggregation === 'mean' || space.aggregation === 'mean_std') return raw(objective.unit);
       if (space.aggregation !== 'none') return null;
+      const first = Math.min(space.prefixTokens ?? 0, positions - 1);
       let sum = 0;
-      for (let p = 0; p < positions; p++) sum += raw(column(objective.unit, p));
-      return sum / positions;
+      for (let p = first; p < positions; p++) sum += raw(column(objective.unit, p));
+      return sum / (positions - first);
     }
     case 'channel':
       return space.aggregation === 'none' ? raw(column(objective.unit, objective.position)) : null;

@@ -499,3 +499,69 @@ function formatDefault(value: unknown): string {
   if (Array.isArray(value)) return value.join(',');
   return String(value);
 }
+
+/**
+ * `field` reading only the entries of its repeatable flag that `takes` accepts, so that two options share one
+ * flag (`--layout NHWC` and `--layout LAYER=tokens`); a single-valued field gets the last such entry.
+ */
+export function sharedFlag<T>(
+  field: OptionField<T>,
+  takes: (entry: string) => boolean,
+  spec: { usage: string; many?: boolean },
+): OptionField<T> {
+  return {
+    ...field,
+    parseAs: { type: 'string', multiple: true },
+    usage: spec.usage,
+    fromCli: (raw, key) => {
+      const entries = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).map(String).filter(takes);
+      if (entries.length === 0) return undefined;
+      return field.fromCli(spec.many ? entries : entries[entries.length - 1], key);
+    },
+  };
+}
+
+/** `--flag NAME=VALUE`, repeatable, into { NAME: VALUE }; a name given again keeps its last value. */
+export function keyedOption<T>(
+  rule: ValueRule<T>,
+  spec: FieldText<Record<string, T>> & { name: string; example: [string, T] },
+): OptionField<Record<string, T>> {
+  const [exampleName, exampleValue] = spec.example;
+  const example = `${exampleName}=${rule.format(exampleValue)}`;
+  const refuse = (key: string, shown: string): InputError =>
+    new InputError(`${option(key)} ${shown} does not name a ${spec.name} and ${rule.what.one}`, {
+      hint: `write it like ${option(key, example)}`,
+    });
+  const entry = (name: string, value: unknown, key: string, shown: string): [string, T] => {
+    if (name.trim() === '' || !rule.valid(value)) throw refuse(key, shown);
+    return [name, value];
+  };
+  return {
+    flag: spec.flag,
+    help: spec.help,
+    default: spec.default,
+    example,
+    parseAs: { type: 'string', multiple: true },
+    usage: `--${spec.flag} ${spec.name.toUpperCase()}=${rule.placeholder}`,
+    fromCli: (raw, key) => {
+      if (raw === undefined) return undefined;
+      const entries = (Array.isArray(raw) ? raw : [raw]).map(String);
+      return Object.fromEntries(
+        entries.map((text) => {
+          const at = text.lastIndexOf('=');
+          if (at < 0) throw refuse(key, quote(text));
+          return entry(text.slice(0, at), rule.parse(text.slice(at + 1)), key, quote(text));
+        }),
+      );
+    },
+    check: (value, key) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw refuse(key, quote(value));
+      return Object.fromEntries(
+        Object.entries(value).map(([name, entryValue]) => entry(name, entryValue, key, quote(value))),
+      );
+    },
+    toCli: (value) =>
+      Object.entries(value).flatMap(([name, entryValue]) => [`--${spec.flag}`, `${name}=${rule.format(entryValue)}`]),
+    cliName: (value) => (value === undefined ? `--${spec.flag}` : `--${spec.flag} ${String(value)}`),
+  };
+}

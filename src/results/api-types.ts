@@ -180,6 +180,8 @@ export interface RunSummary {
   labels: string[];
   /** Class names of the model's outputs in class order, or null when unknown. */
   predictionLabels: string[] | null;
+  /** True when the inputs are not images (tensor datasets, activations computed elsewhere): galleries show their content. */
+  inputContents: boolean;
   /** In model order. */
   layers: LayerSummary[];
 }
@@ -222,6 +224,8 @@ export interface InputColumns {
   /** Probability of the predicted class; null when the model does not classify. */
   probability: (number | null)[];
   misclassified: boolean[];
+  /** What a gallery shows for an input that is not an image: its text, or its numbers; null for an image. */
+  content: (string | null)[];
 }
 
 /** GET /api/runs/R/inputs */

@@ -75,6 +75,7 @@ import { ResultsTables, type LayerClustering, type TableLimits } from './results
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
 import { agreement, labelErrors, modelErrors, requireSaved } from './saved-triage.js';
+import { showsContents } from './input-content.js';
 import { parseSearch, searchRun, type SearchLayer } from './search.js';
 
 /** Defaults of the queries' optional parameters. */
@@ -222,6 +223,7 @@ function inputRows(inputs: IndexedInputs, runId: number, rows: ArrayLike<number>
     predictionLabel: new Array<string | null>(n),
     probability: new Float64Array(n),
     misclassified: new Uint8Array(n),
+    content: new Array<string | null>(n),
   };
   for (let i = 0; i < n; i++) {
     const row = rows[i]!;
@@ -233,6 +235,7 @@ function inputRows(inputs: IndexedInputs, runId: number, rows: ArrayLike<number>
     (out.predictionLabel as (string | null)[])[i] = known ? (inputs.predictionLabel[row] ?? null) : null;
     out.probability[i] = known ? inputs.probability[row]! : NaN;
     out.misclassified[i] = known ? inputs.misclassified[row]! : 0;
+    (out.content as (string | null)[])[i] = known ? (inputs.content[row] ?? null) : null;
   }
   return out;
 }
@@ -284,6 +287,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       inputCount: inputs.inputIndex.length,
       labels: inputs.labels,
       predictionLabels: run.predictionLabels,
+      inputContents: showsContents(run),
       layers: layers.map((layer) => layerSummary(layer, clusterings, projections)),
     };
   }

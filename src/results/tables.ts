@@ -85,6 +85,8 @@ export interface InputsTable {
   prediction: Int32Array;
   predictionLabel: TextColumn;
   probability: Float64Array;
+  /** What a gallery shows for an input that is not an image (input-content.ts); null for an image input. */
+  content: TextColumn;
 }
 
 /** A clustering's memberships by ascending input index; patternId -1 is noise. */

@@ -101,3 +101,27 @@ test('--cluster-space takes raw, pca:D or umap:D and names itself otherwise', ()
     );
   }
 });
+
+test('--cluster-space reaches the analysis of activations computed elsewhere', () => {
+  const parsed = parseAnalyzeArgs(['--activations', 'acts.npy', '--out', 'r.duckdb', '--cluster-space', 'pca:8']);
+  assert.ok(parsed !== 'help' && parsed.activations);
+  assert.equal(parsed.activations.clusterSpace, 'pca:8');
+});
+
+test('--approximate and --exact reach the analysis of activations computed elsewhere, as a model run', () => {
+  const base = ['--activations', 'acts.npy', '--out', 'r.duckdb'];
+  for (const [flag, spanningTree] of [
+    ['--approximate', 'approximate'],
+    ['--exact', 'exact'],
+  ] as const) {
+    const parsed = parseAnalyzeArgs([...base, flag]);
+    assert.ok(parsed !== 'help' && parsed.activations);
+    assert.equal(parsed.activations.clustering?.spanningTree, spanningTree);
+    const model = parseAnalyzeArgs(['--model', 'm.onnx', '--data', 'mnist', '--out', 'r.duckdb', flag]);
+    assert.ok(model !== 'help');
+    assert.equal(model.options.clustering?.spanningTree, spanningTree);
+  }
+  const parsed = parseAnalyzeArgs(base);
+  assert.ok(parsed !== 'help' && parsed.activations);
+  assert.equal(parsed.activations.clustering?.spanningTree, undefined);
+});

@@ -36,6 +36,14 @@ const expected: Record<Exclude<Aggregation, 'none'>, number[][]> = {
     [3, 1, Math.sqrt(14 / 3), Math.sqrt(14 / 3)],
     [1, 2, Math.sqrt(2), 0],
   ],
+  absmax: [
+    [6, 4],
+    [3, 2],
+  ],
+  cls: [
+    [1, -1],
+    [0, 2],
+  ],
 };
 
 for (const [order, source] of [

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   describeLayer,
   extractActivations,
+  imageBatchLoader,
   type ExtractedBatch,
   type ExtractionPlan,
 } from '../../src/engine/extract.js';
@@ -56,9 +57,11 @@ function fixture(options: {
   const runner: ModelRunner = {
     inputName: 'x',
     inputDims: ['batch', 1],
+    inputs: [{ name: 'x', type: 'float32', dims: ['batch', 1] }],
     outputName: 'scores',
     layerNames: ['dense'],
     pooledNames: [],
+    runFeeds: (feeds) => runner.run(feeds[0]!.data as Float32Array, feeds[0]!.dims),
     run: async (batch, dims) => {
       log.push(`run ${batch[0]}`);
       await turns(2);
@@ -83,7 +86,7 @@ function fixture(options: {
     runner,
     dataset,
     items: Int32Array.from(items, (item) => item.index),
-    preprocessing: { width: 1, height: 1, channels: 1, layout: 'NCHW' },
+    load: imageBatchLoader(dataset, { width: 1, height: 1, channels: 1, layout: 'NCHW' }, 'x'),
     layers: [describeLayer('dense', 'Gemm', [1, 2], 'channels-first', 'mean')],
     aggregation: 'mean',
     unitMaps: [],

@@ -14,6 +14,7 @@ const inputs = indexInputs({
   prediction: Int32Array.from(predictions, (p) => (p === 'cat' ? 0 : 1)),
   predictionLabel: predictions,
   probability: new Float64Array(8).fill(0.9),
+  content: labels.map(() => null),
 });
 
 const memberships = (patternId: number[]) => ({

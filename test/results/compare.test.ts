@@ -292,6 +292,7 @@ describe('matching inputs by path', () => {
       prediction: new Int32Array(paths.length),
       predictionLabel: paths.map(() => null),
       probability: new Float64Array(paths.length),
+      content: paths.map(() => null),
     });
     const a = inputs(['x', 'y', null, 'z', 'w']);
     const b = inputs(['z', 'x', 'w', 'w', null, 'v']);

@@ -104,6 +104,7 @@ function sample(): { memberships: MembershipsTable; inputs: InputsTable } {
       prediction: Int32Array.of(0, 1, 1, 1, 0, 0),
       predictionLabel: ['a', 'b', 'b', 'b', 'a', 'a'],
       probability: Float64Array.of(0.9, 0.8, 0.7, 0.6, 0.5, 0.4),
+      content: [null, null, null, null, null, null],
     },
     memberships: {
       inputIndex: Int32Array.of(0, 1, 2, 3, 4, 5),

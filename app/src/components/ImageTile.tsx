@@ -1,11 +1,18 @@
 /**
- * One input image: a thumbnail drawn from a sprite sheet with a misclassified badge, a selected state (click
- * toggles it) and a tooltip with file, label, prediction, probability and outlier score.
+ * One input: a thumbnail drawn from a sprite sheet, or for an input that is not an image its content as text
+ * (a text, a row of numbers; truncated, whole in the tooltip), with a misclassified badge, a selected state
+ * (click toggles it) and a tooltip with file, label, prediction, probability and outlier score.
  */
 import { Fragment } from 'preact';
 import { thumbnailImage, type ImageSource } from '../api.js';
 import { formatNumber, formatShare } from '../format.js';
-import { finiteOrNull, type InputTable, type MembershipTable } from '../data/tables.js';
+import {
+  finiteOrNull,
+  showsInputContents,
+  useInputTable,
+  type InputTable,
+  type MembershipTable,
+} from '../data/tables.js';
 import { SourceImage } from './SourceImage.js';
 import { tooltipHandlers } from './Tooltip.js';
 
@@ -19,6 +26,8 @@ export interface TileInput {
   misclassified?: boolean;
   outlierScore?: number | null;
   membershipProbability?: number | null;
+  /** The input's content when it is not an image (text, numbers); null or absent: show its thumbnail. */
+  content?: string | null;
 }
 
 /** Everything the run's tables say about an input. */
@@ -31,6 +40,7 @@ export function describeInput(inputIndex: number, inputs?: InputTable, membershi
     info.predictionLabel = inputs.predictionLabel[row] ?? null;
     info.probability = finiteOrNull(inputs.probability[row]);
     info.misclassified = inputs.misclassified[row] === 1;
+    info.content = inputs.content[row] ?? null;
   }
   const member = memberships ? memberships.rows.rowOf(inputIndex) : -1;
   if (memberships && member >= 0) {
@@ -42,6 +52,7 @@ export function describeInput(inputIndex: number, inputs?: InputTable, membershi
 
 function TooltipBody({ input }: { input: TileInput }) {
   const rows: [string, string][] = [['Input', `#${input.inputIndex}`]];
+  if (input.content) rows.push(['Content', input.content]);
   if (input.path !== undefined) rows.push(['File', input.path ?? '–']);
   if (input.label !== undefined) rows.push(['Label', input.label ?? '–']);
   if (input.predictionLabel !== undefined)
@@ -56,12 +67,17 @@ function TooltipBody({ input }: { input: TileInput }) {
       {rows.map(([key, value]) => (
         <Fragment key={key}>
           <dt>{key}</dt>
-          <dd class={key === 'Prediction' && input.misclassified ? 'wrong' : undefined}>{value}</dd>
+          <dd class={key === 'Prediction' && input.misclassified ? 'wrong' : key === 'Content' ? 'content' : undefined}>
+            {value}
+          </dd>
         </Fragment>
       ))}
     </dl>
   );
 }
+
+/** Characters of an input's content a tile shows; the tooltip shows all of it. */
+const TILE_TEXT = 120;
 
 export interface ImageTileProps {
   runId: number;
@@ -77,9 +93,23 @@ export interface ImageTileProps {
   clusteringId?: number;
 }
 
+/**
+ * The input's content when its run's inputs are not images (else undefined: show the thumbnail): as the
+ * view gave it, or from the run's input table (an empty tile while it loads), else the input's name.
+ */
+function useContent(runId: number, input: TileInput): string | undefined {
+  const shows = showsInputContents(runId);
+  const table = useInputTable(shows && input.content == null ? runId : null);
+  if (!shows) return undefined;
+  if (input.content != null) return input.content;
+  if (!table.data) return '';
+  const row = table.data.rows.rowOf(input.inputIndex);
+  return (row >= 0 ? table.data.content[row] : null) ?? input.path ?? `#${input.inputIndex}`;
+}
+
 export function ImageTile({
   runId,
-  input,
+  input: given,
   size,
   selected = false,
   onToggle,
@@ -87,6 +117,8 @@ export function ImageTile({
   overlay,
   clusteringId,
 }: ImageTileProps) {
+  const content = useContent(runId, given);
+  const input: TileInput = content === undefined ? given : { ...given, content };
   const name = `Input ${input.inputIndex}${input.label != null ? `, label ${input.label}` : ''}${input.predictionLabel != null ? `, predicted ${input.predictionLabel}` : ''}${input.misclassified ? ', misclassified' : ''}`;
   return (
     <button
@@ -98,13 +130,21 @@ export function ImageTile({
       onClick={onToggle ? () => onToggle(input.inputIndex) : undefined}
       {...tooltipHandlers(() => <TooltipBody input={input} />)}
     >
-      <SourceImage
-        class="thumb"
-        source={thumbnailImage(runId, input.inputIndex, size, clusteringId)}
-        width={size}
-        height={size}
-      />
-      {overlay !== undefined && <SourceImage class="overlay" source={overlay} width={size} height={size} />}
+      {content !== undefined ? (
+        <span class="tile-text" style={{ width: `${size}px`, height: `${size}px` }}>
+          {content.length > TILE_TEXT ? `${content.slice(0, TILE_TEXT)}…` : content}
+        </span>
+      ) : (
+        <SourceImage
+          class="thumb"
+          source={thumbnailImage(runId, input.inputIndex, size, clusteringId)}
+          width={size}
+          height={size}
+        />
+      )}
+      {overlay !== undefined && content === undefined && (
+        <SourceImage class="overlay" source={overlay} width={size} height={size} />
+      )}
       {input.misclassified && (
         <span class="badge-wrong" aria-hidden="true">
           {input.predictionLabel ?? '✗'}

@@ -1,5 +1,6 @@
 /** The store's runs, layers and clusterings, looked up by id and name. */
 import type { ClusteringSummary, LayerSummary, RunSummary, RunsResponse } from '../../../src/results/api-types.js';
+import { noteInputContents } from './tables.js';
 
 export interface ClusteringPlace {
   run: RunSummary;
@@ -20,6 +21,7 @@ export class Catalog {
   }
 
   static of(response: RunsResponse): Catalog {
+    noteInputContents(response.runs);
     return new Catalog(response.runs);
   }
 

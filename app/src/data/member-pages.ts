@@ -30,6 +30,7 @@ function tilesOf(page: MembersResponse): TileInput[] {
     misclassified: page.misclassified[i] ?? false,
     outlierScore: page.outlierScore[i] ?? null,
     membershipProbability: page.membershipProbability[i] ?? null,
+    content: page.content[i] ?? null,
   }));
 }
 

@@ -3,7 +3,7 @@
  * prediction, path) and every input's membership in a clustering, each with its lookup from input index
  * to row (the results' own RowIndex). They arrive as Arrow columns from nap serve.
  */
-import type { MembershipRows } from '../../../src/results/api-types.js';
+import type { MembershipRows, RunSummary } from '../../../src/results/api-types.js';
 import { indexInputs, RowIndex, type IndexedInputs } from '../../../src/results/input-index.js';
 import { LIMITS } from '../../../src/results/routes.js';
 import { query, useAsync, type Loaded } from '../api.js';
@@ -14,6 +14,19 @@ export interface InputTable extends IndexedInputs {
 
 export interface MembershipTable extends MembershipRows {
   rows: RowIndex;
+}
+
+/** Runs whose inputs are not images (RunSummary.inputContents): their tiles show the input table's contents. */
+const contentRuns = new Set<number>();
+
+/** Notes which runs show their inputs' contents; called with the store's runs as they load. */
+export function noteInputContents(runs: readonly RunSummary[]): void {
+  contentRuns.clear();
+  for (const run of runs) if (run.inputContents) contentRuns.add(run.runId);
+}
+
+export function showsInputContents(runId: number): boolean {
+  return contentRuns.has(runId);
 }
 
 const inputTables = new Map<number, Promise<InputTable>>();
@@ -56,6 +69,7 @@ async function fetchInputTable(runId: number): Promise<InputTable> {
         pages.map((p) => p.probability),
         (n) => new Float64Array(n),
       ),
+      content: pages.flatMap((p) => [...p.content]),
     }),
   };
 }

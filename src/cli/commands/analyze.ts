@@ -1,10 +1,18 @@
+import { analyzeActivations, type ActivationsOptions } from '../../engine/analyze-activations.js';
 import { analyzeOnQueue } from '../../distributed/coordinator.js';
 import { analyze, type AnalyzeResult } from '../../engine/analyze.js';
 import { ANALYZE_OPTIONS, type AnalyzeOptions } from '../../engine/config.js';
 import { formatCoverage, percent } from '../../engine/coverage.js';
 import { CancelledError, InputError } from '../../errors.js';
-import { switchOption, text, valueOption, wholeNumber, type OptionField } from '../../options/schema.js';
-import { cliCommand, parseOptions } from '../args.js';
+import {
+  repeatedOption,
+  switchOption,
+  text,
+  valueOption,
+  wholeNumber,
+  type OptionField,
+} from '../../options/schema.js';
+import { cliCommand, parseOptions, withFlags } from '../args.js';
 import { createReporter } from '../progress-reporter.js';
 
 /** Where a distributed analysis runs (see src/distributed/): the queue, or one shard of an indexed job. */
@@ -45,19 +53,27 @@ export const OUTPUT_FIELDS = {
   quiet: switchOption({ flag: 'quiet', help: 'no progress output' }),
 };
 
-type CliOnly = { json?: boolean; quiet?: boolean; distributed?: DistributedArgs };
+type CliOnly = { json?: boolean; quiet?: boolean; distributed?: DistributedArgs; activations?: string[] };
 
-const ANALYZE_CLI = ANALYZE_OPTIONS.extend<CliOnly>({
-  'distributed.queue': DISTRIBUTED_FIELDS.queue,
-  'distributed.shards': DISTRIBUTED_FIELDS.shards,
-  'distributed.shared': DISTRIBUTED_FIELDS.shared,
-  ...OUTPUT_FIELDS,
-});
+/** ANALYZE_OPTIONS with --model and --data left to the check after parsing: --activations replaces them. */
+const ANALYZE_CLI = ANALYZE_OPTIONS.withOptional<AnalyzeOptions>('model')
+  .withOptional<AnalyzeOptions>('data')
+  .extend<CliOnly>({
+    activations: repeatedOption(text({ example: 'acts.npy', placeholder: 'FILE' }), {
+      flag: 'activations',
+      help: 'activations computed elsewhere, no model: an .npy matrix [inputs, units] per layer, or an .npz / Parquet file with a layer per array / list column (repeatable)',
+    }),
+    'distributed.queue': DISTRIBUTED_FIELDS.queue,
+    'distributed.shards': DISTRIBUTED_FIELDS.shards,
+    'distributed.shared': DISTRIBUTED_FIELDS.shared,
+    ...OUTPUT_FIELDS,
+  });
 
 /** ANALYZE_CLI with --shard, only to say that it belongs to nap worker. */
 const ANALYZE_ARGS = ANALYZE_CLI.extend<CliOnly>({ 'distributed.shard': DISTRIBUTED_FIELDS.shard });
 
-const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist> --out results.duckdb [options]
+const HELP = `Usage: nap analyze --model m.onnx --data <dir|manifest|idx|mnist|fashion-mnist|file.npy|.npz|.parquet|.csv> --out results.duckdb [options]
+       nap analyze --activations acts.npy [--activations more.npz] [--labels labels.csv] --out results.duckdb
 
 Runs the model over the dataset, aggregates and normalizes every layer, finds its patterns (HDBSCAN*) and
 stores everything in the results file. Interrupted, the same command resumes where it stopped. With --queue,
@@ -66,15 +82,36 @@ shards of the inputs and the layers' patterns and maps become jobs for 'nap work
 Options:
 ${ANALYZE_CLI.help()}`;
 
-export function parseAnalyzeArgs(
-  argv: string[],
-): { options: AnalyzeOptions; json: boolean; quiet: boolean; distributed: DistributedArgs } | 'help' {
+export function parseAnalyzeArgs(argv: string[]):
+  | {
+      options: AnalyzeOptions;
+      json: boolean;
+      quiet: boolean;
+      distributed: DistributedArgs;
+      activations?: ActivationsOptions;
+    }
+  | 'help' {
   const { options, positionals, help } = parseOptions(ANALYZE_ARGS, argv);
   if (help) return 'help';
   if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
-  const { json, quiet, distributed = {}, ...analyzeOptions } = options;
+  const { json, quiet, distributed = {}, activations: activationFiles, ...analyzeOptions } = options;
   if (distributed.shard !== undefined) {
     throw new InputError('--shard belongs to nap worker', { hint: 'run one shard with nap worker --shard i/N' });
+  }
+  if (activationFiles !== undefined) {
+    const activations = activationsOptions(activationFiles, analyzeOptions, distributed);
+    return {
+      options: analyzeOptions as AnalyzeOptions,
+      json: json ?? false,
+      quiet: quiet ?? false,
+      distributed,
+      activations,
+    };
+  }
+  try {
+    ANALYZE_OPTIONS.requirePresent(analyzeOptions, true);
+  } catch (error) {
+    throw withFlags(ANALYZE_ARGS, error);
   }
   if (distributed.queue === undefined && (distributed.shards !== undefined || distributed.shared !== undefined)) {
     throw new InputError(
@@ -85,6 +122,36 @@ export function parseAnalyzeArgs(
     );
   }
   return { options: analyzeOptions as AnalyzeOptions, json: json ?? false, quiet: quiet ?? false, distributed };
+}
+
+/** The options of `nap analyze --activations`: no model, so only the clustering, maps and output apply. */
+function activationsOptions(
+  files: string[],
+  options: Partial<AnalyzeOptions>,
+  distributed: DistributedArgs,
+): ActivationsOptions {
+  if (options.out === undefined) throw new InputError('--out is required', { hint: HELP });
+  if (options.model !== undefined || options.data !== undefined) {
+    throw new InputError('--activations replaces --model and --data', {
+      hint: 'analyze either a model on a dataset or activations computed elsewhere',
+    });
+  }
+  if (distributed.queue !== undefined) {
+    throw new InputError("--queue distributes a model's extraction; --activations has none to distribute", {
+      hint: 'run nap analyze --activations without --queue (its clustering runs in this process)',
+    });
+  }
+  return {
+    activations: files,
+    out: options.out,
+    ...(options.labelsPath !== undefined ? { labels: options.labelsPath } : {}),
+    ...(options.tensorData?.labelColumn !== undefined ? { labelColumn: options.tensorData.labelColumn } : {}),
+    clustering: options.clustering ?? {},
+    ...(options.projection ? { projection: options.projection } : {}),
+    ...(options.clusterSpace ? { clusterSpace: options.clusterSpace } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.name ? { name: options.name } : {}),
+  };
 }
 
 export function formatSummary(result: AnalyzeResult): string {
@@ -109,8 +176,9 @@ export const runAnalyzeCommand = cliCommand(ANALYZE_ARGS, async (argv, signal) =
   const control = { onProgress: reporter.progress, ...(signal ? { signal } : {}) };
   const { queue, shards, shared } = parsed.distributed;
   try {
-    const result =
-      queue === undefined
+    const result = parsed.activations
+      ? await analyzeActivations(parsed.activations, control)
+      : queue === undefined
         ? await analyze(parsed.options, control)
         : await analyzeOnQueue(
             parsed.options,

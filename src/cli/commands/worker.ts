@@ -96,6 +96,12 @@ export function parseShardWorkerArgs(argv: string[]): {
   quiet: boolean;
   distributed: DistributedArgs;
 } {
+  // Before the options: --activations has no --model or --data, which would be named missing first.
+  if (argv.some((arg) => arg === '--activations' || arg.startsWith('--activations='))) {
+    throw new InputError("nap worker extracts a model's activations; --activations has none to extract", {
+      hint: 'run nap analyze --activations on one machine',
+    });
+  }
   const { options, positionals } = parseOptions(SHARD_WORKER_CLI, argv);
   if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}'`, { hint: HELP });
   const { json, quiet, distributed = {}, ...runOptions } = options;

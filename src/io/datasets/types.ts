@@ -1,4 +1,5 @@
 import type { TaskControl } from '../../progress.js';
+import type { ElementType, NamedTensor } from '../tensor.js';
 
 /** One input of a dataset; `index` is its position in `Dataset.items`. */
 export interface DatasetItem {
@@ -46,7 +47,8 @@ export interface LoadedBatch {
   failed: FailedItem[];
 }
 
-export interface Dataset {
+/** What every dataset has: its items, labels and identity. */
+export interface DatasetBase {
   readonly name: string;
   readonly items: DatasetItem[];
   /** Sorted distinct labels (natural order: "2" before "10"). */
@@ -55,6 +57,11 @@ export interface Dataset {
   readonly fingerprint: string;
   /** Files and folders the source left out while listing itself (names that are not valid UTF-8), with why. */
   readonly unlisted?: readonly UnlistedEntry[];
+}
+
+/** Images: decoded and preprocessed into a model's image input. */
+export interface Dataset extends DatasetBase {
+  readonly kind?: 'images';
   /** Decodes items (in parallel) into a preprocessed float32 batch, one row per entry of `indices`. */
   load(indices: ArrayLike<number>, prep: Preprocessing, control?: TaskControl): Promise<LoadedBatch>;
   /** Every image's own size, when all share one (IDX files, the mnist package); absent for folders. */
@@ -87,4 +94,31 @@ export interface DecodeTarget {
   width: number;
   height: number;
   resize: ResizeMode;
+}
+
+/** One named array of a tensor dataset: an item's values are one row of it. */
+export interface TensorArray {
+  name: string;
+  type: ElementType;
+  /** Dims of one item's row (the array's dims without its first axis). */
+  itemDims: number[];
+}
+
+/** What a gallery shows for an item that is not an image: its text, its numbers, or an image the user named. */
+export interface ItemContent {
+  text?: string;
+  /** The item's values (a row of numbers), for a sparkline or heat strip. */
+  series?: Float32Array;
+  /** Path of an image the dataset names for the item. */
+  image?: string;
+}
+
+/** Arrays of numbers (npy/npz, raw float32, Parquet/CSV columns, tokenized text), fed to model inputs by name. */
+export interface TensorDataset extends DatasetBase {
+  readonly kind: 'tensors';
+  readonly arrays: TensorArray[];
+  /** Rows of every array for the items at `indices`, one tensor per array (batch first). */
+  loadArrays(indices: ArrayLike<number>): Promise<NamedTensor[]>;
+  /** What a gallery shows for item `index`. */
+  content(index: number): ItemContent;
 }

@@ -8,14 +8,9 @@
  * chunk padded with zeros whose results are dropped; the returned tensors always have N rows.
  */
 import { InputError, option } from '../../errors.js';
-import {
-  decoded,
-  graphOutputs,
-  resolveLayers,
-  singleFloatInput,
-  withExtraOutputs,
-  type DecodedModel,
-} from './graph.js';
+import { decoded, graphOutputs, resolveLayers, withExtraOutputs, type DecodedModel } from './graph.js';
+import { resolveDevice, type DeviceOption } from './device.js';
+import { modelInputs, type Feed, type ModelInput } from './model-inputs.js';
 import { pooledOutputNames } from './pooling.js';
 import { formatDims } from './layout.js';
 import { readModelFile, resolveThreads } from './session.js';
@@ -36,10 +31,15 @@ export interface PooledTensor {
   max: Float32Array;
 }
 
+export type RunOutput = { layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor };
+
 export interface ModelRunner {
+  /** The first runtime input (the image input of an image model). */
   readonly inputName: string;
   /** As declared by the model; strings are symbolic dims (e.g. 'batch'). */
   readonly inputDims: (number | string)[];
+  /** Every runtime input, each fed by name (runFeeds). */
+  readonly inputs: ModelInput[];
   /** The model's first output, used for predictions. */
   readonly outputName: string;
   readonly layerNames: string[];
@@ -50,10 +50,9 @@ export interface ModelRunner {
    * `layers` holds the raw tensors of the layers that are not pooled and `pooled` the pooled ones, each
    * in layerNames order.
    */
-  run(
-    batch: Float32Array,
-    batchDims: number[],
-  ): Promise<{ layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor }>;
+  run(batch: Float32Array, batchDims: number[]): Promise<RunOutput>;
+  /** As run, for a model with any inputs: one feed per runtime input, each with the batch as first axis. */
+  runFeeds(feeds: Feed[]): Promise<RunOutput>;
   close(): Promise<void>;
 }
 
@@ -62,6 +61,8 @@ export interface OnnxRunnerOptions {
   layers: string[];
   /** onnxruntime intra-op threads. Default: all cores (os.availableParallelism()). */
   threads?: number;
+  /** Execution provider: 'cpu' (default), 'cuda', 'webgpu', or 'auto' (the first that starts). */
+  device?: DeviceOption;
   /**
    * Layers of `layers` to pool inside the model: their per-unit mean and max over positions come back
    * instead of their raw tensors, which is far cheaper for big feature maps. Each must be a channels-first
@@ -109,7 +110,7 @@ export async function openOnnxBytes(
   }
   const model = decoded(bytes, source);
   const { graph } = model;
-  const input = singleFloatInput(graph, source);
+  const inputs = modelInputs(graph, source);
   const [output] = graphOutputs(graph);
   if (!output) throw new InputError(`${source} declares no outputs`, { hint: 'export the model with its output' });
 
@@ -124,34 +125,52 @@ export async function openOnnxBytes(
   }
   const pooledNames = layerNames.filter((name) => pooled.has(name));
   const rawNames = layerNames.filter((name) => !pooled.has(name));
-  const session = await WorkerSession.open(withExtraOutputs(model, rawNames, source, pooledNames), source, threads);
-  return new OnnxModelRunner(session, input.name, input.dims, output.name, layerNames, pooledNames, perRun);
+  const device = await resolveDevice(options.device);
+  const session = await WorkerSession.open(
+    withExtraOutputs(model, rawNames, source, pooledNames),
+    source,
+    threads,
+    device,
+  );
+  return new OnnxModelRunner(session, inputs, output.name, layerNames, pooledNames, perRun);
 }
 
 class OnnxModelRunner implements ModelRunner {
   /** The model's declared batch size, or undefined when the batch dimension is symbolic. */
   private readonly fixedBatch: number | undefined;
+  readonly inputName: string;
+  readonly inputDims: (number | string)[];
 
   constructor(
     private readonly session: WorkerSession,
-    readonly inputName: string,
-    readonly inputDims: (number | string)[],
+    readonly inputs: ModelInput[],
     readonly outputName: string,
     readonly layerNames: string[],
     readonly pooledNames: string[],
     private readonly perRun: number | undefined,
   ) {
-    const declared = inputDims[0];
+    this.inputName = inputs[0]!.name;
+    this.inputDims = inputs[0]!.dims;
+    const declared = this.inputDims[0];
     this.fixedBatch = typeof declared === 'number' && declared > 0 ? declared : undefined;
   }
 
-  async run(
-    batch: Float32Array,
-    batchDims: number[],
-  ): Promise<{ layers: LayerTensor[]; pooled: PooledTensor[]; output: LayerTensor }> {
-    const count = this.checkBatch(batch, batchDims);
-    const itemSize = batch.length / count;
-    const chunk = this.fixedBatch ?? Math.min(count, itemsPerRun(itemSize, this.perRun));
+  async run(batch: Float32Array, batchDims: number[]): Promise<RunOutput> {
+    if (this.inputs.length > 1) {
+      throw new InputError(
+        `the model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')})`,
+        {
+          hint: 'feed every input by name (runFeeds), from a dataset that provides each of them',
+        },
+      );
+    }
+    return this.runFeeds([{ name: this.inputName, type: 'float32', dims: batchDims, data: batch }]);
+  }
+
+  async runFeeds(feeds: Feed[]): Promise<RunOutput> {
+    const count = this.checkFeeds(feeds);
+    const itemFloats = feeds.reduce((n, feed) => n + feed.data.length / count, 0);
+    const chunk = this.fixedBatch ?? Math.min(count, itemsPerRun(itemFloats, this.perRun));
     const rawNames = this.layerNames.filter((n) => !this.pooledNames.includes(n));
     const pooledOutputs = this.pooledNames.map(pooledOutputNames);
     const fetches = [
@@ -160,18 +179,21 @@ class OnnxModelRunner implements ModelRunner {
     const parts: RunPart[] = [];
     for (let start = 0; start < count; start += chunk) {
       const items = Math.min(chunk, count - start);
-      let data = batch.subarray(start * itemSize, (start + items) * itemSize);
       // Only a fixed batch size needs a short last chunk padded; otherwise it runs as it is.
       const runItems = this.fixedBatch ?? items;
-      if (items < runItems) {
-        const padded = new Float32Array(runItems * itemSize);
-        padded.set(data);
-        data = padded;
-      }
-      const outputs = await this.session.run(
-        { [this.inputName]: { data, dims: [runItems, ...batchDims.slice(1)] } },
-        fetches,
+      const chunkFeeds = Object.fromEntries(
+        feeds.map((feed) => {
+          const itemSize = feed.data.length / count;
+          let data = feed.data.subarray(start * itemSize, (start + items) * itemSize);
+          if (items < runItems) {
+            const padded = new (data.constructor as new (length: number) => typeof data)(runItems * itemSize);
+            padded.set(data as never);
+            data = padded;
+          }
+          return [feed.name, { type: feed.type, data, dims: [runItems, ...feed.dims.slice(1)] }];
+        }),
       );
+      const outputs = await this.session.run(chunkFeeds, fetches);
       parts.push({ outputs, items, runItems });
     }
     const gather = (name: string): LayerTensor => concatBatch(name, parts, count);
@@ -186,32 +208,61 @@ class OnnxModelRunner implements ModelRunner {
     await this.session.close();
   }
 
-  /** Throws unless `batch` fits the model's input; returns its item count. */
-  private checkBatch(batch: Float32Array, batchDims: number[]): number {
-    const declared = this.inputDims;
-    const [count] = batchDims;
+  /** Throws unless `feeds` fit the model's inputs, one each, with one batch; returns its item count. */
+  private checkFeeds(feeds: Feed[]): number {
+    const missing = this.inputs.find((input) => !feeds.some((feed) => feed.name === input.name));
+    if (missing) {
+      throw new InputError(`model input '${missing.name}' [${formatDims(missing.dims)}] ${missing.type} is not fed`, {
+        hint: `feed every input of the model: ${this.inputs.map((input) => input.name).join(', ')}`,
+      });
+    }
+    const count = feeds[0]?.dims[0];
+    if (count === undefined) {
+      throw new InputError('no feeds were given', { hint: 'feed every input of the model' });
+    }
+    for (const feed of feeds) {
+      const input = this.inputs.find((candidate) => candidate.name === feed.name);
+      if (!input) {
+        throw new InputError(`the model has no input '${feed.name}'`, {
+          hint: `its inputs: ${this.inputs.map((i) => i.name).join(', ')}`,
+        });
+      }
+      if (feed.type !== input.type) {
+        throw new InputError(`model input '${feed.name}' takes ${input.type}, not ${feed.type}`, {
+          hint: `convert the data of '${feed.name}' to ${input.type}`,
+        });
+      }
+      this.checkBatch(feed, input.dims);
+      if (feed.dims[0] !== count) {
+        throw new InputError(`feed '${feed.name}' has ${feed.dims[0]} rows, the others ${count}`, {
+          hint: 'give every input the same batch of items',
+        });
+      }
+    }
+    return count;
+  }
+
+  private checkBatch({ name, data, dims: batchDims }: Feed, declared: (number | string)[]): void {
     const fits =
-      count !== undefined &&
       batchDims.length === declared.length &&
       batchDims.every(
         (d, i) => Number.isInteger(d) && d > 0 && (i === 0 || typeof declared[i] !== 'number' || declared[i] === d),
       );
     if (!fits) {
       throw new InputError(
-        `the model input '${this.inputName}' expects [${formatDims(declared)}] but got a batch shaped [${formatDims(batchDims)}]`,
+        `the model input '${name}' expects [${formatDims(declared)}] but got a batch shaped [${formatDims(batchDims)}]`,
         { hint: shapeHint(declared, batchDims) },
       );
     }
     const expected = batchDims.reduce((a, b) => a * b, 1);
-    if (batch.length !== expected) {
+    if (data.length !== expected) {
       throw new InputError(
-        `batch holds ${batch.length} values but its dims [${formatDims(batchDims)}] need ${expected}`,
+        `batch holds ${data.length} values but its dims [${formatDims(batchDims)}] need ${expected}`,
         {
           hint: 'pass batch data whose length is the product of batchDims',
         },
       );
     }
-    return count;
   }
 }
 

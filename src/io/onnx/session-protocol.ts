@@ -6,6 +6,8 @@ export interface SessionWorkerSetup {
   /** The model bytes (a copy: the worker owns them). */
   model: Uint8Array;
   threads: number;
+  /** Execution provider; default 'cpu'. */
+  device?: 'cpu' | 'cuda' | 'webgpu';
 }
 
 /** A tensor as it crosses threads: its buffer is transferred, not copied. */
@@ -16,9 +18,15 @@ export interface WireTensor {
 }
 
 /** Each request is answered once, with its id: 'run' by 'ran' or 'error', 'close' by 'closed' or 'error'. */
+/** A tensor fed to the session: its element type (onnxruntime's name), dims and data. */
+export interface WireFeed {
+  type: 'float32' | 'int64' | 'int32' | 'bool';
+  dims: number[];
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
+}
+
 export type SessionRequest =
-  | { type: 'run'; id: number; feeds: Record<string, { data: Float32Array; dims: number[] }>; fetches: string[] }
-  | { type: 'close'; id: number };
+  { type: 'run'; id: number; feeds: Record<string, WireFeed>; fetches: string[] } | { type: 'close'; id: number };
 
 export type SessionReply =
   | { type: 'ready' }

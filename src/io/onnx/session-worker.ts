@@ -15,7 +15,7 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
   const reply = (message: SessionReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(setup.model, sessionOptions(setup.threads));
+    session = await ort.InferenceSession.create(setup.model, sessionOptions(setup.threads, setup.device));
   } catch (error) {
     reply({ type: 'failed', message: messageOf(error) });
     return;
@@ -36,7 +36,7 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
       }
       try {
         const feeds = Object.fromEntries(
-          Object.entries(request.feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]),
+          Object.entries(request.feeds).map(([name, { type, data, dims }]) => [name, new ort.Tensor(type, data, dims)]),
         );
         const results = await session.run(feeds, request.fetches);
         const outputs: Record<string, WireTensor> = {};

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { InputError } from '../../errors.js';
 import { convertTfjsModelFile, isTfjsModelPath } from '../tfjs/load.js';
+import { executionProviders, type Device } from './device.js';
 
 /** The model's ONNX bytes: an .onnx file as is, a TF.js model.json converted in memory. */
 export async function readModelFile(path: string): Promise<Uint8Array> {
@@ -34,8 +35,9 @@ export function resolveThreads(threads: number | undefined): number {
  * spinning: the images of the next batch decode on the same cores while the model runs, and spinning
  * threads took their CPU (on 2 cores with 2 threads, 208 -> 236 images/s in scripts/bench-engine.ts).
  */
-export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+export function sessionOptions(threads: number, device: Device = 'cpu'): ort.InferenceSession.SessionOptions {
   return {
+    executionProviders: executionProviders(device),
     intraOpNumThreads: threads,
     graphOptimizationLevel: 'all',
     extra: { session: { intra_op: { allow_spinning: '0' } } },

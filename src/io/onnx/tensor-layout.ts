@@ -9,7 +9,7 @@
 import type { GraphProto, NodeProto } from 'onnx-buf';
 import type { ChannelLayout } from './layout.js';
 
-const CHANNELS_FIRST_OPS = new Set([
+export const CHANNELS_FIRST_OPS: ReadonlySet<string> = new Set([
   'Conv',
   'ConvTranspose',
   'MaxPool',

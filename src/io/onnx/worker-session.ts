@@ -9,8 +9,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { NapError } from '../../errors.js';
+import { deviceStartError, type Device } from './device.js';
 import { loadError } from './session.js';
-import type { SessionReply, SessionRequest, SessionWorkerSetup, WireTensor } from './session-protocol.js';
+import type { SessionReply, SessionRequest, SessionWorkerSetup, WireFeed, WireTensor } from './session-protocol.js';
 
 export type { WireTensor } from './session-protocol.js';
 
@@ -43,8 +44,13 @@ export class WorkerSession {
   }
 
   /** Starts the worker and loads `model` in it; a model onnxruntime refuses is an InputError naming `source`. */
-  static async open(model: Uint8Array, source: string, threads: number): Promise<WorkerSession> {
-    const setup: SessionWorkerSetup = { role: 'onnx-session', model, threads };
+  static async open(
+    model: Uint8Array,
+    source: string,
+    threads: number,
+    device: Device = 'cpu',
+  ): Promise<WorkerSession> {
+    const setup: SessionWorkerSetup = { role: 'onnx-session', model, threads, device };
     const worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: setup });
     const first = await new Promise<SessionReply>((resolve, reject) => {
       const onExit = (code: number) =>
@@ -57,23 +63,28 @@ export class WorkerSession {
     });
     if (first.type !== 'ready') {
       await worker.terminate();
-      throw loadError(source, new Error(first.type === 'failed' ? first.message : `unexpected reply '${first.type}'`));
+      const cause = new Error(first.type === 'failed' ? first.message : `unexpected reply '${first.type}'`);
+      throw device === 'cpu' ? loadError(source, cause) : deviceStartError(device, cause);
     }
     return new WorkerSession(worker);
   }
 
-  /** session.run with float32 feeds: the named fetches, each with its type, dims and data. */
+  /** session.run with the given feeds (float32 unless typed): the named fetches, each with its type, dims and data. */
   async run(
-    feeds: Record<string, { data: Float32Array; dims: number[] }>,
+    feeds: Record<string, { data: WireFeed['data']; dims: number[]; type?: WireFeed['type'] }>,
     fetches: string[],
   ): Promise<Record<string, WireTensor>> {
     if (this.closing) throw new Error('the model session is closed');
     const copies = Object.fromEntries(
-      Object.entries(feeds).map(([name, { data, dims }]) => [name, { data: data.slice(), dims: [...dims] }]),
+      Object.entries(feeds).map(([name, { data, dims, type }]): [string, WireFeed] => [
+        name,
+        { type: type ?? 'float32', data: data.slice(), dims: [...dims] },
+      ]),
     );
     const reply = await this.ask(
       (id) => ({ type: 'run', id, feeds: copies, fetches }),
-      Object.values(copies).map((feed) => feed.data.buffer),
+      // slice() made each copy on a fresh, unshared ArrayBuffer.
+      Object.values(copies).map((feed) => feed.data.buffer as ArrayBuffer),
     );
     if (reply.type === 'error') throw new Error(reply.message);
     if (reply.type !== 'ran') throw new Error(`the onnxruntime worker thread answered '${reply.type}' to a run`);

@@ -25,6 +25,7 @@ import { explainStoreError } from './file-errors.js';
 import type { MigrateSchemaOptions } from './migrations.js';
 import { openStoreFile, type MigrationReport } from './open.js';
 import * as projections from './projections.js';
+import * as tensorRecords from './tensor-records.js';
 import * as runs from './runs.js';
 import * as staging from './staging.js';
 import * as statistics from './statistics.js';
@@ -59,6 +60,7 @@ export type * from './roles.js';
 export { SCHEMA_VERSION } from './schema.js';
 export type { MigrationReport } from './open.js';
 export type { StoredTriage, TriageToSave } from './triage.js';
+export type { InputContentRecord, LayerLayoutRecord } from './tensor-records.js';
 export { storeFileProblem, type StoreFileProblem } from './file-errors.js';
 export { MEAN_HEATMAP, type HeatmapIndex, type PatternHeatmaps } from './heatmaps.js';
 export type {
@@ -630,5 +632,27 @@ export class NapStore {
     filter: featureVisualizations.FeatureVisualizationFilter = {},
   ): Promise<featureVisualizations.FeatureVisualization[]> {
     return this.read((c) => featureVisualizations.readFeatureVisualizations(c, runId, layer, filter));
+  }
+
+  // Layer layouts and gallery contents of non-image inputs (see tensor-records.ts)
+
+  /** Stores the layouts of a run's layers (token, spatial or flat), replacing those stored before. */
+  saveLayerLayouts(runId: number, layouts: tensorRecords.LayerLayoutRecord[]): Promise<void> {
+    return this.write((c) => tensorRecords.saveLayerLayouts(c, runId, layouts));
+  }
+
+  /** The stored layouts of a run's layers, by layer name; none for a run analysed before they were stored. */
+  readLayerLayouts(runId: number): Promise<tensorRecords.LayerLayoutRecord[]> {
+    return this.read((c) => tensorRecords.readLayerLayouts(c, runId));
+  }
+
+  /** Stores what a gallery shows for inputs that are not images (text, numbers, a named image). */
+  saveInputContents(runId: number, contents: tensorRecords.InputContentRecord[]): Promise<void> {
+    return this.write((c) => tensorRecords.saveInputContents(c, runId, contents));
+  }
+
+  /** Gallery contents of a run's inputs (all, or those of `inputIndex`); none for image runs. */
+  readInputContents(runId: number, inputIndex?: Int32Array): Promise<tensorRecords.InputContentRecord[]> {
+    return this.read((c) => tensorRecords.readInputContents(c, runId, inputIndex));
   }
 }

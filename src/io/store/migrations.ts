@@ -295,6 +295,35 @@ const toVersion8: MigrationStep = {
   },
 };
 
+/** Runs extracted before version 9 have no layer layouts (their layers were aggregated as maps or flat) and no
+ *  gallery contents (they were image runs). */
+const toVersion9: MigrationStep = {
+  version: 9,
+  summary: 'layer_layouts (token, spatial or flat, prefix tokens, grid) and input_contents (text, numbers, image path)',
+  async up({ connection }) {
+    await connection.run(`CREATE TABLE layer_layouts (
+      run_id INTEGER NOT NULL,
+      layer VARCHAR NOT NULL,
+      layout VARCHAR NOT NULL CHECK (layout IN ('tokens', 'spatial', 'flat')),
+      channel_order VARCHAR NOT NULL CHECK (channel_order IN ('channels-first', 'channels-last')),
+      units INTEGER NOT NULL,
+      positions INTEGER NOT NULL,
+      prefix_tokens INTEGER NOT NULL,
+      grid_height INTEGER,
+      grid_width INTEGER,
+      PRIMARY KEY (run_id, layer)
+    )`);
+    await connection.run(`CREATE TABLE input_contents (
+      run_id INTEGER NOT NULL,
+      input_index INTEGER NOT NULL,
+      text VARCHAR,
+      series BLOB,
+      image_path VARCHAR,
+      PRIMARY KEY (run_id, input_index)
+    )`);
+  },
+};
+
 /** Every step, oldest first; the last one's version is SCHEMA_VERSION. */
 export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion2,
@@ -304,6 +333,7 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion6,
   toVersion7,
   toVersion8,
+  toVersion9,
 ];
 
 /** One row of schema_history. */

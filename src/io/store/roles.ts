@@ -41,9 +41,11 @@ export type StoreReader = Pick<
   | 'readInputDetails'
   | 'readFeatureVisualizations'
   | 'readTriage'
+  | 'readLayerLayouts'
+  | 'readInputContents'
 >;
 
-/** Extraction: committed batches of inputs and activations, then each layer made final. */
+/** Extraction: committed batches of inputs and activations (with their contents), each layer made final, the layers' layouts. */
 export type ExtractionWriter = Pick<
   NapStore,
   | 'appendStagedBatch'
@@ -56,6 +58,8 @@ export type ExtractionWriter = Pick<
   | 'saveLayerDivisors'
   | 'saveMaxActivations'
   | 'saveUnitStats'
+  | 'saveLayerLayouts'
+  | 'saveInputContents'
 >;
 
 /**

@@ -19,7 +19,7 @@
  *
  * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 /** The tables of a run's saved triage (triage.ts), added in version 8. */
 export const TRIAGE_DDL: readonly string[] = [
@@ -353,6 +353,29 @@ export const SCHEMA_DDL: readonly string[] = [
     PRIMARY KEY (run_id, layer, space)
   )`,
   ...TRIAGE_DDL,
+  // Each layer's layout for aggregation, as traced from the model graph (src/io/onnx/layer-layout.ts).
+  // Runs extracted before version 9 have no rows in it.
+  `CREATE TABLE layer_layouts (
+    run_id INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    layout VARCHAR NOT NULL CHECK (layout IN ('tokens', 'spatial', 'flat')),
+    channel_order VARCHAR NOT NULL CHECK (channel_order IN ('channels-first', 'channels-last')),
+    units INTEGER NOT NULL,                      -- features per position (a flat layer's length)
+    positions INTEGER NOT NULL,                  -- tokens (prefix included), H*W, or 1
+    prefix_tokens INTEGER NOT NULL,              -- CLS, distillation, registers: left out of patch aggregations
+    grid_height INTEGER,                         -- patch grid of a token layer, grid of a map; NULL: none
+    grid_width INTEGER,
+    PRIMARY KEY (run_id, layer)
+  )`,
+  // What a gallery shows for an input that is not an image (tensor datasets); image inputs have no row.
+  `CREATE TABLE input_contents (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    text VARCHAR,                                -- the input's text (a text column)
+    series BLOB,                                 -- float32 values of the input's row (sparkline, heat strip)
+    image_path VARCHAR,                          -- an image the dataset names for the input
+    PRIMARY KEY (run_id, input_index)
+  )`,
 ];
 
 /** Every table that holds rows of a run, for deleting one. */
@@ -384,4 +407,6 @@ export const RUN_TABLES: readonly string[] = [
   'triage_layers',
   'triage_inputs',
   'triage_runs',
+  'layer_layouts',
+  'input_contents',
 ];

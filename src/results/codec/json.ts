@@ -32,6 +32,7 @@ export function inputColumnsJson(rows: Omit<InputRows, 'runId' | 'total' | 'offs
     predictionLabel: [...rows.predictionLabel],
     probability: Array.from(rows.probability, finiteOrNull),
     misclassified: Array.from(rows.misclassified, (flag) => flag === 1),
+    content: [...rows.content],
   };
 }
 

@@ -40,6 +40,7 @@ const inputColumns = {
   prediction: int32,
   predictionLabel: label,
   probability: float64,
+  content: text,
 } as const;
 const membershipColumns = { inputIndex: int32, patternId: int32, probability: float64, outlierScore: float64 } as const;
 /** Exact on the wire too: a re-selection in the browser must equal the stored clustering's. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { SCHEMA_VERSION, type NapStore, type RunRecord as StoredRun } from '../../io/store/index.js';
 import { createResultsApi, type ResultsService } from '../api.js';
+import { contentText, showsContents } from '../input-content.js';
 import type { ResultsReader, SourceInfo } from '../reader.js';
 import { runConfigOf, type RunRecord, type UnitStatsTable } from '../tables.js';
 
@@ -58,7 +59,17 @@ export function storeReader(store: NapStore): ResultsReader {
       })),
     inputs: async (runId) => {
       const { index, ...columns } = await store.readInputs(runId);
-      return { inputIndex: index, ...columns };
+      const run = await store.getRun(runId);
+      // An input of a run without images and without stored contents (activations computed elsewhere) shows its name.
+      const content = showsContents(run) ? [...columns.path] : new Array<string | null>(index.length).fill(null);
+      const contents = await store.readInputContents(runId);
+      // Both by ascending input index; a run of images has no contents.
+      let row = 0;
+      for (const record of contents) {
+        while (row < index.length && index[row]! < record.inputIndex) row++;
+        if (index[row] === record.inputIndex) content[row] = contentText(record) ?? content[row] ?? null;
+      }
+      return { inputIndex: index, ...columns, content };
     },
     patterns: (clusteringId) => store.readPatterns(clusteringId),
     memberships: (clusteringId) => store.readMemberships(clusteringId),

@@ -237,7 +237,13 @@ test('opening fails clearly for a missing file, a corrupt file, an unknown layer
     /'relu' is not in the model[\s\S]*close matches: relu_out/,
   );
   await fails(openOnnxModel(paths.unknownOp, { layers: [] }), /onnxruntime cannot load .*unknownOp\.onnx: .*NoSuchOp/);
-  await fails(openOnnxModel(paths.twoInputs, { layers: [] }), /has 2 inputs \(a, b\)/);
+  const twoInputs = await openOnnxModel(paths.twoInputs, { layers: [] });
+  await fails(twoInputs.run(new Float32Array(2), [1, 2]), /has 2 inputs \(a, b\)/);
+  await fails(
+    twoInputs.runFeeds([{ name: 'a', type: 'float32', dims: [1, 2], data: new Float32Array(2) }]),
+    /model input 'b' .* is not fed/,
+  );
+  await twoInputs.close();
   await fails(openOnnxModel(paths.nchw, { layers: [], threads: 0 }), /threads = 0/);
 });
 
