@@ -7,14 +7,15 @@ import {
   choice,
   libraryOption,
   list,
+  type OptionField,
   OptionSchema,
   realNumber,
+  seedNumber,
   switchedChoice,
   switchOption,
   text,
   valueOption,
   wholeNumber,
-  type OptionField,
 } from '../options/schema.js';
 import type { ResizeMode } from '../io/datasets/types.js';
 import { DEVICE_OPTIONS, type DeviceOption } from '../io/onnx/device.js';
@@ -256,7 +257,7 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
     flag: 'limit',
     help: 'analyze a seeded sample of N inputs (default: all)',
   }),
-  seed: valueOption(wholeNumber({ example: 0, min: -(2 ** 31), max: 2 ** 32 - 1 }), {
+  seed: valueOption(seedNumber(0), {
     flag: 'seed',
     help: 'seed of the sample',
     default: 0,

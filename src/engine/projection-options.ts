@@ -3,7 +3,15 @@
  * shape: which method runs and the parameters stored with the result (those that shape it).
  */
 import type { KnnMethod } from '../compute/projection/index.js';
-import { choice, OptionSchema, realNumber, valueOption, wholeNumber, type Fields } from '../options/schema.js';
+import {
+  choice,
+  OptionSchema,
+  realNumber,
+  seedNumber,
+  valueOption,
+  wholeNumber,
+  type Fields,
+} from '../options/schema.js';
 import { PROJECTION_METHODS, type ProjectionMethod } from '../io/store/index.js';
 
 export type ProjectionChoice = ProjectionMethod | 'none';
@@ -78,7 +86,7 @@ export const PROJECTION_FIELDS: Fields = {
     help: 'umap, pca (instant, classes overlap far more) or none',
     default: 'umap',
   }),
-  seed: valueOption(wholeNumber({ example: 42, min: -(2 ** 31), max: 2 ** 32 - 1 }), {
+  seed: valueOption(seedNumber(42), {
     flag: 'seed',
     help: 'random seed; equal seeds give equal maps',
     default: 42,

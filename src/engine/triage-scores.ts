@@ -37,6 +37,7 @@ import {
   list,
   OptionSchema,
   realNumber,
+  seedNumber,
   switchOption,
   text,
   valueOption,
@@ -423,7 +424,7 @@ export const TRIAGE_SCORE_OPTIONS = new OptionSchema<TriageScoreOptions>('triage
   }),
   smoothing: libraryOption(realNumber({ example: 2, min: 1e-6 }), { help: 'pseudo-votes per label' }),
   duplicateLayer: libraryOption(text({ example: 'conv1' }), { help: 'layer whose distances define near-duplicates' }),
-  seed: libraryOption(wholeNumber({ example: 42, min: -(2 ** 31), max: 2 ** 32 - 1 }), { help: 'seed of NN-descent' }),
+  seed: libraryOption(seedNumber(42), { help: 'seed of NN-descent' }),
   threads: libraryOption(wholeNumber({ example: 2, min: 1, max: 1024 }), { help: 'threads of the exact search' }),
 });
 

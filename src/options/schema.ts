@@ -45,6 +45,11 @@ export function wholeNumber(rule: {
   };
 }
 
+/** A random seed: any 32-bit integer, signed or unsigned. */
+export function seedNumber(example: number): ValueRule<number> {
+  return wholeNumber({ example, min: -(2 ** 31), max: 2 ** 32 - 1 });
+}
+
 /** Finite numbers within [min, max] where given. */
 export function realNumber(rule: {
   example: number;

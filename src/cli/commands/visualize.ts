@@ -5,11 +5,12 @@ import {
   choice,
   OptionSchema,
   realNumber,
+  seedNumber,
   switchOption,
   text,
   valueOption,
-  wholeNumber,
   type ValueRule,
+  wholeNumber,
 } from '../../options/schema.js';
 import { cliCommand, onlyPositional, parseOptions, runOption } from '../args.js';
 import { withProgress, withStore } from '../store-command.js';
@@ -111,7 +112,7 @@ const VISUALIZE_CLI = new OptionSchema<VisualizeCli>('visualize', {
     help: 'objectives optimised together in one batch',
     default: 8,
   }),
-  seed: valueOption(wholeNumber({ example: 0, min: -(2 ** 31), max: 2 ** 32 - 1 }), {
+  seed: valueOption(seedNumber(0), {
     flag: 'seed',
     help: 'seed of the images and transforms',
     default: 0,
