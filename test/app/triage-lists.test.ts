@@ -131,7 +131,13 @@ test('duplicates: the identical inputs as a group, the near pair, from the triag
   assert.equal(await page.locator('.group-count').textContent(), String(body.groups.length));
   const lines = await downloaded(page, '.export-duplicates');
   assert.equal(lines[0], 'kind,group,input,other,file,label,distance');
-  assert.ok(lines.includes(`same activations,${same!.group},${SAME[0]},,,,0`));
-  assert.ok(lines.some((line) => line.startsWith(`near (`) && line.includes(`,${NEAR[0]},${NEAR[1]},`)));
+  const cells = lines.slice(1).map((line) => line.split(','));
+  const members = body.groups.reduce((n, g) => n + g.inputs.length, 0);
+  assert.equal(cells.length, members + body.near.length);
+  assert.deepEqual(
+    cells.filter((c) => c[0] === 'same activations').map((c) => [Number(c[1]), Number(c[2]), c[3], Number(c[6])]),
+    SAME.map((input) => [same!.group, input, '', 0]),
+  );
+  assert.ok(cells.some((c) => c[0]!.startsWith('near (') && c[2] === String(NEAR[0]) && c[3] === String(NEAR[1])));
   await page.close();
 });
