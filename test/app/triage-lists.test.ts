@@ -136,7 +136,7 @@ test('duplicates: the identical inputs as a group, the near pair, from the triag
   assert.equal(cells.length, members + body.near.length);
   assert.deepEqual(
     cells.filter((c) => c[0] === 'same activations').map((c) => [Number(c[1]), Number(c[2]), c[3], Number(c[6])]),
-    SAME.map((input) => [same!.group, input, '', 0]),
+    SAME.map((input) => [same.group, input, '', 0]),
   );
   assert.ok(cells.some((c) => c[0]!.startsWith('near (') && c[2] === String(NEAR[0]) && c[3] === String(NEAR[1])));
   await page.close();
