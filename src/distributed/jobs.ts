@@ -8,8 +8,10 @@ import { prepareAnalysis, type PreparedAnalysis } from '../engine/analyze.js';
 import type { ProjectionPlan } from '../engine/projection-options.js';
 import { InputError } from '../errors.js';
 import type { Progress, TaskControl } from '../progress.js';
+import { napVersion } from '../version.js';
 import { extractShard, publishedShard, type ShardSettings } from './extract-shard.js';
-import { computeMap, computePatterns, mapFile, patternsFile, type ClusteringOptions } from './layer-results.js';
+import { describeFormat, describeWriter, isCurrentFormat, SHARD_FORMAT } from './format.js';
+import { computeMap, computePatterns, mapFile, patternsFile, type LayerClusteringJob } from './layer-results.js';
 import { identityOf, processName, requireSameRun, type RunManifest } from './manifest.js';
 
 export const QUEUE_NAME = 'nap';
@@ -22,7 +24,7 @@ interface JobBase {
 
 export type JobData =
   | (JobBase & { kind: 'extract'; shard: number })
-  | (JobBase & { kind: 'patterns'; layer: string; clustering: ClusteringOptions })
+  | (JobBase & { kind: 'patterns'; layer: string; clustering: LayerClusteringJob })
   | (JobBase & { kind: 'map'; layer: string; plan: ProjectionPlan });
 
 /**
@@ -84,6 +86,14 @@ export async function processJob(
   control: TaskControl,
 ): Promise<Record<string, unknown>> {
   const { folder, run } = data;
+  // Read as unknown: a coordinator of another nap version sends any value there.
+  const format: unknown = run.format;
+  if (!isCurrentFormat(format)) {
+    throw new InputError(
+      `${processName()} refuses run ${run.key}: its coordinator (${describeWriter(run.nap)}) writes ${describeFormat(format)}, this worker (nap ${napVersion()}) "${SHARD_FORMAT}"`,
+      { hint: 'install the same nap version on every machine of a run' },
+    );
+  }
   switch (data.kind) {
     case 'extract': {
       const analysis = await prepareRun(run, settings.threads);
@@ -94,7 +104,7 @@ export async function processJob(
       return { shard: data.shard, rows: record.rows, seconds: record.seconds };
     }
     case 'patterns':
-      return computePatterns(folder, run, data.layer, data.clustering, control);
+      return computePatterns(folder, run, data.layer, data.clustering, settings.threads, control);
     case 'map':
       return computeMap(folder, run, data.layer, data.plan, settings.threads, control);
   }
