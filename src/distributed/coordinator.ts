@@ -61,7 +61,8 @@ export async function analyzeOnQueue(
         const jobs = shardsToStage(run, staged).map(extractJob);
         await board.complete(jobs, 'extracting activations on the queue', control, async (job) => {
           if (job.data.kind !== 'extract') return;
-          const record = await verifyShard(folder, run, job.data.shard);
+          // Staging reads the shard's files, checking their format first: not checked twice.
+          const record = await verifyShard(folder, run, job.data.shard, { formats: false });
           await stageShard(folder, run, record, staged, commit);
         });
       },

@@ -211,14 +211,15 @@ async function readRecord(folder: string, run: RunManifest, shard: number): Prom
 }
 
 /**
- * The shard's record once it is published and every file it names is there with its size, and with its
- * SHA-256 when `hash` (default true); otherwise a ShardProblem that names the missing or damaged file.
+ * The shard's record once it is published and every file it names is there with its size, with its
+ * SHA-256 when `hash` (default true) and with this nap's format when `formats` (default: as `hash`; reading
+ * a file checks its format too); otherwise a ShardProblem that names the missing, damaged or other file.
  */
 export async function verifyShard(
   folder: string,
   run: RunManifest,
   shard: number,
-  options: { hash?: boolean } = {},
+  options: { hash?: boolean; formats?: boolean } = {},
 ): Promise<ShardRecord> {
   const record = await readRecord(folder, run, shard);
   for (const entry of Object.values(record.files)) {
@@ -232,7 +233,7 @@ export async function verifyShard(
       throw new ShardProblem(run, shard, 'corrupt', file, 'does not match the SHA-256 of its record');
     }
   }
-  if (options.hash !== false) {
+  if (options.formats ?? options.hash !== false) {
     await withDuckDB(async (connection) => {
       for (const entry of Object.values(record.files)) {
         await requireFileFormat(connection, run, record, path.join(folder, entry.path));
