@@ -84,15 +84,25 @@ async function readBase(file: string): Promise<TriageBase> {
 }
 
 /** Every ranking of one seed's labels, by name. */
-function rankings(base: TriageBase, headless: TriageBase, labels: string[], truth: Set<number>): Map<string, Score> {
-  const triage = scoreLabels(base, labels);
-  const head = scoreLabels(headless, labels, { excludeLayers: [HEAD] });
+function rankings(
+  base: TriageBase,
+  headless: TriageBase,
+  labels: string[],
+  truth: Set<number>,
+  weights: { modelWeight?: number; probeWeight?: number },
+): Map<string, Score> {
+  const triage = scoreLabels(base, labels, weights);
+  const head = scoreLabels(headless, labels, { ...weights, excludeLayers: [HEAD] });
   const out = new Map<string, Score>([
     ['triage combined', measure(triage.order, triage, truth)],
     ['triage, head excluded', measure(head.order, head, truth)],
     ['self-confidence', measure(orderBy(negated(triage.selfConfidence), 1), triage, truth)],
     ['normalized margin', measure(orderBy(negated(triage.margin), 1), triage, truth)],
   ]);
+  if (triage.probe) {
+    const name = `linear probe, ${triage.probe.layer} (out-of-fold)`;
+    out.set(name, measure(orderBy(negated(triage.probe.given), 1), triage, truth));
+  }
   let best: Score | undefined;
   for (const layer of triage.layers) {
     const score = measure(orderBy(negated(layer.votes.givenShare), 1), triage, truth);
@@ -109,9 +119,15 @@ async function main(): Promise<void> {
       dir: { type: 'string', default: DEFAULT_FLIPPED_DIR },
       store: { type: 'string' },
       seeds: { type: 'string', default: DEFAULT_SEEDS },
+      'model-weight': { type: 'string' },
+      'probe-weight': { type: 'string' },
     },
   });
   const seeds = values.seeds.split(',').map(Number);
+  const weights = {
+    ...(values['model-weight'] === undefined ? {} : { modelWeight: Number(values['model-weight']) }),
+    ...(values['probe-weight'] === undefined ? {} : { probeWeight: Number(values['probe-weight']) }),
+  };
   const flipsFile = join(values.dir, 'flips.json');
   const existing = existsSync(flipsFile) ? (JSON.parse(readFileSync(flipsFile, 'utf8')) as FlipRecord) : undefined;
   if (existing?.seed !== seeds[0]) writeFlippedSplit(values.dir, FLIPS, seeds[0]!);
@@ -135,7 +151,7 @@ async function main(): Promise<void> {
   for (const seed of seeds) {
     const { labels, record } = flipLabels(original, FLIPS, seed);
     const names = Array.from(labels, (code) => FASHION_MNIST_LABELS[code]!);
-    for (const [name, score] of rankings(base, headless, names, new Set(record.indices))) {
+    for (const [name, score] of rankings(base, headless, names, new Set(record.indices), weights)) {
       console.log(`| ${seed} | ${name} | ${score.precision.toFixed(3)} | ${score.recall.toFixed(3)} |`);
       all.set(name, [...(all.get(name) ?? []), score]);
     }

@@ -12,6 +12,7 @@ import type { Matrix } from '../compute/matrix.js';
 import { toProbabilities } from '../compute/predictions.js';
 import { combinedScore, rankOrder } from '../compute/triage/combine.js';
 import { confusionMatrix, labelCodes, type LabelCodes } from '../compute/triage/labels.js';
+import { linearProbe, type LinearProbe } from '../compute/triage/linear-probe.js';
 import { modelScores } from '../compute/triage/model-scores.js';
 import {
   neighbourVotes,
@@ -88,6 +89,16 @@ export interface TriageScoreOptions {
    * get weight IN_SAMPLE_MODEL_WEIGHT instead of MODEL_WEIGHT beside the kNN votes.
    */
   inSample?: boolean;
+  /**
+   * Layer of the linear probe (out-of-fold softmax regression, linear-probe.ts) whose p(given) enters the
+   * combined rank. Default: the last hidden layer (the deepest analyzed layer whose width is not the class
+   * count); 'none' leaves the probe out.
+   */
+  probeLayer?: string;
+  /** Weight of the probe's log p(given) in the combined rank. Default PROBE_WEIGHT. */
+  probeWeight?: number;
+  /** Weight of the classifier's log p(given). Default MODEL_WEIGHT (IN_SAMPLE_MODEL_WEIGHT in-sample). */
+  modelWeight?: number;
   /** Pseudo-votes per label in the combined rank. Default 2. */
   smoothing?: number;
   /** Near-duplicates: pairs closer than this fraction of the median nearest-neighbour distance. Default 0.1. */
@@ -116,6 +127,9 @@ export const MODEL_WEIGHT = 0.25;
  * issue 18's simulation) than the kNN votes of its own hidden layer do (0.76), so the votes lead.
  */
 export const IN_SAMPLE_MODEL_WEIGHT = MODEL_WEIGHT / 4;
+
+/** Weight of the linear probe's out-of-fold log p(given) (see docs/triage.md for how it was chosen). */
+export const PROBE_WEIGHT = 1;
 
 export interface TriageLayer {
   layer: string;
@@ -146,6 +160,8 @@ export interface RunTriage {
   probabilities: Float32Array | null;
   selfConfidence: Float64Array;
   margin: Float64Array;
+  /** The linear probe's out-of-fold probabilities and its layer; null without a probe layer. */
+  probe: (LinearProbe & { layer: string }) | null;
   inSample: boolean;
   layers: TriageLayer[];
   /** Combined suspicion, higher first; NaN for inputs without a label. */
@@ -171,6 +187,7 @@ export interface RunTriage {
     knn: 'exact' | 'nn-descent';
     smoothing: number;
     modelWeight: number;
+    probeWeight: number;
     nearDuplicateFraction: number;
   };
 }
@@ -286,6 +303,17 @@ async function layerMatrix(store: StoreReader, runId: number, layer: string, inp
   const data = new Float32Array(rows.length * matrix.dim);
   rows.forEach((row, i) => data.set(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim), i * matrix.dim));
   return { count: rows.length, dim: matrix.dim, data };
+}
+
+/**
+ * The linear probe's layer: `requested` ('none': no probe), else the last hidden layer, the deepest layer
+ * whose width is not the class count (with one layer, that one).
+ */
+function chooseProbeLayer(stored: LayerInfo[], requested: string | undefined, classCount: number): string | null {
+  if (requested === 'none') return null;
+  if (requested !== undefined) return requested;
+  const deepestFirst = [...stored].sort((a, b) => b.order - a.order);
+  return (deepestFirst.find((info) => info.dim !== classCount) ?? deepestFirst[0])?.layer ?? null;
 }
 
 /** The layers whose votes the combined rank uses (see TriageScoreOptions.layers). */
@@ -431,6 +459,12 @@ export const TRIAGE_SCORE_OPTIONS = new OptionSchema<TriageScoreOptions>('triage
   probeMargin: libraryOption(realNumber({ example: 0.02, min: 0, max: 1 }), {
     help: 'layers within this much of the best kNN probe accuracy enter the combined score',
   }),
+  probeLayer: valueOption(text({ example: 'dense' }), {
+    flag: 'probe-layer',
+    help: 'layer of the cross-validated linear probe in the combined score, or none (default: the last hidden layer)',
+  }),
+  probeWeight: libraryOption(realNumber({ example: 1, min: 0 }), { help: "weight of the probe's log p(given)" }),
+  modelWeight: libraryOption(realNumber({ example: 0.25, min: 0 }), { help: "weight of the model's log p(given)" }),
   smoothing: libraryOption(realNumber({ example: 2, min: 1e-6 }), { help: 'pseudo-votes per label' }),
   duplicateLayer: libraryOption(text({ example: 'conv1' }), { help: 'layer whose distances define near-duplicates' }),
   seed: libraryOption(seedNumber(42), { help: 'seed of NN-descent' }),
@@ -462,7 +496,9 @@ export interface TriageBase {
   sameInput: RunTriage['sameInput'];
   sameActivations: RunTriage['sameActivations'];
   nearDuplicates: RunTriage['nearDuplicates'];
-  settings: Omit<RunTriage['settings'], 'smoothing' | 'modelWeight'>;
+  /** The linear probe's layer and its activations (aligned to the inputs); null without one. */
+  probeFeatures: { layer: string; matrix: Matrix } | null;
+  settings: Omit<RunTriage['settings'], 'smoothing' | 'modelWeight' | 'probeWeight'>;
 }
 
 /** The label-free half of `scoreRun`: reads the store and finds every layer's neighbours. */
@@ -478,6 +514,9 @@ export async function triageBase(
   requireLayers(options.layers, stored, runId, 'triage layer');
   requireLayers(options.excludeLayers, stored, runId, 'excluded layer');
   requireLayers(options.duplicateLayer === undefined ? [] : [options.duplicateLayer], stored, runId, 'duplicate layer');
+  if (options.probeLayer !== undefined && options.probeLayer !== 'none') {
+    requireLayers([options.probeLayer], stored, runId, 'probe layer');
+  }
   const source = options.probabilities ?? { kind: 'model' };
   if (source.kind === 'layer') requireLayers([source.layer], stored, runId, 'probability layer');
   if (stored.length === 0) {
@@ -493,10 +532,17 @@ export async function triageBase(
   const clusterings = new Map((await layerClusterings(store, runId)).map((c) => [c.layer, c]));
   const hashes = Array.from({ length: count }, () => createHash('sha256'));
   const layers: BaseLayer[] = [];
+  const probeLayer = chooseProbeLayer(
+    stored,
+    options.probeLayer,
+    probabilities.classes || (run.predictionLabels?.length ?? 0),
+  );
+  let probeFeatures: TriageBase['probeFeatures'] = null;
   for (const [done, info] of stored.entries()) {
     throwIfCancelled(control.signal, STAGE);
     control.onProgress?.({ stage: `${STAGE}: neighbours`, done, total: stored.length });
     const matrix = await layerMatrix(store, runId, info.layer, inputs);
+    if (info.layer === probeLayer) probeFeatures = { layer: info.layer, matrix };
     for (let i = 0; i < count; i++) {
       hashes[i]!.update(
         new Uint8Array(matrix.data.buffer, matrix.data.byteOffset + i * matrix.dim * 4, matrix.dim * 4),
@@ -549,6 +595,7 @@ export async function triageBase(
     sameInput: digests && details ? duplicateGroups(Array.from(digests, (row) => details.digest[row] ?? null)) : null,
     sameActivations: duplicateGroups(activationDigests(hashes)),
     nearDuplicates: { ...nearDuplicatePairs(duplicateLayer.neighbours, fraction), layer: duplicateLayer.layer },
+    probeFeatures,
     settings: { k, metric, knn, nearDuplicateFraction: fraction },
   };
 }
@@ -591,15 +638,18 @@ export function scoreLabels(
 
   const inSample = options.inSample ?? runInSample(base.run);
   const smoothing = options.smoothing ?? 2;
-  const modelWeight = inSample ? IN_SAMPLE_MODEL_WEIGHT : MODEL_WEIGHT;
+  const modelWeight = options.modelWeight ?? (inSample ? IN_SAMPLE_MODEL_WEIGHT : MODEL_WEIGHT);
+  const probeWeight = options.probeWeight ?? PROBE_WEIGHT;
+  const probe = base.probeFeatures ? probeOf(base.probeFeatures, codes.given, labelCount, options.seed ?? 42) : null;
   const combined = combinedScore(
     {
       given: codes.given,
       labelCount,
       selfConfidence: probabilities.values ? model.selfConfidence : null,
+      probe: probe?.given ?? null,
       layers: chosen.map((l) => ({ givenShare: l.votes.givenShare, voters: l.votes.voters })),
     },
-    { model: modelWeight, smoothing },
+    { model: modelWeight, probe: probeWeight, smoothing },
   );
   const secondary = probabilities.values
     ? Float64Array.from(model.selfConfidence, (p) => 1 - p)
@@ -612,6 +662,7 @@ export function scoreLabels(
     probabilities: probabilities.values,
     selfConfidence: model.selfConfidence,
     margin: model.margin,
+    probe,
     inSample,
     layers,
     combined,
@@ -623,8 +674,28 @@ export function scoreLabels(
     sameInput: base.sameInput,
     sameActivations: base.sameActivations,
     nearDuplicates: base.nearDuplicates,
-    settings: { ...base.settings, smoothing, modelWeight },
+    settings: { ...base.settings, smoothing, modelWeight, probeWeight },
   };
+}
+
+/**
+ * The last probe of each feature matrix, by labels and seed: a base scored twice with the same labels
+ * (with and without its classifier, or with other weights) fits the probe once.
+ */
+const lastProbe = new WeakMap<Matrix, { key: string; probe: LinearProbe & { layer: string } }>();
+
+function probeOf(
+  features: { layer: string; matrix: Matrix },
+  given: Int32Array,
+  labelCount: number,
+  seed: number,
+): LinearProbe & { layer: string } {
+  const key = `${seed}:${labelCount}:${given.join(',')}`;
+  const cached = lastProbe.get(features.matrix);
+  if (cached?.key === key) return cached.probe;
+  const probe = { ...linearProbe(features.matrix, given, labelCount, { seed }), layer: features.layer };
+  lastProbe.set(features.matrix, { key, probe });
+  return probe;
 }
 
 /** The base without the classifier: as if triaged with `probabilities: { kind: 'none' }`. */

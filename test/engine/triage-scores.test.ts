@@ -9,7 +9,13 @@ import { combinedScore } from '../../src/compute/triage/combine.js';
 import { neighbourVotes } from '../../src/compute/triage/neighbour-votes.js';
 import { analyze } from '../../src/engine/analyze.js';
 import { labelLeads, triageTable } from '../../src/engine/triage-listing.js';
-import { IN_SAMPLE_MODEL_WEIGHT, MODEL_WEIGHT, scoreRun, type RunTriage } from '../../src/engine/triage-scores.js';
+import {
+  IN_SAMPLE_MODEL_WEIGHT,
+  PROBE_WEIGHT,
+  MODEL_WEIGHT,
+  scoreRun,
+  type RunTriage,
+} from '../../src/engine/triage-scores.js';
 import { InputError, NotFoundError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
@@ -85,11 +91,18 @@ test('per layer: kNN votes of the stored neighbours, and the combined rank recom
       given: codes.given,
       labelCount: codes.names.length,
       selfConfidence: triage.selfConfidence,
+      probe: triage.probe!.given,
       layers: chosen.map((l) => ({ givenShare: l.votes.givenShare, voters: l.votes.voters })),
     },
-    { model: MODEL_WEIGHT, smoothing: 2 },
+    { model: MODEL_WEIGHT, probe: PROBE_WEIGHT, smoothing: 2 },
   );
   assert.equal(triage.settings.modelWeight, 0.25);
+  assert.equal(triage.settings.probeWeight, PROBE_WEIGHT);
+  // The probe reads the last hidden layer (the deepest whose width is not the class count).
+  assert.notEqual(triage.probe!.layer, TINY.logits);
+  triage.probe!.given.forEach((p, i) => {
+    if (codes.given[i]! >= 0) assert.ok(p >= 0 && p <= 1, `probe p(given) of row ${i} is ${p}`);
+  });
   assert.deepEqual(Array.from(triage.combined), Array.from(expected));
   for (let r = 1; r < triage.order.length; r++) {
     const [a, b] = [triage.combined[triage.order[r - 1]!]!, triage.combined[triage.order[r]!]!];

@@ -19,6 +19,8 @@ export interface CombineInput {
   labelCount: number;
   /** p(given label) per input; null without a classifier (kNN and patterns only). */
   selfConfidence: Float64Array | null;
+  /** Out-of-fold p(given label) of a linear probe (linear-probe.ts); null without one. */
+  probe?: Float64Array | null;
   /** Per chosen layer: share of the neighbours' votes for the given label, and how many voted. */
   layers: readonly { givenShare: Float64Array; voters: Int32Array }[];
 }
@@ -26,6 +28,8 @@ export interface CombineInput {
 export interface CombineWeights {
   /** Weight of log p(given); the layers share weight 1. */
   model: number;
+  /** Weight of the probe's log p(given). */
+  probe?: number;
   /** Pseudo-votes per label. */
   smoothing: number;
 }
@@ -54,6 +58,11 @@ export function combinedScore(input: CombineInput, weights: CombineWeights): Flo
     if (p !== undefined && !Number.isNaN(p) && weights.model > 0) {
       sum += weights.model * Math.log(Math.max(p, FLOOR));
       weight += weights.model;
+    }
+    const q = input.probe?.[i];
+    if (q !== undefined && !Number.isNaN(q) && (weights.probe ?? 0) > 0) {
+      sum += weights.probe! * Math.log(Math.max(q, FLOOR));
+      weight += weights.probe!;
     }
     let layerSum = 0;
     let layers = 0;
