@@ -7,7 +7,8 @@
  *   - triage's combined rank (defaults), and with the classifier head excluded (no model probabilities,
  *     the logits layer left out: the kNN votes of the probe-chosen hidden layers);
  *   - the baselines from the same scores: self-confidence p(given label) (cleanlab's default), the
- *     normalized margin, the kNN label share of the last hidden layer (dense) and of the best single
+ *     normalized margin, the linear probe's out-of-fold p(given) (linear-probe.ts), the kNN label share
+ *     of the last hidden layer (dense) and of the best single
  *     layer (ties in a seeded random order, as a plain kNN would leave them);
  * and checks the bars on the mean: combined >= the best single score and >= 0.90; head excluded >= 0.70.
  *

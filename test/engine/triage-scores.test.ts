@@ -10,6 +10,7 @@ import { neighbourVotes } from '../../src/compute/triage/neighbour-votes.js';
 import { analyze } from '../../src/engine/analyze.js';
 import { labelLeads, triageTable } from '../../src/engine/triage-listing.js';
 import {
+  HEADLESS_PROBE_WEIGHT,
   IN_SAMPLE_MODEL_WEIGHT,
   PROBE_WEIGHT,
   MODEL_WEIGHT,
@@ -137,6 +138,8 @@ test('softmax of the logits layer gives the model output probabilities; kNN only
   assert.equal(headless.probabilities, null);
   assert.ok(!headless.layers.find((l) => l.layer === TINY.logits)!.combined);
   assert.ok(headless.layers.some((l) => l.combined));
+  assert.equal(headless.settings.probeWeight, HEADLESS_PROBE_WEIGHT);
+  assert.ok(headless.probe, 'the linear probe needs no classifier');
   // In-sample probabilities weigh a quarter of what out-of-sample ones do.
   const inSample = await withStore((store) => scoreRun(store, runId, { k: 5, threads: 1, inSample: true }));
   assert.equal(inSample.settings.modelWeight, IN_SAMPLE_MODEL_WEIGHT);
