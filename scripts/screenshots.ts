@@ -96,6 +96,8 @@ interface Scene {
   pattern: Chosen;
   /** The last layer of run A (pure patterns: a different overview for the static export). */
   lastLayer: string;
+  /** The layer of run A with the most patterns (the label × pattern chart). */
+  busiestLayer: string;
   /** Pinned for the compare view, as `clusteringId.patternId`: the pattern, its match in run B, one of another layer. */
   pins: string[];
 }
@@ -175,6 +177,9 @@ async function sceneOf(base: string): Promise<Scene> {
   const pattern = chosen(PATTERN_LAYER, mixed.length > 0 ? mixed : candidates);
   const other = chosen(OTHER_LAYER, await patternsOf(runA, OTHER_LAYER));
   const lastLayer = runA.layers.at(-1)!.layer;
+  const patternCount = (layer: RunSummary['layers'][number]) =>
+    layer.clusterings.filter((c) => c.unit === null).at(-1)?.patternCount ?? 0;
+  const busiestLayer = [...runA.layers].sort((a, b) => patternCount(b) - patternCount(a))[0]!.layer;
   // Run B's counterpart of the pattern: the one the run comparison matches it with.
   const comparison = await getJson<RunComparisonResponse>(base, apiPaths.compareRuns(runA.runId, runB.runId));
   const pairs = comparison.layers.find((l) => l.layerA === PATTERN_LAYER)?.pairs;
@@ -186,7 +191,7 @@ async function sceneOf(base: string): Promise<Scene> {
     `${layerClustering(runB, PATTERN_LAYER)}.${match}`,
     `${layerClustering(runA, OTHER_LAYER)}.${other.patternId}`,
   ];
-  return { runA, runB, pattern, lastLayer, pins };
+  return { runA, runB, pattern, lastLayer, busiestLayer, pins };
 }
 
 /**
@@ -321,9 +326,20 @@ const SHOTS: Shot[] = [
       await page.goto(
         `${base}/?view=jaccard&run=${scene.runA.runId}&layer=${JACCARD_LAYERS[0]}&to=${JACCARD_LAYERS[1]}`,
       );
-      await page.locator('svg.jaccard .jaccard-cell').first().waitFor();
+      await page.locator('canvas.jaccard').waitFor();
+      await page.waitForFunction(`performance.getEntriesByName('nap-drawn:jaccard').length > 0`);
       await settle(page);
-      return [await downTo(page, 'svg.jaccard')];
+      return [await downTo(page, 'canvas.jaccard')];
+    },
+  },
+  {
+    name: 'label-pattern',
+    take: async (page, scene, base) => {
+      await page.goto(`${base}/?run=${scene.runA.runId}&layer=${scene.busiestLayer}`);
+      await page.locator('.label-pattern-chart canvas').waitFor();
+      await page.waitForFunction(`performance.getEntriesByName('nap-drawn:label-pattern').length > 0`);
+      await settle(page);
+      return [await downTo(page, '.label-pattern-chart')];
     },
   },
   {

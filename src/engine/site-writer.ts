@@ -96,9 +96,10 @@ export class SheetStream {
   }
 
   /** Adds the images of one part (keyed by clustering id) in order. */
-  async addPart(key: number, images: Iterable<Uint8Array | null> | AsyncIterable<Uint8Array | null>): Promise<void> {
+  async addPart(key: number, images: readonly (Uint8Array | null)[] | AsyncIterable<Uint8Array | null>): Promise<void> {
     const start = this.count;
-    for await (const image of images) await this.add(image);
+    if (Symbol.asyncIterator in images) for await (const image of images) await this.add(image);
+    else for (const image of images) await this.add(image);
     this.parts[key] = [start, this.count - start];
   }
 

@@ -73,7 +73,7 @@ describe('image sheets', () => {
     await stream.addPart(
       9,
       (async function* () {
-        for (let k = 200; k < 300; k++) yield image(k);
+        for (let k = 200; k < 300; k++) yield await Promise.resolve(image(k));
       })(),
     );
     const sequence = await stream.finish();
