@@ -195,16 +195,17 @@ async function sceneOf(base: string): Promise<Scene> {
 }
 
 /**
- * Waits until the view shows real content: no loading placeholder, every image in the viewport decoded,
- * and two animation frames drawn. An error banner fails the shot.
+ * Waits until the view shows real content: no loading placeholder, every image in the viewport decoded
+ * (sprite-sheet cells included), and two animation frames drawn. An error banner fails the shot.
  */
 async function settle(page: Page): Promise<void> {
   await page.waitForFunction(
     `(() => {
       if (document.querySelector('.error, [role=alert]')) return true;
       if (document.querySelector('.loading')) return false;
-      const inView = [...document.images].filter((img) => { const r = img.getBoundingClientRect(); return r.width > 0 && r.bottom > 0 && r.top < innerHeight; });
-      return inView.every((img) => img.complete && img.naturalWidth > 0);
+      const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.bottom > 0 && r.top < innerHeight; };
+      if ([...document.querySelectorAll('.sheet-image[data-state=loading]')].some(shown)) return false;
+      return [...document.images].filter(shown).every((img) => img.complete && img.naturalWidth > 0);
     })()`,
     undefined,
     { timeout: WAIT_MS },
@@ -268,7 +269,8 @@ const SHOTS: Shot[] = [
   },
   {
     name: 'heatmaps',
-    height: 1300,
+    // Tall enough that the members panel lies below the unit statistics inside the window.
+    height: 2000,
     take: async (page, scene, base) => {
       await page.goto(
         `${base}/?view=pattern&run=${scene.runA.runId}&layer=${scene.pattern.layer}&p=${scene.pattern.patternId}&heat=1`,
@@ -295,7 +297,7 @@ const SHOTS: Shot[] = [
     name: 'max-activations',
     take: async (page, scene, base) => {
       await page.goto(`${base}/?view=maxact&run=${scene.runA.runId}&layer=${OTHER_LAYER}`);
-      await page.locator('.app-main img').nth(40).waitFor();
+      await page.locator('.app-main .sheet-image[data-state="ready"], .app-main img').nth(40).waitFor();
       await settle(page);
       return [TOP(VIEWPORT.height)];
     },
@@ -329,7 +331,7 @@ const SHOTS: Shot[] = [
       await page.locator('canvas.jaccard').waitFor();
       await page.waitForFunction(`performance.getEntriesByName('nap-drawn:jaccard').length > 0`);
       await settle(page);
-      return [await downTo(page, 'canvas.jaccard')];
+      return [await downTo(page, 'canvas.jaccard', 6)];
     },
   },
   {
@@ -382,7 +384,8 @@ const SHOTS: Shot[] = [
     take: async (page, scene, base) => {
       await page.goto(`${base}/index.html?run=${scene.runA.runId}&layer=${scene.lastLayer}`);
       await page.locator('article.card').nth(5).waitFor();
-      await page.locator('.store-name', { hasText: 'static' }).waitFor();
+      // Below 1400 px the header keeps the store's name for its title only.
+      await page.locator('.store-name', { hasText: 'static' }).waitFor({ state: 'attached' });
       await settle(page);
       return [TOP(VIEWPORT.height)];
     },
