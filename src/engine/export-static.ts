@@ -11,12 +11,10 @@
  * are written twice: in input order, and each clustering's pattern members together, so that a pattern's
  * gallery is a sheet or two.
  */
-import { showsContents } from '../results/input-content.js';
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { renderHeatmap } from '../compute/heatmap-image.js';
-import { inputImage, openRunDataset } from '../io/datasets/run-dataset.js';
 import { encodeSheet } from '../results/node/sprite-sheet.js';
 import { prepareSiteFolder } from '../io/site-folder.js';
 import { NapStore } from '../io/store/index.js';
@@ -28,6 +26,8 @@ import { encodeTable } from '../results/codec/arrow-encode.js';
 import { FILE_TABLES } from '../results/codec/tables.js';
 import { blockSheets, memberSheetOrder, SHEET_CELLS } from '../results/sprites.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
+import { averagePictures, openInputPictures } from '../results/node/input-pictures.js';
+import { inputPicturesOf, showsText } from '../results/input-content.js';
 import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
 import { NOTES_STATIC_FILE, notesOfRun } from '../results/notes.js';
 import {
@@ -163,15 +163,15 @@ async function folderSize(folder: string): Promise<{ files: number; bytes: numbe
 }
 
 /**
- * A clustering's tables and images: average images (of a run of images; other inputs have none), and
+ * A clustering's tables and images: average images (of images or of drawn numbers; texts have none), and
  * every stored heatmap (means and members).
  */
 async function exportClustering(
   store: NapStore,
   service: ResultsService,
   site: SiteWriter,
+  run: RunRecord,
   clustering: ClusteringRecord,
-  averages: boolean,
 ): Promise<{ averageImages: number[]; heatmaps: number }> {
   const { tables } = service;
   const id = clustering.clusteringId;
@@ -188,8 +188,8 @@ async function exportClustering(
   const heatmapIndex = await tables.heatmapIndex(id);
   await write('heatmaps', FILE_TABLES.heatmapIndex, heatmapIndex);
 
-  // Inputs that are not images have no average images.
-  const images = averages ? await store.readAverageImages(id) : null;
+  // Texts have no average images.
+  const images = showsText(inputPicturesOf(run)) ? null : await averagePictures(store, run, id);
   if (images) {
     const pixels = images.width * images.height * images.channels;
     const channels = images.channels === 1 || images.channels === 4 ? images.channels : 3;
@@ -257,8 +257,8 @@ function configWithoutLocalFolders(config: RunConfig): RunConfig {
 const NO_THUMBNAILS_HINT = 'restore the dataset the run analysed, or export without thumbnails (--no-thumbnails)';
 
 /**
- * The thumbnails of every input of the run from the dataset it analysed, `size` pixels square, or the
- * images' own size when smaller (the app scales them up pixel for pixel, and a 28-pixel image stretched
+ * The thumbnails of every input of the run (input-pictures.ts: images of the dataset it analysed, drawn
+ * numbers, named images), `size` pixels square, or the images' own size when smaller (the app scales them up pixel for pixel, and a 28-pixel image stretched
  * to 64 costs a resize and four times the bytes). Returns the inputs and the side written.
  */
 async function exportThumbnails(
@@ -271,31 +271,20 @@ async function exportThumbnails(
   stage: (name: string, done: number, total: number) => void,
 ): Promise<{ count: number; side: number }> {
   const inputs = await service.tables.inputs(run.runId);
-  const channels = run.config.preprocessing?.channels === 1 ? 1 : 3;
   const count = inputs.inputIndex.length;
-  const source = await openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path).catch(
-    (error: unknown) => {
-      if (!(error instanceof NotFoundError)) throw error;
-      throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
-    },
-  );
-  const own = source.dataset.imageSize;
-  const side = own === undefined ? size : Math.min(size, Math.max(own.width, own.height));
-  const thumbnail = async (row: number): Promise<Uint8Array> => {
-    const inputIndex = inputs.inputIndex[row]!;
+  const pictures = await openInputPictures(store, run).catch((error: unknown) => {
+    if (!(error instanceof NotFoundError)) throw error;
+    throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
+  });
+  const { channels, ownSide } = pictures;
+  const side = ownSide === undefined ? size : Math.min(size, ownSide);
+  const thumbnails = async (rows: readonly number[]): Promise<Uint8Array[]> => {
+    const wanted = rows.map((row) => ({ inputIndex: inputs.inputIndex[row]!, path: inputs.path[row] ?? null }));
     try {
-      const path = inputs.path[row];
-      if (path === null || path === undefined) {
-        throw new NotFoundError(`input ${inputIndex} of run ${run.runId} has no stored dataset path`, {
-          hint: 'its image cannot be shown',
-        });
-      }
-      return await inputImage(source, { inputIndex, path, datasetSpec: run.datasetSpec }, side, channels);
+      return await pictures.pictures(wanted, side);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
-      throw new InputError(`no thumbnail for input ${inputIndex}: ${error.message.split('\n')[0]}`, {
-        hint: NO_THUMBNAILS_HINT,
-      });
+      throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
     }
   };
   // Every input in input order, then each clustering's pattern members (memberSheetOrder).
@@ -315,8 +304,7 @@ async function exportThumbnails(
   let done = 0;
   await inPool(jobs, IMAGE_CONCURRENCY, async ({ file, rows }) => {
     stage('writing thumbnails', done, total);
-    const cells: Uint8Array[] = [];
-    for (const row of rows) cells.push(await thumbnail(row));
+    const cells = await thumbnails(rows);
     await site.write(file, await encodeSheet(cells, side, side, channels));
     done += cells.length;
   });
@@ -367,7 +355,7 @@ async function writeSite(
   const averageOrder: Record<string, number[]> = {};
   for (const [done, clustering] of clusterings.entries()) {
     stage('exporting patterns', done, clusterings.length);
-    const counts = await exportClustering(store, service, site, clustering, !showsContents(run));
+    const counts = await exportClustering(store, service, site, run, clustering);
     averageImages += counts.averageImages.length;
     averageOrder[clustering.clusteringId] = counts.averageImages;
     heatmaps += counts.heatmaps;
@@ -405,9 +393,9 @@ async function writeSite(
   };
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
 
-  // Inputs that are not images show their contents (in the inputs table), not thumbnails.
+  // Texts show their contents (in the inputs table), not thumbnails.
   const thumbnails =
-    config.thumbnails === false || showsContents(run)
+    config.thumbnails === false || showsText(inputPicturesOf(run))
       ? null
       : await exportThumbnails(store, service, site, run, config.thumbnails, clusterings, stage);
 
