@@ -21,8 +21,8 @@ export function wordsOf(text: string): Set<string> {
 
 /**
  * Each pattern's most distinctive words, by the share of its texts that have the word minus that share
- * among all clustered texts (ties: the larger share, then the word); only words of at least two of its
- * texts (one in a pattern of one), at most `count`.
+ * among all clustered texts (ties: the larger share, then the word), at most `count`. A word of one member
+ * of a large pattern scores next to nothing, so rare words come last.
  */
 export function patternWords(
   memberships: MembershipsTable,
@@ -49,9 +49,7 @@ export function patternWords(
   });
   return perPattern.map((counts, patternId) => {
     const size = sizes[patternId]!;
-    const least = Math.min(2, size);
     const ranked = [...counts]
-      .filter(([, n]) => n >= least)
       .map(([word, n]) => ({ word, share: n / size, lift: n / size - overall.get(word)! / texts }))
       .filter((w) => w.lift > 0)
       .sort((a, b) => b.lift - a.lift || b.share - a.share || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0))

@@ -26,11 +26,12 @@ test('each pattern lists the words more of its texts have than of all texts, by 
     outlierScore: new Float64Array(7),
   };
   const inputs = { rows: new RowIndex(inputIndex), content: texts };
-  // "the" is in every text: no margin. Pattern 0: cat 3/3 - 3/6 = 0.5, mat 2/3 - 2/6 = 1/3, on likewise;
-  // sat, ran, dog, and: one text each, left out. Pattern 1: dog 2/2 - 3/6 = 0.5; barked, ran: one text each.
+  // "the" is in every text: no margin. Pattern 0: cat 3/3 - 3/6 = 1/2, mat 2/3 - 2/6 = 1/3, on likewise,
+  // and 1/3 - 1/6, sat likewise; ran 1/3 - 2/6 = 0 and dog 1/3 - 3/6 < 0 are left out. Pattern 1: dog
+  // 2/2 - 3/6 = 1/2, barked 1/2 - 1/6, ran 1/2 - 2/6.
   assert.deepEqual(patternWords(memberships, inputs, 2), [
-    { patternId: 0, word: ['cat', 'mat', 'on'], share: [1, 2 / 3, 2 / 3] },
-    { patternId: 1, word: ['dog'], share: [1] },
+    { patternId: 0, word: ['cat', 'mat', 'on', 'and', 'sat'], share: [1, 2 / 3, 2 / 3, 1 / 3, 1 / 3] },
+    { patternId: 1, word: ['dog', 'barked', 'ran'], share: [1, 1 / 2, 1 / 2] },
   ]);
   assert.deepEqual(patternWords(memberships, inputs, 2, 1)[0]!.word, ['cat'], 'at most count words');
 });
