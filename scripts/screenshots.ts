@@ -20,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
+import { vitDemoLayers } from '../src/cli/commands/demo.js';
 import { analyze } from '../src/engine/analyze.js';
 import { exportStaticSite } from '../src/engine/export-static.js';
 import { computePatternHeatmaps } from '../src/engine/heatmaps.js';
@@ -41,7 +42,7 @@ const VIEWPORT = { width: 1200, height: 800 };
 const MAX_BYTES = 200 * 1024;
 const MODEL = path.join(REPO_ROOT, 'models', 'mnist-cnn.onnx');
 const VIT_MODEL = path.join(REPO_ROOT, 'models', 'mnist-vit.onnx');
-/** The ViT layer whose patterns are shown: the output of its second block (of four), a middle layer like pool1. */
+/** The ViT layer whose patterns are shown (of `nap demo --model vit`'s): its second block's output, a middle layer like pool1. */
 const VIT_LAYER_INDEX = 1;
 /**
  * The layer of the pattern page, its heatmaps, its lineage and the layer views: early enough for patterns
@@ -147,6 +148,7 @@ async function buildStore(dir: string, inputs: number, withVit: boolean): Promis
       data: 'mnist',
       out: store,
       limit: inputs,
+      layers: await vitDemoLayers(VIT_MODEL),
       name: `mnist-vit on ${inputs.toLocaleString('en-US')} digits`,
     });
   }
