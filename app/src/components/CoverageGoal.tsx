@@ -2,7 +2,8 @@
  * The coverage goal of the granularity panel. At the stored parameters (the paper's, in nap demo), one
  * button re-cuts the layer's tree at the finest granularity that puts COVERAGE_GOAL of the inputs in a
  * pattern, found in the page over leaf / eom and a ladder of min cluster sizes (the search of nap demo's
- * closing lines); at any other granularity, one button goes back to the stored parameters.
+ * closing lines, started once the control rests at the stored parameters); at any other granularity, one
+ * button goes back to the stored parameters.
  */
 import { useEffect, useState } from 'preact/hooks';
 import {
@@ -21,6 +22,8 @@ const PAPER: Granularity = { minClusterSize: 5, selection: 'leaf', epsilon: 0 };
 
 /** Milliseconds of search per task, so that the page answers the user between them. */
 const SLICE_MS = 12;
+/** The search waits this long at the stored parameters first: a person moving the control does not wait behind it. */
+const START_AFTER_MS = 800;
 
 /** Found goals per tree and starting parameters: the search runs once per tree a page loads. */
 const found = new WeakMap<TreeReselector, Map<string, Reselection | null>>();
@@ -31,11 +34,12 @@ function describe(granularity: Granularity): string {
 }
 
 /** The goal re-selection of `reselector`'s tree (null: none reaches it), searched in slices; undefined while searching. */
-function useGoal(reselector: TreeReselector, stored: Granularity, allowSingleCluster: boolean) {
+function useGoal(reselector: TreeReselector, stored: Granularity, allowSingleCluster: boolean, active: boolean) {
   const key = `${stored.epsilon}/${allowSingleCluster}`;
   const known = () => found.get(reselector)?.get(key);
   const [goal, setGoal] = useState<{ key: string; reselector: TreeReselector; value: Reselection | null }>();
   useEffect(() => {
+    if (!active) return undefined;
     const done = known();
     if (done !== undefined) {
       setGoal({ key, reselector, value: done });
@@ -62,9 +66,9 @@ function useGoal(reselector: TreeReselector, stored: Granularity, allowSingleClu
       found.get(reselector)!.set(key, value);
       setGoal({ key, reselector, value });
     };
-    timer = window.setTimeout(step, 0);
+    timer = window.setTimeout(step, START_AFTER_MS);
     return () => window.clearTimeout(timer);
-  }, [reselector, key]);
+  }, [reselector, key, active]);
   if (goal && goal.key === key && goal.reselector === reselector) return goal.value;
   return known();
 }
@@ -87,9 +91,10 @@ export function CoverageGoal({
   allowSingleCluster,
   onChange,
 }: CoverageGoalProps) {
-  const goal = useGoal(reselector, stored, allowSingleCluster);
+  const atStored = sameGranularity(value, stored);
+  const goal = useGoal(reselector, stored, allowSingleCluster, atStored && storedShare < COVERAGE_GOAL);
   const paper = sameGranularity(stored, PAPER);
-  if (!sameGranularity(value, stored)) {
+  if (!atStored) {
     return (
       <p class="coverage-goal">
         <button type="button" class="button coverage-stored" onClick={() => onChange(stored)}>

@@ -160,7 +160,13 @@ export function markChangeTime(key: string): void {
   lastChange = { key, at: performance.now() };
 }
 
-/** The control's change time for `key` if it asked for it, else now (back / forward, a loaded URL). */
+/**
+ * The control's change time for `key` if it asked for it, else now (back / forward, a loaded URL). A change
+ * is taken once: going back to the same granularity later is timed from then.
+ */
 export function takeChangeTime(key: string): number {
-  return lastChange.key === key ? lastChange.at : performance.now();
+  if (key === '' || lastChange.key !== key) return performance.now();
+  const { at } = lastChange;
+  lastChange = { key: '', at: 0 };
+  return at;
 }
