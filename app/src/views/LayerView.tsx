@@ -399,7 +399,6 @@ export function LayerView({ context }: { context: ViewContext }) {
         itemWidth={CARD_WIDTH}
         itemHeight={CARD_HEIGHT}
         gap={12}
-        overscanRows={1}
         label={`Patterns of ${layer.layer}`}
         className="card-grid"
         renderItem={(index) => {

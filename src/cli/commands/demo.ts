@@ -159,8 +159,8 @@ export const runDemoCommand = cliCommand(DEMO_OPTIONS, async (argv, signal) => {
   if (!first) return runServeCommand([out, '--port', String(port)], signal);
   console.log(
     `The app starts at the paper's patterns of ${first.layer} with their coverage and the layer's hierarchy: one ` +
-      `button re-cuts the tree to put >= ${(100 * COVERAGE_TARGET).toFixed(0)}% of the inputs in a pattern (or ` +
-      `shows near members), one goes back to the paper's parameters.`,
+      `button answers for >= ${(100 * COVERAGE_TARGET).toFixed(0)}% of the inputs (near members, or a re-cut of ` +
+      `the tree where one puts that many in a pattern), one goes back to the paper's parameters.`,
   );
   return runServeCommand([out, '--port', String(port), '--run', String(result.runId), '--layer', first.layer], signal);
 });
