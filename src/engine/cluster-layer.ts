@@ -8,6 +8,7 @@ import { columnStatistics, rowsByGroup, type UnitStatistics } from '../compute/s
 import type {
   ClusteringToSave,
   ClusteringWriter,
+  ClusterSpaceColumns,
   StoreReader,
   UnitStatsColumns,
   UnitStatsToSave,
@@ -94,6 +95,12 @@ export interface ClusteringDetails {
 /** A layer clustering ready to store; a queue worker computes it and hands it back through a file. */
 export interface ComputedClustering extends ClusteringDetails {
   clustering: LayerClusteringResult;
+}
+
+/** A layer clustering computed by another process (a queue worker), in the layer's cluster space. */
+export interface ComputedLayerClustering extends ComputedClustering {
+  /** The PCA or UMAP rows it was clustered in, stored as a single-process run stores them; none for raw. */
+  space?: ClusterSpaceColumns;
 }
 
 /**

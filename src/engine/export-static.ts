@@ -389,6 +389,13 @@ async function writeSite(
     await site.write(staticPaths.triage('inputs'), encodeTable(FILE_TABLES.triageInputs, triage.inputs));
     await site.write(staticPaths.triage('layers'), encodeTable(FILE_TABLES.triageLayers, triage.layers));
     await site.write(staticPaths.triage('agreement'), encodeTable(FILE_TABLES.triageAgreement, triage.agreement));
+    if (triage.outliers !== null) {
+      await site.write(staticPaths.triage('outliers'), encodeTable(FILE_TABLES.triageOutliers, triage.outliers));
+      await site.write(
+        staticPaths.triage('near-duplicates'),
+        encodeTable(FILE_TABLES.triageNearDuplicates, triage.nearDuplicates),
+      );
+    }
   }
   const notes = await new NotesFile(notesPathOf(config.store)).read();
   const clusteringIds = new Set(clusterings.map((c) => c.clusteringId));

@@ -174,7 +174,8 @@ test('the export is the app, a manifest, data files with plain names, and every 
   assert.equal(heatmapSheet.channels, 4);
   const side = (heatmapSheet.width ?? 0) / Math.min(heatmapCount, 16);
   assert.equal(heatmapSheet.height, Math.ceil(heatmapCount / 16) * side, 'a cell for every heatmap, means and members');
-  assert.ok(files.length < 60, `${files.length} files in all`);
+  // The saved triage holds five tables (label leads, layers, agreement, outliers, near-duplicates).
+  assert.ok(files.length < 62, `${files.length} files in all`);
   assert.ok(files.some((f) => f.startsWith('assets/') && f.endsWith('.js')));
   for (const layer of run.layers)
     assert.ok(
@@ -271,7 +272,7 @@ test('filtered and reordered members come from the exported tables exactly as th
   }
 });
 
-test('label errors and model errors work in the static site; decisions are kept in the browser', async () => {
+test('label errors, model errors and outliers work in the static site; decisions are kept in the browser', async () => {
   const exported = JSON.parse(await readFile(path.join(site, 'data', NOTES_STATIC_FILE), 'utf8')) as NotesDocument;
   assert.deepEqual(
     exported.decisions.map((d) => [d.runId, d.input]),
@@ -297,6 +298,10 @@ test('label errors and model errors work in the static site; decisions are kept 
   await page.goto(`${host.url}/index.html?view=model-errors&run=${run.runId}`);
   await page.locator('.confusion-cell').first().click();
   await page.locator('.cell-inputs svg.agreement-chart').waitFor();
+  // The outliers list too: every input of the run, from the exported triage.
+  await page.goto(`${host.url}/index.html?view=outliers&run=${run.runId}`);
+  await page.locator('.outliers-table tbody tr[data-input]').first().waitFor();
+  assert.equal(await page.locator('.outlier-count').textContent(), String(INPUTS));
   assert.deepEqual(
     host.requests.filter((p) => p.startsWith('/api')),
     [],

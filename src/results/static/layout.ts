@@ -12,7 +12,8 @@
  *   data/tables/clusterings/C/*.arrow       patterns, memberships, tree, stats, heatmaps (the heatmap index);
  *                                           linkage and soft (soft memberships) where the clustering has them
  *   data/tables/flows/A-B.arrow             the stored flow from clustering A to clustering B
- *   data/tables/triage/T.arrow              the saved triage: inputs, layers, agreement (when saved)
+ *   data/tables/triage/T.arrow              the saved triage: inputs, layers, agreement, outliers and
+ *                                           near-duplicates (when saved)
  *   data/notes.json                         the run's notes (decisions, tags, saved views: ../notes.ts)
  *   data/images/thumbnails/S.png            sprite sheet S (src/results/sprites.ts) of the thumbnails: the
  *                                           inputs of rows S*256.. of inputs.arrow
@@ -75,7 +76,7 @@ function escapeName(text: string): string {
 }
 
 export type LayerTable = 'stats' | 'max-activations' | 'projection';
-export type TriageTable = 'inputs' | 'layers' | 'agreement';
+export type TriageTable = 'inputs' | 'layers' | 'agreement' | 'outliers' | 'near-duplicates';
 export type ClusteringTable = 'patterns' | 'memberships' | 'tree' | 'linkage' | 'soft' | 'stats' | 'heatmaps';
 
 /** Files relative to the data folder. */

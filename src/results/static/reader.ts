@@ -8,7 +8,7 @@ import { NotFoundError } from '../../errors.js';
 import { decodeTable } from '../codec/arrow-decode.js';
 import { FILE_TABLES } from '../codec/tables.js';
 import type { ResultsReader } from '../reader.js';
-import type { FlowCellsTable, UnitStatsTable } from '../tables.js';
+import type { FlowCellsTable, SavedTriage, UnitStatsTable } from '../tables.js';
 import {
   STATIC_FORMAT,
   STATIC_MANIFEST_FILE,
@@ -70,6 +70,23 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
     if (bytes === null) throw new NotFoundError(`${url(file)} is missing from the export`, { hint: REEXPORT_HINT });
     return bytes;
   };
+  const outliersOf = async (): Promise<Pick<SavedTriage, 'outliers' | 'nearDuplicates'>> => {
+    const outliers = await optional(staticPaths.triage('outliers'));
+    const near = outliers === null ? null : await required(staticPaths.triage('near-duplicates'));
+    return {
+      outliers: outliers === null ? null : decodeTable(FILE_TABLES.triageOutliers, outliers),
+      nearDuplicates:
+        near === null
+          ? {
+              inputA: new Int32Array(0),
+              inputB: new Int32Array(0),
+              layer: [],
+              distance: new Float64Array(0),
+              threshold: new Float64Array(0),
+            }
+          : decodeTable(FILE_TABLES.triageNearDuplicates, near),
+    };
+  };
   const emptyStats: UnitStatsTable = {
     patternId: new Int32Array(0),
     unit: new Int32Array(0),
@@ -130,13 +147,15 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
     heatmapIndex: async (id) =>
       decodeTable(FILE_TABLES.heatmapIndex, await required(staticPaths.clusteringTable(id, 'heatmaps'))),
     triage: async () => {
-      // An export of a run without a saved triage has none of the three files.
+      // An export of a run without a saved triage has none of the files; one of a triage saved before
+      // outliers were kept (schema version 10) has no outlier files.
       const inputs = await optional(staticPaths.triage('inputs'));
       if (inputs === null) return null;
       return {
         inputs: decodeTable(FILE_TABLES.triageInputs, inputs),
         layers: decodeTable(FILE_TABLES.triageLayers, await required(staticPaths.triage('layers'))),
         agreement: decodeTable(FILE_TABLES.triageAgreement, await required(staticPaths.triage('agreement'))),
+        ...(await outliersOf()),
       };
     },
   };
