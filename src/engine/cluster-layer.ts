@@ -6,6 +6,7 @@ import { buildSoftTree, strongestMemberships, type StrongestMemberships } from '
 import type { Matrix } from '../compute/matrix.js';
 import { columnStatistics, rowsByGroup, type UnitStatistics } from '../compute/statistics.js';
 import type {
+  ClusteringToSave,
   ClusteringWriter,
   ClusterSpaceColumns,
   StoreReader,
@@ -141,12 +142,16 @@ export async function storeLayerClustering(
   return summary;
 }
 
-/** Stores a computed layer clustering: the clustering, its tree, soft memberships and pattern statistics. */
+/**
+ * Stores a computed layer clustering in one transaction: the clustering, its tree, soft memberships and
+ * pattern statistics, and the average images and flows in `extras` when given.
+ */
 export async function saveLayerClustering(
   store: StoreReader & ClusteringWriter,
   target: { runId: number; layer: string; unit: number | null },
   inputIndex: Int32Array,
   computed: ComputedClustering,
+  extras: Pick<ClusteringToSave, 'averageImages' | 'flows'> = {},
 ): Promise<LayerSummary> {
   const { clustering, soft, statistics } = computed;
   const { selection } = clustering;
@@ -166,8 +171,9 @@ export async function saveLayerClustering(
       distance: clustering.linkageTree.distance,
     },
     softMemberships: { width: soft.width, patternId: soft.labels, strength: soft.strengths },
+    ...(statistics ? { unitStats: statistics } : {}),
+    ...extras,
   });
-  if (statistics) await store.saveUnitStats({ clusteringId }, statistics);
   const noise = selection.labels.reduce((n, label) => n + (label < 0 ? 1 : 0), 0);
   return {
     layer: target.layer,

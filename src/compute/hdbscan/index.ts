@@ -15,8 +15,12 @@ export type { CondensedTree, Metric, MstBuilder, MstResult, PrimTree, SingleLink
 export { referenceMst } from './reference-mst.js';
 export { fastMst } from './fast-mst.js';
 export {
+  condenseAtSize,
   linkageFromMerges,
+  selectFromCondensed,
   selectFromLinkage,
+  TreeReselector,
+  type CondensedAtSize,
   selectionParamsProblem,
   type SelectionParams,
   type TreeSelection,
