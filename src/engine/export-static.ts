@@ -6,8 +6,8 @@
  * src/results/static/layout.ts); the browser runs the same results API over them as `nap serve` runs over
  * the store, so every view answers as it does there. Comparing runs needs a second run and is left out;
  * the app hides it. Images are PNG sprite sheets of 256 images each (src/results/sprites.ts): the
- * thumbnails of every input, the average image of every pattern and every stored heatmap (means and
- * members), so that a run of 70,000 inputs is a few hundred files rather than one per image. Thumbnails
+ * thumbnails of every input, the average image of every pattern, every stored heatmap (means and
+ * members) and every stored feature visualization, so that a run of 70,000 inputs is a few hundred files rather than one per image. Thumbnails
  * are written twice: in input order, and each clustering's pattern members together, so that a pattern's
  * gallery is a sheet or two.
  */
@@ -27,7 +27,7 @@ import type { TableSpec } from '../results/codec/arrow.js';
 import { encodeTable } from '../results/codec/arrow-encode.js';
 import { FILE_TABLES } from '../results/codec/tables.js';
 import { blockSheets, memberSheetOrder, SHEET_CELLS } from '../results/sprites.js';
-import { storeReader } from '../results/node/duckdb-reader.js';
+import { featureImagesTable, storeReader } from '../results/node/duckdb-reader.js';
 import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
 import { NOTES_STATIC_FILE, notesOfRun } from '../results/notes.js';
 import {
@@ -56,6 +56,8 @@ export interface StaticExportResult {
   thumbnails: number;
   averageImages: number;
   heatmaps: number;
+  /** Feature visualizations (`nap visualize`) of every layer. */
+  featureImages: number;
 }
 
 /** Images encoded at the same time. */
@@ -224,6 +226,37 @@ async function exportClustering(
   return { averageImages: images ? Array.from(images.patternId) : [], heatmaps };
 }
 
+/**
+ * A layer's feature visualizations (`nap visualize`): their table and their images as sheets in its row
+ * order; nothing when none is stored. Returns the number of images.
+ */
+async function exportFeatureImages(store: NapStore, site: SiteWriter, runId: number, layer: string): Promise<number> {
+  const images = await store.readFeatureVisualizations(runId, layer);
+  if (images.length === 0) return 0;
+  const { width, height, channels } = images[0]!;
+  const odd = images.find((image) => image.width !== width || image.height !== height || image.channels !== channels);
+  if (odd !== undefined) {
+    throw new InputError(
+      `layer ${JSON.stringify(layer)} of run ${runId} holds feature visualizations of ${width} x ${height} x ${channels} and of ${odd.width} x ${odd.height} x ${odd.channels}`,
+      {
+        hint: `make them again at one size: nap visualize <results file> --run ${runId} --layer ${JSON.stringify(layer)} --force`,
+      },
+    );
+  }
+  await site.write(
+    staticPaths.layerTable(layer, 'feature-images'),
+    encodeTable(FILE_TABLES.featureImages, featureImagesTable(images)),
+  );
+  for (let sheet = 0; sheet < blockSheets(images.length); sheet++) {
+    const cells = blockOf(images.length, sheet).map((k) => images[k]!.pixels);
+    await site.write(
+      staticPaths.featureSheet(layer, sheet),
+      await encodeSheet(cells, width, height, channels === 1 ? 1 : 3),
+    );
+  }
+  return images.length;
+}
+
 /** Positions of sheet `sheet` of a sequence of `count` images. */
 function blockOf(count: number, sheet: number): number[] {
   const start = sheet * SHEET_CELLS;
@@ -345,6 +378,7 @@ async function writeSite(
   await site.write(staticPaths.inputs(), encodeTable(FILE_TABLES.inputs, inputs));
   const layers = await tables.layers(runId);
   const projections = await tables.projections(runId);
+  let featureImages = 0;
   for (const layer of layers) {
     await site.write(
       staticPaths.layerTable(layer.layer, 'stats'),
@@ -360,6 +394,7 @@ async function writeSite(
         staticPaths.layerTable(layer.layer, 'projection'),
         encodeTable(FILE_TABLES.projection, projection),
       );
+    featureImages += await exportFeatureImages(store, site, runId, layer.layer);
   }
   const clusterings = await tables.clusterings(runId);
   let averageImages = 0;
@@ -438,6 +473,7 @@ async function writeSite(
     thumbnails: thumbnails?.count ?? 0,
     averageImages,
     heatmaps,
+    featureImages,
   };
 }
 

@@ -54,6 +54,7 @@ export async function staticSource(base: URL): Promise<DataSource> {
     thumbnailUrl: missing,
     averageImageUrl: missing,
     heatmapUrl: missing,
+    featureImageUrl: missing,
     thumbnailSheets: async (runId, inputIndex, _size, _v, clusteringId) => {
       const inputs = await api.tables.inputs(runId);
       const members = clusteringId === undefined ? null : await memberPositions(clusteringId);
@@ -84,6 +85,15 @@ export async function staticSource(base: URL): Promise<DataSource> {
         order.length,
         (p) => order.indexOf(p),
         (sheet) => file(staticPaths.averageSheet(clusteringId, sheet)),
+      );
+    },
+    featureSheets: async (runId, layer, rows) => {
+      const count = (await api.tables.featureImages(runId, layer)).target.length;
+      return blockPlans(
+        rows,
+        count,
+        (row) => (row < count ? row : -1),
+        (sheet) => file(staticPaths.featureSheet(layer, sheet)),
       );
     },
     heatmapSheets: async (clusteringId, patternId, inputIndex) => {

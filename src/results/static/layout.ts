@@ -8,7 +8,8 @@
  *   data/manifest.json                      StaticManifest: what the export holds
  *   data/results.json                       StaticResults: the run, its layers, clusterings and projections
  *   data/tables/inputs.arrow                the run's inputs (Arrow IPC stream, codec/tables.ts FILE_TABLES)
- *   data/tables/layers/L/stats.arrow        a layer's unit statistics; max-activations.arrow, projection.arrow
+ *   data/tables/layers/L/stats.arrow        a layer's unit statistics; max-activations.arrow, projection.arrow,
+ *                                           feature-images.arrow (its feature visualizations, where stored)
  *   data/tables/clusterings/C/*.arrow       patterns, memberships, tree, stats, heatmaps (the heatmap index);
  *                                           linkage and soft (soft memberships) where the clustering has them
  *   data/tables/flows/A-B.arrow             the stored flow from clustering A to clustering B
@@ -22,6 +23,9 @@
  *                                           StaticResults.averageImages[C]
  *   data/images/heatmap/C/S.png             sheet S of clustering C's stored heatmaps (means and members), in
  *                                           the row order of its heatmaps.arrow
+ *
+ *   data/images/features/L/S.png            sheet S of layer L's feature visualizations, in the row order of
+ *                                           its feature-images.arrow
  *
  * File names use only [A-Za-z0-9_-] (other characters are escaped as _XX hex bytes), so any static host
  * serves them without percent-decoding surprises.
@@ -74,7 +78,7 @@ function escapeName(text: string): string {
   return out === '' ? '_' : out;
 }
 
-export type LayerTable = 'stats' | 'max-activations' | 'projection';
+export type LayerTable = 'stats' | 'max-activations' | 'projection' | 'feature-images';
 export type TriageTable = 'inputs' | 'layers' | 'agreement';
 export type ClusteringTable = 'patterns' | 'memberships' | 'tree' | 'linkage' | 'soft' | 'stats' | 'heatmaps';
 
@@ -90,4 +94,5 @@ export const staticPaths = {
   memberSheet: (clusteringId: number, sheet: number) => `images/members/${clusteringId}/${sheet}.png`,
   averageSheet: (clusteringId: number, sheet: number) => `images/average/${clusteringId}/${sheet}.png`,
   heatmapSheet: (clusteringId: number, sheet: number) => `images/heatmap/${clusteringId}/${sheet}.png`,
+  featureSheet: (layer: string, sheet: number) => `images/features/${escapeName(layer)}/${sheet}.png`,
 } as const;

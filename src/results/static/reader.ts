@@ -8,7 +8,7 @@ import { NotFoundError } from '../../errors.js';
 import { decodeTable } from '../codec/arrow-decode.js';
 import { FILE_TABLES } from '../codec/tables.js';
 import type { ResultsReader } from '../reader.js';
-import type { FlowCellsTable, UnitStatsTable } from '../tables.js';
+import { emptyFeatureImages, type FlowCellsTable, type UnitStatsTable } from '../tables.js';
 import {
   STATIC_FORMAT,
   STATIC_MANIFEST_FILE,
@@ -126,6 +126,10 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
         await required(forward ? staticPaths.flow(a, b) : staticPaths.flow(b, a)),
       );
       return forward ? cells : { patternA: cells.patternB, patternB: cells.patternA, count: cells.count };
+    },
+    featureImages: async (_runId, layer) => {
+      const bytes = await optional(staticPaths.layerTable(layer, 'feature-images'));
+      return bytes === null ? emptyFeatureImages() : decodeTable(FILE_TABLES.featureImages, bytes);
     },
     heatmapIndex: async (id) =>
       decodeTable(FILE_TABLES.heatmapIndex, await required(staticPaths.clusteringTable(id, 'heatmaps'))),
