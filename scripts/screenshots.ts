@@ -96,6 +96,8 @@ interface Scene {
   pattern: Chosen;
   /** The last layer of run A (pure patterns: a different overview for the static export). */
   lastLayer: string;
+  /** The layer of run A with the most patterns (the label × pattern chart). */
+  busiestLayer: string;
   /** Pinned for the compare view, as `clusteringId.patternId`: the pattern, its match in run B, one of another layer. */
   pins: string[];
 }
@@ -175,6 +177,9 @@ async function sceneOf(base: string): Promise<Scene> {
   const pattern = chosen(PATTERN_LAYER, mixed.length > 0 ? mixed : candidates);
   const other = chosen(OTHER_LAYER, await patternsOf(runA, OTHER_LAYER));
   const lastLayer = runA.layers.at(-1)!.layer;
+  const patternCount = (layer: RunSummary['layers'][number]) =>
+    layer.clusterings.filter((c) => c.unit === null).at(-1)?.patternCount ?? 0;
+  const busiestLayer = [...runA.layers].sort((a, b) => patternCount(b) - patternCount(a))[0]!.layer;
   // Run B's counterpart of the pattern: the one the run comparison matches it with.
   const comparison = await getJson<RunComparisonResponse>(base, apiPaths.compareRuns(runA.runId, runB.runId));
   const pairs = comparison.layers.find((l) => l.layerA === PATTERN_LAYER)?.pairs;
@@ -186,20 +191,21 @@ async function sceneOf(base: string): Promise<Scene> {
     `${layerClustering(runB, PATTERN_LAYER)}.${match}`,
     `${layerClustering(runA, OTHER_LAYER)}.${other.patternId}`,
   ];
-  return { runA, runB, pattern, lastLayer, pins };
+  return { runA, runB, pattern, lastLayer, busiestLayer, pins };
 }
 
 /**
- * Waits until the view shows real content: no loading placeholder, every image in the viewport decoded,
- * and two animation frames drawn. An error banner fails the shot.
+ * Waits until the view shows real content: no loading placeholder, every image in the viewport decoded
+ * (sprite-sheet cells included), and two animation frames drawn. An error banner fails the shot.
  */
 async function settle(page: Page): Promise<void> {
   await page.waitForFunction(
     `(() => {
       if (document.querySelector('.error, [role=alert]')) return true;
       if (document.querySelector('.loading')) return false;
-      const inView = [...document.images].filter((img) => { const r = img.getBoundingClientRect(); return r.width > 0 && r.bottom > 0 && r.top < innerHeight; });
-      return inView.every((img) => img.complete && img.naturalWidth > 0);
+      const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.bottom > 0 && r.top < innerHeight; };
+      if ([...document.querySelectorAll('.sheet-image[data-state=loading]')].some(shown)) return false;
+      return [...document.images].filter(shown).every((img) => img.complete && img.naturalWidth > 0);
     })()`,
     undefined,
     { timeout: WAIT_MS },
@@ -263,7 +269,8 @@ const SHOTS: Shot[] = [
   },
   {
     name: 'heatmaps',
-    height: 1300,
+    // Tall enough that the members panel lies below the unit statistics inside the window.
+    height: 2000,
     take: async (page, scene, base) => {
       await page.goto(
         `${base}/?view=pattern&run=${scene.runA.runId}&layer=${scene.pattern.layer}&p=${scene.pattern.patternId}&heat=1`,
@@ -290,7 +297,7 @@ const SHOTS: Shot[] = [
     name: 'max-activations',
     take: async (page, scene, base) => {
       await page.goto(`${base}/?view=maxact&run=${scene.runA.runId}&layer=${OTHER_LAYER}`);
-      await page.locator('.app-main img').nth(40).waitFor();
+      await page.locator('.app-main .sheet-image[data-state="ready"], .app-main img').nth(40).waitFor();
       await settle(page);
       return [TOP(VIEWPORT.height)];
     },
@@ -321,9 +328,20 @@ const SHOTS: Shot[] = [
       await page.goto(
         `${base}/?view=jaccard&run=${scene.runA.runId}&layer=${JACCARD_LAYERS[0]}&to=${JACCARD_LAYERS[1]}`,
       );
-      await page.locator('svg.jaccard .jaccard-cell').first().waitFor();
+      await page.locator('canvas.jaccard').waitFor();
+      await page.waitForFunction(`performance.getEntriesByName('nap-drawn:jaccard').length > 0`);
       await settle(page);
-      return [await downTo(page, 'svg.jaccard')];
+      return [await downTo(page, 'canvas.jaccard', 6)];
+    },
+  },
+  {
+    name: 'label-pattern',
+    take: async (page, scene, base) => {
+      await page.goto(`${base}/?run=${scene.runA.runId}&layer=${scene.busiestLayer}`);
+      await page.locator('.label-pattern-chart canvas').waitFor();
+      await page.waitForFunction(`performance.getEntriesByName('nap-drawn:label-pattern').length > 0`);
+      await settle(page);
+      return [await downTo(page, '.label-pattern-chart')];
     },
   },
   {
@@ -366,7 +384,8 @@ const SHOTS: Shot[] = [
     take: async (page, scene, base) => {
       await page.goto(`${base}/index.html?run=${scene.runA.runId}&layer=${scene.lastLayer}`);
       await page.locator('article.card').nth(5).waitFor();
-      await page.locator('.store-name', { hasText: 'static' }).waitFor();
+      // Below 1400 px the header keeps the store's name for its title only.
+      await page.locator('.store-name', { hasText: 'static' }).waitFor({ state: 'attached' });
       await settle(page);
       return [TOP(VIEWPORT.height)];
     },

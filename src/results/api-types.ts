@@ -101,6 +101,10 @@
  *   GET /api/runs/R/agreement?index=I,J                -> AgreementResponse: per layer, the share of each input's
  *                                                         neighbours with its given and its predicted label, and the
  *                                                         layer's kNN probe accuracy (saved triage; 404 without)
+ *   GET /api/runs/R/outliers?limit=N                   -> OutliersResponse: every input of the saved triage, labelled
+ *                                                         or not, most outlying first (kNN distance, GLOSH)
+ *   GET /api/runs/R/duplicates                         -> DuplicatesResponse: groups of inputs with the same input or
+ *                                                         the same activations, and near-duplicate pairs (saved triage)
  *   GET /api/runs/R/model-errors                       -> ModelErrorsResponse: the confusion matrix of given labels
  *                                                         by predicted labels, with the inputs of every cell
  *   GET /api/runs/A/compare/B?minJaccard=0             -> RunComparisonResponse: per layer pair (same name) ARI, NMI
@@ -512,6 +516,40 @@ export interface LabelErrorsResponse {
   reason: string[];
 }
 
+/** GET /api/runs/R/outliers: the saved triage's inputs, labelled or not, most outlying first (columns). */
+export interface OutliersResponse {
+  runId: number;
+  /** Inputs ranked (all of the run's) before `limit`. */
+  total: number;
+  inputIndex: number[];
+  path: (string | null)[];
+  label: (string | null)[];
+  predictionLabel: (string | null)[];
+  /** Mean over layers of the percentile of the input's mean distance to its k neighbours (1: farthest). */
+  score: (number | null)[];
+  /** Its highest GLOSH score over the clustered layers; null: none clustered. */
+  glosh: (number | null)[];
+  /** The layer where its distance percentile is highest. */
+  farthestLayer: (string | null)[];
+}
+
+/** An input of a DuplicatesResponse: what its image tile and the CSV need. */
+export interface DuplicateInput {
+  inputIndex: number;
+  path: string | null;
+  label: string | null;
+  predictionLabel: string | null;
+}
+
+/** GET /api/runs/R/duplicates: exact-duplicate groups and near-duplicate pairs of the saved triage. */
+export interface DuplicatesResponse {
+  runId: number;
+  /** Groups of two or more inputs, 'same input' groups first, each ascending by input index. */
+  groups: { kind: 'same input' | 'same activations'; group: number; inputs: DuplicateInput[] }[];
+  /** Pairs closer than `threshold` in `layer`, closest first. */
+  near: { a: DuplicateInput; b: DuplicateInput; layer: string; distance: number; threshold: number }[];
+}
+
 /** GET /api/runs/R/agreement?index=I,J: per layer in model order; shares per input in the asked order (null: none voted). */
 export interface AgreementResponse {
   runId: number;
@@ -706,6 +744,9 @@ export interface LineageParams extends LayerParams {
   limit?: number;
 }
 export interface LabelErrorsParams extends RunParams {
+  limit?: number;
+}
+export interface OutliersParams extends RunParams {
   limit?: number;
 }
 export interface AgreementParams extends RunParams {

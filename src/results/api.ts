@@ -55,8 +55,11 @@ import {
   type RunSummary,
   type AgreementParams,
   type AgreementResponse,
+  type DuplicatesResponse,
   type LabelErrorsParams,
   type LabelErrorsResponse,
+  type OutliersParams,
+  type OutliersResponse,
   type ModelErrorsResponse,
   type SearchParams,
   type SearchResponse,
@@ -76,7 +79,7 @@ import { LIMITS } from './routes.js';
 import { ResultsTables, type LayerClustering, type TableLimits } from './results-tables.js';
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
-import { agreement, labelErrors, modelErrors, requireSaved } from './saved-triage.js';
+import { agreement, duplicates, labelErrors, modelErrors, outliers, requireSaved } from './saved-triage.js';
 import { showsContents } from './input-content.js';
 import { parseSearch, searchRun, type SearchLayer } from './search.js';
 
@@ -119,6 +122,8 @@ export interface ResultsApi {
   lineage(params: LineageParams): Promise<LineageResponse>;
   labelErrors(params: LabelErrorsParams): Promise<LabelErrorsResponse>;
   agreement(params: AgreementParams): Promise<AgreementResponse>;
+  outliers(params: OutliersParams): Promise<OutliersResponse>;
+  duplicates(params: RunParams): Promise<DuplicatesResponse>;
   modelErrors(params: RunParams): Promise<ModelErrorsResponse>;
   compareRuns(params: CompareRunsParams): Promise<RunComparisonResponse>;
   search(params: SearchParams): Promise<SearchResponse>;
@@ -692,6 +697,16 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
     async agreement({ runId, index }) {
       const saved = requireSaved(await tables.triage(runId), runId);
       return agreement(runId, saved, await tables.inputs(runId), index);
+    },
+
+    async outliers({ runId, limit }) {
+      const saved = requireSaved(await tables.triage(runId), runId);
+      return outliers(runId, saved, await tables.inputs(runId), limit ?? Number.MAX_SAFE_INTEGER);
+    },
+
+    async duplicates({ runId }) {
+      const saved = requireSaved(await tables.triage(runId), runId);
+      return duplicates(runId, saved, await tables.inputs(runId));
     },
 
     async modelErrors({ runId }) {

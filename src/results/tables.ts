@@ -247,8 +247,36 @@ export interface TriageAgreementTable {
   predictedShare: Float64Array;
 }
 
+/** Every input (labelled or not), most outlying first (rank 0): its outlier scores and exact-duplicate groups. */
+export interface TriageOutliersTable {
+  inputIndex: Int32Array;
+  rank: Int32Array;
+  /** Mean over layers of the percentile of its mean kNN distance; NaN: none. */
+  score: Float64Array;
+  /** Highest GLOSH score over the clustered layers; NaN: none. */
+  glosh: Float64Array;
+  farthestLayer: TextColumn;
+  /** Group number of the inputs with the same input tensor, -1: none. */
+  sameInputGroup: Int32Array;
+  /** Group number of the inputs with the same activations in every layer, -1: none. */
+  sameActivationsGroup: Int32Array;
+}
+
+/** Near-duplicate pairs (inputA < inputB), closest first. */
+export interface TriageNearDuplicatesTable {
+  inputA: Int32Array;
+  inputB: Int32Array;
+  layer: TextColumn;
+  distance: Float64Array;
+  /** The cut: a fraction of the layer's median nearest-neighbour distance. */
+  threshold: Float64Array;
+}
+
 export interface SavedTriage {
   inputs: TriageInputsTable;
   layers: TriageLayersTable;
   agreement: TriageAgreementTable;
+  /** Null for a triage saved before outliers were kept (schema version 10). */
+  outliers: TriageOutliersTable | null;
+  nearDuplicates: TriageNearDuplicatesTable;
 }

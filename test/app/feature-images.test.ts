@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -16,11 +16,10 @@ import { exportStaticSite } from '../../src/engine/export-static.js';
 import { visualizeLayer } from '../../src/engine/visualize.js';
 import { NapStore, type FeatureVisualization } from '../../src/io/store/index.js';
 import type { ApiError, FeatureImagesResponse } from '../../src/results/api-types.js';
-import { decodeTable } from '../../src/results/codec/arrow-decode.js';
-import { FILE_TABLES } from '../../src/results/codec/tables.js';
 import { formatNumber } from '../../src/results/format.js';
 import { apiPaths } from '../../src/results/routes.js';
 import { staticPaths } from '../../src/results/static/layout.js';
+import { openStaticSite } from '../../src/results/static/reader.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
 import { buildApp, launchChromium } from './fixture.js';
@@ -176,18 +175,16 @@ for (const source of ['nap serve', 'the static export'] as const) {
   });
 }
 
-test('the static export holds the table and a sheet of the stored pixels', async () => {
+test('the static export holds the table (in its packs) and a sheet of the stored pixels', async () => {
   const data = path.join(dir, 'site', 'data');
-  const table = decodeTable(
-    FILE_TABLES.featureImages,
-    await readFile(path.join(data, staticPaths.layerTable(TINY.relu, 'feature-images'))),
-  );
+  const { reader } = await openStaticSite(new URL(`${host.url}/data/`));
+  const table = await reader.featureImages(run.runId, TINY.relu);
   assert.deepEqual(
     Array.from(table.target),
     stored.map((image) => image.target),
   );
   assert.deepEqual(Array.from(table.value), [...stored.map((image) => image.value)]);
-  const { data: sheet, info } = await sharp(path.join(data, staticPaths.featureSheet(TINY.relu, 0)))
+  const { data: sheet, info } = await sharp(path.join(data, staticPaths.sheet('features', 0)))
     .extractChannel(0)
     .raw()
     .toBuffer({ resolveWithObject: true });

@@ -141,6 +141,8 @@ export function storeReader(store: NapStore): ResultsReader {
         inputs: saved.inputs,
         layers: { ...saved.layers, settings: saved.settings },
         agreement: saved.agreement,
+        outliers: saved.outliers,
+        nearDuplicates: saved.nearDuplicates,
       };
     },
   };
