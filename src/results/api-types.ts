@@ -50,6 +50,8 @@
  *                                                         0..100 = length of the representative id lists)
  *   GET /api/clusterings/C/memberships                 -> MembershipsResponse: every input, by input index
  *   GET /api/clusterings/C/label-counts?by=label       -> LabelCountsResponse; by = label | prediction
+ *   GET /api/clusterings/C/words                       -> PatternWordsResponse: each pattern's distinctive words
+ *                                                         (runs of texts; none for other runs)
  *   GET /api/clusterings/C/tree                        -> CondensedTreeResponse
  *   GET /api/clusterings/C/linkage                     -> LinkageResponse: the single-linkage tree patterns are
  *                                                         re-selected from (in the browser); 404 for a clustering
@@ -134,6 +136,7 @@ import type { SearchResults } from './search.js';
 import type { IndexedInputs } from './input-index.js';
 import type {
   ClusteringRecord,
+  InputPictureKind,
   LayerRecord,
   LinkageTable,
   MembershipsTable,
@@ -192,6 +195,8 @@ export interface RunSummary {
   predictionLabels: string[] | null;
   /** True when the inputs are not images (tensor datasets, activations computed elsewhere): galleries show their content. */
   inputContents: boolean;
+  /** What galleries draw for each input: its image ('dataset', 'images'), its numbers ('series'), or nothing: its text ('text') or name ('none'). */
+  inputPictures: InputPictureKind;
   /** In model order. */
   layers: LayerSummary[];
 }
@@ -345,6 +350,19 @@ export interface LabelCountsResponse {
   patternId: number[];
   label: (string | null)[];
   count: number[];
+}
+
+/** GET /api/clusterings/C/words: what stands for the average image of a run of texts (pattern-words.ts). */
+export interface PatternWordsResponse {
+  clusteringId: number;
+  /** By pattern id; empty when the run's inputs are not texts (RunSummary.inputPictures 'text'). */
+  patterns: {
+    patternId: number;
+    /** Most distinctive first. */
+    word: string[];
+    /** The share of the pattern's texts that have the word. */
+    share: number[];
+  }[];
 }
 
 /** GET /api/clusterings/C/tree: one row per condensed-tree edge, by parent then child. */

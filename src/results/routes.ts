@@ -182,6 +182,7 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     }),
     format: ({ clusteringId, by }) => ({ path: { clusteringId }, query: { by: by ?? 'label' } }),
   }),
+  patternWords: plain('/api/clusterings/:clusteringId/words', 'json', clusteringOf),
   tree: plain('/api/clusterings/:clusteringId/tree', 'json', clusteringOf),
   linkage: plain('/api/clusterings/:clusteringId/linkage', 'table', clusteringOf),
   coverage: plain('/api/clusterings/:clusteringId/coverage', 'json', clusteringOf),

@@ -55,7 +55,17 @@ export interface RunRecord {
   config: RunConfig;
   /** Names of the model's output classes in class order, or null when unknown. */
   predictionLabels: string[] | null;
+  /** What a gallery draws for each input (input-content.ts); absent in exports of an older nap. */
+  inputPictures?: InputPictureKind;
 }
+
+/**
+ * What a gallery draws for the run's inputs: 'dataset' its images (a run of images), 'series' its numbers
+ * (a sparkline over a heat strip), 'images' the image the dataset names for each row (--image-column);
+ * 'text' nothing: its texts show as text (and a pattern's words stand for its average image); 'none'
+ * nothing: each input shows its name (activations computed elsewhere, rows too long to store).
+ */
+export type InputPictureKind = 'dataset' | 'series' | 'images' | 'text' | 'none';
 
 /** A layer: position in the model, op type, raw dims per input, aggregation, units. */
 export type LayerRecord = LayerInfo;
