@@ -6,8 +6,8 @@
  * src/results/static/layout.ts); the browser runs the same results API over them as `nap serve` runs over
  * the store, so every view answers as it does there. Comparing runs needs a second run and is left out;
  * the app hides it. Images are PNG sprite sheets of 256 images or more (src/results/sprites.ts): the
- * thumbnails of every input, the average image of every pattern and every stored heatmap (means and
- * members), so that a run of 70,000 inputs is a few hundred files rather than one per image. Thumbnails
+ * thumbnails of every input, the average image of every pattern, every stored heatmap (means and
+ * members) and every stored feature visualization, so that a run of 70,000 inputs is a few hundred files rather than one per image. Thumbnails
  * are written twice: in input order, and each clustering's pattern members together, so that a pattern's
  * gallery is a sheet or two. Tables are packed a few megabytes a file, and each kind of image has a budget
  * of sheets (site-writer.ts): however many layers, clusterings and patterns, the site stays a bounded
@@ -20,7 +20,7 @@ import { renderHeatmap } from '../compute/heatmap-image.js';
 import { averagePictures, openInputPictures } from '../results/node/input-pictures.js';
 import { inputPicturesOf, showsText } from '../results/input-content.js';
 import { prepareSiteFolder } from '../io/site-folder.js';
-import { NapStore } from '../io/store/index.js';
+import { NapStore, type FeatureVisualization } from '../io/store/index.js';
 import { checkExportOptions, type StaticExportOptions } from './export-options.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { createResultsApi, type ResultsService } from '../results/api.js';
@@ -30,7 +30,7 @@ import { FILE_TABLES } from '../results/codec/tables.js';
 import { blockPositions, blockSheets, memberSheetOrder, sheetCellsFor, sheetColumns } from '../results/sprites.js';
 import { encodeSheet } from '../results/node/sprite-sheet.js';
 import { NO_SHEETS, planParts, SHEET_BUDGET, SheetStream, SiteWriter } from './site-writer.js';
-import { storeReader } from '../results/node/duckdb-reader.js';
+import { featureImagesTable, storeReader } from '../results/node/duckdb-reader.js';
 import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
 import { NOTES_STATIC_FILE, notesOfRun } from '../results/notes.js';
 import {
@@ -60,6 +60,8 @@ export interface StaticExportResult {
   thumbnails: number;
   averageImages: number;
   heatmaps: number;
+  /** Feature visualizations (`nap visualize`) of every layer. */
+  featureImages: number;
 }
 
 /** Images encoded at the same time. */
@@ -231,6 +233,59 @@ async function exportHeatmaps(
   return { sheets: await stream.finish(), count };
 }
 
+/**
+ * A layer's feature visualizations (`nap visualize`): their table (the pixels left out), written now; the
+ * images, returned for exportFeatureSheets. None when the layer has none stored.
+ */
+async function exportFeatureTable(
+  store: NapStore,
+  site: SiteWriter,
+  runId: number,
+  layer: string,
+): Promise<FeatureVisualization[]> {
+  const images = await store.readFeatureVisualizations(runId, layer);
+  if (images.length > 0)
+    await site.writeTable(
+      staticPaths.layerTable(layer, 'feature-images'),
+      encodeTable(FILE_TABLES.featureImages, featureImagesTable(images)),
+    );
+  return images;
+}
+
+/** Every layer's feature visualizations, one sequence of sheets with a part per layer (all of the run's input size). */
+async function exportFeatureSheets(
+  site: SiteWriter,
+  runId: number,
+  byLayer: ReadonlyMap<string, FeatureVisualization[]>,
+): Promise<SheetSequence> {
+  const all = [...byLayer.values()].flat();
+  const first = all[0];
+  if (first === undefined) return NO_SHEETS;
+  const { width, height, channels } = first;
+  const odd = all.find((image) => image.width !== width || image.height !== height || image.channels !== channels);
+  if (odd !== undefined) {
+    throw new InputError(
+      `run ${runId} holds feature visualizations of ${width} x ${height} x ${channels} and of ${odd.width} x ${odd.height} x ${odd.channels} (layer ${JSON.stringify(odd.layer)})`,
+      {
+        hint: `make them again at the run's input size: nap visualize <results file> --run ${runId} --layer ${JSON.stringify(odd.layer)} --force`,
+      },
+    );
+  }
+  const stream = SheetStream.forCount(site, 'features', all.length, {
+    width,
+    height,
+    channels: channels === 1 ? 1 : 3,
+  });
+  for (const [layer, images] of byLayer) {
+    if (images.length > 0)
+      await stream.addPart(
+        layer,
+        images.map((image) => image.pixels),
+      );
+  }
+  return stream.finish();
+}
+
 /** A file name without the exporter's folders ('/home/me/models/m.onnx' -> 'm.onnx'); names without a folder ('mnist') stay. */
 export function fileName(spec: string): string {
   return path.basename(spec) || spec;
@@ -369,6 +424,7 @@ async function writeSite(
   await site.writeTable(staticPaths.inputs(), encodeTable(FILE_TABLES.inputs, inputs));
   const layers = await tables.layers(runId);
   const projections = await tables.projections(runId);
+  const featureImages = new Map<string, FeatureVisualization[]>();
   for (const layer of layers) {
     await site.writeTable(
       staticPaths.layerTable(layer.layer, 'stats'),
@@ -384,6 +440,7 @@ async function writeSite(
         staticPaths.layerTable(layer.layer, 'projection'),
         encodeTable(FILE_TABLES.projection, projection),
       );
+    featureImages.set(layer.layer, await exportFeatureTable(store, site, runId, layer.layer));
   }
   const clusterings = await tables.clusterings(runId);
   for (const [done, clustering] of clusterings.entries()) {
@@ -423,6 +480,7 @@ async function writeSite(
     ? { sheets: NO_SHEETS, order: {} }
     : await exportAverageImages(store, site, run, clusterings);
   const heatmaps = await exportHeatmaps(store, service, site, runId, clusterings);
+  const features = await exportFeatureSheets(site, runId, featureImages);
   // Texts show their contents (in the inputs table), not thumbnails.
   const thumbnails =
     config.thumbnails === false || showsText(inputPicturesOf(run))
@@ -447,6 +505,7 @@ async function writeSite(
       members: thumbnails?.members ?? NO_SHEETS,
       average: averages.sheets,
       heatmap: heatmaps.sheets,
+      features,
     },
   };
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
@@ -478,6 +537,7 @@ async function writeSite(
     thumbnails: thumbnails?.count ?? 0,
     averageImages: averages.sheets.count,
     heatmaps: heatmaps.count,
+    featureImages: features.count,
   };
 }
 

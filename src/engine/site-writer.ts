@@ -19,6 +19,7 @@ export const SHEET_BUDGET: Readonly<Record<SheetKind, number>> = {
   members: 800,
   average: 100,
   heatmap: 200,
+  features: 100,
 };
 
 /** Bytes of a table's start within a pack are a multiple of this (Arrow's alignment). */
@@ -95,8 +96,11 @@ export class SheetStream {
     return new SheetStream(site, kind, cells, format);
   }
 
-  /** Adds the images of one part (keyed by clustering id) in order. */
-  async addPart(key: number, images: readonly (Uint8Array | null)[] | AsyncIterable<Uint8Array | null>): Promise<void> {
+  /** Adds the images of one part (keyed by clustering id, or layer name) in order. */
+  async addPart(
+    key: number | string,
+    images: readonly (Uint8Array | null)[] | AsyncIterable<Uint8Array | null>,
+  ): Promise<void> {
     const start = this.count;
     if (Symbol.asyncIterator in images) for await (const image of images) await this.add(image);
     else for (const image of images) await this.add(image);

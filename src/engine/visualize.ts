@@ -119,7 +119,7 @@ export async function visualizeLayer(
   options: VisualizeOptions,
   control: TaskControl = {},
 ): Promise<VisualizeResult> {
-  const optimize = resolveOptimizeOptions(options);
+  resolveOptimizeOptions(options); // bad settings are refused before anything is read
   const run = await pickRun(store, options.runId);
   const layer = await pickLayer(store, run.runId, options.layer);
   const { preprocessing } = runConfig(run);
@@ -144,6 +144,7 @@ export async function visualizeLayer(
     width: preprocessing.width,
     channels: preprocessing.channels,
   };
+  const optimize = resolveOptimizeOptions(options, shape);
   const backend = options.backend ?? 'wasm';
   await useTfjsBackend(backend);
   const model = TranslatedModel.fromBytes(modelBytes, modelPath, { redirectedRelu: true });

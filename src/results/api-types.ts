@@ -83,6 +83,12 @@
  *         a member of P, or for noise (P = -1). Heatmap values are in [0, 1] (see HeatmapsResponse); the colour map
  *         is fixed over [0, 1] (not stretched per image), so overlays of one pattern compare directly.
  *
+ * Feature visualizations (images that maximise a unit's or a pattern's objective; made by `nap visualize`)
+ *   GET /api/runs/R/layers/L/feature-images            -> FeatureImagesResponse: the layer's stored images (an
+ *                                                         empty list when `nap visualize` was not run for it)
+ *   GET /api/runs/R/layers/L/feature-images/I/image.png[?size=N] -> PNG of image I (its `row`), at its stored size
+ *                                                         or N x N (16..512); 404 for a row that is not stored
+ *
  * Flow, comparison and triage (R, A, B = run ids; a layer's patterns are those of its newest layer clustering)
  *   GET /api/runs/R/flow                               -> FlowGraphResponse: the alluvial graph of every layer with
  *                                                         patterns (nodes: patterns and noise; links: consecutive layers)
@@ -649,6 +655,44 @@ export interface HeatmapsResponse {
   imageWidth: number;
   /** Members with a stored heatmap, ascending: each can be asked for with ?input=I. */
   inputIndex: number[];
+}
+
+/** What a feature visualization maximises (see `nap visualize`). */
+export type FeatureObjectiveName = 'unit' | 'channel' | 'pattern' | 'pattern_contrast';
+
+/** One stored feature visualization. */
+export interface FeatureImage {
+  /** Its id in the image route and the static export. */
+  row: number;
+  /**
+   * unit: the unit's mean activation; channel: the unit at `position`; pattern: the cosine between the
+   * layer's normalized aggregated activation and the pattern's centroid; pattern_contrast: that minus the
+   * cosine with `contrastPattern`'s centroid.
+   */
+  objective: FeatureObjectiveName;
+  /** The unit, or the pattern id. */
+  target: number;
+  /** The channel objective's position (row-major over the layer's positions); null for the others. */
+  position: number | null;
+  /** The clustering of a pattern objective; null for unit objectives. */
+  clusteringId: number | null;
+  /** 0..n-1: the diverse images of one objective. */
+  imageIndex: number;
+  contrastPattern: number | null;
+  /** The objective the image reaches. */
+  value: number;
+  /** The highest objective over the run's inputs; null when the store cannot tell. */
+  datasetMax: number | null;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/** GET /api/runs/R/layers/L/feature-images */
+export interface FeatureImagesResponse {
+  runId: number;
+  layer: string;
+  images: FeatureImage[];
 }
 
 export const IMAGE_SIZE = { min: 16, max: 512, default: 64 } as const;

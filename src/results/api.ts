@@ -15,6 +15,8 @@ import {
   type CompareRunsParams,
   type CondensedTreeResponse,
   type CoverageResponse,
+  type FeatureImagesResponse,
+  type FeatureObjectiveName,
   type FlowGraphResponse,
   type FlowLayer,
   type HeatmapsResponse,
@@ -117,6 +119,7 @@ export interface ResultsApi {
   members(params: MembersParams): Promise<MembersResponse>;
   patternStats(params: PatternParams): Promise<UnitStatsResponse>;
   heatmaps(params: PatternParams): Promise<HeatmapsResponse>;
+  featureImages(params: LayerParams): Promise<FeatureImagesResponse>;
   flowGraph(params: RunParams): Promise<FlowGraphResponse>;
   layerFlow(params: LayerFlowParams): Promise<LayerFlowResponse>;
   lineage(params: LineageParams): Promise<LineageResponse>;
@@ -618,6 +621,30 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
         imageHeight: size.height,
         imageWidth: size.width,
         inputIndex: members.sort((a, b) => a - b),
+      };
+    },
+
+    async featureImages({ runId, layer }) {
+      const info = await tables.layer(runId, layer);
+      const table = await tables.featureImages(runId, info.layer);
+      const orNull = (value: number) => (value < 0 ? null : value);
+      return {
+        runId,
+        layer: info.layer,
+        images: Array.from(table.target, (target, row) => ({
+          row,
+          objective: table.objective[row] as FeatureObjectiveName,
+          target,
+          position: orNull(table.position[row]!),
+          clusteringId: orNull(table.clusteringId[row]!),
+          imageIndex: table.imageIndex[row]!,
+          contrastPattern: orNull(table.contrastPattern[row]!),
+          value: table.value[row]!,
+          datasetMax: Number.isNaN(table.datasetMax[row]) ? null : table.datasetMax[row]!,
+          width: table.width[row]!,
+          height: table.height[row]!,
+          channels: table.channels[row]!,
+        })),
       };
     },
 

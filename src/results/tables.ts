@@ -161,6 +161,50 @@ export interface HeatmapIndexTable {
   width: Int32Array;
 }
 
+/**
+ * The feature visualizations `nap visualize` stored for a layer (images that maximise a unit's or a
+ * pattern's objective): one row per image, without its pixels, in the store's order (objective,
+ * clustering, target, position, image index); a row's position is its image's id in the image route and
+ * the static export's sheets.
+ */
+export interface FeatureImagesTable {
+  /** 'unit', 'channel' (a unit at one position), 'pattern' or 'pattern_contrast'. */
+  objective: readonly (string | null)[];
+  /** The unit, or the pattern id. */
+  target: Int32Array;
+  /** The channel objective's position (row-major); -1 for the others. */
+  position: Int32Array;
+  /** The clustering of a pattern objective; -1 for unit objectives. */
+  clusteringId: Int32Array;
+  imageIndex: Int32Array;
+  /** pattern_contrast: the pattern whose cosine is subtracted; -1 otherwise. */
+  contrastPattern: Int32Array;
+  /** The objective the stored image reaches. */
+  value: Float64Array;
+  /** The highest objective over the run's inputs; NaN when the store cannot tell. */
+  datasetMax: Float64Array;
+  width: Int32Array;
+  height: Int32Array;
+  channels: Int32Array;
+}
+
+export function emptyFeatureImages(): FeatureImagesTable {
+  const ints = () => new Int32Array(0);
+  return {
+    objective: [],
+    target: ints(),
+    position: ints(),
+    clusteringId: ints(),
+    imageIndex: ints(),
+    contrastPattern: ints(),
+    value: new Float64Array(0),
+    datasetMax: new Float64Array(0),
+    width: ints(),
+    height: ints(),
+    channels: ints(),
+  };
+}
+
 /** The input index under which a pattern's mean heatmap is listed. */
 export const MEAN_HEATMAP = -1;
 

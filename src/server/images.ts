@@ -1,6 +1,6 @@
 /**
  * PNG images for the app: thumbnails of inputs (an image from the run's dataset, a row of numbers drawn, an
- * image the dataset names: results/node/input-pictures.ts) and average images of patterns. Thumbnails come one by one or as sprite sheets (src/results/sprites.ts) of up
+ * image the dataset names: results/node/input-pictures.ts), average images of patterns and feature visualizations (`nap visualize`), from the store. Thumbnails come one by one or as sprite sheets (src/results/sprites.ts) of up
  * to 256 inputs, one request per gallery window. Encoded PNGs are kept in a memory LRU (by bytes), and
  * thumbnails and sheets also in a disk cache of this user's (disk-cache.ts), so that a grid of thousands
  * of tiles is served without decoding the dataset again, even after a restart.
@@ -15,7 +15,7 @@ import {
   type InputPictures,
 } from '../results/node/input-pictures.js';
 import { encodeSheet } from '../results/node/sprite-sheet.js';
-import type { AverageImages, NapStore } from '../io/store/index.js';
+import type { AverageImages, FeatureVisualization, NapStore } from '../io/store/index.js';
 import { LruCache, PromiseCache } from '../results/cache.js';
 import type { ResultsTables } from '../results/results-tables.js';
 import { SHEET_CELLS } from '../results/sprites.js';
@@ -35,6 +35,8 @@ export class ImageService {
   private readonly pictures = new PromiseCache<number, InputPictures>(4);
   // One read per clustering: a card grid asks for every pattern's image at once.
   private readonly averages = new PromiseCache<number, AverageImages>(16);
+  // One read per layer: a page shows all the images of a unit or pattern at once.
+  private readonly features = new PromiseCache<string, FeatureVisualization[]>(8);
 
   constructor(
     private readonly store: NapStore,
@@ -131,6 +133,29 @@ export class ImageService {
     });
   }
 
+  /** Feature visualization `row` of the layer (its row in the layer's FeatureImagesResponse) as PNG. */
+  async featureImage(runId: number, layer: string, row: number, size?: number): Promise<Buffer> {
+    const info = await this.tables.layer(runId, layer);
+    const images = await this.features.get(JSON.stringify([runId, info.layer]), () =>
+      this.store.readFeatureVisualizations(runId, info.layer),
+    );
+    const image = images[row];
+    if (image === undefined) {
+      throw new NotFoundError(
+        `layer ${JSON.stringify(info.layer)} of run ${runId} has no feature visualization ${row}`,
+        {
+          hint:
+            images.length === 0
+              ? `make them with nap visualize <results file> --run ${runId} --layer ${JSON.stringify(info.layer)}`
+              : `its images are 0..${images.length - 1} (GET .../feature-images lists them)`,
+        },
+      );
+    }
+    return this.cached(`feature:${runId}:${info.layer}:${row}:${size ?? 'stored'}`, () =>
+      encodePng(image.pixels, image.width, image.height, image.channels, size),
+    );
+  }
+
   private async cached(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
     const hit = this.memory.get(key);
     if (hit !== undefined) return hit;
@@ -144,9 +169,9 @@ export class ImageService {
     return png;
   }
 
-  /** Thumbnails and sheets also live in the disk cache (average images are read from the store quickly). */
+  /** Thumbnails and sheets also live in the disk cache (average and feature images are read from the store quickly). */
   private async fromDisk(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
-    const disk = key.startsWith('avg:') ? null : this.options.disk;
+    const disk = key.startsWith('avg:') || key.startsWith('feature:') ? null : this.options.disk;
     const diskName = `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`;
     const onDisk = (await disk?.get(diskName)) ?? null;
     if (onDisk !== null) return onDisk;

@@ -60,6 +60,7 @@ export async function staticSource(base: URL): Promise<DataSource> {
     thumbnailUrl: missing,
     averageImageUrl: missing,
     heatmapUrl: missing,
+    featureImageUrl: missing,
     thumbnailSheets: async (runId, inputIndex, _size, _v, clusteringId) => {
       const inputs = await api.tables.inputs(runId);
       const { thumbnails, members: memberSequence } = await sheets();
@@ -87,6 +88,14 @@ export async function staticSource(base: URL): Promise<DataSource> {
         },
         sheetUrl('average'),
       );
+    },
+    featureSheets: async (_runId, layer, rows) => {
+      // Exports made before feature visualizations were exported have no such sequence.
+      const sequence = (await sheets()).features as SheetSequence | undefined;
+      const part = sequence?.parts[layer];
+      if (sequence === undefined || part === undefined) return [];
+      const [start, count] = part;
+      return blockPlans(rows, sequence, (row) => (row < count ? start + row : -1), sheetUrl('features'));
     },
     heatmapSheets: async (clusteringId, patternId, inputIndex) => {
       const start = await partStart('heatmap', clusteringId);

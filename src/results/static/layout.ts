@@ -14,7 +14,8 @@
  *                                           layers and clusterings is a few files. StaticResults.tables
  *                                           says where each table lies, by its name:
  *     tables/inputs.arrow                   the run's inputs
- *     tables/layers/L/stats.arrow           a layer's unit statistics; max-activations.arrow, projection.arrow
+ *     tables/layers/L/stats.arrow           a layer's unit statistics; max-activations.arrow, projection.arrow,
+ *                                           feature-images.arrow (its feature visualizations, where stored)
  *     tables/clusterings/C/*.arrow          patterns, memberships, tree, stats, heatmaps (the heatmap index);
  *                                           linkage and soft (soft memberships) where the clustering has them
  *     tables/flows/A-B.arrow                the stored flow from clustering A to clustering B
@@ -31,6 +32,8 @@
  *                                           StaticResults.averageImages[C]
  *     heatmap                               each clustering's stored heatmaps (means and members), in the row
  *                                           order of its heatmap index
+ *     features                              each layer's feature visualizations (`nap visualize`), in the row
+ *                                           order of its feature-images table
  *
  * The number of files is bounded whatever the run: tables by their bytes, images by the budget of each kind
  * (sheets grow from 256 to 16,384 cells before a kind passes it; see src/engine/site-writer.ts).
@@ -83,14 +86,17 @@ export interface StaticResults {
   sheets: Record<SheetKind, SheetSequence>;
 }
 
-export type SheetKind = 'thumbnails' | 'members' | 'average' | 'heatmap';
+export type SheetKind = 'thumbnails' | 'members' | 'average' | 'heatmap' | 'features';
 
 /** A kind of image as one sequence cut into sprite sheets of `cells` images (sprites.ts blockCell). */
 export interface SheetSequence {
   cells: number;
   /** Images in the sequence. */
   count: number;
-  /** By clustering id (members, average, heatmap): [first position, images] of its part of the sequence. */
+  /**
+   * By clustering id (members, average, heatmap) or layer name (features): [first position, images] of its
+   * part of the sequence.
+   */
   parts: Record<string, [number, number]>;
 }
 
@@ -103,7 +109,7 @@ function escapeName(text: string): string {
   return out === '' ? '_' : out;
 }
 
-export type LayerTable = 'stats' | 'max-activations' | 'projection';
+export type LayerTable = 'stats' | 'max-activations' | 'projection' | 'feature-images';
 export type TriageTable = 'inputs' | 'layers' | 'agreement' | 'outliers' | 'near-duplicates';
 export type ClusteringTable = 'patterns' | 'memberships' | 'tree' | 'linkage' | 'soft' | 'stats' | 'heatmaps';
 

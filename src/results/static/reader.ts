@@ -9,7 +9,7 @@ import { PromiseCache } from '../cache.js';
 import { decodeTable } from '../codec/arrow-decode.js';
 import { FILE_TABLES } from '../codec/tables.js';
 import type { ResultsReader } from '../reader.js';
-import type { FlowCellsTable, SavedTriage, UnitStatsTable } from '../tables.js';
+import { emptyFeatureImages, type FlowCellsTable, type SavedTriage, type UnitStatsTable } from '../tables.js';
 import {
   STATIC_FORMAT,
   STATIC_MANIFEST_FILE,
@@ -158,6 +158,10 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
         await required(forward ? staticPaths.flow(a, b) : staticPaths.flow(b, a)),
       );
       return forward ? cells : { patternA: cells.patternB, patternB: cells.patternA, count: cells.count };
+    },
+    featureImages: async (_runId, layer) => {
+      const bytes = await optional(staticPaths.layerTable(layer, 'feature-images'));
+      return bytes === null ? emptyFeatureImages() : decodeTable(FILE_TABLES.featureImages, bytes);
     },
     heatmapIndex: async (id) =>
       decodeTable(FILE_TABLES.heatmapIndex, await required(staticPaths.clusteringTable(id, 'heatmaps'))),
