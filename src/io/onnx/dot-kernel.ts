@@ -14,12 +14,7 @@ import {
   ValueInfoProtoSchema,
 } from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
-
-/** Fills `out[i * n + j] = rows[i] . cols[j]` for `m` rows and `n` cols of `dim` float32 values each. */
-export interface DotKernel {
-  dot(rows: Float32Array, m: number, cols: Float32Array, n: number, dim: number, out: Float32Array): Promise<void>;
-  release(): Promise<void>;
-}
+import type { DotKernel, DotKernels } from '../../compute/hdbscan/kernels/dot-kernel.js';
 
 function matrixInfo(name: string, dims: [string, string]) {
   return create(ValueInfoProtoSchema, {
@@ -63,7 +58,7 @@ function gemmModel(): Uint8Array {
 }
 
 /** Float32 tile products on ONNX Runtime's CPU provider with `threads` intra-op threads. */
-export async function createOrtDotKernel(threads: number): Promise<DotKernel> {
+async function createOrtDotKernel(threads: number): Promise<DotKernel> {
   const session = await ort.InferenceSession.create(gemmModel(), {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -99,25 +94,8 @@ export async function createOrtDotKernel(threads: number): Promise<DotKernel> {
   };
 }
 
-/**
- * The manhattan tile: exact float64 L1 sums in the reference's order, stored as -d/2 so that the
- * shared screening formula s = 0 + 0 - 2 t gives s = d (rounded to float32).
- */
-export function manhattanTile(
-  rows: Float32Array,
-  m: number,
-  cols: Float32Array,
-  n: number,
-  dim: number,
-  out: Float32Array,
-): void {
-  for (let i = 0; i < m; i++) {
-    const a = i * dim;
-    for (let j = 0; j < n; j++) {
-      const b = j * dim;
-      let sum = 0;
-      for (let k = 0; k < dim; k++) sum += Math.abs(rows[a + k]! - cols[b + k]!);
-      out[i * n + j] = -0.5 * sum;
-    }
-  }
-}
+/** The tile products of the exact screens on ONNX Runtime's SGEMM (MLAS), far faster than a JavaScript loop. */
+export const onnxDotKernels: DotKernels = { module: import.meta.url, create: createOrtDotKernel };
+
+/** The name worker threads import (see DotKernels.module). */
+export { onnxDotKernels as dotKernels };
