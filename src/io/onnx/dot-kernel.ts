@@ -1,60 +1,15 @@
-import { create, toBinary } from '@bufbuild/protobuf';
-import {
-  AttributeProtoSchema,
-  AttributeProto_AttributeType,
-  GraphProtoSchema,
-  ModelProtoSchema,
-  NodeProtoSchema,
-  OperatorSetIdProtoSchema,
-  TensorProto_DataType,
-  TensorShapeProtoSchema,
-  TensorShapeProto_DimensionSchema,
-  TypeProtoSchema,
-  TypeProto_TensorSchema,
-  ValueInfoProtoSchema,
-} from 'onnx-buf';
 import * as ort from 'onnxruntime-node';
 import type { DotKernel, DotKernels } from '../../compute/hdbscan/kernels/dot-kernel.js';
-
-function matrixInfo(name: string, dims: [string, string]) {
-  return create(ValueInfoProtoSchema, {
-    name,
-    type: create(TypeProtoSchema, {
-      value: {
-        case: 'tensorType',
-        value: create(TypeProto_TensorSchema, {
-          elemType: TensorProto_DataType.FLOAT,
-          shape: create(TensorShapeProtoSchema, {
-            dim: dims.map((param) =>
-              create(TensorShapeProto_DimensionSchema, { value: { case: 'dimParam', value: param } }),
-            ),
-          }),
-        }),
-      },
-    }),
-  });
-}
+import { OnnxGraphBuilder } from './builder.js';
 
 /** A one-node ONNX model, C = A . B^T, whose MLAS SGEMM is far faster than any JavaScript loop. */
 function gemmModel(): Uint8Array {
-  const gemm = create(NodeProtoSchema, {
-    opType: 'Gemm',
-    input: ['A', 'B'],
-    output: ['C'],
-    attribute: [create(AttributeProtoSchema, { name: 'transB', type: AttributeProto_AttributeType.INT, i: 1n })],
-  });
-  const graph = create(GraphProtoSchema, {
-    name: 'tile_dot',
-    node: [gemm],
-    input: [matrixInfo('A', ['m', 'k']), matrixInfo('B', ['n', 'k'])],
-    output: [matrixInfo('C', ['m', 'n'])],
-  });
-  const model = create(ModelProtoSchema, {
-    irVersion: 8n,
-    opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })],
-    graph,
-  });
-  return toBinary(ModelProtoSchema, model);
+  return new OnnxGraphBuilder('tile_dot')
+    .input('A', ['m', 'k'])
+    .input('B', ['n', 'k'])
+    .output('C', ['m', 'n'])
+    .node('Gemm', ['A', 'B'], ['C'], { transB: 1 })
+    .toBytes(17);
 }
 
 /** Float32 tile products on ONNX Runtime's CPU provider with `threads` intra-op threads. */
