@@ -15,11 +15,21 @@ import { fileURLToPath } from 'node:url';
 
 const testRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test');
 const FOLDERS = ['compute', 'io', 'results', 'cli'];
-/** Whole analyses, an interrupted-and-resumed run and real third-party models: `npm test` runs them. */
+/**
+ * Whole analyses, an interrupted-and-resumed run, real third-party models, the ONNX-to-tf.js forward
+ * check over every model and the store's migrations from every older version's fixture (each 3 to 23 s
+ * alone on the 2-core target): `npm test` runs them.
+ */
 const SLOW = new Set([
   'cli/resume.test.js',
   'cli/flow.test.js',
   'cli/project.test.js',
+  'cli/recluster.test.js',
+  'cli/report.test.js',
+  'cli/transformers.test.js',
+  'cli/visualize.test.js',
+  'io/onnx-to-tfjs/forward.test.js',
+  'io/store/migrations.test.js',
   'io/tfjs/nsfwjs.test.js',
   'results/compare.test.js',
   'results/triage.test.js',

@@ -1,9 +1,9 @@
 /**
  * `nap analyze ... --queue redis://HOST:PORT`: this process coordinates, workers compute. The inputs are cut
  * into shards (shards.ts), one job per shard goes on the BullMQ queue, and each finished shard is staged
- * into the results file while the others run. Then each layer's patterns and map are jobs too, so layers
- * are clustered in parallel on different workers; the results are stored by the engine's own code, as in
- * a single-process run.
+ * into the results file while the others run. Then each layer's patterns (in the run's cluster space: raw,
+ * PCA or UMAP) and map are jobs too, so layers are clustered in parallel on different workers; the results
+ * are stored by the engine's own code, as in a single-process run. Unit patterns are clustered here.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { NapError } from '../errors.js';
 import type { TaskControl } from '../progress.js';
 import { JobBoard, type BoardJob, type BoardOptions } from './job-board.js';
 import type { JobData } from './jobs.js';
-import { mapFile, patternsFile, readMap, readPatterns, type ClusteringOptions } from './layer-results.js';
+import { mapFile, patternsFile, readMap, readPatterns, type LayerClusteringJob } from './layer-results.js';
 import { buildManifest, claimFolder, type RunManifest } from './manifest.js';
 import { requireRedis } from './redis-address.js';
 import { shardPublished, verifyShard } from './shard-files.js';
@@ -61,7 +61,8 @@ export async function analyzeOnQueue(
         const jobs = shardsToStage(run, staged).map(extractJob);
         await board.complete(jobs, 'extracting activations on the queue', control, async (job) => {
           if (job.data.kind !== 'extract') return;
-          const record = await verifyShard(folder, run, job.data.shard);
+          // Staging reads the shard's files, checking their format first: not checked twice.
+          const record = await verifyShard(folder, run, job.data.shard, { formats: false });
           await stageShard(folder, run, record, staged, commit);
         });
       },
@@ -70,7 +71,7 @@ export async function analyzeOnQueue(
         board,
         folder,
         run,
-        prepared.config.clustering,
+        { options: prepared.config.clustering, space: prepared.config.clusterSpace },
         {
           method: prepared.config.projection,
           ...(prepared.threads ? { threads: prepared.threads } : {}),
@@ -92,7 +93,7 @@ function layerJobs(
   board: JobBoard,
   folder: string,
   run: RunManifest,
-  clustering: ClusteringOptions,
+  clustering: LayerClusteringJob,
   projection: Parameters<typeof planProjection>[0],
   control: TaskControl,
 ): LayerCompute {
@@ -112,14 +113,14 @@ function layerJobs(
   const submitAll = (count: number) =>
     (submitted ??= board.submit([...run.layers.map((layer) => patternsJob(layer.name, count)), ...mapJobs(count)]));
   return {
-    patterns: async (layer, { matrix, inputIndex }, options) => {
+    patterns: async (layer, { matrix, inputIndex }, asked) => {
       await submitAll(matrix.count);
       const job = {
         ...patternsJob(layer, matrix.count),
-        data: { kind: 'patterns', folder, run, layer, clustering: options },
+        data: { kind: 'patterns', folder, run, layer, clustering: asked },
       } satisfies BoardJob;
       await board.complete([job], `${layer}: patterns on the queue`, control);
-      const file = patternsFile(folder, run, layer, options);
+      const file = patternsFile(folder, run, layer, asked);
       const saved = await readPatterns(file, run, layer, inputIndex);
       if (!saved) throw staleResult(file);
       return saved;

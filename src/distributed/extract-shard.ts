@@ -14,7 +14,11 @@ export interface ShardSettings {
   wrapRunner?: (runner: ModelRunner) => ModelRunner;
 }
 
-/** Runs the model over shard `shard` of the run and publishes its files; returns the shard's record. */
+/**
+ * Runs the model over shard `shard` of the run and publishes its files; returns the shard's record. A queue
+ * worker passes the run's `session`, opened once for all its shards of the run (and closed by it); without
+ * one, a session is opened for this shard and closed after it.
+ */
 export async function extractShard(
   prepared: PreparedAnalysis,
   run: RunManifest,
@@ -22,6 +26,7 @@ export async function extractShard(
   shard: number,
   control: TaskControl = {},
   settings: ShardSettings = {},
+  session?: ModelRunner,
 ): Promise<ShardRecord> {
   const started = Date.now();
   const { start, count } = shardRange(run.rows, run.batchSize, shard, run.shards);
@@ -30,7 +35,7 @@ export async function extractShard(
     { start: start + count, count: run.rows - start - count },
   ];
   const batches = pendingBatches(run.rows, outside, run.batchSize);
-  const opened = await openExtractionRunner(prepared);
+  const opened = session ?? (await openExtractionRunner(prepared));
   const runner = settings.wrapRunner ? settings.wrapRunner(opened) : opened;
   const extracted: ExtractedBatch[] = [];
   try {
@@ -47,7 +52,7 @@ export async function extractShard(
       },
     );
   } finally {
-    await runner.close();
+    if (session === undefined) await runner.close();
   }
   return writeShard(folder, run, shard, mergeBatches(extracted), processName(), (Date.now() - started) / 1000);
 }

@@ -4,12 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { prepareAnalysis, type PreparedAnalysis } from '../engine/analyze.js';
+import { openExtractionRunner, prepareAnalysis, type PreparedAnalysis } from '../engine/analyze.js';
 import type { ProjectionPlan } from '../engine/projection-options.js';
 import { InputError } from '../errors.js';
+import type { ModelRunner } from '../io/onnx/runner.js';
 import type { Progress, TaskControl } from '../progress.js';
+import { napVersion } from '../version.js';
 import { extractShard, publishedShard, type ShardSettings } from './extract-shard.js';
-import { computeMap, computePatterns, mapFile, patternsFile, type ClusteringOptions } from './layer-results.js';
+import { describeFormat, describeWriter, isCurrentFormat, SHARD_FORMAT } from './format.js';
+import { computeMap, computePatterns, mapFile, patternsFile, type LayerClusteringJob } from './layer-results.js';
 import { identityOf, processName, requireSameRun, type RunManifest } from './manifest.js';
 
 export const QUEUE_NAME = 'nap';
@@ -22,7 +25,7 @@ interface JobBase {
 
 export type JobData =
   | (JobBase & { kind: 'extract'; shard: number })
-  | (JobBase & { kind: 'patterns'; layer: string; clustering: ClusteringOptions })
+  | (JobBase & { kind: 'patterns'; layer: string; clustering: LayerClusteringJob })
   | (JobBase & { kind: 'map'; layer: string; plan: ProjectionPlan });
 
 /**
@@ -61,11 +64,23 @@ export interface WorkerSettings extends ShardSettings {
   threads?: number;
 }
 
-/** The analysis of the run's options as this worker resolves them, kept while the worker runs jobs of the same run. */
-let prepared: { key: string; threads: number | undefined; analysis: Promise<PreparedAnalysis> } | undefined;
+/**
+ * The analysis of the run's options as this worker resolves them, and its model session once a shard
+ * needed one, kept while the worker runs jobs of the same run: a shard job then only runs the model
+ * (opening a session costs about as much as running a small model over a shard of a few thousand inputs).
+ */
+interface PreparedRun {
+  key: string;
+  threads: number | undefined;
+  analysis: Promise<PreparedAnalysis>;
+  session?: Promise<ModelRunner>;
+}
 
-function prepareRun(run: RunManifest, threads: number | undefined): Promise<PreparedAnalysis> {
+let prepared: PreparedRun | undefined;
+
+function prepareRun(run: RunManifest, threads: number | undefined): PreparedRun {
   if (prepared?.key !== run.key || prepared.threads !== threads) {
+    void prepared?.session?.then((session) => session.close()).catch(() => undefined);
     const options = threads !== undefined ? { ...run.options, threads } : run.options;
     const analysis = prepareAnalysis(options);
     // A failed preparation is not kept: the next job tries again.
@@ -74,7 +89,27 @@ function prepareRun(run: RunManifest, threads: number | undefined): Promise<Prep
     });
     prepared = { key: run.key, threads, analysis };
   }
-  return prepared.analysis;
+  return prepared;
+}
+
+/** Closes the kept session: a layer's patterns or map need the memory more, and the shards are done by then. */
+async function releaseSession(): Promise<void> {
+  const entry = prepared;
+  const session = entry?.session;
+  if (entry === undefined || session === undefined) return;
+  delete entry.session;
+  await session.then((opened) => opened.close()).catch(() => undefined);
+}
+
+function runSession(entry: PreparedRun, analysis: PreparedAnalysis): Promise<ModelRunner> {
+  if (entry.session === undefined) {
+    const session = openExtractionRunner(analysis);
+    session.catch(() => {
+      if (entry.session === session) delete entry.session;
+    });
+    entry.session = session;
+  }
+  return entry.session;
 }
 
 /** Runs one job of the queue; returns a short summary that the queue keeps as the job's result. */
@@ -84,18 +119,30 @@ export async function processJob(
   control: TaskControl,
 ): Promise<Record<string, unknown>> {
   const { folder, run } = data;
+  // Read as unknown: a coordinator of another nap version sends any value there.
+  const format: unknown = run.format;
+  if (!isCurrentFormat(format)) {
+    throw new InputError(
+      `${processName()} refuses run ${run.key}: its coordinator (${describeWriter(run.nap)}) writes ${describeFormat(format)}, this worker (nap ${napVersion()}) "${SHARD_FORMAT}"`,
+      { hint: 'install the same nap version on every machine of a run' },
+    );
+  }
   switch (data.kind) {
     case 'extract': {
-      const analysis = await prepareRun(run, settings.threads);
+      const entry = prepareRun(run, settings.threads);
+      const analysis = await entry.analysis;
       requireSameRun(run, identityOf(analysis), processName());
       const existing = await publishedShard(folder, run, data.shard);
       if (existing) return { shard: data.shard, rows: existing.rows, reused: true };
-      const record = await extractShard(analysis, run, folder, data.shard, control, settings);
+      const session = await runSession(entry, analysis);
+      const record = await extractShard(analysis, run, folder, data.shard, control, settings, session);
       return { shard: data.shard, rows: record.rows, seconds: record.seconds };
     }
     case 'patterns':
-      return computePatterns(folder, run, data.layer, data.clustering, control);
+      await releaseSession();
+      return computePatterns(folder, run, data.layer, data.clustering, settings.threads, control);
     case 'map':
+      await releaseSession();
       return computeMap(folder, run, data.layer, data.plan, settings.threads, control);
   }
 }

@@ -12,9 +12,9 @@ import type { Aggregation, LayerGeometry } from '../compute/aggregate.js';
 import type { PreparedAnalysis } from '../engine/analyze.js';
 import type { RunOptions } from '../engine/config.js';
 import { InputError, NotFoundError } from '../errors.js';
+import { napVersion } from '../version.js';
+import { formatMismatch, isCurrentFormat, SHARD_FORMAT } from './format.js';
 import { batchCount } from './shards.js';
-
-const FORMAT = 'nap-shards/1';
 
 /** A layer (or a unit's maps) as its shard files hold it. */
 export interface ShardedLayer {
@@ -34,8 +34,10 @@ export interface RunIdentity {
 }
 
 export interface RunManifest extends RunIdentity {
-  format: typeof FORMAT;
-  /** Short hash of the identity, batch size and shard count; job ids and result files carry it. */
+  format: typeof SHARD_FORMAT;
+  /** The nap version that wrote it (messages name it when a machine runs another). */
+  nap: string;
+  /** Short hash of the format, identity, batch size and shard count; job ids and result files carry it. */
   key: string;
   /** The analyze options as workers open them (model and dataset paths made absolute; no `out` from an indexed worker). */
   options: RunOptions;
@@ -80,12 +82,13 @@ export function buildManifest(prepared: PreparedAnalysis, options: RunOptions, s
   const rows = prepared.items.length;
   if (shards > batchCount(rows, batchSize)) throw new RangeError(`${shards} shards for ${rows} rows`);
   const key = createHash('sha256')
-    .update(JSON.stringify({ ...identity, batchSize, shards }))
+    .update(JSON.stringify({ format: SHARD_FORMAT, ...identity, batchSize, shards }))
     .digest('hex')
     .slice(0, 16);
   const number = (i: number) => String(i).padStart(2, '0');
   return {
-    format: FORMAT,
+    format: SHARD_FORMAT,
+    nap: napVersion(),
     key,
     ...identity,
     options: absoluteOptions(options),
@@ -168,11 +171,8 @@ export async function readManifest(folder: string): Promise<RunManifest> {
   }
   // Read as unknown: a file of another version holds any value there.
   const format: unknown = manifest.format;
-  if (format !== FORMAT) {
-    throw new InputError(`${file} is not a nap shard manifest (format ${JSON.stringify(format)})`, {
-      hint: `this nap reads format ${FORMAT}: use a new shared folder`,
-    });
-  }
+  if (!isCurrentFormat(format))
+    throw formatMismatch(file, format, manifest.nap, 'start the run in a new shared folder');
   return manifest;
 }
 

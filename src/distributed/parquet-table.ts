@@ -52,3 +52,14 @@ export function readParquetTable(
     `SELECT ${columns.map(quoted).join(', ')} FROM read_parquet(${literal(file)})`,
   );
 }
+
+/** The key-value metadata of the Parquet file, keys and values as text. */
+export async function readParquetMetadata(connection: DuckDBConnection, file: string): Promise<Record<string, string>> {
+  const result = await ResultColumns.query(
+    connection,
+    `SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${literal(file)})`,
+  );
+  const keys = result.text('key');
+  const values = result.text('value');
+  return Object.fromEntries(keys.map((key, i) => [key ?? '', values[i] ?? '']));
+}

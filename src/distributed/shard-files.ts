@@ -5,7 +5,8 @@
  * published by its record `shards/shard-NNNNN.json`, written last and atomically, which names each file
  * with its size and SHA-256. Every attempt writes files of its own, so a shard written twice (a worker
  * thought dead that was not) yields two sets of files and one record: readers take exactly the files the
- * record names, so no row is ever read twice.
+ * record names, so no row is ever read twice. The record and every Parquet file (key-value metadata
+ * `nap_format`) carry the shared folder's format (format.ts); a shard of another format is refused by name.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
@@ -16,8 +17,10 @@ import { InputError } from '../errors.js';
 import type { FailedItem } from '../io/datasets/types.js';
 import { floatListColumn, intColumn, textColumn, type BulkColumn } from '../io/store/bulk.js';
 import type { ResultColumns } from '../io/store/results.js';
+import { napVersion } from '../version.js';
+import { FORMAT_METADATA_KEY, formatDifference, isCurrentFormat, SHARD_FORMAT, WRITER_METADATA_KEY } from './format.js';
 import type { RunManifest, ShardedLayer } from './manifest.js';
-import { readParquetTable, withDuckDB, writeParquetTable } from './parquet-table.js';
+import { readParquetMetadata, readParquetTable, withDuckDB, writeParquetTable } from './parquet-table.js';
 import { shardName, shardRange } from './shards.js';
 
 export interface ShardFile {
@@ -29,6 +32,9 @@ export interface ShardFile {
 
 /** What `shards/shard-NNNNN.json` holds. */
 export interface ShardRecord {
+  format: typeof SHARD_FORMAT;
+  /** The nap version that wrote the shard. */
+  nap: string;
   key: string;
   shard: number;
   start: number;
@@ -110,6 +116,8 @@ export async function writeShard(
       await mkdir(path.join(folder, table.file), { recursive: true });
       const layer = [...run.layers, ...run.unitMaps].find((l) => l.file === table.file);
       await writeParquetTable(connection, path.join(folder, relative), table.columns, rows, {
+        [FORMAT_METADATA_KEY]: SHARD_FORMAT,
+        [WRITER_METADATA_KEY]: napVersion(),
         nap_run: run.key,
         nap_shard: String(shard),
         nap_layer: layer?.name ?? INPUTS,
@@ -118,6 +126,8 @@ export async function writeShard(
     }
   });
   const record: ShardRecord = {
+    format: SHARD_FORMAT,
+    nap: napVersion(),
     key: run.key,
     shard,
     start: range.start,
@@ -142,7 +152,7 @@ export class ShardProblem extends InputError {
   constructor(
     run: RunManifest,
     readonly shard: number,
-    readonly kind: 'missing' | 'corrupt',
+    readonly kind: 'missing' | 'corrupt' | 'of another format',
     readonly file: string,
     why: string,
   ) {
@@ -150,7 +160,7 @@ export class ShardProblem extends InputError {
     super(
       `shard ${shard} of ${run.shards} (rows ${range.start} to ${range.start + range.count - 1}) is ${kind}: ${file} ${why}`,
       {
-        hint: `run that shard again (nap worker --shard ${shard}/${run.shards} with the run's options, or its queue job): it replaces the shard, then gather again`,
+        hint: `run that shard again (nap worker --shard ${shard}/${run.shards} with the run's options, or its queue job): it replaces the shard, then gather again${kind === 'of another format' ? '; or gather with the nap version that wrote it' : ''}`,
       },
     );
     this.name = 'ShardProblem';
@@ -174,6 +184,11 @@ async function readRecord(folder: string, run: RunManifest, shard: number): Prom
   } catch {
     throw new ShardProblem(run, shard, 'corrupt', file, 'is not valid JSON');
   }
+  // Read as unknown: a record of another version holds any value there.
+  const format: unknown = record.format;
+  if (!isCurrentFormat(format)) {
+    throw new ShardProblem(run, shard, 'of another format', file, formatDifference(format, record.nap));
+  }
   const range = shardRange(run.rows, run.batchSize, shard, run.shards);
   if (
     record.key !== run.key ||
@@ -196,14 +211,15 @@ async function readRecord(folder: string, run: RunManifest, shard: number): Prom
 }
 
 /**
- * The shard's record once it is published and every file it names is there with its size, and with its
- * SHA-256 when `hash` (default true); otherwise a ShardProblem that names the missing or damaged file.
+ * The shard's record once it is published and every file it names is there with its size, with its
+ * SHA-256 when `hash` (default true) and with this nap's format when `formats` (default: as `hash`; reading
+ * a file checks its format too); otherwise a ShardProblem that names the missing, damaged or other file.
  */
 export async function verifyShard(
   folder: string,
   run: RunManifest,
   shard: number,
-  options: { hash?: boolean } = {},
+  options: { hash?: boolean; formats?: boolean } = {},
 ): Promise<ShardRecord> {
   const record = await readRecord(folder, run, shard);
   for (const entry of Object.values(record.files)) {
@@ -217,7 +233,39 @@ export async function verifyShard(
       throw new ShardProblem(run, shard, 'corrupt', file, 'does not match the SHA-256 of its record');
     }
   }
+  if (options.formats ?? options.hash !== false) {
+    await withDuckDB(async (connection) => {
+      for (const entry of Object.values(record.files)) {
+        await requireFileFormat(connection, run, record, path.join(folder, entry.path));
+      }
+    });
+  }
   return record;
+}
+
+/** Refuses a shard's Parquet file whose key-value metadata names another format (or none). */
+async function requireFileFormat(
+  connection: DuckDBConnection,
+  run: RunManifest,
+  record: ShardRecord,
+  file: string,
+): Promise<void> {
+  let metadata: Record<string, string>;
+  try {
+    metadata = await readParquetMetadata(connection, file);
+  } catch (error) {
+    throw unreadable(run, record, file, error);
+  }
+  const format = metadata[FORMAT_METADATA_KEY];
+  if (!isCurrentFormat(format)) {
+    const why = formatDifference(format, metadata[WRITER_METADATA_KEY]);
+    throw new ShardProblem(run, record.shard, 'of another format', file, why);
+  }
+}
+
+function unreadable(run: RunManifest, record: ShardRecord, file: string, error: unknown): ShardProblem {
+  const why = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  return new ShardProblem(run, record.shard, 'corrupt', file, `cannot be read as Parquet (${why})`);
 }
 
 /** True when the shard is published with all its files (sizes checked, not contents). */
@@ -240,12 +288,12 @@ async function readTable(
   columns: string[],
 ): Promise<ResultColumns> {
   const file = path.join(folder, record.files[table]!.path);
+  await requireFileFormat(connection, run, record, file);
   let result: ResultColumns;
   try {
     result = await readParquetTable(connection, file, columns);
   } catch (error) {
-    const why = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    throw new ShardProblem(run, record.shard, 'corrupt', file, `cannot be read as Parquet (${why})`);
+    throw unreadable(run, record, file, error);
   }
   if (result.rowCount !== record.rows) {
     throw new ShardProblem(

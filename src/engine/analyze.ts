@@ -33,7 +33,7 @@ import {
   layerStatisticsColumns,
   saveLayerClustering,
   storeLayerClustering,
-  type ComputedClustering,
+  type ComputedLayerClustering,
   type LayerSummary,
 } from './cluster-layer.js';
 import { storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
@@ -113,13 +113,13 @@ export type BatchSource = (
 
 /** Where a layer's patterns and map are computed: in this process unless a hook sends them elsewhere. */
 export interface LayerCompute {
-  /** A layer's clustering in its raw space, with its soft memberships and pattern statistics. */
+  /** A layer's clustering in its cluster space, with its soft memberships and pattern statistics. */
   patterns?: (
     layer: string,
     activations: { matrix: Matrix; inputIndex: Int32Array },
-    options: Omit<HdbscanOptions, 'mst'>,
+    clustering: { options: Omit<HdbscanOptions, 'mst'>; space: ClusterSpace },
     control: TaskControl,
-  ) => Promise<ComputedClustering>;
+  ) => Promise<ComputedLayerClustering>;
   project?: ProjectMatrix;
 }
 
@@ -599,14 +599,27 @@ export async function clusterLayer(
       coverage: await clusteringCoverage(store, existing.clusteringId),
     };
   }
-  const rows = await spaceRows();
-  // A queue clusters the raw space only: a PCA or UMAP space is computed and clustered in this process.
-  const computed =
-    find && clustering.space === 'raw' ? await find(layer, activations, clustering.options, layerControl) : undefined;
-  const fit = computed ? computed.clustering : await clusterRows(rows, clustering.options, () => params, layerControl);
-  if (earlier.length === 0) await store.saveUnitStats({ runId, layer }, layerStatisticsColumns(matrix));
   const target = { runId, layer, unit: null };
-  if (computed) return saveLayerClustering(store, target, inputIndex, { ...computed, clustering: { ...fit, params } });
+  // Saved once the layer's first clustering is in hand, so that an interrupted run saves them once.
+  const saveLayerStatistics = async () => {
+    if (earlier.length === 0) await store.saveUnitStats({ runId, layer }, layerStatisticsColumns(matrix));
+  };
+  if (find) {
+    // Computed elsewhere (a queue worker) in the same space, whose rows are stored as spaceRows stores them.
+    const computed = await find(
+      layer,
+      activations,
+      { options: clustering.options, space: clustering.space },
+      layerControl,
+    );
+    if (computed.space) await store.saveClusterSpace(runId, layer, computed.space);
+    await saveLayerStatistics();
+    const fit = { ...computed.clustering, params };
+    return saveLayerClustering(store, target, inputIndex, { ...computed, clustering: fit });
+  }
+  const rows = await spaceRows();
+  const fit = await clusterRows(rows, clustering.options, () => params, layerControl);
+  await saveLayerStatistics();
   return storeLayerClustering(store, target, { activations: matrix, space: rows, inputIndex }, fit, layerControl);
 }
 

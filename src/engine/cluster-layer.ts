@@ -5,7 +5,13 @@ import type { Metric } from '../compute/hdbscan/types.js';
 import { buildSoftTree, strongestMemberships, type StrongestMemberships } from '../compute/hdbscan/soft/index.js';
 import type { Matrix } from '../compute/matrix.js';
 import { columnStatistics, rowsByGroup, type UnitStatistics } from '../compute/statistics.js';
-import type { ClusteringWriter, StoreReader, UnitStatsColumns, UnitStatsToSave } from '../io/store/index.js';
+import type {
+  ClusteringWriter,
+  ClusterSpaceColumns,
+  StoreReader,
+  UnitStatsColumns,
+  UnitStatsToSave,
+} from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { clusteringCoverage, type Coverage } from './coverage.js';
 import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
@@ -89,6 +95,12 @@ export interface ClusteringDetails {
 /** A layer clustering ready to store; a queue worker computes it and hands it back through a file. */
 export interface ComputedClustering extends ClusteringDetails {
   clustering: LayerClusteringResult;
+}
+
+/** A layer clustering computed by another process (a queue worker), in the layer's cluster space. */
+export interface ComputedLayerClustering extends ComputedClustering {
+  /** The PCA or UMAP rows it was clustered in, stored as a single-process run stores them; none for raw. */
+  space?: ClusterSpaceColumns;
 }
 
 /**

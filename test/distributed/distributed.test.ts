@@ -1,12 +1,15 @@
 /**
  * Distributed runs against a single-process run of the same command: the queue with real redis-server and
  * BullMQ (three worker processes, one SIGKILLed in the middle of a shard; Redis restarted empty mid-shard;
- * the coordinator SIGKILLed and started again; a worker that sees another model), and indexed workers with
- * nap gather (a shard written twice; a worker that sees another model or other dataset files; a missing
- * or corrupt shard refused by name). Every run must store exactly the single-process results.
+ * the coordinator SIGKILLed and started again; a worker that sees another model; layers clustered by the
+ * workers in a PCA cluster space, then gathered), and indexed workers with nap gather (a shard written
+ * twice; a worker that sees another model or other dataset files; a missing or corrupt shard refused by
+ * name; shard files, records, manifests, result files and jobs of another format refused by name). Every
+ * run must store exactly the single-process results.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import {
   copyFile,
   cp,
@@ -20,12 +23,20 @@ import {
   stat,
   unlink,
   utimes,
+  writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { jobError, processJob } from '../../src/distributed/jobs.js';
+import { mapFile, patternsFile, readMap, readPatterns } from '../../src/distributed/layer-results.js';
+import { readManifest } from '../../src/distributed/manifest.js';
+import { withDuckDB } from '../../src/distributed/parquet-table.js';
+import { readPayloadFile, writePayloadFile } from '../../src/distributed/payload.js';
+import { InputError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
+import { napVersion } from '../../src/version.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { runNap, WorkerProcess } from './cli-processes.js';
 
@@ -69,6 +80,7 @@ async function snapshot(out: string) {
       const clusterings = await store.listClusterings(runId, layer.layer);
       assert.equal(clusterings.length, 1, `${layer.layer}: one clustering`);
       const { clusteringId, params } = clusterings[0]!;
+      const space = (params as { clusterSpace?: string }).clusterSpace;
       const projection = await store.readProjection(runId, layer.layer);
       layers.push({
         layer: layer.layer,
@@ -79,6 +91,7 @@ async function snapshot(out: string) {
         condensedTree: await store.readCondensedTree(clusteringId),
         linkageTree: await store.readLinkageTree(clusteringId),
         softMemberships: await store.readSoftMemberships(clusteringId),
+        clusterSpace: space === undefined ? null : await store.readClusterSpace(runId, layer.layer, space),
         layerStatistics: await store.readUnitStats({ runId, layer: layer.layer }),
         statistics: await store.readUnitStats({ clusteringId }),
         max: await store.readMaxActivations(runId, layer.layer),
@@ -149,10 +162,10 @@ function whenMidShard(team: WorkerProcess[], onMiddle: (worker: WorkerProcess, s
 }
 
 /** `nap analyze ... --queue` over SHARDS shards into `name`.duckdb, its shared folder `name`-shards. */
-function coordinate(name: string, options: Parameters<typeof runNap>[1] = {}) {
+function coordinate(name: string, options: Parameters<typeof runNap>[1] = {}, extra: string[] = []) {
   const out = path.join(dir, `${name}.duckdb`);
   const shared = path.join(dir, `${name}-shards`);
-  const args = ['analyze', ...analysis(), '--out', out, '--queue', redis.address, '--shards', String(SHARDS)];
+  const args = ['analyze', ...analysis(), ...extra, '--out', out, '--queue', redis.address, '--shards', String(SHARDS)];
   return { out, shared, finished: runNap([...args, '--shared', shared], options) };
 }
 
@@ -248,6 +261,49 @@ test('queue: a worker that sees another model refuses the job, and the coordinat
     );
     assert.match(run.stderr, /every machine must see the same model file/);
     await worker!.waitFor(/failed: worker \S+ refuses run/);
+  });
+});
+
+test('queue and gather: --cluster-space pca:4 clusters every layer on the workers in the space of the single-process run', async () => {
+  const space = ['--cluster-space', 'pca:4'];
+  const single = path.join(dir, 'single-pca.duckdb');
+  const alone = await runNap(['analyze', ...analysis(), ...space, '--out', single, '--quiet']);
+  assert.equal(alone.code, 0, alone.stderr);
+  const expected = await snapshot(single);
+  for (const layer of expected.layers) {
+    assert.equal((layer.params as { clusterSpace?: string }).clusterSpace, 'pca:4', layer.layer);
+    assert.equal(layer.clusterSpace?.dim, 4, `${layer.layer}: its PCA rows are stored`);
+  }
+  assert.notDeepEqual(
+    expected.layers.map((layer) => layer.memberships),
+    reference.layers.map((layer) => layer.memberships),
+    'the PCA space gives other patterns than the raw one',
+  );
+  await withWorkers(2, async () => {
+    const { out, shared, finished } = coordinate('pca', {}, space);
+    const run = await finished;
+    assert.equal(run.code, 0, run.stderr);
+    // Each layer was clustered by a worker, in the PCA space, once: its patterns job's result file holds the
+    // space's rows, which the coordinator stored.
+    const results = path.join(shared, 'results');
+    const names = (await readdir(results)).filter((name) => name.startsWith('patterns-'));
+    const clustered = await Promise.all(
+      names.map((name) =>
+        readPayloadFile<{ layer: string; space?: { space: string; values: Float32Array } }>(path.join(results, name)),
+      ),
+    );
+    assert.equal(clustered.length, expected.layers.length, names.join(', '));
+    for (const layer of expected.layers) {
+      const result = clustered.find((payload) => payload?.layer === layer.layer);
+      assert.equal(result?.space?.space, 'pca:4', `${layer.layer}: clustered by a worker in pca:4`);
+      assert.deepEqual(result.space.values, layer.clusterSpace?.values);
+    }
+    assert.deepEqual(await snapshot(out), expected);
+    // nap gather over the same shards clusters in the run's space too.
+    const gatheredOut = path.join(dir, 'gathered-pca.duckdb');
+    const gathered = await runNap(['gather', '--shared', shared, '--out', gatheredOut, '--quiet']);
+    assert.equal(gathered.code, 0, gathered.stderr);
+    assert.deepEqual(await snapshot(gatheredOut), expected);
   });
 });
 
@@ -349,4 +405,125 @@ test('gather refuses a folder with a missing or a corrupt shard, names it, and w
   assert.match(badShard.stderr, /shard 2 of 3 \(rows 992 to 1499\) is corrupt: /);
   assert.ok(badShard.stderr.includes(`${damaged} does not match the SHA-256 of its record`), badShard.stderr);
   await assert.rejects(stat(out), { code: 'ENOENT' }, 'nothing was written');
+});
+
+/** The folder's shard 0 record and one of its files, named by its table ('inputs', 'layer-01'...). */
+async function shardFile(folder: string, table: string) {
+  const recordFile = path.join(folder, 'shards', 'shard-00000.json');
+  const record = JSON.parse(await readFile(recordFile, 'utf8')) as {
+    format: string;
+    files: Record<string, { path: string; bytes: number; sha256: string }>;
+  };
+  return { recordFile, record, entry: record.files[table]!, file: path.join(folder, record.files[table]!.path) };
+}
+
+test('a shard file of another format is refused by nap gather and by the coordinator, naming it, its format and what to do', async () => {
+  const older = path.join(dir, 'older-parquet');
+  await cp(indexed(), older, { recursive: true });
+  // Shard 0's layer-01 file as another nap would write it: the same rows, another format in its key-value
+  // metadata; its record updated with the new size and SHA-256, so that only the format differs.
+  const { recordFile, record, entry, file } = await shardFile(older, 'layer-01');
+  await withDuckDB(async (connection) => {
+    await connection.run(
+      `COPY (SELECT * FROM read_parquet('${file}')) TO '${file}.new' (FORMAT parquet, KV_METADATA {nap_format: 'nap-shards/1', nap_version: '0.0.1'})`,
+    );
+  });
+  await rename(`${file}.new`, file);
+  const bytes = await readFile(file);
+  Object.assign(entry, { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  await writeFile(recordFile, JSON.stringify(record, null, 2));
+  const refusal = `shard 0 of 3 (rows 0 to 495) is of another format: ${file} has format "nap-shards/1", written by nap 0.0.1; this nap (${napVersion()}) reads format "nap-shards/2"`;
+  const out = path.join(dir, 'older.duckdb');
+  const gathered = await runNap(['gather', '--shared', older, '--out', out]);
+  assert.equal(gathered.code, 2, gathered.stderr);
+  assert.ok(gathered.stderr.includes(refusal), gathered.stderr);
+  assert.match(gathered.stderr, /nap worker --shard 0\/3 .*; or gather with the nap version that wrote it/);
+  await assert.rejects(stat(out), { code: 'ENOENT' }, 'nothing was written');
+
+  // The coordinator of the same run (3 shards of 16-input batches) finds every shard written, and checks each.
+  const coordinated = await runNap([
+    'analyze',
+    ...analysis(),
+    '--out',
+    path.join(dir, 'older-queue.duckdb'),
+    '--queue',
+    redis.address,
+    '--shards',
+    '3',
+    '--shared',
+    older,
+  ]);
+  assert.equal(coordinated.code, 2, coordinated.stderr);
+  assert.ok(coordinated.stderr.includes(refusal), coordinated.stderr);
+});
+
+test('a shard record, a manifest or a result file of another format is refused, naming it; so is a job of another format', async () => {
+  const older = path.join(dir, 'older-record');
+  await cp(indexed(), older, { recursive: true });
+  const { recordFile, record } = await shardFile(older, 'inputs');
+  await writeFile(recordFile, JSON.stringify({ ...record, format: 'nap-shards/1', nap: '0.0.1' }));
+  const out = path.join(dir, 'older-record.duckdb');
+  const byRecord = await runNap(['gather', '--shared', older, '--out', out]);
+  assert.equal(byRecord.code, 2, byRecord.stderr);
+  assert.ok(
+    byRecord.stderr.includes(
+      `shard 0 of 3 (rows 0 to 495) is of another format: ${recordFile} has format "nap-shards/1", written by nap 0.0.1; this nap`,
+    ),
+    byRecord.stderr,
+  );
+
+  const manifestFile = path.join(older, 'run.json');
+  const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as Record<string, unknown>;
+  await writeFile(manifestFile, JSON.stringify({ ...manifest, format: undefined, nap: undefined }));
+  const byManifest = await runNap(['gather', '--shared', older, '--out', out]);
+  assert.equal(byManifest.code, 2, byManifest.stderr);
+  assert.ok(
+    byManifest.stderr.includes(`${manifestFile} has no format version, written by another nap version; this nap`),
+    byManifest.stderr,
+  );
+  assert.match(
+    byManifest.stderr,
+    /start the run in a new shared folder, or finish the run with the nap version that wrote it/,
+  );
+  await assert.rejects(stat(out), { code: 'ENOENT' }, 'nothing was written');
+
+  // A worker's result file (a layer's patterns or map) of another format.
+  const run = await readManifest(indexed());
+  const layer = run.layers[0]!.name;
+  const inputIndex = Int32Array.from({ length: ROWS }, (_, i) => i);
+  const results = path.join(dir, 'older-results');
+  const patterns = patternsFile(results, run, layer, { options: {}, space: 'raw' });
+  const map = mapFile(results, run, layer, { method: 'pca', params: { seed: 42 } });
+  await mkdir(path.dirname(patterns), { recursive: true });
+  for (const file of [patterns, map]) {
+    await writePayloadFile(file, { format: 'nap-shards/1', nap: '0.0.1', key: run.key, layer, inputIndex });
+  }
+  const resultRefusal = (file: string) => (error: unknown) => {
+    assert.ok(error instanceof InputError);
+    assert.equal(
+      error.message.split('\n')[0],
+      `${file} has format "nap-shards/1", written by nap 0.0.1; this nap (${napVersion()}) reads format "nap-shards/2"`,
+    );
+    assert.match(error.hint ?? '', /delete it and run the same command again/);
+    return true;
+  };
+  await assert.rejects(readPatterns(patterns, run, layer, inputIndex), resultRefusal(patterns));
+  await assert.rejects(readMap(map, run, layer, inputIndex), resultRefusal(map));
+
+  // A queue job of a coordinator that writes another format: the worker refuses it (and does not retry it).
+  const job = {
+    kind: 'extract' as const,
+    folder: older,
+    run: { ...run, format: 'nap-shards/3' as never, nap: '9.0.0' },
+    shard: 0,
+  };
+  await assert.rejects(processJob(job, {}, {}), (error: unknown) => {
+    assert.ok(error instanceof InputError);
+    assert.match(
+      error.message,
+      /refuses run \w+: its coordinator \(nap 9\.0\.0\) writes format "nap-shards\/3", this worker/,
+    );
+    assert.equal(jobError(error).name, 'UnrecoverableError');
+    return true;
+  });
 });
