@@ -75,9 +75,15 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
   { name: 'v8', commit: '4de1533', schemaVersion: 8, shape: 'saved triage scores' },
   {
     name: 'v9',
-    commit: null,
+    commit: '5ad9e72',
     schemaVersion: 9,
     shape: 'layer layouts and input contents (token layers, non-image inputs)',
+  },
+  {
+    name: 'v10',
+    commit: null,
+    schemaVersion: 10,
+    shape: 'saved triage outliers and duplicates',
   },
 ];
 

@@ -22,6 +22,8 @@ export type ViewName =
   | 'lineage'
   | 'compare-runs'
   | 'label-errors'
+  | 'outliers'
+  | 'duplicates'
   | 'model-errors'
   | 'map'
   | 'glossary'
@@ -39,6 +41,8 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'lineage',
   'compare-runs',
   'label-errors',
+  'outliers',
+  'duplicates',
   'model-errors',
   'map',
   'glossary',

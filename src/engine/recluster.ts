@@ -16,6 +16,7 @@ import type { Preprocessing } from '../io/datasets/types.js';
 import type { ClusteringRecord, ClusteringWriter, FlowWriter, StoreReader } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
+import { showsContents } from '../results/input-content.js';
 import { softMembershipsOf, storeLayerClustering, type LayerSummary, type StoreStepTimings } from './cluster-layer.js';
 import { parseClusterSpace, storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
 import { clusteringCoverage } from './coverage.js';
@@ -269,6 +270,8 @@ async function addAverageImages(
     preprocessing?: Preprocessing;
     averageImageSide?: number;
   };
+  // Inputs that are not images have averages drawn from their stored contents when shown (input-pictures.ts).
+  if (showsContents(run)) return undefined;
   if (config.preprocessing === undefined) return `run ${run.runId} stores no preprocessing`;
   let opened;
   try {

@@ -3,6 +3,7 @@
  * neighbour-distance outliers, and duplicates. Only reading and formatting: kept apart from the score
  * computation so that the app's read side can list the same rows.
  */
+import { outlierRanking } from '../compute/triage/outliers.js';
 import type { RunTriage } from './triage-scores.js';
 
 export type TriageList = 'labels' | 'outliers' | 'duplicates';
@@ -106,15 +107,6 @@ export function labelLeads(triage: RunTriage, options: ListOptions = {}): Triage
   return applyOptions({ columns, rows }, options);
 }
 
-/** Each value's rank among the finite values of `values` as a fraction in (0, 1]; NaN stays NaN. */
-function percentiles(values: Float64Array): Float64Array {
-  const finite = Array.from(values.keys()).filter((i) => Number.isFinite(values[i]!));
-  finite.sort((a, b) => values[a]! - values[b]!);
-  const out = new Float64Array(values.length).fill(Number.NaN);
-  finite.forEach((i, r) => (out[i] = (r + 1) / finite.length));
-  return out;
-}
-
 /**
  * Every input, labelled or not, most outlying first: `score` is the mean over layers of the percentile
  * of its mean distance to its k neighbours (scale-free, so layers of any width count alike), then each
@@ -122,17 +114,10 @@ function percentiles(values: Float64Array): Float64Array {
  */
 export function outlierRows(triage: RunTriage, options: ListOptions = {}): TriageTable {
   const { inputs, layers } = triage;
-  const count = inputs.index.length;
-  const ranks = layers.map((l) => percentiles(l.neighbourDistance));
-  const score = Float64Array.from({ length: count }, (_, i) => {
-    const finite = ranks.map((r) => r[i]!).filter((v) => !Number.isNaN(v));
-    return finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : Number.NaN;
-  });
-  const gloshMax = Float64Array.from({ length: count }, (_, i) =>
-    Math.max(...layers.map((l) => l.glosh?.[i] ?? Number.NEGATIVE_INFINITY)),
-  );
-  const order = Array.from({ length: count }, (_, i) => i).sort(
-    (a, b) => score[b]! - score[a]! || gloshMax[b]! - gloshMax[a]! || inputs.index[a]! - inputs.index[b]!,
+  const ranking = outlierRanking(
+    layers.map((l) => l.neighbourDistance),
+    layers.map((l) => l.glosh),
+    inputs.index,
   );
   const columns = [
     'rank',
@@ -143,12 +128,12 @@ export function outlierRows(triage: RunTriage, options: ListOptions = {}): Triag
     ...layers.map((l) => `knn_distance:${l.layer}`),
     ...layers.filter((l) => l.glosh).map((l) => `glosh:${l.layer}`),
   ];
-  const rows = order.map((i, r) => [
+  const rows = Array.from(ranking.order, (i, r) => [
     r + 1,
     inputs.index[i]!,
     inputs.path[i] ?? null,
     inputs.label[i] ?? null,
-    round(score[i]!),
+    round(ranking.score[i]!),
     ...layers.map((l) => round(l.neighbourDistance[i]!, 6)),
     ...layers.flatMap((l) => (l.glosh ? [round(l.glosh[i]!)] : [])),
   ]);

@@ -86,7 +86,7 @@ export interface TriageScoreOptions {
   /**
    * Whether the model saw these inputs in training. Default: the run's `inSample` setting, else false.
    * In-sample, a model that fitted noisy labels gives them high probability, so the classifier's scores
-   * get weight IN_SAMPLE_MODEL_WEIGHT instead of 1 beside the kNN votes.
+   * get weight IN_SAMPLE_MODEL_WEIGHT instead of MODEL_WEIGHT beside the kNN votes.
    */
   inSample?: boolean;
   /** Pseudo-votes per label in the combined rank. Default 2. */
@@ -102,12 +102,21 @@ export interface TriageScoreOptions {
 }
 
 /**
- * Weight of the classifier's log-probability in the combined rank when the probabilities are in-sample.
- * A judgment, not a measurement: a model that memorised noisy labels ranks them far worse (self-confidence
- * 0.28 at 500 in issue 18's simulation) than the kNN votes of its own hidden layer do (0.76), so the votes
- * lead.
+ * Weight of the classifier's log-probability in the combined rank (the layers' mean log vote weighs 1): a
+ * temperature of 4 on the model's probabilities, whose log of a flipped label is often below -15 while a
+ * layer's smoothed log vote spans about two nats. Chosen on flip seeds 101-112 of the benchmark
+ * (scripts/triage/bench-triage.ts; those seeds are not its reported ones) among 1, 1/2, 1/4 and 1/8:
+ * precision at 500, mean 0.896 against 0.8945 for weight 1 (self-confidence alone: 0.891); see
+ * docs/triage.md for what else was tried.
  */
-export const IN_SAMPLE_MODEL_WEIGHT = 0.25;
+export const MODEL_WEIGHT = 0.25;
+
+/**
+ * The classifier's weight when the probabilities are in-sample: a quarter of MODEL_WEIGHT. A judgment, not
+ * a measurement: a model that memorised noisy labels ranks them far worse (self-confidence 0.28 at 500 in
+ * issue 18's simulation) than the kNN votes of its own hidden layer do (0.76), so the votes lead.
+ */
+export const IN_SAMPLE_MODEL_WEIGHT = MODEL_WEIGHT / 4;
 
 export interface TriageLayer {
   layer: string;
@@ -205,7 +214,7 @@ function alignRows(stored: Int32Array, inputIndex: Int32Array, what: string): In
   });
 }
 
-interface Probabilities {
+export interface Probabilities {
   source: string;
   classes: number;
   classNames: string[];
@@ -429,13 +438,41 @@ export const TRIAGE_SCORE_OPTIONS = new OptionSchema<TriageScoreOptions>('triage
   threads: libraryOption(wholeNumber({ example: 2, min: 1, max: 1024 }), { help: 'threads of the exact search' }),
 });
 
-/** Every triage score of a run (see the module comment). */
-export async function scoreRun(
+/** One layer's label-free part of the triage: its neighbours, its patterns, its outlier scores. */
+interface BaseLayer {
+  layer: string;
+  order: number;
+  clusteringId: number | null;
+  neighbours: NeighbourLists;
+  /** Each input's pattern (-1: noise) and the pattern count; null without a clustering. */
+  patterns: { patternCount: number; patternId: Int32Array } | null;
+  glosh: Float64Array | null;
+  neighbourDistance: Float64Array;
+}
+
+/**
+ * What triage reads and finds before it looks at a label: the inputs, the class probabilities, every
+ * layer's neighbours and patterns, and the duplicates. The labels' scores (scoreLabels) are cheap beside
+ * it, so a benchmark can score many label sets (e.g. flip seeds) of one analysis from one base.
+ */
+export interface TriageBase {
+  run: RunRecord;
+  inputs: StoredInputs;
+  probabilities: Probabilities;
+  layers: BaseLayer[];
+  sameInput: RunTriage['sameInput'];
+  sameActivations: RunTriage['sameActivations'];
+  nearDuplicates: RunTriage['nearDuplicates'];
+  settings: Omit<RunTriage['settings'], 'smoothing' | 'modelWeight'>;
+}
+
+/** The label-free half of `scoreRun`: reads the store and finds every layer's neighbours. */
+export async function triageBase(
   store: StoreReader,
   runId: number,
   options: TriageScoreOptions = {},
   control: TaskControl = {},
-): Promise<RunTriage> {
+): Promise<TriageBase> {
   TRIAGE_SCORE_OPTIONS.check(options);
   const run = await store.getRun(runId);
   const stored = await store.listLayers(runId);
@@ -450,19 +487,13 @@ export async function scoreRun(
   const inputs = await store.readInputs(runId);
   const count = inputs.index.length;
   const probabilities = await readProbabilities(store, run, inputs, source);
-  const codes = labelCodes(inputs.label, probabilities.predicted, probabilities.classNames);
-  const labelCount = codes.names.length;
-  const model = probabilities.values
-    ? modelScores(probabilities.values, probabilities.classes, codes.given)
-    : { selfConfidence: new Float64Array(count).fill(Number.NaN), margin: new Float64Array(count).fill(Number.NaN) };
-
   const k = options.k ?? 10;
   const metric = options.metric ?? (await runMetric(store, runId));
   const requested = options.knn ?? 'auto';
   const knn = requested === 'auto' ? (count > NN_DESCENT_ABOVE ? 'nn-descent' : 'exact') : requested;
   const clusterings = new Map((await layerClusterings(store, runId)).map((c) => [c.layer, c]));
   const hashes = Array.from({ length: count }, () => createHash('sha256'));
-  const layers: TriageLayer[] = [];
+  const layers: BaseLayer[] = [];
   for (const [done, info] of stored.entries()) {
     throwIfCancelled(control.signal, STAGE);
     control.onProgress?.({ stage: `${STAGE}: neighbours`, done, total: stored.length });
@@ -485,15 +516,16 @@ export async function scoreRun(
       },
       control,
     );
-    const votes = neighbourVotes(neighbours, codes.given, codes.predicted, labelCount);
     const clustering = clusterings.get(info.layer);
-    let pattern: PatternVotes | null = null;
+    let patterns: BaseLayer['patterns'] = null;
     let glosh: Float64Array | null = null;
     if (clustering) {
       const memberships = await store.readMemberships(clustering.clusteringId);
       const rows = alignRows(memberships.inputIndex, inputs.index, `clustering ${clustering.clusteringId}`);
-      const patternId = Int32Array.from(rows, (row) => memberships.patternId[row]!);
-      pattern = patternVotes({ patternCount: clustering.patternCount, patternId }, codes.given, labelCount);
+      patterns = {
+        patternCount: clustering.patternCount,
+        patternId: Int32Array.from(rows, (row) => memberships.patternId[row]!),
+      };
       glosh = Float64Array.from(rows, (row) => memberships.outlierScore[row]!);
     }
     layers.push({
@@ -501,21 +533,67 @@ export async function scoreRun(
       order: info.order,
       clusteringId: clustering?.clusteringId ?? null,
       neighbours,
-      votes,
-      probe: probeAccuracy(votes, codes.given),
-      pattern,
+      patterns,
       glosh,
       neighbourDistance: neighbourDistanceScore(neighbours),
-      combined: false,
     });
   }
   control.onProgress?.({ stage: `${STAGE}: neighbours`, done: stored.length, total: stored.length });
+  const fraction = options.nearDuplicateFraction ?? 0.1;
+  const duplicateLayer = layers.find((l) => l.layer === (options.duplicateLayer ?? stored[0]!.layer))!;
+  const details = await store.readInputDetails(runId);
+  const digests = details ? alignRows(details.inputIndex, inputs.index, 'input_details') : null;
+  return {
+    run,
+    inputs,
+    probabilities,
+    layers,
+    sameInput: digests && details ? duplicateGroups(Array.from(digests, (row) => details.digest[row] ?? null)) : null,
+    sameActivations: duplicateGroups(activationDigests(hashes)),
+    nearDuplicates: { ...nearDuplicatePairs(duplicateLayer.neighbours, fraction), layer: duplicateLayer.layer },
+    settings: { k, metric, knn, nearDuplicateFraction: fraction },
+  };
+}
+
+/**
+ * The label half of `scoreRun`: every score of `labels` (one per input of the base, null: none) over the
+ * base's neighbours and probabilities. `scoreRun` passes the stored labels.
+ */
+export function scoreLabels(
+  base: TriageBase,
+  labels: readonly (string | null)[],
+  options: TriageScoreOptions = {},
+): RunTriage {
+  const { probabilities } = base;
+  const count = base.inputs.index.length;
+  if (labels.length !== count) throw new RangeError(`${labels.length} labels for ${count} inputs`);
+  const inputs: StoredInputs = { ...base.inputs, label: [...labels] };
+  const codes = labelCodes(inputs.label, probabilities.predicted, probabilities.classNames);
+  const labelCount = codes.names.length;
+  const model = probabilities.values
+    ? modelScores(probabilities.values, probabilities.classes, codes.given)
+    : { selfConfidence: new Float64Array(count).fill(Number.NaN), margin: new Float64Array(count).fill(Number.NaN) };
+  const layers: TriageLayer[] = base.layers.map((l) => {
+    const votes = neighbourVotes(l.neighbours, codes.given, codes.predicted, labelCount);
+    return {
+      layer: l.layer,
+      order: l.order,
+      clusteringId: l.clusteringId,
+      neighbours: l.neighbours,
+      votes,
+      probe: probeAccuracy(votes, codes.given),
+      pattern: l.patterns ? patternVotes(l.patterns, codes.given, labelCount) : null,
+      glosh: l.glosh,
+      neighbourDistance: l.neighbourDistance,
+      combined: false,
+    };
+  });
   chooseLayers(layers, options);
   const chosen = layers.filter((l) => l.combined);
 
-  const inSample = options.inSample ?? runInSample(run);
-  const modelWeight = inSample ? IN_SAMPLE_MODEL_WEIGHT : 1;
+  const inSample = options.inSample ?? runInSample(base.run);
   const smoothing = options.smoothing ?? 2;
+  const modelWeight = inSample ? IN_SAMPLE_MODEL_WEIGHT : MODEL_WEIGHT;
   const combined = combinedScore(
     {
       given: codes.given,
@@ -528,12 +606,8 @@ export async function scoreRun(
   const secondary = probabilities.values
     ? Float64Array.from(model.selfConfidence, (p) => 1 - p)
     : meanDisagreement(layers, count);
-  const fraction = options.nearDuplicateFraction ?? 0.1;
-  const duplicateLayer = layers.find((l) => l.layer === (options.duplicateLayer ?? stored[0]!.layer))!;
-  const details = await store.readInputDetails(runId);
-  const digests = details ? alignRows(details.inputIndex, inputs.index, 'input_details') : null;
   return {
-    runId,
+    runId: base.run.runId,
     inputs,
     codes,
     probabilitySource: probabilities.source,
@@ -548,9 +622,35 @@ export async function scoreRun(
     suggested: suggestLabels(chosen, codes.given, labelCount, probabilities.values, probabilities.classes),
     strongestLayer: strongestLayers(layers, count),
     confusion: confusionMatrix(codes.given, codes.predicted, labelCount),
-    sameInput: digests && details ? duplicateGroups(Array.from(digests, (row) => details.digest[row] ?? null)) : null,
-    sameActivations: duplicateGroups(activationDigests(hashes)),
-    nearDuplicates: { ...nearDuplicatePairs(duplicateLayer.neighbours, fraction), layer: duplicateLayer.layer },
-    settings: { k, metric, knn, smoothing, modelWeight, nearDuplicateFraction: fraction },
+    sameInput: base.sameInput,
+    sameActivations: base.sameActivations,
+    nearDuplicates: base.nearDuplicates,
+    settings: { ...base.settings, smoothing, modelWeight },
   };
+}
+
+/** The base without the classifier: as if triaged with `probabilities: { kind: 'none' }`. */
+export function withoutClassifier(base: TriageBase): TriageBase {
+  const count = base.inputs.index.length;
+  return {
+    ...base,
+    probabilities: {
+      source: 'none',
+      classes: 0,
+      classNames: [],
+      values: null,
+      predicted: new Int32Array(count).fill(-1),
+    },
+  };
+}
+
+/** Every triage score of a run (see the module comment). */
+export async function scoreRun(
+  store: StoreReader,
+  runId: number,
+  options: TriageScoreOptions = {},
+  control: TaskControl = {},
+): Promise<RunTriage> {
+  const base = await triageBase(store, runId, options, control);
+  return scoreLabels(base, base.inputs.label, options);
 }

@@ -50,6 +50,8 @@
  *                                                         0..100 = length of the representative id lists)
  *   GET /api/clusterings/C/memberships                 -> MembershipsResponse: every input, by input index
  *   GET /api/clusterings/C/label-counts?by=label       -> LabelCountsResponse; by = label | prediction
+ *   GET /api/clusterings/C/words                       -> PatternWordsResponse: each pattern's distinctive words
+ *                                                         (runs of texts; none for other runs)
  *   GET /api/clusterings/C/tree                        -> CondensedTreeResponse
  *   GET /api/clusterings/C/linkage                     -> LinkageResponse: the single-linkage tree patterns are
  *                                                         re-selected from (in the browser); 404 for a clustering
@@ -95,6 +97,10 @@
  *   GET /api/runs/R/agreement?index=I,J                -> AgreementResponse: per layer, the share of each input's
  *                                                         neighbours with its given and its predicted label, and the
  *                                                         layer's kNN probe accuracy (saved triage; 404 without)
+ *   GET /api/runs/R/outliers?limit=N                   -> OutliersResponse: every input of the saved triage, labelled
+ *                                                         or not, most outlying first (kNN distance, GLOSH)
+ *   GET /api/runs/R/duplicates                         -> DuplicatesResponse: groups of inputs with the same input or
+ *                                                         the same activations, and near-duplicate pairs (saved triage)
  *   GET /api/runs/R/model-errors                       -> ModelErrorsResponse: the confusion matrix of given labels
  *                                                         by predicted labels, with the inputs of every cell
  *   GET /api/runs/A/compare/B?minJaccard=0             -> RunComparisonResponse: per layer pair (same name) ARI, NMI
@@ -124,6 +130,7 @@ import type { SearchResults } from './search.js';
 import type { IndexedInputs } from './input-index.js';
 import type {
   ClusteringRecord,
+  InputPictureKind,
   LayerRecord,
   LinkageTable,
   MembershipsTable,
@@ -182,6 +189,8 @@ export interface RunSummary {
   predictionLabels: string[] | null;
   /** True when the inputs are not images (tensor datasets, activations computed elsewhere): galleries show their content. */
   inputContents: boolean;
+  /** What galleries draw for each input: its image ('dataset', 'images'), its numbers ('series'), or nothing: its text ('text') or name ('none'). */
+  inputPictures: InputPictureKind;
   /** In model order. */
   layers: LayerSummary[];
 }
@@ -335,6 +344,19 @@ export interface LabelCountsResponse {
   patternId: number[];
   label: (string | null)[];
   count: number[];
+}
+
+/** GET /api/clusterings/C/words: what stands for the average image of a run of texts (pattern-words.ts). */
+export interface PatternWordsResponse {
+  clusteringId: number;
+  /** By pattern id; empty when the run's inputs are not texts (RunSummary.inputPictures 'text'). */
+  patterns: {
+    patternId: number;
+    /** Most distinctive first. */
+    word: string[];
+    /** The share of the pattern's texts that have the word. */
+    share: number[];
+  }[];
 }
 
 /** GET /api/clusterings/C/tree: one row per condensed-tree edge, by parent then child. */
@@ -506,6 +528,40 @@ export interface LabelErrorsResponse {
   reason: string[];
 }
 
+/** GET /api/runs/R/outliers: the saved triage's inputs, labelled or not, most outlying first (columns). */
+export interface OutliersResponse {
+  runId: number;
+  /** Inputs ranked (all of the run's) before `limit`. */
+  total: number;
+  inputIndex: number[];
+  path: (string | null)[];
+  label: (string | null)[];
+  predictionLabel: (string | null)[];
+  /** Mean over layers of the percentile of the input's mean distance to its k neighbours (1: farthest). */
+  score: (number | null)[];
+  /** Its highest GLOSH score over the clustered layers; null: none clustered. */
+  glosh: (number | null)[];
+  /** The layer where its distance percentile is highest. */
+  farthestLayer: (string | null)[];
+}
+
+/** An input of a DuplicatesResponse: what its image tile and the CSV need. */
+export interface DuplicateInput {
+  inputIndex: number;
+  path: string | null;
+  label: string | null;
+  predictionLabel: string | null;
+}
+
+/** GET /api/runs/R/duplicates: exact-duplicate groups and near-duplicate pairs of the saved triage. */
+export interface DuplicatesResponse {
+  runId: number;
+  /** Groups of two or more inputs, 'same input' groups first, each ascending by input index. */
+  groups: { kind: 'same input' | 'same activations'; group: number; inputs: DuplicateInput[] }[];
+  /** Pairs closer than `threshold` in `layer`, closest first. */
+  near: { a: DuplicateInput; b: DuplicateInput; layer: string; distance: number; threshold: number }[];
+}
+
 /** GET /api/runs/R/agreement?index=I,J: per layer in model order; shares per input in the asked order (null: none voted). */
 export interface AgreementResponse {
   runId: number;
@@ -662,6 +718,9 @@ export interface LineageParams extends LayerParams {
   limit?: number;
 }
 export interface LabelErrorsParams extends RunParams {
+  limit?: number;
+}
+export interface OutliersParams extends RunParams {
   limit?: number;
 }
 export interface AgreementParams extends RunParams {

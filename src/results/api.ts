@@ -25,6 +25,7 @@ import {
   type InputsParams,
   type LabelCountsParams,
   type LabelCountsResponse,
+  type PatternWordsResponse,
   type LayerComparisonSummary,
   type LayerFlowParams,
   type LayerFlowResponse,
@@ -53,8 +54,11 @@ import {
   type RunSummary,
   type AgreementParams,
   type AgreementResponse,
+  type DuplicatesResponse,
   type LabelErrorsParams,
   type LabelErrorsResponse,
+  type OutliersParams,
+  type OutliersResponse,
   type ModelErrorsResponse,
   type SearchParams,
   type SearchResponse,
@@ -66,6 +70,7 @@ import { compareRuns, type LayerComparison } from './compare.js';
 import { FlowQueries } from './flow.js';
 import type { IndexedInputs } from './input-index.js';
 import { labelCounts } from './label-counts.js';
+import { patternWords } from './pattern-words.js';
 import { orderedMembers, type MemberFilter } from './members.js';
 import { countAtLeast, nearMembersOf, type NearMembers } from './near-members.js';
 import { OUTLIER_QUANTILE, summarizePatterns, type PatternSummaries } from './pattern-summaries.js';
@@ -74,8 +79,8 @@ import { LIMITS } from './routes.js';
 import { ResultsTables, type LayerClustering, type TableLimits } from './results-tables.js';
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
-import { agreement, labelErrors, modelErrors, requireSaved } from './saved-triage.js';
-import { showsContents } from './input-content.js';
+import { agreement, duplicates, labelErrors, modelErrors, outliers, requireSaved } from './saved-triage.js';
+import { inputPicturesOf, showsContents } from './input-content.js';
 import { parseSearch, searchRun, type SearchLayer } from './search.js';
 
 /** Defaults of the queries' optional parameters. */
@@ -104,6 +109,7 @@ export interface ResultsApi {
   patterns(params: PatternsParams): Promise<PatternsResponse>;
   memberships(params: ClusteringParams): Promise<MembershipRows>;
   labelCounts(params: LabelCountsParams): Promise<LabelCountsResponse>;
+  patternWords(params: ClusteringParams): Promise<PatternWordsResponse>;
   tree(params: ClusteringParams): Promise<CondensedTreeResponse>;
   linkage(params: ClusteringParams): Promise<LinkageRows>;
   coverage(params: ClusteringParams): Promise<CoverageResponse>;
@@ -116,6 +122,8 @@ export interface ResultsApi {
   lineage(params: LineageParams): Promise<LineageResponse>;
   labelErrors(params: LabelErrorsParams): Promise<LabelErrorsResponse>;
   agreement(params: AgreementParams): Promise<AgreementResponse>;
+  outliers(params: OutliersParams): Promise<OutliersResponse>;
+  duplicates(params: RunParams): Promise<DuplicatesResponse>;
   modelErrors(params: RunParams): Promise<ModelErrorsResponse>;
   compareRuns(params: CompareRunsParams): Promise<RunComparisonResponse>;
   search(params: SearchParams): Promise<SearchResponse>;
@@ -263,6 +271,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
   const flows = new FlowQueries(tables);
   const summaries = new PromiseCache<string, PatternSummaries>(64);
   const counts = new PromiseCache<string, LabelCountsResponse>(64);
+  const words = new PromiseCache<number, PatternWordsResponse>(16);
   const comparisons = new PromiseCache<string, RunComparisonResponse>(16);
   const graphs = new PromiseCache<number, FlowGraphResponse>(16);
   const lineages = new PromiseCache<string, LineageResponse>(1024);
@@ -288,6 +297,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       labels: inputs.labels,
       predictionLabels: run.predictionLabels,
       inputContents: showsContents(run),
+      inputPictures: inputPicturesOf(run),
       layers: layers.map((layer) => layerSummary(layer, clusterings, projections)),
     };
   }
@@ -453,6 +463,19 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
           tables.inputs(clustering.runId),
         ]);
         return { clusteringId, by, ...labelCounts(memberships, inputs, by) };
+      });
+    },
+
+    async patternWords({ clusteringId }) {
+      const clustering = await tables.clustering(clusteringId);
+      return words.get(clusteringId, async () => {
+        const run = await tables.run(clustering.runId);
+        if (inputPicturesOf(run) !== 'text') return { clusteringId, patterns: [] };
+        const [memberships, inputs] = await Promise.all([
+          tables.memberships(clusteringId),
+          tables.inputs(clustering.runId),
+        ]);
+        return { clusteringId, patterns: patternWords(memberships, inputs, clustering.patternCount) };
       });
     },
 
@@ -665,6 +688,16 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
     async agreement({ runId, index }) {
       const saved = requireSaved(await tables.triage(runId), runId);
       return agreement(runId, saved, await tables.inputs(runId), index);
+    },
+
+    async outliers({ runId, limit }) {
+      const saved = requireSaved(await tables.triage(runId), runId);
+      return outliers(runId, saved, await tables.inputs(runId), limit ?? Number.MAX_SAFE_INTEGER);
+    },
+
+    async duplicates({ runId }) {
+      const saved = requireSaved(await tables.triage(runId), runId);
+      return duplicates(runId, saved, await tables.inputs(runId));
     },
 
     async modelErrors({ runId }) {

@@ -22,6 +22,7 @@ import type {
   RunParams,
   AgreementParams,
   LabelErrorsParams,
+  OutliersParams,
   SearchParams,
 } from './api-types.js';
 import { IMAGE_SIZE, MEMBER_ORDERS } from './api-types.js';
@@ -181,6 +182,7 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     }),
     format: ({ clusteringId, by }) => ({ path: { clusteringId }, query: { by: by ?? 'label' } }),
   }),
+  patternWords: plain('/api/clusterings/:clusteringId/words', 'json', clusteringOf),
   tree: plain('/api/clusterings/:clusteringId/tree', 'json', clusteringOf),
   linkage: plain('/api/clusterings/:clusteringId/linkage', 'table', clusteringOf),
   coverage: plain('/api/clusterings/:clusteringId/coverage', 'json', clusteringOf),
@@ -261,6 +263,17 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     },
     format: ({ runId, index }) => ({ path: { runId }, query: { index: index.join(',') } }),
   }),
+  outliers: route<OutliersParams>({
+    path: '/api/runs/:runId/outliers',
+    query: ['limit'],
+    result: 'json',
+    parse: (path, query) => ({
+      ...runId(path),
+      limit: optional(query, 'limit', (t) => parseIntegerIn('limit', t, 1, LIMITS.triage)),
+    }),
+    format: ({ runId, limit }) => ({ path: { runId }, query: { limit } }),
+  }),
+  duplicates: plain('/api/runs/:runId/duplicates', 'json', runId),
   modelErrors: plain('/api/runs/:runId/model-errors', 'json', runId),
   compareRuns: route<CompareRunsParams>({
     path: '/api/runs/:runA/compare/:runB',
@@ -417,6 +430,8 @@ export const apiPaths = {
     routeUrl(ROUTES.lineage, { runId, layer, patternId, ...options }),
   labelErrors: (runId: number, limit?: number) => routeUrl(ROUTES.labelErrors, { runId, limit }),
   agreement: (runId: number, index: readonly number[]) => routeUrl(ROUTES.agreement, { runId, index: [...index] }),
+  outliers: (runId: number, limit?: number) => routeUrl(ROUTES.outliers, { runId, limit }),
+  duplicates: (runId: number) => routeUrl(ROUTES.duplicates, { runId }),
   modelErrors: (runId: number) => routeUrl(ROUTES.modelErrors, { runId }),
   compareRuns: (runA: number, runB: number, minJaccard?: number) =>
     routeUrl(ROUTES.compareRuns, { runA, runB, minJaccard }),

@@ -1,13 +1,21 @@
 /**
  * The read side of a run's saved triage (`nap triage --save`, see src/io/store/triage.ts): the ranked
- * label-error leads with the inputs they are about, each input's label agreement layer by layer, and the
- * model errors of the run (its confusion matrix). Browser-safe: the server and the static site answer the
+ * label-error leads with the inputs they are about, each input's label agreement layer by layer, the
+ * outliers and duplicates of every input (labelled or not), and the model errors of the run (its
+ * confusion matrix). Browser-safe: the server and the static site answer the
  * same from the same tables.
  */
 import { NotFoundError } from '../errors.js';
-import type { AgreementResponse, LabelErrorsResponse, ModelErrorsResponse } from './api-types.js';
+import type {
+  AgreementResponse,
+  DuplicateInput,
+  DuplicatesResponse,
+  LabelErrorsResponse,
+  ModelErrorsResponse,
+  OutliersResponse,
+} from './api-types.js';
 import { naturalCompare, type IndexedInputs } from './input-index.js';
-import type { SavedTriage } from './tables.js';
+import type { SavedTriage, TriageOutliersTable } from './tables.js';
 
 const orNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
@@ -48,6 +56,77 @@ export function labelErrors(
     margin: rows.map((row) => orNull(t.margin[row]!)),
     strongestLayer: rows.map((row) => t.strongestLayer[row] ?? null),
     reason: rows.map((row) => t.reason[row] ?? ''),
+  };
+}
+
+/** The saved outliers; NotFoundError for a triage saved before they were kept. */
+function requireOutliers(triage: SavedTriage, runId: number): TriageOutliersTable {
+  if (triage.outliers !== null) return triage.outliers;
+  throw new NotFoundError(`the saved triage of run ${runId} has no outliers or duplicates (saved by an older nap)`, {
+    hint: `run \`nap triage <results.duckdb> --run ${runId} --save\` again, then reload`,
+  });
+}
+
+/** The first `limit` inputs, labelled or not, most outlying first. */
+export function outliers(runId: number, triage: SavedTriage, inputs: IndexedInputs, limit: number): OutliersResponse {
+  const t = requireOutliers(triage, runId);
+  const rows = Array.from(t.rank.keys())
+    .sort((a, b) => t.rank[a]! - t.rank[b]!)
+    .slice(0, limit);
+  const inputRow = rows.map((row) => inputs.rows.rowOf(t.inputIndex[row]!));
+  const ofInput = <T>(column: readonly T[] | ArrayLike<T>, fallback: T) =>
+    inputRow.map((r) => (r >= 0 ? (column[r] ?? fallback) : fallback));
+  return {
+    runId,
+    total: t.rank.length,
+    inputIndex: rows.map((row) => t.inputIndex[row]!),
+    path: ofInput(inputs.path, null),
+    label: ofInput(inputs.label, null),
+    predictionLabel: ofInput(inputs.predictionLabel, null),
+    score: rows.map((row) => orNull(t.score[row]!)),
+    glosh: rows.map((row) => orNull(t.glosh[row]!)),
+    farthestLayer: rows.map((row) => t.farthestLayer[row] ?? null),
+  };
+}
+
+/** Groups of inputs with the same input or activations, then near-duplicate pairs closest first. */
+export function duplicates(runId: number, triage: SavedTriage, inputs: IndexedInputs): DuplicatesResponse {
+  const t = requireOutliers(triage, runId);
+  const inputOf = (inputIndex: number): DuplicateInput => {
+    const row = inputs.rows.rowOf(inputIndex);
+    return {
+      inputIndex,
+      path: row >= 0 ? (inputs.path[row] ?? null) : null,
+      label: row >= 0 ? (inputs.label[row] ?? null) : null,
+      predictionLabel: row >= 0 ? (inputs.predictionLabel[row] ?? null) : null,
+    };
+  };
+  const groups: DuplicatesResponse['groups'] = [];
+  const collect = (kind: 'same input' | 'same activations', column: Int32Array) => {
+    const members = new Map<number, number[]>();
+    column.forEach((group, row) => {
+      if (group < 0) return;
+      const list = members.get(group) ?? [];
+      list.push(t.inputIndex[row]!);
+      members.set(group, list);
+    });
+    for (const [group, list] of [...members].sort((a, b) => a[0] - b[0])) {
+      groups.push({ kind, group, inputs: list.sort((a, b) => a - b).map(inputOf) });
+    }
+  };
+  collect('same input', t.sameInputGroup);
+  collect('same activations', t.sameActivationsGroup);
+  const near = triage.nearDuplicates;
+  return {
+    runId,
+    groups,
+    near: Array.from(near.inputA, (a, p) => ({
+      a: inputOf(a),
+      b: inputOf(near.inputB[p]!),
+      layer: near.layer[p] ?? '',
+      distance: near.distance[p]!,
+      threshold: near.threshold[p]!,
+    })),
   };
 }
 

@@ -55,7 +55,17 @@ export interface RunRecord {
   config: RunConfig;
   /** Names of the model's output classes in class order, or null when unknown. */
   predictionLabels: string[] | null;
+  /** What a gallery draws for each input (input-content.ts); absent in exports of an older nap. */
+  inputPictures?: InputPictureKind;
 }
+
+/**
+ * What a gallery draws for the run's inputs: 'dataset' its images (a run of images), 'series' its numbers
+ * (a sparkline over a heat strip), 'images' the image the dataset names for each row (--image-column);
+ * 'text' nothing: its texts show as text (and a pattern's words stand for its average image); 'none'
+ * nothing: each input shows its name (activations computed elsewhere, rows too long to store).
+ */
+export type InputPictureKind = 'dataset' | 'series' | 'images' | 'text' | 'none';
 
 /** A layer: position in the model, op type, raw dims per input, aggregation, units. */
 export type LayerRecord = LayerInfo;
@@ -203,8 +213,36 @@ export interface TriageAgreementTable {
   predictedShare: Float64Array;
 }
 
+/** Every input (labelled or not), most outlying first (rank 0): its outlier scores and exact-duplicate groups. */
+export interface TriageOutliersTable {
+  inputIndex: Int32Array;
+  rank: Int32Array;
+  /** Mean over layers of the percentile of its mean kNN distance; NaN: none. */
+  score: Float64Array;
+  /** Highest GLOSH score over the clustered layers; NaN: none. */
+  glosh: Float64Array;
+  farthestLayer: TextColumn;
+  /** Group number of the inputs with the same input tensor, -1: none. */
+  sameInputGroup: Int32Array;
+  /** Group number of the inputs with the same activations in every layer, -1: none. */
+  sameActivationsGroup: Int32Array;
+}
+
+/** Near-duplicate pairs (inputA < inputB), closest first. */
+export interface TriageNearDuplicatesTable {
+  inputA: Int32Array;
+  inputB: Int32Array;
+  layer: TextColumn;
+  distance: Float64Array;
+  /** The cut: a fraction of the layer's median nearest-neighbour distance. */
+  threshold: Float64Array;
+}
+
 export interface SavedTriage {
   inputs: TriageInputsTable;
   layers: TriageLayersTable;
   agreement: TriageAgreementTable;
+  /** Null for a triage saved before outliers were kept (schema version 10). */
+  outliers: TriageOutliersTable | null;
+  nearDuplicates: TriageNearDuplicatesTable;
 }

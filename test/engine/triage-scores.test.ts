@@ -9,7 +9,7 @@ import { combinedScore } from '../../src/compute/triage/combine.js';
 import { neighbourVotes } from '../../src/compute/triage/neighbour-votes.js';
 import { analyze } from '../../src/engine/analyze.js';
 import { labelLeads, triageTable } from '../../src/engine/triage-listing.js';
-import { scoreRun, type RunTriage } from '../../src/engine/triage-scores.js';
+import { IN_SAMPLE_MODEL_WEIGHT, MODEL_WEIGHT, scoreRun, type RunTriage } from '../../src/engine/triage-scores.js';
 import { InputError, NotFoundError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
@@ -87,8 +87,9 @@ test('per layer: kNN votes of the stored neighbours, and the combined rank recom
       selfConfidence: triage.selfConfidence,
       layers: chosen.map((l) => ({ givenShare: l.votes.givenShare, voters: l.votes.voters })),
     },
-    { model: 1, smoothing: 2 },
+    { model: MODEL_WEIGHT, smoothing: 2 },
   );
+  assert.equal(triage.settings.modelWeight, 0.25);
   assert.deepEqual(Array.from(triage.combined), Array.from(expected));
   for (let r = 1; r < triage.order.length; r++) {
     const [a, b] = [triage.combined[triage.order[r - 1]!]!, triage.combined[triage.order[r]!]!];
@@ -123,6 +124,10 @@ test('softmax of the logits layer gives the model output probabilities; kNN only
   assert.equal(headless.probabilities, null);
   assert.ok(!headless.layers.find((l) => l.layer === TINY.logits)!.combined);
   assert.ok(headless.layers.some((l) => l.combined));
+  // In-sample probabilities weigh a quarter of what out-of-sample ones do.
+  const inSample = await withStore((store) => scoreRun(store, runId, { k: 5, threads: 1, inSample: true }));
+  assert.equal(inSample.settings.modelWeight, IN_SAMPLE_MODEL_WEIGHT);
+  assert.equal(IN_SAMPLE_MODEL_WEIGHT, MODEL_WEIGHT / 4);
 });
 
 test('bad triage options are refused with what to do', async () => {
@@ -176,6 +181,11 @@ test('nap triage --save stores per-input scores, per-layer probe accuracy and ag
     triage.layers.map((l) => l.probe.accuracy),
   );
   assert.equal(agreement.layer.length, count * 3);
+  // Every input, labelled or not, in the outlier ranking (its order: test/results/saved-triage.test.ts).
+  assert.deepEqual(
+    Array.from(saved.outliers!.rank).sort((a, b) => a - b),
+    Array.from({ length: count }, (_, r) => r),
+  );
   // Inputs come by rank: the first is the triage's best lead, and ranks count up from 0.
   const ranked = triage.order.filter((row) => !Number.isNaN(triage.combined[row]!));
   assert.equal(inputs.inputIndex[0], triage.inputs.index[ranked[0]!]);

@@ -15,9 +15,17 @@ import { scoreRun, type RunTriage } from '../../src/engine/triage-scores.js';
 import { NotFoundError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { createResultsApi, type ResultsApi } from '../../src/results/api.js';
-import type { AgreementResponse, LabelErrorsResponse, ModelErrorsResponse } from '../../src/results/api-types.js';
+import { outlierRows } from '../../src/engine/triage-listing.js';
+import type {
+  AgreementResponse,
+  DuplicatesResponse,
+  LabelErrorsResponse,
+  ModelErrorsResponse,
+  OutliersResponse,
+} from '../../src/results/api-types.js';
 import { storeReader } from '../../src/results/node/duckdb-reader.js';
 import { apiPaths } from '../../src/results/routes.js';
+import { staticPaths } from '../../src/results/static/layout.js';
 import { openStaticSite } from '../../src/results/static/reader.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
@@ -28,6 +36,8 @@ let runId: number;
 let triage: RunTriage;
 let server: RunningServer;
 let staticApi: ResultsApi;
+let site: string;
+let readLocal: (url: string) => Promise<Response>;
 let agreementIndex: number[];
 /** The store reader's answers (the store is closed before the server opens it). */
 let fromStore: {
@@ -35,6 +45,8 @@ let fromStore: {
   top: LabelErrorsResponse;
   agreement: AgreementResponse;
   modelErrors: ModelErrorsResponse;
+  outliers: OutliersResponse;
+  duplicates: DuplicatesResponse;
 };
 
 before(async () => {
@@ -66,9 +78,9 @@ before(async () => {
   await mkdir(path.join(appDir, 'assets'), { recursive: true });
   await writeFile(path.join(appDir, 'index.html'), '<!doctype html><html><head></head><body></body></html>');
   await writeFile(path.join(appDir, 'assets', 'app.js'), '');
-  const site = path.join(dir, 'site');
+  site = path.join(dir, 'site');
   await exportStaticSite({ store: storePath, out: site, appDir, thumbnails: false });
-  const readLocal = async (url: string) => {
+  readLocal = async (url: string) => {
     try {
       return new Response(await readFile(fileURLToPath(url)));
     } catch {
@@ -87,6 +99,8 @@ before(async () => {
       top: await api.labelErrors({ runId, limit: 3 }),
       agreement: await api.agreement({ runId, index: agreementIndex }),
       modelErrors: await api.modelErrors({ runId }),
+      outliers: await api.outliers({ runId }),
+      duplicates: await api.duplicates({ runId }),
     };
     await assert.rejects(api.agreement({ runId, index: [999_999] }), /input 999999 is not an input/);
   } finally {
@@ -185,4 +199,69 @@ test('model errors: the confusion matrix of given by predicted labels, each cell
   body.inputs.forEach((cells, r) => cells.forEach((cell, c) => assert.equal(cell.length, body.counts[r]![c])));
   assert.deepEqual(await served<ModelErrorsResponse>(apiPaths.modelErrors(runId)), body);
   assert.deepEqual(await staticApi.modelErrors({ runId }), body);
+});
+
+test('outliers: every input, labelled or not, in the order and with the scores of nap triage --list outliers', async () => {
+  const body = fromStore.outliers;
+  const listed = outlierRows(triage);
+  const column = (name: string) => listed.columns.indexOf(name);
+  assert.equal(body.total, triage.inputs.index.length);
+  assert.deepEqual(
+    body.inputIndex,
+    listed.rows.map((row) => row[column('input')]),
+  );
+  body.score.forEach((score, r) => {
+    const expected = listed.rows[r]![column('score')] as number;
+    assert.ok(Math.abs(score! - expected) < 1e-4, `row ${r}: ${score} against ${expected}`);
+  });
+  // The highest GLOSH score over the layers and the layer where the distance percentile is highest.
+  const row = triage.inputs.index.indexOf(body.inputIndex[0]!);
+  const glosh = Math.max(...triage.layers.map((l) => l.glosh![row]!));
+  assert.ok(Math.abs(body.glosh[0]! - glosh) < 1e-12);
+  assert.ok(triage.layers.some((l) => l.layer === body.farthestLayer[0]));
+  assert.deepEqual((await staticApi.outliers({ runId, limit: 4 })).inputIndex, body.inputIndex.slice(0, 4));
+  assert.deepEqual(await served<OutliersResponse>(apiPaths.outliers(runId)), JSON.parse(JSON.stringify(body)));
+  assert.deepEqual(await staticApi.outliers({ runId }), body);
+});
+
+test('duplicates: the groups and near pairs of the triage, alike from store, server and static export', async () => {
+  const body = fromStore.duplicates;
+  const expectedGroups = (kind: string, grouping: { group: Int32Array; groupCount: number } | null) =>
+    Array.from({ length: grouping?.groupCount ?? 0 }, (_, g) => ({
+      kind,
+      group: g,
+      inputs: Array.from(triage.inputs.index).filter((_, row) => grouping!.group[row] === g),
+    }));
+  assert.deepEqual(
+    body.groups.map((g) => ({ kind: g.kind, group: g.group, inputs: g.inputs.map((i) => i.inputIndex) })),
+    [...expectedGroups('same input', triage.sameInput), ...expectedGroups('same activations', triage.sameActivations)],
+  );
+  const near = triage.nearDuplicates;
+  assert.deepEqual(
+    body.near.map((p) => [p.a.inputIndex, p.b.inputIndex, p.layer]),
+    Array.from(near.a, (a, p) => [triage.inputs.index[a], triage.inputs.index[near.b[p]!], near.layer]),
+  );
+  assert.deepEqual(await served<DuplicatesResponse>(apiPaths.duplicates(runId)), JSON.parse(JSON.stringify(body)));
+  assert.deepEqual(await staticApi.duplicates({ runId }), body);
+});
+
+test('a triage saved before outliers were kept: the lists name the command that saves them again', async () => {
+  // A site exported before outliers were kept lists no outlier or near-duplicate tables.
+  const resultsFile = path.join(site, 'data', 'results.json');
+  const results = JSON.parse(await readFile(resultsFile, 'utf8')) as { tables: Record<string, unknown> };
+  for (const table of ['outliers', 'near-duplicates'] as const) {
+    assert.ok(results.tables[staticPaths.triage(table)], `the export lists the ${table} table`);
+    delete results.tables[staticPaths.triage(table)];
+  }
+  await writeFile(resultsFile, JSON.stringify(results));
+  const opened = await openStaticSite(new URL('data/', pathToFileURL(site + path.sep)), readLocal);
+  const older = createResultsApi(opened.reader);
+  assert.equal((await older.labelErrors({ runId })).total, fromStore.labelErrors.total);
+  for (const query of [() => older.outliers({ runId }), () => older.duplicates({ runId })]) {
+    await assert.rejects(query(), (e: unknown) => {
+      assert.ok(e instanceof NotFoundError);
+      assert.match(e.hint ?? '', /nap triage .* --save` again/);
+      return true;
+    });
+  }
 });

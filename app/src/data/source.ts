@@ -24,7 +24,7 @@ export interface DataSource {
     inputIndex: readonly number[],
     requestSize: number,
     storeVersion?: string,
-    /** The clustering whose pattern gallery shows them, where one does: a static export has sheets per pattern. */
+    /** The clustering whose pattern gallery shows them, where one does: a static export keeps its members together. */
     clusteringId?: number,
   ): Promise<SheetPlan[]>;
   /** Sheets of average images and heatmaps (key = pattern id; input index, -1 the mean): static exports only. */

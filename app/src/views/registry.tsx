@@ -21,6 +21,7 @@ import { RunComparisonView } from './RunComparisonView.js';
 import { RunsView } from './RunsView.js';
 import { LabelErrorsView } from './triage/LabelErrorsView.js';
 import { ModelErrorsView } from './triage/ModelErrorsView.js';
+import { DuplicatesView, OutliersView } from './triage/OutliersView.js';
 
 export interface ViewDefinition {
   view: ViewName;
@@ -99,10 +100,24 @@ export const VIEWS: readonly ViewDefinition[] = [
   },
   {
     view: 'label-errors',
-    tab: 'Label errors',
+    tab: 'Triage',
     needsRun: true,
     hideLayerStrip: true,
     render: (context) => <LabelErrorsView context={context} />,
+  },
+  {
+    view: 'outliers',
+    tabOf: 'label-errors',
+    needsRun: true,
+    hideLayerStrip: true,
+    render: (context) => <OutliersView context={context} />,
+  },
+  {
+    view: 'duplicates',
+    tabOf: 'label-errors',
+    needsRun: true,
+    hideLayerStrip: true,
+    render: (context) => <DuplicatesView context={context} />,
   },
   {
     view: 'model-errors',

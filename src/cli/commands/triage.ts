@@ -44,7 +44,7 @@ const TRIAGE_CLI = TRIAGE_SCORE_OPTIONS.extend<{
   }),
   save: switchOption({
     flag: 'save',
-    help: "also store the scores in the results file, for the app's triage and model-errors views (replaces the run's saved triage)",
+    help: "also store the scores, outliers and duplicates in the results file, for the app's triage and model-errors views (replaces the run's saved triage)",
   }),
   quiet: switchOption({ flag: 'quiet', help: 'no progress output' }),
 });

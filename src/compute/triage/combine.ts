@@ -5,13 +5,11 @@
  * source doubts first. Votes are smoothed (Laplace, `smoothing` pseudo-votes per label) so that 0 of 10
  * votes is not -infinity and 0 of 10 ranks below 0 of 3.
  *
- * Measured on the flipped-label Fashion-MNIST split (scripts/triage/bench-triage.ts) with six flip seeds:
- * rank averaging and a linear pool of the same scores ranked below self-confidence alone; this pool, with
- * the dense and logits layers' votes and 2 pseudo-votes, ranked at or above it on every seed (precision at
- * 500: mean 0.896 against 0.894, 0.900 against 0.896 on the benchmark's seed). The gain is small because
- * most of self-confidence's misses are inputs that the model and the neighbourhoods both doubt. The
- * classifier's scores carry weight 1 and the kNN layers share weight 1, unless the probabilities are
- * in-sample (see TriageScoreOptions.inSample).
+ * Measured on the flipped-label Fashion-MNIST split (scripts/triage/bench-triage.ts): rank averaging and a
+ * linear pool of the same scores ranked below self-confidence alone; this pool ranked at or above it. The
+ * model's weight (src/engine/triage-scores.ts MODEL_WEIGHT) tempers its overconfident log-probabilities;
+ * a pool normalized over the labels with weights fitted to the given labels by likelihood ranked no
+ * better and, without the classifier, far worse (docs/triage.md). The kNN layers share weight 1.
  */
 
 export interface CombineInput {

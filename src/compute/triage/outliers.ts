@@ -2,6 +2,7 @@
  * Scores that need no label: neighbour-distance outliers and (near-)duplicates, from a layer's
  * neighbour lists (see neighbour-votes.ts).
  */
+import { rankOrder } from './combine.js';
 import type { NeighbourLists } from './neighbour-votes.js';
 
 /** Mean distance to the k nearest other inputs: high for an input far from everything (kNN outlier score). */
@@ -98,4 +99,57 @@ export function rowKeys(data: Float32Array, count: number, dim: number): string[
   return Array.from({ length: count }, (_, i) =>
     Buffer.from(bytes.subarray(i * dim * 4, (i + 1) * dim * 4)).toString('base64'),
   );
+}
+
+/** Each value's rank among the finite values of `values` as a fraction in (0, 1]; NaN stays NaN. */
+export function percentiles(values: Float64Array): Float64Array {
+  const finite = Array.from(values.keys()).filter((i) => Number.isFinite(values[i]!));
+  finite.sort((a, b) => values[a]! - values[b]!);
+  const out = new Float64Array(values.length).fill(Number.NaN);
+  finite.forEach((i, r) => (out[i] = (r + 1) / finite.length));
+  return out;
+}
+
+export interface OutlierRanking {
+  /** Mean over layers of the percentile of the input's mean neighbour distance (scale-free); NaN: none. */
+  score: Float64Array;
+  /** Highest GLOSH score over the layers that have one; NaN: none. */
+  glosh: Float64Array;
+  /** Index of the layer where the input's distance percentile is highest (the first of ties); -1: none. */
+  farthest: Int32Array;
+  /** Rows most outlying first: by score, then GLOSH, then input index. */
+  order: Int32Array;
+}
+
+/**
+ * The neighbour-distance outlier ranking of every input over the layers' mean kNN distances (one array
+ * per layer, aligned to `inputIndex`) and their GLOSH scores (null for a layer without a clustering).
+ */
+export function outlierRanking(
+  distances: readonly Float64Array[],
+  glosh: readonly (Float64Array | null)[],
+  inputIndex: Int32Array,
+): OutlierRanking {
+  const count = inputIndex.length;
+  const ranks = distances.map(percentiles);
+  const score = new Float64Array(count).fill(Number.NaN);
+  const farthest = new Int32Array(count).fill(-1);
+  const highest = new Float64Array(count).fill(Number.NaN);
+  for (let i = 0; i < count; i++) {
+    let sum = 0;
+    let n = 0;
+    ranks.forEach((rank, l) => {
+      const value = rank[i]!;
+      if (Number.isNaN(value)) return;
+      sum += value;
+      n++;
+      if (farthest[i]! < 0 || value > ranks[farthest[i]!]![i]!) farthest[i] = l;
+    });
+    if (n > 0) score[i] = sum / n;
+    for (const layer of glosh) {
+      const value = layer?.[i] ?? Number.NaN;
+      if (!Number.isNaN(value) && !(value <= highest[i]!)) highest[i] = value;
+    }
+  }
+  return { score, glosh: highest, farthest, order: rankOrder(score, highest, inputIndex) };
 }

@@ -29,6 +29,11 @@ export function intColumn(values: Int32Array): BulkColumn {
   return { type: INTEGER, valueAt: (row) => values[row]! };
 }
 
+/** Negative values are written as NULL (e.g. a group number where -1 means none). */
+export function groupColumn(values: Int32Array): BulkColumn {
+  return { type: INTEGER, valueAt: (row) => (values[row]! >= 0 ? values[row]! : null) };
+}
+
 export function doubleColumn(values: NumberColumn): BulkColumn {
   return { type: DOUBLE, valueAt: (row) => values[row]! };
 }

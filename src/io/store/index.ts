@@ -651,6 +651,11 @@ export class NapStore {
     return this.write((c) => tensorRecords.saveInputContents(c, runId, contents));
   }
 
+  /** How many inputs of each run have each kind of gallery content; runs of images are not in it. */
+  readInputContentKinds(): Promise<Map<number, tensorRecords.InputContentKinds>> {
+    return this.read((c) => tensorRecords.readInputContentKinds(c));
+  }
+
   /** Gallery contents of a run's inputs (all, or those of `inputIndex`); none for image runs. */
   readInputContents(runId: number, inputIndex?: Int32Array): Promise<tensorRecords.InputContentRecord[]> {
     return this.read((c) => tensorRecords.readInputContents(c, runId, inputIndex));

@@ -11,7 +11,7 @@ import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import { napVersion } from '../../version.js';
 import { appendRows, blobRowsColumn, bytesOf, constantBlob, constantInt, textColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
-import { SCHEMA_VERSION, TRIAGE_DDL } from './schema.js';
+import { SCHEMA_VERSION, TRIAGE_DDL, TRIAGE_OUTLIER_DDL } from './schema.js';
 import { inTransaction } from './transaction.js';
 
 /** What a step sees of the store it migrates: the connection (inside the transaction) and its tables. */
@@ -324,6 +324,15 @@ const toVersion9: MigrationStep = {
   },
 };
 
+/** A triage saved before version 10 has no outliers or duplicates: the read side names `nap triage --save`. */
+const toVersion10: MigrationStep = {
+  version: 10,
+  summary: 'saved triage outliers (kNN distance, GLOSH) and duplicates (same input, same activations, near)',
+  async up({ connection }) {
+    for (const ddl of TRIAGE_OUTLIER_DDL) await connection.run(ddl);
+  },
+};
+
 /** Every step, oldest first; the last one's version is SCHEMA_VERSION. */
 export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion2,
@@ -334,6 +343,7 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion7,
   toVersion8,
   toVersion9,
+  toVersion10,
 ];
 
 /** One row of schema_history. */

@@ -19,7 +19,7 @@
  *
  * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 /** The tables of a run's saved triage (triage.ts), added in version 8. */
 export const TRIAGE_DDL: readonly string[] = [
@@ -57,6 +57,32 @@ export const TRIAGE_DDL: readonly string[] = [
     given_share DOUBLE NOT NULL,                 -- neighbours with its given label; NaN: none voted
     predicted_share DOUBLE NOT NULL,             -- neighbours with its predicted label; NaN likewise
     PRIMARY KEY (run_id, layer, input_index)
+  )`,
+];
+
+/** The outliers and duplicates of a run's saved triage (triage.ts), added in version 10. */
+export const TRIAGE_OUTLIER_DDL: readonly string[] = [
+  // Every input, labelled or not: how far it lies from its neighbours, and its exact duplicates.
+  `CREATE TABLE triage_outliers (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    rank INTEGER NOT NULL,                       -- 0 = most outlying
+    score DOUBLE NOT NULL,                       -- mean over layers of the percentile of its mean kNN distance; NaN: none
+    glosh DOUBLE NOT NULL,                       -- its highest GLOSH score over the clustered layers; NaN: none
+    farthest_layer VARCHAR,                      -- the layer where its distance percentile is highest; NULL: none
+    same_input_group INTEGER,                    -- inputs with the same input tensor share it; NULL: no such input
+    same_activations_group INTEGER,              -- likewise for the same activations in every layer
+    PRIMARY KEY (run_id, input_index)
+  )`,
+  // Pairs closer than a fraction of the median nearest-neighbour distance in one layer.
+  `CREATE TABLE triage_near_duplicates (
+    run_id INTEGER NOT NULL,
+    input_a INTEGER NOT NULL,                    -- input_a < input_b
+    input_b INTEGER NOT NULL,
+    layer VARCHAR NOT NULL,
+    distance DOUBLE NOT NULL,
+    threshold DOUBLE NOT NULL,                   -- fraction x the median nearest-neighbour distance
+    PRIMARY KEY (run_id, input_a, input_b)
   )`,
 ];
 
@@ -353,6 +379,7 @@ export const SCHEMA_DDL: readonly string[] = [
     PRIMARY KEY (run_id, layer, space)
   )`,
   ...TRIAGE_DDL,
+  ...TRIAGE_OUTLIER_DDL,
   // Each layer's layout for aggregation, as traced from the model graph (src/io/onnx/layer-layout.ts).
   // Runs extracted before version 9 have no rows in it.
   `CREATE TABLE layer_layouts (
@@ -403,6 +430,8 @@ export const RUN_TABLES: readonly string[] = [
   'linkage_trees',
   'soft_memberships',
   'cluster_spaces',
+  'triage_near_duplicates',
+  'triage_outliers',
   'triage_agreement',
   'triage_layers',
   'triage_inputs',

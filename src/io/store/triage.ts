@@ -2,11 +2,12 @@
  * A run's stored triage (what `nap triage --save` computed, see src/engine/triage-scores.ts): one row per
  * input (its combined score and rank, the model's scores, the suggested label, the layer where its
  * neighbours disagree most, a one-line reason), one per layer (kNN probe accuracy) and one per input and
- * layer (the share of its neighbours carrying its given and its predicted label). Saving replaces the
- * run's previous triage: the read side always shows one.
+ * layer (the share of its neighbours carrying its given and its predicted label), and, labelled or not,
+ * every input's outlier score with its exact duplicates and the near-duplicate pairs (version 10). Saving
+ * replaces the run's previous triage: the read side always shows one.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendRows, constantInt, constantText, doubleColumn, intColumn, textColumn } from './bulk.js';
+import { appendRows, constantInt, constantText, doubleColumn, groupColumn, intColumn, textColumn } from './bulk.js';
 import { asDate, asJson, ResultColumns, timestampOf } from './results.js';
 import { requireRun } from './runs.js';
 import type { NumberColumn, TextColumn } from './types.js';
@@ -43,6 +44,32 @@ export interface TriageAgreementColumns {
   predictedShare: NumberColumn;
 }
 
+/** Per input, by the order the caller gives (any): the outlier ranking and the exact-duplicate groups. */
+export interface TriageOutlierColumns {
+  inputIndex: Int32Array;
+  /** 0 = most outlying. */
+  rank: Int32Array;
+  /** Mean over layers of the percentile of the input's mean distance to its k neighbours; NaN: none. */
+  score: NumberColumn;
+  /** Highest GLOSH score over the clustered layers; NaN: none clustered. */
+  glosh: NumberColumn;
+  /** The layer where its distance percentile is highest. */
+  farthestLayer: TextColumn;
+  /** Inputs with the same input tensor share a group number, -1: none. */
+  sameInputGroup: Int32Array;
+  /** Inputs with the same activations in every layer share a group number, -1: none. */
+  sameActivationsGroup: Int32Array;
+}
+
+/** Near-duplicate pairs (inputA < inputB), closest first. */
+export interface TriageNearDuplicateColumns {
+  inputA: Int32Array;
+  inputB: Int32Array;
+  layer: string[];
+  distance: NumberColumn;
+  threshold: NumberColumn;
+}
+
 export interface TriageToSave {
   runId: number;
   /** How the scores were made (k, metric, probability source...), kept for display. */
@@ -50,6 +77,8 @@ export interface TriageToSave {
   inputs: TriageInputColumns;
   layers: TriageLayerColumns;
   agreement: TriageAgreementColumns;
+  outliers: TriageOutlierColumns;
+  nearDuplicates: TriageNearDuplicateColumns;
 }
 
 export interface StoredTriage {
@@ -59,6 +88,9 @@ export interface StoredTriage {
   inputs: TriageInputColumns & { score: Float64Array; selfConfidence: Float64Array; margin: Float64Array };
   layers: TriageLayerColumns & { probeAccuracy: Float64Array };
   agreement: TriageAgreementColumns & { givenShare: Float64Array; predictedShare: Float64Array };
+  /** Null for a triage saved before version 10 (save it again to list outliers and duplicates). */
+  outliers: (TriageOutlierColumns & { score: Float64Array; glosh: Float64Array }) | null;
+  nearDuplicates: TriageNearDuplicateColumns & { distance: Float64Array; threshold: Float64Array };
 }
 
 /** Stores the run's triage, replacing the one before. Call inside a transaction. */
@@ -82,6 +114,21 @@ export async function saveTriage(connection: DuckDBConnection, triage: TriageToS
     inputIndex: agreement.inputIndex,
     givenShare: agreement.givenShare,
     predictedShare: agreement.predictedShare,
+  });
+  const { outliers, nearDuplicates } = triage;
+  requireLengths('triage outliers', outliers.inputIndex.length, {
+    rank: outliers.rank,
+    score: outliers.score,
+    glosh: outliers.glosh,
+    farthestLayer: outliers.farthestLayer,
+    sameInputGroup: outliers.sameInputGroup,
+    sameActivationsGroup: outliers.sameActivationsGroup,
+  });
+  requireLengths('triage near duplicates', nearDuplicates.inputA.length, {
+    inputB: nearDuplicates.inputB,
+    layer: nearDuplicates.layer,
+    distance: nearDuplicates.distance,
+    threshold: nearDuplicates.threshold,
   });
   await deleteTriage(connection, runId);
   await connection.run('INSERT INTO triage_runs VALUES ($1, $2, $3)', [
@@ -132,10 +179,54 @@ export async function saveTriage(connection: DuckDBConnection, triage: TriageToS
       rows.length,
     );
   }
+  await saveOutliers(connection, runId, outliers, nearDuplicates);
+}
+
+async function saveOutliers(
+  connection: DuckDBConnection,
+  runId: number,
+  outliers: TriageOutlierColumns,
+  near: TriageNearDuplicateColumns,
+): Promise<void> {
+  await appendRows(
+    connection,
+    'triage_outliers',
+    {
+      run_id: constantInt(runId),
+      input_index: intColumn(outliers.inputIndex),
+      rank: intColumn(outliers.rank),
+      score: doubleColumn(outliers.score),
+      glosh: doubleColumn(outliers.glosh),
+      farthest_layer: textColumn(outliers.farthestLayer),
+      same_input_group: groupColumn(outliers.sameInputGroup),
+      same_activations_group: groupColumn(outliers.sameActivationsGroup),
+    },
+    outliers.inputIndex.length,
+  );
+  await appendRows(
+    connection,
+    'triage_near_duplicates',
+    {
+      run_id: constantInt(runId),
+      input_a: intColumn(near.inputA),
+      input_b: intColumn(near.inputB),
+      layer: textColumn(near.layer),
+      distance: doubleColumn(near.distance),
+      threshold: doubleColumn(near.threshold),
+    },
+    near.inputA.length,
+  );
 }
 
 async function deleteTriage(connection: DuckDBConnection, runId: number): Promise<void> {
-  for (const table of ['triage_agreement', 'triage_layers', 'triage_inputs', 'triage_runs']) {
+  for (const table of [
+    'triage_near_duplicates',
+    'triage_outliers',
+    'triage_agreement',
+    'triage_layers',
+    'triage_inputs',
+    'triage_runs',
+  ]) {
     await connection.run(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
   }
 }
@@ -166,6 +257,19 @@ export async function readTriage(connection: DuckDBConnection, runId: number): P
      WHERE a.run_id = $1 ORDER BY l.layer_order, a.input_index`,
     [runId],
   );
+  const outliers = await ResultColumns.query(
+    connection,
+    `SELECT input_index, rank, score, glosh, farthest_layer, COALESCE(same_input_group, -1) AS same_input_group,
+       COALESCE(same_activations_group, -1) AS same_activations_group
+     FROM triage_outliers WHERE run_id = $1 ORDER BY rank, input_index`,
+    [runId],
+  );
+  const near = await ResultColumns.query(
+    connection,
+    `SELECT input_a, input_b, layer, distance, threshold FROM triage_near_duplicates
+     WHERE run_id = $1 ORDER BY distance, input_a, input_b`,
+    [runId],
+  );
   return {
     runId,
     settings: asJson(row.settings!),
@@ -190,6 +294,26 @@ export async function readTriage(connection: DuckDBConnection, runId: number): P
       inputIndex: agreement.int32('input_index'),
       givenShare: agreement.float64('given_share'),
       predictedShare: agreement.float64('predicted_share'),
+    },
+    // A triage saved before version 10 kept no outliers; one saved since has a row per input.
+    outliers:
+      outliers.rowCount === 0
+        ? null
+        : {
+            inputIndex: outliers.int32('input_index'),
+            rank: outliers.int32('rank'),
+            score: outliers.float64('score'),
+            glosh: outliers.float64('glosh'),
+            farthestLayer: outliers.text('farthest_layer'),
+            sameInputGroup: outliers.int32('same_input_group'),
+            sameActivationsGroup: outliers.int32('same_activations_group'),
+          },
+    nearDuplicates: {
+      inputA: near.int32('input_a'),
+      inputB: near.int32('input_b'),
+      layer: near.text('layer').map((name) => name ?? ''),
+      distance: near.float64('distance'),
+      threshold: near.float64('threshold'),
     },
   };
 }

@@ -18,6 +18,8 @@ import type {
   TriageAgreementTable,
   TriageInputsTable,
   TriageLayersTable,
+  TriageNearDuplicatesTable,
+  TriageOutliersTable,
   UnitStatsTable,
 } from '../tables.js';
 import { tableSpec } from './arrow.js';
@@ -89,6 +91,22 @@ export const FILE_TABLES = {
     inputIndex: int32,
     givenShare: float64,
     predictedShare: float64,
+  }),
+  triageOutliers: tableSpec<TriageOutliersTable>()({
+    inputIndex: int32,
+    rank: int32,
+    score: float64,
+    glosh: float64,
+    farthestLayer: label,
+    sameInputGroup: int32,
+    sameActivationsGroup: int32,
+  }),
+  triageNearDuplicates: tableSpec<TriageNearDuplicatesTable>()({
+    inputA: int32,
+    inputB: int32,
+    layer: label,
+    distance: float64,
+    threshold: float64,
   }),
 };
 

@@ -8,8 +8,9 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { SCHEMA_VERSION, type NapStore, type RunRecord as StoredRun } from '../../io/store/index.js';
+import type { InputContentKinds } from '../../io/store/tensor-records.js';
 import { createResultsApi, type ResultsService } from '../api.js';
-import { contentText, showsContents } from '../input-content.js';
+import { contentText, pictureKindOf, showsContents } from '../input-content.js';
 import type { ResultsReader, SourceInfo } from '../reader.js';
 import { runConfigOf, type RunRecord, type UnitStatsTable } from '../tables.js';
 
@@ -20,7 +21,7 @@ export async function storeVersionOf(file: string): Promise<string> {
   return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
 
-function runRecord(run: StoredRun): RunRecord {
+function runRecord(run: StoredRun, contents: Map<number, InputContentKinds>): RunRecord {
   return {
     runId: run.runId,
     name: run.name,
@@ -33,6 +34,7 @@ function runRecord(run: StoredRun): RunRecord {
     datasetFingerprint: run.datasetFingerprint,
     config: runConfigOf(run.config),
     predictionLabels: run.predictionLabels,
+    inputPictures: pictureKindOf(run, contents.get(run.runId)),
   };
 }
 
@@ -46,7 +48,10 @@ export function storeReader(store: NapStore): ResultsReader {
         schemaVersion: SCHEMA_VERSION,
       };
     },
-    runs: async () => (await store.listRuns()).map(runRecord),
+    runs: async () => {
+      const contents = await store.readInputContentKinds();
+      return (await store.listRuns()).map((run) => runRecord(run, contents));
+    },
     layers: (runId) => store.listLayers(runId),
     clusterings: async (runId) =>
       (await store.listClusterings(runId)).map((c) => ({ ...c, createdAt: c.createdAt.toISOString() })),
@@ -117,6 +122,8 @@ export function storeReader(store: NapStore): ResultsReader {
         inputs: saved.inputs,
         layers: { ...saved.layers, settings: saved.settings },
         agreement: saved.agreement,
+        outliers: saved.outliers,
+        nearDuplicates: saved.nearDuplicates,
       };
     },
   };

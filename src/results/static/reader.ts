@@ -1,14 +1,15 @@
 /**
  * The ResultsReader of a static export (layout.ts), over `fetch`: the browser reads the exported records
- * and Arrow tables and runs createResultsApi over them, so the static site answers every query as `nap
- * serve` does. A table the export lacks (a layer without a projection, a flow that was not stored)
- * reads as absent; any other missing file is an error that says to export again.
+ * and Arrow tables (from the table packs) and runs createResultsApi over them, so the static site answers
+ * every query as `nap serve` does. A table the export lacks (a layer without a projection, a flow that was
+ * not stored) reads as absent; any other missing file is an error that says to export again.
  */
 import { NotFoundError } from '../../errors.js';
+import { PromiseCache } from '../cache.js';
 import { decodeTable } from '../codec/arrow-decode.js';
 import { FILE_TABLES } from '../codec/tables.js';
 import type { ResultsReader } from '../reader.js';
-import type { FlowCellsTable, UnitStatsTable } from '../tables.js';
+import type { FlowCellsTable, SavedTriage, UnitStatsTable } from '../tables.js';
 import {
   STATIC_FORMAT,
   STATIC_MANIFEST_FILE,
@@ -60,15 +61,46 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
     });
     return records;
   };
-  /** An Arrow file's bytes; null when the export does not hold it. */
+  // A few packs stay at hand: the tables of one clustering or layer lie together.
+  const packs = new PromiseCache<number, ArrayBuffer>(4);
+  const pack = (index: number) =>
+    packs.get(index, async () => {
+      const found = await fetchOk(fetchFile, url(staticPaths.tablePack(index)));
+      if (found === null)
+        throw new NotFoundError(`${url(staticPaths.tablePack(index))} is missing from the export`, {
+          hint: REEXPORT_HINT,
+        });
+      return found.arrayBuffer();
+    });
+  /** A table's bytes (copied out of its pack); null when the export does not hold it. */
   const optional = async (file: string): Promise<Uint8Array | null> => {
-    const found = await fetchOk(fetchFile, url(file));
-    return found === null ? null : new Uint8Array(await found.arrayBuffer());
+    const at = (await results()).tables[file];
+    if (at === undefined) return null;
+    const [index, offset, length] = at;
+    return new Uint8Array((await pack(index)).slice(offset, offset + length));
   };
   const required = async (file: string): Promise<Uint8Array> => {
     const bytes = await optional(file);
-    if (bytes === null) throw new NotFoundError(`${url(file)} is missing from the export`, { hint: REEXPORT_HINT });
+    if (bytes === null)
+      throw new NotFoundError(`table ${file} is missing from the export at ${base.href}`, { hint: REEXPORT_HINT });
     return bytes;
+  };
+  const outliersOf = async (): Promise<Pick<SavedTriage, 'outliers' | 'nearDuplicates'>> => {
+    const outliers = await optional(staticPaths.triage('outliers'));
+    const near = outliers === null ? null : await required(staticPaths.triage('near-duplicates'));
+    return {
+      outliers: outliers === null ? null : decodeTable(FILE_TABLES.triageOutliers, outliers),
+      nearDuplicates:
+        near === null
+          ? {
+              inputA: new Int32Array(0),
+              inputB: new Int32Array(0),
+              layer: [],
+              distance: new Float64Array(0),
+              threshold: new Float64Array(0),
+            }
+          : decodeTable(FILE_TABLES.triageNearDuplicates, near),
+    };
   };
   const emptyStats: UnitStatsTable = {
     patternId: new Int32Array(0),
@@ -130,13 +162,15 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
     heatmapIndex: async (id) =>
       decodeTable(FILE_TABLES.heatmapIndex, await required(staticPaths.clusteringTable(id, 'heatmaps'))),
     triage: async () => {
-      // An export of a run without a saved triage has none of the three files.
+      // An export of a run without a saved triage has none of the files; one of a triage saved before
+      // outliers were kept (schema version 10) has no outlier files.
       const inputs = await optional(staticPaths.triage('inputs'));
       if (inputs === null) return null;
       return {
         inputs: decodeTable(FILE_TABLES.triageInputs, inputs),
         layers: decodeTable(FILE_TABLES.triageLayers, await required(staticPaths.triage('layers'))),
         agreement: decodeTable(FILE_TABLES.triageAgreement, await required(staticPaths.triage('agreement'))),
+        ...(await outliersOf()),
       };
     },
   };

@@ -17,6 +17,7 @@ import { Metric } from '../../components/Metric.js';
 import { AgreementChart } from './AgreementChart.js';
 import { DECISION_NAMES, decisionsCsv } from './decisions.js';
 import { downloadText } from './download.js';
+import { TriageLists } from './OutliersView.js';
 
 const ROWS = 200;
 
@@ -47,6 +48,7 @@ export function LabelErrorsView({ context }: { context: ViewContext }) {
     <section class="view label-errors-view" aria-labelledby="label-errors-title">
       <header class="view-header">
         <h1 id="label-errors-title">Label errors</h1>
+        <TriageLists context={context} current="label-errors" />
       </header>
       <LocalNotesNotice />
       {edits.error && <ErrorMessage error={edits.error} />}
