@@ -15,13 +15,13 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import {
-  hdbscan,
   linkageFromMerges,
   selectFromLinkage,
   TreeReselector,
   type SelectionParams,
   type SingleLinkageTree,
 } from '../src/compute/hdbscan/index.js';
+import { hdbscan } from '../src/onnx-compute.js';
 import { NapStore } from '../src/io/store/index.js';
 import { benchBlobs } from './bench-hdbscan.js';
 

@@ -15,6 +15,7 @@ import type {
 } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { clusteringCoverage, type Coverage } from './coverage.js';
+import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 /** Soft memberships kept per input: its strongest patterns, strongest first. */
 export const SOFT_MEMBERSHIP_WIDTH = 3;
@@ -47,7 +48,7 @@ export async function clusterRows(
   params: (resolved: ResolvedHdbscanParams) => unknown,
   control: TaskControl,
 ): Promise<LayerClusteringResult> {
-  const fit = await hdbscan(rows, options, control);
+  const fit = await hdbscan(rows, { ...options, kernels: onnxDotKernels }, control);
   return {
     selection: fit,
     linkageTree: fit.singleLinkageTree,
@@ -71,7 +72,7 @@ export function softMembershipsOf(
   control: TaskControl,
 ): Promise<StrongestMemberships> {
   const soft = buildSoftTree(selection.condensedTree, selection.labels, selection.clusterCount);
-  const options = { width: SOFT_MEMBERSHIP_WIDTH, metric, threads: SOFT_MEMBERSHIP_THREADS };
+  const options = { width: SOFT_MEMBERSHIP_WIDTH, metric, threads: SOFT_MEMBERSHIP_THREADS, kernels: onnxDotKernels };
   return strongestMemberships(rows, soft, options, control);
 }
 

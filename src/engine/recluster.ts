@@ -28,6 +28,7 @@ import { parseClusterSpace, storedRowsInSpace, type ClusterSpace } from './clust
 import { clusteringCoverage } from './coverage.js';
 import { flowsOfNewClustering } from './flow.js';
 import { openRunDataset, pickClustering, pickLayer, pickRun } from './run-selection.js';
+import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 /** A clustering's stored params: hdbscan's resolved parameters, plus the cluster space when it is not raw. */
 export type ClusteringParams = ResolvedHdbscanParams & { clusterSpace?: ClusterSpace };
@@ -338,7 +339,7 @@ export async function completeStoredClustering(
   const memberships = await store.readMemberships(record.clusteringId);
   if (!sameInputs(memberships.inputIndex, activations.inputIndex)) return 'different';
   const rows = await spaceRows();
-  const fit = await hdbscan(rows, resolved, control);
+  const fit = await hdbscan(rows, { ...resolved, kernels: onnxDotKernels }, control);
   if (!fit.labels.every((label, i) => label === memberships.patternId[i])) return 'different';
   const soft = await softMembershipsOf(rows, fit, resolved.metric, control);
   await store.saveClusteringHierarchy(record.clusteringId, activations.inputIndex, {

@@ -1,4 +1,4 @@
-import type { DotKernel } from '../hdbscan/kernels/ort-dot.js';
+import type { DotKernel } from '../hdbscan/kernels/dot-kernel.js';
 import { ScanWorkspace } from '../hdbscan/kernels/tiles.js';
 import { unitScale, type Matrix } from '../matrix.js';
 import type { SeededRandom } from '../projection/random.js';

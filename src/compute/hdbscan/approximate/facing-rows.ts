@@ -1,5 +1,5 @@
 import type { BlockRows } from '../../knn/block-rows.js';
-import type { DotKernel } from '../kernels/ort-dot.js';
+import type { DotKernel } from '../kernels/dot-kernel.js';
 import type { LightestEdges } from './lightest-edges.js';
 
 export interface FacingSearch {
