@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -12,6 +13,17 @@ const layer = (name) => ({
 });
 const nodeBuiltins = { group: ['node:*'], message: 'browser code may not import Node built-ins' };
 const nodeOnly = (...names) => names.map((name) => ({ group: [name], message: `browser code may not import ${name}` }));
+/**
+ * compute/ is pure: no native runtime (callers inject ONNX Runtime's dot kernels), no file system, and Node
+ * only through compute/threads.ts (worker threads, core count).
+ */
+const computeRuntimes = ['onnxruntime-node', 'onnx-buf', '@bufbuild/*', '@duckdb/*', 'sharp', '@tensorflow/*'].map(
+  (name) => ({ group: [name], message: `compute/ may not import ${name}: its callers pass in what it needs` }),
+);
+const computeNode = {
+  regex: `^(node:|(${builtinModules.join('|')})(/|$))`,
+  message: 'compute/ may use Node only through src/compute/threads.ts',
+};
 const forbid = (files, patterns, ignores = []) => ({
   files,
   ignores,
@@ -46,7 +58,12 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
-  forbid(['src/compute/**/*.ts'], ['io', 'engine', 'results', 'server', 'cli'].map(layer)),
+  forbid(
+    ['src/compute/**/*.ts'],
+    [...['io', 'engine', 'results', 'server', 'cli'].map(layer), ...computeRuntimes, computeNode],
+    ['src/compute/threads.ts'],
+  ),
+  forbid(['src/compute/threads.ts'], [...['io', 'engine', 'results', 'server', 'cli'].map(layer), ...computeRuntimes]),
   forbid(['src/io/**/*.ts'], ['engine', 'results', 'server', 'cli'].map(layer)),
   forbid(['src/featureviz/**/*.ts'], ['engine', 'results', 'server', 'cli'].map(layer)),
   forbid(['src/engine/**/*.ts'], [...['server', 'cli', 'results/http', 'distributed'].map(layer)]),

@@ -28,7 +28,7 @@ const load = () =>
     .map((value) => value.toFixed(2))
     .join(', ');
 
-/** Files and bytes under a folder by the first two levels of their path ('data/images', 'assets', ...). */
+/** Files and bytes under a folder by kind ('data/images/members', 'data/tables', 'assets', ...). */
 async function census(folder: string, prefix = '', out = new Map<string, { files: number; bytes: number }>()) {
   for (const entry of await readdir(folder, { withFileTypes: true })) {
     const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
@@ -37,7 +37,7 @@ async function census(folder: string, prefix = '', out = new Map<string, { files
     else {
       const kind = relative
         .split('/')
-        .slice(0, relative.startsWith('data/') ? 3 : 1)
+        .slice(0, relative.startsWith('data/images/') ? 3 : relative.startsWith('data/') ? 2 : 1)
         .join('/');
       const bucket = out.get(kind) ?? { files: 0, bytes: 0 };
       bucket.files++;

@@ -4,7 +4,7 @@
  * selection:
  *
  *   NAP_PEER_PYTHON=/path/to/venv/bin/python node build/scripts/bench-hdbscan.js \
- *     [--rows 2000x64,10000x512] [--repeat 3] [--peer-python PATH] [--no-peer] [--cold]
+ *     [--rows 2000x64,10000x512] [--repeat 3] [--peer-python PATH] [--no-peer] [--cold] [--baseline FILE]
  *
  * Per row it fits our exact path, our approximate path (src/compute/hdbscan/approximate) and the
  * peer's default path (a KD-tree Borůvka up to 30 dimensions, a pynndescent neighbour graph above),
@@ -19,6 +19,10 @@
  * process: steadier than wall seconds when others load the machine), and the adjusted Rand index
  * of the approximate path's and the peer's labels against our exact ones.
  *
+ * --baseline names this script in another build (e.g. a copy of build/ made before a change): its
+ * approximate fits run beside ours on the same rows, alternated with them, and their CPU seconds,
+ * ratio to ours and ARI are printed too, so that a change is measured under the same load.
+ *
  * The peer is found through NAP_PEER_PYTHON or --peer-python: an interpreter with fast_hdbscan
  * 0.3.2 and pynndescent 0.6.0 installed (development only: `pip install --no-build-isolation
  * --no-deps` each into a venv with numba, numpy, scipy and scikit-learn). Without one the peer
@@ -31,7 +35,8 @@ import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { approximateMstWith, type ApproximateMstStats } from '../src/compute/hdbscan/approximate/approximate-mst.js';
-import { hdbscan, type HdbscanOptions } from '../src/compute/hdbscan/index.js';
+import type { HdbscanOptions } from '../src/compute/hdbscan/index.js';
+import { hdbscan } from '../src/onnx-compute.js';
 import { makeMatrix, type Matrix } from '../src/compute/matrix.js';
 import { adjustedRandIndex } from '../src/compute/partition-metrics.js';
 import { mulberry32 as uniform } from '../src/io/datasets/sample.js';
@@ -201,6 +206,9 @@ interface RowFigures {
   peer: FitTimes[];
   approximateAri: number;
   peerAri?: number;
+  /** The approximate fits of the --baseline build, and their ARI against our exact labels. */
+  baseline: FitResult[];
+  baselineAri?: number;
 }
 
 function formatRow(row: RowFigures): string {
@@ -230,6 +238,15 @@ function formatRow(row: RowFigures): string {
       .toFixed(0)
       .padStart(8),
     (stats ? `${stats.forestSets}/${stats.searchedPairs}/${stats.uncertifiedJoins}` : '-').padStart(12),
+    ...(row.baseline.length > 0
+      ? [
+          median(row.baseline.map((fit) => fit.cpuSeconds))
+            .toFixed(2)
+            .padStart(8),
+          ratio(approximateCpu, median(row.baseline.map((fit) => fit.cpuSeconds))).padStart(8),
+          (row.baselineAri ?? 0).toFixed(4).padStart(8),
+        ]
+      : []),
   ].join(' ');
 }
 
@@ -251,6 +268,7 @@ async function main(): Promise<void> {
   rows.forEach(parseShape);
   const repeat = Number(argument(args, '--repeat') ?? 1);
   const cold = args.includes('--cold');
+  const baselineScript = argument(args, '--baseline');
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${repeat} is not a whole number >= 1`);
   const python = args.includes('--no-peer')
     ? undefined
@@ -281,6 +299,9 @@ async function main(): Promise<void> {
     console.log("cpu = CPU seconds of all the fit process's threads (steadier than wall seconds under load);");
     console.log('ARI = adjusted Rand index of the labels against our exact path; RSS = peak of the fit process;');
     console.log('sets/pairs/uncert. = forest sets left to join / block pairs searched / joins not certified');
+    if (baselineScript) {
+      console.log(`cpu base / a/base / ARI base: the approximate fits of ${baselineScript}, alternated with ours`);
+    }
     console.log(
       [
         'N x D'.padEnd(11),
@@ -297,6 +318,7 @@ async function main(): Promise<void> {
         'RSS exact'.padStart(8),
         'RSS apx'.padStart(8),
         'sets/pairs/uncert.'.padStart(12),
+        ...(baselineScript ? ['cpu base'.padStart(8), 'a/base'.padStart(8), 'ARI base'.padStart(8)] : []),
       ].join(' '),
     );
     const script = fileURLToPath(import.meta.url);
@@ -305,11 +327,11 @@ async function main(): Promise<void> {
       const dataFile = path.join(folder, `${shape}.f32`);
       writeFileSync(dataFile, benchBlobs(count, dim, 7 + count + dim).data);
       const labelsOf = (who: string): string => path.join(folder, `${shape}.${who}.i32`);
-      const ours = (pathName: Path): FitResult => {
+      const ours = (pathName: Path, from = script, labels = labelsOf(pathName)): FitResult => {
         const output = execFileSync(
           process.execPath,
           [
-            script,
+            from,
             '--child',
             pathName,
             '--shape',
@@ -317,24 +339,34 @@ async function main(): Promise<void> {
             '--data',
             dataFile,
             '--labels',
-            labelsOf(pathName),
+            labels,
             ...(cold ? ['--cold'] : []),
           ],
           { encoding: 'utf8', maxBuffer: 1 << 20 },
         );
         return JSON.parse(output.trim().split('\n').pop()!) as FitResult;
       };
-      const figures: RowFigures = { shape, exact: [], approximate: [], peer: [], approximateAri: 0 };
+      const figures: RowFigures = { shape, exact: [], approximate: [], peer: [], approximateAri: 0, baseline: [] };
       for (let round = 0; round < repeat; round++) {
         const peerFirst = (index + round) % 2 === 1;
         if (peer && peerFirst) figures.peer.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
+        const baselineFirst = (index + round) % 2 === 0;
+        if (baselineScript && baselineFirst) {
+          figures.baseline.push(ours('approximate', baselineScript, labelsOf('baseline')));
+        }
         figures.approximate.push(ours('approximate'));
+        if (baselineScript && !baselineFirst) {
+          figures.baseline.push(ours('approximate', baselineScript, labelsOf('baseline')));
+        }
         figures.exact.push(ours('exact'));
         if (peer && !peerFirst) figures.peer.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
       }
       const exactLabels = readLabels(labelsOf('exact'), count);
       figures.approximateAri = adjustedRandIndex(readLabels(labelsOf('approximate'), count), exactLabels);
       if (peer) figures.peerAri = adjustedRandIndex(readLabels(labelsOf('peer'), count), exactLabels);
+      if (baselineScript) {
+        figures.baselineAri = adjustedRandIndex(readLabels(labelsOf('baseline'), count), exactLabels);
+      }
       console.log(formatRow(figures));
     }
   } finally {

@@ -7,6 +7,10 @@
  * clustering steps done again alone (selection, soft memberships, per-pattern statistics).
  *
  *   node build/scripts/bench-recluster.js [--store runs.duckdb] [--layer conv2] [--split train] [--limit N]
+ *     [--data <dataset>]
+ *
+ * --data analyses another dataset with the same model, e.g. all 70,000 Fashion-MNIST images as the one IDX
+ * file that `node build/scripts/bench/fashion-mnist-all.js` writes.
  *
  * --store keeps the analyzed run between invocations (made on the first, ~minutes); each invocation
  * re-selects on a temporary copy of it, so the figures never come from clusterings stored before.
@@ -15,7 +19,8 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { hdbscan, linkageFromMerges, selectFromLinkage } from '../src/compute/hdbscan/index.js';
+import { linkageFromMerges, selectFromLinkage } from '../src/compute/hdbscan/index.js';
+import { hdbscan } from '../src/onnx-compute.js';
 import type { Matrix } from '../src/compute/matrix.js';
 import { columnStatistics, rowsByGroup } from '../src/compute/statistics.js';
 import { analyze } from '../src/engine/analyze.js';
@@ -28,6 +33,7 @@ const { values } = parseArgs({
     store: { type: 'string' },
     layer: { type: 'string', default: 'conv2' },
     split: { type: 'string', default: 'train' },
+    data: { type: 'string' },
     limit: { type: 'string' },
   },
 });
@@ -72,8 +78,9 @@ try {
     const started = performance.now();
     await analyze({
       model: 'models/fashion-mnist-cnn.onnx',
-      data: 'fashion-mnist',
-      split: values.split as 'train' | 'test',
+      ...(values.data !== undefined
+        ? { data: values.data }
+        : { data: 'fashion-mnist', split: values.split as 'train' | 'test' }),
       out: kept,
       layers: [layer],
       projection: 'none',

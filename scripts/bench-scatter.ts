@@ -135,6 +135,7 @@ function synthesize(count: number): Synthetic {
           labels: LABELS,
           predictionLabels: LABELS,
           inputContents: false,
+          inputPictures: 'dataset',
           layers: [
             {
               layer: LAYER,

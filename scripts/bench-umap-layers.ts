@@ -30,7 +30,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import type { Matrix } from '../src/compute/matrix.js';
-import { labelAgreement, mapQuality, neighborRecall, umap, type UmapOptions } from '../src/compute/projection/index.js';
+import { labelAgreement, mapQuality, neighborRecall, type UmapOptions } from '../src/compute/projection/index.js';
+import { umap } from '../src/onnx-compute.js';
+import { onnxDotKernels } from '../src/io/onnx/dot-kernel.js';
 import { nearestNeighbors } from '../src/compute/projection/knn/index.js';
 import type { NeighborGraph } from '../src/compute/projection/knn/neighbor-graph.js';
 import { planProjection } from '../src/engine/projection-options.js';
@@ -153,7 +155,14 @@ async function main(): Promise<void> {
     if (plan?.method !== 'umap') throw new Error(`nap analyze would not draw ${name} with UMAP`);
     const { params } = plan;
     const knn = await timed(() =>
-      nearestNeighbors(matrix, { k: params.nNeighbors, metric: 'euclidean', method: params.knn, seed: 1, threads }),
+      nearestNeighbors(matrix, {
+        k: params.nNeighbors,
+        metric: 'euclidean',
+        method: params.knn,
+        seed: 1,
+        threads,
+        kernels: onnxDotKernels,
+      }),
     );
     const recall = neighborRecall(matrix, knn.value, { sample });
     console.log(

@@ -16,14 +16,8 @@
 import { availableParallelism, cpus } from 'node:os';
 import { readIdxFile } from '../src/io/datasets/idx.js';
 import type { Matrix } from '../src/compute/matrix.js';
-import {
-  labelAgreement,
-  pca,
-  pcaTransform,
-  trustworthiness,
-  umap,
-  type PcaResult,
-} from '../src/compute/projection/index.js';
+import { labelAgreement, pca, pcaTransform, trustworthiness, type PcaResult } from '../src/compute/projection/index.js';
+import { umap } from '../src/onnx-compute.js';
 import { stageTimer } from './bench/timing.js';
 import { runUmapJs } from './bench/umap-js.js';
 

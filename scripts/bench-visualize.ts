@@ -8,11 +8,14 @@
  * Seconds are given twice: CPU seconds of this process per objective (tf.js wasm runs on one thread, so
  * this is the one-core figure, and it is less distorted by other processes than wall time), and wall
  * seconds. The baseline in the same run is one objective optimised alone (--batch 1) against the default
- * batch, on the first layer. The load average is printed.
- *   node build/scripts/bench-visualize.js [--limit N] [--steps N] [--per-layer N] [--restarts N] [--skip-mobilenet] [--only mnist|fashion-mnist|mobilenet]
+ * batch, on the first layer; with --baseline-refine, the patterns are also optimised without the refine
+ * steps on the pixels (--refine 0), their count printed beside. The load average is printed.
+ *   node build/scripts/bench-visualize.js [--limit N] [--steps N] [--per-layer N] [--restarts N] [--refine N]
+ *     [--layers L,L] [--skip-units] [--baseline-refine] [--keep DIR] [--skip-mobilenet] [--only mnist|fashion-mnist|mobilenet]
  * --per-layer (default 8) takes fewer units and patterns per layer for a quick run; the bar is at 8.
+ * --layers takes only these layers; --keep DIR keeps the analysed results files in DIR and reuses them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,10 +32,20 @@ const argument = (name: string): string | undefined => {
 const limit = argument('--limit') === undefined ? undefined : Number(argument('--limit'));
 const steps = argument('--steps') === undefined ? undefined : Number(argument('--steps'));
 const restarts = argument('--restarts') === undefined ? undefined : Number(argument('--restarts'));
-const settings = { ...(steps ? { steps } : {}), ...(restarts ? { restarts } : {}) };
+const refine = argument('--refine') === undefined ? undefined : Number(argument('--refine'));
+const settings = {
+  ...(steps ? { steps } : {}),
+  ...(restarts ? { restarts } : {}),
+  ...(refine !== undefined ? { refine } : {}),
+};
 const only = argument('--only');
 const perLayer = Number(argument('--per-layer') ?? 8);
-const dir = mkdtempSync(path.join(tmpdir(), 'nap-bench-visualize-'));
+const onlyLayers = argument('--layers')?.split(',');
+const skipUnits = process.argv.includes('--skip-units');
+const baselineRefine = process.argv.includes('--baseline-refine');
+const kept = argument('--keep');
+if (kept !== undefined) mkdirSync(kept, { recursive: true });
+const dir = kept ?? mkdtempSync(path.join(tmpdir(), 'nap-bench-visualize-'));
 const load = (): string =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -44,9 +57,11 @@ interface Tally {
   unknown: number;
   seconds: number[];
   cpuSeconds: number[];
+  /** The image's value minus the dataset's best, per objective with a known best. */
+  margins: number[];
 }
 
-const emptyTally = (): Tally => ({ reached: 0, total: 0, unknown: 0, seconds: [], cpuSeconds: [] });
+const emptyTally = (): Tally => ({ reached: 0, total: 0, unknown: 0, seconds: [], cpuSeconds: [], margins: [] });
 
 /** visualizeLayer with the CPU seconds of this process per objective. */
 async function timed(run: () => Promise<VisualizeResult>): Promise<{ result: VisualizeResult; cpuSeconds: number }> {
@@ -67,29 +82,45 @@ function tally({ result, cpuSeconds }: { result: VisualizeResult; cpuSeconds: nu
       continue;
     }
     into.total++;
+    into.margins.push(Math.max(...o.values) - o.datasetMax);
     if (Math.max(...o.values) >= o.datasetMax) into.reached++;
   }
 }
 
+const ratio = (t: Tally): string => (t.total === 0 ? '-' : fixed(t.reached / t.total, 2));
+const share = (t: Tally): string => `${t.reached}/${t.total}${t.unknown ? ` (+${t.unknown} unknown)` : ''}`;
+/** The median margin (image minus dataset best) in significant digits. */
+const margin = (t: Tally): string => (t.margins.length === 0 ? '-' : median(t.margins).toPrecision(2));
+
 async function builtIn(dataset: 'mnist' | 'fashion-mnist'): Promise<void> {
   const model = fileURLToPath(new URL(`../../models/${dataset}-cnn.onnx`, import.meta.url));
-  const out = path.join(dir, `${dataset}.duckdb`);
-  const analysis = await analyze({
-    model,
-    data: dataset,
-    out,
-    threads: 1,
-    projection: 'none',
-    ...(limit ? { limit } : {}),
-  });
+  const out = path.join(dir, `${dataset}${limit ? `-${limit}` : ''}.duckdb`);
+  if (!existsSync(out)) {
+    await analyze({ model, data: dataset, out, threads: 1, projection: 'none', ...(limit ? { limit } : {}) });
+  }
   const store = await NapStore.open(out);
+  const runId = (await store.listRuns()).at(-1)!.runId;
+  const layers = (await store.listLayers(runId)).filter(
+    (l) => onlyLayers === undefined || onlyLayers.includes(l.layer),
+  );
   const rows: string[][] = [
-    ['layer', 'units reached', 'patterns reached', 'ratio', 'CPU s / objective', 'wall s / objective'],
+    [
+      'layer',
+      'units reached',
+      'units ratio',
+      'patterns reached',
+      'patterns ratio',
+      ...(baselineRefine ? ['patterns, no refine'] : []),
+      'pattern margin',
+      'ratio',
+      'CPU s / objective',
+      'wall s / objective',
+    ],
   ];
   const all = emptyTally();
   let aloneCpuSeconds = 0;
   try {
-    const first = analysis.layers[0]!.layer;
+    const first = layers[0]!.layer;
     const alone = await timed(() =>
       visualizeLayer(store, { layer: first, units: [0], batch: 1, force: true, ...settings }),
     );
@@ -97,35 +128,43 @@ async function builtIn(dataset: 'mnist' | 'fashion-mnist'): Promise<void> {
       `\n${dataset}: baseline, ${first} unit 0 optimised alone (--batch 1): ${fixed(alone.cpuSeconds, 2)} CPU s, ${fixed(alone.result.objectives[0]!.seconds, 2)} wall s`,
     );
     aloneCpuSeconds = alone.cpuSeconds;
-    for (const layer of analysis.layers) {
+    for (const layer of layers) {
       const units = emptyTally();
       const patterns = emptyTally();
-      tally(
-        await timed(() =>
-          visualizeLayer(store, {
-            layer: layer.layer,
-            units: Array.from({ length: perLayer }, (_, u) => u),
-            force: true,
-            ...settings,
-          }),
-        ),
-        units,
-      );
-      const count =
-        (await store.listClusterings(analysis.runId, layer.layer)).find((c) => c.unit === null)?.patternCount ?? 0;
+      const unrefined = emptyTally();
+      if (!skipUnits) {
+        tally(
+          await timed(() =>
+            visualizeLayer(store, {
+              layer: layer.layer,
+              units: Array.from({ length: perLayer }, (_, u) => u),
+              force: true,
+              ...settings,
+            }),
+          ),
+          units,
+        );
+      }
+      const count = (await store.listClusterings(runId, layer.layer)).find((c) => c.unit === null)?.patternCount ?? 0;
       if (count > 0) {
         const ids = Array.from({ length: Math.min(perLayer, count) }, (_, p) => p);
-        tally(
-          await timed(() => visualizeLayer(store, { layer: layer.layer, units: [], patterns: ids, ...settings })),
-          patterns,
-        );
+        const patternsWith = (extra: object) =>
+          timed(() =>
+            visualizeLayer(store, { layer: layer.layer, units: [], patterns: ids, force: true, ...settings, ...extra }),
+          );
+        if (baselineRefine) tally(await patternsWith({ refine: 0 }), unrefined);
+        tally(await patternsWith({}), patterns);
       }
       const reached = units.reached + patterns.reached;
       const total = units.total + patterns.total;
       rows.push([
         layer.layer,
-        `${units.reached}/${units.total}${units.unknown ? ` (+${units.unknown} unknown)` : ''}`,
-        `${patterns.reached}/${patterns.total}`,
+        share(units),
+        ratio(units),
+        share(patterns),
+        ratio(patterns),
+        ...(baselineRefine ? [share(unrefined)] : []),
+        margin(patterns),
         total === 0 ? '-' : fixed(reached / total, 2),
         fixed(median([...units.cpuSeconds, ...patterns.cpuSeconds]), 2),
         fixed(median([...units.seconds, ...patterns.seconds]), 2),
@@ -142,7 +181,7 @@ async function builtIn(dataset: 'mnist' | 'fashion-mnist'): Promise<void> {
     await store.close();
   }
   console.log(
-    `\n${dataset}, ${perLayer} units and up to ${perLayer} patterns per layer, bar: ratio >= 0.90, <= 5 s per objective`,
+    `\n${dataset}, ${skipUnits ? 'no' : perLayer} units and up to ${perLayer} patterns per layer, bar: ratio >= 0.90, <= 5 s per objective (pattern margin: median of image minus dataset best)`,
   );
   console.log(formatTable(rows));
   console.log(
@@ -154,13 +193,16 @@ async function mobileNet(): Promise<void> {
   const file = await writeNsfwModel('mobilenet_v2', dir);
   const out = path.join(dir, 'mobilenet.duckdb');
   const layer = 'block_6_expand_relu';
-  await analyze({ model: file, data: 'mnist', out, limit: 20, layers: [layer], threads: 1, projection: 'none' });
+  if (!existsSync(out))
+    await analyze({ model: file, data: 'mnist', out, limit: 20, layers: [layer], threads: 1, projection: 'none' });
   const store = await NapStore.open(out);
   try {
-    const { result, cpuSeconds } = await timed(() => visualizeLayer(store, { layer, units: [0], ...settings }));
+    const { result, cpuSeconds } = await timed(() =>
+      visualizeLayer(store, { layer, units: [0], force: true, ...settings }),
+    );
     const o = result.objectives[0]!;
     console.log(
-      `\nMobileNetV2 224x224 (nsfwjs), ${layer} unit 0: ${fixed(cpuSeconds, 1)} CPU s, ${fixed(o.seconds, 1)} wall s (bar <= 120 s), ${fixed((cpuSeconds / (steps ?? 256)) * 1000, 0)} CPU ms per step; image ${fixed(Math.max(...o.values), 3)}, best of 20 digits ${o.datasetMax === null ? '?' : fixed(o.datasetMax, 3)}`,
+      `\nMobileNetV2 224x224 (nsfwjs), ${layer} unit 0: ${fixed(cpuSeconds, 1)} CPU s, ${fixed(o.seconds, 1)} wall s (bar <= 120 s), ${fixed((cpuSeconds / ((steps ?? 256) + (refine ?? 64))) * 1000, 0)} CPU ms per step (Fourier and refine steps); image ${fixed(Math.max(...o.values), 3)}, best of 20 digits ${o.datasetMax === null ? '?' : fixed(o.datasetMax, 3)}`,
     );
   } finally {
     await store.close();
@@ -174,5 +216,5 @@ try {
   if ((only === undefined || only === 'mobilenet') && !process.argv.includes('--skip-mobilenet')) await mobileNet();
   console.log(`\nload average after: ${load()}`);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (kept === undefined) rmSync(dir, { recursive: true, force: true });
 }

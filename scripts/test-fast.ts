@@ -26,6 +26,7 @@ const SLOW = new Set([
   'cli/project.test.js',
   'cli/recluster.test.js',
   'cli/report.test.js',
+  'cli/report-contents.test.js',
   'cli/transformers.test.js',
   'cli/visualize.test.js',
   'io/onnx-to-tfjs/forward.test.js',

@@ -5,8 +5,8 @@
 export { analyze, type AnalyzeResult, type LayerSummary } from './engine/analyze.js';
 export type { AnalyzeOptions } from './engine/config.js';
 export { summarizeRun, formatRunSummary, type LayerPatternSummary, type PatternSummary } from './engine/summary.js';
+export { hdbscan, umap, allPointsMembershipVectors, createPredictor, strongestMemberships } from './onnx-compute.js';
 export {
-  hdbscan,
   referenceMst,
   linkageFromMerges,
   selectFromLinkage,
@@ -17,14 +17,15 @@ export {
   type SelectionParams,
   type SingleLinkageTree,
   type TreeSelection,
+  type DotKernel,
+  type DotKernels,
+  javaScriptDotKernels,
 } from './compute/hdbscan/index.js';
+export { onnxDotKernels } from './io/onnx/dot-kernel.js';
 export {
-  allPointsMembershipVectors,
   approximatePredict,
   buildSoftTree,
-  createPredictor,
   membershipVectors,
-  strongestMemberships,
   type ApproximatePrediction,
   type ClusteringPredictor,
   type SoftTree,
@@ -89,7 +90,7 @@ export {
   type RunProjectionsOptions,
 } from './engine/project-layer.js';
 export type { ProjectionOptions } from './engine/projection-options.js';
-export { umap, pca, type UmapOptions, type PcaOptions } from './compute/projection/index.js';
+export { pca, type UmapOptions, type PcaOptions } from './compute/projection/index.js';
 export { NotesFile, notesPathOf } from './results/node/notes-file.js';
 export {
   type NotesDocument,

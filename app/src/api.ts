@@ -162,6 +162,14 @@ export function heatmapImage(clusteringId: number, patternId: number, inputIndex
   return { loader: loader(`heat:${clusteringId}:${patternId}`, plan), key: inputIndex ?? MEAN_HEATMAP };
 }
 
+/** A layer's feature visualization `row`: its own URL from the server, a sheet cell in a static export. */
+export function featureImage(runId: number, layer: string, row: number): ImageSource {
+  const source = dataSource();
+  if (source.featureSheets === undefined) return { url: source.featureImageUrl(runId, layer, row, storeVersion) };
+  const plan = source.featureSheets.bind(source, runId, layer);
+  return { loader: loader(`feature:${runId}:${layer}`, plan), key: row };
+}
+
 export function thumbnailUrl(runId: number, inputIndex: number, cssSize: number): string {
   return dataSource().thumbnailUrl(runId, inputIndex, imageRequestSize(cssSize), storeVersion);
 }

@@ -120,6 +120,8 @@ export interface Route {
   epsilon: number | null;
   /** The condensed-tree node (cluster id) whose subtree the patterns view shows; null: the whole layer. */
   node: number | null;
+  /** The patterns view opens its coverage and granularity panel and its hierarchy (nap demo's first view). */
+  hierarchy: boolean;
 }
 
 /** Near members count from this strength where no strength was chosen (nap summary's first strength). */
@@ -153,6 +155,7 @@ export const DEFAULT_ROUTE: Route = {
   selectionMethod: null,
   epsilon: null,
   node: null,
+  hierarchy: false,
 };
 
 /** A number in [min, max], else null. */
@@ -244,6 +247,7 @@ export function parseRoute(search: string): Route {
     selectionMethod: q.get('pick') === 'eom' ? 'eom' : q.get('pick') === 'leaf' ? 'leaf' : null,
     epsilon: numberIn(q.get('eps'), 0, Number.MAX_VALUE),
     node: integer(q.get('node'), 0),
+    hierarchy: q.get('tree') === '1',
   };
 }
 
@@ -279,6 +283,7 @@ export function formatRoute(route: Route): string {
   set('pick', route.selectionMethod);
   set('eps', route.epsilon);
   set('node', route.node);
+  if (route.hierarchy) q.set('tree', '1');
   // A long state (a lasso, a large selection) is kept as a saved state: every link stays short.
   const text = shortQuery(q, location.pathname);
   return text === '' ? '' : `?${text}`;

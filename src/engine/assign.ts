@@ -17,6 +17,7 @@ import { InputError } from '../errors.js';
 import type { NapStore } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { storedParams } from './recluster.js';
+import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 export interface AssignOptions {
   /**
@@ -85,7 +86,12 @@ export async function loadPredictor(
   const predictor = await createPredictor(
     matrix,
     soft,
-    { minSamples: resolved.minSamples, metric: resolved.metric, threads: options.threads ?? 1 },
+    {
+      minSamples: resolved.minSamples,
+      metric: resolved.metric,
+      threads: options.threads ?? 1,
+      kernels: onnxDotKernels,
+    },
     control,
   );
   const divisors = await store.readLayerDivisors(record.runId, record.layer);

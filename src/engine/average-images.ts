@@ -1,7 +1,7 @@
 import { MeanImages } from '../compute/mean-images.js';
 import { NotFoundError } from '../errors.js';
 import type { Dataset } from '../io/datasets/types.js';
-import type { ClusteringWriter, StoreReader } from '../io/store/index.js';
+import type { AverageImages, ClusteringWriter, StoreReader } from '../io/store/index.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 
 export interface ImageFormat {
@@ -51,6 +51,52 @@ export function averageImageFormat(
   };
 }
 
+/** A clustering's labels for average images: the pattern of each of its inputs. */
+export interface LabelledInputs {
+  patternCount: number;
+  inputIndex: Int32Array;
+  labels: Int32Array;
+}
+
+/**
+ * Average images of the patterns of each of `clusterings` (inputs of run `runId`), in one pass over the
+ * images. `itemOf` gives the dataset item of a stored input; inputs without one are left out of the averages.
+ */
+export async function averageImagesOf(
+  store: StoreReader,
+  runId: number,
+  dataset: Dataset,
+  itemOf: (inputIndex: number) => number | undefined,
+  format: ImageFormat,
+  clusterings: readonly LabelledInputs[],
+  control: TaskControl,
+): Promise<AverageImages[]> {
+  if (clusterings.length === 0) return [];
+  const rows = Int32Array.from((await store.readInputs(runId)).index).filter((row) => itemOf(row) !== undefined);
+  const position = new Map(Array.from(rows, (row, i) => [row, i]));
+  const labelsByLayer = clusterings.map((entry) => {
+    const labels = new Int32Array(rows.length).fill(-1);
+    entry.inputIndex.forEach((row, i) => {
+      const at = position.get(row);
+      if (at !== undefined) labels[at] = entry.labels[i]!;
+    });
+    return { labels, patternCount: entry.patternCount };
+  });
+  const means = await averageImages(
+    dataset,
+    Int32Array.from(rows, (row) => itemOf(row)!),
+    labelsByLayer,
+    format,
+    control,
+  );
+  return clusterings.map((entry, i) => {
+    const patternId = Int32Array.from({ length: entry.patternCount }, (_, p) => p);
+    const pixels = new Uint8Array(entry.patternCount * means[i]!.pixelCount);
+    patternId.forEach((p) => pixels.set(means[i]!.mean(p), p * means[i]!.pixelCount));
+    return { patternId, width: format.width, height: format.height, channels: format.channels, pixels };
+  });
+}
+
 /**
  * Average images of every clustering of the run that has none yet, in one pass over the images. Checking
  * the store (rather than what this call clustered) also completes a run interrupted before this step.
@@ -64,7 +110,7 @@ export async function saveMissingAverageImages(
   format: ImageFormat,
   control: TaskControl,
 ): Promise<void> {
-  const missing: { clusteringId: number; patternCount: number; inputIndex: Int32Array; labels: Int32Array }[] = [];
+  const missing: (LabelledInputs & { clusteringId: number })[] = [];
   for (const clustering of await store.listClusterings(runId)) {
     if (clustering.patternCount === 0) continue;
     const stored = await store.readAverageImages(clustering.clusteringId).catch((error: unknown) => {
@@ -80,34 +126,6 @@ export async function saveMissingAverageImages(
       labels: memberships.patternId,
     });
   }
-  if (missing.length === 0) return;
-  const rows = Int32Array.from((await store.readInputs(runId)).index).filter((row) => itemOf(row) !== undefined);
-  const position = new Map(Array.from(rows, (row, i) => [row, i]));
-  const labelsByLayer = missing.map((entry) => {
-    const labels = new Int32Array(rows.length).fill(-1);
-    entry.inputIndex.forEach((row, i) => {
-      const at = position.get(row);
-      if (at !== undefined) labels[at] = entry.labels[i]!;
-    });
-    return { labels, patternCount: entry.patternCount };
-  });
-  const means = await averageImages(
-    dataset,
-    Int32Array.from(rows, (row) => itemOf(row)!),
-    labelsByLayer,
-    format,
-    control,
-  );
-  for (const [i, entry] of missing.entries()) {
-    const patternId = Int32Array.from({ length: entry.patternCount }, (_, p) => p);
-    const pixels = new Uint8Array(entry.patternCount * means[i]!.pixelCount);
-    patternId.forEach((p) => pixels.set(means[i]!.mean(p), p * means[i]!.pixelCount));
-    await store.saveAverageImages(entry.clusteringId, {
-      patternId,
-      width: format.width,
-      height: format.height,
-      channels: format.channels,
-      pixels,
-    });
-  }
+  const images = await averageImagesOf(store, runId, dataset, itemOf, format, missing, control);
+  for (const [i, entry] of missing.entries()) await store.saveAverageImages(entry.clusteringId, images[i]!);
 }

@@ -6,6 +6,7 @@ import { buildSoftTree, strongestMemberships, type StrongestMemberships } from '
 import type { Matrix } from '../compute/matrix.js';
 import { columnStatistics, rowsByGroup, type UnitStatistics } from '../compute/statistics.js';
 import type {
+  ClusteringToSave,
   ClusteringWriter,
   ClusterSpaceColumns,
   StoreReader,
@@ -14,6 +15,7 @@ import type {
 } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { clusteringCoverage, type Coverage } from './coverage.js';
+import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 /** Soft memberships kept per input: its strongest patterns, strongest first. */
 export const SOFT_MEMBERSHIP_WIDTH = 3;
@@ -46,7 +48,7 @@ export async function clusterRows(
   params: (resolved: ResolvedHdbscanParams) => unknown,
   control: TaskControl,
 ): Promise<LayerClusteringResult> {
-  const fit = await hdbscan(rows, options, control);
+  const fit = await hdbscan(rows, { ...options, kernels: onnxDotKernels }, control);
   return {
     selection: fit,
     linkageTree: fit.singleLinkageTree,
@@ -70,7 +72,7 @@ export function softMembershipsOf(
   control: TaskControl,
 ): Promise<StrongestMemberships> {
   const soft = buildSoftTree(selection.condensedTree, selection.labels, selection.clusterCount);
-  const options = { width: SOFT_MEMBERSHIP_WIDTH, metric, threads: SOFT_MEMBERSHIP_THREADS };
+  const options = { width: SOFT_MEMBERSHIP_WIDTH, metric, threads: SOFT_MEMBERSHIP_THREADS, kernels: onnxDotKernels };
   return strongestMemberships(rows, soft, options, control);
 }
 
@@ -141,12 +143,16 @@ export async function storeLayerClustering(
   return summary;
 }
 
-/** Stores a computed layer clustering: the clustering, its tree, soft memberships and pattern statistics. */
+/**
+ * Stores a computed layer clustering in one transaction: the clustering, its tree, soft memberships and
+ * pattern statistics, and the average images and flows in `extras` when given.
+ */
 export async function saveLayerClustering(
   store: StoreReader & ClusteringWriter,
   target: { runId: number; layer: string; unit: number | null },
   inputIndex: Int32Array,
   computed: ComputedClustering,
+  extras: Pick<ClusteringToSave, 'averageImages' | 'flows'> = {},
 ): Promise<LayerSummary> {
   const { clustering, soft, statistics } = computed;
   const { selection } = clustering;
@@ -166,8 +172,9 @@ export async function saveLayerClustering(
       distance: clustering.linkageTree.distance,
     },
     softMemberships: { width: soft.width, patternId: soft.labels, strength: soft.strengths },
+    ...(statistics ? { unitStats: statistics } : {}),
+    ...extras,
   });
-  if (statistics) await store.saveUnitStats({ clusteringId }, statistics);
   const noise = selection.labels.reduce((n, label) => n + (label < 0 ? 1 : 0), 0);
   return {
     layer: target.layer,

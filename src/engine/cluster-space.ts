@@ -12,6 +12,7 @@ import { InputError } from '../errors.js';
 import type { ValueRule } from '../options/schema.js';
 import type { ClusteringWriter, StoreReader } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
+import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 export type ClusterSpace = 'raw' | `pca:${number}` | `umap:${number}`;
 
@@ -78,7 +79,12 @@ export async function rowsInSpace(
       params: { method: 'pca', components: dims, seed: CLUSTERING_UMAP.seed },
     };
   }
-  const settings = { ...CLUSTERING_UMAP, nComponents: dims, ...(options.threads ? { threads: options.threads } : {}) };
+  const settings = {
+    ...CLUSTERING_UMAP,
+    nComponents: dims,
+    kernels: onnxDotKernels,
+    ...(options.threads ? { threads: options.threads } : {}),
+  };
   const data = await umap(activations, settings, {
     ...(control.signal ? { signal: control.signal } : {}),
     onProgress: (p) => control.onProgress?.({ ...p, stage: `cluster space ${space}: ${p.stage}` }),

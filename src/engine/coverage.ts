@@ -4,8 +4,13 @@
  * too (a near member of that pattern). And, from the stored tree, which re-selection of a layer would
  * cover a target share, found without distance work.
  */
-import { linkageFromMerges, selectFromLinkage, type SelectionParams } from '../compute/hdbscan/index.js';
-import type { SelectionMethod } from '../compute/hdbscan/selection.js';
+import {
+  countReselection,
+  finestCovering,
+  reselectionCandidates,
+  type Reselection,
+} from '../compute/hdbscan/coverage-search.js';
+import { linkageFromMerges, TreeReselector, type SelectionParams } from '../compute/hdbscan/index.js';
 import type { ClusteringRecord, StoreReader } from '../io/store/index.js';
 
 /** Strengths at which near members are counted in the CLI's coverage lines, strongest first. */
@@ -33,17 +38,7 @@ export async function clusteringCoverage(
   };
 }
 
-/** A re-selection of a layer from its stored tree. */
-export interface Reselection {
-  selection: SelectionMethod;
-  minClusterSize: number;
-  patterns: number;
-  /** Inputs in a pattern. */
-  covered: number;
-}
-
-/** The re-selections tried when looking for more coverage: leaf and eom over these min cluster sizes. */
-export const RESELECTION_SIZES: readonly number[] = [5, 10, 20, 50, 100, 200, 500];
+export { finestCovering, RESELECTION_SIZES, type Reselection } from '../compute/hdbscan/coverage-search.js';
 
 /**
  * The re-selections of a clustering's tree (leaf and eom at RESELECTION_SIZES, its epsilon and other
@@ -52,40 +47,13 @@ export const RESELECTION_SIZES: readonly number[] = [5, 10, 20, 50, 100, 200, 50
 export async function reselections(store: StoreReader, clustering: ClusteringRecord): Promise<Reselection[]> {
   const stored = await store.readLinkageTree(clustering.clusteringId);
   if (stored === null) return [];
-  const tree = linkageFromMerges(stored);
+  const reselector = new TreeReselector(linkageFromMerges(stored), 1);
   const params = clustering.params as Partial<SelectionParams>;
-  const out: Reselection[] = [];
-  for (const selection of ['leaf', 'eom'] as const) {
-    for (const minClusterSize of RESELECTION_SIZES) {
-      if (minClusterSize > stored.pointCount) continue;
-      const picked = selectFromLinkage(tree, {
-        minClusterSize,
-        clusterSelectionMethod: selection,
-        clusterSelectionEpsilon: params.clusterSelectionEpsilon ?? 0,
-        allowSingleCluster: params.allowSingleCluster ?? false,
-      });
-      const covered = picked.labels.reduce((n, label) => n + (label >= 0 ? 1 : 0), 0);
-      out.push({ selection, minClusterSize, patterns: picked.clusterCount, covered });
-    }
-  }
-  return out;
-}
-
-/** Fewest patterns that still tell inputs apart: a re-selection with fewer is not offered. */
-const MIN_PATTERNS = 3;
-
-/**
- * The finest re-selection (most patterns, at least 3) that covers `target` of the inputs, or undefined
- * when none of the tried ones does.
- */
-export function finestCovering(
-  candidates: readonly Reselection[],
-  inputs: number,
-  target: number,
-): Reselection | undefined {
-  return candidates
-    .filter((c) => c.patterns >= MIN_PATTERNS && c.covered >= target * inputs)
-    .sort((a, b) => b.patterns - a.patterns || b.covered - a.covered)[0];
+  const candidates = reselectionCandidates(stored.pointCount, {
+    clusterSelectionEpsilon: params.clusterSelectionEpsilon ?? 0,
+    allowSingleCluster: params.allowSingleCluster ?? false,
+  });
+  return candidates.map((candidate) => countReselection(reselector, candidate));
 }
 
 /** The strongest near-member strength (of `strengths`) at which the coverage reaches `target`, if any. */

@@ -5,29 +5,32 @@
  * The data files are the results reader's records and tables of the run (Arrow files, layout in
  * src/results/static/layout.ts); the browser runs the same results API over them as `nap serve` runs over
  * the store, so every view answers as it does there. Comparing runs needs a second run and is left out;
- * the app hides it. Images are PNG sprite sheets of 256 images each (src/results/sprites.ts): the
- * thumbnails of every input, the average image of every pattern and every stored heatmap (means and
- * members), so that a run of 70,000 inputs is a few hundred files rather than one per image. Thumbnails
+ * the app hides it. Images are PNG sprite sheets of 256 images or more (src/results/sprites.ts): the
+ * thumbnails of every input, the average image of every pattern, every stored heatmap (means and
+ * members) and every stored feature visualization, so that a run of 70,000 inputs is a few hundred files rather than one per image. Thumbnails
  * are written twice: in input order, and each clustering's pattern members together, so that a pattern's
- * gallery is a sheet or two.
+ * gallery is a sheet or two. Tables are packed a few megabytes a file, and each kind of image has a budget
+ * of sheets (site-writer.ts): however many layers, clusterings and patterns, the site stays a bounded
+ * number of files.
  */
-import { showsContents } from '../results/input-content.js';
-import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
 import { renderHeatmap } from '../compute/heatmap-image.js';
-import { inputImage, openRunDataset } from '../io/datasets/run-dataset.js';
-import { encodeSheet } from '../results/node/sprite-sheet.js';
+import { averagePictures, openInputPictures } from '../results/node/input-pictures.js';
+import { inputPicturesOf, showsText } from '../results/input-content.js';
 import { prepareSiteFolder } from '../io/site-folder.js';
-import { NapStore } from '../io/store/index.js';
+import { NapStore, type FeatureVisualization } from '../io/store/index.js';
 import { checkExportOptions, type StaticExportOptions } from './export-options.js';
 import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { createResultsApi, type ResultsService } from '../results/api.js';
 import type { TableSpec } from '../results/codec/arrow.js';
 import { encodeTable } from '../results/codec/arrow-encode.js';
 import { FILE_TABLES } from '../results/codec/tables.js';
-import { blockSheets, memberSheetOrder, SHEET_CELLS } from '../results/sprites.js';
-import { storeReader } from '../results/node/duckdb-reader.js';
+import { blockPositions, blockSheets, memberSheetOrder, sheetCellsFor, sheetColumns } from '../results/sprites.js';
+import { encodeSheet } from '../results/node/sprite-sheet.js';
+import { NO_SHEETS, planParts, SHEET_BUDGET, SheetStream, SiteWriter } from './site-writer.js';
+import { featureImagesTable, storeReader } from '../results/node/duckdb-reader.js';
 import { NotesFile, notesPathOf } from '../results/node/notes-file.js';
 import { NOTES_STATIC_FILE, notesOfRun } from '../results/notes.js';
 import {
@@ -39,6 +42,7 @@ import {
   STATIC_RESULTS_FILE,
   staticPaths,
   type ClusteringTable,
+  type SheetSequence,
   type StaticManifest,
   type StaticResults,
 } from '../results/static/layout.js';
@@ -56,6 +60,8 @@ export interface StaticExportResult {
   thumbnails: number;
   averageImages: number;
   heatmaps: number;
+  /** Feature visualizations (`nap visualize`) of every layer. */
+  featureImages: number;
 }
 
 /** Images encoded at the same time. */
@@ -128,22 +134,6 @@ async function inPool<T>(
   if (failure) throw failure.reason;
 }
 
-/** Writes files under the data folder, counting them. */
-class SiteWriter {
-  files = 0;
-  bytes = 0;
-
-  constructor(private readonly dataDir: string) {}
-
-  async write(relative: string, data: string | Uint8Array): Promise<void> {
-    const file = path.join(this.dataDir, relative);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, data);
-    this.files++;
-    this.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-  }
-}
-
 /** Files and bytes under a folder. */
 async function folderSize(folder: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
@@ -162,21 +152,12 @@ async function folderSize(folder: string): Promise<{ files: number; bytes: numbe
   return { files, bytes };
 }
 
-/**
- * A clustering's tables and images: average images (of a run of images; other inputs have none), and
- * every stored heatmap (means and members).
- */
-async function exportClustering(
-  store: NapStore,
-  service: ResultsService,
-  site: SiteWriter,
-  clustering: ClusteringRecord,
-  averages: boolean,
-): Promise<{ averageImages: number[]; heatmaps: number }> {
+/** A clustering's tables. */
+async function exportClusteringTables(service: ResultsService, site: SiteWriter, clustering: ClusteringRecord) {
   const { tables } = service;
   const id = clustering.clusteringId;
   const write = <T>(table: ClusteringTable, spec: TableSpec<T>, value: T) =>
-    site.write(staticPaths.clusteringTable(id, table), encodeTable(spec, value));
+    site.writeTable(staticPaths.clusteringTable(id, table), encodeTable(spec, value));
   await write('patterns', FILE_TABLES.patterns, await tables.patterns(id));
   await write('memberships', FILE_TABLES.memberships, await tables.memberships(id));
   await write('tree', FILE_TABLES.condensedTree, await tables.condensedTree(id));
@@ -185,49 +166,124 @@ async function exportClustering(
   if (linkage !== null) await write('linkage', FILE_TABLES.linkage, linkage);
   const soft = await tables.softMemberships(id);
   if (soft !== null) await write('soft', FILE_TABLES.softMemberships, soft);
-  const heatmapIndex = await tables.heatmapIndex(id);
-  await write('heatmaps', FILE_TABLES.heatmapIndex, heatmapIndex);
-
-  // Inputs that are not images have no average images.
-  const images = averages ? await store.readAverageImages(id) : null;
-  if (images) {
-    const pixels = images.width * images.height * images.channels;
-    const channels = images.channels === 1 || images.channels === 4 ? images.channels : 3;
-    for (let sheet = 0; sheet < blockSheets(images.patternId.length); sheet++) {
-      const cells = blockOf(images.patternId.length, sheet).map((k) =>
-        images.pixels.subarray(k * pixels, (k + 1) * pixels),
-      );
-      await site.write(
-        staticPaths.averageSheet(id, sheet),
-        await encodeSheet(cells, images.width, images.height, channels),
-      );
-    }
-  }
-  const heatmaps = heatmapIndex.patternId.length;
-  if (heatmaps > 0) {
-    const size = await service.inputSize(clustering.runId);
-    const stored = new Map<number, Awaited<ReturnType<NapStore['readPatternHeatmaps']>>>();
-    for (let sheet = 0; sheet < blockSheets(heatmaps); sheet++) {
-      const cells: Uint8Array[] = [];
-      for (const row of blockOf(heatmaps, sheet)) {
-        const patternId = heatmapIndex.patternId[row]!;
-        let pattern = stored.get(patternId);
-        if (pattern === undefined) stored.set(patternId, (pattern = await store.readPatternHeatmaps(id, patternId)));
-        const k = pattern.inputIndex.indexOf(heatmapIndex.inputIndex[row]!);
-        const area = pattern.height * pattern.width;
-        const values = pattern.values.subarray(k * area, (k + 1) * area);
-        cells.push(renderHeatmap(values, pattern.height, pattern.width, size.height, size.width));
-      }
-      await site.write(staticPaths.heatmapSheet(id, sheet), await encodeSheet(cells, size.width, size.height, 4));
-    }
-  }
-  return { averageImages: images ? Array.from(images.patternId) : [], heatmaps };
+  await write('heatmaps', FILE_TABLES.heatmapIndex, await tables.heatmapIndex(id));
 }
 
-/** Positions of sheet `sheet` of a sequence of `count` images. */
-function blockOf(count: number, sheet: number): number[] {
-  const start = sheet * SHEET_CELLS;
-  return Array.from({ length: Math.min(SHEET_CELLS, count - start) }, (_, k) => start + k);
+/**
+ * The average image of every pattern of every clustering, one sequence of sheets; a clustering stored
+ * without average images (activations written by other means) has none in the site either.
+ */
+async function exportAverageImages(
+  store: NapStore,
+  site: SiteWriter,
+  run: RunRecord,
+  clusterings: readonly ClusteringRecord[],
+): Promise<{ sheets: SheetSequence; order: Record<string, number[]> }> {
+  const order: Record<string, number[]> = {};
+  // At most one image per pattern: the sheets' size is chosen for that many.
+  const most = clusterings.reduce((sum, c) => sum + c.patternCount, 0);
+  let stream: SheetStream | null = null;
+  for (const clustering of clusterings) {
+    const images = await averagePictures(store, run, clustering.clusteringId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
+    if (images === null) continue;
+    const pixels = images.width * images.height * images.channels;
+    const channels = images.channels === 1 || images.channels === 4 ? images.channels : 3;
+    stream ??= SheetStream.forCount(site, 'average', most, { width: images.width, height: images.height, channels });
+    const cells = Array.from(images.patternId, (_, k) => images.pixels.subarray(k * pixels, (k + 1) * pixels));
+    await stream.addPart(clustering.clusteringId, cells);
+    order[clustering.clusteringId] = Array.from(images.patternId);
+  }
+  return { sheets: stream ? await stream.finish() : NO_SHEETS, order };
+}
+
+/** Every stored heatmap (means and members) of every clustering, in each one's heatmap index order. */
+async function exportHeatmaps(
+  store: NapStore,
+  service: ResultsService,
+  site: SiteWriter,
+  runId: number,
+  clusterings: readonly ClusteringRecord[],
+): Promise<{ sheets: SheetSequence; count: number }> {
+  const indexes = await Promise.all(clusterings.map((c) => service.tables.heatmapIndex(c.clusteringId)));
+  const count = indexes.reduce((sum, index) => sum + index.patternId.length, 0);
+  if (count === 0) return { sheets: NO_SHEETS, count };
+  const size = await service.inputSize(runId);
+  const stream = SheetStream.forCount(site, 'heatmap', count, { width: size.width, height: size.height, channels: 4 });
+  for (const [k, clustering] of clusterings.entries()) {
+    const index = indexes[k]!;
+    if (index.patternId.length === 0) continue;
+    const id = clustering.clusteringId;
+    const stored = new Map<number, Awaited<ReturnType<NapStore['readPatternHeatmaps']>>>();
+    const cells = async function* () {
+      for (let row = 0; row < index.patternId.length; row++) {
+        const patternId = index.patternId[row]!;
+        let pattern = stored.get(patternId);
+        if (pattern === undefined) stored.set(patternId, (pattern = await store.readPatternHeatmaps(id, patternId)));
+        const at = pattern.inputIndex.indexOf(index.inputIndex[row]!);
+        const area = pattern.height * pattern.width;
+        const values = pattern.values.subarray(at * area, (at + 1) * area);
+        yield renderHeatmap(values, pattern.height, pattern.width, size.height, size.width);
+      }
+    };
+    await stream.addPart(id, cells());
+  }
+  return { sheets: await stream.finish(), count };
+}
+
+/**
+ * A layer's feature visualizations (`nap visualize`): their table (the pixels left out), written now; the
+ * images, returned for exportFeatureSheets. None when the layer has none stored.
+ */
+async function exportFeatureTable(
+  store: NapStore,
+  site: SiteWriter,
+  runId: number,
+  layer: string,
+): Promise<FeatureVisualization[]> {
+  const images = await store.readFeatureVisualizations(runId, layer);
+  if (images.length > 0)
+    await site.writeTable(
+      staticPaths.layerTable(layer, 'feature-images'),
+      encodeTable(FILE_TABLES.featureImages, featureImagesTable(images)),
+    );
+  return images;
+}
+
+/** Every layer's feature visualizations, one sequence of sheets with a part per layer (all of the run's input size). */
+async function exportFeatureSheets(
+  site: SiteWriter,
+  runId: number,
+  byLayer: ReadonlyMap<string, FeatureVisualization[]>,
+): Promise<SheetSequence> {
+  const all = [...byLayer.values()].flat();
+  const first = all[0];
+  if (first === undefined) return NO_SHEETS;
+  const { width, height, channels } = first;
+  const odd = all.find((image) => image.width !== width || image.height !== height || image.channels !== channels);
+  if (odd !== undefined) {
+    throw new InputError(
+      `run ${runId} holds feature visualizations of ${width} x ${height} x ${channels} and of ${odd.width} x ${odd.height} x ${odd.channels} (layer ${JSON.stringify(odd.layer)})`,
+      {
+        hint: `make them again at the run's input size: nap visualize <results file> --run ${runId} --layer ${JSON.stringify(odd.layer)} --force`,
+      },
+    );
+  }
+  const stream = SheetStream.forCount(site, 'features', all.length, {
+    width,
+    height,
+    channels: channels === 1 ? 1 : 3,
+  });
+  for (const [layer, images] of byLayer) {
+    if (images.length > 0)
+      await stream.addPart(
+        layer,
+        images.map((image) => image.pixels),
+      );
+  }
+  return stream.finish();
 }
 
 /** A file name without the exporter's folders ('/home/me/models/m.onnx' -> 'm.onnx'); names without a folder ('mnist') stay. */
@@ -257,8 +313,8 @@ function configWithoutLocalFolders(config: RunConfig): RunConfig {
 const NO_THUMBNAILS_HINT = 'restore the dataset the run analysed, or export without thumbnails (--no-thumbnails)';
 
 /**
- * The thumbnails of every input of the run from the dataset it analysed, `size` pixels square, or the
- * images' own size when smaller (the app scales them up pixel for pixel, and a 28-pixel image stretched
+ * The thumbnails of every input of the run (input-pictures.ts: images of the dataset it analysed, drawn
+ * numbers, named images), `size` pixels square, or the images' own size when smaller (the app scales them up pixel for pixel, and a 28-pixel image stretched
  * to 64 costs a resize and four times the bytes). Returns the inputs and the side written.
  */
 async function exportThumbnails(
@@ -269,58 +325,81 @@ async function exportThumbnails(
   size: number,
   clusterings: readonly ClusteringRecord[],
   stage: (name: string, done: number, total: number) => void,
-): Promise<{ count: number; side: number }> {
+): Promise<{ count: number; side: number; thumbnails: SheetSequence; members: SheetSequence }> {
   const inputs = await service.tables.inputs(run.runId);
-  const channels = run.config.preprocessing?.channels === 1 ? 1 : 3;
   const count = inputs.inputIndex.length;
-  const source = await openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path).catch(
-    (error: unknown) => {
-      if (!(error instanceof NotFoundError)) throw error;
-      throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
-    },
-  );
-  const own = source.dataset.imageSize;
-  const side = own === undefined ? size : Math.min(size, Math.max(own.width, own.height));
-  const thumbnail = async (row: number): Promise<Uint8Array> => {
-    const inputIndex = inputs.inputIndex[row]!;
+  const pictures = await openInputPictures(store, run).catch((error: unknown) => {
+    if (!(error instanceof NotFoundError)) throw error;
+    throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
+  });
+  const { channels, ownSide } = pictures;
+  const side = ownSide === undefined ? size : Math.min(size, ownSide);
+  const thumbnails = async (rows: readonly number[]): Promise<Uint8Array[]> => {
+    const wanted = rows.map((row) => ({ inputIndex: inputs.inputIndex[row]!, path: inputs.path[row] ?? null }));
     try {
-      const path = inputs.path[row];
-      if (path === null || path === undefined) {
-        throw new NotFoundError(`input ${inputIndex} of run ${run.runId} has no stored dataset path`, {
-          hint: 'its image cannot be shown',
-        });
-      }
-      return await inputImage(source, { inputIndex, path, datasetSpec: run.datasetSpec }, side, channels);
+      return await pictures.pictures(wanted, side);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
-      throw new InputError(`no thumbnail for input ${inputIndex}: ${error.message.split('\n')[0]}`, {
-        hint: NO_THUMBNAILS_HINT,
-      });
+      throw new InputError(`no thumbnails: ${error.message.split('\n')[0]}`, { hint: NO_THUMBNAILS_HINT });
     }
   };
   // Every input in input order, then each clustering's pattern members (memberSheetOrder).
-  const jobs: { file: string; rows: number[] }[] = [];
-  for (let sheet = 0; sheet < blockSheets(count); sheet++)
-    jobs.push({ file: staticPaths.thumbnailSheet(sheet), rows: blockOf(count, sheet) });
-  for (const clustering of clusterings) {
-    const memberships = await service.tables.memberships(clustering.clusteringId);
-    const order = memberSheetOrder(memberships.patternId, memberships.inputIndex);
-    const rows = order.map((row) => inputs.rows.rowOf(memberships.inputIndex[row]!));
-    for (let sheet = 0; sheet < blockSheets(rows.length); sheet++) {
-      const file = staticPaths.memberSheet(clustering.clusteringId, sheet);
-      jobs.push({ file, rows: blockOf(rows.length, sheet).map((position) => rows[position]!) });
-    }
+  const thumbnailCells = sheetCellsFor(count, side * side, SHEET_BUDGET.thumbnails);
+  const jobs: { file: string; rows: number[]; columns: number }[] = [];
+  for (let sheet = 0; sheet < blockSheets(count, thumbnailCells); sheet++) {
+    const rows = blockPositions(count, sheet, thumbnailCells);
+    jobs.push({ file: staticPaths.sheet('thumbnails', sheet), rows, columns: sheetColumns(thumbnailCells) });
+  }
+  const members = await memberSequence(service, inputs.rows.rowOf.bind(inputs.rows), clusterings, side);
+  for (let sheet = 0; sheet < blockSheets(members.rows.length, members.cells); sheet++) {
+    const rows = blockPositions(members.rows.length, sheet, members.cells).map((position) => members.rows[position]!);
+    jobs.push({ file: staticPaths.sheet('members', sheet), rows, columns: sheetColumns(members.cells) });
   }
   const total = jobs.reduce((sum, job) => sum + job.rows.length, 0);
   let done = 0;
-  await inPool(jobs, IMAGE_CONCURRENCY, async ({ file, rows }) => {
+  await inPool(jobs, IMAGE_CONCURRENCY, async ({ file, rows, columns }) => {
     stage('writing thumbnails', done, total);
-    const cells: Uint8Array[] = [];
-    for (const row of rows) cells.push(await thumbnail(row));
-    await site.write(file, await encodeSheet(cells, side, side, channels));
+    const cells = await thumbnails(rows);
+    await site.write(file, await encodeSheet(cells, side, side, channels, columns));
     done += cells.length;
   });
-  return { count, side };
+  return {
+    count,
+    side,
+    thumbnails: { cells: thumbnailCells, count, parts: {} },
+    members: { cells: members.cells, count: members.rows.length, parts: members.parts },
+  };
+}
+
+/**
+ * The member sheets' sequence: each clustering's pattern members (memberSheetOrder) as rows of the inputs
+ * table, layer-wide clusterings first, then unit ones (planParts leaves out those past the budget).
+ */
+async function memberSequence(
+  service: ResultsService,
+  rowOf: (inputIndex: number) => number,
+  clusterings: readonly ClusteringRecord[],
+  side: number,
+): Promise<{ cells: number; rows: number[]; parts: Record<string, [number, number]> }> {
+  const ordered = [...clusterings].sort((a, b) => Number(a.unit !== null) - Number(b.unit !== null));
+  const orders = new Map<number, number[]>();
+  for (const clustering of ordered) {
+    const memberships = await service.tables.memberships(clustering.clusteringId);
+    const order = memberSheetOrder(memberships.patternId, memberships.inputIndex);
+    orders.set(
+      clustering.clusteringId,
+      order.map((row) => rowOf(memberships.inputIndex[row]!)),
+    );
+  }
+  const plan = planParts(
+    'members',
+    [...orders].map(([id, rows]) => [id, rows.length] as const),
+    side * side,
+  );
+  const rows: number[] = [];
+  // In the order planned (an object's integer keys would come back in ascending order instead).
+  for (const [id, own] of orders) if (plan.parts[id] !== undefined) for (const row of own) rows.push(row);
+  return { cells: plan.cells, rows, parts: plan.parts };
 }
 
 /** Writes the data files, images, manifest and app (from `indexHtml` and the app's assets) of `run` into the prepared `config.out`. */
@@ -342,35 +421,31 @@ async function writeSite(
 
   stage('exporting run data', 0, 1);
   const inputs = await tables.inputs(runId);
-  await site.write(staticPaths.inputs(), encodeTable(FILE_TABLES.inputs, inputs));
+  await site.writeTable(staticPaths.inputs(), encodeTable(FILE_TABLES.inputs, inputs));
   const layers = await tables.layers(runId);
   const projections = await tables.projections(runId);
+  const featureImages = new Map<string, FeatureVisualization[]>();
   for (const layer of layers) {
-    await site.write(
+    await site.writeTable(
       staticPaths.layerTable(layer.layer, 'stats'),
       encodeTable(FILE_TABLES.unitStats, await tables.layerStats(runId, layer.layer)),
     );
-    await site.write(
+    await site.writeTable(
       staticPaths.layerTable(layer.layer, 'max-activations'),
       encodeTable(FILE_TABLES.maxActivations, await tables.maxActivations(runId, layer.layer)),
     );
     const projection = await tables.projection(runId, layer.layer);
     if (projection !== null)
-      await site.write(
+      await site.writeTable(
         staticPaths.layerTable(layer.layer, 'projection'),
         encodeTable(FILE_TABLES.projection, projection),
       );
+    featureImages.set(layer.layer, await exportFeatureTable(store, site, runId, layer.layer));
   }
   const clusterings = await tables.clusterings(runId);
-  let averageImages = 0;
-  let heatmaps = 0;
-  const averageOrder: Record<string, number[]> = {};
   for (const [done, clustering] of clusterings.entries()) {
     stage('exporting patterns', done, clusterings.length);
-    const counts = await exportClustering(store, service, site, clustering, !showsContents(run));
-    averageImages += counts.averageImages.length;
-    averageOrder[clustering.clusteringId] = counts.averageImages;
-    heatmaps += counts.heatmaps;
+    await exportClusteringTables(service, site, clustering);
   }
 
   stage('exporting flows', 0, 1);
@@ -380,23 +455,38 @@ async function writeSite(
     for (const b of flowLayers.slice(i + 1)) {
       const cells = await tables.flow(a.clusteringId, b.clusteringId);
       if (cells === null) continue;
-      await site.write(staticPaths.flow(a.clusteringId, b.clusteringId), encodeTable(FILE_TABLES.flow, cells));
+      await site.writeTable(staticPaths.flow(a.clusteringId, b.clusteringId), encodeTable(FILE_TABLES.flow, cells));
       flows.push([a.clusteringId, b.clusteringId]);
     }
   }
   const triage = await tables.triage(runId);
   if (triage !== null) {
-    await site.write(staticPaths.triage('inputs'), encodeTable(FILE_TABLES.triageInputs, triage.inputs));
-    await site.write(staticPaths.triage('layers'), encodeTable(FILE_TABLES.triageLayers, triage.layers));
-    await site.write(staticPaths.triage('agreement'), encodeTable(FILE_TABLES.triageAgreement, triage.agreement));
+    await site.writeTable(staticPaths.triage('inputs'), encodeTable(FILE_TABLES.triageInputs, triage.inputs));
+    await site.writeTable(staticPaths.triage('layers'), encodeTable(FILE_TABLES.triageLayers, triage.layers));
+    await site.writeTable(staticPaths.triage('agreement'), encodeTable(FILE_TABLES.triageAgreement, triage.agreement));
     if (triage.outliers !== null) {
-      await site.write(staticPaths.triage('outliers'), encodeTable(FILE_TABLES.triageOutliers, triage.outliers));
-      await site.write(
+      await site.writeTable(staticPaths.triage('outliers'), encodeTable(FILE_TABLES.triageOutliers, triage.outliers));
+      await site.writeTable(
         staticPaths.triage('near-duplicates'),
         encodeTable(FILE_TABLES.triageNearDuplicates, triage.nearDuplicates),
       );
     }
   }
+  await site.finishTables();
+
+  stage('exporting average images and heatmaps', 0, 1);
+  // Texts have no average images.
+  const averages = showsText(inputPicturesOf(run))
+    ? { sheets: NO_SHEETS, order: {} }
+    : await exportAverageImages(store, site, run, clusterings);
+  const heatmaps = await exportHeatmaps(store, service, site, runId, clusterings);
+  const features = await exportFeatureSheets(site, runId, featureImages);
+  // Texts show their contents (in the inputs table), not thumbnails.
+  const thumbnails =
+    config.thumbnails === false || showsText(inputPicturesOf(run))
+      ? null
+      : await exportThumbnails(store, service, site, run, config.thumbnails, clusterings, stage);
+
   const notes = await new NotesFile(notesPathOf(config.store)).read();
   const clusteringIds = new Set(clusterings.map((c) => c.clusteringId));
   await site.write(NOTES_STATIC_FILE, JSON.stringify(notesOfRun(notes, runId, clusteringIds)));
@@ -408,15 +498,17 @@ async function writeSite(
     clusterings,
     projections,
     flows,
-    averageImages: averageOrder,
+    averageImages: averages.order,
+    tables: site.tables,
+    sheets: {
+      thumbnails: thumbnails?.thumbnails ?? NO_SHEETS,
+      members: thumbnails?.members ?? NO_SHEETS,
+      average: averages.sheets,
+      heatmap: heatmaps.sheets,
+      features,
+    },
   };
   await site.write(STATIC_RESULTS_FILE, JSON.stringify(results));
-
-  // Inputs that are not images show their contents (in the inputs table), not thumbnails.
-  const thumbnails =
-    config.thumbnails === false || showsContents(run)
-      ? null
-      : await exportThumbnails(store, service, site, run, config.thumbnails, clusterings, stage);
 
   const manifest: StaticManifest = {
     format: STATIC_FORMAT,
@@ -443,8 +535,9 @@ async function writeSite(
     files: site.files + assets.files + 1,
     bytes: site.bytes + assets.bytes + Buffer.byteLength(html),
     thumbnails: thumbnails?.count ?? 0,
-    averageImages,
-    heatmaps,
+    averageImages: averages.sheets.count,
+    heatmaps: heatmaps.count,
+    featureImages: features.count,
   };
 }
 

@@ -19,7 +19,7 @@ import {
   type SpatialGrid,
 } from '../compute/heatmap.js';
 import { InputError } from '../errors.js';
-import { decodeModel, singleFloatInput } from '../io/onnx/graph.js';
+import { decodeModel, singleFloatInput, type DecodedModel } from '../io/onnx/graph.js';
 import type { ChannelLayout } from '../io/onnx/layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
 import { readModelFile } from '../io/onnx/session.js';
@@ -152,10 +152,10 @@ export async function computePatternHeatmaps(
       hint: 'restore the analysed model file, or pass its current path with --model',
     });
   }
+  // Decoded once: the layer's grid (older runs) and the runner's model both come from it.
+  const model = decodeModel(modelBytes, modelPath);
   const stored = (await store.readLayerLayouts(run.runId)).find((layout) => layout.layer === layerInfo.layer);
-  const { grid, skip } = stored
-    ? storedGrid(stored)
-    : { grid: layerGrid(modelBytes, modelPath, run, layerInfo), skip: 0 };
+  const { grid, skip } = stored ? storedGrid(stored) : { grid: layerGrid(model, modelPath, run, layerInfo), skip: 0 };
   const aggregation = layerInfo.aggregation as Aggregation;
   if (
     !AGGREGATIONS.includes(aggregation) ||
@@ -209,7 +209,7 @@ export async function computePatternHeatmaps(
   const size = grid.height * grid.width;
   const heatmaps = new Float32Array(readable.length * size);
   const computed = new Uint8Array(readable.length);
-  const runner = await openOnnxBytes(modelBytes, modelPath, {
+  const runner = await openOnnxBytes(model, modelPath, {
     layers: [layerInfo.layer],
     ...(threads ? { threads } : {}),
   });
@@ -347,8 +347,8 @@ function storedGrid(layout: LayerLayoutRecord): { grid: SpatialGrid; skip: numbe
 }
 
 /** The layer's spatial grid, with its channel order from the model graph as analyze determined it. */
-function layerGrid(modelBytes: Uint8Array, modelPath: string, run: RunRecord, layer: LayerInfo): SpatialGrid {
-  const { graph } = decodeModel(modelBytes, modelPath);
+function layerGrid(model: DecodedModel, modelPath: string, run: RunRecord, layer: LayerInfo): SpatialGrid {
+  const { graph } = model;
   const input = singleFloatInput(graph, modelPath);
   const inputLayout = run.modelLayout as ChannelLayout;
   const layout = tensorLayouts(graph, input.name, inputLayout).get(layer.layer) ?? inputLayout;

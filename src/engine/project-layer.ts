@@ -13,6 +13,7 @@ import {
   type ProjectionOptions,
   type ProjectionPlan,
 } from './projection-options.js';
+import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 export interface LayerProjection {
   layer: string;
@@ -58,7 +59,8 @@ export async function projectMatrix(
   const y = new Float32Array(count);
   if (plan.method === 'umap') {
     const { threads } = plan;
-    const points = await umap(matrix, { ...plan.params, ...(threads !== undefined ? { threads } : {}) }, control);
+    const settings = { ...plan.params, kernels: onnxDotKernels, ...(threads !== undefined ? { threads } : {}) };
+    const points = await umap(matrix, settings, control);
     for (let i = 0; i < count; i++) {
       x[i] = points[2 * i]!;
       y[i] = points[2 * i + 1]!;

@@ -13,14 +13,22 @@ import type { Matrix } from '../compute/matrix.js';
 import { InputError } from '../errors.js';
 import { choice, OptionSchema, realNumber, switchOption, text, valueOption, wholeNumber } from '../options/schema.js';
 import type { Preprocessing } from '../io/datasets/types.js';
-import type { ClusteringRecord, ClusteringWriter, FlowWriter, StoreReader } from '../io/store/index.js';
+import type { AverageImages, ClusteringRecord, ClusteringWriter, StoreReader } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
-import { averageImageFormat, saveMissingAverageImages } from './average-images.js';
-import { softMembershipsOf, storeLayerClustering, type LayerSummary, type StoreStepTimings } from './cluster-layer.js';
+import { showsContents } from '../results/input-content.js';
+import { averageImageFormat, averageImagesOf, type LabelledInputs } from './average-images.js';
+import {
+  clusteringDetails,
+  saveLayerClustering,
+  softMembershipsOf,
+  type LayerSummary,
+  type StoreStepTimings,
+} from './cluster-layer.js';
 import { parseClusterSpace, storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
 import { clusteringCoverage } from './coverage.js';
-import { storeRunFlows } from './flow.js';
+import { flowsOfNewClustering } from './flow.js';
 import { openRunDataset, pickClustering, pickLayer, pickRun } from './run-selection.js';
+import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 /** A clustering's stored params: hdbscan's resolved parameters, plus the cluster space when it is not raw. */
 export type ClusteringParams = ResolvedHdbscanParams & { clusterSpace?: ClusterSpace };
@@ -139,7 +147,7 @@ export const RECLUSTER_OPTIONS = new OptionSchema<ReclusterOptions>('recluster',
 
 /** Re-selects a layer's patterns from its stored tree and stores them as a new clustering; see the module comment. */
 export async function recluster(
-  store: StoreReader & ClusteringWriter & FlowWriter,
+  store: StoreReader & ClusteringWriter,
   options: ReclusterOptions,
   control: TaskControl = {},
 ): Promise<ReclusterResult> {
@@ -226,20 +234,40 @@ export async function recluster(
   const rows = await storedRowsInSpace(store, runId, layer, activations, space, threadsOf(options), control);
   const readMs = lap();
   const steps: StoreStepTimings = { softMemberships: 0, statistics: 0, store: 0 };
-  const summary = await storeLayerClustering(
-    store,
-    { runId, layer, unit: null },
-    { activations: activations.matrix, space: rows, inputIndex: activations.inputIndex },
-    { selection: picked, linkageTree, minSamples: stored.minSamples, metric: resolved.metric, params },
+  const details = await clusteringDetails(
+    { activations: activations.matrix, space: rows },
+    picked,
+    resolved.metric,
     control,
     steps,
   );
   lap();
-
-  const averageImagesSkipped = await addAverageImages(store, run, options.data, control);
+  const labelled = { patternCount: picked.clusterCount, inputIndex: activations.inputIndex, labels: picked.labels };
+  const images = await averageImagesOfRun(store, run, options.data, labelled, control);
   const averageImagesMs = lap();
-  await storeRunFlows(store, runId, { pairs: 'all' }, control);
+  const flows = await flowsOfNewClustering(
+    store,
+    runId,
+    layer,
+    {
+      memberships: { inputIndex: activations.inputIndex, patternId: picked.labels },
+      patternCount: picked.clusterCount,
+    },
+    control,
+  );
   const flowMs = lap();
+  // One transaction: a crash or a failure leaves no half clustering behind (no images, no flow).
+  const summary = await saveLayerClustering(
+    store,
+    { runId, layer, unit: null },
+    activations.inputIndex,
+    {
+      clustering: { selection: picked, linkageTree, minSamples: stored.minSamples, metric: resolved.metric, params },
+      ...details,
+    },
+    { ...(images.averageImages ? { averageImages: images.averageImages } : {}), flows },
+  );
+  steps.store = lap();
   return {
     ...summary,
     runId,
@@ -248,7 +276,7 @@ export async function recluster(
     existing: false,
     rebuiltTree,
     timings: { selection: selectionMs, read: readMs, ...steps, averageImages: averageImagesMs, flow: flowMs },
-    ...(averageImagesSkipped ? { averageImagesSkipped } : {}),
+    ...(images.skipped ? { averageImagesSkipped: images.skipped } : {}),
   };
 }
 
@@ -256,24 +284,30 @@ function threadsOf(options: { threads?: number }): { threads?: number } {
   return options.threads ? { threads: options.threads } : {};
 }
 
-/** Average images of the run's new clusterings, from the run's dataset; the reason when it cannot be read. */
-async function addAverageImages(
-  store: StoreReader & ClusteringWriter,
+/** Average images of a new clustering of the run, from the run's dataset; the reason when it cannot be read. */
+async function averageImagesOfRun(
+  store: StoreReader,
   run: Awaited<ReturnType<typeof pickRun>>,
   data: string | undefined,
+  clustering: LabelledInputs,
   control: TaskControl,
-): Promise<string | undefined> {
+): Promise<{ averageImages?: AverageImages; skipped?: string }> {
+  if (clustering.patternCount === 0) return {};
   const config = (run.config ?? {}) as {
     split?: 'train' | 'test';
     preprocessing?: Preprocessing;
     averageImageSide?: number;
   };
-  if (config.preprocessing === undefined) return `run ${run.runId} stores no preprocessing`;
+  // Inputs that are not images have averages drawn from their stored contents when shown (input-pictures.ts).
+  if (showsContents(run)) return {};
+  if (config.preprocessing === undefined) return { skipped: `run ${run.runId} stores no preprocessing` };
   let opened;
   try {
     opened = await openRunDataset(data ?? run.datasetSpec, config.split, store.path);
   } catch (error) {
-    return `the dataset ${data ?? run.datasetSpec} cannot be opened (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); pass --data with its current location`;
+    return {
+      skipped: `the dataset ${data ?? run.datasetSpec} cannot be opened (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); pass --data with its current location`,
+    };
   }
   const { dataset, itemOfPath } = opened;
   const inputs = await store.readInputs(run.runId);
@@ -283,8 +317,9 @@ async function addAverageImages(
     if (item !== undefined) itemOfInput.set(inputIndex, item);
   });
   const format = averageImageFormat(config.preprocessing, config.averageImageSide ?? 96);
-  await saveMissingAverageImages(store, run.runId, dataset, (input) => itemOfInput.get(input), format, control);
-  return undefined;
+  const itemOf = (input: number) => itemOfInput.get(input);
+  const [averageImages] = await averageImagesOf(store, run.runId, dataset, itemOf, format, [clustering], control);
+  return { averageImages: averageImages! };
 }
 
 /**
@@ -304,7 +339,7 @@ export async function completeStoredClustering(
   const memberships = await store.readMemberships(record.clusteringId);
   if (!sameInputs(memberships.inputIndex, activations.inputIndex)) return 'different';
   const rows = await spaceRows();
-  const fit = await hdbscan(rows, resolved, control);
+  const fit = await hdbscan(rows, { ...resolved, kernels: onnxDotKernels }, control);
   if (!fit.labels.every((label, i) => label === memberships.patternId[i])) return 'different';
   const soft = await softMembershipsOf(rows, fit, resolved.metric, control);
   await store.saveClusteringHierarchy(record.clusteringId, activations.inputIndex, {

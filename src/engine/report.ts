@@ -1,18 +1,21 @@
 /**
  * `nap report`: one self-contained HTML file of a run to send to a colleague. The read side (results API
  * over the store) gives what it shows (src/results/report.ts) and renders it (report-html.ts); this adds
- * the patterns' average images from the store as data: URIs and writes the file whole or not at all.
+ * the patterns' average images and the triage list's thumbnails (results/node/input-pictures.ts: images,
+ * drawn numbers, named images; a run of texts shows its words and texts instead) as data: URIs and writes
+ * the file whole or not at all.
  */
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
-import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
 import { NapStore } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { throwIfCancelled } from '../progress.js';
 import { createResultsApi } from '../results/api.js';
+import { showsText, inputPicturesOf } from '../results/input-content.js';
 import { storeReader } from '../results/node/duckdb-reader.js';
+import { averagePictures, openInputPictures, type InputPictures } from '../results/node/input-pictures.js';
 import { reportData, type ReportData } from '../results/report.js';
 import type { RunRecord } from '../results/tables.js';
 import { renderReportHtml } from '../results/report-html.js';
@@ -32,12 +35,18 @@ export interface ReportFileResult {
 }
 
 /** Data URIs of the average images of the patterns the report shows, by "clusteringId:patternId". */
-async function averageImageUris(store: NapStore, data: ReportData, control: TaskControl): Promise<Map<string, string>> {
+async function averageImageUris(
+  store: NapStore,
+  run: RunRecord,
+  data: ReportData,
+  control: TaskControl,
+): Promise<Map<string, string>> {
   const uris = new Map<string, string>();
+  if (showsText(inputPicturesOf(run))) return uris;
   for (const [k, layer] of data.layers.entries()) {
     throwIfCancelled(control.signal, 'report');
     control.onProgress?.({ stage: 'average images', done: k, total: data.layers.length });
-    const images = await store.readAverageImages(layer.clusteringId).catch((error: unknown) => {
+    const images = await averagePictures(store, run, layer.clusteringId).catch((error: unknown) => {
       if (error instanceof NotFoundError) return null;
       throw error;
     });
@@ -64,8 +73,8 @@ async function averageImageUris(store: NapStore, data: ReportData, control: Task
 const THUMBNAIL_SIZE = 32;
 
 /**
- * Data URIs of the triage list's inputs, from the dataset the run analysed; without the dataset, none and
- * the reason (the rest of the report needs only the store).
+ * Data URIs of the triage list's inputs (from the dataset the run analysed, or drawn from the stored
+ * contents); without the dataset, none and the reason (the rest of the report needs only the store).
  */
 async function triageThumbnails(
   store: NapStore,
@@ -74,24 +83,24 @@ async function triageThumbnails(
 ): Promise<{ uris: Map<number, string>; missing: string | null }> {
   const uris = new Map<number, string>();
   const rows = data.triage?.rows ?? [];
-  if (rows.length === 0) return { uris, missing: null };
-  let source: RunDataset;
+  if (rows.length === 0 || showsText(inputPicturesOf(run))) return { uris, missing: null };
+  let pictures: InputPictures;
   try {
-    source = await openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, store.path);
+    pictures = await openInputPictures(store, run);
   } catch (error) {
     if (error instanceof NotFoundError) return { uris, missing: error.message.split('\n')[0]! };
     throw error;
   }
-  const channels = run.config.preprocessing?.channels === 1 ? 1 : 3;
   for (const row of rows) {
     if (row.path === null) continue;
-    const input = { inputIndex: row.inputIndex, path: row.path, datasetSpec: run.datasetSpec };
-    const pixels = await inputImage(source, input, THUMBNAIL_SIZE, channels).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return null;
-      throw error;
-    });
-    if (pixels === null) continue;
-    const png = await encodePng(pixels, THUMBNAIL_SIZE, THUMBNAIL_SIZE, channels);
+    const found = await pictures
+      .pictures([{ inputIndex: row.inputIndex, path: row.path }], THUMBNAIL_SIZE)
+      .catch((error: unknown) => {
+        if (error instanceof NotFoundError) return null;
+        throw error;
+      });
+    if (found === null) continue;
+    const png = await encodePng(found[0]!, THUMBNAIL_SIZE, THUMBNAIL_SIZE, pictures.channels);
     uris.set(row.inputIndex, `data:image/png;base64,${png.toString('base64')}`);
   }
   return { uris, missing: null };
@@ -116,11 +125,12 @@ export async function writeReport(given: ReportFileOptions, control: TaskControl
     }
     const runId = options.runId ?? runs.at(-1)!.runId;
     const data = await reportData(api, runId, { topPatterns: options.topPatterns });
-    const thumbnails = await triageThumbnails(store, await api.tables.run(runId), data);
+    const run = await api.tables.run(runId);
+    const thumbnails = await triageThumbnails(store, run, data);
     // A report is sent to others: the model and data are named by file name, not by this machine's folders.
     data.run.modelPath = fileName(data.run.modelPath);
     data.run.datasetSpec = fileName(data.run.datasetSpec);
-    const uris = await averageImageUris(store, data, control);
+    const uris = await averageImageUris(store, run, data, control);
     const html = renderReportHtml(
       data,
       {

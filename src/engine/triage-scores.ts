@@ -50,6 +50,7 @@ import { throwIfCancelled, type TaskControl } from '../progress.js';
 import { layerClusterings } from './flow.js';
 import { NN_DESCENT_ABOVE } from './projection-options.js';
 import { runConfig } from './run-config.js';
+import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 /** Where the class probabilities come from. */
 export type ProbabilitySource =
@@ -570,6 +571,7 @@ export async function triageBase(
         seed: options.seed ?? 42,
         threads: options.threads ?? defaultThreads(),
         stage: `${STAGE}: ${info.layer} neighbours`,
+        kernels: onnxDotKernels,
       },
       control,
     );

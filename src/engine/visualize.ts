@@ -27,7 +27,7 @@ import {
   type ResolvedOptimizeOptions,
 } from '../featureviz/optimize.js';
 import type { Preprocessing } from '../io/datasets/types.js';
-import { decodeModel, singleFloatInput } from '../io/onnx/graph.js';
+import { decodeModel, singleFloatInput, type DecodedModel } from '../io/onnx/graph.js';
 import type { ChannelLayout } from '../io/onnx/layout.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
@@ -119,7 +119,7 @@ export async function visualizeLayer(
   options: VisualizeOptions,
   control: TaskControl = {},
 ): Promise<VisualizeResult> {
-  const optimize = resolveOptimizeOptions(options);
+  resolveOptimizeOptions(options); // bad settings are refused before anything is read
   const run = await pickRun(store, options.runId);
   const layer = await pickLayer(store, run.runId, options.layer);
   const { preprocessing } = runConfig(run);
@@ -136,7 +136,9 @@ export async function visualizeLayer(
       hint: 'restore the analysed model file, or pass its current path with --model',
     });
   }
-  const space = await layerSpace(store, run, layer, modelBytes, modelPath);
+  // Decoded once: the layer's channel order (older runs) and the tf.js translation both come from it.
+  const decoded = decodeModel(modelBytes, modelPath);
+  const space = await layerSpace(store, run, layer, decoded, modelPath);
   const { specs, clusteringId } = await objectiveSpecs(store, run, layer, space, options);
   const activations = await store.readActivations(run.runId, layer.layer);
   const shape: ImageShape = {
@@ -144,9 +146,10 @@ export async function visualizeLayer(
     width: preprocessing.width,
     channels: preprocessing.channels,
   };
+  const optimize = resolveOptimizeOptions(options, shape);
   const backend = options.backend ?? 'wasm';
   await useTfjsBackend(backend);
-  const model = TranslatedModel.fromBytes(modelBytes, modelPath, { redirectedRelu: true });
+  const model = TranslatedModel.fromBytes(decoded, modelPath, { redirectedRelu: true });
   const results = new Map<ObjectiveSpec, VisualizedObjective>();
   const batchSize = options.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -309,7 +312,7 @@ async function layerSpace(
   store: StoreReader,
   run: RunRecord,
   layer: LayerInfo,
-  modelBytes: Uint8Array,
+  model: DecodedModel,
   modelPath: string,
 ): Promise<LayerSpace> {
   const aggregation = layer.aggregation as Aggregation;
@@ -327,7 +330,7 @@ async function layerSpace(
   const stored = (await store.readLayerLayouts(run.runId)).find((layout) => layout.layer === layer.layer);
   if (stored)
     return { ...space, order: stored.order, prefixTokens: stored.layout === 'tokens' ? stored.prefixTokens : 0 };
-  const { graph } = decodeModel(modelBytes, modelPath);
+  const { graph } = model;
   const input = singleFloatInput(graph, modelPath);
   const inputLayout = run.modelLayout as ChannelLayout;
   const layout = tensorLayouts(graph, input.name, inputLayout).get(layer.layer) ?? inputLayout;

@@ -4,6 +4,9 @@
  * total variation and diversity penalties. The learning rate follows a cosine decay, the last steps see
  * the images untransformed (the value is judged untransformed), and several restarts from different
  * random spectra run in the same batch, the best kept: a single start often ends in a poor local optimum.
+ * The best restart's images are then refined by Adam on their pixels themselves (no transforms, no
+ * penalties, the learning rate decayed to zero), keeping each image's best iterate: the Fourier steps move
+ * every pixel at once and, near a narrow optimum such as a cosine close to 1, keep circling it.
  * Seeded: the same options give the same images.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,7 +21,10 @@ export interface OptimizeOptions {
   steps?: number;
   /** Adam's initial learning rate, decayed along a half cosine to a tenth of it; default 0.3. */
   learningRate?: number;
-  /** Starts from different random spectra, optimised in one batch; the best is kept. Default 4. */
+  /**
+   * Starts from different random spectra, optimised in one batch; the best is kept. Default 4, and 1 for
+   * images larger than 128 x 128 (each restart costs a whole image through the model at every step).
+   */
   restarts?: number;
   /** Share of the last steps that see the images without transforms; default 0.25. */
   polish?: number;
@@ -34,18 +40,26 @@ export interface OptimizeOptions {
   diversity?: number;
   /** Colour decorrelation of RGB images; default true. */
   decorrelate?: boolean;
+  /** Adam steps on the pixels of the best restart's images after the Fourier steps (0: none); default 64. */
+  refine?: number;
+  /** Initial learning rate of the refine steps, in pixel values (0..1), decayed along a half cosine to 0; default 0.05. */
+  refineRate?: number;
 }
 
 export type ResolvedOptimizeOptions = Required<Omit<OptimizeOptions, 'transforms'>> & {
   transforms: Required<TransformOptions> | false;
 };
 
-export function resolveOptimizeOptions(options: OptimizeOptions = {}): ResolvedOptimizeOptions {
+/** Images above this many pixels get one start by default (see OptimizeOptions.restarts). */
+const LARGE_IMAGE = 128 * 128;
+
+/** The options with their defaults; `shape`, when known, sets the default number of restarts. */
+export function resolveOptimizeOptions(options: OptimizeOptions = {}, shape?: ImageShape): ResolvedOptimizeOptions {
   const images = options.images ?? 1;
   const resolved: ResolvedOptimizeOptions = {
     steps: options.steps ?? 256,
     learningRate: options.learningRate ?? 0.3,
-    restarts: options.restarts ?? 4,
+    restarts: options.restarts ?? (shape !== undefined && shape.height * shape.width > LARGE_IMAGE ? 1 : 4),
     polish: options.polish ?? 0.25,
     seed: options.seed ?? 0,
     images,
@@ -53,6 +67,8 @@ export function resolveOptimizeOptions(options: OptimizeOptions = {}): ResolvedO
     totalVariation: options.totalVariation ?? 0,
     diversity: options.diversity ?? (images > 1 ? 1 : 0),
     decorrelate: options.decorrelate ?? true,
+    refine: options.refine ?? 64,
+    refineRate: options.refineRate ?? 0.05,
   };
   const positive = (name: string, value: number, whole: boolean): void => {
     if (!Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value))) {
@@ -68,6 +84,12 @@ export function resolveOptimizeOptions(options: OptimizeOptions = {}): ResolvedO
   positive('learning rate', resolved.learningRate, false);
   positive('images', resolved.images, true);
   positive('restarts', resolved.restarts, true);
+  positive('refine learning rate', resolved.refineRate, false);
+  if (!Number.isInteger(resolved.refine) || resolved.refine < 0) {
+    throw new InputError(`feature visualization refine steps ${resolved.refine} is not a whole number >= 0`, {
+      hint: 'give e.g. 64 (0: no refinement on the pixels)',
+    });
+  }
   if (!(resolved.polish >= 0 && resolved.polish <= 1)) {
     throw new InputError(`feature visualization polish share ${resolved.polish} is not between 0 and 1`, {
       hint: 'give e.g. 0.25 (the last quarter of the steps without transforms)',
@@ -122,12 +144,15 @@ const EPSILON = 1e-8;
 /** The learning rate decays to this share of its initial value. */
 const FINAL_RATE = 0.1;
 
-/** Adam (Kingma & Ba) with a learning rate given per step. */
+/** Adam (Kingma & Ba) with a learning rate given per step; `project` maps the variables back after each step. */
 class Adam {
   private readonly moments: { m: tf.Variable; v: tf.Variable }[];
   private step = 0;
 
-  constructor(private readonly variables: tf.Variable[]) {
+  constructor(
+    private readonly variables: tf.Variable[],
+    private readonly project: (variable: tf.Tensor) => tf.Tensor = (variable) => variable,
+  ) {
     this.moments = variables.map((v) => ({ m: tf.variable(tf.zerosLike(v)), v: tf.variable(tf.zerosLike(v)) }));
   }
 
@@ -143,7 +168,7 @@ class Adam {
         m.assign(tf.add(tf.mul(m, BETA1), tf.mul(g, 1 - BETA1)));
         v.assign(tf.add(tf.mul(v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
         const update = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), EPSILON));
-        variable.assign(tf.sub(variable, tf.mul(update, rate)));
+        variable.assign(this.project(tf.sub(variable, tf.mul(update, rate))));
       });
     });
   }
@@ -156,10 +181,10 @@ class Adam {
   }
 }
 
-/** The learning rate of `step`: a half cosine from `initial` down to FINAL_RATE of it. */
-export function learningRateAt(step: number, steps: number, initial: number): number {
+/** The learning rate of `step`: a half cosine from `initial` down to `final` (a share of it; FINAL_RATE by default). */
+export function learningRateAt(step: number, steps: number, initial: number, final = FINAL_RATE): number {
   const progress = steps > 1 ? step / (steps - 1) : 1;
-  return initial * (FINAL_RATE + ((1 - FINAL_RATE) * (1 + Math.cos(Math.PI * progress))) / 2);
+  return initial * (final + ((1 - final) * (1 + Math.cos(Math.PI * progress))) / 2);
 }
 
 /**
@@ -173,6 +198,54 @@ export function optimizeImages(
   objectives = 1,
   control: TaskControl & { stage?: string } = {},
 ): OptimizedImages[] {
+  const stage = control.stage ?? 'feature visualization';
+  const total = options.steps + options.refine;
+  const progress = (done: number) => control.onProgress?.({ stage, done, total });
+  let images = fourierImages(score, shape, options, objectives, { ...control, stage }, progress);
+  try {
+    if (options.refine > 0) {
+      const refined = refinePixels(score, images, options, { ...control, stage }, (done) =>
+        progress(options.steps + done),
+      );
+      images.dispose();
+      images = refined;
+    }
+    progress(total);
+    const count = objectives * options.images;
+    const bytes = tf.tidy(() => tf.round(tf.mul(tf.clipByValue(images, 0, 1), 255)).dataSync());
+    const perImage = shape.height * shape.width * shape.channels;
+    const values = tf.tidy(() => {
+      const stored = tf.div(
+        tf.tensor4d(Float32Array.from(bytes), [count, shape.height, shape.width, shape.channels]),
+        255,
+      );
+      return Array.from(score(stored as tf.Tensor4D, options.images).objective.dataSync());
+    });
+    return Array.from({ length: objectives }, (_, o) => {
+      const kept = Array.from({ length: options.images }, (_, i) => o * options.images + i);
+      return {
+        pixels: kept.map((i) => Uint8Array.from(bytes.subarray(i * perImage, (i + 1) * perImage))),
+        values: kept.map((i) => values[i]!),
+      };
+    });
+  } finally {
+    images.dispose();
+  }
+}
+
+/**
+ * The Fourier steps: every restart of every objective in one batch, under random transforms but for the
+ * last `polish` share of the steps. Returns the best restart's images of each objective, [objectives *
+ * images, height, width, channels] in [0, 1], objective by objective.
+ */
+function fourierImages(
+  score: ImageScorer,
+  shape: ImageShape,
+  options: ResolvedOptimizeOptions,
+  objectives: number,
+  control: TaskControl & { stage: string },
+  progress: (done: number) => void,
+): tf.Tensor4D {
   const perObjective = options.images * options.restarts;
   const count = objectives * perObjective;
   // One random stream per objective, seeded alike: an objective's images do not depend on its batch.
@@ -180,12 +253,11 @@ export function optimizeImages(
   const randoms = Array.from({ length: count }, (_, i) => streams[Math.floor(i / perObjective)]!);
   const image = new FourierImage(shape, randoms, options.decorrelate);
   const optimizer = new Adam(image.variables);
-  const stage = control.stage ?? 'feature visualization';
   const transformed = Math.round(options.steps * (1 - options.polish));
   try {
     for (let step = 0; step < options.steps; step++) {
-      throwIfCancelled(control.signal, stage);
-      if (step % 16 === 0) control.onProgress?.({ stage, done: step, total: options.steps });
+      throwIfCancelled(control.signal, control.stage);
+      if (step % 16 === 0) progress(step);
       const transforms = step < transformed ? options.transforms : false;
       optimizer.minimize(
         () => {
@@ -201,28 +273,89 @@ export function optimizeImages(
         learningRateAt(step, options.steps, options.learningRate),
       );
     }
-    control.onProgress?.({ stage, done: options.steps, total: options.steps });
-    const bytes = tf.tidy(() => tf.round(tf.mul(tf.clipByValue(image.pixels(), 0, 1), 255)).dataSync());
-    const perImage = shape.height * shape.width * shape.channels;
-    const values = tf.tidy(() => {
-      const stored = tf.div(
-        tf.tensor4d(Float32Array.from(bytes), [count, shape.height, shape.width, shape.channels]),
-        255,
-      );
-      return Array.from(score(stored as tf.Tensor4D, perObjective).objective.dataSync());
-    });
-    return Array.from({ length: objectives }, (_, o) => {
-      const own = values.slice(o * perObjective, (o + 1) * perObjective);
-      const best = bestRestart(own, options.images, options.restarts);
-      const kept = Array.from({ length: options.images }, (_, i) => o * perObjective + best * options.images + i);
-      return {
-        pixels: kept.map((i) => Uint8Array.from(bytes.subarray(i * perImage, (i + 1) * perImage))),
-        values: kept.map((i) => values[i]!),
-      };
+    return tf.tidy(() => {
+      const pixels = image.pixels();
+      const values = Array.from(score(pixels, perObjective).objective.dataSync());
+      const kept: number[] = [];
+      for (let o = 0; o < objectives; o++) {
+        const own = values.slice(o * perObjective, (o + 1) * perObjective);
+        const best = bestRestart(own, options.images, options.restarts);
+        for (let i = 0; i < options.images; i++) kept.push(o * perObjective + best * options.images + i);
+      }
+      return tf.gather(pixels, kept);
     });
   } finally {
     optimizer.dispose();
     image.dispose();
+  }
+}
+
+/**
+ * The refine steps: Adam on the pixels of `start` ([objectives * images, ...] in [0, 1]), kept in [0, 1],
+ * untransformed and without penalties, the learning rate decayed to 0. Returns each image's best iterate
+ * (the start included), as a new tensor.
+ */
+function refinePixels(
+  score: ImageScorer,
+  start: tf.Tensor4D,
+  options: ResolvedOptimizeOptions,
+  control: TaskControl & { stage: string },
+  progress: (done: number) => void,
+): tf.Tensor4D {
+  const count = start.shape[0];
+  const pixels = tf.variable(start);
+  const optimizer = new Adam([pixels], (values) => tf.clipByValue(values, 0, 1));
+  let best = tf.clone(start);
+  const bestValues = new Float64Array(count).fill(-Infinity);
+  const keepBetter = (candidate: tf.Tensor4D, values: ArrayLike<number>): void => {
+    const better = Array.from({ length: count }, (_, i) => values[i]! > bestValues[i]!);
+    if (!better.some(Boolean)) return;
+    better.forEach((b, i) => {
+      if (b) bestValues[i] = values[i]!;
+    });
+    const next = tf.tidy(() =>
+      tf.where(
+        tf.broadcastTo(tf.tensor4d(Uint8Array.from(better, Number), [count, 1, 1, 1], 'bool'), candidate.shape),
+        candidate,
+        best,
+      ),
+    );
+    best.dispose();
+    best = next;
+  };
+  try {
+    for (let step = 0; step <= options.refine; step++) {
+      throwIfCancelled(control.signal, control.stage);
+      if (step % 16 === 0) progress(step);
+      // The last pass only scores the last step's images.
+      if (step === options.refine) {
+        const values = tf.tidy(() => score(pixels, options.images).objective.dataSync());
+        keepBetter(pixels, values);
+        break;
+      }
+      const before = tf.clone(pixels);
+      const scored: { values?: tf.Tensor } = {};
+      optimizer.minimize(
+        () => {
+          const { objective } = score(pixels, options.images);
+          scored.values = tf.keep(tf.clone(objective));
+          return tf.neg(tf.sum(objective)) as tf.Scalar;
+        },
+        learningRateAt(step, options.refine, options.refineRate, 0),
+      );
+      if (scored.values !== undefined) {
+        keepBetter(before, scored.values.dataSync());
+        scored.values.dispose();
+      }
+      before.dispose();
+    }
+    return best;
+  } catch (error) {
+    best.dispose();
+    throw error;
+  } finally {
+    optimizer.dispose();
+    pixels.dispose();
   }
 }
 

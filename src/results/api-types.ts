@@ -50,6 +50,8 @@
  *                                                         0..100 = length of the representative id lists)
  *   GET /api/clusterings/C/memberships                 -> MembershipsResponse: every input, by input index
  *   GET /api/clusterings/C/label-counts?by=label       -> LabelCountsResponse; by = label | prediction
+ *   GET /api/clusterings/C/words                       -> PatternWordsResponse: each pattern's distinctive words
+ *                                                         (runs of texts; none for other runs)
  *   GET /api/clusterings/C/tree                        -> CondensedTreeResponse
  *   GET /api/clusterings/C/linkage                     -> LinkageResponse: the single-linkage tree patterns are
  *                                                         re-selected from (in the browser); 404 for a clustering
@@ -80,6 +82,12 @@
  *         404 when the heatmap is not stored (the message says to run `nap heatmaps <db> --layer L`), when I is not
  *         a member of P, or for noise (P = -1). Heatmap values are in [0, 1] (see HeatmapsResponse); the colour map
  *         is fixed over [0, 1] (not stretched per image), so overlays of one pattern compare directly.
+ *
+ * Feature visualizations (images that maximise a unit's or a pattern's objective; made by `nap visualize`)
+ *   GET /api/runs/R/layers/L/feature-images            -> FeatureImagesResponse: the layer's stored images (an
+ *                                                         empty list when `nap visualize` was not run for it)
+ *   GET /api/runs/R/layers/L/feature-images/I/image.png[?size=N] -> PNG of image I (its `row`), at its stored size
+ *                                                         or N x N (16..512); 404 for a row that is not stored
  *
  * Flow, comparison and triage (R, A, B = run ids; a layer's patterns are those of its newest layer clustering)
  *   GET /api/runs/R/flow                               -> FlowGraphResponse: the alluvial graph of every layer with
@@ -128,6 +136,7 @@ import type { SearchResults } from './search.js';
 import type { IndexedInputs } from './input-index.js';
 import type {
   ClusteringRecord,
+  InputPictureKind,
   LayerRecord,
   LinkageTable,
   MembershipsTable,
@@ -186,6 +195,8 @@ export interface RunSummary {
   predictionLabels: string[] | null;
   /** True when the inputs are not images (tensor datasets, activations computed elsewhere): galleries show their content. */
   inputContents: boolean;
+  /** What galleries draw for each input: its image ('dataset', 'images'), its numbers ('series'), or nothing: its text ('text') or name ('none'). */
+  inputPictures: InputPictureKind;
   /** In model order. */
   layers: LayerSummary[];
 }
@@ -339,6 +350,19 @@ export interface LabelCountsResponse {
   patternId: number[];
   label: (string | null)[];
   count: number[];
+}
+
+/** GET /api/clusterings/C/words: what stands for the average image of a run of texts (pattern-words.ts). */
+export interface PatternWordsResponse {
+  clusteringId: number;
+  /** By pattern id; empty when the run's inputs are not texts (RunSummary.inputPictures 'text'). */
+  patterns: {
+    patternId: number;
+    /** Most distinctive first. */
+    word: string[];
+    /** The share of the pattern's texts that have the word. */
+    share: number[];
+  }[];
 }
 
 /** GET /api/clusterings/C/tree: one row per condensed-tree edge, by parent then child. */
@@ -631,6 +655,44 @@ export interface HeatmapsResponse {
   imageWidth: number;
   /** Members with a stored heatmap, ascending: each can be asked for with ?input=I. */
   inputIndex: number[];
+}
+
+/** What a feature visualization maximises (see `nap visualize`). */
+export type FeatureObjectiveName = 'unit' | 'channel' | 'pattern' | 'pattern_contrast';
+
+/** One stored feature visualization. */
+export interface FeatureImage {
+  /** Its id in the image route and the static export. */
+  row: number;
+  /**
+   * unit: the unit's mean activation; channel: the unit at `position`; pattern: the cosine between the
+   * layer's normalized aggregated activation and the pattern's centroid; pattern_contrast: that minus the
+   * cosine with `contrastPattern`'s centroid.
+   */
+  objective: FeatureObjectiveName;
+  /** The unit, or the pattern id. */
+  target: number;
+  /** The channel objective's position (row-major over the layer's positions); null for the others. */
+  position: number | null;
+  /** The clustering of a pattern objective; null for unit objectives. */
+  clusteringId: number | null;
+  /** 0..n-1: the diverse images of one objective. */
+  imageIndex: number;
+  contrastPattern: number | null;
+  /** The objective the image reaches. */
+  value: number;
+  /** The highest objective over the run's inputs; null when the store cannot tell. */
+  datasetMax: number | null;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/** GET /api/runs/R/layers/L/feature-images */
+export interface FeatureImagesResponse {
+  runId: number;
+  layer: string;
+  images: FeatureImage[];
 }
 
 export const IMAGE_SIZE = { min: 16, max: 512, default: 64 } as const;

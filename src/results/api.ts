@@ -15,6 +15,8 @@ import {
   type CompareRunsParams,
   type CondensedTreeResponse,
   type CoverageResponse,
+  type FeatureImagesResponse,
+  type FeatureObjectiveName,
   type FlowGraphResponse,
   type FlowLayer,
   type HeatmapsResponse,
@@ -25,6 +27,7 @@ import {
   type InputsParams,
   type LabelCountsParams,
   type LabelCountsResponse,
+  type PatternWordsResponse,
   type LayerComparisonSummary,
   type LayerFlowParams,
   type LayerFlowResponse,
@@ -69,6 +72,7 @@ import { compareRuns, type LayerComparison } from './compare.js';
 import { FlowQueries } from './flow.js';
 import type { IndexedInputs } from './input-index.js';
 import { labelCounts } from './label-counts.js';
+import { patternWords } from './pattern-words.js';
 import { orderedMembers, type MemberFilter } from './members.js';
 import { countAtLeast, nearMembersOf, type NearMembers } from './near-members.js';
 import { OUTLIER_QUANTILE, summarizePatterns, type PatternSummaries } from './pattern-summaries.js';
@@ -78,7 +82,7 @@ import { ResultsTables, type LayerClustering, type TableLimits } from './results
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
 import { agreement, duplicates, labelErrors, modelErrors, outliers, requireSaved } from './saved-triage.js';
-import { showsContents } from './input-content.js';
+import { inputPicturesOf, showsContents } from './input-content.js';
 import { parseSearch, searchRun, type SearchLayer } from './search.js';
 
 /** Defaults of the queries' optional parameters. */
@@ -107,6 +111,7 @@ export interface ResultsApi {
   patterns(params: PatternsParams): Promise<PatternsResponse>;
   memberships(params: ClusteringParams): Promise<MembershipRows>;
   labelCounts(params: LabelCountsParams): Promise<LabelCountsResponse>;
+  patternWords(params: ClusteringParams): Promise<PatternWordsResponse>;
   tree(params: ClusteringParams): Promise<CondensedTreeResponse>;
   linkage(params: ClusteringParams): Promise<LinkageRows>;
   coverage(params: ClusteringParams): Promise<CoverageResponse>;
@@ -114,6 +119,7 @@ export interface ResultsApi {
   members(params: MembersParams): Promise<MembersResponse>;
   patternStats(params: PatternParams): Promise<UnitStatsResponse>;
   heatmaps(params: PatternParams): Promise<HeatmapsResponse>;
+  featureImages(params: LayerParams): Promise<FeatureImagesResponse>;
   flowGraph(params: RunParams): Promise<FlowGraphResponse>;
   layerFlow(params: LayerFlowParams): Promise<LayerFlowResponse>;
   lineage(params: LineageParams): Promise<LineageResponse>;
@@ -268,6 +274,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
   const flows = new FlowQueries(tables);
   const summaries = new PromiseCache<string, PatternSummaries>(64);
   const counts = new PromiseCache<string, LabelCountsResponse>(64);
+  const words = new PromiseCache<number, PatternWordsResponse>(16);
   const comparisons = new PromiseCache<string, RunComparisonResponse>(16);
   const graphs = new PromiseCache<number, FlowGraphResponse>(16);
   const lineages = new PromiseCache<string, LineageResponse>(1024);
@@ -293,6 +300,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       labels: inputs.labels,
       predictionLabels: run.predictionLabels,
       inputContents: showsContents(run),
+      inputPictures: inputPicturesOf(run),
       layers: layers.map((layer) => layerSummary(layer, clusterings, projections)),
     };
   }
@@ -461,6 +469,19 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       });
     },
 
+    async patternWords({ clusteringId }) {
+      const clustering = await tables.clustering(clusteringId);
+      return words.get(clusteringId, async () => {
+        const run = await tables.run(clustering.runId);
+        if (inputPicturesOf(run) !== 'text') return { clusteringId, patterns: [] };
+        const [memberships, inputs] = await Promise.all([
+          tables.memberships(clusteringId),
+          tables.inputs(clustering.runId),
+        ]);
+        return { clusteringId, patterns: patternWords(memberships, inputs, clustering.patternCount) };
+      });
+    },
+
     async tree({ clusteringId }) {
       const [clustering, tree] = await Promise.all([
         tables.clustering(clusteringId),
@@ -600,6 +621,30 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
         imageHeight: size.height,
         imageWidth: size.width,
         inputIndex: members.sort((a, b) => a - b),
+      };
+    },
+
+    async featureImages({ runId, layer }) {
+      const info = await tables.layer(runId, layer);
+      const table = await tables.featureImages(runId, info.layer);
+      const orNull = (value: number) => (value < 0 ? null : value);
+      return {
+        runId,
+        layer: info.layer,
+        images: Array.from(table.target, (target, row) => ({
+          row,
+          objective: table.objective[row] as FeatureObjectiveName,
+          target,
+          position: orNull(table.position[row]!),
+          clusteringId: orNull(table.clusteringId[row]!),
+          imageIndex: table.imageIndex[row]!,
+          contrastPattern: orNull(table.contrastPattern[row]!),
+          value: table.value[row]!,
+          datasetMax: Number.isNaN(table.datasetMax[row]) ? null : table.datasetMax[row]!,
+          width: table.width[row]!,
+          height: table.height[row]!,
+          channels: table.channels[row]!,
+        })),
       };
     },
 

@@ -1,10 +1,12 @@
 /**
- * The alluvial graph of a run cut down to what a reader can follow, browser-safe: per layer the k largest
- * patterns keep their own node, the others merge into one "other" node and the noise into a "noise" node;
- * bands between merged nodes add up. Also the bands one set of inputs (a pattern's members) takes through
- * every layer, on the same nodes, to highlight their path.
+ * The alluvial graph of a run cut down to what a reader can follow, browser-safe: between each pair of
+ * consecutive layers the k heaviest pattern-to-pattern bands keep their two patterns as nodes of their own
+ * (a layer of at most k patterns keeps them all); every other pattern of a layer merges into one "other" node and the noise into a "noise" node, and bands
+ * between merged nodes add up. Also the bands one set of inputs (a pattern's members) takes through every
+ * layer, on the same nodes, to highlight their path.
  */
 import type { FlowGraphResponse } from './api-types.js';
+import { topK } from './seriation.js';
 
 /** Pattern id of a layer's node of merged smaller patterns (noise is -1). */
 export const OTHER_PATTERNS = -2;
@@ -33,7 +35,11 @@ export interface GroupedFlow {
 }
 
 export interface GroupingOptions {
-  /** Patterns kept as their own node per layer (largest first); Infinity keeps all. */
+  /**
+   * Pattern-to-pattern bands kept per pair of consecutive layers (heaviest first, ties by graph order): their
+   * patterns keep their own node (a middle layer's kept patterns are those of both its pairs). A layer of
+   * at most k patterns keeps them all; Infinity keeps every pattern.
+   */
   k: number;
   /** Whether the noise nodes (and their bands) stay. */
   noise: boolean;
@@ -41,7 +47,32 @@ export interface GroupingOptions {
 
 type Graph = Pick<FlowGraphResponse, 'layers' | 'nodes' | 'links'>;
 
-/** Groups the graph: per layer the k largest patterns, one "other" node and (optionally) one noise node. */
+/** Graph nodes at either end of one of the k heaviest pattern-to-pattern links of their layer pair. */
+function endsOfTopLinks(graph: Graph, k: number): Set<number> {
+  const { layerIndex, patternId } = graph.nodes;
+  const { source, target, count } = graph.links;
+  const byPair = new Map<number, number[]>();
+  source.forEach((from, link) => {
+    if (patternId[from]! < 0 || patternId[target[link]!]! < 0) return;
+    const pair = layerIndex[from]!;
+    const links = byPair.get(pair);
+    if (links) links.push(link);
+    else byPair.set(pair, [link]);
+  });
+  const kept = new Set<number>();
+  for (const links of byPair.values()) {
+    for (const link of topK(links, (l) => count[l]!, k)) {
+      kept.add(source[link]!);
+      kept.add(target[link]!);
+    }
+  }
+  return kept;
+}
+
+/**
+ * Groups the graph: the patterns of each layer pair's k heaviest bands, one "other" node per layer for
+ * the rest and (optionally) one noise node.
+ */
 export function groupFlowGraph(graph: Graph, options: GroupingOptions): GroupedFlow {
   const { layerIndex, patternId, size } = graph.nodes;
   const layerCount = graph.layers.length;
@@ -51,20 +82,19 @@ export function groupFlowGraph(graph: Graph, options: GroupingOptions): GroupedF
   // Graph node -> grouped node.
   const target = new Int32Array(layerIndex.length).fill(-1);
   const keys = Array.from({ length: layerCount }, () => new Map<number, number>());
+  const kept = Number.isFinite(options.k) ? endsOfTopLinks(graph, options.k) : null;
   byLayer.forEach((members, l) => {
     const patterns = members.filter((node) => patternId[node]! >= 0);
-    const kept = new Set(
-      [...patterns].sort((a, b) => size[b]! - size[a]! || patternId[a]! - patternId[b]!).slice(0, options.k),
-    );
+    const own = (node: number) => kept === null || patterns.length <= options.k || kept.has(node);
     let other = -1;
     for (const node of patterns) {
-      if (kept.has(node)) {
+      if (own(node)) {
         target[node] = nodes.length;
         nodes.push({ layerIndex: l, patternId: patternId[node]!, size: size[node]!, patterns: [patternId[node]!] });
       }
     }
     for (const node of patterns) {
-      if (kept.has(node)) continue;
+      if (own(node)) continue;
       if (other < 0) {
         other = nodes.length;
         nodes.push({ layerIndex: l, patternId: OTHER_PATTERNS, size: 0, patterns: [] });

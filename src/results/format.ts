@@ -1,7 +1,10 @@
 /** Number formats shared by the app and the report: counts, shares as percentages, numbers to a few digits. */
 
+/** One formatter for every count: toLocaleString builds a new one per call, a cost a redraw of many cards feels. */
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
 export function formatCount(value: number): string {
-  return value.toLocaleString('en-US');
+  return COUNT_FORMAT.format(value);
 }
 
 export function formatShare(value: number | null): string {

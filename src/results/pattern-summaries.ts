@@ -92,19 +92,48 @@ function summarize(
   };
 }
 
+/** `outlierThreshold`: the OUTLIER_QUANTILE of the memberships' outlier scores, when the caller knows it already. */
 export function summarizePatterns(
   memberships: MembershipsTable,
   persistence: ArrayLike<number>,
   inputs: IndexedInputs,
   examples: number,
+  outlierThreshold = quantile(memberships.outlierScore, OUTLIER_QUANTILE),
 ): PatternSummaries {
+  const { patterns, noise } = summarizePatternsFirst(memberships, persistence, inputs, examples, outlierThreshold);
+  return { outlierThreshold, patterns, noise: noise() };
+}
+
+/** The patterns' summaries, and the noise group's size, with its summary made when first asked for. */
+export interface LazyNoiseSummaries {
+  outlierThreshold: number;
+  patterns: PatternSummary[];
+  noiseSize: number;
+  noise: () => PatternSummary;
+}
+
+/**
+ * As summarizePatterns, but the noise group (most inputs, at the paper's parameters) is summarised only when
+ * `noise()` is first called: the app's re-cuts show it only when asked.
+ */
+export function summarizePatternsFirst(
+  memberships: MembershipsTable,
+  persistence: ArrayLike<number>,
+  inputs: IndexedInputs,
+  examples: number,
+  outlierThreshold: number,
+): LazyNoiseSummaries {
   const patternCount = persistence.length;
-  const outlierThreshold = quantile(memberships.outlierScore, OUTLIER_QUANTILE);
   const { order, start } = groupRows(memberships.patternId, patternCount);
   const rowsOf = (group: number) => Array.from(order.subarray(start[group], start[group + 1]));
   const patterns = Array.from({ length: patternCount }, (_, p) =>
     summarize(p, persistence[p]!, rowsOf(p + 1), memberships, inputs, outlierThreshold, examples),
   );
-  const noise = summarize(-1, 0, rowsOf(0), memberships, inputs, outlierThreshold, examples);
-  return { outlierThreshold, patterns, noise };
+  let noise: PatternSummary | undefined;
+  return {
+    outlierThreshold,
+    patterns,
+    noiseSize: start[1]! - start[0]!,
+    noise: () => (noise ??= summarize(-1, 0, rowsOf(0), memberships, inputs, outlierThreshold, examples)),
+  };
 }

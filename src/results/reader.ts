@@ -13,6 +13,7 @@
 import type {
   ClusteringRecord,
   CondensedTreeTable,
+  FeatureImagesTable,
   FlowCellsTable,
   HeatmapIndexTable,
   InputsTable,
@@ -66,6 +67,8 @@ export interface ResultsReader {
   flow(clusteringA: number, clusteringB: number): Promise<FlowCellsTable | null>;
   /** The heatmaps stored for the clustering's patterns. */
   heatmapIndex(clusteringId: number): Promise<HeatmapIndexTable>;
+  /** The layer's stored feature visualizations (`nap visualize`); an empty table when none is stored. */
+  featureImages(runId: number, layer: string): Promise<FeatureImagesTable>;
   /** The run's saved triage scores (`nap triage --save`); null when none was saved. */
   triage(runId: number): Promise<SavedTriage | null>;
 }

@@ -46,6 +46,9 @@ abbr.metric { text-decoration: underline dotted; cursor: help; }
 .card { background: #fff; border: 1px solid #e1e4e8; border-radius: 6px; padding: 8px; display: flex; gap: 8px; }
 .card img { width: 64px; height: 64px; image-rendering: pixelated; border: 1px solid #e1e4e8; flex: none; }
 .card .noimg { width: 64px; height: 64px; background: #eee; flex: none; }
+.card .words { width: 88px; flex: none; list-style: none; margin: 0; padding: 2px 4px; font-size: 12px; border: 1px solid #e1e4e8; overflow: hidden; }
+.card .words li { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.triage-table .text { display: block; max-width: 320px; font-size: 12px; }
 .triage-table img { width: 32px; height: 32px; image-rendering: pixelated; display: block; }
 .card h4 { margin: 0 0 2px; font-size: 13px; }
 .facts { font-size: 12px; color: #656d76; }
@@ -60,9 +63,11 @@ dl.glossary dd { margin: 0; }
 function patternCard(layer: ReportLayer, p: ReportPattern, images: ReportImages): string {
   const image = images.average(layer.clusteringId, p.patternId);
   const picture =
-    image === undefined
-      ? '<span class="noimg" aria-hidden="true"></span>'
-      : `<img src="${image}" alt="average image of pattern ${p.patternId}">`;
+    p.words !== null
+      ? `<ul class="words" aria-label="distinctive words of pattern ${p.patternId}">${p.words.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`
+      : image === undefined
+        ? '<span class="noimg" aria-hidden="true"></span>'
+        : `<img src="${image}" alt="average image of pattern ${p.patternId}">`;
   const total = p.labels.count.reduce((a, b) => a + b, 0) + p.other;
   const row = (name: string, count: number) =>
     `<li><span class="name">${name}</span><span class="bar" style="width:${Math.max(1, Math.round((count / Math.max(1, total)) * 80))}px"></span> ${formatShare(count / Math.max(1, total))}</li>`;
@@ -122,13 +127,21 @@ function triageSection(triage: ReportTriage | null, images: ReportImages): strin
   const rows = triage.rows
     .map(
       (row, k) =>
-        `<tr data-input="${row.inputIndex}"><td class="num">${k + 1}</td><td>${thumbnail(images, row.inputIndex)}</td><td class="num">${row.inputIndex}</td><td>${text(row.path)}</td><td>${text(row.label)}</td><td>${text(row.suggested)}</td><td>${text(row.predictionLabel)}</td><td class="num">${formatNumber(row.score)}</td><td>${escapeHtml(row.reason)}</td></tr>`,
+        `<tr data-input="${row.inputIndex}"><td class="num">${k + 1}</td><td>${row.text === null ? thumbnail(images, row.inputIndex) : inputText(row.text)}</td><td class="num">${row.inputIndex}</td><td>${text(row.path)}</td><td>${text(row.label)}</td><td>${text(row.suggested)}</td><td>${text(row.predictionLabel)}</td><td class="num">${formatNumber(row.score)}</td><td>${escapeHtml(row.reason)}</td></tr>`,
     )
     .join('\n');
   return `<p class="note" data-source="${triage.source}">${note}</p>
 ${images.thumbnailsMissing === null ? '' : `<p class="note muted">No thumbnails: ${escapeHtml(images.thumbnailsMissing)}</p>`}
-<table class="triage-table"><thead><tr><th class="num">#</th><th>Image</th><th class="num">Input</th><th>File</th><th>Label</th><th>Suggested</th><th>Prediction</th><th class="num">Score</th><th>Reason</th></tr></thead>
+<table class="triage-table"><thead><tr><th class="num">#</th><th>${triage.rows.some((row) => row.text !== null) ? 'Text' : 'Image'}</th><th class="num">Input</th><th>File</th><th>Label</th><th>Suggested</th><th>Prediction</th><th class="num">Score</th><th>Reason</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
+}
+
+/** Characters of an input's text the triage list shows. */
+const TEXT_SHOWN = 160;
+
+function inputText(value: string): string {
+  const shown = value.length > TEXT_SHOWN ? `${value.slice(0, TEXT_SHOWN)}…` : value;
+  return `<span class="text" title="${escapeHtml(value)}">${escapeHtml(shown)}</span>`;
 }
 
 function thumbnail(images: ReportImages, inputIndex: number): string {

@@ -32,6 +32,8 @@ export interface ReportPattern {
   /** The largest labels, largest first, and the other labels summed (null label: unlabelled). */
   labels: LabelMix;
   other: number;
+  /** A run of texts: the pattern's most distinctive words (pattern-words.ts), standing for its average image; else null. */
+  words: string[] | null;
 }
 
 export interface ReportLayer {
@@ -72,6 +74,8 @@ export interface ReportFlow {
 export interface ReportTriageRow {
   inputIndex: number;
   path: string | null;
+  /** A run of texts: the input's text, shown in place of its thumbnail; else null. */
+  text: string | null;
   label: string | null;
   /** The suggested label. */
   suggested: string | null;
@@ -96,14 +100,17 @@ export interface ReportData {
   triage: ReportTriage | null;
 }
 
-function reportPattern(p: {
-  patternId: number;
-  size: number;
-  persistence: number;
-  dominantLabel: string | null;
-  labelPurity: number | null;
-  labels: LabelMix;
-}): ReportPattern {
+function reportPattern(
+  p: {
+    patternId: number;
+    size: number;
+    persistence: number;
+    dominantLabel: string | null;
+    labelPurity: number | null;
+    labels: LabelMix;
+  },
+  words: string[] | null,
+): ReportPattern {
   const shown = Math.min(MIX_LABELS, p.labels.label.length);
   const counted = p.labels.count.slice(0, shown).reduce((a, b) => a + b, 0);
   const all = p.labels.count.reduce((a, b) => a + b, 0);
@@ -115,6 +122,7 @@ function reportPattern(p: {
     labelPurity: p.labelPurity,
     labels: { label: p.labels.label.slice(0, shown), count: p.labels.count.slice(0, shown) },
     other: all - counted,
+    words,
   };
 }
 
@@ -122,10 +130,12 @@ async function reportLayers(api: ResultsApi, run: RunDetail, top: number): Promi
   const layers: ReportLayer[] = [];
   const clusterings = run.layers.flatMap((layer) => layer.clusterings);
   for (const clustering of layerClusteringsOf(run.layers, clusterings)) {
-    const [patterns, coverage] = await Promise.all([
+    const [patterns, coverage, words] = await Promise.all([
       api.patterns({ clusteringId: clustering.clusteringId, examples: 0 }),
       api.coverage({ clusteringId: clustering.clusteringId }),
+      api.patternWords({ clusteringId: clustering.clusteringId }),
     ]);
+    const wordsOf = (patternId: number) => words.patterns[patternId]?.word ?? null;
     const ranked = [...patterns.patterns].sort(
       (a, b) => b.persistence - a.persistence || b.size - a.size || a.patternId - b.patternId,
     );
@@ -136,7 +146,7 @@ async function reportLayers(api: ResultsApi, run: RunDetail, top: number): Promi
       inputs: coverage.inputs,
       inPattern: coverage.inPattern,
       coverage: coverage.inputs === 0 ? 0 : coverage.inPattern / coverage.inputs,
-      patterns: ranked.slice(0, top).map(reportPattern),
+      patterns: ranked.slice(0, top).map((p) => reportPattern(p, wordsOf(p.patternId))),
     });
   }
   return layers;
@@ -180,15 +190,20 @@ async function reportFlows(api: ResultsApi, runId: number, layers: ReportLayer[]
 }
 
 /** The saved triage's leads (`nap triage --save`); null when the run has none. */
-async function reportTriage(api: ResultsApi, runId: number, rows: number): Promise<ReportTriage | null> {
+async function reportTriage(api: ResultsApi, run: RunDetail, rows: number): Promise<ReportTriage | null> {
   try {
-    const saved = await api.labelErrors({ runId, limit: rows });
+    const saved = await api.labelErrors({ runId: run.runId, limit: rows });
+    const texts =
+      run.inputPictures === 'text' && saved.inputIndex.length > 0
+        ? (await api.inputs({ runId: run.runId, index: saved.inputIndex })).content
+        : [];
     return {
       source: 'saved',
       total: saved.total,
       rows: saved.inputIndex.map((inputIndex, k) => ({
         inputIndex,
         path: saved.path[k] ?? null,
+        text: texts[k] ?? null,
         label: saved.label[k] ?? null,
         suggested: saved.suggestedLabel[k] ?? null,
         predictionLabel: saved.predictionLabel[k] ?? null,
@@ -219,6 +234,6 @@ export async function reportData(api: ResultsApi, runId: number, options: Report
     },
     layers,
     flows: await reportFlows(api, runId, layers, flowLinks),
-    triage: await reportTriage(api, runId, triageRows),
+    triage: await reportTriage(api, run, triageRows),
   };
 }

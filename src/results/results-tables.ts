@@ -12,6 +12,7 @@ import type {
   ClusteringRecord,
   CondensedTreeTable,
   FlowCellsTable,
+  FeatureImagesTable,
   HeatmapIndexTable,
   LinkageTable,
   LayerRecord,
@@ -56,6 +57,7 @@ export class ResultsTables {
   private readonly projectionTables: PromiseCache<string, ProjectionTable | null>;
   private readonly flows = new PromiseCache<string, FlowCellsTable | null>(256);
   private readonly heatmapIndexes = new PromiseCache<number, HeatmapIndexTable>(64);
+  private readonly featureTables = new PromiseCache<string, FeatureImagesTable>(64);
   private readonly triages = new PromiseCache<number, SavedTriage | null>(4);
 
   constructor(
@@ -212,6 +214,14 @@ export class ResultsTables {
   async heatmapIndex(clusteringId: number): Promise<HeatmapIndexTable> {
     await this.clustering(clusteringId);
     return this.heatmapIndexes.get(clusteringId, () => this.reader.heatmapIndex(clusteringId));
+  }
+
+  /** The layer's stored feature visualizations (empty when none); NotFoundError for an unknown run or layer. */
+  async featureImages(runId: number, layer: string): Promise<FeatureImagesTable> {
+    const info = await this.layer(runId, layer);
+    return this.featureTables.get(JSON.stringify([runId, info.layer]), () =>
+      this.reader.featureImages(runId, info.layer),
+    );
   }
 
   /** The run's saved triage scores; null when none was saved. */

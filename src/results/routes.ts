@@ -182,6 +182,7 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     }),
     format: ({ clusteringId, by }) => ({ path: { clusteringId }, query: { by: by ?? 'label' } }),
   }),
+  patternWords: plain('/api/clusterings/:clusteringId/words', 'json', clusteringOf),
   tree: plain('/api/clusterings/:clusteringId/tree', 'json', clusteringOf),
   linkage: plain('/api/clusterings/:clusteringId/linkage', 'table', clusteringOf),
   coverage: plain('/api/clusterings/:clusteringId/coverage', 'json', clusteringOf),
@@ -214,6 +215,7 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
   }),
   patternStats: plain('/api/clusterings/:clusteringId/patterns/:patternId/stats', 'json', patternOf),
   heatmaps: plain('/api/clusterings/:clusteringId/patterns/:patternId/heatmaps', 'json', patternOf),
+  featureImages: plain('/api/runs/:runId/layers/:layer/feature-images', 'json', layerOf),
   flowGraph: plain('/api/runs/:runId/flow', 'json', runId),
   layerFlow: route<LayerFlowParams>({
     path: '/api/runs/:runId/layer-flow',
@@ -312,6 +314,10 @@ export interface ThumbnailSheetParams extends RunParams, ImageParams {
   index: number[];
 }
 export interface AverageImageParams extends PatternParams, ImageParams {}
+export interface FeatureImageParams extends LayerParams, ImageParams {
+  /** The image's row in the layer's FeatureImagesResponse. */
+  row: number;
+}
 export interface HeatmapImageParams extends PatternParams {
   /** A member's heatmap; omitted: the pattern's mean heatmap. */
   input?: number;
@@ -359,6 +365,13 @@ export const IMAGE_ROUTES = {
     result: 'png',
     parse: (path, query) => ({ ...patternOf(path), size: imageSize(query) }),
     format: ({ clusteringId, patternId, size, v }) => ({ path: { clusteringId, patternId }, query: { size, v } }),
+  }),
+  featureImage: route<FeatureImageParams>({
+    path: '/api/runs/:runId/layers/:layer/feature-images/:row/image.png',
+    query: ['size'],
+    result: 'png',
+    parse: (path, query) => ({ ...layerOf(path), row: id('image row', path.row), size: imageSize(query) }),
+    format: ({ runId, layer, row, size, v }) => ({ path: { runId, layer, row }, query: { size, v } }),
   }),
   heatmapImage: route<HeatmapImageParams>({
     path: '/api/clusterings/:clusteringId/patterns/:patternId/heatmap.png',
@@ -423,6 +436,9 @@ export const apiPaths = {
   /** The pattern's mean heatmap, or member `input`'s when given. */
   heatmapImage: (clusteringId: number, patternId: number, input?: number, v?: string) =>
     routeUrl(IMAGE_ROUTES.heatmapImage, { clusteringId, patternId, input, v }),
+  featureImages: (runId: number, layer: string) => routeUrl(ROUTES.featureImages, { runId, layer }),
+  featureImage: (runId: number, layer: string, row: number, size?: number, v?: string) =>
+    routeUrl(IMAGE_ROUTES.featureImage, { runId, layer, row, size, v }),
   flowGraph: (runId: number) => routeUrl(ROUTES.flowGraph, { runId }),
   layerFlow: (runId: number, from?: string, to?: string) => routeUrl(ROUTES.layerFlow, { runId, from, to }),
   lineage: (runId: number, layer: string, patternId: number, options: { minShare?: number; limit?: number } = {}) =>

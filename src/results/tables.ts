@@ -55,7 +55,17 @@ export interface RunRecord {
   config: RunConfig;
   /** Names of the model's output classes in class order, or null when unknown. */
   predictionLabels: string[] | null;
+  /** What a gallery draws for each input (input-content.ts); absent in exports of an older nap. */
+  inputPictures?: InputPictureKind;
 }
+
+/**
+ * What a gallery draws for the run's inputs: 'dataset' its images (a run of images), 'series' its numbers
+ * (a sparkline over a heat strip), 'images' the image the dataset names for each row (--image-column);
+ * 'text' nothing: its texts show as text (and a pattern's words stand for its average image); 'none'
+ * nothing: each input shows its name (activations computed elsewhere, rows too long to store).
+ */
+export type InputPictureKind = 'dataset' | 'series' | 'images' | 'text' | 'none';
 
 /** A layer: position in the model, op type, raw dims per input, aggregation, units. */
 export type LayerRecord = LayerInfo;
@@ -149,6 +159,50 @@ export interface HeatmapIndexTable {
   /** Layer grid of the heatmap (positions). */
   height: Int32Array;
   width: Int32Array;
+}
+
+/**
+ * The feature visualizations `nap visualize` stored for a layer (images that maximise a unit's or a
+ * pattern's objective): one row per image, without its pixels, in the store's order (objective,
+ * clustering, target, position, image index); a row's position is its image's id in the image route and
+ * the static export's sheets.
+ */
+export interface FeatureImagesTable {
+  /** 'unit', 'channel' (a unit at one position), 'pattern' or 'pattern_contrast'. */
+  objective: readonly (string | null)[];
+  /** The unit, or the pattern id. */
+  target: Int32Array;
+  /** The channel objective's position (row-major); -1 for the others. */
+  position: Int32Array;
+  /** The clustering of a pattern objective; -1 for unit objectives. */
+  clusteringId: Int32Array;
+  imageIndex: Int32Array;
+  /** pattern_contrast: the pattern whose cosine is subtracted; -1 otherwise. */
+  contrastPattern: Int32Array;
+  /** The objective the stored image reaches. */
+  value: Float64Array;
+  /** The highest objective over the run's inputs; NaN when the store cannot tell. */
+  datasetMax: Float64Array;
+  width: Int32Array;
+  height: Int32Array;
+  channels: Int32Array;
+}
+
+export function emptyFeatureImages(): FeatureImagesTable {
+  const ints = () => new Int32Array(0);
+  return {
+    objective: [],
+    target: ints(),
+    position: ints(),
+    clusteringId: ints(),
+    imageIndex: ints(),
+    contrastPattern: ints(),
+    value: new Float64Array(0),
+    datasetMax: new Float64Array(0),
+    width: ints(),
+    height: ints(),
+    channels: ints(),
+  };
 }
 
 /** The input index under which a pattern's mean heatmap is listed. */

@@ -132,6 +132,7 @@ export function apiHandlers(data: DataAnswers, images: ImageService, heatmaps: H
     image(IMAGE_ROUTES.thumbnail, (p) => images.thumbnail(p.runId, p.inputIndex, p.size ?? IMAGE_SIZE.default)),
     image(IMAGE_ROUTES.thumbnailSheet, (p) => images.thumbnailSheet(p.runId, p.index, p.size ?? IMAGE_SIZE.default)),
     image(IMAGE_ROUTES.averageImage, (p) => images.averageImage(p.clusteringId, p.patternId, p.size)),
+    image(IMAGE_ROUTES.featureImage, (p) => images.featureImage(p.runId, p.layer, p.row, p.size)),
     image(IMAGE_ROUTES.heatmapImage, (p) => heatmaps.png(p.clusteringId, p.patternId, p.input)),
   ];
 }

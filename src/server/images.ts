@@ -1,16 +1,21 @@
 /**
- * PNG images for the app: thumbnails of inputs, made from the run's dataset, and average images of
- * patterns, from the store. Thumbnails come one by one or as sprite sheets (src/results/sprites.ts) of up
+ * PNG images for the app: thumbnails of inputs (an image from the run's dataset, a row of numbers drawn, an
+ * image the dataset names: results/node/input-pictures.ts), average images of patterns and feature visualizations (`nap visualize`), from the store. Thumbnails come one by one or as sprite sheets (src/results/sprites.ts) of up
  * to 256 inputs, one request per gallery window. Encoded PNGs are kept in a memory LRU (by bytes), and
  * thumbnails and sheets also in a disk cache of this user's (disk-cache.ts), so that a grid of thousands
  * of tiles is served without decoding the dataset again, even after a restart.
  */
 import { createHash } from 'node:crypto';
 import { InputError, NotFoundError } from '../errors.js';
-import { inputImage, openRunDataset, type RunDataset } from '../io/datasets/run-dataset.js';
 import { encodePng } from '../io/images/png.js';
+import {
+  averagePictures,
+  openInputPictures,
+  pictureFormat,
+  type InputPictures,
+} from '../results/node/input-pictures.js';
 import { encodeSheet } from '../results/node/sprite-sheet.js';
-import type { AverageImages, NapStore } from '../io/store/index.js';
+import type { AverageImages, FeatureVisualization, NapStore } from '../io/store/index.js';
 import { LruCache, PromiseCache } from '../results/cache.js';
 import type { ResultsTables } from '../results/results-tables.js';
 import { SHEET_CELLS } from '../results/sprites.js';
@@ -27,9 +32,11 @@ export interface ImageServiceOptions {
 export class ImageService {
   private readonly memory: LruCache<string, Buffer>;
   private readonly inFlight = new Map<string, Promise<Buffer>>();
-  private readonly datasets = new PromiseCache<number, RunDataset>(4);
+  private readonly pictures = new PromiseCache<number, InputPictures>(4);
   // One read per clustering: a card grid asks for every pattern's image at once.
   private readonly averages = new PromiseCache<number, AverageImages>(16);
+  // One read per layer: a page shows all the images of a unit or pattern at once.
+  private readonly features = new PromiseCache<string, FeatureVisualization[]>(8);
 
   constructor(
     private readonly store: NapStore,
@@ -39,13 +46,14 @@ export class ImageService {
     this.memory = new LruCache<string, Buffer>(options.memoryBytes, (png) => png.length);
   }
 
-  /** The input's image from the run's dataset as a size x size PNG. */
+  /** The input's picture as a size x size PNG. */
   async thumbnail(runId: number, inputIndex: number, size: number): Promise<Buffer> {
     const { run, inputPath } = await this.inputPath(runId, inputIndex);
-    const key = `thumb:${run.datasetFingerprint}:${inputPath}:${size}:${channelsOf(run)}`;
+    const { kind, channels } = pictureFormat(run);
+    const key = `thumb:${kind}:${run.datasetFingerprint}:${inputPath}:${size}:${channels}`;
     return this.cached(key, async () => {
-      const pixels = await this.thumbnailPixels(run, inputIndex, inputPath, size);
-      return encodePng(pixels, size, size, channelsOf(run));
+      const [pixels] = await (await this.picturesOf(run)).pictures([{ inputIndex, path: inputPath }], size);
+      return encodePng(pixels!, size, size, channels);
     });
   }
 
@@ -61,14 +69,17 @@ export class ImageService {
     }
     const found = await Promise.all(inputIndex.map((input) => this.inputPath(runId, input)));
     const run = found[0]!.run;
-    const channels = channelsOf(run);
+    const { kind, channels } = pictureFormat(run);
     const paths = createHash('sha256')
       .update(found.map((f) => f.inputPath).join('\n'))
       .digest('hex');
-    const key = `sheet:${run.datasetFingerprint}:${paths}:${size}:${channels}`;
+    const key = `sheet:${kind}:${run.datasetFingerprint}:${paths}:${size}:${channels}`;
     return this.cached(key, async () => {
-      const cells = await Promise.all(
-        found.map(({ inputPath }, k) => this.thumbnailPixels(run, inputIndex[k]!, inputPath, size)),
+      const cells = await (
+        await this.picturesOf(run)
+      ).pictures(
+        found.map(({ inputPath }, k) => ({ inputIndex: inputIndex[k]!, path: inputPath })),
+        size,
       );
       return encodeSheet(cells, size, size, channels);
     });
@@ -92,21 +103,12 @@ export class ImageService {
     return { run, inputPath };
   }
 
-  /** Raw pixels of a thumbnail, decoded from the run's dataset. */
-  private async thumbnailPixels(
-    run: RunRecord,
-    inputIndex: number,
-    inputPath: string,
-    size: number,
-  ): Promise<Uint8Array> {
-    const source = await this.datasets.get(run.runId, () =>
-      openRunDataset({ datasetSpec: run.datasetSpec, split: run.config.split }, this.store.path),
-    );
-    const item = { inputIndex, path: inputPath, datasetSpec: run.datasetSpec };
-    return inputImage(source, item, size, channelsOf(run));
+  /** How the run's inputs are drawn, opened once per run (a run of images opens its dataset). */
+  private picturesOf(run: RunRecord): Promise<InputPictures> {
+    return this.pictures.get(run.runId, () => openInputPictures(this.store, run));
   }
 
-  /** The pattern's stored average image as PNG, at its stored size or resized to size x size. */
+  /** The pattern's average image as PNG (stored, or drawn from its members' contents), at its own size or resized to size x size. */
   async averageImage(clusteringId: number, patternId: number, size?: number): Promise<Buffer> {
     if (patternId === -1) {
       throw new NotFoundError(`noise (pattern -1) of clustering ${clusteringId} has no average image`, {
@@ -115,7 +117,10 @@ export class ImageService {
     }
     await this.tables.requirePattern(clusteringId, patternId, false);
     return this.cached(`avg:${clusteringId}:${patternId}:${size ?? 'stored'}`, async () => {
-      const images = await this.averages.get(clusteringId, () => this.store.readAverageImages(clusteringId));
+      const images = await this.averages.get(clusteringId, async () => {
+        const { runId } = await this.tables.clustering(clusteringId);
+        return averagePictures(this.store, await this.tables.run(runId), clusteringId);
+      });
       const k = images.patternId.indexOf(patternId);
       if (k < 0) {
         throw new NotFoundError(`pattern ${patternId} of clustering ${clusteringId} has no stored average image`, {
@@ -126,6 +131,29 @@ export class ImageService {
       const pixels = images.pixels.subarray(k * bytes, (k + 1) * bytes);
       return encodePng(pixels, images.width, images.height, images.channels, size);
     });
+  }
+
+  /** Feature visualization `row` of the layer (its row in the layer's FeatureImagesResponse) as PNG. */
+  async featureImage(runId: number, layer: string, row: number, size?: number): Promise<Buffer> {
+    const info = await this.tables.layer(runId, layer);
+    const images = await this.features.get(JSON.stringify([runId, info.layer]), () =>
+      this.store.readFeatureVisualizations(runId, info.layer),
+    );
+    const image = images[row];
+    if (image === undefined) {
+      throw new NotFoundError(
+        `layer ${JSON.stringify(info.layer)} of run ${runId} has no feature visualization ${row}`,
+        {
+          hint:
+            images.length === 0
+              ? `make them with nap visualize <results file> --run ${runId} --layer ${JSON.stringify(info.layer)}`
+              : `its images are 0..${images.length - 1} (GET .../feature-images lists them)`,
+        },
+      );
+    }
+    return this.cached(`feature:${runId}:${info.layer}:${row}:${size ?? 'stored'}`, () =>
+      encodePng(image.pixels, image.width, image.height, image.channels, size),
+    );
   }
 
   private async cached(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
@@ -141,9 +169,9 @@ export class ImageService {
     return png;
   }
 
-  /** Thumbnails and sheets also live in the disk cache (average images are read from the store quickly). */
+  /** Thumbnails and sheets also live in the disk cache (average and feature images are read from the store quickly). */
   private async fromDisk(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
-    const disk = key.startsWith('avg:') ? null : this.options.disk;
+    const disk = key.startsWith('avg:') || key.startsWith('feature:') ? null : this.options.disk;
     const diskName = `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.png`;
     const onDisk = (await disk?.get(diskName)) ?? null;
     if (onDisk !== null) return onDisk;
@@ -151,8 +179,4 @@ export class ImageService {
     await disk?.set(diskName, png);
     return png;
   }
-}
-
-function channelsOf(run: RunRecord): 1 | 3 {
-  return run.config.preprocessing?.channels === 1 ? 1 : 3;
 }

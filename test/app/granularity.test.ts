@@ -3,7 +3,12 @@
  * digit, layer pool2), in headless Chromium against nap serve and against the static export: the coverage
  * line equals what analyze counted in the store; re-selecting in the page from the stored tree (min
  * cluster size, leaf / eom, epsilon) gives the patterns nap recluster stores and the Node re-selection
- * computes, and the page's own measure of the redraw is printed (figures, not assertions).
+ * computes, and the page's own measure of a move's redraw (from the change to the page redrawn: counts,
+ * coverage, cards, chart and icicle; the painted frame is printed too) is at most REDRAW_BUDGET_MS (the
+ * median of each test's moves; every figure is printed). nap demo's first view (nap serve --layer) shows
+ * coverage, the granularity control and the hierarchy; one click answers for >= 80% of the inputs (near
+ * members: no re-cut of this layer reaches it, as the panel says) and one goes back; from a re-cut, one
+ * click goes back to the paper's parameters.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +17,9 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { linkageFromMerges, selectFromLinkage } from '../../src/compute/hdbscan/reselect.js';
+import { countReselection, finestCovering, reselectionCandidates } from '../../src/compute/hdbscan/coverage-search.js';
+import { linkageFromMerges, selectFromLinkage, TreeReselector } from '../../src/compute/hdbscan/reselect.js';
+import { layerViewPath } from '../../src/cli/commands/serve.js';
 import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { exportStaticSite } from '../../src/engine/export-static.js';
 import { recluster } from '../../src/engine/recluster.js';
@@ -24,6 +31,8 @@ import { serveFolder, type StaticServer } from './static-server.js';
 
 const MODEL = fileURLToPath(new URL('../../../models/mnist-cnn.onnx', import.meta.url));
 const LAYER = 'pool2';
+/** The issue's bar for a re-selection's redraw in the page. */
+const REDRAW_BUDGET_MS = 100;
 
 let dir: string;
 let run: AnalyzeResult;
@@ -77,6 +86,7 @@ before(async () => {
 });
 
 after(async () => {
+  console.log(`# the same redraws to the painted frame: ${painted.map((ms) => ms.toFixed(1)).join(', ')} ms`);
   await browser?.close();
   await host?.close();
   await server?.close();
@@ -88,7 +98,40 @@ const share = (covered: number, inputs: number) => {
   return `${(value * 100).toFixed(value >= 0.995 || value === 0 ? 0 : 1)}%`;
 };
 
+/** The page's own measures of the last re-selection: to the redrawn page, and to the frame painted after it. */
+const painted: number[] = [];
+
+/** The page's measures of the moves of the running test (the control, the coverage buttons, back / forward). */
+let moves: number[] = [];
+
+/** The page's measure of the redraw of a move that showed `patterns` patterns, kept for the budget. */
 async function redrawMs(page: Page, patterns: number): Promise<number> {
+  const ms = await measuredMs(page, patterns);
+  assert.ok(ms > 0, `a measure of the redraw (${ms} ms)`);
+  moves.push(ms);
+  return ms;
+}
+
+/**
+ * The redraw budget, held by the median of the test's moves: on this shared 2-core machine one move now and
+ * then waits behind other processes for far longer than its own work (the figures printed show each move).
+ */
+function assertRedrawBudget(): void {
+  const sorted = [...moves].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const [load1] = loadavg();
+  const all = moves.map((ms) => ms.toFixed(1)).join(', ');
+  console.log(`# redraws of the moves: ${all} ms; median ${median.toFixed(1)} ms (load average ${load1!.toFixed(1)})`);
+  assert.ok(sorted.length >= 3, `${sorted.length} moves measured`);
+  assert.ok(
+    median <= REDRAW_BUDGET_MS,
+    `the median redraw took ${median.toFixed(1)} ms in the page (budget ${REDRAW_BUDGET_MS} ms): ${all}; load average ${load1!.toFixed(1)}`,
+  );
+  moves = [];
+}
+
+/** The page's measure of the redraw that showed `patterns` patterns (a page load's too: a figure, no budget). */
+async function measuredMs(page: Page, patterns: number): Promise<number> {
   const note = page.locator('.reselection', { hasText: `${patterns.toLocaleString('en-US')} pattern` });
   await note.waitFor().catch(async (error: unknown) => {
     const panel = await page.locator('.granularity-panel').textContent();
@@ -96,7 +139,10 @@ async function redrawMs(page: Page, patterns: number): Promise<number> {
   });
   // A string, not a function: this file is type-checked without the DOM's types.
   await page.waitForFunction("document.querySelector('.reselection')?.getAttribute('data-redraw-ms') !== ''");
-  return Number(await note.getAttribute('data-redraw-ms'));
+  const ms = Number(await note.getAttribute('data-redraw-ms'));
+  await page.waitForFunction("document.querySelector('.reselection')?.getAttribute('data-painted-ms') !== ''");
+  painted.push(Number(await note.getAttribute('data-painted-ms')));
+  return ms;
 }
 
 async function checkPage(baseUrl: string, where: string): Promise<void> {
@@ -197,11 +243,13 @@ async function checkPage(baseUrl: string, where: string): Promise<void> {
 test('coverage and the granularity control against nap serve (10,000 inputs)', async () => {
   await checkPage(server.url, 'nap serve');
   assert.deepEqual(pageErrors, []);
+  assertRedrawBudget();
 });
 
 test('coverage and the granularity control in the static export (10,000 inputs)', async () => {
   await checkPage(host.url, 'static export');
   assert.deepEqual(pageErrors, []);
+  assertRedrawBudget();
 });
 
 test('near members, the icicle plot and the re-cut in the URL (10,000 inputs, nap serve)', async () => {
@@ -247,10 +295,11 @@ test('near members, the icicle plot and the re-cut in the URL (10,000 inputs, na
   await page.locator('.coverage-go').waitFor();
   assert.doesNotMatch(page.url(), /[?&]near=/);
 
-  // A re-cut from the URL: eom at min cluster size 50, as nap recluster stores it; the page times its redraw.
+  // A re-cut from the URL: eom at min cluster size 50, as nap recluster stores it; the page times its first
+  // redraw (after the page's load: a figure).
   await page.goto(`${base}&mcs=50&pick=eom`);
   await page.locator('.granularity-panel summary').click();
-  const ms50 = await redrawMs(page, stored50.patterns);
+  const ms50 = await measuredMs(page, stored50.patterns);
   assert.equal(await page.locator('.granularity-size').inputValue(), '50');
   assert.equal(await page.locator('.granularity-selection').inputValue(), 'eom');
   // leaf through the control, then back and forward through the browser's history.
@@ -263,11 +312,14 @@ test('near members, the icicle plot and the re-cut in the URL (10,000 inputs, na
   });
   const msLeaf = await redrawMs(page, leaf.clusterCount);
   assert.match(page.url(), /[?&]pick=leaf(&|$)/);
+  // A change of the URL in the page (no load) is a move too: held to the budget.
   await page.goBack();
-  await page.locator('.summary-line strong', { hasText: `${stored50.patterns} patterns` }).waitFor();
+  const msBack = await redrawMs(page, stored50.patterns);
+  assert.equal(await page.locator('.summary-line strong').textContent(), `${stored50.patterns} patterns`);
   assert.match(page.url(), /[?&]mcs=50&pick=eom(&|$)/);
   await page.goForward();
-  await page.locator('.summary-line strong', { hasText: `${leaf.clusterCount} patterns` }).waitFor();
+  const msForward = await redrawMs(page, leaf.clusterCount);
+  assert.equal(await page.locator('.summary-line strong').textContent(), `${leaf.clusterCount} patterns`);
   await page.goBack();
   await page.locator('.summary-line strong', { hasText: `${stored50.patterns} patterns` }).waitFor();
 
@@ -307,9 +359,63 @@ test('near members, the icicle plot and the re-cut in the URL (10,000 inputs, na
   const [load1] = loadavg();
   console.log(
     `# one click: ${answered}; pattern ${patternId}: ${core} core, near ${nearAt(patternId, 0.1)} at 0.1 / ${nearAt(patternId, 0.05)} at 0.05; ` +
-      `redraw of a re-cut from the URL (eom 50): ${ms50.toFixed(1)} ms, leaf 50 from the control: ${msLeaf.toFixed(1)} ms ` +
+      `redraw of a re-cut from a loaded URL (eom 50): ${ms50.toFixed(1)} ms, leaf 50 from the control: ${msLeaf.toFixed(1)} ms, ` +
+      `back: ${msBack.toFixed(1)} ms, forward: ${msForward.toFixed(1)} ms ` +
       `(load average ${load1!.toFixed(1)})`,
   );
   await page.close();
   assert.deepEqual(pageErrors, []);
+});
+
+test("nap demo's first view: coverage and the hierarchy shown, one click to >= 80% in a pattern, one back (10,000 inputs)", async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.setDefaultTimeout(30_000);
+  // What nap demo serves: nap serve --run R --layer L prints (and --open opens) this path.
+  await page.goto(`${server.url}${layerViewPath(LAYER, run.runId)}`);
+  const layer = run.layers[0]!;
+  // Shown without a click: the coverage line, the granularity control and the icicle plot of the tree.
+  for (const shown of ['.coverage-line .coverage-hard', '.granularity-slider', '.icicle-canvas']) {
+    await page.locator(shown).waitFor({ state: 'visible' });
+  }
+  assert.equal(
+    await page.locator('.summary-line strong').textContent(),
+    `${layer.patterns.toLocaleString('en-US')} patterns`,
+    "the paper's patterns first",
+  );
+  assert.ok(layer.coverage.inPattern < 0.8 * 10000, 'the paper leaves more than 20% in no pattern');
+
+  // The page searches the stored tree as nap demo's closing lines do: on MNIST's pool2 no re-cut with 3 patterns
+  // or more puts 80% of the inputs in a pattern (README: coverage table), and the panel says so ...
+  const reselector = new TreeReselector(tree);
+  const candidates = reselectionCandidates(10000, { clusterSelectionEpsilon: 0, allowSingleCluster: false });
+  const counted = candidates.map((candidate) => countReselection(reselector, candidate));
+  assert.equal(finestCovering(counted, 10000, 0.8), undefined);
+  await page.locator('.coverage-goal', { hasText: 'No granularity tried' }).waitFor();
+  // ... so the one step to >= 80% is the near members (one click), and one click goes back to the paper's patterns.
+  await page.locator('.coverage-go').click();
+  const answered = (await page.locator('.coverage-answered').textContent()) ?? '';
+  assert.ok(Number(/^([\d.]+)% answered/.exec(answered)?.[1]) >= 80, answered);
+  await page.locator('.icicle-canvas').waitFor({ state: 'visible' });
+  await page.locator('.coverage-back').click();
+  await page.locator('.coverage-go').waitFor();
+  assert.doesNotMatch(page.url(), /[?&]near=/);
+
+  // A re-cut from the control (eom at min cluster size 50) and the one click back to the paper's parameters.
+  await page.locator('.granularity-selection').selectOption('eom');
+  await page.locator('.reselection', { hasText: '--selection eom' }).waitFor();
+  await page.locator('.granularity-size').fill('50');
+  await page.locator('.granularity-size').press('Tab');
+  await redrawMs(page, stored50.patterns);
+  await page
+    .locator('.coverage-stored', { hasText: "Back to the paper's parameters (leaf, min cluster size 5:" })
+    .click();
+  await page
+    .locator('.summary-line strong', { hasText: `${layer.patterns.toLocaleString('en-US')} patterns` })
+    .waitFor();
+  assert.doesNotMatch(page.url(), /[?&](mcs|pick)=/);
+  await page.close();
+  assert.deepEqual(pageErrors, []);
+  // With the moves of the test before (back, forward, leaf from the control).
+  assertRedrawBudget();
 });

@@ -1,32 +1,46 @@
 /**
- * The analytical views on a run with more than 1,000 patterns in a layer, in headless Chromium: the Jaccard
- * matrix (also with every pattern shown), the alluvial diagram with a clicked pattern's path, and the
- * label × pattern chart. Each must draw within 1 s of its data arriving (measured in the page: from the
- * API responses' resource timing, or from the control's change, to the view's 'nap-drawn:' mark), no
- * two pieces of text may overlap, and the header stays on one line. Screenshots at 1280 and 1920 px go to
- * $NAP_SCREENSHOT_DIR (default: nap-view-screenshots in the temporary folder).
+ * Every view on a run with more than 1,000 patterns in a layer, in headless Chromium: the Jaccard matrix
+ * (also with every pattern shown), the alluvial diagram with a clicked pattern's path, the label × pattern
+ * chart and the patterns grid, the map, a unit's page (its max-activating inputs), the noise page, the
+ * triage (label errors) and the search box's results. Each must draw within 1 s of its data arriving
+ * (measured in the page: from the API responses' resource timing, or from the control's change, to the
+ * view's 'nap-drawn:' mark, or for views without one to the first animation frame that shows their
+ * drawing: WATCH_DRAWN), no two pieces of text may overlap, and the header stays on one line. Screenshots
+ * at 1280 and 1920 px go to $NAP_SCREENSHOT_DIR (default: nap-view-screenshots in the temporary folder).
+ * The run's static export stays within a bounded number of files and opens in the browser.
  *
  * The run is synthetic, written through the store and the engine's clustering as analyze would: 1,100
  * tight Gaussian blobs of 4 inputs each in 16-D (min cluster size 2) in layer A, blobs of the same size
- * shifted by two inputs in layer B (each overlaps two of A), blobs of 32 in layer C; labels follow C's
- * blobs, one input in ten relabelled at random.
+ * shifted by two inputs in layer B (each overlaps two of A), blobs of 32 in layer C, one input in 40 alone
+ * in every layer; labels follow C's blobs, one input in ten relabelled at random. Layer A has a map (its first two columns) and every layer
+ * its max-activating inputs; the run has a saved triage.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { makeMatrix } from '../../src/compute/matrix.js';
+import { rankMaxActivations } from '../../src/compute/max-activations.js';
 import { clusterRows, layerStatisticsColumns, storeLayerClustering } from '../../src/engine/cluster-layer.js';
+import { exportStaticSite, type StaticExportResult } from '../../src/engine/export-static.js';
+import { SHEET_BUDGET } from '../../src/engine/site-writer.js';
+import { triageToSave } from '../../src/engine/triage-save.js';
+import { scoreRun } from '../../src/engine/triage-scores.js';
 import { NapStore } from '../../src/io/store/index.js';
+import type { FlowGraphResponse } from '../../src/results/api-types.js';
+import { apiPaths } from '../../src/results/routes.js';
+import { STATIC_RESULTS_FILE, TABLE_PACK_BYTES, type StaticResults } from '../../src/results/static/layout.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { random } from '../io/store/helpers.js';
 import { buildApp, launchChromium } from './fixture.js';
+import { serveFolder, type StaticServer } from './static-server.js';
 
 const BLOBS = 1100;
 const PER_BLOB = 4;
 const DIM = 16;
+const OUTLIER_EVERY = 40;
 const LABELS = ['ant', 'bee', 'cat', 'dog', 'eel', 'fox', 'gnu', 'hen', 'ibis', 'jay'];
 const LAYERS = [
   { layer: 'A', merge: 1, shift: 0 },
@@ -38,15 +52,20 @@ const RENDER_BUDGET_MS = 1000;
 const SCREENSHOTS = process.env.NAP_SCREENSHOT_DIR ?? path.join(tmpdir(), 'nap-view-screenshots');
 
 let dir: string;
+let storeFile: string;
+let appDir: string;
+let site: string;
+let exported: StaticExportResult;
 let server: RunningServer;
 let browser: Browser;
 let runId: number;
 let patternsOfA: number;
+let noiseOfA: number;
 const pageErrors: string[] = [];
 
 /**
  * One layer's rows: inputs in groups of PER_BLOB × `merge` (after skipping `shift` inputs) share a random
- * center, each input jittered a little.
+ * center, each input jittered a little; one input in OUTLIER_EVERY lies alone somewhere (the layer's noise).
  */
 function layerRows(merge: number, shift: number, seed: number): Float32Array {
   const next = random(seed);
@@ -56,7 +75,10 @@ function layerRows(merge: number, shift: number, seed: number): Float32Array {
   );
   const data = new Float32Array(BLOBS * PER_BLOB * DIM);
   for (let input = 0; input < BLOBS * PER_BLOB; input++) {
-    const center = centers[Math.floor((input + shift) / PER_BLOB / merge)]!;
+    const alone = input % OUTLIER_EVERY === OUTLIER_EVERY - 1;
+    const center = alone
+      ? Float32Array.from({ length: DIM }, () => next() * 100)
+      : centers[Math.floor((input + shift) / PER_BLOB / merge)]!;
     for (let d = 0; d < DIM; d++) data[input * DIM + d] = center[d]! + 0.05 * gaussian();
   }
   return data;
@@ -100,20 +122,27 @@ async function buildStore(file: string): Promise<number> {
         aggregation: 'mean_std',
         dim: DIM,
       });
-      const matrix = makeMatrix(count, DIM, layerRows(merge, shift, 10 + order));
+      const rows = layerRows(merge, shift, 10 + order);
+      const matrix = makeMatrix(count, DIM, rows);
       await store.appendActivations(id, layer, matrix, inputIndex);
       await store.saveUnitStats({ runId: id, layer }, layerStatisticsColumns(matrix));
+      await store.saveMaxActivations(id, layer, rankMaxActivations(rows, DIM, inputIndex, 12));
+      if (layer === 'A') {
+        const column = (d: number) => Float32Array.from({ length: count }, (_, i) => rows[i * DIM + d]!);
+        await store.saveProjection(id, layer, { method: 'pca', params: {}, inputIndex, x: column(0), y: column(1) });
+      }
       const fit = await clusterRows(matrix, { minClusterSize: 2, minSamples: 2 }, (params) => params, {});
-      await storeLayerClustering(
+      const summary = await storeLayerClustering(
         store,
         { runId: id, layer, unit: null },
         { activations: matrix, space: matrix, inputIndex },
         fit,
         {},
       );
-      if (layer === 'A') patternsOfA = fit.selection.clusterCount;
+      if (layer === 'A') [patternsOfA, noiseOfA] = [fit.selection.clusterCount, summary.noise];
     }
     await store.setRunStatus(id, 'complete');
+    await store.saveTriage(triageToSave(await scoreRun(store, id, { k: 5 })));
     return id;
   } finally {
     await store.close();
@@ -122,10 +151,13 @@ async function buildStore(file: string): Promise<number> {
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'nap-many-patterns-'));
-  const appDir = path.join(dir, 'app');
-  const file = path.join(dir, 'blobs.duckdb');
-  [runId] = await Promise.all([buildStore(file), buildApp(appDir), mkdir(SCREENSHOTS, { recursive: true })]);
-  server = await startServer({ store: file, port: 0, appDir, thumbnailCacheDir: false });
+  appDir = path.join(dir, 'app');
+  storeFile = path.join(dir, 'blobs.duckdb');
+  [runId] = await Promise.all([buildStore(storeFile), buildApp(appDir), mkdir(SCREENSHOTS, { recursive: true })]);
+  // Exported before the server opens the store (a results file has one owner at a time).
+  site = path.join(dir, 'site');
+  exported = await exportStaticSite({ store: storeFile, out: site, appDir, thumbnails: false });
+  server = await startServer({ store: storeFile, port: 0, appDir, thumbnailCacheDir: false });
   browser = await launchChromium();
 });
 
@@ -136,24 +168,53 @@ after(async () => {
   assert.deepEqual(pageErrors, [], 'no script errors in the pages');
 });
 
-async function openPage(query: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.setDefaultTimeout(20_000);
-  await page.goto(`${server.url}/${query}`);
-  return page;
-}
+/** Selectors whose first match shows a view drawn with its data, for views that mark no drawing of their own. */
+const DRAWN_WHEN = {
+  grid: '.card-grid article.card',
+  map: '.scatter-canvas[data-view]',
+  unit: '.focus-unit .tile',
+  noise: '.member-grid .tile',
+  triage: '.label-errors-table tbody tr[data-input]',
+  search: '#search-results .search-group',
+};
 
 // The scripts below run in the page (the tests are type-checked without the DOM's types).
 
-/** Milliseconds from the last API response that arrived before the view's first drawing to that drawing. */
+/** Marks 'nap-drawn:<name>' at the first animation frame where DRAWN_WHEN[name] matches. */
+const WATCH_DRAWN = `(() => {
+  const selectors = ${JSON.stringify(DRAWN_WHEN)};
+  const seen = new Set();
+  const check = () => {
+    for (const [name, selector] of Object.entries(selectors)) {
+      if (seen.has(name) || !document.querySelector(selector)) continue;
+      seen.add(name);
+      performance.mark('nap-drawn:' + name);
+    }
+    if (seen.size < Object.keys(selectors).length) requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+})()`;
+
+async function openPage(query: string, base = server.url): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.setDefaultTimeout(20_000);
+  await page.addInitScript(WATCH_DRAWN);
+  await page.goto(`${base}/${query}`);
+  return page;
+}
+
+/**
+ * Milliseconds from the last data response (the API's, or a static export's data files) that arrived before
+ * the view's first drawing to that drawing.
+ */
 async function renderTime(page: Page, view: string): Promise<number> {
   await page.waitForFunction(`performance.getEntriesByName('nap-drawn:${view}').length > 0`);
   return page.evaluate<number>(`(() => {
     const drawn = performance.getEntriesByName('nap-drawn:${view}')[0].startTime;
     const arrived = performance
       .getEntriesByType('resource')
-      .filter((entry) => new URL(entry.name).pathname.startsWith('/api/'))
+      .filter((entry) => ['/api/', '/data/'].some((data) => new URL(entry.name).pathname.startsWith(data)))
       .map((entry) => entry.responseEnd)
       .filter((end) => end <= drawn);
     return drawn - Math.max(...arrived);
@@ -178,9 +239,23 @@ function changeAndTime(page: Page, field: string, value: string, view: string): 
   })()`);
 }
 
-/** Pairs of visible text boxes (one per line of each text node) that overlap by more than a pixel. */
+/**
+ * Pairs of visible text boxes (one per line of each text node) that overlap by more than a pixel. Text that
+ * a floating layer (a listbox, dialog or tooltip with its own background, such as the search results)
+ * covers is hidden, not overlapped: only the layer's own text counts there.
+ */
 function overlappingText(page: Page): Promise<string[]> {
   return page.evaluate<string[]>(`(() => {
+    const layers = [...document.querySelectorAll('[role=listbox], [role=dialog], [role=tooltip]')].filter((layer) => {
+      const css = getComputedStyle(layer);
+      return (css.position === 'absolute' || css.position === 'fixed') && css.backgroundColor !== 'rgba(0, 0, 0, 0)';
+    });
+    const covered = (parent, rect) =>
+      layers.some((layer) => {
+        if (layer.contains(parent)) return false;
+        const r = layer.getBoundingClientRect();
+        return rect.left < r.right && rect.right > r.left && rect.top < r.bottom && rect.bottom > r.top;
+      });
     const boxes = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -212,7 +287,8 @@ function overlappingText(page: Page): Promise<string[]> {
           right: Math.min(r.right, clip.right),
           bottom: Math.min(r.bottom, clip.bottom),
         };
-        if (rect.right - rect.left > 1 && rect.bottom - rect.top > 1) boxes.push({ node, text, rect });
+        if (rect.right - rect.left > 1 && rect.bottom - rect.top > 1 && !covered(parent, rect))
+          boxes.push({ node, text, rect });
       }
     }
     const found = [];
@@ -285,15 +361,48 @@ test('the Jaccard matrix draws the top patterns, then all 1,000+ × 1,000+, each
   await page.close();
 });
 
-test('the alluvial diagram keeps the largest patterns per layer, and a clicked pattern shows its path', async () => {
+/**
+ * The patterns of each layer at either end of one of the `k` heaviest pattern-to-pattern bands of a pair of
+ * consecutive layers (ties: the band first in the graph), as "layer:pattern".
+ */
+function endsOfHeaviestBands(graph: FlowGraphResponse, k: number): Set<string> {
+  const { layerIndex, patternId } = graph.nodes;
+  const name = (node: number) => `${graph.layers[layerIndex[node]!]!.layer}:${patternId[node]}`;
+  const ends = new Set<string>();
+  for (let pair = 0; pair + 1 < graph.layers.length; pair++) {
+    const bands = graph.links.source
+      .map((source, link) => ({ source, target: graph.links.target[link]!, count: graph.links.count[link]!, link }))
+      .filter((b) => layerIndex[b.source] === pair && patternId[b.source]! >= 0 && patternId[b.target]! >= 0)
+      .sort((a, b) => b.count - a.count || a.link - b.link)
+      .slice(0, k);
+    for (const band of bands) ends.add(name(band.source)).add(name(band.target));
+  }
+  return ends;
+}
+
+test('the alluvial diagram keeps the heaviest bands per layer pair, and a clicked pattern shows its path', async () => {
+  const graph = (await (await fetch(server.url + apiPaths.flowGraph(runId))).json()) as FlowGraphResponse;
   const page = await openPage(`?view=flow&run=${runId}`);
   await page.locator('svg.sankey .sankey-node').first().waitFor();
   const took = await renderTime(page, 'flow');
   console.log(`Alluvial diagram: drawn ${took.toFixed(0)} ms after its data`);
   assert.ok(took <= RENDER_BUDGET_MS, `drawn in ${took} ms`);
-  const nodesOfA = page.locator('svg.sankey .sankey-node[data-layer="A"]');
-  assert.equal(await nodesOfA.count(), 25 + 1, 'the 25 largest patterns of A and one "other" bar');
+  const drawn = await page
+    .locator('svg.sankey .sankey-node')
+    .evaluateAll((gs) => gs.map((g) => `${g.getAttribute('data-layer')}:${g.getAttribute('data-pattern')}`));
+  const expected = endsOfHeaviestBands(graph, 25);
+  assert.deepEqual(
+    drawn.filter((node) => !node.endsWith(':-2')).sort(),
+    [...expected].sort(),
+    'the patterns of the 25 heaviest bands between A and B and between B and C',
+  );
+  assert.ok(
+    drawn.filter((node) => node.startsWith('B:')).length > drawn.filter((node) => node.startsWith('A:')).length,
+    'the middle layer keeps the patterns of both its pairs',
+  );
   assert.equal(await page.locator('svg.sankey .sankey-node[data-pattern="-2"]').count(), 3, 'an "other" bar per layer');
+  const bands = await page.locator('svg.sankey .sankey-link').count();
+  assert.ok(bands >= 2 * 25, `every kept band is drawn (${bands} bands in all)`);
   assert.ok((await page.locator('.label-legend .legend-item').count()) >= 2, 'a legend of majority labels');
 
   await page.locator('svg.sankey .sankey-node[data-layer="C"] rect').first().click();
@@ -315,8 +424,11 @@ test('the alluvial diagram keeps the largest patterns per layer, and a clicked p
   await page.close();
 });
 
-test('the label × pattern chart orders 1,000+ patterns by label mix and bins them to its width', async () => {
+test('the label × pattern chart orders 1,000+ patterns by label mix and bins them to its width; the grid of cards follows', async () => {
   const page = await openPage(`?view=layer&run=${runId}&layer=A`);
+  const grid = await renderTime(page, 'grid');
+  console.log(`Patterns grid: drawn ${grid.toFixed(0)} ms after its data`);
+  assert.ok(grid <= RENDER_BUDGET_MS, `the cards drawn in ${grid} ms`);
   const chart = page.locator('.label-pattern-chart canvas');
   await chart.waitFor();
   const took = await renderTime(page, 'label-pattern');
@@ -327,4 +439,93 @@ test('the label × pattern chart orders 1,000+ patterns by label mix and bins th
   assert.ok((await chart.getAttribute('data-order'))!.split(',').length >= patternsOfA, 'every pattern is in a bin');
   await checkPage(page, 'label-pattern');
   await page.close();
+});
+
+/** Opens `query`, waits for view `view`'s drawing, checks its time, text and header, and returns the page. */
+async function timedView(query: string, view: keyof typeof DRAWN_WHEN, what: string, base?: string): Promise<Page> {
+  const page = await openPage(query, base);
+  const took = await renderTime(page, view);
+  console.log(`${what}: drawn ${took.toFixed(0)} ms after its data`);
+  assert.ok(took <= RENDER_BUDGET_MS, `${what} drawn in ${took} ms`);
+  return page;
+}
+
+test('the map draws every input of the 1,000+ patterns, with its list of patterns', async () => {
+  const page = await timedView(`?view=map&run=${runId}&layer=A`, 'map', 'Map');
+  assert.equal(await page.locator('.scatter-canvas').getAttribute('data-points'), String(BLOBS * PER_BLOB));
+  await checkPage(page, 'map');
+  await page.close();
+});
+
+test("a unit's page shows its max-activating inputs", async () => {
+  const page = await timedView(`?view=maxact&run=${runId}&layer=A&unit=3`, 'unit', 'Unit page');
+  assert.equal(await page.locator('.focus-unit .tile').count(), 12);
+  await checkPage(page, 'unit');
+  await page.close();
+});
+
+test('the noise page of a layer of 1,000+ patterns lists its members', async () => {
+  assert.ok(noiseOfA > 0, `layer A has noise (${noiseOfA} inputs)`);
+  const page = await timedView(`?view=pattern&run=${runId}&layer=A&p=-1`, 'noise', 'Noise page');
+  await page.locator('h1', { hasText: 'Noise' }).waitFor();
+  await checkPage(page, 'noise');
+  await page.close();
+});
+
+test('the triage ranks the label errors of the run', async () => {
+  const page = await timedView(`?view=label-errors&run=${runId}`, 'triage', 'Label errors');
+  assert.ok((await page.locator('.label-errors-table tbody tr[data-input]').count()) > 10);
+  await checkPage(page, 'triage');
+  await page.close();
+});
+
+test('the search box lists patterns and inputs of the 1,000+ patterns', async () => {
+  const page = await openPage(`?view=layer&run=${runId}&layer=A`);
+  await page.locator('article.card').first().waitFor();
+  await page.getByLabel('Search patterns, inputs and units').fill('label:cat');
+  const took = await renderTime(page, 'search');
+  console.log(`Search results: drawn ${took.toFixed(0)} ms after their data`);
+  assert.ok(took <= RENDER_BUDGET_MS, `drawn in ${took} ms`);
+  assert.ok((await page.locator('#search-results .search-group').count()) >= 2, 'patterns and inputs');
+  await checkPage(page, 'search');
+  await page.close();
+});
+
+test('the static export of the run is a bounded number of files and draws its views', async () => {
+  const result = exported;
+  const data = await readdir(path.join(site, 'data'), { recursive: true, withFileTypes: true });
+  const files = data.filter((entry) => entry.isFile()).length;
+  const results = JSON.parse(await readFile(path.join(site, 'data', STATIC_RESULTS_FILE), 'utf8')) as StaticResults;
+  const tableBytes = Object.values(results.tables).reduce((sum, [, , bytes]) => sum + bytes, 0);
+  const packs = new Set(Object.values(results.tables).map(([pack]) => pack)).size;
+  console.log(
+    `static export: ${result.files} files (${files} data files), ${Object.keys(results.tables).length} tables (${(tableBytes / 2 ** 20).toFixed(1)} MiB) in ${packs} packs`,
+  );
+  // Every table of the 3 layers and their 1,000+ patterns in a pack per TABLE_PACK_BYTES (twice: a pack
+  // closes early when the next table does not fit), plus the records, the manifest and the notes.
+  assert.ok(packs <= 2 * Math.ceil(tableBytes / TABLE_PACK_BYTES) + 1, `${packs} packs`);
+  assert.equal(files, packs + 3);
+  const images = Object.values(SHEET_BUDGET).reduce((sum, budget) => sum + budget, 0);
+  assert.ok(result.files <= 2000 - images, `${result.files} files leave room for every image budget`);
+
+  const host: StaticServer = await serveFolder(site);
+  try {
+    const page = await openPage(`index.html?view=layer&run=${runId}&layer=A`, host.url);
+    const grid = await renderTime(page, 'grid');
+    console.log(`Static export, patterns grid: drawn ${grid.toFixed(0)} ms after its data`);
+    assert.ok(grid <= RENDER_BUDGET_MS, `drawn in ${grid} ms`);
+    await page.goto(`${host.url}/index.html?view=flow&run=${runId}`);
+    await page.locator('svg.sankey .sankey-node[data-pattern="-2"]').first().waitFor();
+    assert.ok(
+      host.requests.some((request) => request.endsWith('.bin')),
+      'tables read from the packs',
+    );
+    assert.deepEqual(
+      host.requests.filter((request) => request.startsWith('/api')),
+      [],
+    );
+    await page.close();
+  } finally {
+    await host.close();
+  }
 });

@@ -29,6 +29,7 @@ import {
   type StaticManifest,
   type StaticResults,
 } from '../../src/results/static/layout.js';
+import { memberSheetOrder } from '../../src/results/sprites.js';
 import { MEAN_HEATMAP } from '../../src/results/tables.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { NapStore, type MembershipColumns, type StoredInputs } from '../../src/io/store/index.js';
@@ -146,43 +147,53 @@ test('the export is the app, a manifest, data files with plain names, and every 
   assert.match(html, /<meta name="nap-static-data" content="data\/">/);
   const files = await filesUnder(site);
   for (const file of files) assert.match(file, /^[A-Za-z0-9_./-]+$/, `${file} has a plain name`);
-  // Images are sprite sheets of 256: one file per 256 thumbnails, average images or heatmaps of a clustering.
+  // Images are sprite sheets of 256: one file per 256 thumbnails, members, average images or heatmaps.
   assert.deepEqual(
     files.filter((f) => f.startsWith('data/images/thumbnails/')),
     ['data/images/thumbnails/0.png'],
   );
-  const thumbnails = await sharp(path.join(site, 'data', staticPaths.thumbnailSheet(0))).metadata();
+  const thumbnails = await sharp(path.join(site, 'data', staticPaths.sheet('thumbnails', 0))).metadata();
   assert.deepEqual([thumbnails.width, thumbnails.height], [16 * 28, Math.ceil(INPUTS / 16) * 28]);
   const results = JSON.parse(await readFile(path.join(site, 'data', STATIC_RESULTS_FILE), 'utf8')) as StaticResults;
+  let members = 0;
   for (const layer of run.layers) {
     const clustered = Array.from(memberships.get(layer.layer)!.patternId).filter((p) => p >= 0).length;
-    assert.equal(
-      files.filter((f) => f.startsWith(`data/images/members/${layer.clusteringId}/`)).length,
-      Math.ceil(clustered / 256),
+    assert.deepEqual(
+      results.sheets.members.parts[layer.clusteringId],
+      [members, clustered],
       `${layer.layer}: its pattern members' thumbnails, together`,
     );
+    members += clustered;
     assert.equal(results.averageImages[layer.clusteringId]!.length, layer.patterns, `${layer.layer}: every average`);
-    assert.ok(files.includes(`data/${staticPaths.averageSheet(layer.clusteringId, 0)}`));
   }
+  assert.equal(results.sheets.members.count, members);
+  assert.equal(files.filter((f) => f.startsWith('data/images/members/')).length, Math.ceil(members / 256));
+  const patterns = run.layers.reduce((sum, layer) => sum + layer.patterns, 0);
+  assert.equal(files.filter((f) => f.startsWith('data/images/average/')).length, Math.ceil(patterns / 256));
   const reluLayer = run.layers.find((l) => l.layer === TINY.relu)!;
   assert.equal(reluHeatmaps.means, reluLayer.patterns, 'the fixture stores a mean heatmap for each relu pattern');
   assert.ok(reluHeatmaps.members > 0, 'and member heatmaps');
-  const heatmapSheet = await sharp(
-    path.join(site, 'data', staticPaths.heatmapSheet(reluLayer.clusteringId, 0)),
-  ).metadata();
+  const heatmapSheet = await sharp(path.join(site, 'data', staticPaths.sheet('heatmap', 0))).metadata();
   const heatmapCount = reluHeatmaps.means + reluHeatmaps.members;
+  assert.deepEqual(results.sheets.heatmap.parts[reluLayer.clusteringId], [0, heatmapCount]);
   assert.equal(heatmapSheet.channels, 4);
   const side = (heatmapSheet.width ?? 0) / Math.min(heatmapCount, 16);
   assert.equal(heatmapSheet.height, Math.ceil(heatmapCount / 16) * side, 'a cell for every heatmap, means and members');
-  // The saved triage holds five tables (label leads, layers, agreement, outliers, near-duplicates).
-  assert.ok(files.length < 62, `${files.length} files in all`);
+  // Tables lie in packs: every table of the run in one file here.
+  assert.deepEqual(
+    files.filter((f) => f.startsWith('data/tables/')),
+    ['data/tables/0.bin'],
+  );
+  assert.ok(files.length < 40, `${files.length} files in all`);
   assert.ok(files.some((f) => f.startsWith('assets/') && f.endsWith('.js')));
   for (const layer of run.layers)
-    assert.ok(
-      files.includes(`data/${staticPaths.layerTable(layer.layer, 'projection')}`),
-      `the projection of ${layer.layer}`,
-    );
-  const table = decodeTable(FILE_TABLES.inputs, await readFile(path.join(site, 'data', staticPaths.inputs())));
+    assert.ok(results.tables[staticPaths.layerTable(layer.layer, 'projection')], `the projection of ${layer.layer}`);
+  const tableBytes = async (name: string) => {
+    const [pack, offset, length] = results.tables[name]!;
+    const bytes = await readFile(path.join(site, 'data', staticPaths.tablePack(pack)));
+    return bytes.subarray(offset, offset + length);
+  };
+  const table = decodeTable(FILE_TABLES.inputs, await tableBytes(staticPaths.inputs()));
   assert.deepEqual(Array.from(table.inputIndex), Array.from(inputs.index));
   assert.deepEqual(table.path, [...inputs.path]);
 });
@@ -195,7 +206,7 @@ test("the export names the model and the store by file name, never by the export
   const everything = (
     await Promise.all(
       (await filesUnder(path.join(site, 'data')))
-        .filter((f) => f.endsWith('.json') || f.endsWith('.arrow'))
+        .filter((f) => f.endsWith('.json') || f.endsWith('.bin'))
         .map((f) => readFile(path.join(site, 'data', f), 'utf8')),
     )
   ).join('\n');
@@ -230,10 +241,26 @@ test('a deep link to a pattern opens from the static host: counts, names and ima
     `[...document.querySelectorAll('.member-grid .tile .thumb')].length === ${members.length} && [...document.querySelectorAll('.member-grid .tile .thumb')].every((tile) => tile.dataset.state === 'ready')`,
   );
   const sheets = [...new Set(host.requests.filter((p) => p.startsWith('/data/images/')))].sort();
+  // Where the layer's part of each sequence puts pattern 1's members and average image.
+  const results = JSON.parse(await readFile(path.join(site, 'data', STATIC_RESULTS_FILE), 'utf8')) as StaticResults;
+  const m = memberships.get(TINY.pool)!;
+  const order = memberSheetOrder(m.patternId, m.inputIndex);
+  const memberSheets = new Set(
+    order
+      .map((row, k) => [row, k] as const)
+      .filter(([row]) => m.patternId[row] === 1)
+      .map(([, k]) => Math.floor((results.sheets.members.parts[layer.clusteringId]![0] + k) / 256)),
+  );
+  const average =
+    results.sheets.average.parts[layer.clusteringId]![0] + results.averageImages[layer.clusteringId]!.indexOf(1);
+  assert.equal(memberSheets.size, 1, "pattern 1's members lie on one sheet");
   // The near members' group below the members draws from the input-order thumbnail sheets.
   assert.deepEqual(
     sheets.filter((p) => !p.startsWith('/data/images/thumbnails/')),
-    [`/data/images/average/${layer.clusteringId}/0.png`, `/data/images/members/${layer.clusteringId}/0.png`],
+    [
+      `/data/${staticPaths.sheet('average', Math.floor(average / 256))}`,
+      `/data/${staticPaths.sheet('members', [...memberSheets][0]!)}`,
+    ],
     "one sheet of the layer's pattern members and one of average images",
   );
 
@@ -400,6 +427,7 @@ test('data files have plain names: layer names escaped byte by byte, so no name 
   assert.equal(staticPaths.layerTable('é_x', 'projection'), 'tables/layers/_C3_A9_5Fx/projection.arrow');
   assert.equal(staticPaths.layerTable('..', 'stats'), 'tables/layers/_2E_2E/stats.arrow', 'dot segments cannot climb');
   assert.equal(staticPaths.layerTable('', 'stats'), 'tables/layers/_/stats.arrow');
-  assert.equal(staticPaths.heatmapSheet(3, 1), 'images/heatmap/3/1.png');
-  assert.equal(staticPaths.thumbnailSheet(2), 'images/thumbnails/2.png');
+  assert.equal(staticPaths.sheet('heatmap', 1), 'images/heatmap/1.png');
+  assert.equal(staticPaths.sheet('thumbnails', 2), 'images/thumbnails/2.png');
+  assert.equal(staticPaths.tablePack(3), 'tables/3.bin');
 });

@@ -1,7 +1,8 @@
 /**
  * A run without images in a real browser: BERT analysed over a CSV text column (one text longer than a
  * tile shows). Over `nap serve` and over a static export, a pattern's gallery and the label-errors view
- * show each input's text in its tile (cut to the tile, whole in the tooltip) and ask for no thumbnail.
+ * show each input's text in its tile (cut to the tile, whole in the tooltip) and ask for no thumbnail; the
+ * pattern's most distinctive words stand where an average image would be.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,8 @@ import { analyze, type AnalyzeResult } from '../../src/engine/analyze.js';
 import { triageToSave } from '../../src/engine/triage-save.js';
 import { scoreRun } from '../../src/engine/triage-scores.js';
 import { NapStore } from '../../src/io/store/index.js';
+import type { PatternWordsResponse } from '../../src/results/api-types.js';
+import { wordsOf } from '../../src/results/pattern-words.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { buildApp, launchChromium, REPO_ROOT } from './fixture.js';
 import { serveFolder, type StaticServer } from './static-server.js';
@@ -26,6 +29,7 @@ let run: AnalyzeResult;
 let texts: Map<number, string>;
 /** The layer and pattern whose gallery is opened, and its members. */
 let layer: string;
+let clusteringId: number;
 let patternId: number;
 let members: number[];
 let server: RunningServer;
@@ -68,7 +72,8 @@ before(async () => {
       const memberships = await napStore.readMemberships(summary.clusteringId);
       for (let pattern = 0; pattern < summary.patterns; pattern++) {
         const inputs = Array.from(memberships.inputIndex).filter((_, row) => memberships.patternId[row] === pattern);
-        if (inputs.length > members.length) [layer, patternId, members] = [summary.layer, pattern, inputs];
+        if (inputs.length > members.length)
+          [layer, clusteringId, patternId, members] = [summary.layer, summary.clusteringId, pattern, inputs];
       }
     }
     await napStore.saveTriage(triageToSave(await scoreRun(napStore, run.runId, { k: 3 })));
@@ -154,6 +159,20 @@ async function checkPatternGallery(base: string): Promise<void> {
     [...shown].sort(),
     expected.map((text) => (text.length > 120 ? `${text.slice(0, 120)}…` : text)).sort(),
   );
+  const words = page.locator('.average-frame .pattern-words[data-state="ready"]');
+  await words.waitFor();
+  const response = await fetch(`${server.url}/api/clusterings/${clusteringId}/words`);
+  const { patterns } = (await response.json()) as PatternWordsResponse;
+  const distinct = patterns[patternId]!.word;
+  assert.ok(distinct.length > 0, 'the pattern has words of its own');
+  const memberWords = new Set(members.flatMap((input) => [...wordsOf(texts.get(input)!)]));
+  assert.ok(
+    distinct.every((word) => memberWords.has(word)),
+    `words of the pattern's texts: ${distinct.join(' ')}`,
+  );
+  const listed = await words.locator('.word').allTextContents();
+  assert.deepEqual(listed, distinct.slice(0, listed.length));
+  assert.ok(listed.length >= Math.min(distinct.length, 5), `${listed.length} words shown`);
   const content = await hoveredContent(page, page.locator('.member-grid .tile').first());
   assert.ok(content !== null && expected.includes(content), `tooltip shows a member's whole text: ${content}`);
   await page.close();

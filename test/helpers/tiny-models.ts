@@ -214,3 +214,23 @@ export function residualSwishModel(): Uint8Array {
     .node('Mul', ['r2', 'gate'], ['swish'])
     .toBytes();
 }
+
+/**
+ * A vector model for inputs that are rows of numbers: input [batch, width] (named 'input', as a table's
+ * numeric columns are fed) -> Gemm `hidden` -> Relu -> Gemm `classes` -> Softmax, with seeded weights.
+ * Layers: hidden_relu, logits.
+ */
+export function tinyVectorModel(width: number, hidden = 6, classes = 3): Uint8Array {
+  return new OnnxGraphBuilder('tiny_vector')
+    .input('input', ['batch', width])
+    .output('probs', ['batch', classes])
+    .initializer('w1', [width, hidden], seededValues(width * hidden, 3))
+    .initializer('b1', [hidden], new Float32Array(hidden))
+    .initializer('w2', [hidden, classes], seededValues(hidden * classes, 5))
+    .initializer('b2', [classes], new Float32Array(classes))
+    .node('Gemm', ['input', 'w1', 'b1'], ['hidden'], {}, 'dense1')
+    .node('Relu', ['hidden'], ['hidden_relu'], {}, 'relu1')
+    .node('Gemm', ['hidden_relu', 'w2', 'b2'], ['logits'], {}, 'dense2')
+    .node('Softmax', ['logits'], ['probs'], { axis: 1 }, 'softmax')
+    .toBytes();
+}

@@ -25,6 +25,7 @@ import type {
 } from '../../src/results/api-types.js';
 import { storeReader } from '../../src/results/node/duckdb-reader.js';
 import { apiPaths } from '../../src/results/routes.js';
+import { staticPaths } from '../../src/results/static/layout.js';
 import { openStaticSite } from '../../src/results/static/reader.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { TINY, tinyConvNet } from '../helpers/tiny-models.js';
@@ -245,7 +246,14 @@ test('duplicates: the groups and near pairs of the triage, alike from store, ser
 });
 
 test('a triage saved before outliers were kept: the lists name the command that saves them again', async () => {
-  await rm(path.join(site, 'data', 'tables', 'triage', 'outliers.arrow'));
+  // A site exported before outliers were kept lists no outlier or near-duplicate tables.
+  const resultsFile = path.join(site, 'data', 'results.json');
+  const results = JSON.parse(await readFile(resultsFile, 'utf8')) as { tables: Record<string, unknown> };
+  for (const table of ['outliers', 'near-duplicates'] as const) {
+    assert.ok(results.tables[staticPaths.triage(table)], `the export lists the ${table} table`);
+    delete results.tables[staticPaths.triage(table)];
+  }
+  await writeFile(resultsFile, JSON.stringify(results));
   const opened = await openStaticSite(new URL('data/', pathToFileURL(site + path.sep)), readLocal);
   const older = createResultsApi(opened.reader);
   assert.equal((await older.labelErrors({ runId })).total, fromStore.labelErrors.total);

@@ -135,7 +135,7 @@ describe('grouping the alluvial graph', () => {
     links: { source: [0, 1, 2, 3], target: [4, 5, 4, 5], count: [5, 3, 1, 1] },
   };
 
-  it('keeps the k largest patterns per layer, merges the others and keeps noise apart', () => {
+  it('keeps the patterns of the k heaviest bands per layer pair, merges the others and keeps noise apart', () => {
     const grouped = groupFlowGraph(graph, { k: 2, noise: true });
     assert.deepEqual(
       grouped.nodes.map((n) => [n.layerIndex, n.patternId, n.size, n.patterns]),
@@ -181,6 +181,68 @@ describe('grouping the alluvial graph', () => {
       ],
     );
     assert.equal(grouped.nodeOf(0, -1), undefined);
+  });
+
+  it('keeps the ends of the heaviest bands of each pair, not the largest patterns of each layer', () => {
+    // a0 (9) spreads 3/3/3 over b0..b2, a1 (5) goes whole to b3; b0 and b1 go whole to c0 (b0's band first
+    // of the ties), b3 splits into c1 and noise.
+    const three = {
+      layers: [
+        { layer: 'a', order: 0, clusteringId: 1, patternCount: 2 },
+        { layer: 'b', order: 1, clusteringId: 2, patternCount: 4 },
+        { layer: 'c', order: 2, clusteringId: 3, patternCount: 2 },
+      ],
+      nodes: {
+        layerIndex: [0, 0, 1, 1, 1, 1, 2, 2, 2],
+        patternId: [0, 1, 0, 1, 2, 3, 0, 1, -1],
+        size: [9, 5, 3, 3, 3, 5, 9, 2, 3],
+      },
+      links: {
+        source: [0, 0, 0, 1, 2, 3, 4, 5, 5],
+        target: [2, 3, 4, 5, 6, 6, 6, 7, 8],
+        count: [3, 3, 3, 5, 3, 3, 3, 2, 3],
+      },
+    };
+    const grouped = groupFlowGraph(three, { k: 1, noise: true });
+    assert.deepEqual(
+      grouped.nodes.map((n) => [n.layerIndex, n.patternId, n.size, n.patterns]),
+      [
+        [0, 1, 5, [1]],
+        [0, OTHER_PATTERNS, 9, [0]],
+        [1, 0, 3, [0]],
+        [1, 3, 5, [3]],
+        [1, OTHER_PATTERNS, 6, [1, 2]],
+        [2, 0, 9, [0]],
+        [2, OTHER_PATTERNS, 2, [1]],
+        [2, -1, 3, []],
+      ],
+    );
+    assert.deepEqual(
+      grouped.links.map((l) => [l.source, l.target, l.count]),
+      [
+        [0, 3, 5],
+        [1, 2, 3],
+        [1, 4, 6],
+        [2, 5, 3],
+        [3, 6, 2],
+        [3, 7, 3],
+        [4, 5, 6],
+      ],
+    );
+    // A layer of no more than k patterns keeps every one.
+    assert.deepEqual(
+      groupFlowGraph(three, { k: 2, noise: false }).nodes.map((n) => [n.layerIndex, n.patternId]),
+      [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+        [1, 3],
+        [1, OTHER_PATTERNS],
+        [2, 0],
+        [2, 1],
+      ],
+    );
   });
 
   it("follows a set of inputs through the layers' nodes", () => {

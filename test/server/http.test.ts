@@ -363,7 +363,7 @@ test('JSON is gzip-compressed when accepted', async () => {
   assert.deepEqual(JSON.parse(plain.body.toString()), body);
 });
 
-test('nap serve prints its 127.0.0.1 address, serves until aborted and refuses a bad port', async () => {
+test('nap serve prints its 127.0.0.1 address (with --layer, the layer view to start at), serves until aborted and refuses a bad port', async () => {
   const copy = path.join(fixture.dir, 'results-copy.duckdb');
   await copyFile(fixture.storePath, copy);
   const printed: string[] = [];
@@ -372,7 +372,10 @@ test('nap serve prints its 127.0.0.1 address, serves until aborted and refuses a
   console.log = (...args: unknown[]) => printed.push(args.join(' '));
   let exit: Promise<number>;
   try {
-    exit = runServeCommand([copy, '--port', '0', '--app-dir', fixture.appDir, '--no-disk-cache'], controller.signal);
+    exit = runServeCommand(
+      [copy, '--port', '0', '--app-dir', fixture.appDir, '--no-disk-cache', '--run', '1', '--layer', 'a/b c'],
+      controller.signal,
+    );
     for (let i = 0; i < 200 && !printed.some((line) => line.includes('http://')); i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
   } finally {
@@ -380,6 +383,10 @@ test('nap serve prints its 127.0.0.1 address, serves until aborted and refuses a
   }
   const address = /http:\/\/127\.0\.0\.1:\d+/.exec(printed.join('\n'))?.[0];
   assert.ok(address, `printed: ${printed.join(' | ')}`);
+  assert.ok(
+    printed.some((line) => line.startsWith(`Open ${address}/?run=1&layer=a%2Fb%20c&tree=1 :`)),
+    `the start view printed: ${printed.join(' | ')}`,
+  );
   const info = await getJson<InfoResponse>(address, apiPaths.info());
   assert.equal(info.store, 'results-copy.duckdb');
   controller.abort();
@@ -387,6 +394,7 @@ test('nap serve prints its 127.0.0.1 address, serves until aborted and refuses a
   await assert.rejects(fetch(`${address}/api/info`));
   await assert.rejects(runServeCommand([copy, '--port', '80a'], controller.signal), InputError);
   await assert.rejects(runServeCommand([], controller.signal), InputError);
+  await assert.rejects(runServeCommand([copy, '--run', '1'], controller.signal), /--run 1 names the run of --layer/);
 });
 
 test('thumbnails come back from the disk cache after a restart, and the store file is never modified', async () => {

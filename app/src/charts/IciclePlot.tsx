@@ -4,7 +4,7 @@
  * selected patterns in their colours, the rest grey. Hover names a cluster's size, persistence and
  * majority label; a click picks its subtree.
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { icicleScale, majorityOf, nodeAt, type IcicleLayout } from '../../../src/results/icicle-layout.js';
 import { hideTooltip, showTooltip } from '../components/Tooltip.js';
 import { formatCount, formatNumber, formatShare, patternName } from '../format.js';
@@ -58,7 +58,8 @@ export function IciclePlot({ layout, labelOf, active, onPick }: IciclePlotProps)
   const [frame, width] = useWidth<HTMLDivElement>();
   const canvas = useRef<HTMLCanvasElement>(null);
 
-  useEffect(() => {
+  // Drawn before the browser paints, so that a redraw shows the new picture in its first frame.
+  useLayoutEffect(() => {
     if (!canvas.current || width <= 0) return;
     const context = prepareCanvas(canvas.current, width, HEIGHT);
     const { y } = icicleScale(layout, HEIGHT);

@@ -6,7 +6,7 @@
  * bins. Clicking a label filters by it; clicking a cell opens the pattern (a bin's first) filtered by the
  * label. Arrow keys move a cell cursor, Enter opens it.
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { LabelCountsResponse } from '../../../src/results/api-types.js';
 import { binColumns, majorityRow, orderByLabelMix, type ColumnBin } from '../../../src/results/label-order.js';
 import { formatCount, formatShare, plural, shortPatternName } from '../format.js';
@@ -124,7 +124,8 @@ export function LabelPatternChart({
       ? shortPatternName(columns[bin.start]!)
       : `${shortPatternName(columns[bin.start]!)}…${shortPatternName(columns[bin.end - 1]!)}`;
 
-  useEffect(() => {
+  // Drawn before the browser paints, so that a redraw shows the new picture in its first frame.
+  useLayoutEffect(() => {
     if (!canvas.current || available === 0) return;
     const g = prepareCanvas(canvas.current, width - left, height);
     g.font = CHART_FONT;

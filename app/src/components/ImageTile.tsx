@@ -1,7 +1,8 @@
 /**
- * One input: a thumbnail drawn from a sprite sheet, or for an input that is not an image its content as text
- * (a text, a row of numbers; truncated, whole in the tooltip), with a misclassified badge, a selected state
- * (click toggles it) and a tooltip with file, label, prediction, probability and outlier score.
+ * One input: a thumbnail drawn from a sprite sheet (an image, a row of numbers drawn as a sparkline over a
+ * heat strip, an image named per row), or for a text its content as text (truncated, whole in the tooltip),
+ * with a misclassified badge, a selected state (click toggles it) and a tooltip with content, file, label,
+ * prediction, probability and outlier score.
  */
 import { Fragment } from 'preact';
 import { thumbnailImage, type ImageSource } from '../api.js';
@@ -9,6 +10,7 @@ import { formatNumber, formatShare } from '../format.js';
 import {
   finiteOrNull,
   showsInputContents,
+  showsInputText,
   useInputTable,
   type InputTable,
   type MembershipTable,
@@ -94,8 +96,8 @@ export interface ImageTileProps {
 }
 
 /**
- * The input's content when its run's inputs are not images (else undefined: show the thumbnail): as the
- * view gave it, or from the run's input table (an empty tile while it loads), else the input's name.
+ * The input's content when its run's inputs are not images (else undefined): as the view gave it, or from
+ * the run's input table (empty while it loads), else the input's name.
  */
 function useContent(runId: number, input: TileInput): string | undefined {
   const shows = showsInputContents(runId);
@@ -119,6 +121,7 @@ export function ImageTile({
 }: ImageTileProps) {
   const content = useContent(runId, given);
   const input: TileInput = content === undefined ? given : { ...given, content };
+  const text = showsInputText(runId) ? (content ?? '') : undefined;
   const name = `Input ${input.inputIndex}${input.label != null ? `, label ${input.label}` : ''}${input.predictionLabel != null ? `, predicted ${input.predictionLabel}` : ''}${input.misclassified ? ', misclassified' : ''}`;
   return (
     <button
@@ -130,9 +133,9 @@ export function ImageTile({
       onClick={onToggle ? () => onToggle(input.inputIndex) : undefined}
       {...tooltipHandlers(() => <TooltipBody input={input} />)}
     >
-      {content !== undefined ? (
+      {text !== undefined ? (
         <span class="tile-text" style={{ width: `${size}px`, height: `${size}px` }}>
-          {content.length > TILE_TEXT ? `${content.slice(0, TILE_TEXT)}…` : content}
+          {text.length > TILE_TEXT ? `${text.slice(0, TILE_TEXT)}…` : text}
         </span>
       ) : (
         <SourceImage
@@ -142,7 +145,7 @@ export function ImageTile({
           height={size}
         />
       )}
-      {overlay !== undefined && content === undefined && (
+      {overlay !== undefined && text === undefined && (
         <SourceImage class="overlay" source={overlay} width={size} height={size} />
       )}
       {input.misclassified && (

@@ -2,6 +2,7 @@
  * A pattern as a card: id, size (and size after filters), persistence, label and prediction mix, average
  * image, most and least stable members and top outliers, with pin and select-all buttons.
  */
+import { useEffect, useState } from 'preact/hooks';
 import type { PatternSummary } from '../../../src/results/api-types.js';
 import { MixBar } from '../charts/LabelBars.js';
 import { toggleSelection } from '../context.js';
@@ -34,8 +35,28 @@ export interface PatternCardProps {
   onSelectAll: (patternId: number) => void;
 }
 
-function TileRow({ title, ids, props }: { title: string; ids: number[]; props: PatternCardProps }) {
+/**
+ * `value` from the frame after it changes (undefined before): a card's new facts are painted first and its
+ * tiles, whose thumbnails arrive from sprite sheets later anyway, one frame after. A re-cut redraws every
+ * card at once, and its tiles are most of that work.
+ */
+function useAfterPaint<T>(value: T): T | undefined {
+  const [shown, setShown] = useState<T | undefined>(undefined);
+  useEffect(() => setShown(value), [value]);
+  return shown === value ? value : undefined;
+}
+
+function TileRow({ title, ids: given, props }: { title: string; ids: number[]; props: PatternCardProps }) {
   const { route, runId, inputs, memberships } = props;
+  const ids = useAfterPaint(given);
+  if (ids === undefined) {
+    return (
+      <div class="tile-row">
+        <span class="tile-row-title">{title}</span>
+        <div class="tile-row-tiles" style={{ height: `${TILE + 2}px` }} />
+      </div>
+    );
+  }
   return (
     <div class="tile-row">
       <span class="tile-row-title">{title}</span>

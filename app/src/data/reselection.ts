@@ -4,10 +4,8 @@
  * work and no server round trip. The result is summarised as the server summarises stored patterns.
  */
 import type { ClusteringSummary, PatternSummary } from '../../../src/results/api-types.js';
-import { linkageFromMerges, selectFromLinkage } from '../../../src/compute/hdbscan/reselect.js';
-import type { SingleLinkageTree } from '../../../src/compute/hdbscan/types.js';
-import type { TreeSelection } from '../../../src/compute/hdbscan/reselect.js';
-import { summarizePatterns } from '../../../src/results/pattern-summaries.js';
+import { linkageFromMerges, TreeReselector, type TreeSelection } from '../../../src/compute/hdbscan/reselect.js';
+import { OUTLIER_QUANTILE, quantile, summarizePatternsFirst } from '../../../src/results/pattern-summaries.js';
 import type { InputTable, MembershipTable } from './tables.js';
 
 export type Selection = 'leaf' | 'eom';
@@ -40,7 +38,9 @@ export interface Reselected {
   /** The stored memberships' rows with the re-selected patterns, probabilities and outlier scores. */
   memberships: MembershipTable;
   patterns: PatternSummary[];
-  noise: PatternSummary;
+  /** Inputs in no pattern, and their summary (made when first asked for: the noise holds most inputs). */
+  noiseSize: number;
+  noise: () => PatternSummary;
   outlierThreshold: number;
   /** Inputs in a pattern. */
   inPattern: number;
@@ -50,13 +50,13 @@ export interface Reselected {
   summaryMs: number;
 }
 
-/** The selection from `tree` at `granularity` (what reselect summarises; alone for the icicle plot). */
+/** The selection from the tree at `granularity` (what reselect summarises; alone for the icicle plot). */
 export function selectAt(
-  tree: SingleLinkageTree,
+  reselector: TreeReselector,
   granularity: Granularity,
   allowSingleCluster: boolean,
 ): TreeSelection {
-  return selectFromLinkage(tree, {
+  return reselector.select({
     minClusterSize: granularity.minClusterSize,
     clusterSelectionMethod: granularity.selection,
     clusterSelectionEpsilon: granularity.epsilon,
@@ -86,16 +86,33 @@ export function granularityRoute(granularity: Granularity, stored: Granularity) 
   };
 }
 
-export function treeOf(merges: { left: Int32Array; right: Int32Array; distance: Float64Array }): SingleLinkageTree {
-  return linkageFromMerges(merges);
+type Merges = { left: Int32Array; right: Int32Array; distance: Float64Array };
+
+/** One reselector per loaded tree, kept while the tree is (the query cache holds it): its condensed trees outlive the view. */
+const reselectors = new WeakMap<Merges, TreeReselector>();
+
+/** The reselector of a stored tree (its merges as loaded), made once. */
+export function reselectorOf(merges: Merges): TreeReselector {
+  let reselector = reselectors.get(merges);
+  if (!reselector) reselectors.set(merges, (reselector = new TreeReselector(linkageFromMerges(merges))));
+  return reselector;
+}
+
+/** The outlier threshold of a condensed tree's scores (shared by every selection at its min cluster size). */
+const thresholds = new WeakMap<Float64Array, number>();
+
+function outlierThresholdOf(scores: Float64Array): number {
+  let threshold = thresholds.get(scores);
+  if (threshold === undefined) thresholds.set(scores, (threshold = quantile(scores, OUTLIER_QUANTILE)));
+  return threshold;
 }
 
 /**
- * Patterns of `tree` (leaves = the rows of `memberships`, by ascending input index) at `granularity`,
+ * Patterns of the tree (leaves = the rows of `memberships`, by ascending input index) at `granularity`,
  * summarised with `examples` representatives each. `allowSingleCluster` is the stored clustering's.
  */
 export function reselect(
-  tree: SingleLinkageTree,
+  reselector: TreeReselector,
   granularity: Granularity,
   allowSingleCluster: boolean,
   memberships: MembershipTable,
@@ -103,7 +120,7 @@ export function reselect(
   examples: number,
 ): Reselected {
   const start = performance.now();
-  const picked = selectAt(tree, granularity, allowSingleCluster);
+  const picked = selectAt(reselector, granularity, allowSingleCluster);
   const selected = performance.now();
   const table: MembershipTable = {
     ...memberships,
@@ -111,16 +128,17 @@ export function reselect(
     probability: picked.probabilities,
     outlierScore: picked.outlierScores,
   };
-  const summaries = summarizePatterns(table, picked.persistence, inputs, examples);
-  const noise = summaries.noise.size;
+  const outlierThreshold = outlierThresholdOf(picked.outlierScores);
+  const summaries = summarizePatternsFirst(table, picked.persistence, inputs, examples, outlierThreshold);
   return {
     granularity,
     selection: picked,
     memberships: table,
     patterns: summaries.patterns,
+    noiseSize: summaries.noiseSize,
     noise: summaries.noise,
     outlierThreshold: summaries.outlierThreshold,
-    inPattern: memberships.inputIndex.length - noise,
+    inPattern: memberships.inputIndex.length - summaries.noiseSize,
     inputs: memberships.inputIndex.length,
     selectMs: selected - start,
     summaryMs: performance.now() - selected,
@@ -142,7 +160,13 @@ export function markChangeTime(key: string): void {
   lastChange = { key, at: performance.now() };
 }
 
-/** The control's change time for `key` if it asked for it, else now (back / forward, a loaded URL). */
+/**
+ * The control's change time for `key` if it asked for it, else now (back / forward, a loaded URL). A change
+ * is taken once: going back to the same granularity later is timed from then.
+ */
 export function takeChangeTime(key: string): number {
-  return lastChange.key === key ? lastChange.at : performance.now();
+  if (key === '' || lastChange.key !== key) return performance.now();
+  const { at } = lastChange;
+  lastChange = { key: '', at: 0 };
+  return at;
 }

@@ -18,18 +18,22 @@ export interface DataSource {
   averageImageUrl(clusteringId: number, patternId: number, requestSize: number, storeVersion?: string): string;
   /** A pattern's mean heatmap overlay, or member `inputIndex`'s. */
   heatmapUrl(clusteringId: number, patternId: number, inputIndex?: number, storeVersion?: string): string;
+  /** Feature visualization `row` of a layer (FeatureImagesResponse), at its stored size. */
+  featureImageUrl(runId: number, layer: string, row: number, storeVersion?: string): string;
   /** Sprite sheets holding the thumbnails of these inputs, in as few sheets as the source has them. */
   thumbnailSheets(
     runId: number,
     inputIndex: readonly number[],
     requestSize: number,
     storeVersion?: string,
-    /** The clustering whose pattern gallery shows them, where one does: a static export has sheets per pattern. */
+    /** The clustering whose pattern gallery shows them, where one does: a static export keeps its members together. */
     clusteringId?: number,
   ): Promise<SheetPlan[]>;
   /** Sheets of average images and heatmaps (key = pattern id; input index, -1 the mean): static exports only. */
   averageSheets?(clusteringId: number, patternIds: readonly number[]): Promise<SheetPlan[]>;
   heatmapSheets?(clusteringId: number, patternId: number, inputIndex: readonly number[]): Promise<SheetPlan[]>;
+  /** Sheets of a layer's feature visualizations (key = row): static exports only. */
+  featureSheets?(runId: number, layer: string, rows: readonly number[]): Promise<SheetPlan[]>;
 }
 
 /** Inputs in ascending order, cut into sheets of the server's thumbnail sheet route. */
@@ -53,6 +57,7 @@ const serverSource: DataSource = {
   thumbnailUrl: (runId, inputIndex, size, v) => apiPaths.thumbnail(runId, inputIndex, size, v),
   averageImageUrl: (clusteringId, patternId, size, v) => apiPaths.averageImage(clusteringId, patternId, size, v),
   heatmapUrl: (clusteringId, patternId, inputIndex, v) => apiPaths.heatmapImage(clusteringId, patternId, inputIndex, v),
+  featureImageUrl: (runId, layer, row, v) => apiPaths.featureImage(runId, layer, row, undefined, v),
   thumbnailSheets: (runId, inputIndex, size, v) => Promise.resolve(serverThumbnailSheets(runId, inputIndex, size, v)),
 };
 

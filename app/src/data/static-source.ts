@@ -1,18 +1,18 @@
 /** The data source of a static export: the results API runs in the browser over the exported files. */
 import { createResultsApi } from '../../../src/results/api.js';
-import { staticPaths } from '../../../src/results/static/layout.js';
+import { staticPaths, type SheetKind, type SheetSequence } from '../../../src/results/static/layout.js';
 import { openStaticSite } from '../../../src/results/static/reader.js';
 import { blockCell, memberSheetOrder } from '../../../src/results/sprites.js';
 import type { SheetPlan } from '../../../src/results/sheet-loader.js';
 import type { DataSource } from './source.js';
 
 /**
- * Plans the block sheets (layout.ts) of a sequence of `count` images that hold `keys`, where `position`
- * says where a key lies in the sequence (-1: nowhere, left out).
+ * Plans the sheets of image kind `kind` (layout.ts) that hold `keys`, where `position` says where a key lies
+ * in the kind's sequence (-1: nowhere, left out).
  */
 function blockPlans(
   keys: readonly number[],
-  count: number,
+  sequence: SheetSequence,
   position: (key: number) => number,
   url: (sheet: number) => string,
 ): SheetPlan[] {
@@ -20,7 +20,7 @@ function blockPlans(
   for (const key of keys) {
     const at = position(key);
     if (at < 0) continue;
-    const { sheet, grid, cell } = blockCell(at, count);
+    const { sheet, grid, cell } = blockCell(at, sequence.count, sequence.cells);
     let plan = plans.get(sheet);
     if (plan === undefined) plans.set(sheet, (plan = { url: url(sheet), grid, cells: new Map() }));
     plan.cells.set(key, cell);
@@ -32,16 +32,22 @@ function blockPlans(
 export async function staticSource(base: URL): Promise<DataSource> {
   const { reader, results } = await openStaticSite(base);
   const api = createResultsApi(reader);
-  const file = (relative: string) => new URL(relative, base).href;
+  const sheetUrl = (kind: SheetKind) => (sheet: number) => new URL(staticPaths.sheet(kind, sheet), base).href;
+  const sheets = async () => (await results()).sheets;
+  /** Where a clustering's part of a kind's sequence starts; null when the kind holds none of it. */
+  const partStart = async (kind: SheetKind, clusteringId: number) =>
+    (await sheets())[kind].parts[clusteringId]?.[0] ?? null;
   const missing = () => '';
-  /** Where each pattern member of a clustering lies in its member sheets (layout.ts). */
-  const memberSheets = new Map<number, Promise<{ position: Map<number, number>; count: number }>>();
+  /** Where each pattern member of a clustering lies in the member sheets (layout.ts); null without any. */
+  const memberSheets = new Map<number, Promise<Map<number, number> | null>>();
   const memberPositions = (clusteringId: number) => {
     let found = memberSheets.get(clusteringId);
     if (found === undefined) {
-      found = api.tables.memberships(clusteringId).then((memberships) => {
+      found = partStart('members', clusteringId).then(async (start) => {
+        if (start === null) return null;
+        const memberships = await api.tables.memberships(clusteringId);
         const order = memberSheetOrder(memberships.patternId, memberships.inputIndex);
-        return { position: new Map(order.map((row, k) => [memberships.inputIndex[row]!, k])), count: order.length };
+        return new Map(order.map((row, k) => [memberships.inputIndex[row]!, start + k]));
       });
       memberSheets.set(clusteringId, found);
     }
@@ -54,49 +60,51 @@ export async function staticSource(base: URL): Promise<DataSource> {
     thumbnailUrl: missing,
     averageImageUrl: missing,
     heatmapUrl: missing,
+    featureImageUrl: missing,
     thumbnailSheets: async (runId, inputIndex, _size, _v, clusteringId) => {
       const inputs = await api.tables.inputs(runId);
+      const { thumbnails, members: memberSequence } = await sheets();
       const members = clusteringId === undefined ? null : await memberPositions(clusteringId);
-      const inPattern = members === null ? [] : inputIndex.filter((input) => members.position.has(input));
-      const rest = members === null ? inputIndex : inputIndex.filter((input) => !members.position.has(input));
+      const inPattern = members === null ? [] : inputIndex.filter((input) => members.has(input));
+      const rest = members === null ? inputIndex : inputIndex.filter((input) => !members.has(input));
       const memberPlans =
         members === null
           ? []
-          : blockPlans(
-              inPattern,
-              members.count,
-              (input) => members.position.get(input)!,
-              (sheet) => file(staticPaths.memberSheet(clusteringId!, sheet)),
-            );
+          : blockPlans(inPattern, memberSequence, (input) => members.get(input)!, sheetUrl('members'));
       return memberPlans.concat(
-        blockPlans(
-          rest,
-          inputs.inputIndex.length,
-          (input) => inputs.rows.rowOf(input),
-          (sheet) => file(staticPaths.thumbnailSheet(sheet)),
-        ),
+        blockPlans(rest, thumbnails, (input) => inputs.rows.rowOf(input), sheetUrl('thumbnails')),
       );
     },
     averageSheets: async (clusteringId, patternIds) => {
       const order = (await results()).averageImages[clusteringId] ?? [];
+      const start = await partStart('average', clusteringId);
+      if (start === null) return [];
       return blockPlans(
         patternIds,
-        order.length,
-        (p) => order.indexOf(p),
-        (sheet) => file(staticPaths.averageSheet(clusteringId, sheet)),
+        (await sheets()).average,
+        (p) => {
+          const k = order.indexOf(p);
+          return k < 0 ? -1 : start + k;
+        },
+        sheetUrl('average'),
       );
     },
+    featureSheets: async (_runId, layer, rows) => {
+      // Exports made before feature visualizations were exported have no such sequence.
+      const sequence = (await sheets()).features as SheetSequence | undefined;
+      const part = sequence?.parts[layer];
+      if (sequence === undefined || part === undefined) return [];
+      const [start, count] = part;
+      return blockPlans(rows, sequence, (row) => (row < count ? start + row : -1), sheetUrl('features'));
+    },
     heatmapSheets: async (clusteringId, patternId, inputIndex) => {
+      const start = await partStart('heatmap', clusteringId);
+      if (start === null) return [];
       const index = await api.tables.heatmapIndex(clusteringId);
       const rows = new Map<number, number>();
       for (let row = 0; row < index.patternId.length; row++)
-        if (index.patternId[row] === patternId) rows.set(index.inputIndex[row]!, row);
-      return blockPlans(
-        inputIndex,
-        index.patternId.length,
-        (input) => rows.get(input) ?? -1,
-        (sheet) => file(staticPaths.heatmapSheet(clusteringId, sheet)),
-      );
+        if (index.patternId[row] === patternId) rows.set(index.inputIndex[row]!, start + row);
+      return blockPlans(inputIndex, (await sheets()).heatmap, (input) => rows.get(input) ?? -1, sheetUrl('heatmap'));
     },
   };
 }

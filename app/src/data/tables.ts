@@ -5,6 +5,7 @@
  */
 import type { MembershipRows, RunSummary } from '../../../src/results/api-types.js';
 import { indexInputs, RowIndex, type IndexedInputs } from '../../../src/results/input-index.js';
+import { showsText } from '../../../src/results/input-content.js';
 import { LIMITS } from '../../../src/results/routes.js';
 import { query, useAsync, type Loaded } from '../api.js';
 
@@ -16,17 +17,39 @@ export interface MembershipTable extends MembershipRows {
   rows: RowIndex;
 }
 
-/** Runs whose inputs are not images (RunSummary.inputContents): their tiles show the input table's contents. */
+/** Runs whose inputs are not images (RunSummary.inputContents): their tiles know the input table's contents. */
 const contentRuns = new Set<number>();
+/** Runs whose inputs are not drawn (RunSummary.inputPictures 'text', 'none'): their tiles show their contents as text. */
+const textRuns = new Set<number>();
+/** Clusterings of runs of texts: a pattern's words stand for its average image. */
+const wordClusterings = new Set<number>();
 
-/** Notes which runs show their inputs' contents; called with the store's runs as they load. */
+/** Notes which runs show their inputs' contents, and how; called with the store's runs as they load. */
 export function noteInputContents(runs: readonly RunSummary[]): void {
   contentRuns.clear();
-  for (const run of runs) if (run.inputContents) contentRuns.add(run.runId);
+  textRuns.clear();
+  wordClusterings.clear();
+  for (const run of runs) {
+    if (run.inputContents) contentRuns.add(run.runId);
+    if (showsText(run.inputPictures)) textRuns.add(run.runId);
+    if (run.inputPictures !== 'text') continue;
+    for (const layer of run.layers) for (const c of layer.clusterings) wordClusterings.add(c.clusteringId);
+  }
 }
 
+/** True when the clustering's patterns show their words instead of an average image (a run of texts). */
+export function showsPatternWords(clusteringId: number): boolean {
+  return wordClusterings.has(clusteringId);
+}
+
+/** True when the run's inputs have contents (texts, numbers): tooltips show them. */
 export function showsInputContents(runId: number): boolean {
   return contentRuns.has(runId);
+}
+
+/** True when the run's tiles show text rather than a picture (texts, activations computed elsewhere). */
+export function showsInputText(runId: number): boolean {
+  return textRuns.has(runId);
 }
 
 const inputTables = new Map<number, Promise<InputTable>>();

@@ -12,7 +12,7 @@ import { TagEditor } from '../components/TagEditor.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
 import { MAX_SELECTION, toggleSelection, type ViewContext } from '../context.js';
 import { clusteringParam } from '../data/catalog.js';
-import { useInputTable } from '../data/tables.js';
+import { showsPatternWords, useInputTable } from '../data/tables.js';
 import { formatCount, formatShare, plural, shortPatternName } from '../format.js';
 import { hrefOf, navigate } from '../route.js';
 
@@ -102,7 +102,8 @@ function PatternChip({
       href={href}
       title={`${layer.layer}: ${patternId === -1 ? 'noise' : `pattern ${patternId}`}`}
     >
-      {patternId >= 0 && (
+      {/* A run of texts has no average image (its pattern page lists the pattern's words). */}
+      {patternId >= 0 && !showsPatternWords(layer.clusteringId) && (
         <SourceImage source={averageImage(layer.clusteringId, patternId, 24)} width={24} height={24} />
       )}
       <span>{shortPatternName(patternId)}</span>

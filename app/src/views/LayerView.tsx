@@ -8,6 +8,7 @@ import { type PatternsResponse, type PatternSummary } from '../../../src/results
 import { useQuery } from '../api.js';
 import { LabelPatternChart } from '../charts/LabelPatternChart.js';
 import { CoverageLine } from '../components/CoverageLine.js';
+import { CoverageGoal } from '../components/CoverageGoal.js';
 import { CoverageStep } from '../components/CoverageStep.js';
 import { FilterBar } from '../components/FilterBar.js';
 import { GranularityControl } from '../components/GranularityControl.js';
@@ -28,12 +29,12 @@ import {
   granularityRoute,
   markChangeTime,
   reselect,
+  reselectorOf,
   routeGranularity,
   sameGranularity,
   selectAt,
   storedGranularity,
   takeChangeTime,
-  treeOf,
   type Granularity,
 } from '../data/reselection.js';
 import { SORT_NAMES, sortPatterns } from '../data/patterns.js';
@@ -63,6 +64,26 @@ export function LayerToolbar({ route, patterns }: { route: Route; patterns: Patt
   );
 }
 
+/**
+ * Calls `done` once the next frame has been drawn (a message posted from the frame's animation callback is
+ * handled after its style, layout and paint); returns a function that cancels it.
+ */
+function afterNextPaint(done: () => void): () => void {
+  let live = true;
+  const frame = requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      if (live) done();
+    };
+    channel.port2.postMessage(null);
+  });
+  return () => {
+    live = false;
+    cancelAnimationFrame(frame);
+  };
+}
+
 export function LayerView({ context }: { context: ViewContext }) {
   const { route, run, layer, clustering } = context;
   const filters = filtersOf(route);
@@ -75,10 +96,6 @@ export function LayerView({ context }: { context: ViewContext }) {
   const cardsReady = patterns.data !== undefined;
   const inputs = useInputTable(cardsReady ? (run?.runId ?? null) : null);
   const memberships = useMembershipTable(cardsReady ? (clustering?.clusteringId ?? null) : null);
-  const storedCounts = useQuery(
-    'labelCounts',
-    cardsReady && clustering ? { clusteringId: clustering.clusteringId, by: route.chartBy } : null,
-  );
   const colorIndex = useMemo(() => labelColorIndex(run), [run]);
   const coverage = useQuery(
     'coverage',
@@ -90,17 +107,28 @@ export function LayerView({ context }: { context: ViewContext }) {
   const asked = stored && clustering?.unit === null ? routeGranularity(route, stored) : undefined;
   const wanted = asked && stored && !sameGranularity(asked, stored) ? asked : undefined;
   const wantedKey = wanted ? `${clustering!.clusteringId}/${granularityKey(wanted)}` : '';
+  // The stored patterns' label counts (a re-cut counts its own).
+  const storedCounts = useQuery(
+    'labelCounts',
+    cardsReady && clustering && !wanted ? { clusteringId: clustering.clusteringId, by: route.chartBy } : null,
+  );
   // The redraw is timed from the control's change (or, for back / forward and a loaded URL, from the first
-  // render that asks for the granularity) to the re-selected cards in the DOM ...
+  // render that asks for the granularity) ...
   const asking = useRef({ key: '', at: 0 });
   if (asking.current.key !== wantedKey) asking.current = { key: wantedKey, at: takeChangeTime(wantedKey) };
-  const [hierarchyOpen, setHierarchyOpen] = useState(route.node !== null);
-  const needTree = Boolean(wanted) || hierarchyOpen || route.node !== null;
+  // nap demo's first view opens both panels (route.hierarchy); a person opens and closes them.
+  const [hierarchyOpen, setHierarchyOpen] = useState(route.hierarchy || route.node !== null);
+  const [granularityOpen, setGranularityOpen] = useState(route.hierarchy);
+  const needTree = Boolean(wanted) || hierarchyOpen || granularityOpen || route.node !== null;
   const linkage = useQuery(
     'linkage',
     needTree && clustering && clustering.unit === null ? { clusteringId: clustering.clusteringId } : null,
   );
-  const tree = useMemo(() => (linkage.data ? treeOf(linkage.data) : undefined), [linkage.data]);
+  const tree = linkage.data ? reselectorOf(linkage.data) : undefined;
+  // ... or from the moment the last of the tree and the tables it re-selects over arrived, if later.
+  const tablesReady = useRef(0);
+  if (!tree || !memberships.data || !inputs.data) tablesReady.current = 0;
+  else if (tablesReady.current === 0) tablesReady.current = performance.now();
   const reselected = useMemo(
     () =>
       wanted && tree && clustering && memberships.data && inputs.data
@@ -108,20 +136,31 @@ export function LayerView({ context }: { context: ViewContext }) {
         : undefined,
     [wantedKey, tree, clustering, memberships.data, inputs.data],
   );
-  // ... or from the moment the last of the tree and the tables it re-selects over arrived, if later.
-  const tablesReady = useRef(0);
-  if (!tree || !memberships.data || !inputs.data) tablesReady.current = 0;
-  else if (tablesReady.current === 0) tablesReady.current = performance.now();
-  const [redrawMs, setRedrawMs] = useState<number | null>(null);
+  // ... to the redrawn page: counts, coverage, cards in the DOM and the chart and icicle canvases drawn (they
+  // draw in layout effects, which run before this one), then also to the painted frame. The note is written
+  // directly (a state change would render the whole view again).
+  const reselectionNote = useRef<HTMLParagraphElement>(null);
   useLayoutEffect(() => {
-    if (reselected) setRedrawMs(performance.now() - Math.max(asking.current.at, tablesReady.current));
+    const note = reselectionNote.current;
+    if (!reselected || !note) return undefined;
+    const start = Math.max(asking.current.at, tablesReady.current);
+    const redrawn = performance.now() - start;
+    note.dataset.redrawMs = redrawn.toFixed(1);
+    return afterNextPaint(() => {
+      const painted = performance.now() - start;
+      note.dataset.paintedMs = painted.toFixed(1);
+      note.querySelector('.redraw-ms')!.textContent =
+        `, redrawn ${redrawn.toFixed(1)} ms after the change (painted after ${painted.toFixed(1)} ms)`;
+    });
   }, [reselected]);
-  // The selection the icicle plot draws: the re-cut, or the stored granularity re-selected from the tree.
+  // The selection the icicle plot and a subtree draw (none while neither is shown): the re-cut, or the
+  // stored granularity re-selected from the tree.
+  const drawsTree = hierarchyOpen || route.node !== null;
   const cut = useMemo(() => {
+    if (!drawsTree || !tree || !stored || !clustering) return undefined;
     if (reselected) return reselected.selection;
-    if (!needTree || !tree || !stored || !clustering) return undefined;
     return selectAt(tree, stored, allowsSingleCluster(clustering));
-  }, [reselected, needTree, tree, stored, clustering]);
+  }, [reselected, drawsTree, tree, stored, clustering]);
   const layout = useMemo(() => (cut ? icicleLayout(cut.condensedTree, cut.selectedClusters) : undefined), [cut]);
   const subtreePatterns = useMemo(() => {
     const node = layout ? activeNode(layout, route.node) : -1;
@@ -164,7 +203,7 @@ export function LayerView({ context }: { context: ViewContext }) {
     const shown = reselected ?? patterns.data;
     if (!shown) return [];
     const list: PatternSummary[] = sortPatterns(shown.patterns, route.sort);
-    if (route.noise) list.unshift(shown.noise);
+    if (route.noise) list.unshift(reselected ? reselected.noise() : patterns.data!.noise);
     const inSubtree = subtreePatterns ? list.filter((p) => subtreePatterns.has(p.patternId)) : list;
     return sizes ? inSubtree.filter((p) => sizes[p.patternId + 1]! > 0) : inSubtree;
   }, [patterns.data, reselected, route.sort, route.noise, sizes, subtreePatterns]);
@@ -211,7 +250,7 @@ export function LayerView({ context }: { context: ViewContext }) {
         <p class="summary-line">
           <strong>{plural(shownPatternCount, 'pattern')}</strong>
           {reselected && ' (re-selected)'} ·{' '}
-          {formatCount(reselected ? reselected.noise.size : data.clustering.noiseCount)} noise ·{' '}
+          {formatCount(reselected ? reselected.noiseSize : data.clustering.noiseCount)} noise ·{' '}
           {formatCount(run.inputCount)} inputs ·{' '}
           <span class="coverage">
             {formatShare(
@@ -240,7 +279,11 @@ export function LayerView({ context }: { context: ViewContext }) {
         </p>
       </div>
       {unit === null && stored && (
-        <details class="panel granularity-panel">
+        <details
+          class="panel granularity-panel"
+          open={granularityOpen}
+          onToggle={(e) => setGranularityOpen(e.currentTarget.open)}
+        >
           <summary>Coverage and granularity</summary>
           {!reselected && !wanted && <CoverageLine clustering={data.clustering} />}
           <GranularityControl
@@ -249,16 +292,32 @@ export function LayerView({ context }: { context: ViewContext }) {
             inputs={run.inputCount}
             onChange={changeGranularity}
           />
+          {tree && (
+            <CoverageGoal
+              reselector={tree}
+              stored={stored}
+              storedShare={hardCoverage(data.clustering, run.inputCount).share ?? 0}
+              value={wanted ?? stored}
+              allowSingleCluster={allowsSingleCluster(clustering)}
+              onChange={(granularity) => changeGranularity(granularity, false)}
+            />
+          )}
           {wanted && linkage.error && <ErrorMessage error={linkage.error} />}
           {wanted && !reselected && !linkage.error && <Loading what="the layer's tree" />}
           {reselected && (
-            <p class="note reselection" data-redraw-ms={redrawMs ?? ''}>
+            <p
+              class="note reselection"
+              data-redraw-ms=""
+              data-painted-ms=""
+              ref={reselectionNote}
+              key={granularityKey(reselected.granularity)}
+            >
               Re-selected in the page from the stored tree: {plural(reselected.patterns.length, 'pattern')},{' '}
               {formatShare(reselected.inPattern / reselected.inputs)} in a pattern; selection{' '}
               {reselected.selectMs.toFixed(1)} ms, summaries {reselected.summaryMs.toFixed(1)} ms
-              {redrawMs !== null && <>, redrawn {redrawMs.toFixed(1)} ms after the change</>}. Average images and
-              pattern pages belong to the stored patterns; store this one with nap recluster --layer {layer.layer}{' '}
-              --min-cluster-size {reselected.granularity.minClusterSize} --selection {reselected.granularity.selection}
+              <span class="redraw-ms" />. Average images and pattern pages belong to the stored patterns; store this one
+              with nap recluster --layer {layer.layer} --min-cluster-size {reselected.granularity.minClusterSize}{' '}
+              --selection {reselected.granularity.selection}
               {reselected.granularity.epsilon > 0 ? ` --epsilon ${reselected.granularity.epsilon}` : ''}, or{' '}
               <KeepClustering
                 route={route}
@@ -273,7 +332,11 @@ export function LayerView({ context }: { context: ViewContext }) {
         <details
           class="panel hierarchy-panel"
           open={hierarchyOpen}
-          onToggle={(e) => setHierarchyOpen(e.currentTarget.open)}
+          onToggle={(e) => {
+            const open = e.currentTarget.open;
+            setHierarchyOpen(open);
+            if (!open && route.hierarchy) navigate({ hierarchy: false }, { replace: true });
+          }}
         >
           <summary>Hierarchy (condensed tree)</summary>
           {linkage.error && <ErrorMessage error={linkage.error} />}

@@ -6,6 +6,7 @@ import { useMemo } from 'preact/hooks';
 import { type MaxActivationsResponse } from '../../../src/results/api-types.js';
 import { useQuery } from '../api.js';
 import { describeInput, ImageTile } from '../components/ImageTile.js';
+import { FeatureImages } from '../components/FeatureImages.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
 import { toggleSelection, type ViewContext } from '../context.js';
@@ -134,6 +135,14 @@ export function MaxActivationsView({ context }: { context: ViewContext }) {
             <p class="muted">No max activations stored for unit {focused}.</p>
           )}
         </section>
+      )}
+      {focused !== null && (
+        <FeatureImages
+          runId={run.runId}
+          layer={layer.layer}
+          shows={(image) => (image.objective === 'unit' || image.objective === 'channel') && image.target === focused}
+          what={`unit ${focused}`}
+        />
       )}
       {groups.get(-1) && (
         <section class="panel" aria-labelledby="layer-max-title">

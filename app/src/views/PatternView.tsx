@@ -24,6 +24,7 @@ import { ImageTile } from '../components/ImageTile.js';
 import { NearMembers, NoiseNearestPatterns } from '../components/NearMembers.js';
 import { SourceImage } from '../components/SourceImage.js';
 import { CARD_EXAMPLES } from '../components/PatternCard.js';
+import { FeatureImages } from '../components/FeatureImages.js';
 import { ErrorMessage, Loading } from '../components/Status.js';
 import { UnitChartControls } from '../components/UnitChartControls.js';
 import { VirtualGrid } from '../components/VirtualGrid.js';
@@ -417,6 +418,18 @@ export function PatternView({ context }: { context: ViewContext }) {
           />
         )}
       </div>
+      {patternId >= 0 && (
+        <FeatureImages
+          runId={run.runId}
+          layer={layer.layer}
+          shows={(image) =>
+            (image.objective === 'pattern' || image.objective === 'pattern_contrast') &&
+            image.clusteringId === clustering.clusteringId &&
+            image.target === patternId
+          }
+          what={name.toLowerCase()}
+        />
+      )}
       {patternId >= 0 && (
         <PatternStatistics
           name={name}

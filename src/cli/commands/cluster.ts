@@ -13,6 +13,7 @@ import {
 } from '../../compute/hdbscan/soft/index.js';
 import { list, OptionSchema, switchOption, text, valueOption, wholeNumber } from '../../options/schema.js';
 import { cliCommand, onlyPositional, parseOptions } from '../args.js';
+import { onnxDotKernels } from '../../io/onnx/dot-kernel.js';
 
 interface ClusterCliOptions extends HdbscanOptions {
   shape: number[];
@@ -75,7 +76,7 @@ export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal
   const queries = predict === undefined ? undefined : await readMatrix(predict, undefined, dim);
   const onProgress = process.stderr.isTTY ? reportProgress : undefined;
   const control = { signal, onProgress };
-  const result = await hdbscan(matrix, hdbscanOptions, control);
+  const result = await hdbscan(matrix, { ...hdbscanOptions, kernels: onnxDotKernels }, control);
   const json: Record<string, unknown> = {
     labels: Array.from(result.labels),
     probabilities: Array.from(result.probabilities),
@@ -112,11 +113,11 @@ async function softOutputs(
   const { metric, minSamples } = result.params;
   const out: Record<string, unknown> = {};
   if (soft) {
-    const vectors = await allPointsMembershipVectors(matrix, tree, { metric }, control);
+    const vectors = await allPointsMembershipVectors(matrix, tree, { metric, kernels: onnxDotKernels }, control);
     out.membershipVectors = rowsOf(vectors, result.clusterCount);
   }
   if (queries) {
-    const predictor = await createPredictor(matrix, tree, { minSamples, metric }, control);
+    const predictor = await createPredictor(matrix, tree, { minSamples, metric, kernels: onnxDotKernels }, control);
     const predicted = await approximatePredict(predictor, queries, control);
     out.predictions = {
       labels: Array.from(predicted.labels),

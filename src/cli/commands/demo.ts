@@ -75,12 +75,13 @@ ${DEMO_OPTIONS.help()}`;
 /** The share of inputs the closing lines show a way to: every input answered, most in a pattern. */
 const COVERAGE_TARGET = 0.8;
 
+/** The layer the demo's first view shows: a middle layer, where patterns are neither pixels nor classes. */
+const DEMO_FIRST_LAYER = 'conv2';
+
 /**
  * The demo's closing lines: how much of each layer the paper's patterns cover, and the one step that
  * covers at least COVERAGE_TARGET of it (a re-selection from the stored tree, or near members).
  */
-/** The layer the demo's first view shows: a middle layer, where patterns are neither pixels nor classes. */
-const DEMO_FIRST_LAYER = 'conv2';
 
 export function formatCoverageRoutes(routes: CoverageRoute[], out: string): string {
   const target = `${(100 * COVERAGE_TARGET).toFixed(0)}%`;
@@ -155,12 +156,11 @@ export const runDemoCommand = cliCommand(DEMO_OPTIONS, async (argv, signal) => {
   }
   if (noServe) return 0;
   const first = result.layers.find((layer) => layer.layer === DEMO_FIRST_LAYER) ?? result.layers[0];
-  if (first) {
-    console.log(
-      `Start in the app at http://127.0.0.1:${port}/?run=${result.runId}&layer=${encodeURIComponent(first.layer)}: ` +
-        `the paper's patterns of ${first.layer} and their coverage; one click shows the near members that answer for` +
-        ` most inputs (and back), the Hierarchy panel draws the layer's tree and re-cuts it.`,
-    );
-  }
-  return runServeCommand([out, '--port', String(port)], signal);
+  if (!first) return runServeCommand([out, '--port', String(port)], signal);
+  console.log(
+    `The app starts at the paper's patterns of ${first.layer} with their coverage and the layer's hierarchy: one ` +
+      `button answers for >= ${(100 * COVERAGE_TARGET).toFixed(0)}% of the inputs (near members, or a re-cut of ` +
+      `the tree where one puts that many in a pattern), one goes back to the paper's parameters.`,
+  );
+  return runServeCommand([out, '--port', String(port), '--run', String(result.runId), '--layer', first.layer], signal);
 });

@@ -55,7 +55,7 @@ export const runExportCommand = cliCommand(EXPORT_CLI, async (argv, signal) => {
   const relative = path.relative(process.cwd(), result.out);
   const where = relative === '' ? '.' : relative.startsWith('..') ? result.out : relative;
   console.log(
-    `Exported run ${result.runId} to ${where}/: ${result.files} files, ${megabytes(result.bytes)} (${result.thumbnails} thumbnails, ${result.averageImages} average images, ${result.heatmaps} heatmaps).`,
+    `Exported run ${result.runId} to ${where}/: ${result.files} files, ${megabytes(result.bytes)} (${result.thumbnails} thumbnails, ${result.averageImages} average images, ${result.heatmaps} heatmaps, ${result.featureImages} feature visualizations).`,
   );
   console.log(`Open ${where}/index.html through any static file host, e.g. python3 -m http.server -d ${where}`);
   return 0;

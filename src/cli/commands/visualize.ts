@@ -100,12 +100,22 @@ const VISUALIZE_CLI = new OptionSchema<VisualizeCli>('visualize', {
   restarts: valueOption(wholeNumber({ example: 4, min: 1 }), {
     flag: 'restarts',
     help: 'random starts per objective, optimised together, the best kept',
-    default: 4,
+    defaultText: '4; 1 above 128x128 pixels',
   }),
   polish: valueOption(realNumber({ example: 0.25, min: 0 }), {
     flag: 'polish',
     help: 'share of the last steps without transforms',
     default: 0.25,
+  }),
+  refine: valueOption(wholeNumber({ example: 64, min: 0 }), {
+    flag: 'refine',
+    help: "Adam steps on the best restart's pixels after the Fourier steps, untransformed (0: none)",
+    default: 64,
+  }),
+  refineRate: valueOption(realNumber({ example: 0.05, min: 1e-9 }), {
+    flag: 'refine-rate',
+    help: 'initial learning rate of the refine steps (pixel values 0..1), cosine-decayed to 0',
+    default: 0.05,
   }),
   batch: valueOption(wholeNumber({ example: 8, min: 1 }), {
     flag: 'batch',

@@ -5,11 +5,12 @@ import { clampMinSamples } from './core-distances.js';
 import { METRICS, rowDistance } from './distance.js';
 import { certifiedPrim } from './kernels/certified-prim.js';
 import { nearestNeighbours } from './kernels/neighbours.js';
-import { createOrtDotKernel, type DotKernel } from './kernels/ort-dot.js';
+import type { DotKernel } from './kernels/dot-kernel.js';
+import { javaScriptDotKernels } from './kernels/javascript-dot.js';
 import { prepareScreen } from './kernels/screen.js';
 import { tileFiller } from './kernels/tiles.js';
 import { MstWorkerPool } from './kernels/worker-pool.js';
-import type { Metric, MstBuilder, MstResult } from './types.js';
+import type { Metric, MstBuilder, MstOptions, MstResult } from './types.js';
 
 /** Tuning knobs of {@link fastMstWith}; the defaults are what {@link fastMst} uses. */
 export interface FastMstTuning {
@@ -18,10 +19,10 @@ export interface FastMstTuning {
    * their own, at the price of a little more work in the first pass. Default max(16, 2 minSamples).
    */
   listWidth?: number;
-  /** ONNX Runtime intra-op threads for the tile products on the calling thread. Default 2. */
+  /** Threads of the dot kernel's tile products on the calling thread. Default 2. */
   threads?: number;
   /**
-   * Worker threads that share both passes (each with one ONNX Runtime thread and its own copy of
+   * Worker threads that share both passes (each with a one-thread dot kernel and its own copy of
    * the rows); 0 keeps the work on the calling thread, with `threads` threads for the products.
    * Default 0: on the 2-core target machine, shared with other work, the workers' start-up and
    * extra copies cost more than they gained (see scripts/bench-hdbscan.ts).
@@ -46,13 +47,14 @@ export interface FastMstStats {
  *    rigorous bound on the float32 error and recomputed in float64, hence exact core distances;
  * 2. Prim's algorithm runs on exact keys from those lists, and flushes blocks of pairs through the
  *    same tile products only when a bound says an unseen pair could change the next step.
- * Euclidean and cosine use ONNX Runtime's SGEMM; manhattan uses exact float64 L1 tiles.
+ * Euclidean and cosine use the dot kernels of `options.kernels` (the caller's: ONNX Runtime's SGEMM in
+ * the engine and library; plain JavaScript when none are given); manhattan uses exact float64 L1 tiles.
  */
 export const fastMst: MstBuilder = (matrix, options, control) => fastMstWith(matrix, options, {}, control);
 
 export async function fastMstWith(
   matrix: Matrix,
-  options: { minSamples: number; metric: Metric },
+  options: MstOptions,
   tuning: FastMstTuning = {},
   control?: TaskControl,
 ): Promise<MstResult> {
@@ -69,10 +71,11 @@ export async function fastMstWith(
   const workers = tuning.workers ?? 0;
   const screen = prepareScreen(matrix, options.metric, workers > 0);
   const distance = rowDistance(matrix, options.metric);
-  const pool = workers > 0 ? MstWorkerPool.start(screen, matrix.data, workers) : undefined;
-  // With workers, this thread scans tiles only while they load ONNX Runtime, on one thread.
+  const kernels = options.kernels ?? javaScriptDotKernels;
+  const pool = workers > 0 ? MstWorkerPool.start(screen, matrix.data, workers, kernels) : undefined;
+  // With workers, this thread scans tiles only while they load their kernels, on one thread.
   const kernel: DotKernel | undefined =
-    screen.tile === 'dot' ? await createOrtDotKernel(pool ? 1 : (tuning.threads ?? 2)) : undefined;
+    screen.tile === 'dot' ? await kernels.create(pool ? 1 : (tuning.threads ?? 2)) : undefined;
   try {
     const fill = tileFiller(screen, kernel);
     const lists = await nearestNeighbours(

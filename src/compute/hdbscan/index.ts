@@ -11,12 +11,18 @@ import type { CondensedTree, SingleLinkageTree } from './types.js';
 
 export type { HdbscanOptions, SpanningTreeChoice } from './options.js';
 export { AUTO_APPROXIMATE_ROWS } from './options.js';
-export type { CondensedTree, Metric, MstBuilder, MstResult, PrimTree, SingleLinkageTree } from './types.js';
+export type { CondensedTree, Metric, MstBuilder, MstOptions, MstResult, PrimTree, SingleLinkageTree } from './types.js';
+export type { DotKernel, DotKernels } from './kernels/dot-kernel.js';
+export { javaScriptDotKernels } from './kernels/javascript-dot.js';
 export { referenceMst } from './reference-mst.js';
 export { fastMst } from './fast-mst.js';
 export {
+  condenseAtSize,
   linkageFromMerges,
+  selectFromCondensed,
   selectFromLinkage,
+  TreeReselector,
+  type CondensedAtSize,
   selectionParamsProblem,
   type SelectionParams,
   type TreeSelection,
@@ -57,7 +63,8 @@ export async function hdbscan(
   validateMatrix(matrix, params.minClusterSize);
   const build = options.mst ?? (params.spanningTree === 'approximate' ? approximateMst : fastMst);
   const minSamples = clampMinSamples(matrix.count, params.minSamples);
-  const { tree } = await build(matrix, { minSamples, metric: params.metric }, control);
+  const kernels = options.kernels ? { kernels: options.kernels } : {};
+  const { tree } = await build(matrix, { minSamples, metric: params.metric, ...kernels }, control);
 
   const checkpoint = new Checkpoint(control, 'condensing', CONDENSING_STEPS);
   const singleLinkageTree = singleLinkage(sortEdgesByWeight(tree));

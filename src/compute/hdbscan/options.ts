@@ -11,6 +11,7 @@ import {
 } from '../../options/schema.js';
 import type { Matrix } from '../matrix.js';
 import { METRICS } from './distance.js';
+import type { DotKernels } from './kernels/dot-kernel.js';
 import type { SelectionMethod } from './selection.js';
 import type { Metric, MstBuilder } from './types.js';
 
@@ -35,6 +36,11 @@ export interface HdbscanOptions {
   spanningTree?: SpanningTreeChoice;
   /** Spanning-tree builder; overrides spanningTree. Default: the one spanningTree names. */
   mst?: MstBuilder;
+  /**
+   * Tile products of the spanning tree's screens (see DotKernels); they never change the result.
+   * Default: plain JavaScript; the library's hdbscan() (src/index.ts) and the engine pass ONNX Runtime's.
+   */
+  kernels?: DotKernels | undefined;
 }
 
 export type SpanningTreeChoice = 'auto' | 'exact' | 'approximate';
@@ -44,7 +50,7 @@ export type SpanningTreeChoice = 'auto' | 'exact' | 'approximate';
  * 'approximate', only where the approximate tree was used: results without it are exact (as every
  * run made before the approximate tree existed).
  */
-export type ResolvedHdbscanParams = Required<Omit<HdbscanOptions, 'mst' | 'spanningTree'>> & {
+export type ResolvedHdbscanParams = Required<Omit<HdbscanOptions, 'mst' | 'spanningTree' | 'kernels'>> & {
   spanningTree?: 'approximate';
 };
 
@@ -136,7 +142,7 @@ export function resolveParams(options: HdbscanOptions, count: number): ResolvedH
  * tree (whatever its row count), one with 'approximate' with the approximate tree.
  */
 export function resolveStoredParams(
-  params: Omit<HdbscanOptions, 'mst' | 'spanningTree'> & { spanningTree?: unknown },
+  params: Omit<HdbscanOptions, 'mst' | 'spanningTree' | 'kernels'> & { spanningTree?: unknown },
 ): ResolvedHdbscanParams {
   const { spanningTree, ...rest } = params;
   return resolveParams({ ...rest, spanningTree: spanningTree === 'approximate' ? 'approximate' : 'exact' }, 0);

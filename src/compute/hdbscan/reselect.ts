@@ -8,7 +8,7 @@
  * Min samples is not a parameter here: it shapes the tree itself (every core distance), so changing it
  * needs the distances again (`nap analyze --min-samples`).
  */
-import { buildClusterTree } from './cluster-tree.js';
+import { buildClusterTree, type ClusterTree } from './cluster-tree.js';
 import { condenseTree } from './condense.js';
 import { outlierScores } from './glosh.js';
 import { clusterPersistence, labelPoints, membershipProbabilities } from './labelling.js';
@@ -38,11 +38,36 @@ export interface TreeSelection {
   selectedClusters?: Int32Array;
 }
 
-/** Selects patterns from `linkage` (N-1 merges of N points) with `params`; see the module comment. */
-export function selectFromLinkage(linkage: SingleLinkageTree, params: SelectionParams): TreeSelection {
-  const condensedTree = condenseTree(linkage, params.minClusterSize);
+/**
+ * What a tree gives at one min cluster size, whatever the selection: the condensed tree, its clusters,
+ * their stability (before selection) and every point's GLOSH score.
+ */
+export interface CondensedAtSize {
+  minClusterSize: number;
+  condensedTree: CondensedTree;
+  clusters: ClusterTree;
+  stability: Float64Array;
+  outlierScores: Float64Array;
+}
+
+/** Condenses `linkage` at `minClusterSize` (the part of a selection that does not depend on leaf / eom or epsilon). */
+export function condenseAtSize(linkage: SingleLinkageTree, minClusterSize: number): CondensedAtSize {
+  const condensedTree = condenseTree(linkage, minClusterSize);
   const clusters = buildClusterTree(condensedTree);
-  const stability = computeStability(condensedTree, clusters);
+  return {
+    minClusterSize,
+    condensedTree,
+    clusters,
+    stability: computeStability(condensedTree, clusters),
+    outlierScores: outlierScores(condensedTree, clusters),
+  };
+}
+
+/** Selects patterns from a condensed tree with `params` (whose min cluster size is the condensed tree's). */
+export function selectFromCondensed(condensed: CondensedAtSize, params: SelectionParams): TreeSelection {
+  const { condensedTree, clusters } = condensed;
+  // eom rewrites the stability of the clusters it rejects: a copy keeps the condensed tree's for the next selection.
+  const stability = condensed.stability.slice();
   const selected = selectClusters(clusters, stability, {
     method: params.clusterSelectionMethod,
     epsilon: params.clusterSelectionEpsilon,
@@ -55,12 +80,45 @@ export function selectFromLinkage(linkage: SingleLinkageTree, params: SelectionP
   return {
     labels,
     probabilities: membershipProbabilities(condensedTree, clusters, selected, labels),
-    outlierScores: outlierScores(condensedTree, clusters),
+    outlierScores: condensed.outlierScores,
     persistence: clusterPersistence(condensedTree, clusters, selected, labels, stability),
     clusterCount: selected.length,
     condensedTree,
     selectedClusters: selected,
   };
+}
+
+/** Selects patterns from `linkage` (N-1 merges of N points) with `params`; see the module comment. */
+export function selectFromLinkage(linkage: SingleLinkageTree, params: SelectionParams): TreeSelection {
+  return selectFromCondensed(condenseAtSize(linkage, params.minClusterSize), params);
+}
+
+/**
+ * Selections from one tree for a person moving through its granularities: the condensed trees of the
+ * last few min cluster sizes are kept, so that a change of leaf / eom or epsilon, or a return to a size
+ * seen before, skips the condensing. Its selections share their condensed tree and outlier scores: read
+ * them, do not write them.
+ */
+export class TreeReselector {
+  private readonly recent: CondensedAtSize[] = [];
+
+  constructor(
+    readonly linkage: SingleLinkageTree,
+    private readonly keep = 8,
+  ) {}
+
+  /** The tree condensed at `minClusterSize`, from the kept ones when it is there. */
+  condensed(minClusterSize: number): CondensedAtSize {
+    const at = this.recent.findIndex((entry) => entry.minClusterSize === minClusterSize);
+    const entry = at >= 0 ? this.recent.splice(at, 1)[0]! : condenseAtSize(this.linkage, minClusterSize);
+    this.recent.unshift(entry);
+    if (this.recent.length > this.keep) this.recent.pop();
+    return entry;
+  }
+
+  select(params: SelectionParams): TreeSelection {
+    return selectFromCondensed(this.condensed(params.minClusterSize), params);
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Matrix } from '../matrix.js';
 import type { TaskControl } from '../../progress.js';
+import type { DotKernels } from './kernels/dot-kernel.js';
 
 /** Distance between two rows: euclidean (L2), cosine (1 - cosine similarity, as sklearn) or manhattan (L1). */
 export type Metric = 'euclidean' | 'cosine' | 'manhattan';
@@ -26,11 +27,14 @@ export interface MstResult {
  * replace the reference. `hdbscan()` passes `minSamples` already clamped to [1, N-1]. Distances are
  * float64 computed from the float32 input; mrd(a, b) = max(core_a, core_b, d(a, b)).
  */
-export type MstBuilder = (
-  matrix: Matrix,
-  options: { minSamples: number; metric: Metric },
-  control?: TaskControl,
-) => Promise<MstResult>;
+export type MstBuilder = (matrix: Matrix, options: MstOptions, control?: TaskControl) => Promise<MstResult>;
+
+export interface MstOptions {
+  minSamples: number;
+  metric: Metric;
+  /** The tile products' kernels (see DotKernels); default: plain JavaScript. */
+  kernels?: DotKernels | undefined;
+}
 
 /**
  * scipy-style single-linkage dendrogram: row k merges nodes `left[k]` and `right[k]` at

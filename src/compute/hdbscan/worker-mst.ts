@@ -1,25 +1,25 @@
 /**
  * A worker thread of fastMst: it shares the screened rows, the core distances and the Prim keys
- * with the main thread (SharedArrayBuffer), runs its own single-threaded ONNX Runtime session and
- * SIMD scanner, and takes tiles (neighbour pass) or column chunks (flushes) from a shared counter,
- * so both cores stay busy however the work is spread.
+ * with the main thread (SharedArrayBuffer), runs its own single-threaded dot kernel (from the module
+ * the caller's kernels name) and SIMD scanner, and takes tiles (neighbour pass) or column chunks
+ * (flushes) from a shared counter, so both cores stay busy however the work is spread.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { makeMatrix } from '../matrix.js';
+import { threadSide } from '../threads.js';
 import { rowDistance } from './distance.js';
 import { rescanRows, scanUpperTiles, sortCandidatesExactly } from './kernels/neighbours.js';
-import { createOrtDotKernel } from './kernels/ort-dot.js';
+import { importDotKernels } from './kernels/dot-kernel.js';
 import { PairFlusher } from './kernels/pair-flush.js';
 import { screenBounds, type Screen } from './kernels/screen.js';
 import { tileEdge, tileFiller } from './kernels/tiles.js';
 import { CANCELLED, DONE, NEXT, type WorkerSetup, type WorkerTask } from './kernels/worker-protocol.js';
 
 async function serve(): Promise<void> {
-  const port = parentPort;
-  const setup = workerData as WorkerSetup | undefined;
+  const port = threadSide<WorkerSetup | undefined>();
+  const setup = port?.data;
   if (!port || setup?.role !== 'fast-mst') return;
   const { metric, count, dim, maxScale, unit, tile, vectors, norms, scales, data, core, key, control } = setup;
-  // A private copy: ONNX Runtime takes no SharedArrayBuffer operands, and blocks are gathered from it.
+  // A private copy: ONNX Runtime's kernel takes no SharedArrayBuffer operands, and blocks are gathered from it.
   const own = new Float32Array(vectors);
   const screen: Screen = {
     metric,
@@ -33,7 +33,7 @@ async function serve(): Promise<void> {
     tile,
     ...screenBounds(metric, dim, maxScale, unit),
   };
-  const kernel = tile === 'dot' ? await createOrtDotKernel(1) : undefined;
+  const kernel = tile === 'dot' ? await (await importDotKernels(setup.kernels)).create(1) : undefined;
   const fill = tileFiller(screen, kernel);
   const distance = rowDistance(makeMatrix(count, dim, data), metric);
   let flusher: PairFlusher | undefined;
@@ -42,35 +42,36 @@ async function serve(): Promise<void> {
     Atomics.add(control, DONE, 1);
     return Promise.resolve();
   };
-  port.on('message', (task: WorkerTask) => {
+  port.onMessage((message) => {
+    const task = message as WorkerTask;
     void (async () => {
       try {
         if (task.type === 'neighbours') {
           const heaps = await scanUpperTiles(screen, fill, task.width, claim, done);
           const bar = heaps.bar.slice();
           const transfer = [heaps.values.buffer, heaps.ids.buffer, heaps.sizes.buffer, bar.buffer] as ArrayBuffer[];
-          port.postMessage({ values: heaps.values, ids: heaps.ids, sizes: heaps.sizes, bar }, transfer);
+          port.post({ values: heaps.values, ids: heaps.ids, sizes: heaps.sizes, bar }, transfer);
         } else if (task.type === 'exact') {
           sortCandidatesExactly(task.candidates, task.width, count, distance, claim, task.ids, task.distances);
-          port.postMessage({ done: true });
+          port.post({ done: true });
         } else if (task.type === 'rescan') {
           await rescanRows(screen, fill, task.rows, task.reach, task.width, distance, claim, task.ids, task.distances);
-          port.postMessage({ done: true });
+          port.post({ done: true });
         } else if (task.type === 'flush') {
           flusher ??= new PairFlusher(screen, fill, core, key, distance, tileEdge(dim, count));
           const before = flusher.pairs;
           await flusher.see(task.rows, task.columns, claim, done);
-          port.postMessage({ pairs: flusher.pairs - before });
+          port.post({ pairs: flusher.pairs - before });
         } else {
           await kernel?.release();
-          port.postMessage({ closed: true });
+          port.post({ closed: true });
         }
       } catch (error) {
-        port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        port.post({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       }
     })();
   });
-  port.postMessage({ ready: true });
+  port.post({ ready: true });
 }
 
 await serve();

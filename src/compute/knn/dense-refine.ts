@@ -1,4 +1,4 @@
-import type { DotKernel } from '../hdbscan/kernels/ort-dot.js';
+import type { DotKernel } from '../hdbscan/kernels/dot-kernel.js';
 import type { ScanWorkspace } from '../hdbscan/kernels/tiles.js';
 import type { BlockRows } from './block-rows.js';
 import type { LeafBalls } from './leaf-balls.js';
@@ -230,10 +230,12 @@ function squaredNorm(vector: Float32Array): number {
 function densest(members: Int32Array, lists: NeighbourLists, rank: number, share: number): Int32Array {
   const { width, keys } = lists;
   const density = new Float64Array(members.length);
-  members.forEach((row, i) => {
-    const sorted = Float32Array.from(keys.subarray(row * width, (row + 1) * width)).sort();
-    density[i] = sorted[Math.min(width, rank) - 1]!;
-  });
+  const listed = new Float32Array(width);
+  for (let i = 0; i < members.length; i++) {
+    const row = members[i]!;
+    listed.set(keys.subarray(row * width, (row + 1) * width));
+    density[i] = listed.sort()[Math.min(width, rank) - 1]!;
+  }
   const sorted = Float64Array.from(density).sort();
   const quantile = sorted[Math.min(members.length - 1, Math.max(0, Math.ceil(members.length * share) - 1))]!;
   // Keys are squared distances for euclidean: the margin applies to the distance.

@@ -1,4 +1,4 @@
-import type { DotKernel } from '../hdbscan/kernels/ort-dot.js';
+import type { DotKernel } from '../hdbscan/kernels/dot-kernel.js';
 import type { BlockRows } from './block-rows.js';
 import type { LeafPartition } from './leaf-partition.js';
 

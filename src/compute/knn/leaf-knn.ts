@@ -1,4 +1,4 @@
-import type { DotKernel } from '../hdbscan/kernels/ort-dot.js';
+import type { DotKernel } from '../hdbscan/kernels/dot-kernel.js';
 import { ScanWorkspace } from '../hdbscan/kernels/tiles.js';
 import { unitScale, type Matrix } from '../matrix.js';
 import type { SeededRandom } from '../projection/random.js';
@@ -76,7 +76,7 @@ export async function leafNeighbours(
       const size = bounds[leaf + 1]! - start;
       const vectors = rows.rows(order, start, start + size, block);
       await kernel.dot(vectors, size, vectors, size, dim, workspace.tile);
-      scanLeaf(workspace, order.subarray(start, start + size), rows.norms, lists);
+      scanLeaf(workspace, order.subarray(start, start + size), rows.norms, lists, tree === 0);
       await options.tick(++done);
     }
   }

@@ -20,13 +20,16 @@ export class NeighbourLists {
     return this.keys[row * this.width]!;
   }
 
-  /** Offers `id` at `key` to `row`; returns whether it was taken (not if `id` is there already). */
-  offer(row: number, key: number, id: number): boolean {
+  /**
+   * Offers `id` at `key` to `row`; returns whether it was taken (not if `id` is there already).
+   * `unseen`: the caller knows that this pair was never offered before, which spares the search.
+   */
+  offer(row: number, key: number, id: number, unseen = false): boolean {
     const { ids, keys, width } = this;
     const base = row * width;
     const rounded = Math.fround(key);
     if (!(rounded < keys[base]!)) return false;
-    for (let slot = base, end = base + width; slot < end; slot++) if (ids[slot] === id) return false;
+    if (!unseen) for (let slot = base, end = base + width; slot < end; slot++) if (ids[slot] === id) return false;
     let position = 0;
     for (;;) {
       const left = 2 * position + 1;

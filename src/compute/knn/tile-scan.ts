@@ -1,8 +1,17 @@
 import type { ScanWorkspace } from '../hdbscan/kernels/tiles.js';
 import type { NeighbourLists } from './neighbour-lists.js';
 
-/** Offers every pair of one leaf's tile (upper triangle) to both rows' lists. */
-export function scanLeaf(workspace: ScanWorkspace, ids: Int32Array, norms: Float64Array, lists: NeighbourLists): void {
+/**
+ * Offers every pair of one leaf's tile (upper triangle) to both rows' lists; `unseen`: no pair of
+ * the leaf was offered before (the first tree's leaves, which are disjoint).
+ */
+export function scanLeaf(
+  workspace: ScanWorkspace,
+  ids: Int32Array,
+  norms: Float64Array,
+  lists: NeighbourLists,
+  unseen = false,
+): void {
   const size = ids.length;
   const { tile, hits } = workspace;
   const columnNorms = workspace.norms;
@@ -20,8 +29,8 @@ export function scanLeaf(workspace: ScanWorkspace, ids: Int32Array, norms: Float
       const j = hits[h]!;
       const other = ids[j]!;
       const key = rowNorm + columnNorms[j]! - 2 * tile[offset + j]!;
-      lists.offer(row, key, other);
-      if (lists.offer(other, key, row)) columnBars[j] = lists.bar(other);
+      lists.offer(row, key, other, unseen);
+      if (lists.offer(other, key, row, unseen)) columnBars[j] = lists.bar(other);
     }
   }
 }

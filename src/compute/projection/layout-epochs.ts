@@ -13,6 +13,7 @@
  * thread count.
  */
 import { attractionCoefficient, lookup, repulsionCoefficient, TABLE_HIGH, TABLE_LOW } from './gradient-tables.js';
+import { drawnVertex, dueNegatives, epochKey, firstDraw, nextDraw } from './negative-draws.js';
 
 export interface LayoutArrays {
   count: number;
@@ -77,7 +78,7 @@ export function moveVertices(
   const { a, b, epochs, negativeSampleRate, repulsionStrength, learningRate, seed } = constants;
   const alpha = learningRate * (1 - epoch / epochs);
   const drawScale = count / 4294967296;
-  const epochKey = Math.imul(epoch + 1, 0x85ebca77) ^ seed;
+  const key = epochKey(seed, epoch);
   for (let j = from; j < to; j++) {
     let x = live[2 * j]!;
     let y = live[2 * j + 1]!;
@@ -110,15 +111,11 @@ export function moveVertices(
       const perSample = epochsPerSample[edge]!;
       nextSample[edge]! += perSample;
 
-      const perNegative = perSample / negativeSampleRate;
-      const negatives = Math.trunc((epoch - nextNegativeSample[edge]!) / perNegative);
-      let state = mix(epochKey ^ Math.imul(edge, 0x9e3779b1)) | 1;
+      const negatives = dueNegatives(nextNegativeSample, edge, perSample / negativeSampleRate, epoch);
+      let state = firstDraw(key, edge);
       for (let p = 0; p < negatives; p++) {
-        state ^= state << 13;
-        state ^= state >>> 17;
-        state ^= state << 5;
-        // Scaling the 32-bit draw avoids a floating-point modulo (uint32 values above 2^31 are doubles).
-        const other = Math.floor((state >>> 0) * drawScale);
+        state = nextDraw(state);
+        const other = drawnVertex(state, drawScale);
         if (other === j) continue;
         const positions = other >= from && other < to ? live : snapshot;
         dx = x - positions[2 * other]!;
@@ -132,7 +129,6 @@ export function moveVertices(
         x += clip(coefficient * dx) * alpha;
         y += clip(coefficient * dy) * alpha;
       }
-      nextNegativeSample[edge]! += negatives * perNegative;
     }
     live[2 * j] = x;
     live[2 * j + 1] = y;
@@ -156,16 +152,6 @@ export function settleVertices(arrays: LayoutArrays, from: number, to: number): 
     snapshot[2 * k] = x;
     snapshot[2 * k + 1] = y;
   }
-}
-
-/** murmur3's 32-bit finaliser: spreads (seed, epoch, edge) keys into independent-looking states. */
-export function mix(key: number): number {
-  let h = key;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
 
 export function clip(value: number): number {

@@ -13,7 +13,8 @@ import {
   TABLE_LOW,
   tabulate,
 } from './gradient-tables.js';
-import { clip, mix, type EpochConstants } from './layout-epochs.js';
+import { clip, type EpochConstants } from './layout-epochs.js';
+import { drawnVertex, dueNegatives, epochKey, firstDraw, nextDraw } from './negative-draws.js';
 import type { SparseGraph } from './sparse-graph.js';
 
 /** Updates `layout` (count x dims, row-major) in place; progress counts epochs. */
@@ -37,7 +38,7 @@ export async function optimizeLayoutInDims(
   const drawScale = count / 4294967296;
   for (let epoch = 0; epoch < epochs; epoch++) {
     const alpha = learningRate * (1 - epoch / epochs);
-    const epochKey = Math.imul(epoch + 1, 0x85ebca77) ^ (seed | 0);
+    const key = epochKey(seed, epoch);
     for (let j = 0; j < count; j++) {
       const jBase = j * dims;
       for (let edge = rowStart[j]!, end = rowStart[j + 1]!; edge < end; edge++) {
@@ -63,14 +64,11 @@ export async function optimizeLayoutInDims(
         const perSample = epochsPerSample[edge]!;
         nextSample[edge]! += perSample;
 
-        const perNegative = perSample / negativeSampleRate;
-        const negatives = Math.trunc((epoch - nextNegativeSample[edge]!) / perNegative);
-        let state = mix(epochKey ^ Math.imul(edge, 0x9e3779b1)) | 1;
+        const negatives = dueNegatives(nextNegativeSample, edge, perSample / negativeSampleRate, epoch);
+        let state = firstDraw(key, edge);
         for (let p = 0; p < negatives; p++) {
-          state ^= state << 13;
-          state ^= state >>> 17;
-          state ^= state << 5;
-          const other = Math.floor((state >>> 0) * drawScale);
+          state = nextDraw(state);
+          const other = drawnVertex(state, drawScale);
           if (other === j) continue;
           const oBase = other * dims;
           distanceSquared = 0;
@@ -86,7 +84,6 @@ export async function optimizeLayoutInDims(
               : repulsionCoefficient(distanceSquared, a, b, repulsionStrength);
           for (let d = 0; d < dims; d++) layout[jBase + d]! += clip(coefficient * delta[d]!) * alpha;
         }
-        nextNegativeSample[edge]! += negatives * perNegative;
       }
     }
     await checkpoint.tick(epoch + 1);

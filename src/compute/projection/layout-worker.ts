@@ -2,12 +2,13 @@
  * Worker side of the layout: runs every epoch for its vertex blocks, meeting the other workers at a
  * barrier after each phase. Worker 0 publishes the number of finished epochs for progress.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { makeBarrier } from './barrier.js';
 import { moveVertices, settleVertices } from './layout-epochs.js';
 import { CONTROL, type LayoutWorkerInput } from './layout-threads.js';
+import { threadSide } from '../threads.js';
 
-const { arrays, constants, blocks, parties, control: controlBuffer, index } = workerData as LayoutWorkerInput;
+const side = threadSide<LayoutWorkerInput>()!;
+const { arrays, constants, blocks, parties, control: controlBuffer, index } = side.data;
 const control = new Int32Array(controlBuffer);
 const barrier = makeBarrier(control, CONTROL, parties);
 
@@ -19,4 +20,4 @@ for (let epoch = 0; epoch < constants.epochs; epoch++) {
   barrier();
   if (index === 0) Atomics.store(control, CONTROL.epochsDone, epoch + 1);
 }
-parentPort!.postMessage('done');
+side.post('done');

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { CancelledError } from '../../errors.js';
+import { startThread, type Thread } from '../threads.js';
 import type { StageCheckpoint } from './checkpoint.js';
 
 const POLL_MS = 40;
@@ -21,7 +21,7 @@ export interface WorkerRun<Result> {
  * are terminated in every case.
  */
 export async function runWorkers<Result>(run: WorkerRun<Result>, checkpoint: StageCheckpoint): Promise<Result[]> {
-  const workers: Worker[] = [];
+  const workers: Thread[] = [];
   const signal = checkpoint.signal;
   let onAbort: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -32,15 +32,15 @@ export async function runWorkers<Result>(run: WorkerRun<Result>, checkpoint: Sta
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     const results = run.inputs.map((workerData, index) => {
-      const worker = new Worker(run.script, { workerData });
+      const worker = startThread(run.script, workerData);
       workers.push(worker);
       return new Promise<Result>((resolve, reject) => {
-        worker.on('message', (message: unknown) => {
+        worker.onMessage((message) => {
           const result = run.onMessage(index, message);
           if (result !== undefined) resolve(result);
         });
-        worker.on('error', reject);
-        worker.on('exit', (code) => {
+        worker.onError(reject);
+        worker.onExit((code) => {
           // Give a last message still in flight its turn; rejecting a settled promise does nothing.
           const failure = new Error(`worker ${run.script.pathname} exited with code ${code} before finishing`);
           if (code !== 0) reject(failure);

@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import type { DotKernels } from '../hdbscan/kernels/dot-kernel.js';
 import type { Matrix } from '../matrix.js';
 import { requireFinite, requireInteger, requireOneOf } from './input-checks.js';
 import { UMAP_INITS, type UmapInit } from './initial-layout.js';
@@ -48,12 +49,14 @@ export interface UmapOptions {
    * drop to 200), else false: umap-learn's sequential optimisation on one thread.
    */
   parallelLayout?: boolean;
+  /** Tile products of the exact neighbour search (see DotKernels); default: plain JavaScript. */
+  kernels?: DotKernels | undefined;
 }
 
 /** Rows above which the layout runs on worker threads unless told otherwise (see parallelLayout). */
 const PARALLEL_LAYOUT_ABOVE = 10_000;
 
-export type ResolvedUmapOptions = Required<UmapOptions>;
+export type ResolvedUmapOptions = Required<Omit<UmapOptions, 'kernels'>>;
 
 /** Fills defaults (which depend on the matrix shape) and rejects bad values, naming them. */
 export function resolveUmapOptions(matrix: Matrix, options: UmapOptions): ResolvedUmapOptions {

@@ -53,7 +53,14 @@ export async function umap(matrix: Matrix, options: UmapOptions = {}, control?: 
   const { data, metric } = await searchSpace(matrix, settings.pcaDims, settings.metric, settings.seed, control);
   const neighbours = await nearestNeighbors(
     data,
-    { k: settings.nNeighbors, metric, method: settings.knn, seed: random.nextUint32(), threads: settings.threads },
+    {
+      k: settings.nNeighbors,
+      metric,
+      method: settings.knn,
+      seed: random.nextUint32(),
+      threads: settings.threads,
+      kernels: options.kernels,
+    },
     control,
   );
 

@@ -1,4 +1,5 @@
 import type { TaskControl } from '../../progress.js';
+import type { DotKernels } from '../hdbscan/kernels/dot-kernel.js';
 import { exactNearestNeighbours } from '../hdbscan/kernels/exact-knn.js';
 import type { Metric } from '../hdbscan/types.js';
 import type { Matrix } from '../matrix.js';
@@ -16,6 +17,8 @@ export interface NeighbourOptions {
   threads: number;
   /** Progress stage of the exact search. */
   stage: string;
+  /** The exact search's tile products (see DotKernels); default: plain JavaScript. */
+  kernels?: DotKernels | undefined;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function layerNeighbours(
   if (options.method === 'exact' || options.metric === 'manhattan') {
     const exact = await exactNearestNeighbours(
       matrix,
-      { width: k, metric: options.metric, threads: options.threads, stage: options.stage },
+      { width: k, metric: options.metric, threads: options.threads, stage: options.stage, kernels: options.kernels },
       control,
     );
     return { count: matrix.count, k, ids: exact.ids, distances: Float32Array.from(exact.distances) };

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphProto, NodeProto } from 'onnx-buf';
 import { InputError, NapError } from '../../errors.js';
-import { decodeModel, singleFloatInput, type GraphValue } from '../onnx/graph.js';
+import { decoded, singleFloatInput, type DecodedModel, type GraphValue } from '../onnx/graph.js';
 import { NodeContext, tensorOf, type Kernel, type TranslationOptions } from './node-context.js';
 import { OP_TRANSLATORS, SUPPORTED_OPS } from './ops/index.js';
 import { decodeTensorProto, type ConstantData } from './tensor-proto.js';
@@ -44,9 +44,13 @@ export class TranslatedModel {
     });
   }
 
-  /** Reads ONNX bytes; `source` names the model in errors. */
-  static fromBytes(bytes: Uint8Array, source: string, options: TranslationOptions = {}): TranslatedModel {
-    const { model, graph } = decodeModel(bytes, source);
+  /** Reads ONNX bytes, or a model decoded before; `source` names the model in errors. */
+  static fromBytes(
+    bytes: Uint8Array | DecodedModel,
+    source: string,
+    options: TranslationOptions = {},
+  ): TranslatedModel {
+    const { model, graph } = decoded(bytes, source);
     const opset = model.opsetImport.find((o) => DEFAULT_DOMAINS.has(o.domain));
     return new TranslatedModel(graph, opset === undefined ? 1 : Number(opset.version), source, options);
   }

@@ -32,6 +32,7 @@ import * as statistics from './statistics.js';
 import { inTransaction, SerialQueue } from './transaction.js';
 import type {
   AverageImages,
+  ClusteringPart,
   ClusteringRecord,
   ClusteringToSave,
   CondensedTreeColumns,
@@ -386,18 +387,37 @@ export class NapStore {
   // Clusterings
 
   /**
-   * Stores a clustering with its patterns, memberships, condensed tree and (when given) its linkage tree
-   * and soft memberships, all or nothing; returns its id.
+   * Stores a clustering with its patterns, memberships, condensed tree and (when given) its linkage tree,
+   * soft memberships, unit statistics, average images and flows, all or nothing: a clustering is never seen
+   * half written. Returns its id. `options.afterStep` is called inside the transaction after each part
+   * (tests make it fail or kill the process there).
    */
-  saveClustering(runId: number, layer: string, clustering: ClusteringToSave): Promise<number> {
+  saveClustering(
+    runId: number,
+    layer: string,
+    clustering: ClusteringToSave,
+    options: { afterStep?: (part: ClusteringPart) => void | Promise<void> } = {},
+  ): Promise<number> {
+    const after = async (part: ClusteringPart) => options.afterStep?.(part);
     return this.write(async (c) => {
       const clusteringId = await clusterings.saveClustering(c, runId, layer, clustering);
+      await after('clustering');
       const rows = clustering.labels.length;
       if (clustering.linkageTree) await hierarchy.saveLinkageTree(c, clusteringId, rows, clustering.linkageTree);
       if (clustering.softMemberships) {
         const inputIndex = clustering.inputIndex ?? (await inputs.inputIndices(c, runId));
         await hierarchy.saveSoftMemberships(c, clusteringId, inputIndex, clustering.softMemberships);
       }
+      await after('hierarchy');
+      if (clustering.unitStats) await statistics.saveUnitStats(c, { clusteringId }, clustering.unitStats);
+      await after('statistics');
+      if (clustering.averageImages) await images.saveAverageImages(c, clusteringId, clustering.averageImages);
+      await after('average images');
+      for (const { partner, newIs, ...cells } of clustering.flows ?? []) {
+        const [clusteringA, clusteringB] = newIs === 'A' ? [clusteringId, partner] : [partner, clusteringId];
+        await flows.saveFlow(c, { clusteringA, clusteringB, ...cells });
+      }
+      await after('flows');
       return clusteringId;
     });
   }
@@ -649,6 +669,11 @@ export class NapStore {
   /** Stores what a gallery shows for inputs that are not images (text, numbers, a named image). */
   saveInputContents(runId: number, contents: tensorRecords.InputContentRecord[]): Promise<void> {
     return this.write((c) => tensorRecords.saveInputContents(c, runId, contents));
+  }
+
+  /** How many inputs of each run have each kind of gallery content; runs of images are not in it. */
+  readInputContentKinds(): Promise<Map<number, tensorRecords.InputContentKinds>> {
+    return this.read((c) => tensorRecords.readInputContentKinds(c));
   }
 
   /** Gallery contents of a run's inputs (all, or those of `inputIndex`); none for image runs. */

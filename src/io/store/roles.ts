@@ -43,6 +43,7 @@ export type StoreReader = Pick<
   | 'readTriage'
   | 'readLayerLayouts'
   | 'readInputContents'
+  | 'readInputContentKinds'
 >;
 
 /** Extraction: committed batches of inputs and activations (with their contents), each layer made final, the layers' layouts. */

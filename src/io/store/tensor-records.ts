@@ -91,6 +91,30 @@ export async function saveInputContents(
   }
 }
 
+/** How many of a run's inputs have each kind of gallery content (all 0 for a run of images). */
+export interface InputContentKinds {
+  texts: number;
+  series: number;
+  images: number;
+}
+
+/** The kinds of gallery contents of every run that has any, by run id. */
+export async function readInputContentKinds(connection: DuckDBConnection): Promise<Map<number, InputContentKinds>> {
+  const result = await ResultColumns.query(
+    connection,
+    `SELECT run_id, count(text) AS texts, count(series) AS series, count(image_path) AS images
+     FROM input_contents GROUP BY run_id`,
+  );
+  return new Map(
+    result
+      .rows()
+      .map((row) => [
+        asNumber(row.run_id!),
+        { texts: asNumber(row.texts!), series: asNumber(row.series!), images: asNumber(row.images!) },
+      ]),
+  );
+}
+
 /** Gallery contents of a run's inputs (all, or those of `inputIndex`), by ascending input index. */
 export async function readInputContents(
   connection: DuckDBConnection,
@@ -110,7 +134,8 @@ export async function readInputContents(
     return {
       inputIndex: asNumber(row.input_index!),
       text: row.text === null ? null : asText(row.text!),
-      series: bytes ? new Float32Array(bytes.slice().buffer) : null,
+      // Copied into a buffer of its own: the bytes may be a Node Buffer, whose slice() is a view of a shared pool.
+      series: bytes ? new Float32Array(Uint8Array.from(bytes).buffer) : null,
       imagePath: row.image_path === null ? null : asText(row.image_path!),
     };
   });

@@ -2,6 +2,7 @@
  * The store's public shapes. Bulk data travels as columns: one typed array (or string array) per
  * column, all of the same length, never as arrays of row objects.
  */
+import type { FlowCells } from './flow.js';
 import type { LinkageTreeColumns, SoftMembershipsToSave } from './hierarchy.js';
 import type { Matrix } from '../../compute/matrix.js';
 
@@ -109,7 +110,25 @@ export interface ClusteringToSave {
   linkageTree?: LinkageTreeColumns;
   /** Each row's strongest soft memberships (see hierarchy.ts); omitted: none kept. */
   softMemberships?: SoftMembershipsToSave;
+  /** The patterns' unit statistics (their patternId columns name this clustering's patterns); omitted: none. */
+  unitStats?: UnitStatsToSave;
+  /** The patterns' average images; omitted: none. */
+  averageImages?: AverageImages;
+  /** Flows between this clustering and others of its run (whose ids exist already); omitted: none. */
+  flows?: FlowToPartner[];
 }
+
+/**
+ * The flow between a clustering being saved (whose id does not exist yet) and `partner`, another clustering
+ * of its run: `newIs` says whether the new clustering is side A or B of the cells.
+ */
+export interface FlowToPartner extends FlowCells {
+  partner: number;
+  newIs: 'A' | 'B';
+}
+
+/** The parts saveClustering writes, in order, all in one transaction. */
+export type ClusteringPart = 'clustering' | 'hierarchy' | 'statistics' | 'average images' | 'flows';
 
 export interface ClusteringRecord {
   clusteringId: number;

@@ -6,6 +6,7 @@
 import type { InputRows, LinkageRows, MembershipRows, ProjectionPoints } from '../api-types.js';
 import type {
   CondensedTreeTable,
+  FeatureImagesTable,
   FlowCellsTable,
   HeatmapIndexTable,
   InputsTable,
@@ -75,6 +76,19 @@ export const FILE_TABLES = {
   projection: tableSpec<ProjectionTable>()(projectionColumns),
   flow: tableSpec<FlowCellsTable>()({ patternA: int32, patternB: int32, count: int32 }),
   heatmapIndex: tableSpec<HeatmapIndexTable>()({ patternId: int32, inputIndex: int32, height: int32, width: int32 }),
+  featureImages: tableSpec<FeatureImagesTable>()({
+    objective: label,
+    target: int32,
+    position: int32,
+    clusteringId: int32,
+    imageIndex: int32,
+    contrastPattern: int32,
+    value: float64,
+    datasetMax: float64,
+    width: int32,
+    height: int32,
+    channels: int32,
+  }),
   triageInputs: tableSpec<TriageInputsTable>()({
     inputIndex: int32,
     rank: int32,

@@ -7,11 +7,17 @@ import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
-import { SCHEMA_VERSION, type NapStore, type RunRecord as StoredRun } from '../../io/store/index.js';
+import {
+  SCHEMA_VERSION,
+  type FeatureVisualization,
+  type NapStore,
+  type RunRecord as StoredRun,
+} from '../../io/store/index.js';
+import type { InputContentKinds } from '../../io/store/tensor-records.js';
 import { createResultsApi, type ResultsService } from '../api.js';
-import { contentText, showsContents } from '../input-content.js';
+import { contentText, pictureKindOf, showsContents } from '../input-content.js';
 import type { ResultsReader, SourceInfo } from '../reader.js';
-import { runConfigOf, type RunRecord, type UnitStatsTable } from '../tables.js';
+import { runConfigOf, type FeatureImagesTable, type RunRecord, type UnitStatsTable } from '../tables.js';
 
 /** Identifies the store file's content: changes whenever the file is rewritten. */
 export async function storeVersionOf(file: string): Promise<string> {
@@ -20,7 +26,7 @@ export async function storeVersionOf(file: string): Promise<string> {
   return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
 
-function runRecord(run: StoredRun): RunRecord {
+function runRecord(run: StoredRun, contents: Map<number, InputContentKinds>): RunRecord {
   return {
     runId: run.runId,
     name: run.name,
@@ -33,6 +39,25 @@ function runRecord(run: StoredRun): RunRecord {
     datasetFingerprint: run.datasetFingerprint,
     config: runConfigOf(run.config),
     predictionLabels: run.predictionLabels,
+    inputPictures: pictureKindOf(run, contents.get(run.runId)),
+  };
+}
+
+/** The stored images' rows without their pixels (the image routes and the export read those). */
+export function featureImagesTable(images: readonly FeatureVisualization[]): FeatureImagesTable {
+  const ints = (of: (image: FeatureVisualization) => number) => Int32Array.from(images, of);
+  return {
+    objective: images.map((image) => image.objective),
+    target: ints((image) => image.target),
+    position: ints((image) => image.position),
+    clusteringId: ints((image) => image.clusteringId ?? -1),
+    imageIndex: ints((image) => image.imageIndex),
+    contrastPattern: ints((image) => image.contrastPattern ?? -1),
+    value: Float64Array.from(images, (image) => image.value),
+    datasetMax: Float64Array.from(images, (image) => image.datasetMax ?? Number.NaN),
+    width: ints((image) => image.width),
+    height: ints((image) => image.height),
+    channels: ints((image) => image.channels),
   };
 }
 
@@ -46,7 +71,10 @@ export function storeReader(store: NapStore): ResultsReader {
         schemaVersion: SCHEMA_VERSION,
       };
     },
-    runs: async () => (await store.listRuns()).map(runRecord),
+    runs: async () => {
+      const contents = await store.readInputContentKinds();
+      return (await store.listRuns()).map((run) => runRecord(run, contents));
+    },
     layers: (runId) => store.listLayers(runId),
     clusterings: async (runId) =>
       (await store.listClusterings(runId)).map((c) => ({ ...c, createdAt: c.createdAt.toISOString() })),
@@ -110,6 +138,7 @@ export function storeReader(store: NapStore): ResultsReader {
       }
     },
     heatmapIndex: (clusteringId) => store.listHeatmaps(clusteringId),
+    featureImages: async (runId, layer) => featureImagesTable(await store.readFeatureVisualizations(runId, layer)),
     triage: async (runId) => {
       const saved = await store.readTriage(runId);
       if (saved === null) return null;

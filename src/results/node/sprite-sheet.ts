@@ -3,16 +3,17 @@ import sharp from 'sharp';
 import { cellOf, sheetGrid } from '../sprites.js';
 
 /**
- * One PNG of `images` (each `width` x `height` x `channels` raw 8-bit pixels) laid out on the sheet grid;
- * a null image leaves its cell transparent (RGBA) or black.
+ * One PNG of `images` (each `width` x `height` x `channels` raw 8-bit pixels) laid out on the sheet grid of
+ * at most `columns` columns; a null image leaves its cell transparent (RGBA) or black.
  */
 export async function encodeSheet(
   images: readonly (Uint8Array | null)[],
   width: number,
   height: number,
   channels: 1 | 3 | 4,
+  columns?: number,
 ): Promise<Buffer> {
-  const grid = sheetGrid(images.length);
+  const grid = sheetGrid(images.length, columns);
   const sheetWidth = grid.columns * width;
   const pixels = new Uint8Array(sheetWidth * grid.rows * height * channels);
   const rowBytes = width * channels;

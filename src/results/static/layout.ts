@@ -6,23 +6,37 @@
  *
  *   index.html                              the app, with <meta name="nap-static-data" content="data/"> added
  *   data/manifest.json                      StaticManifest: what the export holds
- *   data/results.json                       StaticResults: the run, its layers, clusterings and projections
- *   data/tables/inputs.arrow                the run's inputs (Arrow IPC stream, codec/tables.ts FILE_TABLES)
- *   data/tables/layers/L/stats.arrow        a layer's unit statistics; max-activations.arrow, projection.arrow
- *   data/tables/clusterings/C/*.arrow       patterns, memberships, tree, stats, heatmaps (the heatmap index);
+ *   data/results.json                       StaticResults: the run, its layers, clusterings and projections,
+ *                                           where each table lies in the packs, how the images are cut
+ *   data/tables/P.bin                       table pack P: tables (Arrow IPC streams, codec/tables.ts
+ *                                           FILE_TABLES) one after another, up to TABLE_PACK_BYTES a pack
+ *                                           (a larger table has a pack of its own), so that a run of many
+ *                                           layers and clusterings is a few files. StaticResults.tables
+ *                                           says where each table lies, by its name:
+ *     tables/inputs.arrow                   the run's inputs
+ *     tables/layers/L/stats.arrow           a layer's unit statistics; max-activations.arrow, projection.arrow,
+ *                                           feature-images.arrow (its feature visualizations, where stored)
+ *     tables/clusterings/C/*.arrow          patterns, memberships, tree, stats, heatmaps (the heatmap index);
  *                                           linkage and soft (soft memberships) where the clustering has them
- *   data/tables/flows/A-B.arrow             the stored flow from clustering A to clustering B
- *   data/tables/triage/T.arrow              the saved triage: inputs, layers, agreement, outliers and
+ *     tables/flows/A-B.arrow                the stored flow from clustering A to clustering B
+ *     tables/triage/T.arrow                 the saved triage: inputs, layers, agreement, outliers and
  *                                           near-duplicates (when saved)
  *   data/notes.json                         the run's notes (decisions, tags, saved views: ../notes.ts)
- *   data/images/thumbnails/S.png            sprite sheet S (src/results/sprites.ts) of the thumbnails: the
- *                                           inputs of rows S*256.. of inputs.arrow
- *   data/images/members/C/S.png             sheet S of clustering C's pattern members' thumbnails, in the
- *                                           order of sprites.ts memberSheetOrder (pattern galleries)
- *   data/images/average/C/S.png             sheet S of clustering C's average images, in the order of
+ *   data/images/K/S.png                     sprite sheet S (src/results/sprites.ts) of image kind K, one
+ *                                           sequence per kind cut into sheets of StaticResults.sheets[K].cells:
+ *     thumbnails                            every input, in the row order of the inputs table
+ *     members                               each clustering's pattern members' thumbnails together, in the
+ *                                           order of sprites.ts memberSheetOrder (pattern galleries), one
+ *                                           clustering after another (those that fit the file budget)
+ *     average                               each clustering's average images, in the order of
  *                                           StaticResults.averageImages[C]
- *   data/images/heatmap/C/S.png             sheet S of clustering C's stored heatmaps (means and members), in
- *                                           the row order of its heatmaps.arrow
+ *     heatmap                               each clustering's stored heatmaps (means and members), in the row
+ *                                           order of its heatmap index
+ *     features                              each layer's feature visualizations (`nap visualize`), in the row
+ *                                           order of its feature-images table
+ *
+ * The number of files is bounded whatever the run: tables by their bytes, images by the budget of each kind
+ * (sheets grow from 256 to 16,384 cells before a kind passes it; see src/engine/site-writer.ts).
  *
  * File names use only [A-Za-z0-9_-] (other characters are escaped as _XX hex bytes), so any static host
  * serves them without percent-decoding surprises.
@@ -31,7 +45,9 @@ import type { SourceInfo } from '../reader.js';
 import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord } from '../tables.js';
 
 export const STATIC_FORMAT = 'nap-lens-static';
-export const STATIC_FORMAT_VERSION = 3;
+export const STATIC_FORMAT_VERSION = 4;
+/** The most bytes of tables in one pack (a larger table is a pack of its own). */
+export const TABLE_PACK_BYTES = 4 * 1024 * 1024;
 /** The meta tag that marks the app as a static export; its content is the data folder, relative to the page. */
 export const STATIC_META_NAME = 'nap-static-data';
 export const STATIC_DATA_DIR = 'data';
@@ -64,6 +80,24 @@ export interface StaticResults {
   flows: [number, number][];
   /** By clustering id: the patterns with an average image, in the order of their sheet cells. */
   averageImages: Record<string, number[]>;
+  /** By table name (staticPaths' tables): [pack, byte offset, bytes] of the table in the packs. */
+  tables: Record<string, [number, number, number]>;
+  /** How each kind of image is cut into sheets. */
+  sheets: Record<SheetKind, SheetSequence>;
+}
+
+export type SheetKind = 'thumbnails' | 'members' | 'average' | 'heatmap' | 'features';
+
+/** A kind of image as one sequence cut into sprite sheets of `cells` images (sprites.ts blockCell). */
+export interface SheetSequence {
+  cells: number;
+  /** Images in the sequence. */
+  count: number;
+  /**
+   * By clustering id (members, average, heatmap) or layer name (features): [first position, images] of its
+   * part of the sequence.
+   */
+  parts: Record<string, [number, number]>;
 }
 
 function escapeName(text: string): string {
@@ -75,11 +109,11 @@ function escapeName(text: string): string {
   return out === '' ? '_' : out;
 }
 
-export type LayerTable = 'stats' | 'max-activations' | 'projection';
+export type LayerTable = 'stats' | 'max-activations' | 'projection' | 'feature-images';
 export type TriageTable = 'inputs' | 'layers' | 'agreement' | 'outliers' | 'near-duplicates';
 export type ClusteringTable = 'patterns' | 'memberships' | 'tree' | 'linkage' | 'soft' | 'stats' | 'heatmaps';
 
-/** Files relative to the data folder. */
+/** Files relative to the data folder, and the names of the tables in the packs. */
 export const staticPaths = {
   inputs: () => 'tables/inputs.arrow',
   layerTable: (layer: string, table: LayerTable) => `tables/layers/${escapeName(layer)}/${table}.arrow`,
@@ -87,8 +121,6 @@ export const staticPaths = {
     `tables/clusterings/${clusteringId}/${table}.arrow`,
   flow: (clusteringA: number, clusteringB: number) => `tables/flows/${clusteringA}-${clusteringB}.arrow`,
   triage: (table: TriageTable) => `tables/triage/${table}.arrow`,
-  thumbnailSheet: (sheet: number) => `images/thumbnails/${sheet}.png`,
-  memberSheet: (clusteringId: number, sheet: number) => `images/members/${clusteringId}/${sheet}.png`,
-  averageSheet: (clusteringId: number, sheet: number) => `images/average/${clusteringId}/${sheet}.png`,
-  heatmapSheet: (clusteringId: number, sheet: number) => `images/heatmap/${clusteringId}/${sheet}.png`,
+  tablePack: (pack: number) => `tables/${pack}.bin`,
+  sheet: (kind: SheetKind, sheet: number) => `images/${kind}/${sheet}.png`,
 } as const;

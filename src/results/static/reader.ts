@@ -1,14 +1,15 @@
 /**
  * The ResultsReader of a static export (layout.ts), over `fetch`: the browser reads the exported records
- * and Arrow tables and runs createResultsApi over them, so the static site answers every query as `nap
- * serve` does. A table the export lacks (a layer without a projection, a flow that was not stored)
- * reads as absent; any other missing file is an error that says to export again.
+ * and Arrow tables (from the table packs) and runs createResultsApi over them, so the static site answers
+ * every query as `nap serve` does. A table the export lacks (a layer without a projection, a flow that was
+ * not stored) reads as absent; any other missing file is an error that says to export again.
  */
 import { NotFoundError } from '../../errors.js';
+import { PromiseCache } from '../cache.js';
 import { decodeTable } from '../codec/arrow-decode.js';
 import { FILE_TABLES } from '../codec/tables.js';
 import type { ResultsReader } from '../reader.js';
-import type { FlowCellsTable, SavedTriage, UnitStatsTable } from '../tables.js';
+import { emptyFeatureImages, type FlowCellsTable, type SavedTriage, type UnitStatsTable } from '../tables.js';
 import {
   STATIC_FORMAT,
   STATIC_MANIFEST_FILE,
@@ -60,14 +61,28 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
     });
     return records;
   };
-  /** An Arrow file's bytes; null when the export does not hold it. */
+  // A few packs stay at hand: the tables of one clustering or layer lie together.
+  const packs = new PromiseCache<number, ArrayBuffer>(4);
+  const pack = (index: number) =>
+    packs.get(index, async () => {
+      const found = await fetchOk(fetchFile, url(staticPaths.tablePack(index)));
+      if (found === null)
+        throw new NotFoundError(`${url(staticPaths.tablePack(index))} is missing from the export`, {
+          hint: REEXPORT_HINT,
+        });
+      return found.arrayBuffer();
+    });
+  /** A table's bytes (copied out of its pack); null when the export does not hold it. */
   const optional = async (file: string): Promise<Uint8Array | null> => {
-    const found = await fetchOk(fetchFile, url(file));
-    return found === null ? null : new Uint8Array(await found.arrayBuffer());
+    const at = (await results()).tables[file];
+    if (at === undefined) return null;
+    const [index, offset, length] = at;
+    return new Uint8Array((await pack(index)).slice(offset, offset + length));
   };
   const required = async (file: string): Promise<Uint8Array> => {
     const bytes = await optional(file);
-    if (bytes === null) throw new NotFoundError(`${url(file)} is missing from the export`, { hint: REEXPORT_HINT });
+    if (bytes === null)
+      throw new NotFoundError(`table ${file} is missing from the export at ${base.href}`, { hint: REEXPORT_HINT });
     return bytes;
   };
   const outliersOf = async (): Promise<Pick<SavedTriage, 'outliers' | 'nearDuplicates'>> => {
@@ -143,6 +158,10 @@ export async function openStaticSite(base: URL, fetchFile: Fetch = (url) => fetc
         await required(forward ? staticPaths.flow(a, b) : staticPaths.flow(b, a)),
       );
       return forward ? cells : { patternA: cells.patternB, patternB: cells.patternA, count: cells.count };
+    },
+    featureImages: async (_runId, layer) => {
+      const bytes = await optional(staticPaths.layerTable(layer, 'feature-images'));
+      return bytes === null ? emptyFeatureImages() : decodeTable(FILE_TABLES.featureImages, bytes);
     },
     heatmapIndex: async (id) =>
       decodeTable(FILE_TABLES.heatmapIndex, await required(staticPaths.clusteringTable(id, 'heatmaps'))),

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { approximateMst } from '../../../src/compute/hdbscan/approximate/approximate-mst.js';
 import { rowDistance } from '../../../src/compute/hdbscan/distance.js';
-import { AUTO_APPROXIMATE_ROWS, hdbscan, type Metric } from '../../../src/compute/hdbscan/index.js';
+import { AUTO_APPROXIMATE_ROWS, type Metric } from '../../../src/compute/hdbscan/index.js';
 import { resolveParams } from '../../../src/compute/hdbscan/options.js';
 import type { Matrix } from '../../../src/compute/matrix.js';
 import { adjustedRandIndex } from '../../../src/compute/partition-metrics.js';
+import { onnxDotKernels } from '../../../src/io/onnx/dot-kernel.js';
+// The library's hdbscan(): ONNX Runtime's dot kernels, whose float32 products the approximate tree's neighbours come from.
+import { hdbscan } from '../../../src/onnx-compute.js';
 import { randomBlobs } from './random-data.js';
 
 const PARAMS = { minClusterSize: 5, minSamples: 5, clusterSelectionMethod: 'leaf' as const };
@@ -53,7 +56,11 @@ describe('approximate HDBSCAN* spanning tree', () => {
 
   it('is one spanning tree whose weights are the exact mutual reachability of its edges', async () => {
     const matrix = SETS[1]!.matrix;
-    const { tree, coreDistances } = await approximateMst(matrix, { minSamples: 5, metric: 'euclidean' });
+    const { tree, coreDistances } = await approximateMst(matrix, {
+      minSamples: 5,
+      metric: 'euclidean',
+      kernels: onnxDotKernels,
+    });
     const { count } = matrix;
     assert.equal(tree.from.length, count - 1);
     assert.equal(connectedSets(count, tree.from, tree.to), 1, 'every row joined, no infinite bridge');
@@ -87,8 +94,8 @@ describe('approximate HDBSCAN* spanning tree', () => {
 
   it('is deterministic', async () => {
     const matrix = SETS[0]!.matrix;
-    const first = await approximateMst(matrix, { minSamples: 5, metric: 'euclidean' });
-    const second = await approximateMst(matrix, { minSamples: 5, metric: 'euclidean' });
+    const first = await approximateMst(matrix, { minSamples: 5, metric: 'euclidean', kernels: onnxDotKernels });
+    const second = await approximateMst(matrix, { minSamples: 5, metric: 'euclidean', kernels: onnxDotKernels });
     assert.deepEqual(second, first);
   });
 

@@ -1,13 +1,15 @@
 /**
  * fastMst must return exactly referenceMst's tree: the same (from, to) sequence, the same float64
- * weights and core distances, on the golden data and on seeded data full of exact ties.
+ * weights and core distances, on the golden data and on seeded data full of exact ties, with either
+ * dot kernel (ONNX Runtime's, which the engine and library use, and compute's JavaScript fallback).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CancelledError, InputError } from '../../../src/errors.js';
 import { fastMst, fastMstWith, type FastMstTuning } from '../../../src/compute/hdbscan/fast-mst.js';
 import { nearestNeighbours } from '../../../src/compute/hdbscan/kernels/neighbours.js';
-import { createOrtDotKernel } from '../../../src/compute/hdbscan/kernels/ort-dot.js';
+import type { DotKernels } from '../../../src/compute/hdbscan/kernels/dot-kernel.js';
+import { javaScriptDotKernels } from '../../../src/compute/hdbscan/kernels/javascript-dot.js';
 import { prepareScreen } from '../../../src/compute/hdbscan/kernels/screen.js';
 import { tileEdge, tileFiller } from '../../../src/compute/hdbscan/kernels/tiles.js';
 import { rowDistance } from '../../../src/compute/hdbscan/distance.js';
@@ -16,6 +18,7 @@ import type { Metric, MstResult } from '../../../src/compute/hdbscan/types.js';
 import { makeMatrix, type Matrix } from '../../../src/compute/matrix.js';
 import { randomBlobs } from './random-data.js';
 import { mulberry32 } from '../../../src/io/datasets/sample.js';
+import { onnxDotKernels } from '../../../src/io/onnx/dot-kernel.js';
 import { goldenNames, loadGoldenMatrix } from './reference-data.js';
 
 function assertSameTree(actual: MstResult, expected: MstResult, label: string): void {
@@ -41,9 +44,16 @@ async function assertMatchesReference(
   tuning: FastMstTuning = {},
 ): Promise<void> {
   const expected = await referenceMst(matrix, { minSamples, metric });
-  const actual = await fastMstWith(matrix, { minSamples, metric }, tuning);
-  assertSameTree(actual, expected, label);
+  for (const [name, kernels] of KERNELS) {
+    const actual = await fastMstWith(matrix, { minSamples, metric, kernels }, tuning);
+    assertSameTree(actual, expected, `${label} (${name} kernel)`);
+  }
 }
+
+const KERNELS: [string, DotKernels][] = [
+  ['ONNX Runtime', onnxDotKernels],
+  ['JavaScript', javaScriptDotKernels],
+];
 
 /** Integer points in [0, values)^dim: most distances occur many times over. */
 function lattice(count: number, dim: number, seed: number, values = 6): Matrix {
@@ -187,7 +197,7 @@ describe('fastMst on seeded random data', () => {
     // On a lattice many rows have their minSamples-th and width-th neighbours at one distance.
     const matrix = lattice(300, 2, 24);
     const screen = prepareScreen(matrix, 'euclidean');
-    const kernel = await createOrtDotKernel(1);
+    const kernel = await onnxDotKernels.create(1);
     try {
       const lists = await nearestNeighbours(screen, tileFiller(screen, kernel), {
         width: 6,

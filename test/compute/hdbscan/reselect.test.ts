@@ -11,6 +11,7 @@ import {
   hdbscan,
   selectFromLinkage,
   selectionParamsProblem,
+  TreeReselector,
   type HdbscanOptions,
 } from '../../../src/compute/hdbscan/index.js';
 import { randomBlobs } from './random-data.js';
@@ -51,6 +52,31 @@ describe('re-selection from a stored single-linkage tree', () => {
       counts.add(reselected.clusterCount);
     }
     assert.ok(counts.size >= 3, `the variants select different patterns (${[...counts].join(', ')} clusters)`);
+  });
+
+  it('a TreeReselector (condensed trees kept per min cluster size) selects as selectFromLinkage, in any order', async () => {
+    const stored = await hdbscan(matrix, { minClusterSize: 5, minSamples });
+    const reselector = new TreeReselector(stored.singleLinkageTree, 2);
+    // eom before leaf at one size (eom rewrites stabilities), sizes again after they were dropped, twice over.
+    const order = [...variants, ...variants.slice().reverse(), ...variants];
+    for (const variant of order) {
+      const params = {
+        minClusterSize: variant.minClusterSize!,
+        clusterSelectionMethod: variant.clusterSelectionMethod!,
+        clusterSelectionEpsilon: variant.clusterSelectionEpsilon ?? 0,
+        allowSingleCluster: variant.allowSingleCluster ?? false,
+      };
+      const fresh = selectFromLinkage(stored.singleLinkageTree, params);
+      const kept = reselector.select(params);
+      const what = JSON.stringify(variant);
+      assert.deepEqual(kept.labels, fresh.labels, `${what}: labels`);
+      assert.deepEqual(kept.probabilities, fresh.probabilities, `${what}: probabilities`);
+      assert.deepEqual(kept.outlierScores, fresh.outlierScores, `${what}: outlier scores`);
+      assert.deepEqual(kept.persistence, fresh.persistence, `${what}: persistence`);
+      assert.deepEqual(kept.selectedClusters, fresh.selectedClusters, `${what}: selected clusters`);
+    }
+    const twelve = reselector.condensed(12);
+    assert.equal(reselector.condensed(12), twelve, 'a size seen last is not condensed again');
   });
 
   it('names the flag of a bad min cluster size or epsilon', () => {

@@ -6,15 +6,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fastMst, hdbscan, type HdbscanResult } from '../../../src/compute/hdbscan/index.js';
+import { fastMst, type HdbscanResult } from '../../../src/compute/hdbscan/index.js';
 import {
-  allPointsMembershipVectors,
   approximatePredict,
   buildSoftTree,
-  createPredictor,
   membershipVectors,
   strongestMemberships,
 } from '../../../src/compute/hdbscan/soft/index.js';
+import { onnxDotKernels } from '../../../src/io/onnx/dot-kernel.js';
+// The library's entry points: ONNX Runtime's dot kernels, as the engine uses.
+import { allPointsMembershipVectors, createPredictor, hdbscan } from '../../../src/onnx-compute.js';
 import { makeMatrix, type Matrix } from '../../../src/compute/matrix.js';
 import { ExemplarDistances } from '../../../src/compute/hdbscan/soft/exemplar-distances.js';
 import { maxAbsDifference } from './assertions.js';
@@ -118,7 +119,7 @@ describe('soft clustering invariants', () => {
     }
     const result = await hdbscan(matrix, { minClusterSize: 5, minSamples: 5 });
     const soft = buildSoftTree(result.condensedTree, result.labels, result.clusterCount);
-    const distances = new ExemplarDistances(matrix, soft);
+    const distances = new ExemplarDistances(matrix, soft, 'euclidean', 1, onnxDotKernels);
     const k = result.clusterCount;
     const screened = new Float64Array(matrix.count * k);
     await distances.fillBlock(matrix.data, matrix.count, screened);

@@ -643,3 +643,45 @@ test('MaxPool with tied windows: the gradient goes to the first maximum of each 
     model.dispose();
   }
 });
+
+test('redirected ReLU and Clip: the exact gradient for a row with any gradient, raising dead inputs for a dead row', () => {
+  for (const [op, lo, hi] of [
+    ['Relu', 0, Infinity],
+    ['Clip', 0, 6],
+  ] as const) {
+    const builder = new OnnxGraphBuilder('redirected').input('x', [2, 4]).output('y', [2, 4]);
+    if (op === 'Clip') {
+      builder.initializer('lo', [], Float32Array.of(lo)).initializer('hi', [], Float32Array.of(hi));
+      builder.node('Clip', ['x', 'lo', 'hi'], ['y']);
+    } else builder.node('Relu', ['x'], ['y']);
+    const bytes = builder.toBytes(13);
+    const redirected = TranslatedModel.fromBytes(bytes, 'redirected.onnx', { redirectedRelu: true });
+    const exact = TranslatedModel.fromBytes(bytes, 'exact.onnx');
+    try {
+      // Row 0 has live inputs; row 1 is dead (every input at or below lo).
+      const x = [-1, 2, -3, 4, -1, -2, -0.5, -4];
+      // Maximising y * w: dy = -w, which raises an input where w > 0.
+      const w = tf.tensor([1, 1, -1, 1, 1, -1, 1, 1], [2, 4]);
+      const gradientOf = (model: TranslatedModel) =>
+        tf.tidy(() =>
+          Array.from(
+            tf
+              .grad((input: tf.Tensor) => tf.neg(tf.sum(tf.mul(model.runLogical(input, ['y'])[0]!, w))))(
+                tf.tensor(x, [2, 4]),
+              )
+              .dataSync(),
+            (v) => v + 0, // -0 reads as 0
+          ),
+        );
+      assert.deepEqual(gradientOf(exact), [0, -1, 0, -1, 0, 0, 0, 0], `${op}: the exact gradient`);
+      assert.deepEqual(gradientOf(redirected), [0, -1, 0, -1, -1, 0, -1, -1], `${op}: row 1 raised where w > 0`);
+      const forward = (model: TranslatedModel) =>
+        tf.tidy(() => Array.from(model.runLogical(tf.tensor(x, [2, 4]), ['y'])[0]!.dataSync()));
+      assert.deepEqual(forward(redirected), forward(exact), `${op}: the forward pass is unchanged`);
+      w.dispose();
+    } finally {
+      redirected.dispose();
+      exact.dispose();
+    }
+  }
+});

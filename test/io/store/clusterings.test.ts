@@ -11,7 +11,7 @@ const PATTERNS = 4;
 function sampleClustering(
   seed: number,
   unit: number | null = null,
-): Required<Omit<ClusteringToSave, 'linkageTree' | 'softMemberships'>> {
+): Required<Omit<ClusteringToSave, 'linkageTree' | 'softMemberships' | 'unitStats' | 'averageImages' | 'flows'>> {
   const next = random(seed);
   const inputIndex = Int32Array.from({ length: COUNT }, (_, i) => i);
   for (let i = COUNT - 1; i > 0; i--) {
@@ -58,7 +58,11 @@ async function storeWithInputs(): Promise<{
 }
 
 /** The rows of `clustering`, sorted by input index. */
-function byInput(clustering: Required<Omit<ClusteringToSave, 'linkageTree' | 'softMemberships'>>) {
+function byInput(
+  clustering: Required<
+    Omit<ClusteringToSave, 'linkageTree' | 'softMemberships' | 'unitStats' | 'averageImages' | 'flows'>
+  >,
+) {
   const order = Array.from(clustering.inputIndex.keys()).sort(
     (a, b) => clustering.inputIndex[a]! - clustering.inputIndex[b]!,
   );

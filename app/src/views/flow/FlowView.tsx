@@ -1,8 +1,9 @@
 /**
  * The alluvial (Sankey) diagram of a run: every layer with patterns as a column of bars (patterns, height
  * by inputs, colour by majority label) and bands between consecutive layers (inputs two patterns share).
- * Each layer keeps its k largest patterns; the others merge into an "other" bar and the noise into a
- * "noise" bar, so a run of a thousand patterns stays readable. Bars are ordered by barycentre sweeps to
+ * Each pair of consecutive layers keeps its k heaviest bands between patterns, and their patterns their own
+ * bars; every other pattern merges into its layer's "other" bar and the noise into a "noise" bar, so a run
+ * of a thousand patterns stays readable. Bars are ordered by barycentre sweeps to
  * keep bands from crossing. Clicking a bar highlights the path of its members through every layer and
  * lists where they go (the lineage) and who they are.
  */
@@ -189,7 +190,7 @@ function Diagram({
         const node = grouped.nodes[placed.node]!;
         const last = placed.layerIndex === layout.columns.length - 1;
         const majority = node.patternId >= 0 ? (majorities[node.layerIndex]?.[node.patternId] ?? null) : null;
-        const label = `${node.patternId === OTHER_PATTERNS ? `${plural(node.patterns.length, 'smaller pattern')}` : patternName(node.patternId)} of ${layerName(placed.layerIndex)}, ${plural(node.size, 'input')}${majority !== null ? `, mostly ${majority}` : ''}`;
+        const label = `${node.patternId === OTHER_PATTERNS ? `${plural(node.patterns.length, 'other pattern')}` : patternName(node.patternId)} of ${layerName(placed.layerIndex)}, ${plural(node.size, 'input')}${majority !== null ? `, mostly ${majority}` : ''}`;
         const selectable = node.patternId !== OTHER_PATTERNS;
         const choose = () => selectable && onSelect({ layerIndex: node.layerIndex, patternId: node.patternId });
         const classes = [
@@ -378,11 +379,11 @@ export function FlowView({ context }: { context: ViewContext }) {
       </p>
       <div class="controls">
         <label class="field">
-          <span>Patterns per layer</span>
+          <span>Bands per layer pair</span>
           <select value={String(k)} onChange={(e) => setK(Number(e.currentTarget.value))}>
             {K_CHOICES.map((choice) => (
               <option key={choice.name} value={String(choice.k)}>
-                {choice.name === 'all' ? 'all' : `largest ${choice.name}`}
+                {choice.name === 'all' ? 'all patterns' : `heaviest ${choice.name}`}
               </option>
             ))}
           </select>
@@ -398,7 +399,7 @@ export function FlowView({ context }: { context: ViewContext }) {
         {graph.data && (
           <span class="muted">
             {plural(graph.data.layers.length, 'layer')} · {formatCount(total)} patterns
-            {Number.isFinite(k) && total > k * graph.data.layers.length && ' · smaller ones merged into “other”'}
+            {grouped && grouped.nodes.some((n) => n.patternId === OTHER_PATTERNS) && ' · the rest merged into “other”'}
           </span>
         )}
       </div>

@@ -5,6 +5,7 @@
 import type { LayerSummary, LineageResponse } from '../../../../src/results/api-types.js';
 import { averageImage, useQuery } from '../../api.js';
 import { SourceImage } from '../../components/SourceImage.js';
+import { showsPatternWords } from '../../data/tables.js';
 import { categoryColor } from '../../charts/colors.js';
 import { AverageImage } from '../../components/AverageImage.js';
 import { CARD_EXAMPLES } from '../../components/PatternCard.js';
@@ -46,7 +47,7 @@ function Step({ context, step }: { context: ViewContext; step: LineageResponse['
             href={href(share.patternId)}
             title={`${patternName(share.patternId)} of ${step.layer}: ${plural(share.count, 'member')}`}
           >
-            {share.patternId >= 0 && (
+            {share.patternId >= 0 && !showsPatternWords(step.clusteringId) && (
               <SourceImage source={averageImage(step.clusteringId, share.patternId, 24)} width={24} height={24} />
             )}
             <span>{shortPatternName(share.patternId)}</span>

@@ -2,7 +2,7 @@
  * Layout of the alluvial (Sankey) diagram of a run: one column per layer, one bar per pattern (height by
  * inputs), bands between consecutive layers (width by shared inputs). Bars are ordered to keep bands
  * short: the first layer by size, then each layer by the weighted mean position of where its inputs come
- * from, refined by backward and forward barycentre sweeps; merged smaller patterns ("other") and noise
+ * from, refined by backward and forward barycentre sweeps; merged patterns ("other") and noise
  * always sit at the bottom of their column, noise last.
  */
 import type { FlowGraphResponse } from '../../../../src/results/api-types.js';

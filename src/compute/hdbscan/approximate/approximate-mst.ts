@@ -8,8 +8,8 @@ import { Checkpoint } from '../checkpoint.js';
 import { clampMinSamples } from '../core-distances.js';
 import { APPROXIMATE_METRICS } from '../options.js';
 import { rowDistance } from '../distance.js';
-import { createOrtDotKernel } from '../kernels/ort-dot.js';
-import type { Metric, MstBuilder, MstResult } from '../types.js';
+import { javaScriptDotKernels } from '../kernels/javascript-dot.js';
+import type { MstBuilder, MstOptions, MstResult } from '../types.js';
 import { joinComponents, type JoinStats } from './join-components.js';
 import { neighbourForest } from './knn-forest.js';
 import { TreeEdges } from './lightest-edges.js';
@@ -44,7 +44,7 @@ export interface ApproximateMstTuning {
   facing?: number;
   /** Seed of the trees' random choices. Default 42. */
   seed?: number;
-  /** ONNX Runtime intra-op threads for the tile products. Default 2. */
+  /** Threads of the dot kernel's tile products. Default 2. */
   threads?: number;
   /** Receives what the run did (for benchmarks). */
   stats?: (stats: ApproximateMstStats) => void;
@@ -83,7 +83,7 @@ export const approximateMst: MstBuilder = (matrix, options, control) =>
 
 export async function approximateMstWith(
   matrix: Matrix,
-  options: { minSamples: number; metric: Metric },
+  options: MstOptions,
   tuning: ApproximateMstTuning = {},
   control?: TaskControl,
 ): Promise<MstResult> {
@@ -105,7 +105,7 @@ export async function approximateMstWith(
   const trees = tuning.trees ?? 2;
   const rows = blockRows(matrix, metric);
   const distance = rowDistance(matrix, metric);
-  const kernel = await createOrtDotKernel(tuning.threads ?? 2);
+  const kernel = await (options.kernels ?? javaScriptDotKernels).create(tuning.threads ?? 2);
   try {
     const random = new SeededRandom(tuning.seed ?? 42);
     const leavesPerTree = Math.ceil(count / Math.max(1, Math.floor(leafSize / 2)));

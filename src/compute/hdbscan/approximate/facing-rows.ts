@@ -1,5 +1,5 @@
 import type { BlockRows } from '../../knn/block-rows.js';
-import type { DotKernel } from '../kernels/ort-dot.js';
+import type { DotKernel } from '../kernels/dot-kernel.js';
 import type { LightestEdges } from './lightest-edges.js';
 
 export interface FacingSearch {
@@ -210,25 +210,26 @@ export class TileMinimum {
   }
 }
 
-/** The rows of each set (sets numbered in order of their smallest row). */
+/** The rows of each set (sets numbered in order of their smallest row), by a counting sort on the roots. */
 function groupBySet(root: Int32Array): Int32Array[] {
-  const index = new Map<number, number>();
+  const count = root.length;
+  // Per root: its set's number (roots are rows, so an array indexed by row holds them all).
+  const setOf = new Int32Array(count).fill(-1);
   const sizes: number[] = [];
-  for (const r of root) {
-    const s = index.get(r);
-    if (s === undefined) {
-      index.set(r, sizes.length);
-      sizes.push(1);
-    } else {
-      sizes[s]!++;
+  for (let row = 0; row < count; row++) {
+    const r = root[row]!;
+    if (setOf[r]! < 0) {
+      setOf[r] = sizes.length;
+      sizes.push(0);
     }
+    sizes[setOf[r]!]!++;
   }
   const members = sizes.map((size) => new Int32Array(size));
   const fill = new Int32Array(sizes.length);
-  root.forEach((r, row) => {
-    const s = index.get(r)!;
+  for (let row = 0; row < count; row++) {
+    const s = setOf[root[row]!]!;
     members[s]![fill[s]!++] = row;
-  });
+  }
   return members;
 }
 

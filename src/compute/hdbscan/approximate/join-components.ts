@@ -3,7 +3,7 @@ import type { LeafBalls } from '../../knn/leaf-balls.js';
 import type { LeafPartition } from '../../knn/leaf-partition.js';
 import type { NeighbourLists } from '../../knn/neighbour-lists.js';
 import type { Checkpoint } from '../checkpoint.js';
-import type { DotKernel } from '../kernels/ort-dot.js';
+import type { DotKernel } from '../kernels/dot-kernel.js';
 import { ScanWorkspace } from '../kernels/tiles.js';
 import { offerFacingRows } from './facing-rows.js';
 import { offerListEdges } from './knn-forest.js';

@@ -3,7 +3,8 @@ import type { Matrix } from '../../matrix.js';
 import { rowDistance } from '../distance.js';
 import type { Metric } from '../types.js';
 import { nearestNeighbours, type NeighbourLists } from './neighbours.js';
-import { createOrtDotKernel } from './ort-dot.js';
+import type { DotKernels } from './dot-kernel.js';
+import { javaScriptDotKernels } from './javascript-dot.js';
 import { prepareScreen } from './screen.js';
 import { tileFiller } from './tiles.js';
 
@@ -11,8 +12,10 @@ export interface ExactKnnOptions {
   /** Neighbours listed per row, not counting the row itself; at most count - 1. */
   width: number;
   metric: Metric;
-  /** ONNX Runtime intra-op threads for the tile products. */
+  /** Threads of the dot kernel's tile products. */
   threads: number;
+  /** The tile products' kernels (see DotKernels); default: plain JavaScript. */
+  kernels?: DotKernels | undefined;
   /** Progress stage name, counted in tiles. */
   stage: string;
 }
@@ -35,7 +38,7 @@ function listWidth(width: number): number {
 
 /**
  * The exact k nearest neighbours of every row, by the same kernel as HDBSCAN's core distances:
- * float32 tile products (ONNX Runtime GEMM, or L1 tiles for manhattan) screened by the SIMD scan,
+ * float32 tile products (the caller's dot kernels, or L1 tiles for manhattan) screened by the SIMD scan,
  * then every kept candidate recomputed in float64 and certified by the screen's error bound (rows
  * it cannot certify are rescanned). The result does not depend on the thread count.
  */
@@ -48,7 +51,8 @@ export async function exactNearestNeighbours(
   const width = Math.max(0, Math.min(options.width, count - 1));
   if (width === 0) return { width, ids: new Int32Array(0), distances: new Float64Array(0) };
   const screen = prepareScreen(matrix, options.metric);
-  const kernel = screen.tile === 'dot' ? await createOrtDotKernel(options.threads) : undefined;
+  const kernel =
+    screen.tile === 'dot' ? await (options.kernels ?? javaScriptDotKernels).create(options.threads) : undefined;
   let lists: NeighbourLists;
   try {
     const distance = rowDistance(matrix, options.metric);

@@ -1,5 +1,4 @@
-import type { DotKernel } from './ort-dot.js';
-import { manhattanTile } from './ort-dot.js';
+import type { DotKernel } from './dot-kernel.js';
 import type { Screen } from './screen.js';
 import { createWasmScanner, scanRowJs, type ScanRow } from './wasm-scan.js';
 
@@ -83,5 +82,28 @@ export class ScanWorkspace {
       );
     }
     return scanRowJs(this.tile, at, n, start, rowNorm, rowBar, this.norms, this.bars, col, this.hits);
+  }
+}
+
+/**
+ * The manhattan tile: exact float64 L1 sums in the reference's order, stored as -d/2 so that the
+ * shared screening formula s = 0 + 0 - 2 t gives s = d (rounded to float32).
+ */
+export function manhattanTile(
+  rows: Float32Array,
+  m: number,
+  cols: Float32Array,
+  n: number,
+  dim: number,
+  out: Float32Array,
+): void {
+  for (let i = 0; i < m; i++) {
+    const a = i * dim;
+    for (let j = 0; j < n; j++) {
+      const b = j * dim;
+      let sum = 0;
+      for (let k = 0; k < dim; k++) sum += Math.abs(rows[a + k]! - cols[b + k]!);
+      out[i * n + j] = -0.5 * sum;
+    }
   }
 }

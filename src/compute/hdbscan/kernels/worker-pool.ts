@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import { startThread, type Thread } from '../../threads.js';
 import type { Checkpoint } from '../checkpoint.js';
 import type { ParallelFlush, PrimWorkers } from './certified-prim.js';
+import type { DotKernels } from './dot-kernel.js';
 import { CandidateHeaps, type ParallelNeighbours } from './neighbours.js';
 import type { FlushSide } from './pair-flush.js';
 import { float32s, float64s, type Screen } from './screen.js';
@@ -22,15 +23,16 @@ const POLL_MS = 40;
 class MstWorker {
   private waiting: ((reply: WorkerReply) => void) | undefined;
   private failure: Error | undefined;
-  /** Set once the worker has loaded ONNX Runtime and listens (it reports `ready` once). */
+  /** Set once the worker has loaded its dot kernel and listens (it reports `ready` once). */
   isReady = false;
 
-  constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: WorkerReply) => {
+  constructor(private readonly worker: Thread) {
+    worker.onMessage((message) => {
+      const reply = message as WorkerReply;
       if ('ready' in reply) this.isReady = true;
       else this.deliver(reply);
     });
-    worker.on('error', (error: Error) => {
+    worker.onError((error) => {
       this.failure = error;
       this.deliver({ error: error.message });
     });
@@ -49,11 +51,11 @@ class MstWorker {
       this.waiting = (message) =>
         'error' in message ? reject(new Error(`fastMst worker failed: ${message.error}`)) : resolve(message);
     });
-    this.worker.postMessage(task);
+    this.worker.post(task);
     return reply;
   }
 
-  terminate(): Promise<number> {
+  terminate(): Promise<void> {
     return this.worker.terminate();
   }
 }
@@ -72,10 +74,10 @@ export class MstWorkerPool {
   ) {}
 
   /**
-   * Starts `size` workers over `screen` (whose arrays must be shared) and the caller's rows. They
-   * take a while to load ONNX Runtime; tasks posted meanwhile wait for them.
+   * Starts `size` workers over `screen` (whose arrays must be shared) and the caller's rows, each
+   * with a one-thread kernel of `kernels`. They take a while to load it; tasks posted meanwhile wait.
    */
-  static start(screen: Screen, data: Float32Array, size: number): MstWorkerPool {
+  static start(screen: Screen, data: Float32Array, size: number, kernels: DotKernels): MstWorkerPool {
     const { count, dim } = screen;
     const shared = float32s(count * dim, true);
     shared.set(data);
@@ -88,6 +90,7 @@ export class MstWorkerPool {
       maxScale: screen.maxScale,
       unit: screen.unit,
       tile: screen.tile,
+      kernels: kernels.module,
       vectors: screen.vectors,
       norms: screen.norms,
       scales: screen.scales,
@@ -97,7 +100,7 @@ export class MstWorkerPool {
       control,
     };
     const url = new URL('../worker-mst.js', import.meta.url);
-    const workers = Array.from({ length: size }, () => new MstWorker(new Worker(url, { workerData: setup })));
+    const workers = Array.from({ length: size }, () => new MstWorker(startThread(url, setup)));
     return new MstWorkerPool(workers, control, setup.key, setup.core);
   }
 

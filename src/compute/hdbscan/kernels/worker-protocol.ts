@@ -10,6 +10,8 @@ export interface WorkerSetup {
   maxScale: number;
   unit: number;
   tile: 'dot' | 'manhattan';
+  /** Module of the caller's dot kernels (DotKernels.module), which the worker imports. */
+  kernels: string;
   vectors: Float32Array;
   norms: Float64Array;
   scales: Float64Array;

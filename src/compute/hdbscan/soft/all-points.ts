@@ -1,6 +1,7 @@
 import type { TaskControl } from '../../../progress.js';
 import type { Matrix } from '../../matrix.js';
 import { Checkpoint } from '../checkpoint.js';
+import type { DotKernels } from '../kernels/dot-kernel.js';
 import type { Metric } from '../types.js';
 import { ExemplarDistances } from './exemplar-distances.js';
 import { MergeHeights } from './merge-heights.js';
@@ -25,8 +26,10 @@ export type MembershipRowVisitor = (point: number, row: Float64Array) => void;
 export interface MembershipOptions {
   /** The clustering's metric; default 'euclidean'. */
   metric?: Metric;
-  /** ONNX Runtime threads of the exemplar-distance GEMM; default 1. */
+  /** Threads of the exemplar-distance GEMM; default 1. */
   threads?: number;
+  /** Kernels of that GEMM (see DotKernels); default: plain JavaScript. */
+  kernels?: DotKernels | undefined;
 }
 
 /**
@@ -96,7 +99,7 @@ export async function visitMembershipVectors(
   // Pass 2: the rows, in blocks of points in cluster order (one GEMM per block for the exemplar distances;
   // the merge heights change only where the cluster does).
   const ordered = Int32Array.from(groups.flatMap((group) => Array.from(group.points)));
-  const distances = new ExemplarDistances(matrix, soft, options.metric, options.threads);
+  const distances = new ExemplarDistances(matrix, soft, options.metric, options.threads, options.kernels);
   const { dim } = matrix;
   const blockRows = new Float32Array(BLOCK * dim);
   const blockDistances = new Float64Array(BLOCK * labelCount);

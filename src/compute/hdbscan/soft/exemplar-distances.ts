@@ -1,5 +1,6 @@
 import type { Matrix } from '../../matrix.js';
-import { createOrtDotKernel, type DotKernel } from '../kernels/ort-dot.js';
+import type { DotKernel, DotKernels } from '../kernels/dot-kernel.js';
+import { javaScriptDotKernels } from '../kernels/javascript-dot.js';
 import type { Metric } from '../types.js';
 import { pairDistance, type PairDistance } from './row-metric.js';
 import type { SoftTree } from './soft-tree.js';
@@ -14,7 +15,7 @@ const UNIT_ROUNDOFF = 2 ** -24;
  * (hdbscan's `dist_vector` over `raw_data.astype(float64)`), in the clustering's metric (hdbscan makes
  * prediction data for euclidean and manhattan only).
  *
- * Large euclidean blocks are screened first: one float32 GEMM (ONNX Runtime) gives every squared
+ * Large euclidean blocks are screened first: one float32 GEMM (the given dot kernels) gives every squared
  * distance |x|^2 + |e|^2 - 2 x.e to within a bound of its rounding error, and only the exemplars whose
  * screened value is within twice that bound of a label's smallest are measured again in float64. The
  * nearest exemplar is always among them, so the result equals the plain loop's exactly.
@@ -35,6 +36,7 @@ export class ExemplarDistances {
     private readonly soft: SoftTree,
     private readonly metric: Metric = 'euclidean',
     private readonly threads = 1,
+    private readonly kernels: DotKernels = javaScriptDotKernels,
   ) {
     const dim = (this.dim = matrix.dim);
     const ids = soft.exemplarIds;
@@ -75,7 +77,7 @@ export class ExemplarDistances {
       return;
     }
     if (this.dots.length < count * exemplars) this.dots = new Float32Array(count * exemplars);
-    this.kernel ??= createOrtDotKernel(this.threads);
+    this.kernel ??= this.kernels.create(this.threads);
     await (await this.kernel).dot(points, count, this.rows, exemplars, this.dim, this.dots);
     for (let r = 0; r < count; r++) this.screenRow(points, r, out.subarray(r * labels, (r + 1) * labels));
   }

@@ -2,6 +2,7 @@ import { InputError } from '../../../errors.js';
 import type { TaskControl } from '../../../progress.js';
 import type { Matrix } from '../../matrix.js';
 import { Checkpoint } from '../checkpoint.js';
+import type { DotKernels } from '../kernels/dot-kernel.js';
 import { exactNearestNeighbours } from '../kernels/exact-knn.js';
 import type { Metric } from '../types.js';
 import { probabilityInSomeCluster } from './all-points.js';
@@ -37,7 +38,7 @@ export interface ClusteringPredictor {
 export async function createPredictor(
   matrix: Matrix,
   soft: SoftTree,
-  options: { minSamples: number; metric?: Metric; threads?: number },
+  options: { minSamples: number; metric?: Metric; threads?: number; kernels?: DotKernels | undefined },
   control?: TaskControl,
 ): Promise<ClusteringPredictor> {
   const metric = options.metric ?? 'euclidean';
@@ -46,7 +47,7 @@ export async function createPredictor(
   if (width > 0) {
     const lists = await exactNearestNeighbours(
       matrix,
-      { width, metric, threads: options.threads ?? 1, stage: 'prediction core distances' },
+      { width, metric, threads: options.threads ?? 1, stage: 'prediction core distances', kernels: options.kernels },
       control,
     );
     for (let row = 0; row < matrix.count; row++) coreDistances[row] = lists.distances[row * lists.width + width - 1]!;

@@ -1,7 +1,8 @@
-import { availableParallelism } from 'node:os';
 import type { TaskControl } from '../../../progress.js';
 import { exactNearestNeighbours } from '../../hdbscan/kernels/exact-knn.js';
+import type { DotKernels } from '../../hdbscan/kernels/dot-kernel.js';
 import type { Matrix } from '../../matrix.js';
+import { availableCores } from '../../threads.js';
 import { StageCheckpoint } from '../checkpoint.js';
 import { requireInteger } from '../input-checks.js';
 import { graphFromSortedRows, searchRows, type KnnMetric, type NeighborGraph } from './neighbor-graph.js';
@@ -27,13 +28,15 @@ export interface KnnOptions {
   seed: number;
   /** Worker threads: of the exact search's tile products, or of NN-descent (they do not change the result). */
   threads: number;
+  /** The exact search's tile products (see DotKernels); default: plain JavaScript. */
+  kernels?: DotKernels | undefined;
 }
 
 export const KNN_STAGE = 'umap: nearest neighbours';
 
 /** Default thread count for the exact search: every core the process may use. */
 export function defaultThreads(): number {
-  return Math.max(1, availableParallelism());
+  return availableCores();
 }
 
 /**
@@ -52,7 +55,13 @@ export async function nearestNeighbors(
   if (exact) {
     const lists = await exactNearestNeighbours(
       matrix,
-      { width: options.k - 1, metric: options.metric, threads: options.threads, stage: KNN_STAGE },
+      {
+        width: options.k - 1,
+        metric: options.metric,
+        threads: options.threads,
+        stage: KNN_STAGE,
+        kernels: options.kernels,
+      },
       control,
     );
     return graphFromSortedRows(lists.ids, lists.distances, matrix.count, lists.width);
