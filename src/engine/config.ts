@@ -225,6 +225,19 @@ export function parseUnitPatterns(entries: string[], key = 'unitPatterns'): Reco
 }
 
 /** The options of `analyze` and `nap analyze`: flags, rules, defaults (see src/options/schema.ts). */
+/** The model-running fields every command that runs the model shares (analyze, heatmaps). */
+export const BATCH_SIZE_FIELD = valueOption(wholeNumber({ example: 32, min: 1 }), {
+  flag: 'batch-size',
+  help: 'inputs per forward pass',
+  default: 32,
+});
+
+export const THREADS_FIELD = valueOption(wholeNumber({ example: 2, min: 0, max: 1024 }), {
+  flag: 'threads',
+  help: 'ONNX Runtime threads; 0: all cores',
+  default: 0,
+});
+
 export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
   model: valueOption(text({ example: 'model.onnx', placeholder: 'FILE' }), {
     flag: 'model',
@@ -272,21 +285,13 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
     flag: 'labels',
     help: 'the labels file of the dataset: of IDX images (default: found beside them), or one label per input of other data (.txt, .csv, .npy, .json)',
   }),
-  batchSize: valueOption(wholeNumber({ example: 32, min: 1 }), {
-    flag: 'batch-size',
-    help: 'inputs per forward pass',
-    default: 32,
-  }),
+  batchSize: BATCH_SIZE_FIELD,
   commitRows: valueOption(wholeNumber({ example: 2048, min: 1 }), {
     flag: 'commit-every',
     help: 'inputs per store commit (an interruption loses at most this many)',
     default: 2048,
   }),
-  threads: valueOption(wholeNumber({ example: 2, min: 0, max: 1024 }), {
-    flag: 'threads',
-    help: 'ONNX Runtime threads; 0: all cores',
-    default: 0,
-  }),
+  threads: THREADS_FIELD,
   maxProbeValues: valueOption(wholeNumber({ example: 2 ** 24, min: 1 }), {
     flag: 'max-probe-values',
     help: 'most input values the layer probe may run the model on',

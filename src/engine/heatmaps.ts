@@ -19,6 +19,7 @@ import {
   type SpatialGrid,
 } from '../compute/heatmap.js';
 import { InputError } from '../errors.js';
+import { BATCH_SIZE_FIELD, THREADS_FIELD } from './config.js';
 import { decodeModel, singleFloatInput, type DecodedModel } from '../io/onnx/graph.js';
 import type { ChannelLayout } from '../io/onnx/layout.js';
 import { openOnnxBytes } from '../io/onnx/runner.js';
@@ -108,16 +109,8 @@ export const HEATMAP_OPTIONS = new OptionSchema<HeatmapOptions>('heatmaps', {
     flag: 'data',
     help: 'the analysed dataset, when it moved',
   }),
-  batchSize: valueOption(wholeNumber({ example: 32, min: 1 }), {
-    flag: 'batch-size',
-    help: 'inputs per forward pass',
-    default: 32,
-  }),
-  threads: valueOption(wholeNumber({ example: 2, min: 0, max: 1024 }), {
-    flag: 'threads',
-    help: 'onnxruntime threads; 0: all cores',
-    default: 0,
-  }),
+  batchSize: BATCH_SIZE_FIELD,
+  threads: THREADS_FIELD,
 });
 
 /**
