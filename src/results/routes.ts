@@ -21,8 +21,6 @@ import type {
   PatternsParams,
   RunParams,
   AgreementParams,
-  LabelErrorsParams,
-  OutliersParams,
   SearchParams,
 } from './api-types.js';
 import { IMAGE_SIZE, MEMBER_ORDERS } from './api-types.js';
@@ -94,6 +92,19 @@ function route<P>(spec: RouteSpec<P>): RouteSpec<P> {
 
 const plain = <P extends object>(path: string, result: RouteResult, parse: RouteSpec<P>['parse']): RouteSpec<P> =>
   route({ path, query: [], result, parse, format: (params) => ({ path: params as Record<string, string | number> }) });
+
+/** A run's triage list (label errors, outliers): its first `limit` rows, at most LIMITS.triage. */
+const triageList = (path: string): RouteSpec<RunParams & { limit?: number }> =>
+  route({
+    path,
+    query: ['limit'],
+    result: 'json',
+    parse: (pathParams, query) => ({
+      ...runId(pathParams),
+      limit: optional(query, 'limit', (t) => parseIntegerIn('limit', t, 1, LIMITS.triage)),
+    }),
+    format: ({ runId, limit }) => ({ path: { runId }, query: { limit } }),
+  });
 
 /** The data routes, one per API query. */
 export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = {
@@ -239,16 +250,7 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
       query: { minShare, limit },
     }),
   }),
-  labelErrors: route<LabelErrorsParams>({
-    path: '/api/runs/:runId/label-errors',
-    query: ['limit'],
-    result: 'json',
-    parse: (path, query) => ({
-      ...runId(path),
-      limit: optional(query, 'limit', (t) => parseIntegerIn('limit', t, 1, LIMITS.triage)),
-    }),
-    format: ({ runId, limit }) => ({ path: { runId }, query: { limit } }),
-  }),
+  labelErrors: triageList('/api/runs/:runId/label-errors'),
   agreement: route<AgreementParams>({
     path: '/api/runs/:runId/agreement',
     query: ['index'],
@@ -264,16 +266,7 @@ export const ROUTES: { readonly [Q in QueryName]: RouteSpec<QueryParams<Q>> } = 
     },
     format: ({ runId, index }) => ({ path: { runId }, query: { index: index.join(',') } }),
   }),
-  outliers: route<OutliersParams>({
-    path: '/api/runs/:runId/outliers',
-    query: ['limit'],
-    result: 'json',
-    parse: (path, query) => ({
-      ...runId(path),
-      limit: optional(query, 'limit', (t) => parseIntegerIn('limit', t, 1, LIMITS.triage)),
-    }),
-    format: ({ runId, limit }) => ({ path: { runId }, query: { limit } }),
-  }),
+  outliers: triageList('/api/runs/:runId/outliers'),
   duplicates: plain('/api/runs/:runId/duplicates', 'json', runId),
   modelErrors: plain('/api/runs/:runId/model-errors', 'json', runId),
   compareRuns: route<CompareRunsParams>({
