@@ -2,6 +2,7 @@ import { AGGREGATIONS, type Aggregation } from '../compute/aggregate.js';
 import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { hdbscanFields } from '../compute/hdbscan/options.js';
 import { InputError, option } from '../errors.js';
+import { FASHION_MNIST_SPLITS, type FashionMnistSplit } from '../io/datasets/open.js';
 import type { TensorDataOptions } from '../io/datasets/open-tensors.js';
 import {
   choice,
@@ -45,8 +46,8 @@ export interface AnalyzeOptions {
   seed?: number;
   /** Keep label proportions in the sample; default false. */
   stratified?: boolean;
-  /** Fashion-MNIST split; default 'test'. */
-  split?: 'train' | 'test';
+  /** Fashion-MNIST split; default 'test'; 'all': the 60,000 training then the 10,000 test images. */
+  split?: FashionMnistSplit;
   /**
    * The labels file of the dataset: of an IDX images file (default: found beside it, images -> labels in the
    * name), or one label per input of data that is not images (.txt, .csv, .npy, .json).
@@ -276,9 +277,9 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
     default: 0,
   }),
   stratified: switchOption({ flag: 'stratified', help: 'keep label proportions in the sample', default: false }),
-  split: valueOption(choice(['train', 'test'] as const), {
+  split: valueOption(choice(FASHION_MNIST_SPLITS), {
     flag: 'split',
-    help: 'Fashion-MNIST split',
+    help: 'Fashion-MNIST split (all: the 60,000 training then the 10,000 test images)',
     default: 'test',
   }),
   labelsPath: valueOption(text({ example: 'train-labels-idx1-ubyte.gz', placeholder: 'FILE' }), {

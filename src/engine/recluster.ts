@@ -13,6 +13,7 @@ import type { Matrix } from '../compute/matrix.js';
 import { InputError } from '../errors.js';
 import { choice, OptionSchema, realNumber, switchOption, text, valueOption, wholeNumber } from '../options/schema.js';
 import type { Preprocessing } from '../io/datasets/types.js';
+import type { FashionMnistSplit } from '../io/datasets/open.js';
 import type { AverageImages, ClusteringRecord, ClusteringWriter, StoreReader } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { showsContents } from '../results/input-content.js';
@@ -294,7 +295,7 @@ async function averageImagesOfRun(
 ): Promise<{ averageImages?: AverageImages; skipped?: string }> {
   if (clustering.patternCount === 0) return {};
   const config = (run.config ?? {}) as {
-    split?: 'train' | 'test';
+    split?: FashionMnistSplit;
     preprocessing?: Preprocessing;
     averageImageSide?: number;
   };

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { NotFoundError } from '../errors.js';
-import { openDataset } from '../io/datasets/open.js';
+import { openDataset, type FashionMnistSplit } from '../io/datasets/open.js';
 import type { Dataset } from '../io/datasets/types.js';
 import type { ClusteringRecord, LayerInfo, RunRecord, StoreReader } from '../io/store/index.js';
 
@@ -60,7 +60,7 @@ export async function pickClustering(
 /** The run's dataset with each stored input path's item: the spec as given, then relative to the store's folder. */
 export async function openRunDataset(
   spec: string,
-  split: 'train' | 'test' | undefined,
+  split: FashionMnistSplit | undefined,
   storePath: string,
 ): Promise<{ dataset: Dataset; itemOfPath: Map<string, number> }> {
   const builtIn = ['mnist', 'fashion-mnist'].includes(spec.trim().toLowerCase());

@@ -35,7 +35,7 @@ export interface RunConfig {
   /** The model's input size and channels; absent in runs written before it was stored. */
   preprocessing?: StoredPreprocessing;
   /** The Fashion-MNIST file set the inputs came from. */
-  split?: 'train' | 'test';
+  split?: 'train' | 'test' | 'all';
 }
 
 export interface RunRecord {
@@ -222,7 +222,7 @@ export function runConfigOf(stored: unknown): RunConfig {
     if (positiveInteger(width) && positiveInteger(height) && (channels === 1 || channels === 3))
       config.preprocessing = { ...preprocessing, width, height, channels };
   }
-  if (split === 'train' || split === 'test') config.split = split;
+  if (split === 'train' || split === 'test' || split === 'all') config.split = split;
   return config;
 }
 

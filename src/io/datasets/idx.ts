@@ -107,8 +107,36 @@ export function labelsFileCandidates(imagesFile: string): string[] {
 
 /** An MNIST-format images file (idx3) and its labels file (idx1). Item path: `<images file>#<index>`. */
 export async function openIdxDataset(imagesPath: string, options: IdxOptions = {}): Promise<Dataset> {
-  const imagesFile = path.resolve(imagesPath);
-  const labelsFile = options.labelsPath !== undefined ? path.resolve(options.labelsPath) : findLabelsFile(imagesFile);
+  const { labelsPath, split, ...rest } = options;
+  return openIdxParts(
+    [{ imagesPath, ...(labelsPath !== undefined ? { labelsPath } : {}), ...(split !== undefined ? { split } : {}) }],
+    rest,
+  );
+}
+
+/** One images file of a data set made of several (Fashion-MNIST's training and test files). */
+export interface IdxPart {
+  imagesPath: string;
+  /** Default: found beside the images file. */
+  labelsPath?: string;
+  /** Split of the part's items; default: "test" for t10k-* files, "train" for train-* files, else none. */
+  split?: string;
+}
+
+interface ReadPart {
+  imagesFile: string;
+  labelsFile: string;
+  images: { array: IdxArray; fileBytes: Uint8Array };
+  labels: { array: IdxArray; fileBytes: Uint8Array };
+  count: number;
+  height: number;
+  width: number;
+  split: string | undefined;
+}
+
+async function readPart(part: IdxPart): Promise<ReadPart> {
+  const imagesFile = path.resolve(part.imagesPath);
+  const labelsFile = part.labelsPath !== undefined ? path.resolve(part.labelsPath) : findLabelsFile(imagesFile);
   const [images, labels] = await Promise.all([readIdxFile(imagesFile), readIdxFile(labelsFile)]);
   if (images.array.dims.length !== 3) {
     throw new InputError(`${imagesFile} has shape [${images.array.dims.join(', ')}], not [count, rows, columns]`, {
@@ -125,30 +153,74 @@ export async function openIdxDataset(imagesPath: string, options: IdxOptions = {
     );
   }
   const base = path.basename(imagesFile).replace(/\.gz$/i, '');
-  const looksFashion = /fashion/i.test(path.basename(path.dirname(imagesFile))) || /fashion/i.test(base);
+  const split = part.split ?? (base.startsWith('t10k') ? 'test' : base.startsWith('train') ? 'train' : undefined);
+  return { imagesFile, labelsFile, images, labels, count, height, width, split };
+}
+
+/**
+ * IDX images files of one image size as one data set, their items in the order of `parts`; an item's
+ * path names its file and its index there (`<images file>#<index>`), its split the part's.
+ */
+export async function openIdxParts(
+  parts: readonly IdxPart[],
+  options: Omit<IdxOptions, 'labelsPath' | 'split'> = {},
+): Promise<Dataset> {
+  const read = await Promise.all(parts.map(readPart));
+  const first = read[0]!;
+  const mismatch = read.find((part) => part.width !== first.width || part.height !== first.height);
+  if (mismatch !== undefined) {
+    throw new InputError(
+      `${mismatch.imagesFile} holds ${mismatch.width}x${mismatch.height} images, ${first.imagesFile} ${first.width}x${first.height}`,
+      { hint: 'open IDX files of one image size together' },
+    );
+  }
+  const base = path.basename(first.imagesFile).replace(/\.gz$/i, '');
+  const looksFashion = /fashion/i.test(path.basename(path.dirname(first.imagesFile))) || /fashion/i.test(base);
   const names = options.labelNames ?? (looksFashion ? FASHION_MNIST_LABELS : undefined);
-  const split = options.split ?? (base.startsWith('t10k') ? 'test' : base.startsWith('train') ? 'train' : undefined);
-  const items: DatasetItem[] = Array.from(labels.array.data, (value, index) => {
-    const label = names === undefined ? String(value) : names[value];
-    if (label === undefined) {
-      throw new InputError(
-        `label ${value} of item ${index} in ${labelsFile} has no name among ${names!.length} label names`,
-        {
-          hint: 'give one name per label value in labelNames',
-        },
-      );
-    }
-    return { index, path: `${imagesFile}#${index}`, label, ...(split !== undefined ? { split } : {}) };
-  });
-  const fingerprint = new FingerprintBuilder('idx')
-    .bytes(images.fileBytes)
-    .bytes(labels.fileBytes)
-    .text(split ?? '', ...(names ?? []))
-    .digest();
+  const items: DatasetItem[] = [];
+  for (const part of read) {
+    part.labels.array.data.forEach((value, index) => {
+      const label = names === undefined ? String(value) : names[value];
+      if (label === undefined) {
+        throw new InputError(
+          `label ${value} of item ${index} in ${part.labelsFile} has no name among ${names!.length} label names`,
+          {
+            hint: 'give one name per label value in labelNames',
+          },
+        );
+      }
+      const split = part.split;
+      items.push({
+        index: items.length,
+        path: `${part.imagesFile}#${index}`,
+        label,
+        ...(split !== undefined ? { split } : {}),
+      });
+    });
+  }
+  const fingerprint = new FingerprintBuilder('idx');
+  for (const part of read) fingerprint.bytes(part.images.fileBytes).bytes(part.labels.fileBytes);
+  fingerprint.text(...read.map((part) => part.split ?? ''), ...(names ?? []));
+  const pixels = read.length === 1 ? first.images.array.data : concatenate(read.map((part) => part.images.array.data));
   return createGrayArrayDataset(
-    { name: options.name ?? base, items, fingerprint, images: { pixels: images.array.data, count, width, height } },
+    {
+      name: options.name ?? base,
+      items,
+      fingerprint: fingerprint.digest(),
+      images: { pixels, count: items.length, width: first.width, height: first.height },
+    },
     options,
   );
+}
+
+function concatenate(arrays: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(arrays.reduce((sum, array) => sum + array.length, 0));
+  let at = 0;
+  for (const array of arrays) {
+    out.set(array, at);
+    at += array.length;
+  }
+  return out;
 }
 
 function findLabelsFile(imagesFile: string): string {

