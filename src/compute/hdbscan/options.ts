@@ -158,7 +158,16 @@ function usesApproximateTree(choice: SpanningTreeChoice, metric: Metric, count: 
       hint: `use the exact tree for ${metric}, or one of the metrics ${APPROXIMATE_METRICS.join(', ')}`,
     });
   }
-  return choice === 'approximate' || (choice === 'auto' && supported && count >= AUTO_APPROXIMATE_ROWS);
+  if (choice === 'auto' && !supported && count >= AUTO_APPROXIMATE_ROWS) {
+    // 'auto' never picks the exact tree where it would not finish: its N^2 distance work takes hours at 1M rows.
+    throw new InputError(
+      `${count} rows with metric '${metric}' would need the exact spanning tree (the approximate one supports ${APPROXIMATE_METRICS.join(', ')}), whose N^2 distance work grows past minutes from ${AUTO_APPROXIMATE_ROWS} rows`,
+      {
+        hint: `use ${option('metric', 'euclidean')} or ${option('metric', 'cosine')}, cluster fewer rows, or pass ${option('spanningTree', 'exact')} to run the exact tree anyway`,
+      },
+    );
+  }
+  return choice === 'approximate' || (choice === 'auto' && count >= AUTO_APPROXIMATE_ROWS);
 }
 
 /** Rejects empty matrices, inconsistent shapes, too few rows and non-finite values (naming row and column). */

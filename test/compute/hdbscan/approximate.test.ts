@@ -4,6 +4,7 @@ import { approximateMst } from '../../../src/compute/hdbscan/approximate/approxi
 import { rowDistance } from '../../../src/compute/hdbscan/distance.js';
 import { AUTO_APPROXIMATE_ROWS, type Metric } from '../../../src/compute/hdbscan/index.js';
 import { resolveParams } from '../../../src/compute/hdbscan/options.js';
+import { InputError } from '../../../src/errors.js';
 import type { Matrix } from '../../../src/compute/matrix.js';
 import { adjustedRandIndex } from '../../../src/compute/partition-metrics.js';
 import { onnxDotKernels } from '../../../src/io/onnx/dot-kernel.js';
@@ -103,7 +104,19 @@ describe('approximate HDBSCAN* spanning tree', () => {
     assert.equal(resolveParams({}, AUTO_APPROXIMATE_ROWS - 1).spanningTree, undefined);
     assert.equal(resolveParams({}, AUTO_APPROXIMATE_ROWS).spanningTree, 'approximate');
     assert.equal(resolveParams({ spanningTree: 'exact' }, AUTO_APPROXIMATE_ROWS).spanningTree, undefined);
-    assert.equal(resolveParams({ metric: 'manhattan' }, AUTO_APPROXIMATE_ROWS).spanningTree, undefined);
+    assert.equal(resolveParams({ metric: 'manhattan' }, AUTO_APPROXIMATE_ROWS - 1).spanningTree, undefined);
+    assert.equal(
+      resolveParams({ metric: 'manhattan', spanningTree: 'exact' }, AUTO_APPROXIMATE_ROWS).spanningTree,
+      undefined,
+    );
+    // 'auto' refuses the exact tree where it would not finish, rather than run it for hours.
+    assert.throws(
+      () => resolveParams({ metric: 'manhattan' }, AUTO_APPROXIMATE_ROWS),
+      (error: unknown) =>
+        error instanceof InputError &&
+        /200000 rows with metric 'manhattan' would need the exact spanning tree/.test(error.message) &&
+        /spanningTree: 'exact'/.test(error.hint ?? ''),
+    );
     assert.equal(resolveParams({ spanningTree: 'approximate' }, 10).spanningTree, 'approximate');
   });
 
