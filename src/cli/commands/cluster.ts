@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { InputError, option } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
@@ -14,6 +15,9 @@ import {
 import { list, OptionSchema, switchOption, text, valueOption, wholeNumber } from '../../options/schema.js';
 import { cliCommand, onlyPositional, parseOptions } from '../args.js';
 import { onnxDotKernels } from '../../io/onnx/dot-kernel.js';
+
+/** Bytes per read of a matrix file (one read may not pass 2 GiB). */
+const READ_CHUNK = 64 * 2 ** 20;
 
 interface ClusterCliOptions extends HdbscanOptions {
   shape: number[];
@@ -128,38 +132,55 @@ async function softOutputs(
   return out;
 }
 
-/** Reads a float32 matrix of `dim` columns; `count` undefined takes as many rows as the file holds. */
+/**
+ * Reads a float32 matrix of `dim` columns; `count` undefined takes as many rows as the file holds. The
+ * file is read straight into the matrix (no second copy of a matrix that may be gigabytes).
+ */
 async function readMatrix(file: string, count: number | undefined, dim: number): Promise<Matrix> {
-  let bytes: Buffer;
+  let handle: FileHandle;
   try {
-    bytes = await readFile(file);
+    handle = await open(file, 'r');
   } catch (error) {
     throw new InputError(`cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       hint: 'check the path of the .f32 matrix file',
       cause: error,
     });
   }
-  if (count === undefined) {
-    if (bytes.length === 0 || bytes.length % (dim * 4) !== 0) {
-      throw new InputError(`'${file}' has ${bytes.length} bytes, not a whole number of rows of ${dim} float32 values`, {
-        hint: `new points need the ${dim} columns of the clustered matrix (raw float32, no header)`,
-      });
+  try {
+    const size = (await handle.stat()).size;
+    if (count === undefined) {
+      if (size === 0 || size % (dim * 4) !== 0) {
+        throw new InputError(`'${file}' has ${size} bytes, not a whole number of rows of ${dim} float32 values`, {
+          hint: `new points need the ${dim} columns of the clustered matrix (raw float32, no header)`,
+        });
+      }
+      count = size / (dim * 4);
     }
-    count = bytes.length / (dim * 4);
+    const expected = count * dim * 4;
+    if (size !== expected) {
+      throw new InputError(
+        `'${file}' has ${size} bytes, but ${option('shape', `${count},${dim}`)} needs ${count} x ${dim} x 4 = ${expected}`,
+        {
+          hint: `check ${option('shape')} against the file (raw float32, no header)`,
+        },
+      );
+    }
+    const data = new Float32Array(count * dim);
+    const bytes = new Uint8Array(data.buffer);
+    for (let at = 0; at < bytes.length;) {
+      const { bytesRead } = await handle.read(bytes, at, Math.min(READ_CHUNK, bytes.length - at), at);
+      if (bytesRead === 0)
+        throw new InputError(`'${file}' ended after ${at} bytes`, { hint: 'the file changed while it was read' });
+      at += bytesRead;
+    }
+    if (endianness() === 'BE') {
+      const view = new DataView(data.buffer);
+      for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
+    }
+    return makeMatrix(count, dim, data);
+  } finally {
+    await handle.close();
   }
-  const expected = count * dim * 4;
-  if (bytes.length !== expected) {
-    throw new InputError(
-      `'${file}' has ${bytes.length} bytes, but ${option('shape', `${count},${dim}`)} needs ${count} x ${dim} x 4 = ${expected}`,
-      {
-        hint: `check ${option('shape')} against the file (raw float32, no header)`,
-      },
-    );
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const data = new Float32Array(count * dim);
-  for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
-  return makeMatrix(count, dim, data);
 }
 
 async function writeOutput(file: string, text: string): Promise<void> {
