@@ -4,6 +4,7 @@
  * folder holds one run. A worker compares its own view of the model and dataset with the manifest and
  * refuses to work on a run it would compute differently.
  */
+import { isBuiltInDataset } from '../io/datasets/open.js';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -50,11 +51,9 @@ export interface RunManifest extends RunIdentity {
   unitMaps: ShardedLayer[];
 }
 
-const BUILT_IN_DATASETS = ['mnist', 'fashion-mnist'];
-
 /** The options with every path absolute, so that a process started in another folder opens the same files. */
 export function absoluteOptions<T extends RunOptions>(options: T): T {
-  const builtIn = BUILT_IN_DATASETS.includes(options.data.trim().toLowerCase());
+  const builtIn = isBuiltInDataset(options.data);
   const { tensorData } = options;
   return {
     ...options,

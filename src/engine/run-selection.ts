@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { NotFoundError } from '../errors.js';
-import { openDataset, type FashionMnistSplit } from '../io/datasets/open.js';
+import { isBuiltInDataset, openDataset, type FashionMnistSplit } from '../io/datasets/open.js';
 import type { Dataset } from '../io/datasets/types.js';
 import type { ClusteringRecord, LayerInfo, RunRecord, StoreReader } from '../io/store/index.js';
 
@@ -63,7 +63,7 @@ export async function openRunDataset(
   split: FashionMnistSplit | undefined,
   storePath: string,
 ): Promise<{ dataset: Dataset; itemOfPath: Map<string, number> }> {
-  const builtIn = ['mnist', 'fashion-mnist'].includes(spec.trim().toLowerCase());
+  const builtIn = isBuiltInDataset(spec);
   const besideStore = path.resolve(path.dirname(storePath), spec);
   const candidates =
     builtIn || path.isAbsolute(spec) || besideStore === path.resolve(spec) ? [spec] : [spec, besideStore];

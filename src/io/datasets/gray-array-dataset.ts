@@ -11,23 +11,38 @@ export interface GrayImageArray {
   height: number;
 }
 
-export function createGrayArrayDataset(
-  source: { name: string; items: DatasetItem[]; fingerprint: string; images: GrayImageArray },
-  options: DatasetOptions,
-): Dataset {
+/** Items whose images are the same size and gray, each image given by its item index. */
+export interface GrayArraySource {
+  name: string;
+  items: DatasetItem[];
+  fingerprint: string;
+  /** The images' size (and, for packed arrays, the pixels). */
+  images: GrayImageArray;
+  /** The height x width pixels of the item at `index`. */
+  imageOf: (index: number) => Uint8Array;
+}
+
+/** The source of a packed array: item i's image is the array's image `items[i].index`. */
+export function packedGraySource(source: {
+  name: string;
+  items: DatasetItem[];
+  fingerprint: string;
+  images: GrayImageArray;
+}): GrayArraySource {
   const { pixels, width, height } = source.images;
   const size = width * height;
+  return { ...source, imageOf: (index) => pixels.subarray(index * size, (index + 1) * size) };
+}
+
+export function createGrayArrayDataset(gray: GrayArraySource, options: DatasetOptions): Dataset {
+  const { width, height } = gray.images;
   return createImageDataset(
     {
-      name: source.name,
-      items: source.items,
-      fingerprint: source.fingerprint,
+      name: gray.name,
+      items: gray.items,
+      fingerprint: gray.fingerprint,
       imageSize: { width, height },
-      read: (item, target) =>
-        resizeGray(
-          { data: pixels.subarray(item.index * size, (item.index + 1) * size), width, height, channels: 1 },
-          target,
-        ),
+      read: (item, target) => resizeGray({ data: gray.imageOf(item.index), width, height, channels: 1 }, target),
     },
     options,
   );

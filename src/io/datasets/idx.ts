@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { InputError, option } from '../../errors.js';
 import { FingerprintBuilder } from './fingerprint.js';
-import { createGrayArrayDataset } from './gray-array-dataset.js';
+import { createGrayArrayDataset, packedGraySource, type GrayArraySource } from './gray-array-dataset.js';
 import { statUserPath } from './paths.js';
 import type { Dataset, DatasetItem, DatasetOptions } from './types.js';
 
@@ -108,10 +108,10 @@ export function labelsFileCandidates(imagesFile: string): string[] {
 /** An MNIST-format images file (idx3) and its labels file (idx1). Item path: `<images file>#<index>`. */
 export async function openIdxDataset(imagesPath: string, options: IdxOptions = {}): Promise<Dataset> {
   const { labelsPath, split, ...rest } = options;
-  return openIdxParts(
-    [{ imagesPath, ...(labelsPath !== undefined ? { labelsPath } : {}), ...(split !== undefined ? { split } : {}) }],
-    rest,
-  );
+  const parts = [
+    { imagesPath, ...(labelsPath !== undefined ? { labelsPath } : {}), ...(split !== undefined ? { split } : {}) },
+  ];
+  return createGrayArrayDataset(await readIdxParts(parts, rest), rest);
 }
 
 /** One images file of a data set made of several (Fashion-MNIST's training and test files). */
@@ -158,13 +158,13 @@ async function readPart(part: IdxPart): Promise<ReadPart> {
 }
 
 /**
- * IDX images files of one image size as one data set, their items in the order of `parts`; an item's
- * path names its file and its index there (`<images file>#<index>`), its split the part's.
+ * IDX images files of one image size, their items in the order of `parts`: an item's path names its file
+ * and its index there (`<images file>#<index>`), its split the part's.
  */
-export async function openIdxParts(
+export async function readIdxParts(
   parts: readonly IdxPart[],
-  options: Omit<IdxOptions, 'labelsPath' | 'split'> = {},
-): Promise<Dataset> {
+  options: Pick<IdxOptions, 'labelNames' | 'name'> = {},
+): Promise<GrayArraySource> {
   const read = await Promise.all(parts.map(readPart));
   const first = read[0]!;
   const mismatch = read.find((part) => part.width !== first.width || part.height !== first.height);
@@ -202,15 +202,12 @@ export async function openIdxParts(
   for (const part of read) fingerprint.bytes(part.images.fileBytes).bytes(part.labels.fileBytes);
   fingerprint.text(...read.map((part) => part.split ?? ''), ...(names ?? []));
   const pixels = read.length === 1 ? first.images.array.data : concatenate(read.map((part) => part.images.array.data));
-  return createGrayArrayDataset(
-    {
-      name: options.name ?? base,
-      items,
-      fingerprint: fingerprint.digest(),
-      images: { pixels, count: items.length, width: first.width, height: first.height },
-    },
-    options,
-  );
+  return packedGraySource({
+    name: options.name ?? base,
+    items,
+    fingerprint: fingerprint.digest(),
+    images: { pixels, count: items.length, width: first.width, height: first.height },
+  });
 }
 
 function concatenate(arrays: readonly Uint8Array[]): Uint8Array {

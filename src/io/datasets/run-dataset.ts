@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { NapError, NotFoundError } from '../../errors.js';
-import { openDataset, type FashionMnistSplit } from './open.js';
+import { isBuiltInDataset, openDataset, type FashionMnistSplit } from './open.js';
 import type { Dataset } from './types.js';
 
 /** What a run stored about its dataset. */
@@ -21,11 +21,9 @@ export interface RunDataset {
   itemOfPath: Map<string, number>;
 }
 
-const BUILT_IN_DATASETS = new Set(['mnist', 'fashion-mnist']);
-
 /** The places a stored dataset spec may be: as given (from the current folder), then from the store's folder. */
 function specCandidates(spec: string, storePath: string): string[] {
-  if (BUILT_IN_DATASETS.has(spec.trim().toLowerCase()) || path.isAbsolute(spec)) return [spec];
+  if (isBuiltInDataset(spec) || path.isAbsolute(spec)) return [spec];
   const besideStore = path.resolve(path.dirname(storePath), spec);
   return besideStore === path.resolve(spec) ? [spec] : [spec, besideStore];
 }
