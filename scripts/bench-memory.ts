@@ -7,7 +7,7 @@
  * process, worker threads included, whatever the sampling misses); a sampler (process.memoryUsage every
  * --sample-ms) attributes RSS and heap to the pipeline stage running at the time. Stages are the analyze
  * progress stages; the per-layer clustering steps are grouped by layer. Usage:
- *   node build/scripts/bench-memory.js [--model m.onnx] [--data fashion-mnist] [--split train] [--limit 50000]
+ *   node build/scripts/bench-memory.js [--model m.onnx] [--data fashion-mnist] [--split train|test|all] [--limit 50000]
  *     [--layers a,b] [--threads N] [--sample-ms 50] [--keep out.duckdb]
  */
 import { readFile, rm, mkdtemp, stat } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze } from '../src/engine/analyze.js';
+import { FASHION_MNIST_SPLITS } from '../src/io/datasets/open.js';
 import type { Progress } from '../src/progress.js';
 import { fixed, formatTable } from './bench/timing.js';
 
@@ -44,7 +45,13 @@ const sampleMs = Number(args['sample-ms']);
 const threads = args.threads === undefined ? undefined : Number(args.threads);
 if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit ${args.limit} is not a positive whole number`);
 if (!(sampleMs > 0)) throw new Error(`--sample-ms ${args['sample-ms']} is not a positive number of milliseconds`);
-if (args.split !== 'train' && args.split !== 'test') throw new Error(`--split ${args.split} is not train or test`);
+const split = FASHION_MNIST_SPLITS.find((name) => name === args.split);
+if (split === undefined) throw new Error(`--split ${args.split} is not one of ${FASHION_MNIST_SPLITS.join(', ')}`);
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
 
 /** The process's resident high-water mark in bytes, from the kernel; NaN where /proc is not available. */
 async function peakRssBytes(): Promise<number> {
@@ -61,6 +68,9 @@ interface StageRecord {
   stage: string;
   startMs: number;
   endMs: number;
+  /** CPU seconds of the process (all threads) when the stage started and ended: steadier than wall under load. */
+  startCpu: number;
+  endCpu: number;
   peakRss: number;
   peakHeap: number;
   peakExternal: number;
@@ -106,6 +116,8 @@ class MemoryRecorder {
       stage,
       startMs: performance.now() - this.started,
       endMs: Number.NaN,
+      startCpu: cpuSeconds(),
+      endCpu: Number.NaN,
       peakRss: 0,
       peakHeap: 0,
       peakExternal: 0,
@@ -120,12 +132,14 @@ class MemoryRecorder {
     const previous = this.current;
     this.current = this.open(stage);
     previous.endMs = this.current.startMs;
+    previous.endCpu = this.current.startCpu;
     previous.hwmAtEnd = await peakRssBytes();
   }
 
   private async close(): Promise<void> {
     this.sampleInto(this.current);
     this.current.endMs = performance.now() - this.started;
+    this.current.endCpu = cpuSeconds();
     this.current.hwmAtEnd = await peakRssBytes();
   }
 
@@ -148,13 +162,17 @@ const startRss = process.memoryUsage().rss;
 console.log(
   `model ${model}, data ${args.data} (${args.split}), limit ${limit}, layers ${args.layers ?? 'default'}, ${os.availableParallelism()} cores, sampling every ${sampleMs} ms`,
 );
+const loadAtStart = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 try {
   const wall = performance.now();
   const result = await analyze(
     {
       model,
       data: args.data,
-      split: args.split,
+      split,
       limit,
       out,
       ...(args.layers ? { layers: args.layers.split(',') } : {}),
@@ -168,14 +186,18 @@ try {
   const storeBytes = (await stat(out)).size;
 
   console.log(
-    `\n${result.layers.length} layers, ${result.layers[0]?.inputs ?? 0} inputs, ${result.skipped.length} skipped, ${fixed(seconds)} s end to end, store ${fixed(storeBytes / MB)} MB\n`,
+    `\n${result.layers.length} layers, ${result.layers[0]?.inputs ?? 0} inputs, ${result.skipped.length} skipped, ${fixed(seconds)} s end to end (${fixed(cpuSeconds())} CPU s), store ${fixed(storeBytes / MB)} MB; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (at start ${loadAtStart})\n`,
   );
   console.log(
     formatTable([
-      ['stage', 'seconds', 'peak RSS MB', 'peak heap MB', 'peak external MB', 'VmHWM at end MB'],
+      ['stage', 'seconds', 'cpu s', 'peak RSS MB', 'peak heap MB', 'peak external MB', 'VmHWM at end MB'],
       ...recorder.stages.map((s) => [
         s.stage,
         fixed((s.endMs - s.startMs) / 1000),
+        fixed(s.endCpu - s.startCpu),
         fixed(s.peakRss / MB, 0),
         fixed(s.peakHeap / MB, 0),
         fixed(s.peakExternal / MB, 0),
