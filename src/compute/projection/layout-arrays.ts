@@ -23,7 +23,8 @@ export function layoutArrays(
     copyInto(new Float32Array(allocate(values.length * 4)), values);
   const { a, b, repulsionStrength, negativeSampleRate } = constants;
   const heaviest = heaviestWeight(graph);
-  const epochsPerSample = Float64Array.from(graph.weights, (weight) => heaviest / weight);
+  // map, not Float64Array.from(weights, fn): from goes through an iterator and a list of boxed numbers (GBs at 1M inputs).
+  const epochsPerSample = graph.weights.map((weight) => heaviest / weight);
   const { owedSlot, owedStart } = owedSlots(graph, blocks);
   return {
     count: graph.count,

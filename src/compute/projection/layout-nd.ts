@@ -31,7 +31,8 @@ export async function optimizeLayoutInDims(
   const repulsion = tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength));
   let heaviest = 0;
   for (const weight of weights) heaviest = Math.max(heaviest, weight);
-  const epochsPerSample = Float64Array.from(weights, (weight) => heaviest / weight);
+  // map, not Float64Array.from(weights, fn): from goes through an iterator and a list of boxed numbers (GBs at 1M inputs).
+  const epochsPerSample = weights.map((weight) => heaviest / weight);
   const nextSample = epochsPerSample.slice();
   const nextNegativeSample = epochsPerSample.map((perSample) => perSample / negativeSampleRate);
   const delta = new Float64Array(dims);
