@@ -124,7 +124,7 @@ function cosineRows(matrix: Matrix): BlockRows {
     for (let k = 0, i = r * dim; k < dim; k++, i++) sum += (data[i]! / largest) ** 2;
     inverse[r] = 1 / (largest * Math.sqrt(2 * sum));
   }
-  const squares = Float64Array.from(inverse, (scale) => (scale > 0 ? 0.5 : 0));
+  const squares = inverse.map((scale) => (scale > 0 ? 0.5 : 0)); // map: Float64Array.from(x, fn) boxes every value first
   return new BlockRows(
     matrix,
     'cosine',
