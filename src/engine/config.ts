@@ -30,7 +30,7 @@ import { PROJECTION_CHOICES, type ProjectionChoice } from './projection-options.
 export interface AnalyzeOptions {
   /** Path of the ONNX model. */
   model: string;
-  /** Dataset: 'mnist', 'fashion-mnist', an image folder, a .csv/.json manifest or an IDX images file. */
+  /** Dataset: 'mnist', 'fashion-mnist', 'fashion-mnist-augmented:N', an image folder, a .csv/.json manifest or an IDX images file. */
   data: string;
   /** Results database (DuckDB file); created when missing, runs are added to it. */
   out: string;
@@ -247,7 +247,7 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
   }),
   data: valueOption(text({ example: 'mnist', placeholder: 'SPEC' }), {
     flag: 'data',
-    help: 'an image folder, a .csv/.json manifest, an IDX images file, mnist or fashion-mnist; or data that is not images: .npy, .npz, .parquet, a .csv table, raw float32 with --shape',
+    help: 'an image folder, a .csv/.json manifest, an IDX images file, mnist, fashion-mnist or fashion-mnist-augmented:N (N inputs: the --split images, then seeded shifts and flips of them); or data that is not images: .npy, .npz, .parquet, a .csv table, raw float32 with --shape',
     required: true,
   }),
   out: valueOption(text({ example: 'results.duckdb', placeholder: 'FILE' }), {
