@@ -32,6 +32,7 @@ import type { ChannelLayout } from '../io/onnx/layout.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
 import { TranslatedModel, useTfjsBackend, type TfjsBackend } from '../io/onnx-to-tfjs/index.js';
+import { isTfjsModelPath, TfjsModel, type DifferentiableModel } from '../io/tfjs/index.js';
 import type {
   FeatureObjective,
   FeatureVisualizationToSave,
@@ -68,6 +69,11 @@ export interface VisualizeOptions extends OptimizeOptions {
   model?: string;
   /** tf.js backend; default 'wasm'. */
   backend?: TfjsBackend;
+  /**
+   * A TF.js model is differentiated through tf.js's own model (tf.loadLayersModel / loadGraphModel) unless
+   * this is true: then through its ONNX conversion translated to tf.js, as ONNX models are (for comparison).
+   */
+  viaOnnx?: boolean;
   /** Make images again even when images with the same parameters are stored. Default false. */
   force?: boolean;
 }
@@ -149,7 +155,10 @@ export async function visualizeLayer(
   const optimize = resolveOptimizeOptions(options, shape);
   const backend = options.backend ?? 'wasm';
   await useTfjsBackend(backend);
-  const model = TranslatedModel.fromBytes(decoded, modelPath, { redirectedRelu: true });
+  const direct = isTfjsModelPath(modelPath) && !options.viaOnnx;
+  const model: DifferentiableModel = direct
+    ? await TfjsModel.load(modelPath)
+    : TranslatedModel.fromBytes(decoded, modelPath, { redirectedRelu: true });
   const results = new Map<ObjectiveSpec, VisualizedObjective>();
   const batchSize = options.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -169,6 +178,7 @@ export async function visualizeLayer(
         clusteringId: spec.kind.startsWith('pattern') ? clusteringId : null,
         optimize,
         backend,
+        ...(isTfjsModelPath(modelPath) ? { through: direct ? 'tfjs' : 'onnx' } : {}),
         modelSha256,
         preprocessing,
       };
@@ -268,7 +278,7 @@ export async function visualizeLayer(
  * the batch holds `perObjective` consecutive images of each objective in turn.
  */
 export function imageScorer(
-  model: TranslatedModel,
+  model: DifferentiableModel,
   layer: string,
   space: LayerSpace,
   objectives: readonly Objective[],
