@@ -3,7 +3,8 @@
  * its objective (src/featureviz) through the run's model translated to tf.js (src/io/onnx-to-tfjs), stored
  * in the results file with the value each image reaches and the best value over the run's inputs. Each
  * objective is committed when done; an interrupted run resumes by skipping objectives whose images are
- * stored with the same parameters.
+ * stored with the same parameters. A TF.js model.json is differentiated through tf.js itself
+ * (src/io/tfjs/direct-model.ts) unless viaOnnx asks for its ONNX conversion.
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
@@ -155,10 +156,6 @@ export async function visualizeLayer(
   const optimize = resolveOptimizeOptions(options, shape);
   const backend = options.backend ?? 'wasm';
   await useTfjsBackend(backend);
-  const direct = isTfjsModelPath(modelPath) && !options.viaOnnx;
-  const model: DifferentiableModel = direct
-    ? await TfjsModel.load(modelPath)
-    : TranslatedModel.fromBytes(decoded, modelPath, { redirectedRelu: true });
   const results = new Map<ObjectiveSpec, VisualizedObjective>();
   const batchSize = options.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -166,6 +163,11 @@ export async function visualizeLayer(
       hint: 'give the number of objectives optimised together, e.g. 8',
     });
   }
+  // Disposed in the finally below: a TF.js model holds tf.js's gradient registrations while loaded.
+  const direct = isTfjsModelPath(modelPath) && !options.viaOnnx;
+  const model: DifferentiableModel = direct
+    ? await TfjsModel.load(modelPath)
+    : TranslatedModel.fromBytes(decoded, modelPath, { redirectedRelu: true });
   try {
     model.prepare([layer.layer]);
     const pending: { spec: ObjectiveSpec; params: object; paramsHash: string }[] = [];
