@@ -33,7 +33,7 @@ import type { ChannelLayout } from '../io/onnx/layout.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
 import { TranslatedModel, useTfjsBackend, type TfjsBackend } from '../io/onnx-to-tfjs/index.js';
-import { isTfjsModelPath, TfjsModel, type DifferentiableModel } from '../io/tfjs/index.js';
+import { isTfjsModelPath, missingGradientError, TfjsModel, type DifferentiableModel } from '../io/tfjs/index.js';
 import type {
   FeatureObjective,
   FeatureVisualizationToSave,
@@ -212,19 +212,24 @@ export async function visualizeLayer(
       const started = performance.now();
       const names = batch.map(({ spec }) => `${spec.kind.replace('_', ' ')} ${spec.target}`);
       const stage = `${layer.layer}: ${names.length === 1 ? names[0] : `${names[0]} to ${names[names.length - 1]}`}`;
-      const optimized = optimizeImages(
-        imageScorer(
-          model,
-          layer.layer,
-          space,
-          batch.map(({ spec }) => spec.objective),
-          preprocessing,
-        ),
-        shape,
-        optimize,
-        batch.length,
-        { ...control, stage },
-      );
+      let optimized: ReturnType<typeof optimizeImages>;
+      try {
+        optimized = optimizeImages(
+          imageScorer(
+            model,
+            layer.layer,
+            space,
+            batch.map(({ spec }) => spec.objective),
+            preprocessing,
+          ),
+          shape,
+          optimize,
+          batch.length,
+          { ...control, stage },
+        );
+      } catch (error) {
+        throw direct ? missingGradientError(error, modelPath, layer.layer) : error;
+      }
       const seconds = (performance.now() - started) / 1000 / batch.length;
       const rows: FeatureVisualizationToSave[] = [];
       batch.forEach(({ spec, params, paramsHash }, b) => {

@@ -107,6 +107,19 @@ export class TfjsModel implements DifferentiableModel {
   }
 }
 
+/**
+ * tf.js's error for an op without a gradient between the input and the objective, as an InputError that
+ * names the op; any other error as it is.
+ */
+export function missingGradientError(error: unknown, source: string, layer: string): unknown {
+  const op = error instanceof Error ? /gradient function not found for (\w+)/.exec(error.message)?.[1] : undefined;
+  if (op === undefined) return error;
+  return new InputError(`tf.js has no gradient for the ${op} op that ${source} computes before layer '${layer}'`, {
+    hint: 'visualize an earlier layer, or register a gradient for the op with tf.registerGradient',
+    cause: error,
+  });
+}
+
 /** The model.json's artifacts for tf.js: graph models unfused, the weights as one buffer. */
 function artifacts(json: TfjsModelJson, data: ArrayBuffer): Tfjs.io.ModelArtifacts {
   const graph = json.format === 'graph-model';

@@ -3,7 +3,7 @@
  * by tf.js itself for feature visualization's gradients.
  */
 export { convertTfjsModelFile, isTfjsModelPath, readModelJson, tfjsModelToOnnx } from './load.js';
-export { TfjsModel, type DifferentiableModel } from './direct-model.js';
+export { missingGradientError, TfjsModel, type DifferentiableModel } from './direct-model.js';
 export { graphModelToOnnx } from './graph-to-onnx.js';
 export { layersModelToOnnx } from './keras-to-onnx.js';
 export {

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../../../src/errors.js';
 import { logical, TranslatedModel, useTfjsBackend } from '../../../src/io/onnx-to-tfjs/index.js';
 import { convertTfjsModelFile } from '../../../src/io/tfjs/load.js';
-import { TfjsModel } from '../../../src/io/tfjs/direct-model.js';
+import { missingGradientError, TfjsModel } from '../../../src/io/tfjs/direct-model.js';
 import { GraphDef, ints, nhwc, text } from './graph-def.js';
 import { saveLayersModel, setSeededWeights, tf as tfjs } from './tfjs-reference.js';
 
@@ -150,4 +150,28 @@ test("tf.js's own gradients come back when the model is disposed; an unknown lay
     model.dispose();
   }
   assert.equal(tf.getGradient('Relu')?.gradFunc, relu?.gradFunc);
+});
+
+test('an op without a tf.js gradient is an error that names the op and the layer', async () => {
+  const g = new GraphDef();
+  const image = g.placeholder('image', [-1, 2, 2, 4]);
+  g.op('mix', 'DepthToSpace', [image], { block_size: { i: '2' }, data_format: nhwc, T: { type: 'DT_FLOAT' } });
+  const file = await g.write(path.join(dir, 'depth-to-space'));
+  const model = await TfjsModel.load(file);
+  try {
+    const x = seededInput([2, 2, 2, 4], 1);
+    assert.deepEqual(logical(model.run(x, ['mix'])[0]!).shape, [2, 1, 4, 4]);
+    let caught: unknown;
+    try {
+      tf.grad((input) => tf.sum(logical(model.run(input, ['mix'])[0]!)))(x);
+    } catch (error) {
+      caught = missingGradientError(error, file, 'mix');
+    }
+    assert.ok(
+      caught instanceof InputError && /no gradient for the DepthToSpace op that .* before layer 'mix'/.test(caught.message),
+      String(caught),
+    );
+  } finally {
+    model.dispose();
+  }
 });
