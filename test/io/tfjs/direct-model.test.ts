@@ -168,7 +168,8 @@ test('an op without a tf.js gradient is an error that names the op and the layer
       caught = missingGradientError(error, file, 'mix');
     }
     assert.ok(
-      caught instanceof InputError && /no gradient for the DepthToSpace op that .* before layer 'mix'/.test(caught.message),
+      caught instanceof InputError &&
+        /no gradient for the DepthToSpace op that .* before layer 'mix'/.test(caught.message),
       String(caught),
     );
   } finally {
