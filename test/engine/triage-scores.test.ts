@@ -9,6 +9,7 @@ import { combinedScore } from '../../src/compute/triage/combine.js';
 import { neighbourVotes } from '../../src/compute/triage/neighbour-votes.js';
 import { analyze } from '../../src/engine/analyze.js';
 import { labelLeads, triageTable } from '../../src/engine/triage-listing.js';
+import { triageToSave } from '../../src/engine/triage-save.js';
 import {
   HEADLESS_PROBE_WEIGHT,
   IN_SAMPLE_MODEL_WEIGHT,
@@ -119,11 +120,28 @@ test('label leads: one row per labelled input, best first, with a reason; limit 
   for (const column of ['self_confidence', 'margin', `knn:${TINY.logits}`, `pattern:${TINY.pool}`, 'suggested'])
     assert.ok(leads.columns.includes(column), column);
   assert.match(String(leads.rows[0]![reason]), /of \d+ neighbours in /);
+  // The linear probe's column is its out-of-fold p(given) of the probe layer, row by row in rank order.
+  const probe = leads.columns.indexOf(`probe:${triage.probe!.layer}`);
+  assert.ok(probe > 0, 'a probe column');
+  const input = leads.columns.indexOf('input');
+  for (const row of leads.rows) {
+    const at = triage.inputs.index.indexOf(row[input] as number);
+    assert.ok(Math.abs((row[probe] as number) - triage.probe!.given[at]!) <= 5e-5, `probe of input ${row[input]}`);
+  }
   const threshold = leads.rows[10]![score] as number;
   const narrowed = labelLeads(triage, { minScore: threshold, limit: 5 });
   assert.equal(narrowed.rows.length, 5);
   assert.ok(narrowed.rows.every((row) => (row[score] as number) >= threshold));
   assert.equal(triageTable(triage, 'outliers').rows.length, triage.inputs.index.length);
+});
+
+test('without a probe layer, no probe column is listed and the saved probe scores are NaN', async () => {
+  const unprobed = await withStore((store) => scoreRun(store, runId, { k: 5, threads: 1, probeLayer: 'none' }));
+  assert.equal(unprobed.probe, null);
+  assert.equal(unprobed.settings.probeLayer, null);
+  assert.ok(!labelLeads(unprobed).columns.some((column) => column.startsWith('probe:')));
+  assert.ok(Array.from(triageToSave(unprobed).inputs.probe).every(Number.isNaN));
+  assert.equal(triage.settings.probeLayer, triage.probe!.layer);
 });
 
 test('softmax of the logits layer gives the model output probabilities; kNN only without a classifier', async () => {
@@ -209,6 +227,7 @@ test('nap triage --save stores per-input scores, per-layer probe accuracy and ag
     assert.equal(inputs.rank[r], r);
     assert.equal(inputs.inputIndex[r], triage.inputs.index[row]);
     assert.ok(Math.abs(inputs.score[r]! - triage.combined[row]!) < 1e-12);
+    assert.ok(Math.abs(inputs.probe[r]! - triage.probe!.given[row]!) < 1e-12);
     const strongest = triage.strongestLayer[row]!;
     assert.equal(inputs.strongestLayer[r], strongest >= 0 ? triage.layers[strongest]!.layer : null);
     const suggested = triage.suggested[row]!;
