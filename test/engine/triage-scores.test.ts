@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -28,7 +28,11 @@ let runId: number;
 let triage: RunTriage;
 
 async function withStore<T>(body: (store: NapStore) => Promise<T>): Promise<T> {
-  const store = await NapStore.open(storePath, { readOnly: true });
+  return withStoreAt(storePath, body);
+}
+
+async function withStoreAt<T>(file: string, body: (store: NapStore) => Promise<T>): Promise<T> {
+  const store = await NapStore.open(file, { readOnly: true });
   try {
     return await body(store);
   } finally {
@@ -193,6 +197,12 @@ test('nap triage writes CSV, JSON and Parquet, and refuses Parquet without --out
   const connection = await instance.connect();
   const reader = await connection.runAndReadAll(`SELECT count(*), min(rank) FROM '${parquetFile}'`);
   assert.deepEqual(reader.getRows()[0]!.map(Number), [triage.inputs.label.filter((l) => l !== null).length, 1]);
+  // The probe's column, as in every format: its p(given) of the first lead.
+  const first = await connection.runAndReadAll(
+    `SELECT input, "probe:${triage.probe!.layer}" FROM '${parquetFile}' WHERE rank = 1`,
+  );
+  const [input, probe] = first.getRows()[0]!.map(Number);
+  assert.ok(Math.abs(probe! - triage.probe!.given[triage.inputs.index.indexOf(input!)]!) <= 5e-5);
   connection.closeSync();
   instance.closeSync();
   await assert.rejects(runTriageCommand([storePath, '--format', 'parquet']), /needs --out/);
@@ -250,4 +260,28 @@ test('nap triage --save stores per-input scores, per-layer probe accuracy and ag
       JSON.stringify({ ...triage.settings, probabilities: triage.probabilitySource, inSample: triage.inSample }),
     ),
   );
+});
+
+test('a triage saved before schema 11 keeps its rows when migrated, and reads NaN as its probe score', async () => {
+  const older = path.join(dir, 'older.duckdb');
+  await copyFile(storePath, older);
+  const quiet = ['--k', '5', '--limit', '1', '--quiet', '--out', path.join(dir, 'older.csv')];
+  assert.equal(await runTriageCommand([older, '--save', ...quiet]), 0);
+  const saved = await withStoreAt(older, (store) => store.readTriage(runId));
+  // Back to version 10's shape: no probe column.
+  const instance = await DuckDBInstance.create(older);
+  const connection = await instance.connect();
+  await connection.run('ALTER TABLE triage_inputs DROP COLUMN probe');
+  await connection.run('UPDATE schema_version SET version = 10');
+  connection.closeSync();
+  instance.closeSync();
+  const migrated = await withStoreAt(older, (store) => store.readTriage(runId));
+  assert.ok(saved && migrated);
+  assert.ok(
+    Array.from(saved.inputs.probe).some((p) => !Number.isNaN(p)),
+    'saved with probe scores',
+  );
+  assert.ok(Array.from(migrated.inputs.probe).every(Number.isNaN));
+  assert.deepEqual(Array.from(migrated.inputs.score), Array.from(saved.inputs.score));
+  assert.deepEqual(migrated.inputs.reason, saved.inputs.reason);
 });
