@@ -54,7 +54,10 @@ export class TfjsModel implements DifferentiableModel {
       return new TfjsModel(tf, { kind: 'graph', model: await tf.loadGraphModel(handler), nodes }, file);
     }
     const model = await tf.loadLayersModel(handler);
-    for (const layer of allLayers(model)) unfuseConvolution(tf, layer);
+    for (const layer of allLayers(model)) {
+      unfuseConvolution(tf, layer);
+      batchNormWithoutMissingParameters(tf, layer);
+    }
     return new TfjsModel(tf, { kind: 'layers', model }, file);
   }
 
@@ -175,5 +178,34 @@ function unfuseConvolution(tf: typeof Tfjs, layer: Tfjs.layers.Layer): void {
       );
       if (conv.bias !== null) y = tf.add(y, conv.bias.read());
       return conv.activation === null ? y : conv.activation.apply(y);
+    });
+}
+
+/** The fields of a tfjs-layers BatchNormalization that its inference call reads. */
+interface BatchNormLayer {
+  /** Unset (undefined) without scale or offset. */
+  gamma?: { read(): Tfjs.Tensor } | null;
+  beta?: { read(): Tfjs.Tensor } | null;
+  movingMean: { read(): Tfjs.Tensor };
+  movingVariance: { read(): Tfjs.Tensor };
+  epsilon: number;
+  axis: number;
+  call(inputs: Tfjs.Tensor | Tfjs.Tensor[]): Tfjs.Tensor;
+}
+
+/**
+ * A Keras BatchNormalization without scale or offset (scale=False, as InceptionV3's) as elementwise ops:
+ * tf.js's batch-norm kernel cannot save the missing input for its gradient (the engine clones undefined).
+ */
+function batchNormWithoutMissingParameters(tf: typeof Tfjs, layer: Tfjs.layers.Layer): void {
+  if (layer.getClassName() !== 'BatchNormalization') return;
+  const bn = layer as unknown as BatchNormLayer;
+  if ((bn.gamma != null && bn.beta != null) || (bn.axis !== -1 && bn.axis !== 3)) return;
+  bn.call = (inputs) =>
+    tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      const inverse = tf.rsqrt(tf.add(bn.movingVariance.read(), bn.epsilon));
+      const y = tf.mul(tf.sub(x, bn.movingMean.read()), bn.gamma == null ? inverse : tf.mul(inverse, bn.gamma.read()));
+      return bn.beta == null ? y : tf.add(y, bn.beta.read());
     });
 }

@@ -85,13 +85,19 @@ test('a LayersModel with MobileNetV2 layers: outputs and input gradients equal t
   const project = apply(L.conv2d({ name: 'project', filters: 8, kernelSize: 1 }), r2);
   const res = apply(L.add({ name: 'res' }), [project, c1]);
   const c3 = apply(L.conv2d({ name: 'c3', filters: 5, kernelSize: 3, strides: 2, activation: 'relu' }), res);
-  const gap = apply(L.globalAveragePooling2d({ name: 'gap' }), c3);
+  // InceptionV3's batch norms have no scale.
+  const bn3 = apply(L.batchNormalization({ name: 'bn3', scale: false }), c3);
+  const gap = apply(L.globalAveragePooling2d({ name: 'gap' }), bn3);
   const out = apply(L.dense({ name: 'out', units: 4, activation: 'softmax' }), gap);
   const model = tfjs.model({ inputs: input, outputs: out });
   setSeededWeights(model, 5);
   const file = await saveLayersModel(model, path.join(dir, 'keras'));
   model.dispose();
-  await assertPathsAgree(file, ['c1', 'bn1', 'r1', 'dw', 'r2', 'project', 'res', 'c3', 'gap', 'out'], [2, 12, 12, 3]);
+  await assertPathsAgree(
+    file,
+    ['c1', 'bn1', 'r1', 'dw', 'r2', 'project', 'res', 'c3', 'bn3', 'gap', 'out'],
+    [2, 12, 12, 3],
+  );
 });
 
 test('a GraphModel of fused ops: outputs and input gradients equal the ONNX path', async () => {
