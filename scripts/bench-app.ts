@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { startServer } from '../src/server/index.js';
 import { buildApp, launchChromium } from '../test/app/fixture.js';
-import { DEFAULT_LAYERS as LAYERS, synthesizeStore } from './bench/synthetic-store.js';
+import { DEFAULT_LAYERS as LAYERS, synthesizeStore } from '../test/helpers/synthetic-store.js';
 
 /** Milliseconds since navigation start when `predicate` first holds in the page. */
 async function timeUntil(page: Page, predicate: string): Promise<number> {

@@ -1,5 +1,5 @@
 /**
- * Writes a synthetic results store (scripts/bench/synthetic-store.ts) for benches of the reading side at
+ * Writes a synthetic results store (test/helpers/synthetic-store.ts) for benches of the reading side at
  * scale: the server (bench-server.ts --store), the app's map and galleries, the static export. Not a
  * fixture: the file is large (about 1 GB at 1,000,000 inputs over two layers) and made in a minute or two.
  *
@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { synthesizeStore, type SyntheticLayer } from './bench/synthetic-store.js';
+import { synthesizeStore, type SyntheticLayer } from '../test/helpers/synthetic-store.js';
 
 const { values } = parseArgs({
   options: {

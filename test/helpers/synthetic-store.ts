@@ -1,6 +1,6 @@
 /**
- * A results store shaped like a real analysis, written through NapStore, for benches of the reading side
- * (the server, the app, the static export) at sizes no analysis on this machine makes quickly: N digits of
+ * A results store shaped like a real analysis, written through NapStore, for benches and browser tests of
+ * the reading side (the server, the app, the static export) at sizes no analysis here makes quickly: N digits of
  * the mnist package (cycled past its 10,000, so thumbnails are cheap), layers whose patterns group digits
  * of one label (a few mixed in), 15% noise, activations drawn around each pattern's centre, a 2-D map per
  * layer (islands around each pattern's place), and statistics, max activations and average images computed
