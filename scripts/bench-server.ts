@@ -13,7 +13,8 @@
  *     [--warmup 0]
  *
  * --store serves an existing store instead of building one (its newest complete run is loaded): e.g. the
- * 10,000 digits of `nap demo`, or all 70,000 Fashion-MNIST images (node build/scripts/bench/fashion-mnist-all.js
+ * 10,000 digits of `nap demo`, a million synthetic inputs (node build/scripts/synth-store.js --out
+ * /tmp/nap-1m.duckdb, about 90 s), or all 70,000 Fashion-MNIST images (node build/scripts/bench/fashion-mnist-all.js
  * writes them as one IDX file; nap analyze --model models/fashion-mnist-cnn.onnx --data <that file>).
  * --warmup S first loads the server for S seconds, unreported, so that the figures are of a warm server
  * (datasets opened, summaries and images cached); by default the cold start is part of the figures.

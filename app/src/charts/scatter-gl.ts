@@ -218,15 +218,17 @@ export class ScatterRenderer {
   draw(view: Viewport, pixelRatio: number, pointSize: number): boolean {
     const gpu = this.gpu;
     if (!gpu) return false;
-    if (!this.calibrated) this.calibrate(view, pixelRatio, pointSize);
     if (this.count > DENSITY_POINTS && this.forcedMode === undefined) {
       const density = this.densityFor(gpu, view, pixelRatio);
-      this.renderMode = density.dense ? 'density' : this.pointsMode;
       if (density.dense) {
+        this.renderMode = 'density';
         this.copyTexture(gpu.density, density.view, view, density.view.scale !== view.scale);
         return !sameView(density.exact, view);
       }
+      this.renderMode = this.pointsMode;
     }
+    // Timed only when discs are first drawn: a plot that opens as a density picture does not wait for it.
+    if (!this.calibrated) this.calibrate(view, pixelRatio, pointSize);
     if (this.renderMode === 'direct') {
       this.drawPoints(null, view, pixelRatio, pointSize, 0, this.count);
       return false;
