@@ -358,7 +358,7 @@ try {
     );
     console.log(`throughput: ${fixed(result.throughput.average / 1024 / 1024)} MB/s`);
     console.log(
-      `server CPU: ${fixed(serverCpu)} s in ${fixed(result.duration)} s wall (${fixed(serverCpu / result.duration, 2)} cores busy)`,
+      `server CPU: ${fixed(serverCpu)} s in ${fixed(result.duration)} s wall (${fixed(serverCpu / result.duration, 2)} cores busy), ${fixed((1000 * serverCpu) / Math.max(1, result.requests.total), 1)} ms per request (less bound to the machine's load than the latencies)`,
     );
     console.log(
       `errors ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, server internal errors ${internalErrors}, server peak RSS ${fixed(serverPeak, 0)} MB`,
