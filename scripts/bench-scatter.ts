@@ -205,6 +205,8 @@ async function serve(page: Page, appDir: string, data: Synthetic): Promise<void>
 }
 
 interface FrameStats {
+  /** The render mode before and after the gesture (store mode only). */
+  mode?: string;
   frames: number;
   meanFps: number;
   p5Fps: number;
@@ -291,8 +293,12 @@ async function measureMap(
   // Wait for the memberships (the legend lists the patterns), so that no recolouring happens during the gesture.
   await page.locator('.map-legend-entry', { hasText: 'Pattern 0' }).waitFor({ timeout: 300_000 });
   const firstDraw = performance.now() - started;
-  const pan = statsOf(await gestureFrames(page, 'pan', seconds));
-  const zoom = statsOf(await gestureFrames(page, 'zoom', seconds));
+  const modeNow = async () => (await page.locator('.scatter-canvas').getAttribute('data-render-mode')) ?? 'unknown';
+  const before = await modeNow();
+  const pan = { ...statsOf(await gestureFrames(page, 'pan', seconds)), mode: `${before} > ${await modeNow()}` };
+  await page.waitForTimeout(500);
+  const rested = await modeNow();
+  const zoom = { ...statsOf(await gestureFrames(page, 'zoom', seconds)), mode: `${rested} > ${await modeNow()}` };
   if (screenshot) {
     await page.waitForTimeout(1000); // the picture settles (the cached mode draws the final view)
     await page.screenshot({ path: screenshot });
@@ -324,7 +330,7 @@ function printResult(points: number, result: SizeResult): void {
   for (const gesture of ['pan', 'zoom'] as const) {
     const s = result[gesture];
     console.log(
-      `${String(points).padStart(7)}   ${gesture.padEnd(7)}  ${String(s.frames).padStart(6)}  ${s.meanFps.toFixed(1).padStart(8)}  ${s.p5Fps.toFixed(1).padStart(6)}  ${result.mode.padEnd(8)}  ${(result.firstDraw / 1000).toFixed(1)} s`,
+      `${String(points).padStart(7)}   ${gesture.padEnd(7)}  ${String(s.frames).padStart(6)}  ${s.meanFps.toFixed(1).padStart(8)}  ${s.p5Fps.toFixed(1).padStart(6)}  ${(s.mode ?? result.mode).padEnd(8)}  ${(result.firstDraw / 1000).toFixed(1)} s`,
     );
   }
 }

@@ -7,7 +7,8 @@
  * from them. One million inputs over two layers take a minute or two.
  */
 import { makeMatrix } from '../../src/compute/matrix.js';
-import { columnStatistics, rowsByGroup, type UnitStatistics } from '../../src/compute/statistics.js';
+import { columnStatistics, rowsByGroup } from '../../src/compute/statistics.js';
+import { unitStatsOfPatterns } from '../../src/engine/cluster-layer.js';
 import { openDataset } from '../../src/io/datasets/open.js';
 import { mulberry32 as random } from '../../src/io/datasets/sample.js';
 import { NapStore } from '../../src/io/store/index.js';
@@ -36,30 +37,6 @@ export interface SyntheticStoreOptions {
 const NOISE_SHARE = 0.15;
 const TOP_K = 16;
 const SIDE = 28;
-
-function statsColumns(stats: UnitStatistics[], dim: number) {
-  const rows = stats.length * dim;
-  const unit = new Int32Array(rows);
-  const patternId = new Int32Array(rows);
-  const columns = {
-    min: new Float64Array(rows),
-    max: new Float64Array(rows),
-    mean: new Float64Array(rows),
-    q1: new Float64Array(rows),
-    q3: new Float64Array(rows),
-    iqr: new Float64Array(rows),
-    lower: new Float64Array(rows),
-    upper: new Float64Array(rows),
-  };
-  stats.forEach((s, p) => {
-    for (let u = 0; u < dim; u++) {
-      unit[p * dim + u] = u;
-      patternId[p * dim + u] = p;
-    }
-    for (const key of Object.keys(columns) as (keyof typeof columns)[]) columns[key].set(s[key], p * dim);
-  });
-  return { unit, patternId, ...columns };
-}
 
 /** The TOP_K rows of largest value (ties: lower row first), in one pass with a small sorted list. */
 function topRows(count: number, value: (row: number) => number): number[] {
@@ -177,7 +154,7 @@ export async function synthesizeStore(file: string, options: SyntheticStoreOptio
       const groups = rowsByGroup(assignment, patterns);
       await store.saveUnitStats(
         { clusteringId },
-        statsColumns(
+        unitStatsOfPatterns(
           groups.map((rows) => columnStatistics(matrix, rows)),
           layer.units,
         ),

@@ -14,8 +14,9 @@
  *   and replaces the first when complete; once the view rests, the picture is exact again.
  * - density: past DENSITY_POINTS points in view, whatever the GPU, discs would pile into an unreadable mass
  *   (and cost every frame): the points are binned into cells of a few pixels (scatter-density.ts) for the
- *   view with a margin around it, and that picture is drawn like a raster; it is binned again when the
- *   view has rested or moved past the margin, and once a view holds fewer points the discs come back.
+ *   view with a margin around it, and that picture is drawn like a raster; it is binned again (in coarser
+ *   cells while the view moves) when the view has rested or moved past the margin, and once a view holds
+ *   fewer points the discs come back.
  * Works with WebGL 2 or WebGL 1. When the context is lost, the CPU copies of the buffers are kept and
  * uploaded again once the browser restores it.
  */
@@ -30,7 +31,8 @@ import {
   type PointProgram,
 } from './scatter-gl-programs.js';
 import { RasterTarget } from './scatter-gl-raster.js';
-import { DENSITY_CELL, densityPicture, reorder, spatialOrder } from './scatter-density.js';
+import { hilbertOrder } from '../../../src/compute/projection/vertex-order.js';
+import { DENSITY_CELL, densityPicture, MOVING_DENSITY_CELL, reorder } from './scatter-density.js';
 import type { Viewport } from './scatter-viewport.js';
 
 export type RenderMode = 'direct' | 'cached' | 'density';
@@ -38,7 +40,7 @@ export type RenderMode = 'direct' | 'cached' | 'density';
 /** More points than this in the view are drawn as a density picture. */
 export const DENSITY_POINTS = 150_000;
 /** Extra picture on each side of the view in density mode, as a share of the view's size. */
-const DENSITY_MARGIN = 0.25;
+const DENSITY_MARGIN = 0.5;
 
 /** Plots this small are always drawn directly. */
 const ALWAYS_DIRECT = 20_000;
@@ -76,6 +78,8 @@ interface Density {
   pixelRatio: number;
   colorsVersion: number;
   dense: boolean;
+  /** Binned in DENSITY_CELL cells (else in the coarser cells of a moving view). */
+  fine: boolean;
 }
 
 /** A raster of the points as drawn for one view (its CSS size includes the margins). */
@@ -123,7 +127,7 @@ export class ScatterRenderer {
   /** The mode of the points when not dense: 'direct' or 'cached' (calibrated). */
   private pointsMode: RenderMode = 'direct';
   private density: Density | null = null;
-  /** Plots of more than DENSITY_POINTS: the points in spatialOrder, and their colours in it (of colorsVersion). */
+  /** Plots of more than DENSITY_POINTS: the points along a Hilbert curve, and their colours in that order (of colorsVersion). */
   private spatial: { order: Int32Array; positions: Float32Array; colors: Uint8Array; colorsVersion: number } | null =
     null;
   private lastView: Viewport | null = null;
@@ -189,7 +193,7 @@ export class ScatterRenderer {
     this.count = x.length;
     this.spatial = null;
     if (this.count > DENSITY_POINTS) {
-      const order = spatialOrder(interleaved);
+      const order = hilbertOrder(interleaved, this.count);
       this.spatial = { order, positions: reorder(interleaved, order, 2), colors: new Uint8Array(0), colorsVersion: -1 };
     }
     this.colors = new Uint8Array(this.count * 4);
@@ -223,7 +227,7 @@ export class ScatterRenderer {
       if (density.dense) {
         this.renderMode = 'density';
         this.copyTexture(gpu.density, density.view, view, density.view.scale !== view.scale);
-        return !sameView(density.exact, view);
+        return !sameView(density.exact, view) || !density.fine;
       }
       this.renderMode = this.pointsMode;
     }
@@ -345,10 +349,12 @@ export class ScatterRenderer {
     if (!this.lastView || !sameView(this.lastView, view)) this.lastChange = now;
     this.lastView = view;
     const last = this.density;
+    const moving = now - this.lastChange < SETTLE_MS;
     if (last !== null && last.colorsVersion === this.colorsVersion && last.pixelRatio === pixelRatio) {
-      if (sameView(last.exact, view)) return last;
-      if (now - this.lastChange < SETTLE_MS && standsIn(last.view, view)) return last;
+      if (sameView(last.exact, view) && (last.fine || moving)) return last;
+      if (moving && standsIn(last.view, view)) return last;
     }
+    const cell = moving ? MOVING_DENSITY_CELL : DENSITY_CELL;
     const wide = {
       ...view,
       width: Math.round(view.width * (1 + 2 * DENSITY_MARGIN)),
@@ -359,10 +365,10 @@ export class ScatterRenderer {
       spatial.colors = reorder(this.colors, spatial.order, 4);
       spatial.colorsVersion = this.colorsVersion;
     }
-    const picture = densityPicture(spatial.positions, spatial.colors, wide, view);
+    const picture = densityPicture(spatial.positions, spatial.colors, wide, view, cell);
     const dense = picture.inView > DENSITY_POINTS;
     // The picture covers whole cells: its view is as wide as they are.
-    const covered = { ...wide, width: picture.width * DENSITY_CELL, height: picture.height * DENSITY_CELL };
+    const covered = { ...wide, width: picture.width * cell, height: picture.height * cell };
     if (dense) {
       const gl = this.gl;
       gl.bindTexture(gl.TEXTURE_2D, gpu.density);
@@ -378,7 +384,14 @@ export class ScatterRenderer {
         picture.pixels,
       );
     }
-    this.density = { exact: view, view: covered, pixelRatio, colorsVersion: this.colorsVersion, dense };
+    this.density = {
+      exact: view,
+      view: covered,
+      pixelRatio,
+      colorsVersion: this.colorsVersion,
+      dense,
+      fine: !moving,
+    };
     return this.density;
   }
 
