@@ -5,8 +5,11 @@
  *       shards, batch 32, no maps) with 1, then 2 `nap worker` processes at one thread each; throughput is
  *       the rows over the extraction's span on the queue (first shard job started to last one finished, from
  *       the jobs BullMQ keeps); the bar is 2-worker throughput >= 0.9 x 2 x 1-worker throughput. Each
- *       worker's one-time set-up for the run (its first job opens the dataset and probes the model) is
- *       inside the span and printed beside it;
+ *       worker's one-time set-up for the run (its first job opens the dataset and the model session) is
+ *       inside the span and printed beside it, and so is the whole run (coordinator start to exit: it
+ *       includes staging the shards the coordinator left for after the span, see coordinator.ts). Beside
+ *       each span: the CPU seconds of every process in it and over its life (from /proc), and the shard
+ *       jobs' seconds in the model, in writing Parquet files and the rest (set-up, BullMQ);
  *   (2) overhead: a simulated run of --sim-workers workers (--sim-rows digits, one shard per worker, PCA maps)
  *       whose model is a throttled stand-in (scripts/bench/throttled-processor.ts: the real model, then
  *       --batch-ms per batch without using the CPU). The coordinator's and gather's overhead is the part of
@@ -14,8 +17,10 @@
  *       preparing and enqueueing, staging the last shards, normalizing, storing. Bar: <= 5% of the run.
  * Every process is started here and stopped at the end; files go to os.tmpdir() and are removed.
  * Usage: node build/scripts/bench-distributed.js [--rows 60000] [--shards 16] [--sim-workers 16]
- *   [--sim-rows 4096] [--batch-ms 4000]
- * The machine's load average is printed before and after: other work on the cores skews every figure.
+ *   [--sim-rows 4096] [--batch-ms 4000] [--parts scaling,overhead] [--extraction-only]
+ * --extraction-only stops each scaling run's coordinator when its last shard is done (a quick look at the
+ * spans; the whole run is not measured). The machine's load average is printed before, after and beside
+ * each run: other work on the cores skews every figure, the CPU seconds less than the wall times.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -292,7 +297,7 @@ try {
             fixed(s.seconds, 2),
             fixed(s.setup, 2),
             fixed(s.throughput, 0),
-            fixed(s.wall, 1),
+            args['extraction-only'] ? 'not run' : fixed(s.wall, 1),
           ]),
         ]),
     );

@@ -1,12 +1,13 @@
 /**
  * `nap analyze ... --queue redis://HOST:PORT`: this process coordinates, workers compute. The inputs are cut
  * into shards (shards.ts), one job per shard goes on the BullMQ queue, and each finished shard is staged
- * into the results file while the others run, on a core the workers leave idle (on a machine whose cores
- * its workers fill, after the last shard: staging never slows them). Then each layer's patterns (in the run's cluster space: raw,
+ * into the results file while the others run (but after the last shard where workers on this machine fill
+ * its cores: staging never slows them). Then each layer's patterns (in the run's cluster space: raw,
  * PCA or UMAP) and map are jobs too, so layers are clustered in parallel on different workers; the results
  * are stored by the engine's own code, as in a single-process run. Unit patterns are clustered here.
  */
 import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { analyzePrepared, prepareAnalysis, type AnalyzeResult, type LayerCompute } from '../engine/analyze.js';
 import type { AnalyzeOptions } from '../engine/config.js';
@@ -69,13 +70,14 @@ export async function analyzeOnQueue(
           await stageShard(folder, run, record, staged, commit);
         };
         const jobs = shardsToStage(run, staged).map(extractJob);
-        // Finished shards wait while workers on this machine use its cores; staged on a spare core otherwise.
+        // Finished shards wait while workers on this machine use all its cores; staged at once otherwise.
         const waiting: number[] = [];
         const spare = new SpareCores();
         await board.complete(jobs, 'extracting activations on the queue', control, async (job) => {
           if (job.data.kind !== 'extract') return;
           waiting.push(job.data.shard);
-          while (waiting.length > 0 && spare.sinceLastLook() >= SPARE_CORE) {
+          const spared = () => !board.workingOn(hostname()) || spare.sinceLastLook() >= SPARE_CORE;
+          while (waiting.length > 0 && spared()) {
             await stage(waiting.shift()!);
             spare.restart();
           }

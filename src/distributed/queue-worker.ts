@@ -96,5 +96,7 @@ export async function runQueueWorker(
 async function warmSandbox(worker: Worker, processor: URL): Promise<void> {
   const pool = (worker as unknown as { childPool?: unknown }).childPool;
   if (!(pool instanceof ChildPool)) return;
-  pool.release(await pool.retain(processor.href));
+  // A thread that cannot start fails again on the first job, which reports why on the queue.
+  const child = await pool.retain(processor.href).catch(() => undefined);
+  if (child) pool.release(child);
 }
