@@ -1,4 +1,4 @@
-import type { BlockRows } from '../../knn/block-rows.js';
+import { sumRows, type BlockRows } from '../../knn/block-rows.js';
 import type { DotKernel } from '../kernels/dot-kernel.js';
 import type { LightestEdges } from './lightest-edges.js';
 
@@ -119,13 +119,7 @@ function setCentroids(
     sums.fill(0);
     let squareSum = 0;
     for (const row of ids) squareSum += squares[row]!;
-    for (let first = 0; first < ids.length; first += CHUNK) {
-      const end = Math.min(ids.length, first + CHUNK);
-      const vectors = rows.rows(ids, first, end, scratch);
-      for (let at = 0; at < vectors.length; at += dim) {
-        for (let k = 0; k < dim; k++) sums[k]! += vectors[at + k]!;
-      }
-    }
+    sumRows(rows, ids, sums, scratch);
     let norm = 0;
     for (let k = 0; k < dim; k++) {
       const value = Math.fround(sums[k]! / ids.length);
