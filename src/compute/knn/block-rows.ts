@@ -3,6 +3,9 @@ import { unitScale, type Matrix } from '../matrix.js';
 /** Rows up to this wide are gathered value by value, wider ones a row at a time (see BlockRows.rows). */
 const NARROW_DIMS = 128;
 
+/** Relative slack of BlockRows.keyAbove, far above the rounding of a square root and a square. */
+const KEY_SLACK = 1e-9;
+
 export type BlockMetric = 'euclidean' | 'cosine';
 
 /**
@@ -61,6 +64,15 @@ export class BlockRows {
     this.copyOrder = order;
     this.position = position;
     return true;
+  }
+
+  /**
+   * A key at or above which every key stands for a distance above `distance` (with room for the
+   * rounding of both conversions): a screening bar that never drops a pair at `distance` or below.
+   */
+  keyAbove(distance: number): number {
+    if (distance === Infinity || (this.metric === 'cosine' && distance >= 2)) return Infinity;
+    return this.key(distance) * (1 + KEY_SLACK) + Number.MIN_VALUE;
   }
 
   /** The ordered copy and each row's position in it, when one is kept. */
