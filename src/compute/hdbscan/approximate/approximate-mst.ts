@@ -30,7 +30,7 @@ export interface ApproximateMstTuning {
   leafProbes?: number;
   /** Share of each leaf's densest rows whose lists are made exact (see refineDenseRows); 0: none. Default 0.1. */
   denseShare?: number;
-  /** Most work of the dense refinement per leaf, in leaf-by-leaf products. Default 4. */
+  /** Most work of the dense refinement per leaf, in leaf-by-leaf products. Default 16. */
   denseBudget?: number;
   /** Largest second copy of the rows kept to spare gathering them, in bytes. Default 256 MiB. */
   copyBytes?: number;
