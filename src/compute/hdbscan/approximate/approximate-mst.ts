@@ -42,8 +42,8 @@ export interface ApproximateMstTuning {
   neighbourSets?: number;
   /**
    * Rows per set and direction in that comparison. Default 128 (32 above 128 dimensions, where each
-   * product costs more: 32 changed no label of scripts/bench-hdbscan.ts's wide rows and took a third
-   * of the join's CPU time off at 2000 x 2048).
+   * product costs more: 32 changed no label of scripts/bench-hdbscan.ts's wide rows and took 15-40% of
+   * the join's CPU time off at 2000 x 2048, measured under load).
    */
   facing?: number;
   /** Seed of the trees' random choices. Default 42. */
