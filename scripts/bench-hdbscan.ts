@@ -11,8 +11,8 @@
  * peer's default path (a KD-tree Borůvka up to 30 dimensions, a pynndescent neighbour graph above),
  * each fit of ours in its own child process (so that its peak RSS is its own), the peer in one
  * long-lived Python process whose JIT warm-up (20-45 s) is done before the first row and not
- * counted; each fit process of ours is warmed the same way before its timed fit (the peer's warm-up
- * fits: uniform rows, 500 and 2000 rows by 8 and 64 dimensions, on the same path), so that both
+ * counted; each fit process of ours is warmed before its timed fit by fits of the peer's warm-up sizes
+ * (500 and 2000 rows by 8 and 64 dimensions, as blobs: see warmUp), on the same path, so that both
  * tools are timed warm; --cold times our fits in fresh processes instead (JavaScript and WASM
  * compilation, ONNX Runtime's set-up and first page faults counted, which the peer is spared). Fits alternate between the tools row by row (who goes first alternates too), and with
  * --repeat each figure is the median of that many fits. It prints the fit seconds of each, the
@@ -123,13 +123,16 @@ function pathOptions(pathName: Path, stats: (stats: ApproximateMstStats) => void
   };
 }
 
-/** The peer's warm-up fits (see scripts/peers/fast_hdbscan_fit.py), on one path of ours. */
+/**
+ * The peer's warm-up sizes (see scripts/peers/fast_hdbscan_fit.py), on one path of ours, as blobs: numba
+ * compiles a function by its argument types, whatever the data, but V8 compiles the code that data runs
+ * through, and uniform rows form one neighbour set, which leaves the approximate path's joining of sets
+ * cold (its compilation was most of the 2000-row fit). Seed 1 is no timed row's seed (7 + rows + dims).
+ */
 async function warmUp(pathName: Path): Promise<void> {
-  const random = uniform(0);
   for (const dim of [8, 64]) {
     for (const count of [500, 2000]) {
-      const data = Float32Array.from({ length: count * dim }, random);
-      await hdbscan(makeMatrix(count, dim, data), pathOptions(pathName));
+      await hdbscan(benchBlobs(count, dim, 1), pathOptions(pathName));
     }
   }
 }
