@@ -34,14 +34,20 @@ export async function lanczosTopEigenvectors(
   const w = new Float64Array(n);
   const q = new Float64Array(n);
   for (let i = 0; i < n; i++) q[i] = random.nextGaussian();
+  // A modified Gram-Schmidt pass against the deflated vector and the whole basis; a second when the
+  // first removed most of v (Daniel-Gragg-Kaufman-Stewart: then rounding may have left v off square).
   const orthogonalize = (v: Float64Array): void => {
     for (let pass = 0; pass < 2; pass++) {
+      const before = squaredNorm(v);
       if (deflate) subtractProjection(v, deflate);
       for (const b of basis) subtractProjection(v, b);
+      if (squaredNorm(v) > 0.5 * before) break;
     }
   };
   orthogonalize(q);
   if (!normalize(q)) return null;
+  const previous = new Float64Array(n);
+  let previousBeta = 0;
   let ritz: ReturnType<typeof tridiagonalEigen> | undefined;
   for (let step = 0; step < maxSteps; step++) {
     await pause();
@@ -50,6 +56,9 @@ export async function lanczosTopEigenvectors(
     let alpha = 0;
     for (let i = 0; i < n; i++) alpha += w[i]! * q[i]!;
     alphas.push(alpha);
+    // The three-term recurrence in float64 first, so that the passes against the float32 basis only
+    // remove what rounding left: one pass then mostly does (the solve's cost is these passes).
+    for (let i = 0; i < n; i++) w[i]! -= alpha * q[i]! + previousBeta * previous[i]!;
     orthogonalize(w);
     let beta = 0;
     for (let i = 0; i < n; i++) beta += w[i]! * w[i]!;
@@ -67,6 +76,8 @@ export async function lanczosTopEigenvectors(
     }
     if (beta < 1e-10) break;
     betas.push(beta);
+    previous.set(q);
+    previousBeta = beta;
     for (let i = 0; i < n; i++) q[i] = w[i]! / beta;
   }
   if (!ritz) return null;
@@ -87,6 +98,12 @@ function subtractProjection(v: Float64Array, onto: Float64Array | Float32Array):
   let dot = 0;
   for (let i = 0; i < v.length; i++) dot += v[i]! * onto[i]!;
   for (let i = 0; i < v.length; i++) v[i]! -= dot * onto[i]!;
+}
+
+function squaredNorm(v: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  return sum;
 }
 
 function normalize(v: Float64Array): boolean {
