@@ -73,11 +73,11 @@ async function componentSpectral(
   if (!(norm > 0)) return null;
   for (let row = 0; row < count; row++) trivial[row]! /= Math.sqrt(norm);
   // The largest eigenvectors of D^-1/2 W D^-1/2 are the smallest of the normalised Laplacian.
+  const scaledWeights = Float64Array.from(weights, (weight, e) => weight * inverseSqrtDegree[columns[e]!]!);
   const apply = (x: Float64Array, y: Float64Array): void => {
     for (let row = 0; row < count; row++) {
       let sum = 0;
-      for (let e = rowStart[row]!; e < rowStart[row + 1]!; e++)
-        sum += weights[e]! * inverseSqrtDegree[columns[e]!]! * x[columns[e]!]!;
+      for (let e = rowStart[row]!; e < rowStart[row + 1]!; e++) sum += scaledWeights[e]! * x[columns[e]!]!;
       y[row] = sum * inverseSqrtDegree[row]!;
     }
   };
