@@ -5,8 +5,11 @@
  *       shards, batch 32, no maps) with 1, then 2 `nap worker` processes at one thread each; throughput is
  *       the rows over the extraction's span on the queue (first shard job started to last one finished, from
  *       the jobs BullMQ keeps); the bar is 2-worker throughput >= 0.9 x 2 x 1-worker throughput. Each
- *       worker's one-time set-up for the run (its first job opens the dataset and probes the model) is
- *       inside the span and printed beside it;
+ *       worker's one-time set-up for the run (its first job opens the dataset and the model session) is
+ *       inside the span and printed beside it, and so is the whole run (coordinator start to exit: it
+ *       includes staging the shards the coordinator left for after the span, see coordinator.ts). Beside
+ *       each span: the CPU seconds of every process in it and over its life (from /proc), and the shard
+ *       jobs' seconds in the model, in writing Parquet files and the rest (set-up, BullMQ);
  *   (2) overhead: a simulated run of --sim-workers workers (--sim-rows digits, one shard per worker, PCA maps)
  *       whose model is a throttled stand-in (scripts/bench/throttled-processor.ts: the real model, then
  *       --batch-ms per batch without using the CPU). The coordinator's and gather's overhead is the part of
@@ -14,12 +17,14 @@
  *       preparing and enqueueing, staging the last shards, normalizing, storing. Bar: <= 5% of the run.
  * Every process is started here and stopped at the end; files go to os.tmpdir() and are removed.
  * Usage: node build/scripts/bench-distributed.js [--rows 60000] [--shards 16] [--sim-workers 16]
- *   [--sim-rows 4096] [--batch-ms 4000]
- * The machine's load average is printed before and after: other work on the cores skews every figure.
+ *   [--sim-rows 4096] [--batch-ms 4000] [--parts scaling,overhead] [--extraction-only]
+ * --extraction-only stops each scaling run's coordinator when its last shard is done (a quick look at the
+ * spans; the whole run is not measured). The machine's load average is printed before, after and beside
+ * each run: other work on the cores skews every figure, the CPU seconds less than the wall times.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { hostname, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -29,6 +34,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '../src/io/datasets/open.js';
 import { redisOptions } from '../src/distributed/redis-address.js';
 import { runNap, WorkerProcess } from '../test/distributed/cli-processes.js';
 import { RedisServer } from '../test/helpers/redis-server.js';
+import { CpuSampler } from './bench/process-cpu.js';
 import { fixed, formatTable } from './bench/timing.js';
 
 const MODEL = fileURLToPath(new URL('../../models/mnist-cnn.onnx', import.meta.url));
@@ -45,6 +51,8 @@ const { values: args } = parseArgs({
     'sim-workers': { type: 'string', default: '16' },
     'sim-rows': { type: 'string', default: '4096' },
     'batch-ms': { type: 'string', default: '4000' },
+    parts: { type: 'string', default: 'scaling,overhead' },
+    'extraction-only': { type: 'boolean', default: false },
   },
 });
 const rows = Number(args.rows);
@@ -52,19 +60,23 @@ const shards = Number(args.shards);
 const simWorkers = Number(args['sim-workers']);
 const simRows = Number(args['sim-rows']);
 const batchMs = Number(args['batch-ms']);
+const parts = new Set(args.parts.split(','));
 
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
     .join(' ');
 
-/** One job of the run as BullMQ kept it: its kind and when a worker ran it (ms since the epoch). */
+/** One job of the run as BullMQ kept it: its kind, which worker ran it and when (ms since the epoch). */
 interface JobSpan {
   kind: JobData['kind'];
+  worker: string;
   from: number;
   to: number;
-  /** A shard job's own seconds (the model over its rows and the shard's files), from its result. */
+  /** A shard job's own seconds (the model over its rows), from its result. */
   shardSeconds?: number;
+  /** A shard job's seconds writing its Parquet files and record, from its result. */
+  writeSeconds?: number;
 }
 
 async function finishedJobs(address: string): Promise<JobSpan[]> {
@@ -72,14 +84,16 @@ async function finishedJobs(address: string): Promise<JobSpan[]> {
   try {
     const jobs = await queue.getJobs(['completed', 'failed'], 0, -1);
     return jobs.map((job) => {
-      const result: unknown = job.returnvalue;
-      const seconds =
-        typeof result === 'object' && result !== null && 'seconds' in result ? Number(result.seconds) : undefined;
+      const result = (job.returnvalue ?? {}) as { modelSeconds?: unknown; writeSeconds?: unknown };
+      const model = typeof result.modelSeconds === 'number' ? { shardSeconds: result.modelSeconds } : {};
+      const write = typeof result.writeSeconds === 'number' ? { writeSeconds: result.writeSeconds } : {};
       return {
         kind: job.data.kind,
+        worker: job.processedBy ?? '?',
         from: job.processedOn ?? NaN,
         to: job.finishedOn ?? NaN,
-        ...(seconds !== undefined ? { shardSeconds: seconds } : {}),
+        ...model,
+        ...write,
       };
     });
   } finally {
@@ -98,7 +112,19 @@ function idleMs(jobs: JobSpan[], from: number, to: number): number {
   return idle + Math.max(0, to - at);
 }
 
-/** `nap analyze --queue` with `count` workers on an empty Redis; returns the wall time and the jobs. */
+/** A queue run's timings: the coordinator's wall time, its jobs, and the CPU seconds of each process. */
+interface QueueRun {
+  wallMs: number;
+  started: number;
+  ended: number;
+  jobs: JobSpan[];
+  /** CPU seconds of the coordinator and of each worker (by BullMQ worker name) between two times. */
+  cpu(from: number, to: number): { process: string; seconds: number }[];
+  /** The same over each process's whole life. */
+  cpuTotal(): { process: string; seconds: number }[];
+}
+
+/** `nap analyze --queue` with `count` workers on an empty Redis; returns the wall time, the jobs and CPU. */
 async function queueRun(
   redis: RedisServer,
   dir: string,
@@ -106,83 +132,187 @@ async function queueRun(
   count: number,
   analysis: string[],
   worker: { command?: string[]; env?: NodeJS.ProcessEnv; extra?: string[] } = {},
-): Promise<{ wallMs: number; started: number; ended: number; jobs: JobSpan[] }> {
+  stopAfterJobs?: number,
+): Promise<QueueRun> {
   await redis.restart();
   const team = Array.from(
     { length: count },
     () => new WorkerProcess(redis.address, worker.extra ?? [], { command: worker.command, env: worker.env }),
   );
+  const sampler = new CpuSampler();
+  let coordinator = 0;
   try {
+    for (const w of team) sampler.watch(w.pid);
     await Promise.all(team.map((w) => w.waitFor(/waiting for jobs/)));
     const out = path.join(dir, `${name}.duckdb`);
     const started = Date.now();
-    const run = await runNap([
-      'analyze',
-      ...analysis,
-      '--out',
-      out,
-      '--queue',
-      redis.address,
-      '--shared',
-      path.join(dir, `${name}-shards`),
-      '--quiet',
-    ]);
+    const stop = new AbortController();
+    if (stopAfterJobs !== undefined) void stopWhenDone(redis.address, stopAfterJobs, stop);
+    const run = await runNap(
+      [
+        'analyze',
+        ...analysis,
+        '--out',
+        out,
+        '--queue',
+        redis.address,
+        '--shared',
+        path.join(dir, `${name}-shards`),
+        '--quiet',
+      ],
+      {
+        kill: stop.signal,
+        onSpawn: (pid) => {
+          coordinator = pid;
+          sampler.watch(pid);
+        },
+        ...(process.env.NAP_PROFILE ? { env: { NAP_PROFILE: `${process.env.NAP_PROFILE}.${name}` } } : {}),
+      },
+    );
     const ended = Date.now();
-    if (run.code !== 0) throw new Error(`${name}: nap analyze --queue exited with ${run.code}:\n${run.stderr}`);
-    return { wallMs: ended - started, started, ended, jobs: await finishedJobs(redis.address) };
+    sampler.sample();
+    stop.abort();
+    if (run.code !== 0 && run.signal !== 'SIGKILL')
+      throw new Error(`${name}: nap analyze --queue exited with ${run.code}:\n${run.stderr}`);
+    const processes = [
+      { process: 'coordinator', pid: coordinator },
+      ...team.map((w) => ({ process: `worker ${hostname()}:${w.pid}`, pid: w.pid })),
+    ];
+    return {
+      wallMs: ended - started,
+      started,
+      ended,
+      jobs: await finishedJobs(redis.address),
+      cpu: (from, to) => processes.map(({ process, pid }) => ({ process, seconds: sampler.between(pid, from, to) })),
+      cpuTotal: () => processes.map(({ process, pid }) => ({ process, seconds: sampler.total(pid) })),
+    };
   } finally {
+    sampler.sample();
     await Promise.all(team.map((w) => w.stop()));
+    sampler.stop();
   }
 }
 
-/** The longest gap between a shard job's start and its shard's own work: the set-up a worker's first job does. */
-function setupMs(jobs: JobSpan[]): number {
-  const gaps = jobs
-    .filter((job) => job.kind === 'extract' && job.shardSeconds !== undefined)
-    .map((job) => job.to - job.from - job.shardSeconds! * 1000);
-  return Math.max(0, ...gaps);
+/** SIGKILLs the coordinator (through `stop`) once `count` jobs of the queue are complete. */
+async function stopWhenDone(address: string, count: number, stop: AbortController): Promise<void> {
+  const queue = new Queue<JobData>(QUEUE_NAME, { connection: redisOptions(address) });
+  try {
+    while (!stop.signal.aborted && (await queue.getCompletedCount()) < count) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    stop.abort();
+  } finally {
+    await queue.close();
+  }
 }
 
-function extractionSpan(jobs: JobSpan[]): number {
+/** Seconds of a worker's shard jobs, summed: the model, writing the files, and the rest of each job (the set-up of its first job, BullMQ). */
+function jobParts(jobs: JobSpan[]): { model: number; write: number; rest: number; longestRest: number } {
+  const parts = jobs
+    .filter((job) => job.kind === 'extract')
+    .map((job) => {
+      const model = job.shardSeconds ?? 0;
+      const write = job.writeSeconds ?? 0;
+      return { model, write, rest: (job.to - job.from) / 1000 - model - write };
+    });
+  return {
+    model: parts.reduce((n, p) => n + p.model, 0),
+    write: parts.reduce((n, p) => n + p.write, 0),
+    rest: parts.reduce((n, p) => n + p.rest, 0),
+    longestRest: Math.max(0, ...parts.map((p) => p.rest)),
+  };
+}
+
+/** Seconds between one shard job's end and the worker's next one's start, summed (job pickup). */
+function pickupSeconds(jobs: JobSpan[]): number {
+  const ends = jobs.filter((job) => job.kind === 'extract').sort((a, b) => a.from - b.from);
+  let gaps = 0;
+  for (const [i, job] of ends.entries()) {
+    const previous = ends.slice(0, i).findLast((other) => other.worker === job.worker);
+    if (previous) gaps += Math.max(0, job.from - previous.to);
+  }
+  return gaps / 1000;
+}
+
+function extractionSpan(jobs: JobSpan[]): { from: number; to: number } {
   const extract = jobs.filter((job) => job.kind === 'extract');
-  return Math.max(...extract.map((job) => job.to)) - Math.min(...extract.map((job) => job.from));
+  return { from: Math.min(...extract.map((job) => job.from)), to: Math.max(...extract.map((job) => job.to)) };
+}
+
+/** Each process's CPU seconds in the span and over its life, beside the span's wall time. */
+function printCpu(run: QueueRun, span: { from: number; to: number }): void {
+  const whole = run.cpuTotal();
+  console.log(
+    formatTable([
+      ['process', `CPU s in the span (${fixed((span.to - span.from) / 1000, 2)} s wall)`, 'CPU s whole life'],
+      ...run
+        .cpu(span.from, span.to)
+        .map(({ process, seconds }, i) => [process, fixed(seconds, 2), fixed(whole[i]!.seconds, 2)]),
+    ]),
+  );
 }
 
 console.log(`load average at start: ${load()}`);
 const dir = await mkdtemp(path.join(tmpdir(), 'nap-bench-distributed-'));
 const redis = await RedisServer.start();
 try {
-  const fashion = existsSync(FASHION_TRAIN);
-  const common = fashion
-    ? ['--model', FASHION_MODEL, '--data', 'fashion-mnist', '--split', 'train', '--batch-size', '32']
-    : ['--model', MODEL, '--data', 'mnist', '--batch-size', '32'];
-  const scaling = [];
-  for (const workers of [1, 2]) {
-    const analysis = [...common, '--limit', String(rows), '--shards', String(shards), '--projection', 'none'];
-    const run = await queueRun(redis, dir, `scaling-${workers}`, workers, analysis, { extra: ['--threads', '1'] });
-    const span = extractionSpan(run.jobs);
-    scaling.push({ workers, span, setup: setupMs(run.jobs), throughput: rows / (span / 1000), wall: run.wallMs });
+  if (parts.has('scaling')) {
+    const fashion = existsSync(FASHION_TRAIN);
+    const common = fashion
+      ? ['--model', FASHION_MODEL, '--data', 'fashion-mnist', '--split', 'train', '--batch-size', '32']
+      : ['--model', MODEL, '--data', 'mnist', '--batch-size', '32'];
+    const what = fashion ? 'Fashion-MNIST training images' : 'digits';
+    console.log(`\n(1) scaling: ${rows} ${what} in ${shards} shards, one onnxruntime thread per worker`);
+    const scaling = [];
+    for (const workers of [1, 2]) {
+      const analysis = [...common, '--limit', String(rows), '--shards', String(shards), '--projection', 'none'];
+      const run = await queueRun(
+        redis,
+        dir,
+        `scaling-${workers}`,
+        workers,
+        analysis,
+        { extra: ['--threads', '1'] },
+        args['extraction-only'] ? shards : undefined,
+      );
+      const span = extractionSpan(run.jobs);
+      const seconds = (span.to - span.from) / 1000;
+      const job = jobParts(run.jobs);
+      console.log(`\n${workers} worker${workers > 1 ? 's' : ''}: load average ${load()}`);
+      printCpu(run, span);
+      console.log(
+        `shard jobs: model ${fixed(job.model, 2)} s, Parquet files ${fixed(job.write, 2)} s, rest ${fixed(job.rest, 2)} s` +
+          ` (longest ${fixed(job.longestRest, 2)} s: a worker's set-up for the run), pickup gaps ${fixed(pickupSeconds(run.jobs), 2)} s`,
+      );
+      scaling.push({ workers, seconds, setup: job.longestRest, throughput: rows / seconds, wall: run.wallMs / 1000 });
+    }
+    const [one, two] = scaling as [(typeof scaling)[0], (typeof scaling)[0]];
+    const efficiency = two.throughput / (2 * one.throughput);
+    console.log(
+      '\n' +
+        formatTable([
+          ['workers', 'extraction span s', 'of it worker set-up s', 'inputs/s', 'whole run s'],
+          ...scaling.map((s) => [
+            String(s.workers),
+            fixed(s.seconds, 2),
+            fixed(s.setup, 2),
+            fixed(s.throughput, 0),
+            args['extraction-only'] ? 'not run' : fixed(s.wall, 1),
+          ]),
+        ]),
+    );
+    console.log(
+      `2 workers / (2 x 1 worker) = ${fixed(efficiency, 3)} (bar >= ${SCALING_BAR}: ${efficiency >= SCALING_BAR ? 'met' : 'NOT met'})`,
+    );
   }
-  const [one, two] = scaling as [(typeof scaling)[0], (typeof scaling)[0]];
-  const efficiency = two.throughput / (2 * one.throughput);
-  const what = fashion ? 'Fashion-MNIST training images' : 'digits';
-  console.log(`\n(1) scaling: ${rows} ${what} in ${shards} shards, one onnxruntime thread per worker`);
-  console.log(
-    formatTable([
-      ['workers', 'extraction span s', 'of it worker set-up s', 'inputs/s', 'whole run s'],
-      ...scaling.map((s) => [
-        String(s.workers),
-        fixed(s.span / 1000, 2),
-        fixed(s.setup / 1000, 2),
-        fixed(s.throughput, 0),
-        fixed(s.wall / 1000, 1),
-      ]),
-    ]),
-  );
-  console.log(
-    `2 workers / (2 x 1 worker) = ${fixed(efficiency, 3)} (bar >= ${SCALING_BAR}: ${efficiency >= SCALING_BAR ? 'met' : 'NOT met'})`,
-  );
+  if (parts.has('overhead')) await overhead(redis, dir);
+} finally {
+  await redis.dispose();
+  await rm(dir, { recursive: true, force: true });
+  console.log(`\nload average at end: ${load()}`);
+}
 
+async function overhead(redis: RedisServer, dir: string): Promise<void> {
   const sim = await queueRun(
     redis,
     dir,
@@ -215,14 +345,10 @@ try {
       ['  last shard done to first layer job (stage, normalize)', fixed((firstLayer - lastExtract) / 1000, 2)],
       ['  after the last job (store results)', fixed((sim.ended - lastJob) / 1000, 2)],
       ['  every moment with no job running (overhead)', fixed(idle / 1000, 2)],
-      ['extraction span on the workers', fixed(extractionSpan(sim.jobs) / 1000, 2)],
+      ['extraction span on the workers', fixed((lastExtract - Math.min(...extract.map((job) => job.from))) / 1000, 2)],
     ]),
   );
   console.log(
     `overhead = ${fixed(100 * share, 2)}% of the run (bar <= ${100 * OVERHEAD_BAR}%: ${share <= OVERHEAD_BAR ? 'met' : 'NOT met'})`,
   );
-} finally {
-  await redis.dispose();
-  await rm(dir, { recursive: true, force: true });
-  console.log(`\nload average at end: ${load()}`);
 }

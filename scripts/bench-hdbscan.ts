@@ -5,13 +5,14 @@
  *
  *   NAP_PEER_PYTHON=/path/to/venv/bin/python node build/scripts/bench-hdbscan.js \
  *     [--rows 2000x64,10000x512] [--repeat 3] [--peer-python PATH] [--no-peer] [--cold] [--baseline FILE]
+ *     [--stages]
  *
  * Per row it fits our exact path, our approximate path (src/compute/hdbscan/approximate) and the
  * peer's default path (a KD-tree Borůvka up to 30 dimensions, a pynndescent neighbour graph above),
  * each fit of ours in its own child process (so that its peak RSS is its own), the peer in one
  * long-lived Python process whose JIT warm-up (20-45 s) is done before the first row and not
- * counted; each fit process of ours is warmed the same way before its timed fit (the peer's warm-up
- * fits: uniform rows, 500 and 2000 rows by 8 and 64 dimensions, on the same path), so that both
+ * counted; each fit process of ours is warmed before its timed fit by fits of the peer's warm-up sizes
+ * (500 and 2000 rows by 8 and 64 dimensions, as blobs: see warmUp), on the same path, so that both
  * tools are timed warm; --cold times our fits in fresh processes instead (JavaScript and WASM
  * compilation, ONNX Runtime's set-up and first page faults counted, which the peer is spared). Fits alternate between the tools row by row (who goes first alternates too), and with
  * --repeat each figure is the median of that many fits. It prints the fit seconds of each, the
@@ -22,6 +23,10 @@
  * --baseline names this script in another build (e.g. a copy of build/ made before a change): its
  * approximate fits run beside ours on the same rows, alternated with them, and their CPU seconds,
  * ratio to ours and ARI are printed too, so that a change is measured under the same load.
+ *
+ * --stages prints, under each row, the CPU seconds (all threads) of each stage of the approximate
+ * path's spanning tree (median over its fits; see ApproximateMstStats.stages) and of the rest of the
+ * fit (condensing, selection, scores), to show where its time goes.
  *
  * The peer is found through NAP_PEER_PYTHON or --peer-python: an interpreter with fast_hdbscan
  * 0.3.2 and pynndescent 0.6.0 installed (development only: `pip install --no-build-isolation
@@ -102,23 +107,32 @@ function readLabels(file: string, count: number): Int32Array {
   return new Int32Array(bytes.buffer, bytes.byteOffset, count).slice();
 }
 
+/** CPU milliseconds of all this process's threads: the clock of the approximate path's stage timings. */
+function cpuMilliseconds(): number {
+  const used = process.cpuUsage();
+  return (used.user + used.system) / 1000;
+}
+
 /** hdbscan() options of one path, with the approximate path's statistics sent to `stats`. */
 function pathOptions(pathName: Path, stats: (stats: ApproximateMstStats) => void = () => {}): HdbscanOptions {
   return {
     ...PARAMS,
     ...(pathName === 'approximate'
-      ? { mst: (m, options, control) => approximateMstWith(m, options, { stats }, control) }
+      ? { mst: (m, options, control) => approximateMstWith(m, options, { stats, clock: cpuMilliseconds }, control) }
       : {}),
   };
 }
 
-/** The peer's warm-up fits (see scripts/peers/fast_hdbscan_fit.py), on one path of ours. */
+/**
+ * The peer's warm-up sizes (see scripts/peers/fast_hdbscan_fit.py), on one path of ours, as blobs: numba
+ * compiles a function by its argument types, whatever the data, but V8 compiles the code that data runs
+ * through, and uniform rows form one neighbour set, which leaves the approximate path's joining of sets
+ * cold (its compilation was most of the 2000-row fit). Seed 1 is no timed row's seed (7 + rows + dims).
+ */
 async function warmUp(pathName: Path): Promise<void> {
-  const random = uniform(0);
   for (const dim of [8, 64]) {
     for (const count of [500, 2000]) {
-      const data = Float32Array.from({ length: count * dim }, random);
-      await hdbscan(makeMatrix(count, dim, data), pathOptions(pathName));
+      await hdbscan(benchBlobs(count, dim, 1), pathOptions(pathName));
     }
   }
 }
@@ -250,6 +264,18 @@ function formatRow(row: RowFigures): string {
   ].join(' ');
 }
 
+/** The approximate fits' CPU seconds per stage of the spanning tree (median over the fits), and the rest of hdbscan(). */
+function formatStages(fits: FitResult[]): string {
+  const staged = fits.filter((fit) => fit.stats);
+  if (staged.length === 0) return '  stages: -';
+  const names = Object.keys(staged[0]!.stats!.stages);
+  const seconds = names.map((name) => median(staged.map((fit) => fit.stats!.stages[name] ?? 0)));
+  const rest = median(
+    staged.map((fit) => fit.cpuSeconds - Object.values(fit.stats!.stages).reduce((a, b) => a + b, 0)),
+  );
+  return `  cpu s by stage: ${names.map((name, i) => `${name} ${seconds[i]!.toFixed(3)}`).join(', ')}; condense, select, scores ${rest.toFixed(3)}`;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const child = argument(args, '--child') as Path | undefined;
@@ -269,6 +295,7 @@ async function main(): Promise<void> {
   const repeat = Number(argument(args, '--repeat') ?? 1);
   const cold = args.includes('--cold');
   const baselineScript = argument(args, '--baseline');
+  const showStages = args.includes('--stages');
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${repeat} is not a whole number >= 1`);
   const python = args.includes('--no-peer')
     ? undefined
@@ -368,6 +395,7 @@ async function main(): Promise<void> {
         figures.baselineAri = adjustedRandIndex(readLabels(labelsOf('baseline'), count), exactLabels);
       }
       console.log(formatRow(figures));
+      if (showStages) console.log(formatStages(figures.approximate));
     }
   } finally {
     peer?.close();

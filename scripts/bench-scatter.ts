@@ -8,6 +8,10 @@
  * percentile frame time: 95% of frames were at least this fast). Figures only; nothing is asserted.
  *
  * Usage: node build/scripts/bench-scatter.js [--sizes 10000,100000] [--seconds 4] [--screenshot DIR]
+ *   [--store FILE [--run 1] [--layer dense]]
+ * --store opens the map of a real store instead, served by the server's own code (startServer), e.g. the
+ * million inputs of `node build/scripts/synth-store.js --out /tmp/nap-1m.duckdb`; it also prints the time
+ * from navigation until the map is drawn with its patterns coloured (tables fetched, decoded and uploaded).
  * Chromium runs as the tests run it (--disable-gpu: WebGL on SwiftShader, i.e. on the CPU), so the
  * figures depend on the CPU and on whatever else runs on the machine.
  */
@@ -25,6 +29,7 @@ import type {
   ProjectionResponse,
   RunsResponse,
 } from '../src/results/api-types.js';
+import { startServer } from '../src/server/index.js';
 import { buildApp, launchChromium } from '../test/app/fixture.js';
 import { mulberry32 } from '../src/io/datasets/sample.js';
 
@@ -200,6 +205,8 @@ async function serve(page: Page, appDir: string, data: Synthetic): Promise<void>
 }
 
 interface FrameStats {
+  /** The render mode before and after the gesture (store mode only). */
+  mode?: string;
   frames: number;
   meanFps: number;
   p5Fps: number;
@@ -263,10 +270,42 @@ function statsOf(times: number[]): FrameStats {
 }
 
 interface SizeResult {
-  /** How the scatter plot chose to draw (scatter-gl.ts): 'direct' or 'cached'. */
+  /** How the scatter plot chose to draw (scatter-gl.ts): 'direct', 'cached' or 'density'. */
   mode: string;
   pan: FrameStats;
   zoom: FrameStats;
+  /** Milliseconds from navigation until the map was drawn with its patterns coloured. */
+  firstDraw: number;
+}
+
+/** Opens the map at `url`, waits for it to be drawn with its legend, then pans and zooms. */
+async function measureMap(
+  page: Page,
+  url: string,
+  seconds: number,
+  screenshot: string | undefined,
+): Promise<SizeResult> {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const started = performance.now();
+  await page.goto(url);
+  await page.locator('.scatter-canvas[data-view]').waitFor({ timeout: 300_000 });
+  // Wait for the memberships (the legend lists the patterns), so that no recolouring happens during the gesture.
+  await page.locator('.map-legend-entry', { hasText: 'Pattern 0' }).waitFor({ timeout: 300_000 });
+  const firstDraw = performance.now() - started;
+  const modeNow = async () => (await page.locator('.scatter-canvas').getAttribute('data-render-mode')) ?? 'unknown';
+  const before = await modeNow();
+  const pan = { ...statsOf(await gestureFrames(page, 'pan', seconds)), mode: `${before} > ${await modeNow()}` };
+  await page.waitForTimeout(500);
+  const rested = await modeNow();
+  const zoom = { ...statsOf(await gestureFrames(page, 'zoom', seconds)), mode: `${rested} > ${await modeNow()}` };
+  if (screenshot) {
+    await page.waitForTimeout(1000); // the picture settles (the cached mode draws the final view)
+    await page.screenshot({ path: screenshot });
+  }
+  if (errors.length > 0) throw new Error(`the page failed: ${errors.join('; ')}`);
+  const mode = (await page.locator('.scatter-canvas').getAttribute('data-render-mode')) ?? 'unknown';
+  return { mode, pan, zoom, firstDraw };
 }
 
 async function benchSize(
@@ -278,25 +317,21 @@ async function benchSize(
 ): Promise<SizeResult> {
   const data = synthesize(count);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
   try {
     await serve(page, appDir, data);
-    await page.goto(`${ORIGIN}/?view=map&run=${RUN_ID}&layer=${LAYER}`);
-    await page.locator('.scatter-canvas[data-view]').waitFor({ timeout: 60_000 });
-    // Wait for the memberships (the legend lists the patterns), so that no recolouring happens during the gesture.
-    await page.locator('.map-legend-entry', { hasText: 'Pattern 0' }).waitFor({ timeout: 60_000 });
-    const pan = statsOf(await gestureFrames(page, 'pan', seconds));
-    const zoom = statsOf(await gestureFrames(page, 'zoom', seconds));
-    if (screenshotDir) {
-      await page.waitForTimeout(1000); // the picture settles (the cached mode draws the final view)
-      await page.screenshot({ path: path.join(screenshotDir, `scatter-${count}.png`) });
-    }
-    if (errors.length > 0) throw new Error(`the page failed: ${errors.join('; ')}`);
-    const mode = (await page.locator('.scatter-canvas').getAttribute('data-render-mode')) ?? 'unknown';
-    return { mode, pan, zoom };
+    const shot = screenshotDir ? path.join(screenshotDir, `scatter-${count}.png`) : undefined;
+    return await measureMap(page, `${ORIGIN}/?view=map&run=${RUN_ID}&layer=${LAYER}`, seconds, shot);
   } finally {
     await page.close();
+  }
+}
+
+function printResult(points: number, result: SizeResult): void {
+  for (const gesture of ['pan', 'zoom'] as const) {
+    const s = result[gesture];
+    console.log(
+      `${String(points).padStart(7)}   ${gesture.padEnd(7)}  ${String(s.frames).padStart(6)}  ${s.meanFps.toFixed(1).padStart(8)}  ${s.p5Fps.toFixed(1).padStart(6)}  ${(s.mode ?? result.mode).padEnd(8)}  ${(result.firstDraw / 1000).toFixed(1)} s`,
+    );
   }
 }
 
@@ -306,12 +341,15 @@ async function main(): Promise<void> {
       sizes: { type: 'string', default: '10000,100000' },
       seconds: { type: 'string', default: '4' },
       screenshot: { type: 'string' },
+      store: { type: 'string' },
+      run: { type: 'string', default: '1' },
+      layer: { type: 'string', default: 'dense' },
     },
   });
   const sizes = values.sizes.split(',').map(Number);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000))
+  if (values.store === undefined && sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000))
     throw new Error(
-      `--sizes ${values.sizes}: give whole numbers from 1 to 100000 (the inputs route serves at most 100,000 rows a page), e.g. --sizes 10000,100000`,
+      `--sizes ${values.sizes}: give whole numbers from 1 to 100000 (the mocked inputs route answers one page), e.g. --sizes 10000,100000; for more, serve a store with --store`,
     );
   const seconds = Number(values.seconds);
   if (!(seconds > 0)) throw new Error(`--seconds ${values.seconds}: give a positive number, e.g. --seconds 4`);
@@ -327,16 +365,23 @@ async function main(): Promise<void> {
     await probe.close();
     console.log(`Chromium ${browser.version()}, WebGL renderer: ${renderer}`);
     console.log(`${seconds} s per gesture, viewport 1400 x 900, device pixel ratio 1`);
-    console.log('points    gesture  frames  mean FPS  p5 FPS  drawing');
-    for (const count of sizes) {
-      const result = await benchSize(browser, appDir, count, seconds, values.screenshot);
-      for (const gesture of ['pan', 'zoom'] as const) {
-        const s = result[gesture];
-        console.log(
-          `${String(count).padStart(7)}   ${gesture.padEnd(7)}  ${String(s.frames).padStart(6)}  ${s.meanFps.toFixed(1).padStart(8)}  ${s.p5Fps.toFixed(1).padStart(6)}  ${result.mode}`,
-        );
+    console.log('points    gesture  frames  mean FPS  p5 FPS  drawing   first draw');
+    if (values.store !== undefined) {
+      const server = await startServer({ store: values.store, port: 0, appDir, thumbnailCacheDir: false });
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      try {
+        const url = `${server.url}/?view=map&run=${values.run}&layer=${encodeURIComponent(values.layer)}`;
+        const shot = values.screenshot ? path.join(values.screenshot, 'scatter-store.png') : undefined;
+        const result = await measureMap(page, url, seconds, shot);
+        const points = await page.locator('.scatter-canvas').getAttribute('data-points');
+        printResult(Number(points ?? Number.NaN), result);
+      } finally {
+        await page.close();
+        await server.close();
       }
-    }
+    } else
+      for (const count of sizes)
+        printResult(count, await benchSize(browser, appDir, count, seconds, values.screenshot));
   } finally {
     await browser?.close();
     await rm(dir, { recursive: true, force: true });

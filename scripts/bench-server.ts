@@ -13,7 +13,8 @@
  *     [--warmup 0]
  *
  * --store serves an existing store instead of building one (its newest complete run is loaded): e.g. the
- * 10,000 digits of `nap demo`, or all 70,000 Fashion-MNIST images (node build/scripts/bench/fashion-mnist-all.js
+ * 10,000 digits of `nap demo`, a million synthetic inputs (node build/scripts/synth-store.js --out
+ * /tmp/nap-1m.duckdb, about 90 s), or all 70,000 Fashion-MNIST images (node build/scripts/bench/fashion-mnist-all.js
  * writes them as one IDX file; nap analyze --model models/fashion-mnist-cnn.onnx --data <that file>).
  * --warmup S first loads the server for S seconds, unreported, so that the figures are of a warm server
  * (datasets opened, summaries and images cached); by default the cold start is part of the figures.
@@ -31,9 +32,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyze } from '../src/engine/analyze.js';
 import { mulberry32 } from '../src/io/datasets/sample.js';
-import { type InfoResponse, type RunsResponse } from '../src/results/api-types.js';
+import { type InfoResponse, type PatternsResponse, type RunsResponse } from '../src/results/api-types.js';
 import { ARROW_MIME } from '../src/results/codec/arrow.js';
 import { apiPaths } from '../src/results/routes.js';
+import { SHEET_CELLS } from '../src/results/sprites.js';
 import { fixed, formatTable } from './bench/timing.js';
 
 /** The part of autocannon's API used here (the package ships no types). */
@@ -110,7 +112,10 @@ interface Target {
  * Requests per kind as the app makes them, per 100: a layer's cards (pattern list, label counts, ~20
  * average images, ~40 thumbnails), a pattern page (statistics of the pattern and the layer, heatmap list,
  * member pages of 240, ~100 thumbnails), lineage on every pattern click in the flow view, and the whole-run
- * tables (inputs, memberships, map) once per layer visited.
+ * tables (inputs, memberships, map) once per layer visited. Then the routes of the other views, each at a
+ * weight of 1 or less: gallery sheets and member pages deep into big patterns, the input pages a big run's
+ * inputs table arrives in, a map click's input patterns, search, the hierarchy, coverage, near members,
+ * max activations and model errors.
  */
 const MIX: ReadonlyMap<string, number> = new Map([
   ['thumbnail', 48],
@@ -127,6 +132,16 @@ const MIX: ReadonlyMap<string, number> = new Map([
   ['map (Arrow)', 1],
   ['flow graph', 1],
   ['layer flow', 1],
+  ['thumbnail sheet', 1],
+  ['members deep', 1],
+  ['input page (Arrow)', 1],
+  ['input patterns', 1],
+  ['search', 1],
+  ['tree', 0.5],
+  ['coverage', 0.5],
+  ['near members', 0.5],
+  ['max activations', 0.5],
+  ['model errors', 0.5],
 ]);
 
 /** Every URL of the mix for the store's newest complete run. */
@@ -156,6 +171,9 @@ async function requestMix(url: string): Promise<{ targets: Target[]; weights: Re
     if (layer.projection !== null) add('map (Arrow)', apiPaths.projection(runId, layer.layer), true);
     for (const other of layers)
       if (other !== layer) add('layer flow', apiPaths.layerFlow(runId, layer.layer, other.layer));
+    add('tree', apiPaths.tree(c.clusteringId));
+    add('coverage', apiPaths.coverage(c.clusteringId));
+    add('max activations', apiPaths.maxActivations(runId, layer.layer));
     for (let p = -1; p < c.patternCount; p++) {
       const order = p % 2 ? 'most-stable' : 'outlier';
       add('members', apiPaths.members(c.clusteringId, p, { offset: 0, limit: 240, order }));
@@ -164,9 +182,27 @@ async function requestMix(url: string): Promise<{ targets: Target[]; weights: Re
       if (p >= 0) {
         add('heatmaps', apiPaths.heatmaps(c.clusteringId, p));
         add('average image', apiPaths.averageImage(c.clusteringId, p, 128, storeVersion));
+        add('near members', apiPaths.nearMembers(c.clusteringId, p));
       }
     }
+    // Member pages further down the biggest patterns (a gallery scrolled), 240 a page.
+    const { patterns } = await get<PatternsResponse>(apiPaths.patterns(c.clusteringId, 0));
+    for (const pattern of [...patterns].sort((a, b) => b.size - a.size).slice(0, 5))
+      for (let offset = 240; offset < pattern.size && offset < 240 * 50; offset += 240 * 7)
+        add('members deep', apiPaths.members(c.clusteringId, pattern.patternId, { offset, limit: 240 }));
   }
+  add('model errors', apiPaths.modelErrors(runId));
+  const random = mulberry32(7);
+  const someInputs = (n: number) => Array.from({ length: n }, () => Math.floor(random() * run.inputCount));
+  for (let offset = 0; offset < run.inputCount; offset += 100_000)
+    add('input page (Arrow)', apiPaths.inputs(runId, { offset, limit: 100_000 }), true);
+  for (let i = 0; i < 200; i++) {
+    add('input patterns', apiPaths.inputPatterns(runId, someInputs(1)));
+    const start = Math.floor(random() * Math.max(1, run.inputCount - SHEET_CELLS));
+    const sheet = Array.from({ length: Math.min(SHEET_CELLS, run.inputCount) }, (_, k) => start + k);
+    add('thumbnail sheet', apiPaths.thumbnailSheet(runId, sheet, 64, storeVersion));
+  }
+  for (const label of run.labels ?? []) add('search', apiPaths.search(runId, `label:${label}`));
   for (let i = 0; i < run.inputCount; i++) add('thumbnail', apiPaths.thumbnail(runId, i, 64, storeVersion));
   return { targets, weights: MIX };
 }
@@ -175,7 +211,11 @@ async function requestMix(url: string): Promise<{ targets: Target[]; weights: Re
 function picker(targets: Target[], weights: ReadonlyMap<string, number>, seed: number): () => Target {
   const random = mulberry32(seed);
   const byKind = new Map<string, Target[]>();
-  for (const target of targets) byKind.set(target.kind, [...(byKind.get(target.kind) ?? []), target]);
+  for (const target of targets) {
+    const list = byKind.get(target.kind);
+    if (list) list.push(target);
+    else byKind.set(target.kind, [target]);
+  }
   const kinds = [...weights].filter(([kind]) => byKind.has(kind));
   const totalWeight = kinds.reduce((sum, [, w]) => sum + w, 0);
   return () => {
@@ -212,6 +252,14 @@ function startServe(
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`nap serve exited (${code}) before listening: ${stderr}`)));
   });
+}
+
+/** CPU seconds (user + system) the process has used, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), counted from the state (field 3) here.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function peakRssMb(pid: number): Promise<number> {
@@ -278,7 +326,9 @@ try {
       latencies.clear();
     }
     const loadBefore = os.loadavg();
+    const cpuBefore = await cpuSeconds(server.pid);
     const result = await load(duration);
+    const serverCpu = (await cpuSeconds(server.pid)) - cpuBefore;
     const loadAfter = os.loadavg();
     const serverPeak = await peakRssMb(server.pid);
     console.log(
@@ -307,6 +357,9 @@ try {
       `latency ms: average ${fixed(result.latency.average)}, p50 ${result.latency.p50}, p90 ${result.latency.p90}, p99 ${result.latency.p99}, max ${result.latency.max}`,
     );
     console.log(`throughput: ${fixed(result.throughput.average / 1024 / 1024)} MB/s`);
+    console.log(
+      `server CPU: ${fixed(serverCpu)} s in ${fixed(result.duration)} s wall (${fixed(serverCpu / result.duration, 2)} cores busy), ${fixed((1000 * serverCpu) / Math.max(1, result.requests.total), 1)} ms per request (less bound to the machine's load than the latencies)`,
+    );
     console.log(
       `errors ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, server internal errors ${internalErrors}, server peak RSS ${fixed(serverPeak, 0)} MB`,
     );

@@ -4,7 +4,8 @@
  *   of every default layer and 8 patterns per layer: the share of objectives whose optimised image reaches
  *   at least the highest value over the dataset, per layer (bar: >= 0.90), and the seconds per objective
  *   (bar: <= 5 s per 28x28 unit on one core);
- * - MobileNetV2 at 224x224 (the nsfwjs LayersModel): seconds for one unit (bar: <= 120 s).
+ * - MobileNetV2 at 224x224 (the nsfwjs LayersModel): seconds for one unit (bar: <= 120 s), through tf.js
+ *   itself (what nap visualize does with a model.json) and, as the baseline, through its ONNX conversion.
  * Seconds are given twice: CPU seconds of this process per objective (tf.js wasm runs on one thread, so
  * this is the one-core figure, and it is less distorted by other processes than wall time), and wall
  * seconds. The baseline in the same run is one objective optimised alone (--batch 1) against the default
@@ -30,11 +31,11 @@ const argument = (name: string): string | undefined => {
   return at < 0 ? undefined : process.argv[at + 1];
 };
 const limit = argument('--limit') === undefined ? undefined : Number(argument('--limit'));
-const steps = argument('--steps') === undefined ? undefined : Number(argument('--steps'));
+const stepCount = argument('--steps') === undefined ? undefined : Number(argument('--steps'));
 const restarts = argument('--restarts') === undefined ? undefined : Number(argument('--restarts'));
 const refine = argument('--refine') === undefined ? undefined : Number(argument('--refine'));
 const settings = {
-  ...(steps ? { steps } : {}),
+  ...(stepCount ? { steps: stepCount } : {}),
   ...(restarts ? { restarts } : {}),
   ...(refine !== undefined ? { refine } : {}),
 };
@@ -197,13 +198,19 @@ async function mobileNet(): Promise<void> {
     await analyze({ model: file, data: 'mnist', out, limit: 20, layers: [layer], threads: 1, projection: 'none' });
   const store = await NapStore.open(out);
   try {
-    const { result, cpuSeconds } = await timed(() =>
-      visualizeLayer(store, { layer, units: [0], force: true, ...settings }),
-    );
-    const o = result.objectives[0]!;
-    console.log(
-      `\nMobileNetV2 224x224 (nsfwjs), ${layer} unit 0: ${fixed(cpuSeconds, 1)} CPU s, ${fixed(o.seconds, 1)} wall s (bar <= 120 s), ${fixed((cpuSeconds / ((steps ?? 256) + (refine ?? 64))) * 1000, 0)} CPU ms per step (Fourier and refine steps); image ${fixed(Math.max(...o.values), 3)}, best of 20 digits ${o.datasetMax === null ? '?' : fixed(o.datasetMax, 3)}`,
-    );
+    const steps = (stepCount ?? 256) + (refine ?? 64);
+    let directCpu = 0;
+    // The model.json through tf.js itself (what nap visualize does), then through its ONNX conversion (the baseline).
+    for (const viaOnnx of [false, true]) {
+      const { result, cpuSeconds } = await timed(() =>
+        visualizeLayer(store, { layer, units: [0], force: true, viaOnnx, ...settings }),
+      );
+      const o = result.objectives[0]!;
+      if (!viaOnnx) directCpu = cpuSeconds;
+      console.log(
+        `\nMobileNetV2 224x224 (nsfwjs), ${layer} unit 0, ${viaOnnx ? 'through the ONNX conversion' : 'through tf.js directly'}: ${fixed(cpuSeconds, 1)} CPU s, ${fixed(o.seconds, 1)} wall s (bar <= 120 s), ${fixed((cpuSeconds / steps) * 1000, 0)} CPU ms per step (Fourier and refine steps); image ${fixed(Math.max(...o.values), 3)}, best of 20 digits ${o.datasetMax === null ? '?' : fixed(o.datasetMax, 3)}${viaOnnx ? `; direct / conversion CPU: ${fixed(directCpu / cpuSeconds, 2)}x` : ''}`,
+      );
+    }
   } finally {
     await store.close();
   }

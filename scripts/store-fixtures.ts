@@ -81,9 +81,15 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
   },
   {
     name: 'v10',
-    commit: null,
+    commit: '46a6e03',
     schemaVersion: 10,
     shape: 'saved triage outliers and duplicates',
+  },
+  {
+    name: 'v11',
+    commit: null,
+    schemaVersion: 11,
+    shape: "saved triage's linear probe score per input",
   },
 ];
 

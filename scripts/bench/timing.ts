@@ -99,21 +99,28 @@ export function fixed(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
 
-/** Wall time of each progress stage of the latest run, from its first report to the next stage's. */
+/**
+ * Wall and CPU time (all threads of the process) of each progress stage of the latest run, from its
+ * first report to the next stage's: CPU seconds say more than wall seconds when others load the cores.
+ */
 export function stageTimer(): { onProgress: (p: Progress) => void; summary: () => string } {
-  const starts: [string, number][] = [];
+  const starts: [string, number, number][] = [];
+  const cpuSeconds = (): number => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  };
   return {
     onProgress: (p) => {
       if (starts.length > 1 && p.stage === starts[0]?.[0]) starts.length = 0; // the first stage again: a new run
-      if (starts.at(-1)?.[0] !== p.stage) starts.push([p.stage, performance.now()]);
+      if (starts.at(-1)?.[0] !== p.stage) starts.push([p.stage, performance.now(), cpuSeconds()]);
     },
     summary: () => {
-      const end = performance.now();
+      const end = [performance.now(), cpuSeconds()] as const;
       return starts
-        .map(
-          ([stage, at], i) =>
-            `${stage.replace('umap: ', '')} ${(((starts[i + 1]?.[1] ?? end) - at) / 1000).toFixed(2)} s`,
-        )
+        .map(([stage, at, cpu], i) => {
+          const next = starts[i + 1] ?? ['', ...end];
+          return `${stage.replace('umap: ', '')} ${((next[1] - at) / 1000).toFixed(2)} s (CPU ${(next[2] - cpu).toFixed(2)} s)`;
+        })
         .join(', ');
     },
   };

@@ -18,9 +18,10 @@
  * The images do not depend on the labels, so one analysis (of the first seed's split, stored as
  * DIR/results-SEED.duckdb and reused) serves every seed: triage finds the neighbours once (triageBase) and
  * scores each seed's labels over them (scoreLabels), the code path of `nap triage`. The combined score's
- * exponents are fitted per seed on the given labels alone (src/compute/triage/pool.ts); the flipped
- * indices are read only to measure. The design choices (the grid, the smoothing, the layer rule) were
- * explored on seeds 101-106, which the default seeds leave out. Times depend on the machine's load.
+ * weights are fixed (MODEL_WEIGHT, PROBE_WEIGHT in src/engine/triage-scores.ts); the flipped indices are
+ * read only to measure. The design choices (the weights, the smoothing, the layer rule, k, the probe's
+ * layer) were explored on seeds 101-112, which the default seeds leave out (docs/triage.md). Times
+ * depend on the machine's load.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

@@ -1,11 +1,13 @@
 /**
  * `nap analyze ... --queue redis://HOST:PORT`: this process coordinates, workers compute. The inputs are cut
  * into shards (shards.ts), one job per shard goes on the BullMQ queue, and each finished shard is staged
- * into the results file while the others run. Then each layer's patterns (in the run's cluster space: raw,
+ * into the results file while the others run (but after the last shard where workers on this machine fill
+ * its cores: staging never slows them). Then each layer's patterns (in the run's cluster space: raw,
  * PCA or UMAP) and map are jobs too, so layers are clustered in parallel on different workers; the results
  * are stored by the engine's own code, as in a single-process run. Unit patterns are clustered here.
  */
 import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { analyzePrepared, prepareAnalysis, type AnalyzeResult, type LayerCompute } from '../engine/analyze.js';
 import type { AnalyzeOptions } from '../engine/config.js';
@@ -19,6 +21,7 @@ import { buildManifest, claimFolder, type RunManifest } from './manifest.js';
 import { requireRedis } from './redis-address.js';
 import { shardPublished, verifyShard } from './shard-files.js';
 import { shardCount, shardRange } from './shards.js';
+import { SpareCores } from './spare-cores.js';
 import { shardsToStage, stageShard } from './stage-shards.js';
 
 export interface QueueOptions extends BoardOptions {
@@ -29,6 +32,9 @@ export interface QueueOptions extends BoardOptions {
   /** Shared folder of the run's files, seen at the same path by every worker; default `<out>.shards`. */
   folder?: string;
 }
+
+/** Idle cores (averaged since the last look) at which a finished shard is staged at once. */
+const SPARE_CORE = 0.5;
 
 const exists = (file: string) =>
   stat(file).then(
@@ -58,13 +64,29 @@ export async function analyzeOnQueue(
     const result = await analyzePrepared(
       prepared,
       async (staged, commit) => {
+        const stage = async (shard: number) => {
+          // Staging reads the shard's files, checking their format first: not checked twice.
+          const record = await verifyShard(folder, run, shard, { formats: false });
+          await stageShard(folder, run, record, staged, commit);
+        };
         const jobs = shardsToStage(run, staged).map(extractJob);
+        // Finished shards wait while workers on this machine use all its cores; staged at once otherwise.
+        const waiting: number[] = [];
+        const spare = new SpareCores();
         await board.complete(jobs, 'extracting activations on the queue', control, async (job) => {
           if (job.data.kind !== 'extract') return;
-          // Staging reads the shard's files, checking their format first: not checked twice.
-          const record = await verifyShard(folder, run, job.data.shard, { formats: false });
-          await stageShard(folder, run, record, staged, commit);
+          waiting.push(job.data.shard);
+          const spared = () => !board.workingOn(hostname()) || spare.sinceLastLook() >= SPARE_CORE;
+          while (waiting.length > 0 && spared()) {
+            await stage(waiting.shift()!);
+            spare.restart();
+          }
         });
+        for (const [done, shard] of waiting.entries()) {
+          control.onProgress?.({ stage: 'gathering shards', done, total: waiting.length });
+          await stage(shard);
+        }
+        control.onProgress?.({ stage: 'gathering shards', done: waiting.length, total: waiting.length });
       },
       control,
       layerJobs(

@@ -14,6 +14,13 @@ export interface ShardSettings {
   wrapRunner?: (runner: ModelRunner) => ModelRunner;
 }
 
+/** A shard just extracted: its record, and the seconds of the model's batches and of writing its files. */
+export interface ExtractedShard {
+  record: ShardRecord;
+  modelSeconds: number;
+  writeSeconds: number;
+}
+
 /**
  * Runs the model over shard `shard` of the run and publishes its files; returns the shard's record. A queue
  * worker passes the run's `session`, opened once for all its shards of the run (and closed by it); without
@@ -27,7 +34,7 @@ export async function extractShard(
   control: TaskControl = {},
   settings: ShardSettings = {},
   session?: ModelRunner,
-): Promise<ShardRecord> {
+): Promise<ExtractedShard> {
   const started = Date.now();
   const { start, count } = shardRange(run.rows, run.batchSize, shard, run.shards);
   const outside = [
@@ -54,7 +61,16 @@ export async function extractShard(
   } finally {
     if (session === undefined) await runner.close();
   }
-  return writeShard(folder, run, shard, mergeBatches(extracted), processName(), (Date.now() - started) / 1000);
+  const written = Date.now();
+  const record = await writeShard(
+    folder,
+    run,
+    shard,
+    mergeBatches(extracted),
+    processName(),
+    (written - started) / 1000,
+  );
+  return { record, modelSeconds: (written - started) / 1000, writeSeconds: (Date.now() - written) / 1000 };
 }
 
 /** The shard's record when it is published and intact; undefined when it has to be (re)done. */
@@ -89,5 +105,6 @@ export async function runIndexedShard(
   await claimFolder(folder, run, processName());
   const existing = await publishedShard(folder, run, shard);
   if (existing) return { record: existing, reused: true, run };
-  return { record: await extractShard(prepared, run, folder, shard, control, settings), reused: false, run };
+  const { record } = await extractShard(prepared, run, folder, shard, control, settings);
+  return { record, reused: false, run };
 }

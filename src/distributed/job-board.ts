@@ -38,6 +38,8 @@ export class JobBoard {
   /** Jobs failed before this coordinator started, retried once by it. */
   private readonly retried = new Set<string>();
   private readonly pollMs: number;
+  /** The workers (BullMQ names, `host:pid`) that ran this board's active jobs at the last complete look. */
+  private working = new Set<string>();
   private readonly attempts: number;
 
   constructor(
@@ -91,6 +93,7 @@ export class JobBoard {
     while (left.size > 0) {
       throwIfCancelled(control.signal, stage);
       let active = 0;
+      const working = new Set<string>();
       const waiting = setTimeout(
         () =>
           control.onProgress?.({
@@ -121,9 +124,12 @@ export class JobBoard {
               },
             );
           } else if (state === 'active') {
-            active += progressOf(await this.job(id), job.weight);
+            const queued = await this.job(id);
+            if (queued?.processedBy) working.add(queued.processedBy);
+            active += progressOf(queued, job.weight);
           }
         }
+        this.working = working;
         if (active > 0) lastActive = Date.now();
         else if (left.size > 0 && Date.now() - lastActive > WORKER_PATIENCE_MS) {
           lastActive = Date.now();
@@ -141,6 +147,11 @@ export class JobBoard {
       control.onProgress?.({ stage, done: Math.min(total, finished + active), total });
       if (left.size > 0) await sleep(this.pollMs);
     }
+  }
+
+  /** True when a worker on the machine `host` ran one of the jobs active at the last look. */
+  workingOn(host: string): boolean {
+    return [...this.working].some((name) => name.startsWith(`${host}:`));
   }
 
   private async job(id: string): Promise<Job<JobData> | undefined> {

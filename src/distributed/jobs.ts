@@ -135,8 +135,16 @@ export async function processJob(
       const existing = await publishedShard(folder, run, data.shard);
       if (existing) return { shard: data.shard, rows: existing.rows, reused: true };
       const session = await runSession(entry, analysis);
-      const record = await extractShard(analysis, run, folder, data.shard, control, settings, session);
-      return { shard: data.shard, rows: record.rows, seconds: record.seconds };
+      const { record, modelSeconds, writeSeconds } = await extractShard(
+        analysis,
+        run,
+        folder,
+        data.shard,
+        control,
+        settings,
+        session,
+      );
+      return { shard: data.shard, rows: record.rows, seconds: record.seconds, modelSeconds, writeSeconds };
     }
     case 'patterns':
       await releaseSession();

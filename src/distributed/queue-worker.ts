@@ -3,7 +3,7 @@
  * job runs in a sandboxed worker thread (sandboxed-job.ts) so that this thread only renews the job's lock.
  */
 import { hostname } from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import { ChildPool, Worker, type Job } from 'bullmq';
 import type { TaskControl } from '../progress.js';
 import { describeJob, QUEUE_NAME, type JobData, type JobProgress, type WorkerSettings } from './jobs.js';
 import { redisOptions, requireRedis } from './redis-address.js';
@@ -36,7 +36,8 @@ export async function runQueueWorker(
   const lockDuration = Math.round((options.lockSeconds ?? 30) * 1000);
   const settings: WorkerSettings = options.threads !== undefined ? { threads: options.threads } : {};
   const name = `${hostname()}:${process.pid}`;
-  const worker = new Worker<JobData>(QUEUE_NAME, options.processor ?? new URL('./processor.js', import.meta.url), {
+  const processor = options.processor ?? new URL('./processor.js', import.meta.url);
+  const worker = new Worker<JobData>(QUEUE_NAME, processor, {
     connection: redisOptions(address),
     name,
     concurrency: 1,
@@ -76,6 +77,7 @@ export async function runQueueWorker(
     log(`queue at ${address}: ${error.message} (reconnecting)`);
   });
   await worker.waitUntilReady();
+  await warmSandbox(worker, processor);
   log(`waiting for jobs on ${address} as ${name}`);
   await new Promise<void>((resolve) => {
     if (control.signal?.aborted) resolve();
@@ -84,4 +86,17 @@ export async function runQueueWorker(
   log('stopping after the current job');
   await worker.close();
   return counts;
+}
+
+/**
+ * Starts the sandbox's worker thread (which loads nap's modules) now rather than on the first job: BullMQ
+ * keeps the thread for the next jobs, so a run's first shard then pays only the run's own set-up (dataset,
+ * model session). The pool is not BullMQ's public API: where it is missing, the first job starts the thread.
+ */
+async function warmSandbox(worker: Worker, processor: URL): Promise<void> {
+  const pool = (worker as unknown as { childPool?: unknown }).childPool;
+  if (!(pool instanceof ChildPool)) return;
+  // A thread that cannot start fails again on the first job, which reports why on the queue.
+  const child = await pool.retain(processor.href).catch(() => undefined);
+  if (child) pool.release(child);
 }

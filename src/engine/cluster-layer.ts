@@ -199,6 +199,12 @@ function patternStatisticsColumns(activations: Matrix, selection: TreeSelection)
   const perPattern: UnitStatistics[] = rowsByGroup(selection.labels, patternCount).map((members) =>
     columnStatistics(activations, members),
   );
+  return unitStatsOfPatterns(perPattern, dim);
+}
+
+/** Each pattern's unit statistics (one UnitStatistics per pattern, `dim` units each) as the store's columns. */
+export function unitStatsOfPatterns(perPattern: readonly UnitStatistics[], dim: number): UnitStatsToSave {
+  const patternCount = perPattern.length;
   const unit = new Int32Array(patternCount * dim);
   const patternId = new Int32Array(patternCount * dim);
   const columns = {

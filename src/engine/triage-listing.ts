@@ -64,7 +64,8 @@ function applyOptions(table: TriageTable, options: ListOptions): TriageTable {
 
 /**
  * One row per labelled input, best lead first: the combined score, the suggested label, each score (the
- * kNN label share and pattern label share of every layer as `knn:<layer>` and `pattern:<layer>`), the layer
+ * linear probe's out-of-fold p(given) as `probe:<layer>`, the kNN label share and pattern label share of
+ * every layer as `knn:<layer>` and `pattern:<layer>`), the layer
  * where the neighbours disagree most, and a one-line reason.
  */
 export function labelLeads(triage: RunTriage, options: ListOptions = {}): TriageTable {
@@ -79,6 +80,7 @@ export function labelLeads(triage: RunTriage, options: ListOptions = {}): Triage
     'score',
     'self_confidence',
     'margin',
+    ...(triage.probe ? [`probe:${triage.probe.layer}`] : []),
     ...layers.map((l) => `knn:${l.layer}`),
     ...layers.filter((l) => l.pattern).map((l) => `pattern:${l.layer}`),
     'strongest_layer',
@@ -98,6 +100,7 @@ export function labelLeads(triage: RunTriage, options: ListOptions = {}): Triage
       round(triage.combined[row]!),
       round(triage.selfConfidence[row]!),
       round(triage.margin[row]!),
+      ...(triage.probe ? [round(triage.probe.given[row]!)] : []),
       ...layers.map((l) => round(l.votes.givenShare[row]!)),
       ...layers.flatMap((l) => (l.pattern ? [round(l.pattern.givenShare[row]!)] : [])),
       strongest >= 0 ? layers[strongest]!.layer : null,

@@ -69,6 +69,7 @@ export function triageToSave(triage: RunTriage): TriageToSave {
       score: triage.combined,
       selfConfidence: triage.selfConfidence,
       margin: triage.margin,
+      probe: triage.probe?.given ?? new Float64Array(count).fill(Number.NaN),
       suggestedLabel: Array.from(triage.suggested, nameOf),
       strongestLayer: Array.from(triage.strongestLayer, (j) => (j >= 0 ? layers[j]!.layer : null)),
       reason: Array.from({ length: count }, (_, row) => leadReason(triage, row)),

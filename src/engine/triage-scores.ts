@@ -202,6 +202,8 @@ export interface RunTriage {
     smoothing: number;
     modelWeight: number;
     probeWeight: number;
+    /** The linear probe's layer; null without a probe. */
+    probeLayer: string | null;
     nearDuplicateFraction: number;
   };
 }
@@ -512,7 +514,7 @@ export interface TriageBase {
   nearDuplicates: RunTriage['nearDuplicates'];
   /** The linear probe's layer and its activations (aligned to the inputs); null without one. */
   probeFeatures: { layer: string; matrix: Matrix } | null;
-  settings: Omit<RunTriage['settings'], 'smoothing' | 'modelWeight' | 'probeWeight'>;
+  settings: Omit<RunTriage['settings'], 'smoothing' | 'modelWeight' | 'probeWeight' | 'probeLayer'>;
 }
 
 /** The label-free half of `scoreRun`: reads the store and finds every layer's neighbours. */
@@ -689,7 +691,7 @@ export function scoreLabels(
     sameInput: base.sameInput,
     sameActivations: base.sameActivations,
     nearDuplicates: base.nearDuplicates,
-    settings: { ...base.settings, smoothing, modelWeight, probeWeight },
+    settings: { ...base.settings, smoothing, modelWeight, probeWeight, probeLayer: probe?.layer ?? null },
   };
 }
 

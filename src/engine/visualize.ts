@@ -3,7 +3,8 @@
  * its objective (src/featureviz) through the run's model translated to tf.js (src/io/onnx-to-tfjs), stored
  * in the results file with the value each image reaches and the best value over the run's inputs. Each
  * objective is committed when done; an interrupted run resumes by skipping objectives whose images are
- * stored with the same parameters.
+ * stored with the same parameters. A TF.js model.json is differentiated through tf.js itself
+ * (src/io/tfjs/direct-model.ts) unless viaOnnx asks for its ONNX conversion.
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
@@ -32,6 +33,7 @@ import type { ChannelLayout } from '../io/onnx/layout.js';
 import { readModelFile } from '../io/onnx/session.js';
 import { tensorLayouts } from '../io/onnx/tensor-layout.js';
 import { TranslatedModel, useTfjsBackend, type TfjsBackend } from '../io/onnx-to-tfjs/index.js';
+import { isTfjsModelPath, missingGradientError, TfjsModel, type DifferentiableModel } from '../io/tfjs/index.js';
 import type {
   FeatureObjective,
   FeatureVisualizationToSave,
@@ -68,6 +70,11 @@ export interface VisualizeOptions extends OptimizeOptions {
   model?: string;
   /** tf.js backend; default 'wasm'. */
   backend?: TfjsBackend;
+  /**
+   * A TF.js model is differentiated through tf.js's own model (tf.loadLayersModel / loadGraphModel) unless
+   * this is true: then through its ONNX conversion translated to tf.js, as ONNX models are (for comparison).
+   */
+  viaOnnx?: boolean;
   /** Make images again even when images with the same parameters are stored. Default false. */
   force?: boolean;
 }
@@ -149,7 +156,6 @@ export async function visualizeLayer(
   const optimize = resolveOptimizeOptions(options, shape);
   const backend = options.backend ?? 'wasm';
   await useTfjsBackend(backend);
-  const model = TranslatedModel.fromBytes(decoded, modelPath, { redirectedRelu: true });
   const results = new Map<ObjectiveSpec, VisualizedObjective>();
   const batchSize = options.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -157,6 +163,11 @@ export async function visualizeLayer(
       hint: 'give the number of objectives optimised together, e.g. 8',
     });
   }
+  // Disposed in the finally below: a TF.js model holds tf.js's gradient registrations while loaded.
+  const direct = isTfjsModelPath(modelPath) && !options.viaOnnx;
+  const model: DifferentiableModel = direct
+    ? await TfjsModel.load(modelPath)
+    : TranslatedModel.fromBytes(decoded, modelPath, { redirectedRelu: true });
   try {
     model.prepare([layer.layer]);
     const pending: { spec: ObjectiveSpec; params: object; paramsHash: string }[] = [];
@@ -169,6 +180,7 @@ export async function visualizeLayer(
         clusteringId: spec.kind.startsWith('pattern') ? clusteringId : null,
         optimize,
         backend,
+        ...(isTfjsModelPath(modelPath) ? { through: direct ? 'tfjs' : 'onnx' } : {}),
         modelSha256,
         preprocessing,
       };
@@ -200,19 +212,24 @@ export async function visualizeLayer(
       const started = performance.now();
       const names = batch.map(({ spec }) => `${spec.kind.replace('_', ' ')} ${spec.target}`);
       const stage = `${layer.layer}: ${names.length === 1 ? names[0] : `${names[0]} to ${names[names.length - 1]}`}`;
-      const optimized = optimizeImages(
-        imageScorer(
-          model,
-          layer.layer,
-          space,
-          batch.map(({ spec }) => spec.objective),
-          preprocessing,
-        ),
-        shape,
-        optimize,
-        batch.length,
-        { ...control, stage },
-      );
+      let optimized: ReturnType<typeof optimizeImages>;
+      try {
+        optimized = optimizeImages(
+          imageScorer(
+            model,
+            layer.layer,
+            space,
+            batch.map(({ spec }) => spec.objective),
+            preprocessing,
+          ),
+          shape,
+          optimize,
+          batch.length,
+          { ...control, stage },
+        );
+      } catch (error) {
+        throw direct ? missingGradientError(error, modelPath, layer.layer) : error;
+      }
       const seconds = (performance.now() - started) / 1000 / batch.length;
       const rows: FeatureVisualizationToSave[] = [];
       batch.forEach(({ spec, params, paramsHash }, b) => {
@@ -268,7 +285,7 @@ export async function visualizeLayer(
  * the batch holds `perObjective` consecutive images of each objective in turn.
  */
 export function imageScorer(
-  model: TranslatedModel,
+  model: DifferentiableModel,
   layer: string,
   space: LayerSpace,
   objectives: readonly Objective[],

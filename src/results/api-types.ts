@@ -528,6 +528,8 @@ export interface LabelErrorsResponse {
   /** The model's probability of the given label; null without a classifier. */
   selfConfidence: (number | null)[];
   margin: (number | null)[];
+  /** The linear probe's out-of-fold probability of the given label (layer: settings.probeLayer); null without a probe. */
+  probe: (number | null)[];
   /** The layer where the neighbours disagree most; null where none voted. */
   strongestLayer: (string | null)[];
   /** e.g. "9 of 10 neighbours in dense are Sneaker; the model gives the label 0.02". */

@@ -70,7 +70,7 @@ import { LruCache, PromiseCache } from './cache.js';
 import { inputColumnsJson } from './codec/json.js';
 import { compareRuns, type LayerComparison } from './compare.js';
 import { FlowQueries } from './flow.js';
-import type { IndexedInputs } from './input-index.js';
+import { rowOfAscending, type IndexedInputs } from './input-index.js';
 import { labelCounts } from './label-counts.js';
 import { patternWords } from './pattern-words.js';
 import { orderedMembers, type MemberFilter } from './members.js';
@@ -377,10 +377,10 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       const rows: InputPatternsResponse['rows'] = { clusteringId: [], inputIndex: [], patternId: [], probability: [] };
       for (const step of steps) {
         const memberships = await tables.memberships(step.clusteringId);
-        const found = new Map(Array.from(memberships.inputIndex, (input, row) => [input, row]));
+        // A lookup per asked input: building an index of the whole table cost seconds per request at 1M inputs.
         for (const input of index) {
-          const row = found.get(input);
-          if (row === undefined) continue;
+          const row = rowOfAscending(memberships.inputIndex, input);
+          if (row < 0) continue;
           rows.clusteringId.push(step.clusteringId);
           rows.inputIndex.push(input);
           rows.patternId.push(memberships.patternId[row]!);

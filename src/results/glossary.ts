@@ -15,6 +15,7 @@ export type MetricName =
   | 'nmi'
   | 'selfConfidence'
   | 'margin'
+  | 'linearProbe'
   | 'knnConsensus';
 
 export interface GlossaryEntry {
@@ -77,6 +78,11 @@ export const GLOSSARY: Readonly<Record<MetricName, GlossaryEntry>> = {
     term: 'Margin',
     definition:
       'The probability of the given label minus the largest probability of any other class, from −1 to 1; negative where the model prefers another class.',
+  },
+  linearProbe: {
+    term: 'Linear probe',
+    definition:
+      "The probability of the given label from a softmax regression on a hidden layer's activations, trained by cross-validation on the given labels so that each input is scored by a probe that never saw its label; a low value suggests the label is wrong, and it needs no classifier head.",
   },
   knnConsensus: {
     term: 'kNN consensus',

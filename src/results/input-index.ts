@@ -30,6 +30,18 @@ export class RowIndex {
   }
 }
 
+/** Row of `value` in an ascending column (a table by ascending input index), -1 when absent: no index to build. */
+export function rowOfAscending(sorted: ArrayLike<number>, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low < sorted.length && sorted[low] === value ? low : -1;
+}
+
 /** The input has a label, the model classifies, and the predicted label differs. */
 export function isMisclassified(label: string | null, prediction: number, predictionLabel: string | null): boolean {
   return label !== null && prediction >= 0 && label !== predictionLabel;

@@ -121,9 +121,9 @@ ${flow.links.length === 0 ? '' : `<table><thead><tr><th>From</th><th>To</th><th 
 
 function triageSection(triage: ReportTriage | null, images: ReportImages): string {
   if (triage === null) {
-    return '<p class="note" data-source="none">No saved triage in this run: <code>nap triage results.duckdb --save</code> ranks every labelled input as a label error (self-confidence, margin and kNN consensus); make the report again after it.</p>';
+    return '<p class="note" data-source="none">No saved triage in this run: <code>nap triage results.duckdb --save</code> ranks every labelled input as a label error (self-confidence, margin, a linear probe and kNN consensus); make the report again after it.</p>';
   }
-  const note = `The saved triage (<code>nap triage --save</code>): every labelled input ranked by how likely its label is wrong, combining ${metric('selfConfidence', 'self-confidence')}, ${metric('margin', 'margin')} and ${metric('knnConsensus', 'kNN consensus')}; the first ${triage.rows.length} of ${formatCount(triage.total)}.`;
+  const note = `The saved triage (<code>nap triage --save</code>): every labelled input ranked by how likely its label is wrong, combining ${metric('selfConfidence', 'self-confidence')}, ${metric('margin', 'margin')}, ${metric('linearProbe', 'a linear probe')} and ${metric('knnConsensus', 'kNN consensus')}; the first ${triage.rows.length} of ${formatCount(triage.total)}.`;
   const rows = triage.rows
     .map(
       (row, k) =>

@@ -54,6 +54,7 @@ export function labelErrors(
     score: rows.map((row) => t.score[row]!),
     selfConfidence: rows.map((row) => orNull(t.selfConfidence[row]!)),
     margin: rows.map((row) => orNull(t.margin[row]!)),
+    probe: rows.map((row) => orNull(t.probe[row]!)),
     strongestLayer: rows.map((row) => t.strongestLayer[row] ?? null),
     reason: rows.map((row) => t.reason[row] ?? ''),
   };

@@ -235,6 +235,8 @@ export interface TriageInputsTable {
   /** The model's probability of the given label; NaN without a classifier or a label. */
   selfConfidence: Float64Array;
   margin: Float64Array;
+  /** The linear probe's out-of-fold probability of the given label; NaN without a probe or a label. */
+  probe: Float64Array;
   suggestedLabel: TextColumn;
   strongestLayer: TextColumn;
   reason: TextColumn;

@@ -32,8 +32,12 @@ interface Prepared extends Answer {
   gzipped: Buffer | null;
 }
 
-/** Memory budget of the encoded data answers kept. */
-const ANSWER_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * Memory budget of the encoded data answers kept. A run of a million inputs has about 150 MB of them that
+ * the app asks for again and again (its input pages, memberships and maps as Arrow, condensed trees, model
+ * errors, gzipped too); a smaller budget made them evict each other and be encoded and compressed anew.
+ */
+const ANSWER_CACHE_BYTES = 512 * 1024 * 1024;
 
 const json = (body: unknown): Answer => ({
   type: 'application/json; charset=utf-8',

@@ -16,6 +16,7 @@ import type {
   MembershipsResponse,
   ModelErrorsResponse,
 } from '../../src/results/api-types.js';
+import { formatNumber } from '../../src/results/format.js';
 import { notesPathOf } from '../../src/results/node/notes-file.js';
 import type { NotesDocument } from '../../src/results/notes.js';
 import { apiPaths } from '../../src/results/routes.js';
@@ -58,6 +59,10 @@ test('label errors: the ranked leads with given and suggested labels and reasons
   assert.equal(await rows.nth(0).locator('.given-label').textContent(), leads.label[0]);
   assert.equal(await rows.nth(0).locator('.suggested-label').textContent(), leads.suggestedLabel[0] ?? '–');
   assert.equal(await rows.nth(0).locator('.reason').textContent(), leads.reason[0]);
+  // Each score has its column: the linear probe's p(given) beside the model's.
+  assert.ok(leads.probe[0] !== null, 'the tiny run has a probe layer');
+  assert.equal(await rows.nth(0).locator('.linear-probe').textContent(), formatNumber(leads.probe[0]!));
+  assert.equal(await page.locator('.label-errors-table thead th').count(), 10);
 
   // The first lead's image opens its agreement curves: one point per layer for the given label.
   await rows.nth(0).locator('.tile').click();

@@ -11,16 +11,25 @@ export interface Finished {
   stderr: string;
 }
 
-/** Runs `nap ...args`; `onStderr` sees the stderr gathered so far after each chunk; `kill` SIGKILLs it. */
+/**
+ * Runs `nap ...args`; `onStderr` sees the stderr gathered so far after each chunk; `kill` SIGKILLs it;
+ * `onSpawn` gets its process id (a benchmark samples its CPU time).
+ */
 export function runNap(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; onStderr?: (stderr: string) => void; kill?: AbortSignal } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    onStderr?: (stderr: string) => void;
+    kill?: AbortSignal;
+    onSpawn?: (pid: number) => void;
+  } = {},
 ): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -9,6 +9,7 @@ import { combinedScore } from '../../src/compute/triage/combine.js';
 import { neighbourVotes } from '../../src/compute/triage/neighbour-votes.js';
 import { analyze } from '../../src/engine/analyze.js';
 import { labelLeads, triageTable } from '../../src/engine/triage-listing.js';
+import { triageToSave } from '../../src/engine/triage-save.js';
 import {
   HEADLESS_PROBE_WEIGHT,
   IN_SAMPLE_MODEL_WEIGHT,
@@ -27,7 +28,11 @@ let runId: number;
 let triage: RunTriage;
 
 async function withStore<T>(body: (store: NapStore) => Promise<T>): Promise<T> {
-  const store = await NapStore.open(storePath, { readOnly: true });
+  return withStoreAt(storePath, body);
+}
+
+async function withStoreAt<T>(file: string, body: (store: NapStore) => Promise<T>): Promise<T> {
+  const store = await NapStore.open(file, { readOnly: true });
   try {
     return await body(store);
   } finally {
@@ -119,11 +124,28 @@ test('label leads: one row per labelled input, best first, with a reason; limit 
   for (const column of ['self_confidence', 'margin', `knn:${TINY.logits}`, `pattern:${TINY.pool}`, 'suggested'])
     assert.ok(leads.columns.includes(column), column);
   assert.match(String(leads.rows[0]![reason]), /of \d+ neighbours in /);
+  // The linear probe's column is its out-of-fold p(given) of the probe layer, row by row in rank order.
+  const probe = leads.columns.indexOf(`probe:${triage.probe!.layer}`);
+  assert.ok(probe > 0, 'a probe column');
+  const input = leads.columns.indexOf('input');
+  for (const row of leads.rows) {
+    const at = triage.inputs.index.indexOf(row[input] as number);
+    assert.ok(Math.abs((row[probe] as number) - triage.probe!.given[at]!) <= 5e-5, `probe of input ${row[input]}`);
+  }
   const threshold = leads.rows[10]![score] as number;
   const narrowed = labelLeads(triage, { minScore: threshold, limit: 5 });
   assert.equal(narrowed.rows.length, 5);
   assert.ok(narrowed.rows.every((row) => (row[score] as number) >= threshold));
   assert.equal(triageTable(triage, 'outliers').rows.length, triage.inputs.index.length);
+});
+
+test('without a probe layer, no probe column is listed and the saved probe scores are NaN', async () => {
+  const unprobed = await withStore((store) => scoreRun(store, runId, { k: 5, threads: 1, probeLayer: 'none' }));
+  assert.equal(unprobed.probe, null);
+  assert.equal(unprobed.settings.probeLayer, null);
+  assert.ok(!labelLeads(unprobed).columns.some((column) => column.startsWith('probe:')));
+  assert.ok(Array.from(triageToSave(unprobed).inputs.probe).every(Number.isNaN));
+  assert.equal(triage.settings.probeLayer, triage.probe!.layer);
 });
 
 test('softmax of the logits layer gives the model output probabilities; kNN only without a classifier', async () => {
@@ -175,6 +197,12 @@ test('nap triage writes CSV, JSON and Parquet, and refuses Parquet without --out
   const connection = await instance.connect();
   const reader = await connection.runAndReadAll(`SELECT count(*), min(rank) FROM '${parquetFile}'`);
   assert.deepEqual(reader.getRows()[0]!.map(Number), [triage.inputs.label.filter((l) => l !== null).length, 1]);
+  // The probe's column, as in every format: its p(given) of the first lead.
+  const first = await connection.runAndReadAll(
+    `SELECT input, "probe:${triage.probe!.layer}" FROM '${parquetFile}' WHERE rank = 1`,
+  );
+  const [input, probe] = first.getRows()[0]!.map(Number);
+  assert.ok(Math.abs(probe! - triage.probe!.given[triage.inputs.index.indexOf(input!)]!) <= 5e-5);
   connection.closeSync();
   instance.closeSync();
   await assert.rejects(runTriageCommand([storePath, '--format', 'parquet']), /needs --out/);
@@ -209,6 +237,7 @@ test('nap triage --save stores per-input scores, per-layer probe accuracy and ag
     assert.equal(inputs.rank[r], r);
     assert.equal(inputs.inputIndex[r], triage.inputs.index[row]);
     assert.ok(Math.abs(inputs.score[r]! - triage.combined[row]!) < 1e-12);
+    assert.ok(Math.abs(inputs.probe[r]! - triage.probe!.given[row]!) < 1e-12);
     const strongest = triage.strongestLayer[row]!;
     assert.equal(inputs.strongestLayer[r], strongest >= 0 ? triage.layers[strongest]!.layer : null);
     const suggested = triage.suggested[row]!;
@@ -231,4 +260,28 @@ test('nap triage --save stores per-input scores, per-layer probe accuracy and ag
       JSON.stringify({ ...triage.settings, probabilities: triage.probabilitySource, inSample: triage.inSample }),
     ),
   );
+});
+
+test('a triage saved before schema 11 keeps its rows when migrated, and reads NaN as its probe score', async () => {
+  const older = path.join(dir, 'older.duckdb');
+  await copyFile(storePath, older);
+  const quiet = ['--k', '5', '--limit', '1', '--quiet', '--out', path.join(dir, 'older.csv')];
+  assert.equal(await runTriageCommand([older, '--save', ...quiet]), 0);
+  const saved = await withStoreAt(older, (store) => store.readTriage(runId));
+  // Back to version 10's shape: no probe column.
+  const instance = await DuckDBInstance.create(older);
+  const connection = await instance.connect();
+  await connection.run('ALTER TABLE triage_inputs DROP COLUMN probe');
+  await connection.run('UPDATE schema_version SET version = 10');
+  connection.closeSync();
+  instance.closeSync();
+  const migrated = await withStoreAt(older, (store) => store.readTriage(runId));
+  assert.ok(saved && migrated);
+  assert.ok(
+    Array.from(saved.inputs.probe).some((p) => !Number.isNaN(p)),
+    'saved with probe scores',
+  );
+  assert.ok(Array.from(migrated.inputs.probe).every(Number.isNaN));
+  assert.deepEqual(Array.from(migrated.inputs.score), Array.from(saved.inputs.score));
+  assert.deepEqual(migrated.inputs.reason, saved.inputs.reason);
 });

@@ -1,8 +1,8 @@
 /**
- * nap visualize on a TF.js LayersModel (model.json, as tensorflowjs_converter writes it): the model reaches
- * tf.js through its in-memory ONNX conversion and the ONNX-to-tf.js translation, like any model nap reads.
- * The value each stored image reaches equals what TF.js itself (tfjs-layers running the model.json)
- * computes from the stored pixels.
+ * nap visualize on a TF.js LayersModel (model.json, as tensorflowjs_converter writes it): tf.js runs and
+ * differentiates the model.json itself (src/io/tfjs/direct-model.ts). The value each stored image reaches
+ * equals what TF.js (tfjs-layers running the model.json) computes from the stored pixels, and the images
+ * made through the ONNX conversion translated to tf.js (viaOnnx) reach the same values.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -66,6 +66,26 @@ test("a TF.js LayersModel's unit images reach the value that TF.js computes from
       );
       assert.ok(new Set(image.pixels).size > 8, 'the image is not flat');
     }
+  } finally {
+    await store.close();
+  }
+});
+
+test('TF.js models go to tf.js directly; the ONNX conversion path gives the same images', async () => {
+  const store = await NapStore.open(out);
+  try {
+    const settings = { layer: LAYER, units: [1, 2], steps: 8, restarts: 1, refine: 4, force: true };
+    const direct = await visualizeLayer(store, settings);
+    const [stored] = await store.readFeatureVisualizations(direct.runId, LAYER, { objective: 'unit', target: 1 });
+    assert.equal((stored!.params as { through?: string }).through, 'tfjs');
+    const viaOnnx = await visualizeLayer(store, { ...settings, viaOnnx: true });
+    const [again] = await store.readFeatureVisualizations(direct.runId, LAYER, { objective: 'unit', target: 1 });
+    assert.equal((again!.params as { through?: string }).through, 'onnx');
+    direct.objectives.forEach((o, i) => {
+      const [a, b] = [o.values[0]!, viaOnnx.objectives[i]!.values[0]!];
+      assert.ok(Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(b)), `unit ${o.target}: ${a} (tf.js) vs ${b} (ONNX)`);
+      assert.equal(o.datasetMax, viaOnnx.objectives[i]!.datasetMax);
+    });
   } finally {
     await store.close();
   }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { InputError } from '../../src/errors.js';
 import type { MemberOrder } from '../../src/results/api-types.js';
 import { LruCache, PromiseCache } from '../../src/results/cache.js';
-import { indexInputs } from '../../src/results/input-index.js';
+import { indexInputs, rowOfAscending } from '../../src/results/input-index.js';
 import { selectMembers, type MemberFilter } from '../../src/results/members.js';
 import {
   parseBoolean,
@@ -154,4 +154,11 @@ test('member selection filters, orders with index tie-breaks and pages', () => {
   const predictedA = pick(0, { prediction: 'a', label: 'a' }, 'input', { offset: 0, limit: 1 });
   assert.deepEqual([[...predictedA.rows], predictedA.total], [[0], 2]);
   assert.equal(pick(1, { label: 'a' }, 'input', { offset: 0, limit: 10 }).total, 0);
+});
+
+test('rowOfAscending finds a value in an ascending column by bisection, -1 where absent', () => {
+  const column = Int32Array.from([2, 3, 5, 8, 13, 21]);
+  for (const [row, value] of column.entries()) assert.equal(rowOfAscending(column, value), row);
+  for (const absent of [-1, 0, 1, 4, 9, 20, 22, 1e9]) assert.equal(rowOfAscending(column, absent), -1, `${absent}`);
+  assert.equal(rowOfAscending(new Int32Array(0), 0), -1);
 });

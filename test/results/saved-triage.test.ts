@@ -142,6 +142,13 @@ test('label errors: the saved ranking, labelled inputs best first, alike from st
     body.selfConfidence,
     ranked.map((row) => nullIfNaN(triage.selfConfidence[row]!)),
   );
+  // The linear probe's out-of-fold p(given), and the layer it read in the settings.
+  assert.ok(triage.probe, 'the run has a probe layer');
+  assert.deepEqual(
+    body.probe,
+    ranked.map((row) => nullIfNaN(triage.probe!.given[row]!)),
+  );
+  assert.equal((body.settings as { probeLayer: unknown }).probeLayer, triage.probe.layer);
   body.score.forEach((score, r) => assert.ok(Math.abs(score - triage.combined[ranked[r]!]!) < 1e-12));
   assert.ok(body.reason.every((reason) => reason.length > 0));
   const top = fromStore.top;

@@ -12,6 +12,11 @@
  *   that raster to the screen under the current pan and zoom (one textured rectangle). While the view
  *   differs from the raster's, a second raster is drawn for the current view a chunk of points per frame
  *   and replaces the first when complete; once the view rests, the picture is exact again.
+ * - density: past DENSITY_POINTS points in view, whatever the GPU, discs would pile into an unreadable mass
+ *   (and cost every frame): the points are binned into cells of a few pixels (scatter-density.ts) for the
+ *   view with a margin around it, and that picture is drawn like a raster; it is binned again (in coarser
+ *   cells while the view moves) when the view has rested or moved past the margin, and once a view holds
+ *   fewer points the discs come back.
  * Works with WebGL 2 or WebGL 1. When the context is lost, the CPU copies of the buffers are kept and
  * uploaded again once the browser restores it.
  */
@@ -26,9 +31,16 @@ import {
   type PointProgram,
 } from './scatter-gl-programs.js';
 import { RasterTarget } from './scatter-gl-raster.js';
+import { hilbertOrder } from '../../../src/compute/projection/vertex-order.js';
+import { DENSITY_CELL, densityPicture, MOVING_DENSITY_CELL, reorder } from './scatter-density.js';
 import type { Viewport } from './scatter-viewport.js';
 
-export type RenderMode = 'direct' | 'cached';
+export type RenderMode = 'direct' | 'cached' | 'density';
+
+/** More points than this in the view are drawn as a density picture. */
+export const DENSITY_POINTS = 150_000;
+/** Extra picture on each side of the view in density mode, as a share of the view's size. */
+const DENSITY_MARGIN = 0.5;
 
 /** Plots this small are always drawn directly. */
 const ALWAYS_DIRECT = 20_000;
@@ -53,6 +65,21 @@ interface Gpu {
   maxPointSize: number;
   /** The two rasters of the cached mode, made on first use for the current canvas size. */
   targets: [RasterTarget, RasterTarget] | null;
+  /** The density picture's texture. */
+  density: WebGLTexture;
+}
+
+/** The last density binning: for which view, and whether that view was dense enough for the picture. */
+interface Density {
+  /** The view binned, without the margin. */
+  exact: Viewport;
+  /** The view the picture covers, margin included. */
+  view: Viewport;
+  pixelRatio: number;
+  colorsVersion: number;
+  dense: boolean;
+  /** Binned in DENSITY_CELL cells (else in the coarser cells of a moving view). */
+  fine: boolean;
 }
 
 /** A raster of the points as drawn for one view (its CSS size includes the margins). */
@@ -97,6 +124,12 @@ export class ScatterRenderer {
   private chunk = Infinity;
   private calibrated = false;
   private renderMode: RenderMode = 'direct';
+  /** The mode of the points when not dense: 'direct' or 'cached' (calibrated). */
+  private pointsMode: RenderMode = 'direct';
+  private density: Density | null = null;
+  /** Plots of more than DENSITY_POINTS: the points along a Hilbert curve, and their colours in that order (of colorsVersion). */
+  private spatial: { order: Int32Array; positions: Float32Array; colors: Uint8Array; colorsVersion: number } | null =
+    null;
   private lastView: Viewport | null = null;
   private lastChange = 0;
   private readonly onLost = (event: Event) => {
@@ -158,6 +191,11 @@ export class ScatterRenderer {
     }
     this.positions = interleaved;
     this.count = x.length;
+    this.spatial = null;
+    if (this.count > DENSITY_POINTS) {
+      const order = hilbertOrder(interleaved, this.count);
+      this.spatial = { order, positions: reorder(interleaved, order, 2), colors: new Uint8Array(0), colorsVersion: -1 };
+    }
     this.colors = new Uint8Array(this.count * 4);
     this.colorsVersion++;
     this.calibrated = false;
@@ -184,6 +222,16 @@ export class ScatterRenderer {
   draw(view: Viewport, pixelRatio: number, pointSize: number): boolean {
     const gpu = this.gpu;
     if (!gpu) return false;
+    if (this.count > DENSITY_POINTS && this.forcedMode === undefined) {
+      const density = this.densityFor(gpu, view, pixelRatio);
+      if (density.dense) {
+        this.renderMode = 'density';
+        this.copyTexture(gpu.density, density.view, view, density.view.scale !== view.scale);
+        return !sameView(density.exact, view) || !density.fine;
+      }
+      this.renderMode = this.pointsMode;
+    }
+    // Timed only when discs are first drawn: a plot that opens as a density picture does not wait for it.
     if (!this.calibrated) this.calibrate(view, pixelRatio, pointSize);
     if (this.renderMode === 'direct') {
       this.drawPoints(null, view, pixelRatio, pointSize, 0, this.count);
@@ -220,7 +268,7 @@ export class ScatterRenderer {
       }
     }
     const front = this.front!;
-    this.copyRaster(front, view);
+    this.copyTexture(front.target.texture, front.view, view, front.view.scale !== view.scale);
     return this.back !== null || !sameView(front.view, view) || front.pointSize !== pointSize;
   }
 
@@ -231,6 +279,7 @@ export class ScatterRenderer {
     const gl = this.gl;
     if (gpu && !gl.isContextLost()) {
       for (const buffer of [gpu.positions, gpu.colors, gpu.corners]) gl.deleteBuffer(buffer);
+      gl.deleteTexture(gpu.density);
       gl.deleteProgram(gpu.points.program);
       gl.deleteProgram(gpu.copy.program);
       gpu.targets?.forEach((target) => target.dispose(gl));
@@ -253,7 +302,11 @@ export class ScatterRenderer {
       corners: gl.createBuffer(),
       maxPointSize: range?.[1] ?? 64,
       targets: null,
+      density: gl.createTexture(),
     };
+    gl.bindTexture(gl.TEXTURE_2D, gpu.density);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     gl.depthFunc(gl.LEQUAL);
     gl.disable(gl.BLEND);
     gl.bindBuffer(gl.ARRAY_BUFFER, gpu.positions);
@@ -269,6 +322,7 @@ export class ScatterRenderer {
     this.gpu = gpu;
     this.front = null;
     this.back = null;
+    this.density = null;
     this.upload();
   }
 
@@ -282,6 +336,63 @@ export class ScatterRenderer {
     gl.bufferData(gl.ARRAY_BUFFER, this.colors, gl.DYNAMIC_DRAW);
     this.front = null;
     this.back = null;
+    this.density = null;
+  }
+
+  /**
+   * The density binning for `view`: the last one while it still serves (the same view; or, while the view
+   * moves, one whose margin still covers it), else a new one, uploaded when dense. One pass over the points
+   * per rest of the view, and about one per half a view of panning or 1.5 times of zoom.
+   */
+  private densityFor(gpu: Gpu, view: Viewport, pixelRatio: number): Density {
+    const now = performance.now();
+    if (!this.lastView || !sameView(this.lastView, view)) this.lastChange = now;
+    this.lastView = view;
+    const last = this.density;
+    const moving = now - this.lastChange < SETTLE_MS;
+    if (last !== null && last.colorsVersion === this.colorsVersion && last.pixelRatio === pixelRatio) {
+      if (sameView(last.exact, view) && (last.fine || moving)) return last;
+      if (moving && standsIn(last.view, view)) return last;
+    }
+    const cell = moving ? MOVING_DENSITY_CELL : DENSITY_CELL;
+    const wide = {
+      ...view,
+      width: Math.round(view.width * (1 + 2 * DENSITY_MARGIN)),
+      height: Math.round(view.height * (1 + 2 * DENSITY_MARGIN)),
+    };
+    const spatial = this.spatial!;
+    if (spatial.colorsVersion !== this.colorsVersion) {
+      spatial.colors = reorder(this.colors, spatial.order, 4);
+      spatial.colorsVersion = this.colorsVersion;
+    }
+    const picture = densityPicture(spatial.positions, spatial.colors, wide, view, cell);
+    const dense = picture.inView > DENSITY_POINTS;
+    // The picture covers whole cells: its view is as wide as they are.
+    const covered = { ...wide, width: picture.width * cell, height: picture.height * cell };
+    if (dense) {
+      const gl = this.gl;
+      gl.bindTexture(gl.TEXTURE_2D, gpu.density);
+      gl.texImage2D(
+        gl.TEXTURE_2D,
+        0,
+        gl.RGBA,
+        picture.width,
+        picture.height,
+        0,
+        gl.RGBA,
+        gl.UNSIGNED_BYTE,
+        picture.pixels,
+      );
+    }
+    this.density = {
+      exact: view,
+      view: covered,
+      pixelRatio,
+      colorsVersion: this.colorsVersion,
+      dense,
+      fine: !moving,
+    };
+    return this.density;
   }
 
   /** Times one full draw (after a warm-up one) to choose the mode and the chunk size of the cached mode. */
@@ -289,6 +400,7 @@ export class ScatterRenderer {
     this.calibrated = true;
     if (this.forcedMode !== undefined || this.count <= ALWAYS_DIRECT) {
       this.renderMode = this.forcedMode ?? 'direct';
+      this.pointsMode = this.renderMode;
       this.chunk = Math.max(MIN_CHUNK, Math.ceil(this.count / 4));
       return;
     }
@@ -301,6 +413,7 @@ export class ScatterRenderer {
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
     const milliseconds = performance.now() - start;
     this.renderMode = milliseconds <= DIRECT_BUDGET_MS ? 'direct' : 'cached';
+    this.pointsMode = this.renderMode;
     this.chunk = Math.max(MIN_CHUNK, Math.floor((this.count * CHUNK_BUDGET_MS) / milliseconds));
   }
 
@@ -381,11 +494,10 @@ export class ScatterRenderer {
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
   }
 
-  /** Copies the raster to the canvas where its content lies in `view`. */
-  private copyRaster(raster: Raster, view: Viewport): void {
+  /** Draws a picture (a raster, the density) made for view `r` onto the canvas where it lies in `view`. */
+  private copyTexture(texture: WebGLTexture, r: Viewport, view: Viewport, smooth: boolean): void {
     const gpu = this.gpu!;
     const gl = this.gl;
-    const r = raster.view;
     const clipX = (x: number) => ((x - view.centerX) * 2 * view.scale) / view.width;
     const clipY = (y: number) => ((y - view.centerY) * 2 * view.scale) / view.height;
     const halfW = r.width / 2 / r.scale;
@@ -397,9 +509,9 @@ export class ScatterRenderer {
     gl.clear(gl.COLOR_BUFFER_BIT);
     gl.useProgram(gpu.copy.program);
     gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, raster.target.texture);
+    gl.bindTexture(gl.TEXTURE_2D, texture);
     // Pixel for pixel when the view is the raster's (exact colours); smooth while it is scaled.
-    const filter = r.scale === view.scale ? gl.NEAREST : gl.LINEAR;
+    const filter = smooth ? gl.LINEAR : gl.NEAREST;
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter);
     gl.uniform1i(gpu.copy.texture, 0);

@@ -1,5 +1,11 @@
 import { unitScale, type Matrix } from '../matrix.js';
 
+/** Rows up to this wide are gathered value by value, wider ones a row at a time (see BlockRows.rows). */
+const NARROW_DIMS = 128;
+
+/** Relative slack of BlockRows.keyAbove, far above the rounding of a square root and a square. */
+const KEY_SLACK = 1e-9;
+
 export type BlockMetric = 'euclidean' | 'cosine';
 
 /**
@@ -61,6 +67,20 @@ export class BlockRows {
   }
 
   /**
+   * A key at or above which every key stands for a distance above `distance` (with room for the
+   * rounding of both conversions): a screening bar that never drops a pair at `distance` or below.
+   */
+  keyAbove(distance: number): number {
+    if (distance === Infinity || (this.metric === 'cosine' && distance >= 2)) return Infinity;
+    return this.key(distance) * (1 + KEY_SLACK) + Number.MIN_VALUE;
+  }
+
+  /** The ordered copy and each row's position in it, when one is kept. */
+  ordered(): { copy: Float32Array; position: Int32Array } | undefined {
+    return this.copy && this.position ? { copy: this.copy, position: this.position } : undefined;
+  }
+
+  /**
    * The vectors of rows `ids[start, end)`, row after row: a view of the ordered copy when they are
    * a range of its order, else gathered into `scratch`.
    */
@@ -68,14 +88,37 @@ export class BlockRows {
     const { dim, copy, position } = this;
     if (copy && ids === this.copyOrder) return copy.subarray(start * dim, end * dim);
     if (copy && position) {
-      for (let at = start, o = 0; at < end; at++, o += dim) {
-        const from = position[ids[at]!]! * dim;
-        scratch.set(copy.subarray(from, from + dim), o);
+      if (dim > NARROW_DIMS) {
+        for (let at = start, o = 0; at < end; at++, o += dim) {
+          const from = position[ids[at]!]! * dim;
+          scratch.set(copy.subarray(from, from + dim), o);
+        }
+      } else {
+        // A view per row costs more than copying a few dozen values one by one.
+        for (let at = start, o = 0; at < end; at++) {
+          for (let from = position[ids[at]!]! * dim, k = 0; k < dim; k++) scratch[o++] = copy[from + k]!;
+        }
       }
     } else {
       for (let at = start, o = 0; at < end; at++, o += dim) this.vector(ids[at]!, scratch, o);
     }
     return scratch.subarray(0, (end - start) * dim);
+  }
+}
+
+/** Adds the vectors of rows `ids` to `sums` (float64), row after row, gathering nothing when a copy is kept. */
+export function sumRows(rows: BlockRows, ids: Int32Array, sums: Float64Array, scratch: Float32Array): void {
+  const { dim } = rows;
+  const source = rows.ordered();
+  if (source) {
+    const { copy, position } = source;
+    for (const row of ids) for (let from = position[row]! * dim, k = 0; k < dim; k++) sums[k]! += copy[from + k]!;
+    return;
+  }
+  const chunk = Math.max(1, Math.floor(scratch.length / dim));
+  for (let first = 0; first < ids.length; first += chunk) {
+    const vectors = rows.rows(ids, first, Math.min(ids.length, first + chunk), scratch);
+    for (let at = 0; at < vectors.length; at += dim) for (let k = 0; k < dim; k++) sums[k]! += vectors[at + k]!;
   }
 }
 

@@ -34,7 +34,15 @@ interface DenseGroup {
   centreSquare: number;
   /** Rows chosen for comparison so far (at most the budget). */
   spent: number;
+  /** The group's vectors, gathered once where DENSE_COPY_BYTES allows (else again at every comparison). */
+  vectors: Float32Array | undefined;
 }
+
+/**
+ * Most bytes of dense rows' vectors kept between their comparisons: a group is compared with up to
+ * `budget` blocks, and gathering its wide rows again for each one cost more than the products.
+ */
+const DENSE_COPY_BYTES = 64 * 2 ** 20;
 
 /**
  * Makes the neighbour lists of the densest rows exact. HDBSCAN*'s finest clusters are the densest
@@ -70,12 +78,16 @@ export async function refineDenseRows(
   const apart = (squared: number): number => Math.sqrt(Math.max(0, squared)) * (1 - SLACK);
 
   const groups: DenseGroup[] = [];
+  let copied = 0;
   const centreList: Float32Array[] = [];
   for (let leaf = 0; leaf < leafCount; leaf++) {
     const members = order.subarray(bounds[leaf], bounds[leaf + 1]);
     for (const dense of tightGroups(densest(members, lists, options.rank, options.share), rows, lists, denseBlock)) {
       const centre = new Float32Array(dim);
-      const radius = enclose(rows.rows(dense, 0, dense.length, denseBlock), dense.length, dim, centre);
+      const keep = copied + 4 * dense.length * dim <= DENSE_COPY_BYTES;
+      const vectors = rows.rows(dense, 0, dense.length, keep ? new Float32Array(dense.length * dim) : denseBlock);
+      if (keep) copied += 4 * vectors.length;
+      const radius = enclose(vectors, dense.length, dim, centre);
       let farthest = 0;
       for (const row of dense) farthest = Math.max(farthest, keys[row * width]!);
       groups.push({
@@ -85,6 +97,7 @@ export async function refineDenseRows(
         reach: (Math.sqrt(farthest) + radius) * (1 + SLACK),
         centreSquare: squaredNorm(centre),
         spent: 0,
+        vectors: keep ? vectors : undefined,
       });
       centreList.push(centre);
     }
@@ -105,7 +118,7 @@ export async function refineDenseRows(
     if (count === 0) return;
     const dense = groups[g]!.rows;
     const ids = chosen[g]!.subarray(0, count);
-    const denseVectors = rows.rows(dense, 0, dense.length, denseBlock);
+    const denseVectors = groups[g]!.vectors ?? rows.rows(dense, 0, dense.length, denseBlock);
     await kernel.dot(denseVectors, dense.length, rows.rows(ids, 0, count, candidateBlock), count, dim, workspace.tile);
     scanRectangle(workspace, dense, ids, rows.norms, lists);
     pairs += dense.length * count;

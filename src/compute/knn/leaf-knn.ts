@@ -28,6 +28,8 @@ export interface LeafKnnOptions {
   copyBytes: number;
   /** Runs between leaves (progress and cancellation). */
   tick: (leavesDone: number) => Promise<void>;
+  /** Called at the end of each stage with its name (timings for benchmarks). */
+  lap?: (stage: string) => void;
 }
 
 export interface LeafNeighbours {
@@ -59,7 +61,9 @@ export async function leafNeighbours(
   const { count, dim } = matrix;
   const width = Math.min(options.width, count - 1);
   const lists = new NeighbourLists(count, width);
+  const lap = options.lap ?? (() => {});
   const split = await splitRows(matrix, kernel, options.random);
+  lap('split rows');
   const leafSize = Math.min(options.leafSize, count);
   const block = new Float32Array(leafSize * dim);
   const workspace = new ScanWorkspace(leafSize, leafSize);
@@ -70,6 +74,7 @@ export async function leafNeighbours(
     leaves.push(partition);
     // The first tree's leaves are the blocks every later pass multiplies: keep its order when memory allows.
     if (tree === 0) rows.keepOrderedCopy(partition.order, options.copyBytes);
+    lap('tree partition');
     const { order, bounds } = partition;
     for (let leaf = 0; leaf + 1 < bounds.length; leaf++) {
       const start = bounds[leaf]!;
@@ -79,20 +84,24 @@ export async function leafNeighbours(
       scanLeaf(workspace, order.subarray(start, start + size), rows.norms, lists, tree === 0);
       await options.tick(++done);
     }
+    lap('leaf tiles');
   }
   if (options.probes > 0 && leaves[0]) {
     await probeNeighbourLeaves(leaves[0], rows, kernel, lists, options.probes, block, workspace, () =>
       options.tick(done),
     );
   }
+  lap('probes');
   const first = leaves[0]!;
   const balls = await leafBalls(first, rows, kernel);
+  lap('leaf balls');
   const dense = options.dense
     ? await refineDenseRows(first, balls, rows, kernel, lists, workspace, {
         ...options.dense,
         tick: () => options.tick(done),
       })
     : { pairs: 0, complete: true };
+  lap('dense refinement');
   return { lists, leaves, balls, dense };
 }
 

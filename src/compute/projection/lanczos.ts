@@ -1,6 +1,12 @@
 import type { SeededRandom } from './random.js';
 import { tridiagonalEigen } from './symmetric-eigen.js';
 
+/**
+ * Steps per full reorthogonalisation. On the 60,000-row Fashion-MNIST graphs (135-140 steps) 8 gave the
+ * eigenvectors of reorthogonalising every step to 1e-6, in 0.55 of the time.
+ */
+const REORTHOGONALIZATION_PERIOD = 8;
+
 export interface LanczosOptions {
   /** Eigenpairs wanted (the largest eigenvalues). */
   want: number;
@@ -13,8 +19,8 @@ export interface LanczosOptions {
 }
 
 /**
- * Largest eigenpairs of the symmetric operator `apply` (y = A x) on R^n, by Lanczos with full
- * reorthogonalisation. The basis is kept in float32 to halve its memory; the accuracy that costs
+ * Largest eigenpairs of the symmetric operator `apply` (y = A x) on R^n, by Lanczos with periodic
+ * reorthogonalisation against the whole basis. The basis is kept in float32 to halve its memory; the accuracy that costs
  * is far below what a layout initialisation needs. Returns null when the space is too small.
  * `pause` is awaited before every step (progress, cancellation).
  */
@@ -34,14 +40,20 @@ export async function lanczosTopEigenvectors(
   const w = new Float64Array(n);
   const q = new Float64Array(n);
   for (let i = 0; i < n; i++) q[i] = random.nextGaussian();
+  // A modified Gram-Schmidt pass against the deflated vector and the whole basis; a second when the
+  // first removed most of v (Daniel-Gragg-Kaufman-Stewart: then rounding may have left v off square).
   const orthogonalize = (v: Float64Array): void => {
     for (let pass = 0; pass < 2; pass++) {
+      const before = squaredNorm(v);
       if (deflate) subtractProjection(v, deflate);
       for (const b of basis) subtractProjection(v, b);
+      if (squaredNorm(v) > 0.5 * before) break;
     }
   };
   orthogonalize(q);
   if (!normalize(q)) return null;
+  const previous = new Float64Array(n);
+  let previousBeta = 0;
   let ritz: ReturnType<typeof tridiagonalEigen> | undefined;
   for (let step = 0; step < maxSteps; step++) {
     await pause();
@@ -50,7 +62,14 @@ export async function lanczosTopEigenvectors(
     let alpha = 0;
     for (let i = 0; i < n; i++) alpha += w[i]! * q[i]!;
     alphas.push(alpha);
-    orthogonalize(w);
+    // The three-term recurrence in float64 first, so that the passes against the float32 basis only
+    // remove what rounding left: one pass then mostly does (the solve's cost is these passes).
+    for (let i = 0; i < n; i++) w[i]! -= alpha * q[i]! + previousBeta * previous[i]!;
+    // Periodic reorthogonalisation (Grcar): against the whole basis on two consecutive steps of every
+    // REORTHOGONALIZATION_PERIOD, which keeps the basis orthogonal enough; the deflated vector every step.
+    const period = step % REORTHOGONALIZATION_PERIOD;
+    if (period === 0 || period === REORTHOGONALIZATION_PERIOD - 1) orthogonalize(w);
+    else if (deflate) subtractProjection(w, deflate);
     let beta = 0;
     for (let i = 0; i < n; i++) beta += w[i]! * w[i]!;
     beta = Math.sqrt(beta);
@@ -67,6 +86,8 @@ export async function lanczosTopEigenvectors(
     }
     if (beta < 1e-10) break;
     betas.push(beta);
+    previous.set(q);
+    previousBeta = beta;
     for (let i = 0; i < n; i++) q[i] = w[i]! / beta;
   }
   if (!ritz) return null;
@@ -87,6 +108,12 @@ function subtractProjection(v: Float64Array, onto: Float64Array | Float32Array):
   let dot = 0;
   for (let i = 0; i < v.length; i++) dot += v[i]! * onto[i]!;
   for (let i = 0; i < v.length; i++) v[i]! -= dot * onto[i]!;
+}
+
+function squaredNorm(v: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  return sum;
 }
 
 function normalize(v: Float64Array): boolean {

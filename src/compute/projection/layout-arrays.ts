@@ -17,8 +17,6 @@ export function layoutArrays(
 ): LayoutArrays {
   const allocate = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const ints = (values: ArrayLike<number>): Int32Array => copyInto(new Int32Array(allocate(values.length * 4)), values);
-  const doubles = (values: ArrayLike<number>): Float64Array =>
-    copyInto(new Float64Array(allocate(values.length * 8)), values);
   const floats = (values: ArrayLike<number>): Float32Array =>
     copyInto(new Float32Array(allocate(values.length * 4)), values);
   const { a, b, repulsionStrength, negativeSampleRate } = constants;
@@ -32,15 +30,24 @@ export function layoutArrays(
     columns: ints(graph.columns),
     owedSlot: ints(owedSlot),
     owedStart: ints(owedStart),
-    epochsPerSample: doubles(epochsPerSample),
-    nextSample: doubles(epochsPerSample),
-    nextNegativeSample: doubles(epochsPerSample.map((epochs) => epochs / negativeSampleRate)),
+    schedule: floats(scheduleOf(epochsPerSample, negativeSampleRate)),
     live: floats(layout),
     snapshot: floats(layout),
     owed: floats(new Float32Array(owedStart[graph.count]! * 2)),
     attraction: floats(tabulate((d2) => attractionCoefficient(d2, a, b))),
     repulsion: floats(tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength))),
   };
+}
+
+/** The interleaved schedule of LayoutArrays: both clocks start one period in. */
+function scheduleOf(epochsPerSample: Float64Array, negativeSampleRate: number): Float32Array {
+  const schedule = new Float32Array(3 * epochsPerSample.length);
+  epochsPerSample.forEach((perSample, e) => {
+    schedule[3 * e] = perSample;
+    schedule[3 * e + 1] = perSample;
+    schedule[3 * e + 2] = perSample / negativeSampleRate;
+  });
+  return schedule;
 }
 
 /**

@@ -11,7 +11,7 @@ import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import { napVersion } from '../../version.js';
 import { appendRows, blobRowsColumn, bytesOf, constantBlob, constantInt, textColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
-import { SCHEMA_VERSION, TRIAGE_DDL, TRIAGE_OUTLIER_DDL } from './schema.js';
+import { SCHEMA_VERSION, TRIAGE_DDL, TRIAGE_OUTLIER_DDL, TRIAGE_PROBE_DDL } from './schema.js';
 import { inTransaction } from './transaction.js';
 
 /** What a step sees of the store it migrates: the connection (inside the transaction) and its tables. */
@@ -333,6 +333,15 @@ const toVersion10: MigrationStep = {
   },
 };
 
+/** A triage saved before version 11 has no linear probe score: it reads NaN until `nap triage --save` again. */
+const toVersion11: MigrationStep = {
+  version: 11,
+  summary: "saved triage's linear probe score (out-of-fold p(given label)) per input",
+  async up({ connection }) {
+    for (const ddl of TRIAGE_PROBE_DDL) await connection.run(ddl);
+  },
+};
+
 /** Every step, oldest first; the last one's version is SCHEMA_VERSION. */
 export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion2,
@@ -344,6 +353,7 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion8,
   toVersion9,
   toVersion10,
+  toVersion11,
 ];
 
 /** One row of schema_history. */

@@ -19,7 +19,7 @@
  *
  * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 /** The tables of a run's saved triage (triage.ts), added in version 8. */
 export const TRIAGE_DDL: readonly string[] = [
@@ -84,6 +84,17 @@ export const TRIAGE_OUTLIER_DDL: readonly string[] = [
     threshold DOUBLE NOT NULL,                   -- fraction x the median nearest-neighbour distance
     PRIMARY KEY (run_id, input_a, input_b)
   )`,
+];
+
+/**
+ * The linear probe's score of a run's saved triage (triage.ts), added in version 11: a column of
+ * triage_inputs, added by the same statements to a new store and to an older one, so both have one shape.
+ * A triage saved before version 11 reads NaN (no probe; save it again).
+ */
+export const TRIAGE_PROBE_DDL: readonly string[] = [
+  // The out-of-fold p(given label) of the linear probe (src/compute/triage/linear-probe.ts); NaN: no probe or label.
+  `ALTER TABLE triage_inputs ADD COLUMN probe DOUBLE DEFAULT 'NaN'`,
+  'ALTER TABLE triage_inputs ALTER COLUMN probe SET NOT NULL',
 ];
 
 export const SCHEMA_DDL: readonly string[] = [
@@ -380,6 +391,7 @@ export const SCHEMA_DDL: readonly string[] = [
   )`,
   ...TRIAGE_DDL,
   ...TRIAGE_OUTLIER_DDL,
+  ...TRIAGE_PROBE_DDL,
   // Each layer's layout for aggregation, as traced from the model graph (src/io/onnx/layer-layout.ts).
   // Runs extracted before version 9 have no rows in it.
   `CREATE TABLE layer_layouts (

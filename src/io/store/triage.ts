@@ -3,7 +3,8 @@
  * input (its combined score and rank, the model's scores, the suggested label, the layer where its
  * neighbours disagree most, a one-line reason), one per layer (kNN probe accuracy) and one per input and
  * layer (the share of its neighbours carrying its given and its predicted label), and, labelled or not,
- * every input's outlier score with its exact duplicates and the near-duplicate pairs (version 10). Saving
+ * every input's outlier score with its exact duplicates and the near-duplicate pairs (version 10), and the
+ * linear probe's out-of-fold p(given label) per input (version 11). Saving
  * replaces the run's previous triage: the read side always shows one.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -22,6 +23,8 @@ export interface TriageInputColumns {
   /** The model's probability of the given label; NaN without a classifier or a label. */
   selfConfidence: NumberColumn;
   margin: NumberColumn;
+  /** The linear probe's out-of-fold probability of the given label; NaN without a probe or a label. */
+  probe: NumberColumn;
   suggestedLabel: TextColumn;
   strongestLayer: TextColumn;
   reason: TextColumn;
@@ -85,7 +88,13 @@ export interface StoredTriage {
   runId: number;
   settings: unknown;
   createdAt: Date;
-  inputs: TriageInputColumns & { score: Float64Array; selfConfidence: Float64Array; margin: Float64Array };
+  inputs: TriageInputColumns & {
+    score: Float64Array;
+    selfConfidence: Float64Array;
+    margin: Float64Array;
+    /** NaN for a triage saved before version 11. */
+    probe: Float64Array;
+  };
   layers: TriageLayerColumns & { probeAccuracy: Float64Array };
   agreement: TriageAgreementColumns & { givenShare: Float64Array; predictedShare: Float64Array };
   /** Null for a triage saved before version 10 (save it again to list outliers and duplicates). */
@@ -102,6 +111,7 @@ export async function saveTriage(connection: DuckDBConnection, triage: TriageToS
     score: inputs.score,
     selfConfidence: inputs.selfConfidence,
     margin: inputs.margin,
+    probe: inputs.probe,
     suggestedLabel: inputs.suggestedLabel,
     strongestLayer: inputs.strongestLayer,
     reason: inputs.reason,
@@ -146,6 +156,7 @@ export async function saveTriage(connection: DuckDBConnection, triage: TriageToS
       score: doubleColumn(inputs.score),
       self_confidence: doubleColumn(inputs.selfConfidence),
       margin: doubleColumn(inputs.margin),
+      probe: doubleColumn(inputs.probe),
       suggested_label: textColumn(inputs.suggestedLabel),
       strongest_layer: textColumn(inputs.strongestLayer),
       reason: textColumn(inputs.reason.map((text) => text ?? '')),
@@ -241,7 +252,7 @@ export async function readTriage(connection: DuckDBConnection, runId: number): P
   if (!row) return null;
   const inputs = await ResultColumns.query(
     connection,
-    `SELECT input_index, rank, score, self_confidence, margin, suggested_label, strongest_layer, reason
+    `SELECT input_index, rank, score, self_confidence, margin, probe, suggested_label, strongest_layer, reason
      FROM triage_inputs WHERE run_id = $1 ORDER BY rank < 0, rank, input_index`,
     [runId],
   );
@@ -280,6 +291,7 @@ export async function readTriage(connection: DuckDBConnection, runId: number): P
       score: inputs.float64('score'),
       selfConfidence: inputs.float64('self_confidence'),
       margin: inputs.float64('margin'),
+      probe: inputs.float64('probe'),
       suggestedLabel: inputs.text('suggested_label'),
       strongestLayer: inputs.text('strongest_layer'),
       reason: inputs.text('reason'),

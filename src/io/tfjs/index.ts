@@ -1,5 +1,9 @@
-/** TensorFlow.js models (LayersModel and GraphModel model.json) converted to ONNX for the ONNX pipeline. */
-export { convertTfjsModelFile, isTfjsModelPath, tfjsModelToOnnx } from './load.js';
+/**
+ * TensorFlow.js models (LayersModel and GraphModel model.json) converted to ONNX for the ONNX pipeline, and run
+ * by tf.js itself for feature visualization's gradients.
+ */
+export { convertTfjsModelFile, isTfjsModelPath, readModelJson, tfjsModelToOnnx } from './load.js';
+export { missingGradientError, TfjsModel, type DifferentiableModel } from './direct-model.js';
 export { graphModelToOnnx } from './graph-to-onnx.js';
 export { layersModelToOnnx } from './keras-to-onnx.js';
 export {

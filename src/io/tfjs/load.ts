@@ -18,6 +18,13 @@ export function isTfjsModelPath(file: string): boolean {
 
 /** Reads model.json and its weight shards (resolved next to it) and converts them to ONNX bytes. */
 export async function convertTfjsModelFile(file: string): Promise<Uint8Array> {
+  const model = await readModelJson(file);
+  const weights = await readWeights(model.weightsManifest, path.dirname(file), file);
+  return tfjsModelToOnnx(model, weights, file);
+}
+
+/** Reads and checks model.json (its shards are resolved next to it). */
+export async function readModelJson(file: string): Promise<TfjsModelJson> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -29,9 +36,7 @@ export async function convertTfjsModelFile(file: string): Promise<Uint8Array> {
       cause,
     });
   }
-  const model = parseModelJson(text, file);
-  const weights = await readWeights(model.weightsManifest, path.dirname(file), file);
-  return tfjsModelToOnnx(model, weights, file);
+  return parseModelJson(text, file);
 }
 
 /** Converts a parsed model.json with its decoded weights; `source` names the model in error messages. */

@@ -21,10 +21,15 @@ const VALUE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uin
 export async function readWeights(manifest: WeightsGroup[], dir: string, source: string): Promise<WeightMap> {
   const weights: WeightMap = new Map();
   for (const group of manifest) {
-    const shards = await Promise.all(group.paths.map((shard) => readShard(path.join(dir, shard), source)));
-    for (const [name, tensor] of decodeWeights(group.weights, concat(shards), source)) weights.set(name, tensor);
+    const bytes = await readGroupBytes(group, dir, source);
+    for (const [name, tensor] of decodeWeights(group.weights, bytes, source)) weights.set(name, tensor);
   }
   return weights;
+}
+
+/** A manifest group's shard files from `dir`, concatenated: the bytes its weights are cut from in order. */
+export async function readGroupBytes(group: WeightsGroup, dir: string, source: string): Promise<Uint8Array> {
+  return concat(await Promise.all(group.paths.map((shard) => readShard(path.join(dir, shard), source))));
 }
 
 async function readShard(file: string, source: string): Promise<Uint8Array> {
@@ -38,7 +43,7 @@ async function readShard(file: string, source: string): Promise<Uint8Array> {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+export function concat(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
   let offset = 0;

@@ -95,6 +95,7 @@ export const FILE_TABLES = {
     score: float64,
     selfConfidence: float64,
     margin: float64,
+    probe: float64,
     suggestedLabel: label,
     strongestLayer: label,
     reason: text,

@@ -32,14 +32,21 @@ describe('facing rows of the approximate join', () => {
     const dim = 3;
     // Integer coordinates and cores from a few values: many equal weights, so the tie order decides.
     const data = Float32Array.from({ length: count * dim }, () => Math.floor(random() * 4));
-    const rows = blockRows(makeMatrix(count, dim, data), 'euclidean');
-    for (const coreScale of [0, 1, 10]) {
+    for (const [metric, coreScale] of [
+      ['euclidean', 0],
+      ['euclidean', 1],
+      ['euclidean', 10],
+      ['cosine', 0],
+      ['cosine', 0.5],
+    ] as const) {
+      const rows = blockRows(makeMatrix(count, dim, data), metric);
       const core = Float64Array.from({ length: count }, () => coreScale * Math.floor(random() * 3));
       const mine = Int32Array.from({ length: 25 }, (_, i) => 2 * i + 1);
       const theirs = Int32Array.from({ length: 20 }, (_, i) => 2 * i + 10);
       const left = rows.rows(mine, 0, mine.length, new Float32Array(mine.length * dim));
       const right = rows.rows(theirs, 0, theirs.length, new Float32Array(theirs.length * dim));
-      const tile = new Float32Array(mine.length * theirs.length);
+      const best = new TileMinimum(Math.max(mine.length, theirs.length));
+      const { tile } = best;
       for (let i = 0; i < mine.length; i++) {
         for (let j = 0; j < theirs.length; j++) {
           let sum = 0;
@@ -60,10 +67,9 @@ describe('facing rows of the approximate join', () => {
       }
       const edges = new TreeEdges(count);
       lightest.commit(new UnionFind(count), edges, () => 0);
-      const best = new TileMinimum(theirs.length);
-      assert.ok(best.find(tile, mine, theirs, rows, core));
+      assert.ok(best.find(mine, theirs, rows, core));
       assert.equal(edges.length, 1, 'both sets chose the same edge');
-      assert.deepEqual([best.low, best.high], [edges.from[0], edges.to[0]], `core scale ${coreScale}`);
+      assert.deepEqual([best.low, best.high], [edges.from[0], edges.to[0]], `${metric}, core scale ${coreScale}`);
       assert.equal(best.weight, lightest.weight[mineRoot]);
       assert.equal(best.weight, lightest.weight[theirRoot]);
     }

@@ -42,3 +42,29 @@ test('linearProbe: deterministic for a seed, rows without a label are not scored
   assert.ok(Number.isNaN(a.probabilities[60]!));
   assert.throws(() => linearProbe(matrix, given.subarray(0, 10), 2), /10 labels for 40 rows/);
 });
+
+test('linearProbe: one gradient step of a leave-one-out fold, computed by hand', () => {
+  // x = -1, -1, 1, 1 (already mean 0, variance 1), labels 1, 0, 1, 1: input 0 carries a flipped label.
+  // Four folds of four inputs leave each one out. Leaving out input 0 or input 1 trains on x = -1, 1, 1:
+  // the second moments of (x, 1) are [[1, 1/3], [1/3, 1]], largest eigenvalue 4/3, so the step is
+  // 1 / (4/3 / 2) = 1.5. From zero weights every p is (1/2, 1/2), and one step gives
+  //   out input 0 (train labels 0, 1, 1): W = -1.5 (1/2, -1/2), b = -1.5 (1/6, -1/6);
+  //   out input 1 (train labels 1, 1, 1): W = -1.5 (1/6, -1/6), b = -1.5 (1/2, -1/2);
+  // at x = -1 the class scores are (1/2, -1/2) and (-1/2, 1/2): p(class 0) = sigmoid(1) and sigmoid(-1).
+  const x = makeMatrix(4, 1, Float32Array.from([-1, -1, 1, 1]));
+  const probe = linearProbe(x, Int32Array.from([1, 0, 1, 1]), 2, { folds: 4, iterations: 1, l2: 0 });
+  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+  const expected = [
+    [sigmoid(1), sigmoid(-1)],
+    [sigmoid(-1), sigmoid(1)],
+  ];
+  expected.forEach((row, i) => {
+    row.forEach((p, c) => assert.ok(Math.abs(probe.probabilities[i * 2 + c]! - p) < 1e-6, `p[${i}][${c}]`));
+  });
+  // Input 0's given label (1) gets sigmoid(-1) = 0.27; input 1's (0) gets the same, from a fold whose
+  // every training label is 1.
+  assert.ok(Math.abs(probe.given[0]! - sigmoid(-1)) < 1e-6);
+  assert.ok(Math.abs(probe.given[1]! - sigmoid(-1)) < 1e-6);
+  assert.equal(probe.suggested[0], 0);
+  assert.equal(probe.suggested[1], 1);
+});

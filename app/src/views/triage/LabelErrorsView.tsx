@@ -77,6 +77,9 @@ export function LabelErrorsView({ context }: { context: ViewContext }) {
                 <th>
                   <Metric name="margin" />
                 </th>
+                <th>
+                  <Metric name="linearProbe" />
+                </th>
                 <th>Reason</th>
                 <th>Decision</th>
               </tr>
@@ -104,6 +107,7 @@ export function LabelErrorsView({ context }: { context: ViewContext }) {
                     <td>{formatNumber(data.score[k]!)}</td>
                     <td class="self-confidence">{formatOptional(data.selfConfidence[k] ?? null)}</td>
                     <td class="margin">{formatOptional(data.margin[k] ?? null)}</td>
+                    <td class="linear-probe">{formatOptional(data.probe[k] ?? null)}</td>
                     <td class="reason">{data.reason[k]}</td>
                     <td>
                       <span class="segmented" role="group" aria-label={`Decision on input ${input}`}>
@@ -123,7 +127,7 @@ export function LabelErrorsView({ context }: { context: ViewContext }) {
                   </tr>
                   {open === input && (
                     <tr class="agreement-row">
-                      <td colSpan={9}>
+                      <td colSpan={10}>
                         {agreement.error && <ErrorMessage error={agreement.error} />}
                         {agreement.data && <AgreementChart agreement={agreement.data} />}
                         <p class="muted">

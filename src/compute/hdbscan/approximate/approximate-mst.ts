@@ -30,7 +30,7 @@ export interface ApproximateMstTuning {
   leafProbes?: number;
   /** Share of each leaf's densest rows whose lists are made exact (see refineDenseRows); 0: none. Default 0.1. */
   denseShare?: number;
-  /** Most work of the dense refinement per leaf, in leaf-by-leaf products. Default 4. */
+  /** Most work of the dense refinement per leaf, in leaf-by-leaf products. Default 16. */
   denseBudget?: number;
   /** Largest second copy of the rows kept to spare gathering them, in bytes. Default 256 MiB. */
   copyBytes?: number;
@@ -40,12 +40,18 @@ export interface ApproximateMstTuning {
   probes?: number;
   /** Nearby sets each set's facing rows are compared with when joining (see offerFacingRows). Default 5. */
   neighbourSets?: number;
-  /** Rows per set and direction in that comparison. Default 128. */
+  /**
+   * Rows per set and direction in that comparison. Default 128 (32 above 128 dimensions, where each
+   * product costs more: 32 changed no label of scripts/bench-hdbscan.ts's wide rows and took 15-40% of
+   * the join's CPU time off at 2000 x 2048, measured under load).
+   */
   facing?: number;
   /** Seed of the trees' random choices. Default 42. */
   seed?: number;
   /** Threads of the dot kernel's tile products. Default 2. */
   threads?: number;
+  /** The clock of `stats.stages`, in milliseconds (e.g. CPU time under load). Default: performance.now. */
+  clock?: () => number;
   /** Receives what the run did (for benchmarks). */
   stats?: (stats: ApproximateMstStats) => void;
 }
@@ -56,6 +62,8 @@ export interface ApproximateMstStats extends JoinStats {
   /** Row pairs the dense refinement multiplied, and whether it finished within its budget. */
   densePairs: number;
   denseComplete: boolean;
+  /** Seconds of each stage by `tuning.clock`, in the order they ran (for benchmarks). */
+  stages: Record<string, number>;
 }
 
 /**
@@ -103,9 +111,20 @@ export async function approximateMstWith(
   const wide = matrix.dim > WIDE_DIMS;
   const leafSize = Math.max(tuning.leafSize ?? (wide ? 256 : 512), 2 * (width + 1));
   const trees = tuning.trees ?? 2;
+  const stages: Record<string, number> = {};
+  const clock = tuning.clock ?? (() => performance.now());
+  let lapStart = clock();
+  const lap = (stage: string): void => {
+    const now = clock();
+    stages[stage] = (stages[stage] ?? 0) + (now - lapStart) / 1000;
+    lapStart = now;
+  };
   const rows = blockRows(matrix, metric);
   const distance = rowDistance(matrix, metric);
+  lap('block rows');
   const kernel = await (options.kernels ?? javaScriptDotKernels).create(tuning.threads ?? 2);
+  lap('dot kernel');
+  let report: Omit<ApproximateMstStats, 'stages'> | undefined;
   try {
     const random = new SeededRandom(tuning.seed ?? 42);
     const leavesPerTree = Math.ceil(count / Math.max(1, Math.floor(leafSize / 2)));
@@ -121,6 +140,7 @@ export async function approximateMstWith(
         ? { dense: { share: tuning.denseShare ?? 0.1, rank: minSamples, budget: tuning.denseBudget ?? 16 } }
         : {}),
       tick: (done) => knnCheckpoint.tick(Math.min(done, trees * leavesPerTree)),
+      lap,
     });
     knnCheckpoint.finish();
     lists.sortRows();
@@ -134,12 +154,14 @@ export async function approximateMstWith(
       const listed = lists.ids[last]! >= 0 ? rows.distance(lists.keys[last]!) : 0;
       reach[row] = Math.max(coreDistances[row]!, listed);
     }
+    lap('core distances');
     const exactWeight = (a: number, b: number): number =>
       Math.max(coreDistances[a]!, coreDistances[b]!, distance(a, b));
     const sets = new UnionFind(count);
     const treeCheckpoint = new Checkpoint(control, 'spanning tree (approximate)', count - 1);
     await neighbourForest(lists, rows.distance, coreDistances, reach, sets, edges, exactWeight, treeCheckpoint);
     const forestSets = sets.sets;
+    lap('forest');
     const join = await joinComponents(
       {
         rows,
@@ -151,7 +173,7 @@ export async function approximateMstWith(
         balls,
         probes: tuning.probes ?? 3,
         neighbourSets: tuning.neighbourSets ?? 5,
-        facing: tuning.facing ?? 128,
+        facing: tuning.facing ?? (wide ? 32 : 128),
         exactWeight,
       },
       sets,
@@ -159,9 +181,13 @@ export async function approximateMstWith(
       treeCheckpoint,
     );
     treeCheckpoint.finish();
-    tuning.stats?.({ forestSets, densePairs: dense.pairs, denseComplete: dense.complete, ...join });
+    lap('join');
+    report = { forestSets, densePairs: dense.pairs, denseComplete: dense.complete, ...join };
   } finally {
     await kernel.release();
   }
-  return { tree: primOrder(edges, count), coreDistances };
+  const tree = primOrder(edges, count);
+  lap('release, prim order');
+  if (report) tuning.stats?.({ ...report, stages });
+  return { tree, coreDistances };
 }

@@ -1,5 +1,6 @@
-import type { BlockRows } from '../../knn/block-rows.js';
+import { sumRows, type BlockRows } from '../../knn/block-rows.js';
 import type { DotKernel } from '../kernels/dot-kernel.js';
+import { ScanWorkspace } from '../kernels/tiles.js';
 import type { LightestEdges } from './lightest-edges.js';
 
 export interface FacingSearch {
@@ -78,7 +79,6 @@ export async function offerFacingRows(
   let pairs = 0;
   const left = new Float32Array(search.facing * dim);
   const right = new Float32Array(search.facing * dim);
-  const tile = new Float32Array(search.facing * search.facing);
   const best = new TileMinimum(search.facing);
   for (let s = 0; s < setCount; s++) {
     for (const partner of partners[s]!) {
@@ -87,10 +87,10 @@ export async function offerFacingRows(
       const theirs = facing[partner]!.get(s)!;
       const a = rows.rows(mine, 0, mine.length, left);
       const b = rows.rows(theirs, 0, theirs.length, right);
-      await kernel.dot(a, mine.length, b, theirs.length, dim, tile);
+      await kernel.dot(a, mine.length, b, theirs.length, dim, best.tile);
       pairs += mine.length * theirs.length;
       // Every pair joins the same two sets: only the tile's lightest edge can matter to either.
-      if (best.find(tile, mine, theirs, rows, core)) {
+      if (best.find(mine, theirs, rows, core)) {
         lightest.offer(root[mine[0]!]!, best.weight, best.low, best.high);
         lightest.offer(root[theirs[0]!]!, best.weight, best.low, best.high);
       }
@@ -119,13 +119,7 @@ function setCentroids(
     sums.fill(0);
     let squareSum = 0;
     for (const row of ids) squareSum += squares[row]!;
-    for (let first = 0; first < ids.length; first += CHUNK) {
-      const end = Math.min(ids.length, first + CHUNK);
-      const vectors = rows.rows(ids, first, end, scratch);
-      for (let at = 0; at < vectors.length; at += dim) {
-        for (let k = 0; k < dim; k++) sums[k]! += vectors[at + k]!;
-      }
-    }
+    sumRows(rows, ids, sums, scratch);
     let norm = 0;
     for (let k = 0; k < dim; k++) {
       const value = Math.fround(sums[k]! / ids.length);
@@ -159,26 +153,35 @@ export function lowestScored(ids: Int32Array, score: Float64Array, kept: number,
 /**
  * The lightest mutual-reachability edge of a rows x columns tile of products, in the total order
  * of LightestEdges (weight, then lower row, then higher row), so that offering it alone is the same
- * as offering every pair of the tile.
+ * as offering every pair of the tile. The products go in `tile` (a SIMD scan workspace's): each row
+ * is first screened by its key against the lightest weight so far, so that only pairs that may
+ * match it are weighed (the join runs once per fit, often before its code is optimised).
  */
 export class TileMinimum {
   weight = Infinity;
   low = -1;
   high = -1;
-  private readonly columnNorms: Float64Array;
+  private readonly workspace: ScanWorkspace;
   private readonly columnCores: Float64Array;
 
   constructor(size: number) {
-    this.columnNorms = new Float64Array(size);
+    this.workspace = new ScanWorkspace(size, size);
     this.columnCores = new Float64Array(size);
   }
 
-  find(tile: Float32Array, rowIds: Int32Array, columnIds: Int32Array, rows: BlockRows, core: Float64Array): boolean {
+  /** Where the caller writes the rows x columns products (row-major) before {@link find}. */
+  get tile(): Float32Array {
+    return this.workspace.tile;
+  }
+
+  find(rowIds: Int32Array, columnIds: Int32Array, rows: BlockRows, core: Float64Array): boolean {
     const n = columnIds.length;
-    const { columnNorms, columnCores } = this;
+    const { columnCores, workspace } = this;
+    const { tile, hits, norms: columnNorms, bars } = workspace;
     for (let j = 0; j < n; j++) {
       columnNorms[j] = rows.norms[columnIds[j]!]!;
       columnCores[j] = core[columnIds[j]!]!;
+      bars[j] = -Infinity;
     }
     let weight = Infinity;
     let low = -1;
@@ -188,10 +191,13 @@ export class TileMinimum {
       const rowCore = core[row]!;
       if (rowCore > weight) continue;
       const rowNorm = rows.norms[row]!;
-      for (let j = 0, at = i * n; j < n; j++, at++) {
+      // Pairs at or above the bar are farther apart than the lightest weight so far: they cannot match it.
+      const found = workspace.scanRow(i * n, n, 0, rowNorm, rows.keyAbove(weight), 0);
+      for (let h = 0; h < found; h++) {
+        const j = hits[h]!;
         const floor = rowCore > columnCores[j]! ? rowCore : columnCores[j]!;
         if (floor > weight) continue;
-        const d = rows.distance(rowNorm + columnNorms[j]! - 2 * tile[at]!);
+        const d = rows.distance(rowNorm + columnNorms[j]! - 2 * tile[i * n + j]!);
         const w = d > floor ? d : floor;
         if (w > weight) continue;
         const column = columnIds[j]!;

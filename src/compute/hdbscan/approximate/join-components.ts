@@ -113,6 +113,9 @@ class Blocks {
   private readonly rowBlock: Float32Array;
   private readonly columnBlock: Float32Array;
   private readonly workspace: ScanWorkspace;
+  private readonly rowIds: Int32Array;
+  private readonly columnIds: Int32Array;
+  private readonly sortKeys: Float64Array;
   /** Per block pair: a lower bound on the distance between their rows (row-major count x count). */
   private readonly ballBounds: Float32Array;
   private readonly centreDistances: Float32Array;
@@ -126,6 +129,9 @@ class Blocks {
     this.rowBlock = new Float32Array(largest * rows.dim);
     this.columnBlock = new Float32Array(largest * rows.dim);
     this.workspace = new ScanWorkspace(largest, largest);
+    this.rowIds = new Int32Array(largest);
+    this.columnIds = new Int32Array(largest);
+    this.sortKeys = new Float64Array(largest);
     // Gaps are gathered-space distances; as keys (squared) they turn into distances of the metric. Turned
     // in place: the two leaves x leaves arrays are 0.5 GB at a million rows, and nothing reads them after.
     const { gaps, centres } = balls;
@@ -212,16 +218,22 @@ class Blocks {
     return result;
   }
 
-  /** Offers every pair of rows of different sets in blocks (a, b) to both sets. */
+  /**
+   * Offers every pair of rows of different sets in blocks (a, b) to both sets. Each block's rows are
+   * taken grouped by set (stable), so that a row's own set is one run of the columns and only the
+   * columns before and after it are scanned: searched blocks hold mostly pairs of one set, which
+   * can never join two sets but would otherwise pass the screen (they are closer than any edge out).
+   */
   async searchPair(a: number, b: number, root: Int32Array, lightest: LightestEdges): Promise<void> {
     const { rows, kernel, core, leaves } = this.context;
     const { order, bounds } = leaves;
-    const rowStart = bounds[a]!;
-    const columnStart = bounds[b]!;
-    const m = bounds[a + 1]! - rowStart;
-    const n = bounds[b + 1]! - columnStart;
-    const rowVectors = rows.rows(order, rowStart, rowStart + m, this.rowBlock);
-    const columnVectors = a === b ? rowVectors : rows.rows(order, columnStart, columnStart + n, this.columnBlock);
+    const rowIds = this.groupedIds(order.subarray(bounds[a], bounds[a + 1]), root, this.rowIds);
+    const columnIds =
+      a === b ? rowIds : this.groupedIds(order.subarray(bounds[b], bounds[b + 1]), root, this.columnIds);
+    const m = rowIds.length;
+    const n = columnIds.length;
+    const rowVectors = rows.rows(rowIds, 0, m, this.rowBlock);
+    const columnVectors = a === b ? rowVectors : rows.rows(columnIds, 0, n, this.columnBlock);
     const { workspace } = this;
     await kernel.dot(rowVectors, m, columnVectors, n, rows.dim, workspace.tile);
     const { tile, hits, norms, bars } = workspace;
@@ -230,28 +242,54 @@ class Blocks {
       return core[row]! < best ? rows.key(best) : -Infinity;
     };
     for (let j = 0; j < n; j++) {
-      const column = order[columnStart + j]!;
-      norms[j] = rows.norms[column]!;
-      bars[j] = bar(column);
+      norms[j] = rows.norms[columnIds[j]!]!;
+      bars[j] = bar(columnIds[j]!);
     }
-    for (let i = 0; i < m; i++) {
-      // A set's lightest edge drops for all its rows at once: refresh the column bars now and then.
-      if ((i & 31) === 31) for (let j = 0; j < n; j++) bars[j] = bar(order[columnStart + j]!);
-      const row = order[rowStart + i]!;
-      const rowRoot = root[row]!;
+    const scan = (i: number, row: number, rowRoot: number, rowBar: number, first: number, end: number): void => {
+      if (first >= end) return;
       const rowNorm = rows.norms[row]!;
-      const found = workspace.scanRow(i * n, n, a === b ? i + 1 : 0, rowNorm, bar(row), 0);
+      const found = workspace.scanRow(i * n + first, end - first, 0, rowNorm, rowBar, first);
       for (let h = 0; h < found; h++) {
-        const j = hits[h]!;
-        const column = order[columnStart + j]!;
-        const columnRoot = root[column]!;
-        if (columnRoot === rowRoot) continue;
+        const j = first + hits[h]!;
+        const column = columnIds[j]!;
         const d = rows.distance(rowNorm + norms[j]! - 2 * tile[i * n + j]!);
         const w = Math.max(core[row]!, core[column]!, d);
         lightest.offer(rowRoot, w, row, column);
-        lightest.offer(columnRoot, w, row, column);
+        lightest.offer(root[column]!, w, row, column);
         bars[j] = bar(column);
       }
+    };
+    // The columns of the current row's own set: one run [runStart, runEnd) (empty when none).
+    let runRoot = -1;
+    let runStart = 0;
+    let runEnd = 0;
+    for (let i = 0; i < m; i++) {
+      // A set's lightest edge drops for all its rows at once: refresh the column bars now and then.
+      if ((i & 31) === 31) for (let j = 0; j < n; j++) bars[j] = bar(columnIds[j]!);
+      const row = rowIds[i]!;
+      const rowRoot = root[row]!;
+      if (rowRoot !== runRoot) {
+        runRoot = rowRoot;
+        if (a === b) runStart = i;
+        else while (runStart < n && root[columnIds[runStart]!]! < rowRoot) runStart++;
+        for (runEnd = runStart; runEnd < n && root[columnIds[runEnd]!] === rowRoot; runEnd++);
+      }
+      const rowBar = bar(row);
+      // A block with itself: its upper triangle, the columns after the row's run (earlier runs saw it).
+      if (a !== b) scan(i, row, rowRoot, rowBar, 0, runStart);
+      scan(i, row, rowRoot, rowBar, runEnd, n);
     }
+  }
+
+  /** `ids` ordered by root (stable: in their order within a set), written to `out`. */
+  private groupedIds(ids: Int32Array, root: Int32Array, out: Int32Array): Int32Array {
+    const grouped = out.subarray(0, ids.length);
+    grouped.set(ids);
+    const keys = this.sortKeys.subarray(0, ids.length);
+    // Root * (block size) + position: distinct keys whose order is by root, then by position.
+    for (let i = 0; i < ids.length; i++) keys[i] = root[ids[i]!]! * ids.length + i;
+    keys.sort();
+    for (let i = 0; i < ids.length; i++) grouped[i] = ids[keys[i]! % ids.length]!;
+    return grouped;
   }
 }

@@ -1,22 +1,15 @@
 /**
  * Conv and ConvTranspose, channels-last in tf.js. Each convolution is a pair of linear maps, the forward
  * convolution and its adjoint (the transposed convolution), and each is the other's gradient: both run as
- * forward convolutions (XNNPACK on the wasm backend), so a gradient costs about what the forward pass costs.
- * tf.js's own input gradients are slow (wasm Conv2DBackpropInput, 12x a forward 3x3 convolution) or missing
- * (wasm DepthwiseConv2dNativeBackpropInput), and the weights never get a gradient here.
+ * forward convolutions (conv-adjoint.ts), so a gradient costs about what the forward pass costs; the
+ * weights never get a gradient here.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { convolutionAdjoint, flippedFilter } from './conv-adjoint.js';
 import { withGradient } from './custom-gradient.js';
 import { required, tensorOf, type NodeContext, type OpTranslator } from '../node-context.js';
 import { arranged, channelsLastPerm, type Value } from '../value.js';
-import {
-  effectiveKernel,
-  padOrCrop,
-  resolvePads,
-  windowAttributes,
-  type Pads,
-  type WindowAttributes,
-} from './spatial.js';
+import { effectiveKernel, resolvePads, windowAttributes, type Pads, type WindowAttributes } from './spatial.js';
 
 const NHWC: readonly number[] = channelsLastPerm(4);
 
@@ -73,68 +66,10 @@ class Convolution {
       : tf.conv2d(x, this.filter, strides, anyPad ? explicit : 'valid', 'NHWC', dilations);
   }
 
-  /**
-   * dx[i] = sum over k of dy at (i + pad - k * dilation) / stride times w[k]: dy spread out by the stride,
-   * padded so that a stride-1 convolution with the flipped filter gives `inputSize` positions.
-   */
   private adjointOf(dy: tf.Tensor4D, pads: Pads, inputSize: [number, number]): tf.Tensor4D {
-    const { strides, dilations } = this.window;
-    const spread = spreadByStride(dy, strides);
-    const begin = ([0, 1] as const).map((axis) => effectiveKernel(this.window, axis) - 1 - pads[axis]);
-    const end = ([0, 1] as const).map(
-      (axis) => inputSize[axis] + effectiveKernel(this.window, axis) - 1 - begin[axis]! - spread.shape[axis + 1]!,
-    );
-    const padded = padOrCrop(spread, [begin[0]!, begin[1]!, end[0]!, end[1]!]);
-    const filter = this.flippedFilter();
-    if (!this.depthwise) return tf.conv2d(padded, filter, 1, 'valid', 'NHWC', dilations);
-    const [, , channels, multiplier] = this.filter.shape;
-    if (multiplier === 1) return tf.depthwiseConv2d(padded, filter, 1, 'valid', 'NHWC', dilations);
-    // Output channel c * multiplier + j of the forward pass came from input channel c through filter [:, :, c, j].
-    const [n, h, w] = padded.shape;
-    const split = tf.reshape(padded, [n, h, w, channels, multiplier]);
-    let sum: tf.Tensor4D | undefined;
-    for (let j = 0; j < multiplier; j++) {
-      const part = tf.reshape(tf.slice(split, [0, 0, 0, 0, j], [-1, -1, -1, -1, 1]), [n, h, w, channels]);
-      const term: tf.Tensor4D = tf.depthwiseConv2d(
-        part as tf.Tensor4D,
-        tf.slice(filter, [0, 0, 0, j], [-1, -1, -1, 1]),
-        1,
-        'valid',
-        'NHWC',
-        dilations,
-      );
-      sum = sum === undefined ? term : tf.add<tf.Tensor4D>(sum, term);
-    }
-    return sum!;
+    this.backwardFilter ??= this.ctx.keep(flippedFilter(this.filter, this.depthwise));
+    return convolutionAdjoint(dy, this.filter, this.backwardFilter, this.depthwise, this.window, pads, inputSize);
   }
-
-  /** The filter turned by 180 degrees, with input and output channels swapped for a regular convolution. */
-  private flippedFilter(): tf.Tensor4D {
-    this.backwardFilter ??= this.ctx.keep(
-      tf.tidy(() => {
-        const flipped = tf.reverse(this.filter, [0, 1]);
-        return this.depthwise ? flipped : tf.transpose(flipped, [0, 1, 3, 2]);
-      }),
-    );
-    return this.backwardFilter;
-  }
-}
-
-/** Inserts stride - 1 zeros between neighbouring positions: [N, h, w, C] -> [N, (h-1)*sh+1, (w-1)*sw+1, C]. */
-function spreadByStride(x: tf.Tensor4D, strides: [number, number]): tf.Tensor4D {
-  const [sh, sw] = strides;
-  if (sh === 1 && sw === 1) return x;
-  const [n, h, w, c] = x.shape;
-  const six = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [
-    [0, 0],
-    [0, 0],
-    [0, sh - 1],
-    [0, 0],
-    [0, sw - 1],
-    [0, 0],
-  ]);
-  const spread = tf.reshape<tf.Rank.R4>(six, [n, h * sh, w * sw, c]);
-  return tf.slice(spread, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
 }
 
 /** The ONNX weight [M, C/group, kh, kw] as constant data, or an error: feature visualization needs fixed weights. */

@@ -38,7 +38,7 @@ export function windowAttributes(ctx: NodeContext, kernel?: [number, number]): W
   };
 }
 
-export function effectiveKernel(window: WindowAttributes, axis: 0 | 1): number {
+export function effectiveKernel(window: Pick<WindowAttributes, 'kernel' | 'dilations'>, axis: 0 | 1): number {
   return (window.kernel[axis] - 1) * window.dilations[axis] + 1;
 }
 
