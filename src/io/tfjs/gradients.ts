@@ -7,11 +7,18 @@
  * - FusedBatchNorm: the input gradient as a broadcast product (tf.js tiles the scale to the input's shape
  *   first, which took most of a MobileNetV2 backward pass on wasm);
  * - Relu, Relu6 and ClipByValue from 0: the redirected ReLU gradient, as the ONNX translation gives them
- *   (src/io/onnx-to-tfjs/ops/redirected-relu.ts).
+ *   (src/io/onnx-to-tfjs/ops/redirected-relu.ts);
+ * - AvgPool with padding: tf.js's gradient divides by the whole window where the forward pass divides by the
+ *   values inside the input (0.78 relative error on a 6x6 'same' pool; InceptionV3's mixed blocks have them),
+ *   so the input is padded explicitly and the gradient of the unpadded pool scaled by each window's share;
+ * - MaxPool: each window's gradient to its first maximum, as the ONNX translation gives it (tf.js's own is zero
+ *   for a window whose values tie, as behind a dead ReLU).
  * The other inputs' gradients stay tf.js's own, computed only when asked for.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { convolutionAdjoint, flippedFilter } from '../onnx-to-tfjs/ops/conv-adjoint.js';
+import { firstArgmaxGradient } from '../onnx-to-tfjs/ops/pool.js';
+import { padOrCrop, type Pads } from '../onnx-to-tfjs/ops/spatial.js';
 import { redirectedClipGradient } from '../onnx-to-tfjs/ops/redirected-relu.js';
 
 type GradientMap = Record<string, () => tf.Tensor>;
@@ -44,7 +51,16 @@ const REPLACEMENTS: Record<string, Replacement> = {
   Relu: { inputs: ['x'], x: (dy, [x]) => redirectedClipGradient(dy, x!, 0, Infinity) },
   Relu6: { inputs: ['x'], x: (dy, [x]) => redirectedClipGradient(dy, x!, 0, 6) },
   ClipByValue: { inputs: ['x'], x: clipGradient },
+  AvgPool: { inputs: ['x'], x: averagePoolGradient },
+  MaxPool: { inputs: ['x'], x: maxPoolGradient },
 };
+
+interface PoolAttrs {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
 
 let users = 0;
 const originals = new Map<string, tf.GradConfig>();
@@ -116,5 +132,60 @@ function convolutionGradient(depthwise: boolean): InputGradient {
     const flipped = flippedFilter(filter, depthwise);
     const size: [number, number] = [x.shape[1], x.shape[2]];
     return convolutionAdjoint(dy as tf.Tensor4D, filter, flipped, depthwise, window, [top, left, bottom, right], size);
+  };
+}
+
+/**
+ * The input gradient of an average pool that leaves padding out of its counts: each window's dy divided by the
+ * share of the window inside the input, spread by the unpadded pool's gradient over the padded input, cropped.
+ */
+function averagePoolGradient(dy: tf.Tensor, [x]: tf.Tensor[], attrs: tf.NamedAttrMap): tf.Tensor {
+  const input = x as tf.Tensor4D;
+  const { kernel, strides, pads } = poolWindow(input, attrs);
+  const [top, left, bottom, right] = pads;
+  const unpaddedGradient = (gradient: tf.Tensor, at: tf.Tensor4D) =>
+    tf.engine().runKernel<tf.Tensor4D>(
+      'AvgPoolGrad',
+      { dy: gradient, input: at },
+      {
+        filterSize: kernel,
+        strides,
+        pad: 'valid',
+      },
+    );
+  if (pads.every((p) => p === 0)) return unpaddedGradient(dy, input);
+  const inside = padOrCrop(tf.ones<tf.Rank.R4>([1, input.shape[1], input.shape[2], 1]), pads);
+  const share = tf.avgPool(inside, kernel, strides, 'valid');
+  const spread = unpaddedGradient(tf.div(dy, share), padOrCrop(input, pads));
+  return padOrCrop(spread, [-top, -left, -bottom, -right]);
+}
+
+function maxPoolGradient(dy: tf.Tensor, [x]: tf.Tensor[], attrs: tf.NamedAttrMap): tf.Tensor {
+  const input = x as tf.Tensor4D;
+  const { kernel, strides, pads } = poolWindow(input, attrs);
+  if (pads.every((p) => p === 0)) return firstArgmaxGradient(dy, input, kernel, strides);
+  const spread = firstArgmaxGradient(dy, padOrCrop(input, pads, -3.4e38), kernel, strides);
+  return padOrCrop(spread, [-pads[0], -pads[1], -pads[2], -pads[3]]);
+}
+
+/** A pool kernel's window and its [top, left, bottom, right] pads over `input`. */
+function poolWindow(
+  input: tf.Tensor4D,
+  attrs: tf.NamedAttrMap,
+): { kernel: [number, number]; strides: [number, number]; pads: Pads } {
+  const pool = attrs as unknown as PoolAttrs;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape,
+    pool.filterSize,
+    pool.strides,
+    1,
+    pool.pad,
+    pool.dimRoundingMode,
+  );
+  const { top, left, bottom, right } = info.padInfo;
+  return {
+    kernel: [info.filterHeight, info.filterWidth],
+    strides: [info.strideHeight, info.strideWidth],
+    pads: [top, left, bottom, right],
   };
 }

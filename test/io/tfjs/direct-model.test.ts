@@ -68,7 +68,7 @@ async function assertPathsAgree(file: string, layers: string[], shape: number[])
   }
 }
 
-test('a LayersModel with MobileNetV2 layers: outputs and input gradients equal the ONNX path', async () => {
+test('a LayersModel with MobileNetV2 layers and same-padded pools: outputs and input gradients equal the ONNX path', async () => {
   const L = tfjs.layers;
   const input = tfjs.input({ shape: [12, 12, 3], name: 'image' });
   const apply = (layer: tfjs.layers.Layer, x: tfjs.SymbolicTensor | tfjs.SymbolicTensor[]) =>
@@ -84,7 +84,10 @@ test('a LayersModel with MobileNetV2 layers: outputs and input gradients equal t
   const r2 = apply(L.activation({ name: 'r2', activation: 'relu6' }), bn2);
   const project = apply(L.conv2d({ name: 'project', filters: 8, kernelSize: 1 }), r2);
   const res = apply(L.add({ name: 'res' }), [project, c1]);
-  const c3 = apply(L.conv2d({ name: 'c3', filters: 5, kernelSize: 3, strides: 2, activation: 'relu' }), res);
+  // InceptionV3's mixed blocks average over 3x3 windows with 'same' padding (the count leaves the padding out).
+  const pool = apply(L.averagePooling2d({ name: 'pool', poolSize: 3, strides: 1, padding: 'same' }), res);
+  const maxed = apply(L.maxPooling2d({ name: 'maxed', poolSize: 3, strides: 1, padding: 'same' }), pool);
+  const c3 = apply(L.conv2d({ name: 'c3', filters: 5, kernelSize: 3, strides: 2, activation: 'relu' }), maxed);
   // InceptionV3's batch norms have no scale.
   const bn3 = apply(L.batchNormalization({ name: 'bn3', scale: false }), c3);
   const gap = apply(L.globalAveragePooling2d({ name: 'gap' }), bn3);
@@ -95,7 +98,7 @@ test('a LayersModel with MobileNetV2 layers: outputs and input gradients equal t
   model.dispose();
   await assertPathsAgree(
     file,
-    ['c1', 'bn1', 'r1', 'dw', 'r2', 'project', 'res', 'c3', 'bn3', 'gap', 'out'],
+    ['c1', 'bn1', 'r1', 'dw', 'r2', 'project', 'res', 'pool', 'maxed', 'c3', 'bn3', 'gap', 'out'],
     [2, 12, 12, 3],
   );
 });

@@ -45,18 +45,27 @@ function maxPoolFirstArgmax(x: tf.Tensor4D, kernel: [number, number], strides: [
   return withGradient(
     x,
     (input) => tf.maxPool(input as tf.Tensor4D, kernel, strides, 'valid'),
-    (dy, input) =>
-      tf.tensor4d(
-        maxPoolAdjoint(
-          input.dataSync() as Float32Array,
-          dy.dataSync() as Float32Array,
-          input.shape,
-          dy.shape,
-          kernel,
-          strides,
-        ),
-        input.shape as [number, number, number, number],
-      ),
+    (dy, input) => firstArgmaxGradient(dy, input, kernel, strides),
+  );
+}
+
+/** The input gradient of an unpadded max pool of `input`, each window's dy to its first maximum. */
+export function firstArgmaxGradient(
+  dy: tf.Tensor,
+  input: tf.Tensor,
+  kernel: [number, number],
+  strides: [number, number],
+): tf.Tensor4D {
+  return tf.tensor4d(
+    maxPoolAdjoint(
+      input.dataSync() as Float32Array,
+      dy.dataSync() as Float32Array,
+      input.shape,
+      dy.shape,
+      kernel,
+      strides,
+    ),
+    input.shape as [number, number, number, number],
   );
 }
 
