@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { convolutionAdjoint, flippedFilter } from '../onnx-to-tfjs/ops/conv-adjoint.js';
-import { firstArgmaxGradient } from '../onnx-to-tfjs/ops/pool.js';
+import { firstArgmaxGradient, MAX_POOL_PADDING } from '../onnx-to-tfjs/ops/pool.js';
 import { padOrCrop, type Pads } from '../onnx-to-tfjs/ops/spatial.js';
 import { redirectedClipGradient } from '../onnx-to-tfjs/ops/redirected-relu.js';
 
@@ -142,31 +142,27 @@ function convolutionGradient(depthwise: boolean): InputGradient {
 function averagePoolGradient(dy: tf.Tensor, [x]: tf.Tensor[], attrs: tf.NamedAttrMap): tf.Tensor {
   const input = x as tf.Tensor4D;
   const { kernel, strides, pads } = poolWindow(input, attrs);
-  const [top, left, bottom, right] = pads;
-  const unpaddedGradient = (gradient: tf.Tensor, at: tf.Tensor4D) =>
-    tf.engine().runKernel<tf.Tensor4D>(
-      'AvgPoolGrad',
-      { dy: gradient, input: at },
-      {
-        filterSize: kernel,
-        strides,
-        pad: 'valid',
-      },
-    );
-  if (pads.every((p) => p === 0)) return unpaddedGradient(dy, input);
   const inside = padOrCrop(tf.ones<tf.Rank.R4>([1, input.shape[1], input.shape[2], 1]), pads);
   const share = tf.avgPool(inside, kernel, strides, 'valid');
-  const spread = unpaddedGradient(tf.div(dy, share), padOrCrop(input, pads));
-  return padOrCrop(spread, [-top, -left, -bottom, -right]);
+  const spread = tf
+    .engine()
+    .runKernel<tf.Tensor4D>(
+      'AvgPoolGrad',
+      { dy: tf.div(dy, share), input: padOrCrop(input, pads) },
+      { filterSize: kernel, strides, pad: 'valid' },
+    );
+  return padOrCrop(spread, cropping(pads));
 }
 
 function maxPoolGradient(dy: tf.Tensor, [x]: tf.Tensor[], attrs: tf.NamedAttrMap): tf.Tensor {
   const input = x as tf.Tensor4D;
   const { kernel, strides, pads } = poolWindow(input, attrs);
-  if (pads.every((p) => p === 0)) return firstArgmaxGradient(dy, input, kernel, strides);
-  const spread = firstArgmaxGradient(dy, padOrCrop(input, pads, -3.4e38), kernel, strides);
-  return padOrCrop(spread, [-pads[0], -pads[1], -pads[2], -pads[3]]);
+  const spread = firstArgmaxGradient(dy, padOrCrop(input, pads, MAX_POOL_PADDING), kernel, strides);
+  return padOrCrop(spread, cropping(pads));
 }
+
+/** The pads that crop what `pads` added (padOrCrop leaves a tensor as it is for zero pads). */
+const cropping = ([top, left, bottom, right]: Pads): Pads => [-top, -left, -bottom, -right];
 
 /** A pool kernel's window and its [top, left, bottom, right] pads over `input`. */
 function poolWindow(

@@ -7,6 +7,9 @@ import { effectiveKernel, padOrCrop, resolvePads, windowAttributes, windowOutput
 
 const NHWC: readonly number[] = channelsLastPerm(4);
 
+/** What a max pool's padding holds: below any float32 value a window can have, so never its maximum. */
+export const MAX_POOL_PADDING = -3.4e38;
+
 /** Explicit pads plus, in ceil mode, the end padding that the last partial window reaches into. */
 function windowPads(window: ReturnType<typeof windowAttributes>, size: [number, number]): { pads: Pads; reach: Pads } {
   const pads = resolvePads(window, size);
@@ -31,7 +34,7 @@ function maxPool(ctx: NodeContext): ReturnType<OpTranslator> {
   return (inputs) => {
     const x = arranged(required(ctx, inputs, 0), NHWC) as tf.Tensor4D;
     const { reach } = windowPads(window, [x.shape[1], x.shape[2]]);
-    const padded = reach.some((p) => p !== 0) ? padOrCrop(x, reach, -3.4e38) : x;
+    const padded = reach.some((p) => p !== 0) ? padOrCrop(x, reach, MAX_POOL_PADDING) : x;
     return [{ tensor: maxPoolFirstArgmax(padded, window.kernel, window.strides), perm: NHWC }];
   };
 }
