@@ -417,6 +417,16 @@ export const SCHEMA_DDL: readonly string[] = [
   )`,
 ];
 
+/** The tables of a run's saved triage, each before the ones its rows refer to (so deleted in this order). */
+export const TRIAGE_TABLES: readonly string[] = [
+  'triage_near_duplicates',
+  'triage_outliers',
+  'triage_agreement',
+  'triage_layers',
+  'triage_inputs',
+  'triage_runs',
+];
+
 /** Every table that holds rows of a run, for deleting one. */
 export const RUN_TABLES: readonly string[] = [
   'staged_activations',
@@ -442,12 +452,7 @@ export const RUN_TABLES: readonly string[] = [
   'linkage_trees',
   'soft_memberships',
   'cluster_spaces',
-  'triage_near_duplicates',
-  'triage_outliers',
-  'triage_agreement',
-  'triage_layers',
-  'triage_inputs',
-  'triage_runs',
+  ...TRIAGE_TABLES,
   'layer_layouts',
   'input_contents',
 ];

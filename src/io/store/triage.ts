@@ -11,6 +11,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendRows, constantInt, constantText, doubleColumn, groupColumn, intColumn, textColumn } from './bulk.js';
 import { asDate, asJson, ResultColumns, timestampOf } from './results.js';
 import { requireRun } from './runs.js';
+import { TRIAGE_TABLES } from './schema.js';
 import type { NumberColumn, TextColumn } from './types.js';
 import { requireLengths } from './validate.js';
 
@@ -230,16 +231,7 @@ async function saveOutliers(
 }
 
 async function deleteTriage(connection: DuckDBConnection, runId: number): Promise<void> {
-  for (const table of [
-    'triage_near_duplicates',
-    'triage_outliers',
-    'triage_agreement',
-    'triage_layers',
-    'triage_inputs',
-    'triage_runs',
-  ]) {
-    await connection.run(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
-  }
+  for (const table of TRIAGE_TABLES) await connection.run(`DELETE FROM ${table} WHERE run_id = $1`, [runId]);
 }
 
 /** The run's stored triage, inputs by rank (unranked last, by input index); null when none was saved. */
