@@ -101,14 +101,7 @@ export interface ReportData {
 }
 
 function reportPattern(
-  p: {
-    patternId: number;
-    size: number;
-    persistence: number;
-    dominantLabel: string | null;
-    labelPurity: number | null;
-    labels: LabelMix;
-  },
+  p: Pick<ReportPattern, 'patternId' | 'size' | 'persistence' | 'dominantLabel' | 'labelPurity' | 'labels'>,
   words: string[] | null,
 ): ReportPattern {
   const shown = Math.min(MIX_LABELS, p.labels.label.length);
