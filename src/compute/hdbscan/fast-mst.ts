@@ -9,6 +9,7 @@ import type { DotKernel } from './kernels/dot-kernel.js';
 import { javaScriptDotKernels } from './kernels/javascript-dot.js';
 import { prepareScreen } from './kernels/screen.js';
 import { tileFiller } from './kernels/tiles.js';
+import { treeNeighbours } from './kernels/tree-neighbours.js';
 import { MstWorkerPool } from './kernels/worker-pool.js';
 import type { Metric, MstBuilder, MstOptions, MstResult } from './types.js';
 
@@ -28,6 +29,11 @@ export interface FastMstTuning {
    * extra copies cost more than they gained (see scripts/bench-hdbscan.ts).
    */
   workers?: number;
+  /**
+   * How the neighbour lists are found: 'tiles' (one blocked pass over all pairs), 'tree' (k-d tree
+   * searches; euclidean only) or 'auto' (default: see {@link treeSearchFits}).
+   */
+  neighbours?: 'auto' | 'tiles' | 'tree';
   /** Receives what the run did (for benchmarks). */
   stats?: (stats: FastMstStats) => void;
 }
@@ -78,12 +84,12 @@ export async function fastMstWith(
     screen.tile === 'dot' ? await kernels.create(pool ? 1 : (tuning.threads ?? 2)) : undefined;
   try {
     const fill = tileFiller(screen, kernel);
-    const lists = await nearestNeighbours(
-      screen,
-      fill,
-      { width, minSamples, distance, parallel: pool?.neighbours },
-      control,
-    );
+    const byTree =
+      options.metric === 'euclidean' &&
+      (tuning.neighbours === 'tree' || ((tuning.neighbours ?? 'auto') === 'auto' && treeSearchFits(matrix.dim)));
+    const lists = byTree
+      ? await treeNeighbours(matrix, { width, minSamples, threads: tuning.threads ?? 2 }, control)
+      : await nearestNeighbours(screen, fill, { width, minSamples, distance, parallel: pool?.neighbours }, control);
     const { from, to, weight, flushes, flushedPairs } = await certifiedPrim(
       screen,
       fill,
@@ -97,6 +103,14 @@ export async function fastMstWith(
   } finally {
     await Promise.all([pool?.close(), kernel?.release()]);
   }
+}
+
+/** Widest rows for which the k-d tree search of the neighbour lists beats the blocked pass. */
+export const TREE_SEARCH_MAX_DIM = 64;
+
+/** Whether the euclidean neighbour lists are searched in a k-d tree rather than by the blocked pass. */
+export function treeSearchFits(dim: number): boolean {
+  return dim <= TREE_SEARCH_MAX_DIM;
 }
 
 function validate(matrix: Matrix, options: { minSamples: number; metric: Metric }): void {
