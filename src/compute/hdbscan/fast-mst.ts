@@ -10,6 +10,7 @@ import { javaScriptDotKernels } from './kernels/javascript-dot.js';
 import { prepareScreen } from './kernels/screen.js';
 import { tileFiller } from './kernels/tiles.js';
 import { treeNeighbours } from './kernels/tree-neighbours.js';
+import { axesHolding, principalAxes, type PrincipalAxes } from '../knn/kd-tree.js';
 import { MstWorkerPool } from './kernels/worker-pool.js';
 import type { Metric, MstBuilder, MstOptions, MstResult } from './types.js';
 
@@ -34,6 +35,8 @@ export interface FastMstTuning {
    * searches; euclidean only) or 'auto' (default: see {@link treeSearchFits}).
    */
   neighbours?: 'auto' | 'tiles' | 'tree';
+  /** Receives how the neighbour lists were found (for benchmarks). */
+  search?: (search: 'tiles' | 'tree') => void;
   /** Receives what the run did (for benchmarks). */
   stats?: (stats: FastMstStats) => void;
 }
@@ -84,11 +87,10 @@ export async function fastMstWith(
     screen.tile === 'dot' ? await kernels.create(pool ? 1 : (tuning.threads ?? 2)) : undefined;
   try {
     const fill = tileFiller(screen, kernel);
-    const byTree =
-      options.metric === 'euclidean' &&
-      (tuning.neighbours === 'tree' || ((tuning.neighbours ?? 'auto') === 'auto' && treeSearchFits(matrix.dim)));
-    const lists = byTree
-      ? await treeNeighbours(matrix, { width, minSamples, threads: tuning.threads ?? 2 }, control)
+    const axes = treeSearchAxes(matrix, options.metric, tuning.neighbours ?? 'auto');
+    tuning.search?.(axes ? 'tree' : 'tiles');
+    const lists = axes
+      ? await treeNeighbours(matrix, { width, minSamples, threads: tuning.threads ?? 2, axes }, control)
       : await nearestNeighbours(screen, fill, { width, minSamples, distance, parallel: pool?.neighbours }, control);
     const { from, to, weight, flushes, flushedPairs } = await certifiedPrim(
       screen,
@@ -105,12 +107,25 @@ export async function fastMstWith(
   }
 }
 
-/** Widest rows for which the k-d tree search of the neighbour lists beats the blocked pass. */
+/** Widest rows the k-d tree search is tried on: above, no spread is narrow enough to prune well. */
 export const TREE_SEARCH_MAX_DIM = 64;
+/**
+ * 'auto' searches a k-d tree when this many principal axes hold 95% of the rows' variance: measured
+ * on the Fashion-MNIST layers at 60,000 rows (scripts/bench-exact-layers.ts), the tree's search took
+ * 0.35-0.4x the blocked pass's CPU seconds at 3-6 such axes (logits, conv1), as much at 8 (conv2), 1.6x at 14 (dense).
+ */
+export const TREE_SEARCH_MAX_SPREAD = 6;
 
-/** Whether the euclidean neighbour lists are searched in a k-d tree rather than by the blocked pass. */
-export function treeSearchFits(dim: number): boolean {
-  return dim <= TREE_SEARCH_MAX_DIM;
+/**
+ * The principal axes to search a k-d tree on for the neighbour lists, or undefined where the
+ * blocked pass does it: euclidean only, and for 'auto' rows of at most TREE_SEARCH_MAX_DIM columns
+ * whose variance lies along at most TREE_SEARCH_MAX_SPREAD axes.
+ */
+function treeSearchAxes(matrix: Matrix, metric: Metric, choice: 'auto' | 'tiles' | 'tree'): PrincipalAxes | undefined {
+  if (metric !== 'euclidean' || choice === 'tiles') return undefined;
+  if (choice === 'auto' && matrix.dim > TREE_SEARCH_MAX_DIM) return undefined;
+  const axes = principalAxes(matrix.count, matrix.dim, matrix.data);
+  return choice === 'tree' || axesHolding(axes, 0.95) <= TREE_SEARCH_MAX_SPREAD ? axes : undefined;
 }
 
 function validate(matrix: Matrix, options: { minSamples: number; metric: Metric }): void {

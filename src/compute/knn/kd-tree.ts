@@ -37,31 +37,19 @@ export interface KdTree {
 /** Rows per leaf: small enough to prune well, large enough that a leaf's scan outweighs its box test. */
 export const KD_LEAF_SIZE = 24;
 
-export function buildKdTree(count: number, dim: number, data: Float32Array, leafSize = KD_LEAF_SIZE): KdTree {
-  const { rotated: unordered, slack } = principalAxes(count, dim, data);
-  const tree = splitTree(count, dim, unordered, leafSize);
-  const { order } = tree;
-  const points = new Float64Array(count * dim);
-  const rotated = new Float64Array(count * dim);
-  for (let p = 0; p < count; p++) {
-    const row = order[p]! * dim;
-    for (let k = 0; k < dim; k++) {
-      points[p * dim + k] = data[row + k]!;
-      rotated[p * dim + k] = unordered[row + k]!;
-    }
-  }
-  return { count, dim, points, rotated, slack, ...tree };
+/** The rows' principal axes: their mean and the eigenvectors of their sampled covariance, largest spread first. */
+export interface PrincipalAxes {
+  mean: Float64Array;
+  /** Unit axes as rows, dim x dim. */
+  axes: Float64Array;
+  /** The (sampled) variance along each axis, largest first. */
+  variances: Float64Array;
 }
 
 /** Rows sampled for the covariance: the rotation only steers the pruning, it never changes a result. */
 const COVARIANCE_ROWS = 20_000;
 
-/**
- * The rows centred and rotated onto the eigenvectors of their (sampled) covariance, and the slack:
- * the rotated rows' rounding (a few ulps of the largest centred norm) and the rotation's departure
- * from orthogonality (relative, ~1e-15 per axis) stay far below 1e-9 of the largest centred norm.
- */
-function principalAxes(count: number, dim: number, data: Float32Array): { rotated: Float64Array; slack: number } {
+export function principalAxes(count: number, dim: number, data: Float32Array): PrincipalAxes {
   const mean = new Float64Array(dim);
   for (let r = 0; r < count; r++) for (let k = 0; k < dim; k++) mean[k]! += data[r * dim + k]!;
   for (let k = 0; k < dim; k++) mean[k]! /= Math.max(1, count);
@@ -76,7 +64,57 @@ function principalAxes(count: number, dim: number, data: Float32Array): { rotate
     }
   }
   for (let a = 0; a < dim; a++) for (let b = 0; b < a; b++) covariance[a * dim + b] = covariance[b * dim + a]!;
-  const axes = symmetricEigen(covariance, dim).vectors;
+  const { vectors, values } = symmetricEigen(covariance, dim);
+  return { mean, axes: vectors, variances: values };
+}
+
+/** How many leading axes hold `share` of the total variance (all of them when it is 0). */
+export function axesHolding(axes: PrincipalAxes, share: number): number {
+  const { variances } = axes;
+  let total = 0;
+  for (const v of variances) total += Math.max(0, v);
+  let sum = 0;
+  for (let k = 0; k < variances.length; k++) {
+    sum += Math.max(0, variances[k]!);
+    if (sum >= share * total) return k + 1;
+  }
+  return variances.length;
+}
+
+export function buildKdTree(
+  count: number,
+  dim: number,
+  data: Float32Array,
+  axes = principalAxes(count, dim, data),
+  leafSize = KD_LEAF_SIZE,
+): KdTree {
+  const { rotated: unordered, slack } = rotate(count, dim, data, axes);
+  const tree = splitTree(count, dim, unordered, leafSize);
+  const { order } = tree;
+  const points = new Float64Array(count * dim);
+  const rotated = new Float64Array(count * dim);
+  for (let p = 0; p < count; p++) {
+    const row = order[p]! * dim;
+    for (let k = 0; k < dim; k++) {
+      points[p * dim + k] = data[row + k]!;
+      rotated[p * dim + k] = unordered[row + k]!;
+    }
+  }
+  return { count, dim, points, rotated, slack, ...tree };
+}
+
+/**
+ * The rows centred and rotated onto `axes`, and the slack: the rotated rows' rounding (a few ulps
+ * of the largest centred norm) and the rotation's departure from orthogonality (relative, ~1e-15
+ * per axis) stay far below 1e-9 of the largest centred norm.
+ */
+function rotate(
+  count: number,
+  dim: number,
+  data: Float32Array,
+  { mean, axes }: PrincipalAxes,
+): { rotated: Float64Array; slack: number } {
+  const centred = new Float64Array(dim);
   const rotated = new Float64Array(count * dim);
   let largest = 0;
   for (let r = 0; r < count; r++) {

@@ -158,6 +158,57 @@ describe('fastMst on seeded random data', () => {
     });
   }
 
+  // 'auto' picks the neighbour search by the rows' spread; both searches must give the reference tree everywhere.
+  for (const neighbours of ['tree', 'tiles'] as const) {
+    it(`is identical to referenceMst with the ${neighbours} neighbour search on every euclidean case`, async () => {
+      for (const [name, make, minSamples, metric] of cases) {
+        if (metric !== 'euclidean') continue;
+        let used: string | undefined;
+        await assertMatchesReference(make(), minSamples, metric, `${name}, ${neighbours}`, {
+          neighbours,
+          search: (search) => (used = search),
+        });
+        assert.equal(used, neighbours, name);
+      }
+    });
+  }
+
+  it('stays identical with the k-d tree search shared with a worker thread', async () => {
+    const tuning: FastMstTuning = { neighbours: 'tree', threads: 2 };
+    await assertMatchesReference(
+      randomBlobs({ seed: 25, centres: 5, perBlob: 120, dim: 12, noise: 100 }),
+      5,
+      'euclidean',
+      'tree with a helper: blobs',
+      tuning,
+    );
+    await assertMatchesReference(lattice(700, 3, 26), 5, 'euclidean', 'tree with a helper: lattice', tuning);
+  });
+
+  it("'auto' searches a k-d tree only for euclidean rows whose variance lies along few axes", async () => {
+    const searches = async (matrix: Matrix, metric: Metric): Promise<string | undefined> => {
+      let used: string | undefined;
+      await fastMstWith(matrix, { minSamples: 5, metric }, { search: (search) => (used = search) });
+      return used;
+    };
+    const narrow = randomBlobs({ seed: 27, centres: 3, perBlob: 60, dim: 40, noise: 0 });
+    // Three blobs spread along the two axes between their centres, plus a little spread of their own.
+    const flat = makeMatrix(
+      narrow.count,
+      narrow.dim,
+      narrow.data.map((v, i) => (i % narrow.dim < 3 ? v : v * 1e-3)),
+    );
+    assert.equal(await searches(flat, 'euclidean'), 'tree');
+    assert.equal(await searches(flat, 'cosine'), 'tiles');
+    const random = mulberry32(28);
+    const wide = makeMatrix(
+      400,
+      40,
+      Float32Array.from({ length: 400 * 40 }, () => random()),
+    );
+    assert.equal(await searches(wide, 'euclidean'), 'tiles');
+  });
+
   it('stays identical with the narrowest neighbour lists (most flushes)', async () => {
     const matrix = randomBlobs({ seed: 17, centres: 6, perBlob: 40, dim: 24, noise: 60 });
     await assertMatchesReference(matrix, 5, 'euclidean', 'listWidth = minSamples', { listWidth: 5 });

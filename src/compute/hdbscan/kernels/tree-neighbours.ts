@@ -1,5 +1,5 @@
 import type { Matrix } from '../../matrix.js';
-import { buildKdTree, kdNearest, type KdTree } from '../../knn/kd-tree.js';
+import { buildKdTree, kdNearest, type KdTree, type PrincipalAxes } from '../../knn/kd-tree.js';
 import { startThread, type Thread } from '../../threads.js';
 import type { TaskControl } from '../../../progress.js';
 import { Checkpoint } from '../checkpoint.js';
@@ -34,14 +34,14 @@ export interface TreeWorkerSetup {
  */
 export async function treeNeighbours(
   matrix: Matrix,
-  options: { width: number; minSamples: number; threads: number },
+  options: { width: number; minSamples: number; threads: number; axes?: PrincipalAxes },
   control?: TaskControl,
 ): Promise<NeighbourLists> {
   const { count, dim, data } = matrix;
   const width = Math.min(options.width, count - 1);
   const helpers = Math.max(0, Math.min(options.threads, Math.floor(count / (4 * TREE_CHUNK))) - 1);
   const shared = helpers > 0;
-  const built = buildKdTree(count, dim, data);
+  const built = buildKdTree(count, dim, data, options.axes);
   const tree = shared ? shareTree(built) : built;
   const ids = shared ? new Int32Array(new SharedArrayBuffer(4 * count * width)) : new Int32Array(count * width);
   const squared = shared ? new Float64Array(new SharedArrayBuffer(8 * count * width)) : new Float64Array(count * width);
