@@ -117,7 +117,7 @@ function exactLists(
 
 /** The tree with every array moved to shared memory, for worker threads. */
 function shareTree(tree: KdTree): KdTree {
-  const share = <T extends Int32Array | Float64Array>(array: T): T => {
+  const share = <T extends Int32Array | Float32Array | Float64Array>(array: T): T => {
     const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(
       new SharedArrayBuffer(array.byteLength),
     );
