@@ -14,7 +14,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { fastMstWith, TREE_SEARCH_MAX_DIM, TREE_SEARCH_MAX_SPREAD } from '../src/compute/hdbscan/fast-mst.js';
+import { fastMstWith, treeSearchAxes } from '../src/compute/hdbscan/fast-mst.js';
 import type { MstResult } from '../src/compute/hdbscan/types.js';
 import { axesHolding, principalAxes } from '../src/compute/knn/kd-tree.js';
 import { makeMatrix, type Matrix } from '../src/compute/matrix.js';
@@ -114,7 +114,7 @@ await closeAfter(store, async () => {
     const count = Math.min(limit, stored.count);
     const matrix = makeMatrix(count, stored.dim, stored.data.slice(0, count * stored.dim));
     const spread = axesHolding(principalAxes(count, matrix.dim, matrix.data), 0.95);
-    const auto = matrix.dim <= TREE_SEARCH_MAX_DIM && spread <= TREE_SEARCH_MAX_SPREAD ? 'tree' : 'tiles';
+    const auto = treeSearchAxes(matrix, 'euclidean', 'auto') ? 'tree' : 'tiles';
     const order: Search[] = index % 2 === 0 ? ['tiles', 'tree'] : ['tree', 'tiles'];
     const fits = new Map<Search, Fit>();
     for (const search of order) fits.set(search, await fit(matrix, search));

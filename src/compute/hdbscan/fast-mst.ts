@@ -117,13 +117,23 @@ export const TREE_SEARCH_MAX_DIM = 64;
 export const TREE_SEARCH_MAX_SPREAD = 6;
 
 /**
- * The principal axes to search a k-d tree on for the neighbour lists, or undefined where the
- * blocked pass does it: euclidean only, and for 'auto' rows of at most TREE_SEARCH_MAX_DIM columns
- * whose variance lies along at most TREE_SEARCH_MAX_SPREAD axes.
+ * Fewest rows 'auto' considers the tree for: below, the blocked pass takes well under a second and
+ * fitting the principal axes (about 10 ms at 2,000 x 64) would be a noticeable share of the fit.
  */
-function treeSearchAxes(matrix: Matrix, metric: Metric, choice: 'auto' | 'tiles' | 'tree'): PrincipalAxes | undefined {
+export const TREE_SEARCH_MIN_ROWS = 20_000;
+
+/**
+ * The principal axes to search a k-d tree on for the neighbour lists, or undefined where the
+ * blocked pass does it: euclidean only, and for 'auto' at least TREE_SEARCH_MIN_ROWS rows of at most
+ * TREE_SEARCH_MAX_DIM columns whose variance lies along at most TREE_SEARCH_MAX_SPREAD axes.
+ */
+export function treeSearchAxes(
+  matrix: Matrix,
+  metric: Metric,
+  choice: 'auto' | 'tiles' | 'tree',
+): PrincipalAxes | undefined {
   if (metric !== 'euclidean' || choice === 'tiles') return undefined;
-  if (choice === 'auto' && matrix.dim > TREE_SEARCH_MAX_DIM) return undefined;
+  if (choice === 'auto' && (matrix.dim > TREE_SEARCH_MAX_DIM || matrix.count < TREE_SEARCH_MIN_ROWS)) return undefined;
   const axes = principalAxes(matrix.count, matrix.dim, matrix.data);
   return choice === 'tree' || axesHolding(axes, 0.95) <= TREE_SEARCH_MAX_SPREAD ? axes : undefined;
 }

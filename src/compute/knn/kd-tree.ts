@@ -47,7 +47,7 @@ export interface PrincipalAxes {
 }
 
 /** Rows sampled for the covariance: the rotation only steers the pruning, it never changes a result. */
-const COVARIANCE_ROWS = 20_000;
+const COVARIANCE_ROWS = 5_000;
 
 export function principalAxes(count: number, dim: number, data: Float32Array): PrincipalAxes {
   const mean = new Float64Array(dim);

@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CancelledError, InputError } from '../../../src/errors.js';
-import { fastMst, fastMstWith, type FastMstTuning } from '../../../src/compute/hdbscan/fast-mst.js';
+import {
+  fastMst,
+  fastMstWith,
+  TREE_SEARCH_MIN_ROWS,
+  treeSearchAxes,
+  type FastMstTuning,
+} from '../../../src/compute/hdbscan/fast-mst.js';
 import { nearestNeighbours } from '../../../src/compute/hdbscan/kernels/neighbours.js';
 import type { DotKernels } from '../../../src/compute/hdbscan/kernels/dot-kernel.js';
 import { javaScriptDotKernels } from '../../../src/compute/hdbscan/kernels/javascript-dot.js';
@@ -185,28 +191,27 @@ describe('fastMst on seeded random data', () => {
     await assertMatchesReference(lattice(700, 3, 26), 5, 'euclidean', 'tree with a helper: lattice', tuning);
   });
 
-  it("'auto' searches a k-d tree only for euclidean rows whose variance lies along few axes", async () => {
-    const searches = async (matrix: Matrix, metric: Metric): Promise<string | undefined> => {
-      let used: string | undefined;
-      await fastMstWith(matrix, { minSamples: 5, metric }, { search: (search) => (used = search) });
-      return used;
-    };
-    const narrow = randomBlobs({ seed: 27, centres: 3, perBlob: 60, dim: 40, noise: 0 });
-    // Three blobs spread along the two axes between their centres, plus a little spread of their own.
+  it("'auto' searches a k-d tree only for many euclidean rows whose variance lies along few axes", () => {
+    const random = mulberry32(27);
+    const rows = TREE_SEARCH_MIN_ROWS;
+    // Spread along three of 40 columns, a little along the others.
     const flat = makeMatrix(
-      narrow.count,
-      narrow.dim,
-      narrow.data.map((v, i) => (i % narrow.dim < 3 ? v : v * 1e-3)),
-    );
-    assert.equal(await searches(flat, 'euclidean'), 'tree');
-    assert.equal(await searches(flat, 'cosine'), 'tiles');
-    const random = mulberry32(28);
-    const wide = makeMatrix(
-      400,
+      rows,
       40,
-      Float32Array.from({ length: 400 * 40 }, () => random()),
+      Float32Array.from({ length: rows * 40 }, (_, i) => (i % 40 < 3 ? random() : random() * 1e-3)),
     );
-    assert.equal(await searches(wide, 'euclidean'), 'tiles');
+    const searched = (matrix: Matrix, metric: Metric): boolean => treeSearchAxes(matrix, metric, 'auto') !== undefined;
+    assert.equal(searched(flat, 'euclidean'), true);
+    assert.equal(searched(flat, 'cosine'), false);
+    assert.equal(searched(makeMatrix(rows - 1, 40, flat.data.subarray(0, (rows - 1) * 40)), 'euclidean'), false);
+    const wide = makeMatrix(
+      rows,
+      40,
+      Float32Array.from({ length: rows * 40 }, () => random()),
+    );
+    assert.equal(searched(wide, 'euclidean'), false);
+    assert.notEqual(treeSearchAxes(wide, 'euclidean', 'tree'), undefined);
+    assert.equal(treeSearchAxes(flat, 'euclidean', 'tiles'), undefined);
   });
 
   it('stays identical with the narrowest neighbour lists (most flushes)', async () => {
