@@ -110,11 +110,12 @@ export async function fastMstWith(
 /** Widest rows the k-d tree search is tried on: above, no spread is narrow enough to prune well. */
 export const TREE_SEARCH_MAX_DIM = 64;
 /**
- * 'auto' searches a k-d tree when this many principal axes hold 95% of the rows' variance: measured
- * on the Fashion-MNIST layers at 60,000 rows (scripts/bench-exact-layers.ts), the tree's search took
- * 0.35-0.4x the blocked pass's CPU seconds at 3-6 such axes (logits, conv1), as much at 8 (conv2), 1.6x at 14 (dense).
+ * 'auto' searches a k-d tree when at most this many principal axes hold 95% of the rows' variance:
+ * measured on the Fashion-MNIST layers at 60,000 rows (scripts/bench-exact-layers.ts, under load), the
+ * whole exact fit took 0.38-0.63x the CPU seconds with the tree at 3-6 such axes (conv1, pool1, logits),
+ * 0.84-0.88x at 8 (conv2), 1.07-1.09x at 12 (pool2), 1.27x at 14 (dense) and 2.7x at 21 (conv3).
  */
-export const TREE_SEARCH_MAX_SPREAD = 6;
+export const TREE_SEARCH_MAX_SPREAD = 8;
 
 /**
  * Fewest rows 'auto' considers the tree for: below, the blocked pass takes well under a second and
