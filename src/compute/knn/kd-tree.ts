@@ -1,4 +1,5 @@
 import { symmetricEigen } from '../projection/symmetric-eigen.js';
+import { selectNth } from './leaf-partition.js';
 
 /**
  * A k-d tree over the rows of a float32 matrix, for exact euclidean neighbour searches in low
@@ -189,7 +190,7 @@ function splitTree(count: number, dim: number, data: Float32Array, leafSize: num
     }
     for (let p = first; p < last; p++) values[p] = data[order[p]! * dim + axis]!;
     const middle = (first + last) >> 1;
-    selectNth(order, values, first, last - 1, middle);
+    selectNth(values, order, first, last, middle);
     left[node] = open(first, middle);
     right[node] = open(middle, last);
   }
@@ -203,32 +204,6 @@ function splitTree(count: number, dim: number, data: Float32Array, leafSize: num
     high: high.slice(0, nodes * dim),
     leafOf,
   };
-}
-
-/** Hoare-style quickselect of `order`/`values` (kept in step) so that position `nth` holds its sorted value. */
-function selectNth(order: Int32Array, values: Float64Array, first: number, last: number, nth: number): void {
-  while (last > first) {
-    const pivot = values[(first + last) >> 1]!;
-    let i = first;
-    let j = last;
-    while (i <= j) {
-      while (values[i]! < pivot) i++;
-      while (values[j]! > pivot) j--;
-      if (i <= j) {
-        const v = values[i]!;
-        values[i] = values[j]!;
-        values[j] = v;
-        const o = order[i]!;
-        order[i] = order[j]!;
-        order[j] = o;
-        i++;
-        j--;
-      }
-    }
-    if (nth <= j) last = j;
-    else if (nth >= i) first = i;
-    else return;
-  }
 }
 
 /** Leading principal axes that node boxes are tested on. */
