@@ -4,7 +4,15 @@
  * model saw it, so exact duplicates can be grouped. Written with each staged batch, in its transaction.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendRows, constantInt, floatListColumn, intColumn, textColumn, type BulkColumn } from './bulk.js';
+import {
+  appendRows,
+  constantInt,
+  FLOAT_LIST,
+  floatListColumn,
+  intColumn,
+  textColumn,
+  type BulkColumn,
+} from './bulk.js';
 import { ResultColumns } from './results.js';
 import { requireRun } from './runs.js';
 
@@ -23,7 +31,7 @@ export interface StoredInputDetails extends InputDetails {
 }
 
 function probabilityColumn(details: InputDetails): BulkColumn {
-  if (details.classes === 0) return { ...floatListColumn(new Float32Array(0), 0), valueAt: () => null };
+  if (details.classes === 0) return { type: FLOAT_LIST, valueAt: () => null };
   return floatListColumn(details.probabilities, details.classes);
 }
 
