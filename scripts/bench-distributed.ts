@@ -148,6 +148,8 @@ async function queueRun(
   let coordinator = 0;
   try {
     for (const w of team) sampler.watch(w.pid);
+    if (redis.pid !== undefined) sampler.watch(redis.pid);
+    sampler.watch(process.pid);
     await Promise.all(team.map((w) => w.waitFor(/waiting for jobs/)));
     const out = path.join(dir, `${name}.duckdb`);
     const started = Date.now();
@@ -182,6 +184,8 @@ async function queueRun(
     const processes = [
       { process: 'coordinator', pid: coordinator },
       ...team.map((w) => ({ process: `worker ${hostname()}:${w.pid}`, pid: w.pid })),
+      ...(redis.pid !== undefined ? [{ process: 'redis-server', pid: redis.pid }] : []),
+      { process: 'this benchmark', pid: process.pid },
     ];
     return {
       wallMs: ended - started,
@@ -324,16 +328,20 @@ interface ScalingRun {
   setup: number;
   wall: number;
   load: string;
+  /** CPU seconds of the workers within the span, all together. */
+  workerCpu: number;
 }
 
-const median = (values: number[]) => {
+function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
+}
 
 /** 2-worker throughput over twice the 1-worker one, from two spans (the same rows in each). */
-const scalingOf = (oneWorker: number, twoWorkers: number) => oneWorker / (2 * twoWorkers);
+function scalingOf(oneWorker: number, twoWorkers: number): number {
+  return oneWorker / (2 * twoWorkers);
+}
 
 function verdict(scaling: number): string {
   return `${fixed(scaling, 3)} (bar >= ${SCALING_BAR}: ${scaling >= SCALING_BAR ? 'met' : 'NOT met'})`;
@@ -372,6 +380,10 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
         setup: job.longestRest,
         wall: run.wallMs / 1000,
         load: loadNow,
+        workerCpu: run
+          .cpu(span.from, span.to)
+          .filter(({ process }) => process.startsWith('worker '))
+          .reduce((n, { seconds }) => n + seconds, 0),
       });
     }
   }
@@ -385,6 +397,7 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
           'span s (first job queued)',
           'of it worker set-up s',
           'inputs/s',
+          'workers CPU s in span',
           'whole run s',
           'load after',
         ],
@@ -395,6 +408,7 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
           fixed(run.queuedSeconds, 2),
           fixed(run.setup, 2),
           fixed(rows / run.seconds, 0),
+          fixed(run.workerCpu, 2),
           args['extraction-only'] ? 'not run' : fixed(run.wall, 1),
           run.load,
         ]),
@@ -415,4 +429,11 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
         ` 2 workers / (2 x 1 worker) = ${verdict(scalingOf(median(one), median(two)))}; each round: ${rounds}`,
     );
   }
+  // The share of the two workers' CPU time that the same rows take with one: what the scaling would be if
+  // each worker had a core of its own all through the span (no other work, no worker waiting for the last shard).
+  const oneCpu = median(spans(1, (run) => run.workerCpu));
+  const twoCpu = median(spans(2, (run) => run.workerCpu));
+  console.log(
+    `workers' CPU s in the span: median ${fixed(oneCpu, 2)} with 1 worker, ${fixed(twoCpu, 2)} with 2: the same rows cost ${fixed(oneCpu / twoCpu, 3)} as much CPU with one worker as with two (a bound on the scaling where the cores are shared)`,
+  );
 }
