@@ -8,8 +8,14 @@
  *       worker's one-time set-up for the run (its first job opens the dataset and the model session) is
  *       inside the span and printed beside it, and so is the whole run (coordinator start to exit: it
  *       includes staging the shards the coordinator left for after the span, see coordinator.ts). Beside
- *       each span: the CPU seconds of every process in it and over its life (from /proc), and the shard
- *       jobs' seconds in the model, in writing Parquet files and the rest (set-up, BullMQ);
+ *       each span: the CPU seconds of every process in it and over its life (from /proc: coordinator,
+ *       workers, redis-server, this script), the shard jobs' seconds in the model, in writing Parquet
+ *       files and the rest (set-up, BullMQ), and how long workers waited for the last shard. --repeats N
+ *       runs N rounds of 1 then 2 workers (load changes hit both alike) and gives the medians. Also
+ *       printed: the span from the first shard job queued instead of started (a worker's wait for its
+ *       first job counts too; on an idle machine the two differ by milliseconds), and the workers' CPU
+ *       seconds in the span with 1 and with 2 workers, whose ratio bounds the scaling where other work
+ *       shares the cores and the wall-time ratio says little;
  *   (2) overhead: a simulated run of --sim-workers workers (--sim-rows digits, one shard per worker, PCA maps)
  *       whose model is a throttled stand-in (scripts/bench/throttled-processor.ts: the real model, then
  *       --batch-ms per batch without using the CPU). The coordinator's and gather's overhead is the part of
@@ -17,7 +23,7 @@
  *       preparing and enqueueing, staging the last shards, normalizing, storing. Bar: <= 5% of the run.
  * Every process is started here and stopped at the end; files go to os.tmpdir() and are removed.
  * Usage: node build/scripts/bench-distributed.js [--rows 60000] [--shards 16] [--sim-workers 16]
- *   [--sim-rows 4096] [--batch-ms 4000] [--parts scaling,overhead] [--extraction-only]
+ *   [--sim-rows 4096] [--batch-ms 4000] [--parts scaling,overhead] [--extraction-only] [--repeats 1]
  * --extraction-only stops each scaling run's coordinator when its last shard is done (a quick look at the
  * spans; the whole run is not measured). The machine's load average is printed before, after and beside
  * each run: other work on the cores skews every figure, the CPU seconds less than the wall times.
@@ -243,6 +249,18 @@ function pickupSeconds(jobs: JobSpan[]): number {
   return gaps / 1000;
 }
 
+/** Seconds each worker waited, after its last shard, for the last shard of the run, summed. */
+function tailSeconds(jobs: JobSpan[]): number {
+  const extract = jobs.filter((job) => job.kind === 'extract');
+  const end = Math.max(...extract.map((job) => job.to));
+  const workers = new Set(extract.map((job) => job.worker));
+  let waited = 0;
+  for (const worker of workers) {
+    waited += end - Math.max(...extract.filter((job) => job.worker === worker).map((job) => job.to));
+  }
+  return waited / 1000;
+}
+
 /** The first shard job's start to the last one's end, and the time its first one was queued. */
 function extractionSpan(jobs: JobSpan[]): { queued: number; from: number; to: number } {
   const extract = jobs.filter((job) => job.kind === 'extract');
@@ -370,7 +388,8 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
       printCpu(run, span);
       console.log(
         `shard jobs: model ${fixed(job.model, 2)} s, Parquet files ${fixed(job.write, 2)} s, rest ${fixed(job.rest, 2)} s` +
-          ` (longest ${fixed(job.longestRest, 2)} s: a worker's set-up for the run), pickup gaps ${fixed(pickupSeconds(run.jobs), 2)} s`,
+          ` (longest ${fixed(job.longestRest, 2)} s: a worker's set-up for the run), pickup gaps ${fixed(pickupSeconds(run.jobs), 2)} s,` +
+          ` workers idle before the last shard was done ${fixed(tailSeconds(run.jobs), 2)} s`,
       );
       runs.push({
         round,
