@@ -417,6 +417,7 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
           'of it worker set-up s',
           'inputs/s',
           'workers CPU s in span',
+          'cores they kept busy',
           'whole run s',
           'load after',
         ],
@@ -428,6 +429,7 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
           fixed(run.setup, 2),
           fixed(rows / run.seconds, 0),
           fixed(run.workerCpu, 2),
+          fixed(run.workerCpu / run.seconds, 2),
           args['extraction-only'] ? 'not run' : fixed(run.wall, 1),
           run.load,
         ]),
@@ -449,7 +451,10 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
     );
   }
   // The share of the two workers' CPU time that the same rows take with one: what the scaling would be if
-  // each worker had a core of its own all through the span (no other work, no worker waiting for the last shard).
+  // each worker had a core of its own all through the span (no other work, no worker waiting for the last shard)
+  // and used no more than that core. A worker at one onnxruntime thread runs its batches' JavaScript on a
+  // second thread beside the model, and V8's collector and libuv's pool (DuckDB, zlib) on others: alone on
+  // two cores it keeps more than one busy, which two workers on two cores cannot ("cores they kept busy").
   const oneCpu = median(spans(1, (run) => run.workerCpu));
   const twoCpu = median(spans(2, (run) => run.workerCpu));
   console.log(
