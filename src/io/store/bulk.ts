@@ -10,26 +10,22 @@ import {
   DuckDBVector,
   FLOAT,
   INTEGER,
-  LIST,
-  listValue,
   VARCHAR,
   type DuckDBConnection,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { Vector } from '@duckdb/node-bindings';
 import type { NumberColumn, TextColumn } from './types.js';
-import { chunkVector, fillFloatLists } from './vectors.js';
 
 /** The values of one table column: its type and the value at each row. */
 export interface BulkColumn {
   readonly type: DuckDBType;
   readonly valueAt: (row: number) => DuckDBValue;
   /**
-   * Writes rows [from, from + size) into rows [0, size) of a fresh chunk's vector at once, the same values
-   * as valueAt's (see vectors.ts); appendRows uses it where a column has it.
+   * Writes rows [from, from + size) into rows [0, size) of column `column` of a fresh chunk at once, the
+   * same values as valueAt's (see vectors.ts); appendRows uses it where a column has it.
    */
-  readonly fill?: (vector: Vector, from: number, size: number) => void;
+  readonly fill?: (chunk: DuckDBDataChunk, column: number, from: number, size: number) => void;
 }
 
 export function intColumn(values: Int32Array): BulkColumn {
@@ -60,17 +56,6 @@ export function constantInt(value: number | null): BulkColumn {
 
 export function constantText(value: string): BulkColumn {
   return { type: VARCHAR, valueAt: () => value };
-}
-
-export const FLOAT_LIST = LIST(FLOAT);
-
-/** Row r is `data[r*dim .. (r+1)*dim)` as a FLOAT[] list. */
-export function floatListColumn(data: Float32Array, dim: number): BulkColumn {
-  return {
-    type: FLOAT_LIST,
-    valueAt: (row) => listValue(Array.from(data.subarray(row * dim, (row + 1) * dim))),
-    fill: (vector, from, size) => fillFloatLists(vector, data, dim, from, size),
-  };
 }
 
 /** Row r is `rows[r]` as a BLOB (rows may differ in size). */
@@ -143,7 +128,7 @@ export async function appendRows(
       const size = Math.min(rowsPerChunk, rowCount - start);
       const chunk = DuckDBDataChunk.create(types, size);
       ordered.forEach((column, columnIndex) => {
-        if (column.fill) return column.fill(chunkVector(chunk.chunk, columnIndex), start, size);
+        if (column.fill) return column.fill(chunk, columnIndex, start, size);
         const values = new Array<DuckDBValue>(size);
         for (let row = 0; row < size; row++) values[row] = column.valueAt(start + row);
         chunk.setColumnValues(columnIndex, values);

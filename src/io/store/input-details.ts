@@ -4,17 +4,10 @@
  * model saw it, so exact duplicates can be grouped. Written with each staged batch, in its transaction.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import {
-  appendRows,
-  constantInt,
-  FLOAT_LIST,
-  floatListColumn,
-  intColumn,
-  textColumn,
-  type BulkColumn,
-} from './bulk.js';
+import { appendRows, constantInt, intColumn, textColumn, type BulkColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
 import { requireRun } from './runs.js';
+import { FLOAT_LIST, floatListColumn } from './vectors.js';
 
 export interface InputDetails {
   /** Columns of `probabilities`; 0 when the model does not classify (no vectors are kept then). */

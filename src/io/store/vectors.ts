@@ -1,11 +1,13 @@
 /**
- * Columns written straight into a data chunk's memory through DuckDB's C API, for the wide columns whose
- * values one by one cost more than everything else in a bulk write: a FLOAT[] list per row (a shard's
- * aggregated activations) is the rows' offsets and lengths plus one copy of the floats, where the
- * node-api's values go through a JavaScript array and a list value per row and a setter per float.
+ * FLOAT[] columns written straight into a data chunk's memory through DuckDB's C API: the rows' offsets
+ * and lengths plus one copy of the floats, where the node-api's values go through a JavaScript array and a
+ * list value per row and a setter per float (a shard's aggregated activations cost as much to write that
+ * way as the model took to compute them). Node-only, unlike bulk.ts, whose types the app's check reads.
  */
 import { createRequire } from 'node:module';
+import { FLOAT, LIST, listValue } from '@duckdb/node-api';
 import type { Vector } from '@duckdb/node-bindings';
+import type { BulkColumn } from './bulk.js';
 
 type Bindings = typeof import('@duckdb/node-bindings');
 
@@ -17,16 +19,23 @@ const bindings = createRequire(createRequire(import.meta.url).resolve('@duckdb/n
   '@duckdb/node-bindings',
 ) as Bindings;
 
-/** The vector of column `column` of a node-api data chunk's native handle. */
-export function chunkVector(chunk: Parameters<Bindings['data_chunk_get_vector']>[0], column: number): Vector {
-  return bindings.data_chunk_get_vector(chunk, column);
+export const FLOAT_LIST = LIST(FLOAT);
+
+/** Row r is `data[r*dim .. (r+1)*dim)` as a FLOAT[] list. */
+export function floatListColumn(data: Float32Array, dim: number): BulkColumn {
+  return {
+    type: FLOAT_LIST,
+    valueAt: (row) => listValue(Array.from(data.subarray(row * dim, (row + 1) * dim))),
+    fill: (chunk, column, from, size) =>
+      fillFloatLists(bindings.data_chunk_get_vector(chunk.chunk, column), data, dim, from, size),
+  };
 }
 
 /**
  * Sets rows [0, size) of a fresh chunk's FLOAT[] vector to rows [from, from + size) of `data`, `dim`
  * floats each. A fresh chunk's vectors are all valid (no NULLs), which is what every row is here.
  */
-export function fillFloatLists(vector: Vector, data: Float32Array, dim: number, from: number, size: number): void {
+function fillFloatLists(vector: Vector, data: Float32Array, dim: number, from: number, size: number): void {
   const entries = new BigUint64Array(2 * size);
   for (let row = 0; row < size; row++) {
     entries[2 * row] = BigInt(row * dim);

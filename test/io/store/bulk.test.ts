@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { appendRows, floatListColumn, intColumn } from '../../../src/io/store/bulk.js';
+import { appendRows, intColumn } from '../../../src/io/store/bulk.js';
+import { floatListColumn } from '../../../src/io/store/vectors.js';
 import { inTransaction } from '../../../src/io/store/transaction.js';
 
 /** The collector, exposed at run time: a failed appender's leftovers surface only when it is collected. */
