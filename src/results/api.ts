@@ -807,6 +807,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       await tables.layerStats(runId, layer.layer);
       await tables.patternStats(clusteringId);
       await tables.heatmapIndex(clusteringId);
+      groupsOf(await tables.memberships(clusteringId));
       if (projections.has(layer.layer)) await tables.projection(runId, layer.layer);
     }
     for (const from of layers) for (const to of layers) if (from !== to) await flows.between(runId, from, to);
