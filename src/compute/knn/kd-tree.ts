@@ -31,8 +31,6 @@ export interface KdTree {
   right: Int32Array;
   low: Float64Array;
   high: Float64Array;
-  /** The leaf that holds each position. */
-  leafOf: Int32Array;
 }
 
 /** Rows per leaf: small enough to prune well, large enough that a leaf's scan outweighs its box test. */
@@ -146,7 +144,6 @@ function splitTree(count: number, dim: number, data: Float32Array, leafSize: num
   const right = new Int32Array(capacity).fill(-1);
   const low = new Float64Array(capacity * dim);
   const high = new Float64Array(capacity * dim);
-  const leafOf = new Int32Array(count);
   const values = new Float64Array(count);
   let nodes = 0;
   const stack: number[] = [];
@@ -175,19 +172,14 @@ function splitTree(count: number, dim: number, data: Float32Array, leafSize: num
     const node = stack.pop()!;
     const first = start[node]!;
     const last = end[node]!;
-    if (last - first <= leafSize) {
-      for (let p = first; p < last; p++) leafOf[p] = node;
-      continue;
-    }
+    if (last - first <= leafSize) continue;
     const base = node * dim;
     let axis = 0;
     for (let k = 1; k < dim; k++) {
       if (high[base + k]! - low[base + k]! > high[base + axis]! - low[base + axis]!) axis = k;
     }
-    if (high[base + axis]! === low[base + axis]!) {
-      for (let p = first; p < last; p++) leafOf[p] = node;
-      continue;
-    }
+    // All rows at one point: a leaf, whatever its size.
+    if (high[base + axis]! === low[base + axis]!) continue;
     for (let p = first; p < last; p++) values[p] = data[order[p]! * dim + axis]!;
     const middle = (first + last) >> 1;
     selectNth(values, order, first, last, middle);
@@ -202,7 +194,6 @@ function splitTree(count: number, dim: number, data: Float32Array, leafSize: num
     right: right.slice(0, nodes),
     low: low.slice(0, nodes * dim),
     high: high.slice(0, nodes * dim),
-    leafOf,
   };
 }
 

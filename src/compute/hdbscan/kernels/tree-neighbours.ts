@@ -135,6 +135,5 @@ function shareTree(tree: KdTree): KdTree {
     right: share(tree.right),
     low: share(tree.low),
     high: share(tree.high),
-    leafOf: share(tree.leafOf),
   };
 }
