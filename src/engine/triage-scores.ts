@@ -120,8 +120,9 @@ export interface TriageScoreOptions {
  * temperature of 4 on the model's probabilities, whose log of a flipped label is often below -15 while a
  * layer's smoothed log vote spans about two nats. Chosen on flip seeds 101-112 of the benchmark
  * (scripts/triage/bench-triage.ts; those seeds are not its reported ones) among 1, 1/2, 1/4 and 1/8:
- * precision at 500, mean 0.896 against 0.8945 for weight 1 (self-confidence alone: 0.891); see
- * docs/triage.md for what else was tried.
+ * precision at 500, mean 0.896 against 0.8945 for weight 1 (self-confidence alone: 0.891), with the earlier
+ * 89.65% built-in model; with the retrained 91.51% one larger weights only bring the rank up to
+ * self-confidence (docs/triage.md, "With the retrained model"). See docs/triage.md for what else was tried.
  */
 export const MODEL_WEIGHT = 0.25;
 
