@@ -14,6 +14,14 @@ import {
 import type { LeafTiles } from './leaf-tile.js';
 import type { NeighbourLists } from './neighbour-lists.js';
 
+/** One tree's leaves, shared between this thread and the helper (see LeafHelper.begin). */
+export interface LeafShare {
+  task: number;
+  partition: LeafPartition;
+  unseen: boolean;
+  finished: Promise<LeafReply>;
+}
+
 /**
  * A second thread for the leaf tiles of the neighbour search: for each tree, this thread and the
  * helper take its leaves from one shared counter, each multiplying whole leaves into the shared
@@ -42,7 +50,7 @@ export class LeafHelper {
 
   /**
    * Starts the helper over `rows`' ordered copy and `lists`, both shared (see keepOrderedCopy and
-   * NeighbourLists), for up to `tasks` calls of multiplyLeaves; undefined when the copy is not shared.
+   * NeighbourLists), for up to `tasks` calls of begin; undefined when the copy is not shared.
    */
   static start(
     rows: BlockRows,
@@ -82,22 +90,27 @@ export class LeafHelper {
     for (const task of [...this.waiting.keys()]) this.deliver(task, { error: error.message });
   }
 
-  /** Multiplies every leaf of `partition` between this thread (with `tiles`) and the helper. */
-  async multiplyLeaves(
-    partition: LeafPartition,
-    tiles: LeafTiles,
-    unseen: boolean,
-    tick: () => Promise<void>,
-  ): Promise<void> {
-    if (this.failure) throw this.failure;
-    const { control } = this;
-    const { order, bounds } = partition;
+  /**
+   * Hands the helper the leaves of `partition` to take from (it starts on them at once, while this
+   * thread may do other work); {@link finish} takes the rest.
+   */
+  begin(partition: LeafPartition, unseen: boolean): LeafShare {
     const task = this.tasks++;
-    const next = nextSlot(task);
-    const done = doneSlot(task);
     const finished = new Promise<LeafReply>((resolve) => this.waiting.set(task, resolve));
+    const { order, bounds } = partition;
     const message: LeafTask = { task, ...(order === this.firstOrder ? {} : { order }), bounds, unseen };
     this.thread.post(message);
+    return { task, partition, unseen, finished };
+  }
+
+  /** Multiplies the leaves of `share` the helper has not taken (with `tiles`), and waits for those it has. */
+  async finish(share: LeafShare, tiles: LeafTiles, tick: () => Promise<void>): Promise<void> {
+    if (this.failure) throw this.failure;
+    const { control } = this;
+    const { task, partition, unseen, finished } = share;
+    const { order, bounds } = partition;
+    const next = nextSlot(task);
+    const done = doneSlot(task);
     const leaves = bounds.length - 1;
     try {
       for (let leaf = Atomics.add(control, next, 1); leaf < leaves; leaf = Atomics.add(control, next, 1)) {

@@ -80,23 +80,29 @@ export async function leafNeighbours(
   let done = 0;
   let helper: LeafHelper | undefined;
   try {
+    let next = partitionLeaves(split, leafSize, options.random);
+    // The first tree's leaves are the blocks every later pass multiplies: keep its order when memory allows.
+    rows.keepOrderedCopy(next.order, options.copyBytes, helperKernels !== undefined);
+    if (helperKernels) helper = LeafHelper.start(rows, lists, helperKernels, leafSize, options.trees);
+    lap('tree partition');
     for (let tree = 0; tree < options.trees; tree++) {
-      const partition = partitionLeaves(split, leafSize, options.random);
+      const partition = next;
       leaves.push(partition);
-      // The first tree's leaves are the blocks every later pass multiplies: keep its order when memory allows.
-      if (tree === 0) {
-        rows.keepOrderedCopy(partition.order, options.copyBytes, helperKernels !== undefined);
-        if (helperKernels) helper = LeafHelper.start(rows, lists, helperKernels, leafSize, options.trees);
+      const unseen = tree === 0;
+      // The helper starts on this tree's leaves while this thread partitions the next tree.
+      const share = helper?.begin(partition, unseen);
+      if (tree + 1 < options.trees) {
+        next = partitionLeaves(split, leafSize, options.random);
+        lap('tree partition');
       }
-      lap('tree partition');
       const { order, bounds } = partition;
-      if (helper) {
+      if (helper && share) {
         const before = done;
-        await helper.multiplyLeaves(partition, tiles, tree === 0, () => options.tick(++done));
+        await helper.finish(share, tiles, () => options.tick(++done));
         done = before + bounds.length - 1;
       } else {
         for (let leaf = 0; leaf + 1 < bounds.length; leaf++) {
-          await tiles.multiply(order, bounds[leaf]!, bounds[leaf + 1]!, tree === 0);
+          await tiles.multiply(order, bounds[leaf]!, bounds[leaf + 1]!, unseen);
           await options.tick(++done);
         }
       }
