@@ -8,6 +8,7 @@ import {
   doneSlot,
   nextSlot,
   type LeafReply,
+  type LeafRequest,
   type LeafTask,
   type LeafWorkerSetup,
 } from './leaf-protocol.js';
@@ -34,15 +35,23 @@ export class LeafHelper {
   private readonly waiting = new Map<number, (reply: LeafReply) => void>();
   private failure: Error | undefined;
   private tasks = 0;
+  /** Resolves once the helper has released its kernel (or ended, or failed). */
+  private readonly stopped: Promise<void>;
+  private onStopped: () => void = () => {};
 
   private constructor(
     private readonly thread: Thread,
     private readonly control: Int32Array,
     private readonly firstOrder: Int32Array,
   ) {
+    this.stopped = new Promise<void>((resolve) => {
+      this.onStopped = resolve;
+      thread.onExit(() => resolve());
+    });
     thread.onMessage((message) => {
       const reply = message as LeafReply;
       if ('task' in reply) this.deliver(reply.task, reply);
+      else if ('closed' in reply) this.onStopped();
       else if ('error' in reply) this.fail(new Error(`neighbour search helper failed: ${reply.error}`));
     });
     thread.onError((error) => this.fail(error));
@@ -87,6 +96,7 @@ export class LeafHelper {
 
   private fail(error: Error): void {
     this.failure ??= error;
+    this.onStopped();
     for (const task of [...this.waiting.keys()]) this.deliver(task, { error: error.message });
   }
 
@@ -131,7 +141,14 @@ export class LeafHelper {
     }
   }
 
-  close(): Promise<void> {
-    return this.thread.terminate();
+  /**
+   * Stops the helper: it releases its kernel first (once it has made it: a thread terminated inside
+   * ONNX Runtime's session set-up or run aborts the process), then it is terminated.
+   */
+  async close(): Promise<void> {
+    const request: LeafRequest = { close: true };
+    this.thread.post(request);
+    await this.stopped;
+    await this.thread.terminate();
   }
 }

@@ -108,26 +108,33 @@ export async function leafNeighbours(
       }
       lap('leaf tiles');
     }
-  } finally {
+  } catch (error) {
     await helper?.close();
+    throw error;
   }
-  if (options.probes > 0 && leaves[0]) {
-    await probeNeighbourLeaves(leaves[0], rows, kernel, lists, options.probes, block, workspace, () =>
-      options.tick(done),
-    );
+  // The helper stops (after making its kernel, if it is still at it) while this thread goes on.
+  const closing = helper?.close();
+  try {
+    if (options.probes > 0 && leaves[0]) {
+      await probeNeighbourLeaves(leaves[0], rows, kernel, lists, options.probes, block, workspace, () =>
+        options.tick(done),
+      );
+    }
+    lap('probes');
+    const first = leaves[0]!;
+    const balls = await leafBalls(first, rows, kernel);
+    lap('leaf balls');
+    const dense = options.dense
+      ? await refineDenseRows(first, balls, rows, kernel, lists, workspace, {
+          ...options.dense,
+          tick: () => options.tick(done),
+        })
+      : { pairs: 0, complete: true };
+    lap('dense refinement');
+    return { lists, leaves, balls, dense };
+  } finally {
+    await closing;
   }
-  lap('probes');
-  const first = leaves[0]!;
-  const balls = await leafBalls(first, rows, kernel);
-  lap('leaf balls');
-  const dense = options.dense
-    ? await refineDenseRows(first, balls, rows, kernel, lists, workspace, {
-        ...options.dense,
-        tick: () => options.tick(done),
-      })
-    : { pairs: 0, complete: true };
-  lap('dense refinement');
-  return { lists, leaves, balls, dense };
 }
 
 /**

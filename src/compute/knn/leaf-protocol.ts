@@ -34,7 +34,10 @@ export interface LeafTask {
   unseen: boolean;
 }
 
-export type LeafReply = { ready: true } | { task: number } | { error: string };
+/** A tree's leaves, or the end: the helper releases its kernel and says so (then it may be terminated). */
+export type LeafRequest = LeafTask | { close: true };
+
+export type LeafReply = { ready: true } | { task: number } | { closed: true } | { error: string };
 
 /** Set to 1 to make the helper stop claiming. */
 export const CANCELLED = 0;

@@ -8,7 +8,7 @@ import {
 import { rowDistance } from '../../../src/compute/hdbscan/distance.js';
 import { AUTO_APPROXIMATE_ROWS, type Metric } from '../../../src/compute/hdbscan/index.js';
 import { resolveParams } from '../../../src/compute/hdbscan/options.js';
-import { InputError } from '../../../src/errors.js';
+import { CancelledError, InputError } from '../../../src/errors.js';
 import type { Matrix } from '../../../src/compute/matrix.js';
 import { adjustedRandIndex } from '../../../src/compute/partition-metrics.js';
 import { onnxDotKernels } from '../../../src/io/onnx/dot-kernel.js';
@@ -114,6 +114,21 @@ describe('approximate HDBSCAN* spanning tree', () => {
         assert.deepEqual(helped, alone);
       }
     }
+  });
+
+  it('stops with CancelledError, and stops its helper thread, when cancelled during the leaf tiles', async () => {
+    const controller = new AbortController();
+    const control = {
+      signal: controller.signal,
+      onProgress: ({ stage }: { stage: string }) => {
+        if (stage.startsWith('nearest neighbours')) controller.abort();
+      },
+    };
+    const options = { minSamples: 5, metric: 'euclidean' as const, kernels: onnxDotKernels };
+    await assert.rejects(
+      approximateMstWith(SETS[1]!.matrix, options, { helper: true, trees: 3, leafSize: 64 }, control),
+      CancelledError,
+    );
   });
 
   it('takes more random-projection trees as the rows double', () => {
