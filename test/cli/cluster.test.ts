@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -229,6 +238,56 @@ describe('nap cluster', () => {
     const { code, stderr } = await run([file, '--shape', shape, '--out', path.join(dir, 'nan.json')]);
     assert.equal(code, 2);
     assert.match(stderr, /row 10, column 3 is NaN/);
+  });
+
+  it('keeps the spanning tree when a run fails after it, and the same command resumes from it', async () => {
+    const out = path.join(dir, 'resumed.json');
+    const kept = `${out}.spanning-tree`;
+    const argv = [matrixFile, '--shape', shape, '--min-samples', '3', '--out', out];
+    mkdirSync(out);
+    const failed = await run(argv);
+    assert.equal(failed.code, 2, 'the result cannot be written over a folder');
+    assert.match(failed.stderr, /cannot write/);
+    assert.ok(existsSync(kept), 'the spanning tree is kept');
+    rmSync(out, { recursive: true });
+
+    const resumed = await run(argv);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /resumed from the spanning tree kept in .*resumed\.json\.spanning-tree/);
+    const expected = await hdbscan(matrix, { minSamples: 3 });
+    const json = JSON.parse(readFileSync(out, 'utf8')) as ClusterJson;
+    assert.deepEqual(json.labels, Array.from(expected.labels));
+    assert.deepEqual(json.outlierScores, Array.from(expected.outlierScores));
+    assert.ok(!existsSync(kept), 'the kept tree is removed once the result is written');
+  });
+
+  it('does not resume from a tree of other parameters, other rows or a damaged file', async () => {
+    const out = path.join(dir, 'stale.json');
+    const kept = `${out}.spanning-tree`;
+    mkdirSync(out);
+    assert.equal((await run([matrixFile, '--shape', shape, '--min-samples', '3', '--out', out])).code, 2);
+    rmSync(out, { recursive: true });
+    const otherRows = path.join(dir, 'other-rows.f32');
+    const shifted = matrix.data.map((value, i) => (i === 0 ? value + 1 : value));
+    writeFileSync(otherRows, Buffer.from(shifted.buffer));
+    const attempts: [string, string[]][] = [
+      ['other min samples', [matrixFile, '--shape', shape, '--min-samples', '4', '--out', out]],
+      ['other rows', [otherRows, '--shape', shape, '--min-samples', '3', '--out', out]],
+    ];
+    for (const [name, argv] of attempts) {
+      copyFileSync(kept, `${kept}.copy`);
+      const result = await run(argv);
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /resumed/, name);
+      renameSync(`${kept}.copy`, kept);
+    }
+    const bytes = readFileSync(kept);
+    writeFileSync(kept, bytes.subarray(0, bytes.length - 8));
+    const damaged = await run([matrixFile, '--shape', shape, '--min-samples', '3', '--out', out]);
+    assert.equal(damaged.code, 0, damaged.stderr);
+    assert.doesNotMatch(damaged.stderr, /resumed/, 'a cut file is ignored');
+    const expected = await hdbscan(matrix, { minSamples: 3 });
+    assert.deepEqual((JSON.parse(readFileSync(out, 'utf8')) as ClusterJson).labels, Array.from(expected.labels));
   });
 
   it('prints help and exits 0', async () => {

@@ -1,10 +1,13 @@
-import { open, writeFile, type FileHandle } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, open, writeFile, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
+import path from 'node:path';
 import { InputError, option } from '../../errors.js';
 import type { Progress } from '../../progress.js';
 import { makeMatrix, type Matrix } from '../../compute/matrix.js';
 import { hdbscan, type HdbscanOptions, type HdbscanResult } from '../../compute/hdbscan/index.js';
-import { hdbscanFields } from '../../compute/hdbscan/options.js';
+import { hdbscanFields, resolveParams } from '../../compute/hdbscan/options.js';
 import {
   allPointsMembershipVectors,
   approximatePredict,
@@ -15,6 +18,7 @@ import {
 import { list, OptionSchema, switchOption, text, valueOption, wholeNumber } from '../../options/schema.js';
 import { cliCommand, onlyPositional, parseOptions } from '../args.js';
 import { onnxDotKernels } from '../../io/onnx/dot-kernel.js';
+import { TreeCheckpointFile } from '../../io/tree-checkpoint-file.js';
 
 /** Bytes per read of a matrix file (one read may not pass 2 GiB). */
 const READ_CHUNK = 64 * 2 ** 20;
@@ -64,7 +68,11 @@ result.json holds labels (-1 = noise), probabilities, outlierScores, persistence
 (params.spanningTree is 'approximate' where the approximate tree was used); with --soft,
 membershipVectors (N rows of K values, column k = cluster k) as hdbscan's
 all_points_membership_vectors; with --predict, predictions {labels, probabilities,
-membershipVectors} as hdbscan's approximate_predict and membership_vector.`;
+membershipVectors} as hdbscan's approximate_predict and membership_vector.
+
+Resume: the spanning tree, the long stage, is kept in result.json.spanning-tree until
+result.json is written; the same command run again after an interruption starts from it
+(only for the same rows, --min-samples, --metric and tree path).`;
 
 /** Runs `nap cluster`; returns the exit code (0 ok, 2 bad input, 130 cancelled). */
 export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal) => {
@@ -76,11 +84,27 @@ export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal
   const file = onlyPositional(positionals, 'cluster', 'matrix file', HELP);
   const { shape, out, soft, predict, ...hdbscanOptions } = options as ClusterCliOptions;
   const [count, dim] = shape as [number, number];
-  const matrix = await readMatrix(file, count, dim);
+  await checkWritableFolder(out);
+  const content = createHash('sha256');
+  const matrix = await readMatrix(file, count, dim, content);
   const queries = predict === undefined ? undefined : await readMatrix(predict, undefined, dim);
   const onProgress = process.stderr.isTTY ? reportProgress : undefined;
   const control = { signal, onProgress };
-  const result = await hdbscan(matrix, { ...hdbscanOptions, kernels: onnxDotKernels }, control);
+  const treeCheckpoint = new TreeCheckpointFile(
+    `${out}.spanning-tree`,
+    treeKey(content.digest('hex'), hdbscanOptions, matrix),
+  );
+  const result = await hdbscan(matrix, { ...hdbscanOptions, kernels: onnxDotKernels, treeCheckpoint }, control);
+  if (treeCheckpoint.saveFailure !== undefined) {
+    console.error(
+      `nap cluster: could not keep the spanning tree in ${treeCheckpoint.file} (${treeCheckpoint.saveFailure}); an interrupted run would start over`,
+    );
+  }
+  if (treeCheckpoint.resumed) {
+    console.error(
+      `nap cluster: resumed from the spanning tree kept in ${treeCheckpoint.file} (same rows and parameters)`,
+    );
+  }
   const json: Record<string, unknown> = {
     labels: Array.from(result.labels),
     probabilities: Array.from(result.probabilities),
@@ -92,12 +116,19 @@ export const runClusterCommand = cliCommand(CLUSTER_OPTIONS, async (argv, signal
   if (soft || queries) Object.assign(json, await softOutputs(matrix, result, soft ?? false, queries, control));
   if (onProgress) process.stderr.write('\n');
   await writeOutput(out, JSON.stringify(json));
+  await treeCheckpoint.remove();
   const noise = result.labels.reduce((sum, label) => sum + (label < 0 ? 1 : 0), 0);
   console.error(
     `nap cluster: ${result.clusterCount} clusters, ${noise} noise of ${matrix.count} rows (${result.params.spanningTree ?? 'exact'} spanning tree) -> ${out}`,
   );
   return 0;
 });
+
+/** What the spanning tree depends on: the rows (by content) and the parameters that shape the tree. */
+function treeKey(contentHash: string, options: HdbscanOptions, matrix: Matrix): string {
+  const { minSamples, metric, spanningTree = 'exact' } = resolveParams(options, matrix.count);
+  return JSON.stringify({ contentHash, count: matrix.count, dim: matrix.dim, minSamples, metric, spanningTree });
+}
 
 /** Rows of K values, as nested arrays for the JSON. */
 function rowsOf(values: Float64Array, width: number): number[][] {
@@ -134,9 +165,10 @@ async function softOutputs(
 
 /**
  * Reads a float32 matrix of `dim` columns; `count` undefined takes as many rows as the file holds. The
- * file is read straight into the matrix (no second copy of a matrix that may be gigabytes).
+ * file is read straight into the matrix (no second copy of a matrix that may be gigabytes); `content`
+ * receives its bytes as they come.
  */
-async function readMatrix(file: string, count: number | undefined, dim: number): Promise<Matrix> {
+async function readMatrix(file: string, count: number | undefined, dim: number, content?: Hash): Promise<Matrix> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -171,6 +203,7 @@ async function readMatrix(file: string, count: number | undefined, dim: number):
       const { bytesRead } = await handle.read(bytes, at, Math.min(READ_CHUNK, bytes.length - at), at);
       if (bytesRead === 0)
         throw new InputError(`'${file}' ended after ${at} bytes`, { hint: 'the file changed while it was read' });
+      content?.update(bytes.subarray(at, at + bytesRead));
       at += bytesRead;
     }
     if (endianness() === 'BE') {
@@ -180,6 +213,18 @@ async function readMatrix(file: string, count: number | undefined, dim: number):
     return makeMatrix(count, dim, data);
   } finally {
     await handle.close();
+  }
+}
+
+/** Fails before the long work, not after it, when the result could not be written. */
+async function checkWritableFolder(file: string): Promise<void> {
+  try {
+    await access(path.dirname(path.resolve(file)), constants.W_OK);
+  } catch (error) {
+    throw new InputError(`cannot write '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      hint: `check that the folder of ${option('out')} exists and is writable`,
+      cause: error,
+    });
   }
 }
 

@@ -7,11 +7,20 @@ import { approximateMst } from './approximate/approximate-mst.js';
 import { fastMst } from './fast-mst.js';
 import { selectFromLinkage } from './reselect.js';
 import { singleLinkage, sortEdgesByWeight } from './single-linkage.js';
-import type { CondensedTree, SingleLinkageTree } from './types.js';
+import type { CondensedTree, MstResult, PrimTree, SingleLinkageTree } from './types.js';
 
 export type { HdbscanOptions, SpanningTreeChoice } from './options.js';
 export { AUTO_APPROXIMATE_ROWS } from './options.js';
-export type { CondensedTree, Metric, MstBuilder, MstOptions, MstResult, PrimTree, SingleLinkageTree } from './types.js';
+export type {
+  CondensedTree,
+  Metric,
+  MstBuilder,
+  MstOptions,
+  MstResult,
+  PrimTree,
+  SingleLinkageTree,
+  TreeCheckpoint,
+} from './types.js';
 export type { DotKernel, DotKernels } from './kernels/dot-kernel.js';
 export { javaScriptDotKernels } from './kernels/javascript-dot.js';
 export { referenceMst } from './reference-mst.js';
@@ -64,7 +73,10 @@ export async function hdbscan(
   const build = options.mst ?? (params.spanningTree === 'approximate' ? approximateMst : fastMst);
   const minSamples = clampMinSamples(matrix.count, params.minSamples);
   const kernels = options.kernels ? { kernels: options.kernels } : {};
-  const { tree } = await build(matrix, { minSamples, metric: params.metric, ...kernels }, control);
+  const tree = await spanningTree(
+    () => build(matrix, { minSamples, metric: params.metric, ...kernels }, control),
+    options,
+  );
 
   const checkpoint = new Checkpoint(control, 'condensing', CONDENSING_STEPS);
   const singleLinkageTree = singleLinkage(sortEdgesByWeight(tree));
@@ -72,4 +84,15 @@ export async function hdbscan(
   const result: HdbscanResult = { ...selectFromLinkage(singleLinkageTree, params), singleLinkageTree, params };
   checkpoint.finish();
   return result;
+}
+
+async function spanningTree(
+  build: () => Promise<MstResult>,
+  { treeCheckpoint }: Pick<HdbscanOptions, 'treeCheckpoint'>,
+): Promise<PrimTree> {
+  const kept = await treeCheckpoint?.load();
+  if (kept) return kept;
+  const { tree } = await build();
+  await treeCheckpoint?.save(tree);
+  return tree;
 }

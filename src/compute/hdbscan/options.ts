@@ -13,7 +13,7 @@ import type { Matrix } from '../matrix.js';
 import { METRICS } from './distance.js';
 import type { DotKernels } from './kernels/dot-kernel.js';
 import type { SelectionMethod } from './selection.js';
-import type { Metric, MstBuilder } from './types.js';
+import type { Metric, MstBuilder, TreeCheckpoint } from './types.js';
 
 export interface HdbscanOptions {
   /** Smallest group of points that counts as a cluster; integer >= 2. Default 5. */
@@ -41,6 +41,12 @@ export interface HdbscanOptions {
    * Default: plain JavaScript; the library's hdbscan() (src/index.ts) and the engine pass ONNX Runtime's.
    */
   kernels?: DotKernels | undefined;
+  /**
+   * Keeps the spanning tree, the long stage, across runs: a tree it gives back is used instead of
+   * building one (the caller vouches that it was built from the same rows, minSamples, metric and
+   * tree path), and a built tree is handed to it before condensing.
+   */
+  treeCheckpoint?: TreeCheckpoint | undefined;
 }
 
 export type SpanningTreeChoice = 'auto' | 'exact' | 'approximate';
@@ -50,7 +56,9 @@ export type SpanningTreeChoice = 'auto' | 'exact' | 'approximate';
  * 'approximate', only where the approximate tree was used: results without it are exact (as every
  * run made before the approximate tree existed).
  */
-export type ResolvedHdbscanParams = Required<Omit<HdbscanOptions, 'mst' | 'spanningTree' | 'kernels'>> & {
+export type ResolvedHdbscanParams = Required<
+  Omit<HdbscanOptions, 'mst' | 'spanningTree' | 'kernels' | 'treeCheckpoint'>
+> & {
   spanningTree?: 'approximate';
 };
 
@@ -142,7 +150,7 @@ export function resolveParams(options: HdbscanOptions, count: number): ResolvedH
  * tree (whatever its row count), one with 'approximate' with the approximate tree.
  */
 export function resolveStoredParams(
-  params: Omit<HdbscanOptions, 'mst' | 'spanningTree' | 'kernels'> & { spanningTree?: unknown },
+  params: Omit<HdbscanOptions, 'mst' | 'spanningTree' | 'kernels' | 'treeCheckpoint'> & { spanningTree?: unknown },
 ): ResolvedHdbscanParams {
   const { spanningTree, ...rest } = params;
   return resolveParams({ ...rest, spanningTree: spanningTree === 'approximate' ? 'approximate' : 'exact' }, 0);

@@ -16,6 +16,13 @@ export interface PrimTree {
   weight: Float64Array;
 }
 
+/** Where hdbscan() keeps its spanning tree between runs (see HdbscanOptions.treeCheckpoint). */
+export interface TreeCheckpoint {
+  /** The tree kept by an earlier run of the same rows and parameters, if any. */
+  load(): Promise<PrimTree | undefined>;
+  save(tree: PrimTree): Promise<void>;
+}
+
 export interface MstResult {
   tree: PrimTree;
   /** Distance of each point to its minSamples-th nearest neighbour, excluding itself. */

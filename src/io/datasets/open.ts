@@ -35,6 +35,15 @@ export function isBuiltInDataset(spec: string): boolean {
 /** Fashion-MNIST's IDX files of `split` ('all': train, then test). */
 async function readFashionMnist(split: FashionMnistSplit, options: OpenDatasetOptions): Promise<GrayArraySource> {
   const folder = path.resolve(options.fashionMnistDir ?? DEFAULT_FASHION_MNIST_DIR);
+  const { labelsPath } = options;
+  if (labelsPath !== undefined && split === 'all') {
+    throw new InputError(
+      `labels file ${JSON.stringify(labelsPath)} cannot label split 'all': it holds the training and the test images, each with its own labels file`,
+      {
+        hint: "leave the labels file out (each part's labels are read from beside its images), or open split 'train' or 'test'",
+      },
+    );
+  }
   const sets = split === 'all' ? (['train', 'test'] as const) : [split];
   const parts: IdxPart[] = [];
   for (const set of sets) {
@@ -44,8 +53,7 @@ async function readFashionMnist(split: FashionMnistSplit, options: OpenDatasetOp
       'Fashion-MNIST file',
       'set fashionMnistDir to the folder holding the Fashion-MNIST .gz files',
     );
-    const { labelsPath } = options;
-    parts.push({ imagesPath, split: set, ...(labelsPath !== undefined && split !== 'all' ? { labelsPath } : {}) });
+    parts.push({ imagesPath, split: set, ...(labelsPath !== undefined ? { labelsPath } : {}) });
   }
   return readIdxParts(parts, { labelNames: FASHION_MNIST_LABELS, name: `fashion-mnist-${split}` });
 }

@@ -68,6 +68,11 @@ test('fashion-mnist reads the folder given by fashionMnistDir', async () => {
       [4, 'Bag', 'test', 't10k-images-idx3-ubyte.gz#1'],
     ],
   );
+  await assert.rejects(
+    openDataset('fashion-mnist', { fashionMnistDir: dir, split: 'all', labelsPath: path.join(dir, 'mine.gz') }),
+    isInputError(/labels file ".*mine\.gz" cannot label split 'all'/),
+    'a labels file for 70,000 images of two files is refused, not ignored',
+  );
   assert.notEqual(all.fingerprint, train.fingerprint);
   assert.notEqual(all.fingerprint, test.fingerprint);
   const pixel = async (index: number): Promise<number> => (await all.pixels(index, { width: 1, height: 1 }, 1))[0]!;
