@@ -47,8 +47,9 @@ export interface ApproximateMstTuning {
   /** Threads of the dot kernel's tile products. Default 2. */
   threads?: number;
   /**
-   * Whether a helper thread multiplies half of the trees' leaves (see LeafHelper). Default: from
-   * HELPER_VALUES values on, where its start (a thread and a kernel, tens of milliseconds) pays.
+   * Whether a helper thread multiplies half of the trees' leaves (see LeafHelper). Default: where the
+   * leaves' products take at least HELPER_WORK multiply-adds, so that its start (a thread and its
+   * kernel: 0.1-0.2 CPU s measured under load) pays.
    */
   helper?: boolean;
   /** The clock of `stats.stages`, in milliseconds (e.g. CPU time under load). Default: performance.now. */
@@ -73,8 +74,12 @@ export interface ApproximateMstStats extends JoinStats {
  */
 const WIDE_DIMS = 128;
 
-/** Matrix values (rows x dimensions) from which a helper thread takes half of the leaf tiles. */
-const HELPER_VALUES = 2 ** 19;
+/**
+ * Multiply-adds of the leaf products (trees x rows x leaf size x dimensions) from which a helper
+ * thread takes half of them: 10,000 x 2048 and 50,000 x 64 have it, 10,000 x 512 and 2000 x 2048
+ * not (there it added 11-29% CPU time to the fit, measured under load, for a stage of 0.1-0.25 CPU s).
+ */
+const HELPER_WORK = 2 ** 32;
 
 /** Rows up to which two random-projection trees are used; see {@link defaultTrees}. */
 const TWO_TREE_ROWS = 16_384;
@@ -83,9 +88,9 @@ const TWO_TREE_ROWS = 16_384;
  * Random-projection trees for `count` rows: 2 up to TWO_TREE_ROWS, one more per doubling beyond
  * (4 at 50,000 and 70,000 rows, 5 at 100,000, 8 at a million). The leaves keep their size while
  * the trees grow deeper, and every level of splits may cut a row's neighbours off its leaf: on
- * all 70,000 Fashion-MNIST images (scripts/bench-hdbscan-layers.ts) two trees left 13-33% of the
- * rows with a too-high core distance and the labels at ARI 0.93-0.96 against the exact path, four
- * halved those misses and brought every layer to ARI >= 0.97. Two trees suffice for
+ * all 70,000 Fashion-MNIST images (scripts/bench-hdbscan-layers.ts, 7 layers) two trees left 16-37%
+ * of the rows with a too-high core distance and the labels at ARI 0.927-0.978 against the exact path,
+ * four 4.5-22% and ARI 0.975-0.997, for about 10% more CPU time. Two trees suffice for
  * scripts/bench-hdbscan.ts's blobs up to 10,000 rows (a third changed no label there).
  */
 export function defaultTrees(count: number): number {
@@ -144,7 +149,7 @@ export async function approximateMstWith(
   lap('block rows');
   const kernels = options.kernels ?? javaScriptDotKernels;
   const kernel = await kernels.create(tuning.threads ?? 2);
-  const helper = tuning.helper ?? count * matrix.dim >= HELPER_VALUES;
+  const helper = tuning.helper ?? trees * count * leafSize * matrix.dim >= HELPER_WORK;
   lap('dot kernel');
   let report: Omit<ApproximateMstStats, 'stages'> | undefined;
   try {
