@@ -8,8 +8,14 @@
  *       worker's one-time set-up for the run (its first job opens the dataset and the model session) is
  *       inside the span and printed beside it, and so is the whole run (coordinator start to exit: it
  *       includes staging the shards the coordinator left for after the span, see coordinator.ts). Beside
- *       each span: the CPU seconds of every process in it and over its life (from /proc), and the shard
- *       jobs' seconds in the model, in writing Parquet files and the rest (set-up, BullMQ);
+ *       each span: the CPU seconds of every process in it and over its life (from /proc: coordinator,
+ *       workers, redis-server, this script), the shard jobs' seconds in the model, in writing Parquet
+ *       files and the rest (set-up, BullMQ), and how long workers waited for the last shard. --repeats N
+ *       runs N rounds of 1 then 2 workers (load changes hit both alike) and gives the medians. Also
+ *       printed: the span from the first shard job queued instead of started (a worker's wait for its
+ *       first job counts too; on an idle machine the two differ by milliseconds), and the workers' CPU
+ *       seconds in the span with 1 and with 2 workers, whose ratio bounds the scaling where other work
+ *       shares the cores and the wall-time ratio says little;
  *   (2) overhead: a simulated run of --sim-workers workers (--sim-rows digits, one shard per worker, PCA maps)
  *       whose model is a throttled stand-in (scripts/bench/throttled-processor.ts: the real model, then
  *       --batch-ms per batch without using the CPU). The coordinator's and gather's overhead is the part of
@@ -17,7 +23,7 @@
  *       preparing and enqueueing, staging the last shards, normalizing, storing. Bar: <= 5% of the run.
  * Every process is started here and stopped at the end; files go to os.tmpdir() and are removed.
  * Usage: node build/scripts/bench-distributed.js [--rows 60000] [--shards 16] [--sim-workers 16]
- *   [--sim-rows 4096] [--batch-ms 4000] [--parts scaling,overhead] [--extraction-only]
+ *   [--sim-rows 4096] [--batch-ms 4000] [--parts scaling,overhead] [--extraction-only] [--repeats 1]
  * --extraction-only stops each scaling run's coordinator when its last shard is done (a quick look at the
  * spans; the whole run is not measured). The machine's load average is printed before, after and beside
  * each run: other work on the cores skews every figure, the CPU seconds less than the wall times.
@@ -53,6 +59,7 @@ const { values: args } = parseArgs({
     'batch-ms': { type: 'string', default: '4000' },
     parts: { type: 'string', default: 'scaling,overhead' },
     'extraction-only': { type: 'boolean', default: false },
+    repeats: { type: 'string', default: '1' },
   },
 });
 const rows = Number(args.rows);
@@ -61,6 +68,7 @@ const simWorkers = Number(args['sim-workers']);
 const simRows = Number(args['sim-rows']);
 const batchMs = Number(args['batch-ms']);
 const parts = new Set(args.parts.split(','));
+const repeats = Number(args.repeats);
 
 const load = () =>
   loadavg()
@@ -71,6 +79,8 @@ const load = () =>
 interface JobSpan {
   kind: JobData['kind'];
   worker: string;
+  /** When the coordinator added it to the queue. */
+  queued: number;
   from: number;
   to: number;
   /** A shard job's own seconds (the model over its rows), from its result. */
@@ -90,6 +100,7 @@ async function finishedJobs(address: string): Promise<JobSpan[]> {
       return {
         kind: job.data.kind,
         worker: job.processedBy ?? '?',
+        queued: job.timestamp,
         from: job.processedOn ?? NaN,
         to: job.finishedOn ?? NaN,
         ...model,
@@ -143,6 +154,8 @@ async function queueRun(
   let coordinator = 0;
   try {
     for (const w of team) sampler.watch(w.pid);
+    if (redis.pid !== undefined) sampler.watch(redis.pid);
+    sampler.watch(process.pid);
     await Promise.all(team.map((w) => w.waitFor(/waiting for jobs/)));
     const out = path.join(dir, `${name}.duckdb`);
     const started = Date.now();
@@ -177,6 +190,8 @@ async function queueRun(
     const processes = [
       { process: 'coordinator', pid: coordinator },
       ...team.map((w) => ({ process: `worker ${hostname()}:${w.pid}`, pid: w.pid })),
+      ...(redis.pid !== undefined ? [{ process: 'redis-server', pid: redis.pid }] : []),
+      { process: 'this benchmark', pid: process.pid },
     ];
     return {
       wallMs: ended - started,
@@ -234,9 +249,26 @@ function pickupSeconds(jobs: JobSpan[]): number {
   return gaps / 1000;
 }
 
-function extractionSpan(jobs: JobSpan[]): { from: number; to: number } {
+/** Seconds each worker waited, after its last shard, for the last shard of the run, summed. */
+function tailSeconds(jobs: JobSpan[]): number {
   const extract = jobs.filter((job) => job.kind === 'extract');
-  return { from: Math.min(...extract.map((job) => job.from)), to: Math.max(...extract.map((job) => job.to)) };
+  const end = Math.max(...extract.map((job) => job.to));
+  const workers = new Set(extract.map((job) => job.worker));
+  let waited = 0;
+  for (const worker of workers) {
+    waited += end - Math.max(...extract.filter((job) => job.worker === worker).map((job) => job.to));
+  }
+  return waited / 1000;
+}
+
+/** The first shard job's start to the last one's end, and the time its first one was queued. */
+function extractionSpan(jobs: JobSpan[]): { queued: number; from: number; to: number } {
+  const extract = jobs.filter((job) => job.kind === 'extract');
+  return {
+    queued: Math.min(...extract.map((job) => job.queued)),
+    from: Math.min(...extract.map((job) => job.from)),
+    to: Math.max(...extract.map((job) => job.to)),
+  };
 }
 
 /** Each process's CPU seconds in the span and over its life, beside the span's wall time. */
@@ -256,55 +288,7 @@ console.log(`load average at start: ${load()}`);
 const dir = await mkdtemp(path.join(tmpdir(), 'nap-bench-distributed-'));
 const redis = await RedisServer.start();
 try {
-  if (parts.has('scaling')) {
-    const fashion = existsSync(FASHION_TRAIN);
-    const common = fashion
-      ? ['--model', FASHION_MODEL, '--data', 'fashion-mnist', '--split', 'train', '--batch-size', '32']
-      : ['--model', MODEL, '--data', 'mnist', '--batch-size', '32'];
-    const what = fashion ? 'Fashion-MNIST training images' : 'digits';
-    console.log(`\n(1) scaling: ${rows} ${what} in ${shards} shards, one onnxruntime thread per worker`);
-    const scaling = [];
-    for (const workers of [1, 2]) {
-      const analysis = [...common, '--limit', String(rows), '--shards', String(shards), '--projection', 'none'];
-      const run = await queueRun(
-        redis,
-        dir,
-        `scaling-${workers}`,
-        workers,
-        analysis,
-        { extra: ['--threads', '1'] },
-        args['extraction-only'] ? shards : undefined,
-      );
-      const span = extractionSpan(run.jobs);
-      const seconds = (span.to - span.from) / 1000;
-      const job = jobParts(run.jobs);
-      console.log(`\n${workers} worker${workers > 1 ? 's' : ''}: load average ${load()}`);
-      printCpu(run, span);
-      console.log(
-        `shard jobs: model ${fixed(job.model, 2)} s, Parquet files ${fixed(job.write, 2)} s, rest ${fixed(job.rest, 2)} s` +
-          ` (longest ${fixed(job.longestRest, 2)} s: a worker's set-up for the run), pickup gaps ${fixed(pickupSeconds(run.jobs), 2)} s`,
-      );
-      scaling.push({ workers, seconds, setup: job.longestRest, throughput: rows / seconds, wall: run.wallMs / 1000 });
-    }
-    const [one, two] = scaling as [(typeof scaling)[0], (typeof scaling)[0]];
-    const efficiency = two.throughput / (2 * one.throughput);
-    console.log(
-      '\n' +
-        formatTable([
-          ['workers', 'extraction span s', 'of it worker set-up s', 'inputs/s', 'whole run s'],
-          ...scaling.map((s) => [
-            String(s.workers),
-            fixed(s.seconds, 2),
-            fixed(s.setup, 2),
-            fixed(s.throughput, 0),
-            args['extraction-only'] ? 'not run' : fixed(s.wall, 1),
-          ]),
-        ]),
-    );
-    console.log(
-      `2 workers / (2 x 1 worker) = ${fixed(efficiency, 3)} (bar >= ${SCALING_BAR}: ${efficiency >= SCALING_BAR ? 'met' : 'NOT met'})`,
-    );
-  }
+  if (parts.has('scaling')) await scalingPart(redis, dir);
   if (parts.has('overhead')) await overhead(redis, dir);
 } finally {
   await redis.dispose();
@@ -350,5 +334,130 @@ async function overhead(redis: RedisServer, dir: string): Promise<void> {
   );
   console.log(
     `overhead = ${fixed(100 * share, 2)}% of the run (bar <= ${100 * OVERHEAD_BAR}%: ${share <= OVERHEAD_BAR ? 'met' : 'NOT met'})`,
+  );
+}
+
+/** One scaling run's figures: the span from the first shard job's start and from its enqueueing. */
+interface ScalingRun {
+  round: number;
+  workers: number;
+  seconds: number;
+  queuedSeconds: number;
+  setup: number;
+  wall: number;
+  load: string;
+  /** CPU seconds of the workers within the span, all together. */
+  workerCpu: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** 2-worker throughput over twice the 1-worker one, from two spans (the same rows in each). */
+function scalingOf(oneWorker: number, twoWorkers: number): number {
+  return oneWorker / (2 * twoWorkers);
+}
+
+function verdict(scaling: number): string {
+  return `${fixed(scaling, 3)} (bar >= ${SCALING_BAR}: ${scaling >= SCALING_BAR ? 'met' : 'NOT met'})`;
+}
+
+async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
+  const fashion = existsSync(FASHION_TRAIN);
+  const common = fashion
+    ? ['--model', FASHION_MODEL, '--data', 'fashion-mnist', '--split', 'train', '--batch-size', '32']
+    : ['--model', MODEL, '--data', 'mnist', '--batch-size', '32'];
+  const what = fashion ? 'Fashion-MNIST training images' : 'digits';
+  console.log(
+    `\n(1) scaling: ${rows} ${what} in ${shards} shards, one onnxruntime thread per worker, ${repeats} round(s) of 1 then 2 workers`,
+  );
+  const analysis = [...common, '--limit', String(rows), '--shards', String(shards), '--projection', 'none'];
+  const runs: ScalingRun[] = [];
+  for (let round = 1; round <= repeats; round++) {
+    for (const workers of [1, 2]) {
+      const name = `scaling-${round}-${workers}`;
+      const stopAfter = args['extraction-only'] ? shards : undefined;
+      const run = await queueRun(redis, dir, name, workers, analysis, { extra: ['--threads', '1'] }, stopAfter);
+      const span = extractionSpan(run.jobs);
+      const job = jobParts(run.jobs);
+      const loadNow = load();
+      console.log(`\nround ${round}, ${workers} worker${workers > 1 ? 's' : ''}: load average ${loadNow}`);
+      printCpu(run, span);
+      console.log(
+        `shard jobs: model ${fixed(job.model, 2)} s, Parquet files ${fixed(job.write, 2)} s, rest ${fixed(job.rest, 2)} s` +
+          ` (longest ${fixed(job.longestRest, 2)} s: a worker's set-up for the run), pickup gaps ${fixed(pickupSeconds(run.jobs), 2)} s,` +
+          ` workers idle before the last shard was done ${fixed(tailSeconds(run.jobs), 2)} s`,
+      );
+      runs.push({
+        round,
+        workers,
+        seconds: (span.to - span.from) / 1000,
+        queuedSeconds: (span.to - span.queued) / 1000,
+        setup: job.longestRest,
+        wall: run.wallMs / 1000,
+        load: loadNow,
+        workerCpu: run
+          .cpu(span.from, span.to)
+          .filter(({ process }) => process.startsWith('worker '))
+          .reduce((n, { seconds }) => n + seconds, 0),
+      });
+    }
+  }
+  console.log(
+    '\n' +
+      formatTable([
+        [
+          'round',
+          'workers',
+          'span s (first job started)',
+          'span s (first job queued)',
+          'of it worker set-up s',
+          'inputs/s',
+          'workers CPU s in span',
+          'cores they kept busy',
+          'whole run s',
+          'load after',
+        ],
+        ...runs.map((run) => [
+          String(run.round),
+          String(run.workers),
+          fixed(run.seconds, 2),
+          fixed(run.queuedSeconds, 2),
+          fixed(run.setup, 2),
+          fixed(rows / run.seconds, 0),
+          fixed(run.workerCpu, 2),
+          fixed(run.workerCpu / run.seconds, 2),
+          args['extraction-only'] ? 'not run' : fixed(run.wall, 1),
+          run.load,
+        ]),
+      ]),
+  );
+  const spans = (workers: number, of: (run: ScalingRun) => number) =>
+    runs.filter((run) => run.workers === workers).map(of);
+  for (const [label, of] of [
+    ['first shard job started', (run: ScalingRun) => run.seconds],
+    ['first shard job queued', (run: ScalingRun) => run.queuedSeconds],
+  ] as const) {
+    const one = spans(1, of);
+    const two = spans(2, of);
+    const rounds = one.map((seconds, i) => fixed(scalingOf(seconds, two[i]!), 3)).join(', ');
+    console.log(
+      `span from the ${label} to the last shard done: median ${fixed(median(one), 2)} s with 1 worker, ${fixed(median(two), 2)} s with 2` +
+        ` (${fixed(rows / median(one), 0)} and ${fixed(rows / median(two), 0)} inputs/s);` +
+        ` 2 workers / (2 x 1 worker) = ${verdict(scalingOf(median(one), median(two)))}; each round: ${rounds}`,
+    );
+  }
+  // The share of the two workers' CPU time that the same rows take with one: what the scaling would be if
+  // each worker had a core of its own all through the span (no other work, no worker waiting for the last shard)
+  // and used no more than that core. A worker at one onnxruntime thread runs its batches' JavaScript on a
+  // second thread beside the model, and V8's collector and libuv's pool (DuckDB, zlib) on others: alone on
+  // two cores it keeps more than one busy, which two workers on two cores cannot ("cores they kept busy").
+  const oneCpu = median(spans(1, (run) => run.workerCpu));
+  const twoCpu = median(spans(2, (run) => run.workerCpu));
+  console.log(
+    `workers' CPU s in the span: median ${fixed(oneCpu, 2)} with 1 worker, ${fixed(twoCpu, 2)} with 2: the same rows cost ${fixed(oneCpu / twoCpu, 3)} as much CPU with one worker as with two (a bound on the scaling where the cores are shared)`,
   );
 }

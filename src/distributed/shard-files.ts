@@ -11,11 +11,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FLOAT, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExtractedBatch } from '../engine/extract.js';
 import { InputError } from '../errors.js';
 import type { FailedItem } from '../io/datasets/types.js';
-import { floatListColumn, intColumn, textColumn, type BulkColumn } from '../io/store/bulk.js';
+import { floatColumn, intColumn, textColumn, type BulkColumn } from '../io/store/bulk.js';
+import { floatListColumn } from '../io/store/vectors.js';
 import type { ResultColumns } from '../io/store/results.js';
 import { napVersion } from '../version.js';
 import { FORMAT_METADATA_KEY, formatDifference, isCurrentFormat, SHARD_FORMAT, WRITER_METADATA_KEY } from './format.js';
@@ -55,10 +56,6 @@ const INPUTS = 'inputs';
 
 export function recordPath(folder: string, shard: number): string {
   return path.join(folder, 'shards', `${shardName(shard)}.json`);
-}
-
-function floatColumn(values: Float32Array): BulkColumn {
-  return { type: FLOAT, valueAt: (row) => values[row]! };
 }
 
 async function sha256Of(file: string): Promise<{ bytes: number; sha256: string }> {

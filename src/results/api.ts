@@ -73,13 +73,20 @@ import { FlowQueries } from './flow.js';
 import { rowOfAscending, type IndexedInputs } from './input-index.js';
 import { labelCounts } from './label-counts.js';
 import { patternWords } from './pattern-words.js';
-import { orderedMembers, type MemberFilter } from './members.js';
+import { groupByPattern, orderedMembers, type MemberFilter, type PatternGroups } from './members.js';
 import { countAtLeast, nearMembersOf, type NearMembers } from './near-members.js';
 import { OUTLIER_QUANTILE, summarizePatterns, type PatternSummaries } from './pattern-summaries.js';
 import type { ResultsReader } from './reader.js';
 import { LIMITS } from './routes.js';
 import { ResultsTables, type LayerClustering, type TableLimits } from './results-tables.js';
-import type { ClusteringRecord, LayerRecord, ProjectionRecord, RunRecord, UnitStatsTable } from './tables.js';
+import type {
+  ClusteringRecord,
+  LayerRecord,
+  MembershipsTable,
+  ProjectionRecord,
+  RunRecord,
+  UnitStatsTable,
+} from './tables.js';
 import { MEAN_HEATMAP } from './tables.js';
 import { agreement, duplicates, labelErrors, modelErrors, outliers, requireSaved } from './saved-triage.js';
 import { inputPicturesOf, showsContents } from './input-content.js';
@@ -150,7 +157,16 @@ export interface ResultsService extends ResultsApi {
   prefetch(): Promise<void>;
 }
 
-const list = (values: ArrayLike<number>): number[] => Array.from(values);
+/**
+ * A plain array of the values. A counted loop with push: Array.from walks a typed array through its
+ * iterator, and new Array(n) of a million is a sparse (dictionary) array; either took over a second per
+ * column of a million-input clustering's tree.
+ */
+function list<T = number>(values: ArrayLike<number>, map?: (value: number) => T): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < values.length; i++) out.push(map === undefined ? (values[i] as T) : map(values[i]!));
+  return out;
+}
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
 function clusteringSummary(record: ClusteringRecord): ClusteringSummary {
@@ -223,30 +239,35 @@ function layerComparisonSummary(layer: LayerComparison): LayerComparisonSummary 
 /** The given rows of a run's inputs (-1: an input the table lacks, kept aligned with empty values). */
 function inputRows(inputs: IndexedInputs, runId: number, rows: ArrayLike<number>, offset: number | null): InputRows {
   const n = rows.length;
+  // Filled with push: new Array(n) of a 100,000-input page is a sparse (dictionary) array, slow to fill.
+  const path: (string | null)[] = [];
+  const label: (string | null)[] = [];
+  const predictionLabel: (string | null)[] = [];
+  const content: (string | null)[] = [];
   const out: InputRows = {
     runId,
     total: inputs.inputIndex.length,
     offset,
     inputIndex: new Int32Array(n),
-    path: new Array<string | null>(n),
-    label: new Array<string | null>(n),
+    path,
+    label,
     prediction: new Int32Array(n),
-    predictionLabel: new Array<string | null>(n),
+    predictionLabel,
     probability: new Float64Array(n),
     misclassified: new Uint8Array(n),
-    content: new Array<string | null>(n),
+    content,
   };
   for (let i = 0; i < n; i++) {
     const row = rows[i]!;
     const known = row >= 0;
     out.inputIndex[i] = known ? inputs.inputIndex[row]! : -1;
-    (out.path as (string | null)[])[i] = known ? (inputs.path[row] ?? null) : null;
-    (out.label as (string | null)[])[i] = known ? (inputs.label[row] ?? null) : null;
+    path.push(known ? (inputs.path[row] ?? null) : null);
+    label.push(known ? (inputs.label[row] ?? null) : null);
     out.prediction[i] = known ? inputs.prediction[row]! : -1;
-    (out.predictionLabel as (string | null)[])[i] = known ? (inputs.predictionLabel[row] ?? null) : null;
+    predictionLabel.push(known ? (inputs.predictionLabel[row] ?? null) : null);
     out.probability[i] = known ? inputs.probability[row]! : NaN;
     out.misclassified[i] = known ? inputs.misclassified[row]! : 0;
-    (out.content as (string | null)[])[i] = known ? (inputs.content[row] ?? null) : null;
+    content.push(known ? (inputs.content[row] ?? null) : null);
   }
   return out;
 }
@@ -281,6 +302,13 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
   const nearMemberLists = new PromiseCache<number, NearMembers | null>(16);
   // Member pages of one order and filter share the ordering: 4 bytes per member, 32 MiB in all.
   const memberOrders = new LruCache<string, Int32Array>(8 * 1024 * 1024, (rows) => rows.length);
+  // Rows grouped by pattern, as long as their memberships table is kept (4 bytes per input).
+  const patternGroups = new WeakMap<MembershipsTable, PatternGroups>();
+  const groupsOf = (memberships: MembershipsTable): PatternGroups => {
+    let groups = patternGroups.get(memberships);
+    if (groups === undefined) patternGroups.set(memberships, (groups = groupByPattern(memberships)));
+    return groups;
+  };
 
   async function runSummary(run: RunRecord): Promise<RunSummary> {
     const [layers, clusterings, inputs, projections] = await Promise.all([
@@ -492,7 +520,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
         pointCount: (await tables.memberships(clustering.clusteringId)).inputIndex.length,
         parent: list(tree.parent),
         child: list(tree.child),
-        lambda: Array.from(tree.lambda, finiteOrNull),
+        lambda: list(tree.lambda, finiteOrNull),
         childSize: list(tree.childSize),
       };
     },
@@ -566,7 +594,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       const key = JSON.stringify([clusteringId, patternId, order, filter]);
       let ordered = memberOrders.get(key);
       if (ordered === undefined) {
-        ordered = orderedMembers(memberships, inputs, patternId, filter, order);
+        ordered = orderedMembers(memberships, inputs, patternId, filter, order, groupsOf(memberships));
         memberOrders.set(key, ordered);
       }
       const selection = { rows: ordered.subarray(offset, offset + limit), total: ordered.length };
@@ -779,6 +807,7 @@ export function createResultsApi(reader: ResultsReader, options: ResultsApiOptio
       await tables.layerStats(runId, layer.layer);
       await tables.patternStats(clusteringId);
       await tables.heatmapIndex(clusteringId);
+      groupsOf(await tables.memberships(clusteringId));
       if (projections.has(layer.layer)) await tables.projection(runId, layer.layer);
     }
     for (const from of layers) for (const to of layers) if (from !== to) await flows.between(runId, from, to);

@@ -286,7 +286,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const data = new DataAnswers(service);
       const handlers = apiHandlers(data, images, new HeatmapImages(store, service));
       const handle = requestHandler(config, handlers, writes === 0 ? version : `${version}.${writes}`, notes, write);
-      return { service, data, handle };
+      return { service, data, images, handle };
     };
     let writing = Promise.resolve();
     const write: WriteAnswer = async (request, response, rawPath) => {
@@ -344,6 +344,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await current.service
       .prefetch()
       .then(() => current.data.prefetch())
+      .then((runId) => (runId === null ? undefined : current.images.prefetch(runId)))
       .catch(() => undefined);
     const address = await listen(server, config.port, config.host);
     let closing: Promise<void> | null = null;

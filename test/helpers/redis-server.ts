@@ -40,6 +40,11 @@ export class RedisServer {
     private readonly dir: string,
   ) {}
 
+  /** The running server's process id (benchmarks sample its CPU time). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   get address(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

@@ -5,7 +5,14 @@ import { InputError } from '../../src/errors.js';
 import type { MemberOrder } from '../../src/results/api-types.js';
 import { LruCache, PromiseCache } from '../../src/results/cache.js';
 import { indexInputs, rowOfAscending } from '../../src/results/input-index.js';
-import { selectMembers, type MemberFilter } from '../../src/results/members.js';
+import {
+  groupByPattern,
+  memberRows,
+  orderedMembers,
+  rowsOfPattern,
+  selectMembers,
+  type MemberFilter,
+} from '../../src/results/members.js';
 import {
   parseBoolean,
   parseId,
@@ -154,6 +161,30 @@ test('member selection filters, orders with index tie-breaks and pages', () => {
   const predictedA = pick(0, { prediction: 'a', label: 'a' }, 'input', { offset: 0, limit: 1 });
   assert.deepEqual([[...predictedA.rows], predictedA.total], [[0], 2]);
   assert.equal(pick(1, { label: 'a' }, 'input', { offset: 0, limit: 10 }).total, 0);
+});
+
+test('member rows grouped by pattern are the rows a scan of the table finds, in membership order', () => {
+  const { memberships, inputs } = sample();
+  const table = indexInputs(inputs);
+  const groups = groupByPattern(memberships);
+  assert.deepEqual([...groups.start], [0, 1, 4, 6]);
+  assert.deepEqual([...rowsOfPattern(groups, -1)], [5]);
+  assert.deepEqual([...rowsOfPattern(groups, 0)], [0, 1, 4]);
+  assert.deepEqual([...rowsOfPattern(groups, 1)], [2, 3]);
+  assert.deepEqual([...rowsOfPattern(groups, 2)], []);
+  assert.deepEqual([...rowsOfPattern(groups, -2)], []);
+  const filters: MemberFilter[] = [{}, { label: 'a' }, { misclassified: true }, { prediction: 'b', label: 'b' }];
+  for (const patternId of [-1, 0, 1, 2])
+    for (const filter of filters) {
+      const scanned = memberRows(memberships, table, patternId, filter);
+      assert.deepEqual(memberRows(memberships, table, patternId, filter, groups), scanned);
+      for (const order of ['most-stable', 'outlier', 'input'] as const) {
+        const ordered = orderedMembers(memberships, table, patternId, filter, order, groups);
+        assert.deepEqual(ordered, orderedMembers(memberships, table, patternId, filter, order));
+      }
+    }
+  // Ordering a pattern's members leaves the groups as they were.
+  assert.deepEqual([...rowsOfPattern(groups, 0)], [0, 1, 4]);
 });
 
 test('rowOfAscending finds a value in an ascending column by bisection, -1 where absent', () => {

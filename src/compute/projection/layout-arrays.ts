@@ -6,7 +6,8 @@ import type { SparseGraph } from './sparse-graph.js';
  * The typed arrays one layout run works on, in SharedArrayBuffers when `shared` (for worker
  * threads). Edge e is sampled every wmax / w_e epochs, its negatives 5 times as often (umap-learn's
  * make_epochs_per_sample); both clocks start one period in. `blocks` are the boundaries of the
- * vertex blocks (see layout-epochs.ts): edges between blocks get a slot in `owed`.
+ * vertex blocks (see layout-epochs.ts): edges between blocks get a slot in `owed`. Both snapshots
+ * start as `layout`.
  */
 export function layoutArrays(
   layout: Float64Array,
@@ -32,8 +33,12 @@ export function layoutArrays(
     owedStart: ints(owedStart),
     schedule: floats(scheduleOf(epochsPerSample, negativeSampleRate)),
     live: floats(layout),
-    snapshot: floats(layout),
-    owed: floats(new Float32Array(owedStart[graph.count]! * 2)),
+    snapshots: [floats(layout), floats(layout)],
+    owed: [
+      floats(new Float32Array(owedStart[graph.count]! * 2)),
+      floats(new Float32Array(owedStart[graph.count]! * 2)),
+    ],
+    blockCount: blocks.length - 1,
     attraction: floats(tabulate((d2) => attractionCoefficient(d2, a, b))),
     repulsion: floats(tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength))),
   };

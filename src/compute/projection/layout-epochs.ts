@@ -4,13 +4,18 @@
  *
  * The vertices are split into a fixed number of contiguous blocks (not tied to the thread count).
  * Inside its block a vertex's samples run exactly as in umap-learn: it sees the current positions
- * and an edge moves both its ends at once. Across blocks an epoch is synchronous: a vertex sees
- * other blocks' vertices where they were when the epoch began (`snapshot`), and the pull of an edge
- * (j, k) on a k in another block is stored (in k's slot for the reverse edge (k, j), so k reads its
- * row in order) and added to k after the epoch. Blocks can thus run on different threads, each
- * writing only its own vertices, and as neither the blocks nor the random draws (keyed by seed,
- * epoch and edge) depend on the threads, the layout is bit-identical for a seed whatever the
- * thread count.
+ * and an edge moves both its ends at once. Across blocks an epoch is synchronous: the pull of an
+ * edge (j, k) on a k in another block is stored (in k's slot for the reverse edge (k, j), so k reads
+ * its row in order) and added to k when k's block next runs, and a vertex sees other blocks'
+ * vertices at a snapshot of their positions. Blocks can thus run on different threads, each writing
+ * only its own vertices, and as neither the blocks nor the random draws (keyed by seed, epoch and
+ * edge) depend on the threads, the layout is bit-identical for a seed whatever the thread count.
+ *
+ * With several blocks the threads meet once per epoch: the snapshots and the owed moves are double
+ * buffered by the epoch's parity, so a block reads what the others wrote before the last meeting
+ * while they write the other buffer. Other blocks' vertices (and the vertices negative samples draw)
+ * are thus seen where they were at the start of the previous epoch. With one block (umap-learn's
+ * sequential optimisation) the negative samples see the start of the current epoch.
  */
 import { attractionCoefficient, lookup, repulsionCoefficient, TABLE_HIGH, TABLE_LOW } from './gradient-tables.js';
 import { drawnVertex, epochKey, firstDraw, nextDraw } from './negative-draws.js';
@@ -32,10 +37,12 @@ export interface LayoutArrays {
   schedule: Float32Array;
   /** count x 2 positions, updated during the epoch by the samples of the vertex's block. */
   live: Float32Array;
-  /** count x 2 positions at the start of the epoch. */
-  snapshot: Float32Array;
-  /** Per slot (see owedSlot), x then y: the move that an edge from another block owes its vertex this epoch. */
-  owed: Float32Array;
+  /** By epoch parity: count x 2 positions at the start of the epoch (written when the vertex's block starts it). */
+  snapshots: [Float32Array, Float32Array];
+  /** By epoch parity, per slot (see owedSlot), x then y: the move that an edge from another block owes its vertex. */
+  owed: [Float32Array, Float32Array];
+  /** Number of vertex blocks: with one, the epochs read the current epoch's snapshot (see above). */
+  blockCount: number;
   /** attractionCoefficient tabulated (see gradient-tables.ts). */
   attraction: Float32Array;
   /** repulsionCoefficient tabulated. */
@@ -57,15 +64,23 @@ export interface EpochConstants {
 
 const GRADIENT_CLIP = 4;
 
-/** Phase 1 of an epoch for the block of vertices [from, to): positive samples of their due edges, then negative ones. */
-export function moveVertices(
+/**
+ * Epoch `epoch` of the block of vertices [from, to): what other blocks' edges owed its vertices in the
+ * previous epoch is added and their snapshot written, then the positive samples of their due edges
+ * run, each followed by its negative ones.
+ */
+export function runBlockEpoch(
   arrays: LayoutArrays,
   constants: EpochConstants,
   epoch: number,
   from: number,
   to: number,
 ): void {
-  const { count, rowStart, columns, owedSlot, schedule, live, snapshot, owed, attraction, repulsion } = arrays;
+  settleVertices(arrays, epoch, from, to);
+  const { count, rowStart, columns, owedSlot, schedule, live, attraction, repulsion } = arrays;
+  const owed = ofParity(arrays.owed, epoch);
+  // With several blocks the other blocks may be writing this epoch's snapshot: read the previous one.
+  const snapshot = ofParity(arrays.snapshots, arrays.blockCount > 1 ? epoch + 1 : epoch);
   const { a, b, epochs, negativeSampleRate, repulsionStrength, learningRate, seed } = constants;
   const alpha = learningRate * (1 - epoch / epochs);
   const drawScale = count / 4294967296;
@@ -139,9 +154,14 @@ export function moveVertices(
   }
 }
 
-/** Phase 2 for vertices [from, to): add what other blocks' edges owe them, in edge order; refresh the snapshot. */
-export function settleVertices(arrays: LayoutArrays, from: number, to: number): void {
-  const { owedStart, live, snapshot, owed } = arrays;
+/**
+ * Vertices [from, to) at the start of `epoch` (epochs for the end of the last): what other blocks'
+ * edges owed them in the previous epoch is added, in edge order, and the epoch's snapshot written.
+ */
+export function settleVertices(arrays: LayoutArrays, epoch: number, from: number, to: number): void {
+  const { owedStart, live } = arrays;
+  const owed = ofParity(arrays.owed, epoch + 1);
+  const snapshot = ofParity(arrays.snapshots, epoch);
   for (let k = from; k < to; k++) {
     let x = live[2 * k]!;
     let y = live[2 * k + 1]!;
@@ -156,6 +176,11 @@ export function settleVertices(arrays: LayoutArrays, from: number, to: number): 
     snapshot[2 * k] = x;
     snapshot[2 * k + 1] = y;
   }
+}
+
+/** The buffer of a double-buffered pair that epoch `epoch` writes. */
+function ofParity(pair: [Float32Array, Float32Array], epoch: number): Float32Array {
+  return (epoch & 1) === 0 ? pair[0] : pair[1];
 }
 
 export function clip(value: number): number {

@@ -3,12 +3,12 @@ import type { EpochConstants, LayoutArrays } from './layout-epochs.js';
 import { runWorkers } from './run-workers.js';
 
 /** Slots of the Int32 control block shared with layout workers. */
-export const CONTROL = { arrived: 0, generation: 1, epochsDone: 2 } as const;
+export const CONTROL = { arrived: 0, generation: 1, epochsDone: 2, nextTicket: 3 } as const;
 
 export interface LayoutWorkerInput {
   arrays: LayoutArrays;
   constants: EpochConstants;
-  /** Boundaries of this worker's consecutive vertex blocks. */
+  /** Boundaries of every vertex block. */
   blocks: number[];
   parties: number;
   index: number;
@@ -16,9 +16,9 @@ export interface LayoutWorkerInput {
 }
 
 /**
- * Runs every epoch on `threads` workers, each taking a run of consecutive blocks (`blocks` holds
- * all block boundaries); the workers meet at a barrier after each phase (see layout-worker.ts).
- * `arrays` must live in SharedArrayBuffers.
+ * Runs every epoch on `threads` workers, which share out the blocks (`blocks` holds their
+ * boundaries) and meet at a barrier after each epoch (see layout-worker.ts); what the last epoch's
+ * edges owe is left for the caller to settle. `arrays` must live in SharedArrayBuffers.
  */
 export async function layoutOnWorkers(
   arrays: LayoutArrays,
@@ -29,12 +29,14 @@ export async function layoutOnWorkers(
 ): Promise<void> {
   const control = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
   const controlView = new Int32Array(control);
-  const blockCount = blocks.length - 1;
-  const inputs = Array.from({ length: threads }, (_, index): LayoutWorkerInput => {
-    const first = Math.round((index * blockCount) / threads);
-    const last = Math.round(((index + 1) * blockCount) / threads);
-    return { arrays, constants, blocks: blocks.slice(first, last + 1), parties: threads, index, control };
-  });
+  const inputs = Array.from({ length: threads }, (_, index): LayoutWorkerInput => ({
+    arrays,
+    constants,
+    blocks,
+    parties: threads,
+    index,
+    control,
+  }));
   await runWorkers<true>(
     {
       script: new URL('./layout-worker.js', import.meta.url),

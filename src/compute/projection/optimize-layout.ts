@@ -1,6 +1,6 @@
 import type { StageCheckpoint } from './checkpoint.js';
 import { layoutArrays, samplesPerEpoch, splitVertices } from './layout-arrays.js';
-import { moveVertices, settleVertices, type EpochConstants } from './layout-epochs.js';
+import { runBlockEpoch, settleVertices, type EpochConstants } from './layout-epochs.js';
 import { layoutOnWorkers } from './layout-threads.js';
 import type { SparseGraph } from './sparse-graph.js';
 import { hilbertOrder, renumberGraph } from './vertex-order.js';
@@ -56,11 +56,11 @@ export async function optimizeLayout(
   } else {
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
       for (let block = 0; block + 1 < blocks.length; block++)
-        moveVertices(arrays, constants, epoch, blocks[block]!, blocks[block + 1]!);
-      settleVertices(arrays, 0, local.count);
+        runBlockEpoch(arrays, constants, epoch, blocks[block]!, blocks[block + 1]!);
       await checkpoint.tick(epoch + 1);
     }
   }
+  settleVertices(arrays, settings.epochs, 0, local.count);
   for (let i = 0; i < local.count; i++) {
     layout[2 * order[i]!] = arrays.live[2 * i]!;
     layout[2 * order[i]! + 1] = arrays.live[2 * i + 1]!;

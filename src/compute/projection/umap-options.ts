@@ -43,7 +43,8 @@ export interface UmapOptions {
    * Run the layout optimisation on up to 4 worker threads. The vertices are split into 4 fixed
    * blocks that see each other's positions once per epoch instead of after every sample, so the
    * result stays bit-identical for a seed whatever the thread count. About 2x faster with two free
-   * cores (slower on a busy machine: the threads meet twice per epoch), at a small cost in quality
+   * cores (they meet once per epoch and share the blocks out as they come, so a thread the machine
+   * holds back leaves its blocks to the other), at a small cost in quality
    * (on Fashion-MNIST, trustworthiness 0.001 lower at 10,000 rows, 0.002 at 100,000).
    * Default: true above 10,000 rows (where the layout takes seconds, and umap-learn's default epochs
    * drop to 200), else false: umap-learn's sequential optimisation on one thread.

@@ -2,7 +2,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Matrix } from '../../compute/matrix.js';
 import { InputError } from '../../errors.js';
-import { appendRows, constantInt, constantText, floatListColumn, intColumn } from './bulk.js';
+import { appendRows, constantInt, constantText, intColumn } from './bulk.js';
+import { floatListColumn } from './vectors.js';
 import { requireLayer } from './layers.js';
 import { ResultColumns } from './results.js';
 import type { StoredActivations } from './types.js';

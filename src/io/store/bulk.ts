@@ -10,8 +10,6 @@ import {
   DuckDBVector,
   FLOAT,
   INTEGER,
-  LIST,
-  listValue,
   VARCHAR,
   type DuckDBConnection,
   type DuckDBType,
@@ -23,6 +21,11 @@ import type { NumberColumn, TextColumn } from './types.js';
 export interface BulkColumn {
   readonly type: DuckDBType;
   readonly valueAt: (row: number) => DuckDBValue;
+  /**
+   * Writes rows [from, from + size) into rows [0, size) of column `column` of a fresh chunk at once, the
+   * same values as valueAt's (see vectors.ts); appendRows uses it where a column has it.
+   */
+  readonly fill?: (chunk: DuckDBDataChunk, column: number, from: number, size: number) => void;
 }
 
 export function intColumn(values: Int32Array): BulkColumn {
@@ -53,12 +56,6 @@ export function constantInt(value: number | null): BulkColumn {
 
 export function constantText(value: string): BulkColumn {
   return { type: VARCHAR, valueAt: () => value };
-}
-
-/** Row r is `data[r*dim .. (r+1)*dim)` as a FLOAT[] list. */
-export function floatListColumn(data: Float32Array, dim: number): BulkColumn {
-  const type = LIST(FLOAT);
-  return { type, valueAt: (row) => listValue(Array.from(data.subarray(row * dim, (row + 1) * dim))) };
 }
 
 /** Row r is `rows[r]` as a BLOB (rows may differ in size). */
@@ -131,6 +128,7 @@ export async function appendRows(
       const size = Math.min(rowsPerChunk, rowCount - start);
       const chunk = DuckDBDataChunk.create(types, size);
       ordered.forEach((column, columnIndex) => {
+        if (column.fill) return column.fill(chunk, columnIndex, start, size);
         const values = new Array<DuckDBValue>(size);
         for (let row = 0; row < size; row++) values[row] = column.valueAt(start + row);
         chunk.setColumnValues(columnIndex, values);

@@ -4,7 +4,8 @@
  */
 import { INTEGER, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { InputError, NotFoundError } from '../../errors.js';
-import { appendRows, constantInt, constantText, floatListColumn, intColumn } from './bulk.js';
+import { appendRows, constantInt, constantText, intColumn } from './bulk.js';
+import { floatListColumn } from './vectors.js';
 import { requireClustering } from './clusterings.js';
 import { ResultColumns } from './results.js';
 import { requireRun } from './runs.js';

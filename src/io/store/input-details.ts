@@ -4,9 +4,10 @@
  * model saw it, so exact duplicates can be grouped. Written with each staged batch, in its transaction.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendRows, constantInt, floatListColumn, intColumn, textColumn, type BulkColumn } from './bulk.js';
+import { appendRows, constantInt, intColumn, textColumn, type BulkColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
 import { requireRun } from './runs.js';
+import { FLOAT_LIST, floatListColumn } from './vectors.js';
 
 export interface InputDetails {
   /** Columns of `probabilities`; 0 when the model does not classify (no vectors are kept then). */
@@ -23,7 +24,7 @@ export interface StoredInputDetails extends InputDetails {
 }
 
 function probabilityColumn(details: InputDetails): BulkColumn {
-  if (details.classes === 0) return { ...floatListColumn(new Float32Array(0), 0), valueAt: () => null };
+  if (details.classes === 0) return { type: FLOAT_LIST, valueAt: () => null };
   return floatListColumn(details.probabilities, details.classes);
 }
 

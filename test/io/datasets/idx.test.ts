@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../../../src/errors.js';
-import { FASHION_MNIST_LABELS, openIdxDataset, parseIdx } from '../../../src/io/datasets/idx.js';
+import { FASHION_MNIST_LABELS, openIdxDataset, parseIdx, readIdxFile } from '../../../src/io/datasets/idx.js';
 import { openDataset } from '../../../src/io/datasets/open.js';
 import { compareNatural } from '../../../src/io/datasets/labels.js';
 import { makeTempDir, writeBytes, removeTempDirs } from './fixtures.js';
@@ -75,6 +75,27 @@ test('plain and gzipped files hold the same items but are different sources', as
   );
   assert.notEqual(plain.fingerprint, gzipped.fingerprint);
   assert.equal((await openIdxDataset(path.join(dir, 'tiny-images-idx3-ubyte'))).fingerprint, plain.fingerprint);
+});
+
+test('a gzipped IDX file reads whole whatever size its gzip trailer records (a hint for the buffer only)', async () => {
+  const dir = await makeTempDir('idx-trailer');
+  const bytes = idx([3, 2, 3], PIXELS);
+  // Two gzip members: the trailer at the end records the second one's size only.
+  const members = path.join(dir, 'members-images-idx3-ubyte.gz');
+  await writeBytes(members, Uint8Array.from([...gzipSync(bytes.subarray(0, 10)), ...gzipSync(bytes.subarray(10))]));
+  const read = await readIdxFile(members);
+  assert.deepEqual(read.array.dims, [3, 2, 3]);
+  assert.deepEqual([...read.array.data], PIXELS);
+  // A recorded size that is not the data's is a broken file, not a bigger one.
+  const lying = Uint8Array.from(gzipSync(bytes));
+  new DataView(lying.buffer).setUint32(lying.length - 4, 0xffffffff, true);
+  const broken = path.join(dir, 'lying-images-idx3-ubyte.gz');
+  await writeBytes(broken, lying);
+  await assert.rejects(readIdxFile(broken), (error: unknown) => {
+    assert.ok(error instanceof InputError);
+    assert.match(error.message, /lying-images-idx3-ubyte\.gz is a broken gzip file/);
+    return true;
+  });
 });
 
 test('resizing gray IDX images keeps one channel and the value of a flat image', async () => {
