@@ -47,9 +47,8 @@ export interface ApproximateMstTuning {
   /** Threads of the dot kernel's tile products. Default 2. */
   threads?: number;
   /**
-   * Whether a helper thread multiplies half of the trees' leaves (see LeafHelper). Default: where the
-   * leaves' products take at least HELPER_WORK multiply-adds, so that its start (a thread and its
-   * kernel: 0.1-0.2 CPU s measured under load) pays.
+   * Whether a helper thread multiplies half of the trees' leaves (see LeafHelper). Default: for rows
+   * up to WIDE_DIMS wide whose leaves offer at least HELPER_PAIRS pairs (e.g. 50,000 x 64, not 10,000 x 64).
    */
   helper?: boolean;
   /** The clock of `stats.stages`, in milliseconds (e.g. CPU time under load). Default: performance.now. */
@@ -75,11 +74,14 @@ export interface ApproximateMstStats extends JoinStats {
 const WIDE_DIMS = 128;
 
 /**
- * Multiply-adds of the leaf products (trees x rows x leaf size x dimensions) from which a helper
- * thread takes half of them: 10,000 x 2048 and 50,000 x 64 have it, 10,000 x 512 and 2000 x 2048
- * not (there it added 11-29% CPU time to the fit, measured under load, for a stage of 0.1-0.25 CPU s).
+ * Pairs the leaves' scans offer (trees x rows x leaf size) from which a helper thread takes half of
+ * the leaves, for rows up to WIDE_DIMS wide, where the single-threaded scan, not the two-threaded
+ * GEMM, is most of the leaves' time. Measured on a nearly idle machine (load 1.7-2): at 50,000 x 64 the
+ * helper took the leaf stage from 0.55 to 0.34 s and the fit from 1.92 to 1.70 s; at 10,000 x 2048 and
+ * 10,000 x 512 it made the fit 0.04-0.16 s slower (and costs 11-29% more CPU time at 10,000 x 64,
+ * 10,000 x 512 and 2000 x 2048: its thread and kernel start).
  */
-const HELPER_WORK = 2 ** 32;
+const HELPER_PAIRS = 2 ** 25;
 
 /** Rows up to which two random-projection trees are used; see {@link defaultTrees}. */
 const TWO_TREE_ROWS = 16_384;
@@ -149,7 +151,7 @@ export async function approximateMstWith(
   lap('block rows');
   const kernels = options.kernels ?? javaScriptDotKernels;
   const kernel = await kernels.create(tuning.threads ?? 2);
-  const helper = tuning.helper ?? trees * count * leafSize * matrix.dim >= HELPER_WORK;
+  const helper = tuning.helper ?? (!wide && trees * count * leafSize >= HELPER_PAIRS);
   lap('dot kernel');
   let report: Omit<ApproximateMstStats, 'stages'> | undefined;
   try {
