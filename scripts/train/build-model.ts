@@ -1,7 +1,8 @@
 /**
- * One built-in model end to end: train with tfjs (or reload the cached weights with --reuse-weights),
- * export to models/<name>.onnx, check it through onnxruntime-node against tfjs and on the evaluation set,
- * and write models/<name>.json. Shared by train-mnist.ts and train-fashion-mnist.ts.
+ * One built-in model end to end: train with tfjs (or reload the cached weights with --reuse-weights), or
+ * load the weights snapshot a training script elsewhere wrote (PyTorch: train_fashion_cnn.py), export to
+ * models/<name>.onnx, check it through onnxruntime-node against tfjs and on the evaluation set, and write
+ * models/<name>.json. Shared by train-mnist.ts and train-fashion-mnist.ts.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +23,9 @@ const MAX_MODEL_BYTES = 1024 * 1024;
 const AGREEMENT_IMAGES = 100;
 const AGREEMENT_TOLERANCE = 1e-4;
 
-export interface ModelBuild {
-  spec: CnnSpec;
-  seed: number;
+/** Training by tfjs here (train-classifier.ts). */
+export interface TfjsTraining {
+  by: 'tfjs';
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -32,6 +33,23 @@ export interface ModelBuild {
   learningRateDecay: number;
   /** Random-shift augmentation in pixels (see TrainOptions.maxShift); 0 for none. */
   maxShift: number;
+}
+
+/**
+ * Training by another script, which writes the weights snapshot (weights-snapshot.ts) this build exports;
+ * the snapshot's training record holds the metadata fields (epochs, batchSize, optimizer, augmentation,
+ * trainSeconds, trainedWith, trainedAt) besides seed and trainSamples, which must match the build's.
+ */
+export interface SnapshotTraining {
+  by: 'snapshot';
+  /** The script that trains and writes the snapshot, as run from the repository root. */
+  command: string;
+}
+
+export interface ModelBuild {
+  spec: CnnSpec;
+  seed: number;
+  training: TfjsTraining | SnapshotTraining;
   train: LabeledImages;
   evaluation: LabeledImages;
   /** Which images train / evaluate, in words, for the metadata. */
@@ -51,56 +69,85 @@ function log(line: string): void {
 
 /** The settings that determine the trained weights; a cached snapshot must match them all. */
 function trainingFacts(build: ModelBuild): Record<string, unknown> {
+  const facts = { seed: build.seed, trainSamples: build.train.count };
+  if (build.training.by === 'snapshot') return facts;
+  const { epochs, batchSize, learningRate, learningRateDecay, maxShift } = build.training;
   return {
-    seed: build.seed,
-    epochs: build.epochs,
-    batchSize: build.batchSize,
-    learningRate: build.learningRate,
-    learningRateDecay: build.learningRateDecay,
-    trainSamples: build.train.count,
-    ...(build.maxShift > 0 ? { maxShift: build.maxShift } : {}),
+    ...facts,
+    epochs,
+    batchSize,
+    learningRate,
+    learningRateDecay,
+    ...(maxShift > 0 ? { maxShift } : {}),
   };
+}
+
+function loadMatchingSnapshot(build: ModelBuild, cachePath: string, retrain: string) {
+  log(`reusing weights from ${cachePath}`);
+  const loaded = loadWeightsSnapshot(cachePath, build.spec.name);
+  for (const [key, value] of Object.entries(trainingFacts(build))) {
+    if (loaded.training[key] !== value) {
+      throw new Error(
+        `${cachePath} was trained with ${key}=${String(loaded.training[key])}, the script now says ${String(value)}; ${retrain}`,
+      );
+    }
+  }
+  return loaded;
 }
 
 function trainOrReuse(build: ModelBuild, reuse: boolean): { weights: CnnWeights; training: Record<string, unknown> } {
   const cachePath = `${CACHE_DIR}${build.spec.name}.weights.json`;
+  const training = build.training;
+  if (training.by === 'snapshot') {
+    const retrain = `train with \`${training.command}\``;
+    if (!existsSync(cachePath)) throw new Error(`${cachePath} does not exist; ${retrain} first`);
+    return loadMatchingSnapshot(build, cachePath, retrain);
+  }
   if (reuse) {
     if (!existsSync(cachePath))
       throw new Error(`--reuse-weights: ${cachePath} does not exist; run once without the flag to train`);
-    log(`reusing weights from ${cachePath}`);
-    const loaded = loadWeightsSnapshot(cachePath, build.spec.name);
-    const expected = trainingFacts(build);
-    for (const [key, value] of Object.entries(expected)) {
-      if (loaded.training[key] !== value) {
-        throw new Error(
-          `${cachePath} was trained with ${key}=${String(loaded.training[key])}, the script now says ${String(value)}; retrain without --reuse-weights`,
-        );
-      }
-    }
-    return loaded;
+    return loadMatchingSnapshot(build, cachePath, 'retrain without --reuse-weights');
   }
   log(
-    `training ${build.spec.name} on ${build.train.count} images, ${build.epochs} epochs of batches of ${build.batchSize}, seed ${build.seed}`,
+    `training ${build.spec.name} on ${build.train.count} images, ${training.epochs} epochs of batches of ${training.batchSize}, seed ${build.seed}`,
   );
   const result = trainClassifier(build.spec, build.train, {
     seed: build.seed,
-    epochs: build.epochs,
-    batchSize: build.batchSize,
-    learningRate: build.learningRate,
-    learningRateDecay: build.learningRateDecay,
-    maxShift: build.maxShift,
+    epochs: training.epochs,
+    batchSize: training.batchSize,
+    learningRate: training.learningRate,
+    learningRateDecay: training.learningRateDecay,
+    maxShift: training.maxShift,
     monitor: firstImages(build.evaluation, 500),
     log,
     logEvery: 100,
   });
-  const training = {
+  const facts = {
     ...trainingFacts(build),
     trainSeconds: Math.round(result.seconds),
     trainedAt: new Date().toISOString(),
   };
-  saveWeightsSnapshot(cachePath, build.spec.name, result.weights, training);
+  saveWeightsSnapshot(cachePath, build.spec.name, result.weights, facts);
   log(`trained in ${result.seconds.toFixed(0)} s; weights cached in ${cachePath}`);
-  return { weights: result.weights, training };
+  return { weights: result.weights, training: facts };
+}
+
+/** The sidecar's description of the training: from the tfjs settings, or from the snapshot's own record. */
+function trainingMetadata(build: ModelBuild, record: Record<string, unknown>): Record<string, unknown> {
+  const training = build.training;
+  if (training.by === 'snapshot') {
+    const { epochs, batchSize, optimizer, augmentation, trainedWith } = record;
+    return { epochs, batchSize, optimizer, augmentation, trainSeconds: record['trainSeconds'] ?? null, trainedWith };
+  }
+  return {
+    epochs: training.epochs,
+    batchSize: training.batchSize,
+    optimizer: `Adam, learning rate ${training.learningRate} times ${training.learningRateDecay} per epoch, softmax cross-entropy`,
+    augmentation:
+      training.maxShift > 0 ? `random shifts of up to ${training.maxShift} pixels along each axis, zero fill` : 'none',
+    trainSeconds: typeof record['trainSeconds'] === 'number' ? Math.round(record['trainSeconds']) : null,
+    trainedWith: `@tensorflow/tfjs ${tf.version.tfjs}, cpu backend with the kernels of scripts/train/fast-cpu-kernels.ts, Node ${process.version}, via ${build.script}`,
+  };
 }
 
 function maxAbsDifference(a: Float32Array, b: Float32Array): number {
@@ -151,13 +198,7 @@ export async function buildModel(build: ModelBuild, argv: string[] = process.arg
     accuracy: Number(accuracy.toFixed(4)),
     accuracyMeasuredWith: `onnxruntime-node ${ort.env.versions.common} on all ${evaluation.count} evaluation images`,
     maxAbsDifferenceVsTfjs: Number(difference.toExponential(2)),
-    epochs: build.epochs,
-    batchSize: build.batchSize,
-    optimizer: `Adam, learning rate ${build.learningRate} times ${build.learningRateDecay} per epoch, softmax cross-entropy`,
-    augmentation:
-      build.maxShift > 0 ? `random shifts of up to ${build.maxShift} pixels along each axis, zero fill` : 'none',
-    trainSeconds: typeof training['trainSeconds'] === 'number' ? Math.round(training['trainSeconds']) : null,
-    trainedWith: `@tensorflow/tfjs ${tf.version.tfjs}, cpu backend with the kernels of scripts/train/fast-cpu-kernels.ts, Node ${process.version}, via ${build.script}`,
+    ...trainingMetadata(build, training),
     date: (typeof training['trainedAt'] === 'string' ? training['trainedAt'] : new Date().toISOString()).slice(0, 10),
     inputPreprocessing: build.inputPreprocessing,
     labels: build.labels,

