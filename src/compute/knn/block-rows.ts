@@ -1,4 +1,4 @@
-import { unitScale, type Matrix } from '../matrix.js';
+import { makeMatrix, unitScale, type Matrix } from '../matrix.js';
 
 /** Rows up to this wide are gathered value by value, wider ones a row at a time (see BlockRows.rows). */
 const NARROW_DIMS = 128;
@@ -51,11 +51,11 @@ export class BlockRows {
    * Keeps a copy of the vectors with the rows in `order` when it takes at most `budgetBytes`;
    * returns whether it did.
    */
-  keepOrderedCopy(order: Int32Array, budgetBytes: number): boolean {
+  keepOrderedCopy(order: Int32Array, budgetBytes: number, shared = false): boolean {
     const { count, dim } = this;
     if (4 * count * dim > budgetBytes) return false;
-    const copy = new Float32Array(count * dim);
-    const position = new Int32Array(count);
+    const copy = shared ? new Float32Array(new SharedArrayBuffer(4 * count * dim)) : new Float32Array(count * dim);
+    const position = shared ? new Int32Array(new SharedArrayBuffer(4 * count)) : new Int32Array(count);
     for (let at = 0; at < count; at++) {
       this.vector(order[at]!, copy, at * dim);
       position[order[at]!] = at;
@@ -67,6 +67,31 @@ export class BlockRows {
   }
 
   /**
+   * The rows as another thread's ordered copy holds them (see keepOrderedCopy), for worker threads:
+   * only `rows`, `norms` and `squares` are served (the copy is all such a thread gets of the rows).
+   */
+  static ofOrderedCopy(
+    metric: BlockMetric,
+    norms: Float64Array,
+    squares: Float64Array,
+    ordered: { copy: Float32Array; order: Int32Array; position: Int32Array },
+  ): BlockRows {
+    const { copy, order, position } = ordered;
+    const count = position.length;
+    const dim = count > 0 ? copy.length / count : 0;
+    const vector = (row: number, out: Float32Array, at: number): void =>
+      out.set(copy.subarray(position[row]! * dim, (position[row]! + 1) * dim), at);
+    const unsupported = (): number => {
+      throw new Error('a worker thread has the ordered copy of the rows only');
+    };
+    const rows = new BlockRows(makeMatrix(count, dim, copy), metric, norms, squares, vector, unsupported, unsupported);
+    rows.copy = copy;
+    rows.copyOrder = order;
+    rows.position = position;
+    return rows;
+  }
+
+  /**
    * A key at or above which every key stands for a distance above `distance` (with room for the
    * rounding of both conversions): a screening bar that never drops a pair at `distance` or below.
    */
@@ -75,9 +100,10 @@ export class BlockRows {
     return this.key(distance) * (1 + KEY_SLACK) + Number.MIN_VALUE;
   }
 
-  /** The ordered copy and each row's position in it, when one is kept. */
-  ordered(): { copy: Float32Array; position: Int32Array } | undefined {
-    return this.copy && this.position ? { copy: this.copy, position: this.position } : undefined;
+  /** The ordered copy, its order and each row's position in it, when one is kept. */
+  ordered(): { copy: Float32Array; order: Int32Array; position: Int32Array } | undefined {
+    const { copy, copyOrder, position } = this;
+    return copy && copyOrder && position ? { copy, order: copyOrder, position } : undefined;
   }
 
   /**

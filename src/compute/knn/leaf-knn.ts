@@ -1,4 +1,4 @@
-import type { DotKernel } from '../hdbscan/kernels/dot-kernel.js';
+import type { DotKernel, DotKernels } from '../hdbscan/kernels/dot-kernel.js';
 import { ScanWorkspace } from '../hdbscan/kernels/tiles.js';
 import { unitScale, type Matrix } from '../matrix.js';
 import type { SeededRandom } from '../projection/random.js';
@@ -6,8 +6,10 @@ import type { BlockRows } from './block-rows.js';
 import { partitionLeaves, type LeafPartition, type SplitRows } from './leaf-partition.js';
 import { refineDenseRows } from './dense-refine.js';
 import { leafBalls, type LeafBalls } from './leaf-balls.js';
+import { LeafHelper } from './leaf-helper.js';
+import { LeafTiles } from './leaf-tile.js';
 import { NeighbourLists } from './neighbour-lists.js';
-import { scanLeaf, scanRectangle } from './tile-scan.js';
+import { scanRectangle } from './tile-scan.js';
 
 export interface LeafKnnOptions {
   /** Neighbours kept per row (not counting the row itself). */
@@ -22,6 +24,11 @@ export interface LeafKnnOptions {
    * neighbours so far (where its rows' missing neighbours most likely are).
    */
   probes: number;
+  /**
+   * Kernels of a helper thread that multiplies half of every tree's leaves (see LeafHelper); none
+   * when left out (this thread multiplies them all).
+   */
+  helper?: DotKernels;
   /** Exact lists for the densest rows (see refineDenseRows); none when left out. */
   dense?: { share: number; rank: number; budget: number };
   /** Largest copy of the rows (in the first tree's order) kept to spare gathering blocks, in bytes. */
@@ -60,49 +67,74 @@ export async function leafNeighbours(
 ): Promise<LeafNeighbours> {
   const { count, dim } = matrix;
   const width = Math.min(options.width, count - 1);
-  const lists = new NeighbourLists(count, width);
+  const helperKernels = options.helper;
+  const lists = new NeighbourLists(count, width, helperKernels !== undefined);
   const lap = options.lap ?? (() => {});
   const split = await splitRows(matrix, kernel, options.random);
   lap('split rows');
   const leafSize = Math.min(options.leafSize, count);
   const block = new Float32Array(leafSize * dim);
   const workspace = new ScanWorkspace(leafSize, leafSize);
+  const tiles = new LeafTiles(rows, kernel, lists, leafSize);
   const leaves: LeafPartition[] = [];
   let done = 0;
-  for (let tree = 0; tree < options.trees; tree++) {
-    const partition = partitionLeaves(split, leafSize, options.random);
-    leaves.push(partition);
+  let helper: LeafHelper | undefined;
+  try {
+    let next = partitionLeaves(split, leafSize, options.random);
     // The first tree's leaves are the blocks every later pass multiplies: keep its order when memory allows.
-    if (tree === 0) rows.keepOrderedCopy(partition.order, options.copyBytes);
+    rows.keepOrderedCopy(next.order, options.copyBytes, helperKernels !== undefined);
+    if (helperKernels) helper = LeafHelper.start(rows, lists, helperKernels, leafSize, options.trees);
     lap('tree partition');
-    const { order, bounds } = partition;
-    for (let leaf = 0; leaf + 1 < bounds.length; leaf++) {
-      const start = bounds[leaf]!;
-      const size = bounds[leaf + 1]! - start;
-      const vectors = rows.rows(order, start, start + size, block);
-      await kernel.dot(vectors, size, vectors, size, dim, workspace.tile);
-      scanLeaf(workspace, order.subarray(start, start + size), rows.norms, lists, tree === 0);
-      await options.tick(++done);
+    for (let tree = 0; tree < options.trees; tree++) {
+      const partition = next;
+      leaves.push(partition);
+      const unseen = tree === 0;
+      // The helper starts on this tree's leaves while this thread partitions the next tree.
+      const share = helper?.begin(partition, unseen);
+      if (tree + 1 < options.trees) {
+        next = partitionLeaves(split, leafSize, options.random);
+        lap('tree partition');
+      }
+      const { order, bounds } = partition;
+      if (helper && share) {
+        const before = done;
+        await helper.finish(share, tiles, () => options.tick(++done));
+        done = before + bounds.length - 1;
+      } else {
+        for (let leaf = 0; leaf + 1 < bounds.length; leaf++) {
+          await tiles.multiply(order, bounds[leaf]!, bounds[leaf + 1]!, unseen);
+          await options.tick(++done);
+        }
+      }
+      lap('leaf tiles');
     }
-    lap('leaf tiles');
+  } catch (error) {
+    await helper?.close();
+    throw error;
   }
-  if (options.probes > 0 && leaves[0]) {
-    await probeNeighbourLeaves(leaves[0], rows, kernel, lists, options.probes, block, workspace, () =>
-      options.tick(done),
-    );
+  // The helper stops (after making its kernel, if it is still at it) while this thread goes on.
+  const closing = helper?.close();
+  try {
+    if (options.probes > 0 && leaves[0]) {
+      await probeNeighbourLeaves(leaves[0], rows, kernel, lists, options.probes, block, workspace, () =>
+        options.tick(done),
+      );
+    }
+    lap('probes');
+    const first = leaves[0]!;
+    const balls = await leafBalls(first, rows, kernel);
+    lap('leaf balls');
+    const dense = options.dense
+      ? await refineDenseRows(first, balls, rows, kernel, lists, workspace, {
+          ...options.dense,
+          tick: () => options.tick(done),
+        })
+      : { pairs: 0, complete: true };
+    lap('dense refinement');
+    return { lists, leaves, balls, dense };
+  } finally {
+    await closing;
   }
-  lap('probes');
-  const first = leaves[0]!;
-  const balls = await leafBalls(first, rows, kernel);
-  lap('leaf balls');
-  const dense = options.dense
-    ? await refineDenseRows(first, balls, rows, kernel, lists, workspace, {
-        ...options.dense,
-        tick: () => options.tick(done),
-      })
-    : { pairs: 0, complete: true };
-  lap('dense refinement');
-  return { lists, leaves, balls, dense };
 }
 
 /**

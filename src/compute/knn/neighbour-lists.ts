@@ -7,12 +7,27 @@ export class NeighbourLists {
   readonly ids: Int32Array;
   readonly keys: Float32Array;
 
+  /**
+   * Empty lists; `shared`: on SharedArrayBuffers, so that worker threads can fill them (see
+   * {@link NeighbourLists.over}); `arrays`: the ids and keys of lists made elsewhere, taken as they are.
+   */
   constructor(
     readonly count: number,
     readonly width: number,
+    shared = false,
+    arrays?: { ids: Int32Array; keys: Float32Array },
   ) {
-    this.ids = new Int32Array(count * width).fill(-1);
-    this.keys = new Float32Array(count * width).fill(Infinity);
+    const slots = count * width;
+    this.ids =
+      arrays?.ids ?? (shared ? new Int32Array(new SharedArrayBuffer(4 * slots)) : new Int32Array(slots)).fill(-1);
+    this.keys =
+      arrays?.keys ??
+      (shared ? new Float32Array(new SharedArrayBuffer(4 * slots)) : new Float32Array(slots)).fill(Infinity);
+  }
+
+  /** The lists whose arrays another thread made (shared): offers through either go to the same lists. */
+  static over(count: number, width: number, ids: Int32Array, keys: Float32Array): NeighbourLists {
+    return new NeighbourLists(count, width, true, { ids, keys });
   }
 
   /** The largest key `row` keeps (+Infinity while it has room): only smaller keys are taken. */

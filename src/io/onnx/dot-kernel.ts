@@ -22,22 +22,21 @@ async function createOrtDotKernel(threads: number): Promise<DotKernel> {
     // Idle pool threads would otherwise spin and steal the core the JavaScript scan runs on.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
-  // ONNX Runtime rejects tensors on SharedArrayBuffers: such operands are copied to scratch first.
-  let scratchRows: Float32Array = new Float32Array(0);
-  let scratchCols: Float32Array = new Float32Array(0);
-  const unshared = (values: Float32Array, scratch: Float32Array): Float32Array => {
+  // ONNX Runtime rejects tensors on SharedArrayBuffers: such operands are copied to scratch first
+  // (grown as needed; never a caller's array, which a later copy would overwrite).
+  const scratch = { rows: new Float32Array(0), cols: new Float32Array(0) };
+  const unshared = (values: Float32Array, side: 'rows' | 'cols'): Float32Array => {
     if (!(values.buffer instanceof SharedArrayBuffer)) return values;
-    const copy = scratch.length >= values.length ? scratch.subarray(0, values.length) : new Float32Array(values.length);
+    if (scratch[side].length < values.length) scratch[side] = new Float32Array(values.length);
+    const copy = scratch[side].subarray(0, values.length);
     copy.set(values);
     return copy;
   };
   return {
     async dot(rows, m, cols, n, dim, out) {
       if (m === 0 || n === 0) return;
-      const a = unshared(rows.subarray(0, m * dim), scratchRows);
-      const b = unshared(cols.subarray(0, n * dim), scratchCols);
-      if (a.length > scratchRows.length && a !== rows) scratchRows = a;
-      if (b.length > scratchCols.length && b !== cols) scratchCols = b;
+      const a = unshared(rows.subarray(0, m * dim), 'rows');
+      const b = unshared(cols.subarray(0, n * dim), 'cols');
       const feeds = {
         A: new ort.Tensor('float32', a, [m, dim]),
         B: new ort.Tensor('float32', b, [n, dim]),

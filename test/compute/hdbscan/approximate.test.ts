@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { approximateMst } from '../../../src/compute/hdbscan/approximate/approximate-mst.js';
+import {
+  approximateMst,
+  approximateMstWith,
+  defaultTrees,
+} from '../../../src/compute/hdbscan/approximate/approximate-mst.js';
 import { rowDistance } from '../../../src/compute/hdbscan/distance.js';
 import { AUTO_APPROXIMATE_ROWS, type Metric } from '../../../src/compute/hdbscan/index.js';
 import { resolveParams } from '../../../src/compute/hdbscan/options.js';
-import { InputError } from '../../../src/errors.js';
+import { CancelledError, InputError } from '../../../src/errors.js';
 import type { Matrix } from '../../../src/compute/matrix.js';
 import { adjustedRandIndex } from '../../../src/compute/partition-metrics.js';
 import { onnxDotKernels } from '../../../src/io/onnx/dot-kernel.js';
@@ -98,6 +102,40 @@ describe('approximate HDBSCAN* spanning tree', () => {
     const first = await approximateMst(matrix, { minSamples: 5, metric: 'euclidean', kernels: onnxDotKernels });
     const second = await approximateMst(matrix, { minSamples: 5, metric: 'euclidean', kernels: onnxDotKernels });
     assert.deepEqual(second, first);
+  });
+
+  it('gives the same tree whether a helper thread shares the leaf tiles or not', async () => {
+    for (const { matrix } of SETS) {
+      for (const metric of ['euclidean', 'cosine'] as Metric[]) {
+        const options = { minSamples: 5, metric, kernels: onnxDotKernels };
+        // Three trees: the helper's later tasks take leaves of trees whose lists are partly filled.
+        const alone = await approximateMstWith(matrix, options, { helper: false, trees: 3 });
+        const helped = await approximateMstWith(matrix, options, { helper: true, trees: 3 });
+        assert.deepEqual(helped, alone);
+      }
+    }
+  });
+
+  it('stops with CancelledError, and stops its helper thread, when cancelled during the leaf tiles', async () => {
+    const controller = new AbortController();
+    const control = {
+      signal: controller.signal,
+      onProgress: ({ stage }: { stage: string }) => {
+        if (stage.startsWith('nearest neighbours')) controller.abort();
+      },
+    };
+    const options = { minSamples: 5, metric: 'euclidean' as const, kernels: onnxDotKernels };
+    await assert.rejects(
+      approximateMstWith(SETS[1]!.matrix, options, { helper: true, trees: 3, leafSize: 64 }, control),
+      CancelledError,
+    );
+  });
+
+  it('takes more random-projection trees as the rows double', () => {
+    assert.deepEqual(
+      [1000, 16_384, 25_000, 50_000, 70_000, 100_000, 1_000_000].map(defaultTrees),
+      [2, 2, 3, 4, 4, 5, 8],
+    );
   });
 
   it("'auto' takes the exact tree below AUTO_APPROXIMATE_ROWS rows and the approximate one from there on", () => {

@@ -72,6 +72,28 @@ describe('dot kernels', () => {
     }
   });
 
+  it("ONNX Runtime's kernel copies shared operands to its own scratch, never into a caller's array", async () => {
+    const onnx = await onnxDotKernels.create(1);
+    try {
+      const dim = 16;
+      // A big unshared operand first, then smaller shared ones: the copies must not land in the first.
+      const big = randomValues(64 * dim, 1);
+      const kept = big.slice();
+      const out = new Float32Array(64 * 64);
+      await onnx.dot(big, 64, big, 64, dim, out);
+      const shared = randomValues(8 * dim, 2, true);
+      await onnx.dot(shared, 8, shared, 8, dim, out);
+      assert.deepEqual(big, kept);
+      const plain = await javaScriptDotKernels.create(1);
+      const expected = new Float32Array(64);
+      await plain.dot(shared, 8, shared, 8, dim, expected);
+      for (let at = 0; at < 64; at++)
+        assert.ok(Math.abs(out[at]! - expected[at]!) <= 1e-5 * (1 + Math.abs(expected[at]!)));
+    } finally {
+      await onnx.release();
+    }
+  });
+
   it('gives worker threads the kernels of their caller, by module', async () => {
     assert.equal(await importDotKernels(onnxDotKernels.module), onnxDotKernels);
     assert.equal(await importDotKernels(javaScriptDotKernels.module), javaScriptDotKernels);

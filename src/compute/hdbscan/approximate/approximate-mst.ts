@@ -20,11 +20,7 @@ import { UnionFind } from './union-find.js';
 export interface ApproximateMstTuning {
   /** Neighbours listed per row (at least minSamples). Default max(16, 2 minSamples). */
   width?: number;
-  /**
-   * Random-projection trees whose leaves are compared. Default 2: a third one changed no label of
-   * scripts/bench-hdbscan.ts's blobs at 64 dimensions (the probes and the dense refinement complete
-   * the lists) for half again the tiles' work.
-   */
+  /** Random-projection trees whose leaves are compared. Default: {@link defaultTrees} of the row count. */
   trees?: number;
   /** Leaves each leaf of the first tree is also compared with (see leafNeighbours). Default 3 (2 above 128 dimensions). */
   leafProbes?: number;
@@ -50,6 +46,11 @@ export interface ApproximateMstTuning {
   seed?: number;
   /** Threads of the dot kernel's tile products. Default 2. */
   threads?: number;
+  /**
+   * Whether a helper thread multiplies half of the trees' leaves (see LeafHelper). Default: for rows
+   * up to WIDE_DIMS wide whose leaves offer at least HELPER_PAIRS pairs (e.g. 50,000 x 64, not 10,000 x 64).
+   */
+  helper?: boolean;
   /** The clock of `stats.stages`, in milliseconds (e.g. CPU time under load). Default: performance.now. */
   clock?: () => number;
   /** Receives what the run did (for benchmarks). */
@@ -71,6 +72,32 @@ export interface ApproximateMstStats extends JoinStats {
  * and distances between wide rows concentrate, so that a row's nearest neighbours matter less.
  */
 const WIDE_DIMS = 128;
+
+/**
+ * Pairs the leaves' scans offer (trees x rows x leaf size) from which a helper thread takes half of
+ * the leaves, for rows up to WIDE_DIMS wide, where the single-threaded scan, not the two-threaded
+ * GEMM, is most of the leaves' time. Measured on a nearly idle machine (load 1.7-2): at 50,000 x 64 the
+ * helper took the leaf stage from 0.55 to 0.34 s and the fit from 1.92 to 1.70 s; at 10,000 x 2048 and
+ * 10,000 x 512 it made the fit 0.04-0.16 s slower (and costs 11-29% more CPU time at 10,000 x 64,
+ * 10,000 x 512 and 2000 x 2048: its thread and kernel start).
+ */
+const HELPER_PAIRS = 2 ** 25;
+
+/** Rows up to which two random-projection trees are used; see {@link defaultTrees}. */
+const TWO_TREE_ROWS = 16_384;
+
+/**
+ * Random-projection trees for `count` rows: 2 up to TWO_TREE_ROWS, one more per doubling beyond
+ * (4 at 50,000 and 70,000 rows, 5 at 100,000, 8 at a million). The leaves keep their size while
+ * the trees grow deeper, and every level of splits may cut a row's neighbours off its leaf: on
+ * all 70,000 Fashion-MNIST images (scripts/bench-hdbscan-layers.ts, 7 layers) two trees left 16-37%
+ * of the rows with a too-high core distance and the labels at ARI 0.927-0.978 against the exact path,
+ * four 4.5-22% and ARI 0.975-0.997, for about 10% more CPU time. Two trees suffice for
+ * scripts/bench-hdbscan.ts's blobs up to 10,000 rows (a third changed no label there).
+ */
+export function defaultTrees(count: number): number {
+  return 2 + Math.max(0, Math.round(Math.log2(count / TWO_TREE_ROWS)));
+}
 
 /** Largest second copy of the rows the builder keeps to spare gathering (see BlockRows). */
 const COPY_BYTES = 256 * 2 ** 20;
@@ -110,7 +137,7 @@ export async function approximateMstWith(
   // Leaves of at least twice the list width fill every list from the first tree on.
   const wide = matrix.dim > WIDE_DIMS;
   const leafSize = Math.max(tuning.leafSize ?? (wide ? 256 : 512), 2 * (width + 1));
-  const trees = tuning.trees ?? 2;
+  const trees = tuning.trees ?? defaultTrees(count);
   const stages: Record<string, number> = {};
   const clock = tuning.clock ?? (() => performance.now());
   let lapStart = clock();
@@ -122,7 +149,9 @@ export async function approximateMstWith(
   const rows = blockRows(matrix, metric);
   const distance = rowDistance(matrix, metric);
   lap('block rows');
-  const kernel = await (options.kernels ?? javaScriptDotKernels).create(tuning.threads ?? 2);
+  const kernels = options.kernels ?? javaScriptDotKernels;
+  const kernel = await kernels.create(tuning.threads ?? 2);
+  const helper = tuning.helper ?? (!wide && trees * count * leafSize >= HELPER_PAIRS);
   lap('dot kernel');
   let report: Omit<ApproximateMstStats, 'stages'> | undefined;
   try {
@@ -136,6 +165,7 @@ export async function approximateMstWith(
       random,
       probes: tuning.leafProbes ?? (wide ? 2 : 3),
       copyBytes: tuning.copyBytes ?? COPY_BYTES,
+      ...(helper ? { helper: kernels } : {}),
       ...(tuning.denseShare !== 0
         ? { dense: { share: tuning.denseShare ?? 0.1, rank: minSamples, budget: tuning.denseBudget ?? 16 } }
         : {}),
