@@ -104,6 +104,15 @@ describe('approximate HDBSCAN* spanning tree', () => {
     assert.deepEqual(second, first);
   });
 
+  it('takes at least one block pair per set and round (probes 0 joins as probes 1)', async () => {
+    const matrix = SETS[0]!.matrix;
+    const options = { minSamples: 5, metric: 'euclidean' as const, kernels: onnxDotKernels };
+    const none = await approximateMstWith(matrix, options, { probes: 0 });
+    const one = await approximateMstWith(matrix, options, { probes: 1 });
+    assert.equal(connectedSets(matrix.count, none.tree.from, none.tree.to), 1);
+    assert.deepEqual(none, one);
+  });
+
   it('gives the same tree whether a helper thread shares the leaf tiles or not', async () => {
     for (const { matrix } of SETS) {
       for (const metric of ['euclidean', 'cosine'] as Metric[]) {

@@ -32,7 +32,7 @@ export interface ApproximateMstTuning {
   copyBytes?: number;
   /** Largest leaf (rows per tile product). Default 512 (256 above 128 dimensions). */
   leafSize?: number;
-  /** Block pairs each set searches per joining round. Default 3. */
+  /** Block pairs each set searches per joining round (at least 1: the round takes the lightest found). Default 3. */
   probes?: number;
   /** Nearby sets each set's facing rows are compared with when joining (see offerFacingRows). Default 5. */
   neighbourSets?: number;
@@ -201,7 +201,7 @@ export async function approximateMstWith(
         reach,
         leaves: leaves[0]!,
         balls,
-        probes: tuning.probes ?? 3,
+        probes: Math.max(1, tuning.probes ?? 3),
         neighbourSets: tuning.neighbourSets ?? 5,
         facing: tuning.facing ?? (wide ? 32 : 128),
         exactWeight,
