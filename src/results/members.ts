@@ -33,7 +33,7 @@ export function passes(inputs: IndexedInputs, row: number, filter: MemberFilter)
 /**
  * A clustering's membership rows grouped by pattern, each group in membership order: one pass over the
  * table, after which a pattern's members cost its own size instead of a scan of every input (at a million
- * inputs, a scan per member page was most of the server's time).
+ * inputs, a scan per member page was most of the server's time). The pattern summaries group by it too.
  */
 export interface PatternGroups {
   /** Rows of pattern p are rows[start[p + 1]] .. rows[start[p + 2] - 1]; the noise (-1) comes first. */

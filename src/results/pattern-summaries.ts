@@ -5,6 +5,7 @@
 import { TopK } from '../compute/top-k.js';
 import type { LabelMix, PatternSummary } from './api-types.js';
 import { naturalCompare, type IndexedInputs } from './input-index.js';
+import { groupByPattern, rowsOfPattern } from './members.js';
 import type { MembershipsTable } from './tables.js';
 
 /** Members whose outlier score is above this quantile of the clustering's scores count as outliers. */
@@ -24,19 +25,6 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   const below = Math.floor(position);
   const above = Math.min(below + 1, sorted.length - 1);
   return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
-}
-
-/** Membership rows grouped by pattern: rows of pattern p are order[start[p+1] .. start[p+2]), noise first at p = -1. */
-function groupRows(patternId: Int32Array, patternCount: number): { order: Int32Array; start: Int32Array } {
-  const start = new Int32Array(patternCount + 2);
-  for (const id of patternId) start[id + 2]!++;
-  for (let g = 1; g < start.length; g++) start[g]! += start[g - 1]!;
-  const next = start.slice();
-  const order = new Int32Array(patternId.length);
-  patternId.forEach((id, row) => {
-    order[next[id + 1]!++] = row;
-  });
-  return { order, start };
 }
 
 function labelMix(labels: readonly (string | null)[], rows: readonly number[]): LabelMix {
@@ -123,17 +111,16 @@ export function summarizePatternsFirst(
   examples: number,
   outlierThreshold: number,
 ): LazyNoiseSummaries {
-  const patternCount = persistence.length;
-  const { order, start } = groupRows(memberships.patternId, patternCount);
-  const rowsOf = (group: number) => Array.from(order.subarray(start[group], start[group + 1]));
-  const patterns = Array.from({ length: patternCount }, (_, p) =>
-    summarize(p, persistence[p]!, rowsOf(p + 1), memberships, inputs, outlierThreshold, examples),
+  const groups = groupByPattern(memberships);
+  const rowsOf = (patternId: number) => Array.from(rowsOfPattern(groups, patternId));
+  const patterns = Array.from({ length: persistence.length }, (_, p) =>
+    summarize(p, persistence[p]!, rowsOf(p), memberships, inputs, outlierThreshold, examples),
   );
   let noise: PatternSummary | undefined;
   return {
     outlierThreshold,
     patterns,
-    noiseSize: start[1]! - start[0]!,
-    noise: () => (noise ??= summarize(-1, 0, rowsOf(0), memberships, inputs, outlierThreshold, examples)),
+    noiseSize: rowsOfPattern(groups, -1).length,
+    noise: () => (noise ??= summarize(-1, 0, rowsOf(-1), memberships, inputs, outlierThreshold, examples)),
   };
 }
