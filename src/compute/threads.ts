@@ -30,6 +30,35 @@ export function startThread(script: URL, data: unknown): Thread {
   };
 }
 
+/**
+ * The result of `thread`: the first value `result` makes of one of its messages (undefined: not yet; a
+ * throw rejects). Rejects when the thread fails, or stops before such a message (a message still in
+ * flight when it ends by itself gets its turn first). `name` names the thread in that error.
+ */
+export function threadResult<Result>(
+  thread: Thread,
+  name: string,
+  result: (message: unknown) => Result | undefined,
+): Promise<Result> {
+  return new Promise<Result>((resolve, reject) => {
+    thread.onMessage((message) => {
+      try {
+        const value = result(message);
+        if (value !== undefined) resolve(value);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+    thread.onError(reject);
+    thread.onExit((code) => {
+      // Rejecting a settled promise does nothing.
+      const failure = new Error(`${name} exited with code ${code} before finishing`);
+      if (code !== 0) reject(failure);
+      else setImmediate(() => reject(failure));
+    });
+  });
+}
+
 /** What a worker thread sees of its starter: the start data, and a port back. */
 export interface ThreadSide<Data> {
   data: Data;

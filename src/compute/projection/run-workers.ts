@@ -1,5 +1,5 @@
 import { CancelledError } from '../../errors.js';
-import { startThread, type Thread } from '../threads.js';
+import { startThread, threadResult, type Thread } from '../threads.js';
 import type { StageCheckpoint } from './checkpoint.js';
 
 const POLL_MS = 40;
@@ -34,19 +34,7 @@ export async function runWorkers<Result>(run: WorkerRun<Result>, checkpoint: Sta
     const results = run.inputs.map((workerData, index) => {
       const worker = startThread(run.script, workerData);
       workers.push(worker);
-      return new Promise<Result>((resolve, reject) => {
-        worker.onMessage((message) => {
-          const result = run.onMessage(index, message);
-          if (result !== undefined) resolve(result);
-        });
-        worker.onError(reject);
-        worker.onExit((code) => {
-          // Give a last message still in flight its turn; rejecting a settled promise does nothing.
-          const failure = new Error(`worker ${run.script.pathname} exited with code ${code} before finishing`);
-          if (code !== 0) reject(failure);
-          else setImmediate(() => reject(failure));
-        });
-      });
+      return threadResult(worker, `worker ${run.script.pathname}`, (message) => run.onMessage(index, message));
     });
     if (run.poll) timer = setInterval(run.poll, POLL_MS);
     return await Promise.race([Promise.all(results), cancelled]);

@@ -1,6 +1,6 @@
 import type { Matrix } from '../../matrix.js';
 import { buildKdTree, kdNearest, type KdTree, type PrincipalAxes } from '../../knn/kd-tree.js';
-import { startThread, type Thread } from '../../threads.js';
+import { startThread, threadResult, type Thread } from '../../threads.js';
 import type { TaskControl } from '../../../progress.js';
 import { Checkpoint } from '../checkpoint.js';
 import type { NeighbourLists } from './neighbours.js';
@@ -54,14 +54,10 @@ export async function treeNeighbours(
     const finished = Array.from({ length: helpers }, () => {
       const thread = startThread(new URL('../tree-worker.js', import.meta.url), setup);
       threads.push(thread);
-      return new Promise<void>((resolve, reject) => {
-        thread.onMessage((message) => {
-          const reply = message as { done?: true; error?: string };
-          if (reply.error) reject(new Error(`tree neighbour worker failed: ${reply.error}`));
-          else resolve();
-        });
-        thread.onError(reject);
-        thread.onExit((code) => reject(new Error(`tree neighbour worker stopped (exit code ${code})`)));
+      return threadResult(thread, 'tree neighbour worker', (message) => {
+        const reply = message as { done?: true; error?: string };
+        if (reply.error) throw new Error(`tree neighbour worker failed: ${reply.error}`);
+        return reply.done;
       });
     });
     while (Atomics.load(claims, TREE_NEXT) < chunks) {
