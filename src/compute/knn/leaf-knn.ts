@@ -30,7 +30,7 @@ export interface LeafKnnOptions {
    */
   helper?: DotKernels;
   /** Exact lists for the densest rows (see refineDenseRows); none when left out. */
-  dense?: { share: number; rank: number; budget: number };
+  dense?: { share: number; margin: number; rank: number; budget: number };
   /** Largest copy of the rows (in the first tree's order) kept to spare gathering blocks, in bytes. */
   copyBytes: number;
   /** Runs between leaves (progress and cancellation). */

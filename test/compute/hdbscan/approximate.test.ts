@@ -113,6 +113,30 @@ describe('approximate HDBSCAN* spanning tree', () => {
     assert.deepEqual(none, one);
   });
 
+  it('refines fewer dense rows above 128 dimensions (margin 0) than with the narrow margin, with the same labels as exact', async () => {
+    const matrix = SETS[2]!.matrix;
+    const densePairs = async (denseMargin?: number): Promise<[number, Int32Array]> => {
+      let pairs = -1;
+      const fit = await hdbscan(matrix, {
+        ...PARAMS,
+        mst: (m, options, control) =>
+          approximateMstWith(
+            m,
+            options,
+            { ...(denseMargin !== undefined ? { denseMargin } : {}), stats: (s) => (pairs = s.densePairs) },
+            control,
+          ),
+      });
+      return [pairs, fit.labels];
+    };
+    const [widePairs, wideLabels] = await densePairs();
+    const [narrowPairs] = await densePairs(0.05);
+    assert.ok(widePairs > 0 && widePairs < narrowPairs, `dense pairs ${widePairs} (default) vs ${narrowPairs} (0.05)`);
+    const exact = await hdbscan(matrix, { ...PARAMS, spanningTree: 'exact' });
+    const ari = adjustedRandIndex(wideLabels, exact.labels);
+    assert.ok(ari >= 0.95, `ARI ${ari.toFixed(4)}`);
+  });
+
   it('gives the same tree whether a helper thread shares the leaf tiles or not', async () => {
     for (const { matrix } of SETS) {
       for (const metric of ['euclidean', 'cosine'] as Metric[]) {
