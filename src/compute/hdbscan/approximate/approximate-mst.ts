@@ -28,7 +28,7 @@ export interface ApproximateMstTuning {
   denseShare?: number;
   /**
    * How far above the dense share's quantile (relative, in distance) a row's core may be and still
-   * count as dense (see refineDenseRows). Default 0.05 (0 above 128 dimensions: see DENSE_MARGIN).
+   * count as dense (see refineDenseRows). Default 0 (see DENSE_MARGIN).
    */
   denseMargin?: number;
   /** Most work of the dense refinement per leaf, in leaf-by-leaf products. Default 16. */
@@ -94,16 +94,16 @@ const WIDE_DIMS = 128;
 const HELPER_PAIRS = 2 ** 25;
 
 /**
- * The dense refinement's margin (see ApproximateMstTuning.denseMargin) by width. Narrow rows keep
- * 0.05: there the cores of one cluster differ by less than their approximation errors, and the margin
- * takes in the dense rows the lists ranked too low. Above WIDE_DIMS distances concentrate so much
- * that 0.05 took in 80-90% of all rows (scripts/bench-hdbscan.ts's blobs: 8,714 of 10,000 at
- * 10,000 x 2048), which made their lists exact at 6.3 million products of 2048 dimensions, a third of
- * the fit's CPU time; a margin of 0 took 0.76 million there (0.77 million instead of 6.1 at 10,000 x
- * 512), cut that stage's CPU time to a third and changed no label at 10,000 x 2048 or 2000 x 2048
- * (ARI 0.9998 against the exact path at 10,000 x 512; measured under load).
+ * The dense refinement's margin (see ApproximateMstTuning.denseMargin): 0, only each leaf's densest
+ * share. 0.05 took in the rows the lists ranked just too low, but above WIDE_DIMS distances
+ * concentrate so much that it took in 80-90% of all rows (scripts/bench-hdbscan.ts's blobs: 8,714 of
+ * 10,000 at 10,000 x 2048), whose lists it made exact at 6.3 million products of 2048 dimensions, a
+ * third of the fit's CPU time; 0 took 0.76 million there and changed no label at 10,000 x 2048,
+ * 2000 x 2048, 10,000 x 64 or 50,000 x 64 (ARI 0.9998 against the exact path at 10,000 x 512). On the
+ * 70,000-row Fashion-MNIST layers (scripts/bench-hdbscan-layers.ts) it took 5-24% off the fit's CPU
+ * time for ARI 0.970-0.997 against 0.975-0.997 (measured under load).
  */
-const DENSE_MARGIN = { narrow: 0.05, wide: 0 };
+const DENSE_MARGIN = 0;
 
 /** Rows up to which two random-projection trees are used; see {@link defaultTrees}. */
 const TWO_TREE_ROWS = 16_384;
@@ -192,7 +192,7 @@ export async function approximateMstWith(
         ? {
             dense: {
               share: tuning.denseShare ?? 0.1,
-              margin: tuning.denseMargin ?? (wide ? DENSE_MARGIN.wide : DENSE_MARGIN.narrow),
+              margin: tuning.denseMargin ?? DENSE_MARGIN,
               rank: minSamples,
               budget: tuning.denseBudget ?? 16,
             },
