@@ -256,11 +256,19 @@ function squaredNorm(vector: Float32Array): number {
 function densest(members: Int32Array, lists: NeighbourLists, rank: number, share: number, margin: number): Int32Array {
   const { width, keys } = lists;
   const density = new Float64Array(members.length);
-  const listed = new Float32Array(width);
+  // The `rank` smallest keys of each list, ascending (a sort of the whole list per row cost more).
+  const smallest = new Float64Array(Math.min(width, rank));
+  const last = smallest.length - 1;
   for (let i = 0; i < members.length; i++) {
-    const row = members[i]!;
-    listed.set(keys.subarray(row * width, (row + 1) * width));
-    density[i] = listed.sort()[Math.min(width, rank) - 1]!;
+    smallest.fill(Infinity);
+    for (let slot = members[i]! * width, end = slot + width; slot < end; slot++) {
+      const key = keys[slot]!;
+      if (!(key < smallest[last]!)) continue;
+      let at = last;
+      for (; at > 0 && smallest[at - 1]! > key; at--) smallest[at] = smallest[at - 1]!;
+      smallest[at] = key;
+    }
+    density[i] = smallest[last]!;
   }
   const sorted = Float64Array.from(density).sort();
   const quantile = sorted[Math.min(members.length - 1, Math.max(0, Math.ceil(members.length * share) - 1))]!;
