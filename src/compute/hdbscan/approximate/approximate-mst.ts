@@ -100,7 +100,7 @@ const HELPER_PAIRS = 2 ** 25;
  * 10,000 at 10,000 x 2048), whose lists it made exact at 6.3 million products of 2048 dimensions, a
  * third of the fit's CPU time; 0 took 0.76 million there and changed no label at 10,000 x 2048,
  * 2000 x 2048, 10,000 x 64 or 50,000 x 64 (ARI 0.9998 against the exact path at 10,000 x 512). On the
- * 70,000-row Fashion-MNIST layers (scripts/bench-hdbscan-layers.ts) it took 5-24% off the fit's CPU
+ * 70,000-row Fashion-MNIST layers (scripts/bench-hdbscan-layers.ts) it took 6-24% off the fit's CPU
  * time for ARI 0.970-0.997 against 0.975-0.997 (measured under load).
  */
 const DENSE_MARGIN = 0;
