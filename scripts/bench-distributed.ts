@@ -5,9 +5,12 @@
  *       shards, batch 32, no maps) with 1, then 2 `nap worker` processes at one thread each; throughput is
  *       the rows over the extraction's span on the queue (first shard job started to last one finished, from
  *       the jobs BullMQ keeps); the bar is 2-worker throughput >= 0.9 x 2 x 1-worker throughput. Each
- *       worker's one-time set-up for the run (its first job opens the dataset and the model session) is
- *       inside the span and printed beside it, and so is the whole run (coordinator start to exit: it
- *       includes staging the shards the coordinator left for after the span, see coordinator.ts). Beside
+ *       worker sets up the run (opens the dataset and the model session) when the coordinator announces
+ *       it, beside the coordinator's own preparation (run-announcements.ts): what of it is left in the
+ *       first job is printed beside the span, with what started it, and so are the span from the
+ *       coordinator's start (its preparation and the workers' set-up included) and the whole run
+ *       (coordinator start to exit: it includes staging the shards the coordinator left for after the
+ *       span, see coordinator.ts). Beside
  *       each span: the CPU seconds of every process in it and over its life (from /proc: coordinator,
  *       workers, redis-server, this script), the shard jobs' seconds in the model, in writing Parquet
  *       files and the rest (set-up, BullMQ), and how long workers waited for the last shard. --repeats N
@@ -18,7 +21,9 @@
  *       shares the cores and the wall-time ratio says little;
  *   (2) overhead: a simulated run of --sim-workers workers (--sim-rows digits, one shard per worker, PCA maps)
  *       whose model is a throttled stand-in (scripts/bench/throttled-processor.ts: the real model, then
- *       --batch-ms per batch without using the CPU). The coordinator's and gather's overhead is the part of
+ *       --batch-ms per batch without using the CPU). They set up the run in their first job, not on its
+ *       announcement: 16 set-ups at once on this machine's cores would slow the coordinator's preparation,
+ *       which on 16 machines they do not. The coordinator's and gather's overhead is the part of
  *       the coordinator's wall time (process start to exit) in which no worker ran any job of the run:
  *       preparing and enqueueing, staging the last shards, normalizing, storing. Bar: <= 5% of the run.
  * Every process is started here and stopped at the end; files go to os.tmpdir() and are removed.
@@ -87,6 +92,8 @@ interface JobSpan {
   shardSeconds?: number;
   /** A shard job's seconds writing its Parquet files and record, from its result. */
   writeSeconds?: number;
+  /** What started the worker's preparation of the run: the coordinator's announcement or a job. */
+  preparedBy?: string;
 }
 
 async function finishedJobs(address: string): Promise<JobSpan[]> {
@@ -94,7 +101,11 @@ async function finishedJobs(address: string): Promise<JobSpan[]> {
   try {
     const jobs = await queue.getJobs(['completed', 'failed'], 0, -1);
     return jobs.map((job) => {
-      const result = (job.returnvalue ?? {}) as { modelSeconds?: unknown; writeSeconds?: unknown };
+      const result = (job.returnvalue ?? {}) as {
+        modelSeconds?: unknown;
+        writeSeconds?: unknown;
+        preparedBy?: unknown;
+      };
       const model = typeof result.modelSeconds === 'number' ? { shardSeconds: result.modelSeconds } : {};
       const write = typeof result.writeSeconds === 'number' ? { writeSeconds: result.writeSeconds } : {};
       return {
@@ -105,6 +116,7 @@ async function finishedJobs(address: string): Promise<JobSpan[]> {
         to: job.finishedOn ?? NaN,
         ...model,
         ...write,
+        ...(typeof result.preparedBy === 'string' ? { preparedBy: result.preparedBy } : {}),
       };
     });
   } finally {
@@ -261,6 +273,17 @@ function tailSeconds(jobs: JobSpan[]): number {
   return waited / 1000;
 }
 
+/** What started the set-up each worker's first shard job used: `announcement` (ahead of the job) or `job`. */
+function firstPreparations(jobs: JobSpan[]): string {
+  const firsts = new Map<string, JobSpan>();
+  for (const job of jobs.filter((j) => j.kind === 'extract').sort((a, b) => a.from - b.from)) {
+    if (!firsts.has(job.worker)) firsts.set(job.worker, job);
+  }
+  const counts = new Map<string, number>();
+  for (const job of firsts.values()) counts.set(job.preparedBy ?? '?', (counts.get(job.preparedBy ?? '?') ?? 0) + 1);
+  return [...counts].map(([by, count]) => `${by} (${count})`).join(', ');
+}
+
 /** The first shard job's start to the last one's end, and the time its first one was queued. */
 function extractionSpan(jobs: JobSpan[]): { queued: number; from: number; to: number } {
   const extract = jobs.filter((job) => job.kind === 'extract');
@@ -343,6 +366,8 @@ interface ScalingRun {
   workers: number;
   seconds: number;
   queuedSeconds: number;
+  /** From the coordinator's start (its own preparation, the workers' set-up on its announcement) to the last shard done. */
+  startSeconds: number;
   setup: number;
   wall: number;
   load: string;
@@ -391,11 +416,13 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
           ` (longest ${fixed(job.longestRest, 2)} s: a worker's set-up for the run), pickup gaps ${fixed(pickupSeconds(run.jobs), 2)} s,` +
           ` workers idle before the last shard was done ${fixed(tailSeconds(run.jobs), 2)} s`,
       );
+      console.log(`each worker's first shard job found the run's set-up started by: ${firstPreparations(run.jobs)}`);
       runs.push({
         round,
         workers,
         seconds: (span.to - span.from) / 1000,
         queuedSeconds: (span.to - span.queued) / 1000,
+        startSeconds: (span.to - run.started) / 1000,
         setup: job.longestRest,
         wall: run.wallMs / 1000,
         load: loadNow,
@@ -414,6 +441,7 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
           'workers',
           'span s (first job started)',
           'span s (first job queued)',
+          'from coordinator start s',
           'of it worker set-up s',
           'inputs/s',
           'workers CPU s in span',
@@ -426,6 +454,7 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
           String(run.workers),
           fixed(run.seconds, 2),
           fixed(run.queuedSeconds, 2),
+          fixed(run.startSeconds, 2),
           fixed(run.setup, 2),
           fixed(rows / run.seconds, 0),
           fixed(run.workerCpu, 2),
@@ -440,6 +469,7 @@ async function scalingPart(redis: RedisServer, dir: string): Promise<void> {
   for (const [label, of] of [
     ['first shard job started', (run: ScalingRun) => run.seconds],
     ['first shard job queued', (run: ScalingRun) => run.queuedSeconds],
+    ['coordinator started', (run: ScalingRun) => run.startSeconds],
   ] as const) {
     const one = spans(1, of);
     const two = spans(2, of);

@@ -2,7 +2,8 @@
  * The sandboxed processor of the simulated workers of bench-distributed: the job as `nap worker` runs it,
  * with a stand-in for a slower model: each batch runs through the real model, then waits
  * NAP_BENCH_BATCH_MS milliseconds (a model that takes that long per batch without using the CPU, so that
- * many simulated workers fit on a small machine).
+ * many simulated workers fit on a small machine). Unlike processor.ts it does not set up announced runs
+ * ahead of their jobs (see bench-distributed.ts).
  */
 import type { SandboxedJob } from 'bullmq';
 import type { JobData } from '../../src/distributed/jobs.js';

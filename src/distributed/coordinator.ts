@@ -17,8 +17,9 @@ import type { TaskControl } from '../progress.js';
 import { JobBoard, type BoardJob, type BoardOptions } from './job-board.js';
 import type { JobData } from './jobs.js';
 import { mapFile, patternsFile, readMap, readPatterns, type LayerClusteringJob } from './layer-results.js';
-import { buildManifest, claimFolder, type RunManifest } from './manifest.js';
+import { absoluteOptions, buildManifest, claimFolder, type RunManifest } from './manifest.js';
 import { requireRedis } from './redis-address.js';
+import { announceRun } from './run-announcements.js';
 import { shardPublished, verifyShard } from './shard-files.js';
 import { shardCount, shardRange } from './shards.js';
 import { SpareCores } from './spare-cores.js';
@@ -48,6 +49,8 @@ export async function analyzeOnQueue(
   control: TaskControl = {},
 ): Promise<AnalyzeResult & { shards: number; folder: string }> {
   await requireRedis(queue.address);
+  // Idle workers prepare the run while this process does (run-announcements.ts).
+  await announceRun(queue.address, absoluteOptions(options));
   // The coordinator runs no batch: the workers start the device the options ask for, it needs none.
   const prepared = await prepareAnalysis({ ...options, device: 'cpu' });
   const shards = shardCount(prepared.items.length, prepared.config.batchSize, queue.shards);

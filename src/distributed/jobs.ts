@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { openExtractionRunner, prepareAnalysis, type PreparedAnalysis } from '../engine/analyze.js';
+import type { RunOptions } from '../engine/config.js';
 import type { ProjectionPlan } from '../engine/projection-options.js';
 import { InputError } from '../errors.js';
 import type { ModelRunner } from '../io/onnx/runner.js';
@@ -65,31 +66,89 @@ export interface WorkerSettings extends ShardSettings {
 }
 
 /**
- * The analysis of the run's options as this worker resolves them, and its model session once a shard
- * needed one, kept while the worker runs jobs of the same run: a shard job then only runs the model
- * (opening a session costs about as much as running a small model over a shard of a few thousand inputs).
+ * The analysis of a run's options as this worker resolves them, and its model session once opened, kept
+ * while the worker runs jobs of the same run: a shard job then only runs the model (opening a session
+ * costs about as much as running a small model over a shard of a few thousand inputs). Prepared when the
+ * run's coordinator announces it (run-announcements.ts) or else by the run's first job here.
  */
 interface PreparedRun {
-  key: string;
+  /** The options as text: what an announcement and the run's jobs have in common. */
+  options: string;
+  /** The run's key, once a job of the run has checked the preparation against the run's identity. */
+  key?: string;
   threads: number | undefined;
+  /** What started the preparation (a job's result says it: benchmarks and tests read it). */
+  by: 'announcement' | 'job';
   analysis: Promise<PreparedAnalysis>;
   session?: Promise<ModelRunner>;
 }
 
 let prepared: PreparedRun | undefined;
+/** Jobs running in this thread: an announcement while one runs is left alone (it would replace their run). */
+let running = 0;
 
-function prepareRun(run: RunManifest, threads: number | undefined): PreparedRun {
-  if (prepared?.key !== run.key || prepared.threads !== threads) {
-    void prepared?.session?.then((session) => session.close()).catch(() => undefined);
-    const options = threads !== undefined ? { ...run.options, threads } : run.options;
-    const analysis = prepareAnalysis(options);
-    // A failed preparation is not kept: the next job tries again.
-    analysis.catch(() => {
-      prepared = undefined;
-    });
-    prepared = { key: run.key, threads, analysis };
+// The results file is not part of the set-up: runs into other files share it.
+const optionsKey = (options: RunOptions) => JSON.stringify({ ...options, out: undefined });
+
+function startPreparing(options: RunOptions, threads: number | undefined, by: PreparedRun['by']): PreparedRun {
+  void prepared?.session?.then((session) => session.close()).catch(() => undefined);
+  const entry: PreparedRun = {
+    options: optionsKey(options),
+    threads,
+    by,
+    analysis: prepareAnalysis(threads !== undefined ? { ...options, threads } : options),
+  };
+  // A failed preparation is not kept: the next job tries again.
+  entry.analysis.catch(() => {
+    if (prepared === entry) prepared = undefined;
+  });
+  prepared = entry;
+  return entry;
+}
+
+/** The kept preparation of `run` if there is one (by its key, or by its options while unchecked). */
+function keptFor(run: RunManifest, threads: number | undefined): PreparedRun | undefined {
+  if (prepared === undefined || prepared.threads !== threads) return undefined;
+  if (prepared.key !== undefined) return prepared.key === run.key ? prepared : undefined;
+  return prepared.options === optionsKey(run.options) ? prepared : undefined;
+}
+
+/**
+ * Prepares an announced run (its analysis, then its model session) unless a job runs or the run is
+ * prepared already; resolves when done. Failures are left for the run's first job here, which reports them.
+ */
+export async function prepareAnnouncedRun(options: RunOptions, threads: number | undefined): Promise<void> {
+  if (running > 0) return;
+  const key = optionsKey(options);
+  if (prepared !== undefined && prepared.threads === threads && prepared.options === key) return;
+  const entry = startPreparing(options, threads, 'announcement');
+  await entry.analysis.then((analysis) => runSession(entry, analysis)).catch(() => undefined);
+}
+
+/**
+ * The preparation of `run`, checked against the run's identity. A kept one that does not match is made
+ * again once (the model or dataset may have changed on this machine since) before the worker refuses.
+ */
+async function preparedFor(
+  run: RunManifest,
+  threads: number | undefined,
+): Promise<{ entry: PreparedRun; analysis: PreparedAnalysis }> {
+  const kept = keptFor(run, threads);
+  if (kept !== undefined) {
+    try {
+      const analysis = await kept.analysis;
+      requireSameRun(run, identityOf(analysis), processName());
+      kept.key = run.key;
+      return { entry: kept, analysis };
+    } catch (error) {
+      if (kept.key !== undefined) throw error;
+    }
   }
-  return prepared;
+  const entry = startPreparing(run.options, threads, 'job');
+  const analysis = await entry.analysis;
+  requireSameRun(run, identityOf(analysis), processName());
+  entry.key = run.key;
+  return { entry, analysis };
 }
 
 /** Closes the kept session: a layer's patterns or map need the memory more, and the shards are done by then. */
@@ -118,7 +177,7 @@ export async function processJob(
   settings: WorkerSettings,
   control: TaskControl,
 ): Promise<Record<string, unknown>> {
-  const { folder, run } = data;
+  const { run } = data;
   // Read as unknown: a coordinator of another nap version sends any value there.
   const format: unknown = run.format;
   if (!isCurrentFormat(format)) {
@@ -127,11 +186,19 @@ export async function processJob(
       { hint: 'install the same nap version on every machine of a run' },
     );
   }
+  running++;
+  try {
+    return await runJob(data, settings, control);
+  } finally {
+    running--;
+  }
+}
+
+async function runJob(data: JobData, settings: WorkerSettings, control: TaskControl): Promise<Record<string, unknown>> {
+  const { folder, run } = data;
   switch (data.kind) {
     case 'extract': {
-      const entry = prepareRun(run, settings.threads);
-      const analysis = await entry.analysis;
-      requireSameRun(run, identityOf(analysis), processName());
+      const { entry, analysis } = await preparedFor(run, settings.threads);
       const existing = await publishedShard(folder, run, data.shard);
       if (existing) return { shard: data.shard, rows: existing.rows, reused: true };
       const session = await runSession(entry, analysis);
@@ -144,7 +211,14 @@ export async function processJob(
         settings,
         session,
       );
-      return { shard: data.shard, rows: record.rows, seconds: record.seconds, modelSeconds, writeSeconds };
+      return {
+        shard: data.shard,
+        rows: record.rows,
+        seconds: record.seconds,
+        modelSeconds,
+        writeSeconds,
+        preparedBy: entry.by,
+      };
     }
     case 'patterns':
       await releaseSession();

@@ -5,7 +5,8 @@
 import { hostname } from 'node:os';
 import { ChildPool, Worker, type Job } from 'bullmq';
 import type { TaskControl } from '../progress.js';
-import { describeJob, QUEUE_NAME, type JobData, type JobProgress, type WorkerSettings } from './jobs.js';
+import { describeJob, QUEUE_NAME, type JobData, type JobProgress } from './jobs.js';
+import type { SandboxData } from './sandboxed-job.js';
 import { redisOptions, requireRedis } from './redis-address.js';
 
 export interface QueueWorkerOptions {
@@ -34,7 +35,7 @@ export async function runQueueWorker(
   await requireRedis(address);
   const log = options.log ?? (() => undefined);
   const lockDuration = Math.round((options.lockSeconds ?? 30) * 1000);
-  const settings: WorkerSettings = options.threads !== undefined ? { threads: options.threads } : {};
+  const settings: SandboxData = { address, ...(options.threads !== undefined ? { threads: options.threads } : {}) };
   const name = `${hostname()}:${process.pid}`;
   const processor = options.processor ?? new URL('./processor.js', import.meta.url);
   const worker = new Worker<JobData>(QUEUE_NAME, processor, {

@@ -5,7 +5,21 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { SandboxedJob } from 'bullmq';
-import { jobError, processJob, type JobData, type JobProgress, type WorkerSettings } from './jobs.js';
+import {
+  jobError,
+  prepareAnnouncedRun,
+  processJob,
+  type JobData,
+  type JobProgress,
+  type WorkerSettings,
+} from './jobs.js';
+import { listenForRuns } from './run-announcements.js';
+
+/** What the worker process gives its sandbox thread. */
+export interface SandboxData extends WorkerSettings {
+  /** The queue's address: the thread listens there for runs announced by coordinators. */
+  address?: string;
+}
 
 /** Progress goes to Redis at most this often (and at the end of each stage). */
 const PROGRESS_MS = 250;
@@ -15,7 +29,7 @@ export async function runSandboxedJob(
   job: SandboxedJob<JobData>,
   extra: Omit<WorkerSettings, 'threads'> = {},
 ): Promise<Record<string, unknown>> {
-  const settings: WorkerSettings = { ...((workerData ?? {}) as WorkerSettings), ...extra };
+  const settings: WorkerSettings = { ...((workerData ?? {}) as SandboxData), ...extra };
   let last = 0;
   const onProgress = (progress: JobProgress) => {
     const now = Date.now();
@@ -28,4 +42,13 @@ export async function runSandboxedJob(
   } catch (error) {
     throw jobError(error);
   }
+}
+
+/**
+ * Prepares each run a coordinator announces on the queue while this thread runs no job (jobs.ts): the
+ * processor file calls it once as BullMQ loads it, before the worker says it waits for jobs.
+ */
+export async function prepareAnnouncedRuns(): Promise<void> {
+  const { address, threads } = (workerData ?? {}) as SandboxData;
+  if (address !== undefined) await listenForRuns(address, (options) => void prepareAnnouncedRun(options, threads));
 }

@@ -29,11 +29,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { jobError, processJob } from '../../src/distributed/jobs.js';
+import { Queue } from 'bullmq';
+import { jobError, prepareAnnouncedRun, processJob, QUEUE_NAME, type JobData } from '../../src/distributed/jobs.js';
 import { mapFile, patternsFile, readMap, readPatterns } from '../../src/distributed/layer-results.js';
-import { readManifest } from '../../src/distributed/manifest.js';
+import { absoluteOptions, buildManifest, claimFolder, readManifest } from '../../src/distributed/manifest.js';
 import { withDuckDB } from '../../src/distributed/parquet-table.js';
 import { readPayloadFile, writePayloadFile } from '../../src/distributed/payload.js';
+import { redisOptions } from '../../src/distributed/redis-address.js';
+import { prepareAnalysis } from '../../src/engine/analyze.js';
 import { InputError } from '../../src/errors.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { napVersion } from '../../src/version.js';
@@ -197,6 +200,27 @@ test('queue: three workers, one SIGKILLed in the middle of a shard: the run comp
     assert.ok(rows.length >= 2, run.stderr);
     assert.ok(rows.every((match) => Number(match[2]) === ROWS));
     assert.equal(Number(rows.at(-1)![1]), ROWS);
+    assert.deepEqual(await snapshot(out), reference);
+  });
+});
+
+test("queue: workers waiting when a run starts set it up on the coordinator's announcement, before their first shard job", async () => {
+  await withWorkers(2, async () => {
+    const { out, shared, finished } = coordinate('announced');
+    const run = await finished;
+    assert.equal(run.code, 0, run.stderr);
+    const queue = new Queue<JobData>(QUEUE_NAME, { connection: redisOptions(redis.address) });
+    try {
+      const jobs = (await queue.getJobs(['completed'], 0, -1)).filter(
+        (job) => job.data.kind === 'extract' && job.data.folder === shared,
+      );
+      assert.equal(jobs.length, SHARDS);
+      for (const job of jobs) {
+        assert.equal((job.returnvalue as { preparedBy?: string }).preparedBy, 'announcement', `job ${job.id}`);
+      }
+    } finally {
+      await queue.close();
+    }
     assert.deepEqual(await snapshot(out), reference);
   });
 });
@@ -526,4 +550,27 @@ test('a shard record, a manifest or a result file of another format is refused, 
     assert.equal(jobError(error).name, 'UnrecoverableError');
     return true;
   });
+});
+
+test('a worker set up from an announcement before the model file changed sets the run up again for its job, and refuses only a run it does not match', async () => {
+  const model = path.join(dir, 'announced.onnx');
+  await copyFile(OTHER_MODEL, model);
+  const options = absoluteOptions({ model, data: 'mnist', limit: 64, batchSize: 16, threads: 1 });
+  // Announced (and set up) with the other model; the file then changes before the run's coordinator reads it.
+  await prepareAnnouncedRun(JSON.parse(JSON.stringify(options)) as typeof options, 1);
+  await copyFile(MNIST_MODEL, model);
+  const prepared = await prepareAnalysis(options);
+  const run = buildManifest(prepared, options, 2);
+  const folder = path.join(dir, 'set-up-again-shards');
+  await claimFolder(folder, run, 'this test');
+  const job = { kind: 'extract' as const, folder, run: JSON.parse(JSON.stringify(run)) as typeof run, shard: 0 };
+  const result = await processJob(job, { threads: 1 }, {});
+  assert.equal(result.preparedBy, 'job', 'set up again: the announced set-up saw the other model');
+  assert.equal(result.rows, 32);
+  // A run whose model differs from the file here is refused.
+  const other = buildManifest(await prepareAnalysis({ ...options, model: OTHER_MODEL }), options, 2);
+  await assert.rejects(
+    processJob({ ...job, run: other, folder: `${folder}-other` }, { threads: 1 }, {}),
+    /refuses run/,
+  );
 });
