@@ -19,9 +19,11 @@
  */
 import { siftDown } from '../../knn/max-heap.js';
 import { SeededRandom } from '../random.js';
-import { pairKey, type KnnMetric, type SearchRows } from './neighbor-graph.js';
+import type { WasmMemory } from '../../wasm/assembler.js';
+import type { KnnMetric, SearchRows } from './neighbor-graph.js';
 import { NeighborHeaps } from './neighbor-heaps.js';
 import { buildRpTree, forestSize } from './rp-forest.js';
+import { rowKernels, type RowKernels } from './row-kernels.js';
 
 /** umap-learn's NN-descent settings. */
 export const MAX_CANDIDATES = 60;
@@ -45,6 +47,7 @@ export const DESCENT_CONTROL_SLOTS = 5;
 
 export interface DescentShared {
   count: number;
+  /** Floats per row of `data`: the rows' values padded with zeros to a multiple of 4 (see row-kernels.ts). */
   dim: number;
   /** Neighbours kept per row (k - 1). */
   width: number;
@@ -56,6 +59,8 @@ export interface DescentShared {
   seed: number;
   metric: KnnMetric;
   data: Float32Array;
+  /** The shared WebAssembly memory `data` starts, when the SIMD kernels are available (see rowMemory). */
+  memory: WasmMemory | undefined;
   /** The heaps (see NeighborHeaps), count x width. */
   ids: Int32Array;
   keys: Float64Array;
@@ -102,6 +107,7 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
     dotWeight: shared.metric === 'cosine' ? 1 : 2,
     metric: shared.metric,
   };
+  const kernels = rowKernels(rows, shared.memory, index);
   const heaps = new NeighborHeaps(count, width, shared);
   const owned = { from: Math.floor((count * index) / parties), to: Math.floor((count * (index + 1)) / parties) };
   // Party 0's random stream: empty slots after the forest, then the candidate samples.
@@ -110,19 +116,19 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
   const trees = forestSize(count);
   for (let first = 0; first < trees; first += parties) {
     if (first + index < trees) {
-      const tree = buildRpTree(rows, shared.leafSize, new SeededRandom(treeSeed(shared.seed, first + index)));
+      const tree = buildRpTree(rows, shared.leafSize, new SeededRandom(treeSeed(shared.seed, first + index)), kernels);
       shared.treeOrder.set(tree.order, index * count);
       shared.treeBounds.set(tree.leafBounds, index * (count + 1));
       shared.treeLeaves[index] = tree.leafBounds.length - 1;
     }
     barrier();
     for (let party = 0; party < parties && first + party < trees; party++)
-      offerLeafPairs(shared, party, rows, heaps, owned);
+      offerLeafPairs(shared, party, kernels, heaps, owned);
     if (index === 0)
       Atomics.store(control, DESCENT_CONTROL.progress, Math.floor((Math.min(trees, first + parties) * count) / trees));
     barrier();
   }
-  if (random) fillEmptySlots(rows, heaps, random);
+  if (random) fillEmptySlots(kernels, heaps, random);
   barrier();
 
   const sampler = random ? new CandidateSampler(shared, random) : undefined;
@@ -143,7 +149,7 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
         const from = start + chunk * CHUNK_ROWS;
         if (from >= end) break;
         for (let row = from, last = Math.min(end, from + CHUNK_ROWS); row < last; row++)
-          keepCandidatePairs(shared, row, rows);
+          keepCandidatePairs(shared, row, kernels);
       }
       barrier();
       if (index === 0) Atomics.store(control, DESCENT_CONTROL.nextChunk, 0);
@@ -163,7 +169,7 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
 function offerLeafPairs(
   shared: DescentShared,
   party: number,
-  rows: SearchRows,
+  kernels: RowKernels,
   heaps: NeighborHeaps,
   owned: { from: number; to: number },
 ): void {
@@ -180,7 +186,7 @@ function offerLeafPairs(
         const q = order[j]!;
         const ownsQ = q >= from && q < to;
         if (!ownsP && !ownsQ) continue;
-        const key = pairKey(rows, p, q);
+        const key = kernels.key(p, q);
         if (ownsP && key < heaps.bound(p)) heaps.offerUnique(p, key, q);
         if (ownsQ && key < heaps.bound(q)) heaps.offerUnique(q, key, p);
       }
@@ -189,11 +195,11 @@ function offerLeafPairs(
 }
 
 /** Rows the forest left short of neighbours get random ones (pynndescent's random init). */
-function fillEmptySlots(rows: SearchRows, heaps: NeighborHeaps, random: SeededRandom): void {
-  for (let row = 0; row < rows.count; row++) {
+function fillEmptySlots(kernels: RowKernels, heaps: NeighborHeaps, random: SeededRandom): void {
+  for (let row = 0; row < heaps.rows; row++) {
     while (heaps.ids[row * heaps.width]! < 0) {
-      const other = random.nextInt(rows.count);
-      if (other !== row) heaps.offerUnique(row, pairKey(rows, row, other), other);
+      const other = random.nextInt(heaps.rows);
+      if (other !== row) heaps.offerUnique(row, kernels.key(row, other), other);
     }
   }
 }
@@ -223,7 +229,7 @@ function planRounds(shared: DescentShared): void {
 }
 
 /** Computes the keys of `row`'s candidate pairs and keeps, in the arena, those either end might take. */
-function keepCandidatePairs(shared: DescentShared, row: number, rows: SearchRows): void {
+function keepCandidatePairs(shared: DescentShared, row: number, kernels: RowKernels): void {
   const { newIds, oldIds, limit, keys, width, updateP, updateQ, updateKey } = shared;
   const base = row * limit;
   const newEnd = base + shared.newSizes[row]!;
@@ -235,7 +241,7 @@ function keepCandidatePairs(shared: DescentShared, row: number, rows: SearchRows
     const boundP = keys[p * width]!;
     for (let b = a + 1; b < newEnd; b++) {
       const q = newIds[b]!;
-      const key = pairKey(rows, p, q);
+      const key = kernels.key(p, q);
       if (key < boundP || key < keys[q * width]!) {
         updateP[at] = p;
         updateQ[at] = q;
@@ -245,7 +251,7 @@ function keepCandidatePairs(shared: DescentShared, row: number, rows: SearchRows
     for (let b = base; b < oldEnd; b++) {
       const q = oldIds[b]!;
       if (q === p) continue;
-      const key = pairKey(rows, p, q);
+      const key = kernels.key(p, q);
       if (key < boundP || key < keys[q * width]!) {
         updateP[at] = p;
         updateQ[at] = q;
