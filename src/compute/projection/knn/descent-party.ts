@@ -11,14 +11,15 @@
  * - forest: `parties` random-projection trees at a time, one per party (each tree seeded from the
  *   seed and its number); then every party offers the pairs of each tree's leaves, tree by tree, to the
  *   rows it owns;
- * - each iteration: party 0 samples the candidates (one random stream, in row order); the rows are
+ * - each iteration: the parties sample the candidates of the rows they own (random priorities keyed
+ *   by seed, iteration and heap slot, offered in row order as one thread would); the rows are
  *   cut into rounds whose candidate pairs fit the update arena; within a round the parties take rows
  *   in chunks, compute the keys of their candidate pairs and keep those below either end's bound (the
  *   bounds only fall, so nothing a heap would take is dropped); then each party offers the kept pairs,
  *   in row order, to the rows it owns.
  */
 import { siftDown } from '../../knn/max-heap.js';
-import { SeededRandom } from '../random.js';
+import { mix, SeededRandom } from '../random.js';
 import type { WasmMemory } from '../../wasm/assembler.js';
 import type { KnnMetric, SearchRows } from './neighbor-graph.js';
 import { NeighborHeaps } from './neighbor-heaps.js';
@@ -70,6 +71,9 @@ export interface DescentShared {
   oldIds: Int32Array;
   newSizes: Int32Array;
   oldSizes: Int32Array;
+  /** The sampling priorities of the candidates, count x limit. */
+  newPriorities: Float64Array;
+  oldPriorities: Float64Array;
   /** First row of each round (count + 1 entries at most; DESCENT_CONTROL.rounds of them used, then the end). */
   roundStarts: Int32Array;
   /** Where each row's kept pairs start in the update arena, and how many it kept. */
@@ -90,10 +94,7 @@ export interface DescentShared {
 
 /** The seed of tree `tree` of the forest. */
 function treeSeed(seed: number, tree: number): number {
-  let h = (seed ^ Math.imul(tree + 1, 0x9e3779b1)) | 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
+  return mix(seed ^ Math.imul(tree + 1, 0x9e3779b1));
 }
 
 /** Party `index` of `parties`: runs the whole search; `barrier` returns once every party has reached it. */
@@ -110,7 +111,7 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
   const kernels = rowKernels(rows, shared.memory, index);
   const heaps = new NeighborHeaps(count, width, shared);
   const owned = { from: Math.floor((count * index) / parties), to: Math.floor((count * (index + 1)) / parties) };
-  // Party 0's random stream: empty slots after the forest, then the candidate samples.
+  // Party 0's random stream fills the slots the forest left empty.
   const random = index === 0 ? new SeededRandom(shared.seed) : undefined;
 
   const trees = forestSize(count);
@@ -131,10 +132,12 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
   if (random) fillEmptySlots(kernels, heaps, random);
   barrier();
 
-  const sampler = random ? new CandidateSampler(shared, random) : undefined;
+  const sampler = new CandidateSampler(shared, owned);
   for (let iteration = 0; iteration < shared.iterations; iteration++) {
-    if (sampler) {
-      sampler.sample(heaps);
+    sampler.sample(heaps, iteration);
+    barrier();
+    sampler.markUsed(heaps);
+    if (index === 0) {
       planRounds(shared);
       Atomics.store(control, DESCENT_CONTROL.nextChunk, 0);
     }
@@ -287,45 +290,54 @@ function applyUpdates(
 
 /**
  * Per row, a random sample (smallest random priority wins) of at most `limit` "new" and "old"
- * neighbours and reverse neighbours: the rows NN-descent compares with each other.
+ * neighbours and reverse neighbours: the rows NN-descent compares with each other. Each party fills
+ * the lists of the rows it owns; the priorities are keyed by seed, iteration and heap slot, and every
+ * list receives its offers in the heaps' slot order, so the samples do not depend on the parties.
  */
 class CandidateSampler {
-  private readonly newPriorities: Float64Array;
-  private readonly oldPriorities: Float64Array;
   /** stamps[id] === row marks id as sampled for row (reset for free by moving to the next row). */
   private readonly stamps: Int32Array;
 
   constructor(
     private readonly shared: DescentShared,
-    private readonly random: SeededRandom,
+    private readonly owned: { from: number; to: number },
   ) {
-    this.newPriorities = new Float64Array(shared.count * shared.limit);
-    this.oldPriorities = new Float64Array(shared.count * shared.limit);
     this.stamps = new Int32Array(shared.count).fill(-1);
   }
 
-  sample(heaps: NeighborHeaps): void {
-    const { newIds, oldIds, newSizes, oldSizes, limit } = this.shared;
-    newSizes.fill(0);
-    oldSizes.fill(0);
+  /** Fills the owned rows' candidate lists from the heaps (which no party changes meanwhile). */
+  sample(heaps: NeighborHeaps, iteration: number): void {
+    const { newIds, oldIds, newSizes, oldSizes, newPriorities, oldPriorities, seed } = this.shared;
+    const { from, to } = this.owned;
+    newSizes.fill(0, from, to);
+    oldSizes.fill(0, from, to);
     const { ids, fresh, width } = heaps;
+    const key = mix(seed ^ Math.imul(iteration + 1, 0x85ebca77));
     for (let row = 0; row < heaps.rows; row++) {
+      const ownsRow = row >= from && row < to;
       for (let slot = row * width, end = slot + width; slot < end; slot++) {
         const other = ids[slot]!;
         if (other < 0) continue;
-        const priority = this.random.next();
+        const ownsOther = other >= from && other < to;
+        if (!ownsRow && !ownsOther) continue;
+        const priority = (mix(key ^ Math.imul(slot, 0x9e3779b1)) >>> 0) / 4294967296;
         if (fresh[slot]) {
-          this.push(newIds, this.newPriorities, newSizes, row, priority, other);
-          this.push(newIds, this.newPriorities, newSizes, other, priority, row);
+          if (ownsRow) this.push(newIds, newPriorities, newSizes, row, priority, other);
+          if (ownsOther) this.push(newIds, newPriorities, newSizes, other, priority, row);
         } else {
-          this.push(oldIds, this.oldPriorities, oldSizes, row, priority, other);
-          this.push(oldIds, this.oldPriorities, oldSizes, other, priority, row);
+          if (ownsRow) this.push(oldIds, oldPriorities, oldSizes, row, priority, other);
+          if (ownsOther) this.push(oldIds, oldPriorities, oldSizes, other, priority, row);
         }
       }
     }
-    // A new neighbour that made it into the sample has now been used: it becomes old.
+  }
+
+  /** A new neighbour of an owned row that made it into the row's sample has now been used: it becomes old. */
+  markUsed(heaps: NeighborHeaps): void {
+    const { newIds, newSizes, limit } = this.shared;
+    const { ids, fresh, width } = heaps;
     const { stamps } = this;
-    for (let row = 0; row < heaps.rows; row++) {
+    for (let row = this.owned.from; row < this.owned.to; row++) {
       const base = row * limit;
       for (let c = base; c < base + newSizes[row]!; c++) stamps[newIds[c]!] = row;
       for (let slot = row * width, end = slot + width; slot < end; slot++) {

@@ -83,6 +83,8 @@ function sharedState(rows: SearchRows, width: number, seed: number, parties: num
     oldIds: ints(count * limit),
     newSizes: ints(count),
     oldSizes: ints(count),
+    newPriorities: doubles(count * limit),
+    oldPriorities: doubles(count * limit),
     roundStarts: ints(count + 1),
     rowOffset: ints(count),
     rowUpdates: ints(count),
