@@ -6,7 +6,9 @@
  * The peak comes from the kernel (VmHWM in /proc/self/status: the true high-water mark of the whole
  * process, worker threads included, whatever the sampling misses); a sampler (process.memoryUsage every
  * --sample-ms) attributes RSS and heap to the pipeline stage running at the time. Stages are the analyze
- * progress stages; the per-layer clustering steps are grouped by layer. Usage:
+ * progress stages; the per-layer clustering steps are grouped by layer. Below 200,000 inputs the maps are
+ * made while the layers are clustered: 'from s' says when each stage began, and stages that overlap share
+ * the process's CPU seconds shown for each. Usage:
  *   node build/scripts/bench-memory.js [--model m.onnx] [--data fashion-mnist] [--split train|test|all] [--limit 50000]
  *     [--layers a,b] [--threads N] [--sample-ms 50] [--keep out.duckdb]
  */
@@ -86,29 +88,52 @@ function stageKey(progress: Progress): string {
   return `${/^(umap|pca)\b/.test(step) ? 'map' : 'cluster'} ${progress.stage.slice(0, colon)}`;
 }
 
+/** The maps may be made while the layers are clustered (see analyze's mapsAlongside): each is a track of stages. */
+function trackOf(stage: string): 'maps' | 'main' {
+  return stage.startsWith('map ') ? 'maps' : 'main';
+}
+
+/**
+ * Stages by track: a stage ends where the next stage of its track starts, the last one of a track at its
+ * last progress report. A stage's CPU seconds are the whole process's during its span, so stages that run
+ * at once (a layer's clustering beside a map) share them.
+ */
 class MemoryRecorder {
   readonly stages: StageRecord[] = [];
   private readonly started = performance.now();
-  private current: StageRecord;
+  private readonly current = new Map<'maps' | 'main', StageRecord>();
   private readonly timer: NodeJS.Timeout;
   private finished = false;
 
   constructor(intervalMs: number) {
-    this.current = this.open('setup (open dataset, probe model, store)');
+    this.current.set('main', this.open('setup (open dataset, probe model, store)'));
     this.timer = setInterval(() => this.sample(), intervalMs);
   }
 
   readonly onProgress = (progress: Progress): void => {
     const key = stageKey(progress);
-    if (key === this.current.stage) return;
-    void this.switchTo(key);
+    const track = trackOf(key);
+    const previous = this.current.get(track);
+    if (previous?.stage === key) {
+      previous.endMs = performance.now() - this.started;
+      previous.endCpu = cpuSeconds();
+      return;
+    }
+    const record = this.open(key);
+    this.current.set(track, record);
+    if (previous !== undefined) void this.end(previous, record.startMs, record.startCpu);
   };
 
   async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
     clearInterval(this.timer);
-    await this.close();
+    this.sample();
+    for (const record of this.current.values()) {
+      // A stage that never reported again after it began ends now.
+      if (Number.isNaN(record.endMs)) await this.end(record, performance.now() - this.started, cpuSeconds());
+      else record.hwmAtEnd = await peakRssBytes();
+    }
   }
 
   private open(stage: string): StageRecord {
@@ -128,23 +153,14 @@ class MemoryRecorder {
     return record;
   }
 
-  private async switchTo(stage: string): Promise<void> {
-    const previous = this.current;
-    this.current = this.open(stage);
-    previous.endMs = this.current.startMs;
-    previous.endCpu = this.current.startCpu;
-    previous.hwmAtEnd = await peakRssBytes();
-  }
-
-  private async close(): Promise<void> {
-    this.sampleInto(this.current);
-    this.current.endMs = performance.now() - this.started;
-    this.current.endCpu = cpuSeconds();
-    this.current.hwmAtEnd = await peakRssBytes();
+  private async end(record: StageRecord, endMs: number, endCpu: number): Promise<void> {
+    record.endMs = endMs;
+    record.endCpu = endCpu;
+    record.hwmAtEnd = await peakRssBytes();
   }
 
   private sample(): void {
-    this.sampleInto(this.current);
+    for (const record of this.current.values()) this.sampleInto(record);
   }
 
   private sampleInto(record: StageRecord): void {
@@ -193,9 +209,10 @@ try {
   );
   console.log(
     formatTable([
-      ['stage', 'seconds', 'cpu s', 'peak RSS MB', 'peak heap MB', 'peak external MB', 'VmHWM at end MB'],
+      ['stage', 'from s', 'seconds', 'cpu s', 'peak RSS MB', 'peak heap MB', 'peak external MB', 'VmHWM at end MB'],
       ...recorder.stages.map((s) => [
         s.stage,
+        fixed(s.startMs / 1000),
         fixed((s.endMs - s.startMs) / 1000),
         fixed(s.endCpu - s.startCpu),
         fixed(s.peakRss / MB, 0),

@@ -44,7 +44,8 @@ export function createReporter(stream: NodeJS.WriteStream = process.stderr, opti
   const now = options.now ?? Date.now;
   const intervalMs = options.intervalMs ?? intervalFromEnvironment();
   let stage = '';
-  let stageStart = now();
+  /** Terminal mode: when each stage began, and how far it got. */
+  const barStages = new Map<string, { start: number; done: number }>();
   let lastDraw = 0;
   let drawn = false;
   /** Log mode: when each stage seen began and whether its end was printed. */
@@ -99,11 +100,15 @@ export function createReporter(stream: NodeJS.WriteStream = process.stderr, opti
         return;
       }
       const at = now();
+      // Two stages may advance at once (a layer's clustering beside the maps): each keeps its own start.
+      const seen = barStages.get(p.stage);
+      if (seen === undefined || p.done < seen.done) barStages.set(p.stage, { start: at, done: p.done });
+      else seen.done = p.done;
       if (p.stage !== stage) {
         clear();
         stage = p.stage;
-        stageStart = at;
       }
+      const stageStart = barStages.get(p.stage)!.start;
       if (at - lastDraw < 100 && p.done < p.total) return;
       lastDraw = at;
       const width = 24;

@@ -97,3 +97,22 @@ test('quiet prints nothing; a terminal gets one redrawn line', () => {
   assert.doesNotMatch(terminal.text(), /\n/, 'redrawn in place, never a new line');
   assert.ok(terminal.text().includes(`\r\u001b[2K[${'#'.repeat(24)}] x 10/10 (100%)`), terminal.text());
 });
+
+test('on a terminal, two stages that advance at once each keep their own rate', () => {
+  let clock = 0;
+  const { stream, text } = sink(true);
+  const reporter = createReporter(stream, { now: () => clock });
+  // The maps (10 per second) and a layer's clustering (1 per second) report in turns.
+  for (let second = 1; second <= 4; second++) {
+    clock = second * 1000;
+    reporter.progress({ stage: 'map conv1', done: 10 * second, total: 100 });
+    clock += 200;
+    reporter.progress({ stage: 'conv1: tree', done: second, total: 10 });
+  }
+  const lines = text()
+    .split('\r\x1b[2K')
+    .filter((line) => line !== '');
+  // First seen at 1.0 s and 1.2 s: at 4 s and 4.2 s each has run 3 s and reports its own rate.
+  assert.match(lines.at(-2)!, /map conv1 40\/100 \(40%\) 13\/s ETA 4\.5s$/);
+  assert.match(lines.at(-1)!, /conv1: tree 4\/10 \(40%\) 1\.3\/s ETA 4\.5s$/);
+});
