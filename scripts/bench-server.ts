@@ -10,7 +10,7 @@
  * zero non-2xx, p99 <= 500 ms.
  *
  *   node build/scripts/bench-server.js [--inputs 2000] [--connections 100] [--duration 30] [--seed 1] [--store s.duckdb]
- *     [--warmup 0]
+ *     [--warmup 0] [--cli FILE] [--keep-bodies]
  *
  * --store serves an existing store instead of building one (its newest complete run is loaded): e.g. the
  * 10,000 digits of `nap demo`, a million synthetic inputs (node build/scripts/synth-store.js --out
@@ -22,7 +22,8 @@
  * and the same URL again), and the time `nap serve` took to listen is printed: what a user's first
  * click on each view costs. The bar is checked per route kind (each one's p99) and over all requests.
  * --cli FILE serves with another build of nap (its build/src/cli/main.js), e.g. an earlier commit's, for
- * a before/after comparison on the same machine.
+ * a before/after comparison on the same machine. --keep-bodies lets autocannon keep each body as a string,
+ * as it does by default and as this bench did before 7 Dec 2026 (see bodiesQueue below).
  *
  * Measured on the 10,000 digits of nap demo and on all 70,000 Fashion-MNIST images, see the README.
  */
@@ -76,7 +77,16 @@ type Autocannon = (options: {
   requests: AutocannonRequest[];
 }) => Promise<AutocannonResult>;
 
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon') as Autocannon;
+/**
+ * autocannon keeps every response body as a string (each chunk through Buffer.toString) for checks this
+ * bench does not make: on the million-input store that decoding and its garbage took about 80% of the
+ * client's CPU, which shares the machine's 2 cores with the server, and in a closed loop of 50
+ * connections slowed every answer by the client's turn, not the server's. A browser keeps the bytes. So
+ * the bench keeps none (autocannon still counts them); --keep-bodies restores autocannon's default.
+ */
+const bodiesQueue = require('autocannon/lib/pipelinedRequestsQueue.js') as { prototype: { addBody: unknown } };
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const MODEL = fileURLToPath(new URL('../../models/mnist-cnn.onnx', import.meta.url));
 
@@ -89,8 +99,10 @@ const { values: args } = parseArgs({
     store: { type: 'string' },
     warmup: { type: 'string', default: '0' },
     cli: { type: 'string' },
+    'keep-bodies': { type: 'boolean', default: false },
   },
 });
+if (!args['keep-bodies']) bodiesQueue.prototype.addBody = () => undefined;
 const inputs = Number(args.inputs);
 const connections = Number(args.connections);
 const duration = Number(args.duration);
@@ -195,7 +207,7 @@ async function requestMix(url: string): Promise<{ targets: Target[]; weights: Re
       for (let offset = 240; offset < pattern.size && offset < 240 * 50; offset += 240 * 7)
         add('members deep', apiPaths.members(c.clusteringId, pattern.patternId, { offset, limit: 240 }));
   }
-  add('model errors', apiPaths.modelErrors(runId));
+  add('model errors', apiPaths.modelErrors(runId), true);
   const random = mulberry32(7);
   const someInputs = (n: number) => Array.from({ length: n }, () => Math.floor(random() * run.inputCount));
   for (let offset = 0; offset < run.inputCount; offset += 100_000)
@@ -373,8 +385,11 @@ try {
     }
     const loadBefore = os.loadavg();
     const cpuBefore = await cpuSeconds(server.pid);
+    const clientBefore = process.cpuUsage();
     const result = await load(duration);
     const serverCpu = (await cpuSeconds(server.pid)) - cpuBefore;
+    const clientUsage = process.cpuUsage(clientBefore);
+    const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
     const loadAfter = os.loadavg();
     const serverPeak = await peakRssMb(server.pid);
     const slowKinds: string[] = [];
@@ -408,9 +423,14 @@ try {
     console.log(
       `latency ms: average ${fixed(result.latency.average)}, p50 ${result.latency.p50}, p90 ${result.latency.p90}, p99 ${result.latency.p99}, max ${result.latency.max}`,
     );
-    console.log(`throughput: ${fixed(result.throughput.average / 1024 / 1024)} MB/s`);
+    console.log(
+      `throughput: ${fixed(result.throughput.average / 1024 / 1024)} MB/s, ${fixed(result.throughput.average / 1024 / Math.max(1, result.requests.average), 0)} KiB per response as sent`,
+    );
     console.log(
       `server CPU: ${fixed(serverCpu)} s in ${fixed(result.duration)} s wall (${fixed(serverCpu / result.duration, 2)} cores busy), ${fixed((1000 * serverCpu) / Math.max(1, result.requests.total), 1)} ms per request (less bound to the machine's load than the latencies)`,
+    );
+    console.log(
+      `client CPU (autocannon and this script, one thread, bodies ${args['keep-bodies'] ? 'kept as strings' : 'not kept'}): ${fixed(clientCpu)} s (${fixed(clientCpu / result.duration, 2)} cores busy), ${fixed((1000 * clientCpu) / Math.max(1, result.requests.total), 1)} ms per request`,
     );
     console.log(
       `errors ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, server internal errors ${internalErrors}, server peak RSS ${fixed(serverPeak, 0)} MB`,

@@ -62,6 +62,18 @@ function measure(order: ArrayLike<number>, triage: RunTriage, truth: Set<number>
   return { precision: hits(truth.size) / truth.size, recall: hits(2 * truth.size) / truth.size };
 }
 
+/**
+ * The per-seed difference of two rankings' flips among the first FLIPS rows, its mean and the standard error
+ * of that mean: how far apart two rankings are beside the spread between seeds.
+ */
+function pairedGap(a: Score[], b: Score[]): { mean: number; standardError: number } {
+  const gaps = a.map((s, i) => (s.precision - b[i]!.precision) * FLIPS);
+  const mean = gaps.reduce((sum, g) => sum + g, 0) / gaps.length;
+  if (gaps.length < 2) return { mean, standardError: Number.NaN };
+  const variance = gaps.reduce((sum, g) => sum + (g - mean) ** 2, 0) / (gaps.length - 1);
+  return { mean, standardError: Math.sqrt(variance / gaps.length) };
+}
+
 /** Rows by `score` descending (NaN last), ties in a seeded random order. */
 function orderBy(score: Float64Array, seed: number): Int32Array {
   const random = mulberry32(seed);
@@ -178,6 +190,10 @@ async function main(): Promise<void> {
     `combined / best single score: ${(top / best).toFixed(4)} (bar: >= 1, and >= 0.90: ${top >= best && top >= 0.9 ? 'met' : 'NOT met'})`,
   );
   console.log(`head excluded: ${head.toFixed(3)} (bar: >= 0.70: ${head >= 0.7 ? 'met' : 'NOT met'})`);
+  const gap = pairedGap(all.get('triage combined')!, selfConfidence);
+  console.log(
+    `combined - self-confidence, flips found in the first ${FLIPS} per seed: ${gap.mean.toFixed(2)} ± ${gap.standardError.toFixed(2)} (mean ± standard error over the seeds)`,
+  );
   const used = process.cpuUsage(cpu);
   console.log(
     `time: ${((performance.now() - wall) / 1000).toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU; load average ${loadavg()

@@ -103,6 +103,12 @@ export interface TriageScoreOptions {
   probeWeight?: number;
   /** Weight of the classifier's log p(given). Default MODEL_WEIGHT (IN_SAMPLE_MODEL_WEIGHT in-sample). */
   modelWeight?: number;
+  /**
+   * Weight of the smoothed log vote of the early layer (the analyzed layer closest to the input, when the
+   * default layer rule does not choose it, it is not excluded and `layers` is not given). Default
+   * EARLY_LAYER_WEIGHT beside a classifier, HEADLESS_EARLY_LAYER_WEIGHT without one; 0 leaves it out.
+   */
+  earlyLayerWeight?: number;
   /** Pseudo-votes per label in the combined rank. Default 2. */
   smoothing?: number;
   /** Near-duplicates: pairs closer than this fraction of the median nearest-neighbour distance. Default 0.1. */
@@ -145,6 +151,18 @@ export const PROBE_WEIGHT = 0.25;
  * seeds among 1/2, 1 and 2 (0.8770, 0.8767, 0.8757; the kNN votes alone: 0.8213).
  */
 export const HEADLESS_PROBE_WEIGHT = 0.5;
+
+/**
+ * Weight of the early layer's smoothed log vote beside the classifier (the chosen layers' mean weighs 1):
+ * the neighbourhood of the layer closest to the input, formed before the network's classes, errs least
+ * like the model. Chosen on flip seeds 101-112 among 1/4, 1/2, 1 and 2 with the built-in 91.51% model
+ * (conv1): +0.00, +0.08, +0.25 and -0.42 flips per seed against the pool without it; +0.21 on seeds
+ * 113-136, which no choice looked at. Small: within two standard errors of nothing (docs/triage.md).
+ */
+export const EARLY_LAYER_WEIGHT = 1;
+
+/** The early layer's weight without a classifier: chosen on the same seeds among 1/4, 1/2 and 1. */
+export const HEADLESS_EARLY_LAYER_WEIGHT = 0.25;
 
 export interface TriageLayer {
   layer: string;
@@ -205,6 +223,9 @@ export interface RunTriage {
     probeWeight: number;
     /** The linear probe's layer; null without a probe. */
     probeLayer: string | null;
+    /** The early layer whose votes enter the combined rank (EARLY_LAYER_WEIGHT); null without one. */
+    earlyLayer: string | null;
+    earlyLayerWeight: number;
     nearDuplicateFraction: number;
   };
 }
@@ -346,6 +367,19 @@ function chooseLayers(layers: TriageLayer[], options: TriageScoreOptions): void 
   for (const layer of candidates) layer.combined = layer.probe.accuracy >= best - margin;
 }
 
+/**
+ * The early layer of the default layer rule: the analyzed layer closest to the input, unless it is excluded,
+ * chosen already or has no votes; null then, and when `layers` names the combined layers.
+ */
+function chooseEarlyLayer(layers: readonly TriageLayer[], options: TriageScoreOptions): TriageLayer | null {
+  if (options.layers !== undefined) return null;
+  const excluded = new Set(options.excludeLayers ?? []);
+  const first = layers
+    .filter((l) => !excluded.has(l.layer))
+    .reduce<TriageLayer | null>((a, l) => (a === null || l.order < a.order ? l : a), null);
+  return first && !first.combined && !Number.isNaN(first.probe.accuracy) ? first : null;
+}
+
 /** The label with most pooled vote share over the chosen layers; ties by the model's probability, then code. */
 function suggestLabels(
   chosen: readonly TriageLayer[],
@@ -482,6 +516,9 @@ export const TRIAGE_SCORE_OPTIONS = new OptionSchema<TriageScoreOptions>('triage
   }),
   probeWeight: libraryOption(realNumber({ example: 1, min: 0 }), { help: "weight of the probe's log p(given)" }),
   modelWeight: libraryOption(realNumber({ example: 0.25, min: 0 }), { help: "weight of the model's log p(given)" }),
+  earlyLayerWeight: libraryOption(realNumber({ example: 1, min: 0 }), {
+    help: 'weight of the log vote of the layer closest to the input (0: none)',
+  }),
   smoothing: libraryOption(realNumber({ example: 2, min: 1e-6 }), { help: 'pseudo-votes per label' }),
   duplicateLayer: libraryOption(text({ example: 'conv1' }), { help: 'layer whose distances define near-duplicates' }),
   seed: libraryOption(seedNumber(42), { help: 'seed of NN-descent' }),
@@ -515,7 +552,10 @@ export interface TriageBase {
   nearDuplicates: RunTriage['nearDuplicates'];
   /** The linear probe's layer and its activations (aligned to the inputs); null without one. */
   probeFeatures: { layer: string; matrix: Matrix } | null;
-  settings: Omit<RunTriage['settings'], 'smoothing' | 'modelWeight' | 'probeWeight' | 'probeLayer'>;
+  settings: Omit<
+    RunTriage['settings'],
+    'smoothing' | 'modelWeight' | 'probeWeight' | 'probeLayer' | 'earlyLayer' | 'earlyLayerWeight'
+  >;
 }
 
 /** The label-free half of `scoreRun`: reads the store and finds every layer's neighbours. */
@@ -653,6 +693,9 @@ export function scoreLabels(
   });
   chooseLayers(layers, options);
   const chosen = layers.filter((l) => l.combined);
+  const earlyLayerWeight =
+    options.earlyLayerWeight ?? (probabilities.values ? EARLY_LAYER_WEIGHT : HEADLESS_EARLY_LAYER_WEIGHT);
+  const early = earlyLayerWeight > 0 ? chooseEarlyLayer(layers, options) : null;
 
   const inSample = options.inSample ?? runInSample(base.run);
   const smoothing = options.smoothing ?? 2;
@@ -666,8 +709,9 @@ export function scoreLabels(
       selfConfidence: probabilities.values ? model.selfConfidence : null,
       probe: probe?.given ?? null,
       layers: chosen.map((l) => ({ givenShare: l.votes.givenShare, voters: l.votes.voters })),
+      earlyLayer: early && { givenShare: early.votes.givenShare, voters: early.votes.voters },
     },
-    { model: modelWeight, probe: probeWeight, smoothing },
+    { model: modelWeight, probe: probeWeight, earlyLayer: earlyLayerWeight, smoothing },
   );
   const secondary = probabilities.values
     ? Float64Array.from(model.selfConfidence, (p) => 1 - p)
@@ -692,7 +736,15 @@ export function scoreLabels(
     sameInput: base.sameInput,
     sameActivations: base.sameActivations,
     nearDuplicates: base.nearDuplicates,
-    settings: { ...base.settings, smoothing, modelWeight, probeWeight, probeLayer: probe?.layer ?? null },
+    settings: {
+      ...base.settings,
+      smoothing,
+      modelWeight,
+      probeWeight,
+      probeLayer: probe?.layer ?? null,
+      earlyLayer: early?.layer ?? null,
+      earlyLayerWeight: early ? earlyLayerWeight : 0,
+    },
   };
 }
 

@@ -108,7 +108,9 @@
  *   GET /api/runs/R/duplicates                         -> DuplicatesResponse: groups of inputs with the same input or
  *                                                         the same activations, and near-duplicate pairs (saved triage)
  *   GET /api/runs/R/model-errors                       -> ModelErrorsResponse: the confusion matrix of given labels
- *                                                         by predicted labels, with the inputs of every cell
+ *                                                         by predicted labels, with the inputs of every cell (as an
+ *                                                         Arrow table of each input's cell when asked for Arrow, as
+ *                                                         the app does: results/codec/model-errors.ts)
  *   GET /api/runs/A/compare/B?minJaccard=0             -> RunComparisonResponse: per layer pair (same name) ARI, NMI
  *                                                         and the one-to-one matching of patterns, inputs matched by path
  *

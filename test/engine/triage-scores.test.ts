@@ -11,6 +11,8 @@ import { analyze } from '../../src/engine/analyze.js';
 import { labelLeads, triageTable } from '../../src/engine/triage-listing.js';
 import { triageToSave } from '../../src/engine/triage-save.js';
 import {
+  EARLY_LAYER_WEIGHT,
+  HEADLESS_EARLY_LAYER_WEIGHT,
   HEADLESS_PROBE_WEIGHT,
   IN_SAMPLE_MODEL_WEIGHT,
   PROBE_WEIGHT,
@@ -92,6 +94,11 @@ test('per layer: kNN votes of the stored neighbours, and the combined rank recom
   assert.ok(chosen.length > 0);
   const best = Math.max(...triage.layers.map((l) => l.probe.accuracy));
   for (const layer of chosen) assert.ok(layer.probe.accuracy >= best - 0.02);
+  // The early layer: the analyzed layer closest to the input, when the layer rule did not choose it.
+  const first = triage.layers.reduce((a, l) => (l.order < a.order ? l : a));
+  assert.equal(triage.settings.earlyLayer, first.combined ? null : first.layer);
+  const early = triage.layers.find((l) => l.layer === triage.settings.earlyLayer) ?? null;
+  assert.equal(triage.settings.earlyLayerWeight, early ? EARLY_LAYER_WEIGHT : 0);
   const expected = combinedScore(
     {
       given: codes.given,
@@ -99,8 +106,9 @@ test('per layer: kNN votes of the stored neighbours, and the combined rank recom
       selfConfidence: triage.selfConfidence,
       probe: triage.probe!.given,
       layers: chosen.map((l) => ({ givenShare: l.votes.givenShare, voters: l.votes.voters })),
+      earlyLayer: early && { givenShare: early.votes.givenShare, voters: early.votes.voters },
     },
-    { model: MODEL_WEIGHT, probe: PROBE_WEIGHT, smoothing: 2 },
+    { model: MODEL_WEIGHT, probe: PROBE_WEIGHT, earlyLayer: EARLY_LAYER_WEIGHT, smoothing: 2 },
   );
   assert.equal(triage.settings.modelWeight, 4);
   assert.equal(triage.settings.probeWeight, PROBE_WEIGHT);
@@ -137,6 +145,52 @@ test('label leads: one row per labelled input, best first, with a reason; limit 
   assert.equal(narrowed.rows.length, 5);
   assert.ok(narrowed.rows.every((row) => (row[score] as number) >= threshold));
   assert.equal(triageTable(triage, 'outliers').rows.length, triage.inputs.index.length);
+});
+
+test('the early layer joins beside the chosen layers; named layers, weight 0 or exclusion leave it out', async () => {
+  // With conv_out analyzed too, relu_out is the best layer (chosen) and conv_out, closest to the input, is not.
+  const file = path.join(dir, 'early.duckdb');
+  const layers = [TINY.conv, TINY.relu, TINY.pool, TINY.logits];
+  const early = await analyze({
+    model: path.join(dir, 'tiny.onnx'),
+    data: 'mnist',
+    out: file,
+    limit: 240,
+    layers,
+    projection: 'none',
+  });
+  const score = (options: Parameters<typeof scoreRun>[2]) =>
+    withStoreAt(file, (store) => scoreRun(store, early.runId, { k: 5, threads: 1, ...options }));
+  const withEarly = await score({});
+  assert.ok(!withEarly.layers.find((l) => l.layer === TINY.conv)!.combined);
+  assert.equal(withEarly.settings.earlyLayer, TINY.conv);
+  assert.equal(withEarly.settings.earlyLayerWeight, EARLY_LAYER_WEIGHT);
+  const conv = withEarly.layers.find((l) => l.layer === TINY.conv)!;
+  const expected = combinedScore(
+    {
+      given: withEarly.codes.given,
+      labelCount: withEarly.codes.names.length,
+      selfConfidence: withEarly.selfConfidence,
+      probe: withEarly.probe!.given,
+      layers: withEarly.layers
+        .filter((l) => l.combined)
+        .map((l) => ({ givenShare: l.votes.givenShare, voters: l.votes.voters })),
+      earlyLayer: { givenShare: conv.votes.givenShare, voters: conv.votes.voters },
+    },
+    { model: MODEL_WEIGHT, probe: PROBE_WEIGHT, earlyLayer: EARLY_LAYER_WEIGHT, smoothing: 2 },
+  );
+  assert.deepEqual(Array.from(withEarly.combined), Array.from(expected));
+  const headless = await score({ probabilities: { kind: 'none' } });
+  assert.equal(headless.settings.earlyLayer, TINY.conv);
+  assert.equal(headless.settings.earlyLayerWeight, HEADLESS_EARLY_LAYER_WEIGHT);
+  for (const options of [{ layers: [TINY.relu] }, { earlyLayerWeight: 0 }, { excludeLayers: [TINY.conv] }]) {
+    const without = await score(options);
+    assert.equal(without.settings.earlyLayer, null, JSON.stringify(options));
+    assert.equal(without.settings.earlyLayerWeight, 0);
+  }
+  // Where no early layer joins, the combined score is the pool of the chosen layers alone.
+  const unweighted = await score({ earlyLayerWeight: 0 });
+  assert.notDeepEqual(Array.from(unweighted.combined), Array.from(withEarly.combined));
 });
 
 test('without a probe layer, no probe column is listed and the saved probe scores are NaN', async () => {

@@ -23,6 +23,8 @@ import type {
   ModelErrorsResponse,
   OutliersResponse,
 } from '../../src/results/api-types.js';
+import { ARROW_MIME } from '../../src/results/codec/arrow.js';
+import { createHttpApi } from '../../src/results/http/client.js';
 import { storeReader } from '../../src/results/node/duckdb-reader.js';
 import { apiPaths } from '../../src/results/routes.js';
 import { staticPaths } from '../../src/results/static/layout.js';
@@ -206,6 +208,10 @@ test('model errors: the confusion matrix of given by predicted labels, each cell
   body.inputs.forEach((cells, r) => cells.forEach((cell, c) => assert.equal(cell.length, body.counts[r]![c])));
   assert.deepEqual(await served<ModelErrorsResponse>(apiPaths.modelErrors(runId)), body);
   assert.deepEqual(await staticApi.modelErrors({ runId }), body);
+  // The app's client asks for the Arrow form, and reads back the same matrix.
+  const arrow = await fetch(server.url + apiPaths.modelErrors(runId), { headers: { Accept: ARROW_MIME } });
+  assert.equal(arrow.headers.get('content-type'), ARROW_MIME);
+  assert.deepEqual(await createHttpApi({ baseUrl: server.url }).modelErrors({ runId }), body);
 });
 
 test('outliers: every input, labelled or not, in the order and with the scores of nap triage --list outliers', async () => {

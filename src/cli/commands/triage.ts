@@ -111,6 +111,8 @@ export const runTriageCommand = cliCommand(TRIAGE_CLI, async (argv, signal) => {
     return { triage, table: triageTable(triage, list, { limit, minScore }) };
   });
   const combinedLayers = triage.layers.filter((l) => l.combined).map((l) => l.layer);
+  const { earlyLayer, earlyLayerWeight } = triage.settings;
+  if (earlyLayer !== null) combinedLayers.push(`${earlyLayer} (early layer, weight ${earlyLayerWeight})`);
   const summary =
     `nap triage: ${table.rows.length} ${list} rows of run ${triage.runId}; probabilities: ${triage.probabilitySource}` +
     `${triage.inSample ? ' (in-sample)' : ''}; kNN k=${triage.settings.k} ${triage.settings.metric} ${triage.settings.knn}` +

@@ -13,7 +13,9 @@
  * k, distance-weighted votes, earlier layers' votes, a probe on the logits, per-class thresholds of
  * self-confidence and averaging probabilities or ranks all ranked within one flip per seed of this pool
  * or below it on the development seeds, so it stays the plain one (docs/triage.md says why the benchmark
- * stops near self-confidence).
+ * stops near self-confidence). The one source that added beside the 91.51% built-in model is the layer
+ * closest to the input (`earlyLayer`): +0.25 flips per seed on the development seeds, +0.21 on 24 fresh
+ * ones, within two standard errors of nothing (docs/triage.md).
  */
 
 export interface CombineInput {
@@ -26,7 +28,19 @@ export interface CombineInput {
   /** Out-of-fold p(given label) of a linear probe (linear-probe.ts); null without one. */
   probe?: Float64Array | null;
   /** Per chosen layer: share of the neighbours' votes for the given label, and how many voted. */
-  layers: readonly { givenShare: Float64Array; voters: Int32Array }[];
+  layers: readonly LayerVotes[];
+  /**
+   * The votes of the analyzed layer closest to the input, beside the chosen (deep) layers: its neighbours
+   * are the inputs that look alike before the network has formed its classes, so its mistakes are least
+   * like the model's. Null or absent: none.
+   */
+  earlyLayer?: LayerVotes | null;
+}
+
+/** A layer's share of the neighbours' votes for each input's given label, and how many voted. */
+export interface LayerVotes {
+  givenShare: Float64Array;
+  voters: Int32Array;
 }
 
 export interface CombineWeights {
@@ -34,6 +48,8 @@ export interface CombineWeights {
   model: number;
   /** Weight of the probe's log p(given). */
   probe?: number;
+  /** Weight of the early layer's smoothed log vote. */
+  earlyLayer?: number;
   /** Pseudo-votes per label. */
   smoothing: number;
 }
@@ -49,7 +65,7 @@ export function smoothedLogVote(share: number, voters: number, labelCount: numbe
 
 /**
  * The combined suspicion of every input (higher: a stronger lead): minus the weighted mean of
- * log p(given) and the layers' smoothed log votes. NaN where the input has no label or no source scores it.
+ * log p(given), the probe's log p(given), the chosen layers' mean smoothed log vote and the early layer's. NaN where the input has no label or no source scores it.
  */
 export function combinedScore(input: CombineInput, weights: CombineWeights): Float64Array {
   const count = input.given.length;
@@ -79,6 +95,15 @@ export function combinedScore(input: CombineInput, weights: CombineWeights): Flo
     if (layers > 0) {
       sum += layerSum / layers;
       weight += 1;
+    }
+    const early = input.earlyLayer;
+    const earlyWeight = weights.earlyLayer ?? 0;
+    if (early && earlyWeight > 0) {
+      const vote = smoothedLogVote(early.givenShare[i]!, early.voters[i]!, input.labelCount, weights.smoothing);
+      if (!Number.isNaN(vote)) {
+        sum += earlyWeight * vote;
+        weight += earlyWeight;
+      }
     }
     if (weight > 0) out[i] = -sum / weight;
   }

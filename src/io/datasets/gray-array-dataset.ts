@@ -1,4 +1,5 @@
-import { resizeGray } from './decode.js';
+import { resizeGray, resizeGrayMany } from './decode.js';
+import { convertChannels } from './preprocess.js';
 import { createImageDataset } from './image-dataset.js';
 import type { Dataset, DatasetItem, DatasetOptions } from './types.js';
 
@@ -36,7 +37,7 @@ export function packedGraySource(source: {
 
 export function createGrayArrayDataset(gray: GrayArraySource, options: DatasetOptions): Dataset {
   const { width, height } = gray.images;
-  return createImageDataset(
+  const dataset = createImageDataset(
     {
       name: gray.name,
       items: gray.items,
@@ -46,4 +47,15 @@ export function createGrayArrayDataset(gray: GrayArraySource, options: DatasetOp
     },
     options,
   );
+  return {
+    ...dataset,
+    async pixelsMany(indices, size, channels) {
+      // An index outside the dataset: pixels() reports it as it does for one image.
+      if (indices.some((index) => dataset.items[index] === undefined))
+        return Promise.all(indices.map((index) => dataset.pixels(index, size, channels)));
+      const images = indices.map((index) => gray.imageOf(dataset.items[index]!.index));
+      const tiles = await resizeGrayMany(images, width, height, size);
+      return tiles.map((tile) => convertChannels(tile, 1, channels));
+    },
+  };
 }

@@ -68,6 +68,15 @@ export interface Dataset extends DatasetBase {
   readonly imageSize?: { width: number; height: number };
   /** The item's image as 8-bit HWC pixels stretched to `size` (for thumbnails and average images). */
   pixels(index: number, size: { width: number; height: number }, channels: 1 | 3): Promise<Uint8Array>;
+  /**
+   * The images of many items, each the same pixels as pixels() gives it, for less CPU than one call each
+   * (a thumbnail sheet); absent where each image is decoded on its own anyway (folders of files).
+   */
+  pixelsMany?(
+    indices: readonly number[],
+    size: { width: number; height: number },
+    channels: 1 | 3,
+  ): Promise<Uint8Array[]>;
 }
 
 /** What every dataset source accepts. */

@@ -6,6 +6,7 @@ import {
   META_FIELDS,
   META_RANGE,
   META_SEQUENCES,
+  META_SHIFTED_SEQUENCES,
   type ColumnKind,
   type ColumnSpec,
   type TableSpec,
@@ -22,7 +23,11 @@ function fromFixed16(steps: ArrayLike<number>, range: string, kind: ColumnKind):
 function toMemory(spec: ColumnSpec, values: ArrayLike<unknown>): unknown {
   switch (spec.kind) {
     case 'int32':
-      return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
+      // Sent as int8 or int16 when its values fit (arrow-encode.ts).
+      if (values instanceof Int32Array) return values;
+      return values instanceof Int8Array || values instanceof Int16Array
+        ? new Int32Array(values)
+        : Int32Array.from(values as ArrayLike<number>);
     case 'uint8':
       return values instanceof Uint8Array ? values : Uint8Array.from(values as ArrayLike<number>);
     case 'float32':
@@ -35,6 +40,12 @@ function toMemory(spec: ColumnSpec, values: ArrayLike<unknown>): unknown {
   }
 }
 
+function sequence(start: number, length: number): Int32Array {
+  const out = new Int32Array(length);
+  for (let i = 0; i < length; i++) out[i] = start + i;
+  return out;
+}
+
 export function decodeTable<T>(spec: TableSpec<T>, bytes: Uint8Array): T {
   const table = tableFromIPC(bytes, { useBigInt: false });
   const metadata = table.schema.metadata ?? new Map<string, string>();
@@ -42,7 +53,16 @@ export function decodeTable<T>(spec: TableSpec<T>, bytes: Uint8Array): T {
   for (const entry of (metadata.get(META_SEQUENCES) ?? '').split(',')) {
     if (entry === '') continue;
     const at = entry.lastIndexOf(':');
-    out[entry.slice(0, at)] = Int32Array.from({ length: Number(entry.slice(at + 1)) }, (_, i) => i);
+    out[entry.slice(0, at)] = sequence(0, Number(entry.slice(at + 1)));
+  }
+  for (const entry of (metadata.get(META_SHIFTED_SEQUENCES) ?? '').split(',')) {
+    if (entry === '') continue;
+    const lengthAt = entry.lastIndexOf(':');
+    const startAt = entry.lastIndexOf(':', lengthAt - 1);
+    out[entry.slice(0, startAt)] = sequence(
+      Number(entry.slice(startAt + 1, lengthAt)),
+      Number(entry.slice(lengthAt + 1)),
+    );
   }
   for (const [name, column] of Object.entries(spec.columns)) {
     if (name in out) continue;

@@ -3,7 +3,9 @@ import {
   dictionary,
   float32,
   float64,
+  int16,
   int32,
+  int8,
   tableFromArrays,
   tableToIPC,
   uint16,
@@ -17,6 +19,7 @@ import {
   META_FIELDS,
   META_RANGE,
   META_SEQUENCES,
+  META_SHIFTED_SEQUENCES,
   type ColumnSpec,
   type TableSpec,
 } from './arrow.js';
@@ -62,9 +65,26 @@ function toFixed16(values: ArrayLike<number>): { steps: Uint16Array; min: number
   return { steps, min, max };
 }
 
-function isSequence(values: Int32Array): boolean {
-  for (let i = 0; i < values.length; i++) if (values[i] !== i) return false;
-  return true;
+/** The start of a column that counts up by one (s, s + 1, ...), null for any other column or an empty one. */
+function sequenceStart(values: Int32Array): number | null {
+  if (values.length === 0) return null;
+  const start = values[0]!;
+  for (let i = 1; i < values.length; i++) if (values[i] !== start + i) return null;
+  return start;
+}
+
+/** An int32 column in the narrowest signed integer type that holds every value, with its values in that type. */
+function narrowest(values: Int32Array): { type: DataType; data: ArrayLike<number> } {
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  if (min >= -0x80 && max < 0x80) return { type: int8(), data: new Int8Array(values) };
+  if (min >= -0x8000 && max < 0x8000) return { type: int16(), data: new Int16Array(values) };
+  return { type: int32(), data: values };
 }
 
 export function encodeTable<T>(spec: TableSpec<T>, value: T): Uint8Array {
@@ -74,12 +94,16 @@ export function encodeTable<T>(spec: TableSpec<T>, value: T): Uint8Array {
   const data: Record<string, ArrayLike<unknown>> = {};
   const types: Record<string, DataType> = {};
   const sequences: string[] = [];
+  const shiftedSequences: string[] = [];
   const metadata = new Map<string, string>();
   for (const name of names) {
     const column = columns[name]!;
     const values = record[name] as ArrayLike<unknown>;
-    if (column.kind === 'int32' && isSequence(values as Int32Array)) {
-      sequences.push(`${name}:${values.length}`);
+    if (column.kind === 'int32') {
+      const start = sequenceStart(values as Int32Array);
+      if (start === 0) sequences.push(`${name}:${values.length}`);
+      else if (start !== null) shiftedSequences.push(`${name}:${start}:${values.length}`);
+      else ({ type: types[name], data: data[name] } = narrowest(values as Int32Array));
       continue;
     }
     types[name] = arrowType(column);
@@ -93,6 +117,7 @@ export function encodeTable<T>(spec: TableSpec<T>, value: T): Uint8Array {
   const table = tableFromArrays(data as Parameters<typeof tableFromArrays>[0], { types });
   metadata.set(META_FIELDS, JSON.stringify(fields));
   metadata.set(META_SEQUENCES, sequences.join(','));
+  if (shiftedSequences.length > 0) metadata.set(META_SHIFTED_SEQUENCES, shiftedSequences.join(','));
   table.schema.metadata = metadata;
   return tableToIPC(table, { format: 'stream' })!;
 }

@@ -2,9 +2,13 @@
  * Tables as Arrow IPC streams (flechette): the bulk answers of the server to the app, and the tables of a
  * static export. Each table kind declares its columns once: the typed array it has in memory and the
  * Arrow type it travels as. The fields beside the columns (ids, totals, a projection's method) travel as
- * JSON in the schema's metadata. Two encodings save most of the bytes of a 70,000-input layer:
+ * JSON in the schema's metadata. Three encodings save most of the bytes of a 70,000-input layer:
  * - an int32 column that is exactly 0..n-1 (the input indices of a run analysed in full) is not sent
- *   at all: its metadata says so and the reader counts it back;
+ *   at all: its metadata says so and the reader counts it back; so is one that counts up by one from
+ *   another start (a page of such a run's inputs: s..s+n-1), under its own key, which older readers
+ *   refuse rather than misread;
+ * - any other int32 column travels in the narrowest of int8, int16 and int32 that holds all its values
+ *   (pattern ids, predicted classes); the reader widens it back to int32;
  * - a column may travel at a lower precision than it has in memory (`wire`), for what the app only
  *   draws: 'float32', or 'fixed16', 16-bit fixed point over the column's finite range (sent in the
  *   metadata): 1/65,534 of the range, e.g. 0.00002 for a probability, a hundredth of a pixel on a map
@@ -55,6 +59,8 @@ export function tableSpec<T extends object>() {
 
 export const META_FIELDS = 'nap:fields';
 export const META_SEQUENCES = 'nap:sequences';
+/** Entries `name:start:length`: the column is start, start + 1, ..., start + length - 1. */
+export const META_SHIFTED_SEQUENCES = 'nap:sequences-from';
 export const META_RANGE = 'nap:range:';
 export const FIXED_NAN = 65535;
 export const FIXED_STEPS = 65534;

@@ -23,7 +23,8 @@ import type {
   TriageOutliersTable,
   UnitStatsTable,
 } from '../tables.js';
-import { tableSpec } from './arrow.js';
+import { tableSpec, type TableSpec } from './arrow.js';
+import { MODEL_ERRORS_TABLE, modelErrorsFromTable, modelErrorsTable } from './model-errors.js';
 
 const int32 = { kind: 'int32' } as const;
 const uint8 = { kind: 'uint8' } as const;
@@ -131,4 +132,21 @@ export const WIRE_TABLES = {
   memberships: tableSpec<MembershipRows>()({ ...membershipColumns, probability: drawnFixed, outlierScore: drawnFixed }),
   linkage: tableSpec<LinkageRows>()(linkageColumns),
   projection: tableSpec<ProjectionPoints>()({ ...projectionColumns, x: coordinate, y: coordinate }),
+};
+
+/** A JSON answer's Arrow form: the table it travels as, and the two ways between them. */
+export interface ArrowForm<R, T> {
+  spec: TableSpec<T>;
+  toTable(answer: R): T;
+  fromTable(table: T): R;
+}
+
+const arrowForm = <R, T>(form: ArrowForm<R, T>): ArrowForm<R, T> => form;
+
+/**
+ * The JSON answers that the app asks for as Arrow streams (they list every input): JSON stays their
+ * documented form, for a client that does not ask for Arrow.
+ */
+export const ARROW_FORMS = {
+  modelErrors: arrowForm({ spec: MODEL_ERRORS_TABLE, toTable: modelErrorsTable, fromTable: modelErrorsFromTable }),
 };

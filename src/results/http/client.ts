@@ -1,13 +1,14 @@
 /**
  * The results API over HTTP: every query of the route table asked of `nap serve`, answered as JSON, or
- * for the bulk tables as an Arrow stream (Accept: application/vnd.apache.arrow.stream). The app uses it
+ * for the bulk tables and the answers with an Arrow form (codec/tables.ts's ARROW_FORMS) as an Arrow
+ * stream (Accept: application/vnd.apache.arrow.stream). The app uses it
  * against its server; scripts and tests can use it against any running server.
  */
 import type { ApiError } from '../api-types.js';
 import type { QueryName, QueryParams, QueryResult, ResultsApi } from '../api.js';
 import { ARROW_MIME, type TableSpec } from '../codec/arrow.js';
 import { decodeTable } from '../codec/arrow-decode.js';
-import { WIRE_TABLES } from '../codec/tables.js';
+import { ARROW_FORMS, WIRE_TABLES, type ArrowForm } from '../codec/tables.js';
 import { ROUTES, routeUrl, type RouteSpec } from '../routes.js';
 
 /** A failed request: the server's ApiError (status, message, hint), or no answer at all (status 0). */
@@ -37,9 +38,11 @@ export function createHttpApi(options: HttpApiOptions = {}): ResultsApi {
     const spec = ROUTES[name] as RouteSpec<QueryParams<Q>>;
     const path = routeUrl(spec, params);
     const table = spec.result === 'table';
+    const form = (ARROW_FORMS as Partial<Record<QueryName, ArrowForm<QueryResult<Q>, unknown>>>)[name];
     let response: Response;
     try {
-      response = await send(baseUrl + path, { headers: { Accept: table ? ARROW_MIME : 'application/json' } });
+      const accept = table || form !== undefined ? ARROW_MIME : 'application/json';
+      response = await send(baseUrl + path, { headers: { Accept: accept } });
     } catch (error) {
       throw new ResultsRequestError(
         `the server did not answer ${path}: ${(error as Error).message}`,
@@ -51,9 +54,11 @@ export function createHttpApi(options: HttpApiOptions = {}): ResultsApi {
       const body = (await response.json().catch(() => null)) as ApiError | null;
       throw new ResultsRequestError(body?.error ?? `${path} answered ${response.status}`, response.status, body?.hint);
     }
-    if (table && response.headers.get('Content-Type')?.startsWith(ARROW_MIME)) {
+    if (response.headers.get('Content-Type')?.startsWith(ARROW_MIME)) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (form !== undefined) return form.fromTable(decodeTable(form.spec, bytes));
       const spec = WIRE_TABLES[name as keyof typeof WIRE_TABLES] as TableSpec<QueryResult<Q>>;
-      return decodeTable(spec, new Uint8Array(await response.arrayBuffer()));
+      return decodeTable(spec, bytes);
     }
     return (await response.json()) as QueryResult<Q>;
   }

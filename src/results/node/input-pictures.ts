@@ -14,7 +14,7 @@ import { drawSeries, MeanSeries } from '../../compute/series-image.js';
 import { NotFoundError } from '../../errors.js';
 import { forEachConcurrent } from '../../io/datasets/concurrency.js';
 import { decodeImageFile } from '../../io/datasets/decode.js';
-import { inputImage, openRunDataset } from '../../io/datasets/run-dataset.js';
+import { inputImage, inputImagesAtOnce, openRunDataset } from '../../io/datasets/run-dataset.js';
 import type { AverageImages, StoreReader } from '../../io/store/index.js';
 import type { InputContentRecord } from '../../io/store/tensor-records.js';
 import { inputPicturesOf, showsText } from '../input-content.js';
@@ -132,15 +132,21 @@ export async function openInputPictures(store: Store, run: RunRecord): Promise<I
       kind,
       channels,
       ownSide: own === undefined ? undefined : Math.max(own.width, own.height),
-      pictures: (inputs, size) =>
-        drawAll(inputs, async ({ inputIndex, path }) => {
+      async pictures(inputs, size) {
+        const stored = inputs.map(({ inputIndex, path }) => {
           if (path === null) {
             throw new NotFoundError(`input ${inputIndex} of run ${run.runId} has no stored dataset path`, {
               hint: 'its image cannot be shown',
             });
           }
-          return inputImage(source, { inputIndex, path, datasetSpec: run.datasetSpec }, size, channels);
-        }),
+          return { inputIndex, path, datasetSpec: run.datasetSpec };
+        });
+        if (stored.length > 1) {
+          const atOnce = await inputImagesAtOnce(source, stored, size, channels);
+          if (atOnce !== null) return atOnce;
+        }
+        return drawAll(stored, (input) => inputImage(source, input, size, channels));
+      },
     };
   }
   return {

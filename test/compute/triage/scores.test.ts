@@ -115,6 +115,21 @@ test('combined score: minus the weighted mean of log p(given) and the smoothed l
     { model: 1, smoothing: 1 },
   );
   close(kNNOnly, [-(Math.log(2 / 4) + Math.log(1 / 4)) / 2]);
+  // The early layer's smoothed log vote joins with its own weight (2 here); where it has no voters, it drops out.
+  const withEarly = combinedScore(
+    {
+      given: Int32Array.from([0, 1]),
+      labelCount: 2,
+      selfConfidence: Float64Array.from([0.5, 0.1]),
+      layers: [{ givenShare: Float64Array.from([1, 0]), voters: Int32Array.from([2, 2]) }],
+      earlyLayer: { givenShare: Float64Array.from([0.5, NaN]), voters: Int32Array.from([2, 0]) },
+    },
+    { model: 1, earlyLayer: 2, smoothing: 1 },
+  );
+  close(withEarly, [
+    -(Math.log(0.5) + Math.log(3 / 4) + 2 * Math.log(2 / 4)) / 4,
+    -(Math.log(0.1) + Math.log(1 / 4)) / 2,
+  ]);
   const order = rankOrder(
     Float64Array.from([1, NaN, 2, 2]),
     Float64Array.from([0, 0, 1, 5]),
