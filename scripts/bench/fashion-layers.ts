@@ -2,8 +2,10 @@
  * The normalized aggregated activations `nap analyze` clusters and maps, for benchmarks: the built-in
  * Fashion-MNIST CNN (models/fashion-mnist-cnn.onnx) run over a Fashion-MNIST split, chosen layers mean-pooled
  * and unit-normalized exactly as analyze() does, without a store. With `cache`, each layer is kept in that
- * folder as a .f32 file (named by split and layer) and read back on the next call.
+ * folder as a .f32 file (named by split, layer and a hash of the model file, so that a retrained model
+ * never reads an earlier model's layers) and read back on the next call.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +29,9 @@ export interface FashionLayers {
 export async function fashionLayers(split: 'train' | 'test', names: string[], cache?: string): Promise<FashionLayers> {
   const dataset = await openDataset('fashion-mnist', { split });
   const labels = Uint8Array.from(dataset.items, (item) => labelIndex(item.label));
-  const file = (name: string) => path.join(cache ?? '', `fashion-${split}-${name}.f32`);
+  const modelBytes = await readFile(FASHION_MODEL);
+  const modelTag = createHash('sha256').update(modelBytes).digest('hex').slice(0, 12);
+  const file = (name: string) => path.join(cache ?? '', `fashion-${split}-${name}-${modelTag}.f32`);
   const layers = new Map<string, Matrix>();
   const missing: string[] = [];
   for (const name of names) {
@@ -41,7 +45,6 @@ export async function fashionLayers(split: 'train' | 'test', names: string[], ca
   }
   if (missing.length === 0) return { labels, layers };
 
-  const modelBytes = await readFile(FASHION_MODEL);
   const probe = await listLayersOfBytes(modelBytes, FASHION_MODEL, { threads: 1 });
   const plans = missing.map((name) => {
     const info = probe.find((layer) => layer.name === name);

@@ -5,6 +5,7 @@
  * (layout-nd.ts) both draw through these, so they pick the same vertices; each is small enough for V8
  * to inline into those hot loops.
  */
+import { mix } from './random.js';
 
 /** The key of every draw in `epoch`. */
 export function epochKey(seed: number, epoch: number): number {
@@ -41,14 +42,4 @@ export function nextDraw(state: number): number {
  */
 export function drawnVertex(state: number, drawScale: number): number {
   return Math.floor((state >>> 0) * drawScale);
-}
-
-/** murmur3's 32-bit finaliser: spreads (seed, epoch, edge) keys into independent-looking states. */
-function mix(key: number): number {
-  let h = key;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }

@@ -74,3 +74,13 @@ export class SeededRandom {
 function rotateLeft(value: number, bits: number): number {
   return (value << bits) | (value >>> (32 - bits));
 }
+
+/** murmur3's 32-bit finaliser: spreads keys (e.g. seed, epoch and edge mixed) into independent-looking 32-bit integers. */
+export function mix(key: number): number {
+  let h = key;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}

@@ -5,9 +5,23 @@
  * and writes their indices to `hits`. Callers re-check each hit in JavaScript, so a stale (too
  * high) bar only costs a spurious hit, never a missed one.
  *
- * The module is assembled here byte by byte (a few dozen instructions) so that it needs no
- * toolchain; `scanRowJs` is the same function in JavaScript, used to test it and as a fallback.
+ * The module is assembled byte by byte (a few dozen instructions; see wasm/assembler.ts); `scanRowJs` is the same function in JavaScript, used to test it and as a fallback.
  */
+
+import {
+  F64,
+  I32,
+  MODULE_HEADER,
+  name,
+  op,
+  section,
+  simd,
+  unsigned,
+  V128,
+  vector,
+  wasm,
+  type WasmMemory,
+} from '../../wasm/assembler.js';
 
 export type ScanRow = (
   tile: number,
@@ -19,18 +33,6 @@ export type ScanRow = (
   colBar: number,
   hits: number,
 ) => number;
-
-/** The slice of the WebAssembly JavaScript API used here (the project's TypeScript libs omit it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 export interface WasmScanner {
   memory: WasmMemory;
@@ -58,90 +60,6 @@ export function scanRowJs(
   }
   return count;
 }
-
-// ---- a minimal WebAssembly assembler -------------------------------------------------------
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-
-function unsigned(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-function signed(value: number): number[] {
-  const bytes: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      bytes.push(byte);
-      return bytes;
-    }
-    bytes.push(byte | 0x80);
-  }
-}
-
-function f64Bytes(value: number): number[] {
-  return Array.from(new Uint8Array(Float64Array.of(value).buffer));
-}
-
-function vector(items: number[][]): number[] {
-  return [...unsigned(items.length), ...items.flat()];
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...unsigned(content.length), ...content];
-}
-
-const op = {
-  localGet: (i: number) => [0x20, ...unsigned(i)],
-  localSet: (i: number) => [0x21, ...unsigned(i)],
-  localTee: (i: number) => [0x22, ...unsigned(i)],
-  i32Const: (v: number) => [0x41, ...signed(v)],
-  f64Const: (v: number) => [0x44, ...f64Bytes(v)],
-  i32Add: [0x6a],
-  i32Shl: [0x74],
-  i32GtS: [0x4a],
-  i32GeS: [0x4e],
-  i32Or: [0x72],
-  f64Add: [0xa0],
-  f64Sub: [0xa1],
-  f64Mul: [0xa2],
-  f64Lt: [0x63],
-  f64Load: (offset: number) => [0x2b, 3, ...unsigned(offset)],
-  f32Load: (offset: number) => [0x2a, 2, ...unsigned(offset)],
-  f64PromoteF32: [0xbb],
-  i32Store: [0x36, 2, 0],
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  if: [0x04, 0x40],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, ...unsigned(depth)],
-  brIf: (depth: number) => [0x0d, ...unsigned(depth)],
-  call: (index: number) => [0x10, ...unsigned(index)],
-  simd: (code: number, ...immediates: number[]) => [0xfd, ...unsigned(code), ...immediates],
-};
-
-const simd = {
-  load: (offset: number) => op.simd(0x00, 4, ...unsigned(offset)),
-  load64Zero: (offset: number) => op.simd(0x5d, 3, ...unsigned(offset)),
-  f64x2Splat: op.simd(0x14),
-  f64x2Add: op.simd(0xf0),
-  f64x2Sub: op.simd(0xf1),
-  f64x2Mul: op.simd(0xf2),
-  f64x2Lt: op.simd(0x49),
-  f64x2PromoteLow: op.simd(0x5f),
-  or: op.simd(0x50),
-  anyTrue: op.simd(0x53),
-};
 
 // Parameters shared by both functions: 0 tile, 1 n, 2 start, 3 rowNorm, 4 rowBar, 5 colNorm,
 // 6 colBar, 7 hits. The scalar helper has an extra 8 = hit count in, and returns the new count.
@@ -324,37 +242,12 @@ function assemble(): Uint8Array {
       [0x60, ...vector([...params, I32].map((p) => [p])), ...vector([[I32]])],
     ]),
   );
-  const imports = section(
-    2,
-    vector([
-      [
-        ...vector([...'env'].map((c) => [c.charCodeAt(0)])),
-        ...vector([...'memory'].map((c) => [c.charCodeAt(0)])),
-        0x02,
-        0x00,
-        0x01,
-      ],
-    ]),
-  );
+  const imports = section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]]));
   const functions = section(3, vector([[1], [0]]));
-  const exports = section(7, vector([[...vector([...'scanRow'].map((c) => [c.charCodeAt(0)])), 0x00, 0x01]]));
+  const exports = section(7, vector([[...name('scanRow'), 0x00, 0x01]]));
   const bodies = [scalarBody(), vectorBody()].map((body) => [...unsigned(body.length), ...body]);
   const code = section(10, vector(bodies));
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...types,
-    ...imports,
-    ...functions,
-    ...exports,
-    ...code,
-  ]);
+  return Uint8Array.from([...MODULE_HEADER, ...types, ...imports, ...functions, ...exports, ...code]);
 }
 
 let compiled: object | null | undefined;

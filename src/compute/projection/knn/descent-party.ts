@@ -11,17 +11,20 @@
  * - forest: `parties` random-projection trees at a time, one per party (each tree seeded from the
  *   seed and its number); then every party offers the pairs of each tree's leaves, tree by tree, to the
  *   rows it owns;
- * - each iteration: party 0 samples the candidates (one random stream, in row order); the rows are
+ * - each iteration: the parties sample the candidates of the rows they own (random priorities keyed
+ *   by seed, iteration and heap slot, offered in row order as one thread would); the rows are
  *   cut into rounds whose candidate pairs fit the update arena; within a round the parties take rows
  *   in chunks, compute the keys of their candidate pairs and keep those below either end's bound (the
  *   bounds only fall, so nothing a heap would take is dropped); then each party offers the kept pairs,
  *   in row order, to the rows it owns.
  */
 import { siftDown } from '../../knn/max-heap.js';
-import { SeededRandom } from '../random.js';
-import { pairKey, type KnnMetric, type SearchRows } from './neighbor-graph.js';
+import { mix, SeededRandom } from '../random.js';
+import type { WasmMemory } from '../../wasm/assembler.js';
+import type { KnnMetric, SearchRows } from './neighbor-graph.js';
 import { NeighborHeaps } from './neighbor-heaps.js';
 import { buildRpTree, forestSize } from './rp-forest.js';
+import { rowKernels, type RowKernels } from './row-kernels.js';
 
 /** umap-learn's NN-descent settings. */
 export const MAX_CANDIDATES = 60;
@@ -45,6 +48,7 @@ export const DESCENT_CONTROL_SLOTS = 5;
 
 export interface DescentShared {
   count: number;
+  /** Floats per row of `data`: the rows' values padded with zeros to a multiple of 4 (see row-kernels.ts). */
   dim: number;
   /** Neighbours kept per row (k - 1). */
   width: number;
@@ -56,6 +60,8 @@ export interface DescentShared {
   seed: number;
   metric: KnnMetric;
   data: Float32Array;
+  /** The shared WebAssembly memory `data` starts, when the SIMD kernels are available (see rowMemory). */
+  memory: WasmMemory | undefined;
   /** The heaps (see NeighborHeaps), count x width. */
   ids: Int32Array;
   keys: Float64Array;
@@ -65,6 +71,9 @@ export interface DescentShared {
   oldIds: Int32Array;
   newSizes: Int32Array;
   oldSizes: Int32Array;
+  /** The sampling priorities of the candidates, count x limit. */
+  newPriorities: Float64Array;
+  oldPriorities: Float64Array;
   /** First row of each round (count + 1 entries at most; DESCENT_CONTROL.rounds of them used, then the end). */
   roundStarts: Int32Array;
   /** Where each row's kept pairs start in the update arena, and how many it kept. */
@@ -85,10 +94,7 @@ export interface DescentShared {
 
 /** The seed of tree `tree` of the forest. */
 function treeSeed(seed: number, tree: number): number {
-  let h = (seed ^ Math.imul(tree + 1, 0x9e3779b1)) | 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
+  return mix(seed ^ Math.imul(tree + 1, 0x9e3779b1));
 }
 
 /** Party `index` of `parties`: runs the whole search; `barrier` returns once every party has reached it. */
@@ -102,33 +108,36 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
     dotWeight: shared.metric === 'cosine' ? 1 : 2,
     metric: shared.metric,
   };
+  const kernels = rowKernels(rows, shared.memory, index);
   const heaps = new NeighborHeaps(count, width, shared);
   const owned = { from: Math.floor((count * index) / parties), to: Math.floor((count * (index + 1)) / parties) };
-  // Party 0's random stream: empty slots after the forest, then the candidate samples.
+  // Party 0's random stream fills the slots the forest left empty.
   const random = index === 0 ? new SeededRandom(shared.seed) : undefined;
 
   const trees = forestSize(count);
   for (let first = 0; first < trees; first += parties) {
     if (first + index < trees) {
-      const tree = buildRpTree(rows, shared.leafSize, new SeededRandom(treeSeed(shared.seed, first + index)));
+      const tree = buildRpTree(rows, shared.leafSize, new SeededRandom(treeSeed(shared.seed, first + index)), kernels);
       shared.treeOrder.set(tree.order, index * count);
       shared.treeBounds.set(tree.leafBounds, index * (count + 1));
       shared.treeLeaves[index] = tree.leafBounds.length - 1;
     }
     barrier();
     for (let party = 0; party < parties && first + party < trees; party++)
-      offerLeafPairs(shared, party, rows, heaps, owned);
+      offerLeafPairs(shared, party, kernels, heaps, owned);
     if (index === 0)
       Atomics.store(control, DESCENT_CONTROL.progress, Math.floor((Math.min(trees, first + parties) * count) / trees));
     barrier();
   }
-  if (random) fillEmptySlots(rows, heaps, random);
+  if (random) fillEmptySlots(kernels, heaps, random);
   barrier();
 
-  const sampler = random ? new CandidateSampler(shared, random) : undefined;
+  const sampler = new CandidateSampler(shared, owned);
   for (let iteration = 0; iteration < shared.iterations; iteration++) {
-    if (sampler) {
-      sampler.sample(heaps);
+    sampler.sample(heaps, iteration);
+    barrier();
+    sampler.markUsed(heaps);
+    if (index === 0) {
       planRounds(shared);
       Atomics.store(control, DESCENT_CONTROL.nextChunk, 0);
     }
@@ -143,7 +152,7 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
         const from = start + chunk * CHUNK_ROWS;
         if (from >= end) break;
         for (let row = from, last = Math.min(end, from + CHUNK_ROWS); row < last; row++)
-          keepCandidatePairs(shared, row, rows);
+          keepCandidatePairs(shared, row, kernels);
       }
       barrier();
       if (index === 0) Atomics.store(control, DESCENT_CONTROL.nextChunk, 0);
@@ -163,7 +172,7 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
 function offerLeafPairs(
   shared: DescentShared,
   party: number,
-  rows: SearchRows,
+  kernels: RowKernels,
   heaps: NeighborHeaps,
   owned: { from: number; to: number },
 ): void {
@@ -180,7 +189,7 @@ function offerLeafPairs(
         const q = order[j]!;
         const ownsQ = q >= from && q < to;
         if (!ownsP && !ownsQ) continue;
-        const key = pairKey(rows, p, q);
+        const key = kernels.key(p, q);
         if (ownsP && key < heaps.bound(p)) heaps.offerUnique(p, key, q);
         if (ownsQ && key < heaps.bound(q)) heaps.offerUnique(q, key, p);
       }
@@ -189,11 +198,11 @@ function offerLeafPairs(
 }
 
 /** Rows the forest left short of neighbours get random ones (pynndescent's random init). */
-function fillEmptySlots(rows: SearchRows, heaps: NeighborHeaps, random: SeededRandom): void {
-  for (let row = 0; row < rows.count; row++) {
+function fillEmptySlots(kernels: RowKernels, heaps: NeighborHeaps, random: SeededRandom): void {
+  for (let row = 0; row < heaps.rows; row++) {
     while (heaps.ids[row * heaps.width]! < 0) {
-      const other = random.nextInt(rows.count);
-      if (other !== row) heaps.offerUnique(row, pairKey(rows, row, other), other);
+      const other = random.nextInt(heaps.rows);
+      if (other !== row) heaps.offerUnique(row, kernels.key(row, other), other);
     }
   }
 }
@@ -223,7 +232,7 @@ function planRounds(shared: DescentShared): void {
 }
 
 /** Computes the keys of `row`'s candidate pairs and keeps, in the arena, those either end might take. */
-function keepCandidatePairs(shared: DescentShared, row: number, rows: SearchRows): void {
+function keepCandidatePairs(shared: DescentShared, row: number, kernels: RowKernels): void {
   const { newIds, oldIds, limit, keys, width, updateP, updateQ, updateKey } = shared;
   const base = row * limit;
   const newEnd = base + shared.newSizes[row]!;
@@ -235,7 +244,7 @@ function keepCandidatePairs(shared: DescentShared, row: number, rows: SearchRows
     const boundP = keys[p * width]!;
     for (let b = a + 1; b < newEnd; b++) {
       const q = newIds[b]!;
-      const key = pairKey(rows, p, q);
+      const key = kernels.key(p, q);
       if (key < boundP || key < keys[q * width]!) {
         updateP[at] = p;
         updateQ[at] = q;
@@ -245,7 +254,7 @@ function keepCandidatePairs(shared: DescentShared, row: number, rows: SearchRows
     for (let b = base; b < oldEnd; b++) {
       const q = oldIds[b]!;
       if (q === p) continue;
-      const key = pairKey(rows, p, q);
+      const key = kernels.key(p, q);
       if (key < boundP || key < keys[q * width]!) {
         updateP[at] = p;
         updateQ[at] = q;
@@ -281,45 +290,54 @@ function applyUpdates(
 
 /**
  * Per row, a random sample (smallest random priority wins) of at most `limit` "new" and "old"
- * neighbours and reverse neighbours: the rows NN-descent compares with each other.
+ * neighbours and reverse neighbours: the rows NN-descent compares with each other. Each party fills
+ * the lists of the rows it owns; the priorities are keyed by seed, iteration and heap slot, and every
+ * list receives its offers in the heaps' slot order, so the samples do not depend on the parties.
  */
 class CandidateSampler {
-  private readonly newPriorities: Float64Array;
-  private readonly oldPriorities: Float64Array;
   /** stamps[id] === row marks id as sampled for row (reset for free by moving to the next row). */
   private readonly stamps: Int32Array;
 
   constructor(
     private readonly shared: DescentShared,
-    private readonly random: SeededRandom,
+    private readonly owned: { from: number; to: number },
   ) {
-    this.newPriorities = new Float64Array(shared.count * shared.limit);
-    this.oldPriorities = new Float64Array(shared.count * shared.limit);
     this.stamps = new Int32Array(shared.count).fill(-1);
   }
 
-  sample(heaps: NeighborHeaps): void {
-    const { newIds, oldIds, newSizes, oldSizes, limit } = this.shared;
-    newSizes.fill(0);
-    oldSizes.fill(0);
+  /** Fills the owned rows' candidate lists from the heaps (which no party changes meanwhile). */
+  sample(heaps: NeighborHeaps, iteration: number): void {
+    const { newIds, oldIds, newSizes, oldSizes, newPriorities, oldPriorities, seed } = this.shared;
+    const { from, to } = this.owned;
+    newSizes.fill(0, from, to);
+    oldSizes.fill(0, from, to);
     const { ids, fresh, width } = heaps;
+    const key = mix(seed ^ Math.imul(iteration + 1, 0x85ebca77));
     for (let row = 0; row < heaps.rows; row++) {
+      const ownsRow = row >= from && row < to;
       for (let slot = row * width, end = slot + width; slot < end; slot++) {
         const other = ids[slot]!;
         if (other < 0) continue;
-        const priority = this.random.next();
+        const ownsOther = other >= from && other < to;
+        if (!ownsRow && !ownsOther) continue;
+        const priority = (mix(key ^ Math.imul(slot, 0x9e3779b1)) >>> 0) / 4294967296;
         if (fresh[slot]) {
-          this.push(newIds, this.newPriorities, newSizes, row, priority, other);
-          this.push(newIds, this.newPriorities, newSizes, other, priority, row);
+          if (ownsRow) this.push(newIds, newPriorities, newSizes, row, priority, other);
+          if (ownsOther) this.push(newIds, newPriorities, newSizes, other, priority, row);
         } else {
-          this.push(oldIds, this.oldPriorities, oldSizes, row, priority, other);
-          this.push(oldIds, this.oldPriorities, oldSizes, other, priority, row);
+          if (ownsRow) this.push(oldIds, oldPriorities, oldSizes, row, priority, other);
+          if (ownsOther) this.push(oldIds, oldPriorities, oldSizes, other, priority, row);
         }
       }
     }
-    // A new neighbour that made it into the sample has now been used: it becomes old.
+  }
+
+  /** A new neighbour of an owned row that made it into the row's sample has now been used: it becomes old. */
+  markUsed(heaps: NeighborHeaps): void {
+    const { newIds, newSizes, limit } = this.shared;
+    const { ids, fresh, width } = heaps;
     const { stamps } = this;
-    for (let row = 0; row < heaps.rows; row++) {
+    for (let row = this.owned.from; row < this.owned.to; row++) {
       const base = row * limit;
       for (let c = base; c < base + newSizes[row]!; c++) stamps[newIds[c]!] = row;
       for (let slot = row * width, end = slot + width; slot < end; slot++) {

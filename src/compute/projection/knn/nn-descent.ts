@@ -9,6 +9,7 @@ import {
 } from './descent-party.js';
 import { graphFromSortedRows, keyToDistance, type NeighborGraph, type SearchRows } from './neighbor-graph.js';
 import { NeighborHeaps } from './neighbor-heaps.js';
+import { paddedDim, rowMemory } from './row-kernels.js';
 
 /** Iterations umap-learn asks NN-descent for: log2 of the row count, at least 5. */
 export function descentIterations(count: number): number {
@@ -50,14 +51,19 @@ export async function descentNeighbors(
   return graphFromSortedRows(ids, keys, count, width, (key) => keyToDistance(key, rows.metric));
 }
 
-/** Every array the parties share, in SharedArrayBuffers, the heaps empty. */
+/**
+ * Every array the parties share, in SharedArrayBuffers, the heaps empty; the rows padded for the
+ * SIMD kernels, in their shared WebAssembly memory when there is one (see row-kernels.ts).
+ */
 function sharedState(rows: SearchRows, width: number, seed: number, parties: number): DescentShared {
-  const { count, dim } = rows;
+  const { count } = rows;
+  const dim = paddedDim(rows.dim);
   const limit = Math.min(MAX_CANDIDATES, count - 1);
   const ints = (length: number) => new Int32Array(new SharedArrayBuffer(4 * length));
   const doubles = (length: number) => new Float64Array(new SharedArrayBuffer(8 * length));
-  const data = new Float32Array(new SharedArrayBuffer(4 * rows.data.length));
-  data.set(rows.data);
+  const wasmRows = rowMemory(count, dim, parties);
+  const data = wasmRows?.data ?? new Float32Array(new SharedArrayBuffer(4 * count * dim));
+  for (let r = 0; r < count; r++) data.set(rows.data.subarray(r * rows.dim, (r + 1) * rows.dim), r * dim);
   const arena = Math.min(ROUND_PAIRS, Math.max(1, count * ((limit * (limit - 1)) / 2 + limit * limit)));
   return {
     count,
@@ -69,6 +75,7 @@ function sharedState(rows: SearchRows, width: number, seed: number, parties: num
     seed: seed | 0,
     metric: rows.metric,
     data,
+    memory: wasmRows?.memory,
     ids: ints(count * width).fill(-1),
     keys: doubles(count * width).fill(Infinity),
     fresh: new Uint8Array(new SharedArrayBuffer(count * width)),
@@ -76,6 +83,8 @@ function sharedState(rows: SearchRows, width: number, seed: number, parties: num
     oldIds: ints(count * limit),
     newSizes: ints(count),
     oldSizes: ints(count),
+    newPriorities: doubles(count * limit),
+    oldPriorities: doubles(count * limit),
     roundStarts: ints(count + 1),
     rowOffset: ints(count),
     rowUpdates: ints(count),

@@ -1,5 +1,6 @@
 import type { SeededRandom } from '../random.js';
 import type { SearchRows } from './neighbor-graph.js';
+import type { RowKernels } from './row-kernels.js';
 
 /** One random-projection tree: a permutation of the rows whose consecutive ranges are its leaves. */
 export interface RpTree {
@@ -16,9 +17,10 @@ export function forestSize(count: number): number {
 /**
  * A random-projection tree (pynndescent's euclidean variant): each node splits its rows by the
  * hyperplane halfway between two random rows of it; rows on the plane, and nodes that do not split,
- * are divided at random. Leaves hold at most `leafSize` rows.
+ * are divided at random. Leaves hold at most `leafSize` rows. `kernels` (over `rows`) take the dot
+ * products with the normal.
  */
-export function buildRpTree(rows: SearchRows, leafSize: number, random: SeededRandom): RpTree {
+export function buildRpTree(rows: SearchRows, leafSize: number, random: SeededRandom, kernels: RowKernels): RpTree {
   const { count, dim, data } = rows;
   const order = Int32Array.from({ length: count }, (_, i) => i);
   const bounds: number[] = [];
@@ -42,11 +44,12 @@ export function buildRpTree(rows: SearchRows, leafSize: number, random: SeededRa
       normal[k] = l - r;
       offset -= (normal[k]! * (l + r)) / 2;
     }
+    kernels.setNormal(normal);
     let low = start;
     let high = end - 1;
     while (low <= high) {
       const point = order[low]!;
-      const margin = offset + dot(normal, data, point * dim, dim);
+      const margin = offset + kernels.project(point);
       const goesLeft = margin > 1e-8 || (margin >= -1e-8 && random.next() < 0.5);
       if (goesLeft) {
         low++;
@@ -62,21 +65,4 @@ export function buildRpTree(rows: SearchRows, leafSize: number, random: SeededRa
   bounds.sort((a, b) => a - b);
   bounds.push(count);
   return { order, leafBounds: Int32Array.from(bounds) };
-}
-
-/** normal . data[start .. start + dim), with four accumulators so the additions do not wait on each other. */
-function dot(normal: Float64Array, data: Float32Array, start: number, dim: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = 0;
-  for (const end = dim - (dim & 3); k < end; k += 4) {
-    s0 += normal[k]! * data[start + k]!;
-    s1 += normal[k + 1]! * data[start + k + 1]!;
-    s2 += normal[k + 2]! * data[start + k + 2]!;
-    s3 += normal[k + 3]! * data[start + k + 3]!;
-  }
-  for (; k < dim; k++) s0 += normal[k]! * data[start + k]!;
-  return s0 + s1 + s2 + s3;
 }
