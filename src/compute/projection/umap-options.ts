@@ -44,8 +44,9 @@ export interface UmapOptions {
    * blocks that see each other's positions once per epoch instead of after every sample, so the
    * result stays bit-identical for a seed whatever the thread count. About 2x faster with two free
    * cores (they meet once per epoch and share the blocks out as they come, so a thread the machine
-   * holds back leaves its blocks to the other), at a small cost in quality
-   * (on Fashion-MNIST, trustworthiness 0.001 lower at 10,000 rows, 0.002 at 100,000).
+   * holds back leaves its blocks to the other), at about the same quality: on Fashion-MNIST's
+   * 60,000 training images (conv1, seeds 42, 1, 2) trustworthiness 0.9789 against the sequential
+   * layout's 0.9790 (before the blocks read the last epoch's snapshot: 0.9783).
    * Default: true above 10,000 rows (where the layout takes seconds, and umap-learn's default epochs
    * drop to 200), else false: umap-learn's sequential optimisation on one thread.
    */
