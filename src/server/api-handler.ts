@@ -6,13 +6,13 @@
  * bytes, keyed by the query and its typed parameters): under load a request for it costs a lookup.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { QueryName, QueryParams, ResultsService } from '../results/api.js';
+import type { QueryName, QueryParams, QueryResult, ResultsService } from '../results/api.js';
 import { IMAGE_SIZE } from '../results/api-types.js';
 import { LruCache } from '../results/cache.js';
 import { ARROW_MIME, type TableSpec } from '../results/codec/arrow.js';
 import { encodeTable } from '../results/codec/arrow-encode.js';
 import { JSON_FORMS } from '../results/codec/json.js';
-import { ARROW_FORMS, WIRE_TABLES, type ArrowForm } from '../results/codec/tables.js';
+import { arrowFormOf, WIRE_TABLES } from '../results/codec/tables.js';
 import { parseQuery } from '../results/params.js';
 import { IMAGE_ROUTES, LIMITS, ROUTES, VERSION_PARAM, type RouteSpec } from '../results/routes.js';
 import type { HeatmapImages } from './heatmap-images.js';
@@ -83,13 +83,13 @@ export class DataAnswers {
 
   constructor(private readonly service: ResultsService) {}
 
-  /** The encoded answer of query `name` (an Arrow stream, when `arrow`, for a bulk table or an ARROW_FORMS answer). */
+  /** The encoded answer of query `name` (an Arrow stream, when `arrow`, for a bulk table or an answer with an Arrow form). */
   answer<Q extends QueryName>(name: Q, params: QueryParams<Q>, arrow: boolean): Promise<Prepared> {
     const table = ROUTES[name].result === 'table';
-    const form = (ARROW_FORMS as Partial<Record<QueryName, ArrowForm<unknown, unknown>>>)[name];
+    const form = arrowFormOf(name);
     const asArrow = arrow && (table || form !== undefined);
     return this.cache.get(`${name} ${asArrow ? 'arrow' : 'json'} ${JSON.stringify(params)}`, async () => {
-      const call = this.service[name] as (params: QueryParams<Q>) => Promise<unknown>;
+      const call = this.service[name] as (params: QueryParams<Q>) => Promise<QueryResult<Q>>;
       const result = await call(params);
       if (form !== undefined && asArrow)
         return { type: ARROW_MIME, body: Buffer.from(encodeTable(form.spec, form.toTable(result))) };

@@ -3,6 +3,7 @@
  * API's bulk answers as the server sends them to the app, which only draws scores and map positions:
  * those travel at 16 bits (1/65,534 of their range; see arrow.ts), the model's probabilities at float32.
  */
+import type { QueryName, QueryResult } from '../api.js';
 import type { InputRows, LinkageRows, MembershipRows, ProjectionPoints } from '../api-types.js';
 import type {
   CondensedTreeTable,
@@ -150,3 +151,8 @@ const arrowForm = <R, T>(form: ArrowForm<R, T>): ArrowForm<R, T> => form;
 export const ARROW_FORMS = {
   modelErrors: arrowForm({ spec: MODEL_ERRORS_TABLE, toTable: modelErrorsTable, fromTable: modelErrorsFromTable }),
 };
+
+/** The Arrow form of answer `name`, if it has one. */
+export function arrowFormOf<Q extends QueryName>(name: Q): ArrowForm<QueryResult<Q>, unknown> | undefined {
+  return (ARROW_FORMS as Partial<Record<QueryName, ArrowForm<QueryResult<Q>, unknown>>>)[name];
+}

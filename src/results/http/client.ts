@@ -8,7 +8,7 @@ import type { ApiError } from '../api-types.js';
 import type { QueryName, QueryParams, QueryResult, ResultsApi } from '../api.js';
 import { ARROW_MIME, type TableSpec } from '../codec/arrow.js';
 import { decodeTable } from '../codec/arrow-decode.js';
-import { ARROW_FORMS, WIRE_TABLES, type ArrowForm } from '../codec/tables.js';
+import { arrowFormOf, WIRE_TABLES } from '../codec/tables.js';
 import { ROUTES, routeUrl, type RouteSpec } from '../routes.js';
 
 /** A failed request: the server's ApiError (status, message, hint), or no answer at all (status 0). */
@@ -38,7 +38,7 @@ export function createHttpApi(options: HttpApiOptions = {}): ResultsApi {
     const spec = ROUTES[name] as RouteSpec<QueryParams<Q>>;
     const path = routeUrl(spec, params);
     const table = spec.result === 'table';
-    const form = (ARROW_FORMS as Partial<Record<QueryName, ArrowForm<QueryResult<Q>, unknown>>>)[name];
+    const form = arrowFormOf(name);
     let response: Response;
     try {
       const accept = table || form !== undefined ? ARROW_MIME : 'application/json';
