@@ -108,9 +108,14 @@ function startPreparing(options: RunOptions, threads: number | undefined, by: Pr
 
 /** The kept preparation of `run` if there is one (by its key, or by its options while unchecked). */
 function keptFor(run: RunManifest, threads: number | undefined): PreparedRun | undefined {
-  if (prepared === undefined || prepared.threads !== threads) return undefined;
-  if (prepared.key !== undefined) return prepared.key === run.key ? prepared : undefined;
-  return prepared.options === optionsKey(run.options) ? prepared : undefined;
+  if (prepared?.key !== undefined)
+    return prepared.threads === threads && prepared.key === run.key ? prepared : undefined;
+  return keptForOptions(optionsKey(run.options), threads);
+}
+
+/** The kept preparation made from the options with key `options`, whether or not a run checked it since. */
+function keptForOptions(options: string, threads: number | undefined): PreparedRun | undefined {
+  return prepared !== undefined && prepared.threads === threads && prepared.options === options ? prepared : undefined;
 }
 
 /**
@@ -119,8 +124,7 @@ function keptFor(run: RunManifest, threads: number | undefined): PreparedRun | u
  */
 export async function prepareAnnouncedRun(options: RunOptions, threads: number | undefined): Promise<void> {
   if (running > 0) return;
-  const key = optionsKey(options);
-  if (prepared !== undefined && prepared.threads === threads && prepared.options === key) return;
+  if (keptForOptions(optionsKey(options), threads) !== undefined) return;
   const entry = startPreparing(options, threads, 'announcement');
   await entry.analysis.then((analysis) => runSession(entry, analysis)).catch(() => undefined);
 }
