@@ -15,7 +15,9 @@
  * or below it on the development seeds, so it stays the plain one (docs/triage.md says why the benchmark
  * stops near self-confidence). The one source that added beside the 91.51% built-in model is the layer
  * closest to the input (`earlyLayer`): +0.25 flips per seed on the development seeds, +0.21 on 24 fresh
- * ones, within two standard errors of nothing (docs/triage.md).
+ * ones, within two standard errors of nothing (docs/triage.md). Pixel neighbours, a second model (the ViT) and
+ * the training images' labels added nothing robust; test-time shifts raise self-confidence itself by about a flip
+ * per seed and the pool only as much, so they are not part of it (docs/triage.md, "Beyond the model").
  */
 
 export interface CombineInput {
