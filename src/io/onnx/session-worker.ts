@@ -21,6 +21,8 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
     return;
   }
   let queue = Promise.resolve();
+  // When the last run ended: a request served later than that found the worker idle (starved).
+  let lastEnd: number | undefined;
   port.on('message', (request: SessionRequest) => {
     queue = queue.then(async () => {
       if (request.type === 'close') {
@@ -34,6 +36,8 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
         port.close();
         return;
       }
+      const started = performance.now();
+      const idleMs = lastEnd === undefined ? 0 : Math.max(0, started - lastEnd);
       try {
         const feeds = Object.fromEntries(
           Object.entries(request.feeds).map(([name, { type, data, dims }]) => [name, new ort.Tensor(type, data, dims)]),
@@ -46,9 +50,11 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
           outputs[name] = { type: tensor.type, dims: tensor.dims.map(Number), data };
           transfer.add(data.buffer as ArrayBuffer);
         }
-        reply({ type: 'ran', id: request.id, outputs }, [...transfer]);
+        reply({ type: 'ran', id: request.id, outputs, idleMs }, [...transfer]);
       } catch (error) {
         reply({ type: 'error', id: request.id, message: messageOf(error) });
+      } finally {
+        lastEnd = performance.now();
       }
     });
   });
