@@ -23,7 +23,11 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
   let queue = Promise.resolve();
   // When the last run ended: a request served later than that found the worker idle (starved).
   let lastEnd: number | undefined;
+  // Set as a close arrives, before the runs queued ahead of it are served: the caller has given up on them
+  // (an extraction queues a batch or two ahead), so they are refused instead of computed.
+  let closing = false;
   port.on('message', (request: SessionRequest) => {
+    if (request.type === 'close') closing = true;
     queue = queue.then(async () => {
       if (request.type === 'close') {
         // Answer whatever release does: the caller waits for this reply before it stops the thread.
@@ -34,6 +38,10 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
           reply({ type: 'error', id: request.id, message: `releasing the session failed: ${messageOf(error)}` });
         }
         port.close();
+        return;
+      }
+      if (closing) {
+        reply({ type: 'error', id: request.id, message: 'the model session is closed' });
         return;
       }
       const started = performance.now();
