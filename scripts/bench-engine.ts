@@ -29,7 +29,7 @@
  * Everything is built in os.tmpdir() and removed at the end: a random-weight MobileNetV2 and a folder
  * of synthetic JPEGs. Usage:
  *   node build/scripts/bench-engine.js [--images 640] [--pipeline-images 320] [--batch 32] [--threads 1,2]
- *     [--bare-batches 4] [--repeat 3] [--profile-images 96] [--sharp-concurrency N]
+ *     [--bare-batches 4] [--repeat 3] [--profile-images 160] [--sharp-concurrency N]
  * (--profile-images 0 skips the profiles; --sharp-concurrency sets libvips threads per image, default one per core.) The defaults keep the whole run near 2 minutes on 2 quiet cores.
  * The machine's load average is printed before and after: other work on the cores skews every figure.
  */
@@ -66,7 +66,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     'bare-batches': { type: 'string', default: '4' },
     repeat: { type: 'string', default: '3' },
-    'profile-images': { type: 'string', default: '96' },
+    'profile-images': { type: 'string', default: '160' },
     'sharp-concurrency': { type: 'string' },
   },
 });
