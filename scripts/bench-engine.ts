@@ -1,7 +1,7 @@
 /**
  * Engine throughput against the issue's speed bar: model + pipeline (decoding, aggregation and storage
- * included) must reach 0.85 of bare onnxruntime session.run throughput for the same model, batch and
- * threads. For a MobileNetV2-size model at 224x224, batch 32, for each thread count, in one process:
+ * included) must reach 0.95 of bare onnxruntime session.run throughput for the same model, batch and
+ * threads (issue 21 item 1; issue 3 asked 0.85). For a MobileNetV2-size model at 224x224, batch 32, for each thread count, in one process:
  *   (a)  bare:     session.run on the unmodified model, whole batches of 32 from pre-made random batches;
  *   (a') bare, in the runner's runs: the same, each batch run in chunks of the runner's items per run
  *                  (src/io/onnx/runner.ts itemsPerRun: 4 images of 224x224, which onnxruntime computes faster
@@ -20,14 +20,16 @@
  * plan on the first run of a shape and allocates it on the second, which is slow). (a), (a'), (b) and (d)
  * are measured --repeat times, in turn, and their medians are reported. The issue's ratio is (d)/(a); (d)/(a')
  * holds onnxruntime to the same runs as the pipeline. When onnxruntime's threads take every core, decoding
- * takes CPU time from the model: the CPU line bounds what the pipeline can reach then.
+ * takes CPU time from the model: the CPU lines bound what the pipeline can reach then, and say how much
+ * CPU per image the bar leaves against what the pooled model (on one thread: no idle threads spinning) and
+ * decoding take.
  * Then a profile of the extraction stage (see bench/extraction-profile.ts) says where its time goes (for
  * the first thread count), and a profile of one batch commit (bench/commit-profile.ts) where the store's.
  *
  * Everything is built in os.tmpdir() and removed at the end: a random-weight MobileNetV2 and a folder
  * of synthetic JPEGs. Usage:
  *   node build/scripts/bench-engine.js [--images 640] [--pipeline-images 320] [--batch 32] [--threads 1,2]
- *     [--bare-batches 4] [--repeat 3] [--profile-images 96] [--sharp-concurrency N]
+ *     [--bare-batches 4] [--repeat 3] [--profile-images 160] [--sharp-concurrency N]
  * (--profile-images 0 skips the profiles; --sharp-concurrency sets libvips threads per image, default one per core.) The defaults keep the whole run near 2 minutes on 2 quiet cores.
  * The machine's load average is printed before and after: other work on the cores skews every figure.
  */
@@ -53,7 +55,8 @@ import { fixed, formatTable, median, ProgressClock, randomBatches, seconds } fro
 const SIDE = 224;
 const EXTRACTING = 'extracting activations';
 const NORMALIZING = 'normalizing layers';
-const BAR = 0.85;
+/** Issue 21 item 1: >= 0.95 of bare session.run at every thread count (issue 3 asked 0.85). */
+const BAR = 0.95;
 
 const { values: args } = parseArgs({
   options: {
@@ -63,7 +66,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     'bare-batches': { type: 'string', default: '4' },
     repeat: { type: 'string', default: '3' },
-    'profile-images': { type: 'string', default: '96' },
+    'profile-images': { type: 'string', default: '160' },
     'sharp-concurrency': { type: 'string' },
   },
 });
@@ -314,6 +317,14 @@ async function main(): Promise<void> {
         verdicts.push(
           `${cpuLine}on ${cores} cores both fit ${fixed(ceiling)} images/s at most, ${fixed(ceiling / bare, 2)} of (a), ${fixed(ceiling / bareRuns, 2)} of (a')`,
         );
+        // The model's own work, without idle threads spinning: the pooled model on one thread, if measured.
+        const single = measured.get(1);
+        const compute = median((single ?? m).model.map((v) => v.cpu));
+        const budget = (cores * 1000) / (BAR * bare);
+        verdicts.push(
+          `  ${BAR} of (a) leaves ${fixed(budget, 2)} ms of CPU per image in all on ${cores} cores; the model with its pools computes ${fixed(compute, 2)} ms (${single ? '1 thread' : `${threads} threads`}) and decoding takes ${fixed(decode.cpu, 2)}: ` +
+            `${fixed(compute + decode.cpu, 2)} ms, ${fixed((cores * 1000) / (compute + decode.cpu))} images/s at most (${fixed((cores * 1000) / (compute + decode.cpu) / bare, 2)} of (a)) before aggregating and storing`,
+        );
       } else {
         const decodeCeiling = ((cores - threads) * 1000) / decode.cpu;
         verdicts.push(
@@ -362,6 +373,7 @@ async function main(): Promise<void> {
           'wall s',
           'model s',
           'model idle s',
+          'starved s',
           'decode s',
           'commit s',
           'last flush s',
@@ -376,6 +388,7 @@ async function main(): Promise<void> {
         fixed(p.seconds, 2),
         fixed(p.steps.model, 2),
         fixed(p.steps.idle, 2),
+        fixed(p.steps.starved, 2),
         fixed(p.steps.decode, 2),
         fixed(p.steps.commit, 2),
         fixed(p.steps.flush, 2),

@@ -3,8 +3,12 @@
  * (src/engine/extract.ts) with the runner, the dataset and the store commit wrapped in timers. The three
  * overlap (the model runs in a worker thread on batch b + 1 while batch b is committed and batch b + 2
  * decodes), so each is reported as its own busy time over the batches after the first, beside the wall time:
- *   model:   runner.run (session.run in the worker, outputs handed back), per batch;
- *   idle:    wall time the model was not running: waiting for a decoded batch or for the main thread;
+ *   model:   the time some batch was in the runner's hands (runner.runFeeds: session.run in the worker,
+ *            outputs handed back; the next batch is queued behind the running one, so spans overlap and
+ *            their union is counted);
+ *   idle:    wall time no batch was in the model's hands: waiting for a decoded batch or the main thread;
+ *   starved: what the worker thread itself measured (runner.idleSeconds): time between its runs with no
+ *            run to serve, the chunks of one batch included;
  *   decode:  dataset.load of each batch (libvips threads, then JavaScript filling the float batch);
  *   commit:  handing each batch to a BatchBuffer that commits with store.appendStagedBatch every 2048 rows
  *            or 5 s, exactly as analyze() does (src/engine/analyze.ts, extractIntoStore);
@@ -45,6 +49,7 @@ export interface ProfileOptions {
 export interface StepSeconds {
   model: number;
   idle: number;
+  starved: number;
   decode: number;
   commit: number;
   flush: number;
@@ -93,20 +98,28 @@ export async function profileExtraction(options: ProfileOptions): Promise<Extrac
   let flush = 0;
   let flushEnd = 0;
   let cpuFrom: NodeJS.CpuUsage | undefined;
+  let starvedFrom = 0;
+  let starved = 0;
   let cpu = 0;
 
-  // The runner's own run, timed; patched on the instance so every other member stays the runner's.
-  const untimedRun = runner.run.bind(runner);
-  runner.run = async (batch, dims) => {
-    const span = { start: performance.now(), end: 0, count: dims[0]! };
+  // The runner's own runFeeds (what extractActivations calls), timed; patched on the instance so every
+  // other member stays the runner's.
+  const untimedRun = runner.runFeeds.bind(runner);
+  runner.runFeeds = async (feeds) => {
+    const count = feeds[0]!.dims[0]!;
+    const span = { start: performance.now(), end: 0, count };
     runs.push(span);
-    const result = await untimedRun(batch, dims);
+    const result = await untimedRun(feeds);
     span.end = performance.now();
-    if (runs.length === 1) cpuFrom = process.cpuUsage();
+    // The first batch to come back (the next one is already queued): steady state starts here.
+    if (cpuFrom === undefined) {
+      cpuFrom = process.cpuUsage();
+      starvedFrom = runner.idleSeconds?.() ?? Number.NaN;
+    }
     layerValues =
       (result.layers.reduce((n, t) => n + t.data.length, 0) +
         result.pooled.reduce((n, p) => n + p.mean.length + p.max.length, 0)) /
-      dims[0]!;
+      count;
     return result;
   };
   const timedDataset: Dataset = {
@@ -168,6 +181,7 @@ export async function profileExtraction(options: ProfileOptions): Promise<Extrac
     const flushStart = performance.now();
     await buffer.flush();
     flushEnd = performance.now();
+    starved = (runner.idleSeconds?.() ?? Number.NaN) - starvedFrom;
     flush = (flushEnd - flushStart) / 1000;
     const used = process.cpuUsage(cpuFrom);
     cpu = (used.user + used.system) / 1e6;
@@ -181,11 +195,29 @@ export async function profileExtraction(options: ProfileOptions): Promise<Extrac
   const busy = (spans: Span[]) =>
     spans.reduce((s, span) => s + Math.max(0, span.end - Math.max(span.start, from)), 0) / 1000;
   const seconds = (flushEnd - from) / 1000;
-  const model = busy(runs.slice(1));
+  // A batch is queued behind the one running (see extractActivations): the worker has work whenever some
+  // batch is in its hands, so the model's busy time is the union of the runs' spans, not their sum.
+  const model = covered(runs.slice(1), from) / 1000;
   return {
     images: runs.slice(1).reduce((n, r) => n + r.count, 0),
     seconds,
-    steps: { model, idle: seconds - model, decode: busy(loads), commit: busy(commits), flush, cpu },
+    steps: { model, idle: seconds - model, starved, decode: busy(loads), commit: busy(commits), flush, cpu },
     layerMegabytesPerImage: (layerValues * 4) / 1e6,
   };
+}
+
+/** Milliseconds after `from` covered by at least one of `spans`. */
+function covered(spans: { start: number; end: number }[], from: number): number {
+  const sorted = spans
+    .map((span) => ({ start: Math.max(span.start, from), end: span.end }))
+    .filter((span) => span.end > span.start)
+    .sort((a, b) => a.start - b.start);
+  let total = 0;
+  let reach = from;
+  for (const span of sorted) {
+    if (span.end <= reach) continue;
+    total += span.end - Math.max(span.start, reach);
+    reach = span.end;
+  }
+  return total;
 }

@@ -49,12 +49,16 @@ export function mergeBatches(batches: ExtractedBatch[]): ExtractedBatch {
 /**
  * Collects model batches into larger commits: each store transaction has a fixed cost, so committing every
  * 32-input batch would dominate small models. A commit happens once `rows` inputs or `seconds` have
- * gathered, whichever comes first, so an interruption loses at most that much work.
+ * gathered, whichever comes first, so an interruption loses at most that much work (and the commit still
+ * in flight). Such a commit runs in the background: add() returns at once, so the extraction goes on
+ * feeding the model while the store writes (a commit of 2048 rows takes longer than the model's queued
+ * batch). At most one commit is in flight; its failure is thrown by the next add() or flush().
  */
 export class BatchBuffer {
   private pending: ExtractedBatch[] = [];
   private rows = 0;
   private since = Date.now();
+  private committing: Promise<void> | undefined;
 
   constructor(
     private readonly commit: (batch: ExtractedBatch) => Promise<void>,
@@ -63,18 +67,33 @@ export class BatchBuffer {
 
   async add(batch: ExtractedBatch): Promise<void> {
     const last = this.pending[this.pending.length - 1];
-    if (last && last.start + last.count !== batch.start) await this.flush();
+    if (last && last.start + last.count !== batch.start) await this.startCommit();
     if (this.pending.length === 0) this.since = Date.now();
     this.pending.push(batch);
     this.rows += batch.count;
-    if (this.rows >= this.limits.rows || Date.now() - this.since >= this.limits.seconds * 1000) await this.flush();
+    if (this.rows >= this.limits.rows || Date.now() - this.since >= this.limits.seconds * 1000) {
+      await this.startCommit();
+    }
   }
 
+  /** Commits everything gathered and waits until it is stored. */
   async flush(): Promise<void> {
+    await this.startCommit();
+    const committing = this.committing;
+    this.committing = undefined;
+    await committing;
+  }
+
+  /** Waits for the commit in flight (throwing its error), then starts committing what is gathered. */
+  private async startCommit(): Promise<void> {
+    await this.committing;
     if (this.pending.length === 0) return;
     const merged = mergeBatches(this.pending);
     this.pending = [];
     this.rows = 0;
-    await this.commit(merged);
+    const committing = this.commit(merged);
+    // Awaited by the next add() or flush(); until then its rejection is not unhandled.
+    committing.catch(() => undefined);
+    this.committing = committing;
   }
 }

@@ -175,9 +175,10 @@ export function pendingBatches(
  * Runs the model over the given batches of the plan, one forward pass per batch for all layers, and hands
  * each batch's aggregated activations to `commit` (which stores them) in order: raw tensors never outlive
  * their batch, and everything committed survives an interruption. Three stages overlap: while the model
- * runs on batch b+1, the next batch decodes and batch b is aggregated and committed (the runner computes
- * off the main thread, see src/io/onnx/worker-session.ts). A batch that cannot be read (skipBadImages
- * false) fails only after every batch before it is committed.
+ * runs on batch b (with batch b+1 queued behind it as soon as it is decoded), batch b+2 decodes and batch
+ * b-1 is aggregated and committed (the runner computes off the main thread, see
+ * src/io/onnx/worker-session.ts). A batch that cannot be read (skipBadImages false) fails only after every
+ * batch before it is committed.
  */
 export async function extractActivations(
   plan: ExtractionPlan,
@@ -216,8 +217,10 @@ export async function extractActivations(
     for (let b = 0; b < batches.length; b++) {
       throwIfCancelled(control.signal, 'extraction');
       const { batch, output } = await next!;
-      const outputs = await output;
+      // The next batch goes to the model as soon as it is decoded, queued behind this one: the model then
+      // never waits for this batch's outputs to be received, aggregated and committed.
       next = b + 1 < batches.length ? handled(launch(b + 1)) : undefined;
+      const outputs = await output;
       await commit(assembleBatch(plan, batches[b]!, batch, outputs));
       done += batches[b]!.count;
       control.onProgress?.({ stage: 'extracting activations', done, total });

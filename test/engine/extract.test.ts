@@ -9,7 +9,7 @@ import {
 } from '../../src/engine/extract.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import type { Dataset, LoadedBatch } from '../../src/io/datasets/types.js';
-import type { ModelRunner } from '../../src/io/onnx/runner.js';
+import type { ModelRunner, RunOutput } from '../../src/io/onnx/runner.js';
 
 const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -26,6 +26,8 @@ function fixture(options: {
   bad?: number[];
   skipBadImages?: boolean;
   hold?: { first: number; until: Promise<void> };
+  /** Event-loop turns a model run takes; default 2. */
+  runTurns?: number;
 }) {
   const log: string[] = [];
   const items = Array.from({ length: options.items }, (_, index) => ({
@@ -62,25 +64,36 @@ function fixture(options: {
     layerNames: ['dense'],
     pooledNames: [],
     runFeeds: (feeds) => runner.run(feeds[0]!.data as Float32Array, feeds[0]!.dims),
-    run: async (batch, dims) => {
+    // Runs are served one at a time, in the order they are asked, as the worker thread serves them.
+    run: (batch, dims) => {
       log.push(`run ${batch[0]}`);
-      await turns(2);
-      const n = dims[0]!;
-      const scores = new Float32Array(n * 3);
-      batch.forEach((x, r) => (scores[r * 3 + (x % 3)] = 1));
-      return {
-        layers: [
-          {
-            name: 'dense',
-            dims: [n, 2],
-            data: Float32Array.from({ length: n * 2 }, (_, k) => batch[k >> 1]! * (1 + (k & 1))),
-          },
-        ],
-        pooled: [],
-        output: { name: 'scores', dims: [n, 3], data: scores },
-      };
+      const served = model.then(() => compute(batch, dims));
+      model = served.then(
+        () => undefined,
+        () => undefined,
+      );
+      return served;
     },
     close: () => Promise.resolve(),
+  };
+  let model = Promise.resolve();
+  const compute = async (batch: Float32Array, dims: number[]): Promise<RunOutput> => {
+    await turns(options.runTurns ?? 2);
+    log.push(`ran ${batch[0]}`);
+    const n = dims[0]!;
+    const scores = new Float32Array(n * 3);
+    batch.forEach((x, r) => (scores[r * 3 + (x % 3)] = 1));
+    return {
+      layers: [
+        {
+          name: 'dense',
+          dims: [n, 2],
+          data: Float32Array.from({ length: n * 2 }, (_, k) => batch[k >> 1]! * (1 + (k & 1))),
+        },
+      ],
+      pooled: [],
+      output: { name: 'scores', dims: [n, 3], data: scores },
+    };
   };
   const plan: ExtractionPlan = {
     runner,
@@ -157,6 +170,18 @@ test('the model runs on the next batch while the previous one is committed, deco
     if (event.startsWith('load')) loads++;
     if (event.startsWith('run')) runs++;
     assert.ok(loads - runs <= 2, `${loads} batches decoded for ${runs} runs: ${log.join(', ')}`);
+  }
+});
+
+test('each batch is handed to the model as soon as it is decoded, queued behind the running one', async () => {
+  // A model run far longer than a decode: the next batch must not wait for this one's outputs.
+  const { plan, batches, commit, log } = fixture({ items: 16, runTurns: 20 });
+  await extractActivations(plan, batches, commit);
+  for (let b = 0; b + 1 < batches.length; b++) {
+    assert.ok(
+      log.indexOf(`run ${4 * (b + 1)}`) < log.indexOf(`ran ${4 * b}`),
+      `batch ${b + 1} reached the model only after batch ${b} was done: ${log.join(', ')}`,
+    );
   }
 });
 

@@ -53,6 +53,8 @@ export interface ModelRunner {
   run(batch: Float32Array, batchDims: number[]): Promise<RunOutput>;
   /** As run, for a model with any inputs: one feed per runtime input, each with the batch as first axis. */
   runFeeds(feeds: Feed[]): Promise<RunOutput>;
+  /** Seconds the model has waited between runs with nothing to compute (starved by its caller), if known. */
+  idleSeconds?(): number;
   close(): Promise<void>;
 }
 
@@ -176,7 +178,10 @@ class OnnxModelRunner implements ModelRunner {
     const fetches = [
       ...new Set([this.outputName, ...rawNames, ...pooledOutputs.flatMap(({ mean, max }) => [mean, max])]),
     ];
-    const parts: RunPart[] = [];
+    // Every chunk is handed to the worker at once, which runs them back to back: awaiting each before
+    // sending the next left the model idle whenever the main thread was busy (decoding, storing) as a
+    // chunk ended.
+    const runs: Promise<RunPart>[] = [];
     for (let start = 0; start < count; start += chunk) {
       const items = Math.min(chunk, count - start);
       // Only a fixed batch size needs a short last chunk padded; otherwise it runs as it is.
@@ -193,15 +198,19 @@ class OnnxModelRunner implements ModelRunner {
           return [feed.name, { type: feed.type, data, dims: [runItems, ...feed.dims.slice(1)] }];
         }),
       );
-      const outputs = await this.session.run(chunkFeeds, fetches);
-      parts.push({ outputs, items, runItems });
+      runs.push(this.session.run(chunkFeeds, fetches).then((outputs) => ({ outputs, items, runItems })));
     }
+    const parts = await Promise.all(runs);
     const gather = (name: string): LayerTensor => concatBatch(name, parts, count);
     const pooled = this.pooledNames.map((name, i): PooledTensor => {
       const mean = gather(pooledOutputs[i]!.mean);
       return { name, dims: mean.dims, mean: mean.data, max: gather(pooledOutputs[i]!.max).data };
     });
     return { layers: rawNames.map(gather), pooled, output: gather(this.outputName) };
+  }
+
+  idleSeconds(): number {
+    return this.session.idleMs / 1000;
   }
 
   async close(): Promise<void> {

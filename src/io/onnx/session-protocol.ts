@@ -31,6 +31,7 @@ export type SessionRequest =
 export type SessionReply =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'ran'; id: number; outputs: Record<string, WireTensor> }
+  /** idleMs: how long the worker had no request to serve before this one (0 when it was queued). */
+  | { type: 'ran'; id: number; outputs: Record<string, WireTensor>; idleMs: number }
   | { type: 'closed'; id: number }
   | { type: 'error'; id: number; message: string };

@@ -21,7 +21,13 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
     return;
   }
   let queue = Promise.resolve();
+  // When the last run ended: a request served later than that found the worker idle (starved).
+  let lastEnd: number | undefined;
+  // Set as a close arrives, before the runs queued ahead of it are served: the caller has given up on them
+  // (an extraction queues a batch or two ahead), so they are refused instead of computed.
+  let closing = false;
   port.on('message', (request: SessionRequest) => {
+    if (request.type === 'close') closing = true;
     queue = queue.then(async () => {
       if (request.type === 'close') {
         // Answer whatever release does: the caller waits for this reply before it stops the thread.
@@ -34,6 +40,12 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
         port.close();
         return;
       }
+      if (closing) {
+        reply({ type: 'error', id: request.id, message: 'the model session is closed' });
+        return;
+      }
+      const started = performance.now();
+      const idleMs = lastEnd === undefined ? 0 : Math.max(0, started - lastEnd);
       try {
         const feeds = Object.fromEntries(
           Object.entries(request.feeds).map(([name, { type, data, dims }]) => [name, new ort.Tensor(type, data, dims)]),
@@ -46,9 +58,11 @@ async function serve(port: MessagePort, setup: SessionWorkerSetup): Promise<void
           outputs[name] = { type: tensor.type, dims: tensor.dims.map(Number), data };
           transfer.add(data.buffer as ArrayBuffer);
         }
-        reply({ type: 'ran', id: request.id, outputs }, [...transfer]);
+        reply({ type: 'ran', id: request.id, outputs, idleMs }, [...transfer]);
       } catch (error) {
         reply({ type: 'error', id: request.id, message: messageOf(error) });
+      } finally {
+        lastEnd = performance.now();
       }
     });
   });

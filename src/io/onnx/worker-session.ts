@@ -25,6 +25,11 @@ export class WorkerSession {
   private readonly waiting = new Map<number, Waiter>();
   private closing: Promise<void> | undefined;
   /**
+   * Milliseconds the worker waited with no run to serve, between runs (not before the first): the time the
+   * model was starved by its caller. For benchmarks (scripts/bench/extraction-profile.ts).
+   */
+  idleMs = 0;
+  /**
    * Why the worker thread is gone, once it is: a message to an exited worker is dropped without a word, so
    * every later call must fail here rather than wait for an answer that never comes.
    */
@@ -88,6 +93,7 @@ export class WorkerSession {
     );
     if (reply.type === 'error') throw new Error(reply.message);
     if (reply.type !== 'ran') throw new Error(`the onnxruntime worker thread answered '${reply.type}' to a run`);
+    this.idleMs += reply.idleMs;
     return reply.outputs;
   }
 

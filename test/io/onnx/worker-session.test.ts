@@ -47,6 +47,28 @@ test('runs compute the model off the main thread, and the caller keeps its input
   }
 });
 
+test('runs still queued when the session closes are refused, not computed', async () => {
+  const session = await WorkerSession.open(matmulChain(40), 'chain', 1);
+  const x = seededValues(256 * 256, 4);
+  // Sent together, as an extraction queues its next batch; then the caller gives up and closes.
+  const runs = Array.from({ length: 8 }, () =>
+    session.run({ x: { data: x, dims: [256, 256] } }, ['y40']).then(
+      () => 'computed',
+      (error: Error) => error.message,
+    ),
+  );
+  await session.close();
+  const outcomes = await Promise.all(runs);
+  assert.ok(
+    outcomes.some((outcome) => /closed/.test(outcome)),
+    `every queued run was computed: ${outcomes.join(', ')}`,
+  );
+  assert.ok(
+    outcomes.every((outcome) => outcome === 'computed' || /closed/.test(outcome)),
+    outcomes.join(', '),
+  );
+});
+
 test('a model onnxruntime refuses is an InputError; a failed run rejects with its reason; a closed session refuses runs', async () => {
   const odd = new OnnxGraphBuilder('odd')
     .input('x', ['batch', 2])
