@@ -481,7 +481,12 @@ async function extractIntoStore(
       },
       { rows: config.commitRows, seconds: 5 },
     );
-    await source(await store.stagedBatches(runId), (batch) => buffer.add(batch));
+    try {
+      await source(await store.stagedBatches(runId), (batch) => buffer.add(batch));
+    } catch (error) {
+      await buffer.settle();
+      throw error;
+    }
     await buffer.flush();
   }
   await finalizeStagedLayers(store, runId, plan.layers, toFinalize, config.aggregation, config.topK, control, () => {

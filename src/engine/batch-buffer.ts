@@ -49,8 +49,8 @@ export function mergeBatches(batches: ExtractedBatch[]): ExtractedBatch {
 /**
  * Collects model batches into larger commits: each store transaction has a fixed cost, so committing every
  * 32-input batch would dominate small models. A commit happens once `rows` inputs or `seconds` have
- * gathered, whichever comes first, so an interruption loses at most that much work (and the commit still
- * in flight). Such a commit runs in the background: add() returns at once, so the extraction goes on
+ * gathered, whichever comes first, so a crash loses at most that much work (and the commit still in
+ * flight); an extraction that stops early stores what it gathered (settle). Such a commit runs in the background: add() returns at once, so the extraction goes on
  * feeding the model while the store writes (a commit of 2048 rows takes longer than the model's queued
  * batch). At most one commit is in flight; its failure is thrown by the next add() or flush().
  */
@@ -82,6 +82,14 @@ export class BatchBuffer {
     const committing = this.committing;
     this.committing = undefined;
     await committing;
+  }
+
+  /**
+   * For an extraction that stops early (cancelled, or a batch that cannot be read): stores what is gathered
+   * and waits for it, so no computed batch is lost; never throws, the caller's error is the one to report.
+   */
+  async settle(): Promise<void> {
+    await this.flush().catch(() => undefined);
   }
 
   /** Waits for the commit in flight (throwing its error), then starts committing what is gathered. */

@@ -71,3 +71,28 @@ test('a failed background commit is thrown by the next add or flush, and nothing
   await assert.rejects(buffer.flush(), /disk full/);
   assert.deepEqual(committed, []);
 });
+
+test('settle stores what an interrupted extraction gathered: the commit in flight and the rows still pending', async () => {
+  const { log, releases, commit } = heldCommits();
+  const buffer = new BatchBuffer(commit, { rows: 4, seconds: 3600 });
+  await buffer.add(batch(0, 4)); // a commit in flight
+  await buffer.add(batch(4, 1)); // pending
+  const settling = buffer.settle();
+  releases[0]!();
+  await new Promise((resolve) => setImmediate(resolve));
+  releases[1]!();
+  await settling;
+  assert.deepEqual(log, ['commit 0,1,2,3', 'stored 0', 'commit 4', 'stored 4']);
+});
+
+test('settle does not throw when a commit failed, and commits nothing more', async () => {
+  let calls = 0;
+  const buffer = new BatchBuffer(() => (++calls === 1 ? Promise.reject(new Error('disk full')) : Promise.resolve()), {
+    rows: 2,
+    seconds: 3600,
+  });
+  await buffer.add(batch(0, 2));
+  await buffer.add(batch(2, 1)).catch(() => undefined);
+  await buffer.settle();
+  assert.equal(calls, 1);
+});
