@@ -37,42 +37,18 @@ export function partitionLeaves(rows: SplitRows, leafSize: number, random: Seede
       continue;
     }
     chooseDirection(rows, order, start, size, random, direction);
-    projectRows(data, dim, order, start, end, direction, projections);
+    for (let i = start; i < end; i++) {
+      const base = order[i]! * dim;
+      let sum = 0;
+      for (let k = 0; k < dim; k++) sum += direction[k]! * data[base + k]!;
+      projections[i] = sum;
+    }
     const middle = sparsestCut(projections, order, start, end);
     stack.push(middle, end, start, middle);
   }
   bounds.sort((a, b) => a - b);
   bounds.push(count);
   return { order, bounds: Int32Array.from(bounds) };
-}
-
-/** projections[i] = direction . row order[i], for i in [start, end) (four sums: a shorter dependency chain). */
-function projectRows(
-  data: Float32Array,
-  dim: number,
-  order: Int32Array,
-  start: number,
-  end: number,
-  direction: Float64Array,
-  projections: Float64Array,
-): void {
-  const tail = dim - (dim % 4);
-  for (let i = start; i < end; i++) {
-    const base = order[i]! * dim;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let k = 0;
-    for (; k < tail; k += 4) {
-      s0 += direction[k]! * data[base + k]!;
-      s1 += direction[k + 1]! * data[base + k + 1]!;
-      s2 += direction[k + 2]! * data[base + k + 2]!;
-      s3 += direction[k + 3]! * data[base + k + 3]!;
-    }
-    for (; k < dim; k++) s0 += direction[k]! * data[base + k]!;
-    projections[i] = s0 + s1 + (s2 + s3);
-  }
 }
 
 /** Where a node's cut may fall, as shares of its rows: never an unbalanced sliver. */
@@ -84,7 +60,6 @@ const CUT_HIGH = 0.7;
  * widest gap between consecutive projections in the central band (CUT_LOW to CUT_HIGH of the rows).
  * A median cut would go through the densest part of every cluster it meets, again in every tree, and
  * separate exactly the rows whose neighbours matter most; the widest gap is where the rows thin out.
- * The gap is found in linear time, without sorting the band (see widestGap).
  */
 function sparsestCut(projections: Float64Array, order: Int32Array, start: number, end: number): number {
   const size = end - start;
@@ -92,59 +67,44 @@ function sparsestCut(projections: Float64Array, order: Int32Array, start: number
   const high = start + Math.ceil(size * CUT_HIGH);
   selectNth(projections, order, start, end, low);
   selectNth(projections, order, low, end, high);
-  // projections[low] and projections[high] are now the band's least and greatest values.
-  const least = projections[low]!;
-  const greatest = projections[high]!;
-  if (!(greatest > least)) return low + 1;
-  const below = widestGap(projections, low, high + 1, least, greatest);
-  // Rows before `low` lie at or below `least`, rows after `high` at or above `greatest`: only the band moves.
-  let i = low;
-  let j = high;
-  while (i <= j) {
-    if (projections[i]! <= below) i++;
-    else swap(projections, order, i, j--);
-  }
-  return i;
-}
-
-/** Scratch of widestGap, grown as needed (one partition runs at a time on a thread). */
-let gapLeast = new Float64Array(0);
-let gapGreatest = new Float64Array(0);
-
-/**
- * The lower end of the widest gap between consecutive values of `keys[start, end)`, which lie in
- * [least, greatest] (least < greatest), by the pigeonhole bound: of end - start - 1 equal buckets
- * between least and greatest, some gap is at least a bucket wide, so the widest runs from one non-empty
- * bucket's greatest value to the next one's least (the first of equally wide gaps).
- */
-function widestGap(keys: Float64Array, start: number, end: number, least: number, greatest: number): number {
-  const buckets = Math.max(1, end - start - 1);
-  if (gapLeast.length < buckets) {
-    gapLeast = new Float64Array(buckets);
-    gapGreatest = new Float64Array(buckets);
-  }
-  gapLeast.fill(Infinity, 0, buckets);
-  gapGreatest.fill(-Infinity, 0, buckets);
-  const scale = buckets / (greatest - least);
-  for (let at = start; at < end; at++) {
-    const key = keys[at]!;
-    const bucket = Math.min(buckets - 1, Math.floor((key - least) * scale));
-    if (key < gapLeast[bucket]!) gapLeast[bucket] = key;
-    if (key > gapGreatest[bucket]!) gapGreatest[bucket] = key;
-  }
-  let below = least;
+  sortRange(projections, order, low, high + 1);
+  let cut = start + (size >> 1);
   let widest = -1;
-  let previous = gapGreatest[0]!;
-  for (let bucket = 1; bucket < buckets; bucket++) {
-    if (gapLeast[bucket] === Infinity) continue;
-    const gap = gapLeast[bucket]! - previous;
+  for (let at = low + 1; at <= high; at++) {
+    const gap = projections[at]! - projections[at - 1]!;
     if (gap > widest) {
       widest = gap;
-      below = previous;
+      cut = at;
     }
-    previous = gapGreatest[bucket]!;
   }
-  return below;
+  return cut;
+}
+
+/** Sorts keys[start, end) ascending, `order` alongside (insertion sort for short runs, else quicksort). */
+function sortRange(keys: Float64Array, order: Int32Array, start: number, end: number): void {
+  while (end - start > 24) {
+    const mid = start + ((end - start) >> 1);
+    selectNth(keys, order, start, end, mid);
+    if (mid - start < end - mid) {
+      sortRange(keys, order, start, mid);
+      start = mid + 1;
+    } else {
+      sortRange(keys, order, mid + 1, end);
+      end = mid;
+    }
+  }
+  for (let i = start + 1; i < end; i++) {
+    const key = keys[i]!;
+    const row = order[i]!;
+    let j = i - 1;
+    while (j >= start && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+    order[j + 1] = row;
+  }
 }
 
 /** The difference of two distinct random rows of the node (a random direction when they coincide). */
