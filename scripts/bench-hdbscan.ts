@@ -21,8 +21,8 @@
  * of the approximate path's and the peer's labels against our exact ones.
  *
  * --baseline names this script in another build (e.g. a copy of build/ made before a change): its
- * approximate fits run beside ours on the same rows, alternated with them, and their CPU seconds,
- * ratio to ours and ARI are printed too, so that a change is measured under the same load.
+ * approximate fits run beside ours on the same rows, alternated with them, and their seconds, CPU seconds,
+ * ratios to ours and ARI are printed too, so that a change is measured under the same load.
  *
  * --stages prints, under each row, the CPU seconds (all threads) of each stage of the approximate
  * path's spanning tree (median over its fits; see ApproximateMstStats.stages) and of the rest of the
@@ -265,6 +265,10 @@ function formatRow(row: RowFigures): string {
     (stats ? `${stats.forestSets}/${stats.searchedPairs}/${stats.uncertifiedJoins}` : '-').padStart(12),
     ...(row.baseline.length > 0
       ? [
+          median(row.baseline.map((fit) => fit.seconds))
+            .toFixed(2)
+            .padStart(7),
+          ratio(approximate, median(row.baseline.map((fit) => fit.seconds))).padStart(7),
           median(row.baseline.map((fit) => fit.cpuSeconds))
             .toFixed(2)
             .padStart(8),
@@ -338,7 +342,9 @@ async function main(): Promise<void> {
     console.log('ARI = adjusted Rand index of the labels against our exact path; RSS = peak of the fit process;');
     console.log('sets/pairs/uncert. = forest sets left to join / block pairs searched / joins not certified');
     if (baselineScript) {
-      console.log(`cpu base / a/base / ARI base: the approximate fits of ${baselineScript}, alternated with ours`);
+      console.log(
+        `base / a/base / cpu base / cpu a/b / ARI base: the approximate fits of ${baselineScript}, alternated with ours (seconds, ratio, CPU seconds, ratio, ARI)`,
+      );
     }
     console.log(
       [
@@ -356,7 +362,15 @@ async function main(): Promise<void> {
         'RSS exact'.padStart(8),
         'RSS apx'.padStart(8),
         'sets/pairs/uncert.'.padStart(12),
-        ...(baselineScript ? ['cpu base'.padStart(8), 'a/base'.padStart(8), 'ARI base'.padStart(8)] : []),
+        ...(baselineScript
+          ? [
+              'base'.padStart(7),
+              'a/base'.padStart(7),
+              'cpu base'.padStart(8),
+              'cpu a/b'.padStart(8),
+              'ARI base'.padStart(8),
+            ]
+          : []),
       ].join(' '),
     );
     const script = fileURLToPath(import.meta.url);

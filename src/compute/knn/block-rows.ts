@@ -22,6 +22,8 @@ export type BlockMetric = 'euclidean' | 'cosine';
 export class BlockRows {
   readonly count: number;
   readonly dim: number;
+  /** The power of two the euclidean vectors are scaled by (1 for cosine); see unitScale. */
+  unit = 1;
   private copy: Float32Array | undefined;
   private copyOrder: Int32Array | undefined;
   private position: Int32Array | undefined;
@@ -156,8 +158,9 @@ function euclideanRows(matrix: Matrix): BlockRows {
   const { count, dim, data } = matrix;
   const unit = unitScale(data);
   const mean = new Float64Array(dim);
-  for (let r = 0; r < count; r++) for (let k = 0, i = r * dim; k < dim; k++, i++) mean[k]! += data[i]! * unit;
-  for (let k = 0; k < dim; k++) mean[k] = mean[k]! / Math.max(1, count);
+  // Scaling by a power of two is exact, so the sum of the rows scaled once equals the sum of the scaled rows.
+  for (let r = 0; r < count; r++) for (let k = 0, i = r * dim; k < dim; k++, i++) mean[k]! += data[i]!;
+  for (let k = 0; k < dim; k++) mean[k] = (mean[k]! * unit) / Math.max(1, count);
   const norms = new Float64Array(count);
   for (let r = 0; r < count; r++) {
     let sum = 0;
@@ -167,7 +170,7 @@ function euclideanRows(matrix: Matrix): BlockRows {
     }
     norms[r] = sum;
   }
-  return new BlockRows(
+  const rows = new BlockRows(
     matrix,
     'euclidean',
     norms,
@@ -179,6 +182,8 @@ function euclideanRows(matrix: Matrix): BlockRows {
     (key) => (key > 0 ? Math.sqrt(key) / unit : 0),
     (distance) => distance * unit * (distance * unit),
   );
+  rows.unit = unit;
+  return rows;
 }
 
 function cosineRows(matrix: Matrix): BlockRows {

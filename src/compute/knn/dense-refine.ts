@@ -33,6 +33,8 @@ interface DenseGroup {
   rows: Int32Array;
   /** |u - c| - radius >= reach rules row u out for every row of the group. */
   reach: number;
+  /** The same test on squares, without a root per row: |u - c|^2 >= ruledOut rules u out. */
+  ruledOut: number;
   centreSquare: number;
   /** Rows chosen for comparison so far (at most the budget). */
   spent: number;
@@ -97,11 +99,13 @@ export async function refineDenseRows(
       const radius = enclose(vectors, dense.length, dim, centre);
       let farthest = 0;
       for (const row of dense) farthest = Math.max(farthest, keys[row * width]!);
+      // A row u can enter a dense row's list only if |u - c| - r < sqrt(farthest key).
+      const reach = (Math.sqrt(farthest) + radius) * (1 + SLACK);
       groups.push({
         leaf,
         rows: dense,
-        // A row u can enter a dense row's list only if |u - c| - r < sqrt(farthest key).
-        reach: (Math.sqrt(farthest) + radius) * (1 + SLACK),
+        reach,
+        ruledOut: (reach / (1 - SLACK)) ** 2,
         centreSquare: squaredNorm(centre),
         spent: 0,
         vectors: keep ? vectors : undefined,
@@ -162,17 +166,31 @@ export async function refineDenseRows(
       for (let p = 0; p < count; p++) {
         const g = passing[first + p]!;
         const group = groups[g]!;
-        for (let i = 0; i < size; i++) {
-          const row = order[start + i]!;
-          if (apart(squares[row]! + group.centreSquare - 2 * dots[i * count + p]!) >= group.reach) continue;
-          if (group.spent === limit) {
-            complete = false;
-            break;
+        const { centreSquare, ruledOut } = group;
+        const ids = chosen[g]!;
+        // Rows are chosen in a plain loop, left only to compare a full batch.
+        for (let i = 0; i < size;) {
+          let taken = filled[g]!;
+          let spent = group.spent;
+          for (; i < size; i++) {
+            const row = order[start + i]!;
+            // As apart(...) >= reach, on squares (the same bound, without a square root per row).
+            if (Math.max(0, squares[row]! + centreSquare - 2 * dots[i * count + p]!) >= ruledOut) continue;
+            if (spent === limit) {
+              complete = false;
+              i = size;
+              break;
+            }
+            spent++;
+            ids[taken++] = row;
+            if (taken === largest) {
+              i++;
+              break;
+            }
           }
-          group.spent++;
-          chosen[g]![filled[g]!] = row;
-          filled[g]!++;
-          if (filled[g] === largest) await compare(g);
+          group.spent = spent;
+          filled[g] = taken;
+          if (taken === largest) await compare(g);
         }
       }
     }

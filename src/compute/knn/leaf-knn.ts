@@ -70,7 +70,7 @@ export async function leafNeighbours(
   const helperKernels = options.helper;
   const lists = new NeighbourLists(count, width, helperKernels !== undefined);
   const lap = options.lap ?? (() => {});
-  const split = await splitRows(matrix, kernel, options.random);
+  const split = await splitRows(matrix, kernel, options.random, rows.metric === 'euclidean' ? rows.unit : undefined);
   lap('split rows');
   const leafSize = Math.min(options.leafSize, count);
   const block = new Float32Array(leafSize * dim);
@@ -197,12 +197,12 @@ async function probeNeighbourLeaves(
 /**
  * The rows the trees split on: the matrix itself when narrow, else a Gaussian random projection to
  * SPLIT_DIMS dimensions computed block by block with the tile kernel (scaled by a power of two so
- * that no float32 product overflows).
+ * that no float32 product overflows; `unit`: that power of two when known, else it is computed).
  */
-async function splitRows(matrix: Matrix, kernel: DotKernel, random: SeededRandom): Promise<SplitRows> {
+async function splitRows(matrix: Matrix, kernel: DotKernel, random: SeededRandom, unit?: number): Promise<SplitRows> {
   const { count, dim, data } = matrix;
   if (dim <= SPLIT_DIMS) return { count, dim, data };
-  const unit = unitScale(data);
+  unit ??= unitScale(data);
   const basis = new Float32Array(SPLIT_DIMS * dim);
   for (let i = 0; i < basis.length; i++) basis[i] = (random.nextGaussian() * unit) / Math.sqrt(dim);
   const projected = new Float32Array(count * SPLIT_DIMS);

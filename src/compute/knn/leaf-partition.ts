@@ -22,7 +22,8 @@ export interface SplitRows {
  */
 export function partitionLeaves(rows: SplitRows, leafSize: number, random: SeededRandom): LeafPartition {
   const { count, dim, data } = rows;
-  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
   const projections = new Float64Array(count);
   const direction = new Float64Array(dim);
   const bounds: number[] = [];
