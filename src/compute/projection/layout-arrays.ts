@@ -113,11 +113,20 @@ export function samplesPerEpoch(graph: SparseGraph, negativeSampleRate: number):
   return heaviest > 0 ? (total / heaviest) * (1 + negativeSampleRate) : 0;
 }
 
-/** Boundaries of `parts` contiguous vertex ranges with about equal expected work per epoch. */
-export function splitVertices(graph: SparseGraph, parts: number, negativeSampleRate: number): number[] {
+/**
+ * Boundaries of `parts` contiguous vertex ranges with about equal expected work per epoch, the vertices
+ * taken in `order` (entry i is the vertex that comes i-th; default: by index).
+ */
+export function splitVertices(
+  graph: SparseGraph,
+  parts: number,
+  negativeSampleRate: number,
+  order?: Int32Array,
+): number[] {
   const heaviest = heaviestWeight(graph);
   // Per vertex: a fixed cost, one sample-clock check per edge, and the samples its edges draw.
-  const costOf = (j: number): number => {
+  const costOf = (i: number): number => {
+    const j = order ? order[i]! : i;
     let cost = 1;
     for (let e = graph.rowStart[j]!; e < graph.rowStart[j + 1]!; e++)
       cost += 0.2 + (graph.weights[e]! / heaviest) * (1 + negativeSampleRate);

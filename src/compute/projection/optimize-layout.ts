@@ -3,7 +3,8 @@ import { layoutArrays, samplesPerEpoch, splitVertices } from './layout-arrays.js
 import { runBlockEpoch, settleVertices, type EpochConstants } from './layout-epochs.js';
 import { layoutOnWorkers } from './layout-threads.js';
 import type { SparseGraph } from './sparse-graph.js';
-import { hilbertOrder, renumberGraph } from './vertex-order.js';
+import { SeededRandom } from './random.js';
+import { hilbertOrder, renumberGraph, shuffleWithinBlocks } from './vertex-order.js';
 
 export interface LayoutSettings extends EpochConstants {
   /** Vertex blocks of the layout (see layout-epochs.ts); fixed, so results do not depend on threads. */
@@ -33,9 +34,17 @@ export async function optimizeLayout(
   // The workers get only what an epoch needs, with the seed as the 32-bit integer the epochs draw from.
   const { blocks: blockCount, threads: threadLimit, ...epochSettings } = settings;
   const constants: EpochConstants = { ...epochSettings, seed: settings.seed | 0 };
-  // The epochs run on the vertices renumbered along a Hilbert curve through their starting positions
-  // (see vertex-order.ts); the result goes back to the caller's numbering at the end.
+  // The epochs run on the vertices renumbered: the blocks are runs of a Hilbert curve through the
+  // starting positions, and within each block the vertices come in a seeded random order (see
+  // vertex-order.ts); the result goes back to the caller's numbering at the end.
   const order = hilbertOrder(layout, graph.count);
+  const blocks = splitVertices(
+    graph,
+    Math.max(1, Math.min(blockCount, Math.floor(graph.count / 2))),
+    settings.negativeSampleRate,
+    order,
+  );
+  shuffleWithinBlocks(order, blocks, new SeededRandom(constants.seed));
   const local = renumberGraph(graph, order);
   const start = new Float64Array(layout.length);
   for (let i = 0; i < graph.count; i++) {
@@ -43,11 +52,6 @@ export async function optimizeLayout(
     start[2 * i + 1] = layout[2 * order[i]! + 1]!;
   }
   const totalSamples = samplesPerEpoch(local, settings.negativeSampleRate) * settings.epochs;
-  const blocks = splitVertices(
-    local,
-    Math.max(1, Math.min(blockCount, Math.floor(local.count / 2))),
-    settings.negativeSampleRate,
-  );
   const threads = Math.min(threadLimit, blocks.length - 1);
   const useThreads = threads > 1 && totalSamples >= MIN_SAMPLES_FOR_THREADS;
   const arrays = layoutArrays(start, local, constants, blocks, useThreads);

@@ -1,10 +1,16 @@
 /**
- * A numbering of the layout's vertices that keeps neighbours near each other in memory: vertices in
- * the order of a Hilbert curve through their starting positions. The optimisation then reads the
- * positions of a vertex's graph neighbours from nearby cache lines, and the contiguous vertex blocks
- * of the parallel layout (layout-epochs.ts) become compact regions of the map, so that few edges
- * cross from one block to another.
+ * The numbering of the layout's vertices. The contiguous vertex blocks of the parallel layout
+ * (layout-epochs.ts) are runs of a Hilbert curve through the starting positions, so they are compact
+ * regions of the map and few edges cross from one block to another. Within a block the vertices then
+ * come in a seeded random order, as umap-learn's come in the order of the (typically unsorted) input
+ * rows. Sweeping the map along the curve instead, each epoch moving every vertex right after its
+ * neighbours on the map, cost trustworthiness: on conv1's 60,000-row map of Fashion-MNIST, from the
+ * same graph and starting layouts (6 seeds, k = 15 on 6,000 rows), the sequential layout gave 0.9788
+ * along the curve, 0.9794 in random order, and umap-learn's own optimize_layout_euclidean 0.9796; the
+ * 4-block layout 0.9791 along the curve, 0.9792 shuffled within blocks. The order costs no time: the
+ * positions a block reads fit in the cache either way.
  */
+import type { SeededRandom } from './random.js';
 import type { SparseGraph } from './sparse-graph.js';
 
 /** Cells per axis of the grid the curve runs through (2^10: 20-bit curve positions). */
@@ -34,6 +40,19 @@ export function hilbertOrder(layout: Float64Array | Float32Array, count: number)
     keys[i] = hilbertIndex(cellX, cellY);
   }
   return radixOrder(keys, 2 * ORDER_BITS);
+}
+
+/** Shuffles `order` in place within each of the ranges `blocks` bounds (Fisher-Yates, seeded). */
+export function shuffleWithinBlocks(order: Int32Array, blocks: readonly number[], random: SeededRandom): void {
+  for (let block = 0; block + 1 < blocks.length; block++) {
+    const from = blocks[block]!;
+    for (let i = blocks[block + 1]! - 1; i > from; i--) {
+      const j = from + random.nextInt(i - from + 1);
+      const vertex = order[i]!;
+      order[i] = order[j]!;
+      order[j] = vertex;
+    }
+  }
 }
 
 /** Position of cell (x, y) along the Hilbert curve over the SIDE x SIDE grid (the classic xy2d). */
