@@ -59,7 +59,7 @@ import { normalizeLayer } from './normalize-layer.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { storeRunFlows } from './flow.js';
 import { storeRunProjections, type ProjectMatrix } from './project-layer.js';
-import { projectOnThread } from './project-on-thread.js';
+import { projectionThread } from './project-on-thread.js';
 import { sideBySide } from './side-by-side.js';
 
 export type { LayerSummary } from './cluster-layer.js';
@@ -378,9 +378,14 @@ export async function analyzePrepared(
       );
     let summaries: LayerSummary[];
     if (mapsAlongside(items.length, compute)) {
-      // Beside the clustering, each map is made on a thread of its own (see projectOnThread).
-      const alongside = (taskControl: TaskControl) => maps(taskControl, compute.project ?? projectOnThread);
-      [summaries] = await sideBySide(control, patternsAndMore, alongside);
+      // Beside the clustering, the maps are made on a thread of their own (see projectionThread).
+      const thread = compute.project ? undefined : projectionThread();
+      try {
+        const alongside = (taskControl: TaskControl) => maps(taskControl, compute.project ?? thread?.project);
+        [summaries] = await sideBySide(control, patternsAndMore, alongside);
+      } finally {
+        await thread?.close();
+      }
     } else {
       summaries = await patternsAndMore(control);
       await maps(control);

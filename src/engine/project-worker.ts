@@ -1,14 +1,13 @@
 /**
- * A worker thread that makes one layer's map (projectMatrix) for projectOnThread: its progress goes
- * back as messages, and its coordinates as transferred buffers.
+ * A worker thread that makes layers' maps (projectMatrix) for projectionThread, one job at a time: their
+ * progress goes back as messages, and their coordinates as transferred buffers.
  */
 import { makeMatrix } from '../compute/matrix.js';
 import { threadSide } from '../compute/threads.js';
 import { projectMatrix } from './project-layer.js';
 import type { ProjectionPlan } from './projection-options.js';
 
-export interface ProjectWorkerSetup {
-  role: 'project-layer';
+export interface ProjectWorkerJob {
   count: number;
   dim: number;
   data: Float32Array;
@@ -20,17 +19,21 @@ export type ProjectWorkerMessage =
   | { x: Float32Array; y: Float32Array }
   | { error: string };
 
-const port = threadSide<ProjectWorkerSetup | undefined>();
-const setup = port?.data;
-if (port && setup?.role === 'project-layer') {
+const port = threadSide<{ role: string } | undefined>();
+if (port && port.data?.role === 'project-layers') {
   const post = (message: ProjectWorkerMessage, transfer?: ArrayBuffer[]) => port.post(message, transfer);
-  try {
-    const matrix = makeMatrix(setup.count, setup.dim, setup.data);
-    const { x, y } = await projectMatrix(matrix, setup.plan, {
-      onProgress: ({ stage, done, total }) => post({ progress: { stage, done, total } }),
-    });
-    post({ x, y }, [x.buffer as ArrayBuffer, y.buffer as ArrayBuffer]);
-  } catch (error) {
-    post({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  }
+  port.onMessage((message) => {
+    const job = message as ProjectWorkerJob;
+    void (async () => {
+      try {
+        const matrix = makeMatrix(job.count, job.dim, job.data);
+        const { x, y } = await projectMatrix(matrix, job.plan, {
+          onProgress: ({ stage, done, total }) => post({ progress: { stage, done, total } }),
+        });
+        post({ x, y }, [x.buffer as ArrayBuffer, y.buffer as ArrayBuffer]);
+      } catch (error) {
+        post({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
+    })();
+  });
 }
