@@ -41,8 +41,9 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 }
 
 /**
- * Exact per-column statistics over the given rows (all rows when `rows` is omitted). Quantiles come from a
- * full sort of each column, never from averaged chunk quantiles (the original framework's bias).
+ * Exact per-column statistics over the given rows (all rows when `rows` is omitted). Quantiles come from
+ * the exact order statistics of each column (those a full sort puts at their ranks, by selection), never
+ * from averaged chunk quantiles (the original framework's bias).
  */
 export function columnStatistics(matrix: Matrix, rows?: Int32Array): UnitStatistics {
   const { dim, data } = matrix;
@@ -60,12 +61,8 @@ export function columnStatistics(matrix: Matrix, rows?: Int32Array): UnitStatist
       column[i] = value;
       sum += value;
     }
-    column.sort();
-    const q1 = quantileSorted(column, 0.25);
-    const q3 = quantileSorted(column, 0.75);
+    const { q1, q3, min, max } = columnQuartiles(column);
     const iqr = q3 - q1;
-    const min = column[0]!;
-    const max = column[count - 1]!;
     stats.min[c] = min;
     stats.max[c] = max;
     stats.mean[c] = sum / count;
@@ -76,6 +73,92 @@ export function columnStatistics(matrix: Matrix, rows?: Int32Array): UnitStatist
     stats.upper[c] = Math.min(q3 + 1.5 * iqr, max);
   }
   return stats;
+}
+
+/**
+ * Quartiles (quantileSorted's), minimum and maximum of `column`, which is reordered. They equal those of
+ * the column sorted by Float32Array's sort, signed zeros included (-0 before +0); a column with NaN is sorted.
+ */
+export function columnQuartiles(column: Float32Array): { q1: number; q3: number; min: number; max: number } {
+  const n = column.length;
+  let below = 0;
+  let negativeZeros = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const value = column[i]!;
+    if (value !== value) {
+      column.sort();
+      return {
+        q1: quantileSorted(column, 0.25),
+        q3: quantileSorted(column, 0.75),
+        min: column[0]!,
+        max: column[n - 1]!,
+      };
+    }
+    if (value < 0) below++;
+    else if (value === 0 && 1 / value < 0) negativeZeros++;
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  // Selection compares -0 and +0 as equal: a zero at a rank is -0 where the sort puts the negative zeros.
+  const atRank = (rank: number, value: number): number =>
+    value === 0 ? (rank < below + negativeZeros ? -0 : 0) : value;
+  const quantile = (q: number, from: number): { value: number; rank: number } => {
+    const position = (n - 1) * q;
+    const lower = Math.floor(position);
+    const upper = Math.min(lower + 1, n - 1);
+    selectRank(column, from, n, lower);
+    const low = atRank(lower, column[lower]!);
+    // Everything after `lower` is at least as large as it: the next rank is their smallest.
+    const high = upper === lower ? low : atRank(upper, smallest(column, lower + 1, n));
+    return { value: low + (high - low) * (position - lower), rank: lower };
+  };
+  const first = quantile(0.25, 0);
+  const third = quantile(0.75, first.rank);
+  return { q1: first.value, q3: third.value, min: atRank(0, min), max: atRank(n - 1, max) };
+}
+
+function smallest(values: Float32Array, from: number, to: number): number {
+  let least = values[from]!;
+  for (let i = from + 1; i < to; i++) if (values[i]! < least) least = values[i]!;
+  return least;
+}
+
+/**
+ * Reorders values[from..to) (no NaN) so that values[rank] holds the value of that rank in ascending
+ * order, with no larger value before it and no smaller one after (Hoare's selection, median-of-three pivots).
+ */
+function selectRank(values: Float32Array, from: number, to: number, rank: number): void {
+  let lo = from;
+  let hi = to - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < values[lo]!) swap(values, mid, lo);
+    if (values[hi]! < values[lo]!) swap(values, hi, lo);
+    if (values[hi]! < values[mid]!) swap(values, hi, mid);
+    const pivot = values[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        swap(values, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (rank <= j) hi = j;
+    else if (rank >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(values: Float32Array, a: number, b: number): void {
+  const kept = values[a]!;
+  values[a] = values[b]!;
+  values[b] = kept;
 }
 
 /** Rows of each group, for labels in -1..groups-1 (-1 = noise, excluded). */

@@ -59,6 +59,7 @@ import { normalizeLayer } from './normalize-layer.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { storeRunFlows } from './flow.js';
 import { storeRunProjections, type ProjectMatrix } from './project-layer.js';
+import { projectionThread } from './project-on-thread.js';
 import { sideBySide } from './side-by-side.js';
 
 export type { LayerSummary } from './cluster-layer.js';
@@ -367,17 +368,24 @@ export async function analyzePrepared(
       await storeRunFlows(store, runId, { pairs: 'all' }, taskControl);
       return summaries;
     };
-    const maps = (taskControl: TaskControl) =>
+    const maps = (taskControl: TaskControl, project = compute.project) =>
       storeRunProjections(
         store,
         runId,
         { method: config.projection, ...(threads ? { threads } : {}) },
         taskControl,
-        compute.project,
+        project,
       );
     let summaries: LayerSummary[];
     if (mapsAlongside(items.length, compute)) {
-      [summaries] = await sideBySide(control, patternsAndMore, maps);
+      // Beside the clustering, the maps are made on a thread of their own (see projectionThread).
+      const thread = compute.project ? undefined : projectionThread();
+      try {
+        const alongside = (taskControl: TaskControl) => maps(taskControl, compute.project ?? thread?.project);
+        [summaries] = await sideBySide(control, patternsAndMore, alongside);
+      } finally {
+        await thread?.close();
+      }
     } else {
       summaries = await patternsAndMore(control);
       await maps(control);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columnStatistics, quantileSorted, rowsByGroup } from '../../src/compute/statistics.js';
+import { columnQuartiles, columnStatistics, quantileSorted, rowsByGroup } from '../../src/compute/statistics.js';
 import { makeMatrix } from '../../src/compute/matrix.js';
 
 test('quantiles interpolate linearly between ranks like numpy', () => {
@@ -44,4 +44,38 @@ test('rowsByGroup skips noise and keeps row order', () => {
       [0, 3],
     ],
   );
+});
+
+test('quartiles by selection equal those of a full sort, bit for bit (ties, signed zeros, NaN)', () => {
+  let state = 12345;
+  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const kinds: ((i: number) => number)[] = [
+    () => next() * 10 - 5,
+    () => Math.floor(next() * 4) - 2,
+    () => (next() < 0.5 ? -0 : 0),
+    () => [0, -0, 1, -1][Math.floor(next() * 4)]!,
+    () => (next() < 0.7 ? 0 : next()),
+    (i) => (i % 7 === 3 ? NaN : next()),
+    (i) => i,
+    (i) => -i,
+  ];
+  for (const [k, kind] of kinds.entries()) {
+    for (const n of [1, 2, 3, 4, 5, 8, 9, 10, 17, 100, 1001]) {
+      const column = Float32Array.from({ length: n }, (_, i) => kind(i));
+      const sorted = column.slice().sort();
+      const expected = {
+        q1: quantileSorted(sorted, 0.25),
+        q3: quantileSorted(sorted, 0.75),
+        min: sorted[0]!,
+        max: sorted[n - 1]!,
+      };
+      const actual = columnQuartiles(column.slice());
+      for (const key of ['q1', 'q3', 'min', 'max'] as const) {
+        assert.ok(
+          Object.is(actual[key], expected[key]),
+          `kind ${k}, n ${n}, ${key}: ${actual[key]} vs ${expected[key]}`,
+        );
+      }
+    }
+  }
 });

@@ -71,23 +71,17 @@ export async function visitMembershipVectors(
   const guard = (point: number): number => finiteRowMaxLambda[pointCluster[point]! - root]! + LAMBDA_GUARD;
 
   // Pass 1: each point's largest merge height (and its label), and the largest exp(-m / h) of all points.
+  // Within a cluster only the entries on its path to the root (NaN merge heights) depend on the point.
   const heightMax = new Float64Array(pointCount);
   const heightArgMax = new Int32Array(pointCount);
   let globalMax = -Infinity;
   let done = 0;
   for (const { cluster, points } of groups) {
     heights.fill(cluster, heightRow);
+    const fixed = largestFixedHeight(heightRow);
     for (const point of points) {
       const lambda = pointLambda[point]!;
-      let best = -Infinity;
-      let bestLabel = 0;
-      for (let j = 0; j < labelCount; j++) {
-        const h = heightOr(heightRow[j]!, lambda);
-        if (h > best) {
-          best = h;
-          bestLabel = j;
-        }
-      }
+      const [best, bestLabel] = largestHeight(fixed, lambda);
       heightMax[point] = best;
       heightArgMax[point] = bestLabel;
       const score = Math.exp(-(guard(point) / best));
@@ -104,6 +98,8 @@ export async function visitMembershipVectors(
   const blockRows = new Float32Array(BLOCK * dim);
   const blockDistances = new Float64Array(BLOCK * labelCount);
   const outlierRow = new Float64Array(labelCount);
+  // The outlier part of the entries that do not depend on the point, for the cluster of heightRow.
+  const clusterOutlier = new Float64Array(labelCount);
   let heightsOf = -1;
   try {
     for (let first = 0; first < ordered.length; first += BLOCK) {
@@ -111,7 +107,10 @@ export async function visitMembershipVectors(
       block.forEach((point, r) => blockRows.set(matrix.data.subarray(point * dim, (point + 1) * dim), r * dim));
       await distances.fillBlock(blockRows, block.length, blockDistances);
       for (const [r, point] of block.entries()) {
-        if (pointCluster[point] !== heightsOf) heights.fill((heightsOf = pointCluster[point]!), heightRow);
+        if (pointCluster[point] !== heightsOf) {
+          heights.fill((heightsOf = pointCluster[point]!), heightRow);
+          fixedOutliers(guard(point), heightRow, clusterOutlier);
+        }
         const distanceRow = blockDistances.subarray(r * labelCount, (r + 1) * labelCount);
         membershipRow(point, heightRow, distanceRow, outlierRow, row);
         visit(point, row);
@@ -132,10 +131,11 @@ export async function visitMembershipVectors(
     out: Float64Array,
   ): void {
     const lambda = pointLambda[point]!;
-    const m = guard(point);
+    // The same value, entry by entry and summed in the same order, as exp(exp(-m / h) - g) with h the merge height, or lambda where it is NaN.
+    const own = Math.exp(Math.exp(-(guard(point) / lambda)) - globalMax);
     let outlierSum = 0;
     for (let j = 0; j < labelCount; j++) {
-      const value = Math.exp(Math.exp(-(m / heightOr(heights[j]!, lambda))) - globalMax);
+      const value = Number.isNaN(heights[j]!) ? own : clusterOutlier[j]!;
       outlier[j] = value;
       outlierSum += value;
     }
@@ -160,6 +160,14 @@ export async function visitMembershipVectors(
     for (let j = 0; j < labelCount; j++) out[j] = (out[j]! / sum) * inCluster;
   }
   checkpoint.finish();
+
+  /** exp(exp(-m / h) - g) of each merge height h of `heights` that is not NaN (NaN entries are left alone). */
+  function fixedOutliers(m: number, heights: Float64Array, out: Float64Array): void {
+    for (let j = 0; j < labelCount; j++) {
+      const h = heights[j]!;
+      if (!Number.isNaN(h)) out[j] = Math.exp(Math.exp(-(m / h)) - globalMax);
+    }
+  }
 }
 
 /** `all_points_membership_vectors` as one dense N x K row-major array (K = number of labels). */
@@ -175,9 +183,53 @@ export async function allPointsMembershipVectors(
   return out;
 }
 
-/** A merge height, or the point's own lambda where merge-heights.ts left NaN. */
-function heightOr(height: number, lambda: number): number {
-  return Number.isNaN(height) ? lambda : height;
+/** The largest merge height of a row that is not NaN with its first label, and the first NaN entry's label. */
+interface FixedHeights {
+  best: number;
+  bestLabel: number;
+  /** -1 when no entry is NaN. */
+  firstNaN: number;
+}
+
+function largestFixedHeight(heights: Float64Array): FixedHeights {
+  let best = -Infinity;
+  let bestLabel = -1;
+  let firstNaN = -1;
+  for (let j = 0; j < heights.length; j++) {
+    const h = heights[j]!;
+    if (Number.isNaN(h)) {
+      if (firstNaN < 0) firstNaN = j;
+    } else if (h > best) {
+      best = h;
+      bestLabel = j;
+    }
+  }
+  return { best, bestLabel, firstNaN };
+}
+
+/**
+ * The largest of a row's merge heights, the point's lambda standing in for NaN entries, and its first label (label 0 when every entry is -Infinity),
+ * as a scan of the whole row finds them: the two candidates, the row's largest fixed height and the
+ * point's own lambda at the first NaN entry, taken in label order.
+ */
+function largestHeight(fixed: FixedHeights, lambda: number): [number, number] {
+  let best = -Infinity;
+  let bestLabel = 0;
+  const take = (value: number, label: number) => {
+    if (label >= 0 && value > best) {
+      best = value;
+      bestLabel = label;
+    }
+  };
+  const nanFirst = fixed.firstNaN >= 0 && (fixed.bestLabel < 0 || fixed.firstNaN < fixed.bestLabel);
+  if (nanFirst) {
+    take(lambda, fixed.firstNaN);
+    take(fixed.best, fixed.bestLabel);
+  } else {
+    take(fixed.best, fixed.bestLabel);
+    take(lambda, fixed.firstNaN);
+  }
+  return [best, bestLabel];
 }
 
 /**
