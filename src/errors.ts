@@ -48,6 +48,11 @@ export class NapError extends Error {
     this.template = { message, hint: options.hint };
   }
 
+  /** The class, message and hint as plain data, for a worker thread to send back (see errorFromWire). */
+  toWire(): WireError {
+    return { name: this.name, message: this.template.message, hint: this.template.hint };
+  }
+
   /** The message and hint (on its own line) with options named by `namer`: the CLI names its flags. */
   describe(namer: OptionNamer): string {
     const { message, hint } = this.template;
@@ -92,4 +97,29 @@ export class CancelledError extends NapError {
     super(`cancelled during ${stage}`);
     this.name = 'CancelledError';
   }
+}
+
+/** An error as plain data: what a worker thread posts so that its caller can throw the same kind. */
+export interface WireError {
+  name: string;
+  message: string;
+  hint?: string | undefined;
+}
+
+export function errorToWire(error: unknown): WireError {
+  if (error instanceof NapError) return error.toWire();
+  return { name: 'Error', message: error instanceof Error ? error.message : String(error) };
+}
+
+const WIRE_CLASSES: Record<string, new (message: string, options: { hint?: string }) => NapError> = {
+  NapError,
+  InputError,
+  NotFoundError,
+};
+
+/** The error a worker sent: a nap error comes back as its class (the CLI's exit code and hint hold), any other as an Error that says where it came from. */
+export function errorFromWire(wire: WireError, where: string): Error {
+  const Class = WIRE_CLASSES[wire.name];
+  if (Class) return new Class(wire.message, wire.hint === undefined ? {} : { hint: wire.hint });
+  return new Error(`${where}: ${wire.message}`);
 }

@@ -1,4 +1,5 @@
 import { startThread, type Thread } from '../compute/threads.js';
+import { errorFromWire } from '../errors.js';
 import { throwIfCancelled } from '../progress.js';
 import type { ProjectMatrix } from './project-layer.js';
 import type { ProjectWorkerJob, ProjectWorkerMessage } from './project-worker.js';
@@ -45,7 +46,7 @@ export function projectionThread(): ProjectionThread {
         return;
       }
       job = undefined;
-      if ('error' in reply) current.reject(new Error(`projection worker failed: ${reply.error}`));
+      if ('error' in reply) current.reject(errorFromWire(reply.error, 'the projection worker failed'));
       else current.resolve({ x: reply.x, y: reply.y });
     });
     started.onError(fail);

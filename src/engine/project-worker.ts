@@ -4,6 +4,7 @@
  */
 import { makeMatrix } from '../compute/matrix.js';
 import { threadSide } from '../compute/threads.js';
+import { errorToWire, type WireError } from '../errors.js';
 import { projectMatrix } from './project-layer.js';
 import type { ProjectionPlan } from './projection-options.js';
 
@@ -17,7 +18,7 @@ export interface ProjectWorkerJob {
 export type ProjectWorkerMessage =
   | { progress: { stage: string; done: number; total: number } }
   | { x: Float32Array; y: Float32Array }
-  | { error: string };
+  | { error: WireError };
 
 const port = threadSide<{ role: string } | undefined>();
 if (port && port.data?.role === 'project-layers') {
@@ -32,7 +33,7 @@ if (port && port.data?.role === 'project-layers') {
         });
         post({ x, y }, [x.buffer as ArrayBuffer, y.buffer as ArrayBuffer]);
       } catch (error) {
-        post({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        post({ error: errorToWire(error) });
       }
     })();
   });

@@ -4,7 +4,7 @@ import { makeMatrix } from '../../src/compute/matrix.js';
 import { projectMatrix } from '../../src/engine/project-layer.js';
 import { projectionThread } from '../../src/engine/project-on-thread.js';
 import { planProjection } from '../../src/engine/projection-options.js';
-import { CancelledError } from '../../src/errors.js';
+import { CancelledError, InputError } from '../../src/errors.js';
 import type { Progress } from '../../src/progress.js';
 
 function blobs(count: number, dim: number): ReturnType<typeof makeMatrix> {
@@ -36,6 +36,21 @@ describe('projectionThread', () => {
         assert.deepEqual(Array.from(there.y), Array.from(here.y));
         assert.ok(stages.size > 0, 'progress came back from the worker');
       }
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it("rethrows the worker's input errors as InputError, with the value they name", async () => {
+    const matrix = blobs(120, 5);
+    const plan = planProjection({ nEpochs: 50 }, matrix)!;
+    matrix.data[7] = Number.NaN;
+    const thread = projectionThread();
+    try {
+      await assert.rejects(
+        thread.project('layer', matrix, new Int32Array(0), plan, {}),
+        (error: unknown) => error instanceof InputError && /row 1, column 2 is NaN/.test(error.message),
+      );
     } finally {
       await thread.close();
     }
