@@ -1,4 +1,5 @@
 import type { Matrix } from './matrix.js';
+import { selectNth } from './select-nth.js';
 
 /** Box-plot statistics of one unit, on the same normalized activations that were clustered. */
 export interface UnitStatistics {
@@ -53,7 +54,8 @@ export function columnStatistics(matrix: Matrix, rows?: Int32Array): UnitStatist
     for (const name of STATISTIC_NAMES) stats[name].fill(NaN);
     return stats;
   }
-  const column = new Float32Array(count);
+  // Float64 holds the float32 values exactly, and is what the shared selection orders.
+  const column = new Float64Array(count);
   for (let c = 0; c < dim; c++) {
     let sum = 0;
     for (let i = 0; i < count; i++) {
@@ -77,9 +79,9 @@ export function columnStatistics(matrix: Matrix, rows?: Int32Array): UnitStatist
 
 /**
  * Quartiles (quantileSorted's), minimum and maximum of `column`, which is reordered. They equal those of
- * the column sorted by Float32Array's sort, signed zeros included (-0 before +0); a column with NaN is sorted.
+ * the column sorted by a typed array's sort, signed zeros included (-0 before +0); a column with NaN is sorted.
  */
-export function columnQuartiles(column: Float32Array): { q1: number; q3: number; min: number; max: number } {
+export function columnQuartiles(column: Float64Array): { q1: number; q3: number; min: number; max: number } {
   const n = column.length;
   let below = 0;
   let negativeZeros = 0;
@@ -108,7 +110,7 @@ export function columnQuartiles(column: Float32Array): { q1: number; q3: number;
     const position = (n - 1) * q;
     const lower = Math.floor(position);
     const upper = Math.min(lower + 1, n - 1);
-    selectRank(column, from, n, lower);
+    selectNth(column, undefined, from, n, lower);
     const low = atRank(lower, column[lower]!);
     // Everything after `lower` is at least as large as it: the next rank is their smallest.
     const high = upper === lower ? low : atRank(upper, smallest(column, lower + 1, n));
@@ -119,46 +121,10 @@ export function columnQuartiles(column: Float32Array): { q1: number; q3: number;
   return { q1: first.value, q3: third.value, min: atRank(0, min), max: atRank(n - 1, max) };
 }
 
-function smallest(values: Float32Array, from: number, to: number): number {
+function smallest(values: Float64Array, from: number, to: number): number {
   let least = values[from]!;
   for (let i = from + 1; i < to; i++) if (values[i]! < least) least = values[i]!;
   return least;
-}
-
-/**
- * Reorders values[from..to) (no NaN) so that values[rank] holds the value of that rank in ascending
- * order, with no larger value before it and no smaller one after (Hoare's selection, median-of-three pivots).
- */
-function selectRank(values: Float32Array, from: number, to: number, rank: number): void {
-  let lo = from;
-  let hi = to - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < values[lo]!) swap(values, mid, lo);
-    if (values[hi]! < values[lo]!) swap(values, hi, lo);
-    if (values[hi]! < values[mid]!) swap(values, hi, mid);
-    const pivot = values[mid]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! < pivot) i++;
-      while (values[j]! > pivot) j--;
-      if (i <= j) {
-        swap(values, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (rank <= j) hi = j;
-    else if (rank >= i) lo = i;
-    else return;
-  }
-}
-
-function swap(values: Float32Array, a: number, b: number): void {
-  const kept = values[a]!;
-  values[a] = values[b]!;
-  values[b] = kept;
 }
 
 /** Rows of each group, for labels in -1..groups-1 (-1 = noise, excluded). */

@@ -1,5 +1,5 @@
 import { symmetricEigen } from '../projection/symmetric-eigen.js';
-import { selectNth } from './leaf-partition.js';
+import { selectNth } from '../select-nth.js';
 
 /**
  * A k-d tree over the rows of a float32 matrix, for exact euclidean neighbour searches in low

@@ -1,4 +1,5 @@
 import type { SeededRandom } from '../projection/random.js';
+import { selectNth } from '../select-nth.js';
 
 /** Rows split into leaves: leaf i holds `order[bounds[i] .. bounds[i + 1])`. */
 export interface LeafPartition {
@@ -128,44 +129,4 @@ function chooseDirection(
     if (norm > 0) return;
   }
   for (let k = 0; k < dim; k++) direction[k] = random.nextGaussian();
-}
-
-/**
- * Reorders `keys[start, end)` (and `order` alongside) so that position `nth` holds the value it would
- * hold if sorted, with no larger value before it and no smaller one after (Hoare's quickselect).
- */
-export function selectNth(keys: Float64Array, order: Int32Array, start: number, end: number, nth: number): void {
-  let low = start;
-  let high = end - 1;
-  while (high > low) {
-    const mid = (low + high) >> 1;
-    // Median of three as the pivot keeps sorted or clustered input from going quadratic.
-    const a = keys[low]!;
-    const b = keys[mid]!;
-    const c = keys[high]!;
-    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-    let i = low;
-    let j = high;
-    while (i <= j) {
-      while (keys[i]! < pivot) i++;
-      while (keys[j]! > pivot) j--;
-      if (i <= j) {
-        swap(keys, order, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (nth <= j) high = j;
-    else if (nth >= i) low = i;
-    else return;
-  }
-}
-
-function swap(keys: Float64Array, order: Int32Array, i: number, j: number): void {
-  const key = keys[i]!;
-  keys[i] = keys[j]!;
-  keys[j] = key;
-  const row = order[i]!;
-  order[i] = order[j]!;
-  order[j] = row;
 }
