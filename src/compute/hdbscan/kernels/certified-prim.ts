@@ -127,7 +127,7 @@ class PrimState {
       weight[step] = this.key[next]!;
       current = next;
       this.add(next);
-      await checkpoint.tick(step + 1);
+      if (checkpoint.due()) await checkpoint.tick(step + 1);
     }
     checkpoint.finish();
     return { from, to, weight };

@@ -262,17 +262,23 @@ export function sortCandidatesExactly(
   ids: Int32Array,
   distances: Float64Array,
 ): void {
-  const order = Array.from({ length: width }, (_, i) => i);
-  const exact = new Float64Array(width);
   for (let chunk = claim(); chunk >= 0 && chunk * EXACT_ROWS < count; chunk = claim()) {
     const end = Math.min(count, (chunk + 1) * EXACT_ROWS);
     for (let row = chunk * EXACT_ROWS; row < end; row++) {
       const base = row * width;
-      for (let k = 0; k < width; k++) exact[k] = distance(row, candidates[base + k]!);
-      order.sort((a, b) => exact[a]! - exact[b]! || candidates[base + a]! - candidates[base + b]!);
+      // Insertion into the sorted prefix: a row holds a few dozen candidates, and no comparator closure or index array is allocated.
       for (let k = 0; k < width; k++) {
-        ids[base + k] = candidates[base + order[k]!]!;
-        distances[base + k] = exact[order[k]!]!;
+        const id = candidates[base + k]!;
+        const d = distance(row, id);
+        let at = base + k;
+        for (; at > base; at--) {
+          const before = distances[at - 1]!;
+          if (before < d || (before === d && ids[at - 1]! < id)) break;
+          distances[at] = before;
+          ids[at] = ids[at - 1]!;
+        }
+        distances[at] = d;
+        ids[at] = id;
       }
     }
   }

@@ -103,30 +103,37 @@ export async function visitMembershipVectors(
   let heightsOf = -1;
   try {
     for (let first = 0; first < ordered.length; first += BLOCK) {
-      const block = ordered.subarray(first, first + BLOCK);
-      block.forEach((point, r) => blockRows.set(matrix.data.subarray(point * dim, (point + 1) * dim), r * dim));
-      await distances.fillBlock(blockRows, block.length, blockDistances);
-      for (const [r, point] of block.entries()) {
+      const size = Math.min(BLOCK, ordered.length - first);
+      for (let r = 0; r < size; r++) {
+        const from = ordered[first + r]! * dim;
+        for (let k = 0; k < dim; k++) blockRows[r * dim + k] = matrix.data[from + k]!;
+      }
+      await distances.fillBlock(blockRows, size, blockDistances);
+      for (let r = 0; r < size; r++) {
+        const point = ordered[first + r]!;
         if (pointCluster[point] !== heightsOf) {
           heights.fill((heightsOf = pointCluster[point]!), heightRow);
           fixedOutliers(guard(point), heightRow, clusterOutlier);
         }
-        const distanceRow = blockDistances.subarray(r * labelCount, (r + 1) * labelCount);
-        membershipRow(point, heightRow, distanceRow, outlierRow, row);
+        membershipRow(point, heightRow, blockDistances, r * labelCount, outlierRow, row);
         visit(point, row);
       }
-      done += block.length;
+      done += size;
       await checkpoint.tick(done);
     }
   } finally {
     await distances.release();
   }
 
-  /** The membership vector of `point` into `out`; `distanceRow` holds its exemplar distances and is overwritten. */
+  /**
+   * The membership vector of `point` into `out`; its exemplar distances are `distances[at .. at + labelCount)`,
+   * overwritten here.
+   */
   function membershipRow(
     point: number,
     heights: Float64Array,
-    distanceRow: Float64Array,
+    distances: Float64Array,
+    at: number,
     outlier: Float64Array,
     out: Float64Array,
   ): void {
@@ -141,14 +148,14 @@ export async function visitMembershipVectors(
     }
     let distanceSum = 0;
     for (let j = 0; j < labelCount; j++) {
-      const d = distanceRow[j]!;
+      const d = distances[at + j]!;
       const weight = d !== 0 ? 1 / d : DBL_MAX / labelCount;
-      distanceRow[j] = weight;
+      distances[at + j] = weight;
       distanceSum += weight;
     }
     let sum = 0;
     for (let j = 0; j < labelCount; j++) {
-      const value = (distanceRow[j]! / distanceSum) * (outlier[j]! / outlierSum);
+      const value = (distances[at + j]! / distanceSum) * (outlier[j]! / outlierSum);
       out[j] = value;
       sum += value;
     }

@@ -28,12 +28,17 @@ export async function strongestMemberships(
   const labels = new Int32Array(count * width).fill(-1);
   const strengths = new Float32Array(count * width);
   const top = new Float64Array(width);
+  const topLabels = new Int32Array(width);
   await visitMembershipVectors(
     matrix,
     soft,
     (point, row) => {
-      keepStrongest(row, labels.subarray(point * width, (point + 1) * width), top);
-      for (let i = 0; i < width; i++) strengths[point * width + i] = labels[point * width + i]! < 0 ? 0 : top[i]!;
+      topLabels.fill(-1);
+      keepStrongest(row, topLabels, top);
+      for (let i = 0; i < width; i++) {
+        labels[point * width + i] = topLabels[i]!;
+        strengths[point * width + i] = topLabels[i]! < 0 ? 0 : top[i]!;
+      }
     },
     membership,
     control,
