@@ -5,7 +5,7 @@
  *
  *   NAP_PEER_PYTHON=/path/to/venv/bin/python node build/scripts/bench-hdbscan.js \
  *     [--rows 2000x64,10000x512] [--repeat 3] [--peer-python PATH] [--no-peer] [--cold] [--baseline FILE]
- *     [--stages]
+ *     [--stages] [--no-exact]
  *
  * Per row it fits our exact path, our approximate path (src/compute/hdbscan/approximate) and the
  * peer's default path (a KD-tree Borůvka up to 30 dimensions, a pynndescent neighbour graph above),
@@ -22,11 +22,16 @@
  *
  * --baseline names this script in another build (e.g. a copy of build/ made before a change): its
  * approximate fits run beside ours on the same rows, alternated with them, and their seconds, CPU seconds,
- * ratios to ours and ARI are printed too, so that a change is measured under the same load.
+ * ratios to ours and ARI are printed too, so that a change is measured under the same load, and under
+ * each row every fit's wall and CPU seconds.
  *
  * --stages prints, under each row, the CPU seconds (all threads) of each stage of the approximate
  * path's spanning tree (median over its fits; see ApproximateMstStats.stages) and of the rest of the
  * fit (condensing, selection, scores), to show where its time goes.
+ *
+ * --no-exact skips our exact fits (the slowest part of a run when only the approximate path changes):
+ * the ARI columns then compare with the --baseline build's approximate labels instead (1.0000 when a
+ * change is meant to leave the labels alone), or print '-' without one.
  *
  * The peer is found through NAP_PEER_PYTHON or --peer-python: an interpreter with fast_hdbscan
  * 0.3.2 and pynndescent 0.6.0 installed (development only: `pip install --no-build-isolation
@@ -229,15 +234,18 @@ interface RowFigures {
   exact: FitResult[];
   approximate: FitResult[];
   peer: FitTimes[];
-  approximateAri: number;
+  /** Against our exact labels, or with --no-exact against the --baseline build's approximate labels. */
+  approximateAri?: number;
   peerAri?: number;
   /** The approximate fits of the --baseline build, and their ARI against our exact labels. */
   baseline: FitResult[];
   baselineAri?: number;
+  /** Whether the --baseline build's labels are ours byte for byte. */
+  baselineSame?: boolean;
 }
 
 function formatRow(row: RowFigures): string {
-  const exact = median(row.exact.map((fit) => fit.seconds));
+  const exact = row.exact.length > 0 ? median(row.exact.map((fit) => fit.seconds)) : undefined;
   const approximate = median(row.approximate.map((fit) => fit.seconds));
   const peer = row.peer.length > 0 ? median(row.peer.map((fit) => fit.seconds)) : undefined;
   const ratio = (value: number, to: number | undefined): string => (to !== undefined ? (value / to).toFixed(2) : '-');
@@ -246,19 +254,17 @@ function formatRow(row: RowFigures): string {
   const stats = row.approximate[0]?.stats;
   return [
     row.shape.padEnd(11),
-    exact.toFixed(2).padStart(7),
+    (exact !== undefined ? exact.toFixed(2) : '-').padStart(7),
     approximate.toFixed(2).padStart(7),
     (peer !== undefined ? peer.toFixed(2) : '-').padStart(6),
     ratio(approximate, peer).padStart(11),
-    ratio(exact, peer).padStart(10),
+    (exact !== undefined ? ratio(exact, peer) : '-').padStart(10),
     approximateCpu.toFixed(2).padStart(7),
     (peerCpu !== undefined ? peerCpu.toFixed(2) : '-').padStart(8),
     ratio(approximateCpu, peerCpu).padStart(8),
-    row.approximateAri.toFixed(4).padStart(8),
+    (row.approximateAri !== undefined ? row.approximateAri.toFixed(4) : '-').padStart(8),
     (row.peerAri !== undefined ? row.peerAri.toFixed(4) : '-').padStart(8),
-    Math.max(...row.exact.map((fit) => fit.peakRssMb))
-      .toFixed(0)
-      .padStart(8),
+    (row.exact.length > 0 ? Math.max(...row.exact.map((fit) => fit.peakRssMb)).toFixed(0) : '-').padStart(8),
     Math.max(...row.approximate.map((fit) => fit.peakRssMb))
       .toFixed(0)
       .padStart(8),
@@ -273,10 +279,17 @@ function formatRow(row: RowFigures): string {
             .toFixed(2)
             .padStart(8),
           ratio(approximateCpu, median(row.baseline.map((fit) => fit.cpuSeconds))).padStart(8),
-          (row.baselineAri ?? 0).toFixed(4).padStart(8),
+          (row.baselineAri !== undefined ? row.baselineAri.toFixed(4) : '-').padStart(8),
+          (row.baselineSame ? 'same' : 'differ').padStart(6),
         ]
       : []),
   ].join(' ');
+}
+
+/** Every alternated fit of ours and of the --baseline build, as wall / CPU seconds, in the order they ran. */
+function formatPairs(row: RowFigures): string {
+  const fit = (f: FitResult): string => `${f.seconds.toFixed(2)}/${f.cpuSeconds.toFixed(2)}`;
+  return `  fits (wall/cpu s): ours ${row.approximate.map(fit).join(' ')}; base ${row.baseline.map(fit).join(' ')}`;
 }
 
 /** The approximate fits' CPU seconds per stage of the spanning tree (median over the fits), and the rest of hdbscan(). */
@@ -311,6 +324,7 @@ async function main(): Promise<void> {
   const cold = args.includes('--cold');
   const baselineScript = argument(args, '--baseline');
   const showStages = args.includes('--stages');
+  const withExact = !args.includes('--no-exact');
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${repeat} is not a whole number >= 1`);
   const python = args.includes('--no-peer')
     ? undefined
@@ -339,11 +353,15 @@ async function main(): Promise<void> {
         : `ours warm: each fit process first runs ${WARM_UP_ROUNDS} rounds of the peer's warm-up fits (not counted)`,
     );
     console.log("cpu = CPU seconds of all the fit process's threads (steadier than wall seconds under load);");
-    console.log('ARI = adjusted Rand index of the labels against our exact path; RSS = peak of the fit process;');
+    console.log(
+      withExact
+        ? 'ARI = adjusted Rand index of the labels against our exact path; RSS = peak of the fit process;'
+        : `ARI = adjusted Rand index of the labels against ${baselineScript ? "the baseline's approximate labels" : 'nothing (--no-exact)'}; RSS = peak of the fit process;`,
+    );
     console.log('sets/pairs/uncert. = forest sets left to join / block pairs searched / joins not certified');
     if (baselineScript) {
       console.log(
-        `base / a/base / cpu base / cpu a/b / ARI base: the approximate fits of ${baselineScript}, alternated with ours (seconds, ratio, CPU seconds, ratio, ARI)`,
+        `base / a/base / cpu base / cpu a/b / ARI base / labels: the approximate fits of ${baselineScript}, alternated with ours (seconds, ratio, CPU seconds, ratio, ARI, whether its labels are ours byte for byte)`,
       );
     }
     console.log(
@@ -369,6 +387,7 @@ async function main(): Promise<void> {
               'cpu base'.padStart(8),
               'cpu a/b'.padStart(8),
               'ARI base'.padStart(8),
+              'labels'.padStart(6),
             ]
           : []),
       ].join(' '),
@@ -398,7 +417,7 @@ async function main(): Promise<void> {
         );
         return JSON.parse(output.trim().split('\n').pop()!) as FitResult;
       };
-      const figures: RowFigures = { shape, exact: [], approximate: [], peer: [], approximateAri: 0, baseline: [] };
+      const figures: RowFigures = { shape, exact: [], approximate: [], peer: [], baseline: [] };
       for (let round = 0; round < repeat; round++) {
         const peerFirst = (index + round) % 2 === 1;
         if (peer && peerFirst) figures.peer.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
@@ -410,16 +429,23 @@ async function main(): Promise<void> {
         if (baselineScript && !baselineFirst) {
           figures.baseline.push(ours('approximate', baselineScript, labelsOf('baseline')));
         }
-        figures.exact.push(ours('exact'));
+        if (withExact) figures.exact.push(ours('exact'));
         if (peer && !peerFirst) figures.peer.push(await peer.fit(dataFile, count, dim, labelsOf('peer')));
       }
-      const exactLabels = readLabels(labelsOf('exact'), count);
-      figures.approximateAri = adjustedRandIndex(readLabels(labelsOf('approximate'), count), exactLabels);
-      if (peer) figures.peerAri = adjustedRandIndex(readLabels(labelsOf('peer'), count), exactLabels);
+      const reference = withExact ? labelsOf('exact') : baselineScript ? labelsOf('baseline') : undefined;
+      if (reference) {
+        const referenceLabels = readLabels(reference, count);
+        figures.approximateAri = adjustedRandIndex(readLabels(labelsOf('approximate'), count), referenceLabels);
+        if (peer) figures.peerAri = adjustedRandIndex(readLabels(labelsOf('peer'), count), referenceLabels);
+        if (baselineScript) {
+          figures.baselineAri = adjustedRandIndex(readLabels(labelsOf('baseline'), count), referenceLabels);
+        }
+      }
       if (baselineScript) {
-        figures.baselineAri = adjustedRandIndex(readLabels(labelsOf('baseline'), count), exactLabels);
+        figures.baselineSame = readFileSync(labelsOf('baseline')).equals(readFileSync(labelsOf('approximate')));
       }
       console.log(formatRow(figures));
+      if (baselineScript) console.log(formatPairs(figures));
       if (showStages) console.log(formatStages(figures.approximate));
     }
   } finally {

@@ -143,6 +143,7 @@ export async function refineDenseRows(
   const passingCentres = new Float32Array(batch * dim);
   const dots = new Float32Array(largest * batch);
   const leafBlock = new Float32Array(largest * dim);
+  const choice: RowChoice = { next: 0, taken: 0, spent: 0 };
   for (let other = 0; other < leafCount; other++) {
     const centroidSquare = squaredNorm(balls.centroids.subarray(other * dim, (other + 1) * dim));
     let passed = 0;
@@ -168,29 +169,17 @@ export async function refineDenseRows(
         const group = groups[g]!;
         const { centreSquare, ruledOut } = group;
         const ids = chosen[g]!;
-        // Rows are chosen in a plain loop, left only to compare a full batch.
-        for (let i = 0; i < size;) {
-          let taken = filled[g]!;
-          let spent = group.spent;
-          for (; i < size; i++) {
-            const row = order[start + i]!;
-            // As apart(...) >= reach, on squares (the same bound, without a square root per row).
-            if (Math.max(0, squares[row]! + centreSquare - 2 * dots[i * count + p]!) >= ruledOut) continue;
-            if (spent === limit) {
-              complete = false;
-              i = size;
-              break;
-            }
-            spent++;
-            ids[taken++] = row;
-            if (taken === largest) {
-              i++;
-              break;
-            }
+        // Rows are chosen in a plain function, left only to compare a full batch.
+        choice.next = 0;
+        while (choice.next < size) {
+          choice.taken = filled[g]!;
+          choice.spent = group.spent;
+          if (chooseRows(order, start, size, squares, dots, count, p, centreSquare, ruledOut, ids, limit, choice)) {
+            complete = false;
           }
-          group.spent = spent;
-          filled[g] = taken;
-          if (taken === largest) await compare(g);
+          group.spent = choice.spent;
+          filled[g] = choice.taken;
+          if (choice.taken === largest) await compare(g);
         }
       }
     }
@@ -198,6 +187,59 @@ export async function refineDenseRows(
   }
   for (let g = 0; g < groupCount; g++) await compare(g);
   return { pairs, complete };
+}
+
+/** Where one group's choice of a leaf's rows stands: the next row, rows taken into its batch, rows spent of its budget. */
+interface RowChoice {
+  next: number;
+  taken: number;
+  spent: number;
+}
+
+/**
+ * Takes into `ids` the rows of `order[start, start + size)`, from `choice.next` on, that the
+ * group's ball does not rule out (`dots`: the rows' products with its centre, column `p` of
+ * `count`), until the batch is full (ids.length rows) or the budget `limit` is spent (then it
+ * returns true and ends the leaf). Kept apart from the async loop that calls it, which V8
+ * optimises late and deoptimises often: a plain function's loop is optimised once and stays so.
+ */
+function chooseRows(
+  order: Int32Array,
+  start: number,
+  size: number,
+  squares: Float64Array,
+  dots: Float32Array,
+  count: number,
+  p: number,
+  centreSquare: number,
+  ruledOut: number,
+  ids: Int32Array,
+  limit: number,
+  choice: RowChoice,
+): boolean {
+  const largest = ids.length;
+  let { next: i, taken, spent } = choice;
+  let exhausted = false;
+  for (; i < size; i++) {
+    const row = order[start + i]!;
+    // As apart(...) >= reach, on squares (the same bound, without a square root per row).
+    if (Math.max(0, squares[row]! + centreSquare - 2 * dots[i * count + p]!) >= ruledOut) continue;
+    if (spent === limit) {
+      exhausted = true;
+      i = size;
+      break;
+    }
+    spent++;
+    ids[taken++] = row;
+    if (taken === largest) {
+      i++;
+      break;
+    }
+  }
+  choice.next = i;
+  choice.taken = taken;
+  choice.spent = spent;
+  return exhausted;
 }
 
 /**

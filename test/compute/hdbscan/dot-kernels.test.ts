@@ -11,7 +11,7 @@ import { javaScriptDotKernels } from '../../../src/compute/hdbscan/kernels/javas
 import { buildSoftTree } from '../../../src/compute/hdbscan/soft/index.js';
 import type { MstBuilder } from '../../../src/compute/hdbscan/types.js';
 import { mulberry32 } from '../../../src/io/datasets/sample.js';
-import { onnxDotKernels } from '../../../src/io/onnx/dot-kernel.js';
+import { onnxDotKernels, SMALL_PRODUCT } from '../../../src/io/onnx/dot-kernel.js';
 import { createPredictor, hdbscan, umap } from '../../../src/onnx-compute.js';
 import { randomBlobs } from './random-data.js';
 
@@ -91,6 +91,34 @@ describe('dot kernels', () => {
         assert.ok(Math.abs(out[at]! - expected[at]!) <= 1e-5 * (1 + Math.abs(expected[at]!)));
     } finally {
       await onnx.release();
+    }
+  });
+
+  it("ONNX Runtime's two-thread kernel gives one thread's values bit for bit, on either side of SMALL_PRODUCT", async () => {
+    const one = await onnxDotKernels.create(1);
+    const two = await onnxDotKernels.create(2);
+    try {
+      const shapes = [
+        [1, 5, 8],
+        [50, 512, 64],
+        [512, 512, 64],
+        [32, 32, 2048],
+        [256, 256, 2048],
+        [37, 300, 512],
+      ] as const;
+      assert.ok(shapes.some(([m, n, dim]) => m * n * dim <= SMALL_PRODUCT));
+      assert.ok(shapes.some(([m, n, dim]) => m * n * dim > SMALL_PRODUCT));
+      for (const [m, n, dim] of shapes) {
+        const rows = randomValues(m * dim, m + 3 * dim);
+        const cols = randomValues(n * dim, n + 5 * dim);
+        const expected = new Float32Array(m * n);
+        const actual = new Float32Array(m * n);
+        await one.dot(rows, m, cols, n, dim, expected);
+        await two.dot(rows, m, cols, n, dim, actual);
+        assert.deepEqual(actual, expected, `${m}x${n}x${dim}`);
+      }
+    } finally {
+      await Promise.all([one.release(), two.release()]);
     }
   });
 

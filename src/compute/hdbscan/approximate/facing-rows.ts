@@ -63,11 +63,7 @@ export async function offerFacingRows(
       const end = Math.min(ids.length, first + CHUNK);
       const vectors = rows.rows(ids, first, end, scratch);
       await kernel.dot(vectors, end - first, partnerCentroids, list.length, dim, tile);
-      for (let i = first; i < end; i++) {
-        for (let p = 0; p < list.length; p++) {
-          scores[p * ids.length + i] = rows.norms[ids[i]!]! - 2 * tile[(i - first) * list.length + p]!;
-        }
-      }
+      scoreRows(ids, first, end, list.length, rows.norms, tile, scores);
     }
     const sorted = new Float64Array(ids.length);
     list.forEach((partner, p) => {
@@ -97,6 +93,27 @@ export async function offerFacingRows(
     }
   }
   return pairs;
+}
+
+/**
+ * Scores rows `ids[first, end)` towards each of `partners` centroids (|a|^2 - 2 a.c, the squared
+ * distance less |c|^2) from their products in `tile`, into `scores` (partner-major). A plain
+ * function: the async loop that calls it runs unoptimised for long, boxing every score it computes.
+ */
+function scoreRows(
+  ids: Int32Array,
+  first: number,
+  end: number,
+  partners: number,
+  norms: Float64Array,
+  tile: Float32Array,
+  scores: Float64Array,
+): void {
+  const rowCount = ids.length;
+  for (let i = first; i < end; i++) {
+    const norm = norms[ids[i]!]!;
+    for (let p = 0; p < partners; p++) scores[p * rowCount + i] = norm - 2 * tile[(i - first) * partners + p]!;
+  }
 }
 
 /**

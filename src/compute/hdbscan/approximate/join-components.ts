@@ -119,6 +119,10 @@ class Blocks {
   /** Per block pair: a lower bound on the distance between their rows (row-major count x count). */
   private readonly ballBounds: Float32Array;
   private readonly centreDistances: Float32Array;
+  /** Scratch of candidatePairs: per root, its slot in the block being read (-1: none yet), and the slots. */
+  private readonly slotOf: Int32Array;
+  private readonly setScratch: Int32Array;
+  private readonly reachScratch: Float64Array;
 
   constructor(private readonly context: JoinContext) {
     const { rows, leaves, balls } = context;
@@ -132,6 +136,9 @@ class Blocks {
     this.rowIds = new Int32Array(largest);
     this.columnIds = new Int32Array(largest);
     this.sortKeys = new Float64Array(largest);
+    this.slotOf = new Int32Array(rows.count).fill(-1);
+    this.setScratch = new Int32Array(largest);
+    this.reachScratch = new Float64Array(largest);
     // Gaps are gathered-space distances; as keys (squared) they turn into distances of the metric. Turned
     // in place: the two leaves x leaves arrays are 0.5 GB at a million rows, and nothing reads them after.
     const { gaps, centres } = balls;
@@ -153,19 +160,34 @@ class Blocks {
     const { leaves, reach, probes } = this.context;
     const { order, bounds } = leaves;
     const count = this.count;
-    // Per block: the sets present and the smallest reach of each; and the smallest reach overall.
-    const present: Map<number, number>[] = [];
+    // Per block: the sets present (in order of their first row in it) and the smallest reach of
+    // each, as plain arrays (the pair loop below reads them count^2 / 2 times); and the smallest
+    // reach overall.
+    const presentSets: Int32Array[] = [];
+    const presentReaches: Float64Array[] = [];
     const lowest = new Float64Array(count).fill(Infinity);
+    const slotOf = this.slotOf;
+    const sets = this.setScratch;
+    const reaches = this.reachScratch;
     for (let b = 0; b < count; b++) {
-      const sets = new Map<number, number>();
+      let size = 0;
       for (let at = bounds[b]!; at < bounds[b + 1]!; at++) {
         const row = order[at]!;
         const set = root[row]!;
         const value = reach[row]!;
-        sets.set(set, Math.min(sets.get(set) ?? Infinity, value));
-        lowest[b] = Math.min(lowest[b]!, value);
+        let slot = slotOf[set]!;
+        if (slot < 0) {
+          slot = slotOf[set] = size++;
+          sets[slot] = set;
+          reaches[slot] = value;
+        } else if (value < reaches[slot]!) {
+          reaches[slot] = value;
+        }
+        if (value < lowest[b]!) lowest[b] = value;
       }
-      present.push(sets);
+      for (let slot = 0; slot < size; slot++) slotOf[sets[slot]!] = -1;
+      presentSets.push(sets.slice(0, size));
+      presentReaches.push(reaches.slice(0, size));
     }
     const result = new Map<number, SetCandidates>();
     const consider = (set: number, bound: number, estimate: number, a: number, b: number): void => {
@@ -191,27 +213,33 @@ class Blocks {
       pairs[at] = pair;
     };
     for (let a = 0; a < count; a++) {
-      const setsA = present[a]!;
-      const onlyA = setsA.size === 1 ? setsA.keys().next().value! : -1;
+      const setsA = presentSets[a]!;
+      const reachesA = presentReaches[a]!;
+      const sizeA = setsA.length;
+      const onlyA = sizeA === 1 ? setsA[0]! : -1;
       if (onlyA < 0) {
-        for (const [set, setReach] of setsA) {
+        for (let i = 0; i < sizeA; i++) {
           let othersReach = Infinity;
-          for (const [other, value] of setsA) if (other !== set) othersReach = Math.min(othersReach, value);
-          consider(set, Math.max(setReach, othersReach), 0, a, a);
+          for (let k = 0; k < sizeA; k++) if (k !== i) othersReach = Math.min(othersReach, reachesA[k]!);
+          consider(setsA[i]!, Math.max(reachesA[i]!, othersReach), 0, a, a);
         }
       }
       for (let b = a + 1; b < count; b++) {
-        const setsB = present[b]!;
-        if (onlyA >= 0 && setsB.size === 1 && setsB.has(onlyA)) continue;
+        const setsB = presentSets[b]!;
+        const sizeB = setsB.length;
+        if (onlyA >= 0 && sizeB === 1 && setsB[0] === onlyA) continue;
+        const reachesB = presentReaches[b]!;
         const ball = this.ballBounds[a * count + b]!;
         const estimate = this.centreDistances[a * count + b]!;
-        for (const [set, setReach] of setsA) {
-          if (setsB.size === 1 && setsB.has(set)) continue;
-          consider(set, Math.max(ball, setReach, lowest[b]!), estimate, a, b);
+        for (let i = 0; i < sizeA; i++) {
+          const set = setsA[i]!;
+          if (sizeB === 1 && setsB[0] === set) continue;
+          consider(set, Math.max(ball, reachesA[i]!, lowest[b]!), estimate, a, b);
         }
-        for (const [set, setReach] of setsB) {
-          if (setsA.size === 1 && setsA.has(set)) continue;
-          consider(set, Math.max(ball, setReach, lowest[a]!), estimate, a, b);
+        for (let i = 0; i < sizeB; i++) {
+          const set = setsB[i]!;
+          if (sizeA === 1 && setsA[0] === set) continue;
+          consider(set, Math.max(ball, reachesB[i]!, lowest[a]!), estimate, a, b);
         }
       }
     }

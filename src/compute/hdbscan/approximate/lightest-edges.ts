@@ -72,8 +72,10 @@ export class LightestEdges {
     for (let root = 0; root < this.weight.length; root++) {
       if (this.low[root]! >= 0 && accept(root, this.weight[root]!)) chosen.push(root);
     }
-    chosen.sort(
-      (x, y) => this.weight[x]! - this.weight[y]! || this.low[x]! - this.low[y]! || this.high[x]! - this.high[y]!,
+    const { weight, low, high } = this;
+    // Small integers, not a difference of weights: a double returned to the sort is boxed, every call.
+    chosen.sort((x, y) =>
+      weight[x]! < weight[y]! ? -1 : weight[x]! > weight[y]! ? 1 : low[x]! - low[y]! || high[x]! - high[y]!,
     );
     let added = 0;
     for (const root of chosen) {
