@@ -229,8 +229,12 @@ async function main(): Promise<void> {
   const combined = all.get('triage combined')!;
   const top = mean(combined, 'precision');
   const head = mean(all.get('triage, head excluded')!, 'precision');
+  // Compared as flips found, whole numbers: means of the same flips summed in another order can differ in the
+  // last bit, which read a tie as 'NOT met'.
+  const flipsFound = (scores: Score[]) => scores.reduce((sum, s) => sum + Math.round(s.precision * FLIPS), 0);
+  const atOrAboveBest = flipsFound(combined) >= flipsFound(bestScores);
   console.log(
-    `combined / best single score: ${(top / best).toFixed(4)} (bar: >= 1, and >= 0.90: ${top >= best && top >= 0.9 ? 'met' : 'NOT met'})`,
+    `combined / best single score: ${(top / best).toFixed(4)} (bar: >= 1, and >= 0.90: ${atOrAboveBest && top >= 0.9 ? 'met' : 'NOT met'})`,
   );
   console.log(`head excluded: ${head.toFixed(3)} (bar: >= 0.70: ${head >= 0.7 ? 'met' : 'NOT met'})`);
   const against = [
