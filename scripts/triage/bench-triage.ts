@@ -6,14 +6,20 @@
  * of flips among the first 1,000) of
  *   - triage's combined rank (defaults), and with the classifier head excluded (no model probabilities,
  *     the logits layer left out: the kNN votes of the probe-chosen hidden layers);
- *   - the baselines from the same scores: self-confidence p(given label) (cleanlab's default), the
- *     normalized margin, the linear probe's out-of-fold p(given) (linear-probe.ts), the kNN label share
+ *   - the baselines from the same scores: self-confidence p(given label) (cleanlab's default) from the
+ *     model's plain probabilities and from their geometric mean over the test-time shifts, the normalized margin, the linear probe's out-of-fold p(given) (linear-probe.ts), the kNN label share
  *     of the last hidden layer (dense) and of the best single
  *     layer (ties in a seeded random order, as a plain kNN would leave them);
- * and checks the bars on the mean: combined >= the best single score and >= 0.90; head excluded >= 0.70.
+ * and checks the bars on the mean: combined >= the best single score and >= 0.90; head excluded >= 0.70. It
+ * prints the combined rank minus each self-confidence and minus the best single score, in flips found per
+ * seed with the standard error over the seeds.
  *
  *   node build/scripts/triage/bench-triage.js [--dir /tmp/fashion-mnist-flipped] [--store FILE]
- *     [--seeds 1812,1,2,3,4,5,6,7,8,9,10,11]
+ *     [--seeds 1812,1,2,3,4,5,6,7,8,9,10,11] [--test-time-shifts 1]
+ *
+ * The split is analyzed with `--test-time-shifts 1` (9 passes of the model's class output per input; 0 turns
+ * them off), so triage's combined rank uses the shifted probabilities (its default when a run has them); a
+ * stored analysis without them gets them added (its extraction is reused).
  *
  * The images do not depend on the labels, so one analysis (of the first seed's split, stored as
  * DIR/results-SEED.duckdb and reused) serves every seed: triage finds the neighbours once (triageBase) and
@@ -30,6 +36,7 @@ import { parseArgs } from 'node:util';
 import { rankOrder } from '../../src/compute/triage/combine.js';
 import { analyze } from '../../src/engine/analyze.js';
 import {
+  readProbabilities,
   scoreLabels,
   triageBase,
   withoutClassifier,
@@ -87,19 +94,37 @@ function orderBy(score: Float64Array, seed: number): Int32Array {
 
 const negated = (values: Float64Array) => Float64Array.from(values, (v) => -v);
 
-async function readBase(file: string): Promise<TriageBase> {
+/** The triage base of the store's last run (shifted probabilities when it has them), and the same with the plain ones. */
+async function readBase(file: string): Promise<{ base: TriageBase; plain: TriageBase }> {
   const store = await NapStore.open(file, { readOnly: true });
   try {
     const runs = await store.listRuns();
-    return await triageBase(store, runs[runs.length - 1]!.runId);
+    const base = await triageBase(store, runs[runs.length - 1]!.runId);
+    const probabilities = await readProbabilities(store, base.run, base.inputs, { kind: 'model' });
+    return { base, plain: { ...base, probabilities } };
   } finally {
     await store.close();
   }
 }
 
+/** Whether the store's last run has probabilities over test-time shifts. */
+async function hasShifts(file: string): Promise<boolean> {
+  const store = await NapStore.open(file, { readOnly: true });
+  try {
+    const runs = await store.listRuns();
+    return (await store.readShiftedProbabilities(runs[runs.length - 1]!.runId)) !== null;
+  } finally {
+    await store.close();
+  }
+}
+
+const SELF_CONFIDENCE = 'self-confidence';
+const PLAIN_SELF_CONFIDENCE = 'self-confidence, plain (one pass)';
+
 /** Every ranking of one seed's labels, by name. */
 function rankings(
   base: TriageBase,
+  plain: TriageBase,
   headless: TriageBase,
   labels: string[],
   truth: Set<number>,
@@ -110,9 +135,18 @@ function rankings(
   const out = new Map<string, Score>([
     ['triage combined', measure(triage.order, triage, truth)],
     ['triage, head excluded', measure(head.order, head, truth)],
-    ['self-confidence', measure(orderBy(negated(triage.selfConfidence), 1), triage, truth)],
+    [
+      base.probabilities.passes > 1
+        ? `${SELF_CONFIDENCE}, shifted (${base.probabilities.passes} passes)`
+        : SELF_CONFIDENCE,
+      measure(orderBy(negated(triage.selfConfidence), 1), triage, truth),
+    ],
     ['normalized margin', measure(orderBy(negated(triage.margin), 1), triage, truth)],
   ]);
+  if (base.probabilities.passes > 1) {
+    const once = scoreLabels(plain, labels, weights);
+    out.set(PLAIN_SELF_CONFIDENCE, measure(orderBy(negated(once.selfConfidence), 1), once, truth));
+  }
   if (triage.probe) {
     const name = `linear probe, ${triage.probe.layer} (out-of-fold)`;
     out.set(name, measure(orderBy(negated(triage.probe.given), 1), triage, truth));
@@ -135,8 +169,10 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: DEFAULT_SEEDS },
       'model-weight': { type: 'string' },
       'probe-weight': { type: 'string' },
+      'test-time-shifts': { type: 'string', default: '1' },
     },
   });
+  const shifts = Number(values['test-time-shifts']);
   const seeds = values.seeds.split(',').map(Number);
   const weights = {
     ...(values['model-weight'] === undefined ? {} : { modelWeight: Number(values['model-weight']) }),
@@ -148,11 +184,17 @@ async function main(): Promise<void> {
   const file = values.store ?? join(values.dir, `results-${seeds[0]}.duckdb`);
   const wall = performance.now();
   const cpu = process.cpuUsage();
-  if (!existsSync(file)) {
-    console.log(`analyzing the flipped split into ${file} ...`);
-    await analyze({ model: MODEL, data: join(values.dir, 't10k-images-idx3-ubyte.gz'), out: file, projection: 'none' });
+  if (!existsSync(file) || (shifts > 0 && !(await hasShifts(file)))) {
+    console.log(`analyzing the flipped split into ${file} (test-time shifts: ${shifts}) ...`);
+    await analyze({
+      model: MODEL,
+      data: join(values.dir, 't10k-images-idx3-ubyte.gz'),
+      out: file,
+      projection: 'none',
+      testTimeShifts: shifts,
+    });
   }
-  const base = await readBase(file);
+  const { base, plain } = await readBase(file);
   const headless = withoutClassifier(base);
   const labelsFile = join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz');
   const original = parseIdx(new Uint8Array(readFileSync(labelsFile)), labelsFile).data;
@@ -165,35 +207,46 @@ async function main(): Promise<void> {
   for (const seed of seeds) {
     const { labels, record } = flipLabels(original, FLIPS, seed);
     const names = Array.from(labels, (code) => FASHION_MNIST_LABELS[code]!);
-    for (const [name, score] of rankings(base, headless, names, new Set(record.indices), weights)) {
+    for (const [name, score] of rankings(base, plain, headless, names, new Set(record.indices), weights)) {
       console.log(`| ${seed} | ${name} | ${score.precision.toFixed(3)} | ${score.recall.toFixed(3)} |`);
       all.set(name, [...(all.get(name) ?? []), score]);
     }
   }
   const mean = (scores: Score[], key: keyof Score) => scores.reduce((sum, s) => sum + s[key], 0) / scores.length;
   console.log(`\nmean over ${seeds.length} seeds (${seeds.join(', ')}):`);
-  console.log('| ranking | precision@500 | recall@1000 | seeds at or above self-confidence |\n|---|---|---|---|');
-  const selfConfidence = all.get('self-confidence')!;
+  const singles = [...all].filter(([name]) => !name.startsWith('triage'));
+  const [bestName, bestScores] = singles.reduce((a, b) => (mean(b[1], 'precision') > mean(a[1], 'precision') ? b : a));
+  const best = mean(bestScores, 'precision');
+  console.log(
+    `| ranking | precision@500 | recall@1000 | seeds at or above the best single score (${bestName}) |\n|---|---|---|---|`,
+  );
   for (const [name, scores] of all) {
-    const atOrAbove = scores.filter((s, i) => s.precision >= selfConfidence[i]!.precision).length;
+    const atOrAbove = scores.filter((s, i) => s.precision >= bestScores[i]!.precision).length;
     console.log(
       `| ${name} | ${mean(scores, 'precision').toFixed(3)} | ${mean(scores, 'recall').toFixed(3)} | ${atOrAbove} of ${scores.length} |`,
     );
   }
-  const top = mean(all.get('triage combined')!, 'precision');
+  const combined = all.get('triage combined')!;
+  const top = mean(combined, 'precision');
   const head = mean(all.get('triage, head excluded')!, 'precision');
-  const singles = [...all]
-    .filter(([name]) => !name.startsWith('triage'))
-    .map(([, scores]) => mean(scores, 'precision'));
-  const best = Math.max(...singles);
+  // Compared as flips found, whole numbers: means of the same flips summed in another order can differ in the
+  // last bit, which read a tie as 'NOT met'.
+  const flipsFound = (scores: Score[]) => scores.reduce((sum, s) => sum + Math.round(s.precision * FLIPS), 0);
+  const atOrAboveBest = flipsFound(combined) >= flipsFound(bestScores);
   console.log(
-    `combined / best single score: ${(top / best).toFixed(4)} (bar: >= 1, and >= 0.90: ${top >= best && top >= 0.9 ? 'met' : 'NOT met'})`,
+    `combined / best single score: ${(top / best).toFixed(4)} (bar: >= 1, and >= 0.90: ${atOrAboveBest && top >= 0.9 ? 'met' : 'NOT met'})`,
   );
   console.log(`head excluded: ${head.toFixed(3)} (bar: >= 0.70: ${head >= 0.7 ? 'met' : 'NOT met'})`);
-  const gap = pairedGap(all.get('triage combined')!, selfConfidence);
-  console.log(
-    `combined - self-confidence, flips found in the first ${FLIPS} per seed: ${gap.mean.toFixed(2)} ± ${gap.standardError.toFixed(2)} (mean ± standard error over the seeds)`,
-  );
+  const against = [
+    ...singles.filter(([name]) => name.startsWith(SELF_CONFIDENCE)).map(([name]) => name),
+    `the best single score (${bestName})`,
+  ];
+  for (const name of against) {
+    const gap = pairedGap(combined, all.get(name) ?? bestScores);
+    console.log(
+      `combined - ${name}, flips found in the first ${FLIPS} per seed: ${gap.mean.toFixed(2)} ± ${gap.standardError.toFixed(2)} (mean ± standard error over the seeds)`,
+    );
+  }
   const used = process.cpuUsage(cpu);
   console.log(
     `time: ${((performance.now() - wall) / 1000).toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU; load average ${loadavg()

@@ -61,6 +61,7 @@ import { storeRunFlows } from './flow.js';
 import { storeRunProjections, type ProjectMatrix } from './project-layer.js';
 import { projectionThread } from './project-on-thread.js';
 import { sideBySide } from './side-by-side.js';
+import { shiftableLayout, storeShiftedProbabilities } from './test-time-shifts.js';
 
 export type { LayerSummary } from './cluster-layer.js';
 
@@ -178,6 +179,8 @@ export async function prepareAnalysis(options: RunOptions): Promise<PreparedAnal
   const inputs = modelInputs(graph, config.model);
   const feeding =
     dataset.kind === 'tensors' ? tensorFeeding(dataset, inputs) : imageFeeding(dataset, inputs, config.model, config);
+  // Refused before the model runs: the shifts would otherwise fail only after the whole extraction.
+  if (config.testTimeShifts > 0) shiftableLayout(feeding, config.testTimeShifts, config.data);
   const threads = config.threads || undefined;
   const probe = await listLayersOfBytes(model, config.model, {
     threads,
@@ -330,6 +333,10 @@ export async function analyzePrepared(
         throw error;
       }
     }
+
+    // A stage of its own after the extraction, so that a run analyzed without shifts gains them when analyzed
+    // again with them (the extraction is reused).
+    await storeShiftedProbabilities(store, runId, prepared, config.testTimeShifts, control);
 
     const patternsAndMore = async (taskControl: TaskControl): Promise<LayerSummary[]> => {
       const summaries: LayerSummary[] = [];

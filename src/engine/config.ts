@@ -119,6 +119,14 @@ export interface AnalyzeOptions {
    * leans on the hidden layers' neighbour votes (see src/engine/triage-scores.ts).
    */
   inSample?: boolean;
+  /**
+   * Test-time shifts for triage, in pixels; default 0 (none). With N > 0, after the extraction the model's
+   * class output is computed again on every copy of each preprocessed image moved by -N..N pixels along each
+   * axis ((2N + 1)^2 passes, the unshifted one included; the pixels moved in are the input tensor's zero,
+   * i.e. zero after preprocessing), and per input the renormalized geometric mean of those passes'
+   * probabilities is stored beside the plain ones (src/engine/test-time-shifts.ts). Image inputs only.
+   */
+  testTimeShifts?: number;
 }
 
 type WithoutDefault =
@@ -238,6 +246,12 @@ export const THREADS_FIELD = valueOption(wholeNumber({ example: 2, min: 0, max: 
   help: 'ONNX Runtime threads; 0: all cores',
   default: 0,
 });
+
+/**
+ * The largest test-time shift in pixels: 3 already runs the model's class output 49 times per input, and a
+ * shift is meant to be a small jitter of the image (the built-in model was trained with shifts of 1).
+ */
+export const MAX_TEST_TIME_SHIFT = 3;
 
 export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
   model: valueOption(text({ example: 'model.onnx', placeholder: 'FILE' }), {
@@ -387,6 +401,11 @@ export const ANALYZE_OPTIONS = new OptionSchema<AnalyzeOptions>('analyze', {
     flag: 'in-sample',
     help: 'the model was trained on these inputs (nap triage then trusts its probabilities less)',
     default: false,
+  }),
+  testTimeShifts: valueOption(wholeNumber({ example: 1, min: 0, max: MAX_TEST_TIME_SHIFT }), {
+    flag: 'test-time-shifts',
+    help: "for triage: also store the model's class probabilities averaged (geometric mean) over every shift of the preprocessed image by -N..N pixels along each axis, the pixels moved in set to the input tensor's zero; 1 = 9 passes of the model's class output per input (0: off)",
+    default: 0,
   }),
   name: valueOption(text({ example: 'my run' }), { flag: 'name', help: 'run name (default: <model> on <data>)' }),
   projection: valueOption(choice(PROJECTION_CHOICES), {

@@ -31,7 +31,10 @@ function nameOf(triage: RunTriage, code: number): string | null {
   return code >= 0 ? (triage.codes.names[code] ?? null) : null;
 }
 
-/** "9 of 10 neighbours in dense are Sneaker; the model gives the label 0.02". */
+/**
+ * "9 of 10 neighbours in dense are Sneaker; the model gives the label 0.02" (with "over 9 shifts" when the
+ * probabilities are the geometric mean over test-time shifts).
+ */
 export function leadReason(triage: RunTriage, row: number): string {
   const parts: string[] = [];
   const strongest = triage.strongestLayer[row]!;
@@ -47,7 +50,10 @@ export function leadReason(triage: RunTriage, row: number): string {
     );
   }
   const p = triage.selfConfidence[row]!;
-  if (!Number.isNaN(p)) parts.push(`the model gives the label ${p < 0.01 ? p.toExponential(0) : p.toFixed(2)}`);
+  if (!Number.isNaN(p)) {
+    const over = triage.probabilityPasses > 1 ? ` over ${triage.probabilityPasses} shifts` : '';
+    parts.push(`the model gives the label ${p < 0.01 ? p.toExponential(0) : p.toFixed(2)}${over}`);
+  }
   return parts.join('; ');
 }
 

@@ -31,7 +31,7 @@ import {
 import { patternVotes, type PatternVotes } from '../compute/triage/pattern-votes.js';
 import { defaultThreads } from '../compute/projection/knn/index.js';
 import { METRICS } from '../compute/hdbscan/distance.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, option } from '../errors.js';
 import {
   choice,
   libraryOption,
@@ -54,8 +54,13 @@ import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 /** Where the class probabilities come from. */
 export type ProbabilitySource =
-  /** The model's output, stored per input by `nap analyze` (the default). */
+  /** The model's output, stored per input by `nap analyze` (the default when the run has no shifted ones). */
   | { kind: 'model' }
+  /**
+   * The model's output over test-time shifts of each image (`nap analyze --test-time-shifts`), the
+   * renormalized geometric mean of the passes: the default when the run has them.
+   */
+  | { kind: 'shifted' }
   /** Softmax of an analyzed layer's values (its logits), un-normalized with the layer's stored divisors. */
   | { kind: 'layer'; layer: string }
   /** No classifier: kNN and pattern scores only. */
@@ -69,7 +74,7 @@ export interface TriageScoreOptions {
   metric?: Metric;
   /** 'exact', 'nn-descent' or 'auto' (default): exact up to 20,000 inputs, as the maps. */
   knn?: 'auto' | 'exact' | 'nn-descent';
-  /** Default { kind: 'model' }. */
+  /** Default { kind: 'shifted' } when the run has shifted probabilities, else { kind: 'model' }. */
   probabilities?: ProbabilitySource;
   /**
    * Layers whose kNN votes enter the combined rank. Default: the layers whose leave-one-out probe accuracy
@@ -187,8 +192,13 @@ export interface RunTriage {
   /** Inputs, ascending by index; every per-input array below is aligned to them. */
   inputs: StoredInputs;
   codes: LabelCodes;
-  /** Words for where the probabilities come from, e.g. 'model output' or 'softmax of layer logits'. */
+  /**
+   * Words for where the probabilities come from, e.g. 'model output', 'model output, geometric mean over 9
+   * test-time shifts' or 'softmax of layer logits'.
+   */
   probabilitySource: string;
+  /** Passes of the model whose probabilities were averaged: (2N + 1)^2 with test-time shifts of N, else 1. */
+  probabilityPasses: number;
   /** count x codes.classCount, or null without a classifier. */
   probabilities: Float32Array | null;
   selfConfidence: Float64Array;
@@ -270,6 +280,8 @@ function alignRows(stored: Int32Array, inputIndex: Int32Array, what: string): In
 
 export interface Probabilities {
   source: string;
+  /** Passes of the model averaged into `values` (test-time shifts), else 1. */
+  passes: number;
   classes: number;
   classNames: string[];
   values: Float32Array | null;
@@ -290,17 +302,37 @@ function argmaxRows(values: Float32Array, count: number, classes: number): Int32
   });
 }
 
-async function readProbabilities(
+/**
+ * The class probabilities of the run's inputs from `source`, aligned to `inputs`; without a source, the
+ * shifted ones when the run has them, else the model's.
+ */
+export async function readProbabilities(
   store: StoreReader,
   run: RunRecord,
   inputs: StoredInputs,
-  source: ProbabilitySource,
+  source: ProbabilitySource | undefined,
 ): Promise<Probabilities> {
   const count = inputs.index.length;
-  if (source.kind === 'none') {
-    return { source: 'none', classes: 0, classNames: [], values: null, predicted: new Int32Array(count).fill(-1) };
+  if (source?.kind === 'none') {
+    return {
+      source: 'none',
+      passes: 1,
+      classes: 0,
+      classNames: [],
+      values: null,
+      predicted: new Int32Array(count).fill(-1),
+    };
   }
-  if (source.kind === 'layer') {
+  if (source === undefined || source.kind === 'shifted') {
+    const shifted = await readShifted(store, run, inputs);
+    if (shifted) return shifted;
+    if (source?.kind === 'shifted') {
+      throw new NotFoundError(`run ${run.runId} has no probabilities over test-time shifts`, {
+        hint: `analyze it again with ${option('testTimeShifts', 1)} (the extraction is reused), or use ${option('probabilities', 'model')}`,
+      });
+    }
+  }
+  if (source?.kind === 'layer') {
     const { matrix, inputIndex } = await store.readActivations(run.runId, source.layer);
     const divisors = await store.readLayerDivisors(run.runId, source.layer);
     const rows = alignRows(inputIndex, inputs.index, `layer ${source.layer}`);
@@ -312,6 +344,7 @@ async function readProbabilities(
     const values = toProbabilities(logits, count, classes);
     return {
       source: `softmax of layer ${source.layer}`,
+      passes: 1,
       classes,
       classNames: classNamesOf(run, classes),
       values,
@@ -324,13 +357,36 @@ async function readProbabilities(
   if (details === null || details.classes === 0) {
     // Stores written before the vectors were kept still name the classes the model predicted.
     const classes = Math.max(names.length, ...Array.from(predicted, (p) => p + 1));
-    return { source: 'none', classes: 0, classNames: classNamesOf(run, classes), values: null, predicted };
+    return { source: 'none', passes: 1, classes: 0, classNames: classNamesOf(run, classes), values: null, predicted };
   }
   const rows = alignRows(details.inputIndex, inputs.index, 'input_details');
   const { classes } = details;
   const values = new Float32Array(count * classes);
   rows.forEach((row, i) => values.set(details.probabilities.subarray(row * classes, (row + 1) * classes), i * classes));
-  return { source: 'model output', classes, classNames: classNamesOf(run, classes), values, predicted };
+  return { source: 'model output', passes: 1, classes, classNames: classNamesOf(run, classes), values, predicted };
+}
+
+/**
+ * The run's probabilities over test-time shifts, aligned to `inputs`, or null when it has none. The
+ * predicted classes stay the model's plain predictions (those of the run, its confusion matrix included).
+ */
+async function readShifted(store: StoreReader, run: RunRecord, inputs: StoredInputs): Promise<Probabilities | null> {
+  const shifted = await store.readShiftedProbabilities(run.runId);
+  if (shifted === null) return null;
+  const count = inputs.index.length;
+  const rows = alignRows(shifted.inputIndex, inputs.index, 'shifted_probabilities');
+  const { classes } = shifted;
+  const values = new Float32Array(count * classes);
+  rows.forEach((row, i) => values.set(shifted.probabilities.subarray(row * classes, (row + 1) * classes), i * classes));
+  const passes = (2 * shifted.shifts + 1) ** 2;
+  return {
+    source: `model output, geometric mean over ${passes} test-time shifts (up to ${shifted.shifts} pixel${shifted.shifts === 1 ? '' : 's'})`,
+    passes,
+    classes,
+    classNames: classNamesOf(run, classes),
+    values,
+    predicted: Int32Array.from(inputs.prediction),
+  };
 }
 
 /** Reads a layer's activations in the inputs' order. */
@@ -452,22 +508,22 @@ function activationDigests(hashes: ReturnType<typeof createHash>[]): string[] {
   return hashes.map((hash) => hash.digest('hex'));
 }
 
-/** `model`, `none` or `layer:NAME` on the CLI; a ProbabilitySource in the library. */
+/** `model`, `shifted`, `none` or `layer:NAME` on the CLI; a ProbabilitySource in the library. */
 const PROBABILITY_SOURCE: ValueRule<ProbabilitySource> = {
   parse: (value) => {
-    if (value === 'model' || value === 'none') return { kind: value };
+    if (value === 'model' || value === 'shifted' || value === 'none') return { kind: value };
     return value.startsWith('layer:') ? { kind: 'layer', layer: value.slice('layer:'.length) } : undefined;
   },
   valid: (value): value is ProbabilitySource => {
     const source = value as Partial<{ kind: unknown; layer: unknown }> | null;
     if (typeof source !== 'object' || source === null) return false;
-    if (source.kind === 'model' || source.kind === 'none') return true;
+    if (source.kind === 'model' || source.kind === 'shifted' || source.kind === 'none') return true;
     return source.kind === 'layer' && typeof source.layer === 'string' && source.layer.trim() !== '';
   },
-  what: { one: 'model, none or layer:NAME', many: 'sources among model, none and layer:NAME' },
+  what: { one: 'model, shifted, none or layer:NAME', many: 'sources among model, shifted, none and layer:NAME' },
   format: (value) => (value.kind === 'layer' ? `layer:${value.layer}` : value.kind),
   example: { kind: 'layer', layer: 'logits' },
-  placeholder: 'model|none|layer:NAME',
+  placeholder: 'model|shifted|none|layer:NAME',
 };
 
 const LAYER_LIST = list(text({ example: 'dense' }), { example: ['dense', 'logits'], placeholder: 'a,b' });
@@ -487,8 +543,8 @@ export const TRIAGE_SCORE_OPTIONS = new OptionSchema<TriageScoreOptions>('triage
   }),
   probabilities: valueOption(PROBABILITY_SOURCE, {
     flag: 'probabilities',
-    help: 'model output, none (kNN and patterns only) or the softmax of an analyzed layer',
-    defaultText: 'model',
+    help: 'model output, shifted (its geometric mean over the test-time shifts of nap analyze --test-time-shifts), none (kNN and patterns only) or the softmax of an analyzed layer',
+    defaultText: 'shifted when the run has them, else model',
   }),
   layers: valueOption(LAYER_LIST, {
     flag: 'layers',
@@ -574,8 +630,8 @@ export async function triageBase(
   if (options.probeLayer !== undefined && options.probeLayer !== 'none') {
     requireLayers([options.probeLayer], stored, runId, 'probe layer');
   }
-  const source = options.probabilities ?? { kind: 'model' };
-  if (source.kind === 'layer') requireLayers([source.layer], stored, runId, 'probability layer');
+  const source = options.probabilities;
+  if (source?.kind === 'layer') requireLayers([source.layer], stored, runId, 'probability layer');
   if (stored.length === 0) {
     throw new NotFoundError(`run ${runId} has no analyzed layers`, { hint: 'analyze the run first' });
   }
@@ -721,6 +777,7 @@ export function scoreLabels(
     inputs,
     codes,
     probabilitySource: probabilities.source,
+    probabilityPasses: probabilities.passes,
     probabilities: probabilities.values,
     selfConfidence: model.selfConfidence,
     margin: model.margin,
@@ -775,6 +832,7 @@ export function withoutClassifier(base: TriageBase): TriageBase {
     ...base,
     probabilities: {
       source: 'none',
+      passes: 1,
       classes: 0,
       classNames: [],
       values: null,

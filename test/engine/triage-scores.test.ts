@@ -322,10 +322,11 @@ test('a triage saved before schema 11 keeps its rows when migrated, and reads Na
   const quiet = ['--k', '5', '--limit', '1', '--quiet', '--out', path.join(dir, 'older.csv')];
   assert.equal(await runTriageCommand([older, '--save', ...quiet]), 0);
   const saved = await withStoreAt(older, (store) => store.readTriage(runId));
-  // Back to version 10's shape: no probe column.
+  // Back to version 10's shape: no probe column, no shifted probabilities (version 12).
   const instance = await DuckDBInstance.create(older);
   const connection = await instance.connect();
   await connection.run('ALTER TABLE triage_inputs DROP COLUMN probe');
+  await connection.run('DROP TABLE shifted_probabilities');
   await connection.run('UPDATE schema_version SET version = 10');
   connection.closeSync();
   instance.closeSync();

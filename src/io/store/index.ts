@@ -20,6 +20,7 @@ import * as hierarchy from './hierarchy.js';
 import * as images from './images.js';
 import * as inputDetails from './input-details.js';
 import * as inputs from './inputs.js';
+import * as shiftedProbabilities from './shifted-probabilities.js';
 import * as layers from './layers.js';
 import { explainStoreError } from './file-errors.js';
 import type { MigrateSchemaOptions } from './migrations.js';
@@ -59,6 +60,7 @@ import type {
 export * from './types.js';
 export type * from './roles.js';
 export { SCHEMA_VERSION } from './schema.js';
+export type { ShiftedProbabilities } from './shifted-probabilities.js';
 export type { MigrationReport } from './open.js';
 export type { StoredTriage, TriageToSave } from './triage.js';
 export type { InputContentRecord, LayerLayoutRecord } from './tensor-records.js';
@@ -636,6 +638,23 @@ export class NapStore {
   /** The run's input details by ascending input index, or null when it has none (extracted before they were kept). */
   readInputDetails(runId: number): Promise<inputDetails.StoredInputDetails | null> {
     return this.read((c) => inputDetails.readInputDetails(c, runId));
+  }
+
+  // Class probabilities over test-time shifts (see shifted-probabilities.ts)
+
+  /** Stores one batch of inputs' shifted probabilities (in one transaction). */
+  appendShiftedProbabilities(runId: number, rows: shiftedProbabilities.ShiftedProbabilities): Promise<void> {
+    return this.write((c) => shiftedProbabilities.appendShiftedProbabilities(c, runId, rows));
+  }
+
+  /** Removes the run's shifted probabilities, or only those of another shift setting than `keep`. */
+  clearShiftedProbabilities(runId: number, keep?: number): Promise<void> {
+    return this.write((c) => shiftedProbabilities.clearShiftedProbabilities(c, runId, keep));
+  }
+
+  /** The run's shifted probabilities by ascending input index, or null when it has none. */
+  readShiftedProbabilities(runId: number): Promise<shiftedProbabilities.ShiftedProbabilities | null> {
+    return this.read((c) => shiftedProbabilities.readShiftedProbabilities(c, runId));
   }
 
   // Feature visualizations (see feature-visualizations.ts)

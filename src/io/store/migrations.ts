@@ -11,7 +11,13 @@ import { DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import { napVersion } from '../../version.js';
 import { appendRows, blobRowsColumn, bytesOf, constantBlob, constantInt, textColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
-import { SCHEMA_VERSION, TRIAGE_DDL, TRIAGE_OUTLIER_DDL, TRIAGE_PROBE_DDL } from './schema.js';
+import {
+  SCHEMA_VERSION,
+  SHIFTED_PROBABILITIES_DDL,
+  TRIAGE_DDL,
+  TRIAGE_OUTLIER_DDL,
+  TRIAGE_PROBE_DDL,
+} from './schema.js';
 import { inTransaction } from './transaction.js';
 
 /** What a step sees of the store it migrates: the connection (inside the transaction) and its tables. */
@@ -342,6 +348,15 @@ const toVersion11: MigrationStep = {
   },
 };
 
+/** Runs analyzed before version 12 have no shifted probabilities: triage reads the model's plain ones. */
+const toVersion12: MigrationStep = {
+  version: 12,
+  summary: 'shifted_probabilities: class probabilities over test-time shifts of image inputs, for triage',
+  async up({ connection }) {
+    await connection.run(SHIFTED_PROBABILITIES_DDL);
+  },
+};
+
 /** Every step, oldest first; the last one's version is SCHEMA_VERSION. */
 export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion2,
@@ -354,6 +369,7 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   toVersion9,
   toVersion10,
   toVersion11,
+  toVersion12,
 ];
 
 /** One row of schema_history. */

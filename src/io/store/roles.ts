@@ -39,6 +39,7 @@ export type StoreReader = Pick<
   | 'listProjections'
   | 'readProjection'
   | 'readInputDetails'
+  | 'readShiftedProbabilities'
   | 'readFeatureVisualizations'
   | 'readTriage'
   | 'readLayerLayouts'
@@ -70,6 +71,12 @@ export type ExtractionWriter = Pick<
 export type ClusteringWriter = Pick<
   NapStore,
   'saveClustering' | 'saveClusteringHierarchy' | 'saveClusterSpace' | 'saveUnitStats' | 'saveAverageImages'
+>;
+
+/** Class probabilities over test-time shifts of the inputs. */
+export type ShiftedProbabilityWriter = Pick<
+  NapStore,
+  'appendShiftedProbabilities' | 'clearShiftedProbabilities' | 'readShiftedProbabilities'
 >;
 
 /** Concept flow between a run's clusterings. */

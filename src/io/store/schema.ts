@@ -19,7 +19,16 @@
  *
  * A store with a newer version is refused, not guessed at.
  */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
+
+/** Per input, the class probabilities over test-time shifts (shifted-probabilities.ts), added in version 12. */
+export const SHIFTED_PROBABILITIES_DDL = `CREATE TABLE shifted_probabilities (
+    run_id INTEGER NOT NULL,
+    input_index INTEGER NOT NULL,
+    shifts INTEGER NOT NULL,                     -- every shift of -shifts..shifts pixels along each axis
+    probabilities FLOAT[] NOT NULL,              -- renormalized geometric mean of the passes' probabilities
+    PRIMARY KEY (run_id, input_index)
+  )`;
 
 /** The tables of a run's saved triage (triage.ts), added in version 8. */
 export const TRIAGE_DDL: readonly string[] = [
@@ -327,6 +336,9 @@ export const SCHEMA_DDL: readonly string[] = [
     digest VARCHAR NOT NULL,                     -- sha256 (hex) of the input tensor the model was fed
     PRIMARY KEY (run_id, input_index)
   )`,
+  // Per input, the model's class probabilities over test-time shifts of its image (nap analyze
+  // --test-time-shifts); only runs analyzed with the setting have rows in it.
+  SHIFTED_PROBABILITIES_DDL,
   // Feature visualizations: images optimised to maximise a unit's or a pattern's objective (see
   // feature-visualizations.ts). Key: run_id, layer, objective, target, position, clustering_id, image_index.
   `CREATE TABLE feature_visualizations (
@@ -448,6 +460,7 @@ export const RUN_TABLES: readonly string[] = [
   'pattern_heatmaps',
   'projections',
   'input_details',
+  'shifted_probabilities',
   'feature_visualizations',
   'linkage_trees',
   'soft_memberships',
