@@ -5,6 +5,7 @@
  *
  *   node build/scripts/bench-umap-layers.js [--layers dense,conv1,logits] [--split train|test]
  *     [--cache DIR] [--python PATH] [--seeded-peer] [--baseline] [--umap-js] [--sample 2000] [--threads N]
+ *     [--runs N]
  *
  * Rows per layer:
  * - ours: umap() with the parameters `nap analyze` stores its maps with (planProjection: 200 epochs,
@@ -22,6 +23,12 @@
  * map points with its label; each of those on the same --sample rows (seeded) for every method. The last
  * column is the wall time over umap-learn's. The machine's load average is printed before and after:
  * others' work on the cores skews every time (CPU seconds less so).
+ *
+ * --runs N (default 1) runs each of our methods with N seeds (42, 1, 2, ...) and umap-learn N times in
+ * its one process (unseeded runs differ; with --seeded-peer they repeat), one row per run, then per layer
+ * and method the mean ± standard error of wall seconds, trust@15 and kNN pres@15 over the runs, and the
+ * difference of the means from umap-learn's with its standard error, so a gap can be judged against
+ * the spread between runs.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -38,6 +45,7 @@ import type { NeighborGraph } from '../src/compute/projection/knn/neighbor-graph
 import { planProjection } from '../src/engine/projection-options.js';
 import { fashionLayers } from './bench/fashion-layers.js';
 import { fixed, formatTable, stageTimer } from './bench/timing.js';
+import { difference, formatSpread, spread } from './bench/spread.js';
 import { runUmapJs } from './bench/umap-js.js';
 
 const K = 15;
@@ -54,17 +62,24 @@ const { values: args } = parseArgs({
     'umap-js': { type: 'boolean', default: false },
     sample: { type: 'string', default: '2000' },
     threads: { type: 'string', default: String(availableParallelism()) },
+    runs: { type: 'string', default: '1' },
   },
 });
 const layerNames = args.layers.split(',');
 const split = args.split === 'test' ? 'test' : 'train';
 const sample = Number(args.sample);
 const threads = Number(args.threads);
+const runCount = Number(args.runs);
+if (!Number.isInteger(runCount) || runCount < 1) throw new Error(`--runs must be a positive integer, got ${args.runs}`);
+/** Our seeds: 42 (the default, the single run's), then 1, 2, ... */
+const seeds = Array.from({ length: runCount }, (_, i) => (i === 0 ? 42 : i));
 
 /** One method's map of one layer. */
 interface Entry {
   layer: string;
   method: string;
+  /** Which run of the method: a seed of ours, a count from 1 of umap-learn's; absent for a single run. */
+  run?: string;
   seconds: number;
   cpuSeconds: number;
   recall: number;
@@ -91,10 +106,17 @@ function load(): string {
     .join(', ');
 }
 
+interface PeerFit {
+  name: string;
+  run: number;
+  seconds: number;
+  cpuSeconds: number;
+  layout: Float32Array;
+  knn: NeighborGraph;
+}
+
 /** umap-learn's fits of every layer (one process, JIT excluded), or why there are none. */
-async function runPeer(
-  layers: Map<string, Matrix>,
-): Promise<Map<string, { seconds: number; cpuSeconds: number; layout: Float32Array; knn: NeighborGraph }> | string> {
+async function runPeer(layers: Map<string, Matrix>): Promise<PeerFit[] | string> {
   const folder = await mkdtemp(path.join(tmpdir(), 'nap-umap-peer-'));
   try {
     const specs: string[] = [];
@@ -103,7 +125,13 @@ async function runPeer(
       await writeFile(file, new Uint8Array(matrix.data.buffer, matrix.data.byteOffset, matrix.data.byteLength));
       specs.push(`${name}:${file}:${matrix.count}:${matrix.dim}`);
     }
-    const peerArgs = [PEER_SCRIPT, folder, ...(args['seeded-peer'] ? ['--seeded'] : []), ...specs];
+    const peerArgs = [
+      PEER_SCRIPT,
+      folder,
+      ...(args['seeded-peer'] ? ['--seeded'] : []),
+      ...['--runs', String(runCount)],
+      ...specs,
+    ];
     let stdout: string;
     try {
       ({ stdout } = await promisify(execFile)(args.python, peerArgs, { maxBuffer: 1 << 20 }));
@@ -111,18 +139,18 @@ async function runPeer(
       const message = error instanceof Error ? error.message.split('\n').slice(0, 3).join(' ') : String(error);
       return `umap-learn skipped (${args.python} ${path.basename(PEER_SCRIPT)} failed: ${message})`;
     }
-    const results = new Map<
-      string,
-      { seconds: number; cpuSeconds: number; layout: Float32Array; knn: NeighborGraph }
-    >();
+    const results: PeerFit[] = [];
     for (const line of stdout.trim().split('\n')) {
-      const record = JSON.parse(line) as { name?: string; seconds: number; cpuSeconds: number };
+      const record = JSON.parse(line) as { name?: string; run: number; seconds: number; cpuSeconds: number };
       if (record.name === undefined) continue;
       const matrix = layers.get(record.name)!;
-      const layoutBytes = await readFile(path.join(folder, `${record.name}.layout.f32`));
-      const knnBytes = await readFile(path.join(folder, `${record.name}.knn.i32`));
+      const stem = path.join(folder, `${record.name}.${record.run}`);
+      const layoutBytes = await readFile(`${stem}.layout.f32`);
+      const knnBytes = await readFile(`${stem}.knn.i32`);
       const indices = new Int32Array(knnBytes.buffer, knnBytes.byteOffset, knnBytes.byteLength / 4).slice();
-      results.set(record.name, {
+      results.push({
+        name: record.name,
+        run: record.run,
         seconds: record.seconds,
         cpuSeconds: record.cpuSeconds,
         layout: new Float32Array(layoutBytes.buffer, layoutBytes.byteOffset, layoutBytes.byteLength / 4).slice(),
@@ -133,6 +161,50 @@ async function runPeer(
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
+}
+
+interface Measured extends Entry {
+  quality: { trustworthiness: number; neighborPreservation: number };
+}
+
+/**
+ * Per layer and method, the mean ± standard error over the runs of wall seconds, trust@K and kNN pres@K,
+ * and each mean's difference from umap-learn's (± the standard error of the difference); the last
+ * column is the wall time over umap-learn's, of the means.
+ */
+function spreadTable(measured: Measured[], peerName: string): string[][] {
+  const figures: [string, (e: Measured) => number, number][] = [
+    ['wall s', (e) => e.seconds, 2],
+    [`trust@${K}`, (e) => e.quality.trustworthiness, 4],
+    [`kNN pres@${K}`, (e) => e.quality.neighborPreservation, 4],
+  ];
+  const table = [
+    [
+      'layer',
+      'method',
+      'runs',
+      ...figures.flatMap(([label]) => [`${label} mean ± se`, `- umap-learn`]),
+      'x umap-learn',
+    ],
+  ];
+  const layerNamesInOrder = [...new Set(measured.map((e) => e.layer))];
+  for (const layer of layerNamesInOrder) {
+    const mine = measured.filter((e) => e.layer === layer);
+    const methods = [...new Set(mine.map((e) => e.method))];
+    const peerRuns = mine.filter((e) => e.method === peerName);
+    for (const method of methods) {
+      const runs = mine.filter((e) => e.method === method);
+      const cells = figures.flatMap(([, figure, digits]) => {
+        const own = spread(runs.map(figure));
+        const isPeer = method === peerName || peerRuns.length === 0;
+        const gap = isPeer ? '' : formatSpread(difference(own, spread(peerRuns.map(figure))), digits, true);
+        return [formatSpread(own, digits), gap];
+      });
+      const ratio = spread(runs.map((e) => e.seconds)).mean / spread(peerRuns.map((e) => e.seconds)).mean;
+      table.push([layer, method, String(runs.length), ...cells, fixed(ratio, 2)]);
+    }
+  }
+  return table;
 }
 
 async function main(): Promise<void> {
@@ -149,6 +221,7 @@ async function main(): Promise<void> {
   );
 
   const entries: Entry[] = [];
+  const measured: Measured[] = [];
 
   for (const [name, matrix] of layers) {
     const plan = planProjection({}, matrix);
@@ -172,18 +245,22 @@ async function main(): Promise<void> {
     const runs: [string, UmapOptions][] = [[`ours, ${threads} threads`, { ...params, threads }]];
     if (args.baseline)
       runs.push(['ours, 1 thread, sequential layout', { ...params, threads: 1, parallelLayout: false }]);
-    for (const [method, options] of runs) {
-      const stages = stageTimer();
-      const ours = await timed(() => umap(matrix, options, { onProgress: stages.onProgress }));
-      console.log(`${name}, ${method}: ${stages.summary()}`);
-      entries.push({
-        layer: name,
-        method,
-        seconds: ours.seconds,
-        cpuSeconds: ours.cpuSeconds,
-        recall,
-        layout: ours.value,
-      });
+    for (const seed of seeds) {
+      for (const [method, options] of runs) {
+        const run = runCount > 1 ? `seed ${seed}` : undefined;
+        const stages = stageTimer();
+        const ours = await timed(() => umap(matrix, { ...options, seed }, { onProgress: stages.onProgress }));
+        console.log(`${name}, ${method}${run ? `, ${run}` : ''}: ${stages.summary()}`);
+        entries.push({
+          layer: name,
+          method,
+          run,
+          seconds: ours.seconds,
+          cpuSeconds: ours.cpuSeconds,
+          recall,
+          layout: ours.value,
+        });
+      }
     }
     if (args['umap-js']) {
       const theirs = await timed(() => runUmapJs(matrix));
@@ -196,14 +273,31 @@ async function main(): Promise<void> {
   const peerName = `umap-learn${args['seeded-peer'] ? ', seeded (1 thread)' : ', all cores'}`;
   if (typeof peer === 'string') console.log(`\n${peer}`);
   else {
-    for (const [name, result] of peer) {
+    for (const { name, run, ...result } of peer) {
       const recall = neighborRecall(layers.get(name)!, result.knn, { sample });
-      entries.push({ layer: name, method: peerName, ...result, recall });
+      entries.push({
+        layer: name,
+        method: peerName,
+        run: runCount > 1 ? `run ${run + 1}` : undefined,
+        ...result,
+        recall,
+      });
     }
   }
 
   const table = [
-    ['layer', 'method', 'wall s', 'CPU s', 'kNN recall', `trust@${K}`, `kNN pres@${K}`, `labels@${K}`, 'x umap-learn'],
+    [
+      'layer',
+      'method',
+      ...(runCount > 1 ? ['run'] : []),
+      'wall s',
+      'CPU s',
+      'kNN recall',
+      `trust@${K}`,
+      `kNN pres@${K}`,
+      `labels@${K}`,
+      'x umap-learn',
+    ],
   ];
   for (const [name, matrix] of layers) {
     const mine = entries.filter((e) => e.layer === name);
@@ -212,11 +306,12 @@ async function main(): Promise<void> {
       mine.map((e) => e.layout),
       { k: K, sample },
     );
-    const peerSeconds = mine.find((e) => e.method === peerName)?.seconds ?? Number.NaN;
+    const peerSeconds = spread(mine.filter((e) => e.method === peerName).map((e) => e.seconds)).mean;
     mine.forEach((e, i) =>
       table.push([
         name,
         e.method,
+        ...(runCount > 1 ? [e.run ?? ''] : []),
         fixed(e.seconds, 2),
         fixed(e.cpuSeconds, 2),
         fixed(e.recall, 4),
@@ -226,9 +321,14 @@ async function main(): Promise<void> {
         fixed(e.seconds / peerSeconds, 2),
       ]),
     );
+    mine.forEach((e, i) => measured.push({ ...e, quality: qualities[i]! }));
   }
   console.log(`\n${formatTable(table)}`);
-  console.log(`\nquality on ${sample} seeded rows per layer (label agreement on all); load average at end: ${load()}`);
+  if (runCount > 1) console.log(`\n${formatTable(spreadTable(measured, peerName))}`);
+  console.log(
+    `\nquality on ${sample} seeded rows per layer (label agreement on all)` +
+      `${runCount > 1 ? `; ours seeds ${seeds.join(', ')}` : ''}; load average at end: ${load()}`,
+  );
 }
 
 await main();
