@@ -17,68 +17,71 @@ export function layoutArrays(
   shared: boolean,
 ): LayoutArrays {
   const allocate = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const ints = (values: ArrayLike<number>): Int32Array => copyInto(new Int32Array(allocate(values.length * 4)), values);
-  const floats = (values: ArrayLike<number>): Float32Array =>
-    copyInto(new Float32Array(allocate(values.length * 4)), values);
+  const ints = (length: number): Int32Array => new Int32Array(allocate(length * 4));
+  const floats = (length: number): Float32Array => new Float32Array(allocate(length * 4));
+  // Unshared, the graph's own rows serve (the layout only reads them); shared, they are copied once.
+  const inPlace = (values: Int32Array): Int32Array => (shared ? copyInto(ints(values.length), values) : values);
+  const floatsOf = (values: ArrayLike<number>): Float32Array => copyInto(floats(values.length), values);
   const { a, b, repulsionStrength, negativeSampleRate } = constants;
-  const heaviest = heaviestWeight(graph);
-  // map, not Float64Array.from(weights, fn): from goes through an iterator and a list of boxed numbers (GBs at 1M inputs).
-  const epochsPerSample = graph.weights.map((weight) => heaviest / weight);
-  const { owedSlot, owedStart } = owedSlots(graph, blocks);
+  // Every array is written where it will stay: no float64 epochs-per-sample or unshared slots beside them.
+  const schedule = floats(3 * graph.weights.length);
+  fillSchedule(schedule, graph.weights, heaviestWeight(graph), negativeSampleRate);
+  const owedStart = ints(graph.count + 1);
+  const owedSlot = ints(graph.columns.length);
+  fillOwedSlots(graph, blocks, owedSlot, owedStart);
   return {
     count: graph.count,
-    rowStart: ints(graph.rowStart),
-    columns: ints(graph.columns),
-    owedSlot: ints(owedSlot),
-    owedStart: ints(owedStart),
-    schedule: floats(scheduleOf(epochsPerSample, negativeSampleRate)),
-    live: floats(layout),
-    snapshots: [floats(layout), floats(layout)],
-    owed: [
-      floats(new Float32Array(owedStart[graph.count]! * 2)),
-      floats(new Float32Array(owedStart[graph.count]! * 2)),
-    ],
+    rowStart: inPlace(graph.rowStart),
+    columns: inPlace(graph.columns),
+    owedSlot,
+    owedStart,
+    schedule,
+    live: floatsOf(layout),
+    snapshots: [floatsOf(layout), floatsOf(layout)],
+    owed: [floats(owedStart[graph.count]! * 2), floats(owedStart[graph.count]! * 2)],
     blockCount: blocks.length - 1,
-    attraction: floats(tabulate((d2) => attractionCoefficient(d2, a, b))),
-    repulsion: floats(tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength))),
+    attraction: floatsOf(tabulate((d2) => attractionCoefficient(d2, a, b))),
+    repulsion: floatsOf(tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength))),
   };
 }
 
-/** The interleaved schedule of LayoutArrays: both clocks start one period in. */
-function scheduleOf(epochsPerSample: Float64Array, negativeSampleRate: number): Float32Array {
-  const schedule = new Float32Array(3 * epochsPerSample.length);
-  epochsPerSample.forEach((perSample, e) => {
+/**
+ * The interleaved schedule of LayoutArrays: edge e is sampled every wmax / w_e epochs (umap-learn's
+ * epochs per sample, computed in float64 as there), its negatives 5 times as often; both clocks start
+ * one period in.
+ */
+function fillSchedule(
+  schedule: Float32Array,
+  weights: Float64Array,
+  heaviest: number,
+  negativeSampleRate: number,
+): void {
+  for (let e = 0; e < weights.length; e++) {
+    const perSample = heaviest / weights[e]!;
     schedule[3 * e] = perSample;
     schedule[3 * e + 1] = perSample;
     schedule[3 * e + 2] = perSample / negativeSampleRate;
-  });
-  return schedule;
+  }
 }
 
 /**
  * The slots of `owed`: one per edge (k, j) whose ends lie in different blocks, numbered by k and then
- * by the edge's place in k's row, so that k adds what it is owed in row order. owedSlot[e] is the
+ * by the edge's place in k's row, so that k adds what it is owed in row order. Fills owedSlot[e], the
  * slot where edge e = (j, k) leaves its pull on k (the slot of its reverse edge), -1 within a block.
  */
-function owedSlots(graph: SparseGraph, blocks: number[]): { owedSlot: Int32Array; owedStart: Int32Array } {
+function fillOwedSlots(graph: SparseGraph, blocks: number[], owedSlot: Int32Array, owedStart: Int32Array): void {
   const { count, rowStart, columns } = graph;
   const blockOf = new Int32Array(count);
   for (let block = 0; block + 1 < blocks.length; block++) blockOf.fill(block, blocks[block], blocks[block + 1]);
-  const owedStart = new Int32Array(count + 1);
-  const slotOfEdge = new Int32Array(columns.length).fill(-1);
+  owedSlot.fill(-1);
   let slots = 0;
   for (let k = 0; k < count; k++) {
-    for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++)
-      if (blockOf[columns[e]!] !== blockOf[k]) slotOfEdge[e] = slots++;
+    for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++) {
+      const j = columns[e]!;
+      if (blockOf[j] !== blockOf[k]) owedSlot[reverseEdge(graph, k, j)] = slots++;
+    }
     owedStart[k + 1] = slots;
   }
-  const owedSlot = new Int32Array(columns.length).fill(-1);
-  for (let j = 0; j < count; j++) {
-    for (let e = rowStart[j]!; e < rowStart[j + 1]!; e++) {
-      if (slotOfEdge[e]! >= 0) owedSlot[e] = slotOfEdge[reverseEdge(graph, j, columns[e]!)]!;
-    }
-  }
-  return { owedSlot, owedStart };
 }
 
 function copyInto<T extends Int32Array | Float64Array | Float32Array>(target: T, values: ArrayLike<number>): T {

@@ -18,7 +18,6 @@
  *   bounds only fall, so nothing a heap would take is dropped); then each party offers the kept pairs,
  *   in row order, to the rows it owns.
  */
-import { siftDown } from '../../knn/max-heap.js';
 import { mix, SeededRandom } from '../random.js';
 import type { WasmMemory } from '../../wasm/assembler.js';
 import type { KnnMetric, SearchRows } from './neighbor-graph.js';
@@ -71,9 +70,12 @@ export interface DescentShared {
   oldIds: Int32Array;
   newSizes: Int32Array;
   oldSizes: Int32Array;
-  /** The sampling priorities of the candidates, count x limit. */
-  newPriorities: Float64Array;
-  oldPriorities: Float64Array;
+  /**
+   * The sampling priorities of the candidates, count x limit: 32-bit random integers (4 bytes a
+   * candidate where float64 fractions took 8; the same order, so the same samples).
+   */
+  newPriorities: Uint32Array;
+  oldPriorities: Uint32Array;
   /** First row of each round (count + 1 entries at most; DESCENT_CONTROL.rounds of them used, then the end). */
   roundStarts: Int32Array;
   /** Where each row's kept pairs start in the update arena, and how many it kept. */
@@ -320,7 +322,7 @@ class CandidateSampler {
         if (other < 0) continue;
         const ownsOther = other >= from && other < to;
         if (!ownsRow && !ownsOther) continue;
-        const priority = (mix(key ^ Math.imul(slot, 0x9e3779b1)) >>> 0) / 4294967296;
+        const priority = mix(key ^ Math.imul(slot, 0x9e3779b1)) >>> 0;
         if (fresh[slot]) {
           if (ownsRow) this.push(newIds, newPriorities, newSizes, row, priority, other);
           if (ownsOther) this.push(newIds, newPriorities, newSizes, other, priority, row);
@@ -352,7 +354,7 @@ class CandidateSampler {
    */
   private push(
     ids: Int32Array,
-    priorities: Float64Array,
+    priorities: Uint32Array,
     sizes: Int32Array,
     row: number,
     priority: number,
@@ -370,12 +372,39 @@ class CandidateSampler {
       return;
     }
     if (priority >= priorities[base]!) return;
-    siftDown(ids, priorities, base, limit, 0, priority, id);
+    siftDownPriority(ids, priorities, base, limit, 0, priority, id);
   }
 }
 
-function heapify(ids: Int32Array, priorities: Float64Array, base: number, limit: number): void {
+function heapify(ids: Int32Array, priorities: Uint32Array, base: number, limit: number): void {
   for (let position = (limit >> 1) - 1; position >= 0; position--) {
-    siftDown(ids, priorities, base, limit, position, priorities[base + position]!, ids[base + position]!);
+    siftDownPriority(ids, priorities, base, limit, position, priorities[base + position]!, ids[base + position]!);
   }
+}
+
+/**
+ * max-heap.ts's siftDown on 32-bit priorities: a copy rather than one function for both array types,
+ * which would make the neighbour searches' hot heap code polymorphic.
+ */
+function siftDownPriority(
+  ids: Int32Array,
+  priorities: Uint32Array,
+  base: number,
+  size: number,
+  position: number,
+  priority: number,
+  id: number,
+): void {
+  for (;;) {
+    const left = 2 * position + 1;
+    if (left >= size) break;
+    const right = left + 1;
+    const larger = right < size && priorities[base + right]! > priorities[base + left]! ? right : left;
+    if (priorities[base + larger]! <= priority) break;
+    priorities[base + position] = priorities[base + larger]!;
+    ids[base + position] = ids[base + larger]!;
+    position = larger;
+  }
+  priorities[base + position] = priority;
+  ids[base + position] = id;
 }
