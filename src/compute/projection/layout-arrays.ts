@@ -7,7 +7,9 @@ import type { SparseGraph } from './sparse-graph.js';
  * threads). Edge e is sampled every wmax / w_e epochs, its negatives 5 times as often (umap-learn's
  * make_epochs_per_sample); both clocks start one period in. `blocks` are the boundaries of the
  * vertex blocks (see layout-epochs.ts): edges between blocks get a slot in `owed`. Both snapshots
- * start as `layout`.
+ * start as `layout`. With `order`, vertex order[i] of `graph` is the layout's vertex i (`layout` is in
+ * the layout's numbering): the rows are renumbered as vertex-order.ts's renumberGraph does, straight
+ * into the layout's arrays, with no renumbered copy of the graph beside them.
  */
 export function layoutArrays(
   layout: Float64Array,
@@ -15,52 +17,83 @@ export function layoutArrays(
   constants: { a: number; b: number; repulsionStrength: number; negativeSampleRate: number },
   blocks: number[],
   shared: boolean,
+  order?: Int32Array,
 ): LayoutArrays {
   const allocate = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const ints = (length: number): Int32Array => new Int32Array(allocate(length * 4));
   const floats = (length: number): Float32Array => new Float32Array(allocate(length * 4));
-  // Unshared, the graph's own rows serve (the layout only reads them); shared, they are copied once.
-  const inPlace = (values: Int32Array): Int32Array => (shared ? copyInto(ints(values.length), values) : values);
   const floatsOf = (values: ArrayLike<number>): Float32Array => copyInto(floats(values.length), values);
   const { a, b, repulsionStrength, negativeSampleRate } = constants;
+  const { count } = graph;
   // Every array is written where it will stay: no float64 epochs-per-sample or unshared slots beside them.
+  const rows = { count, rowStart: ints(count + 1), columns: ints(graph.columns.length) };
   const schedule = floats(3 * graph.weights.length);
-  fillSchedule(schedule, graph.weights, heaviestWeight(graph), negativeSampleRate);
-  const owedStart = ints(graph.count + 1);
+  const vertexAt = order ?? Int32Array.from({ length: count }, (_, i) => i);
+  renumberInto(graph, vertexAt, rows, schedule, heaviestWeight(graph), negativeSampleRate);
+  const owedStart = ints(count + 1);
   const owedSlot = ints(graph.columns.length);
-  fillOwedSlots(graph, blocks, owedSlot, owedStart);
+  fillOwedSlots(rows, blocks, owedSlot, owedStart);
   return {
-    count: graph.count,
-    rowStart: inPlace(graph.rowStart),
-    columns: inPlace(graph.columns),
+    count,
+    rowStart: rows.rowStart,
+    columns: rows.columns,
     owedSlot,
     owedStart,
     schedule,
     live: floatsOf(layout),
     snapshots: [floatsOf(layout), floatsOf(layout)],
-    owed: [floats(owedStart[graph.count]! * 2), floats(owedStart[graph.count]! * 2)],
+    owed: [floats(owedStart[count]! * 2), floats(owedStart[count]! * 2)],
     blockCount: blocks.length - 1,
     attraction: floatsOf(tabulate((d2) => attractionCoefficient(d2, a, b))),
     repulsion: floatsOf(tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength))),
   };
 }
 
+interface Rows {
+  count: number;
+  rowStart: Int32Array;
+  columns: Int32Array;
+}
+
 /**
- * The interleaved schedule of LayoutArrays: edge e is sampled every wmax / w_e epochs (umap-learn's
- * epochs per sample, computed in float64 as there), its negatives 5 times as often; both clocks start
- * one period in.
+ * Row i of `rows` is row vertexAt[i] of `graph`, its columns renumbered and sorted ascending (the
+ * layout relies on sorted rows to find reverse edges), each edge's schedule beside it (see
+ * LayoutArrays): edge e is sampled every wmax / w_e epochs (umap-learn's epochs per sample, computed
+ * in float64 as there), its negatives 5 times as often; both clocks start one period in.
  */
-function fillSchedule(
+function renumberInto(
+  graph: SparseGraph,
+  vertexAt: Int32Array,
+  rows: Rows,
   schedule: Float32Array,
-  weights: Float64Array,
   heaviest: number,
   negativeSampleRate: number,
 ): void {
-  for (let e = 0; e < weights.length; e++) {
-    const perSample = heaviest / weights[e]!;
-    schedule[3 * e] = perSample;
-    schedule[3 * e + 1] = perSample;
-    schedule[3 * e + 2] = perSample / negativeSampleRate;
+  const { rowStart, columns } = rows;
+  const position = new Int32Array(graph.count);
+  for (let i = 0; i < graph.count; i++) position[vertexAt[i]!] = i;
+  let next = 0;
+  for (let i = 0; i < graph.count; i++) {
+    const vertex = vertexAt[i]!;
+    const first = next;
+    for (let e = graph.rowStart[vertex]!; e < graph.rowStart[vertex + 1]!; e++) {
+      const column = position[graph.columns[e]!]!;
+      const perSample = heaviest / graph.weights[e]!;
+      // Insertion by column: rows are short.
+      let at = next++;
+      while (at > first && columns[at - 1]! > column) {
+        columns[at] = columns[at - 1]!;
+        schedule[3 * at] = schedule[3 * at - 3]!;
+        schedule[3 * at + 1] = schedule[3 * at - 2]!;
+        schedule[3 * at + 2] = schedule[3 * at - 1]!;
+        at--;
+      }
+      columns[at] = column;
+      schedule[3 * at] = perSample;
+      schedule[3 * at + 1] = perSample;
+      schedule[3 * at + 2] = perSample / negativeSampleRate;
+    }
+    rowStart[i + 1] = next;
   }
 }
 
@@ -69,8 +102,8 @@ function fillSchedule(
  * by the edge's place in k's row, so that k adds what it is owed in row order. Fills owedSlot[e], the
  * slot where edge e = (j, k) leaves its pull on k (the slot of its reverse edge), -1 within a block.
  */
-function fillOwedSlots(graph: SparseGraph, blocks: number[], owedSlot: Int32Array, owedStart: Int32Array): void {
-  const { count, rowStart, columns } = graph;
+function fillOwedSlots(rows: Rows, blocks: number[], owedSlot: Int32Array, owedStart: Int32Array): void {
+  const { count, rowStart, columns } = rows;
   const blockOf = new Int32Array(count);
   for (let block = 0; block + 1 < blocks.length; block++) blockOf.fill(block, blocks[block], blocks[block + 1]);
   owedSlot.fill(-1);
@@ -78,7 +111,7 @@ function fillOwedSlots(graph: SparseGraph, blocks: number[], owedSlot: Int32Arra
   for (let k = 0; k < count; k++) {
     for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++) {
       const j = columns[e]!;
-      if (blockOf[j] !== blockOf[k]) owedSlot[reverseEdge(graph, k, j)] = slots++;
+      if (blockOf[j] !== blockOf[k]) owedSlot[reverseEdge(rows, k, j)] = slots++;
     }
     owedStart[k + 1] = slots;
   }
@@ -96,7 +129,7 @@ function heaviestWeight(graph: SparseGraph): number {
 }
 
 /** The index of edge (k, j); the fuzzy graph is symmetric and its rows sorted, so it exists and is found by bisection. */
-function reverseEdge({ rowStart, columns }: SparseGraph, j: number, k: number): number {
+function reverseEdge({ rowStart, columns }: Rows, j: number, k: number): number {
   let low = rowStart[k]!;
   let high = rowStart[k + 1]! - 1;
   while (low < high) {

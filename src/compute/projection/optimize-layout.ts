@@ -4,7 +4,7 @@ import { runBlockEpoch, settleVertices, type EpochConstants, type LayoutArrays }
 import { layoutOnWorkers } from './layout-threads.js';
 import type { SparseGraph } from './sparse-graph.js';
 import { SeededRandom } from './random.js';
-import { hilbertOrder, renumberGraph, shuffleWithinBlocks } from './vertex-order.js';
+import { hilbertOrder, shuffleWithinBlocks } from './vertex-order.js';
 
 export interface LayoutSettings extends EpochConstants {
   /** Vertex blocks of the layout (see layout-epochs.ts); fixed, so results do not depend on threads. */
@@ -66,16 +66,16 @@ export function planLayout(layout: Float64Array, graph: SparseGraph, settings: L
     order,
   );
   shuffleWithinBlocks(order, blocks, new SeededRandom(constants.seed));
-  const local = renumberGraph(graph, order);
   const start = new Float64Array(layout.length);
   for (let i = 0; i < graph.count; i++) {
     start[2 * i] = layout[2 * order[i]!]!;
     start[2 * i + 1] = layout[2 * order[i]! + 1]!;
   }
-  const totalSamples = samplesPerEpoch(local, settings.negativeSampleRate) * settings.epochs;
+  // Summed in the caller's numbering: it only decides whether workers are worth starting.
+  const totalSamples = samplesPerEpoch(graph, settings.negativeSampleRate) * settings.epochs;
   const threads = Math.min(threadLimit, blocks.length - 1);
   const useThreads = threads > 1 && totalSamples >= MIN_SAMPLES_FOR_THREADS;
-  const arrays = layoutArrays(start, local, constants, blocks, useThreads);
+  const arrays = layoutArrays(start, graph, constants, blocks, useThreads, order);
   return { arrays, constants, blocks, order, threads: useThreads ? threads : 0 };
 }
 
