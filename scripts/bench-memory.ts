@@ -122,6 +122,11 @@ class MemoryRecorder {
     const record = this.open(key);
     this.current.set(track, record);
     if (previous !== undefined) void this.end(previous, record.startMs, record.startCpu);
+    // A line on stderr as each stage begins: how far a long run got when it is stopped.
+    const rss = process.memoryUsage().rss / GB;
+    process.stderr.write(
+      `[${fixed(record.startMs / 1000, 1)} s, ${fixed(record.startCpu, 1)} CPU s, RSS ${fixed(rss, 2)} GiB] ${key}\n`,
+    );
   };
 
   async finish(): Promise<void> {

@@ -55,12 +55,13 @@ export function smoothKnnDistances(graph: NeighborGraph): { sigmas: Float64Array
 /**
  * umap-learn's fuzzy_simplicial_set (set_op_mix_ratio 1, local_connectivity 1): directed memberships
  * w(i -> j) = exp(-(d_ij - rho_i) / sigma_i) (1 at or below rho_i, 0 for the row itself), combined by
- * fuzzy union into the symmetric graph w_ij = a + b - a * b with a = w(i -> j), b = w(j -> i).
+ * fuzzy union into the symmetric graph w_ij = a + b - a * b with a = w(i -> j), b = w(j -> i). Edges
+ * lighter than `pruneFraction` of the heaviest are left out, as umap-learn drops them before the layout.
  */
-export function fuzzySimplicialSet(graph: NeighborGraph): SparseGraph {
+export function fuzzySimplicialSet(graph: NeighborGraph, pruneFraction = 0): SparseGraph {
   const { sigmas, rhos } = smoothKnnDistances(graph);
   const directed = directedMemberships(graph, sigmas, rhos);
-  return fuzzyUnion(directed, transpose(directed));
+  return fuzzyUnion(directed, transpose(directed), pruneFraction);
 }
 
 /** Row i lists its neighbours j (not itself, nonzero membership only) sorted by j. */
@@ -112,14 +113,41 @@ function transpose(graph: SparseGraph): SparseGraph {
   return { count, rowStart: start, columns: outColumns, weights: outWeights };
 }
 
-/** Merges two row-sorted graphs entry by entry: a + b - a * b (a missing entry counts as 0). */
-function fuzzyUnion(a: SparseGraph, b: SparseGraph): SparseGraph {
+/**
+ * The fuzzy union of two row-sorted graphs (a + b - a * b, a missing entry counting as 0) without its
+ * edges lighter than `pruneFraction` of the heaviest. Three passes over the merged rows (the heaviest
+ * weight, the kept edges of each row, the edges) write it at its exact size, with no unpruned copy.
+ */
+function fuzzyUnion(a: SparseGraph, b: SparseGraph, pruneFraction: number): SparseGraph {
   const { count } = a;
+  let heaviest = 0;
+  forEachUnionEdge(a, b, (_row, _column, weight) => {
+    if (weight > heaviest) heaviest = weight;
+  });
+  const threshold = heaviest * pruneFraction;
   const rowStart = new Int32Array(count + 1);
-  const columns = new Int32Array(a.columns.length + b.columns.length);
+  forEachUnionEdge(a, b, (row, _column, weight) => {
+    if (weight >= threshold && weight > 0) rowStart[row + 1]!++;
+  });
+  for (let row = 0; row < count; row++) rowStart[row + 1]! += rowStart[row]!;
+  const columns = new Int32Array(rowStart[count]!);
   const weights = new Float64Array(columns.length);
   let next = 0;
-  for (let row = 0; row < count; row++) {
+  forEachUnionEdge(a, b, (_row, column, weight) => {
+    if (weight < threshold || weight <= 0) return;
+    columns[next] = column;
+    weights[next++] = weight;
+  });
+  return { count, rowStart, columns, weights };
+}
+
+/** Visits the entries of the fuzzy union of two row-sorted graphs, row by row, each row by column. */
+function forEachUnionEdge(
+  a: SparseGraph,
+  b: SparseGraph,
+  visit: (row: number, column: number, weight: number) => void,
+): void {
+  for (let row = 0; row < a.count; row++) {
     let i = a.rowStart[row]!;
     let j = b.rowStart[row]!;
     const iEnd = a.rowStart[row + 1]!;
@@ -129,13 +157,9 @@ function fuzzyUnion(a: SparseGraph, b: SparseGraph): SparseGraph {
       const cj = j < jEnd ? b.columns[j]! : Infinity;
       const wa = ci <= cj ? a.weights[i]! : 0;
       const wb = cj <= ci ? b.weights[j]! : 0;
-      columns[next] = Math.min(ci, cj);
-      weights[next] = wa + wb - wa * wb;
-      next++;
+      visit(row, Math.min(ci, cj), wa + wb - wa * wb);
       if (ci <= cj) i++;
       if (cj <= ci) j++;
     }
-    rowStart[row + 1] = next;
   }
-  return { count, rowStart, columns: columns.slice(0, next), weights: weights.slice(0, next) };
 }

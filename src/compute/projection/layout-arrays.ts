@@ -7,7 +7,9 @@ import type { SparseGraph } from './sparse-graph.js';
  * threads). Edge e is sampled every wmax / w_e epochs, its negatives 5 times as often (umap-learn's
  * make_epochs_per_sample); both clocks start one period in. `blocks` are the boundaries of the
  * vertex blocks (see layout-epochs.ts): edges between blocks get a slot in `owed`. Both snapshots
- * start as `layout`.
+ * start as `layout`. With `order`, vertex order[i] of `graph` is the layout's vertex i (`layout` is in
+ * the layout's numbering): the rows are renumbered as vertex-order.ts's renumberGraph does, straight
+ * into the layout's arrays, with no renumbered copy of the graph beside them.
  */
 export function layoutArrays(
   layout: Float64Array,
@@ -15,70 +17,104 @@ export function layoutArrays(
   constants: { a: number; b: number; repulsionStrength: number; negativeSampleRate: number },
   blocks: number[],
   shared: boolean,
+  order?: Int32Array,
 ): LayoutArrays {
   const allocate = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const ints = (values: ArrayLike<number>): Int32Array => copyInto(new Int32Array(allocate(values.length * 4)), values);
-  const floats = (values: ArrayLike<number>): Float32Array =>
-    copyInto(new Float32Array(allocate(values.length * 4)), values);
+  const ints = (length: number): Int32Array => new Int32Array(allocate(length * 4));
+  const floats = (length: number): Float32Array => new Float32Array(allocate(length * 4));
+  const floatsOf = (values: ArrayLike<number>): Float32Array => copyInto(floats(values.length), values);
   const { a, b, repulsionStrength, negativeSampleRate } = constants;
-  const heaviest = heaviestWeight(graph);
-  // map, not Float64Array.from(weights, fn): from goes through an iterator and a list of boxed numbers (GBs at 1M inputs).
-  const epochsPerSample = graph.weights.map((weight) => heaviest / weight);
-  const { owedSlot, owedStart } = owedSlots(graph, blocks);
+  const { count } = graph;
+  // Every array is written where it will stay: no float64 epochs-per-sample or unshared slots beside them.
+  const rows = { count, rowStart: ints(count + 1), columns: ints(graph.columns.length) };
+  const schedule = floats(3 * graph.weights.length);
+  const vertexAt = order ?? Int32Array.from({ length: count }, (_, i) => i);
+  renumberInto(graph, vertexAt, rows, schedule, heaviestWeight(graph), negativeSampleRate);
+  const owedStart = ints(count + 1);
+  const owedSlot = ints(graph.columns.length);
+  fillOwedSlots(rows, blocks, owedSlot, owedStart);
   return {
-    count: graph.count,
-    rowStart: ints(graph.rowStart),
-    columns: ints(graph.columns),
-    owedSlot: ints(owedSlot),
-    owedStart: ints(owedStart),
-    schedule: floats(scheduleOf(epochsPerSample, negativeSampleRate)),
-    live: floats(layout),
-    snapshots: [floats(layout), floats(layout)],
-    owed: [
-      floats(new Float32Array(owedStart[graph.count]! * 2)),
-      floats(new Float32Array(owedStart[graph.count]! * 2)),
-    ],
+    count,
+    rowStart: rows.rowStart,
+    columns: rows.columns,
+    owedSlot,
+    owedStart,
+    schedule,
+    live: floatsOf(layout),
+    snapshots: [floatsOf(layout), floatsOf(layout)],
+    owed: [floats(owedStart[count]! * 2), floats(owedStart[count]! * 2)],
     blockCount: blocks.length - 1,
-    attraction: floats(tabulate((d2) => attractionCoefficient(d2, a, b))),
-    repulsion: floats(tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength))),
+    attraction: floatsOf(tabulate((d2) => attractionCoefficient(d2, a, b))),
+    repulsion: floatsOf(tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength))),
   };
 }
 
-/** The interleaved schedule of LayoutArrays: both clocks start one period in. */
-function scheduleOf(epochsPerSample: Float64Array, negativeSampleRate: number): Float32Array {
-  const schedule = new Float32Array(3 * epochsPerSample.length);
-  epochsPerSample.forEach((perSample, e) => {
-    schedule[3 * e] = perSample;
-    schedule[3 * e + 1] = perSample;
-    schedule[3 * e + 2] = perSample / negativeSampleRate;
-  });
-  return schedule;
+interface Rows {
+  count: number;
+  rowStart: Int32Array;
+  columns: Int32Array;
+}
+
+/**
+ * Row i of `rows` is row vertexAt[i] of `graph`, its columns renumbered and sorted ascending (the
+ * layout relies on sorted rows to find reverse edges), each edge's schedule beside it (see
+ * LayoutArrays): edge e is sampled every wmax / w_e epochs (umap-learn's epochs per sample, computed
+ * in float64 as there), its negatives 5 times as often; both clocks start one period in.
+ */
+function renumberInto(
+  graph: SparseGraph,
+  vertexAt: Int32Array,
+  rows: Rows,
+  schedule: Float32Array,
+  heaviest: number,
+  negativeSampleRate: number,
+): void {
+  const { rowStart, columns } = rows;
+  const position = new Int32Array(graph.count);
+  for (let i = 0; i < graph.count; i++) position[vertexAt[i]!] = i;
+  let next = 0;
+  for (let i = 0; i < graph.count; i++) {
+    const vertex = vertexAt[i]!;
+    const first = next;
+    for (let e = graph.rowStart[vertex]!; e < graph.rowStart[vertex + 1]!; e++) {
+      const column = position[graph.columns[e]!]!;
+      const perSample = heaviest / graph.weights[e]!;
+      // Insertion by column: rows are short.
+      let at = next++;
+      while (at > first && columns[at - 1]! > column) {
+        columns[at] = columns[at - 1]!;
+        schedule[3 * at] = schedule[3 * at - 3]!;
+        schedule[3 * at + 1] = schedule[3 * at - 2]!;
+        schedule[3 * at + 2] = schedule[3 * at - 1]!;
+        at--;
+      }
+      columns[at] = column;
+      schedule[3 * at] = perSample;
+      schedule[3 * at + 1] = perSample;
+      schedule[3 * at + 2] = perSample / negativeSampleRate;
+    }
+    rowStart[i + 1] = next;
+  }
 }
 
 /**
  * The slots of `owed`: one per edge (k, j) whose ends lie in different blocks, numbered by k and then
- * by the edge's place in k's row, so that k adds what it is owed in row order. owedSlot[e] is the
+ * by the edge's place in k's row, so that k adds what it is owed in row order. Fills owedSlot[e], the
  * slot where edge e = (j, k) leaves its pull on k (the slot of its reverse edge), -1 within a block.
  */
-function owedSlots(graph: SparseGraph, blocks: number[]): { owedSlot: Int32Array; owedStart: Int32Array } {
-  const { count, rowStart, columns } = graph;
+function fillOwedSlots(rows: Rows, blocks: number[], owedSlot: Int32Array, owedStart: Int32Array): void {
+  const { count, rowStart, columns } = rows;
   const blockOf = new Int32Array(count);
   for (let block = 0; block + 1 < blocks.length; block++) blockOf.fill(block, blocks[block], blocks[block + 1]);
-  const owedStart = new Int32Array(count + 1);
-  const slotOfEdge = new Int32Array(columns.length).fill(-1);
+  owedSlot.fill(-1);
   let slots = 0;
   for (let k = 0; k < count; k++) {
-    for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++)
-      if (blockOf[columns[e]!] !== blockOf[k]) slotOfEdge[e] = slots++;
+    for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++) {
+      const j = columns[e]!;
+      if (blockOf[j] !== blockOf[k]) owedSlot[reverseEdge(rows, k, j)] = slots++;
+    }
     owedStart[k + 1] = slots;
   }
-  const owedSlot = new Int32Array(columns.length).fill(-1);
-  for (let j = 0; j < count; j++) {
-    for (let e = rowStart[j]!; e < rowStart[j + 1]!; e++) {
-      if (slotOfEdge[e]! >= 0) owedSlot[e] = slotOfEdge[reverseEdge(graph, j, columns[e]!)]!;
-    }
-  }
-  return { owedSlot, owedStart };
 }
 
 function copyInto<T extends Int32Array | Float64Array | Float32Array>(target: T, values: ArrayLike<number>): T {
@@ -93,7 +129,7 @@ function heaviestWeight(graph: SparseGraph): number {
 }
 
 /** The index of edge (k, j); the fuzzy graph is symmetric and its rows sorted, so it exists and is found by bisection. */
-function reverseEdge({ rowStart, columns }: SparseGraph, j: number, k: number): number {
+function reverseEdge({ rowStart, columns }: Rows, j: number, k: number): number {
   let low = rowStart[k]!;
   let high = rowStart[k + 1]! - 1;
   while (low < high) {

@@ -1,10 +1,10 @@
 import type { StageCheckpoint } from './checkpoint.js';
 import { layoutArrays, samplesPerEpoch, splitVertices } from './layout-arrays.js';
-import { runBlockEpoch, settleVertices, type EpochConstants } from './layout-epochs.js';
+import { runBlockEpoch, settleVertices, type EpochConstants, type LayoutArrays } from './layout-epochs.js';
 import { layoutOnWorkers } from './layout-threads.js';
 import type { SparseGraph } from './sparse-graph.js';
 import { SeededRandom } from './random.js';
-import { hilbertOrder, renumberGraph, shuffleWithinBlocks } from './vertex-order.js';
+import { hilbertOrder, shuffleWithinBlocks } from './vertex-order.js';
 
 export interface LayoutSettings extends EpochConstants {
   /** Vertex blocks of the layout (see layout-epochs.ts); fixed, so results do not depend on threads. */
@@ -31,6 +31,27 @@ export async function optimizeLayout(
   settings: LayoutSettings,
   checkpoint: StageCheckpoint,
 ): Promise<void> {
+  await runLayout(planLayout(layout, graph, settings), layout, checkpoint);
+}
+
+/** What the epochs of optimizeLayout run on: made from the graph, which they no longer need. */
+export interface LayoutPlan {
+  arrays: LayoutArrays;
+  constants: EpochConstants;
+  /** Boundaries of the vertex blocks. */
+  blocks: number[];
+  /** Vertex order[i] of the caller's numbering is vertex i of the epochs'. */
+  order: Int32Array;
+  /** Worker threads of the epochs; 0 to run them on this thread. */
+  threads: number;
+}
+
+/**
+ * The first half of optimizeLayout: the vertex order, the blocks and the arrays of the epochs. A
+ * caller that drops `graph` after this call frees it before the epochs start (optimizeLayout cannot:
+ * the graph stays its parameter while the epochs run).
+ */
+export function planLayout(layout: Float64Array, graph: SparseGraph, settings: LayoutSettings): LayoutPlan {
   // The workers get only what an epoch needs, with the seed as the 32-bit integer the epochs draw from.
   const { blocks: blockCount, threads: threadLimit, ...epochSettings } = settings;
   const constants: EpochConstants = { ...epochSettings, seed: settings.seed | 0 };
@@ -45,27 +66,33 @@ export async function optimizeLayout(
     order,
   );
   shuffleWithinBlocks(order, blocks, new SeededRandom(constants.seed));
-  const local = renumberGraph(graph, order);
   const start = new Float64Array(layout.length);
   for (let i = 0; i < graph.count; i++) {
     start[2 * i] = layout[2 * order[i]!]!;
     start[2 * i + 1] = layout[2 * order[i]! + 1]!;
   }
-  const totalSamples = samplesPerEpoch(local, settings.negativeSampleRate) * settings.epochs;
+  // Summed in the caller's numbering: it only decides whether workers are worth starting.
+  const totalSamples = samplesPerEpoch(graph, settings.negativeSampleRate) * settings.epochs;
   const threads = Math.min(threadLimit, blocks.length - 1);
   const useThreads = threads > 1 && totalSamples >= MIN_SAMPLES_FOR_THREADS;
-  const arrays = layoutArrays(start, local, constants, blocks, useThreads);
-  if (useThreads) {
+  const arrays = layoutArrays(start, graph, constants, blocks, useThreads, order);
+  return { arrays, constants, blocks, order, threads: useThreads ? threads : 0 };
+}
+
+/** The second half of optimizeLayout: runs the epochs of `plan` and writes the result into `layout`. */
+export async function runLayout(plan: LayoutPlan, layout: Float64Array, checkpoint: StageCheckpoint): Promise<void> {
+  const { arrays, constants, blocks, order, threads } = plan;
+  if (threads > 0) {
     await layoutOnWorkers(arrays, constants, blocks, threads, checkpoint);
   } else {
-    for (let epoch = 0; epoch < settings.epochs; epoch++) {
+    for (let epoch = 0; epoch < constants.epochs; epoch++) {
       for (let block = 0; block + 1 < blocks.length; block++)
         runBlockEpoch(arrays, constants, epoch, blocks[block]!, blocks[block + 1]!);
       await checkpoint.tick(epoch + 1);
     }
   }
-  settleVertices(arrays, settings.epochs, 0, local.count);
-  for (let i = 0; i < local.count; i++) {
+  settleVertices(arrays, constants.epochs, 0, arrays.count);
+  for (let i = 0; i < arrays.count; i++) {
     layout[2 * order[i]!] = arrays.live[2 * i]!;
     layout[2 * order[i]! + 1] = arrays.live[2 * i + 1]!;
   }

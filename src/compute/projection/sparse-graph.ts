@@ -6,30 +6,6 @@ export interface SparseGraph {
   weights: Float64Array;
 }
 
-/** Drops edges lighter than `fraction` of the heaviest, as umap-learn does before the layout. */
-export function pruneWeakEdges(graph: SparseGraph, fraction: number): SparseGraph {
-  let heaviest = 0;
-  for (const weight of graph.weights) if (weight > heaviest) heaviest = weight;
-  const threshold = heaviest * fraction;
-  const rowStart = new Int32Array(graph.count + 1);
-  let kept = 0;
-  for (let e = 0; e < graph.weights.length; e++) if (graph.weights[e]! >= threshold && graph.weights[e]! > 0) kept++;
-  const columns = new Int32Array(kept);
-  const weights = new Float64Array(kept);
-  let next = 0;
-  for (let row = 0; row < graph.count; row++) {
-    for (let e = graph.rowStart[row]!; e < graph.rowStart[row + 1]!; e++) {
-      const weight = graph.weights[e]!;
-      if (weight < threshold || weight <= 0) continue;
-      columns[next] = graph.columns[e]!;
-      weights[next] = weight;
-      next++;
-    }
-    rowStart[row + 1] = next;
-  }
-  return { count: graph.count, rowStart, columns, weights };
-}
-
 /** Connected component of every vertex, numbered 0, 1, ... in order of each component's first vertex. */
 export function connectedComponents(graph: SparseGraph): { labels: Int32Array; count: number } {
   const labels = new Int32Array(graph.count).fill(-1);

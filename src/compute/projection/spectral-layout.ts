@@ -73,7 +73,8 @@ async function componentSpectral(
   if (!(norm > 0)) return null;
   for (let row = 0; row < count; row++) trivial[row]! /= Math.sqrt(norm);
   // The largest eigenvectors of D^-1/2 W D^-1/2 are the smallest of the normalised Laplacian.
-  const scaledWeights = Float64Array.from(weights, (weight, e) => weight * inverseSqrtDegree[columns[e]!]!);
+  // map, not Float64Array.from(weights, fn): from goes through an iterator and a list of boxed numbers.
+  const scaledWeights = weights.map((weight, e) => weight * inverseSqrtDegree[columns[e]!]!);
   const apply = (x: Float64Array, y: Float64Array): void => {
     for (let row = 0; row < count; row++) {
       let sum = 0;

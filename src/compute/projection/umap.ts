@@ -1,5 +1,6 @@
 import { InputError } from '../../errors.js';
 import type { TaskControl } from '../../progress.js';
+import type { DotKernels } from '../hdbscan/kernels/dot-kernel.js';
 import type { Matrix } from '../matrix.js';
 import { StageCheckpoint } from './checkpoint.js';
 import { fitCurve } from './curve-fit.js';
@@ -7,12 +8,13 @@ import { fuzzySimplicialSet } from './fuzzy-simplicial-set.js';
 import { initialLayout } from './initial-layout.js';
 import { optimizeLayoutInDims } from './layout-nd.js';
 import { checkMatrix } from './input-checks.js';
-import { KNN_STAGE, nearestNeighbors, unitRows, type KnnMetric } from './knn/index.js';
-import { optimizeLayout } from './optimize-layout.js';
+import { KNN_STAGE, nearestNeighbors, unitRows, type KnnMetric, type KnnOptions } from './knn/index.js';
+import type { SparseGraph } from './sparse-graph.js';
+import { planLayout, runLayout, type LayoutPlan } from './optimize-layout.js';
+import type { EpochConstants } from './layout-epochs.js';
 import { pca, pcaTransform } from './pca.js';
 import { SeededRandom } from './random.js';
-import { pruneWeakEdges } from './sparse-graph.js';
-import { resolveUmapOptions, type UmapOptions } from './umap-options.js';
+import { resolveUmapOptions, type ResolvedUmapOptions, type UmapOptions } from './umap-options.js';
 
 /** Rows the optional PCA step is fitted on (a seeded sample when there are more); all rows are then projected. */
 const PCA_FIT_ROWS = 20_000;
@@ -50,29 +52,40 @@ export async function umap(matrix: Matrix, options: UmapOptions = {}, control?: 
   }
   const random = new SeededRandom(settings.seed);
 
-  const { data, metric } = await searchSpace(matrix, settings.pcaDims, settings.metric, settings.seed, control);
-  const neighbours = await nearestNeighbors(
-    data,
-    {
-      k: settings.nNeighbors,
-      metric,
-      method: settings.knn,
-      seed: random.nextUint32(),
-      threads: settings.threads,
-      kernels: options.kernels,
-    },
-    control,
-  );
+  const { layout, runEpochs } = await prepareLayout(matrix, settings, options.kernels, random, control);
+  await runEpochs();
+  return Float32Array.from(layout);
+}
 
-  const graphCheckpoint = new StageCheckpoint(control, UMAP_STAGES.graph, 2);
-  const graph = pruneWeakEdges(fuzzySimplicialSet(neighbours), 1 / settings.nEpochs);
+/**
+ * Everything before the epochs: the rows searched, the fuzzy graph, the starting layout and the arrays
+ * the epochs run on. In 2-D the graph (and the PCA projection searched, if any) is garbage once those
+ * arrays are made from it (this frame alone holds it), so it is not kept beside them during the epochs.
+ */
+async function prepareLayout(
+  matrix: Matrix,
+  settings: ResolvedUmapOptions,
+  kernels: DotKernels | undefined,
+  random: SeededRandom,
+  control: TaskControl | undefined,
+): Promise<{ layout: Float64Array; runEpochs: () => Promise<void> }> {
+  const { data, metric } = await searchSpace(matrix, settings.pcaDims, settings.metric, settings.seed, control);
+  const search: KnnOptions = {
+    k: settings.nNeighbors,
+    metric,
+    method: settings.knn,
+    seed: random.nextUint32(),
+    threads: settings.threads,
+    kernels,
+  };
+  const { graph, graphCheckpoint } = await fuzzyGraph(data, search, settings.nEpochs, control);
   await graphCheckpoint.tick(1);
   const dims = settings.nComponents;
   const layout = await initialLayout(settings.init, graph, data, random, () => graphCheckpoint.tick(1), dims);
   graphCheckpoint.finish();
 
   const { a, b } = fitCurve(settings.minDist, settings.spread);
-  const layoutCheckpoint = new StageCheckpoint(control, UMAP_STAGES.layout, settings.nEpochs);
+  const checkpoint = new StageCheckpoint(control, UMAP_STAGES.layout, settings.nEpochs);
   const constants = {
     a,
     b,
@@ -82,14 +95,45 @@ export async function umap(matrix: Matrix, options: UmapOptions = {}, control?: 
     learningRate: 1,
     seed: random.nextUint32(),
   };
-  if (dims === 2) {
-    const blocks = settings.parallelLayout ? PARALLEL_LAYOUT_BLOCKS : 1;
-    await optimizeLayout(layout, graph, { ...constants, blocks, threads: settings.threads }, layoutCheckpoint);
-  } else {
-    await optimizeLayoutInDims(layout, dims, graph, constants, layoutCheckpoint);
-  }
-  layoutCheckpoint.finish();
-  return Float32Array.from(layout);
+  if (dims !== 2) return { layout, runEpochs: epochsInDims(layout, dims, graph, constants, checkpoint) };
+  const blocks = settings.parallelLayout ? PARALLEL_LAYOUT_BLOCKS : 1;
+  const plan = planLayout(layout, graph, { ...constants, blocks, threads: settings.threads });
+  return { layout, runEpochs: epochsOf(plan, layout, checkpoint) };
+}
+
+function epochsOf(plan: LayoutPlan, layout: Float64Array, checkpoint: StageCheckpoint): () => Promise<void> {
+  return async () => {
+    await runLayout(plan, layout, checkpoint);
+    checkpoint.finish();
+  };
+}
+
+function epochsInDims(
+  layout: Float64Array,
+  dims: number,
+  graph: SparseGraph,
+  constants: EpochConstants,
+  checkpoint: StageCheckpoint,
+): () => Promise<void> {
+  return async () => {
+    await optimizeLayoutInDims(layout, dims, graph, constants, checkpoint);
+    checkpoint.finish();
+  };
+}
+
+/**
+ * The neighbour graph's fuzzy simplicial set, its edges too weak to be sampled in `epochs` epochs left
+ * out; the neighbour lists are garbage once it is made (this frame is the only one that held them).
+ */
+async function fuzzyGraph(
+  data: Matrix,
+  search: KnnOptions,
+  epochs: number,
+  control: TaskControl | undefined,
+): Promise<{ graph: SparseGraph; graphCheckpoint: StageCheckpoint }> {
+  const neighbours = await nearestNeighbors(data, search, control);
+  const graphCheckpoint = new StageCheckpoint(control, UMAP_STAGES.graph, 2);
+  return { graph: fuzzySimplicialSet(neighbours, 1 / epochs), graphCheckpoint };
 }
 
 /** The rows the neighbour search sees: as given, or their leading principal components. */

@@ -18,7 +18,6 @@
  *   bounds only fall, so nothing a heap would take is dropped); then each party offers the kept pairs,
  *   in row order, to the rows it owns.
  */
-import { siftDown } from '../../knn/max-heap.js';
 import { mix, SeededRandom } from '../random.js';
 import type { WasmMemory } from '../../wasm/assembler.js';
 import type { KnnMetric, SearchRows } from './neighbor-graph.js';
@@ -66,14 +65,22 @@ export interface DescentShared {
   ids: Int32Array;
   keys: Float64Array;
   fresh: Uint8Array;
-  /** Candidates sampled for the iteration, count x limit, and how many each row has. */
-  newIds: Int32Array;
-  oldIds: Int32Array;
+  /**
+   * Candidates sampled for the iteration, in rows: row r's new ones from candidateStart[r], its old
+   * ones from oldStart[r], each list with room for the offers it gets (at most `limit`), so that all
+   * of them fit in 2 x width entries a row (every heap slot makes two offers), not 2 x limit.
+   */
+  candidates: Int32Array;
+  candidateStart: Int32Array;
+  oldStart: Int32Array;
+  /** How many new and old candidates each row has (while counting: how many offers). */
   newSizes: Int32Array;
   oldSizes: Int32Array;
-  /** The sampling priorities of the candidates, count x limit. */
-  newPriorities: Float64Array;
-  oldPriorities: Float64Array;
+  /**
+   * The sampling priorities of the candidates, beside them: 32-bit random integers (4 bytes a
+   * candidate where float64 fractions took 8; the same order, so the same samples).
+   */
+  priorities: Uint32Array;
   /** First row of each round (count + 1 entries at most; DESCENT_CONTROL.rounds of them used, then the end). */
   roundStarts: Int32Array;
   /** Where each row's kept pairs start in the update arena, and how many it kept. */
@@ -134,6 +141,10 @@ export function runDescentParty(shared: DescentShared, index: number, parties: n
 
   const sampler = new CandidateSampler(shared, owned);
   for (let iteration = 0; iteration < shared.iterations; iteration++) {
+    sampler.countOffers(heaps);
+    barrier();
+    if (index === 0) placeCandidates(shared);
+    barrier();
     sampler.sample(heaps, iteration);
     barrier();
     sampler.markUsed(heaps);
@@ -207,6 +218,19 @@ function fillEmptySlots(kernels: RowKernels, heaps: NeighborHeaps, random: Seede
   }
 }
 
+/** Places every row's candidate lists in `candidates`, each with room for its offers (at most `limit`). */
+function placeCandidates(shared: DescentShared): void {
+  const { count, limit, newSizes, oldSizes, candidateStart, oldStart } = shared;
+  let at = 0;
+  for (let row = 0; row < count; row++) {
+    candidateStart[row] = at;
+    at += Math.min(newSizes[row]!, limit);
+    oldStart[row] = at;
+    at += Math.min(oldSizes[row]!, limit);
+  }
+  candidateStart[count] = at;
+}
+
 /** Candidate pairs of `row`: every two new candidates, and every new one with every old one. */
 function candidatePairs(shared: DescentShared, row: number): number {
   const n = shared.newSizes[row]!;
@@ -233,17 +257,18 @@ function planRounds(shared: DescentShared): void {
 
 /** Computes the keys of `row`'s candidate pairs and keeps, in the arena, those either end might take. */
 function keepCandidatePairs(shared: DescentShared, row: number, kernels: RowKernels): void {
-  const { newIds, oldIds, limit, keys, width, updateP, updateQ, updateKey } = shared;
-  const base = row * limit;
+  const { candidates, keys, width, updateP, updateQ, updateKey } = shared;
+  const base = shared.candidateStart[row]!;
   const newEnd = base + shared.newSizes[row]!;
-  const oldEnd = base + shared.oldSizes[row]!;
+  const oldBase = shared.oldStart[row]!;
+  const oldEnd = oldBase + shared.oldSizes[row]!;
   let at = shared.rowOffset[row]!;
   const first = at;
   for (let a = base; a < newEnd; a++) {
-    const p = newIds[a]!;
+    const p = candidates[a]!;
     const boundP = keys[p * width]!;
     for (let b = a + 1; b < newEnd; b++) {
-      const q = newIds[b]!;
+      const q = candidates[b]!;
       const key = kernels.key(p, q);
       if (key < boundP || key < keys[q * width]!) {
         updateP[at] = p;
@@ -251,8 +276,8 @@ function keepCandidatePairs(shared: DescentShared, row: number, kernels: RowKern
         updateKey[at++] = key;
       }
     }
-    for (let b = base; b < oldEnd; b++) {
-      const q = oldIds[b]!;
+    for (let b = oldBase; b < oldEnd; b++) {
+      const q = candidates[b]!;
       if (q === p) continue;
       const key = kernels.key(p, q);
       if (key < boundP || key < keys[q * width]!) {
@@ -305,9 +330,28 @@ class CandidateSampler {
     this.stamps = new Int32Array(shared.count).fill(-1);
   }
 
-  /** Fills the owned rows' candidate lists from the heaps (which no party changes meanwhile). */
+  /** Counts the offers sample() will make to each owned row's new and old lists, into their sizes. */
+  countOffers(heaps: NeighborHeaps): void {
+    const { newSizes, oldSizes } = this.shared;
+    const { from, to } = this.owned;
+    newSizes.fill(0, from, to);
+    oldSizes.fill(0, from, to);
+    const { ids, fresh, width } = heaps;
+    for (let row = 0; row < heaps.rows; row++) {
+      const ownsRow = row >= from && row < to;
+      for (let slot = row * width, end = slot + width; slot < end; slot++) {
+        const other = ids[slot]!;
+        if (other < 0) continue;
+        const sizes = fresh[slot] ? newSizes : oldSizes;
+        if (ownsRow) sizes[row]!++;
+        if (other >= from && other < to) sizes[other]!++;
+      }
+    }
+  }
+
+  /** Fills the owned rows' candidate lists (placed by placeCandidates) from the heaps (which no party changes meanwhile). */
   sample(heaps: NeighborHeaps, iteration: number): void {
-    const { newIds, oldIds, newSizes, oldSizes, newPriorities, oldPriorities, seed } = this.shared;
+    const { newSizes, oldSizes, candidateStart, oldStart, seed } = this.shared;
     const { from, to } = this.owned;
     newSizes.fill(0, from, to);
     oldSizes.fill(0, from, to);
@@ -320,13 +364,13 @@ class CandidateSampler {
         if (other < 0) continue;
         const ownsOther = other >= from && other < to;
         if (!ownsRow && !ownsOther) continue;
-        const priority = (mix(key ^ Math.imul(slot, 0x9e3779b1)) >>> 0) / 4294967296;
+        const priority = mix(key ^ Math.imul(slot, 0x9e3779b1)) >>> 0;
         if (fresh[slot]) {
-          if (ownsRow) this.push(newIds, newPriorities, newSizes, row, priority, other);
-          if (ownsOther) this.push(newIds, newPriorities, newSizes, other, priority, row);
+          if (ownsRow) this.push(newSizes, row, candidateStart[row]!, oldStart[row]!, priority, other);
+          if (ownsOther) this.push(newSizes, other, candidateStart[other]!, oldStart[other]!, priority, row);
         } else {
-          if (ownsRow) this.push(oldIds, oldPriorities, oldSizes, row, priority, other);
-          if (ownsOther) this.push(oldIds, oldPriorities, oldSizes, other, priority, row);
+          if (ownsRow) this.push(oldSizes, row, oldStart[row]!, candidateStart[row + 1]!, priority, other);
+          if (ownsOther) this.push(oldSizes, other, oldStart[other]!, candidateStart[other + 1]!, priority, row);
         }
       }
     }
@@ -334,12 +378,12 @@ class CandidateSampler {
 
   /** A new neighbour of an owned row that made it into the row's sample has now been used: it becomes old. */
   markUsed(heaps: NeighborHeaps): void {
-    const { newIds, newSizes, limit } = this.shared;
+    const { candidates, candidateStart, newSizes } = this.shared;
     const { ids, fresh, width } = heaps;
     const { stamps } = this;
     for (let row = this.owned.from; row < this.owned.to; row++) {
-      const base = row * limit;
-      for (let c = base; c < base + newSizes[row]!; c++) stamps[newIds[c]!] = row;
+      const base = candidateStart[row]!;
+      for (let c = base; c < base + newSizes[row]!; c++) stamps[candidates[c]!] = row;
       for (let slot = row * width, end = slot + width; slot < end; slot++) {
         if (fresh[slot] && stamps[ids[slot]!] === row) fresh[slot] = 0;
       }
@@ -347,35 +391,56 @@ class CandidateSampler {
   }
 
   /**
-   * Keeps the `limit` smallest priorities of `row`'s list, skipping duplicates. The list fills from
-   * the front; once full it is a max-heap on priority and a smaller priority replaces the root.
+   * Keeps the smallest priorities of `row`'s list in [base, end) (room for at most `limit`: a list
+   * with more offers than that has exactly `limit`), skipping duplicates. The list fills from the
+   * front; once full it is a max-heap on priority and a smaller priority replaces the root.
    */
-  private push(
-    ids: Int32Array,
-    priorities: Float64Array,
-    sizes: Int32Array,
-    row: number,
-    priority: number,
-    id: number,
-  ): void {
-    const limit = this.shared.limit;
-    const base = row * limit;
+  private push(sizes: Int32Array, row: number, base: number, end: number, priority: number, id: number): void {
+    const { candidates, priorities } = this.shared;
+    const room = end - base;
     const size = sizes[row]!;
-    for (let c = base; c < base + size; c++) if (ids[c] === id) return;
-    if (size < limit) {
-      ids[base + size] = id;
+    for (let c = base; c < base + size; c++) if (candidates[c] === id) return;
+    if (size < room) {
+      candidates[base + size] = id;
       priorities[base + size] = priority;
       sizes[row] = size + 1;
-      if (size + 1 === limit) heapify(ids, priorities, base, limit);
+      if (size + 1 === this.shared.limit) heapify(candidates, priorities, base, room);
       return;
     }
     if (priority >= priorities[base]!) return;
-    siftDown(ids, priorities, base, limit, 0, priority, id);
+    siftDownPriority(candidates, priorities, base, room, 0, priority, id);
   }
 }
 
-function heapify(ids: Int32Array, priorities: Float64Array, base: number, limit: number): void {
+function heapify(ids: Int32Array, priorities: Uint32Array, base: number, limit: number): void {
   for (let position = (limit >> 1) - 1; position >= 0; position--) {
-    siftDown(ids, priorities, base, limit, position, priorities[base + position]!, ids[base + position]!);
+    siftDownPriority(ids, priorities, base, limit, position, priorities[base + position]!, ids[base + position]!);
   }
+}
+
+/**
+ * max-heap.ts's siftDown on 32-bit priorities: a copy rather than one function for both array types,
+ * which would make the neighbour searches' hot heap code polymorphic.
+ */
+function siftDownPriority(
+  ids: Int32Array,
+  priorities: Uint32Array,
+  base: number,
+  size: number,
+  position: number,
+  priority: number,
+  id: number,
+): void {
+  for (;;) {
+    const left = 2 * position + 1;
+    if (left >= size) break;
+    const right = left + 1;
+    const larger = right < size && priorities[base + right]! > priorities[base + left]! ? right : left;
+    if (priorities[base + larger]! <= priority) break;
+    priorities[base + position] = priorities[base + larger]!;
+    ids[base + position] = ids[base + larger]!;
+    position = larger;
+  }
+  priorities[base + position] = priority;
+  ids[base + position] = id;
 }

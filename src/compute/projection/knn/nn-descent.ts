@@ -8,7 +8,7 @@ import {
   type DescentShared,
 } from './descent-party.js';
 import { graphFromSortedRows, keyToDistance, type NeighborGraph, type SearchRows } from './neighbor-graph.js';
-import { NeighborHeaps } from './neighbor-heaps.js';
+import { sortByKeyThenId } from './neighbor-heaps.js';
 import { paddedDim, rowMemory } from './row-kernels.js';
 
 /** Iterations umap-learn asks NN-descent for: log2 of the row count, at least 5. */
@@ -31,7 +31,24 @@ export async function descentNeighbors(
 ): Promise<NeighborGraph> {
   const { count } = rows;
   const width = k - 1;
-  const parties = Math.max(1, Math.min(threads, Math.floor(count / 64) || 1));
+  const { ids, keys } = await searchedHeaps(rows, width, seed, threads, checkpoint);
+  // Each heap is sorted where it lies: no copy of the heaps beside the graph made from them.
+  for (let r = 0; r < count; r++) sortByKeyThenId(ids, keys, r * width, (r + 1) * width);
+  return graphFromSortedRows(ids, keys, count, width, (key) => keyToDistance(key, rows.metric));
+}
+
+/**
+ * Runs the parties; returns only the heaps' arrays, so that the rest of their shared state (the
+ * candidate lists, the padded rows: most of the search's memory) is garbage before the graph is made.
+ */
+async function searchedHeaps(
+  rows: SearchRows,
+  width: number,
+  seed: number,
+  threads: number,
+  checkpoint: StageCheckpoint,
+): Promise<{ ids: Int32Array; keys: Float64Array }> {
+  const parties = Math.max(1, Math.min(threads, Math.floor(rows.count / 64) || 1));
   const shared = sharedState(rows, width, seed, parties);
   const progress = () => checkpoint.report(Atomics.load(shared.control, DESCENT_CONTROL.progress));
   await runWorkers<true>(
@@ -44,11 +61,7 @@ export async function descentNeighbors(
     checkpoint,
   );
   progress();
-  const heaps = new NeighborHeaps(count, width, shared);
-  const ids = new Int32Array(count * width);
-  const keys = new Float64Array(count * width);
-  for (let r = 0; r < count; r++) heaps.sortedRow(r, ids, keys, r * width);
-  return graphFromSortedRows(ids, keys, count, width, (key) => keyToDistance(key, rows.metric));
+  return { ids: shared.ids, keys: shared.keys };
 }
 
 /**
@@ -79,12 +92,12 @@ function sharedState(rows: SearchRows, width: number, seed: number, parties: num
     ids: ints(count * width).fill(-1),
     keys: doubles(count * width).fill(Infinity),
     fresh: new Uint8Array(new SharedArrayBuffer(count * width)),
-    newIds: ints(count * limit),
-    oldIds: ints(count * limit),
+    candidates: ints(2 * count * width),
+    candidateStart: ints(count + 1),
+    oldStart: ints(count),
     newSizes: ints(count),
     oldSizes: ints(count),
-    newPriorities: doubles(count * limit),
-    oldPriorities: doubles(count * limit),
+    priorities: new Uint32Array(new SharedArrayBuffer(4 * 2 * count * width)),
     roundStarts: ints(count + 1),
     rowOffset: ints(count),
     rowUpdates: ints(count),
