@@ -313,16 +313,7 @@ export async function readProbabilities(
   source: ProbabilitySource | undefined,
 ): Promise<Probabilities> {
   const count = inputs.index.length;
-  if (source?.kind === 'none') {
-    return {
-      source: 'none',
-      passes: 1,
-      classes: 0,
-      classNames: [],
-      values: null,
-      predicted: new Int32Array(count).fill(-1),
-    };
-  }
+  if (source?.kind === 'none') return noProbabilities(count);
   if (source === undefined || source.kind === 'shifted') {
     const shifted = await readShifted(store, run, inputs);
     if (shifted) return shifted;
@@ -827,17 +818,18 @@ function probeOf(
 
 /** The base without the classifier: as if triaged with `probabilities: { kind: 'none' }`. */
 export function withoutClassifier(base: TriageBase): TriageBase {
-  const count = base.inputs.index.length;
+  return { ...base, probabilities: noProbabilities(base.inputs.index.length) };
+}
+
+/** No classifier: no probabilities, and no predicted class for any of `count` inputs. */
+function noProbabilities(count: number): Probabilities {
   return {
-    ...base,
-    probabilities: {
-      source: 'none',
-      passes: 1,
-      classes: 0,
-      classNames: [],
-      values: null,
-      predicted: new Int32Array(count).fill(-1),
-    },
+    source: 'none',
+    passes: 1,
+    classes: 0,
+    classNames: [],
+    values: null,
+    predicted: new Int32Array(count).fill(-1),
   };
 }
 
