@@ -87,9 +87,15 @@ export const STORE_FIXTURES: readonly StoreFixture[] = [
   },
   {
     name: 'v11',
-    commit: null,
+    commit: '04bf6da',
     schemaVersion: 11,
     shape: "saved triage's linear probe score per input",
+  },
+  {
+    name: 'v12',
+    commit: null,
+    schemaVersion: 12,
+    shape: 'class probabilities over test-time shifts',
   },
 ];
 
@@ -139,6 +145,7 @@ async function writeFixture(fixture: StoreFixture, outDir: string, scratch: stri
         file,
         '--quiet',
         ...(help.includes('--unit-patterns') ? ['--unit-patterns', `${TINY.relu}:1`] : []),
+        ...(help.includes('--test-time-shifts') ? ['--test-time-shifts', '1'] : []),
       ],
       scratch,
     );
