@@ -17,6 +17,13 @@ export function row(matrix: Matrix, index: number): Float32Array {
   return matrix.data.subarray(index * matrix.dim, (index + 1) * matrix.dim);
 }
 
+/** Rows `rows` (in that order) of the row-major `values` of `dim` columns, as a new array. */
+export function gatherRows(values: Float32Array, dim: number, rows: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  for (let i = 0; i < rows.length; i++) out.set(values.subarray(rows[i]! * dim, (rows[i]! + 1) * dim), i * dim);
+  return out;
+}
+
 /**
  * A power of two that brings the largest magnitude of `data` into [0.5, 1) (1 for all zeros).
  * Multiplying float32 values by it is exact, and float32 sums of squares and products of the

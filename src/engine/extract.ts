@@ -7,6 +7,7 @@ import {
   type ChannelOrder,
   type LayerGeometry,
 } from '../compute/aggregate.js';
+import { gatherRows } from '../compute/matrix.js';
 import { unitMaximaInto } from '../compute/max-activations.js';
 import { predict } from '../compute/predictions.js';
 import { CancelledError, InputError } from '../errors.js';
@@ -263,7 +264,7 @@ function assembleBatch(
     // An output row with NaN or +Inf names no class: stored as "no prediction" (-1, probability NaN).
     prediction: kept.map((i) => (Number.isFinite(predicted.probability[i]!) ? predicted.classIndex[i]! : -1)),
     probability: Float32Array.from(kept, (i) => predicted.probability[i]!),
-    probabilities: keepRows(predicted.probabilities, classes, kept),
+    probabilities: gatherRows(predicted.probabilities, classes, kept),
     classes,
     digest: Array.from(kept, (i) => digestOf(batch.feeds, i, count)),
     layers: [],
@@ -277,7 +278,7 @@ function assembleBatch(
     result.layers.push(
       kept.length === count
         ? { values, unitMax }
-        : { values: keepRows(values, layer.dim, kept), unitMax: keepRows(unitMax, layer.geometry.units, kept) },
+        : { values: gatherRows(values, layer.dim, kept), unitMax: gatherRows(unitMax, layer.geometry.units, kept) },
     );
   }
   for (const map of plan.unitMaps) {
@@ -349,10 +350,4 @@ function digestOf(feeds: FedBatch['feeds'], row: number, count: number): string 
     hash.update(new Uint8Array(data.buffer, data.byteOffset + row * size, size));
   }
   return hash.digest('hex');
-}
-
-function keepRows(values: Float32Array, dim: number, rows: Int32Array): Float32Array {
-  const out = new Float32Array(rows.length * dim);
-  rows.forEach((r, i) => out.set(values.subarray(r * dim, (r + 1) * dim), i * dim));
-  return out;
 }

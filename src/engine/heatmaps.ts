@@ -18,6 +18,7 @@ import {
   type HeatmapTarget,
   type SpatialGrid,
 } from '../compute/heatmap.js';
+import { gatherRows } from '../compute/matrix.js';
 import { InputError } from '../errors.js';
 import { BATCH_SIZE_FIELD, THREADS_FIELD } from './config.js';
 import { decodeModel, singleFloatInput, type DecodedModel } from '../io/onnx/graph.js';
@@ -246,8 +247,7 @@ export async function computePatternHeatmaps(
     const rows = readable.flatMap((inputIndex, row) =>
       computed[row] && patternOf.get(inputIndex) === patternId ? [row] : [],
     );
-    const values = new Float32Array(rows.length * size);
-    rows.forEach((row, i) => values.set(heatmaps.subarray(row * size, (row + 1) * size), i * size));
+    const values = gatherRows(heatmaps, size, rows);
     return { patternId, members: rows.length, mean: meanHeatmap(values, rows.length, size), rows };
   });
   await saveHeatmaps(store, clustering.clusteringId, grid, summaries, readable, heatmaps);

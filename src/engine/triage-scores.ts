@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Metric } from '../compute/hdbscan/types.js';
 import { resolveStoredParams } from '../compute/hdbscan/options.js';
-import type { Matrix } from '../compute/matrix.js';
+import { gatherRows, type Matrix } from '../compute/matrix.js';
 import { toProbabilities } from '../compute/predictions.js';
 import { combinedScore, rankOrder } from '../compute/triage/combine.js';
 import { confusionMatrix, labelCodes, type LabelCodes } from '../compute/triage/labels.js';
@@ -352,8 +352,7 @@ export async function readProbabilities(
   }
   const rows = alignRows(details.inputIndex, inputs.index, 'input_details');
   const { classes } = details;
-  const values = new Float32Array(count * classes);
-  rows.forEach((row, i) => values.set(details.probabilities.subarray(row * classes, (row + 1) * classes), i * classes));
+  const values = gatherRows(details.probabilities, classes, rows);
   return { source: 'model output', passes: 1, classes, classNames: classNamesOf(run, classes), values, predicted };
 }
 
@@ -364,11 +363,9 @@ export async function readProbabilities(
 async function readShifted(store: StoreReader, run: RunRecord, inputs: StoredInputs): Promise<Probabilities | null> {
   const shifted = await store.readShiftedProbabilities(run.runId);
   if (shifted === null) return null;
-  const count = inputs.index.length;
   const rows = alignRows(shifted.inputIndex, inputs.index, 'shifted_probabilities');
   const { classes } = shifted;
-  const values = new Float32Array(count * classes);
-  rows.forEach((row, i) => values.set(shifted.probabilities.subarray(row * classes, (row + 1) * classes), i * classes));
+  const values = gatherRows(shifted.probabilities, classes, rows);
   const passes = (2 * shifted.shifts + 1) ** 2;
   return {
     source: `model output, geometric mean over ${passes} test-time shifts (up to ${shifted.shifts} pixel${shifted.shifts === 1 ? '' : 's'})`,
@@ -385,9 +382,7 @@ async function layerMatrix(store: StoreReader, runId: number, layer: string, inp
   const { matrix, inputIndex } = await store.readActivations(runId, layer);
   const rows = alignRows(inputIndex, inputs.index, `layer ${layer}`);
   if (rows.every((row, i) => row === i)) return matrix;
-  const data = new Float32Array(rows.length * matrix.dim);
-  rows.forEach((row, i) => data.set(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim), i * matrix.dim));
-  return { count: rows.length, dim: matrix.dim, data };
+  return { count: rows.length, dim: matrix.dim, data: gatherRows(matrix.data, matrix.dim, rows) };
 }
 
 /**

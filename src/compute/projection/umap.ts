@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import type { TaskControl } from '../../progress.js';
 import type { DotKernels } from '../hdbscan/kernels/dot-kernel.js';
-import type { Matrix } from '../matrix.js';
+import { gatherRows, type Matrix } from '../matrix.js';
 import { StageCheckpoint } from './checkpoint.js';
 import { fitCurve } from './curve-fit.js';
 import { fuzzySimplicialSet } from './fuzzy-simplicial-set.js';
@@ -164,7 +164,5 @@ function sampleRows(matrix: Matrix, size: number, random: SeededRandom): Matrix 
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   const chosen = order.subarray(0, size).sort();
-  const data = new Float32Array(size * matrix.dim);
-  chosen.forEach((row, i) => data.set(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim), i * matrix.dim));
-  return { count: size, dim: matrix.dim, data };
+  return { count: size, dim: matrix.dim, data: gatherRows(matrix.data, matrix.dim, chosen) };
 }
