@@ -8,8 +8,8 @@ import type { SparseGraph } from './sparse-graph.js';
  * make_epochs_per_sample); both clocks start one period in. `blocks` are the boundaries of the
  * vertex blocks (see layout-epochs.ts): edges between blocks get a slot in `owed`. Both snapshots
  * start as `layout`. With `order`, vertex order[i] of `graph` is the layout's vertex i (`layout` is in
- * the layout's numbering): the rows are renumbered as vertex-order.ts's renumberGraph does, straight
- * into the layout's arrays, with no renumbered copy of the graph beside them.
+ * the layout's numbering): the rows are renumbered straight into the layout's arrays, with no
+ * renumbered copy of the graph beside them.
  */
 export function layoutArrays(
   layout: Float64Array,

@@ -11,7 +11,6 @@
  * positions a block reads fit in the cache either way.
  */
 import type { SeededRandom } from './random.js';
-import type { SparseGraph } from './sparse-graph.js';
 
 /** Cells per axis of the grid the curve runs through (2^10: 20-bit curve positions). */
 const ORDER_BITS = 10;
@@ -94,37 +93,4 @@ function radixOrder(keys: Uint32Array, bits: number): Int32Array {
     [order, spare] = [spare, order];
   }
   return order;
-}
-
-/**
- * The graph with vertex `order[i]` renumbered i: rows in the new order, each row's columns renumbered
- * and sorted ascending (the layout relies on sorted rows to find reverse edges).
- */
-export function renumberGraph(graph: SparseGraph, order: Int32Array): SparseGraph {
-  const { count } = graph;
-  const position = new Int32Array(count);
-  for (let i = 0; i < count; i++) position[order[i]!] = i;
-  const rowStart = new Int32Array(count + 1);
-  const columns = new Int32Array(graph.columns.length);
-  const weights = new Float64Array(graph.weights.length);
-  let next = 0;
-  for (let i = 0; i < count; i++) {
-    const vertex = order[i]!;
-    const first = next;
-    for (let e = graph.rowStart[vertex]!; e < graph.rowStart[vertex + 1]!; e++) {
-      const column = position[graph.columns[e]!]!;
-      const weight = graph.weights[e]!;
-      // Insertion by column: rows are short.
-      let at = next++;
-      while (at > first && columns[at - 1]! > column) {
-        columns[at] = columns[at - 1]!;
-        weights[at] = weights[at - 1]!;
-        at--;
-      }
-      columns[at] = column;
-      weights[at] = weight;
-    }
-    rowStart[i + 1] = next;
-  }
-  return { count, rowStart, columns, weights };
 }
