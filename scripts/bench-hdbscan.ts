@@ -249,21 +249,23 @@ function formatRow(row: RowFigures): string {
   const approximate = median(row.approximate.map((fit) => fit.seconds));
   const peer = row.peer.length > 0 ? median(row.peer.map((fit) => fit.seconds)) : undefined;
   const ratio = (value: number, to: number | undefined): string => (to !== undefined ? (value / to).toFixed(2) : '-');
+  const figure = (value: number | undefined, digits: number): string =>
+    value !== undefined ? value.toFixed(digits) : '-';
   const approximateCpu = median(row.approximate.map((fit) => fit.cpuSeconds));
   const peerCpu = row.peer.length > 0 ? median(row.peer.map((fit) => fit.cpuSeconds)) : undefined;
   const stats = row.approximate[0]?.stats;
   return [
     row.shape.padEnd(11),
-    (exact !== undefined ? exact.toFixed(2) : '-').padStart(7),
+    figure(exact, 2).padStart(7),
     approximate.toFixed(2).padStart(7),
-    (peer !== undefined ? peer.toFixed(2) : '-').padStart(6),
+    figure(peer, 2).padStart(6),
     ratio(approximate, peer).padStart(11),
     (exact !== undefined ? ratio(exact, peer) : '-').padStart(10),
     approximateCpu.toFixed(2).padStart(7),
-    (peerCpu !== undefined ? peerCpu.toFixed(2) : '-').padStart(8),
+    figure(peerCpu, 2).padStart(8),
     ratio(approximateCpu, peerCpu).padStart(8),
-    (row.approximateAri !== undefined ? row.approximateAri.toFixed(4) : '-').padStart(8),
-    (row.peerAri !== undefined ? row.peerAri.toFixed(4) : '-').padStart(8),
+    figure(row.approximateAri, 4).padStart(8),
+    figure(row.peerAri, 4).padStart(8),
     (row.exact.length > 0 ? Math.max(...row.exact.map((fit) => fit.peakRssMb)).toFixed(0) : '-').padStart(8),
     Math.max(...row.approximate.map((fit) => fit.peakRssMb))
       .toFixed(0)
@@ -279,7 +281,7 @@ function formatRow(row: RowFigures): string {
             .toFixed(2)
             .padStart(8),
           ratio(approximateCpu, median(row.baseline.map((fit) => fit.cpuSeconds))).padStart(8),
-          (row.baselineAri !== undefined ? row.baselineAri.toFixed(4) : '-').padStart(8),
+          figure(row.baselineAri, 4).padStart(8),
           (row.baselineSame ? 'same' : 'differ').padStart(6),
         ]
       : []),

@@ -34,6 +34,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { rankOrder } from '../../src/compute/triage/combine.js';
+import { spread, type Spread } from '../bench/spread.js';
 import { analyze } from '../../src/engine/analyze.js';
 import {
   readProbabilities,
@@ -78,12 +79,8 @@ function measure(order: ArrayLike<number>, triage: RunTriage, truth: Set<number>
  * The per-seed difference of two rankings' flips among the first FLIPS rows, its mean and the standard error
  * of that mean: how far apart two rankings are beside the spread between seeds.
  */
-function pairedGap(a: Score[], b: Score[]): { mean: number; standardError: number } {
-  const gaps = a.map((s, i) => (s.precision - b[i]!.precision) * FLIPS);
-  const mean = gaps.reduce((sum, g) => sum + g, 0) / gaps.length;
-  if (gaps.length < 2) return { mean, standardError: Number.NaN };
-  const variance = gaps.reduce((sum, g) => sum + (g - mean) ** 2, 0) / (gaps.length - 1);
-  return { mean, standardError: Math.sqrt(variance / gaps.length) };
+function pairedGap(a: Score[], b: Score[]): Spread {
+  return spread(a.map((s, i) => (s.precision - b[i]!.precision) * FLIPS));
 }
 
 /** Rows by `score` descending (NaN last), ties in a seeded random order. */
@@ -254,7 +251,7 @@ async function main(): Promise<void> {
   for (const name of against) {
     const gap = pairedGap(combined, all.get(name) ?? bestScores);
     console.log(
-      `combined - ${name}, flips found in the first ${FLIPS} per seed: ${gap.mean.toFixed(2)} ± ${gap.standardError.toFixed(2)} (mean ± standard error over the seeds)`,
+      `combined - ${name}, flips found in the first ${FLIPS} per seed: ${gap.mean.toFixed(2)} ± ${gap.error.toFixed(2)} (mean ± standard error over the seeds)`,
     );
   }
   const used = process.cpuUsage(cpu);
