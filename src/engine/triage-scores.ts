@@ -314,14 +314,22 @@ export async function readProbabilities(
 ): Promise<Probabilities> {
   const count = inputs.index.length;
   if (source?.kind === 'none') return noProbabilities(count);
+  let partialShifts = '';
   if (source === undefined || source.kind === 'shifted') {
     const shifted = await readShifted(store, run, inputs);
-    if (shifted) return shifted;
+    if (shifted?.kind === 'complete') return shifted.probabilities;
+    const finish = `analyze the run again with ${option('testTimeShifts', shifted?.shifts ?? 1)}, which reuses the extraction`;
     if (source?.kind === 'shifted') {
-      throw new NotFoundError(`run ${run.runId} has no probabilities over test-time shifts`, {
-        hint: `analyze it again with ${option('testTimeShifts', 1)} (the extraction is reused), or use ${option('probabilities', 'model')}`,
+      const what = shifted
+        ? `probabilities over test-time shifts for only ${shifted.covered} of its ${count} inputs (an interrupted analyze)`
+        : 'no probabilities over test-time shifts';
+      throw new NotFoundError(`run ${run.runId} has ${what}`, {
+        hint: `${finish}, or use ${option('probabilities', 'model')}`,
       });
     }
+    // A default triage of a run whose shift stage was interrupted ranks every input by the same source.
+    if (shifted)
+      partialShifts = ` (test-time shifts stored for only ${shifted.covered} of ${count} inputs; to use them, ${finish})`;
   }
   if (source?.kind === 'layer') {
     const { matrix, inputIndex } = await store.readActivations(run.runId, source.layer);
@@ -353,21 +361,30 @@ export async function readProbabilities(
   const rows = alignRows(details.inputIndex, inputs.index, 'input_details');
   const { classes } = details;
   const values = gatherRows(details.probabilities, classes, rows);
-  return { source: 'model output', passes: 1, classes, classNames: classNamesOf(run, classes), values, predicted };
+  const classNames = classNamesOf(run, classes);
+  return { source: `model output${partialShifts}`, passes: 1, classes, classNames, values, predicted };
 }
+
+type ShiftedRead =
+  | { kind: 'complete'; probabilities: Probabilities }
+  /** The shift stage stored rows for only `covered` of the inputs (it was interrupted). */
+  | { kind: 'partial'; shifts: number; covered: number };
 
 /**
  * The run's probabilities over test-time shifts, aligned to `inputs`, or null when it has none. The
  * predicted classes stay the model's plain predictions (those of the run, its confusion matrix included).
  */
-async function readShifted(store: StoreReader, run: RunRecord, inputs: StoredInputs): Promise<Probabilities | null> {
+async function readShifted(store: StoreReader, run: RunRecord, inputs: StoredInputs): Promise<ShiftedRead | null> {
   const shifted = await store.readShiftedProbabilities(run.runId);
   if (shifted === null) return null;
+  const stored = new Set(shifted.inputIndex);
+  const covered = inputs.index.reduce((n, index) => n + (stored.has(index) ? 1 : 0), 0);
+  if (covered < inputs.index.length) return { kind: 'partial', shifts: shifted.shifts, covered };
   const rows = alignRows(shifted.inputIndex, inputs.index, 'shifted_probabilities');
   const { classes } = shifted;
   const values = gatherRows(shifted.probabilities, classes, rows);
   const passes = (2 * shifted.shifts + 1) ** 2;
-  return {
+  const probabilities: Probabilities = {
     source: `model output, geometric mean over ${passes} test-time shifts (up to ${shifted.shifts} pixel${shifted.shifts === 1 ? '' : 's'})`,
     passes,
     classes,
@@ -375,6 +392,7 @@ async function readShifted(store: StoreReader, run: RunRecord, inputs: StoredInp
     values,
     predicted: Int32Array.from(inputs.prediction),
   };
+  return { kind: 'complete', probabilities };
 }
 
 /** Reads a layer's activations in the inputs' order. */

@@ -249,6 +249,30 @@ test('triage uses the shifted probabilities by default when the run has them, an
   assert.ok(Math.abs(shifted.selfConfidence[row]! - stored!.probabilities[row * CLASSES + given]!) < 1e-6);
   assert.match(leadReason(shifted, row), /the model gives the label \S+ over 9 shifts/);
   assert.doesNotMatch(leadReason(fromModel, row), /shifts/);
+
+  // An interrupted shift stage: the default ranks every input by the plain probabilities and says why; asked
+  // for by name, the shifted ones are refused with the way to finish them.
+  const instance = await DuckDBInstance.create(out);
+  const connection = await instance.connect();
+  await connection.run('DELETE FROM shifted_probabilities WHERE input_index >= 10');
+  connection.closeSync();
+  instance.closeSync();
+  const partial = await score();
+  assert.match(partial.probabilitySource, /^model output \(test-time shifts stored for only 10 of \d+ inputs; /);
+  assert.equal(partial.probabilityPasses, 1);
+  near(
+    partial.probabilities!,
+    details!.probabilities,
+    0,
+    'a partial shift stage falls back to the plain probabilities',
+  );
+  await assert.rejects(
+    () => score({ kind: 'shifted' }),
+    (error: unknown) =>
+      error instanceof NotFoundError &&
+      /test-time shifts for only 10 of its \d+ inputs/.test(error.message) &&
+      /(--test-time-shifts|testTimeShifts:) 1/.test(error.hint ?? ''),
+  );
 });
 
 /** Runs `nap analyze` with console output captured; a nap error is printed as main.ts prints it. */
