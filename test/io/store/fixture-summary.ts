@@ -41,6 +41,7 @@ export interface SummarizableStore {
   readProjection?(runId: number, layer: string): Promise<Columns | null>;
   readLinkageTree?(clusteringId: number): Promise<Columns | null>;
   readSoftMemberships?(clusteringId: number): Promise<Columns>;
+  readShiftedProbabilities?(runId: number): Promise<Columns | null>;
 }
 
 export interface WritableFixtureStore extends SummarizableStore {
@@ -137,6 +138,12 @@ async function hierarchyOf(store: SummarizableStore, clusteringId: number): Prom
   return out;
 }
 
+/** A run's probabilities over test-time shifts, digested, where the store keeps some (version 12 on). */
+async function shiftedOf(store: SummarizableStore, runId: number): Promise<Columns> {
+  const shifted = await optional(store.readShiftedProbabilities && (() => store.readShiftedProbabilities!(runId)));
+  return shifted === null ? {} : { shiftedProbabilities: digestColumns(shifted) };
+}
+
 /** The condensed content of an open store. */
 export async function summarizeStore(store: SummarizableStore): Promise<unknown> {
   const runs = [];
@@ -226,6 +233,8 @@ export async function summarizeStore(store: SummarizableStore): Promise<unknown>
       flows,
       stagedBatches: batches,
       staged,
+      // Absent (not null) without any, so that older fixtures' summaries stay as written.
+      ...(await shiftedOf(store, runId)),
     });
   }
   // Dates as JSON writes them, so that a summary equals its committed JSON.
