@@ -178,7 +178,9 @@ export async function prepareAnalysis(options: RunOptions): Promise<PreparedAnal
   const { graph } = model;
   const inputs = modelInputs(graph, config.model);
   const feeding =
-    dataset.kind === 'tensors' ? tensorFeeding(dataset, inputs) : imageFeeding(dataset, inputs, config.model, config);
+    dataset.kind === 'tensors'
+      ? tensorFeeding(dataset, inputs, config.layout)
+      : imageFeeding(dataset, inputs, config.model, config);
   // Refused before the model runs: the shifts would otherwise fail only after the whole extraction.
   if (config.testTimeShifts > 0) shiftableLayout(feeding, config.testTimeShifts, config.data);
   const threads = config.threads || undefined;

@@ -124,7 +124,8 @@ export interface AnalyzeOptions {
    * class output is computed again on every copy of each preprocessed image moved by -N..N pixels along each
    * axis ((2N + 1)^2 passes, the unshifted one included; the pixels moved in are the input tensor's zero,
    * i.e. zero after preprocessing), and per input the renormalized geometric mean of those passes'
-   * probabilities is stored beside the plain ones (src/engine/test-time-shifts.ts). Image inputs only.
+   * probabilities is stored beside the plain ones (src/engine/test-time-shifts.ts). Image inputs only: images,
+   * or a tensor dataset's one array of images feeding the model's only input.
    */
   testTimeShifts?: number;
 }

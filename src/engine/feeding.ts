@@ -5,7 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import type { Dataset, Preprocessing, ResizeMode, TensorDataset } from '../io/datasets/types.js';
-import { detectLayout, formatDims, imageInputSize, type LayoutOption } from '../io/onnx/layout.js';
+import { detectLayout, formatDims, imageInputSize, type ChannelLayout, type LayoutOption } from '../io/onnx/layout.js';
 import { isMaskInput, type ModelInput } from '../io/onnx/model-inputs.js';
 import { castTensor } from '../io/tensor.js';
 import type { BatchLoader } from './extract.js';
@@ -18,6 +18,11 @@ export interface Feeding {
   preprocessing?: Preprocessing;
   /** The image input's layout, or 'tensors': the run's model layout. */
   modelLayout: string;
+  /**
+   * The layout of the one 4-D float input where the data feed only that (images, or a tensor dataset's
+   * arrays of images): what test-time shifts move. Absent for other inputs.
+   */
+  imageLayout?: ChannelLayout;
   /** What identifies how the data is fed, for the extraction config hash. */
   identity: unknown;
 }
@@ -89,12 +94,16 @@ export function imageFeeding(
     },
     preprocessing,
     modelLayout: layout,
+    imageLayout: layout,
     identity: preprocessing,
   };
 }
 
-/** A tensor dataset's arrays into the inputs of the same names (the only array into the only input). */
-export function tensorFeeding(dataset: TensorDataset, inputs: ModelInput[]): Feeding {
+/**
+ * A tensor dataset's arrays into the inputs of the same names (the only array into the only input).
+ * `layout` is the channel layout of a 4-D float input fed alone (`--layout`; 'auto' detects it).
+ */
+export function tensorFeeding(dataset: TensorDataset, inputs: ModelInput[], layout: LayoutOption = 'auto'): Feeding {
   const arrayOf = (input: ModelInput) =>
     dataset.arrays.find((array) => array.name === input.name) ??
     (inputs.length === 1 && dataset.arrays.length === 1 ? dataset.arrays[0] : undefined);
@@ -122,6 +131,8 @@ export function tensorFeeding(dataset: TensorDataset, inputs: ModelInput[]): Fee
   });
   const batch = Math.max(1, ...inputs.map((input) => fixedBatch(input) ?? 1));
   const mask = pairs.find(({ input, array }) => isMaskInput(input) && array.itemDims.length === 1);
+  const [only] = pairs;
+  const imageShaped = pairs.length === 1 && only!.input.type === 'float32' && only!.array.itemDims.length === 3;
   return {
     probeInputs: Object.fromEntries(pairs.map(({ input, array }) => [input.name, [batch, ...array.itemDims]])),
     load: async (indices) => {
@@ -145,6 +156,7 @@ export function tensorFeeding(dataset: TensorDataset, inputs: ModelInput[]): Fee
       };
     },
     modelLayout: 'tensors',
+    ...(imageShaped ? { imageLayout: detectLayout([batch, ...only!.array.itemDims], layout) } : {}),
     identity: pairs.map(({ input, array }) => [input.name, array.name, array.type, array.itemDims]),
   };
 }

@@ -19,11 +19,13 @@ const STAGE = 'test-time shifts';
 
 /** The image layout of a feeding that test-time shifts can move; an InputError for inputs that are not images. */
 export function shiftableLayout(feeding: Feeding, shifts: number, data: string): ImageLayout {
-  const layout = feeding.modelLayout;
-  if (feeding.preprocessing === undefined || (layout !== 'NCHW' && layout !== 'NHWC')) {
+  const layout = feeding.imageLayout;
+  if (layout === undefined) {
     throw new InputError(
-      `${option('testTimeShifts', shifts)} moves images, but ${data} feeds the model arrays (${layout}), not images`,
-      { hint: `leave out ${option('testTimeShifts')} (or set it to 0) for inputs that are not images` },
+      `${option('testTimeShifts', shifts)} moves images, but ${data} feeds the model arrays (${feeding.modelLayout}), not images`,
+      {
+        hint: `leave out ${option('testTimeShifts')} (or set it to 0) for inputs that are not images; arrays of images [N, C, H, W] or [N, H, W, C] feeding a model's only input are shifted`,
+      },
     );
   }
   return layout;
@@ -65,7 +67,7 @@ export async function storeShiftedProbabilities(
       const batch = await feeding.load(items, control);
       const failed = batch.failed[0];
       if (failed) {
-        throw new InputError(`cannot read image ${failed.path} again for the test-time shifts: ${failed.reason}`, {
+        throw new InputError(`cannot read input ${failed.path} again for the test-time shifts: ${failed.reason}`, {
           hint: 'the images changed since they were analyzed: analyze them again',
         });
       }

@@ -275,6 +275,33 @@ test('triage uses the shifted probabilities by default when the run has them, an
   );
 });
 
+/** An .npy file of float32 values shaped `shape`. */
+function npy(shape: number[], values: Float32Array): Uint8Array {
+  const text = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+  const padded = text.padEnd(118, ' ') + '\n';
+  const head = new Uint8Array(10 + padded.length);
+  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length & 0xff, padded.length >> 8]);
+  head.set(new TextEncoder().encode(padded), 10);
+  return Buffer.concat([head, new Uint8Array(values.buffer, values.byteOffset, values.byteLength)]);
+}
+
+for (const layout of ['NCHW', 'NHWC'] as const) {
+  test(`arrays of images feeding the model's only input are shifted as images are (${layout})`, async () => {
+    const model = path.join(dir, `tiny-arrays-${layout}.onnx`);
+    await writeFile(model, tinyConvNet({ layout }));
+    const images = await analyzedImages();
+    const file = path.join(dir, `images-${layout}.npy`);
+    const shape = layout === 'NCHW' ? [LIMIT, 1, 4, 4] : [LIMIT, 4, 4, 1];
+    await writeFile(file, npy(shape, layout === 'NCHW' ? images : nchwToNhwc(images, LIMIT, 1)));
+    const out = path.join(dir, `arrays-${layout}.duckdb`);
+    const { runId } = await analyze({ model, data: file, out, projection: 'none' as const, testTimeShifts: 1 });
+    const { shifted, inputs } = await readStored(out, runId);
+    assert.ok(shifted);
+    assert.deepEqual(Array.from(shifted.inputIndex), Array.from(inputs.index));
+    near(shifted.probabilities, await directShiftedProbabilities(model, layout), 1e-5, 'shifted arrays');
+  });
+}
+
 /** Runs `nap analyze` with console output captured; a nap error is printed as main.ts prints it. */
 async function runAnalyze(argv: string[]): Promise<{ code: number; stderr: string }> {
   const stderr: string[] = [];
