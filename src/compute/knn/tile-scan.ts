@@ -12,23 +12,52 @@ export function scanLeaf(
   lists: NeighbourLists,
   unseen = false,
 ): void {
-  const size = ids.length;
-  const { tile, hits } = workspace;
+  prepareLeafColumns(workspace, ids, norms, lists);
+  scanLeafBand(workspace, ids, 0, ids.length, lists, unseen);
+}
+
+/** Writes the norms and admission bars of a leaf's rows to the workspace's columns (see scanLeafBand). */
+export function prepareLeafColumns(
+  workspace: ScanWorkspace,
+  ids: Int32Array,
+  norms: Float64Array,
+  lists: NeighbourLists,
+): void {
   const columnNorms = workspace.norms;
   const columnBars = workspace.bars;
-  for (let j = 0; j < size; j++) {
+  for (let j = 0; j < ids.length; j++) {
     columnNorms[j] = norms[ids[j]!]!;
     columnBars[j] = lists.bar(ids[j]!);
   }
-  for (let i = 0; i < size; i++) {
+}
+
+/**
+ * Offers the pairs (i, j), first <= i < end and i < j, of a leaf whose columns prepareLeafColumns
+ * set up, to both rows' lists, from the tile of its rows [first, end) by its rows [first, size)
+ * (row-major, size - first wide). Bands taken in order offer the same pairs in the same order as
+ * one band of the whole leaf, and their tiles hold only the upper triangle's blocks.
+ */
+export function scanLeafBand(
+  workspace: ScanWorkspace,
+  ids: Int32Array,
+  first: number,
+  end: number,
+  lists: NeighbourLists,
+  unseen: boolean,
+): void {
+  const width = ids.length - first;
+  const { tile, hits } = workspace;
+  const columnNorms = workspace.norms;
+  const columnBars = workspace.bars;
+  for (let i = first; i < end; i++) {
     const row = ids[i]!;
     const rowNorm = columnNorms[i]!;
-    const offset = i * size;
-    const found = workspace.scanRow(offset, size, i + 1, rowNorm, lists.bar(row), 0);
+    const offset = (i - first) * width;
+    const found = workspace.scanRow(offset, width, i + 1 - first, rowNorm, lists.bar(row), first);
     for (let h = 0; h < found; h++) {
-      const j = hits[h]!;
+      const j = first + hits[h]!;
       const other = ids[j]!;
-      const key = rowNorm + columnNorms[j]! - 2 * tile[offset + j]!;
+      const key = rowNorm + columnNorms[j]! - 2 * tile[offset + j - first]!;
       lists.offer(row, key, other, unseen);
       if (lists.offer(other, key, row, unseen)) columnBars[j] = lists.bar(other);
     }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ScanWorkspace } from '../../../src/compute/hdbscan/kernels/tiles.js';
 import { blockRows } from '../../../src/compute/knn/block-rows.js';
 import { NeighbourLists } from '../../../src/compute/knn/neighbour-lists.js';
-import { scanLeaf } from '../../../src/compute/knn/tile-scan.js';
+import { prepareLeafColumns, scanLeaf, scanLeafBand } from '../../../src/compute/knn/tile-scan.js';
 import { makeMatrix } from '../../../src/compute/matrix.js';
 import { mulberry32 } from '../../../src/io/datasets/sample.js';
 
@@ -76,5 +76,45 @@ describe('neighbour lists', () => {
       checked.ids.every((id) => id >= 0),
       'every list filled',
     );
+  });
+
+  it("scanLeafBand over bands of a leaf's rows leaves the lists exactly as one scan of the whole leaf", () => {
+    const random = mulberry32(11);
+    const count = 90;
+    const dim = 4;
+    // Few distinct values: many tied keys, whose order of arrival decides what a full list keeps.
+    const data = Float32Array.from({ length: count * dim }, () => Math.floor(random() * 4));
+    const rows = blockRows(makeMatrix(count, dim, data), 'euclidean');
+    const ids = Int32Array.from({ length: count }, (_, i) => (i * 41) % count);
+    const vectors = rows.rows(ids, 0, count, new Float32Array(count * dim));
+    const product = (i: number, j: number): number => {
+      let sum = 0;
+      for (let k = 0; k < dim; k++) sum += vectors[i * dim + k]! * vectors[j * dim + k]!;
+      return sum;
+    };
+    const whole = new ScanWorkspace(count, count);
+    for (let i = 0; i < count; i++) for (let j = 0; j < count; j++) whole.tile[i * count + j] = product(i, j);
+    for (const unseen of [false, true]) {
+      const once = new NeighbourLists(count, 7);
+      scanLeaf(whole, ids, rows.norms, once, unseen);
+      const banded = new NeighbourLists(count, 7);
+      const workspace = new ScanWorkspace(count, count);
+      prepareLeafColumns(workspace, ids, rows.norms, banded);
+      for (const [first, end] of [
+        [0, 25],
+        [25, 26],
+        [26, 70],
+        [70, count],
+      ] as const) {
+        const width = count - first;
+        for (let i = first; i < end; i++) {
+          for (let j = first; j < count; j++) workspace.tile[(i - first) * width + j - first] = product(i, j);
+        }
+        scanLeafBand(workspace, ids, first, end, banded, unseen);
+      }
+      // Heap order too, not only the sorted contents: the same offers arrived in the same order.
+      assert.deepEqual([...banded.keys], [...once.keys], `keys, unseen ${unseen}`);
+      assert.deepEqual([...banded.ids], [...once.ids], `ids, unseen ${unseen}`);
+    }
   });
 });
