@@ -16,6 +16,7 @@ import type { DuplicatesResponse, OutliersResponse } from '../../src/results/api
 import { apiPaths } from '../../src/results/routes.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { buildApp, launchChromium } from './fixture.js';
+import { float32Npy } from '../helpers/npy.js';
 
 const COUNT = 60;
 const DIM = 4;
@@ -29,16 +30,6 @@ let browser: Browser;
 let runId: number;
 const pageErrors: string[] = [];
 
-/** An .npy file of float32 rows. */
-function npy(rows: number, dim: number, values: Float32Array): Uint8Array {
-  const text = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
-  const padded = text.padEnd(118, ' ') + '\n';
-  const head = new Uint8Array(10 + padded.length);
-  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length & 0xff, padded.length >> 8]);
-  head.set(new TextEncoder().encode(padded), 10);
-  return Buffer.concat([head, new Uint8Array(values.buffer)]);
-}
-
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'nap-triage-lists-'));
   // Two groups spread on a smooth curve; one input far from both; two inputs equal; two a hair apart.
@@ -50,7 +41,7 @@ before(async () => {
   values.copyWithin(SAME[1]! * DIM, SAME[0]! * DIM, (SAME[0]! + 1) * DIM);
   for (let d = 0; d < DIM; d++) values[NEAR[1]! * DIM + d] = values[NEAR[0]! * DIM + d]! + (d === 0 ? 1e-4 : 0);
   const file = path.join(dir, 'acts.npy');
-  await writeFile(file, npy(COUNT, DIM, values));
+  await writeFile(file, float32Npy([COUNT, DIM], values));
   const store = path.join(dir, 'acts.duckdb');
   const appDir = path.join(dir, 'app');
   const [result] = await Promise.all([

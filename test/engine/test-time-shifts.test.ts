@@ -22,6 +22,7 @@ import { openDataset } from '../../src/io/datasets/open.js';
 import { sampleIndices } from '../../src/io/datasets/sample.js';
 import { NapStore } from '../../src/io/store/index.js';
 import { nchwToNhwc, TINY, tinyConvNet, tinyVectorModel } from '../helpers/tiny-models.js';
+import { float32Npy } from '../helpers/npy.js';
 
 const LIMIT = 240;
 const CLASSES = 3;
@@ -275,16 +276,6 @@ test('triage uses the shifted probabilities by default when the run has them, an
   );
 });
 
-/** An .npy file of float32 values shaped `shape`. */
-function npy(shape: number[], values: Float32Array): Uint8Array {
-  const text = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  const padded = text.padEnd(118, ' ') + '\n';
-  const head = new Uint8Array(10 + padded.length);
-  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length & 0xff, padded.length >> 8]);
-  head.set(new TextEncoder().encode(padded), 10);
-  return Buffer.concat([head, new Uint8Array(values.buffer, values.byteOffset, values.byteLength)]);
-}
-
 for (const layout of ['NCHW', 'NHWC'] as const) {
   test(`arrays of images feeding the model's only input are shifted as images are (${layout})`, async () => {
     const model = path.join(dir, `tiny-arrays-${layout}.onnx`);
@@ -292,7 +283,7 @@ for (const layout of ['NCHW', 'NHWC'] as const) {
     const images = await analyzedImages();
     const file = path.join(dir, `images-${layout}.npy`);
     const shape = layout === 'NCHW' ? [LIMIT, 1, 4, 4] : [LIMIT, 4, 4, 1];
-    await writeFile(file, npy(shape, layout === 'NCHW' ? images : nchwToNhwc(images, LIMIT, 1)));
+    await writeFile(file, float32Npy(shape, layout === 'NCHW' ? images : nchwToNhwc(images, LIMIT, 1)));
     const out = path.join(dir, `arrays-${layout}.duckdb`);
     const { runId } = await analyze({ model, data: file, out, projection: 'none' as const, testTimeShifts: 1 });
     const { shifted, inputs } = await readStored(out, runId);
