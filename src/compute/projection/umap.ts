@@ -81,7 +81,15 @@ async function prepareLayout(
   const { graph, graphCheckpoint } = await fuzzyGraph(data, search, settings.nEpochs, control);
   await graphCheckpoint.tick(1);
   const dims = settings.nComponents;
-  const layout = await initialLayout(settings.init, graph, data, random, () => graphCheckpoint.tick(1), dims);
+  const layout = await initialLayout(
+    settings.init,
+    graph,
+    data,
+    random,
+    () => graphCheckpoint.tick(1),
+    dims,
+    settings.threads,
+  );
   graphCheckpoint.finish();
 
   const { a, b } = fitCurve(settings.minDist, settings.spread);
