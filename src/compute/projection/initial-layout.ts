@@ -21,10 +21,9 @@ export async function initialLayout(
   random: SeededRandom,
   pause: () => Promise<void>,
   dims = 2,
-  threads = 1,
 ): Promise<Float64Array> {
   let layout: Float64Array | null = null;
-  if (init === 'spectral' && dims === 2) layout = await spectralLayout(graph, data, random, pause, threads);
+  if (init === 'spectral' && dims === 2) layout = await spectralLayout(graph, data, random, pause);
   else if (init !== 'random')
     layout = Float64Array.from(
       pca(data, Math.min(dims, data.dim, data.count), { seed: random.nextUint32() | 0 }).projection,

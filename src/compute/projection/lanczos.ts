@@ -25,7 +25,7 @@ export interface LanczosOptions {
  * `pause` is awaited before every step (progress, cancellation).
  */
 export async function lanczosTopEigenvectors(
-  apply: (x: Float64Array, y: Float64Array) => void | Promise<void>,
+  apply: (x: Float64Array, y: Float64Array) => void,
   n: number,
   options: LanczosOptions,
   random: SeededRandom,
@@ -58,7 +58,7 @@ export async function lanczosTopEigenvectors(
   for (let step = 0; step < maxSteps; step++) {
     await pause();
     basis.push(Float32Array.from(q));
-    await apply(q, w);
+    apply(q, w);
     let alpha = 0;
     for (let i = 0; i < n; i++) alpha += w[i]! * q[i]!;
     alphas.push(alpha);

@@ -1,6 +1,5 @@
 import type { Matrix } from '../matrix.js';
 import { lanczosTopEigenvectors } from './lanczos.js';
-import { normalizedAdjacency } from './normalized-adjacency.js';
 import { pca } from './pca.js';
 import type { SeededRandom } from './random.js';
 import { connectedComponents, inducedSubgraph, type SparseGraph } from './sparse-graph.js';
@@ -33,18 +32,16 @@ export async function spectralLayout(
   data: Matrix,
   random: SeededRandom,
   pause: () => Promise<void>,
-  threads = 1,
 ): Promise<Float64Array | null> {
   const components = connectedComponents(graph);
-  if (components.count === 1) return componentSpectral(graph, random, pause, threads);
+  if (components.count === 1) return componentSpectral(graph, random, pause);
 
   const meta = metaLayout(data, components.labels, components.count);
   const layout = new Float64Array(graph.count * 2);
   for (let c = 0; c < components.count; c++) {
     const vertices = Int32Array.from(indicesOf(components.labels, c));
     const range = halfGapToNearest(meta, c, components.count);
-    const sub =
-      vertices.length > 3 ? await componentSpectral(inducedSubgraph(graph, vertices), random, pause, threads) : null;
+    const sub = vertices.length > 3 ? await componentSpectral(inducedSubgraph(graph, vertices), random, pause) : null;
     let largest = 0;
     if (sub) for (const value of sub) largest = Math.max(largest, Math.abs(value));
     vertices.forEach((vertex, i) => {
@@ -61,9 +58,8 @@ async function componentSpectral(
   graph: SparseGraph,
   random: SeededRandom,
   pause: () => Promise<void>,
-  threads: number,
 ): Promise<Float64Array | null> {
-  const { count, rowStart, weights } = graph;
+  const { count, rowStart, columns, weights } = graph;
   const inverseSqrtDegree = new Float64Array(count);
   const trivial = new Float64Array(count);
   let norm = 0;
@@ -77,23 +73,26 @@ async function componentSpectral(
   if (!(norm > 0)) return null;
   for (let row = 0; row < count; row++) trivial[row]! /= Math.sqrt(norm);
   // The largest eigenvectors of D^-1/2 W D^-1/2 are the smallest of the normalised Laplacian.
-  const operator = normalizedAdjacency(graph, inverseSqrtDegree, threads);
+  // map, not Float64Array.from(weights, fn): from goes through an iterator and a list of boxed numbers.
+  const scaledWeights = weights.map((weight, e) => weight * inverseSqrtDegree[columns[e]!]!);
+  const apply = (x: Float64Array, y: Float64Array): void => {
+    for (let row = 0; row < count; row++) {
+      let sum = 0;
+      for (let e = rowStart[row]!; e < rowStart[row + 1]!; e++) sum += scaledWeights[e]! * x[columns[e]!]!;
+      y[row] = sum * inverseSqrtDegree[row]!;
+    }
+  };
   const maxSteps = Math.max(
     MIN_STEPS,
     Math.min(MAX_STEPS, Math.floor(BASIS_BUDGET / count), Math.floor(Math.sqrt(REORTHOGONALIZATION_BUDGET / count))),
   );
-  let result: Awaited<ReturnType<typeof lanczosTopEigenvectors>>;
-  try {
-    result = await lanczosTopEigenvectors(
-      operator.apply,
-      count,
-      { want: 2, deflate: trivial, maxSteps, tolerance: TOLERANCE },
-      random,
-      pause,
-    );
-  } finally {
-    await operator.close();
-  }
+  const result = await lanczosTopEigenvectors(
+    apply,
+    count,
+    { want: 2, deflate: trivial, maxSteps, tolerance: TOLERANCE },
+    random,
+    pause,
+  );
   if (!result) return null;
   const layout = new Float64Array(count * 2);
   for (let row = 0; row < count; row++) {

@@ -81,15 +81,7 @@ async function prepareLayout(
   const { graph, graphCheckpoint } = await fuzzyGraph(data, search, settings.nEpochs, control);
   await graphCheckpoint.tick(1);
   const dims = settings.nComponents;
-  const layout = await initialLayout(
-    settings.init,
-    graph,
-    data,
-    random,
-    () => graphCheckpoint.tick(1),
-    dims,
-    settings.threads,
-  );
+  const layout = await initialLayout(settings.init, graph, data, random, () => graphCheckpoint.tick(1), dims);
   graphCheckpoint.finish();
 
   const { a, b } = fitCurve(settings.minDist, settings.spread);
