@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { symmetricEigen, tridiagonalEigen } from '../../../src/compute/projection/symmetric-eigen.js';
+import {
+  symmetricEigen,
+  tridiagonalEigen,
+  tridiagonalLastComponents,
+} from '../../../src/compute/projection/symmetric-eigen.js';
 import { lanczosTopEigenvectors } from '../../../src/compute/projection/lanczos.js';
 import { SeededRandom } from '../../../src/compute/projection/random.js';
 import { fitCurve } from '../../../src/compute/projection/curve-fit.js';
@@ -43,6 +47,21 @@ test('tridiagonal eigenvalues of the path-graph Laplacian match 2 - 2 cos(k pi /
     (p, q) => q - p,
   );
   values.forEach((value, i) => assert.ok(Math.abs(value - expected[i]!) < 1e-12));
+});
+
+test("the Lanczos convergence check's eigenvalues and last eigenvector components are tridiagonalEigen's, exactly", () => {
+  const n = 40;
+  const random = new SeededRandom(8);
+  const diagonal = Float64Array.from({ length: n }, () => random.nextGaussian());
+  const offDiagonal = Float64Array.from({ length: n - 1 }, () => random.next());
+  const full = tridiagonalEigen(diagonal, offDiagonal);
+  const check = tridiagonalLastComponents(diagonal, offDiagonal);
+  assert.deepEqual(check.values, full.values);
+  assert.deepEqual(
+    check.lastComponents,
+    Float64Array.from({ length: n }, (_, r) => full.vectors[r * n + n - 1]!),
+  );
+  assert.ok(check.lastComponents.some((component) => Math.abs(component) > 0.1));
 });
 
 test('Lanczos finds the largest eigenpairs of a diagonal operator, skipping a deflated direction', async () => {
