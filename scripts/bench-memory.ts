@@ -110,13 +110,21 @@ class MemoryRecorder {
     this.timer = setInterval(() => this.sample(), intervalMs);
   }
 
+  /**
+   * The process's CPU seconds at the last sample (every --sample-ms): progress comes so often that reading
+   * the CPU time at each report cost seconds of a run's CPU time.
+   */
+  private sampledCpu = cpuSeconds();
+  private lastStage = { name: '', key: '' };
+
   readonly onProgress = (progress: Progress): void => {
-    const key = stageKey(progress);
+    if (progress.stage !== this.lastStage.name) this.lastStage = { name: progress.stage, key: stageKey(progress) };
+    const { key } = this.lastStage;
     const track = trackOf(key);
     const previous = this.current.get(track);
     if (previous?.stage === key) {
       previous.endMs = performance.now() - this.started;
-      previous.endCpu = cpuSeconds();
+      previous.endCpu = this.sampledCpu;
       return;
     }
     const record = this.open(key);
@@ -165,6 +173,7 @@ class MemoryRecorder {
   }
 
   private sample(): void {
+    this.sampledCpu = cpuSeconds();
     for (const record of this.current.values()) this.sampleInto(record);
   }
 
