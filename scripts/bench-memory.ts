@@ -10,10 +10,12 @@
  * made while the layers are clustered: 'from s' says when each stage began, and stages that overlap share
  * the process's CPU seconds shown for each. Usage:
  *   node build/scripts/bench-memory.js [--model m.onnx] [--data fashion-mnist] [--split train|test|all] [--limit 50000]
- *     [--layers a,b] [--threads N] [--sample-ms 50] [--keep out.duckdb]
+ *     [--layers a,b] [--threads N] [--sample-ms 50] [--keep out.duckdb] [--stop-at clustering]
+ * --stop-at S ends the run when the first stage whose name starts with S begins (e.g. 'cluster' to measure
+ * the extraction and normalizing alone), printing the stages so far.
  */
 import { readFile, rm, mkdtemp, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string' },
     'sample-ms': { type: 'string', default: '50' },
     keep: { type: 'string' },
+    'stop-at': { type: 'string' },
   },
 });
 
@@ -58,12 +61,23 @@ function cpuSeconds(): number {
 /** The process's resident high-water mark in bytes, from the kernel; NaN where /proc is not available. */
 async function peakRssBytes(): Promise<number> {
   try {
-    const status = await readFile('/proc/self/status', 'utf8');
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-    return kb === undefined ? Number.NaN : Number(kb) * 1024;
+    return hwmOf(await readFile('/proc/self/status', 'utf8'));
   } catch {
     return Number.NaN;
   }
+}
+
+function peakRssBytesNow(): number {
+  try {
+    return hwmOf(readFileSync('/proc/self/status', 'utf8'));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function hwmOf(status: string): number {
+  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+  return kb === undefined ? Number.NaN : Number(kb) * 1024;
 }
 
 interface StageRecord {
@@ -105,7 +119,10 @@ class MemoryRecorder {
   private readonly timer: NodeJS.Timeout;
   private finished = false;
 
-  constructor(intervalMs: number) {
+  constructor(
+    intervalMs: number,
+    private readonly onStage: (stage: string) => void = () => undefined,
+  ) {
     this.current.set('main', this.open('setup (open dataset, probe model, store)'));
     this.timer = setInterval(() => this.sample(), intervalMs);
   }
@@ -133,8 +150,9 @@ class MemoryRecorder {
     // A line on stderr as each stage begins: how far a long run got when it is stopped.
     const rss = process.memoryUsage().rss / GB;
     process.stderr.write(
-      `[${fixed(record.startMs / 1000, 1)} s, ${fixed(record.startCpu, 1)} CPU s, RSS ${fixed(rss, 2)} GiB] ${key}\n`,
+      `[${fixed(record.startMs / 1000, 1)} s, ${fixed(record.startCpu, 1)} CPU s, RSS ${fixed(rss, 2)} GiB, peak ${fixed(peakRssBytesNow() / GB, 2)} GiB] ${key}\n`,
     );
+    this.onStage(key);
   };
 
   async finish(): Promise<void> {
@@ -185,9 +203,55 @@ class MemoryRecorder {
   }
 }
 
+function printStages(): void {
+  console.log(
+    formatTable([
+      ['stage', 'from s', 'seconds', 'cpu s', 'peak RSS MB', 'peak heap MB', 'peak external MB', 'VmHWM at end MB'],
+      ...recorder.stages.map((s) => [
+        s.stage,
+        fixed(s.startMs / 1000),
+        fixed((s.endMs - s.startMs) / 1000),
+        fixed(s.endCpu - s.startCpu),
+        fixed(s.peakRss / MB, 0),
+        fixed(s.peakHeap / MB, 0),
+        fixed(s.peakExternal / MB, 0),
+        fixed(s.hwmAtEnd / MB, 0),
+      ]),
+    ]),
+  );
+}
+
+/**
+ * --stop-at: the stages before `stage`, the peak so far, and out (the store is left half written). All at
+ * once, before the stage's synchronous work can run on.
+ */
+function stopEarly(stage: string): void {
+  const peak = peakRssBytesNow();
+  for (const record of recorder.stages) {
+    if (Number.isNaN(record.endMs)) {
+      record.endMs = performance.now() - recorderStarted;
+      record.endCpu = cpuSeconds();
+    }
+    if (Number.isNaN(record.hwmAtEnd)) record.hwmAtEnd = peak;
+  }
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  console.log(`\nstopped as '${stage}' began, at ${fixed(cpuSeconds())} CPU s; load average ${load}\n`);
+  printStages();
+  console.log(`peak RSS (VmHWM) ${fixed(peak / MB, 0)} MB = ${fixed(peak / GB, 2)} GB`);
+  if (args.keep === undefined) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
 const dir = await mkdtemp(path.join(os.tmpdir(), 'nap-bench-memory-'));
 const out = args.keep ?? path.join(dir, 'results.duckdb');
-const recorder = new MemoryRecorder(sampleMs);
+const stopAt = args['stop-at'];
+const recorderStarted = performance.now();
+const recorder = new MemoryRecorder(sampleMs, (stage) => {
+  if (stopAt !== undefined && stage.startsWith(stopAt)) stopEarly(stage);
+});
 const startRss = process.memoryUsage().rss;
 console.log(
   `model ${model}, data ${args.data} (${args.split}), limit ${limit}, layers ${args.layers ?? 'default'}, ${os.availableParallelism()} cores, sampling every ${sampleMs} ms`,
@@ -221,21 +285,7 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')} (at start ${loadAtStart})\n`,
   );
-  console.log(
-    formatTable([
-      ['stage', 'from s', 'seconds', 'cpu s', 'peak RSS MB', 'peak heap MB', 'peak external MB', 'VmHWM at end MB'],
-      ...recorder.stages.map((s) => [
-        s.stage,
-        fixed(s.startMs / 1000),
-        fixed((s.endMs - s.startMs) / 1000),
-        fixed(s.endCpu - s.startCpu),
-        fixed(s.peakRss / MB, 0),
-        fixed(s.peakHeap / MB, 0),
-        fixed(s.peakExternal / MB, 0),
-        fixed(s.hwmAtEnd / MB, 0),
-      ]),
-    ]),
-  );
+  printStages();
   console.log(`\nlayers: ${result.layers.map((l) => `${l.layer} ${l.patterns} patterns`).join(', ')}`);
   console.log(
     `RSS at start ${fixed(startRss / MB, 0)} MB; peak RSS (VmHWM) ${fixed(peak / MB, 0)} MB = ${fixed(peak / GB, 2)} GB`,

@@ -49,33 +49,59 @@ export function rankMaxActivations(
   inputIndex: Int32Array,
   k: number,
 ): RankedInputs {
-  const top = new TopK(units + 1, k);
-  for (let row = 0; row < inputIndex.length; row++) {
-    let layerMax = -Infinity;
-    for (let unit = 0; unit < units; unit++) {
-      const value = unitMax[row * units + unit]!;
-      top.offer(unit, value, inputIndex[row]!);
-      if (value > layerMax) layerMax = value;
+  const ranking = new MaxActivationRanking(units, k);
+  ranking.offer(unitMax, inputIndex);
+  return ranking.ranked();
+}
+
+/**
+ * rankMaxActivations over rows offered a part at a time (a staged layer's batches), so that the whole
+ * layer's maxima are never held: the same ranking as offering every row at once, in the same order.
+ */
+export class MaxActivationRanking {
+  private readonly top: TopK;
+
+  constructor(
+    private readonly units: number,
+    k: number,
+  ) {
+    this.top = new TopK(units + 1, k);
+  }
+
+  /** Rows of per-unit maxima (`units` each) of the inputs `inputIndex`. */
+  offer(unitMax: Float32Array, inputIndex: Int32Array): void {
+    const { top, units } = this;
+    for (let row = 0; row < inputIndex.length; row++) {
+      let layerMax = -Infinity;
+      for (let unit = 0; unit < units; unit++) {
+        const value = unitMax[row * units + unit]!;
+        top.offer(unit, value, inputIndex[row]!);
+        if (value > layerMax) layerMax = value;
+      }
+      top.offer(units, layerMax, inputIndex[row]!);
     }
-    top.offer(units, layerMax, inputIndex[row]!);
   }
-  const unit: number[] = [];
-  const rank: number[] = [];
-  const ids: number[] = [];
-  const value: number[] = [];
-  for (let slot = 0; slot <= units; slot++) {
-    const entries = top.entries(slot);
-    entries.ids.forEach((id, r) => {
-      unit.push(slot === units ? -1 : slot);
-      rank.push(r);
-      ids.push(id);
-      value.push(entries.values[r]!);
-    });
+
+  ranked(): RankedInputs {
+    const { top, units } = this;
+    const unit: number[] = [];
+    const rank: number[] = [];
+    const ids: number[] = [];
+    const value: number[] = [];
+    for (let slot = 0; slot <= units; slot++) {
+      const entries = top.entries(slot);
+      entries.ids.forEach((id, r) => {
+        unit.push(slot === units ? -1 : slot);
+        rank.push(r);
+        ids.push(id);
+        value.push(entries.values[r]!);
+      });
+    }
+    return {
+      unit: Int32Array.from(unit),
+      rank: Int32Array.from(rank),
+      inputIndex: Int32Array.from(ids),
+      value: Float64Array.from(value),
+    };
   }
-  return {
-    unit: Int32Array.from(unit),
-    rank: Int32Array.from(rank),
-    inputIndex: Int32Array.from(ids),
-    value: Float64Array.from(value),
-  };
 }

@@ -5,7 +5,7 @@ import type { Aggregation } from '../compute/aggregate.js';
 import type { HdbscanOptions } from '../compute/hdbscan/index.js';
 import { AUTO_APPROXIMATE_ROWS, resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
-import { rankMaxActivations } from '../compute/max-activations.js';
+import { MaxActivationRanking } from '../compute/max-activations.js';
 import { CancelledError, InputError, option } from '../errors.js';
 import { openDataset } from '../io/datasets/open.js';
 import { isTensorSpec, openTensorDataset } from '../io/datasets/open-tensors.js';
@@ -534,7 +534,11 @@ export async function finalizeStagedLayers(
   for (const [done, layer] of toFinalize.entries()) {
     throwIfCancelled(control.signal, 'normalization');
     control.onProgress?.({ stage: 'normalizing layers', done, total: toFinalize.length });
-    const staged = await store.readStagedLayer(runId, layer.name, layer.dim, layer.geometry.units);
+    // The unit maxima are ranked batch by batch as they are read: never the whole layer's beside its values.
+    const ranking = new MaxActivationRanking(layer.geometry.units, topK);
+    const staged = await store.readStagedLayer(runId, layer.name, layer.dim, layer.geometry.units, (max, rows) =>
+      ranking.offer(max, rows),
+    );
     if (staged.inputIndex.length === 0) throw noInputs();
     const { matrix, divisors } = normalizeLayer(
       staged.values,
@@ -545,7 +549,7 @@ export async function finalizeStagedLayers(
     );
     // Saved before the layer is final, so that a resumed run that skips final layers still has them (heatmaps need them).
     await store.saveLayerDivisors(runId, layer.name, divisors);
-    const ranked = rankMaxActivations(staged.unitMax, layer.geometry.units, staged.inputIndex, topK);
+    const ranked = ranking.ranked();
     await store.finalizeLayer(
       runId,
       {

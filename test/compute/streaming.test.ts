@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TopK } from '../../src/compute/top-k.js';
-import { rankMaxActivations, unitMaximaInto } from '../../src/compute/max-activations.js';
+import { MaxActivationRanking, rankMaxActivations, unitMaximaInto } from '../../src/compute/max-activations.js';
 import { MeanImages } from '../../src/compute/mean-images.js';
 import { predict } from '../../src/compute/predictions.js';
 
@@ -52,6 +52,25 @@ test('max activations rank inputs per unit and for the whole layer', () => {
   assert.deepEqual(of(-1), [11, 10]);
   assert.deepEqual(Array.from(ranked.value.filter((_, i) => ranked.unit[i] === -1)), [9, 5]);
   assert.deepEqual(Array.from(ranked.rank.filter((_, i) => ranked.unit[i] === -1)), [0, 1]);
+});
+
+test('MaxActivationRanking offered rows in parts ranks them as rankMaxActivations does at once', () => {
+  const units = 3;
+  const rows = 50;
+  // Few distinct values, so ties are decided by input index as they are at once.
+  const unitMax = Float32Array.from({ length: rows * units }, (_, i) => Math.floor(Math.abs(Math.sin(i * 7.3)) * 6));
+  const inputIndex = Int32Array.from({ length: rows }, (_, i) => 100 + i * 2);
+  const whole = rankMaxActivations(unitMax, units, inputIndex, 4);
+  const ranking = new MaxActivationRanking(units, 4);
+  for (const [from, to] of [
+    [0, 7],
+    [7, 8],
+    [8, 50],
+  ] as const) {
+    ranking.offer(unitMax.subarray(from * units, to * units), inputIndex.subarray(from, to));
+  }
+  assert.deepEqual(ranking.ranked(), whole);
+  assert.equal(whole.unit.length, (units + 1) * 4);
 });
 
 test('MeanImages averages members and ignores noise', () => {

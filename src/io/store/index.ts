@@ -322,8 +322,15 @@ export class NapStore {
     return this.read((c) => staging.stagedBatches(c, runId));
   }
 
-  readStagedLayer(runId: number, layer: string, dim: number, units: number): Promise<staging.StagedLayer> {
-    return this.read((c) => staging.readStagedLayer(c, runId, layer, dim, units));
+  /** A staged layer's rows by input index; given `visitUnitMax`, the unit maxima go to it batch by batch instead. */
+  readStagedLayer(
+    runId: number,
+    layer: string,
+    dim: number,
+    units: number,
+    visitUnitMax?: (unitMax: Float32Array, inputIndex: Int32Array) => void,
+  ): Promise<staging.StagedLayer> {
+    return this.read((c) => staging.readStagedLayer(c, runId, layer, dim, units, visitUnitMax));
   }
 
   /**

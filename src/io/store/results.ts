@@ -35,6 +35,23 @@ export class ResultColumns {
     return new ResultColumns(chunks, result.columnNames(), rowCount);
   }
 
+  /**
+   * The result a chunk (up to 2048 rows) at a time, each read as its own ResultColumns: DuckDB streams
+   * it instead of materializing it whole, so a large result is never held twice (DuckDB's copy and the
+   * caller's arrays). Stop early only by throwing: the statement stays open until the stream ends.
+   */
+  static async *stream(connection: DuckDBConnection, sql: string, params: Params = []): AsyncGenerator<ResultColumns> {
+    const result = await connection.stream(sql, params);
+    const names = result.columnNames();
+    for (
+      let chunk = await result.fetchChunk();
+      chunk !== null && chunk.rowCount > 0;
+      chunk = await result.fetchChunk()
+    ) {
+      yield new ResultColumns([chunk], names, chunk.rowCount);
+    }
+  }
+
   private vectors(name: string): DuckDBVector[] {
     const index = this.names.indexOf(name);
     if (index < 0) throw new Error(`result has no column ${name} (has ${this.names.join(', ')})`);
@@ -94,6 +111,11 @@ export class ResultColumns {
       at += part.length;
     }
     return out;
+  }
+
+  /** Each value of a BLOB column in row order, one at a time (no copy of the whole column is made). */
+  forEachBlob(name: string, visit: (bytes: Uint8Array, row: number) => void): void {
+    this.forEach(name, (value, row) => visit((value as DuckDBBlobValue).bytes, row));
   }
 
   /** A FLOAT[] column whose every list has `dim` items, as one row-major array. */

@@ -8,6 +8,7 @@ import { appendInputDetails, type InputDetails } from './input-details.js';
 import { appendInputs } from './inputs.js';
 import { appendRows, blobRowsColumn, bytesOf, constantBlob, constantInt, textColumn } from './bulk.js';
 import { ResultColumns } from './results.js';
+import { inTransaction } from './transaction.js';
 import type { InputColumns } from './types.js';
 
 export interface StagedLayerBatch {
@@ -81,34 +82,95 @@ export async function stagedBatches(
   return Array.from(start, (s, i) => ({ start: s, count: count[i]! }));
 }
 
+/**
+ * A staged layer's rows by input index, each column copied blob by blob into an array of the layer's size
+ * (one result of every column, a copy per batch and the joined copy held the layer about six times over).
+ * Given `visitUnitMax`, each batch's maxima go to it instead, in input order, and `unitMax` is left empty.
+ * A layer's batches are read in one query per column: a query per batch would read every batch's blobs
+ * each time. Batches come back in the order they were committed (DuckDB keeps insertion order for a plain
+ * scan); DuckDB sorts them by start only when they were committed out of order.
+ */
 export async function readStagedLayer(
   connection: DuckDBConnection,
   runId: number,
   layer: string,
   dim: number,
   units: number,
+  visitUnitMax?: (unitMax: Float32Array, inputIndex: Int32Array) => void,
 ): Promise<StagedLayer> {
-  const result = await ResultColumns.query(
-    connection,
-    'SELECT input_index, "values", unit_max FROM staged_activations WHERE run_id = $1 AND layer = $2 ORDER BY batch_start',
-    [runId, layer],
-  );
-  // Fresh buffers from concatenatedBlobs, so the typed views are aligned; batches do not overlap and
-  // each lists its inputs in ascending order, so the rows come out by input index.
-  const index = result.concatenatedBlobs('input_index');
-  const values = result.concatenatedBlobs('values');
-  const unitMax = result.concatenatedBlobs('unit_max');
-  const inputIndex = new Int32Array(index.buffer, 0, index.length / 4);
-  if (values.length !== inputIndex.length * dim * 4 || unitMax.length !== inputIndex.length * units * 4) {
-    throw new Error(
-      `staged layer '${layer}' of run ${runId} holds ${values.length / 4} values and ${unitMax.length / 4} maxima for ${inputIndex.length} inputs, expected ${dim} and ${units} per input`,
+  const params = [runId, layer];
+  const where = 'FROM staged_activations WHERE run_id = $1 AND layer = $2';
+  return inTransaction(connection, async () => {
+    const listed = await ResultColumns.query(
+      connection,
+      `SELECT batch_start, octet_length(input_index) // 4 AS rows ${where}`,
+      params,
     );
-  }
-  return {
-    inputIndex,
-    values: new Float32Array(values.buffer, 0, values.length / 4),
-    unitMax: new Float32Array(unitMax.buffer, 0, unitMax.length / 4),
-  };
+    const starts = listed.int32('batch_start');
+    const counts = listed.int32('rows');
+    const order = isAscending(starts) ? '' : ' ORDER BY batch_start';
+    const total = counts.reduce((sum, rows) => sum + rows, 0);
+    // Batches do not overlap and each lists its inputs in ascending order, so by start they are by input index.
+    const inputIndex = new Int32Array(total);
+    const values = new Float32Array(total * dim);
+    const unitMax = new Float32Array(visitUnitMax ? 0 : total * units);
+    // Streamed, so that DuckDB hands over the one chunk (every batch, up to 2048) that a materialized
+    // result would keep beside a copy of it.
+    let row = 0;
+    let at = 0;
+    for await (const part of ResultColumns.stream(
+      connection,
+      `SELECT input_index, "values" ${where}${order}`,
+      params,
+    )) {
+      part.forEachBlob('input_index', (bytes) => {
+        inputIndex.set(wordsOf(bytes, Int32Array), row);
+        row += bytes.length / 4;
+      });
+      part.forEachBlob('values', (bytes) => {
+        values.set(wordsOf(bytes, Float32Array), at);
+        at += bytes.length / 4;
+      });
+    }
+    if (row !== total || at !== total * dim) {
+      throw new Error(
+        `staged layer '${layer}' of run ${runId} holds ${at} values for ${row} inputs, expected ${dim} per input`,
+      );
+    }
+    const maxima = await ResultColumns.query(connection, `SELECT unit_max ${where}${order}`, params);
+    row = 0;
+    maxima.forEachBlob('unit_max', (bytes) => {
+      const batchMax = wordsOf(bytes, Float32Array);
+      const rows = batchMax.length / units;
+      if (!Number.isInteger(rows) || row + rows > total) {
+        throw new Error(
+          `staged layer '${layer}' of run ${runId} holds ${batchMax.length} maxima in a batch, not ${units} per input`,
+        );
+      }
+      if (visitUnitMax) visitUnitMax(batchMax, inputIndex.subarray(row, row + rows));
+      else unitMax.set(batchMax, row * units);
+      row += rows;
+    });
+    if (row !== total) {
+      throw new Error(`staged layer '${layer}' of run ${runId} holds maxima for ${row} inputs, not ${total}`);
+    }
+    return { inputIndex, values, unitMax };
+  });
+}
+
+/** A blob's bytes as 4-byte numbers, copied when they do not start on a 4-byte boundary. */
+function wordsOf<T extends Float32Array | Int32Array>(
+  bytes: Uint8Array,
+  View: { new (buffer: ArrayBuffer, offset: number, length: number): T; new (length: number): T },
+): T {
+  if (bytes.byteOffset % 4 === 0) return new View(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / 4);
+  const copy = new Uint8Array(bytes);
+  return new View(copy.buffer, 0, copy.byteLength / 4);
+}
+
+function isAscending(values: Int32Array): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i]! < values[i - 1]!) return false;
+  return true;
 }
 
 export async function clearStagedLayer(connection: DuckDBConnection, runId: number, layer: string): Promise<void> {

@@ -136,6 +136,32 @@ describe('NapStore activations', () => {
     }
   });
 
+  it('reads a layer appended in input order as stored, across chunks, with no sort', async () => {
+    const { store, done } = await tempStore();
+    try {
+      const runId = await store.createRun(sampleRun());
+      const count = 5000;
+      const dim = 8;
+      await store.appendLayer(runId, sampleLayer({ layer: 'ordered', dim }));
+      const next = random(11);
+      const data = Float32Array.from({ length: count * dim }, () => next() * 2 - 1);
+      // Every third input is missing: the rows are by input index, not their positions.
+      const indices = Int32Array.from({ length: count }, (_, i) => i + Math.floor(i / 2));
+      for (const [from, to] of [
+        [0, 3000],
+        [3000, count],
+      ] as const) {
+        const matrix = makeMatrix(to - from, dim, data.slice(from * dim, to * dim));
+        await store.appendActivations(runId, 'ordered', matrix, indices.slice(from, to));
+      }
+      const { matrix, inputIndex } = await store.readActivations(runId, 'ordered');
+      assert.deepEqual(inputIndex, indices);
+      assert.ok(Buffer.from(matrix.data.buffer).equals(Buffer.from(data.buffer)), 'activations identical');
+    } finally {
+      await done();
+    }
+  });
+
   it('keeps layers and runs apart and returns an empty matrix for a layer without activations', async () => {
     const { store, done } = await tempStore();
     try {

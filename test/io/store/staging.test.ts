@@ -45,6 +45,29 @@ describe('NapStore staged batches', () => {
     }
   });
 
+  it('hands the unit maxima to a visitor batch by batch, by input index, when asked', async () => {
+    const { store, done } = await tempStore();
+    try {
+      const runId = await store.createRun(sampleRun());
+      const later = batch(4, 4, [4, 5, 7], 2);
+      const first = batch(0, 4, [0, 1, 2, 3], 1);
+      await store.appendStagedBatch(runId, later);
+      await store.appendStagedBatch(runId, first);
+      const seen: { unitMax: number[]; inputs: number[] }[] = [];
+      const staged = await store.readStagedLayer(runId, 'wide', 3, 3, (unitMax, inputIndex) =>
+        seen.push({ unitMax: Array.from(unitMax), inputs: Array.from(inputIndex) }),
+      );
+      assert.deepEqual(seen, [
+        { unitMax: Array.from(first.layers[0]!.unitMax), inputs: [0, 1, 2, 3] },
+        { unitMax: Array.from(later.layers[0]!.unitMax), inputs: [4, 5, 7] },
+      ]);
+      assert.equal(staged.unitMax.length, 0);
+      assert.deepEqual(Array.from(staged.values), [...first.layers[0]!.values, ...later.layers[0]!.values]);
+    } finally {
+      await done();
+    }
+  });
+
   it('refuses a layer whose arrays do not fit its rows, and storing nothing of that batch', async () => {
     const { store, done } = await tempStore();
     try {
