@@ -29,6 +29,7 @@ export class BlockRows {
   private copy: Float32Array | undefined;
   private copyOrder: Int32Array | undefined;
   private position: Int32Array | undefined;
+  private copySums: { bounds: Int32Array; sums: Float64Array } | undefined;
   private readonly squareValues: Float64Array;
   /** Whether `squareValues` is still to be taken from the vectors (see takeSquares). */
   private squaresPending: boolean;
@@ -84,21 +85,29 @@ export class BlockRows {
 
   /**
    * Keeps a copy of the vectors with the rows in `order` when it takes at most `budgetBytes`;
-   * returns whether it did.
+   * returns whether it did. With `bounds`, the vectors of each range `order[bounds[i], bounds[i + 1])`
+   * are summed in the same pass (see rangeSums).
    */
-  keepOrderedCopy(order: Int32Array, budgetBytes: number, shared = false): boolean {
+  keepOrderedCopy(order: Int32Array, budgetBytes: number, shared = false, bounds?: Int32Array): boolean {
     const { count, dim } = this;
     if (4 * count * dim > budgetBytes) return false;
+    const sums = bounds ? new Float64Array((bounds.length - 1) * dim) : undefined;
     const copy = shared ? new Float32Array(new SharedArrayBuffer(4 * count * dim)) : new Float32Array(count * dim);
     const position = shared ? new Int32Array(new SharedArrayBuffer(4 * count)) : new Int32Array(count);
     const pending = this.squaresPending;
-    for (let at = 0; at < count; at++) {
+    for (let at = 0, range = 0; at < count; at++) {
       const row = order[at]!;
-      this.vector(row, copy, at * dim);
+      const from = at * dim;
+      this.vector(row, copy, from);
       position[row] = at;
       // Read back while the row is still in the first-level cache.
-      if (pending) this.squareValues[row] = sumOfSquares(copy, at * dim, dim);
+      if (pending) this.squareValues[row] = sumOfSquares(copy, from, dim);
+      if (bounds && sums) {
+        while (at >= bounds[range + 1]!) range++;
+        for (let k = 0, to = range * dim; k < dim; k++) sums[to + k]! += copy[from + k]!;
+      }
     }
+    if (bounds && sums) this.copySums = { bounds, sums };
     this.squaresPending = false;
     this.copy = copy;
     this.copyOrder = order;
@@ -138,6 +147,15 @@ export class BlockRows {
   keyAbove(distance: number): number {
     if (distance === Infinity || (this.metric === 'cosine' && distance >= 2)) return Infinity;
     return this.key(distance) * (1 + KEY_SLACK) + Number.MIN_VALUE;
+  }
+
+  /**
+   * The float64 sums of the vectors of each range `order[bounds[i], bounds[i + 1])` (ranges x dim,
+   * rows summed in order), when they were taken with the ordered copy of that order and bounds.
+   */
+  rangeSums(order: Int32Array, bounds: Int32Array): Float64Array | undefined {
+    const kept = this.copySums;
+    return kept && order === this.copyOrder && bounds === kept.bounds ? kept.sums : undefined;
   }
 
   /** The ordered copy, its order and each row's position in it, when one is kept. */
