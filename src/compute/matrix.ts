@@ -35,6 +35,11 @@ export function unitScale(data: Float32Array): number {
     const value = Math.abs(data[i]!);
     if (value > largest) largest = value;
   }
+  return unitOfLargest(largest);
+}
+
+/** unitScale of data whose largest magnitude is `largest` (for passes that find it along with other work). */
+export function unitOfLargest(largest: number): number {
   if (largest === 0) return 1;
   return 2 ** -(Math.floor(Math.log2(largest)) + 1);
 }

@@ -199,6 +199,7 @@ export function validateMatrix(matrix: Matrix, minClusterSize: number): void {
       hint: `lower ${option('minClusterSize')} or cluster more rows`,
     });
   }
+  if (allFinite(data)) return;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
       const row = Math.floor(i / dim);
@@ -207,4 +208,22 @@ export function validateMatrix(matrix: Matrix, minClusterSize: number): void {
       });
     }
   }
+}
+
+/**
+ * Whether every value is finite: x * 0 is 0 for finite x and NaN for NaN and infinities, and NaN
+ * stays in a sum. Two sums without a branch per value take about a third off the time of a
+ * Number.isFinite test per value (a few milliseconds at 2000 x 2048); the value at fault is then
+ * looked for only when there is one.
+ */
+function allFinite(data: Float32Array): boolean {
+  let even = 0;
+  let odd = 0;
+  const pairs = data.length - (data.length % 2);
+  for (let i = 0; i < pairs; i += 2) {
+    even += data[i]! * 0;
+    odd += data[i + 1]! * 0;
+  }
+  if (pairs < data.length) even += data[pairs]! * 0;
+  return even + odd === 0;
 }

@@ -1,4 +1,4 @@
-import { makeMatrix, unitScale, type Matrix } from '../matrix.js';
+import { makeMatrix, unitOfLargest, type Matrix } from '../matrix.js';
 
 /** Rows up to this wide are gathered value by value, wider ones a row at a time (see BlockRows.rows). */
 const NARROW_DIMS = 128;
@@ -18,6 +18,8 @@ export type BlockMetric = 'euclidean' | 'cosine';
  *
  * The vectors are gathered from the matrix on demand; one ordered copy of them may be kept (see
  * keepOrderedCopy), which spares the gathering of its ranges, where memory allows a second copy.
+ * The euclidean norms are taken from the vectors while that copy is made (one pass over the rows
+ * fewer: at 2048 dimensions each pass is a few milliseconds of this thread), or on first use.
  */
 export class BlockRows {
   readonly count: number;
@@ -27,13 +29,20 @@ export class BlockRows {
   private copy: Float32Array | undefined;
   private copyOrder: Int32Array | undefined;
   private position: Int32Array | undefined;
+  private copySums: { bounds: Int32Array; sums: Float64Array } | undefined;
+  private readonly squareValues: Float64Array;
+  /** Whether `squareValues` is still to be taken from the vectors (see takeSquares). */
+  private squaresPending: boolean;
 
   constructor(
     matrix: Matrix,
     readonly metric: BlockMetric,
-    readonly norms: Float64Array,
-    /** |u|^2 of every row's vector (the norms but for cosine, whose norms are 1/2 even for zero rows). */
-    readonly squares: Float64Array,
+    private readonly normValues: Float64Array,
+    /**
+     * |u|^2 of every row's vector (the norms but for cosine, whose norms are 1/2 even for zero rows);
+     * 'pending': the norms' own array, filled from the vectors when first needed.
+     */
+    squares: Float64Array | 'pending',
     /** Writes row `row`'s vector to `out` at `at`. */
     private readonly vector: (row: number, out: Float32Array, at: number) => void,
     /** The distance a key stands for (float32 accuracy). */
@@ -43,6 +52,31 @@ export class BlockRows {
   ) {
     this.count = matrix.count;
     this.dim = matrix.dim;
+    this.squaresPending = squares === 'pending';
+    this.squareValues = squares === 'pending' ? normValues : squares;
+  }
+
+  /** key = norms[i] + norms[j] - 2 u_i . u_j for every pair (see the class). */
+  get norms(): Float64Array {
+    if (this.squaresPending) this.takeSquares();
+    return this.normValues;
+  }
+
+  /** |u|^2 of every row's vector. */
+  get squares(): Float64Array {
+    if (this.squaresPending) this.takeSquares();
+    return this.squareValues;
+  }
+
+  /** Fills the pending squares from the vectors, one row at a time. */
+  private takeSquares(): void {
+    const { count, dim } = this;
+    const vector = new Float32Array(dim);
+    for (let row = 0; row < count; row++) {
+      this.vector(row, vector, 0);
+      this.squareValues[row] = sumOfSquares(vector, 0, dim);
+    }
+    this.squaresPending = false;
   }
 
   static of(matrix: Matrix, metric: BlockMetric): BlockRows {
@@ -51,17 +85,30 @@ export class BlockRows {
 
   /**
    * Keeps a copy of the vectors with the rows in `order` when it takes at most `budgetBytes`;
-   * returns whether it did.
+   * returns whether it did. With `bounds`, the vectors of each range `order[bounds[i], bounds[i + 1])`
+   * are summed in the same pass (see rangeSums).
    */
-  keepOrderedCopy(order: Int32Array, budgetBytes: number, shared = false): boolean {
+  keepOrderedCopy(order: Int32Array, budgetBytes: number, shared = false, bounds?: Int32Array): boolean {
     const { count, dim } = this;
     if (4 * count * dim > budgetBytes) return false;
+    const sums = bounds ? new Float64Array((bounds.length - 1) * dim) : undefined;
     const copy = shared ? new Float32Array(new SharedArrayBuffer(4 * count * dim)) : new Float32Array(count * dim);
     const position = shared ? new Int32Array(new SharedArrayBuffer(4 * count)) : new Int32Array(count);
-    for (let at = 0; at < count; at++) {
-      this.vector(order[at]!, copy, at * dim);
-      position[order[at]!] = at;
+    const pending = this.squaresPending;
+    for (let at = 0, range = 0; at < count; at++) {
+      const row = order[at]!;
+      const from = at * dim;
+      this.vector(row, copy, from);
+      position[row] = at;
+      // Read back while the row is still in the first-level cache.
+      if (pending) this.squareValues[row] = sumOfSquares(copy, from, dim);
+      if (bounds && sums) {
+        while (at >= bounds[range + 1]!) range++;
+        for (let k = 0, to = range * dim; k < dim; k++) sums[to + k]! += copy[from + k]!;
+      }
     }
+    if (bounds && sums) this.copySums = { bounds, sums };
+    this.squaresPending = false;
     this.copy = copy;
     this.copyOrder = order;
     this.position = position;
@@ -102,6 +149,15 @@ export class BlockRows {
     return this.key(distance) * (1 + KEY_SLACK) + Number.MIN_VALUE;
   }
 
+  /**
+   * The float64 sums of the vectors of each range `order[bounds[i], bounds[i + 1])` (ranges x dim,
+   * rows summed in order), when they were taken with the ordered copy of that order and bounds.
+   */
+  rangeSums(order: Int32Array, bounds: Int32Array): Float64Array | undefined {
+    const kept = this.copySums;
+    return kept && order === this.copyOrder && bounds === kept.bounds ? kept.sums : undefined;
+  }
+
   /** The ordered copy, its order and each row's position in it, when one is kept. */
   ordered(): { copy: Float32Array; order: Int32Array; position: Int32Array } | undefined {
     const { copy, copyOrder, position } = this;
@@ -134,6 +190,13 @@ export class BlockRows {
   }
 }
 
+/** The float64 sum of the squares of `values[from, from + dim)`, in order. */
+function sumOfSquares(values: Float32Array, from: number, dim: number): number {
+  let sum = 0;
+  for (let k = from, end = from + dim; k < end; k++) sum += values[k]! * values[k]!;
+  return sum;
+}
+
 /** Adds the vectors of rows `ids` to `sums` (float64), row after row, gathering nothing when a copy is kept. */
 export function sumRows(rows: BlockRows, ids: Int32Array, sums: Float64Array, scratch: Float32Array): void {
   const { dim } = rows;
@@ -156,25 +219,25 @@ export function blockRows(matrix: Matrix, metric: BlockMetric): BlockRows {
 
 function euclideanRows(matrix: Matrix): BlockRows {
   const { count, dim, data } = matrix;
-  const unit = unitScale(data);
   const mean = new Float64Array(dim);
-  // Scaling by a power of two is exact, so the sum of the rows scaled once equals the sum of the scaled rows.
-  for (let r = 0; r < count; r++) for (let k = 0, i = r * dim; k < dim; k++, i++) mean[k]! += data[i]!;
-  for (let k = 0; k < dim; k++) mean[k] = (mean[k]! * unit) / Math.max(1, count);
-  const norms = new Float64Array(count);
+  // One pass for the sums and the largest magnitude (unitScale's). Scaling by a power of two is
+  // exact, so the sum of the rows scaled once equals the sum of the scaled rows.
+  let largest = 0;
   for (let r = 0; r < count; r++) {
-    let sum = 0;
     for (let k = 0, i = r * dim; k < dim; k++, i++) {
-      const v = Math.fround(data[i]! * unit - mean[k]!);
-      sum += v * v;
+      const value = data[i]!;
+      mean[k]! += value;
+      const magnitude = Math.abs(value);
+      if (magnitude > largest) largest = magnitude;
     }
-    norms[r] = sum;
   }
+  const unit = unitOfLargest(largest);
+  for (let k = 0; k < dim; k++) mean[k] = (mean[k]! * unit) / Math.max(1, count);
   const rows = new BlockRows(
     matrix,
     'euclidean',
-    norms,
-    norms,
+    new Float64Array(count),
+    'pending',
     (row, out, at) => {
       const base = row * dim;
       for (let k = 0; k < dim; k++) out[at + k] = data[base + k]! * unit - mean[k]!;

@@ -81,8 +81,9 @@ export async function leafNeighbours(
   let helper: LeafHelper | undefined;
   try {
     let next = partitionLeaves(split, leafSize, options.random);
-    // The first tree's leaves are the blocks every later pass multiplies: keep its order when memory allows.
-    rows.keepOrderedCopy(next.order, options.copyBytes, helperKernels !== undefined);
+    // The first tree's leaves are the blocks every later pass multiplies: keep its order when memory
+    // allows, with their sums (their balls' centres: see leafBalls).
+    rows.keepOrderedCopy(next.order, options.copyBytes, helperKernels !== undefined, next.bounds);
     if (helperKernels) helper = LeafHelper.start(rows, lists, helperKernels, leafSize, options.trees);
     lap('tree partition');
     for (let tree = 0; tree < options.trees; tree++) {
