@@ -35,8 +35,6 @@ export interface FastMstTuning {
    * searches; euclidean only) or 'auto' (default: see {@link treeSearchFits}).
    */
   neighbours?: 'auto' | 'tiles' | 'tree';
-  /** Rows per block of the euclidean blocked pass, which skips far tiles (see tile-blocks.ts); default 1024. */
-  blockEdge?: number;
   /** Receives how the neighbour lists were found (for benchmarks). */
   search?: (search: 'tiles' | 'tree') => void;
   /** Receives what the run did (for benchmarks). */
@@ -46,8 +44,6 @@ export interface FastMstTuning {
 export interface FastMstStats {
   /** Rows whose float32 bound could not certify the core distance and were rescanned. */
   rescannedRows: number;
-  /** Tiles of the neighbour pass that a bound spared. */
-  skippedTiles: number;
   /** Blocked passes Prim's algorithm needed, and the pairs they multiplied on this thread. */
   flushes: number;
   flushedPairs: number;
@@ -57,8 +53,7 @@ export interface FastMstStats {
  * The exact mutual-reachability spanning tree, edge for edge (same order, same ties, same float64
  * weights) as `referenceMst`, in O(N D + N k) memory:
  * 1. one blocked pass of float32 tile products finds each row's nearest neighbours, certified by a
- *    rigorous bound on the float32 error and recomputed in float64, hence exact core distances
- *    (euclidean: tiles whose blocks lie too far apart to hold a neighbour are skipped);
+ *    rigorous bound on the float32 error and recomputed in float64, hence exact core distances;
  * 2. Prim's algorithm runs on exact keys from those lists, and flushes blocks of pairs through the
  *    same tile products only when a bound says an unseen pair could change the next step.
  * Euclidean and cosine use the dot kernels of `options.kernels` (the caller's: ONNX Runtime's SGEMM in
@@ -96,12 +91,7 @@ export async function fastMstWith(
     tuning.search?.(axes ? 'tree' : 'tiles');
     const lists = axes
       ? await treeNeighbours(matrix, { width, minSamples, threads: tuning.threads ?? 2, axes }, control)
-      : await nearestNeighbours(
-          screen,
-          fill,
-          { width, minSamples, distance, parallel: pool?.neighbours, blockEdge: tuning.blockEdge },
-          control,
-        );
+      : await nearestNeighbours(screen, fill, { width, minSamples, distance, parallel: pool?.neighbours }, control);
     const { from, to, weight, flushes, flushedPairs } = await certifiedPrim(
       screen,
       fill,
@@ -110,7 +100,7 @@ export async function fastMstWith(
       control,
       pool?.primWorkers(),
     );
-    tuning.stats?.({ rescannedRows: lists.exactRows, skippedTiles: lists.skippedTiles ?? 0, flushes, flushedPairs });
+    tuning.stats?.({ rescannedRows: lists.exactRows, flushes, flushedPairs });
     return { tree: { from, to, weight }, coreDistances: lists.coreDistances };
   } finally {
     await Promise.all([pool?.close(), kernel?.release()]);

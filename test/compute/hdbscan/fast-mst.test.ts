@@ -13,7 +13,7 @@ import {
   treeSearchAxes,
   type FastMstTuning,
 } from '../../../src/compute/hdbscan/fast-mst.js';
-import { BLOCKED_TILES_MIN_BLOCKS, nearestNeighbours } from '../../../src/compute/hdbscan/kernels/neighbours.js';
+import { nearestNeighbours } from '../../../src/compute/hdbscan/kernels/neighbours.js';
 import type { DotKernels } from '../../../src/compute/hdbscan/kernels/dot-kernel.js';
 import { javaScriptDotKernels } from '../../../src/compute/hdbscan/kernels/javascript-dot.js';
 import { prepareScreen } from '../../../src/compute/hdbscan/kernels/screen.js';
@@ -178,34 +178,6 @@ describe('fastMst on seeded random data', () => {
       }
     });
   }
-
-  it('is identical to referenceMst on every euclidean case with the blocked pass skipping far tiles', async () => {
-    for (const [name, make, minSamples, metric] of cases) {
-      if (metric !== 'euclidean') continue;
-      const matrix = make();
-      let skipped = -1;
-      // Blocks of 32 rows: every case has at least BLOCKED_TILES_MIN_BLOCKS of them.
-      assert.ok(matrix.count >= BLOCKED_TILES_MIN_BLOCKS * 32, name);
-      await assertMatchesReference(matrix, minSamples, metric, `${name}, blocks of 32`, {
-        neighbours: 'tiles',
-        blockEdge: 32,
-        stats: (stats) => (skipped = stats.skippedTiles),
-      });
-      assert.ok(skipped >= 0, name);
-    }
-  });
-
-  it('skips the tiles between far-apart blobs', async () => {
-    // Four tight blobs far apart: once the near tiles are seen, no tile across two blobs can hold a neighbour.
-    const matrix = randomBlobs({ seed: 28, centres: 4, perBlob: 128, dim: 20, noise: 0 });
-    let skipped = 0;
-    await assertMatchesReference(matrix, 5, 'euclidean', 'far blobs, blocks of 32', {
-      neighbours: 'tiles',
-      blockEdge: 32,
-      stats: (stats) => (skipped = stats.skippedTiles),
-    });
-    assert.ok(skipped > 0, `skipped ${skipped} tiles`);
-  });
 
   it('stays identical with the k-d tree search shared with a worker thread', async () => {
     const tuning: FastMstTuning = { neighbours: 'tree', threads: 2 };

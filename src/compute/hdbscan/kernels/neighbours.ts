@@ -3,7 +3,6 @@ import { siftDown } from '../../knn/max-heap.js';
 import { Checkpoint } from '../checkpoint.js';
 import type { RowDistance } from '../distance.js';
 import type { Screen } from './screen.js';
-import { tileBlocks, type TileBlocks } from './tile-blocks.js';
 import { ScanWorkspace, tileEdge, type TileFiller } from './tiles.js';
 
 /**
@@ -19,8 +18,6 @@ export interface NeighbourLists {
   beyond: Float64Array;
   /** Rows whose screened candidates could not certify the core distance and were redone exactly. */
   exactRows: number;
-  /** Tiles of the blocked pass that a bound spared (0 without it). */
-  skippedTiles?: number;
 }
 
 /** Bounded max-heaps of screened values (`s`), one per row, in flat arrays. */
@@ -170,75 +167,6 @@ export async function scanUpperTiles(
   return heaps;
 }
 
-/**
- * The neighbour pass of one thread over the tiles of `blocks`, nearest first: a tile is multiplied only
- * where its floor is below the admission bar of some row of its two blocks (every pair of a skipped
- * tile has s >= both rows' bars, so no heap would have taken it). The heaps come back indexed by row.
- */
-export async function scanBlockedTiles(
-  rows: ScreenRows,
-  blocks: TileBlocks,
-  fill: TileFiller,
-  width: number,
-  tileDone: (tile: number) => Promise<void>,
-): Promise<{ heaps: CandidateHeaps; skipped: number }> {
-  const { count, dim } = rows;
-  const { order, edge, tiles, floors } = blocks;
-  const vectors = new Float32Array(count * dim);
-  const workspace = new ScanWorkspace(count, edge);
-  for (let p = 0; p < count; p++) {
-    const row = order[p]!;
-    vectors.set(rows.vectors.subarray(row * dim, (row + 1) * dim), p * dim);
-    workspace.norms[p] = rows.norms[row]!;
-  }
-  const placed = new CandidateHeaps(count, width, workspace.bars);
-  const highestBar = (start: number, length: number): number => {
-    let highest = -Infinity;
-    for (let p = start; p < start + length; p++) if (workspace.bars[p]! > highest) highest = workspace.bars[p]!;
-    return highest;
-  };
-  let skipped = 0;
-  for (let t = 0; 2 * t < tiles.length; t++) {
-    const rowStart = tiles[2 * t]! * edge;
-    const colStart = tiles[2 * t + 1]! * edge;
-    const m = Math.min(edge, count - rowStart);
-    const n = Math.min(edge, count - colStart);
-    const floor = floors[t]!;
-    if (floor >= highestBar(rowStart, m) && floor >= highestBar(colStart, n)) {
-      skipped++;
-    } else {
-      const block = vectors.subarray(rowStart * dim, (rowStart + m) * dim);
-      await fill(block, m, vectors.subarray(colStart * dim, (colStart + n) * dim), n, workspace.tile);
-      scanSymmetricTile(workspace, rowStart, m, colStart, n, placed);
-    }
-    await tileDone(t + 1);
-  }
-  return { heaps: heapsByRow(placed, order), skipped };
-}
-
-/** `heaps` indexed by position, re-indexed by row (rows and the ids they hold) through `order`. */
-function heapsByRow(heaps: CandidateHeaps, order: Int32Array): CandidateHeaps {
-  const { width } = heaps;
-  const count = order.length;
-  const parts = {
-    values: new Float64Array(count * width),
-    ids: new Int32Array(count * width),
-    sizes: new Int32Array(count),
-  };
-  const bar = new Float64Array(count);
-  for (let p = 0; p < count; p++) {
-    const row = order[p]!;
-    const size = heaps.sizes[p]!;
-    parts.sizes[row] = size;
-    bar[row] = heaps.bar[p]!;
-    for (let k = 0; k < size; k++) {
-      parts.values[row * width + k] = heaps.values[p * width + k]!;
-      parts.ids[row * width + k] = order[heaps.ids[p * width + k]!]!;
-    }
-  }
-  return new CandidateHeaps(count, width, bar, parts);
-}
-
 /** The neighbour pass split across worker threads. */
 export interface ParallelNeighbours {
   /**
@@ -268,33 +196,21 @@ type Rescan = (rows: Int32Array, reach: Float64Array) => Promise<void>;
  * One blocked pass over all pairs (upper triangle of tiles) keeps each row's `width` smallest
  * screened values; the screen's error bound then certifies the exact neighbours among them.
  * Each row's first `minSamples` entries are its exact nearest rows (by distance, then index).
- * On one thread, for euclidean rows of at least BLOCKED_TILES_MIN_BLOCKS blocks, the pass runs over
- * blocks of nearby rows and skips the tiles that cannot hold a candidate (scanBlockedTiles).
  * Progress is reported in tiles under `stage` (default 'core distances').
  */
 export async function nearestNeighbours(
   screen: Screen,
   fill: TileFiller,
-  options: {
-    width: number;
-    minSamples: number;
-    distance: RowDistance;
-    parallel?: ParallelNeighbours;
-    stage?: string;
-    /** Rows per block of the skipping pass (see blockedTiles); default tileEdge's. */
-    blockEdge?: number;
-  },
+  options: { width: number; minSamples: number; distance: RowDistance; parallel?: ParallelNeighbours; stage?: string },
   control?: TaskControl,
 ): Promise<NeighbourLists> {
   const { count, dim } = screen;
   const width = Math.min(options.width, count - 1);
-  const blocks = options.parallel || width < 1 ? undefined : blockedTiles(screen, options.blockEdge);
-  const blockCount = Math.ceil(count / (blocks?.edge ?? tileEdge(dim, count)));
-  const tiles = (blockCount * (blockCount + 1)) / 2;
+  const blocks = Math.ceil(count / tileEdge(dim, count));
+  const tiles = (blocks * (blocks + 1)) / 2;
   const checkpoint = new Checkpoint(control, options.stage ?? 'core distances', tiles);
   const { parallel, distance } = options;
   let heaps: CandidateHeaps;
-  let skippedTiles = 0;
   let sorted: { ids: Int32Array; distances: Float64Array };
   if (parallel) {
     const parts = await parallel.scan(width, checkpoint, (claim, done) =>
@@ -307,20 +223,14 @@ export async function nearestNeighbours(
     heaps.absorb(rest);
     sorted = await parallel.exact(heaps.ids, width);
   } else {
-    if (blocks) {
-      const pass = await scanBlockedTiles(screen, blocks, fill, width, (done) => checkpoint.tick(done));
-      heaps = pass.heaps;
-      skippedTiles = pass.skipped;
-    } else {
-      let next = 0;
-      heaps = await scanUpperTiles(
-        screen,
-        fill,
-        width,
-        () => next++,
-        () => checkpoint.tick(next),
-      );
-    }
+    let next = 0;
+    heaps = await scanUpperTiles(
+      screen,
+      fill,
+      width,
+      () => next++,
+      () => checkpoint.tick(next),
+    );
     sorted = { ids: new Int32Array(count * width), distances: new Float64Array(count * width) };
     let chunk = 0;
     sortCandidatesExactly(heaps.ids, width, count, distance, () => chunk++, sorted.ids, sorted.distances);
@@ -333,27 +243,7 @@ export async function nearestNeighbours(
       };
   const lists = await certifyNeighbours(screen, heaps, sorted, options.minSamples, rescan);
   checkpoint.finish();
-  return { ...lists, skippedTiles };
-}
-
-/** Fewest blocks the skipping pass is used at: with fewer, too few tiles lie far apart to skip. */
-export const BLOCKED_TILES_MIN_BLOCKS = 4;
-
-/**
- * Rows per block of the skipping pass. Smaller blocks have tighter boxes, hence more tiles skipped, but
- * smaller products: on the 60,000-row dense layer (64 columns) blocks of 512, 1024 and 2048 rows skipped
- * 31%, 24% and 11% of the tiles; 1024 took the least CPU time for the neighbour lists.
- */
-export const SKIPPING_BLOCK_EDGE = 1024;
-
-/**
- * The blocks of the skipping pass (see TileBlocks) for a euclidean screen of at least
- * BLOCKED_TILES_MIN_BLOCKS blocks of `blockEdge` rows; undefined where the plain pass runs.
- */
-function blockedTiles(screen: Screen, blockEdge: number | undefined): TileBlocks | undefined {
-  const edge = blockEdge ?? Math.min(SKIPPING_BLOCK_EDGE, tileEdge(screen.dim, screen.count));
-  if (screen.metric !== 'euclidean' || screen.count < BLOCKED_TILES_MIN_BLOCKS * edge) return undefined;
-  return tileBlocks(screen, edge);
+  return lists;
 }
 
 /** Rows per claim when the exact recomputation is shared out. */

@@ -153,20 +153,6 @@ function euclideanBounds(dim: number, maxScale: number, unit: number): ScreenBou
 }
 
 /**
- * Euclidean only: a lower bound on `s` for every pair of rows whose centred float32 rows (in the
- * screen's scaled units) lie at least `distance` apart, one row of scale at most `scaleA`, the other
- * at most `scaleB`: s >= d_c^2 - (the product error bound of euclideanScreen).
- */
-export function euclideanScreenFloor(dim: number): (distance: number, scaleA: number, scaleB: number) => number {
-  const dot32 = 2 * gamma(dim + 2, UNIT32) * MARGIN;
-  const sum64 = gamma(dim + 4, UNIT64) * 2 * MARGIN;
-  return (distance, scaleA, scaleB) => {
-    const error = (dot32 * scaleA * scaleB + sum64 * (scaleA * scaleA + scaleB * scaleB)) * MARGIN + 1e-300;
-    return (distance * distance) / MARGIN - error;
-  };
-}
-
-/**
  * Cosine as sklearn (and distance.ts): 1 - unit(x).unit(y), clipped to [0, 2]; an all-zero row
  * stays zero. Screened on the float32 unit rows with norms 0, so s = -2 t and d ~ 1 + s / 2.
  */
