@@ -5,7 +5,7 @@ import { InputError } from '../../errors.js';
 import { appendRows, constantInt, constantText, intColumn } from './bulk.js';
 import { floatListColumn } from './vectors.js';
 import { requireLayer } from './layers.js';
-import { ResultColumns } from './results.js';
+import { isAscending, ResultColumns } from './results.js';
 import { inTransaction } from './transaction.js';
 import type { StoredActivations } from './types.js';
 
@@ -87,9 +87,4 @@ export async function readActivations(
     }
     return { matrix: { count: inputIndex.length, dim, data }, inputIndex };
   });
-}
-
-function isAscending(values: Int32Array): boolean {
-  for (let i = 1; i < values.length; i++) if (values[i]! < values[i - 1]!) return false;
-  return true;
 }

@@ -169,3 +169,12 @@ export function asNumberList(value: DuckDBValue): number[] {
 export function timestampOf(date: Date): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(date.getTime()) * 1000n);
 }
+
+/**
+ * Whether a column scanned without ORDER BY came back ascending: DuckDB keeps insertion order for a plain
+ * scan, so a sort is needed only for rows appended out of order.
+ */
+export function isAscending(values: Int32Array): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i]! < values[i - 1]!) return false;
+  return true;
+}

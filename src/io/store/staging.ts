@@ -7,7 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendInputDetails, type InputDetails } from './input-details.js';
 import { appendInputs } from './inputs.js';
 import { appendRows, blobRowsColumn, bytesOf, constantBlob, constantInt, textColumn } from './bulk.js';
-import { ResultColumns } from './results.js';
+import { isAscending, ResultColumns } from './results.js';
 import { inTransaction } from './transaction.js';
 import type { InputColumns } from './types.js';
 
@@ -166,11 +166,6 @@ function wordsOf<T extends Float32Array | Int32Array>(
   if (bytes.byteOffset % 4 === 0) return new View(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / 4);
   const copy = new Uint8Array(bytes);
   return new View(copy.buffer, 0, copy.byteLength / 4);
-}
-
-function isAscending(values: Int32Array): boolean {
-  for (let i = 1; i < values.length; i++) if (values[i]! < values[i - 1]!) return false;
-  return true;
 }
 
 export async function clearStagedLayer(connection: DuckDBConnection, runId: number, layer: string): Promise<void> {
