@@ -28,11 +28,7 @@ export function tridiagonalEigen(diagonal: Float64Array, offDiagonal: Float64Arr
   const n = diagonal.length;
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  const d = Float64Array.from(diagonal);
-  const e = new Float64Array(n);
-  for (let i = 1; i < n; i++) e[i] = offDiagonal[i - 1]!;
-  diagonalizeTridiagonal(v, d, e, n, n);
-  return sortedDescending(v, d, n);
+  return solveTridiagonal(diagonal, offDiagonal, v, n);
 }
 
 /**
@@ -47,12 +43,23 @@ export function tridiagonalLastComponents(
   const n = diagonal.length;
   const lastRow = new Float64Array(n);
   if (n > 0) lastRow[n - 1] = 1;
+  const { values, vectors } = solveTridiagonal(diagonal, offDiagonal, lastRow, 1);
+  return { values, lastComponents: vectors };
+}
+
+/** The tridiagonal problem solved with its rotations accumulated into `v` (`rows` rows of the identity). */
+function solveTridiagonal(
+  diagonal: Float64Array,
+  offDiagonal: Float64Array,
+  v: Float64Array,
+  rows: number,
+): SymmetricEigen {
+  const n = diagonal.length;
   const d = Float64Array.from(diagonal);
   const e = new Float64Array(n);
   for (let i = 1; i < n; i++) e[i] = offDiagonal[i - 1]!;
-  diagonalizeTridiagonal(lastRow, d, e, n, 1);
-  const { values, vectors } = sortedDescending(lastRow, d, n, 1);
-  return { values, lastComponents: vectors };
+  diagonalizeTridiagonal(v, d, e, n, rows);
+  return sortedDescending(v, d, n, rows);
 }
 
 /** Householder reduction: on return v holds the orthogonal transform, d the diagonal, e[1..] the off-diagonal. */
