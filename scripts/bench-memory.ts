@@ -14,7 +14,7 @@
  * --stop-at S ends the run when the first stage whose name starts with S begins (e.g. 'cluster' to measure
  * the extraction and normalizing alone), printing the stages so far.
  */
-import { readFile, rm, mkdtemp, stat } from 'node:fs/promises';
+import { rm, mkdtemp, stat } from 'node:fs/promises';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,26 +58,17 @@ function cpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
-/** The process's resident high-water mark in bytes, from the kernel; NaN where /proc is not available. */
-async function peakRssBytes(): Promise<number> {
+/**
+ * The process's resident high-water mark in bytes, from the kernel; NaN where /proc is not available.
+ * Read synchronously (a small kernel file), so that a stage's mark is the one at its end.
+ */
+function peakRssBytes(): number {
   try {
-    return hwmOf(await readFile('/proc/self/status', 'utf8'));
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) * 1024;
   } catch {
     return Number.NaN;
   }
-}
-
-function peakRssBytesNow(): number {
-  try {
-    return hwmOf(readFileSync('/proc/self/status', 'utf8'));
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function hwmOf(status: string): number {
-  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
-  return kb === undefined ? Number.NaN : Number(kb) * 1024;
 }
 
 interface StageRecord {
@@ -146,24 +137,24 @@ class MemoryRecorder {
     }
     const record = this.open(key);
     this.current.set(track, record);
-    if (previous !== undefined) void this.end(previous, record.startMs, record.startCpu);
+    if (previous !== undefined) this.end(previous, record.startMs, record.startCpu);
     // A line on stderr as each stage begins: how far a long run got when it is stopped.
     const rss = process.memoryUsage().rss / GB;
     process.stderr.write(
-      `[${fixed(record.startMs / 1000, 1)} s, ${fixed(record.startCpu, 1)} CPU s, RSS ${fixed(rss, 2)} GiB, peak ${fixed(peakRssBytesNow() / GB, 2)} GiB] ${key}\n`,
+      `[${fixed(record.startMs / 1000, 1)} s, ${fixed(record.startCpu, 1)} CPU s, RSS ${fixed(rss, 2)} GiB, peak ${fixed(peakRssBytes() / GB, 2)} GiB] ${key}\n`,
     );
     this.onStage(key);
   };
 
-  async finish(): Promise<void> {
+  finish(): void {
     if (this.finished) return;
     this.finished = true;
     clearInterval(this.timer);
     this.sample();
     for (const record of this.current.values()) {
       // A stage that never reported again after it began ends now.
-      if (Number.isNaN(record.endMs)) await this.end(record, performance.now() - this.started, cpuSeconds());
-      else record.hwmAtEnd = await peakRssBytes();
+      if (Number.isNaN(record.endMs)) this.end(record, performance.now() - this.started, cpuSeconds());
+      else record.hwmAtEnd = peakRssBytes();
     }
   }
 
@@ -184,10 +175,10 @@ class MemoryRecorder {
     return record;
   }
 
-  private async end(record: StageRecord, endMs: number, endCpu: number): Promise<void> {
+  private end(record: StageRecord, endMs: number, endCpu: number): void {
     record.endMs = endMs;
     record.endCpu = endCpu;
-    record.hwmAtEnd = await peakRssBytes();
+    record.hwmAtEnd = peakRssBytes();
   }
 
   private sample(): void {
@@ -226,7 +217,7 @@ function printStages(): void {
  * once, before the stage's synchronous work can run on.
  */
 function stopEarly(stage: string): void {
-  const peak = peakRssBytesNow();
+  const peak = peakRssBytes();
   for (const record of recorder.stages) {
     if (Number.isNaN(record.endMs)) {
       record.endMs = performance.now() - recorderStarted;
@@ -275,8 +266,8 @@ try {
     { onProgress: recorder.onProgress },
   );
   const seconds = (performance.now() - wall) / 1000;
-  await recorder.finish();
-  const peak = await peakRssBytes();
+  recorder.finish();
+  const peak = peakRssBytes();
   const storeBytes = (await stat(out)).size;
 
   console.log(
@@ -295,6 +286,6 @@ try {
   );
   if (!(peak < BAR_BYTES)) process.exitCode = 1;
 } finally {
-  await recorder.finish();
+  recorder.finish();
   if (args.keep === undefined) await rm(dir, { recursive: true, force: true });
 }
