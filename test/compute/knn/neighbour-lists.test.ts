@@ -7,6 +7,13 @@ import { prepareLeafColumns, scanLeaf, scanLeafBand } from '../../../src/compute
 import { makeMatrix } from '../../../src/compute/matrix.js';
 import { mulberry32 } from '../../../src/io/datasets/sample.js';
 
+/** The dot product of rows i and j of `vectors` (row-major, `dim` wide), float64. */
+function dot(vectors: Float32Array, dim: number, i: number, j: number): number {
+  let sum = 0;
+  for (let k = 0; k < dim; k++) sum += vectors[i * dim + k]! * vectors[j * dim + k]!;
+  return sum;
+}
+
 /** Each row's listed (key, id) pairs after sorting, as plain arrays. */
 function contents(lists: NeighbourLists): [number[], number[]] {
   lists.sortRows();
@@ -60,13 +67,8 @@ describe('neighbour lists', () => {
     const ids = Int32Array.from({ length: count }, (_, i) => (i * 37) % count);
     const vectors = rows.rows(ids, 0, count, new Float32Array(count * dim));
     const workspace = new ScanWorkspace(count, count);
-    for (let i = 0; i < count; i++) {
-      for (let j = 0; j < count; j++) {
-        let sum = 0;
-        for (let k = 0; k < dim; k++) sum += vectors[i * dim + k]! * vectors[j * dim + k]!;
-        workspace.tile[i * count + j] = sum;
-      }
-    }
+    for (let i = 0; i < count; i++)
+      for (let j = 0; j < count; j++) workspace.tile[i * count + j] = dot(vectors, dim, i, j);
     const checked = new NeighbourLists(count, 8);
     const unseen = new NeighbourLists(count, 8);
     scanLeaf(workspace, ids, rows.norms, checked);
@@ -87,13 +89,8 @@ describe('neighbour lists', () => {
     const rows = blockRows(makeMatrix(count, dim, data), 'euclidean');
     const ids = Int32Array.from({ length: count }, (_, i) => (i * 41) % count);
     const vectors = rows.rows(ids, 0, count, new Float32Array(count * dim));
-    const product = (i: number, j: number): number => {
-      let sum = 0;
-      for (let k = 0; k < dim; k++) sum += vectors[i * dim + k]! * vectors[j * dim + k]!;
-      return sum;
-    };
     const whole = new ScanWorkspace(count, count);
-    for (let i = 0; i < count; i++) for (let j = 0; j < count; j++) whole.tile[i * count + j] = product(i, j);
+    for (let i = 0; i < count; i++) for (let j = 0; j < count; j++) whole.tile[i * count + j] = dot(vectors, dim, i, j);
     for (const unseen of [false, true]) {
       const once = new NeighbourLists(count, 7);
       scanLeaf(whole, ids, rows.norms, once, unseen);
@@ -108,7 +105,7 @@ describe('neighbour lists', () => {
       ] as const) {
         const width = count - first;
         for (let i = first; i < end; i++) {
-          for (let j = first; j < count; j++) workspace.tile[(i - first) * width + j - first] = product(i, j);
+          for (let j = first; j < count; j++) workspace.tile[(i - first) * width + j - first] = dot(vectors, dim, i, j);
         }
         scanLeafBand(workspace, ids, first, end, banded, unseen);
       }
