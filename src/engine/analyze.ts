@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Aggregation } from '../compute/aggregate.js';
 import type { HdbscanOptions } from '../compute/hdbscan/index.js';
-import { AUTO_APPROXIMATE_ROWS, resolveParams } from '../compute/hdbscan/options.js';
+import { resolveParams } from '../compute/hdbscan/options.js';
 import type { Matrix } from '../compute/matrix.js';
 import { MaxActivationRanking } from '../compute/max-activations.js';
 import { CancelledError, InputError, option } from '../errors.js';
@@ -406,14 +406,18 @@ export async function analyzePrepared(
 }
 
 /**
- * Whether the maps are made while the layers are clustered. The exact tree keeps one core busy for much of
- * a layer's clustering (its condensing and statistics run on one thread), and the maps keep both busy: side
- * by side they fill each other's idle core (60,000 inputs, 7 layers: 159 s one after the other). From the
- * size where the approximate tree takes over, one stage at a time keeps the peak memory down, unless
- * workers make the maps elsewhere.
+ * Below this many inputs the maps are made while the layers are clustered; from here on one stage at a time
+ * keeps the peak memory down (a 1M-input map alone needs about 1.8 GiB), unless workers make the maps elsewhere.
+ */
+const MAPS_ALONGSIDE_BELOW_ROWS = 200_000;
+
+/**
+ * Whether the maps are made while the layers are clustered. The clustering keeps one core busy for much of
+ * a layer (condensing, soft memberships and statistics run on one thread), and the maps keep both busy: side
+ * by side they fill each other's idle core (60,000 inputs, 7 layers: 159 s one after the other).
  */
 function mapsAlongside(rows: number, compute: LayerCompute): boolean {
-  return compute.project !== undefined || rows < AUTO_APPROXIMATE_ROWS;
+  return compute.project !== undefined || rows < MAPS_ALONGSIDE_BELOW_ROWS;
 }
 
 /** The results file of an analysis that stores its results; prepared without one, it is refused. */

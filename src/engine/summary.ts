@@ -24,7 +24,10 @@ export interface LayerPatternSummary {
   others: { clusteringId: number; method: string; patterns: number; noise: number }[];
 }
 
-/** "leaf, min cluster size 5, min samples 5" and the epsilon and cluster space when they are set. */
+/**
+ * "leaf, min cluster size 5, min samples 5", the epsilon and cluster space when they are set, and
+ * "approximate tree" where the approximate spanning tree made it.
+ */
 export function describeClustering(params: unknown): string {
   const p = (params ?? {}) as Partial<ClusteringParams>;
   const parts = [
@@ -35,6 +38,7 @@ export function describeClustering(params: unknown): string {
   if (typeof p.clusterSelectionEpsilon === 'number' && p.clusterSelectionEpsilon > 0)
     parts.push(`epsilon ${p.clusterSelectionEpsilon}`);
   parts.push(`space ${p.clusterSpace ?? 'raw'}`);
+  if (p.spanningTree === 'approximate') parts.push('approximate tree');
   return parts.join(', ');
 }
 

@@ -10,7 +10,7 @@ import { singleLinkage, sortEdgesByWeight } from './single-linkage.js';
 import type { CondensedTree, MstResult, PrimTree, SingleLinkageTree } from './types.js';
 
 export type { HdbscanOptions, SpanningTreeChoice } from './options.js';
-export { AUTO_APPROXIMATE_ROWS } from './options.js';
+export { AUTO_APPROXIMATE_ROWS, AUTO_EXACT_LIMIT_ROWS } from './options.js';
 export type {
   CondensedTree,
   Metric,

@@ -6,7 +6,7 @@ import {
   defaultTrees,
 } from '../../../src/compute/hdbscan/approximate/approximate-mst.js';
 import { rowDistance } from '../../../src/compute/hdbscan/distance.js';
-import { AUTO_APPROXIMATE_ROWS, type Metric } from '../../../src/compute/hdbscan/index.js';
+import { AUTO_APPROXIMATE_ROWS, AUTO_EXACT_LIMIT_ROWS, type Metric } from '../../../src/compute/hdbscan/index.js';
 import { resolveParams } from '../../../src/compute/hdbscan/options.js';
 import { CancelledError, InputError } from '../../../src/errors.js';
 import type { Matrix } from '../../../src/compute/matrix.js';
@@ -172,23 +172,29 @@ describe('approximate HDBSCAN* spanning tree', () => {
   });
 
   it("'auto' takes the exact tree below AUTO_APPROXIMATE_ROWS rows and the approximate one from there on", () => {
+    assert.ok(AUTO_APPROXIMATE_ROWS < AUTO_EXACT_LIMIT_ROWS);
     assert.equal(resolveParams({}, AUTO_APPROXIMATE_ROWS - 1).spanningTree, undefined);
     assert.equal(resolveParams({}, AUTO_APPROXIMATE_ROWS).spanningTree, 'approximate');
+    assert.equal(resolveParams({ metric: 'cosine' }, AUTO_APPROXIMATE_ROWS).spanningTree, 'approximate');
     assert.equal(resolveParams({ spanningTree: 'exact' }, AUTO_APPROXIMATE_ROWS).spanningTree, undefined);
-    assert.equal(resolveParams({ metric: 'manhattan' }, AUTO_APPROXIMATE_ROWS - 1).spanningTree, undefined);
+    assert.equal(resolveParams({ spanningTree: 'approximate' }, 10).spanningTree, 'approximate');
+  });
+
+  it("'auto' keeps the exact tree for a metric the approximate one lacks, up to AUTO_EXACT_LIMIT_ROWS rows", () => {
+    assert.equal(resolveParams({ metric: 'manhattan' }, AUTO_APPROXIMATE_ROWS).spanningTree, undefined);
+    assert.equal(resolveParams({ metric: 'manhattan' }, AUTO_EXACT_LIMIT_ROWS - 1).spanningTree, undefined);
     assert.equal(
-      resolveParams({ metric: 'manhattan', spanningTree: 'exact' }, AUTO_APPROXIMATE_ROWS).spanningTree,
+      resolveParams({ metric: 'manhattan', spanningTree: 'exact' }, AUTO_EXACT_LIMIT_ROWS).spanningTree,
       undefined,
     );
     // 'auto' refuses the exact tree where it would not finish, rather than run it for hours.
     assert.throws(
-      () => resolveParams({ metric: 'manhattan' }, AUTO_APPROXIMATE_ROWS),
+      () => resolveParams({ metric: 'manhattan' }, AUTO_EXACT_LIMIT_ROWS),
       (error: unknown) =>
         error instanceof InputError &&
         /200000 rows with metric 'manhattan' would need the exact spanning tree/.test(error.message) &&
         /spanningTree: 'exact'/.test(error.hint ?? ''),
     );
-    assert.equal(resolveParams({ spanningTree: 'approximate' }, 10).spanningTree, 'approximate');
   });
 
   it('rejects metrics it does not support and unknown choices, naming them', () => {
