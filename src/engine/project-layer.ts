@@ -122,7 +122,10 @@ function isCurrent(record: ProjectionRecord, options: ProjectionOptions, dim: nu
 
 /**
  * Projects the run's layers (see RunProjectionsOptions) in model order and stores each projection as
- * it is done. Returns what every asked layer has now; nothing with method 'none'.
+ * it is done. Returns what every asked layer has now, in model order; nothing with method 'none'.
+ * `joining`, when it resolves to a second projector (analyze's clustering hands over its core when it is
+ * done), takes the next layers not yet begun beside `project`: two maps at a time fill the core one map's
+ * single-threaded steps leave idle. The maps are the same whichever projector makes them.
  */
 export async function storeRunProjections(
   store: StoreReader & ProjectionWriter,
@@ -130,6 +133,7 @@ export async function storeRunProjections(
   options: RunProjectionsOptions = {},
   control: TaskControl = {},
   project: ProjectMatrix = projectHere,
+  joining?: Promise<ProjectMatrix | undefined>,
 ): Promise<LayerProjection[]> {
   checkProjectionOptions(options);
   const existing = options.existing ?? 'keep';
@@ -153,24 +157,39 @@ export async function storeRunProjections(
   }
   const layers = stored.filter((info) => asked.includes(info.layer));
   const records = new Map((await store.listProjections(runId)).map((record) => [record.layer, record]));
-  const out: LayerProjection[] = [];
-  for (const info of layers) {
-    throwIfCancelled(control.signal, 'projections');
+  const results: (LayerProjection | undefined)[] = layers.map((info) => {
     const record = records.get(info.layer);
     const keep =
       record !== undefined && (existing === 'keep' || (existing === 'update' && isCurrent(record, options, info.dim)));
-    if (keep) {
-      out.push({
-        layer: info.layer,
-        method: record.method,
-        params: record.params,
-        pointCount: record.pointCount,
-        computed: false,
-      });
-      continue;
+    if (!keep) return undefined;
+    return {
+      layer: info.layer,
+      method: record.method,
+      params: record.params,
+      pointCount: record.pointCount,
+      computed: false,
+    };
+  });
+  const pending = layers.flatMap((_, i) => (results[i] === undefined ? [i] : []));
+  let next = 0;
+  let failed = false;
+  const drain = async (projector: ProjectMatrix): Promise<void> => {
+    while (next < pending.length && !failed) {
+      throwIfCancelled(control.signal, 'projections');
+      const i = pending[next++]!;
+      try {
+        results[i] = (await projectLayer(store, runId, layers[i]!.layer, options, control, projector)) ?? undefined;
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
-    const made = await projectLayer(store, runId, info.layer, options, control, project);
-    if (made) out.push(made);
-  }
-  return out;
+  };
+  const settled = await Promise.allSettled([
+    drain(project),
+    joining?.then((second) => (second === undefined ? undefined : drain(second))),
+  ]);
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.filter((result): result is LayerProjection => result !== undefined);
 }

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Matrix } from '../../src/compute/matrix.js';
 import { labelAgreement } from '../../src/compute/projection/index.js';
 import { analyze } from '../../src/engine/analyze.js';
-import { projectMatrix, storeRunProjections } from '../../src/engine/project-layer.js';
+import { projectMatrix, storeRunProjections, type ProjectMatrix } from '../../src/engine/project-layer.js';
 import { planProjection, type ProjectionPlan } from '../../src/engine/projection-options.js';
 import { CancelledError, InputError, NotFoundError } from '../../src/errors.js';
 import { NapStore, type StoredProjection } from '../../src/io/store/index.js';
@@ -286,6 +286,33 @@ describe('layer projections', () => {
       const after = (await store.readProjection(runId, TINY.relu))!;
       assert.equal(after.createdAt.getTime(), before.createdAt.getTime());
       assert.deepEqual(after.x, before.x);
+    });
+  });
+
+  it('a projector that joins takes the layers not yet begun; the maps equal those of one projector', async () => {
+    await withStore(async (store) => {
+      await storeRunProjections(store, runId, { existing: 'replace' });
+      const alone = await Promise.all(LAYERS.map(async (layer) => (await store.readProjection(runId, layer))!.x));
+      const madeBy = new Map<string, string>();
+      let join: (project: ProjectMatrix) => void = () => {};
+      const joining = new Promise<ProjectMatrix>((resolve) => (join = resolve));
+      const recording =
+        (name: string): ProjectMatrix =>
+        (layer, matrix, _inputIndex, plan, control) => {
+          madeBy.set(layer, name);
+          join(recording('second'));
+          return projectMatrix(matrix, plan, control);
+        };
+      const made = await storeRunProjections(store, runId, { existing: 'replace' }, {}, recording('first'), joining);
+      assert.deepEqual(
+        made.map((m) => m.layer),
+        LAYERS,
+      );
+      assert.equal(madeBy.size, LAYERS.length);
+      assert.ok([...madeBy.values()].includes('second'), `made by ${JSON.stringify([...madeBy])}`);
+      for (const [i, layer] of LAYERS.entries()) {
+        assert.deepEqual((await store.readProjection(runId, layer))!.x, alone[i], layer);
+      }
     });
   });
 
