@@ -38,7 +38,11 @@ export async function offerFacingRows(
   const members = groupBySet(root);
   const setCount = members.length;
   if (setCount < 2 || setCount > MAX_SETS) return 0;
-  const scratch = new Float32Array(CHUNK * dim);
+  // No more rows than the largest set's are gathered at once: at 2000 x 2048 a scratch of CHUNK rows
+  // (8 MiB, zeroed, twice per fit) was a fifth of the fit's allocations, and their external memory
+  // brings V8's full collections forward.
+  const largestSet = members.reduce((most, ids) => Math.max(most, ids.length), 0);
+  const scratch = new Float32Array(Math.min(CHUNK, largestSet) * dim);
   const { centroids, centroidNorms, spreads } = setCentroids(rows, members, scratch);
   const products = new Float32Array(setCount * setCount);
   await kernel.dot(centroids, setCount, centroids, setCount, dim, products);
