@@ -15,7 +15,8 @@
  * --stop-at S ends the run when the first stage whose name starts with S begins (e.g. 'cluster' to measure
  * the extraction and normalizing alone), printing the stages so far. --spanning-tree exact|approximate sets
  * the clustering's tree (default 'auto', as `nap analyze`): `exact` measures the path 'auto' took below
- * 200,000 inputs before session 11.
+ * 200,000 inputs before session 11. DuckDB's allocator is set up as the CLI sets it (src/io/store/allocator.ts);
+ * DUCKDB_JE_MALLOC_CONF= (empty) in the environment measures DuckDB's own defaults instead.
  */
 import { rm, mkdtemp, stat } from 'node:fs/promises';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -23,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SpanningTreeChoice } from '../src/compute/hdbscan/index.js';
-import { analyze } from '../src/engine/analyze.js';
+import { configureDuckDbAllocator } from '../src/io/store/allocator.js';
 import { FASHION_MNIST_SPLITS } from '../src/io/datasets/open.js';
 import type { Progress } from '../src/progress.js';
 import { fixed, formatTable } from './bench/timing.js';
@@ -31,6 +32,10 @@ import { fixed, formatTable } from './bench/timing.js';
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
 const BAR_BYTES = 4 * GB;
+
+// As the CLI does, before DuckDB's native library loads (analyze is imported below, after it).
+configureDuckDbAllocator();
+const { analyze } = await import('../src/engine/analyze.js');
 
 const { values: args } = parseArgs({
   options: {

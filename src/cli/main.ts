@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { NapError } from '../errors.js';
+import { configureDuckDbAllocator } from '../io/store/allocator.js';
 import { exitCodeFor } from './exit-codes.js';
 import { systemError } from './system-errors.js';
 
@@ -123,4 +124,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Before any command loads DuckDB's native library (see allocator.ts).
+configureDuckDbAllocator();
 process.exitCode = await main(process.argv.slice(2));
