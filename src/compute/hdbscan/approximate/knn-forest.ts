@@ -25,15 +25,21 @@ export async function offerListEdges(
   done: number,
 ): Promise<void> {
   const { count, width, ids, keys } = lists;
+  const held = lightest.weight;
   for (let row = 0; row < count; row++) {
     const rowRoot = root[row]!;
     const rowCore = core[row]!;
     for (let slot = row * width, end = slot + width; slot < end; slot++) {
       const other = ids[slot]!;
-      if (other < 0 || root[other] === rowRoot) continue;
-      const w = Math.max(rowCore, core[other]!, distance(keys[slot]!));
+      if (other < 0) continue;
+      const otherRoot = root[other]!;
+      if (otherRoot === rowRoot) continue;
+      // Both offers would be refused (the weight is at least the larger core): spare the distance.
+      const cores = Math.max(rowCore, core[other]!);
+      if (cores > held[rowRoot]! && cores > held[otherRoot]!) continue;
+      const w = Math.max(cores, distance(keys[slot]!));
       lightest.offer(rowRoot, w, row, other);
-      lightest.offer(root[other]!, w, row, other);
+      lightest.offer(otherRoot, w, row, other);
     }
     if ((row & 4095) === 0) await checkpoint.tick(done);
   }
