@@ -29,7 +29,12 @@ export class ExemplarDistances {
   private readonly largestNorm: Float64Array;
   private kernel: Promise<DotKernel> | undefined;
   private dots = new Float32Array(0);
-  private readonly screened: Float64Array;
+  /** The exemplar rows and the row being screened, widened to float64 once for the re-measures. */
+  private readonly wideRows: Float64Array;
+  private readonly widePoint: Float64Array;
+  /** A label's exemplars kept by the screening, and their screened values. */
+  private readonly candidates: Int32Array;
+  private readonly candidateValues: Float64Array;
 
   constructor(
     matrix: Matrix,
@@ -45,7 +50,14 @@ export class ExemplarDistances {
     this.distance = pairDistance(metric);
     this.squaredNorms = new Float64Array(ids.length);
     for (let e = 0; e < ids.length; e++) this.squaredNorms[e] = squaredNorm(this.rows, e * dim, dim);
-    this.screened = new Float64Array(ids.length);
+    this.wideRows = Float64Array.from(this.rows);
+    this.widePoint = new Float64Array(dim);
+    let mostExemplars = 0;
+    for (let label = 0; label < soft.selected.length; label++) {
+      mostExemplars = Math.max(mostExemplars, soft.exemplarStart[label + 1]! - soft.exemplarStart[label]!);
+    }
+    this.candidates = new Int32Array(mostExemplars);
+    this.candidateValues = new Float64Array(mostExemplars);
     this.largestNorm = new Float64Array(soft.selected.length);
     for (let label = 0; label < this.largestNorm.length; label++) {
       for (let e = soft.exemplarStart[label]!; e < soft.exemplarStart[label + 1]!; e++) {
@@ -82,31 +94,45 @@ export class ExemplarDistances {
     for (let r = 0; r < count; r++) this.screenRow(points, r, out.subarray(r * labels, (r + 1) * labels));
   }
 
+  /**
+   * One row's nearest exemplar per label from the GEMM's dots: a single pass over the label's exemplars keeps
+   * every one within twice the bound of the smallest screened value so far (a superset of those within it of
+   * the final smallest, which it then keeps), and only those are measured again in float64.
+   */
   private screenRow(points: Float32Array, r: number, out: Float64Array): void {
     const { exemplarStart } = this.soft;
-    const { dim, rows, distance, squaredNorms, dots, screened } = this;
+    const { dim, wideRows, squaredNorms, dots, candidates, candidateValues, largestNorm } = this;
     const exemplars = squaredNorms.length;
     const start = r * dim;
+    const point = this.widePoint;
+    for (let k = 0; k < dim; k++) point[k] = points[start + k]!;
     const pointSquared = squaredNorm(points, start, dim);
     const pointNorm = Math.sqrt(pointSquared);
     const base = r * exemplars;
     // Rounding of a float32 dot product of dim terms: gamma_dim sum |x_i e_i| plus its final rounding.
     const relative = 2 * ((dim * UNIT_ROUNDOFF) / (1 - dim * UNIT_ROUNDOFF) + UNIT_ROUNDOFF);
+    const slack = 1e-12 * (pointSquared + 1);
     for (let label = 0; label < out.length; label++) {
       const from = exemplarStart[label]!;
       const to = exemplarStart[label + 1]!;
+      const margin = 2 * (relative * pointNorm * largestNorm[label]! + slack);
       let smallest = Infinity;
+      let limit = Infinity;
+      let kept = 0;
       for (let e = from; e < to; e++) {
         const value = pointSquared + squaredNorms[e]! - 2 * dots[base + e]!;
-        screened[e] = value;
-        if (value < smallest) smallest = value;
+        if (value > limit) continue;
+        if (value < smallest) {
+          smallest = value;
+          limit = smallest + margin;
+        }
+        candidates[kept] = e;
+        candidateValues[kept++] = value;
       }
-      const bound = relative * pointNorm * this.largestNorm[label]! + 1e-12 * (pointSquared + 1);
-      const limit = smallest + 2 * bound;
       let nearest = Infinity;
-      for (let e = from; e < to; e++) {
-        if (screened[e]! > limit) continue;
-        const d = distance(points, start, rows, e * dim, dim);
+      for (let c = 0; c < kept; c++) {
+        if (candidateValues[c]! > limit) continue;
+        const d = euclidean64(point, wideRows, candidates[c]! * dim, dim);
         if (d < nearest) nearest = d;
       }
       out[label] = nearest;
@@ -125,4 +151,29 @@ function squaredNorm(values: Float32Array, start: number, dim: number): number {
   let sum = 0;
   for (let k = 0; k < dim; k++) sum += values[start + k]! * values[start + k]!;
   return sum;
+}
+
+/** row-metric.ts's euclidean distance (the same sums in the same order) between `point` and a row of `rows`. */
+function euclidean64(point: Float64Array, rows: Float64Array, rowStart: number, dim: number): number {
+  const end = dim - (dim & 3);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k < end; k += 4) {
+    const d0 = point[k]! - rows[rowStart + k]!;
+    const d1 = point[k + 1]! - rows[rowStart + k + 1]!;
+    const d2 = point[k + 2]! - rows[rowStart + k + 2]!;
+    const d3 = point[k + 3]! - rows[rowStart + k + 3]!;
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+  }
+  for (; k < dim; k++) {
+    const d = point[k]! - rows[rowStart + k]!;
+    s0 += d * d;
+  }
+  return Math.sqrt(s0 + s1 + s2 + s3);
 }
