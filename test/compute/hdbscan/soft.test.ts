@@ -110,27 +110,30 @@ describe('soft clustering parity with hdbscan 0.8.43', () => {
 });
 
 describe('soft clustering invariants', () => {
-  it('the screened GEMM gives exactly the exemplar distances of the plain loop', async () => {
-    const matrix = randomBlobs({ seed: 21, centres: 6, perBlob: 400, dim: 24, spread: 0.3, noise: 200 });
-    // Near-ties: a copy of some rows moved by one float32 step, so screened values cannot tell them apart.
-    for (let r = 0; r < 100; r++) {
-      matrix.data.copyWithin((r + 100) * 24, r * 24, (r + 1) * 24);
-      matrix.data[(r + 100) * 24] = Math.fround(matrix.data[(r + 100) * 24]! * (1 + 2 ** -23));
-    }
-    const result = await hdbscan(matrix, { minClusterSize: 5, minSamples: 5 });
-    const soft = buildSoftTree(result.condensedTree, result.labels, result.clusterCount);
-    const distances = new ExemplarDistances(matrix, soft, 'euclidean', 1, onnxDotKernels);
-    const k = result.clusterCount;
-    const screened = new Float64Array(matrix.count * k);
-    await distances.fillBlock(matrix.data, matrix.count, screened);
-    await distances.release();
-    assert.ok(matrix.count * soft.exemplarIds.length * matrix.dim >= 1 << 20, 'large enough for the GEMM');
-    const plain = new Float64Array(k);
-    for (let point = 0; point < matrix.count; point++) {
-      distances.fill(matrix.data, point * matrix.dim, plain);
-      assert.deepEqual(screened.subarray(point * k, (point + 1) * k), plain, `point ${point}`);
-    }
-  });
+  // 24 columns: the screen's re-measures in JavaScript; 64: in WebAssembly (see exemplar-distances.ts).
+  for (const dim of [24, 64]) {
+    it(`the screened GEMM gives exactly the exemplar distances of the plain loop (${dim} columns)`, async () => {
+      const matrix = randomBlobs({ seed: 21, centres: 6, perBlob: 400, dim, spread: 0.3, noise: 200 });
+      // Near-ties: a copy of some rows moved by one float32 step, so screened values cannot tell them apart.
+      for (let r = 0; r < 100; r++) {
+        matrix.data.copyWithin((r + 100) * dim, r * dim, (r + 1) * dim);
+        matrix.data[(r + 100) * dim] = Math.fround(matrix.data[(r + 100) * dim]! * (1 + 2 ** -23));
+      }
+      const result = await hdbscan(matrix, { minClusterSize: 5, minSamples: 5 });
+      const soft = buildSoftTree(result.condensedTree, result.labels, result.clusterCount);
+      const distances = new ExemplarDistances(matrix, soft, 'euclidean', 1, onnxDotKernels);
+      const k = result.clusterCount;
+      const screened = new Float64Array(matrix.count * k);
+      await distances.fillBlock(matrix.data, matrix.count, screened);
+      await distances.release();
+      assert.ok(matrix.count * soft.exemplarIds.length * matrix.dim >= 1 << 20, 'large enough for the GEMM');
+      const plain = new Float64Array(k);
+      for (let point = 0; point < matrix.count; point++) {
+        distances.fill(matrix.data, point * matrix.dim, plain);
+        assert.deepEqual(screened.subarray(point * k, (point + 1) * k), plain, `point ${point}`);
+      }
+    });
+  }
 
   it('exact duplicates (infinite lambdas): every strength finite, in [0, 1], rows sum to at most 1', async () => {
     const base = randomBlobs({ seed: 5, centres: 3, perBlob: 15, dim: 4, noise: 5 });
