@@ -32,9 +32,11 @@ export const TABLE_HIGH = 2 ** (LOWEST_OCTAVE + OCTAVES);
  * shifted out are the position within the step. One store and one load replace the octave search and
  * scaling (a few percent of the layout's time per sample).
  */
-const FRACTION_BITS = 23 - STEP_BITS;
+export const FRACTION_BITS = 23 - STEP_BITS;
 /** The table index of TABLE_LOW's bits. */
-const FIRST_STEP = (127 + LOWEST_OCTAVE) << STEP_BITS;
+export const FIRST_STEP = (127 + LOWEST_OCTAVE) << STEP_BITS;
+/** Entries of a table. */
+export const TABLE_LENGTH = (OCTAVES << STEP_BITS) + 2;
 const scratch = new Float32Array(1);
 const scratchBits = new Int32Array(scratch.buffer);
 
@@ -43,7 +45,7 @@ const scratchBits = new Int32Array(scratch.buffer);
  * TABLE_LOW to one step past TABLE_HIGH (a d2 just below TABLE_HIGH may round up to it in float32).
  */
 export function tabulate(coefficient: (d2: number) => number): Float32Array {
-  const table = new Float32Array((OCTAVES << STEP_BITS) + 2);
+  const table = new Float32Array(TABLE_LENGTH);
   const bits = new Int32Array(1);
   const value = new Float32Array(bits.buffer);
   for (let i = 0; i < table.length; i++) {

@@ -1,5 +1,6 @@
-import { attractionCoefficient, repulsionCoefficient, tabulate } from './gradient-tables.js';
+import { attractionCoefficient, repulsionCoefficient, TABLE_LENGTH, tabulate } from './gradient-tables.js';
 import type { LayoutArrays } from './layout-epochs.js';
+import { layoutMemory } from './layout-kernel.js';
 import type { SparseGraph } from './sparse-graph.js';
 
 /**
@@ -9,7 +10,8 @@ import type { SparseGraph } from './sparse-graph.js';
  * vertex blocks (see layout-epochs.ts): edges between blocks get a slot in `owed`. Both snapshots
  * start as `layout`. With `order`, vertex order[i] of `graph` is the layout's vertex i (`layout` is in
  * the layout's numbering): the rows are renumbered straight into the layout's arrays, with no
- * renumbered copy of the graph beside them.
+ * renumbered copy of the graph beside them. With `wasm` (the default) the arrays live in one shared
+ * WebAssembly memory where one can be made, and the epochs run in WebAssembly (layout-kernel.ts).
  */
 export function layoutArrays(
   layout: Float64Array,
@@ -18,13 +20,23 @@ export function layoutArrays(
   blocks: number[],
   shared: boolean,
   order?: Int32Array,
+  wasm = true,
 ): LayoutArrays {
-  const allocate = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const ints = (length: number): Int32Array => new Int32Array(allocate(length * 4));
-  const floats = (length: number): Float32Array => new Float32Array(allocate(length * 4));
+  const { count } = graph;
+  const edges = graph.columns.length;
+  // Every array is of 4-byte elements; `owed` is sized for the most slots there can be (one per edge).
+  const elements = 2 * (count + 1) + 5 * edges + 3 * 2 * count + 2 * 2 * edges + 2 * TABLE_LENGTH;
+  const memory = wasm ? layoutMemory(4 * elements) : undefined;
+  let next = 0;
+  const allocate = (bytes: number): [ArrayBufferLike, number] => {
+    if (!memory) return [shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes), 0];
+    next += bytes;
+    return [memory.buffer, next - bytes];
+  };
+  const ints = (length: number): Int32Array => new Int32Array(...allocate(length * 4), length);
+  const floats = (length: number): Float32Array => new Float32Array(...allocate(length * 4), length);
   const floatsOf = (values: ArrayLike<number>): Float32Array => copyInto(floats(values.length), values);
   const { a, b, repulsionStrength, negativeSampleRate } = constants;
-  const { count } = graph;
   // Every array is written where it will stay: no float64 epochs-per-sample or unshared slots beside them.
   const rows = { count, rowStart: ints(count + 1), columns: ints(graph.columns.length) };
   const schedule = floats(3 * graph.weights.length);
@@ -46,6 +58,7 @@ export function layoutArrays(
     blockCount: blocks.length - 1,
     attraction: floatsOf(tabulate((d2) => attractionCoefficient(d2, a, b))),
     repulsion: floatsOf(tabulate((d2) => repulsionCoefficient(d2, a, b, repulsionStrength))),
+    ...(memory ? { memory } : {}),
   };
 }
 

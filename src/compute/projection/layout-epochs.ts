@@ -24,6 +24,8 @@
  */
 import { attractionCoefficient, lookup, repulsionCoefficient, TABLE_HIGH, TABLE_LOW } from './gradient-tables.js';
 import { drawnVertex, epochKey, firstDraw, nextDraw } from './negative-draws.js';
+import { blockEpochKernel } from './layout-kernel.js';
+import type { WasmMemory } from '../wasm/assembler.js';
 
 export interface LayoutArrays {
   count: number;
@@ -52,6 +54,8 @@ export interface LayoutArrays {
   attraction: Float32Array;
   /** repulsionCoefficient tabulated. */
   repulsion: Float32Array;
+  /** The shared WebAssembly memory every array above lives in, when the epochs run in WebAssembly (layout-kernel.ts). */
+  memory?: WasmMemory;
 }
 
 export interface EpochConstants {
@@ -83,12 +87,53 @@ export function runBlockEpoch(
 ): void {
   settleVertices(arrays, epoch, from, to);
   const { count, rowStart, columns, owedSlot, schedule, live, attraction, repulsion } = arrays;
-  const owed = ofParity(arrays.owed, epoch);
-  const snapshot = ofParity(arrays.snapshots, epoch);
   const { a, b, epochs, negativeSampleRate, repulsionStrength, learningRate, seed } = constants;
   const alpha = learningRate * (1 - epoch / epochs);
   const drawScale = count / 4294967296;
   const key = epochKey(seed, epoch);
+  if (arrays.memory) {
+    // The same loop in WebAssembly, bit for bit (layout-kernel.ts).
+    blockEpochKernel(arrays.memory)(
+      from,
+      to,
+      epoch,
+      alpha,
+      drawScale,
+      key,
+      rowStart.byteOffset,
+      columns.byteOffset,
+      owedSlot.byteOffset,
+      schedule.byteOffset,
+      live.byteOffset,
+      ofParity(arrays.snapshots, epoch).byteOffset,
+      ofParity(arrays.owed, epoch).byteOffset,
+      attraction.byteOffset,
+      repulsion.byteOffset,
+      a,
+      b,
+      negativeSampleRate,
+      repulsionStrength,
+    );
+  } else edgeLoop(arrays, constants, epoch, from, to, alpha, drawScale, key);
+  // The other buffer: blocks still in this epoch may be reading this one.
+  ofParity(arrays.snapshots, epoch + 1).set(live.subarray(2 * from, 2 * to), 2 * from);
+}
+
+/** runBlockEpoch's edge loop in JavaScript, where WebAssembly is unavailable. */
+function edgeLoop(
+  arrays: LayoutArrays,
+  constants: EpochConstants,
+  epoch: number,
+  from: number,
+  to: number,
+  alpha: number,
+  drawScale: number,
+  key: number,
+): void {
+  const { rowStart, columns, owedSlot, schedule, live, attraction, repulsion } = arrays;
+  const owed = ofParity(arrays.owed, epoch);
+  const snapshot = ofParity(arrays.snapshots, epoch);
+  const { a, b, negativeSampleRate, repulsionStrength } = constants;
   for (let j = from; j < to; j++) {
     let x = live[2 * j]!;
     let y = live[2 * j + 1]!;
@@ -156,8 +201,6 @@ export function runBlockEpoch(
     live[2 * j] = x;
     live[2 * j + 1] = y;
   }
-  // The other buffer: blocks still in this epoch may be reading this one.
-  ofParity(arrays.snapshots, epoch + 1).set(live.subarray(2 * from, 2 * to), 2 * from);
 }
 
 /**

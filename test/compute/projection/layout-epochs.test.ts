@@ -5,6 +5,7 @@ import { attractionCoefficient } from '../../../src/compute/projection/gradient-
 import { layoutArrays } from '../../../src/compute/projection/layout-arrays.js';
 import { clip, runBlockEpoch, type EpochConstants } from '../../../src/compute/projection/layout-epochs.js';
 import type { SparseGraph } from '../../../src/compute/projection/sparse-graph.js';
+import { SeededRandom } from '../../../src/compute/projection/random.js';
 
 test('with two blocks an epoch sees the other block where the last epoch left it (by hand: two vertices, one edge)', () => {
   // Vertex 0 at (0, 0) in block 0, vertex 1 at (3, 0) in block 1, joined by an edge of weight 1: it is
@@ -54,4 +55,66 @@ test('with two blocks an epoch sees the other block where the last epoch left it
     `vertex 0 at ${arrays.live[0]}, expected ${expected} (${stale} from the stale snapshot)`,
   );
   assert.equal(arrays.live[1], 0);
+});
+
+test('the WebAssembly epochs give the JavaScript epochs bit for bit (random graph, three blocks, far and near points)', () => {
+  // A symmetric random graph on 300 vertices, some starting far apart (outside the gradient tables)
+  // and some on top of each other (zero distances), run for 30 epochs in three blocks both ways.
+  const count = 300;
+  const random = new SeededRandom(5);
+  const rows: Map<number, number>[] = Array.from({ length: count }, () => new Map<number, number>());
+  for (let j = 0; j < count; j++)
+    for (let e = 0; e < 6; e++) {
+      const k = random.nextInt(count);
+      if (k === j) continue;
+      const weight = 0.05 + random.next();
+      rows[j]!.set(k, weight);
+      rows[k]!.set(j, weight);
+    }
+  const rowStart = new Int32Array(count + 1);
+  const columns: number[] = [];
+  const weights: number[] = [];
+  rows.forEach((row, j) => {
+    for (const [k, weight] of [...row].sort((p, q) => p[0] - q[0])) {
+      columns.push(k);
+      weights.push(weight);
+    }
+    rowStart[j + 1] = columns.length;
+  });
+  const graph: SparseGraph = {
+    count,
+    rowStart,
+    columns: Int32Array.from(columns),
+    weights: Float64Array.from(weights),
+  };
+  const layout = Float64Array.from({ length: 2 * count }, (_, i) =>
+    i < 20 ? 0.5 : i < 40 ? 3000 * random.next() : 10 * random.next(),
+  );
+  const { a, b } = fitCurve(0.1, 1);
+  const constants: EpochConstants = {
+    a,
+    b,
+    epochs: 30,
+    negativeSampleRate: 5,
+    repulsionStrength: 1,
+    learningRate: 1,
+    seed: 11,
+  };
+  const blocks = [0, 90, 200, 300];
+  const inWasm = layoutArrays(layout, graph, constants, blocks, false);
+  const inJs = layoutArrays(layout, graph, constants, blocks, false, undefined, false);
+  assert.ok(inWasm.memory, 'WebAssembly is available here');
+  assert.equal(inJs.memory, undefined);
+  for (let epoch = 0; epoch < constants.epochs; epoch++)
+    for (const arrays of [inWasm, inJs])
+      for (let block = 0; block < 3; block++)
+        runBlockEpoch(arrays, constants, epoch, blocks[block]!, blocks[block + 1]!);
+  assert.ok(
+    inJs.live.some((v, i) => v !== layout[i]),
+    'the layout moved',
+  );
+  assert.deepEqual([...inWasm.live], [...inJs.live]);
+  assert.deepEqual([...inWasm.schedule], [...inJs.schedule]);
+  assert.deepEqual([...inWasm.owed[0]], [...inJs.owed[0]]);
+  assert.deepEqual([...inWasm.owed[1]], [...inJs.owed[1]]);
 });
