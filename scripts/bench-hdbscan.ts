@@ -124,7 +124,7 @@ function pathOptions(pathName: Path, stats: (stats: ApproximateMstStats) => void
     ...PARAMS,
     ...(pathName === 'approximate'
       ? { mst: (m, options, control) => approximateMstWith(m, options, { stats, clock: cpuMilliseconds }, control) }
-      : {}),
+      : { spanningTree: 'exact' }),
   };
 }
 
