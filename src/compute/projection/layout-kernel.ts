@@ -10,7 +10,8 @@
 import {
   F64,
   I32,
-  MODULE_HEADER,
+  lazyModule,
+  moduleBinary,
   name,
   op,
   section,
@@ -499,18 +500,10 @@ function assemble(): Uint8Array {
   const exports = section(7, vector([[...name('blockEpoch'), 0x00, 3]]));
   const bodies = [attractBody(), repelBody(), blockEpochBody()].map((body) => [...unsigned(body.length), ...body]);
   const code = section(10, vector(bodies));
-  return Uint8Array.from([...MODULE_HEADER, ...types, ...imports, ...functions, ...exports, ...code]);
+  return moduleBinary(types, imports, functions, exports, code);
 }
 
-let compiled: object | null | undefined;
-
-function compiledModule(): object | null {
-  if (compiled === undefined) {
-    const binary = assemble();
-    compiled = wasm?.validate(binary) ? new wasm.Module(binary) : null;
-  }
-  return compiled;
-}
+const compiledModule = lazyModule(assemble);
 
 /** A shared WebAssembly memory of at least `bytes` for the layout's arrays, or undefined where the kernel cannot run. */
 export function layoutMemory(bytes: number): WasmMemory | undefined {

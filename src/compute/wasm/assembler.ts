@@ -63,6 +63,30 @@ export function name(text: string): number[] {
 /** The module's header, magic number and version 1, before its sections. */
 export const MODULE_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
+/** A module's binary: the header, then its sections (in the order the format requires: type, import, function, export, code). */
+export function moduleBinary(...sections: number[][]): Uint8Array {
+  return Uint8Array.from([...MODULE_HEADER, ...sections.flat()]);
+}
+
+/**
+ * The module `assemble` makes, compiled once per thread on first use; null where it cannot be (no
+ * WebAssembly, or a feature it uses such as SIMD or shared memory missing), so that callers fall back.
+ */
+export function lazyModule(assemble: () => Uint8Array): () => object | null {
+  let compiled: object | null | undefined;
+  return () => {
+    if (compiled === undefined) {
+      const binary = assemble();
+      try {
+        compiled = wasm?.validate(binary) ? new wasm.Module(binary) : null;
+      } catch {
+        compiled = null;
+      }
+    }
+    return compiled;
+  };
+}
+
 export const op = {
   localGet: (i: number) => [0x20, ...unsigned(i)],
   localSet: (i: number) => [0x21, ...unsigned(i)],

@@ -10,7 +10,8 @@
 import {
   F64,
   I32,
-  MODULE_HEADER,
+  lazyModule,
+  moduleBinary,
   name,
   op,
   section,
@@ -150,17 +151,14 @@ function assemble(): Uint8Array {
   const exports = section(7, vector([[...name('nearest'), 0x00, 0x00]]));
   const bytes = body();
   const code = section(10, vector([[...unsigned(bytes.length), ...bytes]]));
-  return Uint8Array.from([...MODULE_HEADER, ...types, ...imports, ...functions, ...exports, ...code]);
+  return moduleBinary(types, imports, functions, exports, code);
 }
 
-let compiled: object | null | undefined;
+const compiledModule = lazyModule(assemble);
 
 /** The kernel over a fresh memory of at least `bytes`, or undefined where WebAssembly SIMD is unavailable. */
 export function createWasmNearest(bytes: number): WasmNearest | undefined {
-  if (compiled === undefined) {
-    const binary = assemble();
-    compiled = wasm?.validate(binary) ? new wasm.Module(binary) : null;
-  }
+  const compiled = compiledModule();
   if (compiled === null || !wasm) return undefined;
   const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
   const instance = new wasm.Instance(compiled, { env: { memory } });

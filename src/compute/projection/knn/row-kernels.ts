@@ -11,7 +11,8 @@
 import {
   F64,
   I32,
-  MODULE_HEADER,
+  lazyModule,
+  moduleBinary,
   name,
   op,
   section,
@@ -150,19 +151,7 @@ const PAGE = 65536;
 /** 4 GiB, the most a 32-bit memory addresses. */
 const MAX_PAGES = 65536;
 
-let compiled: object | null | undefined;
-
-function compiledModule(): object | undefined {
-  if (compiled === undefined) {
-    const binary = assemble();
-    try {
-      compiled = wasm?.validate(binary) ? new wasm.Module(binary) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled ?? undefined;
-}
+const compiledModule = lazyModule(assemble);
 
 /**
  * product(a, b, end): four lanes at a time from bytes a and b until a reaches end, either
@@ -221,12 +210,5 @@ function assemble(): Uint8Array {
     ]),
   );
   const bodies = [productBody(true), productBody(false)].map((body) => [...unsigned(body.length), ...body]);
-  return Uint8Array.from([
-    ...MODULE_HEADER,
-    ...types,
-    ...imports,
-    ...functions,
-    ...exports,
-    ...section(10, vector(bodies)),
-  ]);
+  return moduleBinary(types, imports, functions, exports, section(10, vector(bodies)));
 }
