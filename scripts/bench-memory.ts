@@ -107,9 +107,12 @@ function stageKey(progress: Progress): string {
   return `${/^(umap|pca)\b/.test(step) ? 'map' : 'cluster'} ${progress.stage.slice(0, colon)}`;
 }
 
-/** The maps may be made while the layers are clustered (see analyze's mapsAlongside): each is a track of stages. */
-function trackOf(stage: string): 'maps' | 'main' {
-  return stage.startsWith('map ') ? 'maps' : 'main';
+/**
+ * The maps may be made while the layers are clustered (see analyze's mapsAlongside), two at a time once the
+ * clustering is done: each map is a track of its own, the other stages one track.
+ */
+function trackOf(stage: string): string {
+  return stage.startsWith('map ') ? stage : 'main';
 }
 
 /**
@@ -120,7 +123,7 @@ function trackOf(stage: string): 'maps' | 'main' {
 class MemoryRecorder {
   readonly stages: StageRecord[] = [];
   private readonly started = performance.now();
-  private readonly current = new Map<'maps' | 'main', StageRecord>();
+  private readonly current = new Map<string, StageRecord>();
   private readonly timer: NodeJS.Timeout;
   private finished = false;
 
