@@ -16,7 +16,6 @@
  * (CPU seconds less so).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { approximateMstWith, type ApproximateMstTuning } from '../src/compute/hdbscan/approximate/approximate-mst.js';
@@ -27,7 +26,7 @@ import { adjustedRandIndex } from '../src/compute/partition-metrics.js';
 import { mulberry32 } from '../src/io/datasets/sample.js';
 import { NapStore } from '../src/io/store/index.js';
 import { hdbscan } from '../src/onnx-compute.js';
-import { fixed, formatTable } from './bench/timing.js';
+import { fixed, formatTable, loadAverages } from './bench/timing.js';
 
 const PARAMS = { minClusterSize: 5, minSamples: 5, clusterSelectionMethod: 'leaf' as const };
 
@@ -104,11 +103,6 @@ function sampleRows(matrix: Matrix, size: number, seed: number): Matrix {
   return makeMatrix(size, dim, out);
 }
 
-const load = (): string =>
-  loadavg()
-    .map((value) => value.toFixed(1))
-    .join(' ');
-
 async function main(): Promise<void> {
   if (!args.store) throw new Error('--store names the DuckDB store of a `nap analyze` run');
   const tuning = JSON.parse(args.tuning) as ApproximateMstTuning;
@@ -116,7 +110,7 @@ async function main(): Promise<void> {
   const store = await NapStore.open(args.store, { readOnly: true });
   try {
     const layers = args.layers?.split(',') ?? (await store.listLayers(runId)).map((layer) => layer.layer);
-    console.log(`load average at start: ${load()}`);
+    console.log(`load average at start: ${loadAverages()}`);
     const table = [
       ['layer', 'N x D', 'exact s', 'exact cpu', 'approx s', 'approx cpu', 'ARI', 'clusters', 'noise', 'core above'],
     ];
@@ -150,7 +144,7 @@ async function main(): Promise<void> {
       'clusters and noise: exact / approximate; core above: rows whose approximate core distance is too high',
     );
     console.log(formatTable(table));
-    console.log(`load average at end: ${load()}`);
+    console.log(`load average at end: ${loadAverages()}`);
   } finally {
     await store.close();
   }

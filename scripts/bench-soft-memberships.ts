@@ -12,7 +12,6 @@
  * difference between the two builds' membership vectors (0 when bit-identical). The load average is
  * printed before and after: others' work skews wall seconds (CPU seconds less so).
  */
-import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildSoftTree, type SoftTree } from '../src/compute/hdbscan/soft/index.js';
@@ -22,7 +21,7 @@ import type { Matrix } from '../src/compute/matrix.js';
 import { onnxDotKernels } from '../src/io/onnx/dot-kernel.js';
 import { NapStore } from '../src/io/store/index.js';
 import { hdbscan } from '../src/onnx-compute.js';
-import { fixed, formatTable } from './bench/timing.js';
+import { fixed, formatTable, loadAverages } from './bench/timing.js';
 
 const PARAMS = { minClusterSize: 5, minSamples: 5, clusterSelectionMethod: 'leaf' as const };
 
@@ -59,11 +58,6 @@ function largestDifference(a: Float64Array, b: Float64Array): number {
   return largest;
 }
 
-const load = (): string =>
-  loadavg()
-    .map((value) => value.toFixed(1))
-    .join(' ');
-
 async function main(): Promise<void> {
   if (!args.store) throw new Error('--store names the DuckDB store of a `nap analyze` run');
   if (!args.baseline) throw new Error('--baseline names the src folder of the build to compare with');
@@ -78,7 +72,7 @@ async function main(): Promise<void> {
   try {
     const runId = Number(args.run);
     const layers = args.layers?.split(',') ?? (await store.listLayers(runId)).map((layer) => layer.layer);
-    console.log(`load average at start: ${load()}`);
+    console.log(`load average at start: ${loadAverages()}`);
     for (const layer of layers) {
       const matrix = (await store.readActivations(runId, layer)).matrix;
       const fit = await hdbscan(matrix, { ...PARAMS, kernels: onnxDotKernels });
@@ -111,7 +105,7 @@ async function main(): Promise<void> {
   console.log(
     `total CPU: base ${fixed(baseTotal, 2)} s, new ${fixed(newTotal, 2)} s, ratio ${fixed(newTotal / baseTotal, 3)}`,
   );
-  console.log(`load average at end: ${load()}`);
+  console.log(`load average at end: ${loadAverages()}`);
 }
 
 await main();

@@ -1,4 +1,5 @@
 /** Small measuring helpers shared by the benchmark scripts. */
+import { loadavg } from 'node:os';
 import { mulberry32 } from '../../src/io/datasets/sample.js';
 import type { Progress } from '../../src/progress.js';
 
@@ -93,6 +94,13 @@ export function formatTable(rows: string[][]): string {
   const line = (row: string[]) =>
     row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The 1, 5 and 15 minute load averages, one decimal each: others' work skews wall seconds. */
+export function loadAverages(): string {
+  return loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
 }
 
 export function fixed(value: number, digits = 1): string {
