@@ -36,6 +36,7 @@ import {
   type ComputedLayerClustering,
   type LayerSummary,
 } from './cluster-layer.js';
+import { spanningTreeOf } from './summary.js';
 import { storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
 import { clusteringCoverage } from './coverage.js';
 import { clusteringParams, completeStoredClustering } from './recluster.js';
@@ -666,6 +667,7 @@ export async function clusterLayer(
       inputs: matrix.count,
       patterns: existing.patternCount,
       noise: existing.noiseCount,
+      spanningTree: spanningTreeOf(existing.params),
       coverage: await clusteringCoverage(store, existing.clusteringId),
     };
   }

@@ -15,6 +15,7 @@ import type {
 } from '../io/store/index.js';
 import type { TaskControl } from '../progress.js';
 import { clusteringCoverage, type Coverage } from './coverage.js';
+import { spanningTreeOf } from './summary.js';
 import { onnxDotKernels } from '../io/onnx/dot-kernel.js';
 
 /** Soft memberships kept per input: its strongest patterns, strongest first. */
@@ -37,6 +38,8 @@ export interface LayerSummary {
   inputs: number;
   patterns: number;
   noise: number;
+  /** The spanning tree the clustering was made from ('auto' takes the approximate one from 50,000 rows). */
+  spanningTree: 'exact' | 'approximate';
   /** Inputs in a pattern, and with near members (see coverage.ts). */
   coverage: Coverage;
 }
@@ -182,6 +185,7 @@ export async function saveLayerClustering(
     inputs: inputIndex.length,
     patterns: selection.clusterCount,
     noise,
+    spanningTree: spanningTreeOf(clustering.params),
     coverage: await clusteringCoverage(store, clusteringId),
   };
 }

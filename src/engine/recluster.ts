@@ -25,6 +25,7 @@ import {
   type LayerSummary,
   type StoreStepTimings,
 } from './cluster-layer.js';
+import { spanningTreeOf } from './summary.js';
 import { parseClusterSpace, storedRowsInSpace, type ClusterSpace } from './cluster-space.js';
 import { clusteringCoverage } from './coverage.js';
 import { flowsOfNewClustering } from './flow.js';
@@ -208,6 +209,7 @@ export async function recluster(
     inputs: stored.pointCount,
     patterns: record.patternCount,
     noise: record.noiseCount,
+    spanningTree: spanningTreeOf(params),
     coverage: await clusteringCoverage(store, record.clusteringId),
     sourceClusteringId: source.clusteringId,
     params,

@@ -24,6 +24,13 @@ export interface LayerPatternSummary {
   others: { clusteringId: number; method: string; patterns: number; noise: number }[];
 }
 
+/** The spanning tree of a clustering from its stored params, which name it only when it is the approximate one. */
+export function spanningTreeOf(params: unknown): 'exact' | 'approximate' {
+  const recorded =
+    params !== null && typeof params === 'object' ? (params as { spanningTree?: unknown }).spanningTree : undefined;
+  return recorded === 'approximate' ? 'approximate' : 'exact';
+}
+
 /**
  * "leaf, min cluster size 5, min samples 5", the epsilon and cluster space when they are set, and
  * "approximate tree" where the approximate spanning tree made it.
@@ -38,7 +45,7 @@ export function describeClustering(params: unknown): string {
   if (typeof p.clusterSelectionEpsilon === 'number' && p.clusterSelectionEpsilon > 0)
     parts.push(`epsilon ${p.clusterSelectionEpsilon}`);
   parts.push(`space ${p.clusterSpace ?? 'raw'}`);
-  if (p.spanningTree === 'approximate') parts.push('approximate tree');
+  if (spanningTreeOf(params) === 'approximate') parts.push('approximate tree');
   return parts.join(', ');
 }
 

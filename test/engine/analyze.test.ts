@@ -130,6 +130,23 @@ test('analyze stores inputs, normalized activations, patterns, statistics, max a
   });
   assert.equal(reclustered.reusedActivations, true);
   assert.ok(reclustered.layers.every((l, i) => l.clusteringId !== result.layers[i]!.clusteringId));
+  assert.deepEqual(
+    [...result.layers, ...again.layers, ...reclustered.layers].map((l) => l.spanningTree),
+    Array<string>(9).fill('exact'),
+  );
+
+  const approximate = await analyze({
+    model: nchwModel,
+    data: 'mnist',
+    out,
+    limit: LIMIT,
+    layers: [TINY.logits],
+    clustering: { spanningTree: 'approximate' },
+  });
+  assert.deepEqual(
+    approximate.layers.map((l) => l.spanningTree),
+    ['approximate'],
+  );
 });
 
 test('an NHWC model gives the same activations as its NCHW twin', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeClustering } from '../../src/engine/summary.js';
+import { describeClustering, spanningTreeOf } from '../../src/engine/summary.js';
 
 describe('describeClustering', () => {
   const exact = { clusterSelectionMethod: 'leaf', minClusterSize: 5, minSamples: 5, clusterSelectionEpsilon: 0 };
@@ -19,5 +19,12 @@ describe('describeClustering', () => {
       }),
       'leaf, min cluster size 5, min samples 5, epsilon 0.5, space pca:8, approximate tree',
     );
+  });
+
+  it('reads the spanning tree from stored params, exact where they name none', () => {
+    assert.equal(spanningTreeOf({ ...exact, spanningTree: 'approximate' }), 'approximate');
+    assert.equal(spanningTreeOf(exact), 'exact');
+    assert.equal(spanningTreeOf(null), 'exact');
+    assert.equal(spanningTreeOf({ spanningTree: 'bogus' }), 'exact');
   });
 });

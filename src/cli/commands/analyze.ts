@@ -157,7 +157,7 @@ function activationsOptions(
 export function formatSummary(result: AnalyzeResult): string {
   const lines = result.layers.map(
     (l) =>
-      `  ${l.layer}: ${l.patterns} patterns, ${percent(l.noise, l.inputs)} noise (${l.inputs} inputs); ${formatCoverage(l.coverage)}`,
+      `  ${l.layer}: ${l.patterns} patterns, ${percent(l.noise, l.inputs)} noise (${l.inputs} inputs${l.spanningTree === 'approximate' ? ', approximate tree' : ''}); ${formatCoverage(l.coverage)}`,
   );
   const skipped =
     result.skipped.length > 0
