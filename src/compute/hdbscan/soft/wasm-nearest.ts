@@ -38,11 +38,6 @@ export interface WasmNearest {
 const P = { point: 0, rows: 1, candidates: 2, count: 3, rowBytes: 4 };
 const L = { c: 5, k: 6, rowAt: 7, low: 8, high: 9, d: 10, best: 11, s: 12 };
 
-const i32Load = [0x28, 2, 0];
-const i32Mul = [0x6c];
-const f64Sqrt = [0x9f];
-const f64x2ExtractLane = (lane: number) => op.simd(0x21, lane);
-
 /** acc = acc + (v128.load(point + k + offset) - v128.load(rowAt + k + offset))^2, lane by lane. */
 function accumulate(acc: number, offset: number): number[] {
   return [
@@ -80,9 +75,9 @@ function body(): number[] {
     ...op.i32Const(2),
     ...op.i32Shl,
     ...op.i32Add,
-    ...i32Load,
+    ...op.i32Load(0),
     ...op.localGet(P.rowBytes),
-    ...i32Mul,
+    ...op.i32Mul,
     ...op.localGet(P.rows),
     ...op.i32Add,
     ...op.localSet(L.rowAt),
@@ -109,17 +104,17 @@ function body(): number[] {
     ...op.end,
     // s = sqrt(((s0 + s1) + s2) + s3)
     ...op.localGet(L.low),
-    ...f64x2ExtractLane(0),
+    ...simd.f64x2ExtractLane(0),
     ...op.localGet(L.low),
-    ...f64x2ExtractLane(1),
+    ...simd.f64x2ExtractLane(1),
     ...op.f64Add,
     ...op.localGet(L.high),
-    ...f64x2ExtractLane(0),
+    ...simd.f64x2ExtractLane(0),
     ...op.f64Add,
     ...op.localGet(L.high),
-    ...f64x2ExtractLane(1),
+    ...simd.f64x2ExtractLane(1),
     ...op.f64Add,
-    ...f64Sqrt,
+    ...op.f64Sqrt,
     ...op.localTee(L.s),
     ...op.localGet(L.best),
     ...op.f64Lt,
