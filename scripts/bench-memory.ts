@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SpanningTreeChoice } from '../src/compute/hdbscan/index.js';
+import { SPANNING_TREES } from '../src/compute/hdbscan/options.js';
 import { configureDuckDbAllocator } from '../src/io/store/allocator.js';
 import { FASHION_MNIST_SPLITS } from '../src/io/datasets/open.js';
 import type { Progress } from '../src/progress.js';
@@ -59,8 +60,8 @@ const limit = Number(args.limit);
 const sampleMs = Number(args['sample-ms']);
 const threads = args.threads === undefined ? undefined : Number(args.threads);
 const spanningTree = args['spanning-tree'] as SpanningTreeChoice | undefined;
-if (spanningTree !== undefined && !['auto', 'exact', 'approximate'].includes(spanningTree)) {
-  throw new Error(`--spanning-tree ${spanningTree} is not one of auto, exact, approximate`);
+if (spanningTree !== undefined && !SPANNING_TREES.includes(spanningTree)) {
+  throw new Error(`--spanning-tree ${spanningTree} is not one of ${SPANNING_TREES.join(', ')}`);
 }
 if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit ${args.limit} is not a positive whole number`);
 if (!(sampleMs > 0)) throw new Error(`--sample-ms ${args['sample-ms']} is not a positive number of milliseconds`);

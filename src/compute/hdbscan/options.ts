@@ -77,7 +77,7 @@ export const AUTO_APPROXIMATE_ROWS = 50_000;
  */
 export const AUTO_EXACT_LIMIT_ROWS = 200_000;
 
-const SPANNING_TREES: readonly SpanningTreeChoice[] = ['auto', 'exact', 'approximate'];
+export const SPANNING_TREES: readonly SpanningTreeChoice[] = ['auto', 'exact', 'approximate'];
 export const APPROXIMATE_METRICS: readonly Metric[] = ['euclidean', 'cosine'];
 
 const SELECTION_METHODS: readonly SelectionMethod[] = ['leaf', 'eom'];
